@@ -1,0 +1,2 @@
+export * from './fixed.js';
+export * from './decimal.js';
