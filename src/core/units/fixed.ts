@@ -17,6 +17,8 @@ export type Price = Fixed<'price'>;
 export type AssetAmount = Fixed<'asset'>;
 /** Parts per million: 1_000_000n = 100%. Margin ratios, haircuts, fees. */
 export type Ppm = Fixed<'ppm'>;
+/** Rates (funding, interest, premium) as fractions scaled by 1e9: 0.0001 (0.01%) = 100_000n. */
+export type RateE9 = Fixed<'rate_e9'>;
 /** 1e18 fixed point (Aave/Maker "wad"): health factors, lending ratios. */
 export type Wad = Fixed<'wad'>;
 /** 1e27 fixed point (Maker "ray"). */
@@ -27,10 +29,12 @@ export const size = (n: bigint): Size => n as Size;
 export const price = (n: bigint): Price => n as Price;
 export const assetAmount = (n: bigint): AssetAmount => n as AssetAmount;
 export const ppm = (n: bigint): Ppm => n as Ppm;
+export const rateE9 = (n: bigint): RateE9 => n as RateE9;
 export const wad = (n: bigint): Wad => n as Wad;
 export const ray = (n: bigint): Ray => n as Ray;
 
 export const PPM_ONE = ppm(1_000_000n);
+export const RATE_E9_ONE = rateE9(1_000_000_000n);
 export const WAD_ONE = wad(10n ** 18n);
 export const RAY_ONE = ray(10n ** 27n);
 
