@@ -1,0 +1,132 @@
+// Commands: every change of state enters the engine as one of these, with its own timestamp.
+// Amounts are atoms (bigint) in the units the market or asset declares; src/wire turns decimal JSON into these.
+
+import type { MarginMode } from '../account/account.js';
+import type { AssetSpec, MarketSpec } from '../market/spec.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
+import type { Price, Quote, Size } from '../units/index.js';
+
+interface Timed {
+  /** Milliseconds since the Unix epoch; never earlier than the previous command's. */
+  readonly tsMs: number;
+}
+
+export interface SetMarket extends Timed {
+  readonly kind: 'set_market';
+  readonly market: MarketSpec;
+}
+
+export interface SetAsset extends Timed {
+  readonly kind: 'set_asset';
+  readonly asset: AssetSpec;
+}
+
+export interface SetRulebook extends Timed {
+  readonly kind: 'set_rulebook';
+  readonly rulebook: Rulebook;
+}
+
+export interface Deposit extends Timed {
+  readonly kind: 'deposit';
+  readonly account: string;
+  readonly asset: string;
+  /** Asset atoms, > 0. */
+  readonly amount: bigint;
+}
+
+export interface Withdraw extends Timed {
+  readonly kind: 'withdraw';
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** One side of a fill. */
+export interface FillSide {
+  readonly account: string;
+  /** Fee charged to this side in quote atoms; negative for a rebate. */
+  readonly fee: Quote;
+  /** Margin mode for a new position (default cross). Must match an existing position's mode. */
+  readonly marginMode?: MarginMode;
+  /**
+   * Isolated only: quote atoms moved from the settlement balance into the position when it opens or grows.
+   * Default: the initial margin the increase adds.
+   */
+  readonly isolatedMargin?: Quote;
+}
+
+/** A trade between two accounts on a market: the buyer's position grows by `size`, the seller's shrinks. */
+export interface Fill extends Timed {
+  readonly kind: 'fill';
+  readonly market: string;
+  readonly price: Price;
+  /** Base atoms traded, > 0, a multiple of the step size. */
+  readonly size: Size;
+  readonly buyer: FillSide;
+  readonly seller: FillSide;
+}
+
+export interface AdjustIsolatedMargin extends Timed {
+  readonly kind: 'adjust_isolated_margin';
+  readonly account: string;
+  readonly market: string;
+  /** Signed quote atoms: positive moves margin in from the settlement balance, negative takes it out. */
+  readonly amount: Quote;
+}
+
+/** A direct mark (and index) price for a market, e.g. from an oracle that already aggregates its sources. */
+export interface PriceUpdate extends Timed {
+  readonly kind: 'price';
+  readonly market: string;
+  readonly mark: Price;
+  /** Defaults to the mark. */
+  readonly index?: Price;
+}
+
+/** Time passes: lets time-driven rules run (funding, cooldowns, auctions) without any other change. */
+export interface Tick extends Timed {
+  readonly kind: 'tick';
+}
+
+export interface Borrow extends Timed {
+  readonly kind: 'borrow';
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+export interface Repay extends Timed {
+  readonly kind: 'repay';
+  readonly account: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+export type Command =
+  | SetMarket
+  | SetAsset
+  | SetRulebook
+  | Deposit
+  | Withdraw
+  | Fill
+  | AdjustIsolatedMargin
+  | PriceUpdate
+  | Tick
+  | Borrow
+  | Repay;
+
+export type CommandKind = Command['kind'];
+
+export const COMMAND_KINDS: readonly CommandKind[] = [
+  'set_market',
+  'set_asset',
+  'set_rulebook',
+  'deposit',
+  'withdraw',
+  'fill',
+  'adjust_isolated_margin',
+  'price',
+  'tick',
+  'borrow',
+  'repay',
+];

@@ -1,0 +1,91 @@
+// Events: what the engine answers. Each carries the sequence number of the command that caused it and its
+// ordinal within that command's answer, so (seq, ordinal) identifies it. Money fields are atoms (bigint);
+// EVENT_UNITS says which unit each one is in, so edges can print decimals.
+
+import type { MarginMode } from '../account/account.js';
+import type { CommandKind } from './commands.js';
+import type { RejectionReason } from './reasons.js';
+
+interface Stamped {
+  readonly seq: number;
+  readonly ordinal: number;
+  readonly tsMs: number;
+}
+
+export type EventBody =
+  | { readonly kind: 'MarketListed'; readonly market: string }
+  | { readonly kind: 'MarketUpdated'; readonly market: string }
+  | { readonly kind: 'AssetListed'; readonly asset: string }
+  | { readonly kind: 'AssetUpdated'; readonly asset: string }
+  | { readonly kind: 'RulebookSet'; readonly rulebook: string }
+  | { readonly kind: 'Deposited'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly balance: bigint }
+  | { readonly kind: 'Withdrawn'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly balance: bigint }
+  | {
+      readonly kind: 'PositionChanged';
+      readonly account: string;
+      readonly market: string;
+      readonly marginMode: MarginMode;
+      /** The fill's price. */
+      readonly price: bigint;
+      /** Signed base atoms this fill added (buy > 0). */
+      readonly sizeDelta: bigint;
+      /** Signed size after the fill (0 = closed). */
+      readonly size: bigint;
+      /** Average entry price after the fill (cost / size, half-even), 0 when closed. */
+      readonly entryPrice: bigint;
+      readonly realisedPnl: bigint;
+      readonly fee: bigint;
+      /** Funding settled into the margin just before the fill (positive = paid by the account). */
+      readonly fundingPaid: bigint;
+      /** Isolated margin after the fill (0 for cross). */
+      readonly isolatedMargin: bigint;
+      /** Settlement-asset balance after the fill. */
+      readonly balance: bigint;
+    }
+  | { readonly kind: 'IsolatedMarginChanged'; readonly account: string; readonly market: string; readonly amount: bigint; readonly isolatedMargin: bigint }
+  | { readonly kind: 'VolatilityMultiplierChanged'; readonly market: string; readonly multiplierPpm: bigint }
+  | { readonly kind: 'Borrowed'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
+  | { readonly kind: 'Repaid'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
+  | {
+      readonly kind: 'CommandRejected';
+      readonly command: CommandKind;
+      readonly reason: RejectionReason;
+      readonly field: string;
+      readonly message: string;
+    };
+
+export type EngineEvent = Stamped & EventBody;
+export type EventKind = EventBody['kind'];
+
+/**
+ * The unit of each bigint field, by event kind:
+ * price / size: atoms of the event's `market`; quote: settlement atoms; asset: atoms of the event's `asset`;
+ * ppm: parts per million.
+ */
+export type FieldUnit = 'price' | 'size' | 'quote' | 'asset' | 'ppm';
+
+export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
+  MarketListed: {},
+  MarketUpdated: {},
+  AssetListed: {},
+  AssetUpdated: {},
+  RulebookSet: {},
+  Deposited: { amount: 'asset', balance: 'asset' },
+  Withdrawn: { amount: 'asset', balance: 'asset' },
+  PositionChanged: {
+    price: 'price',
+    sizeDelta: 'size',
+    size: 'size',
+    entryPrice: 'price',
+    realisedPnl: 'quote',
+    fee: 'quote',
+    fundingPaid: 'quote',
+    isolatedMargin: 'quote',
+    balance: 'quote',
+  },
+  IsolatedMarginChanged: { amount: 'quote', isolatedMargin: 'quote' },
+  VolatilityMultiplierChanged: { multiplierPpm: 'ppm' },
+  Borrowed: { amount: 'asset', debt: 'asset' },
+  Repaid: { amount: 'asset', debt: 'asset' },
+  CommandRejected: {},
+};

@@ -1,0 +1,118 @@
+// Money in and out: deposits, withdrawals, borrows and repayments.
+
+import { newAccount, type Account } from '../account/account.js';
+import { evaluateAccount } from '../margin/evaluate.js';
+import { healthFactor } from '../margin/thresholds.js';
+import type { Borrow, Deposit, Repay, Withdraw } from './commands.js';
+import type { Emit } from './emit.js';
+import { reject, type Rejection } from './reasons.js';
+import { addTo, type EngineState } from './state.js';
+import { isName } from './setup.js';
+
+function checkAssetAmount(s: EngineState, asset: string, amount: bigint): Rejection | undefined {
+  if (s.assetDecimals(asset) === undefined) return reject('asset_unknown', 'asset', `asset ${asset} is not listed`);
+  if (amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
+  return undefined;
+}
+
+/** A copy of the account whose maps can be changed to test a command before committing it. */
+export function draftOf(account: Account): Account {
+  return {
+    id: account.id,
+    balances: new Map(account.balances),
+    positions: new Map([...account.positions].map(([k, p]) => [k, { ...p }])),
+    borrows: new Map(account.borrows),
+  };
+}
+
+/**
+ * The account after the change must still meet initial margin on its cross ledger and keep its borrows within
+ * LTV. Isolated positions are untouched by deposits, withdrawals and borrows.
+ */
+function checkSolvency(s: EngineState, draft: Account, hasRisk: boolean): Rejection | undefined {
+  if (!hasRisk) return undefined;
+  const ev = evaluateAccount(s, draft);
+  if (!ev.priced) return reject('market_unpriced', 'account', `cannot value the account: no price for ${ev.unpriced.join(', ')}`);
+  if (ev.cross.equity < ev.cross.initial) {
+    return reject('initial_margin_breach', 'amount', `equity ${ev.cross.equity} would fall below initial margin ${ev.cross.initial}`);
+  }
+  if (draft.borrows.size > 0) {
+    const hf = healthFactor(s, draft, s);
+    if (hf === null) return reject('market_unpriced', 'account', 'cannot value the account’s lending collateral');
+    if (hf.borrowHeadroom < 0n) {
+      return reject('health_factor_breach', 'amount', `debt ${hf.debtValue} would exceed borrowing power by ${-hf.borrowHeadroom}`);
+    }
+  }
+  return undefined;
+}
+
+function hasRisk(s: EngineState, account: Account): boolean {
+  if ((account.balances.get(s.settlementAsset) ?? 0n) < 0n) return true;
+  for (const p of account.positions.values()) if (p.isolatedMargin === null) return true;
+  for (const d of account.borrows.values()) if (d !== 0n) return true;
+  return false;
+}
+
+export function applyDeposit(s: EngineState, cmd: Deposit, emit: Emit): Rejection | undefined {
+  if (!isName(cmd.account)) return reject('invalid_field', 'account', 'account id must be 1-64 letters, digits or ._:@/-');
+  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
+  if (bad !== undefined) return bad;
+  let account = s.accounts.get(cmd.account);
+  if (account === undefined) {
+    account = newAccount(cmd.account);
+    s.accounts.set(cmd.account, account);
+  }
+  const balance = addTo(account.balances, cmd.asset, cmd.amount);
+  addTo(s.ledger.deposited, cmd.asset, cmd.amount);
+  emit({ kind: 'Deposited', account: cmd.account, asset: cmd.asset, amount: cmd.amount, balance });
+  return undefined;
+}
+
+export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Rejection | undefined {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
+  if (bad !== undefined) return bad;
+  const before = account.balances.get(cmd.asset) ?? 0n;
+  if (before < cmd.amount) return reject('insufficient_balance', 'amount', `balance ${before} is less than ${cmd.amount}`);
+  const draft = draftOf(account);
+  draft.balances.set(cmd.asset, before - cmd.amount);
+  const insolvent = checkSolvency(s, draft, hasRisk(s, account));
+  if (insolvent !== undefined) return insolvent;
+  // Committed.
+  account.balances.set(cmd.asset, before - cmd.amount);
+  addTo(s.ledger.withdrawn, cmd.asset, cmd.amount);
+  emit({ kind: 'Withdrawn', account: cmd.account, asset: cmd.asset, amount: cmd.amount, balance: before - cmd.amount });
+  return undefined;
+}
+
+export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection | undefined {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
+  if (bad !== undefined) return bad;
+  const debt = (account.borrows.get(cmd.asset) ?? 0n) + cmd.amount;
+  const draft = draftOf(account);
+  draft.borrows.set(cmd.asset, debt);
+  const insolvent = checkSolvency(s, draft, true);
+  if (insolvent !== undefined) return insolvent;
+  account.borrows.set(cmd.asset, debt);
+  addTo(s.ledger.borrowed, cmd.asset, cmd.amount);
+  emit({ kind: 'Borrowed', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt });
+  return undefined;
+}
+
+export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | undefined {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
+  if (bad !== undefined) return bad;
+  const debt = account.borrows.get(cmd.asset) ?? 0n;
+  if (cmd.amount > debt) return reject('debt_exceeded', 'amount', `repayment ${cmd.amount} exceeds the debt ${debt}`);
+  const left = debt - cmd.amount;
+  if (left === 0n) account.borrows.delete(cmd.asset);
+  else account.borrows.set(cmd.asset, left);
+  addTo(s.ledger.repaid, cmd.asset, cmd.amount);
+  emit({ kind: 'Repaid', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt: left });
+  return undefined;
+}

@@ -1,0 +1,41 @@
+// Rejection reasons: stable codes, never renamed or reused. A retired code stays listed as deprecated.
+// A rejected command changes nothing; the CommandRejected event carries the code, the field and a message.
+
+export const REJECTION_REASONS = [
+  'time_went_backwards',
+  'invalid_field',
+  'market_unknown',
+  'market_units_immutable',
+  'market_invalid',
+  'asset_unknown',
+  'asset_invalid',
+  'rulebook_invalid',
+  'account_unknown',
+  'amount_not_positive',
+  'insufficient_balance',
+  'initial_margin_breach',
+  'health_factor_breach',
+  'size_not_positive',
+  'size_off_step',
+  'price_not_positive',
+  'price_off_tick',
+  'self_trade',
+  'margin_mode_mismatch',
+  'market_unpriced',
+  'position_unknown',
+  'not_isolated',
+  'debt_exceeded',
+] as const;
+
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** A rejection before any mutation: the reason code, the offending field's path, and a sentence for people. */
+export interface Rejection {
+  readonly reason: RejectionReason;
+  readonly field: string;
+  readonly message: string;
+}
+
+export function reject(reason: RejectionReason, field: string, message: string): Rejection {
+  return { reason, field, message };
+}

@@ -1,0 +1,87 @@
+// Listing markets and assets, choosing the rulebook.
+
+import { validateSchedule } from '../market/schedule.js';
+import { initialVolatilityState } from '../market/volatility.js';
+import { validateRulebook } from '../rulebooks/rulebook.js';
+import { PPM_ONE, size } from '../units/index.js';
+import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
+import type { Emit } from './emit.js';
+import { reject, type Rejection } from './reasons.js';
+import type { EngineState } from './state.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$/;
+
+export function isName(id: string): boolean {
+  return NAME.test(id);
+}
+
+function isDecimals(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 30;
+}
+
+export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Rejection | undefined {
+  const m = cmd.market;
+  if (!isName(m.id)) return reject('market_invalid', 'market.id', `market id ${JSON.stringify(m.id)} must be 1-64 letters, digits or ._:@/-`);
+  if (!isDecimals(m.baseDecimals)) return reject('market_invalid', 'market.baseDecimals', 'must be an integer in [0, 30]');
+  if (!isDecimals(m.priceDecimals)) return reject('market_invalid', 'market.priceDecimals', 'must be an integer in [0, 30]');
+  if (m.tickSize <= 0n) return reject('market_invalid', 'market.tickSize', 'must be positive');
+  if (m.stepSize <= 0n) return reject('market_invalid', 'market.stepSize', 'must be positive');
+  const problem = validateSchedule(m.margin)[0];
+  if (problem !== undefined) return reject('market_invalid', `market.margin.${problem.path}`, problem.message);
+  const existing = s.markets.get(m.id);
+  if (existing !== undefined) {
+    if (existing.spec.baseDecimals !== m.baseDecimals || existing.spec.priceDecimals !== m.priceDecimals) {
+      return reject('market_units_immutable', 'market.baseDecimals', `market ${m.id} is listed; its decimals cannot change`);
+    }
+    // Past this point the command succeeds.
+    existing.spec = m;
+    if (m.margin.volatility === undefined) existing.volatility = initialVolatilityState(undefined, cmd.tsMs);
+    emit({ kind: 'MarketUpdated', market: m.id });
+    return undefined;
+  }
+  s.markets.set(m.id, {
+    spec: m,
+    indexPrice: null,
+    markPrice: null,
+    priceUpdatedMs: cmd.tsMs,
+    fundingIndex: 0n,
+    openInterest: size(0n),
+    volatility: initialVolatilityState(m.margin.volatility, cmd.tsMs),
+  });
+  emit({ kind: 'MarketListed', market: m.id });
+  return undefined;
+}
+
+export function applySetAsset(s: EngineState, cmd: SetAsset, emit: Emit): Rejection | undefined {
+  const a = cmd.asset;
+  if (!isName(a.id)) return reject('asset_invalid', 'asset.id', `asset id ${JSON.stringify(a.id)} must be 1-64 letters, digits or ._:@/-`);
+  if (a.id === s.settlementAsset) return reject('asset_invalid', 'asset.id', `${a.id} is the settlement asset; it is configured with the engine`);
+  if (!isDecimals(a.decimals)) return reject('asset_invalid', 'asset.decimals', 'must be an integer in [0, 30]');
+  const existing = s.assets.get(a.id);
+  if (existing !== undefined && existing.decimals !== a.decimals) {
+    return reject('asset_invalid', 'asset.decimals', `asset ${a.id} is listed; its decimals cannot change`);
+  }
+  if (a.collateralWeightPpm < 0n || a.collateralWeightPpm > PPM_ONE) {
+    return reject('asset_invalid', 'asset.collateralWeightPpm', 'must be in [0, 1e6]');
+  }
+  if (a.liquidationThresholdPpm < 0n || a.liquidationThresholdPpm > PPM_ONE) {
+    return reject('asset_invalid', 'asset.liquidationThresholdPpm', 'must be in [0, 1e6]');
+  }
+  if (a.ltvPpm < 0n || a.ltvPpm > a.liquidationThresholdPpm) {
+    return reject('asset_invalid', 'asset.ltvPpm', 'must be in [0, liquidationThresholdPpm]');
+  }
+  if (!s.markets.has(a.priceMarket)) {
+    return reject('market_unknown', 'asset.priceMarket', `price market ${a.priceMarket} is not listed; list it first`);
+  }
+  s.assets.set(a.id, a);
+  emit({ kind: existing === undefined ? 'AssetListed' : 'AssetUpdated', asset: a.id });
+  return undefined;
+}
+
+export function applySetRulebook(s: EngineState, cmd: SetRulebook, emit: Emit): Rejection | undefined {
+  const problem = validateRulebook(cmd.rulebook)[0];
+  if (problem !== undefined) return reject('rulebook_invalid', `rulebook.${problem.path}`, problem.message);
+  s.rulebook = cmd.rulebook;
+  emit({ kind: 'RulebookSet', rulebook: cmd.rulebook.name });
+  return undefined;
+}

@@ -1,0 +1,158 @@
+// Snapshots: the whole state as plain data (arrays in insertion order, bigints kept as bigints), and back.
+// Insertion order is part of the state (it decides iteration order), so restore keeps it and a restored engine
+// answers every later command with the same events. encodeSnapshot/decodeSnapshot make it JSON text.
+
+import { assert } from '../assert.js';
+import type { Account, Position } from '../account/account.js';
+import type { AssetSpec, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
+import type { Price, Quote, Size } from '../units/index.js';
+import { EngineState, type EngineConfig } from './state.js';
+
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+export interface MarketSnapshot {
+  readonly spec: MarketSpec;
+  readonly indexPrice: Price | null;
+  readonly markPrice: Price | null;
+  readonly priceUpdatedMs: number;
+  readonly fundingIndex: bigint;
+  readonly openInterest: Size;
+  readonly volatility: VolatilityState;
+}
+
+export interface PositionSnapshot {
+  readonly market: string;
+  readonly size: Size;
+  readonly entryQuote: Quote;
+  readonly fundingIndex: bigint;
+  readonly isolatedMargin: Quote | null;
+}
+
+export interface AccountSnapshot {
+  readonly id: string;
+  readonly balances: readonly (readonly [string, bigint])[];
+  readonly positions: readonly PositionSnapshot[];
+  readonly borrows: readonly (readonly [string, bigint])[];
+}
+
+export interface Snapshot {
+  readonly formatVersion: number;
+  readonly seq: number;
+  readonly timeMs: number;
+  readonly config: EngineConfig;
+  readonly rulebook: Rulebook;
+  readonly markets: readonly MarketSnapshot[];
+  readonly assets: readonly AssetSpec[];
+  readonly accounts: readonly AccountSnapshot[];
+  readonly ledger: {
+    readonly feePool: bigint;
+    readonly fundingPool: bigint;
+    readonly insuranceFund: bigint;
+    readonly deposited: readonly (readonly [string, bigint])[];
+    readonly withdrawn: readonly (readonly [string, bigint])[];
+    readonly borrowed: readonly (readonly [string, bigint])[];
+    readonly repaid: readonly (readonly [string, bigint])[];
+  };
+}
+
+function positionSnapshot(p: Position): PositionSnapshot {
+  return { market: p.market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin };
+}
+
+function accountSnapshot(a: Account): AccountSnapshot {
+  return {
+    id: a.id,
+    balances: [...a.balances],
+    positions: [...a.positions.values()].map(positionSnapshot),
+    borrows: [...a.borrows],
+  };
+}
+
+function marketSnapshot(m: MarketState): MarketSnapshot {
+  return {
+    spec: m.spec,
+    indexPrice: m.indexPrice,
+    markPrice: m.markPrice,
+    priceUpdatedMs: m.priceUpdatedMs,
+    fundingIndex: m.fundingIndex,
+    openInterest: m.openInterest,
+    volatility: m.volatility,
+  };
+}
+
+export function snapshotState(s: EngineState): Snapshot {
+  return {
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    seq: s.seq,
+    timeMs: s.timeMs,
+    config: s.config,
+    rulebook: s.rulebook,
+    markets: [...s.markets.values()].map(marketSnapshot),
+    assets: [...s.assets.values()],
+    accounts: [...s.accounts.values()].map(accountSnapshot),
+    ledger: {
+      feePool: s.ledger.feePool,
+      fundingPool: s.ledger.fundingPool,
+      insuranceFund: s.ledger.insuranceFund,
+      deposited: [...s.ledger.deposited],
+      withdrawn: [...s.ledger.withdrawn],
+      borrowed: [...s.ledger.borrowed],
+      repaid: [...s.ledger.repaid],
+    },
+  };
+}
+
+export function restoreState(snap: Snapshot): EngineState {
+  assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  const s = new EngineState(snap.config, snap.rulebook);
+  s.seq = snap.seq;
+  s.timeMs = snap.timeMs;
+  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m });
+  for (const a of snap.assets) s.assets.set(a.id, a);
+  for (const a of snap.accounts) {
+    s.accounts.set(a.id, {
+      id: a.id,
+      balances: new Map(a.balances),
+      positions: new Map(a.positions.map((p) => [p.market, { ...p }])),
+      borrows: new Map(a.borrows),
+    });
+  }
+  s.ledger.feePool = snap.ledger.feePool;
+  s.ledger.fundingPool = snap.ledger.fundingPool;
+  s.ledger.insuranceFund = snap.ledger.insuranceFund;
+  for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
+  for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
+  for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);
+  for (const [k, v] of snap.ledger.repaid) s.ledger.repaid.set(k, v);
+  return s;
+}
+
+/**
+ * Canonical JSON text of a snapshot: bigints as {"$n":"<digits>"}, object keys in a fixed (sorted) order, so the
+ * same state always gives the same bytes (and the same hash, computed by the journal).
+ */
+export function encodeSnapshot(snap: Snapshot): string {
+  return canonicalJson(snap);
+}
+
+export function decodeSnapshot(text: string): Snapshot {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      if (keys.length === 1 && keys[0] === '$n') return BigInt((value as { $n: string }).$n);
+    }
+    return value;
+  }) as Snapshot;
+}
+
+/** JSON with sorted keys and tagged bigints; undefined properties are omitted. */
+export function canonicalJson(value: unknown): string {
+  if (typeof value === 'bigint') return `{"$n":"${value.toString()}"}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}

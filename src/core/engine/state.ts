@@ -1,0 +1,92 @@
+// The engine's whole state. Everything here is reachable from a snapshot; nothing else is state.
+
+import type { Account } from '../account/account.js';
+import type { MarginView } from '../margin/evaluate.js';
+import type { LendingParams } from '../margin/thresholds.js';
+import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
+import type { Ppm } from '../units/index.js';
+
+export interface EngineConfig {
+  readonly settlement: SettlementSpec;
+  /** Lending parameters of the settlement asset as collateral (other assets carry their own). */
+  readonly settlementLtvPpm: Ppm;
+  readonly settlementLiquidationThresholdPpm: Ppm;
+}
+
+/**
+ * Funds that belong to the venue rather than to an account. Together with the accounts they conserve the
+ * settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool + insuranceFund
+ * = deposited - withdrawn (see conservation.ts).
+ */
+export interface Ledger {
+  /** Trading fees collected, net of rebates. */
+  feePool: bigint;
+  /** Funding paid in minus funding paid out; what remains after everyone settles is rounding dust. */
+  fundingPool: bigint;
+  insuranceFund: bigint;
+  /** Per asset, atoms that entered and left the system. */
+  readonly deposited: Map<string, bigint>;
+  readonly withdrawn: Map<string, bigint>;
+  readonly borrowed: Map<string, bigint>;
+  readonly repaid: Map<string, bigint>;
+}
+
+export class EngineState implements MarginView, LendingParams {
+  seq = 0;
+  timeMs = 0;
+  readonly markets = new Map<string, MarketState>();
+  readonly assets = new Map<string, AssetSpec>();
+  readonly accounts = new Map<string, Account>();
+  readonly ledger: Ledger = {
+    feePool: 0n,
+    fundingPool: 0n,
+    insuranceFund: 0n,
+    deposited: new Map(),
+    withdrawn: new Map(),
+    borrowed: new Map(),
+    repaid: new Map(),
+  };
+
+  constructor(
+    readonly config: EngineConfig,
+    public rulebook: Rulebook,
+  ) {}
+
+  get quoteDecimals(): number {
+    return this.config.settlement.decimals;
+  }
+
+  get settlementAsset(): string {
+    return this.config.settlement.asset;
+  }
+
+  market(id: string): MarketState | undefined {
+    return this.markets.get(id);
+  }
+
+  asset(id: string): AssetSpec | undefined {
+    return this.assets.get(id);
+  }
+
+  /** Decimals of any asset the engine knows, the settlement asset included. */
+  assetDecimals(id: string): number | undefined {
+    return id === this.settlementAsset ? this.config.settlement.decimals : this.assets.get(id)?.decimals;
+  }
+
+  ltvPpm(asset: string): bigint {
+    return asset === this.settlementAsset ? this.config.settlementLtvPpm : (this.assets.get(asset)?.ltvPpm ?? 0n);
+  }
+
+  liquidationThresholdPpm(asset: string): bigint {
+    return asset === this.settlementAsset
+      ? this.config.settlementLiquidationThresholdPpm
+      : (this.assets.get(asset)?.liquidationThresholdPpm ?? 0n);
+  }
+}
+
+export function addTo(map: Map<string, bigint>, key: string, delta: bigint): bigint {
+  const next = (map.get(key) ?? 0n) + delta;
+  map.set(key, next);
+  return next;
+}

@@ -1,0 +1,200 @@
+// Fills and isolated margin: how trades change positions, cash and margin.
+
+import { applyTrade, type Account, type MarginMode, type Position } from '../account/account.js';
+import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
+import { notional, priceForNotional, type MarketState } from '../market/index.js';
+import { abs, price, quote, size, type Quote } from '../units/index.js';
+import type { AdjustIsolatedMargin, Fill, FillSide } from './commands.js';
+import type { Emit } from './emit.js';
+import { draftOf } from './funds.js';
+import { reject, type Rejection } from './reasons.js';
+import { addTo, type EngineState } from './state.js';
+
+/** The planned outcome of one side of a fill, not yet committed. */
+interface SidePlan {
+  readonly draft: Account;
+  readonly mode: MarginMode;
+  readonly sizeBefore: bigint;
+  readonly sizeAfter: bigint;
+  readonly entryPrice: bigint;
+  readonly realisedPnl: Quote;
+  readonly fundingPaid: Quote;
+  readonly isolatedMargin: Quote;
+  readonly balance: bigint;
+}
+
+function planSide(
+  s: EngineState,
+  market: MarketState,
+  account: Account,
+  side: FillSide,
+  delta: bigint,
+  cash: bigint,
+  fillPrice: bigint,
+  field: 'buyer' | 'seller',
+): SidePlan | Rejection {
+  const spec = market.spec;
+  const existing = account.positions.get(spec.id);
+  const mode: MarginMode = side.marginMode ?? (existing === undefined || existing.isolatedMargin === null ? 'cross' : 'isolated');
+  if (existing !== undefined && (existing.isolatedMargin === null ? 'cross' : 'isolated') !== mode) {
+    return reject('margin_mode_mismatch', `${field}.marginMode`, `account ${account.id} holds a ${mode === 'cross' ? 'isolated' : 'cross'} position in ${spec.id}`);
+  }
+  if (side.isolatedMargin !== undefined) {
+    if (mode !== 'isolated') return reject('invalid_field', `${field}.isolatedMargin`, 'isolatedMargin is only for isolated positions');
+    if (side.isolatedMargin < 0n) return reject('amount_not_positive', `${field}.isolatedMargin`, 'must not be negative');
+  }
+
+  // Work on a draft; the engine commits it only if every check passes.
+  const draft = draftOf(account);
+  const settle = s.settlementAsset;
+  let position = draft.positions.get(spec.id);
+  let fundingPaid = quote(0n);
+  if (position !== undefined) {
+    fundingPaid = fundingOwed(market, position);
+    position.fundingIndex = market.fundingIndex;
+    if (position.isolatedMargin === null) addTo(draft.balances, settle, -fundingPaid);
+    else position.isolatedMargin = quote(position.isolatedMargin - fundingPaid);
+  }
+  const sizeBefore = position?.size ?? 0n;
+  const effect = applyTrade(sizeBefore, position?.entryQuote ?? 0n, delta, cash);
+  addTo(draft.balances, settle, -side.fee);
+  let isolated = position?.isolatedMargin ?? (mode === 'isolated' ? quote(0n) : null);
+  if (isolated === null) addTo(draft.balances, settle, effect.realisedPnl);
+  else isolated = quote(isolated + effect.realisedPnl);
+
+  if (effect.size === 0n) {
+    draft.positions.delete(spec.id);
+    if (isolated !== null) addTo(draft.balances, settle, isolated); // the isolated margin comes home
+    position = undefined;
+  } else {
+    position = { market: spec.id, size: effect.size, entryQuote: effect.entryQuote, fundingIndex: market.fundingIndex, isolatedMargin: isolated };
+    draft.positions.set(spec.id, position);
+  }
+
+  const increases = effect.openedSize > 0n;
+  if (position !== undefined && position.isolatedMargin !== null && increases) {
+    // Top the isolated margin up to the initial requirement unless the fill says how much to move.
+    let topUp = side.isolatedMargin;
+    if (topUp === undefined) {
+      // Without a mark yet (only possible with preTradeCheck 'none'), the fill price values the position.
+      const initial = positionFigures(s, market, position, price(market.markPrice ?? fillPrice)).initial;
+      topUp = quote(initial > position.isolatedMargin ? initial - position.isolatedMargin : 0n);
+    }
+    position.isolatedMargin = quote(position.isolatedMargin + topUp);
+    addTo(draft.balances, settle, -topUp);
+  }
+
+  if (increases && s.rulebook.preTradeCheck === 'initial_margin') {
+    const ev = evaluateAccount(s, draft);
+    if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${account.id}: no price for ${ev.unpriced.join(', ')}`);
+    if (ev.cross.equity < ev.cross.initial) {
+      return reject('initial_margin_breach', `${field}.account`, `account ${account.id}: equity ${ev.cross.equity} below initial margin ${ev.cross.initial} after the fill`);
+    }
+    const iso = ev.isolated.find((f) => f.market === spec.id);
+    if (iso !== undefined && iso.equity < iso.initial) {
+      return reject('initial_margin_breach', `${field}.isolatedMargin`, `account ${account.id}: isolated equity ${iso.equity} below initial margin ${iso.initial} after the fill`);
+    }
+  }
+
+  return {
+    draft,
+    mode,
+    sizeBefore,
+    sizeAfter: effect.size,
+    entryPrice: effect.size === 0n ? 0n : priceForNotional(spec, s.quoteDecimals, abs(effect.size), abs(effect.entryQuote), 'half_even'),
+    realisedPnl: effect.realisedPnl,
+    fundingPaid,
+    isolatedMargin: quote(position?.isolatedMargin ?? 0n),
+    balance: draft.balances.get(settle) ?? 0n,
+  };
+}
+
+function isRejection(x: SidePlan | Rejection): x is Rejection {
+  return 'reason' in x;
+}
+
+export function applyFill(s: EngineState, cmd: Fill, emit: Emit): Rejection | undefined {
+  const market = s.markets.get(cmd.market);
+  if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
+  const spec = market.spec;
+  if (cmd.size <= 0n) return reject('size_not_positive', 'size', 'size must be positive');
+  if (cmd.size % spec.stepSize !== 0n) return reject('size_off_step', 'size', `size must be a multiple of the step ${spec.stepSize}`);
+  if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
+  if (cmd.price % spec.tickSize !== 0n) return reject('price_off_tick', 'price', `price must be a multiple of the tick ${spec.tickSize}`);
+  if (cmd.buyer.account === cmd.seller.account) return reject('self_trade', 'seller.account', 'buyer and seller are the same account');
+  const buyer = s.accounts.get(cmd.buyer.account);
+  if (buyer === undefined) return reject('account_unknown', 'buyer.account', `account ${cmd.buyer.account} has no funds`);
+  const seller = s.accounts.get(cmd.seller.account);
+  if (seller === undefined) return reject('account_unknown', 'seller.account', `account ${cmd.seller.account} has no funds`);
+
+  // One cash amount for both sides, so the trade moves exactly N from buyer to seller (half-even: neutral).
+  const cashAmount = notional(spec, s.quoteDecimals, cmd.size, cmd.price, 'half_even');
+  const buy = planSide(s, market, buyer, cmd.buyer, cmd.size, -cashAmount, cmd.price, 'buyer');
+  if (isRejection(buy)) return buy;
+  const sell = planSide(s, market, seller, cmd.seller, -cmd.size, cashAmount, cmd.price, 'seller');
+  if (isRejection(sell)) return sell;
+
+  // Committed: replace both accounts by their drafts and book the venue's side.
+  s.accounts.set(buyer.id, buy.draft);
+  s.accounts.set(seller.id, sell.draft);
+  s.ledger.feePool += cmd.buyer.fee + cmd.seller.fee;
+  s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
+  const longBefore = pos(buy.sizeBefore) + pos(sell.sizeBefore);
+  const longAfter = pos(buy.sizeAfter) + pos(sell.sizeAfter);
+  market.openInterest = size(market.openInterest + longAfter - longBefore);
+  for (const [plan, side, delta] of [
+    [buy, cmd.buyer, cmd.size],
+    [sell, cmd.seller, -cmd.size],
+  ] as const) {
+    emit({
+      kind: 'PositionChanged',
+      account: side.account,
+      market: spec.id,
+      marginMode: plan.mode,
+      price: cmd.price,
+      sizeDelta: delta,
+      size: plan.sizeAfter,
+      entryPrice: plan.entryPrice,
+      realisedPnl: plan.realisedPnl,
+      fee: side.fee,
+      fundingPaid: plan.fundingPaid,
+      isolatedMargin: plan.isolatedMargin,
+      balance: plan.balance,
+    });
+  }
+  return undefined;
+}
+
+function pos(n: bigint): bigint {
+  return n > 0n ? n : 0n;
+}
+
+export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMargin, emit: Emit): Rejection | undefined {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  const market = s.markets.get(cmd.market);
+  if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
+  const existing = account.positions.get(cmd.market);
+  if (existing === undefined) return reject('position_unknown', 'market', `account ${cmd.account} has no position in ${cmd.market}`);
+  if (existing.isolatedMargin === null) return reject('not_isolated', 'market', `the position in ${cmd.market} is cross margined`);
+  if (cmd.amount === 0n) return reject('amount_not_positive', 'amount', 'amount must not be zero');
+  const draft = draftOf(account);
+  const position = draft.positions.get(cmd.market) as Position;
+  const fundingPaid = fundingOwed(market, position);
+  position.fundingIndex = market.fundingIndex;
+  position.isolatedMargin = quote((position.isolatedMargin as bigint) - fundingPaid + cmd.amount);
+  addTo(draft.balances, s.settlementAsset, -cmd.amount);
+  const ev = evaluateAccount(s, draft);
+  if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${cmd.account}: no price for ${ev.unpriced.join(', ')}`);
+  if (cmd.amount > 0n && ev.cross.equity < ev.cross.initial) {
+    return reject('initial_margin_breach', 'amount', `cross equity ${ev.cross.equity} would fall below initial margin ${ev.cross.initial}`);
+  }
+  const iso = ev.isolated.find((f) => f.market === cmd.market);
+  if (cmd.amount < 0n && iso !== undefined && iso.equity < iso.initial) {
+    return reject('initial_margin_breach', 'amount', `isolated equity ${iso.equity} would fall below initial margin ${iso.initial}`);
+  }
+  s.accounts.set(account.id, draft);
+  s.ledger.fundingPool += fundingPaid;
+  emit({ kind: 'IsolatedMarginChanged', account: cmd.account, market: cmd.market, amount: cmd.amount, isolatedMargin: position.isolatedMargin as bigint });
+  return undefined;
+}

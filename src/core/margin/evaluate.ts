@@ -1,0 +1,194 @@
+// Equity and requirements of an account, exactly.
+//
+// Cross:    equity = sum(collateral x index x weight) - sum(debt x index) + sum(uPnL) - sum(funding owed)
+//           requirement = sum over cross positions of the schedule's requirement at mark
+// Isolated: equity = isolated margin + uPnL - funding owed; requirement = that position's requirement
+// Rounding (all against the account): position values and collateral round down, debt and funding owed round up,
+// requirements round up (schedule.ts). Sources: Binance "margin balance = wallet balance + unrealized PnL",
+// maintenance by brackets; dYdX v4 "TNC" (total net collateral) vs maintenance margin requirement.
+
+import type { Account, Position } from '../account/account.js';
+import {
+  FUNDING_INDEX_SCALE,
+  notional,
+  positionValue,
+  requirement,
+  type AssetSpec,
+  type MarketState,
+  type RequirementContext,
+} from '../market/index.js';
+import { divRound, pow10, PPM_ONE, quote, type Price, type Quote } from '../units/index.js';
+
+/** What margin needs to read from the engine's state. */
+export interface MarginView {
+  readonly quoteDecimals: number;
+  readonly settlementAsset: string;
+  market(id: string): MarketState | undefined;
+  asset(id: string): AssetSpec | undefined;
+}
+
+/** Evaluate as if one market's mark and index both stood at `price` (used to solve for threshold prices). */
+export interface PriceOverride {
+  readonly market: string;
+  readonly price: Price;
+}
+
+export interface PositionFigures {
+  readonly market: string;
+  readonly mark: Price;
+  /** value(size x mark), signed, rounded down. */
+  readonly value: Quote;
+  readonly notional: Quote;
+  readonly unrealisedPnl: Quote;
+  /** Funding not yet settled: positive = the position owes it. Rounded up. */
+  readonly fundingOwed: Quote;
+  readonly initial: Quote;
+  readonly maintenance: Quote;
+}
+
+export interface CrossFigures {
+  readonly collateral: Quote;
+  readonly debt: Quote;
+  readonly unrealisedPnl: Quote;
+  readonly fundingOwed: Quote;
+  readonly equity: Quote;
+  readonly initial: Quote;
+  readonly maintenance: Quote;
+  readonly notional: Quote;
+}
+
+export interface IsolatedFigures extends PositionFigures {
+  readonly margin: Quote;
+  readonly equity: Quote;
+}
+
+export type AccountEvaluation =
+  | { readonly priced: true; readonly cross: CrossFigures; readonly positions: readonly PositionFigures[]; readonly isolated: readonly IsolatedFigures[] }
+  | { readonly priced: false; readonly unpriced: readonly string[] };
+
+function markOf(state: MarketState, override: PriceOverride | undefined): Price | null {
+  return override !== undefined && override.market === state.spec.id ? override.price : state.markPrice;
+}
+
+function indexOf(state: MarketState, override: PriceOverride | undefined): Price | null {
+  if (override !== undefined && override.market === state.spec.id) return override.price;
+  return state.indexPrice ?? state.markPrice;
+}
+
+export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
+  return {
+    openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'ceil'),
+    volatilityMultiplierPpm: state.volatility.multiplierPpm,
+    baseUnit: pow10(state.spec.baseDecimals),
+  };
+}
+
+/** Funding a position owes since its last settlement (positive = owes), rounded up (against the account). */
+export function fundingOwed(state: MarketState, position: Position): Quote {
+  const delta = state.fundingIndex - position.fundingIndex;
+  if (delta === 0n) return quote(0n);
+  return quote(divRound(position.size * delta, pow10(state.spec.baseDecimals) * FUNDING_INDEX_SCALE, 'ceil'));
+}
+
+export function positionFigures(view: MarginView, state: MarketState, position: Position, mark: Price): PositionFigures {
+  const absSize = position.size < 0n ? -position.size : position.size;
+  const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
+  const n = notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
+  const ctx = requirementContext(view, state, mark);
+  return {
+    market: state.spec.id,
+    mark,
+    value,
+    notional: n,
+    unrealisedPnl: quote(value - position.entryQuote),
+    fundingOwed: fundingOwed(state, position),
+    initial: requirement(state.spec.margin, 'initial', n, absSize, ctx),
+    maintenance: requirement(state.spec.margin, 'maintenance', n, absSize, ctx),
+  };
+}
+
+/** Collateral value of one asset balance: balance x index x weight, rounded down. */
+export function collateralValue(view: MarginView, assetId: string, balance: bigint, override?: PriceOverride): Quote | null {
+  if (assetId === view.settlementAsset) return quote(balance);
+  const spec = view.asset(assetId);
+  if (spec === undefined) return null;
+  const priceState = view.market(spec.priceMarket);
+  if (priceState === undefined) return null;
+  const px = indexOf(priceState, override);
+  if (px === null) return null;
+  const valueNum = balance * px * spec.collateralWeightPpm * pow10(view.quoteDecimals);
+  const valueDen = PPM_ONE * pow10(spec.decimals + priceState.spec.priceDecimals);
+  return quote(divRound(valueNum, valueDen, 'floor'));
+}
+
+/** Value of a debt at the index, rounded up. */
+export function debtValue(view: MarginView, assetId: string, amount: bigint, override?: PriceOverride): Quote | null {
+  if (assetId === view.settlementAsset) return quote(amount);
+  const spec = view.asset(assetId);
+  if (spec === undefined) return null;
+  const priceState = view.market(spec.priceMarket);
+  if (priceState === undefined) return null;
+  const px = indexOf(priceState, override);
+  if (px === null) return null;
+  return quote(divRound(amount * px * pow10(view.quoteDecimals), pow10(spec.decimals + priceState.spec.priceDecimals), 'ceil'));
+}
+
+export function evaluateAccount(view: MarginView, account: Account, override?: PriceOverride): AccountEvaluation {
+  const unpriced: string[] = [];
+  let collateral = 0n;
+  for (const [assetId, balance] of account.balances) {
+    if (balance === 0n) continue;
+    const v = collateralValue(view, assetId, balance, override);
+    if (v === null) unpriced.push(view.asset(assetId)?.priceMarket ?? assetId);
+    else collateral += v;
+  }
+  let debt = 0n;
+  for (const [assetId, amount] of account.borrows) {
+    if (amount === 0n) continue;
+    const v = debtValue(view, assetId, amount, override);
+    if (v === null) unpriced.push(view.asset(assetId)?.priceMarket ?? assetId);
+    else debt += v;
+  }
+  const positions: PositionFigures[] = [];
+  const isolated: IsolatedFigures[] = [];
+  let upnl = 0n;
+  let owed = 0n;
+  let initial = 0n;
+  let maintenance = 0n;
+  let crossNotional = 0n;
+  for (const position of account.positions.values()) {
+    const state = view.market(position.market);
+    const mark = state === undefined ? null : markOf(state, override);
+    if (state === undefined || mark === null) {
+      unpriced.push(position.market);
+      continue;
+    }
+    const f = positionFigures(view, state, position, mark);
+    positions.push(f);
+    if (position.isolatedMargin === null) {
+      upnl += f.unrealisedPnl;
+      owed += f.fundingOwed;
+      initial += f.initial;
+      maintenance += f.maintenance;
+      crossNotional += f.notional;
+    } else {
+      isolated.push({ ...f, margin: position.isolatedMargin, equity: quote(position.isolatedMargin + f.unrealisedPnl - f.fundingOwed) });
+    }
+  }
+  if (unpriced.length > 0) return { priced: false, unpriced: [...new Set(unpriced)] };
+  return {
+    priced: true,
+    positions,
+    isolated,
+    cross: {
+      collateral: quote(collateral),
+      debt: quote(debt),
+      unrealisedPnl: quote(upnl),
+      fundingOwed: quote(owed),
+      equity: quote(collateral - debt + upnl - owed),
+      initial: quote(initial),
+      maintenance: quote(maintenance),
+      notional: quote(crossNotional),
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './spec.js';
+export * from './schedule.js';
+export * from './state.js';
+export * from './volatility.js';

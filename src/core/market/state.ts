@@ -1,0 +1,25 @@
+// The live state of one market: its spec plus prices, funding and open interest.
+
+import type { Price, Size } from '../units/index.js';
+import type { MarketSpec } from './spec.js';
+import type { VolatilityState } from './volatility.js';
+
+/**
+ * Cumulative funding paid by a long of one whole base unit since the market opened, in quote atoms scaled by
+ * 1e9. A position owes size_atoms x (index_now - index_at_last_settlement) / (10^baseDecimals x 1e9).
+ */
+export type FundingIndex = bigint;
+export const FUNDING_INDEX_SCALE = 1_000_000_000n;
+
+export interface MarketState {
+  spec: MarketSpec;
+  /** Index (spot reference) price; values collateral priced off this market. Null until first priced. */
+  indexPrice: Price | null;
+  /** Mark price; values positions and decides liquidations. Null until first priced. */
+  markPrice: Price | null;
+  priceUpdatedMs: number;
+  fundingIndex: FundingIndex;
+  /** Sum of long sizes (= sum of short sizes: every fill has two sides). */
+  openInterest: Size;
+  volatility: VolatilityState;
+}

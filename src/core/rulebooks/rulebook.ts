@@ -1,0 +1,33 @@
+// A rulebook is data plus a few named strategy choices. This file holds the choices the engine reads today;
+// pricing (mark method, guards) and enforcement (partial sizing, routes, fees, ADL) extend it.
+
+import type { BreachRule } from '../margin/thresholds.js';
+
+export interface Rulebook {
+  /** A preset's name ("binance", "dydx-v4", ...) or "custom". */
+  readonly name: string;
+  /** When an account is in breach of maintenance. */
+  readonly breachRule: BreachRule;
+  /**
+   * Whether a fill that opens or increases a position must leave the account (or the isolated position) at or
+   * above initial margin. 'none' accepts fills as facts from an external matching engine.
+   */
+  readonly preTradeCheck: 'initial_margin' | 'none';
+}
+
+export interface RulebookProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export function validateRulebook(r: Rulebook): RulebookProblem[] {
+  const problems: RulebookProblem[] = [];
+  if (r.name.length === 0 || r.name.length > 64) problems.push({ path: 'name', message: 'must be 1 to 64 characters' });
+  if (r.breachRule !== 'below' && r.breachRule !== 'at_or_below') {
+    problems.push({ path: 'breachRule', message: "must be 'below' or 'at_or_below'" });
+  }
+  if (r.preTradeCheck !== 'initial_margin' && r.preTradeCheck !== 'none') {
+    problems.push({ path: 'preTradeCheck', message: "must be 'initial_margin' or 'none'" });
+  }
+  return problems;
+}
