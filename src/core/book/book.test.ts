@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../assert.js';
 import { price, size, type Price, type Size } from '../units/index.js';
 import {
   OrderBook,
@@ -359,6 +360,23 @@ describe('OrderBook snapshot', () => {
     const next = [order('x1', 'erin', 'sell', 100n, 1n), order('x2', 'bob', 'buy', 100n, 20n), order('x3', 'dan', 'sell', 90n, 4n)];
     for (const req of next) expect(r.place(req)).toEqual(b.place(req));
     expect(r.snapshot()).toEqual(b.snapshot());
+  });
+});
+
+describe('OrderBook restore of a corrupt snapshot', () => {
+  it('fails an assertion (the journal verifies snapshots by hash, so this is a bug, not an input)', () => {
+    const b = book();
+    placed(b, order('a1', 'alice', 'sell', 100n, 5n));
+    placed(b, order('b1', 'bob', 'buy', 90n, 5n));
+    const snap = b.snapshot();
+    const crossed = { ...snap, orders: snap.orders.map((o) => (o.id === 'b1' ? { ...o, price: '100' } : o)) };
+    expect(() => OrderBook.restore(crossed)).toThrow(AssertionError);
+    const offTick = { ...snap, orders: snap.orders.map((o) => (o.id === 'b1' ? { ...o, price: '95' } : o)) };
+    expect(() => OrderBook.restore(offTick)).toThrow('book.restore: price off tick');
+    const hex = { ...snap, orders: snap.orders.map((o) => (o.id === 'b1' ? { ...o, size: '0x5' } : o)) };
+    expect(() => OrderBook.restore(hex)).toThrow('book.restore: not a decimal integer');
+    const staleSeq = { ...snap, nextSeq: 2 };
+    expect(() => OrderBook.restore(staleSeq)).toThrow('book.restore: seq not below nextSeq');
   });
 });
 
