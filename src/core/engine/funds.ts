@@ -34,13 +34,13 @@ function checkSolvency(s: EngineState, draft: Account, hasRisk: boolean): Reject
   const ev = evaluateAccount(s, draft);
   if (!ev.priced) return reject('market_unpriced', 'account', `cannot value the account: no price for ${ev.unpriced.join(', ')}`);
   if (ev.cross.equity < ev.cross.initial) {
-    return reject('initial_margin_breach', 'amount', `equity ${ev.cross.equity} would fall below initial margin ${ev.cross.initial}`);
+    return reject('initial_margin_breach', 'amount', `equity ${s.fmtQuote(ev.cross.equity)} would fall below initial margin ${s.fmtQuote(ev.cross.initial)}`);
   }
   if (draft.borrows.size > 0) {
     const hf = healthFactor(s, draft, s);
     if (hf === null) return reject('market_unpriced', 'account', 'cannot value the account’s lending collateral');
     if (hf.borrowHeadroom < 0n) {
-      return reject('health_factor_breach', 'amount', `debt ${hf.debtValue} would exceed borrowing power by ${-hf.borrowHeadroom}`);
+      return reject('health_factor_breach', 'amount', `debt ${s.fmtQuote(hf.debtValue)} would exceed borrowing power by ${s.fmtQuote(-hf.borrowHeadroom)}`);
     }
   }
   return undefined;
@@ -74,7 +74,7 @@ export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Reject
   const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
   if (bad !== undefined) return bad;
   const before = account.balances.get(cmd.asset) ?? 0n;
-  if (before < cmd.amount) return reject('insufficient_balance', 'amount', `balance ${before} is less than ${cmd.amount}`);
+  if (before < cmd.amount) return reject('insufficient_balance', 'amount', `balance ${s.fmtAsset(cmd.asset, before)} is less than ${s.fmtAsset(cmd.asset, cmd.amount)}`);
   const draft = draftOf(account);
   draft.balances.set(cmd.asset, before - cmd.amount);
   const insolvent = checkSolvency(s, draft, hasRisk(s, account));
@@ -108,7 +108,7 @@ export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | 
   const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
   if (bad !== undefined) return bad;
   const debt = account.borrows.get(cmd.asset) ?? 0n;
-  if (cmd.amount > debt) return reject('debt_exceeded', 'amount', `repayment ${cmd.amount} exceeds the debt ${debt}`);
+  if (cmd.amount > debt) return reject('debt_exceeded', 'amount', `repayment ${s.fmtAsset(cmd.asset, cmd.amount)} exceeds the debt ${s.fmtAsset(cmd.asset, debt)}`);
   const left = debt - cmd.amount;
   if (left === 0n) account.borrows.delete(cmd.asset);
   else account.borrows.set(cmd.asset, left);

@@ -5,7 +5,7 @@ import type { MarginView } from '../margin/evaluate.js';
 import type { LendingParams } from '../margin/thresholds.js';
 import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
-import type { Ppm } from '../units/index.js';
+import { formatDecimal, type Ppm } from '../units/index.js';
 
 export interface EngineConfig {
   readonly settlement: SettlementSpec;
@@ -72,6 +72,17 @@ export class EngineState implements MarginView, LendingParams {
   /** Decimals of any asset the engine knows, the settlement asset included. */
   assetDecimals(id: string): number | undefined {
     return id === this.settlementAsset ? this.config.settlement.decimals : this.assets.get(id)?.decimals;
+  }
+
+  /** Quote atoms as a decimal string, for messages. */
+  fmtQuote(v: bigint): string {
+    return `${formatDecimal(v, this.config.settlement.decimals)} ${this.settlementAsset}`;
+  }
+
+  /** Asset atoms as a decimal string, for messages. */
+  fmtAsset(asset: string, v: bigint): string {
+    const d = this.assetDecimals(asset);
+    return d === undefined ? `${v} atoms of ${asset}` : `${formatDecimal(v, d)} ${asset}`;
   }
 
   ltvPpm(asset: string): bigint {

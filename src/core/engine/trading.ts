@@ -3,7 +3,7 @@
 import { applyTrade, type Account, type MarginMode, type Position } from '../account/account.js';
 import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
 import { notional, priceForNotional, type MarketState } from '../market/index.js';
-import { abs, price, quote, size, type Quote } from '../units/index.js';
+import { abs, formatDecimal, price, quote, size, type Quote } from '../units/index.js';
 import type { AdjustIsolatedMargin, Fill, FillSide } from './commands.js';
 import type { Emit } from './emit.js';
 import { draftOf } from './funds.js';
@@ -88,11 +88,11 @@ function planSide(
     const ev = evaluateAccount(s, draft);
     if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${account.id}: no price for ${ev.unpriced.join(', ')}`);
     if (ev.cross.equity < ev.cross.initial) {
-      return reject('initial_margin_breach', `${field}.account`, `account ${account.id}: equity ${ev.cross.equity} below initial margin ${ev.cross.initial} after the fill`);
+      return reject('initial_margin_breach', `${field}.account`, `account ${account.id}: equity ${s.fmtQuote(ev.cross.equity)} below initial margin ${s.fmtQuote(ev.cross.initial)} after the fill`);
     }
     const iso = ev.isolated.find((f) => f.market === spec.id);
     if (iso !== undefined && iso.equity < iso.initial) {
-      return reject('initial_margin_breach', `${field}.isolatedMargin`, `account ${account.id}: isolated equity ${iso.equity} below initial margin ${iso.initial} after the fill`);
+      return reject('initial_margin_breach', `${field}.isolatedMargin`, `account ${account.id}: isolated equity ${s.fmtQuote(iso.equity)} below initial margin ${s.fmtQuote(iso.initial)} after the fill`);
     }
   }
 
@@ -118,9 +118,9 @@ export function applyFill(s: EngineState, cmd: Fill, emit: Emit): Rejection | un
   if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
   const spec = market.spec;
   if (cmd.size <= 0n) return reject('size_not_positive', 'size', 'size must be positive');
-  if (cmd.size % spec.stepSize !== 0n) return reject('size_off_step', 'size', `size must be a multiple of the step ${spec.stepSize}`);
+  if (cmd.size % spec.stepSize !== 0n) return reject('size_off_step', 'size', `size must be a multiple of the step ${formatDecimal(spec.stepSize, spec.baseDecimals)}`);
   if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
-  if (cmd.price % spec.tickSize !== 0n) return reject('price_off_tick', 'price', `price must be a multiple of the tick ${spec.tickSize}`);
+  if (cmd.price % spec.tickSize !== 0n) return reject('price_off_tick', 'price', `price must be a multiple of the tick ${formatDecimal(spec.tickSize, spec.priceDecimals)}`);
   if (cmd.buyer.account === cmd.seller.account) return reject('self_trade', 'seller.account', 'buyer and seller are the same account');
   const buyer = s.accounts.get(cmd.buyer.account);
   if (buyer === undefined) return reject('account_unknown', 'buyer.account', `account ${cmd.buyer.account} has no funds`);
@@ -187,11 +187,11 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
   const ev = evaluateAccount(s, draft);
   if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${cmd.account}: no price for ${ev.unpriced.join(', ')}`);
   if (cmd.amount > 0n && ev.cross.equity < ev.cross.initial) {
-    return reject('initial_margin_breach', 'amount', `cross equity ${ev.cross.equity} would fall below initial margin ${ev.cross.initial}`);
+    return reject('initial_margin_breach', 'amount', `cross equity ${s.fmtQuote(ev.cross.equity)} would fall below initial margin ${s.fmtQuote(ev.cross.initial)}`);
   }
   const iso = ev.isolated.find((f) => f.market === cmd.market);
   if (cmd.amount < 0n && iso !== undefined && iso.equity < iso.initial) {
-    return reject('initial_margin_breach', 'amount', `isolated equity ${iso.equity} would fall below initial margin ${iso.initial}`);
+    return reject('initial_margin_breach', 'amount', `isolated equity ${s.fmtQuote(iso.equity)} would fall below initial margin ${s.fmtQuote(iso.initial)}`);
   }
   s.accounts.set(account.id, draft);
   s.ledger.fundingPool += fundingPaid;

@@ -1,0 +1,108 @@
+// Scenario files (docs/scenarios.md): settlement, rulebook, markets, assets, opening accounts, and a timed list of
+// commands. The whole file is decoded before anything runs, so a malformed file fails with the path of the
+// first bad field and runs nothing.
+
+import type { Command } from '../core/engine/commands.js';
+import type { EngineConfig } from '../core/engine/state.js';
+import type { MarketSpec } from '../core/market/spec.js';
+import type { Rulebook } from '../core/rulebooks/rulebook.js';
+import {
+  decimalAtoms,
+  decodeAsset,
+  decodeCommand,
+  decodeMarket,
+  decodeRulebook,
+  ratioPpm,
+  timeMs,
+  WireError,
+  zodToWireError,
+  type UnitLookup,
+} from '../wire/decode.js';
+import { scenarioSchema } from '../wire/schema.js';
+
+export interface Scenario {
+  readonly name: string;
+  readonly config: EngineConfig;
+  readonly rulebook: Rulebook;
+  /** Setup commands first (rulebook, markets, assets, deposits), then the file's commands, in order. */
+  readonly commands: readonly Command[];
+  /** The units every market and asset in the file declares (for printing events). */
+  readonly units: UnitLookup;
+}
+
+/** Learns market and asset units as the file declares them, so later commands can be decoded. */
+export class TrackingUnits implements UnitLookup {
+  private readonly markets = new Map<string, Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>>();
+  private readonly assets = new Map<string, number>();
+  constructor(
+    readonly quoteDecimals: number,
+    readonly settlementAsset: string,
+  ) {}
+  market(id: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> | undefined {
+    return this.markets.get(id);
+  }
+  assetDecimals(id: string): number | undefined {
+    return id === this.settlementAsset ? this.quoteDecimals : this.assets.get(id);
+  }
+  learn(cmd: Command): void {
+    if (cmd.kind === 'set_market' && !this.markets.has(cmd.market.id)) {
+      this.markets.set(cmd.market.id, { baseDecimals: cmd.market.baseDecimals, priceDecimals: cmd.market.priceDecimals });
+    }
+    if (cmd.kind === 'set_asset' && !this.assets.has(cmd.asset.id)) this.assets.set(cmd.asset.id, cmd.asset.decimals);
+  }
+}
+
+export function parseScenarioText(text: string, source: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new WireError(source, `not valid JSON: ${(e as Error).message}`);
+  }
+  return parseScenario(json, source);
+}
+
+export function parseScenario(json: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(json);
+  if (!parsed.success) throw zodToWireError(parsed.error, source);
+  const sc = parsed.data;
+  const at = (p: string): string => `${source}${p}`;
+  const config: EngineConfig = {
+    settlement: { asset: sc.settlement.asset, decimals: sc.settlement.decimals },
+    settlementLtvPpm: ratioPpm(sc.settlement.ltv, at('.settlement.ltv')),
+    settlementLiquidationThresholdPpm: ratioPpm(sc.settlement.liquidationThreshold, at('.settlement.liquidationThreshold')),
+  };
+  const units = new TrackingUnits(config.settlement.decimals, config.settlement.asset);
+  const rulebook = decodeRulebook(sc.rulebook, at('.rulebook'));
+  const firstAt = (sc.commands[0] as { at?: unknown } | undefined)?.at;
+  const startMs =
+    sc.startAt !== undefined
+      ? timeMs(sc.startAt, at('.startAt'))
+      : typeof firstAt === 'number' || typeof firstAt === 'string'
+        ? timeMs(firstAt, at('.commands[0].at'))
+        : 0;
+
+  const commands: Command[] = [];
+  const push = (cmd: Command): void => {
+    units.learn(cmd);
+    commands.push(cmd);
+  };
+  push({ kind: 'set_rulebook', tsMs: startMs, rulebook });
+  sc.markets.forEach((m, i) => push({ kind: 'set_market', tsMs: startMs, market: decodeMarket(m, config.settlement.decimals, at(`.markets[${i}]`)) }));
+  sc.assets.forEach((a, i) => push({ kind: 'set_asset', tsMs: startMs, asset: decodeAsset(a, at(`.assets[${i}]`)) }));
+  sc.accounts.forEach((acct, i) => {
+    for (const [asset, amount] of Object.entries(acct.deposits)) {
+      const path = at(`.accounts[${i}].deposits.${asset}`);
+      const decimals = units.assetDecimals(asset);
+      if (decimals === undefined) throw new WireError(path, `unknown asset "${asset}"`);
+      push({ kind: 'deposit', tsMs: startMs, account: acct.id, asset, amount: decimalAtoms(amount, decimals, path) });
+    }
+  });
+  let lastMs = startMs;
+  sc.commands.forEach((raw, i) => {
+    const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);
+    lastMs = cmd.tsMs;
+    push(cmd);
+  });
+  return { name: sc.name ?? source, config, rulebook, commands, units };
+}

@@ -1,0 +1,275 @@
+// Wire JSON -> core commands. Decimal strings become atoms in the units the market or asset declares; anything
+// that cannot be represented exactly is refused with the path of the field at fault.
+
+import type { z } from 'zod';
+import type { Command, FillSide } from '../core/engine/commands.js';
+import {
+  continuousMaintenanceAmounts,
+  notional,
+  validateSchedule,
+  type AssetSpec,
+  type MarginSchedule,
+  type MarginTier,
+  type MarketSpec,
+} from '../core/market/index.js';
+import { PRESETS, presetNames } from '../core/rulebooks/presets.js';
+import type { Rulebook } from '../core/rulebooks/rulebook.js';
+import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, size, type Ppm, type Quote } from '../core/units/index.js';
+import {
+  commandSchema,
+  type WireAsset,
+  type WireFillSide,
+  type WireMarket,
+  type WireRulebook,
+} from './schema.js';
+
+/** A user error in wire input: names the field (a JSON path) and says what is wrong. */
+export class WireError extends Error {
+  override readonly name = 'WireError';
+  readonly code = 'invalid_input';
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+  }
+}
+
+/** The units the decoder needs: the settlement asset's, and each market's and asset's. */
+export interface UnitLookup {
+  readonly quoteDecimals: number;
+  readonly settlementAsset: string;
+  market(id: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> | undefined;
+  assetDecimals(id: string): number | undefined;
+}
+
+export function zodToWireError(error: z.ZodError, basePath: string): WireError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new WireError(basePath, 'invalid');
+  const path = joinPath(basePath, issue.path);
+  if (issue.code === 'unrecognized_keys') return new WireError(path, `unknown field(s): ${issue.keys.join(', ')}`);
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
+    return new WireError(joinPath(path, ['kind']), 'unknown or missing kind');
+  }
+  return new WireError(path, issue.message);
+}
+
+function joinPath(base: string, parts: readonly PropertyKey[]): string {
+  let out = base;
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+export function decimalAtoms(text: string, decimals: number, path: string): bigint {
+  const r = parseDecimal(text, decimals);
+  if (!r.ok) throw new WireError(path, r.error.includes('decimal places') ? `${text} has more than ${decimals} decimal places for this unit` : r.error);
+  return r.value;
+}
+
+function positiveAtoms(text: string, decimals: number, path: string): bigint {
+  const v = decimalAtoms(text, decimals, path);
+  if (v <= 0n) throw new WireError(path, 'must be positive');
+  return v;
+}
+
+/** A fraction ("0.004") as ppm; at most 6 decimal places. */
+export function ratioPpm(text: string, path: string): Ppm {
+  const r = parseDecimal(text, 6);
+  if (!r.ok) throw new WireError(path, r.error.includes('decimal places') ? `${text}: ratios have at most 6 decimal places (ppm)` : r.error);
+  if (r.value < 0n) throw new WireError(path, 'must not be negative');
+  return ppm(r.value);
+}
+
+export function timeMs(value: number | string, path: string): number {
+  if (typeof value === 'number') return value;
+  const ms = Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new WireError(path, `not a valid time: ${value}`);
+  return ms;
+}
+
+export function decodeMarket(m: WireMarket, quoteDecimals: number, path: string): MarketSpec {
+  const tickSize = price(positiveAtoms(m.tickSize, m.priceDecimals, `${path}.tickSize`));
+  const stepSize = size(positiveAtoms(m.stepSize, m.baseDecimals, `${path}.stepSize`));
+  const partial = m.margin.tiers.map((t, i) => {
+    const at = `${path}.margin.tiers[${i}]`;
+    if ((t.initialRatio === undefined) === (t.maxLeverage === undefined)) {
+      throw new WireError(at, 'give exactly one of initialRatio and maxLeverage');
+    }
+    const initialPpm =
+      t.initialRatio !== undefined ? ratioPpm(t.initialRatio, `${at}.initialRatio`) : ppm(divRound(PPM_ONE, BigInt(t.maxLeverage as number), 'ceil'));
+    return {
+      notionalFloor: quote(decimalAtoms(t.notionalFloor, quoteDecimals, `${at}.notionalFloor`)),
+      initialPpm,
+      maintenancePpm: ratioPpm(t.maintenanceRatio, `${at}.maintenanceRatio`),
+      given: t.maintenanceAmount === undefined ? undefined : quote(decimalAtoms(t.maintenanceAmount, quoteDecimals, `${at}.maintenanceAmount`)),
+    };
+  });
+  const derived = continuousMaintenanceAmounts(partial);
+  const tiers: MarginTier[] = partial.map((t, i) => ({
+    notionalFloor: t.notionalFloor,
+    initialPpm: t.initialPpm,
+    maintenancePpm: t.maintenancePpm,
+    maintenanceAmount: t.given ?? (derived[i] as Quote),
+  }));
+  let margin: MarginSchedule = { tiers };
+  const mg = m.margin;
+  if (mg.sizePremium !== undefined) {
+    margin = { ...margin, sizePremium: { imfFactorPpm: ratioPpm(mg.sizePremium.imfFactor, `${path}.margin.sizePremium.imfFactor`) } };
+  }
+  if (mg.openInterestScaling !== undefined) {
+    const at = `${path}.margin.openInterestScaling`;
+    margin = {
+      ...margin,
+      openInterestScaling: {
+        lowerCap: quote(decimalAtoms(mg.openInterestScaling.lowerCap, quoteDecimals, `${at}.lowerCap`)),
+        upperCap: quote(decimalAtoms(mg.openInterestScaling.upperCap, quoteDecimals, `${at}.upperCap`)),
+      },
+    };
+  }
+  if (mg.volatility !== undefined) {
+    const v = mg.volatility;
+    const at = `${path}.margin.volatility`;
+    margin = {
+      ...margin,
+      volatility: {
+        sampleIntervalMs: v.sampleIntervalMs,
+        lambdaPpm: ratioPpm(v.lambda, `${at}.lambda`),
+        referenceVolPpm: ratioPpm(v.referenceVol, `${at}.referenceVol`),
+        minMultiplierPpm: ratioPpm(v.minMultiplier, `${at}.minMultiplier`),
+        maxMultiplierPpm: ratioPpm(v.maxMultiplier, `${at}.maxMultiplier`),
+        maxChangePerHourPpm: ratioPpm(v.maxChangePerHour, `${at}.maxChangePerHour`),
+      },
+    };
+  }
+  const problem = validateSchedule(margin)[0];
+  if (problem !== undefined) throw new WireError(`${path}.margin.${wirePath(problem.path)}`, wireMessage(problem.message));
+  return { id: m.id, baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals, tickSize, stepSize, margin };
+}
+
+/** Core field names -> the wire's (ratios are decimals on the wire, ppm in the core). */
+function wirePath(corePath: string): string {
+  return corePath
+    .replace('initialPpm', 'initialRatio')
+    .replace('maintenancePpm', 'maintenanceRatio')
+    .replace('imfFactorPpm', 'imfFactor')
+    .replace('lambdaPpm', 'lambda')
+    .replace('referenceVolPpm', 'referenceVol')
+    .replace('minMultiplierPpm', 'minMultiplier')
+    .replace('maxMultiplierPpm', 'maxMultiplier')
+    .replace('maxChangePerHourPpm', 'maxChangePerHour');
+}
+
+function wireMessage(message: string): string {
+  return message.replace('(0, 1e6]', '(0, 1]').replace('[maintenancePpm, 1e6]', '[maintenanceRatio, 1]').replace('(0, 1e6)', '(0, 1)').replace('>= 1e6', '>= 1');
+}
+
+export function decodeAsset(a: WireAsset, path: string): AssetSpec {
+  return {
+    id: a.id,
+    decimals: a.decimals,
+    priceMarket: a.priceMarket,
+    collateralWeightPpm: ratioPpm(a.collateralWeight, `${path}.collateralWeight`),
+    ltvPpm: ratioPpm(a.ltv, `${path}.ltv`),
+    liquidationThresholdPpm: ratioPpm(a.liquidationThreshold, `${path}.liquidationThreshold`),
+  };
+}
+
+export function decodeRulebook(r: WireRulebook, path: string): Rulebook {
+  const presetName = typeof r === 'string' ? r : (r.preset ?? 'binance');
+  const preset = PRESETS[presetName];
+  if (preset === undefined) {
+    throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
+  }
+  if (typeof r === 'string') return preset;
+  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined;
+  return {
+    name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
+    breachRule: r.breachRule ?? preset.breachRule,
+    preTradeCheck: r.preTradeCheck ?? preset.preTradeCheck,
+  };
+}
+
+function knownMarket(units: UnitLookup, id: string, path: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> {
+  const m = units.market(id);
+  if (m === undefined) throw new WireError(path, `unknown market "${id}" (list it in markets or with a set_market command first)`);
+  return m;
+}
+
+function knownAssetDecimals(units: UnitLookup, id: string, path: string): number {
+  const d = units.assetDecimals(id);
+  if (d === undefined) throw new WireError(path, `unknown asset "${id}" (the settlement asset is ${units.settlementAsset}; list others in assets)`);
+  return d;
+}
+
+function decodeFillSide(
+  side: WireFillSide,
+  units: UnitLookup,
+  market: Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>,
+  sizeAtoms: bigint,
+  priceAtoms: bigint,
+  path: string,
+): FillSide {
+  if (typeof side === 'string') return { account: side, fee: quote(0n) };
+  if (side.fee !== undefined && side.feeRate !== undefined) throw new WireError(`${path}.feeRate`, 'give fee or feeRate, not both');
+  let fee = quote(0n);
+  if (side.fee !== undefined) fee = quote(decimalAtoms(side.fee, units.quoteDecimals, `${path}.fee`));
+  if (side.feeRate !== undefined) {
+    const rate = parseDecimal(side.feeRate, 9);
+    if (!rate.ok) throw new WireError(`${path}.feeRate`, `${side.feeRate}: fee rates have at most 9 decimal places`);
+    // fee = notional x rate, rounded up (in the venue's favour); a negative rate is a rebate, rounded toward zero.
+    const n = notional(market, units.quoteDecimals, sizeAtoms, priceAtoms, 'half_even');
+    fee = quote(divRound(n * rate.value, 1_000_000_000n, 'ceil'));
+  }
+  const out: { -readonly [K in keyof FillSide]: FillSide[K] } = { account: side.account, fee };
+  if (side.marginMode !== undefined) out.marginMode = side.marginMode;
+  if (side.isolatedMargin !== undefined) out.isolatedMargin = quote(decimalAtoms(side.isolatedMargin, units.quoteDecimals, `${path}.isolatedMargin`));
+  return out;
+}
+
+/** Decodes one wire command. `defaultTsMs` applies when the command has no `at`. Throws WireError. */
+export function decodeCommand(raw: unknown, units: UnitLookup, path: string, defaultTsMs: number): Command {
+  const parsed = commandSchema.safeParse(raw);
+  if (!parsed.success) throw zodToWireError(parsed.error, path);
+  const c = parsed.data;
+  const tsMs = c.at === undefined ? defaultTsMs : timeMs(c.at, `${path}.at`);
+  switch (c.kind) {
+    case 'set_market':
+      return { kind: 'set_market', tsMs, market: decodeMarket(c.market, units.quoteDecimals, `${path}.market`) };
+    case 'set_asset':
+      return { kind: 'set_asset', tsMs, asset: decodeAsset(c.asset, `${path}.asset`) };
+    case 'set_rulebook':
+      return { kind: 'set_rulebook', tsMs, rulebook: decodeRulebook(c.rulebook, `${path}.rulebook`) };
+    case 'deposit':
+    case 'withdraw':
+    case 'borrow':
+    case 'repay': {
+      const d = knownAssetDecimals(units, c.asset, `${path}.asset`);
+      return { kind: c.kind, tsMs, account: c.account, asset: c.asset, amount: decimalAtoms(c.amount, d, `${path}.amount`) };
+    }
+    case 'fill': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      const px = decimalAtoms(c.price, m.priceDecimals, `${path}.price`);
+      const sz = decimalAtoms(c.size, m.baseDecimals, `${path}.size`);
+      return {
+        kind: 'fill',
+        tsMs,
+        market: c.market,
+        price: price(px),
+        size: size(sz),
+        buyer: decodeFillSide(c.buyer, units, m, sz, px, `${path}.buyer`),
+        seller: decodeFillSide(c.seller, units, m, sz, px, `${path}.seller`),
+      };
+    }
+    case 'adjust_isolated_margin':
+      knownMarket(units, c.market, `${path}.market`);
+      return { kind: 'adjust_isolated_margin', tsMs, account: c.account, market: c.market, amount: quote(decimalAtoms(c.amount, units.quoteDecimals, `${path}.amount`)) };
+    case 'price': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      const mark = price(decimalAtoms(c.mark, m.priceDecimals, `${path}.mark`));
+      if (c.index === undefined) return { kind: 'price', tsMs, market: c.market, mark };
+      return { kind: 'price', tsMs, market: c.market, mark, index: price(decimalAtoms(c.index, m.priceDecimals, `${path}.index`)) };
+    }
+    case 'tick':
+      return { kind: 'tick', tsMs };
+  }
+}

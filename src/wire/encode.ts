@@ -1,0 +1,44 @@
+// Core events -> wire JSON: atoms become decimal strings in the unit each field is declared in (EVENT_UNITS).
+// Ratio fields (ppm) print as fractions and lose their "Ppm" suffix: multiplierPpm 1200000 -> multiplier "1.2".
+
+import { EVENT_UNITS, type EngineEvent } from '../core/engine/events.js';
+import { formatDecimal } from '../core/units/index.js';
+import type { UnitLookup } from './decode.js';
+
+export type WireEvent = Record<string, string | number | boolean | null>;
+
+export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
+  const table = EVENT_UNITS[event.kind] as Readonly<Record<string, string>>;
+  const record = event as unknown as Record<string, unknown>;
+  const market = typeof record.market === 'string' ? units.market(record.market) : undefined;
+  const assetDecimals = typeof record.asset === 'string' ? units.assetDecimals(record.asset) : undefined;
+  const out: WireEvent = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value !== 'bigint') {
+      out[key] = value as string | number | boolean | null;
+      continue;
+    }
+    const unit = table[key];
+    switch (unit) {
+      case 'price':
+        out[key] = market === undefined ? value.toString() : formatDecimal(value, market.priceDecimals);
+        break;
+      case 'size':
+        out[key] = market === undefined ? value.toString() : formatDecimal(value, market.baseDecimals);
+        break;
+      case 'quote':
+        out[key] = formatDecimal(value, units.quoteDecimals);
+        break;
+      case 'asset':
+        out[key] = assetDecimals === undefined ? value.toString() : formatDecimal(value, assetDecimals);
+        break;
+      case 'ppm':
+        out[key.replace(/Ppm$/, '')] = formatDecimal(value, 6);
+        break;
+      default:
+        // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.
+        out[key] = value.toString();
+    }
+  }
+  return out;
+}

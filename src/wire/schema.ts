@@ -1,0 +1,145 @@
+// The JSON wire format of commands and scenarios (docs/scenarios.md), as zod schemas.
+// Money, sizes, prices and ratios are decimal STRINGS: JSON numbers are binary floats and lose digits.
+// Objects are strict: an unknown (e.g. misspelt) field is an error that names it.
+
+import { z } from 'zod';
+
+const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?$/;
+const decimalMessage = 'must be a decimal string such as "97000.5" (JSON numbers lose precision)';
+
+export const decimalString = z.string({ error: decimalMessage }).regex(DECIMAL_TEXT, { error: decimalMessage });
+export const idString = z
+  .string({ error: 'must be a string id' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$/, { error: 'must be 1-64 letters, digits or ._:@/- (starting with a letter or digit)' });
+
+/** Milliseconds since the epoch, or an ISO-8601 UTC timestamp ("2025-02-02T22:14:00Z"). */
+export const timeValue = z.union([
+  z.number({ error: 'must be ms since the epoch or an ISO-8601 time' }).int().nonnegative(),
+  z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/, { error: 'must be an ISO-8601 UTC time like 2025-02-02T22:14:00Z' }),
+]);
+
+const decimalsInt = z.number({ error: 'must be an integer' }).int().min(0).max(30);
+
+export const tierSchema = z.strictObject({
+  notionalFloor: decimalString,
+  /** Either the initial ratio or the maximum leverage (initial ratio = 1 / maxLeverage, rounded up to ppm). */
+  initialRatio: decimalString.optional(),
+  maxLeverage: z.number().int().min(1).max(1_000_000).optional(),
+  maintenanceRatio: decimalString,
+  /** Omit to derive it: amount_n = amount_{n-1} + floor_n x (MMR_n - MMR_{n-1}). */
+  maintenanceAmount: decimalString.optional(),
+});
+
+export const marginSchema = z.strictObject({
+  tiers: z.array(tierSchema).min(1, { error: 'at least one tier is required' }).max(64),
+  sizePremium: z.strictObject({ imfFactor: decimalString }).optional(),
+  openInterestScaling: z.strictObject({ lowerCap: decimalString, upperCap: decimalString }).optional(),
+  volatility: z
+    .strictObject({
+      sampleIntervalMs: z.number().int().positive(),
+      lambda: decimalString,
+      referenceVol: decimalString,
+      minMultiplier: decimalString,
+      maxMultiplier: decimalString,
+      maxChangePerHour: decimalString,
+    })
+    .optional(),
+});
+
+export const marketSchema = z.strictObject({
+  id: idString,
+  baseDecimals: decimalsInt,
+  priceDecimals: decimalsInt,
+  tickSize: decimalString,
+  stepSize: decimalString,
+  margin: marginSchema,
+});
+
+export const assetSchema = z.strictObject({
+  id: idString,
+  decimals: decimalsInt,
+  priceMarket: idString,
+  collateralWeight: decimalString.default('1'),
+  ltv: decimalString.default('0'),
+  liquidationThreshold: decimalString.default('0'),
+});
+
+export const rulebookSchema = z.union([
+  z.string(),
+  z.strictObject({
+    preset: z.string().optional(),
+    name: z.string().min(1).max(64).optional(),
+    breachRule: z.enum(['below', 'at_or_below']).optional(),
+    preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
+  }),
+]);
+
+export const fillSideSchema = z.union([
+  idString,
+  z.strictObject({
+    account: idString,
+    fee: decimalString.optional(),
+    /** Fee as a fraction of the fill's notional, rounded up to a quote atom. */
+    feeRate: decimalString.optional(),
+    marginMode: z.enum(['cross', 'isolated']).optional(),
+    isolatedMargin: decimalString.optional(),
+  }),
+]);
+
+const at = { at: timeValue.optional() };
+
+export const commandSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('set_market'), ...at, market: marketSchema }),
+  z.strictObject({ kind: z.literal('set_asset'), ...at, asset: assetSchema }),
+  z.strictObject({ kind: z.literal('set_rulebook'), ...at, rulebook: rulebookSchema }),
+  z.strictObject({ kind: z.literal('deposit'), ...at, account: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('withdraw'), ...at, account: idString, asset: idString, amount: decimalString }),
+  z.strictObject({
+    kind: z.literal('fill'),
+    ...at,
+    market: idString,
+    price: decimalString,
+    size: decimalString,
+    buyer: fillSideSchema,
+    seller: fillSideSchema,
+  }),
+  z.strictObject({ kind: z.literal('adjust_isolated_margin'), ...at, account: idString, market: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('price'), ...at, market: idString, mark: decimalString, index: decimalString.optional() }),
+  z.strictObject({ kind: z.literal('tick'), ...at }),
+  z.strictObject({ kind: z.literal('borrow'), ...at, account: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('repay'), ...at, account: idString, asset: idString, amount: decimalString }),
+]);
+
+export const settlementSchema = z.strictObject({
+  asset: idString,
+  decimals: decimalsInt,
+  ltv: decimalString.default('0.8'),
+  liquidationThreshold: decimalString.default('0.85'),
+});
+
+export const accountSchema = z.strictObject({
+  id: idString,
+  /** Opening deposits by asset id. */
+  deposits: z.record(z.string(), decimalString).default({}),
+});
+
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().max(200).optional(),
+  description: z.string().max(10_000).optional(),
+  /** When the setup (rulebook, markets, assets, accounts) happens; default: the first command's time, or 0. */
+  startAt: timeValue.optional(),
+  settlement: settlementSchema,
+  rulebook: rulebookSchema.default('binance'),
+  markets: z.array(marketSchema).default([]),
+  assets: z.array(assetSchema).default([]),
+  accounts: z.array(accountSchema).default([]),
+  commands: z.array(z.unknown()).default([]),
+});
+
+export type WireCommand = z.infer<typeof commandSchema>;
+export type WireScenario = z.infer<typeof scenarioSchema>;
+export type WireMarket = z.infer<typeof marketSchema>;
+export type WireAsset = z.infer<typeof assetSchema>;
+export type WireRulebook = z.infer<typeof rulebookSchema>;
+export type WireFillSide = z.infer<typeof fillSideSchema>;
