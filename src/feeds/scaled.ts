@@ -95,6 +95,14 @@ export function relativeExceedsPpm(a: Scaled, b: Scaled, capPpm: bigint): boolea
   return (diff < 0n ? -diff : diff) * 1_000_000n > capPpm * ref;
 }
 
+/** |part| / |whole| > capPpm / 1e6, exact (no division). */
+export function shareExceedsPpm(part: Scaled, whole: Scaled, capPpm: bigint): boolean {
+  const x = alignScaled(part, whole);
+  const num = x.a < 0n ? -x.a : x.a;
+  const den = x.b < 0n ? -x.b : x.b;
+  return num * 1_000_000n > capPpm * den;
+}
+
 /** |a| / |b| in ppm, rounded down; for messages. */
 export function ratioPpm(a: Scaled, b: Scaled): bigint {
   const x = alignScaled(a, b);
