@@ -114,7 +114,10 @@ export function decodeMarket(m: WireMarket, quoteDecimals: number, path: string)
   let margin: MarginSchedule = { tiers };
   const mg = m.margin;
   if (mg.sizePremium !== undefined) {
-    margin = { ...margin, sizePremium: { imfFactorPpm: ratioPpm(mg.sizePremium.imfFactor, `${path}.margin.sizePremium.imfFactor`) } };
+    margin = { ...margin, sizePremium: { imfFactor: ratioPpm(mg.sizePremium.imfFactor, `${path}.margin.sizePremium.imfFactor`) } };
+  }
+  if (mg.maintenanceFraction !== undefined) {
+    margin = { ...margin, maintenanceFraction: { fractionPpm: ratioPpm(mg.maintenanceFraction, `${path}.margin.maintenanceFraction`) } };
   }
   if (mg.openInterestScaling !== undefined) {
     const at = `${path}.margin.openInterestScaling`;
@@ -151,7 +154,7 @@ function wirePath(corePath: string): string {
   return corePath
     .replace('initialPpm', 'initialRatio')
     .replace('maintenancePpm', 'maintenanceRatio')
-    .replace('imfFactorPpm', 'imfFactor')
+    .replace('maintenanceFraction.fractionPpm', 'maintenanceFraction')
     .replace('lambdaPpm', 'lambda')
     .replace('referenceVolPpm', 'referenceVol')
     .replace('minMultiplierPpm', 'minMultiplier')
@@ -181,11 +184,12 @@ export function decodeRulebook(r: WireRulebook, path: string): Rulebook {
     throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
   }
   if (typeof r === 'string') return preset;
-  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined;
+  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined;
   return {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
     preTradeCheck: r.preTradeCheck ?? preset.preTradeCheck,
+    marginValuation: r.marginValuation ?? preset.marginValuation,
   };
 }
 

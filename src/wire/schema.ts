@@ -32,7 +32,10 @@ export const tierSchema = z.strictObject({
 
 export const marginSchema = z.strictObject({
   tiers: z.array(tierSchema).min(1, { error: 'at least one tier is required' }).max(64),
+  /** Drift v2 size premium: imf_factor as a fraction (Drift's 50 = "0.00005"). */
   sizePremium: z.strictObject({ imfFactor: decimalString }).optional(),
+  /** dYdX v4: maintenance = initial x this fraction (each rounded up). */
+  maintenanceFraction: decimalString.optional(),
   openInterestScaling: z.strictObject({ lowerCap: decimalString, upperCap: decimalString }).optional(),
   volatility: z
     .strictObject({
@@ -71,6 +74,7 @@ export const rulebookSchema = z.union([
     name: z.string().min(1).max(64).optional(),
     breachRule: z.enum(['below', 'at_or_below']).optional(),
     preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
+    marginValuation: z.enum(['mark', 'entry']).optional(),
   }),
 ]);
 

@@ -61,6 +61,10 @@ export class EngineState implements MarginView, LendingParams {
     return this.config.settlement.asset;
   }
 
+  get marginValuation(): 'mark' | 'entry' {
+    return this.rulebook.marginValuation;
+  }
+
   market(id: string): MarketState | undefined {
     return this.markets.get(id);
   }

@@ -23,6 +23,8 @@ import { divRound, pow10, PPM_ONE, quote, type Price, type Quote } from '../unit
 export interface MarginView {
   readonly quoteDecimals: number;
   readonly settlementAsset: string;
+  /** Requirements on the position at mark, or on its cost value (see Rulebook.marginValuation). */
+  readonly marginValuation: 'mark' | 'entry';
   market(id: string): MarketState | undefined;
   asset(id: string): AssetSpec | undefined;
 }
@@ -77,7 +79,8 @@ function indexOf(state: MarketState, override: PriceOverride | undefined): Price
 
 export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
   return {
-    openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'ceil'),
+    // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go).
+    openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
     volatilityMultiplierPpm: state.volatility.multiplierPpm,
     baseUnit: pow10(state.spec.baseDecimals),
   };
@@ -94,6 +97,7 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
   const absSize = position.size < 0n ? -position.size : position.size;
   const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
   const n = notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
+  const basis = view.marginValuation === 'entry' ? quote(position.entryQuote < 0n ? -position.entryQuote : position.entryQuote) : n;
   const ctx = requirementContext(view, state, mark);
   return {
     market: state.spec.id,
@@ -102,8 +106,8 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
     notional: n,
     unrealisedPnl: quote(value - position.entryQuote),
     fundingOwed: fundingOwed(state, position),
-    initial: requirement(state.spec.margin, 'initial', n, absSize, ctx),
-    maintenance: requirement(state.spec.margin, 'maintenance', n, absSize, ctx),
+    initial: requirement(state.spec.margin, 'initial', basis, absSize, ctx),
+    maintenance: requirement(state.spec.margin, 'maintenance', basis, absSize, ctx),
   };
 }
 

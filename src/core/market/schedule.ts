@@ -8,7 +8,7 @@
 // - a size premium (Drift v2 imf_factor), an open-interest scaled initial margin (dYdX v4 liquidity tiers) and a
 //   volatility multiplier (ours) adjust the ratio; see requirement() for the order they apply in.
 
-import { divRound, isqrtCeil, max, PPM_ONE, type Ppm, type Quote, quote } from '../units/index.js';
+import { divRound, isqrt, max, PPM_ONE, type Ppm, type Quote, quote } from '../units/index.js';
 
 export interface MarginTier {
   /** The tier applies to notionals above this floor (quote atoms); the first tier's floor is 0. */
@@ -22,21 +22,32 @@ export interface MarginTier {
 }
 
 /**
- * Drift v2 size premium: a large position needs a higher ratio,
- *   ratio_sized = max(ratio, imfFactor x sqrt(|size| in whole base units))
- * (protocol-v2 programs/drift/src/math/margin.rs, calculate_size_premium_liability_weight; the exact Drift
- * form is reproduced by the drift-v2 rulebook; this is the schedule-level approximation with exact integers).
+ * Drift v2 size premium (protocol-v2 programs/drift/src/math/margin.rs, calculate_size_premium_liability_weight):
+ * a large position needs a higher ratio. In Drift's own precision (ratios in 1e-4, size in 1e-9 base units):
+ *   sized = max(w, (w - floor(w / 5)) + floor(isqrt(10 x size + 1) x imfFactor / 1e7))
+ * Bailiff's ratios are ppm, so w = floor(ratio_ppm / 100) and the result is multiplied back by 100.
  */
 export interface SizePremium {
-  /** Ratio added per sqrt(base unit), in ppm. */
-  readonly imfFactorPpm: Ppm;
+  /** Drift's imf_factor, in 1e-6 (SPOT_IMF_PRECISION). */
+  readonly imfFactor: bigint;
 }
 
 /**
- * dYdX v4 liquidity tier open-interest scaling of the initial margin:
- *   IMF' = IMF + (1 - IMF) x (OI - lower) / (upper - lower), clamped to [IMF, 1]
- * (dydxprotocol/v4-chain protocol/x/perpetuals/types/liquidity_tier.go). OI is the market's open interest
- * notional in quote atoms. Maintenance is not scaled.
+ * dYdX v4 liquidity tiers derive maintenance from the un-scaled initial margin:
+ *   MM = ceil(ceil(notional x IMF / 1e6) x maintenanceFraction / 1e6)
+ * (protocol/x/perpetuals/lib/lib.go GetMarginRequirementsInQuoteQuantums). The tier's maintenancePpm must then
+ * equal floor(IMF x fraction / 1e6) (GetMaintenanceMarginPpm), which is checked.
+ */
+export interface MaintenanceFraction {
+  readonly fractionPpm: Ppm;
+}
+
+/**
+ * dYdX v4 liquidity tier open-interest scaling of the initial margin
+ * (protocol/x/perpetuals/types/liquidity_tier.go GetAdjustedInitialMarginPpm):
+ *   OI <= lower: IMF;  OI >= upper: 1;  else IMF + floor((1e6 - IMF) x (OI - lower) / (upper - lower))
+ * OI is the market's open interest notional in quote atoms (truncated, as dYdX converts it). Maintenance is not
+ * scaled.
  */
 export interface OpenInterestScaling {
   readonly lowerCap: Quote;
@@ -62,6 +73,7 @@ export interface VolatilityScaling {
 export interface MarginSchedule {
   readonly tiers: readonly MarginTier[];
   readonly sizePremium?: SizePremium;
+  readonly maintenanceFraction?: MaintenanceFraction;
   readonly openInterestScaling?: OpenInterestScaling;
   readonly volatility?: VolatilityScaling;
 }
@@ -72,7 +84,7 @@ export interface RequirementContext {
   readonly openInterestNotional: Quote;
   /** The current volatility multiplier (1e6 = none). */
   readonly volatilityMultiplierPpm: Ppm;
-  /** 10^baseDecimals, to express |size| in whole base units for the size premium. */
+  /** 10^baseDecimals, to express |size| in base units for the size premium. */
   readonly baseUnit: bigint;
 }
 
@@ -93,8 +105,8 @@ export function tierIndexFor(schedule: MarginSchedule, notionalQuote: bigint): n
 
 /**
  * Margin requirement of one position, in quote atoms, rounded up (against the account).
- * Order: tier ratio (initial: OI-scaled) -> size premium (max) -> volatility multiplier.
- * Each stage rounds up, so the result is never below the exact value.
+ * ratio: the tier's (initial: OI-scaled) -> size premium; requirement = notional x ratio (- maintenance amount);
+ * then the volatility multiplier. Each stage rounds up, so the result is never below the exact value.
  */
 export function requirement(
   schedule: MarginSchedule,
@@ -106,35 +118,38 @@ export function requirement(
   if (notionalQuote === 0n) return quote(0n);
   const tier = schedule.tiers[tierIndexFor(schedule, notionalQuote)] as MarginTier;
   let req: bigint;
-  if (kind === 'maintenance') {
-    // MM = notional x MMR - maintenance amount (Binance leverage brackets; Bybit; Hyperliquid deduction).
-    req = divRound(notionalQuote * tier.maintenancePpm - tier.maintenanceAmount * PPM_ONE, PPM_ONE, 'ceil');
+  if (kind === 'maintenance' && schedule.maintenanceFraction !== undefined) {
+    const baseInitial = divRound(notionalQuote * tier.initialPpm, PPM_ONE, 'ceil');
+    req = divRound(baseInitial * schedule.maintenanceFraction.fractionPpm, PPM_ONE, 'ceil');
   } else {
-    req = initialWithOpenInterest(schedule, tier.initialPpm, notionalQuote, ctx.openInterestNotional);
+    let ratio: bigint = kind === 'maintenance' ? tier.maintenancePpm : adjustedInitialPpm(schedule, tier.initialPpm, ctx.openInterestNotional);
+    if (schedule.sizePremium !== undefined) ratio = sizedRatioPpm(ratio, schedule.sizePremium, absSize, ctx.baseUnit);
+    const deduction = kind === 'maintenance' ? tier.maintenanceAmount : 0n;
+    // MM = notional x MMR - maintenance amount (Binance leverage brackets; Bybit; Hyperliquid deduction).
+    req = divRound(notionalQuote * ratio - deduction * PPM_ONE, PPM_ONE, 'ceil');
   }
-  if (schedule.sizePremium !== undefined) {
-    req = max(req, divRound(notionalQuote * sizePremiumPpm(schedule.sizePremium, absSize, ctx.baseUnit), PPM_ONE, 'ceil'));
-  }
-  if (ctx.volatilityMultiplierPpm !== PPM_ONE) {
-    req = divRound(req * ctx.volatilityMultiplierPpm, PPM_ONE, 'ceil');
-  }
+  if (ctx.volatilityMultiplierPpm !== PPM_ONE) req = divRound(req * ctx.volatilityMultiplierPpm, PPM_ONE, 'ceil');
   return quote(req < 0n ? 0n : req);
 }
 
-function initialWithOpenInterest(schedule: MarginSchedule, imrPpm: bigint, notionalQuote: bigint, oi: bigint): bigint {
+/** dYdX v4 GetAdjustedInitialMarginPpm: one floor on the increase term. */
+export function adjustedInitialPpm(schedule: MarginSchedule, imrPpm: bigint, oi: bigint): bigint {
   const scaling = schedule.openInterestScaling;
-  if (scaling === undefined || oi <= scaling.lowerCap) return divRound(notionalQuote * imrPpm, PPM_ONE, 'ceil');
-  if (oi >= scaling.upperCap) return notionalQuote;
-  // IMF' = IMF + (1 - IMF) x (OI - lower) / (upper - lower), one rational, rounded up once.
-  const span = scaling.upperCap - scaling.lowerCap;
-  const numerator = imrPpm * span + (PPM_ONE - imrPpm) * (oi - scaling.lowerCap);
-  return divRound(notionalQuote * numerator, PPM_ONE * span, 'ceil');
+  if (scaling === undefined || scaling.upperCap === 0n || oi <= scaling.lowerCap) return imrPpm;
+  if (oi >= scaling.upperCap) return PPM_ONE;
+  return imrPpm + divRound((PPM_ONE - imrPpm) * (oi - scaling.lowerCap), scaling.upperCap - scaling.lowerCap, 'floor');
 }
 
-/** imfFactor x sqrt(|size| / baseUnit), in ppm, rounded up. */
-export function sizePremiumPpm(premium: SizePremium, absSize: bigint, baseUnit: bigint): bigint {
-  // sqrt(size / unit) = sqrt(size x unit) / unit; ceil keeps it against the account.
-  return divRound(premium.imfFactorPpm * isqrtCeil(absSize * baseUnit), baseUnit, 'ceil');
+const DRIFT_RATIO_SCALE = 100n; // ppm per Drift MARGIN_PRECISION unit (1e-4)
+const DRIFT_BASE_PRECISION = 1_000_000_000n; // AMM_RESERVE_PRECISION
+
+/** Drift's size-premium ratio, computed in Drift's precision (see SizePremium), returned in ppm. */
+export function sizedRatioPpm(ratioPpm: bigint, premium: SizePremium, absSize: bigint, baseUnit: bigint): bigint {
+  if (premium.imfFactor === 0n) return ratioPpm;
+  const w = ratioPpm / DRIFT_RATIO_SCALE;
+  const size1e9 = (absSize * DRIFT_BASE_PRECISION) / baseUnit;
+  const sized = w - w / 5n + (isqrt(10n * size1e9 + 1n) * premium.imfFactor) / 10_000_000n;
+  return max(ratioPpm, sized * DRIFT_RATIO_SCALE);
 }
 
 /** The maintenance amounts that make MM continuous: amount_n = amount_{n-1} + floor_n x (MMR_n - MMR_{n-1}). */
@@ -198,8 +213,20 @@ export function validateSchedule(schedule: MarginSchedule): ScheduleProblem[] {
       problems.push({ path: 'openInterestScaling', message: 'need 0 <= lowerCap < upperCap' });
     }
   }
-  if (schedule.sizePremium !== undefined && schedule.sizePremium.imfFactorPpm < 0n) {
-    problems.push({ path: 'sizePremium.imfFactorPpm', message: 'must not be negative' });
+  if (schedule.sizePremium !== undefined && schedule.sizePremium.imfFactor < 0n) {
+    problems.push({ path: 'sizePremium.imfFactor', message: 'must not be negative' });
+  }
+  const fraction = schedule.maintenanceFraction;
+  if (fraction !== undefined) {
+    if (fraction.fractionPpm <= 0n || fraction.fractionPpm > PPM_ONE) {
+      problems.push({ path: 'maintenanceFraction.fractionPpm', message: 'must be in (0, 1e6]' });
+    }
+    tiers.forEach((t, i) => {
+      const want = divRound(t.initialPpm * fraction.fractionPpm, PPM_ONE, 'floor');
+      if (t.maintenancePpm !== want) {
+        problems.push({ path: `tiers[${i}].maintenancePpm`, message: `must be ${want} = floor(initial x maintenanceFraction)` });
+      }
+    });
   }
   const v = schedule.volatility;
   if (v !== undefined) {

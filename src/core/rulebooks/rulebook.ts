@@ -13,6 +13,11 @@ export interface Rulebook {
    * above initial margin. 'none' accepts fills as facts from an external matching engine.
    */
   readonly preTradeCheck: 'initial_margin' | 'none';
+  /**
+   * What notional margin requirements are taken on: 'mark' (Binance, Bybit UTA, Hyperliquid, dYdX, Drift: the
+   * position at the mark price) or 'entry' (BitMEX, Bybit classic: the position's cost value, fixed between fills).
+   */
+  readonly marginValuation: 'mark' | 'entry';
 }
 
 export interface RulebookProblem {
@@ -28,6 +33,9 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
   }
   if (r.preTradeCheck !== 'initial_margin' && r.preTradeCheck !== 'none') {
     problems.push({ path: 'preTradeCheck', message: "must be 'initial_margin' or 'none'" });
+  }
+  if (r.marginValuation !== 'mark' && r.marginValuation !== 'entry') {
+    problems.push({ path: 'marginValuation', message: "must be 'mark' or 'entry'" });
   }
   return problems;
 }

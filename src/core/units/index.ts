@@ -1,2 +1,3 @@
 export * from './fixed.js';
 export * from './decimal.js';
+export * from './rational.js';
