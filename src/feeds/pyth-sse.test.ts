@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeedError } from './errors.js';
+import type { FeedStatus } from './live.js';
+import { hermesLatestUrl, hermesStreamUrl, runPythSse } from './pyth-sse.js';
+import { parsePythLatest, parsePythSseText } from './pyth.js';
+import { sharedDataPath } from './shared-data.js';
+import type { FeedQuote } from './types.js';
+
+const BTC = 'e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43';
+const ETH = 'ff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace';
+const symbols = { [BTC]: 'BTC/USD', [ETH]: 'ETH/USD' };
+const streamText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-stream.txt'), 'utf8');
+const latestText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-latest.json'), 'utf8');
+// Part 1: event 1, the keep-alive, event 2. Part 2: event 3, the error event, event 4.
+const cut = streamText.split('\n').slice(0, 6).join('\n').length + 1;
+const part1 = streamText.slice(0, cut);
+const part2 = streamText.slice(cut);
+const streamQuotes = parsePythSseText(streamText, { symbols }).quotes;
+const latestQuotes = parsePythLatest(latestText, { symbols }).quotes;
+const backoff = { initialMs: 10, maxMs: 40 };
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  servers = [];
+});
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+
+async function hermes(stream: Handler, latest?: Handler): Promise<string> {
+  let streams = 0;
+  let latests = 0;
+  const s = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/v2/updates/price/stream') stream(req, res, ++streams);
+    else if (path === '/v2/updates/price/latest' && latest !== undefined) latest(req, res, ++latests);
+    else res.writeHead(404).end();
+  });
+  servers.push(s);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+const sse = (res: ServerResponse): void => {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+};
+
+function summary(statuses: FeedStatus[]): string[] {
+  return statuses.map((s) => {
+    switch (s.type) {
+      case 'connecting':
+        return `connecting:${s.attempt}`;
+      case 'disconnected':
+        return `disconnected:${s.error.code}`;
+      case 'reconnecting':
+        return `reconnecting:${s.attempt}:${s.delayMs}`;
+      case 'issue':
+        return `issue:${s.issue.code}`;
+      case 'warning':
+        return `warning:${s.error.code}`;
+      default:
+        return s.type;
+    }
+  });
+}
+
+describe('Hermes URLs', () => {
+  it('puts every id as ids[] without 0x, plus extra params', () => {
+    expect(hermesStreamUrl({ baseUrl: 'https://hermes.pyth.network/', ids: ['0x' + BTC, ETH], params: { parsed: 'true' } })).toBe(
+      `https://hermes.pyth.network/v2/updates/price/stream?ids%5B%5D=${BTC}&ids%5B%5D=${ETH}&parsed=true`,
+    );
+    expect(hermesLatestUrl({ baseUrl: 'http://h', ids: [BTC] })).toBe(`http://h/v2/updates/price/latest?ids%5B%5D=${BTC}`);
+    expect(() => hermesStreamUrl({ baseUrl: 'http://h', ids: ['abc'] })).toThrow(FeedError);
+    expect(() => hermesStreamUrl({ baseUrl: 'http://h', ids: [] })).toThrow(/ids/);
+  });
+});
+
+describe('runPythSse against a local server', () => {
+  it('streams the fixture across a disconnect, re-reading /latest and dropping what is older', async () => {
+    const seen: string[] = [];
+    const base = await hermes(
+      (req, res, n) => {
+        seen.push(req.headers.accept ?? '');
+        sse(res);
+        if (n === 1) res.end(part1); // the server closes the stream
+        else res.write(part2); // and stays open
+      },
+      (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(latestText),
+    );
+    const url = hermesStreamUrl({ baseUrl: base, ids: [BTC, ETH] });
+    const quotes: FeedQuote[] = [];
+    const statuses: FeedStatus[] = [];
+    const ac = new AbortController();
+    await runPythSse({
+      url,
+      latestUrl: hermesLatestUrl({ baseUrl: base, ids: [BTC, ETH] }),
+      readLatestOnStart: true,
+      symbols,
+      signal: ac.signal,
+      backoff,
+      idleTimeoutMs: 5_000,
+      now: () => 7,
+      onQuote: (q) => {
+        quotes.push(q);
+        if (quotes.length === 9) ac.abort();
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+    const plain = quotes.map((q) => {
+      const { receivedTimeMs: _r, ...rest } = q;
+      return rest;
+    });
+    expect(plain).toEqual([...latestQuotes, ...streamQuotes]);
+    expect(quotes.every((q) => q.receivedTimeMs === 7)).toBe(true);
+    expect(seen).toEqual(['text/event-stream', 'text/event-stream']);
+    expect(summary(statuses)).toEqual([
+      'connecting:1',
+      'connected',
+      'disconnected:stream_ended',
+      'reconnecting:1:10',
+      'connecting:1',
+      'issue:out_of_order', // /latest BTC at ...445 after the stream's ...447
+      'issue:out_of_order', // /latest ETH at ...445 after ...446
+      'connected',
+      'issue:server_error',
+      'stopped',
+    ]);
+    const err = statuses.find((s) => s.type === 'issue' && s.issue.code === 'server_error');
+    expect(err?.type === 'issue' && err.issue.message).toBe('pyth: Error receiving update: Lagged(3)');
+  });
+
+  it('retries a 503, reconnects after an idle stream, then reads', async () => {
+    const base = await hermes((_req, res, n) => {
+      if (n === 1) res.writeHead(503).end();
+      else if (n === 2) sse(res); // headers, then silence
+      else {
+        sse(res);
+        res.write(streamText);
+      }
+    });
+    const quotes: FeedQuote[] = [];
+    const statuses: FeedStatus[] = [];
+    const ac = new AbortController();
+    await runPythSse({
+      url: hermesStreamUrl({ baseUrl: base, ids: [BTC, ETH] }),
+      signal: ac.signal,
+      backoff,
+      idleTimeoutMs: 80,
+      onQuote: (q) => {
+        quotes.push(q);
+        if (quotes.length === 7) ac.abort();
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+    expect(quotes.map((q) => [q.source, q.publishTimeMs])).toEqual(streamQuotes.map((q) => [q.feedId, q.publishTimeMs]));
+    expect(summary(statuses).filter((s) => !s.startsWith('issue'))).toEqual([
+      'connecting:1',
+      'disconnected:http_status',
+      'reconnecting:2:20',
+      'connecting:2',
+      'connected',
+      'disconnected:idle_timeout',
+      'reconnecting:3:40',
+      'connecting:3',
+      'connected',
+      'stopped',
+    ]);
+  });
+
+  it('stops on 404 (unknown feed id) and reports a failed /latest as a warning', async () => {
+    const base = await hermes(
+      (_req, res) => res.writeHead(404).end('Price ids not found'),
+      (_req, res) => res.writeHead(500).end(),
+    );
+    const statuses: FeedStatus[] = [];
+    const err = await runPythSse({
+      url: hermesStreamUrl({ baseUrl: base, ids: [BTC] }),
+      latestUrl: hermesLatestUrl({ baseUrl: base, ids: [BTC] }),
+      readLatestOnStart: true,
+      signal: new AbortController().signal,
+      backoff,
+      idleTimeoutMs: 1_000,
+      onQuote: () => {},
+      onStatus: (s) => statuses.push(s),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'FeedError', code: 'http_status', status: 404, retryable: false });
+    expect(summary(statuses)).toEqual(['connecting:1', 'warning:http_status', 'disconnected:http_status', 'stopped']);
+  });
+});
