@@ -40,6 +40,23 @@ describe('time-decay EMA (Hyperliquid robust-price-indices formula)', () => {
     expect(got).toEqual(want);
   });
 
+  it('golden (docs/sources/pricing-goldens.md §3.2): started at 0, samples 10, 20, 20 at 3 s, 6 s, 156 s', () => {
+    // Reals: 10, 15.049998333399997..., 19.928916659810749...; samples fed ×1e9.
+    let e = newTimeDecayEma(150_000, 0);
+    const got: (bigint | null)[] = [];
+    for (const [t, s] of [
+      [3_000, 10n ** 10n],
+      [6_000, 2n * 10n ** 10n],
+      [156_000, 2n * 10n ** 10n],
+    ] as const) {
+      e = feed(e, [[t, s]]);
+      got.push(timeDecayEmaValue(e));
+    }
+    expect(got).toEqual([10_000_000_000n, 15_049_998_333n, 19_928_916_660n]);
+    // With a start time equal to the first update, t = 0: nothing is known yet.
+    expect(timeDecayEmaValue(feed(newTimeDecayEma(150_000, 5), [[5, 1n]]))).toBeNull();
+  });
+
   it('gives a same-ms update no weight and refuses an earlier one', () => {
     const e = feed(newTimeDecayEma(150_000), [
       [1_000, 10n],

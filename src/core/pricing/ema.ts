@@ -9,7 +9,11 @@
 // Fixed point: numerator and denominator are kept ×1e18 (so the decay step, numerator × exp(-t/τ) / 1e18,
 // loses at most 1e-18 of a sample·ms per update, half_even). t is in integer ms; exp comes from expNegWad.
 // Choices where the venue text is silent (U, documented here):
-// - The first update has no "last update": it enters with weight 1 ms, so the EMA starts at that sample.
+// - Both accumulators start at 0. Created with a start time (e.g. when the market was set up), the first
+//   update's t is the time since that start, as for any later update; the EMA then equals the first sample
+//   (docs/sources/pricing-goldens.md §3.2 reads the formula the same way). Created without one, there is no
+//   "last update" to measure from: the first update enters with weight 1 ms, and the EMA again starts at it.
+//   The two differ only in how much the first sample weighs against the next ones.
 // - An update at the same ms as the last one has weight t = 0: it changes nothing (the formula's own result).
 // - An update earlier than the last one is refused ('out_of_order') and the state is unchanged.
 // - The reading rounds half_even (a neutral figure) to the sample's own integer unit.
@@ -31,9 +35,11 @@ export type TimeDecayEma = {
 /** The weight in ms given to the very first sample (there is no previous update to measure t from). */
 export const FIRST_SAMPLE_WEIGHT_MS = 1n;
 
-export function newTimeDecayEma(tauMs: number): TimeDecayEma {
+/** A fresh EMA; `startMs`, when given, counts as the time of a (sample-less) previous update. */
+export function newTimeDecayEma(tauMs: number, startMs?: number): TimeDecayEma {
   assert(Number.isSafeInteger(tauMs) && tauMs > 0, 'newTimeDecayEma: tauMs is a positive integer');
-  return { tauMs, numeratorE18: 0n, denominatorE18: 0n, lastMs: null };
+  assert(startMs === undefined || Number.isSafeInteger(startMs), 'newTimeDecayEma: startMs is an integer');
+  return { tauMs, numeratorE18: 0n, denominatorE18: 0n, lastMs: startMs ?? null };
 }
 
 export type EmaUpdate =

@@ -138,6 +138,61 @@ describe('aggregateIndex', () => {
     if (!bad.ok) expect(bad.sources.map((s) => s.status)).toEqual(['unused', 'dropped', 'dropped']);
   });
 
+  it('golden, Binance version A (pricing-goldens.md §1.2): 100, 101, 99, 110 with a 3% cap -> 100.87875', () => {
+    // The median of four equal weights is 100.5 (midpoint rule); 110 is +9.45%, capped at 100.5 × 1.03 = 103.515;
+    // index = (100 + 101 + 99 + 103.515) / 4 = 100.87875. Prices with 5 decimals.
+    const p: IndexParams = {
+      method: 'weighted_mean',
+      weights: { a: 1n, b: 1n, c: 1n, d: 1n },
+      maxAgeMs: 300_000, // "no update within the last five minutes" -> weight 0
+      minSources: 1,
+      medianRule: 'midpoint',
+      deviationCapPpm: ppm(30_000n),
+      deviationPolicy: 'clip',
+    };
+    const four = [obs('a', 10_000_000n), obs('b', 10_100_000n), obs('c', 9_900_000n), obs('d', 11_000_000n)];
+    const r = aggregateIndex(four, p, NOW);
+    expect(r).toMatchObject({ ok: true, price: 10_087_875n, referenceMedian: 10_050_000n });
+    expect(r.ok && r.sources[3]).toMatchObject({ source: 'd', status: 'clipped', usedPrice: 10_351_500n });
+    // The FAQ's own example: median 20,000, a source at +7% counts as 20,600, one at -6% as 19,400.
+    const faq = aggregateIndex(
+      [obs('a', 20_000n), obs('b', 20_000n), obs('c', 20_000n), obs('d', 21_400n), obs('e', 18_800n)],
+      { ...p, weights: { a: 1n, b: 1n, c: 1n, d: 1n, e: 1n } },
+      NOW,
+    );
+    expect(faq.ok && faq.sources.map((x) => x.usedPrice)).toEqual([20_000n, 20_000n, 20_000n, 20_600n, 19_400n]);
+  });
+
+  it('golden, Binance version B: one source beyond 5% gets weight 0; several -> the median of all', () => {
+    const p: IndexParams = {
+      method: 'weighted_mean',
+      weights: { a: 1n, b: 1n, c: 1n, d: 1n },
+      maxAgeMs: 10_000,
+      minSources: 1,
+      medianRule: 'midpoint',
+      deviationCapPpm: ppm(50_000n),
+      deviationPolicy: 'drop_one_else_median',
+    };
+    const one = aggregateIndex([obs('a', 10_000_000n), obs('b', 10_100_000n), obs('c', 9_900_000n), obs('d', 11_000_000n)], p, NOW);
+    expect(one).toMatchObject({ ok: true, price: 10_000_000n, usedCount: 3 }); // (100 + 101 + 99) / 3
+    const two = aggregateIndex([obs('a', 10_000_000n), obs('b', 10_100_000n), obs('c', 12_000_000n), obs('d', 8_000_000n)], p, NOW);
+    expect(two).toMatchObject({ ok: true, price: 10_050_000n, usedCount: 4 }); // median(80, 100, 101, 120) = 100.5
+  });
+
+  it('midpoint rule: averages the two middle prices only when the weight splits exactly in half', () => {
+    const p = (rule: 'lower' | 'midpoint', w: Record<string, bigint>): IndexParams => ({
+      method: 'weighted_median',
+      weights: w,
+      maxAgeMs: 10,
+      minSources: 1,
+      medianRule: rule,
+    });
+    const xs = [obs('a', 10n), obs('b', 21n), obs('c', 30n), obs('d', 40n)];
+    expect(aggregateIndex(xs, p('lower', { a: 1n, b: 1n, c: 1n, d: 1n }), NOW)).toMatchObject({ price: 21n });
+    expect(aggregateIndex(xs, p('midpoint', { a: 1n, b: 1n, c: 1n, d: 1n }), NOW)).toMatchObject({ price: 26n }); // 25.5 -> 26
+    expect(aggregateIndex(xs, p('midpoint', { a: 1n, b: 2n, c: 1n, d: 1n }), NOW)).toMatchObject({ price: 21n });
+  });
+
   it('refuses with a reason code: too few fresh sources, duplicates, bad params, too many', () => {
     expect(aggregateIndex([obs('binance', 1n), obs('okx', 1n)], base, NOW)).toMatchObject({
       ok: false,
@@ -194,12 +249,12 @@ describe('aggregateIndex properties', () => {
         weightsArb,
         methodArb,
         fc.option(fc.bigInt({ min: 0n, max: 200_000n }), { nil: undefined }),
-        fc.constantFrom('clip' as const, 'drop' as const),
-        (list, weights, method, cap, policy) => {
+        fc.constantFrom('clip' as const, 'drop' as const, 'drop_one_else_median' as const),
+        fc.constantFrom('lower' as const, 'midpoint' as const),
+        (list, weights, method, cap, policy, medianRule) => {
+          const base = { method, weights, maxAgeMs: 10_000, minSources: 1, medianRule };
           const params: IndexParams =
-            cap === undefined
-              ? { method, weights, maxAgeMs: 10_000, minSources: 1 }
-              : { method, weights, maxAgeMs: 10_000, minSources: 1, deviationCapPpm: ppm(cap), deviationPolicy: policy };
+            cap === undefined ? base : { ...base, deviationCapPpm: ppm(cap), deviationPolicy: policy };
           const r = aggregateIndex(toObs(list), params, NOW);
           const fresh = list.filter((o) => o.age <= 10_000 && (weights as Record<string, bigint>)[o.source]! > 0n);
           if (fresh.length === 0) {
@@ -224,7 +279,7 @@ describe('aggregateIndex properties', () => {
         fc.bigInt({ min: 1n, max: 10n ** 30n }),
         fc.bigInt({ min: 0n, max: 100_000n }),
         methodArb,
-        fc.constantFrom('clip' as const, 'drop' as const),
+        fc.constantFrom('clip' as const, 'drop' as const, 'drop_one_else_median' as const),
         (h1, h2, manipulated, cap, method, policy) => {
           const params: IndexParams = {
             method,
@@ -256,13 +311,17 @@ describe('aggregateIndex properties', () => {
         weightsArb,
         methodArb,
         fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
-        (list, weights, method, keys) => {
+        fc.constantFrom('clip' as const, 'drop' as const, 'drop_one_else_median' as const),
+        fc.constantFrom('lower' as const, 'midpoint' as const),
+        (list, weights, method, keys, policy, rule) => {
           const params: IndexParams = {
             method,
             weights,
             maxAgeMs: 10_000,
             minSources: 1,
             deviationCapPpm: ppm(20_000n),
+            deviationPolicy: policy,
+            medianRule: rule,
           };
           const a = toObs(list);
           const shuffled = a

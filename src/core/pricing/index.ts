@@ -5,16 +5,22 @@
 // - Binance USD-M index: "Price Index = Σ weight%_i × spot price_i" with weight%_i = weight_i / Σ weights
 //   (binance.com/en/support/faq/360033525071). Binance protections (secondary copies of the FAQ): a source
 //   that cannot be reached or has not updated is dropped; a source deviating from the median beyond a cap
-//   (3%, or 1% for BTC/ETH, in one copy; 5% in another) is limited. We offer both "clip" (the deviating
-//   price is moved to the edge of the band, median × (1 ± cap)) and "drop" (weight zero).
+//   (3%, or 1% for BTC/ETH, in one copy; 5% in another) is limited. Policies:
+//   - 'clip': the deviating price is moved to the edge of the band, median × (1 ± cap) (Binance version A);
+//   - 'drop': every deviating source gets weight zero;
+//   - 'drop_one_else_median': one deviating source gets weight zero; if more than one deviates, the index is
+//     the median of all fresh sources (Binance version B, FAQ 547ba48141474ab3bddc5d7898f97928).
 // - Hyperliquid oracle: "weighted median of Binance, OKX, Bybit, ... spot prices ... with weights 3, 2, 2, 1,
 //   ..." (hyperliquid.gitbook.io/hyperliquid-docs/hypercore/oracle) — the weighted-median method.
 //
 // Weighted median (our definition, deterministic): sort the sources by (price ascending, source name
 // ascending, by UTF-16 code units); with W the total weight, the result is the price of the FIRST source
-// whose cumulative weight c satisfies 2c >= W. This is the lower weighted median: with equal weights and an
-// even count it picks the lower middle value (no averaging, so no rounding). The tie rule on names only fixes
-// which source is reported; the price is the same whichever equal-priced source is chosen.
+// whose cumulative weight c satisfies 2c >= W. This is the lower weighted median (rule 'lower', the
+// default): with equal weights and an even count it picks the lower middle value (no averaging, so no
+// rounding). The tie rule on names only fixes which source is reported; the price is the same whichever
+// equal-priced source is chosen. Rule 'midpoint': when that first source brings c to exactly W/2, the
+// median is the mean of its price and the next positive-weight source's price, half_even — the textbook
+// median for equal weights (Binance's "median of all sources", docs/sources/pricing-goldens.md §1.2).
 //
 // Weighted mean: Σ w_i p_i / Σ w_i, rounded half_even (a neutral figure, DESIGN.md "Exact arithmetic").
 //
@@ -26,7 +32,8 @@ import { divRound, PPM_ONE, type Ppm, type Price } from '../units/index.js';
 import { INDEX_SOURCES_MAX } from './limits.js';
 
 export type IndexMethod = 'weighted_median' | 'weighted_mean';
-export type DeviationPolicy = 'clip' | 'drop';
+export type DeviationPolicy = 'clip' | 'drop' | 'drop_one_else_median';
+export type MedianRule = 'lower' | 'midpoint';
 
 export type Observation = {
   readonly source: string;
@@ -50,6 +57,8 @@ export type IndexParams = {
   readonly deviationPolicy?: DeviationPolicy;
   /** Fewer fresh sources than this: no index. At least 1. */
   readonly minSources: number;
+  /** Which weighted median (definition above); default 'lower'. Used for the band and the median method. */
+  readonly medianRule?: MedianRule;
   /** A publish time more than this far after now is refused as 'future' (default 0: no tolerance). */
   readonly maxFutureMs?: number;
   /** Pyth-style confidence filter: a source with conf / price > maxConfPpm gets weight zero. */
@@ -117,15 +126,15 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function byPriceThenName(a: Weighted, b: Weighted): number {
+  return a.price < b.price ? -1 : a.price > b.price ? 1 : compareNames(a.source, b.source);
+}
+
 /**
- * Lower weighted median (definition at the top of this file). Entries must be non-empty with positive
- * total weight; zero-weight entries never become the median unless they tie in price with one that could.
+ * Where the lower weighted median sits in `sorted` (by price, then name): the first positive-weight entry
+ * whose cumulative weight c has 2c >= W. Returns its position and whether 2c == W exactly.
  */
-export function weightedMedian(entries: readonly Weighted[]): Weighted {
-  assert(entries.length > 0, 'weightedMedian: empty');
-  const sorted = [...entries].sort((a, b) =>
-    a.price < b.price ? -1 : a.price > b.price ? 1 : compareNames(a.source, b.source),
-  );
+function medianPosition(sorted: readonly Weighted[]): { readonly at: number; readonly exactHalf: boolean } {
   let total = 0n;
   for (const e of sorted) {
     assert(e.weight >= 0n, 'weightedMedian: negative weight');
@@ -133,12 +142,38 @@ export function weightedMedian(entries: readonly Weighted[]): Weighted {
   }
   assert(total > 0n, 'weightedMedian: zero total weight');
   let cumulative = 0n;
-  for (const e of sorted) {
-    cumulative += e.weight;
-    if (e.weight > 0n && 2n * cumulative >= total) return e;
+  for (let i = 0; i < sorted.length; i++) {
+    const w = sorted[i]?.weight ?? 0n;
+    cumulative += w;
+    if (w > 0n && 2n * cumulative >= total) return { at: i, exactHalf: 2n * cumulative === total };
   }
   // Unreachable: the last positive-weight entry brings cumulative to total.
   assert(false, 'weightedMedian: no entry reached half the weight');
+}
+
+/**
+ * Lower weighted median (definition at the top of this file), as the entry chosen. Entries must be
+ * non-empty with positive total weight; a zero-weight entry is never chosen.
+ */
+export function weightedMedian(entries: readonly Weighted[]): Weighted {
+  assert(entries.length > 0, 'weightedMedian: empty');
+  const sorted = [...entries].sort(byPriceThenName);
+  const m = sorted[medianPosition(sorted).at];
+  assert(m !== undefined, 'weightedMedian: position in range');
+  return m;
+}
+
+/** The weighted median price under `rule` ('lower' or 'midpoint', defined at the top of this file). */
+export function weightedMedianPrice(entries: readonly Weighted[], rule: MedianRule): Price {
+  assert(entries.length > 0, 'weightedMedianPrice: empty');
+  const sorted = [...entries].sort(byPriceThenName);
+  const { at, exactHalf } = medianPosition(sorted);
+  const m = sorted[at];
+  assert(m !== undefined, 'weightedMedianPrice: position in range');
+  if (rule === 'lower' || !exactHalf) return m.price;
+  const next = sorted.slice(at + 1).find((e) => e.weight > 0n);
+  assert(next !== undefined, 'weightedMedianPrice: an exact half leaves weight above');
+  return divRound(m.price + next.price, 2n, 'half_even') as Price;
 }
 
 /** Σ w p / Σ w, half_even. */
@@ -238,16 +273,26 @@ export function aggregateIndex(observations: readonly Observation[], params: Ind
   }
 
   // Pass 2: the deviation band around the weighted median of the fresh sources.
-  const referenceMedian = weightedMedian(fresh).price;
+  const rule = params.medianRule ?? 'lower';
+  const referenceMedian = weightedMedianPrice(fresh, rule);
   const cap = params.deviationCapPpm;
   const policy = params.deviationPolicy ?? 'clip';
   const used = new Map<string, Weighted>();
+  if (policy === 'drop_one_else_median' && cap !== undefined) {
+    const deviating = fresh.filter((f) => deviatesBeyond(f.price, referenceMedian, cap));
+    if (deviating.length > 1) {
+      // Binance version B: "the index becomes the median of all sources".
+      for (const f of fresh) used.set(f.source, f);
+      const n = fresh.length;
+      return { ok: true, price: referenceMedian, referenceMedian, freshCount: n, usedCount: n, sources: report(used) };
+    }
+  }
   for (const f of fresh) {
     if (cap === undefined || !deviatesBeyond(f.price, referenceMedian, cap)) {
       used.set(f.source, f);
       continue;
     }
-    if (policy === 'drop') {
+    if (policy === 'drop' || policy === 'drop_one_else_median') {
       statuses.set(f.source, 'dropped');
       continue;
     }
@@ -260,7 +305,7 @@ export function aggregateIndex(observations: readonly Observation[], params: Ind
     return { ok: false, reason: 'too_few_agreeing_sources', sources: report(new Map()) };
   }
   const entries = [...used.values()];
-  const price = params.method === 'weighted_median' ? weightedMedian(entries).price : weightedMean(entries);
+  const price = params.method === 'weighted_median' ? weightedMedianPrice(entries, rule) : weightedMean(entries);
   return {
     ok: true,
     price,

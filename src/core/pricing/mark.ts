@@ -213,8 +213,12 @@ export const HYPERLIQUID_BOOK_TAU_MS = 30_000;
  */
 export type HyperliquidMarkState = { readonly basisEma: TimeDecayEma; readonly bookEma: TimeDecayEma };
 
-export function newHyperliquidMarkState(): HyperliquidMarkState {
-  return { basisEma: newTimeDecayEma(HYPERLIQUID_BASIS_TAU_MS), bookEma: newTimeDecayEma(HYPERLIQUID_BOOK_TAU_MS) };
+/** `startMs`: when the market's EMAs start (see newTimeDecayEma); omit it to weigh the first sample 1 ms. */
+export function newHyperliquidMarkState(startMs?: number): HyperliquidMarkState {
+  return {
+    basisEma: newTimeDecayEma(HYPERLIQUID_BASIS_TAU_MS, startMs),
+    bookEma: newTimeDecayEma(HYPERLIQUID_BOOK_TAU_MS, startMs),
+  };
 }
 
 export type HyperliquidBook = { readonly bestBid?: Price; readonly bestAsk?: Price; readonly lastTrade?: Price };
