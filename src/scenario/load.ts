@@ -59,14 +59,20 @@ export function parseScenarioText(text: string, source: string): Scenario {
   } catch (e) {
     throw new WireError(source, `not valid JSON: ${(e as Error).message}`);
   }
-  return parseScenario(json, source);
+  try {
+    return parseScenario(json);
+  } catch (e) {
+    if (e instanceof WireError) throw new WireError(`${source}: ${e.path}`, e.detail);
+    throw e;
+  }
 }
 
-export function parseScenario(json: unknown, source: string): Scenario {
+/** Decodes a parsed scenario; WireError paths are relative to the file's root ("commands[3].price"). */
+export function parseScenario(json: unknown): Scenario {
   const parsed = scenarioSchema.safeParse(json);
-  if (!parsed.success) throw zodToWireError(parsed.error, source);
+  if (!parsed.success) throw zodToWireError(parsed.error, '');
   const sc = parsed.data;
-  const at = (p: string): string => `${source}${p}`;
+  const at = (p: string): string => p.replace(/^\./, '');
   const config: EngineConfig = {
     settlement: { asset: sc.settlement.asset, decimals: sc.settlement.decimals },
     settlementLtvPpm: ratioPpm(sc.settlement.ltv, at('.settlement.ltv')),
@@ -104,5 +110,5 @@ export function parseScenario(json: unknown, source: string): Scenario {
     lastMs = cmd.tsMs;
     push(cmd);
   });
-  return { name: sc.name ?? source, config, rulebook, commands, units };
+  return { name: sc.name ?? 'scenario', config, rulebook, commands, units };
 }

@@ -31,7 +31,7 @@ export class WireError extends Error {
     readonly path: string,
     readonly detail: string,
   ) {
-    super(`${path}: ${detail}`);
+    super(path === '' ? detail : `${path}: ${detail}`);
   }
 }
 
@@ -49,14 +49,15 @@ export function zodToWireError(error: z.ZodError, basePath: string): WireError {
   const path = joinPath(basePath, issue.path);
   if (issue.code === 'unrecognized_keys') return new WireError(path, `unknown field(s): ${issue.keys.join(', ')}`);
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return new WireError(joinPath(path, ['kind']), 'unknown or missing kind');
+    return new WireError(path.endsWith('.kind') ? path : joinPath(path, ['kind']), 'unknown or missing kind');
   }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return new WireError(path, 'is required');
   return new WireError(path, issue.message);
 }
 
 function joinPath(base: string, parts: readonly PropertyKey[]): string {
   let out = base;
-  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out;
 }
 

@@ -7,7 +7,9 @@ import { z } from 'zod';
 const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?$/;
 const decimalMessage = 'must be a decimal string such as "97000.5" (JSON numbers lose precision)';
 
-export const decimalString = z.string({ error: decimalMessage }).regex(DECIMAL_TEXT, { error: decimalMessage });
+export const decimalString = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : decimalMessage) })
+  .regex(DECIMAL_TEXT, { error: decimalMessage });
 export const idString = z
   .string({ error: 'must be a string id' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$/, { error: 'must be 1-64 letters, digits or ._:@/- (starting with a letter or digit)' });

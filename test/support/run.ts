@@ -13,7 +13,7 @@ export interface Ran {
 }
 
 export function runScenarioObject(json: unknown): Ran {
-  const scenario = parseScenario(json, 'scenario');
+  const scenario = parseScenario(json);
   const engine = Engine.create(scenario.config, scenario.rulebook);
   const events: EngineEvent[] = [];
   for (const cmd of scenario.commands) events.push(...engine.apply(cmd));

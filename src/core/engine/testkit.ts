@@ -1,0 +1,58 @@
+// Builders for tests and benchmarks: a small standard world (USDC settlement, BTC and ETH perps, BTC collateral)
+// and fast-check arbitraries of commands, valid and invalid. Not used by the engine itself.
+
+import type { MarketSpec } from '../market/spec.js';
+import { DEFAULT_RULEBOOK } from '../rulebooks/presets.js';
+import { dec, ppm, price, quote, size } from '../units/index.js';
+import type { Command } from './commands.js';
+import type { EngineConfig } from './state.js';
+
+export const USDC = 'USDC';
+
+export const TEST_CONFIG: EngineConfig = {
+  settlement: { asset: USDC, decimals: 6 },
+  settlementLtvPpm: ppm(800_000n),
+  settlementLiquidationThresholdPpm: ppm(850_000n),
+};
+
+/** BTC-PERP: 0.001 BTC steps, 0.1 USD ticks (price atoms of 0.01), Binance-like brackets. */
+export const BTC_PERP: MarketSpec = {
+  id: 'BTC-PERP',
+  baseDecimals: 3,
+  priceDecimals: 2,
+  tickSize: price(10n),
+  stepSize: size(1n),
+  margin: {
+    tiers: [
+      { notionalFloor: quote(0n), initialPpm: ppm(8_000n), maintenancePpm: ppm(4_000n), maintenanceAmount: quote(0n) },
+      { notionalFloor: quote(dec('50000', 6)), initialPpm: ppm(10_000n), maintenancePpm: ppm(5_000n), maintenanceAmount: quote(dec('50', 6)) },
+      { notionalFloor: quote(dec('250000', 6)), initialPpm: ppm(20_000n), maintenancePpm: ppm(10_000n), maintenanceAmount: quote(dec('1300', 6)) },
+    ],
+  },
+};
+
+/** ETH-PERP: 0.01 ETH steps, 0.01 USD ticks, flat 5% / 2.5%. */
+export const ETH_PERP: MarketSpec = {
+  id: 'ETH-PERP',
+  baseDecimals: 2,
+  priceDecimals: 2,
+  tickSize: price(1n),
+  stepSize: size(1n),
+  margin: { tiers: [{ notionalFloor: quote(0n), initialPpm: ppm(50_000n), maintenancePpm: ppm(25_000n), maintenanceAmount: quote(0n) }] },
+};
+
+/** Commands that list the standard world at time t. */
+export function standardSetup(t: number): Command[] {
+  return [
+    { kind: 'set_rulebook', tsMs: t, rulebook: DEFAULT_RULEBOOK },
+    { kind: 'set_market', tsMs: t, market: BTC_PERP },
+    { kind: 'set_market', tsMs: t, market: ETH_PERP },
+    {
+      kind: 'set_asset',
+      tsMs: t,
+      asset: { id: 'BTC', decimals: 8, priceMarket: 'BTC-PERP', collateralWeightPpm: ppm(950_000n), ltvPpm: ppm(700_000n), liquidationThresholdPpm: ppm(750_000n) },
+    },
+    { kind: 'price', tsMs: t, market: 'BTC-PERP', mark: price(dec('100000', 2)) },
+    { kind: 'price', tsMs: t, market: 'ETH-PERP', mark: price(dec('3000', 2)) },
+  ];
+}

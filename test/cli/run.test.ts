@@ -1,0 +1,91 @@
+// End-to-end through the CLI: `bailiff run` on example and malformed scenario files.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+function scenarioFile(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-'));
+  const file = join(dir, 'scenario.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const base = {
+  settlement: { asset: 'USDT', decimals: 6 },
+  markets: [
+    {
+      id: 'BTCUSDT',
+      baseDecimals: 3,
+      priceDecimals: 2,
+      tickSize: '0.1',
+      stepSize: '0.001',
+      margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
+    },
+  ],
+  accounts: [
+    { id: 'alice', deposits: { USDT: '1000' } },
+    { id: 'bob', deposits: { USDT: '1000' } },
+  ],
+};
+
+describe('bailiff run', () => {
+  it('prints one JSON event per line for the bundled example, with decimals in the declared units', async () => {
+    const r = await cli(['run', 'examples/btc-isolated-long.json', '--summary']);
+    expect(r.code).toBe(0);
+    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const opened = events.find((e) => e.kind === 'PositionChanged' && e.account === 'alice');
+    expect(opened).toMatchObject({ market: 'BTCUSDT', marginMode: 'isolated', price: '100000', size: '0.2', isolatedMargin: '1000' });
+    expect(events.find((e) => e.kind === 'CommandRejected')).toMatchObject({ command: 'withdraw', reason: 'insufficient_balance' });
+    expect(r.err).toContain('conservation USDT');
+    expect(r.err).toContain(' ok');
+  });
+
+  const malformed: [string, unknown, string][] = [
+    ['invalid JSON', '{"settlement": ', 'not valid JSON'],
+    ['a missing settlement', { markets: [] }, 'settlement'],
+    ['a misspelt field', { ...base, accounts: [{ id: 'a', deposits: {}, depostis: {} }] }, 'accounts[0]: unknown field(s): depostis'],
+    ['a JSON number for money', { ...base, commands: [{ kind: 'deposit', account: 'alice', asset: 'USDT', amount: 5 }] }, 'commands[0].amount: must be a decimal string'],
+    ['too many decimals for the unit', { ...base, commands: [{ kind: 'price', market: 'BTCUSDT', mark: '1.001' }] }, 'commands[0].mark: 1.001 has more than 2 decimal places'],
+    ['an unknown market', { ...base, commands: [{ kind: 'price', market: 'ETHUSDT', mark: '1' }] }, 'commands[0].market: unknown market "ETHUSDT"'],
+    ['an unknown command kind', { ...base, commands: [{ kind: 'liquidate' }] }, 'commands[0].kind'],
+    ['an inconsistent tier table', { ...base, markets: [{ ...base.markets[0], margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.03' }] } }] }, 'maintenanceRatio'],
+    ['an unknown rulebook preset', { ...base, rulebook: 'kraken' }, 'unknown rulebook preset "kraken"'],
+    ['a bad time', { ...base, commands: [{ at: 'yesterday', kind: 'tick' }] }, 'commands[0].at'],
+  ];
+  for (const [what, content, message] of malformed) {
+    it(`refuses ${what} with exit code 2, the field's path and no stack trace`, async () => {
+      const file = scenarioFile(content);
+      const r = await cli(['run', file]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toContain(message);
+      expect(r.err).toMatch(/^error: /);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('reports a missing file as bad input', async () => {
+    const r = await cli(['run', '/nonexistent/scenario.json']);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toContain('cannot read /nonexistent/scenario.json: ENOENT');
+  });
+
+  it('runs as a real process from dist/ (the bin entry point)', () => {
+    const out = execFileSync(process.execPath, ['dist/src/cli/main.js', 'run', 'examples/btc-isolated-long.json'], { encoding: 'utf8' });
+    expect(out.split('\n')[0]).toBe('{"seq":1,"ordinal":0,"tsMs":1738533600000,"kind":"RulebookSet","rulebook":"binance"}');
+    const bad = spawnSync(process.execPath, ['dist/src/cli/main.js', 'run', scenarioFile('[]')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.startsWith('error: ')).toBe(true);
+  });
+});
