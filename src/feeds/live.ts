@@ -159,9 +159,15 @@ export function feedEvents(
   let failure: unknown;
   let wake: (() => void) | undefined;
   const push = (e: FeedEvent): void => {
-    if (queue.length >= opts.maxQueued && !(e.type === 'stopped')) {
+    // The final `stopped` is always kept; anything else beyond the bound is counted, and the count is delivered
+    // (as an overflow event) in the place of the dropped events, before the next one that fits.
+    if (queue.length >= opts.maxQueued && e.type !== 'stopped') {
       dropped++;
       return;
+    }
+    if (dropped > 0) {
+      queue.push({ type: 'overflow', dropped });
+      dropped = 0;
     }
     queue.push(e);
     wake?.();
@@ -183,13 +189,13 @@ export function feedEvents(
     },
     async next(): Promise<IteratorResult<FeedEvent>> {
       while (true) {
+        const e = queue.shift();
+        if (e !== undefined) return { done: false, value: e };
         if (dropped > 0) {
           const n = dropped;
           dropped = 0;
           return { done: false, value: { type: 'overflow', dropped: n } };
         }
-        const e = queue.shift();
-        if (e !== undefined) return { done: false, value: e };
         if (done) {
           dispose();
           if (failure !== undefined) {
