@@ -11,6 +11,7 @@ import {
   fundingIndexDelta,
   fundingIndexE9,
   hyperliquidFundingRate,
+  interestClamp,
   premiumIndex,
   settleFunding,
   settleFundingBatch,
@@ -49,6 +50,29 @@ describe('Binance funding rate', () => {
     // P = -0.2%: I - P = 0.21% -> 0.05%, F = -0.15%.
     expect(binanceFundingRate(r(-2_000_000n), params)).toEqual({ ok: true, value: -1_500_000n });
   });
+  it('golden table (pricing-goldens.md §1.3): F = P + clamp(I - P, ±0.05%) with I = 0.01%', () => {
+    const rows: [bigint, bigint][] = [
+      [100_000n, 100_000n],
+      [300_000n, 100_000n],
+      [600_000n, 100_000n], // the boundary still gives I
+      [1_000_000n, 500_000n],
+      [-400_000n, 100_000n],
+      [-1_000_000n, -500_000n],
+    ];
+    for (const [pBar, f] of rows) expect([pBar, binanceFundingRate(r(pBar), params)]).toEqual([pBar, { ok: true, value: f }]);
+    // Premium vectors at index 10,000: impact 10,010 / 10,020 -> +0.1%; 9,980 / 9,990 -> -0.1%; 9,995 / 10,005 -> 0.
+    const pi = (bid: bigint, ask: bigint) => premiumIndex({ impactBid: price(bid), impactAsk: price(ask), index: price(10_000n) });
+    expect([pi(10_010n, 10_020n), pi(9_980n, 9_990n), pi(9_995n, 10_005n)]).toEqual([
+      { ok: true, value: 1_000_000n },
+      { ok: true, value: -1_000_000n },
+      { ok: true, value: 0n },
+    ]);
+  });
+
+  it('BitMEX worked example (support article 24430352016157): PI8H -0.00184, I 0.01% -> F = -0.00134', () => {
+    expect(interestClamp(r(-1_840_000n), r(100_000n), r(500_000n))).toBe(-1_340_000n);
+  });
+
   it('divides by 8/N for shorter intervals and applies the cap and floor', () => {
     expect(binanceFundingRate(r(10_000n), { ...params, intervalHours: 4 })).toEqual({ ok: true, value: 50_000n });
     expect(binanceFundingRate(r(30_000_000n), params)).toEqual({ ok: true, value: 20_000_000n });
@@ -64,6 +88,12 @@ describe('Hyperliquid funding rate', () => {
     // A quiet market pays the interest: 0.01% / 8 = 0.00125% per hour.
     expect(hyperliquidFundingRate(r(0n))).toEqual({ rate8h: 100_000n, hourly: 12_500n });
   });
+  it('hourly payment for 10 BTC at oracle 10,000 is 118.75 USDC (pricing-goldens.md §3.3)', () => {
+    const { hourly } = hyperliquidFundingRate(r(10_000_000n));
+    const d = fundingIndexDelta({ rate: hourly, price: price(10_000n), priceDecimals: 0, quoteDecimals: 6 });
+    expect(d.ok && settleFunding(size(1_000_000_000n), d.value, 8).change).toBe(-118_750_000n);
+  });
+
   it('caps the hourly rate at 4%', () => {
     expect(hyperliquidFundingRate(r(400_000_000n)).hourly).toBe(40_000_000n);
     expect(hyperliquidFundingRate(r(-400_000_000n)).hourly).toBe(-40_000_000n);
@@ -105,6 +135,49 @@ describe('dYdX funding rate', () => {
     });
     expect(dydxFundingRate8h([1_000_000n], { ...lt, minSamples: 1 })).toMatchObject({ value: { ratePpm: 120_000n } });
     expect(dydxFundingRate8h([], lt)).toMatchObject({ value: { ratePpm: 0n } });
+  });
+
+  it('end-to-end tick vectors (dYdX TestMaybeProcessNewFundingTickEpoch, via pricing-goldens.md §4.2)', () => {
+    // BTC $50,000 (price 5e9, exponent -5), 1 h tick of an 8 h rate. dYdX's Δindex is ppm × quote quantums per
+    // base quantum (atomic resolution -10); ours is quote atoms per whole BTC × 1e9 = dYdX's × 1e10 × 1e3.
+    const tier = (im: bigint, frac: bigint): DydxFundingParams => ({
+      ...lt,
+      initialMarginPpm: ppm(im),
+      maintenanceFractionPpm: ppm(frac),
+    });
+    const t100_75 = tier(1_000_000n, 750_000n);
+    const cases: [bigint, DydxFundingParams, bigint, bigint][] = [
+      [1_000n, t100_75, 1_000n, 625n],
+      [-1_000n, t100_75, -1_000n, -625n],
+      [2_147_483_647n, t100_75, 1_500_000n, 937_500n],
+      [-2_147_483_648n, t100_75, -1_500_000n, -937_500n],
+      [2_000n, t100_75, 2_000n, 1_250n],
+      [150_000n, tier(200_000n, 900_000n), 120_000n, 75_000n],
+      [-150_000n, tier(200_000n, 900_000n), -120_000n, -75_000n],
+      [120_000n, tier(1_000_000n, 1_000_000n), 0n, 0n],
+    ];
+    for (const [sample, params, wantPpm, dydxDelta] of cases) {
+      const rate = dydxFundingRate8h(new Array<bigint>(60).fill(sample), params);
+      expect(rate.ok && rate.value.ratePpm).toBe(wantPpm);
+      if (!rate.ok) continue;
+      const d = fundingIndexDelta({
+        rate: rate.value.rate,
+        price: price(5_000_000_000n),
+        priceDecimals: 5,
+        quoteDecimals: 6,
+        elapsedMs: 3_600_000,
+        periodMs: 28_800_000,
+      });
+      expect(d).toEqual({ ok: true, value: dydxDelta * 10n ** 13n });
+    }
+    // 30 s samples (120 expected), 60 of 1,000: zero padding halves the rate to 500 ppm.
+    expect(dydxFundingRate8h(new Array<bigint>(60).fill(1_000n), { ...t100_75, minSamples: 120 })).toMatchObject({
+      value: { ratePpm: 500n },
+    });
+    // Mainnet-like: IMF 2%, maintenance fraction 60% -> clamp 48,000 ppm; 60 × 50 + default 100 = 150 ppm.
+    const mainnet = { ...tier(20_000n, 600_000n), defaultFundingPpm: 100n };
+    expect(dydxMaxAbsFundingPpm(mainnet)).toBe(48_000n);
+    expect(dydxFundingRate8h(new Array<bigint>(60).fill(50n), mainnet)).toMatchObject({ value: { ratePpm: 150n } });
   });
 
   it('makes a sample from the median of zero-padded votes', () => {

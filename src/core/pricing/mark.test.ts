@@ -57,6 +57,29 @@ describe('Binance Price 1 (golden: the markPriceUpdate example frame of the Bina
     });
   });
 
+  it('goldens (pricing-goldens.md §1.1): Price 1 at 8 h', () => {
+    const f = (rate: bigint, hours: number) => ({ rate: rateE9(rate), timeToFundingMs: hours * 3_600_000, intervalMs: H8 });
+    const p = (s: string) => price(dec(s, 3));
+    expect(fundingBasisPrice(p('20000'), f(100_000n, 4))).toBe(p('20001'));
+    expect(fundingBasisPrice(p('20000'), f(-375_000n, 2))).toBe(p('19998.125'));
+    expect(fundingBasisPrice(p('20000'), f(100_000n, 0))).toBe(p('20000'));
+  });
+
+  it('goldens (pricing-goldens.md §1.1): 30 basis samples of +0.06 -> Price 2 = 100.06; mark = median', () => {
+    let s = newBinanceBasisState(5_000, 30);
+    for (let i = 0; i < 30; i++) {
+      // (bid + ask)/2 - index = (100.01 + 100.11)/2 - 100.00 = +0.06
+      s = sampleBinanceBasis(s, { nowMs: i * 5_000, bestBid: price(10_001n), bestAsk: price(10_011n), index: price(10_000n) }).state;
+    }
+    const ma = binanceBasisMa(s, 29 * 5_000);
+    expect(ma).toBe(6n);
+    // Price 1 = 100.01 (index 100.00, r 0.0001, full interval left).
+    const funding = { rate: rateE9(100_000n), timeToFundingMs: H8, intervalMs: H8 };
+    const mark = (last: bigint) => binanceMark({ index: price(10_000n), funding, basisMa: ma, lastPrice: price(last) });
+    expect(mark(10_020n)).toMatchObject({ price: 10_006n }); // median(100.01, 100.06, 100.20)
+    expect(mark(10_003n)).toMatchObject({ price: 10_003n }); // median(100.01, 100.06, 100.03)
+  });
+
   it('falls back to the median of what is present, then to the index', () => {
     // Two inputs: their mean, half_even: (100 + 103) / 2 = 101.5 -> 102; (100 + 101) / 2 = 100.5 -> 100.
     expect(binanceMark({ index: price(100n), basisMa: 3n, lastPrice: price(100n) })).toMatchObject({ price: 102n });
@@ -127,6 +150,10 @@ describe('BitMEX fair price', () => {
     expect(bitmexFairPrice(price(12_345n), { rate: rateE9(-375_000n), timeToFundingMs: 3_600_000, intervalMs: H8 })).toMatchObject({
       price: 12_344n,
     });
+    // pricing-goldens.md §2.1: 10,000.0 at -0.000375 with 2 h of 8 h left -> 9,999.0625 (4 decimals).
+    expect(
+      bitmexFairPrice(price(100_000_000n), { rate: rateE9(-375_000n), timeToFundingMs: 2 * 3_600_000, intervalMs: H8 }),
+    ).toMatchObject({ price: 99_990_625n });
   });
 });
 
@@ -158,6 +185,21 @@ describe('Hyperliquid mark', () => {
         { name: 'book_median', price: 10_010n },
         { name: 'external_perp_mid', price: 9_990n },
       ],
+    });
+  });
+
+  it('goldens (pricing-goldens.md §3.2): 100.10 / 100.15 / 100.11 -> 100.11; without input 3, book EMA 100.13 -> 100.13', () => {
+    // One update with oracle 100.00 and book 100.05 / 100.15 / last 100.13: basis EMA = mid - oracle = +0.10,
+    // book EMA = median(100.05, 100.15, 100.13) = 100.13.
+    const s = feed(newHyperliquidMarkState(), 0, 10_000n, 10_005n, 10_015n, 10_013n);
+    const book = { bestBid: price(10_005n), bestAsk: price(10_015n), lastTrade: price(10_030n) };
+    expect(hyperliquidMark({ oracle: price(10_000n), state: s, book, externalPerpMid: price(10_011n) })).toMatchObject({
+      price: 10_011n,
+      components: [{ price: 10_010n }, { price: 10_015n }, { price: 10_011n }],
+    });
+    expect(hyperliquidMark({ oracle: price(10_000n), state: s, book })).toMatchObject({
+      price: 10_013n,
+      components: [{ price: 10_010n }, { price: 10_015n }, { name: 'book_ema', price: 10_013n }],
     });
   });
 
@@ -213,12 +255,26 @@ describe('dYdX v4', () => {
     expect(dydxMedian([3n, 1n, 2n])).toBe(2n);
     expect(dydxMedian([6n, 7n])).toBe(7n); // 6.5 -> 7
     expect(dydxMedian([-5n, -4n])).toBe(-5n); // -4.5 -> -5
+    // pricing-goldens.md §4.1, from dYdX's TestMaybeProcessNewFundingSampleEpoch:
+    expect(dydxMedian([51n, 51n, -100n, -100n])).toBe(-25n);
+    expect(dydxMedian([51n, 51n, 100n, 100n])).toBe(76n);
+    expect(dydxMedian([-1000n, 1000n, 51n, -50n, 100n, -100n])).toBe(1n);
+    expect(dydxMedian([0n, 0n, 1n, 2n, 3n, 4n])).toBe(2n);
+    expect(dydxMedian([-1000n, -500n, -5n, 5n, 500n, 1000n])).toBe(0n);
     expect(dydxOraclePrice([price(100n), price(102n), price(101n), price(104n)], 3)).toEqual({ ok: true, price: 102n });
     expect(dydxOraclePrice([price(100n)], 3)).toEqual({ ok: false, reason: 'too_few_sources' });
   });
 
   it('min price change: floor(old × ppm / 1e6), accepted when |new - old| >= it', () => {
     expect(dydxMinPriceChange(price(1_000_000_000n), ppm(50n))).toBe(50_000n);
+    // dYdX util_test.go TestGetMinPriceChangeAmountForMarket: 123,000 -> 123; 1,234 -> 1 ("discards decimal"); 0 -> 0.
+    expect(dydxMinPriceChange(price(123_000n), ppm(1_000n))).toBe(123n);
+    expect(dydxMinPriceChange(price(1_234n), ppm(1_000n))).toBe(1n);
+    expect(dydxMinPriceChange(price(0n), ppm(1_000n))).toBe(0n);
+    const old = { price: price(123_000n) };
+    expect(stepDydxOracle(old, price(123_123n), ppm(1_000n)).accepted).toBe(true);
+    expect(stepDydxOracle(old, price(123_122n), ppm(1_000n)).accepted).toBe(false);
+    expect(stepDydxOracle(old, price(122_877n), ppm(1_000n)).accepted).toBe(true);
     let st = stepDydxOracle({ price: null }, price(1_000_000_000n), ppm(50n));
     expect(st).toMatchObject({ accepted: true, reason: 'first_price' });
     expect(stepDydxOracle(st.state, price(1_000_049_999n), ppm(50n))).toMatchObject({
