@@ -151,7 +151,6 @@ export type QuoteKind = FeedQuote['kind'];
  * - unknown_event: a well-formed frame of a kind the adapter does not read (ignored).
  * - server_error: the source reported an error in-band (Pyth `event:error`).
  * - bad_header: a CSV header with unexpected columns.   - bad_row: a CSV row that does not parse.
- * - bad_abi: an eth_call return that is not the expected ABI encoding.
  * - bracket_cum_mismatch / bracket_not_continuous / bracket_order: leverage bracket table checks.
  * Guard issues (a quote parsed fine but must not be trusted as is):
  * - stale: no update for longer than the allowed age.
@@ -173,7 +172,6 @@ export type FeedIssueCode =
   | 'server_error'
   | 'bad_header'
   | 'bad_row'
-  | 'bad_abi'
   | 'bracket_cum_mismatch'
   | 'bracket_not_continuous'
   | 'bracket_order'
