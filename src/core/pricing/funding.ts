@@ -176,7 +176,10 @@ export type DydxFundingParams = {
   readonly clampFactorPpm: Ppm;
 };
 
-/** clamp factor × (IMF - MMF), MMF = floor(IMF × maintenance fraction / 1e6), floored (GetMaxAbsFundingClampPpm). */
+/**
+ * clamp factor × (IMF - MMF) / 1e6 floored, with MMF = floor(IMF × maintenance fraction / 1e6)
+ * (x/perpetuals/types/liquidity_tier.go GetMaxAbsFundingClampPpm, GetMaintenanceMarginPpm).
+ */
 export function dydxMaxAbsFundingPpm(p: DydxFundingParams): bigint {
   const mmf = divRound(p.initialMarginPpm * p.maintenanceFractionPpm, PPM_ONE, 'floor');
   return divRound(p.clampFactorPpm * (p.initialMarginPpm - mmf), PPM_ONE, 'floor');

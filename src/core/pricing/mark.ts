@@ -9,7 +9,7 @@
 import { assert, unreachable } from '../assert.js';
 import { abs, divRound, PPM_ONE, RATE_E9_ONE, type Ppm, type Price, type RateE9 } from '../units/index.js';
 import { newTimeDecayEma, updateTimeDecayEma, type TimeDecayEma } from './ema.js';
-import { BASIS_SAMPLES_MAX, INDEX_SOURCES_MAX } from './limits.js';
+import { BASIS_SAMPLES_MAX, INDEX_SOURCES_MAX, MARK_INPUTS_MAX } from './limits.js';
 import { median } from './median.js';
 
 export type MarkComponentName =
@@ -41,6 +41,7 @@ export type MarkResult =
   | { readonly ok: false; readonly reason: MarkRejection };
 
 function medianMark(components: readonly MarkComponent[], fallback: MarkComponent): MarkResult {
+  assert(components.length <= MARK_INPUTS_MAX, 'medianMark: at most MARK_INPUTS_MAX inputs');
   if (components.length === 0) return { ok: true, price: fallback.price, components: [fallback], fallback: true };
   const price = median(
     components.map((c) => c.price),
