@@ -47,6 +47,7 @@ describe('attestation encoding', () => {
     for (const a of bad) expect(encodeAttestation(a)).toEqual({ ok: false, reason: 'invalid_attestation' });
     // Unicode is fine when well-formed, and counted in bytes.
     expect(encodeAttestation({ ...OBS, source: 'bôrse' }).ok).toBe(true);
+    expect(encodeAttestation({ ...OBS, market: 'BTC-📈' }).ok).toBe(true); // a surrogate pair is well-formed
   });
 });
 
