@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl } from './binance.js';
 import { parseChainlinkRoundsCsv } from './chainlink.js';
@@ -199,5 +200,30 @@ describe('non-positive prices', () => {
       ['non_positive_price', 2],
     ]);
     expect(checkPositivePrice(eth)).toEqual([]);
+  });
+});
+
+describe('ordering invariants (property)', () => {
+  it('dropOutOfOrder keeps a strictly increasing subsequence and accounts for every input', () => {
+    const base = eth[0] as FeedQuote;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 60 }), (times) => {
+        const qs = times.map((t) => ({ ...base, publishTimeMs: t }));
+        const r = dropOutOfOrder(qs);
+        expect(r.kept.length + r.issues.length).toBe(qs.length);
+        for (let i = 1; i < r.kept.length; i++) expect((r.kept[i]?.publishTimeMs ?? 0) > (r.kept[i - 1]?.publishTimeMs ?? 0)).toBe(true);
+        // The first quote is always kept; a quote is dropped exactly when it is not above the running maximum.
+        let max = Number.NEGATIVE_INFINITY;
+        const expectDropped = qs.flatMap((q, i) => {
+          if (q.publishTimeMs > max) {
+            max = q.publishTimeMs;
+            return [];
+          }
+          return [i];
+        });
+        expect(r.issues.map((x) => x.index)).toEqual(expectDropped);
+      }),
+      { seed: 2025, numRuns: 200 },
+    );
   });
 });
