@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { WireError } from '../wire/decode.js';
 import { CliError } from './errors.js';
+import { runDemo } from './demo.js';
 import { loadScenarioFile, runScenario, summarise } from './run.js';
 
 export interface CliIo {
@@ -43,7 +44,23 @@ function buildProgram(io: CliIo): Command {
       flush();
       if (opts.summary === true) io.stderr(`${summarise(engine, scenario).join('\n')}\n`);
     });
+  program
+    .command('demo')
+    .description('Replay the 2025-02-02 crash (Binance 1m klines from ../shared/data, or a synthetic crash of the same shape) against thousands of leveraged accounts and report who breached maintenance, when and why.')
+    .option('--accounts <n>', 'number of synthetic traders', (v) => positiveInt(v, '--accounts'), 3000)
+    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
+    .option('--rulebook <name>', 'rulebook preset', 'binance')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string }) => {
+      await runDemo(opts, io);
+    });
   return program;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, not ${JSON.stringify(v)}`, 2);
+  return n;
 }
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -1,0 +1,105 @@
+// Synthetic worlds for benchmarks: N accounts across M markets, built straight into a snapshot (applying a million
+// fills one by one would measure fills, not what the benchmark is about). Seeded; no Math.random.
+
+import { Engine } from '../src/core/engine/engine.js';
+import type { AccountSnapshot, MarketSnapshot, Snapshot } from '../src/core/engine/snapshot.js';
+import { SNAPSHOT_FORMAT_VERSION } from '../src/core/engine/snapshot.js';
+import { TEST_CONFIG } from '../src/core/engine/testkit.js';
+import { initialVolatilityState } from '../src/core/market/volatility.js';
+import type { MarketSpec } from '../src/core/market/spec.js';
+import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
+import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
+
+/** mulberry32: a tiny seeded generator, good enough to scatter synthetic accounts. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface WorldOptions {
+  readonly accounts: number;
+  readonly markets: number;
+  readonly seed: number;
+  /** Share of accounts holding a second position in another market (cross margin across markets). */
+  readonly twoPositionShare?: number;
+  /** Share of positions held isolated. */
+  readonly isolatedShare?: number;
+}
+
+export function marketSpec(i: number): MarketSpec {
+  return {
+    id: `M${i}-PERP`,
+    baseDecimals: 3,
+    priceDecimals: 2,
+    tickSize: price(1n),
+    stepSize: size(1n),
+    margin: {
+      tiers: [
+        { notionalFloor: quote(0n), initialPpm: ppm(20_000n), maintenancePpm: ppm(10_000n), maintenanceAmount: quote(0n) },
+        { notionalFloor: quote(dec('50000', 6)), initialPpm: ppm(40_000n), maintenancePpm: ppm(20_000n), maintenanceAmount: quote(dec('500', 6)) },
+      ],
+    },
+  };
+}
+
+export const START_PRICE = 10_000_000n; // 100,000.00
+
+export function buildWorld(o: WorldOptions): Engine {
+  const rand = rng(o.seed);
+  const markets: MarketSnapshot[] = [];
+  for (let i = 0; i < o.markets; i++) {
+    markets.push({
+      spec: marketSpec(i),
+      indexPrice: price(START_PRICE),
+      markPrice: price(START_PRICE),
+      priceUpdatedMs: 0,
+      fundingIndex: 0n,
+      openInterest: size(0n),
+      volatility: initialVolatilityState(undefined, 0),
+    });
+  }
+  const accounts: AccountSnapshot[] = [];
+  for (let a = 0; a < o.accounts; a++) {
+    const positions = [];
+    const count = rand() < (o.twoPositionShare ?? 0.2) ? 2 : 1;
+    const first = Math.floor(rand() * o.markets);
+    let notionalUsd = 0;
+    for (let k = 0; k < count; k++) {
+      const m = (first + k) % o.markets;
+      const sizeAtoms = BigInt(1 + Math.floor(rand() * 500)) * (rand() < 0.5 ? -1n : 1n); // up to 0.5 base
+      // Entry within +-2% of the start price.
+      const entry = START_PRICE + BigInt(Math.floor((rand() - 0.5) * 400_000));
+      const cost = (sizeAtoms * entry * 10n ** 6n) / 10n ** 5n; // quote atoms (6) from base(3)+price(2)
+      const isolated = rand() < (o.isolatedShare ?? 0.1);
+      notionalUsd += Math.abs(Number(sizeAtoms)) * 100;
+      positions.push({
+        market: `M${m}-PERP`,
+        size: size(sizeAtoms),
+        entryQuote: quote(cost),
+        fundingIndex: 0n,
+        isolatedMargin: isolated ? quote(BigInt(Math.floor(Math.abs(Number(cost)) * (0.02 + rand() * 0.2)))) : null,
+      });
+    }
+    // Leverage between ~2x and ~60x on the cross part.
+    const collateral = BigInt(Math.floor(notionalUsd * 1e6 * (0.017 + rand() * 0.5)));
+    accounts.push({ id: `acct-${a}`, balances: [['USDC', collateral]], positions, borrows: [] });
+  }
+  const snapshot: Snapshot = {
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    seq: 0,
+    timeMs: 0,
+    config: TEST_CONFIG,
+    rulebook: DEFAULT_RULEBOOK,
+    markets,
+    assets: [],
+    accounts,
+    ledger: { feePool: 0n, fundingPool: 0n, insuranceFund: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
+  };
+  return Engine.restore(snapshot);
+}
