@@ -6,6 +6,7 @@ import type { AccountSnapshot, MarketSnapshot, Snapshot } from '../src/core/engi
 import { SNAPSHOT_FORMAT_VERSION } from '../src/core/engine/snapshot.js';
 import { TEST_CONFIG } from '../src/core/engine/testkit.js';
 import { initialVolatilityState } from '../src/core/market/volatility.js';
+import { DEFAULT_PRICING, initialPriceState } from '../src/core/market/pricing.js';
 import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
@@ -62,6 +63,7 @@ export function buildWorld(o: WorldOptions): Engine {
       fundingIndex: 0n,
       openInterest: size(0n),
       volatility: initialVolatilityState(undefined, 0),
+      price: initialPriceState(DEFAULT_PRICING, 0),
     });
   }
   const accounts: AccountSnapshot[] = [];

@@ -2,24 +2,27 @@
 // that cannot be represented exactly is refused with the path of the field at fault.
 
 import type { z } from 'zod';
-import type { Command, FillSide } from '../core/engine/commands.js';
+import type { Command, FillSide, MarketData } from '../core/engine/commands.js';
 import {
   continuousMaintenanceAmounts,
   notional,
   validateSchedule,
+  validatePricing,
   type AssetSpec,
   type MarginSchedule,
+  type MarketPricing,
   type MarginTier,
   type MarketSpec,
 } from '../core/market/index.js';
 import { PRESETS, presetNames } from '../core/rulebooks/presets.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
-import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, size, type Ppm, type Quote } from '../core/units/index.js';
+import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, rateE9, size, type Ppm, type Price, type Quote, type RateE9 } from '../core/units/index.js';
 import {
   commandSchema,
   type WireAsset,
   type WireFillSide,
   type WireMarket,
+  type WirePricing,
   type WireRulebook,
 } from './schema.js';
 
@@ -147,7 +150,70 @@ export function decodeMarket(m: WireMarket, quoteDecimals: number, path: string)
   }
   const problem = validateSchedule(margin)[0];
   if (problem !== undefined) throw new WireError(`${path}.margin.${wirePath(problem.path)}`, wireMessage(problem.message));
-  return { id: m.id, baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals, tickSize, stepSize, margin };
+  const spec: MarketSpec = { id: m.id, baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals, tickSize, stepSize, margin };
+  return m.pricing === undefined ? spec : { ...spec, pricing: decodePricing(m.pricing, `${path}.pricing`) };
+}
+
+/** A rate (fraction) as RateE9: at most 9 decimals. */
+export function rateE9Of(text: string, path: string): RateE9 {
+  const r = parseDecimal(text, 9);
+  if (!r.ok) throw new WireError(path, r.error.includes('decimal places') ? `${text}: rates have at most 9 decimal places` : r.error);
+  return rateE9(r.value);
+}
+
+export function decodePricing(p: WirePricing, path: string): MarketPricing {
+  const out: { -readonly [K in keyof MarketPricing]: MarketPricing[K] } = {
+    basisCadenceMs: p.basisCadenceMs,
+    basisSamples: p.basisSamples,
+    minPriceChangePpm: ratioPpm(p.minPriceChange, `${path}.minPriceChange`),
+    guards: {
+      rearmAfter: p.guards.rearmAfter,
+      ...(p.guards.maxPriceAgeMs === undefined ? {} : { maxPriceAgeMs: p.guards.maxPriceAgeMs }),
+      ...(p.guards.maxJump === undefined ? {} : { maxJumpPpm: ratioPpm(p.guards.maxJump, `${path}.guards.maxJump`) }),
+      ...(p.guards.maxConf === undefined ? {} : { maxConfPpm: ratioPpm(p.guards.maxConf, `${path}.guards.maxConf`) }),
+      ...(p.guards.twapBand === undefined ? {} : { twapBandPpm: ratioPpm(p.guards.twapBand, `${path}.guards.twapBand`) }),
+      ...(p.guards.twapWindowMs === undefined ? {} : { twapWindowMs: p.guards.twapWindowMs }),
+    },
+  };
+  if (p.markMethod !== undefined) out.markMethod = p.markMethod;
+  const i = p.index;
+  if (i !== undefined) {
+    out.index = {
+      method: i.method,
+      weights: Object.fromEntries(Object.entries(i.sources).map(([k, w]) => [k, BigInt(w)])),
+      maxAgeMs: i.maxAgeMs,
+      minSources: i.minSources,
+      ...(i.deviationCap === undefined ? {} : { deviationCapPpm: ratioPpm(i.deviationCap, `${path}.index.deviationCap`) }),
+      ...(i.deviationPolicy === undefined ? {} : { deviationPolicy: i.deviationPolicy }),
+      ...(i.medianRule === undefined ? {} : { medianRule: i.medianRule }),
+      ...(i.maxConf === undefined ? {} : { maxConfPpm: ratioPpm(i.maxConf, `${path}.index.maxConf`) }),
+    };
+  }
+  if (p.attestation !== undefined) out.attestation = { required: p.attestation.required, keys: p.attestation.keys };
+  const f = p.funding;
+  if (f !== undefined) {
+    out.funding = {
+      method: f.method,
+      intervalMs: f.intervalMs,
+      sampleIntervalMs: f.sampleIntervalMs,
+      interestRate: rateE9Of(f.interestRate, `${path}.funding.interestRate`),
+      clampBand: rateE9Of(f.clampBand, `${path}.funding.clampBand`),
+      capRate: rateE9Of(f.cap, `${path}.funding.cap`),
+      floorRate: rateE9Of(f.floor, `${path}.funding.floor`),
+      fundAt: f.fundAt,
+    };
+  }
+  const problem = validatePricing(out)[0];
+  if (problem !== undefined) throw new WireError(`${path}.${pricingWirePath(problem.path)}`, wireMessage(problem.message));
+  return out;
+}
+
+function pricingWirePath(corePath: string): string {
+  return corePath
+    .replace('index.weights', 'index.sources')
+    .replace(/Ppm$/, '')
+    .replace('capRate', 'cap')
+    .replace('floorRate', 'floor');
 }
 
 /** Core field names -> the wire's (ratios are decimals on the wire, ppm in the core). */
@@ -185,12 +251,13 @@ export function decodeRulebook(r: WireRulebook, path: string): Rulebook {
     throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
   }
   if (typeof r === 'string') return preset;
-  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined;
+  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined;
   return {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
     preTradeCheck: r.preTradeCheck ?? preset.preTradeCheck,
     marginValuation: r.marginValuation ?? preset.marginValuation,
+    markMethod: r.markMethod ?? preset.markMethod,
   };
 }
 
@@ -270,10 +337,50 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
       return { kind: 'adjust_isolated_margin', tsMs, account: c.account, market: c.market, amount: quote(decimalAtoms(c.amount, units.quoteDecimals, `${path}.amount`)) };
     case 'price': {
       const m = knownMarket(units, c.market, `${path}.market`);
-      const mark = price(decimalAtoms(c.mark, m.priceDecimals, `${path}.mark`));
-      if (c.index === undefined) return { kind: 'price', tsMs, market: c.market, mark };
-      return { kind: 'price', tsMs, market: c.market, mark, index: price(decimalAtoms(c.index, m.priceDecimals, `${path}.index`)) };
+      const px = (field: 'mark' | 'index' | 'conf'): Price | undefined => {
+        const v = c[field];
+        return v === undefined ? undefined : price(decimalAtoms(v, m.priceDecimals, `${path}.${field}`));
+      };
+      const mark = px('mark');
+      const index = px('index');
+      const conf = px('conf');
+      if (mark === undefined && index === undefined) throw new WireError(`${path}.mark`, 'give a mark, an index or both');
+      return {
+        kind: 'price',
+        tsMs,
+        market: c.market,
+        ...(mark === undefined ? {} : { mark }),
+        ...(index === undefined ? {} : { index }),
+        ...(conf === undefined ? {} : { conf }),
+      };
     }
+    case 'source_price': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      return {
+        kind: 'source_price',
+        tsMs,
+        market: c.market,
+        source: c.source,
+        price: price(decimalAtoms(c.price, m.priceDecimals, `${path}.price`)),
+        publishTimeMs: c.publishedAt === undefined ? tsMs : timeMs(c.publishedAt, `${path}.publishedAt`),
+        ...(c.conf === undefined ? {} : { conf: price(decimalAtoms(c.conf, m.priceDecimals, `${path}.conf`)) }),
+        ...(c.signature === undefined ? {} : { signature: c.signature.toLowerCase() }),
+      };
+    }
+    case 'market_data': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      const out: { -readonly [K in keyof MarketData]: MarketData[K] } = { kind: 'market_data', tsMs, market: c.market };
+      for (const f of ['bestBid', 'bestAsk', 'lastTrade', 'externalMid'] as const) {
+        const v = c[f];
+        if (v !== undefined) out[f] = price(decimalAtoms(v, m.priceDecimals, `${path}.${f}`));
+      }
+      return out;
+    }
+    case 'funding_rate':
+      knownMarket(units, c.market, `${path}.market`);
+      return { kind: 'funding_rate', tsMs, market: c.market, rate: rateE9Of(c.rate, `${path}.rate`) };
+    case 'settle_funding':
+      return { kind: 'settle_funding', tsMs, account: c.account };
     case 'tick':
       return { kind: 'tick', tsMs };
   }

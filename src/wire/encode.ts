@@ -35,6 +35,13 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
       case 'ppm':
         out[key.replace(/Ppm$/, '')] = formatDecimal(value, 6);
         break;
+      case 'rate':
+        out[key] = formatDecimal(value, 9);
+        break;
+      case 'funding_index':
+        // quote atoms x 1e9 per whole base unit -> quote per base unit
+        out[key] = formatDecimal(value, units.quoteDecimals + 9);
+        break;
       default:
         // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.
         out[key] = value.toString();

@@ -51,6 +51,52 @@ export const marginSchema = z.strictObject({
     .optional(),
 });
 
+const ratio = decimalString;
+const rate = decimalString;
+
+export const pricingSchema = z.strictObject({
+  index: z
+    .strictObject({
+      method: z.enum(['weighted_median', 'weighted_mean']).default('weighted_median'),
+      /** Weight per source (whole numbers). */
+      sources: z.record(idString, z.number().int().nonnegative()),
+      maxAgeMs: z.number().int().positive(),
+      minSources: z.number().int().positive(),
+      deviationCap: ratio.optional(),
+      deviationPolicy: z.enum(['clip', 'drop', 'drop_one_else_median']).optional(),
+      medianRule: z.enum(['lower', 'midpoint']).optional(),
+      maxConf: ratio.optional(),
+    })
+    .optional(),
+  markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
+  basisCadenceMs: z.number().int().positive().default(5_000),
+  basisSamples: z.number().int().positive().max(1024).default(30),
+  minPriceChange: ratio.default('0'),
+  guards: z
+    .strictObject({
+      maxPriceAgeMs: z.number().int().positive().optional(),
+      maxJump: ratio.optional(),
+      maxConf: ratio.optional(),
+      twapBand: ratio.optional(),
+      twapWindowMs: z.number().int().positive().optional(),
+      rearmAfter: z.number().int().positive().default(1),
+    })
+    .default({ rearmAfter: 1 }),
+  attestation: z.strictObject({ required: z.boolean().default(true), keys: z.record(idString, z.string()) }).optional(),
+  funding: z
+    .strictObject({
+      method: z.enum(['binance', 'hyperliquid', 'external']),
+      intervalMs: z.number().int().positive(),
+      sampleIntervalMs: z.number().int().positive().default(5_000),
+      interestRate: rate.default('0.0001'),
+      clampBand: rate.default('0.0005'),
+      cap: rate.default('0.0075'),
+      floor: rate.default('-0.0075'),
+      fundAt: z.enum(['mark', 'index']).default('mark'),
+    })
+    .optional(),
+});
+
 export const marketSchema = z.strictObject({
   id: idString,
   baseDecimals: decimalsInt,
@@ -58,6 +104,7 @@ export const marketSchema = z.strictObject({
   tickSize: decimalString,
   stepSize: decimalString,
   margin: marginSchema,
+  pricing: pricingSchema.optional(),
 });
 
 export const assetSchema = z.strictObject({
@@ -77,6 +124,7 @@ export const rulebookSchema = z.union([
     breachRule: z.enum(['below', 'at_or_below']).optional(),
     preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
     marginValuation: z.enum(['mark', 'entry']).optional(),
+    markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
   }),
 ]);
 
@@ -110,7 +158,29 @@ export const commandSchema = z.discriminatedUnion('kind', [
     seller: fillSideSchema,
   }),
   z.strictObject({ kind: z.literal('adjust_isolated_margin'), ...at, account: idString, market: idString, amount: decimalString }),
-  z.strictObject({ kind: z.literal('price'), ...at, market: idString, mark: decimalString, index: decimalString.optional() }),
+  z.strictObject({ kind: z.literal('price'), ...at, market: idString, mark: decimalString.optional(), index: decimalString.optional(), conf: decimalString.optional() }),
+  z.strictObject({
+    kind: z.literal('source_price'),
+    ...at,
+    market: idString,
+    source: idString,
+    price: decimalString,
+    /** When the source published the price; default: the command's time. */
+    publishedAt: timeValue.optional(),
+    conf: decimalString.optional(),
+    signature: z.string().regex(/^[0-9a-fA-F]{128}$/, { error: 'must be a 64-byte ed25519 signature in hex' }).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('market_data'),
+    ...at,
+    market: idString,
+    bestBid: decimalString.optional(),
+    bestAsk: decimalString.optional(),
+    lastTrade: decimalString.optional(),
+    externalMid: decimalString.optional(),
+  }),
+  z.strictObject({ kind: z.literal('funding_rate'), ...at, market: idString, rate: decimalString }),
+  z.strictObject({ kind: z.literal('settle_funding'), ...at, account: idString }),
   z.strictObject({ kind: z.literal('tick'), ...at }),
   z.strictObject({ kind: z.literal('borrow'), ...at, account: idString, asset: idString, amount: decimalString }),
   z.strictObject({ kind: z.literal('repay'), ...at, account: idString, asset: idString, amount: decimalString }),
@@ -146,6 +216,7 @@ export const scenarioSchema = z.strictObject({
 export type WireCommand = z.infer<typeof commandSchema>;
 export type WireScenario = z.infer<typeof scenarioSchema>;
 export type WireMarket = z.infer<typeof marketSchema>;
+export type WirePricing = z.infer<typeof pricingSchema>;
 export type WireAsset = z.infer<typeof assetSchema>;
 export type WireRulebook = z.infer<typeof rulebookSchema>;
 export type WireFillSide = z.infer<typeof fillSideSchema>;

@@ -4,7 +4,7 @@
 import type { MarginMode } from '../account/account.js';
 import type { AssetSpec, MarketSpec } from '../market/spec.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
-import type { Price, Quote, Size } from '../units/index.js';
+import type { Price, Quote, RateE9, Size } from '../units/index.js';
 
 interface Timed {
   /** Milliseconds since the Unix epoch; never earlier than the previous command's. */
@@ -74,13 +74,53 @@ export interface AdjustIsolatedMargin extends Timed {
   readonly amount: Quote;
 }
 
-/** A direct mark (and index) price for a market, e.g. from an oracle that already aggregates its sources. */
+/**
+ * A direct price for a market, e.g. from an oracle that already aggregates its sources. With `mark`, the mark is
+ * taken as given (and the index defaults to it); with only `index`, the mark follows the market's mark method.
+ */
 export interface PriceUpdate extends Timed {
   readonly kind: 'price';
   readonly market: string;
-  readonly mark: Price;
-  /** Defaults to the mark. */
+  readonly mark?: Price;
   readonly index?: Price;
+  /** Confidence half-width (Pyth conf), for the confidence guard. */
+  readonly conf?: Price;
+}
+
+/** One source's price for a market's index (Binance, Pyth, Chainlink, ...), optionally signed by the source. */
+export interface SourcePrice extends Timed {
+  readonly kind: 'source_price';
+  readonly market: string;
+  readonly source: string;
+  readonly price: Price;
+  /** When the source published it; at most the command's time. */
+  readonly publishTimeMs: number;
+  readonly conf?: Price;
+  /** ed25519 signature (hex) over the canonical attestation (core/pricing/attestation.ts). */
+  readonly signature?: string;
+}
+
+/** The venue's book top and last trade: inputs to the mark methods and the funding premium. */
+export interface MarketData extends Timed {
+  readonly kind: 'market_data';
+  readonly market: string;
+  readonly bestBid?: Price;
+  readonly bestAsk?: Price;
+  readonly lastTrade?: Price;
+  readonly externalMid?: Price;
+}
+
+/** The announced funding rate of the running interval (e.g. Binance `r`). */
+export interface FundingRateUpdate extends Timed {
+  readonly kind: 'funding_rate';
+  readonly market: string;
+  readonly rate: RateE9;
+}
+
+/** Settles an account's unsettled funding into its margin now (otherwise it settles when next touched). */
+export interface SettleFunding extends Timed {
+  readonly kind: 'settle_funding';
+  readonly account: string;
 }
 
 /** Time passes: lets time-driven rules run (funding, cooldowns, auctions) without any other change. */
@@ -111,6 +151,10 @@ export type Command =
   | Fill
   | AdjustIsolatedMargin
   | PriceUpdate
+  | SourcePrice
+  | MarketData
+  | FundingRateUpdate
+  | SettleFunding
   | Tick
   | Borrow
   | Repay;
@@ -126,6 +170,10 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'fill',
   'adjust_isolated_margin',
   'price',
+  'source_price',
+  'market_data',
+  'funding_rate',
+  'settle_funding',
   'tick',
   'borrow',
   'repay',

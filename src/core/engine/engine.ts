@@ -12,12 +12,12 @@ import type { Price } from '../units/index.js';
 import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyRepay, applyWithdraw } from './funds.js';
-import { applyPriceUpdate } from './prices.js';
+import { advanceMarkets, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type Rejection } from './reasons.js';
 import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
-import { applyAdjustIsolatedMargin, applyFill } from './trading.js';
+import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 
 export class Engine {
   private constructor(private readonly s: EngineState) {}
@@ -48,14 +48,16 @@ export class Engine {
     } else if (cmd.tsMs < this.s.timeMs) {
       rejection = reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${this.s.timeMs}`);
     } else {
-      const timeBefore = this.s.timeMs;
+      // Time passes first: funding falls due and stale prices trip breakers at this time, whatever the command.
       this.s.timeMs = cmd.tsMs;
+      for (const market of advanceMarkets(this.s, cmd.tsMs, emit)) this.onFundingMoved(market);
+      const timeEvents = events.length;
       rejection = this.dispatch(cmd, emit);
-      if (rejection !== undefined) this.s.timeMs = timeBefore;
+      // A rejected command changes nothing but the sequence number (every command, accepted or not, has one);
+      // what time passing did stands.
+      if (rejection !== undefined) events.length = timeEvents;
     }
-    // A rejected command changes nothing but the sequence number (every command, accepted or not, has one).
     if (rejection !== undefined) {
-      events.length = 0;
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
     }
     return events;
@@ -79,7 +81,15 @@ export class Engine {
       case 'adjust_isolated_margin':
         return applyAdjustIsolatedMargin(s, cmd, emit);
       case 'price':
-        return applyPriceUpdate(s, cmd, emit);
+        return applyPriceUpdate(s, cmd, emit, this.onPriceChanged);
+      case 'source_price':
+        return applySourcePrice(s, cmd, emit, this.onPriceChanged);
+      case 'market_data':
+        return applyMarketData(s, cmd, emit, this.onPriceChanged);
+      case 'funding_rate':
+        return applyFundingRate(s, cmd, emit);
+      case 'settle_funding':
+        return applySettleFunding(s, cmd, emit);
       case 'tick':
         return undefined;
       case 'borrow':
@@ -90,6 +100,12 @@ export class Engine {
         return unreachable(cmd);
     }
   }
+
+  /** A market's mark or index moved (enforcement hooks in here). */
+  private readonly onPriceChanged = (_market: string): void => {};
+
+  /** A market's funding index moved: every account holding it has a new unsettled amount. */
+  private onFundingMoved(_market: string): void {}
 
   // ---- Queries (read-only) ----
 

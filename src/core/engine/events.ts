@@ -44,6 +44,25 @@ export type EventBody =
     }
   | { readonly kind: 'IsolatedMarginChanged'; readonly account: string; readonly market: string; readonly amount: bigint; readonly isolatedMargin: bigint }
   | { readonly kind: 'VolatilityMultiplierChanged'; readonly market: string; readonly multiplierPpm: bigint }
+  | { readonly kind: 'MarketUnpriced'; readonly market: string; readonly reason: string }
+  | { readonly kind: 'MarketPriced'; readonly market: string; readonly index: bigint }
+  | { readonly kind: 'BreakerTripped'; readonly market: string; readonly reasons: string; readonly atMs: number }
+  | { readonly kind: 'BreakerReset'; readonly market: string; readonly atMs: number }
+  | { readonly kind: 'FundingRateAnnounced'; readonly market: string; readonly rate: bigint; readonly nextFundingMs: number }
+  | {
+      readonly kind: 'FundingApplied';
+      readonly market: string;
+      /** The interval's rate (RateE9). */
+      readonly rate: bigint;
+      /** The price the payment was computed at. */
+      readonly price: bigint;
+      /** The funding index move per whole base unit, in quote atoms x 1e9 (longs pay when positive). */
+      readonly indexDelta: bigint;
+      readonly fundingIndex: bigint;
+      /** The scheduled funding time. */
+      readonly atMs: number;
+    }
+  | { readonly kind: 'FundingSettled'; readonly account: string; readonly market: string; readonly amount: bigint; readonly balance: bigint }
   | { readonly kind: 'Borrowed'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
   | { readonly kind: 'Repaid'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
   | {
@@ -60,9 +79,9 @@ export type EventKind = EventBody['kind'];
 /**
  * The unit of each bigint field, by event kind:
  * price / size: atoms of the event's `market`; quote: settlement atoms; asset: atoms of the event's `asset`;
- * ppm: parts per million.
+ * ppm: parts per million; rate: fraction x 1e9; funding_index: quote atoms x 1e9 per whole base unit.
  */
-export type FieldUnit = 'price' | 'size' | 'quote' | 'asset' | 'ppm';
+export type FieldUnit = 'price' | 'size' | 'quote' | 'asset' | 'ppm' | 'rate' | 'funding_index';
 
 export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
   MarketListed: {},
@@ -85,6 +104,13 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   },
   IsolatedMarginChanged: { amount: 'quote', isolatedMargin: 'quote' },
   VolatilityMultiplierChanged: { multiplierPpm: 'ppm' },
+  MarketUnpriced: {},
+  MarketPriced: { index: 'price' },
+  BreakerTripped: {},
+  BreakerReset: {},
+  FundingRateAnnounced: { rate: 'rate' },
+  FundingApplied: { rate: 'rate', price: 'price', indexDelta: 'funding_index', fundingIndex: 'funding_index' },
+  FundingSettled: { amount: 'quote', balance: 'quote' },
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
   CommandRejected: {},

@@ -1,28 +1,403 @@
-// Direct price updates (an oracle that already aggregates its sources). Source-level prices, index
-// aggregation and mark methods arrive through the pricing commands.
+// Prices inside the engine: source prices -> index (aggregation) -> mark (the rulebook's method) -> guards ->
+// breaker; the venue's book top feeds the mark methods and the funding premium; time drives funding payments and
+// the staleness guard. Pure functions of the state and the command (core/pricing holds the formulas).
 
+import { isName } from './setup.js';
+import { PPM_ONE, abs, divRound, price, rateE9, type Price, type RateE9 } from '../units/index.js';
+import { aggregateIndex, type Observation } from '../pricing/index.js';
+import {
+  binanceBasisMa,
+  computeMark,
+  sampleBinanceBasis,
+  stepDydxOracle,
+  updateHyperliquidMarkState,
+  type FundingBasisInput,
+  type MarkInput,
+  type MarkMethod,
+} from '../pricing/mark.js';
+import { runGuards, stepBreaker, type GuardViolation } from '../pricing/guards.js';
+import { pushTwap, twapValue } from '../pricing/twap.js';
+import { averagePremium, binanceFundingRate, fundingIndexDelta, hyperliquidFundingRate, premiumIndex } from '../pricing/funding.js';
+import { PREMIUM_SAMPLES_MAX } from '../pricing/limits.js';
+import { verifyAttestation } from '../pricing/attestation.js';
 import { observeVolatility } from '../market/volatility.js';
-import { price } from '../units/index.js';
-import type { PriceUpdate } from './commands.js';
+import { DEFAULT_PRICING, type MarketPricing, type SourceObservation } from '../market/pricing.js';
+import type { MarketState } from '../market/state.js';
+import type { FundingRateUpdate, MarketData, PriceUpdate, SourcePrice } from './commands.js';
 import type { Emit } from './emit.js';
 import { reject, type Rejection } from './reasons.js';
 import type { EngineState } from './state.js';
 
-export function applyPriceUpdate(s: EngineState, cmd: PriceUpdate, emit: Emit): Rejection | undefined {
+export function pricingOf(m: MarketState): MarketPricing {
+  return m.spec.pricing ?? DEFAULT_PRICING;
+}
+
+export function markMethodOf(s: EngineState, m: MarketState): MarkMethod {
+  return pricingOf(m).markMethod ?? s.rulebook.markMethod;
+}
+
+/** What a price change hands to enforcement: the market whose prices moved. */
+export type PriceChanged = (market: string) => void;
+
+// ---- commands -----------------------------------------------------------------------------------------------
+
+/**
+ * A direct price: `mark` and/or `index` (an oracle that already aggregates its sources). With a mark, the mark is
+ * taken as given; with only an index, the mark is computed by the market's mark method.
+ */
+export function applyPriceUpdate(s: EngineState, cmd: PriceUpdate, emit: Emit, changed: PriceChanged): Rejection | undefined {
   const market = s.markets.get(cmd.market);
   if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
-  if (cmd.mark <= 0n) return reject('price_not_positive', 'mark', 'mark price must be positive');
+  if (cmd.mark === undefined && cmd.index === undefined) return reject('invalid_field', 'mark', 'give a mark, an index or both');
+  if (cmd.mark !== undefined && cmd.mark <= 0n) return reject('price_not_positive', 'mark', 'mark price must be positive');
   if (cmd.index !== undefined && cmd.index <= 0n) return reject('price_not_positive', 'index', 'index price must be positive');
-  market.markPrice = cmd.mark;
-  market.indexPrice = price(cmd.index ?? cmd.mark);
-  market.priceUpdatedMs = cmd.tsMs;
-  const vol = market.spec.margin.volatility;
-  if (vol !== undefined) {
-    const before = market.volatility.multiplierPpm;
-    market.volatility = observeVolatility(vol, market.volatility, cmd.mark, cmd.tsMs);
-    if (market.volatility.multiplierPpm !== before) {
-      emit({ kind: 'VolatilityMultiplierChanged', market: cmd.market, multiplierPpm: market.volatility.multiplierPpm });
-    }
+  if (cmd.conf !== undefined && cmd.conf < 0n) return reject('invalid_field', 'conf', 'confidence must not be negative');
+  const index = price(cmd.index ?? (cmd.mark as Price));
+  market.price.lastConf = cmd.conf ?? null;
+  settleNewPrices(s, market, index, cmd.mark ?? null, cmd.tsMs, cmd.tsMs, emit);
+  changed(market.spec.id);
+  return undefined;
+}
+
+export function applySourcePrice(s: EngineState, cmd: SourcePrice, emit: Emit, changed: PriceChanged): Rejection | undefined {
+  const market = s.markets.get(cmd.market);
+  if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
+  const pricing = pricingOf(market);
+  const index = pricing.index;
+  if (index === undefined) return reject('not_source_priced', 'market', `market ${cmd.market} has no index sources configured`);
+  if (!isName(cmd.source) || index.weights[cmd.source] === undefined || !Object.hasOwn(index.weights, cmd.source)) {
+    return reject('source_unknown', 'source', `source ${cmd.source} is not among the index sources of ${cmd.market}`);
+  }
+  if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
+  if (cmd.conf !== undefined && cmd.conf < 0n) return reject('invalid_field', 'conf', 'confidence must not be negative');
+  if (!Number.isSafeInteger(cmd.publishTimeMs) || cmd.publishTimeMs < 0) {
+    return reject('invalid_field', 'publishTimeMs', 'must be a non-negative integer (ms since the epoch)');
+  }
+  if (cmd.publishTimeMs > cmd.tsMs) return reject('publish_time_in_future', 'publishTimeMs', `published at ${cmd.publishTimeMs}, after the command's time ${cmd.tsMs}`);
+  const previous = market.price.sources.find((o) => o.source === cmd.source);
+  if (previous !== undefined && cmd.publishTimeMs < previous.publishTimeMs) {
+    return reject('stale_update', 'publishTimeMs', `source ${cmd.source} already published at ${previous.publishTimeMs}`);
+  }
+  const att = pricing.attestation;
+  const key = att?.keys[cmd.source];
+  if (cmd.signature !== undefined || att?.required === true) {
+    if (cmd.signature === undefined) return reject('signature_missing', 'signature', `market ${cmd.market} requires signed prices`);
+    if (key === undefined) return reject('signature_invalid', 'signature', `no public key is configured for source ${cmd.source}`);
+    const ok = verifyAttestation(
+      { source: cmd.source, market: cmd.market, price: cmd.price, priceDecimals: market.spec.priceDecimals, publishTimeMs: cmd.publishTimeMs },
+      cmd.signature,
+      key,
+    );
+    if (!ok) return reject('signature_invalid', 'signature', `the signature does not verify with ${cmd.source}'s key`);
+  }
+  // Committed.
+  const obs: SourceObservation = {
+    source: cmd.source,
+    price: cmd.price,
+    publishTimeMs: cmd.publishTimeMs,
+    ...(cmd.conf === undefined ? {} : { conf: cmd.conf }),
+    ...(cmd.signature === undefined ? {} : { signature: cmd.signature }),
+  };
+  const sources = market.price.sources.filter((o) => o.source !== cmd.source);
+  sources.push(obs);
+  sources.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  market.price.sources = sources;
+  reindexFromSources(s, market, cmd.tsMs, emit);
+  changed(market.spec.id);
+  return undefined;
+}
+
+export function applyMarketData(s: EngineState, cmd: MarketData, emit: Emit, changed: PriceChanged): Rejection | undefined {
+  const market = s.markets.get(cmd.market);
+  if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
+  for (const f of ['bestBid', 'bestAsk', 'lastTrade', 'externalMid'] as const) {
+    const v = cmd[f];
+    if (v !== undefined && v <= 0n) return reject('price_not_positive', f, `${f} must be positive`);
+  }
+  if (cmd.bestBid !== undefined && cmd.bestAsk !== undefined && cmd.bestBid > cmd.bestAsk) {
+    return reject('invalid_field', 'bestBid', 'the best bid is above the best ask');
+  }
+  market.price.book = {
+    updatedMs: cmd.tsMs,
+    ...(cmd.bestBid === undefined ? {} : { bestBid: cmd.bestBid }),
+    ...(cmd.bestAsk === undefined ? {} : { bestAsk: cmd.bestAsk }),
+    ...(cmd.lastTrade === undefined ? {} : { lastTrade: cmd.lastTrade }),
+    ...(cmd.externalMid === undefined ? {} : { externalMid: cmd.externalMid }),
+  };
+  if (market.indexPrice !== null) {
+    settleNewPrices(s, market, market.indexPrice, null, cmd.tsMs, market.price.lastPriceMs ?? cmd.tsMs, emit);
+    changed(market.spec.id);
   }
   return undefined;
+}
+
+/** An announced funding rate for the running interval (Binance `r`): mark inputs, and 'external' funding. */
+export function applyFundingRate(s: EngineState, cmd: FundingRateUpdate, emit: Emit): Rejection | undefined {
+  const market = s.markets.get(cmd.market);
+  if (market === undefined) return reject('market_unknown', 'market', `market ${cmd.market} is not listed`);
+  const funding = market.price.funding;
+  if (funding === null) return reject('invalid_field', 'market', `market ${cmd.market} has no funding configured`);
+  if (abs(cmd.rate) > RATE_CAP) return reject('invalid_field', 'rate', 'a funding rate beyond +-100% per interval is refused');
+  funding.currentRate = cmd.rate;
+  emit({ kind: 'FundingRateAnnounced', market: cmd.market, rate: cmd.rate, nextFundingMs: funding.nextFundingMs });
+  return undefined;
+}
+
+const RATE_CAP = 1_000_000_000n;
+
+// ---- the pipeline ---------------------------------------------------------------------------------------------
+
+function reindexFromSources(s: EngineState, market: MarketState, nowMs: number, emit: Emit): void {
+  const cfg = pricingOf(market).index;
+  if (cfg === undefined) return;
+  const observations: Observation[] = market.price.sources.map((o) => ({
+    source: o.source,
+    price: o.price,
+    publishTimeMs: o.publishTimeMs,
+    ...(o.conf === undefined ? {} : { conf: o.conf }),
+  }));
+  const result = aggregateIndex(
+    observations,
+    {
+      method: cfg.method,
+      weights: cfg.weights,
+      maxAgeMs: cfg.maxAgeMs,
+      minSources: cfg.minSources,
+      ...(cfg.deviationCapPpm === undefined ? {} : { deviationCapPpm: cfg.deviationCapPpm }),
+      ...(cfg.deviationPolicy === undefined ? {} : { deviationPolicy: cfg.deviationPolicy }),
+      ...(cfg.medianRule === undefined ? {} : { medianRule: cfg.medianRule }),
+      ...(cfg.maxConfPpm === undefined ? {} : { maxConfPpm: cfg.maxConfPpm }),
+    },
+    nowMs,
+  );
+  if (!result.ok) {
+    if (!market.price.unpriced) {
+      market.price.unpriced = true;
+      emit({ kind: 'MarketUnpriced', market: market.spec.id, reason: result.reason });
+    }
+    return;
+  }
+  if (market.price.unpriced) {
+    market.price.unpriced = false;
+    emit({ kind: 'MarketPriced', market: market.spec.id, index: result.price });
+  }
+  // The freshest source that entered the index dates it; a single source's confidence feeds the guard.
+  let publishedMs = 0;
+  let conf: Price | null = null;
+  for (const r of result.sources) {
+    if (r.status !== 'used' && r.status !== 'clipped') continue;
+    const o = market.price.sources.find((x) => x.source === r.source);
+    if (o === undefined) continue;
+    if (o.publishTimeMs > publishedMs) publishedMs = o.publishTimeMs;
+    if (result.usedCount === 1 && o.conf !== undefined) conf = o.conf;
+  }
+  market.price.lastConf = conf;
+  settleNewPrices(s, market, result.price, null, nowMs, publishedMs, emit);
+}
+
+/** Funding inputs of the mark methods that need them (Binance Price 1, BitMEX fair price). */
+function fundingBasis(m: MarketState, nowMs: number): FundingBasisInput | undefined {
+  const f = m.price.funding;
+  const cfg = pricingOf(m).funding;
+  if (f === null || cfg === undefined) return undefined;
+  const timeToFundingMs = Math.min(Math.max(f.nextFundingMs - nowMs, 0), cfg.intervalMs);
+  return { rate: f.currentRate, timeToFundingMs, intervalMs: cfg.intervalMs };
+}
+
+/**
+ * New index (and maybe a given mark) at nowMs: computes the mark by the market's method, runs the guards, steps the
+ * breaker, then records the prices, the TWAP, volatility and the funding premium.
+ */
+function settleNewPrices(s: EngineState, m: MarketState, index: Price, givenMark: Price | null, nowMs: number, publishedMs: number, emit: Emit): void {
+  const pricing = pricingOf(m);
+  const method = markMethodOf(s, m);
+  const book = m.price.book;
+  let mark: Price | null = givenMark;
+  if (mark === null) {
+    const input = markInput(s, m, method, index, nowMs);
+    const result = input === null ? null : computeMark(input);
+    mark = result !== null && result.ok ? result.price : index;
+  }
+  if (method === 'binance' && book?.bestBid !== undefined && book.bestAsk !== undefined) {
+    m.price.binanceBasis = sampleBinanceBasis(m.price.binanceBasis, { nowMs, bestBid: book.bestBid, bestAsk: book.bestAsk, index }).state;
+  }
+
+  // Guards.
+  const g = pricing.guards;
+  let twap: Price | undefined;
+  if (m.price.twap !== null) {
+    const tv = twapValue(m.price.twap, nowMs);
+    if (tv.ok && tv.coveredMs > 0) twap = tv.price;
+  }
+  const violations = runGuards(
+    {
+      price: mark,
+      publishTimeMs: publishedMs,
+      nowMs,
+      previous: m.markPrice,
+      ...(m.price.lastConf === null ? {} : { conf: m.price.lastConf }),
+      ...(twap === undefined ? {} : { twap }),
+    },
+    {
+      maxAgeMs: g.maxPriceAgeMs ?? Number.MAX_SAFE_INTEGER,
+      ...(g.maxJumpPpm === undefined ? {} : { maxJumpPpm: g.maxJumpPpm }),
+      ...(g.maxConfPpm === undefined ? {} : { maxConfPpm: g.maxConfPpm }),
+      ...(g.twapBandPpm === undefined ? {} : { twapBandPpm: g.twapBandPpm }),
+    },
+  );
+  stepMarketBreaker(m, violations, nowMs, emit);
+
+  m.indexPrice = index;
+  m.markPrice = mark;
+  m.priceUpdatedMs = nowMs;
+  m.price.lastPriceMs = Math.max(publishedMs, m.price.lastPriceMs ?? 0);
+  if (m.price.twap !== null) m.price.twap = pushTwap(m.price.twap, nowMs, mark).state;
+  const vol = m.spec.margin.volatility;
+  if (vol !== undefined) {
+    const before = m.volatility.multiplierPpm;
+    m.volatility = observeVolatility(vol, m.volatility, mark, nowMs);
+    if (m.volatility.multiplierPpm !== before) emit({ kind: 'VolatilityMultiplierChanged', market: m.spec.id, multiplierPpm: m.volatility.multiplierPpm });
+  }
+  samplePremium(m, index, nowMs);
+}
+
+function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Price, nowMs: number): MarkInput | null {
+  const book = m.price.book;
+  switch (method) {
+    case 'oracle':
+      return { method: 'oracle', index };
+    case 'bitmex': {
+      const funding = fundingBasis(m, nowMs);
+      return funding === undefined ? { method: 'oracle', index } : { method: 'bitmex', index, funding };
+    }
+    case 'binance': {
+      const funding = fundingBasis(m, nowMs);
+      return {
+        method: 'binance',
+        index,
+        basisMa: binanceBasisMa(m.price.binanceBasis, nowMs),
+        ...(funding === undefined ? {} : { funding }),
+        ...(book?.lastTrade === undefined ? {} : { lastPrice: book.lastTrade }),
+      };
+    }
+    case 'hyperliquid': {
+      const hlBook = {
+        ...(book?.bestBid === undefined ? {} : { bestBid: book.bestBid }),
+        ...(book?.bestAsk === undefined ? {} : { bestAsk: book.bestAsk }),
+        ...(book?.lastTrade === undefined ? {} : { lastTrade: book.lastTrade }),
+      };
+      const step = updateHyperliquidMarkState(m.price.hyperliquid, { nowMs, oracle: index, book: hlBook });
+      if (step.ok) m.price.hyperliquid = step.state;
+      return {
+        method: 'hyperliquid',
+        oracle: index,
+        state: m.price.hyperliquid,
+        book: hlBook,
+        ...(book?.externalMid === undefined ? {} : { externalPerpMid: book.externalMid }),
+      };
+    }
+    case 'dydx': {
+      const step = stepDydxOracle(m.price.dydxOracle, index, pricingOf(m).minPriceChangePpm);
+      m.price.dydxOracle = step.state;
+      return { method: 'dydx', oracle: m.price.dydxOracle };
+    }
+  }
+  return null;
+}
+
+function stepMarketBreaker(m: MarketState, violations: readonly GuardViolation[], nowMs: number, emit: Emit): void {
+  const step = stepBreaker(m.price.breaker, violations, pricingOf(m).guards.rearmAfter);
+  m.price.breaker = step.state;
+  if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: step.state.reasons.join(','), atMs: nowMs });
+  if (step.transition === 'rearmed') emit({ kind: 'BreakerReset', market: m.spec.id, atMs: nowMs });
+}
+
+// ---- funding premium and payments ----------------------------------------------------------------------------
+
+function samplePremium(m: MarketState, index: Price, nowMs: number): void {
+  const f = m.price.funding;
+  const cfg = pricingOf(m).funding;
+  const book = m.price.book;
+  if (f === null || cfg === undefined || cfg.method === 'external') return;
+  if (book?.bestBid === undefined || book.bestAsk === undefined) return;
+  if (nowMs - f.lastSampleMs < cfg.sampleIntervalMs) return;
+  const p = premiumIndex({ impactBid: book.bestBid, impactAsk: book.bestAsk, index });
+  if (!p.ok) return;
+  if (f.samples.length >= PREMIUM_SAMPLES_MAX) f.samples.shift();
+  f.samples.push(p.value);
+  f.lastSampleMs = nowMs;
+  const estimate = fundingRateFor(m, f.samples);
+  if (estimate !== null) f.currentRate = estimate;
+}
+
+/** The interval's rate from its premium samples (null: no rule applies). */
+function fundingRateFor(m: MarketState, samples: readonly RateE9[]): RateE9 | null {
+  const cfg = pricingOf(m).funding;
+  if (cfg === undefined || cfg.method === 'external') return null;
+  const avg = samples.length === 0 ? rateE9(0n) : averagePremium(samples, cfg.method === 'binance' ? 'linear' : 'equal');
+  const p = typeof avg === 'bigint' ? avg : avg.ok ? avg.value : rateE9(0n);
+  if (cfg.method === 'hyperliquid') {
+    return hyperliquidFundingRate(p, { interestRate8h: cfg.interestRate, clampBand: cfg.clampBand, capPerHour: cfg.capRate }).hourly;
+  }
+  const r = binanceFundingRate(p, {
+    interestRate: cfg.interestRate,
+    clampBand: cfg.clampBand,
+    capRate: cfg.capRate,
+    floorRate: cfg.floorRate,
+    intervalHours: cfg.intervalMs / 3_600_000,
+  });
+  return r.ok ? r.value : null;
+}
+
+/**
+ * Time passes to nowMs: pays every funding interval that has come due (the market's funding index moves; each
+ * position settles it into its margin when next touched) and checks price staleness. Returns the markets whose
+ * funding index moved (enforcement re-arms their accounts).
+ */
+export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit): string[] {
+  const moved: string[] = [];
+  for (const m of s.markets.values()) {
+    const pricing = pricingOf(m);
+    const f = m.price.funding;
+    const cfg = pricing.funding;
+    if (f !== null && cfg !== undefined) {
+      let paid = false;
+      for (let guard = 0; f.nextFundingMs <= nowMs && guard < MAX_INTERVALS_PER_STEP; guard++) {
+        const rate = cfg.method === 'external' ? f.currentRate : (fundingRateFor(m, f.samples) ?? rateE9(0n));
+        const at = cfg.fundAt === 'mark' ? m.markPrice : (m.indexPrice ?? m.markPrice);
+        if (at !== null) {
+          const delta = fundingIndexDelta({ rate, price: at, priceDecimals: m.spec.priceDecimals, quoteDecimals: s.quoteDecimals });
+          if (delta.ok && delta.value !== 0n) {
+            m.fundingIndex += delta.value;
+            paid = true;
+          }
+          emit({ kind: 'FundingApplied', market: m.spec.id, rate, price: at, indexDelta: delta.ok ? delta.value : 0n, fundingIndex: m.fundingIndex, atMs: f.nextFundingMs });
+        }
+        f.samples = [];
+        f.nextFundingMs += cfg.intervalMs;
+        if (cfg.method !== 'external') f.currentRate = fundingRateFor(m, []) ?? rateE9(0n);
+      }
+      if (f.nextFundingMs <= nowMs) f.nextFundingMs = nowMs - (nowMs % cfg.intervalMs) + cfg.intervalMs; // more than the cap elapsed
+      if (paid) moved.push(m.spec.id);
+    }
+    const maxAge = pricing.guards.maxPriceAgeMs;
+    const last = m.price.lastPriceMs;
+    if (maxAge !== undefined && last !== null && nowMs - last > maxAge && m.price.breaker.state === 'sound') {
+      stepMarketBreaker(m, [{ code: 'stale_price', ageMs: nowMs - last, maxAgeMs: maxAge }], nowMs, emit);
+    }
+  }
+  return moved;
+}
+
+/** Funding intervals paid in one step at most (a long pause in commands does not loop forever). */
+const MAX_INTERVALS_PER_STEP = 1_000;
+
+/** Whether liquidations may act on this market now: priced, and its breaker sound. */
+export function enforceable(m: MarketState): boolean {
+  return m.markPrice !== null && !m.price.unpriced && m.price.breaker.state === 'sound';
+}
+
+/** Exposed for tests: the relative move between two prices in ppm (floor). */
+export function movePpm(from: Price, to: Price): bigint {
+  return divRound(abs(to - from) * PPM_ONE, from, 'floor');
 }

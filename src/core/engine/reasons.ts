@@ -25,6 +25,12 @@ export const REJECTION_REASONS = [
   'position_unknown',
   'not_isolated',
   'debt_exceeded',
+  'not_source_priced',
+  'source_unknown',
+  'publish_time_in_future',
+  'stale_update',
+  'signature_missing',
+  'signature_invalid',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -1,5 +1,6 @@
 // Listing markets and assets, choosing the rulebook.
 
+import { DEFAULT_PRICING, initialPriceState, validatePricing } from '../market/pricing.js';
 import { validateSchedule } from '../market/schedule.js';
 import { initialVolatilityState } from '../market/volatility.js';
 import { validateRulebook } from '../rulebooks/rulebook.js';
@@ -28,14 +29,22 @@ export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Reje
   if (m.stepSize <= 0n) return reject('market_invalid', 'market.stepSize', 'must be positive');
   const problem = validateSchedule(m.margin)[0];
   if (problem !== undefined) return reject('market_invalid', `market.margin.${problem.path}`, problem.message);
+  const pricingProblem = m.pricing === undefined ? undefined : validatePricing(m.pricing)[0];
+  if (pricingProblem !== undefined) return reject('market_invalid', `market.pricing.${pricingProblem.path}`, pricingProblem.message);
   const existing = s.markets.get(m.id);
   if (existing !== undefined) {
     if (existing.spec.baseDecimals !== m.baseDecimals || existing.spec.priceDecimals !== m.priceDecimals) {
       return reject('market_units_immutable', 'market.baseDecimals', `market ${m.id} is listed; its decimals cannot change`);
     }
     // Past this point the command succeeds.
+    const pricingChanged = existing.spec.pricing !== m.pricing;
     existing.spec = m;
     if (m.margin.volatility === undefined) existing.volatility = initialVolatilityState(undefined, cmd.tsMs);
+    if (pricingChanged) {
+      // New sources or guards: start the price state afresh, keeping the last prices.
+      existing.price = initialPriceState(m.pricing ?? DEFAULT_PRICING, cmd.tsMs);
+      existing.price.lastPriceMs = existing.markPrice === null ? null : existing.priceUpdatedMs;
+    }
     emit({ kind: 'MarketUpdated', market: m.id });
     return undefined;
   }
@@ -47,6 +56,7 @@ export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Reje
     fundingIndex: 0n,
     openInterest: size(0n),
     volatility: initialVolatilityState(m.margin.volatility, cmd.tsMs),
+    price: initialPriceState(m.pricing ?? DEFAULT_PRICING, cmd.tsMs),
   });
   emit({ kind: 'MarketListed', market: m.id });
   return undefined;

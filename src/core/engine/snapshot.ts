@@ -4,7 +4,7 @@
 
 import { assert } from '../assert.js';
 import type { Account, Position } from '../account/account.js';
-import type { AssetSpec, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
+import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { EngineState, type EngineConfig } from './state.js';
@@ -19,6 +19,7 @@ export interface MarketSnapshot {
   readonly fundingIndex: bigint;
   readonly openInterest: Size;
   readonly volatility: VolatilityState;
+  readonly price: MarketPriceState;
 }
 
 export interface PositionSnapshot {
@@ -78,6 +79,7 @@ function marketSnapshot(m: MarketState): MarketSnapshot {
     fundingIndex: m.fundingIndex,
     openInterest: m.openInterest,
     volatility: m.volatility,
+    price: structuredClone(m.price),
   };
 }
 
@@ -108,7 +110,7 @@ export function restoreState(snap: Snapshot): EngineState {
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;
-  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m });
+  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m, price: structuredClone(m.price) });
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
     s.accounts.set(a.id, {

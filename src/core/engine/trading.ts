@@ -4,7 +4,7 @@ import { applyTrade, type Account, type MarginMode, type Position } from '../acc
 import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
 import { notional, priceForNotional, type MarketState } from '../market/index.js';
 import { abs, formatDecimal, price, quote, size, type Quote } from '../units/index.js';
-import type { AdjustIsolatedMargin, Fill, FillSide } from './commands.js';
+import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './commands.js';
 import type { Emit } from './emit.js';
 import { draftOf } from './funds.js';
 import { reject, type Rejection } from './reasons.js';
@@ -196,5 +196,22 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
   s.accounts.set(account.id, draft);
   s.ledger.fundingPool += fundingPaid;
   emit({ kind: 'IsolatedMarginChanged', account: cmd.account, market: cmd.market, amount: cmd.amount, isolatedMargin: position.isolatedMargin as bigint });
+  return undefined;
+}
+
+export function applySettleFunding(s: EngineState, cmd: SettleFunding, emit: Emit): Rejection | undefined {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  for (const position of account.positions.values()) {
+    const market = s.markets.get(position.market);
+    if (market === undefined) continue;
+    const owed = fundingOwed(market, position);
+    position.fundingIndex = market.fundingIndex;
+    if (owed === 0n) continue;
+    if (position.isolatedMargin === null) addTo(account.balances, s.settlementAsset, -owed);
+    else position.isolatedMargin = quote(position.isolatedMargin - owed);
+    s.ledger.fundingPool += owed;
+    emit({ kind: 'FundingSettled', account: account.id, market: position.market, amount: quote(-owed), balance: position.isolatedMargin ?? account.balances.get(s.settlementAsset) ?? 0n });
+  }
   return undefined;
 }

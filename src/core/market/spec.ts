@@ -1,6 +1,7 @@
 // Market and asset specifications: the units every amount of a market is counted in, and its margin schedule.
 
 import { abs, divRound, pow10, type Price, type Quote, type Rounding, type Size, type Ppm, quote } from '../units/index.js';
+import type { MarketPricing } from './pricing.js';
 import type { MarginSchedule } from './schedule.js';
 
 /** The settlement (quote) asset: ledger balances, PnL, margins and fees are counted in its atoms. */
@@ -34,6 +35,8 @@ export interface MarketSpec {
   /** Sizes of fills and orders are multiples of stepSize. */
   readonly stepSize: Size;
   readonly margin: MarginSchedule;
+  /** Index sources, guards, attestations, funding; absent: priced by direct `price` commands, no guards. */
+  readonly pricing?: MarketPricing;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The live state of one market: its spec plus prices, funding and open interest.
 
 import type { Price, Size } from '../units/index.js';
+import type { MarketPriceState } from './pricing.js';
 import type { MarketSpec } from './spec.js';
 import type { VolatilityState } from './volatility.js';
 
@@ -22,4 +23,6 @@ export interface MarketState {
   /** Sum of long sizes (= sum of short sizes: every fill has two sides). */
   openInterest: Size;
   volatility: VolatilityState;
+  /** Index sources, mark-method state, breaker, funding schedule. */
+  price: MarketPriceState;
 }

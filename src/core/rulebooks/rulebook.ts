@@ -2,6 +2,7 @@
 // pricing (mark method, guards) and enforcement (partial sizing, routes, fees, ADL) extend it.
 
 import type { BreachRule } from '../margin/thresholds.js';
+import type { MarkMethod } from '../pricing/mark.js';
 
 export interface Rulebook {
   /** A preset's name ("binance", "dydx-v4", ...) or "custom". */
@@ -18,6 +19,8 @@ export interface Rulebook {
    * position at the mark price) or 'entry' (BitMEX, Bybit classic: the position's cost value, fixed between fills).
    */
   readonly marginValuation: 'mark' | 'entry';
+  /** How the mark price is formed from the index, the book and funding (core/pricing/mark.ts). */
+  readonly markMethod: MarkMethod;
 }
 
 export interface RulebookProblem {
@@ -33,6 +36,9 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
   }
   if (r.preTradeCheck !== 'initial_margin' && r.preTradeCheck !== 'none') {
     problems.push({ path: 'preTradeCheck', message: "must be 'initial_margin' or 'none'" });
+  }
+  if (!['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle'].includes(r.markMethod)) {
+    problems.push({ path: 'markMethod', message: 'must be binance, bitmex, hyperliquid, dydx or oracle' });
   }
   if (r.marginValuation !== 'mark' && r.marginValuation !== 'entry') {
     problems.push({ path: 'marginValuation', message: "must be 'mark' or 'entry'" });

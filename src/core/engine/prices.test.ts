@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { MarketPricing } from '../market/pricing.js';
+import { signAttestation } from '../pricing/attestation.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/curves/utils.js';
+import { dec, ppm, price, quote, size, type Price } from '../units/index.js';
+import type { Command } from './commands.js';
+import { Engine } from './engine.js';
+import type { EngineEvent } from './events.js';
+import { BTC_PERP, TEST_CONFIG, USDC } from './testkit.js';
+
+const T0 = 1_738_526_400_000; // 2025-02-02 20:00 UTC
+const px = (text: string): Price => price(dec(text, 2));
+
+function engineWith(pricing: MarketPricing): Engine {
+  const e = Engine.create(TEST_CONFIG);
+  e.apply({ kind: 'set_market', tsMs: T0, market: { ...BTC_PERP, pricing } });
+  return e;
+}
+
+const kinds = (events: EngineEvent[]): string[] => events.map((e) => e.kind);
+const source = (source: string, p: string, t: number, extra: Partial<Extract<Command, { kind: 'source_price' }>> = {}): Command => ({
+  kind: 'source_price',
+  tsMs: t,
+  market: 'BTC-PERP',
+  source,
+  price: px(p),
+  publishTimeMs: t,
+  ...extra,
+});
+
+const base: MarketPricing = {
+  basisCadenceMs: 5_000,
+  basisSamples: 30,
+  minPriceChangePpm: ppm(0n),
+  guards: { rearmAfter: 2 },
+  index: { method: 'weighted_median', weights: { a: 1n, b: 1n, c: 1n }, maxAgeMs: 10_000, minSources: 2, deviationCapPpm: ppm(30_000n) },
+};
+
+describe('index from sources', () => {
+  it('forms once enough sources are fresh, and goes unpriced when they are not', () => {
+    const e = engineWith(base);
+    expect(kinds(e.apply(source('a', '100000', T0 + 1)))).toEqual(['MarketUnpriced']);
+    expect(e.market('BTC-PERP')?.markPrice).toBeNull();
+    expect(kinds(e.apply(source('b', '100010', T0 + 2)))).toEqual(['MarketPriced']);
+    expect(e.market('BTC-PERP')?.indexPrice).toBe(px('100000'));
+    // 20 s later a and b are stale; c alone is too few.
+    expect(kinds(e.apply(source('c', '100020', T0 + 20_000)))).toEqual(['MarketUnpriced']);
+    expect(e.market('BTC-PERP')?.price.unpriced).toBe(true);
+  });
+
+  it('one manipulated source of three cannot move the index beyond the 3% cap', () => {
+    const e = engineWith(base);
+    e.apply(source('a', '100000', T0 + 1));
+    e.apply(source('b', '100000', T0 + 2));
+    for (const spike of ['1', '50000', '99000', '200000', '99999999']) {
+      e.apply(source('c', spike, e.timeMs + 1));
+      const index = e.market('BTC-PERP')?.indexPrice as bigint;
+      expect(index).toBeGreaterThanOrEqual(px('97000'));
+      expect(index).toBeLessThanOrEqual(px('103000'));
+    }
+  });
+
+  it('refuses unknown sources, prices from the future, and out-of-order updates', () => {
+    const e = engineWith(base);
+    expect(e.apply(source('z', '100000', T0 + 1))[0]).toMatchObject({ reason: 'source_unknown', field: 'source' });
+    expect(e.apply({ ...source('a', '100000', T0 + 5), publishTimeMs: T0 + 6 } as Command)[0]).toMatchObject({ reason: 'publish_time_in_future' });
+    e.apply(source('a', '100000', T0 + 10));
+    expect(e.apply({ ...source('a', '100000', T0 + 11), publishTimeMs: T0 + 9 } as Command)[0]).toMatchObject({ reason: 'stale_update' });
+  });
+});
+
+describe('guards and the breaker', () => {
+  const guarded: MarketPricing = { ...base, index: undefined as never, guards: { rearmAfter: 2, maxJumpPpm: ppm(100_000n), maxPriceAgeMs: 5_000 } };
+  delete (guarded as { index?: unknown }).index;
+
+  it('a jump beyond 10% trips the breaker; two sound updates re-arm it', () => {
+    const e = engineWith(guarded);
+    e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
+    const tripped = e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('115000') });
+    expect(tripped).toMatchObject([{ kind: 'BreakerTripped', market: 'BTC-PERP', reasons: 'price_jump' }]);
+    expect(e.market('BTC-PERP')?.price.breaker.state).toBe('tripped');
+    expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 3, market: 'BTC-PERP', mark: px('115100') }))).toEqual([]);
+    expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 4, market: 'BTC-PERP', mark: px('115200') }))).toEqual(['BreakerReset']);
+  });
+
+  it('a price older than maxPriceAgeMs trips the breaker on any later command, a tick included', () => {
+    const e = engineWith(guarded);
+    e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
+    expect(kinds(e.apply({ kind: 'tick', tsMs: T0 + 5_001 }))).toEqual([]);
+    expect(e.apply({ kind: 'tick', tsMs: T0 + 5_002 })).toMatchObject([{ kind: 'BreakerTripped', reasons: 'stale_price' }]);
+  });
+
+  it('a confidence wider than 1% trips it (Pyth-style)', () => {
+    const e = engineWith({ ...guarded, guards: { rearmAfter: 1, maxConfPpm: ppm(10_000n) } });
+    e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('2710.20'), conf: px('27.00') });
+    expect(e.market('BTC-PERP')?.price.breaker.state).toBe('sound');
+    expect(e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('2710.20'), conf: px('70.47') })).toMatchObject([
+      { kind: 'BreakerTripped', reasons: 'confidence_too_wide' },
+    ]);
+  });
+});
+
+describe('signed attestations', () => {
+  const secret = new Uint8Array(32).fill(7);
+  const publicKey = bytesToHex(ed25519.getPublicKey(secret));
+  const signed: MarketPricing = { ...base, attestation: { required: true, keys: { a: publicKey, b: publicKey, c: publicKey } } };
+  const sig = (src: string, p: string, t: number): string =>
+    signAttestation({ source: src, market: 'BTC-PERP', price: px(p), priceDecimals: 2, publishTimeMs: t }, secret);
+
+  it('accepts a valid signature, refuses a missing one or one over other bytes', () => {
+    const e = engineWith(signed);
+    expect(e.apply(source('a', '100000', T0 + 1))[0]).toMatchObject({ reason: 'signature_missing' });
+    expect(e.apply(source('a', '100000', T0 + 2, { signature: sig('a', '100001', T0 + 2) }))[0]).toMatchObject({ reason: 'signature_invalid' });
+    expect(e.apply(source('a', '100000', T0 + 3, { signature: sig('a', '100000', T0 + 3) }))[0]?.kind).not.toBe('CommandRejected');
+    // The signature is kept with the observation (a verifier can re-check it from a snapshot).
+    expect(e.market('BTC-PERP')?.price.sources[0]?.signature).toBe(sig('a', '100000', T0 + 3));
+  });
+});
+
+describe('a flash spike on one source', () => {
+  it('would breach an account on last price, but not on the index of three sources', () => {
+    const e = engineWith(base);
+    e.apply(source('a', '100000', T0 + 1));
+    e.apply(source('b', '100000', T0 + 2));
+    e.apply(source('c', '100000', T0 + 3));
+    e.apply({ kind: 'deposit', tsMs: T0 + 4, account: 'mm', asset: USDC, amount: dec('10000000', 6) });
+    e.apply({ kind: 'deposit', tsMs: T0 + 4, account: 'long', asset: USDC, amount: dec('5000', 6) });
+    const fill = e.apply({ kind: 'fill', tsMs: T0 + 5, market: 'BTC-PERP', price: px('100000'), size: size(1000n), buyer: { account: 'long', fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
+    expect(kinds(fill)).toEqual(['PositionChanged', 'PositionChanged']);
+    // One venue prints 94,000 for a moment (-6%): the index stays within the 3% band of the other two.
+    e.apply(source('c', '94000', T0 + 6));
+    expect(e.market('BTC-PERP')?.markPrice).toBe(px('100000'));
+    expect(e.isBreached('long')).toBe(false);
+    // The same print used as the price (last-price marking) would put the account below maintenance.
+    const lastPrice = Engine.restore(e.snapshot());
+    lastPrice.apply({ kind: 'price', tsMs: T0 + 7, market: 'BTC-PERP', mark: px('94000') });
+    expect(lastPrice.isBreached('long')).toBe(true);
+  });
+});
