@@ -2,9 +2,11 @@
 // Exit codes: 0 success; 2 bad input (scenario, flags, files); 1 a failed run. Bugs surface with a stack.
 
 import { Command, CommanderError } from 'commander';
+import { FeedError } from '../feeds/errors.js';
 import { WireError } from '../wire/decode.js';
 import { CliError } from './errors.js';
 import { runDemo } from './demo.js';
+import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { loadScenarioFile, runScenario, summarise } from './run.js';
 
 export interface CliIo {
@@ -54,7 +56,67 @@ function buildProgram(io: CliIo): Command {
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string }) => {
       await runDemo(opts, io);
     });
+  const feed = program
+    .command('feed')
+    .description('Read a price feed (live from a URL you give, or kline files) and print the engine commands its quotes stand for, as JSON lines.');
+  const mapOpt = '--map <SYMBOL=MARKET:DECIMALS[:SOURCE]>';
+  const mapHelp = 'feed symbol to engine market, its price decimals and the index source name (repeatable)';
+  const collect = (v: string, acc: string[]): string[] => [...acc, v];
+  const maxOpt = (v: string): number => positiveInt(v, '--max');
+  feed
+    .command('binance')
+    .description('Binance USD-M combined streams over WebSocket (markPrice, bookTicker, aggTrade).')
+    .requiredOption('--url <wss-url>', 'stream URL, e.g. wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice/btcusdt@bookTicker')
+    .requiredOption(mapOpt, mapHelp, collect, [])
+    .option('--max <n>', 'stop after n commands', maxOpt)
+    .action(async (o: { url: string; map: string[]; max?: number }) => {
+      await feedBinance({ url: o.url, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    });
+  feed
+    .command('pyth')
+    .description('Pyth Hermes price updates over Server-Sent Events (re-reads /latest on each reconnect).')
+    .option('--base-url <url>', 'Hermes base URL', 'https://hermes.pyth.network')
+    .requiredOption(mapOpt, 'Pyth feed id (hex) to engine market, decimals, source (repeatable)', collect, [])
+    .option('--max <n>', 'stop after n commands', maxOpt)
+    .action(async (o: { baseUrl: string; map: string[]; max?: number }) => {
+      await feedPyth({ baseUrl: o.baseUrl, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    });
+  feed
+    .command('chainlink')
+    .description('Chainlink latestRoundData() polled over JSON-RPC eth_call.')
+    .requiredOption('--rpc-url <url>', 'an Ethereum JSON-RPC endpoint')
+    .requiredOption('--address <0x...>', 'the feed proxy address')
+    .requiredOption(mapOpt, 'a label for the feed to engine market, decimals, source', collect, [])
+    .option('--interval-ms <n>', 'time between polls', (v) => positiveInt(v, '--interval-ms'), 10_000)
+    .option('--max <n>', 'stop after n commands', maxOpt)
+    .action(async (o: { rpcUrl: string; address: string; map: string[]; intervalMs: number; max?: number }) => {
+      await feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    });
+  feed
+    .command('klines')
+    .description('Replay Binance kline CSV dumps (SYMBOL-1m-YYYY-MM.csv), merged by time.')
+    .argument('<files...>', 'kline CSV files')
+    .requiredOption(mapOpt, mapHelp, collect, [])
+    .option('--mode <close|path>', 'one close per minute, or open/high/low/close within each minute', 'close')
+    .option('--from <time>', 'start (ISO-8601 UTC or ms)')
+    .option('--to <time>', 'end, exclusive (ISO-8601 UTC or ms)')
+    .option('--max <n>', 'stop after n commands', maxOpt)
+    .action(async (files: string[], o: { map: string[]; mode: string; from?: string; to?: string; max?: number }) => {
+      if (o.mode !== 'close' && o.mode !== 'path') throw new CliError(`--mode must be close or path, not ${JSON.stringify(o.mode)}`, 2);
+      const fromMs = o.from === undefined ? undefined : timeArg(o.from, '--from');
+      const toMs = o.to === undefined ? undefined : timeArg(o.to, '--to');
+      await feedKlines(
+        { files, mode: o.mode, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
+        io,
+      );
+    });
   return program;
+}
+
+function timeArg(v: string, flag: string): number {
+  const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError(`${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`, 2);
+  return ms;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -70,6 +132,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof FeedError) {
+      io.stderr(`error: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof WireError || e instanceof CliError) {
       io.stderr(`error: ${e.message}\n`);
       return e instanceof CliError ? e.exitCode : 2;
