@@ -7,6 +7,7 @@ import { SNAPSHOT_FORMAT_VERSION } from '../src/core/engine/snapshot.js';
 import { TEST_CONFIG } from '../src/core/engine/testkit.js';
 import { initialVolatilityState } from '../src/core/market/volatility.js';
 import { DEFAULT_PRICING, initialPriceState } from '../src/core/market/pricing.js';
+import { newBook } from '../src/core/engine/setup.js';
 import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
@@ -64,6 +65,7 @@ export function buildWorld(o: WorldOptions): Engine {
       openInterest: size(0n),
       volatility: initialVolatilityState(undefined, 0),
       price: initialPriceState(DEFAULT_PRICING, 0),
+      book: newBook(marketSpec(i)).snapshot(),
     });
   }
   const accounts: AccountSnapshot[] = [];

@@ -150,7 +150,15 @@ export function decodeMarket(m: WireMarket, quoteDecimals: number, path: string)
   }
   const problem = validateSchedule(margin)[0];
   if (problem !== undefined) throw new WireError(`${path}.margin.${wirePath(problem.path)}`, wireMessage(problem.message));
-  const spec: MarketSpec = { id: m.id, baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals, tickSize, stepSize, margin };
+  let spec: MarketSpec = { id: m.id, baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals, tickSize, stepSize, margin };
+  if (m.fees !== undefined) {
+    const fee = (text: string, field: string): bigint => {
+      const r = parseDecimal(text, 6);
+      if (!r.ok) throw new WireError(`${path}.fees.${field}`, r.error.includes('decimal places') ? `${text}: fee rates have at most 6 decimal places here` : r.error);
+      return r.value;
+    };
+    spec = { ...spec, fees: { makerPpm: fee(m.fees.maker, 'maker'), takerPpm: fee(m.fees.taker, 'taker') } };
+  }
   return m.pricing === undefined ? spec : { ...spec, pricing: decodePricing(m.pricing, `${path}.pricing`) };
 }
 
@@ -381,6 +389,23 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
       return { kind: 'funding_rate', tsMs, market: c.market, rate: rateE9Of(c.rate, `${path}.rate`) };
     case 'settle_funding':
       return { kind: 'settle_funding', tsMs, account: c.account };
+    case 'place_order': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      return {
+        kind: 'place_order',
+        tsMs,
+        account: c.account,
+        market: c.market,
+        id: c.id,
+        side: c.side,
+        price: price(decimalAtoms(c.price, m.priceDecimals, `${path}.price`)),
+        size: size(decimalAtoms(c.size, m.baseDecimals, `${path}.size`)),
+        tif: c.tif,
+      };
+    }
+    case 'cancel_order':
+      knownMarket(units, c.market, `${path}.market`);
+      return { kind: 'cancel_order', tsMs, account: c.account, market: c.market, id: c.id };
     case 'tick':
       return { kind: 'tick', tsMs };
   }

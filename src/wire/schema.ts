@@ -105,6 +105,8 @@ export const marketSchema = z.strictObject({
   stepSize: decimalString,
   margin: marginSchema,
   pricing: pricingSchema.optional(),
+  /** Fee rates on the built-in book, fractions of notional (negative: a rebate). */
+  fees: z.strictObject({ maker: decimalString.default('0'), taker: decimalString.default('0') }).optional(),
 });
 
 export const assetSchema = z.strictObject({
@@ -181,6 +183,18 @@ export const commandSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('funding_rate'), ...at, market: idString, rate: decimalString }),
   z.strictObject({ kind: z.literal('settle_funding'), ...at, account: idString }),
+  z.strictObject({
+    kind: z.literal('place_order'),
+    ...at,
+    account: idString,
+    market: idString,
+    id: idString,
+    side: z.enum(['buy', 'sell']),
+    price: decimalString,
+    size: decimalString,
+    tif: z.enum(['gtc', 'ioc', 'post_only']).default('gtc'),
+  }),
+  z.strictObject({ kind: z.literal('cancel_order'), ...at, account: idString, market: idString, id: idString }),
   z.strictObject({ kind: z.literal('tick'), ...at }),
   z.strictObject({ kind: z.literal('borrow'), ...at, account: idString, asset: idString, amount: decimalString }),
   z.strictObject({ kind: z.literal('repay'), ...at, account: idString, asset: idString, amount: decimalString }),

@@ -123,6 +123,26 @@ export interface SettleFunding extends Timed {
   readonly account: string;
 }
 
+/** A limit order on the market's built-in book: it matches resting orders at their prices, then rests (gtc). */
+export interface PlaceOrder extends Timed {
+  readonly kind: 'place_order';
+  readonly account: string;
+  readonly market: string;
+  /** The account's own id for the order (unique among its resting orders in that market). */
+  readonly id: string;
+  readonly side: 'buy' | 'sell';
+  readonly price: Price;
+  readonly size: Size;
+  readonly tif: 'gtc' | 'ioc' | 'post_only';
+}
+
+export interface CancelOrder extends Timed {
+  readonly kind: 'cancel_order';
+  readonly account: string;
+  readonly market: string;
+  readonly id: string;
+}
+
 /** Time passes: lets time-driven rules run (funding, cooldowns, auctions) without any other change. */
 export interface Tick extends Timed {
   readonly kind: 'tick';
@@ -155,6 +175,8 @@ export type Command =
   | MarketData
   | FundingRateUpdate
   | SettleFunding
+  | PlaceOrder
+  | CancelOrder
   | Tick
   | Borrow
   | Repay;
@@ -174,6 +196,8 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'market_data',
   'funding_rate',
   'settle_funding',
+  'place_order',
+  'cancel_order',
   'tick',
   'borrow',
   'repay',

@@ -81,9 +81,26 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('borrow' as const), account, asset, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('repay' as const), account, asset, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+  {
+    weight: 10,
+    arbitrary: market.chain((m) =>
+      fc.record({
+        kind: fc.constant('place_order' as const),
+        account,
+        market: fc.constant(m),
+        id: fc.constantFrom('o1', 'o2', 'o3'),
+        side: fc.constantFrom('buy' as const, 'sell' as const),
+        // Orders within +-1% of the typical price, so that they meet each other often.
+        price: fc.bigInt({ min: -10n, max: 10n }).map((k) => price(((BASE[m]?.[0] ?? 100n) * (1000n + k)) / 1000n)),
+        size: fc.bigInt({ min: -1n, max: 800n }).map(size),
+        tif: fc.constantFrom('gtc' as const, 'ioc' as const, 'post_only' as const),
+      }),
+    ),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel_order' as const), account, market, id: fc.constantFrom('o1', 'o2', 'o3') }) },
 ) as fc.Arbitrary<Body>;
 
-const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60 }).map((items) => {
+const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60, size: 'max' }).map((items) => {
   let t = 1_000_000;
   return items.map(([b, dt]) => {
     t += dt;
@@ -102,12 +119,13 @@ function freshEngine(): Engine {
   return engine;
 }
 
-const withoutSeq = (text: string): string => text.replace(/"seq":\d+/, '"seq":0');
+const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
 describe('engine properties', () => {
   it('conserves funds to the unit after every command; a rejected command changes nothing that time passing would not', () => {
     let accepted = 0;
     let realised = 0;
+    let bookTrades = 0;
     fc.assert(
       fc.property(timed, (commands) => {
         const engine = freshEngine();
@@ -121,6 +139,7 @@ describe('engine properties', () => {
           for (const e of events) {
             if (e.kind !== 'PositionChanged') continue;
             accepted++;
+            if (e.cause === 'book') bookTrades++;
             if (e.realisedPnl !== 0n) realised++;
           }
           // Prices and ticks may answer with no event; everything else answers with at least one.
@@ -138,6 +157,7 @@ describe('engine properties', () => {
     // The generator must reach the interesting paths: fills accepted, positions reduced with realised PnL.
     expect(accepted).toBeGreaterThan(300);
     expect(realised).toBeGreaterThan(30);
+    expect(bookTrades).toBeGreaterThan(30);
   });
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {

@@ -18,6 +18,7 @@ import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
+import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
 export class Engine {
   private constructor(private readonly s: EngineState) {}
@@ -90,6 +91,10 @@ export class Engine {
         return applyFundingRate(s, cmd, emit);
       case 'settle_funding':
         return applySettleFunding(s, cmd, emit);
+      case 'place_order':
+        return applyPlaceOrder(s, cmd, emit);
+      case 'cancel_order':
+        return applyCancelOrder(s, cmd, emit);
       case 'tick':
         return undefined;
       case 'borrow':

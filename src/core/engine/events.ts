@@ -24,6 +24,8 @@ export type EventBody =
       readonly kind: 'PositionChanged';
       readonly account: string;
       readonly market: string;
+      /** fill (external), book (matched on the built-in book), liquidation, backstop, deleverage. */
+      readonly cause: 'fill' | 'book' | 'liquidation' | 'backstop' | 'deleverage';
       readonly marginMode: MarginMode;
       /** The fill's price. */
       readonly price: bigint;
@@ -61,6 +63,26 @@ export type EventBody =
       readonly fundingIndex: bigint;
       /** The scheduled funding time. */
       readonly atMs: number;
+    }
+  | {
+      readonly kind: 'OrderPlaced';
+      readonly account: string;
+      readonly market: string;
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly price: bigint;
+      readonly size: bigint;
+      readonly tif: 'gtc' | 'ioc' | 'post_only';
+      /** What rests in the book after matching. */
+      readonly resting: bigint;
+    }
+  | {
+      readonly kind: 'OrderCancelled';
+      readonly account: string;
+      readonly market: string;
+      readonly orderId: string;
+      readonly remaining: bigint;
+      readonly reason: 'user' | 'self_trade' | 'liquidation';
     }
   | { readonly kind: 'FundingSettled'; readonly account: string; readonly market: string; readonly amount: bigint; readonly balance: bigint }
   | { readonly kind: 'Borrowed'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
@@ -111,6 +133,8 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   FundingRateAnnounced: { rate: 'rate' },
   FundingApplied: { rate: 'rate', price: 'price', indexDelta: 'funding_index', fundingIndex: 'funding_index' },
   FundingSettled: { amount: 'quote', balance: 'quote' },
+  OrderPlaced: { price: 'price', size: 'size', resting: 'size' },
+  OrderCancelled: { remaining: 'size' },
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
   CommandRejected: {},

@@ -31,6 +31,10 @@ export const REJECTION_REASONS = [
   'stale_update',
   'signature_missing',
   'signature_invalid',
+  'order_duplicate',
+  'order_would_cross',
+  'order_unknown',
+  'book_full',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

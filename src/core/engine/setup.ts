@@ -4,6 +4,8 @@ import { DEFAULT_PRICING, initialPriceState, validatePricing } from '../market/p
 import { validateSchedule } from '../market/schedule.js';
 import { initialVolatilityState } from '../market/volatility.js';
 import { validateRulebook } from '../rulebooks/rulebook.js';
+import { OrderBook } from '../book/book.js';
+import type { MarketSpec } from '../market/spec.js';
 import { PPM_ONE, size } from '../units/index.js';
 import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
 import type { Emit } from './emit.js';
@@ -37,7 +39,12 @@ export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Reje
       return reject('market_units_immutable', 'market.baseDecimals', `market ${m.id} is listed; its decimals cannot change`);
     }
     // Past this point the command succeeds.
+    const gridChanged = existing.spec.tickSize !== m.tickSize || existing.spec.stepSize !== m.stepSize;
+    if (gridChanged && existing.book.orderCount > 0) {
+      return reject('market_invalid', 'market.tickSize', `market ${m.id} has resting orders; its tick and step cannot change`);
+    }
     const pricingChanged = existing.spec.pricing !== m.pricing;
+    if (gridChanged) existing.book = newBook(m);
     existing.spec = m;
     if (m.margin.volatility === undefined) existing.volatility = initialVolatilityState(undefined, cmd.tsMs);
     if (pricingChanged) {
@@ -57,9 +64,17 @@ export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Reje
     openInterest: size(0n),
     volatility: initialVolatilityState(m.margin.volatility, cmd.tsMs),
     price: initialPriceState(m.pricing ?? DEFAULT_PRICING, cmd.tsMs),
+    book: newBook(m),
   });
   emit({ kind: 'MarketListed', market: m.id });
   return undefined;
+}
+
+/** Resting orders a market's book holds at most (bounds every book loop). */
+export const BOOK_ORDERS_MAX = 100_000;
+
+export function newBook(m: MarketSpec): OrderBook {
+  return new OrderBook({ market: m.id, tickSize: m.tickSize, stepSize: m.stepSize, maxOrders: BOOK_ORDERS_MAX, selfTrade: 'cancel_resting' });
 }
 
 export function applySetAsset(s: EngineState, cmd: SetAsset, emit: Emit): Rejection | undefined {

@@ -6,6 +6,7 @@ import { assert } from '../assert.js';
 import type { Account, Position } from '../account/account.js';
 import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
+import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { EngineState, type EngineConfig } from './state.js';
 
@@ -20,6 +21,7 @@ export interface MarketSnapshot {
   readonly openInterest: Size;
   readonly volatility: VolatilityState;
   readonly price: MarketPriceState;
+  readonly book: BookSnapshot;
 }
 
 export interface PositionSnapshot {
@@ -80,6 +82,7 @@ function marketSnapshot(m: MarketState): MarketSnapshot {
     openInterest: m.openInterest,
     volatility: m.volatility,
     price: structuredClone(m.price),
+    book: m.book.snapshot(),
   };
 }
 
@@ -110,7 +113,7 @@ export function restoreState(snap: Snapshot): EngineState {
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;
-  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m, price: structuredClone(m.price) });
+  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m, price: structuredClone(m.price), book: OrderBook.restore(m.book) });
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
     s.accounts.set(a.id, {

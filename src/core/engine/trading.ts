@@ -32,6 +32,7 @@ function planSide(
   cash: bigint,
   fillPrice: bigint,
   field: 'buyer' | 'seller',
+  check: boolean,
 ): SidePlan | Rejection {
   const spec = market.spec;
   const existing = account.positions.get(spec.id);
@@ -84,7 +85,7 @@ function planSide(
     addTo(draft.balances, settle, -topUp);
   }
 
-  if (increases && s.rulebook.preTradeCheck === 'initial_margin') {
+  if (increases && check && s.rulebook.preTradeCheck === 'initial_margin') {
     const ev = evaluateAccount(s, draft);
     if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${account.id}: no price for ${ev.unpriced.join(', ')}`);
     if (ev.cross.equity < ev.cross.initial) {
@@ -109,6 +110,16 @@ function planSide(
   };
 }
 
+/**
+ * Would the account stay at or above initial margin if it traded `delta` at `price` (a resting order filled in
+ * full at its limit)? Nothing is changed.
+ */
+export function planRisk(s: EngineState, market: MarketState, account: Account, delta: bigint, price: bigint): Rejection | undefined {
+  const n = notional(market.spec, s.quoteDecimals, delta, price, 'half_even');
+  const plan = planSide(s, market, account, { account: account.id, fee: quote(0n) }, delta, delta > 0n ? -n : n, price, delta > 0n ? 'buyer' : 'seller', true);
+  return isRejection(plan) ? plan : undefined;
+}
+
 function isRejection(x: SidePlan | Rejection): x is Rejection {
   return 'reason' in x;
 }
@@ -122,36 +133,59 @@ export function applyFill(s: EngineState, cmd: Fill, emit: Emit): Rejection | un
   if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
   if (cmd.price % spec.tickSize !== 0n) return reject('price_off_tick', 'price', `price must be a multiple of the tick ${formatDecimal(spec.tickSize, spec.priceDecimals)}`);
   if (cmd.buyer.account === cmd.seller.account) return reject('self_trade', 'seller.account', 'buyer and seller are the same account');
-  const buyer = s.accounts.get(cmd.buyer.account);
-  if (buyer === undefined) return reject('account_unknown', 'buyer.account', `account ${cmd.buyer.account} has no funds`);
-  const seller = s.accounts.get(cmd.seller.account);
-  if (seller === undefined) return reject('account_unknown', 'seller.account', `account ${cmd.seller.account} has no funds`);
 
-  // One cash amount for both sides, so the trade moves exactly N from buyer to seller (half-even: neutral).
-  const cashAmount = notional(spec, s.quoteDecimals, cmd.size, cmd.price, 'half_even');
-  const buy = planSide(s, market, buyer, cmd.buyer, cmd.size, -cashAmount, cmd.price, 'buyer');
+  return executeTrade(s, { market, price: cmd.price, size: cmd.size, buyer: cmd.buyer, seller: cmd.seller, check: true, cause: 'fill' }, emit);
+}
+
+/** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step. */
+export type TradeCause = 'fill' | 'book' | 'liquidation' | 'backstop' | 'deleverage';
+
+export interface TradeRequest {
+  readonly market: MarketState;
+  readonly price: bigint;
+  readonly size: bigint;
+  readonly buyer: FillSide;
+  readonly seller: FillSide;
+  /** Apply the rulebook's pre-trade initial-margin check to sides that open or grow a position. */
+  readonly check: boolean;
+  readonly cause: TradeCause;
+}
+
+/**
+ * A trade between two accounts: plans both sides on drafts (checks included), then commits both or neither.
+ * One cash amount for both sides (size x price, half-even: neutral), so the trade moves exactly that amount.
+ */
+export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejection | undefined {
+  const spec = t.market.spec;
+  const buyer = s.accounts.get(t.buyer.account);
+  const seller = s.accounts.get(t.seller.account);
+  if (buyer === undefined) return reject('account_unknown', 'buyer.account', `account ${t.buyer.account} has no funds`);
+  if (seller === undefined) return reject('account_unknown', 'seller.account', `account ${t.seller.account} has no funds`);
+  const cashAmount = notional(spec, s.quoteDecimals, t.size, t.price, 'half_even');
+  const buy = planSide(s, t.market, buyer, t.buyer, t.size, -cashAmount, t.price, 'buyer', t.check);
   if (isRejection(buy)) return buy;
-  const sell = planSide(s, market, seller, cmd.seller, -cmd.size, cashAmount, cmd.price, 'seller');
+  const sell = planSide(s, t.market, seller, t.seller, -t.size, cashAmount, t.price, 'seller', t.check);
   if (isRejection(sell)) return sell;
 
   // Committed: replace both accounts by their drafts and book the venue's side.
   s.accounts.set(buyer.id, buy.draft);
   s.accounts.set(seller.id, sell.draft);
-  s.ledger.feePool += cmd.buyer.fee + cmd.seller.fee;
+  s.ledger.feePool += t.buyer.fee + t.seller.fee;
   s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
   const longBefore = pos(buy.sizeBefore) + pos(sell.sizeBefore);
   const longAfter = pos(buy.sizeAfter) + pos(sell.sizeAfter);
-  market.openInterest = size(market.openInterest + longAfter - longBefore);
+  t.market.openInterest = size(t.market.openInterest + longAfter - longBefore);
   for (const [plan, side, delta] of [
-    [buy, cmd.buyer, cmd.size],
-    [sell, cmd.seller, -cmd.size],
+    [buy, t.buyer, t.size],
+    [sell, t.seller, -t.size],
   ] as const) {
     emit({
       kind: 'PositionChanged',
       account: side.account,
       market: spec.id,
+      cause: t.cause,
       marginMode: plan.mode,
-      price: cmd.price,
+      price: t.price,
       sizeDelta: delta,
       size: plan.sizeAfter,
       entryPrice: plan.entryPrice,

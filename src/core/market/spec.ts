@@ -35,6 +35,8 @@ export interface MarketSpec {
   /** Sizes of fills and orders are multiples of stepSize. */
   readonly stepSize: Size;
   readonly margin: MarginSchedule;
+  /** Fee rates of trades on the built-in book (negative: a rebate). Default none. */
+  readonly fees?: { readonly makerPpm: bigint; readonly takerPpm: bigint };
   /** Index sources, guards, attestations, funding; absent: priced by direct `price` commands, no guards. */
   readonly pricing?: MarketPricing;
 }

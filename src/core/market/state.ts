@@ -1,5 +1,6 @@
 // The live state of one market: its spec plus prices, funding and open interest.
 
+import type { OrderBook } from '../book/book.js';
 import type { Price, Size } from '../units/index.js';
 import type { MarketPriceState } from './pricing.js';
 import type { MarketSpec } from './spec.js';
@@ -25,4 +26,6 @@ export interface MarketState {
   volatility: VolatilityState;
   /** Index sources, mark-method state, breaker, funding schedule. */
   price: MarketPriceState;
+  /** The built-in limit order book liquidation orders execute against. */
+  book: OrderBook;
 }
