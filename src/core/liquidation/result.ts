@@ -46,8 +46,6 @@ export const LIQUIDATION_REASONS = [
   'instantaneous_pd_exceeded',
   /** Parameters a rulebook loader should have refused (see each validate* function). */
   'invalid_params',
-  /** A rate limit has no capacity left (attempts per block or window). */
-  'rate_limited',
   /** An amount larger than the remaining window capacity was recorded. */
   'exceeds_capacity',
 ] as const;
