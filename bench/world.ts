@@ -103,7 +103,8 @@ export function buildWorld(o: WorldOptions): Engine {
     markets,
     assets: [],
     accounts,
-    ledger: { feePool: 0n, fundingPool: 0n, insuranceFund: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
+    enforcement: { paused: false, episodes: [], hyperliquid: [], windows: [] },
+    ledger: { feePool: 0n, fundingPool: 0n, insuranceFund: 0n, badDebtWrittenOff: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
   };
   return Engine.restore(snapshot);
 }

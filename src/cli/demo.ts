@@ -5,7 +5,7 @@
 import { Engine } from '../core/engine/engine.js';
 import { evaluateAccount } from '../core/margin/evaluate.js';
 import { isBreached } from '../core/margin/thresholds.js';
-import { PRESETS } from '../core/rulebooks/presets.js';
+import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
 import { formatDecimal, ppm } from '../core/units/index.js';
 import { CRASH_WINDOW, realCrash, syntheticCrash, type PricePath } from '../sim/crash.js';
 import { altMarketSpec, DEFAULT_POPULATION, HOUSE, populationCommands, QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
@@ -33,8 +33,8 @@ const q = (v: bigint): string => formatDecimal(v, QUOTE_DECIMALS, 2);
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 
 export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
-  const rulebook = PRESETS[o.rulebook];
-  if (rulebook === undefined) throw new CliError(`unknown rulebook "${o.rulebook}"; presets: ${Object.keys(PRESETS).join(', ')}`, 2);
+  const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS);
+  if (rulebook === undefined) throw new CliError(`unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`, 2);
   const path: PricePath = (o.synthetic ? undefined : await realCrash()) ?? syntheticCrash();
   const t0 = CRASH_WINDOW.fromMs;
   const engine = Engine.create(

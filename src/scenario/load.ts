@@ -79,7 +79,7 @@ export function parseScenario(json: unknown): Scenario {
     settlementLiquidationThresholdPpm: ratioPpm(sc.settlement.liquidationThreshold, at('.settlement.liquidationThreshold')),
   };
   const units = new TrackingUnits(config.settlement.decimals, config.settlement.asset);
-  const rulebook = decodeRulebook(sc.rulebook, at('.rulebook'));
+  const rulebook = decodeRulebook(sc.rulebook, at('.rulebook'), config.settlement.decimals);
   const firstAt = (sc.commands[0] as { at?: unknown } | undefined)?.at;
   const startMs =
     sc.startAt !== undefined

@@ -14,7 +14,10 @@ import {
   type MarginTier,
   type MarketSpec,
 } from '../core/market/index.js';
-import { PRESETS, presetNames } from '../core/rulebooks/presets.js';
+import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
+import type { LiquidationRules } from '../core/rulebooks/liquidation.js';
+import type { SizingPolicy } from '../core/liquidation/sizing.js';
+import { validateRulebook } from '../core/rulebooks/rulebook.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, rateE9, size, type Ppm, type Price, type Quote, type RateE9 } from '../core/units/index.js';
 import {
@@ -252,20 +255,133 @@ export function decodeAsset(a: WireAsset, path: string): AssetSpec {
   };
 }
 
-export function decodeRulebook(r: WireRulebook, path: string): Rulebook {
+export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: number): Rulebook {
   const presetName = typeof r === 'string' ? r : (r.preset ?? 'binance');
-  const preset = PRESETS[presetName];
+  const preset = rulebookPreset(presetName, quoteDecimals);
   if (preset === undefined) {
     throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
   }
   if (typeof r === 'string') return preset;
-  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined;
-  return {
+  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined || r.liquidation !== undefined;
+  const out: Rulebook = {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
     preTradeCheck: r.preTradeCheck ?? preset.preTradeCheck,
     marginValuation: r.marginValuation ?? preset.marginValuation,
     markMethod: r.markMethod ?? preset.markMethod,
+    liquidation: r.liquidation === undefined ? preset.liquidation : decodeLiquidation(r.liquidation, preset.liquidation, `${path}.liquidation`, quoteDecimals),
+  };
+  const problem = validateRulebook(out)[0];
+  if (problem !== undefined) throw new WireError(`${path}.${problem.path}`, problem.message);
+  return out;
+}
+
+type WireLiquidation = NonNullable<Exclude<WireRulebook, string>['liquidation']>;
+
+/** The liquidation section: every field optional, defaulting to the preset's (sizing: to the venue that uses it). */
+function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: string, quoteDecimals: number): LiquidationRules {
+  const q = (text: string, at: string): Quote => quote(decimalAtoms(text, quoteDecimals, `${path}.${at}`));
+  const r = (text: string, at: string): Ppm => ratioPpm(text, `${path}.${at}`);
+  let sizing: SizingPolicy = base.sizing;
+  if (w.sizing !== undefined) {
+    const s = w.sizing;
+    const venueDefault = (venue: string): SizingPolicy => (rulebookPreset(venue, quoteDecimals) as Rulebook).liquidation.sizing;
+    switch (s.kind) {
+      case 'full':
+        sizing = { kind: 'full' };
+        break;
+      case 'dydx': {
+        const d = (base.sizing.kind === 'dydx' ? base.sizing : venueDefault('dydx-v4')) as Extract<SizingPolicy, { kind: 'dydx' }>;
+        sizing = {
+          kind: 'dydx',
+          params: {
+            minPositionNotionalLiquidated: s.minPositionNotional === undefined ? d.params.minPositionNotionalLiquidated : q(s.minPositionNotional, 'sizing.minPositionNotional'),
+            maxPositionPortionLiquidatedPpm: s.maxPositionPortion === undefined ? d.params.maxPositionPortionLiquidatedPpm : r(s.maxPositionPortion, 'sizing.maxPositionPortion'),
+            subaccount: {
+              maxNotionalLiquidated: s.maxNotionalPerBlock === undefined ? d.params.subaccount.maxNotionalLiquidated : q(s.maxNotionalPerBlock, 'sizing.maxNotionalPerBlock'),
+              maxQuantumsInsuranceLost: s.maxInsuranceLossPerBlock === undefined ? d.params.subaccount.maxQuantumsInsuranceLost : q(s.maxInsuranceLossPerBlock, 'sizing.maxInsuranceLossPerBlock'),
+            },
+          },
+        };
+        break;
+      }
+      case 'hyperliquid': {
+        const h = (base.sizing.kind === 'hyperliquid' ? base.sizing : venueDefault('hyperliquid')) as Extract<SizingPolicy, { kind: 'hyperliquid' }>;
+        sizing = {
+          kind: 'hyperliquid',
+          params: {
+            partialThresholdNotional: s.partialThreshold === undefined ? h.params.partialThresholdNotional : q(s.partialThreshold, 'sizing.partialThreshold'),
+            partialPortionPpm: s.partialPortion === undefined ? h.params.partialPortionPpm : r(s.partialPortion, 'sizing.partialPortion'),
+            cooldownMs: s.cooldownMs ?? h.params.cooldownMs,
+            backstopEquityNumerator: s.backstopEquityNumerator === undefined ? h.params.backstopEquityNumerator : BigInt(s.backstopEquityNumerator),
+            backstopEquityDenominator: s.backstopEquityDenominator === undefined ? h.params.backstopEquityDenominator : BigInt(s.backstopEquityDenominator),
+          },
+        };
+        break;
+      }
+      case 'drift': {
+        const d = (base.sizing.kind === 'drift' ? base.sizing : venueDefault('drift-v2')) as Extract<SizingPolicy, { kind: 'drift' }>;
+        sizing = {
+          kind: 'drift',
+          params: {
+            marginBufferPpm: s.marginBuffer === undefined ? d.params.marginBufferPpm : r(s.marginBuffer, 'sizing.marginBuffer'),
+            bufferBasis: s.bufferBasis ?? d.params.bufferBasis,
+            liquidatorFeePpm: s.liquidatorFee === undefined ? d.params.liquidatorFeePpm : r(s.liquidatorFee, 'sizing.liquidatorFee'),
+            insuranceFeePpm: s.insuranceFee === undefined ? d.params.insuranceFeePpm : r(s.insuranceFee, 'sizing.insuranceFee'),
+            initialPortionPpm: s.initialPortion === undefined ? d.params.initialPortionPpm : r(s.initialPortion, 'sizing.initialPortion'),
+            rampDurationMs: s.rampDurationMs ?? d.params.rampDurationMs,
+            smallShortfall: s.smallShortfall === undefined ? d.params.smallShortfall : q(s.smallShortfall, 'sizing.smallShortfall'),
+            smallPosition: s.smallPosition === undefined ? d.params.smallPosition : q(s.smallPosition, 'sizing.smallPosition'),
+          },
+        };
+        break;
+      }
+    }
+  }
+  let limitPrice = base.limitPrice;
+  if (w.limitPrice !== undefined) {
+    limitPrice =
+      w.limitPrice === 'bankruptcy'
+        ? { kind: 'bankruptcy' }
+        : {
+            kind: 'fillable',
+            params: {
+              bankruptcyAdjustmentPpm: r(w.limitPrice.bankruptcyAdjustment, 'limitPrice.bankruptcyAdjustment'),
+              spreadToMaintenanceMarginRatioPpm: r(w.limitPrice.spreadToMaintenanceMarginRatio, 'limitPrice.spreadToMaintenanceMarginRatio'),
+            },
+          };
+  }
+  const fees = w.fees === undefined
+    ? base.fees
+    : {
+        insuranceFeePpm: w.fees.insurance === undefined ? base.fees.insuranceFeePpm : r(w.fees.insurance, 'fees.insurance'),
+        liquidatorRewardPpm: w.fees.liquidator === undefined ? base.fees.liquidatorRewardPpm : r(w.fees.liquidator, 'fees.liquidator'),
+        order: w.fees.order ?? base.fees.order,
+      };
+  const limits = w.limits === undefined
+    ? base.limits
+    : {
+        maxStepsPerBlock: w.limits.maxStepsPerBlock ?? base.limits.maxStepsPerBlock,
+        windowMs: w.limits.windowMs ?? base.limits.windowMs,
+        maxNotionalPerMarketPerWindow:
+          w.limits.maxNotionalPerMarketPerWindow === undefined
+            ? base.limits.maxNotionalPerMarketPerWindow
+            : w.limits.maxNotionalPerMarketPerWindow === null
+              ? null
+              : q(w.limits.maxNotionalPerMarketPerWindow, 'limits.maxNotionalPerMarketPerWindow'),
+      };
+  return {
+    marginCallBufferPpm: w.marginCallBuffer === undefined ? base.marginCallBufferPpm : r(w.marginCallBuffer, 'marginCallBuffer'),
+    sizing,
+    limitPrice,
+    backstopAccount: w.backstopAccount === undefined ? base.backstopAccount : w.backstopAccount,
+    fees,
+    liquidatorAccount: w.liquidatorAccount === undefined ? base.liquidatorAccount : w.liquidatorAccount,
+    maxInsuranceLossPerBlock:
+      w.maxInsuranceLossPerBlock === undefined ? base.maxInsuranceLossPerBlock : w.maxInsuranceLossPerBlock === null ? null : q(w.maxInsuranceLossPerBlock, 'maxInsuranceLossPerBlock'),
+    badDebt: w.badDebt ?? base.badDebt,
+    limits,
+    gateWithdrawalsOnNegativeEquity: w.gateWithdrawalsOnNegativeEquity ?? base.gateWithdrawalsOnNegativeEquity,
   };
 }
 
@@ -318,7 +434,7 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'set_asset':
       return { kind: 'set_asset', tsMs, asset: decodeAsset(c.asset, `${path}.asset`) };
     case 'set_rulebook':
-      return { kind: 'set_rulebook', tsMs, rulebook: decodeRulebook(c.rulebook, `${path}.rulebook`) };
+      return { kind: 'set_rulebook', tsMs, rulebook: decodeRulebook(c.rulebook, `${path}.rulebook`, units.quoteDecimals) };
     case 'deposit':
     case 'withdraw':
     case 'borrow':

@@ -127,6 +127,63 @@ export const rulebookSchema = z.union([
     preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
     marginValuation: z.enum(['mark', 'entry']).optional(),
     markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
+    liquidation: z
+      .strictObject({
+        marginCallBuffer: decimalString.optional(),
+        sizing: z
+          .discriminatedUnion('kind', [
+            z.strictObject({ kind: z.literal('full') }),
+            z.strictObject({
+              kind: z.literal('dydx'),
+              minPositionNotional: decimalString.optional(),
+              maxPositionPortion: decimalString.optional(),
+              maxNotionalPerBlock: decimalString.optional(),
+              maxInsuranceLossPerBlock: decimalString.optional(),
+            }),
+            z.strictObject({
+              kind: z.literal('hyperliquid'),
+              partialThreshold: decimalString.optional(),
+              partialPortion: decimalString.optional(),
+              cooldownMs: z.number().int().nonnegative().optional(),
+              backstopEquityNumerator: z.number().int().nonnegative().optional(),
+              backstopEquityDenominator: z.number().int().positive().optional(),
+            }),
+            z.strictObject({
+              kind: z.literal('drift'),
+              marginBuffer: decimalString.optional(),
+              bufferBasis: z.enum(['liability', 'maintenance']).optional(),
+              liquidatorFee: decimalString.optional(),
+              insuranceFee: decimalString.optional(),
+              initialPortion: decimalString.optional(),
+              rampDurationMs: z.number().int().nonnegative().optional(),
+              smallShortfall: decimalString.optional(),
+              smallPosition: decimalString.optional(),
+            }),
+          ])
+          .optional(),
+        limitPrice: z
+          .union([
+            z.literal('bankruptcy'),
+            z.strictObject({ kind: z.literal('fillable'), bankruptcyAdjustment: decimalString, spreadToMaintenanceMarginRatio: decimalString }),
+          ])
+          .optional(),
+        backstopAccount: idString.nullable().optional(),
+        fees: z
+          .strictObject({ insurance: decimalString.optional(), liquidator: decimalString.optional(), order: z.enum(['insurance_first', 'liquidator_first']).optional() })
+          .optional(),
+        liquidatorAccount: idString.nullable().optional(),
+        maxInsuranceLossPerBlock: decimalString.nullable().optional(),
+        badDebt: z.enum(['adl', 'offset', 'socialise']).optional(),
+        limits: z
+          .strictObject({
+            maxStepsPerBlock: z.number().int().positive().optional(),
+            windowMs: z.number().int().positive().optional(),
+            maxNotionalPerMarketPerWindow: decimalString.nullable().optional(),
+          })
+          .optional(),
+        gateWithdrawalsOnNegativeEquity: z.boolean().optional(),
+      })
+      .optional(),
   }),
 ]);
 

@@ -143,6 +143,19 @@ export interface CancelOrder extends Timed {
   readonly id: string;
 }
 
+/** Admin: pause or resume liquidations (breaches keep being detected and announced). */
+export interface SetLiquidationPause extends Timed {
+  readonly kind: 'set_liquidation_pause';
+  readonly paused: boolean;
+}
+
+/** Money paid into the insurance fund from outside (the venue seeding or topping it up). */
+export interface InsuranceDeposit extends Timed {
+  readonly kind: 'insurance_deposit';
+  /** Quote atoms, > 0. */
+  readonly amount: bigint;
+}
+
 /** Time passes: lets time-driven rules run (funding, cooldowns, auctions) without any other change. */
 export interface Tick extends Timed {
   readonly kind: 'tick';
@@ -177,6 +190,8 @@ export type Command =
   | SettleFunding
   | PlaceOrder
   | CancelOrder
+  | SetLiquidationPause
+  | InsuranceDeposit
   | Tick
   | Borrow
   | Repay;
@@ -198,6 +213,8 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'settle_funding',
   'place_order',
   'cancel_order',
+  'set_liquidation_pause',
+  'insurance_deposit',
   'tick',
   'borrow',
   'repay',

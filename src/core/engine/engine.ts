@@ -6,7 +6,7 @@ import type { Account } from '../account/account.js';
 import { evaluateAccount, type AccountEvaluation } from '../margin/evaluate.js';
 import { healthFactor, isBreached, thresholdPrice, type HealthFactor, type ThresholdKind } from '../margin/thresholds.js';
 import type { MarketState } from '../market/state.js';
-import { DEFAULT_RULEBOOK } from '../rulebooks/presets.js';
+import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price } from '../units/index.js';
 import type { Command } from './commands.js';
@@ -17,13 +17,44 @@ import { reject, type Rejection } from './reasons.js';
 import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
+import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
+import { absorbPendingDeficits, enforceBreaches, type Block } from './enforcement.js';
+import { PPM_ONE } from '../units/index.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
 export class Engine {
-  private constructor(private readonly s: EngineState) {}
+  /** Ledgers in breach (derived from the state; rebuilt on restore). */
+  private readonly index: BreachIndex;
+  /** Ledgers below the margin-call level, when the rulebook sets one. */
+  private warning: BreachIndex | null = null;
+  private warningBuffer = -1n;
+  /** Markets whose prices / funding index moved during the current command. */
+  private readonly pricesMoved = new Set<string>();
+  private readonly fundingMoved = new Set<string>();
 
-  static create(config: EngineConfig, rulebook: Rulebook = DEFAULT_RULEBOOK): Engine {
+  private constructor(private readonly s: EngineState) {
+    this.index = new BreachIndex({ view: s, account: (id) => s.accounts.get(id), rule: () => s.rulebook.breachRule });
+    for (const id of s.accounts.keys()) this.index.reindex(id);
+    this.syncWarningIndex();
+  }
+
+  /** (Re)builds the margin-call index when the rulebook's call level changes. Silent: no events. */
+  private syncWarningIndex(): void {
+    const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
+    if (buffer === this.warningBuffer) return;
+    this.warningBuffer = buffer;
+    if (buffer === 0n) {
+      this.warning = null;
+      return;
+    }
+    // The same state, every requirement scaled by (1 + buffer): a ledger in breach of this view is below the call level.
+    const view = Object.create(this.s, { requirementScalePpm: { value: PPM_ONE + buffer } }) as EngineState;
+    this.warning = new BreachIndex({ view, account: (id) => this.s.accounts.get(id), rule: () => this.s.rulebook.breachRule });
+    for (const id of this.s.accounts.keys()) this.warning.reindex(id);
+  }
+
+  static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook): Engine {
     return new Engine(new EngineState(config, rulebook));
   }
 
@@ -51,7 +82,7 @@ export class Engine {
     } else {
       // Time passes first: funding falls due and stale prices trip breakers at this time, whatever the command.
       this.s.timeMs = cmd.tsMs;
-      for (const market of advanceMarkets(this.s, cmd.tsMs, emit)) this.onFundingMoved(market);
+      for (const market of advanceMarkets(this.s, cmd.tsMs, emit)) this.fundingMoved.add(market);
       const timeEvents = events.length;
       rejection = this.dispatch(cmd, emit);
       // A rejected command changes nothing but the sequence number (every command, accepted or not, has one);
@@ -61,6 +92,7 @@ export class Engine {
     if (rejection !== undefined) {
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
     }
+    this.enforce(cmd, rejection === undefined, events, emit);
     return events;
   }
 
@@ -76,7 +108,20 @@ export class Engine {
       case 'deposit':
         return applyDeposit(s, cmd, emit);
       case 'withdraw':
+        if (s.rulebook.liquidation.gateWithdrawalsOnNegativeEquity && this.negativeEquityExists()) {
+          return reject('withdrawals_gated', 'account', 'withdrawals are gated while an account has negative equity (dYdX rule)');
+        }
         return applyWithdraw(s, cmd, emit);
+      case 'set_liquidation_pause':
+        s.enforcement.paused = cmd.paused;
+        emit({ kind: 'LiquidationPaused', paused: cmd.paused });
+        return undefined;
+      case 'insurance_deposit':
+        if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
+        s.ledger.insuranceFund += cmd.amount;
+        s.ledger.deposited.set(s.settlementAsset, (s.ledger.deposited.get(s.settlementAsset) ?? 0n) + cmd.amount);
+        emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.ledger.insuranceFund, reason: 'deposit', account: '', market: '' });
+        return undefined;
       case 'fill':
         return applyFill(s, cmd, emit);
       case 'adjust_isolated_margin':
@@ -106,11 +151,69 @@ export class Engine {
     }
   }
 
-  /** A market's mark or index moved (enforcement hooks in here). */
-  private readonly onPriceChanged = (_market: string): void => {};
+  /** A market's mark or index moved. */
+  private readonly onPriceChanged = (market: string): void => {
+    this.pricesMoved.add(market);
+  };
 
-  /** A market's funding index moved: every account holding it has a new unsettled amount. */
-  private onFundingMoved(_market: string): void {}
+  /**
+   * After every command: brings the breach indexes up to date with what changed, announces margin calls, and
+   * liquidates the ledgers in breach (enforcement.ts).
+   */
+  private enforce(cmd: Command, accepted: boolean, events: EngineEvent[], emit: (body: EventBody) => void): void {
+    const s = this.s;
+    const touched = new Set<string>();
+    for (const e of events) if ('account' in e && typeof e.account === 'string' && e.account !== '') touched.add(e.account);
+    const b: Block = { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0 };
+    const warned: LedgerBreach[] = [];
+    const collect = (found: readonly LedgerBreach[]): void => {
+      for (const w of found) if (w.newly) warned.push(w);
+    };
+    if (accepted && (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset')) {
+      this.index.reindexAll();
+      this.syncWarningIndex();
+      if (this.warning !== null) collect(this.warning.reindexAll());
+    }
+    if (accepted && cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
+    for (const m of this.fundingMoved) {
+      this.index.reindexMarket(m);
+      if (this.warning !== null) collect(this.warning.reindexMarket(m));
+    }
+    for (const m of this.pricesMoved) {
+      this.index.onPrice(m);
+      if (this.warning !== null) collect(this.warning.onPrice(m));
+    }
+    this.fundingMoved.clear();
+    this.pricesMoved.clear();
+    absorbPendingDeficits(b);
+    for (const id of touched) {
+      this.index.reindex(id);
+      if (this.warning !== null) collect(this.warning.reindex(id));
+    }
+    // Margin calls: newly below the call level, not (yet) in breach.
+    for (const w of warned) {
+      if (this.index.isBreached(w.account, w.market)) continue;
+      const ev = this.evaluate(w.account);
+      if (ev === undefined || !ev.priced) continue;
+      const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
+      if (fig === undefined) continue;
+      emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, warningLevel: w.maintenance });
+    }
+    const before = new Set(touched);
+    enforceBreaches(b, this.index);
+    if (this.warning !== null) for (const id of b.touched) if (!before.has(id)) this.warning.reindex(id);
+  }
+
+  /** Whether any ledger is in breach with negative equity (dYdX gates withdrawals on it). */
+  private negativeEquityExists(): boolean {
+    for (const ref of this.index.breached()) {
+      const ev = this.evaluate(ref.account);
+      if (ev === undefined || !ev.priced) continue;
+      const equity = ref.market === null ? ev.cross.equity : ev.isolated.find((f) => f.market === ref.market)?.equity;
+      if (equity !== undefined && equity < 0n) return true;
+    }
+    return false;
+  }
 
   // ---- Queries (read-only) ----
 

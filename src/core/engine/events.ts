@@ -88,6 +88,73 @@ export type EventBody =
   | { readonly kind: 'Borrowed'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
   | { readonly kind: 'Repaid'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
   | {
+      readonly kind: 'MarginCall';
+      readonly account: string;
+      /** 'cross', or the market of an isolated position. */
+      readonly ledger: string;
+      readonly equity: bigint;
+      readonly maintenance: bigint;
+      /** The warning level: maintenance x (1 + buffer). */
+      readonly warningLevel: bigint;
+    }
+  | {
+      readonly kind: 'LiquidationStarted';
+      readonly account: string;
+      readonly ledger: string;
+      readonly market: string;
+      /** The position's signed size before the step, and the size this step closes. */
+      readonly size: bigint;
+      readonly closeSize: bigint;
+      readonly mark: bigint;
+      readonly index: bigint;
+      /** The ledger's figures that put it in breach. */
+      readonly equity: bigint;
+      readonly maintenance: bigint;
+      readonly bankruptcyPrice: bigint;
+      /** The liquidation order's worst price. */
+      readonly limitPrice: bigint;
+      readonly policy: string;
+      readonly why: string;
+      /** Step number within this ledger's liquidation. */
+      readonly step: number;
+    }
+  | {
+      readonly kind: 'LiquidationFill';
+      readonly account: string;
+      readonly market: string;
+      readonly route: 'book' | 'backstop' | 'deleverage';
+      readonly counterparty: string;
+      readonly size: bigint;
+      /** The average price of the route's fills. */
+      readonly price: bigint;
+    }
+  | { readonly kind: 'LiquidationDeferred'; readonly account: string; readonly ledger: string; readonly reason: string }
+  | { readonly kind: 'LiquidationEnded'; readonly account: string; readonly ledger: string; readonly equity: bigint; readonly maintenance: bigint; readonly steps: number }
+  | { readonly kind: 'LiquidatorRewarded'; readonly account: string; readonly liquidated: string; readonly market: string; readonly amount: bigint }
+  | { readonly kind: 'Deleveraged'; readonly account: string; readonly liquidated: string; readonly market: string; readonly size: bigint; readonly price: bigint }
+  | {
+      readonly kind: 'InsuranceFundChanged';
+      /** Signed change of the fund. */
+      readonly delta: bigint;
+      readonly balance: bigint;
+      /** liquidation_fee, liquidator_reward, liquidation_loss, bad_debt, socialisation_dust, deposit. */
+      readonly reason: string;
+      readonly account: string;
+      readonly market: string;
+    }
+  | {
+      readonly kind: 'BadDebt';
+      readonly account: string;
+      readonly market: string;
+      /** The loss, and how it was absorbed: insurance + socialised + writtenOff = amount. */
+      readonly amount: bigint;
+      readonly insurance: bigint;
+      readonly socialised: bigint;
+      readonly writtenOff: bigint;
+    }
+  | { readonly kind: 'Socialised'; readonly market: string; readonly side: 'long' | 'short'; readonly amount: bigint; readonly charged: bigint; readonly bearers: number }
+  | { readonly kind: 'LiquidationPaused'; readonly paused: boolean }
+  | {
       readonly kind: 'CommandRejected';
       readonly command: CommandKind;
       readonly reason: RejectionReason;
@@ -137,5 +204,16 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   OrderCancelled: { remaining: 'size' },
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
+  MarginCall: { equity: 'quote', maintenance: 'quote', warningLevel: 'quote' },
+  LiquidationStarted: { size: 'size', closeSize: 'size', mark: 'price', index: 'price', equity: 'quote', maintenance: 'quote', bankruptcyPrice: 'price', limitPrice: 'price' },
+  LiquidationFill: { size: 'size', price: 'price' },
+  LiquidationDeferred: {},
+  LiquidationEnded: { equity: 'quote', maintenance: 'quote' },
+  LiquidatorRewarded: { amount: 'quote' },
+  Deleveraged: { size: 'size', price: 'price' },
+  InsuranceFundChanged: { delta: 'quote', balance: 'quote' },
+  BadDebt: { amount: 'quote', insurance: 'quote', socialised: 'quote', writtenOff: 'quote' },
+  Socialised: { amount: 'quote', charged: 'quote' },
+  LiquidationPaused: {},
   CommandRejected: {},
 };

@@ -128,13 +128,34 @@ describe('a flash spike on one source', () => {
     e.apply({ kind: 'deposit', tsMs: T0 + 4, account: 'long', asset: USDC, amount: dec('5000', 6) });
     const fill = e.apply({ kind: 'fill', tsMs: T0 + 5, market: 'BTC-PERP', price: px('100000'), size: size(1000n), buyer: { account: 'long', fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
     expect(kinds(fill)).toEqual(['PositionChanged', 'PositionChanged']);
+    // The same print used as the price (last-price marking) puts the account below maintenance: liquidated.
+    const lastPrice = Engine.restore(e.snapshot());
+    const onLast = lastPrice.apply({ kind: 'price', tsMs: T0 + 6, market: 'BTC-PERP', mark: px('94000') });
+    expect(onLast.find((x) => x.kind === 'LiquidationStarted')).toMatchObject({ account: 'long', mark: px('94000') });
     // One venue prints 94,000 for a moment (-6%): the index stays within the 3% band of the other two.
-    e.apply(source('c', '94000', T0 + 6));
+    const onIndex = e.apply(source('c', '94000', T0 + 6));
+    expect(kinds(onIndex)).not.toContain('LiquidationStarted');
     expect(e.market('BTC-PERP')?.markPrice).toBe(px('100000'));
     expect(e.isBreached('long')).toBe(false);
-    // The same print used as the price (last-price marking) would put the account below maintenance.
-    const lastPrice = Engine.restore(e.snapshot());
-    lastPrice.apply({ kind: 'price', tsMs: T0 + 7, market: 'BTC-PERP', mark: px('94000') });
-    expect(lastPrice.isBreached('long')).toBe(true);
+  });
+});
+
+describe('a tripped breaker', () => {
+  it('pauses liquidations on its market until it re-arms, then the breached account is liquidated', () => {
+    const e = engineWith({ ...base, guards: { rearmAfter: 2, maxJumpPpm: ppm(50_000n) } });
+    e.apply(source('a', '100000', T0 + 1));
+    e.apply(source('b', '100000', T0 + 2));
+    e.apply({ kind: 'deposit', tsMs: T0 + 3, account: 'mm', asset: USDC, amount: dec('10000000', 6) });
+    e.apply({ kind: 'deposit', tsMs: T0 + 3, account: 'long', asset: USDC, amount: dec('5000', 6) });
+    e.apply({ kind: 'fill', tsMs: T0 + 4, market: 'BTC-PERP', price: px('100000'), size: size(1000n), buyer: { account: 'long', fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
+    // A source gaps down 8%: the index (the lower of two) jumps beyond 5%, the breaker trips, the account is in breach.
+    const tripped = e.apply(source('a', '92000', T0 + 5));
+    expect(kinds(tripped)).toEqual(['BreakerTripped', 'LiquidationDeferred']);
+    expect(tripped[1]).toMatchObject({ account: 'long', reason: 'breaker' });
+    expect(e.isBreached('long')).toBe(true);
+    // One sound update is not enough to re-arm; the second is, and the liquidation goes ahead on that command.
+    expect(kinds(e.apply(source('b', '92000', T0 + 6)))).toEqual([]);
+    const rearmed = e.apply(source('a', '92010', T0 + 7));
+    expect(kinds(rearmed).slice(0, 2)).toEqual(['BreakerReset', 'LiquidationStarted']);
   });
 });

@@ -35,6 +35,7 @@ export const REJECTION_REASONS = [
   'order_would_cross',
   'order_unknown',
   'book_full',
+  'withdrawals_gated',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

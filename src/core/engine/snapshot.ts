@@ -8,7 +8,8 @@ import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilitySt
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { EngineState, type EngineConfig } from './state.js';
+import { EngineState, noteHolding, type EngineConfig } from './state.js';
+import type { Episode } from './enforcement-state.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
@@ -48,10 +49,17 @@ export interface Snapshot {
   readonly markets: readonly MarketSnapshot[];
   readonly assets: readonly AssetSpec[];
   readonly accounts: readonly AccountSnapshot[];
+  readonly enforcement: {
+    readonly paused: boolean;
+    readonly episodes: readonly (readonly [string, Episode])[];
+    readonly hyperliquid: readonly (readonly [string, { lastPartialMs: number | null; bookUnfilled: boolean }])[];
+    readonly windows: readonly (readonly [string, readonly (readonly [number, bigint])[]])[];
+  };
   readonly ledger: {
     readonly feePool: bigint;
     readonly fundingPool: bigint;
     readonly insuranceFund: bigint;
+    readonly badDebtWrittenOff: bigint;
     readonly deposited: readonly (readonly [string, bigint])[];
     readonly withdrawn: readonly (readonly [string, bigint])[];
     readonly borrowed: readonly (readonly [string, bigint])[];
@@ -96,10 +104,17 @@ export function snapshotState(s: EngineState): Snapshot {
     markets: [...s.markets.values()].map(marketSnapshot),
     assets: [...s.assets.values()],
     accounts: [...s.accounts.values()].map(accountSnapshot),
+    enforcement: {
+      paused: s.enforcement.paused,
+      episodes: [...s.enforcement.episodes].map(([k, e]) => [k, { ...e }] as const),
+      hyperliquid: [...s.enforcement.hyperliquid].map(([k, h]) => [k, { ...h }] as const),
+      windows: [...s.enforcement.windows].map(([k, w]) => [k, w.map(([t, n]) => [t, n] as const)] as const),
+    },
     ledger: {
       feePool: s.ledger.feePool,
       fundingPool: s.ledger.fundingPool,
       insuranceFund: s.ledger.insuranceFund,
+      badDebtWrittenOff: s.ledger.badDebtWrittenOff,
       deposited: [...s.ledger.deposited],
       withdrawn: [...s.ledger.withdrawn],
       borrowed: [...s.ledger.borrowed],
@@ -116,6 +131,7 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const m of snap.markets) s.markets.set(m.spec.id, { ...m, price: structuredClone(m.price), book: OrderBook.restore(m.book) });
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
+    for (const p of a.positions) noteHolding(s, p.market, a.id, true);
     s.accounts.set(a.id, {
       id: a.id,
       balances: new Map(a.balances),
@@ -126,6 +142,11 @@ export function restoreState(snap: Snapshot): EngineState {
   s.ledger.feePool = snap.ledger.feePool;
   s.ledger.fundingPool = snap.ledger.fundingPool;
   s.ledger.insuranceFund = snap.ledger.insuranceFund;
+  s.ledger.badDebtWrittenOff = snap.ledger.badDebtWrittenOff;
+  s.enforcement.paused = snap.enforcement.paused;
+  for (const [k, e] of snap.enforcement.episodes) s.enforcement.episodes.set(k, { ...e });
+  for (const [k, h] of snap.enforcement.hyperliquid) s.enforcement.hyperliquid.set(k, { ...h });
+  for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w.map(([t, n]) => [t, n]));
   for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
   for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
   for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);

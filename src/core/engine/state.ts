@@ -5,6 +5,7 @@ import type { MarginView } from '../margin/evaluate.js';
 import type { LendingParams } from '../margin/thresholds.js';
 import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
+import { newEnforcementState, type Deficit, type EnforcementState } from './enforcement-state.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
 
 export interface EngineConfig {
@@ -17,7 +18,7 @@ export interface EngineConfig {
 /**
  * Funds that belong to the venue rather than to an account. Together with the accounts they conserve the
  * settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool + insuranceFund
- * = deposited - withdrawn (see conservation.ts).
+ * - badDebtWrittenOff = deposited - withdrawn (see conservation.ts).
  */
 export interface Ledger {
   /** Trading fees collected, net of rebates. */
@@ -25,6 +26,8 @@ export interface Ledger {
   /** Funding paid in minus funding paid out; what remains after everyone settles is rounding dust. */
   fundingPool: bigint;
   insuranceFund: bigint;
+  /** Losses nobody could bear (insurance fund empty, no opposite open interest): the venue's, written off. */
+  badDebtWrittenOff: bigint;
   /** Per asset, atoms that entered and left the system. */
   readonly deposited: Map<string, bigint>;
   readonly withdrawn: Map<string, bigint>;
@@ -38,10 +41,17 @@ export class EngineState implements MarginView, LendingParams {
   readonly markets = new Map<string, MarketState>();
   readonly assets = new Map<string, AssetSpec>();
   readonly accounts = new Map<string, Account>();
+  /** Accounts holding a position, per market (derived from the accounts; rebuilt on restore). */
+  readonly holders = new Map<string, Set<string>>();
+  /** Liquidation episodes, pause switch, windows (persistent; see enforcement.ts). */
+  readonly enforcement: EnforcementState = newEnforcementState();
+  /** Losses trades left in this command, absorbed before it ends (always empty between commands). */
+  readonly pendingDeficits: Deficit[] = [];
   readonly ledger: Ledger = {
     feePool: 0n,
     fundingPool: 0n,
     insuranceFund: 0n,
+    badDebtWrittenOff: 0n,
     deposited: new Map(),
     withdrawn: new Map(),
     borrowed: new Map(),
@@ -98,6 +108,18 @@ export class EngineState implements MarginView, LendingParams {
       ? this.config.settlementLiquidationThresholdPpm
       : (this.assets.get(asset)?.liquidationThresholdPpm ?? 0n);
   }
+}
+
+/** Keeps `holders` in step when an account's position in `market` opens or closes. */
+export function noteHolding(s: EngineState, market: string, account: string, holds: boolean): void {
+  let set = s.holders.get(market);
+  if (set === undefined) {
+    if (!holds) return;
+    set = new Set();
+    s.holders.set(market, set);
+  }
+  if (holds) set.add(account);
+  else set.delete(account);
 }
 
 export function addTo(map: Map<string, bigint>, key: string, delta: bigint): bigint {

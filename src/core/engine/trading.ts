@@ -8,7 +8,7 @@ import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './comm
 import type { Emit } from './emit.js';
 import { draftOf } from './funds.js';
 import { reject, type Rejection } from './reasons.js';
-import { addTo, type EngineState } from './state.js';
+import { addTo, noteHolding, type EngineState } from './state.js';
 
 /** The planned outcome of one side of a fill, not yet committed. */
 interface SidePlan {
@@ -21,6 +21,9 @@ interface SidePlan {
   readonly fundingPaid: Quote;
   readonly isolatedMargin: Quote;
   readonly balance: bigint;
+  /** A closed isolated position's loss beyond its margin (0 otherwise). */
+  readonly isolatedDeficit: bigint;
+  readonly side: 'long' | 'short';
 }
 
 function planSide(
@@ -63,9 +66,15 @@ function planSide(
   if (isolated === null) addTo(draft.balances, settle, effect.realisedPnl);
   else isolated = quote(isolated + effect.realisedPnl);
 
+  let isolatedDeficit = 0n;
   if (effect.size === 0n) {
     draft.positions.delete(spec.id);
-    if (isolated !== null) addTo(draft.balances, settle, isolated); // the isolated margin comes home
+    // The isolated margin comes home; a negative one is a loss the isolated position cannot pass on to the
+    // account's other funds: it becomes a deficit the venue absorbs (enforcement.ts absorbDeficit).
+    if (isolated !== null) {
+      if (isolated >= 0n) addTo(draft.balances, settle, isolated);
+      else isolatedDeficit = -isolated;
+    }
     position = undefined;
   } else {
     position = { market: spec.id, size: effect.size, entryQuote: effect.entryQuote, fundingIndex: market.fundingIndex, isolatedMargin: isolated };
@@ -107,6 +116,8 @@ function planSide(
     fundingPaid,
     isolatedMargin: quote(position?.isolatedMargin ?? 0n),
     balance: draft.balances.get(settle) ?? 0n,
+    isolatedDeficit,
+    side: sizeBefore > 0n ? 'long' : 'short',
   };
 }
 
@@ -170,6 +181,14 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   // Committed: replace both accounts by their drafts and book the venue's side.
   s.accounts.set(buyer.id, buy.draft);
   s.accounts.set(seller.id, sell.draft);
+  noteHolding(s, spec.id, buyer.id, buy.sizeAfter !== 0n);
+  noteHolding(s, spec.id, seller.id, sell.sizeAfter !== 0n);
+  for (const [plan, id] of [
+    [buy, buyer.id],
+    [sell, seller.id],
+  ] as const) {
+    if (plan.isolatedDeficit > 0n) s.pendingDeficits.push({ account: id, market: spec.id, side: plan.side, amount: plan.isolatedDeficit });
+  }
   s.ledger.feePool += t.buyer.fee + t.seller.fee;
   s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
   const longBefore = pos(buy.sizeBefore) + pos(sell.sizeBefore);

@@ -17,7 +17,7 @@ import {
   type MarketState,
   type RequirementContext,
 } from '../market/index.js';
-import { divRound, pow10, PPM_ONE, quote, type Price, type Quote } from '../units/index.js';
+import { divRound, pow10, PPM_ONE, ppm, quote, type Ppm, type Price, type Quote } from '../units/index.js';
 
 /** What margin needs to read from the engine's state. */
 export interface MarginView {
@@ -25,6 +25,8 @@ export interface MarginView {
   readonly settlementAsset: string;
   /** Requirements on the position at mark, or on its cost value (see Rulebook.marginValuation). */
   readonly marginValuation: 'mark' | 'entry';
+  /** Scales every requirement (1e6 = as is); a margin-call view uses 1e6 + the call buffer. */
+  readonly requirementScalePpm?: Ppm;
   market(id: string): MarketState | undefined;
   asset(id: string): AssetSpec | undefined;
 }
@@ -81,7 +83,8 @@ export function requirementContext(view: MarginView, state: MarketState, mark: P
   return {
     // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go).
     openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
-    volatilityMultiplierPpm: state.volatility.multiplierPpm,
+    volatilityMultiplierPpm:
+      view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil')),
     baseUnit: pow10(state.spec.baseDecimals),
   };
 }

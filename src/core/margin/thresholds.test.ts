@@ -47,6 +47,8 @@ describe('threshold prices of a cross account', () => {
     expect(lp).toBe(dec('103582.09', 2));
     // equity(P) >= 0 up to P = 104,000 exactly.
     expect(bp).toBe(dec('104000', 2));
+    // Detection only: with liquidations paused the breach stays visible.
+    e.apply({ kind: 'set_liquidation_pause', tsMs: 5, paused: true });
     e.apply({ kind: 'price', tsMs: 5, market: 'BTC-PERP', mark: price(lp - 1n) });
     expect(e.isBreached('s')).toBe(false);
     e.apply({ kind: 'price', tsMs: 6, market: 'BTC-PERP', mark: price(lp) });

@@ -1,2 +1,3 @@
 export * from './rulebook.js';
 export * from './presets.js';
+export * from './liquidation.js';

@@ -1,26 +1,130 @@
-// Rulebook presets: the strategy choices of real venues. Each cites where the choice is documented.
-// Margin schedules (tiers, ratios) are per market and live in the market specs, not here.
+// Rulebook presets: the strategy choices of real venues. Each cites where the choice is documented
+// (docs/sources/*.md hold the notes, with V/S/U/D tags). Margin schedules (tiers, ratios) are per market and live in
+// the market specs, not here. Quote amounts are given in whole units and scaled to the settlement asset's decimals.
 
+import { dec, PPM_ONE, ppm, quote, type Quote } from '../units/index.js';
+import type { LiquidationRules } from './liquidation.js';
 import type { Rulebook } from './rulebook.js';
 
-export const PRESETS: Readonly<Record<string, Rulebook>> = {
-  // Binance USDⓈ-M: liquidation when margin ratio (maintenance / margin balance) reaches 100%; brackets at mark.
-  binance: { name: 'binance', breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'binance' },
-  // Bybit "Liquidation Price (USDT Contract)": liquidation when position margin <= MM, MM on the entry value;
-  // mark = index + moving average of the basis, as Binance's Price 2.
-  bybit: { name: 'bybit', breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'binance' },
-  // BitMEX "Isolated and Cross Margin Examples": MM is a share of the cost value, liquidation at that level.
-  bitmex: { name: 'bitmex', breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'bitmex' },
-  // Hyperliquid docs, Liquidations: liquidatable when account value < maintenance margin.
-  hyperliquid: { name: 'hyperliquid', breachRule: 'below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'hyperliquid' },
-  // dYdX v4 (protocol/x/clob/keeper/liquidations.go): liquidatable when TNC < maintenance requirement.
-  'dydx-v4': { name: 'dydx-v4', breachRule: 'below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'dydx' },
-  // Drift v2: liquidatable when total collateral < maintenance margin requirement.
-  'drift-v2': { name: 'drift-v2', breachRule: 'below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'oracle' },
-};
+export const PRESET_NAMES = ['binance', 'bybit', 'bitmex', 'hyperliquid', 'dydx-v4', 'drift-v2'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
 
-export const DEFAULT_RULEBOOK: Rulebook = PRESETS.binance as Rulebook;
+const LIMITS = { maxStepsPerBlock: 10_000, windowMs: 60_000, maxNotionalPerMarketPerWindow: null } as const;
+
+/** Shared by the order-book venues that hand unfilled liquidations to auto-deleveraging. */
+function cexLiquidation(insuranceFeePpm: bigint, marginCallBufferPpm: bigint): LiquidationRules {
+  return {
+    marginCallBufferPpm: ppm(marginCallBufferPpm),
+    sizing: { kind: 'full' },
+    limitPrice: { kind: 'bankruptcy' },
+    backstopAccount: null,
+    fees: { insuranceFeePpm, liquidatorRewardPpm: 0n, order: 'insurance_first' },
+    liquidatorAccount: null,
+    maxInsuranceLossPerBlock: null,
+    badDebt: 'adl',
+    limits: LIMITS,
+    gateWithdrawalsOnNegativeEquity: false,
+  };
+}
+
+/** The preset `name` for a settlement asset with `quoteDecimals` decimals, or undefined. */
+export function rulebookPreset(name: string, quoteDecimals: number): Rulebook | undefined {
+  const usd = (whole: string): Quote => quote(dec(whole, quoteDecimals));
+  switch (name) {
+    // Binance USDⓈ-M: liquidation when the margin ratio (maintenance / margin balance) reaches 100%; a margin call
+    // at 80% (equity = 1.25 x maintenance); the liquidation order goes to the book at the bankruptcy price, the
+    // surplus pays a clearance fee to the insurance fund (rate U: 0.5% here), unfilled remainders go to ADL.
+    case 'binance':
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 250_000n) };
+    // Bybit "Liquidation Price (USDT Contract)": liquidation when position margin <= MM, MM on the entry value;
+    // mark = index + moving average of the basis, as Binance's Price 2. Fee U (0.5%); ADL behind the fund.
+    case 'bybit':
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 0n) };
+    // BitMEX "Isolated and Cross Margin Examples": MM on the cost value; the position is taken over at the
+    // bankruptcy price and everything better than it goes to the insurance fund; ADL behind the fund.
+    case 'bitmex':
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'bitmex', liquidation: cexLiquidation(PPM_ONE, 0n) };
+    // Hyperliquid docs, Liquidations: account value < MM at mark; positions above 100k USDC go to the book 20% at a
+    // time with a 30 s cooldown; below 2/3 of MM with the book unfilled, the liquidator vault takes over; no
+    // clearance fee (S). The vault is the account named "hlp" when it exists (list it with funds to enable it).
+    case 'hyperliquid':
+      return {
+        name,
+        breachRule: 'below',
+        preTradeCheck: 'initial_margin',
+        marginValuation: 'mark',
+        markMethod: 'hyperliquid',
+        liquidation: {
+          ...cexLiquidation(0n, 0n),
+          sizing: {
+            kind: 'hyperliquid',
+            params: { partialThresholdNotional: usd('100000'), partialPortionPpm: ppm(200_000n), cooldownMs: 30_000, backstopEquityNumerator: 2n, backstopEquityDenominator: 3n },
+          },
+          backstopAccount: 'hlp',
+        },
+      };
+    // dYdX v4 (protocol/x/clob/keeper/liquidations.go; mainnet-style genesis values, V): TNC < MMR; 10% of a
+    // position per block with a 1,000 USDC minimum; per-account caps of 100k USDC notional and 1M USDC insurance
+    // loss per block; fillable price with SMMR 150%; fee up to 1.5% to the insurance fund; deleveraging
+    // (offsetting) at the bankruptcy price behind the fund; withdrawals gated while an account is negative.
+    case 'dydx-v4':
+      return {
+        name,
+        breachRule: 'below',
+        preTradeCheck: 'initial_margin',
+        marginValuation: 'mark',
+        markMethod: 'dydx',
+        liquidation: {
+          ...cexLiquidation(15_000n, 0n),
+          sizing: {
+            kind: 'dydx',
+            params: {
+              minPositionNotionalLiquidated: usd('1000'),
+              maxPositionPortionLiquidatedPpm: ppm(100_000n),
+              subaccount: { maxNotionalLiquidated: usd('100000'), maxQuantumsInsuranceLost: usd('1000000') },
+            },
+          },
+          limitPrice: { kind: 'fillable', params: { bankruptcyAdjustmentPpm: PPM_ONE, spreadToMaintenanceMarginRatioPpm: 1_500_000n } },
+          badDebt: 'offset',
+          gateWithdrawalsOnNegativeEquity: true,
+        },
+      };
+    // Drift v2 (programs/drift/src/math/liquidation.rs, V): close only the shortfall plus a 2% buffer of the
+    // liabilities; liquidator and insurance fees out of the surplus (1% each here, U: per-market values);
+    // bankruptcy losses socialised over open interest through the funding index.
+    case 'drift-v2':
+      return {
+        name,
+        breachRule: 'below',
+        preTradeCheck: 'initial_margin',
+        marginValuation: 'mark',
+        markMethod: 'oracle',
+        liquidation: {
+          ...cexLiquidation(10_000n, 0n),
+          sizing: {
+            kind: 'drift',
+            params: {
+              marginBufferPpm: ppm(20_000n),
+              bufferBasis: 'liability',
+              liquidatorFeePpm: ppm(10_000n),
+              insuranceFeePpm: ppm(10_000n),
+              initialPortionPpm: PPM_ONE,
+              rampDurationMs: 0,
+              smallShortfall: usd('50'),
+              smallPosition: usd('50'),
+            },
+          },
+          fees: { insuranceFeePpm: 10_000n, liquidatorRewardPpm: 10_000n, order: 'liquidator_first' },
+          badDebt: 'socialise',
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+export const DEFAULT_RULEBOOK: Rulebook = rulebookPreset('binance', 6) as Rulebook;
 
 export function presetNames(): string[] {
-  return Object.keys(PRESETS);
+  return [...PRESET_NAMES];
 }

@@ -3,6 +3,7 @@
 
 import type { BreachRule } from '../margin/thresholds.js';
 import type { MarkMethod } from '../pricing/mark.js';
+import { validateLiquidationRules, type LiquidationRules } from './liquidation.js';
 
 export interface Rulebook {
   /** A preset's name ("binance", "dydx-v4", ...) or "custom". */
@@ -21,6 +22,8 @@ export interface Rulebook {
   readonly marginValuation: 'mark' | 'entry';
   /** How the mark price is formed from the index, the book and funding (core/pricing/mark.ts). */
   readonly markMethod: MarkMethod;
+  /** How ledgers in breach are closed down. */
+  readonly liquidation: LiquidationRules;
 }
 
 export interface RulebookProblem {
@@ -43,5 +46,6 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
   if (r.marginValuation !== 'mark' && r.marginValuation !== 'entry') {
     problems.push({ path: 'marginValuation', message: "must be 'mark' or 'entry'" });
   }
+  for (const p of validateLiquidationRules(r.liquidation)) problems.push({ path: `liquidation.${p.path}`, message: p.message });
   return problems;
 }
