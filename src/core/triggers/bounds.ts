@@ -1,0 +1,371 @@
+// Threshold math of the breach index: from one exact evaluation of a ledger, the prices of each market it is
+// exposed to beyond which it MAY have changed state (sound -> breached, or breached -> sound). Floats screen here;
+// nothing is decided: a crossed threshold only sends the ledger back to the exact evaluation.
+//
+// Notation, per market k the ledger is exposed to (all amounts in quote atoms, prices in k's price atoms):
+//   m, i        mark and index of k (the index values collateral and debt; the mark values positions)
+//   Q, c        the ledger's signed size on k and c = 10^(quoteDecimals - baseDecimals - priceDecimals), so the
+//               position is worth Q c m and its notional is N = |Q| c m
+//   E           d(collateral - debt)/di: sum of balance x weight x scale over assets priced on k, minus debts
+//   MM(N)       the maintenance requirement of the position; sigma_lo <= dMM/dN <= sigma_hi on the range where the
+//               bound is used (see slopeBounds)
+// The slack s = equity - maintenance moves with m through Q c m - MM(|Q| c m), whose slope lies in
+// [Q c - sigma_hi |Q c|, Q c - sigma_lo |Q c|], and with i through E i. So, for moves of k's prices alone:
+//   a fall of the mark by D costs at most  alpha_m D,  alpha_m = Q c - sigma_lo |Q c|
+//   a rise of the mark by D costs at most  beta_m D,   beta_m  = sigma_hi |Q c| - Q c
+//   a fall of the index by D costs at most E D;  a rise costs at most -E D.
+// and symmetrically a rise of the mark GAINS at most alpha_m D, a fall gains at most beta_m D (and -E, E for the
+// index). Mark and index move separately, so their parts are added as positive parts, never netted:
+//   A_k = alpha_m+ + E+   (falls hurt / rises help),    B_k = beta_m+ + (-E)+   (rises hurt / falls help).
+//
+// Thresholds. Let lo0 = min(m, i) and hi0 = max(m, i) now, and low = min(m', i'), high = max(m', i') later. A fall
+// of either price is at most hi0 - low and a rise at most high - lo0 (note: a DOWN threshold is anchored at the
+// HIGHER of the two prices: anchoring it at the lower one would miss a mark that starts above the index and falls).
+// A sound ledger with budget S (exact slack minus rounding allowances) gets, for every k,
+//   down_k = hi0_k (1 - x)   if A_k > 0     (recheck when low_k  <= down_k)
+//   up_k   = lo0_k (1 + x)   if B_k > 0     (recheck when high_k >= up_k)
+// with one relative move x = S / sum_k (A_k hi0_k + B_k lo0_k) for all of them: the budget S is split across the
+// (market, side) pairs in proportion to how much a 1% move costs there, w = A_k hi0_k / sum (weights sum to 1).
+// Soundness: if no price crossed its own threshold, the loss is
+//   sum_k (A_k (hi0_k - low_k)+ + B_k (high_k - lo0_k)+) < sum_k (A_k hi0_k x + B_k lo0_k x) = S,
+// so the slack stays positive and the ledger is not in breach under either rule (equity > maintenance >= 0).
+// A breached ledger is armed the same way for RECOVERY with budget -S and the sides swapped (rises help a long):
+// until a threshold is crossed its slack stays negative, so it stays in breach; that keeps the breached set exact
+// without re-evaluating breached ledgers on every tick.
+//
+// Maintenance slopes (slopeBounds). Within one tier MM = mult x (N R - amount) with R the tier's ratio (after the
+// size premium, or initial x maintenanceFraction), so its slope is exactly mult x R: the "local" bound, valid only
+// while N stays in the tier, so local thresholds are clamped to the prices where N leaves it. Across all tiers,
+// a schedule whose requirement is continuous (maintenance amounts that join the tiers, no size premium, no
+// multi-tier maintenanceFraction) has slopes between the lowest and highest tier ratio: the "global" bound, valid
+// everywhere. When both exist the farther threshold of the two is used (both are sound on their own: local is
+// tighter far from a tier floor, global never fires at a floor, which matters for positions sitting near one).
+// With marginValuation 'entry' the requirement does not move with the price: slopes 0.
+//
+// Exactness of the floats. Budgets are shrunk (S x (1 - 1e-9) minus per-term rounding allowances for the floor /
+// ceil of values, notionals, requirements and for schedule discontinuities of a few atoms); coefficients are
+// inflated by 1e-12 relative plus an absolute 1e-12 on (1 -+ sigma); every threshold is then moved toward its
+// anchor by 1e-9 x (anchor + distance) plus one atom, which dominates the rounding of the float arithmetic and of
+// the conversion of bigint prices to floats by six orders of magnitude.
+
+import type { Account } from '../account/account.js';
+import { requirementContext, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
+import type { MarketState } from '../market/state.js';
+import { pow10, PPM_ONE } from '../units/index.js';
+
+export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
+
+/** Relative inflation of every float coefficient (>> the few ulps of error in computing it). */
+const COEF_EPS = 1e-12;
+/** Relative shrink of every budget. */
+const BUDGET_EPS = 1e-9;
+/** Relative move of every threshold toward its anchor (plus one atom). */
+const NUDGE_EPS = 1e-9;
+
+/** What the whole schedule allows, independent of the position (cached per schedule object). */
+export interface ScheduleShape {
+  /** Lowest and highest maintenance slope over all tiers (fractions, before the volatility multiplier), when the
+   * requirement is continuous across tiers (within `jumpAtoms`); null otherwise. */
+  readonly global: { readonly lo: number; readonly hi: number } | null;
+  /** Sum over tier floors of |jump| of the requirement (atoms, rounded up), plus a tier-0 maintenance amount. */
+  readonly jumpAtoms: bigint;
+}
+
+const shapes = new WeakMap<MarginSchedule, ScheduleShape>();
+
+function premiumActive(schedule: MarginSchedule): boolean {
+  return schedule.sizePremium !== undefined && schedule.sizePremium.imfFactor !== 0n;
+}
+
+/** Maintenance ratio of a tier in ppm x 1e6 (so the maintenanceFraction path stays exact). */
+function tierRatioPpm2(schedule: MarginSchedule, tier: MarginTier): bigint {
+  const fraction = schedule.maintenanceFraction;
+  return fraction === undefined ? tier.maintenancePpm * PPM_ONE : tier.initialPpm * fraction.fractionPpm;
+}
+
+export function scheduleShape(schedule: MarginSchedule): ScheduleShape {
+  const cached = shapes.get(schedule);
+  if (cached !== undefined) return cached;
+  const tiers = schedule.tiers;
+  const ppm2 = PPM_ONE * PPM_ONE;
+  let lo = Infinity;
+  let hi = 0;
+  let jumpNum = 0n; // atoms x 1e12
+  let continuous = !premiumActive(schedule) && (schedule.maintenanceFraction === undefined || tiers.length === 1);
+  tiers.forEach((t, i) => {
+    const r = tierRatioPpm2(schedule, t);
+    lo = Math.min(lo, Number(r) / 1e12);
+    hi = Math.max(hi, Number(r) / 1e12);
+    if (schedule.maintenanceFraction !== undefined) return; // no maintenance amount on this path
+    if (i === 0) {
+      jumpNum += (t.maintenanceAmount < 0n ? -t.maintenanceAmount : t.maintenanceAmount) * ppm2;
+      return;
+    }
+    const prev = tiers[i - 1] as MarginTier;
+    // The requirement just above the floor minus just below it: F (r_t - r_{t-1}) - (amount_t - amount_{t-1}).
+    const jump = t.notionalFloor * (r - tierRatioPpm2(schedule, prev)) - (t.maintenanceAmount - prev.maintenanceAmount) * ppm2;
+    jumpNum += jump < 0n ? -jump : jump;
+  });
+  const jumpAtoms = (jumpNum + ppm2 - 1n) / ppm2;
+  // A handful of atoms of discontinuity (validated schedules: at most one per tier) is absorbed by the rounding
+  // allowance; anything larger makes the global bound unusable.
+  if (jumpAtoms > BigInt(2 * tiers.length + 2)) continuous = false;
+  const shape: ScheduleShape = { global: continuous && tiers.length > 1 ? { lo, hi } : null, jumpAtoms };
+  shapes.set(schedule, shape);
+  return shape;
+}
+
+/** The threshold keys of one (ledger, market) entry: recheck when low <= down or high >= up. */
+export interface EntryKeys {
+  readonly market: string;
+  /** -Infinity: no fall of this market can change the ledger's state. */
+  readonly down: number;
+  /** +Infinity: no rise can. */
+  readonly up: number;
+}
+
+/** One market's part of a ledger, accumulated before the thresholds are solved. */
+interface Term {
+  readonly market: string;
+  readonly state: MarketState;
+  readonly lo0: number;
+  readonly hi0: number;
+  // Mark part: coefficients per candidate bound (local, and global when the schedule has one), already positive.
+  aLocal: number;
+  bLocal: number;
+  aGlobal: number;
+  bGlobal: number;
+  hasGlobal: boolean;
+  /** Prices (mark) where the notional leaves its tier: local bounds only hold strictly inside. */
+  clampLo: number;
+  clampHi: number;
+  // Index part: positive and negative contributions to E, kept apart.
+  ePos: number;
+  eNeg: number;
+}
+
+function anchors(state: MarketState): { lo: number; hi: number } | null {
+  const mark = state.markPrice;
+  const index = state.indexPrice ?? mark;
+  if (index === null) return null;
+  const m = Number(mark ?? index);
+  const i = Number(index);
+  return { lo: Math.min(m, i), hi: Math.max(m, i) };
+}
+
+function termFor(terms: Term[], view: MarginView, market: string): Term | null {
+  for (const t of terms) if (t.market === market) return t;
+  const state = view.market(market);
+  if (state === undefined) return null;
+  const a = anchors(state);
+  if (a === null) return null;
+  const t: Term = {
+    market,
+    state,
+    lo0: a.lo,
+    hi0: a.hi,
+    aLocal: 0,
+    bLocal: 0,
+    aGlobal: 0,
+    bGlobal: 0,
+    hasGlobal: false,
+    clampLo: 0,
+    clampHi: Infinity,
+    ePos: 0,
+    eNeg: 0,
+  };
+  terms.push(t);
+  return t;
+}
+
+/** 10^e as a float (e may be negative); relative error within an ulp or two. */
+function pow10f(e: number): number {
+  return e >= 0 ? Number(pow10(e)) : 1 / Number(pow10(-e));
+}
+
+/** alpha+ and beta+ of the mark part for slope bounds [sLo, sHi] (fractions, multiplier included). */
+function markCoefficients(qc: number, sLo: number, sHi: number): { a: number; b: number } {
+  const abs = Math.abs(qc);
+  // alpha = Q c - sLo |Q c|: |Q c| (1 - sLo) for a long, negative for a short.
+  const a = qc > 0 ? Math.max(0, 1 - sLo + COEF_EPS * (1 + sLo)) * abs * (1 + COEF_EPS) : 0;
+  // beta = sHi |Q c| - Q c: |Q c| (sHi - 1) for a long, |Q c| (sHi + 1) for a short.
+  const b = Math.max(0, (qc > 0 ? sHi - 1 : sHi + 1) + COEF_EPS * (1 + sHi)) * abs * (1 + COEF_EPS);
+  return { a: qc === 0 ? 0 : a, b: qc === 0 ? 0 : b };
+}
+
+/** Rounding allowance of one position between two exact evaluations, in quote atoms. */
+function positionAllowance(schedule: MarginSchedule, multiplierPpm: bigint): bigint {
+  const multCeil = (multiplierPpm + PPM_ONE - 1n) / PPM_ONE;
+  const m = multCeil < 1n ? 1n : multCeil;
+  // Per evaluation: value floor (1), notional ceil (<= 1 x ratio), requirement ceil (1, twice on the
+  // maintenanceFraction path), multiplier ceil (1), amounts / discontinuities (jumpAtoms). Twice: before and after.
+  return 2n * (scheduleShape(schedule).jumpAtoms + BigInt(schedule.tiers.length) + 6n) * m;
+}
+
+function addPosition(terms: Term[], view: MarginView, figures: PositionFigures, size: bigint, absSize: bigint): bigint {
+  const term = termFor(terms, view, figures.market);
+  if (term === null) return 0n;
+  const state = term.state;
+  const spec = state.spec;
+  const schedule = spec.margin;
+  const qc = Number(size) * pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
+  // The multiplier the requirement is computed with (the market's volatility multiplier, scaled as the view
+  // scales requirements, e.g. a margin-call view).
+  const multPpm = requirementContext(view, state, figures.mark).volatilityMultiplierPpm;
+  const mult = Number(multPpm) / 1e6;
+  if (view.marginValuation === 'entry') {
+    // The requirement is taken on the cost value: it does not move with the price.
+    const c = markCoefficients(qc, 0, 0);
+    term.aLocal += c.a;
+    term.bLocal += c.b;
+    term.aGlobal += c.a;
+    term.bGlobal += c.b;
+    return positionAllowance(schedule, multPpm);
+  }
+  const tiers = schedule.tiers;
+  const t = tierIndexFor(schedule, figures.notional);
+  const tier = tiers[t] as MarginTier;
+  // Local slope: the tier's own ratio, after the size premium (which depends on the size, not the price).
+  let ratioPpm2: bigint;
+  if (schedule.maintenanceFraction !== undefined) ratioPpm2 = tier.initialPpm * schedule.maintenanceFraction.fractionPpm;
+  else if (premiumActive(schedule) && schedule.sizePremium !== undefined) {
+    ratioPpm2 = sizedRatioPpm(tier.maintenancePpm, schedule.sizePremium, absSize, pow10(spec.baseDecimals)) * PPM_ONE;
+  } else ratioPpm2 = tier.maintenancePpm * PPM_ONE;
+  const r = (Number(ratioPpm2) / 1e12) * mult;
+  // A positive maintenance amount can hold the requirement at zero near the tier's floor, where its slope is 0.
+  const floorsAtZero =
+    schedule.maintenanceFraction === undefined && tier.maintenanceAmount > 0n && tier.notionalFloor * ratioPpm2 <= tier.maintenanceAmount * PPM_ONE * PPM_ONE;
+  const local = markCoefficients(qc, floorsAtZero ? 0 : r, r);
+  term.aLocal += local.a;
+  term.bLocal += local.b;
+  if (tiers.length > 1) {
+    const absQc = Math.abs(qc);
+    // N = |Q| c m leaves the tier when it falls to the floor (tier t needs N > floor) or rises above the next floor.
+    const lo = t === 0 ? 0 : Number(tier.notionalFloor) / absQc;
+    const next = tiers[t + 1];
+    const hi = next === undefined ? Infinity : Number(next.notionalFloor) / absQc;
+    term.clampLo = Math.max(term.clampLo, lo);
+    term.clampHi = Math.min(term.clampHi, hi);
+  }
+  const global = scheduleShape(schedule).global;
+  if (global !== null) {
+    const g = markCoefficients(qc, global.lo * mult, global.hi * mult);
+    term.aGlobal += g.a;
+    term.bGlobal += g.b;
+    term.hasGlobal = true;
+  } else {
+    term.aGlobal += local.a;
+    term.bGlobal += local.b;
+  }
+  return positionAllowance(schedule, multPpm);
+}
+
+/** An asset balance (sign = +1) or debt (sign = -1) priced off a market's index. Returns its rounding allowance. */
+function addAsset(terms: Term[], view: MarginView, assetId: string, amount: bigint, sign: 1 | -1): bigint {
+  if (amount === 0n || assetId === view.settlementAsset) return 0n;
+  const spec = view.asset(assetId);
+  if (spec === undefined) return 0n;
+  const term = termFor(terms, view, spec.priceMarket);
+  if (term === null) return 0n;
+  const scale = pow10f(view.quoteDecimals - spec.decimals - term.state.spec.priceDecimals);
+  const weight = sign === 1 ? Number(spec.collateralWeightPpm) / 1e6 : 1;
+  const e = sign * Number(amount) * weight * scale;
+  if (e > 0) term.ePos += e;
+  else term.eNeg -= e;
+  return 4n;
+}
+
+/** The markets whose prices a ledger's figures depend on (cross: cross positions, collateral, debts). */
+export function ledgerMarkets(view: MarginView, account: Account, ledgerMarket: string | null): string[] {
+  if (ledgerMarket !== null) return [ledgerMarket];
+  const out: string[] = [];
+  const add = (m: string): void => {
+    if (!out.includes(m)) out.push(m);
+  };
+  for (const p of account.positions.values()) if (p.isolatedMargin === null) add(p.market);
+  for (const map of [account.balances, account.borrows]) {
+    for (const [assetId, amount] of map) {
+      if (amount === 0n || assetId === view.settlementAsset) continue;
+      const spec = view.asset(assetId);
+      if (spec !== undefined) add(spec.priceMarket);
+    }
+  }
+  return out;
+}
+
+/**
+ * The thresholds of one ledger from an exact evaluation of its account: for each market it is exposed to, the
+ * prices beyond which its state (breached or not, by `breached`) may have changed. `slack` = equity - maintenance
+ * of the ledger, exactly. `ledgerMarket` null = the cross ledger, else the isolated position on that market.
+ */
+export function ledgerKeys(
+  view: MarginView,
+  account: Account,
+  ev: PricedEvaluation,
+  ledgerMarket: string | null,
+  breached: boolean,
+  slack: bigint,
+): EntryKeys[] {
+  const terms: Term[] = [];
+  let allowance = 0n;
+  let k = 0;
+  for (const position of account.positions.values()) {
+    // ev.positions lists the account's positions in the same order (the evaluation is priced: none skipped).
+    const figures = ev.positions[k++];
+    if (figures === undefined || figures.market !== position.market) continue;
+    if (ledgerMarket === null ? position.isolatedMargin !== null : position.market !== ledgerMarket) continue;
+    const absSize = position.size < 0n ? -position.size : position.size;
+    allowance += addPosition(terms, view, figures, position.size, absSize);
+  }
+  if (ledgerMarket === null) {
+    for (const [assetId, balance] of account.balances) allowance += addAsset(terms, view, assetId, balance, 1);
+    for (const [assetId, amount] of account.borrows) allowance += addAsset(terms, view, assetId, amount, -1);
+  }
+  if (terms.length === 0) return [];
+
+  // Budget: what the exact slack can absorb (sound) or must regain (breached), less the rounding allowances.
+  const budgetAtoms = (breached ? -slack : slack) - allowance;
+  const budget = budgetAtoms > 0n ? Number(budgetAtoms) * (1 - BUDGET_EPS) : 0;
+
+  // Per term and side: the coefficient of the side that hurts (sound) or helps (breached), for each candidate.
+  // "down" is the side compared against the low price, "up" against the high price.
+  let weightSum = 0;
+  const coef = terms.map((t) => {
+    const eA = Math.max(0, t.ePos * (1 + COEF_EPS) - t.eNeg * (1 - COEF_EPS));
+    const eB = Math.max(0, t.eNeg * (1 + COEF_EPS) - t.ePos * (1 - COEF_EPS));
+    const aLocal = t.aLocal + eA;
+    const bLocal = t.bLocal + eB;
+    const aGlobal = t.aGlobal + eA;
+    const bGlobal = t.bGlobal + eB;
+    // A sound ledger is hurt by falls through A and by rises through B; a breached one is helped by rises through
+    // A and by falls through B.
+    const downLocal = breached ? bLocal : aLocal;
+    const upLocal = breached ? aLocal : bLocal;
+    const downGlobal = breached ? bGlobal : aGlobal;
+    const upGlobal = breached ? aGlobal : bGlobal;
+    const downW = Math.max(downLocal, t.hasGlobal ? downGlobal : 0);
+    const upW = Math.max(upLocal, t.hasGlobal ? upGlobal : 0);
+    weightSum += downW * t.hi0 + upW * t.lo0;
+    return { downLocal, upLocal, downGlobal, upGlobal, downW, upW };
+  });
+  // One relative move for every (market, side): x = budget / sum(coefficient x anchor).
+  const x = weightSum > 0 ? budget / weightSum : Infinity;
+
+  return terms.map((t, j) => {
+    const c = coef[j] as (typeof coef)[number];
+    // Distance a candidate with coefficient `cand` may travel on a budget share `w x anchor`.
+    const dist = (w: number, cand: number, anchor: number): number => (cand <= 0 || w <= 0 ? Infinity : (x * anchor * w) / cand);
+    // DOWN: farther (lower) of the local threshold (clamped at the tier floor) and the global one.
+    let down = Math.max(t.hi0 - dist(c.downW, c.downLocal, t.hi0), t.clampLo > 0 ? t.clampLo : -Infinity);
+    if (t.hasGlobal) down = Math.min(down, t.hi0 - dist(c.downW, c.downGlobal, t.hi0));
+    let up = Math.min(t.lo0 + dist(c.upW, c.upLocal, t.lo0), t.clampHi);
+    if (t.hasGlobal) up = Math.max(up, t.lo0 + dist(c.upW, c.upGlobal, t.lo0));
+    // Toward the anchor: float error may make a threshold early, never late.
+    if (down !== -Infinity) down += NUDGE_EPS * (t.hi0 + Math.abs(t.hi0 - down)) + 1;
+    if (up !== Infinity) up -= NUDGE_EPS * (t.lo0 + Math.abs(up - t.lo0)) + 1;
+    // Prices are at least one atom: a DOWN threshold below that can never fire.
+    if (down < 1) down = -Infinity;
+    return { market: t.market, down, up };
+  });
+}

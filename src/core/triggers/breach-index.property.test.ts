@@ -1,0 +1,304 @@
+// The breach index against the naive exact scan: on random small worlds and random sequences of price moves
+// (both directions, small and large, mark and index apart), volatility-multiplier and funding changes, rulebook
+// switches and account changes, the index's breached set equals the set found by evaluating every account exactly,
+// after every step, and each call reports exactly the ledgers that entered breach in it.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { USDC } from '../engine/testkit.js';
+import { evaluateAccount } from '../margin/evaluate.js';
+import { isBreached } from '../margin/thresholds.js';
+import { positionValue } from '../market/spec.js';
+import { ppm } from '../units/index.js';
+import { scanAccounts, type BreachIndex, type LedgerBreach, type LedgerRef } from './breach-index.js';
+import { MARKETS, START, testWorld, type MarketId, type TestWorld } from './testworld.js';
+
+const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+const market = fc.constantFrom(...MARKETS);
+
+/** Typical size of a position (atoms) per market: a few thousand USD of notional, up to ~100k. */
+const SIZE: Record<MarketId, bigint> = { 'BTC-PERP': 100n, 'ETH-PERP': 300n, 'ALT-PERP': 3_000n, 'DYD-PERP': 500n };
+
+interface Open {
+  readonly account: string;
+  readonly market: MarketId;
+  readonly long: boolean;
+  readonly sizeScale: number;
+  readonly entryBps: number;
+  readonly isolated: boolean;
+  readonly marginBps: number;
+}
+
+const open: fc.Arbitrary<Open> = fc.record({
+  account: fc.constantFrom(...ACCOUNTS),
+  market,
+  long: fc.boolean(),
+  sizeScale: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 10, max: 60 })),
+  entryBps: fc.integer({ min: -300, max: 300 }),
+  isolated: fc.boolean(),
+  /** Margin put up with the trade, in basis points of its notional (cross: deposited; isolated: set aside). */
+  marginBps: fc.oneof(fc.integer({ min: 50, max: 600 }), fc.integer({ min: 0, max: 3_000 })),
+});
+
+interface Funding {
+  readonly account: string;
+  readonly usdc: number;
+  readonly btcMilli: number;
+  readonly borrowBtcMilli: number;
+}
+
+const funding: fc.Arbitrary<Funding> = fc.record({
+  account: fc.constantFrom(...ACCOUNTS),
+  usdc: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2_000 })),
+  btcMilli: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) }),
+  borrowBtcMilli: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 50 }) }),
+});
+
+type Step =
+  | { readonly kind: 'move'; readonly market: MarketId; readonly bps: number; readonly basisBps: number; readonly noIndex: boolean }
+  | { readonly kind: 'multiplier'; readonly market: MarketId; readonly ppm: number }
+  | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
+  | { readonly kind: 'rulebook'; readonly rule: 'below' | 'at_or_below'; readonly valuation: 'mark' | 'entry' }
+  | { readonly kind: 'trade'; readonly open: Open }
+  | { readonly kind: 'deposit'; readonly funding: Funding };
+
+const bps = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }) },
+  { weight: 6, arbitrary: fc.integer({ min: -300, max: 300 }) },
+  { weight: 1, arbitrary: fc.integer({ min: -3_000, max: 3_000 }) },
+);
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 30,
+    arbitrary: fc.record({
+      kind: fc.constant('move' as const),
+      market,
+      bps,
+      basisBps: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -80, max: 80 }) }),
+      noIndex: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('multiplier' as const), market, ppm: fc.integer({ min: 800_000, max: 3_000_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('funding' as const), market, delta: fc.integer({ min: -5_000_000, max: 5_000_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rulebook' as const), rule: fc.constantFrom('below' as const, 'at_or_below' as const), valuation: fc.constantFrom('mark' as const, 'entry' as const) }) },
+  { weight: 3, arbitrary: open.map((o) => ({ kind: 'trade' as const, open: o })) },
+  { weight: 1, arbitrary: funding.map((f) => ({ kind: 'deposit' as const, funding: f })) },
+);
+
+function applyOpen(w: TestWorld, o: Open): string[] {
+  const st = w.state(o.market);
+  const mark = st.markPrice ?? START[o.market];
+  const pxRaw = (mark * BigInt(10_000 + o.entryBps)) / 10_000n;
+  const px = pxRaw < 1n ? 1n : pxRaw;
+  const sz = SIZE[o.market] * BigInt(o.sizeScale);
+  const margin = (positionValue(st.spec, 6, sz, px, 'ceil') * BigInt(o.marginBps)) / 10_000n;
+  w.deposit(o.account, USDC, margin);
+  const existing = w.account(o.account).positions.get(o.market);
+  const isolated = o.isolated && (existing === undefined || existing.isolatedMargin !== null);
+  w.trade(o.account, o.market, o.long ? sz : -sz, px, isolated ? margin : undefined);
+  return [o.account];
+}
+
+function applyFunding(w: TestWorld, f: Funding): string[] {
+  if (f.usdc > 0) w.deposit(f.account, USDC, BigInt(f.usdc) * 1_000_000n);
+  if (f.btcMilli > 0) w.deposit(f.account, 'BTC', BigInt(f.btcMilli) * 100_000n);
+  // Debt priced off BTC-PERP's index.
+  if (f.borrowBtcMilli > 0) w.borrow(f.account, 'BTC', BigInt(f.borrowBtcMilli) * 100_000n);
+  return [f.account];
+}
+
+function applyMove(w: TestWorld, mv: MoveStep): void {
+  const st = w.state(mv.market);
+  const mark = ((st.markPrice ?? START[mv.market]) * BigInt(10_000 + mv.bps)) / 10_000n;
+  const next = mark < 1n ? 1n : mark;
+  const idx = (next * BigInt(10_000 + mv.basisBps)) / 10_000n;
+  w.setPrices(mv.market, next, mv.noIndex ? null : idx < 1n ? 1n : idx);
+}
+
+const refKey = (x: LedgerRef): string => `${x.account}/${x.market ?? 'cross'}`;
+
+function check(w: TestWorld, index: BreachIndex, before: Set<string>, reported: readonly LedgerBreach[]): Set<string> {
+  const truth = new Set(scanAccounts(w, w.accounts.values(), w.rule).map(refKey));
+  const held = new Set(index.breached().map(refKey));
+  expect([...held].sort()).toEqual([...truth].sort());
+  expect(new Set(index.scanAll().map(refKey))).toEqual(truth);
+  // Every reported ledger is in breach now, and the newly reported ones are exactly those that entered breach.
+  for (const r of reported) expect(truth.has(refKey(r))).toBe(true);
+  const entered = [...truth].filter((k) => !before.has(k)).sort();
+  expect(reported.filter((r) => r.newly).map(refKey).sort()).toEqual(entered);
+  return truth;
+}
+
+describe('BreachIndex against the exact full scan', () => {
+  it('agrees after every price move, multiplier / funding / rulebook change and account change', () => {
+    let rechecks = 0;
+    let naive = 0;
+    let breachesSeen = 0;
+    let recoveriesSeen = 0;
+    let movedIn = 0;
+    let movedOut = 0;
+    fc.assert(
+      fc.property(fc.array(funding, { minLength: 4, maxLength: 12 }), fc.array(open, { minLength: 3, maxLength: 16 }), fc.array(step, { minLength: 10, maxLength: 120 }), (funds, opens, steps) => {
+        const w = testWorld();
+        for (const f of funds) applyFunding(w, f);
+        for (const o of opens) applyOpen(w, o);
+        const index = w.breachIndex();
+        const initial: LedgerBreach[] = [];
+        for (const id of w.accounts.keys()) initial.push(...index.reindex(id));
+        let before = check(w, index, new Set(), initial);
+        for (const s of steps) {
+          let reported: readonly LedgerBreach[];
+          switch (s.kind) {
+            case 'move':
+              applyMove(w, s);
+              reported = index.onPrice(s.market);
+              naive += w.accounts.size;
+              break;
+            case 'multiplier': {
+              const st = w.state(s.market);
+              st.volatility = { ...st.volatility, multiplierPpm: ppm(BigInt(s.ppm)) };
+              reported = index.reindexMarket(s.market);
+              break;
+            }
+            case 'funding':
+              // Left to the backstop: the next tick of any market notices it.
+              w.state(s.market).fundingIndex += BigInt(s.delta) * 1_000_000_000n;
+              reported = index.onPrice(MARKETS[0]);
+              break;
+            case 'rulebook':
+              // Also left to the backstop.
+              w.rule = s.rule;
+              w.marginValuation = s.valuation;
+              reported = index.onPrice(MARKETS[1]);
+              break;
+            case 'trade':
+            case 'deposit': {
+              const touched = s.kind === 'trade' ? applyOpen(w, s.open) : applyFunding(w, s.funding);
+              const out: LedgerBreach[] = [];
+              for (const id of touched) out.push(...index.reindex(id));
+              reported = out;
+              break;
+            }
+          }
+          const after = check(w, index, before, reported);
+          if (s.kind === 'move') {
+            movedIn += [...after].filter((k) => !before.has(k)).length;
+            movedOut += [...before].filter((k) => !after.has(k)).length;
+          }
+          before = after;
+          index.checkInvariants();
+        }
+        const st = index.stats();
+        rechecks += st.rechecks;
+        breachesSeen += st.breaches;
+        recoveriesSeen += st.recoveries;
+      }),
+      { numRuns: 200, seed: 20261126 },
+    );
+    // The worlds must reach the interesting paths, and the index must prune: far fewer evaluations than a scan.
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut });
+    expect(breachesSeen).toBeGreaterThan(300);
+    expect(recoveriesSeen).toBeGreaterThan(50);
+    expect(rechecks).toBeLessThan(naive / 3);
+  });
+});
+
+/** mulberry32, to pick price corners reproducibly from a seed the property draws. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type MoveStep = Extract<Step, { kind: 'move' }>;
+const move: fc.Arbitrary<MoveStep> = step.filter((x): x is MoveStep => x.kind === 'move');
+
+describe('thresholds are sound: inside the box they allow, a ledger keeps its exact state', () => {
+  it('at every corner of the box (and random points in it), over all the markets of the ledger at once', () => {
+    let ledgersChecked = 0;
+    let pointsChecked = 0;
+    fc.assert(
+      fc.property(
+        fc.array(funding, { minLength: 4, maxLength: 12 }),
+        fc.array(open, { minLength: 3, maxLength: 24 }),
+        fc.array(move, { maxLength: 12 }),
+        fc.record({ rule: fc.constantFrom('below' as const, 'at_or_below' as const), valuation: fc.constantFrom('mark' as const, 'mark' as const, 'entry' as const) }),
+        fc.array(fc.tuple(market, fc.integer({ min: 800_000, max: 3_000_000 })), { maxLength: 2 }),
+        fc.integer(),
+        (funds, opens, moves, rulebook, multipliers, seed) => {
+          const w = testWorld();
+          w.rule = rulebook.rule;
+          w.marginValuation = rulebook.valuation;
+          for (const f of funds) applyFunding(w, f);
+          for (const o of opens) applyOpen(w, o);
+          for (const mv of moves) applyMove(w, mv);
+          for (const [id, mult] of multipliers) {
+            const st = w.state(id);
+            st.volatility = { ...st.volatility, multiplierPpm: ppm(BigInt(mult)) };
+          }
+          const index = w.breachIndex();
+          for (const id of w.accounts.keys()) index.reindex(id);
+          const rand = prng(seed);
+          const rule = w.rule;
+          for (const account of w.accounts.values()) {
+            const ledgers: (string | null)[] = [null];
+            for (const p of account.positions.values()) if (p.isolatedMargin !== null) ledgers.push(p.market);
+            for (const ledger of ledgers) {
+              const armed = index.isBreached(account.id, ledger);
+              const keys = index.thresholds(account.id, ledger);
+              if (keys.length === 0) continue;
+              ledgersChecked++;
+              // Per market, the (mark, index) pairs no tick would flag: unchanged, or anywhere strictly inside
+              // (down, up) -- corners, both apart, and a random inner point.
+              const options = keys.map((k) => {
+                const st = w.state(k.market);
+                const current: [bigint | null, bigint | null] = [st.markPrice, st.indexPrice];
+                const p0 = st.markPrice ?? st.indexPrice ?? 1n;
+                const lo = k.down === -Infinity ? 1n : BigInt(Math.floor(k.down)) + 1n;
+                const hi = k.up === Infinity ? p0 * 50n : BigInt(Math.ceil(k.up)) - 1n;
+                const out: [bigint | null, bigint | null][] = [current];
+                if (lo <= hi) {
+                  out.push([lo, lo], [hi, hi], [lo, hi], [hi, lo]);
+                  const inner = (): bigint => lo + BigInt(Math.floor(rand() * Number(hi - lo + 1n)));
+                  for (let r = 0; r < 3; r++) out.push([inner(), inner()]);
+                }
+                return { market: k.market, out, current };
+              });
+              const total = options.reduce((n, o) => n * o.out.length, 1);
+              const picks = total <= 300 ? total : 300;
+              for (let c = 0; c < picks; c++) {
+                let rest = total <= 300 ? c : Math.floor(rand() * total);
+                for (const o of options) {
+                  const [mark, idx] = o.out[rest % o.out.length] as [bigint | null, bigint | null];
+                  rest = Math.floor(rest / o.out.length);
+                  w.setPrices(o.market, mark, idx);
+                }
+                const ev = evaluateAccount(w, account);
+                expect(ev.priced).toBe(true);
+                if (!ev.priced) continue;
+                const f = ledger === null ? ev.cross : ev.isolated.find((x) => x.market === ledger);
+                expect(f).toBeDefined();
+                if (f === undefined) continue;
+                pointsChecked++;
+                expect(isBreached(f.equity, f.maintenance, rule), `${account.id}/${ledger ?? 'cross'} armed ${armed ? 'breached' : 'sound'}`).toBe(armed);
+              }
+              for (const o of options) {
+                w.setPrices(o.market, o.current[0], o.current[1]);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 500, seed: 77 },
+    );
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ ledgersChecked, pointsChecked });
+    expect(ledgersChecked).toBeGreaterThan(4_000);
+    expect(pointsChecked).toBeGreaterThan(75_000);
+  });
+});

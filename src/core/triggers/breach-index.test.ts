@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { BTC_PERP, ETH_PERP, USDC } from '../engine/testkit.js';
+import { thresholdPrice } from '../margin/thresholds.js';
+import { dec, ppm } from '../units/index.js';
+import { scheduleShape } from './bounds.js';
+import { scanAccounts } from './breach-index.js';
+import { ALT_PERP, DYD_PERP, problemsOfTestMarkets, testWorld, type TestWorld } from './testworld.js';
+
+const keys = (xs: readonly { account: string; market: string | null }[]): string[] => xs.map((x) => `${x.account}/${x.market ?? 'cross'}`).sort();
+
+function liquidationPrice(w: TestWorld, id: string, market: string): bigint {
+  const lp = thresholdPrice(w, w.account(id), market, 'liquidation', w.rule);
+  if (lp === null) throw new Error('no liquidation price');
+  return lp;
+}
+
+function rechecksAtTierFloors(market: string): boolean {
+  const spec = [BTC_PERP, ETH_PERP, ALT_PERP, DYD_PERP].find((m) => m.id === market);
+  return spec !== undefined && spec.margin.tiers.length > 1 && scheduleShape(spec.margin).global === null;
+}
+
+describe('schedule shapes', () => {
+  it('the test markets are valid; only continuous multi-tier schedules get a global slope bound', () => {
+    expect(problemsOfTestMarkets()).toEqual([]);
+    expect(scheduleShape(BTC_PERP.margin).global).toEqual({ lo: 0.004, hi: 0.01 });
+    expect(scheduleShape(ETH_PERP.margin).global).toBeNull(); // one tier: the local bound is already global
+    expect(scheduleShape(ALT_PERP.margin).global).toBeNull(); // size premium: jumps at the tier floor
+    expect(scheduleShape(DYD_PERP.margin).global).toBeNull(); // fraction path: no maintenance amount
+    expect(scheduleShape(BTC_PERP.margin).jumpAtoms).toBe(0n);
+  });
+});
+
+describe('thresholds of a single isolated position', () => {
+  const cases: [string, string, bigint, bigint, bigint][] = [
+    // market, label, price, size (atoms), isolated margin
+    ['BTC-PERP', 'tier 0', 10_000_000n, 200n, dec('1500', 6)],
+    ['BTC-PERP', 'tier 1', 10_000_000n, 800n, dec('5000', 6)],
+    ['BTC-PERP', 'tier 2', 10_000_000n, 3_000n, dec('40000', 6)],
+    ['ETH-PERP', 'flat', 300_000n, 1_000n, dec('2000', 6)],
+    ['ALT-PERP', 'size premium, tier 0', 20_000n, 5_000n, dec('1500', 6)],
+    ['ALT-PERP', 'size premium, tier 1', 20_000n, 15_000n, dec('7000', 6)],
+    ['DYD-PERP', 'maintenance fraction, tier 0', 150_000n, 1_500n, dec('1500', 6)],
+    ['DYD-PERP', 'maintenance fraction, tier 1', 150_000n, 3_000n, dec('5000', 6)],
+  ];
+  for (const [market, label, px, sz, margin] of cases) {
+    for (const side of ['long', 'short'] as const) {
+      it(`${market} ${label}: a ${side}'s threshold is on the safe side of its exact liquidation price, and close to it`, () => {
+        const w = testWorld();
+        w.deposit('p', USDC, margin);
+        w.trade('p', market, side === 'long' ? sz : -sz, px, margin);
+        const index = w.breachIndex();
+        expect(index.reindex('p')).toEqual([]);
+        const lp = liquidationPrice(w, 'p', market);
+        const [t] = index.thresholds('p', market);
+        expect(t?.market).toBe(market);
+        const slack = 2 + 1e-6 * Number(lp); // one atom of nudge, one of the integer price grid, 1e-6 relative
+        if (side === 'long') {
+          expect(t?.down).toBeGreaterThanOrEqual(Number(lp));
+          expect((t?.down as number) - Number(lp)).toBeLessThan(slack);
+          // A rise cannot hurt a long (ratios below 100%); with an irregular multi-tier schedule it is rechecked
+          // when its notional leaves the tier (the local slope bound holds only inside it).
+          if (rechecksAtTierFloors(market)) expect(t?.up).toBeGreaterThan(Number(px));
+          else expect(t?.up).toBe(Infinity);
+        } else {
+          expect(t?.up).toBeLessThanOrEqual(Number(lp));
+          expect(Number(lp) - (t?.up as number)).toBeLessThan(slack);
+          if (rechecksAtTierFloors(market)) expect(t?.down).toBeLessThan(Number(px));
+          else expect(t?.down).toBe(-Infinity);
+        }
+        // The tick just short of the liquidation price reports nothing; the one at it reports the breach.
+        const near = side === 'long' ? lp + 1n : lp - 1n;
+        w.setPrices(market, near);
+        expect(index.onPrice(market)).toEqual([]);
+        w.setPrices(market, lp);
+        const found = index.onPrice(market);
+        expect(keys(found)).toEqual([`p/${market}`]);
+        expect(found[0]?.newly).toBe(true);
+        expect(found[0]?.prices).toEqual([{ market, mark: lp, index: lp }]);
+        index.checkInvariants();
+      });
+    }
+  }
+});
+
+describe('BreachIndex', () => {
+  it('a cross long with BTC collateral: the DOWN threshold covers the collateral falling with the mark', () => {
+    const w = testWorld();
+    w.deposit('c', 'BTC', dec('0.1', 8));
+    w.deposit('c', USDC, dec('500', 6));
+    w.trade('c', 'BTC-PERP', 500n, 10_000_000n);
+    const index = w.breachIndex();
+    index.reindex('c');
+    const lp = liquidationPrice(w, 'c', 'BTC-PERP');
+    const down = index.thresholds('c')[0]?.down as number;
+    expect(down).toBeGreaterThanOrEqual(Number(lp));
+    expect((down - Number(lp)) / Number(lp)).toBeLessThan(1e-3);
+  });
+
+  it('a hedged account (short perp against BTC collateral) is armed on both sides and caught as mark and index part', () => {
+    const w = testWorld();
+    w.deposit('h', 'BTC', dec('0.1', 8));
+    w.trade('h', 'BTC-PERP', -100n, 10_000_000n);
+    const index = w.breachIndex();
+    index.reindex('h');
+    const [t] = index.thresholds('h');
+    expect(Number.isFinite(t?.down)).toBe(true);
+    expect(Number.isFinite(t?.up)).toBe(true);
+    let mark = 10_000_000n;
+    let idx = 10_000_000n;
+    for (let step = 0; step < 400 && w.isBreached('h') === false; step++) {
+      mark += 100_000n;
+      idx -= 20_000n;
+      w.setPrices('BTC-PERP', mark, idx);
+      index.onPrice('BTC-PERP');
+      expect(index.isBreached('h')).toBe(w.isBreached('h'));
+    }
+    expect(index.isBreached('h')).toBe(true);
+  });
+
+  it('keeps breached ledgers armed for recovery, so the breached set follows the price both ways', () => {
+    const w = testWorld();
+    w.deposit('l', USDC, dec('1500', 6));
+    w.trade('l', 'BTC-PERP', 200n, 10_000_000n, dec('1500', 6));
+    const index = w.breachIndex();
+    index.reindex('l');
+    const lp = liquidationPrice(w, 'l', 'BTC-PERP');
+    w.setPrices('BTC-PERP', lp - 50_000n);
+    expect(index.onPrice('BTC-PERP').map((b) => b.newly)).toEqual([true]);
+    expect(index.breached()).toEqual([{ account: 'l', market: 'BTC-PERP' }]);
+    // Recovery thresholds: a move that cannot restore the slack rechecks nothing.
+    const rechecks = index.stats().rechecks;
+    w.setPrices('BTC-PERP', lp - 40_000n);
+    expect(index.onPrice('BTC-PERP')).toEqual([]);
+    expect(index.stats().rechecks).toBe(rechecks);
+    w.setPrices('BTC-PERP', lp + 1n);
+    expect(index.onPrice('BTC-PERP')).toEqual([]);
+    expect(index.breached()).toEqual([]);
+    expect(index.stats().recoveries).toBe(1);
+    index.checkInvariants();
+  });
+
+  it('a tick that crosses nothing evaluates nothing and returns one shared empty answer', () => {
+    const w = testWorld();
+    w.deposit('l', USDC, dec('3000', 6));
+    w.trade('l', 'ETH-PERP', 1_000n, 300_000n);
+    const index = w.breachIndex();
+    index.reindex('l');
+    w.setPrices('ETH-PERP', 299_000n);
+    const a = index.onPrice('ETH-PERP');
+    w.setPrices('ETH-PERP', 301_000n);
+    const b = index.onPrice('ETH-PERP');
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(index.stats()).toMatchObject({ ticks: 2, rechecks: 0, accounts: 1, ledgers: 1, entries: 1, armedKeys: 1 });
+  });
+
+  it('reconciles ledgers on reindex: an isolated ledger appears with its position and goes with it', () => {
+    const w = testWorld();
+    w.deposit('a', USDC, dec('3000', 6));
+    w.trade('a', 'ETH-PERP', 1_000n, 300_000n, dec('1000', 6));
+    const index = w.breachIndex();
+    index.reindex('a');
+    expect(index.stats()).toMatchObject({ ledgers: 2, entries: 1 });
+    w.trade('a', 'ETH-PERP', -1_000n, 300_000n);
+    index.reindex('a');
+    expect(index.stats()).toMatchObject({ ledgers: 1, entries: 0 });
+    index.remove('a');
+    expect(index.stats()).toMatchObject({ accounts: 0, ledgers: 0, entries: 0 });
+    // An account the view no longer knows is dropped on reindex.
+    w.deposit('b', USDC, 1n);
+    index.reindex('b');
+    w.accounts.delete('b');
+    index.reindex('b');
+    expect(index.stats().accounts).toBe(0);
+    index.checkInvariants();
+  });
+
+  it('an account on a market without a price waits for it, then is armed on its first tick', () => {
+    const w = testWorld();
+    w.list({ ...ETH_PERP, id: 'NEW-PERP' });
+    w.deposit('w', USDC, dec('100', 6));
+    w.trade('w', 'NEW-PERP', 1_000n, 300_000n);
+    const index = w.breachIndex();
+    expect(index.reindex('w')).toEqual([]);
+    expect(index.stats()).toMatchObject({ waiting: 1, entries: 0 });
+    w.setPrices('NEW-PERP', 250_000n);
+    expect(keys(index.onPrice('NEW-PERP'))).toEqual(['w/cross']);
+    expect(index.stats()).toMatchObject({ waiting: 0, entries: 1, breached: 1 });
+    index.checkInvariants();
+  });
+
+  it('notices a volatility multiplier, funding or rulebook change at the next tick of any market (backstop)', () => {
+    const w = testWorld();
+    w.deposit('l', USDC, dec('1500', 6));
+    w.trade('l', 'BTC-PERP', 200n, 10_000_000n, dec('1500', 6));
+    const index = w.breachIndex();
+    index.reindex('l');
+    const before = index.thresholds('l', 'BTC-PERP')[0]?.down as number;
+    const btc = w.state('BTC-PERP');
+    btc.volatility = { ...btc.volatility, multiplierPpm: ppm(3_000_000n) };
+    index.onPrice('ETH-PERP');
+    const after = index.thresholds('l', 'BTC-PERP')[0]?.down as number;
+    expect(after).toBeGreaterThan(before);
+    expect(index.stats().marketReindexes).toBe(1);
+    // Funding owed by longs: the threshold moves up again.
+    btc.fundingIndex = 50_000_000_000_000n;
+    index.onPrice('ETH-PERP');
+    expect(index.thresholds('l', 'BTC-PERP')[0]?.down as number).toBeGreaterThan(after);
+    // A large enough funding debt breaches at once, without any move of BTC: 0.2 BTC owes 2,000 USDC.
+    btc.fundingIndex = 10_000_000_000_000_000_000n;
+    expect(keys(index.onPrice('ETH-PERP'))).toEqual(['l/BTC-PERP']);
+    // The rulebook's margin valuation switches: everything is re-armed.
+    w.marginValuation = 'entry';
+    index.onPrice('ETH-PERP');
+    expect(index.stats().fullReindexes).toBe(1);
+    index.checkInvariants();
+  });
+
+  it('scanAll and scanAccounts agree with the exact evaluation', () => {
+    const w = testWorld();
+    w.deposit('x', USDC, dec('400', 6));
+    w.trade('x', 'BTC-PERP', 1_000n, 10_000_000n);
+    w.deposit('y', USDC, dec('500', 6));
+    w.trade('y', 'ETH-PERP', 100n, 300_000n);
+    const index = w.breachIndex();
+    for (const id of ['x', 'y']) index.reindex(id);
+    expect(keys(index.scanAll())).toEqual(['x/cross']);
+    expect(keys(index.breached())).toEqual(['x/cross']);
+    expect(keys(scanAccounts(w, w.accounts.values(), 'at_or_below'))).toEqual(['x/cross']);
+    expect(w.isBreached('x')).toBe(true);
+  });
+});

@@ -1,0 +1,706 @@
+// The breach index (DESIGN.md, "The breach index"): detects every ledger in breach after every price tick without
+// scanning the accounts. A tick of market m costs O(log n + k log n) for the k ledgers whose thresholds the new
+// price crossed, and nothing at all (no allocation either) when it crossed none.
+//
+// A *ledger* is an account's cross margin or one of its isolated positions. Each ledger exposed to market m has
+// one *entry* for m, a member of m's two heaps:
+//   DOWN, a max-heap of thresholds that fire when min(mark, index) falls to or below them;
+//   UP,   a min-heap of thresholds that fire when max(mark, index) rises to or above them.
+// Thresholds come from an exact evaluation (bounds.ts): while no price crossed its threshold the ledger's state
+// (in breach or not) cannot have changed. A sound ledger's thresholds bound the loss; a breached ledger's bound
+// the gain (recovery), so the breached set stays exactly what a full scan would find, after every call.
+// On a tick, the crossed entries are collected (an O(k) walk of each heap's top), each affected account is
+// evaluated once, exactly, and its crossed ledgers are re-armed in place from fresh anchors.
+//
+// Contract with the engine (the index reads the view; it is told when accounts or markets change):
+// - reindex(account) after any command that changes the account: fill, deposit, withdraw, isolated-margin
+//   transfer, borrow / repay, funding settlement into it, a liquidation step;
+// - onPrice(market) after the market's mark or index moved;
+// - reindexMarket(market) after its funding index, margin schedule or volatility multiplier changed (onPrice also
+//   notices such a change of any market, as a backstop, and re-arms that market before anything else);
+// - reindexAll() after the rulebook or an asset spec changed (noticed by onPrice too for the rulebook's breach rule
+//   and margin valuation).
+// Accounts that cannot be priced yet (a market without a price) wait on that market and are armed on its first
+// price.
+
+import { assert } from '../assert.js';
+import type { Account } from '../account/account.js';
+import { evaluateAccount, type MarginView } from '../margin/evaluate.js';
+import { isBreached, type BreachRule } from '../margin/thresholds.js';
+import type { MarketSpec } from '../market/spec.js';
+import type { MarketState } from '../market/state.js';
+import type { Price, Quote } from '../units/index.js';
+import { ledgerKeys, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
+
+/** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
+export interface LedgerRef {
+  readonly account: string;
+  readonly market: string | null;
+}
+
+export interface LedgerPrice {
+  readonly market: string;
+  readonly mark: Price | null;
+  readonly index: Price | null;
+}
+
+/** A ledger found in breach by an exact evaluation (evaluateAccount + isBreached). */
+export interface LedgerBreach extends LedgerRef {
+  readonly equity: Quote;
+  readonly maintenance: Quote;
+  /** The prices of the markets the ledger depends on, as evaluated. */
+  readonly prices: readonly LedgerPrice[];
+  /** True when the ledger was not in breach before this evaluation. */
+  readonly newly: boolean;
+}
+
+export interface BreachIndexOptions {
+  readonly view: MarginView;
+  readonly account: (id: string) => Account | undefined;
+  readonly rule: () => BreachRule;
+}
+
+export interface BreachIndexStats {
+  readonly accounts: number;
+  readonly ledgers: number;
+  /** (ledger, market) entries, each in one DOWN and one UP heap. */
+  readonly entries: number;
+  /** Finite thresholds (entries x sides that can fire). */
+  readonly armedKeys: number;
+  readonly breached: number;
+  /** Ledgers of accounts waiting for a market's first price. */
+  readonly waiting: number;
+  readonly ticks: number;
+  /** Ledgers evaluated because a tick crossed one of their thresholds. */
+  readonly rechecks: number;
+  /** Rechecks that found the ledger in the state it was armed in. */
+  readonly falseAlarms: number;
+  /** Ledgers that entered breach / left it (any path). */
+  readonly breaches: number;
+  readonly recoveries: number;
+  readonly marketReindexes: number;
+  readonly fullReindexes: number;
+}
+
+const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
+
+const FREE = 0;
+const SOUND = 1;
+const BREACHED = 2;
+const WAITING = 3;
+
+/** Stamps restart before they could overflow an Int32Array. */
+const STAMP_MAX = 0x3fffffff;
+
+interface MarketSlot {
+  readonly id: string;
+  readonly down: IndexedHeap;
+  readonly up: IndexedHeap;
+  /** Accounts waiting for this market's first price. */
+  readonly waiting: Set<string>;
+  // What the entries were armed under; a change re-arms the market (the backstop in sync()).
+  state: MarketState | undefined;
+  spec: MarketSpec | undefined;
+  multiplierPpm: bigint;
+  fundingIndex: bigint;
+}
+
+function grownInt32(a: Int32Array, min: number, fill: number): Int32Array<ArrayBuffer> {
+  let n = a.length;
+  while (n < min) n *= 2;
+  const next = new Int32Array(n);
+  next.set(a);
+  if (fill !== 0) next.fill(fill, a.length);
+  return next;
+}
+
+export class BreachIndex {
+  private readonly view: MarginView;
+  private readonly accountOf: (id: string) => Account | undefined;
+  private readonly ruleOf: () => BreachRule;
+
+  /** Account id -> its cross ledger, the head of the account's ledger list. */
+  private readonly heads = new Map<string, number>();
+  private ledgerAccount: (string | undefined)[] = [];
+  private ledgerMarket = new Int32Array(64); // market slot of an isolated ledger; -1 = cross
+  private ledgerState = new Uint8Array(64);
+  private ledgerEntry = new Int32Array(64).fill(-1); // first entry; -1 = none
+  private ledgerNext = new Int32Array(64).fill(-1); // next ledger of the account, or next free ledger
+  private ledgerHead = new Int32Array(64);
+  private ledgerStamp = new Int32Array(64);
+  private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
+  private ledgerTop = 0;
+  private freeLedger = -1;
+  private ledgerCount = 0;
+
+  private entryLedger = new Int32Array(64);
+  private entryMarket = new Int32Array(64);
+  private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
+  private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
+  private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
+  private entryTop = 0;
+  private freeEntry = -1;
+  private entryCount = 0;
+  private finiteKeys = 0;
+
+  private readonly marketSlots = new Map<string, number>();
+  private readonly markets: MarketSlot[] = [];
+  private readonly breachedSet = new Set<number>();
+  /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
+  private readonly unpricedOther = new Set<string>();
+  private waitingLedgers = 0;
+
+  private armedRule: BreachRule;
+  private armedValuation: 'mark' | 'entry';
+  private stamp = 0;
+  private readonly crossed = new Int32List(256);
+  private readonly headScratch = new Int32List(64);
+
+  private ticks = 0;
+  private rechecks = 0;
+  private falseAlarms = 0;
+  private breaches = 0;
+  private recoveries = 0;
+  private marketReindexes = 0;
+  private fullReindexes = 0;
+
+  constructor(options: BreachIndexOptions) {
+    this.view = options.view;
+    this.accountOf = options.account;
+    this.ruleOf = options.rule;
+    this.armedRule = options.rule();
+    this.armedValuation = options.view.marginValuation;
+  }
+
+  // ---- Commands from the engine ----
+
+  /**
+   * Evaluates all the account's ledgers exactly and arms them (an unknown account is removed). Returns the
+   * ledgers in breach.
+   */
+  reindex(accountId: string): readonly LedgerBreach[] {
+    const out: LedgerBreach[] = [];
+    this.reindexInto(accountId, out);
+    return out;
+  }
+
+  /** Forgets the account (closed, or gone from the view). */
+  remove(accountId: string): void {
+    const head = this.heads.get(accountId);
+    if (head === undefined) return;
+    this.unwait(accountId, head);
+    this.unpricedOther.delete(accountId);
+    let l = head;
+    while (l >= 0) {
+      const next = this.ledgerNext[l] as number;
+      this.freeLedgerSlot(l);
+      l = next;
+    }
+    this.heads.delete(accountId);
+  }
+
+  /**
+   * The market's mark or index changed in the view: re-evaluates exactly the ledgers whose thresholds the new
+   * prices crossed, re-arms them, and returns those found in breach (`newly` tells entries from ledgers that were
+   * already in breach and are still). Nothing crossed: no evaluation, no allocation.
+   */
+  onPrice(marketId: string): readonly LedgerBreach[] {
+    this.ticks++;
+    let out = this.sync();
+    const slot = this.marketSlots.get(marketId);
+    if (slot === undefined) return out ?? NO_BREACHES;
+    const ms = this.markets[slot] as MarketSlot;
+    const state = this.view.market(marketId);
+    if (state === undefined) return out ?? NO_BREACHES;
+    if (ms.waiting.size > 0 && (state.markPrice !== null || state.indexPrice !== null)) {
+      out ??= [];
+      this.reindexWaiting(ms, out);
+    }
+    const mark = state.markPrice;
+    const index = state.indexPrice ?? mark;
+    if (index === null) return out ?? NO_BREACHES;
+    const m = Number(mark ?? index);
+    const i = Number(index);
+    const low = m < i ? m : i;
+    const high = m < i ? i : m;
+    const crossed = this.crossed;
+    crossed.clear();
+    ms.down.collect(low, crossed);
+    ms.up.collect(high, crossed);
+    if (crossed.length === 0) return out ?? NO_BREACHES;
+    out ??= [];
+    this.recheckCrossed(out);
+    return out;
+  }
+
+  /** Re-arms every ledger exposed to the market (funding index, schedule or volatility multiplier changed). */
+  reindexMarket(marketId: string): readonly LedgerBreach[] {
+    const slot = this.marketSlots.get(marketId);
+    if (slot === undefined) return NO_BREACHES;
+    const out: LedgerBreach[] = [];
+    this.reindexMarketSlot(this.markets[slot] as MarketSlot, out);
+    return out;
+  }
+
+  /** Re-arms everything (rulebook or asset specs changed). */
+  reindexAll(): readonly LedgerBreach[] {
+    const out: LedgerBreach[] = [];
+    this.fullReindexes++;
+    this.armedRule = this.ruleOf();
+    this.armedValuation = this.view.marginValuation;
+    for (const ms of this.markets) this.recordEpoch(ms);
+    for (const id of [...this.heads.keys()]) this.reindexInto(id, out);
+    return out;
+  }
+
+  // ---- Queries ----
+
+  /** Ledgers currently in breach (as of the last evaluation of each). */
+  breached(): LedgerRef[] {
+    return [...this.breachedSet].map((l) => this.refOf(l));
+  }
+
+  isBreached(accountId: string, market: string | null = null): boolean {
+    const l = this.findLedger(accountId, market);
+    return l >= 0 && this.ledgerState[l] === BREACHED;
+  }
+
+  /** The thresholds armed for a ledger (tests, dashboards): per market, recheck at low <= down or high >= up. */
+  thresholds(accountId: string, market: string | null = null): EntryKeys[] {
+    const l = this.findLedger(accountId, market);
+    const out: EntryKeys[] = [];
+    if (l < 0) return out;
+    for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
+      const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
+      out.push({ market: ms.id, down: ms.down.key(e), up: ms.up.key(e) });
+    }
+    return out;
+  }
+
+  /** The naive full scan: every known account evaluated exactly (tests, verification). */
+  scanAll(): LedgerBreach[] {
+    const accounts: Account[] = [];
+    for (const id of this.heads.keys()) {
+      const a = this.accountOf(id);
+      if (a !== undefined) accounts.push(a);
+    }
+    return scanAccounts(this.view, accounts, this.ruleOf());
+  }
+
+  stats(): BreachIndexStats {
+    return {
+      accounts: this.heads.size,
+      ledgers: this.ledgerCount,
+      entries: this.entryCount,
+      armedKeys: this.finiteKeys,
+      breached: this.breachedSet.size,
+      waiting: this.waitingLedgers,
+      ticks: this.ticks,
+      rechecks: this.rechecks,
+      falseAlarms: this.falseAlarms,
+      breaches: this.breaches,
+      recoveries: this.recoveries,
+      marketReindexes: this.marketReindexes,
+      fullReindexes: this.fullReindexes,
+    };
+  }
+
+  /** Checks every heap and the entry / ledger links (tests). */
+  checkInvariants(): void {
+    let entries = 0;
+    for (let l = 0; l < this.ledgerTop; l++) {
+      if (this.ledgerState[l] === FREE) continue;
+      for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
+        entries++;
+        assert(this.entryLedger[e] === l, 'BreachIndex: entry points at another ledger');
+        const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
+        assert(ms.down.has(e) && ms.up.has(e), 'BreachIndex: entry missing from its heaps');
+      }
+      assert((this.ledgerState[l] === BREACHED) === this.breachedSet.has(l), 'BreachIndex: breached set out of step');
+    }
+    assert(entries === this.entryCount, 'BreachIndex: entry count out of step');
+    let heapEntries = 0;
+    for (const ms of this.markets) {
+      ms.down.checkInvariants();
+      ms.up.checkInvariants();
+      assert(ms.down.size === ms.up.size, 'BreachIndex: DOWN and UP heaps differ in size');
+      heapEntries += ms.down.size;
+    }
+    assert(heapEntries === this.entryCount, 'BreachIndex: heaps hold entries no ledger owns');
+  }
+
+  // ---- Internals ----
+
+  /** The backstop: re-arms markets whose schedule, multiplier or funding changed behind the index's back. */
+  private sync(): LedgerBreach[] | null {
+    let out: LedgerBreach[] | null = null;
+    if (this.ruleOf() !== this.armedRule || this.view.marginValuation !== this.armedValuation) {
+      out = [...this.reindexAll()];
+      return out;
+    }
+    for (const ms of this.markets) {
+      const s = ms.state;
+      if (s === undefined) continue;
+      if (s.spec === ms.spec && s.volatility.multiplierPpm === ms.multiplierPpm && s.fundingIndex === ms.fundingIndex) continue;
+      out ??= [];
+      this.reindexMarketSlot(ms, out);
+    }
+    return out;
+  }
+
+  private recordEpoch(ms: MarketSlot): void {
+    const s = this.view.market(ms.id);
+    ms.state = s;
+    ms.spec = s?.spec;
+    ms.multiplierPpm = s?.volatility.multiplierPpm ?? 0n;
+    ms.fundingIndex = s?.fundingIndex ?? 0n;
+  }
+
+  private nextStamp(): number {
+    if (++this.stamp > STAMP_MAX) {
+      this.ledgerStamp.fill(0);
+      this.accountStamp.fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
+
+  private recheckCrossed(out: LedgerBreach[]): void {
+    const stamp = this.nextStamp();
+    const heads = this.headScratch;
+    heads.clear();
+    const crossed = this.crossed;
+    for (let j = 0; j < crossed.length; j++) {
+      const l = this.entryLedger[crossed.data[j] as number] as number;
+      if (this.ledgerStamp[l] === stamp) continue;
+      this.ledgerStamp[l] = stamp;
+      const h = this.ledgerHead[l] as number;
+      if (this.accountStamp[h] === stamp) continue;
+      this.accountStamp[h] = stamp;
+      heads.push(h);
+    }
+    for (let j = 0; j < heads.length; j++) {
+      const h = heads.data[j] as number;
+      const accountId = this.ledgerAccount[h] as string;
+      const account = this.accountOf(accountId);
+      if (account === undefined) {
+        this.remove(accountId);
+        continue;
+      }
+      const ev = evaluateAccount(this.view, account);
+      if (!ev.priced) {
+        // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
+        this.reindexInto(accountId, out);
+        continue;
+      }
+      const rule = this.ruleOf();
+      for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
+        if (this.ledgerStamp[l] !== stamp) continue;
+        this.rechecks++;
+        const before = this.ledgerState[l];
+        this.arm(l, account, ev, rule, out);
+        if (this.ledgerState[l] === before) this.falseAlarms++;
+      }
+    }
+  }
+
+  private reindexMarketSlot(ms: MarketSlot, out: LedgerBreach[]): void {
+    this.marketReindexes++;
+    this.recordEpoch(ms);
+    const stamp = this.nextStamp();
+    const ids: string[] = [];
+    for (let p = 0; p < ms.down.size; p++) {
+      const h = this.ledgerHead[this.entryLedger[ms.down.idAt(p)] as number] as number;
+      if (this.accountStamp[h] === stamp) continue;
+      this.accountStamp[h] = stamp;
+      ids.push(this.ledgerAccount[h] as string);
+    }
+    for (const id of ids) this.reindexInto(id, out);
+    this.reindexWaiting(ms, out);
+  }
+
+  private reindexWaiting(ms: MarketSlot, out: LedgerBreach[]): void {
+    if (ms.waiting.size === 0) return;
+    const ids = [...ms.waiting];
+    for (const id of ids) this.reindexInto(id, out);
+  }
+
+  private reindexInto(accountId: string, out: LedgerBreach[]): void {
+    const account = this.accountOf(accountId);
+    if (account === undefined) {
+      this.remove(accountId);
+      return;
+    }
+    let head = this.heads.get(accountId);
+    if (head === undefined) {
+      head = this.allocLedger(accountId, -1, -1);
+      this.heads.set(accountId, head);
+    } else {
+      this.unwait(accountId, head);
+      this.unpricedOther.delete(accountId);
+    }
+    // Reconcile the isolated ledgers with the account's isolated positions.
+    for (let prev = head, l = this.ledgerNext[head] as number; l >= 0; ) {
+      const next = this.ledgerNext[l] as number;
+      const ms = this.markets[this.ledgerMarket[l] as number] as MarketSlot;
+      const p = account.positions.get(ms.id);
+      if (p === undefined || p.isolatedMargin === null) {
+        this.ledgerNext[prev] = next;
+        this.freeLedgerSlot(l);
+      } else prev = l;
+      l = next;
+    }
+    for (const p of account.positions.values()) {
+      if (p.isolatedMargin === null || this.findIsolated(head, p.market) >= 0) continue;
+      const l = this.allocLedger(accountId, this.marketSlot(p.market), head);
+      this.ledgerNext[l] = this.ledgerNext[head] as number;
+      this.ledgerNext[head] = l;
+    }
+    const ev = evaluateAccount(this.view, account);
+    if (!ev.priced) {
+      for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.park(l);
+      for (const m of ev.unpriced) {
+        const slot = this.view.market(m) === undefined ? undefined : this.marketSlot(m);
+        if (slot === undefined) this.unpricedOther.add(accountId);
+        else (this.markets[slot] as MarketSlot).waiting.add(accountId);
+      }
+      return;
+    }
+    const rule = this.ruleOf();
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.arm(l, account, ev, rule, out);
+  }
+
+  /** Exact state of ledger l from the evaluation; arms its entries (loss or recovery bounds). */
+  private arm(l: number, account: Account, ev: PricedEvaluation, rule: BreachRule, out: LedgerBreach[]): void {
+    const slot = this.ledgerMarket[l] as number;
+    const market = slot < 0 ? null : (this.markets[slot] as MarketSlot).id;
+    let equity: Quote;
+    let maintenance: Quote;
+    if (market === null) {
+      equity = ev.cross.equity;
+      maintenance = ev.cross.maintenance;
+    } else {
+      const f = ev.isolated.find((x) => x.market === market);
+      assert(f !== undefined, 'BreachIndex.arm: isolated ledger without an isolated position');
+      equity = f.equity;
+      maintenance = f.maintenance;
+    }
+    const breached = isBreached(equity, maintenance, rule);
+    const before = this.ledgerState[l];
+    if (before === WAITING) this.waitingLedgers--;
+    this.setEntries(l, ledgerKeys(this.view, account, ev, market, breached, equity - maintenance));
+    if (breached) {
+      this.ledgerState[l] = BREACHED;
+      this.breachedSet.add(l);
+      if (before !== BREACHED) this.breaches++;
+      const prices = ledgerMarkets(this.view, account, market).map((m) => {
+        const s = this.view.market(m);
+        return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+      });
+      out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
+    } else {
+      this.ledgerState[l] = SOUND;
+      if (before === BREACHED) {
+        this.breachedSet.delete(l);
+        this.recoveries++;
+      }
+    }
+  }
+
+  /** Drops a ledger's entries and breach state: its account waits for a price. */
+  private park(l: number): void {
+    this.setEntries(l, []);
+    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
+    this.ledgerState[l] = WAITING;
+  }
+
+  private unwait(accountId: string, head: number): void {
+    if (this.ledgerState[head] !== WAITING) return;
+    for (const ms of this.markets) ms.waiting.delete(accountId);
+  }
+
+  /** Makes the ledger's entries exactly `keys`: updates in place, adds and removes as the exposure changed. */
+  private setEntries(l: number, keys: readonly EntryKeys[]): void {
+    let prev = -1;
+    let e = this.ledgerEntry[l] as number;
+    let matched = 0; // bit j: keys[j] has an entry (ledgers span few markets; beyond 30 use the slow path)
+    const wide = keys.length > 30;
+    const done = wide ? new Uint8Array(keys.length) : null;
+    while (e >= 0) {
+      const next = this.entryNext[e] as number;
+      const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
+      let j = 0;
+      while (j < keys.length && (keys[j] as EntryKeys).market !== ms.id) j++;
+      if (j < keys.length) {
+        const k = keys[j] as EntryKeys;
+        this.finiteKeys += finite(k) - finite2(ms.down.key(e), ms.up.key(e));
+        ms.down.update(e, k.down);
+        ms.up.update(e, k.up);
+        if (done !== null) done[j] = 1;
+        else matched |= 1 << j;
+        prev = e;
+      } else {
+        this.finiteKeys -= finite2(ms.down.key(e), ms.up.key(e));
+        ms.down.remove(e);
+        ms.up.remove(e);
+        if (prev < 0) this.ledgerEntry[l] = next;
+        else this.entryNext[prev] = next;
+        this.freeEntrySlot(e);
+      }
+      e = next;
+    }
+    for (let j = 0; j < keys.length; j++) {
+      if (done !== null ? done[j] === 1 : (matched & (1 << j)) !== 0) continue;
+      const k = keys[j] as EntryKeys;
+      const slot = this.marketSlot(k.market);
+      const ms = this.markets[slot] as MarketSlot;
+      const ne = this.allocEntry(l, slot);
+      ms.down.push(ne, k.down);
+      ms.up.push(ne, k.up);
+      this.finiteKeys += finite(k);
+      this.entryNext[ne] = this.ledgerEntry[l] as number;
+      this.ledgerEntry[l] = ne;
+    }
+  }
+
+  private marketSlot(id: string): number {
+    const existing = this.marketSlots.get(id);
+    if (existing !== undefined) return existing;
+    const slot = this.markets.length;
+    const ms: MarketSlot = {
+      id,
+      down: new IndexedHeap('max', this.downAt),
+      up: new IndexedHeap('min', this.upAt),
+      waiting: new Set(),
+      state: undefined,
+      spec: undefined,
+      multiplierPpm: 0n,
+      fundingIndex: 0n,
+    };
+    this.recordEpoch(ms);
+    this.markets.push(ms);
+    this.marketSlots.set(id, slot);
+    return slot;
+  }
+
+  private findLedger(accountId: string, market: string | null): number {
+    const head = this.heads.get(accountId);
+    if (head === undefined) return -1;
+    return market === null ? head : this.findIsolated(head, market);
+  }
+
+  private findIsolated(head: number, market: string): number {
+    const slot = this.marketSlots.get(market);
+    if (slot === undefined) return -1;
+    for (let l = this.ledgerNext[head] as number; l >= 0; l = this.ledgerNext[l] as number) {
+      if (this.ledgerMarket[l] === slot) return l;
+    }
+    return -1;
+  }
+
+  private refOf(l: number): LedgerRef {
+    const slot = this.ledgerMarket[l] as number;
+    return { account: this.ledgerAccount[l] as string, market: slot < 0 ? null : (this.markets[slot] as MarketSlot).id };
+  }
+
+  private allocLedger(accountId: string, marketSlot: number, head: number): number {
+    let l = this.freeLedger;
+    if (l >= 0) this.freeLedger = this.ledgerNext[l] as number;
+    else {
+      l = this.ledgerTop++;
+      if (l >= this.ledgerState.length) this.growLedgers(l + 1);
+    }
+    this.ledgerAccount[l] = accountId;
+    this.ledgerMarket[l] = marketSlot;
+    this.ledgerState[l] = SOUND;
+    this.ledgerEntry[l] = -1;
+    this.ledgerNext[l] = -1;
+    this.ledgerHead[l] = head < 0 ? l : head;
+    this.ledgerCount++;
+    return l;
+  }
+
+  private freeLedgerSlot(l: number): void {
+    this.setEntries(l, []);
+    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
+    this.ledgerState[l] = FREE;
+    this.ledgerAccount[l] = undefined;
+    this.ledgerNext[l] = this.freeLedger;
+    this.freeLedger = l;
+    this.ledgerCount--;
+  }
+
+  private growLedgers(min: number): void {
+    const n = this.ledgerState.length;
+    this.ledgerMarket = grownInt32(this.ledgerMarket, min, 0);
+    const size = this.ledgerMarket.length;
+    const state = new Uint8Array(size);
+    state.set(this.ledgerState);
+    this.ledgerState = state;
+    this.ledgerEntry = grownInt32(this.ledgerEntry, min, -1);
+    this.ledgerNext = grownInt32(this.ledgerNext, min, -1);
+    this.ledgerHead = grownInt32(this.ledgerHead, min, 0);
+    this.ledgerStamp = grownInt32(this.ledgerStamp, min, 0);
+    this.accountStamp = grownInt32(this.accountStamp, min, 0);
+    assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
+  }
+
+  private allocEntry(l: number, marketSlot: number): number {
+    let e = this.freeEntry;
+    if (e >= 0) this.freeEntry = this.entryNext[e] as number;
+    else {
+      e = this.entryTop++;
+      if (e >= this.entryLedger.length) {
+        this.entryLedger = grownInt32(this.entryLedger, e + 1, 0);
+        this.entryMarket = grownInt32(this.entryMarket, e + 1, 0);
+        this.entryNext = grownInt32(this.entryNext, e + 1, -1);
+        this.downAt.at = grownInt32(this.downAt.at, e + 1, -1);
+        this.upAt.at = grownInt32(this.upAt.at, e + 1, -1);
+      }
+    }
+    this.entryLedger[e] = l;
+    this.entryMarket[e] = marketSlot;
+    this.entryNext[e] = -1;
+    this.entryCount++;
+    return e;
+  }
+
+  private freeEntrySlot(e: number): void {
+    this.entryNext[e] = this.freeEntry;
+    this.freeEntry = e;
+    this.entryCount--;
+  }
+}
+
+function finite(k: EntryKeys): number {
+  return finite2(k.down, k.up);
+}
+
+function finite2(down: number, up: number): number {
+  return (Number.isFinite(down) ? 1 : 0) + (Number.isFinite(up) ? 1 : 0);
+}
+
+/** Every ledger of the given accounts in breach, by exact evaluation alone (the reference the index must match). */
+export function scanAccounts(view: MarginView, accounts: Iterable<Account>, rule: BreachRule): LedgerBreach[] {
+  const out: LedgerBreach[] = [];
+  for (const account of accounts) {
+    const ev = evaluateAccount(view, account);
+    if (!ev.priced) continue;
+    const ledgers: { market: string | null; equity: Quote; maintenance: Quote }[] = [
+      { market: null, equity: ev.cross.equity, maintenance: ev.cross.maintenance },
+      ...ev.isolated.map((f) => ({ market: f.market, equity: f.equity, maintenance: f.maintenance })),
+    ];
+    for (const x of ledgers) {
+      if (!isBreached(x.equity, x.maintenance, rule)) continue;
+      const prices = ledgerMarkets(view, account, x.market).map((m) => {
+        const s = view.market(m);
+        return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+      });
+      out.push({ account: account.id, market: x.market, equity: x.equity, maintenance: x.maintenance, prices, newly: false });
+    }
+  }
+  return out;
+}
