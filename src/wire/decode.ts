@@ -519,6 +519,10 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
         tif: c.tif,
       };
     }
+    case 'set_liquidation_pause':
+      return { kind: 'set_liquidation_pause', tsMs, paused: c.paused };
+    case 'insurance_deposit':
+      return { kind: 'insurance_deposit', tsMs, amount: decimalAtoms(c.amount, units.quoteDecimals, `${path}.amount`) };
     case 'cancel_order':
       knownMarket(units, c.market, `${path}.market`);
       return { kind: 'cancel_order', tsMs, account: c.account, market: c.market, id: c.id };

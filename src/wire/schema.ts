@@ -252,6 +252,8 @@ export const commandSchema = z.discriminatedUnion('kind', [
     tif: z.enum(['gtc', 'ioc', 'post_only']).default('gtc'),
   }),
   z.strictObject({ kind: z.literal('cancel_order'), ...at, account: idString, market: idString, id: idString }),
+  z.strictObject({ kind: z.literal('set_liquidation_pause'), ...at, paused: z.boolean() }),
+  z.strictObject({ kind: z.literal('insurance_deposit'), ...at, amount: decimalString }),
   z.strictObject({ kind: z.literal('tick'), ...at }),
   z.strictObject({ kind: z.literal('borrow'), ...at, account: idString, asset: idString, amount: decimalString }),
   z.strictObject({ kind: z.literal('repay'), ...at, account: idString, asset: idString, amount: decimalString }),

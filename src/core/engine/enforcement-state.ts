@@ -16,6 +16,8 @@ export interface Episode {
   readonly startedMs: number;
   marginFreed: bigint;
   steps: number;
+  /** The block (command sequence number) of the last step. */
+  lastStepBlock: number;
   /** Why the last attempt was deferred (announced once per reason). */
   deferred: string | null;
 }
@@ -32,5 +34,11 @@ export interface Deficit {
   /** The side of the position that went bankrupt (the opposite side bears socialised losses). */
   readonly side: 'long' | 'short' | null;
   readonly amount: bigint;
+  /**
+   * Whether the loss sits in the account's settlement balance (a cross ledger below zero: absorbing it credits the
+   * balance back to zero) or was already dropped with the position (an isolated position closed below zero: its
+   * negative margin never reached the balance, so absorbing it fills the hole without crediting the account).
+   */
+  readonly inBalance: boolean;
 }
 

@@ -7,8 +7,8 @@
 //      within the market's notional window
 //   3. cancel the account's resting orders; compute the bankruptcy price of the part closed (dYdX's formula) and
 //      the order's limit (bankruptcy or dYdX's fillable price), widened by what the insurance fund may lose
-//   4. an IOC order on the built-in book; the surplus over bankruptcy pays the insurance fee and the liquidator,
-//      a fill worse than bankruptcy is paid by the insurance fund
+//   4. an IOC order on the built-in book; the surplus over bankruptcy pays the insurance fee and the liquidator;
+//      a fill worse than bankruptcy leaves a loss for step 6
 //   5. what the book did not take: the backstop account at the bankruptcy price, else ADL / offsetting against
 //      opposite positions at the bankruptcy price, else (socialise) it waits for the next block
 //   6. a ledger left with negative equity and nothing to close: the insurance fund, then the opposite side's
@@ -28,7 +28,7 @@ import { isBreached } from '../margin/thresholds.js';
 import { notional, positionValue, requirement, type MarketState } from '../market/index.js';
 import { requirementContext } from '../margin/evaluate.js';
 import type { BreachIndex, LedgerRef } from '../triggers/breach-index.js';
-import { abs, divRound, pow10, price, quote, Rational, size, type Price } from '../units/index.js';
+import { abs, divRound, pow10, PPM_ONE, price, quote, Rational, size, type Price } from '../units/index.js';
 import type { Emit } from './emit.js';
 import { bookOrderId, emitCancelled, settleBookFills } from './orders.js';
 import { enforceable } from './prices.js';
@@ -85,22 +85,25 @@ export function absorbDeficit(b: Block, d: Deficit): void {
   const account = s.accounts.get(d.account);
   if (account === undefined || d.amount <= 0n) return;
   b.touched.add(d.account);
+  const credit = (amount: bigint): void => {
+    if (d.inBalance) addTo(account.balances, s.settlementAsset, amount);
+  };
   const fromFund = d.amount < insuranceCapacity(b) ? d.amount : insuranceCapacity(b);
   if (fromFund > 0n) {
     insuranceChanged(b, -fromFund, 'bad_debt', d.account, d.market);
-    addTo(account.balances, s.settlementAsset, fromFund);
+    credit(fromFund);
   }
   let rest = d.amount - fromFund;
   let socialised = 0n;
   if (rest > 0n && d.market !== null && d.side !== null) {
     socialised = socialise(b, d.market, d.side, rest, d.account);
-    addTo(account.balances, s.settlementAsset, socialised);
+    credit(socialised);
     rest -= socialised;
   }
   if (rest > 0n) {
     // Nobody left to bear it: the venue writes it off, visibly.
     s.ledger.badDebtWrittenOff += rest;
-    addTo(account.balances, s.settlementAsset, rest);
+    credit(rest);
   }
   b.emit({ kind: 'BadDebt', account: d.account, market: d.market ?? '', amount: d.amount, insurance: fromFund, socialised, writtenOff: rest });
 }
@@ -237,6 +240,14 @@ function limitFor(b: Block, m: MarketState, position: Position, figures: Positio
       if (lp.ok) limit = long ? (lp.value < limit ? lp.value : limit) : lp.value > limit ? lp.value : limit;
     }
   }
+  // Socialising venues (Drift) let the liquidator take the position near the oracle: the limit is the mark less
+  // the liquidation fees (a long) or plus them (a short); a loss beyond bankruptcy is then socialised.
+  if (s.rulebook.liquidation.badDebt === 'socialise') {
+    const f = s.rulebook.liquidation.fees;
+    const cut = divRound(figures.mark * (f.insuranceFeePpm + f.liquidatorRewardPpm), PPM_ONE, 'ceil');
+    const near = long ? figures.mark - cut : figures.mark + cut;
+    if (long ? near < limit : near > limit) limit = near;
+  }
   // The fund may absorb a fill beyond bankruptcy up to its capacity: per size atom, capacity / close.
   const capacity = insuranceCapacity(b);
   if (capacity > 0n) {
@@ -289,7 +300,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   const key = ledgerKey(ledger);
   let episode = s.enforcement.episodes.get(key);
   if (episode === undefined) {
-    episode = { startedMs: b.nowMs, marginFreed: 0n, steps: 0, deferred: null };
+    episode = { startedMs: b.nowMs, marginFreed: 0n, steps: 0, lastStepBlock: Number(b.block), deferred: null };
     s.enforcement.episodes.set(key, episode);
   }
   if (s.enforcement.paused) {
@@ -304,7 +315,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   if (choice === 'none') {
     // Negative equity and nothing left to close: the loss is absorbed now.
     if (lf.equity < 0n && [...account.positions.values()].every((p) => p.isolatedMargin !== null || ledger.market !== null)) {
-      absorbDeficit(b, { account: account.id, market: null, side: null, amount: -lf.equity });
+      absorbDeficit(b, { account: account.id, market: null, side: null, amount: -lf.equity, inBalance: true });
       return true;
     }
     defer(b, ledger, 'no_position');
@@ -369,6 +380,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   const long = position.size > 0n;
   const limit = limitFor(b, m, position, figures, lf, bp.price, close);
   episode.steps++;
+  episode.lastStepBlock = Number(b.block);
   episode.deferred = null;
   b.steps++;
   b.emit({
@@ -450,7 +462,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
     episode.marginFreed += lf.maintenance - (lfAfter?.maintenance ?? 0n) > 0n ? lf.maintenance - (lfAfter?.maintenance ?? 0n) : 0n;
     // A cross ledger with nothing left to close and negative equity: absorb the loss now.
     if (ledger.market === null && lfAfter !== null && lfAfter.equity < 0n && ![...after.positions.values()].some((p) => p.isolatedMargin === null)) {
-      absorbDeficit(b, { account: account.id, market: spec.id, side: sideOf(position.size), amount: -lfAfter.equity });
+      absorbDeficit(b, { account: account.id, market: spec.id, side: sideOf(position.size), amount: -lfAfter.equity, inBalance: true });
     }
     const final = evaluateAccount(s, s.accounts.get(account.id) as Account);
     const lfFinal = final.priced ? ledgerFigures(final, ledger.market) : null;
@@ -462,7 +474,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   return true;
 }
 
-/** Splits the filled part's surplus over bankruptcy (fees) or makes the fund pay its loss. */
+/** Splits the filled part's surplus over bankruptcy: the insurance fee and the liquidator's reward. */
 function settleSurplus(b: Block, accountId: string, ledgerMarket: string | null, market: string, fillQuote: bigint, bpQuote: bigint, notionalFilled: bigint, backstop: string | null): void {
   const s = b.s;
   const rules = s.rulebook.liquidation;
@@ -481,12 +493,9 @@ function settleSurplus(b: Block, accountId: string, ledgerMarket: string | null,
     } else if (liquidatorReward > 0n) {
       insuranceChanged(b, liquidatorReward, 'liquidator_reward', accountId, market);
     }
-  } else if (insuranceFund < 0n) {
-    // A fill worse than bankruptcy: the fund pays the difference (bounded by the limit it allowed).
-    const pay = -insuranceFund < insuranceCapacity(b) ? -insuranceFund : insuranceCapacity(b);
-    insuranceChanged(b, -pay, 'liquidation_loss', accountId, market);
-    creditLedger(s, account, ledgerMarket, pay);
   }
+  // A fill worse than bankruptcy leaves the ledger below zero; that loss is absorbed once the ledger has nothing left
+  // to close (absorbDeficit: the fund first, within the capacity the order's limit was widened by).
 }
 
 function refreshPosition(s: EngineState, accountId: string, ledgerMarket: string | null, market: string): { position: Position; figures: PositionFigures; equity: bigint; maintenance: bigint } | null {
@@ -555,6 +564,9 @@ function deleverage(b: Block, m: MarketState, bankrupt: string, long: boolean, t
   return take - left;
 }
 
+/** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
+const MAX_POSITIONS_PER_LEDGER_STEP = 64;
+
 /** One command's enforcement pass over the ledgers in breach, worst first. */
 export function enforceBreaches(b: Block, index: BreachIndex): void {
   const s = b.s;
@@ -573,11 +585,18 @@ export function enforceBreaches(b: Block, index: BreachIndex): void {
   }
   ranked.sort((x, y) => x.ratio.cmp(y.ratio) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));
   const max = s.rulebook.liquidation.limits.maxStepsPerBlock;
+  // 'full' closes the whole ledger within the block (Binance, BitMEX: every position of a cross account goes);
+  // partial policies take one step per ledger per block (dYdX, Hyperliquid, Drift).
+  const stepsPerLedger = s.rulebook.liquidation.sizing.kind === 'full' ? MAX_POSITIONS_PER_LEDGER_STEP : 1;
   for (const { ref } of ranked) {
-    if (b.steps >= max) {
-      defer(b, ref, 'block_limit');
-      continue;
+    for (let k = 0; k < stepsPerLedger; k++) {
+      if (b.steps >= max) {
+        defer(b, ref, 'block_limit');
+        break;
+      }
+      const acted = liquidationStep(b, ref);
+      if (acted) for (const id of b.touched) index.reindex(id);
+      if (!acted || !index.isBreached(ref.account, ref.market)) break;
     }
-    if (liquidationStep(b, ref)) for (const id of b.touched) index.reindex(id);
   }
 }

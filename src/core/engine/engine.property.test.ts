@@ -8,6 +8,7 @@ import type { Command, FillSide } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { scanAccounts } from '../triggers/breach-index.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
@@ -119,6 +120,32 @@ function freshEngine(): Engine {
   return engine;
 }
 
+/**
+ * After every command, a ledger in breach (by a full exact scan) is on a market that cannot be enforced (unpriced or
+ * breaker tripped), or was stepped in this command (a partial policy's one step per block), or its liquidation was
+ * announced as deferred (no counterparty left, limits); and no account
+ * without positions is left with negative equity (every loss was absorbed).
+ */
+function checkEnforced(engine: Engine): void {
+  const s = engine.state;
+  for (const b of scanAccounts(s, s.accounts.values(), s.rulebook.breachRule)) {
+    const account = s.accounts.get(b.account);
+    const markets = [...(account?.positions.values() ?? [])].filter((p) => (b.market === null ? p.isolatedMargin === null : p.market === b.market)).map((p) => p.market);
+    const blocked = markets.some((m) => {
+      const ms = s.markets.get(m);
+      return ms === undefined || ms.price.breaker.state !== 'sound' || ms.price.unpriced;
+    });
+    const episode = s.enforcement.episodes.get(`${b.account}|${b.market ?? '*'}`);
+    const steppedNow = episode !== undefined && episode.lastStepBlock === s.seq;
+    expect(blocked || episode?.deferred != null || steppedNow, `${b.account}/${b.market ?? 'cross'} left in breach`).toBe(true);
+  }
+  for (const a of s.accounts.values()) {
+    if (a.positions.size > 0 || a.borrows.size > 0) continue;
+    const ev = engine.evaluate(a.id);
+    if (ev?.priced === true) expect(ev.cross.equity, `${a.id} left with negative equity`).toBeGreaterThanOrEqual(0n);
+  }
+}
+
 const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
 describe('engine properties', () => {
@@ -126,6 +153,7 @@ describe('engine properties', () => {
     let accepted = 0;
     let realised = 0;
     let bookTrades = 0;
+    let liquidations = 0;
     fc.assert(
       fc.property(timed, (commands) => {
         const engine = freshEngine();
@@ -150,6 +178,8 @@ describe('engine properties', () => {
             expect(withoutSeq(encodeSnapshot(engine.snapshot()))).toBe(withoutSeq(before));
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
+          for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
+          checkEnforced(engine);
         }
       }),
       { numRuns: 300, seed: 20261125 },
@@ -158,6 +188,7 @@ describe('engine properties', () => {
     expect(accepted).toBeGreaterThan(300);
     expect(realised).toBeGreaterThan(30);
     expect(bookTrades).toBeGreaterThan(30);
+    expect(liquidations).toBeGreaterThan(30);
   });
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {

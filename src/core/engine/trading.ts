@@ -187,7 +187,7 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
     [buy, buyer.id],
     [sell, seller.id],
   ] as const) {
-    if (plan.isolatedDeficit > 0n) s.pendingDeficits.push({ account: id, market: spec.id, side: plan.side, amount: plan.isolatedDeficit });
+    if (plan.isolatedDeficit > 0n) s.pendingDeficits.push({ account: id, market: spec.id, side: plan.side, amount: plan.isolatedDeficit, inBalance: false });
   }
   s.ledger.feePool += t.buyer.fee + t.seller.fee;
   s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;

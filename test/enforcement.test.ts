@@ -1,0 +1,215 @@
+// The liquidation pipeline end to end through scenario files: routes, fees, the insurance fund, ADL, partial
+// sizing (Hyperliquid, dYdX), socialisation (Drift), margin calls, the pause switch, notional windows and the
+// withdrawal gate. Every figure below is worked by hand in the comment beside it.
+
+import { describe, expect, it } from 'vitest';
+import { conservationReport } from '../src/core/engine/conservation.js';
+import type { WireEvent } from '../src/wire/encode.js';
+import { rejections, runScenarioObject, type Ran } from './support/run.js';
+
+const T = Date.UTC(2025, 1, 2, 20, 0);
+
+/** BTCUSDT, 0.001 BTC steps, 0.01 USDT ticks, flat 20x: IM 5%, MM 2.5%. */
+function world(rulebook: unknown, accounts: Record<string, string>, commands: unknown[]): unknown {
+  return {
+    settlement: { asset: 'USDT', decimals: 6 },
+    rulebook,
+    startAt: T,
+    markets: [
+      {
+        id: 'BTCUSDT',
+        baseDecimals: 3,
+        priceDecimals: 2,
+        tickSize: '0.01',
+        stepSize: '0.001',
+        margin: { tiers: [{ notionalFloor: '0', maxLeverage: 20, maintenanceRatio: '0.025' }] },
+      },
+    ],
+    accounts: Object.entries(accounts).map(([id, usdt]) => ({ id, deposits: { USDT: usdt } })),
+    commands: [{ at: T, kind: 'price', market: 'BTCUSDT', mark: '20000' }, ...commands],
+  };
+}
+
+const kinds = (r: Ran): string[] => r.wire.map((e) => String(e.kind));
+const ofKind = (r: Ran, kind: string): WireEvent[] => r.wire.filter((e) => e.kind === kind);
+const conserved = (r: Ran): void => {
+  for (const c of conservationReport(r.engine.state)) expect(c.held, c.asset).toBe(c.expected);
+};
+
+// trader: an isolated long of 0.5 BTC at 20,000 with 1,000 USDT of margin (10x). Its equity is
+// 1,000 + 0.5 (P - 20,000) and its maintenance 2.5% x 0.5 P; bankruptcy at P = 18,000.
+const openLong = [{ kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.5', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '1000' }, seller: 'maker' }];
+
+describe('liquidation on the book', () => {
+  it('closes at the best bid above bankruptcy; the surplus pays the 0.5% fee to the insurance fund', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000' }, [
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18400', size: '0.5' },
+        // At 18,400: equity 200 <= maintenance 230. Bankruptcy: -DNNV - TNC x |DMMR| / TMMR = 9,200 - 200 = 9,000
+        // for 0.5 BTC = 18,000.00. The bid fills at 18,400 (9,200): surplus 200, fee min(0.5% x 9,200, 200) = 46.
+        { kind: 'price', market: 'BTCUSDT', mark: '18400' },
+      ]),
+    );
+    expect(rejections(r)).toEqual([]);
+    expect(ofKind(r, 'LiquidationStarted')).toEqual([
+      expect.objectContaining({ account: 'trader', ledger: 'BTCUSDT', size: '0.5', closeSize: '0.5', mark: '18400', equity: '200', maintenance: '230', bankruptcyPrice: '18000', limitPrice: '18000', policy: 'full' }),
+    ]);
+    expect(ofKind(r, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'book', size: '0.5', price: '18400' })]);
+    expect(ofKind(r, 'InsuranceFundChanged')).toEqual([expect.objectContaining({ delta: '46', balance: '46', reason: 'liquidation_fee' })]);
+    expect(ofKind(r, 'LiquidationEnded')).toHaveLength(1);
+    // The trader keeps 200 - 46 = 154.
+    expect(r.engine.account('trader')?.balances.get('USDT')).toBe(154_000_000n);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
+    conserved(r);
+  });
+
+  it('lets the insurance fund absorb a fill below bankruptcy, up to what it holds', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000' }, [
+        { kind: 'insurance_deposit', amount: '1000' },
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '0.5' },
+        // A gap to 17,000: equity -500. Bankruptcy 18,000; the fund's 1,000 widens the limit by 1,000 / 0.5 = 2,000,
+        // to 16,000. The bid fills at 17,500: the isolated margin ends at -250, which the fund pays.
+        { kind: 'price', market: 'BTCUSDT', mark: '17000' },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '16000' });
+    expect(ofKind(r, 'LiquidationFill')[0]).toMatchObject({ route: 'book', price: '17500' });
+    expect(ofKind(r, 'BadDebt')).toEqual([expect.objectContaining({ account: 'trader', amount: '250', insurance: '250', socialised: '0', writtenOff: '0' })]);
+    expect(r.engine.state.ledger.insuranceFund).toBe(750_000_000n);
+    expect(r.engine.account('trader')?.balances.get('USDT')).toBe(0n);
+    conserved(r);
+  });
+
+  it('with no bid and an empty fund, deleverages the most profitable opposite position at the bankruptcy price (ADL)', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000', other: '1000000' }, [
+        ...openLong,
+        // A second short, at a worse entry than the maker's: the maker's short is more profitable and ranks first.
+        { kind: 'fill', market: 'BTCUSDT', price: '19000', size: '0.5', buyer: 'maker', seller: 'other' },
+        { kind: 'price', market: 'BTCUSDT', mark: '17000' },
+      ]),
+    );
+    // maker is flat after buying from other; other is short 0.5 from 19,000; the trader's long goes to it at 18,000.
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'other', liquidated: 'trader', size: '0.5', price: '18000' })]);
+    expect(ofKind(r, 'BadDebt')).toEqual([]);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
+    expect(r.engine.account('other')?.positions.size).toBe(0);
+    conserved(r);
+  });
+});
+
+describe('margin calls', () => {
+  it('are announced once per crossing of maintenance x 1.25 (Binance 80% margin ratio), again after a recovery', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000' }, [
+        ...openLong,
+        // 18,600: equity 300 > 1.25 x 232.5 = 290.625: no call. 18,550: equity 275 < 289.84: call; not in breach.
+        { kind: 'price', market: 'BTCUSDT', mark: '18600' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18550' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18560' },
+        { kind: 'price', market: 'BTCUSDT', mark: '19000' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18550' },
+      ]),
+    );
+    const calls = ofKind(r, 'MarginCall');
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({ account: 'trader', ledger: 'BTCUSDT', equity: '275', maintenance: '231.875', warningLevel: '289.84375' });
+    expect(kinds(r)).not.toContain('LiquidationStarted');
+  });
+});
+
+describe('the pause switch and the notional window', () => {
+  it('a paused engine defers (once) and liquidates on the first command after it resumes', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000' }, [
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18400', size: '0.5' },
+        { kind: 'set_liquidation_pause', paused: true },
+        { kind: 'price', market: 'BTCUSDT', mark: '18400' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18390' },
+        { kind: 'set_liquidation_pause', paused: false },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationDeferred')).toEqual([expect.objectContaining({ account: 'trader', reason: 'paused' })]);
+    const started = r.events.find((e) => e.kind === 'LiquidationStarted');
+    const resumed = r.events.find((e) => e.kind === 'LiquidationPaused' && !(e as { paused: boolean }).paused);
+    expect(started?.seq).toBe(resumed?.seq);
+  });
+
+  it('caps the notional liquidated per market per window', () => {
+    const rulebook = { preset: 'binance', liquidation: { limits: { maxNotionalPerMarketPerWindow: '5000', windowMs: 60000 } } };
+    const r = runScenarioObject(
+      world(rulebook, { trader: '1000', maker: '1000000' }, [
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18100', size: '1' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18100' },
+        { at: T + 30_000, kind: 'tick' },
+        { at: T + 61_000, kind: 'tick' },
+      ]),
+    );
+    // 5,000 of room at 18,100 fits 0.276 BTC (4,995.6). The rest (0.224, equity about 25 < maintenance 101.36)
+    // waits for the window to roll past the first step.
+    const steps = ofKind(r, 'LiquidationStarted');
+    expect(steps[0]).toMatchObject({ closeSize: '0.276' });
+    expect(ofKind(r, 'LiquidationDeferred')).toEqual([expect.objectContaining({ reason: 'window_limit' })]);
+    expect(steps).toHaveLength(2);
+    expect(steps[1]).toMatchObject({ closeSize: '0.224', tsMs: T + 61_000 });
+  });
+});
+
+describe('venue presets', () => {
+  it('Hyperliquid: a position above 100k USDC goes 20% to the book, then the whole rest within the 30 s cooldown', () => {
+    const r = runScenarioObject(
+      world('hyperliquid', { trader: '20000', maker: '10000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18300', size: '20' },
+        // 18,300: equity 20,000 - 17,000 = 3,000 < MM 4,575. 183,000 notional > 100k: a 2 BTC slice.
+        { kind: 'price', market: 'BTCUSDT', mark: '18300' },
+        // Still in breach 10 s later, inside the cooldown: the whole remaining 8 BTC.
+        { at: T + 10_000, kind: 'price', market: 'BTCUSDT', mark: '18290' },
+      ]),
+    );
+    const steps = ofKind(r, 'LiquidationStarted');
+    expect(steps.map((s) => [s.closeSize, s.why])).toEqual([
+      ['2', 'hl_partial_slice'],
+      ['8', 'hl_cooldown_full'],
+    ]);
+    conserved(r);
+  });
+
+  it('dYdX v4: at most 10% of a position per block, and no withdrawals while an account is below zero', () => {
+    const r = runScenarioObject(
+      world('dydx-v4', { trader: '20000', maker: '10000000', saver: '100' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17000', size: '20' },
+        { kind: 'price', market: 'BTCUSDT', mark: '17900' },
+        { kind: 'withdraw', account: 'saver', asset: 'USDT', amount: '1' },
+      ]),
+    );
+    const first = ofKind(r, 'LiquidationStarted')[0];
+    // 10% of 179,000 = 17,900 notional = 1 BTC; the account is at -1,000 equity: withdrawals are gated.
+    expect(first).toMatchObject({ closeSize: '1', why: 'dydx_position_portion', policy: 'dydx' });
+    expect(ofKind(r, 'CommandRejected')).toEqual([expect.objectContaining({ command: 'withdraw', reason: 'withdrawals_gated' })]);
+  });
+
+  it('Drift v2: a loss nobody absorbs is charged to the opposite side, pro rata, rounded up', () => {
+    const r = runScenarioObject(
+      world('drift-v2', { trader: '1000', s1: '1000000', s2: '1000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.3', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '600' }, seller: 's1' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.2', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '400' }, seller: 's2' },
+        { kind: 'place_order', account: 's1', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17000', size: '0.5' },
+        // 17,000: equity -500. Drift lets the liquidator take it near the oracle (17,000 less 2% fees = 16,660), so the
+        // bid at 17,000 closes the long 500 below zero; no fund. s1 bought 0.5 against its 0.3 short (long 0.2 now):
+        // the only short left is s2's 0.2, which bears the 500.
+        { kind: 'price', market: 'BTCUSDT', mark: '17000' },
+      ]),
+    );
+    const bad = ofKind(r, 'BadDebt');
+    expect(bad).toEqual([expect.objectContaining({ account: 'trader', amount: '500', insurance: '0', socialised: '500', writtenOff: '0' })]);
+    expect(ofKind(r, 'Socialised')).toEqual([expect.objectContaining({ side: 'short', amount: '500', bearers: 1 })]);
+    conserved(r);
+  });
+});
