@@ -70,12 +70,13 @@ describe('liquidation on the book', () => {
         { kind: 'insurance_deposit', amount: '1000' },
         ...openLong,
         { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '0.5' },
-        // A gap to 17,000: equity -500. Bankruptcy 18,000; the fund's 1,000 widens the limit by 1,000 / 0.5 = 2,000,
-        // to 16,000. The bid fills at 17,500: the isolated margin ends at -250, which the fund pays.
+        // A gap to 17,000: equity -500, so bankruptcy (18,000) is above the mark. The fund's 1,000 could widen the
+        // limit by 1,000 / 0.5 = 2,000 to 16,000, but not further from the mark than the maintenance per unit
+        // (2.5% x 17,000 = 425): 16,575. The bid fills at 17,500: the isolated margin ends at -250, which the fund pays.
         { kind: 'price', market: 'BTCUSDT', mark: '17000' },
       ]),
     );
-    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '16000' });
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '16575' });
     expect(ofKind(r, 'LiquidationFill')[0]).toMatchObject({ route: 'book', price: '17500' });
     expect(ofKind(r, 'BadDebt')).toEqual([expect.objectContaining({ account: 'trader', amount: '250', insurance: '250', socialised: '0', writtenOff: '0' })]);
     expect(r.engine.state.ledger.insuranceFund).toBe(750_000_000n);

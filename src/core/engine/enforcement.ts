@@ -248,15 +248,20 @@ function limitFor(b: Block, m: MarketState, position: Position, figures: Positio
     const near = long ? figures.mark - cut : figures.mark + cut;
     if (long ? near < limit : near > limit) limit = near;
   }
-  // The fund may absorb a fill beyond bankruptcy up to its capacity: per size atom, capacity / close.
+  // A ledger already below zero has its bankruptcy price beyond the mark, where no one trades: the fund may absorb a
+  // fill beyond bankruptcy, up to its capacity (per size atom: capacity / close), but never further from the mark
+  // than the position's maintenance requirement per unit (the order stays a close at market, not a dump).
   const capacity = insuranceCapacity(b);
-  if (capacity > 0n) {
+  if (ev.equity < 0n && capacity > 0n) {
     const shift = m.spec.baseDecimals + m.spec.priceDecimals - s.quoteDecimals;
-    const num = shift >= 0 ? capacity * pow10(shift) : capacity;
-    const den = shift >= 0 ? close : close * pow10(-shift);
-    const slack = divRound(num, den, 'floor');
+    const perUnit = (amount: bigint, units: bigint, mode: 'floor' | 'ceil'): bigint =>
+      divRound(shift >= 0 ? amount * pow10(shift) : amount, shift >= 0 ? units : units * pow10(-shift), mode);
+    const slack = perUnit(capacity, close, 'floor');
+    const reach = perUnit(figures.maintenance, abs(position.size), 'ceil');
     const widened = long ? bp - slack : bp + slack;
-    if (long ? widened < limit : widened > limit) limit = widened;
+    const bound = long ? figures.mark - reach : figures.mark + reach;
+    const target = long ? (widened > bound ? widened : bound) : widened < bound ? widened : bound;
+    if (long ? target < limit : target > limit) limit = target;
   }
   // On the tick grid, in the venue's favour (a sell's limit up, a buy's down), and at least one tick.
   limit = divRound(limit, m.spec.tickSize, long ? 'ceil' : 'floor') * m.spec.tickSize;
