@@ -1,7 +1,7 @@
 // End-to-end through the CLI: `bailiff run` on example and malformed scenario files.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,18 @@ describe('bailiff run', () => {
     expect(events.find((e) => e.kind === 'CommandRejected')).toMatchObject({ command: 'withdraw', reason: 'insufficient_balance' });
     expect(r.err).toContain('conservation USDT');
     expect(r.err).toContain(' ok');
+  });
+
+  it('runs every bundled example with funds conserved', async () => {
+    for (const file of readdirSync('examples').filter((f) => f.endsWith('.json'))) {
+      const r = await cli(['run', `examples/${file}`, '--summary']);
+      expect(r.code, file).toBe(0);
+      expect(r.err, file).toMatch(/conservation USDT: held (\d+) expected \1 ok/);
+    }
+    const crash = await cli(['run', 'examples/crash-liquidations.json']);
+    const events = crash.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e.kind === 'LiquidationStarted')).toMatchObject({ account: 'trader', mark: '25.95', equity: '605.835', maintenance: '648.75', bankruptcyPrice: '25.345' });
+    expect(events.find((e) => e.kind === 'InsuranceFundChanged' && e.reason === 'liquidation_fee')).toMatchObject({ delta: '129.75' });
   });
 
   const malformed: [string, unknown, string][] = [
