@@ -125,58 +125,107 @@ export interface EntryKeys {
   readonly up: number;
 }
 
-/** One market's part of a ledger, accumulated before the thresholds are solved. */
-interface Term {
-  readonly market: string;
-  readonly state: MarketState;
-  readonly lo0: number;
-  readonly hi0: number;
+/** One market's part of a ledger, accumulated before the thresholds are solved (pooled in a KeyBuffer). */
+class Term {
+  market = '';
+  state: MarketState | undefined = undefined;
+  lo0 = 0;
+  hi0 = 0;
   // Mark part: coefficients per candidate bound (local, and global when the schedule has one), already positive.
-  aLocal: number;
-  bLocal: number;
-  aGlobal: number;
-  bGlobal: number;
-  hasGlobal: boolean;
+  aLocal = 0;
+  bLocal = 0;
+  aGlobal = 0;
+  bGlobal = 0;
+  hasGlobal = false;
   /** Prices (mark) where the notional leaves its tier: local bounds only hold strictly inside. */
-  clampLo: number;
-  clampHi: number;
+  clampLo = 0;
+  clampHi = Infinity;
   // Index part: positive and negative contributions to E, kept apart.
-  ePos: number;
-  eNeg: number;
+  ePos = 0;
+  eNeg = 0;
+  // Solved per side: the weight coefficient and each candidate's coefficient.
+  downW = 0;
+  upW = 0;
+  downLocal = 0;
+  upLocal = 0;
+  downGlobal = 0;
+  upGlobal = 0;
+
+  reset(market: string, state: MarketState, lo0: number, hi0: number): void {
+    this.market = market;
+    this.state = state;
+    this.lo0 = lo0;
+    this.hi0 = hi0;
+    this.aLocal = 0;
+    this.bLocal = 0;
+    this.aGlobal = 0;
+    this.bGlobal = 0;
+    this.hasGlobal = false;
+    this.clampLo = 0;
+    this.clampHi = Infinity;
+    this.ePos = 0;
+    this.eNeg = 0;
+  }
 }
 
-function anchors(state: MarketState): { lo: number; hi: number } | null {
-  const mark = state.markPrice;
-  const index = state.indexPrice ?? mark;
-  if (index === null) return null;
-  const m = Number(mark ?? index);
-  const i = Number(index);
-  return { lo: Math.min(m, i), hi: Math.max(m, i) };
-}
+/**
+ * Reusable output of computeLedgerKeys: `length` entries of (market, down, up). Also pools the working terms,
+ * so arming a ledger allocates nothing of its own.
+ */
+export class KeyBuffer {
+  length = 0;
+  readonly markets: string[] = [];
+  down = new Float64Array(4);
+  up = new Float64Array(4);
+  private readonly pool: Term[] = [];
+  private used = 0;
 
-function termFor(terms: Term[], view: MarginView, market: string): Term | null {
-  for (const t of terms) if (t.market === market) return t;
-  const state = view.market(market);
-  if (state === undefined) return null;
-  const a = anchors(state);
-  if (a === null) return null;
-  const t: Term = {
-    market,
-    state,
-    lo0: a.lo,
-    hi0: a.hi,
-    aLocal: 0,
-    bLocal: 0,
-    aGlobal: 0,
-    bGlobal: 0,
-    hasGlobal: false,
-    clampLo: 0,
-    clampHi: Infinity,
-    ePos: 0,
-    eNeg: 0,
-  };
-  terms.push(t);
-  return t;
+  /** The term of `market`, started if new; null when the market is unknown or unpriced. */
+  term(view: MarginView, market: string): Term | null {
+    for (let i = 0; i < this.used; i++) {
+      const t = this.pool[i] as Term;
+      if (t.market === market) return t;
+    }
+    const state = view.market(market);
+    if (state === undefined) return null;
+    const mark = state.markPrice;
+    const index = state.indexPrice ?? mark;
+    if (index === null) return null;
+    const m = Number(mark ?? index);
+    const i = Number(index);
+    if (this.used === this.pool.length) this.pool.push(new Term());
+    const t = this.pool[this.used++] as Term;
+    t.reset(market, state, m < i ? m : i, m < i ? i : m);
+    return t;
+  }
+
+  get terms(): number {
+    return this.used;
+  }
+
+  termAt(i: number): Term {
+    return this.pool[i] as Term;
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.length = 0;
+  }
+
+  push(market: string, down: number, up: number): void {
+    if (this.length === this.down.length) {
+      const d = new Float64Array(this.length * 2);
+      d.set(this.down);
+      this.down = d;
+      const u = new Float64Array(this.length * 2);
+      u.set(this.up);
+      this.up = u;
+    }
+    this.markets[this.length] = market;
+    this.down[this.length] = down;
+    this.up[this.length] = up;
+    this.length++;
+  }
 }
 
 /** 10^e as a float (e may be negative); relative error within an ulp or two. */
@@ -184,14 +233,17 @@ function pow10f(e: number): number {
   return e >= 0 ? Number(pow10(e)) : 1 / Number(pow10(-e));
 }
 
-/** alpha+ and beta+ of the mark part for slope bounds [sLo, sHi] (fractions, multiplier included). */
-function markCoefficients(qc: number, sLo: number, sHi: number): { a: number; b: number } {
-  const abs = Math.abs(qc);
+/** alpha+ of the mark part for slope lower bound sLo (fraction, multiplier included). */
+function markAlpha(qc: number, sLo: number): number {
   // alpha = Q c - sLo |Q c|: |Q c| (1 - sLo) for a long, negative for a short.
-  const a = qc > 0 ? Math.max(0, 1 - sLo + COEF_EPS * (1 + sLo)) * abs * (1 + COEF_EPS) : 0;
+  return qc > 0 ? Math.max(0, 1 - sLo + COEF_EPS * (1 + sLo)) * qc * (1 + COEF_EPS) : 0;
+}
+
+/** beta+ of the mark part for slope upper bound sHi. */
+function markBeta(qc: number, sHi: number): number {
   // beta = sHi |Q c| - Q c: |Q c| (sHi - 1) for a long, |Q c| (sHi + 1) for a short.
-  const b = Math.max(0, (qc > 0 ? sHi - 1 : sHi + 1) + COEF_EPS * (1 + sHi)) * abs * (1 + COEF_EPS);
-  return { a: qc === 0 ? 0 : a, b: qc === 0 ? 0 : b };
+  if (qc === 0) return 0;
+  return Math.max(0, (qc > 0 ? sHi - 1 : sHi + 1) + COEF_EPS * (1 + sHi)) * Math.abs(qc) * (1 + COEF_EPS);
 }
 
 /** Rounding allowance of one position between two exact evaluations, in quote atoms. */
@@ -199,13 +251,15 @@ function positionAllowance(schedule: MarginSchedule, multiplierPpm: bigint): big
   const multCeil = (multiplierPpm + PPM_ONE - 1n) / PPM_ONE;
   const m = multCeil < 1n ? 1n : multCeil;
   // Per evaluation: value floor (1), notional ceil (<= 1 x ratio), requirement ceil (1, twice on the
-  // maintenanceFraction path), multiplier ceil (1), amounts / discontinuities (jumpAtoms). Twice: before and after.
-  return 2n * (scheduleShape(schedule).jumpAtoms + BigInt(schedule.tiers.length) + 6n) * m;
+  // maintenanceFraction path), multiplier ceil (1), amounts off the continuous ones (< one per tier), and, when
+  // the global bound spans tier floors, the requirement's jumps there. Twice: before and after.
+  const shape = scheduleShape(schedule);
+  return 2n * ((shape.global === null ? 0n : shape.jumpAtoms) + BigInt(schedule.tiers.length) + 6n) * m;
 }
 
-function addPosition(terms: Term[], view: MarginView, figures: PositionFigures, size: bigint, absSize: bigint): bigint {
-  const term = termFor(terms, view, figures.market);
-  if (term === null) return 0n;
+function addPosition(buf: KeyBuffer, view: MarginView, figures: PositionFigures, size: bigint, absSize: bigint): bigint {
+  const term = buf.term(view, figures.market);
+  if (term === null || term.state === undefined) return 0n;
   const state = term.state;
   const spec = state.spec;
   const schedule = spec.margin;
@@ -216,11 +270,12 @@ function addPosition(terms: Term[], view: MarginView, figures: PositionFigures, 
   const mult = Number(multPpm) / 1e6;
   if (view.marginValuation === 'entry') {
     // The requirement is taken on the cost value: it does not move with the price.
-    const c = markCoefficients(qc, 0, 0);
-    term.aLocal += c.a;
-    term.bLocal += c.b;
-    term.aGlobal += c.a;
-    term.bGlobal += c.b;
+    const a = markAlpha(qc, 0);
+    const b = markBeta(qc, 0);
+    term.aLocal += a;
+    term.bLocal += b;
+    term.aGlobal += a;
+    term.bGlobal += b;
     return positionAllowance(schedule, multPpm);
   }
   const tiers = schedule.tiers;
@@ -236,9 +291,10 @@ function addPosition(terms: Term[], view: MarginView, figures: PositionFigures, 
   // A positive maintenance amount can hold the requirement at zero near the tier's floor, where its slope is 0.
   const floorsAtZero =
     schedule.maintenanceFraction === undefined && tier.maintenanceAmount > 0n && tier.notionalFloor * ratioPpm2 <= tier.maintenanceAmount * PPM_ONE * PPM_ONE;
-  const local = markCoefficients(qc, floorsAtZero ? 0 : r, r);
-  term.aLocal += local.a;
-  term.bLocal += local.b;
+  const aLocal = markAlpha(qc, floorsAtZero ? 0 : r);
+  const bLocal = markBeta(qc, r);
+  term.aLocal += aLocal;
+  term.bLocal += bLocal;
   if (tiers.length > 1) {
     const absQc = Math.abs(qc);
     // N = |Q| c m leaves the tier when it falls to the floor (tier t needs N > floor) or rises above the next floor.
@@ -250,24 +306,23 @@ function addPosition(terms: Term[], view: MarginView, figures: PositionFigures, 
   }
   const global = scheduleShape(schedule).global;
   if (global !== null) {
-    const g = markCoefficients(qc, global.lo * mult, global.hi * mult);
-    term.aGlobal += g.a;
-    term.bGlobal += g.b;
+    term.aGlobal += markAlpha(qc, global.lo * mult);
+    term.bGlobal += markBeta(qc, global.hi * mult);
     term.hasGlobal = true;
   } else {
-    term.aGlobal += local.a;
-    term.bGlobal += local.b;
+    term.aGlobal += aLocal;
+    term.bGlobal += bLocal;
   }
   return positionAllowance(schedule, multPpm);
 }
 
 /** An asset balance (sign = +1) or debt (sign = -1) priced off a market's index. Returns its rounding allowance. */
-function addAsset(terms: Term[], view: MarginView, assetId: string, amount: bigint, sign: 1 | -1): bigint {
+function addAsset(buf: KeyBuffer, view: MarginView, assetId: string, amount: bigint, sign: 1 | -1): bigint {
   if (amount === 0n || assetId === view.settlementAsset) return 0n;
   const spec = view.asset(assetId);
   if (spec === undefined) return 0n;
-  const term = termFor(terms, view, spec.priceMarket);
-  if (term === null) return 0n;
+  const term = buf.term(view, spec.priceMarket);
+  if (term === null || term.state === undefined) return 0n;
   const scale = pow10f(view.quoteDecimals - spec.decimals - term.state.spec.priceDecimals);
   const weight = sign === 1 ? Number(spec.collateralWeightPpm) / 1e6 : 1;
   const e = sign * Number(amount) * weight * scale;
@@ -294,20 +349,27 @@ export function ledgerMarkets(view: MarginView, account: Account, ledgerMarket: 
   return out;
 }
 
+/** Distance a candidate with coefficient `cand` may travel on a budget share `w x anchor` (x: the relative move). */
+function distance(x: number, w: number, cand: number, anchor: number): number {
+  return cand <= 0 || w <= 0 ? Infinity : (x * anchor * w) / cand;
+}
+
 /**
- * The thresholds of one ledger from an exact evaluation of its account: for each market it is exposed to, the
- * prices beyond which its state (breached or not, by `breached`) may have changed. `slack` = equity - maintenance
- * of the ledger, exactly. `ledgerMarket` null = the cross ledger, else the isolated position on that market.
+ * The thresholds of one ledger from an exact evaluation of its account, written to `out`: for each market it is
+ * exposed to, the prices beyond which its state (breached or not, by `breached`) may have changed. `slack` =
+ * equity - maintenance of the ledger, exactly. `ledgerMarket` null = the cross ledger, else the isolated position
+ * on that market.
  */
-export function ledgerKeys(
+export function computeLedgerKeys(
   view: MarginView,
   account: Account,
   ev: PricedEvaluation,
   ledgerMarket: string | null,
   breached: boolean,
   slack: bigint,
-): EntryKeys[] {
-  const terms: Term[] = [];
+  out: KeyBuffer,
+): void {
+  out.clear();
   let allowance = 0n;
   let k = 0;
   for (const position of account.positions.values()) {
@@ -316,13 +378,14 @@ export function ledgerKeys(
     if (figures === undefined || figures.market !== position.market) continue;
     if (ledgerMarket === null ? position.isolatedMargin !== null : position.market !== ledgerMarket) continue;
     const absSize = position.size < 0n ? -position.size : position.size;
-    allowance += addPosition(terms, view, figures, position.size, absSize);
+    allowance += addPosition(out, view, figures, position.size, absSize);
   }
   if (ledgerMarket === null) {
-    for (const [assetId, balance] of account.balances) allowance += addAsset(terms, view, assetId, balance, 1);
-    for (const [assetId, amount] of account.borrows) allowance += addAsset(terms, view, assetId, amount, -1);
+    for (const [assetId, balance] of account.balances) allowance += addAsset(out, view, assetId, balance, 1);
+    for (const [assetId, amount] of account.borrows) allowance += addAsset(out, view, assetId, amount, -1);
   }
-  if (terms.length === 0) return [];
+  const n = out.terms;
+  if (n === 0) return;
 
   // Budget: what the exact slack can absorb (sound) or must regain (breached), less the rounding allowances.
   const budgetAtoms = (breached ? -slack : slack) - allowance;
@@ -331,41 +394,51 @@ export function ledgerKeys(
   // Per term and side: the coefficient of the side that hurts (sound) or helps (breached), for each candidate.
   // "down" is the side compared against the low price, "up" against the high price.
   let weightSum = 0;
-  const coef = terms.map((t) => {
+  for (let j = 0; j < n; j++) {
+    const t = out.termAt(j);
     const eA = Math.max(0, t.ePos * (1 + COEF_EPS) - t.eNeg * (1 - COEF_EPS));
     const eB = Math.max(0, t.eNeg * (1 + COEF_EPS) - t.ePos * (1 - COEF_EPS));
-    const aLocal = t.aLocal + eA;
-    const bLocal = t.bLocal + eB;
-    const aGlobal = t.aGlobal + eA;
-    const bGlobal = t.bGlobal + eB;
     // A sound ledger is hurt by falls through A and by rises through B; a breached one is helped by rises through
     // A and by falls through B.
-    const downLocal = breached ? bLocal : aLocal;
-    const upLocal = breached ? aLocal : bLocal;
-    const downGlobal = breached ? bGlobal : aGlobal;
-    const upGlobal = breached ? aGlobal : bGlobal;
-    const downW = Math.max(downLocal, t.hasGlobal ? downGlobal : 0);
-    const upW = Math.max(upLocal, t.hasGlobal ? upGlobal : 0);
-    weightSum += downW * t.hi0 + upW * t.lo0;
-    return { downLocal, upLocal, downGlobal, upGlobal, downW, upW };
-  });
+    t.downLocal = (breached ? t.bLocal : t.aLocal) + (breached ? eB : eA);
+    t.upLocal = (breached ? t.aLocal : t.bLocal) + (breached ? eA : eB);
+    t.downGlobal = (breached ? t.bGlobal : t.aGlobal) + (breached ? eB : eA);
+    t.upGlobal = (breached ? t.aGlobal : t.bGlobal) + (breached ? eA : eB);
+    t.downW = Math.max(t.downLocal, t.hasGlobal ? t.downGlobal : 0);
+    t.upW = Math.max(t.upLocal, t.hasGlobal ? t.upGlobal : 0);
+    weightSum += t.downW * t.hi0 + t.upW * t.lo0;
+  }
   // One relative move for every (market, side): x = budget / sum(coefficient x anchor).
   const x = weightSum > 0 ? budget / weightSum : Infinity;
 
-  return terms.map((t, j) => {
-    const c = coef[j] as (typeof coef)[number];
-    // Distance a candidate with coefficient `cand` may travel on a budget share `w x anchor`.
-    const dist = (w: number, cand: number, anchor: number): number => (cand <= 0 || w <= 0 ? Infinity : (x * anchor * w) / cand);
+  for (let j = 0; j < n; j++) {
+    const t = out.termAt(j);
     // DOWN: farther (lower) of the local threshold (clamped at the tier floor) and the global one.
-    let down = Math.max(t.hi0 - dist(c.downW, c.downLocal, t.hi0), t.clampLo > 0 ? t.clampLo : -Infinity);
-    if (t.hasGlobal) down = Math.min(down, t.hi0 - dist(c.downW, c.downGlobal, t.hi0));
-    let up = Math.min(t.lo0 + dist(c.upW, c.upLocal, t.lo0), t.clampHi);
-    if (t.hasGlobal) up = Math.max(up, t.lo0 + dist(c.upW, c.upGlobal, t.lo0));
+    let down = Math.max(t.hi0 - distance(x, t.downW, t.downLocal, t.hi0), t.clampLo > 0 ? t.clampLo : -Infinity);
+    if (t.hasGlobal) down = Math.min(down, t.hi0 - distance(x, t.downW, t.downGlobal, t.hi0));
+    let up = Math.min(t.lo0 + distance(x, t.upW, t.upLocal, t.lo0), t.clampHi);
+    if (t.hasGlobal) up = Math.max(up, t.lo0 + distance(x, t.upW, t.upGlobal, t.lo0));
     // Toward the anchor: float error may make a threshold early, never late.
     if (down !== -Infinity) down += NUDGE_EPS * (t.hi0 + Math.abs(t.hi0 - down)) + 1;
     if (up !== Infinity) up -= NUDGE_EPS * (t.lo0 + Math.abs(up - t.lo0)) + 1;
     // Prices are at least one atom: a DOWN threshold below that can never fire.
     if (down < 1) down = -Infinity;
-    return { market: t.market, down, up };
-  });
+    out.push(t.market, down, up);
+  }
+}
+
+/** computeLedgerKeys as a list (tests, dashboards). */
+export function ledgerKeys(
+  view: MarginView,
+  account: Account,
+  ev: PricedEvaluation,
+  ledgerMarket: string | null,
+  breached: boolean,
+  slack: bigint,
+): EntryKeys[] {
+  const buf = new KeyBuffer();
+  computeLedgerKeys(view, account, ev, ledgerMarket, breached, slack, buf);
+  const out: EntryKeys[] = [];
+  for (let i = 0; i < buf.length; i++) out.push({ market: buf.markets[i] as string, down: buf.down[i] as number, up: buf.up[i] as number });
+  return out;
 }

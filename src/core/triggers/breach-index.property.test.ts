@@ -231,8 +231,11 @@ describe('thresholds are sound: inside the box they allow, a ledger keeps its ex
         fc.record({ rule: fc.constantFrom('below' as const, 'at_or_below' as const), valuation: fc.constantFrom('mark' as const, 'mark' as const, 'entry' as const) }),
         fc.array(fc.tuple(market, fc.integer({ min: 800_000, max: 3_000_000 })), { maxLength: 2 }),
         fc.integer(),
-        (funds, opens, moves, rulebook, multipliers, seed) => {
+        fc.option(fc.integer({ min: 1_000_000, max: 1_500_000 }), { nil: undefined, freq: 3 }),
+        (funds, opens, moves, rulebook, multipliers, seed, scale) => {
           const w = testWorld();
+          // A margin-call view: every requirement scaled by (1 + buffer).
+          if (scale !== undefined) w.requirementScalePpm = ppm(BigInt(scale));
           w.rule = rulebook.rule;
           w.marginValuation = rulebook.valuation;
           for (const f of funds) applyFunding(w, f);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BTC_PERP, ETH_PERP, USDC } from '../engine/testkit.js';
 import { thresholdPrice } from '../margin/thresholds.js';
-import { dec, ppm } from '../units/index.js';
+import { dec, ppm, quote } from '../units/index.js';
 import { scheduleShape } from './bounds.js';
 import { scanAccounts } from './breach-index.js';
 import { ALT_PERP, DYD_PERP, problemsOfTestMarkets, testWorld, type TestWorld } from './testworld.js';
@@ -80,6 +80,29 @@ describe('thresholds of a single isolated position', () => {
       });
     }
   }
+});
+
+describe('unvalidated schedules (specs can arrive by snapshot)', () => {
+  it('a maintenance amount that holds the requirement at zero: the slope there is 0, not the ratio', () => {
+    const w = testWorld();
+    // ETH-PERP re-specified in place: MM = max(0, N x 50% - 1,000 USDC), zero below 2,000 of notional.
+    const eth = w.state('ETH-PERP');
+    eth.spec = {
+      ...ETH_PERP,
+      margin: { tiers: [{ notionalFloor: quote(0n), initialPpm: ppm(600_000n), maintenancePpm: ppm(500_000n), maintenanceAmount: quote(dec('1000', 6)) }] },
+    };
+    expect(scheduleShape(eth.spec.margin).global).toBeNull();
+    w.setPrices('ETH-PERP', 150_000n); // 1,500.00
+    w.deposit('z', USDC, dec('100', 6));
+    w.trade('z', 'ETH-PERP', 100n, 150_000n, dec('100', 6)); // 1 ETH, notional 1,500: MM 0
+    const index = w.breachIndex();
+    expect(index.reindex('z')).toEqual([]);
+    const lp = liquidationPrice(w, 'z', 'ETH-PERP'); // equity < 0 below 1,400
+    expect(lp).toBe(139_999n);
+    const [t] = index.thresholds('z', 'ETH-PERP');
+    expect(t?.down).toBeGreaterThanOrEqual(Number(lp));
+    expect((t?.down as number) - Number(lp)).toBeLessThan(3);
+  });
 });
 
 describe('BreachIndex', () => {

@@ -30,7 +30,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote } from '../units/index.js';
-import { ledgerKeys, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { computeLedgerKeys, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 
 /** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
@@ -137,6 +137,7 @@ export class BreachIndex {
   private entryLedger = new Int32Array(64);
   private entryMarket = new Int32Array(64);
   private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
+  private entryFinite = new Uint8Array(64); // how many of the entry's two keys are finite
   private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private entryTop = 0;
@@ -155,6 +156,8 @@ export class BreachIndex {
   private armedValuation: 'mark' | 'entry';
   private stamp = 0;
   private readonly crossed = new Int32List(256);
+  private readonly keys = new KeyBuffer();
+  private readonly noKeys = new KeyBuffer();
   private readonly headScratch = new Int32List(64);
 
   private ticks = 0;
@@ -309,6 +312,7 @@ export class BreachIndex {
   /** Checks every heap and the entry / ledger links (tests). */
   checkInvariants(): void {
     let entries = 0;
+    let finite = 0;
     for (let l = 0; l < this.ledgerTop; l++) {
       if (this.ledgerState[l] === FREE) continue;
       for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
@@ -316,10 +320,13 @@ export class BreachIndex {
         assert(this.entryLedger[e] === l, 'BreachIndex: entry points at another ledger');
         const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
         assert(ms.down.has(e) && ms.up.has(e), 'BreachIndex: entry missing from its heaps');
+        assert(this.entryFinite[e] === finite2(ms.down.key(e), ms.up.key(e)), 'BreachIndex: finite-key count out of step');
+        finite += this.entryFinite[e] as number;
       }
       assert((this.ledgerState[l] === BREACHED) === this.breachedSet.has(l), 'BreachIndex: breached set out of step');
     }
     assert(entries === this.entryCount, 'BreachIndex: entry count out of step');
+    assert(finite === this.finiteKeys, 'BreachIndex: armed-key count out of step');
     let heapEntries = 0;
     for (const ms of this.markets) {
       ms.down.checkInvariants();
@@ -489,7 +496,8 @@ export class BreachIndex {
     const breached = isBreached(equity, maintenance, rule);
     const before = this.ledgerState[l];
     if (before === WAITING) this.waitingLedgers--;
-    this.setEntries(l, ledgerKeys(this.view, account, ev, market, breached, equity - maintenance));
+    computeLedgerKeys(this.view, account, ev, market, breached, equity - maintenance, this.keys);
+    this.setEntries(l, this.keys);
     if (breached) {
       this.ledgerState[l] = BREACHED;
       this.breachedSet.add(l);
@@ -510,7 +518,7 @@ export class BreachIndex {
 
   /** Drops a ledger's entries and breach state: its account waits for a price. */
   private park(l: number): void {
-    this.setEntries(l, []);
+    this.setEntries(l, this.noKeys);
     if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
     if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
     this.ledgerState[l] = WAITING;
@@ -522,27 +530,30 @@ export class BreachIndex {
   }
 
   /** Makes the ledger's entries exactly `keys`: updates in place, adds and removes as the exposure changed. */
-  private setEntries(l: number, keys: readonly EntryKeys[]): void {
+  private setEntries(l: number, keys: KeyBuffer): void {
+    const n = keys.length;
     let prev = -1;
     let e = this.ledgerEntry[l] as number;
     let matched = 0; // bit j: keys[j] has an entry (ledgers span few markets; beyond 30 use the slow path)
-    const wide = keys.length > 30;
-    const done = wide ? new Uint8Array(keys.length) : null;
+    const done = n > 30 ? new Uint8Array(n) : null;
     while (e >= 0) {
       const next = this.entryNext[e] as number;
       const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
       let j = 0;
-      while (j < keys.length && (keys[j] as EntryKeys).market !== ms.id) j++;
-      if (j < keys.length) {
-        const k = keys[j] as EntryKeys;
-        this.finiteKeys += finite(k) - finite2(ms.down.key(e), ms.up.key(e));
-        ms.down.update(e, k.down);
-        ms.up.update(e, k.up);
+      while (j < n && keys.markets[j] !== ms.id) j++;
+      if (j < n) {
+        const down = keys.down[j] as number;
+        const up = keys.up[j] as number;
+        const f = finite2(down, up);
+        this.finiteKeys += f - (this.entryFinite[e] as number);
+        this.entryFinite[e] = f;
+        ms.down.update(e, down);
+        ms.up.update(e, up);
         if (done !== null) done[j] = 1;
         else matched |= 1 << j;
         prev = e;
       } else {
-        this.finiteKeys -= finite2(ms.down.key(e), ms.up.key(e));
+        this.finiteKeys -= this.entryFinite[e] as number;
         ms.down.remove(e);
         ms.up.remove(e);
         if (prev < 0) this.ledgerEntry[l] = next;
@@ -551,15 +562,18 @@ export class BreachIndex {
       }
       e = next;
     }
-    for (let j = 0; j < keys.length; j++) {
+    for (let j = 0; j < n; j++) {
       if (done !== null ? done[j] === 1 : (matched & (1 << j)) !== 0) continue;
-      const k = keys[j] as EntryKeys;
-      const slot = this.marketSlot(k.market);
+      const slot = this.marketSlot(keys.markets[j] as string);
       const ms = this.markets[slot] as MarketSlot;
       const ne = this.allocEntry(l, slot);
-      ms.down.push(ne, k.down);
-      ms.up.push(ne, k.up);
-      this.finiteKeys += finite(k);
+      const down = keys.down[j] as number;
+      const up = keys.up[j] as number;
+      ms.down.push(ne, down);
+      ms.up.push(ne, up);
+      const f = finite2(down, up);
+      this.entryFinite[ne] = f;
+      this.finiteKeys += f;
       this.entryNext[ne] = this.ledgerEntry[l] as number;
       this.ledgerEntry[l] = ne;
     }
@@ -623,7 +637,7 @@ export class BreachIndex {
   }
 
   private freeLedgerSlot(l: number): void {
-    this.setEntries(l, []);
+    this.setEntries(l, this.noKeys);
     if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
     this.ledgerState[l] = FREE;
@@ -657,6 +671,9 @@ export class BreachIndex {
         this.entryLedger = grownInt32(this.entryLedger, e + 1, 0);
         this.entryMarket = grownInt32(this.entryMarket, e + 1, 0);
         this.entryNext = grownInt32(this.entryNext, e + 1, -1);
+        const fin = new Uint8Array(this.entryNext.length);
+        fin.set(this.entryFinite);
+        this.entryFinite = fin;
         this.downAt.at = grownInt32(this.downAt.at, e + 1, -1);
         this.upAt.at = grownInt32(this.upAt.at, e + 1, -1);
       }
@@ -673,10 +690,6 @@ export class BreachIndex {
     this.freeEntry = e;
     this.entryCount--;
   }
-}
-
-function finite(k: EntryKeys): number {
-  return finite2(k.down, k.up);
 }
 
 function finite2(down: number, up: number): number {

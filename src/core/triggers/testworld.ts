@@ -12,7 +12,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { continuousMaintenanceAmounts, validateSchedule, type MarginTier } from '../market/schedule.js';
 import { positionValue, type AssetSpec, type MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
-import { dec, ppm, price, quote, size } from '../units/index.js';
+import { dec, ppm, price, quote, size, type Ppm } from '../units/index.js';
 import { BreachIndex } from './breach-index.js';
 
 function tiers(rows: readonly (readonly [string, bigint, bigint])[]): MarginTier[] {
@@ -74,6 +74,8 @@ export class TestWorld implements MarginView {
   readonly quoteDecimals = TEST_CONFIG.settlement.decimals;
   readonly settlementAsset = USDC;
   marginValuation: 'mark' | 'entry' = 'mark';
+  /** Scales every requirement, as a margin-call view does (unset: as is). */
+  requirementScalePpm?: Ppm;
   rule: BreachRule = 'at_or_below';
   readonly accounts = new Map<string, Account>();
 
