@@ -291,6 +291,11 @@ export class BreachIndex {
     return scanAccounts(this.view, accounts, this.ruleOf());
   }
 
+  /** Rechecks so far (stats().rechecks without building the object: for per-tick metrics). */
+  get recheckCount(): number {
+    return this.rechecks;
+  }
+
   stats(): BreachIndexStats {
     return {
       accounts: this.heads.size,
