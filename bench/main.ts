@@ -1,6 +1,7 @@
 // `npm run bench`: benchmarks of the hot paths, each printing its figures and a ratio against a baseline run in the
 // same process. Sizes can be reduced for a quick look: BAILIFF_BENCH_ACCOUNTS=100000 npm run bench.
 
+import { benchBreach } from './breach.js';
 import { benchMargin } from './margin.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
@@ -8,6 +9,7 @@ const only = process.argv[2];
 
 const benches: Record<string, () => { name: string; lines: readonly string[] }> = {
   margin: () => benchMargin(accounts),
+  breach: () => benchBreach({ accounts, ticks: Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000) }),
 };
 
 for (const [name, run] of Object.entries(benches)) {
