@@ -1,21 +1,38 @@
 // `npm run bench`: benchmarks of the hot paths, each printing its figures and a ratio against a baseline run in the
-// same process. Sizes can be reduced for a quick look: BAILIFF_BENCH_ACCOUNTS=100000 npm run bench.
+// same process. Each benchmark runs in a process of its own, so its memory figure is its own.
+// Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000).
+// One benchmark: npm run bench -- enforce
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { benchBreach } from './breach.js';
+import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
+const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
 const only = process.argv[2];
 
 const benches: Record<string, () => { name: string; lines: readonly string[] }> = {
   margin: () => benchMargin(accounts),
-  breach: () => benchBreach({ accounts, ticks: Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000) }),
+  breach: () => benchBreach({ accounts, ticks }),
+  enforce: () => benchEnforce(accounts, ticks),
 };
 
-for (const [name, run] of Object.entries(benches)) {
-  if (only !== undefined && only !== name) continue;
-  const report = run();
-  process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
-  const rss = process.memoryUsage().rss;
-  process.stdout.write(`   rss ${(rss / 2 ** 30).toFixed(2)} GiB\n`);
+if (only === undefined) {
+  process.stdout.write(`Bailiff benchmarks — ${accounts.toLocaleString('en')} accounts, Node ${process.version}\n`);
+  for (const name of Object.keys(benches)) {
+    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', fileURLToPath(import.meta.url), name], { stdio: 'inherit', env: process.env });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
+} else {
+  const run = benches[only];
+  if (run === undefined) {
+    process.stderr.write(`unknown benchmark "${only}"; benchmarks: ${Object.keys(benches).join(', ')}\n`);
+    process.exitCode = 2;
+  } else {
+    const report = run();
+    process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
+    process.stdout.write(`   rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB\n`);
+  }
 }

@@ -43,10 +43,20 @@ export interface Block {
   readonly block: bigint;
   readonly nowMs: number;
   readonly touched: Set<string>;
+  /** Accounts touched since the breach index last caught up (drained after every liquidation step). */
+  readonly recent: string[];
   insuranceLost: bigint;
   steps: number;
   readonly dydxUsage: Map<string, BlockUsage>;
   orderSeq: number;
+  /** ADL rankings computed in this block, per market and side deleveraged (ranking is O(holders): once a block). */
+  readonly adlOrder: Map<string, readonly AdlCandidate[]>;
+}
+
+/** Marks an account as changed by this block (the indexes re-arm it). */
+function touch(b: Block, id: string): void {
+  b.touched.add(id);
+  b.recent.push(id);
 }
 
 export const ledgerKey = (l: LedgerRef): string => `${l.account}|${l.market ?? '*'}`;
@@ -84,7 +94,7 @@ export function absorbDeficit(b: Block, d: Deficit): void {
   const s = b.s;
   const account = s.accounts.get(d.account);
   if (account === undefined || d.amount <= 0n) return;
-  b.touched.add(d.account);
+  touch(b, d.account);
   const credit = (amount: bigint): void => {
     if (d.inBalance) addTo(account.balances, s.settlementAsset, amount);
   };
@@ -134,7 +144,7 @@ function socialise(b: Block, market: string, side: 'long' | 'short', loss: bigin
   charges.value.payments.forEach((pay, i) => {
     const [a] = bearers[i] as [Account, Position];
     creditLedger(s, a, market, -pay);
-    b.touched.add(a.id);
+    touch(b, a.id);
   });
   if (charges.value.dust > 0n) insuranceChanged(b, charges.value.dust, 'socialisation_dust', bankrupt, market);
   b.emit({ kind: 'Socialised', market, side: side === 'long' ? 'short' : 'long', amount: loss, charged: charges.value.total, bearers: bearers.length });
@@ -420,7 +430,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
     const result = m.book.place({ id: bookOrderId(account.id, `liq-${b.block}-${b.orderSeq++}`), owner: account.id, side: long ? 'sell' : 'buy', price: limit, size: size(close), tif: 'ioc' });
     if (result.ok && result.fills.length > 0) {
       settleBookFills(s, m, result.fills, 'liquidation', b.emit);
-      for (const f of result.fills) b.touched.add(f.makerOwner);
+      for (const f of result.fills) touch(b, f.makerOwner);
       const filled = result.fills.reduce((t, f) => t + f.size, 0n);
       // The cash the fills brought the account (a long sells: +; a short buys: -), as each trade computed it.
       const cash = result.fills.reduce((t, f) => t + notional(spec, s.quoteDecimals, f.size, f.price, 'half_even'), 0n);
@@ -458,7 +468,7 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   const closedNotional = notional(spec, s.quoteDecimals, closedNow, figures.mark, 'ceil');
   recordWindow(b, spec.id, closedNotional);
   b.dydxUsage.set(account.id, recordLiquidationFill(b.dydxUsage.get(account.id) ?? null, b.block, closedNotional, 0n));
-  b.touched.add(account.id);
+  touch(b, account.id);
   absorbPendingDeficits(b);
   const after = s.accounts.get(account.id) as Account;
   const evAfter = evaluateAccount(s, after);
@@ -493,7 +503,7 @@ function settleSurplus(b: Block, accountId: string, ledgerMarket: string | null,
     const receiver = rules.liquidatorAccount !== null ? s.accounts.get(rules.liquidatorAccount) : backstop !== null ? s.accounts.get(backstop) : undefined;
     if (receiver !== undefined && liquidatorReward > 0n) {
       addTo(receiver.balances, s.settlementAsset, liquidatorReward);
-      b.touched.add(receiver.id);
+      touch(b, receiver.id);
       b.emit({ kind: 'LiquidatorRewarded', account: receiver.id, liquidated: accountId, market, amount: liquidatorReward });
     } else if (liquidatorReward > 0n) {
       insuranceChanged(b, liquidatorReward, 'liquidator_reward', accountId, market);
@@ -521,7 +531,7 @@ function transfer(b: Block, m: MarketState, from: string, to: string, long: bool
   const c = { account: to, fee: quote(0n) };
   const refused = executeTrade(b.s, { market: m, price: px, size: take, buyer: long ? c : a, seller: long ? a : c, check: false, cause }, b.emit);
   if (refused !== undefined) return;
-  b.touched.add(to);
+  touch(b, to);
   b.emit({ kind: 'LiquidationFill', account: from, market: m.spec.id, route: cause, counterparty: to, size: take, price: px });
 }
 
@@ -532,7 +542,31 @@ function transfer(b: Block, m: MarketState, from: string, to: string, long: bool
  */
 function deleverage(b: Block, m: MarketState, bankrupt: string, long: boolean, take: bigint, px: Price): bigint {
   const s = b.s;
-  const ids = [...(s.holders.get(m.spec.id) ?? [])].filter((id) => id !== bankrupt).sort();
+  const key = `${m.spec.id}|${long ? 'long' : 'short'}`;
+  let order = b.adlOrder.get(key);
+  if (order === undefined) {
+    order = adlOrder(b, m, long);
+    b.adlOrder.set(key, order);
+  }
+  let left = take;
+  for (const c of order) {
+    if (left === 0n) break;
+    if (c.account === bankrupt) continue;
+    // Positions change as the block goes on: take what the candidate holds now, on the opposite side.
+    const p = s.accounts.get(c.account)?.positions.get(m.spec.id);
+    if (p === undefined || p.size > 0n === long) continue;
+    const part = abs(p.size) < left ? abs(p.size) : left;
+    transfer(b, m, bankrupt, c.account, long, part, px, 'deleverage');
+    b.emit({ kind: 'Deleveraged', account: c.account, liquidated: bankrupt, market: m.spec.id, size: part, price: px });
+    left -= part;
+  }
+  return take - left;
+}
+
+/** Opposite positions in the order they are deleveraged: BitMEX's score ('adl'), or a rotating account order ('offset'). */
+function adlOrder(b: Block, m: MarketState, long: boolean): readonly AdlCandidate[] {
+  const s = b.s;
+  const ids = [...(s.holders.get(m.spec.id) ?? [])].sort();
   const candidates: AdlCandidate[] = [];
   for (const id of ids) {
     const p = s.accounts.get(id)?.positions.get(m.spec.id);
@@ -550,23 +584,13 @@ function deleverage(b: Block, m: MarketState, bankrupt: string, long: boolean, t
     }
     candidates.push({ account: id, size: p.size, score });
   }
-  let order: readonly AdlCandidate[] = candidates;
   if (s.rulebook.liquidation.badDebt === 'adl') {
     const ranked = rankForAdl(candidates);
-    if (ranked.ok) order = ranked.value;
-  } else if (candidates.length > 0) {
-    const start = Number(b.block % BigInt(candidates.length));
-    order = [...candidates.slice(start), ...candidates.slice(0, start)];
+    return ranked.ok ? ranked.value : candidates;
   }
-  let left = take;
-  for (const c of order) {
-    if (left === 0n) break;
-    const part = abs(c.size) < left ? abs(c.size) : left;
-    transfer(b, m, bankrupt, c.account, long, part, px, 'deleverage');
-    b.emit({ kind: 'Deleveraged', account: c.account, liquidated: bankrupt, market: m.spec.id, size: part, price: px });
-    left -= part;
-  }
-  return take - left;
+  if (candidates.length === 0) return candidates;
+  const start = Number(b.block % BigInt(candidates.length));
+  return [...candidates.slice(start), ...candidates.slice(0, start)];
 }
 
 /** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
@@ -600,7 +624,9 @@ export function enforceBreaches(b: Block, index: BreachIndex): void {
         break;
       }
       const acted = liquidationStep(b, ref);
-      if (acted) for (const id of b.touched) index.reindex(id);
+      // Re-arm only what this step changed (the block's whole set would make a block quadratic in its steps).
+      for (const id of b.recent) index.reindex(id);
+      b.recent.length = 0;
       if (!acted || !index.isBreached(ref.account, ref.market)) break;
     }
   }

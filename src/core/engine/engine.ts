@@ -162,9 +162,10 @@ export class Engine {
    */
   private enforce(cmd: Command, accepted: boolean, events: EngineEvent[], emit: (body: EventBody) => void): void {
     const s = this.s;
-    const touched = new Set<string>();
-    for (const e of events) if ('account' in e && typeof e.account === 'string' && e.account !== '') touched.add(e.account);
-    const b: Block = { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0 };
+    let touched: Set<string> | null = null;
+    for (const e of events) {
+      if ('account' in e && typeof e.account === 'string' && e.account !== '') (touched ??= new Set()).add(e.account);
+    }
     const warned: LedgerBreach[] = [];
     const collect = (found: readonly LedgerBreach[]): void => {
       for (const w of found) if (w.newly) warned.push(w);
@@ -175,18 +176,39 @@ export class Engine {
       if (this.warning !== null) collect(this.warning.reindexAll());
     }
     if (accepted && cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
-    for (const m of this.fundingMoved) {
-      this.index.reindexMarket(m);
-      if (this.warning !== null) collect(this.warning.reindexMarket(m));
+    if (this.fundingMoved.size > 0) {
+      for (const m of this.fundingMoved) {
+        this.index.reindexMarket(m);
+        if (this.warning !== null) collect(this.warning.reindexMarket(m));
+      }
+      this.fundingMoved.clear();
     }
-    for (const m of this.pricesMoved) {
-      this.index.onPrice(m);
-      if (this.warning !== null) collect(this.warning.onPrice(m));
+    if (this.pricesMoved.size > 0) {
+      for (const m of this.pricesMoved) {
+        this.index.onPrice(m);
+        if (this.warning !== null) collect(this.warning.onPrice(m));
+      }
+      this.pricesMoved.clear();
     }
-    this.fundingMoved.clear();
-    this.pricesMoved.clear();
+    // The common tick: nothing touched, nothing crossed, nothing in breach -> done, without allocating a block.
+    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0) return;
+
+    const b: Block = {
+      s,
+      emit,
+      block: BigInt(s.seq),
+      nowMs: s.timeMs,
+      touched: touched ?? new Set(),
+      insuranceLost: 0n,
+      steps: 0,
+      dydxUsage: new Map(),
+      orderSeq: 0,
+      adlOrder: new Map(),
+      recent: [],
+    };
     absorbPendingDeficits(b);
-    for (const id of touched) {
+    b.recent.length = 0;
+    for (const id of b.touched) {
       this.index.reindex(id);
       if (this.warning !== null) collect(this.warning.reindex(id));
     }
@@ -199,8 +221,10 @@ export class Engine {
       if (fig === undefined) continue;
       emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, warningLevel: w.maintenance });
     }
-    const before = new Set(touched);
+    if (this.index.breachedCount === 0) return;
+    const before = new Set(b.touched);
     enforceBreaches(b, this.index);
+    for (const id of b.recent) this.index.reindex(id);
     if (this.warning !== null) for (const id of b.touched) if (!before.has(id)) this.warning.reindex(id);
   }
 

@@ -259,6 +259,11 @@ export class BreachIndex {
 
   // ---- Queries ----
 
+  /** How many ledgers are in breach (no allocation). */
+  get breachedCount(): number {
+    return this.breachedSet.size;
+  }
+
   /** Ledgers currently in breach (as of the last evaluation of each). */
   breached(): LedgerRef[] {
     return [...this.breachedSet].map((l) => this.refOf(l));
