@@ -167,3 +167,30 @@ describe('funding through the funding index', () => {
     expect(ran.engine.state.ledger.fundingPool).toBe(1n);
   });
 });
+
+describe('computed funding (Binance method) and the TWAP guard through the engine', () => {
+  it('samples the premium from the book every 5 s and pays F = avgP + clamp(I - avgP, +-0.05%) at the interval', () => {
+    // 1 h interval (N = 1): F = [P + clamp(0.01% - P, -0.05%, 0.05%)] x 1/8. Book 20,020 / 20,030 over index
+    // 20,000: premium = (20,020 - 20,000) / 20,000 = 0.1% each sample; F8 = 0.1% - 0.05% = 0.05%; F = 0.00625%.
+    const base = pricedMarket('binance', { funding: { method: 'binance', intervalMs: 3_600_000, sampleIntervalMs: 5_000 } });
+    const commands: unknown[] = [{ at: START, kind: 'market_data', market: 'BTCUSDT', bestBid: '20020', bestAsk: '20030' }];
+    for (let k = 0; k < 12; k++) commands.push({ at: Date.parse(START) + k * 5_000, kind: 'price', market: 'BTCUSDT', index: '20000' });
+    commands.push({ at: '2025-02-02T21:00:00Z', kind: 'tick' });
+    const ran = runScenarioObject({ ...base, commands });
+    expect(rejections(ran)).toEqual([]);
+    const applied = ran.wire.find((e) => e.kind === 'FundingApplied');
+    expect(applied).toMatchObject({ rate: '0.0000625', atMs: Date.UTC(2025, 1, 2, 21) });
+  });
+
+  it('trips the breaker when the mark leaves its 5-minute TWAP by more than 5%', () => {
+    const ran = runScenarioObject({
+      ...pricedMarket('binance', { markMethod: 'oracle', guards: { twapBand: '0.05', twapWindowMs: 300_000, rearmAfter: 1 } }),
+      commands: [
+        { at: START, kind: 'price', market: 'BTCUSDT', mark: '20000' },
+        { at: Date.parse(START) + 60_000, kind: 'price', market: 'BTCUSDT', mark: '20100' },
+        { at: Date.parse(START) + 120_000, kind: 'price', market: 'BTCUSDT', mark: '21500' },
+      ],
+    });
+    expect(ran.wire.filter((e) => e.kind === 'BreakerTripped')).toEqual([expect.objectContaining({ reasons: 'twap_divergence' })]);
+  });
+});

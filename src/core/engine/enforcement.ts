@@ -596,14 +596,30 @@ function adlOrder(b: Block, m: MarketState, long: boolean): readonly AdlCandidat
 /** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
 const MAX_POSITIONS_PER_LEDGER_STEP = 64;
 
-/** One command's enforcement pass over the ledgers in breach, worst first. */
+/** Passes over the ledgers in breach per block: a step can push a counterparty into breach, handled in the next pass. */
+const PASSES_PER_BLOCK = 8;
+
+/** One command's enforcement over the ledgers in breach, worst first. */
 export function enforceBreaches(b: Block, index: BreachIndex): void {
   const s = b.s;
   absorbPendingDeficits(b);
-  const breached = index.breached();
-  if (breached.length === 0) return;
+  const handled = new Set<string>();
+  for (let pass = 0; pass < PASSES_PER_BLOCK && index.breachedCount > 0; pass++) {
+    const todo = index.breached().filter((ref) => !handled.has(ledgerKey(ref)));
+    if (todo.length === 0) return;
+    const later = new Set<string>();
+    for (const ref of rankLedgers(s, todo)) {
+      handled.add(ledgerKey(ref));
+      stepLedger(b, index, ref, later);
+    }
+    for (const id of later) index.reindex(id);
+  }
+}
+
+/** Worst first: equity / maintenance ascending, then account and ledger (a total, input-independent order). */
+function rankLedgers(s: EngineState, refs: readonly LedgerRef[]): LedgerRef[] {
   const ranked: { ref: LedgerRef; ratio: Rational }[] = [];
-  for (const ref of breached) {
+  for (const ref of refs) {
     const a = s.accounts.get(ref.account);
     if (a === undefined) continue;
     const ev = evaluateAccount(s, a);
@@ -613,21 +629,27 @@ export function enforceBreaches(b: Block, index: BreachIndex): void {
     ranked.push({ ref, ratio: Rational.of(lf.equity, lf.maintenance > 0n ? lf.maintenance : 1n) });
   }
   ranked.sort((x, y) => x.ratio.cmp(y.ratio) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));
-  const max = s.rulebook.liquidation.limits.maxStepsPerBlock;
-  // 'full' closes the whole ledger within the block (Binance, BitMEX: every position of a cross account goes);
-  // partial policies take one step per ledger per block (dYdX, Hyperliquid, Drift).
+  return ranked.map((r) => r.ref);
+}
+
+/**
+ * Liquidates one ledger: 'full' closes the whole ledger within the block (Binance, BitMEX: every position of a
+ * cross account goes); partial policies take one step per ledger per block (dYdX, Hyperliquid, Drift).
+ * The liquidated account is re-armed at once (the loop asks whether it is still in breach); counterparties (a maker
+ * met by every liquidation, ADL counterparts) are collected in `later` and re-armed once per pass.
+ */
+function stepLedger(b: Block, index: BreachIndex, ref: LedgerRef, later: Set<string>): void {
+  const s = b.s;
   const stepsPerLedger = s.rulebook.liquidation.sizing.kind === 'full' ? MAX_POSITIONS_PER_LEDGER_STEP : 1;
-  for (const { ref } of ranked) {
-    for (let k = 0; k < stepsPerLedger; k++) {
-      if (b.steps >= max) {
-        defer(b, ref, 'block_limit');
-        break;
-      }
-      const acted = liquidationStep(b, ref);
-      // Re-arm only what this step changed (the block's whole set would make a block quadratic in its steps).
-      for (const id of b.recent) index.reindex(id);
-      b.recent.length = 0;
-      if (!acted || !index.isBreached(ref.account, ref.market)) break;
+  for (let k = 0; k < stepsPerLedger; k++) {
+    if (b.steps >= s.rulebook.liquidation.limits.maxStepsPerBlock) {
+      defer(b, ref, 'block_limit');
+      return;
     }
+    const acted = liquidationStep(b, ref);
+    if (acted) index.reindex(ref.account);
+    for (const id of b.recent) if (id !== ref.account) later.add(id);
+    b.recent.length = 0;
+    if (!acted || !index.isBreached(ref.account, ref.market)) return;
   }
 }
