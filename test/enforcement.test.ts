@@ -161,6 +161,28 @@ describe('the pause switch and the notional window', () => {
   });
 });
 
+describe('attempts per window', () => {
+  it('limits liquidation steps per market per window; the next ledger waits for the window to roll', () => {
+    const rulebook = { preset: 'binance', liquidation: { limits: { maxStepsPerMarketPerWindow: 1, windowMs: 60000 } } };
+    const second = [{ kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.5', buyer: { account: 'second', marginMode: 'isolated', isolatedMargin: '1000' }, seller: 'maker' }];
+    const r = runScenarioObject(
+      world(rulebook, { trader: '1000', second: '1000', maker: '1000000' }, [
+        ...openLong,
+        ...second,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18300', size: '2' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18300' },
+        { at: T + 61_000, kind: 'tick' },
+      ]),
+    );
+    const steps = ofKind(r, 'LiquidationStarted');
+    expect(steps.map((x) => [x.account, x.tsMs])).toEqual([
+      ['second', T],
+      ['trader', T + 61_000],
+    ]);
+    expect(ofKind(r, 'LiquidationDeferred')).toEqual([expect.objectContaining({ account: 'trader', reason: 'attempt_limit' })]);
+  });
+});
+
 describe('venue presets', () => {
   it('Hyperliquid: a position above 100k USDC goes 20% to the book, then the whole rest within the 30 s cooldown', () => {
     const r = runScenarioObject(

@@ -363,6 +363,7 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
     : {
         maxStepsPerBlock: w.limits.maxStepsPerBlock ?? base.limits.maxStepsPerBlock,
         windowMs: w.limits.windowMs ?? base.limits.windowMs,
+        maxStepsPerMarketPerWindow: w.limits.maxStepsPerMarketPerWindow === undefined ? base.limits.maxStepsPerMarketPerWindow : w.limits.maxStepsPerMarketPerWindow,
         maxNotionalPerMarketPerWindow:
           w.limits.maxNotionalPerMarketPerWindow === undefined
             ? base.limits.maxNotionalPerMarketPerWindow

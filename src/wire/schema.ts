@@ -178,6 +178,7 @@ export const rulebookSchema = z.union([
           .strictObject({
             maxStepsPerBlock: z.number().int().positive().optional(),
             windowMs: z.number().int().positive().optional(),
+            maxStepsPerMarketPerWindow: z.number().int().positive().nullable().optional(),
             maxNotionalPerMarketPerWindow: decimalString.nullable().optional(),
           })
           .optional(),

@@ -10,6 +10,8 @@ export interface EnforcementState {
   readonly hyperliquid: Map<string, { lastPartialMs: number | null; bookUnfilled: boolean }>;
   /** Per market, notional liquidated within the sliding window: [tsMs, notional] oldest first. */
   readonly windows: Map<string, [number, bigint][]>;
+  /** Per market, the times of the liquidation steps within the sliding window, oldest first. */
+  readonly attempts: Map<string, number[]>;
 }
 
 export interface Episode {
@@ -23,7 +25,7 @@ export interface Episode {
 }
 
 export function newEnforcementState(): EnforcementState {
-  return { paused: false, episodes: new Map(), hyperliquid: new Map(), windows: new Map() };
+  return { paused: false, episodes: new Map(), hyperliquid: new Map(), windows: new Map(), attempts: new Map() };
 }
 
 /** A loss an account's ledger cannot carry: it must be absorbed (insurance fund, socialisation, write-off). */

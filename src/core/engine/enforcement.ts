@@ -339,6 +339,16 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   const { position, figures } = choice;
   const m = s.markets.get(position.market) as MarketState;
   const spec = m.spec;
+  // Attempts per market per window.
+  const maxAttempts = rules.limits.maxStepsPerMarketPerWindow;
+  const attempts = s.enforcement.attempts.get(spec.id) ?? [];
+  if (maxAttempts !== null) {
+    while (attempts.length > 0 && (attempts[0] as number) <= b.nowMs - rules.limits.windowMs) attempts.shift();
+    if (attempts.length >= maxAttempts) {
+      defer(b, ledger, 'attempt_limit');
+      return false;
+    }
+  }
   const units = { ...spec, quoteDecimals: s.quoteDecimals };
   const hl = s.enforcement.hyperliquid.get(account.id) ?? { lastPartialMs: null, bookUnfilled: false };
   const sizingState: SizingState = {
@@ -394,6 +404,10 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
   }
   const long = position.size > 0n;
   const limit = limitFor(b, m, position, figures, lf, bp.price, close);
+  if (maxAttempts !== null) {
+    attempts.push(b.nowMs);
+    s.enforcement.attempts.set(spec.id, attempts);
+  }
   episode.steps++;
   episode.lastStepBlock = Number(b.block);
   episode.deferred = null;

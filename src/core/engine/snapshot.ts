@@ -54,6 +54,7 @@ export interface Snapshot {
     readonly episodes: readonly (readonly [string, Episode])[];
     readonly hyperliquid: readonly (readonly [string, { lastPartialMs: number | null; bookUnfilled: boolean }])[];
     readonly windows: readonly (readonly [string, readonly (readonly [number, bigint])[]])[];
+    readonly attempts: readonly (readonly [string, readonly number[]])[];
   };
   readonly ledger: {
     readonly feePool: bigint;
@@ -109,6 +110,7 @@ export function snapshotState(s: EngineState): Snapshot {
       episodes: [...s.enforcement.episodes].map(([k, e]) => [k, { ...e }] as const),
       hyperliquid: [...s.enforcement.hyperliquid].map(([k, h]) => [k, { ...h }] as const),
       windows: [...s.enforcement.windows].map(([k, w]) => [k, w.map(([t, n]) => [t, n] as const)] as const),
+      attempts: [...s.enforcement.attempts].map(([k, a]) => [k, [...a]] as const),
     },
     ledger: {
       feePool: s.ledger.feePool,
@@ -147,6 +149,7 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, e] of snap.enforcement.episodes) s.enforcement.episodes.set(k, { ...e });
   for (const [k, h] of snap.enforcement.hyperliquid) s.enforcement.hyperliquid.set(k, { ...h });
   for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w.map(([t, n]) => [t, n]));
+  for (const [k, a] of snap.enforcement.attempts) s.enforcement.attempts.set(k, [...a]);
   for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
   for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
   for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);

@@ -30,8 +30,10 @@ export type BadDebtPolicy = 'adl' | 'offset' | 'socialise';
 export interface LiquidationLimits {
   /** Ledgers liquidated per engine command at most (a block). */
   readonly maxStepsPerBlock: number;
-  /** Sliding window of the per-market notional cap (Synthetix perps: maxLiquidationDelta per window). */
+  /** Sliding window of the per-market caps below (Synthetix perps: maxLiquidationDelta per window). */
   readonly windowMs: number;
+  /** Liquidation steps per market per window at most; null: no cap. */
+  readonly maxStepsPerMarketPerWindow: number | null;
   /** Notional liquidated per market per window at most; null: no cap. */
   readonly maxNotionalPerMarketPerWindow: Quote | null;
 }
@@ -76,6 +78,9 @@ export function validateLiquidationRules(r: LiquidationRules): LiquidationProble
     out.push({ path: 'limits.maxStepsPerBlock', message: 'must be an integer in [1, 1e6]' });
   }
   if (!Number.isSafeInteger(l.windowMs) || l.windowMs < 1) out.push({ path: 'limits.windowMs', message: 'must be a positive integer' });
+  if (l.maxStepsPerMarketPerWindow !== null && (!Number.isSafeInteger(l.maxStepsPerMarketPerWindow) || l.maxStepsPerMarketPerWindow < 1 || l.maxStepsPerMarketPerWindow > 100_000)) {
+    out.push({ path: 'limits.maxStepsPerMarketPerWindow', message: 'must be an integer in [1, 100000] or null' });
+  }
   if (l.maxNotionalPerMarketPerWindow !== null && l.maxNotionalPerMarketPerWindow <= 0n) {
     out.push({ path: 'limits.maxNotionalPerMarketPerWindow', message: 'must be positive' });
   }

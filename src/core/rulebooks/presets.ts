@@ -9,7 +9,7 @@ import type { Rulebook } from './rulebook.js';
 export const PRESET_NAMES = ['binance', 'bybit', 'bitmex', 'hyperliquid', 'dydx-v4', 'drift-v2'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-const LIMITS = { maxStepsPerBlock: 10_000, windowMs: 60_000, maxNotionalPerMarketPerWindow: null } as const;
+const LIMITS = { maxStepsPerBlock: 10_000, windowMs: 60_000, maxStepsPerMarketPerWindow: null, maxNotionalPerMarketPerWindow: null } as const;
 
 /** Shared by the order-book venues that hand unfilled liquidations to auto-deleveraging. */
 function cexLiquidation(insuranceFeePpm: bigint, marginCallBufferPpm: bigint): LiquidationRules {
