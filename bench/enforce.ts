@@ -8,7 +8,7 @@ import type { Command } from '../src/core/engine/commands.js';
 import type { Engine } from '../src/core/engine/engine.js';
 import { evaluateAccount } from '../src/core/margin/evaluate.js';
 import { isBreached } from '../src/core/margin/thresholds.js';
-import { price, size } from '../src/core/units/index.js';
+import { ppm, price, size } from '../src/core/units/index.js';
 import type { BenchReport } from './report.js';
 import { elapsedMs } from './report.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
@@ -32,9 +32,14 @@ function quote(engine: Engine, m: number, mark: bigint, t: number): void {
   }
 }
 
-export function benchEnforce(accounts: number, ticks: number): BenchReport {
+export function benchEnforce(accounts: number, ticks: number, withMarginCalls: boolean): BenchReport {
   const t0 = process.hrtime.bigint();
   const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
+  if (!withMarginCalls) {
+    // The same rulebook without margin calls: one index instead of two.
+    const r = engine.rulebook;
+    engine.apply({ kind: 'set_rulebook', tsMs: engine.timeMs, rulebook: { ...r, name: `${r.name}-no-calls`, liquidation: { ...r.liquidation, marginCallBufferPpm: ppm(0n) } } });
+  }
   const buildMs = elapsedMs(t0);
   const state = engine.state;
   const rand = rng(7);
@@ -102,9 +107,9 @@ export function benchEnforce(accounts: number, ticks: number): BenchReport {
   const scanMean = scanSample.reduce((x, y) => x + y.ms, 0) / Math.max(1, scanSample.length);
   const f = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
   return {
-    name: `enforcement through the engine, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets, ${ticks.toLocaleString('en')} price ticks`,
+    name: `enforcement through the engine, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets, ${ticks.toLocaleString('en')} price ticks, ${withMarginCalls ? 'with margin calls (Binance preset)' : 'without margin calls'}`,
     lines: [
-      `world built in ${(buildMs / 1000).toFixed(1)} s (snapshot restore + breach and margin-call indexes); a maker quotes 10 levels a side, re-quoting as prices move; ${setupLiquidations} accounts already in breach closed before the walk`,
+      `world built in ${(buildMs / 1000).toFixed(1)} s (snapshot restore + ${withMarginCalls ? 'breach and margin-call indexes' : 'breach index'}); a maker quotes 10 levels a side, re-quoting as prices move; ${setupLiquidations} accounts already in breach closed before the walk`,
       `all ticks          : ${(ticks / (tickMs / 1000)).toFixed(0)} ticks/s over ${(tickMs / 1000).toFixed(1)} s; p50 ${f(percentile(all, 50))}, p99 ${f(percentile(all, 99))}, max ${f(all.at(-1) ?? 0)}`,
       `quiet ticks        : ${quiet.length} with no event: ${(1000 / quietMean).toFixed(0)} ticks/s (mean ${f(quietMean)}, GC pauses included; p50 ${f(percentile(quiet, 50))}, p99 ${f(percentile(quiet, 99))})`,
       `liquidating ticks  : ${liquidating.length} ticks started ${liquidations} liquidations (${deleveraged} deleveraging fills; ${marginCalls} margin calls); tick -> LiquidationStarted p50 ${f(percentile(liquidating, 50))}, p99 ${f(percentile(liquidating, 99))}, max ${f(liquidating.at(-1) ?? 0)}`,
