@@ -27,7 +27,7 @@ import { evaluateAccount, positionFigures, type AccountEvaluation, type Position
 import { isBreached } from '../margin/thresholds.js';
 import { notional, positionValue, requirement, type MarketState } from '../market/index.js';
 import { requirementContext } from '../margin/evaluate.js';
-import type { BreachIndex, LedgerRef } from '../triggers/breach-index.js';
+import type { BreachIndex, LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { abs, divRound, pow10, PPM_ONE, price, quote, Rational, size, type Price } from '../units/index.js';
 import type { Emit } from './emit.js';
 import { bookOrderId, emitCancelled, settleBookFills } from './orders.js';
@@ -614,7 +614,7 @@ const MAX_POSITIONS_PER_LEDGER_STEP = 64;
 const PASSES_PER_BLOCK = 8;
 
 /** One command's enforcement over the ledgers in breach, worst first. */
-export function enforceBreaches(b: Block, index: BreachIndex): void {
+export function enforceBreaches(b: Block, index: BreachIndex, fresh: ReadonlyMap<string, LedgerBreach> = new Map()): void {
   const s = b.s;
   absorbPendingDeficits(b);
   const handled = new Set<string>();
@@ -622,7 +622,7 @@ export function enforceBreaches(b: Block, index: BreachIndex): void {
     const todo = index.breached().filter((ref) => !handled.has(ledgerKey(ref)));
     if (todo.length === 0) return;
     const later = new Set<string>();
-    for (const ref of rankLedgers(s, todo)) {
+    for (const ref of rankLedgers(s, todo, pass === 0 ? fresh : new Map())) {
       handled.add(ledgerKey(ref));
       stepLedger(b, index, ref, later);
     }
@@ -630,16 +630,23 @@ export function enforceBreaches(b: Block, index: BreachIndex): void {
   }
 }
 
-/** Worst first: equity / maintenance ascending, then account and ledger (a total, input-independent order). */
-function rankLedgers(s: EngineState, refs: readonly LedgerRef[]): LedgerRef[] {
+/**
+ * Worst first: equity / maintenance ascending, then account and ledger (a total, input-independent order). Figures
+ * the index has just computed in this command are used as they are; others are evaluated.
+ */
+function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: ReadonlyMap<string, LedgerBreach>): LedgerRef[] {
   const ranked: { ref: LedgerRef; ratio: Rational }[] = [];
   for (const ref of refs) {
-    const a = s.accounts.get(ref.account);
-    if (a === undefined) continue;
-    const ev = evaluateAccount(s, a);
-    if (!ev.priced) continue;
-    const lf = ledgerFigures(ev, ref.market);
-    if (lf === null) continue;
+    const known = fresh.get(ledgerKey(ref));
+    let lf: { equity: bigint; maintenance: bigint } | null = known === undefined ? null : { equity: known.equity, maintenance: known.maintenance };
+    if (lf === null) {
+      const a = s.accounts.get(ref.account);
+      if (a === undefined) continue;
+      const ev = evaluateAccount(s, a);
+      if (!ev.priced) continue;
+      lf = ledgerFigures(ev, ref.market);
+      if (lf === null) continue;
+    }
     ranked.push({ ref, ratio: Rational.of(lf.equity, lf.maintenance > 0n ? lf.maintenance : 1n) });
   }
   ranked.sort((x, y) => x.ratio.cmp(y.ratio) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));

@@ -18,7 +18,7 @@ import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
-import { absorbPendingDeficits, enforceBreaches, type Block } from './enforcement.js';
+import { absorbPendingDeficits, enforceBreaches, ledgerKey, type Block } from './enforcement.js';
 import { PPM_ONE } from '../units/index.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
@@ -92,7 +92,13 @@ export class Engine {
     if (rejection !== undefined) {
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
     }
-    this.enforce(cmd, rejection === undefined, events, emit);
+    // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
+    const observer = this.observer;
+    const enforceEmit = observer === null ? emit : (body: EventBody): void => {
+      emit(body);
+      observer(events[events.length - 1] as EngineEvent);
+    };
+    this.enforce(cmd, rejection === undefined, events, enforceEmit);
     return events;
   }
 
@@ -151,6 +157,17 @@ export class Engine {
     }
   }
 
+  private observer: ((event: EngineEvent) => void) | null = null;
+
+  /**
+   * Sees each event of the enforcement phase (margin calls, liquidations, insurance, bad debt) as it is emitted,
+   * before apply() returns: for streaming and for measuring tick-to-LiquidationStarted latency. apply() still
+   * returns every event.
+   */
+  observe(observer: ((event: EngineEvent) => void) | null): void {
+    this.observer = observer;
+  }
+
   /** A market's mark or index moved. */
   private readonly onPriceChanged = (market: string): void => {
     this.pricesMoved.add(market);
@@ -167,25 +184,30 @@ export class Engine {
       if ('account' in e && typeof e.account === 'string' && e.account !== '') (touched ??= new Set()).add(e.account);
     }
     const warned: LedgerBreach[] = [];
+    // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
+    const fresh = new Map<string, LedgerBreach>();
+    const note = (found: readonly LedgerBreach[]): void => {
+      for (const f of found) fresh.set(ledgerKey(f), f);
+    };
     const collect = (found: readonly LedgerBreach[]): void => {
       for (const w of found) if (w.newly) warned.push(w);
     };
     if (accepted && (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset')) {
-      this.index.reindexAll();
+      note(this.index.reindexAll());
       this.syncWarningIndex();
       if (this.warning !== null) collect(this.warning.reindexAll());
     }
     if (accepted && cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
-        this.index.reindexMarket(m);
+        note(this.index.reindexMarket(m));
         if (this.warning !== null) collect(this.warning.reindexMarket(m));
       }
       this.fundingMoved.clear();
     }
     if (this.pricesMoved.size > 0) {
       for (const m of this.pricesMoved) {
-        this.index.onPrice(m);
+        note(this.index.onPrice(m));
         if (this.warning !== null) collect(this.warning.onPrice(m));
       }
       this.pricesMoved.clear();
@@ -209,7 +231,7 @@ export class Engine {
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
-      this.index.reindex(id);
+      note(this.index.reindex(id));
       if (this.warning !== null) collect(this.warning.reindex(id));
     }
     // Margin calls: newly below the call level, not (yet) in breach.
@@ -223,7 +245,7 @@ export class Engine {
     }
     if (this.index.breachedCount === 0) return;
     const before = new Set(b.touched);
-    enforceBreaches(b, this.index);
+    enforceBreaches(b, this.index, fresh);
     for (const id of b.recent) this.index.reindex(id);
     if (this.warning !== null) for (const id of b.touched) if (!before.has(id)) this.warning.reindex(id);
   }
