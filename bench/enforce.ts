@@ -11,7 +11,7 @@ import { evaluateAccount } from '../src/core/margin/evaluate.js';
 import { isBreached } from '../src/core/margin/thresholds.js';
 import { ppm, price, size } from '../src/core/units/index.js';
 import type { BenchReport } from './report.js';
-import { elapsedMs } from './report.js';
+import { elapsedMs, heapAtRestGiB } from './report.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
 
 const MARKETS = 10;
@@ -112,6 +112,7 @@ export function benchEnforce(accounts: number, ticks: number, withMarginCalls: b
     void found;
   }
   engine.observe(null);
+  const heap = heapAtRestGiB(); // with the world, its indexes and books alive
   quiet.sort((a, b) => a - b);
   liquidating.sort((a, b) => a - b);
   firstLiquidation.sort((a, b) => a - b);
@@ -130,6 +131,7 @@ export function benchEnforce(accounts: number, ticks: number, withMarginCalls: b
       `  tick -> all liquidations done    : p50 ${f(percentile(liquidating, 50))}, p99 ${f(percentile(liquidating, 99))}, max ${f(liquidating.at(-1) ?? 0)}`,
       `full scan baseline : ${f(scanMean)} per tick (every holder of the ticked market evaluated exactly, ${scanSample.length} sampled ticks)`,
       `ratio              : a quiet indexed tick is ${(scanMean / quietMean).toFixed(0)}x faster than the full scan`,
+      `memory             : heap in use at rest ${heap} (state, indexes, books)`,
     ],
   };
 }

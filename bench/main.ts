@@ -34,11 +34,7 @@ if (only === undefined) {
   } else {
     const report = run();
     process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
-    // RSS is the process's high-water mark (world construction from a snapshot included); the heap after a full
-    // collection is what the state and indexes hold at rest.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc !== undefined) gc();
-    const mem = process.memoryUsage();
-    process.stdout.write(`   memory: rss ${(mem.rss / 2 ** 30).toFixed(2)} GiB (high-water), heap in use after GC ${(mem.heapUsed / 2 ** 30).toFixed(2)} GiB\n`);
+    // RSS is the process's high-water mark, building the world from a snapshot included.
+    process.stdout.write(`   rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB (high-water)\n`);
   }
 }

@@ -4,7 +4,7 @@
 import { evaluateAccount } from '../src/core/margin/evaluate.js';
 import { MarginScreen } from '../src/core/margin/screen.js';
 import { buildWorld } from './world.js';
-import { elapsedMs, type BenchReport } from './report.js';
+import { elapsedMs, heapAtRestGiB, type BenchReport } from './report.js';
 
 export function benchMargin(accounts: number): BenchReport {
   const t0 = process.hrtime.bigint();
@@ -34,6 +34,7 @@ export function benchMargin(accounts: number): BenchReport {
   let screened = 0;
   for (let i = 0; i < out.length; i++) if ((out[i] as number) <= 0) screened++;
 
+  const heap = heapAtRestGiB();
   const exactRate = accounts / (exactMs / 1000);
   const floatRate = accounts / (floatMs / 1000);
   return {
@@ -43,6 +44,7 @@ export function benchMargin(accounts: number): BenchReport {
       `exact bigint path : ${fmtRate(exactRate)} evaluations/s  (${exactMs.toFixed(0)} ms for all; ${breached} in breach)`,
       `float screen path : ${fmtRate(floatRate)} evaluations/s  (${floatMs.toFixed(1)} ms for all; ${screened} screened <= 0)`,
       `ratio             : float screen = ${(floatRate / exactRate).toFixed(1)}x the exact path`,
+      `memory            : heap in use at rest ${heap} (engine state and screen)`,
     ],
   };
 }
