@@ -222,29 +222,32 @@ function settleNewPrices(s: EngineState, m: MarketState, index: Price, givenMark
     m.price.binanceBasis = sampleBinanceBasis(m.price.binanceBasis, { nowMs, bestBid: book.bestBid, bestAsk: book.bestAsk, index }).state;
   }
 
-  // Guards.
+  // Guards (skipped when the market configures none: nothing could trip its breaker).
   const g = pricing.guards;
+  const guarded = g.maxPriceAgeMs !== undefined || g.maxJumpPpm !== undefined || g.maxConfPpm !== undefined || m.price.twap !== null;
   let twap: Price | undefined;
   if (m.price.twap !== null) {
     const tv = twapValue(m.price.twap, nowMs);
     if (tv.ok && tv.coveredMs > 0) twap = tv.price;
   }
-  const violations = runGuards(
-    {
-      price: mark,
-      publishTimeMs: publishedMs,
-      nowMs,
-      previous: m.markPrice,
-      ...(m.price.lastConf === null ? {} : { conf: m.price.lastConf }),
-      ...(twap === undefined ? {} : { twap }),
-    },
-    {
-      maxAgeMs: g.maxPriceAgeMs ?? Number.MAX_SAFE_INTEGER,
-      ...(g.maxJumpPpm === undefined ? {} : { maxJumpPpm: g.maxJumpPpm }),
-      ...(g.maxConfPpm === undefined ? {} : { maxConfPpm: g.maxConfPpm }),
-      ...(g.twapBandPpm === undefined ? {} : { twapBandPpm: g.twapBandPpm }),
-    },
-  );
+  const violations = !guarded
+    ? NO_VIOLATIONS
+    : runGuards(
+        {
+          price: mark,
+          publishTimeMs: publishedMs,
+          nowMs,
+          previous: m.markPrice,
+          ...(m.price.lastConf === null ? {} : { conf: m.price.lastConf }),
+          ...(twap === undefined ? {} : { twap }),
+        },
+        {
+          maxAgeMs: g.maxPriceAgeMs ?? Number.MAX_SAFE_INTEGER,
+          ...(g.maxJumpPpm === undefined ? {} : { maxJumpPpm: g.maxJumpPpm }),
+          ...(g.maxConfPpm === undefined ? {} : { maxConfPpm: g.maxConfPpm }),
+          ...(g.twapBandPpm === undefined ? {} : { twapBandPpm: g.twapBandPpm }),
+        },
+      );
   stepMarketBreaker(m, violations, nowMs, emit);
 
   m.indexPrice = index;
@@ -305,8 +308,13 @@ function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Pr
   return null;
 }
 
+const NO_VIOLATIONS: readonly GuardViolation[] = Object.freeze([]);
+
 function stepMarketBreaker(m: MarketState, violations: readonly GuardViolation[], nowMs: number, emit: Emit): void {
-  const step = stepBreaker(m.price.breaker, violations, pricingOf(m).guards.rearmAfter);
+  const rearm = pricingOf(m).guards.rearmAfter;
+  // A sound breaker that has seen enough sound updates stays as it is (no new state object per tick).
+  if (violations.length === 0 && m.price.breaker.state === 'sound' && m.price.breaker.soundRun >= rearm) return;
+  const step = stepBreaker(m.price.breaker, violations, rearm);
   m.price.breaker = step.state;
   if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: step.state.reasons.join(','), atMs: nowMs });
   if (step.transition === 'rearmed') emit({ kind: 'BreakerReset', market: m.spec.id, atMs: nowMs });
