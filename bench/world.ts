@@ -103,7 +103,7 @@ export function buildWorld(o: WorldOptions): Engine {
     markets,
     assets: [],
     accounts,
-    enforcement: { paused: false, episodes: [], hyperliquid: [], windows: [], attempts: [] },
+    enforcement: { paused: false, episodes: [], hyperliquid: [], windows: [], attempts: [], marginCalled: [] },
     ledger: { feePool: 0n, fundingPool: 0n, insuranceFund: 0n, badDebtWrittenOff: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
   };
   return Engine.restore(snapshot);

@@ -103,14 +103,19 @@ describe('liquidation on the book', () => {
 });
 
 describe('margin calls', () => {
-  it('are announced once per crossing of maintenance x 1.25 (Binance 80% margin ratio), again after a recovery', () => {
+  it('are announced once per crossing of maintenance x 1.25 (Binance 80% margin ratio), with hysteresis: again only after a recovery above 1.3125 x', () => {
     const r = runScenarioObject(
       world('binance', { trader: '1000', maker: '1000000' }, [
         ...openLong,
         // 18,600: equity 300 > 1.25 x 232.5 = 290.625: no call. 18,550: equity 275 < 289.84: call; not in breach.
         { kind: 'price', market: 'BTCUSDT', mark: '18600' },
         { kind: 'price', market: 'BTCUSDT', mark: '18550' },
+        // Hovering: back above the call level (300 > 290.625) but not above the recovery level (1.3125 x 232.5 =
+        // 305.16): no second call when it dips again.
+        { kind: 'price', market: 'BTCUSDT', mark: '18600' },
+        { kind: 'price', market: 'BTCUSDT', mark: '18550' },
         { kind: 'price', market: 'BTCUSDT', mark: '18560' },
+        // Recovered (equity 500 > 1.3125 x 237.5): the next crossing is called again.
         { kind: 'price', market: 'BTCUSDT', mark: '19000' },
         { kind: 'price', market: 'BTCUSDT', mark: '18550' },
       ]),

@@ -12,6 +12,8 @@ export interface EnforcementState {
   readonly windows: Map<string, [number, bigint][]>;
   /** Per market, the times of the liquidation steps within the sliding window, oldest first. */
   readonly attempts: Map<string, number[]>;
+  /** Accounts margin-called and not yet recovered above the recovery level (margin-calls.ts). */
+  readonly marginCalled: Set<string>;
 }
 
 export interface Episode {
@@ -25,7 +27,7 @@ export interface Episode {
 }
 
 export function newEnforcementState(): EnforcementState {
-  return { paused: false, episodes: new Map(), hyperliquid: new Map(), windows: new Map(), attempts: new Map() };
+  return { paused: false, episodes: new Map(), hyperliquid: new Map(), windows: new Map(), attempts: new Map(), marginCalled: new Set() };
 }
 
 /** A loss an account's ledger cannot carry: it must be absorbed (insurance fund, socialisation, write-off). */

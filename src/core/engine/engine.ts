@@ -18,17 +18,16 @@ import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
+import { MarginCalls } from './margin-calls.js';
 import { absorbPendingDeficits, enforceBreaches, ledgerKey, type Block } from './enforcement.js';
-import { PPM_ONE } from '../units/index.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
 export class Engine {
   /** Ledgers in breach (derived from the state; rebuilt on restore). */
   private readonly index: BreachIndex;
-  /** Ledgers below the margin-call level, when the rulebook sets one. */
-  private warning: BreachIndex | null = null;
-  private warningBuffer = -1n;
+  /** Margin calls, when the rulebook sets a call level (margin-calls.ts). */
+  private calls: MarginCalls | null = null;
   /** Markets whose prices / funding index moved during the current command. */
   private readonly pricesMoved = new Set<string>();
   private readonly fundingMoved = new Set<string>();
@@ -39,19 +38,11 @@ export class Engine {
     this.syncWarningIndex();
   }
 
-  /** (Re)builds the margin-call index when the rulebook's call level changes. Silent: no events. */
+  /** (Re)builds the margin-call indexes when the rulebook's call level changes. Silent: no events. */
   private syncWarningIndex(): void {
     const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
-    if (buffer === this.warningBuffer) return;
-    this.warningBuffer = buffer;
-    if (buffer === 0n) {
-      this.warning = null;
-      return;
-    }
-    // The same state, every requirement scaled by (1 + buffer): a ledger in breach of this view is below the call level.
-    const view = Object.create(this.s, { requirementScalePpm: { value: PPM_ONE + buffer } }) as EngineState;
-    this.warning = new BreachIndex({ view, account: (id) => this.s.accounts.get(id), rule: () => this.s.rulebook.breachRule });
-    for (const id of this.s.accounts.keys()) this.warning.reindex(id);
+    if (buffer === (this.calls?.bufferPpm ?? 0n)) return;
+    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer);
   }
 
   static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook): Engine {
@@ -189,29 +180,31 @@ export class Engine {
     const note = (found: readonly LedgerBreach[]): void => {
       for (const f of found) fresh.set(ledgerKey(f), f);
     };
-    const collect = (found: readonly LedgerBreach[]): void => {
-      for (const w of found) if (w.newly) warned.push(w);
-    };
     if (accepted && (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset')) {
       note(this.index.reindexAll());
-      this.syncWarningIndex();
-      if (this.warning !== null) collect(this.warning.reindexAll());
+      if (cmd.kind === 'set_rulebook' && cmd.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
+        // A new call level: every account starts uncalled under it.
+        s.enforcement.marginCalled.clear();
+        this.syncWarningIndex();
+      }
+      this.calls?.reindexAll(warned);
     }
     if (accepted && cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
-        if (this.warning !== null) collect(this.warning.reindexMarket(m));
+        this.calls?.reindexMarket(m, warned);
       }
       this.fundingMoved.clear();
     }
     if (this.pricesMoved.size > 0) {
       for (const m of this.pricesMoved) {
         note(this.index.onPrice(m));
-        if (this.warning !== null) collect(this.warning.onPrice(m));
+        this.calls?.onPrice(m, warned);
       }
       this.pricesMoved.clear();
     }
+    this.calls?.settleRecoveries(warned);
     // The common tick: nothing touched, nothing crossed, nothing in breach -> done, without allocating a block.
     if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0) return;
 
@@ -232,9 +225,25 @@ export class Engine {
     b.recent.length = 0;
     for (const id of b.touched) {
       note(this.index.reindex(id));
-      if (this.warning !== null) collect(this.warning.reindex(id));
+      this.calls?.reindex(id, warned);
     }
-    // Margin calls: newly below the call level, not (yet) in breach.
+    this.announceMarginCalls(warned, emit);
+    if (this.index.breachedCount > 0) {
+      const before = new Set(b.touched);
+      enforceBreaches(b, this.index, fresh);
+      for (const id of b.recent) this.index.reindex(id);
+      for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, warned);
+    }
+    this.calls?.settleRecoveries(warned);
+    this.announceMarginCalls(warned, emit);
+  }
+
+  /** MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). */
+  private announceMarginCalls(warned: LedgerBreach[], emit: (body: EventBody) => void): void {
+    if (warned.length === 0 || this.calls === null) return;
+    // A total order, independent of the index's internal order (which a restored engine does not share).
+    warned.sort((x, y) => (x.account < y.account ? -1 : x.account > y.account ? 1 : (x.market ?? '') < (y.market ?? '') ? -1 : (x.market ?? '') > (y.market ?? '') ? 1 : 0));
+    const called = new Set<string>();
     for (const w of warned) {
       if (this.index.isBreached(w.account, w.market)) continue;
       const ev = this.evaluate(w.account);
@@ -242,12 +251,10 @@ export class Engine {
       const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
       if (fig === undefined) continue;
       emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, warningLevel: w.maintenance });
+      called.add(w.account);
     }
-    if (this.index.breachedCount === 0) return;
-    const before = new Set(b.touched);
-    enforceBreaches(b, this.index, fresh);
-    for (const id of b.recent) this.index.reindex(id);
-    if (this.warning !== null) for (const id of b.touched) if (!before.has(id)) this.warning.reindex(id);
+    warned.length = 0;
+    for (const id of called) this.calls.markCalled(id);
   }
 
   /** Whether any ledger is in breach with negative equity (dYdX gates withdrawals on it). */

@@ -55,6 +55,7 @@ export interface Snapshot {
     readonly hyperliquid: readonly (readonly [string, { lastPartialMs: number | null; bookUnfilled: boolean }])[];
     readonly windows: readonly (readonly [string, readonly (readonly [number, bigint])[]])[];
     readonly attempts: readonly (readonly [string, readonly number[]])[];
+    readonly marginCalled: readonly string[];
   };
   readonly ledger: {
     readonly feePool: bigint;
@@ -111,6 +112,7 @@ export function snapshotState(s: EngineState): Snapshot {
       hyperliquid: [...s.enforcement.hyperliquid].map(([k, h]) => [k, { ...h }] as const),
       windows: [...s.enforcement.windows].map(([k, w]) => [k, w.map(([t, n]) => [t, n] as const)] as const),
       attempts: [...s.enforcement.attempts].map(([k, a]) => [k, [...a]] as const),
+      marginCalled: [...s.enforcement.marginCalled],
     },
     ledger: {
       feePool: s.ledger.feePool,
@@ -150,6 +152,7 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, h] of snap.enforcement.hyperliquid) s.enforcement.hyperliquid.set(k, { ...h });
   for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w.map(([t, n]) => [t, n]));
   for (const [k, a] of snap.enforcement.attempts) s.enforcement.attempts.set(k, [...a]);
+  for (const id of snap.enforcement.marginCalled) s.enforcement.marginCalled.add(id);
   for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
   for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
   for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);

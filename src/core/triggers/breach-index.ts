@@ -59,6 +59,8 @@ export interface BreachIndexOptions {
   readonly view: MarginView;
   readonly account: (id: string) => Account | undefined;
   readonly rule: () => BreachRule;
+  /** Told when a ledger leaves the breached set by recovering (an exact evaluation found it sound). */
+  readonly onRecover?: (ledger: LedgerRef) => void;
 }
 
 export interface BreachIndexStats {
@@ -168,10 +170,13 @@ export class BreachIndex {
   private marketReindexes = 0;
   private fullReindexes = 0;
 
+  private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
+
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
     this.accountOf = options.account;
     this.ruleOf = options.rule;
+    this.onRecover = options.onRecover;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
   }
@@ -272,6 +277,14 @@ export class BreachIndex {
   isBreached(accountId: string, market: string | null = null): boolean {
     const l = this.findLedger(accountId, market);
     return l >= 0 && this.ledgerState[l] === BREACHED;
+  }
+
+  /** Whether any ledger of the account is in breach. */
+  isAccountBreached(accountId: string): boolean {
+    const head = this.heads.get(accountId);
+    if (head === undefined) return false;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) if (this.ledgerState[l] === BREACHED) return true;
+    return false;
   }
 
   /** The thresholds armed for a ledger (tests, dashboards): per market, recheck at low <= down or high >= up. */
@@ -522,6 +535,7 @@ export class BreachIndex {
       if (before === BREACHED) {
         this.breachedSet.delete(l);
         this.recoveries++;
+        this.onRecover?.({ account: account.id, market });
       }
     }
   }

@@ -1,0 +1,91 @@
+// Margin calls: a warning when a ledger falls below maintenance x (1 + buffer), once per crossing, with hysteresis.
+//
+// Two breach indexes over scaled views of the same state (core/triggers):
+// - the call index (requirements x (1 + buffer)) holds the accounts not called: a ledger entering breach there is
+//   called (unless it is already in breach of maintenance: then it is being liquidated, not warned);
+// - the recovery index (requirements x (1 + 1.25 x buffer)) holds the accounts called: when every ledger of the
+//   account is back above that higher level, the account returns to the call index and can be called again.
+// The gap between the two levels is the hysteresis: an account hovering at the call level is warned once, not on
+// every tick that crosses it (which would also make every such tick re-evaluate it). An account in the recovery
+// index gets no call for its other ledgers until it returns (documented approximation).
+// Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the indexes are derived.
+
+import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
+import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
+import type { EngineState } from './state.js';
+
+/** The recovery level's buffer: 1.25 times the call buffer (Binance 25% -> a call at 1.25 MM, re-armed above 1.3125 MM). */
+export function recoveryBufferPpm(callBufferPpm: bigint): Ppm {
+  return ppm((callBufferPpm * 5n) / 4n);
+}
+
+export interface MarginCallNotice {
+  readonly breach: LedgerBreach;
+}
+
+export class MarginCalls {
+  private readonly call: BreachIndex;
+  private readonly recovery: BreachIndex;
+  private readonly recovered = new Set<string>();
+
+  constructor(
+    private readonly s: EngineState,
+    readonly bufferPpm: bigint,
+  ) {
+    const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
+    const rule = () => s.rulebook.breachRule;
+    const account = (id: string) => s.accounts.get(id);
+    this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
+    this.recovery = new BreachIndex({ view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover: (ref: LedgerRef) => this.recovered.add(ref.account) });
+    for (const id of s.accounts.keys()) this.reindex(id, []);
+  }
+
+  private get called(): Set<string> {
+    return this.s.enforcement.marginCalled;
+  }
+
+  /** Re-arms an account in whichever index holds it; newly-below-call-level ledgers are added to `out`. */
+  reindex(id: string, out: LedgerBreach[]): void {
+    if (this.called.has(id)) this.recovery.reindex(id);
+    else for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+  }
+
+  onPrice(market: string, out: LedgerBreach[]): void {
+    for (const b of this.call.onPrice(market)) if (b.newly) out.push(b);
+    this.recovery.onPrice(market);
+  }
+
+  reindexMarket(market: string, out: LedgerBreach[]): void {
+    for (const b of this.call.reindexMarket(market)) if (b.newly) out.push(b);
+    this.recovery.reindexMarket(market);
+  }
+
+  reindexAll(out: LedgerBreach[]): void {
+    for (const b of this.call.reindexAll()) if (b.newly) out.push(b);
+    this.recovery.reindexAll();
+  }
+
+  /** The account was called: from now on only its recovery is watched. */
+  markCalled(id: string): void {
+    if (this.called.has(id)) return;
+    this.called.add(id);
+    this.call.remove(id);
+    this.recovery.reindex(id);
+  }
+
+  /**
+   * Accounts whose ledgers all came back above the recovery level return to the call index. Ledgers that are below
+   * the call level again by then are reported in `out` (a new crossing).
+   */
+  settleRecoveries(out: LedgerBreach[]): void {
+    if (this.recovered.size === 0) return;
+    const ids = [...this.recovered].sort();
+    this.recovered.clear();
+    for (const id of ids) {
+      if (!this.called.has(id) || this.recovery.isAccountBreached(id)) continue;
+      this.called.delete(id);
+      this.recovery.remove(id);
+      for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+    }
+  }
+}
