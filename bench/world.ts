@@ -2,6 +2,7 @@
 // fills one by one would measure fills, not what the benchmark is about). Seeded; no Math.random.
 
 import { Engine } from '../src/core/engine/engine.js';
+import { seededRandom } from '../src/sim/random.js';
 import type { AccountSnapshot, MarketSnapshot, Snapshot } from '../src/core/engine/snapshot.js';
 import { SNAPSHOT_FORMAT_VERSION } from '../src/core/engine/snapshot.js';
 import { TEST_CONFIG } from '../src/core/engine/testkit.js';
@@ -12,17 +13,8 @@ import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
 
-/** mulberry32: a tiny seeded generator, good enough to scatter synthetic accounts. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded generator (mulberry32), for the benchmarks. */
+export const rng = seededRandom;
 
 export interface WorldOptions {
   readonly accounts: number;

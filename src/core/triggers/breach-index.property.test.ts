@@ -4,6 +4,7 @@
 // after every step, and each call reports exactly the ledgers that entered breach in it.
 
 import fc from 'fast-check';
+import { seededRandom } from '../../sim/random.js';
 import { describe, expect, it } from 'vitest';
 import { USDC } from '../engine/testkit.js';
 import { evaluateAccount } from '../margin/evaluate.js';
@@ -204,17 +205,8 @@ describe('BreachIndex against the exact full scan', () => {
   });
 });
 
-/** mulberry32, to pick price corners reproducibly from a seed the property draws. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (sim/random.ts), to pick price corners reproducibly from a seed the property draws. */
+const prng = seededRandom;
 
 type MoveStep = Extract<Step, { kind: 'move' }>;
 const move: fc.Arbitrary<MoveStep> = step.filter((x): x is MoveStep => x.kind === 'move');
