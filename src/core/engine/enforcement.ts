@@ -458,10 +458,12 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
       b.emit({ kind: 'LiquidationFill', account: account.id, market: spec.id, route: 'book', counterparty: '', size: filled, price: avg });
     }
   }
-  s.enforcement.hyperliquid.set(account.id, {
-    lastPartialMs: decision.value.why === 'hl_partial_slice' ? b.nowMs : hl.lastPartialMs,
-    bookUnfilled: remaining > 0n,
-  });
+  if (rules.sizing.kind === 'hyperliquid') {
+    s.enforcement.hyperliquid.set(account.id, {
+      lastPartialMs: decision.value.why === 'hl_partial_slice' ? b.nowMs : hl.lastPartialMs,
+      bookUnfilled: remaining > 0n,
+    });
+  }
 
   if (remaining > 0n) {
     const fresh = refreshPosition(s, account.id, ledger.market, spec.id);
@@ -497,6 +499,11 @@ export function liquidationStep(b: Block, ledger: LedgerRef): boolean {
     const lfFinal = final.priced ? ledgerFigures(final, ledger.market) : null;
     if (lfFinal === null || !isBreached(lfFinal.equity, lfFinal.maintenance, s.rulebook.breachRule)) {
       s.enforcement.episodes.delete(key);
+      // Hyperliquid's per-account state outlives the episode only while its cooldown runs.
+      const hs = s.enforcement.hyperliquid.get(account.id);
+      if (hs !== undefined && rules.sizing.kind === 'hyperliquid' && (hs.lastPartialMs === null || b.nowMs - hs.lastPartialMs >= rules.sizing.params.cooldownMs)) {
+        s.enforcement.hyperliquid.delete(account.id);
+      }
       b.emit({ kind: 'LiquidationEnded', account: account.id, ledger: ledger.market ?? 'cross', equity: lfFinal?.equity ?? 0n, maintenance: lfFinal?.maintenance ?? 0n, steps: episode.steps });
     }
   }
