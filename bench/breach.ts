@@ -201,7 +201,6 @@ export function benchBreach(o: BreachBenchOptions): BenchReport {
     preClosed++;
   }
   const b = walk(state, index, ids, ticks, seed + 2, true);
-  const rssEnd = process.memoryUsage().rss;
 
   // Confirmation: the index's breached set equals an exact scan of every account.
   const t2 = process.hrtime.bigint();
@@ -222,7 +221,6 @@ export function benchBreach(o: BreachBenchOptions): BenchReport {
       ...describeWalk(`A. nothing enforced (ledgers in breach stay open and flip back and forth), seed ${seed + 1}`, a, scanMeanUs),
       ...describeWalk(`B. enforced (ledgers closed on breach; ${count(preClosed)} left by A closed first), seed ${seed + 2}`, b, scanMeanUs),
       `verification: breached set ${agree ? 'equals' : 'DIFFERS FROM'} an exact scan of all accounts (${count(truth.size)} ledgers, ${verifyMs.toFixed(0)} ms)`,
-      `rss at the end ${(rssEnd / GiB).toFixed(2)} GiB`,
     ],
   };
 }
