@@ -15,6 +15,13 @@ function checkAssetAmount(s: EngineState, asset: string, amount: bigint): Reject
   return undefined;
 }
 
+/** The existing account a withdrawal, borrow or repayment draws on, with a listed asset and a positive amount. */
+function fundedAccount(s: EngineState, cmd: Withdraw | Borrow | Repay): Account | Rejection {
+  const account = s.accounts.get(cmd.account);
+  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
+  return checkAssetAmount(s, cmd.asset, cmd.amount) ?? account;
+}
+
 /** A copy of the account whose maps can be changed to test a command before committing it. */
 export function draftOf(account: Account): Account {
   return {
@@ -69,10 +76,8 @@ export function applyDeposit(s: EngineState, cmd: Deposit, emit: Emit): Rejectio
 }
 
 export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Rejection | undefined {
-  const account = s.accounts.get(cmd.account);
-  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
-  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
-  if (bad !== undefined) return bad;
+  const account = fundedAccount(s, cmd);
+  if ('reason' in account) return account;
   const before = account.balances.get(cmd.asset) ?? 0n;
   if (before < cmd.amount) return reject('insufficient_balance', 'amount', `balance ${s.fmtAsset(cmd.asset, before)} is less than ${s.fmtAsset(cmd.asset, cmd.amount)}`);
   const draft = draftOf(account);
@@ -87,10 +92,8 @@ export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Reject
 }
 
 export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection | undefined {
-  const account = s.accounts.get(cmd.account);
-  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
-  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
-  if (bad !== undefined) return bad;
+  const account = fundedAccount(s, cmd);
+  if ('reason' in account) return account;
   const debt = (account.borrows.get(cmd.asset) ?? 0n) + cmd.amount;
   const draft = draftOf(account);
   draft.borrows.set(cmd.asset, debt);
@@ -103,10 +106,8 @@ export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection 
 }
 
 export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | undefined {
-  const account = s.accounts.get(cmd.account);
-  if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
-  const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
-  if (bad !== undefined) return bad;
+  const account = fundedAccount(s, cmd);
+  if ('reason' in account) return account;
   const debt = account.borrows.get(cmd.asset) ?? 0n;
   if (cmd.amount > debt) return reject('debt_exceeded', 'amount', `repayment ${s.fmtAsset(cmd.asset, cmd.amount)} exceeds the debt ${s.fmtAsset(cmd.asset, debt)}`);
   const left = debt - cmd.amount;

@@ -17,6 +17,7 @@
 
 import { divRound, PPM_ONE, type Price, type Quote, type Size } from '../units/index.js';
 import { dydxBankruptcyQuote, type BankruptcyDeltaReason } from './bankruptcy.js';
+import { DRIFT_BASE_PRECISION, DRIFT_FEE_PRECISION, DRIFT_FEE_TO_MARGIN_RATIO, DRIFT_PRICE_PRECISION } from './drift-precision.js';
 import { dydxFillAmountToQuote, dydxMulPpmFloor, type DydxPerpetual, type DydxSubaccount } from './dydx.js';
 import type { DydxClobPair } from './fillable.js';
 import { ok, rejected, type ParamProblem, type Result } from './result.js';
@@ -191,12 +192,6 @@ export function splitAtPrices(i: PriceSplitInput): Result<FeeSplit, 'invalid_par
 }
 
 // ---- Drift fees ------------------------------------------------------------------------------------------
-
-/** Drift precisions: LIQUIDATION_FEE_PRECISION 1e6, MARGIN_PRECISION 1e4, PRICE/QUOTE 1e6, BASE 1e9. */
-const DRIFT_FEE_PRECISION = 1_000_000n;
-const DRIFT_FEE_TO_MARGIN_RATIO = 100n;
-const DRIFT_BASE_PRECISION = 1_000_000_000n;
-const DRIFT_PRICE_PRECISION = 1_000_000n;
 
 export interface DriftIfFeeInput {
   /** margin_shortage, quote (1e6). */

@@ -32,6 +32,7 @@ import {
   type BlockUsage,
   type SubaccountBlockLimits,
 } from './blocklimits.js';
+import { DRIFT_FEE_PRECISION, DRIFT_FEE_TO_MARGIN_RATIO, DRIFT_PCT_PRECISION, DRIFT_PRICE_PRECISION, DRIFT_PRICE_TIMES_AMM_TO_QUOTE } from './drift-precision.js';
 import { atPath, isTimeMs, ok, rejected, type ParamProblem, type Result } from './result.js';
 import { sizeForNotional, validUnits, type MarketUnits } from './units.js';
 
@@ -250,13 +251,6 @@ export function sizeHyperliquid(
 }
 
 // ---- Drift -----------------------------------------------------------------------------------------------
-
-/** Drift's precisions for the exact functions: MARGIN 1e4, LIQUIDATION_FEE 1e6, LIQUIDATION_PCT 1e4, PRICE 1e6, BASE 1e9. */
-const DRIFT_FEE_TO_MARGIN_RATIO = 100n;
-const DRIFT_PCT_PRECISION = 10_000n;
-const DRIFT_PRICE_TIMES_AMM_TO_QUOTE = 1_000_000_000n;
-const DRIFT_FEE_PRECISION = 1_000_000n;
-const DRIFT_PRICE_PRECISION = 1_000_000n;
 
 export interface DriftShortageInput {
   /** Quote, 1e6. */

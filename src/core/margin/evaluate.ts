@@ -117,27 +117,29 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
 /** Collateral value of one asset balance: balance x index x weight, rounded down. */
 export function collateralValue(view: MarginView, assetId: string, balance: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(balance);
-  const spec = view.asset(assetId);
-  if (spec === undefined) return null;
-  const priceState = view.market(spec.priceMarket);
-  if (priceState === undefined) return null;
-  const px = indexOf(priceState, override);
-  if (px === null) return null;
-  const valueNum = balance * px * spec.collateralWeightPpm * pow10(view.quoteDecimals);
-  const valueDen = PPM_ONE * pow10(spec.decimals + priceState.spec.priceDecimals);
+  const priced = assetIndex(view, assetId, override);
+  if (priced === null) return null;
+  const valueNum = balance * priced.px * priced.spec.collateralWeightPpm * pow10(view.quoteDecimals);
+  const valueDen = PPM_ONE * pow10(priced.spec.decimals + priced.priceDecimals);
   return quote(divRound(valueNum, valueDen, 'floor'));
 }
 
 /** Value of a debt at the index, rounded up. */
 export function debtValue(view: MarginView, assetId: string, amount: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(amount);
+  const priced = assetIndex(view, assetId, override);
+  if (priced === null) return null;
+  return quote(divRound(amount * priced.px * pow10(view.quoteDecimals), pow10(priced.spec.decimals + priced.priceDecimals), 'ceil'));
+}
+
+/** A non-settlement asset's spec and the index of the market that prices it; null when either is unknown or unpriced. */
+function assetIndex(view: MarginView, assetId: string, override?: PriceOverride): { spec: AssetSpec; px: bigint; priceDecimals: number } | null {
   const spec = view.asset(assetId);
   if (spec === undefined) return null;
   const priceState = view.market(spec.priceMarket);
   if (priceState === undefined) return null;
   const px = indexOf(priceState, override);
-  if (px === null) return null;
-  return quote(divRound(amount * px * pow10(view.quoteDecimals), pow10(spec.decimals + priceState.spec.priceDecimals), 'ceil'));
+  return px === null ? null : { spec, px, priceDecimals: priceState.spec.priceDecimals };
 }
 
 export function evaluateAccount(view: MarginView, account: Account, override?: PriceOverride): AccountEvaluation {
