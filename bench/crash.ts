@@ -28,7 +28,8 @@ interface CrashResult {
 }
 
 async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {
-  let engine: ReturnType<typeof buildWorld> | null = buildWorld({ accounts, markets: MARKETS, seed: 42 });
+  // The world lives only in this call: the next drop's world is built after this one is collectable.
+  const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
   const setupLiquidations = setupMaker(engine, MARKETS);
   const crash = (START_PRICE * BigInt(100 - dropPct)) / 100n;
   quoteMaker(engine, CRASH_MARKET, crash, engine.timeMs + 1);
@@ -51,7 +52,6 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
   }
-  engine = null; // the next world is built alone
   return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations };
 }
 

@@ -10,7 +10,7 @@
 
 import type { EngineState } from '../src/core/engine/state.js';
 import { PPM_ONE, ppm, price } from '../src/core/units/index.js';
-import { describeScans, exactScan, fmtMs, honestScan, percentile } from './baseline.js';
+import { describeScans, exactWithCheck, fmtMs, honestScan, percentile } from './baseline.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import type { BenchReport } from './report.js';
@@ -87,7 +87,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   const buffer = state.rulebook.liquidation.marginCallBufferPpm;
   const callView = buffer === 0n ? null : (Object.create(state, { requirementScalePpm: { value: ppm(PPM_ONE + buffer) } }) as EngineState);
   const honestCalls = callView === null ? null : honestScan(state, sample, callView);
-  const exact = allIsolated ? null : exactScan(state, sample.slice(0, 5));
+  const exact = allIsolated ? null : exactWithCheck(state, sample.slice(0, 5));
   const quietMean = quietMs / Math.max(1, quietCount);
   const mean = totalMs / Math.max(1, ticks);
 
