@@ -61,7 +61,8 @@ type Step =
   | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
   | { readonly kind: 'rulebook'; readonly rule: 'below' | 'at_or_below'; readonly valuation: 'mark' | 'entry' }
   | { readonly kind: 'trade'; readonly open: Open }
-  | { readonly kind: 'deposit'; readonly funding: Funding };
+  | { readonly kind: 'deposit'; readonly funding: Funding }
+  | { readonly kind: 'suspended'; readonly account: string; readonly moves: readonly MoveStep[] };
 
 const bps = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }) },
@@ -85,6 +86,18 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rulebook' as const), rule: fc.constantFrom('below' as const, 'at_or_below' as const), valuation: fc.constantFrom('mark' as const, 'entry' as const) }) },
   { weight: 3, arbitrary: open.map((o) => ({ kind: 'trade' as const, open: o })) },
   { weight: 1, arbitrary: funding.map((f) => ({ kind: 'deposit' as const, funding: f })) },
+  {
+    // An account suspended (BreachIndex.suspend) while prices move, then resumed.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('suspended' as const),
+      account: fc.constantFrom(...ACCOUNTS),
+      moves: fc.array(
+        fc.record({ kind: fc.constant('move' as const), market, bps, basisBps: fc.constant(0), noIndex: fc.constant(false) }),
+        { minLength: 1, maxLength: 1 },
+      ),
+    }),
+  },
 );
 
 function applyOpen(w: TestWorld, o: Open): string[] {
@@ -142,6 +155,7 @@ describe('BreachIndex against the exact full scan', () => {
     let flips = 0;
     let exactMisses = 0;
     let exactLedgers = 0;
+    let resumed = 0;
     fc.assert(
       fc.property(fc.array(funding, { minLength: 4, maxLength: 12 }), fc.array(open, { minLength: 3, maxLength: 16 }), fc.array(step, { minLength: 10, maxLength: 120 }), (funds, opens, steps) => {
         const w = testWorld();
@@ -176,6 +190,18 @@ describe('BreachIndex against the exact full scan', () => {
               w.marginValuation = s.valuation;
               reported = index.onPrice(MARKETS[1]);
               break;
+            case 'suspended': {
+              index.suspend(s.account);
+              const out: LedgerBreach[] = [];
+              for (const mv of s.moves) {
+                applyMove(w, mv);
+                out.push(...index.onPrice(mv.market));
+              }
+              // What the other accounts reported during the moves, and what the resumed one is found in.
+              out.push(...index.resume(s.account).filter((b) => !before.has(refKey(b))));
+              reported = out.filter((b) => b.account !== s.account || !before.has(refKey(b)));
+              break;
+            }
             case 'trade':
             case 'deposit': {
               const touched = s.kind === 'trade' ? applyOpen(w, s.open) : applyFunding(w, s.funding);
@@ -198,19 +224,21 @@ describe('BreachIndex against the exact full scan', () => {
         flips += st.flips;
         exactMisses += st.exactMisses;
         exactLedgers += st.exactLedgers;
+        resumed += st.resumed;
         breachesSeen += st.breaches;
         recoveriesSeen += st.recoveries;
       }),
       { numRuns: 200, seed: 20261126 },
     );
     // The worlds must reach the interesting paths, and the index must prune: far fewer evaluations than a scan.
-    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut, flips, exactMisses, exactLedgers });
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut, flips, exactMisses, exactLedgers, resumed });
     expect(breachesSeen).toBeGreaterThan(300);
     // Exact boundaries are reached (single-position ledgers on the monotone schedules), their crossings decide, and
     // every breach they announced was confirmed by the ledger's figures.
     expect(exactLedgers).toBeGreaterThan(100);
     expect(flips).toBeGreaterThan(50);
     expect(exactMisses).toBe(0);
+    expect(resumed).toBeGreaterThan(20);
     expect(recoveriesSeen).toBeGreaterThan(50);
     expect(rechecks).toBeLessThan(naive / 3);
   });

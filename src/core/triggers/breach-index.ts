@@ -90,6 +90,8 @@ export interface BreachIndexStats {
   readonly flips: number;
   /** Exact boundaries whose breach the figures did not confirm (never expected: the ledger is re-armed in full). */
   readonly exactMisses: number;
+  /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
+  readonly resumed: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
@@ -98,6 +100,8 @@ const FREE = 0;
 const SOUND = 1;
 const BREACHED = 2;
 const WAITING = 3;
+/** Not watched, its exact boundaries kept for resume() (see suspend()). */
+const SUSPENDED = 4;
 
 /** Entry families: thresholds on min / max of (mark, index) (slope bounds), or on the mark alone (exact boundaries). */
 const PRICES = 0;
@@ -148,6 +152,7 @@ export class BreachIndex {
   /** Exact boundary of the ledger (NaN: armed by slope bounds); ledgerLong: its position's side. */
   private ledgerBoundary = new Float64Array(64).fill(Number.NaN);
   private ledgerLong = new Uint8Array(64);
+  private ledgerExactSlot = new Int32Array(64); // the market slot of the exact boundary
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -170,6 +175,9 @@ export class BreachIndex {
   private readonly breachedSet = new Set<number>();
   /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
   private readonly unpricedOther = new Set<string>();
+  /** Suspended accounts, with the epoch they were suspended in (any market or full re-arm starts a new epoch). */
+  private readonly suspended = new Map<string, number>();
+  private epoch = 0;
   private waitingLedgers = 0;
 
   private armedRule: BreachRule;
@@ -191,6 +199,7 @@ export class BreachIndex {
   private exactLedgers = 0;
   private flips = 0;
   private exactMisses = 0;
+  private resumed = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
 
@@ -221,6 +230,7 @@ export class BreachIndex {
     if (head === undefined) return;
     this.unwait(accountId, head);
     this.unpricedOther.delete(accountId);
+    this.suspended.delete(accountId);
     let l = head;
     while (l >= 0) {
       const next = this.ledgerNext[l] as number;
@@ -228,6 +238,59 @@ export class BreachIndex {
       l = next;
     }
     this.heads.delete(accountId);
+  }
+
+  /**
+   * Stops watching the account but keeps its exact boundaries, so that resume() can arm it again without an
+   * evaluation. The owner must call remove() (or reindex()) if the account changes while suspended; a market or
+   * full re-arm meanwhile makes resume() evaluate it. An account with a ledger that is not armed at an exact
+   * boundary is simply forgotten (resume() then evaluates it). Used to move an account between margin-call levels.
+   */
+  suspend(accountId: string): void {
+    const head = this.heads.get(accountId);
+    if (head === undefined || this.suspended.has(accountId)) return;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      // Kept: exact boundaries, and sound ledgers exposed to no price at all (a cross ledger without cross positions).
+      const kept = !Number.isNaN(this.ledgerBoundary[l] as number) || (this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1);
+      if (!kept) {
+        this.remove(accountId);
+        return;
+      }
+    }
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      this.setEntries(l, this.noKeys, MARK);
+      if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+      this.ledgerState[l] = SUSPENDED;
+    }
+    this.suspended.set(accountId, this.epoch);
+  }
+
+  /**
+   * Watches the account again and returns its ledgers in breach (all `newly`): from the boundaries kept by
+   * suspend() when nothing was re-armed since (the mark against each boundary; a breach confirmed by the position's
+   * figures), else by a full evaluation, as reindex().
+   */
+  resume(accountId: string): readonly LedgerBreach[] {
+    const epoch = this.suspended.get(accountId);
+    if (epoch !== this.epoch) return this.reindex(accountId);
+    this.suspended.delete(accountId);
+    this.resumed++;
+    const head = this.heads.get(accountId) as number;
+    const out: LedgerBreach[] = [];
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      this.ledgerState[l] = SOUND;
+      if (Number.isNaN(this.ledgerBoundary[l] as number)) continue; // exposed to no price: sound as it was
+      const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      const b = this.ledgerBoundary[l] as number;
+      const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
+      this.setExactKeys(l, ms.id, false);
+      if (inBreach && !this.enterBreach(l, out)) {
+        this.reindexInto(accountId, out);
+        return out;
+      }
+    }
+    return out;
   }
 
   /**
@@ -279,10 +342,12 @@ export class BreachIndex {
   reindexAll(): readonly LedgerBreach[] {
     const out: LedgerBreach[] = [];
     this.fullReindexes++;
+    this.epoch++;
     this.armedRule = this.ruleOf();
     this.armedValuation = this.view.marginValuation;
     for (const ms of this.markets) this.recordEpoch(ms);
-    for (const id of [...this.heads.keys()]) this.reindexInto(id, out);
+    // Suspended accounts stay unwatched (resume() will evaluate them: a new epoch).
+    for (const id of [...this.heads.keys()]) if (!this.suspended.has(id)) this.reindexInto(id, out);
     return out;
   }
 
@@ -357,6 +422,7 @@ export class BreachIndex {
       exactLedgers: this.exactLedgers,
       flips: this.flips,
       exactMisses: this.exactMisses,
+      resumed: this.resumed,
     };
   }
 
@@ -486,8 +552,7 @@ export class BreachIndex {
   private isFlip(l: number): boolean {
     const boundary = this.ledgerBoundary[l] as number;
     if (Number.isNaN(boundary)) return false;
-    const e = this.ledgerEntry[l] as number;
-    const state = this.view.market((this.markets[this.entryMarket[e] as number] as MarketSlot).id);
+    const state = this.view.market((this.markets[this.ledgerExactSlot[l] as number] as MarketSlot).id);
     const mark = state?.markPrice ?? null;
     if (mark === null) return false;
     const m = Number(mark);
@@ -502,10 +567,8 @@ export class BreachIndex {
   private flip(l: number, out: LedgerBreach[]): void {
     const h = this.ledgerHead[l] as number;
     const accountId = this.ledgerAccount[h] as string;
-    const e = this.ledgerEntry[l] as number;
-    const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
-    const isolated = (this.ledgerMarket[l] as number) >= 0;
-    const market = isolated ? ms.id : null;
+    const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+    const market = (this.ledgerMarket[l] as number) >= 0 ? ms.id : null;
     this.flips++;
     if (this.ledgerState[l] === BREACHED) {
       this.ledgerState[l] = SOUND;
@@ -515,27 +578,37 @@ export class BreachIndex {
       this.onRecover?.({ account: accountId, market });
       return;
     }
+    if (!this.enterBreach(l, out)) this.reindexInto(accountId, out);
+  }
+
+  /**
+   * A sound ledger armed at an exact boundary the mark has crossed enters breach: the position's figures at the
+   * mark confirm it exactly and are reported. False (counted as a miss) if they do not: the caller re-arms in full.
+   */
+  private enterBreach(l: number, out: LedgerBreach[]): boolean {
+    const accountId = this.ledgerAccount[l] as string;
+    const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+    const isolated = (this.ledgerMarket[l] as number) >= 0;
     const account = this.accountOf(accountId);
     const state = this.view.market(ms.id);
     const position = account?.positions.get(ms.id);
     const mark = state?.markPrice ?? null;
     if (account === undefined || state === undefined || position === undefined || mark === null) {
       this.exactMisses++;
-      this.reindexInto(accountId, out);
-      return;
+      return false;
     }
     const f = positionFigures(this.view, state, position, mark);
     const equity = singlePositionEquity(isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n), f);
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
-      this.reindexInto(accountId, out);
-      return;
+      return false;
     }
     this.ledgerState[l] = BREACHED;
     this.breachedSet.add(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
-    out.push({ account: accountId, market, equity, maintenance: f.maintenance, prices: [{ market: ms.id, mark, index: state.indexPrice }], newly: true });
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: [{ market: ms.id, mark, index: state.indexPrice }], newly: true });
+    return true;
   }
 
   /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
@@ -550,6 +623,7 @@ export class BreachIndex {
 
   private reindexMarketSlot(ms: MarketSlot, out: LedgerBreach[]): void {
     this.marketReindexes++;
+    this.epoch++;
     this.recordEpoch(ms);
     const stamp = this.nextStamp();
     const ids: string[] = [];
@@ -584,6 +658,7 @@ export class BreachIndex {
     } else {
       this.unwait(accountId, head);
       this.unpricedOther.delete(accountId);
+      this.suspended.delete(accountId);
     }
     // Reconcile the isolated ledgers with the account's isolated positions.
     for (let prev = head, l = this.ledgerNext[head] as number; l >= 0; ) {
@@ -639,6 +714,7 @@ export class BreachIndex {
     if (exact !== null) {
       this.ledgerBoundary[l] = exact.boundary;
       this.ledgerLong[l] = exact.long ? 1 : 0;
+      this.ledgerExactSlot[l] = this.marketSlot(exact.market);
       if (!wasExact) this.exactLedgers++;
       this.setExactKeys(l, exact.market, breached);
     } else {
@@ -839,6 +915,7 @@ export class BreachIndex {
     this.ledgerNext = grownInt32(this.ledgerNext, min, -1);
     this.ledgerHead = grownInt32(this.ledgerHead, min, 0);
     this.ledgerStamp = grownInt32(this.ledgerStamp, min, 0);
+    this.ledgerExactSlot = grownInt32(this.ledgerExactSlot, min, 0);
     const boundary = new Float64Array(size).fill(Number.NaN);
     boundary.set(this.ledgerBoundary);
     this.ledgerBoundary = boundary;
