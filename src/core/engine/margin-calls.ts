@@ -41,7 +41,14 @@ export class MarginCalls {
     const rule = () => s.rulebook.breachRule;
     const account = (id: string) => s.accounts.get(id);
     this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
-    this.recovery = new BreachIndex({ view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover: (ref: LedgerRef) => this.recovered.add(ref.account) });
+    // Only which accounts are below the recovery level matters, never the figures of that "breach".
+    this.recovery = new BreachIndex({
+      view: scaled(recoveryBufferPpm(bufferPpm)),
+      account,
+      rule,
+      onRecover: (ref: LedgerRef) => this.recovered.add(ref.account),
+      reportBreaches: false,
+    });
     for (const id of s.accounts.keys()) this.reindex(id, []);
   }
 

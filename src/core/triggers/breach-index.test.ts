@@ -342,3 +342,20 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     index.checkInvariants();
   });
 });
+
+describe('an index that does not report breaches (a margin-call recovery level)', () => {
+  it('tracks the breached set across an exact boundary without looking the account up', () => {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6)); // breach at or below 2,871.79 (see above)
+    let lookups = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (lookups++, w.accounts.get(id)), rule: () => w.rule, reportBreaches: false });
+    index.reindex('p');
+    lookups = 0;
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
+    expect(lookups).toBe(0);
+    index.checkInvariants();
+  });
+});

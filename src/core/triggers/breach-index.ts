@@ -62,6 +62,12 @@ export interface BreachIndexOptions {
   readonly rule: () => BreachRule;
   /** Told when a ledger leaves the breached set by recovering (an exact evaluation found it sound). */
   readonly onRecover?: (ledger: LedgerRef) => void;
+  /**
+   * False when the owner only asks which ledgers are in breach, never for the figures of a breach (a margin-call
+   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it.
+   * Default true.
+   */
+  readonly reportBreaches?: boolean;
 }
 
 export interface BreachIndexStats {
@@ -202,12 +208,14 @@ export class BreachIndex {
   private resumed = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
+  private readonly reportBreaches: boolean;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
     this.accountOf = options.account;
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
+    this.reportBreaches = options.reportBreaches ?? true;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
   }
@@ -588,6 +596,13 @@ export class BreachIndex {
   private enterBreach(l: number, out: LedgerBreach[]): boolean {
     const accountId = this.ledgerAccount[l] as string;
     const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+    if (!this.reportBreaches) {
+      this.ledgerState[l] = BREACHED;
+      this.breachedSet.add(l);
+      this.breaches++;
+      this.setExactKeys(l, ms.id, true);
+      return true;
+    }
     const isolated = (this.ledgerMarket[l] as number) >= 0;
     const account = this.accountOf(accountId);
     const state = this.view.market(ms.id);
