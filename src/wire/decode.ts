@@ -262,7 +262,7 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
     throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
   }
   if (typeof r === 'string') return preset;
-  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined || r.liquidation !== undefined;
+  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined || r.liquidation !== undefined || r.feeBounds !== undefined;
   const out: Rulebook = {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
@@ -270,6 +270,10 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
     marginValuation: r.marginValuation ?? preset.marginValuation,
     markMethod: r.markMethod ?? preset.markMethod,
     liquidation: r.liquidation === undefined ? preset.liquidation : decodeLiquidation(r.liquidation, preset.liquidation, `${path}.liquidation`, quoteDecimals),
+    feeBounds: {
+      maxFeePpm: r.feeBounds?.maxFee === undefined ? preset.feeBounds.maxFeePpm : ratioPpm(r.feeBounds.maxFee, `${path}.feeBounds.maxFee`),
+      maxRebatePpm: r.feeBounds?.maxRebate === undefined ? preset.feeBounds.maxRebatePpm : ratioPpm(r.feeBounds.maxRebate, `${path}.feeBounds.maxRebate`),
+    },
   };
   const problem = validateRulebook(out)[0];
   if (problem !== undefined) throw new WireError(`${path}.${problem.path}`, problem.message);

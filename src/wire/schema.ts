@@ -127,6 +127,7 @@ export const rulebookSchema = z.union([
     preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
     marginValuation: z.enum(['mark', 'entry']).optional(),
     markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
+    feeBounds: z.strictObject({ maxFee: decimalString.optional(), maxRebate: decimalString.optional() }).optional(),
     liquidation: z
       .strictObject({
         marginCallBuffer: decimalString.optional(),

@@ -4,7 +4,7 @@
 
 import { dec, PPM_ONE, ppm, quote, type Quote } from '../units/index.js';
 import type { LiquidationRules } from './liquidation.js';
-import type { Rulebook } from './rulebook.js';
+import { DEFAULT_FEE_BOUNDS, type Rulebook } from './rulebook.js';
 
 export const PRESET_NAMES = ['binance', 'bybit', 'bitmex', 'hyperliquid', 'dydx-v4', 'drift-v2'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -35,15 +35,15 @@ export function rulebookPreset(name: string, quoteDecimals: number): Rulebook | 
     // at 80% (equity = 1.25 x maintenance); the liquidation order goes to the book at the bankruptcy price, the
     // surplus pays a clearance fee to the insurance fund (rate U: 0.5% here), unfilled remainders go to ADL.
     case 'binance':
-      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 250_000n) };
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'mark', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 250_000n), feeBounds: DEFAULT_FEE_BOUNDS };
     // Bybit "Liquidation Price (USDT Contract)": liquidation when position margin <= MM, MM on the entry value;
     // mark = index + moving average of the basis, as Binance's Price 2. Fee U (0.5%); ADL behind the fund.
     case 'bybit':
-      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 0n) };
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'binance', liquidation: cexLiquidation(5_000n, 0n), feeBounds: DEFAULT_FEE_BOUNDS };
     // BitMEX "Isolated and Cross Margin Examples": MM on the cost value; the position is taken over at the
     // bankruptcy price and everything better than it goes to the insurance fund; ADL behind the fund.
     case 'bitmex':
-      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'bitmex', liquidation: cexLiquidation(PPM_ONE, 0n) };
+      return { name, breachRule: 'at_or_below', preTradeCheck: 'initial_margin', marginValuation: 'entry', markMethod: 'bitmex', liquidation: cexLiquidation(PPM_ONE, 0n), feeBounds: DEFAULT_FEE_BOUNDS };
     // Hyperliquid docs, Liquidations: account value < MM at mark; positions above 100k USDC go to the book 20% at a
     // time with a 30 s cooldown; below 2/3 of MM with the book unfilled, the liquidator vault takes over; no
     // clearance fee (S). The vault is the account named "hlp" when it exists (list it with funds to enable it).
@@ -54,6 +54,7 @@ export function rulebookPreset(name: string, quoteDecimals: number): Rulebook | 
         preTradeCheck: 'initial_margin',
         marginValuation: 'mark',
         markMethod: 'hyperliquid',
+        feeBounds: DEFAULT_FEE_BOUNDS,
         liquidation: {
           ...cexLiquidation(0n, 0n),
           sizing: {
@@ -74,6 +75,7 @@ export function rulebookPreset(name: string, quoteDecimals: number): Rulebook | 
         preTradeCheck: 'initial_margin',
         marginValuation: 'mark',
         markMethod: 'dydx',
+        feeBounds: DEFAULT_FEE_BOUNDS,
         liquidation: {
           ...cexLiquidation(15_000n, 0n),
           sizing: {
@@ -99,6 +101,7 @@ export function rulebookPreset(name: string, quoteDecimals: number): Rulebook | 
         preTradeCheck: 'initial_margin',
         marginValuation: 'mark',
         markMethod: 'oracle',
+        feeBounds: DEFAULT_FEE_BOUNDS,
         liquidation: {
           ...cexLiquidation(10_000n, 0n),
           sizing: {
