@@ -11,7 +11,7 @@ import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price } from '../units/index.js';
 import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
-import { applyBorrow, applyDeposit, applyRepay, applyWithdraw } from './funds.js';
+import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type Rejection } from './reasons.js';
 import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
@@ -19,7 +19,9 @@ import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
 import { MarginCalls } from './margin-calls.js';
-import { absorbPendingDeficits, enforceBreaches, ledgerKey, type Block } from './enforcement.js';
+import { enforceBlock } from './enforcement.js';
+import { ledgerKey, newBlock } from './block.js';
+import { absorbPendingDeficits } from './deficits.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
@@ -33,7 +35,7 @@ export class Engine {
   private readonly fundingMoved = new Set<string>();
 
   private constructor(private readonly s: EngineState) {
-    this.index = new BreachIndex({ view: s, account: (id) => s.accounts.get(id), rule: () => s.rulebook.breachRule });
+    this.index = new BreachIndex({ view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
     this.syncWarningIndex();
   }
@@ -127,11 +129,7 @@ export class Engine {
         emit({ kind: 'LiquidationPaused', paused: cmd.paused });
         return undefined;
       case 'insurance_deposit':
-        if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
-        s.ledger.insuranceFund += cmd.amount;
-        s.ledger.deposited.set(s.settlementAsset, (s.ledger.deposited.get(s.settlementAsset) ?? 0n) + cmd.amount);
-        emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.ledger.insuranceFund, reason: 'deposit', account: '', market: '' });
-        return undefined;
+        return applyInsuranceDeposit(s, cmd, emit);
       case 'fill':
         return applyFill(s, cmd, emit);
       case 'adjust_isolated_margin':
@@ -218,22 +216,11 @@ export class Engine {
       this.pricesMoved.clear();
     }
     this.calls?.settleRecoveries(warned);
-    // The common tick: nothing touched, nothing crossed, nothing in breach -> done, without allocating a block.
-    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0) return;
+    // The common tick: nothing touched, nothing crossed, nothing in breach, nothing for the fund to work off ->
+    // done, without allocating a block.
+    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
 
-    const b: Block = {
-      s,
-      emit,
-      block: BigInt(s.seq),
-      nowMs: s.timeMs,
-      touched: touched ?? new Set(),
-      insuranceLost: 0n,
-      steps: 0,
-      dydxUsage: new Map(),
-      orderSeq: 0,
-      adlOrder: new Map(),
-      recent: [],
-    };
+    const b = newBlock(s, emit, touched ?? new Set());
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
@@ -241,9 +228,9 @@ export class Engine {
       this.calls?.reindex(id, warned);
     }
     this.announceMarginCalls(warned, emit);
-    if (this.index.breachedCount > 0) {
+    if (this.index.breachedCount > 0 || s.fund.positions.size > 0) {
       const before = new Set(b.touched);
-      enforceBreaches(b, this.index, fresh);
+      enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);
       for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, warned);
     }

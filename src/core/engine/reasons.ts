@@ -37,6 +37,7 @@ export const REJECTION_REASONS = [
   'book_full',
   'withdrawals_gated',
   'fee_out_of_bounds',
+  'account_reserved',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

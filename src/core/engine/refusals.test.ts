@@ -10,7 +10,7 @@ import { BTC_PERP, standardSetup, TEST_CONFIG, USDC } from './testkit.js';
 import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 
-const withoutSeq = (text: string): string => text.replace(/"seq":\d+,/, '"seq":0,');
+const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
 function world(): Engine {
   const engine = Engine.create(TEST_CONFIG);

@@ -164,7 +164,7 @@ function checkFeeBounds(s: EngineState, cash: bigint, fee: bigint, field: string
 }
 
 /** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step. */
-export type TradeCause = 'fill' | 'book' | 'liquidation' | 'backstop' | 'deleverage';
+export type TradeCause = 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
 
 export interface TradeRequest {
   readonly market: MarketState;
