@@ -39,7 +39,7 @@ export class MarginCalls {
   ) {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
-    const account = (id: string) => s.accounts.get(id);
+    const account = s.watched;
     this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
     // Only which accounts are below the recovery level matters, never the figures of that "breach".
     this.recovery = new BreachIndex({
