@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -6,10 +5,10 @@ import { parseBinanceJsonl } from './binance.js';
 import { binanceStreamName, buildBinanceStreamUrl, runBinanceWs } from './binance-ws.js';
 import { FeedError } from './errors.js';
 import { feedEvents, type FeedStatus } from './live.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { FeedQuote } from './types.js';
 
-const frames = readFileSync(sharedDataPath('feeds', 'binance-markprice.jsonl'), 'utf8').trim().split('\n');
+const frames = feedFixture('binance-markprice.jsonl').trim().split('\n');
 const expected = parseBinanceJsonl(frames.join('\n'), { receivedTimeMs: 42 }).quotes;
 const backoff = { initialMs: 10, maxMs: 40 };
 const streams = [binanceStreamName('BTCUSDT', 'markPrice'), binanceStreamName('ETHUSDT', 'markPrice@1s')];

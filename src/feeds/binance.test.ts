@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl, parseBinanceMessage } from './binance.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { BinanceForceOrderQuote, BinanceMarkPriceQuote } from './types.js';
 
-const markText = readFileSync(sharedDataPath('feeds', 'binance-markprice.jsonl'), 'utf8');
-const forceText = readFileSync(sharedDataPath('feeds', 'binance-forceorder.jsonl'), 'utf8');
+const markText = feedFixture('binance-markprice.jsonl');
+const forceText = feedFixture('binance-forceorder.jsonl');
 
 describe('Binance markPriceUpdate', () => {
   const r = parseBinanceJsonl(markText);

@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHAINLINK_SELECTORS, encodeRoundData, encodeUintWord, parseChainlinkRoundsCsv, type ChainlinkRound } from './chainlink.js';
 import { ethCall, runChainlinkPoller } from './chainlink-rpc.js';
 import type { FeedStatus } from './live.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { ChainlinkQuote, FeedQuote } from './types.js';
 
 const ADDRESS = '0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419';
-const csvQuotes = parseChainlinkRoundsCsv(readFileSync(sharedDataPath('feeds', 'chainlink-rounds.csv'), 'utf8'), {
+const csvQuotes = parseChainlinkRoundsCsv(feedFixture('chainlink-rounds.csv'), {
   symbol: 'ETH/USD',
   source: ADDRESS,
 }).quotes;

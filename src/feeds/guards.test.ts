@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl } from './binance.js';
@@ -17,10 +16,10 @@ import {
   groupBySymbol,
 } from './guards.js';
 import { parsePythSseText } from './pyth.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { BinanceBookTickerQuote, ChainlinkQuote, FeedQuote } from './types.js';
 
-const fixture = (name: string) => readFileSync(sharedDataPath('feeds', name), 'utf8');
+const fixture = feedFixture;
 const mark = groupBySymbol(parseBinanceJsonl(fixture('binance-markprice.jsonl')).quotes);
 const btc = mark.get('BTCUSDT') ?? [];
 const eth = mark.get('ETHUSDT') ?? [];

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,14 +5,14 @@ import { FeedError } from './errors.js';
 import type { FeedStatus } from './live.js';
 import { hermesLatestUrl, hermesStreamUrl, runPythSse } from './pyth-sse.js';
 import { parsePythLatest, parsePythSseText } from './pyth.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { FeedQuote } from './types.js';
 
 const BTC = 'e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43';
 const ETH = 'ff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace';
 const symbols = { [BTC]: 'BTC/USD', [ETH]: 'ETH/USD' };
-const streamText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-stream.txt'), 'utf8');
-const latestText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-latest.json'), 'utf8');
+const streamText = feedFixture('pyth-hermes-stream.txt');
+const latestText = feedFixture('pyth-hermes-latest.json');
 // Part 1: event 1, the keep-alive, event 2. Part 2: event 3, the error event, event 4.
 const cut = streamText.split('\n').slice(0, 6).join('\n').length + 1;
 const part1 = streamText.slice(0, cut);

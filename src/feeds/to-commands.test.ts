@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl } from './binance.js';
 import { parseChainlinkRoundsCsv } from './chainlink.js';
 import { parsePythSseText } from './pyth.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import { quoteToCommands } from './to-commands.js';
 
-const read = (f: string): string => readFileSync(sharedDataPath('feeds', f), 'utf8');
+const read = feedFixture;
 
 describe('quoteToCommands', () => {
   it('turns a Binance markPrice frame into the index source price and the announced funding rate', () => {
