@@ -31,7 +31,7 @@ const LADDER: readonly [bigint, bigint][] = [
 ];
 const INSURANCE_SEED = '100000';
 
-const q = (v: bigint): string => formatDecimal(v, QUOTE_DECIMALS, 2);
+const q = (v: bigint): string => formatDecimal(v, QUOTE_DECIMALS);
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 type Ev<K extends EngineEvent['kind']> = Extract<EngineEvent, { kind: K }>;
 
@@ -54,7 +54,7 @@ function requote(m: CrashMarket, mark: bigint, t: number): Command[] {
 
 export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS);
-  if (rulebook === undefined) throw new CliError(`unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`, 2);
+  if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
   const started = process.hrtime.bigint();
   const path: PricePath = (o.synthetic ? undefined : await realCrash()) ?? syntheticCrash();
   const t0 = CRASH_WINDOW.fromMs;

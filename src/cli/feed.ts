@@ -18,11 +18,11 @@ export function parseMappings(specs: readonly string[]): Map<string, MarketMappi
   const out = new Map<string, MarketMapping>();
   for (const spec of specs) {
     const m = /^([^=]+)=([A-Za-z0-9][A-Za-z0-9._:@/-]*):(\d{1,2})(?::([A-Za-z0-9][A-Za-z0-9._@-]*))?$/.exec(spec);
-    if (m === null) throw new CliError(`--map ${JSON.stringify(spec)}: expected SYMBOL=MARKET:DECIMALS[:SOURCE], e.g. BTCUSDT=BTC-PERP:2:binance`, 2);
+    if (m === null) throw new CliError('bad_argument', `--map ${JSON.stringify(spec)}: expected SYMBOL=MARKET:DECIMALS[:SOURCE], e.g. BTCUSDT=BTC-PERP:2:binance`);
     const [, symbol = '', market = '', decimals = '0', source] = m;
     out.set(symbol, { market, priceDecimals: Number(decimals), ...(source === undefined ? {} : { source }) });
   }
-  if (out.size === 0) throw new CliError('give at least one --map SYMBOL=MARKET:DECIMALS[:SOURCE]', 2);
+  if (out.size === 0) throw new CliError('bad_argument', 'give at least one --map SYMBOL=MARKET:DECIMALS[:SOURCE]');
   return out;
 }
 
@@ -107,7 +107,7 @@ export async function feedKlines(run: FeedRun & { files: readonly string[]; mode
   const sink = makeSink(run, io, controller);
   const files = run.files.map((path) => {
     const symbol = symbolFromKlineFileName(path);
-    if (symbol === undefined) throw new CliError(`${path}: cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM.csv)`, 2);
+    if (symbol === undefined) throw new CliError('bad_argument', `${path}: cannot tell the symbol from the file name (expected SYMBOL-1m-YYYY-MM.csv)`);
     return { path, symbol };
   });
   let issues = 0;

@@ -102,7 +102,7 @@ function buildProgram(io: CliIo): Command {
     .option('--to <time>', 'end, exclusive (ISO-8601 UTC or ms)')
     .option('--max <n>', 'stop after n commands', maxOpt)
     .action(async (files: string[], o: { map: string[]; mode: string; from?: string; to?: string; max?: number }) => {
-      if (o.mode !== 'close' && o.mode !== 'path') throw new CliError(`--mode must be close or path, not ${JSON.stringify(o.mode)}`, 2);
+      if (o.mode !== 'close' && o.mode !== 'path') throw new CliError('bad_argument', `--mode must be close or path, not ${JSON.stringify(o.mode)}`);
       const fromMs = o.from === undefined ? undefined : timeArg(o.from, '--from');
       const toMs = o.to === undefined ? undefined : timeArg(o.to, '--to');
       await feedKlines(
@@ -115,13 +115,13 @@ function buildProgram(io: CliIo): Command {
 
 function timeArg(v: string, flag: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError(`${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`, 2);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError('bad_argument', `${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`);
   return ms;
 }
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, not ${JSON.stringify(v)}`, 2);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError('bad_argument', `${flag} must be a positive integer, not ${JSON.stringify(v)}`);
   return n;
 }
 

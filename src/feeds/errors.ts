@@ -1,6 +1,8 @@
 // Errors the live clients raise. Bad input lines are never errors (parsers return FeedIssues); a FeedError is a
 // failure of the connection or the source itself, and says whether trying again can help.
 
+import { BailiffError } from '../errors.js';
+
 /**
  * Stable codes; never renamed or reused.
  * - bad_options: the caller's options are unusable (fatal).
@@ -22,9 +24,9 @@ export type FeedErrorCode =
   | 'bad_response'
   | 'retries_exhausted';
 
-export class FeedError extends Error {
+export class FeedError extends BailiffError {
   override readonly name = 'FeedError';
-  readonly code: FeedErrorCode;
+  override readonly code: FeedErrorCode;
   /** true: a reconnect may succeed; false: fatal, the client stops. */
   readonly retryable: boolean;
   /** HTTP status, when code is http_status. */

@@ -18,7 +18,7 @@ describe('sharedDataDir', () => {
     expect(findRepoRoot('/')).toBeUndefined();
   });
 
-  it('the repository's feed fixtures are byte-for-byte the shared ones (when ../shared is present)', (ctx) => {
+  it('the repository’s feed fixtures are byte-for-byte the shared ones (when ../shared is present)', (ctx) => {
     const shared = sharedDataPath('feeds');
     ctx.skip(!existsSync(shared), `no shared data at ${shared} to compare with`);
     const ours = readdirSync(feedFixturePath('.')).sort();
