@@ -214,6 +214,17 @@ describe('Binance bad input', () => {
     expect(r.issues[1]?.symbol).toBe('BTCUSDT');
   });
 
+  it('refuses a negative event time E (and a negative T) as bad_number', () => {
+    const frame = (e: string, t: string) =>
+      `{"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":${e},"s":"BTCUSDT","p":"1","i":"1","P":"1","r":"0","T":${t}}}`;
+    const r = parseBinanceJsonl([frame('-5', '2'), frame('1', '-1'), frame('0', '0')].join('\n'));
+    expect(r.issues).toEqual([
+      { code: 'bad_number', message: 'binance markPriceUpdate: E is a negative time: -5', line: 1, symbol: 'BTCUSDT' },
+      { code: 'bad_number', message: 'binance markPriceUpdate: T is a negative time: -1', line: 2, symbol: 'BTCUSDT' },
+    ]);
+    expect(r.quotes.map((q) => q.publishTimeMs)).toEqual([0]);
+  });
+
   it('never throws on arbitrary text', () => {
     for (const t of ['', 'null', '[', '{"stream":1}', '[1,2]', '{"data":{}}', '\u0000', '{"stream":"x","data":null}']) {
       const r = parseBinanceMessage(t);

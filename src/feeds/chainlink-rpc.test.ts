@@ -122,7 +122,9 @@ describe('runChainlinkPoller against a local JSON-RPC node', () => {
       },
       onStatus: (s) => statuses.push(s),
     });
-    expect(quotes).toEqual(csvQuotes.map((q) => ({ ...q, receivedTimeMs: 99 })));
+    // Each round is answered to two polls in a row: round k (0-based) is new at the (2k+1)th answered poll, which is
+    // the message number its quote carries (the dropped connection and the 503 answered nothing).
+    expect(quotes).toEqual(csvQuotes.map((q, k) => ({ ...q, receivedTimeMs: 99, messageNumber: 2 * k + 1 })));
     const row9 = quotes[8] as ChainlinkQuote;
     expect([row9.phaseId, row9.aggregatorRound, row9.price]).toEqual([6, 1n, { mantissa: 295410000000n, expo: -8 }]);
     expect(calls.every((c) => c.to === ADDRESS && c.block === 'latest')).toBe(true);

@@ -150,6 +150,16 @@ export class FieldReader {
     return n;
   }
 
+  /** A time in ms since the epoch: a non-negative integer within the safe range (Binance E and T). */
+  timeMs(o: JsonObject, key: string): number {
+    const t = this.int(o, key);
+    if (t < 0) {
+      this.bad('bad_number', `${key} is a negative time: ${t}`);
+      return 0;
+    }
+    return t;
+  }
+
   /** An integer that may be missing or null. */
   optInt(o: JsonObject, key: string): number | undefined {
     const v = field(o, key);
