@@ -58,7 +58,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .description('Liquidation threshold enforcement engine: exact margin, breach detection and liquidation.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Commander's own errors ("unknown option '--x'" + "(Did you mean --y?)") as one line, like ours.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
     .addHelpText('afterAll', EXIT_CODES_HELP);
 
   program
