@@ -64,23 +64,36 @@ describe('liquidation on the book', () => {
     conserved(r);
   });
 
-  it('lets the insurance fund absorb a fill below bankruptcy, up to what it holds', () => {
+  it('hands what the book leaves to the insurance fund within its notional cap, ADL for the rest; the fund then works its part off on the book', () => {
     const r = runScenarioObject(
       world('binance', { trader: '1000', maker: '1000000' }, [
         { kind: 'insurance_deposit', amount: '1000' },
         ...openLong,
         { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '0.5' },
-        // A gap to 17,000: equity -500, so bankruptcy (18,000) is above the mark. The fund's 1,000 could widen the
-        // limit by 1,000 / 0.5 = 2,000 to 16,000, but not further from the mark than the maintenance per unit
-        // (2.5% x 17,000 = 425): 16,575. The bid fills at 17,500: the isolated margin ends at -250, which the fund pays.
+        // A gap to 17,000: equity 1,000 + 0.5 x (17,000 - 20,000) = -500; bankruptcy 18,000 is above the mark, so
+        // the order (limit 18,000) meets no bid. Stage 3: the fund takes q at 18,000, which costs it 1,000 q at the
+        // mark; Binance caps its net notional at 100% of the fund: 17,000 q <= 1,000 - 1,000 q -> q <= 0.0555:
+        // 0.055 BTC (935 <= 945; 0.056 would be 952 > 944). Stage 4: the other 0.445 go to the maker's short (the
+        // only opposite position) at the bankruptcy price of that part: equity after the takeover is
+        // 890 - 1,335 = -445, DNNV -7,565, so 7,565 + 445 = 8,010 for 0.445 = 18,000.
         { kind: 'price', market: 'BTCUSDT', mark: '17000' },
       ]),
     );
-    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '16575' });
-    expect(ofKind(r, 'LiquidationFill')[0]).toMatchObject({ route: 'book', price: '17500' });
-    expect(ofKind(r, 'BadDebt')).toEqual([expect.objectContaining({ account: 'trader', amount: '250', insurance: '250', socialised: '0', writtenOff: '0' })]);
-    expect(r.engine.state.ledger.insuranceFund).toBe(750_000_000n);
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '18000', stage: 'size' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([
+      expect.objectContaining({ route: 'insurance_fund', counterparty: 'venue:insurance', size: '0.055', price: '18000', stage: 'takeover' }),
+      expect.objectContaining({ route: 'adl', size: '0.445', price: '18000', stage: 'deleverage' }),
+    ]);
+    expect(ofKind(r, 'TakeoverCapped')).toEqual([expect.objectContaining({ taker: 'venue:insurance', wanted: '0.5', taken: '0.055', reason: 'notional_cap' })]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'maker', size: '0.445', price: '18000', method: 'adl' })]);
+    // The unwind, after the block's liquidations: the fund sells its 0.055 to the bid at 17,500 (within 1% of the
+    // mark: limit 16,830), realising 0.055 x (17,500 - 18,000) = -27.5.
+    expect(ofKind(r, 'FundUnwound')).toEqual([expect.objectContaining({ market: 'BTCUSDT', sizeDelta: '-0.055', price: '17500', position: '0', realisedPnl: '-27.5' })]);
+    expect(ofKind(r, 'BadDebt')).toEqual([]);
+    expect(r.engine.state.insuranceFund).toBe(972_500_000n);
+    // The trader's isolated margin ends at exactly zero: 1,000 - 0.055 x 2,000 - 0.445 x 2,000.
     expect(r.engine.account('trader')?.balances.get('USDT')).toBe(0n);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
     conserved(r);
   });
 
@@ -211,16 +224,68 @@ describe('venue presets', () => {
   it('dYdX v4: at most 10% of a position per block, and no withdrawals while an account is below zero', () => {
     const r = runScenarioObject(
       world('dydx-v4', { trader: '20000', maker: '10000000', saver: '100' }, [
+        { kind: 'insurance_deposit', amount: '1000000' },
         { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
-        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17000', size: '20' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '20' },
         { kind: 'price', market: 'BTCUSDT', mark: '17900' },
         { kind: 'withdraw', account: 'saver', asset: 'USDT', amount: '1' },
       ]),
     );
     const first = ofKind(r, 'LiquidationStarted')[0];
-    // 10% of 179,000 = 17,900 notional = 1 BTC; the account is at -1,000 equity: withdrawals are gated.
-    expect(first).toMatchObject({ closeSize: '1', why: 'dydx_position_portion', policy: 'dydx' });
+    // 10% of 179,000 = 17,900 notional = 1 BTC. TNC -1,000, TMMR 2.5% x 179,000 = 4,475. The order goes at the
+    // fillable price (liquidations.go): ABR = min(1, 1 - TNC / TMMR) = 1, so PNNV - ABR x SMMR x PMMR =
+    // 179,000 - 1.5 x 4,475 = 172,287.5 for 10 BTC: 17,228.75, below bankruptcy (18,000): the fund pays up to
+    // 771.25 a BTC, which its 1,000,000 covers. The bid at 17,500 takes 1 BTC; the account stays below zero
+    // (17,500 of margin, 9 x -2,100 unrealised: -1,400): withdrawals are gated.
+    expect(first).toMatchObject({ closeSize: '1', why: 'dydx_position_portion', policy: 'dydx', bankruptcyPrice: '18000', limitPrice: '17228.75' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'book', size: '1', price: '17500' })]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([]);
     expect(ofKind(r, 'CommandRejected')).toEqual([expect.objectContaining({ command: 'withdraw', reason: 'withdrawals_gated' })]);
+  });
+
+  it('dYdX v4: a solvent subaccount whose order fills nothing is never deleveraged; it waits for a retry, announced once', () => {
+    const r = runScenarioObject(
+      world('dydx-v4', { trader: '20000', solvent: '20000', maker: '10000000', other: '10000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '5', buyer: { account: 'solvent', marginMode: 'isolated', isolatedMargin: '10000' }, seller: 'other' },
+        // 18,100: trader 20,000 + 10 x -1,900 = 1,000 < 2.5% x 181,000 = 4,525; solvent 10,000 + 5 x -1,900 = 500 <
+        // 2,262.5. Both in breach, both solvent; the same ratio, so account order: solvent, then trader. No bids.
+        { kind: 'price', market: 'BTCUSDT', mark: '18100' },
+        // Within the retry time (1 s) and with the book unchanged: nothing.
+        { at: T + 500, kind: 'tick' },
+        // At the retry time: one more step each, deferred again.
+        { at: T + 1_000, kind: 'tick' },
+      ]),
+    );
+    const deferred = ofKind(r, 'LiquidationDeferred');
+    expect(deferred.map((e) => [e.account, e.reason, e.stage, e.retryAtMs])).toEqual([
+      ['solvent', 'book_unfilled', 'deleverage', T + 1_000],
+      ['trader', 'book_unfilled', 'deleverage', T + 1_000],
+      ['solvent', 'book_unfilled', 'deleverage', T + 2_000],
+      ['trader', 'book_unfilled', 'deleverage', T + 2_000],
+    ]);
+    const starts = ofKind(r, 'LiquidationStarted');
+    expect(starts.map((e) => e.tsMs)).toEqual([T, T, T + 1_000, T + 1_000]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([]);
+  });
+
+  it('dYdX v4: a subaccount below zero whose order fills nothing is deleveraged whole at its bankruptcy price', () => {
+    const r = runScenarioObject(
+      world('dydx-v4', { trader: '20000', maker: '10000000', other: '10000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: 'other', seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '5', buyer: 'maker', seller: 'other' },
+        // maker short 15, other long 5... (maker sold 10 + 10 and bought 5): maker -15, other +5, trader +10.
+        // 17,900: the trader at 20,000 + 10 x -2,100 = -1,000, bankrupt (bankruptcy 18,000); no bids.
+        { kind: 'price', market: 'BTCUSDT', mark: '17900' },
+      ]),
+    );
+    // Its whole 10 BTC (not the 1 BTC step) against the only short, at 18,000.
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ closeSize: '1', equity: '-1000' });
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'maker', liquidated: 'trader', size: '10', price: '18000', method: 'offset', stage: 'deleverage' })]);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
+    expect(ofKind(r, 'BadDebt')).toEqual([]);
+    conserved(r);
   });
 
   it('Drift v2: a loss nobody absorbs is charged to the opposite side, pro rata, rounded up', () => {

@@ -129,7 +129,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
   out.push(`prices   : ${path.source}`);
   out.push(`window   : ${new Date(CRASH_WINDOW.fromMs).toISOString()} to ${new Date(CRASH_WINDOW.toMs).toISOString()}, ${path.points.length} price updates`);
   out.push(`accounts : ${o.accounts} traders (seed ${o.seed}), ${opened} positions opened against the house, ${refused} refused for initial margin`);
-  out.push(`rulebook : ${engine.rulebook.name} — breach when equity ${engine.rulebook.breachRule === 'below' ? '<' : '<='} maintenance; sizing ${engine.rulebook.liquidation.sizing.kind}; unfilled remainders: ${engine.rulebook.liquidation.backstopAccount ?? engine.rulebook.liquidation.badDebt}`);
+  out.push(`rulebook : ${engine.rulebook.name} — breach when equity ${engine.rulebook.breachRule === 'below' ? '<' : '<='} maintenance; sizing ${engine.rulebook.liquidation.sizing.kind}; then ${engine.rulebook.liquidation.takeover.kind === 'backstop' ? `the vault ${engine.rulebook.liquidation.takeover.account}` : engine.rulebook.liquidation.takeover.kind === 'insurance_fund' ? 'the insurance fund takes over' : 'no takeover'}, deleverage ${engine.rulebook.liquidation.deleverage.kind}${engine.rulebook.liquidation.socialise ? ', losses socialised' : ''}`);
   out.push(`book     : a maker quotes 5 levels each side (0.3% to 6% away) after every price; insurance fund seeded with ${INSURANCE_SEED} USDT`);
   Object.assign(report, {
     prices: path.source,
@@ -163,7 +163,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
     byRoute.set(f.route, { n: r.n + 1, notional: r.notional + n });
   }
   for (const [route, r] of byRoute) out.push(`  closed via ${route.padEnd(10)}: ${String(r.n).padStart(5)} fills, ${q(r.notional)} USDT notional`);
-  const fund = engine.state.ledger.insuranceFund;
+  const fund = engine.state.insuranceFund;
   out.push(`insurance fund     : ${INSURANCE_SEED} -> ${q(fund)} USDT`);
   out.push(`bad debt           : ${bad.length} accounts, ${q(bad.reduce((t, e) => t + e.amount, 0n))} USDT (fund ${q(bad.reduce((t, e) => t + e.insurance, 0n))}, socialised ${q(bad.reduce((t, e) => t + e.socialised, 0n))}, written off ${q(bad.reduce((t, e) => t + e.writtenOff, 0n))})`);
   if (deferred.length > 0) out.push(`deferred           : ${deferred.length} (${[...new Set(deferred.map((d) => d.reason))].join(', ')})`);

@@ -10,6 +10,7 @@ import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import { isVenueAccount } from './state.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 /** Mostly funded accounts, now and then an unknown one. */
@@ -128,7 +129,8 @@ function freshEngine(): Engine {
  */
 function checkEnforced(engine: Engine): void {
   const s = engine.state;
-  for (const b of scanAccounts(s, s.accounts.values(), s.rulebook.breachRule)) {
+  // The venue's own accounts (the insurance fund) are not liquidated: the fund's part is its unwind and deleveraging.
+  for (const b of scanAccounts(s, [...s.accounts.values()].filter((a) => !isVenueAccount(a.id)), s.rulebook.breachRule)) {
     const account = s.accounts.get(b.account);
     const markets = [...(account?.positions.values() ?? [])].filter((p) => (b.market === null ? p.isolatedMargin === null : p.market === b.market)).map((p) => p.market);
     const blocked = markets.some((m) => {
@@ -140,7 +142,7 @@ function checkEnforced(engine: Engine): void {
     expect(blocked || episode?.deferred != null || steppedNow, `${b.account}/${b.market ?? 'cross'} left in breach`).toBe(true);
   }
   for (const a of s.accounts.values()) {
-    if (a.positions.size > 0 || a.borrows.size > 0) continue;
+    if (a.positions.size > 0 || a.borrows.size > 0 || isVenueAccount(a.id)) continue;
     const ev = engine.evaluate(a.id);
     if (ev?.priced === true) expect(ev.cross.equity, `${a.id} left with negative equity`).toBeGreaterThanOrEqual(0n);
   }
@@ -149,20 +151,17 @@ function checkEnforced(engine: Engine): void {
 const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
 describe('engine properties', () => {
-  it('conserves funds to the unit after every command; a rejected command changes nothing that time passing would not', () => {
+  it('conserves funds to the unit after every command; a rejected command changes nothing, time included', () => {
     let accepted = 0;
     let realised = 0;
     let bookTrades = 0;
     let liquidations = 0;
+    let refusals = 0;
     fc.assert(
       fc.property(timed, (commands) => {
         const engine = freshEngine();
         for (const cmd of commands) {
-          // What the state would be if only time had passed to the command's time.
-          const snapshotBefore = engine.snapshot();
-          const timePassed = Engine.restore(decodeSnapshot(encodeSnapshot(snapshotBefore)));
-          if (cmd.tsMs >= timePassed.timeMs) timePassed.apply({ kind: 'tick', tsMs: cmd.tsMs });
-          const before = encodeSnapshot(timePassed.snapshot());
+          const before = encodeSnapshot(engine.snapshot());
           const events = engine.apply(cmd);
           for (const e of events) {
             if (e.kind !== 'PositionChanged') continue;
@@ -172,9 +171,10 @@ describe('engine properties', () => {
           }
           // Prices and ticks may answer with no event; everything else answers with at least one.
           if (cmd.kind !== 'price' && cmd.kind !== 'tick') expect(events.length).toBeGreaterThan(0);
-          const rejected = events.find((e) => e.kind === 'CommandRejected');
-          if (rejected !== undefined) {
-            expect(events.filter((e) => e.kind === 'CommandRejected')).toHaveLength(1);
+          if (events.some((e) => e.kind === 'CommandRejected')) {
+            refusals++;
+            // Only the rejection, and nothing changed but the sequence number.
+            expect(events.map((e) => e.kind)).toEqual(['CommandRejected']);
             expect(withoutSeq(encodeSnapshot(engine.snapshot()))).toBe(withoutSeq(before));
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
@@ -189,6 +189,34 @@ describe('engine properties', () => {
     expect(realised).toBeGreaterThan(30);
     expect(bookTrades).toBeGreaterThan(30);
     expect(liquidations).toBeGreaterThan(30);
+    expect(refusals).toBeGreaterThan(300);
+  });
+
+  it('every refusal leaves later events exactly as if the command had not been sent', () => {
+    let refusedCodes = new Set<string>();
+    fc.assert(
+      fc.property(timed, (commands) => {
+        const withAll = freshEngine();
+        const without = freshEngine();
+        for (const cmd of commands) {
+          const events = withAll.apply(cmd);
+          const first = events[0];
+          if (events.length === 1 && first?.kind === 'CommandRejected') {
+            refusedCodes.add(first.reason);
+            continue;
+          }
+          // The twin never saw the refused commands: same events but for the sequence numbers.
+          const twin = without.apply(cmd);
+          expect(twin.map(({ seq: _seq, ...rest }) => rest)).toEqual(events.map(({ seq: _seq, ...rest }) => rest));
+        }
+        expect(withoutSeq(encodeSnapshot(without.snapshot()))).toBe(withoutSeq(encodeSnapshot(withAll.snapshot())));
+      }),
+      { numRuns: 150, seed: 2 },
+    );
+    // The codes the generator reaches, time_went_backwards among them.
+    expect(refusedCodes.has('time_went_backwards')).toBe(true);
+    expect(refusedCodes.size).toBeGreaterThan(10);
+    refusedCodes = new Set();
   });
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {

@@ -11,15 +11,17 @@ import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price } from '../units/index.js';
 import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
-import { applyBorrow, applyDeposit, applyRepay, applyWithdraw } from './funds.js';
-import { advanceMarkets, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
+import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
+import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type Rejection } from './reasons.js';
 import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
 import { MarginCalls } from './margin-calls.js';
-import { absorbPendingDeficits, enforceBreaches, ledgerKey, type Block } from './enforcement.js';
+import { enforceBlock } from './enforcement.js';
+import { ledgerKey, newBlock } from './block.js';
+import { absorbPendingDeficits } from './deficits.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
@@ -33,7 +35,7 @@ export class Engine {
   private readonly fundingMoved = new Set<string>();
 
   private constructor(private readonly s: EngineState) {
-    this.index = new BreachIndex({ view: s, account: (id) => s.accounts.get(id), rule: () => s.rulebook.breachRule });
+    this.index = new BreachIndex({ view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
     this.syncWarningIndex();
   }
@@ -57,31 +59,44 @@ export class Engine {
     return snapshotState(this.s);
   }
 
-  /** Applies one command. Always returns at least one event for an accepted command with effects, or a rejection. */
+  /**
+   * Applies one command. An accepted command answers with what time passing did (funding due, stale prices), its
+   * own effects and what enforcement did. A refused one changes nothing but the sequence number and answers with
+   * its CommandRejected alone: time does not pass on it either (what falls due is done by the next accepted
+   * command), so the state and every later event are as if it had not been sent.
+   */
   apply(cmd: Command): EngineEvent[] {
-    const seq = this.s.seq + 1;
+    const s = this.s;
+    const seq = s.seq + 1;
     const events: EngineEvent[] = [];
     const emit = (body: EventBody): void => {
       events.push({ seq, ordinal: events.length, tsMs: cmd.tsMs, ...body });
     };
-    this.s.seq = seq;
-    let rejection: Rejection | undefined;
-    if (!Number.isSafeInteger(cmd.tsMs) || cmd.tsMs < 0) {
-      rejection = reject('invalid_field', 'tsMs', 'tsMs must be a non-negative integer (ms since the epoch)');
-    } else if (cmd.tsMs < this.s.timeMs) {
-      rejection = reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${this.s.timeMs}`);
-    } else {
-      // Time passes first: funding falls due and stale prices trip breakers at this time, whatever the command.
-      this.s.timeMs = cmd.tsMs;
-      for (const market of advanceMarkets(this.s, cmd.tsMs, emit)) this.fundingMoved.add(market);
-      const timeEvents = events.length;
-      rejection = this.dispatch(cmd, emit);
-      // A rejected command changes nothing but the sequence number (every command, accepted or not, has one);
-      // what time passing did stands.
-      if (rejection !== undefined) events.length = timeEvents;
-    }
-    if (rejection !== undefined) {
+    s.seq = seq;
+    const refuse = (rejection: Rejection): EngineEvent[] => {
+      events.length = 0;
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
+      return events;
+    };
+    if (!Number.isSafeInteger(cmd.tsMs) || cmd.tsMs < 0) {
+      return refuse(reject('invalid_field', 'tsMs', 'tsMs must be a non-negative integer (ms since the epoch)'));
+    }
+    if (cmd.tsMs < s.timeMs) {
+      return refuse(reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${s.timeMs}`));
+    }
+    // Time passes first (funding falls due, stale prices trip breakers), so the command is checked against the
+    // state at its own time; a refusal undoes it.
+    const timeBefore = s.timeMs;
+    const undo: TimeUndo = [];
+    s.timeMs = cmd.tsMs;
+    for (const market of advanceMarkets(s, cmd.tsMs, emit, undo)) this.fundingMoved.add(market);
+    const rejection = this.dispatch(cmd, emit);
+    if (rejection !== undefined) {
+      for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
+      s.timeMs = timeBefore;
+      this.fundingMoved.clear();
+      this.pricesMoved.clear();
+      return refuse(rejection);
     }
     // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
     const observer = this.observer;
@@ -89,7 +104,7 @@ export class Engine {
       emit(body);
       observer(events[events.length - 1] as EngineEvent);
     };
-    this.enforce(cmd, rejection === undefined, events, enforceEmit);
+    this.enforce(cmd, events, enforceEmit);
     return events;
   }
 
@@ -114,11 +129,7 @@ export class Engine {
         emit({ kind: 'LiquidationPaused', paused: cmd.paused });
         return undefined;
       case 'insurance_deposit':
-        if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
-        s.ledger.insuranceFund += cmd.amount;
-        s.ledger.deposited.set(s.settlementAsset, (s.ledger.deposited.get(s.settlementAsset) ?? 0n) + cmd.amount);
-        emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.ledger.insuranceFund, reason: 'deposit', account: '', market: '' });
-        return undefined;
+        return applyInsuranceDeposit(s, cmd, emit);
       case 'fill':
         return applyFill(s, cmd, emit);
       case 'adjust_isolated_margin':
@@ -168,7 +179,7 @@ export class Engine {
    * After every command: brings the breach indexes up to date with what changed, announces margin calls, and
    * liquidates the ledgers in breach (enforcement.ts).
    */
-  private enforce(cmd: Command, accepted: boolean, events: EngineEvent[], emit: (body: EventBody) => void): void {
+  private enforce(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void): void {
     const s = this.s;
     let touched: Set<string> | null = null;
     for (const e of events) {
@@ -180,7 +191,7 @@ export class Engine {
     const note = (found: readonly LedgerBreach[]): void => {
       for (const f of found) fresh.set(ledgerKey(f), f);
     };
-    if (accepted && (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset')) {
+    if (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset') {
       note(this.index.reindexAll());
       if (cmd.kind === 'set_rulebook' && cmd.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
         // A new call level: every account starts uncalled under it.
@@ -189,7 +200,7 @@ export class Engine {
       }
       this.calls?.reindexAll(warned);
     }
-    if (accepted && cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
+    if (cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
@@ -205,22 +216,11 @@ export class Engine {
       this.pricesMoved.clear();
     }
     this.calls?.settleRecoveries(warned);
-    // The common tick: nothing touched, nothing crossed, nothing in breach -> done, without allocating a block.
-    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0) return;
+    // The common tick: nothing touched, nothing crossed, nothing in breach, nothing for the fund to work off ->
+    // done, without allocating a block.
+    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
 
-    const b: Block = {
-      s,
-      emit,
-      block: BigInt(s.seq),
-      nowMs: s.timeMs,
-      touched: touched ?? new Set(),
-      insuranceLost: 0n,
-      steps: 0,
-      dydxUsage: new Map(),
-      orderSeq: 0,
-      adlOrder: new Map(),
-      recent: [],
-    };
+    const b = newBlock(s, emit, touched ?? new Set());
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
@@ -228,9 +228,9 @@ export class Engine {
       this.calls?.reindex(id, warned);
     }
     this.announceMarginCalls(warned, emit);
-    if (this.index.breachedCount > 0) {
+    if (this.index.breachedCount > 0 || s.fund.positions.size > 0) {
       const before = new Set(b.touched);
-      enforceBreaches(b, this.index, fresh);
+      enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);
       for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, warned);
     }

@@ -36,6 +36,8 @@ export const REJECTION_REASONS = [
   'order_unknown',
   'book_full',
   'withdrawals_gated',
+  'fee_out_of_bounds',
+  'account_reserved',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
