@@ -45,6 +45,18 @@ describe('quoteToCommands', () => {
     expect(quotes.map((q) => quoteToCommands(q, () => undefined))).toEqual(quotes.map(() => ({ commands: [], issues: [] })));
   });
 
+  it('sends the price without a confidence it cannot convert, and says so', () => {
+    const { quotes } = parsePythSseText(read('pyth-hermes-stream.txt'), {});
+    // A conf of 1e60 (the largest exponent a parser accepts) at 20 decimals would need 10^80 atoms: out of range.
+    const q = { ...(quotes[0] as NonNullable<(typeof quotes)[0]>), conf: { mantissa: 1n, expo: 60 }, line: 1 };
+    const r = quoteToCommands(q, () => ({ market: 'BTC-PERP', priceDecimals: 20 }));
+    expect(r.commands).toHaveLength(1);
+    expect(r.commands[0]?.conf).toBeUndefined();
+    expect(r.issues).toEqual([
+      expect.objectContaining({ code: 'bad_number', line: 1, message: expect.stringMatching(/: confidence 10{60}: 10\^80 is out of range; the price is sent without it$/) }),
+    ]);
+  });
+
   it('reports a price that is zero, negative or rounds to 0 at the market’s decimals, naming its line; sends nothing for it', () => {
     const text = [
       '1738534440000,0.0040,0.0041,0.0039,0.0040,1,1738534499999', // rounds to 0.00 at 2 decimals

@@ -55,8 +55,11 @@ export function quoteToCommands(q: FeedQuote, mapping: (symbol: string) => Marke
     const price = priceText(p, what);
     if (price === null) return;
     const out: WireCommandJson = { at, kind: 'source_price', market: m.market, source, price, publishedAt: Math.min(q.publishTimeMs, at) };
-    const c = conf === undefined ? null : toFixedAtoms(conf, m.priceDecimals, 'ceil');
-    if (c !== null && c.ok) out.conf = formatDecimal(c.value, m.priceDecimals);
+    if (conf !== undefined) {
+      const c = toFixedAtoms(conf, m.priceDecimals, 'ceil'); // rounded up: the uncertainty is never understated
+      if (c.ok) out.conf = formatDecimal(c.value, m.priceDecimals);
+      else drop('bad_number', `confidence ${formatScaled(conf)}: ${c.error}; the price is sent without it`);
+    }
     commands.push(out);
   };
   switch (q.feed) {

@@ -26,6 +26,8 @@ export function parseStrictJson(text: string): unknown {
   } catch (e) {
     throw new WireError('', `not valid JSON: ${(e as Error).message}`);
   }
+  // Reserved keys and depth first: the token walk below recurses, so it only sees input of a bounded depth.
+  checkReservedKeys(value);
   // The text is valid JSON: walk its tokens once more for what JSON.parse does not say (duplicates).
   const keysOfOpenObjects: Set<string>[] = [];
   let problem: WireError | undefined;
@@ -45,7 +47,6 @@ export function parseStrictJson(text: string): unknown {
     },
   });
   if (problem !== undefined) throw problem;
-  checkReservedKeys(value);
   return value;
 }
 
