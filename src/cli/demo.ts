@@ -68,6 +68,8 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
   const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS);
   if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
   const started = process.hrtime.bigint();
+  // The progress delay counts from here: reading the klines and building the population are part of the wait.
+  const progress = startProgress({ label: 'opening positions, then replaying the crash', total: 0, stream: io.progressStream });
   const path: PricePath = (o.synthetic ? undefined : await realCrash()) ?? syntheticCrash();
   const t0 = CRASH_WINDOW.fromMs;
   const engine = Engine.create(
@@ -91,7 +93,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
   let opened = 0;
   let refused = 0;
   const population = populationCommands(path.markets, t0, { ...DEFAULT_POPULATION, accounts: o.accounts, seed: o.seed });
-  const progress = startProgress({ label: 'opening positions, then replaying the crash', total: population.length + path.points.length, stream: io.progressStream });
+  progress.setTotal(population.length + path.points.length);
   let done = 0;
   for (const cmd of population) {
     const out = apply(cmd);

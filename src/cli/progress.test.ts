@@ -48,4 +48,18 @@ describe('startProgress', () => {
     expect(t.text()).toContain('50% | 500/1000');
     p.stop();
   });
+
+  it('counts the delay from startedAtMs, and takes a total learnt on the way (setTotal)', () => {
+    const t = terminal();
+    let nowMs = 10_000;
+    const p = startProgress({ label: 'decoding, then applying commands', total: 0, stream: t.stream, startedAtMs: 7_000, now: () => nowMs });
+    p.update(5); // the total is not known yet: nothing drawn, whatever the time
+    expect(t.text()).toBe('');
+    p.setTotal(40);
+    nowMs = 10_001;
+    for (let i = 0; i < 255; i++) p.update(5);
+    p.update(10); // 3 s since startedAtMs: drawn
+    expect(t.text()).toContain('25% | 10/40');
+    p.stop();
+  });
 });

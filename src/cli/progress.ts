@@ -9,6 +9,8 @@ export const PROGRESS_DELAY_MS = 2_000;
 export interface Progress {
   /** `done` of the total are finished. Cheap enough to call on every step. */
   update(done: number): void;
+  /** The total changed (work found to be larger or smaller as it went). */
+  setTotal(total: number): void;
   /** Removes the bar (if one was drawn). */
   stop(): void;
 }
@@ -22,26 +24,33 @@ export interface ProgressOptions {
   readonly delayMs?: number;
   /** Clock (ms); tests pass their own. */
   readonly now?: () => number;
+  /** When the work began, on that clock (default: now); the delay counts from here. */
+  readonly startedAtMs?: number;
 }
 
-const NO_PROGRESS: Progress = { update: () => {}, stop: () => {} };
+const NO_PROGRESS: Progress = { update: () => {}, setTotal: () => {}, stop: () => {} };
 
 export function startProgress(o: ProgressOptions): Progress {
   const stream = o.stream;
-  if (stream === undefined || o.total <= 0) return NO_PROGRESS;
+  if (stream === undefined) return NO_PROGRESS;
   const now = o.now ?? Date.now;
-  const startedMs = now();
+  const startedMs = o.startedAtMs ?? now();
   const delayMs = o.delayMs ?? PROGRESS_DELAY_MS;
+  let total = o.total;
   let bar: cliProgress.SingleBar | undefined;
   let calls = 0;
   return {
+    setTotal(t) {
+      total = t;
+      bar?.setTotal(t);
+    },
     update(done) {
       if (bar !== undefined) {
         bar.update(done);
         return;
       }
       // Read the clock on every 256th call only: a replay calls this once per command.
-      if ((calls++ & 255) !== 0 || now() - startedMs < delayMs) return;
+      if ((calls++ & 255) !== 0 || total <= 0 || now() - startedMs < delayMs) return;
       bar = new cliProgress.SingleBar(
         {
           stream,
@@ -52,7 +61,7 @@ export function startProgress(o: ProgressOptions): Progress {
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(o.total, done);
+      bar.start(total, done);
     },
     stop() {
       bar?.stop();

@@ -25,14 +25,14 @@ export interface RunOptions {
   readonly out?: string;
 }
 
-export function loadScenarioFile(file: string): Scenario {
+export function loadScenarioFile(file: string, onCommand?: (done: number, total: number) => void): Scenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new CliError('bad_file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseScenarioText(text, file);
+  return parseScenarioText(text, file, onCommand === undefined ? {} : { onCommand });
 }
 
 /** What a run did besides its events: how many, and the refusals by reason (with the first one, to name it). */
@@ -171,20 +171,28 @@ export function toJson(value: unknown): string {
 
 /** The whole `run` command. Returns the exit code: 1 when there are findings, else 0. */
 export function runCommand(file: string, o: RunOptions, io: CliIo): 0 | 1 {
-  const scenario = loadScenarioFile(file);
+  // One bar over both halves of the work: decoding the file's commands, then applying them with the setup commands
+  // (rulebook, markets, deposits) the file implies. The delay counts from the start, reading the file included.
+  const progress = startProgress({ label: 'decoding, then applying commands', total: 0, stream: io.progressStream });
+  let decoded = 0;
+  const scenario = loadScenarioFile(file, (done, total) => {
+    if (decoded === 0) progress.setTotal(2 * total);
+    decoded = done;
+    progress.update(done);
+  });
+  progress.setTotal(decoded + scenario.commands.length);
   const out: string[] = [];
   const flush = (): void => {
     if (out.length > 0) io.stdout(`${out.join('\n')}\n`);
     out.length = 0;
   };
-  const progress = startProgress({ label: 'applying commands', total: scenario.commands.length, stream: io.progressStream });
   const { engine, stats } = runScenario(
     scenario,
     (line) => {
       out.push(line);
       if (out.length >= 1024) flush();
     },
-    (done) => progress.update(done),
+    (done) => progress.update(decoded + done),
   );
   progress.stop();
   flush();

@@ -57,9 +57,9 @@ export class TrackingUnits implements UnitLookup {
  * Parses a scenario file's text: invalid JSON, a key given twice in one object, a reserved key ("__proto__",
  * "constructor", "prototype") and every decoding error become a WireError naming `source` and the field's path.
  */
-export function parseScenarioText(text: string, source: string): Scenario {
+export function parseScenarioText(text: string, source: string, o: ParseScenarioOptions = {}): Scenario {
   try {
-    return parseScenario(parseStrictJson(text));
+    return parseScenario(parseStrictJson(text), o);
   } catch (e) {
     if (e instanceof WireError) throw new WireError(e.path === '' ? source : `${source}: ${e.path}`, e.detail);
     throw e;
@@ -77,7 +77,12 @@ function refuseDuplicateIds(items: readonly { readonly id: string }[], list: str
 }
 
 /** Decodes a parsed scenario; WireError paths are relative to the file's root ("commands[3].price"). */
-export function parseScenario(json: unknown): Scenario {
+export interface ParseScenarioOptions {
+  /** Told after each command of the file is decoded (for progress on big files). */
+  readonly onCommand?: (done: number, total: number) => void;
+}
+
+export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scenario {
   checkReservedKeys(json);
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) throw zodToWireError(parsed.error, '');
@@ -122,6 +127,7 @@ export function parseScenario(json: unknown): Scenario {
     const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);
     lastMs = cmd.tsMs;
     push(cmd);
+    o.onCommand?.(i + 1, sc.commands.length);
   });
   return { name: sc.name ?? 'scenario', config, rulebook, commands, units };
 }
