@@ -15,9 +15,9 @@ import { isVenueAccount } from './state.js';
 
 /**
  * Closes up to `take` of `bankrupt`'s position (long when `long`) against opposite positions at `px`, in the
- * rulebook's order. Returns the size closed.
+ * rulebook's order. `ledgerEquity` is the liquidated ledger's equity (reported). Returns the size closed.
  */
-export function deleverage(b: Block, m: MarketState, bankrupt: string, long: boolean, take: bigint, px: Price, method: 'adl' | 'offset'): bigint {
+export function deleverage(b: Block, m: MarketState, bankrupt: string, long: boolean, take: bigint, px: Price, method: 'adl' | 'offset', ledgerEquity: bigint): bigint {
   const s = b.s;
   const key = `${m.spec.id}|${long ? 'long' : 'short'}`;
   let queue = b.adl.get(key);
@@ -38,7 +38,7 @@ export function deleverage(b: Block, m: MarketState, bankrupt: string, long: boo
     if (c.account === bankrupt) continue;
     const part = abs(p.size) < left ? abs(p.size) : left;
     if (!transferPosition(b, m, bankrupt, c.account, long, part, px, 'deleverage')) continue;
-    b.emit({ kind: 'Deleveraged', account: c.account, liquidated: bankrupt, market: m.spec.id, size: part, price: px, method, stage: 'deleverage' });
+    b.emit({ kind: 'Deleveraged', account: c.account, liquidated: bankrupt, market: m.spec.id, size: part, price: px, method, ledgerEquity, stage: 'deleverage' });
     left -= part;
   }
   const closed = take - left;

@@ -124,7 +124,7 @@ function workOffFund(b: Block): void {
     if (m === undefined || position === undefined || !enforceable(m)) return;
     const bp = fundBankruptcyPrice(s, worst.market, ev.cross.equity, position.size);
     if (bp === null) return;
-    const closed = deleverage(b, m, INSURANCE_FUND, position.size > 0n, abs(position.size), bp, method);
+    const closed = deleverage(b, m, INSURANCE_FUND, position.size > 0n, abs(position.size), bp, method, ev.cross.equity);
     if (closed === 0n) return;
   }
 }

@@ -186,6 +186,8 @@ export type EventBody =
       readonly size: bigint;
       readonly price: bigint;
       readonly method: 'adl' | 'offset';
+      /** The liquidated ledger's equity when it was deleveraged (the figure a bankrupt-only rule checks). */
+      readonly ledgerEquity: bigint;
       readonly stage: 'deleverage';
     }
   | {
@@ -296,7 +298,7 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   LiquidationDeferred: {},
   LiquidationEnded: { equity: 'quote', maintenance: 'quote' },
   LiquidatorRewarded: { amount: 'quote' },
-  Deleveraged: { size: 'size', price: 'price' },
+  Deleveraged: { size: 'size', price: 'price', ledgerEquity: 'quote' },
   InsuranceFundChanged: { delta: 'quote', balance: 'quote' },
   BadDebt: { amount: 'quote', insurance: 'quote', socialised: 'quote', writtenOff: 'quote' },
   Socialised: { amount: 'quote', charged: 'quote' },

@@ -571,6 +571,6 @@ function deleverageStage(b: Block, p: StepPlan, remaining: bigint, bookFilled: b
   const take = rule.onlyWhenBookUnfilled || remaining > held ? held : remaining;
   const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
   if (bp === null) return 0n;
-  const closed = deleverage(b, p.m, p.account.id, now.position.size > 0n, take, bp.price, rule.kind);
+  const closed = deleverage(b, p.m, p.account.id, now.position.size > 0n, take, bp.price, rule.kind, now.lf.equity);
   return closed < remaining ? closed : remaining;
 }
