@@ -1,6 +1,7 @@
 // Orders on the built-in book: placement (with an initial-margin check on the whole order filled at its limit),
 // matching (each match is a trade at the resting order's price), cancellation.
 
+import { assert } from '../assert.js';
 import type { BookFill, PlaceRejection, RestingOrder } from '../book/book.js';
 import { notional, type MarketState } from '../market/index.js';
 import { divRound, PPM_ONE, quote } from '../units/index.js';
@@ -43,7 +44,7 @@ export function settleBookFills(s: EngineState, m: MarketState, fills: readonly 
     const seller = f.side === 'buy' ? maker : taker;
     const refused = executeTrade(s, { market: m, price: f.price, size: f.size, buyer, seller, check: false, cause }, emit);
     // Unreachable: both owners exist and no side names a margin mode, so an unchecked trade always settles.
-    if (refused !== undefined) throw new Error(`book trade refused: ${refused.reason}`);
+    assert(refused === undefined, `book trade refused: ${refused?.reason ?? ''}`);
   }
 }
 

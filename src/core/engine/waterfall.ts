@@ -12,6 +12,7 @@
 // has passed or the book's opposite top has changed.
 
 import type { Account, Position } from '../account/account.js';
+import { assert } from '../assert.js';
 import { bankruptcyQuoteForDelta } from '../liquidation/bankruptcy.js';
 import { fillableLimitPrice, fillablePrice } from '../liquidation/fillable.js';
 import { splitSurplus } from '../liquidation/insurance.js';
@@ -488,8 +489,8 @@ function settleSurplus(b: Block, p: StepPlan, fillQuote: bigint, bpQuote: bigint
   const s = b.s;
   const rules = s.rulebook.liquidation;
   const split = splitSurplus(fillQuote, bpQuote, notionalFilled, rules.fees);
-  // Refused only for invalid parameters, which the rulebook's validation excludes, or a negative notional.
-  if (!split.ok) throw new Error(`splitSurplus refused validated input: ${split.reason}`);
+  // Refused only for invalid parameters, which the rulebook's validation excludes, or a negative notional: a bug.
+  assert(split.ok, `splitSurplus refused validated input: ${split.ok ? '' : split.reason}`);
   const { insuranceFund, liquidatorReward, insuranceLoss } = split.value;
   if (insuranceFund > 0n || liquidatorReward > 0n) {
     // The trades replaced the account's record: credit the current one.
