@@ -3,6 +3,7 @@
 
 import type { BreachRule } from '../margin/thresholds.js';
 import type { MarkMethod } from '../pricing/mark.js';
+import { DEFAULT_GUARDS, validateGuardRules, type GuardRules } from './guards.js';
 import { validateLiquidationRules, type LiquidationRules } from './liquidation.js';
 
 export interface Rulebook {
@@ -24,6 +25,13 @@ export interface Rulebook {
   readonly markMethod: MarkMethod;
   /** How ledgers in breach are closed down. */
   readonly liquidation: LiquidationRules;
+  /** Guards from real incidents (rulebooks/guards.ts); absent: DEFAULT_GUARDS. */
+  readonly guards?: GuardRules;
+}
+
+/** The rulebook's guard settings, defaults filled in. */
+export function guardRules(r: Rulebook): GuardRules {
+  return r.guards ?? DEFAULT_GUARDS;
 }
 
 export interface RulebookProblem {
@@ -47,5 +55,6 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
     problems.push({ path: 'marginValuation', message: "must be 'mark' or 'entry'" });
   }
   for (const p of validateLiquidationRules(r.liquidation)) problems.push({ path: `liquidation.${p.path}`, message: p.message });
+  if (r.guards !== undefined) for (const p of validateGuardRules(r.guards)) problems.push({ path: `guards.${p.path}`, message: p.message });
   return problems;
 }
