@@ -3,13 +3,17 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { price, quote, size } from '../units/index.js';
+import { ppm, price, quote, size } from '../units/index.js';
 import type { Command, FillSide } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
-import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import { BTC_PERP, ETH_PERP, standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import type { MarketSpec } from '../market/spec.js';
+import { DEFAULT_GUARDS } from '../rulebooks/guards.js';
+import { DEFAULT_RULEBOOK } from '../rulebooks/presets.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 /** Mostly funded accounts, now and then an unknown one. */
@@ -54,6 +58,15 @@ const counterparties = fc.oneof(
   { weight: 1, arbitrary: account.map((a) => [a, a]) },
 ) as fc.Arbitrary<[string, string]>;
 
+/** Markets made much stricter (IM 60%, MM 50%: most holders would breach), and ETH-PERP with an open-interest cap of 5 ETH. */
+const STRICT = { tiers: [{ notionalFloor: quote(0n), initialPpm: ppm(600_000n), maintenancePpm: ppm(500_000n), maintenanceAmount: quote(0n) }] };
+const ETH_TIGHT: MarketSpec = { ...ETH_PERP, margin: STRICT };
+const BTC_TIGHT: MarketSpec = { ...BTC_PERP, margin: STRICT };
+const ETH_CAPPED: MarketSpec = { ...ETH_PERP, openInterestCap: { size: size(500n) } };
+
+/** The binance preset, audited after every command (the audit compares the breach index with exact evaluation). */
+const AUDITED: Rulebook = { ...DEFAULT_RULEBOOK, guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } };
+
 /** A command body without its time; times are assigned along the sequence. */
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;
 
@@ -75,7 +88,8 @@ const body: fc.Arbitrary<Body> = fc.oneof(
     ),
   },
   {
-    weight: 3,
+    // (4: the guards' commands below dilute the mix; prices are what liquidate.)
+    weight: 4,
     arbitrary: market.chain((m) => fc.record({ kind: fc.constant('price' as const), market: fc.constant(m), mark: priceNear(m).map(price) })),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust_isolated_margin' as const), account, market, amount: fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }).map(quote) }) },
@@ -99,6 +113,13 @@ const body: fc.Arbitrary<Body> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel_order' as const), account, market, id: fc.constantFrom('o1', 'o2', 'o3') }) },
+  // Guards: linked accounts, parameter changes (mostly held pending: they breach someone), the audit, halt / resume.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('set_account_group' as const), account, group: fc.constantFrom('g1', 'g2', null, 'bad group') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('set_market' as const), market: fc.constantFrom(ETH_TIGHT, BTC_TIGHT, ETH_CAPPED, BTC_PERP) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('confirm_change' as const, 'cancel_change' as const), change: fc.integer({ min: 1, max: 80 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('audit' as const) }) },
+  // Now and then halted (which stops liquidations), more often resumed.
+  { weight: 1, arbitrary: fc.oneof({ weight: 1, arbitrary: fc.constant({ kind: 'halt' as const, reason: 'test' }) }, { weight: 9, arbitrary: fc.constant({ kind: 'resume' as const }) }) },
 ) as fc.Arbitrary<Body>;
 
 const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60, size: 'max' }).map((items) => {
@@ -111,8 +132,8 @@ const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })),
 
 /** The standard world with four funded accounts (USDC, and BTC collateral for two of them). */
 function freshEngine(): Engine {
-  const engine = Engine.create(TEST_CONFIG);
-  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd);
+  const engine = Engine.create(TEST_CONFIG, AUDITED);
+  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: AUDITED } : cmd);
   for (const [i, id] of ACCOUNTS.entries()) {
     engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: USDC, amount: 10n ** 10n * BigInt(i + 1) });
     if (i % 2 === 1) engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: 'BTC', amount: 10n ** 8n });
@@ -128,7 +149,9 @@ function freshEngine(): Engine {
  */
 function checkEnforced(engine: Engine): void {
   const s = engine.state;
-  for (const b of scanAccounts(s, s.accounts.values(), s.rulebook.breachRule)) {
+  // Halted: breaches are detected, nothing is liquidated (audit.ts).
+  const halted = s.guards.halted !== null;
+  for (const b of halted ? [] : scanAccounts(s, s.accounts.values(), s.rulebook.breachRule)) {
     const account = s.accounts.get(b.account);
     const markets = [...(account?.positions.values() ?? [])].filter((p) => (b.market === null ? p.isolatedMargin === null : p.market === b.market)).map((p) => p.market);
     const blocked = markets.some((m) => {
@@ -154,6 +177,7 @@ describe('engine properties', () => {
     let realised = 0;
     let bookTrades = 0;
     let liquidations = 0;
+    const guardEvents = new Set<string>();
     fc.assert(
       fc.property(timed, (commands) => {
         const engine = freshEngine();
@@ -179,6 +203,9 @@ describe('engine properties', () => {
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
           for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
+          // The audit after every command never finds the engine inconsistent.
+          expect(events.filter((e) => e.kind === 'InvariantViolated')).toEqual([]);
+          for (const e of events) guardEvents.add(e.kind);
           checkEnforced(engine);
         }
       }),
@@ -189,6 +216,7 @@ describe('engine properties', () => {
     expect(realised).toBeGreaterThan(30);
     expect(bookTrades).toBeGreaterThan(30);
     expect(liquidations).toBeGreaterThan(30);
+    for (const kind of ['AccountGroupSet', 'ParameterChangePreviewed', 'ParameterChangePending', 'EngineHalted', 'EngineResumed']) expect(guardEvents, kind).toContain(kind);
   });
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {

@@ -12,7 +12,7 @@ import type { Command } from './commands.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
 import { enforceable, priceValid } from './prices.js';
-import { BTC_PERP, ETH_PERP, TEST_CONFIG, USDC } from './testkit.js';
+import { BTC_PERP, ETH_PERP, TEST_CONFIG, USDC, type CommandBody } from './testkit.js';
 
 const T = 1_760_054_400_000; // 2025-10-10 00:00 UTC
 const usdc = (whole: string): bigint => dec(whole, 6);
@@ -34,10 +34,10 @@ function flatMarket(id: string, baseDecimals: number, priceDecimals: number, ini
   };
 }
 
-function engineAt(t: number, markets: MarketSpec[], rulebook = DEFAULT_RULEBOOK): { e: Engine; run: (cmd: Omit<Command, 'tsMs'> & { tsMs?: number }) => EngineEvent[] } {
+function engineAt(t: number, markets: MarketSpec[], rulebook = DEFAULT_RULEBOOK): { e: Engine; run: (cmd: CommandBody & { tsMs?: number }) => EngineEvent[] } {
   const e = Engine.create(TEST_CONFIG, rulebook);
   let now = t;
-  const run = (cmd: Omit<Command, 'tsMs'> & { tsMs?: number }): EngineEvent[] => {
+  const run = (cmd: CommandBody & { tsMs?: number }): EngineEvent[] => {
     now = cmd.tsMs ?? now + 1;
     return e.apply({ ...cmd, tsMs: now } as Command);
   };
@@ -116,7 +116,7 @@ describe('an oracle answer at its aggregator bound is never used (Venus, 2022-05
   const bounds: MarketPricing = { ...DEFAULT_PRICING, answerBounds: { min: price(107n), max: price(1_000_000n) } };
   const LUNA = flatMarket('LUNA-USD', 0, 3, 500_000n, 250_000n, { pricing: bounds });
   const NAIVE = flatMarket('LUNA-NAIVE', 0, 3, 500_000n, 250_000n);
-  const lunaAsset = (id: string, priceMarket: string): Omit<Command, 'tsMs'> => ({ kind: 'set_asset', asset: { id, decimals: 6, priceMarket, collateralWeightPpm: ppm(550_000n), ltvPpm: ppm(550_000n), liquidationThresholdPpm: ppm(600_000n) } });
+  const lunaAsset = (id: string, priceMarket: string): CommandBody => ({ kind: 'set_asset', asset: { id, decimals: 6, priceMarket, collateralWeightPpm: ppm(550_000n), ltvPpm: ppm(550_000n), liquidationThresholdPpm: ppm(600_000n) } });
 
   it('a clamped answer freezes borrowing and withdrawals against the asset; the market is not enforceable; a sound answer lifts it', () => {
     const { e, run } = engineAt(T, [LUNA, NAIVE]);
@@ -175,7 +175,7 @@ describe('index outlier clipping names the source', () => {
         pricing: { ...DEFAULT_PRICING, index: { method: 'weighted_median', weights: { binance: 1n, bybit: 1n, okx: 1n }, maxAgeMs: 60_000, minSources: 1, deviationCapPpm: ppm(30_000n), deviationPolicy: policy } },
       }),
     ]);
-  const src = (source: string, p: string): Omit<Command, 'tsMs'> => ({ kind: 'source_price', market: 'BTCUSDT', source, price: price(dec(p, 2)), publishTimeMs: T });
+  const src = (source: string, p: string): CommandBody => ({ kind: 'source_price', market: 'BTCUSDT', source, price: price(dec(p, 2)), publishTimeMs: T });
 
   it('announces the clipped source with the band edge it counted at, once, and when it returns', () => {
     const { e, run } = withIndex('clip');
@@ -241,7 +241,7 @@ describe('per-market open-interest caps refuse new exposure (Hyperliquid JELLY, 
   // A trader opened a large JELLY short, pumped the thin spot market and left the short to the HLP vault; Hyperliquid
   // then capped open interest per market. JELLY-PERP: cap 1,000,000 JELLY, price 0.0095, IM 10%, MM 5%.
   const JELLY = flatMarket('JELLY-PERP', 0, 4, 100_000n, 50_000n, { openInterestCap: { size: size(1_000_000n) } });
-  const fill = (buyer: string, seller: string, qty: bigint, px = 95n): Omit<Command, 'tsMs'> => ({
+  const fill = (buyer: string, seller: string, qty: bigint, px = 95n): CommandBody => ({
     kind: 'fill',
     market: 'JELLY-PERP',
     price: price(px),
@@ -306,7 +306,7 @@ describe('self-trade prevention across linked accounts (Mango Markets, 2022-10-1
     w.run({ kind: 'set_account_group', account: 'avi-2', group: 'avi' });
     return w;
   };
-  const fill = (buyer: string, seller: string): Omit<Command, 'tsMs'> => ({ kind: 'fill', market: 'MNGO-PERP', price: price(382n), size: size(1_000_000n), buyer: { account: buyer, fee: quote(0n) }, seller: { account: seller, fee: quote(0n) } });
+  const fill = (buyer: string, seller: string): CommandBody => ({ kind: 'fill', market: 'MNGO-PERP', price: price(382n), size: size(1_000_000n), buyer: { account: buyer, fee: quote(0n) }, seller: { account: seller, fee: quote(0n) } });
 
   it('refuses a fill between two members of a group', () => {
     const { run } = linked();
