@@ -155,6 +155,27 @@ function proposedView(s: EngineState, cmd: ParameterCommand): { view: MarginView
   return { view, rule };
 }
 
+/**
+ * Whether the change leaves every margin figure as it is (so nobody can be put into breach, and the scan is skipped):
+ * a rulebook with the same breach rule and margin valuation; an asset valued the same way; a market with the same
+ * schedule object and the same volatility multiplier.
+ */
+function marginUnchanged(s: EngineState, cmd: ParameterCommand): boolean {
+  switch (cmd.kind) {
+    case 'set_rulebook':
+      return cmd.rulebook.breachRule === s.rulebook.breachRule && cmd.rulebook.marginValuation === s.rulebook.marginValuation;
+    case 'set_asset': {
+      const a = s.assets.get(cmd.asset.id);
+      const b = cmd.asset;
+      return a !== undefined && a.collateralWeightPpm === b.collateralWeightPpm && a.priceMarket === b.priceMarket && a.peg?.conversionRateWad === b.peg?.conversionRateWad;
+    }
+    case 'set_market': {
+      const m = s.markets.get(cmd.market.id);
+      return m !== undefined && m.spec.margin === cmd.market.margin && volatilityAfterSpec(m, cmd.market, cmd.tsMs).multiplierPpm === m.volatility.multiplierPpm;
+    }
+  }
+}
+
 /** The accounts a change can affect: a market's holders when no asset is priced off it; otherwise every account. */
 function candidates(s: EngineState, cmd: ParameterCommand): Iterable<Account> {
   if (cmd.kind !== 'set_market') return s.accounts.values();
@@ -173,6 +194,7 @@ function candidates(s: EngineState, cmd: ParameterCommand): Iterable<Account> {
  * the mark under the proposed parameters. Ledgers that cannot be priced are not counted (nothing acts on them).
  */
 export function previewChange(s: EngineState, cmd: ParameterCommand): ChangePreview {
+  if (marginUnchanged(s, cmd)) return { ledgers: 0, notional: 0n };
   const { view, rule } = proposedView(s, cmd);
   const ruleNow = s.rulebook.breachRule;
   let ledgers = 0;

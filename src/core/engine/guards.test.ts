@@ -12,6 +12,7 @@ import type { Command } from './commands.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
 import { enforceable, priceValid } from './prices.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { BTC_PERP, ETH_PERP, TEST_CONFIG, USDC, type CommandBody } from './testkit.js';
 
 const T = 1_760_054_400_000; // 2025-10-10 00:00 UTC
@@ -89,8 +90,12 @@ describe('pegged collateral is valued at conversion rate x the underlying index 
   it('the book returning within the band repegs; the underlying falling is what liquidates pegged collateral', () => {
     const { e, run } = setup();
     run({ kind: 'price', market: 'WBETH-USDC', mark: price(dec('430', 2)) });
+    // The depeg is state: a restored engine announces the same repeg.
+    const restored = Engine.restore(decodeSnapshot(encodeSnapshot(e.snapshot())));
+    expect(restored.state.guards.depegged).toEqual(new Set(['WBETH']));
     // 4,380 against 4,387: 0.16%, inside the band.
     const back = run({ kind: 'price', market: 'WBETH-USDC', mark: price(dec('4380', 2)) });
+    expect(restored.apply({ kind: 'price', tsMs: e.timeMs, market: 'WBETH-USDC', mark: price(dec('4380', 2)) })).toEqual(back);
     expect(ofKind(back, 'CollateralRepegged')).toEqual([expect.objectContaining({ asset: 'WBETH', price: dec('4380', 2), implied: dec('4387', 2) })]);
     // ETH at 480: alice's collateral 10 x 1.07 x 480 x 0.9 = 4,622.4 <= 4,700: the breach index sees pegged collateral
     // through the underlying's market. The book at 4,380 is now 753% above 1.07 x 480 = 513.60: depegged again.
