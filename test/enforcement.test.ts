@@ -64,23 +64,36 @@ describe('liquidation on the book', () => {
     conserved(r);
   });
 
-  it('lets the insurance fund absorb a fill below bankruptcy, up to what it holds', () => {
+  it('hands what the book leaves to the insurance fund within its notional cap, ADL for the rest; the fund then works its part off on the book', () => {
     const r = runScenarioObject(
       world('binance', { trader: '1000', maker: '1000000' }, [
         { kind: 'insurance_deposit', amount: '1000' },
         ...openLong,
         { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '0.5' },
-        // A gap to 17,000: equity -500, so bankruptcy (18,000) is above the mark. The fund's 1,000 could widen the
-        // limit by 1,000 / 0.5 = 2,000 to 16,000, but not further from the mark than the maintenance per unit
-        // (2.5% x 17,000 = 425): 16,575. The bid fills at 17,500: the isolated margin ends at -250, which the fund pays.
+        // A gap to 17,000: equity 1,000 + 0.5 x (17,000 - 20,000) = -500; bankruptcy 18,000 is above the mark, so
+        // the order (limit 18,000) meets no bid. Stage 3: the fund takes q at 18,000, which costs it 1,000 q at the
+        // mark; Binance caps its net notional at 100% of the fund: 17,000 q <= 1,000 - 1,000 q -> q <= 0.0555:
+        // 0.055 BTC (935 <= 945; 0.056 would be 952 > 944). Stage 4: the other 0.445 go to the maker's short (the
+        // only opposite position) at the bankruptcy price of that part: equity after the takeover is
+        // 890 - 1,335 = -445, DNNV -7,565, so 7,565 + 445 = 8,010 for 0.445 = 18,000.
         { kind: 'price', market: 'BTCUSDT', mark: '17000' },
       ]),
     );
-    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '16575' });
-    expect(ofKind(r, 'LiquidationFill')[0]).toMatchObject({ route: 'book', price: '17500' });
-    expect(ofKind(r, 'BadDebt')).toEqual([expect.objectContaining({ account: 'trader', amount: '250', insurance: '250', socialised: '0', writtenOff: '0' })]);
-    expect(r.engine.state.ledger.insuranceFund).toBe(750_000_000n);
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-500', bankruptcyPrice: '18000', limitPrice: '18000', stage: 'size' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([
+      expect.objectContaining({ route: 'insurance_fund', counterparty: 'venue:insurance', size: '0.055', price: '18000', stage: 'takeover' }),
+      expect.objectContaining({ route: 'adl', size: '0.445', price: '18000', stage: 'deleverage' }),
+    ]);
+    expect(ofKind(r, 'TakeoverCapped')).toEqual([expect.objectContaining({ taker: 'venue:insurance', wanted: '0.5', taken: '0.055', reason: 'notional_cap' })]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'maker', size: '0.445', price: '18000', method: 'adl' })]);
+    // The unwind, after the block's liquidations: the fund sells its 0.055 to the bid at 17,500 (within 1% of the
+    // mark: limit 16,830), realising 0.055 x (17,500 - 18,000) = -27.5.
+    expect(ofKind(r, 'FundUnwound')).toEqual([expect.objectContaining({ market: 'BTCUSDT', sizeDelta: '-0.055', price: '17500', position: '0', realisedPnl: '-27.5' })]);
+    expect(ofKind(r, 'BadDebt')).toEqual([]);
+    expect(r.engine.state.insuranceFund).toBe(972_500_000n);
+    // The trader's isolated margin ends at exactly zero: 1,000 - 0.055 x 2,000 - 0.445 x 2,000.
     expect(r.engine.account('trader')?.balances.get('USDT')).toBe(0n);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
     conserved(r);
   });
 
@@ -211,16 +224,179 @@ describe('venue presets', () => {
   it('dYdX v4: at most 10% of a position per block, and no withdrawals while an account is below zero', () => {
     const r = runScenarioObject(
       world('dydx-v4', { trader: '20000', maker: '10000000', saver: '100' }, [
+        { kind: 'insurance_deposit', amount: '1000000' },
         { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
-        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17000', size: '20' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '20' },
         { kind: 'price', market: 'BTCUSDT', mark: '17900' },
         { kind: 'withdraw', account: 'saver', asset: 'USDT', amount: '1' },
       ]),
     );
     const first = ofKind(r, 'LiquidationStarted')[0];
-    // 10% of 179,000 = 17,900 notional = 1 BTC; the account is at -1,000 equity: withdrawals are gated.
-    expect(first).toMatchObject({ closeSize: '1', why: 'dydx_position_portion', policy: 'dydx' });
+    // 10% of 179,000 = 17,900 notional = 1 BTC. TNC -1,000, TMMR 2.5% x 179,000 = 4,475. The order goes at the
+    // fillable price (liquidations.go): ABR = min(1, 1 - TNC / TMMR) = 1, so PNNV - ABR x SMMR x PMMR =
+    // 179,000 - 1.5 x 4,475 = 172,287.5 for 10 BTC: 17,228.75, below bankruptcy (18,000): the fund pays up to
+    // 771.25 a BTC, which its 1,000,000 covers. The bid at 17,500 takes 1 BTC; the account stays below zero
+    // (17,500 of margin, 9 x -2,100 unrealised: -1,400): withdrawals are gated.
+    expect(first).toMatchObject({ closeSize: '1', why: 'dydx_position_portion', policy: 'dydx', bankruptcyPrice: '18000', limitPrice: '17228.75' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'book', size: '1', price: '17500' })]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([]);
     expect(ofKind(r, 'CommandRejected')).toEqual([expect.objectContaining({ command: 'withdraw', reason: 'withdrawals_gated' })]);
+  });
+
+  it("dYdX v4: the order asks only for what keeps the fund's loss within the account's insurance-loss cap for the block", () => {
+    const r = runScenarioObject(
+      world({ preset: 'dydx-v4', liquidation: { sizing: { kind: 'dydx', maxInsuranceLossPerBlock: '100' } } }, { trader: '20000', maker: '10000000' }, [
+        { kind: 'insurance_deposit', amount: '1000000' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '20' },
+        // As above: a 1 BTC step at the fillable price 17,228.75, bankruptcy 18,000. Each BTC sold at 17,500 costs
+        // the fund 500; the cap is 100 a block: the order asks for 0.2 BTC (0.2 x 500 = 100).
+        { kind: 'price', market: 'BTCUSDT', mark: '17900' },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ closeSize: '1', limitPrice: '17228.75' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'book', size: '0.2', price: '17500' })]);
+    // The rest of the step waits (a book fill happened, so no deleveraging this block).
+    expect(ofKind(r, 'Deleveraged')).toEqual([]);
+    expect(ofKind(r, 'LiquidationDeferred')).toEqual([expect.objectContaining({ reason: 'book_unfilled' })]);
+    conserved(r);
+  });
+
+  it('dYdX v4: a solvent subaccount whose order fills nothing is never deleveraged; it waits for a retry, announced once', () => {
+    const r = runScenarioObject(
+      world('dydx-v4', { trader: '20000', solvent: '20000', maker: '10000000', other: '10000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '5', buyer: { account: 'solvent', marginMode: 'isolated', isolatedMargin: '10000' }, seller: 'other' },
+        // 18,100: trader 20,000 + 10 x -1,900 = 1,000 < 2.5% x 181,000 = 4,525; solvent 10,000 + 5 x -1,900 = 500 <
+        // 2,262.5. Both in breach, both solvent; the same ratio, so account order: solvent, then trader. No bids.
+        { kind: 'price', market: 'BTCUSDT', mark: '18100' },
+        // Within the retry time (1 s) and with the book unchanged: nothing.
+        { at: T + 500, kind: 'tick' },
+        // At the retry time: one more step each, deferred again.
+        { at: T + 1_000, kind: 'tick' },
+      ]),
+    );
+    const deferred = ofKind(r, 'LiquidationDeferred');
+    expect(deferred.map((e) => [e.account, e.reason, e.stage, e.retryAtMs])).toEqual([
+      ['solvent', 'book_unfilled', 'deleverage', T + 1_000],
+      ['trader', 'book_unfilled', 'deleverage', T + 1_000],
+      ['solvent', 'book_unfilled', 'deleverage', T + 2_000],
+      ['trader', 'book_unfilled', 'deleverage', T + 2_000],
+    ]);
+    const starts = ofKind(r, 'LiquidationStarted');
+    expect(starts.map((e) => e.tsMs)).toEqual([T, T, T + 1_000, T + 1_000]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([]);
+  });
+
+  it('dYdX v4: a subaccount below zero whose order fills nothing is deleveraged whole at its bankruptcy price', () => {
+    const r = runScenarioObject(
+      world('dydx-v4', { trader: '20000', maker: '10000000', other: '10000000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: 'other', seller: 'maker' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '5', buyer: 'maker', seller: 'other' },
+        // maker short 15, other long 5... (maker sold 10 + 10 and bought 5): maker -15, other +5, trader +10.
+        // 17,900: the trader at 20,000 + 10 x -2,100 = -1,000, bankrupt (bankruptcy 18,000); no bids.
+        { kind: 'price', market: 'BTCUSDT', mark: '17900' },
+      ]),
+    );
+    // Its whole 10 BTC (not the 1 BTC step) against the only short, at 18,000.
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ closeSize: '1', equity: '-1000' });
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'maker', liquidated: 'trader', size: '10', price: '18000', method: 'offset', stage: 'deleverage' })]);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
+    expect(ofKind(r, 'BadDebt')).toEqual([]);
+    conserved(r);
+  });
+
+  it('BitMEX: the whole surplus over bankruptcy goes to the fund; the fund takes over what the book leaves with no notional cap', () => {
+    const surplus = runScenarioObject(
+      world('bitmex', { trader: '1000', maker: '1000000' }, [
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '18400', size: '0.5' },
+        // Maintenance on the cost value: 2.5% x 10,000 = 250. At 18,400 equity 200 <= 250. The bid fills at 18,400
+        // (9,200): everything above bankruptcy (9,000) goes to the fund: 200; the trader keeps nothing.
+        { kind: 'price', market: 'BTCUSDT', mark: '18400' },
+      ]),
+    );
+    expect(ofKind(surplus, 'InsuranceFundChanged')).toEqual([expect.objectContaining({ delta: '200', reason: 'liquidation_fee', stage: 'book' })]);
+    expect(surplus.engine.account('trader')?.balances.get('USDT')).toBe(0n);
+    conserved(surplus);
+
+    const gap = runScenarioObject(
+      world('bitmex', { trader: '1000', maker: '1000000' }, [
+        { kind: 'insurance_deposit', amount: '1000' },
+        ...openLong,
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '17500', size: '0.5' },
+        // A gap to 17,000 (equity -500, bankruptcy 18,000): the order meets no bid at 18,000. The fund takes q at
+        // 18,000 while 1,000 - 1,000 q >= 0: all 0.5 (no notional cap at BitMEX). It unwinds at once to the bid
+        // (17,500 >= 16,830): 0.5 x (17,500 - 18,000) = -250.
+        { kind: 'price', market: 'BTCUSDT', mark: '17000' },
+      ]),
+    );
+    expect(ofKind(gap, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'insurance_fund', size: '0.5', price: '18000' })]);
+    expect(ofKind(gap, 'TakeoverCapped')).toEqual([]);
+    expect(ofKind(gap, 'Deleveraged')).toEqual([]);
+    expect(ofKind(gap, 'FundUnwound')).toEqual([expect.objectContaining({ sizeDelta: '-0.5', price: '17500', realisedPnl: '-250' })]);
+    expect(gap.engine.state.insuranceFund).toBe(750_000_000n);
+    conserved(gap);
+  });
+
+  it('Hyperliquid: below 2/3 of maintenance with the book unfilled, the vault takes over within its exposure cap; ADL takes the bankrupt rest', () => {
+    const r = runScenarioObject(
+      world('hyperliquid', { trader: '20000', maker: '10000000', hlp: '100000' }, [
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '10', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '20000' }, seller: 'maker' },
+        // 18,300: equity 3,000 < MM 4,575; 183,000 notional: a 2 BTC slice to a book with no bids. Solvent: no ADL;
+        // the remainder waits.
+        { kind: 'price', market: 'BTCUSDT', mark: '18300' },
+        // 17,900 two seconds later: equity -1,000 < 2/3 x 4,475 with the book unfilled: the backstop route, the whole
+        // 10 BTC at bankruptcy 18,000. The vault (equity 100,000) may hold 20% of its equity: q x 17,900 <=
+        // 0.2 x (100,000 - 100 q) -> q <= 1.11607: 1.116 BTC (19,976.4 <= 19,977.68; 1.117 would be 19,994.3).
+        // The rest, 8.884 BTC, is below zero (margin 20,000 - 2,232 = 17,768, unrealised 8.884 x -2,100 =
+        // -18,656.4: equity -888.4): ADL at 18,000 (17,900 + 888.4 / 8.884) against the maker's short.
+        { at: T + 2_000, kind: 'price', market: 'BTCUSDT', mark: '17900' },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationStarted').map((e) => [e.closeSize, e.why, e.route])).toEqual([
+      ['2', 'hl_partial_slice', 'book'],
+      ['10', 'hl_backstop', 'backstop'],
+    ]);
+    expect(ofKind(r, 'LiquidationDeferred')).toEqual([expect.objectContaining({ reason: 'book_unfilled', stage: 'deleverage' })]);
+    expect(ofKind(r, 'LiquidationFill')).toEqual([
+      expect.objectContaining({ route: 'backstop', counterparty: 'hlp', size: '1.116', price: '18000', stage: 'takeover' }),
+      expect.objectContaining({ route: 'adl', size: '8.884', price: '18000', stage: 'deleverage' }),
+    ]);
+    expect(ofKind(r, 'TakeoverCapped')).toEqual([expect.objectContaining({ taker: 'hlp', wanted: '10', taken: '1.116', reason: 'exposure_cap' })]);
+    expect(ofKind(r, 'Deleveraged')).toEqual([expect.objectContaining({ account: 'maker', size: '8.884', price: '18000', ledgerEquity: '-888.4' })]);
+    expect(r.engine.account('hlp')?.positions.get('BTCUSDT')?.size).toBe(1_116n);
+    expect(r.engine.account('trader')?.positions.size).toBe(0);
+    conserved(r);
+  });
+
+  it('the fund deleverages what it took over once its equity is below zero, at its own bankruptcy price', () => {
+    const r = runScenarioObject(
+      world('binance', { trader: '1000', maker: '1000000' }, [
+        { kind: 'insurance_deposit', amount: '1000' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.5', buyer: 'maker', seller: { account: 'trader', marginMode: 'isolated', isolatedMargin: '1000' } },
+        // The trader's short: equity 1,000 - 0.5 (P - 20,000), bankruptcy 22,000. At 21,500: 250 <= 268.75, no asks.
+        // The fund takes q at 22,000 (a gain of 500 q at the mark) within 21,500 q <= 1,000 + 500 q: q <= 0.0476,
+        // 0.047 BTC; the rest (0.453) goes to the maker's long by ADL at 22,000.
+        { kind: 'price', market: 'BTCUSDT', mark: '21500' },
+        // 50,000: the fund's short loses 0.047 x 28,000 = 1,316 > its 1,000: equity -316. Its position goes to the
+        // only long (the maker's 0.047) at the price that brings the fund to zero: 50,000 - 316 / 0.047 =
+        // 43,276.5957..., moved up to the cent and the tick down: 43,276.59.
+        { kind: 'price', market: 'BTCUSDT', mark: '50000' },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationFill').map((e) => [e.route, e.size, e.price])).toEqual([
+      ['insurance_fund', '0.047', '22000'],
+      ['adl', '0.453', '22000'],
+      ['adl', '0.047', '43276.59'],
+    ]);
+    const last = ofKind(r, 'Deleveraged').at(-1);
+    expect(last).toMatchObject({ account: 'maker', liquidated: 'venue:insurance', size: '0.047', price: '43276.59', ledgerEquity: '-316' });
+    expect(r.engine.state.fund.positions.size).toBe(0);
+    // 1,000 + 0.047 x (22,000 - 43,276.59) = 1,000 - 999.99973, rounded half-even on the trade's cash: 0.00027.
+    expect(r.engine.state.insuranceFund).toBe(270n);
+    conserved(r);
   });
 
   it('Drift v2: a loss nobody absorbs is charged to the opposite side, pro rata, rounded up', () => {

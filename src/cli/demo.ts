@@ -29,7 +29,9 @@ const LADDER: readonly [bigint, bigint][] = [
   [30_000n, 160_000n],
   [60_000n, 320_000n],
 ];
-const INSURANCE_SEED = '100000';
+const INSURANCE_SEED = '2000000';
+/** The backstop vault's capital, when the rulebook hands ledgers to one (Hyperliquid's liquidator vault, HLP). */
+const VAULT_SEED = '2000000';
 
 const q = (v: bigint): string => formatDecimal(v, QUOTE_DECIMALS, 2);
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
@@ -71,6 +73,8 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   };
   apply({ kind: 'insurance_deposit', tsMs: t0, amount: dec(INSURANCE_SEED, QUOTE_DECIMALS) });
   apply({ kind: 'deposit', tsMs: t0, account: MAKER, asset: QUOTE_ASSET, amount: dec('1000000000', QUOTE_DECIMALS) });
+  const takeover = rulebook.liquidation.takeover;
+  if (takeover.kind === 'backstop') apply({ kind: 'deposit', tsMs: t0, account: takeover.account, asset: QUOTE_ASSET, amount: dec(VAULT_SEED, QUOTE_DECIMALS) });
   for (const m of path.markets) {
     apply({ kind: 'set_market', tsMs: t0, market: altMarketSpec(m) });
     const first = path.points.find((p) => p.market === m.id);
@@ -90,8 +94,9 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   const last = new Map<string, bigint>();
   for (const point of path.points) {
     const m = decimals.get(point.market) as CrashMarket;
-    apply({ kind: 'price', tsMs: point.tsMs, market: point.market, mark: price(point.priceAtoms) as Price });
+    // The maker's quotes move with the price before the engine acts on it: liquidations meet today's book.
     for (const cmd of requote(m, point.priceAtoms, point.tsMs)) apply(cmd);
+    apply({ kind: 'price', tsMs: point.tsMs, market: point.market, mark: price(point.priceAtoms) as Price });
     last.set(point.market, point.priceAtoms);
     if (point.priceAtoms < (low.get(point.market) ?? point.priceAtoms + 1n)) low.set(point.market, point.priceAtoms);
   }
@@ -109,7 +114,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   out.push(`prices   : ${path.source}`);
   out.push(`window   : ${new Date(CRASH_WINDOW.fromMs).toISOString()} to ${new Date(CRASH_WINDOW.toMs).toISOString()}, ${path.points.length} price updates`);
   out.push(`accounts : ${o.accounts} traders (seed ${o.seed}), ${opened} positions opened against the house, ${refused} refused for initial margin`);
-  out.push(`rulebook : ${engine.rulebook.name} — breach when equity ${engine.rulebook.breachRule === 'below' ? '<' : '<='} maintenance; sizing ${engine.rulebook.liquidation.sizing.kind}; unfilled remainders: ${engine.rulebook.liquidation.backstopAccount ?? engine.rulebook.liquidation.badDebt}`);
+  out.push(`rulebook : ${engine.rulebook.name} — breach when equity ${engine.rulebook.breachRule === 'below' ? '<' : '<='} maintenance; sizing ${engine.rulebook.liquidation.sizing.kind}; then ${engine.rulebook.liquidation.takeover.kind === 'backstop' ? `the vault ${engine.rulebook.liquidation.takeover.account}` : engine.rulebook.liquidation.takeover.kind === 'insurance_fund' ? 'the insurance fund takes over' : 'no takeover'}, deleverage ${engine.rulebook.liquidation.deleverage.kind}${engine.rulebook.liquidation.socialise ? ', losses socialised' : ''}`);
   out.push(`book     : a maker quotes 5 levels each side (0.3% to 6% away) after every price; insurance fund seeded with ${INSURANCE_SEED} USDT`);
   out.push('');
   out.push('market      start        low          end          fall to the low');
@@ -122,19 +127,47 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   }
   out.push('');
   out.push(`margin calls       : ${calls.length}`);
-  out.push(`liquidation steps  : ${starts.length}, on ${liquidatedAccounts.size} accounts`);
+  out.push('');
+  out.push('the loss waterfall, stage by stage:');
+  out.push(`  1 size        ${String(starts.length).padStart(6)} steps on ${liquidatedAccounts.size} accounts`);
+  const notionalOf = (market: string, sizeAtoms: bigint, px: bigint): bigint => {
+    const m = decimals.get(market) as CrashMarket;
+    return divRound((sizeAtoms < 0n ? -sizeAtoms : sizeAtoms) * px * 10n ** BigInt(QUOTE_DECIMALS), 10n ** BigInt(m.baseDecimals + m.priceDecimals), 'floor');
+  };
   const byRoute = new Map<string, { n: number; notional: bigint }>();
   for (const f of fills) {
-    const m = decimals.get(f.market) as CrashMarket;
-    const n = divRound(f.size * f.price * 10n ** BigInt(QUOTE_DECIMALS), 10n ** BigInt(m.baseDecimals + m.priceDecimals), 'floor');
     const r = byRoute.get(f.route) ?? { n: 0, notional: 0n };
-    byRoute.set(f.route, { n: r.n + 1, notional: r.notional + n });
+    byRoute.set(f.route, { n: r.n + 1, notional: r.notional + notionalOf(f.market, f.size, f.price) });
   }
-  for (const [route, r] of byRoute) out.push(`  closed via ${route.padEnd(10)}: ${String(r.n).padStart(5)} fills, ${q(r.notional)} USDT notional`);
-  const fund = engine.state.ledger.insuranceFund;
-  out.push(`insurance fund     : ${INSURANCE_SEED} -> ${q(fund)} USDT`);
-  out.push(`bad debt           : ${bad.length} accounts, ${q(bad.reduce((t, e) => t + e.amount, 0n))} USDT (fund ${q(bad.reduce((t, e) => t + e.insurance, 0n))}, socialised ${q(bad.reduce((t, e) => t + e.socialised, 0n))}, written off ${q(bad.reduce((t, e) => t + e.writtenOff, 0n))})`);
-  if (deferred.length > 0) out.push(`deferred           : ${deferred.length} (${[...new Set(deferred.map((d) => d.reason))].join(', ')})`);
+  const route = (name: string): string => {
+    const r = byRoute.get(name) ?? { n: 0, notional: 0n };
+    return `${String(r.n).padStart(6)} fills, ${q(r.notional)} USDT`;
+  };
+  out.push(`  2 book        ${route('book')}`);
+  const capped = events.filter((e): e is Ev<'TakeoverCapped'> => e.kind === 'TakeoverCapped');
+  const cappedWhy = [...new Set(capped.map((c) => c.reason))].join(', ');
+  const takeoverNote = capped.length === 0 ? '' : `; capped ${capped.length} times (${cappedWhy})`;
+  if (takeover.kind === 'insurance_fund') out.push(`  3 takeover    ${route('insurance_fund')} taken over by the insurance fund${takeoverNote}`);
+  else if (takeover.kind === 'backstop') out.push(`  3 takeover    ${route('backstop')} taken over by the vault ${takeover.account}${takeoverNote}`);
+  else out.push('  3 takeover    none in this rulebook: what the book leaves waits for a retry');
+  const unwound = events.filter((e): e is Ev<'FundUnwound'> => e.kind === 'FundUnwound');
+  if (unwound.length > 0) {
+    const pnl = unwound.reduce((t, u) => t + u.realisedPnl, 0n);
+    const n = unwound.reduce((t, u) => t + notionalOf(u.market, u.sizeDelta, u.price), 0n);
+    out.push(`    unwind      ${String(unwound.length).padStart(6)} fills, ${q(n)} USDT worked off on the book by the fund, realised ${pnl >= 0n ? '+' : ''}${q(pnl)} USDT`);
+  }
+  const method = rulebook.liquidation.deleverage.kind;
+  out.push(method === 'none' ? '  4 deleverage  none in this rulebook' : `  4 ${method.padEnd(10)}  ${route(method)}, only for what no taker could carry${rulebook.liquidation.deleverage.onlyBankrupt ? ', of ledgers below zero' : ''}`);
+  out.push(`  5 deficit     ${bad.length} accounts, ${q(bad.reduce((t, e) => t + e.amount, 0n))} USDT (fund ${q(bad.reduce((t, e) => t + e.insurance, 0n))}, socialised ${q(bad.reduce((t, e) => t + e.socialised, 0n))}, written off ${q(bad.reduce((t, e) => t + e.writtenOff, 0n))})`);
+  const fundPath = events.filter((e): e is Ev<'InsuranceFundChanged'> => e.kind === 'InsuranceFundChanged').map((e) => e.balance);
+  const fundLow = fundPath.reduce((lo, v) => (v < lo ? v : lo), dec(INSURANCE_SEED, QUOTE_DECIMALS));
+  const fundHeld = [...engine.state.fund.positions.values()].length;
+  out.push(`insurance fund     : ${INSURANCE_SEED} -> ${q(engine.state.insuranceFund)} USDT (lowest ${q(fundLow)}${fundHeld > 0 ? `; still holding ${fundHeld} positions` : ''})`);
+  if (deferred.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const d of deferred) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
+    out.push(`deferred           : ${deferred.length} (${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ')}), each retried after ${rulebook.liquidation.retryAfterMs} ms or on new liquidity`);
+  }
   out.push('');
   out.push('liquidations per 30 minutes (UTC):');
   const buckets = new Map<string, number>();

@@ -15,7 +15,7 @@ import {
   type MarketSpec,
 } from '../core/market/index.js';
 import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
-import type { LiquidationRules } from '../core/rulebooks/liquidation.js';
+import type { LiquidationRules, TakeoverRule } from '../core/rulebooks/liquidation.js';
 import type { SizingPolicy } from '../core/liquidation/sizing.js';
 import { guardRules, validateRulebook } from '../core/rulebooks/rulebook.js';
 import type { GuardRules } from '../core/rulebooks/guards.js';
@@ -298,7 +298,13 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
   }
   if (typeof r === 'string') return preset;
   const custom =
-    r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined || r.liquidation !== undefined || r.guards !== undefined;
+    r.breachRule !== undefined ||
+    r.preTradeCheck !== undefined ||
+    r.marginValuation !== undefined ||
+    r.markMethod !== undefined ||
+    r.liquidation !== undefined ||
+    r.feeBounds !== undefined ||
+    r.guards !== undefined;
   const guards = r.guards === undefined ? preset.guards : decodeGuards(r.guards, guardRules(preset), `${path}.guards`);
   const out: Rulebook = {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
@@ -307,6 +313,10 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
     marginValuation: r.marginValuation ?? preset.marginValuation,
     markMethod: r.markMethod ?? preset.markMethod,
     liquidation: r.liquidation === undefined ? preset.liquidation : decodeLiquidation(r.liquidation, preset.liquidation, `${path}.liquidation`, quoteDecimals),
+    feeBounds: {
+      maxFeePpm: r.feeBounds?.maxFee === undefined ? preset.feeBounds.maxFeePpm : ratioPpm(r.feeBounds.maxFee, `${path}.feeBounds.maxFee`),
+      maxRebatePpm: r.feeBounds?.maxRebate === undefined ? preset.feeBounds.maxRebatePpm : ratioPpm(r.feeBounds.maxRebate, `${path}.feeBounds.maxRebate`),
+    },
     ...(guards === undefined ? {} : { guards }),
   };
   const problem = validateRulebook(out)[0];
@@ -401,8 +411,8 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
   let limitPrice = base.limitPrice;
   if (w.limitPrice !== undefined) {
     limitPrice =
-      w.limitPrice === 'bankruptcy'
-        ? { kind: 'bankruptcy' }
+      w.limitPrice === 'bankruptcy' || w.limitPrice === 'oracle_less_fees'
+        ? { kind: w.limitPrice }
         : {
             kind: 'fillable',
             params: {
@@ -435,15 +445,45 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
     marginCallBufferPpm: w.marginCallBuffer === undefined ? base.marginCallBufferPpm : r(w.marginCallBuffer, 'marginCallBuffer'),
     sizing,
     limitPrice,
-    backstopAccount: w.backstopAccount === undefined ? base.backstopAccount : w.backstopAccount,
     fees,
+    takeover: w.takeover === undefined ? base.takeover : decodeTakeover(w.takeover, base.takeover, r),
+    deleverage: {
+      kind: w.deleverage?.kind ?? base.deleverage.kind,
+      onlyBankrupt: w.deleverage?.onlyBankrupt ?? base.deleverage.onlyBankrupt,
+      onlyWhenBookUnfilled: w.deleverage?.onlyWhenBookUnfilled ?? base.deleverage.onlyWhenBookUnfilled,
+    },
+    socialise: w.socialise ?? base.socialise,
+    retryAfterMs: w.retryAfterMs ?? base.retryAfterMs,
     liquidatorAccount: w.liquidatorAccount === undefined ? base.liquidatorAccount : w.liquidatorAccount,
     maxInsuranceLossPerBlock:
       w.maxInsuranceLossPerBlock === undefined ? base.maxInsuranceLossPerBlock : w.maxInsuranceLossPerBlock === null ? null : q(w.maxInsuranceLossPerBlock, 'maxInsuranceLossPerBlock'),
-    badDebt: w.badDebt ?? base.badDebt,
     limits,
     gateWithdrawalsOnNegativeEquity: w.gateWithdrawalsOnNegativeEquity ?? base.gateWithdrawalsOnNegativeEquity,
   };
+}
+
+/** The takeover rule: a kind given anew starts from the defaults of the presets that use it (Binance, Hyperliquid). */
+function decodeTakeover(w: NonNullable<WireLiquidation['takeover']>, base: TakeoverRule, r: (text: string, at: string) => Ppm): TakeoverRule {
+  const share = (text: string | null | undefined, fallback: Ppm | null, at: string): Ppm | null => (text === undefined ? fallback : text === null ? null : r(text, at));
+  switch (w.kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'insurance_fund': {
+      const d = base.kind === 'insurance_fund' ? base : ((rulebookPreset('binance', 6) as Rulebook).liquidation.takeover as Extract<TakeoverRule, { kind: 'insurance_fund' }>);
+      return {
+        kind: 'insurance_fund',
+        maxNotionalShareOfFundPpm: share(w.maxNotionalShareOfFund, d.maxNotionalShareOfFundPpm, 'takeover.maxNotionalShareOfFund'),
+        unwind: {
+          portionPpm: w.unwind?.portion === undefined ? d.unwind.portionPpm : r(w.unwind.portion, 'takeover.unwind.portion'),
+          slippagePpm: w.unwind?.slippage === undefined ? d.unwind.slippagePpm : r(w.unwind.slippage, 'takeover.unwind.slippage'),
+        },
+      };
+    }
+    case 'backstop': {
+      const d = base.kind === 'backstop' ? base.maxExposureShareOfEquityPpm : ((rulebookPreset('hyperliquid', 6) as Rulebook).liquidation.takeover as Extract<TakeoverRule, { kind: 'backstop' }>).maxExposureShareOfEquityPpm;
+      return { kind: 'backstop', account: w.account, maxExposureShareOfEquityPpm: share(w.maxExposureShareOfEquity, d, 'takeover.maxExposureShareOfEquity') };
+    }
+  }
 }
 
 function knownMarket(units: UnitLookup, id: string, path: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> {

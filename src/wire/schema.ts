@@ -135,6 +135,7 @@ export const rulebookSchema = z.union([
     preTradeCheck: z.enum(['initial_margin', 'none']).optional(),
     marginValuation: z.enum(['mark', 'entry']).optional(),
     markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
+    feeBounds: z.strictObject({ maxFee: decimalString.optional(), maxRebate: decimalString.optional() }).optional(),
     liquidation: z
       .strictObject({
         marginCallBuffer: decimalString.optional(),
@@ -172,16 +173,31 @@ export const rulebookSchema = z.union([
         limitPrice: z
           .union([
             z.literal('bankruptcy'),
+            z.literal('oracle_less_fees'),
             z.strictObject({ kind: z.literal('fillable'), bankruptcyAdjustment: decimalString, spreadToMaintenanceMarginRatio: decimalString }),
           ])
           .optional(),
-        backstopAccount: idString.nullable().optional(),
         fees: z
           .strictObject({ insurance: decimalString.optional(), liquidator: decimalString.optional(), order: z.enum(['insurance_first', 'liquidator_first']).optional() })
           .optional(),
         liquidatorAccount: idString.nullable().optional(),
         maxInsuranceLossPerBlock: decimalString.nullable().optional(),
-        badDebt: z.enum(['adl', 'offset', 'socialise']).optional(),
+        takeover: z
+          .discriminatedUnion('kind', [
+            z.strictObject({ kind: z.literal('none') }),
+            z.strictObject({
+              kind: z.literal('insurance_fund'),
+              maxNotionalShareOfFund: decimalString.nullable().optional(),
+              unwind: z.strictObject({ portion: decimalString.optional(), slippage: decimalString.optional() }).optional(),
+            }),
+            z.strictObject({ kind: z.literal('backstop'), account: idString, maxExposureShareOfEquity: decimalString.nullable().optional() }),
+          ])
+          .optional(),
+        deleverage: z
+          .strictObject({ kind: z.enum(['adl', 'offset', 'none']).optional(), onlyBankrupt: z.boolean().optional(), onlyWhenBookUnfilled: z.boolean().optional() })
+          .optional(),
+        socialise: z.boolean().optional(),
+        retryAfterMs: z.number().int().nonnegative().optional(),
         limits: z
           .strictObject({
             maxStepsPerBlock: z.number().int().positive().optional(),

@@ -4,9 +4,10 @@
 // - conservation to the atom (conservation.ts), for every asset;
 // - no flat account (no position, no debt) is below zero unseen: such a loss waits in the breach index until
 //   enforcement absorbs it (a pause, the Halted state or a block limit may defer that), never outside it;
-// - the breach index agrees with an exact evaluation, for a deterministic sample of accounts (every account when
-//   there are fewer than the sample size): a stride over the accounts in insertion order, offset by the sequence
-//   number so successive audits look at different accounts.
+// - the breach index agrees with an exact evaluation, for a deterministic sample of the accounts it watches (all but
+//   the venue's own; every account when
+//   there are fewer than the sample size): a stride over the accounts in insertion order, offset by the number of
+//   audits run so far so successive audits look at different accounts.
 // It runs every guards.auditEveryCommands accepted commands and on an `audit` command. A failure halts the engine:
 // liquidations wait, trading (fills, orders), withdrawals, borrows and isolated-margin transfers are refused
 // (engine_halted); deposits, repayments, cancels, prices and operator commands go on; `resume` ends it.
@@ -18,7 +19,7 @@ import type { Command } from './commands.js';
 import { conservationReport } from './conservation.js';
 import type { Emit } from './emit.js';
 import { reject, type Rejection } from './reasons.js';
-import type { EngineState } from './state.js';
+import { isVenueAccount, type EngineState } from './state.js';
 
 export type AuditCheck = 'conservation' | 'negative_flat_account' | 'breach_index';
 
@@ -36,7 +37,7 @@ export interface BreachOracle {
 const FINDINGS_MAX = 16;
 
 /** Runs every check. Pure: reads the state, changes nothing. */
-export function runAudit(s: EngineState, index: BreachOracle, seq: number): { sampled: number; findings: AuditFinding[] } {
+export function runAudit(s: EngineState, index: BreachOracle, round: number): { sampled: number; findings: AuditFinding[] } {
   const findings: AuditFinding[] = [];
   const found = (check: AuditCheck, detail: string): void => {
     if (findings.length < FINDINGS_MAX) findings.push({ check, detail });
@@ -44,7 +45,12 @@ export function runAudit(s: EngineState, index: BreachOracle, seq: number): { sa
   for (const r of conservationReport(s)) {
     if (r.held !== r.expected) found('conservation', `${r.asset}: held ${r.held} atoms, expected ${r.expected} (deposited - withdrawn)`);
   }
+  // The venue's own accounts (the insurance fund) are outside the breach index and liquidation: their losses are the
+  // waterfall's; conservation above counts them.
+  let n = 0;
   for (const a of s.accounts.values()) {
+    if (isVenueAccount(a.id)) continue;
+    n++;
     if (a.positions.size > 0) continue;
     let owes = false;
     for (const d of a.borrows.values()) if (d !== 0n) owes = true;
@@ -58,14 +64,14 @@ export function runAudit(s: EngineState, index: BreachOracle, seq: number): { sa
       found('negative_flat_account', `account ${a.id} has equity ${ev.cross.equity} with no position or debt, and nothing will absorb it`);
     }
   }
-  const n = s.accounts.size;
   const k = guardRules(s.rulebook).auditSampleAccounts;
   const stride = n <= k ? 1 : Math.floor(n / k);
-  const offset = seq % stride;
+  const offset = round % stride;
   let sampled = 0;
   let i = 0;
   for (const a of s.accounts.values()) {
     if (sampled >= k) break;
+    if (isVenueAccount(a.id)) continue;
     const at = i++;
     if (at < offset || (at - offset) % stride !== 0) continue;
     sampled++;

@@ -15,6 +15,7 @@ const T = 1_773_100_800_000; // 2026-03-10 00:00 UTC
 const usdc = (whole: string): bigint => dec(whole, 6);
 const kinds = (events: readonly EngineEvent[]): string[] => events.map((e) => e.kind);
 const count = (events: readonly EngineEvent[], kind: string): number => events.filter((e) => e.kind === kind).length;
+const changeOf = (events: readonly EngineEvent[]): number => (events.find((e) => e.kind === 'ParameterChangePreviewed') as { change: number }).change;
 
 // ETH-PERP: flat IM 5%, MM 2.5%, ETH at 3,000. 34 accounts hold 1 ETH long with 150 USDC (equity 150 = IM; MM 75);
 // 6 hold 1 ETH with 1,000. The proposed schedule, IM 6% and MM 5.5%, asks 165 of each: the 34 fall into breach
@@ -41,7 +42,8 @@ describe('a parameter change that would put ledgers into breach waits for confir
   it('previews 34 ledgers and 102,000 USDC, holds the change pending, liquidates nobody', () => {
     const { e, run } = world();
     const events = run({ kind: 'set_market', market: TIGHTER });
-    const change = events[0]?.seq as number;
+    // Changes are numbered as they are previewed: this is the first.
+    const change = 1;
     expect(events).toEqual([
       expect.objectContaining({ kind: 'ParameterChangePreviewed', change, command: 'set_market', target: 'ETH-PERP', ledgers: 34, notional: usdc('102000') }),
       expect.objectContaining({ kind: 'ParameterChangePending', change, command: 'set_market', target: 'ETH-PERP' }),
@@ -53,7 +55,7 @@ describe('a parameter change that would put ledgers into breach waits for confir
 
   it('confirm_change applies it as proposed: the 34 are liquidated then, and only then', () => {
     const { e, run } = world();
-    const change = run({ kind: 'set_market', market: TIGHTER })[0]?.seq as number;
+    const change = changeOf(run({ kind: 'set_market', market: TIGHTER }));
     const confirmed = run({ kind: 'confirm_change', change });
     expect(kinds(confirmed).slice(0, 2)).toEqual(['ParameterChangeConfirmed', 'MarketUpdated']);
     expect(e.market('ETH-PERP')?.spec).toBe(TIGHTER);
@@ -67,7 +69,7 @@ describe('a parameter change that would put ledgers into breach waits for confir
 
   it('cancel_change drops it; nothing changes', () => {
     const { e, run } = world();
-    const change = run({ kind: 'set_market', market: TIGHTER })[0]?.seq as number;
+    const change = changeOf(run({ kind: 'set_market', market: TIGHTER }));
     expect(run({ kind: 'cancel_change', change })).toEqual([expect.objectContaining({ kind: 'ParameterChangeCancelled', change, command: 'set_market', target: 'ETH-PERP' })]);
     expect(run({ kind: 'confirm_change', change })[0]).toMatchObject({ reason: 'change_unknown' });
     expect(e.market('ETH-PERP')?.spec).toBe(ETH_PERP);
@@ -110,7 +112,7 @@ describe('a parameter change that would put ledgers into breach waits for confir
 
   it('a pending change survives snapshot and restore, and confirms the same way', () => {
     const { e, run } = world();
-    const change = run({ kind: 'set_market', market: TIGHTER })[0]?.seq as number;
+    const change = changeOf(run({ kind: 'set_market', market: TIGHTER }));
     const restored = Engine.restore(decodeSnapshot(encodeSnapshot(e.snapshot())));
     const confirm: Command = { kind: 'confirm_change', tsMs: e.timeMs + 1, change };
     expect(restored.apply(confirm)).toEqual(e.apply(confirm));

@@ -17,7 +17,7 @@ import type { Emit } from './emit.js';
 import type { PendingChange } from './guard-state.js';
 import { reject, type Rejection } from './reasons.js';
 import { checkSetAsset, checkSetMarket, checkSetRulebook, commitSetAsset, commitSetMarket, commitSetRulebook, volatilityAfterSpec } from './setup.js';
-import type { EngineState } from './state.js';
+import { isVenueAccount, type EngineState } from './state.js';
 
 export type ParameterCommand = SetMarket | SetAsset | SetRulebook;
 
@@ -63,6 +63,12 @@ function commit(s: EngineState, cmd: ParameterCommand, emit: Emit): void {
   }
 }
 
+/** Whether any account other than the venue's own exists (only then is there anything to preview). */
+function hasTraders(s: EngineState): boolean {
+  for (const id of s.accounts.keys()) if (!isVenueAccount(id)) return true;
+  return false;
+}
+
 /** Whether the command changes something that exists (only then can it put anyone into breach). */
 function changesExisting(s: EngineState, cmd: ParameterCommand): boolean {
   switch (cmd.kind) {
@@ -77,12 +83,13 @@ function changesExisting(s: EngineState, cmd: ParameterCommand): boolean {
 
 /**
  * set_market, set_asset, set_rulebook: checked; a change of something existing is previewed (when there are accounts
- * to preview) and, above the rulebook's threshold, held pending; otherwise applied. `seq` identifies the change.
+ * to preview) and, above the rulebook's threshold, held pending; otherwise applied. Each previewed change is numbered
+ * (GuardState.nextChange); confirm_change and cancel_change name it.
  */
-export function proposeChange(s: EngineState, cmd: ParameterCommand, seq: number, emit: Emit, onApplied: OnApplied): Rejection | undefined {
+export function proposeChange(s: EngineState, cmd: ParameterCommand, emit: Emit, onApplied: OnApplied): Rejection | undefined {
   const bad = check(s, cmd);
   if (bad !== undefined) return bad;
-  if (!changesExisting(s, cmd) || s.accounts.size === 0) {
+  if (!changesExisting(s, cmd) || !hasTraders(s)) {
     commit(s, cmd, emit);
     onApplied(cmd);
     return undefined;
@@ -93,12 +100,13 @@ export function proposeChange(s: EngineState, cmd: ParameterCommand, seq: number
     return reject('changes_full', 'kind', `${PENDING_CHANGES_MAX} parameter changes already wait for confirmation; confirm or cancel one first`);
   }
   // Committed.
+  const change = s.guards.nextChange++;
   const target = targetOf(cmd);
-  emit({ kind: 'ParameterChangePreviewed', change: seq, command: cmd.kind, target, ledgers: preview.ledgers, notional: preview.notional });
+  emit({ kind: 'ParameterChangePreviewed', change, command: cmd.kind, target, ledgers: preview.ledgers, notional: preview.notional });
   if (above) {
-    const pending: PendingChange = { id: seq, proposedMs: cmd.tsMs, command: cmd, ledgers: preview.ledgers, notional: preview.notional };
-    s.guards.pending.set(seq, pending);
-    emit({ kind: 'ParameterChangePending', change: seq, command: cmd.kind, target });
+    const pending: PendingChange = { id: change, proposedMs: cmd.tsMs, command: cmd, ledgers: preview.ledgers, notional: preview.notional };
+    s.guards.pending.set(change, pending);
+    emit({ kind: 'ParameterChangePending', change, command: cmd.kind, target });
     return undefined;
   }
   commit(s, cmd, emit);
@@ -200,6 +208,8 @@ export function previewChange(s: EngineState, cmd: ParameterCommand): ChangePrev
   let ledgers = 0;
   let notional = 0n;
   for (const account of candidates(s, cmd)) {
+    // The venue's own accounts are not liquidated (the breach index does not watch them).
+    if (isVenueAccount(account.id)) continue;
     const next = evaluateAccount(view, account);
     if (!next.priced) continue;
     let now: AccountEvaluation | null = null;

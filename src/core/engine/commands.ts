@@ -185,7 +185,7 @@ export interface SetAccountGroup extends Timed {
   readonly group: string | null;
 }
 
-/** Operator: applies a parameter change its preview held pending (the proposing command's sequence number). */
+/** Operator: applies a parameter change its preview held pending (`change`: its number in ParameterChangePreviewed). */
 export interface ConfirmChange extends Timed {
   readonly kind: 'confirm_change';
   readonly change: number;

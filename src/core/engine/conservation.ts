@@ -1,6 +1,6 @@
 // Conservation of funds: every unit that entered the system is held by an account or by the venue.
-// Settlement asset: sum over accounts of (balance + isolated margins - cost bases) + venue pools
-//   - losses written off = deposited - withdrawn.
+// Settlement asset: sum over accounts (the insurance fund's among them) of (balance + isolated margins - cost
+// bases) + fee and funding pools - losses written off = deposited - withdrawn.
 // (Cost bases enter because a position's cash is booked in its entryQuote until it is realised; see account.ts.)
 // Other assets: sum of balances = deposited - withdrawn; sum of debts = borrowed - repaid.
 
@@ -21,7 +21,7 @@ export function conservationReport(s: Readonly<EngineState>): ConservationReport
   const add = (m: Map<string, bigint>, k: string, v: bigint): void => {
     m.set(k, (m.get(k) ?? 0n) + v);
   };
-  add(held, settle, s.ledger.feePool + s.ledger.fundingPool + s.ledger.insuranceFund - s.ledger.badDebtWrittenOff);
+  add(held, settle, s.ledger.feePool + s.ledger.fundingPool - s.ledger.badDebtWrittenOff);
   for (const account of s.accounts.values()) {
     for (const [asset, amount] of account.balances) add(held, asset, amount);
     for (const p of account.positions.values()) add(held, settle, (p.isolatedMargin ?? 0n) - p.entryQuote);

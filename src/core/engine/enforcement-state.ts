@@ -1,5 +1,8 @@
 // Enforcement's persistent state (part of snapshots) and the deficit record trades hand to it.
 
+import type { AttemptState, WindowLog } from '../liquidation/limits.js';
+import type { DeferralReason } from './events.js';
+
 /** Persistent enforcement state (in snapshots). */
 export interface EnforcementState {
   /** The liquidation pause switch (admin). */
@@ -8,10 +11,10 @@ export interface EnforcementState {
   readonly episodes: Map<string, Episode>;
   /** Hyperliquid per account: the last partial liquidation, and whether the last book order went unfilled. */
   readonly hyperliquid: Map<string, { lastPartialMs: number | null; bookUnfilled: boolean }>;
-  /** Per market, notional liquidated within the sliding window: [tsMs, notional] oldest first. */
-  readonly windows: Map<string, [number, bigint][]>;
-  /** Per market, the times of the liquidation steps within the sliding window, oldest first. */
-  readonly attempts: Map<string, number[]>;
+  /** Per market, notional liquidated within the sliding window (liquidation/limits.ts). */
+  readonly windows: Map<string, WindowLog>;
+  /** Per market, liquidation steps within the sliding window (liquidation/limits.ts tryAttempt). */
+  readonly attempts: Map<string, AttemptState>;
   /** Accounts margin-called and not yet recovered above the recovery level (margin-calls.ts). */
   readonly marginCalled: Set<string>;
 }
@@ -23,7 +26,20 @@ export interface Episode {
   /** The block (command sequence number) of the last step. */
   lastStepBlock: number;
   /** Why the last attempt was deferred (announced once per reason). */
-  deferred: string | null;
+  deferred: DeferralReason | null;
+  /** A step left a remainder nobody took: when to try again. Null: at the next command. */
+  retry: Retry | null;
+}
+
+/**
+ * The next step waits until `atMs`, or until the best price of the side of `market`'s book that a liquidation order
+ * `side` would take changes from `top` (new liquidity; -1: that side was empty), whichever comes first.
+ */
+export interface Retry {
+  readonly atMs: number;
+  readonly market: string;
+  readonly side: 'buy' | 'sell';
+  readonly top: bigint;
 }
 
 export function newEnforcementState(): EnforcementState {

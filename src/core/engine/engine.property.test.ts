@@ -10,10 +10,12 @@ import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
 import { BTC_PERP, ETH_PERP, standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import { INSURANCE_FUND, isVenueAccount } from './state.js';
 import type { MarketSpec } from '../market/spec.js';
 import { DEFAULT_GUARDS } from '../rulebooks/guards.js';
-import { DEFAULT_RULEBOOK } from '../rulebooks/presets.js';
+import { PRESET_NAMES, rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
+import type { EngineEvent } from './events.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 /** Mostly funded accounts, now and then an unknown one. */
@@ -64,8 +66,8 @@ const ETH_TIGHT: MarketSpec = { ...ETH_PERP, margin: STRICT };
 const BTC_TIGHT: MarketSpec = { ...BTC_PERP, margin: STRICT };
 const ETH_CAPPED: MarketSpec = { ...ETH_PERP, openInterestCap: { size: size(500n) } };
 
-/** The binance preset, audited after every command (the audit compares the breach index with exact evaluation). */
-const AUDITED: Rulebook = { ...DEFAULT_RULEBOOK, guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } };
+/** A preset, audited after every command (the audit compares the breach index with exact evaluation). */
+const audited = (preset: string): Rulebook => ({ ...(rulebookPreset(preset, 6) as Rulebook), guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } });
 
 /** A command body without its time; times are assigned along the sequence. */
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;
@@ -113,6 +115,7 @@ const body: fc.Arbitrary<Body> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel_order' as const), account, market, id: fc.constantFrom('o1', 'o2', 'o3') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('insurance_deposit' as const), amount: fc.bigInt({ min: -1n, max: 10n ** 10n }) }) },
   // Guards: linked accounts, parameter changes (mostly held pending: they breach someone), the audit, halt / resume.
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('set_account_group' as const), account, group: fc.constantFrom('g1', 'g2', null, 'bad group') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('set_market' as const), market: fc.constantFrom(ETH_TIGHT, BTC_TIGHT, ETH_CAPPED, BTC_PERP) }) },
@@ -130,10 +133,11 @@ const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })),
   });
 });
 
-/** The standard world with four funded accounts (USDC, and BTC collateral for two of them). */
-function freshEngine(): Engine {
-  const engine = Engine.create(TEST_CONFIG, AUDITED);
-  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: AUDITED } : cmd);
+/** The standard world with four funded accounts (USDC, and BTC collateral for two of them), under a preset. */
+function freshEngine(preset = 'binance'): Engine {
+  const engine = Engine.create(TEST_CONFIG, audited('binance'));
+  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: audited('binance') } : cmd);
+  if (preset !== 'binance') engine.apply({ kind: 'set_rulebook', tsMs: 1_000_000, rulebook: audited(preset) });
   for (const [i, id] of ACCOUNTS.entries()) {
     engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: USDC, amount: 10n ** 10n * BigInt(i + 1) });
     if (i % 2 === 1) engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: 'BTC', amount: 10n ** 8n });
@@ -149,9 +153,10 @@ function freshEngine(): Engine {
  */
 function checkEnforced(engine: Engine): void {
   const s = engine.state;
-  // Halted: breaches are detected, nothing is liquidated (audit.ts).
+  // Halted: breaches are detected, nothing is liquidated (audit.ts). The venue's own accounts (the insurance fund) are
+  // not liquidated: the fund's part is its unwind and deleveraging.
   const halted = s.guards.halted !== null;
-  for (const b of halted ? [] : scanAccounts(s, s.accounts.values(), s.rulebook.breachRule)) {
+  for (const b of halted ? [] : scanAccounts(s, [...s.accounts.values()].filter((a) => !isVenueAccount(a.id)), s.rulebook.breachRule)) {
     const account = s.accounts.get(b.account);
     const markets = [...(account?.positions.values() ?? [])].filter((p) => (b.market === null ? p.isolatedMargin === null : p.market === b.market)).map((p) => p.market);
     const blocked = markets.some((m) => {
@@ -163,30 +168,69 @@ function checkEnforced(engine: Engine): void {
     expect(blocked || episode?.deferred != null || steppedNow, `${b.account}/${b.market ?? 'cross'} left in breach`).toBe(true);
   }
   for (const a of s.accounts.values()) {
-    if (a.positions.size > 0 || a.borrows.size > 0) continue;
+    if (a.positions.size > 0 || a.borrows.size > 0 || isVenueAccount(a.id)) continue;
     const ev = engine.evaluate(a.id);
     if (ev?.priced === true) expect(ev.cross.equity, `${a.id} left with negative equity`).toBeGreaterThanOrEqual(0n);
+  }
+}
+
+/**
+ * One command's events against the rulebook's waterfall: a trader's ledger is deleveraged only after the taker of
+ * stage 3 (when the rulebook has one) was asked and capped in the same command, never when the rulebook has no
+ * deleveraging, and, where the rulebook deleverages only bankrupt ledgers, only below zero; dYdX only when its book
+ * order filled nothing.
+ */
+function checkWaterfall(
+  rules: Rulebook['liquidation'],
+  events: readonly EngineEvent[],
+  seen: { adl: number; takeover: number; capped: number; deferred: number; bankruptOnly: number },
+): void {
+  const capped = new Set<string>();
+  const bookFilled = new Set<string>();
+  for (const e of events) {
+    if (e.kind === 'TakeoverCapped') {
+      capped.add(`${e.account}|${e.market}`);
+      seen.capped++;
+    }
+    if (e.kind === 'LiquidationFill' && e.stage === 'takeover') seen.takeover++;
+    if (e.kind === 'LiquidationFill' && e.route === 'book') bookFilled.add(`${e.account}|${e.market}`);
+    if (e.kind === 'LiquidationDeferred') seen.deferred++;
+    if (e.kind !== 'Deleveraged') continue;
+    seen.adl++;
+    const key = `${e.liquidated}|${e.market}`;
+    expect(rules.deleverage.kind, 'a rulebook without deleveraging deleveraged').not.toBe('none');
+    expect(e.method).toBe(rules.deleverage.kind);
+    if (e.liquidated === INSURANCE_FUND) {
+      // The fund's own inventory goes only when its equity is below zero.
+      expect(e.ledgerEquity).toBeLessThan(0n);
+      continue;
+    }
+    if (rules.deleverage.onlyBankrupt) {
+      seen.bankruptOnly++;
+      expect(e.ledgerEquity, `${key} deleveraged while solvent`).toBeLessThan(0n);
+    }
+    if (rules.deleverage.onlyWhenBookUnfilled) expect(bookFilled.has(key), `${key} deleveraged after a book fill`).toBe(false);
+    // With a taker of last resort, it was asked first and could not carry it all (the vault only for ledgers routed
+    // to it; others go on to stage 4 directly when the rulebook allows, i.e. below zero).
+    if (rules.takeover.kind === 'insurance_fund') expect(capped.has(key), `${key} deleveraged while the fund was not capped`).toBe(true);
   }
 }
 
 const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
 describe('engine properties', () => {
-  it('conserves funds to the unit after every command; a rejected command changes nothing that time passing would not', () => {
+  it('conserves funds to the unit after every command; a rejected command changes nothing, time included', () => {
     let accepted = 0;
     let realised = 0;
     let bookTrades = 0;
     let liquidations = 0;
     const guardEvents = new Set<string>();
+    let refusals = 0;
     fc.assert(
       fc.property(timed, (commands) => {
         const engine = freshEngine();
         for (const cmd of commands) {
-          // What the state would be if only time had passed to the command's time.
-          const snapshotBefore = engine.snapshot();
-          const timePassed = Engine.restore(decodeSnapshot(encodeSnapshot(snapshotBefore)));
-          if (cmd.tsMs >= timePassed.timeMs) timePassed.apply({ kind: 'tick', tsMs: cmd.tsMs });
-          const before = encodeSnapshot(timePassed.snapshot());
+          const before = encodeSnapshot(engine.snapshot());
           const events = engine.apply(cmd);
           for (const e of events) {
             if (e.kind !== 'PositionChanged') continue;
@@ -196,9 +240,10 @@ describe('engine properties', () => {
           }
           // Prices and ticks may answer with no event; everything else answers with at least one.
           if (cmd.kind !== 'price' && cmd.kind !== 'tick') expect(events.length).toBeGreaterThan(0);
-          const rejected = events.find((e) => e.kind === 'CommandRejected');
-          if (rejected !== undefined) {
-            expect(events.filter((e) => e.kind === 'CommandRejected')).toHaveLength(1);
+          if (events.some((e) => e.kind === 'CommandRejected')) {
+            refusals++;
+            // Only the rejection, and nothing changed but the sequence number.
+            expect(events.map((e) => e.kind)).toEqual(['CommandRejected']);
             expect(withoutSeq(encodeSnapshot(engine.snapshot()))).toBe(withoutSeq(before));
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
@@ -217,6 +262,34 @@ describe('engine properties', () => {
     expect(bookTrades).toBeGreaterThan(30);
     expect(liquidations).toBeGreaterThan(30);
     for (const kind of ['AccountGroupSet', 'ParameterChangePreviewed', 'ParameterChangePending', 'EngineHalted', 'EngineResumed']) expect(guardEvents, kind).toContain(kind);
+    expect(refusals).toBeGreaterThan(300);
+  });
+
+  it('every refusal leaves later events exactly as if the command had not been sent', () => {
+    let refusedCodes = new Set<string>();
+    fc.assert(
+      fc.property(timed, (commands) => {
+        const withAll = freshEngine();
+        const without = freshEngine();
+        for (const cmd of commands) {
+          const events = withAll.apply(cmd);
+          const first = events[0];
+          if (events.length === 1 && first?.kind === 'CommandRejected') {
+            refusedCodes.add(first.reason);
+            continue;
+          }
+          // The twin never saw the refused commands: same events but for the sequence numbers.
+          const twin = without.apply(cmd);
+          expect(twin.map(({ seq: _seq, ...rest }) => rest)).toEqual(events.map(({ seq: _seq, ...rest }) => rest));
+        }
+        expect(withoutSeq(encodeSnapshot(without.snapshot()))).toBe(withoutSeq(encodeSnapshot(withAll.snapshot())));
+      }),
+      { numRuns: 150, seed: 2 },
+    );
+    // The codes the generator reaches, time_went_backwards among them.
+    expect(refusedCodes.has('time_went_backwards')).toBe(true);
+    expect(refusedCodes.size).toBeGreaterThan(10);
+    refusedCodes = new Set();
   });
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {
@@ -236,6 +309,34 @@ describe('engine properties', () => {
       }),
       { numRuns: 150, seed: 7 },
     );
+  });
+
+  it("follows each preset's loss waterfall: no ADL while the taker could carry it, no solvent ledger deleveraged where the venue forbids it, funds conserved", () => {
+    const seen = { adl: 0, takeover: 0, capped: 0, deferred: 0, bankruptOnly: 0 };
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), fc.constantFrom(0n, 10n ** 9n, 10n ** 11n), timed, (preset, fund, commands) => {
+        const engine = freshEngine(preset);
+        // A fund from empty to 100,000 USDC (and a vault of the same size where the preset has one).
+        if (fund > 0n) engine.apply({ kind: 'insurance_deposit', tsMs: 1_000_000, amount: fund });
+        const takeover = engine.rulebook.liquidation.takeover;
+        if (takeover.kind === 'backstop' && fund > 0n) engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: takeover.account, asset: USDC, amount: fund });
+        const rules = engine.rulebook.liquidation;
+        for (const cmd of commands) {
+          const events = engine.apply(cmd);
+          checkWaterfall(rules, events, seen);
+          for (const r of conservationReport(engine.state)) expect(r.held, `${preset}: asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
+          // A refused command changed nothing: the state was checked after the last accepted one.
+          if (events[0]?.kind !== 'CommandRejected') checkEnforced(engine);
+        }
+      }),
+      { numRuns: 600, seed: 13 },
+    );
+    // The generator reaches every stage.
+    expect(seen.takeover).toBeGreaterThan(10);
+    expect(seen.capped).toBeGreaterThan(10);
+    expect(seen.adl).toBeGreaterThan(20);
+    expect(seen.bankruptOnly).toBeGreaterThan(5);
+    expect(seen.deferred).toBeGreaterThan(20);
   });
 
   it('a valid trading session produces accepted fills (the generator is not all rejections)', () => {

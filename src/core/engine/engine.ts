@@ -11,8 +11,8 @@ import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price } from '../units/index.js';
 import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
-import { applyBorrow, applyDeposit, applyRepay, applyWithdraw } from './funds.js';
-import { advanceMarkets, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
+import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
+import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type Rejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
@@ -21,7 +21,9 @@ import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
 import { MarginCalls } from './margin-calls.js';
-import { absorbPendingDeficits, enforceBreaches, ledgerKey, type Block } from './enforcement.js';
+import { enforceBlock } from './enforcement.js';
+import { ledgerKey, newBlock } from './block.js';
+import { absorbPendingDeficits } from './deficits.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
@@ -35,7 +37,7 @@ export class Engine {
   private readonly fundingMoved = new Set<string>();
 
   private constructor(private readonly s: EngineState) {
-    this.index = new BreachIndex({ view: s, account: (id) => s.accounts.get(id), rule: () => s.rulebook.breachRule });
+    this.index = new BreachIndex({ view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
     this.syncWarningIndex();
   }
@@ -59,31 +61,44 @@ export class Engine {
     return snapshotState(this.s);
   }
 
-  /** Applies one command. Always returns at least one event for an accepted command with effects, or a rejection. */
+  /**
+   * Applies one command. An accepted command answers with what time passing did (funding due, stale prices), its
+   * own effects and what enforcement did. A refused one changes nothing but the sequence number and answers with
+   * its CommandRejected alone: time does not pass on it either (what falls due is done by the next accepted
+   * command), so the state and every later event are as if it had not been sent.
+   */
   apply(cmd: Command): EngineEvent[] {
-    const seq = this.s.seq + 1;
+    const s = this.s;
+    const seq = s.seq + 1;
     const events: EngineEvent[] = [];
     const emit = (body: EventBody): void => {
       events.push({ seq, ordinal: events.length, tsMs: cmd.tsMs, ...body });
     };
-    this.s.seq = seq;
-    let rejection: Rejection | undefined;
-    if (!Number.isSafeInteger(cmd.tsMs) || cmd.tsMs < 0) {
-      rejection = reject('invalid_field', 'tsMs', 'tsMs must be a non-negative integer (ms since the epoch)');
-    } else if (cmd.tsMs < this.s.timeMs) {
-      rejection = reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${this.s.timeMs}`);
-    } else {
-      // Time passes first: funding falls due and stale prices trip breakers at this time, whatever the command.
-      this.s.timeMs = cmd.tsMs;
-      for (const market of advanceMarkets(this.s, cmd.tsMs, emit)) this.fundingMoved.add(market);
-      const timeEvents = events.length;
-      rejection = this.dispatch(cmd, emit);
-      // A rejected command changes nothing but the sequence number (every command, accepted or not, has one);
-      // what time passing did stands.
-      if (rejection !== undefined) events.length = timeEvents;
-    }
-    if (rejection !== undefined) {
+    s.seq = seq;
+    const refuse = (rejection: Rejection): EngineEvent[] => {
+      events.length = 0;
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
+      return events;
+    };
+    if (!Number.isSafeInteger(cmd.tsMs) || cmd.tsMs < 0) {
+      return refuse(reject('invalid_field', 'tsMs', 'tsMs must be a non-negative integer (ms since the epoch)'));
+    }
+    if (cmd.tsMs < s.timeMs) {
+      return refuse(reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${s.timeMs}`));
+    }
+    // Time passes first (funding falls due, stale prices trip breakers), so the command is checked against the
+    // state at its own time; a refusal undoes it.
+    const timeBefore = s.timeMs;
+    const undo: TimeUndo = [];
+    s.timeMs = cmd.tsMs;
+    for (const market of advanceMarkets(s, cmd.tsMs, emit, undo)) this.fundingMoved.add(market);
+    const rejection = this.dispatch(cmd, emit);
+    if (rejection !== undefined) {
+      for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
+      s.timeMs = timeBefore;
+      this.fundingMoved.clear();
+      this.pricesMoved.clear();
+      return refuse(rejection);
     }
     // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
     const observer = this.observer;
@@ -91,8 +106,8 @@ export class Engine {
       emit(body);
       observer(events[events.length - 1] as EngineEvent);
     };
-    this.enforce(cmd, rejection === undefined, events, enforceEmit);
-    this.audit(cmd, rejection === undefined, enforceEmit);
+    this.enforce(cmd, events, enforceEmit);
+    this.audit(cmd, enforceEmit);
     return events;
   }
 
@@ -105,7 +120,7 @@ export class Engine {
       case 'set_market':
       case 'set_asset':
       case 'set_rulebook':
-        return proposeChange(s, cmd, s.seq, emit, this.onApplied);
+        return proposeChange(s, cmd, emit, this.onApplied);
       case 'confirm_change':
         return confirmChange(s, cmd, emit, this.onApplied);
       case 'cancel_change':
@@ -130,11 +145,7 @@ export class Engine {
         emit({ kind: 'LiquidationPaused', paused: cmd.paused });
         return undefined;
       case 'insurance_deposit':
-        if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
-        s.ledger.insuranceFund += cmd.amount;
-        s.ledger.deposited.set(s.settlementAsset, (s.ledger.deposited.get(s.settlementAsset) ?? 0n) + cmd.amount);
-        emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.ledger.insuranceFund, reason: 'deposit', account: '', market: '' });
-        return undefined;
+        return applyInsuranceDeposit(s, cmd, emit);
       case 'fill':
         return applyFill(s, cmd, emit);
       case 'adjust_isolated_margin':
@@ -172,11 +183,11 @@ export class Engine {
     this.applied = cmd;
   };
 
-  /** After enforcement: the invariant audit, on an `audit` command or when the periodic one is due (audit.ts). */
-  private audit(cmd: Command, accepted: boolean, emit: (body: EventBody) => void): void {
-    const explicit = accepted && cmd.kind === 'audit';
-    if (!explicit && !(accepted && periodicAuditDue(this.s))) return;
-    const { sampled, findings } = runAudit(this.s, this.index, this.s.seq);
+  /** After an accepted command's enforcement: the invariant audit, on `audit` or when the periodic one is due (audit.ts). */
+  private audit(cmd: Command, emit: (body: EventBody) => void): void {
+    const explicit = cmd.kind === 'audit';
+    if (!explicit && !periodicAuditDue(this.s)) return;
+    const { sampled, findings } = runAudit(this.s, this.index, this.s.guards.audits++);
     if (explicit) emit({ kind: 'InvariantAudited', sampled, failures: findings.length });
     haltOnFindings(this.s, findings, this.s.timeMs, emit);
   }
@@ -199,7 +210,7 @@ export class Engine {
    * After every command: brings the breach indexes up to date with what changed, announces margin calls, and
    * liquidates the ledgers in breach (enforcement.ts).
    */
-  private enforce(cmd: Command, accepted: boolean, events: EngineEvent[], emit: (body: EventBody) => void): void {
+  private enforce(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void): void {
     const s = this.s;
     let touched: Set<string> | null = null;
     for (const e of events) {
@@ -212,7 +223,7 @@ export class Engine {
       for (const f of found) fresh.set(ledgerKey(f), f);
     };
     // A parameter change acts when it is applied (at once, or when confirmed), not when it is held pending.
-    const change = accepted ? this.applied : null;
+    const change = this.applied;
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
       if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
@@ -238,22 +249,11 @@ export class Engine {
       this.pricesMoved.clear();
     }
     this.calls?.settleRecoveries(warned);
-    // The common tick: nothing touched, nothing crossed, nothing in breach -> done, without allocating a block.
-    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0) return;
+    // The common tick: nothing touched, nothing crossed, nothing in breach, nothing for the fund to work off ->
+    // done, without allocating a block.
+    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
 
-    const b: Block = {
-      s,
-      emit,
-      block: BigInt(s.seq),
-      nowMs: s.timeMs,
-      touched: touched ?? new Set(),
-      insuranceLost: 0n,
-      steps: 0,
-      dydxUsage: new Map(),
-      orderSeq: 0,
-      adlOrder: new Map(),
-      recent: [],
-    };
+    const b = newBlock(s, emit, touched ?? new Set());
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
@@ -261,10 +261,11 @@ export class Engine {
       this.calls?.reindex(id, warned);
     }
     this.announceMarginCalls(warned, emit);
-    // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated.
-    if (this.index.breachedCount > 0 && s.guards.halted === null) {
+    // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
+    // the fund does not trade.
+    if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
       const before = new Set(b.touched);
-      enforceBreaches(b, this.index, fresh);
+      enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);
       for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, warned);
     }

@@ -6,6 +6,34 @@ import type { MarginMode } from '../account/account.js';
 import type { CommandKind } from './commands.js';
 import type { RejectionReason } from './reasons.js';
 
+/**
+ * The stage of the loss waterfall an enforcement event belongs to (DESIGN.md "The loss waterfall"):
+ * guard (a guard held the ledger before stage 1), size (1: the close is sized, orders cancelled), book (2: the IOC
+ * liquidation order), takeover (3: the insurance fund or a backstop vault takes the rest over), deleverage (4: ADL or
+ * offsetting), deficit (5: a loss absorbed by the fund, socialised or written off), unwind (the fund works off what
+ * it took over).
+ */
+export type WaterfallStage = 'guard' | 'size' | 'book' | 'takeover' | 'deleverage' | 'deficit' | 'unwind';
+
+/** Why the insurance fund's cash moved. */
+export type InsuranceFundReason = 'deposit' | 'liquidation_fee' | 'liquidator_reward' | 'bad_debt' | 'socialisation_dust' | 'unwind_pnl';
+
+/** How a liquidated position (or part) left the ledger. */
+export type LiquidationRoute = 'book' | 'insurance_fund' | 'backstop' | 'adl' | 'offset';
+
+/** Why a step did not go on (a guard, a limit, or a remainder nobody took; retried per the rulebook). */
+export type DeferralReason =
+  | 'paused'
+  | 'breaker'
+  | 'no_position'
+  | 'attempt_limit'
+  | 'window_limit'
+  | 'block_limit'
+  | 'no_bankruptcy_price'
+  | 'sizing_refused'
+  | 'sizing_wait'
+  | 'book_unfilled';
+
 interface Stamped {
   readonly seq: number;
   readonly ordinal: number;
@@ -24,8 +52,12 @@ export type EventBody =
       readonly kind: 'PositionChanged';
       readonly account: string;
       readonly market: string;
-      /** fill (external), book (matched on the built-in book), liquidation, backstop, deleverage. */
-      readonly cause: 'fill' | 'book' | 'liquidation' | 'backstop' | 'deleverage';
+      /**
+       * fill (external), book (matched on the built-in book), liquidation (a liquidation order on the book),
+       * takeover (the insurance fund or a backstop vault took it at the bankruptcy price), deleverage (ADL or
+       * offsetting), unwind (the insurance fund working a taken-over position off on the book).
+       */
+      readonly cause: 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
       readonly marginMode: MarginMode;
       /** The fill's price. */
       readonly price: bigint;
@@ -117,28 +149,55 @@ export type EventBody =
       readonly why: string;
       /** Step number within this ledger's liquidation. */
       readonly step: number;
+      /** 'book', or 'backstop' when the sizing policy hands the ledger straight to the backstop (Hyperliquid). */
+      readonly route: 'book' | 'backstop';
+      readonly stage: 'size';
     }
   | {
       readonly kind: 'LiquidationFill';
       readonly account: string;
       readonly market: string;
-      readonly route: 'book' | 'backstop' | 'deleverage';
+      readonly route: LiquidationRoute;
+      /** The taker for takeover and deleveraging; '' for the book (the makers are in PositionChanged). */
       readonly counterparty: string;
       readonly size: bigint;
       /** The average price of the route's fills. */
       readonly price: bigint;
+      readonly stage: 'book' | 'takeover' | 'deleverage';
     }
-  | { readonly kind: 'LiquidationDeferred'; readonly account: string; readonly ledger: string; readonly reason: string }
+  | {
+      readonly kind: 'LiquidationDeferred';
+      readonly account: string;
+      readonly ledger: string;
+      readonly reason: DeferralReason;
+      /** Where the waterfall stopped. */
+      readonly stage: WaterfallStage;
+      /** The earliest time of the next step (or sooner when the book's opposite top changes); null: the next command. */
+      readonly retryAtMs: number | null;
+    }
   | { readonly kind: 'LiquidationEnded'; readonly account: string; readonly ledger: string; readonly equity: bigint; readonly maintenance: bigint; readonly steps: number }
-  | { readonly kind: 'LiquidatorRewarded'; readonly account: string; readonly liquidated: string; readonly market: string; readonly amount: bigint }
-  | { readonly kind: 'Deleveraged'; readonly account: string; readonly liquidated: string; readonly market: string; readonly size: bigint; readonly price: bigint }
+  | { readonly kind: 'LiquidatorRewarded'; readonly account: string; readonly liquidated: string; readonly market: string; readonly amount: bigint; readonly stage: 'book' }
+  | {
+      readonly kind: 'Deleveraged';
+      /** The opposite position closed against the liquidated one. */
+      readonly account: string;
+      readonly liquidated: string;
+      readonly market: string;
+      readonly size: bigint;
+      readonly price: bigint;
+      readonly method: 'adl' | 'offset';
+      /** The liquidated ledger's equity when it was deleveraged (the figure a bankrupt-only rule checks). */
+      readonly ledgerEquity: bigint;
+      readonly stage: 'deleverage';
+    }
   | {
       readonly kind: 'InsuranceFundChanged';
       /** Signed change of the fund. */
       readonly delta: bigint;
       readonly balance: bigint;
-      /** liquidation_fee, liquidator_reward, liquidation_loss, bad_debt, socialisation_dust, deposit. */
-      readonly reason: string;
+      readonly reason: InsuranceFundReason;
+      /** The waterfall stage that moved it; null for a deposit. */
+      readonly stage: WaterfallStage | null;
       readonly account: string;
       readonly market: string;
     }
@@ -151,8 +210,9 @@ export type EventBody =
       readonly insurance: bigint;
       readonly socialised: bigint;
       readonly writtenOff: bigint;
+      readonly stage: 'deficit';
     }
-  | { readonly kind: 'Socialised'; readonly market: string; readonly side: 'long' | 'short'; readonly amount: bigint; readonly charged: bigint; readonly bearers: number }
+  | { readonly kind: 'Socialised'; readonly market: string; readonly side: 'long' | 'short'; readonly amount: bigint; readonly charged: bigint; readonly bearers: number; readonly stage: 'deficit' }
   | { readonly kind: 'LiquidationPaused'; readonly paused: boolean }
   | {
       readonly kind: 'CommandRejected';
@@ -160,6 +220,34 @@ export type EventBody =
       readonly reason: RejectionReason;
       readonly field: string;
       readonly message: string;
+    }
+  | {
+      /** The taker of stage 3 could not take all of what the book left: the rest goes on down the waterfall. */
+      readonly kind: 'TakeoverCapped';
+      readonly account: string;
+      readonly market: string;
+      /** The insurance fund or the backstop vault's account. */
+      readonly taker: string;
+      readonly wanted: bigint;
+      readonly taken: bigint;
+      /** notional_cap (the fund's net position cap), exposure_cap (the vault's per-market cap), equity (the taker
+       *  cannot carry the loss), no_taker (the vault does not exist). */
+      readonly reason: 'notional_cap' | 'exposure_cap' | 'equity' | 'no_taker';
+      readonly stage: 'takeover';
+    }
+  | {
+      /** The insurance fund worked part of a taken-over position off on the book. */
+      readonly kind: 'FundUnwound';
+      readonly market: string;
+      /** Signed size the fund traded (a sell of a long < 0). */
+      readonly sizeDelta: bigint;
+      /** Average price of the fills. */
+      readonly price: bigint;
+      /** The fund's position after. */
+      readonly position: bigint;
+      /** Profit (or loss, < 0) the fund realised on it. */
+      readonly realisedPnl: bigint;
+      readonly stage: 'unwind';
     }
   // ---- Guards (issue 13, docs/guards.md) ----
   /**
@@ -190,7 +278,7 @@ export type EventBody =
   | { readonly kind: 'AccountGroupSet'; readonly account: string; readonly group: string }
   /**
    * What a parameter change (set_market, set_asset, set_rulebook on an existing one) would do: the ledgers it puts into
-   * breach (exact evaluation under the new parameters) and their notional. `change` is the proposing command's seq.
+   * breach (exact evaluation under the new parameters) and their notional. `change` numbers previewed changes from 1.
    */
   | {
       readonly kind: 'ParameterChangePreviewed';
@@ -257,12 +345,14 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   LiquidationDeferred: {},
   LiquidationEnded: { equity: 'quote', maintenance: 'quote' },
   LiquidatorRewarded: { amount: 'quote' },
-  Deleveraged: { size: 'size', price: 'price' },
+  Deleveraged: { size: 'size', price: 'price', ledgerEquity: 'quote' },
   InsuranceFundChanged: { delta: 'quote', balance: 'quote' },
   BadDebt: { amount: 'quote', insurance: 'quote', socialised: 'quote', writtenOff: 'quote' },
   Socialised: { amount: 'quote', charged: 'quote' },
   LiquidationPaused: {},
   CommandRejected: {},
+  TakeoverCapped: { wanted: 'size', taken: 'size' },
+  FundUnwound: { sizeDelta: 'size', price: 'price', position: 'size', realisedPnl: 'quote' },
   CollateralDepegged: { price: 'price', implied: 'price' },
   CollateralRepegged: { price: 'price', implied: 'price' },
   PriceClamped: { price: 'price' },

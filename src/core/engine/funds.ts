@@ -7,10 +7,10 @@ import { accountMarkets } from '../margin/dependencies.js';
 import { transferMarginRequired } from '../margin/transfer.js';
 import { guardRules } from '../rulebooks/rulebook.js';
 import { priceValid } from './prices.js';
-import type { Borrow, Deposit, Repay, Withdraw } from './commands.js';
+import type { Borrow, Deposit, InsuranceDeposit, Repay, Withdraw } from './commands.js';
 import type { Emit } from './emit.js';
 import { reject, type Rejection } from './reasons.js';
-import { addTo, type EngineState } from './state.js';
+import { addTo, isVenueAccount, type EngineState } from './state.js';
 import { isName } from './setup.js';
 
 function checkAssetAmount(s: EngineState, asset: string, amount: bigint): Rejection | undefined {
@@ -89,6 +89,7 @@ function hasRisk(s: EngineState, account: Account): boolean {
 
 export function applyDeposit(s: EngineState, cmd: Deposit, emit: Emit): Rejection | undefined {
   if (!isName(cmd.account)) return reject('invalid_field', 'account', 'account id must be 1-64 letters, digits or ._:@/-');
+  if (isVenueAccount(cmd.account)) return reject('account_reserved', 'account', `account ids starting with "venue:" are the venue's own (insurance_deposit funds the insurance fund)`);
   const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
   if (bad !== undefined) return bad;
   let account = s.accounts.get(cmd.account);
@@ -142,5 +143,14 @@ export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | 
   else account.borrows.set(cmd.asset, left);
   addTo(s.ledger.repaid, cmd.asset, cmd.amount);
   emit({ kind: 'Repaid', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt: left });
+  return undefined;
+}
+
+/** Money paid into the insurance fund from outside: the fund account's settlement balance grows. */
+export function applyInsuranceDeposit(s: EngineState, cmd: InsuranceDeposit, emit: Emit): Rejection | undefined {
+  if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
+  addTo(s.fund.balances, s.settlementAsset, cmd.amount);
+  addTo(s.ledger.deposited, s.settlementAsset, cmd.amount);
+  emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.insuranceFund, reason: 'deposit', stage: null, account: '', market: '' });
   return undefined;
 }

@@ -5,7 +5,7 @@ import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
 
 /** A parameter change that waits for confirm_change (or cancel_change). */
 export interface PendingChange {
-  /** The proposing command's sequence number. */
+  /** The change's number (changes are numbered from 1 as they are previewed). */
   readonly id: number;
   readonly proposedMs: number;
   /** The command as proposed; confirming applies it at the confirming command's time. */
@@ -31,10 +31,14 @@ export interface GuardState {
   halted: Halted | null;
   /** Accepted commands since the last periodic audit. */
   sinceAudit: number;
+  /** The number the next previewed parameter change gets (not the sequence number: refused commands must not count). */
+  nextChange: number;
+  /** Audits run so far (offsets the audit's sample). */
+  audits: number;
 }
 
 export function newGuardState(): GuardState {
-  return { groups: new Map(), pending: new Map(), depegged: new Set(), halted: null, sinceAudit: 0 };
+  return { groups: new Map(), pending: new Map(), depegged: new Set(), halted: null, sinceAudit: 0, nextChange: 1, audits: 0 };
 }
 
 /** The account's self-trade-prevention key: its group, or its own id. '#' cannot occur in ids, so keys never collide. */

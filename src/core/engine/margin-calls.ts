@@ -34,7 +34,7 @@ export class MarginCalls {
   ) {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
-    const account = (id: string) => s.accounts.get(id);
+    const account = s.watched;
     this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
     this.recovery = new BreachIndex({ view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover: (ref: LedgerRef) => this.recovered.add(ref.account) });
     for (const id of s.accounts.keys()) this.reindex(id, []);

@@ -421,18 +421,27 @@ function fundingRateFor(m: MarketState, samples: readonly RateE9[]): RateE9 | nu
   return r.ok ? r.value : null;
 }
 
+/** Restores what time passing changed, newest first, when the command it came with is refused. */
+export type TimeUndo = (() => void)[];
+
 /**
  * Time passes to nowMs: pays every funding interval that has come due (the market's funding index moves; each
  * position settles it into its margin when next touched) and checks price staleness. Returns the markets whose
- * funding index moved (enforcement re-arms their accounts).
+ * funding index moved (enforcement re-arms their accounts). Every change is recorded in `undo` first.
  */
-export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit): string[] {
+export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: TimeUndo): string[] {
   const moved: string[] = [];
   for (const m of s.markets.values()) {
     const pricing = pricingOf(m);
     const f = m.price.funding;
     const cfg = pricing.funding;
-    if (f !== null && cfg !== undefined) {
+    if (f !== null && cfg !== undefined && f.nextFundingMs <= nowMs) {
+      const { samples, nextFundingMs, currentRate } = f;
+      const fundingIndex = m.fundingIndex;
+      undo.push(() => {
+        Object.assign(f, { samples, nextFundingMs, currentRate });
+        m.fundingIndex = fundingIndex;
+      });
       let paid = false;
       for (let guard = 0; f.nextFundingMs <= nowMs && guard < MAX_INTERVALS_PER_STEP; guard++) {
         const rate = cfg.method === 'external' ? f.currentRate : (fundingRateFor(m, f.samples) ?? rateE9(0n));
@@ -455,6 +464,10 @@ export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit): strin
     const maxAge = pricing.guards.maxPriceAgeMs;
     const last = m.price.lastPriceMs;
     if (maxAge !== undefined && last !== null && nowMs - last > maxAge && m.price.breaker.state === 'sound') {
+      const breaker = m.price.breaker;
+      undo.push(() => {
+        m.price.breaker = breaker;
+      });
       stepMarketBreaker(m, [{ code: 'stale_price', ageMs: nowMs - last, maxAgeMs: maxAge }], nowMs, emit);
     }
   }

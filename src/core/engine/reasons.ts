@@ -36,6 +36,8 @@ export const REJECTION_REASONS = [
   'order_unknown',
   'book_full',
   'withdrawals_gated',
+  'fee_out_of_bounds',
+  'account_reserved',
   // Guards (issue 13): docs/guards.md.
   'price_invalid',
   'transfer_margin_floor',

@@ -11,8 +11,9 @@ import type { Price, Quote, Size } from '../units/index.js';
 import { EngineState, noteHolding, type EngineConfig } from './state.js';
 import type { Episode } from './enforcement-state.js';
 import type { Halted, PendingChange } from './guard-state.js';
+import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 export interface MarketSnapshot {
   readonly spec: MarketSpec;
@@ -54,8 +55,8 @@ export interface Snapshot {
     readonly paused: boolean;
     readonly episodes: readonly (readonly [string, Episode])[];
     readonly hyperliquid: readonly (readonly [string, { lastPartialMs: number | null; bookUnfilled: boolean }])[];
-    readonly windows: readonly (readonly [string, readonly (readonly [number, bigint])[]])[];
-    readonly attempts: readonly (readonly [string, readonly number[]])[];
+    readonly windows: readonly (readonly [string, WindowLog])[];
+    readonly attempts: readonly (readonly [string, AttemptState])[];
     readonly marginCalled: readonly string[];
   };
   /** The guards' state (guard-state.ts); absent in snapshots written before it existed: nothing linked, pending or halted. */
@@ -63,7 +64,6 @@ export interface Snapshot {
   readonly ledger: {
     readonly feePool: bigint;
     readonly fundingPool: bigint;
-    readonly insuranceFund: bigint;
     readonly badDebtWrittenOff: bigint;
     readonly deposited: readonly (readonly [string, bigint])[];
     readonly withdrawn: readonly (readonly [string, bigint])[];
@@ -78,6 +78,8 @@ export interface GuardsSnapshot {
   readonly depegged: readonly string[];
   readonly halted: Halted | null;
   readonly sinceAudit: number;
+  readonly nextChange: number;
+  readonly audits: number;
 }
 
 function positionSnapshot(p: Position): PositionSnapshot {
@@ -121,8 +123,9 @@ export function snapshotState(s: EngineState): Snapshot {
       paused: s.enforcement.paused,
       episodes: [...s.enforcement.episodes].map(([k, e]) => [k, { ...e }] as const),
       hyperliquid: [...s.enforcement.hyperliquid].map(([k, h]) => [k, { ...h }] as const),
-      windows: [...s.enforcement.windows].map(([k, w]) => [k, w.map(([t, n]) => [t, n] as const)] as const),
-      attempts: [...s.enforcement.attempts].map(([k, a]) => [k, [...a]] as const),
+      // Window logs and attempt states are immutable values (liquidation/limits.ts): shared, not copied.
+      windows: [...s.enforcement.windows],
+      attempts: [...s.enforcement.attempts],
       marginCalled: [...s.enforcement.marginCalled],
     },
     guards: {
@@ -131,11 +134,12 @@ export function snapshotState(s: EngineState): Snapshot {
       depegged: [...s.guards.depegged],
       halted: s.guards.halted,
       sinceAudit: s.guards.sinceAudit,
+      nextChange: s.guards.nextChange,
+      audits: s.guards.audits,
     },
     ledger: {
       feePool: s.ledger.feePool,
       fundingPool: s.ledger.fundingPool,
-      insuranceFund: s.ledger.insuranceFund,
       badDebtWrittenOff: s.ledger.badDebtWrittenOff,
       deposited: [...s.ledger.deposited],
       withdrawn: [...s.ledger.withdrawn],
@@ -169,13 +173,12 @@ export function restoreState(snap: Snapshot): EngineState {
   }
   s.ledger.feePool = snap.ledger.feePool;
   s.ledger.fundingPool = snap.ledger.fundingPool;
-  s.ledger.insuranceFund = snap.ledger.insuranceFund;
   s.ledger.badDebtWrittenOff = snap.ledger.badDebtWrittenOff;
   s.enforcement.paused = snap.enforcement.paused;
   for (const [k, e] of snap.enforcement.episodes) s.enforcement.episodes.set(k, { ...e });
   for (const [k, h] of snap.enforcement.hyperliquid) s.enforcement.hyperliquid.set(k, { ...h });
-  for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w.map(([t, n]) => [t, n]));
-  for (const [k, a] of snap.enforcement.attempts) s.enforcement.attempts.set(k, [...a]);
+  for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w);
+  for (const [k, a] of snap.enforcement.attempts) s.enforcement.attempts.set(k, a);
   for (const id of snap.enforcement.marginCalled) s.enforcement.marginCalled.add(id);
   const g = snap.guards;
   if (g !== undefined) {
@@ -184,6 +187,8 @@ export function restoreState(snap: Snapshot): EngineState {
     for (const a of g.depegged) s.guards.depegged.add(a);
     s.guards.halted = g.halted;
     s.guards.sinceAudit = g.sinceAudit;
+    s.guards.nextChange = g.nextChange;
+    s.guards.audits = g.audits;
   }
   for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
   for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);

@@ -1,6 +1,6 @@
 // The engine's whole state. Everything here is reachable from a snapshot; nothing else is state.
 
-import type { Account } from '../account/account.js';
+import { newAccount, type Account } from '../account/account.js';
 import type { MarginView } from '../margin/evaluate.js';
 import type { LendingParams } from '../margin/thresholds.js';
 import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
@@ -17,8 +17,19 @@ export interface EngineConfig {
 }
 
 /**
- * Funds that belong to the venue rather than to an account. Together with the accounts they conserve the
- * settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool + insuranceFund
+ * The insurance fund is a venue account: its settlement balance is the fund, and it holds the positions it took
+ * over from liquidated ledgers until it has worked them off (fund.ts). Account ids starting with `venue:` are
+ * reserved for the venue; a deposit to one is refused.
+ */
+export const INSURANCE_FUND = 'venue:insurance';
+
+export function isVenueAccount(id: string): boolean {
+  return id.startsWith('venue:');
+}
+
+/**
+ * Funds that belong to the venue rather than to an account. Together with the accounts (the insurance fund among
+ * them) they conserve the settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool
  * - badDebtWrittenOff = deposited - withdrawn (see conservation.ts).
  */
 export interface Ledger {
@@ -26,7 +37,6 @@ export interface Ledger {
   feePool: bigint;
   /** Funding paid in minus funding paid out; what remains after everyone settles is rounding dust. */
   fundingPool: bigint;
-  insuranceFund: bigint;
   /** Losses nobody could bear (insurance fund empty, no opposite open interest): the venue's, written off. */
   badDebtWrittenOff: bigint;
   /** Per asset, atoms that entered and left the system. */
@@ -53,7 +63,6 @@ export class EngineState implements MarginView, LendingParams {
   readonly ledger: Ledger = {
     feePool: 0n,
     fundingPool: 0n,
-    insuranceFund: 0n,
     badDebtWrittenOff: 0n,
     deposited: new Map(),
     withdrawn: new Map(),
@@ -64,7 +73,22 @@ export class EngineState implements MarginView, LendingParams {
   constructor(
     readonly config: EngineConfig,
     public rulebook: Rulebook,
-  ) {}
+  ) {
+    this.accounts.set(INSURANCE_FUND, newAccount(INSURANCE_FUND));
+  }
+
+  /** The insurance fund's account (always present). */
+  get fund(): Account {
+    return this.accounts.get(INSURANCE_FUND) as Account;
+  }
+
+  /** The insurance fund's cash: its settlement balance. */
+  get insuranceFund(): bigint {
+    return this.fund.balances.get(this.settlementAsset) ?? 0n;
+  }
+
+  /** An account the breach and margin-call indexes watch: every account but the venue's own. */
+  readonly watched = (id: string): Account | undefined => (isVenueAccount(id) ? undefined : this.accounts.get(id));
 
   get quoteDecimals(): number {
     return this.config.settlement.decimals;

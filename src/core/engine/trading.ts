@@ -3,7 +3,7 @@
 import { applyTrade, type Account, type MarginMode, type Position } from '../account/account.js';
 import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
 import { notional, priceForNotional, type MarketState } from '../market/index.js';
-import { abs, formatDecimal, price, quote, size, type Quote } from '../units/index.js';
+import { abs, divRound, formatDecimal, PPM_ONE, price, quote, size, type Quote } from '../units/index.js';
 import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './commands.js';
 import type { Emit } from './emit.js';
 import { draftOf, invalidPriceMarket } from './funds.js';
@@ -150,12 +150,27 @@ export function applyFill(s: EngineState, cmd: Fill, emit: Emit): Rejection | un
   if (selfTradeKey(s.guards, cmd.buyer.account) === selfTradeKey(s.guards, cmd.seller.account)) {
     return reject('group_self_trade', 'seller.account', `buyer ${cmd.buyer.account} and seller ${cmd.seller.account} are linked in group ${s.guards.groups.get(cmd.buyer.account) ?? ''}`);
   }
+  const cash = notional(spec, s.quoteDecimals, cmd.size, cmd.price, 'half_even');
+  for (const field of ['buyer', 'seller'] as const) {
+    const bad = checkFeeBounds(s, cash, cmd[field].fee, `${field}.fee`);
+    if (bad !== undefined) return bad;
+  }
 
   return executeTrade(s, { market, price: cmd.price, size: cmd.size, buyer: cmd.buyer, seller: cmd.seller, check: true, cause: 'fill' }, emit);
 }
 
+/** A fill's fee within the rulebook's bounds: at most notional x maxFee (up), a rebate at most notional x maxRebate (down). */
+function checkFeeBounds(s: EngineState, cash: bigint, fee: bigint, field: string): Rejection | undefined {
+  const { maxFeePpm, maxRebatePpm } = s.rulebook.feeBounds;
+  const maxFee = divRound(cash * maxFeePpm, PPM_ONE, 'ceil');
+  const maxRebate = divRound(cash * maxRebatePpm, PPM_ONE, 'floor');
+  if (fee > maxFee) return reject('fee_out_of_bounds', field, `fee ${s.fmtQuote(fee)} exceeds ${s.fmtQuote(maxFee)}, the rulebook's maximum on this fill`);
+  if (-fee > maxRebate) return reject('fee_out_of_bounds', field, `rebate ${s.fmtQuote(-fee)} exceeds ${s.fmtQuote(maxRebate)}, the rulebook's maximum on this fill`);
+  return undefined;
+}
+
 /** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step. */
-export type TradeCause = 'fill' | 'book' | 'liquidation' | 'backstop' | 'deleverage';
+export type TradeCause = 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
 
 export interface TradeRequest {
   readonly market: MarketState;

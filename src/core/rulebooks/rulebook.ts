@@ -5,6 +5,7 @@ import type { BreachRule } from '../margin/thresholds.js';
 import type { MarkMethod } from '../pricing/mark.js';
 import { DEFAULT_GUARDS, validateGuardRules, type GuardRules } from './guards.js';
 import { validateLiquidationRules, type LiquidationRules } from './liquidation.js';
+import { PPM_ONE, type Ppm } from '../units/index.js';
 
 export interface Rulebook {
   /** A preset's name ("binance", "dydx-v4", ...) or "custom". */
@@ -25,6 +26,8 @@ export interface Rulebook {
   readonly markMethod: MarkMethod;
   /** How ledgers in breach are closed down. */
   readonly liquidation: LiquidationRules;
+  /** The largest fee and rebate a fill may carry, as shares of its notional. */
+  readonly feeBounds: FeeBounds;
   /** Guards from real incidents (rulebooks/guards.ts); absent: DEFAULT_GUARDS. */
   readonly guards?: GuardRules;
 }
@@ -33,6 +36,19 @@ export interface Rulebook {
 export function guardRules(r: Rulebook): GuardRules {
   return r.guards ?? DEFAULT_GUARDS;
 }
+
+/**
+ * Fees and rebates a fill may carry, per side, as parts per million of the fill's notional: a fee above
+ * notional x maxFee (rounded up) or a rebate above notional x maxRebate (rounded down) is refused
+ * (`fee_out_of_bounds`), so a fill cannot move money between an account and the fee pool beyond the venue's schedule.
+ */
+export interface FeeBounds {
+  readonly maxFeePpm: Ppm;
+  readonly maxRebatePpm: Ppm;
+}
+
+/** 1% fee, 0.1% rebate: above every listed venue's schedule (Binance VIP 0 taker 0.05%, best maker rebates ~0.01%). */
+export const DEFAULT_FEE_BOUNDS: FeeBounds = { maxFeePpm: 10_000n as Ppm, maxRebatePpm: 1_000n as Ppm };
 
 export interface RulebookProblem {
   readonly path: string;
@@ -53,6 +69,9 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
   }
   if (r.marginValuation !== 'mark' && r.marginValuation !== 'entry') {
     problems.push({ path: 'marginValuation', message: "must be 'mark' or 'entry'" });
+  }
+  for (const [field, v] of [['maxFeePpm', r.feeBounds.maxFeePpm], ['maxRebatePpm', r.feeBounds.maxRebatePpm]] as const) {
+    if (v < 0n || v > PPM_ONE) problems.push({ path: `feeBounds.${field}`, message: 'must be in [0, 1]' });
   }
   for (const p of validateLiquidationRules(r.liquidation)) problems.push({ path: `liquidation.${p.path}`, message: p.message });
   if (r.guards !== undefined) for (const p of validateGuardRules(r.guards)) problems.push({ path: `guards.${p.path}`, message: p.message });

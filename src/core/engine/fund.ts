@@ -1,0 +1,175 @@
+// The insurance fund and the backstop vault as takers of last resort (stage 3 of the loss waterfall), and the fund
+// working off what it took over (the unwind).
+//
+// The insurance fund is the venue account INSURANCE_FUND: its settlement balance is the fund's cash, its positions
+// what it took over. A taker takes a part of a liquidated position at the part's bankruptcy price, so the liquidated
+// ledger's remaining margin goes with it (Binance, Bybit, BitMEX: the fund; Hyperliquid: the liquidator vault). It
+// takes only what it can carry: its equity at the mark stays >= 0 after the takeover, its loss within the block's
+// insurance budget, and its net position in the market within its cap (Binance: net notional <= 100% of the fund;
+// Hyperliquid: the vault's exposure per market <= a share of its equity). What it cannot take goes on to stage 4.
+// Sources: Binance "Introduction to Futures Insurance Funds"; Hyperliquid docs "Liquidations"; BitMEX
+// "Liquidation"; docs/enforcement.md has the table per preset.
+
+import type { Account } from '../account/account.js';
+import { evaluateAccount } from '../margin/evaluate.js';
+import { notional, type MarketState } from '../market/index.js';
+import type { TakeoverRule } from '../rulebooks/liquidation.js';
+import { abs, divRound, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
+import { touch, type Block } from './block.js';
+import type { InsuranceFundReason, WaterfallStage } from './events.js';
+import { bookOrderId, settleBookFills } from './orders.js';
+import { enforceable } from './prices.js';
+import { addTo, INSURANCE_FUND, type EngineState } from './state.js';
+import { executeTrade } from './trading.js';
+
+/** The fund's equity at the marks (cash + unrealised P&L of what it holds); its cash when it holds nothing. */
+export function fundEquity(s: EngineState): bigint {
+  const fund = s.fund;
+  if (fund.positions.size === 0) return s.insuranceFund;
+  const ev = evaluateAccount(s, fund);
+  // A market it holds without a price: count nothing beyond the cash it could lose (conservative: no capacity).
+  return ev.priced ? ev.cross.equity : 0n;
+}
+
+/** What the fund may still lose in this block: its cash and its equity, within the per-block budget. */
+export function fundCapacity(b: Block): bigint {
+  const cap = b.s.rulebook.liquidation.maxInsuranceLossPerBlock;
+  let c = b.s.insuranceFund;
+  const equity = fundEquity(b.s);
+  if (equity < c) c = equity;
+  if (cap !== null && cap - b.insuranceLost < c) c = cap - b.insuranceLost;
+  return c > 0n ? c : 0n;
+}
+
+/** Moves the fund's cash by `delta` (a loss counts against the block's budget) and says why. */
+export function changeFund(b: Block, delta: bigint, reason: InsuranceFundReason, stage: WaterfallStage, account: string, market: string | null): void {
+  if (delta === 0n) return;
+  addTo(b.s.fund.balances, b.s.settlementAsset, delta);
+  if (delta < 0n) b.insuranceLost += -delta;
+  touch(b, INSURANCE_FUND);
+  b.emit({ kind: 'InsuranceFundChanged', delta, balance: b.s.insuranceFund, reason, stage, account, market: market ?? '' });
+}
+
+// ---- stage 3: takeover ----------------------------------------------------------------------------------------
+
+/** Who takes over under the rule: the fund, the vault (when it exists), or nobody. */
+export function takerFor(s: EngineState, rule: TakeoverRule, liquidated: string): Account | 'no_taker' | null {
+  if (rule.kind === 'none') return null;
+  const id = rule.kind === 'insurance_fund' ? INSURANCE_FUND : rule.account;
+  if (id === liquidated) return null;
+  return s.accounts.get(id) ?? 'no_taker';
+}
+
+export interface TakeoverLimit {
+  /** Size atoms the taker can take (a multiple of the step, <= wanted). */
+  readonly size: bigint;
+  /** Why less than wanted (null: all of it). */
+  readonly limitedBy: 'notional_cap' | 'exposure_cap' | 'equity' | null;
+}
+
+/**
+ * The most of `wanted` (a position of sign `long`, taken at `px`) the taker can carry: the largest step multiple q
+ * with (a) the taker's equity at the mark after the takeover >= 0, (b) for the fund, its loss within the block's
+ * budget, and (c) |its position after| x mark <= share x its equity after. Every check is exact; the search is a
+ * bisection over step multiples (the checks are monotone in q while the taker's position grows in the taken
+ * side's direction; the result is re-checked, so an edge where they are not only costs size, never soundness).
+ */
+export function takeoverLimit(b: Block, m: MarketState, taker: Account, long: boolean, wanted: bigint, px: Price): TakeoverLimit {
+  const s = b.s;
+  const rule = s.rulebook.liquidation.takeover;
+  const mark = m.markPrice;
+  if (mark === null || rule.kind === 'none') return { size: 0n, limitedBy: 'equity' };
+  const isFund = taker.id === INSURANCE_FUND;
+  const equity = isFund ? fundEquity(s) : vaultEquity(s, taker);
+  const budget = isFund ? fundCapacity(b) : equity;
+  const sharePpm = rule.kind === 'insurance_fund' ? rule.maxNotionalShareOfFundPpm : rule.maxExposureShareOfEquityPpm;
+  const held = taker.positions.get(m.spec.id)?.size ?? 0n;
+  const qd = s.quoteDecimals;
+  const fits = (q: bigint): 'notional_cap' | 'exposure_cap' | 'equity' | null => {
+    // The takeover's gain (or loss, < 0) at the mark: the taker pays the trade's cash and holds the part at the mark.
+    const cash = notional(m.spec, qd, q, px, 'half_even');
+    const gain = long ? notional(m.spec, qd, q, mark, 'floor') - cash : cash - notional(m.spec, qd, q, mark, 'ceil');
+    const after = equity + gain;
+    if (after < 0n || -gain > budget) return 'equity';
+    if (sharePpm === null) return null;
+    const exposure = notional(m.spec, qd, abs(held + (long ? q : -q)), mark, 'ceil');
+    if (exposure > divRound(after * sharePpm, PPM_ONE, 'floor')) return isFund ? 'notional_cap' : 'exposure_cap';
+    return null;
+  };
+  const step = m.spec.stepSize;
+  const all = fits(wanted);
+  if (all === null) return { size: wanted, limitedBy: null };
+  let lo = 0n;
+  let hi = wanted / step;
+  // Invariant: lo steps fit (0 always does: it changes nothing) and hi steps do not.
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (fits(mid * step) === null) lo = mid;
+    else hi = mid;
+  }
+  const q = lo * step;
+  return { size: q > 0n && fits(q) !== null ? 0n : q, limitedBy: all };
+}
+
+/** A vault's equity (its cross ledger at the marks); 0 when it cannot be valued. */
+function vaultEquity(s: EngineState, vault: Account): bigint {
+  const ev = evaluateAccount(s, vault);
+  return ev.priced ? ev.cross.equity : 0n;
+}
+
+/** The liquidated side hands `take` of its position to `to` at `px`, as a trade. Returns whether it settled. */
+export function transferPosition(b: Block, m: MarketState, from: string, to: string, long: boolean, take: bigint, px: Price, cause: 'takeover' | 'deleverage'): boolean {
+  const a = { account: from, fee: quote(0n) };
+  const c = { account: to, fee: quote(0n) };
+  const refused = executeTrade(b.s, { market: m, price: px, size: take, buyer: long ? c : a, seller: long ? a : c, check: false, cause }, b.emit);
+  if (refused !== undefined) return false;
+  touch(b, to);
+  touch(b, from);
+  return true;
+}
+
+// ---- the unwind ---------------------------------------------------------------------------------------------
+
+/**
+ * The fund works off what it took over: per market it holds, on an enforceable market, an IOC order for the rule's
+ * portion of the position (whole steps, at least one), no worse than the mark moved by the slippage against the
+ * fund (a sell's limit rounds up to the tick, a buy's down). The fund pays no taker fee to itself; makers pay theirs.
+ */
+export function unwindFund(b: Block): void {
+  const s = b.s;
+  const rule = s.rulebook.liquidation.takeover;
+  const fund = s.fund;
+  if (fund.positions.size === 0 || rule.kind !== 'insurance_fund') return;
+  for (const position of [...fund.positions.values()]) {
+    const m = s.markets.get(position.market);
+    if (m === undefined || m.markPrice === null || !enforceable(m)) continue;
+    const spec = m.spec;
+    const long = position.size > 0n;
+    const held = abs(position.size);
+    let qty = (divRound(held * rule.unwind.portionPpm, PPM_ONE, 'floor') / spec.stepSize) * spec.stepSize;
+    if (qty === 0n) qty = held;
+    const move = divRound(m.markPrice * rule.unwind.slippagePpm, PPM_ONE, 'floor');
+    let limit = long ? m.markPrice - move : m.markPrice + move;
+    limit = divRound(limit, spec.tickSize, long ? 'ceil' : 'floor') * spec.tickSize;
+    if (limit < spec.tickSize) limit = spec.tickSize;
+    const result = m.book.place({ id: bookOrderId(INSURANCE_FUND, `unwind-${b.block}-${b.orderSeq++}`), owner: INSURANCE_FUND, side: long ? 'sell' : 'buy', price: price(limit), size: size(qty), tif: 'ioc' });
+    if (!result.ok || result.fills.length === 0) continue;
+    const cashBefore = s.insuranceFund;
+    settleBookFills(s, m, result.fills, 'unwind', b.emit);
+    let filled = 0n;
+    let weighted = 0n;
+    for (const f of result.fills) {
+      filled += f.size;
+      weighted += f.price * f.size;
+      touch(b, f.makerOwner);
+    }
+    touch(b, INSURANCE_FUND);
+    const realised = s.insuranceFund - cashBefore;
+    const after = s.fund.positions.get(spec.id)?.size ?? 0n;
+    b.emit({ kind: 'FundUnwound', market: spec.id, sizeDelta: long ? -filled : filled, price: divRound(weighted, filled, 'half_even'), position: after, realisedPnl: realised, stage: 'unwind' });
+    if (realised !== 0n) {
+      if (realised < 0n) b.insuranceLost += -realised;
+      b.emit({ kind: 'InsuranceFundChanged', delta: realised, balance: s.insuranceFund, reason: 'unwind_pnl', stage: 'unwind', account: INSURANCE_FUND, market: spec.id });
+    }
+  }
+}
