@@ -38,7 +38,9 @@ export function draftOf(account: Account): Account {
 
 /**
  * The account after the change must still meet initial margin on its cross ledger and keep its borrows within
- * LTV. Isolated positions are untouched by deposits, withdrawals and borrows.
+ * LTV; money going out (`transferOut`) must also leave the transfer margin (guards: max(IM, a share of notional)).
+ * None of it is decided on an invalid price (price_invalid). Isolated positions are untouched by deposits,
+ * withdrawals and borrows.
  */
 function checkSolvency(s: EngineState, draft: Account, hasRisk: boolean, transferOut: boolean): Rejection | undefined {
   if (!hasRisk) return undefined;
