@@ -307,6 +307,28 @@ describe('venue presets', () => {
     conserved(r);
   });
 
+  it('Bybit: maintenance on the entry value; the fund takes over within its cap and holds what no bid takes; ADL for the rest', () => {
+    const r = runScenarioObject(
+      world('bybit', { trader: '1000', maker: '1000000' }, [
+        { kind: 'insurance_deposit', amount: '5000' },
+        ...openLong,
+        // Maintenance 2.5% of the entry value 10,000 = 250. At 18,400: equity 200 <= 250; bankruptcy 18,000; no bids.
+        // The fund takes q at 18,000 (+400 q at the mark) while 18,400 q <= 5,000 + 400 q: q <= 0.2777, 0.277 BTC
+        // (5,096.8 <= 5,110.8; 0.278 would be 5,115.2 > 5,111.2). The other 0.223 go to the maker's short at 18,000.
+        { kind: 'price', market: 'BTCUSDT', mark: '18400' },
+      ]),
+    );
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '200', maintenance: '250', bankruptcyPrice: '18000' });
+    expect(ofKind(r, 'LiquidationFill').map((e) => [e.route, e.size, e.price])).toEqual([
+      ['insurance_fund', '0.277', '18000'],
+      ['adl', '0.223', '18000'],
+    ]);
+    // No bid within 1% of the mark: the fund keeps its position (unwound on a later command).
+    expect(ofKind(r, 'FundUnwound')).toEqual([]);
+    expect(r.engine.state.fund.positions.get('BTCUSDT')?.size).toBe(277n);
+    conserved(r);
+  });
+
   it('BitMEX: the whole surplus over bankruptcy goes to the fund; the fund takes over what the book leaves with no notional cap', () => {
     const surplus = runScenarioObject(
       world('bitmex', { trader: '1000', maker: '1000000' }, [
