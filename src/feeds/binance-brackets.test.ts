@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkBracketTable, parseLeverageBrackets, type SymbolBrackets } from './binance-brackets.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 
-const text = readFileSync(sharedDataPath('feeds', 'binance-leverage-bracket.json'), 'utf8');
+const text = feedFixture('binance-leverage-bracket.json');
 const USDT = 10n ** 6n; // quote atoms of 1e-6
 
 describe('parseLeverageBrackets', () => {

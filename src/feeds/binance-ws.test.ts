@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -6,10 +5,10 @@ import { parseBinanceJsonl } from './binance.js';
 import { binanceStreamName, buildBinanceStreamUrl, runBinanceWs } from './binance-ws.js';
 import { FeedError } from './errors.js';
 import { feedEvents, type FeedStatus } from './live.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { FeedQuote } from './types.js';
 
-const frames = readFileSync(sharedDataPath('feeds', 'binance-markprice.jsonl'), 'utf8').trim().split('\n');
+const frames = feedFixture('binance-markprice.jsonl').trim().split('\n');
 const expected = parseBinanceJsonl(frames.join('\n'), { receivedTimeMs: 42 }).quotes;
 const backoff = { initialMs: 10, maxMs: 40 };
 const streams = [binanceStreamName('BTCUSDT', 'markPrice'), binanceStreamName('ETHUSDT', 'markPrice@1s')];
@@ -84,8 +83,11 @@ describe('runBinanceWs against a local server', () => {
       onStatus: (s) => statuses.push(s),
     });
     expect(paths).toEqual(['/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s', '/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s']);
-    expect(quotes).toEqual(expected);
+    // Each quote names the frame it came in: the first connection's 8 frames are messages 1-8; the second resends
+    // frames 5-7 (messages 9-11, dropped) and goes on from frame 8 as message 12.
+    expect(quotes).toEqual(expected.map((q, i) => ({ ...q, messageNumber: i < 8 ? i + 1 : i + 4 })));
     expect(quotes[0]?.price).toEqual({ mantissa: 9702820000000n, expo: -8 });
+    expect(statuses.flatMap((s) => (s.type === 'issue' ? [s.issue.messageNumber] : []))).toEqual([9, 10, 11]);
     const summary = statuses.map((s) =>
       s.type === 'disconnected' ? `disconnected:${s.error.code}` : s.type === 'issue' ? `issue:${s.issue.code}` : s.type === 'reconnecting' ? `reconnecting:${s.attempt}:${s.delayMs}` : s.type === 'connecting' ? `connecting:${s.attempt}` : s.type,
     );
@@ -161,6 +163,23 @@ describe('runBinanceWs against a local server', () => {
     expect(err).toMatchObject({ code: 'retries_exhausted', retryable: false });
     expect(statuses.filter((s) => s.type === 'reconnecting').map((s) => (s.type === 'reconnecting' ? s.delayMs : 0))).toEqual([2, 4]);
     expect(statuses[statuses.length - 1]).toMatchObject({ type: 'stopped', error: { code: 'retries_exhausted' } });
+  });
+
+  it('refuses a URL that does not parse, has another scheme or that ws refuses, at once and without retrying', async () => {
+    const run = async (url: string) => {
+      const statuses: FeedStatus[] = [];
+      const err = await runBinanceWs({ url, signal: new AbortController().signal, backoff, idleTimeoutMs: 1_000, onQuote: () => {}, onStatus: (s) => statuses.push(s) }).catch(
+        (e: unknown) => e,
+      );
+      return { err, kinds: statuses.map((s) => s.type) };
+    };
+    const notUrl = await run('notaurl');
+    expect(notUrl.err).toMatchObject({ name: 'FeedError', code: 'bad_options', retryable: false, message: 'binance: "notaurl" is not a URL (expected ws://host/... or wss://host/...)' });
+    expect(notUrl.kinds).toEqual(['stopped']);
+    expect((await run('https://fstream.binance.com/stream')).err).toMatchObject({ code: 'bad_options', message: 'binance: "https://fstream.binance.com/stream" has scheme https: (expected ws: or wss:)' });
+    const fragment = await run('ws://127.0.0.1:9/stream#x');
+    expect(fragment.err).toMatchObject({ code: 'bad_options', retryable: false });
+    expect(fragment.kinds).toEqual(['connecting', 'disconnected', 'stopped']);
   });
 
   it('works as an async iterator; breaking out closes the client', async () => {

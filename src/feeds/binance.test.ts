@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl, parseBinanceMessage } from './binance.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { BinanceForceOrderQuote, BinanceMarkPriceQuote } from './types.js';
 
-const markText = readFileSync(sharedDataPath('feeds', 'binance-markprice.jsonl'), 'utf8');
-const forceText = readFileSync(sharedDataPath('feeds', 'binance-forceorder.jsonl'), 'utf8');
+const markText = feedFixture('binance-markprice.jsonl');
+const forceText = feedFixture('binance-forceorder.jsonl');
 
 describe('Binance markPriceUpdate', () => {
   const r = parseBinanceJsonl(markText);
@@ -213,6 +212,17 @@ describe('Binance bad input', () => {
     expect(r.issues[0]?.offset).toBe(lines[1]?.length); // end of input
     expect(r.issues[1]?.message).toBe('binance markPriceUpdate: p is not a decimal string');
     expect(r.issues[1]?.symbol).toBe('BTCUSDT');
+  });
+
+  it('refuses a negative event time E (and a negative T) as bad_number', () => {
+    const frame = (e: string, t: string) =>
+      `{"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":${e},"s":"BTCUSDT","p":"1","i":"1","P":"1","r":"0","T":${t}}}`;
+    const r = parseBinanceJsonl([frame('-5', '2'), frame('1', '-1'), frame('0', '0')].join('\n'));
+    expect(r.issues).toEqual([
+      { code: 'bad_number', message: 'binance markPriceUpdate: E is a negative time: -5', line: 1, symbol: 'BTCUSDT' },
+      { code: 'bad_number', message: 'binance markPriceUpdate: T is a negative time: -1', line: 2, symbol: 'BTCUSDT' },
+    ]);
+    expect(r.quotes.map((q) => q.publishTimeMs)).toEqual([0]);
   });
 
   it('never throws on arbitrary text', () => {

@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHAINLINK_SELECTORS, encodeRoundData, encodeUintWord, parseChainlinkRoundsCsv, type ChainlinkRound } from './chainlink.js';
 import { ethCall, runChainlinkPoller } from './chainlink-rpc.js';
 import type { FeedStatus } from './live.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { ChainlinkQuote, FeedQuote } from './types.js';
 
 const ADDRESS = '0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419';
-const csvQuotes = parseChainlinkRoundsCsv(readFileSync(sharedDataPath('feeds', 'chainlink-rounds.csv'), 'utf8'), {
+const csvQuotes = parseChainlinkRoundsCsv(feedFixture('chainlink-rounds.csv'), {
   symbol: 'ETH/USD',
   source: ADDRESS,
 }).quotes;
@@ -123,7 +122,9 @@ describe('runChainlinkPoller against a local JSON-RPC node', () => {
       },
       onStatus: (s) => statuses.push(s),
     });
-    expect(quotes).toEqual(csvQuotes.map((q) => ({ ...q, receivedTimeMs: 99 })));
+    // Each round is answered to two polls in a row: round k (0-based) is new at the (2k+1)th answered poll, which is
+    // the message number its quote carries (the dropped connection and the 503 answered nothing).
+    expect(quotes).toEqual(csvQuotes.map((q, k) => ({ ...q, receivedTimeMs: 99, messageNumber: 2 * k + 1 })));
     const row9 = quotes[8] as ChainlinkQuote;
     expect([row9.phaseId, row9.aggregatorRound, row9.price]).toEqual([6, 1n, { mantissa: 295410000000n, expo: -8 }]);
     expect(calls.every((c) => c.to === ADDRESS && c.block === 'latest')).toBe(true);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,9 +10,9 @@ import {
   proxyRoundId,
   splitRoundId,
 } from './chainlink.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 
-const csv = readFileSync(sharedDataPath('feeds', 'chainlink-rounds.csv'), 'utf8');
+const csv = feedFixture('chainlink-rounds.csv');
 const opts = { symbol: 'ETH/USD', source: 'chainlink-rounds.csv' };
 
 describe('parseChainlinkRoundsCsv', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl } from './binance.js';
@@ -17,10 +16,10 @@ import {
   groupBySymbol,
 } from './guards.js';
 import { parsePythSseText } from './pyth.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 import type { BinanceBookTickerQuote, ChainlinkQuote, FeedQuote } from './types.js';
 
-const fixture = (name: string) => readFileSync(sharedDataPath('feeds', name), 'utf8');
+const fixture = feedFixture;
 const mark = groupBySymbol(parseBinanceJsonl(fixture('binance-markprice.jsonl')).quotes);
 const btc = mark.get('BTCUSDT') ?? [];
 const eth = mark.get('ETHUSDT') ?? [];
@@ -45,7 +44,7 @@ describe('staleness (Binance mark price)', () => {
     expect(checkStaleness(btc, { maxAgeMs: 5_000 })).toEqual([]);
     expect(checkStaleness(eth, { maxAgeMs: 5_000 })).toEqual([
       {
-        code: 'stale',
+        code: 'stale_price',
         message: 'ETHUSDT: 16000 ms since the previous update (limit 5000 ms)',
         index: 5,
         symbol: 'ETHUSDT',
@@ -56,8 +55,8 @@ describe('staleness (Binance mark price)', () => {
 
   it('checks the end of the sequence against now', () => {
     expect(checkStaleness(eth, { maxAgeMs: 5_000, nowMs: 1738534466000 })).toHaveLength(1);
-    expect(checkStaleness(eth, { maxAgeMs: 5_000, nowMs: 1738534470000 })[1]).toMatchObject({ code: 'stale', index: 9, atMs: 1738534470000 });
-    expect(checkStaleness(btc, { maxAgeMs: 5_000, nowMs: 1738534470000 })).toMatchObject([{ code: 'stale', index: 8 }]);
+    expect(checkStaleness(eth, { maxAgeMs: 5_000, nowMs: 1738534470000 })[1]).toMatchObject({ code: 'stale_price', index: 9, atMs: 1738534470000 });
+    expect(checkStaleness(btc, { maxAgeMs: 5_000, nowMs: 1738534470000 })).toMatchObject([{ code: 'stale_price', index: 8 }]);
     expect(checkStaleness([], { maxAgeMs: 1, nowMs: 1 })).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PythSseDecoder, normalizePythId, parsePythLatest, parsePythSseText, type PythSseEvent } from './pyth.js';
-import { sharedDataPath } from './shared-data.js';
+import { feedFixture } from '../../test/fixtures/fixtures.js';
 
-const latestText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-latest.json'), 'utf8');
-const streamText = readFileSync(sharedDataPath('feeds', 'pyth-hermes-stream.txt'), 'utf8');
+const latestText = feedFixture('pyth-hermes-latest.json');
+const streamText = feedFixture('pyth-hermes-stream.txt');
 
 const BTC = 'e62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43';
 const ETH = 'ff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace';

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { feedFixture, feedFixturePath } from '../../test/fixtures/fixtures.js';
 import { findRepoRoot, sharedDataDir, sharedDataPath } from './shared-data.js';
 
 describe('sharedDataDir', () => {
@@ -17,7 +18,11 @@ describe('sharedDataDir', () => {
     expect(findRepoRoot('/')).toBeUndefined();
   });
 
-  it('finds the feed fixtures', () => {
-    expect(existsSync(sharedDataPath('feeds', 'binance-markprice.jsonl'))).toBe(true);
+  it('the repository’s feed fixtures are byte-for-byte the shared ones (when ../shared is present)', (ctx) => {
+    const shared = sharedDataPath('feeds');
+    ctx.skip(!existsSync(shared), `no shared data at ${shared} to compare with`);
+    const ours = readdirSync(feedFixturePath('.')).sort();
+    expect(ours).toHaveLength(6);
+    for (const name of ours) expect(feedFixture(name), name).toBe(readFileSync(`${shared}/${name}`, 'utf8'));
   });
 });

@@ -2,6 +2,7 @@
 // that cannot be represented exactly is refused with the path of the field at fault.
 
 import type { z } from 'zod';
+import { BailiffError } from '../errors.js';
 import type { Command, FillSide, MarketData } from '../core/engine/commands.js';
 import {
   continuousMaintenanceAmounts,
@@ -31,10 +32,10 @@ import {
   type WireRulebook,
 } from './schema.js';
 
-/** A user error in wire input: names the field (a JSON path) and says what is wrong. */
-export class WireError extends Error {
+/** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input. */
+export class WireError extends BailiffError {
   override readonly name = 'WireError';
-  readonly code = 'invalid_input';
+  override readonly code = 'invalid_input';
   constructor(
     readonly path: string,
     readonly detail: string,
