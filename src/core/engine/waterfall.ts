@@ -23,6 +23,7 @@ import { sizeLiquidation, type SizingDecision, type SizingState } from '../liqui
 import { sizeForNotional } from '../liquidation/units.js';
 import { evaluateAccount, positionFigures, requirementContext, type AccountEvaluation, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
+import { ledgerMarkets } from '../margin/dependencies.js';
 import { notional, positionValue, requirement, type MarketState } from '../market/index.js';
 import type { LedgerRef } from '../triggers/breach-index.js';
 import { abs, divRound, pow10, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
@@ -220,20 +221,14 @@ function notionalWindowCap(s: EngineState): WindowCap | null {
 }
 
 /**
- * A tripped breaker (or no price) on any market the ledger's value depends on holds it: an isolated position
- * depends on its market; a cross ledger on every cross position's market and the markets pricing its collateral and
- * debts (DESIGN.md "The loss waterfall": guards stop the waterfall before step 1).
+ * A tripped breaker, an invalid or missing price on any market the ledger's value depends on holds it
+ * (margin/dependencies.ts ledgerMarkets; DESIGN.md "The loss waterfall": guards stop the waterfall before step 1).
  */
 function dependsOnUnsoundMarket(s: EngineState, account: Account, ledger: LedgerRef): boolean {
-  const unsound = (id: string | undefined): boolean => {
-    if (id === undefined) return false;
+  for (const id of ledgerMarkets(s, account, ledger.market)) {
     const m = s.markets.get(id);
-    return m !== undefined && !enforceable(m);
-  };
-  if (ledger.market !== null) return unsound(ledger.market);
-  for (const p of account.positions.values()) if (p.isolatedMargin === null && unsound(p.market)) return true;
-  for (const [asset, amount] of account.balances) if (amount !== 0n && asset !== s.settlementAsset && unsound(s.assets.get(asset)?.priceMarket)) return true;
-  for (const [asset, debt] of account.borrows) if (debt !== 0n && unsound(s.assets.get(asset)?.priceMarket)) return true;
+    if (m !== undefined && !enforceable(m)) return true;
+  }
   return false;
 }
 
