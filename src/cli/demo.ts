@@ -1,6 +1,8 @@
 // `bailiff demo` (what `npm start` runs until the service exists): the 2025-02-02 crash replayed against a few
 // thousand leveraged accounts, with a market maker quoting a book around each mark and an insurance fund, and the
-// engine enforcing its rulebook. Prints what was liquidated, when, at what price, and why.
+// engine enforcing its rulebook. Prints what was liquidated, when, at what price, and why; --json gives the same
+// report machine-readable (amounts as decimal strings in USDT), --out FILE writes it to a file. The exit code is 1
+// when the conservation check fails (a finding), else 0.
 
 import { Engine } from '../core/engine/engine.js';
 import type { Command } from '../core/engine/commands.js';
@@ -12,13 +14,22 @@ import { CRASH_WINDOW, realCrash, syntheticCrash, type CrashMarket, type PricePa
 import { altMarketSpec, DEFAULT_POPULATION, populationCommands, QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './program.js';
+import { startProgress } from './progress.js';
+import { toJson, writeReport } from './run.js';
 
 export interface DemoOptions {
   readonly accounts: number;
   readonly seed: number;
   readonly synthetic: boolean;
   readonly rulebook: string;
+  /** The report as JSON instead of text. */
+  readonly json?: boolean;
+  /** Write the report to this file instead of stdout. */
+  readonly out?: string;
 }
+
+/** The timeline's bucket: liquidations started per 30 minutes, every bucket of the window kept, empty ones too. */
+const BUCKET_MS = 1_800_000;
 
 const MAKER = 'maker';
 /** The maker's quote ladder: distance from the mark (ppm) and depth (quote value per level, whole USDT). */
@@ -54,10 +65,13 @@ function requote(m: CrashMarket, mark: bigint, t: number): Command[] {
   return out;
 }
 
-export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
+/** Runs the demo and prints its report. Returns the exit code: 1 if the conservation check failed, else 0. */
+export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
   const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS);
-  if (rulebook === undefined) throw new CliError(`unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`, 2);
+  if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
   const started = process.hrtime.bigint();
+  // The progress delay counts from here: reading the klines and building the population are part of the wait.
+  const progress = startProgress({ label: 'opening positions, then replaying the crash', total: 0, stream: io.progressStream });
   const path: PricePath = (o.synthetic ? undefined : await realCrash()) ?? syntheticCrash();
   const t0 = CRASH_WINDOW.fromMs;
   const engine = Engine.create(
@@ -82,8 +96,12 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   }
   let opened = 0;
   let refused = 0;
-  for (const cmd of populationCommands(path.markets, t0, { ...DEFAULT_POPULATION, accounts: o.accounts, seed: o.seed })) {
+  const population = populationCommands(path.markets, t0, { ...DEFAULT_POPULATION, accounts: o.accounts, seed: o.seed });
+  progress.setTotal(population.length + path.points.length);
+  let done = 0;
+  for (const cmd of population) {
     const out = apply(cmd);
+    progress.update(++done);
     if (cmd.kind !== 'fill') continue;
     if (out[0]?.kind === 'CommandRejected') refused++;
     else opened++;
@@ -99,7 +117,9 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
     apply({ kind: 'price', tsMs: point.tsMs, market: point.market, mark: price(point.priceAtoms) as Price });
     last.set(point.market, point.priceAtoms);
     if (point.priceAtoms < (low.get(point.market) ?? point.priceAtoms + 1n)) low.set(point.market, point.priceAtoms);
+    progress.update(++done);
   }
+  progress.stop();
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 
   const starts = events.filter((e): e is Ev<'LiquidationStarted'> => e.kind === 'LiquidationStarted');
@@ -109,6 +129,8 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   const deferred = events.filter((e): e is Ev<'LiquidationDeferred'> => e.kind === 'LiquidationDeferred');
   const liquidatedAccounts = new Set(starts.map((e) => e.account));
 
+  // The report, twice: `out` (text lines) and `report` (the same figures, machine-readable), filled side by side.
+  const report: Record<string, unknown> = {};
   const out: string[] = [];
   out.push('Bailiff demo — a real crash day replayed against leveraged accounts, enforced by the engine');
   out.push(`prices   : ${path.source}`);
@@ -116,6 +138,17 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
   out.push(`accounts : ${o.accounts} traders (seed ${o.seed}), ${opened} positions opened against the house, ${refused} refused for initial margin`);
   out.push(`rulebook : ${engine.rulebook.name} — breach when equity ${engine.rulebook.breachRule === 'below' ? '<' : '<='} maintenance; sizing ${engine.rulebook.liquidation.sizing.kind}; then ${engine.rulebook.liquidation.takeover.kind === 'backstop' ? `the vault ${engine.rulebook.liquidation.takeover.account}` : engine.rulebook.liquidation.takeover.kind === 'insurance_fund' ? 'the insurance fund takes over' : 'no takeover'}, deleverage ${engine.rulebook.liquidation.deleverage.kind}${engine.rulebook.liquidation.socialise ? ', losses socialised' : ''}`);
   out.push(`book     : a maker quotes 5 levels each side (0.3% to 6% away) after every price; insurance fund seeded with ${INSURANCE_SEED} USDT`);
+  Object.assign(report, {
+    prices: path.source,
+    window: { from: new Date(CRASH_WINDOW.fromMs).toISOString(), to: new Date(CRASH_WINDOW.toMs).toISOString() },
+    priceUpdates: path.points.length,
+    accounts: o.accounts,
+    seed: o.seed,
+    positionsOpened: opened,
+    positionsRefused: refused,
+    rulebook: engine.rulebook.name,
+    markets: [] as unknown[],
+  });
   out.push('');
   out.push('market      start        low          end          fall to the low');
   for (const m of path.markets) {
@@ -124,6 +157,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
     const lo = low.get(m.id) ?? 0n;
     const move = start === 0n ? 0 : (Number(lo - start) / Number(start)) * 100;
     out.push(`${m.id.padEnd(11)} ${formatDecimal(start, d, d).padEnd(12)} ${formatDecimal(lo, d, d).padEnd(12)} ${formatDecimal(last.get(m.id) ?? 0n, d, d).padEnd(12)} ${move.toFixed(1)}%`);
+    (report.markets as unknown[]).push({ market: m.id, start: formatDecimal(start, d), low: formatDecimal(lo, d), end: formatDecimal(last.get(m.id) ?? 0n, d), fallToLowPct: Number(move.toFixed(1)) });
   }
   out.push('');
   out.push(`margin calls       : ${calls.length}`);
@@ -168,30 +202,84 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<void> {
     for (const d of deferred) reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
     out.push(`deferred           : ${deferred.length} (${[...reasons].map(([r, n]) => `${r} ${n}`).join(', ')}), each retried after ${rulebook.liquidation.retryAfterMs} ms or on new liquidity`);
   }
+  const deficit = {
+    accounts: bad.length,
+    amount: q(bad.reduce((t, e) => t + e.amount, 0n)),
+    fund: q(bad.reduce((t, e) => t + e.insurance, 0n)),
+    socialised: q(bad.reduce((t, e) => t + e.socialised, 0n)),
+    writtenOff: q(bad.reduce((t, e) => t + e.writtenOff, 0n)),
+  };
+  const routeJson = (name: string): { fills: number; notional: string } => {
+    const r = byRoute.get(name) ?? { n: 0, notional: 0n };
+    return { fills: r.n, notional: q(r.notional) };
+  };
+  Object.assign(report, {
+    marginCalls: calls.length,
+    liquidationSteps: starts.length,
+    liquidatedAccounts: liquidatedAccounts.size,
+    waterfall: {
+      book: routeJson('book'),
+      takeover:
+        takeover.kind === 'none'
+          ? null
+          : { by: takeover.kind === 'backstop' ? takeover.account : 'insurance_fund', ...routeJson(takeover.kind === 'backstop' ? 'backstop' : 'insurance_fund'), capped: capped.length },
+      unwind: {
+        fills: unwound.length,
+        notional: q(unwound.reduce((t, u) => t + notionalOf(u.market, u.sizeDelta, u.price), 0n)),
+        realisedPnl: q(unwound.reduce((t, u) => t + u.realisedPnl, 0n)),
+      },
+      deleverage: method === 'none' ? null : { method, ...routeJson(method) },
+      deficit,
+    },
+    closedBy: [...byRoute].map(([name, r]) => ({ route: name, fills: r.n, notional: q(r.notional) })),
+    insuranceFund: { start: INSURANCE_SEED, end: q(engine.state.insuranceFund), lowest: q(fundLow), positionsHeld: fundHeld },
+    deferred: { count: deferred.length, byReason: Object.fromEntries(deferred.reduce((m, d) => m.set(d.reason, (m.get(d.reason) ?? 0) + 1), new Map<string, number>())) },
+  });
   out.push('');
   out.push('liquidations per 30 minutes (UTC):');
-  const buckets = new Map<string, number>();
+  // Every bucket of the window, in order, empty ones included, so quiet half-hours show as quiet.
+  const buckets = new Map<number, number>();
+  for (let t = Math.floor(CRASH_WINDOW.fromMs / BUCKET_MS) * BUCKET_MS; t < CRASH_WINDOW.toMs; t += BUCKET_MS) buckets.set(t, 0);
   for (const s of starts) {
-    const k = hhmm(Math.floor(s.tsMs / 1_800_000) * 1_800_000);
+    const k = Math.floor(s.tsMs / BUCKET_MS) * BUCKET_MS;
     buckets.set(k, (buckets.get(k) ?? 0) + 1);
   }
   const scale = Math.max(1, Math.ceil(Math.max(0, ...buckets.values()) / 50));
-  for (const [k, n] of buckets) out.push(`  ${k}  ${'#'.repeat(Math.ceil(n / scale))} ${n}`);
+  for (const [k, n] of buckets) out.push(`  ${hhmm(k)}  ${'#'.repeat(Math.ceil(n / scale))} ${n}`);
+  report.timeline = [...buckets].map(([k, n]) => ({ from: new Date(k).toISOString(), liquidations: n }));
   out.push('');
   out.push('the first liquidations, and why (equity at or below maintenance at the mark; closed no worse than the limit):');
+  const first: unknown[] = [];
   for (const s of starts.slice(0, 12)) {
     const m = decimals.get(s.market) as CrashMarket;
     const d = m.priceDecimals;
     const fill = fills.find((f) => f.seq === s.seq && f.account === s.account && f.market === s.market);
     const how = fill === undefined ? 'not filled this step' : `${fill.route} at ${formatDecimal(fill.price, d)}`;
+    first.push({
+      at: new Date(s.tsMs).toISOString(),
+      account: s.account,
+      ledger: s.ledger,
+      market: s.market,
+      mark: formatDecimal(s.mark, d),
+      equity: q(s.equity),
+      maintenance: q(s.maintenance),
+      closeSize: formatDecimal(s.closeSize, m.baseDecimals),
+      bankruptcyPrice: formatDecimal(s.bankruptcyPrice, d),
+      limitPrice: formatDecimal(s.limitPrice, d),
+      fill: fill === undefined ? null : { route: fill.route, price: formatDecimal(fill.price, d) },
+    });
     out.push(
       `  ${hhmm(s.tsMs)} ${s.account} ${s.ledger === 'cross' ? 'cross   ' : 'isolated'} ${s.market} mark ${formatDecimal(s.mark, d)}: equity ${q(s.equity)} <= maintenance ${q(s.maintenance)}; ` +
         `close ${formatDecimal(s.closeSize, m.baseDecimals)} (bankruptcy ${formatDecimal(s.bankruptcyPrice, d)}, limit ${formatDecimal(s.limitPrice, d)}), ${how}`,
     );
   }
+  report.firstLiquidations = first;
   const ok = conservationReport(engine.state).every((r) => r.held === r.expected);
   out.push('');
   out.push(`every unit accounted for: ${ok ? 'yes' : 'NO'} (conservation check over all accounts, the fund and the pools)`);
   out.push(`replayed ${engine.seq} commands in ${(elapsedMs / 1000).toFixed(1)} s`);
-  io.stdout(`${out.join('\n')}\n`);
+  Object.assign(report, { conservationOk: ok, commands: engine.seq, elapsedMs: Math.round(elapsedMs), exitCode: ok ? 0 : 1 });
+  writeReport(o.json === true ? toJson(report) : `${out.join('\n')}\n`, o.out, io.stdout);
+  if (!ok) io.stderr('finding: the conservation check failed: some units are not accounted for\n');
+  return ok ? 0 : 1;
 }

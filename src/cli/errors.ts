@@ -1,10 +1,22 @@
-/** A user-facing CLI failure: printed as one line, no stack, with a meaningful exit code. */
-export class CliError extends Error {
+// A user-facing CLI failure: printed as one line (`error: <message>`), no stack, exit code 2 (bad input).
+
+import { BailiffError } from '../errors.js';
+
+/**
+ * Stable codes; never renamed or reused.
+ * - bad_argument: a flag or argument is malformed or unknown (a --map spec, a time, a rulebook name).
+ * - bad_file: a file cannot be read, or is not what the command reads (missing, empty, binary, wrong layout).
+ * - no_data: the inputs are readable but give the command nothing to do (a --map that matches no symbol).
+ */
+export type CliErrorCode = 'bad_argument' | 'bad_file' | 'no_data';
+
+export class CliError extends BailiffError {
   override readonly name = 'CliError';
+  /** Every CliError is bad input: the command could not run as asked. */
+  readonly exitCode = 2;
   constructor(
+    override readonly code: CliErrorCode,
     message: string,
-    /** 2: bad input (file, flags); 1: the run failed. */
-    readonly exitCode: 1 | 2,
   ) {
     super(message);
   }

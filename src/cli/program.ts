@@ -1,50 +1,77 @@
-// The `bailiff` command's program: parses argv, runs the subcommand, maps errors to exit codes.
-// Exit codes: 0 success; 2 bad input (scenario, flags, files); 1 a failed run. Bugs surface with a stack.
+// The `bailiff` command's program: parses argv, runs the subcommand, maps outcomes to exit codes (EXIT_CODES_HELP).
+// Every failure is one line on stderr (`error: ...`), never a stack trace: user errors are BailiffErrors (exit 2);
+// anything else is a bug (exit 3), whose stack BAILIFF_DEBUG=1 prints.
 
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { FeedError } from '../feeds/errors.js';
-import { WireError } from '../wire/decode.js';
+import { parseDecimal } from '../core/units/index.js';
+import { BailiffError, oneLine } from '../errors.js';
+import { findRepoRoot } from '../feeds/shared-data.js';
 import { CliError } from './errors.js';
 import { runDemo } from './demo.js';
 import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
-import { loadScenarioFile, runScenario, summarise } from './run.js';
+import { runCommand } from './run.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Where progress bars are drawn: stderr when it is a terminal, else undefined (no progress). */
+  readonly progressStream?: NodeJS.WritableStream;
 }
 
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
 };
 
-function buildProgram(io: CliIo): Command {
+/** What each exit code means; printed by every --help and repeated in the README. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done; nothing to report
+  1  a finding: a conservation mismatch (run, demo), or refused commands with run --strict
+  2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL)
+     or a feed source that failed for good
+  3  an internal error (a bug in bailiff); BAILIFF_DEBUG=1 prints its stack`;
+
+/** The package's version, read from the package.json above this module (in src/ or in dist/src/). */
+export function packageVersion(moduleUrl: string = import.meta.url): string {
+  const root = findRepoRoot(dirname(fileURLToPath(moduleUrl)));
+  if (root === undefined) return 'unknown';
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/** A decimal ratio flag ("0.01") as ppm. */
+function ratioPpmArg(v: string, flag: string): bigint {
+  const r = parseDecimal(v, 6);
+  if (!r.ok || r.value <= 0n) throw new CliError('bad_argument', `${flag} must be a positive ratio with at most 6 decimals (0.01 = 1%), not ${JSON.stringify(v)}`);
+  return r.value;
+}
+
+function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const program = new Command();
   program
     .name('bailiff')
     .description('Liquidation threshold enforcement engine: exact margin, breach detection and liquidation.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    // Commander's own errors ("unknown option '--x'" + "(Did you mean --y?)") as one line, like ours.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`) })
+    .addHelpText('afterAll', EXIT_CODES_HELP);
 
   program
     .command('run')
     .description('Apply a scenario file (docs/scenarios.md) to a fresh engine and print every event as a JSON line.')
     .argument('<scenario>', 'path to a scenario JSON file')
-    .option('--summary', 'after the events, print each account’s equity and requirements and the conservation check to stderr')
-    .action((file: string, opts: { summary?: boolean }) => {
-      const scenario = loadScenarioFile(file);
-      const out: string[] = [];
-      const flush = (): void => {
-        if (out.length > 0) io.stdout(`${out.join('\n')}\n`);
-        out.length = 0;
-      };
-      const engine = runScenario(scenario, (line) => {
-        out.push(line);
-        if (out.length >= 1024) flush();
-      });
-      flush();
-      if (opts.summary === true) io.stderr(`${summarise(engine, scenario).join('\n')}\n`);
+    .option('--summary', 'after the events, print each account’s equity and requirements, the refusals and the conservation check to stderr')
+    .option('--json', 'the summary as JSON (amounts as decimal strings; implies --summary)')
+    .option('--out <file>', 'write the summary to this file instead of stderr (implies --summary)')
+    .option('--strict', 'refused commands are a finding: exit code 1')
+    .action((file: string, opts: { summary?: boolean; json?: boolean; out?: string; strict?: boolean }) => {
+      setExit(runCommand(file, opts, io));
     });
   program
     .command('demo')
@@ -53,8 +80,10 @@ function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
     .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
     .option('--rulebook <name>', 'rulebook preset', 'binance')
-    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string }) => {
-      await runDemo(opts, io);
+    .option('--json', 'the report as JSON (amounts as decimal strings)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
+      setExit(await runDemo(opts, io));
     });
   const feed = program
     .command('feed')
@@ -63,23 +92,34 @@ function buildProgram(io: CliIo): Command {
   const mapHelp = 'feed symbol to engine market, its price decimals and the index source name (repeatable)';
   const collect = (v: string, acc: string[]): string[] => [...acc, v];
   const maxOpt = (v: string): number => positiveInt(v, '--max');
+  const attemptsOpt = '--max-attempts <n>';
+  const attemptsHelp = 'give up after n failed connection attempts in a row (default: unlimited; a host that does not resolve or a refused TLS certificate: 3)';
+  const attempts = (v: string): number => positiveInt(v, '--max-attempts');
+  const common = (o: { map: string[]; max?: number; maxAttempts?: number }) => ({
+    maps: parseMappings(o.map),
+    ...(o.max === undefined ? {} : { max: o.max }),
+    ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
+  });
   feed
     .command('binance')
     .description('Binance USD-M combined streams over WebSocket (markPrice, bookTicker, aggTrade).')
     .requiredOption('--url <wss-url>', 'stream URL, e.g. wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice/btcusdt@bookTicker')
     .requiredOption(mapOpt, mapHelp, collect, [])
     .option('--max <n>', 'stop after n commands', maxOpt)
-    .action(async (o: { url: string; map: string[]; max?: number }) => {
-      await feedBinance({ url: o.url, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    .option(attemptsOpt, attemptsHelp, attempts)
+    .action(async (o: { url: string; map: string[]; max?: number; maxAttempts?: number }) => {
+      await feedBinance({ url: o.url, ...common(o) }, io);
     });
   feed
     .command('pyth')
     .description('Pyth Hermes price updates over Server-Sent Events (re-reads /latest on each reconnect).')
     .option('--base-url <url>', 'Hermes base URL', 'https://hermes.pyth.network')
     .requiredOption(mapOpt, 'Pyth feed id (hex) to engine market, decimals, source (repeatable)', collect, [])
+    .option('--max-conf <ratio>', 'flag (feed: issue wide_confidence) an update whose confidence exceeds this share of its price', '0.01')
     .option('--max <n>', 'stop after n commands', maxOpt)
-    .action(async (o: { baseUrl: string; map: string[]; max?: number }) => {
-      await feedPyth({ baseUrl: o.baseUrl, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    .option(attemptsOpt, attemptsHelp, attempts)
+    .action(async (o: { baseUrl: string; map: string[]; maxConf: string; max?: number; maxAttempts?: number }) => {
+      await feedPyth({ baseUrl: o.baseUrl, maxConfPpm: ratioPpmArg(o.maxConf, '--max-conf'), ...common(o) }, io);
     });
   feed
     .command('chainlink')
@@ -89,8 +129,9 @@ function buildProgram(io: CliIo): Command {
     .requiredOption(mapOpt, 'a label for the feed to engine market, decimals, source', collect, [])
     .option('--interval-ms <n>', 'time between polls', (v) => positiveInt(v, '--interval-ms'), 10_000)
     .option('--max <n>', 'stop after n commands', maxOpt)
-    .action(async (o: { rpcUrl: string; address: string; map: string[]; intervalMs: number; max?: number }) => {
-      await feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }) }, io);
+    .option(attemptsOpt, attemptsHelp, attempts)
+    .action(async (o: { rpcUrl: string; address: string; map: string[]; intervalMs: number; max?: number; maxAttempts?: number }) => {
+      await feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, ...common(o) }, io);
     });
   feed
     .command('klines')
@@ -102,7 +143,7 @@ function buildProgram(io: CliIo): Command {
     .option('--to <time>', 'end, exclusive (ISO-8601 UTC or ms)')
     .option('--max <n>', 'stop after n commands', maxOpt)
     .action(async (files: string[], o: { map: string[]; mode: string; from?: string; to?: string; max?: number }) => {
-      if (o.mode !== 'close' && o.mode !== 'path') throw new CliError(`--mode must be close or path, not ${JSON.stringify(o.mode)}`, 2);
+      if (o.mode !== 'close' && o.mode !== 'path') throw new CliError('bad_argument', `--mode must be close or path, not ${JSON.stringify(o.mode)}`);
       const fromMs = o.from === undefined ? undefined : timeArg(o.from, '--from');
       const toMs = o.to === undefined ? undefined : timeArg(o.to, '--to');
       await feedKlines(
@@ -115,31 +156,42 @@ function buildProgram(io: CliIo): Command {
 
 function timeArg(v: string, flag: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError(`${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`, 2);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError('bad_argument', `${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`);
   return ms;
 }
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive integer, not ${JSON.stringify(v)}`, 2);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError('bad_argument', `${flag} must be a positive integer, not ${JSON.stringify(v)}`);
   return n;
 }
 
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const program = buildProgram(io);
+/**
+ * Runs the command line and returns the exit code (EXIT_CODES_HELP). Never throws: a BailiffError (bad input, a feed
+ * that failed for good) is one line and exit 2; anything else is a bug, one line and exit 3 (the stack with
+ * BAILIFF_DEBUG=1).
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  let code: 0 | 1 = 0;
+  const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return code;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof FeedError) {
-      io.stderr(`error: ${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof WireError || e instanceof CliError) {
-      io.stderr(`error: ${e.message}\n`);
-      return e instanceof CliError ? e.exitCode : 2;
-    }
-    throw e;
+    return failure(e, io, env['BAILIFF_DEBUG'] === '1');
   }
+}
+
+/** The exit code of a failure, after saying it in one line. */
+export function failure(e: unknown, io: CliIo, debug: boolean): number {
+  // Commander has printed its own one-line message (or the help / version, exit code 0).
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+  if (e instanceof BailiffError) {
+    io.stderr(`error: ${oneLine(e.message)}\n`);
+    return 2;
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  io.stderr(`error: internal error (a bug in bailiff): ${oneLine(what)}${debug ? '' : '; BAILIFF_DEBUG=1 prints the stack'}\n`);
+  if (debug && e instanceof Error && e.stack !== undefined) io.stderr(`${e.stack}\n`);
+  return 3;
 }

@@ -3,9 +3,9 @@
 
 import WebSocket from 'ws';
 import { parseBinanceMessage } from './binance.js';
-import { FeedError, asFeedError, httpStatusError } from './errors.js';
+import { FeedError, asFeedError, checkFeedUrl, httpStatusError } from './errors.js';
 import { OrderGuard } from './guards.js';
-import { runReconnecting, type FeedHandlers, type FeedStatus, type ReconnectOptions, type SessionEnd } from './live.js';
+import { runReconnecting, stopBeforeStart, type FeedHandlers, type FeedStatus, type ReconnectOptions, type SessionEnd } from './live.js';
 
 /** Binance's limit of streams on one connection. */
 export const BINANCE_STREAMS_PER_CONNECTION_MAX = 200;
@@ -65,19 +65,31 @@ function rawToText(data: WebSocket.RawData): string {
 
 /**
  * Streams until `signal` aborts (resolves) or a fatal error (rejects with a FeedError, after a `stopped` status).
- * Reconnects on close, error or idle timeout; a 4xx handshake answer (other than 408/418/429) is fatal.
+ * Reconnects on close, error or idle timeout; a 4xx handshake answer (other than 408/418/429) is fatal, and so is a
+ * URL that does not parse as ws:// or wss://. Issues and quotes carry the number of the frame they came in
+ * (counted from 1 over the client's life, across reconnects).
  */
 export async function runBinanceWs(opts: BinanceWsOptions): Promise<void> {
   const status = (s: FeedStatus): void => opts.onStatus?.(s);
+  const badUrl = checkFeedUrl(opts.url, ['ws:', 'wss:'], 'binance');
+  if (badUrl !== undefined) stopBeforeStart(status, badUrl);
   const now = opts.now ?? Date.now;
   const guard = opts.dropOutOfOrder === false ? undefined : new OrderGuard();
+  let messageNumber = 0;
 
   const connect = (): Promise<SessionEnd> =>
     new Promise<SessionEnd>((resolve) => {
       let progressed = false;
       let settled = false;
       let idle: NodeJS.Timeout | undefined;
-      const ws = new WebSocket(opts.url, { handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(opts.url, { handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
+      } catch (e) {
+        // The ws package refuses some URLs that parse (a #fragment, for one): as fatal as an unparsable URL.
+        resolve({ error: new FeedError('bad_options', `binance: ${(e as Error).message}`, { retryable: false, cause: e }), progressed: false });
+        return;
+      }
 
       const finish = (error: FeedError): void => {
         if (settled) return;
@@ -110,12 +122,14 @@ export async function runBinanceWs(opts: BinanceWsOptions): Promise<void> {
         if (settled) return;
         progressed = true;
         armIdle();
+        messageNumber++;
         const r = parseBinanceMessage(rawToText(data), { receivedTimeMs: now() });
-        for (const issue of r.issues) status({ type: 'issue', issue });
-        for (const q of r.quotes) {
+        for (const issue of r.issues) status({ type: 'issue', issue: { ...issue, messageNumber } });
+        for (const parsed of r.quotes) {
+          const q = { ...parsed, messageNumber };
           const dropped = guard?.check(q);
           if (dropped === undefined) opts.onQuote(q);
-          else status({ type: 'issue', issue: { code: dropped.code, message: dropped.message, symbol: q.symbol, atMs: q.publishTimeMs } });
+          else status({ type: 'issue', issue: { code: dropped.code, message: dropped.message, symbol: q.symbol, atMs: q.publishTimeMs, messageNumber } });
         }
       });
       ws.on('close', (code, reason) => {

@@ -51,14 +51,14 @@ function parseMarkPrice(d: JsonObject, source: string, opts: BinanceParseOptions
   const index = r.decimal(d, 'i');
   const estimatedSettle = r.decimal(d, 'P');
   const fundingRate = r.optDecimal(d, 'r');
-  const nextFundingTimeMs = r.int(d, 'T');
+  const nextFundingTimeMs = r.timeMs(d, 'T');
   return {
     feed: 'binance',
     kind: 'markPrice',
     source,
     symbol,
     price: mark,
-    publishTimeMs: r.int(d, 'E'),
+    publishTimeMs: r.timeMs(d, 'E'),
     ...received(opts),
     mark,
     index,
@@ -81,14 +81,14 @@ function parseBookTicker(d: JsonObject, source: string, opts: BinanceParseOption
     symbol: r.string(d, 's'),
     price: midScaled(bid, ask),
     conf: halfSpread,
-    publishTimeMs: r.int(d, 'E'),
+    publishTimeMs: r.timeMs(d, 'E'),
     ...received(opts),
     bid,
     bidQty: r.decimal(d, 'B'),
     ask,
     askQty: r.decimal(d, 'A'),
     updateId: r.bigint(d, 'u'),
-    transactionTimeMs: r.int(d, 'T'),
+    transactionTimeMs: r.timeMs(d, 'T'),
   };
 }
 
@@ -99,13 +99,13 @@ function parseAggTrade(d: JsonObject, source: string, opts: BinanceParseOptions,
     source,
     symbol: r.string(d, 's'),
     price: r.decimal(d, 'p'),
-    publishTimeMs: r.int(d, 'E'),
+    publishTimeMs: r.timeMs(d, 'E'),
     ...received(opts),
     qty: r.decimal(d, 'q'),
     aggTradeId: r.bigint(d, 'a'),
     firstTradeId: r.bigint(d, 'f'),
     lastTradeId: r.bigint(d, 'l'),
-    tradeTimeMs: r.int(d, 'T'),
+    tradeTimeMs: r.timeMs(d, 'T'),
     buyerIsMaker: r.bool(d, 'm'),
   };
 }
@@ -124,7 +124,7 @@ function parseForceOrder(d: JsonObject, source: string, opts: BinanceParseOption
     source,
     symbol: r.string(o, 's'),
     price: avgPrice,
-    publishTimeMs: r.int(d, 'E'),
+    publishTimeMs: r.timeMs(d, 'E'),
     ...received(opts),
     side: sideText === 'BUY' ? 'BUY' : 'SELL',
     orderType: r.string(o, 'o'),
@@ -135,7 +135,7 @@ function parseForceOrder(d: JsonObject, source: string, opts: BinanceParseOption
     avgPrice,
     lastFilledQty: r.decimal(o, 'l'),
     filledQty: r.decimal(o, 'z'),
-    tradeTimeMs: r.int(o, 'T'),
+    tradeTimeMs: r.timeMs(o, 'T'),
     ...(pair !== undefined ? { pair } : {}),
   };
 }

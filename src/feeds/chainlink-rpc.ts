@@ -3,9 +3,9 @@
 // id changes. Failed calls back off (bounded, exponential) and resume. Emits FeedQuotes and status events.
 
 import { CHAINLINK_SELECTORS, chainlinkRoundToQuote, decodeDecimals, decodeRoundData, splitRoundId } from './chainlink.js';
-import { FeedError, asFeedError, httpStatusError } from './errors.js';
+import { FeedError, asFeedError, checkFeedUrl, httpStatusError } from './errors.js';
 import { OrderGuard } from './guards.js';
-import { backoffDelayMs, childController, sleep, type FeedHandlers, type FeedStatus, type ReconnectOptions } from './live.js';
+import { backoffDelayMs, childController, persistentFailureLimit, sleep, stopBeforeStart, type FeedHandlers, type FeedStatus, type ReconnectOptions } from './live.js';
 
 export interface EthCallOptions {
   readonly signal: AbortSignal;
@@ -81,15 +81,21 @@ export interface ChainlinkPollerOptions extends ReconnectOptions, FeedHandlers {
 
 /**
  * Polls until `signal` aborts (resolves) or a fatal error (rejects with a FeedError after a `stopped` status):
- * a 4xx answer, an invalid-request RPC error, a return that is not the ABI of latestRoundData (wrong address), or
- * more than maxAttempts consecutive failures.
+ * a URL that is not http(s), a 4xx answer, an invalid-request RPC error, a return that is not the ABI of
+ * latestRoundData (wrong address), more than maxAttempts consecutive failures, or maxPersistentFailures in a row of
+ * a host that does not resolve. Issues and quotes carry the number of the poll they came from.
  */
 export async function runChainlinkPoller(opts: ChainlinkPollerOptions): Promise<void> {
   const status = (s: FeedStatus): void => opts.onStatus?.(s);
+  const badUrl = checkFeedUrl(opts.rpcUrl, ['http:', 'https:'], 'chainlink');
+  if (badUrl !== undefined) stopBeforeStart(status, badUrl);
   const now = opts.now ?? Date.now;
   const guard = opts.dropOutOfOrder === false ? undefined : new OrderGuard();
   const source = opts.source ?? opts.address;
   const maxAttempts = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+  const maxPersistent = persistentFailureLimit(opts);
+  let persistentInARow = 0;
+  let messageNumber = 0;
   let id = 0;
   const call = (data: string): Promise<string> =>
     ethCall(opts.rpcUrl, opts.address, data, {
@@ -114,13 +120,16 @@ export async function runChainlinkPoller(opts: ChainlinkPollerOptions): Promise<
         if (!d.ok) throw new FeedError('bad_response', `chainlink: decimals(): ${d.error}`, { retryable: false });
         decimals = d.value;
       }
-      const r = decodeRoundData(await call(CHAINLINK_SELECTORS.latestRoundData));
+      const answer = await call(CHAINLINK_SELECTORS.latestRoundData);
+      messageNumber++;
+      const r = decodeRoundData(answer);
       if (!r.ok) throw new FeedError('bad_response', `chainlink: latestRoundData(): ${r.error}`, { retryable: false });
       if (!connected) {
         connected = true;
         status({ type: 'connected', url: opts.rpcUrl });
       }
       failures = 0;
+      persistentInARow = 0;
       const round = r.value;
       if (round.roundId !== lastRoundId) {
         const { phaseId } = splitRoundId(round.roundId);
@@ -133,11 +142,12 @@ export async function runChainlinkPoller(opts: ChainlinkPollerOptions): Promise<
         const q = chainlinkRoundToQuote(round, decimals, { symbol: opts.symbol, source, receivedTimeMs: now() });
         lastRoundId = round.roundId;
         lastPhase = phaseId;
-        if (!q.ok) status({ type: 'issue', issue: q.issue });
+        if (!q.ok) status({ type: 'issue', issue: { ...q.issue, messageNumber } });
         else {
-          const dropped = guard?.check(q.quote);
-          if (dropped === undefined) opts.onQuote(q.quote);
-          else status({ type: 'issue', issue: { code: dropped.code, message: dropped.message, symbol: opts.symbol, atMs: q.quote.publishTimeMs } });
+          const quote = { ...q.quote, messageNumber };
+          const dropped = guard?.check(quote);
+          if (dropped === undefined) opts.onQuote(quote);
+          else status({ type: 'issue', issue: { code: dropped.code, message: dropped.message, symbol: opts.symbol, atMs: quote.publishTimeMs, messageNumber } });
         }
       }
       if (!(await sleep(opts.intervalMs, opts.signal))) break;
@@ -151,8 +161,10 @@ export async function runChainlinkPoller(opts: ChainlinkPollerOptions): Promise<
         throw err;
       }
       failures++;
-      if (failures > maxAttempts - 1) {
-        const fatal = new FeedError('retries_exhausted', `chainlink: ${failures} consecutive failures; last: ${err.message}`, { retryable: false, cause: err });
+      persistentInARow = err.persistent ? persistentInARow + 1 : 0;
+      if (failures > maxAttempts - 1 || persistentInARow >= maxPersistent) {
+        const n = persistentInARow >= maxPersistent ? persistentInARow : failures;
+        const fatal = new FeedError('retries_exhausted', `chainlink: gave up after ${n} consecutive failures; last: ${err.message}`, { retryable: false, cause: err });
         stop(fatal);
         throw fatal;
       }

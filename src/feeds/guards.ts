@@ -5,8 +5,16 @@
 import { formatScaled, ratioPpm, relativeExceedsPpm, shareExceedsPpm, subScaled } from './scaled.js';
 import type { ChainlinkQuote, FeedIssue, FeedIssueCode, FeedQuote, PythQuote } from './types.js';
 
+/** Where a quote was read (its file line or live message number), to be copied onto an issue about it. */
+export function quoteWhere(q: FeedQuote): { line?: number; messageNumber?: number } {
+  return {
+    ...(q.line !== undefined ? { line: q.line } : {}),
+    ...(q.messageNumber !== undefined ? { messageNumber: q.messageNumber } : {}),
+  };
+}
+
 function at(code: FeedIssueCode, q: FeedQuote, index: number, message: string, atMs: number = q.publishTimeMs): FeedIssue {
-  return { code, message, index, symbol: q.symbol, atMs };
+  return { code, message, index, symbol: q.symbol, atMs, ...quoteWhere(q) };
 }
 
 /** Splits a mixed stream into per-symbol sequences, keeping arrival order. */
@@ -152,11 +160,11 @@ function gaps(quotes: readonly FeedQuote[], limitMs: number, code: FeedIssueCode
 }
 
 /**
- * Per-symbol staleness: a `stale` issue on the first quote after each silence longer than maxAgeMs (the symbol was
+ * Per-symbol staleness: a `stale_price` issue on the first quote after each silence longer than maxAgeMs (the symbol was
  * stale until it arrived), and on the last quote if `nowMs` is given and it is already too old.
  */
 export function checkStaleness(quotes: readonly FeedQuote[], opts: StalenessOptions): FeedIssue[] {
-  return gaps(quotes, opts.maxAgeMs, 'stale', opts.nowMs, 'update');
+  return gaps(quotes, opts.maxAgeMs, 'stale_price', opts.nowMs, 'update');
 }
 
 export interface HeartbeatOptions {

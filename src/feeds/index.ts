@@ -16,4 +16,4 @@ export * from './kline.js';
 export * from './replay.js';
 export * from './guards.js';
 export * from './live.js';
-export { JsonNumber, parseJson, type JsonValue, type JsonObject, type JsonParse } from './json.js';
+export { JsonNumber, isJsonNumber, parseJson, type JsonValue, type JsonObject, type JsonParse } from './json.js';

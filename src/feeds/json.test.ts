@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FieldReader, JsonNumber, isJsonObject, parseJson, type JsonValue } from './json.js';
+import { FieldReader, JsonNumber, isJsonNumber, isJsonObject, parseJson, type JsonValue } from './json.js';
 
 /** JsonValue back to plain JS, numbers as their text, for comparison with JSON.parse. */
 function plain(v: JsonValue): unknown {
-  if (v instanceof JsonNumber) return Number(v.text);
+  if (isJsonNumber(v)) return Number(v.value);
   if (Array.isArray(v)) return v.map(plain);
   if (isJsonObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
@@ -23,13 +23,33 @@ describe('parseJson', () => {
   });
 
   it('reports syntax errors with an offset, never throws', () => {
-    expect(parseJson('{"a":1,}')).toEqual({ ok: false, error: 'expected a key', offset: 7 });
-    expect(parseJson('[1 2]')).toEqual({ ok: false, error: "expected ',' or ']'", offset: 3 });
-    expect(parseJson('01')).toEqual({ ok: false, error: 'unexpected data after JSON value', offset: 1 });
-    expect(parseJson('"abc')).toMatchObject({ ok: false, error: 'unterminated string' });
-    expect(parseJson('')).toMatchObject({ ok: false, error: 'unexpected end of input' });
-    expect(parseJson('[[[[1]]]]', 3)).toMatchObject({ ok: false, error: 'nested too deep' });
-    expect(parseJson('{"__proto__":{"x":1}}')).toMatchObject({ ok: true });
+    expect(parseJson('{"a":1,}')).toEqual({ ok: false, error: "Quoted object key expected but got '}'", offset: 7 });
+    expect(parseJson('[1 2]')).toEqual({ ok: false, error: "Comma ',' expected after value but got '2'", offset: 3 });
+    expect(parseJson('01')).toEqual({ ok: false, error: "Expected end of input but got '1'", offset: 1 });
+    expect(parseJson('"abc')).toMatchObject({ ok: false, offset: 4 });
+    expect(parseJson('')).toMatchObject({ ok: false, offset: 0 });
+    // Nesting deep enough to exhaust the stack is an error, not a crash.
+    expect(parseJson('['.repeat(1_000_000))).toEqual({ ok: false, error: 'nested too deep', offset: 0 });
+    // A key given twice with different values is ambiguous: refused.
+    expect(parseJson('{"p":"1.5","p":"2.5"}')).toEqual({ ok: false, error: "Duplicate key 'p' encountered", offset: 12 });
+  });
+
+  it('keeps integers beyond 2^53 and decimals beyond float precision exact', () => {
+    const r = parseJson('{"id":123456789012345678901234567890,"r":0.1000000000000000055511151231257827}');
+    if (!r.ok || !isJsonObject(r.value)) throw new Error('not an object');
+    expect(r.value['id']).toEqual(new JsonNumber('123456789012345678901234567890'));
+    expect(r.value['r']).toEqual(new JsonNumber('0.1000000000000000055511151231257827'));
+  });
+
+  it('reads only own fields: "constructor" or "__proto__" in a payload are data, never Object.prototype', () => {
+    const r = parseJson('{"__proto__":{"x":1},"s":"BTCUSDT"}');
+    if (!r.ok || !isJsonObject(r.value)) throw new Error('not an object');
+    expect(Object.getPrototypeOf(r.value)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+    const f = new FieldReader('t');
+    expect(f.string(r.value, 's')).toBe('BTCUSDT');
+    f.string(r.value, 'constructor');
+    expect(f.problem).toEqual({ code: 'bad_shape', message: 't: constructor is not a string' });
   });
 
   it('agrees with JSON.parse on any JSON (property)', () => {

@@ -101,6 +101,13 @@ export function parseKlineLine(rawLine: string, lineNo: number, first: boolean):
     values.push(r.value);
   }
   const [open, high, low, close, volume] = values as [Scaled, Scaled, Scaled, Scaled, Scaled];
+  // A price of zero or below is no price: said as such, before (and instead of) the high/low consistency check.
+  for (let k = 1; k <= 4; k++) {
+    const v = values[k - 1] as Scaled;
+    if (v.mantissa <= 0n) {
+      return { type: 'issue', issue: { code: 'non_positive_price', message: `kline: ${KLINE_COLUMNS[k]} ${cells[k]?.trim()} is not positive`, line: lineNo } };
+    }
+  }
   const hiOk = compareScaled(high, open) >= 0 && compareScaled(high, close) >= 0;
   const loOk = compareScaled(low, open) <= 0 && compareScaled(low, close) <= 0;
   if (!hiOk || !loOk) {
@@ -127,13 +134,17 @@ export function klinePathOrder(row: KlineRow): readonly [KlinePathStep, KlinePat
   return lowFirst ? ['open', 'low', 'high', 'close'] : ['open', 'high', 'low', 'close'];
 }
 
-/** The quotes of one row: [close at close_time], or the 4-point path at open, +1/3, +2/3 of the span, close_time. */
-export function klineRowToQuotes(row: KlineRow, opts: KlineOptions): KlineQuote[] {
+/**
+ * The quotes of one row: [close at close_time], or the 4-point path at open, +1/3, +2/3 of the span, close_time.
+ * `line` (the row's 1-based line in its file) is carried on the quotes, so a later issue about one can name it.
+ */
+export function klineRowToQuotes(row: KlineRow, opts: KlineOptions, line?: number): KlineQuote[] {
   const base = {
     feed: 'kline',
     kind: 'kline',
     source: opts.source,
     symbol: opts.symbol,
+    ...(line !== undefined ? { line } : {}),
     open: row.open,
     high: row.high,
     low: row.low,
@@ -164,7 +175,7 @@ export function parseKlineCsv(text: string, opts: KlineOptions): ParseResult<Kli
     const r = parseKlineLine(lines[i] ?? '', i + 1, first);
     if (r.type === 'blank') continue;
     first = false;
-    if (r.type === 'row') quotes.push(...klineRowToQuotes(r.row, opts));
+    if (r.type === 'row') quotes.push(...klineRowToQuotes(r.row, opts, i + 1));
     else if (r.type === 'issue') {
       issues.push({ ...r.issue, symbol: opts.symbol });
       if (r.issue.code === 'bad_header') break;
@@ -205,7 +216,7 @@ export async function* readKlineFile(path: string, opts: KlineFileOptions): Asyn
       if (r.type !== 'row') continue;
       if (r.row.closeTimeMs < from) continue;
       if (r.row.openTimeMs >= to) return; // rows are in time order; the replay's order guard catches files that are not
-      for (const q of klineRowToQuotes(r.row, opts)) {
+      for (const q of klineRowToQuotes(r.row, opts, lineNo)) {
         if (q.publishTimeMs >= from && q.publishTimeMs < to) yield q;
       }
     }

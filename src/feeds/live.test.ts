@@ -59,6 +59,55 @@ describe('runReconnecting', () => {
   });
 });
 
+describe('runReconnecting: failures that persist', () => {
+  const hostNotFound = new FeedError('host_not_found', 'x: getaddrinfo ENOTFOUND x.invalid', { retryable: true, persistent: true });
+  const dropped = new FeedError('stream_ended', 'x: closed', { retryable: true });
+
+  it('gives up after maxPersistentFailures in a row (default 3), while transient failures retry without bound', async () => {
+    // Sessions: 4 transient failures (retried, unbounded), then persistent ones: the third in a row ends it.
+    const ends = [dropped, dropped, dropped, dropped, hostNotFound, hostNotFound, hostNotFound, dropped];
+    let n = 0;
+    const statuses: FeedStatus[] = [];
+    const err = await runReconnecting({ signal: new AbortController().signal, backoff: { initialMs: 0, maxMs: 0 } }, 'u', (s) => statuses.push(s), async () => ({
+      error: ends[n++] ?? dropped,
+      progressed: false,
+    })).catch((e: unknown) => e);
+    expect(n).toBe(7);
+    expect(err).toMatchObject({ code: 'retries_exhausted', retryable: false, message: 'u: gave up after 3 consecutive failures; last: x: getaddrinfo ENOTFOUND x.invalid' });
+    expect(statuses[statuses.length - 1]).toMatchObject({ type: 'stopped', error: { code: 'retries_exhausted' } });
+  });
+
+  it('counts only persistent failures in a row: a transient one or a session with data in between starts again', async () => {
+    const ends: [FeedError, boolean][] = [
+      [hostNotFound, false],
+      [hostNotFound, false],
+      [dropped, false], // resets the persistent count
+      [hostNotFound, false],
+      [hostNotFound, true], // delivered data first: resets
+      [hostNotFound, false],
+      [hostNotFound, false],
+    ];
+    let n = 0;
+    const ac = new AbortController();
+    await runReconnecting({ signal: ac.signal, backoff: { initialMs: 0, maxMs: 0 }, maxPersistentFailures: 3 }, 'u', () => {}, async () => {
+      const e = ends[n++];
+      if (e === undefined) ac.abort();
+      return { error: e?.[0] ?? dropped, progressed: e?.[1] ?? false };
+    });
+    expect(n).toBe(8); // never three in a row: ran until aborted
+  });
+
+  it('takes maxPersistentFailures from the option, and never more than maxAttempts', async () => {
+    let n = 0;
+    const fail = async () => ({ error: (n++, hostNotFound), progressed: false });
+    await runReconnecting({ signal: new AbortController().signal, backoff: { initialMs: 0, maxMs: 0 }, maxPersistentFailures: 1 }, 'u', () => {}, fail).catch(() => {});
+    expect(n).toBe(1);
+    n = 0;
+    await runReconnecting({ signal: new AbortController().signal, backoff: { initialMs: 0, maxMs: 0 }, maxPersistentFailures: 5, maxAttempts: 2 }, 'u', () => {}, fail).catch(() => {});
+    expect(n).toBe(2);
+  });
+});
+
 describe('feedEvents', () => {
   it('delivers quotes and statuses in order, then ends', async () => {
     const events: FeedEvent[] = [];

@@ -65,11 +65,30 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
+/** Persistent failures (host not found, a refused certificate) tolerated in a row by default. */
+export const DEFAULT_MAX_PERSISTENT_FAILURES = 3;
+
 export interface ReconnectOptions {
   readonly signal: AbortSignal;
   readonly backoff: BackoffOptions;
   /** Consecutive failed attempts tolerated before giving up (fatal retries_exhausted). Default: unlimited. */
   readonly maxAttempts?: number;
+  /**
+   * Consecutive failures that usually persist (FeedError.persistent: a host that does not resolve, a refused TLS
+   * certificate) tolerated before giving up (retries_exhausted). Default DEFAULT_MAX_PERSISTENT_FAILURES (3).
+   */
+  readonly maxPersistentFailures?: number;
+}
+
+/** The limit on persistent failures in a row: the option, else the default, never above maxAttempts. */
+export function persistentFailureLimit(opts: ReconnectOptions): number {
+  return Math.min(opts.maxPersistentFailures ?? DEFAULT_MAX_PERSISTENT_FAILURES, opts.maxAttempts ?? Number.POSITIVE_INFINITY);
+}
+
+/** A client that cannot start (bad options): reports `stopped` with the error, then throws it, as fatal errors do. */
+export function stopBeforeStart(status: (s: FeedStatus) => void, error: FeedError): never {
+  status({ type: 'stopped', error });
+  throw error;
 }
 
 /** One connection's outcome: why it ended, and whether it delivered anything (which resets the attempt count). */
@@ -91,7 +110,9 @@ export async function runReconnecting(
   connect: (attempt: number) => Promise<SessionEnd>,
 ): Promise<void> {
   let attempt = 1;
+  let persistentInARow = 0;
   const maxAttempts = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
+  const maxPersistent = persistentFailureLimit(opts);
   const stop = (error?: FeedError): void => status(error === undefined ? { type: 'stopped' } : { type: 'stopped', error });
   while (!opts.signal.aborted) {
     status({ type: 'connecting', attempt, url });
@@ -104,8 +125,10 @@ export async function runReconnecting(
     }
     if (end.progressed) attempt = 1;
     else attempt++;
-    if (attempt > maxAttempts) {
-      const e = new FeedError('retries_exhausted', `${url}: ${attempt - 1} consecutive failures; last: ${end.error.message}`, {
+    persistentInARow = end.error.persistent && !end.progressed ? persistentInARow + 1 : 0;
+    if (attempt > maxAttempts || persistentInARow >= maxPersistent) {
+      const n = persistentInARow >= maxPersistent ? persistentInARow : attempt - 1;
+      const e = new FeedError('retries_exhausted', `${url}: gave up after ${n} consecutive failures; last: ${end.error.message}`, {
         retryable: false,
         cause: end.error,
       });

@@ -2,11 +2,11 @@
 // server closes (Hermes does after 24 h) or the stream goes quiet, and can re-read /v2/updates/price/latest on each
 // reconnect to fill the gap. Emits FeedQuotes and status events; logs nothing.
 
-import { FeedError, asFeedError, httpStatusError } from './errors.js';
-import { OrderGuard } from './guards.js';
-import { childController, runReconnecting, type FeedHandlers, type FeedStatus, type ReconnectOptions, type SessionEnd } from './live.js';
+import { FeedError, asFeedError, checkFeedUrl, httpStatusError } from './errors.js';
+import { checkConfidence, OrderGuard } from './guards.js';
+import { childController, runReconnecting, stopBeforeStart, type FeedHandlers, type FeedStatus, type ReconnectOptions, type SessionEnd } from './live.js';
 import { PythSseDecoder, normalizePythId, parsePythLatest, type PythParseOptions } from './pyth.js';
-import type { FeedQuote } from './types.js';
+import type { FeedIssue, FeedQuote } from './types.js';
 
 export interface HermesUrlOptions {
   /** e.g. "https://hermes.pyth.network" (or a local test server). */
@@ -55,6 +55,11 @@ export interface PythSseOptions extends ReconnectOptions, FeedHandlers, PythPars
   readonly latestTimeoutMs?: number;
   /** Drop updates older than the last per feed (guards.ts OrderGuard); default true. */
   readonly dropOutOfOrder?: boolean;
+  /**
+   * Flag (a `wide_confidence` issue; the quote is still delivered) an update whose conf / price exceeds this share,
+   * in ppm (10 000 = 1%). Unset: no check here (a market's own guard may still pause on it).
+   */
+  readonly maxConfPpm?: bigint;
   readonly eventCharsMax?: number;
   /** Clock for receivedTimeMs; default Date.now. */
   readonly now?: () => number;
@@ -64,30 +69,50 @@ export interface PythSseOptions extends ReconnectOptions, FeedHandlers, PythPars
 
 /**
  * Streams until `signal` aborts (resolves) or a fatal error (rejects with a FeedError, after a `stopped` status).
- * Hermes `event:error` lines become `issue` statuses (server_error); the connection stays up.
+ * Hermes `event:error` lines become `issue` statuses (server_error); the connection stays up. A URL that does not
+ * parse as http(s) is fatal at once. Issues and quotes carry the number of the message they came in (an SSE event
+ * or a /latest response, counted from 1 over the client's life).
  */
 export async function runPythSse(opts: PythSseOptions): Promise<void> {
   const status = (s: FeedStatus): void => opts.onStatus?.(s);
+  for (const url of opts.latestUrl === undefined ? [opts.url] : [opts.url, opts.latestUrl]) {
+    const bad = checkFeedUrl(url, ['http:', 'https:'], 'pyth');
+    if (bad !== undefined) stopBeforeStart(status, bad);
+  }
   const doFetch = opts.fetch ?? fetch;
   const now = opts.now ?? Date.now;
   const guard = opts.dropOutOfOrder === false ? undefined : new OrderGuard();
   const parseOpts: PythParseOptions = opts.symbols !== undefined ? { symbols: opts.symbols } : {};
   let retryHintMs: number | undefined;
+  let messageNumber = 0;
+  const issue = (i: FeedIssue): void => status({ type: 'issue', issue: { ...i, messageNumber } });
 
-  const deliver = (q: FeedQuote): void => {
+  const deliver = (parsed: FeedQuote): void => {
+    const q = { ...parsed, messageNumber };
     const dropped = guard?.check(q);
-    if (dropped === undefined) opts.onQuote(q);
-    else status({ type: 'issue', issue: { code: dropped.code, message: dropped.message, symbol: q.symbol, atMs: q.publishTimeMs } });
+    if (dropped !== undefined) {
+      issue({ code: dropped.code, message: dropped.message, symbol: q.symbol, atMs: q.publishTimeMs });
+      return;
+    }
+    if (opts.maxConfPpm !== undefined) {
+      for (const wide of checkConfidence([q], { maxConfPpm: opts.maxConfPpm })) {
+        const { index: _index, ...flag } = wide;
+        issue(flag);
+      }
+    }
+    opts.onQuote(q);
   };
 
   const decoder = new PythSseDecoder({ ...parseOpts, now, ...(opts.eventCharsMax !== undefined ? { eventCharsMax: opts.eventCharsMax } : {}) }, (e) => {
     switch (e.type) {
       case 'update':
-        for (const issue of e.result.issues) status({ type: 'issue', issue });
+        messageNumber++;
+        for (const i of e.result.issues) issue(i);
         for (const q of e.result.quotes) deliver(q);
         break;
       case 'issue':
-        status({ type: 'issue', issue: e.issue });
+        messageNumber++;
+        issue(e.issue);
         break;
       case 'retry':
         retryHintMs = e.ms;
@@ -107,8 +132,9 @@ export async function runPythSse(opts: PythSseOptions): Promise<void> {
         throw httpStatusError(res.status, 'pyth: /latest');
       }
       const text = await res.text();
+      messageNumber++;
       const r = parsePythLatest(text, { ...parseOpts, receivedTimeMs: now() });
-      for (const issue of r.issues) status({ type: 'issue', issue });
+      for (const i of r.issues) issue(i);
       for (const q of r.quotes) deliver(q);
     } catch (e) {
       if (!opts.signal.aborted) status({ type: 'warning', error: asFeedError(e, 'pyth: /latest') });

@@ -3,6 +3,7 @@
 
 import { basename } from 'node:path';
 import { readKlineFile, symbolFromKlineFileName, type KlineMode } from './kline.js';
+import { quoteWhere } from './guards.js';
 import type { FeedIssue, FeedQuote, KlineQuote } from './types.js';
 
 /** Sources merged at once; each holds one pending quote. */
@@ -38,6 +39,7 @@ export async function* mergeByTime<Q extends FeedQuote>(
           message: `replay: ${q.source} ${q.symbol} at ${q.publishTimeMs} is older than ${prev}`,
           symbol: q.symbol,
           atMs: q.publishTimeMs,
+          ...quoteWhere(q),
         });
         continue;
       }
@@ -120,7 +122,7 @@ export function mergeArraysByTime<Q extends FeedQuote>(arrays: readonly (readonl
       while (i < list.length && (list[i]?.publishTimeMs ?? 0) < (lastMs[k] ?? 0)) {
         const q = list[i];
         if (q !== undefined) {
-          onIssue({ code: 'out_of_order', message: `replay: ${q.source} ${q.symbol} at ${q.publishTimeMs} is older than ${lastMs[k]}`, symbol: q.symbol, atMs: q.publishTimeMs });
+          onIssue({ code: 'out_of_order', message: `replay: ${q.source} ${q.symbol} at ${q.publishTimeMs} is older than ${lastMs[k]}`, symbol: q.symbol, atMs: q.publishTimeMs, ...quoteWhere(q) });
         }
         i++;
       }

@@ -17,7 +17,7 @@ describe('sharedDataDir', () => {
     expect(findRepoRoot('/')).toBeUndefined();
   });
 
-  it('finds the feed fixtures', () => {
-    expect(existsSync(sharedDataPath('feeds', 'binance-markprice.jsonl'))).toBe(true);
+  it('sharedDataPath joins its parts under sharedDataDir()', () => {
+    expect(sharedDataPath('feeds', 'chainlink-rounds.csv')).toBe(`${sharedDataDir()}/feeds/chainlink-rounds.csv`);
   });
 });

@@ -4,11 +4,14 @@
 // - Pyth, Chainlink: one source price each (Pyth with its confidence). Updates that carry no new price (Pyth
 //   prev_publish_time == publish_time, a Chainlink timed-out round) are skipped: they would restate old prices.
 // - Klines (replay): the close or path step as a source price.
-// Prices are rounded half-even to the market's price decimals.
+// Prices are rounded half-even to the market's price decimals. Nothing is dropped silently: every value that does not
+// become a command (a price <= 0 or one that rounds to 0 at the market's decimals, a rate out of range, a skipped
+// update) comes back as an issue with its code, naming the quote's line or message number when it has one.
 
 import { formatDecimal } from '../core/units/index.js';
-import { toFixedAtoms } from './scaled.js';
-import type { FeedQuote, Scaled } from './types.js';
+import { quoteWhere } from './guards.js';
+import { formatScaled, toFixedAtoms, toPriceAtoms } from './scaled.js';
+import type { FeedIssue, FeedIssueCode, FeedQuote, Scaled } from './types.js';
 
 export interface MarketMapping {
   /** The engine's market id. */
@@ -20,61 +23,83 @@ export interface MarketMapping {
 
 export type WireCommandJson = Record<string, string | number>;
 
-function priceText(v: Scaled, decimals: number): string | null {
-  const r = toFixedAtoms(v, decimals, 'half_even');
-  if (!r.ok || r.value <= 0n) return null;
-  return formatDecimal(r.value, decimals);
-}
-
-function rateText(v: Scaled): string | null {
-  const r = toFixedAtoms(v, 9, 'half_even');
-  return r.ok ? formatDecimal(r.value, 9) : null;
+/** The commands a quote stands for, and an issue for each value of it that was not turned into one. */
+export interface QuoteCommands {
+  readonly commands: WireCommandJson[];
+  readonly issues: FeedIssue[];
 }
 
 /**
  * The commands a quote stands for, stamped with `at` (the receive time for live quotes, else the publish time).
- * `mapping(symbol)` says which market a feed symbol belongs to; unmapped symbols yield nothing.
+ * `mapping(symbol)` says which market a feed symbol belongs to; unmapped symbols yield nothing (and no issue: the
+ * caller chose not to map them).
  */
-export function quoteToCommands(q: FeedQuote, mapping: (symbol: string) => MarketMapping | undefined): WireCommandJson[] {
+export function quoteToCommands(q: FeedQuote, mapping: (symbol: string) => MarketMapping | undefined): QuoteCommands {
+  const commands: WireCommandJson[] = [];
+  const issues: FeedIssue[] = [];
   const m = mapping(q.symbol);
-  if (m === undefined) return [];
+  if (m === undefined) return { commands, issues };
   const at = q.receivedTimeMs ?? q.publishTimeMs;
   const source = m.source ?? q.feed;
-  const sourcePrice = (p: Scaled, conf?: Scaled): WireCommandJson[] => {
-    const price = priceText(p, m.priceDecimals);
-    if (price === null) return [];
+  const drop = (code: FeedIssueCode, message: string): void => {
+    issues.push({ code, message: `${q.feed} ${q.symbol}: ${message}`, symbol: q.symbol, atMs: q.publishTimeMs, ...quoteWhere(q) });
+  };
+  /** A price in the market's decimals as wire text, or null (and an issue) when it is not a usable price. */
+  const priceText = (v: Scaled, what: string): string | null => {
+    const r = toPriceAtoms(v, m.priceDecimals, 'half_even');
+    if (r.ok) return formatDecimal(r.value, m.priceDecimals);
+    drop(r.code === 'non_positive_price' ? 'non_positive_price' : 'bad_number', `${what}: ${r.error}; not sent`);
+    return null;
+  };
+  const sourcePrice = (p: Scaled, what: string, conf?: Scaled): void => {
+    const price = priceText(p, what);
+    if (price === null) return;
     const out: WireCommandJson = { at, kind: 'source_price', market: m.market, source, price, publishedAt: Math.min(q.publishTimeMs, at) };
-    const c = conf === undefined ? null : toFixedAtoms(conf, m.priceDecimals, 'ceil');
-    if (c !== null && c.ok) out.conf = formatDecimal(c.value, m.priceDecimals);
-    return [out];
+    if (conf !== undefined) {
+      const c = toFixedAtoms(conf, m.priceDecimals, 'ceil'); // rounded up: the uncertainty is never understated
+      if (c.ok) out.conf = formatDecimal(c.value, m.priceDecimals);
+      else drop('bad_number', `confidence ${formatScaled(conf)}: ${c.error}; the price is sent without it`);
+    }
+    commands.push(out);
   };
   switch (q.feed) {
     case 'binance':
       switch (q.kind) {
         case 'markPrice': {
-          const out = sourcePrice(q.index);
-          const rate = q.fundingRate === undefined ? null : rateText(q.fundingRate);
-          if (rate !== null) out.push({ at, kind: 'funding_rate', market: m.market, rate });
-          return out;
+          sourcePrice(q.index, 'index i');
+          if (q.fundingRate !== undefined) {
+            const r = toFixedAtoms(q.fundingRate, 9, 'half_even');
+            if (r.ok) commands.push({ at, kind: 'funding_rate', market: m.market, rate: formatDecimal(r.value, 9) });
+            else drop('bad_number', `funding rate ${formatScaled(q.fundingRate)}: ${r.error}; not sent`);
+          }
+          break;
         }
         case 'bookTicker': {
-          const bestBid = priceText(q.bid, m.priceDecimals);
-          const bestAsk = priceText(q.ask, m.priceDecimals);
-          return bestBid === null || bestAsk === null ? [] : [{ at, kind: 'market_data', market: m.market, bestBid, bestAsk }];
+          const bestBid = priceText(q.bid, 'best bid');
+          const bestAsk = priceText(q.ask, 'best ask');
+          if (bestBid !== null && bestAsk !== null) commands.push({ at, kind: 'market_data', market: m.market, bestBid, bestAsk });
+          break;
         }
         case 'aggTrade': {
-          const lastTrade = priceText(q.price, m.priceDecimals);
-          return lastTrade === null ? [] : [{ at, kind: 'market_data', market: m.market, lastTrade }];
+          const lastTrade = priceText(q.price, 'trade price');
+          if (lastTrade !== null) commands.push({ at, kind: 'market_data', market: m.market, lastTrade });
+          break;
         }
         case 'forceOrder':
-          return []; // another venue's liquidation: information, not a price
+          break; // another venue's liquidation: information, not a price
       }
-      return [];
+      break;
     case 'pyth':
-      return q.noNewPrice ? [] : sourcePrice(q.price, q.conf);
+      if (q.noNewPrice) drop('no_new_price', `no new price since ${q.publishTimeMs} (prev_publish_time == publish_time); skipped`);
+      else sourcePrice(q.price, 'price', q.conf);
+      break;
     case 'chainlink':
-      return q.answeredInRound < q.roundId ? [] : sourcePrice(q.price);
+      if (q.answeredInRound < q.roundId) drop('stale_answer', `round ${q.roundId} was answered in round ${q.answeredInRound} (an old answer); skipped`);
+      else sourcePrice(q.price, 'answer');
+      break;
     case 'kline':
-      return sourcePrice(q.price);
+      sourcePrice(q.price, q.step);
+      break;
   }
+  return { commands, issues };
 }

@@ -25,6 +25,10 @@ export interface QuoteBase {
   readonly publishTimeMs: number;
   /** When this process received it (live clients only). */
   readonly receivedTimeMs?: number;
+  /** The 1-based line of the file it was read from (kline replays). */
+  readonly line?: number;
+  /** The 1-based number of the message (WebSocket frame, SSE event, RPC poll) a live client read it from. */
+  readonly messageNumber?: number;
 }
 
 /** Binance USD-M `markPriceUpdate`: price = mark price `p`. */
@@ -153,14 +157,14 @@ export type QuoteKind = FeedQuote['kind'];
  * - bad_header: a CSV header with unexpected columns.   - bad_row: a CSV row that does not parse.
  * - bracket_cum_mismatch / bracket_not_continuous / bracket_order: leverage bracket table checks.
  * Guard issues (a quote parsed fine but must not be trusted as is):
- * - stale: no update for longer than the allowed age.
+ * - stale_price: no update for longer than the allowed age (the core's word; `stale` before, retired).
  * - duplicate / out_of_order: a quote not newer than the last one accepted (dropped).
  * - stale_answer: Chainlink answeredInRound < roundId (timed-out round carrying an old answer).
  * - heartbeat_exceeded: Chainlink rounds further apart than heartbeat + grace.
  * - incomplete_round: Chainlink roundId 0 or updatedAt 0.
  * - wide_confidence: conf / price above the cap.
  * - no_new_price: Pyth prev_publish_time == publish_time.
- * - non_positive_price: price <= 0.
+ * - non_positive_price: price <= 0, or a price that rounds to 0 at the market's decimals.
  * - jump_after_gap: the first quote after a gap moved more than the cap.
  * - deviation: any single update moved more than the cap.
  */
@@ -175,7 +179,7 @@ export type FeedIssueCode =
   | 'bracket_cum_mismatch'
   | 'bracket_not_continuous'
   | 'bracket_order'
-  | 'stale'
+  | 'stale_price'
   | 'duplicate'
   | 'out_of_order'
   | 'stale_answer'
@@ -197,6 +201,8 @@ export interface FeedIssue {
   readonly offset?: number;
   /** 0-based index of the quote in the sequence a guard was given. */
   readonly index?: number;
+  /** 1-based number of the message a live client received (a WebSocket frame, an SSE event, an RPC poll). */
+  readonly messageNumber?: number;
   readonly symbol?: string;
   /** The time the issue refers to (the quote's publish time, or `now` for end-of-sequence staleness). */
   readonly atMs?: number;

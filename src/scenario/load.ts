@@ -19,6 +19,7 @@ import {
   type UnitLookup,
 } from '../wire/decode.js';
 import { scenarioSchema } from '../wire/schema.js';
+import { checkReservedKeys, parseStrictJson } from '../wire/strict-json.js';
 
 export interface Scenario {
   readonly name: string;
@@ -52,26 +53,43 @@ export class TrackingUnits implements UnitLookup {
   }
 }
 
-export function parseScenarioText(text: string, source: string): Scenario {
-  let json: unknown;
+/**
+ * Parses a scenario file's text: invalid JSON, a key given twice in one object, a reserved key ("__proto__",
+ * "constructor", "prototype") and every decoding error become a WireError naming `source` and the field's path.
+ */
+export function parseScenarioText(text: string, source: string, o: ParseScenarioOptions = {}): Scenario {
   try {
-    json = JSON.parse(text);
+    return parseScenario(parseStrictJson(text), o);
   } catch (e) {
-    throw new WireError(source, `not valid JSON: ${(e as Error).message}`);
-  }
-  try {
-    return parseScenario(json);
-  } catch (e) {
-    if (e instanceof WireError) throw new WireError(`${source}: ${e.path}`, e.detail);
+    if (e instanceof WireError) throw new WireError(e.path === '' ? source : `${source}: ${e.path}`, e.detail);
     throw e;
   }
 }
 
+/** Each id once in a list: a second "alice" would silently merge two accounts' deposits. */
+function refuseDuplicateIds(items: readonly { readonly id: string }[], list: string, what: string): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const seen = first.get(item.id);
+    if (seen !== undefined) throw new WireError(`${list}[${i}].id`, `duplicate ${what} id "${item.id}" (first at ${list}[${seen}])`);
+    first.set(item.id, i);
+  });
+}
+
 /** Decodes a parsed scenario; WireError paths are relative to the file's root ("commands[3].price"). */
-export function parseScenario(json: unknown): Scenario {
+export interface ParseScenarioOptions {
+  /** Told after each command of the file is decoded (for progress on big files). */
+  readonly onCommand?: (done: number, total: number) => void;
+}
+
+export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scenario {
+  checkReservedKeys(json);
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) throw zodToWireError(parsed.error, '');
   const sc = parsed.data;
+  refuseDuplicateIds(sc.accounts, 'accounts', 'account');
+  refuseDuplicateIds(sc.markets, 'markets', 'market');
+  refuseDuplicateIds(sc.assets, 'assets', 'asset');
   const at = (p: string): string => p.replace(/^\./, '');
   const config: EngineConfig = {
     settlement: { asset: sc.settlement.asset, decimals: sc.settlement.decimals },
@@ -109,6 +127,7 @@ export function parseScenario(json: unknown): Scenario {
     const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);
     lastMs = cmd.tsMs;
     push(cmd);
+    o.onCommand?.(i + 1, sc.commands.length);
   });
   return { name: sc.name ?? 'scenario', config, rulebook, commands, units };
 }

@@ -2,6 +2,7 @@
 // that cannot be represented exactly is refused with the path of the field at fault.
 
 import type { z } from 'zod';
+import { BailiffError } from '../errors.js';
 import type { Command, FillSide, MarketData } from '../core/engine/commands.js';
 import {
   continuousMaintenanceAmounts,
@@ -17,7 +18,9 @@ import {
 import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
 import type { LiquidationRules, TakeoverRule } from '../core/rulebooks/liquidation.js';
 import type { SizingPolicy } from '../core/liquidation/sizing.js';
-import { validateRulebook } from '../core/rulebooks/rulebook.js';
+import { guardRules, validateRulebook } from '../core/rulebooks/rulebook.js';
+import type { GuardRules } from '../core/rulebooks/guards.js';
+import type { AnswerBounds } from '../core/pricing/guards.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, rateE9, size, type Ppm, type Price, type Quote, type RateE9 } from '../core/units/index.js';
 import {
@@ -29,10 +32,10 @@ import {
   type WireRulebook,
 } from './schema.js';
 
-/** A user error in wire input: names the field (a JSON path) and says what is wrong. */
-export class WireError extends Error {
+/** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input. */
+export class WireError extends BailiffError {
   override readonly name = 'WireError';
-  readonly code = 'invalid_input';
+  override readonly code = 'invalid_input';
   constructor(
     readonly path: string,
     readonly detail: string,
@@ -162,7 +165,17 @@ export function decodeMarket(m: WireMarket, quoteDecimals: number, path: string)
     };
     spec = { ...spec, fees: { makerPpm: fee(m.fees.maker, 'maker'), takerPpm: fee(m.fees.taker, 'taker') } };
   }
-  return m.pricing === undefined ? spec : { ...spec, pricing: decodePricing(m.pricing, `${path}.pricing`) };
+  const cap = m.openInterestCap;
+  if (cap !== undefined) {
+    spec = {
+      ...spec,
+      openInterestCap: {
+        ...(cap.size === undefined ? {} : { size: size(decimalAtoms(cap.size, m.baseDecimals, `${path}.openInterestCap.size`)) }),
+        ...(cap.notional === undefined ? {} : { notional: quote(decimalAtoms(cap.notional, quoteDecimals, `${path}.openInterestCap.notional`)) }),
+      },
+    };
+  }
+  return m.pricing === undefined ? spec : { ...spec, pricing: decodePricing(m.pricing, `${path}.pricing`, m.priceDecimals) };
 }
 
 /** A rate (fraction) as RateE9: at most 9 decimals. */
@@ -172,7 +185,12 @@ export function rateE9Of(text: string, path: string): RateE9 {
   return rateE9(r.value);
 }
 
-export function decodePricing(p: WirePricing, path: string): MarketPricing {
+/** An aggregator's {min, max} answer in the market's price atoms. */
+function decodeBounds(b: { min: string; max: string }, priceDecimals: number, path: string): AnswerBounds {
+  return { min: price(decimalAtoms(b.min, priceDecimals, `${path}.min`)), max: price(decimalAtoms(b.max, priceDecimals, `${path}.max`)) };
+}
+
+export function decodePricing(p: WirePricing, path: string, priceDecimals: number): MarketPricing {
   const out: { -readonly [K in keyof MarketPricing]: MarketPricing[K] } = {
     basisCadenceMs: p.basisCadenceMs,
     basisSamples: p.basisSamples,
@@ -198,8 +216,12 @@ export function decodePricing(p: WirePricing, path: string): MarketPricing {
       ...(i.deviationPolicy === undefined ? {} : { deviationPolicy: i.deviationPolicy }),
       ...(i.medianRule === undefined ? {} : { medianRule: i.medianRule }),
       ...(i.maxConf === undefined ? {} : { maxConfPpm: ratioPpm(i.maxConf, `${path}.index.maxConf`) }),
+      ...(i.answerBounds === undefined
+        ? {}
+        : { answerBounds: Object.fromEntries(Object.entries(i.answerBounds).map(([k, b]) => [k, decodeBounds(b, priceDecimals, `${path}.index.answerBounds.${k}`)])) }),
     };
   }
+  if (p.answerBounds !== undefined) out.answerBounds = decodeBounds(p.answerBounds, priceDecimals, `${path}.answerBounds`);
   if (p.attestation !== undefined) out.attestation = { required: p.attestation.required, keys: p.attestation.keys };
   const f = p.funding;
   if (f !== undefined) {
@@ -245,13 +267,27 @@ function wireMessage(message: string): string {
 }
 
 export function decodeAsset(a: WireAsset, path: string): AssetSpec {
-  return {
+  const spec: AssetSpec = {
     id: a.id,
     decimals: a.decimals,
     priceMarket: a.priceMarket,
     collateralWeightPpm: ratioPpm(a.collateralWeight, `${path}.collateralWeight`),
     ltvPpm: ratioPpm(a.ltv, `${path}.ltv`),
     liquidationThresholdPpm: ratioPpm(a.liquidationThreshold, `${path}.liquidationThreshold`),
+  };
+  const peg = a.peg;
+  if (peg === undefined) return spec;
+  // The conversion rate (underlying units per unit) in 1e18: wBETH "1.068712345678901234".
+  const rate = parseDecimal(peg.conversionRate, 18);
+  if (!rate.ok) throw new WireError(`${path}.peg.conversionRate`, rate.error.includes('decimal places') ? `${peg.conversionRate}: at most 18 decimal places` : rate.error);
+  if (rate.value <= 0n) throw new WireError(`${path}.peg.conversionRate`, 'must be positive');
+  return {
+    ...spec,
+    peg: {
+      conversionRateWad: rate.value,
+      ...(peg.market === undefined ? {} : { market: peg.market }),
+      depegBandPpm: ratioPpm(peg.depegBand, `${path}.peg.depegBand`),
+    },
   };
 }
 
@@ -262,7 +298,15 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
     throw new WireError(typeof r === 'string' ? path : `${path}.preset`, `unknown rulebook preset "${presetName}"; presets: ${presetNames().join(', ')}`);
   }
   if (typeof r === 'string') return preset;
-  const custom = r.breachRule !== undefined || r.preTradeCheck !== undefined || r.marginValuation !== undefined || r.markMethod !== undefined || r.liquidation !== undefined || r.feeBounds !== undefined;
+  const custom =
+    r.breachRule !== undefined ||
+    r.preTradeCheck !== undefined ||
+    r.marginValuation !== undefined ||
+    r.markMethod !== undefined ||
+    r.liquidation !== undefined ||
+    r.feeBounds !== undefined ||
+    r.guards !== undefined;
+  const guards = r.guards === undefined ? preset.guards : decodeGuards(r.guards, guardRules(preset), `${path}.guards`);
   const out: Rulebook = {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
@@ -274,13 +318,36 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
       maxFeePpm: r.feeBounds?.maxFee === undefined ? preset.feeBounds.maxFeePpm : ratioPpm(r.feeBounds.maxFee, `${path}.feeBounds.maxFee`),
       maxRebatePpm: r.feeBounds?.maxRebate === undefined ? preset.feeBounds.maxRebatePpm : ratioPpm(r.feeBounds.maxRebate, `${path}.feeBounds.maxRebate`),
     },
+    ...(guards === undefined ? {} : { guards }),
   };
   const problem = validateRulebook(out)[0];
-  if (problem !== undefined) throw new WireError(`${path}.${problem.path}`, problem.message);
+  if (problem !== undefined) {
+    const guard = problem.path.startsWith('guards.');
+    throw new WireError(`${path}.${guard ? guardsWirePath(problem.path) : problem.path}`, guard ? problem.message.replace('[0, 1e6]', '[0, 1]') : problem.message);
+  }
   return out;
 }
 
+/** Core guard field names -> the wire's. */
+function guardsWirePath(corePath: string): string {
+  return corePath
+    .replace('guards.transferMarginPpm', 'guards.transferMargin')
+    .replace('guards.auditEveryCommands', 'guards.audit.everyCommands')
+    .replace('guards.auditSampleAccounts', 'guards.audit.sampleAccounts');
+}
+
 type WireLiquidation = NonNullable<Exclude<WireRulebook, string>['liquidation']>;
+type WireGuards = NonNullable<Exclude<WireRulebook, string>['guards']>;
+
+/** The guards section: every field optional, defaulting to the preset's (rulebooks/guards.ts DEFAULT_GUARDS). */
+function decodeGuards(w: WireGuards, base: GuardRules, path: string): GuardRules {
+  return {
+    transferMarginPpm: w.transferMargin === undefined ? base.transferMarginPpm : ratioPpm(w.transferMargin, `${path}.transferMargin`),
+    confirmChangesAbove: w.confirmChangesAbove ?? base.confirmChangesAbove,
+    auditEveryCommands: w.audit?.everyCommands ?? base.auditEveryCommands,
+    auditSampleAccounts: w.audit?.sampleAccounts ?? base.auditSampleAccounts,
+  };
+}
 
 /** The liquidation section: every field optional, defaulting to the preset's (sizing: to the venue that uses it). */
 function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: string, quoteDecimals: number): LiquidationRules {
@@ -563,5 +630,15 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
       return { kind: 'cancel_order', tsMs, account: c.account, market: c.market, id: c.id };
     case 'tick':
       return { kind: 'tick', tsMs };
+    case 'set_account_group':
+      return { kind: 'set_account_group', tsMs, account: c.account, group: c.group };
+    case 'confirm_change':
+    case 'cancel_change':
+      return { kind: c.kind, tsMs, change: c.change };
+    case 'audit':
+    case 'resume':
+      return { kind: c.kind, tsMs };
+    case 'halt':
+      return { kind: 'halt', tsMs, reason: c.reason };
   }
 }

@@ -66,6 +66,8 @@ export const pricingSchema = z.strictObject({
       deviationPolicy: z.enum(['clip', 'drop', 'drop_one_else_median']).optional(),
       medianRule: z.enum(['lower', 'midpoint']).optional(),
       maxConf: ratio.optional(),
+      /** Per source, its aggregator's min/max answer (docs/guards.md). */
+      answerBounds: z.record(idString, z.strictObject({ min: decimalString, max: decimalString })).optional(),
     })
     .optional(),
   markMethod: z.enum(['binance', 'bitmex', 'hyperliquid', 'dydx', 'oracle']).optional(),
@@ -83,6 +85,8 @@ export const pricingSchema = z.strictObject({
     })
     .default({ rearmAfter: 1 }),
   attestation: z.strictObject({ required: z.boolean().default(true), keys: z.record(idString, z.string()) }).optional(),
+  /** The oracle aggregator's min/max answer for direct prices (docs/guards.md): an answer at a bound is clamped. */
+  answerBounds: z.strictObject({ min: decimalString, max: decimalString }).optional(),
   funding: z
     .strictObject({
       method: z.enum(['binance', 'hyperliquid', 'external']),
@@ -107,6 +111,8 @@ export const marketSchema = z.strictObject({
   pricing: pricingSchema.optional(),
   /** Fee rates on the built-in book, fractions of notional (negative: a rebate). */
   fees: z.strictObject({ maker: decimalString.default('0'), taker: decimalString.default('0') }).optional(),
+  /** Open-interest cap in base units and / or notional (docs/guards.md). */
+  openInterestCap: z.strictObject({ size: decimalString.optional(), notional: decimalString.optional() }).optional(),
 });
 
 export const assetSchema = z.strictObject({
@@ -116,6 +122,8 @@ export const assetSchema = z.strictObject({
   collateralWeight: decimalString.default('1'),
   ltv: decimalString.default('0'),
   liquidationThreshold: decimalString.default('0'),
+  /** Wrapped, staked or pegged: valued at conversionRate x the index of priceMarket (the underlying's) (docs/guards.md). */
+  peg: z.strictObject({ conversionRate: decimalString, market: idString.optional(), depegBand: decimalString.default('0.05') }).optional(),
 });
 
 export const rulebookSchema = z.union([
@@ -201,6 +209,14 @@ export const rulebookSchema = z.union([
         gateWithdrawalsOnNegativeEquity: z.boolean().optional(),
       })
       .optional(),
+    /** Guards from real incidents (docs/guards.md); every field defaults. */
+    guards: z
+      .strictObject({
+        transferMargin: decimalString.optional(),
+        confirmChangesAbove: z.number().int().nonnegative().optional(),
+        audit: z.strictObject({ everyCommands: z.number().int().nonnegative().optional(), sampleAccounts: z.number().int().positive().optional() }).optional(),
+      })
+      .optional(),
   }),
 ]);
 
@@ -274,6 +290,12 @@ export const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('tick'), ...at }),
   z.strictObject({ kind: z.literal('borrow'), ...at, account: idString, asset: idString, amount: decimalString }),
   z.strictObject({ kind: z.literal('repay'), ...at, account: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('set_account_group'), ...at, account: idString, group: idString.nullable() }),
+  z.strictObject({ kind: z.literal('confirm_change'), ...at, change: z.number().int().positive() }),
+  z.strictObject({ kind: z.literal('cancel_change'), ...at, change: z.number().int().positive() }),
+  z.strictObject({ kind: z.literal('audit'), ...at }),
+  z.strictObject({ kind: z.literal('halt'), ...at, reason: z.string().min(1).max(200) }),
+  z.strictObject({ kind: z.literal('resume'), ...at }),
 ]);
 
 export const settlementSchema = z.strictObject({

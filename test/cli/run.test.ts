@@ -74,6 +74,16 @@ describe('bailiff run', () => {
     ['an inconsistent tier table', { ...base, markets: [{ ...base.markets[0], margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.03' }] } }] }, 'maintenanceRatio'],
     ['an unknown rulebook preset', { ...base, rulebook: 'kraken' }, 'unknown rulebook preset "kraken"'],
     ['a bad time', { ...base, commands: [{ at: 'yesterday', kind: 'tick' }] }, 'commands[0].at'],
+    // Scenario hygiene: what JSON.parse and a plain object would let through silently.
+    ['a duplicate account id', { ...base, accounts: [...base.accounts, { id: 'alice', deposits: { USDT: '5' } }] }, 'accounts[2].id: duplicate account id "alice" (first at accounts[0])'],
+    ['a duplicate market id', { ...base, markets: [base.markets[0], base.markets[0]] }, 'markets[1].id: duplicate market id "BTCUSDT" (first at markets[0])'],
+    [
+      'a key given twice in one object',
+      JSON.stringify(base).replace('"deposits":{"USDT":"1000"}}', '"deposits":{"USDT":"1000","USDT":"9000"}}'),
+      'accounts[0].deposits.USDT: key given twice in one object (line 1, column',
+    ],
+    ['a __proto__ key', JSON.stringify(base).replace('"deposits":{"USDT":"1000"}', '"deposits":{"USDT":"1000","__proto__":{"x":"1"}}'), 'accounts[0].deposits.__proto__: "__proto__" is a reserved key, not a field'],
+    ['a constructor key', { ...base, accounts: [{ id: 'a', deposits: { constructor: '1' } }] }, 'accounts[0].deposits.constructor: "constructor" is a reserved key, not a field'],
   ];
   for (const [what, content, message] of malformed) {
     it(`refuses ${what} with exit code 2, the field's path and no stack trace`, async () => {

@@ -2,7 +2,6 @@
 // Provenance, tags (V: venue's own doc/source, S: secondary, D: derived from a V formula) and rounding notes for
 // every number here: docs/sources/margin-goldens.md.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { continuousMaintenanceAmounts, requirement, sizedRatioPpm, adjustedInitialPpm, tierIndexFor, type MarginSchedule } from '../../src/core/market/schedule.js';
 import { binanceCumChain, binanceLiquidationPrice, binanceMaintenance, type BinanceBracket } from '../../src/core/rulebooks/formulas/binance.js';
@@ -10,6 +9,7 @@ import { bitmexBankruptcyPrice, bitmexLiquidationPrice } from '../../src/core/ru
 import { bybitBankruptcyPrice, bybitClassicLiquidationPrice, bybitFeeToClose, bybitUtaLiquidationPrice } from '../../src/core/rulebooks/formulas/bybit.js';
 import { hyperliquidDeductions, hyperliquidLiquidationPrice } from '../../src/core/rulebooks/formulas/hyperliquid.js';
 import { dec, ppm, PPM_ONE, quote, Rational } from '../../src/core/units/index.js';
+import { feedFixture, feedsMissing } from '../fixtures/fixtures.js';
 import { oneMarket, rejections, runScenarioObject } from '../support/run.js';
 
 const R = Rational.dec;
@@ -76,8 +76,10 @@ describe('Binance USDⓈ-M brackets (V: FAQ b3c689c1…)', () => {
     }
   });
 
-  it('the real BTCUSDT bracket fixture (GET /fapi/v1/leverageBracket) satisfies the cum recurrence', () => {
-    const body = JSON.parse(readFileSync(new URL('../../../shared/data/feeds/binance-leverage-bracket.json', import.meta.url), 'utf8')) as {
+  it('the real BTCUSDT bracket fixture (GET /fapi/v1/leverageBracket) satisfies the cum recurrence', (ctx) => {
+    const missing = feedsMissing();
+    ctx.skip(missing !== undefined, missing);
+    const body = JSON.parse(feedFixture('binance-leverage-bracket.json')) as {
       brackets: { notionalFloor: number; maintMarginRatio: number; cum: number }[];
     }[];
     const brackets = (body[0] as (typeof body)[0]).brackets;

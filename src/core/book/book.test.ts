@@ -260,6 +260,20 @@ describe('OrderBook self-trade prevention', () => {
     expect(b.get('a2')).toBeNull();
     expect(b.depth(5)).toEqual({ bids: [], asks: [[100n, 5n], [1010n, 5n]] });
   });
+
+  it('applies to the resting orders of every owner the taker is linked with (Mango 2022: one trader, two accounts)', () => {
+    const b = book({ selfTrade: 'cancel_resting' });
+    placed(b, order('x1', 'avi-2', 'sell', 100n, 5n));
+    placed(b, order('b1', 'bob', 'sell', 110n, 5n));
+    const linked = new Set(['avi-1', 'avi-2']);
+    const r = b.place(order('a1', 'avi-1', 'buy', 110n, 8n), (owner) => linked.has(owner));
+    expect(r.ok && r.cancelledSelfTrades.map((o) => o.id)).toEqual(['x1']);
+    expect(r.ok && r.fills).toEqual([fill('b1', 'bob', 'a1', 'avi-1', 'buy', 110n, 5n)]);
+    // Without the link the two accounts would have traded.
+    const unlinked = book({ selfTrade: 'cancel_resting' });
+    placed(unlinked, order('x1', 'avi-2', 'sell', 100n, 5n));
+    expect(placed(unlinked, order('a1', 'avi-1', 'buy', 110n, 8n)).fills).toEqual([fill('x1', 'avi-2', 'a1', 'avi-1', 'buy', 100n, 5n)]);
+  });
 });
 
 describe('OrderBook reads', () => {

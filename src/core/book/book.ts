@@ -108,7 +108,7 @@ export type PlaceResult =
       readonly droppedSize: Size;
       /** True when the taker's remainder was cancelled by the cancel_taker self-trade policy. */
       readonly selfTradeCancelledTaker: boolean;
-      /** Resting orders of the taker's owner cancelled by the cancel_resting policy, in the order met. */
+      /** Resting orders of the taker's owner (or its party) cancelled by the cancel_resting policy, in the order met. */
       readonly cancelledSelfTrades: readonly RestingOrder[];
     }
   | { readonly ok: false; readonly reason: PlaceRejection };
@@ -235,8 +235,12 @@ export class OrderBook {
 
   // ---- Commands ------------------------------------------------------------------------------------------
 
-  /** Places an order: it takes what crosses, in price-time priority, then rests (gtc), drops (ioc) or is refused. */
-  place(req: OrderRequest): PlaceResult {
+  /**
+   * Places an order: it takes what crosses, in price-time priority, then rests (gtc), drops (ioc) or is refused.
+   * Self-trade prevention applies to the taker's own resting orders, and to every resting order whose owner
+   * `sameParty` says belongs with the taker (linked accounts: Mango 2022 was two accounts of one trader).
+   */
+  place(req: OrderRequest, sameParty?: (owner: string) => boolean): PlaceResult {
     const rejection = this.check(req);
     if (rejection !== null) return { ok: false, reason: rejection };
     // ---- From here on the placement succeeds. ----
@@ -261,7 +265,7 @@ export class OrderBook {
       assert(maker !== null, 'book.place: empty level in the ladder');
       assert(req.tif !== 'post_only', 'book.place: post_only reached matching');
 
-      if (maker.owner === req.owner) {
+      if (maker.owner === req.owner || (sameParty !== undefined && sameParty(maker.owner))) {
         if (this.selfTrade === 'cancel_taker') {
           selfTradeCancelledTaker = true;
           break;

@@ -175,6 +175,45 @@ export interface Repay extends Timed {
   readonly amount: bigint;
 }
 
+/**
+ * Links an account into a self-trade-prevention group, or unlinks it (group null): members of one group never trade
+ * with each other (fills refused, resting orders of a member met by another member cancelled). Mango 2022.
+ */
+export interface SetAccountGroup extends Timed {
+  readonly kind: 'set_account_group';
+  readonly account: string;
+  readonly group: string | null;
+}
+
+/** Operator: applies a parameter change its preview held pending (`change`: its number in ParameterChangePreviewed). */
+export interface ConfirmChange extends Timed {
+  readonly kind: 'confirm_change';
+  readonly change: number;
+}
+
+/** Operator: drops a pending parameter change. */
+export interface CancelChange extends Timed {
+  readonly kind: 'cancel_change';
+  readonly change: number;
+}
+
+/** Operator: runs the invariant audit now (docs/guards.md); a failure halts the engine. */
+export interface Audit extends Timed {
+  readonly kind: 'audit';
+}
+
+/** Operator: halts the engine (cancel-only: no trading, no liquidations, no money out). */
+export interface Halt extends Timed {
+  readonly kind: 'halt';
+  /** Why, for the event (1-200 characters). */
+  readonly reason: string;
+}
+
+/** Operator: ends the Halted state. */
+export interface Resume extends Timed {
+  readonly kind: 'resume';
+}
+
 export type Command =
   | SetMarket
   | SetAsset
@@ -194,7 +233,13 @@ export type Command =
   | InsuranceDeposit
   | Tick
   | Borrow
-  | Repay;
+  | Repay
+  | SetAccountGroup
+  | ConfirmChange
+  | CancelChange
+  | Audit
+  | Halt
+  | Resume;
 
 export type CommandKind = Command['kind'];
 
@@ -218,4 +263,10 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'tick',
   'borrow',
   'repay',
+  'set_account_group',
+  'confirm_change',
+  'cancel_change',
+  'audit',
+  'halt',
+  'resume',
 ];

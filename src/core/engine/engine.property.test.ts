@@ -3,14 +3,16 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { price, quote, size } from '../units/index.js';
+import { ppm, price, quote, size } from '../units/index.js';
 import type { Command, FillSide } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
-import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import { BTC_PERP, ETH_PERP, standardSetup, TEST_CONFIG, USDC } from './testkit.js';
 import { INSURANCE_FUND, isVenueAccount } from './state.js';
+import type { MarketSpec } from '../market/spec.js';
+import { DEFAULT_GUARDS } from '../rulebooks/guards.js';
 import { PRESET_NAMES, rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { EngineEvent } from './events.js';
@@ -58,6 +60,15 @@ const counterparties = fc.oneof(
   { weight: 1, arbitrary: account.map((a) => [a, a]) },
 ) as fc.Arbitrary<[string, string]>;
 
+/** Markets made much stricter (IM 60%, MM 50%: most holders would breach), and ETH-PERP with an open-interest cap of 5 ETH. */
+const STRICT = { tiers: [{ notionalFloor: quote(0n), initialPpm: ppm(600_000n), maintenancePpm: ppm(500_000n), maintenanceAmount: quote(0n) }] };
+const ETH_TIGHT: MarketSpec = { ...ETH_PERP, margin: STRICT };
+const BTC_TIGHT: MarketSpec = { ...BTC_PERP, margin: STRICT };
+const ETH_CAPPED: MarketSpec = { ...ETH_PERP, openInterestCap: { size: size(500n) } };
+
+/** A preset, audited after every command (the audit compares the breach index with exact evaluation). */
+const audited = (preset: string): Rulebook => ({ ...(rulebookPreset(preset, 6) as Rulebook), guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } });
+
 /** A command body without its time; times are assigned along the sequence. */
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;
 
@@ -79,7 +90,8 @@ const body: fc.Arbitrary<Body> = fc.oneof(
     ),
   },
   {
-    weight: 3,
+    // (4: the guards' commands below dilute the mix; prices are what liquidate.)
+    weight: 4,
     arbitrary: market.chain((m) => fc.record({ kind: fc.constant('price' as const), market: fc.constant(m), mark: priceNear(m).map(price) })),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust_isolated_margin' as const), account, market, amount: fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }).map(quote) }) },
@@ -104,6 +116,13 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel_order' as const), account, market, id: fc.constantFrom('o1', 'o2', 'o3') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('insurance_deposit' as const), amount: fc.bigInt({ min: -1n, max: 10n ** 10n }) }) },
+  // Guards: linked accounts, parameter changes (mostly held pending: they breach someone), the audit, halt / resume.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('set_account_group' as const), account, group: fc.constantFrom('g1', 'g2', null, 'bad group') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('set_market' as const), market: fc.constantFrom(ETH_TIGHT, BTC_TIGHT, ETH_CAPPED, BTC_PERP) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('confirm_change' as const, 'cancel_change' as const), change: fc.integer({ min: 1, max: 80 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('audit' as const) }) },
+  // Now and then halted (which stops liquidations), more often resumed.
+  { weight: 1, arbitrary: fc.oneof({ weight: 1, arbitrary: fc.constant({ kind: 'halt' as const, reason: 'test' }) }, { weight: 9, arbitrary: fc.constant({ kind: 'resume' as const }) }) },
 ) as fc.Arbitrary<Body>;
 
 const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60, size: 'max' }).map((items) => {
@@ -116,9 +135,9 @@ const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_000 })),
 
 /** The standard world with four funded accounts (USDC, and BTC collateral for two of them), under a preset. */
 function freshEngine(preset = 'binance'): Engine {
-  const engine = Engine.create(TEST_CONFIG);
-  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd);
-  if (preset !== 'binance') engine.apply({ kind: 'set_rulebook', tsMs: 1_000_000, rulebook: rulebookPreset(preset, 6) as Rulebook });
+  const engine = Engine.create(TEST_CONFIG, audited('binance'));
+  for (const cmd of standardSetup(1_000_000)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: audited('binance') } : cmd);
+  if (preset !== 'binance') engine.apply({ kind: 'set_rulebook', tsMs: 1_000_000, rulebook: audited(preset) });
   for (const [i, id] of ACCOUNTS.entries()) {
     engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: USDC, amount: 10n ** 10n * BigInt(i + 1) });
     if (i % 2 === 1) engine.apply({ kind: 'deposit', tsMs: 1_000_000, account: id, asset: 'BTC', amount: 10n ** 8n });
@@ -134,8 +153,10 @@ function freshEngine(preset = 'binance'): Engine {
  */
 function checkEnforced(engine: Engine): void {
   const s = engine.state;
-  // The venue's own accounts (the insurance fund) are not liquidated: the fund's part is its unwind and deleveraging.
-  for (const b of scanAccounts(s, [...s.accounts.values()].filter((a) => !isVenueAccount(a.id)), s.rulebook.breachRule)) {
+  // Halted: breaches are detected, nothing is liquidated (audit.ts). The venue's own accounts (the insurance fund) are
+  // not liquidated: the fund's part is its unwind and deleveraging.
+  const halted = s.guards.halted !== null;
+  for (const b of halted ? [] : scanAccounts(s, [...s.accounts.values()].filter((a) => !isVenueAccount(a.id)), s.rulebook.breachRule)) {
     const account = s.accounts.get(b.account);
     const markets = [...(account?.positions.values() ?? [])].filter((p) => (b.market === null ? p.isolatedMargin === null : p.market === b.market)).map((p) => p.market);
     const blocked = markets.some((m) => {
@@ -203,6 +224,7 @@ describe('engine properties', () => {
     let realised = 0;
     let bookTrades = 0;
     let liquidations = 0;
+    const guardEvents = new Set<string>();
     let refusals = 0;
     fc.assert(
       fc.property(timed, (commands) => {
@@ -226,6 +248,9 @@ describe('engine properties', () => {
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
           for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
+          // The audit after every command never finds the engine inconsistent.
+          expect(events.filter((e) => e.kind === 'InvariantViolated')).toEqual([]);
+          for (const e of events) guardEvents.add(e.kind);
           checkEnforced(engine);
         }
       }),
@@ -236,6 +261,7 @@ describe('engine properties', () => {
     expect(realised).toBeGreaterThan(30);
     expect(bookTrades).toBeGreaterThan(30);
     expect(liquidations).toBeGreaterThan(30);
+    for (const kind of ['AccountGroupSet', 'ParameterChangePreviewed', 'ParameterChangePending', 'EngineHalted', 'EngineResumed']) expect(guardEvents, kind).toContain(kind);
     expect(refusals).toBeGreaterThan(300);
   });
 

@@ -14,7 +14,9 @@ import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type Rejection } from './reasons.js';
-import { applySetAsset, applySetMarket, applySetRulebook } from './setup.js';
+import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
+import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
+import { applySetAccountGroup } from './groups.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
@@ -105,18 +107,32 @@ export class Engine {
       observer(events[events.length - 1] as EngineEvent);
     };
     this.enforce(cmd, events, enforceEmit);
+    this.audit(cmd, enforceEmit);
     return events;
   }
 
   private dispatch(cmd: Command, emit: (body: EventBody) => void): Rejection | undefined {
     const s = this.s;
+    this.applied = null;
+    const halted = refuseWhileHalted(s, cmd);
+    if (halted !== undefined) return halted;
     switch (cmd.kind) {
       case 'set_market':
-        return applySetMarket(s, cmd, emit);
       case 'set_asset':
-        return applySetAsset(s, cmd, emit);
       case 'set_rulebook':
-        return applySetRulebook(s, cmd, emit);
+        return proposeChange(s, cmd, emit, this.onApplied);
+      case 'confirm_change':
+        return confirmChange(s, cmd, emit, this.onApplied);
+      case 'cancel_change':
+        return cancelChange(s, cmd, emit);
+      case 'set_account_group':
+        return applySetAccountGroup(s, cmd, emit);
+      case 'audit':
+        return undefined; // runs after enforcement (audit())
+      case 'halt':
+        return applyHalt(s, cmd.reason, cmd.tsMs, emit);
+      case 'resume':
+        return applyResume(s, emit);
       case 'deposit':
         return applyDeposit(s, cmd, emit);
       case 'withdraw':
@@ -161,6 +177,21 @@ export class Engine {
 
   private observer: ((event: EngineEvent) => void) | null = null;
 
+  /** The parameter command that took effect in the current command (directly or confirmed), if any. */
+  private applied: ParameterCommand | null = null;
+  private readonly onApplied = (cmd: ParameterCommand): void => {
+    this.applied = cmd;
+  };
+
+  /** After an accepted command's enforcement: the invariant audit, on `audit` or when the periodic one is due (audit.ts). */
+  private audit(cmd: Command, emit: (body: EventBody) => void): void {
+    const explicit = cmd.kind === 'audit';
+    if (!explicit && !periodicAuditDue(this.s)) return;
+    const { sampled, findings } = runAudit(this.s, this.index, this.s.guards.audits++);
+    if (explicit) emit({ kind: 'InvariantAudited', sampled, failures: findings.length });
+    haltOnFindings(this.s, findings, this.s.timeMs, emit);
+  }
+
   /**
    * Sees each event of the enforcement phase (margin calls, liquidations, insurance, bad debt) as it is emitted,
    * before apply() returns: for streaming and for measuring tick-to-LiquidationStarted latency. apply() still
@@ -191,16 +222,18 @@ export class Engine {
     const note = (found: readonly LedgerBreach[]): void => {
       for (const f of found) fresh.set(ledgerKey(f), f);
     };
-    if (cmd.kind === 'set_rulebook' || cmd.kind === 'set_asset') {
+    // A parameter change acts when it is applied (at once, or when confirmed), not when it is held pending.
+    const change = this.applied;
+    if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
-      if (cmd.kind === 'set_rulebook' && cmd.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
+      if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
         // A new call level: every account starts uncalled under it.
         s.enforcement.marginCalled.clear();
         this.syncWarningIndex();
       }
       this.calls?.reindexAll(warned);
     }
-    if (cmd.kind === 'set_market') this.fundingMoved.add(cmd.market.id);
+    if (change?.kind === 'set_market') this.fundingMoved.add(change.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
@@ -228,7 +261,9 @@ export class Engine {
       this.calls?.reindex(id, warned);
     }
     this.announceMarginCalls(warned, emit);
-    if (this.index.breachedCount > 0 || s.fund.positions.size > 0) {
+    // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
+    // the fund does not trade.
+    if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
       const before = new Set(b.touched);
       enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);

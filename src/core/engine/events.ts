@@ -248,7 +248,54 @@ export type EventBody =
       /** Profit (or loss, < 0) the fund realised on it. */
       readonly realisedPnl: bigint;
       readonly stage: 'unwind';
-    };
+    }
+  // ---- Guards (issue 13, docs/guards.md) ----
+  /**
+   * A pegged asset's own market strayed beyond its band from conversion rate x the underlying's index (it is still
+   * valued at the latter). `market` is the asset's own market; `price` its price, `implied` the pegged price.
+   */
+  | { readonly kind: 'CollateralDepegged'; readonly asset: string; readonly market: string; readonly price: bigint; readonly implied: bigint }
+  /** Back within the band. */
+  | { readonly kind: 'CollateralRepegged'; readonly asset: string; readonly market: string; readonly price: bigint; readonly implied: bigint }
+  /** An oracle answer at or beyond its aggregator's min/max bound: not used. `source` is '' for a direct price. */
+  | { readonly kind: 'PriceClamped'; readonly market: string; readonly source: string; readonly price: bigint; readonly bound: 'min' | 'max' }
+  /** A direct price within the bounds again after a clamped one: the market is valid again. */
+  | { readonly kind: 'PriceUnclamped'; readonly market: string; readonly price: bigint }
+  /** A source of the index became an outlier: its price was clipped to the band around the median, or dropped. */
+  | {
+      readonly kind: 'IndexOutlier';
+      readonly market: string;
+      readonly source: string;
+      readonly status: 'clipped' | 'dropped';
+      readonly observed: bigint;
+      /** The price that entered the index instead (the band edge); 0 when dropped. */
+      readonly used: bigint;
+      readonly median: bigint;
+    }
+  /** The source is within the band again. */
+  | { readonly kind: 'IndexOutlierCleared'; readonly market: string; readonly source: string }
+  /** The account's self-trade-prevention group ('' = none). */
+  | { readonly kind: 'AccountGroupSet'; readonly account: string; readonly group: string }
+  /**
+   * What a parameter change (set_market, set_asset, set_rulebook on an existing one) would do: the ledgers it puts into
+   * breach (exact evaluation under the new parameters) and their notional. `change` numbers previewed changes from 1.
+   */
+  | {
+      readonly kind: 'ParameterChangePreviewed';
+      readonly change: number;
+      readonly command: CommandKind;
+      readonly target: string;
+      readonly ledgers: number;
+      readonly notional: bigint;
+    }
+  | { readonly kind: 'ParameterChangePending'; readonly change: number; readonly command: CommandKind; readonly target: string }
+  | { readonly kind: 'ParameterChangeConfirmed'; readonly change: number; readonly command: CommandKind; readonly target: string }
+  | { readonly kind: 'ParameterChangeCancelled'; readonly change: number; readonly command: CommandKind; readonly target: string }
+  /** An explicit audit's result (a periodic audit that passes is silent). */
+  | { readonly kind: 'InvariantAudited'; readonly sampled: number; readonly failures: number }
+  | { readonly kind: 'InvariantViolated'; readonly check: 'conservation' | 'negative_flat_account' | 'breach_index'; readonly detail: string }
+  | { readonly kind: 'EngineHalted'; readonly reason: string }
+  | { readonly kind: 'EngineResumed' };
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -306,4 +353,19 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   CommandRejected: {},
   TakeoverCapped: { wanted: 'size', taken: 'size' },
   FundUnwound: { sizeDelta: 'size', price: 'price', position: 'size', realisedPnl: 'quote' },
+  CollateralDepegged: { price: 'price', implied: 'price' },
+  CollateralRepegged: { price: 'price', implied: 'price' },
+  PriceClamped: { price: 'price' },
+  PriceUnclamped: { price: 'price' },
+  IndexOutlier: { observed: 'price', used: 'price', median: 'price' },
+  IndexOutlierCleared: {},
+  AccountGroupSet: {},
+  ParameterChangePreviewed: { notional: 'quote' },
+  ParameterChangePending: {},
+  ParameterChangeConfirmed: {},
+  ParameterChangeCancelled: {},
+  InvariantAudited: {},
+  InvariantViolated: {},
+  EngineHalted: {},
+  EngineResumed: {},
 };

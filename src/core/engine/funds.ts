@@ -3,6 +3,10 @@
 import { newAccount, type Account } from '../account/account.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { healthFactor } from '../margin/thresholds.js';
+import { accountMarkets } from '../margin/dependencies.js';
+import { transferMarginRequired } from '../margin/transfer.js';
+import { guardRules } from '../rulebooks/rulebook.js';
+import { priceValid } from './prices.js';
 import type { Borrow, Deposit, InsuranceDeposit, Repay, Withdraw } from './commands.js';
 import type { Emit } from './emit.js';
 import { reject, type Rejection } from './reasons.js';
@@ -34,20 +38,45 @@ export function draftOf(account: Account): Account {
 
 /**
  * The account after the change must still meet initial margin on its cross ledger and keep its borrows within
- * LTV. Isolated positions are untouched by deposits, withdrawals and borrows.
+ * LTV; money going out (`transferOut`) must also leave the transfer margin (guards: max(IM, a share of notional)).
+ * None of it is decided on an invalid price (price_invalid). Isolated positions are untouched by deposits,
+ * withdrawals and borrows.
  */
-function checkSolvency(s: EngineState, draft: Account, hasRisk: boolean): Rejection | undefined {
+function checkSolvency(s: EngineState, draft: Account, hasRisk: boolean, transferOut: boolean): Rejection | undefined {
   if (!hasRisk) return undefined;
+  const invalid = invalidPriceMarket(s, draft);
+  if (invalid !== undefined) return invalid;
   const ev = evaluateAccount(s, draft);
   if (!ev.priced) return reject('market_unpriced', 'account', `cannot value the account: no price for ${ev.unpriced.join(', ')}`);
   if (ev.cross.equity < ev.cross.initial) {
     return reject('initial_margin_breach', 'amount', `equity ${s.fmtQuote(ev.cross.equity)} would fall below initial margin ${s.fmtQuote(ev.cross.initial)}`);
+  }
+  if (transferOut) {
+    const required = transferMarginRequired(ev.cross.initial, ev.cross.notional, guardRules(s.rulebook).transferMarginPpm);
+    if (ev.cross.equity < required) {
+      return reject('transfer_margin_floor', 'amount', `equity ${s.fmtQuote(ev.cross.equity)} would fall below the transfer margin ${s.fmtQuote(required)} (max of initial margin and a share of notional)`);
+    }
   }
   if (draft.borrows.size > 0) {
     const hf = healthFactor(s, draft, s);
     if (hf === null) return reject('market_unpriced', 'account', 'cannot value the account’s lending collateral');
     if (hf.borrowHeadroom < 0n) {
       return reject('health_factor_breach', 'amount', `debt ${s.fmtQuote(hf.debtValue)} would exceed borrowing power by ${s.fmtQuote(-hf.borrowHeadroom)}`);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Money does not leave against a price that cannot be relied on (Venus 2022: LUNA collateral valued at Chainlink's
+ * floor was borrowed against): refused when any market the account's value depends on is unpriced or clamped.
+ */
+export function invalidPriceMarket(s: EngineState, account: Account): Rejection | undefined {
+  for (const id of accountMarkets(s, account)) {
+    const m = s.markets.get(id);
+    if (m !== undefined && !priceValid(m)) {
+      const why = m.price.clamped !== null ? `its last answer was at the aggregator's ${m.price.clamped.bound} bound` : 'no index can be formed';
+      return reject('price_invalid', 'account', `the price of ${id} is invalid (${why}); withdrawals and borrows against it are frozen`);
     }
   }
   return undefined;
@@ -83,7 +112,7 @@ export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Reject
   if (before < cmd.amount) return reject('insufficient_balance', 'amount', `balance ${s.fmtAsset(cmd.asset, before)} is less than ${s.fmtAsset(cmd.asset, cmd.amount)}`);
   const draft = draftOf(account);
   draft.balances.set(cmd.asset, before - cmd.amount);
-  const insolvent = checkSolvency(s, draft, hasRisk(s, account));
+  const insolvent = checkSolvency(s, draft, hasRisk(s, account), true);
   if (insolvent !== undefined) return insolvent;
   // Committed.
   account.balances.set(cmd.asset, before - cmd.amount);
@@ -98,7 +127,7 @@ export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection 
   const debt = (account.borrows.get(cmd.asset) ?? 0n) + cmd.amount;
   const draft = draftOf(account);
   draft.borrows.set(cmd.asset, debt);
-  const insolvent = checkSolvency(s, draft, true);
+  const insolvent = checkSolvency(s, draft, true, false);
   if (insolvent !== undefined) return insolvent;
   account.borrows.set(cmd.asset, debt);
   addTo(s.ledger.borrowed, cmd.asset, cmd.amount);

@@ -1,6 +1,7 @@
 // Orders on the built-in book: placement (with an initial-margin check on the whole order filled at its limit),
 // matching (each match is a trade at the resting order's price), cancellation.
 
+import { assert } from '../assert.js';
 import type { BookFill, PlaceRejection, RestingOrder } from '../book/book.js';
 import { notional, type MarketState } from '../market/index.js';
 import { divRound, PPM_ONE, quote } from '../units/index.js';
@@ -8,7 +9,8 @@ import type { CancelOrder, FillSide, PlaceOrder } from './commands.js';
 import type { Emit } from './emit.js';
 import { reject, type Rejection, type RejectionReason } from './reasons.js';
 import type { EngineState } from './state.js';
-import { planRisk, executeTrade, type TradeCause } from './trading.js';
+import { checkOpenInterestCap, openedBy, planRisk, executeTrade, type TradeCause } from './trading.js';
+import { selfTradeKey } from './guard-state.js';
 import { isName } from './setup.js';
 
 /** The book's order id: the owner's id and its own order id ('#' cannot occur in account ids). */
@@ -43,7 +45,7 @@ export function settleBookFills(s: EngineState, m: MarketState, fills: readonly 
     const seller = f.side === 'buy' ? maker : taker;
     const refused = executeTrade(s, { market: m, price: f.price, size: f.size, buyer, seller, check: false, cause }, emit);
     // Unreachable: both owners exist and no side names a margin mode, so an unchecked trade always settles.
-    if (refused !== undefined) throw new Error(`book trade refused: ${refused.reason}`);
+    assert(refused === undefined, `book trade refused: ${refused?.reason ?? ''}`);
   }
 }
 
@@ -61,9 +63,16 @@ export function applyPlaceOrder(s: EngineState, cmd: PlaceOrder, emit: Emit): Re
   if (cmd.size <= 0n) return reject('size_not_positive', 'size', 'size must be positive');
   if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
   // The whole order filled at its limit must keep the account at or above initial margin.
-  const risk = planRisk(s, m, account, cmd.side === 'buy' ? cmd.size : -cmd.size, cmd.price);
+  const delta = cmd.side === 'buy' ? cmd.size : -cmd.size;
+  const risk = planRisk(s, m, account, delta, cmd.price);
   if (risk !== undefined) return risk;
-  const result = m.book.place({ id: bookOrderId(cmd.account, cmd.id), owner: cmd.account, side: cmd.side, price: cmd.price, size: cmd.size, tif: cmd.tif });
+  // Open interest can grow by at most what the order opens for its owner (the whole order filled).
+  const capped = checkOpenInterestCap(s, m, m.openInterest + openedBy(account.positions.get(m.spec.id)?.size ?? 0n, delta), cmd.price);
+  if (capped !== undefined) return capped;
+  // Self-trade prevention across linked accounts: the owner's own resting orders and its group's are cancelled.
+  const key = selfTradeKey(s.guards, cmd.account);
+  const sameParty = s.guards.groups.size === 0 ? undefined : (owner: string): boolean => selfTradeKey(s.guards, owner) === key;
+  const result = m.book.place({ id: bookOrderId(cmd.account, cmd.id), owner: cmd.account, side: cmd.side, price: cmd.price, size: cmd.size, tif: cmd.tif }, sameParty);
   if (!result.ok) {
     const [reason, field] = BOOK_REJECTIONS[result.reason];
     return reject(reason, field, `the book refused the order: ${result.reason.replace('_', ' ')}`);

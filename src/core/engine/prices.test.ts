@@ -149,12 +149,14 @@ describe('a tripped breaker', () => {
     e.apply({ kind: 'deposit', tsMs: T0 + 3, account: 'long', asset: USDC, amount: dec('5000', 6) });
     e.apply({ kind: 'fill', tsMs: T0 + 4, market: 'BTC-PERP', price: px('100000'), size: size(1000n), buyer: { account: 'long', fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
     // A source gaps down 8%: the index (the lower of two) jumps beyond 5%, the breaker trips, the account is in breach.
+    // Source b (100,000) is now 8.7% above the lower median 92,000: clipped to the 3% band edge, and named.
     const tripped = e.apply(source('a', '92000', T0 + 5));
-    expect(kinds(tripped)).toEqual(['BreakerTripped', 'LiquidationDeferred']);
-    expect(tripped[1]).toMatchObject({ account: 'long', reason: 'breaker' });
+    expect(kinds(tripped)).toEqual(['IndexOutlier', 'BreakerTripped', 'LiquidationDeferred']);
+    expect(tripped[0]).toMatchObject({ source: 'b', status: 'clipped', observed: px('100000'), used: px('94760'), median: px('92000') });
+    expect(tripped[2]).toMatchObject({ account: 'long', reason: 'breaker' });
     expect(e.isBreached('long')).toBe(true);
     // One sound update is not enough to re-arm; the second is, and the liquidation goes ahead on that command.
-    expect(kinds(e.apply(source('b', '92000', T0 + 6)))).toEqual([]);
+    expect(kinds(e.apply(source('b', '92000', T0 + 6)))).toEqual(['IndexOutlierCleared']);
     const rearmed = e.apply(source('a', '92010', T0 + 7));
     expect(kinds(rearmed).slice(0, 2)).toEqual(['BreakerReset', 'LiquidationStarted']);
   });

@@ -4,7 +4,7 @@
 
 import { isName } from './setup.js';
 import { PPM_ONE, abs, divRound, price, rateE9, type Price, type RateE9 } from '../units/index.js';
-import { aggregateIndex, type Observation } from '../pricing/index.js';
+import { aggregateIndex, type Observation, type SourceReport } from '../pricing/index.js';
 import {
   binanceBasisMa,
   computeMark,
@@ -15,13 +15,14 @@ import {
   type MarkInput,
   type MarkMethod,
 } from '../pricing/mark.js';
-import { runGuards, stepBreaker, type GuardViolation } from '../pricing/guards.js';
+import { clampedAt, runGuards, stepBreaker, type GuardViolation } from '../pricing/guards.js';
+import { depegged, peggedPrice } from '../pricing/peg.js';
 import { pushTwap, twapValue } from '../pricing/twap.js';
 import { averagePremium, binanceFundingRate, fundingIndexDelta, hyperliquidFundingRate, premiumIndex } from '../pricing/funding.js';
 import { PREMIUM_SAMPLES_MAX } from '../pricing/limits.js';
 import { verifyAttestation } from '../pricing/attestation.js';
 import { observeVolatility } from '../market/volatility.js';
-import { DEFAULT_PRICING, type MarketPricing, type SourceObservation } from '../market/pricing.js';
+import { DEFAULT_PRICING, type MarketPricing, type OutlierSource, type SourceObservation } from '../market/pricing.js';
 import type { MarketState } from '../market/state.js';
 import type { FundingRateUpdate, MarketData, PriceUpdate, SourcePrice } from './commands.js';
 import type { Emit } from './emit.js';
@@ -53,6 +54,23 @@ export function applyPriceUpdate(s: EngineState, cmd: PriceUpdate, emit: Emit, c
   if (cmd.index !== undefined && cmd.index <= 0n) return reject('price_not_positive', 'index', 'index price must be positive');
   if (cmd.conf !== undefined && cmd.conf < 0n) return reject('invalid_field', 'conf', 'confidence must not be negative');
   const index = price(cmd.index ?? (cmd.mark as Price));
+  // Committed: the answer is recorded either way. An answer at its aggregator's bound is not a price (Venus 2022).
+  const bounds = pricingOf(market).answerBounds;
+  if (bounds !== undefined) {
+    const clampedMark = cmd.mark === undefined ? null : clampedAt(cmd.mark, bounds);
+    const clampedIndex = cmd.index === undefined ? null : clampedAt(cmd.index, bounds);
+    const bound = clampedMark ?? clampedIndex;
+    if (bound !== null) {
+      const at = clampedMark !== null ? (cmd.mark as Price) : index;
+      market.price.clamped = { bound, price: at };
+      emit({ kind: 'PriceClamped', market: cmd.market, source: '', price: at, bound });
+      return undefined;
+    }
+    if (market.price.clamped !== null) {
+      market.price.clamped = null;
+      emit({ kind: 'PriceUnclamped', market: cmd.market, price: index });
+    }
+  }
   market.price.lastConf = cmd.conf ?? null;
   settleNewPrices(s, market, index, cmd.mark ?? null, cmd.tsMs, cmd.tsMs, emit);
   changed(market.spec.id);
@@ -90,13 +108,17 @@ export function applySourcePrice(s: EngineState, cmd: SourcePrice, emit: Emit, c
     );
     if (!ok) return reject('signature_invalid', 'signature', `the signature does not verify with ${cmd.source}'s key`);
   }
-  // Committed.
+  // Committed. An answer at its aggregator's bound is kept (it orders the source's later answers) but never used.
+  const bounds = index.answerBounds?.[cmd.source];
+  const bound = bounds === undefined || !Object.hasOwn(index.answerBounds ?? {}, cmd.source) ? null : clampedAt(cmd.price, bounds);
+  if (bound !== null) emit({ kind: 'PriceClamped', market: cmd.market, source: cmd.source, price: cmd.price, bound });
   const obs: SourceObservation = {
     source: cmd.source,
     price: cmd.price,
     publishTimeMs: cmd.publishTimeMs,
     ...(cmd.conf === undefined ? {} : { conf: cmd.conf }),
     ...(cmd.signature === undefined ? {} : { signature: cmd.signature }),
+    ...(bound === null ? {} : { clamped: true as const }),
   };
   const sources = market.price.sources.filter((o) => o.source !== cmd.source);
   sources.push(obs);
@@ -150,12 +172,11 @@ const RATE_CAP = 1_000_000_000n;
 function reindexFromSources(s: EngineState, market: MarketState, nowMs: number, emit: Emit): void {
   const cfg = pricingOf(market).index;
   if (cfg === undefined) return;
-  const observations: Observation[] = market.price.sources.map((o) => ({
-    source: o.source,
-    price: o.price,
-    publishTimeMs: o.publishTimeMs,
-    ...(o.conf === undefined ? {} : { conf: o.conf }),
-  }));
+  const observations: Observation[] = [];
+  for (const o of market.price.sources) {
+    if (o.clamped === true) continue;
+    observations.push({ source: o.source, price: o.price, publishTimeMs: o.publishTimeMs, ...(o.conf === undefined ? {} : { conf: o.conf }) });
+  }
   const result = aggregateIndex(
     observations,
     {
@@ -170,6 +191,7 @@ function reindexFromSources(s: EngineState, market: MarketState, nowMs: number, 
     },
     nowMs,
   );
+  noteOutliers(market, result.sources, result.ok ? result.referenceMedian : null, emit);
   if (!result.ok) {
     if (!market.price.unpriced) {
       market.price.unpriced = true;
@@ -193,6 +215,24 @@ function reindexFromSources(s: EngineState, market: MarketState, nowMs: number, 
   }
   market.price.lastConf = conf;
   settleNewPrices(s, market, result.price, null, nowMs, publishedMs, emit);
+}
+
+/**
+ * Announces sources that became outliers of the index (clipped to the band around the median, or dropped) and those
+ * that came back within it: one event per change, naming the source (issue 13: clipping is visible).
+ */
+function noteOutliers(m: MarketState, reports: readonly SourceReport[], median: Price | null, emit: Emit): void {
+  const now: OutlierSource[] = [];
+  for (const r of reports) if (r.status === 'clipped' || r.status === 'dropped') now.push({ source: r.source, status: r.status });
+  const before = m.price.outliers;
+  if (now.length === 0 && before.length === 0) return;
+  for (const o of now) {
+    if (before.some((b) => b.source === o.source && b.status === o.status)) continue;
+    const r = reports.find((x) => x.source === o.source) as SourceReport;
+    emit({ kind: 'IndexOutlier', market: m.spec.id, source: o.source, status: o.status, observed: r.observedPrice, used: r.usedPrice ?? 0n, median: median ?? 0n });
+  }
+  for (const b of before) if (!now.some((o) => o.source === b.source)) emit({ kind: 'IndexOutlierCleared', market: m.spec.id, source: b.source });
+  m.price.outliers = now;
 }
 
 /** Funding inputs of the mark methods that need them (Binance Price 1, BitMEX fair price). */
@@ -262,6 +302,30 @@ function settleNewPrices(s: EngineState, m: MarketState, index: Price, givenMark
     if (m.volatility.multiplierPpm !== before) emit({ kind: 'VolatilityMultiplierChanged', market: m.spec.id, multiplierPpm: m.volatility.multiplierPpm });
   }
   samplePremium(m, index, nowMs);
+  watchPegs(s, m.spec.id, emit);
+}
+
+/**
+ * Pegged assets whose own market or underlying's market is `marketId`: a depeg (the own market beyond the band from
+ * conversion rate x the underlying's index) and its end are announced once each. Valuation never reads the own market.
+ */
+function watchPegs(s: EngineState, marketId: string, emit: Emit): void {
+  if (s.assets.size === 0) return;
+  for (const a of s.assets.values()) {
+    const peg = a.peg;
+    if (peg?.market === undefined || (peg.market !== marketId && a.priceMarket !== marketId)) continue;
+    const own = s.markets.get(peg.market);
+    const under = s.markets.get(a.priceMarket);
+    const ownPx = own?.indexPrice ?? own?.markPrice ?? null;
+    const underPx = under?.indexPrice ?? under?.markPrice ?? null;
+    if (own === undefined || under === undefined || ownPx === null || underPx === null) continue;
+    const off = depegged(ownPx, own.spec.priceDecimals, underPx, under.spec.priceDecimals, peg.conversionRateWad, peg.depegBandPpm);
+    if (off === s.guards.depegged.has(a.id)) continue;
+    const implied = peggedPrice(underPx, under.spec.priceDecimals, own.spec.priceDecimals, peg.conversionRateWad);
+    if (off) s.guards.depegged.add(a.id);
+    else s.guards.depegged.delete(a.id);
+    emit({ kind: off ? 'CollateralDepegged' : 'CollateralRepegged', asset: a.id, market: peg.market, price: ownPx, implied });
+  }
 }
 
 function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Price, nowMs: number): MarkInput | null {
@@ -413,9 +477,17 @@ export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: 
 /** Funding intervals paid in one step at most (a long pause in commands does not loop forever). */
 const MAX_INTERVALS_PER_STEP = 1_000;
 
-/** Whether liquidations may act on this market now: priced, and its breaker sound. */
+/** Whether liquidations may act on this market now: priced, its price valid (not clamped), and its breaker sound. */
 export function enforceable(m: MarketState): boolean {
-  return m.markPrice !== null && !m.price.unpriced && m.price.breaker.state === 'sound';
+  return m.markPrice !== null && priceValid(m) && m.price.breaker.state === 'sound';
+}
+
+/**
+ * Whether the market's price can be relied on now: an index could be formed from its sources (not unpriced) and the
+ * last direct answer was not at its aggregator's bound (not clamped). Money does not leave against an invalid price.
+ */
+export function priceValid(m: MarketState): boolean {
+  return !m.price.unpriced && m.price.clamped === null;
 }
 
 /** Exposed for tests: the relative move between two prices in ppm (floor). */

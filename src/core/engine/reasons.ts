@@ -38,6 +38,15 @@ export const REJECTION_REASONS = [
   'withdrawals_gated',
   'fee_out_of_bounds',
   'account_reserved',
+  // Guards (issue 13): docs/guards.md.
+  'price_invalid',
+  'transfer_margin_floor',
+  'open_interest_cap',
+  'group_self_trade',
+  'change_unknown',
+  'changes_full',
+  'engine_halted',
+  'not_halted',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -10,6 +10,7 @@ import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { EngineState, noteHolding, type EngineConfig } from './state.js';
 import type { Episode } from './enforcement-state.js';
+import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 2;
@@ -58,6 +59,8 @@ export interface Snapshot {
     readonly attempts: readonly (readonly [string, AttemptState])[];
     readonly marginCalled: readonly string[];
   };
+  /** The guards' state (guard-state.ts); absent in snapshots written before it existed: nothing linked, pending or halted. */
+  readonly guards?: GuardsSnapshot;
   readonly ledger: {
     readonly feePool: bigint;
     readonly fundingPool: bigint;
@@ -67,6 +70,16 @@ export interface Snapshot {
     readonly borrowed: readonly (readonly [string, bigint])[];
     readonly repaid: readonly (readonly [string, bigint])[];
   };
+}
+
+export interface GuardsSnapshot {
+  readonly groups: readonly (readonly [string, string])[];
+  readonly pending: readonly PendingChange[];
+  readonly depegged: readonly string[];
+  readonly halted: Halted | null;
+  readonly sinceAudit: number;
+  readonly nextChange: number;
+  readonly audits: number;
 }
 
 function positionSnapshot(p: Position): PositionSnapshot {
@@ -115,6 +128,15 @@ export function snapshotState(s: EngineState): Snapshot {
       attempts: [...s.enforcement.attempts],
       marginCalled: [...s.enforcement.marginCalled],
     },
+    guards: {
+      groups: [...s.guards.groups],
+      pending: [...s.guards.pending.values()],
+      depegged: [...s.guards.depegged],
+      halted: s.guards.halted,
+      sinceAudit: s.guards.sinceAudit,
+      nextChange: s.guards.nextChange,
+      audits: s.guards.audits,
+    },
     ledger: {
       feePool: s.ledger.feePool,
       fundingPool: s.ledger.fundingPool,
@@ -132,7 +154,13 @@ export function restoreState(snap: Snapshot): EngineState {
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;
-  for (const m of snap.markets) s.markets.set(m.spec.id, { ...m, price: structuredClone(m.price), book: OrderBook.restore(m.book) });
+  // Price states written before the guards' fields existed read as neither clamped nor with outliers.
+  for (const m of snap.markets) {
+    const price: MarketPriceState = structuredClone(m.price);
+    price.clamped ??= null;
+    price.outliers ??= [];
+    s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
+  }
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
     for (const p of a.positions) noteHolding(s, p.market, a.id, true);
@@ -152,6 +180,16 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, w] of snap.enforcement.windows) s.enforcement.windows.set(k, w);
   for (const [k, a] of snap.enforcement.attempts) s.enforcement.attempts.set(k, a);
   for (const id of snap.enforcement.marginCalled) s.enforcement.marginCalled.add(id);
+  const g = snap.guards;
+  if (g !== undefined) {
+    for (const [account, group] of g.groups) s.guards.groups.set(account, group);
+    for (const p of g.pending) s.guards.pending.set(p.id, p);
+    for (const a of g.depegged) s.guards.depegged.add(a);
+    s.guards.halted = g.halted;
+    s.guards.sinceAudit = g.sinceAudit;
+    s.guards.nextChange = g.nextChange;
+    s.guards.audits = g.audits;
+  }
   for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
   for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
   for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);

@@ -6,6 +6,7 @@ import type { LendingParams } from '../margin/thresholds.js';
 import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { newEnforcementState, type Deficit, type EnforcementState } from './enforcement-state.js';
+import { newGuardState, type GuardState } from './guard-state.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
 
 export interface EngineConfig {
@@ -55,6 +56,8 @@ export class EngineState implements MarginView, LendingParams {
   readonly holders = new Map<string, Set<string>>();
   /** Liquidation episodes, pause switch, windows (persistent; see enforcement.ts). */
   readonly enforcement: EnforcementState = newEnforcementState();
+  /** Guards: account groups, pending parameter changes, depegs, the Halted state (guard-state.ts). */
+  readonly guards: GuardState = newGuardState();
   /** Losses trades left in this command, absorbed before it ends (always empty between commands). */
   readonly pendingDeficits: Deficit[] = [];
   readonly ledger: Ledger = {

@@ -56,3 +56,6 @@ export function standardSetup(t: number): Command[] {
     { kind: 'price', tsMs: t, market: 'ETH-PERP', mark: price(dec('3000', 2)) },
   ];
 }
+
+/** A command without its time (tests assign times along a sequence). */
+export type CommandBody = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;

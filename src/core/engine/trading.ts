@@ -6,9 +6,12 @@ import { notional, priceForNotional, type MarketState } from '../market/index.js
 import { abs, divRound, formatDecimal, PPM_ONE, price, quote, size, type Quote } from '../units/index.js';
 import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './commands.js';
 import type { Emit } from './emit.js';
-import { draftOf } from './funds.js';
+import { draftOf, invalidPriceMarket } from './funds.js';
+import { transferMarginRequired } from '../margin/transfer.js';
+import { guardRules } from '../rulebooks/rulebook.js';
 import { reject, type Rejection } from './reasons.js';
 import { addTo, noteHolding, type EngineState } from './state.js';
+import { selfTradeKey } from './guard-state.js';
 
 /** The planned outcome of one side of a fill, not yet committed. */
 interface SidePlan {
@@ -144,6 +147,9 @@ export function applyFill(s: EngineState, cmd: Fill, emit: Emit): Rejection | un
   if (cmd.price <= 0n) return reject('price_not_positive', 'price', 'price must be positive');
   if (cmd.price % spec.tickSize !== 0n) return reject('price_off_tick', 'price', `price must be a multiple of the tick ${formatDecimal(spec.tickSize, spec.priceDecimals)}`);
   if (cmd.buyer.account === cmd.seller.account) return reject('self_trade', 'seller.account', 'buyer and seller are the same account');
+  if (selfTradeKey(s.guards, cmd.buyer.account) === selfTradeKey(s.guards, cmd.seller.account)) {
+    return reject('group_self_trade', 'seller.account', `buyer ${cmd.buyer.account} and seller ${cmd.seller.account} are linked in group ${s.guards.groups.get(cmd.buyer.account) ?? ''}`);
+  }
   const cash = notional(spec, s.quoteDecimals, cmd.size, cmd.price, 'half_even');
   for (const field of ['buyer', 'seller'] as const) {
     const bad = checkFeeBounds(s, cash, cmd[field].fee, `${field}.fee`);
@@ -192,6 +198,13 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   if (isRejection(buy)) return buy;
   const sell = planSide(s, t.market, seller, t.seller, -t.size, cashAmount, t.price, 'seller', t.check);
   if (isRejection(sell)) return sell;
+  const longBefore = pos(buy.sizeBefore) + pos(sell.sizeBefore);
+  const longAfter = pos(buy.sizeAfter) + pos(sell.sizeAfter);
+  if (t.cause === 'fill') {
+    // External fills respect the open-interest cap (book trades were checked when their taker was placed).
+    const capped = checkOpenInterestCap(s, t.market, t.market.openInterest + longAfter - longBefore, t.price);
+    if (capped !== undefined) return capped;
+  }
 
   // Committed: replace both accounts by their drafts and book the venue's side.
   s.accounts.set(buyer.id, buy.draft);
@@ -206,8 +219,6 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   }
   s.ledger.feePool += t.buyer.fee + t.seller.fee;
   s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
-  const longBefore = pos(buy.sizeBefore) + pos(sell.sizeBefore);
-  const longAfter = pos(buy.sizeAfter) + pos(sell.sizeAfter);
   t.market.openInterest = size(t.market.openInterest + longAfter - longBefore);
   for (const [plan, side, delta] of [
     [buy, t.buyer, t.size],
@@ -237,6 +248,35 @@ function pos(n: bigint): bigint {
   return n > 0n ? n : 0n;
 }
 
+/**
+ * The market's open-interest cap (MarketSpec.openInterestCap; Hyperliquid after JELLY, 2025-03-26): refuses new
+ * exposure that would take open interest (the sum of long sizes) above the cap in size, or in notional at the mark
+ * (the trade's price before the first mark). Exposure that does not raise open interest is never refused; liquidations
+ * do not come through here.
+ */
+export function checkOpenInterestCap(s: EngineState, market: MarketState, oiAfter: bigint, fallbackPrice: bigint): Rejection | undefined {
+  const cap = market.spec.openInterestCap;
+  if (cap === undefined || oiAfter <= market.openInterest) return undefined;
+  const spec = market.spec;
+  if (cap.size !== undefined && oiAfter > cap.size) {
+    return reject('open_interest_cap', 'size', `open interest in ${spec.id} would reach ${formatDecimal(oiAfter, spec.baseDecimals)}, above its cap ${formatDecimal(cap.size, spec.baseDecimals)}`);
+  }
+  if (cap.notional !== undefined) {
+    const n = notional(spec, s.quoteDecimals, oiAfter, market.markPrice ?? fallbackPrice, 'ceil');
+    if (n > cap.notional) return reject('open_interest_cap', 'size', `open interest in ${spec.id} would be worth ${s.fmtQuote(n)}, above its cap ${s.fmtQuote(cap.notional)}`);
+  }
+  return undefined;
+}
+
+/**
+ * The most a taker's order can raise open interest: the part of it that opens or grows the taker's position (a fill
+ * raises open interest only when both sides open, so never by more than the taker opens).
+ */
+export function openedBy(sizeBefore: bigint, delta: bigint): bigint {
+  if (sizeBefore === 0n || sizeBefore > 0n === delta > 0n) return abs(delta);
+  return abs(delta) > abs(sizeBefore) ? abs(delta) - abs(sizeBefore) : 0n;
+}
+
 export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMargin, emit: Emit): Rejection | undefined {
   const account = s.accounts.get(cmd.account);
   if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
@@ -252,6 +292,10 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
   position.fundingIndex = market.fundingIndex;
   position.isolatedMargin = quote((position.isolatedMargin as bigint) - fundingPaid + cmd.amount);
   addTo(draft.balances, s.settlementAsset, -cmd.amount);
+  if (cmd.amount < 0n) {
+    const invalid = invalidPriceMarket(s, draft);
+    if (invalid !== undefined) return invalid;
+  }
   const ev = evaluateAccount(s, draft);
   if (!ev.priced) return reject('market_unpriced', 'market', `cannot value account ${cmd.account}: no price for ${ev.unpriced.join(', ')}`);
   if (cmd.amount > 0n && ev.cross.equity < ev.cross.initial) {
@@ -260,6 +304,13 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
   const iso = ev.isolated.find((f) => f.market === cmd.market);
   if (cmd.amount < 0n && iso !== undefined && iso.equity < iso.initial) {
     return reject('initial_margin_breach', 'amount', `isolated equity ${s.fmtQuote(iso.equity)} would fall below initial margin ${s.fmtQuote(iso.initial)}`);
+  }
+  if (cmd.amount < 0n && iso !== undefined) {
+    // Margin taken out is a transfer: the position keeps max(initial, a share of its notional) (Hyperliquid).
+    const required = transferMarginRequired(iso.initial, iso.notional, guardRules(s.rulebook).transferMarginPpm);
+    if (iso.equity < required) {
+      return reject('transfer_margin_floor', 'amount', `isolated equity ${s.fmtQuote(iso.equity)} would fall below the transfer margin ${s.fmtQuote(required)} (max of initial margin and a share of notional)`);
+    }
   }
   s.accounts.set(account.id, draft);
   s.ledger.fundingPool += fundingPaid;

@@ -12,6 +12,7 @@
 // has passed or the book's opposite top has changed.
 
 import type { Account, Position } from '../account/account.js';
+import { assert } from '../assert.js';
 import { bankruptcyQuoteForDelta } from '../liquidation/bankruptcy.js';
 import { fillableLimitPrice, fillablePrice } from '../liquidation/fillable.js';
 import { splitSurplus } from '../liquidation/insurance.js';
@@ -22,6 +23,7 @@ import { sizeLiquidation, type SizingDecision, type SizingState } from '../liqui
 import { sizeForNotional } from '../liquidation/units.js';
 import { evaluateAccount, positionFigures, requirementContext, type AccountEvaluation, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
+import { ledgerMarkets } from '../margin/dependencies.js';
 import { notional, positionValue, requirement, type MarketState } from '../market/index.js';
 import type { LedgerRef } from '../triggers/breach-index.js';
 import { abs, divRound, pow10, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
@@ -219,20 +221,14 @@ function notionalWindowCap(s: EngineState): WindowCap | null {
 }
 
 /**
- * A tripped breaker (or no price) on any market the ledger's value depends on holds it: an isolated position
- * depends on its market; a cross ledger on every cross position's market and the markets pricing its collateral and
- * debts (DESIGN.md "The loss waterfall": guards stop the waterfall before step 1).
+ * A tripped breaker, an invalid or missing price on any market the ledger's value depends on holds it
+ * (margin/dependencies.ts ledgerMarkets; DESIGN.md "The loss waterfall": guards stop the waterfall before step 1).
  */
 function dependsOnUnsoundMarket(s: EngineState, account: Account, ledger: LedgerRef): boolean {
-  const unsound = (id: string | undefined): boolean => {
-    if (id === undefined) return false;
+  for (const id of ledgerMarkets(s, account, ledger.market)) {
     const m = s.markets.get(id);
-    return m !== undefined && !enforceable(m);
-  };
-  if (ledger.market !== null) return unsound(ledger.market);
-  for (const p of account.positions.values()) if (p.isolatedMargin === null && unsound(p.market)) return true;
-  for (const [asset, amount] of account.balances) if (amount !== 0n && asset !== s.settlementAsset && unsound(s.assets.get(asset)?.priceMarket)) return true;
-  for (const [asset, debt] of account.borrows) if (debt !== 0n && unsound(s.assets.get(asset)?.priceMarket)) return true;
+    if (m !== undefined && !enforceable(m)) return true;
+  }
   return false;
 }
 
@@ -488,8 +484,8 @@ function settleSurplus(b: Block, p: StepPlan, fillQuote: bigint, bpQuote: bigint
   const s = b.s;
   const rules = s.rulebook.liquidation;
   const split = splitSurplus(fillQuote, bpQuote, notionalFilled, rules.fees);
-  // Refused only for invalid parameters, which the rulebook's validation excludes, or a negative notional.
-  if (!split.ok) throw new Error(`splitSurplus refused validated input: ${split.reason}`);
+  // Refused only for invalid parameters, which the rulebook's validation excludes, or a negative notional: a bug.
+  assert(split.ok, `splitSurplus refused validated input: ${split.ok ? '' : split.reason}`);
   const { insuranceFund, liquidatorReward, insuranceLoss } = split.value;
   if (insuranceFund > 0n || liquidatorReward > 0n) {
     // The trades replaced the account's record: credit the current one.

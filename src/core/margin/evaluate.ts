@@ -17,7 +17,7 @@ import {
   type MarketState,
   type RequirementContext,
 } from '../market/index.js';
-import { divRound, pow10, PPM_ONE, ppm, quote, type Ppm, type Price, type Quote } from '../units/index.js';
+import { divRound, pow10, PPM_ONE, ppm, quote, WAD_ONE, type Ppm, type Price, type Quote } from '../units/index.js';
 
 /** What margin needs to read from the engine's state. */
 export interface MarginView {
@@ -122,32 +122,38 @@ export function singlePositionEquity(cash: bigint, f: PositionFigures): Quote {
   return quote(cash + f.unrealisedPnl - f.fundingOwed);
 }
 
-/** Collateral value of one asset balance: balance x index x weight, rounded down. */
+/** Collateral value of one asset balance: balance x index x weight (x conversion rate when pegged), rounded down. */
 export function collateralValue(view: MarginView, assetId: string, balance: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(balance);
-  const priced = assetIndex(view, assetId, override);
-  if (priced === null) return null;
-  const valueNum = balance * priced.px * priced.spec.collateralWeightPpm * pow10(view.quoteDecimals);
-  const valueDen = PPM_ONE * pow10(priced.spec.decimals + priced.priceDecimals);
-  return quote(divRound(valueNum, valueDen, 'floor'));
+  const spec = view.asset(assetId);
+  return spec === undefined ? null : assetValue(view, assetId, balance, spec.collateralWeightPpm, 'floor', override);
 }
 
-/** Value of a debt at the index, rounded up. */
+/** Value of a debt at the index (x conversion rate when pegged), rounded up. */
 export function debtValue(view: MarginView, assetId: string, amount: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(amount);
-  const priced = assetIndex(view, assetId, override);
-  if (priced === null) return null;
-  return quote(divRound(amount * priced.px * pow10(view.quoteDecimals), pow10(priced.spec.decimals + priced.priceDecimals), 'ceil'));
+  return assetValue(view, assetId, amount, PPM_ONE, 'ceil', override);
 }
 
-/** A non-settlement asset's spec and the index of the market that prices it; null when either is unknown or unpriced. */
-function assetIndex(view: MarginView, assetId: string, override?: PriceOverride): { spec: AssetSpec; px: bigint; priceDecimals: number } | null {
+/**
+ * amount x index x weight of an asset, in quote atoms, with ONE division rounded as asked; null when the asset or the
+ * market that prices it is unknown or unpriced. A pegged asset (AssetSpec.peg) is valued at conversion rate x the
+ * index of its priceMarket, the underlying's: amount x rate / 1e18 x index.
+ * The settlement asset is worth its amount (times the weight).
+ */
+export function assetValue(view: MarginView, assetId: string, amount: bigint, weightPpm: bigint, rounding: 'floor' | 'ceil', override?: PriceOverride): Quote | null {
+  if (assetId === view.settlementAsset) return quote(divRound(amount * weightPpm, PPM_ONE, rounding));
   const spec = view.asset(assetId);
   if (spec === undefined) return null;
   const priceState = view.market(spec.priceMarket);
   if (priceState === undefined) return null;
   const px = indexOf(priceState, override);
-  return px === null ? null : { spec, px, priceDecimals: priceState.spec.priceDecimals };
+  if (px === null) return null;
+  const rate = spec.peg?.conversionRateWad ?? 1n;
+  const rateScale = spec.peg === undefined ? 1n : WAD_ONE;
+  const num = amount * px * weightPpm * rate * pow10(view.quoteDecimals);
+  const den = PPM_ONE * rateScale * pow10(spec.decimals + priceState.spec.priceDecimals);
+  return quote(divRound(num, den, rounding));
 }
 
 export function evaluateAccount(view: MarginView, account: Account, override?: PriceOverride): AccountEvaluation {

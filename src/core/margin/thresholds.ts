@@ -1,8 +1,8 @@
 // Thresholds: breach tests, margin ratio, liquidation and bankruptcy prices, health factor.
 
 import type { Account, Position } from '../account/account.js';
-import { divRound, pow10, PPM_ONE, price, quote, WAD_ONE, type Price, type Quote, type Wad } from '../units/index.js';
-import { evaluateAccount, type MarginView, type PriceOverride } from './evaluate.js';
+import { divRound, PPM_ONE, price, quote, WAD_ONE, type Price, type Quote, type Wad } from '../units/index.js';
+import { assetValue, evaluateAccount, type MarginView, type PriceOverride } from './evaluate.js';
 
 /**
  * When an account is in breach of maintenance.
@@ -191,12 +191,7 @@ export function healthFactor(view: MarginView, account: Account, params: Lending
   };
 }
 
+/** An asset amount at its index (conversion rate x the underlying's when pegged), unweighted: evaluate.ts assetValue. */
 function rawValue(view: MarginView, assetId: string, amount: bigint, rounding: 'floor' | 'ceil'): bigint | null {
-  if (assetId === view.settlementAsset) return amount;
-  const spec = view.asset(assetId);
-  if (spec === undefined) return null;
-  const state = view.market(spec.priceMarket);
-  const px = state?.indexPrice ?? state?.markPrice ?? null;
-  if (state === undefined || px === null) return null;
-  return divRound(amount * px * pow10(view.quoteDecimals), pow10(spec.decimals + state.spec.priceDecimals), rounding);
+  return assetValue(view, assetId, amount, PPM_ONE, rounding);
 }

@@ -2,7 +2,7 @@
 // The formulas live in core/pricing; this file holds the per-market configuration and the state they carry
 // between updates (all plain data, so a snapshot holds it as is).
 
-import type { BreakerState } from '../pricing/guards.js';
+import type { AnswerBounds, BreakerState } from '../pricing/guards.js';
 import { SOUND_BREAKER } from '../pricing/guards.js';
 import type { DeviationPolicy, IndexMethod, MedianRule } from '../pricing/index.js';
 import type { BinanceBasisState, DydxOracleState, HyperliquidMarkState, MarkMethod } from '../pricing/mark.js';
@@ -24,6 +24,8 @@ export interface IndexConfig {
   readonly medianRule?: MedianRule;
   /** Pyth-style: a source whose conf / price exceeds this gets weight zero. */
   readonly maxConfPpm?: Ppm;
+  /** Per source, its aggregator's min/max answer: an answer at or beyond one is clamped, never used. */
+  readonly answerBounds?: Readonly<Record<string, AnswerBounds>>;
 }
 
 /** Guards that trip the market's breaker (liquidations pause on a tripped market). Absent limits are not checked. */
@@ -80,6 +82,12 @@ export interface MarketPricing {
   readonly guards: GuardConfig;
   readonly attestation?: AttestationConfig;
   readonly funding?: FundingConfig;
+  /**
+   * The aggregator's min/max answer for direct `price` commands: a mark or index at or beyond a bound is clamped,
+   * never used; the market's price is invalid (not enforceable; withdrawals and borrows against it frozen) until an
+   * answer strictly inside arrives.
+   */
+  readonly answerBounds?: AnswerBounds;
 }
 
 export const DEFAULT_PRICING: MarketPricing = {
@@ -97,6 +105,14 @@ export interface SourceObservation {
   readonly conf?: Price;
   /** The ed25519 signature it carried (hex), kept so a verifier can re-check it from a snapshot. */
   readonly signature?: string;
+  /** At or beyond the source's answer bounds: kept (its publish time orders later answers), never aggregated. */
+  readonly clamped?: true;
+}
+
+/** A source the index clipped to the band around the median, or dropped (IndexOutlier events on changes). */
+export interface OutlierSource {
+  readonly source: string;
+  readonly status: 'clipped' | 'dropped';
 }
 
 /** The venue's book top and trades, inputs to the mark methods and the premium. */
@@ -134,6 +150,10 @@ export interface MarketPriceState {
   twap: TwapState | null;
   breaker: BreakerState;
   funding: FundingState | null;
+  /** The last direct answer was at an aggregator bound: the market's price is invalid until a sound one arrives. */
+  clamped: { readonly bound: 'min' | 'max'; readonly price: Price } | null;
+  /** Sources currently clipped or dropped by the index, sorted by name. */
+  outliers: readonly OutlierSource[];
 }
 
 export function initialPriceState(pricing: MarketPricing, nowMs: number): MarketPriceState {
@@ -153,6 +173,8 @@ export function initialPriceState(pricing: MarketPricing, nowMs: number): Market
       pricing.funding === undefined
         ? null
         : { nextFundingMs: nextMultiple(nowMs, pricing.funding.intervalMs), samples: [], lastSampleMs: Number.NEGATIVE_INFINITY, currentRate: 0n as RateE9 },
+    clamped: null,
+    outliers: [],
   };
 }
 
@@ -168,6 +190,7 @@ export interface PricingProblem {
 
 const isPosInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 const ppmOk = (p: bigint | undefined): boolean => p === undefined || (p >= 0n && p <= PPM_ONE);
+const boundsOk = (b: AnswerBounds): boolean => b.min >= 0n && b.min < b.max;
 
 export function validatePricing(p: MarketPricing): PricingProblem[] {
   const out: PricingProblem[] = [];
@@ -183,7 +206,12 @@ export function validatePricing(p: MarketPricing): PricingProblem[] {
     if (!isPosInt(i.minSources) || i.minSources > names.length) out.push({ path: 'index.minSources', message: 'must be in [1, number of sources]' });
     if (!ppmOk(i.deviationCapPpm)) out.push({ path: 'index.deviationCapPpm', message: 'must be in [0, 1e6]' });
     if (!ppmOk(i.maxConfPpm)) out.push({ path: 'index.maxConfPpm', message: 'must be in [0, 1e6]' });
+    for (const [name, b] of Object.entries(i.answerBounds ?? {})) {
+      if (!Object.hasOwn(i.weights, name)) out.push({ path: `index.answerBounds.${name}`, message: 'is not among the sources' });
+      else if (!boundsOk(b)) out.push({ path: `index.answerBounds.${name}`, message: 'need 0 <= min < max' });
+    }
   }
+  if (p.answerBounds !== undefined && !boundsOk(p.answerBounds)) out.push({ path: 'answerBounds', message: 'need 0 <= min < max' });
   const g = p.guards;
   if (!isPosInt(g.rearmAfter)) out.push({ path: 'guards.rearmAfter', message: 'must be a positive integer' });
   if (g.maxPriceAgeMs !== undefined && !isPosInt(g.maxPriceAgeMs)) out.push({ path: 'guards.maxPriceAgeMs', message: 'must be a positive integer' });

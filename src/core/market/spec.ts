@@ -10,6 +10,21 @@ export interface SettlementSpec {
   readonly decimals: number;
 }
 
+/**
+ * Wrapped, staked or pegged collateral (wBETH, stETH, BNSOL, ...): worth `conversionRateWad` / 1e18 units of the
+ * underlying, so it is valued at conversion rate x the index of its `priceMarket` (the UNDERLYING's market), never at
+ * its own thin market. Its own market, when named, is only watched: straying beyond the band raises a depeg event.
+ * Binance 2025-10-10 valued wBETH on its own book, which printed ~$430 against ETH at ~$4,100.
+ */
+export interface AssetPeg {
+  /** Underlying units per unit of this asset, x 1e18 (> 0). */
+  readonly conversionRateWad: bigint;
+  /** The asset's own market, watched for depegs; absent: not watched. Never the priceMarket. */
+  readonly market?: string;
+  /** The own market's price further than this share from conversion rate x the underlying's index: a depeg. */
+  readonly depegBandPpm: Ppm;
+}
+
 /** A collateral asset other than the settlement asset, valued at the index of `priceMarket`. */
 export interface AssetSpec {
   readonly id: string;
@@ -22,6 +37,8 @@ export interface AssetSpec {
   readonly ltvPpm: Ppm;
   /** Lending: the share of value counted in the health factor (Aave liquidation threshold). */
   readonly liquidationThresholdPpm: Ppm;
+  /** Wrapped, staked or pegged: valued at conversion rate x the index of priceMarket (the underlying's). */
+  readonly peg?: AssetPeg;
 }
 
 export interface MarketSpec {
@@ -39,6 +56,18 @@ export interface MarketSpec {
   readonly fees?: { readonly makerPpm: bigint; readonly takerPpm: bigint };
   /** Index sources, guards, attestations, funding; absent: priced by direct `price` commands, no guards. */
   readonly pricing?: MarketPricing;
+  /**
+   * Open-interest cap (Hyperliquid after JELLY, 2025-03-26): fills and orders that would raise the market's open
+   * interest beyond either limit are refused (open_interest_cap); liquidations are exempt. Absent: no cap.
+   */
+  readonly openInterestCap?: OpenInterestCap;
+}
+
+export interface OpenInterestCap {
+  /** Base atoms of open interest (the sum of long sizes). */
+  readonly size?: Size;
+  /** Quote atoms: open interest x mark (rounded up). */
+  readonly notional?: Quote;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   checkJump,
   checkStale,
   checkTwapDivergence,
+  clampedAt,
   runGuards,
   SOUND_BREAKER,
   stepBreaker,
@@ -101,5 +102,16 @@ describe('breaker', () => {
         }
       }),
     );
+  });
+});
+
+describe('aggregator answer bounds', () => {
+  it("an answer at or beyond minAnswer / maxAnswer is clamped; strictly inside it is a price (Venus 2022: LUNA's 0.107 floor)", () => {
+    const bounds = { min: price(107n), max: price(1_000_000n) };
+    expect(clampedAt(price(107n), bounds)).toBe('min');
+    expect(clampedAt(price(10n), bounds)).toBe('min');
+    expect(clampedAt(price(108n), bounds)).toBeNull();
+    expect(clampedAt(price(999_999n), bounds)).toBeNull();
+    expect(clampedAt(price(1_000_000n), bounds)).toBe('max');
   });
 });

@@ -77,6 +77,27 @@ export function runGuards(i: GuardInput, params: GuardParams): readonly GuardVio
   return out.filter((v): v is GuardViolation => v !== null);
 }
 
+// ---- aggregator bounds ------------------------------------------------------------------------------------
+
+/**
+ * An oracle aggregator's configured answer range (Chainlink minAnswer / maxAnswer): the aggregator reports the bound
+ * itself when the market lies beyond it, so an answer AT or beyond a bound is not a price ("clamped"). Venus 2022:
+ * Chainlink's LUNA/USD feed kept answering its minAnswer 0.107 while LUNA traded near 0.01; collateral valued at the
+ * floor was borrowed against. The check is price > min and price < max (the circuit-breaker check of Chainlink's
+ * consumers).
+ */
+export interface AnswerBounds {
+  readonly min: Price;
+  readonly max: Price;
+}
+
+/** Which bound an answer sits at or beyond, or null when it lies strictly inside. */
+export function clampedAt(p: Price, bounds: AnswerBounds): 'min' | 'max' | null {
+  if (p <= bounds.min) return 'min';
+  if (p >= bounds.max) return 'max';
+  return null;
+}
+
 // ---- breaker --------------------------------------------------------------------------------------------
 
 /**

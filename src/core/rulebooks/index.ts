@@ -1,3 +1,4 @@
 export * from './rulebook.js';
 export * from './presets.js';
 export * from './liquidation.js';
+export * from './guards.js';

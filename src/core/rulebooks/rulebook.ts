@@ -3,6 +3,7 @@
 
 import type { BreachRule } from '../margin/thresholds.js';
 import type { MarkMethod } from '../pricing/mark.js';
+import { DEFAULT_GUARDS, validateGuardRules, type GuardRules } from './guards.js';
 import { validateLiquidationRules, type LiquidationRules } from './liquidation.js';
 import { PPM_ONE, type Ppm } from '../units/index.js';
 
@@ -27,6 +28,13 @@ export interface Rulebook {
   readonly liquidation: LiquidationRules;
   /** The largest fee and rebate a fill may carry, as shares of its notional. */
   readonly feeBounds: FeeBounds;
+  /** Guards from real incidents (rulebooks/guards.ts); absent: DEFAULT_GUARDS. */
+  readonly guards?: GuardRules;
+}
+
+/** The rulebook's guard settings, defaults filled in. */
+export function guardRules(r: Rulebook): GuardRules {
+  return r.guards ?? DEFAULT_GUARDS;
 }
 
 /**
@@ -66,5 +74,6 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
     if (v < 0n || v > PPM_ONE) problems.push({ path: `feeBounds.${field}`, message: 'must be in [0, 1]' });
   }
   for (const p of validateLiquidationRules(r.liquidation)) problems.push({ path: `liquidation.${p.path}`, message: p.message });
+  if (r.guards !== undefined) for (const p of validateGuardRules(r.guards)) problems.push({ path: `guards.${p.path}`, message: p.message });
   return problems;
 }

@@ -354,29 +354,16 @@ function addAsset(buf: KeyBuffer, view: MarginView, assetId: string, amount: big
   if (term === null || term.state === undefined) return 0n;
   const scale = pow10f(view.quoteDecimals - spec.decimals - term.state.spec.priceDecimals);
   const weight = sign === 1 ? Number(spec.collateralWeightPpm) / 1e6 : 1;
-  const e = sign * Number(amount) * weight * scale;
+  // A pegged asset is worth conversion rate x the underlying's index (evaluate.ts assetValue).
+  const rate = spec.peg === undefined ? 1 : Number(spec.peg.conversionRateWad) / 1e18;
+  const e = sign * Number(amount) * weight * rate * scale;
   if (e > 0) term.ePos += e;
   else term.eNeg -= e;
   return 4n;
 }
 
-/** The markets whose prices a ledger's figures depend on (cross: cross positions, collateral, debts). */
-export function ledgerMarkets(view: MarginView, account: Account, ledgerMarket: string | null): string[] {
-  if (ledgerMarket !== null) return [ledgerMarket];
-  const out: string[] = [];
-  const add = (m: string): void => {
-    if (!out.includes(m)) out.push(m);
-  };
-  for (const p of account.positions.values()) if (p.isolatedMargin === null) add(p.market);
-  for (const map of [account.balances, account.borrows]) {
-    for (const [assetId, amount] of map) {
-      if (amount === 0n || assetId === view.settlementAsset) continue;
-      const spec = view.asset(assetId);
-      if (spec !== undefined) add(spec.priceMarket);
-    }
-  }
-  return out;
-}
+/** The markets whose prices a ledger's figures depend on (one rule for the whole core: margin/dependencies.ts). */
+export { ledgerMarkets } from '../margin/dependencies.js';
 
 /** Distance a candidate with coefficient `cand` may travel on a budget share `w x anchor` (x: the relative move). */
 function distance(x: number, w: number, cand: number, anchor: number): number {

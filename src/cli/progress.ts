@@ -1,0 +1,71 @@
+// Progress for long work, on stderr, drawn by cli-progress: only when stderr is a terminal (never in a pipe, a file
+// or a test), and only once the work has run for a couple of seconds, so quick runs print nothing extra.
+
+import cliProgress from 'cli-progress';
+
+/** Work shorter than this shows no bar at all. */
+export const PROGRESS_DELAY_MS = 2_000;
+
+export interface Progress {
+  /** `done` of the total are finished. Cheap enough to call on every step. */
+  update(done: number): void;
+  /** The total changed (work found to be larger or smaller as it went). */
+  setTotal(total: number): void;
+  /** Removes the bar (if one was drawn). */
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  /** What is being counted, e.g. "applying commands". */
+  readonly label: string;
+  readonly total: number;
+  /** Where the bar is drawn: a terminal stream, or undefined for no bar. */
+  readonly stream: NodeJS.WritableStream | undefined;
+  readonly delayMs?: number;
+  /** Clock (ms); tests pass their own. */
+  readonly now?: () => number;
+  /** When the work began, on that clock (default: now); the delay counts from here. */
+  readonly startedAtMs?: number;
+}
+
+const NO_PROGRESS: Progress = { update: () => {}, setTotal: () => {}, stop: () => {} };
+
+export function startProgress(o: ProgressOptions): Progress {
+  const stream = o.stream;
+  if (stream === undefined) return NO_PROGRESS;
+  const now = o.now ?? Date.now;
+  const startedMs = o.startedAtMs ?? now();
+  const delayMs = o.delayMs ?? PROGRESS_DELAY_MS;
+  let total = o.total;
+  let bar: cliProgress.SingleBar | undefined;
+  let calls = 0;
+  return {
+    setTotal(t) {
+      total = t;
+      bar?.setTotal(t);
+    },
+    update(done) {
+      if (bar !== undefined) {
+        bar.update(done);
+        return;
+      }
+      // Read the clock on every 256th call only: a replay calls this once per command.
+      if ((calls++ & 255) !== 0 || total <= 0 || now() - startedMs < delayMs) return;
+      bar = new cliProgress.SingleBar(
+        {
+          stream,
+          format: `${o.label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 100,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, done);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
