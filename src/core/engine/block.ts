@@ -1,17 +1,11 @@
 // A block: what enforcement does within one engine command. Its budgets (steps, the insurance fund's loss), the
 // accounts it touched (the indexes re-arm them), per-account dYdX usage and the ADL queues it has ranked.
 
-import type { AdlCandidate } from '../liquidation/adl.js';
+import type { DeleverageQueue } from './adl-queue.js';
 import type { BlockUsage } from '../liquidation/blocklimits.js';
 import type { LedgerRef } from '../triggers/breach-index.js';
 import type { Emit } from './emit.js';
 import type { EngineState } from './state.js';
-
-/** An ADL ranking of one market and side, walked once per block: `next` is the first candidate not yet exhausted. */
-export interface AdlQueue {
-  readonly order: readonly AdlCandidate[];
-  next: number;
-}
 
 export interface Block {
   readonly s: EngineState;
@@ -27,18 +21,19 @@ export interface Block {
   steps: number;
   readonly dydxUsage: Map<string, BlockUsage>;
   orderSeq: number;
-  /** ADL rankings computed in this block, per market and side deleveraged (ranking is O(holders): once a block). */
-  readonly adl: Map<string, AdlQueue>;
+  /** The deleveraging queues opened in this block, per market and side deleveraged (adl-queue.ts). */
+  readonly adl: Map<string, DeleverageQueue>;
 }
 
 export function newBlock(s: EngineState, emit: Emit, touched: Set<string>): Block {
   return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map() };
 }
 
-/** Marks an account as changed by this block (the indexes re-arm it). */
+/** Marks an account as changed by this block (the indexes re-arm it; open deleveraging queues re-place it). */
 export function touch(b: Block, id: string): void {
   b.touched.add(id);
   b.recent.push(id);
+  for (const q of b.adl.values()) q.touched(id);
 }
 
 export const ledgerKey = (l: LedgerRef): string => `${l.account}|${l.market ?? '*'}`;

@@ -164,3 +164,49 @@ function tierFor(floors: Float64Array, notional: number): number {
   for (let i = 1; i < floors.length; i++) if ((floors[i] as number) < notional) t = i;
   return t;
 }
+
+// ---- one ledger, for ranking ---------------------------------------------------------------------------------
+
+/** A float value and a bound on its distance from the exact one. */
+export interface Screened {
+  readonly value: number;
+  readonly error: number;
+}
+
+/**
+ * A ledger's equity in floats, with a bound on its error against evaluate.ts: an isolated position's margin, or the
+ * cross ledger's settlement cash, plus each position's value at the mark less its cost and the funding it owes.
+ * Per term the exact path rounds once (value down, funding up: at most one atom each) and the floats add a relative
+ * 2^-53 per operation; the bound takes 2 atoms per position and 1e-12 of the sum of |terms|. Null when the ledger
+ * holds what this screen does not value (collateral other than the settlement asset, debts) or a market has no mark:
+ * the caller then evaluates exactly.
+ */
+export function screenLedgerEquity(view: MarginView, account: Account, ledgerMarket: string | null): Screened | null {
+  let equity: number;
+  let magnitude: number;
+  let atoms = 0;
+  if (ledgerMarket === null) {
+    for (const [asset, amount] of account.balances) if (asset !== view.settlementAsset && amount !== 0n) return null;
+    for (const debt of account.borrows.values()) if (debt !== 0n) return null;
+    equity = Number(account.balances.get(view.settlementAsset) ?? 0n);
+    magnitude = Math.abs(equity);
+  } else {
+    equity = 0;
+    magnitude = 0;
+  }
+  for (const p of account.positions.values()) {
+    const isolated = p.isolatedMargin !== null;
+    if (ledgerMarket === null ? isolated : p.market !== ledgerMarket) continue;
+    const m = view.market(p.market);
+    if (m === undefined || m.markPrice === null) return null;
+    const size = Number(p.size);
+    const value = (size * Number(m.markPrice) * Number(pow10(view.quoteDecimals))) / Number(pow10(m.spec.baseDecimals + m.spec.priceDecimals));
+    const funding = (size * Number(m.fundingIndex - p.fundingIndex)) / (Number(pow10(m.spec.baseDecimals)) * 1e9);
+    const margin = isolated ? Number(p.isolatedMargin) : 0;
+    const cost = Number(p.entryQuote);
+    equity += margin + value - cost - funding;
+    magnitude += Math.abs(margin) + Math.abs(value) + Math.abs(cost) + Math.abs(funding);
+    atoms += 2;
+  }
+  return { value: equity, error: atoms + 1e-12 * magnitude + 1 };
+}

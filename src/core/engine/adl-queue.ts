@@ -1,0 +1,225 @@
+// The ADL queue of one market and side within a block: the opposite positions in BitMEX's score order (highest
+// first, ties by account id: liquidation/adl.ts bitmexAdlScore, rankForAdl's order), found lazily.
+//
+// Ranking every opposite holder exactly costs an account evaluation each, and a crash needs only the first few
+// hundred. So each candidate is first screened in floats (margin/screen.ts screenLedgerEquity), giving an interval
+// certain to hold its exact score; a max-heap on the intervals' upper ends says which candidate to score exactly next
+// (floats screen, never decide). A candidate scored exactly is released once its score beats the upper end of every
+// candidate not yet scored: no unscored candidate can rank before it, so every release is the exact best of the
+// opposite side (ties among scored candidates go by account id, as rankForAdl orders them).
+//
+// Accounts change during a block (a deleveraged candidate's position shrinks, a maker's grows): every account the
+// block touches is re-screened here (`touched`), so a release is the exact best of the opposite side as it stands,
+// not as it stood when the queue was built.
+
+import type { Account } from '../account/account.js';
+import { bitmexAdlScore } from '../liquidation/adl.js';
+import { evaluateAccount } from '../margin/evaluate.js';
+import { screenLedgerEquity } from '../margin/screen.js';
+import { positionValue, type MarketState } from '../market/index.js';
+import { IndexedHeap, type HeapSlots } from '../triggers/heap.js';
+import { Rational } from '../units/index.js';
+import { isVenueAccount, type EngineState } from './state.js';
+
+/** A scored candidate waiting for release. */
+interface Scored {
+  readonly slot: number;
+  readonly account: string;
+  readonly score: Rational;
+}
+
+/** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
+export function exactAdlScore(s: EngineState, m: MarketState, a: Account): Rational {
+  const p = a.positions.get(m.spec.id);
+  if (p === undefined || m.markPrice === null) return ZERO;
+  const markValue = positionValue(m.spec, s.quoteDecimals, p.size, m.markPrice, 'floor');
+  const ev = evaluateAccount(s, a);
+  const equity = ev.priced ? (p.isolatedMargin === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === m.spec.id)?.equity ?? 0n)) : 0n;
+  // Bankruptcy value: the position's value less the ledger's equity (long), plus it (short).
+  const r = bitmexAdlScore({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
+  return r.ok ? r.value : ZERO;
+}
+
+const ZERO = Rational.int(0);
+
+/** A relative slack on every float bound, far above the rounding of the few float operations behind it. */
+const FLOAT_SLACK = 1e-9;
+
+export class AdlQueue implements DeleverageQueue {
+  private readonly slotOf = new Map<string, number>();
+  private readonly accounts: string[] = [];
+  private readonly slots: HeapSlots = { at: new Int32Array(64).fill(-1) };
+  private readonly heap = new IndexedHeap('max', this.slots, 64);
+  /** Scored candidates not yet released, best first. */
+  private readonly scored: Scored[] = [];
+  /** The released candidate the queue stands at (the current best), or null. */
+  private head: Scored | null = null;
+  private readonly excluded = new Set<string>();
+
+  /**
+   * @param long the side being deleveraged: the queue holds the opposite (shorts when longs are deleveraged).
+   */
+  constructor(
+    private readonly s: EngineState,
+    private readonly m: MarketState,
+    private readonly long: boolean,
+  ) {
+    for (const id of s.holders.get(m.spec.id) ?? []) this.consider(id);
+  }
+
+  /** The exact best opposite position now, or null when none is left. */
+  peek(): string | null {
+    if (this.head !== null) return this.head.account;
+    for (;;) {
+      const best = this.scored[0];
+      const bound = this.heap.size === 0 ? -Infinity : this.heap.topKey();
+      if (best !== undefined && toNumber(best.score) > bound) {
+        this.scored.shift();
+        this.head = best;
+        return best.account;
+      }
+      if (this.heap.size === 0) return null;
+      const slot = this.heap.pop();
+      this.score(slot);
+    }
+  }
+
+  /** The account changed (or appeared) during the block: its place in the queue is found again. */
+  touched(id: string): void {
+    if (this.excluded.has(id)) return;
+    this.drop(id);
+    this.consider(id);
+  }
+
+  /** Leaves the account out for the rest of the block (a transfer to it was refused). */
+  exclude(id: string): void {
+    this.excluded.add(id);
+    this.drop(id);
+  }
+
+  private drop(id: string): void {
+    if (this.head?.account === id) this.head = null;
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    if (this.heap.has(slot)) this.heap.remove(slot);
+    const at = this.scored.findIndex((c) => c.slot === slot);
+    if (at >= 0) this.scored.splice(at, 1);
+  }
+
+  /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
+  private consider(id: string): void {
+    if (isVenueAccount(id)) return;
+    const a = this.s.accounts.get(id);
+    const p = a?.positions.get(this.m.spec.id);
+    if (a === undefined || p === undefined || p.size > 0n === this.long) return;
+    let slot = this.slotOf.get(id);
+    if (slot === undefined) {
+      slot = this.accounts.length;
+      this.accounts.push(id);
+      this.slotOf.set(id, slot);
+      if (slot >= this.slots.at.length) {
+        const grown = new Int32Array(this.slots.at.length * 2).fill(-1);
+        grown.set(this.slots.at);
+        this.slots.at = grown;
+      }
+    }
+    this.heap.push(slot, this.upperBound(a));
+  }
+
+  /** Scores a candidate exactly and files it among the scored, best first (ties by account id). */
+  private score(slot: number): void {
+    const account = this.accounts[slot] as string;
+    const a = this.s.accounts.get(account) as Account;
+    const c: Scored = { slot, account, score: exactAdlScore(this.s, this.m, a) };
+    let i = this.scored.length;
+    while (i > 0) {
+      const prev = this.scored[i - 1] as Scored;
+      const order = prev.score.cmp(c.score);
+      if (order > 0 || (order === 0 && prev.account < c.account)) break;
+      i--;
+    }
+    this.scored.splice(i, 0, c);
+  }
+
+  /**
+   * An upper end for the account's exact score. The score rises with PnL% and with the effective leverage
+   * |markValue| / equity (both branches of BitMEX's formula), so it is the formula at the largest PnL% and the
+   * largest leverage the float errors allow. +Infinity when the ledger cannot be screened or its equity may be <= 0.
+   */
+  private upperBound(a: Account): number {
+    const s = this.s;
+    const m = this.m;
+    const p = a.positions.get(m.spec.id);
+    if (p === undefined || m.markPrice === null) return Infinity;
+    if (p.entryQuote === 0n) return 0; // the score is 0 exactly
+    const equity = screenLedgerEquity(s, a, p.isolatedMargin === null ? null : m.spec.id);
+    if (equity === null || equity.value - equity.error <= 0) return Infinity;
+    const markValue = (Number(p.size) * Number(m.markPrice) * 10 ** s.quoteDecimals) / 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
+    const mvError = 1 + Math.abs(markValue) * 1e-15;
+    if (Math.abs(markValue) <= mvError) return Infinity;
+    const entry = Number(p.entryQuote);
+    const pnlHigh = (markValue - entry + mvError) / Math.abs(entry);
+    const levHigh = (Math.abs(markValue) + mvError) / (equity.value - equity.error);
+    // PnL% x leverage rises with leverage in profit; PnL% / leverage (negative) rises with it too in loss.
+    const raw = pnlHigh >= 0 ? pnlHigh * levHigh : pnlHigh / levHigh;
+    return raw + Math.abs(raw) * FLOAT_SLACK + 1e-12;
+  }
+}
+
+function toNumber(r: Rational): number {
+  return Number(r.num) / Number(r.den);
+}
+
+/** What stage 4 walks: the next counterparty (the exact best now), told when accounts change during the block. */
+export interface DeleverageQueue {
+  peek(): string | null;
+  /** The account changed during the block (its place, or whether it is a candidate at all, is found again). */
+  touched(id: string): void;
+  /** Leaves the account out for the rest of the block. */
+  exclude(id: string): void;
+}
+
+/**
+ * dYdX offsetting: the opposite positions in account order, from a start that rotates with the block
+ * (deleveraging.go OffsetSubaccountPerpetualPosition starts at a pseudo-random subaccount and walks on). What a
+ * candidate holds is read when it is reached.
+ */
+export class OffsetQueue implements DeleverageQueue {
+  private readonly order: string[];
+  private at = 0;
+  private readonly excluded = new Set<string>();
+
+  constructor(
+    private readonly s: EngineState,
+    private readonly m: MarketState,
+    private readonly long: boolean,
+    block: bigint,
+  ) {
+    const ids: string[] = [];
+    for (const id of s.holders.get(m.spec.id) ?? []) if (this.holdsOpposite(id)) ids.push(id);
+    ids.sort();
+    const start = ids.length === 0 ? 0 : Number(block % BigInt(ids.length));
+    this.order = [...ids.slice(start), ...ids.slice(0, start)];
+  }
+
+  peek(): string | null {
+    while (this.at < this.order.length) {
+      const id = this.order[this.at] as string;
+      if (!this.excluded.has(id) && this.holdsOpposite(id)) return id;
+      this.at++;
+    }
+    return null;
+  }
+
+  touched(): void {}
+
+  exclude(id: string): void {
+    this.excluded.add(id);
+  }
+
+  private holdsOpposite(id: string): boolean {
+    if (isVenueAccount(id)) return false;
+    const p = this.s.accounts.get(id)?.positions.get(this.m.spec.id);
+    return p !== undefined && p.size > 0n !== this.long;
+  }
+}
