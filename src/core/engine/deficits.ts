@@ -43,7 +43,7 @@ export function absorbDeficit(b: Block, d: Deficit): void {
   }
   if (rest > 0n) {
     // Nobody left to bear it: the venue writes it off, visibly.
-    s.ledger.badDebtWrittenOff += rest;
+    s.venue.badDebtWrittenOff += rest;
     credit(rest);
   }
   b.emit({ kind: 'BadDebt', account: d.account, market: d.market ?? '', amount: d.amount, insurance: fromFund, socialised, writtenOff: rest, stage: 'deficit' });

@@ -126,8 +126,8 @@ export type EventBody =
       readonly ledger: string;
       readonly equity: bigint;
       readonly maintenance: bigint;
-      /** The warning level: maintenance x (1 + buffer). */
-      readonly warningLevel: bigint;
+      /** The call level: maintenance x (1 + the rulebook's marginCallBuffer). */
+      readonly callLevel: bigint;
     }
   | {
       readonly kind: 'LiquidationStarted';
@@ -339,7 +339,7 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   OrderCancelled: { remaining: 'size' },
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
-  MarginCall: { equity: 'quote', maintenance: 'quote', warningLevel: 'quote' },
+  MarginCall: { equity: 'quote', maintenance: 'quote', callLevel: 'quote' },
   LiquidationStarted: { size: 'size', closeSize: 'size', mark: 'price', index: 'price', equity: 'quote', maintenance: 'quote', bankruptcyPrice: 'price', limitPrice: 'price' },
   LiquidationFill: { size: 'size', price: 'price' },
   LiquidationDeferred: {},

@@ -217,8 +217,8 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   ] as const) {
     if (plan.isolatedDeficit > 0n) s.pendingDeficits.push({ account: id, market: spec.id, side: plan.side, amount: plan.isolatedDeficit, inBalance: false });
   }
-  s.ledger.feePool += t.buyer.fee + t.seller.fee;
-  s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
+  s.venue.feePool += t.buyer.fee + t.seller.fee;
+  s.venue.fundingPool += buy.fundingPaid + sell.fundingPaid;
   t.market.openInterest = size(t.market.openInterest + longAfter - longBefore);
   for (const [plan, side, delta] of [
     [buy, t.buyer, t.size],
@@ -313,7 +313,7 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
     }
   }
   s.accounts.set(account.id, draft);
-  s.ledger.fundingPool += fundingPaid;
+  s.venue.fundingPool += fundingPaid;
   emit({ kind: 'IsolatedMarginChanged', account: cmd.account, market: cmd.market, amount: cmd.amount, isolatedMargin: position.isolatedMargin as bigint });
   return undefined;
 }
@@ -329,7 +329,7 @@ export function applySettleFunding(s: EngineState, cmd: SettleFunding, emit: Emi
     if (owed === 0n) continue;
     if (position.isolatedMargin === null) addTo(account.balances, s.settlementAsset, -owed);
     else position.isolatedMargin = quote(position.isolatedMargin - owed);
-    s.ledger.fundingPool += owed;
+    s.venue.fundingPool += owed;
     emit({ kind: 'FundingSettled', account: account.id, market: position.market, amount: quote(-owed), balance: position.isolatedMargin ?? account.balances.get(s.settlementAsset) ?? 0n });
   }
   return undefined;
