@@ -191,6 +191,6 @@ describe('computed funding (Binance method) and the TWAP guard through the engin
         { at: Date.parse(START) + 120_000, kind: 'price', market: 'BTCUSDT', mark: '21500' },
       ],
     });
-    expect(ran.wire.filter((e) => e.kind === 'BreakerTripped')).toEqual([expect.objectContaining({ reasons: 'twap_divergence' })]);
+    expect(ran.wire.filter((e) => e.kind === 'BreakerTripped')).toEqual([expect.objectContaining({ reasons: ['twap_divergence'] })]);
   });
 });

@@ -46,7 +46,7 @@ export function absorbDeficit(b: Block, d: Deficit): void {
     s.venue.badDebtWrittenOff += rest;
     credit(rest);
   }
-  b.emit({ kind: 'BadDebt', account: d.account, market: d.market ?? '', amount: d.amount, insurance: fromFund, socialised, writtenOff: rest, stage: 'deficit' });
+  b.emit({ kind: 'BadDebt', account: d.account, market: d.market, amount: d.amount, insurance: fromFund, socialised, writtenOff: rest, stage: 'deficit' });
 }
 
 /**

@@ -153,6 +153,6 @@ export function applyInsuranceDeposit(s: EngineState, cmd: InsuranceDeposit, emi
   if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
   addTo(s.fund.balances, s.settlementAsset, cmd.amount);
   addTo(s.venue.deposited, s.settlementAsset, cmd.amount);
-  emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.insuranceFund, reason: 'deposit', stage: null, account: '', market: '' });
+  emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.insuranceFund, reason: 'deposit', stage: null, account: null, market: null });
   return undefined;
 }

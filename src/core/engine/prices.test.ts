@@ -78,7 +78,7 @@ describe('guards and the breaker', () => {
     const e = engineWith(guarded);
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
     const tripped = e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('115000') });
-    expect(tripped).toMatchObject([{ kind: 'BreakerTripped', market: 'BTC-PERP', reasons: 'price_jump' }]);
+    expect(tripped).toMatchObject([{ kind: 'BreakerTripped', market: 'BTC-PERP', reasons: ['price_jump'] }]);
     expect(e.market('BTC-PERP')?.price.breaker.state).toBe('tripped');
     expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 3, market: 'BTC-PERP', mark: px('115100') }))).toEqual([]);
     expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 4, market: 'BTC-PERP', mark: px('115200') }))).toEqual(['BreakerReset']);
@@ -88,7 +88,7 @@ describe('guards and the breaker', () => {
     const e = engineWith(guarded);
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
     expect(kinds(e.apply({ kind: 'tick', tsMs: T0 + 5_001 }))).toEqual([]);
-    expect(e.apply({ kind: 'tick', tsMs: T0 + 5_002 })).toMatchObject([{ kind: 'BreakerTripped', reasons: 'stale_price' }]);
+    expect(e.apply({ kind: 'tick', tsMs: T0 + 5_002 })).toMatchObject([{ kind: 'BreakerTripped', reasons: ['stale_price'] }]);
   });
 
   it('a confidence wider than 1% trips it (Pyth-style)', () => {
@@ -96,7 +96,7 @@ describe('guards and the breaker', () => {
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('2710.20'), conf: px('27.00') });
     expect(e.market('BTC-PERP')?.price.breaker.state).toBe('sound');
     expect(e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('2710.20'), conf: px('70.47') })).toMatchObject([
-      { kind: 'BreakerTripped', reasons: 'confidence_too_wide' },
+      { kind: 'BreakerTripped', reasons: ['confidence_too_wide'] },
     ]);
   });
 });

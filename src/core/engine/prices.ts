@@ -63,7 +63,7 @@ export function applyPriceUpdate(s: EngineState, cmd: PriceUpdate, emit: Emit, c
     if (bound !== null) {
       const at = clampedMark !== null ? (cmd.mark as Price) : index;
       market.price.clamped = { bound, price: at };
-      emit({ kind: 'PriceClamped', market: cmd.market, source: '', price: at, bound });
+      emit({ kind: 'PriceClamped', market: cmd.market, source: null, price: at, bound });
       return undefined;
     }
     if (market.price.clamped !== null) {
@@ -229,7 +229,7 @@ function noteOutliers(m: MarketState, reports: readonly SourceReport[], median: 
   for (const o of now) {
     if (before.some((b) => b.source === o.source && b.status === o.status)) continue;
     const r = reports.find((x) => x.source === o.source) as SourceReport;
-    emit({ kind: 'IndexOutlier', market: m.spec.id, source: o.source, status: o.status, observed: r.observedPrice, used: r.usedPrice ?? 0n, median: median ?? 0n });
+    emit({ kind: 'IndexOutlier', market: m.spec.id, source: o.source, status: o.status, observed: r.observedPrice, used: r.usedPrice, median });
   }
   for (const b of before) if (!now.some((o) => o.source === b.source)) emit({ kind: 'IndexOutlierCleared', market: m.spec.id, source: b.source });
   m.price.outliers = now;
@@ -380,7 +380,7 @@ function stepMarketBreaker(m: MarketState, violations: readonly GuardViolation[]
   if (violations.length === 0 && m.price.breaker.state === 'sound' && m.price.breaker.soundRun >= rearm) return;
   const step = stepBreaker(m.price.breaker, violations, rearm);
   m.price.breaker = step.state;
-  if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: step.state.reasons.join(','), atMs: nowMs });
+  if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: [...step.state.reasons], atMs: nowMs });
   if (step.transition === 'rearmed') emit({ kind: 'BreakerReset', market: m.spec.id, atMs: nowMs });
 }
 

@@ -6,6 +6,7 @@ import { notional, priceForNotional, type MarketState } from '../market/index.js
 import { abs, divRound, formatDecimal, PPM_ONE, price, quote, size, type Quote } from '../units/index.js';
 import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './commands.js';
 import type { Emit } from './emit.js';
+import type { PositionCause } from './events.js';
 import { draftOf, invalidPriceMarket } from './funds.js';
 import { transferMarginRequired } from '../margin/transfer.js';
 import { guardRules } from '../rulebooks/rulebook.js';
@@ -169,8 +170,8 @@ function checkFeeBounds(s: EngineState, cash: bigint, fee: bigint, field: string
   return undefined;
 }
 
-/** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step. */
-export type TradeCause = 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
+/** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step (PositionChanged.cause). */
+export type TradeCause = PositionCause;
 
 export interface TradeRequest {
   readonly market: MarketState;
