@@ -5,6 +5,7 @@
 // accounts are never deleveraged against. Each market and side is ranked once per block and walked with a cursor.
 
 import type { Account } from '../account/account.js';
+import { assert } from '../assert.js';
 import { bitmexAdlScore, rankForAdl, type AdlCandidate } from '../liquidation/adl.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { positionValue, type MarketState } from '../market/index.js';
@@ -59,9 +60,12 @@ function rankOpposite(b: Block, m: MarketState, long: boolean, method: 'adl' | '
   }
   if (method === 'adl') {
     const ranked = rankForAdl(candidates);
-    // rankForAdl refuses only duplicates (impossible: one position per account and market) or more than
-    // ADL_RANKING_MAX candidates, where the account order stands.
-    return ranked.ok ? ranked.value : candidates;
+    if (ranked.ok) return ranked.value;
+    // Duplicates are impossible (one position per account and market); beyond ADL_RANKING_MAX candidates the
+    // account order stands, and says so.
+    assert(ranked.reason === 'too_many_entries', `rankForAdl refused distinct candidates: ${ranked.reason}`);
+    b.emit({ kind: 'AdlUnranked', market: m.spec.id, side: long ? 'short' : 'long', candidates: candidates.length, reason: ranked.reason, stage: 'deleverage' });
+    return candidates;
   }
   if (candidates.length === 0) return candidates;
   const start = Number(b.block % BigInt(candidates.length));

@@ -5,6 +5,7 @@
 
 import type { MarginMode } from '../account/account.js';
 import type { CodeName } from '../codes.js';
+import type { LiquidationReason } from '../liquidation/result.js';
 import type { SizingPolicyKind, SizingWhy } from '../liquidation/sizing.js';
 import type { AnswerBound, GuardCode } from '../pricing/guards.js';
 import type { IndexRejection, SourceStatus } from '../pricing/index.js';
@@ -317,7 +318,44 @@ export type EventBody =
   | { readonly kind: 'InvariantViolated'; readonly check: InvariantCheck; readonly detail: string }
   /** `detail`: the failed checks (audit) or the operator's words (operator). */
   | { readonly kind: 'EngineHalted'; readonly reason: HaltReason; readonly detail: string }
-  | { readonly kind: 'EngineResumed' };
+  | { readonly kind: 'EngineResumed' }
+  // ---- Fallbacks said out loud (issue 15) ----
+  /**
+   * The market's mark method gave no mark of its own and the index stands in for it (announced once per reason):
+   * the method refused its input, lacked every input (its own `fallback`), or needs funding the market lacks.
+   */
+  | { readonly kind: 'MarkFallback'; readonly market: string; readonly method: MarkMethod; readonly reason: MarkFallbackReason; readonly index: bigint }
+  /** The mark method gives its own mark again. */
+  | { readonly kind: 'MarkRestored'; readonly market: string; readonly method: MarkMethod; readonly mark: bigint }
+  /**
+   * Funding fell due and was not paid: the market had no price (`unpriced`), or more intervals fell due in one step
+   * than the engine pays (`interval_limit`). `intervals` of them, scheduled from `fromMs` to `toMs`.
+   */
+  | { readonly kind: 'FundingSkipped'; readonly market: string; readonly reason: FundingSkipReason; readonly intervals: number; readonly fromMs: number; readonly toMs: number }
+  /**
+   * ADL could not rank the opposite positions (more candidates than ADL_RANKING_MAX): they are deleveraged in account
+   * order. `side`: the side of the positions deleveraged.
+   */
+  | {
+      readonly kind: 'AdlUnranked';
+      readonly market: string;
+      readonly side: 'long' | 'short';
+      readonly candidates: number;
+      readonly reason: Extract<LiquidationReason, 'too_many_entries'>;
+      readonly stage: 'deleverage';
+    }
+  /**
+   * A loss the rulebook socialises could not be spread over the opposite side (nobody holds it, or more positions
+   * than SOCIALISE_POSITIONS_MAX): the venue writes it off (BadDebt.writtenOff). `side`: the side that would bear it.
+   */
+  | {
+      readonly kind: 'SocialisationRefused';
+      readonly market: string;
+      readonly side: 'long' | 'short';
+      readonly amount: bigint;
+      readonly reason: Extract<LiquidationReason, 'no_open_interest' | 'too_many_entries'>;
+      readonly stage: 'deficit';
+    };
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -390,4 +428,9 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   InvariantViolated: {},
   EngineHalted: {},
   EngineResumed: {},
+  MarkFallback: { index: 'price' },
+  MarkRestored: { mark: 'price' },
+  FundingSkipped: {},
+  AdlUnranked: {},
+  SocialisationRefused: { amount: 'quote' },
 };

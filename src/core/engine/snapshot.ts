@@ -161,6 +161,7 @@ export function restoreState(snap: Snapshot): EngineState {
     const price: MarketPriceState = structuredClone(m.price);
     price.clamped ??= null;
     price.outliers ??= [];
+    price.markFallback ??= null;
     s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
