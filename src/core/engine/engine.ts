@@ -214,7 +214,7 @@ export class Engine {
     const s = this.s;
     let touched: Set<string> | null = null;
     for (const e of events) {
-      if ('account' in e && typeof e.account === 'string' && e.account !== '') (touched ??= new Set()).add(e.account);
+      if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
     }
     const belowCall: LedgerBreach[] = [];
     // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
