@@ -1,5 +1,6 @@
 // Fills and isolated margin: how trades change positions, cash and margin.
 
+import { assert } from '../assert.js';
 import { applyTrade, type Account, type MarginMode, type Position } from '../account/account.js';
 import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
 import { notional, priceForNotional, type MarketState } from '../market/index.js';
@@ -324,7 +325,7 @@ export function applySettleFunding(s: EngineState, cmd: SettleFunding, emit: Emi
   if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
   for (const position of account.positions.values()) {
     const market = s.markets.get(position.market);
-    if (market === undefined) continue;
+    assert(market !== undefined, `a position's market ${position.market} is listed (markets are never delisted)`);
     const owed = fundingOwed(market, position);
     position.fundingIndex = market.fundingIndex;
     if (owed === 0n) continue;
