@@ -5,11 +5,19 @@ import { parseBinanceJsonl } from './binance.js';
 import { binanceStreamName, buildBinanceStreamUrl, runBinanceWs } from './binance-ws.js';
 import { FeedError } from './errors.js';
 import { feedEvents, type FeedStatus } from './live.js';
-import { feedFixture } from '../../test/fixtures/fixtures.js';
-import type { FeedQuote } from './types.js';
+import { feedFixture, needsFeedFixtures } from '../../test/fixtures/fixtures.js';
+import type { BinanceQuote, FeedQuote } from './types.js';
 
-const frames = feedFixture('binance-markprice.jsonl').trim().split('\n');
-const expected = parseBinanceJsonl(frames.join('\n'), { receivedTimeMs: 42 }).quotes;
+// Frames written for these tests in the Binance USD-M combined-stream format (../shared/data/feeds/FORMATS.md
+// §1.2): SOLUSDT on the 1 s stream, one a second from 2025-03-10 10:00:00 UTC.
+const solFrame = (e: number, p: string): string =>
+  `{"stream":"solusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":${e},"s":"SOLUSDT","p":"${p}","i":"${p}","P":"${p}","r":"0.00010000","T":1741622400000}}`;
+const SOL_FRAMES = [
+  solFrame(1741600800000, '126.38000000'),
+  solFrame(1741600801000, '126.42000000'),
+  solFrame(1741600802000, '126.40000000'),
+  solFrame(1741600803000, '126.45000000'),
+];
 const backoff = { initialMs: 10, maxMs: 40 };
 const streams = [binanceStreamName('BTCUSDT', 'markPrice'), binanceStreamName('ETHUSDT', 'markPrice@1s')];
 
@@ -55,18 +63,18 @@ describe('buildBinanceStreamUrl', () => {
 });
 
 describe('runBinanceWs against a local server', () => {
-  it('replays the fixture, reconnects after a server close, drops the frames sent twice', async () => {
+  it('streams the frames, reconnects after a server close, drops a frame sent again and an older one', async () => {
     const paths: string[] = [];
     const base = await server((ws, n, url) => {
       paths.push(url);
       if (n === 1) {
-        for (const f of frames.slice(0, 8)) ws.send(f);
+        for (const f of SOL_FRAMES.slice(0, 3)) ws.send(f);
         ws.close(1001, 'going away');
       } else {
-        for (const f of frames.slice(5)) ws.send(f); // frames 5..7 again
+        for (const f of [SOL_FRAMES[2], SOL_FRAMES[1], SOL_FRAMES[3]]) ws.send(f ?? '');
       }
     });
-    const url = buildBinanceStreamUrl({ baseUrl: base, basePath: '/market', streams });
+    const url = buildBinanceStreamUrl({ baseUrl: base, basePath: '/market', streams: [binanceStreamName('SOLUSDT', 'markPrice@1s')] });
     const quotes: FeedQuote[] = [];
     const statuses: FeedStatus[] = [];
     const ac = new AbortController();
@@ -78,38 +86,36 @@ describe('runBinanceWs against a local server', () => {
       now: () => 42,
       onQuote: (q) => {
         quotes.push(q);
-        if (quotes.length === frames.length) ac.abort();
+        if (quotes.length === 4) ac.abort();
       },
       onStatus: (s) => statuses.push(s),
     });
-    expect(paths).toEqual(['/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s', '/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s']);
-    // Each quote names the frame it came in: the first connection's 8 frames are messages 1-8; the second resends
-    // frames 5-7 (messages 9-11, dropped) and goes on from frame 8 as message 12.
-    expect(quotes).toEqual(expected.map((q, i) => ({ ...q, messageNumber: i < 8 ? i + 1 : i + 4 })));
-    expect(quotes[0]?.price).toEqual({ mantissa: 9702820000000n, expo: -8 });
-    expect(statuses.flatMap((s) => (s.type === 'issue' ? [s.issue.messageNumber] : []))).toEqual([9, 10, 11]);
-    const summary = statuses.map((s) =>
-      s.type === 'disconnected' ? `disconnected:${s.error.code}` : s.type === 'issue' ? `issue:${s.issue.code}` : s.type === 'reconnecting' ? `reconnecting:${s.attempt}:${s.delayMs}` : s.type === 'connecting' ? `connecting:${s.attempt}` : s.type,
-    );
-    expect(summary).toEqual([
-      'connecting:1',
+    expect(paths).toEqual(['/market/stream?streams=solusdt@markPrice@1s', '/market/stream?streams=solusdt@markPrice@1s']);
+    // Messages are counted over the client's life: 1-3 on the first connection; on the second, 4 resends frame 3
+    // (a duplicate), 5 resends frame 2 (older than frame 3: out of order) and 6 is frame 4.
+    const sent = parseBinanceJsonl(SOL_FRAMES.join('\n'), { receivedTimeMs: 42 }).quotes;
+    expect(quotes).toEqual(sent.map((q, i) => ({ ...q, messageNumber: i < 3 ? i + 1 : 6 })));
+    expect(quotes.map((q) => q.price)).toEqual([12638000000n, 12642000000n, 12640000000n, 12645000000n].map((mantissa) => ({ mantissa, expo: -8 })));
+    expect(statuses.flatMap((s) => (s.type === 'issue' ? [[s.issue.code, s.issue.messageNumber]] : []))).toEqual([
+      ['duplicate', 4],
+      ['out_of_order', 5],
+    ]);
+    expect(statuses.map((s) => (s.type === 'disconnected' ? `disconnected:${s.error.code}` : s.type === 'reconnecting' ? `reconnecting:${s.attempt}:${s.delayMs}` : s.type))).toEqual([
+      'connecting',
       'connected',
       'disconnected:stream_ended',
-      'reconnecting:1:10',
-      'connecting:1',
+      'reconnecting:1:10', // the connection had delivered: the backoff starts over
+      'connecting',
       'connected',
-      'issue:out_of_order', // frame 5: ETH E=...443002 after ...444002 (frame 6) was accepted
-      'issue:duplicate',
-      'issue:duplicate',
+      'issue',
+      'issue',
       'stopped',
     ]);
-    const d = statuses[2];
-    expect(d?.type === 'disconnected' && d.error.message).toBe('binance: closed (1001 going away)');
   });
 
   it('reconnects when the server goes quiet (idle timeout)', async () => {
     const base = await server((ws, n) => {
-      if (n === 2) ws.send(frames[0] ?? '');
+      if (n === 2) ws.send(SOL_FRAMES[0] ?? '');
     });
     const statuses: FeedStatus[] = [];
     const ac = new AbortController();
@@ -180,6 +186,67 @@ describe('runBinanceWs against a local server', () => {
     const fragment = await run('ws://127.0.0.1:9/stream#x');
     expect(fragment.err).toMatchObject({ code: 'bad_options', retryable: false });
     expect(fragment.kinds).toEqual(['connecting', 'disconnected', 'stopped']);
+  });
+});
+
+describe('runBinanceWs: the shared fixture binance-markprice.jsonl', () => {
+  let frames: string[];
+  let expected: BinanceQuote[];
+  needsFeedFixtures(() => {
+    frames = feedFixture('binance-markprice.jsonl').trim().split('\n');
+    expected = parseBinanceJsonl(frames.join('\n'), { receivedTimeMs: 42 }).quotes;
+  });
+
+  it('replays the fixture, reconnects after a server close, drops the frames sent twice', async () => {
+    const paths: string[] = [];
+    const base = await server((ws, n, url) => {
+      paths.push(url);
+      if (n === 1) {
+        for (const f of frames.slice(0, 8)) ws.send(f);
+        ws.close(1001, 'going away');
+      } else {
+        for (const f of frames.slice(5)) ws.send(f); // frames 5..7 again
+      }
+    });
+    const url = buildBinanceStreamUrl({ baseUrl: base, basePath: '/market', streams });
+    const quotes: FeedQuote[] = [];
+    const statuses: FeedStatus[] = [];
+    const ac = new AbortController();
+    await runBinanceWs({
+      url,
+      signal: ac.signal,
+      backoff,
+      idleTimeoutMs: 5_000,
+      now: () => 42,
+      onQuote: (q) => {
+        quotes.push(q);
+        if (quotes.length === frames.length) ac.abort();
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+    expect(paths).toEqual(['/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s', '/market/stream?streams=btcusdt@markPrice/ethusdt@markPrice@1s']);
+    // Each quote names the frame it came in: the first connection's 8 frames are messages 1-8; the second resends
+    // frames 5-7 (messages 9-11, dropped) and goes on from frame 8 as message 12.
+    expect(quotes).toEqual(expected.map((q, i) => ({ ...q, messageNumber: i < 8 ? i + 1 : i + 4 })));
+    expect(quotes[0]?.price).toEqual({ mantissa: 9702820000000n, expo: -8 });
+    expect(statuses.flatMap((s) => (s.type === 'issue' ? [s.issue.messageNumber] : []))).toEqual([9, 10, 11]);
+    const summary = statuses.map((s) =>
+      s.type === 'disconnected' ? `disconnected:${s.error.code}` : s.type === 'issue' ? `issue:${s.issue.code}` : s.type === 'reconnecting' ? `reconnecting:${s.attempt}:${s.delayMs}` : s.type === 'connecting' ? `connecting:${s.attempt}` : s.type,
+    );
+    expect(summary).toEqual([
+      'connecting:1',
+      'connected',
+      'disconnected:stream_ended',
+      'reconnecting:1:10',
+      'connecting:1',
+      'connected',
+      'issue:out_of_order', // frame 5: ETH E=...443002 after ...444002 (frame 6) was accepted
+      'issue:duplicate',
+      'issue:duplicate',
+      'stopped',
+    ]);
+    const d = statuses[2];
+    expect(d?.type === 'disconnected' && d.error.message).toBe('binance: closed (1001 going away)');
   });
 
   it('works as an async iterator; breaking out closes the client', async () => {

@@ -1,14 +1,79 @@
 import { describe, expect, it } from 'vitest';
 import { parseBinanceJsonl, parseBinanceMessage } from './binance.js';
-import { feedFixture } from '../../test/fixtures/fixtures.js';
-import type { BinanceForceOrderQuote, BinanceMarkPriceQuote } from './types.js';
+import { feedFixture, needsFeedFixtures } from '../../test/fixtures/fixtures.js';
+import type { BinanceForceOrderQuote, BinanceMarkPriceQuote, BinanceQuote, ParseResult } from './types.js';
 
-const markText = feedFixture('binance-markprice.jsonl');
-const forceText = feedFixture('binance-forceorder.jsonl');
+// Frames written for these tests in the wire formats of Binance USD-M streams (../shared/data/feeds/FORMATS.md §1.2
+// and §1.5), with values of our own: 2025-03-10 from 10:00:00 UTC. The shared fixtures, when present, add a
+// longer recorded-style sequence (tests further down).
+const SOL_MARK =
+  '{"stream":"solusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1741600800000,"s":"SOLUSDT","p":"126.43150000","i":"126.38712500","P":"126.40000000","r":"-0.00012500","T":1741622400000}}';
 
 describe('Binance markPriceUpdate', () => {
-  const r = parseBinanceJsonl(markText);
-  const quotes = r.quotes as BinanceMarkPriceQuote[];
+  it('reads a combined-stream frame exactly: decimal strings keep their digits, a negative funding rate its sign', () => {
+    const r = parseBinanceMessage(SOL_MARK);
+    expect(r.issues).toEqual([]);
+    expect(r.quotes).toEqual([
+      {
+        feed: 'binance',
+        kind: 'markPrice',
+        source: 'solusdt@markPrice@1s', // the stream name (lowercase); the symbol is the payload's s (uppercase)
+        symbol: 'SOLUSDT',
+        price: { mantissa: 12643150000n, expo: -8 }, // the mark p, 126.43150000
+        publishTimeMs: 1741600800000, // E
+        mark: { mantissa: 12643150000n, expo: -8 },
+        index: { mantissa: 12638712500n, expo: -8 }, // i = 126.38712500
+        estimatedSettle: { mantissa: 12640000000n, expo: -8 }, // P = 126.40000000
+        fundingRate: { mantissa: -12500n, expo: -8 }, // r = -0.00012500, a fraction (-0.0125 %)
+        nextFundingTimeMs: 1741622400000, // T = 16:00 UTC, 6 h after E
+      },
+    ]);
+  });
+
+  it('stamps receivedTimeMs when given', () => {
+    const one = parseBinanceMessage(SOL_MARK, { receivedTimeMs: 1741600800100 });
+    expect(one.quotes[0]?.receivedTimeMs).toBe(1741600800100);
+  });
+
+  it('reads a raw payload (doc example) and names its stream', () => {
+    const raw =
+      '{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}';
+    const r1 = parseBinanceMessage(raw);
+    expect(r1.issues).toEqual([]);
+    expect(r1.quotes[0]?.source).toBe('btcusdt@markPrice');
+    expect(r1.quotes[0]?.price).toEqual({ mantissa: 1179415000000n, expo: -8 });
+  });
+
+  it('reads !markPrice@arr arrays, combined or raw', () => {
+    const a =
+      '[{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1.5","i":"1.4","P":"1.45","r":"-0.0001","T":2},' +
+      '{"e":"markPriceUpdate","E":1,"s":"ETHUSDT","p":"2.5","i":"2.4","P":"2.45","r":"0.0002","T":2}]';
+    const raw = parseBinanceMessage(a);
+    expect(raw.quotes.map((q) => q.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect((raw.quotes[0] as BinanceMarkPriceQuote).fundingRate).toEqual({ mantissa: -1n, expo: -4 });
+    const combined = parseBinanceMessage(`{"stream":"!markPrice@arr@1s","data":${a}}`);
+    expect(combined.quotes.map((q) => q.source)).toEqual(['!markPrice@arr@1s', '!markPrice@arr@1s']);
+  });
+
+  it('accepts the COIN-M delivery form: r "" and T 0 leave funding out', () => {
+    const r1 = parseBinanceMessage(
+      '{"e":"markPriceUpdate","E":1591261236000,"s":"BTCUSD_200626","p":"9642.49","i":"9646.57","P":"9646.57","r":"","T":0}',
+    );
+    expect(r1.issues).toEqual([]);
+    const q = r1.quotes[0] as BinanceMarkPriceQuote;
+    expect(q.price).toEqual({ mantissa: 964249n, expo: -2 });
+    expect('fundingRate' in q).toBe(false);
+    expect('nextFundingTimeMs' in q).toBe(false);
+  });
+});
+
+describe('Binance markPriceUpdate: the shared fixture binance-markprice.jsonl', () => {
+  let r: ParseResult<BinanceQuote>;
+  let quotes: BinanceMarkPriceQuote[];
+  needsFeedFixtures(() => {
+    r = parseBinanceJsonl(feedFixture('binance-markprice.jsonl'));
+    quotes = r.quotes as BinanceMarkPriceQuote[];
+  });
 
   it('reads all 19 fixture frames without issues', () => {
     expect(r.issues).toEqual([]);
@@ -43,42 +108,6 @@ describe('Binance markPriceUpdate', () => {
     const last = quotes[18];
     expect(last?.publishTimeMs).toBe(1738534464002);
     expect(last?.index).toEqual({ mantissa: 268910871234n, expo: -8 });
-  });
-
-  it('stamps receivedTimeMs when given', () => {
-    const one = parseBinanceMessage(markText.split('\n')[0] ?? '', { receivedTimeMs: 1738534440100 });
-    expect(one.quotes[0]?.receivedTimeMs).toBe(1738534440100);
-  });
-
-  it('reads a raw payload (doc example) and names its stream', () => {
-    const raw =
-      '{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}';
-    const r1 = parseBinanceMessage(raw);
-    expect(r1.issues).toEqual([]);
-    expect(r1.quotes[0]?.source).toBe('btcusdt@markPrice');
-    expect(r1.quotes[0]?.price).toEqual({ mantissa: 1179415000000n, expo: -8 });
-  });
-
-  it('reads !markPrice@arr arrays, combined or raw', () => {
-    const a =
-      '[{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1.5","i":"1.4","P":"1.45","r":"-0.0001","T":2},' +
-      '{"e":"markPriceUpdate","E":1,"s":"ETHUSDT","p":"2.5","i":"2.4","P":"2.45","r":"0.0002","T":2}]';
-    const raw = parseBinanceMessage(a);
-    expect(raw.quotes.map((q) => q.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
-    expect((raw.quotes[0] as BinanceMarkPriceQuote).fundingRate).toEqual({ mantissa: -1n, expo: -4 });
-    const combined = parseBinanceMessage(`{"stream":"!markPrice@arr@1s","data":${a}}`);
-    expect(combined.quotes.map((q) => q.source)).toEqual(['!markPrice@arr@1s', '!markPrice@arr@1s']);
-  });
-
-  it('accepts the COIN-M delivery form: r "" and T 0 leave funding out', () => {
-    const r1 = parseBinanceMessage(
-      '{"e":"markPriceUpdate","E":1591261236000,"s":"BTCUSD_200626","p":"9642.49","i":"9646.57","P":"9646.57","r":"","T":0}',
-    );
-    expect(r1.issues).toEqual([]);
-    const q = r1.quotes[0] as BinanceMarkPriceQuote;
-    expect(q.price).toEqual({ mantissa: 964249n, expo: -2 });
-    expect('fundingRate' in q).toBe(false);
-    expect('nextFundingTimeMs' in q).toBe(false);
   });
 });
 
@@ -128,8 +157,81 @@ describe('Binance bookTicker and aggTrade', () => {
 });
 
 describe('Binance forceOrder', () => {
-  const r = parseBinanceJsonl(forceText);
-  const quotes = r.quotes as BinanceForceOrderQuote[];
+  it('reads a !forceOrder@arr frame (one object despite the name): price is the average fill ap, not the IOC limit p', () => {
+    const r = parseBinanceMessage(
+      '{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1741600801250,"o":{"s":"SOLUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"41.7","p":"125.118","ap":"126.2040","X":"FILLED","l":"41.7","z":"41.7","T":1741600801244}}}',
+    );
+    expect(r.issues).toEqual([]);
+    expect(r.quotes).toEqual([
+      {
+        feed: 'binance',
+        kind: 'forceOrder',
+        source: '!forceOrder@arr',
+        symbol: 'SOLUSDT', // o.s: the payload has no top-level s
+        price: { mantissa: 1262040n, expo: -4 }, // ap = 126.2040
+        publishTimeMs: 1741600801250, // E
+        side: 'SELL', // closes a liquidated long
+        orderType: 'LIMIT',
+        timeInForce: 'IOC',
+        status: 'FILLED',
+        qty: { mantissa: 417n, expo: -1 }, // 41.7 SOL
+        limitPrice: { mantissa: 125118n, expo: -3 }, // p = 125.118, below the fills: a SELL fills at or above it
+        avgPrice: { mantissa: 1262040n, expo: -4 },
+        lastFilledQty: { mantissa: 417n, expo: -1 },
+        filledQty: { mantissa: 417n, expo: -1 },
+        tradeTimeMs: 1741600801244, // o.T, 6 ms before E
+      },
+    ]);
+  });
+
+  it('reads a raw BUY payload filled in several trades (l < z) and names its stream; COIN-M adds the pair ps', () => {
+    const buy = parseBinanceMessage(
+      '{"e":"forceOrder","E":1741600802875,"o":{"s":"DOGEUSDT","S":"BUY","o":"LIMIT","f":"IOC","q":"15000","p":"0.17312","ap":"0.17158","X":"FILLED","l":"6000","z":"15000","T":1741600802870}}',
+    );
+    expect(buy.issues).toEqual([]);
+    const q = buy.quotes[0] as BinanceForceOrderQuote;
+    expect(q.source).toBe('dogeusdt@forceOrder'); // a raw stream: named from o.s
+    expect(q.side).toBe('BUY'); // closes a liquidated short: fills at or below the limit, 0.17158 <= 0.17312
+    expect([q.price, q.limitPrice]).toEqual([
+      { mantissa: 17158n, expo: -5 },
+      { mantissa: 17312n, expo: -5 },
+    ]);
+    // The last fill was 6,000 of the 15,000 filled in all: the snapshot is the order's state, not one trade.
+    expect([q.qty, q.lastFilledQty, q.filledQty]).toEqual([
+      { mantissa: 15000n, expo: 0 },
+      { mantissa: 6000n, expo: 0 },
+      { mantissa: 15000n, expo: 0 },
+    ]);
+    expect('pair' in q).toBe(false);
+    const coinM = parseBinanceMessage(
+      '{"e":"forceOrder","E":1741600803500,"o":{"s":"ETHUSD_PERP","ps":"ETHUSD","S":"SELL","o":"LIMIT","f":"IOC","q":"12","p":"2118.31","ap":"2131.07","X":"FILLED","l":"12","z":"12","T":1741600803496}}',
+    );
+    expect(coinM.issues).toEqual([]);
+    expect(coinM.quotes[0]).toMatchObject({ symbol: 'ETHUSD_PERP', pair: 'ETHUSD', qty: { mantissa: 12n, expo: 0 }, price: { mantissa: 213107n, expo: -2 } });
+  });
+
+  it('refuses a frame without o, or with a quantity that is not a decimal string, naming the line', () => {
+    const r = parseBinanceJsonl(
+      [
+        '{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1741600804000}}',
+        '{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1741600804000,"o":{"s":"SOLUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":41.7,"p":"125.118","ap":"126.2040","X":"FILLED","l":"41.7","z":"41.7","T":1741600804000}}}',
+      ].join('\n'),
+    );
+    expect(r.quotes).toEqual([]);
+    expect(r.issues.map((i) => [i.code, i.line])).toEqual([
+      ['bad_shape', 1],
+      ['bad_shape', 2],
+    ]);
+  });
+});
+
+describe('Binance forceOrder: the shared fixture binance-forceorder.jsonl', () => {
+  let r: ParseResult<BinanceQuote>;
+  let quotes: BinanceForceOrderQuote[];
+  needsFeedFixtures(() => {
+    r = parseBinanceJsonl(feedFixture('binance-forceorder.jsonl'));
+    quotes = r.quotes as BinanceForceOrderQuote[];
+  });
 
   it('reads 11 liquidation snapshots over 5 symbols', () => {
     expect(r.issues).toEqual([]);
@@ -187,7 +289,7 @@ describe('Binance forceOrder', () => {
 describe('Binance bad input', () => {
   it('returns issues with line numbers and keeps the good lines', () => {
     const lines = [
-      markText.split('\n')[0] ?? '',
+      SOL_MARK,
       '{"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate"', // truncated
       '',
       '{"stream":"btcusdt@markPrice","data":{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","i":"1","P":"1","r":"0","T":2}}', // no p

@@ -4,21 +4,34 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHAINLINK_SELECTORS, encodeRoundData, encodeUintWord, parseChainlinkRoundsCsv, type ChainlinkRound } from './chainlink.js';
 import { ethCall, runChainlinkPoller } from './chainlink-rpc.js';
 import type { FeedStatus } from './live.js';
-import { feedFixture } from '../../test/fixtures/fixtures.js';
+import { feedFixture, needsFeedFixtures } from '../../test/fixtures/fixtures.js';
 import type { ChainlinkQuote, FeedQuote } from './types.js';
 
 const ADDRESS = '0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419';
-const csvQuotes = parseChainlinkRoundsCsv(feedFixture('chainlink-rounds.csv'), {
-  symbol: 'ETH/USD',
-  source: ADDRESS,
-}).quotes;
-const rounds: ChainlinkRound[] = csvQuotes.map((q) => ({
-  roundId: q.roundId,
-  answer: q.answer,
-  startedAt: BigInt(q.startedAtMs / 1000),
-  updatedAt: BigInt(q.publishTimeMs / 1000),
-  answeredInRound: q.answeredInRound,
-}));
+
+/** Rounds as latestRoundData() returns them, from parsed CSV quotes (seconds again). */
+function roundsOf(quotes: readonly ChainlinkQuote[]): ChainlinkRound[] {
+  return quotes.map((q) => ({
+    roundId: q.roundId,
+    answer: q.answer,
+    startedAt: BigInt(q.startedAtMs / 1000),
+    updatedAt: BigInt(q.publishTimeMs / 1000),
+    answeredInRound: q.answeredInRound,
+  }));
+}
+
+// Rounds written for these tests (../shared/data/feeds/FORMATS.md §3.1), a BTC/USD-style feed: three rounds of
+// phase 3 (3 << 64 = 55340232221128654848; the third timed out), then three of phase 4 (4 << 64 =
+// 73786976294838206464), whose aggregator answers with 10 decimals instead of 8.
+const BTC_ROUNDS = [
+  'round_id,answer,started_at,updated_at,answered_in_round,decimals',
+  '55340232221128659968,8312475000000,1741597188,1741597200,55340232221128659968,8',
+  '55340232221128659969,8270000000000,1741598003,1741598015,55340232221128659969,8',
+  '55340232221128659970,8270000000000,1741598905,1741598920,55340232221128659969,8',
+  '73786976294838206465,825501200000000,1741599100,1741599100,73786976294838206465,10',
+  '73786976294838206466,790255000000000,1741608100,1741608100,73786976294838206466,10',
+  '73786976294838206467,791500000000000,1741611700,1741611700,73786976294838206467,10',
+].join('\n');
 
 interface RpcCall {
   readonly n: number;
@@ -87,6 +100,107 @@ describe('ethCall', () => {
 });
 
 describe('runChainlinkPoller against a local JSON-RPC node', () => {
+  it('emits each round once, survives a 503, and reads decimals() again when the phase changes', async () => {
+    const csvQuotes = parseChainlinkRoundsCsv(BTC_ROUNDS, { symbol: 'BTC/USD', source: ADDRESS }).quotes;
+    const rounds = roundsOf(csvQuotes);
+    const calls: RpcCall[] = [];
+    let polls = 0;
+    let decimalsCalls = 0;
+    const url = await node((call, _req, res) => {
+      calls.push(call);
+      if (call.n === 4) {
+        res.writeHead(503).end();
+        return undefined;
+      }
+      if (call.data === CHAINLINK_SELECTORS.decimals) return encodeUintWord(++decimalsCalls === 1 ? 8n : 10n);
+      const round = rounds[Math.min(Math.floor(polls++ / 2), rounds.length - 1)] as ChainlinkRound; // each round seen twice
+      return encodeRoundData(round);
+    });
+    const quotes: FeedQuote[] = [];
+    const statuses: FeedStatus[] = [];
+    const ac = new AbortController();
+    await runChainlinkPoller({
+      rpcUrl: url,
+      address: ADDRESS,
+      symbol: 'BTC/USD',
+      intervalMs: 1,
+      signal: ac.signal,
+      backoff: { initialMs: 5, maxMs: 20 },
+      now: () => 99,
+      onQuote: (q) => {
+        quotes.push(q);
+        if (quotes.length === rounds.length) ac.abort();
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+    // Calls: 1 decimals (8); 2, 3 row 1 twice (messages 1, 2); 4 the 503 (no message); 5, 6 row 2 (3, 4); 7, 8 row 3
+    // (5, 6); 9 row 4 (message 7), a new phase, so 10 decimals (10); 11 row 4 again; ... Row k + 1 is new at message
+    // 2k + 1.
+    expect(quotes).toEqual(csvQuotes.map((q, k) => ({ ...q, receivedTimeMs: 99, messageNumber: 2 * k + 1 })));
+    const phase4 = quotes[3] as ChainlinkQuote;
+    // 825501200000000 x 10^-10 = 82,550.12: read with the new aggregator's 10 decimals, not the 8 of phase 3.
+    expect([phase4.phaseId, phase4.aggregatorRound, phase4.decimals, phase4.price]).toEqual([4, 1n, 10, { mantissa: 825501200000000n, expo: -10 }]);
+    expect(calls.filter((c) => c.data === CHAINLINK_SELECTORS.decimals).map((c) => c.n)).toEqual([1, 10]);
+    const kinds = statuses.map((s) => (s.type === 'disconnected' ? `disconnected:${s.error.code}` : s.type === 'reconnecting' ? `reconnecting:${s.attempt}:${s.delayMs}` : s.type));
+    expect(kinds).toEqual(['connecting', 'connected', 'disconnected:http_status', 'reconnecting:2:10', 'connecting', 'connected', 'stopped']);
+  });
+
+  it('stops when the address does not answer latestRoundData (empty return is fatal)', async () => {
+    const url = await node((call) => (call.data === CHAINLINK_SELECTORS.decimals ? encodeUintWord(8n) : '0x'));
+    const statuses: FeedStatus[] = [];
+    const err = await runChainlinkPoller({
+      rpcUrl: url,
+      address: ADDRESS,
+      symbol: 'ETH/USD',
+      intervalMs: 1,
+      signal: new AbortController().signal,
+      backoff: { initialMs: 5, maxMs: 20 },
+      onQuote: () => {},
+      onStatus: (s) => statuses.push(s),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'FeedError', code: 'bad_response', retryable: false });
+    expect(statuses.map((s) => s.type)).toEqual(['connecting', 'disconnected', 'stopped']);
+  });
+
+  it('gives up after maxAttempts consecutive 502s; an incomplete round is an issue, not a quote', async () => {
+    let n = 0;
+    const url = await node((call, _req, res) => {
+      if (call.data === CHAINLINK_SELECTORS.decimals) return encodeUintWord(8n);
+      if (++n === 1) return encodeRoundData({ roundId: 0n, answer: 0n, startedAt: 0n, updatedAt: 0n, answeredInRound: 0n });
+      res.writeHead(502).end();
+      return undefined;
+    });
+    const statuses: FeedStatus[] = [];
+    const quotes: FeedQuote[] = [];
+    const err = await runChainlinkPoller({
+      rpcUrl: url,
+      address: ADDRESS,
+      symbol: 'ETH/USD',
+      intervalMs: 1,
+      maxAttempts: 3,
+      signal: new AbortController().signal,
+      backoff: { initialMs: 1, maxMs: 2 },
+      onQuote: (q) => quotes.push(q),
+      onStatus: (s) => statuses.push(s),
+    }).catch((e: unknown) => e);
+    expect(quotes).toEqual([]);
+    expect(err).toMatchObject({ code: 'retries_exhausted', retryable: false });
+    expect(statuses.filter((s) => s.type === 'issue').map((s) => s.type === 'issue' && s.issue.code)).toEqual(['incomplete_round']);
+    expect(statuses.filter((s) => s.type === 'disconnected')).toHaveLength(3);
+  });
+});
+
+describe('runChainlinkPoller: the shared fixture chainlink-rounds.csv', () => {
+  let csvQuotes: ChainlinkQuote[];
+  let rounds: ChainlinkRound[];
+  needsFeedFixtures(() => {
+    csvQuotes = parseChainlinkRoundsCsv(feedFixture('chainlink-rounds.csv'), {
+      symbol: 'ETH/USD',
+      source: ADDRESS,
+    }).quotes;
+    rounds = roundsOf(csvQuotes);
+  });
+
   it('emits each of the 20 rounds once, survives a dropped connection and a 503, re-reads decimals on the phase change', async () => {
     const calls: RpcCall[] = [];
     let polls = 0;
@@ -143,49 +257,5 @@ describe('runChainlinkPoller against a local JSON-RPC node', () => {
       'connected',
       'stopped',
     ]);
-  });
-
-  it('stops when the address does not answer latestRoundData (empty return is fatal)', async () => {
-    const url = await node((call) => (call.data === CHAINLINK_SELECTORS.decimals ? encodeUintWord(8n) : '0x'));
-    const statuses: FeedStatus[] = [];
-    const err = await runChainlinkPoller({
-      rpcUrl: url,
-      address: ADDRESS,
-      symbol: 'ETH/USD',
-      intervalMs: 1,
-      signal: new AbortController().signal,
-      backoff: { initialMs: 5, maxMs: 20 },
-      onQuote: () => {},
-      onStatus: (s) => statuses.push(s),
-    }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'FeedError', code: 'bad_response', retryable: false });
-    expect(statuses.map((s) => s.type)).toEqual(['connecting', 'disconnected', 'stopped']);
-  });
-
-  it('gives up after maxAttempts consecutive 502s; an incomplete round is an issue, not a quote', async () => {
-    let n = 0;
-    const url = await node((call, _req, res) => {
-      if (call.data === CHAINLINK_SELECTORS.decimals) return encodeUintWord(8n);
-      if (++n === 1) return encodeRoundData({ roundId: 0n, answer: 0n, startedAt: 0n, updatedAt: 0n, answeredInRound: 0n });
-      res.writeHead(502).end();
-      return undefined;
-    });
-    const statuses: FeedStatus[] = [];
-    const quotes: FeedQuote[] = [];
-    const err = await runChainlinkPoller({
-      rpcUrl: url,
-      address: ADDRESS,
-      symbol: 'ETH/USD',
-      intervalMs: 1,
-      maxAttempts: 3,
-      signal: new AbortController().signal,
-      backoff: { initialMs: 1, maxMs: 2 },
-      onQuote: (q) => quotes.push(q),
-      onStatus: (s) => statuses.push(s),
-    }).catch((e: unknown) => e);
-    expect(quotes).toEqual([]);
-    expect(err).toMatchObject({ code: 'retries_exhausted', retryable: false });
-    expect(statuses.filter((s) => s.type === 'issue').map((s) => s.type === 'issue' && s.issue.code)).toEqual(['incomplete_round']);
-    expect(statuses.filter((s) => s.type === 'disconnected')).toHaveLength(3);
   });
 });

@@ -1,10 +1,11 @@
-// `bailiff feed`: live mode against a local WebSocket server replaying the Binance fixture, and kline replay.
+// `bailiff feed`: live mode against a local WebSocket server replaying Binance frames (the shared fixture, and frames
+// written here), and kline replay.
 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runCli } from '../../src/cli/program.js';
-import { feedFixture, klinePath, klinesMissing } from '../fixtures/fixtures.js';
+import { feedFixture, feedsMissing, klinePath, klinesMissing } from '../fixtures/fixtures.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -20,7 +21,9 @@ afterEach(async () => {
 });
 
 describe('bailiff feed', () => {
-  it('binance: streams a local server’s markPrice frames as source_price and funding_rate commands', async () => {
+  it('binance: streams a local server’s markPrice frames as source_price and funding_rate commands', async (ctx) => {
+    const missing = feedsMissing();
+    ctx.skip(missing !== undefined, missing);
     const frames = feedFixture('binance-markprice.jsonl').trim().split('\n');
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     server.on('connection', (ws) => {

@@ -99,9 +99,11 @@ export function takeoverLimit(b: Block, m: MarketState, taker: Account, long: bo
   const step = m.spec.stepSize;
   const all = fits(wanted);
   if (all === null) return { size: wanted, limitedBy: null };
-  let lo = 0n;
+  // Not even one step (an empty fund, a full cap): no search.
+  if (wanted <= step || fits(step) !== null) return { size: 0n, limitedBy: all };
+  let lo = 1n;
   let hi = wanted / step;
-  // Invariant: lo steps fit (0 always does: it changes nothing) and hi steps do not.
+  // Invariant: lo steps fit and hi steps do not.
   while (hi - lo > 1n) {
     const mid = (lo + hi) / 2n;
     if (fits(mid * step) === null) lo = mid;
