@@ -6,18 +6,24 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { benchBreach } from './breach.js';
+import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
+import type { BenchReport } from './report.js';
+import { benchWalk } from './walk.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
 const only = process.argv[2];
 
-const benches: Record<string, () => { name: string; lines: readonly string[] }> = {
+const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   margin: () => benchMargin(accounts),
   breach: () => benchBreach({ accounts, ticks }),
   enforce: () => benchEnforce(accounts, ticks, true),
   'enforce-no-calls': () => benchEnforce(accounts, ticks, false),
+  crash: () => benchCrash(accounts),
+  walk: () => benchWalk(accounts, ticks, false),
+  'walk-isolated': () => benchWalk(accounts, ticks, true),
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */
@@ -39,7 +45,7 @@ if (only === undefined) {
     process.stderr.write(`unknown benchmark "${only}"; benchmarks: ${Object.keys(benches).join(', ')}\n`);
     process.exitCode = 2;
   } else {
-    const report = run();
+    const report = await run();
     process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
     // maxRSS is the process's high-water mark (KiB), building the world from a snapshot included.
     const highWater = process.resourceUsage().maxRSS * 1024;

@@ -9,6 +9,11 @@
 // every tick that crosses it (which would also make every such tick re-evaluate it). An account in the recovery
 // index gets no call for its other ledgers until it returns (documented approximation).
 // Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the indexes are derived.
+//
+// Cost: an account moving between the levels is suspended in the index it leaves (BreachIndex.suspend keeps its
+// exact boundaries) and resumed in the one it enters, so an account hovering around its call level is re-armed
+// from boundaries it already has, not evaluated again, as long as it does not change (any change reaches the
+// active index through reindex(), and drops the suspended copy).
 
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
@@ -36,7 +41,14 @@ export class MarginCalls {
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
     this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
-    this.recovery = new BreachIndex({ view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover: (ref: LedgerRef) => this.recovered.add(ref.account) });
+    // Only which accounts are below the recovery level matters, never the figures of that "breach".
+    this.recovery = new BreachIndex({
+      view: scaled(recoveryBufferPpm(bufferPpm)),
+      account,
+      rule,
+      onRecover: (ref: LedgerRef) => this.recovered.add(ref.account),
+      reportBreaches: false,
+    });
     for (const id of s.accounts.keys()) this.reindex(id, []);
   }
 
@@ -46,8 +58,13 @@ export class MarginCalls {
 
   /** Re-arms an account in whichever index holds it; newly-below-call-level ledgers are added to `out`. */
   reindex(id: string, out: LedgerBreach[]): void {
-    if (this.called.has(id)) this.recovery.reindex(id);
-    else for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+    if (this.called.has(id)) {
+      this.call.remove(id);
+      this.recovery.reindex(id);
+    } else {
+      this.recovery.remove(id);
+      for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+    }
   }
 
   onPrice(market: string, out: LedgerBreach[]): void {
@@ -69,8 +86,8 @@ export class MarginCalls {
   markCalled(id: string): void {
     if (this.called.has(id)) return;
     this.called.add(id);
-    this.call.remove(id);
-    this.recovery.reindex(id);
+    this.call.suspend(id);
+    this.recovery.resume(id);
   }
 
   /**
@@ -84,8 +101,8 @@ export class MarginCalls {
     for (const id of ids) {
       if (!this.called.has(id) || this.recovery.isAccountBreached(id)) continue;
       this.called.delete(id);
-      this.recovery.remove(id);
-      for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+      this.recovery.suspend(id);
+      for (const b of this.call.resume(id)) if (b.newly) out.push(b);
     }
   }
 }

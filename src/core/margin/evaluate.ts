@@ -114,6 +114,14 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
   };
 }
 
+/**
+ * Equity of a ledger holding one position and only settlement cash (an isolated position and its margin, or a cross
+ * ledger with one cross position, settlement collateral and no debt): cash + uPnL - funding owed, as above.
+ */
+export function singlePositionEquity(cash: bigint, f: PositionFigures): Quote {
+  return quote(cash + f.unrealisedPnl - f.fundingOwed);
+}
+
 /** Collateral value of one asset balance: balance x index x weight (x conversion rate when pegged), rounded down. */
 export function collateralValue(view: MarginView, assetId: string, balance: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(balance);
@@ -187,7 +195,7 @@ export function evaluateAccount(view: MarginView, account: Account, override?: P
       maintenance += f.maintenance;
       crossNotional += f.notional;
     } else {
-      isolated.push({ ...f, margin: position.isolatedMargin, equity: quote(position.isolatedMargin + f.unrealisedPnl - f.fundingOwed) });
+      isolated.push({ ...f, margin: position.isolatedMargin, equity: singlePositionEquity(position.isolatedMargin, f) });
     }
   }
   if (unpriced.length > 0) return { priced: false, unpriced: [...new Set(unpriced)] };

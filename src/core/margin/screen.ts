@@ -9,8 +9,8 @@
 
 import type { Account } from '../account/account.js';
 import type { MarketState } from '../market/state.js';
-import { pow10 } from '../units/index.js';
-import type { MarginView } from './evaluate.js';
+import { pow10, price } from '../units/index.js';
+import { requirementContext, type MarginView } from './evaluate.js';
 
 /** Accounts whose screened slack is within this share of their notional (plus a few atoms) are confirmed exactly. */
 export const SCREEN_RELATIVE_BAND = 1e-9;
@@ -24,20 +24,31 @@ interface MarketFloats {
 
 function marketFloats(view: MarginView, m: MarketState): MarketFloats {
   const tiers = m.spec.margin.tiers;
+  // The multiplier the exact path applies (the view may scale requirements, e.g. to a margin-call level).
+  const mult = Number(requirementContext(view, m, m.markPrice ?? price(1n)).volatilityMultiplierPpm) / 1e6;
   return {
     valueScale: Number(pow10(view.quoteDecimals)) / Number(pow10(m.spec.baseDecimals + m.spec.priceDecimals)),
     floors: Float64Array.from(tiers, (t) => Number(t.notionalFloor)),
-    ratios: Float64Array.from(tiers, (t) => (Number(t.maintenancePpm) / 1e6) * (Number(m.volatility.multiplierPpm) / 1e6)),
-    amounts: Float64Array.from(tiers, (t) => (Number(t.maintenanceAmount) * Number(m.volatility.multiplierPpm)) / 1e6),
+    ratios: Float64Array.from(tiers, (t) => (Number(t.maintenancePpm) / 1e6) * mult),
+    amounts: Float64Array.from(tiers, (t) => Number(t.maintenanceAmount) * mult),
   };
 }
 
+export interface ScreenOptions {
+  /** Also screen each isolated position as a row of its own (cash = its isolated margin). Default: cross only. */
+  readonly isolated?: boolean;
+}
+
 /**
- * A snapshot of cross-margin positions as typed arrays: for each account its settlement balance, and for each of
- * its cross positions (market index, size, cost). Build once, then screen against any prices.
+ * A snapshot of margin ledgers as typed arrays, one row per ledger: the account's cross margin (its settlement
+ * balance and its cross positions: market index, size, cost), and with `isolated` each isolated position (its
+ * isolated margin and the position). Build once, then screen against any prices.
  */
 export class MarginScreen {
+  /** The account of each row. */
   readonly accountIds: string[] = [];
+  /** The ledger of each row: null = cross, else the isolated position's market. */
+  readonly ledgers: (string | null)[] = [];
   private readonly markets: MarketFloats[] = [];
   private readonly marketIndex = new Map<string, number>();
   private cash = new Float64Array(0);
@@ -46,7 +57,7 @@ export class MarginScreen {
   private posSize = new Float64Array(0);
   private posCost = new Float64Array(0);
 
-  constructor(view: MarginView, marketStates: Iterable<MarketState>, accounts: Iterable<Account>) {
+  constructor(view: MarginView, marketStates: Iterable<MarketState>, accounts: Iterable<Account>, options: ScreenOptions = {}) {
     for (const m of marketStates) {
       this.marketIndex.set(m.spec.id, this.markets.length);
       this.markets.push(marketFloats(view, m));
@@ -58,6 +69,7 @@ export class MarginScreen {
     const pc: number[] = [];
     for (const a of accounts) {
       this.accountIds.push(a.id);
+      this.ledgers.push(null);
       cash.push(Number(a.balances.get(view.settlementAsset) ?? 0n));
       for (const p of a.positions.values()) {
         if (p.isolatedMargin !== null) continue;
@@ -66,6 +78,17 @@ export class MarginScreen {
         pc.push(Number(p.entryQuote));
       }
       starts.push(pm.length);
+      if (options.isolated !== true) continue;
+      for (const p of a.positions.values()) {
+        if (p.isolatedMargin === null) continue;
+        this.accountIds.push(a.id);
+        this.ledgers.push(p.market);
+        cash.push(Number(p.isolatedMargin));
+        pm.push(this.marketIndex.get(p.market) ?? -1);
+        ps.push(Number(p.size));
+        pc.push(Number(p.entryQuote));
+        starts.push(pm.length);
+      }
     }
     this.cash = Float64Array.from(cash);
     this.posStart = Int32Array.from(starts);
@@ -102,7 +125,39 @@ export class MarginScreen {
       out[a] = slack;
     }
   }
+
+  /**
+   * The rows the exact path must confirm at these marks: screened slack within the error band of zero or below
+   * (SCREEN_RELATIVE_BAND of the row's gross terms, plus ROW_ATOMS per position for the exact path's roundings).
+   * Writes their row numbers to `out` (at least `size` long) and returns how many. No allocation.
+   */
+  flag(marks: Float64Array, out: Int32Array): number {
+    const { cash, posStart, posMarket, posSize, posCost, markets } = this;
+    let n = 0;
+    for (let a = 0; a < cash.length; a++) {
+      const c = cash[a] as number;
+      let slack = c;
+      let gross = c < 0 ? -c : c;
+      const end = posStart[a + 1] as number;
+      for (let k = posStart[a] as number; k < end; k++) {
+        const mi = posMarket[k] as number;
+        const m = markets[mi] as MarketFloats;
+        const value = (posSize[k] as number) * (marks[mi] as number) * m.valueScale;
+        const notional = value < 0 ? -value : value;
+        const t = tierFor(m.floors, notional);
+        const cost = posCost[k] as number;
+        const requirement = notional * (m.ratios[t] as number) - (m.amounts[t] as number);
+        slack += value - cost - requirement;
+        gross += 2 * notional + (cost < 0 ? -cost : cost) + (m.amounts[t] as number) + ROW_ATOMS;
+      }
+      if (slack <= gross * SCREEN_RELATIVE_BAND + ROW_ATOMS) out[n++] = a;
+    }
+    return n;
+  }
 }
+
+/** Quote atoms of the exact path's roundings per position (value floor, notional and requirement ceilings). */
+const ROW_ATOMS = 8;
 
 function tierFor(floors: Float64Array, notional: number): number {
   let t = 0;

@@ -49,10 +49,12 @@
 // the conversion of bigint prices to floats by six orders of magnitude.
 
 import type { Account } from '../account/account.js';
-import { requirementContext, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import type { Position } from '../account/account.js';
+import { positionFigures, requirementContext, singlePositionEquity, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
-import { pow10, PPM_ONE } from '../units/index.js';
+import { pow10, PPM_ONE, price } from '../units/index.js';
 
 export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
 
@@ -70,6 +72,13 @@ export interface ScheduleShape {
   readonly global: { readonly lo: number; readonly hi: number } | null;
   /** Sum over tier floors of |jump| of the requirement (atoms, rounded up), plus a tier-0 maintenance amount. */
   readonly jumpAtoms: bigint;
+  /**
+   * When the maintenance requirement is a non-decreasing function of the notional that is positive for every
+   * positive notional (no size premium, no maintenance fraction, no tier-0 maintenance amount, no downward jump at a
+   * floor): the highest tier ratio and the sum of the upward jumps at the floors, both in atoms x 1e6, which bound
+   * how fast it grows (exactBoundary). Null otherwise.
+   */
+  readonly monotone: { readonly maxRatioPpm: bigint; readonly jumpsPpm: bigint } | null;
 }
 
 const shapes = new WeakMap<MarginSchedule, ScheduleShape>();
@@ -108,10 +117,28 @@ export function scheduleShape(schedule: MarginSchedule): ScheduleShape {
     jumpNum += jump < 0n ? -jump : jump;
   });
   const jumpAtoms = (jumpNum + ppm2 - 1n) / ppm2;
+  // Before rounding, tier t's requirement is N r_t - A_t (atoms x 1e6). From N = F (tier t-1) to N = F + 1 (tier t) it
+  // moves by r_t + J_t with J_t = F (r_t - r_{t-1}) - (A_t - A_{t-1}); inside a tier it grows by r_t per atom.
+  let monotone: ScheduleShape['monotone'] = null;
+  const first = tiers[0];
+  if (!premiumActive(schedule) && schedule.maintenanceFraction === undefined && first !== undefined && first.maintenanceAmount === 0n && first.maintenancePpm > 0n) {
+    let jumpsPpm = 0n;
+    let maxRatioPpm = 0n;
+    let ok = true;
+    tiers.forEach((t, i) => {
+      if (t.maintenancePpm > maxRatioPpm) maxRatioPpm = t.maintenancePpm;
+      const prev = tiers[i - 1];
+      if (prev === undefined) return;
+      const jump = t.notionalFloor * (t.maintenancePpm - prev.maintenancePpm) - (t.maintenanceAmount - prev.maintenanceAmount) * PPM_ONE;
+      if (t.maintenancePpm + jump < 0n) ok = false;
+      else if (jump > 0n) jumpsPpm += jump;
+    });
+    if (ok) monotone = { maxRatioPpm, jumpsPpm };
+  }
   // A handful of atoms of discontinuity (validated schedules: at most one per tier) is absorbed by the rounding
   // allowance; anything larger makes the global bound unusable.
   if (jumpAtoms > BigInt(2 * tiers.length + 2)) continuous = false;
-  const shape: ScheduleShape = { global: continuous && tiers.length > 1 ? { lo, hi } : null, jumpAtoms };
+  const shape: ScheduleShape = { global: continuous && tiers.length > 1 ? { lo, hi } : null, jumpAtoms, monotone };
   shapes.set(schedule, shape);
   return shape;
 }
@@ -123,6 +150,8 @@ export interface EntryKeys {
   readonly down: number;
   /** +Infinity: no rise can. */
   readonly up: number;
+  /** Set when the keys are an exact boundary compared with the mark alone (crossing it is the state change). */
+  readonly exact?: boolean;
 }
 
 /** One market's part of a ledger, accumulated before the thresholds are solved (pooled in a KeyBuffer). */
@@ -428,4 +457,176 @@ export function ledgerKeys(
   const out: EntryKeys[] = [];
   for (let i = 0; i < buf.length; i++) out.push({ market: buf.markets[i] as string, down: buf.down[i] as number, up: buf.up[i] as number });
   return out;
+}
+
+// ---- Exact boundaries: ledgers whose state is a monotone function of one mark ----
+//
+// A ledger holding one position and only settlement cash (an isolated position; a cross ledger with one cross
+// position, settlement collateral and no debt) has, at mark p (integer price atoms),
+//   slack(p) = cash - cost - funding owed + value(p) - MM(N(p)),   value = floor(Q p c), N = ceil(|Q| p c),
+// with nothing else moving it. When MM is non-decreasing in N and positive (ScheduleShape.monotone), a short's
+// slack falls with every atom the mark rises; a long's rises as long as one atom of price adds at least as much
+// value (>= floor(|Q| c)) as it can add requirement (<= ceil(ceil((ceil(|Q| c) x r_max + jumps) / 1e6) x mult
+// / 1e6), each ceiling being one of requirement()'s roundings; checked exactly below). Then, with MM > 0, the ledger
+// is in breach exactly on one side of a boundary price: a long at marks <= B (its liquidation price), a short at
+// marks >= B; the boundary is found by exact evaluations (a float estimate from the closed form LP = p - slack /
+// slope, then galloping and bisection on the integer grid), so crossing it IS the state change. Marginal funding,
+// schedule, multiplier and cash changes re-arm the ledger (the index's contract).
+
+/** The boundary of a ledger whose state depends on one market's mark alone, monotonically. */
+export interface ExactBoundary {
+  readonly market: string;
+  readonly long: boolean;
+  /** Long: the highest mark in breach (0: none). Short: the lowest mark in breach. Price atoms, < 2^53. */
+  readonly boundary: number;
+}
+
+/** Exact evaluations one boundary may take before the ledger is left to the slope bounds. */
+const MAX_BOUNDARY_EVALUATIONS = 80;
+
+/** The single position and cash of a ledger eligible for an exact boundary, or null. */
+function singlePositionLedger(view: MarginView, account: Account, ledgerMarket: string | null): { position: Position; cash: bigint } | null {
+  if (ledgerMarket !== null) {
+    const p = account.positions.get(ledgerMarket);
+    return p === undefined || p.isolatedMargin === null ? null : { position: p, cash: p.isolatedMargin };
+  }
+  let position: Position | null = null;
+  for (const p of account.positions.values()) {
+    if (p.isolatedMargin !== null) continue;
+    if (position !== null) return null;
+    position = p;
+  }
+  if (position === null) return null;
+  for (const [asset, amount] of account.balances) if (amount !== 0n && asset !== view.settlementAsset) return null;
+  for (const amount of account.borrows.values()) if (amount !== 0n) return null;
+  return { position, cash: account.balances.get(view.settlementAsset) ?? 0n };
+}
+
+/**
+ * The exact boundary of a ledger (ledgerMarket null: the cross ledger) when its state is a monotone function of one
+ * mark (see above), else null. `breached` and `slack` are the ledger's exact state and equity - maintenance now.
+ */
+export function exactBoundary(
+  view: MarginView,
+  account: Account,
+  ledgerMarket: string | null,
+  rule: BreachRule,
+  breached: boolean,
+  slack: bigint,
+): ExactBoundary | null {
+  if (view.marginValuation !== 'mark') return null;
+  const ledger = singlePositionLedger(view, account, ledgerMarket);
+  if (ledger === null) return null;
+  const { position, cash } = ledger;
+  const state = view.market(position.market);
+  const mark = state?.markPrice ?? null;
+  if (state === undefined || mark === null) return null;
+  const shape = scheduleShape(state.spec.margin).monotone;
+  if (shape === null) return null;
+  const multPpm = requirementContext(view, state, mark).volatilityMultiplierPpm;
+  if (multPpm <= 0n) return null;
+  const long = position.size > 0n;
+  const absSize = long ? position.size : -position.size;
+  const shift = state.spec.baseDecimals + state.spec.priceDecimals - view.quoteDecimals;
+  const scale = pow10(shift < 0 ? -shift : shift);
+  const valueLo = shift <= 0 ? absSize * scale : absSize / scale; // value (and notional) per price atom, at least
+  const valueHi = shift <= 0 ? valueLo : (absSize + scale - 1n) / scale; // ... and at most
+  if (long) {
+    const grow = (valueHi * shape.maxRatioPpm + shape.jumpsPpm + PPM_ONE - 1n) / PPM_ONE;
+    const growMax = multPpm === PPM_ONE ? grow : (grow * multPpm + PPM_ONE - 1n) / PPM_ONE;
+    if (valueLo < growMax) return null;
+  }
+  let evaluations = 0;
+  const bad = (p: number): boolean => {
+    evaluations++;
+    const f = positionFigures(view, state, position, price(BigInt(p)));
+    return isBreached(singlePositionEquity(cash, f), f.maintenance, rule);
+  };
+  // Estimate from the closed form at the current tier: slack falls to zero at p - slack / slope.
+  const m0 = Number(mark);
+  const c = shift <= 0 ? Number(scale) : 1 / Number(scale);
+  const tier = state.spec.margin.tiers[tierIndexFor(state.spec.margin, (absSize * mark * (shift <= 0 ? scale : 1n)) / (shift <= 0 ? 1n : scale))] as MarginTier;
+  const q = Number(position.size) * c;
+  const slope = q - (Number(tier.maintenancePpm) / 1e6) * (Number(multPpm) / 1e6) * Math.abs(q);
+  let guess = slope === 0 ? m0 : Math.round(m0 - Number(slack) / slope);
+  if (!Number.isFinite(guess) || guess < 1) guess = 1;
+  if (guess > Number.MAX_SAFE_INTEGER / 4) return null;
+  // The ledger's state now pins one side of the search.
+  if (long ? breached && guess < m0 : !breached && guess < m0) guess = m0;
+  if (long ? !breached && guess >= m0 : breached && guess > m0) guess = Math.max(1, m0 - 1);
+  const limit = Number.MAX_SAFE_INTEGER / 4;
+  // Long: the highest bad price; short: the lowest. lo/hi bracket the boundary with bad(lo) for a long, bad(hi) for
+  // a short.
+  let lo: number;
+  let hi: number;
+  if (long) {
+    if (bad(guess)) {
+      lo = guess;
+      let step = 1;
+      hi = lo + step;
+      while (bad(hi)) {
+        if (evaluations > MAX_BOUNDARY_EVALUATIONS || hi > limit) return null;
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+      }
+    } else {
+      hi = guess;
+      let step = 1;
+      lo = hi - step;
+      for (;;) {
+        if (lo < 1) {
+          if (!bad(1)) return { market: position.market, long, boundary: 0 };
+          lo = 1;
+          break;
+        }
+        if (bad(lo)) break;
+        if (evaluations > MAX_BOUNDARY_EVALUATIONS) return null;
+        hi = lo;
+        step *= 2;
+        lo = hi - step;
+      }
+    }
+    while (hi - lo > 1) {
+      if (evaluations > MAX_BOUNDARY_EVALUATIONS) return null;
+      const mid = Math.floor((lo + hi) / 2);
+      if (bad(mid)) lo = mid;
+      else hi = mid;
+    }
+    return { market: position.market, long, boundary: lo };
+  }
+  if (bad(guess)) {
+    hi = guess;
+    let step = 1;
+    lo = hi - step;
+    for (;;) {
+      if (lo < 1) {
+        if (bad(1)) return { market: position.market, long, boundary: 1 };
+        lo = 1;
+        break;
+      }
+      if (!bad(lo)) break;
+      if (evaluations > MAX_BOUNDARY_EVALUATIONS) return null;
+      hi = lo;
+      step *= 2;
+      lo = hi - step;
+    }
+  } else {
+    lo = guess;
+    let step = 1;
+    hi = lo + step;
+    while (!bad(hi)) {
+      if (evaluations > MAX_BOUNDARY_EVALUATIONS || hi > limit) return null;
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+  }
+  while (hi - lo > 1) {
+    if (evaluations > MAX_BOUNDARY_EVALUATIONS) return null;
+    const mid = Math.floor((lo + hi) / 2);
+    if (bad(mid)) hi = mid;
+    else lo = mid;
+  }
+  return { market: position.market, long, boundary: hi };
 }

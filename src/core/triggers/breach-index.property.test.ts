@@ -8,7 +8,7 @@ import { seededRandom } from '../../sim/random.js';
 import { describe, expect, it } from 'vitest';
 import { USDC } from '../engine/testkit.js';
 import { evaluateAccount } from '../margin/evaluate.js';
-import { isBreached } from '../margin/thresholds.js';
+import { isBreached, thresholdPrice } from '../margin/thresholds.js';
 import { positionValue } from '../market/spec.js';
 import { ppm } from '../units/index.js';
 import { scanAccounts, type BreachIndex, type LedgerBreach, type LedgerRef } from './breach-index.js';
@@ -61,7 +61,8 @@ type Step =
   | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
   | { readonly kind: 'rulebook'; readonly rule: 'below' | 'at_or_below'; readonly valuation: 'mark' | 'entry' }
   | { readonly kind: 'trade'; readonly open: Open }
-  | { readonly kind: 'deposit'; readonly funding: Funding };
+  | { readonly kind: 'deposit'; readonly funding: Funding }
+  | { readonly kind: 'suspended'; readonly account: string; readonly moves: readonly MoveStep[] };
 
 const bps = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: -20, max: 20 }) },
@@ -85,6 +86,18 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rulebook' as const), rule: fc.constantFrom('below' as const, 'at_or_below' as const), valuation: fc.constantFrom('mark' as const, 'entry' as const) }) },
   { weight: 3, arbitrary: open.map((o) => ({ kind: 'trade' as const, open: o })) },
   { weight: 1, arbitrary: funding.map((f) => ({ kind: 'deposit' as const, funding: f })) },
+  {
+    // An account suspended (BreachIndex.suspend) while prices move, then resumed.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('suspended' as const),
+      account: fc.constantFrom(...ACCOUNTS),
+      moves: fc.array(
+        fc.record({ kind: fc.constant('move' as const), market, bps, basisBps: fc.constant(0), noIndex: fc.constant(false) }),
+        { minLength: 1, maxLength: 1 },
+      ),
+    }),
+  },
 );
 
 function applyOpen(w: TestWorld, o: Open): string[] {
@@ -139,6 +152,10 @@ describe('BreachIndex against the exact full scan', () => {
     let recoveriesSeen = 0;
     let movedIn = 0;
     let movedOut = 0;
+    let flips = 0;
+    let exactMisses = 0;
+    let exactLedgers = 0;
+    let resumed = 0;
     fc.assert(
       fc.property(fc.array(funding, { minLength: 4, maxLength: 12 }), fc.array(open, { minLength: 3, maxLength: 16 }), fc.array(step, { minLength: 10, maxLength: 120 }), (funds, opens, steps) => {
         const w = testWorld();
@@ -173,6 +190,18 @@ describe('BreachIndex against the exact full scan', () => {
               w.marginValuation = s.valuation;
               reported = index.onPrice(MARKETS[1]);
               break;
+            case 'suspended': {
+              index.suspend(s.account);
+              const out: LedgerBreach[] = [];
+              for (const mv of s.moves) {
+                applyMove(w, mv);
+                out.push(...index.onPrice(mv.market));
+              }
+              // What the other accounts reported during the moves, and what the resumed one is found in.
+              out.push(...index.resume(s.account).filter((b) => !before.has(refKey(b))));
+              reported = out.filter((b) => b.account !== s.account || !before.has(refKey(b)));
+              break;
+            }
             case 'trade':
             case 'deposit': {
               const touched = s.kind === 'trade' ? applyOpen(w, s.open) : applyFunding(w, s.funding);
@@ -192,14 +221,24 @@ describe('BreachIndex against the exact full scan', () => {
         }
         const st = index.stats();
         rechecks += st.rechecks;
+        flips += st.flips;
+        exactMisses += st.exactMisses;
+        exactLedgers += st.exactLedgers;
+        resumed += st.resumed;
         breachesSeen += st.breaches;
         recoveriesSeen += st.recoveries;
       }),
       { numRuns: 200, seed: 20261126 },
     );
     // The worlds must reach the interesting paths, and the index must prune: far fewer evaluations than a scan.
-    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut });
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut, flips, exactMisses, exactLedgers, resumed });
     expect(breachesSeen).toBeGreaterThan(300);
+    // Exact boundaries are reached (single-position ledgers on the monotone schedules), their crossings decide, and
+    // every breach they announced was confirmed by the ledger's figures.
+    expect(exactLedgers).toBeGreaterThan(100);
+    expect(flips).toBeGreaterThan(50);
+    expect(exactMisses).toBe(0);
+    expect(resumed).toBeGreaterThan(20);
     expect(recoveriesSeen).toBeGreaterThan(50);
     expect(rechecks).toBeLessThan(naive / 3);
   });
@@ -215,6 +254,7 @@ describe('thresholds are sound: inside the box they allow, a ledger keeps its ex
   it('at every corner of the box (and random points in it), over all the markets of the ledger at once', () => {
     let ledgersChecked = 0;
     let pointsChecked = 0;
+    let exactChecked = 0;
     fc.assert(
       fc.property(
         fc.array(funding, { minLength: 4, maxLength: 12 }),
@@ -286,13 +326,46 @@ describe('thresholds are sound: inside the box they allow, a ledger keeps its ex
               for (const o of options) {
                 w.setPrices(o.market, o.current[0], o.current[1]);
               }
+              // An exact boundary: crossing it IS the state change. At the key the ledger is in the other state, and
+              // so it is anywhere beyond (random points up to 5% past the key, and the far end of the price range).
+              const k = keys[0];
+              if (k?.exact === true && (Number.isFinite(k.down) || Number.isFinite(k.up))) {
+                exactChecked++;
+                const st = w.state(k.market);
+                const saved: [bigint | null, bigint | null] = [st.markPrice, st.indexPrice];
+                const fires = Number.isFinite(k.down) ? { at: BigInt(k.down), dir: -1n } : { at: BigInt(k.up), dir: 1n };
+                // The boundary is the liquidation price that thresholds.ts finds by bisection over exact evaluations.
+                const lp = thresholdPrice(w, account, k.market, 'liquidation', rule);
+                expect(lp).not.toBeNull();
+                expect(armed ? lp === fires.at - fires.dir : lp === fires.at, `${account.id}/${ledger ?? 'cross'}: key ${fires.at}, liquidation price ${lp}`).toBe(true);
+                const span = fires.at / 20n + 2n;
+                const beyond = [fires.at, fires.at + fires.dir, fires.at + fires.dir * span, fires.dir < 0n ? 1n : fires.at * 10n];
+                for (let r = 0; r < 3; r++) beyond.push(fires.at + fires.dir * BigInt(Math.floor(rand() * Number(span))));
+                for (const px of beyond) {
+                  if (px < 1n) continue;
+                  w.setPrices(k.market, px, rand() < 0.5 ? px : saved[1]);
+                  const ev = evaluateAccount(w, account);
+                  if (!ev.priced) continue;
+                  const f = ledger === null ? ev.cross : ev.isolated.find((x) => x.market === ledger);
+                  if (f === undefined) continue;
+                  pointsChecked++;
+                  expect(isBreached(f.equity, f.maintenance, rule), `${account.id}/${ledger ?? 'cross'} past its exact key ${px}`).toBe(!armed);
+                }
+                // One atom short of the key, the state stands.
+                w.setPrices(k.market, fires.at - fires.dir, saved[1]);
+                const ev = evaluateAccount(w, account);
+                const f = ev.priced ? (ledger === null ? ev.cross : ev.isolated.find((x) => x.market === ledger)) : undefined;
+                if (f !== undefined && fires.at - fires.dir >= 1n) expect(isBreached(f.equity, f.maintenance, rule)).toBe(armed);
+                w.setPrices(k.market, saved[0], saved[1]);
+              }
             }
           }
         },
       ),
       { numRuns: 500, seed: 77 },
     );
-    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ ledgersChecked, pointsChecked });
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ ledgersChecked, pointsChecked, exactChecked });
+    expect(exactChecked).toBeGreaterThan(500);
     expect(ledgersChecked).toBeGreaterThan(4_000);
     expect(pointsChecked).toBeGreaterThan(75_000);
   });

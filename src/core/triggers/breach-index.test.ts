@@ -3,7 +3,7 @@ import { BTC_PERP, ETH_PERP, USDC } from '../engine/testkit.js';
 import { thresholdPrice } from '../margin/thresholds.js';
 import { dec, ppm, quote } from '../units/index.js';
 import { scheduleShape } from './bounds.js';
-import { scanAccounts } from './breach-index.js';
+import { BreachIndex, scanAccounts } from './breach-index.js';
 import { ALT_PERP, DYD_PERP, problemsOfTestMarkets, testWorld, type TestWorld } from './testworld.js';
 
 const keys = (xs: readonly { account: string; market: string | null }[]): string[] => xs.map((x) => `${x.account}/${x.market ?? 'cross'}`).sort();
@@ -251,5 +251,111 @@ describe('BreachIndex', () => {
     expect(keys(index.breached())).toEqual(['x/cross']);
     expect(keys(scanAccounts(w, w.accounts.values(), 'at_or_below'))).toEqual(['x/cross']);
     expect(w.isBreached('x')).toBe(true);
+  });
+});
+
+describe('exact boundaries (one position, settlement cash only, monotone schedule)', () => {
+  // ETH-PERP: flat 5% / 2.5%, no maintenance amount; 0.01 ETH and 0.01 USD atoms; quote atoms are 1e-6 USD.
+  // A 10 ETH isolated long from 3,000 with 2,000 USDC of margin is in breach when
+  //   2,000 + 10 (p - 3,000) <= 0.025 x 10 p  <=>  p <= 28,000 / 9.75 = 2,871.7948...
+  // (Binance's LP = (WB + cum - Q EP) / (Q MMR - Q) = (2,000 - 30,000) / (0.25 - 10), the same figure). On the
+  // price grid: at 2,871.79 equity 717.90 <= maintenance ceil(28,717.90 x 0.025) = 717.9475; at 2,871.80 equity 718.00
+  // > 717.95. So the key is 287,179 atoms. A 10 ETH short from 3,000 with 2,000 USDC: 2,000 + 30,000 - 10 p <= 0.25 p
+  // <=> p >= 3,121.9512...: at 3,121.96 equity 780.40 <= 780.49, at 3,121.95 equity 780.50 > 780.4875: key 312,196.
+  function isolated(side: 'long' | 'short'): { w: TestWorld; index: ReturnType<TestWorld['breachIndex']> } {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', side === 'long' ? 1_000n : -1_000n, 300_000n, dec('2000', 6));
+    const index = w.breachIndex();
+    expect(index.reindex('p')).toEqual([]);
+    return { w, index };
+  }
+
+  it('an isolated long is armed at its liquidation price; crossing it is the breach, with no evaluation of the account', () => {
+    const { w, index } = isolated('long');
+    expect(index.thresholds('p', 'ETH-PERP')).toEqual([{ market: 'ETH-PERP', down: 287_179, up: Infinity, exact: true }]);
+    expect(liquidationPrice(w, 'p', 'ETH-PERP')).toBe(287_179n);
+    w.setPrices('ETH-PERP', 287_180n, 250_000n); // the index is not what an isolated ledger depends on
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    w.setPrices('ETH-PERP', 287_179n);
+    const [b] = index.onPrice('ETH-PERP');
+    expect(b).toMatchObject({ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true });
+    // Armed for recovery one atom above: back at 2,871.80 it is sound again, again without an evaluation.
+    expect(index.thresholds('p', 'ETH-PERP')).toEqual([{ market: 'ETH-PERP', down: -Infinity, up: 287_180, exact: true }]);
+    w.setPrices('ETH-PERP', 287_180n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
+    const st = index.stats();
+    expect([st.rechecks, st.flips, st.breaches, st.recoveries, st.exactLedgers, st.exactMisses]).toEqual([0, 2, 1, 1, 1, 0]);
+    index.checkInvariants();
+  });
+
+  it('an isolated short is armed at the lowest price in breach', () => {
+    const { w, index } = isolated('short');
+    expect(index.thresholds('p', 'ETH-PERP')).toEqual([{ market: 'ETH-PERP', down: -Infinity, up: 312_196, exact: true }]);
+    w.setPrices('ETH-PERP', 312_195n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    w.setPrices('ETH-PERP', 330_000n);
+    expect(keys(index.onPrice('ETH-PERP'))).toEqual(['p/ETH-PERP']);
+    expect(index.stats().rechecks).toBe(0);
+  });
+
+  it('a cross ledger with one position and only settlement cash is exact; with other collateral it is not', () => {
+    const w = testWorld();
+    w.deposit('c', USDC, dec('2000', 6));
+    w.trade('c', 'ETH-PERP', 1_000n, 300_000n);
+    const index = w.breachIndex();
+    index.reindex('c');
+    // Cross equity is 2,000 + 10 (p - 3,000) as above, with the whole balance as cash: the same key.
+    expect(index.thresholds('c')).toEqual([{ market: 'ETH-PERP', down: 287_179, up: Infinity, exact: true }]);
+    w.deposit('c', 'BTC', 100_000n); // 0.001 BTC priced off BTC-PERP's index: two prices now
+    index.reindex('c');
+    expect(index.thresholds('c').some((k) => k.exact === true)).toBe(false);
+    expect(index.stats().exactLedgers).toBe(0);
+    index.checkInvariants();
+  });
+
+  it('suspend keeps the boundaries unwatched; resume re-arms from them, or evaluates after a re-arm of the market', () => {
+    const { w } = isolated('long');
+    let lookups = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (lookups++, w.accounts.get(id)), rule: () => w.rule });
+    index.reindex('p');
+    index.suspend('p');
+    w.setPrices('ETH-PERP', 280_000n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]); // not watched while suspended
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
+    lookups = 0;
+    // Resumed below the boundary: in breach, confirmed by the position's figures (one lookup, no evaluation).
+    expect(index.resume('p')).toMatchObject([{ account: 'p', market: 'ETH-PERP', newly: true }]);
+    expect(lookups).toBe(1);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
+    expect(index.stats().rechecks).toBe(0);
+    index.checkInvariants();
+    // A funding change re-arms the market while the account is suspended: resume evaluates it in full.
+    index.suspend('p');
+    w.state('ETH-PERP').fundingIndex += 1_000_000_000n;
+    index.reindexMarket('ETH-PERP');
+    w.setPrices('ETH-PERP', 300_000n);
+    expect(index.resume('p')).toEqual([]);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
+    expect(index.thresholds('p', 'ETH-PERP')[0]?.exact).toBe(true);
+    index.checkInvariants();
+  });
+});
+
+describe('an index that does not report breaches (a margin-call recovery level)', () => {
+  it('tracks the breached set across an exact boundary without looking the account up', () => {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6)); // breach at or below 2,871.79 (see above)
+    let lookups = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (lookups++, w.accounts.get(id)), rule: () => w.rule, reportBreaches: false });
+    index.reindex('p');
+    lookups = 0;
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
+    expect(lookups).toBe(0);
+    index.checkInvariants();
   });
 });

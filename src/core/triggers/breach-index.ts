@@ -30,7 +30,8 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote } from '../units/index.js';
-import { computeLedgerKeys, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { positionFigures, singlePositionEquity } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 
 /** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
@@ -61,6 +62,12 @@ export interface BreachIndexOptions {
   readonly rule: () => BreachRule;
   /** Told when a ledger leaves the breached set by recovering (an exact evaluation found it sound). */
   readonly onRecover?: (ledger: LedgerRef) => void;
+  /**
+   * False when the owner only asks which ledgers are in breach, never for the figures of a breach (a margin-call
+   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it.
+   * Default true.
+   */
+  readonly reportBreaches?: boolean;
 }
 
 export interface BreachIndexStats {
@@ -83,6 +90,14 @@ export interface BreachIndexStats {
   readonly recoveries: number;
   readonly marketReindexes: number;
   readonly fullReindexes: number;
+  /** Ledgers armed at an exact boundary (ExactBoundary) now. */
+  readonly exactLedgers: number;
+  /** Crossings of exact boundaries: state changes decided by the crossing (breaches confirmed by the ledger's figures). */
+  readonly flips: number;
+  /** Exact boundaries whose breach the figures did not confirm (never expected: the ledger is re-armed in full). */
+  readonly exactMisses: number;
+  /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
+  readonly resumed: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
@@ -91,6 +106,12 @@ const FREE = 0;
 const SOUND = 1;
 const BREACHED = 2;
 const WAITING = 3;
+/** Not watched, its exact boundaries kept for resume() (see suspend()). */
+const SUSPENDED = 4;
+
+/** Entry families: thresholds on min / max of (mark, index) (slope bounds), or on the mark alone (exact boundaries). */
+const PRICES = 0;
+const MARK = 1;
 
 /** Stamps restart before they could overflow an Int32Array. */
 const STAMP_MAX = 0x3fffffff;
@@ -99,6 +120,9 @@ interface MarketSlot {
   readonly id: string;
   readonly down: IndexedHeap;
   readonly up: IndexedHeap;
+  /** Exact boundaries, compared with the mark alone: a long's liquidation price (DOWN), a short's (UP). */
+  readonly markDown: IndexedHeap;
+  readonly markUp: IndexedHeap;
   /** Accounts waiting for this market's first price. */
   readonly waiting: Set<string>;
   // What the entries were armed under; a change re-arms the market (the backstop in sync()).
@@ -131,6 +155,10 @@ export class BreachIndex {
   private ledgerNext = new Int32Array(64).fill(-1); // next ledger of the account, or next free ledger
   private ledgerHead = new Int32Array(64);
   private ledgerStamp = new Int32Array(64);
+  /** Exact boundary of the ledger (NaN: armed by slope bounds); ledgerLong: its position's side. */
+  private ledgerBoundary = new Float64Array(64).fill(Number.NaN);
+  private ledgerLong = new Uint8Array(64);
+  private ledgerExactSlot = new Int32Array(64); // the market slot of the exact boundary
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -140,6 +168,7 @@ export class BreachIndex {
   private entryMarket = new Int32Array(64);
   private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
   private entryFinite = new Uint8Array(64); // how many of the entry's two keys are finite
+  private entryFamily = new Uint8Array(64); // PRICES or MARK: which pair of the market's heaps holds it
   private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private entryTop = 0;
@@ -152,12 +181,16 @@ export class BreachIndex {
   private readonly breachedSet = new Set<number>();
   /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
   private readonly unpricedOther = new Set<string>();
+  /** Suspended accounts, with the epoch they were suspended in (any market or full re-arm starts a new epoch). */
+  private readonly suspended = new Map<string, number>();
+  private epoch = 0;
   private waitingLedgers = 0;
 
   private armedRule: BreachRule;
   private armedValuation: 'mark' | 'entry';
   private stamp = 0;
   private readonly crossed = new Int32List(256);
+  private readonly flipScratch = new Int32List(64);
   private readonly keys = new KeyBuffer();
   private readonly noKeys = new KeyBuffer();
   private readonly headScratch = new Int32List(64);
@@ -169,14 +202,20 @@ export class BreachIndex {
   private recoveries = 0;
   private marketReindexes = 0;
   private fullReindexes = 0;
+  private exactLedgers = 0;
+  private flips = 0;
+  private exactMisses = 0;
+  private resumed = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
+  private readonly reportBreaches: boolean;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
     this.accountOf = options.account;
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
+    this.reportBreaches = options.reportBreaches ?? true;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
   }
@@ -199,6 +238,7 @@ export class BreachIndex {
     if (head === undefined) return;
     this.unwait(accountId, head);
     this.unpricedOther.delete(accountId);
+    this.suspended.delete(accountId);
     let l = head;
     while (l >= 0) {
       const next = this.ledgerNext[l] as number;
@@ -206,6 +246,59 @@ export class BreachIndex {
       l = next;
     }
     this.heads.delete(accountId);
+  }
+
+  /**
+   * Stops watching the account but keeps its exact boundaries, so that resume() can arm it again without an
+   * evaluation. The owner must call remove() (or reindex()) if the account changes while suspended; a market or
+   * full re-arm meanwhile makes resume() evaluate it. An account with a ledger that is not armed at an exact
+   * boundary is simply forgotten (resume() then evaluates it). Used to move an account between margin-call levels.
+   */
+  suspend(accountId: string): void {
+    const head = this.heads.get(accountId);
+    if (head === undefined || this.suspended.has(accountId)) return;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      // Kept: exact boundaries, and sound ledgers exposed to no price at all (a cross ledger without cross positions).
+      const kept = !Number.isNaN(this.ledgerBoundary[l] as number) || (this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1);
+      if (!kept) {
+        this.remove(accountId);
+        return;
+      }
+    }
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      this.setEntries(l, this.noKeys, MARK);
+      if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+      this.ledgerState[l] = SUSPENDED;
+    }
+    this.suspended.set(accountId, this.epoch);
+  }
+
+  /**
+   * Watches the account again and returns its ledgers in breach (all `newly`): from the boundaries kept by
+   * suspend() when nothing was re-armed since (the mark against each boundary; a breach confirmed by the position's
+   * figures), else by a full evaluation, as reindex().
+   */
+  resume(accountId: string): readonly LedgerBreach[] {
+    const epoch = this.suspended.get(accountId);
+    if (epoch !== this.epoch) return this.reindex(accountId);
+    this.suspended.delete(accountId);
+    this.resumed++;
+    const head = this.heads.get(accountId) as number;
+    const out: LedgerBreach[] = [];
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      this.ledgerState[l] = SOUND;
+      if (Number.isNaN(this.ledgerBoundary[l] as number)) continue; // exposed to no price: sound as it was
+      const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      const b = this.ledgerBoundary[l] as number;
+      const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
+      this.setExactKeys(l, ms.id, false);
+      if (inBreach && !this.enterBreach(l, out)) {
+        this.reindexInto(accountId, out);
+        return out;
+      }
+    }
+    return out;
   }
 
   /**
@@ -236,6 +329,8 @@ export class BreachIndex {
     crossed.clear();
     ms.down.collect(low, crossed);
     ms.up.collect(high, crossed);
+    ms.markDown.collect(m, crossed);
+    ms.markUp.collect(m, crossed);
     if (crossed.length === 0) return out ?? NO_BREACHES;
     out ??= [];
     this.recheckCrossed(out);
@@ -255,10 +350,12 @@ export class BreachIndex {
   reindexAll(): readonly LedgerBreach[] {
     const out: LedgerBreach[] = [];
     this.fullReindexes++;
+    this.epoch++;
     this.armedRule = this.ruleOf();
     this.armedValuation = this.view.marginValuation;
     for (const ms of this.markets) this.recordEpoch(ms);
-    for (const id of [...this.heads.keys()]) this.reindexInto(id, out);
+    // Suspended accounts stay unwatched (resume() will evaluate them: a new epoch).
+    for (const id of [...this.heads.keys()]) if (!this.suspended.has(id)) this.reindexInto(id, out);
     return out;
   }
 
@@ -294,7 +391,8 @@ export class BreachIndex {
     if (l < 0) return out;
     for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
       const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
-      out.push({ market: ms.id, down: ms.down.key(e), up: ms.up.key(e) });
+      const exact = this.entryFamily[e] === MARK;
+      out.push({ market: ms.id, down: this.downHeap(ms, e).key(e), up: this.upHeap(ms, e).key(e), ...(exact ? { exact } : {}) });
     }
     return out;
   }
@@ -329,6 +427,10 @@ export class BreachIndex {
       recoveries: this.recoveries,
       marketReindexes: this.marketReindexes,
       fullReindexes: this.fullReindexes,
+      exactLedgers: this.exactLedgers,
+      flips: this.flips,
+      exactMisses: this.exactMisses,
+      resumed: this.resumed,
     };
   }
 
@@ -342,20 +444,26 @@ export class BreachIndex {
         entries++;
         assert(this.entryLedger[e] === l, 'BreachIndex: entry points at another ledger');
         const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
-        assert(ms.down.has(e) && ms.up.has(e), 'BreachIndex: entry missing from its heaps');
-        assert(this.entryFinite[e] === finite2(ms.down.key(e), ms.up.key(e)), 'BreachIndex: finite-key count out of step');
+        assert(this.downHeap(ms, e).has(e) && this.upHeap(ms, e).has(e), 'BreachIndex: entry missing from its heaps');
+        assert(this.entryFinite[e] === finite2(this.downHeap(ms, e).key(e), this.upHeap(ms, e).key(e)), 'BreachIndex: finite-key count out of step');
+        assert((this.entryFamily[e] === MARK) === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
         finite += this.entryFinite[e] as number;
       }
       assert((this.ledgerState[l] === BREACHED) === this.breachedSet.has(l), 'BreachIndex: breached set out of step');
     }
     assert(entries === this.entryCount, 'BreachIndex: entry count out of step');
+    let exact = 0;
+    for (let l = 0; l < this.ledgerTop; l++) if (this.ledgerState[l] !== FREE && !Number.isNaN(this.ledgerBoundary[l] as number)) exact++;
+    assert(exact === this.exactLedgers, 'BreachIndex: exact-ledger count out of step');
     assert(finite === this.finiteKeys, 'BreachIndex: armed-key count out of step');
     let heapEntries = 0;
     for (const ms of this.markets) {
       ms.down.checkInvariants();
       ms.up.checkInvariants();
-      assert(ms.down.size === ms.up.size, 'BreachIndex: DOWN and UP heaps differ in size');
-      heapEntries += ms.down.size;
+      ms.markDown.checkInvariants();
+      ms.markUp.checkInvariants();
+      assert(ms.down.size === ms.up.size && ms.markDown.size === ms.markUp.size, 'BreachIndex: DOWN and UP heaps differ in size');
+      heapEntries += ms.down.size + ms.markDown.size;
     }
     assert(heapEntries === this.entryCount, 'BreachIndex: heaps hold entries no ledger owns');
   }
@@ -401,10 +509,18 @@ export class BreachIndex {
     const heads = this.headScratch;
     heads.clear();
     const crossed = this.crossed;
+    const flips = this.flipScratch;
+    flips.clear();
     for (let j = 0; j < crossed.length; j++) {
-      const l = this.entryLedger[crossed.data[j] as number] as number;
+      const e = crossed.data[j] as number;
+      const l = this.entryLedger[e] as number;
       if (this.ledgerStamp[l] === stamp) continue;
       this.ledgerStamp[l] = stamp;
+      if (this.entryFamily[e] === MARK) {
+        // An exact boundary: the crossing is the state change; no evaluation of the account.
+        flips.push(l);
+        continue;
+      }
       const h = this.ledgerHead[l] as number;
       if (this.accountStamp[h] === stamp) continue;
       this.accountStamp[h] = stamp;
@@ -426,25 +542,113 @@ export class BreachIndex {
       }
       const rule = this.ruleOf();
       for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
-        if (this.ledgerStamp[l] !== stamp) continue;
+        if (this.ledgerStamp[l] !== stamp || this.isFlip(l)) continue;
         this.rechecks++;
         const before = this.ledgerState[l];
         this.arm(l, account, ev, rule, out);
         if (this.ledgerState[l] === before) this.falseAlarms++;
       }
     }
+    for (let j = 0; j < flips.length; j++) {
+      const l = flips.data[j] as number;
+      // A ledger the loop above re-armed (its account was evaluated for another ledger) is up to date.
+      if (this.ledgerState[l] !== FREE && this.ledgerStamp[l] === stamp && this.isFlip(l)) this.flip(l, out);
+    }
+  }
+
+  /** Whether ledger l is armed at an exact boundary that the current mark has crossed. */
+  private isFlip(l: number): boolean {
+    const boundary = this.ledgerBoundary[l] as number;
+    if (Number.isNaN(boundary)) return false;
+    const state = this.view.market((this.markets[this.ledgerExactSlot[l] as number] as MarketSlot).id);
+    const mark = state?.markPrice ?? null;
+    if (mark === null) return false;
+    const m = Number(mark);
+    const inBreach = this.ledgerLong[l] === 1 ? m <= boundary : m >= boundary;
+    return inBreach !== (this.ledgerState[l] === BREACHED);
+  }
+
+  /**
+   * The mark crossed ledger l's exact boundary: its state flips. Entering breach, the position's figures at the mark
+   * confirm it exactly (and are what is reported); leaving it needs no evaluation.
+   */
+  private flip(l: number, out: LedgerBreach[]): void {
+    const h = this.ledgerHead[l] as number;
+    const accountId = this.ledgerAccount[h] as string;
+    const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+    const market = (this.ledgerMarket[l] as number) >= 0 ? ms.id : null;
+    this.flips++;
+    if (this.ledgerState[l] === BREACHED) {
+      this.ledgerState[l] = SOUND;
+      this.breachedSet.delete(l);
+      this.recoveries++;
+      this.setExactKeys(l, ms.id, false);
+      this.onRecover?.({ account: accountId, market });
+      return;
+    }
+    if (!this.enterBreach(l, out)) this.reindexInto(accountId, out);
+  }
+
+  /**
+   * A sound ledger armed at an exact boundary the mark has crossed enters breach: the position's figures at the
+   * mark confirm it exactly and are reported. False (counted as a miss) if they do not: the caller re-arms in full.
+   */
+  private enterBreach(l: number, out: LedgerBreach[]): boolean {
+    const accountId = this.ledgerAccount[l] as string;
+    const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+    if (!this.reportBreaches) {
+      this.ledgerState[l] = BREACHED;
+      this.breachedSet.add(l);
+      this.breaches++;
+      this.setExactKeys(l, ms.id, true);
+      return true;
+    }
+    const isolated = (this.ledgerMarket[l] as number) >= 0;
+    const account = this.accountOf(accountId);
+    const state = this.view.market(ms.id);
+    const position = account?.positions.get(ms.id);
+    const mark = state?.markPrice ?? null;
+    if (account === undefined || state === undefined || position === undefined || mark === null) {
+      this.exactMisses++;
+      return false;
+    }
+    const f = positionFigures(this.view, state, position, mark);
+    const equity = singlePositionEquity(isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n), f);
+    if (!isBreached(equity, f.maintenance, this.ruleOf())) {
+      this.exactMisses++;
+      return false;
+    }
+    this.ledgerState[l] = BREACHED;
+    this.breachedSet.add(l);
+    this.breaches++;
+    this.setExactKeys(l, ms.id, true);
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: [{ market: ms.id, mark, index: state.indexPrice }], newly: true });
+    return true;
+  }
+
+  /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
+  private setExactKeys(l: number, market: string, breached: boolean): void {
+    const b = this.ledgerBoundary[l] as number;
+    const keys = this.keys;
+    keys.clear();
+    if (this.ledgerLong[l] === 1) keys.push(market, breached ? -Infinity : b >= 1 ? b : -Infinity, breached ? b + 1 : Infinity);
+    else keys.push(market, breached ? (b - 1 >= 1 ? b - 1 : -Infinity) : -Infinity, breached ? Infinity : b);
+    this.setEntries(l, keys, MARK);
   }
 
   private reindexMarketSlot(ms: MarketSlot, out: LedgerBreach[]): void {
     this.marketReindexes++;
+    this.epoch++;
     this.recordEpoch(ms);
     const stamp = this.nextStamp();
     const ids: string[] = [];
-    for (let p = 0; p < ms.down.size; p++) {
-      const h = this.ledgerHead[this.entryLedger[ms.down.idAt(p)] as number] as number;
-      if (this.accountStamp[h] === stamp) continue;
-      this.accountStamp[h] = stamp;
-      ids.push(this.ledgerAccount[h] as string);
+    for (const heap of [ms.down, ms.markDown]) {
+      for (let p = 0; p < heap.size; p++) {
+        const h = this.ledgerHead[this.entryLedger[heap.idAt(p)] as number] as number;
+        if (this.accountStamp[h] === stamp) continue;
+        this.accountStamp[h] = stamp;
+        ids.push(this.ledgerAccount[h] as string);
+      }
     }
     for (const id of ids) this.reindexInto(id, out);
     this.reindexWaiting(ms, out);
@@ -469,6 +673,7 @@ export class BreachIndex {
     } else {
       this.unwait(accountId, head);
       this.unpricedOther.delete(accountId);
+      this.suspended.delete(accountId);
     }
     // Reconcile the isolated ledgers with the account's isolated positions.
     for (let prev = head, l = this.ledgerNext[head] as number; l >= 0; ) {
@@ -519,8 +724,20 @@ export class BreachIndex {
     const breached = isBreached(equity, maintenance, rule);
     const before = this.ledgerState[l];
     if (before === WAITING) this.waitingLedgers--;
-    computeLedgerKeys(this.view, account, ev, market, breached, equity - maintenance, this.keys);
-    this.setEntries(l, this.keys);
+    const exact = exactBoundary(this.view, account, market, rule, breached, equity - maintenance);
+    const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
+    if (exact !== null) {
+      this.ledgerBoundary[l] = exact.boundary;
+      this.ledgerLong[l] = exact.long ? 1 : 0;
+      this.ledgerExactSlot[l] = this.marketSlot(exact.market);
+      if (!wasExact) this.exactLedgers++;
+      this.setExactKeys(l, exact.market, breached);
+    } else {
+      this.ledgerBoundary[l] = Number.NaN;
+      if (wasExact) this.exactLedgers--;
+      computeLedgerKeys(this.view, account, ev, market, breached, equity - maintenance, this.keys);
+      this.setEntries(l, this.keys, PRICES);
+    }
     if (breached) {
       this.ledgerState[l] = BREACHED;
       this.breachedSet.add(l);
@@ -542,7 +759,8 @@ export class BreachIndex {
 
   /** Drops a ledger's entries and breach state: its account waits for a price. */
   private park(l: number): void {
-    this.setEntries(l, this.noKeys);
+    this.clearExact(l);
+    this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
     if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
     this.ledgerState[l] = WAITING;
@@ -553,8 +771,26 @@ export class BreachIndex {
     for (const ms of this.markets) ms.waiting.delete(accountId);
   }
 
-  /** Makes the ledger's entries exactly `keys`: updates in place, adds and removes as the exposure changed. */
-  private setEntries(l: number, keys: KeyBuffer): void {
+  private clearExact(l: number): void {
+    if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
+    this.ledgerBoundary[l] = Number.NaN;
+    this.exactLedgers--;
+  }
+
+  /** The DOWN / UP heap holding entry e (by its family). */
+  private downHeap(ms: MarketSlot, e: number): IndexedHeap {
+    return this.entryFamily[e] === MARK ? ms.markDown : ms.down;
+  }
+
+  private upHeap(ms: MarketSlot, e: number): IndexedHeap {
+    return this.entryFamily[e] === MARK ? ms.markUp : ms.up;
+  }
+
+  /**
+   * Makes the ledger's entries exactly `keys`, in the heaps of `family`: updates in place, moves entries between
+   * families, adds and removes as the exposure changed.
+   */
+  private setEntries(l: number, keys: KeyBuffer, family: number): void {
     const n = keys.length;
     let prev = -1;
     let e = this.ledgerEntry[l] as number;
@@ -571,15 +807,23 @@ export class BreachIndex {
         const f = finite2(down, up);
         this.finiteKeys += f - (this.entryFinite[e] as number);
         this.entryFinite[e] = f;
-        ms.down.update(e, down);
-        ms.up.update(e, up);
+        if (this.entryFamily[e] === family) {
+          this.downHeap(ms, e).update(e, down);
+          this.upHeap(ms, e).update(e, up);
+        } else {
+          this.downHeap(ms, e).remove(e);
+          this.upHeap(ms, e).remove(e);
+          this.entryFamily[e] = family;
+          this.downHeap(ms, e).push(e, down);
+          this.upHeap(ms, e).push(e, up);
+        }
         if (done !== null) done[j] = 1;
         else matched |= 1 << j;
         prev = e;
       } else {
         this.finiteKeys -= this.entryFinite[e] as number;
-        ms.down.remove(e);
-        ms.up.remove(e);
+        this.downHeap(ms, e).remove(e);
+        this.upHeap(ms, e).remove(e);
         if (prev < 0) this.ledgerEntry[l] = next;
         else this.entryNext[prev] = next;
         this.freeEntrySlot(e);
@@ -593,8 +837,9 @@ export class BreachIndex {
       const ne = this.allocEntry(l, slot);
       const down = keys.down[j] as number;
       const up = keys.up[j] as number;
-      ms.down.push(ne, down);
-      ms.up.push(ne, up);
+      this.entryFamily[ne] = family;
+      this.downHeap(ms, ne).push(ne, down);
+      this.upHeap(ms, ne).push(ne, up);
       const f = finite2(down, up);
       this.entryFinite[ne] = f;
       this.finiteKeys += f;
@@ -611,6 +856,8 @@ export class BreachIndex {
       id,
       down: new IndexedHeap('max', this.downAt),
       up: new IndexedHeap('min', this.upAt),
+      markDown: new IndexedHeap('max', this.downAt),
+      markUp: new IndexedHeap('min', this.upAt),
       waiting: new Set(),
       state: undefined,
       spec: undefined,
@@ -661,7 +908,8 @@ export class BreachIndex {
   }
 
   private freeLedgerSlot(l: number): void {
-    this.setEntries(l, this.noKeys);
+    this.clearExact(l);
+    this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
     this.ledgerState[l] = FREE;
@@ -682,6 +930,13 @@ export class BreachIndex {
     this.ledgerNext = grownInt32(this.ledgerNext, min, -1);
     this.ledgerHead = grownInt32(this.ledgerHead, min, 0);
     this.ledgerStamp = grownInt32(this.ledgerStamp, min, 0);
+    this.ledgerExactSlot = grownInt32(this.ledgerExactSlot, min, 0);
+    const boundary = new Float64Array(size).fill(Number.NaN);
+    boundary.set(this.ledgerBoundary);
+    this.ledgerBoundary = boundary;
+    const long = new Uint8Array(size);
+    long.set(this.ledgerLong);
+    this.ledgerLong = long;
     this.accountStamp = grownInt32(this.accountStamp, min, 0);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
   }
@@ -698,6 +953,9 @@ export class BreachIndex {
         const fin = new Uint8Array(this.entryNext.length);
         fin.set(this.entryFinite);
         this.entryFinite = fin;
+        const fam = new Uint8Array(this.entryNext.length);
+        fam.set(this.entryFamily);
+        this.entryFamily = fam;
         this.downAt.at = grownInt32(this.downAt.at, e + 1, -1);
         this.upAt.at = grownInt32(this.upAt.at, e + 1, -1);
       }

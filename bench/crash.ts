@@ -1,0 +1,89 @@
+// The crash tick: ONE price command that drops one market of the bench world (1M accounts x 10 markets, Binance
+// preset, margin calls on) by 5%, and on a fresh world by 10%, timed as the whole engine.apply(): guards, the breach
+// and margin-call indexes, and every liquidation, book fill, insurance-fund takeover and ADL it causes. Before the
+// crash tick the maker re-quotes that market's book around the crash price (untimed): liquidity where the price is.
+// Before that, the engine is warmed up as a running venue's would be (untimed): WARM_UP_TICKS price ticks of +-5 bp
+// around the start price on every market (a fresh process would otherwise time the crash tick's code paths
+// interpreted, before the JIT compiles them).
+// Issue 14's targets: <= 50 ms for 5%, <= 100 ms for 10%.
+
+import type { EngineEvent } from '../src/core/engine/events.js';
+import { price } from '../src/core/units/index.js';
+import { fmtMs } from './baseline.js';
+import { GcWatch } from './gc.js';
+import { quoteMaker, setupMaker } from './maker.js';
+import type { BenchReport } from './report.js';
+import { buildWorld, START_PRICE } from './world.js';
+
+const MARKETS = 10;
+const CRASH_MARKET = 0;
+const GiB = 2 ** 30;
+const WARM_UP_TICKS = 4_000;
+
+interface CrashResult {
+  readonly dropPct: number;
+  readonly ms: number;
+  readonly firstLiquidationMs: number | null;
+  readonly gc: { ms: number; count: number };
+  readonly kinds: Map<string, number>;
+  readonly bookFills: number;
+  readonly rssGiB: number;
+  readonly setupLiquidations: number;
+}
+
+async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {
+  // The world lives only in this call: the next drop's world is built after this one is collectable.
+  const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
+  const setupLiquidations = setupMaker(engine, MARKETS);
+  for (let i = 0; i < WARM_UP_TICKS; i++) {
+    const m = i % MARKETS;
+    const px = i % (2 * MARKETS) < MARKETS ? (START_PRICE * 10_005n) / 10_000n : START_PRICE;
+    engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px) });
+  }
+  const crash = (START_PRICE * BigInt(100 - dropPct)) / 100n;
+  quoteMaker(engine, CRASH_MARKET, crash, engine.timeMs + 1);
+  (globalThis as { gc?: () => void }).gc?.(); // the setup's garbage is not the crash tick's
+  let first: number | null = null;
+  let start = 0n;
+  engine.observe((e) => {
+    if (first === null && e.kind === 'LiquidationStarted') first = Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  const from = watch.now();
+  start = process.hrtime.bigint();
+  const events: EngineEvent[] = engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${CRASH_MARKET}-PERP`, mark: price(crash) });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const to = watch.now();
+  engine.observe(null);
+  await watch.settle();
+  const kinds = new Map<string, number>();
+  let bookFills = 0;
+  for (const e of events) {
+    kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+    if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
+  }
+  return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations };
+}
+
+function describe(r: CrashResult, targetMs: number): string[] {
+  const k = (kind: string): number => r.kinds.get(kind) ?? 0;
+  const others = [...r.kinds].filter(([kind]) => !['LiquidationStarted', 'LiquidationFill', 'Deleveraged', 'InsuranceFundChanged', 'MarginCall', 'BadDebt'].includes(kind));
+  return [
+    `${r.dropPct}% drop of M${CRASH_MARKET}-PERP: apply() ${fmtMs(r.ms)} (target <= ${targetMs} ms: ${r.ms <= targetMs ? 'met' : 'NOT met'}); ` +
+      `first LiquidationStarted after ${r.firstLiquidationMs === null ? '-' : fmtMs(r.firstLiquidationMs)}; GC ${fmtMs(r.gc.ms)} in ${r.gc.count} collections`,
+    `  events: ${k('LiquidationStarted')} liquidations, ${r.bookFills} book fills (${k('LiquidationFill')} liquidation fills in all), ${k('Deleveraged')} ADL fills, ` +
+      `${k('InsuranceFundChanged')} insurance-fund changes, ${k('BadDebt')} bad debts, ${k('MarginCall')} margin calls` +
+      (others.length > 0 ? `; also ${others.map(([kind, n]) => `${n} ${kind}`).join(', ')}` : ''),
+    `  per liquidation: ${fmtMs(r.ms / Math.max(1, k('LiquidationStarted')))}; rss after ${r.rssGiB.toFixed(2)} GiB; ${r.setupLiquidations} accounts in breach at the start closed in the setup`,
+  ];
+}
+
+export async function benchCrash(accounts: number): Promise<BenchReport> {
+  const watch = new GcWatch();
+  const five = await crashOnce(accounts, 5, watch);
+  const ten = await crashOnce(accounts, 10, watch);
+  watch.stop();
+  return {
+    name: `crash tick, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets, Binance preset with margin calls, maker re-quoted at the crash price, one fresh world per drop`,
+    lines: [`each world warmed up by ${WARM_UP_TICKS.toLocaleString('en')} untimed ticks of +-5 bp around the start price`, ...describe(five, 50), ...describe(ten, 100)],
+  };
+}
