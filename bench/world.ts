@@ -100,7 +100,7 @@ export function buildWorld(o: WorldOptions): Engine {
     // restoreState only iterates the accounts once; a generator stands in for the array (bench only).
     accounts: generate() as unknown as AccountSnapshot[],
     enforcement: { paused: false, episodes: [], hyperliquid: [], windows: [], attempts: [], marginCalled: [] },
-    ledger: { feePool: 0n, fundingPool: 0n, badDebtWrittenOff: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
+    venue: { feePool: 0n, fundingPool: 0n, badDebtWrittenOff: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },
   };
   return Engine.restore(snapshot);
 }

@@ -135,7 +135,7 @@ describe('margin calls', () => {
     );
     const calls = ofKind(r, 'MarginCall');
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ account: 'trader', ledger: 'BTCUSDT', equity: '275', maintenance: '231.875', warningLevel: '289.84375' });
+    expect(calls[0]).toMatchObject({ account: 'trader', ledger: 'BTCUSDT', equity: '275', maintenance: '231.875', callLevel: '289.84375' });
     expect(kinds(r)).not.toContain('LiquidationStarted');
   });
 });

@@ -1,14 +1,15 @@
 // A user-facing CLI failure: printed as one line (`error: <message>`), no stack, exit code 2 (bad input).
 
+import type { CodeName } from '../core/codes.js';
 import { BailiffError } from '../errors.js';
 
 /**
- * Stable codes; never renamed or reused.
+ * Stable codes (the `cli_error` vocabulary of the table of codes, src/core/codes.ts); never renamed or reused.
  * - bad_argument: a flag or argument is malformed or unknown (a --map spec, a time, a rulebook name).
  * - bad_file: a file cannot be read, or is not what the command reads (missing, empty, binary, wrong layout).
  * - no_data: the inputs are readable but give the command nothing to do (a --map that matches no symbol).
  */
-export type CliErrorCode = 'bad_argument' | 'bad_file' | 'no_data';
+export type CliErrorCode = CodeName<'cli_error'>;
 
 export class CliError extends BailiffError {
   override readonly name = 'CliError';

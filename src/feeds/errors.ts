@@ -1,10 +1,11 @@
 // Errors the live clients raise. Bad input lines are never errors (parsers return FeedIssues); a FeedError is a
 // failure of the connection or the source itself, and says whether trying again can help.
 
+import type { CodeName } from '../core/codes.js';
 import { BailiffError } from '../errors.js';
 
 /**
- * Stable codes; never renamed or reused.
+ * Stable codes (the `feed_error` vocabulary of the table of codes, src/core/codes.ts); never renamed or reused.
  * - bad_options: the caller's options are unusable (fatal).
  * - http_status: the server answered with a non-success HTTP status (fatal for 4xx other than 408/418/429).
  * - connect_failed: the connection could not be made or broke (retryable).
@@ -17,17 +18,7 @@ import { BailiffError } from '../errors.js';
  *   resolves, so the clients give up after maxPersistentFailures of these in a row.
  * - tls_failed: the server's TLS certificate is refused (expired, self-signed, wrong host). Retryable, persistent.
  */
-export type FeedErrorCode =
-  | 'bad_options'
-  | 'http_status'
-  | 'connect_failed'
-  | 'idle_timeout'
-  | 'stream_ended'
-  | 'rpc_error'
-  | 'bad_response'
-  | 'retries_exhausted'
-  | 'host_not_found'
-  | 'tls_failed';
+export type FeedErrorCode = CodeName<'feed_error'>;
 
 export class FeedError extends BailiffError {
   override readonly name = 'FeedError';

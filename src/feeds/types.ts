@@ -2,6 +2,8 @@
 // Prices travel as an exact decimal {mantissa, expo} (value = mantissa x 10^expo) until a market converts
 // them to its own price atoms (see scaled.ts: toPriceAtoms). Times are integer milliseconds since the epoch, UTC.
 
+import type { CodeName } from '../core/codes.js';
+
 /** An exact decimal: value = mantissa x 10^expo. Never a float. */
 export interface Scaled {
   readonly mantissa: bigint;
@@ -146,8 +148,8 @@ export type FeedQuote = BinanceQuote | PythQuote | ChainlinkQuote | KlineQuote;
 export type QuoteKind = FeedQuote['kind'];
 
 /**
- * Stable issue codes. A code is never renamed or reused for another meaning; a retired one stays listed as
- * retired in README.md.
+ * Stable issue codes: the `feed_issue` vocabulary of the table of codes (src/core/codes.ts, docs/codes.md), where each
+ * is numbered. A code is never renamed or reused for another meaning; a retired one stays as `deprecated_N`.
  *
  * Parse issues (a line or frame was refused or is noteworthy):
  * - bad_json: not JSON.                   - bad_shape: a field is missing or has the wrong type.
@@ -168,28 +170,7 @@ export type QuoteKind = FeedQuote['kind'];
  * - jump_after_gap: the first quote after a gap moved more than the cap.
  * - deviation: any single update moved more than the cap.
  */
-export type FeedIssueCode =
-  | 'bad_json'
-  | 'bad_shape'
-  | 'bad_number'
-  | 'unknown_event'
-  | 'server_error'
-  | 'bad_header'
-  | 'bad_row'
-  | 'bracket_cum_mismatch'
-  | 'bracket_not_continuous'
-  | 'bracket_order'
-  | 'stale_price'
-  | 'duplicate'
-  | 'out_of_order'
-  | 'stale_answer'
-  | 'heartbeat_exceeded'
-  | 'incomplete_round'
-  | 'wide_confidence'
-  | 'no_new_price'
-  | 'non_positive_price'
-  | 'jump_after_gap'
-  | 'deviation';
+export type FeedIssueCode = CodeName<'feed_issue'>;
 
 /** Something a parser or guard refused or flagged. Parsers return these; they never throw on bad input. */
 export interface FeedIssue {

@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import { BailiffError } from '../errors.js';
+import type { CodeName } from '../core/codes.js';
 import type { Command, FillSide, MarketData } from '../core/engine/commands.js';
 import {
   continuousMaintenanceAmounts,
@@ -32,10 +33,10 @@ import {
   type WireRulebook,
 } from './schema.js';
 
-/** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input. */
+/** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input (wire_error). */
 export class WireError extends BailiffError {
   override readonly name = 'WireError';
-  override readonly code = 'invalid_input';
+  override readonly code: CodeName<'wire_error'> = 'invalid_input';
   constructor(
     readonly path: string,
     readonly detail: string,

@@ -1,11 +1,13 @@
 // Core events -> wire JSON: atoms become decimal strings in the unit each field is declared in (EVENT_UNITS).
 // Ratio fields (ppm) print as fractions and lose their "Ppm" suffix: multiplierPpm 1200000 -> multiplier "1.2".
+// Codes stay their names (core/codes.ts), lists of codes stay lists (BreakerTripped.reasons), and "none" stays null.
 
 import { EVENT_UNITS, type EngineEvent } from '../core/engine/events.js';
 import { formatDecimal } from '../core/units/index.js';
 import type { UnitLookup } from './decode.js';
 
-export type WireEvent = Record<string, string | number | boolean | null>;
+export type WireValue = string | number | boolean | null | readonly string[];
+export type WireEvent = Record<string, WireValue>;
 
 export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
   const table = EVENT_UNITS[event.kind] as Readonly<Record<string, string>>;
@@ -15,7 +17,7 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
   const out: WireEvent = {};
   for (const [key, value] of Object.entries(record)) {
     if (typeof value !== 'bigint') {
-      out[key] = value as string | number | boolean | null;
+      out[key] = value as WireValue;
       continue;
     }
     const unit = table[key];

@@ -106,7 +106,7 @@ describe('bailiff run: findings', () => {
     const { engine, stats } = runScenario(scenario, () => {});
     expect(summarise(engine, scenario, stats, false)).toMatchObject({ exitCode: 0, findings: [] });
     // One atom appears in the fee pool from nowhere (as a bug in the engine would make it).
-    (engine.state.ledger as { feePool: bigint }).feePool += 1n;
+    (engine.state.venue as { feePool: bigint }).feePool += 1n;
     const s = summarise(engine, scenario, stats, false);
     expect(s.exitCode).toBe(1);
     expect(s.conservation.find((c) => c.asset === 'USDT')).toMatchObject({ ok: false });

@@ -137,7 +137,7 @@ describe('funding through the funding index', () => {
       ['long', '-3', '9997'],
       ['short', '3', '10003'],
     ]);
-    expect(ran.engine.state.ledger.fundingPool).toBe(0n);
+    expect(ran.engine.state.venue.fundingPool).toBe(0n);
   });
 
   it('uneven shares round in the venue’s favour and the dust stays in the funding pool', () => {
@@ -164,7 +164,7 @@ describe('funding through the funding index', () => {
     // Index move: 0.000123457 x 20,000.01 = 2.46914123457 USDT per BTC (x1e9 atoms, half-even).
     // long pays ceil(0.003 x 2.469141..) = 7408 atoms; s1 gets floor(0.002 x ..) = 4938; s2 floor(0.001 x ..) = 2469.
     expect(amounts).toEqual([-7408n, 4938n, 2469n]);
-    expect(ran.engine.state.ledger.fundingPool).toBe(1n);
+    expect(ran.engine.state.venue.fundingPool).toBe(1n);
   });
 });
 
@@ -191,6 +191,6 @@ describe('computed funding (Binance method) and the TWAP guard through the engin
         { at: Date.parse(START) + 120_000, kind: 'price', market: 'BTCUSDT', mark: '21500' },
       ],
     });
-    expect(ran.wire.filter((e) => e.kind === 'BreakerTripped')).toEqual([expect.objectContaining({ reasons: 'twap_divergence' })]);
+    expect(ran.wire.filter((e) => e.kind === 'BreakerTripped')).toEqual([expect.objectContaining({ reasons: ['twap_divergence'] })]);
   });
 });

@@ -19,6 +19,7 @@
 // checks run before the first mutation. Assertions guard the book's own invariants only.
 
 import { assert, unreachable } from '../assert.js';
+import type { CodeName } from '../codes.js';
 import { divRound, min, price, size, type Price, type Size } from '../units/index.js';
 import { Ladder, type BookSide, type Level, type OrderNode } from './ladder.js';
 
@@ -86,16 +87,7 @@ export interface BookFill {
  * duplicate_id (an order with this id rests in the book), would_cross (post_only that would take),
  * book_full (the order would rest and maxOrders already rest).
  */
-export type PlaceRejection =
-  | 'bad_id'
-  | 'bad_owner'
-  | 'bad_size'
-  | 'off_step'
-  | 'bad_price'
-  | 'off_tick'
-  | 'duplicate_id'
-  | 'would_cross'
-  | 'book_full';
+export type PlaceRejection = CodeName<'book_placement'>;
 
 export type PlaceResult =
   | {
@@ -115,7 +107,7 @@ export type PlaceResult =
 
 export type CancelResult =
   | { readonly ok: true; readonly order: RestingOrder }
-  | { readonly ok: false; readonly reason: 'unknown_id' };
+  | { readonly ok: false; readonly reason: CodeName<'book_cancel'> };
 
 /** Best level of one side: its price, aggregate open size and number of orders. */
 export interface TopOfBook {

@@ -49,7 +49,7 @@ describe('the invariant audit (BitMEX, 2023-03-23)', () => {
     expect(kinds(audit)).toEqual(['InvariantAudited', 'InvariantViolated', 'EngineHalted']);
     expect(audit[0]).toMatchObject({ sampled: 2, failures: 1 });
     expect(audit[1]).toMatchObject({ check: 'conservation' });
-    expect(audit[2]).toMatchObject({ reason: 'audit: conservation' });
+    expect(audit[2]).toMatchObject({ reason: 'audit', detail: 'conservation' });
     // Cancel-only: trading and money out are refused; deposits, cancels and prices are accepted.
     expect(reason(run({ kind: 'place_order', account: 'trader', market: 'BTC-PERP', id: 'o', side: 'sell', price: price(dec('101000', 2)), size: size(1n), tif: 'gtc' }))).toBe('engine_halted');
     expect(reason(run({ kind: 'fill', market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(1n), buyer: { account: 'mm', fee: quote(0n) }, seller: { account: 'trader', fee: quote(0n) } }))).toBe('engine_halted');
@@ -99,7 +99,7 @@ describe('the invariant audit (BitMEX, 2023-03-23)', () => {
       ['breach_index', 'account trader cross'],
       ['breach_index', 'account flat cross'],
     ]);
-    expect(audit.at(-1)).toMatchObject({ kind: 'EngineHalted', reason: 'audit: negative_flat_account,breach_index' });
+    expect(audit.at(-1)).toMatchObject({ kind: 'EngineHalted', reason: 'audit', detail: 'negative_flat_account,breach_index' });
   });
 
   it('samples a deterministic stride of the accounts when there are more than the sample size', () => {

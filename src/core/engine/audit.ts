@@ -94,9 +94,9 @@ export function haltOnFindings(s: EngineState, findings: readonly AuditFinding[]
   if (findings.length === 0) return;
   for (const f of findings) emit({ kind: 'InvariantViolated', check: f.check, detail: f.detail });
   if (s.guards.halted !== null) return;
-  const reason = `audit: ${[...new Set(findings.map((f) => f.check))].join(',')}`;
-  s.guards.halted = { sinceMs: nowMs, reason };
-  emit({ kind: 'EngineHalted', reason });
+  const detail = [...new Set(findings.map((f) => f.check))].join(',');
+  s.guards.halted = { sinceMs: nowMs, reason: `audit: ${detail}` };
+  emit({ kind: 'EngineHalted', reason: 'audit', detail });
 }
 
 /** Whether the periodic audit is due after an accepted command (counts it). Never while halted. */
@@ -123,9 +123,8 @@ const REASON_MAX = 200;
 export function applyHalt(s: EngineState, reason: string, nowMs: number, emit: Emit): Rejection | undefined {
   if (reason.length === 0 || reason.length > REASON_MAX) return reject('invalid_field', 'reason', `give a reason of 1-${REASON_MAX} characters`);
   if (s.guards.halted !== null) return reject('engine_halted', 'kind', `the engine is already halted (${s.guards.halted.reason})`);
-  const why = `operator: ${reason}`;
-  s.guards.halted = { sinceMs: nowMs, reason: why };
-  emit({ kind: 'EngineHalted', reason: why });
+  s.guards.halted = { sinceMs: nowMs, reason: `operator: ${reason}` };
+  emit({ kind: 'EngineHalted', reason: 'operator', detail: reason });
   return undefined;
 }
 

@@ -36,4 +36,11 @@ export function touch(b: Block, id: string): void {
   for (const q of b.adl.values()) q.touched(id);
 }
 
-export const ledgerKey = (l: LedgerRef): string => `${l.account}|${l.market ?? '*'}`;
+/**
+ * The cross ledger's name, in events (`ledger: 'cross'`) and in keys alike; an isolated ledger is named by its market.
+ * set_market refuses a market with this id, so the two cannot collide.
+ */
+export const CROSS_LEDGER = 'cross';
+
+/** A ledger's key in the engine's maps (episodes): `account|cross` or `account|market`. */
+export const ledgerKey = (l: LedgerRef): string => `${l.account}|${l.market ?? CROSS_LEDGER}`;

@@ -21,22 +21,22 @@ export function conservationReport(s: Readonly<EngineState>): ConservationReport
   const add = (m: Map<string, bigint>, k: string, v: bigint): void => {
     m.set(k, (m.get(k) ?? 0n) + v);
   };
-  add(held, settle, s.ledger.feePool + s.ledger.fundingPool - s.ledger.badDebtWrittenOff);
+  add(held, settle, s.venue.feePool + s.venue.fundingPool - s.venue.badDebtWrittenOff);
   for (const account of s.accounts.values()) {
     for (const [asset, amount] of account.balances) add(held, asset, amount);
     for (const p of account.positions.values()) add(held, settle, (p.isolatedMargin ?? 0n) - p.entryQuote);
     for (const [asset, amount] of account.borrows) add(debts, asset, amount);
   }
-  const assets = new Set<string>([settle, ...held.keys(), ...s.ledger.deposited.keys(), ...s.ledger.borrowed.keys()]);
+  const assets = new Set<string>([settle, ...held.keys(), ...s.venue.deposited.keys(), ...s.venue.borrowed.keys()]);
   const reports: ConservationReport[] = [];
   for (const asset of [...assets].sort()) {
     reports.push({
       asset,
       held: held.get(asset) ?? 0n,
-      expected: (s.ledger.deposited.get(asset) ?? 0n) - (s.ledger.withdrawn.get(asset) ?? 0n),
+      expected: (s.venue.deposited.get(asset) ?? 0n) - (s.venue.withdrawn.get(asset) ?? 0n),
     });
     const debt = debts.get(asset) ?? 0n;
-    const lent = (s.ledger.borrowed.get(asset) ?? 0n) - (s.ledger.repaid.get(asset) ?? 0n);
+    const lent = (s.venue.borrowed.get(asset) ?? 0n) - (s.venue.repaid.get(asset) ?? 0n);
     if (debt !== 0n || lent !== 0n) reports.push({ asset: `${asset}:debt`, held: debt, expected: lent });
   }
   return reports;

@@ -3,6 +3,7 @@
 // socialises (Drift resolve_perp_bankruptcy: through the funding index), else the venue writes it off (BadDebt).
 
 import type { Account, Position } from '../account/account.js';
+import { assert } from '../assert.js';
 import { socialiseLoss, socialisedCharges } from '../liquidation/adl.js';
 import { quote } from '../units/index.js';
 import { abs } from '../units/index.js';
@@ -43,10 +44,10 @@ export function absorbDeficit(b: Block, d: Deficit): void {
   }
   if (rest > 0n) {
     // Nobody left to bear it: the venue writes it off, visibly.
-    s.ledger.badDebtWrittenOff += rest;
+    s.venue.badDebtWrittenOff += rest;
     credit(rest);
   }
-  b.emit({ kind: 'BadDebt', account: d.account, market: d.market ?? '', amount: d.amount, insurance: fromFund, socialised, writtenOff: rest, stage: 'deficit' });
+  b.emit({ kind: 'BadDebt', account: d.account, market: d.market, amount: d.amount, insurance: fromFund, socialised, writtenOff: rest, stage: 'deficit' });
 }
 
 /**
@@ -57,7 +58,7 @@ export function absorbDeficit(b: Block, d: Deficit): void {
 function socialise(b: Block, market: string, side: 'long' | 'short', loss: bigint, bankrupt: string): bigint {
   const s = b.s;
   const m = s.markets.get(market);
-  if (m === undefined) return 0n;
+  assert(m !== undefined, `socialise: market ${market} is listed (markets are never delisted)`);
   const bearers: [Account, Position][] = [];
   for (const id of [...(s.holders.get(market) ?? [])].sort()) {
     if (id === bankrupt || isVenueAccount(id)) continue;
@@ -69,16 +70,27 @@ function socialise(b: Block, market: string, side: 'long' | 'short', loss: bigin
   }
   const oi = bearers.reduce((t, [, p]) => t + abs(p.size), 0n);
   const plan = socialiseLoss({ loss: quote(loss), bankruptSide: side, bearers: 'opposite', longOpenInterest: side === 'short' ? oi : 0n, shortOpenInterest: side === 'long' ? oi : 0n, baseDecimals: m.spec.baseDecimals });
-  if (!plan.ok) return 0n;
+  const bearing = side === 'long' ? 'short' : 'long';
+  if (!plan.ok) {
+    // The loss is positive and the market's decimals validated: only an empty opposite side refuses. Written off.
+    assert(plan.reason === 'no_open_interest', `socialiseLoss refused validated input: ${plan.reason}`);
+    b.emit({ kind: 'SocialisationRefused', market, side: bearing, amount: loss, reason: plan.reason, stage: 'deficit' });
+    return 0n;
+  }
   const charges = socialisedCharges(bearers.map(([, p]) => p.size), plan.value.chargePerUnitE9, m.spec.baseDecimals, quote(loss));
-  if (!charges.ok) return 0n;
+  if (!charges.ok) {
+    // More bearers than SOCIALISE_POSITIONS_MAX: written off, and said so.
+    assert(charges.reason === 'too_many_entries', `socialisedCharges refused validated input: ${charges.reason}`);
+    b.emit({ kind: 'SocialisationRefused', market, side: bearing, amount: loss, reason: charges.reason, stage: 'deficit' });
+    return 0n;
+  }
   charges.value.payments.forEach((pay, i) => {
     const [a] = bearers[i] as [Account, Position];
     creditLedger(s, a, market, -pay);
     touch(b, a.id);
   });
   if (charges.value.dust > 0n) changeFund(b, charges.value.dust, 'socialisation_dust', 'deficit', bankrupt, market);
-  b.emit({ kind: 'Socialised', market, side: side === 'long' ? 'short' : 'long', amount: loss, charged: charges.value.total, bearers: bearers.length, stage: 'deficit' });
+  b.emit({ kind: 'Socialised', market, side: bearing, amount: loss, charged: charges.value.total, bearers: bearers.length, stage: 'deficit' });
   return loss;
 }
 

@@ -44,6 +44,6 @@ export function deleverage(b: Block, m: MarketState, bankrupt: string, long: boo
     left -= part;
   }
   const closed = take - left;
-  if (closed > 0n) b.emit({ kind: 'LiquidationFill', account: bankrupt, market: m.spec.id, route: method, counterparty: '', size: closed, price: px, stage: 'deleverage' });
+  if (closed > 0n) b.emit({ kind: 'LiquidationFill', account: bankrupt, market: m.spec.id, route: method, counterparty: null, size: closed, price: px, stage: 'deleverage' });
   return closed;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_GUARDS } from '../rulebooks/guards.js';
 import { PRESET_NAMES, rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { EngineEvent } from './events.js';
+import { ledgerKey } from './block.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 /** Mostly funded accounts, now and then an unknown one. */
@@ -163,7 +164,7 @@ function checkEnforced(engine: Engine): void {
       const ms = s.markets.get(m);
       return ms === undefined || ms.price.breaker.state !== 'sound' || ms.price.unpriced;
     });
-    const episode = s.enforcement.episodes.get(`${b.account}|${b.market ?? '*'}`);
+    const episode = s.enforcement.episodes.get(ledgerKey(b));
     const steppedNow = episode !== undefined && episode.lastStepBlock === s.seq;
     expect(blocked || episode?.deferred != null || steppedNow, `${b.account}/${b.market ?? 'cross'} left in breach`).toBe(true);
   }

@@ -39,11 +39,11 @@ export class Engine {
   private constructor(private readonly s: EngineState) {
     this.index = new BreachIndex({ view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
-    this.syncWarningIndex();
+    this.syncCallIndex();
   }
 
   /** (Re)builds the margin-call indexes when the rulebook's call level changes. Silent: no events. */
-  private syncWarningIndex(): void {
+  private syncCallIndex(): void {
     const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
     if (buffer === (this.calls?.bufferPpm ?? 0n)) return;
     this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer);
@@ -214,9 +214,9 @@ export class Engine {
     const s = this.s;
     let touched: Set<string> | null = null;
     for (const e of events) {
-      if ('account' in e && typeof e.account === 'string' && e.account !== '') (touched ??= new Set()).add(e.account);
+      if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
     }
-    const warned: LedgerBreach[] = [];
+    const belowCall: LedgerBreach[] = [];
     // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
     const fresh = new Map<string, LedgerBreach>();
     const note = (found: readonly LedgerBreach[]): void => {
@@ -229,66 +229,66 @@ export class Engine {
       if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
         // A new call level: every account starts uncalled under it.
         s.enforcement.marginCalled.clear();
-        this.syncWarningIndex();
+        this.syncCallIndex();
       }
-      this.calls?.reindexAll(warned);
+      this.calls?.reindexAll(belowCall);
     }
     if (change?.kind === 'set_market') this.fundingMoved.add(change.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
-        this.calls?.reindexMarket(m, warned);
+        this.calls?.reindexMarket(m, belowCall);
       }
       this.fundingMoved.clear();
     }
     if (this.pricesMoved.size > 0) {
       for (const m of this.pricesMoved) {
         note(this.index.onPrice(m));
-        this.calls?.onPrice(m, warned);
+        this.calls?.onPrice(m, belowCall);
       }
       this.pricesMoved.clear();
     }
-    this.calls?.settleRecoveries(warned);
+    this.calls?.settleRecoveries(belowCall);
     // The common tick: nothing touched, nothing crossed, nothing in breach, nothing for the fund to work off ->
     // done, without allocating a block.
-    if (touched === null && warned.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
+    if (touched === null && belowCall.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
 
     const b = newBlock(s, emit, touched ?? new Set());
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
       note(this.index.reindex(id));
-      this.calls?.reindex(id, warned);
+      this.calls?.reindex(id, belowCall);
     }
-    this.announceMarginCalls(warned, emit);
+    this.announceMarginCalls(belowCall, emit);
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
     if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
       const before = new Set(b.touched);
       enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);
-      for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, warned);
+      for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, belowCall);
     }
-    this.calls?.settleRecoveries(warned);
-    this.announceMarginCalls(warned, emit);
+    this.calls?.settleRecoveries(belowCall);
+    this.announceMarginCalls(belowCall, emit);
   }
 
   /** MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). */
-  private announceMarginCalls(warned: LedgerBreach[], emit: (body: EventBody) => void): void {
-    if (warned.length === 0 || this.calls === null) return;
+  private announceMarginCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
+    if (belowCall.length === 0 || this.calls === null) return;
     // A total order, independent of the index's internal order (which a restored engine does not share).
-    warned.sort((x, y) => (x.account < y.account ? -1 : x.account > y.account ? 1 : (x.market ?? '') < (y.market ?? '') ? -1 : (x.market ?? '') > (y.market ?? '') ? 1 : 0));
+    belowCall.sort((x, y) => (x.account < y.account ? -1 : x.account > y.account ? 1 : (x.market ?? '') < (y.market ?? '') ? -1 : (x.market ?? '') > (y.market ?? '') ? 1 : 0));
     const called = new Set<string>();
-    for (const w of warned) {
+    for (const w of belowCall) {
       if (this.index.isBreached(w.account, w.market)) continue;
       const ev = this.evaluate(w.account);
       if (ev === undefined || !ev.priced) continue;
       const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
       if (fig === undefined) continue;
-      emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, warningLevel: w.maintenance });
+      emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, callLevel: w.maintenance });
       called.add(w.account);
     }
-    warned.length = 0;
+    belowCall.length = 0;
     for (const id of called) this.calls.markCalled(id);
   }
 

@@ -1,8 +1,15 @@
 // Events: what the engine answers. Each carries the sequence number of the command that caused it and its
 // ordinal within that command's answer, so (seq, ordinal) identifies it. Money fields are atoms (bigint);
-// EVENT_UNITS says which unit each one is in, so edges can print decimals.
+// EVENT_UNITS says which unit each one is in, so edges can print decimals. Every field that carries a code is typed
+// by its vocabulary in the table of codes (core/codes.ts); "none" is null, never an empty string.
 
 import type { MarginMode } from '../account/account.js';
+import type { CodeName } from '../codes.js';
+import type { LiquidationReason } from '../liquidation/result.js';
+import type { SizingPolicyKind, SizingWhy } from '../liquidation/sizing.js';
+import type { AnswerBound, GuardCode } from '../pricing/guards.js';
+import type { IndexRejection, SourceStatus } from '../pricing/index.js';
+import type { MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
 import type { CommandKind } from './commands.js';
 import type { RejectionReason } from './reasons.js';
 
@@ -13,26 +20,34 @@ import type { RejectionReason } from './reasons.js';
  * offsetting), deficit (5: a loss absorbed by the fund, socialised or written off), unwind (the fund works off what
  * it took over).
  */
-export type WaterfallStage = 'guard' | 'size' | 'book' | 'takeover' | 'deleverage' | 'deficit' | 'unwind';
+export type WaterfallStage = CodeName<'waterfall_stage'>;
 
 /** Why the insurance fund's cash moved. */
-export type InsuranceFundReason = 'deposit' | 'liquidation_fee' | 'liquidator_reward' | 'bad_debt' | 'socialisation_dust' | 'unwind_pnl';
+export type InsuranceFundReason = CodeName<'insurance_fund_reason'>;
 
 /** How a liquidated position (or part) left the ledger. */
-export type LiquidationRoute = 'book' | 'insurance_fund' | 'backstop' | 'adl' | 'offset';
+export type LiquidationRoute = CodeName<'liquidation_route'>;
 
 /** Why a step did not go on (a guard, a limit, or a remainder nobody took; retried per the rulebook). */
-export type DeferralReason =
-  | 'paused'
-  | 'breaker'
-  | 'no_position'
-  | 'attempt_limit'
-  | 'window_limit'
-  | 'block_limit'
-  | 'no_bankruptcy_price'
-  | 'sizing_refused'
-  | 'sizing_wait'
-  | 'book_unfilled';
+export type DeferralReason = CodeName<'deferral'>;
+
+/** Why the taker of stage 3 could not take all of what the book left. */
+export type TakeoverCapReason = CodeName<'takeover_cap'>;
+
+/** What changed a position. */
+export type PositionCause = CodeName<'position_cause'>;
+
+/** Why a resting order was cancelled. */
+export type OrderCancelReason = CodeName<'order_cancel'>;
+
+/** Which invariant an audit found broken. */
+export type InvariantCheck = CodeName<'invariant_check'>;
+
+/** Why the engine halted. */
+export type HaltReason = CodeName<'halt'>;
+
+/** Why funding that fell due was not paid. */
+export type FundingSkipReason = CodeName<'funding_skip'>;
 
 interface Stamped {
   readonly seq: number;
@@ -57,7 +72,7 @@ export type EventBody =
        * takeover (the insurance fund or a backstop vault took it at the bankruptcy price), deleverage (ADL or
        * offsetting), unwind (the insurance fund working a taken-over position off on the book).
        */
-      readonly cause: 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
+      readonly cause: PositionCause;
       readonly marginMode: MarginMode;
       /** The fill's price. */
       readonly price: bigint;
@@ -78,9 +93,11 @@ export type EventBody =
     }
   | { readonly kind: 'IsolatedMarginChanged'; readonly account: string; readonly market: string; readonly amount: bigint; readonly isolatedMargin: bigint }
   | { readonly kind: 'VolatilityMultiplierChanged'; readonly market: string; readonly multiplierPpm: bigint }
-  | { readonly kind: 'MarketUnpriced'; readonly market: string; readonly reason: string }
+  /** No index could be formed from the market's sources (announced once, until MarketPriced). */
+  | { readonly kind: 'MarketUnpriced'; readonly market: string; readonly reason: IndexRejection }
   | { readonly kind: 'MarketPriced'; readonly market: string; readonly index: bigint }
-  | { readonly kind: 'BreakerTripped'; readonly market: string; readonly reasons: string; readonly atMs: number }
+  /** The guards that tripped the breaker, in the table's order. */
+  | { readonly kind: 'BreakerTripped'; readonly market: string; readonly reasons: readonly GuardCode[]; readonly atMs: number }
   | { readonly kind: 'BreakerReset'; readonly market: string; readonly atMs: number }
   | { readonly kind: 'FundingRateAnnounced'; readonly market: string; readonly rate: bigint; readonly nextFundingMs: number }
   | {
@@ -114,7 +131,7 @@ export type EventBody =
       readonly market: string;
       readonly orderId: string;
       readonly remaining: bigint;
-      readonly reason: 'user' | 'self_trade' | 'liquidation';
+      readonly reason: OrderCancelReason;
     }
   | { readonly kind: 'FundingSettled'; readonly account: string; readonly market: string; readonly amount: bigint; readonly balance: bigint }
   | { readonly kind: 'Borrowed'; readonly account: string; readonly asset: string; readonly amount: bigint; readonly debt: bigint }
@@ -126,8 +143,8 @@ export type EventBody =
       readonly ledger: string;
       readonly equity: bigint;
       readonly maintenance: bigint;
-      /** The warning level: maintenance x (1 + buffer). */
-      readonly warningLevel: bigint;
+      /** The call level: maintenance x (1 + the rulebook's marginCallBuffer). */
+      readonly callLevel: bigint;
     }
   | {
       readonly kind: 'LiquidationStarted';
@@ -145,12 +162,13 @@ export type EventBody =
       readonly bankruptcyPrice: bigint;
       /** The liquidation order's worst price. */
       readonly limitPrice: bigint;
-      readonly policy: string;
-      readonly why: string;
+      /** The rulebook's sizing policy, and why it closes this much. */
+      readonly policy: SizingPolicyKind;
+      readonly why: SizingWhy;
       /** Step number within this ledger's liquidation. */
       readonly step: number;
       /** 'book', or 'backstop' when the sizing policy hands the ledger straight to the backstop (Hyperliquid). */
-      readonly route: 'book' | 'backstop';
+      readonly route: Extract<LiquidationRoute, 'book' | 'backstop'>;
       readonly stage: 'size';
     }
   | {
@@ -158,8 +176,9 @@ export type EventBody =
       readonly account: string;
       readonly market: string;
       readonly route: LiquidationRoute;
-      /** The taker for takeover and deleveraging; '' for the book (the makers are in PositionChanged). */
-      readonly counterparty: string;
+      /** The taker for a takeover; null for the book (the makers are in PositionChanged) and deleveraging (the
+       *  opposite positions are in Deleveraged). */
+      readonly counterparty: string | null;
       readonly size: bigint;
       /** The average price of the route's fills. */
       readonly price: bigint;
@@ -185,7 +204,7 @@ export type EventBody =
       readonly market: string;
       readonly size: bigint;
       readonly price: bigint;
-      readonly method: 'adl' | 'offset';
+      readonly method: Extract<LiquidationRoute, 'adl' | 'offset'>;
       /** The liquidated ledger's equity when it was deleveraged (the figure a bankrupt-only rule checks). */
       readonly ledgerEquity: bigint;
       readonly stage: 'deleverage';
@@ -198,13 +217,15 @@ export type EventBody =
       readonly reason: InsuranceFundReason;
       /** The waterfall stage that moved it; null for a deposit. */
       readonly stage: WaterfallStage | null;
-      readonly account: string;
-      readonly market: string;
+      /** The ledger's account and market it moved for; null for a deposit (and market null for a cross-wide loss). */
+      readonly account: string | null;
+      readonly market: string | null;
     }
   | {
       readonly kind: 'BadDebt';
       readonly account: string;
-      readonly market: string;
+      /** The market the loss arose in; null when not tied to one market. */
+      readonly market: string | null;
       /** The loss, and how it was absorbed: insurance + socialised + writtenOff = amount. */
       readonly amount: bigint;
       readonly insurance: bigint;
@@ -226,13 +247,13 @@ export type EventBody =
       readonly kind: 'TakeoverCapped';
       readonly account: string;
       readonly market: string;
-      /** The insurance fund or the backstop vault's account. */
-      readonly taker: string;
+      /** The insurance fund or the backstop vault's account; null when nobody takes over. */
+      readonly taker: string | null;
       readonly wanted: bigint;
       readonly taken: bigint;
       /** notional_cap (the fund's net position cap), exposure_cap (the vault's per-market cap), equity (the taker
-       *  cannot carry the loss), no_taker (the vault does not exist). */
-      readonly reason: 'notional_cap' | 'exposure_cap' | 'equity' | 'no_taker';
+       *  cannot carry the loss), no_taker (nobody takes over, or the vault does not exist). */
+      readonly reason: TakeoverCapReason;
       readonly stage: 'takeover';
     }
   | {
@@ -257,8 +278,8 @@ export type EventBody =
   | { readonly kind: 'CollateralDepegged'; readonly asset: string; readonly market: string; readonly price: bigint; readonly implied: bigint }
   /** Back within the band. */
   | { readonly kind: 'CollateralRepegged'; readonly asset: string; readonly market: string; readonly price: bigint; readonly implied: bigint }
-  /** An oracle answer at or beyond its aggregator's min/max bound: not used. `source` is '' for a direct price. */
-  | { readonly kind: 'PriceClamped'; readonly market: string; readonly source: string; readonly price: bigint; readonly bound: 'min' | 'max' }
+  /** An oracle answer at or beyond its aggregator's min/max bound: not used. `source` is null for a direct price. */
+  | { readonly kind: 'PriceClamped'; readonly market: string; readonly source: string | null; readonly price: bigint; readonly bound: AnswerBound }
   /** A direct price within the bounds again after a clamped one: the market is valid again. */
   | { readonly kind: 'PriceUnclamped'; readonly market: string; readonly price: bigint }
   /** A source of the index became an outlier: its price was clipped to the band around the median, or dropped. */
@@ -266,16 +287,17 @@ export type EventBody =
       readonly kind: 'IndexOutlier';
       readonly market: string;
       readonly source: string;
-      readonly status: 'clipped' | 'dropped';
+      readonly status: Extract<SourceStatus, 'clipped' | 'dropped'>;
       readonly observed: bigint;
-      /** The price that entered the index instead (the band edge); 0 when dropped. */
-      readonly used: bigint;
-      readonly median: bigint;
+      /** The price that entered the index instead (the band edge); null when dropped. */
+      readonly used: bigint | null;
+      /** The median the band is centred on; null when no index was formed. */
+      readonly median: bigint | null;
     }
   /** The source is within the band again. */
   | { readonly kind: 'IndexOutlierCleared'; readonly market: string; readonly source: string }
-  /** The account's self-trade-prevention group ('' = none). */
-  | { readonly kind: 'AccountGroupSet'; readonly account: string; readonly group: string }
+  /** The account's self-trade-prevention group (null: none). */
+  | { readonly kind: 'AccountGroupSet'; readonly account: string; readonly group: string | null }
   /**
    * What a parameter change (set_market, set_asset, set_rulebook on an existing one) would do: the ledgers it puts into
    * breach (exact evaluation under the new parameters) and their notional. `change` numbers previewed changes from 1.
@@ -293,9 +315,35 @@ export type EventBody =
   | { readonly kind: 'ParameterChangeCancelled'; readonly change: number; readonly command: CommandKind; readonly target: string }
   /** An explicit audit's result (a periodic audit that passes is silent). */
   | { readonly kind: 'InvariantAudited'; readonly sampled: number; readonly failures: number }
-  | { readonly kind: 'InvariantViolated'; readonly check: 'conservation' | 'negative_flat_account' | 'breach_index'; readonly detail: string }
-  | { readonly kind: 'EngineHalted'; readonly reason: string }
-  | { readonly kind: 'EngineResumed' };
+  | { readonly kind: 'InvariantViolated'; readonly check: InvariantCheck; readonly detail: string }
+  /** `detail`: the failed checks (audit) or the operator's words (operator). */
+  | { readonly kind: 'EngineHalted'; readonly reason: HaltReason; readonly detail: string }
+  | { readonly kind: 'EngineResumed' }
+  // ---- Fallbacks said out loud (issue 15) ----
+  /**
+   * The market's mark method gave no mark of its own and the index stands in for it (announced once per reason):
+   * the method refused its input, lacked every input (its own `fallback`), or needs funding the market lacks.
+   */
+  | { readonly kind: 'MarkFallback'; readonly market: string; readonly method: MarkMethod; readonly reason: MarkFallbackReason; readonly index: bigint }
+  /** The mark method gives its own mark again. */
+  | { readonly kind: 'MarkRestored'; readonly market: string; readonly method: MarkMethod; readonly mark: bigint }
+  /**
+   * Funding fell due and was not paid: the market had no price (`unpriced`), or more intervals fell due in one step
+   * than the engine pays (`interval_limit`). `intervals` of them, scheduled from `fromMs` to `toMs`.
+   */
+  | { readonly kind: 'FundingSkipped'; readonly market: string; readonly reason: FundingSkipReason; readonly intervals: number; readonly fromMs: number; readonly toMs: number }
+  /**
+   * A loss the rulebook socialises could not be spread over the opposite side (nobody holds it, or more positions
+   * than SOCIALISE_POSITIONS_MAX): the venue writes it off (BadDebt.writtenOff). `side`: the side that would bear it.
+   */
+  | {
+      readonly kind: 'SocialisationRefused';
+      readonly market: string;
+      readonly side: 'long' | 'short';
+      readonly amount: bigint;
+      readonly reason: Extract<LiquidationReason, 'no_open_interest' | 'too_many_entries'>;
+      readonly stage: 'deficit';
+    };
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -339,7 +387,7 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   OrderCancelled: { remaining: 'size' },
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
-  MarginCall: { equity: 'quote', maintenance: 'quote', warningLevel: 'quote' },
+  MarginCall: { equity: 'quote', maintenance: 'quote', callLevel: 'quote' },
   LiquidationStarted: { size: 'size', closeSize: 'size', mark: 'price', index: 'price', equity: 'quote', maintenance: 'quote', bankruptcyPrice: 'price', limitPrice: 'price' },
   LiquidationFill: { size: 'size', price: 'price' },
   LiquidationDeferred: {},
@@ -368,4 +416,8 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   InvariantViolated: {},
   EngineHalted: {},
   EngineResumed: {},
+  MarkFallback: { index: 'price' },
+  MarkRestored: { mark: 'price' },
+  FundingSkipped: {},
+  SocialisationRefused: { amount: 'quote' },
 };

@@ -47,7 +47,7 @@ export function changeFund(b: Block, delta: bigint, reason: InsuranceFundReason,
   addTo(b.s.fund.balances, b.s.settlementAsset, delta);
   if (delta < 0n) b.insuranceLost += -delta;
   touch(b, INSURANCE_FUND);
-  b.emit({ kind: 'InsuranceFundChanged', delta, balance: b.s.insuranceFund, reason, stage, account, market: market ?? '' });
+  b.emit({ kind: 'InsuranceFundChanged', delta, balance: b.s.insuranceFund, reason, stage, account, market });
 }
 
 // ---- stage 3: takeover ----------------------------------------------------------------------------------------

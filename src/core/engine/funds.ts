@@ -100,7 +100,7 @@ export function applyDeposit(s: EngineState, cmd: Deposit, emit: Emit): Rejectio
     s.accounts.set(cmd.account, account);
   }
   const balance = addTo(account.balances, cmd.asset, cmd.amount);
-  addTo(s.ledger.deposited, cmd.asset, cmd.amount);
+  addTo(s.venue.deposited, cmd.asset, cmd.amount);
   emit({ kind: 'Deposited', account: cmd.account, asset: cmd.asset, amount: cmd.amount, balance });
   return undefined;
 }
@@ -116,7 +116,7 @@ export function applyWithdraw(s: EngineState, cmd: Withdraw, emit: Emit): Reject
   if (insolvent !== undefined) return insolvent;
   // Committed.
   account.balances.set(cmd.asset, before - cmd.amount);
-  addTo(s.ledger.withdrawn, cmd.asset, cmd.amount);
+  addTo(s.venue.withdrawn, cmd.asset, cmd.amount);
   emit({ kind: 'Withdrawn', account: cmd.account, asset: cmd.asset, amount: cmd.amount, balance: before - cmd.amount });
   return undefined;
 }
@@ -130,7 +130,7 @@ export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection 
   const insolvent = checkSolvency(s, draft, true, false);
   if (insolvent !== undefined) return insolvent;
   account.borrows.set(cmd.asset, debt);
-  addTo(s.ledger.borrowed, cmd.asset, cmd.amount);
+  addTo(s.venue.borrowed, cmd.asset, cmd.amount);
   emit({ kind: 'Borrowed', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt });
   return undefined;
 }
@@ -143,7 +143,7 @@ export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | 
   const left = debt - cmd.amount;
   if (left === 0n) account.borrows.delete(cmd.asset);
   else account.borrows.set(cmd.asset, left);
-  addTo(s.ledger.repaid, cmd.asset, cmd.amount);
+  addTo(s.venue.repaid, cmd.asset, cmd.amount);
   emit({ kind: 'Repaid', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt: left });
   return undefined;
 }
@@ -152,7 +152,7 @@ export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | 
 export function applyInsuranceDeposit(s: EngineState, cmd: InsuranceDeposit, emit: Emit): Rejection | undefined {
   if (cmd.amount <= 0n) return reject('amount_not_positive', 'amount', 'amount must be positive');
   addTo(s.fund.balances, s.settlementAsset, cmd.amount);
-  addTo(s.ledger.deposited, s.settlementAsset, cmd.amount);
-  emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.insuranceFund, reason: 'deposit', stage: null, account: '', market: '' });
+  addTo(s.venue.deposited, s.settlementAsset, cmd.amount);
+  emit({ kind: 'InsuranceFundChanged', delta: cmd.amount, balance: s.insuranceFund, reason: 'deposit', stage: null, account: null, market: null });
   return undefined;
 }

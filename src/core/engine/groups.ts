@@ -14,6 +14,6 @@ export function applySetAccountGroup(s: EngineState, cmd: SetAccountGroup, emit:
   if (cmd.group !== null && !isName(cmd.group)) return reject('invalid_field', 'group', 'group id must be 1-64 letters, digits or ._:@/-');
   if (cmd.group === null) s.guards.groups.delete(cmd.account);
   else s.guards.groups.set(cmd.account, cmd.group);
-  emit({ kind: 'AccountGroupSet', account: cmd.account, group: cmd.group ?? '' });
+  emit({ kind: 'AccountGroupSet', account: cmd.account, group: cmd.group ?? null });
   return undefined;
 }

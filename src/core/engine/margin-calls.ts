@@ -1,11 +1,11 @@
-// Margin calls: a warning when a ledger falls below maintenance x (1 + buffer), once per crossing, with hysteresis.
+// Margin calls: a call when a ledger falls below maintenance x (1 + buffer), once per crossing, with hysteresis.
 //
 // Two breach indexes over scaled views of the same state (core/triggers):
 // - the call index (requirements x (1 + buffer)) holds the accounts not called: a ledger entering breach there is
-//   called (unless it is already in breach of maintenance: then it is being liquidated, not warned);
+//   called (unless it is already in breach of maintenance: then it is being liquidated, not called);
 // - the recovery index (requirements x (1 + 1.25 x buffer)) holds the accounts called: when every ledger of the
 //   account is back above that higher level, the account returns to the call index and can be called again.
-// The gap between the two levels is the hysteresis: an account hovering at the call level is warned once, not on
+// The gap between the two levels is the hysteresis: an account hovering at the call level is called once, not on
 // every tick that crosses it (which would also make every such tick re-evaluate it). An account in the recovery
 // index gets no call for its other ledgers until it returns (documented approximation).
 // Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the indexes are derived.

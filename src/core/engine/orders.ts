@@ -7,6 +7,7 @@ import { notional, type MarketState } from '../market/index.js';
 import { divRound, PPM_ONE, quote } from '../units/index.js';
 import type { CancelOrder, FillSide, PlaceOrder } from './commands.js';
 import type { Emit } from './emit.js';
+import type { OrderCancelReason } from './events.js';
 import { reject, type Rejection, type RejectionReason } from './reasons.js';
 import type { EngineState } from './state.js';
 import { checkOpenInterestCap, openedBy, planRisk, executeTrade, type TradeCause } from './trading.js';
@@ -49,7 +50,7 @@ export function settleBookFills(s: EngineState, m: MarketState, fills: readonly 
   }
 }
 
-export function emitCancelled(m: MarketState, orders: readonly RestingOrder[], reason: 'user' | 'self_trade' | 'liquidation', emit: Emit): void {
+export function emitCancelled(m: MarketState, orders: readonly RestingOrder[], reason: OrderCancelReason, emit: Emit): void {
   for (const o of orders) emit({ kind: 'OrderCancelled', account: o.owner, market: m.spec.id, orderId: ownId(o.id), remaining: o.size, reason });
 }
 

@@ -3,7 +3,7 @@ import type { MarketPricing } from '../market/pricing.js';
 import { signAttestation } from '../pricing/attestation.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/curves/utils.js';
-import { dec, ppm, price, quote, size, type Price } from '../units/index.js';
+import { dec, ppm, price, quote, rateE9, size, type Price } from '../units/index.js';
 import type { Command } from './commands.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
@@ -42,7 +42,8 @@ describe('index from sources', () => {
     const e = engineWith(base);
     expect(kinds(e.apply(source('a', '100000', T0 + 1)))).toEqual(['MarketUnpriced']);
     expect(e.market('BTC-PERP')?.markPrice).toBeNull();
-    expect(kinds(e.apply(source('b', '100010', T0 + 2)))).toEqual(['MarketPriced']);
+    // Priced; the Binance mark has none of its inputs (no funding, no book), so the index stands in, said once.
+    expect(kinds(e.apply(source('b', '100010', T0 + 2)))).toEqual(['MarketPriced', 'MarkFallback']);
     expect(e.market('BTC-PERP')?.indexPrice).toBe(px('100000'));
     // 20 s later a and b are stale; c alone is too few.
     expect(kinds(e.apply(source('c', '100020', T0 + 20_000)))).toEqual(['MarketUnpriced']);
@@ -78,7 +79,7 @@ describe('guards and the breaker', () => {
     const e = engineWith(guarded);
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
     const tripped = e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('115000') });
-    expect(tripped).toMatchObject([{ kind: 'BreakerTripped', market: 'BTC-PERP', reasons: 'price_jump' }]);
+    expect(tripped).toMatchObject([{ kind: 'BreakerTripped', market: 'BTC-PERP', reasons: ['price_jump'] }]);
     expect(e.market('BTC-PERP')?.price.breaker.state).toBe('tripped');
     expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 3, market: 'BTC-PERP', mark: px('115100') }))).toEqual([]);
     expect(kinds(e.apply({ kind: 'price', tsMs: T0 + 4, market: 'BTC-PERP', mark: px('115200') }))).toEqual(['BreakerReset']);
@@ -88,7 +89,7 @@ describe('guards and the breaker', () => {
     const e = engineWith(guarded);
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('100000') });
     expect(kinds(e.apply({ kind: 'tick', tsMs: T0 + 5_001 }))).toEqual([]);
-    expect(e.apply({ kind: 'tick', tsMs: T0 + 5_002 })).toMatchObject([{ kind: 'BreakerTripped', reasons: 'stale_price' }]);
+    expect(e.apply({ kind: 'tick', tsMs: T0 + 5_002 })).toMatchObject([{ kind: 'BreakerTripped', reasons: ['stale_price'] }]);
   });
 
   it('a confidence wider than 1% trips it (Pyth-style)', () => {
@@ -96,7 +97,7 @@ describe('guards and the breaker', () => {
     e.apply({ kind: 'price', tsMs: T0 + 1, market: 'BTC-PERP', mark: px('2710.20'), conf: px('27.00') });
     expect(e.market('BTC-PERP')?.price.breaker.state).toBe('sound');
     expect(e.apply({ kind: 'price', tsMs: T0 + 2, market: 'BTC-PERP', mark: px('2710.20'), conf: px('70.47') })).toMatchObject([
-      { kind: 'BreakerTripped', reasons: 'confidence_too_wide' },
+      { kind: 'BreakerTripped', reasons: ['confidence_too_wide'] },
     ]);
   });
 });
@@ -159,5 +160,73 @@ describe('a tripped breaker', () => {
     expect(kinds(e.apply(source('b', '92000', T0 + 6)))).toEqual(['IndexOutlierCleared']);
     const rearmed = e.apply(source('a', '92010', T0 + 7));
     expect(kinds(rearmed).slice(0, 2)).toEqual(['BreakerReset', 'LiquidationStarted']);
+  });
+});
+
+describe('fallbacks are said, never silent (issue 15)', () => {
+  it('MarkFallback when the index stands in for the mark method, once per reason; MarkRestored when the method works again', () => {
+    const e = engineWith(base);
+    e.apply(source('a', '100000', T0 + 1));
+    // Binance's mark is the median of price 1 (needs funding), price 2 (needs book samples) and the last trade:
+    // none is there, so computeMark flags its own fallback and the index (lower median of 100,000 and 100,010) stands in.
+    expect(e.apply(source('b', '100010', T0 + 2)).filter((x) => x.kind === 'MarkFallback')).toEqual([
+      expect.objectContaining({ market: 'BTC-PERP', method: 'binance', reason: 'no_inputs', index: px('100000') }),
+    ]);
+    expect(e.market('BTC-PERP')?.markPrice).toBe(px('100000'));
+    // Still without inputs: nothing new is said.
+    expect(kinds(e.apply(source('a', '100020', T0 + 3)))).toEqual([]);
+    // A last trade is an input: the mark is the median of that one component, 100,050.
+    expect(e.apply({ kind: 'market_data', tsMs: T0 + 4, market: 'BTC-PERP', lastTrade: px('100050') })).toEqual([
+      expect.objectContaining({ kind: 'MarkRestored', market: 'BTC-PERP', method: 'binance', mark: px('100050') }),
+    ]);
+    expect(e.market('BTC-PERP')?.markPrice).toBe(px('100050'));
+  });
+
+  it('a funding-based mark (BitMEX) on a market without funding falls back with no_funding', () => {
+    const e = engineWith({ ...base, markMethod: 'bitmex' });
+    e.apply(source('a', '100000', T0 + 1));
+    expect(e.apply(source('b', '100000', T0 + 2))).toEqual([
+      expect.objectContaining({ kind: 'MarketPriced' }),
+      expect.objectContaining({ kind: 'MarkFallback', method: 'bitmex', reason: 'no_funding', index: px('100000') }),
+    ]);
+  });
+
+  const funding = {
+    method: 'external' as const,
+    intervalMs: 3_600_000,
+    sampleIntervalMs: 60_000,
+    interestRate: rateE9(0n),
+    clampBand: rateE9(0n),
+    capRate: rateE9(10_000_000n),
+    floorRate: rateE9(-10_000_000n),
+    fundAt: 'mark' as const,
+  };
+  const HOUR = 3_600_000;
+
+  it('FundingSkipped (interval_limit) for the intervals past MAX_INTERVALS_PER_STEP (1,000) in one step', () => {
+    const e = engineWith({ ...base, funding });
+    e.apply({ kind: 'price', tsMs: T0, market: 'BTC-PERP', mark: px('100000') });
+    // T0 is a whole hour, so payments fall at T0 + 1 h, T0 + 2 h, ...; 1,005 of them are due at T0 + 1,005 h.
+    // The first 1,000 are paid (T0 + 1 h .. T0 + 1,000 h); the other 5 (T0 + 1,001 h .. T0 + 1,005 h) are skipped.
+    const events = e.apply({ kind: 'tick', tsMs: T0 + 1_005 * HOUR });
+    const applied = events.filter((x) => x.kind === 'FundingApplied');
+    expect(applied).toHaveLength(1_000);
+    expect(applied.at(-1)).toMatchObject({ atMs: T0 + 1_000 * HOUR });
+    expect(events.filter((x) => x.kind === 'FundingSkipped')).toEqual([
+      expect.objectContaining({ market: 'BTC-PERP', reason: 'interval_limit', intervals: 5, fromMs: T0 + 1_001 * HOUR, toMs: T0 + 1_005 * HOUR }),
+    ]);
+    // The schedule resumes at the first interval after now.
+    expect(e.market('BTC-PERP')?.price.funding?.nextFundingMs).toBe(T0 + 1_006 * HOUR);
+  });
+
+  it('FundingSkipped (unpriced) for the intervals that fell due before the market had a price', () => {
+    const e = engineWith({ ...base, funding });
+    // No price yet: T0 + 1 h and T0 + 2 h are due at T0 + 2 h + 1 ms; nothing can be paid.
+    expect(e.apply({ kind: 'tick', tsMs: T0 + 2 * HOUR + 1 })).toEqual([
+      expect.objectContaining({ kind: 'FundingSkipped', market: 'BTC-PERP', reason: 'unpriced', intervals: 2, fromMs: T0 + HOUR, toMs: T0 + 2 * HOUR }),
+    ]);
+    // Once priced, the next interval is paid as usual.
+    e.apply({ kind: 'price', tsMs: T0 + 2 * HOUR + 2, market: 'BTC-PERP', mark: px('100000') });
+    expect(kinds(e.apply({ kind: 'tick', tsMs: T0 + 3 * HOUR }))).toEqual(['FundingApplied']);
   });
 });

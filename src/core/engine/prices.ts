@@ -2,6 +2,7 @@
 // breaker; the venue's book top feeds the mark methods and the funding premium; time drives funding payments and
 // the staleness guard. Pure functions of the state and the command (core/pricing holds the formulas).
 
+import { assert, unreachable } from '../assert.js';
 import { isName } from './setup.js';
 import { PPM_ONE, abs, divRound, price, rateE9, type Price, type RateE9 } from '../units/index.js';
 import { aggregateIndex, type Observation, type SourceReport } from '../pricing/index.js';
@@ -12,6 +13,7 @@ import {
   stepDydxOracle,
   updateHyperliquidMarkState,
   type FundingBasisInput,
+  type MarkFallbackReason,
   type MarkInput,
   type MarkMethod,
 } from '../pricing/mark.js';
@@ -63,7 +65,7 @@ export function applyPriceUpdate(s: EngineState, cmd: PriceUpdate, emit: Emit, c
     if (bound !== null) {
       const at = clampedMark !== null ? (cmd.mark as Price) : index;
       market.price.clamped = { bound, price: at };
-      emit({ kind: 'PriceClamped', market: cmd.market, source: '', price: at, bound });
+      emit({ kind: 'PriceClamped', market: cmd.market, source: null, price: at, bound });
       return undefined;
     }
     if (market.price.clamped !== null) {
@@ -229,7 +231,7 @@ function noteOutliers(m: MarketState, reports: readonly SourceReport[], median: 
   for (const o of now) {
     if (before.some((b) => b.source === o.source && b.status === o.status)) continue;
     const r = reports.find((x) => x.source === o.source) as SourceReport;
-    emit({ kind: 'IndexOutlier', market: m.spec.id, source: o.source, status: o.status, observed: r.observedPrice, used: r.usedPrice ?? 0n, median: median ?? 0n });
+    emit({ kind: 'IndexOutlier', market: m.spec.id, source: o.source, status: o.status, observed: r.observedPrice, used: r.usedPrice, median });
   }
   for (const b of before) if (!now.some((o) => o.source === b.source)) emit({ kind: 'IndexOutlierCleared', market: m.spec.id, source: b.source });
   m.price.outliers = now;
@@ -255,8 +257,11 @@ function settleNewPrices(s: EngineState, m: MarketState, index: Price, givenMark
   let mark: Price | null = givenMark;
   if (mark === null) {
     const input = markInput(s, m, method, index, nowMs);
-    const result = input === null ? null : computeMark(input);
+    const result = input === 'no_funding' ? null : computeMark(input);
+    // The index stands in when the method gives no mark of its own, and says so (issue 15: no silent fallback).
     mark = result !== null && result.ok ? result.price : index;
+    const fallback = result === null ? 'no_funding' : !result.ok ? result.reason : result.fallback ? 'no_inputs' : null;
+    noteMarkFallback(m, method, fallback, mark, emit);
   }
   if (method === 'binance' && book?.bestBid !== undefined && book.bestAsk !== undefined) {
     m.price.binanceBasis = sampleBinanceBasis(m.price.binanceBasis, { nowMs, bestBid: book.bestBid, bestAsk: book.bestAsk, index }).state;
@@ -328,14 +333,26 @@ function watchPegs(s: EngineState, marketId: string, emit: Emit): void {
   }
 }
 
-function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Price, nowMs: number): MarkInput | null {
+/**
+ * Announces a change of the mark's source: MarkFallback when the index starts standing in for the method (or for
+ * another reason), MarkRestored when the method gives its own mark again. Once per change, not per price.
+ */
+function noteMarkFallback(m: MarketState, method: MarkMethod, fallback: MarkFallbackReason | null, mark: Price, emit: Emit): void {
+  if (fallback === m.price.markFallback) return;
+  m.price.markFallback = fallback;
+  if (fallback === null) emit({ kind: 'MarkRestored', market: m.spec.id, method, mark });
+  else emit({ kind: 'MarkFallback', market: m.spec.id, method, reason: fallback, index: mark });
+}
+
+/** The method's input, or 'no_funding' for a funding-based method (BitMEX) on a market without funding. */
+function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Price, nowMs: number): MarkInput | 'no_funding' {
   const book = m.price.book;
   switch (method) {
     case 'oracle':
       return { method: 'oracle', index };
     case 'bitmex': {
       const funding = fundingBasis(m, nowMs);
-      return funding === undefined ? { method: 'oracle', index } : { method: 'bitmex', index, funding };
+      return funding === undefined ? 'no_funding' : { method: 'bitmex', index, funding };
     }
     case 'binance': {
       const funding = fundingBasis(m, nowMs);
@@ -354,7 +371,9 @@ function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Pr
         ...(book?.lastTrade === undefined ? {} : { lastTrade: book.lastTrade }),
       };
       const step = updateHyperliquidMarkState(m.price.hyperliquid, { nowMs, oracle: index, book: hlBook });
-      if (step.ok) m.price.hyperliquid = step.state;
+      // The index and the book are positive and ordered (checked on entry), and engine time never goes back.
+      assert(step.ok, `hyperliquid mark state refused a validated update: ${step.ok ? '' : step.reason}`);
+      m.price.hyperliquid = step.state;
       return {
         method: 'hyperliquid',
         oracle: index,
@@ -368,8 +387,9 @@ function markInput(s: EngineState, m: MarketState, method: MarkMethod, index: Pr
       m.price.dydxOracle = step.state;
       return { method: 'dydx', oracle: m.price.dydxOracle };
     }
+    default:
+      return unreachable(method);
   }
-  return null;
 }
 
 const NO_VIOLATIONS: readonly GuardViolation[] = Object.freeze([]);
@@ -380,7 +400,7 @@ function stepMarketBreaker(m: MarketState, violations: readonly GuardViolation[]
   if (violations.length === 0 && m.price.breaker.state === 'sound' && m.price.breaker.soundRun >= rearm) return;
   const step = stepBreaker(m.price.breaker, violations, rearm);
   m.price.breaker = step.state;
-  if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: step.state.reasons.join(','), atMs: nowMs });
+  if (step.transition === 'tripped') emit({ kind: 'BreakerTripped', market: m.spec.id, reasons: [...step.state.reasons], atMs: nowMs });
   if (step.transition === 'rearmed') emit({ kind: 'BreakerReset', market: m.spec.id, atMs: nowMs });
 }
 
@@ -394,7 +414,8 @@ function samplePremium(m: MarketState, index: Price, nowMs: number): void {
   if (book?.bestBid === undefined || book.bestAsk === undefined) return;
   if (nowMs - f.lastSampleMs < cfg.sampleIntervalMs) return;
   const p = premiumIndex({ impactBid: book.bestBid, impactAsk: book.bestAsk, index });
-  if (!p.ok) return;
+  // market_data refuses prices <= 0 and the index is positive: the premium always exists.
+  assert(p.ok, 'premiumIndex refused positive prices');
   if (f.samples.length >= PREMIUM_SAMPLES_MAX) f.samples.shift();
   f.samples.push(p.value);
   f.lastSampleMs = nowMs;
@@ -402,12 +423,17 @@ function samplePremium(m: MarketState, index: Price, nowMs: number): void {
   if (estimate !== null) f.currentRate = estimate;
 }
 
-/** The interval's rate from its premium samples (null: no rule applies). */
+/** The interval's rate from its premium samples (null: no rule applies, the rate is announced: 'external'). */
 function fundingRateFor(m: MarketState, samples: readonly RateE9[]): RateE9 | null {
   const cfg = pricingOf(m).funding;
   if (cfg === undefined || cfg.method === 'external') return null;
-  const avg = samples.length === 0 ? rateE9(0n) : averagePremium(samples, cfg.method === 'binance' ? 'linear' : 'equal');
-  const p = typeof avg === 'bigint' ? avg : avg.ok ? avg.value : rateE9(0n);
+  // No samples: a premium of zero. Otherwise at most PREMIUM_SAMPLES_MAX of them (samplePremium keeps the bound).
+  let p = rateE9(0n);
+  if (samples.length > 0) {
+    const avg = averagePremium(samples, cfg.method === 'binance' ? 'linear' : 'equal');
+    assert(avg.ok, 'averagePremium refused a bounded, non-empty list');
+    p = avg.value;
+  }
   if (cfg.method === 'hyperliquid') {
     return hyperliquidFundingRate(p, { interestRate8h: cfg.interestRate, clampBand: cfg.clampBand, capPerHour: cfg.capRate }).hourly;
   }
@@ -418,7 +444,9 @@ function fundingRateFor(m: MarketState, samples: readonly RateE9[]): RateE9 | nu
     floorRate: cfg.floorRate,
     intervalHours: cfg.intervalMs / 3_600_000,
   });
-  return r.ok ? r.value : null;
+  // validatePricing refuses what binanceFundingRate would (an interval not a whole 1-8 hours, a floor above the cap).
+  assert(r.ok, 'binanceFundingRate refused validated parameters');
+  return r.value;
 }
 
 /** Restores what time passing changed, newest first, when the command it came with is refused. */
@@ -443,22 +471,42 @@ export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: 
         m.fundingIndex = fundingIndex;
       });
       let paid = false;
+      let unpriced = 0;
+      let unpricedFromMs = 0;
       for (let guard = 0; f.nextFundingMs <= nowMs && guard < MAX_INTERVALS_PER_STEP; guard++) {
         const rate = cfg.method === 'external' ? f.currentRate : (fundingRateFor(m, f.samples) ?? rateE9(0n));
         const at = cfg.fundAt === 'mark' ? m.markPrice : (m.indexPrice ?? m.markPrice);
-        if (at !== null) {
+        if (at === null) {
+          // Due with no price to pay it at: nothing is paid, and the interval is said to be skipped (below).
+          if (unpriced === 0) unpricedFromMs = f.nextFundingMs;
+          unpriced++;
+        } else {
           const delta = fundingIndexDelta({ rate, price: at, priceDecimals: m.spec.priceDecimals, quoteDecimals: s.quoteDecimals });
-          if (delta.ok && delta.value !== 0n) {
+          // Decimals are validated by set_market and a price is positive: the delta always exists.
+          assert(delta.ok, 'fundingIndexDelta refused a validated market and a positive price');
+          if (delta.value !== 0n) {
             m.fundingIndex += delta.value;
             paid = true;
           }
-          emit({ kind: 'FundingApplied', market: m.spec.id, rate, price: at, indexDelta: delta.ok ? delta.value : 0n, fundingIndex: m.fundingIndex, atMs: f.nextFundingMs });
+          emit({ kind: 'FundingApplied', market: m.spec.id, rate, price: at, indexDelta: delta.value, fundingIndex: m.fundingIndex, atMs: f.nextFundingMs });
         }
         f.samples = [];
         f.nextFundingMs += cfg.intervalMs;
         if (cfg.method !== 'external') f.currentRate = fundingRateFor(m, []) ?? rateE9(0n);
       }
-      if (f.nextFundingMs <= nowMs) f.nextFundingMs = nowMs - (nowMs % cfg.intervalMs) + cfg.intervalMs; // more than the cap elapsed
+      if (unpriced > 0) {
+        const toMs = unpricedFromMs + (unpriced - 1) * cfg.intervalMs;
+        emit({ kind: 'FundingSkipped', market: m.spec.id, reason: 'unpriced', intervals: unpriced, fromMs: unpricedFromMs, toMs });
+      }
+      if (f.nextFundingMs <= nowMs) {
+        // More than MAX_INTERVALS_PER_STEP fell due (a long pause in commands): the rest are skipped, visibly, and the
+        // schedule moves to the first interval after now.
+        const intervals = Math.floor((nowMs - f.nextFundingMs) / cfg.intervalMs) + 1;
+        const fromMs = f.nextFundingMs;
+        const toMs = fromMs + (intervals - 1) * cfg.intervalMs;
+        emit({ kind: 'FundingSkipped', market: m.spec.id, reason: 'interval_limit', intervals, fromMs, toMs });
+        f.nextFundingMs = toMs + cfg.intervalMs;
+      }
       if (paid) moved.push(m.spec.id);
     }
     const maxAge = pricing.guards.maxPriceAgeMs;

@@ -82,6 +82,6 @@ describe('refusals change nothing', () => {
     // At the bounds exactly, accepted.
     const ok = engine.apply({ ...at, buyer: { account: 'a', fee: quote(955_000n) }, seller: { account: 'b', fee: quote(-95_500n) } });
     expect(ok.map((e) => e.kind)).toEqual(['PositionChanged', 'PositionChanged']);
-    expect(engine.state.ledger.feePool).toBe(955_000n - 95_500n);
+    expect(engine.state.venue.feePool).toBe(955_000n - 95_500n);
   });
 });

@@ -10,6 +10,7 @@ import type { MarketState } from '../market/state.js';
 import { PPM_ONE, size } from '../units/index.js';
 import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
 import type { Emit } from './emit.js';
+import { CROSS_LEDGER } from './block.js';
 import { reject, type Rejection } from './reasons.js';
 import type { EngineState } from './state.js';
 
@@ -34,6 +35,7 @@ export function applySetMarket(s: EngineState, cmd: SetMarket, emit: Emit): Reje
 export function checkSetMarket(s: EngineState, cmd: SetMarket): Rejection | undefined {
   const m = cmd.market;
   if (!isName(m.id)) return reject('market_invalid', 'market.id', `market id ${JSON.stringify(m.id)} must be 1-64 letters, digits or ._:@/-`);
+  if (m.id === CROSS_LEDGER) return reject('market_invalid', 'market.id', `market id "${CROSS_LEDGER}" is reserved: it names an account's cross ledger`);
   if (!isDecimals(m.baseDecimals)) return reject('market_invalid', 'market.baseDecimals', 'must be an integer in [0, 30]');
   if (!isDecimals(m.priceDecimals)) return reject('market_invalid', 'market.priceDecimals', 'must be an integer in [0, 30]');
   if (m.tickSize <= 0n) return reject('market_invalid', 'market.tickSize', 'must be positive');

@@ -13,7 +13,8 @@ import type { Episode } from './enforcement-state.js';
 import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 
-export const SNAPSHOT_FORMAT_VERSION = 2;
+/** 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`). */
+export const SNAPSHOT_FORMAT_VERSION = 3;
 
 export interface MarketSnapshot {
   readonly spec: MarketSpec;
@@ -61,7 +62,8 @@ export interface Snapshot {
   };
   /** The guards' state (guard-state.ts); absent in snapshots written before it existed: nothing linked, pending or halted. */
   readonly guards?: GuardsSnapshot;
-  readonly ledger: {
+  /** The venue funds (state.ts VenueFunds). */
+  readonly venue: {
     readonly feePool: bigint;
     readonly fundingPool: bigint;
     readonly badDebtWrittenOff: bigint;
@@ -137,14 +139,14 @@ export function snapshotState(s: EngineState): Snapshot {
       nextChange: s.guards.nextChange,
       audits: s.guards.audits,
     },
-    ledger: {
-      feePool: s.ledger.feePool,
-      fundingPool: s.ledger.fundingPool,
-      badDebtWrittenOff: s.ledger.badDebtWrittenOff,
-      deposited: [...s.ledger.deposited],
-      withdrawn: [...s.ledger.withdrawn],
-      borrowed: [...s.ledger.borrowed],
-      repaid: [...s.ledger.repaid],
+    venue: {
+      feePool: s.venue.feePool,
+      fundingPool: s.venue.fundingPool,
+      badDebtWrittenOff: s.venue.badDebtWrittenOff,
+      deposited: [...s.venue.deposited],
+      withdrawn: [...s.venue.withdrawn],
+      borrowed: [...s.venue.borrowed],
+      repaid: [...s.venue.repaid],
     },
   };
 }
@@ -159,6 +161,7 @@ export function restoreState(snap: Snapshot): EngineState {
     const price: MarketPriceState = structuredClone(m.price);
     price.clamped ??= null;
     price.outliers ??= [];
+    price.markFallback ??= null;
     s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
@@ -171,9 +174,9 @@ export function restoreState(snap: Snapshot): EngineState {
       borrows: new Map(a.borrows),
     });
   }
-  s.ledger.feePool = snap.ledger.feePool;
-  s.ledger.fundingPool = snap.ledger.fundingPool;
-  s.ledger.badDebtWrittenOff = snap.ledger.badDebtWrittenOff;
+  s.venue.feePool = snap.venue.feePool;
+  s.venue.fundingPool = snap.venue.fundingPool;
+  s.venue.badDebtWrittenOff = snap.venue.badDebtWrittenOff;
   s.enforcement.paused = snap.enforcement.paused;
   for (const [k, e] of snap.enforcement.episodes) s.enforcement.episodes.set(k, { ...e });
   for (const [k, h] of snap.enforcement.hyperliquid) s.enforcement.hyperliquid.set(k, { ...h });
@@ -190,10 +193,10 @@ export function restoreState(snap: Snapshot): EngineState {
     s.guards.nextChange = g.nextChange;
     s.guards.audits = g.audits;
   }
-  for (const [k, v] of snap.ledger.deposited) s.ledger.deposited.set(k, v);
-  for (const [k, v] of snap.ledger.withdrawn) s.ledger.withdrawn.set(k, v);
-  for (const [k, v] of snap.ledger.borrowed) s.ledger.borrowed.set(k, v);
-  for (const [k, v] of snap.ledger.repaid) s.ledger.repaid.set(k, v);
+  for (const [k, v] of snap.venue.deposited) s.venue.deposited.set(k, v);
+  for (const [k, v] of snap.venue.withdrawn) s.venue.withdrawn.set(k, v);
+  for (const [k, v] of snap.venue.borrowed) s.venue.borrowed.set(k, v);
+  for (const [k, v] of snap.venue.repaid) s.venue.repaid.set(k, v);
   return s;
 }
 

@@ -28,11 +28,12 @@ export function isVenueAccount(id: string): boolean {
 }
 
 /**
- * Funds that belong to the venue rather than to an account. Together with the accounts (the insurance fund among
- * them) they conserve the settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool
+ * The venue funds (docs/glossary.md): what belongs to the venue rather than to an account, and the totals that
+ * entered and left. Never called a ledger (a ledger is an account's). Together with the accounts (the insurance fund
+ * among them) they conserve the settlement asset: sum(balance + isolated margin - entryQuote) + feePool + fundingPool
  * - badDebtWrittenOff = deposited - withdrawn (see conservation.ts).
  */
-export interface Ledger {
+export interface VenueFunds {
   /** Trading fees collected, net of rebates. */
   feePool: bigint;
   /** Funding paid in minus funding paid out; what remains after everyone settles is rounding dust. */
@@ -60,7 +61,7 @@ export class EngineState implements MarginView, LendingParams {
   readonly guards: GuardState = newGuardState();
   /** Losses trades left in this command, absorbed before it ends (always empty between commands). */
   readonly pendingDeficits: Deficit[] = [];
-  readonly ledger: Ledger = {
+  readonly venue: VenueFunds = {
     feePool: 0n,
     fundingPool: 0n,
     badDebtWrittenOff: 0n,

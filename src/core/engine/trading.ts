@@ -1,11 +1,13 @@
 // Fills and isolated margin: how trades change positions, cash and margin.
 
+import { assert } from '../assert.js';
 import { applyTrade, type Account, type MarginMode, type Position } from '../account/account.js';
 import { evaluateAccount, fundingOwed, positionFigures } from '../margin/evaluate.js';
 import { notional, priceForNotional, type MarketState } from '../market/index.js';
 import { abs, divRound, formatDecimal, PPM_ONE, price, quote, size, type Quote } from '../units/index.js';
 import type { AdjustIsolatedMargin, Fill, FillSide, SettleFunding } from './commands.js';
 import type { Emit } from './emit.js';
+import type { PositionCause } from './events.js';
 import { draftOf, invalidPriceMarket } from './funds.js';
 import { transferMarginRequired } from '../margin/transfer.js';
 import { guardRules } from '../rulebooks/rulebook.js';
@@ -169,8 +171,8 @@ function checkFeeBounds(s: EngineState, cash: bigint, fee: bigint, field: string
   return undefined;
 }
 
-/** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step. */
-export type TradeCause = 'fill' | 'book' | 'liquidation' | 'takeover' | 'deleverage' | 'unwind';
+/** Why a trade happened: an external fill, a match on the built-in book, or an enforcement step (PositionChanged.cause). */
+export type TradeCause = PositionCause;
 
 export interface TradeRequest {
   readonly market: MarketState;
@@ -217,8 +219,8 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   ] as const) {
     if (plan.isolatedDeficit > 0n) s.pendingDeficits.push({ account: id, market: spec.id, side: plan.side, amount: plan.isolatedDeficit, inBalance: false });
   }
-  s.ledger.feePool += t.buyer.fee + t.seller.fee;
-  s.ledger.fundingPool += buy.fundingPaid + sell.fundingPaid;
+  s.venue.feePool += t.buyer.fee + t.seller.fee;
+  s.venue.fundingPool += buy.fundingPaid + sell.fundingPaid;
   t.market.openInterest = size(t.market.openInterest + longAfter - longBefore);
   for (const [plan, side, delta] of [
     [buy, t.buyer, t.size],
@@ -313,7 +315,7 @@ export function applyAdjustIsolatedMargin(s: EngineState, cmd: AdjustIsolatedMar
     }
   }
   s.accounts.set(account.id, draft);
-  s.ledger.fundingPool += fundingPaid;
+  s.venue.fundingPool += fundingPaid;
   emit({ kind: 'IsolatedMarginChanged', account: cmd.account, market: cmd.market, amount: cmd.amount, isolatedMargin: position.isolatedMargin as bigint });
   return undefined;
 }
@@ -323,13 +325,13 @@ export function applySettleFunding(s: EngineState, cmd: SettleFunding, emit: Emi
   if (account === undefined) return reject('account_unknown', 'account', `account ${cmd.account} has no funds`);
   for (const position of account.positions.values()) {
     const market = s.markets.get(position.market);
-    if (market === undefined) continue;
+    assert(market !== undefined, `a position's market ${position.market} is listed (markets are never delisted)`);
     const owed = fundingOwed(market, position);
     position.fundingIndex = market.fundingIndex;
     if (owed === 0n) continue;
     if (position.isolatedMargin === null) addTo(account.balances, s.settlementAsset, -owed);
     else position.isolatedMargin = quote(position.isolatedMargin - owed);
-    s.ledger.fundingPool += owed;
+    s.venue.fundingPool += owed;
     emit({ kind: 'FundingSettled', account: account.id, market: position.market, amount: quote(-owed), balance: position.isolatedMargin ?? account.balances.get(s.settlementAsset) ?? 0n });
   }
   return undefined;

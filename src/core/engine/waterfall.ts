@@ -471,7 +471,7 @@ function bookStage(b: Block, p: StepPlan, wanted: bigint): { filled: bigint; ins
   const bpFilled = divRound(p.bankruptcy.quoteAmount * filled, p.close, 'ceil');
   const notionalFilled = notional(spec, s.quoteDecimals, filled, p.figures.mark, 'floor');
   const loss = settleSurplus(b, p, fillQuote, bpFilled, notionalFilled);
-  b.emit({ kind: 'LiquidationFill', account: account.id, market: spec.id, route: 'book', counterparty: '', size: filled, price: divRound(weighted, filled, 'half_even'), stage: 'book' });
+  b.emit({ kind: 'LiquidationFill', account: account.id, market: spec.id, route: 'book', counterparty: null, size: filled, price: divRound(weighted, filled, 'half_even'), stage: 'book' });
   return { filled, insuranceLoss: loss };
 }
 
@@ -536,7 +536,7 @@ function takeoverStage(b: Block, p: StepPlan, remaining: bigint): bigint {
   const long = now.position.size > 0n;
   if (taker === null) return 0n;
   if (taker === 'no_taker') {
-    b.emit({ kind: 'TakeoverCapped', account: p.account.id, market: p.m.spec.id, taker: rule.kind === 'backstop' ? rule.account : '', wanted: take, taken: 0n, reason: 'no_taker', stage: 'takeover' });
+    b.emit({ kind: 'TakeoverCapped', account: p.account.id, market: p.m.spec.id, taker: rule.kind === 'backstop' ? rule.account : null, wanted: take, taken: 0n, reason: 'no_taker', stage: 'takeover' });
     return 0n;
   }
   const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);

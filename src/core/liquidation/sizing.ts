@@ -23,6 +23,7 @@
 //
 // Blocks: a block is one engine command (see blocklimits.ts). Times are integer ms (`nowMs`), inputs like prices.
 
+import type { CodeName } from '../codes.js';
 import { abs, divRound, PPM_ONE, type Ppm, type Price, type Quote, type Size } from '../units/index.js';
 import {
   maxInsuranceLost,
@@ -60,22 +61,11 @@ export interface SizingInput {
   readonly block: bigint;
 }
 
-export type SizingWhy =
-  | 'full_policy'
-  | 'dydx_within_limit'
-  | 'dydx_one_step'
-  | 'dydx_position_portion'
-  | 'dydx_subaccount_notional'
-  | 'hl_below_threshold'
-  | 'hl_partial_slice'
-  | 'hl_cooldown_full'
-  | 'hl_backstop'
-  | 'drift_no_shortfall'
-  | 'drift_cover_shortfall'
-  | 'drift_fees_exceed_margin'
-  | 'drift_ramp_limited'
-  | 'drift_ramp_wait'
-  | 'drift_small_position';
+/** Why a policy closes what it closes (the `sizing_why` vocabulary of core/codes.ts). */
+export type SizingWhy = CodeName<'sizing_why'>;
+
+/** The sizing policies (the `sizing_policy` vocabulary): SizingPolicy['kind']. */
+export type SizingPolicyKind = CodeName<'sizing_policy'>;
 
 export interface SizingDecision {
   /** Size atoms to close now (unsigned; 0 means nothing now). */

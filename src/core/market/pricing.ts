@@ -2,10 +2,10 @@
 // The formulas live in core/pricing; this file holds the per-market configuration and the state they carry
 // between updates (all plain data, so a snapshot holds it as is).
 
-import type { AnswerBounds, BreakerState } from '../pricing/guards.js';
+import type { AnswerBound, AnswerBounds, BreakerState } from '../pricing/guards.js';
 import { SOUND_BREAKER } from '../pricing/guards.js';
 import type { DeviationPolicy, IndexMethod, MedianRule } from '../pricing/index.js';
-import type { BinanceBasisState, DydxOracleState, HyperliquidMarkState, MarkMethod } from '../pricing/mark.js';
+import type { BinanceBasisState, DydxOracleState, HyperliquidMarkState, MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
 import { newBinanceBasisState, newHyperliquidMarkState } from '../pricing/mark.js';
 import type { TwapState } from '../pricing/twap.js';
 import { newTwap } from '../pricing/twap.js';
@@ -151,9 +151,11 @@ export interface MarketPriceState {
   breaker: BreakerState;
   funding: FundingState | null;
   /** The last direct answer was at an aggregator bound: the market's price is invalid until a sound one arrives. */
-  clamped: { readonly bound: 'min' | 'max'; readonly price: Price } | null;
+  clamped: { readonly bound: AnswerBound; readonly price: Price } | null;
   /** Sources currently clipped or dropped by the index, sorted by name. */
   outliers: readonly OutlierSource[];
+  /** Why the index stands in for the mark method's price (announced once by MarkFallback); null: the method works. */
+  markFallback: MarkFallbackReason | null;
 }
 
 export function initialPriceState(pricing: MarketPricing, nowMs: number): MarketPriceState {
@@ -175,6 +177,7 @@ export function initialPriceState(pricing: MarketPricing, nowMs: number): Market
         : { nextFundingMs: nextMultiple(nowMs, pricing.funding.intervalMs), samples: [], lastSampleMs: Number.NEGATIVE_INFINITY, currentRate: 0n as RateE9 },
     clamped: null,
     outliers: [],
+    markFallback: null,
   };
 }
 

@@ -4,11 +4,15 @@
 // (staleness, deviation per update, confidence, cross-source divergence). Every comparison is exact
 // (cross-multiplied, no division); the ppm figures in a violation are floored, for display only.
 import { assert } from '../assert.js';
+import { codeNames, type CodeName } from '../codes.js';
 import { abs, divRound, PPM_ONE, type Ppm, type Price } from '../units/index.js';
 
-/** Stable guard codes, in the fixed order reports use. */
-export const GUARD_CODES = ['invalid_price', 'stale_price', 'price_jump', 'confidence_too_wide', 'twap_divergence'] as const;
-export type GuardCode = (typeof GUARD_CODES)[number];
+/** Stable guard codes (the `guard` vocabulary of core/codes.ts), in the fixed order reports use: the table's. */
+export type GuardCode = CodeName<'guard'>;
+export const GUARD_CODES: readonly GuardCode[] = codeNames('guard');
+
+/** Which aggregator bound an answer sits at (the `answer_bound` vocabulary). */
+export type AnswerBound = CodeName<'answer_bound'>;
 
 export type GuardViolation =
   | { readonly code: 'invalid_price'; readonly price: Price }
@@ -92,7 +96,7 @@ export interface AnswerBounds {
 }
 
 /** Which bound an answer sits at or beyond, or null when it lies strictly inside. */
-export function clampedAt(p: Price, bounds: AnswerBounds): 'min' | 'max' | null {
+export function clampedAt(p: Price, bounds: AnswerBounds): AnswerBound | null {
   if (p <= bounds.min) return 'min';
   if (p >= bounds.max) return 'max';
   return null;

@@ -28,6 +28,7 @@
 // |p - m| × 1e6 > capPpm × m. Clipping moves p to floor(m × (1e6 + cap) / 1e6) above the median or
 // ceil(m × (1e6 - cap) / 1e6) below it, so a clipped price is itself inside the band.
 import { assert } from '../assert.js';
+import type { CodeName } from '../codes.js';
 import { divRound, PPM_ONE, type Ppm, type Price } from '../units/index.js';
 import { INDEX_SOURCES_MAX } from './limits.js';
 
@@ -75,17 +76,7 @@ export type IndexParams = {
  * - unweighted: no positive weight configured for the source
  * - unused: fresh and eligible, but no index was formed (only in a rejection's report)
  */
-export type SourceStatus =
-  | 'used'
-  | 'clipped'
-  | 'dropped'
-  | 'stale'
-  | 'future'
-  | 'wide_conf'
-  | 'invalid_price'
-  | 'invalid_time'
-  | 'unweighted'
-  | 'unused';
+export type SourceStatus = CodeName<'source_status'>;
 
 export type SourceReport = {
   readonly source: string;
@@ -99,13 +90,8 @@ export type SourceReport = {
   readonly ageMs: number;
 };
 
-/** Stable reason codes. */
-export type IndexRejection =
-  | 'invalid_params'
-  | 'too_many_sources'
-  | 'duplicate_source'
-  | 'too_few_sources'
-  | 'too_few_agreeing_sources';
+/** Stable reason codes (the `index` vocabulary of core/codes.ts). */
+export type IndexRejection = CodeName<'index'>;
 
 export type IndexResult =
   | {

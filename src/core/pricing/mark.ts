@@ -7,6 +7,7 @@
 // median of the inputs present (with two inputs: their mean, half_even); with none, the index (or oracle)
 // itself, flagged `fallback: true`. This is our rule (U: the venues do not publish one), except where noted.
 import { assert, unreachable } from '../assert.js';
+import type { CodeName } from '../codes.js';
 import { abs, divRound, PPM_ONE, RATE_E9_ONE, type Ppm, type Price, type RateE9 } from '../units/index.js';
 import { newTimeDecayEma, updateTimeDecayEma, type TimeDecayEma } from './ema.js';
 import { BASIS_SAMPLES_MAX, INDEX_SOURCES_MAX, MARK_INPUTS_MAX } from './limits.js';
@@ -26,8 +27,11 @@ export type MarkComponentName =
 
 export type MarkComponent = { readonly name: MarkComponentName; readonly price: Price };
 
-/** Stable reason codes. */
-export type MarkRejection = 'invalid_input' | 'non_positive_mark' | 'no_oracle_price';
+/** Stable reason codes (the `mark` vocabulary of core/codes.ts): why a method computed no mark. */
+export type MarkRejection = Extract<CodeName<'mark'>, 'invalid_input' | 'non_positive_mark' | 'no_oracle_price'>;
+
+/** Why the index stood in for a method's mark (MarkFallback): a refusal, or the method lacked its inputs. */
+export type MarkFallbackReason = CodeName<'mark'>;
 
 export type MarkResult =
   | {

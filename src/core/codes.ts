@@ -1,0 +1,461 @@
+// The table of every stable code Bailiff emits: data only, so every module (core and the edges) can import it.
+//
+// A code is a name in a vocabulary (the values one field can take: CommandRejected.reason, FeedIssue.code, ...) and
+// a number that is never reused. Each vocabulary owns a range of 100 numbers inside its module's range (the engine
+// 1000-2999, liquidation 3000-3999, the book 4000-4999, pricing 5000-5999, feeds 6000-6999, wire 7000-7999, the CLI
+// 8000-8999). Within a vocabulary, codes are numbered from the range's first number in the order they were added.
+//
+// The table is append-only (STYLE.md, TigerBeetle): a new code goes at the end of its vocabulary (the next number),
+// a new vocabulary at the end of its module's ranges. A code is never renamed, renumbered or removed; a retired one
+// stays in place, renamed `deprecated_<number>`, so its number is never given to another meaning. codes.test.ts pins
+// every name with its number; docs/codes.md lists the table (test/docs/codes-doc.test.ts keeps it in step).
+//
+// Each entry: [number, name, one-line summary, retryable?]. `retryable` is given where it applies: for refusals, true
+// when the venue's passing state refused the command (no price yet, a full book, a halt) so that the same command
+// may succeed later unchanged, false when the command or the account's own situation is at fault; for feed errors,
+// whether the live client tries again by default.
+
+import { assert } from './assert.js';
+
+/** One code: [number, name, summary, retryable (where it applies)]. */
+export type CodeEntry = readonly [code: number, name: string, summary: string, retryable?: boolean];
+
+export interface Vocabulary {
+  /** The module that emits it (a folder of src). */
+  readonly module: string;
+  /** Where the code appears: event fields, results, error classes. */
+  readonly usedIn: string;
+  /** The vocabulary's range, inclusive: [first, first + 99]. */
+  readonly first: number;
+  readonly codes: readonly CodeEntry[];
+}
+
+/** The width of every vocabulary's range. */
+export const VOCABULARY_RANGE = 100;
+
+/** Module ranges, inclusive. */
+export const MODULE_RANGES = {
+  'core/engine': [1000, 2999],
+  'core/liquidation': [3000, 3999],
+  'core/book': [4000, 4999],
+  'core/pricing': [5000, 5999],
+  feeds: [6000, 6999],
+  wire: [7000, 7999],
+  cli: [8000, 8999],
+} as const satisfies Readonly<Record<string, readonly [number, number]>>;
+
+export const CODES = {
+  // ---- core/engine: 1000-2999 ----------------------------------------------------------------------------------
+  rejection: {
+    module: 'core/engine',
+    usedIn: 'CommandRejected.reason (a refused command changes nothing but its sequence number)',
+    first: 1000,
+    codes: [
+      [1000, 'time_went_backwards', "the command's time is before the engine's time", false],
+      [1001, 'invalid_field', 'a field is malformed or out of its domain (the `field` names it)', false],
+      [1002, 'market_unknown', 'no market with this id is listed', false],
+      [1003, 'market_units_immutable', "a listed market's decimals cannot change", false],
+      [1004, 'market_invalid', 'a set_market spec is invalid (or its id is reserved: `cross`)', false],
+      [1005, 'asset_unknown', 'no asset with this id is listed', false],
+      [1006, 'asset_invalid', 'a set_asset spec is invalid', false],
+      [1007, 'rulebook_invalid', 'a set_rulebook rulebook is invalid', false],
+      [1008, 'account_unknown', 'no account with this id holds funds', false],
+      [1009, 'amount_not_positive', 'an amount is zero or negative', false],
+      [1010, 'insufficient_balance', 'the balance does not cover the amount', false],
+      [1011, 'initial_margin_breach', 'the account (or isolated position) would fall below initial margin', false],
+      [1012, 'health_factor_breach', 'the debt would exceed the borrowing power of the collateral', false],
+      [1013, 'size_not_positive', 'a size is zero or negative', false],
+      [1014, 'size_off_step', "a size is not a multiple of the market's step", false],
+      [1015, 'price_not_positive', 'a price is zero or negative', false],
+      [1016, 'price_off_tick', "a price is not a multiple of the market's tick", false],
+      [1017, 'self_trade', 'buyer and seller are the same account', false],
+      [1018, 'margin_mode_mismatch', 'the side names a margin mode other than its open position', false],
+      [1019, 'market_unpriced', 'a market the account depends on has no price yet', true],
+      [1020, 'position_unknown', 'the account holds no position in the market', false],
+      [1021, 'not_isolated', 'the position is cross margined', false],
+      [1022, 'debt_exceeded', 'the repayment exceeds the debt', false],
+      [1023, 'not_source_priced', 'the market has no index sources configured', false],
+      [1024, 'source_unknown', "the source is not among the market's index sources", false],
+      [1025, 'publish_time_in_future', "the price's publish time is after the command's time", false],
+      [1026, 'stale_update', 'the source already published a newer price', false],
+      [1027, 'signature_missing', 'the market requires signed prices', false],
+      [1028, 'signature_invalid', "the signature does not verify with the source's key", false],
+      [1029, 'order_duplicate', 'an order with this id already rests in the book', false],
+      [1030, 'order_would_cross', 'a post-only order would take liquidity', false],
+      [1031, 'order_unknown', 'the account has no resting order with this id', false],
+      [1032, 'book_full', "the market's book holds its maximum of resting orders", true],
+      [1033, 'withdrawals_gated', 'withdrawals are gated while an account has negative equity (dYdX)', true],
+      [1034, 'fee_out_of_bounds', "a fee or rebate exceeds the rulebook's maximum on this fill", false],
+      [1035, 'account_reserved', "account ids starting with `venue:` are the venue's own", false],
+      [1036, 'price_invalid', 'a price the account depends on is invalid (clamped or unpriced): money cannot leave', true],
+      [1037, 'transfer_margin_floor', 'equity would fall below the transfer margin', false],
+      [1038, 'open_interest_cap', "the market's open interest would exceed its cap", true],
+      [1039, 'group_self_trade', 'buyer and seller are linked in one self-trade-prevention group', false],
+      [1040, 'change_unknown', 'no parameter change with this number waits for confirmation', false],
+      [1041, 'changes_full', 'the maximum of parameter changes already wait for confirmation', true],
+      [1042, 'engine_halted', 'the engine is halted: cancel-only until an operator resumes it', true],
+      [1043, 'not_halted', 'resume was asked while the engine is not halted', false],
+    ],
+  },
+  deferral: {
+    module: 'core/engine',
+    usedIn: 'LiquidationDeferred.reason (the step is retried per the rulebook)',
+    first: 1100,
+    codes: [
+      [1100, 'paused', 'liquidations are paused (set_liquidation_pause)'],
+      [1101, 'breaker', "a market the ledger depends on has a tripped breaker, no price or an invalid one"],
+      [1102, 'no_position', 'the ledger holds no position to close'],
+      [1103, 'attempt_limit', "the market's liquidation attempts within the window are used up"],
+      [1104, 'window_limit', "the market's liquidated notional within the window is used up"],
+      [1105, 'block_limit', "the command's budget of liquidation steps is used up"],
+      [1106, 'no_bankruptcy_price', 'no positive bankruptcy price exists for the position'],
+      [1107, 'sizing_refused', 'the sizing policy refused its input'],
+      [1108, 'sizing_wait', 'the sizing policy closes nothing now (a ramp or a cooldown)'],
+      [1109, 'book_unfilled', 'a remainder nobody took: retried after retryAfterMs or on new liquidity'],
+    ],
+  },
+  waterfall_stage: {
+    module: 'core/engine',
+    usedIn: 'the `stage` of every enforcement event (DESIGN.md "The loss waterfall")',
+    first: 1200,
+    codes: [
+      [1200, 'guard', 'a guard held the ledger before stage 1'],
+      [1201, 'size', '1: the close is sized and the ledger’s orders cancelled'],
+      [1202, 'book', '2: the IOC liquidation order on the book'],
+      [1203, 'takeover', '3: the insurance fund or a backstop vault takes the rest over'],
+      [1204, 'deleverage', '4: ADL or offsetting against opposite positions'],
+      [1205, 'deficit', '5: a loss absorbed by the fund, socialised or written off'],
+      [1206, 'unwind', 'the insurance fund works off what it took over'],
+    ],
+  },
+  liquidation_route: {
+    module: 'core/engine',
+    usedIn: 'LiquidationFill.route, LiquidationStarted.route, Deleveraged.method',
+    first: 1300,
+    codes: [
+      [1300, 'book', 'closed on the built-in book'],
+      [1301, 'insurance_fund', 'taken over by the insurance fund at the bankruptcy price'],
+      [1302, 'backstop', "taken over by the venue's backstop vault"],
+      [1303, 'adl', 'closed against ranked opposite positions (auto-deleveraging)'],
+      [1304, 'offset', 'closed against opposite positions in account order (dYdX offsetting)'],
+    ],
+  },
+  insurance_fund_reason: {
+    module: 'core/engine',
+    usedIn: 'InsuranceFundChanged.reason',
+    first: 1400,
+    codes: [
+      [1400, 'deposit', 'an insurance_deposit command'],
+      [1401, 'liquidation_fee', "the fund's share of a liquidation's surplus over bankruptcy"],
+      [1402, 'liquidator_reward', 'the liquidator reward, paid to the fund when no liquidator account is set'],
+      [1403, 'bad_debt', 'the fund paid for a loss a ledger could not carry'],
+      [1404, 'socialisation_dust', 'the rounding excess of a socialised loss'],
+      [1405, 'unwind_pnl', 'profit or loss the fund realised working off a taken-over position'],
+    ],
+  },
+  takeover_cap: {
+    module: 'core/engine',
+    usedIn: 'TakeoverCapped.reason',
+    first: 1500,
+    codes: [
+      [1500, 'notional_cap', "the fund's net position would exceed its share of the fund's equity"],
+      [1501, 'exposure_cap', "the vault's exposure in the market would exceed its cap"],
+      [1502, 'equity', 'the taker cannot carry the loss'],
+      [1503, 'no_taker', 'nobody takes over (rule none, or the vault does not exist)'],
+    ],
+  },
+  position_cause: {
+    module: 'core/engine',
+    usedIn: 'PositionChanged.cause',
+    first: 1600,
+    codes: [
+      [1600, 'fill', 'an external fill command'],
+      [1601, 'book', 'a match on the built-in book'],
+      [1602, 'liquidation', 'a liquidation order on the book'],
+      [1603, 'takeover', 'taken over by the insurance fund or a backstop vault'],
+      [1604, 'deleverage', 'closed by ADL or offsetting'],
+      [1605, 'unwind', 'the insurance fund working a taken-over position off'],
+    ],
+  },
+  order_cancel: {
+    module: 'core/engine',
+    usedIn: 'OrderCancelled.reason',
+    first: 1700,
+    codes: [
+      [1700, 'user', 'a cancel_order command'],
+      [1701, 'self_trade', 'cancelled by self-trade prevention'],
+      [1702, 'liquidation', "the owner's ledger is being liquidated"],
+    ],
+  },
+  invariant_check: {
+    module: 'core/engine',
+    usedIn: 'InvariantViolated.check',
+    first: 1800,
+    codes: [
+      [1800, 'conservation', 'held funds differ from what entered minus what left'],
+      [1801, 'negative_flat_account', 'an account without positions or debts has a negative balance'],
+      [1802, 'breach_index', 'the breach index disagrees with exact evaluation'],
+    ],
+  },
+  halt: {
+    module: 'core/engine',
+    usedIn: 'EngineHalted.reason',
+    first: 1900,
+    codes: [
+      [1900, 'audit', 'an invariant audit failed'],
+      [1901, 'operator', 'a halt command'],
+    ],
+  },
+  funding_skip: {
+    module: 'core/engine',
+    usedIn: 'FundingSkipped.reason',
+    first: 2000,
+    codes: [
+      [2000, 'unpriced', 'funding fell due while the market had no price: nothing was paid'],
+      [2001, 'interval_limit', 'more intervals fell due in one step than MAX_INTERVALS_PER_STEP: the rest were skipped'],
+    ],
+  },
+
+  // ---- core/liquidation: 3000-3999 -----------------------------------------------------------------------------
+  liquidation: {
+    module: 'core/liquidation',
+    usedIn: "the liquidation library's results ({ ok: false, reason }); SocialisationRefused.reason",
+    first: 3000,
+    codes: [
+      [3000, 'invalid_input', 'a value outside its declared domain'],
+      [3001, 'invalid_delta', 'the delta does not reduce the position (dYdX ErrInvalidPerpetualPositionSizeDelta)'],
+      [3002, 'no_position', 'there is no position to act on'],
+      [3003, 'no_maintenance', 'a ratio to a total maintenance requirement of zero'],
+      [3004, 'maintenance_increased', 'closing part of the position would increase its maintenance requirement'],
+      [3005, 'negative_fillable_price', 'the fillable price comes out negative'],
+      [3006, 'zero_fill', 'a fill of zero (dYdX ErrInvalidQuantumsForInsuranceFundDeltaCalculation)'],
+      [3007, 'no_positive_price', "no positive price makes the ledger's equity zero"],
+      [3008, 'already_liquidated_this_block', 'the (account, market) was already liquidated in this block'],
+      [3009, 'usage_exceeds_limit', 'the recorded usage already exceeds its limit'],
+      [3010, 'exceeds_notional_limit', "beyond the account's notional liquidated per block (dYdX)"],
+      [3011, 'exceeds_insurance_limit', "beyond the account's insurance fund loss per block (dYdX)"],
+      [3012, 'insufficient_insurance_fund', 'the insurance fund cannot pay this loss'],
+      [3013, 'not_rankable', 'an ADL score is undefined'],
+      [3014, 'no_open_interest', 'a loss cannot be spread: no open interest bears it'],
+      [3015, 'too_many_entries', 'a bounded list is full (liquidation/bounds.ts)'],
+      [3016, 'time_went_backwards', 'a time earlier than the latest one recorded in the state'],
+      [3017, 'price_impact_exceeded', "the liquidation's price impact exceeds the cap (Synthetix perps v2)"],
+      [3018, 'instantaneous_pd_exceeded', 'the instantaneous premium/discount exceeds the cap (Synthetix perps v2)'],
+      [3019, 'invalid_params', 'parameters a rulebook loader should have refused'],
+      [3020, 'exceeds_capacity', 'an amount larger than the remaining window capacity was recorded'],
+    ],
+  },
+  sizing_policy: {
+    module: 'core/liquidation',
+    usedIn: 'LiquidationStarted.policy (the rulebook sizing policy kind)',
+    first: 3100,
+    codes: [
+      [3100, 'full', 'the whole position'],
+      [3101, 'dydx', 'a portion of the position per block within per-account caps (dYdX v4)'],
+      [3102, 'hyperliquid', 'slices above a threshold, the whole during a cooldown, the backstop below (Hyperliquid)'],
+      [3103, 'drift', 'only the shortfall plus a buffer, ramped over time (Drift v2)'],
+    ],
+  },
+  sizing_why: {
+    module: 'core/liquidation',
+    usedIn: 'LiquidationStarted.why (why the sizing policy closes this much)',
+    first: 3200,
+    codes: [
+      [3200, 'full_policy', 'the full policy closes the whole position'],
+      [3201, 'dydx_within_limit', 'the notional is within the minimum: the whole position'],
+      [3202, 'dydx_one_step', 'the position is one step: the whole position'],
+      [3203, 'dydx_position_portion', 'the maximum portion of the position per block'],
+      [3204, 'dydx_subaccount_notional', "what is left of the account's notional cap for the block"],
+      [3205, 'hl_below_threshold', 'below the partial threshold: the whole position'],
+      [3206, 'hl_partial_slice', 'a partial slice of a large position'],
+      [3207, 'hl_cooldown_full', 'within the cooldown after a partial liquidation: the whole position'],
+      [3208, 'hl_backstop', 'equity too low with the book unfilled: the whole ledger to the backstop'],
+      [3209, 'drift_no_shortfall', 'no shortfall: nothing to close'],
+      [3210, 'drift_cover_shortfall', 'what covers the shortfall plus the buffer'],
+      [3211, 'drift_fees_exceed_margin', 'the fees exceed the margin a close frees: the whole position'],
+      [3212, 'drift_ramp_limited', 'the ramp allows less than the shortfall needs'],
+      [3213, 'drift_ramp_wait', 'the ramp allows nothing yet'],
+      [3214, 'drift_small_position', 'a small position: the whole of it'],
+    ],
+  },
+
+  // ---- core/book: 4000-4999 ------------------------------------------------------------------------------------
+  book_placement: {
+    module: 'core/book',
+    usedIn: "OrderBook.place's refusals (remapped to CommandRejected reasons by engine/orders.ts), in checking order",
+    first: 4000,
+    codes: [
+      [4000, 'bad_id', 'an empty order id'],
+      [4001, 'bad_owner', 'an empty owner'],
+      [4002, 'bad_size', 'size <= 0'],
+      [4003, 'off_step', "the size is not a multiple of the book's step"],
+      [4004, 'bad_price', 'price <= 0'],
+      [4005, 'off_tick', "the price is not a multiple of the book's tick"],
+      [4006, 'duplicate_id', 'an order with this id rests in the book'],
+      [4007, 'would_cross', 'a post-only order would take'],
+      [4008, 'book_full', 'the order would rest and the maximum of orders already rest'],
+    ],
+  },
+  book_cancel: {
+    module: 'core/book',
+    usedIn: "OrderBook.cancel's refusal",
+    first: 4100,
+    codes: [[4100, 'unknown_id', 'no order with this id rests in the book']],
+  },
+
+  // ---- core/pricing: 5000-5999 ---------------------------------------------------------------------------------
+  index: {
+    module: 'core/pricing',
+    usedIn: "aggregateIndex's refusals; MarketUnpriced.reason",
+    first: 5000,
+    codes: [
+      [5000, 'invalid_params', 'the index parameters are invalid'],
+      [5001, 'too_many_sources', 'more observations than INDEX_SOURCES_MAX'],
+      [5002, 'duplicate_source', 'a source observed twice'],
+      [5003, 'too_few_sources', 'fewer fresh, weighted sources than minSources'],
+      [5004, 'too_few_agreeing_sources', 'fewer sources within the deviation band than minSources'],
+    ],
+  },
+  source_status: {
+    module: 'core/pricing',
+    usedIn: "the index report's status per source; IndexOutlier.status (clipped, dropped: the outliers)",
+    first: 5100,
+    codes: [
+      [5100, 'used', 'contributed its own price'],
+      [5101, 'clipped', 'an outlier: contributed the band edge instead of its price'],
+      [5102, 'dropped', 'an outlier: outside the band, dropped by policy'],
+      [5103, 'stale', 'older than maxAgeMs'],
+      [5104, 'future', 'published after now + maxFutureMs'],
+      [5105, 'wide_conf', 'confidence / price above maxConfPpm'],
+      [5106, 'invalid_price', 'price <= 0 (or confidence < 0)'],
+      [5107, 'invalid_time', 'the publish time is not an integer'],
+      [5108, 'unweighted', 'no positive weight configured for the source'],
+      [5109, 'unused', 'fresh and eligible, but no index was formed'],
+    ],
+  },
+  guard: {
+    module: 'core/pricing',
+    usedIn: 'price guard violations, in this order; BreakerTripped.reasons',
+    first: 5200,
+    codes: [
+      [5200, 'invalid_price', 'price <= 0'],
+      [5201, 'stale_price', "the price is older than the market's maxPriceAgeMs"],
+      [5202, 'price_jump', 'one update moved more than maxJumpPpm'],
+      [5203, 'confidence_too_wide', 'confidence / price above maxConfPpm'],
+      [5204, 'twap_divergence', 'the price strayed beyond the band around its TWAP'],
+    ],
+  },
+  mark: {
+    module: 'core/pricing',
+    usedIn: "computeMark's refusals (the first three); MarkFallback.reason",
+    first: 5300,
+    codes: [
+      [5300, 'invalid_input', "the mark method's input is invalid"],
+      [5301, 'non_positive_mark', 'the method computed a mark <= 0'],
+      [5302, 'no_oracle_price', 'the oracle (dYdX) has no price yet'],
+      [5303, 'no_inputs', "none of the method's inputs were available: the index stands in (the method's own fallback)"],
+      [5304, 'no_funding', 'a funding-based method (BitMEX) on a market without funding: the index stands in'],
+    ],
+  },
+  answer_bound: {
+    module: 'core/pricing',
+    usedIn: 'PriceClamped.bound',
+    first: 5400,
+    codes: [
+      [5400, 'min', "at or below its aggregator's minimum answer"],
+      [5401, 'max', "at or above its aggregator's maximum answer"],
+    ],
+  },
+
+  // ---- feeds: 6000-6999 ----------------------------------------------------------------------------------------
+  feed_issue: {
+    module: 'feeds',
+    usedIn: 'FeedIssue.code (a value a parser, guard or client refused, skipped or found suspicious)',
+    first: 6000,
+    codes: [
+      [6000, 'bad_json', 'not JSON'],
+      [6001, 'bad_shape', 'a field is missing or has the wrong type'],
+      [6002, 'bad_number', 'a decimal or integer field does not parse, or is out of range'],
+      [6003, 'unknown_event', 'a well-formed frame of a kind the adapter does not read (ignored)'],
+      [6004, 'server_error', 'the source reported an error in-band (Pyth event:error)'],
+      [6005, 'bad_header', 'a CSV header with unexpected columns'],
+      [6006, 'bad_row', 'a CSV row that does not parse'],
+      [6007, 'bracket_cum_mismatch', "a leverage bracket's cumulative amount does not follow from the others"],
+      [6008, 'bracket_not_continuous', 'leverage brackets leave a gap or overlap'],
+      [6009, 'bracket_order', 'leverage brackets out of order'],
+      [6010, 'stale_price', 'no update for longer than the allowed age'],
+      [6011, 'duplicate', 'a quote not newer than the last one accepted (dropped)'],
+      [6012, 'out_of_order', 'a quote older than the last one accepted (dropped)'],
+      [6013, 'stale_answer', 'Chainlink answeredInRound < roundId (an old answer)'],
+      [6014, 'heartbeat_exceeded', 'Chainlink rounds further apart than heartbeat + grace'],
+      [6015, 'incomplete_round', 'Chainlink roundId 0 or updatedAt 0'],
+      [6016, 'wide_confidence', 'confidence / price above the cap'],
+      [6017, 'no_new_price', 'Pyth prev_publish_time == publish_time'],
+      [6018, 'non_positive_price', "price <= 0, or a price that rounds to 0 at the market's decimals"],
+      [6019, 'jump_after_gap', 'the first quote after a gap moved more than the cap'],
+      [6020, 'deviation', 'a single update moved more than the cap'],
+      [6021, 'deprecated_6021', 'retired: `stale`, renamed stale_price (the core\'s word) before codes were numbered'],
+    ],
+  },
+  feed_error: {
+    module: 'feeds',
+    usedIn: 'FeedError.code (a live source failed; retryable: whether the client tries again by default)',
+    first: 6100,
+    codes: [
+      [6100, 'bad_options', "the caller's options are unusable", false],
+      [6101, 'http_status', 'a non-success HTTP status (retried for 5xx, 408, 418 and 429 only)'],
+      [6102, 'connect_failed', 'the connection could not be made or broke', true],
+      [6103, 'idle_timeout', 'nothing arrived for longer than the idle limit', true],
+      [6104, 'stream_ended', 'the server closed the stream', true],
+      [6105, 'rpc_error', 'the JSON-RPC node answered with an error (retried unless a request, method or params error)'],
+      [6106, 'bad_response', 'a response that does not parse as the protocol says', false],
+      [6107, 'retries_exhausted', 'more consecutive failures than the client allows', false],
+      [6108, 'host_not_found', 'the host name does not resolve (retried a few times only: persistent)', true],
+      [6109, 'tls_failed', "the server's TLS certificate is refused (retried a few times only: persistent)", true],
+    ],
+  },
+
+  // ---- wire: 7000-7999 -----------------------------------------------------------------------------------------
+  wire_error: {
+    module: 'wire',
+    usedIn: 'WireError.code (scenario and wire input)',
+    first: 7000,
+    codes: [[7000, 'invalid_input', 'a field of the input is malformed (the message names its JSON path)', false]],
+  },
+
+  // ---- cli: 8000-8999 ------------------------------------------------------------------------------------------
+  cli_error: {
+    module: 'cli',
+    usedIn: 'CliError.code (exit code 2)',
+    first: 8000,
+    codes: [
+      [8000, 'bad_argument', 'a flag or argument is malformed or unknown', false],
+      [8001, 'bad_file', 'a file cannot be read, or is not what the command reads', false],
+      [8002, 'no_data', 'the inputs are readable but give the command nothing to do', false],
+    ],
+  },
+} as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
+
+export type VocabularyId = keyof typeof CODES;
+
+/** A retired code's name: it keeps its number, never given to another meaning. */
+export type DeprecatedName = `deprecated_${number}`;
+
+/** The live names of a vocabulary (its retired codes excluded): the type of the field that carries them. */
+export type CodeName<V extends VocabularyId> = Exclude<(typeof CODES)[V]['codes'][number][1], DeprecatedName>;
+
+/** The live names of a vocabulary, in table order. */
+export function codeNames<V extends VocabularyId>(vocabulary: V): readonly CodeName<V>[] {
+  const names: CodeName<V>[] = [];
+  for (const entry of CODES[vocabulary].codes as readonly CodeEntry[]) {
+    if (!entry[1].startsWith('deprecated_')) names.push(entry[1] as CodeName<V>);
+  }
+  return names;
+}
+
+/** The number of a live code. */
+export function codeNumber<V extends VocabularyId>(vocabulary: V, name: CodeName<V>): number {
+  const entry = (CODES[vocabulary].codes as readonly CodeEntry[]).find((e) => e[1] === name);
+  assert(entry !== undefined, `codes: ${vocabulary} has a code ${name}`);
+  return entry[0];
+}
