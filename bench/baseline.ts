@@ -6,7 +6,7 @@
 // The screens are built once from the state as it stands (untimed, as the index's build is); a sample then times
 // only the per-tick work.
 
-import type { EngineState } from '../src/core/engine/state.js';
+import { holdersOf, type EngineState } from '../src/core/engine/state.js';
 import { evaluateAccount, type MarginView } from '../src/core/margin/evaluate.js';
 import { MarginScreen } from '../src/core/margin/screen.js';
 import { isBreached } from '../src/core/margin/thresholds.js';
@@ -30,7 +30,7 @@ export function honestScan(state: Readonly<EngineState>, markets: readonly strin
   let flagged = 0;
   let breached = 0;
   for (const market of markets) {
-    const holders = [...(state.holders.get(market) ?? [])].flatMap((id) => state.accounts.get(id) ?? []);
+    const holders = [...holdersOf(state, market)].flatMap((id) => state.accounts.get(id) ?? []);
     const screen = new MarginScreen(view, state.markets.values(), holders, { isolated: true });
     const out = new Int32Array(screen.size);
     const marks = new Float64Array(state.markets.size);
@@ -66,7 +66,7 @@ export function exactScan(state: Readonly<EngineState>, markets: readonly string
   let rows = 0;
   let breached = 0;
   for (const market of markets) {
-    const holders = state.holders.get(market) ?? new Set<string>();
+    const holders = holdersOf(state, market);
     const start = process.hrtime.bigint();
     for (const id of holders) {
       const a = state.accounts.get(id);

@@ -64,7 +64,8 @@ export class AdlQueue implements DeleverageQueue {
     private readonly m: MarketState,
     private readonly long: boolean,
   ) {
-    for (const id of s.holders.get(m.spec.id) ?? []) this.consider(id);
+    // Only the opposite side: shorts when longs are deleveraged.
+    for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id);
   }
 
   /** The exact best opposite position now, or null when none is left. */
@@ -196,7 +197,7 @@ export class OffsetQueue implements DeleverageQueue {
     block: bigint,
   ) {
     const ids: string[] = [];
-    for (const id of s.holders.get(m.spec.id) ?? []) if (this.holdsOpposite(id)) ids.push(id);
+    for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) if (this.holdsOpposite(id)) ids.push(id);
     ids.sort();
     const start = ids.length === 0 ? 0 : Number(block % BigInt(ids.length));
     this.order = [...ids.slice(start), ...ids.slice(0, start)];

@@ -17,7 +17,7 @@ import type { Emit } from './emit.js';
 import type { PendingChange } from './guard-state.js';
 import { reject, type Rejection } from './reasons.js';
 import { checkSetAsset, checkSetMarket, checkSetRulebook, commitSetAsset, commitSetMarket, commitSetRulebook, volatilityAfterSpec } from './setup.js';
-import { isVenueAccount, type EngineState } from './state.js';
+import { holdersOf, isVenueAccount, type EngineState } from './state.js';
 
 export type ParameterCommand = SetMarket | SetAsset | SetRulebook;
 
@@ -190,7 +190,7 @@ function candidates(s: EngineState, cmd: ParameterCommand): Iterable<Account> {
   const id = cmd.market.id;
   for (const a of s.assets.values()) if (a.priceMarket === id) return s.accounts.values();
   const out: Account[] = [];
-  for (const holder of [...(s.holders.get(id) ?? [])].sort()) {
+  for (const holder of [...holdersOf(s, id)].sort()) {
     const a = s.accounts.get(holder);
     if (a !== undefined) out.push(a);
   }

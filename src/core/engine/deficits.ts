@@ -60,12 +60,13 @@ function socialise(b: Block, market: string, side: 'long' | 'short', loss: bigin
   const m = s.markets.get(market);
   assert(m !== undefined, `socialise: market ${market} is listed (markets are never delisted)`);
   const bearers: [Account, Position][] = [];
-  for (const id of [...(s.holders.get(market) ?? [])].sort()) {
+  // The opposite side bears it.
+  const opposite = s.holders.get(market)?.[side === 'long' ? 'short' : 'long'] ?? [];
+  for (const id of [...opposite].sort()) {
     if (id === bankrupt || isVenueAccount(id)) continue;
     const a = s.accounts.get(id);
     const p = a?.positions.get(market);
     if (a === undefined || p === undefined) continue;
-    if (p.size > 0n !== (side === 'short')) continue; // the opposite side bears it
     bearers.push([a, p]);
   }
   const oi = bearers.reduce((t, [, p]) => t + abs(p.size), 0n);

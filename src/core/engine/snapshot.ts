@@ -166,7 +166,7 @@ export function restoreState(snap: Snapshot): EngineState {
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
-    for (const p of a.positions) noteHolding(s, p.market, a.id, true);
+    for (const p of a.positions) noteHolding(s, p.market, a.id, p.size);
     s.accounts.set(a.id, {
       id: a.id,
       balances: new Map(a.balances),

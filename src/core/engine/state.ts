@@ -54,7 +54,7 @@ export class EngineState implements MarginView, LendingParams {
   readonly assets = new Map<string, AssetSpec>();
   readonly accounts = new Map<string, Account>();
   /** Accounts holding a position, per market (derived from the accounts; rebuilt on restore). */
-  readonly holders = new Map<string, Set<string>>();
+  readonly holders = new Map<string, Holders>();
   /** Liquidation episodes, pause switch, windows (persistent; see enforcement.ts). */
   readonly enforcement: EnforcementState = newEnforcementState();
   /** Guards: account groups, pending parameter changes, depegs, the Halted state (guard-state.ts). */
@@ -138,16 +138,38 @@ export class EngineState implements MarginView, LendingParams {
   }
 }
 
-/** Keeps `holders` in step when an account's position in `market` opens or closes. */
-export function noteHolding(s: EngineState, market: string, account: string, holds: boolean): void {
-  let set = s.holders.get(market);
-  if (set === undefined) {
-    if (!holds) return;
-    set = new Set();
-    s.holders.set(market, set);
+/** The accounts holding a position in one market, by side (ADL and socialisation walk one side only). */
+export interface Holders {
+  readonly long: Set<string>;
+  readonly short: Set<string>;
+}
+
+/** Keeps `holders` in step with an account's position in `market` (signed size after a trade; 0: closed). */
+export function noteHolding(s: EngineState, market: string, account: string, size: bigint): void {
+  let h = s.holders.get(market);
+  if (h === undefined) {
+    if (size === 0n) return;
+    h = { long: new Set(), short: new Set() };
+    s.holders.set(market, h);
   }
-  if (holds) set.add(account);
-  else set.delete(account);
+  if (size > 0n) {
+    h.short.delete(account);
+    h.long.add(account);
+  } else if (size < 0n) {
+    h.long.delete(account);
+    h.short.add(account);
+  } else {
+    h.long.delete(account);
+    h.short.delete(account);
+  }
+}
+
+/** Every holder of the market (longs, then shorts). */
+export function* holdersOf(s: Pick<EngineState, 'holders'>, market: string): Iterable<string> {
+  const h = s.holders.get(market);
+  if (h === undefined) return;
+  yield* h.long;
+  yield* h.short;
 }
 
 export function addTo(map: Map<string, bigint>, key: string, delta: bigint): bigint {

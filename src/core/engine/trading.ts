@@ -211,8 +211,8 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   // Committed: replace both accounts by their drafts and book the venue's side.
   s.accounts.set(buyer.id, buy.draft);
   s.accounts.set(seller.id, sell.draft);
-  noteHolding(s, spec.id, buyer.id, buy.sizeAfter !== 0n);
-  noteHolding(s, spec.id, seller.id, sell.sizeAfter !== 0n);
+  noteHolding(s, spec.id, buyer.id, buy.sizeAfter);
+  noteHolding(s, spec.id, seller.id, sell.sizeAfter);
   for (const [plan, id] of [
     [buy, buyer.id],
     [sell, seller.id],
