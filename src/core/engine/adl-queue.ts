@@ -17,7 +17,6 @@ import { bitmexAdlScore } from '../liquidation/adl.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
-import { IndexedHeap, type HeapSlots } from '../triggers/heap.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
 
@@ -46,10 +45,12 @@ const ZERO = Rational.int(0);
 const FLOAT_SLACK = 1e-9;
 
 export class AdlQueue implements DeleverageQueue {
-  private readonly slotOf = new Map<string, number>();
-  private readonly accounts: string[] = [];
-  private readonly slots: HeapSlots = { at: new Int32Array(64).fill(-1) };
-  private readonly heap = new IndexedHeap('max', this.slots, 64);
+  /** Per slot: the account and the version of it the slot was screened at. */
+  private readonly slotAccount: string[] = [];
+  private readonly slotVersion: number[] = [];
+  /** Accounts touched in the block, with their current version (absent: 0). A slot of an older version is stale. */
+  private readonly versions = new Map<string, number>();
+  private readonly heap = new UpperBoundHeap();
   /** Scored candidates not yet released, best first. */
   private readonly scored: Scored[] = [];
   /** The released candidate the queue stands at (the current best), or null. */
@@ -64,8 +65,9 @@ export class AdlQueue implements DeleverageQueue {
     private readonly m: MarketState,
     private readonly long: boolean,
   ) {
-    // Only the opposite side: shorts when longs are deleveraged.
-    for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id);
+    // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
+    for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id, false);
+    this.heap.heapify();
   }
 
   /** The exact best opposite position now, or null when none is left. */
@@ -81,7 +83,8 @@ export class AdlQueue implements DeleverageQueue {
       }
       if (this.heap.size === 0) return null;
       const slot = this.heap.pop();
-      this.score(slot);
+      const account = this.slotAccount[slot] as string;
+      if (this.slotVersion[slot] === (this.versions.get(account) ?? 0)) this.score(slot);
     }
   }
 
@@ -89,7 +92,7 @@ export class AdlQueue implements DeleverageQueue {
   touched(id: string): void {
     if (this.excluded.has(id)) return;
     this.drop(id);
-    this.consider(id);
+    this.consider(id, true);
   }
 
   /** Leaves the account out for the rest of the block (a transfer to it was refused). */
@@ -98,38 +101,29 @@ export class AdlQueue implements DeleverageQueue {
     this.drop(id);
   }
 
+  /** Makes every slot of the account stale (the heap drops them when they surface). */
   private drop(id: string): void {
     if (this.head?.account === id) this.head = null;
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return;
-    if (this.heap.has(slot)) this.heap.remove(slot);
-    const at = this.scored.findIndex((c) => c.slot === slot);
+    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+    const at = this.scored.findIndex((c) => c.account === id);
     if (at >= 0) this.scored.splice(at, 1);
   }
 
   /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
-  private consider(id: string): void {
+  private consider(id: string, sift: boolean): void {
     if (isVenueAccount(id)) return;
     const a = this.s.accounts.get(id);
     const p = a?.positions.get(this.m.spec.id);
     if (a === undefined || p === undefined || p.size > 0n === this.long) return;
-    let slot = this.slotOf.get(id);
-    if (slot === undefined) {
-      slot = this.accounts.length;
-      this.accounts.push(id);
-      this.slotOf.set(id, slot);
-      if (slot >= this.slots.at.length) {
-        const grown = new Int32Array(this.slots.at.length * 2).fill(-1);
-        grown.set(this.slots.at);
-        this.slots.at = grown;
-      }
-    }
-    this.heap.push(slot, this.upperBound(a));
+    const slot = this.slotAccount.length;
+    this.slotAccount.push(id);
+    this.slotVersion.push(this.versions.get(id) ?? 0);
+    this.heap.add(slot, this.upperBound(a), sift);
   }
 
   /** Scores a candidate exactly and files it among the scored, best first (ties by account id). */
   private score(slot: number): void {
-    const account = this.accounts[slot] as string;
+    const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
     const c: Scored = { slot, account, score: exactAdlScore(this.s, this.m, a) };
     let i = this.scored.length;
@@ -222,5 +216,83 @@ export class OffsetQueue implements DeleverageQueue {
     if (isVenueAccount(id)) return false;
     const p = this.s.accounts.get(id)?.positions.get(this.m.spec.id);
     return p !== undefined && p.size > 0n !== this.long;
+  }
+}
+
+/**
+ * A max-heap of (upper bound, slot) in typed arrays: built in one pass (`add` without sifting, then `heapify`, O(n)),
+ * then popped and added to in O(log n). Stale slots stay until they surface (the queue checks their version).
+ */
+class UpperBoundHeap {
+  private keys = new Float64Array(256);
+  private slots = new Int32Array(256);
+  private n = 0;
+
+  get size(): number {
+    return this.n;
+  }
+
+  topKey(): number {
+    return this.keys[0] as number;
+  }
+
+  add(slot: number, key: number, sift: boolean): void {
+    if (this.n === this.keys.length) {
+      const keys = new Float64Array(this.n * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+      const slots = new Int32Array(this.n * 2);
+      slots.set(this.slots);
+      this.slots = slots;
+    }
+    this.keys[this.n] = key;
+    this.slots[this.n] = slot;
+    this.n++;
+    if (sift) this.up(this.n - 1);
+  }
+
+  heapify(): void {
+    for (let i = (this.n >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  pop(): number {
+    const top = this.slots[0] as number;
+    this.n--;
+    if (this.n > 0) {
+      this.keys[0] = this.keys[this.n] as number;
+      this.slots[0] = this.slots[this.n] as number;
+      this.down(0);
+    }
+    return top;
+  }
+
+  private up(i: number): void {
+    const key = this.keys[i] as number;
+    const slot = this.slots[i] as number;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((this.keys[parent] as number) >= key) break;
+      this.keys[i] = this.keys[parent] as number;
+      this.slots[i] = this.slots[parent] as number;
+      i = parent;
+    }
+    this.keys[i] = key;
+    this.slots[i] = slot;
+  }
+
+  private down(i: number): void {
+    const key = this.keys[i] as number;
+    const slot = this.slots[i] as number;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= this.n) break;
+      if (child + 1 < this.n && (this.keys[child + 1] as number) > (this.keys[child] as number)) child++;
+      if ((this.keys[child] as number) <= key) break;
+      this.keys[i] = this.keys[child] as number;
+      this.slots[i] = this.slots[child] as number;
+      i = child;
+    }
+    this.keys[i] = key;
+    this.slots[i] = slot;
   }
 }

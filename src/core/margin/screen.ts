@@ -200,8 +200,8 @@ export function screenLedgerEquity(view: MarginView, account: Account, ledgerMar
     const m = view.market(p.market);
     if (m === undefined || m.markPrice === null) return null;
     const size = Number(p.size);
-    const value = (size * Number(m.markPrice) * Number(pow10(view.quoteDecimals))) / Number(pow10(m.spec.baseDecimals + m.spec.priceDecimals));
-    const funding = (size * Number(m.fundingIndex - p.fundingIndex)) / (Number(pow10(m.spec.baseDecimals)) * 1e9);
+    const value = (size * Number(m.markPrice) * 10 ** view.quoteDecimals) / 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
+    const funding = m.fundingIndex === p.fundingIndex ? 0 : (size * Number(m.fundingIndex - p.fundingIndex)) / (10 ** m.spec.baseDecimals * 1e9);
     const margin = isolated ? Number(p.isolatedMargin) : 0;
     const cost = Number(p.entryQuote);
     equity += margin + value - cost - funding;
