@@ -403,8 +403,9 @@ describe('venue presets', () => {
         // 0.047 BTC; the rest (0.453) goes to the maker's long by ADL at 22,000.
         { kind: 'price', market: 'BTCUSDT', mark: '21500' },
         // 50,000: the fund's short loses 0.047 x 28,000 = 1,316 > its 1,000: equity -316. Its position goes to the
-        // only long (the maker's 0.047) at the price that brings the fund to zero: 50,000 - 316 / 0.047 =
-        // 43,276.5957..., moved up to the cent and the tick down: 43,276.59.
+        // only long (the maker's 0.047) at the fund's bankruptcy price for it (dYdX's -DNNV - TNC x |DMMR| / TMMR,
+        // one position so DMMR = TMMR): 2,350 - 316 = 2,034 to buy 0.047, 43,276.5957... a unit, a buy's price
+        // rounded down to the tick: 43,276.59.
         { kind: 'price', market: 'BTCUSDT', mark: '50000' },
       ]),
     );

@@ -5,14 +5,14 @@
 
 import { evaluateAccount } from '../margin/evaluate.js';
 import type { BreachIndex, LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
-import { abs, divRound, pow10, price, Rational, type Price } from '../units/index.js';
+import { abs, Rational } from '../units/index.js';
 import { ledgerKey, type Block } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
 import { deleverage } from './deleverage.js';
-import { fundEquity, unwindFund } from './fund.js';
+import { unwindFund } from './fund.js';
 import { enforceable } from './prices.js';
 import { INSURANCE_FUND, type EngineState } from './state.js';
-import { isWaiting, liquidationStep } from './waterfall.js';
+import { bankruptcyFor, isWaiting, liquidationStep } from './waterfall.js';
 
 /** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
 const MAX_POSITIONS_PER_LEDGER_STEP = 64;
@@ -103,9 +103,10 @@ function deferForBlockLimit(b: Block, ref: LedgerRef): void {
 
 /**
  * The fund's part of the block: it works off what it took over (fund.ts unwindFund); if its equity is then below
- * zero, it cannot carry its positions: the one with the largest maintenance requirement is deleveraged at the
- * fund's bankruptcy price, position by position, until its equity is back at or above zero (Binance: when the
- * unrealised loss of the positions the fund took over exceeds the fund, counterparty liquidation).
+ * zero, it cannot carry its positions: position by position, the largest maintenance requirement first, each is
+ * deleveraged at its bankruptcy price (waterfall.ts bankruptcyFor, dYdX's formula: each position takes its share of
+ * the deficit in proportion to its requirement), until the fund holds nothing or its equity is back at zero (Binance:
+ * when the unrealised loss of the positions the fund took over exceeds the fund, counterparty liquidation).
  */
 function workOffFund(b: Block): void {
   const s = b.s;
@@ -113,37 +114,18 @@ function workOffFund(b: Block): void {
   unwindFund(b);
   const method = s.rulebook.liquidation.deleverage.kind;
   if (method === 'none') return;
-  for (let k = 0; k < MAX_POSITIONS_PER_LEDGER_STEP && s.fund.positions.size > 0 && fundEquity(s) < 0n; k++) {
+  for (let k = 0; k < MAX_POSITIONS_PER_LEDGER_STEP && s.fund.positions.size > 0; k++) {
     const ev = evaluateAccount(s, s.fund);
-    if (!ev.priced) return;
+    if (!ev.priced || ev.cross.equity >= 0n) return;
     let worst = null as (typeof ev.positions)[number] | null;
     for (const f of ev.positions) if (worst === null || f.maintenance > worst.maintenance) worst = f;
     if (worst === null) return;
     const m = s.markets.get(worst.market);
     const position = s.fund.positions.get(worst.market);
     if (m === undefined || position === undefined || !enforceable(m)) return;
-    const bp = fundBankruptcyPrice(s, worst.market, ev.cross.equity, position.size);
+    const bp = bankruptcyFor(s, m, position, worst, ev.cross.equity, ev.cross.maintenance, abs(position.size));
     if (bp === null) return;
-    const closed = deleverage(b, m, INSURANCE_FUND, position.size > 0n, abs(position.size), bp, method, ev.cross.equity);
+    const closed = deleverage(b, m, INSURANCE_FUND, position.size > 0n, abs(position.size), bp.price, method, ev.cross.equity);
     if (closed === 0n) return;
   }
-}
-
-/**
- * The price at which closing the fund's whole position in `market` brings its equity to zero: the mark moved
- * against the counterparties by equity / size (the fund's deficit spread over the position), on the tick in the
- * fund's favour.
- */
-function fundBankruptcyPrice(s: EngineState, market: string, equity: bigint, sizeAtoms: bigint): Price | null {
-  const m = s.markets.get(market);
-  if (m === undefined || m.markPrice === null || sizeAtoms === 0n) return null;
-  const spec = m.spec;
-  const shift = spec.baseDecimals + spec.priceDecimals - s.quoteDecimals;
-  // equity < 0: a long must receive |equity| more than its mark value, a short pay |equity| less (per unit, up).
-  const num = shift >= 0 ? -equity * pow10(shift) : -equity;
-  const den = shift >= 0 ? abs(sizeAtoms) : abs(sizeAtoms) * pow10(-shift);
-  const long = sizeAtoms > 0n;
-  const move = divRound(num, den, 'ceil');
-  const px = divRound(long ? m.markPrice + move : m.markPrice - move, spec.tickSize, long ? 'ceil' : 'floor') * spec.tickSize;
-  return price(px < spec.tickSize ? spec.tickSize : px);
 }

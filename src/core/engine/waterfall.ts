@@ -252,7 +252,7 @@ function hasPositionToClose(account: Account, ledger: LedgerRef): boolean {
  * Bankruptcy price (price atoms, tick-aligned in the venue's favour) of closing `close` of the position: dYdX's
  * -DNNV - TNC x |DMMR| / TMMR (liquidation/bankruptcy.ts bankruptcyQuoteForDelta) over the size closed.
  */
-function bankruptcyFor(s: EngineState, m: MarketState, position: Position, figures: PositionFigures, equity: bigint, maintenance: bigint, close: bigint): Bankruptcy | null {
+export function bankruptcyFor(s: EngineState, m: MarketState, position: Position, figures: PositionFigures, equity: bigint, maintenance: bigint, close: bigint): Bankruptcy | null {
   const delta = position.size > 0n ? -close : close;
   const after = position.size + delta;
   const absAfter = abs(after);
