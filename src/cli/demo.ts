@@ -191,7 +191,7 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
     out.push(`    unwind      ${String(unwound.length).padStart(6)} fills, ${q(n)} USDT worked off on the book by the fund, realised ${pnl >= 0n ? '+' : ''}${q(pnl)} USDT`);
   }
   const method = rulebook.liquidation.deleverage.kind;
-  out.push(method === 'none' ? '  4 deleverage  none in this rulebook' : `  4 ${method.padEnd(10)}  ${route(method)}, only for what no taker could carry${rulebook.liquidation.deleverage.onlyBankrupt ? ', of ledgers below zero' : ''}`);
+  out.push(method === 'none' ? '  4 deleverage  none in this rulebook' : `  4 ${method.padEnd(10)}  ${route(method)}, only for what the earlier stages left${rulebook.liquidation.deleverage.onlyBankrupt ? ', of ledgers below zero' : ''}`);
   out.push(`  5 deficit     ${bad.length} accounts, ${q(bad.reduce((t, e) => t + e.amount, 0n))} USDT (fund ${q(bad.reduce((t, e) => t + e.insurance, 0n))}, socialised ${q(bad.reduce((t, e) => t + e.socialised, 0n))}, written off ${q(bad.reduce((t, e) => t + e.writtenOff, 0n))})`);
   const fundPath = events.filter((e): e is Ev<'InsuranceFundChanged'> => e.kind === 'InsuranceFundChanged').map((e) => e.balance);
   const fundLow = fundPath.reduce((lo, v) => (v < lo ? v : lo), dec(INSURANCE_SEED, QUOTE_DECIMALS));
