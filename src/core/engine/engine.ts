@@ -241,17 +241,14 @@ export class Engine {
       }
       this.fundingMoved.clear();
     }
-    if (this.pricesMoved.size > 0) {
-      for (const m of this.pricesMoved) {
-        note(this.index.onPrice(m));
-        this.calls?.onPrice(m, belowCall);
-      }
-      this.pricesMoved.clear();
+    // Liquidations first: the breach index follows the prices now; margin calls (warnings) after enforcement, off
+    // the path to the first liquidation.
+    for (const m of this.pricesMoved) note(this.index.onPrice(m));
+    // The common tick: nothing touched, nothing in breach, nothing for the fund to work off -> no block.
+    if (touched === null && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) {
+      this.followCalls(belowCall, emit);
+      return;
     }
-    this.calls?.settleRecoveries(belowCall);
-    // The common tick: nothing touched, nothing crossed, nothing in breach, nothing for the fund to work off ->
-    // done, without allocating a block.
-    if (touched === null && belowCall.length === 0 && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) return;
 
     const b = newBlock(s, emit, touched ?? new Set());
     absorbPendingDeficits(b);
@@ -260,7 +257,6 @@ export class Engine {
       note(this.index.reindex(id));
       this.calls?.reindex(id, belowCall);
     }
-    this.announceMarginCalls(belowCall, emit);
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
     if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
@@ -269,6 +265,13 @@ export class Engine {
       for (const id of b.recent) this.index.reindex(id);
       for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, belowCall);
     }
+    this.followCalls(belowCall, emit);
+  }
+
+  /** The call index follows the prices that moved; then the calls are announced (after any liquidation). */
+  private followCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
+    if (this.calls !== null) for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
+    this.pricesMoved.clear();
     this.calls?.settleRecoveries(belowCall);
     this.announceMarginCalls(belowCall, emit);
   }
