@@ -262,6 +262,33 @@ describe('venue presets', () => {
     conserved(r);
   });
 
+  it("dYdX v4: where dYdX's fillable price would go negative, the limit is one tick (any price)", () => {
+    const steep = {
+      settlement: { asset: 'USDT', decimals: 6 },
+      rulebook: { preset: 'dydx-v4', preTradeCheck: 'none' },
+      startAt: T,
+      markets: [{ id: 'BTCUSDT', baseDecimals: 3, priceDecimals: 2, tickSize: '0.01', stepSize: '0.001', margin: { tiers: [{ notionalFloor: '0', maxLeverage: 1, maintenanceRatio: '0.7' }] } }],
+      accounts: [
+        { id: 'trader', deposits: { USDT: '15000' } },
+        { id: 'maker', deposits: { USDT: '10000000' } },
+      ],
+      commands: [
+        { at: T, kind: 'price', market: 'BTCUSDT', mark: '20000' },
+        { kind: 'insurance_deposit', amount: '1000000' },
+        { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '1', buyer: { account: 'trader', marginMode: 'isolated', isolatedMargin: '15000' }, seller: 'maker' },
+        { kind: 'place_order', account: 'maker', market: 'BTCUSDT', id: 'bid', side: 'buy', price: '3000', size: '1' },
+        // 4,000: equity 15,000 - 16,000 = -1,000, maintenance 70% x 4,000 = 2,800. ABR = min(1, 1 + 1,000 / 2,800) = 1;
+        // PNNV - ABR x SMMR x PMMR = 4,000 - 1.5 x 2,800 = -200 < 0 (dYdX panics): the limit is one tick. The step:
+        // 10% of 4,000 is below the 1,000 USDT minimum, so 1,000 / 4,000 = 0.25 BTC, sold to the bid at 3,000.
+        { kind: 'price', market: 'BTCUSDT', mark: '4000' },
+      ],
+    };
+    const r = runScenarioObject(steep);
+    expect(ofKind(r, 'LiquidationStarted')[0]).toMatchObject({ equity: '-1000', maintenance: '2800', closeSize: '0.25', limitPrice: '0.01' });
+    expect(ofKind(r, 'LiquidationFill')).toEqual([expect.objectContaining({ route: 'book', size: '0.25', price: '3000' })]);
+    conserved(r);
+  });
+
   it('dYdX v4: a solvent subaccount whose order fills nothing is never deleveraged; it waits for a retry, announced once', () => {
     const r = runScenarioObject(
       world('dydx-v4', { trader: '20000', solvent: '20000', maker: '10000000', other: '10000000' }, [

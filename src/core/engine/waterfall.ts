@@ -19,7 +19,7 @@ import { splitSurplus } from '../liquidation/insurance.js';
 import { recordLiquidationFill } from '../liquidation/blocklimits.js';
 import { takeFromWindow, tryAttempt, windowCapacity, EMPTY_WINDOW, type AttemptState, type WindowCap } from '../liquidation/limits.js';
 import { WINDOW_ENTRIES_MAX } from '../liquidation/bounds.js';
-import { sizeLiquidation, type SizingDecision, type SizingState } from '../liquidation/sizing.js';
+import { sizeLiquidation, type DydxSizingDecision, type SizingDecision, type SizingState } from '../liquidation/sizing.js';
 import { sizeForNotional } from '../liquidation/units.js';
 import { evaluateAccount, positionFigures, requirementContext, type AccountEvaluation, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
@@ -200,7 +200,10 @@ function planStep(b: Block, ledger: LedgerRef): Plan {
   const cap = notionalWindowCap(s);
   if (cap !== null) {
     const room = windowCapacity(s.enforcement.windows.get(spec.id) ?? EMPTY_WINDOW, cap, b.nowMs);
-    const left = room.ok ? room.value.remaining : 0n;
+    // Refused only for invalid parameters (validated with the rulebook) or time going backwards (the engine's clock
+    // does not): a bug.
+    assert(room.ok, `windowCapacity refused the engine's window: ${room.ok ? '' : room.reason}`);
+    const left = room.value.remaining;
     if (notional(spec, s.quoteDecimals, close, figures.mark, 'ceil') > left) {
       close = (sizeForNotional({ ...spec, quoteDecimals: s.quoteDecimals }, left, figures.mark, 'floor') / spec.stepSize) * spec.stepSize;
       if (close <= 0n) return { kind: 'defer', reason: 'window_limit', stage: 'guard' };
@@ -295,9 +298,17 @@ function limitFor(s: EngineState, m: MarketState, position: Position, figures: P
   let limit: bigint = bp;
   if (rule.kind === 'fillable') {
     const fp = fillablePrice({ tnc: lf.equity, tmmr: lf.maintenance > 0n ? lf.maintenance : 1n, positionSize: position.size, pnnv: figures.value, pmmr: figures.maintenance, params: rule.params });
-    const lp = fp.ok ? fillableLimitPrice(fp.value, position.size, { ...m.spec, quoteDecimals: s.quoteDecimals }, m.spec.tickSize) : null;
-    // A fillable price that cannot be formed (dYdX panics on a negative one) leaves the bankruptcy price.
-    if (lp !== null && lp.ok) limit = lp.value;
+    if (!fp.ok && fp.reason === 'negative_fillable_price') {
+      // dYdX panics here (a position whose maintenance x SMMR exceeds its value); the formula's limit for a long is
+      // "any price": the lowest, one tick. A short's fillable price cannot go below zero.
+      limit = m.spec.tickSize;
+    } else {
+      // The other refusals (no position, no maintenance, invalid parameters) cannot reach a step: a bug.
+      assert(fp.ok, `fillablePrice refused a step's figures: ${fp.ok ? '' : fp.reason}`);
+      const lp = fillableLimitPrice(fp.value, position.size, { ...m.spec, quoteDecimals: s.quoteDecimals }, m.spec.tickSize);
+      assert(lp.ok, `fillableLimitPrice refused a fillable price: ${lp.ok ? '' : lp.reason}`);
+      limit = lp.value;
+    }
   } else if (rule.kind === 'oracle_less_fees') {
     const f = s.rulebook.liquidation.fees;
     const cut = divRound(figures.mark * (f.insuranceFeePpm + f.liquidatorRewardPpm), PPM_ONE, 'ceil');
@@ -322,7 +333,9 @@ function bookSizeFor(b: Block, m: MarketState, position: Position, close: bigint
   const free = m.book.quoteTake(side, size(close), bp).filledSize;
   if (free >= close) return close;
   let budget = fundCapacity(b);
-  if ('insuranceLossLeft' in decision && typeof decision.insuranceLossLeft === 'bigint' && decision.insuranceLossLeft < budget) budget = decision.insuranceLossLeft;
+  // dYdX sizing reports the account's insurance-loss room for the block (DydxSizingDecision).
+  const accountRoom = (decision as Partial<DydxSizingDecision>).insuranceLossLeft;
+  if (accountRoom !== undefined && accountRoom < budget) budget = accountRoom;
   const affordable = (q: bigint): boolean => {
     const take = m.book.quoteTake(side, size(q), limit);
     if (take.worstPrice === null || take.filledSize <= free) return true;
