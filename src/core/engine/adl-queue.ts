@@ -13,7 +13,7 @@
 // not as it stood when the queue was built.
 
 import type { Account } from '../account/account.js';
-import { bitmexAdlScore } from '../liquidation/adl.js';
+import { adlOrder, bitmexAdlScore } from '../liquidation/adl.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
@@ -127,12 +127,7 @@ export class AdlQueue implements DeleverageQueue {
     const a = this.s.accounts.get(account) as Account;
     const c: Scored = { slot, account, score: exactAdlScore(this.s, this.m, a) };
     let i = this.scored.length;
-    while (i > 0) {
-      const prev = this.scored[i - 1] as Scored;
-      const order = prev.score.cmp(c.score);
-      if (order > 0 || (order === 0 && prev.account < c.account)) break;
-      i--;
-    }
+    while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);
   }
 

@@ -109,6 +109,11 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The ADL order: the higher score first, ties by account id ascending (< 0: `a` ranks before `b`). */
+export function adlOrder(a: Pick<AdlCandidate, 'account' | 'score'>, b: Pick<AdlCandidate, 'account' | 'score'>): number {
+  return b.score.cmp(a.score) || compareIds(a.account, b.account);
+}
+
 /**
  * Highest score first; ties by account id ascending. 'too_many_entries' beyond ADL_RANKING_MAX; an account listed
  * twice is 'invalid_input' (rank each account's position once per market).
@@ -120,7 +125,7 @@ export function rankForAdl(candidates: readonly AdlCandidate[]): Result<readonly
     if (ids.has(c.account)) return rejected('invalid_input');
     ids.add(c.account);
   }
-  return ok([...candidates].sort((a, b) => b.score.cmp(a.score) || compareIds(a.account, b.account)));
+  return ok([...candidates].sort(adlOrder));
 }
 
 /**
