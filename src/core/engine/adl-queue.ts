@@ -22,7 +22,6 @@ import { isVenueAccount, type EngineState } from './state.js';
 
 /** A scored candidate waiting for release. */
 interface Scored {
-  readonly slot: number;
   readonly account: string;
   readonly score: Rational;
 }
@@ -125,7 +124,7 @@ export class AdlQueue implements DeleverageQueue {
   private score(slot: number): void {
     const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
-    const c: Scored = { slot, account, score: exactAdlScore(this.s, this.m, a) };
+    const c: Scored = { account, score: exactAdlScore(this.s, this.m, a) };
     let i = this.scored.length;
     while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);

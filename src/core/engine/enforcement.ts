@@ -12,7 +12,7 @@ import { deleverage } from './deleverage.js';
 import { unwindFund } from './fund.js';
 import { enforceable } from './prices.js';
 import { INSURANCE_FUND, type EngineState } from './state.js';
-import { bankruptcyFor, isWaiting, liquidationStep } from './waterfall.js';
+import { bankruptcyFor, deferLedger, isWaiting, ledgerFigures, liquidationStep } from './waterfall.js';
 
 /** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
 const MAX_POSITIONS_PER_LEDGER_STEP = 64;
@@ -48,21 +48,15 @@ function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: Readonly
   const ranked: { ref: LedgerRef; ratio: Rational }[] = [];
   for (const ref of refs) {
     const known = fresh.get(ledgerKey(ref));
-    let equity: bigint;
-    let maintenance: bigint;
-    if (known !== undefined) {
-      equity = known.equity;
-      maintenance = known.maintenance;
-    } else {
+    let figures: { equity: bigint; maintenance: bigint } | null = known ?? null;
+    if (figures === null) {
       const a = s.accounts.get(ref.account);
-      if (a === undefined) continue;
-      const ev = evaluateAccount(s, a);
-      if (!ev.priced) continue;
-      const iso = ref.market === null ? null : ev.isolated.find((f) => f.market === ref.market);
-      if (iso === undefined) continue;
-      equity = iso === null ? ev.cross.equity : iso.equity;
-      maintenance = iso === null ? ev.cross.maintenance : iso.maintenance;
+      const ev = a === undefined ? undefined : evaluateAccount(s, a);
+      if (ev === undefined || !ev.priced) continue;
+      figures = ledgerFigures(ev, ref.market);
+      if (figures === null) continue;
     }
+    const { equity, maintenance } = figures;
     ranked.push({ ref, ratio: Rational.of(equity, maintenance > 0n ? maintenance : 1n) });
   }
   ranked.sort((x, y) => x.ratio.cmp(y.ratio) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));
@@ -81,7 +75,7 @@ function stepLedger(b: Block, index: BreachIndex, ref: LedgerRef, later: Set<str
   for (let k = 0; k < stepsPerLedger; k++) {
     if (b.steps >= s.rulebook.liquidation.limits.maxStepsPerBlock) {
       // The block's budget is spent: the ledger is stepped in a later block (announced once).
-      deferForBlockLimit(b, ref);
+      deferLedger(b, ref, 'block_limit', 'guard', null);
       return;
     }
     const outcome = liquidationStep(b, ref);
@@ -90,15 +84,6 @@ function stepLedger(b: Block, index: BreachIndex, ref: LedgerRef, later: Set<str
     b.recent.length = 0;
     if (outcome !== 'progress' || !index.isBreached(ref.account, ref.market)) return;
   }
-}
-
-function deferForBlockLimit(b: Block, ref: LedgerRef): void {
-  const key = ledgerKey(ref);
-  const episode = b.s.enforcement.episodes.get(key);
-  if (episode?.deferred === 'block_limit') return;
-  if (episode !== undefined) episode.deferred = 'block_limit';
-  else b.s.enforcement.episodes.set(key, { startedMs: b.nowMs, marginFreed: 0n, steps: 0, lastStepBlock: Number(b.block), deferred: 'block_limit', retry: null });
-  b.emit({ kind: 'LiquidationDeferred', account: ref.account, ledger: ref.market ?? 'cross', reason: 'block_limit', stage: 'guard', retryAtMs: null });
 }
 
 /**

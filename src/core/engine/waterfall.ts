@@ -37,13 +37,13 @@ import { bookOrderId, emitCancelled, settleBookFills } from './orders.js';
 import { enforceable } from './prices.js';
 import { addTo, type EngineState } from './state.js';
 
-interface LedgerFigures {
+export interface LedgerFigures {
   readonly equity: bigint;
   readonly maintenance: bigint;
   readonly notional: bigint;
 }
 
-function ledgerFigures(ev: AccountEvaluation & { priced: true }, market: string | null): LedgerFigures | null {
+export function ledgerFigures(ev: AccountEvaluation & { priced: true }, market: string | null): LedgerFigures | null {
   if (market === null) return { equity: ev.cross.equity, maintenance: ev.cross.maintenance, notional: ev.cross.notional };
   const iso = ev.isolated.find((f) => f.market === market);
   return iso === undefined ? null : { equity: iso.equity, maintenance: iso.maintenance, notional: iso.notional };
