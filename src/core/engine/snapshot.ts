@@ -209,13 +209,20 @@ export function encodeSnapshot(snap: Snapshot): string {
 }
 
 export function decodeSnapshot(text: string): Snapshot {
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 1 && keys[0] === '$n') return BigInt((value as { $n: string }).$n);
-    }
-    return value;
-  }) as Snapshot;
+  return parseCanonicalJson(text) as Snapshot;
+}
+
+/** Reads canonical JSON (canonicalJson's output): {"$n":"<digits>"} becomes a bigint again. */
+export function parseCanonicalJson(text: string): unknown {
+  return JSON.parse(text, reviveBigint);
+}
+
+function reviveBigint(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === '$n') return BigInt((value as { $n: string }).$n);
+  }
+  return value;
 }
 
 /** JSON with sorted keys and tagged bigints; undefined properties are omitted. */
