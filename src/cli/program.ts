@@ -13,18 +13,25 @@ import { CliError } from './errors.js';
 import { runDemo } from './demo.js';
 import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
+import { runIngest, runJournalInfo } from './ingest.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Where progress bars are drawn: stderr when it is a terminal, else undefined (no progress). */
   readonly progressStream?: NodeJS.WritableStream;
+  /** What `ingest` reads commands from (process.stdin for the real process). */
+  readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+  // A getter: process.stdin is created only when a command reads it.
+  get stdin(): AsyncIterable<string | Buffer> {
+    return process.stdin;
+  },
 };
 
 /** What each exit code means; printed by every --help and repeated in the README. */
@@ -32,8 +39,9 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  done; nothing to report
   1  a finding: a conservation mismatch (run, demo), or refused commands with run --strict
-  2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL)
-     or a feed source that failed for good
+  2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL),
+     a feed source that failed for good, or a journal that is corrupt (the message names the record's
+     seq), weaker than asked, or whose replay disagrees with its records
   3  an internal error (a bug in bailiff); BAILIFF_DEBUG=1 prints its stack`;
 
 /** The package's version, read from the package.json above this module (in src/ or in dist/src/). */
@@ -150,6 +158,38 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
         { files, mode: o.mode, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
         io,
       );
+    });
+  program
+    .command('ingest')
+    .description('Journal wire commands (JSON lines on stdin) durably, then acknowledge each one on stdout ({"seq":N,...}) after its commit; recovers the journal first (docs/journal.md).')
+    .requiredOption('--journal <file>', 'the journal (SQLite); created when it does not exist')
+    .option('--scenario <file>', 'a new journal takes its genesis (settlement, rulebook) and first commands from this scenario')
+    .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL, refused if the database cannot; relaxed: WAL + NORMAL (survives a killed process, not a power cut)', 'full')
+    .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
+    .option('--events', 'after each acknowledgement, print its events as `run` does')
+    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean }) => {
+      if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
+      await runIngest(
+        {
+          journal: o.journal,
+          durability: o.durability,
+          ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
+          ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+          ...(o.events === undefined ? {} : { events: o.events }),
+        },
+        io,
+        io.stdin ?? process.stdin,
+      );
+    });
+  program
+    .command('journal')
+    .description('Inspect a journal.')
+    .command('info')
+    .description('What a journal holds: format, mode, genesis, head, snapshots (read-only; a corrupt record is exit 2).')
+    .argument('<file>', 'the journal')
+    .option('--json', 'as JSON')
+    .action((file: string, o: { json?: boolean }) => {
+      runJournalInfo(file, o, io);
     });
   return program;
 }

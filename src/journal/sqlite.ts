@@ -119,8 +119,9 @@ function setMode(db: Database.Database, path: string, durability: Durability): s
   return `${full ? 'full' : 'relaxed'}: SQLite ${described}`;
 }
 
+/** A reader's view: the journal mode is the file's; synchronous belongs to each writing connection, not the file. */
 function readMode(db: Database.Database): string {
-  return `read-only: SQLite ${describe(String(db.pragma('journal_mode', { simple: true })).toLowerCase(), Number(db.pragma('synchronous', { simple: true })))}`;
+  return `read-only: SQLite journal_mode=${String(db.pragma('journal_mode', { simple: true })).toUpperCase()}`;
 }
 
 function describe(journalMode: string, synchronous: number): string {
