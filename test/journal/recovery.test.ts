@@ -17,7 +17,7 @@ import { encodeEntryRecord, entryBody, RECORD_CHECKSUM_BYTES } from '../../src/j
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
-import { decodedStream } from '../support/journal-stream.js';
+import { decodedStream } from '../../src/sim/command-stream.js';
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-journal-')), 'journal.db');
 

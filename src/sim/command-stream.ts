@@ -2,12 +2,13 @@
 // maker; prices walk (now and then a sharp drop, so accounts breach and get liquidated), traders fill against the
 // maker, deposit, withdraw, place and cancel orders. Wire objects (decimal strings), as `bailiff ingest` reads them.
 
-import type { Command } from '../../src/core/engine/commands.js';
-import { parseScenario, type Scenario } from '../../src/scenario/load.js';
-import { seededRandom } from '../../src/sim/random.js';
-import { decodeCommand } from '../../src/wire/decode.js';
+import type { Command } from '../core/engine/commands.js';
+import { parseScenario, type Scenario } from '../scenario/load.js';
+import { seededRandom } from './random.js';
+import { decodeCommand } from '../wire/decode.js';
 
-export const STREAM_START_MS = Date.UTC(2025, 1, 2, 22, 0, 0);
+/** 2025-02-02T22:00:00Z. */
+export const STREAM_START_MS = 1_738_533_600_000;
 
 /** The scenario the journal starts from: its genesis and setup commands (rulebook, markets, deposits). */
 export const STREAM_SCENARIO = {
