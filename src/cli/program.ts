@@ -10,8 +10,6 @@ import { parseDecimal } from '../core/units/index.js';
 import { BailiffError, oneLine } from '../errors.js';
 import { findRepoRoot } from '../feeds/shared-data.js';
 import { CliError } from './errors.js';
-import { runDemo } from './demo.js';
-import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 
@@ -59,6 +57,12 @@ function ratioPpmArg(v: string, flag: string): bigint {
   return r.value;
 }
 
+/**
+ * The demo and the feeds load their libraries (WebSocket, SSE, kline parsing, the simulator) only when they run, so
+ * every other command starts faster (`bailiff ingest` is restarted after every crash).
+ */
+const feeds = (): Promise<typeof import('./feed.js')> => import('./feed.js');
+
 function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const program = new Command();
   program
@@ -91,7 +95,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--json', 'the report as JSON (amounts as decimal strings)')
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
-      setExit(await runDemo(opts, io));
+      setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   const feed = program
     .command('feed')
@@ -103,8 +107,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const attemptsOpt = '--max-attempts <n>';
   const attemptsHelp = 'give up after n failed connection attempts in a row (default: unlimited; a host that does not resolve or a refused TLS certificate: 3)';
   const attempts = (v: string): number => positiveInt(v, '--max-attempts');
-  const common = (o: { map: string[]; max?: number; maxAttempts?: number }) => ({
-    maps: parseMappings(o.map),
+  const common = (f: typeof import('./feed.js'), o: { map: string[]; max?: number; maxAttempts?: number }) => ({
+    maps: f.parseMappings(o.map),
     ...(o.max === undefined ? {} : { max: o.max }),
     ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
   });
@@ -116,7 +120,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { url: string; map: string[]; max?: number; maxAttempts?: number }) => {
-      await feedBinance({ url: o.url, ...common(o) }, io);
+      const f = await feeds();
+      await f.feedBinance({ url: o.url, ...common(f, o) }, io);
     });
   feed
     .command('pyth')
@@ -127,7 +132,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { baseUrl: string; map: string[]; maxConf: string; max?: number; maxAttempts?: number }) => {
-      await feedPyth({ baseUrl: o.baseUrl, maxConfPpm: ratioPpmArg(o.maxConf, '--max-conf'), ...common(o) }, io);
+      const f = await feeds();
+      await f.feedPyth({ baseUrl: o.baseUrl, maxConfPpm: ratioPpmArg(o.maxConf, '--max-conf'), ...common(f, o) }, io);
     });
   feed
     .command('chainlink')
@@ -139,7 +145,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { rpcUrl: string; address: string; map: string[]; intervalMs: number; max?: number; maxAttempts?: number }) => {
-      await feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, ...common(o) }, io);
+      const f = await feeds();
+      await f.feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, ...common(f, o) }, io);
     });
   feed
     .command('klines')
@@ -154,8 +161,9 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       if (o.mode !== 'close' && o.mode !== 'path') throw new CliError('bad_argument', `--mode must be close or path, not ${JSON.stringify(o.mode)}`);
       const fromMs = o.from === undefined ? undefined : timeArg(o.from, '--from');
       const toMs = o.to === undefined ? undefined : timeArg(o.to, '--to');
-      await feedKlines(
-        { files, mode: o.mode, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
+      const f = await feeds();
+      await f.feedKlines(
+        { files, mode: o.mode, maps: f.parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
         io,
       );
     });

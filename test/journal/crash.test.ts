@@ -7,7 +7,7 @@ import { crashRun } from '../../bench/journal-crash.js';
 
 describe('bailiff ingest under SIGKILL', () => {
   it('loses no acknowledged command, duplicates none, and ends in the clean run’s state after 100 kills', async () => {
-    const r = await crashRun({ kills: 100, commands: 40_000, seed: 16 });
+    const r = await crashRun({ kills: 100, commands: 10_000, seed: 16 });
     process.stderr.write(`crash test: ${r.kills} kills (${r.killedBeforeHead} during startup), ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s\n`);
     expect(r.failures).toEqual([]);
     expect(r.kills).toBe(100);
@@ -15,5 +15,5 @@ describe('bailiff ingest under SIGKILL', () => {
     expect(r.killedBeforeHead).toBeGreaterThan(5);
     expect(r.kills - r.killedBeforeHead).toBeGreaterThan(50);
     expect(r.acked).toBeGreaterThan(1_000);
-  }, 180_000);
+  }, 600_000);
 });
