@@ -51,37 +51,61 @@ interface RunOutcome {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** One `bailiff ingest` process: sends lines from the head on, killed after `killAfterMs` (null: runs to the end). */
-function runOnce(bin: string, args: string[], lines: readonly string[], setupCount: number, kill: { beforeHead: boolean; afterMs: number } | null): Promise<RunOutcome> {
+/** How a run ends: killed during startup after `afterMs`, killed once `afterAcks` acknowledgements arrived (plus up to 3 ms), or not killed. */
+type Kill = { readonly beforeHead: true; readonly afterMs: number } | { readonly beforeHead: false; readonly afterAcks: number; readonly jitterMs: number } | null;
+
+/** Lines in flight (sent, not yet acknowledged) at most: the process is always mid-stream when it is killed. */
+const IN_FLIGHT_MAX = 256;
+const CHUNK_LINES = 32;
+
+/** One `bailiff ingest` process: sends lines from the journal's head on, killed as `kill` says. */
+function runOnce(bin: string, args: string[], lines: readonly string[], setupCount: number, kill: Kill): Promise<RunOutcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     let head: number | null = null;
+    let sent = 0;
+    let killing = false;
     const acks: RunOutcome['acks'] = [];
     child.stdin.on('error', () => {}); // EPIPE after a kill
     const killNow = (): void => {
+      killing = true;
       child.kill('SIGKILL');
     };
     if (kill?.beforeHead === true) setTimeout(killNow, kill.afterMs);
+    // Resend from the journal's head: stream line i takes seq setupCount + i + 1.
+    const pump = (): void => {
+      if (head === null || killing) return;
+      const from = Math.max(0, head - setupCount);
+      while (sent - acks.length < IN_FLIGHT_MAX && from + sent < lines.length) {
+        const chunk = lines.slice(from + sent, from + sent + CHUNK_LINES);
+        sent += chunk.length;
+        child.stdin.write(`${chunk.join('\n')}\n`);
+      }
+      if (from + sent < lines.length) return;
+      // The stream is all sent: the last run closes stdin; a run still to be killed is killed now.
+      if (kill === null) child.stdin.end();
+      else if (!kill.beforeHead) killNow();
+    };
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
       if (head !== null) return;
       const m = /^ingest: durability .*; head (\d+)$/m.exec(stderr);
       if (m === null) return;
       head = Number(m[1]);
-      // Resend from the journal's head: the stream line that takes seq head + 1.
-      const from = Math.max(0, head - setupCount);
-      const rest = lines.slice(from);
-      if (rest.length > 0) child.stdin.write(`${rest.join('\n')}\n`);
-      if (kill === null) child.stdin.end();
-      else if (!kill.beforeHead) setTimeout(killNow, kill.afterMs);
+      pump();
     });
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString('utf8');
       const parts = stdout.split('\n');
       stdout = parts.pop() ?? '';
       for (const p of parts) if (p !== '') acks.push(JSON.parse(p) as RunOutcome['acks'][number]);
+      if (kill !== null && !kill.beforeHead && !killing && acks.length >= kill.afterAcks) {
+        killing = true;
+        setTimeout(killNow, kill.jitterMs);
+      }
+      pump();
     });
     child.on('close', (code, signal) => resolve({ head, acks, stderr, code, signal }));
   });
@@ -112,7 +136,7 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
     const last = kills >= o.kills;
     // One kill in five lands during startup (opening, recovery, re-learning units); the rest while commands stream.
     const beforeHead = rand() < 0.2;
-    const kill = last ? null : { beforeHead, afterMs: beforeHead ? rand() * 250 : rand() * 30 };
+    const kill: Kill = last ? null : beforeHead ? { beforeHead, afterMs: rand() * 250 } : { beforeHead, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
     const r = await runOnce(bin, args, lines, setup.length, kill);
     runs++;
     if (r.stderr.includes('torn tail truncated')) tornTails++;
@@ -143,8 +167,8 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   let seq = 0;
   for (const { seq: s, body } of de.journal.bodies(1)) {
     seq++;
-    const expectedBody = entryBody(commands[s - 1] ?? setup[0]!, clean.apply(commands[s - 1]!));
-    if (s !== seq || body.toString('utf8') !== expectedBody) {
+    const command = commands[s - 1];
+    if (command === undefined || s !== seq || body.toString('utf8') !== entryBody(command, clean.apply(command))) {
       failures.push(`record ${s} differs from the clean run's command ${seq} and its events`);
       break;
     }

@@ -43,16 +43,9 @@ export function recoveryLine(r: RecoveryReport): string {
   return parts.join('; ');
 }
 
-/** The units to decode wire commands with: re-learned from every journaled command, as `run` learns them. */
-function unitsFromJournal(journal: Journal): TrackingUnits {
-  const { asset, decimals } = journal.genesis.config.settlement;
-  const units = new TrackingUnits(decimals, asset);
-  for (const { seq, body } of journal.bodies(1)) {
-    // Only listings teach units; a cheap look at the bytes skips the rest without parsing them.
-    if (body.indexOf('"set_market"') < 0 && body.indexOf('"set_asset"') < 0) continue;
-    units.learn(journal.parse(seq, body).command);
-  }
-  return units;
+/** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */
+function mayTeachUnits(body: Buffer): boolean {
+  return body.indexOf('"set_market"') >= 0 || body.indexOf('"set_asset"') >= 0;
 }
 
 export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterable<string | Buffer>): Promise<0> {
@@ -62,23 +55,32 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   }
   const scenario = o.scenario === undefined ? undefined : loadScenarioFile(o.scenario);
   const genesis: JournalGenesis | undefined = scenario === undefined ? undefined : { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
+  // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
+  // during recovery's one pass over the records.
+  const listings: { seq: number; body: Buffer }[] = [];
   const de = DurableEngine.openFile(o.journal, {
     durability: o.durability,
+    onRecord: (seq, body) => {
+      if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
+    },
     ...(genesis === undefined ? {} : { genesis }),
     ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
   });
   try {
+    const { asset, decimals } = de.journal.genesis.config.settlement;
+    const units = new TrackingUnits(decimals, asset);
+    for (const { seq, body } of listings) units.learn(de.journal.parse(seq, body).command);
     let line = `ingest: ${recoveryLine(de.recovery)}`;
     // A journal holding only its genesis (new, or created by a run that stopped before its setup was committed)
     // takes the scenario's commands first.
     if (scenario !== undefined && de.journal.head() === 0) {
       de.submit(scenario.commands);
+      for (const cmd of scenario.commands) units.learn(cmd);
       line += `; ${scenario.commands.length} scenario commands journaled`;
     } else if (scenario !== undefined) {
       line += '; --scenario ignored (the journal exists)';
     }
     io.stderr(`${line}; head ${de.journal.head()}\n`);
-    const units = unitsFromJournal(de.journal);
     const head = de.journal.head();
     let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
     let lineNo = 0;

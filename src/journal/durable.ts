@@ -36,6 +36,8 @@ export interface DurableOptions {
   readonly stateRoot?: StateRootOf;
   /** A name for messages (the file's path). */
   readonly name?: string;
+  /** Sees every record's body (after the genesis) as recovery reads it, before it is replayed. */
+  readonly onRecord?: (seq: number, body: Buffer) => void;
 }
 
 /** What opening and recovery did. */
@@ -78,8 +80,8 @@ export class DurableEngine {
 
   /** Opens a journal over any store and recovers the engine from it. */
   static open(store: JournalStore, o: DurableOptions = {}): DurableEngine {
-    const journal = Journal.open(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
-    const { engine, snapshotSeq, skipped, replayed } = recover(journal);
+    const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
+    const { engine, snapshotSeq, skipped, replayed } = recover(journal, o.onRecord);
     return new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head() });
   }
 
@@ -132,17 +134,21 @@ export class DurableEngine {
 }
 
 /**
- * The newest snapshot that loads (older ones when newer ones are bad: reported, never deleted), then every record
- * after it replayed, each one's events checked against the recorded ones.
+ * The newest snapshot that loads (older ones when newer ones are bad: reported, never deleted), then one pass over
+ * the records (Journal.check) that checks every one and replays those after the snapshot, each one's events
+ * compared byte for byte with the recorded ones. `journal` comes from Journal.attach.
  */
-export function recover(journal: Journal): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number } {
+export function recover(
+  journal: Journal,
+  onRecord?: (seq: number, body: Buffer) => void,
+): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number } {
   const skipped: { seq: number; reason: string }[] = [];
   let engine: Engine | null = null;
   let snapshotSeq: number | null = null;
-  const head = journal.head();
+  const last = journal.lastStoredSeq();
   for (const info of [...journal.snapshots()].reverse()) {
-    if (info.seq > head) {
-      skipped.push({ seq: info.seq, reason: `ahead of the journal's head ${head}` });
+    if (info.seq > last) {
+      skipped.push({ seq: info.seq, reason: `ahead of the journal's last record ${last}` });
       continue;
     }
     try {
@@ -154,16 +160,18 @@ export function recover(journal: Journal): { engine: Engine; snapshotSeq: number
       skipped.push({ seq: info.seq, reason: e.message });
     }
   }
-  engine ??= Engine.create(journal.genesis.config, journal.genesis.rulebook);
+  const e = engine ?? Engine.create(journal.genesis.config, journal.genesis.rulebook);
+  const from = e.seq;
   let replayed = 0;
-  for (const { seq, body } of journal.bodies(engine.seq + 1)) {
+  journal.check((seq, body) => {
+    onRecord?.(seq, body);
+    if (seq <= from) return;
     const { command } = journal.parse(seq, body);
-    const events = engine.apply(command);
-    if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
+    const events = e.apply(command);
+    if (e.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${e.seq}`, { seq });
     // Byte for byte: the replayed command and events, framed as the record's body, against the stored body.
-    const replayedBody = entryBody(command, events);
-    if (replayedBody !== body.toString('utf8')) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
+    if (entryBody(command, events) !== body.toString('utf8')) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
     replayed++;
-  }
-  return { engine, snapshotSeq, skipped, replayed };
+  });
+  return { engine: e, snapshotSeq, skipped, replayed };
 }

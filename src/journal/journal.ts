@@ -42,6 +42,10 @@ export interface JournalOpenReport {
 }
 
 /** One record's raw body after its frame and chain were checked. */
+function corruptRecord(name: string, seq: number, reason: string): JournalError {
+  return new JournalError('record_corrupt', `${name}: record ${seq} is corrupt (${reason}); the journal was left as it is`, { seq });
+}
+
 export interface CheckedBody {
   readonly seq: number;
   readonly body: Buffer;
@@ -49,8 +53,11 @@ export interface CheckedBody {
 
 export class Journal implements JournalReader {
   readonly genesis: JournalGenesis;
-  readonly report: JournalOpenReport;
-  private headSeq: number;
+  private created: boolean;
+  private tornTail: { seq: number; reason: string } | null = null;
+  /** Whether check() has run: records are read and appended only after every one was checked. */
+  private checked = false;
+  private headSeq = 0;
   private headHash: Buffer;
   /** Set when an append failed: the store's state is unknown to us, nothing more is appended. */
   private failed: unknown = null;
@@ -59,16 +66,27 @@ export class Journal implements JournalReader {
     private readonly store: JournalStore,
     private readonly name: string,
     genesis: JournalGenesis,
-    head: { seq: number; hash: Buffer },
-    report: JournalOpenReport,
+    genesisHash: Buffer,
+    created: boolean,
   ) {
     this.genesis = genesis;
-    this.headSeq = head.seq;
-    this.headHash = head.hash;
-    this.report = report;
+    this.headHash = genesisHash;
+    this.created = created;
   }
 
+  /** Opens a journal: attach() then check(). */
   static open(store: JournalStore, o: JournalOpenOptions = {}): Journal {
+    const journal = Journal.attach(store, o);
+    journal.check();
+    return journal;
+  }
+
+  /**
+   * Reads record 0 (writing it first when the store is empty); snapshots can be listed and loaded, and check() must
+   * run before records are read or appended. Recovery restores its snapshot between the two, so the one pass of
+   * check() over the records also replays the tail.
+   */
+  static attach(store: JournalStore, o: JournalOpenOptions = {}): Journal {
     const name = o.name ?? 'journal';
     let created = false;
     if (store.lastSeq() < 0) {
@@ -77,40 +95,65 @@ export class Journal implements JournalReader {
       store.append([encodeGenesisRecord(o.genesis)]);
       created = true;
     }
-    const last = store.lastSeq();
-    const snapshotted = store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1);
-    let genesis: JournalGenesis | undefined;
-    let prev: Buffer = ZERO_HASH;
-    let expected = 0;
+    for (const r of store.read(0, 0)) {
+      const d = decodeRecord(r.bytes, { seq: 0, prevHash: ZERO_HASH, last: false });
+      // Record 0 is written alone in the store's first commit: a bad one is damage, never a write cut short.
+      if (d.status !== 'ok') throw corruptRecord(name, 0, `${d.reason} in the genesis record`);
+      let genesis: JournalGenesis;
+      try {
+        genesis = parseGenesisBody(d.body);
+      } catch (e) {
+        throw corruptRecord(name, 0, (e as Error).message);
+      }
+      if (genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new JournalError('not_a_journal', `${name}: journal format ${genesis.formatVersion}, this build reads ${JOURNAL_FORMAT_VERSION}`);
+      return new Journal(store, name, genesis, d.hash, created);
+    }
+    throw corruptRecord(name, 0, 'missing: no genesis record');
+  }
+
+  /** The highest seq stored, before check() decides whether the last record is torn. */
+  lastStoredSeq(): number {
+    return this.store.lastSeq();
+  }
+
+  /**
+   * Reads every record after the genesis once, in order, checking its frame and the hash chain, and hands each good
+   * one to `onRecord` (recovery replays the tail there). A bad last record is a torn tail: deleted (unless the store
+   * is read-only) and reported. A bad record elsewhere, a missing seq, or a bad last record that a snapshot covers
+   * (snapshots are written after their records were committed: it is damage) throws record_corrupt naming the seq,
+   * before anything is written.
+   */
+  check(onRecord?: (seq: number, body: Buffer) => void): JournalOpenReport {
+    if (this.checked) throw new RangeError('check() runs once');
+    const last = this.store.lastSeq();
+    const snapshotted = this.store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1);
+    let prev = this.headHash;
+    let expected = 1;
     let torn: { seq: number; reason: string } | null = null;
-    const corrupt = (seq: number, reason: string): JournalError =>
-      new JournalError('record_corrupt', `${name}: record ${seq} is corrupt (${reason}); the journal was left as it is`, { seq });
-    for (const r of store.read(0)) {
-      if (r.seq !== expected) throw corrupt(expected, `missing: the next stored record is ${r.seq}`);
+    for (const r of this.store.read(1)) {
+      if (r.seq !== expected) throw corruptRecord(this.name, expected, `missing: the next stored record is ${r.seq}`);
       const d = decodeRecord(r.bytes, { seq: r.seq, prevHash: prev, last: r.seq === last });
       if (d.status !== 'ok') {
-        if (d.status === 'corrupt') throw corrupt(r.seq, d.reason);
-        // Record 0 is written alone in the store's first commit, and a snapshot is taken only after its records
-        // were committed: a bad record there is damage, not a write cut short.
-        if (r.seq === 0) throw corrupt(0, `${d.reason} in the genesis record`);
-        if (snapshotted >= r.seq) throw corrupt(r.seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
+        if (d.status === 'corrupt') throw corruptRecord(this.name, r.seq, d.reason);
+        if (snapshotted >= r.seq) throw corruptRecord(this.name, r.seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
         torn = { seq: r.seq, reason: d.reason };
         break;
       }
-      if (r.seq === 0) {
-        try {
-          genesis = parseGenesisBody(d.body);
-        } catch (e) {
-          throw corrupt(0, (e as Error).message);
-        }
-      }
+      onRecord?.(r.seq, d.body);
       prev = d.hash;
       expected++;
     }
-    if (genesis === undefined) throw new JournalError('not_a_journal', `${name}: no genesis record`);
-    if (genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new JournalError('not_a_journal', `${name}: journal format ${genesis.formatVersion}, this build reads ${JOURNAL_FORMAT_VERSION}`);
-    if (torn !== null && store.writable) store.truncateFrom(torn.seq);
-    return new Journal(store, name, genesis, { seq: expected - 1, hash: prev }, { created, mode: store.mode, tornTail: torn });
+    if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq);
+    this.tornTail = torn;
+    this.headSeq = expected - 1;
+    this.headHash = prev;
+    this.checked = true;
+    return this.report;
+  }
+
+  /** What opening found (after check()). */
+  get report(): JournalOpenReport {
+    return { created: this.created, mode: this.store.mode, tornTail: this.tornTail };
   }
 
   head(): number {
@@ -127,6 +170,7 @@ export class Journal implements JournalReader {
    * acknowledge nothing before. A failure throws JournalError append_failed and the journal takes no more appends.
    */
   append(entries: readonly JournalEntry[]): void {
+    if (!this.checked) throw new RangeError('append before check()');
     if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
     if (entries.length === 0) return;
     let prev = this.headHash;
@@ -148,6 +192,7 @@ export class Journal implements JournalReader {
 
   /** Record bodies from..to with frames and chain checked (record 0's body is the genesis). */
   *bodies(fromSeq = 1, toSeq: number = this.headSeq): Iterable<CheckedBody> {
+    if (!this.checked) throw new RangeError('bodies() before check()');
     if (fromSeq > toSeq) return;
     // The link into the range: the hash stored at the end of record fromSeq-1 (its frame was checked on open).
     let prev: Buffer = ZERO_HASH;

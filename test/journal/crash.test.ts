@@ -7,7 +7,7 @@ import { crashRun } from '../../bench/journal-crash.js';
 
 describe('bailiff ingest under SIGKILL', () => {
   it('loses no acknowledged command, duplicates none, and ends in the clean run’s state after 100 kills', async () => {
-    const r = await crashRun({ kills: 100, commands: 10_000, seed: 16 });
+    const r = await crashRun({ kills: 100, commands: 20_000, seed: 16 });
     process.stderr.write(`crash test: ${r.kills} kills (${r.killedBeforeHead} during startup), ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s\n`);
     expect(r.failures).toEqual([]);
     expect(r.kills).toBe(100);
