@@ -112,7 +112,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
         } catch (e) {
           // What came before the bad line is journaled and acknowledged; the bad line stops the run (exit 2).
           commit(batch);
-          if (e instanceof WireError) throw new WireError(`stdin line ${lineNo}${e.path === '' ? '' : `: ${e.path}`}`, e.detail);
+          if (e instanceof WireError) throw new WireError(`stdin line ${lineNo}${e.path === '' ? '' : `: ${e.path.replace(/^\./, '')}`}`, e.detail);
           if (e instanceof SyntaxError) throw new WireError(`stdin line ${lineNo}`, `not JSON: ${e.message}`);
           throw e;
         }
