@@ -17,7 +17,7 @@
 // disagrees with its place (magic, version, kind, seq, prevHash) is corrupt wherever it is: a torn write cannot
 // produce a matching SHA-256.
 
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { canonicalJson, parseCanonicalJson } from '../core/engine/snapshot.js';
 import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
@@ -61,7 +61,7 @@ function frame(kind: number, seq: number, prevHash: Buffer, body: string): Encod
   bytes.writeUInt32BE(n, 16);
   prevHash.copy(bytes, 20);
   bytes.write(body, RECORD_HEADER_BYTES, n, 'utf8');
-  const hash = createHash('sha256').update(bytes.subarray(0, RECORD_HEADER_BYTES + n)).digest();
+  const hash = sha256(bytes.subarray(0, RECORD_HEADER_BYTES + n));
   hash.copy(bytes, RECORD_HEADER_BYTES + n);
   return { seq, bytes, hash };
 }
@@ -101,7 +101,7 @@ export function decodeRecord(bytes: Uint8Array, expect: RecordExpectation): Deco
   const n = buf.readUInt32BE(16);
   if (buf.length !== RECORD_BYTES_MIN + n) return bad(`length field says a ${n}-byte body, the record has ${buf.length - RECORD_BYTES_MIN}`);
   const end = RECORD_HEADER_BYTES + n;
-  const hash = createHash('sha256').update(buf.subarray(0, end)).digest();
+  const hash = sha256(buf.subarray(0, end));
   if (!hash.equals(buf.subarray(end, end + RECORD_CHECKSUM_BYTES))) return bad('checksum mismatch');
   // The checksum matches: whatever disagrees from here on was written that way.
   if (!buf.subarray(0, 4).equals(RECORD_MAGIC)) return corrupt('not a journal record (magic)');
@@ -137,7 +137,12 @@ export function hex(hash: Buffer): string {
   return hash.toString('hex');
 }
 
+/** SHA-256 (crypto.hash: the one-shot form, ~3x faster than createHash on records of a few hundred bytes). */
+function sha256(bytes: Uint8Array): Buffer {
+  return digest('sha256', bytes, 'buffer');
+}
+
 /** hex SHA-256 of some bytes. */
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return digest('sha256', bytes, 'hex');
 }
