@@ -43,6 +43,12 @@ describe('SqliteJournalStore', () => {
     expect(store.lastSeq()).toBe(0);
     store.append([{ seq: 1, bytes: Buffer.from('b') }]);
     expect([...store.read(0)].map((r) => Buffer.from(r.bytes).toString())).toEqual(['a', 'b']);
+    // A batch of 150 goes in statements of 64 rows and single rows; a duplicate among the 64-row ones undoes all.
+    const batch = Array.from({ length: 150 }, (_, i) => ({ seq: 2 + i, bytes: Buffer.from([i]) }));
+    expect(() => store.append([...batch.slice(0, 100), { seq: 50, bytes: Buffer.from('dup') }, ...batch.slice(100)])).toThrow(/UNIQUE/);
+    expect(store.lastSeq()).toBe(1);
+    store.append(batch);
+    expect([...store.read(2)].map((r) => [r.seq, Buffer.from(r.bytes)[0]])).toEqual(batch.map((b, i) => [b.seq, i]));
     store.close();
   });
 
