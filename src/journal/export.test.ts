@@ -148,7 +148,7 @@ describe('liquidation history', () => {
     for (const e of crash.entries) for (const ev of e.events) events.set(`${ev.seq}/${ev.ordinal}`, ev);
     let checked = 0;
     for (const row of liquidationRows(crash.entries, crash.units)) {
-      const ev = events.get(`${row.seq}/${row.ordinal}`) as Record<string, unknown>;
+      const ev = events.get(`${row.seq}/${row.ordinal}`) as unknown as Record<string, unknown>;
       const m = crash.units.market(String(row.market));
       if (m === undefined || typeof row.size !== 'string' || typeof row.price !== 'string') continue;
       const rawSize = (ev.closeSize ?? ev.sizeDelta ?? ev.size) as bigint;
