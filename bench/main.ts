@@ -1,10 +1,12 @@
 // `npm run bench`: benchmarks of the hot paths, each printing its figures and a ratio against a baseline run in the
 // same process. Each benchmark runs in a process of its own, so its memory figure is its own.
-// Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000).
+// Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000), BAILIFF_BENCH_SIGNATURES
+// (default 5,000).
 // One benchmark: npm run bench -- enforce
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { benchAttestation } from './attestation.js';
 import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
@@ -24,6 +26,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   crash: () => benchCrash(accounts),
   walk: () => benchWalk(accounts, ticks, false),
   'walk-isolated': () => benchWalk(accounts, ticks, true),
+  attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */

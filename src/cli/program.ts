@@ -13,6 +13,7 @@ import { CliError } from './errors.js';
 import { runDemo } from './demo.js';
 import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
+import { runExport, scenarioExportSource } from './export.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -84,6 +85,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
       setExit(await runDemo(opts, io));
+    });
+  program
+    .command('export')
+    .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
+    .requiredOption('--what <liquidations|accounts>', 'what to export')
+    .option('--format <csv|jsonl>', 'CSV (RFC 4180) or one JSON object per line', 'csv')
+    .requiredOption('--scenario <file>', 'the journal to export: a scenario file (docs/scenarios.md), applied to a fresh engine')
+    .option('--seq <n>', 'export up to this sequence number (accounts: the state after it); default: the head', (v) => positiveInt(v, '--seq'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((o: { what: string; format: string; scenario: string; seq?: number; out?: string }) => {
+      setExit(
+        runExport(scenarioExportSource(o.scenario), { what: o.what, format: o.format, ...(o.out === undefined ? {} : { out: o.out }), ...(o.seq === undefined ? {} : { seq: o.seq }) }, io),
+      );
     });
   const feed = program
     .command('feed')
