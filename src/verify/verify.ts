@@ -18,8 +18,8 @@
 // Where a record has a liquidation finding, its other event differences are not reported again as events_differ.
 //
 // BREACH COVER (breach_unhandled). After every accepted command (a refused one changes nothing and runs no
-// enforcement), every ledger in breach in the replayed state (an exact scan of every account but the venue's) must
-// be covered by one of these, else it is reported once (until it is covered again or leaves breach):
+// enforcement), every ledger in breach in the replayed state (the replay's scan detector: every account evaluated
+// exactly, core/triggers/scan-detector.ts; the venue's own accounts are not liquidated) must be covered by one of these, else it is reported once (until it is covered again or leaves breach):
 // 1. a guard: the engine halted, liquidations paused, or a market of the ledger's positions unpriced or with a
 //    tripped breaker;
 // 2. a liquidation step of the ledger in this command (LiquidationStarted: the engine steps every ledger in breach
@@ -268,7 +268,12 @@ function checkBreachCover(engine: Engine, record: JournalRecord, covers: Map<str
   if (s.guards.halted !== null) return;
   const nowMs = record.command.tsMs;
   const inBreach = new Set<string>();
-  for (const b of scanAccounts(s, [...s.accounts.values()].filter((a) => !isVenueAccount(a.id)), s.rulebook.breachRule)) {
+  const breached = engine.breachedLedgers().sort((x, y) => (keyOf(x.account, x.market) < keyOf(y.account, y.market) ? -1 : 1));
+  for (const ref of breached) {
+    const a = s.accounts.get(ref.account);
+    if (a === undefined || isVenueAccount(a.id)) continue;
+    const b = scanAccounts(s, [a], s.rulebook.breachRule).find((x) => x.market === ref.market);
+    if (b === undefined) continue;
     const key = keyOf(b.account, b.market);
     inBreach.add(key);
     const account = s.accounts.get(b.account);

@@ -19,7 +19,7 @@ import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHa
 import { applySetAccountGroup } from './groups.js';
 import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
 import { EngineState, type EngineConfig } from './state.js';
-import type { LedgerBreach } from '../triggers/breach-index.js';
+import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { enforceBlock } from './enforcement.js';
@@ -351,6 +351,11 @@ export class Engine {
   evaluate(accountId: string): AccountEvaluation | undefined {
     const a = this.s.accounts.get(accountId);
     return a === undefined ? undefined : evaluateAccount(this.s, a);
+  }
+
+  /** The ledgers in breach, as the breach detector holds them after the last command (no particular order). */
+  breachedLedgers(): LedgerRef[] {
+    return this.index.breached();
   }
 
   /** Whether the account's cross ledger or any isolated position is in breach of maintenance. */
