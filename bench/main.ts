@@ -13,6 +13,7 @@ import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
 import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
+import { benchVerify } from './verify.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -27,6 +28,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   walk: () => benchWalk(accounts, ticks, false),
   'walk-isolated': () => benchWalk(accounts, ticks, true),
   attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
+  verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */

@@ -14,6 +14,7 @@ import { runDemo } from './demo.js';
 import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
 import { runExport, scenarioExportSource } from './export.js';
+import { verifyCommand } from './verify.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -32,7 +33,7 @@ export const processIo: CliIo = {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done; nothing to report
-  1  a finding: a conservation mismatch (run, demo), or refused commands with run --strict
+  1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, or any finding of verify
   2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL)
      or a feed source that failed for good
   3  an internal error (a bug in bailiff); BAILIFF_DEBUG=1 prints its stack`;
@@ -98,6 +99,13 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(
         runExport(scenarioExportSource(o.scenario), { what: o.what, format: o.format, ...(o.out === undefined ? {} : { out: o.out }), ...(o.seq === undefined ? {} : { seq: o.seq }) }, io),
       );
+    });
+  program
+    .command('verify')
+    .description('Re-check a journal independently: its hash chain, then a replay from genesis with the exact scan, record by record. Prints one line per finding; exit 1 on any.')
+    .argument('<journal>', 'a journal (JSON lines: a genesis line, then one record per line)')
+    .action((file: string) => {
+      setExit(verifyCommand(file, io));
     });
   const feed = program
     .command('feed')
