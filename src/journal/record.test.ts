@@ -10,6 +10,7 @@ import {
   decodeRecord,
   encodeEntryRecord,
   encodeGenesisRecord,
+  framedRecordHasher,
   parseEntryBody,
   parseGenesisBody,
   RECORD_BYTES_MIN,
@@ -124,5 +125,18 @@ describe('parseCanonicalJson (shared with decodeSnapshot)', () => {
     for (const c of standardSetup(1_000)) engine.apply(c);
     const text = encodeSnapshot(engine.snapshot());
     expect(encodeSnapshot(decodeSnapshot(text))).toBe(text);
+  });
+});
+
+describe('framedRecordHasher', () => {
+  it('re-derives the hashes the journal stores, from the genesis and each entry with its prevHash', () => {
+    const g = encodeGenesisRecord(GENESIS);
+    expect(framedRecordHasher.genesis(GENESIS)).toBe(g.hash.toString('hex'));
+    let prev = g.hash;
+    for (const e of entries()) {
+      const r = encodeEntryRecord(e, prev);
+      expect(framedRecordHasher.entry(e, prev.toString('hex'))).toBe(r.hash.toString('hex'));
+      prev = r.hash;
+    }
   });
 });

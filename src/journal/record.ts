@@ -146,3 +146,12 @@ function sha256(bytes: Uint8Array): Buffer {
 export function sha256Hex(bytes: Uint8Array | string): string {
   return digest('sha256', bytes, 'hex');
 }
+
+/**
+ * The hashes of this framing from a record's content, for a verifier that re-derives each record's hash
+ * (src/verify/verify.ts RecordHasher has this shape): the genesis' and an entry's with the prevHash it carries.
+ */
+export const framedRecordHasher = {
+  genesis: (genesis: JournalGenesis): string => hex(encodeGenesisRecord(genesis).hash),
+  entry: (entry: JournalEntry, prevHash: string): string => hex(encodeEntryRecord(entry, Buffer.from(prevHash, 'hex')).hash),
+};

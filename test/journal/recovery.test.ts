@@ -13,7 +13,8 @@ import type { Command } from '../../src/core/engine/commands.js';
 import { DurableEngine } from '../../src/journal/durable.js';
 import { JournalError } from '../../src/journal/errors.js';
 import { Journal } from '../../src/journal/journal.js';
-import { encodeEntryRecord, entryBody, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
+import { encodeEntryRecord, entryBody, framedRecordHasher, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
+import { verifyJournal } from '../../src/verify/verify.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
@@ -211,6 +212,18 @@ describe('determinism', () => {
     const kinds = new Set(b.entries.flatMap((e) => e.events.map((ev) => ev.kind)));
     for (const k of ['LiquidationStarted', 'CommandRejected', 'InsuranceFundChanged', 'OrderPlaced']) expect(kinds).toContain(k);
     expect(RECORD_CHECKSUM_BYTES).toBe(32);
+    journal.close();
+  });
+});
+
+describe('the verifier over a SQLite journal', () => {
+  it('reads it through JournalReader and re-derives its hash chain with framedRecordHasher: no finding', () => {
+    const b = build(500, { snapshotEvery: 200 });
+    const journal = Journal.open(SqliteJournalStore.open(b.path, { durability: 'full' }));
+    const report = verifyJournal(journal.genesis, journal.records(), { hasher: framedRecordHasher });
+    expect(report.findings).toEqual([]);
+    expect(report.records).toBe(b.commands.length);
+    expect(report.replayedThrough).toBe(b.commands.length);
     journal.close();
   });
 });
