@@ -79,7 +79,16 @@ describe('a durable engine on SQLite', () => {
     expect(de.recovery).toMatchObject({ created: false, snapshotSeq: 300, replayed: b.commands.length - 300, tornTail: null, skippedSnapshots: [] });
     expect(de.recovery.mode).toBe('full: SQLite journal_mode=WAL, synchronous=FULL');
     expect(encodeSnapshot(de.engine.snapshot())).toBe(encodeSnapshot(inMemory(b.genesis, b.commands).snapshot()));
+    // A snapshot asked at a seq that has one already returns it (one per seq); an injected state root is stored.
+    const taken = de.snapshot();
+    expect(taken.seq).toBe(b.commands.length);
+    expect(de.snapshot()).toEqual(taken);
+    expect(de.journal.snapshots().map((s) => s.seq)).toEqual([100, 200, 300, b.commands.length]);
     de.close();
+    const withRoot = DurableEngine.openFile(b.path, { durability: 'full', stateRoot: (e) => `root-at-${e.seq}` });
+    withRoot.submit([b.commands[0] as Command]);
+    expect(withRoot.snapshot()).toMatchObject({ seq: b.commands.length + 1, stateRoot: `root-at-${b.commands.length + 1}` });
+    withRoot.close();
   });
 
   for (const [what, keep] of [
