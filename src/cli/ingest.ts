@@ -6,6 +6,7 @@
 // `bailiff journal info <file>`: what a journal holds (format, head, snapshots, mode), read-only.
 
 import { existsSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from '../core/engine/commands.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
 import { DurableEngine, type RecoveryReport } from '../journal/durable.js';
@@ -126,8 +127,10 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       }
       commit(batch);
     };
-    for await (const chunk of input) take(typeof chunk === 'string' ? chunk : chunk.toString('utf8'), false);
-    take('', true);
+    // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
+    const utf8 = new StringDecoder('utf8');
+    for await (const chunk of input) take(typeof chunk === 'string' ? chunk : utf8.write(chunk), false);
+    take(utf8.end(), true);
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
     return 0;
   } finally {

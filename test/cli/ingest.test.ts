@@ -63,6 +63,20 @@ describe('bailiff ingest', () => {
     expect((JSON.parse(info.out) as { head: number }).head).toBe(19);
   });
 
+  it('reads a command whose UTF-8 bytes are split across two chunks of stdin', async () => {
+    const f = files();
+    const line = Buffer.from(`${JSON.stringify({ kind: 'deposit', account: 'zoë', asset: 'USDT', amount: '5' })}\n`, 'utf8');
+    const split = line.indexOf(Buffer.from('ë')) + 1; // between the two bytes of ë
+    let out = '';
+    const code = await runCli(['ingest', '--journal', f.journal, '--scenario', f.scenario, '--events'], {
+      stdout: (t) => (out += t),
+      stderr: () => {},
+      stdin: Readable.from([line.subarray(0, split), line.subarray(split)]),
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('"account":"zoë"');
+  });
+
   it('refuses a new journal without --scenario and a bad --durability: exit 2, one line', async () => {
     const f = files();
     const r = await cli(['ingest', '--journal', f.journal]);
