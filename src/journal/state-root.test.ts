@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { conservationReport } from '../core/engine/conservation.js';
 import { Engine } from '../core/engine/engine.js';
 import type { AccountSnapshot } from '../core/engine/snapshot.js';
+import { quote, size } from '../core/units/index.js';
 import { INSURANCE_FUND } from '../core/engine/state.js';
 import { freshEngine, timed } from '../../test/support/engine-commands.js';
 import { accountKey, assetTable, encodeLeaf, fromEngine, fromSnapshot, laneCount, StateRootTracker, StateTree, stateRootOf, stateRootOfSnapshot, type AccountSource } from './state-root.js';
@@ -24,7 +25,7 @@ describe('leaf encoding', () => {
     const a: AccountSnapshot = {
       id: 'alice',
       balances: [['BTC', 5n], ['USDC', -2n]],
-      positions: [{ market: 'BTC-PERP', size: -3n, entryQuote: -300n, fundingIndex: 7n, isolatedMargin: 40n }],
+      positions: [{ market: 'BTC-PERP', size: size(-3n), entryQuote: quote(-300n), fundingIndex: 7n, isolatedMargin: quote(40n) }],
       borrows: [['BTC', 1n]],
     };
     const { bytes, totals } = encodeLeaf(ASSETS, a);

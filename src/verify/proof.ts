@@ -95,8 +95,8 @@ function checkShape(proof: InclusionProof): string | undefined {
   const a = proof.account as Partial<AccountSnapshot> | undefined;
   if (a === undefined || typeof a.id !== 'string') return 'account has no id';
   const pairs = (x: unknown): boolean => Array.isArray(x) && x.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'bigint');
-  if (!pairs(a.balances)) return 'account balances are not [asset, amount] pairs';
-  if (!pairs(a.borrows)) return 'account borrows are not [asset, amount] pairs';
+  if (!pairs(a.balances) || a.balances === undefined) return 'account balances are not [asset, amount] pairs';
+  if (!pairs(a.borrows) || a.borrows === undefined) return 'account borrows are not [asset, amount] pairs';
   if (!Array.isArray(a.positions)) return 'account positions is not a list';
   for (const p of a.positions) {
     const ok =
