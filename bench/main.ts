@@ -11,6 +11,7 @@ import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
 import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
+import { benchStateRoot } from './state-root.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -24,6 +25,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   crash: () => benchCrash(accounts),
   walk: () => benchWalk(accounts, ticks, false),
   'walk-isolated': () => benchWalk(accounts, ticks, true),
+  'state-root': () => benchStateRoot(accounts),
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */

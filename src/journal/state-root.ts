@@ -71,14 +71,32 @@ export function keyBit(key: Uint8Array, depth: number): 0 | 1 {
   return (((key[depth >> 3] as number) >> (7 - (depth & 7))) & 1) as 0 | 1;
 }
 
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/** Signed 128-bit two's complement, big-endian. Most figures fit 64 bits: the high half is then the sign's fill. */
 function writeI128(buf: Buffer, at: number, v: bigint, what: string): void {
+  if (v >= I64_MIN && v <= I64_MAX) {
+    const fill = v < 0n ? -1 : 0;
+    buf.writeInt32BE(fill, at);
+    buf.writeInt32BE(fill, at + 4);
+    buf.writeBigInt64BE(v, at + 8);
+    return;
+  }
   assert(v >= I128_MIN && v <= I128_MAX, `${what} ${v} does not fit in a signed 128-bit field`);
   const u = v < 0n ? v + (1n << 128n) : v;
   buf.writeBigUInt64BE(u >> 64n, at);
   buf.writeBigUInt64BE(u & U64_MASK, at + 8);
 }
 
+/** Unsigned 128-bit, big-endian. */
 function writeU128(buf: Buffer, at: number, v: bigint, what: string): void {
+  if (v >= 0n && v <= U64_MASK) {
+    buf.writeInt32BE(0, at);
+    buf.writeInt32BE(0, at + 4);
+    buf.writeBigUInt64BE(v, at + 8);
+    return;
+  }
   assert(v >= 0n && v <= U128_MAX, `${what} ${v} does not fit in an unsigned 128-bit field`);
   buf.writeBigUInt64BE(v >> 64n, at);
   buf.writeBigUInt64BE(v & U64_MASK, at + 8);
@@ -96,8 +114,12 @@ export function isUnsignedLane(i: number, assets: number): boolean {
 
 export function encodeTotals(totals: readonly bigint[], assets: number): Buffer {
   assert(totals.length === laneCount(assets), 'totals have one lane per asset sum');
-  const buf = Buffer.alloc(totals.length * LANE_BYTES);
-  totals.forEach((v, i) => (isUnsignedLane(i, assets) ? writeU128 : writeI128)(buf, i * LANE_BYTES, v, `total lane ${i}`));
+  const buf = Buffer.allocUnsafe(totals.length * LANE_BYTES);
+  const unsigned = assets * LANES_PER_ASSET;
+  for (let i = 0; i < totals.length; i++) {
+    if (i < unsigned) writeU128(buf, i * LANE_BYTES, totals[i] as bigint, 'total lane');
+    else writeI128(buf, i * LANE_BYTES, totals[i] as bigint, 'total lane');
+  }
   return buf;
 }
 
@@ -109,24 +131,45 @@ export function assetTable(settlementAsset: string, assets: Iterable<string>): s
 
 /** The fixed-width leaf encoding of an account's state (docs/proofs.md), and its totals lanes. */
 export function encodeLeaf(assets: readonly string[], account: AccountSnapshot): { bytes: Buffer; totals: bigint[] } {
+  const { tagged, totals } = encodeTaggedLeaf(assets, account);
+  return { bytes: tagged.subarray(1), totals };
+}
+
+/** Market keys, cached: a few markets, hashed for every position of every leaf. Bounded (a verifier reads files). */
+const marketKeys = new Map<string, Buffer>();
+const MARKET_KEYS_CACHED_MAX = 4096;
+
+function marketKey(market: string): Buffer {
+  let key = marketKeys.get(market);
+  if (key === undefined) {
+    key = sha256(Buffer.from(market, 'utf8'));
+    if (marketKeys.size < MARKET_KEYS_CACHED_MAX) marketKeys.set(market, key);
+  }
+  return key;
+}
+
+/** The leaf encoding behind its domain tag (0x00), so the leaf hash is one SHA-256 of the buffer as it is. */
+function encodeTaggedLeaf(assets: readonly string[], account: AccountSnapshot): { tagged: Buffer; totals: bigint[] } {
   assert(assets.length <= ASSETS_MAX, 'asset table within a u16 count');
   assert(account.positions.length <= POSITIONS_MAX, 'positions within a u16 count');
-  const slot = new Map(assets.map((a, i) => [a, i]));
   const balances = new Array<bigint>(assets.length).fill(0n);
   const borrows = new Array<bigint>(assets.length).fill(0n);
   for (const [asset, amount] of account.balances) {
-    const i = slot.get(asset);
-    assert(i !== undefined, `balance in ${asset}, which is not in the asset table`);
+    const i = assets.indexOf(asset);
+    assert(i >= 0, `balance in ${asset}, which is not in the asset table`);
     balances[i] = amount;
   }
   for (const [asset, amount] of account.borrows) {
-    const i = slot.get(asset);
-    assert(i !== undefined, `borrow of ${asset}, which is not in the asset table`);
+    const i = assets.indexOf(asset);
+    assert(i >= 0, `borrow of ${asset}, which is not in the asset table`);
     borrows[i] = amount;
   }
-  const positions = account.positions.map((p) => ({ key: sha256(Buffer.from(p.market, 'utf8')), p })).sort((x, y) => Buffer.compare(x.key, y.key));
-  const bytes = Buffer.alloc(1 + 32 + 2 + assets.length * ASSET_BYTES + 2 + positions.length * POSITION_BYTES);
-  let at = 0;
+  const positions = account.positions.map((p) => ({ key: marketKey(p.market), p }));
+  if (positions.length > 1) positions.sort((x, y) => Buffer.compare(x.key, y.key));
+  // Every byte is written below (the check at the end counts them): no need to zero it first.
+  const bytes = Buffer.allocUnsafe(1 + 1 + 32 + 2 + assets.length * ASSET_BYTES + 2 + positions.length * POSITION_BYTES);
+  bytes.writeUInt8(LEAF_TAG, 0);
+  let at = 1;
   bytes.writeUInt8(LEAF_FORMAT_VERSION, at);
   at += 1;
   accountKey(account.id).copy(bytes, at);
@@ -160,7 +203,7 @@ export function encodeLeaf(assets: readonly string[], account: AccountSnapshot):
     totals.push(b > 0n ? b : 0n, b < 0n ? -b : 0n, borrows[i] as bigint);
   }
   totals.push(isolated, entry);
-  return { bytes, totals };
+  return { tagged: bytes, totals };
 }
 
 export function leafHash(leafBytes: Uint8Array): Buffer {
@@ -170,8 +213,19 @@ export function leafHash(leafBytes: Uint8Array): Buffer {
   return sha256(buf);
 }
 
+/** Reused input buffer of innerHash (grown as needed): inner nodes are most of the hashing. */
+let scratch = Buffer.alloc(0);
+
 export function innerHash(left: Uint8Array, leftTotals: Uint8Array, right: Uint8Array, rightTotals: Uint8Array): Buffer {
-  return sha256(Buffer.concat([Buffer.of(INNER_TAG), left, leftTotals, right, rightTotals]));
+  const length = 1 + left.length + leftTotals.length + right.length + rightTotals.length;
+  if (scratch.length < length) scratch = Buffer.alloc(length);
+  scratch[0] = INNER_TAG;
+  let at = 1;
+  for (const part of [left, leftTotals, right, rightTotals]) {
+    scratch.set(part, at);
+    at += part.length;
+  }
+  return sha256(scratch.subarray(0, length));
 }
 
 /** The published root: the top node's hash and totals, bound to the asset table they are laid out by. */
@@ -189,18 +243,35 @@ export function rootHash(assets: readonly string[], top: Uint8Array, topTotals: 
 }
 
 export function addTotals(a: readonly bigint[], b: readonly bigint[]): bigint[] {
-  return a.map((v, i) => v + (b[i] as bigint));
+  const out = new Array<bigint>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = (a[i] as bigint) + (b[i] as bigint);
+  return out;
 }
 
 // ---- The tree ----
 
+/** Decodes totals lanes (encodeTotals' layout) back to bigints. */
+export function decodeTotals(bytes: Uint8Array, assets: number): bigint[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: bigint[] = [];
+  for (let i = 0; i < laneCount(assets); i++) {
+    const at = i * LANE_BYTES;
+    const u = (buf.readBigUInt64BE(at) << 64n) | buf.readBigUInt64BE(at + 8);
+    out.push(!isUnsignedLane(i, assets) && u >= 1n << 127n ? u - (1n << 128n) : u);
+  }
+  return out;
+}
+
+/**
+ * A node's face: its hash (32 bytes) followed by its encoded totals, which is exactly what its parent hashes
+ * (H(0x01 | faceL | faceR) = H(0x01 | hL | totalsL | hR | totalsR)). One buffer per node keeps a million-account tree
+ * light on the garbage collector.
+ */
 interface Leaf {
   readonly leaf: true;
   readonly id: string;
   readonly key: Buffer;
-  readonly hash: Buffer;
-  readonly totals: bigint[];
-  readonly totalsBytes: Buffer;
+  readonly face: Buffer;
 }
 
 interface Inner {
@@ -209,9 +280,7 @@ interface Inner {
   right: TreeNode;
   /** Stale until rehash() (a child changed below). */
   dirty: boolean;
-  hash: Buffer;
-  totals: bigint[];
-  totalsBytes: Buffer;
+  readonly face: Buffer;
 }
 
 type TreeNode = Leaf | Inner | null;
@@ -241,13 +310,17 @@ export function fromSnapshot(snap: Snapshot): AccountSource {
 
 export class StateTree {
   private top: TreeNode = null;
-  private readonly zero: bigint[];
-  private readonly zeroBytes: Buffer;
+  private readonly faceBytes: number;
+  private readonly emptyFace: Buffer;
+  /** The input of an inner hash: 0x01 | faceL | faceR. */
+  private readonly input: Buffer;
   private readonly leaves = new Map<string, Leaf>();
 
   private constructor(readonly assets: readonly string[]) {
-    this.zero = new Array<bigint>(laneCount(assets.length)).fill(0n);
-    this.zeroBytes = encodeTotals(this.zero, assets.length);
+    this.faceBytes = 32 + laneCount(assets.length) * LANE_BYTES;
+    this.emptyFace = Buffer.alloc(this.faceBytes);
+    this.input = Buffer.alloc(1 + 2 * this.faceBytes);
+    this.input[0] = INNER_TAG;
   }
 
   /** Builds the tree over every account of the source from scratch: O(n log n) to sort, one hash per node. */
@@ -273,9 +346,9 @@ export class StateTree {
 
   /**
    * Rehashes the given accounts (engine.takeTouched()): each one's leaf is replaced, inserted or (gone from the
-   * source) removed, then the stale inner nodes are rehashed once, bottom-up: O(log n) hashes per account. A change of
-   * the asset table (an asset listed) changes every leaf's layout: the caller rebuilds (the source tells; see
-   * `follow`).
+   * source) removed, then the stale inner nodes are rehashed once, bottom-up: O(log n) hashes per account, the upper
+   * levels shared by the batch. A change of the asset table (an asset listed) changes every leaf's layout: the caller
+   * rebuilds (StateRootTracker does).
    */
   update(source: AccountSource, ids: Iterable<string>): void {
     assert(sameTable(source.assets, this.assets), 'the asset table is unchanged (otherwise rebuild)');
@@ -297,13 +370,13 @@ export class StateTree {
 
   /** The root as hex: the top node bound to the asset table (rootHash). */
   root(): string {
-    const { hash, totalsBytes } = this.nodeFace(this.top);
-    return rootHash(this.assets, hash, totalsBytes).toString('hex');
+    const face = this.face(this.top);
+    return rootHash(this.assets, face.subarray(0, 32), face.subarray(32)).toString('hex');
   }
 
   /** The root's totals (lanes as in the header). */
-  totals(): readonly bigint[] {
-    return this.top === null ? this.zero : this.top.totals;
+  totals(): bigint[] {
+    return decodeTotals(this.face(this.top).subarray(32), this.assets.length);
   }
 
   /** The siblings on the path from the root down to the account's leaf; undefined when it is not in the tree. */
@@ -314,8 +387,8 @@ export class StateTree {
     let node: TreeNode = this.top;
     for (let depth = 0; node !== null && !node.leaf; depth++) {
       const bit = keyBit(leaf.key, depth);
-      const sibling = bit === 0 ? node.right : node.left;
-      steps.push({ hash: this.nodeFace(sibling).hash.toString('hex'), totals: sibling === null ? this.zero : sibling.totals });
+      const face = this.face(bit === 0 ? node.right : node.left);
+      steps.push({ hash: face.subarray(0, 32).toString('hex'), totals: decodeTotals(face.subarray(32), this.assets.length) });
       node = bit === 0 ? node.left : node.right;
     }
     assert(node === leaf, 'the path by the key bits ends at the account leaf');
@@ -323,12 +396,16 @@ export class StateTree {
   }
 
   private makeLeaf(state: AccountSnapshot): Leaf {
-    const { bytes, totals } = encodeLeaf(this.assets, state);
-    return { leaf: true, id: state.id, key: accountKey(state.id), hash: leafHash(bytes), totals, totalsBytes: encodeTotals(totals, this.assets.length) };
+    const { tagged, totals } = encodeTaggedLeaf(this.assets, state);
+    const face = Buffer.allocUnsafe(this.faceBytes);
+    sha256(tagged).copy(face, 0);
+    encodeTotals(totals, this.assets.length).copy(face, 32);
+    // The key is in the leaf encoding (bytes 1..33 after the tag): copied, not hashed twice.
+    return { leaf: true, id: state.id, key: Buffer.from(tagged.subarray(2, 34)), face };
   }
 
-  private nodeFace(node: TreeNode): { hash: Buffer; totalsBytes: Buffer } {
-    return node === null ? { hash: EMPTY_HASH, totalsBytes: this.zeroBytes } : node;
+  private face(node: TreeNode): Buffer {
+    return node === null ? this.emptyFace : node.face;
   }
 
   private buildRange(leaves: readonly Leaf[], lo: number, hi: number, depth: number): TreeNode {
@@ -349,7 +426,7 @@ export class StateTree {
   }
 
   private inner(left: TreeNode, right: TreeNode): Inner {
-    return { leaf: false, left, right, dirty: true, hash: EMPTY_HASH, totals: this.zero, totalsBytes: this.zeroBytes };
+    return { leaf: false, left, right, dirty: true, face: Buffer.allocUnsafe(this.faceBytes) };
   }
 
   /** Places `leaf` under `node` (at `depth`); returns the subtree's new top. */
@@ -392,13 +469,39 @@ export class StateTree {
     this.rehashNode(node);
   }
 
+  /** face = H(0x01 | faceL | faceR) | totalsL + totalsR, the sums added lane by lane on the bytes (addLanes). */
   private rehashNode(node: Inner): void {
-    const l = this.nodeFace(node.left);
-    const r = this.nodeFace(node.right);
-    node.totals = addTotals(node.left?.totals ?? this.zero, node.right?.totals ?? this.zero);
-    node.totalsBytes = encodeTotals(node.totals, this.assets.length);
-    node.hash = innerHash(l.hash, l.totalsBytes, r.hash, r.totalsBytes);
+    const l = this.face(node.left);
+    const r = this.face(node.right);
+    l.copy(this.input, 1);
+    r.copy(this.input, 1 + this.faceBytes);
+    sha256(this.input).copy(node.face, 0);
+    addLanes(node.face, l, r, 32, this.assets.length);
     node.dirty = false;
+  }
+}
+
+/**
+ * out[at..] = a[at..] + b[at..], lane by lane (16-byte big-endian two's complement), with the carry; refuses a sum
+ * that overflows its lane (unsigned lanes past 2^128 - 1, signed ones past the 128-bit range).
+ */
+function addLanes(out: Buffer, a: Buffer, b: Buffer, at: number, assets: number): void {
+  const lanes = laneCount(assets);
+  for (let i = 0; i < lanes; i++) {
+    const start = at + i * LANE_BYTES;
+    let carry = 0;
+    for (let k = start + LANE_BYTES - 1; k >= start; k--) {
+      const sum = (a[k] as number) + (b[k] as number) + carry;
+      out[k] = sum & 0xff;
+      carry = sum >> 8;
+    }
+    if (isUnsignedLane(i, assets)) {
+      assert(carry === 0, 'an unsigned total overflows 128 bits');
+    } else {
+      const signA = (a[start] as number) & 0x80;
+      const signB = (b[start] as number) & 0x80;
+      assert(signA !== signB || ((out[start] as number) & 0x80) === signA, 'a signed total overflows 128 bits');
+    }
   }
 }
 
