@@ -51,7 +51,6 @@ const ASSET_BYTES = 16 + 16;
 export const ASSETS_MAX = 0xffff;
 export const POSITIONS_MAX = 0xffff;
 
-const EMPTY_HASH = Buffer.alloc(32);
 const I128_MIN = -(1n << 127n);
 const I128_MAX = (1n << 127n) - 1n;
 const U128_MAX = (1n << 128n) - 1n;
