@@ -515,8 +515,16 @@ function sameTable(a: readonly string[], b: readonly string[]): boolean {
 export class StateRootTracker {
   private tree: StateTree;
 
-  constructor(private readonly engine: Engine) {
-    engine.takeTouched();
+  /**
+   * Builds the tree of the engine's accounts now. `pending`: the engine has applied commands whose touched accounts
+   * the first follow() should still drain (the tree is built from the state as it is, so rehashing them is harmless);
+   * otherwise they are drained here.
+   */
+  constructor(
+    private readonly engine: Engine,
+    pending = false,
+  ) {
+    if (!pending) engine.takeTouched();
     this.tree = StateTree.build(fromEngine(engine));
   }
 

@@ -13,7 +13,8 @@ import { price, quote, size } from '../core/units/index.js';
 import type { JournalEntry } from '../journal/types.js';
 import { timed } from '../../test/support/engine-commands.js';
 import { canonicalJson, parseCanonical } from './json.js';
-import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, publicKeyHex, ReplayMismatchError, signReceipt, verifyReceipt, type LiquidationReceipt } from './receipt.js';
+import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, publicKeyHex, signReceipt, verifyReceipt, type LiquidationReceipt } from './receipt.js';
+import { ReplayMismatchError } from './entries.js';
 
 const genesis = { config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
 

@@ -15,14 +15,15 @@
 // key is read too). The signature is ed25519 over the UTF-8 bytes of canonicalJson(receipt without `signature`).
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { Engine } from '../core/engine/engine.js';
+import type { Engine } from '../core/engine/engine.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import type { AccountSnapshot } from '../core/engine/snapshot.js';
 import { isBreached, type BreachRule } from '../core/margin/thresholds.js';
 import { verifyAttestation } from '../core/pricing/attestation.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { fromEngine, sha256, StateRootTracker } from '../journal/state-root.js';
-import type { JournalEntry, JournalGenesis, JournalRecord } from '../journal/types.js';
+import type { JournalEntry, JournalRecord } from '../journal/types.js';
+import { replay, type EntrySource } from './entries.js';
 import { canonicalJson } from './json.js';
 import { computeRoot, proveAccount, type InclusionProof } from './proof.js';
 
@@ -144,14 +145,6 @@ export function entryHash(entry: JournalEntry): string {
   return sha256(Buffer.from(canonicalJson({ seq: entry.seq, command: entry.command, events: entry.events }), 'utf8')).toString('hex');
 }
 
-/** The journal entries did not replay to the events they record. */
-export class ReplayMismatchError extends Error {
-  override readonly name = 'ReplayMismatchError';
-  constructor(readonly seq: number) {
-    super(`entry ${seq} does not replay to the events it records`);
-  }
-}
-
 /** Whether an event belongs to the liquidation of `account`'s ledger in `market` (the receipt's `events`). */
 function concerns(e: EngineEvent, account: string, market: string): boolean {
   switch (e.kind) {
@@ -189,16 +182,13 @@ function amountsOf(events: readonly EngineEvent[]): ReceiptBody['amounts'] {
   return { filledSize, fees, insuranceDelta, badDebt };
 }
 
-/** The markets that value an account: its positions' and its collateral's and debts' price markets. */
-function marketsValuing(engine: Engine, states: readonly (AccountSnapshot | undefined)[], liquidated: string): string[] {
-  const out = new Set<string>([liquidated]);
-  for (const a of states) {
-    if (a === undefined) continue;
-    for (const p of a.positions) out.add(p.market);
-    for (const [asset] of [...a.balances, ...a.borrows]) {
-      const m = engine.state.assets.get(asset)?.priceMarket;
-      if (m !== undefined) out.add(m);
-    }
+/** The markets that value an account: `also`, its positions' and its collateral's and debts' price markets. */
+function marketsValuing(engine: Engine, a: AccountSnapshot, also: readonly string[]): string[] {
+  const out = new Set<string>(also);
+  for (const p of a.positions) out.add(p.market);
+  for (const [asset] of [...a.balances, ...a.borrows]) {
+    const m = engine.state.assets.get(asset)?.priceMarket;
+    if (m !== undefined) out.add(m);
   }
   return [...out].sort();
 }
@@ -232,64 +222,64 @@ export function signReceipt(body: ReceiptBody, privateKey: KeyObject): Liquidati
  * (JournalReader.records()) or entries produced in memory. Throws ReplayMismatchError when an entry's events differ
  * from the replay's.
  */
-export function buildReceipts(genesis: Pick<JournalGenesis, 'config' | 'rulebook'>, entries: Iterable<JournalEntry | JournalRecord>, privateKey: KeyObject): LiquidationReceipt[] {
-  const engine = Engine.create(genesis.config, genesis.rulebook);
-  const tracker = new StateRootTracker(engine);
+export function buildReceipts(genesis: EntrySource['genesis'], entries: EntrySource['entries'], privateKey: KeyObject): LiquidationReceipt[] {
   const operatorKey = publicKeyHex(createPublicKey(privateKey));
   const receipts: LiquidationReceipt[] = [];
-  for (const entry of entries) {
-    const started = entry.events.filter((e): e is Started => e.kind === 'LiquidationStarted');
-    const before = new Map(started.map((e) => [e.account, engine.accountState(e.account)]));
-    const events = engine.apply(entry.command);
-    if (engine.seq !== entry.seq || canonicalJson(events) !== canonicalJson(entry.events)) throw new ReplayMismatchError(entry.seq);
+  let tracker: StateRootTracker | null = null;
+  replay({ genesis, entries }, (engine, entry) => {
+    tracker ??= new StateRootTracker(engine, true);
     const stateRoot = tracker.follow();
-    if (started.length === 0) continue;
-    const source = fromEngine(engine);
-    const hash = entryHash(entry);
-    for (const s of started) {
-      const proof = proveAccount(tracker.current, source, s.account);
+    for (const e of entry.events) {
+      if (e.kind !== 'LiquidationStarted') continue;
+      const source = fromEngine(engine);
+      const proof = proveAccount(tracker.current, source, e.account);
       if (proof === undefined) continue; // an account that no longer exists cannot be proven (the engine never deletes one)
-      const mine = entry.events.filter((e) => concerns(e, s.account, s.market) && (e.kind !== 'LiquidationStarted' || e.ordinal === s.ordinal));
-      const rulebook = engine.rulebook;
-      const body: ReceiptBody = {
-        format: RECEIPT_FORMAT_VERSION,
-        kind: 'liquidation',
-        journal: {
-          seq: entry.seq,
-          tsMs: entry.command.tsMs,
-          entryHash: hash,
-          recordHash: 'hash' in entry ? entry.hash : null,
-          prevHash: 'prevHash' in entry ? entry.prevHash : null,
-        },
-        account: s.account,
-        ledger: s.ledger,
-        market: s.market,
-        step: s.step,
-        rule: { rulebook: rulebook.name, breachRule: rulebook.breachRule, marginValuation: rulebook.marginValuation, liquidation: rulebook.liquidation },
-        breach: {
-          equity: s.equity,
-          requirement: s.maintenance,
-          mark: s.mark,
-          index: s.index,
-          bankruptcyPrice: s.bankruptcyPrice,
-          limitPrice: s.limitPrice,
-          size: s.size,
-          closeSize: s.closeSize,
-          policy: s.policy,
-          why: s.why,
-          route: s.route,
-        },
-        prices: marketsValuing(engine, [before.get(s.account), proof.account], s.market).map((m) => priceEvidence(engine, m)),
-        amounts: amountsOf(mine),
-        events: mine,
-        stateRoot,
-        proof,
-        operatorKey,
-      };
-      receipts.push(signReceipt(body, privateKey));
+      receipts.push(signReceipt(receiptBody(engine, entry, e, stateRoot, proof, operatorKey), privateKey));
     }
-  }
+  });
   return receipts;
+}
+
+function receiptBody(engine: Engine, entry: JournalEntry | JournalRecord, s: Started, stateRoot: string, proof: InclusionProof, operatorKey: string): ReceiptBody {
+  const mine = entry.events.filter((e) => concerns(e, s.account, s.market) && (e.kind !== 'LiquidationStarted' || e.ordinal === s.ordinal));
+  // The markets that valued the account at the breach: what it holds after the record, and what the record closed.
+  const traded = entry.events.filter((e) => e.kind === 'PositionChanged' && e.account === s.account).map((e) => (e as { market: string }).market);
+  const rulebook = engine.rulebook;
+  return {
+    format: RECEIPT_FORMAT_VERSION,
+    kind: 'liquidation',
+    journal: {
+      seq: entry.seq,
+      tsMs: entry.command.tsMs,
+      entryHash: entryHash(entry),
+      recordHash: 'hash' in entry ? entry.hash : null,
+      prevHash: 'prevHash' in entry ? entry.prevHash : null,
+    },
+    account: s.account,
+    ledger: s.ledger,
+    market: s.market,
+    step: s.step,
+    rule: { rulebook: rulebook.name, breachRule: rulebook.breachRule, marginValuation: rulebook.marginValuation, liquidation: rulebook.liquidation },
+    breach: {
+      equity: s.equity,
+      requirement: s.maintenance,
+      mark: s.mark,
+      index: s.index,
+      bankruptcyPrice: s.bankruptcyPrice,
+      limitPrice: s.limitPrice,
+      size: s.size,
+      closeSize: s.closeSize,
+      policy: s.policy,
+      why: s.why,
+      route: s.route,
+    },
+    prices: marketsValuing(engine, proof.account, [s.market, ...traded]).map((m) => priceEvidence(engine, m)),
+    amounts: amountsOf(mine),
+    events: mine,
+    stateRoot,
+    proof,
+    operatorKey,
+  };
 }
 
 // ---- Verifying ----
