@@ -261,29 +261,6 @@ export function decodeTotals(bytes: Uint8Array, assets: number): bigint[] {
   return out;
 }
 
-/**
- * A node's face: its hash (32 bytes) followed by its encoded totals, which is exactly what its parent hashes
- * (H(0x01 | faceL | faceR) = H(0x01 | hL | totalsL | hR | totalsR)). One buffer per node keeps a million-account tree
- * light on the garbage collector.
- */
-interface Leaf {
-  readonly leaf: true;
-  readonly id: string;
-  readonly key: Buffer;
-  readonly face: Buffer;
-}
-
-interface Inner {
-  readonly leaf: false;
-  left: TreeNode;
-  right: TreeNode;
-  /** Stale until rehash() (a child changed below). */
-  dirty: boolean;
-  readonly face: Buffer;
-}
-
-type TreeNode = Leaf | Inner | null;
-
 /** One step of an inclusion proof: the sibling subtree's hash and totals at one depth (from the root down). */
 export interface ProofStep {
   readonly hash: string;
@@ -307,33 +284,68 @@ export function fromSnapshot(snap: Snapshot): AccountSource {
   return { assets: assetTable(snap.config.settlement.asset, snap.assets.map((a) => a.id)), ids: () => byId.keys(), state: (id) => byId.get(id) };
 }
 
+/** No node: an empty subtree. */
+const NONE = -1;
+const KIND_FREE = 0;
+const KIND_LEAF = 1;
+const KIND_INNER = 2;
+
+/**
+ * The tree lives in flat typed arrays indexed by node number (an arena), not in a million small objects: the garbage
+ * collector then has almost nothing to walk, which is what made a rebuild of 1M accounts slow. A node's face is its
+ * hash (32 bytes) followed by its encoded totals, exactly what its parent hashes: H(0x01 | faceL | faceR) =
+ * H(0x01 | hL | totalsL | hR | totalsR). Leaves also keep their key; freed node numbers are reused.
+ */
 export class StateTree {
-  private top: TreeNode = null;
   private readonly faceBytes: number;
-  private readonly emptyFace: Buffer;
+  private readonly emptyFace: Uint8Array;
   /** The input of an inner hash: 0x01 | faceL | faceR. */
   private readonly input: Buffer;
-  private readonly leaves = new Map<string, Leaf>();
+  private capacity = 0;
+  private kind = new Uint8Array(0);
+  private dirty = new Uint8Array(0);
+  private left = new Int32Array(0);
+  private right = new Int32Array(0);
+  private faces = new Uint8Array(0);
+  private keys = new Uint8Array(0);
+  private used = 0;
+  private readonly free: number[] = [];
+  private top = NONE;
+  /** Account id -> its leaf's node number. */
+  private readonly leaves = new Map<string, number>();
 
-  private constructor(readonly assets: readonly string[]) {
+  private constructor(
+    readonly assets: readonly string[],
+    expected: number,
+  ) {
     this.faceBytes = 32 + laneCount(assets.length) * LANE_BYTES;
-    this.emptyFace = Buffer.alloc(this.faceBytes);
+    this.emptyFace = new Uint8Array(this.faceBytes);
     this.input = Buffer.alloc(1 + 2 * this.faceBytes);
     this.input[0] = INNER_TAG;
+    this.grow(Math.max(16, 2 * expected));
   }
 
   /** Builds the tree over every account of the source from scratch: O(n log n) to sort, one hash per node. */
   static build(source: AccountSource): StateTree {
-    const tree = new StateTree(source.assets);
-    const leaves: Leaf[] = [];
-    for (const id of source.ids()) {
+    const ids = [...source.ids()];
+    const tree = new StateTree(source.assets, ids.length);
+    const leaves: number[] = [];
+    for (const id of ids) {
       const state = source.state(id);
       if (state === undefined) continue;
       const leaf = tree.makeLeaf(state);
       tree.leaves.set(id, leaf);
       leaves.push(leaf);
     }
-    leaves.sort((a, b) => Buffer.compare(a.key, b.key));
+    // Sorted by key: by its first 48 bits as a number, then byte by byte (ties are rare).
+    const head = (n: number): number => {
+      const k = n * 32;
+      const b = tree.keys;
+      return ((b[k] as number) * 2 ** 40) + ((b[k + 1] as number) * 2 ** 32) + (((b[k + 2] as number) << 24) >>> 0) + ((b[k + 3] as number) << 16) + ((b[k + 4] as number) << 8) + (b[k + 5] as number);
+    };
+    const heads = new Float64Array(tree.used);
+    for (const n of leaves) heads[n] = head(n);
+    leaves.sort((x, y) => (heads[x] as number) - (heads[y] as number) || tree.compareKeys(x, y));
     tree.top = tree.buildRange(leaves, 0, leaves.length, 0);
     return tree;
   }
@@ -353,15 +365,17 @@ export class StateTree {
     assert(sameTable(source.assets, this.assets), 'the asset table is unchanged (otherwise rebuild)');
     for (const id of ids) {
       const state = source.state(id);
+      const old = this.leaves.get(id);
       if (state === undefined) {
-        const old = this.leaves.get(id);
         if (old === undefined) continue;
         this.leaves.delete(id);
-        this.top = this.remove(this.top, old.key, 0);
+        this.top = this.remove(this.top, old, 0);
+        this.release(old);
       } else {
         const leaf = this.makeLeaf(state);
         this.leaves.set(id, leaf);
         this.top = this.put(this.top, leaf, 0);
+        if (old !== undefined) this.release(old);
       }
     }
     this.rehash(this.top);
@@ -383,115 +397,181 @@ export class StateTree {
     const leaf = this.leaves.get(id);
     if (leaf === undefined) return undefined;
     const steps: ProofStep[] = [];
-    let node: TreeNode = this.top;
-    for (let depth = 0; node !== null && !node.leaf; depth++) {
-      const bit = keyBit(leaf.key, depth);
-      const face = this.face(bit === 0 ? node.right : node.left);
-      steps.push({ hash: face.subarray(0, 32).toString('hex'), totals: decodeTotals(face.subarray(32), this.assets.length) });
-      node = bit === 0 ? node.left : node.right;
+    let node = this.top;
+    for (let depth = 0; node !== NONE && this.kind[node] === KIND_INNER; depth++) {
+      const bit = this.bit(leaf, depth);
+      const face = this.face(bit === 0 ? (this.right[node] as number) : (this.left[node] as number));
+      steps.push({ hash: Buffer.from(face.subarray(0, 32)).toString('hex'), totals: decodeTotals(face.subarray(32), this.assets.length) });
+      node = bit === 0 ? (this.left[node] as number) : (this.right[node] as number);
     }
     assert(node === leaf, 'the path by the key bits ends at the account leaf');
     return steps;
   }
 
-  private makeLeaf(state: AccountSnapshot): Leaf {
+  // ---- The arena ----
+
+  private grow(capacity: number): void {
+    const widen = <T extends Uint8Array | Int32Array>(old: T, make: (n: number) => T, width: number): T => {
+      const next = make(capacity * width);
+      next.set(old);
+      return next;
+    };
+    this.kind = widen(this.kind, (n) => new Uint8Array(n), 1);
+    this.dirty = widen(this.dirty, (n) => new Uint8Array(n), 1);
+    this.left = widen(this.left, (n) => new Int32Array(n), 1);
+    this.right = widen(this.right, (n) => new Int32Array(n), 1);
+    this.faces = widen(this.faces, (n) => new Uint8Array(n), this.faceBytes);
+    this.keys = widen(this.keys, (n) => new Uint8Array(n), 32);
+    this.capacity = capacity;
+  }
+
+  private allocate(kind: number): number {
+    let n = this.free.pop();
+    if (n === undefined) {
+      if (this.used === this.capacity) this.grow(this.capacity * 2);
+      n = this.used++;
+    }
+    this.kind[n] = kind;
+    this.dirty[n] = 1;
+    this.left[n] = NONE;
+    this.right[n] = NONE;
+    return n;
+  }
+
+  private release(n: number): void {
+    this.kind[n] = KIND_FREE;
+    this.free.push(n);
+  }
+
+  private face(n: number): Uint8Array {
+    return n === NONE ? this.emptyFace : this.faces.subarray(n * this.faceBytes, (n + 1) * this.faceBytes);
+  }
+
+  private bit(leaf: number, depth: number): 0 | 1 {
+    return (((this.keys[leaf * 32 + (depth >> 3)] as number) >> (7 - (depth & 7))) & 1) as 0 | 1;
+  }
+
+  private compareKeys(x: number, y: number): number {
+    for (let i = 0; i < 32; i++) {
+      const d = (this.keys[x * 32 + i] as number) - (this.keys[y * 32 + i] as number);
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  private makeLeaf(state: AccountSnapshot): number {
     const { tagged, totals } = encodeTaggedLeaf(this.assets, state);
-    const face = Buffer.allocUnsafe(this.faceBytes);
-    sha256(tagged).copy(face, 0);
-    encodeTotals(totals, this.assets.length).copy(face, 32);
+    const n = this.allocate(KIND_LEAF);
+    this.dirty[n] = 0;
+    const at = n * this.faceBytes;
+    this.faces.set(sha256(tagged), at);
+    this.faces.set(encodeTotals(totals, this.assets.length), at + 32);
     // The key is in the leaf encoding (bytes 1..33 after the tag): copied, not hashed twice.
-    return { leaf: true, id: state.id, key: Buffer.from(tagged.subarray(2, 34)), face };
+    this.keys.set(tagged.subarray(2, 34), n * 32);
+    return n;
   }
 
-  private face(node: TreeNode): Buffer {
-    return node === null ? this.emptyFace : node.face;
-  }
-
-  private buildRange(leaves: readonly Leaf[], lo: number, hi: number, depth: number): TreeNode {
-    if (hi === lo) return null;
-    if (hi - lo === 1) return leaves[lo] as Leaf;
+  private buildRange(leaves: readonly number[], lo: number, hi: number, depth: number): number {
+    if (hi === lo) return NONE;
+    if (hi - lo === 1) return leaves[lo] as number;
     assert(depth < KEY_BITS, 'two accounts with the same key (a SHA-256 collision)');
     // The leaves are sorted by key, and share the key's first `depth` bits: the 1s follow the 0s.
     let a = lo;
     let b = hi;
     while (a < b) {
       const mid = (a + b) >>> 1;
-      if (keyBit((leaves[mid] as Leaf).key, depth) === 0) a = mid + 1;
+      if (this.bit(leaves[mid] as number, depth) === 0) a = mid + 1;
       else b = mid;
     }
-    const node = this.inner(this.buildRange(leaves, lo, a, depth + 1), this.buildRange(leaves, a, hi, depth + 1));
+    const l = this.buildRange(leaves, lo, a, depth + 1);
+    const r = this.buildRange(leaves, a, hi, depth + 1);
+    const node = this.inner(l, r);
     this.rehashNode(node);
     return node;
   }
 
-  private inner(left: TreeNode, right: TreeNode): Inner {
-    return { leaf: false, left, right, dirty: true, face: Buffer.allocUnsafe(this.faceBytes) };
+  private inner(left: number, right: number): number {
+    const n = this.allocate(KIND_INNER);
+    this.left[n] = left;
+    this.right[n] = right;
+    return n;
+  }
+
+  private sameKey(x: number, y: number): boolean {
+    return this.compareKeys(x, y) === 0;
   }
 
   /** Places `leaf` under `node` (at `depth`); returns the subtree's new top. */
-  private put(node: TreeNode, leaf: Leaf, depth: number): TreeNode {
-    if (node === null) return leaf;
-    if (node.leaf) return node.key.equals(leaf.key) ? leaf : this.join(node, leaf, depth);
-    if (keyBit(leaf.key, depth) === 0) node.left = this.put(node.left, leaf, depth + 1);
-    else node.right = this.put(node.right, leaf, depth + 1);
-    node.dirty = true;
+  private put(node: number, leaf: number, depth: number): number {
+    if (node === NONE) return leaf;
+    if (this.kind[node] === KIND_LEAF) return this.sameKey(node, leaf) ? leaf : this.join(node, leaf, depth);
+    if (this.bit(leaf, depth) === 0) this.left[node] = this.put(this.left[node] as number, leaf, depth + 1);
+    else this.right[node] = this.put(this.right[node] as number, leaf, depth + 1);
+    this.dirty[node] = 1;
     return node;
   }
 
   /** Two leaves under one subtree at `depth`: inner nodes down to the first bit where their keys differ. */
-  private join(a: Leaf, b: Leaf, depth: number): Inner {
+  private join(a: number, b: number, depth: number): number {
     assert(depth < KEY_BITS, 'two accounts with the same key (a SHA-256 collision)');
-    const bitA = keyBit(a.key, depth);
-    const bitB = keyBit(b.key, depth);
+    const bitA = this.bit(a, depth);
+    const bitB = this.bit(b, depth);
     if (bitA !== bitB) return bitA === 0 ? this.inner(a, b) : this.inner(b, a);
     const below = this.join(a, b, depth + 1);
-    return bitA === 0 ? this.inner(below, null) : this.inner(null, below);
+    return bitA === 0 ? this.inner(below, NONE) : this.inner(NONE, below);
   }
 
-  /** Removes the leaf with `key` under `node`; a subtree left with one leaf collapses to it (the compact form). */
-  private remove(node: TreeNode, key: Buffer, depth: number): TreeNode {
-    if (node === null) return null;
-    if (node.leaf) return node.key.equals(key) ? null : node;
-    if (keyBit(key, depth) === 0) node.left = this.remove(node.left, key, depth + 1);
-    else node.right = this.remove(node.right, key, depth + 1);
-    node.dirty = true;
-    if (node.left === null && (node.right === null || node.right.leaf)) return node.right;
-    if (node.right === null && node.left !== null && node.left.leaf) return node.left;
+  /** Removes `leaf` from under `node`; a subtree left with one leaf collapses to it (the compact form). */
+  private remove(node: number, leaf: number, depth: number): number {
+    if (node === NONE) return NONE;
+    if (this.kind[node] === KIND_LEAF) return node === leaf ? NONE : node;
+    if (this.bit(leaf, depth) === 0) this.left[node] = this.remove(this.left[node] as number, leaf, depth + 1);
+    else this.right[node] = this.remove(this.right[node] as number, leaf, depth + 1);
+    this.dirty[node] = 1;
+    const l = this.left[node] as number;
+    const r = this.right[node] as number;
+    const lone = l === NONE ? r : r === NONE ? l : undefined;
+    if (lone !== undefined && (lone === NONE || this.kind[lone] === KIND_LEAF)) {
+      this.release(node);
+      return lone;
+    }
     return node;
   }
 
   /** Rehashes the stale inner nodes under `node`, children first. */
-  private rehash(node: TreeNode): void {
-    if (node === null || node.leaf || !node.dirty) return;
-    this.rehash(node.left);
-    this.rehash(node.right);
+  private rehash(node: number): void {
+    if (node === NONE || this.kind[node] !== KIND_INNER || this.dirty[node] === 0) return;
+    this.rehash(this.left[node] as number);
+    this.rehash(this.right[node] as number);
     this.rehashNode(node);
   }
 
   /** face = H(0x01 | faceL | faceR) | totalsL + totalsR, the sums added lane by lane on the bytes (addLanes). */
-  private rehashNode(node: Inner): void {
-    const l = this.face(node.left);
-    const r = this.face(node.right);
-    l.copy(this.input, 1);
-    r.copy(this.input, 1 + this.faceBytes);
-    sha256(this.input).copy(node.face, 0);
-    addLanes(node.face, l, r, 32, this.assets.length);
-    node.dirty = false;
+  private rehashNode(node: number): void {
+    const l = this.face(this.left[node] as number);
+    const r = this.face(this.right[node] as number);
+    this.input.set(l, 1);
+    this.input.set(r, 1 + this.faceBytes);
+    const at = node * this.faceBytes;
+    this.faces.set(sha256(this.input), at);
+    addLanes(this.faces, at + 32, l, r, 32, this.assets.length);
+    this.dirty[node] = 0;
   }
 }
 
 /**
- * out[at..] = a[at..] + b[at..], lane by lane (16-byte big-endian two's complement), with the carry; refuses a sum
+ * out[outAt..] = a[at..] + b[at..], lane by lane (16-byte big-endian two's complement), with the carry; refuses a sum
  * that overflows its lane (unsigned lanes past 2^128 - 1, signed ones past the 128-bit range).
  */
-function addLanes(out: Buffer, a: Buffer, b: Buffer, at: number, assets: number): void {
+function addLanes(out: Uint8Array, outAt: number, a: Uint8Array, b: Uint8Array, at: number, assets: number): void {
   const lanes = laneCount(assets);
   for (let i = 0; i < lanes; i++) {
     const start = at + i * LANE_BYTES;
+    const dest = outAt + i * LANE_BYTES;
     let carry = 0;
-    for (let k = start + LANE_BYTES - 1; k >= start; k--) {
-      const sum = (a[k] as number) + (b[k] as number) + carry;
-      out[k] = sum & 0xff;
+    for (let k = LANE_BYTES - 1; k >= 0; k--) {
+      const sum = (a[start + k] as number) + (b[start + k] as number) + carry;
+      out[dest + k] = sum & 0xff;
       carry = sum >> 8;
     }
     if (isUnsignedLane(i, assets)) {
@@ -499,7 +579,7 @@ function addLanes(out: Buffer, a: Buffer, b: Buffer, at: number, assets: number)
     } else {
       const signA = (a[start] as number) & 0x80;
       const signB = (b[start] as number) & 0x80;
-      assert(signA !== signB || ((out[start] as number) & 0x80) === signA, 'a signed total overflows 128 bits');
+      assert(signA !== signB || ((out[dest] as number) & 0x80) === signA, 'a signed total overflows 128 bits');
     }
   }
 }
