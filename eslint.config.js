@@ -6,8 +6,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import bailiff from './lint/bailiff-rules.js';
 
-/** Packages core may import besides itself: pure, deterministic code. @noble/curves verifies price attestations. */
-export const CORE_ALLOWED_PACKAGES = ['@noble/curves'];
+/**
+ * Packages core may import besides itself: pure, deterministic code. None today: price attestations are verified at
+ * the edge (src/feeds/attestation.ts, node:crypto), and core keeps only their canonical encoding.
+ */
+export const CORE_ALLOWED_PACKAGES = [];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },

@@ -1,16 +1,19 @@
 // `npm run bench`: benchmarks of the hot paths, each printing its figures and a ratio against a baseline run in the
 // same process. Each benchmark runs in a process of its own, so its memory figure is its own.
-// Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000).
+// Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000), BAILIFF_BENCH_SIGNATURES
+// (default 5,000).
 // One benchmark: npm run bench -- enforce
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { benchAttestation } from './attestation.js';
 import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
 import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
+import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
@@ -25,6 +28,8 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   crash: () => benchCrash(accounts),
   walk: () => benchWalk(accounts, ticks, false),
   'walk-isolated': () => benchWalk(accounts, ticks, true),
+  attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
+  verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
   'state-root': () => benchStateRoot(accounts),
 };
 

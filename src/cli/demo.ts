@@ -49,7 +49,7 @@ const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 type Ev<K extends EngineEvent['kind']> = Extract<EngineEvent, { kind: K }>;
 
 /** Cancels the maker's quotes in a market and quotes the ladder again around `mark`. */
-function requote(m: CrashMarket, mark: bigint, t: number): Command[] {
+export function requote(m: CrashMarket, mark: bigint, t: number): Command[] {
   const out: Command[] = [];
   LADDER.forEach(([distPpm, depthUsd], i) => {
     for (const side of ['buy', 'sell'] as const) {

@@ -13,6 +13,8 @@ import { CliError } from './errors.js';
 import { runDemo } from './demo.js';
 import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
+import { runExport, scenarioExportSource } from './export.js';
+import { verifyCommand } from './verify.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 
 export interface CliIo {
@@ -32,7 +34,8 @@ export const processIo: CliIo = {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done; nothing to report
-  1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, an invalid receipt or proof
+  1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, any finding of verify,
+     an invalid receipt or proof (verify-receipt, verify-proof)
   2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL)
      or a feed source that failed for good
   3  an internal error (a bug in bailiff); BAILIFF_DEBUG=1 prints its stack`;
@@ -85,6 +88,26 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
       setExit(await runDemo(opts, io));
+    });
+  program
+    .command('export')
+    .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
+    .requiredOption('--what <liquidations|accounts>', 'what to export')
+    .option('--format <csv|jsonl>', 'CSV (RFC 4180) or one JSON object per line', 'csv')
+    .requiredOption('--scenario <file>', 'the journal to export: a scenario file (docs/scenarios.md), applied to a fresh engine')
+    .option('--seq <n>', 'export up to this sequence number (accounts: the state after it); default: the head', (v) => positiveInt(v, '--seq'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((o: { what: string; format: string; scenario: string; seq?: number; out?: string }) => {
+      setExit(
+        runExport(scenarioExportSource(o.scenario), { what: o.what, format: o.format, ...(o.out === undefined ? {} : { out: o.out }), ...(o.seq === undefined ? {} : { seq: o.seq }) }, io),
+      );
+    });
+  program
+    .command('verify')
+    .description('Re-check a journal independently: its hash chain, then a replay from genesis with the exact scan, record by record. Prints one line per finding; exit 1 on any.')
+    .argument('<journal>', 'a journal (JSON lines: a genesis line, then one record per line)')
+    .action((file: string) => {
+      setExit(verifyCommand(file, io));
     });
   const feed = program
     .command('feed')

@@ -18,6 +18,7 @@ import {
   zodToWireError,
   type UnitLookup,
 } from '../wire/decode.js';
+import { verifyStream } from '../feeds/attestation.js';
 import { scenarioSchema } from '../wire/schema.js';
 import { checkReservedKeys, parseStrictJson } from '../wire/strict-json.js';
 
@@ -25,7 +26,10 @@ export interface Scenario {
   readonly name: string;
   readonly config: EngineConfig;
   readonly rulebook: Rulebook;
-  /** Setup commands first (rulebook, markets, assets, deposits), then the file's commands, in order. */
+  /**
+   * Setup commands first (rulebook, markets, assets, deposits), then the file's commands, in order; signed source
+   * prices carry the edge's verdict on their signature (feeds/attestation.ts).
+   */
   readonly commands: readonly Command[];
   /** The units every market and asset in the file declares (for printing events). */
   readonly units: UnitLookup;
@@ -129,5 +133,6 @@ export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scen
     push(cmd);
     o.onCommand?.(i + 1, sc.commands.length);
   });
-  return { name: sc.name ?? 'scenario', config, rulebook, commands, units };
+  // Signed prices are verified here, at the edge, once: the commands carry the verdicts into apply (and a journal).
+  return { name: sc.name ?? 'scenario', config, rulebook, commands: verifyStream(commands), units };
 }

@@ -19,7 +19,7 @@ import type { Engine } from '../core/engine/engine.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import type { AccountSnapshot } from '../core/engine/snapshot.js';
 import { isBreached, type BreachRule } from '../core/margin/thresholds.js';
-import { verifyAttestation } from '../core/pricing/attestation.js';
+import { verifyAttestationSignature } from '../feeds/attestation.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { fromEngine, sha256, StateRootTracker } from '../journal/state-root.js';
 import type { JournalEntry, JournalRecord } from '../journal/types.js';
@@ -344,7 +344,7 @@ export function verifyReceipt(receipt: LiquidationReceipt, operatorPublicKey: Ke
       for (const src of p.sources) {
         if (src.signature === undefined) continue;
         if (src.publicKey === undefined) return fail(`${p.market}/${src.source}: a signed price without the source's public key`);
-        const ok = verifyAttestation({ source: src.source, market: p.market, price: src.price as never, priceDecimals: p.priceDecimals, publishTimeMs: src.publishTimeMs }, src.signature, src.publicKey);
+        const ok = verifyAttestationSignature({ source: src.source, market: p.market, price: src.price as never, priceDecimals: p.priceDecimals, publishTimeMs: src.publishTimeMs }, src.signature, src.publicKey);
         if (!ok) return fail(`${p.market}/${src.source}: the source's price signature does not verify`);
       }
     }

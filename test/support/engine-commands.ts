@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { ppm, price, quote, size } from '../../src/core/units/index.js';
 import type { Command, FillSide } from '../../src/core/engine/commands.js';
-import { Engine } from '../../src/core/engine/engine.js';
+import { Engine, type EngineOptions } from '../../src/core/engine/engine.js';
 import { BTC_PERP, ETH_PERP, standardSetup, TEST_CONFIG, USDC } from '../../src/core/engine/testkit.js';
 import type { MarketSpec } from '../../src/core/market/spec.js';
 import { DEFAULT_GUARDS } from '../../src/core/rulebooks/guards.js';
@@ -62,7 +62,7 @@ const BTC_TIGHT: MarketSpec = { ...BTC_PERP, margin: STRICT };
 const ETH_CAPPED: MarketSpec = { ...ETH_PERP, openInterestCap: { size: size(500n) } };
 
 /** A preset, audited after every command (the audit compares the breach index with exact evaluation). */
-const audited = (preset: string): Rulebook => ({ ...(rulebookPreset(preset, 6) as Rulebook), guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } });
+export const audited = (preset: string): Rulebook => ({ ...(rulebookPreset(preset, 6) as Rulebook), guards: { ...DEFAULT_GUARDS, auditEveryCommands: 1 } });
 
 /** A command body without its time; times are assigned along the sequence. */
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;
@@ -129,8 +129,8 @@ export const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_0
 });
 
 /** The standard world with four funded accounts (USDC, and BTC collateral for two of them), under a preset. */
-export function freshEngine(preset = 'binance'): Engine {
-  const engine = Engine.create(TEST_CONFIG, audited('binance'));
+export function freshEngineWith(preset = 'binance', options: EngineOptions = {}): Engine {
+  const engine = Engine.create(TEST_CONFIG, audited('binance'), options);
   for (const cmd of standardSetup(1_000_000)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: audited('binance') } : cmd);
   if (preset !== 'binance') engine.apply({ kind: 'set_rulebook', tsMs: 1_000_000, rulebook: audited(preset) });
   for (const [i, id] of ACCOUNTS.entries()) {
@@ -140,3 +140,8 @@ export function freshEngine(preset = 'binance'): Engine {
   return engine;
 }
 
+
+/** The standard world under a preset, with the engine's default detection. */
+export function freshEngine(preset = 'binance'): Engine {
+  return freshEngineWith(preset);
+}

@@ -1,7 +1,8 @@
 // Test support: run a scenario object through the same path as `bailiff run`.
 
-import { Engine } from '../../src/core/engine/engine.js';
+import { Engine, type EngineOptions } from '../../src/core/engine/engine.js';
 import type { EngineEvent } from '../../src/core/engine/events.js';
+import { canonicalJson, encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import { parseScenario, type Scenario } from '../../src/scenario/load.js';
 import { encodeEvent, type WireEvent } from '../../src/wire/encode.js';
 
@@ -12,9 +13,24 @@ export interface Ran {
   readonly wire: WireEvent[];
 }
 
-export function runScenarioObject(json: unknown): Ran {
+/**
+ * Runs the scenario. Without a `detection` option it runs under both breach-detection strategies (the index and the
+ * naive scan, core/triggers/detector.ts), checks that they give the same events byte for byte and the same final
+ * state, and returns the index's run: every scenario test (golden vectors, enforcement, guards) thereby holds
+ * under both.
+ */
+export function runScenarioObject(json: unknown, options: EngineOptions = {}): Ran {
+  if (options.detection !== undefined) return runOnce(json, options);
+  const indexed = runOnce(json, { detection: 'index' });
+  const scanned = runOnce(json, { detection: 'scan' });
+  const same = canonicalJson(scanned.events) === canonicalJson(indexed.events) && encodeSnapshot(scanned.engine.snapshot()) === encodeSnapshot(indexed.engine.snapshot());
+  if (!same) throw new Error('the scan and the index gave different events or states for this scenario');
+  return indexed;
+}
+
+function runOnce(json: unknown, options: EngineOptions): Ran {
   const scenario = parseScenario(json);
-  const engine = Engine.create(scenario.config, scenario.rulebook);
+  const engine = Engine.create(scenario.config, scenario.rulebook, options);
   const events: EngineEvent[] = [];
   for (const cmd of scenario.commands) events.push(...engine.apply(cmd));
   return { engine, scenario, events, wire: events.map((e) => encodeEvent(e, scenario.units)) };

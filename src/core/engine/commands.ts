@@ -1,6 +1,7 @@
 // Commands: every change of state enters the engine as one of these, with its own timestamp.
 // Amounts are atoms (bigint) in the units the market or asset declares; src/wire turns decimal JSON into these.
 
+import type { SignatureCheck } from '../pricing/attestation.js';
 import type { MarginMode } from '../account/account.js';
 import type { AssetSpec, MarketSpec } from '../market/spec.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
@@ -98,6 +99,11 @@ export interface SourcePrice extends Timed {
   readonly conf?: Price;
   /** ed25519 signature (hex) over the canonical attestation (core/pricing/attestation.ts). */
   readonly signature?: string;
+  /**
+   * The edge's verdict on `signature` (feeds/attestation.ts verifyAtEdge), recorded with the command. apply never
+   * verifies a signature itself: a signed price without a verdict is refused (signature_invalid).
+   */
+  readonly signatureCheck?: SignatureCheck;
 }
 
 /** The venue's book top and last trade: inputs to the mark methods and the funding premium. */

@@ -4,7 +4,8 @@
 // Sources: DESIGN.md "The loss waterfall"; docs/enforcement.md (the table per preset and its sources).
 
 import { evaluateAccount } from '../margin/evaluate.js';
-import type { BreachIndex, LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
+import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
+import type { BreachDetector } from '../triggers/detector.js';
 import { abs, Rational } from '../units/index.js';
 import { ledgerKey, type Block } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
@@ -24,7 +25,7 @@ const PASSES_PER_BLOCK = 8;
  * One command's enforcement: the ledgers in breach, worst first, each down the waterfall (a ledger waiting for a
  * retry is left alone); then the fund's unwind and, if it cannot carry what it holds, its deleveraging.
  */
-export function enforceBlock(b: Block, index: BreachIndex, fresh: ReadonlyMap<string, LedgerBreach>): void {
+export function enforceBlock(b: Block, index: BreachDetector, fresh: ReadonlyMap<string, LedgerBreach>): void {
   absorbPendingDeficits(b);
   const handled = new Set<string>();
   for (let pass = 0; pass < PASSES_PER_BLOCK && index.breachedCount > 0; pass++) {
@@ -69,7 +70,7 @@ function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: Readonly
  * liquidated account is re-armed at once (the loop asks whether it is still in breach); counterparties (a maker met
  * by every liquidation, ADL counterparts, the fund) are collected in `later` and re-armed once per pass.
  */
-function stepLedger(b: Block, index: BreachIndex, ref: LedgerRef, later: Set<string>): void {
+function stepLedger(b: Block, index: BreachDetector, ref: LedgerRef, later: Set<string>): void {
   const s = b.s;
   const stepsPerLedger = s.rulebook.liquidation.sizing.kind === 'full' ? MAX_POSITIONS_PER_LEDGER_STEP : 1;
   for (let k = 0; k < stepsPerLedger; k++) {

@@ -3,14 +3,15 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { price, quote, size } from '../units/index.js';
+import { ppm, price, quote, size } from '../units/index.js';
 import type { Command } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
 import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
+import { DETECTION_STRATEGIES } from '../triggers/detector.js';
 import { USDC } from './testkit.js';
-import { freshEngine, timed } from '../../../test/support/engine-commands.js';
+import { audited, freshEngineWith, timed } from '../../../test/support/engine-commands.js';
 import { INSURANCE_FUND, isVenueAccount } from './state.js';
 import { PRESET_NAMES } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
@@ -90,7 +91,13 @@ function checkWaterfall(
 
 const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, '"seq":0,"timeMs"');
 
-describe('engine properties', () => {
+// The whole suite runs under each breach-detection strategy (core/triggers/detector.ts): the breach index and the
+// naive scan must both keep every property (the scan evaluates every account on every call: in these small worlds it
+// costs about what the index does).
+
+describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detection) => {
+  const freshEngine = (preset = 'binance'): Engine => freshEngineWith(preset, { detection });
+
   it('conserves funds to the unit after every command; a rejected command changes nothing, time included', () => {
     let accepted = 0;
     let realised = 0;
@@ -170,7 +177,7 @@ describe('engine properties', () => {
         const engine = freshEngine();
         for (const cmd of first) engine.apply(cmd);
         const text = encodeSnapshot(engine.snapshot());
-        const restored = Engine.restore(decodeSnapshot(text));
+        const restored = Engine.restore(decodeSnapshot(text), { detection });
         expect(encodeSnapshot(restored.snapshot())).toBe(text);
         const shift = engine.timeMs;
         for (const cmd of rest) {
@@ -261,5 +268,50 @@ describe('engine properties', () => {
       seller: { account: 'b', fee: quote(-10n) },
     });
     expect(events.map((e) => e.kind)).toEqual(['PositionChanged', 'PositionChanged']);
+  });
+});
+
+/**
+ * Each price command also walks there in five steps from the market's mark, so that ledgers pass through the
+ * margin-call band (between maintenance and the call level) instead of jumping over it.
+ */
+function walked(engine: Engine, cmd: Command): Command[] {
+  if (cmd.kind !== 'price' || cmd.mark === undefined) return [cmd];
+  const from = engine.market(cmd.market)?.markPrice ?? null;
+  if (from === null) return [cmd];
+  const steps: Command[] = [];
+  for (let k = 1n; k < 5n; k++) steps.push({ ...cmd, mark: price(from + ((cmd.mark - from) * k) / 5n) });
+  return [...steps, cmd];
+}
+
+describe('breach detection: the index and the scan', () => {
+  it('give the same events, byte for byte, and the same state after every command, under every preset', () => {
+    let liquidations = 0;
+    let calls = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
+        const indexed = freshEngineWith(preset, { detection: 'index' });
+        const scanned = freshEngineWith(preset, { detection: 'scan' });
+        // Every preset with margin calls at 1.25 x maintenance (only Binance's has them), so both strategies' call
+        // and recovery detectors are compared too.
+        const base = audited(preset);
+        const withCalls: Command = { kind: 'set_rulebook', tsMs: 1_000_000, rulebook: { ...base, liquidation: { ...base.liquidation, marginCallBufferPpm: ppm(250_000n) } } };
+        expect(canonicalJson(scanned.apply(withCalls))).toBe(canonicalJson(indexed.apply(withCalls)));
+        for (const cmd of commands.flatMap((c) => walked(indexed, c))) {
+          const a = indexed.apply(cmd);
+          const b = scanned.apply(cmd);
+          expect(canonicalJson(b), `${preset}: ${cmd.kind} at seq ${indexed.seq}`).toBe(canonicalJson(a));
+          for (const e of a) {
+            if (e.kind === 'LiquidationStarted') liquidations++;
+            if (e.kind === 'MarginCall') calls++;
+          }
+        }
+        expect(encodeSnapshot(scanned.snapshot())).toBe(encodeSnapshot(indexed.snapshot()));
+      }),
+      { numRuns: 500, seed: 20261203 },
+    );
+    // The comparison covered liquidations and margin calls (the margin calls use both strategies too).
+    expect(liquidations).toBeGreaterThan(30);
+    expect(calls, `margin calls compared`).toBeGreaterThan(10);
   });
 });

@@ -19,7 +19,8 @@ import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHa
 import { applySetAccountGroup } from './groups.js';
 import { accountSnapshot, restoreState, snapshotState, type AccountSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
-import { BreachIndex, type LedgerBreach } from '../triggers/breach-index.js';
+import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
+import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { enforceBlock } from './enforcement.js';
 import { ledgerKey, newBlock } from './block.js';
@@ -27,9 +28,19 @@ import { absorbPendingDeficits } from './deficits.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 
+/** How an engine is built (none of it is state: a snapshot restores under any options). */
+export interface EngineOptions {
+  /**
+   * How ledgers in breach are found: 'index' (the breach index, default) or 'scan' (every account evaluated exactly
+   * on every call; the verifier's). Both give the same events, byte for byte (core/triggers/detector.ts).
+   */
+  readonly detection?: DetectionStrategy;
+}
+
 export class Engine {
   /** Ledgers in breach (derived from the state; rebuilt on restore). */
-  private readonly index: BreachIndex;
+  private readonly index: BreachDetector;
+  private readonly detection: DetectionStrategy;
   /** Margin calls, when the rulebook sets a call level (margin-calls.ts). */
   private calls: MarginCalls | null = null;
   /** Markets whose prices / funding index moved during the current command. */
@@ -42,8 +53,12 @@ export class Engine {
    */
   private readonly changed = new Set<string>();
 
-  private constructor(private readonly s: EngineState) {
-    this.index = new BreachIndex({ view: s, account: s.watched, rule: () => s.rulebook.breachRule });
+  private constructor(
+    private readonly s: EngineState,
+    options: EngineOptions,
+  ) {
+    this.detection = options.detection ?? 'index';
+    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
     this.syncCallIndex();
   }
@@ -52,15 +67,15 @@ export class Engine {
   private syncCallIndex(): void {
     const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
     if (buffer === (this.calls?.bufferPpm ?? 0n)) return;
-    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer);
+    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer, this.detection);
   }
 
-  static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook): Engine {
-    return new Engine(new EngineState(config, rulebook));
+  static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook, options: EngineOptions = {}): Engine {
+    return new Engine(new EngineState(config, rulebook), options);
   }
 
-  static restore(snapshot: Snapshot): Engine {
-    return new Engine(restoreState(snapshot));
+  static restore(snapshot: Snapshot, options: EngineOptions = {}): Engine {
+    return new Engine(restoreState(snapshot), options);
   }
 
   snapshot(): Snapshot {
@@ -361,6 +376,11 @@ export class Engine {
   evaluate(accountId: string): AccountEvaluation | undefined {
     const a = this.s.accounts.get(accountId);
     return a === undefined ? undefined : evaluateAccount(this.s, a);
+  }
+
+  /** The ledgers in breach, as the breach detector holds them after the last command (no particular order). */
+  breachedLedgers(): LedgerRef[] {
+    return this.index.breached();
   }
 
   /** Whether the account's cross ledger or any isolated position is in breach of maintenance. */

@@ -16,7 +16,8 @@
 // active index through reindex(), and drops the suspended copy).
 
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
-import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
+import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
+import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import type { EngineState } from './state.js';
 
 /** The recovery level's buffer: 1.25 times the call buffer (Binance 25% -> a call at 1.25 MM, re-armed above 1.3125 MM). */
@@ -29,20 +30,21 @@ export interface MarginCallNotice {
 }
 
 export class MarginCalls {
-  private readonly call: BreachIndex;
-  private readonly recovery: BreachIndex;
+  private readonly call: BreachDetector;
+  private readonly recovery: BreachDetector;
   private readonly recovered = new Set<string>();
 
   constructor(
     private readonly s: EngineState,
     readonly bufferPpm: bigint,
+    detection: DetectionStrategy = 'index',
   ) {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
-    this.call = new BreachIndex({ view: scaled(bufferPpm), account, rule });
+    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule });
     // Only which accounts are below the recovery level matters, never the figures of that "breach".
-    this.recovery = new BreachIndex({
+    this.recovery = createDetector(detection, {
       view: scaled(recoveryBufferPpm(bufferPpm)),
       account,
       rule,

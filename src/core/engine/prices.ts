@@ -22,7 +22,6 @@ import { depegged, peggedPrice } from '../pricing/peg.js';
 import { pushTwap, twapValue } from '../pricing/twap.js';
 import { averagePremium, binanceFundingRate, fundingIndexDelta, hyperliquidFundingRate, premiumIndex } from '../pricing/funding.js';
 import { PREMIUM_SAMPLES_MAX } from '../pricing/limits.js';
-import { verifyAttestation } from '../pricing/attestation.js';
 import { observeVolatility } from '../market/volatility.js';
 import { DEFAULT_PRICING, type MarketPricing, type OutlierSource, type SourceObservation } from '../market/pricing.js';
 import type { MarketState } from '../market/state.js';
@@ -98,18 +97,8 @@ export function applySourcePrice(s: EngineState, cmd: SourcePrice, emit: Emit, c
   if (previous !== undefined && cmd.publishTimeMs < previous.publishTimeMs) {
     return reject('stale_update', 'publishTimeMs', `source ${cmd.source} already published at ${previous.publishTimeMs}`);
   }
-  const att = pricing.attestation;
-  const key = att?.keys[cmd.source];
-  if (cmd.signature !== undefined || att?.required === true) {
-    if (cmd.signature === undefined) return reject('signature_missing', 'signature', `market ${cmd.market} requires signed prices`);
-    if (key === undefined) return reject('signature_invalid', 'signature', `no public key is configured for source ${cmd.source}`);
-    const ok = verifyAttestation(
-      { source: cmd.source, market: cmd.market, price: cmd.price, priceDecimals: market.spec.priceDecimals, publishTimeMs: cmd.publishTimeMs },
-      cmd.signature,
-      key,
-    );
-    if (!ok) return reject('signature_invalid', 'signature', `the signature does not verify with ${cmd.source}'s key`);
-  }
+  const signatureRefusal = checkSignatureVerdict(pricing, cmd);
+  if (signatureRefusal !== undefined) return signatureRefusal;
   // Committed. An answer at its aggregator's bound is kept (it orders the source's later answers) but never used.
   const bounds = index.answerBounds?.[cmd.source];
   const bound = bounds === undefined || !Object.hasOwn(index.answerBounds ?? {}, cmd.source) ? null : clampedAt(cmd.price, bounds);
@@ -128,6 +117,31 @@ export function applySourcePrice(s: EngineState, cmd: SourcePrice, emit: Emit, c
   market.price.sources = sources;
   reindexFromSources(s, market, cmd.tsMs, emit);
   changed(market.spec.id);
+  return undefined;
+}
+
+/**
+ * The signature rule, without crypto: a market that requires signed prices (or any signed price) needs the edge's
+ * verdict on the command, for this source and for the key the market configures for it now, and that verdict valid.
+ * The refusal codes are the edge's (signature_missing / signature_invalid); a verdict for another source or another
+ * key (the market's keys changed after the edge looked) is signature_invalid.
+ */
+function checkSignatureVerdict(pricing: MarketPricing, cmd: SourcePrice): Rejection | undefined {
+  const att = pricing.attestation;
+  if (cmd.signature === undefined && att?.required !== true) return undefined;
+  if (cmd.signature === undefined) return reject('signature_missing', 'signature', `market ${cmd.market} requires signed prices`);
+  const check = cmd.signatureCheck;
+  if (check === undefined || check.source !== cmd.source) {
+    return reject('signature_invalid', 'signature', `the signature of ${cmd.source} was not verified at the edge`);
+  }
+  if (check.result !== 'valid') return reject(check.result, 'signature', `the edge refused the signature of ${cmd.source}: ${check.result}`);
+  const key = att?.keys[cmd.source];
+  if (key === undefined || !Object.hasOwn(att?.keys ?? {}, cmd.source)) {
+    return reject('signature_invalid', 'signature', `no public key is configured for source ${cmd.source}`);
+  }
+  if (check.key !== key.toLowerCase()) {
+    return reject('signature_invalid', 'signature', `verified with a key that is not ${cmd.source}'s key for ${cmd.market}`);
+  }
   return undefined;
 }
 

@@ -1,7 +1,9 @@
 // Signed price attestations (DESIGN.md "Prices": "a price may carry an ed25519 signature of its source;
-// the journal keeps it; the verifier checks it"). Signatures are ed25519 (RFC 8032) via @noble/curves v2,
-// verified in strict RFC 8032 / FIPS 186-5 mode (zip215: false: non-canonical encodings and small-order
-// public keys are refused), so every verifier reaches the same verdict.
+// the journal keeps it; the verifier checks it"). The core holds only what is pure: the canonical message that a
+// source signs, and the shape of the edge's verdict. The signature itself is verified at the edge, with
+// node:crypto, before the command is applied (src/feeds/attestation.ts); the command carries the verdict
+// (`SourcePrice.signatureCheck`), the journal records it, and apply only checks that the verdict is there, is
+// for this source and the market's key, and says valid. No crypto runs inside apply.
 //
 // Canonical message (version 1). Six fields, in this order, each encoded as a 4-byte big-endian length
 // followed by that many bytes of UTF-8:
@@ -15,8 +17,6 @@
 // No Unicode normalisation is applied: the bytes signed are the bytes of the strings as given. The length
 // prefixes make the layout unambiguous (no field can run into the next), and the tag keeps a Bailiff price
 // signature from being valid for any other message format.
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex } from '@noble/curves/utils.js';
 import { assert } from '../assert.js';
 import type { Price } from '../units/index.js';
 import { ATTESTATION_TEXT_BYTES_MAX } from './limits.js';
@@ -76,44 +76,16 @@ export function encodeAttestation(a: PriceAttestation): AttestationEncoding {
   return { ok: true, bytes: out };
 }
 
-const HEX = /^[0-9a-fA-F]*$/;
-
-/** Exactly `bytes` bytes of hex (either case), or null. */
-function parseHex(hex: string, bytes: number): Uint8Array | null {
-  if (hex.length !== 2 * bytes || !HEX.test(hex)) return null;
-  const out = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+/** What the edge decided about a source price's signature: the code a refusal carries, or 'valid'. */
+export type SignatureVerdict = 'valid' | 'signature_missing' | 'signature_invalid';
 
 /**
- * True only for a valid ed25519 signature (64 bytes, 128 hex digits) by the public key (32 bytes, 64 hex
- * digits) over the canonical encoding of `a`. Malformed hex, wrong lengths, an unencodable attestation, an
- * invalid point or scalar: false, never a throw.
+ * What the edge verified, carried on the command into apply and into the journal: for which source, with which
+ * public key (lower-case hex; null when the market configures none for the source), and the verdict. Replay uses it
+ * as recorded; the verifier re-checks the signature itself (feeds/attestation.ts recheckSignature).
  */
-export function verifyAttestation(a: PriceAttestation, signatureHex: string, publicKeyHex: string): boolean {
-  const msg = encodeAttestation(a);
-  const sig = parseHex(signatureHex, 64);
-  const pub = parseHex(publicKeyHex, 32);
-  if (!msg.ok || sig === null || pub === null) return false;
-  try {
-    return ed25519.verify(sig, msg.bytes, pub, { zip215: false });
-  } catch {
-    // noble throws only on malformed argument types, which the checks above exclude; stay total anyway.
-    return false;
-  }
-}
-
-/** For tests and tools (feed simulators): the signature, lower-case hex. A 32-byte secret key (RFC 8032 seed). */
-export function signAttestation(a: PriceAttestation, secretKey: Uint8Array): string {
-  const msg = encodeAttestation(a);
-  assert(msg.ok, 'signAttestation: the attestation encodes');
-  assert(secretKey.length === 32, 'signAttestation: 32-byte secret key');
-  return bytesToHex(ed25519.sign(msg.bytes, secretKey));
-}
-
-/** The public key of a 32-byte secret key, lower-case hex (for tests and tools). */
-export function attestationPublicKeyHex(secretKey: Uint8Array): string {
-  assert(secretKey.length === 32, 'attestationPublicKeyHex: 32-byte secret key');
-  return bytesToHex(ed25519.getPublicKey(secretKey));
+export interface SignatureCheck {
+  readonly source: string;
+  readonly key: string | null;
+  readonly result: SignatureVerdict;
 }

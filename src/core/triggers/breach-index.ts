@@ -983,19 +983,28 @@ export function scanAccounts(view: MarginView, accounts: Iterable<Account>, rule
   const out: LedgerBreach[] = [];
   for (const account of accounts) {
     const ev = evaluateAccount(view, account);
-    if (!ev.priced) continue;
-    const ledgers: { market: string | null; equity: Quote; maintenance: Quote }[] = [
-      { market: null, equity: ev.cross.equity, maintenance: ev.cross.maintenance },
-      ...ev.isolated.map((f) => ({ market: f.market, equity: f.equity, maintenance: f.maintenance })),
-    ];
-    for (const x of ledgers) {
-      if (!isBreached(x.equity, x.maintenance, rule)) continue;
-      const prices = ledgerMarkets(view, account, x.market).map((m) => {
-        const s = view.market(m);
-        return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
-      });
-      out.push({ account: account.id, market: x.market, equity: x.equity, maintenance: x.maintenance, prices, newly: false });
-    }
+    if (ev.priced) out.push(...ledgerBreaches(view, account, ev, rule));
+  }
+  return out;
+}
+
+/**
+ * The ledgers of one priced account in breach under `rule`, from its exact evaluation: the cross ledger first, then
+ * the isolated positions in the evaluation's order (`newly` false: the caller knows what was in breach before).
+ */
+export function ledgerBreaches(view: MarginView, account: Account, ev: PricedEvaluation, rule: BreachRule): LedgerBreach[] {
+  const out: LedgerBreach[] = [];
+  const ledgers: { market: string | null; equity: Quote; maintenance: Quote }[] = [
+    { market: null, equity: ev.cross.equity, maintenance: ev.cross.maintenance },
+    ...ev.isolated.map((f) => ({ market: f.market, equity: f.equity, maintenance: f.maintenance })),
+  ];
+  for (const x of ledgers) {
+    if (!isBreached(x.equity, x.maintenance, rule)) continue;
+    const prices = ledgerMarkets(view, account, x.market).map((m) => {
+      const s = view.market(m);
+      return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+    });
+    out.push({ account: account.id, market: x.market, equity: x.equity, maintenance: x.maintenance, prices, newly: false });
   }
   return out;
 }

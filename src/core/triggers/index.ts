@@ -1,3 +1,5 @@
 export * from './heap.js';
 export * from './bounds.js';
 export * from './breach-index.js';
+export * from './detector.js';
+export * from './scan-detector.js';

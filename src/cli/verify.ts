@@ -1,0 +1,62 @@
+// `bailiff verify <journal>`: the independent re-check of a journal (verify/verify.ts). Prints each finding as one
+// line on stdout, then a summary on stderr. Exit 1 on any finding, 0 when clean, 2 when the journal cannot be read.
+//
+// The source of records is one parameter (JournalSource): a JSON-lines journal (verify/jsonl.ts) until the SQLite
+// journal lands; TODO(lead, issue 16): add a source that opens the SQLite journal (engineer A's journal/sqlite.ts
+// reader, its records() and journal/record.ts framing as the RecordHasher) and choose it by the file's magic.
+
+import { readFileSync } from 'node:fs';
+import type { JournalGenesis, JournalRecord } from '../journal/types.js';
+import { canonicalRecordHasher, decodeJsonLines, JournalFormatError } from '../verify/jsonl.js';
+import { verifyJournal, type Finding, type RecordHasher, type SignatureRecheck } from '../verify/verify.js';
+import { engineAttestationKeys, recheckSignature } from '../feeds/attestation.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './program.js';
+
+/** A journal opened for verification: its genesis, its records in stored order, and how its records are hashed. */
+export interface OpenedJournal {
+  readonly genesis: JournalGenesis;
+  readonly records: Iterable<JournalRecord>;
+  readonly hasher: RecordHasher;
+}
+
+/** Opens a journal file; throws CliError('bad_file') when it cannot be read as one. */
+export type JournalSource = (file: string) => OpenedJournal;
+
+export const jsonLinesSource: JournalSource = (file) => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError('bad_file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return { ...decodeJsonLines(text), hasher: canonicalRecordHasher };
+  } catch (e) {
+    if (e instanceof JournalFormatError) throw new CliError('bad_file', `${file}: ${e.message}`);
+    throw e;
+  }
+};
+
+export function formatFinding(f: Finding): string {
+  const ledger = f.account === null ? '' : ` ${f.account}/${f.market ?? 'cross'}`;
+  return `seq ${f.seq} ${f.kind}${ledger}: ${f.explanation}`;
+}
+
+/** Price signatures re-checked with node:crypto against the keys the replayed engine holds at that command. */
+export const recheckWithEngineKeys: SignatureRecheck = (cmd, engine) => recheckSignature(cmd, engineAttestationKeys(engine));
+
+export function verifyCommand(file: string, io: CliIo, source: JournalSource = jsonLinesSource, signatures: SignatureRecheck | undefined = recheckWithEngineKeys): 0 | 1 {
+  const journal = source(file);
+  const report = verifyJournal(journal.genesis, journal.records, { hasher: journal.hasher, ...(signatures === undefined ? {} : { signatures }) });
+  for (const f of report.findings) io.stdout(`${formatFinding(f)}\n`);
+  const byKind = new Map<string, number>();
+  for (const f of report.findings) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+  const kinds = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
+  io.stderr(
+    `verify: ${report.records} records, replayed through seq ${report.replayedThrough} with the exact scan, ${report.liquidations} liquidation steps recorded; ` +
+      `${report.findings.length === 0 ? 'no findings' : `${report.findings.length} finding(s): ${kinds}`}; ` +
+      `price signatures ${report.signaturesChecked ? 're-checked' : 'NOT re-checked'}\n`,
+  );
+  return report.findings.length === 0 ? 0 : 1;
+}

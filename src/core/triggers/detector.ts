@@ -1,0 +1,44 @@
+// Breach detection behind one interface, two strategies (DESIGN.md "Durability and proof": the verifier replays
+// with the naive full scan instead of the index):
+// - 'index' (BreachIndex, breach-index.ts): float-screened thresholds in per-market heaps; a tick costs
+//   O(log n + k). What the engine runs.
+// - 'scan' (ScanDetector, scan-detector.ts): every followed account evaluated exactly on every call; O(n) per call,
+//   no screen, no heaps. What the verifier replays with: obviously right, and a check on the index.
+// Both keep the same contract (breach-index.ts header), so an engine gives the same events, byte for byte, with
+// either; a shared suite runs the engine's property tests and the end-to-end scenarios under both.
+
+import { BreachIndex, type BreachIndexOptions, type LedgerBreach, type LedgerRef } from './breach-index.js';
+import { ScanDetector } from './scan-detector.js';
+
+/** What the engine and its margin calls ask of breach detection. */
+export interface BreachDetector {
+  /** Evaluates the account's ledgers (an unknown account is forgotten); returns those in breach. */
+  reindex(accountId: string): readonly LedgerBreach[];
+  /** Forgets the account. */
+  remove(accountId: string): void;
+  /** Stops following the account until resume() or reindex() (margin calls move accounts between levels). */
+  suspend(accountId: string): void;
+  /** Follows the account again; returns its ledgers in breach, all `newly`. */
+  resume(accountId: string): readonly LedgerBreach[];
+  /** After the market's mark or index moved: the ledgers found in breach (`newly`: entered breach now). */
+  onPrice(marketId: string): readonly LedgerBreach[];
+  /** After the market's funding index, schedule or multiplier changed. */
+  reindexMarket(marketId: string): readonly LedgerBreach[];
+  /** After the rulebook or an asset spec changed. */
+  reindexAll(): readonly LedgerBreach[];
+  /** How many ledgers are in breach. */
+  readonly breachedCount: number;
+  /** The ledgers in breach (in no particular order: callers that act on them order them). */
+  breached(): LedgerRef[];
+  isBreached(accountId: string, market?: string | null): boolean;
+  isAccountBreached(accountId: string): boolean;
+}
+
+export type DetectionStrategy = 'index' | 'scan';
+export const DETECTION_STRATEGIES: readonly DetectionStrategy[] = ['index', 'scan'];
+
+export type DetectorOptions = BreachIndexOptions;
+
+export function createDetector(strategy: DetectionStrategy, options: DetectorOptions): BreachDetector {
+  return strategy === 'index' ? new BreachIndex(options) : new ScanDetector(options);
+}
