@@ -160,7 +160,8 @@ function concerns(e: EngineEvent, account: string, market: string): boolean {
       return e.liquidated === account && e.market === market;
     case 'InsuranceFundChanged':
     case 'BadDebt':
-      return e.account === account;
+      // A cross-wide loss names no market; one tied to another market of the account belongs to that receipt.
+      return e.account === account && (e.market === null || e.market === market);
     case 'PositionChanged':
       return e.account === account && e.market === market && e.cause !== 'fill' && e.cause !== 'book';
     default:
