@@ -14,6 +14,7 @@ import { benchMargin } from './margin.js';
 import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
+import { benchStateRoot } from './state-root.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -29,6 +30,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'walk-isolated': () => benchWalk(accounts, ticks, true),
   attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
   verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
+  'state-root': () => benchStateRoot(accounts),
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */
