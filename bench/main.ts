@@ -15,6 +15,7 @@ import { benchMargin } from './margin.js';
 import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
+import { benchStateRoot } from './state-root.js';
 import { benchJournalAppend, benchJournalRecovery } from './journal.js';
 import { crashRun } from './journal-crash.js';
 
@@ -32,6 +33,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'walk-isolated': () => benchWalk(accounts, ticks, true),
   attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
   verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
+  'state-root': () => benchStateRoot(accounts),
   'journal-append': () => benchJournalAppend(),
   'journal-recovery': () => benchJournalRecovery(accounts),
   'journal-crash': async () => {

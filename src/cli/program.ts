@@ -13,6 +13,7 @@ import { CliError } from './errors.js';
 import { runCommand } from './run.js';
 import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
+import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 
 export interface CliIo {
@@ -38,7 +39,8 @@ export const processIo: CliIo = {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0  done; nothing to report
-  1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, or any finding of verify
+  1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, any finding of verify,
+     an invalid receipt or proof (verify-receipt, verify-proof)
   2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL),
      a feed source that failed for good, or a journal that is corrupt (the message names the record's
      seq), weaker than asked, or whose replay disagrees with its records
@@ -188,6 +190,48 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
         { files, mode: o.mode, maps: f.parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
         io,
       );
+    });
+  program
+    .command('keygen')
+    .description("Create the operator's ed25519 key pair: <prefix>.key (private, PKCS#8 PEM, 0600) and <prefix>.pub (public, 64 hex digits). Never overwrites.")
+    .requiredOption('--out <prefix>', 'path prefix of the two files')
+    .action((o: { out: string }) => {
+      setExit(keygenCommand(o.out, io));
+    });
+  program
+    .command('prove')
+    .description("Print an account's Merkle inclusion proof against the state root (docs/proofs.md), as canonical JSON.")
+    .argument('<account>', 'the account id')
+    .requiredOption('--scenario <file>', 'the journal to read: a scenario file, run in memory')
+    .option('--seq <n>', 'prove the state after this sequence number (default: the last)', (v) => positiveInt(v, '--seq'))
+    .option('--out <file>', 'write the proof to this file instead of stdout')
+    .action((account: string, o: { scenario: string; seq?: number; out?: string }) => {
+      setExit(proveCommand(account, scenarioEntries(o.scenario), { ...(o.seq === undefined ? {} : { seq: o.seq }), ...(o.out === undefined ? {} : { out: o.out }) }, io));
+    });
+  program
+    .command('verify-proof')
+    .description('Check a `bailiff prove` output offline: exit 0 valid, 1 invalid with a one-line reason.')
+    .argument('<proof>', 'the proof file')
+    .option('--root <hex>', 'the published state root to check against (default: the one in the file)')
+    .action((file: string, o: { root?: string }) => {
+      setExit(verifyProofCommand(file, o.root === undefined ? {} : { root: o.root }, io));
+    });
+  program
+    .command('receipts')
+    .description('Sign a receipt for every liquidation in the journal (docs/proofs.md): one JSON line each, or one file each with --out.')
+    .requiredOption('--scenario <file>', 'the journal to read: a scenario file, run in memory')
+    .requiredOption('--key <file>', "the operator's private key (bailiff keygen)")
+    .option('--out <dir>', 'write each receipt to its own file in this directory')
+    .action((o: { scenario: string; key: string; out?: string }) => {
+      setExit(receiptsCommand(scenarioEntries(o.scenario), { key: o.key, ...(o.out === undefined ? {} : { out: o.out }) }, io));
+    });
+  program
+    .command('verify-receipt')
+    .description("Check a liquidation receipt offline with the operator's public key: exit 0 valid, 1 invalid with a one-line reason.")
+    .argument('<receipt>', 'the receipt file')
+    .requiredOption('--key <pub>', "the operator's public key: 64 hex digits, or a file holding them (or a PEM public key)")
+    .action((file: string, o: { key: string }) => {
+      setExit(verifyReceiptCommand(file, o, io));
     });
   program
     .command('ingest')

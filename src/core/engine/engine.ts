@@ -17,8 +17,8 @@ import { reject, type Rejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
-import { restoreState, snapshotState, type Snapshot } from './snapshot.js';
-import { EngineState, type EngineConfig } from './state.js';
+import { accountSnapshot, restoreState, snapshotState, type AccountSnapshot, type Snapshot } from './snapshot.js';
+import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
@@ -46,6 +46,12 @@ export class Engine {
   /** Markets whose prices / funding index moved during the current command. */
   private readonly pricesMoved = new Set<string>();
   private readonly fundingMoved = new Set<string>();
+  /**
+   * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
+   * an accepted command's events name, every account its enforcement block touched, and the insurance fund when it
+   * moved. A superset of the changed accounts, never missing one (engine.property.test.ts); the state root rehashes them.
+   */
+  private readonly changed = new Set<string>();
 
   private constructor(
     private readonly s: EngineState,
@@ -230,7 +236,9 @@ export class Engine {
     let touched: Set<string> | null = null;
     for (const e of events) {
       if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
+      if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }
+    if (touched !== null) for (const id of touched) this.changed.add(id);
     const belowCall: LedgerBreach[] = [];
     // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
     const fresh = new Map<string, LedgerBreach>();
@@ -280,6 +288,7 @@ export class Engine {
       for (const id of b.recent) this.index.reindex(id);
       for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, belowCall);
     }
+    for (const id of b.touched) this.changed.add(id);
     this.followCalls(belowCall, emit);
   }
 
@@ -321,6 +330,16 @@ export class Engine {
     return false;
   }
 
+  /**
+   * The ids of the accounts whose state may have changed since the last call (or since the engine was created or
+   * restored), sorted, and forgets them. Pure bookkeeping: draining changes nothing else.
+   */
+  takeTouched(): string[] {
+    const ids = [...this.changed].sort();
+    this.changed.clear();
+    return ids;
+  }
+
   // ---- Queries (read-only) ----
 
   get seq(): number {
@@ -342,6 +361,12 @@ export class Engine {
 
   account(id: string): Account | undefined {
     return this.s.accounts.get(id);
+  }
+
+  /** An account's exact state as plain data (a copy, as in a snapshot); undefined for an unknown account. */
+  accountState(id: string): AccountSnapshot | undefined {
+    const a = this.s.accounts.get(id);
+    return a === undefined ? undefined : accountSnapshot(a);
   }
 
   market(id: string): MarketState | undefined {

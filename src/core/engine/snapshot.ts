@@ -88,7 +88,7 @@ function positionSnapshot(p: Position): PositionSnapshot {
   return { market: p.market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin };
 }
 
-function accountSnapshot(a: Account): AccountSnapshot {
+export function accountSnapshot(a: Account): AccountSnapshot {
   return {
     id: a.id,
     balances: [...a.balances],

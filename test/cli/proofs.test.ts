@@ -1,0 +1,99 @@
+// End-to-end through the CLI: keygen, receipts, verify-receipt, prove, verify-proof on the bundled crash example
+// (one liquidation: trader, AVAXUSDT, at seq 18).
+
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { canonicalJson, parseCanonical } from '../../src/verify/json.js';
+import type { LiquidationReceipt } from '../../src/verify/receipt.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+const SCENARIO = 'examples/crash-liquidations.json';
+
+describe('bailiff keygen / receipts / verify-receipt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-proofs-'));
+  const prefix = join(dir, 'operator');
+
+  it('keygen writes a private PEM (0600) and a hex public key, and never overwrites them', async () => {
+    const r = await cli(['keygen', '--out', prefix]);
+    expect(r.code).toBe(0);
+    const pub = readFileSync(`${prefix}.pub`, 'utf8').trim();
+    expect(pub).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.out.trim()).toBe(pub);
+    expect(readFileSync(`${prefix}.key`, 'utf8')).toContain('-----BEGIN PRIVATE KEY-----');
+    expect(statSync(`${prefix}.key`).mode & 0o777).toBe(0o600);
+    const again = await cli(['keygen', '--out', prefix]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/^error: .*operator\.key exists; keygen does not overwrite a key\n$/);
+  });
+
+  it('receipts signs the liquidation of the crash example; verify-receipt accepts it (0) and refuses an edit (1, one line)', async () => {
+    const outDir = join(dir, 'receipts');
+    const r = await cli(['receipts', '--scenario', SCENARIO, '--key', `${prefix}.key`, '--out', outDir]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(`1 liquidation receipt in ${outDir}\n`);
+    const files = readdirSync(outDir);
+    expect(files).toEqual(['receipt-18-trader-AVAXUSDT-1.json']);
+    const file = join(outDir, files[0] as string);
+    const ok = await cli(['verify-receipt', file, '--key', `${prefix}.pub`]);
+    expect(ok.code).toBe(0);
+    // The figures of the example's LiquidationStarted, in atoms (USDT, 6 decimals): equity 605.835, maintenance 648.75.
+    expect(ok.out).toBe('valid: liquidation of trader (cross, AVAXUSDT step 1) at seq 18, equity 605835000 vs requirement 648750000\n');
+    // The key as hex on the command line works too.
+    expect((await cli(['verify-receipt', file, '--key', readFileSync(`${prefix}.pub`, 'utf8').trim()])).code).toBe(0);
+
+    const receipt = parseCanonical(readFileSync(file, 'utf8')) as LiquidationReceipt;
+    const edited = join(dir, 'edited.json');
+    writeFileSync(edited, canonicalJson({ ...receipt, breach: { ...receipt.breach, equity: receipt.breach.equity - 1n } }));
+    const bad = await cli(['verify-receipt', edited, '--key', `${prefix}.pub`]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('invalid: the operator signature does not verify\n');
+    writeFileSync(edited, 'not json');
+    expect(await cli(['verify-receipt', edited, '--key', `${prefix}.pub`])).toEqual({ code: 1, out: '', err: `invalid: ${edited} is not JSON\n` });
+  });
+
+  it('verify-receipt with another operator key is invalid; a malformed key or a missing file cannot run (2)', async () => {
+    const other = join(dir, 'other');
+    expect((await cli(['keygen', '--out', other])).code).toBe(0);
+    const r = await cli(['receipts', '--scenario', SCENARIO, '--key', `${prefix}.key`]);
+    const file = join(dir, 'stdout-receipt.json');
+    writeFileSync(file, r.out.trim().split('\n')[0] as string);
+    const wrong = await cli(['verify-receipt', file, '--key', `${other}.pub`]);
+    expect(wrong).toEqual({ code: 1, out: '', err: 'invalid: the receipt names another operator key than the one given\n' });
+    const junkKey = join(dir, 'junk.pub');
+    writeFileSync(junkKey, 'hello');
+    expect((await cli(['verify-receipt', file, '--key', junkKey])).code).toBe(2);
+    expect((await cli(['verify-receipt', join(dir, 'missing.json'), '--key', `${prefix}.pub`])).code).toBe(2);
+  });
+});
+
+describe('bailiff prove / verify-proof', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-prove-'));
+
+  it("proves the trader's account after the crash and at an earlier seq; verify-proof checks it against the root", async () => {
+    const file = join(dir, 'trader.json');
+    const r = await cli(['prove', 'trader', '--scenario', SCENARIO, '--out', file]);
+    expect(r.code).toBe(0);
+    const doc = parseCanonical(readFileSync(file, 'utf8')) as { seq: number; stateRoot: string; proof: { account: { id: string } } };
+    expect(doc.seq).toBe(20); // the example's 20 commands
+    expect(doc.proof.account.id).toBe('trader');
+    expect(r.err).toBe(`account trader at seq 20: state root ${doc.stateRoot}, ${(doc.proof as unknown as { siblings: unknown[] }).siblings.length} siblings\n`);
+    expect(await cli(['verify-proof', file])).toEqual({ code: 0, out: `valid: account trader is in state root ${doc.stateRoot}\n`, err: '' });
+    // Against another published root (the state before the crash), the same proof is invalid.
+    const early = await cli(['prove', 'trader', '--scenario', SCENARIO, '--seq', '5']);
+    const earlyRoot = (parseCanonical(early.out) as { stateRoot: string }).stateRoot;
+    expect(earlyRoot).not.toBe(doc.stateRoot);
+    const wrong = await cli(['verify-proof', file, '--root', earlyRoot]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/^invalid: the proof leads to root [0-9a-f]{64}, not [0-9a-f]{64}\n$/);
+    expect((await cli(['prove', 'nobody', '--scenario', SCENARIO])).err).toBe('error: account nobody does not exist at seq 20\n');
+  });
+});
