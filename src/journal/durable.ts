@@ -18,13 +18,14 @@ import { SqliteJournalStore } from './sqlite.js';
 import type { Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
+import { stateRootOf } from './state-root.js';
 
 /** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
 export type StateRootOf = (engine: Engine) => string;
 
 /**
- * STAND-IN until the Merkle sum root (journal/state-root.ts) lands: the hex SHA-256 of the snapshot's canonical bytes,
- * i.e. the snapshot's content hash. It commits to the whole state but proves nothing about one account.
+ * The hex SHA-256 of the snapshot's canonical bytes (its content hash): the stand-in root used before the Merkle sum
+ * root landed. It commits to the whole state but proves nothing about one account; no longer the default.
  */
 export const snapshotSha256AsStateRoot: StateRootOf = (engine) => sha256Hex(encodeSnapshot(engine.snapshot()));
 
@@ -33,6 +34,7 @@ export interface DurableOptions {
   readonly genesis?: JournalGenesis;
   /** Write a snapshot after every this many commands (counted from the last snapshot); absent: only on snapshot(). */
   readonly snapshotEvery?: number;
+  /** The state root stored with each snapshot; default: the Merkle sum root over accounts (state-root.ts stateRootOf). */
   readonly stateRoot?: StateRootOf;
   /** A name for messages (the file's path). */
   readonly name?: string;
@@ -120,7 +122,7 @@ export class DurableEngine {
     // One snapshot per seq: asked again with no command in between, the stored one stands.
     const existing = this.journal.snapshots().find((s) => s.seq === engine.seq);
     if (existing !== undefined) return existing;
-    const rootOf = this.o.stateRoot ?? snapshotSha256AsStateRoot;
+    const rootOf = this.o.stateRoot ?? stateRootOf;
     // The stand-in root is the content hash: not computed twice.
     const info = this.journal.writeSnapshot(engine.snapshot(), (_bytes, contentHash) => (rootOf === snapshotSha256AsStateRoot ? contentHash : rootOf(engine)));
     this.lastSnapshotSeq = info.seq;

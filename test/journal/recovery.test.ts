@@ -15,6 +15,7 @@ import { JournalError } from '../../src/journal/errors.js';
 import { Journal } from '../../src/journal/journal.js';
 import { encodeEntryRecord, entryBody, framedRecordHasher, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
 import { verifyJournal } from '../../src/verify/verify.js';
+import { stateRootOf } from '../../src/journal/state-root.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
@@ -207,15 +208,20 @@ describe('determinism', () => {
     const starts: (number | null)[] = [null, ...journal.snapshots().map((s) => s.seq)];
     expect(starts.length).toBeGreaterThanOrEqual(6);
     const finals = new Set<string>();
+    const roots = new Set<string>();
     for (const start of starts) {
       const engine = start === null ? Engine.create(journal.genesis.config, journal.genesis.rulebook) : Engine.restore(journal.loadSnapshot(start));
+      // Each snapshot carries the Merkle sum root of its state (the default state root).
+      if (start !== null) expect(stateRootOf(engine)).toBe(journal.snapshots().find((s) => s.seq === start)?.stateRoot);
       for (let seq = (start ?? 0) + 1; seq <= journal.head(); seq++) {
         const { command } = journal.parse(seq, Buffer.from(stored[seq - 1] as string));
         expect(entryBody(command, engine.apply(command))).toBe(stored[seq - 1]);
       }
       finals.add(encodeSnapshot(engine.snapshot()));
+      roots.add(stateRootOf(engine));
     }
     expect(finals.size).toBe(1);
+    expect(roots.size).toBe(1);
     expect([...finals][0]).toBe(encodeSnapshot(inMemory(b.genesis, b.commands).snapshot()));
     // The stream reaches the paths worth replaying: liquidations, refusals, the insurance fund.
     const kinds = new Set(b.entries.flatMap((e) => e.events.map((ev) => ev.kind)));
