@@ -3,6 +3,7 @@
 // Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000), BAILIFF_BENCH_SIGNATURES
 // (default 5,000).
 // One benchmark: npm run bench -- enforce
+// The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000)
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,8 @@ import type { BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
+import { benchJournalAppend, benchJournalRecovery } from './journal.js';
+import { crashRun } from './journal-crash.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -31,6 +34,17 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
   verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
   'state-root': () => benchStateRoot(accounts),
+  'journal-append': () => benchJournalAppend(),
+  'journal-recovery': () => benchJournalRecovery(accounts),
+  'journal-crash': async () => {
+    const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
+    const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });
+    if (r.failures.length > 0) process.exitCode = 1;
+    return {
+      name: `journal crash (SIGKILL x ${kills.toLocaleString('en')})`,
+      lines: [`${r.kills} kills (${r.killedBeforeHead} during startup), ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s`, ...(r.failures.length === 0 ? ['every check held'] : r.failures)],
+    };
+  },
 };
 
 /** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */
@@ -39,11 +53,14 @@ function runInChild(name: string): void {
   if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
 
+/** Long runs that `npm run bench` without a name leaves out. */
+const ONLY_WHEN_NAMED = new Set(['journal-crash']);
+
 const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function';
 
 if (only === undefined) {
   process.stdout.write(`Bailiff benchmarks — ${accounts.toLocaleString('en')} accounts, Node ${process.version}\n`);
-  for (const name of Object.keys(benches)) runInChild(name);
+  for (const name of Object.keys(benches)) if (!ONLY_WHEN_NAMED.has(name)) runInChild(name);
 } else if (!canCollect && only in benches) {
   runInChild(only);
 } else {

@@ -10,24 +10,29 @@ import { parseDecimal } from '../core/units/index.js';
 import { BailiffError, oneLine } from '../errors.js';
 import { findRepoRoot } from '../feeds/shared-data.js';
 import { CliError } from './errors.js';
-import { runDemo } from './demo.js';
-import { feedBinance, feedChainlink, feedKlines, feedPyth, parseMappings } from './feed.js';
 import { runCommand } from './run.js';
 import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
+import { runIngest, runJournalInfo } from './ingest.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Where progress bars are drawn: stderr when it is a terminal, else undefined (no progress). */
   readonly progressStream?: NodeJS.WritableStream;
+  /** What `ingest` reads commands from (process.stdin for the real process). */
+  readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
+  // A getter: process.stdin is created only when a command reads it.
+  get stdin(): AsyncIterable<string | Buffer> {
+    return process.stdin;
+  },
 };
 
 /** What each exit code means; printed by every --help and repeated in the README. */
@@ -36,8 +41,9 @@ Exit codes:
   0  done; nothing to report
   1  a finding: a conservation mismatch (run, demo), refused commands with run --strict, any finding of verify,
      an invalid receipt or proof (verify-receipt, verify-proof)
-  2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL)
-     or a feed source that failed for good
+  2  the command could not run as asked: bad input (a flag, a file, a scenario field, a feed URL),
+     a feed source that failed for good, or a journal that is corrupt (the message names the record's
+     seq), weaker than asked, or whose replay disagrees with its records
   3  an internal error (a bug in bailiff); BAILIFF_DEBUG=1 prints its stack`;
 
 /** The package's version, read from the package.json above this module (in src/ or in dist/src/). */
@@ -54,6 +60,12 @@ function ratioPpmArg(v: string, flag: string): bigint {
   if (!r.ok || r.value <= 0n) throw new CliError('bad_argument', `${flag} must be a positive ratio with at most 6 decimals (0.01 = 1%), not ${JSON.stringify(v)}`);
   return r.value;
 }
+
+/**
+ * The demo and the feeds load their libraries (WebSocket, SSE, kline parsing, the simulator) only when they run, so
+ * every other command starts faster (`bailiff ingest` is restarted after every crash).
+ */
+const feeds = (): Promise<typeof import('./feed.js')> => import('./feed.js');
 
 function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const program = new Command();
@@ -87,7 +99,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--json', 'the report as JSON (amounts as decimal strings)')
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
-      setExit(await runDemo(opts, io));
+      setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   program
     .command('export')
@@ -119,8 +131,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const attemptsOpt = '--max-attempts <n>';
   const attemptsHelp = 'give up after n failed connection attempts in a row (default: unlimited; a host that does not resolve or a refused TLS certificate: 3)';
   const attempts = (v: string): number => positiveInt(v, '--max-attempts');
-  const common = (o: { map: string[]; max?: number; maxAttempts?: number }) => ({
-    maps: parseMappings(o.map),
+  const common = (f: typeof import('./feed.js'), o: { map: string[]; max?: number; maxAttempts?: number }) => ({
+    maps: f.parseMappings(o.map),
     ...(o.max === undefined ? {} : { max: o.max }),
     ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
   });
@@ -132,7 +144,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { url: string; map: string[]; max?: number; maxAttempts?: number }) => {
-      await feedBinance({ url: o.url, ...common(o) }, io);
+      const f = await feeds();
+      await f.feedBinance({ url: o.url, ...common(f, o) }, io);
     });
   feed
     .command('pyth')
@@ -143,7 +156,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { baseUrl: string; map: string[]; maxConf: string; max?: number; maxAttempts?: number }) => {
-      await feedPyth({ baseUrl: o.baseUrl, maxConfPpm: ratioPpmArg(o.maxConf, '--max-conf'), ...common(o) }, io);
+      const f = await feeds();
+      await f.feedPyth({ baseUrl: o.baseUrl, maxConfPpm: ratioPpmArg(o.maxConf, '--max-conf'), ...common(f, o) }, io);
     });
   feed
     .command('chainlink')
@@ -155,7 +169,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--max <n>', 'stop after n commands', maxOpt)
     .option(attemptsOpt, attemptsHelp, attempts)
     .action(async (o: { rpcUrl: string; address: string; map: string[]; intervalMs: number; max?: number; maxAttempts?: number }) => {
-      await feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, ...common(o) }, io);
+      const f = await feeds();
+      await f.feedChainlink({ rpcUrl: o.rpcUrl, address: o.address, intervalMs: o.intervalMs, ...common(f, o) }, io);
     });
   feed
     .command('klines')
@@ -170,8 +185,9 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       if (o.mode !== 'close' && o.mode !== 'path') throw new CliError('bad_argument', `--mode must be close or path, not ${JSON.stringify(o.mode)}`);
       const fromMs = o.from === undefined ? undefined : timeArg(o.from, '--from');
       const toMs = o.to === undefined ? undefined : timeArg(o.to, '--to');
-      await feedKlines(
-        { files, mode: o.mode, maps: parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
+      const f = await feeds();
+      await f.feedKlines(
+        { files, mode: o.mode, maps: f.parseMappings(o.map), ...(o.max === undefined ? {} : { max: o.max }), ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) },
         io,
       );
     });
@@ -216,6 +232,38 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .requiredOption('--key <pub>', "the operator's public key: 64 hex digits, or a file holding them (or a PEM public key)")
     .action((file: string, o: { key: string }) => {
       setExit(verifyReceiptCommand(file, o, io));
+    });
+  program
+    .command('ingest')
+    .description('Journal wire commands (JSON lines on stdin) durably, then acknowledge each one on stdout ({"seq":N,...}) after its commit; recovers the journal first (docs/journal.md).')
+    .requiredOption('--journal <file>', 'the journal (SQLite); created when it does not exist')
+    .option('--scenario <file>', 'a new journal takes its genesis (settlement, rulebook) and first commands from this scenario')
+    .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL, refused if the database cannot; relaxed: WAL + NORMAL (survives a killed process, not a power cut)', 'full')
+    .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
+    .option('--events', 'after each acknowledgement, print its events as `run` does')
+    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean }) => {
+      if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
+      await runIngest(
+        {
+          journal: o.journal,
+          durability: o.durability,
+          ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
+          ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+          ...(o.events === undefined ? {} : { events: o.events }),
+        },
+        io,
+        io.stdin ?? process.stdin,
+      );
+    });
+  program
+    .command('journal')
+    .description('Inspect a journal.')
+    .command('info')
+    .description('What a journal holds: format, mode, genesis, head, snapshots (read-only; a corrupt record is exit 2).')
+    .argument('<file>', 'the journal')
+    .option('--json', 'as JSON')
+    .action((file: string, o: { json?: boolean }) => {
+      runJournalInfo(file, o, io);
     });
   return program;
 }

@@ -115,6 +115,10 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
   cli_error: [
     '8000 bad_argument', '8001 bad_file', '8002 no_data',
   ],
+  journal_error: [
+    '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
+    '9005 snapshot_corrupt',
+  ],
 };
 
 const HOW_TO_CHANGE =

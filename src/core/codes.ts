@@ -42,6 +42,7 @@ export const MODULE_RANGES = {
   feeds: [6000, 6999],
   wire: [7000, 7999],
   cli: [8000, 8999],
+  journal: [9000, 9999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -432,6 +433,21 @@ export const CODES = {
       [8000, 'bad_argument', 'a flag or argument is malformed or unknown', false],
       [8001, 'bad_file', 'a file cannot be read, or is not what the command reads', false],
       [8002, 'no_data', 'the inputs are readable but give the command nothing to do', false],
+    ],
+  },
+
+  // ---- journal: 9000-9999 --------------------------------------------------------------------------------------
+  journal_error: {
+    module: 'journal',
+    usedIn: 'JournalError.code (the journal cannot be opened, read or appended to; exit code 2)',
+    first: 9000,
+    codes: [
+      [9000, 'record_corrupt', 'a record other than the last is bad (length, checksum, sequence or hash chain): halt, file untouched', false],
+      [9001, 'durability_weak', 'the database runs with less than WAL + synchronous=FULL and relaxed durability was not asked', false],
+      [9002, 'replay_mismatch', 'replaying a record gave other events than the ones recorded', false],
+      [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
+      [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
+      [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;

@@ -209,22 +209,70 @@ export function encodeSnapshot(snap: Snapshot): string {
 }
 
 export function decodeSnapshot(text: string): Snapshot {
-  return JSON.parse(text, (_key, value: unknown) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const keys = Object.keys(value);
-      if (keys.length === 1 && keys[0] === '$n') return BigInt((value as { $n: string }).$n);
-    }
-    return value;
-  }) as Snapshot;
+  return parseCanonicalJson(text) as Snapshot;
 }
 
-/** JSON with sorted keys and tagged bigints; undefined properties are omitted. */
+/** Reads canonical JSON (canonicalJson's output): {"$n":"<digits>"} becomes a bigint again. */
+export function parseCanonicalJson(text: string): unknown {
+  return JSON.parse(text, reviveBigint);
+}
+
+function reviveBigint(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === '$n') return BigInt((value as { $n: string }).$n);
+  }
+  return value;
+}
+
+/**
+ * JSON with sorted keys and tagged bigints; undefined properties are omitted (an undefined array item is null, as in
+ * JSON.stringify). Keys sort by UTF-16 code units (Array.prototype.sort's default order). Written as one loop per
+ * object rather than entries/filter/sort/map/join: the journal frames every command and its events with it.
+ */
 export function canonicalJson(value: unknown): string {
-  if (typeof value === 'bigint') return `{"$n":"${value.toString()}"}`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  switch (typeof value) {
+    case 'bigint':
+      return `{"$n":"${value.toString()}"}`;
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const item: unknown = value[i];
+          out += item === undefined ? 'null' : canonicalJson(item);
+        }
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        out += `${first ? '' : ','}${quotedKey(key)}:${canonicalJson(item)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return JSON.stringify(value);
+  }
+}
+
+/** Object keys are few and repeat in every record: each one is quoted once. */
+const QUOTED_KEYS = new Map<string, string>();
+const QUOTED_KEYS_MAX = 10_000;
+
+function quotedKey(key: string): string {
+  let quoted = QUOTED_KEYS.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (QUOTED_KEYS.size < QUOTED_KEYS_MAX) QUOTED_KEYS.set(key, quoted);
+  }
+  return quoted;
 }

@@ -1,0 +1,179 @@
+// The journal's benchmarks.
+//
+// journal-append: commands journaled per second on SQLite with synchronous=FULL (an fsync per commit), by group
+// size: one commit per command (the baseline) up to 10,000 commands per commit; then the whole DurableEngine.submit
+// path (apply + frame + commit) and what framing alone costs. Commands: the seeded stream of src/sim/command-stream.ts
+// (prices, fills, deposits, orders; ~2 events each), applied once in memory first so every run journals the same
+// entries. Issue 16's target: >= 200k commands/s with group commit.
+//
+// journal-recovery: a journal holding a snapshot of the bench world (world.ts: BAILIFF_BENCH_ACCOUNTS accounts, 10
+// markets) and a tail of BAILIFF_BENCH_TAIL price ticks (+-5 bp walks, default 1,000,000) after it; timed: opening it
+// as `bailiff ingest` does (DurableEngine.openFile: check every record, load and check the snapshot, restore, replay
+// the tail comparing events byte for byte). Then each phase alone, to show where the time goes. Target: < 10 s.
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from '../src/core/engine/commands.js';
+import { Engine } from '../src/core/engine/engine.js';
+import { price } from '../src/core/units/index.js';
+import { TEST_CONFIG } from '../src/core/engine/testkit.js';
+import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
+import { DurableEngine } from '../src/journal/durable.js';
+import { Journal } from '../src/journal/journal.js';
+import { encodeEntryRecord, ZERO_HASH } from '../src/journal/record.js';
+import { SqliteJournalStore } from '../src/journal/sqlite.js';
+import type { Durability } from '../src/journal/store.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../src/journal/types.js';
+import { decodedStream } from '../src/sim/command-stream.js';
+import { elapsedMs, type BenchReport } from './report.js';
+import { buildWorld, rng, START_PRICE } from './world.js';
+
+const tmpJournal = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-bench-journal-')), 'journal.db');
+const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
+
+/** Appends `entries` to a new journal in groups of `group`, timed from the first commit to the last. */
+function timeAppend(genesis: JournalGenesis, entries: readonly JournalEntry[], group: number, durability: Durability): { ms: number; bytes: number } {
+  const path = tmpJournal();
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability }), { genesis });
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < entries.length; i += group) journal.append(entries.slice(i, i + group));
+  const ms = elapsedMs(start);
+  journal.close();
+  const bytes = statSync(path).size;
+  rmSync(path, { force: true });
+  return { ms, bytes };
+}
+
+export function benchJournalAppend(): BenchReport {
+  const n = Number(process.env.BAILIFF_BENCH_COMMANDS ?? 200_000);
+  const { scenario, setup, stream } = decodedStream(3, n);
+  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
+  const engine = Engine.create(scenario.config, scenario.rulebook);
+  const commands: Command[] = [...setup, ...stream];
+  const entries: JournalEntry[] = commands.map((command) => ({ command, events: engine.apply(command), seq: engine.seq }));
+  const events = entries.reduce((s, e) => s + e.events.length, 0);
+  const lines: string[] = [`${entries.length.toLocaleString('en')} commands, ${(events / entries.length).toFixed(2)} events each on average`];
+
+  // Framing alone: canonical JSON + SHA-256, no I/O.
+  let prev: Buffer = ZERO_HASH;
+  let recordBytes = 0;
+  const fs = process.hrtime.bigint();
+  for (const e of entries) {
+    const r = encodeEntryRecord(e, prev);
+    prev = r.hash;
+    recordBytes += r.bytes.length;
+  }
+  const frameMs = elapsedMs(fs);
+  lines.push(`framing only (canonical JSON + SHA-256): ${rate(entries.length, frameMs)}, ${(recordBytes / entries.length).toFixed(0)} bytes per record`);
+
+  // One commit per command: the baseline (on a sample: each commit waits for its fsync).
+  const single = entries.slice(0, Math.min(entries.length, 2_000));
+  const one = timeAppend(genesis, single, 1, 'full');
+  const oneRate = single.length / one.ms;
+  lines.push(`full (fsync per commit), 1 command per commit: ${rate(single.length, one.ms)} (${single.length.toLocaleString('en')} commands; baseline)`);
+  for (const group of [10, 100, 1_000, 10_000]) {
+    const r = timeAppend(genesis, entries, group, 'full');
+    lines.push(`full, ${group.toLocaleString('en')} per commit: ${rate(entries.length, r.ms)}, ${(entries.length / r.ms / oneRate).toFixed(0)}x the baseline; file ${(r.bytes / 2 ** 20).toFixed(0)} MiB`);
+  }
+  const relaxed = timeAppend(genesis, entries, 1_000, 'relaxed');
+  lines.push(`relaxed (WAL + NORMAL), 1,000 per commit: ${rate(entries.length, relaxed.ms)}`);
+
+  // The whole path: apply + frame + commit, as `bailiff ingest` does after decoding.
+  for (const group of [1_000, 10_000]) {
+    const path = tmpJournal();
+    const de = DurableEngine.openFile(path, { genesis, durability: 'full' });
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < commands.length; i += group) de.submit(commands.slice(i, i + group));
+    const ms = elapsedMs(start);
+    de.close();
+    rmSync(path, { force: true });
+    lines.push(`DurableEngine.submit (apply + frame + commit), ${group.toLocaleString('en')} per commit: ${rate(commands.length, ms)}`);
+  }
+  const applyEngine = Engine.create(scenario.config, scenario.rulebook);
+  const as = process.hrtime.bigint();
+  for (const c of commands) applyEngine.apply(c);
+  lines.push(`Engine.apply alone on the same commands: ${rate(commands.length, elapsedMs(as))}`);
+  return { name: 'journal append (SQLite, group commit)', lines };
+}
+
+/** The recovery bench's journal (untimed for the target): the world as the snapshot at seq 0, then the tail. */
+function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: number, markets: number, tail: number): string[] {
+  const lines: string[] = [];
+  let t = process.hrtime.bigint();
+  const world = buildWorld({ accounts, markets, seed: 42 });
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }), { genesis });
+  const info = journal.writeSnapshot(world.snapshot(), (_bytes, contentHash) => contentHash);
+  lines.push(`setup: world of ${accounts.toLocaleString('en')} accounts built and snapshotted in ${(elapsedMs(t) / 1000).toFixed(1)} s (snapshot ${info.seq})`);
+  t = process.hrtime.bigint();
+  const rand = rng(7);
+  const px = Array.from({ length: markets }, () => START_PRICE);
+  let batch: JournalEntry[] = [];
+  for (let i = 0; i < tail; i++) {
+    const m = i % markets;
+    // +-5 bp around the start price, as bench/crash.ts warms up.
+    px[m] = (START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n;
+    const command: Command = { kind: 'price', tsMs: world.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m] as bigint) };
+    batch.push({ command, events: world.apply(command), seq: world.seq });
+    if (batch.length === 10_000) {
+      journal.append(batch);
+      batch = [];
+    }
+  }
+  journal.append(batch);
+  journal.close();
+  lines.push(`setup: ${tail.toLocaleString('en')} price ticks applied and journaled in ${(elapsedMs(t) / 1000).toFixed(1)} s; file ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`);
+  return lines;
+}
+
+/** Recovery as `bailiff ingest` runs it; the engine is dropped on return. */
+function timeRecovery(path: string): { ms: number; snapshotSeq: number | null; replayed: number } {
+  const t = process.hrtime.bigint();
+  const de = DurableEngine.openFile(path, { durability: 'full' });
+  const ms = elapsedMs(t);
+  de.close();
+  return { ms, snapshotSeq: de.recovery.snapshotSeq, replayed: de.recovery.replayed };
+}
+
+export function benchJournalRecovery(accounts: number): BenchReport {
+  const tail = Number(process.env.BAILIFF_BENCH_TAIL ?? 1_000_000);
+  const markets = 10;
+  const path = tmpJournal();
+  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
+  const lines = buildRecoveryJournal(path, genesis, accounts, markets, tail);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const r = timeRecovery(path);
+  const totalMs = r.ms;
+  lines.push(`RECOVERY (DurableEngine.openFile): ${(totalMs / 1000).toFixed(2)} s — snapshot ${r.snapshotSeq} + ${r.replayed.toLocaleString('en')} replayed (target < 10 s)`);
+  gc?.();
+
+  // Where the time goes: each phase again, alone.
+  let t = process.hrtime.bigint();
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }));
+  const openMs = elapsedMs(t);
+  lines.push(`  open: every record's frame, checksum and chain checked: ${(openMs / 1000).toFixed(2)} s`);
+  t = process.hrtime.bigint();
+  const snap = journal.loadSnapshot(0);
+  const snapshotMs = elapsedMs(t);
+  lines.push(`  snapshot: read, content hash, decode (JSON.parse with the bigint reviver): ${(snapshotMs / 1000).toFixed(2)} s`);
+  t = process.hrtime.bigint();
+  const engine = Engine.restore(snap);
+  const restoreMs = elapsedMs(t);
+  lines.push(`  Engine.restore (state, breach and margin-call indexes): ${(restoreMs / 1000).toFixed(2)} s`);
+  t = process.hrtime.bigint();
+  const commands: Command[] = [];
+  for (const { seq, body } of journal.bodies(1)) commands.push(journal.parse(seq, body).command);
+  const readMs = elapsedMs(t);
+  lines.push(`  tail read: records checked again and parsed: ${(readMs / 1000).toFixed(2)} s (${rate(commands.length, readMs)})`);
+  t = process.hrtime.bigint();
+  for (const c of commands) engine.apply(c);
+  const applyMs = elapsedMs(t);
+  lines.push(`  Engine.apply of the tail: ${(applyMs / 1000).toFixed(2)} s (${rate(commands.length, applyMs)})`);
+  // Recovery reads the records once (open and replay in one pass); the phases above read them twice.
+  const rest = totalMs - (openMs + snapshotMs + restoreMs + readMs + applyMs);
+  lines.push(`  the rest (events re-encoded and compared byte for byte), by difference: ~${(rest / 1000).toFixed(2)} s`);
+  journal.close();
+  rmSync(path, { force: true });
+  return { name: `journal recovery (${accounts.toLocaleString('en')} accounts + ${tail.toLocaleString('en')}-command tail)`, lines };
+}

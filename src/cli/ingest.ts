@@ -1,0 +1,198 @@
+// `bailiff ingest --journal <file>`: a durable engine fed with wire commands, one JSON object per line on stdin.
+// Opens (or creates, from --scenario) the journal, recovers, says in one stderr line how it runs and what recovery
+// did, then journals what stdin gives in batches (all complete lines available at once: group commit) and writes
+// one acknowledgement line per command to stdout only after its batch is committed.
+//
+// `bailiff journal info <file>`: what a journal holds (format, head, snapshots, mode), read-only.
+
+import { existsSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { Command } from '../core/engine/commands.js';
+import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
+import { DurableEngine, type RecoveryReport } from '../journal/durable.js';
+import { Journal } from '../journal/journal.js';
+import { sha256Hex } from '../journal/record.js';
+import { SqliteJournalStore } from '../journal/sqlite.js';
+import type { Durability } from '../journal/store.js';
+import { TrackingUnits } from '../scenario/load.js';
+import { decodeCommand, WireError } from '../wire/decode.js';
+import { encodeEvent } from '../wire/encode.js';
+import { parseStrictJson } from '../wire/strict-json.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './program.js';
+import { loadScenarioFile, toJson } from './run.js';
+
+export interface IngestOptions {
+  readonly journal: string;
+  readonly scenario?: string;
+  readonly durability: Durability;
+  readonly snapshotEvery?: number;
+  /** After each acknowledgement, the command's events as `bailiff run` prints them. */
+  readonly events?: boolean;
+}
+
+/** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
+export const INGEST_BATCH_COMMANDS_MAX = 10_000;
+
+/** One line: the durability mode, what recovery did, the head. */
+export function recoveryLine(r: RecoveryReport): string {
+  const parts = [`durability ${r.mode}`];
+  if (r.created) parts.push('new journal');
+  else parts.push(`recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`);
+  for (const s of r.skippedSnapshots) parts.push(`snapshot ${s.seq} passed over (${s.reason})`);
+  if (r.tornTail !== null) parts.push(`torn tail truncated at seq ${r.tornTail.seq} (${r.tornTail.reason})`);
+  return parts.join('; ');
+}
+
+/** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */
+function mayTeachUnits(body: Buffer): boolean {
+  return body.indexOf('"set_market"') >= 0 || body.indexOf('"set_asset"') >= 0;
+}
+
+export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterable<string | Buffer>): Promise<0> {
+  const exists = existsSync(o.journal) && statSync(o.journal).size > 0;
+  if (!exists && o.scenario === undefined) {
+    throw new CliError('bad_argument', `${o.journal} does not exist: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`);
+  }
+  const scenario = o.scenario === undefined ? undefined : loadScenarioFile(o.scenario);
+  const genesis: JournalGenesis | undefined = scenario === undefined ? undefined : { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
+  // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
+  // during recovery's one pass over the records.
+  const listings: { seq: number; body: Buffer }[] = [];
+  const de = DurableEngine.openFile(o.journal, {
+    durability: o.durability,
+    onRecord: (seq, body) => {
+      if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
+    },
+    ...(genesis === undefined ? {} : { genesis }),
+    ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+  });
+  try {
+    const { asset, decimals } = de.journal.genesis.config.settlement;
+    const units = new TrackingUnits(decimals, asset);
+    for (const { seq, body } of listings) units.learn(de.journal.parse(seq, body).command);
+    let line = `ingest: ${recoveryLine(de.recovery)}`;
+    // A journal holding only its genesis (new, or created by a run that stopped before its setup was committed)
+    // takes the scenario's commands first.
+    if (scenario !== undefined && de.journal.head() === 0) {
+      de.submit(scenario.commands);
+      for (const cmd of scenario.commands) units.learn(cmd);
+      line += `; ${scenario.commands.length} scenario commands journaled`;
+    } else if (scenario !== undefined) {
+      line += '; --scenario ignored (the journal exists)';
+    }
+    io.stderr(`${line}; head ${de.journal.head()}\n`);
+    const head = de.journal.head();
+    let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
+    let lineNo = 0;
+    let pending = '';
+    let journaled = 0;
+    const commit = (commands: Command[]): void => {
+      if (commands.length === 0) return;
+      const entries = de.submit(commands);
+      journaled += entries.length;
+      const out: string[] = [];
+      for (const e of entries) {
+        const first = e.events[0];
+        const rejected = e.events.length === 1 && first?.kind === 'CommandRejected' ? { rejected: first.reason } : {};
+        out.push(JSON.stringify({ seq: e.seq, command: e.command.kind, events: e.events.length, ...rejected }));
+        if (o.events === true) for (const ev of e.events) out.push(JSON.stringify(encodeEvent(ev, units)));
+      }
+      io.stdout(`${out.join('\n')}\n`);
+    };
+    const take = (text: string, final: boolean): void => {
+      const lines = (pending + text).split('\n');
+      pending = final ? '' : (lines.pop() ?? '');
+      let batch: Command[] = [];
+      for (const raw of lines) {
+        lineNo++;
+        if (raw.trim() === '') continue;
+        let cmd: Command;
+        try {
+          cmd = decodeCommand(parseStrictJson(raw), units, '', lastMs);
+        } catch (e) {
+          // What came before the bad line is journaled and acknowledged; the bad line stops the run (exit 2).
+          commit(batch);
+          if (e instanceof WireError) throw new WireError(`stdin line ${lineNo}${e.path === '' ? '' : `: ${e.path.replace(/^\./, '')}`}`, e.detail);
+          if (e instanceof SyntaxError) throw new WireError(`stdin line ${lineNo}`, `not JSON: ${e.message}`);
+          throw e;
+        }
+        units.learn(cmd);
+        lastMs = cmd.tsMs;
+        batch.push(cmd);
+        if (batch.length >= INGEST_BATCH_COMMANDS_MAX) {
+          commit(batch);
+          batch = [];
+        }
+      }
+      commit(batch);
+    };
+    // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
+    const utf8 = new StringDecoder('utf8');
+    for await (const chunk of input) take(typeof chunk === 'string' ? chunk : utf8.write(chunk), false);
+    take(utf8.end(), true);
+    io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
+    return 0;
+  } finally {
+    de.close();
+  }
+}
+
+/** The time of the journal's last command: the default time of a wire command without `at`, as in `run`. */
+function lastCommandMs(journal: Journal, head: number): number {
+  for (const { seq, body } of journal.bodies(head, head)) return journal.parse(seq, body).command.tsMs;
+  return 0;
+}
+
+/** What `bailiff journal info` reports. */
+export interface JournalInfo {
+  readonly journal: string;
+  readonly format: string;
+  readonly mode: string;
+  readonly settlement: string;
+  readonly rulebook: string;
+  readonly head: number;
+  readonly headHash: string;
+  readonly tornTail: { readonly seq: number; readonly reason: string } | null;
+  readonly snapshots: readonly { readonly seq: number; readonly contentHash: string; readonly stateRoot: string; readonly contentOk: boolean }[];
+}
+
+export function journalInfo(file: string): JournalInfo {
+  const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
+  try {
+    const journal = Journal.open(store, { name: file });
+    return {
+      journal: file,
+      format: `bailiff-journal v${JOURNAL_FORMAT_VERSION} (SQLite rows of BJRN records, SHA-256 hash chain)`,
+      mode: store.mode,
+      settlement: `${journal.genesis.config.settlement.asset} (${journal.genesis.config.settlement.decimals} decimals)`,
+      rulebook: journal.genesis.rulebook.name,
+      head: journal.head(),
+      headHash: journal.headHashHex(),
+      tornTail: journal.report.tornTail,
+      snapshots: journal.snapshots().map((s) => ({ ...s, contentOk: sha256Hex(store.snapshotBytes(s.seq)) === s.contentHash })),
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export function journalInfoText(i: JournalInfo): string {
+  const lines = [
+    `journal: ${i.journal}`,
+    `format: ${i.format}`,
+    `mode: ${i.mode}`,
+    `genesis: settlement ${i.settlement}, rulebook ${i.rulebook}`,
+    `head: ${i.head} (hash ${i.headHash})`,
+  ];
+  if (i.tornTail !== null) lines.push(`torn tail: record ${i.tornTail.seq} (${i.tornTail.reason}); the next ingest truncates it`);
+  lines.push(i.snapshots.length === 0 ? 'snapshots: none' : 'snapshots:');
+  for (const s of i.snapshots) lines.push(`  seq ${s.seq}: content ${s.contentHash} ${s.contentOk ? 'ok' : 'MISMATCH'}, state root ${s.stateRoot}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function runJournalInfo(file: string, o: { json?: boolean }, io: CliIo): 0 {
+  const info = journalInfo(file);
+  io.stdout(o.json === true ? toJson(info) : journalInfoText(info));
+  return 0;
+}

@@ -1,0 +1,182 @@
+// DurableEngine: an Engine whose every command is journaled before its events leave. submit() applies a batch,
+// appends it in ONE commit (group commit) and only then returns the events: the caller acknowledges or publishes
+// nothing before. Opening recovers: the newest snapshot whose bytes match their content hash, then a replay of the
+// journal's tail, each replayed command's events compared byte for byte (canonical JSON) with the recorded ones.
+//
+// A failed commit: the engine has applied commands the journal does not hold, so its state is ahead of the journal.
+// There is no undo in the engine, so the DurableEngine stops: submit() throws JournalError append_failed, and every
+// later call throws too. The process is expected to exit without acknowledging the batch; a restart recovers from
+// the journal, which holds exactly what was acknowledged (and perhaps the failed batch, if the commit did land:
+// the client then finds its commands there when it resends from the journal's head).
+
+import { Engine } from '../core/engine/engine.js';
+import type { Command } from '../core/engine/commands.js';
+import { JournalError } from './errors.js';
+import { Journal, type JournalOpenReport } from './journal.js';
+import { entryBody, sha256Hex } from './record.js';
+import { SqliteJournalStore } from './sqlite.js';
+import type { Durability, JournalStore } from './store.js';
+import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
+import { encodeSnapshot } from '../core/engine/snapshot.js';
+import { stateRootOf } from './state-root.js';
+
+/** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
+export type StateRootOf = (engine: Engine) => string;
+
+/**
+ * The hex SHA-256 of the snapshot's canonical bytes (its content hash): the stand-in root used before the Merkle sum
+ * root landed. It commits to the whole state but proves nothing about one account; no longer the default.
+ */
+export const snapshotSha256AsStateRoot: StateRootOf = (engine) => sha256Hex(encodeSnapshot(engine.snapshot()));
+
+export interface DurableOptions {
+  /** Record 0 when the journal is new (ignored when it exists: the stored genesis rules). */
+  readonly genesis?: JournalGenesis;
+  /** Write a snapshot after every this many commands (counted from the last snapshot); absent: only on snapshot(). */
+  readonly snapshotEvery?: number;
+  /** The state root stored with each snapshot; default: the Merkle sum root over accounts (state-root.ts stateRootOf). */
+  readonly stateRoot?: StateRootOf;
+  /** A name for messages (the file's path). */
+  readonly name?: string;
+  /** Sees every record's body (after the genesis) as recovery reads it, before it is replayed. */
+  readonly onRecord?: (seq: number, body: Buffer) => void;
+}
+
+/** What opening and recovery did. */
+export interface RecoveryReport extends JournalOpenReport {
+  /** The snapshot recovery started from; null: from the genesis. */
+  readonly snapshotSeq: number | null;
+  /** Newer snapshots that were passed over, with why (a content hash that does not match, ...). */
+  readonly skippedSnapshots: readonly { readonly seq: number; readonly reason: string }[];
+  /** Records replayed after the snapshot (or the genesis). */
+  readonly replayed: number;
+  /** The journal's head after recovery: the engine's seq. */
+  readonly head: number;
+}
+
+export class DurableEngine {
+  readonly recovery: RecoveryReport;
+  private failed: unknown = null;
+  private lastSnapshotSeq: number;
+
+  private constructor(
+    readonly journal: Journal,
+    private readonly engineInstance: Engine,
+    private readonly o: DurableOptions,
+    recovery: RecoveryReport,
+  ) {
+    this.recovery = recovery;
+    this.lastSnapshotSeq = recovery.snapshotSeq ?? 0;
+  }
+
+  /** Opens (creating with `genesis` if new) the SQLite journal at `path` and recovers. */
+  static openFile(path: string, o: DurableOptions & { readonly durability: Durability }): DurableEngine {
+    const store = SqliteJournalStore.open(path, { durability: o.durability });
+    try {
+      return DurableEngine.open(store, { ...o, name: o.name ?? path });
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Opens a journal over any store and recovers the engine from it. */
+  static open(store: JournalStore, o: DurableOptions = {}): DurableEngine {
+    const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
+    const { engine, snapshotSeq, skipped, replayed } = recover(journal, o.onRecord);
+    return new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head() });
+  }
+
+  /** The engine, for queries. Mutate it only through submit(). */
+  get engine(): Engine {
+    return this.engineInstance;
+  }
+
+  /**
+   * Applies the commands in order, journals them in one commit, and returns each command's entry (seq, command,
+   * events). Nothing may be acknowledged or published before this returns. Throws JournalError append_failed when
+   * the commit fails (then, and after any throw here, this engine refuses every later call).
+   */
+  submit(commands: readonly Command[]): JournalEntry[] {
+    this.refuseIfFailed();
+    const entries: JournalEntry[] = [];
+    try {
+      for (const command of commands) {
+        const events = this.engineInstance.apply(command);
+        entries.push({ seq: this.engineInstance.seq, command, events });
+      }
+      this.journal.append(entries);
+    } catch (e) {
+      this.failed = e;
+      throw e instanceof JournalError ? e : new JournalError('append_failed', `applying a batch failed before its commit: ${(e as Error).message}`, { cause: e });
+    }
+    const every = this.o.snapshotEvery;
+    if (every !== undefined && this.engineInstance.seq - this.lastSnapshotSeq >= every) this.snapshot();
+    return entries;
+  }
+
+  /** Writes a snapshot of the current state (Engine.snapshot + encodeSnapshot) with its state root. */
+  snapshot(): SnapshotInfo {
+    this.refuseIfFailed();
+    const engine = this.engineInstance;
+    // One snapshot per seq: asked again with no command in between, the stored one stands.
+    const existing = this.journal.snapshots().find((s) => s.seq === engine.seq);
+    if (existing !== undefined) return existing;
+    const rootOf = this.o.stateRoot ?? stateRootOf;
+    // The stand-in root is the content hash: not computed twice.
+    const info = this.journal.writeSnapshot(engine.snapshot(), (_bytes, contentHash) => (rootOf === snapshotSha256AsStateRoot ? contentHash : rootOf(engine)));
+    this.lastSnapshotSeq = info.seq;
+    return info;
+  }
+
+  close(): void {
+    this.journal.close();
+  }
+
+  private refuseIfFailed(): void {
+    if (this.failed !== null) throw new JournalError('append_failed', 'this engine stopped after a failed commit; reopen the journal to recover', { cause: this.failed });
+  }
+}
+
+/**
+ * The newest snapshot that loads (older ones when newer ones are bad: reported, never deleted), then one pass over
+ * the records (Journal.check) that checks every one and replays those after the snapshot, each one's events
+ * compared byte for byte with the recorded ones. `journal` comes from Journal.attach.
+ */
+export function recover(
+  journal: Journal,
+  onRecord?: (seq: number, body: Buffer) => void,
+): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number } {
+  const skipped: { seq: number; reason: string }[] = [];
+  let engine: Engine | null = null;
+  let snapshotSeq: number | null = null;
+  const last = journal.lastStoredSeq();
+  for (const info of [...journal.snapshots()].reverse()) {
+    if (info.seq > last) {
+      skipped.push({ seq: info.seq, reason: `ahead of the journal's last record ${last}` });
+      continue;
+    }
+    try {
+      engine = Engine.restore(journal.loadSnapshot(info.seq));
+      snapshotSeq = info.seq;
+      break;
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw e;
+      skipped.push({ seq: info.seq, reason: e.message });
+    }
+  }
+  const e = engine ?? Engine.create(journal.genesis.config, journal.genesis.rulebook);
+  const from = e.seq;
+  let replayed = 0;
+  journal.check((seq, body) => {
+    onRecord?.(seq, body);
+    if (seq <= from) return;
+    const { command } = journal.parse(seq, body);
+    const events = e.apply(command);
+    if (e.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${e.seq}`, { seq });
+    // Byte for byte: the replayed command and events, framed as the record's body, against the stored body.
+    if (entryBody(command, events) !== body.toString('utf8')) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
+    replayed++;
+  });
+  return { engine: e, snapshotSeq, skipped, replayed };
+}

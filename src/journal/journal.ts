@@ -1,0 +1,275 @@
+// A journal over any JournalStore: opens it (checking every record's frame and the hash chain, cutting a torn tail,
+// halting on corruption), appends batches of entries in one commit, stores and loads snapshots. Implements
+// JournalReader for recovery, the verifier, the proofs and the exporters.
+//
+// Rules on open (docs/journal.md "Recovery"):
+// - every record from 0 to the last is read and checked: length, checksum, header, seq, prevHash;
+// - a bad LAST record is a torn write: it is deleted (only it), reported with its seq, and opening goes on;
+// - a bad record anywhere else, a missing seq, or a bad last record that a snapshot already covers (it had been
+//   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
+
+import { encodeSnapshot, decodeSnapshot, type Snapshot } from '../core/engine/snapshot.js';
+import { JournalError } from './errors.js';
+import {
+  decodeRecord,
+  encodeEntryRecord,
+  encodeGenesisRecord,
+  hex,
+  parseEntryBody,
+  parseGenesisBody,
+  RECORD_CHECKSUM_BYTES,
+  sha256Hex,
+  ZERO_HASH,
+} from './record.js';
+import type { JournalStore } from './store.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis, type JournalReader, type JournalRecord, type SnapshotInfo } from './types.js';
+
+export interface JournalOpenOptions {
+  /** Record 0 of a new journal (required when the store is empty; ignored otherwise: the stored one rules). */
+  readonly genesis?: JournalGenesis;
+  /** A name for messages (the file's path). */
+  readonly name?: string;
+}
+
+/** What opening found. */
+export interface JournalOpenReport {
+  /** The store was empty: the genesis was written now. */
+  readonly created: boolean;
+  /** The backend's mode as read back (JournalStore.mode). */
+  readonly mode: string;
+  /** The torn last record that was cut off (read-only stores report it and leave it). */
+  readonly tornTail: { readonly seq: number; readonly reason: string } | null;
+}
+
+/** One record's raw body after its frame and chain were checked. */
+function corruptRecord(name: string, seq: number, reason: string): JournalError {
+  return new JournalError('record_corrupt', `${name}: record ${seq} is corrupt (${reason}); the journal was left as it is`, { seq });
+}
+
+export interface CheckedBody {
+  readonly seq: number;
+  readonly body: Buffer;
+}
+
+export class Journal implements JournalReader {
+  readonly genesis: JournalGenesis;
+  private created: boolean;
+  private tornTail: { seq: number; reason: string } | null = null;
+  /** Whether check() has run: records are read and appended only after every one was checked. */
+  private checked = false;
+  private headSeq = 0;
+  private headHash: Buffer;
+  /** Set when an append failed: the store's state is unknown to us, nothing more is appended. */
+  private failed: unknown = null;
+
+  private constructor(
+    private readonly store: JournalStore,
+    private readonly name: string,
+    genesis: JournalGenesis,
+    genesisHash: Buffer,
+    created: boolean,
+  ) {
+    this.genesis = genesis;
+    this.headHash = genesisHash;
+    this.created = created;
+  }
+
+  /** Opens a journal: attach() then check(). */
+  static open(store: JournalStore, o: JournalOpenOptions = {}): Journal {
+    const journal = Journal.attach(store, o);
+    journal.check();
+    return journal;
+  }
+
+  /**
+   * Reads record 0 (writing it first when the store is empty); snapshots can be listed and loaded, and check() must
+   * run before records are read or appended. Recovery restores its snapshot between the two, so the one pass of
+   * check() over the records also replays the tail.
+   */
+  static attach(store: JournalStore, o: JournalOpenOptions = {}): Journal {
+    const name = o.name ?? 'journal';
+    let created = false;
+    if (store.lastSeq() < 0) {
+      if (o.genesis === undefined || !store.writable) throw new JournalError('not_a_journal', `${name}: empty journal (no genesis record)`);
+      if (o.genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new RangeError(`genesis formatVersion ${o.genesis.formatVersion} is not ${JOURNAL_FORMAT_VERSION}`);
+      store.append([encodeGenesisRecord(o.genesis)]);
+      created = true;
+    }
+    for (const r of store.read(0, 0)) {
+      const d = decodeRecord(r.bytes, { seq: 0, prevHash: ZERO_HASH, last: false });
+      // Record 0 is written alone in the store's first commit: a bad one is damage, never a write cut short.
+      if (d.status !== 'ok') throw corruptRecord(name, 0, `${d.reason} in the genesis record`);
+      let genesis: JournalGenesis;
+      try {
+        genesis = parseGenesisBody(d.body);
+      } catch (e) {
+        throw corruptRecord(name, 0, (e as Error).message);
+      }
+      if (genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new JournalError('not_a_journal', `${name}: journal format ${genesis.formatVersion}, this build reads ${JOURNAL_FORMAT_VERSION}`);
+      return new Journal(store, name, genesis, d.hash, created);
+    }
+    throw corruptRecord(name, 0, 'missing: no genesis record');
+  }
+
+  /** The highest seq stored, before check() decides whether the last record is torn. */
+  lastStoredSeq(): number {
+    return this.store.lastSeq();
+  }
+
+  /**
+   * Reads every record after the genesis once, in order, checking its frame and the hash chain, and hands each good
+   * one to `onRecord` (recovery replays the tail there). A bad last record is a torn tail: deleted (unless the store
+   * is read-only) and reported. A bad record elsewhere, a missing seq, or a bad last record that a snapshot covers
+   * (snapshots are written after their records were committed: it is damage) throws record_corrupt naming the seq,
+   * before anything is written.
+   */
+  check(onRecord?: (seq: number, body: Buffer) => void): JournalOpenReport {
+    if (this.checked) throw new RangeError('check() runs once');
+    const last = this.store.lastSeq();
+    const snapshotted = this.store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1);
+    let prev = this.headHash;
+    let expected = 1;
+    let torn: { seq: number; reason: string } | null = null;
+    for (const r of this.store.read(1)) {
+      if (r.seq !== expected) throw corruptRecord(this.name, expected, `missing: the next stored record is ${r.seq}`);
+      const d = decodeRecord(r.bytes, { seq: r.seq, prevHash: prev, last: r.seq === last });
+      if (d.status !== 'ok') {
+        if (d.status === 'corrupt') throw corruptRecord(this.name, r.seq, d.reason);
+        if (snapshotted >= r.seq) throw corruptRecord(this.name, r.seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
+        torn = { seq: r.seq, reason: d.reason };
+        break;
+      }
+      onRecord?.(r.seq, d.body);
+      prev = d.hash;
+      expected++;
+    }
+    if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq);
+    this.tornTail = torn;
+    this.headSeq = expected - 1;
+    this.headHash = prev;
+    this.checked = true;
+    return this.report;
+  }
+
+  /** What opening found (after check()). */
+  get report(): JournalOpenReport {
+    return { created: this.created, mode: this.store.mode, tornTail: this.tornTail };
+  }
+
+  head(): number {
+    return this.headSeq;
+  }
+
+  /** The head record's hash (hex): what the next record will chain to. */
+  headHashHex(): string {
+    return hex(this.headHash);
+  }
+
+  /**
+   * Appends entries (seq head+1, head+2, ...) in one commit. When it returns they are durable per the store's mode;
+   * acknowledge nothing before. A failure throws JournalError append_failed and the journal takes no more appends.
+   */
+  append(entries: readonly JournalEntry[]): void {
+    if (!this.checked) throw new RangeError('append before check()');
+    if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
+    if (entries.length === 0) return;
+    let prev = this.headHash;
+    const encoded = entries.map((e, i) => {
+      if (e.seq !== this.headSeq + 1 + i) throw new RangeError(`append: entry seq ${e.seq}, expected ${this.headSeq + 1 + i}`);
+      const r = encodeEntryRecord(e, prev);
+      prev = r.hash;
+      return r;
+    });
+    try {
+      this.store.append(encoded);
+    } catch (e) {
+      this.failed = e;
+      throw new JournalError('append_failed', `${this.name}: commit of records ${this.headSeq + 1}..${this.headSeq + entries.length} failed: ${(e as Error).message}`, { cause: e });
+    }
+    this.headSeq += entries.length;
+    this.headHash = prev;
+  }
+
+  /** Record bodies from..to with frames and chain checked (record 0's body is the genesis). */
+  *bodies(fromSeq = 1, toSeq: number = this.headSeq): Iterable<CheckedBody> {
+    if (!this.checked) throw new RangeError('bodies() before check()');
+    if (fromSeq > toSeq) return;
+    // The link into the range: the hash stored at the end of record fromSeq-1 (its frame was checked on open).
+    let prev: Buffer = ZERO_HASH;
+    let expected = fromSeq;
+    const start = Math.max(0, fromSeq - 1);
+    for (const r of this.store.read(start, toSeq)) {
+      if (r.seq < fromSeq) {
+        prev = Buffer.from(r.bytes.subarray(r.bytes.length - RECORD_CHECKSUM_BYTES));
+        continue;
+      }
+      if (r.seq !== expected) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
+      const d = decodeRecord(r.bytes, { seq: r.seq, prevHash: prev, last: false });
+      if (d.status !== 'ok') throw new JournalError('record_corrupt', `${this.name}: record ${r.seq} is corrupt (${d.reason})`, { seq: r.seq });
+      prev = d.hash;
+      expected++;
+      yield { seq: r.seq, body: d.body };
+    }
+    if (expected <= toSeq) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
+  }
+
+  *records(fromSeq = 1, toSeq: number = this.headSeq): Iterable<JournalRecord> {
+    let prevHash = '';
+    for (const r of this.store.read(Math.max(0, fromSeq - 1), Math.max(0, fromSeq - 1))) prevHash = hex(Buffer.from(r.bytes.subarray(r.bytes.length - RECORD_CHECKSUM_BYTES)));
+    for (const { seq, body } of this.bodies(fromSeq, toSeq)) {
+      const entry = this.parse(seq, body);
+      const hash = hex(Buffer.from(this.hashOf(seq, body)));
+      yield { ...entry, prevHash, hash };
+      prevHash = hash;
+    }
+  }
+
+  /** A checked body as its entry; a body that does not parse is corruption (its checksum matched: written so). */
+  parse(seq: number, body: Buffer): JournalEntry {
+    try {
+      return parseEntryBody(seq, body);
+    } catch (e) {
+      throw new JournalError('record_corrupt', `${this.name}: record ${seq} does not parse (${(e as Error).message})`, { seq });
+    }
+  }
+
+  /** The checksum stored right after a body (body is a view into the record's bytes). */
+  private hashOf(_seq: number, body: Buffer): Buffer {
+    return Buffer.from(body.buffer, body.byteOffset + body.length, RECORD_CHECKSUM_BYTES);
+  }
+
+  snapshots(): readonly SnapshotInfo[] {
+    return this.store.snapshotInfos();
+  }
+
+  /** Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root; returns its metadata. */
+  writeSnapshot(snapshot: Snapshot, stateRoot: (bytes: Buffer, contentHash: string) => string): SnapshotInfo {
+    if (snapshot.seq > this.headSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's head ${this.headSeq}`);
+    const bytes = Buffer.from(encodeSnapshot(snapshot), 'utf8');
+    const contentHash = sha256Hex(bytes);
+    const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(bytes, contentHash) };
+    this.store.putSnapshot(info, bytes);
+    return info;
+  }
+
+  /** A stored snapshot, its bytes checked against its content hash (JournalError snapshot_corrupt otherwise). */
+  loadSnapshot(seq: number): Snapshot {
+    const info = this.store.snapshotInfos().find((s) => s.seq === seq);
+    if (info === undefined) throw new JournalError('snapshot_corrupt', `${this.name}: no snapshot at seq ${seq}`, { seq });
+    const bytes = this.store.snapshotBytes(seq);
+    const actual = sha256Hex(bytes);
+    if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
+    let snap: Snapshot;
+    try {
+      snap = decodeSnapshot(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    } catch (e) {
+      throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq });
+    }
+    if (snap.seq !== seq) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot stored at ${seq} holds seq ${snap.seq}`, { seq });
+    return snap;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

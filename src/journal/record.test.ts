@@ -1,0 +1,142 @@
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../core/engine/engine.js';
+import { canonicalJson, decodeSnapshot, encodeSnapshot, parseCanonicalJson } from '../core/engine/snapshot.js';
+import { standardSetup, TEST_CONFIG, USDC } from '../core/engine/testkit.js';
+import type { Command } from '../core/engine/commands.js';
+import { DEFAULT_RULEBOOK } from '../core/rulebooks/presets.js';
+import {
+  decodeRecord,
+  encodeEntryRecord,
+  encodeGenesisRecord,
+  framedRecordHasher,
+  parseEntryBody,
+  parseGenesisBody,
+  RECORD_BYTES_MIN,
+  RECORD_HEADER_BYTES,
+  ZERO_HASH,
+} from './record.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from './types.js';
+
+const GENESIS: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
+
+/** Entries of the standard world: what an engine answered to its setup commands and a deposit. */
+function entries(): JournalEntry[] {
+  const engine = Engine.create(TEST_CONFIG, DEFAULT_RULEBOOK);
+  const cmds: Command[] = [...standardSetup(1_000), { kind: 'deposit', tsMs: 2_000, account: 'a', asset: USDC, amount: 123_456_789n }];
+  return cmds.map((command) => ({ command, events: engine.apply(command), seq: engine.seq }));
+}
+
+describe('record framing', () => {
+  it('lays the genesis out byte by byte: magic, version, kind 0, seq 0, length, zero prevHash, body, SHA-256', () => {
+    const g = encodeGenesisRecord(GENESIS);
+    const body = canonicalJson(GENESIS);
+    const n = Buffer.byteLength(body);
+    expect(g.bytes.length).toBe(52 + n + 32);
+    expect(g.bytes.subarray(0, 4).toString('latin1')).toBe('BJRN');
+    expect(g.bytes[4]).toBe(JOURNAL_FORMAT_VERSION);
+    expect(g.bytes[5]).toBe(0);
+    expect(g.bytes.readUInt16BE(6)).toBe(0);
+    expect(g.bytes.readBigUInt64BE(8)).toBe(0n);
+    expect(g.bytes.readUInt32BE(16)).toBe(n);
+    expect(g.bytes.subarray(20, 52).equals(ZERO_HASH)).toBe(true);
+    expect(g.bytes.subarray(52, 52 + n).toString('utf8')).toBe(body);
+    const sha = createHash('sha256').update(g.bytes.subarray(0, 52 + n)).digest();
+    expect(g.bytes.subarray(52 + n).equals(sha)).toBe(true);
+    expect(g.hash.equals(sha)).toBe(true);
+    const d = decodeRecord(g.bytes, { seq: 0, prevHash: ZERO_HASH, last: true });
+    expect(d.status).toBe('ok');
+    if (d.status === 'ok') expect(parseGenesisBody(d.body)).toEqual(GENESIS);
+  });
+
+  it('chains each entry to the one before: prevHash is the previous record’s checksum', () => {
+    let prev = encodeGenesisRecord(GENESIS).hash;
+    for (const e of entries()) {
+      const r = encodeEntryRecord(e, prev);
+      expect(r.bytes.subarray(20, 52).equals(prev)).toBe(true);
+      expect(r.bytes.readBigUInt64BE(8)).toBe(BigInt(e.seq));
+      const d = decodeRecord(r.bytes, { seq: e.seq, prevHash: prev, last: false });
+      expect(d.status).toBe('ok');
+      if (d.status === 'ok') expect(parseEntryBody(e.seq, d.body)).toEqual(e);
+      prev = r.hash;
+    }
+  });
+
+  it('round-trips any entry: bigints, strings and nesting come back equal (fast-check)', () => {
+    const bigint = fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n });
+    const command = fc.record({ account: fc.string({ maxLength: 12 }), amount: bigint, tsMs: fc.nat() }).map((c) => ({ kind: 'deposit', asset: USDC, ...c }) as Command);
+    const event = fc.record({ ordinal: fc.nat(9), kind: fc.constant('Deposited'), amount: bigint, account: fc.string(), note: fc.option(fc.string(), { nil: null }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.uint8Array({ minLength: 32, maxLength: 32 }), command, fc.array(event, { maxLength: 5 }), (seq, prev, cmd, evs) => {
+        const entry = { seq, command: cmd, events: evs.map((e) => ({ ...e, seq, tsMs: cmd.tsMs })) } as unknown as JournalEntry;
+        const prevHash = Buffer.from(prev);
+        const r = encodeEntryRecord(entry, prevHash);
+        const d = decodeRecord(r.bytes, { seq, prevHash, last: false });
+        expect(d.status).toBe('ok');
+        if (d.status !== 'ok') return;
+        expect(d.hash.equals(r.hash)).toBe(true);
+        expect(parseEntryBody(seq, d.body)).toEqual(entry);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('calls a record cut short torn when it is the last one, corrupt anywhere else, and keeps its seq', () => {
+    const e = entries()[2] as JournalEntry;
+    const r = encodeEntryRecord(e, ZERO_HASH);
+    // Cut at 1 byte, half, all but 1 byte.
+    for (const keep of [1, Math.floor(r.bytes.length / 2), r.bytes.length - 1]) {
+      const cut = r.bytes.subarray(0, keep);
+      expect(decodeRecord(cut, { seq: e.seq, prevHash: ZERO_HASH, last: true })).toMatchObject({ status: 'torn', seq: e.seq });
+      expect(decodeRecord(cut, { seq: e.seq, prevHash: ZERO_HASH, last: false })).toMatchObject({ status: 'corrupt', seq: e.seq });
+    }
+    expect(r.bytes.length).toBeGreaterThan(RECORD_BYTES_MIN);
+  });
+
+  it('finds every single flipped bit (fast-check): bad frame, torn if last, corrupt otherwise', () => {
+    const e = entries()[0] as JournalEntry;
+    const r = encodeEntryRecord(e, ZERO_HASH);
+    fc.assert(
+      fc.property(fc.nat(r.bytes.length - 1), fc.nat(7), fc.boolean(), (at, bit, last) => {
+        const bytes = Buffer.from(r.bytes);
+        bytes[at] = (bytes[at] as number) ^ (1 << bit);
+        const d = decodeRecord(bytes, { seq: e.seq, prevHash: ZERO_HASH, last });
+        expect(d.status).toBe(last ? 'torn' : 'corrupt');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('calls a well-checksummed record in the wrong place corrupt even when last: chain, seq', () => {
+    const [a, b] = entries() as [JournalEntry, JournalEntry];
+    const ra = encodeEntryRecord(a, ZERO_HASH);
+    const rb = encodeEntryRecord(b, ZERO_HASH); // chained to the wrong hash
+    expect(decodeRecord(rb.bytes, { seq: b.seq, prevHash: ra.hash, last: true })).toMatchObject({ status: 'corrupt', reason: expect.stringContaining('hash chain') });
+    expect(decodeRecord(ra.bytes, { seq: a.seq + 1, prevHash: ZERO_HASH, last: true })).toMatchObject({ status: 'corrupt', reason: expect.stringContaining('header says seq') });
+    expect(RECORD_HEADER_BYTES).toBe(52);
+  });
+});
+
+describe('parseCanonicalJson (shared with decodeSnapshot)', () => {
+  it('revives tagged bigints and reads back what canonicalJson wrote, a snapshot included', () => {
+    expect(parseCanonicalJson('{"a":{"$n":"-12345678901234567890"},"b":[{"$n":"0"}]}')).toEqual({ a: -12345678901234567890n, b: [0n] });
+    const engine = Engine.create(TEST_CONFIG, DEFAULT_RULEBOOK);
+    for (const c of standardSetup(1_000)) engine.apply(c);
+    const text = encodeSnapshot(engine.snapshot());
+    expect(encodeSnapshot(decodeSnapshot(text))).toBe(text);
+  });
+});
+
+describe('framedRecordHasher', () => {
+  it('re-derives the hashes the journal stores, from the genesis and each entry with its prevHash', () => {
+    const g = encodeGenesisRecord(GENESIS);
+    expect(framedRecordHasher.genesis(GENESIS)).toBe(g.hash.toString('hex'));
+    let prev = g.hash;
+    for (const e of entries()) {
+      const r = encodeEntryRecord(e, prev);
+      expect(framedRecordHasher.entry(e, prev.toString('hex'))).toBe(r.hash.toString('hex'));
+      prev = r.hash;
+    }
+  });
+});

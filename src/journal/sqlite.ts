@@ -1,0 +1,168 @@
+// The SQLite journal backend (better-sqlite3): one row per record (seq INTEGER PRIMARY KEY, bytes BLOB), one per
+// snapshot. WAL with synchronous=FULL, read back after opening: in WAL mode FULL syncs the WAL on every commit, so a
+// commit that returned survives power loss; better-sqlite3 defaults to NORMAL, which syncs only at checkpoints and
+// can lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). Anything weaker than asked is
+// refused, unless the caller asked for 'relaxed' (WAL + NORMAL: survives a killed process, not a power cut).
+
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { JournalError } from './errors.js';
+import type { Durability, JournalStore, StoredRecord } from './store.js';
+import type { SnapshotInfo } from './types.js';
+
+/** PRAGMA synchronous values (sqlite.org/pragma.html#pragma_synchronous). */
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+const SYNCHRONOUS_FULL = 2;
+/** Rows per INSERT statement in a batch: fewer statement runs (~10-30% more rows per second measured). 2 x 64 bound
+ * parameters stay far below SQLite's limit (32,766). */
+const ROWS_PER_INSERT = 64;
+
+/** What identifies a Bailiff journal among SQLite files (bailiff_meta). */
+const FORMAT_NAME = 'bailiff-journal';
+
+export interface SqliteOpenOptions {
+  readonly durability: Durability;
+  /** Open an existing journal without writing anything (no table creation, no truncation). */
+  readonly readOnly?: boolean;
+}
+
+export class SqliteJournalStore implements JournalStore {
+  readonly mode: string;
+  readonly writable: boolean;
+  private readonly db: Database.Database;
+  private readonly insertRecord: Database.Statement<[number, Uint8Array]>;
+  private readonly insertRecords: Database.Statement<(number | Uint8Array)[]>;
+  private readonly appendTx: (records: readonly StoredRecord[]) => void;
+
+  private constructor(db: Database.Database, mode: string, writable: boolean) {
+    this.db = db;
+    this.mode = mode;
+    this.writable = writable;
+    this.insertRecord = db.prepare('INSERT INTO records (seq, bytes) VALUES (?, ?)');
+    this.insertRecords = db.prepare(`INSERT INTO records (seq, bytes) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => '(?, ?)').join(', ')}`);
+    this.appendTx = db.transaction((records: readonly StoredRecord[]) => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= records.length; i += ROWS_PER_INSERT) {
+        const args: (number | Uint8Array)[] = [];
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) {
+          const r = records[j] as StoredRecord;
+          args.push(r.seq, r.bytes);
+        }
+        this.insertRecords.run(...args);
+      }
+      for (; i < records.length; i++) this.insertRecord.run((records[i] as StoredRecord).seq, (records[i] as StoredRecord).bytes);
+    });
+  }
+
+  /**
+   * Opens (or creates) the journal database at `path`. Throws JournalError durability_weak when the database cannot
+   * run as durably as asked, not_a_journal when the file is some other SQLite database.
+   */
+  static open(path: string, o: SqliteOpenOptions): SqliteJournalStore {
+    const readOnly = o.readOnly === true;
+    if (readOnly && !existsSync(path)) throw new JournalError('not_a_journal', `${path}: no such journal`);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
+    } catch (e) {
+      throw new JournalError('not_a_journal', `${path}: cannot open as SQLite: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      refuseForeign(db, path);
+      const mode = readOnly ? readMode(db) : setMode(db, path, o.durability);
+      if (!readOnly) createTables(db);
+      checkFormat(db, path);
+      return new SqliteJournalStore(db, mode, !readOnly);
+    } catch (e) {
+      db.close();
+      if (e instanceof JournalError) throw e;
+      throw new JournalError('not_a_journal', `${path}: cannot read as a journal: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  lastSeq(): number {
+    const row = this.db.prepare('SELECT MAX(seq) AS seq FROM records').get() as { seq: number | null };
+    return row.seq ?? -1;
+  }
+
+  *read(fromSeq: number, toSeq: number = Number.MAX_SAFE_INTEGER): Iterable<StoredRecord> {
+    const rows = this.db.prepare('SELECT seq, bytes FROM records WHERE seq >= ? AND seq <= ? ORDER BY seq').raw().iterate(fromSeq, toSeq) as IterableIterator<[number, Buffer]>;
+    for (const [seq, bytes] of rows) yield { seq, bytes };
+  }
+
+  append(records: readonly StoredRecord[]): void {
+    if (records.length === 0) return;
+    this.appendTx(records);
+  }
+
+  truncateFrom(fromSeq: number): void {
+    this.db.prepare('DELETE FROM records WHERE seq >= ?').run(fromSeq);
+  }
+
+  putSnapshot(info: SnapshotInfo, bytes: Uint8Array): void {
+    this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, bytes);
+  }
+
+  snapshotInfos(): SnapshotInfo[] {
+    const rows = this.db.prepare('SELECT seq, content_hash, state_root FROM snapshots ORDER BY seq').all() as { seq: number; content_hash: string; state_root: string }[];
+    return rows.map((r) => ({ seq: r.seq, contentHash: r.content_hash, stateRoot: r.state_root }));
+  }
+
+  snapshotBytes(seq: number): Uint8Array {
+    const row = this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined;
+    if (row === undefined) throw new JournalError('snapshot_corrupt', `snapshot ${seq} is not stored`, { seq });
+    return row.bytes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Sets WAL and the synchronous level the durability asks for, then reads both back; refuses anything weaker. */
+function setMode(db: Database.Database, path: string, durability: Durability): string {
+  db.pragma('journal_mode = WAL');
+  db.pragma(durability === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
+  const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  const synchronous = Number(db.pragma('synchronous', { simple: true }));
+  const described = describe(journalMode, synchronous);
+  const full = journalMode === 'wal' && synchronous >= SYNCHRONOUS_FULL;
+  if (durability === 'full' && !full) {
+    throw new JournalError('durability_weak', `${path}: SQLite runs with ${described}, weaker than WAL + synchronous=FULL; --durability relaxed accepts it`);
+  }
+  return `${full ? 'full' : 'relaxed'}: SQLite ${described}`;
+}
+
+/** A reader's view: the journal mode is the file's; synchronous belongs to each writing connection, not the file. */
+function readMode(db: Database.Database): string {
+  return `read-only: SQLite journal_mode=${String(db.pragma('journal_mode', { simple: true })).toUpperCase()}`;
+}
+
+function describe(journalMode: string, synchronous: number): string {
+  return `journal_mode=${journalMode.toUpperCase()}, synchronous=${SYNCHRONOUS_NAMES[synchronous] ?? synchronous}`;
+}
+
+function createTables(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS bailiff_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, state_root TEXT NOT NULL, bytes BLOB NOT NULL);
+    `);
+    db.prepare('INSERT OR IGNORE INTO bailiff_meta (key, value) VALUES (?, ?)').run('format', FORMAT_NAME);
+  })();
+}
+
+/** Another application's database is left alone: nothing is set or created in it. */
+function refuseForeign(db: Database.Database, path: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  if (tables.length > 0 && !tables.some((t) => t.name === 'bailiff_meta')) throw new JournalError('not_a_journal', `${path}: not a Bailiff journal (another database)`);
+}
+
+function checkFormat(db: Database.Database, path: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  const names = new Set(tables.map((t) => t.name));
+  if (!names.has('bailiff_meta') || !names.has('records') || !names.has('snapshots')) throw new JournalError('not_a_journal', `${path}: not a Bailiff journal (tables missing)`);
+  const format = db.prepare("SELECT value FROM bailiff_meta WHERE key = 'format'").get() as { value: string } | undefined;
+  if (format?.value !== FORMAT_NAME) throw new JournalError('not_a_journal', `${path}: not a Bailiff journal (format ${JSON.stringify(format?.value ?? null)})`);
+}

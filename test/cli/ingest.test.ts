@@ -1,0 +1,124 @@
+// `bailiff ingest` and `bailiff journal info` in process: acknowledgements after commit, recovery lines, exit codes.
+
+import Database from 'better-sqlite3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES_HELP, runCli } from '../../src/cli/program.js';
+import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { Journal } from '../../src/journal/journal.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+
+async function cli(args: string[], stdinLines: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdin = Readable.from(stdinLines.length === 0 ? [] : [`${stdinLines.join('\n')}\n`]);
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin });
+  return { code, out, err };
+}
+
+function files(): { dir: string; scenario: string; journal: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-ingest-'));
+  const scenario = join(dir, 'scenario.json');
+  writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+  return { dir, scenario, journal: join(dir, 'journal.db') };
+}
+
+// The scenario's commands: set_rulebook, 2 set_market, 11 deposits (maker + t0..t9), 2 prices = 16.
+const SETUP = 16;
+
+describe('bailiff ingest', () => {
+  it('creates a journal from a scenario, acknowledges each command after its commit, and resumes at the head', async () => {
+    const f = files();
+    const lines = streamCommands(5, 30).map((c) => JSON.stringify(c));
+    const first = await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], lines.slice(0, 20));
+    expect(first.code).toBe(0);
+    expect(first.err).toContain('ingest: durability full: SQLite journal_mode=WAL, synchronous=FULL; new journal; 16 scenario commands journaled; head 16\n');
+    const acks = first.out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; command: string; events: number; rejected?: string });
+    expect(acks.map((a) => a.seq)).toEqual(Array.from({ length: 20 }, (_, i) => SETUP + 1 + i));
+    expect(acks.map((a) => a.command)).toEqual(streamCommands(5, 20).map((c) => c.kind));
+    const second = await cli(['ingest', '--journal', f.journal, '--events'], lines.slice(20));
+    expect(second.code).toBe(0);
+    expect(second.err).toContain('recovered from the genesis + 36 replayed; head 36\n');
+    const out = second.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Acknowledgements (no `kind`) each followed by their events (with `kind`), as `run` prints them.
+    const ackLines = out.filter((o) => !('kind' in o));
+    expect(ackLines.map((a) => a.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 37 + i));
+    expect(out.filter((o) => 'kind' in o).length).toBe(ackLines.reduce((s, a) => s + (a.events as number), 0));
+    const info = await cli(['journal', 'info', f.journal]);
+    expect(info.code).toBe(0);
+    expect(info.out).toContain('head: 46 (hash ');
+    expect(info.out).toContain('genesis: settlement USDT (6 decimals), rulebook binance');
+    expect(info.out).toContain('mode: read-only: SQLite journal_mode=WAL');
+  });
+
+  it('journals and acknowledges the lines before a bad one, then stops with exit 2 naming the line', async () => {
+    const f = files();
+    const good = streamCommands(5, 3).map((c) => JSON.stringify(c));
+    const r = await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], [...good, '{"kind":"deposit","account":"t1","asset":"DOGE","amount":"1"}', good[0] as string]);
+    expect(r.code).toBe(2);
+    expect(r.out.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([17, 18, 19]);
+    expect(r.err).toMatch(/error: stdin line 4: asset: .*DOGE/);
+    const info = await cli(['journal', 'info', f.journal, '--json']);
+    expect((JSON.parse(info.out) as { head: number }).head).toBe(19);
+  });
+
+  it('reads a command whose UTF-8 bytes are split across two chunks of stdin', async () => {
+    const f = files();
+    const line = Buffer.from(`${JSON.stringify({ kind: 'halt', reason: 'zoë asked' })}\n`, 'utf8');
+    const split = line.indexOf(Buffer.from('ë')) + 1; // between the two bytes of ë
+    let out = '';
+    const code = await runCli(['ingest', '--journal', f.journal, '--scenario', f.scenario], {
+      stdout: (t) => (out += t),
+      stderr: () => {},
+      stdin: Readable.from([line.subarray(0, split), line.subarray(split)]),
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ seq: 17, command: 'halt' });
+    const journal = Journal.open(SqliteJournalStore.open(f.journal, { durability: 'full', readOnly: true }));
+    expect([...journal.records(17)][0]?.command).toMatchObject({ kind: 'halt', reason: 'zoë asked' });
+    journal.close();
+  });
+
+  it('refuses a new journal without --scenario and a bad --durability: exit 2, one line', async () => {
+    const f = files();
+    const r = await cli(['ingest', '--journal', f.journal]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: ${f.journal} does not exist: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)\n`);
+    const d = await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario, '--durability', 'fast']);
+    expect(d.code).toBe(2);
+    expect(d.err).toBe('error: --durability must be full or relaxed, not "fast"\n');
+    const help = await cli(['ingest', '--help']);
+    expect(help.out).toContain(EXIT_CODES_HELP.trim());
+  });
+
+  it('halts on a corrupt record in the middle with exit 2 naming its seq; reports a torn tail and truncates it', async () => {
+    const f = files();
+    await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], streamCommands(5, 10).map((c) => JSON.stringify(c)));
+    const edit = (seq: number, change: (bytes: Buffer) => Buffer): void => {
+      const db = new Database(f.journal);
+      const bytes = Buffer.from((db.prepare('SELECT bytes FROM records WHERE seq = ?').get(seq) as { bytes: Buffer }).bytes);
+      db.prepare('UPDATE records SET bytes = ? WHERE seq = ?').run(change(bytes), seq);
+      db.close();
+    };
+    // 16 scenario commands + 10 lines: head 26. The last record cut in half: a torn tail.
+    edit(26, (b) => b.subarray(0, b.length >> 1));
+    const info = await cli(['journal', 'info', f.journal]);
+    expect(info.out).toContain('torn tail: record 26 (length field says');
+    const torn = await cli(['ingest', '--journal', f.journal]);
+    expect(torn.code).toBe(0);
+    expect(torn.err).toMatch(/recovered from the genesis \+ 25 replayed; torn tail truncated at seq 26 \(length field says .*\); head 25\n/);
+    // One flipped bit in the body of record 20 of 25.
+    edit(20, (b) => {
+      b[70] = (b[70] as number) ^ 0x10;
+      return b;
+    });
+    const bad = await cli(['ingest', '--journal', f.journal]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`error: ${f.journal}: record 20 is corrupt (checksum mismatch); the journal was left as it is\n`);
+    const badInfo = await cli(['journal', 'info', f.journal]);
+    expect(badInfo.code).toBe(2);
+  });
+});
