@@ -20,6 +20,7 @@ import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
 import { decodedStream } from '../../src/sim/command-stream.js';
+import { editStoredRecord } from './stored-record.js';
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-journal-')), 'journal.db');
 
@@ -52,12 +53,7 @@ function inMemory(genesis: JournalGenesis, commands: readonly Command[]): Engine
 }
 
 /** Edits the stored bytes of one record (as a disk or another writer would), outside the journal's code. */
-function editRecord(path: string, seq: number, edit: (bytes: Buffer) => Buffer): void {
-  const db = new Database(path);
-  const row = db.prepare('SELECT bytes FROM records WHERE seq = ?').get(seq) as { bytes: Buffer };
-  db.prepare('UPDATE records SET bytes = ? WHERE seq = ?').run(edit(row.bytes), seq);
-  db.close();
-}
+const editRecord = editStoredRecord;
 
 function fileBytes(path: string): Buffer[] {
   return [path, `${path}-wal`, `${path}-shm`].map((p) => (existsSync(p) ? readFileSync(p) : Buffer.alloc(0)));
