@@ -133,6 +133,19 @@ describe('a durable engine on SQLite', () => {
     expect(after.every((x, i) => x.equals(before[i] as Buffer))).toBe(true);
   });
 
+  it('halts on a damaged length field of a record inside the last batch: only the batch’s last record can be torn', () => {
+    const b = build(120, { batch: 200 });
+    const last = b.commands.length;
+    // Record last-3 shares the last row with the three after it; its length grows by 2^24, past the row's end.
+    editRecord(b.path, last - 3, (bytes) => {
+      bytes[16] = (bytes[16] as number) ^ 0x01;
+      return bytes;
+    });
+    const before = fileBytes(b.path);
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'record_corrupt', seq: last - 3 }));
+    expect(fileBytes(b.path).every((x, i) => x.equals(before[i] as Buffer))).toBe(true);
+  });
+
   it('halts on a bad last record that a snapshot covers: it had been committed, so it is not a torn write', () => {
     const b = build(100, { snapshotEvery: 1, batch: 117 });
     const last = b.commands.length;
