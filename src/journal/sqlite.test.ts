@@ -17,6 +17,8 @@ describe('SqliteJournalStore', () => {
     // The mode is a property of the file (WAL) and of the connection (synchronous): a second reader sees WAL.
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // A new journal takes 64 KiB pages (a commit's row is a chain of overflow pages: fewer, larger WAL frames).
+    expect(db.pragma('page_size', { simple: true })).toBe(65_536);
     db.close();
   });
 

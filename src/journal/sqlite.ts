@@ -14,6 +14,13 @@ import type { SnapshotInfo } from './types.js';
 /** PRAGMA synchronous values (sqlite.org/pragma.html#pragma_synchronous). */
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 const SYNCHRONOUS_FULL = 2;
+/**
+ * The page size of a new journal file: a commit is one row of ~0.5-5 MB, stored as a chain of overflow pages, each
+ * page one WAL frame with its header. 64 KiB pages (SQLite's largest) write the same bytes as 16x fewer frames:
+ * measured 54 -> 91 MB/s for 0.5 MB commits with synchronous=FULL. Only a new file takes it (WAL fixes it after).
+ */
+const PAGE_BYTES = 65_536;
+
 /** What identifies a Bailiff journal among SQLite files (bailiff_meta); -2: one row per commit (batches). */
 const FORMAT_NAME = 'bailiff-journal-2';
 
@@ -50,7 +57,8 @@ export class SqliteJournalStore implements JournalStore {
       throw new JournalError('not_a_journal', `${path}: cannot open as SQLite: ${(e as Error).message}`, { cause: e });
     }
     try {
-      refuseForeign(db, path);
+      const fresh = refuseForeign(db, path);
+      if (fresh && !readOnly) db.pragma(`page_size = ${PAGE_BYTES}`);
       const mode = readOnly ? readMode(db) : setMode(db, path, o.durability);
       if (!readOnly) createTables(db);
       checkFormat(db, path);
@@ -146,12 +154,16 @@ function createTables(db: Database.Database): void {
   })();
 }
 
-/** Another application's database, or a journal of another layout, is left alone: nothing is set or created in it. */
-function refuseForeign(db: Database.Database, path: string): void {
+/**
+ * Another application's database, or a journal of another layout, is left alone: nothing is set or created in it.
+ * Returns whether the database is empty (a new journal).
+ */
+function refuseForeign(db: Database.Database, path: string): boolean {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-  if (tables.length === 0) return;
+  if (tables.length === 0) return true;
   if (!tables.some((t) => t.name === 'bailiff_meta')) throw new JournalError('not_a_journal', `${path}: not a Bailiff journal (another database)`);
   checkFormat(db, path, false);
+  return false;
 }
 
 function checkFormat(db: Database.Database, path: string, tables = true): void {
