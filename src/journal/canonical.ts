@@ -15,8 +15,10 @@ import { canonicalJson } from '../core/engine/snapshot.js';
 
 interface Field {
   readonly key: string;
-  /** `"key":` and the comma before it when the field is not the first written. */
-  readonly quoted: string;
+  /** `"key":`, written when the field is the first one written. */
+  readonly first: string;
+  /** `,"key":`, written after another field. */
+  readonly next: string;
   readonly node: ShapeNode;
 }
 
@@ -65,7 +67,7 @@ export class CanonicalEncoder {
   private value(v: unknown, node: ShapeNode): string {
     switch (typeof v) {
       case 'bigint':
-        return `{"$n":"${v.toString()}"}`;
+        return '{"$n":"' + v.toString() + '"}';
       case 'string':
         return this.quote(v);
       case 'number':
@@ -115,18 +117,20 @@ export class CanonicalEncoder {
       const insertion = Object.keys(o);
       // Too many shapes here (or too many nodes): sort this one afresh without remembering it.
       if (shapes.length >= SHAPES_PER_NODE_MAX || this.nodes + insertion.length > NODES_MAX) return canonicalJson(o);
-      const sorted = [...insertion].sort().map((key): Field => ({ key, quoted: JSON.stringify(key), node: this.child() }));
+      const sorted = [...insertion].sort().map((key): Field => ({ key, first: `${JSON.stringify(key)}:`, next: `,${JSON.stringify(key)}:`, node: this.child() }));
       shape = { insertion, sorted };
       shapes.push(shape);
     }
     const record = o as Record<string, unknown>;
     let out = '{';
+    let written = false;
     for (const f of shape.sorted) {
       const item = record[f.key];
       if (item === undefined) continue;
-      out += `${out.length === 1 ? '' : ','}${f.quoted}:${this.value(item, f.node)}`;
+      out += (written ? f.next : f.first) + this.value(item, f.node);
+      written = true;
     }
-    return `${out}}`;
+    return out + '}';
   }
 
   private child(): ShapeNode {

@@ -68,10 +68,12 @@ export interface EncodedBatch {
 class BatchWriter {
   private buf: Buffer;
   private used = 0;
-  private prevEnd = -1;
+  /** The last record's hash (the first record's prevHash until one is added). */
+  private prevHash: Buffer;
 
-  constructor(capacity: number, private readonly firstPrevHash: Buffer) {
+  constructor(capacity: number, firstPrevHash: Buffer) {
     if (firstPrevHash.length !== 32) throw new RangeError('prevHash must be 32 bytes');
+    this.prevHash = firstPrevHash;
     this.buf = Buffer.allocUnsafe(Math.max(capacity, RECORD_BYTES_MIN));
   }
 
@@ -82,7 +84,11 @@ class BatchWriter {
     const at = this.used;
     const n = buf.write(body, at + RECORD_HEADER_BYTES, 'utf8');
     if (n > RECORD_BODY_BYTES_MAX) throw new RangeError(`record ${seq}: body of ${n} bytes exceeds RECORD_BODY_BYTES_MAX`);
-    RECORD_MAGIC.copy(buf, at);
+    // Small fixed fields by index (TypedArray stores; Buffer.copy is a native call per use).
+    buf[at] = 0x42; // B
+    buf[at + 1] = 0x4a; // J
+    buf[at + 2] = 0x52; // R
+    buf[at + 3] = 0x4e; // N
     buf[at + 4] = JOURNAL_FORMAT_VERSION;
     buf[at + 5] = kind;
     buf[at + 6] = 0;
@@ -91,18 +97,17 @@ class BatchWriter {
     buf.writeUInt32BE(Math.floor(seq / 2 ** 32), at + 8);
     buf.writeUInt32BE(seq >>> 0, at + 12);
     buf.writeUInt32BE(n, at + 16);
-    if (this.prevEnd < 0) this.firstPrevHash.copy(buf, at + 20);
-    else buf.copyWithin(at + 20, this.prevEnd - RECORD_CHECKSUM_BYTES, this.prevEnd);
+    buf.set(this.prevHash, at + 20);
     const end = at + RECORD_HEADER_BYTES + n;
-    sha256(buf.subarray(at, end)).copy(buf, end);
-    this.prevEnd = end + RECORD_CHECKSUM_BYTES;
-    this.used = this.prevEnd;
+    const hash = sha256(buf.subarray(at, end));
+    buf.set(hash, end);
+    this.prevHash = hash;
+    this.used = end + RECORD_CHECKSUM_BYTES;
   }
 
-  /** The framed bytes (a view) and a copy of the last record's hash. */
+  /** The framed bytes (a view) and the last record's hash (its own buffer, not a view into the batch). */
   finish(): { bytes: Buffer; hash: Buffer } {
-    const hash = this.prevEnd < 0 ? Buffer.from(this.firstPrevHash) : Buffer.from(this.buf.subarray(this.prevEnd - RECORD_CHECKSUM_BYTES, this.prevEnd));
-    return { bytes: this.buf.subarray(0, this.used), hash };
+    return { bytes: this.buf.subarray(0, this.used), hash: this.prevHash };
   }
 
   private reserve(more: number): void {
