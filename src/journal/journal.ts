@@ -10,7 +10,8 @@
 // - a bad record anywhere else, a missing seq, or a bad last record that a snapshot already covers (it had been
 //   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
 
-import { encodeSnapshot, decodeSnapshot, type Snapshot } from '../core/engine/snapshot.js';
+import type { Snapshot } from '../core/engine/snapshot.js';
+import { CanonicalEncoder, parseCanonical } from './canonical.js';
 import { JournalError } from './errors.js';
 import {
   decodeRecord,
@@ -261,7 +262,8 @@ export class Journal implements JournalReader {
   /** Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root; returns its metadata. */
   writeSnapshot(snapshot: Snapshot, stateRoot: (bytes: Buffer, contentHash: string) => string): SnapshotInfo {
     if (snapshot.seq > this.headSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's head ${this.headSeq}`);
-    const bytes = Buffer.from(encodeSnapshot(snapshot), 'utf8');
+    // encodeSnapshot's bytes (canonicalJson), by the encoder that remembers shapes (canonical.ts).
+    const bytes = Buffer.from(new CanonicalEncoder().encode(snapshot), 'utf8');
     const contentHash = sha256Hex(bytes);
     const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(bytes, contentHash) };
     this.store.putSnapshot(info, bytes);
@@ -277,7 +279,8 @@ export class Journal implements JournalReader {
     if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
     let snap: Snapshot;
     try {
-      snap = decodeSnapshot(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      // decodeSnapshot's result (parseCanonicalJson), without the reviver's call per value (canonical.ts).
+      snap = parseCanonical(asBuffer(bytes).toString('utf8')) as Snapshot;
     } catch (e) {
       throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq });
     }
