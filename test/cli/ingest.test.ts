@@ -1,6 +1,5 @@
 // `bailiff ingest` and `bailiff journal info` in process: acknowledgements after commit, recovery lines, exit codes.
 
-import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
