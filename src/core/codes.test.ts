@@ -187,7 +187,7 @@ describe('the table of codes', () => {
 
   it('gives the live names as views, in table order, and each live name its number', () => {
     expect(REJECTION_REASONS[0]).toBe('time_went_backwards');
-    expect(REJECTION_REASONS).toHaveLength(44);
+    expect(REJECTION_REASONS).toHaveLength(49);
     expect(LIQUIDATION_REASONS).toEqual(codeNames('liquidation'));
     expect(codeNumber('rejection', 'engine_halted')).toBe(1042);
     expect(codeNumber('guard', 'twap_divergence')).toBe(5204);

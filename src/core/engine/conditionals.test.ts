@@ -184,7 +184,7 @@ describe('conditional orders, end to end', () => {
     expect(reason(w.run({ ...base, trigger: px('99000.05') }))).toBe('price_off_tick');
     expect(reason(w.run({ ...base, trigger: px('99000'), trailAmount: px('10') }))).toBe('invalid_field');
     expect(reason(w.run({ ...base, type: 'stop_limit', trigger: px('99000') }))).toBe('invalid_field');
-    expect(reason(w.run({ ...base, type: 'position_sl', size: undefined, trigger: px('99000') }))).toBe('position_unknown');
+    expect(reason(w.run({ kind: 'place_conditional', account: 'alice', market: M, id: 's', type: 'position_sl', trigger: px('99000') }))).toBe('position_unknown');
     expect(reason(w.run({ ...base, trigger: px('99000'), source: 'last' }))).toBe('market_unpriced');
     expect(kinds(w.run({ ...base, trigger: px('99000'), expiresMs: w.t + 10 }))).toEqual(['ConditionalPlaced']);
     expect(reason(w.run({ ...base, trigger: px('98000') }))).toBe('conditional_duplicate');

@@ -52,6 +52,21 @@ export type ConditionalCancelReason = CodeName<'conditional_cancel'>;
 /** Why funding that fell due was not paid. */
 export type FundingSkipReason = CodeName<'funding_skip'>;
 
+/** The fields of ConditionalPlaced and ConditionalAmended: the order as armed; `trigger` is its trigger now. */
+export interface ConditionalFields {
+  readonly account: string;
+  readonly market: string;
+  readonly orderId: string;
+  readonly type: ConditionalType;
+  readonly side: 'buy' | 'sell';
+  readonly source: TriggerSource;
+  readonly trigger: bigint;
+  /** null: the position's size when it fires (closePosition). */
+  readonly size: bigint | null;
+  readonly limitPrice: bigint | null;
+  readonly expiresMs: number | null;
+}
+
 interface Stamped {
   readonly seq: number;
   readonly ordinal: number;
@@ -347,21 +362,10 @@ export type EventBody =
       readonly reason: Extract<LiquidationReason, 'no_open_interest' | 'too_many_entries'>;
       readonly stage: 'deficit';
     }
-  /** A conditional order armed (place_conditional) or changed (amend_conditional); `trigger` is its trigger now. */
-  | {
-      readonly kind: 'ConditionalPlaced' | 'ConditionalAmended';
-      readonly account: string;
-      readonly market: string;
-      readonly orderId: string;
-      readonly type: ConditionalType;
-      readonly side: 'buy' | 'sell';
-      readonly source: TriggerSource;
-      readonly trigger: bigint;
-      /** null: the position's size when it fires (closePosition). */
-      readonly size: bigint | null;
-      readonly limitPrice: bigint | null;
-      readonly expiresMs: number | null;
-    }
+  /** A conditional order armed (place_conditional); `trigger` is its trigger now. */
+  | ({ readonly kind: 'ConditionalPlaced' } & ConditionalFields)
+  /** A conditional order changed (amend_conditional), keeping its placement priority. */
+  | ({ readonly kind: 'ConditionalAmended' } & ConditionalFields)
   | { readonly kind: 'ConditionalCancelled'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: ConditionalCancelReason }
   /** Its source reached its trigger: it leaves the index, and its order follows (OrderPlaced) or is refused (ConditionalRefused). */
   | {
