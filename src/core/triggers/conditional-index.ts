@@ -57,6 +57,9 @@ export interface FiredTrigger {
 
 const PPM = 1_000_000n;
 
+/** ceil(n / d) for n >= 0, d > 0. */
+const ceilDiv = (n: bigint, d: bigint): bigint => (n + d - 1n) / d;
+
 /** The trigger price of a trailing order with anchor `best` (a price): floor for DOWN, ceil for UP (never earlier than asked). */
 export function trailingTrigger(direction: TriggerDirection, rule: TriggerRule, best: bigint): bigint {
   switch (rule.kind) {
@@ -84,23 +87,34 @@ export function compareFired(a: FiredTrigger, b: FiredTrigger): number {
   return a.seq - b.seq;
 }
 
+/**
+ * Sorts fired triggers into firing order (compareFired). Keys are compared as numbers first (exact below 2^53, and
+ * monotone above, so only equal numbers need the bigint comparison): bigint comparisons in a comparator cost more
+ * than the whole rest of a crash tick.
+ */
+export function sortFired(fired: FiredTrigger[]): void {
+  if (fired.length < 2) return;
+  const keyed = fired.map((f) => ({ f, k: (f.direction === 'down' ? -1 : 1) * Number(f.trigger) }));
+  keyed.sort((a, b) => {
+    if (a.f.direction !== b.f.direction) return a.f.direction === 'down' ? -1 : 1;
+    if (a.k !== b.k) return a.k - b.k;
+    return compareFired(a.f, b.f);
+  });
+  for (let i = 0; i < keyed.length; i++) fired[i] = (keyed[i] as { f: FiredTrigger }).f;
+}
+
 // ---- pairing heap (min by key, then seq) --------------------------------------------------------------------------
 
 interface PNode {
   readonly order: Armed;
+  /** The offset (amount) or ratio (ppm): a safe integer, so exact as a number (checked in arm). */
+  readonly key: number;
   child: PNode | null;
   next: PNode | null;
 }
 
-function pkey(n: PNode): bigint {
-  const r = n.order.rule;
-  return r.kind === 'trail_amount' ? r.offset : r.kind === 'trail_ratio' ? r.ratioPpm : 0n;
-}
-
 function pless(a: PNode, b: PNode): boolean {
-  const ka = pkey(a);
-  const kb = pkey(b);
-  return ka < kb || (ka === kb && a.order.seq < b.order.seq);
+  return a.key < b.key || (a.key === b.key && a.order.seq < b.order.seq);
 }
 
 function meld(a: PNode | null, b: PNode | null): PNode | null {
@@ -113,8 +127,10 @@ function meld(a: PNode | null, b: PNode | null): PNode | null {
 }
 
 /** The heap without its root (two-pass pairing). */
+const kids: PNode[] = [];
+
 function popRoot(root: PNode): PNode | null {
-  const kids: PNode[] = [];
+  kids.length = 0;
   for (let c = root.child; c !== null; ) {
     const next = c.next;
     c.next = null;
@@ -122,10 +138,12 @@ function popRoot(root: PNode): PNode | null {
     c = next;
   }
   root.child = null;
-  const paired: (PNode | null)[] = [];
-  for (let i = 0; i < kids.length; i += 2) paired.push(meld(kids[i] as PNode, kids[i + 1] ?? null));
+  // First pass left to right in pairs (in place), second right to left.
+  let pairs = 0;
+  for (let i = 0; i < kids.length; i += 2) kids[pairs++] = meld(kids[i] as PNode, kids[i + 1] ?? null) as PNode;
   let h: PNode | null = null;
-  for (let i = paired.length - 1; i >= 0; i--) h = meld(paired[i] as PNode | null, h);
+  for (let i = pairs - 1; i >= 0; i--) h = meld(kids[i] as PNode, h);
+  kids.length = 0;
   return h;
 }
 
@@ -207,8 +225,8 @@ class TrailingSide {
 
   /** The exact nearest trigger of a root group in signed space, dropping dead tops; null when it holds no live order. */
   private groupKey(g: Group): bigint | null {
-    while (g.amount !== null && !g.amount.order.alive) g.amount = popRoot(g.amount);
-    while (g.ratio !== null && !g.ratio.order.alive) g.ratio = popRoot(g.ratio);
+    for (; g.amount !== null && !g.amount.order.alive; this.dead--) g.amount = popRoot(g.amount);
+    for (; g.ratio !== null && !g.ratio.order.alive; this.dead--) g.ratio = popRoot(g.ratio);
     let best: bigint | null = null;
     for (const top of [g.amount, g.ratio]) {
       if (top === null) continue;
@@ -226,10 +244,14 @@ class TrailingSide {
     else this.heap.push(g.id, Number(k));
   }
 
-  private insertNode(g: Group, o: Armed): void {
-    const node: PNode = { order: o, child: null, next: null };
-    if (o.rule.kind === 'trail_amount') g.amount = meld(g.amount, node);
-    else g.ratio = meld(g.ratio, node);
+  /** Whether the node became its heap's top (the group's key may have changed). */
+  private insertNode(g: Group, o: Armed): boolean {
+    const r = o.rule;
+    const key = r.kind === 'trail_amount' ? r.offset : r.kind === 'trail_ratio' ? r.ratioPpm : 0n;
+    assert(key > 0n && key <= BigInt(Number.MAX_SAFE_INTEGER), 'TrailingSide: offsets and ratios are positive safe integers');
+    const node: PNode = { order: o, key: Number(key), child: null, next: null };
+    if (r.kind === 'trail_amount') return (g.amount = meld(g.amount, node)) === node;
+    return (g.ratio = meld(g.ratio, node)) === node;
   }
 
   /** Arms an order whose best price since placement is `best` (at placement: the current price). */
@@ -246,9 +268,9 @@ class TrailingSide {
       this.stack.push(g);
     }
     o.group = g;
-    this.insertNode(g, o);
+    const top2 = this.insertNode(g, o);
     this.live++;
-    this.rekey(g);
+    if (top2 || !this.heap.has(g.id)) this.rekey(g);
   }
 
   anchorOf(o: Armed): bigint {
@@ -294,34 +316,36 @@ class TrailingSide {
     }
   }
 
-  /** Step 2: pops, from each group whose nearest trigger is reached, its orders while they fire. */
-  private fire(price: bigint, x: bigint, scratch: Int32List, out: FiredTrigger[], remove: (o: Armed) => void): void {
+  /**
+   * Step 2: pops, from each group whose nearest trigger is reached, its orders while they fire. For one anchor A and
+   * price p the fire test is a bound on the key: amount (DOWN) A - offset >= p <=> offset <= A - p (UP: p - A);
+   * ratio (DOWN) floor(A (1e6 - r) / 1e6) >= p <=> A (1e6 - r) >= 1e6 p <=> r <= 1e6 - ceil(1e6 p / A);
+   * (UP) ceil(A (1e6 + r) / 1e6) <= p <=> r <= floor(1e6 p / A) - 1e6. So each group costs two bigint bounds, and
+   * each fired order one trigger computation (for its event).
+   */
+  private fire(price: bigint, _x: bigint, scratch: Int32List, out: FiredTrigger[], remove: (o: Armed) => void): void {
     scratch.clear();
-    this.heap.collect(Number(x), scratch);
+    this.heap.collect(Number(_x), scratch);
+    const down = this.direction === 'down';
     for (let i = 0; i < scratch.length; i++) {
       const g = this.groups[scratch.data[i] as number] as Group;
-      for (;;) {
-        // Pop the nearest live order of either heap while it fires.
-        this.groupKey(g);
-        let pick: 'amount' | 'ratio' | null = null;
-        let pickTrig = 0n;
-        for (const which of ['amount', 'ratio'] as const) {
-          const top = g[which];
-          if (top === null) continue;
-          const trig = trailingTrigger(this.direction, top.order.rule, this.s * g.anchorX);
-          if (!triggerFires(this.direction, trig, price)) continue;
-          if (pick === null || this.s * trig > this.s * pickTrig || (trig === pickTrig && top.order.seq < (g[pick] as PNode).order.seq)) {
-            pick = which;
-            pickTrig = trig;
+      const anchor = this.s * g.anchorX;
+      const maxOffset = Number(down ? anchor - price : price - anchor);
+      const maxRatio = Number(down ? PPM - ceilDiv(PPM * price, anchor) : (PPM * price) / anchor - PPM);
+      for (const which of ['amount', 'ratio'] as const) {
+        const bound = which === 'amount' ? maxOffset : maxRatio;
+        for (let top = g[which]; top !== null && top.key <= bound; top = g[which]) {
+          g[which] = popRoot(top);
+          const o = top.order;
+          if (!o.alive) {
+            this.dead--; // a lazily removed entry
+            continue;
           }
+          out.push({ handle: o.handle, trigger: trailingTrigger(this.direction, o.rule, anchor), direction: this.direction, seq: o.seq });
+          o.alive = false;
+          this.live--;
+          remove(o);
         }
-        if (pick === null) break;
-        const node = g[pick] as PNode;
-        g[pick] = popRoot(node);
-        out.push({ handle: node.order.handle, trigger: pickTrig, direction: this.direction, seq: node.order.seq });
-        node.order.alive = false;
-        this.live--;
-        remove(node.order);
       }
       this.rekey(g);
     }
@@ -490,7 +514,7 @@ export class ConditionalIndex {
     }
     l.trailDown.onPrice(price, this.scratch, fired, drop);
     l.trailUp.onPrice(price, this.scratch, fired, drop);
-    if (fired.length > 1) fired.sort(compareFired);
+    sortFired(fired);
     return fired;
   }
 
@@ -537,7 +561,7 @@ export class ConditionalScan {
       if (triggerFires(o.direction, trigger, price)) fired.push({ handle, trigger, direction: o.direction, seq: o.seq });
     }
     for (const f of fired) l.delete(f.handle);
-    fired.sort(compareFired);
+    sortFired(fired);
     return fired;
   }
 }
