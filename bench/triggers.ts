@@ -7,7 +7,7 @@
 // Orders per market (triggers at 0.5% to 10% from the price, uniformly): 40% sell stops and 10% buy take-profits
 // below the price (fixed, DOWN), 20% buy stops and 10% sell take-profits above it (fixed, UP), 10% trailing sells
 // and 10% trailing buys (half by amount, half by ratio). The quiet walk stays within +-0.2% of the start, so it fires
-// nothing, while every trailing anchor follows it.
+// nothing, while every trailing anchor follows it. Last, quiet ticks of the index alone (no scan in between).
 
 import { ConditionalIndex, ConditionalScan, type FiredTrigger, type TriggerDirection, type TriggerRule } from '../src/core/triggers/conditional-index.js';
 import { elapsedMs, heapAtRestGiB, type BenchReport } from './report.js';
@@ -108,6 +108,20 @@ export function benchTriggers(orders: number, ticks: number, seed = 20): BenchRe
   if (!sameFired(after, scan.onPrice(lane(0), bounce))) mismatches++;
   ix.checkInvariants();
 
+  // The index alone (no scan between its ticks to evict its memory): quiet ticks on the other markets.
+  const aloneTicks = ticks * 20;
+  const aloneUs = new Float64Array(aloneTicks);
+  for (let k = 0; k < aloneTicks; k++) {
+    const m = 1 + Math.floor(rand() * (MARKETS - 1));
+    const s0 = Number(start[m]);
+    const p = BigInt(Math.round(Math.min(s0 * (1 + BAND), Math.max(s0 * (1 - BAND), Number(priceOf[m]) * (1 + (rand() - 0.5) * 0.001)))));
+    priceOf[m] = p;
+    t0 = process.hrtime.bigint();
+    if (ix.onPrice(lane(m), p).length > 0) mismatches++; // the band fires nothing
+    aloneUs[k] = elapsedMs(t0) * 1000;
+  }
+  const aSorted = Float64Array.from(aloneUs).sort();
+
   const perLane = Math.round(orders / MARKETS).toLocaleString('en');
   return {
     name: `conditional-order trigger index (${orders.toLocaleString('en')} orders, ${MARKETS} markets, ${ticks.toLocaleString('en')} quiet ticks)`,
@@ -116,6 +130,7 @@ export function benchTriggers(orders: number, ticks: number, seed = 20): BenchRe
       `quiet ticks (fired ${firedQuiet}): index mean ${mean(indexUs).toFixed(2)} us, p50 ${percentile(iSorted, 0.5).toFixed(2)} us, p99 ${percentile(iSorted, 0.99).toFixed(2)} us, max ${(iSorted[iSorted.length - 1] ?? 0).toFixed(1)} us`,
       `quiet ticks, full scan of the ticked market's ${perLane} orders: mean ${(mean(scanUs) / 1000).toFixed(2)} ms, p99 ${(percentile(sSorted, 0.99) / 1000).toFixed(2)} ms`,
       `quiet tick ratio (scan mean / index mean): ${Math.round(mean(scanUs) / mean(indexUs)).toLocaleString('en')}x`,
+      `quiet ticks, the index alone (${aloneTicks.toLocaleString('en')}): mean ${mean(aloneUs).toFixed(2)} us, p50 ${percentile(aSorted, 0.5).toFixed(2)} us, p99 ${percentile(aSorted, 0.99).toFixed(2)} us; ratio to the scan mean ${Math.round(mean(scanUs) / mean(aloneUs)).toLocaleString('en')}x`,
       `5% crash tick on one market: fired ${fired.length.toLocaleString('en')}; index ${crashIndexMs.toFixed(1)} ms (${((crashIndexMs * 1000) / Math.max(1, fired.length)).toFixed(2)} us per fired order), full scan ${crashScanMs.toFixed(1)} ms, ratio ${(crashScanMs / crashIndexMs).toFixed(1)}x`,
       `next tick after the crash: index ${afterUs.toFixed(1)} us`,
       `index and scan fired the same orders in the same order on every tick: ${mismatches === 0 ? 'yes' : `NO (${mismatches} ticks differ)`}`,

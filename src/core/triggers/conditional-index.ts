@@ -93,14 +93,22 @@ export function compareFired(a: FiredTrigger, b: FiredTrigger): number {
  * than the whole rest of a crash tick.
  */
 export function sortFired(fired: FiredTrigger[]): void {
-  if (fired.length < 2) return;
-  const keyed = fired.map((f) => ({ f, k: (f.direction === 'down' ? -1 : 1) * Number(f.trigger) }));
-  keyed.sort((a, b) => {
-    if (a.f.direction !== b.f.direction) return a.f.direction === 'down' ? -1 : 1;
-    if (a.k !== b.k) return a.k - b.k;
-    return compareFired(a.f, b.f);
-  });
-  for (let i = 0; i < keyed.length; i++) fired[i] = (keyed[i] as { f: FiredTrigger }).f;
+  const n = fired.length;
+  if (n < 2) return;
+  // DOWN first (rank 0), then ascending signed key: DOWN by descending trigger, UP by ascending trigger.
+  const rank = new Uint8Array(n);
+  const key = new Float64Array(n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = fired[i] as FiredTrigger;
+    const down = f.direction === 'down';
+    rank[i] = down ? 0 : 1;
+    key[i] = (down ? -1 : 1) * Number(f.trigger);
+    order[i] = i;
+  }
+  order.sort((a, b) => (rank[a] as number) - (rank[b] as number) || (key[a] as number) - (key[b] as number) || compareFired(fired[a] as FiredTrigger, fired[b] as FiredTrigger));
+  const copy = fired.slice();
+  for (let i = 0; i < n; i++) fired[i] = copy[order[i] as number] as FiredTrigger;
 }
 
 // ---- pairing heap (min by key, then seq) --------------------------------------------------------------------------
