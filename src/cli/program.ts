@@ -13,6 +13,9 @@ import { CliError } from './errors.js';
 import { runCommand } from './run.js';
 import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
+import { journalFileVerifySource, openCheckedJournal } from './journal-file.js';
+import type { ExportSource } from './export.js';
+import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 
@@ -67,6 +70,28 @@ function ratioPpmArg(v: string, flag: string): bigint {
  */
 const feeds = (): Promise<typeof import('./feed.js')> => import('./feed.js');
 
+/** The one journal a reading command was given: --journal <file> or --scenario <file>, exactly one. */
+function journalChoice(o: { journal?: string; scenario?: string }): { journal: string } | { scenario: string } {
+  if (o.journal !== undefined && o.scenario !== undefined) throw new CliError('bad_argument', 'give --journal or --scenario, not both');
+  if (o.journal !== undefined) return { journal: o.journal };
+  if (o.scenario !== undefined) return { scenario: o.scenario };
+  throw new CliError('bad_argument', 'which journal? give --journal <file> (bailiff ingest) or --scenario <file>');
+}
+
+function entrySource(o: { journal?: string; scenario?: string }): EntrySource {
+  const c = journalChoice(o);
+  if ('scenario' in c) return scenarioEntries(c.scenario);
+  const j = openCheckedJournal(c.journal);
+  return { genesis: j.genesis, entries: j.records };
+}
+
+function exportSource(o: { journal?: string; scenario?: string }): ExportSource {
+  const c = journalChoice(o);
+  if ('scenario' in c) return scenarioExportSource(c.scenario);
+  const j = openCheckedJournal(c.journal);
+  return { genesis: j.genesis, entries: j.records, units: j.units };
+}
+
 function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   const program = new Command();
   program
@@ -106,20 +131,21 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
     .requiredOption('--what <liquidations|accounts>', 'what to export')
     .option('--format <csv|jsonl>', 'CSV (RFC 4180) or one JSON object per line', 'csv')
-    .requiredOption('--scenario <file>', 'the journal to export: a scenario file (docs/scenarios.md), applied to a fresh engine')
+    .option('--journal <file>', 'the journal to export (bailiff ingest)')
+    .option('--scenario <file>', 'or a scenario file (docs/scenarios.md), applied to a fresh engine')
     .option('--seq <n>', 'export up to this sequence number (accounts: the state after it); default: the head', (v) => positiveInt(v, '--seq'))
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((o: { what: string; format: string; scenario: string; seq?: number; out?: string }) => {
+    .action((o: { what: string; format: string; journal?: string; scenario?: string; seq?: number; out?: string }) => {
       setExit(
-        runExport(scenarioExportSource(o.scenario), { what: o.what, format: o.format, ...(o.out === undefined ? {} : { out: o.out }), ...(o.seq === undefined ? {} : { seq: o.seq }) }, io),
+        runExport(exportSource(o), { what: o.what, format: o.format, ...(o.out === undefined ? {} : { out: o.out }), ...(o.seq === undefined ? {} : { seq: o.seq }) }, io),
       );
     });
   program
     .command('verify')
     .description('Re-check a journal independently: its hash chain, then a replay from genesis with the exact scan, record by record. Prints one line per finding; exit 1 on any.')
-    .argument('<journal>', 'a journal (JSON lines: a genesis line, then one record per line)')
+    .argument('<journal>', 'a journal: the SQLite file bailiff ingest writes, or JSON lines (a genesis line, then one record per line)')
     .action((file: string) => {
-      setExit(verifyCommand(file, io));
+      setExit(verifyCommand(file, io, journalFileVerifySource));
     });
   const feed = program
     .command('feed')
@@ -202,11 +228,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .command('prove')
     .description("Print an account's Merkle inclusion proof against the state root (docs/proofs.md), as canonical JSON.")
     .argument('<account>', 'the account id')
-    .requiredOption('--scenario <file>', 'the journal to read: a scenario file, run in memory')
+    .option('--journal <file>', 'the journal to read (bailiff ingest)')
+    .option('--scenario <file>', 'or a scenario file, run in memory')
     .option('--seq <n>', 'prove the state after this sequence number (default: the last)', (v) => positiveInt(v, '--seq'))
     .option('--out <file>', 'write the proof to this file instead of stdout')
-    .action((account: string, o: { scenario: string; seq?: number; out?: string }) => {
-      setExit(proveCommand(account, scenarioEntries(o.scenario), { ...(o.seq === undefined ? {} : { seq: o.seq }), ...(o.out === undefined ? {} : { out: o.out }) }, io));
+    .action((account: string, o: { journal?: string; scenario?: string; seq?: number; out?: string }) => {
+      setExit(proveCommand(account, entrySource(o), { ...(o.seq === undefined ? {} : { seq: o.seq }), ...(o.out === undefined ? {} : { out: o.out }) }, io));
     });
   program
     .command('verify-proof')
@@ -219,11 +246,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   program
     .command('receipts')
     .description('Sign a receipt for every liquidation in the journal (docs/proofs.md): one JSON line each, or one file each with --out.')
-    .requiredOption('--scenario <file>', 'the journal to read: a scenario file, run in memory')
+    .option('--journal <file>', 'the journal to read (bailiff ingest)')
+    .option('--scenario <file>', 'or a scenario file, run in memory')
     .requiredOption('--key <file>', "the operator's private key (bailiff keygen)")
     .option('--out <dir>', 'write each receipt to its own file in this directory')
-    .action((o: { scenario: string; key: string; out?: string }) => {
-      setExit(receiptsCommand(scenarioEntries(o.scenario), { key: o.key, ...(o.out === undefined ? {} : { out: o.out }) }, io));
+    .action((o: { journal?: string; scenario?: string; key: string; out?: string }) => {
+      setExit(receiptsCommand(entrySource(o), { key: o.key, ...(o.out === undefined ? {} : { out: o.out }) }, io));
     });
   program
     .command('verify-receipt')

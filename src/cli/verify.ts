@@ -18,6 +18,8 @@ export interface OpenedJournal {
   readonly genesis: JournalGenesis;
   readonly records: Iterable<JournalRecord>;
   readonly hasher: RecordHasher;
+  /** Records the source could not even read (filled as the records are iterated); printed with the findings. */
+  readonly unreadable?: readonly Finding[];
 }
 
 /** Opens a journal file; throws CliError('bad_file') when it cannot be read as one. */
@@ -49,14 +51,15 @@ export const recheckWithEngineKeys: SignatureRecheck = (cmd, engine) => recheckS
 export function verifyCommand(file: string, io: CliIo, source: JournalSource = jsonLinesSource, signatures: SignatureRecheck | undefined = recheckWithEngineKeys): 0 | 1 {
   const journal = source(file);
   const report = verifyJournal(journal.genesis, journal.records, { hasher: journal.hasher, ...(signatures === undefined ? {} : { signatures }) });
-  for (const f of report.findings) io.stdout(`${formatFinding(f)}\n`);
+  const findings = [...(journal.unreadable ?? []), ...report.findings].sort((a, b) => a.seq - b.seq);
+  for (const f of findings) io.stdout(`${formatFinding(f)}\n`);
   const byKind = new Map<string, number>();
-  for (const f of report.findings) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+  for (const f of findings) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
   const kinds = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
   io.stderr(
     `verify: ${report.records} records, replayed through seq ${report.replayedThrough} with the exact scan, ${report.liquidations} liquidation steps recorded; ` +
-      `${report.findings.length === 0 ? 'no findings' : `${report.findings.length} finding(s): ${kinds}`}; ` +
+      `${findings.length === 0 ? 'no findings' : `${findings.length} finding(s): ${kinds}`}; ` +
       `price signatures ${report.signaturesChecked ? 're-checked' : 'NOT re-checked'}\n`,
   );
-  return report.findings.length === 0 ? 0 : 1;
+  return findings.length === 0 ? 0 : 1;
 }

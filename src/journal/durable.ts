@@ -18,7 +18,7 @@ import { SqliteJournalStore } from './sqlite.js';
 import type { Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
-import { stateRootOf } from './state-root.js';
+import { StateRootTracker } from './state-root.js';
 
 /** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
 export type StateRootOf = (engine: Engine) => string;
@@ -34,7 +34,10 @@ export interface DurableOptions {
   readonly genesis?: JournalGenesis;
   /** Write a snapshot after every this many commands (counted from the last snapshot); absent: only on snapshot(). */
   readonly snapshotEvery?: number;
-  /** The state root stored with each snapshot; default: the Merkle sum root over accounts (state-root.ts stateRootOf). */
+  /**
+   * The state root stored with each snapshot; default: the Merkle sum root over accounts, kept incrementally
+   * (state-root.ts StateRootTracker: built at the first snapshot, then only the accounts touched since rehash).
+   */
   readonly stateRoot?: StateRootOf;
   /** A name for messages (the file's path). */
   readonly name?: string;
@@ -58,6 +61,8 @@ export class DurableEngine {
   readonly recovery: RecoveryReport;
   private failed: unknown = null;
   private lastSnapshotSeq: number;
+  /** The Merkle sum tree of the accounts, from the first snapshot on (the default state root). */
+  private rootTracker: StateRootTracker | null = null;
 
   private constructor(
     readonly journal: Journal,
@@ -122,7 +127,7 @@ export class DurableEngine {
     // One snapshot per seq: asked again with no command in between, the stored one stands.
     const existing = this.journal.snapshots().find((s) => s.seq === engine.seq);
     if (existing !== undefined) return existing;
-    const rootOf = this.o.stateRoot ?? stateRootOf;
+    const rootOf = this.o.stateRoot ?? ((e: Engine) => (this.rootTracker ??= new StateRootTracker(e, true)).follow());
     // The stand-in root is the content hash: not computed twice.
     const info = this.journal.writeSnapshot(engine.snapshot(), (_bytes, contentHash) => (rootOf === snapshotSha256AsStateRoot ? contentHash : rootOf(engine)));
     this.lastSnapshotSeq = info.seq;
