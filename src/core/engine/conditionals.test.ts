@@ -199,6 +199,18 @@ describe('conditional orders, end to end', () => {
     expect(reason(w.run({ kind: 'cancel_conditional', account: 'alice', market: M, id: 's2' }))).toBe('conditional_unknown');
   });
 
+  it('bounds the orders per account and market (conditionals_full), and refuses placing while halted', () => {
+    const w = new World();
+    w.run({ kind: 'set_rulebook', rulebook: { ...DEFAULT_RULEBOOK, conditionalOrders: { ...DEFAULT_CONDITIONAL_RULES, maxPerAccountMarket: 1 } } });
+    w.deposit('alice', '20000');
+    const stop = (id: string): CommandBody => ({ kind: 'place_conditional', account: 'alice', market: M, id, type: 'stop_market', side: 'sell', trigger: px('90000'), size: btc('1') });
+    expect(kinds(w.run(stop('a')))).toEqual(['ConditionalPlaced']);
+    expect(w.run(stop('b'))[0]).toMatchObject({ kind: 'CommandRejected', reason: 'conditionals_full' });
+    w.run({ kind: 'halt', reason: 'test' });
+    w.run({ kind: 'cancel_conditional', account: 'alice', market: M, id: 'a' });
+    expect(w.run(stop('b'))[0]).toMatchObject({ kind: 'CommandRejected', reason: 'engine_halted' });
+  });
+
   describe('a stop and a liquidation on the same tick', () => {
     // dave and eve: 5,000 USD, long 1 BTC at 100,000. Maintenance 0.4% of the notional: breach below
     // p = 95,000 / 0.996 = 95,381.5. dave has a sell stop at 96,000. The mark gaps to 95,000: both at once.
