@@ -1,7 +1,7 @@
 // `npm run bench`: benchmarks of the hot paths, each printing its figures and a ratio against a baseline run in the
 // same process. Each benchmark runs in a process of its own, so its memory figure is its own.
 // Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000), BAILIFF_BENCH_SIGNATURES
-// (default 5,000).
+// (default 5,000), BAILIFF_BENCH_CONDITIONALS (default 1,000,000) and BAILIFF_BENCH_TRIGGER_TICKS (default 5,000).
 // One benchmark: npm run bench -- enforce
 // The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000)
 
@@ -18,6 +18,7 @@ import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
 import { benchJournalAppend, benchJournalRecovery } from './journal.js';
 import { crashRun } from './journal-crash.js';
+import { benchTriggers } from './triggers.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -36,6 +37,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'state-root': () => benchStateRoot(accounts),
   'journal-append': () => benchJournalAppend(),
   'journal-recovery': () => benchJournalRecovery(accounts),
+  triggers: () => benchTriggers(Number(process.env.BAILIFF_BENCH_CONDITIONALS ?? 1_000_000), Number(process.env.BAILIFF_BENCH_TRIGGER_TICKS ?? 5_000)),
   'journal-crash': async () => {
     const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
     const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });

@@ -26,7 +26,12 @@ export interface DemoOptions {
   readonly json?: boolean;
   /** Write the report to this file instead of stdout. */
   readonly out?: string;
+  /** Every STOP_EVERY-th trader places position stop-losses (default true; --no-stops: nobody does). */
+  readonly stops?: boolean;
 }
+
+/** Every this many traders, one places a position stop-loss on each position, halfway to its liquidation price. */
+const STOP_EVERY = 4;
 
 /** The timeline's bucket: liquidations started per 30 minutes, every bucket of the window kept, empty ones too. */
 const BUCKET_MS = 1_800_000;
@@ -106,6 +111,30 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
     if (out[0]?.kind === 'CommandRejected') refused++;
     else opened++;
   }
+  // Some traders protect their positions: a position SL (the whole position, on the mark) halfway between the mark
+  // and the position's liquidation price, on the market's tick (docs/conditional-orders.md).
+  let stopsPlaced = 0;
+  let stopsRefused = 0;
+  const withStops = new Set<string>();
+  if (o.stops !== false) {
+    let trader = 0;
+    for (const [id, account] of engine.state.accounts) {
+      if (id === MAKER || id.startsWith('venue:') || account.positions.size === 0 || trader++ % STOP_EVERY !== 0) continue;
+      for (const [market, position] of account.positions) {
+        const spec = engine.market(market)?.spec;
+        const mark = engine.market(market)?.markPrice ?? null;
+        const liq = engine.thresholdPrice(id, market, 'liquidation');
+        if (spec === undefined || mark === null || liq === null || position.size === 0n) continue;
+        const halfway = position.size > 0n ? divRound(mark + liq, 2n * spec.tickSize, 'ceil') * spec.tickSize : divRound(mark + liq, 2n * spec.tickSize, 'floor') * spec.tickSize;
+        const out = apply({ kind: 'place_conditional', tsMs: t0, account: id, market, id: `sl-${market}`, type: 'position_sl', trigger: price(halfway) });
+        if (out[0]?.kind === 'CommandRejected') stopsRefused++;
+        else {
+          stopsPlaced++;
+          withStops.add(id);
+        }
+      }
+    }
+  }
   events.length = 0; // report on the replay only
 
   const low = new Map<string, bigint>();
@@ -159,7 +188,21 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
     out.push(`${m.id.padEnd(11)} ${formatDecimal(start, d, d).padEnd(12)} ${formatDecimal(lo, d, d).padEnd(12)} ${formatDecimal(last.get(m.id) ?? 0n, d, d).padEnd(12)} ${move.toFixed(1)}%`);
     (report.markets as unknown[]).push({ market: m.id, start: formatDecimal(start, d), low: formatDecimal(lo, d), end: formatDecimal(last.get(m.id) ?? 0n, d), fallToLowPct: Number(move.toFixed(1)) });
   }
+  // Stops: triggered (and placed, or refused), cancelled by a liquidation; saved = triggered, placed, never liquidated.
+  const triggered = events.filter((e): e is Ev<'ConditionalTriggered'> => e.kind === 'ConditionalTriggered');
+  const stopRefusals = events.filter((e) => e.kind === 'ConditionalRefused').length;
+  const cancelledByLiquidation = events.filter((e) => e.kind === 'ConditionalCancelled' && e.reason === 'liquidation').length;
+  const refusedKeys = new Set(events.flatMap((e) => (e.kind === 'ConditionalRefused' ? [`${e.account}#${e.market}`] : [])));
+  const stoppedOut = new Set(triggered.filter((e) => !refusedKeys.has(`${e.account}#${e.market}`)).map((e) => e.account));
+  const saved = [...stoppedOut].filter((a) => !liquidatedAccounts.has(a)).length;
+  const liquidatedWithStops = [...withStops].filter((a) => liquidatedAccounts.has(a)).length;
   out.push('');
+  out.push(
+    `traders' stops     : ${stopsPlaced} position stop-losses placed (every ${STOP_EVERY}th trader, halfway to the liquidation price${stopsRefused > 0 ? `; ${stopsRefused} refused` : ''}); ` +
+      `${triggered.length} triggered (${stopRefusals} refused when fired), ${cancelledByLiquidation} cancelled by a liquidation`,
+  );
+  out.push(`saved by a stop    : ${saved} traders stopped out and never liquidated; ${liquidatedWithStops} of the ${withStops.size} with stops were liquidated, ${liquidatedAccounts.size - liquidatedWithStops} of the others`);
+  report.stops = { placed: stopsPlaced, refused: stopsRefused, triggered: triggered.length, refusedWhenFired: stopRefusals, cancelledByLiquidation, saved, tradersWithStops: withStops.size, liquidatedWithStops };
   out.push(`margin calls       : ${calls.length}`);
   out.push('');
   out.push('the loss waterfall, stage by stage:');

@@ -123,7 +123,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--rulebook <name>', 'rulebook preset', 'binance')
     .option('--json', 'the report as JSON (amounts as decimal strings)')
     .option('--out <file>', 'write the report to this file instead of stdout')
-    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string }) => {
+    .option('--no-stops', 'no trader places a stop-loss (by default every 4th places position stop-losses)')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string; stops: boolean }) => {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   program

@@ -24,6 +24,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '1032 book_full', '1033 withdrawals_gated', '1034 fee_out_of_bounds', '1035 account_reserved',
     '1036 price_invalid', '1037 transfer_margin_floor', '1038 open_interest_cap', '1039 group_self_trade',
     '1040 change_unknown', '1041 changes_full', '1042 engine_halted', '1043 not_halted',
+    '1044 conditional_unknown', '1045 conditional_duplicate', '1046 conditional_would_trigger', '1047 conditionals_full',
+    '1048 reduce_only_flat',
   ],
   deferral: [
     '1100 paused', '1101 breaker', '1102 no_position', '1103 attempt_limit', '1104 window_limit', '1105 block_limit',
@@ -56,6 +58,9 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
   ],
   funding_skip: [
     '2000 unpriced', '2001 interval_limit',
+  ],
+  conditional_cancel: [
+    '2100 user', '2101 liquidation', '2102 expired',
   ],
   liquidation: [
     '3000 invalid_input', '3001 invalid_delta', '3002 no_position', '3003 no_maintenance',
@@ -182,7 +187,7 @@ describe('the table of codes', () => {
 
   it('gives the live names as views, in table order, and each live name its number', () => {
     expect(REJECTION_REASONS[0]).toBe('time_went_backwards');
-    expect(REJECTION_REASONS).toHaveLength(44);
+    expect(REJECTION_REASONS).toHaveLength(49);
     expect(LIQUIDATION_REASONS).toEqual(codeNames('liquidation'));
     expect(codeNumber('rejection', 'engine_halted')).toBe(1042);
     expect(codeNumber('guard', 'twap_divergence')).toBe(5204);

@@ -96,6 +96,11 @@ export const CODES = {
       [1041, 'changes_full', 'the maximum of parameter changes already wait for confirmation', true],
       [1042, 'engine_halted', 'the engine is halted: cancel-only until an operator resumes it', true],
       [1043, 'not_halted', 'resume was asked while the engine is not halted', false],
+      [1044, 'conditional_unknown', 'the account has no conditional order with this id in the market', false],
+      [1045, 'conditional_duplicate', 'the account already has a conditional order with this id in the market', false],
+      [1046, 'conditional_would_trigger', 'the trigger is already reached at the current price of its source', false],
+      [1047, 'conditionals_full', 'the account holds the maximum of conditional orders in the market', false],
+      [1048, 'reduce_only_flat', 'a reduce-only or close-position order has no position on the side it reduces', false],
     ],
   },
   deferral: {
@@ -214,6 +219,17 @@ export const CODES = {
     codes: [
       [2000, 'unpriced', 'funding fell due while the market had no price: nothing was paid'],
       [2001, 'interval_limit', 'more intervals fell due in one step than MAX_INTERVALS_PER_STEP: the rest were skipped'],
+    ],
+  },
+
+  conditional_cancel: {
+    module: 'core/engine',
+    usedIn: 'ConditionalCancelled.reason',
+    first: 2100,
+    codes: [
+      [2100, 'user', 'a cancel_conditional command'],
+      [2101, 'liquidation', "the owner's ledger is being liquidated"],
+      [2102, 'expired', 'its expiry time passed'],
     ],
   },
 

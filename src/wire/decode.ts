@@ -19,8 +19,9 @@ import {
 import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
 import type { LiquidationRules, TakeoverRule } from '../core/rulebooks/liquidation.js';
 import type { SizingPolicy } from '../core/liquidation/sizing.js';
-import { guardRules, validateRulebook } from '../core/rulebooks/rulebook.js';
+import { conditionalRules, guardRules, validateRulebook } from '../core/rulebooks/rulebook.js';
 import type { GuardRules } from '../core/rulebooks/guards.js';
+import type { ConditionalRules } from '../core/rulebooks/conditional.js';
 import type { AnswerBounds } from '../core/pricing/guards.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { divRound, parseDecimal, PPM_ONE, ppm, price, quote, rateE9, size, type Ppm, type Price, type Quote, type RateE9 } from '../core/units/index.js';
@@ -306,8 +307,20 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
     r.markMethod !== undefined ||
     r.liquidation !== undefined ||
     r.feeBounds !== undefined ||
-    r.guards !== undefined;
+    r.guards !== undefined ||
+    r.conditionalOrders !== undefined;
   const guards = r.guards === undefined ? preset.guards : decodeGuards(r.guards, guardRules(preset), `${path}.guards`);
+  const co = r.conditionalOrders;
+  const baseCo = conditionalRules(preset);
+  const conditionalOrders: ConditionalRules | undefined =
+    co === undefined
+      ? preset.conditionalOrders
+      : {
+          order: co.order ?? baseCo.order,
+          marketSlippagePpm: co.marketSlippage === undefined ? baseCo.marketSlippagePpm : ratioPpm(co.marketSlippage, `${path}.conditionalOrders.marketSlippage`),
+          defaultSource: co.defaultSource ?? baseCo.defaultSource,
+          maxPerAccountMarket: co.maxPerAccountMarket ?? baseCo.maxPerAccountMarket,
+        };
   const out: Rulebook = {
     name: r.name ?? (custom ? `${preset.name}+custom` : preset.name),
     breachRule: r.breachRule ?? preset.breachRule,
@@ -320,6 +333,7 @@ export function decodeRulebook(r: WireRulebook, path: string, quoteDecimals: num
       maxRebatePpm: r.feeBounds?.maxRebate === undefined ? preset.feeBounds.maxRebatePpm : ratioPpm(r.feeBounds.maxRebate, `${path}.feeBounds.maxRebate`),
     },
     ...(guards === undefined ? {} : { guards }),
+    ...(conditionalOrders === undefined ? {} : { conditionalOrders }),
   };
   const problem = validateRulebook(out)[0];
   if (problem !== undefined) {
@@ -641,5 +655,42 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
       return { kind: c.kind, tsMs };
     case 'halt':
       return { kind: 'halt', tsMs, reason: c.reason };
+    case 'place_conditional':
+    case 'amend_conditional': {
+      const m = knownMarket(units, c.market, `${path}.market`);
+      const px = (v: string | undefined, f: string): Price | undefined => (v === undefined ? undefined : price(decimalAtoms(v, m.priceDecimals, `${path}.${f}`)));
+      const fields = {
+        tsMs,
+        account: c.account,
+        market: c.market,
+        id: c.id,
+        ...optional('trigger', px(c.trigger, 'trigger')),
+        ...optional('trailAmount', px(c.trailAmount, 'trailAmount')),
+        ...optional('trailRatioPpm', c.trailRatio === undefined ? undefined : ratioPpm(c.trailRatio, `${path}.trailRatio`)),
+        ...optional('limitPrice', px(c.limitPrice, 'limitPrice')),
+        ...optional('size', c.size === undefined ? undefined : size(decimalAtoms(c.size, m.baseDecimals, `${path}.size`))),
+      };
+      if (c.kind === 'amend_conditional') {
+        return { kind: 'amend_conditional', ...fields, ...optional('expiresMs', c.expiresAt === undefined ? undefined : c.expiresAt === null ? null : timeMs(c.expiresAt, `${path}.expiresAt`)) };
+      }
+      return {
+        kind: 'place_conditional',
+        ...fields,
+        type: c.type,
+        ...optional('side', c.side),
+        ...optional('source', c.source),
+        ...optional('reduceOnly', c.reduceOnly),
+        ...optional('closePosition', c.closePosition),
+        ...optional('expiresMs', c.expiresAt === undefined ? undefined : timeMs(c.expiresAt, `${path}.expiresAt`)),
+      };
+    }
+    case 'cancel_conditional':
+      knownMarket(units, c.market, `${path}.market`);
+      return { kind: 'cancel_conditional', tsMs, account: c.account, market: c.market, id: c.id };
   }
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (optional fields stay absent, exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -217,6 +217,16 @@ export const rulebookSchema = z.union([
         audit: z.strictObject({ everyCommands: z.number().int().nonnegative().optional(), sampleAccounts: z.number().int().positive().optional() }).optional(),
       })
       .optional(),
+    /** Traders' conditional orders (docs/conditional-orders.md); every field defaults. */
+    conditionalOrders: z
+      .strictObject({
+        order: z.enum(['stops_first', 'liquidation_first']).optional(),
+        /** A fired market-type order's limit: this fraction past its trigger ("0.1": 10%). */
+        marketSlippage: decimalString.optional(),
+        defaultSource: z.enum(['mark', 'index', 'last']).optional(),
+        maxPerAccountMarket: z.number().int().positive().optional(),
+      })
+      .optional(),
   }),
 ]);
 
@@ -296,6 +306,40 @@ export const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('audit'), ...at }),
   z.strictObject({ kind: z.literal('halt'), ...at, reason: z.string().min(1).max(200) }),
   z.strictObject({ kind: z.literal('resume'), ...at }),
+  z.strictObject({
+    kind: z.literal('place_conditional'),
+    ...at,
+    account: idString,
+    market: idString,
+    id: idString,
+    type: z.enum(['stop_market', 'stop_limit', 'take_profit_market', 'take_profit_limit', 'trailing_stop', 'position_tp', 'position_sl']),
+    side: z.enum(['buy', 'sell']).optional(),
+    trigger: decimalString.optional(),
+    /** trailing_stop: a distance in price units, or a ratio ("0.01": 1%). */
+    trailAmount: decimalString.optional(),
+    trailRatio: decimalString.optional(),
+    limitPrice: decimalString.optional(),
+    size: decimalString.optional(),
+    source: z.enum(['mark', 'index', 'last']).optional(),
+    reduceOnly: z.boolean().optional(),
+    closePosition: z.boolean().optional(),
+    expiresAt: timeValue.optional(),
+  }),
+  z.strictObject({ kind: z.literal('cancel_conditional'), ...at, account: idString, market: idString, id: idString }),
+  z.strictObject({
+    kind: z.literal('amend_conditional'),
+    ...at,
+    account: idString,
+    market: idString,
+    id: idString,
+    trigger: decimalString.optional(),
+    trailAmount: decimalString.optional(),
+    trailRatio: decimalString.optional(),
+    limitPrice: decimalString.optional(),
+    size: decimalString.optional(),
+    /** null removes the expiry. */
+    expiresAt: timeValue.nullable().optional(),
+  }),
 ]);
 
 export const settlementSchema = z.strictObject({

@@ -23,6 +23,7 @@ interface Report {
   insuranceFund: { start: string; end: string; lowest: string };
   conservationOk: boolean;
   exitCode: number;
+  stops: { placed: number; triggered: number; saved: number; tradersWithStops: number; liquidatedWithStops: number };
 }
 
 describe('bailiff demo', () => {
@@ -47,6 +48,14 @@ describe('bailiff demo', () => {
     expect(report.insuranceFund.start).toMatch(/^\d+$/);
     expect(report.insuranceFund.end).toMatch(/^\d+\.\d{2,6}$/);
     for (const l of report.firstLiquidations) expect([l.equity, l.maintenance].every((v) => /^-?\d+(\.\d+)?$/.test(v))).toBe(true);
+    // Every 4th trader places position stop-losses; the crash fires some of them, and a trader saved by one was stopped
+    // out and never liquidated.
+    const stops = report.stops;
+    expect(stops.placed).toBeGreaterThan(0);
+    expect(stops.triggered).toBeGreaterThan(0);
+    expect(stops.triggered).toBeLessThanOrEqual(stops.placed);
+    expect(stops.saved).toBeGreaterThan(0);
+    expect(stops.saved + stops.liquidatedWithStops).toBeLessThanOrEqual(stops.tradersWithStops);
   });
 
   it('text: the same figures; the timeline prints all 20 half-hours, empty ones with a 0', async () => {

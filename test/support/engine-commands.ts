@@ -128,6 +128,76 @@ export const timed = fc.array(fc.tuple(body, fc.integer({ min: -1_000, max: 60_0
   });
 });
 
+/** Traders' conditional orders, mixed into the other commands (about one command in ten). */
+const conditionalBody = fc.oneof(
+  // Traders' conditional orders: triggers within +-2% of the typical price (some already crossed: refused), trailing
+  // stops by amount and ratio, position TP/SL, reduce-only and close-position, expiries; cancel and amend. Mostly
+  // well-formed per type, now and then with a field that does not belong.
+  {
+    weight: 2,
+    arbitrary: market.chain((m) => {
+      const base = BASE[m]?.[0] ?? 100n;
+      const near = fc.bigInt({ min: -20n, max: 20n }).map((k) => price((base * (1000n + k)) / 1000n));
+      const common = {
+        kind: fc.constant('place_conditional' as const),
+        account,
+        market: fc.constant(m),
+        id: fc.constantFrom('c1', 'c2', 'c3'),
+        side: fc.constantFrom('buy' as const, 'sell' as const),
+        source: fc.constantFrom('mark' as const, 'mark' as const, 'index' as const, 'last' as const),
+        reduceOnly: fc.boolean(),
+        expiresMs: fc.integer({ min: 1_000_000, max: 1_500_000 }),
+      };
+      const opt = { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'size'] as never[] };
+      const sized = fc.bigInt({ min: 1n, max: 500n }).map(size);
+      return fc.oneof(
+        fc.record({ ...common, type: fc.constantFrom('stop_market' as const, 'take_profit_market' as const), trigger: near, size: sized }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'size', 'trigger'] }),
+        fc.record({ ...common, type: fc.constantFrom('stop_limit' as const, 'take_profit_limit' as const), trigger: near, limitPrice: near, size: sized }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'size', 'trigger', 'limitPrice'] }),
+        fc.record({ ...common, type: fc.constant('trailing_stop' as const), trailAmount: fc.bigInt({ min: 1n, max: 30n }).map((k) => price((base * k) / 1000n)), size: sized }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'size', 'trailAmount'] }),
+        fc.record({ ...common, type: fc.constant('trailing_stop' as const), trailRatioPpm: fc.bigInt({ min: 1_000n, max: 30_000n }), size: sized }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'size', 'trailRatioPpm'] }),
+        fc.record({ ...common, type: fc.constantFrom('position_tp' as const, 'position_sl' as const), trigger: near }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'trigger'] }),
+        fc.record({ ...common, type: fc.constant('stop_market' as const), trigger: near, closePosition: fc.constant(true) }, { requiredKeys: ['kind', 'account', 'market', 'id', 'type', 'side', 'trigger', 'closePosition'] }),
+        // Malformed: a trailing field on a fixed type, a limit on a market type.
+        fc.record({ ...common, type: fc.constant('stop_market' as const), trigger: near, trailAmount: near, limitPrice: near, size: sized }, opt),
+      );
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.record({ kind: fc.constant('cancel_conditional' as const), account, market, id: fc.constantFrom('c1', 'c2', 'c3') }),
+      market.chain((m) =>
+      fc.record(
+        {
+          kind: fc.constant('amend_conditional' as const),
+          account,
+          market: fc.constant(m),
+          id: fc.constantFrom('c1', 'c2', 'c3'),
+          trigger: fc.bigInt({ min: -20n, max: 20n }).map((k) => price(((BASE[m]?.[0] ?? 100n) * (1000n + k)) / 1000n)),
+          size: fc.bigInt({ min: 1n, max: 500n }).map(size),
+          expiresMs: fc.oneof(fc.constant(null), fc.integer({ min: 1_000_000, max: 1_500_000 })),
+        },
+        { requiredKeys: ['kind', 'account', 'market', 'id'] },
+      ),
+      ),
+    ),
+  },
+) as fc.Arbitrary<Body>;
+
+const bodyWithConditionals = fc.oneof({ weight: 9, arbitrary: body }, { weight: 1, arbitrary: conditionalBody });
+
+/**
+ * As `timed`, with conditional orders among the commands. (Not yet in the index-vs-scan comparison: its sequences
+ * would change, and it finds a margin-call disagreement that predates them; see the report of issue 20.)
+ */
+export const timedWithConditionals = fc.array(fc.tuple(bodyWithConditionals, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60, size: 'max' }).map((items) => {
+  let t = 1_000_000;
+  return items.map(([b, dt]) => {
+    t += dt;
+    return { ...b, tsMs: t } as Command;
+  });
+});
+
 /** The standard world with four funded accounts (USDC, and BTC collateral for two of them), under a preset. */
 export function freshEngineWith(preset = 'binance', options: EngineOptions = {}): Engine {
   const engine = Engine.create(TEST_CONFIG, audited('binance'), options);

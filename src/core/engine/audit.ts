@@ -110,7 +110,7 @@ export function periodicAuditDue(s: EngineState): boolean {
 }
 
 /** Commands refused while the engine is halted: trading, and money or margin leaving. */
-const REFUSED_WHILE_HALTED: ReadonlySet<Command['kind']> = new Set(['fill', 'place_order', 'withdraw', 'borrow', 'adjust_isolated_margin']);
+const REFUSED_WHILE_HALTED: ReadonlySet<Command['kind']> = new Set(['fill', 'place_order', 'withdraw', 'borrow', 'adjust_isolated_margin', 'place_conditional', 'amend_conditional']);
 
 export function refuseWhileHalted(s: EngineState, cmd: Command): Rejection | undefined {
   const h = s.guards.halted;

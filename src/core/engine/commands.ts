@@ -5,6 +5,7 @@ import type { SignatureCheck } from '../pricing/attestation.js';
 import type { MarginMode } from '../account/account.js';
 import type { AssetSpec, MarketSpec } from '../market/spec.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
+import type { TriggerSource } from '../rulebooks/conditional.js';
 import type { Price, Quote, RateE9, Size } from '../units/index.js';
 
 interface Timed {
@@ -220,6 +221,70 @@ export interface Resume extends Timed {
   readonly kind: 'resume';
 }
 
+/**
+ * The kinds of conditional order (docs/conditional-orders.md). stop_*: fires when the price moves against a position
+ * of the opposite side (a sell stop when the price falls to the trigger); take_profit_*: when it moves in its favour
+ * (a sell take-profit when the price rises to the trigger); trailing_stop: a stop whose trigger follows the best price
+ * seen since placement by `trailAmount` or `trailRatioPpm`; position_tp / position_sl: a take-profit / stop-loss of
+ * the whole position (closePosition, reduce-only, side opposite the position), its size the position's when it fires.
+ * *_market and trailing and position orders become ioc orders limited by the rulebook's slippage past the trigger;
+ * *_limit orders become gtc orders at `limitPrice`.
+ */
+export type ConditionalType = 'stop_market' | 'stop_limit' | 'take_profit_market' | 'take_profit_limit' | 'trailing_stop' | 'position_tp' | 'position_sl';
+
+export type { TriggerSource };
+
+/** A trader's conditional order: armed off the book until its trigger source reaches its trigger, then placed. */
+export interface PlaceConditional extends Timed {
+  readonly kind: 'place_conditional';
+  readonly account: string;
+  readonly market: string;
+  /** The account's own id (unique among its conditional orders in that market; the book order's id when it fires). */
+  readonly id: string;
+  readonly type: ConditionalType;
+  /** Required, except for position_tp / position_sl (the side opposite the position). */
+  readonly side?: 'buy' | 'sell';
+  /** Fixed types: the trigger price. */
+  readonly trigger?: Price;
+  /** trailing_stop: exactly one of a distance in price atoms or a ratio in ppm (0 < ratio < 1e6). */
+  readonly trailAmount?: Price;
+  readonly trailRatioPpm?: bigint;
+  /** stop_limit / take_profit_limit: the limit of the order placed. */
+  readonly limitPrice?: Price;
+  /** Base atoms; absent with closePosition (and for position_* types): the position's size when it fires. */
+  readonly size?: Size;
+  /** Default: the rulebook's (conditionalRules(rulebook).defaultSource). */
+  readonly source?: TriggerSource;
+  /** When it fires, the order may only reduce the position (clamped to it; refused when none is on that side). */
+  readonly reduceOnly?: boolean;
+  /** When it fires, the order closes the whole position (reduce-only; no size). */
+  readonly closePosition?: boolean;
+  /** Cancelled (reason expired) by the first accepted command at or after this time. */
+  readonly expiresMs?: number;
+}
+
+export interface CancelConditional extends Timed {
+  readonly kind: 'cancel_conditional';
+  readonly account: string;
+  readonly market: string;
+  readonly id: string;
+}
+
+/** Changes an armed conditional order; absent fields keep their value. It keeps its placement priority (seq). */
+export interface AmendConditional extends Timed {
+  readonly kind: 'amend_conditional';
+  readonly account: string;
+  readonly market: string;
+  readonly id: string;
+  readonly trigger?: Price;
+  readonly trailAmount?: Price;
+  readonly trailRatioPpm?: bigint;
+  readonly limitPrice?: Price;
+  readonly size?: Size;
+  /** null removes the expiry. */
+  readonly expiresMs?: number | null;
+}
+
 export type Command =
   | SetMarket
   | SetAsset
@@ -245,7 +310,10 @@ export type Command =
   | CancelChange
   | Audit
   | Halt
-  | Resume;
+  | Resume
+  | PlaceConditional
+  | CancelConditional
+  | AmendConditional;
 
 export type CommandKind = Command['kind'];
 
@@ -275,4 +343,7 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'audit',
   'halt',
   'resume',
+  'place_conditional',
+  'cancel_conditional',
+  'amend_conditional',
 ];

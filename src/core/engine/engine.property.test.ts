@@ -11,7 +11,7 @@ import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
 import { DETECTION_STRATEGIES } from '../triggers/detector.js';
 import { USDC } from './testkit.js';
-import { audited, freshEngineWith, timed } from '../../../test/support/engine-commands.js';
+import { audited, freshEngineWith, timed, timedWithConditionals } from '../../../test/support/engine-commands.js';
 import { INSURANCE_FUND, isVenueAccount } from './state.js';
 import { PRESET_NAMES } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
@@ -103,10 +103,11 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
     let realised = 0;
     let bookTrades = 0;
     let liquidations = 0;
+    let triggered = 0;
     const guardEvents = new Set<string>();
     let refusals = 0;
     fc.assert(
-      fc.property(timed, (commands) => {
+      fc.property(timedWithConditionals, (commands) => {
         const engine = freshEngine();
         for (const cmd of commands) {
           const before = encodeSnapshot(engine.snapshot());
@@ -127,6 +128,7 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
           }
           for (const r of conservationReport(engine.state)) expect(r.held, `asset ${r.asset} after ${cmd.kind}`).toBe(r.expected);
           for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
+          for (const e of events) if (e.kind === 'ConditionalTriggered') triggered++;
           // The audit after every command never finds the engine inconsistent.
           expect(events.filter((e) => e.kind === 'InvariantViolated')).toEqual([]);
           for (const e of events) guardEvents.add(e.kind);
@@ -139,7 +141,10 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
     expect(accepted).toBeGreaterThan(300);
     expect(realised).toBeGreaterThan(30);
     expect(bookTrades).toBeGreaterThan(30);
-    expect(liquidations).toBeGreaterThan(30);
+    // (20, not 30 as elsewhere: traders' stops now close some positions before they breach.)
+    expect(liquidations).toBeGreaterThan(20);
+    // Conditional orders fire (and are placed or refused) among everything else.
+    expect(triggered).toBeGreaterThan(10);
     for (const kind of ['AccountGroupSet', 'ParameterChangePreviewed', 'ParameterChangePending', 'EngineHalted', 'EngineResumed']) expect(guardEvents, kind).toContain(kind);
     expect(refusals).toBeGreaterThan(300);
   });
@@ -173,7 +178,7 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
 
   it('snapshot -> restore gives the same state and the same events for every later command', () => {
     fc.assert(
-      fc.property(timed, timed, (first, rest) => {
+      fc.property(timedWithConditionals, timedWithConditionals, (first, rest) => {
         const engine = freshEngine();
         for (const cmd of first) engine.apply(cmd);
         const text = encodeSnapshot(engine.snapshot());

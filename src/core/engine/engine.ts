@@ -27,6 +27,8 @@ import { ledgerKey, newBlock } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
 import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trading.js';
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
+import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
+import { conditionalRules } from '../rulebooks/rulebook.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
 export interface EngineOptions {
@@ -127,7 +129,7 @@ export class Engine {
       emit(body);
       observer(events[events.length - 1] as EngineEvent);
     };
-    this.enforce(cmd, events, enforceEmit);
+    this.afterCommand(cmd, events, enforceEmit);
     this.audit(cmd, enforceEmit);
     return events;
   }
@@ -191,6 +193,12 @@ export class Engine {
         return applyBorrow(s, cmd, emit);
       case 'repay':
         return applyRepay(s, cmd, emit);
+      case 'place_conditional':
+        return applyPlaceConditional(s, cmd, emit);
+      case 'cancel_conditional':
+        return applyCancelConditional(s, cmd, emit);
+      case 'amend_conditional':
+        return applyAmendConditional(s, cmd, emit);
       default:
         return unreachable(cmd);
     }
@@ -228,13 +236,37 @@ export class Engine {
   };
 
   /**
-   * After every command: brings the breach indexes up to date with what changed, announces margin calls, and
-   * liquidates the ledgers in breach (enforcement.ts).
+   * After every accepted command: conditional orders whose expiry came are cancelled; then the orders the moved
+   * prices fire are placed and the ledgers in breach enforced, in the rulebook's order (conditionalRules().order;
+   * docs/enforcement.md). While halted, conditional orders neither follow prices nor fire.
    */
-  private enforce(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void): void {
+  private afterCommand(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void): void {
+    const s = this.s;
+    expireConditionals(s, s.timeMs, emit);
+    const moved = s.conditionals.size === 0 || s.guards.halted !== null ? [] : [...this.pricesMoved];
+    if (conditionalRules(s.rulebook).order === 'stops_first') {
+      fireConditionals(s, moved, emit);
+      this.enforce(cmd, events, emit, 0);
+      return;
+    }
+    this.enforce(cmd, events, emit, 0);
+    const from = events.length;
+    fireConditionals(s, moved, emit);
+    if (events.length === from) return;
+    // The stops' trades touched their owners and counterparties: a second enforcement pass over what they changed.
+    this.applied = null;
+    this.enforce(cmd, events, emit, from);
+  }
+
+  /**
+   * Brings the breach indexes up to date with what events[from..] changed, announces margin calls, and liquidates
+   * the ledgers in breach (enforcement.ts).
+   */
+  private enforce(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void, from: number): void {
     const s = this.s;
     let touched: Set<string> | null = null;
-    for (const e of events) {
+    for (let i = from; i < events.length; i++) {
+      const e = events[i] as EngineEvent;
       if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
       if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }

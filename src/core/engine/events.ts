@@ -10,7 +10,7 @@ import type { SizingPolicyKind, SizingWhy } from '../liquidation/sizing.js';
 import type { AnswerBound, GuardCode } from '../pricing/guards.js';
 import type { IndexRejection, SourceStatus } from '../pricing/index.js';
 import type { MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
-import type { CommandKind } from './commands.js';
+import type { CommandKind, ConditionalType, TriggerSource } from './commands.js';
 import type { RejectionReason } from './reasons.js';
 
 /**
@@ -46,8 +46,26 @@ export type InvariantCheck = CodeName<'invariant_check'>;
 /** Why the engine halted. */
 export type HaltReason = CodeName<'halt'>;
 
+/** Why a conditional order was cancelled. */
+export type ConditionalCancelReason = CodeName<'conditional_cancel'>;
+
 /** Why funding that fell due was not paid. */
 export type FundingSkipReason = CodeName<'funding_skip'>;
+
+/** The fields of ConditionalPlaced and ConditionalAmended: the order as armed; `trigger` is its trigger now. */
+export interface ConditionalFields {
+  readonly account: string;
+  readonly market: string;
+  readonly orderId: string;
+  readonly type: ConditionalType;
+  readonly side: 'buy' | 'sell';
+  readonly source: TriggerSource;
+  readonly trigger: bigint;
+  /** null: the position's size when it fires (closePosition). */
+  readonly size: bigint | null;
+  readonly limitPrice: bigint | null;
+  readonly expiresMs: number | null;
+}
 
 interface Stamped {
   readonly seq: number;
@@ -343,7 +361,25 @@ export type EventBody =
       readonly amount: bigint;
       readonly reason: Extract<LiquidationReason, 'no_open_interest' | 'too_many_entries'>;
       readonly stage: 'deficit';
-    };
+    }
+  /** A conditional order armed (place_conditional); `trigger` is its trigger now. */
+  | ({ readonly kind: 'ConditionalPlaced' } & ConditionalFields)
+  /** A conditional order changed (amend_conditional), keeping its placement priority. */
+  | ({ readonly kind: 'ConditionalAmended' } & ConditionalFields)
+  | { readonly kind: 'ConditionalCancelled'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: ConditionalCancelReason }
+  /** Its source reached its trigger: it leaves the index, and its order follows (OrderPlaced) or is refused (ConditionalRefused). */
+  | {
+      readonly kind: 'ConditionalTriggered';
+      readonly account: string;
+      readonly market: string;
+      readonly orderId: string;
+      readonly source: TriggerSource;
+      readonly trigger: bigint;
+      /** The source's price that reached it. */
+      readonly price: bigint;
+    }
+  /** The triggered order could not be placed: the reason a place_order would have been refused with. */
+  | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string };
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -420,4 +456,9 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   MarkRestored: { mark: 'price' },
   FundingSkipped: {},
   SocialisationRefused: { amount: 'quote' },
+  ConditionalPlaced: { trigger: 'price', size: 'size', limitPrice: 'price' },
+  ConditionalAmended: { trigger: 'price', size: 'size', limitPrice: 'price' },
+  ConditionalCancelled: {},
+  ConditionalTriggered: { trigger: 'price', price: 'price' },
+  ConditionalRefused: {},
 };

@@ -10,11 +10,16 @@ import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { EngineState, noteHolding, type EngineConfig } from './state.js';
 import type { Episode } from './enforcement-state.js';
+import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 
-/** 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`). */
-export const SNAPSHOT_FORMAT_VERSION = 3;
+/**
+ * 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`).
+ * 4: `conditionals` (traders' conditional orders, with each trailing stop's best price since placement). A format 3
+ * snapshot restores with none.
+ */
+export const SNAPSHOT_FORMAT_VERSION = 4;
 
 export interface MarketSnapshot {
   readonly spec: MarketSpec;
@@ -62,6 +67,8 @@ export interface Snapshot {
   };
   /** The guards' state (guard-state.ts); absent in snapshots written before it existed: nothing linked, pending or halted. */
   readonly guards?: GuardsSnapshot;
+  /** Armed conditional orders in placement order (conditional-book.ts); absent in format 3: none. */
+  readonly conditionals?: { readonly nextHandle: number; readonly orders: readonly ConditionalSnapshot[] };
   /** The venue funds (state.ts VenueFunds). */
   readonly venue: {
     readonly feePool: bigint;
@@ -139,6 +146,7 @@ export function snapshotState(s: EngineState): Snapshot {
       nextChange: s.guards.nextChange,
       audits: s.guards.audits,
     },
+    conditionals: s.conditionals.snapshot(),
     venue: {
       feePool: s.venue.feePool,
       fundingPool: s.venue.fundingPool,
@@ -152,7 +160,7 @@ export function snapshotState(s: EngineState): Snapshot {
 }
 
 export function restoreState(snap: Snapshot): EngineState {
-  assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION || snap.formatVersion === 3, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;
@@ -193,6 +201,7 @@ export function restoreState(snap: Snapshot): EngineState {
     s.guards.nextChange = g.nextChange;
     s.guards.audits = g.audits;
   }
+  s.conditionals = ConditionalBook.restore(snap.conditionals);
   for (const [k, v] of snap.venue.deposited) s.venue.deposited.set(k, v);
   for (const [k, v] of snap.venue.withdrawn) s.venue.withdrawn.set(k, v);
   for (const [k, v] of snap.venue.borrowed) s.venue.borrowed.set(k, v);

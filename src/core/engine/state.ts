@@ -7,6 +7,7 @@ import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js'
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { newEnforcementState, type Deficit, type EnforcementState } from './enforcement-state.js';
 import { newGuardState, type GuardState } from './guard-state.js';
+import { ConditionalBook } from './conditional-book.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
 
 export interface EngineConfig {
@@ -59,6 +60,8 @@ export class EngineState implements MarginView, LendingParams {
   readonly enforcement: EnforcementState = newEnforcementState();
   /** Guards: account groups, pending parameter changes, depegs, the Halted state (guard-state.ts). */
   readonly guards: GuardState = newGuardState();
+  /** Traders' conditional orders and their trigger index (conditional-book.ts; the index is rebuilt on restore). */
+  conditionals = new ConditionalBook();
   /** Losses trades left in this command, absorbed before it ends (always empty between commands). */
   readonly pendingDeficits: Deficit[] = [];
   readonly venue: VenueFunds = {

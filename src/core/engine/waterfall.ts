@@ -33,6 +33,7 @@ import { deleverage } from './deleverage.js';
 import type { Episode } from './enforcement-state.js';
 import type { DeferralReason, WaterfallStage } from './events.js';
 import { changeFund, fundCapacity, takeoverLimit, takerFor, transferPosition } from './fund.js';
+import { cancelConditionalsOf } from './conditionals.js';
 import { bookOrderId, emitCancelled, settleBookFills } from './orders.js';
 import { enforceable } from './prices.js';
 import { addTo, type EngineState } from './state.js';
@@ -392,6 +393,7 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
     stage: 'size',
   });
   for (const mm of ledger.market === null ? s.markets.values() : [m]) emitCancelled(mm, mm.book.cancelAllOf(account.id), 'liquidation', b.emit);
+  cancelConditionalsOf(s, account.id, ledger.market, b.emit);
 
   // Stage 2: the book.
   let remaining = p.close;

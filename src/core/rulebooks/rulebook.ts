@@ -3,6 +3,7 @@
 
 import type { BreachRule } from '../margin/thresholds.js';
 import type { MarkMethod } from '../pricing/mark.js';
+import { DEFAULT_CONDITIONAL_RULES, validateConditionalRules, type ConditionalRules } from './conditional.js';
 import { DEFAULT_GUARDS, validateGuardRules, type GuardRules } from './guards.js';
 import { validateLiquidationRules, type LiquidationRules } from './liquidation.js';
 import { PPM_ONE, type Ppm } from '../units/index.js';
@@ -30,6 +31,13 @@ export interface Rulebook {
   readonly feeBounds: FeeBounds;
   /** Guards from real incidents (rulebooks/guards.ts); absent: DEFAULT_GUARDS. */
   readonly guards?: GuardRules;
+  /** Traders' conditional orders (rulebooks/conditional.ts); absent: DEFAULT_CONDITIONAL_RULES. */
+  readonly conditionalOrders?: ConditionalRules;
+}
+
+/** The rulebook's conditional-order settings, defaults filled in. */
+export function conditionalRules(r: Rulebook): ConditionalRules {
+  return r.conditionalOrders ?? DEFAULT_CONDITIONAL_RULES;
 }
 
 /** The rulebook's guard settings, defaults filled in. */
@@ -75,5 +83,8 @@ export function validateRulebook(r: Rulebook): RulebookProblem[] {
   }
   for (const p of validateLiquidationRules(r.liquidation)) problems.push({ path: `liquidation.${p.path}`, message: p.message });
   if (r.guards !== undefined) for (const p of validateGuardRules(r.guards)) problems.push({ path: `guards.${p.path}`, message: p.message });
+  if (r.conditionalOrders !== undefined) {
+    for (const p of validateConditionalRules(r.conditionalOrders)) problems.push({ path: `conditionalOrders.${p.path}`, message: p.message });
+  }
   return problems;
 }
