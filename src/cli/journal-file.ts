@@ -3,7 +3,7 @@
 // verify/jsonl.ts (a genesis line, then one record per line).
 //
 // `verify` must read a damaged journal to report what is wrong with it, so it reads the SQLite records raw: each
-// record's frame is split without being judged, and the verifier re-derives the hash chain itself (an edited record
+// stored batch is split into frames by their length fields and each frame is split without being judged, and the verifier re-derives the hash chain itself (an edited record
 // is a chain_broken finding, not a refusal to read). The other commands trust what they read only after the journal
 // opened cleanly (Journal.open: every record's checksum and the chain checked), and stop with exit 2 otherwise.
 
@@ -16,6 +16,7 @@ import {
   hex,
   parseEntryBody,
   parseGenesisBody,
+  frameAt,
   RECORD_BYTES_MIN,
   RECORD_CHECKSUM_BYTES,
   RECORD_HEADER_BYTES,
@@ -70,7 +71,7 @@ export function sqliteVerifySource(file: string): OpenedJournal & { readonly unr
   const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
   let genesis: JournalGenesis | undefined;
   for (const r of store.read(0, 0)) {
-    const f = splitFrame(r.bytes);
+    const f = splitFrame(frameAt(Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength), 0));
     if (typeof f === 'string') break;
     try {
       genesis = parseGenesisBody(f.body);
@@ -85,20 +86,29 @@ export function sqliteVerifySource(file: string): OpenedJournal & { readonly unr
   const unreadable: Finding[] = [];
   function* records(): Generator<JournalRecord> {
     try {
-      for (const r of store.read(1)) {
-        const f = splitFrame(r.bytes);
-        if (typeof f === 'string') {
-          unreadable.push({ seq: r.seq, kind: 'chain_broken', account: null, market: null, explanation: `record ${r.seq} is unreadable: ${f}` });
-          continue;
+      // Each stored batch (one commit) split into frames by their length fields, to its last byte.
+      for (const b of store.read(1)) {
+        if (b.firstSeq === 0) continue;
+        const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+        let seq = b.firstSeq;
+        for (let offset = 0; offset < bytes.length; seq++) {
+          const frame = frameAt(bytes, offset);
+          offset += frame.length;
+          const f = splitFrame(frame);
+          if (typeof f === 'string') {
+            // The frames after it cannot be located: one finding for the rest of the batch.
+            unreadable.push({ seq, kind: 'chain_broken', account: null, market: null, explanation: `record ${seq} is unreadable: ${f}` });
+            break;
+          }
+          let entry: { command: Command; events: readonly EngineEvent[] };
+          try {
+            entry = parseEntryBody(f.seq, f.body);
+          } catch (e) {
+            unreadable.push({ seq, kind: 'chain_broken', account: null, market: null, explanation: `record ${seq}'s body does not parse: ${(e as Error).message}` });
+            continue;
+          }
+          yield { seq: f.seq, command: entry.command, events: entry.events, prevHash: f.prevHash, hash: f.storedHash };
         }
-        let entry: { command: Command; events: readonly EngineEvent[] };
-        try {
-          entry = parseEntryBody(f.seq, f.body);
-        } catch (e) {
-          unreadable.push({ seq: r.seq, kind: 'chain_broken', account: null, market: null, explanation: `record ${r.seq}'s body does not parse: ${(e as Error).message}` });
-          continue;
-        }
-        yield { seq: f.seq, command: entry.command, events: entry.events, prevHash: f.prevHash, hash: f.storedHash };
       }
     } finally {
       store.close();

@@ -13,7 +13,7 @@ import { Engine } from '../core/engine/engine.js';
 import type { Command } from '../core/engine/commands.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, sha256Hex } from './record.js';
+import { entryBody, parseEntryCommand, sha256Hex } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import type { Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
@@ -176,11 +176,18 @@ export function recover(
   journal.check((seq, body) => {
     onRecord?.(seq, body);
     if (seq <= from) return;
-    const { command } = journal.parse(seq, body);
+    const text = body.toString('utf8');
+    // Only the command is parsed: the recorded events are checked as text, against the replay's.
+    let command: Command;
+    try {
+      command = parseEntryCommand(seq, text);
+    } catch (err) {
+      throw new JournalError('record_corrupt', `${journal.name}: record ${seq} does not parse (${(err as Error).message})`, { seq });
+    }
     const events = e.apply(command);
     if (e.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${e.seq}`, { seq });
     // Byte for byte: the replayed command and events, framed as the record's body, against the stored body.
-    if (entryBody(command, events) !== body.toString('utf8')) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
+    if (entryBody(command, events) !== text) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
     replayed++;
   });
   return { engine: e, snapshotSeq, skipped, replayed };

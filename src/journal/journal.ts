@@ -3,17 +3,21 @@
 // JournalReader for recovery, the verifier, the proofs and the exporters.
 //
 // Rules on open (docs/journal.md "Recovery"):
-// - every record from 0 to the last is read and checked: length, checksum, header, seq, prevHash;
+// - every record from 0 to the last is read and checked: length, checksum, header, seq, prevHash. A store keeps one
+//   commit's records as one batch (their frames back to back, split here by each frame's length field), but every
+//   rule is the record's: the last record is the last frame of the last batch;
 // - a bad LAST record is a torn write: it is deleted (only it), reported with its seq, and opening goes on;
 // - a bad record anywhere else, a missing seq, or a bad last record that a snapshot already covers (it had been
 //   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
 
-import { encodeSnapshot, decodeSnapshot, type Snapshot } from '../core/engine/snapshot.js';
+import type { Snapshot } from '../core/engine/snapshot.js';
+import { CanonicalEncoder, parseCanonical } from './canonical.js';
 import { JournalError } from './errors.js';
 import {
   decodeRecord,
-  encodeEntryRecord,
-  encodeGenesisRecord,
+  encodeEntryBatch,
+  encodeGenesisBatch,
+  frameAt,
   hex,
   parseEntryBody,
   parseGenesisBody,
@@ -51,6 +55,10 @@ export interface CheckedBody {
   readonly body: Buffer;
 }
 
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export class Journal implements JournalReader {
   readonly genesis: JournalGenesis;
   private created: boolean;
@@ -64,7 +72,7 @@ export class Journal implements JournalReader {
 
   private constructor(
     private readonly store: JournalStore,
-    private readonly name: string,
+    readonly name: string,
     genesis: JournalGenesis,
     genesisHash: Buffer,
     created: boolean,
@@ -92,11 +100,13 @@ export class Journal implements JournalReader {
     if (store.lastSeq() < 0) {
       if (o.genesis === undefined || !store.writable) throw new JournalError('not_a_journal', `${name}: empty journal (no genesis record)`);
       if (o.genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new RangeError(`genesis formatVersion ${o.genesis.formatVersion} is not ${JOURNAL_FORMAT_VERSION}`);
-      store.append([encodeGenesisRecord(o.genesis)]);
+      store.append(encodeGenesisBatch(o.genesis));
       created = true;
     }
-    for (const r of store.read(0, 0)) {
-      const d = decodeRecord(r.bytes, { seq: 0, prevHash: ZERO_HASH, last: false });
+    for (const b of store.read(0, 0)) {
+      // Record 0 is alone in the store's first batch.
+      if (b.firstSeq !== 0 || b.lastSeq !== 0) throw corruptRecord(name, 0, `the first batch holds records ${b.firstSeq}..${b.lastSeq}, not the genesis alone`);
+      const d = decodeRecord(b.bytes, { seq: 0, prevHash: ZERO_HASH, last: false });
       // Record 0 is written alone in the store's first commit: a bad one is damage, never a write cut short.
       if (d.status !== 'ok') throw corruptRecord(name, 0, `${d.reason} in the genesis record`);
       let genesis: JournalGenesis;
@@ -129,22 +139,32 @@ export class Journal implements JournalReader {
     const snapshotted = this.store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1);
     let prev = this.headHash;
     let expected = 1;
-    let torn: { seq: number; reason: string } | null = null;
-    for (const r of this.store.read(1)) {
-      if (r.seq !== expected) throw corruptRecord(this.name, expected, `missing: the next stored record is ${r.seq}`);
-      const d = decodeRecord(r.bytes, { seq: r.seq, prevHash: prev, last: r.seq === last });
-      if (d.status !== 'ok') {
-        if (d.status === 'corrupt') throw corruptRecord(this.name, r.seq, d.reason);
-        if (snapshotted >= r.seq) throw corruptRecord(this.name, r.seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
-        torn = { seq: r.seq, reason: d.reason };
-        break;
+    let torn: { seq: number; reason: string; byteOffset: number } | null = null;
+    batches: for (const b of this.store.read(1)) {
+      if (b.firstSeq === 0) continue; // the genesis' batch: attach() checked it
+      if (b.firstSeq !== expected) throw corruptRecord(this.name, expected, `missing: the next stored record is ${b.firstSeq}`);
+      if (b.lastSeq < b.firstSeq) throw corruptRecord(this.name, b.firstSeq, `its batch says it ends at ${b.lastSeq}`);
+      const bytes = asBuffer(b.bytes);
+      let offset = 0;
+      for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
+        const frame = frameAt(bytes, offset);
+        const d = decodeRecord(frame, { seq, prevHash: prev, last: seq === last });
+        if (d.status !== 'ok') {
+          if (d.status === 'corrupt') throw corruptRecord(this.name, seq, d.reason);
+          if (snapshotted >= seq) throw corruptRecord(this.name, seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
+          torn = { seq, reason: d.reason, byteOffset: offset };
+          break batches;
+        }
+        onRecord?.(seq, d.body);
+        prev = d.hash;
+        expected++;
+        offset += frame.length;
       }
-      onRecord?.(r.seq, d.body);
-      prev = d.hash;
-      expected++;
+      // Bytes after the batch's last record: not a torn write (that cuts bytes off, it adds none).
+      if (offset !== bytes.length) throw corruptRecord(this.name, b.lastSeq, `${bytes.length - offset} bytes follow it in its batch`);
     }
-    if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq);
-    this.tornTail = torn;
+    if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq, torn.byteOffset);
+    this.tornTail = torn === null ? null : { seq: torn.seq, reason: torn.reason };
     this.headSeq = expected - 1;
     this.headHash = prev;
     this.checked = true;
@@ -173,54 +193,56 @@ export class Journal implements JournalReader {
     if (!this.checked) throw new RangeError('append before check()');
     if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
     if (entries.length === 0) return;
-    let prev = this.headHash;
-    const encoded = entries.map((e, i) => {
-      if (e.seq !== this.headSeq + 1 + i) throw new RangeError(`append: entry seq ${e.seq}, expected ${this.headSeq + 1 + i}`);
-      const r = encodeEntryRecord(e, prev);
-      prev = r.hash;
-      return r;
-    });
+    const first = (entries[0] as JournalEntry).seq;
+    if (first !== this.headSeq + 1) throw new RangeError(`append: entry seq ${first}, expected ${this.headSeq + 1}`);
+    const batch = encodeEntryBatch(entries, this.headHash);
     try {
-      this.store.append(encoded);
+      this.store.append(batch);
     } catch (e) {
       this.failed = e;
       throw new JournalError('append_failed', `${this.name}: commit of records ${this.headSeq + 1}..${this.headSeq + entries.length} failed: ${(e as Error).message}`, { cause: e });
     }
     this.headSeq += entries.length;
-    this.headHash = prev;
+    this.headHash = batch.hash;
   }
 
   /** Record bodies from..to with frames and chain checked (record 0's body is the genesis). */
   *bodies(fromSeq = 1, toSeq: number = this.headSeq): Iterable<CheckedBody> {
+    for (const r of this.frames(fromSeq, toSeq)) yield { seq: r.seq, body: r.body };
+  }
+
+  /** Checked records from..to with the hash each chains to; the link into the range comes from record fromSeq-1. */
+  private *frames(fromSeq: number, toSeq: number): Iterable<{ seq: number; body: Buffer; prevHash: Buffer; hash: Buffer }> {
     if (!this.checked) throw new RangeError('bodies() before check()');
     if (fromSeq > toSeq) return;
     // The link into the range: the hash stored at the end of record fromSeq-1 (its frame was checked on open).
     let prev: Buffer = ZERO_HASH;
     let expected = fromSeq;
     const start = Math.max(0, fromSeq - 1);
-    for (const r of this.store.read(start, toSeq)) {
-      if (r.seq < fromSeq) {
-        prev = Buffer.from(r.bytes.subarray(r.bytes.length - RECORD_CHECKSUM_BYTES));
-        continue;
+    for (const b of this.store.read(start, toSeq)) {
+      const bytes = asBuffer(b.bytes);
+      let offset = 0;
+      for (let seq = b.firstSeq; seq <= Math.min(b.lastSeq, toSeq); seq++) {
+        const frame = frameAt(bytes, offset);
+        offset += frame.length;
+        if (seq < fromSeq) {
+          prev = frame.subarray(frame.length - RECORD_CHECKSUM_BYTES);
+          continue;
+        }
+        if (seq !== expected) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
+        const d = decodeRecord(frame, { seq, prevHash: prev, last: false });
+        if (d.status !== 'ok') throw new JournalError('record_corrupt', `${this.name}: record ${seq} is corrupt (${d.reason})`, { seq });
+        yield { seq, body: d.body, prevHash: prev, hash: d.hash };
+        prev = d.hash;
+        expected++;
       }
-      if (r.seq !== expected) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
-      const d = decodeRecord(r.bytes, { seq: r.seq, prevHash: prev, last: false });
-      if (d.status !== 'ok') throw new JournalError('record_corrupt', `${this.name}: record ${r.seq} is corrupt (${d.reason})`, { seq: r.seq });
-      prev = d.hash;
-      expected++;
-      yield { seq: r.seq, body: d.body };
     }
     if (expected <= toSeq) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
   }
 
   *records(fromSeq = 1, toSeq: number = this.headSeq): Iterable<JournalRecord> {
-    let prevHash = '';
-    for (const r of this.store.read(Math.max(0, fromSeq - 1), Math.max(0, fromSeq - 1))) prevHash = hex(Buffer.from(r.bytes.subarray(r.bytes.length - RECORD_CHECKSUM_BYTES)));
-    for (const { seq, body } of this.bodies(fromSeq, toSeq)) {
-      const entry = this.parse(seq, body);
-      const hash = hex(Buffer.from(this.hashOf(seq, body)));
-      yield { ...entry, prevHash, hash };
-      prevHash = hash;
+    for (const { seq, body, prevHash, hash } of this.frames(fromSeq, toSeq)) {
+      yield { ...this.parse(seq, body), prevHash: hex(prevHash), hash: hex(hash) };
     }
   }
 
@@ -233,11 +255,6 @@ export class Journal implements JournalReader {
     }
   }
 
-  /** The checksum stored right after a body (body is a view into the record's bytes). */
-  private hashOf(_seq: number, body: Buffer): Buffer {
-    return Buffer.from(body.buffer, body.byteOffset + body.length, RECORD_CHECKSUM_BYTES);
-  }
-
   snapshots(): readonly SnapshotInfo[] {
     return this.store.snapshotInfos();
   }
@@ -245,7 +262,8 @@ export class Journal implements JournalReader {
   /** Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root; returns its metadata. */
   writeSnapshot(snapshot: Snapshot, stateRoot: (bytes: Buffer, contentHash: string) => string): SnapshotInfo {
     if (snapshot.seq > this.headSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's head ${this.headSeq}`);
-    const bytes = Buffer.from(encodeSnapshot(snapshot), 'utf8');
+    // encodeSnapshot's bytes (canonicalJson), by the encoder that remembers shapes (canonical.ts).
+    const bytes = Buffer.from(new CanonicalEncoder().encode(snapshot), 'utf8');
     const contentHash = sha256Hex(bytes);
     const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(bytes, contentHash) };
     this.store.putSnapshot(info, bytes);
@@ -261,7 +279,8 @@ export class Journal implements JournalReader {
     if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
     let snap: Snapshot;
     try {
-      snap = decodeSnapshot(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      // decodeSnapshot's result (parseCanonicalJson), without the reviver's call per value (canonical.ts).
+      snap = parseCanonical(asBuffer(bytes).toString('utf8')) as Snapshot;
     } catch (e) {
       throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq });
     }

@@ -8,7 +8,9 @@ import type { Command } from '../core/engine/commands.js';
 import { DEFAULT_RULEBOOK } from '../core/rulebooks/presets.js';
 import {
   decodeRecord,
+  encodeEntryBatch,
   encodeEntryRecord,
+  frameAt,
   encodeGenesisRecord,
   framedRecordHasher,
   parseEntryBody,
@@ -29,6 +31,31 @@ function entries(): JournalEntry[] {
 }
 
 describe('record framing', () => {
+  it('frames a batch as its records back to back, each exactly encodeEntryRecord’s frame, split again by length', () => {
+    const genesisHash = encodeGenesisRecord(GENESIS).hash;
+    const all = entries();
+    const batch = encodeEntryBatch(all, genesisHash);
+    let prev = genesisHash;
+    const frames = all.map((e) => {
+      const r = encodeEntryRecord(e, prev);
+      prev = r.hash;
+      return r.bytes;
+    });
+    expect(batch.bytes.equals(Buffer.concat(frames))).toBe(true);
+    expect(batch).toMatchObject({ firstSeq: 1, lastSeq: all.length });
+    expect(batch.hash.equals(prev)).toBe(true);
+    let offset = 0;
+    for (const f of frames) {
+      expect(frameAt(batch.bytes, offset).equals(f)).toBe(true);
+      offset += f.length;
+    }
+    // Cut inside the last frame: frameAt gives what is left, which decodes as torn when last.
+    const cut = batch.bytes.subarray(0, batch.bytes.length - 7);
+    const lastStart = batch.bytes.length - (frames.at(-1) as Buffer).length;
+    expect(decodeRecord(frameAt(cut, lastStart), { seq: all.length, prevHash: ZERO_HASH, last: true })).toMatchObject({ status: 'torn' });
+    expect(() => encodeEntryBatch([all[0] as JournalEntry, all[2] as JournalEntry], genesisHash)).toThrow(RangeError);
+  });
+
   it('lays the genesis out byte by byte: magic, version, kind 0, seq 0, length, zero prevHash, body, SHA-256', () => {
     const g = encodeGenesisRecord(GENESIS);
     const body = canonicalJson(GENESIS);

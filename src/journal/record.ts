@@ -18,7 +18,8 @@
 // produce a matching SHA-256.
 
 import { hash as digest } from 'node:crypto';
-import { canonicalJson, parseCanonicalJson } from '../core/engine/snapshot.js';
+import { canonicalJson } from '../core/engine/snapshot.js';
+import { CanonicalEncoder, parseCanonical } from './canonical.js';
 import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from './types.js';
@@ -43,27 +44,122 @@ export interface EncodedRecord {
   readonly hash: Buffer;
 }
 
-/** What a record's body holds for an entry: the command and its events, as canonical JSON. */
+/** Entry bodies' encoder: canonicalJson's bytes, with the shapes of commands and events remembered (canonical.ts). */
+const bodyEncoder = new CanonicalEncoder();
+
+/** What a record's body holds for an entry: the command and its events, as canonical JSON (canonicalJson's text). */
 export function entryBody(command: Command, events: readonly EngineEvent[]): string {
-  return canonicalJson({ command, events });
+  return bodyEncoder.encode({ command, events });
+}
+
+/** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
+export interface EncodedBatch {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly bytes: Buffer;
+  /** The last record's hash: the next record's prevHash. */
+  readonly hash: Buffer;
+}
+
+/**
+ * Frames records into one growing buffer: each body is written once, straight into place (no intermediate Buffer),
+ * the header beside it, and each record hashed with one SHA-256 over its header and body.
+ */
+class BatchWriter {
+  private buf: Buffer;
+  private used = 0;
+  /** The last record's hash (the first record's prevHash until one is added). */
+  private prevHash: Buffer;
+
+  constructor(capacity: number, firstPrevHash: Buffer) {
+    if (firstPrevHash.length !== 32) throw new RangeError('prevHash must be 32 bytes');
+    this.prevHash = firstPrevHash;
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, RECORD_BYTES_MIN));
+  }
+
+  add(kind: number, seq: number, body: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units).
+    this.reserve(RECORD_BYTES_MIN + body.length * 3);
+    const buf = this.buf;
+    const at = this.used;
+    const n = buf.write(body, at + RECORD_HEADER_BYTES, 'utf8');
+    if (n > RECORD_BODY_BYTES_MAX) throw new RangeError(`record ${seq}: body of ${n} bytes exceeds RECORD_BODY_BYTES_MAX`);
+    // Small fixed fields by index (TypedArray stores; Buffer.copy is a native call per use).
+    buf[at] = 0x42; // B
+    buf[at + 1] = 0x4a; // J
+    buf[at + 2] = 0x52; // R
+    buf[at + 3] = 0x4e; // N
+    buf[at + 4] = JOURNAL_FORMAT_VERSION;
+    buf[at + 5] = kind;
+    buf[at + 6] = 0;
+    buf[at + 7] = 0;
+    // seq as unsigned 64-bit big-endian: seq is a safe integer (< 2^53), split in two 32-bit halves.
+    buf.writeUInt32BE(Math.floor(seq / 2 ** 32), at + 8);
+    buf.writeUInt32BE(seq >>> 0, at + 12);
+    buf.writeUInt32BE(n, at + 16);
+    buf.set(this.prevHash, at + 20);
+    const end = at + RECORD_HEADER_BYTES + n;
+    const hash = sha256(buf.subarray(at, end));
+    buf.set(hash, end);
+    this.prevHash = hash;
+    this.used = end + RECORD_CHECKSUM_BYTES;
+  }
+
+  /** The framed bytes (a view) and the last record's hash (its own buffer, not a view into the batch). */
+  finish(): { bytes: Buffer; hash: Buffer } {
+    return { bytes: this.buf.subarray(0, this.used), hash: this.prevHash };
+  }
+
+  private reserve(more: number): void {
+    if (this.used + more <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + more));
+    this.buf.copy(grown, 0, 0, this.used);
+    this.buf = grown;
+  }
 }
 
 function frame(kind: number, seq: number, prevHash: Buffer, body: string): EncodedRecord {
-  const n = Buffer.byteLength(body, 'utf8');
-  if (n > RECORD_BODY_BYTES_MAX) throw new RangeError(`record ${seq}: body of ${n} bytes exceeds RECORD_BODY_BYTES_MAX`);
-  if (prevHash.length !== 32) throw new RangeError(`record ${seq}: prevHash must be 32 bytes`);
-  const bytes = Buffer.allocUnsafe(RECORD_BYTES_MIN + n);
-  RECORD_MAGIC.copy(bytes, 0);
-  bytes.writeUInt8(JOURNAL_FORMAT_VERSION, 4);
-  bytes.writeUInt8(kind, 5);
-  bytes.writeUInt16BE(0, 6);
-  bytes.writeBigUInt64BE(BigInt(seq), 8);
-  bytes.writeUInt32BE(n, 16);
-  prevHash.copy(bytes, 20);
-  bytes.write(body, RECORD_HEADER_BYTES, n, 'utf8');
-  const hash = sha256(bytes.subarray(0, RECORD_HEADER_BYTES + n));
-  hash.copy(bytes, RECORD_HEADER_BYTES + n);
+  const w = new BatchWriter(RECORD_BYTES_MIN + body.length * 3, prevHash);
+  w.add(kind, seq, body);
+  const { bytes, hash } = w.finish();
   return { seq, bytes, hash };
+}
+
+/** Bytes per record to start a batch's buffer with (the bench's records average ~520; the buffer grows if needed). */
+const BATCH_BYTES_PER_RECORD_GUESS = 640;
+
+/**
+ * Entries (consecutive seqs) framed back to back, the first chained to `prevHash`: one commit's bytes. Each record
+ * is exactly encodeEntryRecord's frame; the batch is only their concatenation.
+ */
+export function encodeEntryBatch(entries: readonly JournalEntry[], prevHash: Buffer): EncodedBatch {
+  if (entries.length === 0) throw new RangeError('an empty batch');
+  const first = (entries[0] as JournalEntry).seq;
+  const w = new BatchWriter(entries.length * BATCH_BYTES_PER_RECORD_GUESS, prevHash);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as JournalEntry;
+    if (!Number.isSafeInteger(e.seq) || e.seq < 1) throw new RangeError(`an entry's seq must be a positive integer, not ${e.seq}`);
+    if (e.seq !== first + i) throw new RangeError(`a batch's seqs are consecutive: ${e.seq} after ${first + i - 1}`);
+    w.add(RECORD_KIND_ENTRY, e.seq, entryBody(e.command, e.events));
+  }
+  const { bytes, hash } = w.finish();
+  return { firstSeq: first, lastSeq: first + entries.length - 1, bytes, hash };
+}
+
+/** The genesis record as a batch of one (the store's first commit). */
+export function encodeGenesisBatch(genesis: JournalGenesis): EncodedBatch {
+  const r = encodeGenesisRecord(genesis);
+  return { firstSeq: 0, lastSeq: 0, bytes: r.bytes, hash: r.hash };
+}
+
+/**
+ * The frame that starts at `offset` of a batch's bytes, as its length field says: bytes [offset, offset + 84 + N),
+ * or fewer when the batch ends first (decodeRecord then finds it incomplete or its length wrong).
+ */
+export function frameAt(batch: Buffer, offset: number): Buffer {
+  if (offset + RECORD_HEADER_BYTES > batch.length) return batch.subarray(offset);
+  const end = offset + RECORD_BYTES_MIN + batch.readUInt32BE(offset + 16);
+  return batch.subarray(offset, Math.min(end, batch.length));
 }
 
 /** Record 0: what the engine was created with. */
@@ -118,14 +214,14 @@ export function decodeRecord(bytes: Uint8Array, expect: RecordExpectation): Deco
 
 /** An entry record's body as the entry it holds. Throws SyntaxError on a body that is not canonical JSON. */
 export function parseEntryBody(seq: number, body: Buffer): JournalEntry {
-  const parsed = parseCanonicalJson(body.toString('utf8')) as { command?: Command; events?: EngineEvent[] };
+  const parsed = parseCanonical(body.toString('utf8')) as { command?: Command; events?: EngineEvent[] };
   if (parsed.command === undefined || !Array.isArray(parsed.events)) throw new SyntaxError(`record ${seq}: body has no command or events`);
   return { seq, command: parsed.command, events: parsed.events };
 }
 
 /** The genesis record's body. */
 export function parseGenesisBody(body: Buffer): JournalGenesis {
-  const parsed = parseCanonicalJson(body.toString('utf8')) as JournalGenesis;
+  const parsed = parseCanonical(body.toString('utf8')) as JournalGenesis;
   if (typeof parsed.formatVersion !== 'number' || parsed.config === undefined || parsed.rulebook === undefined) {
     throw new SyntaxError('genesis: body has no formatVersion, config or rulebook');
   }
@@ -155,3 +251,40 @@ export const framedRecordHasher = {
   genesis: (genesis: JournalGenesis): string => hex(encodeGenesisRecord(genesis).hash),
   entry: (entry: JournalEntry, prevHash: string): string => hex(encodeEntryRecord(entry, Buffer.from(prevHash, 'hex')).hash),
 };
+
+const COMMAND_PREFIX = '{"command":';
+
+/**
+ * Only the command of an entry record's body (replay needs nothing else: the events it replays are compared with the
+ * body as text). The body is canonical, so it starts with {"command": and the command object runs to its matching
+ * brace. Throws SyntaxError on a body that is not shaped so.
+ */
+export function parseEntryCommand(seq: number, text: string): Command {
+  if (!text.startsWith(COMMAND_PREFIX) || text.charCodeAt(COMMAND_PREFIX.length) !== 0x7b) throw new SyntaxError(`record ${seq}: body does not start with a command object`);
+  const end = objectEnd(text, COMMAND_PREFIX.length);
+  if (end < 0) throw new SyntaxError(`record ${seq}: the command object does not end`);
+  const command = parseCanonical(text.slice(COMMAND_PREFIX.length, end)) as Command;
+  if (typeof command !== 'object' || command === null || typeof command.kind !== 'string') throw new SyntaxError(`record ${seq}: body has no command`);
+  return command;
+}
+
+/** The index after the object that opens at `start` (its matching brace), skipping strings; -1 if it does not end. */
+function objectEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: to its closing quote, a backslash escaping the character after it.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}

@@ -17,6 +17,8 @@ describe('SqliteJournalStore', () => {
     // The mode is a property of the file (WAL) and of the connection (synchronous): a second reader sees WAL.
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // A new journal takes 64 KiB pages (a commit's row is a chain of overflow pages: fewer, larger WAL frames).
+    expect(db.pragma('page_size', { simple: true })).toBe(65_536);
     db.close();
   });
 
@@ -36,20 +38,38 @@ describe('SqliteJournalStore', () => {
     file.close();
   });
 
-  it('appends a batch in one transaction: a failing record leaves none of the batch stored', () => {
+  it('stores each commit as one row: a batch is all or none, read back by any seq it holds, cut at a byte offset', () => {
     const store = SqliteJournalStore.open(join(dir(), 'j.db'), { durability: 'full' });
-    store.append([{ seq: 0, bytes: Buffer.from('a') }]);
-    expect(() => store.append([{ seq: 1, bytes: Buffer.from('b') }, { seq: 2, bytes: Buffer.from('c') }, { seq: 1, bytes: Buffer.from('dup') }])).toThrow(/UNIQUE/);
-    expect(store.lastSeq()).toBe(0);
-    store.append([{ seq: 1, bytes: Buffer.from('b') }]);
-    expect([...store.read(0)].map((r) => Buffer.from(r.bytes).toString())).toEqual(['a', 'b']);
-    // A batch of 150 goes in statements of 64 rows and single rows; a duplicate among the 64-row ones undoes all.
-    const batch = Array.from({ length: 150 }, (_, i) => ({ seq: 2 + i, bytes: Buffer.from([i]) }));
-    expect(() => store.append([...batch.slice(0, 100), { seq: 50, bytes: Buffer.from('dup') }, ...batch.slice(100)])).toThrow(/UNIQUE/);
-    expect(store.lastSeq()).toBe(1);
-    store.append(batch);
-    expect([...store.read(2)].map((r) => [r.seq, Buffer.from(r.bytes)[0]])).toEqual(batch.map((b, i) => [b.seq, i]));
+    store.append({ firstSeq: 0, lastSeq: 0, bytes: Buffer.from('a') });
+    store.append({ firstSeq: 1, lastSeq: 3, bytes: Buffer.from('bcd') });
+    // A second batch starting at a stored seq fails whole (the primary key), nothing of it stored.
+    expect(() => store.append({ firstSeq: 1, lastSeq: 5, bytes: Buffer.from('dup') })).toThrow(/UNIQUE/);
+    expect(store.lastSeq()).toBe(3);
+    store.append({ firstSeq: 4, lastSeq: 9, bytes: Buffer.from('efghij') });
+    const read = (from: number, to?: number): string[] => [...store.read(from, to)].map((b) => `${b.firstSeq}-${b.lastSeq}:${Buffer.from(b.bytes).toString()}`);
+    // seq 2 sits inside the batch 1..3: that batch comes first.
+    expect(read(2)).toEqual(['1-3:bcd', '4-9:efghij']);
+    expect(read(0, 0)).toEqual(['0-0:a']);
+    expect(read(5, 6)).toEqual(['4-9:efghij']);
+    // Records 7.. cut: the batch 4..9 keeps its first 3 bytes (records 4..6 here) and ends at 6.
+    store.truncateFrom(7, 3);
+    expect(read(0)).toEqual(['0-0:a', '1-3:bcd', '4-6:efg']);
+    expect(store.lastSeq()).toBe(6);
+    // Records 4.. cut: a batch starting at the cut goes whole.
+    store.truncateFrom(4, 0);
+    expect(read(0)).toEqual(['0-0:a', '1-3:bcd']);
     store.close();
+  });
+
+  it('refuses a journal of the earlier one-row-per-record layout without creating anything in it', () => {
+    const path = join(dir(), 'old.db');
+    const db = new Database(path);
+    db.exec("CREATE TABLE bailiff_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO bailiff_meta VALUES ('format', 'bailiff-journal'); CREATE TABLE records (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)");
+    db.close();
+    expect(() => SqliteJournalStore.open(path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal', message: expect.stringContaining('"bailiff-journal"') }));
+    const after = new Database(path, { readonly: true });
+    expect((after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name)).toEqual(['bailiff_meta', 'records']);
+    after.close();
   });
 
   it('leaves another application’s database and a non-database file alone: not_a_journal', () => {

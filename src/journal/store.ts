@@ -7,22 +7,31 @@ import type { SnapshotInfo } from './types.js';
 /** 'full': an append survives power loss once it returns. 'relaxed': it survives a crash of the process only. */
 export type Durability = 'full' | 'relaxed';
 
-export interface StoredRecord {
-  readonly seq: number;
+/**
+ * One commit's records: seqs firstSeq..lastSeq framed back to back (record.ts), as one unit of storage. The store
+ * never looks inside the bytes; the journal splits them into records by their length fields and checks each one.
+ */
+export interface StoredBatch {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
   readonly bytes: Uint8Array;
 }
 
 export interface JournalStore {
   /** What the backend runs with, as read back from it (e.g. "full: SQLite WAL, synchronous=FULL"). */
   readonly mode: string;
-  /** The highest sequence number stored; -1 when nothing is (not even record 0). */
+  /** The highest sequence number stored (the last batch's lastSeq); -1 when nothing is (not even record 0). */
   lastSeq(): number;
-  /** Records with fromSeq <= seq <= toSeq, in order; only the ones stored (a missing seq is simply absent). */
-  read(fromSeq: number, toSeq?: number): Iterable<StoredRecord>;
-  /** Appends records in ONE commit: all or none, durable per `mode` when it returns. Throws on failure. */
-  append(records: readonly StoredRecord[]): void;
-  /** Deletes every record with seq >= fromSeq (a torn tail); nothing else is ever deleted. */
-  truncateFrom(fromSeq: number): void;
+  /** The batches holding any seq in fromSeq..toSeq, by ascending firstSeq; only the ones stored (a gap is simply absent). */
+  read(fromSeq: number, toSeq?: number): Iterable<StoredBatch>;
+  /** Appends one batch in ONE commit: all or none, durable per `mode` when it returns. Throws on failure. */
+  append(batch: StoredBatch): void;
+  /**
+   * Removes records fromSeq.. (a torn tail): the batch holding fromSeq keeps its first `byteOffset` bytes (the
+   * records before fromSeq; none left: the batch goes) and ends at fromSeq - 1; batches after it go. Nothing else is
+   * ever deleted.
+   */
+  truncateFrom(fromSeq: number, byteOffset: number): void;
   /** Stores a snapshot's bytes with its metadata (content hash computed by the caller). */
   putSnapshot(info: SnapshotInfo, bytes: Uint8Array): void;
   /** Every stored snapshot's metadata, by ascending seq. */

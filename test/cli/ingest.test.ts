@@ -1,6 +1,5 @@
 // `bailiff ingest` and `bailiff journal info` in process: acknowledgements after commit, recovery lines, exit codes.
 
-import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { EXIT_CODES_HELP, runCli } from '../../src/cli/program.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
 import { Journal } from '../../src/journal/journal.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+import { editStoredRecord } from '../journal/stored-record.js';
 
 async function cli(args: string[], stdinLines: string[] = []): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -97,12 +97,7 @@ describe('bailiff ingest', () => {
   it('halts on a corrupt record in the middle with exit 2 naming its seq; reports a torn tail and truncates it', async () => {
     const f = files();
     await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], streamCommands(5, 10).map((c) => JSON.stringify(c)));
-    const edit = (seq: number, change: (bytes: Buffer) => Buffer): void => {
-      const db = new Database(f.journal);
-      const bytes = Buffer.from((db.prepare('SELECT bytes FROM records WHERE seq = ?').get(seq) as { bytes: Buffer }).bytes);
-      db.prepare('UPDATE records SET bytes = ? WHERE seq = ?').run(change(bytes), seq);
-      db.close();
-    };
+    const edit = (seq: number, change: (bytes: Buffer) => Buffer): void => editStoredRecord(f.journal, seq, change);
     // 16 scenario commands + 10 lines: head 26. The last record cut in half: a torn tail.
     edit(26, (b) => b.subarray(0, b.length >> 1));
     const info = await cli(['journal', 'info', f.journal]);

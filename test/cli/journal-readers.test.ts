@@ -2,7 +2,7 @@
 // receipts + verify-receipt, prove + verify-proof, export (the same rows as from the scenario run in memory).
 // The journal is the bundled crash example ingested with an empty stdin: its 20 commands (setup and the file's own), one liquidation at seq 18.
 
-import Database from 'better-sqlite3';
+import { dropStoredRecord, editStoredRecord, storedFrames } from '../journal/stored-record.js';
 import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,20 +39,18 @@ describe('reading commands on an ingested journal', () => {
   it('verify reports an amount edited in a stored record (chain broken, events differ) and exits 1', async () => {
     const edited = join(dir, 'edited.db');
     copyFileSync(journal, edited);
-    const db = new Database(edited);
     // The first deposit's record holds its amount as {"$n":"<atoms>"}: one digit changed in place keeps the frame's
     // length, so only the checksum and the replay can tell.
-    const rows = db.prepare('SELECT seq, bytes FROM records ORDER BY seq').all() as { seq: number; bytes: Buffer }[];
-    const row = rows.find((r) => r.bytes.toString('latin1').includes('"kind":"deposit"'));
+    const row = storedFrames(edited).find((r) => r.bytes.toString('latin1').includes('"kind":"deposit"'));
     if (row === undefined) throw new Error('the example deposits');
     const seq = row.seq;
     const text = row.bytes.toString('latin1');
     const at = text.indexOf('"amount":{"$n":"') + '"amount":{"$n":"'.length;
     expect(at).toBeGreaterThan(16);
-    const bytes = Buffer.from(row.bytes);
-    bytes[at] = bytes[at] === 0x39 ? 0x38 : (bytes[at] as number) + 1;
-    db.prepare('UPDATE records SET bytes = ? WHERE seq = ?').run(bytes, seq);
-    db.close();
+    editStoredRecord(edited, seq, (bytes) => {
+      bytes[at] = bytes[at] === 0x39 ? 0x38 : (bytes[at] as number) + 1;
+      return bytes;
+    });
     const r = await cli(['verify', edited]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(new RegExp(`^seq ${seq} chain_broken`, 'm'));
@@ -62,9 +60,7 @@ describe('reading commands on an ingested journal', () => {
   it('verify reports a dropped record as a gap and exits 1', async () => {
     const dropped = join(dir, 'dropped.db');
     copyFileSync(journal, dropped);
-    const db = new Database(dropped);
-    db.prepare('DELETE FROM records WHERE seq = 9').run();
-    db.close();
+    dropStoredRecord(dropped, 9);
     const r = await cli(['verify', dropped]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^seq 9 seq_gap/m);

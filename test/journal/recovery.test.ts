@@ -20,6 +20,7 @@ import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
 import { decodedStream } from '../../src/sim/command-stream.js';
+import { editStoredRecord } from './stored-record.js';
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-journal-')), 'journal.db');
 
@@ -52,12 +53,7 @@ function inMemory(genesis: JournalGenesis, commands: readonly Command[]): Engine
 }
 
 /** Edits the stored bytes of one record (as a disk or another writer would), outside the journal's code. */
-function editRecord(path: string, seq: number, edit: (bytes: Buffer) => Buffer): void {
-  const db = new Database(path);
-  const row = db.prepare('SELECT bytes FROM records WHERE seq = ?').get(seq) as { bytes: Buffer };
-  db.prepare('UPDATE records SET bytes = ? WHERE seq = ?').run(edit(row.bytes), seq);
-  db.close();
-}
+const editRecord = editStoredRecord;
 
 function fileBytes(path: string): Buffer[] {
   return [path, `${path}-wal`, `${path}-shm`].map((p) => (existsSync(p) ? readFileSync(p) : Buffer.alloc(0)));
@@ -135,6 +131,19 @@ describe('a durable engine on SQLite', () => {
     const after = fileBytes(b.path);
     expect(after.map((x) => x.length)).toEqual(before.map((x) => x.length));
     expect(after.every((x, i) => x.equals(before[i] as Buffer))).toBe(true);
+  });
+
+  it('halts on a damaged length field of a record inside the last batch: only the batch’s last record can be torn', () => {
+    const b = build(120, { batch: 200 });
+    const last = b.commands.length;
+    // Record last-3 shares the last row with the three after it; its length grows by 2^24, past the row's end.
+    editRecord(b.path, last - 3, (bytes) => {
+      bytes[16] = (bytes[16] as number) ^ 0x01;
+      return bytes;
+    });
+    const before = fileBytes(b.path);
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'record_corrupt', seq: last - 3 }));
+    expect(fileBytes(b.path).every((x, i) => x.equals(before[i] as Buffer))).toBe(true);
   });
 
   it('halts on a bad last record that a snapshot covers: it had been committed, so it is not a torn write', () => {
