@@ -22,3 +22,8 @@ export class CliError extends BailiffError {
     super(message);
   }
 }
+
+/** A file the command could not open or read: `cannot read [what ]<file>: <errno code or message>`. */
+export function unreadableFile(file: string, e: unknown, what?: string): CliError {
+  return new CliError('bad_file', `cannot read ${what === undefined ? '' : `${what} `}${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+}

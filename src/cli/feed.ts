@@ -13,7 +13,7 @@ import { replayKlines } from '../feeds/replay.js';
 import { symbolFromKlineFileName } from '../feeds/kline.js';
 import { quoteToCommands, type MarketMapping } from '../feeds/to-commands.js';
 import type { FeedIssue, FeedQuote } from '../feeds/types.js';
-import { CliError } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
 
 /** Parses repeated `--map SYMBOL=MARKET:DECIMALS[:SOURCE]`. */
@@ -175,7 +175,7 @@ export function checkKlineFile(path: string): void {
     fd = openSync(path, 'r');
     readSync(fd, head, 0, head.length, 0);
   } catch (e) {
-    throw new CliError('bad_file', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unreadableFile(path, e);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

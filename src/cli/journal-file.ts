@@ -25,7 +25,7 @@ import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { JournalGenesis, JournalRecord } from '../journal/types.js';
 import { TrackingUnits } from '../scenario/load.js';
 import type { Finding } from '../verify/verify.js';
-import { CliError } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
 import type { JournalSource, OpenedJournal } from './verify.js';
 import { jsonLinesSource } from './verify.js';
 
@@ -37,7 +37,7 @@ export function isSqliteFile(file: string): boolean {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new CliError('bad_file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unreadableFile(file, e);
   }
   try {
     const head = Buffer.alloc(SQLITE_MAGIC.length);

@@ -10,7 +10,7 @@ import { entriesOfCommands, replay, ReplayMismatchError, type EntrySource } from
 import { canonicalJson, parseCanonical } from '../verify/json.js';
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
-import { CliError } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { loadScenarioFile } from './run.js';
 
@@ -24,7 +24,7 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError('bad_file', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unreadableFile(file, e, what);
   }
 }
 

@@ -10,7 +10,7 @@ import { evaluateAccount } from '../core/margin/evaluate.js';
 import { formatDecimal } from '../core/units/index.js';
 import { parseScenarioText, type Scenario } from '../scenario/load.js';
 import { encodeEvent } from '../wire/encode.js';
-import { CliError } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -30,7 +30,7 @@ export function loadScenarioFile(file: string, onCommand?: (done: number, total:
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError('bad_file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unreadableFile(file, e);
   }
   return parseScenarioText(text, file, onCommand === undefined ? {} : { onCommand });
 }

@@ -10,7 +10,7 @@ import type { JournalGenesis, JournalRecord } from '../journal/types.js';
 import { canonicalRecordHasher, decodeJsonLines, JournalFormatError } from '../verify/jsonl.js';
 import { verifyJournal, type Finding, type RecordHasher, type SignatureRecheck } from '../verify/verify.js';
 import { engineAttestationKeys, recheckSignature } from '../feeds/attestation.js';
-import { CliError } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
 
 /** A journal opened for verification: its genesis, its records in stored order, and how its records are hashed. */
@@ -30,7 +30,7 @@ export const jsonLinesSource: JournalSource = (file) => {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError('bad_file', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unreadableFile(file, e);
   }
   try {
     return { ...decodeJsonLines(text), hasher: canonicalRecordHasher };
