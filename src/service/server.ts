@@ -13,6 +13,7 @@ import type { Durability } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { WireError } from '../wire/decode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
+import { dashboardPlugin } from './dashboard/plugin.js';
 import { EngineHost } from './engine-host.js';
 import { HTTP_STATUS, ServiceError, serviceErrorBody, type ServiceCode } from './errors.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
@@ -157,6 +158,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   });
   if (options.security !== undefined) await app.register(options.security.plugin as FastifyPluginAsync, options.security.options);
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(dashboardPlugin); // the page at /, its assets, /v1/risk/nearest (src/service/dashboard)
 
   const notFound = (what: string): ServiceError => new ServiceError('not_found', what);
 
