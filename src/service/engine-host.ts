@@ -176,7 +176,7 @@ export class EngineHost {
   private draining = false;
   private closed = false;
   private failed: unknown = null;
-  /** The time a command without `at` gets: the last decoded command's (as `bailiff ingest` does). */
+  /** The time a command without `at` gets: the last queued command's, or the engine's (as `bailiff ingest` does). */
   private lastMs: number;
   private readonly tapeMax: number;
   private readonly queueMax: number;
@@ -241,7 +241,7 @@ export class EngineHost {
    */
   decode(raws: readonly unknown[], path: (i: number) => string): Command[] {
     const units = new BatchUnits(this.engine, this.hostUnits);
-    let lastMs = this.lastMs;
+    let lastMs = Math.max(this.lastMs, this.engine.timeMs);
     const out: Command[] = [];
     raws.forEach((raw, i) => {
       const cmd = decodeCommand(raw, units, path(i), lastMs);
@@ -263,6 +263,7 @@ export class EngineHost {
     if (!this.accepting) return Promise.reject(new ServiceError('unavailable', this.failed === null ? 'the service is shutting down' : 'the journal stopped after a failed commit'));
     if (commands.length === 0) return Promise.resolve([]);
     if (this.queued + commands.length > this.queueMax) return Promise.reject(new ServiceError('queue_full', `the command queue holds ${this.queued} commands (max ${this.queueMax})`));
+    for (const c of commands) if (Number.isSafeInteger(c.tsMs) && c.tsMs > this.lastMs) this.lastMs = c.tsMs;
     return new Promise((resolve, reject) => {
       this.queue.push({ commands, enqueuedMs: performance.now(), resolve, reject });
       this.queued += commands.length;

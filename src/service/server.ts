@@ -65,6 +65,8 @@ export interface ServiceContext {
   readonly host: EngineHost;
   readonly views: Views;
   readonly metrics: ServiceMetrics;
+  /** Every route with what it declared for the security plugin (tests check that none lacks a role). */
+  readonly routes: readonly { readonly method: string; readonly url: string; readonly role: unknown; readonly account: unknown }[];
 }
 
 declare module 'fastify' {
@@ -102,10 +104,21 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     ...(options.tapeEventsMax === undefined ? {} : { tapeEventsMax: options.tapeEventsMax }),
     ...(options.queueCommandsMax === undefined ? {} : { queueCommandsMax: options.queueCommandsMax }),
   });
-  const app = Fastify({ logger: options.logger ?? { level: 'info' }, bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    bodyLimit,
+    return503OnClosing: true,
+    // Unknown fields are refused, not silently dropped (ajv's removeAdditional would strip them).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
   const views = new Views(host.engine, host.units);
   const metrics = createMetrics(host);
-  app.decorate('bailiff', { host, views, metrics });
+  const routes: { method: string; url: string; role: unknown; account: unknown }[] = [];
+  app.addHook('onRoute', (r) => {
+    const config = r.config as { role?: unknown; account?: unknown } | undefined;
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, role: config?.role, account: config?.account });
+  });
+  app.decorate('bailiff', { host, views, metrics, routes });
   app.addHook('onClose', async () => {
     await host.close();
   });
@@ -113,7 +126,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   // Responses are plain JSON.stringify: the response schemas document (OpenAPI), they do not filter fields.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON bodies as the wire reads them everywhere: a key given twice, or __proto__ / constructor, is refused.
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
     try {
       done(null, parseStrictJson(body as string));

@@ -47,7 +47,7 @@ describe('accountRisk', () => {
     expect(p?.liquidationPrice).toBe(276_923n);
     // Equity >= 0 from 300 + (P - 3000) >= 0: P >= 2700.00.
     expect(p?.bankruptcyPrice).toBe(270_000n);
-    // 3000.00 - 2769.23 = 23.077 USD = 23_077 price atoms; 23_077 / 300_000 = 76_923.33 ppm -> 76_923.
+    // 3000.00 - 2769.23 = 230.77 USD = 23_077 price atoms; 23_077 / 300_000 = 76_923.33 ppm -> 76_923.
     expect(p?.distanceToLiquidation).toBe(23_077n);
     expect(p?.distanceToLiquidationPpm).toBe(76_923n);
     expect(p).toMatchObject({ market: 'ETH-PERP', marginMode: 'cross', size: 100n, entryPrice: 300_000n, mark: 300_000n, notional: usdc('3000'), initial: usdc('150'), maintenance: usdc('75') });
