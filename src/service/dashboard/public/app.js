@@ -66,6 +66,8 @@ function figures(e) {
       return `${e.reason}: ${e.delta.startsWith('-') ? '' : '+'}${amount(e.delta)} → ${amount(e.balance)}`;
     case 'BadDebt':
       return `${amount(e.amount)}: fund ${amount(e.insurance)}, socialised ${amount(e.socialised)}, written off ${amount(e.writtenOff)}`;
+    case 'PositionChanged':
+      return `${e.cause}: ${amount(e.sizeDelta)} @ ${amount(e.price)} → size ${amount(e.size)}, realised ${amount(e.realisedPnl)}`;
     case 'BreakerTripped':
       return `reasons: ${(e.reasons ?? []).join(', ')}`;
     default: {
@@ -266,7 +268,7 @@ async function refreshOperator() {
     ['deferred liquidations (open / total)', `${r.deferredLiquidations ?? '–'} / ${r.deferralsTotal ?? '–'}`],
     ['liquidations started', r.liquidationsStartedTotal ?? '–'],
     ['missed liquidations', r.missedLiquidations ?? '–', r.missedLiquidations > 0 ? 'bad' : ''],
-    ['journal head / queue / last commit lag', r.journal ? `${r.journal.head} / ${r.journal.queueDepth} / ${r.journal.lastCommitLagMs} ms` : '–'],
+    ['journal head / queue / last commit lag', r.journal ? `${r.journal.head} / ${r.journal.queueDepth} / ${Number(r.journal.lastCommitLagMs).toFixed(1)} ms` : '–'],
   ]);
   if (r.seq !== undefined) $('head-seq').textContent = String(Math.max(Number($('head-seq').textContent) || 0, r.seq));
   if (r.engineTimeMs !== undefined) $('engine-time').textContent = time(r.engineTimeMs);
@@ -355,7 +357,7 @@ async function showExplanation(id, row) {
     el('ul', {}, ...x.prices.map((p) => el('li', {}, `${p.market}: mark ${amount(p.markPrice)}, index ${amount(p.indexPrice)} at ${time(p.priceUpdatedMs)}`,
       p.sources.length === 0 ? '' : ` — ${p.sources.map((s) => `${s.source} ${amount(s.price)}${s.signature ? ' (signed)' : ''}`).join(', ')}`))),
     el('h3', {}, 'Replay'),
-    el('p', { class: 'hint' }, `journal record ${x.journal.seq}, hash ${x.journal.recordHash.slice(0, 16)}…: ${x.journal.replay}`),
+    el('p', { class: 'hint' }, `journal record ${x.journal.seq}${x.journal.entryHash ? `, entry hash ${x.journal.entryHash.slice(0, 16)}…` : ''}: ${x.journal.replay}`),
   );
 }
 
