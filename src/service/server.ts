@@ -59,6 +59,8 @@ export interface ServiceOptions {
 }
 
 export const BODY_LIMIT_BYTES_DEFAULT = 1024 * 1024;
+/** Open WebSocket streams at most (each is a listener on the host's bus); more: 503 unavailable before the upgrade. */
+export const STREAM_CLIENTS_MAX = 1_000;
 
 /** What the server shares with the CLI and tests: the host (engine, journal, queue) and the metrics. */
 export interface ServiceContext {
@@ -174,6 +176,11 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   await app.register(dashboardPlugin); // the page at /, its assets, /v1/risk/nearest (src/service/dashboard)
 
   const notFound = (what: string): ServiceError => new ServiceError('not_found', what);
+  host.bus.setMaxListeners(STREAM_CLIENTS_MAX + 10);
+  let streams = 0;
+  const streamSlot = async (): Promise<void> => {
+    if (streams >= STREAM_CLIENTS_MAX) throw new ServiceError('unavailable', `${streams} streams are open (max ${STREAM_CLIENTS_MAX})`);
+  };
 
   app.post('/v1/commands', { schema: postCommandsSchema, config: { role: 'trade', account: 'body.account' } }, async (request) => {
     const body = request.body as unknown;
@@ -244,10 +251,14 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => app.swagger());
 
-  app.get('/v1/stream', { websocket: true, schema: { querystring: streamQuerySchema }, config: { role: 'public' } }, (socket, request) => {
+  app.get('/v1/stream', { websocket: true, schema: { querystring: streamQuerySchema }, config: { role: 'public' }, preHandler: streamSlot }, (socket, request) => {
     const q = request.query as { from?: string; kind?: string; market?: string; account?: string };
+    streams++;
     metrics.streamClients.inc({ stream: 'public' });
-    servePublicStream(socket, host, views, parseFilter(q), q.from === undefined ? null : Number(q.from), () => metrics.streamClients.dec({ stream: 'public' }));
+    servePublicStream(socket, host, views, parseFilter(q), q.from === undefined ? null : Number(q.from), () => {
+      streams--;
+      metrics.streamClients.dec({ stream: 'public' });
+    });
   });
   app.get(
     '/v1/accounts/:id/stream',
@@ -257,14 +268,19 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
       config: { role: 'read', account: 'params.id' },
       // Before the upgrade: an unknown account answers 404 like GET /v1/accounts/{id}.
       preHandler: async (request) => {
+        await streamSlot();
         const { id } = request.params as { id: string };
         if (host.engine.account(id) === undefined) throw notFound(`no account ${id}`);
       },
     },
     (socket, request) => {
       const { id } = request.params as { id: string };
+      streams++;
       metrics.streamClients.inc({ stream: 'account' });
-      serveAccountStream(socket, host, views, id, () => metrics.streamClients.dec({ stream: 'account' }));
+      serveAccountStream(socket, host, views, id, () => {
+        streams--;
+        metrics.streamClients.dec({ stream: 'account' });
+      });
     },
   );
 

@@ -283,3 +283,27 @@ describe('restart', () => {
     }
   });
 });
+
+describe('a bounded tape', () => {
+  it('refuses a resume older than what the tape holds (resume_too_old), and pages by cursor', async () => {
+    // Four InsuranceFundChanged events (one per deposit) on a tape of three: the first is dropped.
+    const s = await start(undefined, { tapeEventsMax: 3 });
+    try {
+      const r = await post(s.base, '/v1/commands', ['1', '2', '3', '4'].map((amount) => ({ kind: 'insurance_deposit', amount })));
+      const seqs = r.body.results.map((x: { seq: number }) => x.seq) as number[];
+      const page = await get(s.base, '/v1/liquidations?limit=2');
+      expect(page.body.events.map((e: { seq: number }) => e.seq)).toEqual(seqs.slice(1, 3));
+      const rest = await get(s.base, `/v1/liquidations?after=${page.body.next}`);
+      expect(rest.body.events.map((e: { seq: number }) => e.seq)).toEqual(seqs.slice(3));
+      const old = await StreamClient.open(`${s.ws}/v1/stream?from=${(seqs[0] as number) - 1}`);
+      const err = await old.waitFor((m) => m.type === 'error');
+      expect(err.error.code).toBe('resume_too_old');
+      const ok = await StreamClient.open(`${s.ws}/v1/stream?from=${seqs[0] as number}`);
+      await ok.waitFor((m) => m.type === 'event' && m.seq === seqs[3]);
+      expect(ok.messages.filter((m) => m.type === 'event').map((m) => m.seq)).toEqual(seqs.slice(1));
+      ok.close();
+    } finally {
+      await s.app.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
+import type { Command } from '../../src/core/engine/commands.js';
 import { standardSetup, TEST_CONFIG } from '../../src/core/engine/testkit.js';
 import { DEFAULT_RULEBOOK } from '../../src/core/rulebooks/presets.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../../src/journal/types.js';
@@ -25,10 +26,10 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'bailiff-service-'));
 }
 
-/** A server over `dir`; a new journal gets the genesis and the standard world (BTC-PERP, ETH-PERP, BTC collateral). */
-export async function start(dir: string = tempDir(), o: Partial<ServiceOptions> = {}): Promise<Running> {
+/** A server over `dir`; a new journal gets the genesis and `setup` (default: the standard world: BTC-PERP, ETH-PERP, BTC collateral). */
+export async function start(dir: string = tempDir(), o: Partial<ServiceOptions> = {}, setup: readonly Command[] | null = standardSetup(T0)): Promise<Running> {
   const app = await buildServer({ dataDir: dir, genesis: GENESIS, logger: false, ...o });
-  if (app.bailiff.host.engine.seq === 0) await app.bailiff.host.submit(standardSetup(T0));
+  if (app.bailiff.host.engine.seq === 0 && setup !== null) await app.bailiff.host.submit(setup);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
