@@ -1,4 +1,4 @@
-// `bailiff demo` (what `npm start` runs until the service exists): the 2025-02-02 crash replayed against a few
+// `bailiff demo`: the offline printout (`npm start` runs the service with the dashboard: scripts/start.mjs): the 2025-02-02 crash replayed against a few
 // thousand leveraged accounts, with a market maker quoting a book around each mark and an insurance fund, and the
 // engine enforcing its rulebook. Prints what was liquidated, when, at what price, and why; --json gives the same
 // report machine-readable (amounts as decimal strings in USDT), --out FILE writes it to a file. The exit code is 1
