@@ -149,6 +149,16 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       await runServe({ ...o, durability: o.durability }, io);
     });
   program
+    .command('account')
+    .description("An account's risk view from a journal, as GET /v1/accounts/{id} answers it (docs/service.md): equity, margins, free collateral, margin ratio, each position's exact liquidation and bankruptcy prices, distance, ADL rank; JSON.")
+    .argument('<id>', 'the account')
+    .requiredOption('--journal <file>', 'the journal (bailiff ingest, bailiff serve: <data>/journal.db)')
+    .option('--seq <n>', 'the state after this sequence number; default: the head', (v) => positiveInt(v, '--seq'))
+    .action(async (id: string, o: { journal: string; seq?: number }) => {
+      const { runAccount } = await import('./account.js');
+      runAccount(id, { journal: o.journal, ...(o.seq === undefined ? {} : { seq: o.seq }) }, io);
+    });
+  program
     .command('export')
     .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
     .requiredOption('--what <liquidations|accounts>', 'what to export')

@@ -307,3 +307,28 @@ describe('a bounded tape', () => {
     }
   });
 });
+
+describe('why-not while a guard holds the ledger', () => {
+  it('names the pause switch, then the deferral, and the price that would do it', async () => {
+    const s = await start();
+    try {
+      await post(s.base, '/v1/commands', [
+        { kind: 'deposit', account: 'alice', asset: 'USDC', amount: '300' },
+        { kind: 'deposit', account: 'bob', asset: 'USDC', amount: '100000' },
+        { kind: 'fill', market: 'ETH-PERP', price: '3000', size: '1', buyer: 'alice', seller: 'bob' },
+        { kind: 'set_liquidation_pause', paused: true },
+        // At 2700 alice is in breach (equity 0 <= maintenance 67.5) but the pause holds her.
+        { kind: 'price', market: 'ETH-PERP', mark: '2700', at: 3_000 },
+      ]);
+      const r = await get(s.base, '/v1/accounts/alice/why-not');
+      expect(r.body.ledgers[0]).toMatchObject({ ledger: 'cross', status: 'held', breached: true, equity: '0', maintenanceMargin: '67.5', distanceToThreshold: '-67.5' });
+      expect(r.body.ledgers[0].guards).toEqual([{ guard: 'paused', market: null }]);
+      expect(r.body.ledgers[0].wouldLiquidateAt[0]).toMatchObject({ market: 'ETH-PERP', markPrice: '2700', liquidationPrice: '2769.23', distanceToLiquidation: '-69.23' });
+      const ready = await get(s.base, '/ready');
+      // Held by the pause: in the backlog, not missed.
+      expect(ready.body).toMatchObject({ liquidationsPaused: true, liquidationBacklog: 1, missedLiquidations: 0 });
+    } finally {
+      await s.app.close();
+    }
+  });
+});
