@@ -82,14 +82,15 @@ function tapeRow(e) {
   const explain = e.kind === 'LiquidationStarted' && e.id
     ? el('button', { 'data-testid': 'explain-button', 'data-id': e.id, onclick: () => showExplanation(e.id, row) }, 'explain')
     : '';
+  // The button comes first: a click never scrolls the table sideways.
   const row = el('tr', { class: `kind-${e.kind}`, 'data-kind': e.kind },
+    el('td', {}, explain),
     el('td', {}, `${e.seq}-${e.ordinal}`),
     el('td', {}, time(e.tsMs)),
     el('td', {}, e.kind),
     el('td', {}, e.account ?? ''),
     el('td', {}, e.market ?? e.ledger ?? ''),
-    el('td', {}, figures(e)),
-    el('td', {}, explain));
+    el('td', {}, figures(e)));
   return row;
 }
 
