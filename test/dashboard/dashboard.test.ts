@@ -99,8 +99,8 @@ describe.skipIf(!present)('dashboard in chromium', () => {
     expect(count('LiquidationStarted')).toBeGreaterThan(0);
     expect(count('InsuranceFundChanged')).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('count-liquidations').textContent(), { timeout: 10_000 }).toBe(String(count('LiquidationStarted')));
-    expect(await page.getByTestId('count-margin-calls').textContent()).toBe(String(count('MarginCall')));
-    expect(await page.getByTestId('count-fund-moves').textContent()).toBe(String(count('InsuranceFundChanged')));
+    await expect.poll(() => page.getByTestId('count-margin-calls').textContent(), { timeout: 10_000 }).toBe(String(count('MarginCall')));
+    await expect.poll(() => page.getByTestId('count-fund-moves').textContent(), { timeout: 10_000 }).toBe(String(count('InsuranceFundChanged')));
     for (const kind of ['MarginCall', 'LiquidationStarted', 'InsuranceFundChanged']) {
       expect(await page.locator(`#tape tbody tr[data-kind="${kind}"]`).count(), kind).toBeGreaterThan(0);
     }
@@ -138,7 +138,8 @@ describe.skipIf(!present)('dashboard in chromium', () => {
     const nearest = (await (await fetch(`${base}/v1/risk/nearest?limit=12`)).json()) as { accounts: { account: string }[] };
     expect(nearest.accounts.length).toBe(12); // 300 traders hold positions: the list is full
     await expect.poll(() => page.getByTestId('nearest-row').count(), { timeout: 10_000 }).toBe(nearest.accounts.length);
-    expect(await page.getByTestId('nearest-row').first().locator('td').first().textContent()).toContain(nearest.accounts[0]?.account);
+    // The page refreshes every 2 s: wait for a refresh after the replay's end (the state no longer moves).
+    await expect.poll(() => page.getByTestId('nearest-row').first().locator('td').first().textContent(), { timeout: 10_000 }).toContain(nearest.accounts[0]?.account);
 
     mkdirSync(resolve('test-results'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
