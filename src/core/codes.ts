@@ -3,7 +3,7 @@
 // A code is a name in a vocabulary (the values one field can take: CommandRejected.reason, FeedIssue.code, ...) and
 // a number that is never reused. Each vocabulary owns a range of 100 numbers inside its module's range (the engine
 // 1000-2999, liquidation 3000-3999, the book 4000-4999, pricing 5000-5999, feeds 6000-6999, wire 7000-7999, the CLI
-// 8000-8999). Within a vocabulary, codes are numbered from the range's first number in the order they were added.
+// 8000-8999, the journal 9000-9999, the service 10000-10999). Within a vocabulary, codes are numbered from the range's first number in the order they were added.
 //
 // The table is append-only (STYLE.md, TigerBeetle): a new code goes at the end of its vocabulary (the next number),
 // a new vocabulary at the end of its module's ranges. A code is never renamed, renumbered or removed; a retired one
@@ -43,6 +43,7 @@ export const MODULE_RANGES = {
   wire: [7000, 7999],
   cli: [8000, 8999],
   journal: [9000, 9999],
+  service: [10000, 10999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -464,6 +465,29 @@ export const CODES = {
       [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
+    ],
+  },
+
+  // ---- service: 10000-10999 (10000-10099 left to the server's own errors) ----------------------------------------
+  security_error: {
+    module: 'service',
+    usedIn: 'the `code` of a request the security plugin refuses (HTTP 4xx; nothing changes)',
+    first: 10100,
+    codes: [
+      [10100, 'route_unprotected', 'the route declares no role: refused (deny by default)', false],
+      [10101, 'key_missing', 'the request carries no key id, timestamp or signature header', false],
+      [10102, 'key_unknown', 'no key with this id is in the key store', false],
+      [10103, 'key_revoked', 'the key was revoked', false],
+      [10104, 'timestamp_invalid', 'the timestamp header is not an integer of milliseconds since the epoch', false],
+      [10105, 'timestamp_outside_window', "the timestamp is further from the server's clock than the window", true],
+      [10106, 'signature_invalid', 'the signature is malformed or does not match the request', false],
+      [10107, 'replayed', 'a request with this signature was already accepted within the window', false],
+      [10108, 'role_insufficient', "the key's role is below the route's", false],
+      [10109, 'not_found', "the account is not within the key's scope (answered as if it did not exist)", false],
+      [10110, 'account_required', 'a key scoped to accounts called a route whose request names no account', false],
+      [10111, 'rate_limited', "the key's token bucket is empty: retry after Retry-After seconds", true],
+      [10112, 'body_too_large', 'the request body is larger than the limit', false],
+      [10113, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
