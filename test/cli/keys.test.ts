@@ -24,7 +24,7 @@ describe('bailiff keys', () => {
   it('add prints the id and the secret once; the store holds neither the secret nor the master key', async () => {
     const r = await cli(['keys', 'add', '--role', 'trade', '--accounts', 'alice,bob', '--store', store]);
     expect(r.code).toBe(0);
-    const m = /^key id: (bk_[0-9a-f]{24})\nsecret: ([A-Za-z0-9_-]{43})\nrole:   trade\naccounts: alice,bob\n$/.exec(r.out);
+    const m = /^key id: (bk_[0-9a-f]{24})\nsecret: ([A-Za-z0-9_-]{43})\nrole: {3}trade\naccounts: alice,bob\n$/.exec(r.out);
     expect(m).not.toBeNull();
     expect(r.err).toMatch(/shown only now/);
     const text = readFileSync(store, 'utf8');
