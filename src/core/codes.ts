@@ -471,7 +471,7 @@ export const CODES = {
   // ---- service: 10000-10999 (10000-10099 left to the server's own errors) ----------------------------------------
   security_error: {
     module: 'service',
-    usedIn: 'the `code` of a request the security plugin refuses (HTTP 4xx; nothing changes)',
+    usedIn: 'the `error.code` of a request the security plugin refuses (HTTP 4xx; nothing changes). An account outside the key\'s scope answers service_error not_found (404), as one that does not exist; a body over the limit service_error body_too_large (413)',
     first: 10100,
     codes: [
       [10100, 'route_unprotected', 'the route declares no role: refused (deny by default)', false],
@@ -483,11 +483,9 @@ export const CODES = {
       [10106, 'signature_invalid', 'the signature is malformed or does not match the request', false],
       [10107, 'replayed', 'a request with this signature was already accepted within the window', false],
       [10108, 'role_insufficient', "the key's role is below the route's", false],
-      [10109, 'not_found', "the account is not within the key's scope (answered as if it did not exist)", false],
-      [10110, 'account_required', 'a key scoped to accounts called a route whose request names no account', false],
-      [10111, 'rate_limited', "the key's token bucket is empty: retry after Retry-After seconds", true],
-      [10112, 'body_too_large', 'the request body is larger than the limit', false],
-      [10113, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
+      [10109, 'account_required', 'a key scoped to accounts called a route whose request names no account', false],
+      [10110, 'rate_limited', "the key's token bucket is empty: retry after Retry-After seconds", true],
+      [10111, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;

@@ -65,7 +65,7 @@ describe('bailiff keys', () => {
       expect(r.out).toMatch(/revoked \d{4}-/);
       const refused = await signedFetch(base, { keyId: added.id, secret: added.secret }, 'GET', '/v1/markets');
       expect(refused.status).toBe(401);
-      expect(((await refused.json()) as { code: string }).code).toBe('key_revoked');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('key_revoked');
     } finally {
       await app.close();
     }

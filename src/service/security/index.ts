@@ -5,5 +5,5 @@ export { securityPlugin, SECURITY_DEFAULTS, type SecurityOptions } from './plugi
 export { KeyStore, KeyStoreError, defaultMasterKeyFile, type ApiKey, type NewKey } from './key-store.js';
 export { ROLES, roleAllows, type Role, type RouteRole, type AccountLocation } from './roles.js';
 export { HEADERS, canonicalString, sign, verify, type SignedParts } from './signing.js';
-export { accountNotFoundBody, refusalBody, SECURITY_STATUS, type RefusalBody, type SecurityCode } from './refusal.js';
+export { refusalBody, REFUSAL_STATUS, type RefusalBody, type RefusalCode, type SecurityCode } from './refusal.js';
 export type { RateLimit } from './token-bucket.js';

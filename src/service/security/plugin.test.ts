@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signedHeaders, type Credentials } from './client.js';
 import { KeyStore } from './key-store.js';
 import { securityPlugin } from './plugin.js';
+import { accountNotFoundMessage, refusalBody, type RefusalBody } from './refusal.js';
 import type { Role } from './roles.js';
 
 const T0 = Date.UTC(2026, 11, 2, 22, 0, 0);
@@ -39,7 +40,11 @@ beforeAll(async () => {
     done.trades += 1;
     return { echoed: request.body };
   });
-  app.get('/v1/accounts/:id', { config: { role: 'read', account: 'params.id' } }, async (request) => ({ account: (request.params as { id: string }).id }));
+  // As the server answers: an account that does not exist is service_error not_found.
+  app.get('/v1/accounts/:id', { config: { role: 'read', account: 'params.id' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    return ['alice', 'bob'].includes(id) ? { account: id } : reply.code(404).send(refusalBody('not_found', accountNotFoundMessage(id)));
+  });
   app.post('/v1/orders', { config: { role: 'trade', account: 'body.account' } }, async (request) => {
     done.orders.push((request.body as { account: string }).account);
     return { placed: true };
@@ -62,7 +67,7 @@ beforeEach(() => {
 
 interface Sent {
   readonly status: number;
-  readonly body: { code?: string; [k: string]: unknown };
+  readonly body: { error?: { code: string; number: number; message: string } };
   readonly headers: Headers;
 }
 
@@ -88,38 +93,38 @@ describe('security plugin', () => {
   });
 
   it('refuses a route that declares no role (deny by default), even to admin', async () => {
-    expect(await send(creds['admin'], 'GET', '/v1/forgotten')).toMatchObject({ status: 403, body: { code: 'route_unprotected', statusCode: 403, error: 'Forbidden' } });
-    expect(await send(undefined, 'GET', '/v1/forgotten')).toMatchObject({ status: 403, body: { code: 'route_unprotected' } });
+    expect(await send(creds['admin'], 'GET', '/v1/forgotten')).toMatchObject({ status: 403, body: { error: { code: 'route_unprotected', number: 10100 } } });
+    expect(await send(undefined, 'GET', '/v1/forgotten')).toMatchObject({ status: 403, body: { error: { code: 'route_unprotected' } } });
     expect((await send(undefined, 'GET', '/v1/nowhere')).status).toBe(404); // no route at all: fastify's own 404
   });
 
   it('refuses missing headers, an unknown key and a revoked key (401)', async () => {
-    expect(await send(undefined, 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { code: 'key_missing' } });
-    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => delete h['bailiff-signature'])).toMatchObject({ status: 401, body: { code: 'key_missing' } });
+    expect(await send(undefined, 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { error: { code: 'key_missing' } } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => delete h['bailiff-signature'])).toMatchObject({ status: 401, body: { error: { code: 'key_missing' } } });
     const stranger = { keyId: 'bk_000000000000000000000000', secret: creds['reader']!.secret };
-    expect(await send(stranger, 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { code: 'key_unknown' } });
-    expect(await send(creds['revoked'], 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { code: 'key_revoked' } });
+    expect(await send(stranger, 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { error: { code: 'key_unknown' } } });
+    expect(await send(creds['revoked'], 'GET', '/v1/markets')).toMatchObject({ status: 401, body: { error: { code: 'key_revoked' } } });
   });
 
   it('refuses a wrong signature and a tampered body, and the handler never runs', async () => {
     const before = done.trades;
     const wrongSecret = { keyId: creds['trader']!.keyId, secret: creds['reader']!.secret };
-    expect(await send(wrongSecret, 'POST', '/v1/trades', '{"size":"1"}')).toMatchObject({ status: 401, body: { code: 'signature_invalid' } });
+    expect(await send(wrongSecret, 'POST', '/v1/trades', '{"size":"1"}')).toMatchObject({ status: 401, body: { error: { code: 'signature_invalid' } } });
     // Signed for size 1, sent with size 9.
-    expect(await send(creds['trader'], 'POST', '/v1/trades', '{"size":"9"}', undefined, '{"size":"1"}')).toMatchObject({ status: 401, body: { code: 'signature_invalid' } });
+    expect(await send(creds['trader'], 'POST', '/v1/trades', '{"size":"9"}', undefined, '{"size":"1"}')).toMatchObject({ status: 401, body: { error: { code: 'signature_invalid' } } });
     // Signed for one path, sent to another (the query is signed too).
-    expect(await send(creds['reader'], 'GET', '/v1/markets?x=1', undefined, (h) => (h['bailiff-signature'] = signedHeaders(creds['reader']!, { method: 'GET', pathWithQuery: '/v1/markets', nowMs: clockMs, nonce: h['bailiff-nonce']! })['bailiff-signature']!))).toMatchObject({ status: 401, body: { code: 'signature_invalid' } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets?x=1', undefined, (h) => (h['bailiff-signature'] = signedHeaders(creds['reader']!, { method: 'GET', pathWithQuery: '/v1/markets', nowMs: clockMs, nonce: h['bailiff-nonce']! })['bailiff-signature']!))).toMatchObject({ status: 401, body: { error: { code: 'signature_invalid' } } });
     // The nonce is signed: changing it breaks the signature.
-    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => (h['bailiff-nonce'] = 'x'))).toMatchObject({ status: 401, body: { code: 'signature_invalid' } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => (h['bailiff-nonce'] = 'x'))).toMatchObject({ status: 401, body: { error: { code: 'signature_invalid' } } });
     expect(done.trades).toBe(before);
   });
 
   it('refuses a timestamp outside the 30 s window either way, and a malformed one', async () => {
     const at = (dt: number) => (h: Record<string, string>) => Object.assign(h, signedHeaders(creds['reader']!, { method: 'GET', pathWithQuery: '/v1/markets', nowMs: clockMs + dt }));
     expect((await send(creds['reader'], 'GET', '/v1/markets', undefined, at(-30_000))).status).toBe(200); // at the edge: inside
-    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, at(-30_001))).toMatchObject({ status: 401, body: { code: 'timestamp_outside_window' } });
-    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, at(30_001))).toMatchObject({ status: 401, body: { code: 'timestamp_outside_window' } });
-    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => (h['bailiff-timestamp'] = '1.7e12'))).toMatchObject({ status: 401, body: { code: 'timestamp_invalid' } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, at(-30_001))).toMatchObject({ status: 401, body: { error: { code: 'timestamp_outside_window' } } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, at(30_001))).toMatchObject({ status: 401, body: { error: { code: 'timestamp_outside_window' } } });
+    expect(await send(creds['reader'], 'GET', '/v1/markets', undefined, (h) => (h['bailiff-timestamp'] = '1.7e12'))).toMatchObject({ status: 401, body: { error: { code: 'timestamp_invalid' } } });
   });
 
   it('refuses a replay of an accepted request within the window; after the window the timestamp refuses it', async () => {
@@ -129,30 +134,34 @@ describe('security plugin', () => {
     expect((await post()).status).toBe(200);
     const again = await post();
     expect(again.status).toBe(401);
-    expect(((await again.json()) as { code: string }).code).toBe('replayed');
+    expect(((await again.json()) as RefusalBody).error.code).toBe('replayed');
     clockMs += 30_001;
-    expect(((await (await post()).json()) as { code: string }).code).toBe('timestamp_outside_window');
+    expect(((await (await post()).json()) as RefusalBody).error.code).toBe('timestamp_outside_window');
     expect(done.trades).toBe(before + 1);
   });
 
   it('refuses a role too low (403) after checking the signature', async () => {
     const before = { trades: done.trades, admin: done.admin };
-    expect(await send(creds['reader'], 'POST', '/v1/trades', '{"size":"1"}')).toMatchObject({ status: 403, body: { code: 'role_insufficient' } });
-    expect(await send(creds['trader'], 'POST', '/v1/admin/halt', '{}')).toMatchObject({ status: 403, body: { code: 'role_insufficient' } });
+    expect(await send(creds['reader'], 'POST', '/v1/trades', '{"size":"1"}')).toMatchObject({ status: 403, body: { error: { code: 'role_insufficient' } } });
+    expect(await send(creds['trader'], 'POST', '/v1/admin/halt', '{}')).toMatchObject({ status: 403, body: { error: { code: 'role_insufficient' } } });
     expect({ trades: done.trades, admin: done.admin }).toEqual(before);
   });
 
   it("answers another account's data 404, exactly as for an account that does not exist", async () => {
     expect(await send(creds['alice'], 'GET', '/v1/accounts/alice')).toMatchObject({ status: 200, body: { account: 'alice' } });
     const other = await send(creds['alice'], 'GET', '/v1/accounts/bob');
-    expect(other).toMatchObject({ status: 404, body: { statusCode: 404, code: 'not_found', error: 'Not Found', message: 'not found' } });
-    expect(other.body).toEqual((await send(creds['alice'], 'GET', '/v1/accounts/nobody')).body);
+    expect(other).toMatchObject({ status: 404, body: { error: { code: 'not_found', number: 10002, message: 'no account bob' } } });
+    // bob exists; charlie does not: a key that may see neither gets the same answer for both.
+    const missing = await send(creds['alice'], 'GET', '/v1/accounts/charlie');
+    const hidden = await send(creds['alice'], 'GET', '/v1/accounts/bob');
+    expect({ status: hidden.status, body: { ...hidden.body, error: { ...hidden.body.error, message: '' } } }).toEqual({ status: missing.status, body: { ...missing.body, error: { ...missing.body.error, message: '' } } });
+    expect((await send(creds['reader'], 'GET', '/v1/accounts/charlie')).body).toEqual({ error: { code: 'not_found', number: 10002, message: 'no account charlie' } });
     // A key for all accounts sees bob.
     expect((await send(creds['reader'], 'GET', '/v1/accounts/bob')).status).toBe(200);
     const before = done.orders.length;
     expect((await send(creds['alice'], 'POST', '/v1/orders', '{"account":"alice"}')).status).toBe(200);
-    expect(await send(creds['alice'], 'POST', '/v1/orders', '{"account":"bob"}')).toMatchObject({ status: 404, body: { code: 'not_found' } });
-    expect(await send(creds['alice'], 'POST', '/v1/orders', '{"size":"1"}')).toMatchObject({ status: 403, body: { code: 'account_required' } });
+    expect(await send(creds['alice'], 'POST', '/v1/orders', '{"account":"bob"}')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await send(creds['alice'], 'POST', '/v1/orders', '{"size":"1"}')).toMatchObject({ status: 403, body: { error: { code: 'account_required' } } });
     expect(done.orders.slice(before)).toEqual(['alice']);
   });
 
@@ -160,7 +169,7 @@ describe('security plugin', () => {
     // The key 'limited' holds 3 tokens, refilled at 2/s.
     for (let i = 0; i < 3; i++) expect((await send(creds['limited'], 'GET', '/v1/markets')).status).toBe(200);
     const limited = await send(creds['limited'], 'GET', '/v1/markets');
-    expect(limited).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(limited).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
     expect(limited.headers.get('retry-after')).toBe('1'); // one token takes 500 ms: rounded up to 1 s
     expect((await send(creds['reader'], 'GET', '/v1/markets')).status).toBe(200);
     clockMs += 500;
@@ -171,13 +180,13 @@ describe('security plugin', () => {
   it('refuses a body over the limit (413), declared or streamed, and the handler never runs', async () => {
     const before = done.trades;
     const big = JSON.stringify({ pad: 'x'.repeat(1100) });
-    expect(await send(creds['trader'], 'POST', '/v1/trades', big)).toMatchObject({ status: 413, body: { code: 'body_too_large' } });
+    expect(await send(creds['trader'], 'POST', '/v1/trades', big)).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } });
     // Without a length (chunked), the plugin counts while reading.
     const headers = { 'content-type': 'application/json', ...signedHeaders(creds['trader']!, { method: 'POST', pathWithQuery: '/v1/trades', nowMs: clockMs, body: big }) };
     const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } });
     const res = await fetch(`${base}/v1/trades`, { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { code: string }).code).toBe('body_too_large');
+    expect(((await res.json()) as RefusalBody).error.code).toBe('body_too_large');
     expect(done.trades).toBe(before);
   });
 });

@@ -14,7 +14,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ActiveKey, ApiKey, KeyStore } from './key-store.js';
-import { refuse } from './refusal.js';
+import { accountNotFoundMessage, refuse } from './refusal.js';
 import { ReplayCache } from './replay-cache.js';
 import { isRouteRole, roleAllows, type AccountLocation, type Role, type RouteRole } from './roles.js';
 import { HEADERS, verify } from './signing.js';
@@ -179,7 +179,7 @@ async function security(fastify: FastifyInstance, options: SecurityOptions): Pro
     if (key === null || key === undefined || where === undefined || key.accounts === '*') return undefined;
     const account = where === 'params.id' ? (request.params as Record<string, unknown> | undefined)?.['id'] : (request.body as Record<string, unknown> | undefined)?.['account'];
     if (typeof account !== 'string') return refuse(reply, 'account_required', 'this key is scoped to accounts; the request names none');
-    if (!key.accounts.includes(account)) return refuse(reply, 'not_found', 'not found');
+    if (!key.accounts.includes(account)) return refuse(reply, 'not_found', accountNotFoundMessage(account));
     return undefined;
   });
 }

@@ -1,14 +1,20 @@
 // How the security plugin refuses a request: one table from code to HTTP status (STYLE.md: one table maps reasons
-// to statuses), and one reply shape, fastify's own error shape ({statusCode, code, error, message}), so a client
-// reads every refusal the same way. A refused request reaches no handler: nothing changes.
+// to statuses), and the service's one error body, { error: { code, number, message } }, so a client reads every
+// refusal the same way. A refused request reaches no handler: nothing changes.
+//
+// Two refusals use the server's own codes (service_error) rather than ours: an account outside the key's scope is
+// `not_found`, byte for byte the answer for an account that does not exist (so a key cannot probe which accounts
+// exist), and a body over the limit is `body_too_large`, the same answer whichever layer counted the bytes.
 
-import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { CodeName } from '../../core/codes.js';
+import { codeNumber, type CodeName } from '../../core/codes.js';
 
 export type SecurityCode = CodeName<'security_error'>;
+/** service_error codes the plugin answers with (src/service/errors.ts). */
+type SharedCode = 'not_found' | 'body_too_large';
+export type RefusalCode = SecurityCode | SharedCode;
 
-export const SECURITY_STATUS: Readonly<Record<SecurityCode, number>> = {
+export const REFUSAL_STATUS: Readonly<Record<RefusalCode, number>> = {
   route_unprotected: 403,
   key_missing: 401,
   key_unknown: 401,
@@ -18,36 +24,32 @@ export const SECURITY_STATUS: Readonly<Record<SecurityCode, number>> = {
   signature_invalid: 401,
   replayed: 401,
   role_insufficient: 403,
-  not_found: 404,
   account_required: 403,
   rate_limited: 429,
-  body_too_large: 413,
   replay_cache_full: 429,
+  not_found: 404,
+  body_too_large: 413,
 };
 
+// The numbers of service_error's not_found and body_too_large (svc-api's vocabulary, 10000-10099).
+const SHARED_NUMBERS: Readonly<Record<SharedCode, number>> = { body_too_large: 10001, not_found: 10002 };
+
 export interface RefusalBody {
-  readonly statusCode: number;
-  readonly code: SecurityCode;
-  readonly error: string;
-  readonly message: string;
+  readonly error: { readonly code: RefusalCode; readonly number: number; readonly message: string };
 }
 
-export function refusalBody(code: SecurityCode, message: string): RefusalBody {
-  const statusCode = SECURITY_STATUS[code];
-  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message };
-}
-
-/**
- * The body of a 404 for an account outside the key's scope. A route that answers an account that does not exist
- * should answer with this same body, so that the two cannot be told apart.
- */
-export function accountNotFoundBody(): RefusalBody {
-  return refusalBody('not_found', 'not found');
+export function refusalBody(code: RefusalCode, message: string): RefusalBody {
+  const number = code === 'not_found' || code === 'body_too_large' ? SHARED_NUMBERS[code] : codeNumber('security_error', code);
+  return { error: { code, number, message } };
 }
 
 /** Sends the refusal; `retryAfterMs` becomes a Retry-After header in whole seconds, rounded up (at least 1). */
-export function refuse(reply: FastifyReply, code: SecurityCode, message: string, retryAfterMs?: number): FastifyReply {
+export function refuse(reply: FastifyReply, code: RefusalCode, message: string, retryAfterMs?: number): FastifyReply {
   if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-  const body = code === 'not_found' ? accountNotFoundBody() : refusalBody(code, message);
-  return reply.code(body.statusCode).send(body);
+  return reply.code(REFUSAL_STATUS[code]).send(refusalBody(code, message));
+}
+
+/** The message of the 404 for an account the key may not see: the server's message for an unknown account. */
+export function accountNotFoundMessage(account: string): string {
+  return `no account ${account}`;
 }
