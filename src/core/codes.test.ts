@@ -127,7 +127,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
   security_error: [
     '10100 route_unprotected', '10101 key_missing', '10102 key_unknown', '10103 key_revoked', '10104 timestamp_invalid',
     '10105 timestamp_outside_window', '10106 signature_invalid', '10107 replayed', '10108 role_insufficient',
-    '10109 account_required', '10110 rate_limited', '10111 replay_cache_full',
+    '10109 account_required', '10110 rate_limited', '10111 replay_cache_full', '10112 command_role_insufficient',
+    '10113 actor_mismatch',
   ],
 };
 

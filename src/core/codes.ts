@@ -486,6 +486,8 @@ export const CODES = {
       [10109, 'account_required', 'a key scoped to accounts called a route whose request names no account', false],
       [10110, 'rate_limited', "the key's token bucket is empty: retry after Retry-After seconds", true],
       [10111, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
+      [10112, 'command_role_insufficient', "a command in the body needs a higher role than the key's (docs/security.md lists each command's)", false],
+      [10113, 'actor_mismatch', 'a confirm_change or cancel_change names an actor other than the key that signed it', false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;

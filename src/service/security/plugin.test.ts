@@ -16,7 +16,7 @@ let base: string;
 const keys = KeyStore.inMemory();
 const creds: Record<string, Credentials> = {};
 /** What the handlers did: a refused request must leave it as it was. */
-const done = { trades: 0, orders: [] as string[], admin: 0 };
+const done = { trades: 0, orders: [] as string[], admin: 0, commands: [] as unknown[] };
 
 function issue(name: string, role: Role, accounts: readonly string[] | '*', rateLimit?: { perSecond: number; burst: number }): void {
   const { key, secret } = keys.add({ role, accounts, nowMs: T0, ...(rateLimit === undefined ? {} : { rateLimit }) });
@@ -52,6 +52,10 @@ beforeAll(async () => {
   app.post('/v1/admin/halt', { config: { role: 'admin' } }, async () => {
     done.admin += 1;
     return { halted: true };
+  });
+  app.post('/v1/commands', { config: { role: 'trade' } }, async (request) => {
+    done.commands.push(request.body);
+    return { accepted: true };
   });
   app.get('/v1/forgotten', async () => ({ leaked: true })); // declares no role
   base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -188,6 +192,30 @@ describe('security plugin', () => {
     expect(res.status).toBe(413);
     expect(((await res.json()) as RefusalBody).error.code).toBe('body_too_large');
     expect(done.trades).toBe(before);
+  });
+});
+
+describe('security plugin: the command route', () => {
+  it('gives each command its own role: a trade key may place an order, not post a price or change a market', async () => {
+    const before = done.commands.length;
+    const order = '{"kind":"place_order","account":"alice","market":"BTC-PERP","id":"o1","side":"buy","price":"1","size":"1"}';
+    expect((await send(creds['trader'], 'POST', '/v1/commands', order)).status).toBe(200);
+    expect(await send(creds['trader'], 'POST', '/v1/commands', '{"kind":"price","market":"BTC-PERP","price":"1"}')).toMatchObject({ status: 403, body: { error: { code: 'command_role_insufficient', message: "price needs the role operator; the key's role is trade" } } });
+    // One command above the key's role refuses the whole list.
+    expect(await send(creds['trader'], 'POST', '/v1/commands', `[${order},{"kind":"set_market","market":{}}]`)).toMatchObject({ status: 403, body: { error: { code: 'command_role_insufficient' } } });
+    expect(await send(creds['trader'], 'POST', '/v1/commands', '{"kind":"confirm_change","change":1}')).toMatchObject({ status: 403, body: { error: { code: 'command_role_insufficient' } } });
+    expect((await send(creds['admin'], 'POST', '/v1/commands', '{"kind":"price","market":"BTC-PERP","price":"1"}')).status).toBe(200);
+    expect(done.commands.length).toBe(before + 2);
+  });
+
+  it("journals the admin's key id as the actor of confirm_change and cancel_change", async () => {
+    const adminId = creds['admin']!.keyId;
+    expect((await send(creds['admin'], 'POST', '/v1/commands', '{"kind":"confirm_change","change":3}')).status).toBe(200);
+    expect(done.commands.at(-1)).toEqual({ kind: 'confirm_change', change: 3, actor: adminId });
+    expect((await send(creds['admin'], 'POST', '/v1/commands', `{"kind":"cancel_change","change":4,"actor":"${adminId}"}`)).status).toBe(200);
+    const before = done.commands.length;
+    expect(await send(creds['admin'], 'POST', '/v1/commands', '{"kind":"cancel_change","change":4,"actor":"someone-else"}')).toMatchObject({ status: 403, body: { error: { code: 'actor_mismatch' } } });
+    expect(done.commands.length).toBe(before);
   });
 });
 

@@ -16,6 +16,7 @@ import fp from 'fastify-plugin';
 import type { ActiveKey, ApiKey, KeyStore } from './key-store.js';
 import { accountNotFoundMessage, refuse } from './refusal.js';
 import { ReplayCache } from './replay-cache.js';
+import { ACTOR_COMMANDS, commandRole } from './command-roles.js';
 import { isRouteRole, roleAllows, type AccountLocation, type Role, type RouteRole } from './roles.js';
 import { HEADERS, verify } from './signing.js';
 import { checkRateLimit, TokenBuckets, type RateLimit } from './token-bucket.js';
@@ -26,6 +27,12 @@ declare module 'fastify' {
     role?: RouteRole;
     /** Where the request names the account it touches, checked against the key's scope. */
     account?: AccountLocation;
+    /**
+     * 'body': the body is an engine command (or a list of them); each needs its own role (command-roles.ts), and
+     * confirm_change / cancel_change get the key id as their actor. POST /v1/commands (the contract's command route)
+     * is treated so even without it.
+     */
+    commands?: 'body';
   }
   interface FastifyRequest {
     /** The key that signed the request (null on public routes; absent when the server runs without security). */
@@ -175,13 +182,42 @@ async function security(fastify: FastifyInstance, options: SecurityOptions): Pro
 
   fastify.addHook('preValidation', async (request, reply) => {
     const key = request.apiKey;
-    const where = request.routeOptions.config.account;
-    if (key === null || key === undefined || where === undefined || key.accounts === '*') return undefined;
+    if (key === null || key === undefined) return undefined;
+    const config = request.routeOptions.config;
+    if (config.commands === 'body' || (request.method === 'POST' && request.routeOptions.url === COMMAND_ROUTE)) {
+      const refused = checkCommands(request, reply, key);
+      if (refused !== undefined) return refused;
+    }
+    const where = config.account;
+    if (where === undefined || key.accounts === '*') return undefined;
     const account = where === 'params.id' ? (request.params as Record<string, unknown> | undefined)?.['id'] : (request.body as Record<string, unknown> | undefined)?.['account'];
     if (typeof account !== 'string') return refuse(reply, 'account_required', 'this key is scoped to accounts; the request names none');
     if (!key.accounts.includes(account)) return refuse(reply, 'not_found', accountNotFoundMessage(account));
     return undefined;
   });
+}
+
+/** The contract's command route (common.md): any engine command, journaled before the reply. */
+export const COMMAND_ROUTE = '/v1/commands';
+
+/**
+ * Each command of the body needs its own role; confirm_change / cancel_change carry the signing key's id as their
+ * actor (filled in when absent; another actor is refused), so the journal records which key confirmed a change.
+ */
+function checkCommands(request: FastifyRequest, reply: FastifyReply, key: ApiKey): FastifyReply | undefined {
+  const commands: unknown[] = Array.isArray(request.body) ? request.body : [request.body];
+  for (const command of commands) {
+    const needed = commandRole(command);
+    if (needed === undefined) continue; // not a command of a known kind: the route refuses it
+    const kind = (command as { kind: string }).kind;
+    if (!roleAllows(key.role, needed)) return refuse(reply, 'command_role_insufficient', `${kind} needs the role ${needed}; the key's role is ${key.role}`);
+    if (ACTOR_COMMANDS.has(kind)) {
+      const c = command as { actor?: unknown };
+      if (c.actor === undefined) c.actor = key.id;
+      else if (c.actor !== key.id) return refuse(reply, 'actor_mismatch', `${kind} names the actor ${JSON.stringify(c.actor)}; it was signed by ${key.id}`);
+    }
+  }
+  return undefined;
 }
 
 /** What preParsing returns after a refusal (fastify stops at a sent reply and never reads it). */

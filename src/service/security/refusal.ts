@@ -27,6 +27,8 @@ export const REFUSAL_STATUS: Readonly<Record<RefusalCode, number>> = {
   account_required: 403,
   rate_limited: 429,
   replay_cache_full: 429,
+  command_role_insufficient: 403,
+  actor_mismatch: 403,
   not_found: 404,
   body_too_large: 413,
 };
