@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalString, sign, verify, type SignedParts } from './signing.js';
 
 // The worked example of docs/security.md. Its figures were computed outside Node with coreutils and OpenSSL:
-//   printf '{"kind":"price",...}' | sha256sum                    -> 930d878e...b6b20f (the body's digest)
-//   printf '<canonical string>' | openssl dgst -sha256 -hmac '<secret>' -> dceb6537...938c09
+//   printf '{"kind":"price",...}' | sha256sum                    -> db35a4f8...a1ae6ed (the body's digest)
+//   printf '<canonical string>' | openssl dgst -sha256 -hmac '<secret>' -> fc155177...14db555
 const SECRET = 'hQ0b3Xc8m4Vt1sYg7kLwPz2aNe6JrUf9DiOqTy5BvHE';
 const POST_PRICE: SignedParts = {
   keyId: 'bk_0123456789abcdef01234567',
@@ -11,15 +11,15 @@ const POST_PRICE: SignedParts = {
   nonce: '9f86d081884c7d65',
   method: 'POST',
   pathWithQuery: '/v1/commands',
-  body: Buffer.from('{"kind":"price","tsMs":1767225600000,"market":"BTC-PERP","price":"97000.5"}'),
+  body: Buffer.from('{"kind":"price","at":1767225600000,"market":"BTC-PERP","mark":"97000.5"}'),
 };
-const POST_SIGNATURE = 'dceb6537d93bc19326c8a5ce703b7e4b163fb583e6583777da0f457542938c09';
+const POST_SIGNATURE = 'fc15517772bdf48f663f7bf458378de206408adc67a0d9567f71900f014db555';
 
 describe('request signature', () => {
   it('signs the canonical string of the worked example as OpenSSL does', () => {
     expect(canonicalString(POST_PRICE)).toBe(
       'BAILIFF-HMAC-SHA256\nbk_0123456789abcdef01234567\n1767225600000\n9f86d081884c7d65\nPOST\n/v1/commands\n' +
-        '930d878ebad979087a1c63f26b51d25483a47a4e7fe850cbcb8fab5ad2b6b20f',
+        'db35a4f890d9863af7c2ed11a6ee7dfc645ef3e7162b522e984ca0306a1ae6ed',
     );
     expect(sign(SECRET, POST_PRICE)).toBe(POST_SIGNATURE);
     expect(verify(SECRET, POST_PRICE, POST_SIGNATURE)).toBe(true);
@@ -41,7 +41,7 @@ describe('request signature', () => {
       { ...POST_PRICE, nonce: '9f86d081884c7d66' },
       { ...POST_PRICE, method: 'PUT' },
       { ...POST_PRICE, pathWithQuery: '/v1/commands?x=1' },
-      { ...POST_PRICE, body: Buffer.from('{"kind":"price","tsMs":1767225600000,"market":"BTC-PERP","price":"97000.6"}') },
+      { ...POST_PRICE, body: Buffer.from('{"kind":"price","at":1767225600000,"market":"BTC-PERP","mark":"97000.6"}') },
     ];
     for (const parts of changed) expect(verify(SECRET, parts, POST_SIGNATURE)).toBe(false);
     expect(verify(`${SECRET}x`, POST_PRICE, POST_SIGNATURE)).toBe(false);
