@@ -148,14 +148,18 @@ async function security(fastify: FastifyInstance, options: SecurityOptions): Pro
     if (p === undefined) return payload; // public route (or refused already)
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of payload) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      size += b.length;
-      if (size > bodyLimitBytes) {
-        refuse(reply, 'body_too_large', `the body is over the limit of ${bodyLimitBytes} bytes`);
-        return payload;
+    // A request that announces no body (a GET, a WebSocket upgrade) is signed over zero bytes; its stream is not read.
+    const announcesBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
+    if (announcesBody) {
+      for await (const chunk of payload) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        size += b.length;
+        if (size > bodyLimitBytes) {
+          refuse(reply, 'body_too_large', `the body is over the limit of ${bodyLimitBytes} bytes`);
+          return payload;
+        }
+        chunks.push(b);
       }
-      chunks.push(b);
     }
     const body = Buffer.concat(chunks);
     const nowMs = now();
