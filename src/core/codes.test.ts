@@ -124,6 +124,10 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
     '9005 snapshot_corrupt',
   ],
+  service_error: [
+    '10000 invalid_request', '10001 body_too_large', '10002 not_found', '10003 route_not_found', '10004 unsupported_media_type',
+    '10005 queue_full', '10006 unavailable', '10007 resume_too_old',
+  ],
   security_error: [
     '10100 route_unprotected', '10101 key_missing', '10102 key_unknown', '10103 key_revoked', '10104 timestamp_invalid',
     '10105 timestamp_outside_window', '10106 signature_invalid', '10107 replayed', '10108 role_insufficient',

@@ -468,7 +468,22 @@ export const CODES = {
     ],
   },
 
-  // ---- service: 10000-10999 (10000-10099 left to the server's own errors) ----------------------------------------
+  // ---- service: 10000-10999 ------------------------------------------------------------------------------------
+  service_error: {
+    module: 'service',
+    usedIn: 'ServiceError.code and the `error.code` of an HTTP answer (src/service; the HTTP status is in docs/service.md)',
+    first: 10000,
+    codes: [
+      [10000, 'invalid_request', "the request's body, query or path does not match the route's schema (the message names the field)", false],
+      [10001, 'body_too_large', "the request's body is larger than the service's limit", false],
+      [10002, 'not_found', 'no account, market or liquidation with this id (or not one this key may see)', false],
+      [10003, 'route_not_found', 'no route answers this method and path', false],
+      [10004, 'unsupported_media_type', 'the body is not application/json', false],
+      [10005, 'queue_full', 'the command queue is full: send again later', true],
+      [10006, 'unavailable', 'the service is shutting down, or its journal stopped after a failed commit', true],
+      [10007, 'resume_too_old', "a stream's `from` is older than the oldest event the tape still holds", false],
+    ],
+  },
   security_error: {
     module: 'service',
     usedIn: 'the `error.code` of a request the security plugin refuses (HTTP 4xx; nothing changes). An account outside the key\'s scope answers service_error not_found (404), as one that does not exist; a body over the limit service_error body_too_large (413)',
