@@ -1,7 +1,7 @@
 // The service's load test (issue 17): autocannon on loopback against `bailiff serve`'s server with security on (every
 // request signed with HMAC, each with its own nonce), in a process of its own (bench/service-server.ts) so that the
 // load generator and the server do not share an event loop. Three measurements:
-//   1. GET /v1/accounts/{id} (risk fields of a random trader): requests/s and latency p50/p99;
+//   1. GET /v1/accounts/{id} (risk fields of a random trader): requests/s and latency p50/p99; GET /health beside it;
 //   2. POST /v1/commands with a price (journaled, SQLite synchronous=FULL, before the reply): requests/s, p50/p99;
 //   3. liquidation latency: a price step that liquidates (about two traders per step, 100 USD apart) is posted every
 //      10 ms and timed from send to its reply (journaled, with its LiquidationStarted events); p50/p99 over the
@@ -100,6 +100,8 @@ export async function benchServiceLoad(): Promise<BenchReport> {
   const s = await startServer(accounts);
   try {
     lines.push(`GET /v1/accounts/{id}: ${describe(await autocannon(readLoad(s, seconds, 32)))}`);
+    // The same server's floor: a public route (no key, no signature) answering a constant.
+    lines.push(`GET /health (public, unsigned; the framework's floor): ${describe(await autocannon({ url: `${s.base}/health`, connections: 32, duration: seconds }))}`);
     let n = 0;
     const prices = await autocannon({
       url: s.base,
