@@ -33,15 +33,13 @@ export const REFUSAL_STATUS: Readonly<Record<RefusalCode, number>> = {
   body_too_large: 413,
 };
 
-// The numbers of service_error's not_found and body_too_large (svc-api's vocabulary, 10000-10099).
-const SHARED_NUMBERS: Readonly<Record<SharedCode, number>> = { body_too_large: 10001, not_found: 10002 };
 
 export interface RefusalBody {
   readonly error: { readonly code: RefusalCode; readonly number: number; readonly message: string };
 }
 
 export function refusalBody(code: RefusalCode, message: string): RefusalBody {
-  const number = code === 'not_found' || code === 'body_too_large' ? SHARED_NUMBERS[code] : codeNumber('security_error', code);
+  const number = code === 'not_found' || code === 'body_too_large' ? codeNumber('service_error', code) : codeNumber('security_error', code);
   return { error: { code, number, message } };
 }
 
