@@ -18,6 +18,7 @@ import type { ExportSource } from './export.js';
 import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
+import { keysAdd, keysList, keysRevoke } from './keys.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -324,6 +325,40 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--json', 'as JSON')
     .action((file: string, o: { json?: boolean }) => {
       runJournalInfo(file, o, io);
+    });
+  const keys = program.command('keys').description("The service's API keys (docs/security.md): the store keeps no secret, only each secret's SHA-256.");
+  const masterKeyHelp = 'the master key file the secrets derive from (default: <store>.master, created 0600 with the store)';
+  keys
+    .command('add')
+    .description('Make a key: prints its id and its secret, once (the secret cannot be shown again).')
+    .requiredOption('--store <file>', 'the key store (JSON); created with its master key when absent')
+    .requiredOption('--role <role>', 'read, trade, operator or admin (each includes the ones before it)')
+    .option('--accounts <a,b>', 'the accounts the key may see and act for (default: all)')
+    .option('--rate <n>', "the key's own sustained rate, requests per second (with --burst)")
+    .option('--burst <n>', "the key's own largest burst (with --rate)")
+    .option('--label <text>', 'a note shown by keys list')
+    .option('--master-key <file>', masterKeyHelp)
+    .option('--json', 'print {id, secret, role, accounts} as JSON')
+    .action((o: { store: string; role: string; accounts?: string; rate?: string; burst?: string; label?: string; masterKey?: string; json?: boolean }) => {
+      keysAdd(o, io);
+    });
+  keys
+    .command('list')
+    .description('List the keys: id, role, accounts, created, revoked.')
+    .requiredOption('--store <file>', 'the key store')
+    .option('--master-key <file>', masterKeyHelp)
+    .option('--json', 'as JSON')
+    .action((o: { store: string; masterKey?: string; json?: boolean }) => {
+      keysList(o, io);
+    });
+  keys
+    .command('revoke')
+    .description('Revoke a key (kept in the store with the date; a running server stops accepting it within a second).')
+    .argument('<id>', 'the key id (bk_...)')
+    .requiredOption('--store <file>', 'the key store')
+    .option('--master-key <file>', masterKeyHelp)
+    .action((id: string, o: { store: string; masterKey?: string }) => {
+      keysRevoke(id, o, io);
     });
   return program;
 }

@@ -128,6 +128,12 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '10000 invalid_request', '10001 body_too_large', '10002 not_found', '10003 route_not_found', '10004 unsupported_media_type',
     '10005 queue_full', '10006 unavailable', '10007 resume_too_old',
   ],
+  security_error: [
+    '10100 route_unprotected', '10101 key_missing', '10102 key_unknown', '10103 key_revoked', '10104 timestamp_invalid',
+    '10105 timestamp_outside_window', '10106 signature_invalid', '10107 replayed', '10108 role_insufficient',
+    '10109 account_required', '10110 rate_limited', '10111 replay_cache_full', '10112 command_role_insufficient',
+    '10113 actor_mismatch',
+  ],
 };
 
 const HOW_TO_CHANGE =

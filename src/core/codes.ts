@@ -3,7 +3,7 @@
 // A code is a name in a vocabulary (the values one field can take: CommandRejected.reason, FeedIssue.code, ...) and
 // a number that is never reused. Each vocabulary owns a range of 100 numbers inside its module's range (the engine
 // 1000-2999, liquidation 3000-3999, the book 4000-4999, pricing 5000-5999, feeds 6000-6999, wire 7000-7999, the CLI
-// 8000-8999). Within a vocabulary, codes are numbered from the range's first number in the order they were added.
+// 8000-8999, the journal 9000-9999, the service 10000-10999). Within a vocabulary, codes are numbered from the range's first number in the order they were added.
 //
 // The table is append-only (STYLE.md, TigerBeetle): a new code goes at the end of its vocabulary (the next number),
 // a new vocabulary at the end of its module's ranges. A code is never renamed, renumbered or removed; a retired one
@@ -482,6 +482,27 @@ export const CODES = {
       [10005, 'queue_full', 'the command queue is full: send again later', true],
       [10006, 'unavailable', 'the service is shutting down, or its journal stopped after a failed commit', true],
       [10007, 'resume_too_old', "a stream's `from` is older than the oldest event the tape still holds", false],
+    ],
+  },
+  security_error: {
+    module: 'service',
+    usedIn: 'the `error.code` of a request the security plugin refuses (HTTP 4xx; nothing changes). An account outside the key\'s scope answers service_error not_found (404), as one that does not exist; a body over the limit service_error body_too_large (413)',
+    first: 10100,
+    codes: [
+      [10100, 'route_unprotected', 'the route declares no role: refused (deny by default)', false],
+      [10101, 'key_missing', 'the request carries no key id, timestamp or signature header', false],
+      [10102, 'key_unknown', 'no key with this id is in the key store', false],
+      [10103, 'key_revoked', 'the key was revoked', false],
+      [10104, 'timestamp_invalid', 'the timestamp header is not an integer of milliseconds since the epoch', false],
+      [10105, 'timestamp_outside_window', "the timestamp is further from the server's clock than the window", true],
+      [10106, 'signature_invalid', 'the signature is malformed or does not match the request', false],
+      [10107, 'replayed', 'a request with this signature was already accepted within the window', false],
+      [10108, 'role_insufficient', "the key's role is below the route's", false],
+      [10109, 'account_required', 'a key scoped to accounts called a route whose request names no account', false],
+      [10110, 'rate_limited', "the key's token bucket is empty: retry after Retry-After seconds", true],
+      [10111, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
+      [10112, 'command_role_insufficient', "a command in the body needs a higher role than the key's (docs/security.md lists each command's)", false],
+      [10113, 'actor_mismatch', 'a confirm_change or cancel_change names an actor other than the key that signed it', false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
