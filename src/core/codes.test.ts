@@ -124,6 +124,14 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
     '9005 snapshot_corrupt',
   ],
+  lending: [
+    '10000 health_factor_not_below_threshold', '10001 collateral_cannot_be_liquidated',
+    '10002 specified_currency_not_borrowed_by_user', '10003 must_not_leave_dust', '10004 reserve_unknown',
+    '10005 not_liquidatable', '10006 not_for_sale', '10007 too_much_slippage', '10008 insufficient_reserves',
+    '10009 healthy_position', '10010 inconsistent_input', '10011 liquidatable_position',
+    '10012 not_pre_liquidatable_position', '10013 pre_liquidation_too_large', '10014 exceeds_position',
+    '10015 invalid_params',
+  ],
 };
 
 const HOW_TO_CHANGE =

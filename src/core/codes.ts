@@ -43,6 +43,7 @@ export const MODULE_RANGES = {
   wire: [7000, 7999],
   cli: [8000, 8999],
   journal: [9000, 9999],
+  'core/lending': [10000, 10999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -464,6 +465,31 @@ export const CODES = {
       [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
+    ],
+  },
+
+  // ---- core/lending: 10000-10999 -------------------------------------------------------------------------------
+  lending: {
+    module: 'core/lending',
+    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate); the venue's own error named in the summary",
+    first: 10000,
+    codes: [
+      [10000, 'health_factor_not_below_threshold', 'Aave: the health factor is not below 1 (HEALTH_FACTOR_NOT_BELOW_THRESHOLD)', false],
+      [10001, 'collateral_cannot_be_liquidated', 'Aave: the asset has no liquidation threshold or is not used as collateral by the account (COLLATERAL_CANNOT_BE_LIQUIDATED)', false],
+      [10002, 'specified_currency_not_borrowed_by_user', 'Aave: the account owes nothing in the debt asset (SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER)', false],
+      [10003, 'must_not_leave_dust', 'Aave v3.3: the liquidation would leave debt or collateral below MIN_LEFTOVER_BASE without clearing either (MUST_NOT_LEAVE_DUST)', false],
+      [10004, 'reserve_unknown', 'no reserve, collateral asset or market with this id', false],
+      [10005, 'not_liquidatable', 'Compound v3: the account is not liquidatable (NotLiquidatable)', false],
+      [10006, 'not_for_sale', 'Compound v3: reserves are at or above targetReserves, collateral is not sold (NotForSale)', true],
+      [10007, 'too_much_slippage', 'Compound v3: the quote is below the buyer minimum (TooMuchSlippage)', true],
+      [10008, 'insufficient_reserves', 'Compound v3: the protocol holds less of the collateral than quoted (InsufficientReserves)', true],
+      [10009, 'healthy_position', 'Morpho Blue: the position is healthy (HEALTHY_POSITION)', false],
+      [10010, 'inconsistent_input', 'Morpho Blue: exactly one of seized assets and repaid shares must be zero (INCONSISTENT_INPUT)', false],
+      [10011, 'liquidatable_position', 'Morpho pre-liquidation: the position is past LLTV, use liquidate (LiquidatablePosition)', false],
+      [10012, 'not_pre_liquidatable_position', 'Morpho pre-liquidation: the LTV is not above preLLTV (NotPreLiquidatablePosition)', false],
+      [10013, 'pre_liquidation_too_large', 'Morpho pre-liquidation: repaid shares exceed the pre-liquidation close factor (PreLiquidationTooLarge)', false],
+      [10014, 'exceeds_position', 'the seizure or repayment exceeds what the position holds (an arithmetic underflow on chain)', false],
+      [10015, 'invalid_params', 'a market or pre-liquidation parameter is out of its domain (the problem names the field)', false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
