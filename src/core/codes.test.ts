@@ -130,7 +130,7 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '10005 not_liquidatable', '10006 not_for_sale', '10007 too_much_slippage', '10008 insufficient_reserves',
     '10009 healthy_position', '10010 inconsistent_input', '10011 liquidatable_position',
     '10012 not_pre_liquidatable_position', '10013 pre_liquidation_too_large', '10014 exceeds_position',
-    '10015 invalid_params',
+    '10015 invalid_params', '10016 insufficient_collateral',
   ],
 };
 

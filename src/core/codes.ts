@@ -490,6 +490,7 @@ export const CODES = {
       [10013, 'pre_liquidation_too_large', 'Morpho pre-liquidation: repaid shares exceed the pre-liquidation close factor (PreLiquidationTooLarge)', false],
       [10014, 'exceeds_position', 'the seizure or repayment exceeds what the position holds (an arithmetic underflow on chain)', false],
       [10015, 'invalid_params', 'a market or pre-liquidation parameter is out of its domain (the problem names the field)', false],
+      [10016, 'insufficient_collateral', "Morpho: withdrawing the seized collateral would leave the position unhealthy at the market's oracle (INSUFFICIENT_COLLATERAL)", false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
