@@ -60,14 +60,22 @@ export interface AaveLiquidation {
   readonly maxLiquidatableDebt: bigint;
   /** Debt asset atoms the liquidator pays (actualDebtToLiquidate). */
   readonly debtRepaid: bigint;
-  /** Collateral atoms taken from the account: debt equivalent + bonus (before the fee split). */
+  /**
+   * Collateral atoms the liquidation takes: the debt's equivalent + the bonus, or all the holdings when they are
+   * less (_calculateAvailableCollateralToLiquidate). = collateralToLiquidator + protocolFee + protocolFeeCut.
+   */
   readonly collateralSeized: bigint;
   /** The bonus part of collateralSeized: seized - percentDiv(seized, bonus). */
   readonly bonusCollateral: bigint;
   /** Collateral atoms to the liquidator (seized - protocol fee). */
   readonly collateralToLiquidator: bigint;
-  /** Collateral atoms to the treasury (the protocol's share of the bonus). */
+  /** Collateral atoms to the treasury (the protocol's share of the bonus), as transferred. */
   readonly protocolFee: bigint;
+  /**
+   * What the transfer to the treasury left out: the fee is cut to the scaled balance left, "to avoid trying to send
+   * more aTokens than available on balance, due to 1 wei imprecision" (0 almost always; it stays with the account).
+   */
+  readonly protocolFeeCut: bigint;
   readonly liquidationBonusBps: bigint;
   /** Debt written off as the reserves' deficit when the account has no collateral left, per debt asset. */
   readonly deficits: ReadonlyMap<string, bigint>;
@@ -256,10 +264,11 @@ export function liquidationCall(
     closeFactorBps,
     maxLiquidatableDebt: maxDebt,
     debtRepaid,
-    collateralSeized: toLiquidator + protocolFee,
+    collateralSeized: toLiquidator + seized.protocolFee,
     bonusCollateral: seized.bonusCollateral,
     collateralToLiquidator: toLiquidator,
     protocolFee,
+    protocolFeeCut: seized.protocolFee - protocolFee,
     liquidationBonusBps: bonusBps,
     deficits,
     account: { eMode: account.eMode, positions },
