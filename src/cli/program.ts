@@ -128,6 +128,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   program
+    .command('lending-demo')
+    .description('An Aave v3.3 lending market (ALGO, AVAX, FIL, NEAR collateral, USDC debt) through the 2025-02-02 crash with keepers: liquidations, close factors, fees, keeper profit net of gas, bad debt, the dust check.')
+    .option('--accounts <n>', 'number of synthetic borrowers', (v) => positiveInt(v, '--accounts'), 500)
+    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
+    .option('--gas <usd>', "a keeper's cost of one liquidation call, USD", '5')
+    .option('--keepers <n>', 'keepers, each landing up to 10 liquidations a minute', (v) => positiveInt(v, '--keepers'), 3)
+    .option('--json', 'the report as JSON (amounts as decimal strings)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; gas: string; keepers: number; json?: boolean; out?: string }) => {
+      setExit(await (await import('./lending-demo.js')).runLendingDemo(opts, io));
+    });
+  program
     .command('export')
     .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
     .requiredOption('--what <liquidations|accounts>', 'what to export')
