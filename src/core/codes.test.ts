@@ -130,7 +130,9 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '10005 not_liquidatable', '10006 not_for_sale', '10007 too_much_slippage', '10008 insufficient_reserves',
     '10009 healthy_position', '10010 inconsistent_input', '10011 liquidatable_position',
     '10012 not_pre_liquidatable_position', '10013 pre_liquidation_too_large', '10014 exceeds_position',
-    '10015 invalid_params', '10016 insufficient_collateral',
+    '10015 invalid_params', '10016 insufficient_collateral', '10017 invalid_amount', '10018 collateral_balance_is_zero',
+    '10019 ltv_validation_failed', '10020 health_factor_lower_than_liquidation_threshold',
+    '10021 collateral_cannot_cover_new_borrow',
   ],
 };
 

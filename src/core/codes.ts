@@ -491,6 +491,11 @@ export const CODES = {
       [10014, 'exceeds_position', 'the seizure or repayment exceeds what the position holds (an arithmetic underflow on chain)', false],
       [10015, 'invalid_params', 'a market or pre-liquidation parameter is out of its domain (the problem names the field)', false],
       [10016, 'insufficient_collateral', "Morpho: withdrawing the seized collateral would leave the position unhealthy at the market's oracle (INSUFFICIENT_COLLATERAL)", false],
+      [10017, 'invalid_amount', 'Aave: the amount is zero (INVALID_AMOUNT)', false],
+      [10018, 'collateral_balance_is_zero', 'Aave: a borrow with no collateral (COLLATERAL_BALANCE_IS_ZERO)', false],
+      [10019, 'ltv_validation_failed', "Aave: a borrow when the account's average LTV is 0 (LTV_VALIDATION_FAILED)", false],
+      [10020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow while the health factor is not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
+      [10021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
