@@ -124,15 +124,19 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
     '9005 snapshot_corrupt',
   ],
+  service_error: [
+    '10000 invalid_request', '10001 body_too_large', '10002 not_found', '10003 route_not_found', '10004 unsupported_media_type',
+    '10005 queue_full', '10006 unavailable', '10007 resume_too_old',
+  ],
   lending: [
-    '10000 health_factor_not_below_threshold', '10001 collateral_cannot_be_liquidated',
-    '10002 specified_currency_not_borrowed_by_user', '10003 must_not_leave_dust', '10004 reserve_unknown',
-    '10005 not_liquidatable', '10006 not_for_sale', '10007 too_much_slippage', '10008 insufficient_reserves',
-    '10009 healthy_position', '10010 inconsistent_input', '10011 liquidatable_position',
-    '10012 not_pre_liquidatable_position', '10013 pre_liquidation_too_large', '10014 exceeds_position',
-    '10015 invalid_params', '10016 insufficient_collateral', '10017 invalid_amount', '10018 collateral_balance_is_zero',
-    '10019 ltv_validation_failed', '10020 health_factor_lower_than_liquidation_threshold',
-    '10021 collateral_cannot_cover_new_borrow',
+    '11000 health_factor_not_below_threshold', '11001 collateral_cannot_be_liquidated',
+    '11002 specified_currency_not_borrowed_by_user', '11003 must_not_leave_dust', '11004 reserve_unknown',
+    '11005 not_liquidatable', '11006 not_for_sale', '11007 too_much_slippage', '11008 insufficient_reserves',
+    '11009 healthy_position', '11010 inconsistent_input', '11011 liquidatable_position',
+    '11012 not_pre_liquidatable_position', '11013 pre_liquidation_too_large', '11014 exceeds_position',
+    '11015 invalid_params', '11016 insufficient_collateral', '11017 invalid_amount', '11018 collateral_balance_is_zero',
+    '11019 ltv_validation_failed', '11020 health_factor_lower_than_liquidation_threshold',
+    '11021 collateral_cannot_cover_new_borrow',
   ],
 };
 
