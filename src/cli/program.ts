@@ -129,6 +129,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   program
+    .command('lending-demo')
+    .description('An Aave v3.3 lending market (ALGO, AVAX, FIL, NEAR collateral, USDC debt) through the 2025-02-02 crash with keepers: liquidations, close factors, fees, keeper profit net of gas, bad debt, the dust check.')
+    .option('--accounts <n>', 'number of synthetic borrowers', (v) => positiveInt(v, '--accounts'), 500)
+    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
+    .option('--gas <usd>', "a keeper's cost of one liquidation call, USD", '5')
+    .option('--keepers <n>', 'keepers, each landing up to 10 liquidations a minute', (v) => positiveInt(v, '--keepers'), 3)
+    .option('--json', 'the report as JSON (amounts as decimal strings)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; gas: string; keepers: number; json?: boolean; out?: string }) => {
+      setExit(await (await import('./lending-demo.js')).runLendingDemo(opts, io));
+    });
+  program
     .command('serve')
     .description('Run the HTTP and WebSocket service over a SQLite journal (docs/service.md); prints its URL. --replay feeds the bundled crash replay.')
     .option('--port <n>', 'TCP port (0: any free port)', (v) => portArg(v), 8080)

@@ -134,6 +134,16 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '10109 account_required', '10110 rate_limited', '10111 replay_cache_full', '10112 command_role_insufficient',
     '10113 actor_mismatch',
   ],
+  lending: [
+    '11000 health_factor_not_below_threshold', '11001 collateral_cannot_be_liquidated',
+    '11002 specified_currency_not_borrowed_by_user', '11003 must_not_leave_dust', '11004 reserve_unknown',
+    '11005 not_liquidatable', '11006 not_for_sale', '11007 too_much_slippage', '11008 insufficient_reserves',
+    '11009 healthy_position', '11010 inconsistent_input', '11011 liquidatable_position',
+    '11012 not_pre_liquidatable_position', '11013 pre_liquidation_too_large', '11014 exceeds_position',
+    '11015 invalid_params', '11016 insufficient_collateral', '11017 invalid_amount', '11018 collateral_balance_is_zero',
+    '11019 ltv_validation_failed', '11020 health_factor_lower_than_liquidation_threshold',
+    '11021 collateral_cannot_cover_new_borrow',
+  ],
 };
 
 const HOW_TO_CHANGE =

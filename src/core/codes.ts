@@ -44,6 +44,7 @@ export const MODULE_RANGES = {
   cli: [8000, 8999],
   journal: [9000, 9999],
   service: [10000, 10999],
+  'core/lending': [11000, 11999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -503,6 +504,37 @@ export const CODES = {
       [10111, 'replay_cache_full', 'the replay cache holds its maximum of signatures: retry after Retry-After seconds', true],
       [10112, 'command_role_insufficient', "a command in the body needs a higher role than the key's (docs/security.md lists each command's)", false],
       [10113, 'actor_mismatch', 'a confirm_change or cancel_change names an actor other than the key that signed it', false],
+      ],
+    },
+
+  // ---- core/lending: 11000-11999 -------------------------------------------------------------------------------
+  lending: {
+    module: 'core/lending',
+    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate); the venue's own error named in the summary",
+    first: 11000,
+    codes: [
+      [11000, 'health_factor_not_below_threshold', 'Aave: the health factor is not below 1 (HEALTH_FACTOR_NOT_BELOW_THRESHOLD)', false],
+      [11001, 'collateral_cannot_be_liquidated', 'Aave: the asset has no liquidation threshold or is not used as collateral by the account (COLLATERAL_CANNOT_BE_LIQUIDATED)', false],
+      [11002, 'specified_currency_not_borrowed_by_user', 'Aave: the account owes nothing in the debt asset (SPECIFIED_CURRENCY_NOT_BORROWED_BY_USER)', false],
+      [11003, 'must_not_leave_dust', 'Aave v3.3: the liquidation would leave debt or collateral below MIN_LEFTOVER_BASE without clearing either (MUST_NOT_LEAVE_DUST)', false],
+      [11004, 'reserve_unknown', 'no reserve, collateral asset or market with this id', false],
+      [11005, 'not_liquidatable', 'Compound v3: the account is not liquidatable (NotLiquidatable)', false],
+      [11006, 'not_for_sale', 'Compound v3: reserves are at or above targetReserves, collateral is not sold (NotForSale)', true],
+      [11007, 'too_much_slippage', 'Compound v3: the quote is below the buyer minimum (TooMuchSlippage)', true],
+      [11008, 'insufficient_reserves', 'Compound v3: the protocol holds less of the collateral than quoted (InsufficientReserves)', true],
+      [11009, 'healthy_position', 'Morpho Blue: the position is healthy (HEALTHY_POSITION)', false],
+      [11010, 'inconsistent_input', 'Morpho Blue: exactly one of seized assets and repaid shares must be zero (INCONSISTENT_INPUT)', false],
+      [11011, 'liquidatable_position', 'Morpho pre-liquidation: the position is past LLTV, use liquidate (LiquidatablePosition)', false],
+      [11012, 'not_pre_liquidatable_position', 'Morpho pre-liquidation: the LTV is not above preLLTV (NotPreLiquidatablePosition)', false],
+      [11013, 'pre_liquidation_too_large', 'Morpho pre-liquidation: repaid shares exceed the pre-liquidation close factor (PreLiquidationTooLarge)', false],
+      [11014, 'exceeds_position', 'the seizure or repayment exceeds what the position holds (an arithmetic underflow on chain)', false],
+      [11015, 'invalid_params', 'a market or pre-liquidation parameter is out of its domain (the problem names the field)', false],
+      [11016, 'insufficient_collateral', "Morpho: withdrawing the seized collateral would leave the position unhealthy at the market's oracle (INSUFFICIENT_COLLATERAL)", false],
+      [11017, 'invalid_amount', 'Aave: the amount is zero (INVALID_AMOUNT)', false],
+      [11018, 'collateral_balance_is_zero', 'Aave: a borrow with no collateral (COLLATERAL_BALANCE_IS_ZERO)', false],
+      [11019, 'ltv_validation_failed', "Aave: a borrow when the account's average LTV is 0 (LTV_VALIDATION_FAILED)", false],
+      [11020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow while the health factor is not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
+      [11021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
