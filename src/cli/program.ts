@@ -155,8 +155,10 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--rulebook <name>', 'rulebook preset of a new journal', 'binance')
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL; relaxed: WAL + NORMAL', 'full')
     .option('--log-level <level>', 'pino log level (logs go to stderr)', 'warn')
+    .option('--keys <file>', 'API key store (bailiff keys add --store FILE): every request must be signed by one of its keys (docs/security.md)')
+    .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
-    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean }) => {
+    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string }) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const { runServe } = await import('./serve.js');
