@@ -89,11 +89,11 @@ describe('bailiff serve (the real process)', () => {
       expect((await fetch(`${served.url}/v1/markets`)).status).toBe(200); // public
       const unsigned = await fetch(`${served.url}/v1/accounts/alice`);
       expect(unsigned.status).toBe(401);
-      expect((await unsigned.json()).error.code).toBe('key_missing');
+      expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe('key_missing');
       // Signed: through the plugin to the route (no such account yet: the route's own 404).
       const signed = await signedFetch(served.url, { keyId: key.id, secret: key.secret }, 'GET', '/v1/accounts/alice');
       expect(signed.status).toBe(404);
-      expect((await signed.json()).error.code).toBe('not_found');
+      expect(((await signed.json()) as { error: { code: string } }).error.code).toBe('not_found');
       const wrong = await signedFetch(served.url, { keyId: key.id, secret: `${key.secret.slice(0, -1)}A` }, 'GET', '/v1/accounts/alice');
       expect(wrong.status).toBe(401);
     } finally {
