@@ -124,6 +124,13 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
     '9005 snapshot_corrupt',
   ],
+  auction: [
+    '11000 dog_not_live', '11001 ilk_unknown', '11002 not_unsafe', '11003 liquidation_limit_hit',
+    '11004 dusty_auction_from_partial_liquidation', '11005 null_auction', '11006 clipper_stopped', '11007 invalid_price',
+    '11008 zero_top_price', '11009 auction_unknown', '11010 auction_clock_paused', '11011 needs_redo',
+    '11012 too_expensive', '11013 no_partial_purchase', '11014 insufficient_dai', '11015 cannot_reset',
+    '11016 amount_not_positive',
+  ],
 };
 
 const HOW_TO_CHANGE =

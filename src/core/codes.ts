@@ -43,6 +43,7 @@ export const MODULE_RANGES = {
   wire: [7000, 7999],
   cli: [8000, 8999],
   journal: [9000, 9999],
+  'core/auctions': [11000, 11999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -464,6 +465,32 @@ export const CODES = {
       [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
+    ],
+  },
+
+  // ---- core/auctions: 11000-11999 -------------------------------------------------------------------------------
+  auction: {
+    module: 'core/auctions',
+    usedIn: 'MakerDAO Liquidations 2.0 results (Dog.bark, Clipper.take/redo): the reason a call is refused',
+    first: 11000,
+    codes: [
+      [11000, 'dog_not_live', 'the Dog is caged: no new liquidations (dog.sol Dog/not-live)', false],
+      [11001, 'ilk_unknown', 'no collateral type (ilk) with this id', false],
+      [11002, 'not_unsafe', 'the vault is safe: ink x spot >= art x rate (dog.sol Dog/not-unsafe)', false],
+      [11003, 'liquidation_limit_hit', 'no room under Hole or the ilk hole for more debt in auction (Dog/liquidation-limit-hit)', true],
+      [11004, 'dusty_auction_from_partial_liquidation', 'the room allows only a partial auction below dust (Dog/dusty-auction-from-partial-liquidation)', true],
+      [11005, 'null_auction', 'the collateral to seize rounds to zero (Dog/null-auction)', false],
+      [11006, 'clipper_stopped', "the Clipper's breaker forbids this call (Clipper/stopped-incorrect)", true],
+      [11007, 'invalid_price', 'the price feed has no valid price (Clipper/invalid-price)', true],
+      [11008, 'zero_top_price', 'the starting price feed x buf is zero (Clipper/zero-top-price)', true],
+      [11009, 'auction_unknown', 'no running auction with this id (Clipper/not-running-auction)', false],
+      [11010, 'auction_clock_paused', "the auction's clock is stopped: its price feed or the engine is paused", true],
+      [11011, 'needs_redo', 'the auction is past tail or below cusp: it must be reset first (Clipper/needs-reset)', true],
+      [11012, 'too_expensive', 'the current price is above the taker\'s max (Clipper/too-expensive)', false],
+      [11013, 'no_partial_purchase', 'tab <= chost: only the whole lot may be bought (Clipper/no-partial-purchase)', false],
+      [11014, 'insufficient_dai', 'the taker\'s DAI does not cover what the purchase owes (vat.move)', false],
+      [11015, 'cannot_reset', 'the auction is within tail and above cusp: no redo (Clipper/cannot-reset)', false],
+      [11016, 'amount_not_positive', 'an amount or limit is zero or negative', false],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;

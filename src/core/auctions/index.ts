@@ -1,0 +1,6 @@
+export * from './ray-math.js';
+export * from './abaci.js';
+export * from './result.js';
+export * from './maker-state.js';
+export * from './clipper.js';
+export * from './dog.js';
