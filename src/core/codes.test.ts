@@ -131,6 +131,12 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '11012 too_expensive', '11013 no_partial_purchase', '11014 insufficient_dai', '11015 cannot_reset',
     '11016 amount_not_positive',
   ],
+  sealed_bid: [
+    '11100 auction_settled', '11101 commit_window_closed', '11102 digest_invalid', '11103 already_committed',
+    '11104 too_many_bids', '11105 reveal_too_early', '11106 reveal_window_closed', '11107 not_committed',
+    '11108 already_revealed', '11109 reveal_mismatch', '11110 bid_zero', '11111 bid_below_floor', '11112 salt_invalid',
+    '11113 settle_too_early',
+  ],
 };
 
 const HOW_TO_CHANGE =

@@ -493,6 +493,27 @@ export const CODES = {
       [11016, 'amount_not_positive', 'an amount or limit is zero or negative', false],
     ],
   },
+  sealed_bid: {
+    module: 'core/auctions',
+    usedIn: 'sealed-bid batch liquidation auctions (commit, reveal, settle): the reason a call is refused',
+    first: 11100,
+    codes: [
+      [11100, 'auction_settled', 'the batch auction is settled already', false],
+      [11101, 'commit_window_closed', 'the commit window has closed: a late bid is void', false],
+      [11102, 'digest_invalid', 'a commitment is not a SHA-256 digest (64 lowercase hex characters)', false],
+      [11103, 'already_committed', 'the bidder has committed to this auction already', false],
+      [11104, 'too_many_bids', "the auction's bound on commitments is reached", false],
+      [11105, 'reveal_too_early', 'the commit window is still open: revealing now would expose the bid', false],
+      [11106, 'reveal_window_closed', 'the reveal window has closed: the commitment stays unrevealed and void', false],
+      [11107, 'not_committed', 'the bidder has no commitment in this auction', false],
+      [11108, 'already_revealed', 'the bidder has revealed already', false],
+      [11109, 'reveal_mismatch', 'SHA-256 of the revealed bid and salt is not the commitment', false],
+      [11110, 'bid_zero', 'the bid price or quantity is zero or negative', false],
+      [11111, 'bid_below_floor', "the bid price is below the auction's floor", false],
+      [11112, 'salt_invalid', 'the salt is not 32 to 128 lowercase hex characters (16 to 64 bytes)', false],
+      [11113, 'settle_too_early', 'the reveal window is still open', true],
+    ],
+  },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
 
 export type VocabularyId = keyof typeof CODES;

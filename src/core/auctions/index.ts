@@ -4,3 +4,4 @@ export * from './result.js';
 export * from './maker-state.js';
 export * from './clipper.js';
 export * from './dog.js';
+export * from './sealed-bid.js';
