@@ -185,7 +185,7 @@ describe('Clipper properties', () => {
 
 const bidArb = fc.record({
   priceTicks: fc.integer({ min: -2, max: 20 }), // price = floor + ticks x $0.25 (negative: below the floor)
-  quantity: fc.bigInt({ min: 0n, max: 50n * WAD }),
+  quantity: fc.oneof({ weight: 1, arbitrary: fc.constant(0n) }, { weight: 12, arbitrary: fc.bigInt({ min: 1n, max: 50n * WAD }) }),
 });
 
 describe('sealed-bid properties', () => {
