@@ -5,3 +5,4 @@ export * from './maker-state.js';
 export * from './clipper.js';
 export * from './dog.js';
 export * from './sealed-bid.js';
+export * from './house.js';

@@ -118,17 +118,24 @@ export interface RevealInput {
   readonly nowS: bigint;
 }
 
-export function revealBid(a: SealedBidAuction, r: RevealInput): Result<RevealedBid, SealedBidReason> {
-  if (a.settled) return refused('auction_settled');
-  if (r.nowS < a.params.commitEndS) return refused('reveal_too_early');
-  if (r.nowS >= a.params.revealEndS) return refused('reveal_window_closed');
+/** The refusal of a reveal, in order (null: it would be accepted). Pure. */
+export function revealRefusal(a: SealedBidAuction, r: RevealInput): SealedBidReason | null {
+  if (a.settled) return 'auction_settled';
+  if (r.nowS < a.params.commitEndS) return 'reveal_too_early';
+  if (r.nowS >= a.params.revealEndS) return 'reveal_window_closed';
   const commitment = a.commitments.get(r.bidder);
-  if (commitment === undefined) return refused('not_committed');
-  if (a.reveals.has(r.bidder)) return refused('already_revealed');
-  if (!SALT.test(r.saltHex)) return refused('salt_invalid');
-  if (r.digestHex !== commitment.digestHex) return refused('reveal_mismatch');
-  if (r.price <= 0n || r.quantity <= 0n) return refused('bid_zero');
-  if (r.price < a.params.floor) return refused('bid_below_floor');
+  if (commitment === undefined) return 'not_committed';
+  if (a.reveals.has(r.bidder)) return 'already_revealed';
+  if (!SALT.test(r.saltHex)) return 'salt_invalid';
+  if (r.digestHex !== commitment.digestHex) return 'reveal_mismatch';
+  if (r.price <= 0n || r.quantity <= 0n) return 'bid_zero';
+  if (r.price < a.params.floor) return 'bid_below_floor';
+  return null;
+}
+
+export function revealBid(a: SealedBidAuction, r: RevealInput): Result<RevealedBid, SealedBidReason> {
+  const why = revealRefusal(a, r);
+  if (why !== null) return refused(why);
   const bid: RevealedBid = { bidder: r.bidder, price: r.price, quantity: r.quantity, digestHex: r.digestHex };
   a.reveals.set(r.bidder, bid);
   return ok(bid);
@@ -236,13 +243,11 @@ export function clearBatch(params: Pick<SealedBidParams, 'lot' | 'tab'>, bids: r
   return { price: rayOf(price), allocations, sold: sold as Wad };
 }
 
-/** Settles the batch after the reveal window: the clearing, what returns to the owner, what is void. */
-export function settleSealedBid(a: SealedBidAuction, nowS: bigint): Result<Settlement, SealedBidReason> {
-  if (a.settled) return refused('auction_settled');
-  if (nowS < a.params.revealEndS) return refused('settle_too_early');
+/** The settlement the batch would have now (pure: the caller checks the time and marks it settled). */
+export function planSettlement(a: SealedBidAuction): Settlement {
   const { price, allocations, sold } = clearBatch(a.params, [...a.reveals.values()]);
   const raised = allocations.reduce((t, x) => t + x.pay, 0n);
-  assert(raised <= a.params.tab, 'settleSealedBid: never raises more than the tab');
+  assert(raised <= a.params.tab, 'planSettlement: never raises more than the tab');
   // The tab counts as covered when what is left of it is worth less than one collateral atom at the price.
   const covered = price > 0n && a.params.tab - raised < price;
   const remaining = a.params.lot - sold;
@@ -253,8 +258,7 @@ export function settleSealedBid(a: SealedBidAuction, nowS: bigint): Result<Settl
     else if (!winners.has(bidder)) voids.push({ bidder, why: 'unmatched' });
   }
   voids.sort((x, y) => (x.bidder < y.bidder ? -1 : x.bidder > y.bidder ? 1 : 0)); // not arrival order
-  a.settled = true;
-  return ok({
+  return {
     price,
     allocations,
     sold,
@@ -263,5 +267,21 @@ export function settleSealedBid(a: SealedBidAuction, nowS: bigint): Result<Settl
     unsold: (covered ? 0n : remaining) as Wad,
     uncovered: radOf(a.params.tab - raised),
     void: voids,
-  });
+  };
+}
+
+/** The refusal of a settlement now (null: it may settle). */
+export function settleRefusal(a: SealedBidAuction, nowS: bigint): SealedBidReason | null {
+  if (a.settled) return 'auction_settled';
+  if (nowS < a.params.revealEndS) return 'settle_too_early';
+  return null;
+}
+
+/** Settles the batch after the reveal window: the clearing, what returns to the owner, what is void. */
+export function settleSealedBid(a: SealedBidAuction, nowS: bigint): Result<Settlement, SealedBidReason> {
+  const why = settleRefusal(a, nowS);
+  if (why !== null) return refused(why);
+  const settlement = planSettlement(a);
+  a.settled = true;
+  return ok(settlement);
 }
