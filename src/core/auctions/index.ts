@@ -6,3 +6,4 @@ export * from './clipper.js';
 export * from './dog.js';
 export * from './sealed-bid.js';
 export * from './house.js';
+export * from './house-snapshot.js';
