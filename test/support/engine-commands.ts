@@ -186,10 +186,7 @@ const conditionalBody = fc.oneof(
 
 const bodyWithConditionals = fc.oneof({ weight: 9, arbitrary: body }, { weight: 1, arbitrary: conditionalBody });
 
-/**
- * As `timed`, with conditional orders among the commands. (Not yet in the index-vs-scan comparison: its sequences
- * would change, and it finds a margin-call disagreement that predates them; see the report of issue 20.)
- */
+/** As `timed`, with conditional orders among the commands. */
 export const timedWithConditionals = fc.array(fc.tuple(bodyWithConditionals, fc.integer({ min: -1_000, max: 60_000 })), { minLength: 1, maxLength: 60, size: 'max' }).map((items) => {
   let t = 1_000_000;
   return items.map(([b, dt]) => {

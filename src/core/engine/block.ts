@@ -16,6 +16,8 @@ export interface Block {
   readonly touched: Set<string>;
   /** Accounts touched since the breach index last caught up (drained after every liquidation step). */
   readonly recent: string[];
+  /** Accounts touched by enforcement itself (the margin-call indexes re-arm them once the block is done). */
+  readonly enforced: Set<string>;
   /** What the insurance fund lost in this block (its per-block budget). */
   insuranceLost: bigint;
   steps: number;
@@ -26,13 +28,14 @@ export interface Block {
 }
 
 export function newBlock(s: EngineState, emit: Emit, touched: Set<string>): Block {
-  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map() };
+  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map() };
 }
 
 /** Marks an account as changed by this block (the indexes re-arm it; open deleveraging queues re-place it). */
 export function touch(b: Block, id: string): void {
   b.touched.add(id);
   b.recent.push(id);
+  b.enforced.add(id);
   for (const q of b.adl.values()) q.touched(id);
 }
 

@@ -290,11 +290,49 @@ function walked(engine: Engine, cmd: Command): Command[] {
 }
 
 describe('breach detection: the index and the scan', () => {
+  // Two disagreements the property found (margin calls at 1.25 x maintenance), kept as regressions:
+  // 1. c is called at 252,000, then its isolated position is liquidated at 228,000: the scan sees its ledger below
+  //    the recovery level vanish (recovered), the index dropped it silently and kept c called for ever.
+  // 2. a is touched by its fill and then liquidated in the same command: the call index kept a's closed isolated
+  //    ledger (re-armed before the block, not after it) and a later price asserted on it.
+  const calledThenLiquidated: Command[] = [
+    { kind: 'fill', market: 'ETH-PERP', price: price(259_125n), size: size(1n), buyer: { account: 'c', fee: quote(0n), marginMode: 'isolated' }, seller: { account: 'd', fee: quote(0n) }, tsMs: 1_000_000 },
+    ...[276_000n, 252_000n, 228_000n, 204_000n, 180_000n].map((mark): Command => ({ kind: 'price', market: 'ETH-PERP', mark: price(mark), tsMs: 1_000_000 })),
+  ];
+  const touchedThenLiquidated: Command[] = [
+    { kind: 'place_order', account: 'a', market: 'BTC-PERP', id: 'o1', side: 'sell', price: price(10_000_000n), size: size(2n), tif: 'gtc', tsMs: 1_000_000 },
+    { kind: 'fill', market: 'BTC-PERP', price: price(6_936_500n), size: size(1n), buyer: { account: 'a', fee: quote(0n), marginMode: 'isolated' }, seller: { account: 'c', fee: quote(0n) }, tsMs: 1_000_000 },
+    ...[10_615_800n, 11_231_600n, 11_847_400n, 12_463_200n, 13_079_000n].map((mark): Command => ({ kind: 'price', market: 'BTC-PERP', mark: price(mark), tsMs: 1_000_000 })),
+    { kind: 'place_order', account: 'b', market: 'BTC-PERP', id: 'o1', side: 'buy', price: price(10_000_000n), size: size(2n), tif: 'gtc', tsMs: 1_000_000 },
+    ...[11_663_200n, 10_247_400n, 8_831_600n, 7_415_800n, 6_000_000n].map((mark): Command => ({ kind: 'price', market: 'BTC-PERP', mark: price(mark), tsMs: 1_000_000 })),
+  ];
+  it.each([
+    ['binance', 'a called account whose isolated position is liquidated recovers', calledThenLiquidated, 'c'],
+    ['bybit', 'an account touched and liquidated in one command is re-armed for calls after the block', touchedThenLiquidated, 'a'],
+  ] as const)('%s: %s', (preset, _name, commands, account) => {
+    const engines = (['index', 'scan'] as const).map((detection) => {
+      const engine = freshEngineWith(preset, { detection });
+      const base = audited(preset);
+      engine.apply({ kind: 'set_rulebook', tsMs: 1_000_000, rulebook: { ...base, liquidation: { ...base.liquidation, marginCallBufferPpm: ppm(250_000n) } } });
+      return engine;
+    });
+    const [indexed, scanned] = engines as [Engine, Engine];
+    let liquidated = false;
+    for (const cmd of commands) {
+      const a = indexed.apply(cmd);
+      expect(canonicalJson(scanned.apply(cmd))).toBe(canonicalJson(a));
+      liquidated ||= a.some((e) => e.kind === 'LiquidationStarted' && e.account === account);
+    }
+    expect(liquidated).toBe(true);
+    expect(indexed.state.enforcement.marginCalled.has(account)).toBe(false);
+    expect(encodeSnapshot(scanned.snapshot())).toBe(encodeSnapshot(indexed.snapshot()));
+  });
+
   it('give the same events, byte for byte, and the same state after every command, under every preset', () => {
     let liquidations = 0;
     let calls = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
+      fc.property(fc.constantFrom(...PRESET_NAMES), timedWithConditionals, (preset, commands) => {
         const indexed = freshEngineWith(preset, { detection: 'index' });
         const scanned = freshEngineWith(preset, { detection: 'scan' });
         // Every preset with margin calls at 1.25 x maintenance (only Binance's has them), so both strategies' call

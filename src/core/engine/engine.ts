@@ -315,10 +315,11 @@ export class Engine {
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
     if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
-      const before = new Set(b.touched);
       enforceBlock(b, this.index, fresh);
       for (const id of b.recent) this.index.reindex(id);
-      for (const id of b.touched) if (!before.has(id)) this.calls?.reindex(id, belowCall);
+      // Every account the block changed, including those the command had touched already (re-armed above, before
+      // the block liquidated them).
+      for (const id of b.enforced) this.calls?.reindex(id, belowCall);
     }
     for (const id of b.touched) this.changed.add(id);
     this.followCalls(belowCall, emit);

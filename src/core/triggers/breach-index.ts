@@ -675,12 +675,15 @@ export class BreachIndex {
       this.unpricedOther.delete(accountId);
       this.suspended.delete(accountId);
     }
-    // Reconcile the isolated ledgers with the account's isolated positions.
+    // Reconcile the isolated ledgers with the account's isolated positions. An isolated ledger in breach that is gone
+    // (its position closed) has recovered, as a full scan sees it, once the account is priced (scan-detector.ts).
+    let vanished: string[] | null = null;
     for (let prev = head, l = this.ledgerNext[head] as number; l >= 0; ) {
       const next = this.ledgerNext[l] as number;
       const ms = this.markets[this.ledgerMarket[l] as number] as MarketSlot;
       const p = account.positions.get(ms.id);
       if (p === undefined || p.isolatedMargin === null) {
+        if (this.ledgerState[l] === BREACHED) (vanished ??= []).push(ms.id);
         this.ledgerNext[prev] = next;
         this.freeLedgerSlot(l);
       } else prev = l;
@@ -704,6 +707,12 @@ export class BreachIndex {
     }
     const rule = this.ruleOf();
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.arm(l, account, ev, rule, out);
+    if (vanished !== null) {
+      for (const market of vanished) {
+        this.recoveries++;
+        this.onRecover?.({ account: accountId, market });
+      }
+    }
   }
 
   /** Exact state of ledger l from the evaluation; arms its entries (loss or recovery bounds). */
