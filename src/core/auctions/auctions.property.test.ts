@@ -189,7 +189,7 @@ const bidArb = fc.record({
 });
 
 describe('sealed-bid properties', () => {
-  const reached = { belowFloor: 0, zero: 0, partialFill: 0, returned: 0, unsold: 0, unmatched: 0 };
+  const reached = { belowFloor: 0, zero: 0, partialFill: 0, tiesShared: 0, returned: 0, unsold: 0, unmatched: 0 };
   it('clears at one price >= floor, each winner bid at least it, never raises more than the tab, conserves the lot', () => {
     fc.assert(
       fc.property(
@@ -240,6 +240,7 @@ describe('sealed-bid properties', () => {
           expect(st.uncovered).toBe(tab - st.raised);
           if (st.returned > 0n) expect(st.uncovered < st.price).toBe(true);
           if (st.allocations.some((x) => x.quantity < byBidder.get(x.bidder)!.quantity)) reached.partialFill++;
+          if (st.allocations.filter((x) => byBidder.get(x.bidder)!.price === st.price).length > 1 && st.allocations.some((x) => x.quantity < byBidder.get(x.bidder)!.quantity)) reached.tiesShared++;
           if (st.returned > 0n) reached.returned++;
           if (st.unsold > 0n) reached.unsold++;
           if (st.void.some((v) => v.why === 'unmatched')) reached.unmatched++;

@@ -7,11 +7,13 @@ import { ray, wad, type Ray } from '../units/index.js';
 import { getStatus, pauseClock, redo, resumeClock, saleStatus, take, type TakeInput } from './clipper.js';
 import { bark } from './dog.js';
 import {
+  addIlk,
   clipperHolder,
   daiOf,
   fold,
   frob,
   gemOf,
+  slip,
   totalCollateral,
   upchost,
   urnOf,
@@ -148,6 +150,26 @@ describe('clip.t.sol bark limits (through the Clipper)', () => {
       expect(s.Dirt).toBe(b.tab);
       expect(s.dogIlks.get(GOLD)!.dirt).toBe(b.tab);
     }
+  });
+});
+
+describe('clip.t.sol test_Hole_hole', () => {
+  it('Dirt adds the tabs of two ilks; each dirt holds its own', () => {
+    const { s, feed } = clipSetUp(DEFAULT_CLIP);
+    const b1 = mustBark(s, feed);
+    expect(s.Dirt).toBe(b1.tab);
+    expect(s.dogIlks.get(GOLD)!.dirt).toBe(b1.tab);
+    // silver: the same vault (40 at $2.5 spot, 100 DAI), then $4 / mat 2 makes it unsafe
+    addIlk(s, 'silver', { rate: ray(RAY), spot: ray(2n * RAY), dust: radFromWad(ether(20)) }, { chop: wad((11n * WAD) / 10n), hole: radFromWad(ether(1000)) }, DEFAULT_CLIP);
+    slip(s, 'silver', ME, ether(40));
+    frob(s, 'silver', ME, ether(40), ether(100));
+    const b2 = bark(s, { ilk: 'silver', urn: ME, keeper: 'k', nowS: START_S, feedPrice: feed });
+    expect(b2.ok).toBe(true);
+    const tab2 = b2.ok ? b2.value.tab : 0n;
+    expect(s.Dirt).toBe(b1.tab + tab2);
+    expect(s.dogIlks.get(GOLD)!.dirt).toBe(b1.tab);
+    expect(s.dogIlks.get('silver')!.dirt).toBe(tab2);
+    expect(vatInvariantHolds(s)).toBe(true);
   });
 });
 
