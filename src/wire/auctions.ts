@@ -10,6 +10,7 @@ import { radOf, type Rad } from '../core/auctions/ray-math.js';
 import { ray, wad, type Ray, type Wad } from '../core/units/index.js';
 import { decimalAtoms, timeMs, WireError, zodToWireError } from './decode.js';
 import { decimalString, idString, timeValue } from './schema.js';
+import { sealedBidDigest } from './sealed-bid.js';
 
 const seconds = z.number({ error: 'must be whole seconds' }).int().positive().max(10_000_000);
 const id = idString;
@@ -63,7 +64,8 @@ const commandSchema = z.discriminatedUnion('kind', [
     maxBids: z.number().int().min(1).max(10_000),
   }),
   z.strictObject({ kind: z.literal('sealed_commit'), ...at, auction: id, bidder: id, digest: z.string() }),
-  z.strictObject({ kind: z.literal('sealed_reveal'), ...at, auction: id, bidder: id, price: decimalString, quantity: decimalString, salt: z.string(), digest: z.string() }),
+  // No digest: the edge computes it from the revealed fields (sealedBidDigest), so a reveal cannot claim one.
+  z.strictObject({ kind: z.literal('sealed_reveal'), ...at, auction: id, bidder: id, price: decimalString, quantity: decimalString, salt: z.string() }),
   z.strictObject({ kind: z.literal('sealed_settle'), ...at, auction: id, keeper: id, feedPrice: nullablePrice }),
 ]);
 
@@ -136,8 +138,12 @@ function decodeCommand(c: z.infer<typeof commandSchema>, path: string): AuctionC
       };
     case 'sealed_commit':
       return { kind: c.kind, tsMs, auction: c.auction, bidder: c.bidder, digestHex: c.digest };
-    case 'sealed_reveal':
-      return { kind: c.kind, tsMs, auction: c.auction, bidder: c.bidder, price: rayOf(c.price, `${path}.price`), quantity: wadOf(c.quantity, `${path}.quantity`), saltHex: c.salt, digestHex: c.digest };
+    case 'sealed_reveal': {
+      const price = rayOf(c.price, `${path}.price`);
+      const quantity = wadOf(c.quantity, `${path}.quantity`);
+      const digestHex = sealedBidDigest(c.auction, c.bidder, price, quantity, c.salt);
+      return { kind: c.kind, tsMs, auction: c.auction, bidder: c.bidder, price, quantity, saltHex: c.salt, digestHex };
+    }
     case 'sealed_settle':
       return { kind: c.kind, tsMs, auction: c.auction, keeper: c.keeper, feedPrice: feed(c.feedPrice, `${path}.feedPrice`) };
   }
