@@ -54,6 +54,12 @@ export class Engine {
    * moved. A superset of the changed accounts, never missing one (engine.property.test.ts); the state root rehashes them.
    */
   private readonly changed = new Set<string>();
+  /**
+   * While liquidations are paused: every ledger in breach has been told so (deferred 'paused') by a full pass, so a
+   * command need only look at the ledgers it found newly in breach. Derived, not state: a restored engine starts
+   * false and its first pass announces nothing new (deferrals are announced once per reason, in the snapshot).
+   */
+  private pauseSettled = false;
 
   private constructor(
     private readonly s: EngineState,
@@ -264,6 +270,7 @@ export class Engine {
    */
   private enforce(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void, from: number): void {
     const s = this.s;
+    if (cmd.kind === 'set_liquidation_pause') this.pauseSettled = false;
     let touched: Set<string> | null = null;
     for (let i = from; i < events.length; i++) {
       const e = events[i] as EngineEvent;
@@ -315,12 +322,12 @@ export class Engine {
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
     if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
-      enforceBlock(b, this.index, fresh);
+      this.pauseSettled = enforceBlock(b, this.index, fresh, s.enforcement.paused && this.pauseSettled);
       for (const id of b.recent) this.index.reindex(id);
       // Every account the block changed, including those the command had touched already (re-armed above, before
       // the block liquidated them).
       for (const id of b.enforced) this.calls?.reindex(id, belowCall);
-    }
+    } else if (s.guards.halted !== null) this.pauseSettled = false; // breaches seen while halted are not announced yet
     for (const id of b.touched) this.changed.add(id);
     this.followCalls(belowCall, emit);
   }

@@ -129,6 +129,15 @@ export function isWaiting(b: Block, ledger: LedgerRef): boolean {
   return m !== undefined && bookTop(m, retry.side) === retry.top;
 }
 
+/**
+ * Whether the ledger is held by the liquidation pause and already told so: nothing about it matters until the pause
+ * ends, so enforcement neither evaluates nor ranks it again (a pause during a crash must not make every command
+ * re-evaluate every ledger in breach).
+ */
+export function isHeldByPause(b: Block, ledger: LedgerRef): boolean {
+  return b.s.enforcement.paused && b.s.enforcement.episodes.get(ledgerKey(ledger))?.deferred === 'paused';
+}
+
 /** The best price a liquidation order of `side` would take first (-1: that side of the book is empty). */
 function bookTop(m: MarketState, side: 'buy' | 'sell'): bigint {
   const top = side === 'sell' ? m.book.bestBid() : m.book.bestAsk();
