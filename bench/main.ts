@@ -19,6 +19,7 @@ import { benchStateRoot } from './state-root.js';
 import { benchJournalAppend, benchJournalRecovery } from './journal.js';
 import { crashRun } from './journal-crash.js';
 import { benchTriggers } from './triggers.js';
+import { benchPause } from './pause.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -30,6 +31,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   enforce: () => benchEnforce(accounts, ticks, true),
   'enforce-no-calls': () => benchEnforce(accounts, ticks, false),
   crash: () => benchCrash(accounts),
+  pause: () => benchPause(accounts),
   walk: () => benchWalk(accounts, ticks, false),
   'walk-isolated': () => benchWalk(accounts, ticks, true),
   attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),

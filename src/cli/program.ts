@@ -135,6 +135,37 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
     });
   program
+    .command('serve')
+    .description('Run the HTTP and WebSocket service over a SQLite journal (docs/service.md); prints its URL. --replay feeds the bundled crash replay.')
+    .option('--port <n>', 'TCP port (0: any free port)', (v) => portArg(v), 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--data <dir>', 'directory of the journal (journal.db)', './data')
+    .option('--replay', 'feed the bundled crash replay (the world of `bailiff demo`) through the service', false)
+    .option('--speed <x>', 'replay minutes per wall minute', (v) => positiveInt(v, '--speed'), 300)
+    .option('--accounts <n>', 'traders in the replayed world', (v) => positiveInt(v, '--accounts'), 3000)
+    .option('--seed <n>', 'seed of the replayed population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'replay the synthetic crash even when the real klines are present', false)
+    .option('--rulebook <name>', 'rulebook preset of a new journal', 'binance')
+    .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL; relaxed: WAL + NORMAL', 'full')
+    .option('--log-level <level>', 'pino log level (logs go to stderr)', 'warn')
+    .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
+    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean }) => {
+      if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
+      const { runServe } = await import('./serve.js');
+      await runServe({ ...o, durability: o.durability }, io);
+    });
+  program
+    .command('account')
+    .description("An account's risk view from a journal, as GET /v1/accounts/{id} answers it (docs/service.md): equity, margins, free collateral, margin ratio, each position's exact liquidation and bankruptcy prices, distance, ADL rank; JSON.")
+    .argument('<id>', 'the account')
+    .requiredOption('--journal <file>', 'the journal (bailiff ingest, bailiff serve: <data>/journal.db)')
+    .option('--seq <n>', 'the state after this sequence number; default: the head', (v) => positiveInt(v, '--seq'))
+    .action(async (id: string, o: { journal: string; seq?: number }) => {
+      const { runAccount } = await import('./account.js');
+      runAccount(id, { journal: o.journal, ...(o.seq === undefined ? {} : { seq: o.seq }) }, io);
+    });
+  program
     .command('export')
     .description('Export a journal for analysts: the liquidation history (one row per step, fill, takeover, ADL, deficit) or the account states (one row per account and position), as CSV or JSON lines (docs/export.md).')
     .requiredOption('--what <liquidations|accounts>', 'what to export')
@@ -308,6 +339,13 @@ function timeArg(v: string, flag: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isSafeInteger(ms) || ms < 0) throw new CliError('bad_argument', `${flag} must be an ISO-8601 UTC time or ms since the epoch, not ${JSON.stringify(v)}`);
   return ms;
+}
+
+/** A TCP port: 0 (any free port) to 65535. */
+function portArg(v: string): number {
+  const n = Number(v);
+  if (!/^[0-9]{1,5}$/.test(v) || n > 65_535) throw new CliError('bad_argument', `--port must be 0 to 65535, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 function positiveInt(v: string, flag: string): number {

@@ -124,6 +124,10 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
     '9005 snapshot_corrupt',
   ],
+  service_error: [
+    '10000 invalid_request', '10001 body_too_large', '10002 not_found', '10003 route_not_found', '10004 unsupported_media_type',
+    '10005 queue_full', '10006 unavailable', '10007 resume_too_old',
+  ],
   auction: [
     '11000 dog_not_live', '11001 ilk_unknown', '11002 not_unsafe', '11003 liquidation_limit_hit',
     '11004 dusty_auction_from_partial_liquidation', '11005 null_auction', '11006 clipper_stopped', '11007 invalid_price',

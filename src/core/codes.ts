@@ -43,6 +43,7 @@ export const MODULE_RANGES = {
   wire: [7000, 7999],
   cli: [8000, 8999],
   journal: [9000, 9999],
+  service: [10000, 10999],
   'core/auctions': [11000, 11999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
@@ -465,6 +466,23 @@ export const CODES = {
       [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
+    ],
+  },
+
+  // ---- service: 10000-10999 ------------------------------------------------------------------------------------
+  service_error: {
+    module: 'service',
+    usedIn: 'ServiceError.code and the `error.code` of an HTTP answer (src/service; the HTTP status is in docs/service.md)',
+    first: 10000,
+    codes: [
+      [10000, 'invalid_request', "the request's body, query or path does not match the route's schema (the message names the field)", false],
+      [10001, 'body_too_large', "the request's body is larger than the service's limit", false],
+      [10002, 'not_found', 'no account, market or liquidation with this id (or not one this key may see)', false],
+      [10003, 'route_not_found', 'no route answers this method and path', false],
+      [10004, 'unsupported_media_type', 'the body is not application/json', false],
+      [10005, 'queue_full', 'the command queue is full: send again later', true],
+      [10006, 'unavailable', 'the service is shutting down, or its journal stopped after a failed commit', true],
+      [10007, 'resume_too_old', "a stream's `from` is older than the oldest event the tape still holds", false],
     ],
   },
 

@@ -100,15 +100,19 @@ export class DurableEngine {
   /**
    * Applies the commands in order, journals them in one commit, and returns each command's entry (seq, command,
    * events). Nothing may be acknowledged or published before this returns. Throws JournalError append_failed when
-   * the commit fails (then, and after any throw here, this engine refuses every later call).
+   * the commit fails (then, and after any throw here, this engine refuses every later call). `afterEach` sees each
+   * entry right after its command was applied, with the engine in the state that command left (before the commit:
+   * the caller keeps what it learns unpublished until submit returns).
    */
-  submit(commands: readonly Command[]): JournalEntry[] {
+  submit(commands: readonly Command[], afterEach?: (entry: JournalEntry) => void): JournalEntry[] {
     this.refuseIfFailed();
     const entries: JournalEntry[] = [];
     try {
       for (const command of commands) {
         const events = this.engineInstance.apply(command);
-        entries.push({ seq: this.engineInstance.seq, command, events });
+        const entry = { seq: this.engineInstance.seq, command, events };
+        entries.push(entry);
+        afterEach?.(entry);
       }
       this.journal.append(entries);
     } catch (e) {

@@ -241,14 +241,21 @@ export function buildReceipts(genesis: EntrySource['genesis'], entries: EntrySou
   return receipts;
 }
 
-function receiptBody(engine: Engine, entry: JournalEntry | JournalRecord, s: Started, stateRoot: string, proof: InclusionProof, operatorKey: string): ReceiptBody {
+/** What a receipt says about one liquidation step, without the proof and the signature (also the service's explanation). */
+export type LiquidationFacts = Omit<ReceiptBody, 'format' | 'kind' | 'stateRoot' | 'proof' | 'operatorKey'>;
+
+/**
+ * The facts of the liquidation step `s` announced by `entry`, read from `engine` in the state right after the entry's
+ * command: its journal position, rule, breach figures, the prices (with their sources) of every market that valued
+ * the account, its events and their totals.
+ */
+export function liquidationFacts(engine: Engine, entry: JournalEntry | JournalRecord, s: Started, account: AccountSnapshot | undefined = engine.accountState(s.account)): LiquidationFacts {
   const mine = entry.events.filter((e) => concerns(e, s.account, s.market) && (e.kind !== 'LiquidationStarted' || e.ordinal === s.ordinal));
   // The markets that valued the account at the breach: what it holds after the record, and what the record closed.
   const traded = entry.events.filter((e) => e.kind === 'PositionChanged' && e.account === s.account).map((e) => (e as { market: string }).market);
   const rulebook = engine.rulebook;
+  const valuing = account === undefined ? [s.market, ...traded] : marketsValuing(engine, account, [s.market, ...traded]);
   return {
-    format: RECEIPT_FORMAT_VERSION,
-    kind: 'liquidation',
     journal: {
       seq: entry.seq,
       tsMs: entry.command.tsMs,
@@ -274,13 +281,14 @@ function receiptBody(engine: Engine, entry: JournalEntry | JournalRecord, s: Sta
       why: s.why,
       route: s.route,
     },
-    prices: marketsValuing(engine, proof.account, [s.market, ...traded]).map((m) => priceEvidence(engine, m)),
+    prices: [...new Set(valuing)].sort().map((m) => priceEvidence(engine, m)),
     amounts: amountsOf(mine),
     events: mine,
-    stateRoot,
-    proof,
-    operatorKey,
   };
+}
+
+function receiptBody(engine: Engine, entry: JournalEntry | JournalRecord, s: Started, stateRoot: string, proof: InclusionProof, operatorKey: string): ReceiptBody {
+  return { format: RECEIPT_FORMAT_VERSION, kind: 'liquidation', ...liquidationFacts(engine, entry, s, proof.account), stateRoot, proof, operatorKey };
 }
 
 // ---- Verifying ----

@@ -13,7 +13,7 @@ import { deleverage } from './deleverage.js';
 import { unwindFund } from './fund.js';
 import { enforceable } from './prices.js';
 import { INSURANCE_FUND, type EngineState } from './state.js';
-import { bankruptcyFor, deferLedger, isHeldByPause, isWaiting, ledgerFigures, liquidationStep } from './waterfall.js';
+import { bankruptcyFor, deferLedger, isHeld, isWaiting, ledgerFigures, liquidationStep } from './waterfall.js';
 
 /** Steps one ledger may take in a block under the 'full' policy (one per position, bounded). */
 const MAX_POSITIONS_PER_LEDGER_STEP = 64;
@@ -39,7 +39,7 @@ export function enforceBlock(b: Block, index: BreachDetector, fresh: ReadonlyMap
   const passes = newly !== null ? 1 : PASSES_PER_BLOCK;
   for (let pass = 0; pass < passes && index.breachedCount > 0; pass++) {
     const candidates = newly !== null ? newly.filter((ref) => index.isBreached(ref.account, ref.market)) : index.breached();
-    const todo = candidates.filter((ref) => !handled.has(ledgerKey(ref)) && !isWaiting(b, ref) && !isHeldByPause(b, ref));
+    const todo = candidates.filter((ref) => !handled.has(ledgerKey(ref)) && !isWaiting(b, ref) && !isHeld(b, ref));
     if (todo.length === 0) break;
     const later = new Set<string>();
     for (const ref of rankLedgers(b.s, todo, pass === 0 ? fresh : new Map())) {
@@ -51,7 +51,7 @@ export function enforceBlock(b: Block, index: BreachDetector, fresh: ReadonlyMap
   workOffFund(b);
   if (!b.s.enforcement.paused) return false;
   // A ledger waiting for a retry was not told: the next command looks at every ledger again.
-  return (newly ?? index.breached()).every((ref) => !index.isBreached(ref.account, ref.market) || isHeldByPause(b, ref));
+  return (newly ?? index.breached()).every((ref) => !index.isBreached(ref.account, ref.market) || isHeld(b, ref));
 }
 
 /**

@@ -189,6 +189,48 @@ describe('a tripped breaker', () => {
   });
 });
 
+describe('ledgers held by a breaker', () => {
+  it('are not stepped again while it holds, and every command says what a full look would say (an engine restored before each command)', () => {
+    const e = engineWith({ ...base, guards: { rearmAfter: 4, maxJumpPpm: ppm(50_000n) } });
+    const setup: Command[] = [
+      source('a', '100000', T0 + 1),
+      source('b', '100000', T0 + 2),
+      { kind: 'deposit', tsMs: T0 + 3, account: 'mm', asset: USDC, amount: dec('10000000', 6) },
+    ];
+    // Longs at 20x (5,000 USDC per BTC), 1 to 4 BTC: in breach after an 8% fall; long5 holds 1 BTC on 20,000 USDC.
+    for (let k = 1; k <= 5; k++) setup.push({ kind: 'deposit', tsMs: T0 + 3, account: `long${k}`, asset: USDC, amount: dec(String(k === 5 ? 20_000 : 5_000 * k), 6) });
+    for (let k = 1; k <= 5; k++) {
+      setup.push({ kind: 'fill', tsMs: T0 + 4, market: 'BTC-PERP', price: px('100000'), size: size(k === 5 ? 1000n : 1000n * BigInt(k)), buyer: { account: `long${k}`, fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
+    }
+    expect(setup.flatMap((cmd) => e.apply(cmd)).filter((x) => x.kind === 'CommandRejected')).toEqual([]);
+    // The breaker trips; then commands that leave it tripped (deposits, a withdrawal refused, sound source updates)
+    // until it re-arms and the ledgers are liquidated.
+    const later: Command[] = [
+      source('a', '92000', T0 + 5),
+      { kind: 'deposit', tsMs: T0 + 6, account: 'long5', asset: USDC, amount: dec('1', 6) },
+      { kind: 'deposit', tsMs: T0 + 6, account: 'long2', asset: USDC, amount: dec('1', 6) },
+      source('b', '92000', T0 + 7),
+      { kind: 'withdraw', tsMs: T0 + 8, account: 'long1', asset: USDC, amount: dec('1', 6) },
+      source('a', '92010', T0 + 9),
+      source('b', '92005', T0 + 10),
+      source('a', '92020', T0 + 11),
+      source('b', '92010', T0 + 12),
+    ];
+    let looked = Engine.restore(e.snapshot());
+    const seen: string[] = [];
+    for (const cmd of later) {
+      looked = Engine.restore(looked.snapshot());
+      const events = e.apply(cmd);
+      expect(looked.apply(cmd)).toEqual(events);
+      seen.push(...events.map((x) => (x.kind === 'LiquidationDeferred' ? `${x.kind}:${x.reason}` : x.kind)));
+    }
+    // Told once per ledger when it tripped, liquidated once it re-armed.
+    expect(seen.filter((k) => k === 'LiquidationDeferred:breaker').length).toBe(4);
+    expect(seen.indexOf('BreakerReset')).toBeGreaterThan(seen.lastIndexOf('LiquidationDeferred:breaker'));
+    expect(seen.filter((k) => k === 'LiquidationStarted').length).toBe(seen.filter((k) => k === 'LiquidationDeferred:breaker').length);
+  });
+});
+
 describe('fallbacks are said, never silent (issue 15)', () => {
   it('MarkFallback when the index stands in for the mark method, once per reason; MarkRestored when the method works again', () => {
     const e = engineWith(base);

@@ -130,12 +130,18 @@ export function isWaiting(b: Block, ledger: LedgerRef): boolean {
 }
 
 /**
- * Whether the ledger is held by the liquidation pause and already told so: nothing about it matters until the pause
- * ends, so enforcement neither evaluates nor ranks it again (a pause during a crash must not make every command
- * re-evaluate every ledger in breach).
+ * Whether the ledger is held by a guard and already told so, for the reason that still holds: liquidations paused
+ * (deferred 'paused'), or not paused and a market it depends on still unenforceable (deferred 'breaker'). Its step
+ * would only defer it again for the same reason, which announces nothing and changes nothing, so enforcement neither
+ * evaluates nor ranks it (a pause or a breaker during a crash must not make every command re-evaluate every ledger
+ * in breach). Cheap: no evaluation.
  */
-export function isHeldByPause(b: Block, ledger: LedgerRef): boolean {
-  return b.s.enforcement.paused && b.s.enforcement.episodes.get(ledgerKey(ledger))?.deferred === 'paused';
+export function isHeld(b: Block, ledger: LedgerRef): boolean {
+  const deferred = b.s.enforcement.episodes.get(ledgerKey(ledger))?.deferred;
+  if (b.s.enforcement.paused) return deferred === 'paused'; // planStep's first guard
+  if (deferred !== 'breaker') return false;
+  const account = b.s.accounts.get(ledger.account);
+  return account !== undefined && dependsOnUnsoundMarket(b.s, account, ledger);
 }
 
 /** The best price a liquidation order of `side` would take first (-1: that side of the book is empty). */

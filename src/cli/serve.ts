@@ -1,0 +1,82 @@
+// `bailiff serve`: the HTTP and WebSocket service (src/service/server.ts, docs/service.md) over a SQLite journal in
+// --data (default ./data). Prints the URL on stdout once it listens. --replay feeds the bundled crash replay (the
+// world of `bailiff demo`) through the service's queue at --speed replay minutes per wall minute, so the streams,
+// the tape and the operator view show margin calls, liquidations and fund moves within the first minute.
+// SIGINT or SIGTERM: stop the replay, let the queue drain (every queued command is committed and acknowledged),
+// close the journal, exit 0.
+
+import { ppm } from '../core/units/index.js';
+import { rulebookPreset, presetNames } from '../core/rulebooks/presets.js';
+import type { Rulebook } from '../core/rulebooks/rulebook.js';
+import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
+import type { Durability } from '../journal/store.js';
+import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './program.js';
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly data: string;
+  readonly replay: boolean;
+  /** Replay minutes per wall minute. */
+  readonly speed: number;
+  readonly accounts: number;
+  readonly seed: number;
+  readonly rulebook: string;
+  readonly synthetic: boolean;
+  readonly insecureLocal: boolean;
+  readonly durability: Durability;
+  readonly logLevel: string;
+}
+
+/** Where the process's signals come from (the real process, or a test's emitter). */
+export interface SignalSource {
+  once(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource = process): Promise<0> {
+  const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS) as Rulebook | undefined;
+  if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
+  if (!o.insecureLocal) {
+    // The security plugin (API keys, roles, signed requests, scopes, rate limits) is registered through
+    // ServiceOptions.security; until it is wired into serve, only an explicitly insecure local service runs.
+    throw new CliError('bad_argument', 'serve needs the security plugin, not available in this build: run with --insecure-local on a trusted machine');
+  }
+  io.stderr('serve: WARNING --insecure-local: no API keys, no signatures, no scopes; anyone who reaches this port may read every account and submit commands\n');
+  const [{ buildServer }, replayModule] = await Promise.all([import('../service/server.js'), import('../service/replay.js')]);
+  const replay = o.replay ? await replayModule.crashReplay({ accounts: o.accounts, seed: o.seed, rulebook: o.rulebook, synthetic: o.synthetic }) : undefined;
+  const genesis: JournalGenesis = replay?.genesis ?? {
+    formatVersion: JOURNAL_FORMAT_VERSION,
+    config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
+    rulebook,
+  };
+  const app = await buildServer({ dataDir: o.data, genesis, durability: o.durability, logger: { level: o.logLevel, stream: process.stderr } });
+  const host = app.bailiff.host;
+  const r = host.durable.recovery;
+  await app.listen({ port: o.port, host: o.host });
+  const address = app.server.address();
+  const port = address !== null && typeof address === 'object' ? address.port : o.port;
+  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+  io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
+  io.stdout(`http://${shownHost}:${port}\n`);
+
+  const abort = new AbortController();
+  let feeding: Promise<unknown> = Promise.resolve();
+  if (replay !== undefined) {
+    io.stderr(`serve: replaying ${replay.source}, ${replay.minutes.length} minutes at ${o.speed}x\n`);
+    feeding = replayModule
+      .feedReplay(host, replay, { speed: o.speed, signal: abort.signal })
+      .then((n) => io.stderr(`serve: replay ${abort.signal.aborted ? 'stopped' : 'done'} after ${n} minutes; head ${host.engine.seq}\n`))
+      .catch((e: unknown) => io.stderr(`serve: replay stopped: ${e instanceof Error ? e.message : String(e)}\n`));
+  }
+  await new Promise<void>((resolve) => {
+    signals.once('SIGINT', resolve);
+    signals.once('SIGTERM', resolve);
+  });
+  abort.abort();
+  await app.close();
+  await feeding;
+  io.stderr(`serve: stopped; journal flushed at head ${host.durable.journal.head()}\n`);
+  return 0;
+}

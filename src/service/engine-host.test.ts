@@ -1,0 +1,63 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { standardSetup, TEST_CONFIG, USDC } from '../core/engine/testkit.js';
+import { DEFAULT_RULEBOOK } from '../core/rulebooks/presets.js';
+import { dec } from '../core/units/index.js';
+import { JOURNAL_FORMAT_VERSION } from '../journal/types.js';
+import { EngineHost } from './engine-host.js';
+import { ServiceError } from './errors.js';
+
+const genesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
+const open = (dir: string, o: { queueCommandsMax?: number } = {}): EngineHost => EngineHost.open({ dataDir: dir, genesis, durability: 'relaxed', ...o });
+const deposit = (account: string, t = 10) => ({ kind: 'deposit' as const, tsMs: t, account, asset: USDC, amount: dec('1', 6) });
+
+describe('EngineHost', () => {
+  it('applies queued commands in arrival order, in one group commit, and resolves each caller with its own entries', async () => {
+    const host = open(mkdtempSync(join(tmpdir(), 'bailiff-host-')));
+    await host.submit(standardSetup(1));
+    const commitsBefore = host.stats.commits;
+    const [a, b, c] = await Promise.all([host.submit([deposit('a')]), host.submit([deposit('b'), deposit('c')]), host.submit([deposit('d')])]);
+    // Setup took seqs 1..6; the three callers arrived in this order within one turn: one commit, seqs 7, 8-9, 10.
+    expect(host.stats.commits - commitsBefore).toBe(1);
+    expect(a?.map((e) => e.seq)).toEqual([7]);
+    expect(b?.map((e) => [e.seq, (e.command as { account: string }).account])).toEqual([
+      [8, 'b'],
+      [9, 'c'],
+    ]);
+    expect(c?.map((e) => e.seq)).toEqual([10]);
+    expect(host.durable.journal.head()).toBe(10);
+    await host.close();
+  });
+
+  it('refuses beyond its queue bound (queue_full) and after close (unavailable), journaling nothing', async () => {
+    const host = open(mkdtempSync(join(tmpdir(), 'bailiff-host-')), { queueCommandsMax: 2 });
+    await expect(host.submit([deposit('a'), deposit('b'), deposit('c')])).rejects.toMatchObject({ code: 'queue_full' });
+    expect(host.durable.journal.head()).toBe(0);
+    await host.close();
+    await expect(host.submit([deposit('a')])).rejects.toBeInstanceOf(ServiceError);
+  });
+
+  it('on close, commits what is queued before closing the journal; a reopened host recovers it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
+    const host = open(dir);
+    const pending = host.submit(standardSetup(1));
+    await host.close();
+    expect((await pending).length).toBe(6);
+    const again = open(dir);
+    expect(again.engine.seq).toBe(6);
+    expect(again.durable.recovery.replayed).toBe(6);
+    await again.close();
+  });
+
+  it('decodes wire commands all or nothing, with the units of markets listed earlier in the same batch', async () => {
+    const host = open(mkdtempSync(join(tmpdir(), 'bailiff-host-')));
+    await host.submit(standardSetup(1));
+    const cmds = host.decode([{ kind: 'price', market: 'ETH-PERP', mark: '3000.5' }], (i) => `[${i}]`);
+    // ETH-PERP prices have 2 decimals: 3000.5 -> 300050 atoms; no `at`: the engine's time (1).
+    expect(cmds).toEqual([{ kind: 'price', tsMs: 1, market: 'ETH-PERP', mark: 300_050n }]);
+    expect(() => host.decode([{ kind: 'tick' }, { kind: 'price', market: 'ETH-PERP', mark: '1.001' }], (i) => `[${i}]`)).toThrow('[1].mark');
+    await host.close();
+  });
+});

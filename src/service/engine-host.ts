@@ -1,0 +1,467 @@
+// The engine host: one DurableEngine over a SQLite journal, and the risk path in front of it — a single FIFO queue of
+// commands. Commands are applied and journaled in arrival order, in group commits (every command waiting when the
+// queue drains goes in one commit, up to BATCH_COMMANDS_MAX), and each caller's promise resolves only after the
+// commit that holds its commands. Node runs one thing at a time and submit() is synchronous (better-sqlite3), so a
+// read served between two drains sees the engine between two commits and can neither reorder a command nor hold one
+// up beyond the drain in progress.
+//
+// Beside the engine it keeps what the service shows: a bounded tape of the liquidation-related events (rebuilt from
+// the journal on start), each liquidation's facts captured right after its command (verify/receipt.ts
+// liquidationFacts: the same facts a signed receipt carries), the first time each ledger was seen in breach (for
+// the operator view), counters, and a bus that tells streams about each commit after it landed.
+
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import type { Command } from '../core/engine/commands.js';
+import { Engine } from '../core/engine/engine.js';
+import type { EngineEvent, EventKind } from '../core/engine/events.js';
+import type { MarketSpec } from '../core/market/spec.js';
+import { DurableEngine } from '../journal/durable.js';
+import { JournalError } from '../journal/errors.js';
+import type { Durability } from '../journal/store.js';
+import type { JournalEntry, JournalGenesis } from '../journal/types.js';
+import { canonicalJson } from '../verify/json.js';
+import { liquidationFacts, type LiquidationFacts } from '../verify/receipt.js';
+import { decodeCommand, type UnitLookup } from '../wire/decode.js';
+import { ServiceError } from './errors.js';
+
+/** The events the tape keeps and the public stream carries: the liquidation waterfall and what guards or pays for it. */
+export const TAPE_KINDS: readonly EventKind[] = [
+  'MarginCall',
+  'LiquidationStarted',
+  'LiquidationFill',
+  'LiquidationDeferred',
+  'LiquidationEnded',
+  'LiquidatorRewarded',
+  'Deleveraged',
+  'TakeoverCapped',
+  'InsuranceFundChanged',
+  'BadDebt',
+  'Socialised',
+  'SocialisationRefused',
+  'FundUnwound',
+  'BreakerTripped',
+  'BreakerReset',
+  'LiquidationPaused',
+  'EngineHalted',
+  'EngineResumed',
+];
+const TAPE_KIND_SET: ReadonlySet<string> = new Set(TAPE_KINDS);
+
+/** Default bounds (every queue and buffer has one). */
+export const TAPE_EVENTS_MAX = 10_000;
+export const QUEUE_COMMANDS_MAX = 50_000;
+export const BATCH_COMMANDS_MAX = 1_000;
+/** Records replayed between two yields to the event loop when an explanation is rebuilt from the journal. */
+export const REPLAY_CHUNK_RECORDS = 500;
+
+export interface EngineHostOptions {
+  /** The directory of the journal (`journal.db`), created when missing. */
+  readonly dataDir: string;
+  /** Record 0 of a new journal (ignored when the journal exists). Without it, a new journal is refused. */
+  readonly genesis?: JournalGenesis;
+  readonly durability?: Durability;
+  /** A snapshot every this many commands (bounds recovery and explanation replays); default 10,000. */
+  readonly snapshotEvery?: number;
+  readonly tapeEventsMax?: number;
+  readonly queueCommandsMax?: number;
+  readonly batchCommandsMax?: number;
+}
+
+/** One tape row: an event with its journal position. The id of a liquidation step is `${seq}-${ordinal}`. */
+export interface TapeItem {
+  readonly seq: number;
+  readonly ordinal: number;
+  readonly event: EngineEvent;
+}
+
+/** What a commit told the bus: the committed entries, in order. */
+export interface CommitNotice {
+  readonly entries: readonly JournalEntry[];
+}
+
+/** Counters and timings the operator view and /metrics read. */
+export interface HostStats {
+  commandsByKind: Map<string, number>;
+  rejectionsByCode: Map<string, number>;
+  liquidationsStarted: number;
+  liquidationsDeferred: number;
+  commits: number;
+  /** Milliseconds from enqueue to commit of the last batch's first command. */
+  lastCommitLagMs: number;
+}
+
+/** Sees each command's apply time (ms) and each commit's lag (ms), for histograms. */
+export interface HostObserver {
+  onApply?(kind: string, ms: number): void;
+  onCommit?(commands: number, lagMs: number): void;
+}
+
+interface Pending {
+  readonly commands: readonly Command[];
+  readonly enqueuedMs: number;
+  resolve(entries: JournalEntry[]): void;
+  reject(error: unknown): void;
+}
+
+export const liquidationId = (seq: number, ordinal: number): string => `${seq}-${ordinal}`;
+
+/** A wire command's units: the engine's listed markets and assets, then what earlier commands of the same batch list. */
+class BatchUnits implements UnitLookup {
+  private readonly markets = new Map<string, Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>>();
+  private readonly assets = new Map<string, number>();
+  constructor(
+    private readonly engine: Engine,
+    private readonly parent: HostUnits,
+  ) {}
+  get quoteDecimals(): number {
+    return this.engine.state.quoteDecimals;
+  }
+  get settlementAsset(): string {
+    return this.engine.state.settlementAsset;
+  }
+  market(id: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> | undefined {
+    return this.markets.get(id) ?? this.parent.market(id);
+  }
+  assetDecimals(id: string): number | undefined {
+    return this.assets.get(id) ?? this.parent.assetDecimals(id);
+  }
+  learn(cmd: Command): void {
+    if (cmd.kind === 'set_market' && this.market(cmd.market.id) === undefined) this.markets.set(cmd.market.id, cmd.market);
+    if (cmd.kind === 'set_asset' && this.assetDecimals(cmd.asset.id) === undefined) this.assets.set(cmd.asset.id, cmd.asset.decimals);
+  }
+  commitTo(parent: HostUnits): void {
+    for (const [id, m] of this.markets) parent.markets.set(id, { baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals });
+    for (const [id, d] of this.assets) parent.assets.set(id, d);
+  }
+}
+
+/** The units of markets and assets: the engine's, and those of listings still in the queue (decoded, not yet applied). */
+class HostUnits implements UnitLookup {
+  readonly markets = new Map<string, Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>>();
+  readonly assets = new Map<string, number>();
+  constructor(private readonly engine: Engine) {}
+  get quoteDecimals(): number {
+    return this.engine.state.quoteDecimals;
+  }
+  get settlementAsset(): string {
+    return this.engine.state.settlementAsset;
+  }
+  market(id: string): Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> | undefined {
+    return this.engine.market(id)?.spec ?? this.markets.get(id);
+  }
+  assetDecimals(id: string): number | undefined {
+    if (id === this.engine.state.settlementAsset) return this.engine.state.quoteDecimals;
+    return this.engine.state.assets.get(id)?.decimals ?? this.assets.get(id);
+  }
+}
+
+export class EngineHost {
+  readonly bus = new EventEmitter<{ commit: [CommitNotice] }>();
+  readonly stats: HostStats = { commandsByKind: new Map(), rejectionsByCode: new Map(), liquidationsStarted: 0, liquidationsDeferred: 0, commits: 0, lastCommitLagMs: 0 };
+  readonly units: UnitLookup;
+  observer: HostObserver = {};
+  private readonly hostUnits: HostUnits;
+  private readonly tape: TapeItem[] = [];
+  /** The highest seq whose tape rows were (partly) dropped: a resume needs `from` at or after it. */
+  private evictedUpTo: number;
+  private readonly facts = new Map<string, LiquidationFacts>();
+  /** Ledgers in breach after the last commit, with the engine time (ms) they were first seen in breach. */
+  private readonly breachSince = new Map<string, number>();
+  private readonly queue: Pending[] = [];
+  private queued = 0;
+  private draining = false;
+  private closed = false;
+  private failed: unknown = null;
+  /** The time a command without `at` gets: the last queued command's, or the engine's (as `bailiff ingest` does). */
+  private lastMs: number;
+  private readonly tapeMax: number;
+  private readonly queueMax: number;
+  private readonly batchMax: number;
+
+  private constructor(
+    readonly durable: DurableEngine,
+    readonly journalPath: string,
+    tapeBodies: readonly { seq: number; body: Buffer }[],
+    droppedUpTo: number,
+    o: EngineHostOptions,
+  ) {
+    this.evictedUpTo = droppedUpTo;
+    this.tapeMax = o.tapeEventsMax ?? TAPE_EVENTS_MAX;
+    this.queueMax = o.queueCommandsMax ?? QUEUE_COMMANDS_MAX;
+    this.batchMax = o.batchCommandsMax ?? BATCH_COMMANDS_MAX;
+    this.hostUnits = new HostUnits(durable.engine);
+    this.units = this.hostUnits;
+    this.lastMs = durable.engine.timeMs;
+    for (const { seq, body } of tapeBodies) this.record(durable.journal.parse(seq, body).events);
+    this.followBreaches();
+  }
+
+  /** Opens (or creates, with `genesis`) the journal under `dataDir` and recovers the engine and the tape. */
+  static open(o: EngineHostOptions): EngineHost {
+    mkdirSync(o.dataDir, { recursive: true });
+    const path = join(o.dataDir, 'journal.db');
+    const tapeMax = o.tapeEventsMax ?? TAPE_EVENTS_MAX;
+    // The tape is rebuilt from the last records holding a tape event: a look at the bytes passes over the others.
+    const bodies: { seq: number; body: Buffer }[] = [];
+    let droppedUpTo = 0;
+    const durable = DurableEngine.openFile(path, {
+      durability: o.durability ?? 'full',
+      snapshotEvery: o.snapshotEvery ?? 10_000,
+      ...(o.genesis === undefined ? {} : { genesis: o.genesis }),
+      onRecord: (seq, body) => {
+        if (!mayHoldTapeEvent(body)) return;
+        bodies.push({ seq, body: Buffer.from(body) });
+        if (bodies.length > tapeMax) droppedUpTo = bodies.shift()?.seq ?? droppedUpTo;
+      },
+    });
+    return new EngineHost(durable, path, bodies, droppedUpTo, o);
+  }
+
+  get engine(): Engine {
+    return this.durable.engine;
+  }
+
+  /** Commands waiting in the queue (not yet applied). */
+  get queueDepth(): number {
+    return this.queued;
+  }
+
+  /** Whether commands are taken: not closing, not stopped by a failed commit. */
+  get accepting(): boolean {
+    return !this.closed && this.failed === null;
+  }
+
+  /**
+   * Decodes wire commands (the wire format, src/wire/decode.ts) against the engine's units and those listed earlier
+   * in the same batch. All or nothing: a WireError (with the index of the command in its path) leaves no trace.
+   */
+  decode(raws: readonly unknown[], path: (i: number) => string): Command[] {
+    const units = new BatchUnits(this.engine, this.hostUnits);
+    let lastMs = Math.max(this.lastMs, this.engine.timeMs);
+    const out: Command[] = [];
+    raws.forEach((raw, i) => {
+      const cmd = decodeCommand(raw, units, path(i), lastMs);
+      units.learn(cmd);
+      lastMs = cmd.tsMs;
+      out.push(cmd);
+    });
+    units.commitTo(this.hostUnits);
+    this.lastMs = lastMs;
+    return out;
+  }
+
+  /**
+   * Queues commands (in this order, after everything queued before) and resolves with their entries after the
+   * commit that holds them. Refused with ServiceError queue_full when the queue is full, unavailable when closing or
+   * stopped.
+   */
+  submit(commands: readonly Command[]): Promise<JournalEntry[]> {
+    if (!this.accepting) return Promise.reject(new ServiceError('unavailable', this.failed === null ? 'the service is shutting down' : 'the journal stopped after a failed commit'));
+    if (commands.length === 0) return Promise.resolve([]);
+    if (this.queued + commands.length > this.queueMax) return Promise.reject(new ServiceError('queue_full', `the command queue holds ${this.queued} commands (max ${this.queueMax})`));
+    for (const c of commands) if (Number.isSafeInteger(c.tsMs) && c.tsMs > this.lastMs) this.lastMs = c.tsMs;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ commands, enqueuedMs: performance.now(), resolve, reject });
+      this.queued += commands.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    this.draining = true;
+    // After the current turn: requests arriving meanwhile join the same commit.
+    setImmediate(() => this.drain());
+  }
+
+  /** One group commit of what is queued (whole callers, up to batchMax commands unless one caller sent more). */
+  private drain(): void {
+    this.draining = false;
+    if (this.queue.length === 0) return;
+    const take: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as Pending;
+      if (take.length > 0 && n + next.commands.length > this.batchMax) break;
+      take.push(next);
+      n += next.commands.length;
+      this.queue.shift();
+    }
+    this.queued -= n;
+    const commands = take.flatMap((p) => p.commands);
+    const started: JournalEntry[] = [];
+    let entries: JournalEntry[];
+    let t = performance.now();
+    try {
+      entries = this.durable.submit(commands, (entry) => {
+        const now = performance.now();
+        this.observer.onApply?.(entry.command.kind, now - t);
+        t = now;
+        if (entry.events.some((e) => e.kind === 'LiquidationStarted')) {
+          started.push(entry);
+          for (const e of entry.events) if (e.kind === 'LiquidationStarted') this.facts.set(liquidationId(e.seq, e.ordinal), liquidationFacts(this.engine, entry, e));
+        }
+      });
+    } catch (e) {
+      // The engine is ahead of the journal: stop taking commands; a restart recovers what was acknowledged.
+      this.failed = e;
+      for (const s of started) for (const ev of s.events) if (ev.kind === 'LiquidationStarted') this.facts.delete(liquidationId(ev.seq, ev.ordinal));
+      const err = new ServiceError('unavailable', `the journal stopped: ${e instanceof JournalError ? e.message : String(e)}`);
+      for (const p of take) p.reject(err);
+      for (const p of this.queue.splice(0)) p.reject(err);
+      this.queued = 0;
+      return;
+    }
+    const lag = performance.now() - (take[0] as Pending).enqueuedMs;
+    this.stats.commits++;
+    this.stats.lastCommitLagMs = lag;
+    this.observer.onCommit?.(entries.length, lag);
+    for (const entry of entries) {
+      this.count(entry);
+      this.record(entry.events);
+    }
+    this.followBreaches();
+    let at = 0;
+    for (const p of take) {
+      p.resolve(entries.slice(at, at + p.commands.length));
+      at += p.commands.length;
+    }
+    this.bus.emit('commit', { entries });
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  private count(entry: JournalEntry): void {
+    const k = entry.command.kind;
+    this.stats.commandsByKind.set(k, (this.stats.commandsByKind.get(k) ?? 0) + 1);
+    for (const e of entry.events) {
+      if (e.kind === 'CommandRejected') this.stats.rejectionsByCode.set(e.reason, (this.stats.rejectionsByCode.get(e.reason) ?? 0) + 1);
+      else if (e.kind === 'LiquidationStarted') this.stats.liquidationsStarted++;
+      else if (e.kind === 'LiquidationDeferred') this.stats.liquidationsDeferred++;
+    }
+  }
+
+  private record(events: readonly EngineEvent[]): void {
+    for (const e of events) if (TAPE_KIND_SET.has(e.kind)) this.tape.push({ seq: e.seq, ordinal: e.ordinal, event: e });
+    const over = this.tape.length - this.tapeMax;
+    if (over <= 0) return;
+    for (const gone of this.tape.splice(0, over)) {
+      this.evictedUpTo = Math.max(this.evictedUpTo, gone.seq);
+      if (gone.event.kind === 'LiquidationStarted') this.facts.delete(liquidationId(gone.seq, gone.ordinal));
+    }
+  }
+
+  /** The highest seq whose tape rows are no longer all held (0: none dropped). */
+  get tapeEvictedUpToSeq(): number {
+    return this.evictedUpTo;
+  }
+
+  isTapeKind(kind: string): boolean {
+    return TAPE_KIND_SET.has(kind);
+  }
+
+  /** Keeps breachSince in step with the breach detector after a commit. */
+  private followBreaches(): void {
+    const now = this.engine.timeMs;
+    const current = new Set<string>();
+    for (const ref of this.engine.breachedLedgers()) {
+      const key = `${ref.account}/${ref.market ?? 'cross'}`;
+      current.add(key);
+      if (!this.breachSince.has(key)) this.breachSince.set(key, now);
+    }
+    for (const key of [...this.breachSince.keys()]) if (!current.has(key)) this.breachSince.delete(key);
+  }
+
+  /** Ledgers in breach now, and since when (engine time, ms) the oldest of them has been. */
+  breachBacklog(): { readonly ledgers: number; readonly oldestSinceMs: number | null } {
+    let oldest: number | null = null;
+    for (const t of this.breachSince.values()) if (oldest === null || t < oldest) oldest = t;
+    return { ledgers: this.breachSince.size, oldestSinceMs: oldest };
+  }
+
+  /** The tape's rows strictly after the cursor (seq, or seq and ordinal), oldest first, matching `keep`. */
+  tapeAfter(after: { seq: number; ordinal: number }, limit: number, keep: (item: TapeItem) => boolean = () => true): TapeItem[] {
+    const out: TapeItem[] = [];
+    // Binary search for the first row after the cursor: the tape is in (seq, ordinal) order.
+    let lo = 0;
+    let hi = this.tape.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = this.tape[mid] as TapeItem;
+      if (r.seq < after.seq || (r.seq === after.seq && r.ordinal <= after.ordinal)) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.tape.length && out.length < limit; i++) {
+      const r = this.tape[i] as TapeItem;
+      if (keep(r)) out.push(r);
+    }
+    return out;
+  }
+
+  /** The oldest seq the tape still holds (null: empty); a stream may resume from there on. */
+  get tapeOldestSeq(): number | null {
+    return this.tape[0]?.seq ?? null;
+  }
+
+  /** The LiquidationStarted event of a liquidation step by id, while the tape holds it. */
+  liquidation(id: string): Extract<EngineEvent, { kind: 'LiquidationStarted' }> | undefined {
+    const m = /^([1-9][0-9]{0,14})-([0-9]{1,6})$/.exec(id);
+    if (m === null) return undefined;
+    const [seq, ordinal] = [Number(m[1]), Number(m[2])];
+    const row = this.tapeAfter({ seq, ordinal: ordinal - 1 }, 1)[0];
+    return row !== undefined && row.seq === seq && row.ordinal === ordinal && row.event.kind === 'LiquidationStarted' ? row.event : undefined;
+  }
+
+  /**
+   * The facts of a liquidation step on the tape: captured when it happened, or (after a restart) rebuilt by
+   * replaying the journal from the newest snapshot at or before it, a chunk of records at a time so commands keep
+   * flowing meanwhile. Undefined when the tape does not hold it.
+   */
+  async liquidationFacts(id: string): Promise<{ facts: LiquidationFacts; replayFromSeq: number } | undefined> {
+    const started = this.liquidation(id);
+    if (started === undefined) return undefined;
+    const snapshot = this.snapshotAtOrBefore(started.seq - 1);
+    const known = this.facts.get(id);
+    if (known !== undefined) return { facts: known, replayFromSeq: snapshot };
+    const journal = this.durable.journal;
+    const engine = snapshot === 0 ? Engine.create(journal.genesis.config, journal.genesis.rulebook) : Engine.restore(journal.loadSnapshot(snapshot));
+    for (let from = snapshot + 1; from <= started.seq; from += REPLAY_CHUNK_RECORDS) {
+      const to = Math.min(started.seq, from + REPLAY_CHUNK_RECORDS - 1);
+      for (const r of journal.records(from, to)) {
+        const events = engine.apply(r.command);
+        if (engine.seq !== r.seq || canonicalJson(events) !== canonicalJson(r.events)) throw new JournalError('replay_mismatch', `record ${r.seq}: replaying it gave other events than the recorded ones`, { seq: r.seq });
+        if (r.seq === started.seq) {
+          const facts = liquidationFacts(engine, r, started);
+          this.facts.set(id, facts);
+          return { facts, replayFromSeq: snapshot };
+        }
+      }
+      if (to < started.seq) await yieldToIo();
+    }
+    return undefined;
+  }
+
+  /** The seq of the newest snapshot at or before `seq` (0: the genesis). */
+  snapshotAtOrBefore(seq: number): number {
+    let best = 0;
+    for (const s of this.durable.journal.snapshots()) if (s.seq <= seq && s.seq > best) best = s.seq;
+    return best;
+  }
+
+  /** Stops taking commands, lets the queue drain (each queued command is committed and acknowledged), closes the journal. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.queue.length > 0 || this.draining) await new Promise((r) => setImmediate(r));
+    this.durable.close();
+  }
+}
+
+/** Whether a record's bytes may hold a tape event: a cheap look before any parsing. */
+function mayHoldTapeEvent(body: Buffer): boolean {
+  for (const k of TAPE_KINDS) if (body.indexOf(`"${k}"`) >= 0) return true;
+  return false;
+}

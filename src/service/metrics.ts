@@ -1,0 +1,77 @@
+// Prometheus metrics (prom-client), on the service's own registry (several services in one process do not share
+// counters). Counters follow the commits the host announces; gauges are read from the engine and the host when
+// /metrics is scraped. Money gauges are floats: for dashboards only, never for a decision.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineHost } from './engine-host.js';
+import { operatorView } from './operator.js';
+
+/** Apply-time buckets (seconds): a quiet tick is microseconds, a crash tick up to seconds. */
+const APPLY_BUCKETS_S = [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1, 5];
+const LAG_BUCKETS_S = [1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1, 5];
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly streamClients: Gauge<'stream'>;
+  readonly httpRejections: Counter<'code'>;
+}
+
+export function createMetrics(host: EngineHost): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'bailiff_process_' });
+  const commands = new Counter({ name: 'bailiff_commands_total', help: 'Commands journaled, by kind', labelNames: ['kind'], registers: [registry] });
+  const rejections = new Counter({ name: 'bailiff_rejections_total', help: 'Commands the engine refused (journaled), by reason code', labelNames: ['code'], registers: [registry] });
+  const httpRejections = new Counter({ name: 'bailiff_http_rejections_total', help: 'Requests answered with an error, by code (nothing journaled)', labelNames: ['code'], registers: [registry] });
+  const events = new Counter({ name: 'bailiff_liquidation_events_total', help: 'Liquidation-related events, by kind', labelNames: ['kind'], registers: [registry] });
+  const apply = new Histogram({ name: 'bailiff_command_apply_seconds', help: "Engine apply time per command (a price command's is the tick latency), by kind", labelNames: ['kind'], buckets: APPLY_BUCKETS_S, registers: [registry] });
+  const lag = new Histogram({ name: 'bailiff_commit_lag_seconds', help: 'From a batch entering the queue to its journal commit', buckets: LAG_BUCKETS_S, registers: [registry] });
+  const streamClients = new Gauge({ name: 'bailiff_stream_clients', help: 'Open WebSocket streams', labelNames: ['stream'], registers: [registry] });
+  streamClients.set({ stream: 'public' }, 0);
+  streamClients.set({ stream: 'account' }, 0);
+
+  host.observer = {
+    onApply: (kind, ms) => apply.observe({ kind }, ms / 1000),
+    onCommit: (_n, ms) => lag.observe(ms / 1000),
+  };
+  host.bus.on('commit', ({ entries }) => {
+    for (const entry of entries) {
+      commands.inc({ kind: entry.command.kind });
+      for (const e of entry.events) {
+        if (e.kind === 'CommandRejected') rejections.inc({ code: e.reason });
+        else if (e.kind.startsWith('Liquidation') || e.kind === 'MarginCall' || e.kind === 'Deleveraged' || e.kind === 'BadDebt' || e.kind === 'InsuranceFundChanged') events.inc({ kind: e.kind });
+      }
+    }
+  });
+
+  const gauge = (name: string, help: string, read: () => number | null, labelNames: string[] = []): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        const v = read();
+        if (v !== null) this.set(v);
+      },
+    });
+  };
+  gauge('bailiff_journal_head', 'The journal head seq', () => host.engine.seq);
+  gauge('bailiff_queue_depth', 'Commands waiting in the risk queue', () => host.queueDepth);
+  gauge('bailiff_commit_lag_last_seconds', "The last batch's enqueue-to-commit time", () => host.stats.lastCommitLagMs / 1000);
+  gauge('bailiff_liquidation_backlog', 'Ledgers in breach after the last commit', () => operatorView(host).liquidationBacklog);
+  gauge('bailiff_oldest_liquidatable_age_seconds', 'Engine time the oldest ledger in breach has been in breach', () => (operatorView(host).oldestLiquidatableAgeMs ?? 0) / 1000);
+  gauge('bailiff_deferred_liquidations', 'Open liquidations whose last step was deferred', () => operatorView(host).deferredLiquidations);
+  gauge('bailiff_missed_liquidations', 'Ledgers in breach that no guard holds and no liquidation follows (should stay 0)', () => operatorView(host).missedLiquidations);
+  gauge('bailiff_insurance_fund', 'The insurance fund, settlement asset units (float, for display)', () => Number(host.engine.state.insuranceFund) / 10 ** host.engine.state.quoteDecimals);
+  new Gauge({
+    name: 'bailiff_oracle_state',
+    help: "1 for each market's current oracle state (fresh, stale, clamped, breaker, unpriced)",
+    labelNames: ['market', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of operatorView(host).markets) this.set({ market: m.id, state: m.oracle }, 1);
+    },
+  });
+  return { registry, streamClients, httpRejections };
+}

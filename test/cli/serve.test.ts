@@ -1,0 +1,83 @@
+// `bailiff serve` as a real process (dist/src/cli/main.js): it prints its URL, answers over HTTP while the crash
+// replay runs through it, and SIGTERM makes it drain, close the journal and exit 0. A second start recovers the
+// journal and goes on from its head.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly stderr: () => string;
+}
+
+function serve(args: string[]): Promise<Served> {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL within 30 s; stderr: ${err}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+)\n/m.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] as string, stderr: () => err });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${String(code)} before printing its URL; stderr: ${err}`)));
+  });
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function json(url: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (await fetch(url)).json();
+}
+
+describe('bailiff serve (the real process)', () => {
+  it('prints its URL, serves the replay, and on SIGTERM flushes the journal and exits 0', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'bailiff-serve-'));
+    const args = ['--data', data, '--replay', '--synthetic', '--accounts', '200', '--speed', '6000', '--insecure-local', '--durability', 'relaxed'];
+    const first = await serve(args);
+    expect(first.stderr()).toContain('WARNING --insecure-local');
+    // The setup (200 traders) lands before the first minute; then the markets are priced and accounts answer.
+    let ready = await json(`${first.url}/ready`);
+    for (let i = 0; i < 100 && ready.seq < 1000; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await json(`${first.url}/ready`);
+    }
+    expect(ready.ready).toBe(true);
+    expect(ready.markets.map((m: { id: string }) => m.id)).toEqual(['ALGOUSDT', 'AVAXUSDT', 'FILUSDT', 'NEARUSDT']);
+    const trader = await json(`${first.url}/v1/accounts/trader-00001`);
+    expect(trader.account).toBe('trader-00001');
+    const done = exitCode(first.child);
+    first.child.kill('SIGTERM');
+    expect(await done).toBe(0);
+    const stopped = /journal flushed at head (\d+)/.exec(first.stderr());
+    expect(stopped).not.toBeNull();
+    const head = Number(stopped?.[1]);
+    expect(head).toBeGreaterThan(1000);
+
+    // Restarted over the same journal: recovered at the head it stopped at (nothing acknowledged is lost).
+    const second = await serve(['--data', data, '--insecure-local', '--durability', 'relaxed']);
+    expect(second.stderr()).toMatch(/recovered from/);
+    const again = await json(`${second.url}/health`);
+    expect(again.seq).toBe(head);
+    const end = exitCode(second.child);
+    second.child.kill('SIGINT');
+    expect(await end).toBe(0);
+  }, 120_000);
+
+  it('refuses to run without the security plugin unless --insecure-local is given (exit 2)', () => {
+    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', '--data', mkdtempSync(join(tmpdir(), 'bailiff-serve-'))], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--insecure-local');
+  });
+});
