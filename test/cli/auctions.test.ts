@@ -12,10 +12,10 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-const EXAMPLE = new URL('../../examples/maker-auctions.json', import.meta.url).pathname;
+const EXAMPLE = new URL('../../examples/auctions/maker-auctions.json', import.meta.url).pathname;
 
 describe('bailiff auctions', () => {
-  it('examples/maker-auctions.json: clip.t.sol test_take_over_tab, then a sealed-bid batch cleared at $3.5', async () => {
+  it('examples/auctions/maker-auctions.json: clip.t.sol test_take_over_tab, then a sealed-bid batch cleared at $3.5', async () => {
     const r = await cli(['auctions', EXAMPLE]);
     expect(r.code).toBe(0);
     const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
