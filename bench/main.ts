@@ -4,6 +4,7 @@
 // (default 5,000), BAILIFF_BENCH_CONDITIONALS (default 1,000,000) and BAILIFF_BENCH_TRIGGER_TICKS (default 5,000).
 // One benchmark: npm run bench -- enforce
 // The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000)
+// The service's load test (autocannon on loopback): npm run bench -- service (BAILIFF_LOAD_SECONDS, default 10)
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { benchStateRoot } from './state-root.js';
 import { benchJournalAppend, benchJournalRecovery } from './journal.js';
 import { crashRun } from './journal-crash.js';
 import { benchTriggers } from './triggers.js';
+import { benchServiceLoad } from './service-load.js';
 import { benchPause } from './pause.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
@@ -40,6 +42,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'journal-append': () => benchJournalAppend(),
   'journal-recovery': () => benchJournalRecovery(accounts),
   triggers: () => benchTriggers(Number(process.env.BAILIFF_BENCH_CONDITIONALS ?? 1_000_000), Number(process.env.BAILIFF_BENCH_TRIGGER_TICKS ?? 5_000)),
+  service: () => benchServiceLoad(),
   'journal-crash': async () => {
     const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
     const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });

@@ -18,6 +18,7 @@ import type { ExportSource } from './export.js';
 import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
+import { keysAdd, keysList, keysRevoke } from './keys.js';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -133,6 +134,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--no-stops', 'no trader places a stop-loss (by default every 4th places position stop-losses)')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string; stops: boolean }) => {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
+    });
+  program
+    .command('lending-demo')
+    .description('An Aave v3.3 lending market (ALGO, AVAX, FIL, NEAR collateral, USDC debt) through the 2025-02-02 crash with keepers: liquidations, close factors, fees, keeper profit net of gas, bad debt, the dust check.')
+    .option('--accounts <n>', 'number of synthetic borrowers', (v) => positiveInt(v, '--accounts'), 500)
+    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
+    .option('--gas <usd>', "a keeper's cost of one liquidation call, USD", '5')
+    .option('--keepers <n>', 'keepers, each landing up to 10 liquidations a minute', (v) => positiveInt(v, '--keepers'), 3)
+    .option('--json', 'the report as JSON (amounts as decimal strings)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; gas: string; keepers: number; json?: boolean; out?: string }) => {
+      setExit(await (await import('./lending-demo.js')).runLendingDemo(opts, io));
     });
   program
     .command('serve')
@@ -331,6 +345,40 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--json', 'as JSON')
     .action((file: string, o: { json?: boolean }) => {
       runJournalInfo(file, o, io);
+    });
+  const keys = program.command('keys').description("The service's API keys (docs/security.md): the store keeps no secret, only each secret's SHA-256.");
+  const masterKeyHelp = 'the master key file the secrets derive from (default: <store>.master, created 0600 with the store)';
+  keys
+    .command('add')
+    .description('Make a key: prints its id and its secret, once (the secret cannot be shown again).')
+    .requiredOption('--store <file>', 'the key store (JSON); created with its master key when absent')
+    .requiredOption('--role <role>', 'read, trade, operator or admin (each includes the ones before it)')
+    .option('--accounts <a,b>', 'the accounts the key may see and act for (default: all)')
+    .option('--rate <n>', "the key's own sustained rate, requests per second (with --burst)")
+    .option('--burst <n>', "the key's own largest burst (with --rate)")
+    .option('--label <text>', 'a note shown by keys list')
+    .option('--master-key <file>', masterKeyHelp)
+    .option('--json', 'print {id, secret, role, accounts} as JSON')
+    .action((o: { store: string; role: string; accounts?: string; rate?: string; burst?: string; label?: string; masterKey?: string; json?: boolean }) => {
+      keysAdd(o, io);
+    });
+  keys
+    .command('list')
+    .description('List the keys: id, role, accounts, created, revoked.')
+    .requiredOption('--store <file>', 'the key store')
+    .option('--master-key <file>', masterKeyHelp)
+    .option('--json', 'as JSON')
+    .action((o: { store: string; masterKey?: string; json?: boolean }) => {
+      keysList(o, io);
+    });
+  keys
+    .command('revoke')
+    .description('Revoke a key (kept in the store with the date; a running server stops accepting it within a second).')
+    .argument('<id>', 'the key id (bk_...)')
+    .requiredOption('--store <file>', 'the key store')
+    .option('--master-key <file>', masterKeyHelp)
+    .action((id: string, o: { store: string; masterKey?: string }) => {
+      keysRevoke(id, o, io);
     });
   return program;
 }

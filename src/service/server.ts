@@ -282,6 +282,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     },
   );
 
+  await app.register((await import('./admin.js')).adminRoutes, { host }); // svc-sec: GET /v1/admin/changes, POST .../confirm, .../cancel
   await app.ready();
   return app;
 }

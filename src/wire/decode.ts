@@ -649,7 +649,7 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
       return { kind: 'set_account_group', tsMs, account: c.account, group: c.group };
     case 'confirm_change':
     case 'cancel_change':
-      return { kind: c.kind, tsMs, change: c.change };
+      return { kind: c.kind, tsMs, change: c.change, ...(c.actor === undefined ? {} : { actor: c.actor }) };
     case 'audit':
     case 'resume':
       return { kind: c.kind, tsMs };

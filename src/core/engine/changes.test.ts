@@ -75,6 +75,21 @@ describe('a parameter change that would put ledgers into breach waits for confir
     expect(e.market('ETH-PERP')?.spec).toBe(ETH_PERP);
   });
 
+  it('an actor named by confirm_change or cancel_change is carried into its event; absent, the event has none', () => {
+    const { e, run } = world();
+    const first = changeOf(run({ kind: 'set_market', market: TIGHTER }));
+    const second = changeOf(run({ kind: 'set_market', market: TIGHTER }));
+    // An empty actor is refused before anything else, and changes nothing: both changes still wait.
+    expect(run({ kind: 'cancel_change', change: first, actor: '' })).toEqual([expect.objectContaining({ kind: 'CommandRejected', reason: 'invalid_field', field: 'actor' })]);
+    expect(run({ kind: 'confirm_change', change: first, actor: 'x'.repeat(129) })[0]).toMatchObject({ reason: 'invalid_field', field: 'actor' });
+    expect(e.state.guards.pending.size).toBe(2);
+    const cancelled = run({ kind: 'cancel_change', change: first, actor: 'bk_0123456789abcdef01234567' });
+    expect(cancelled).toEqual([{ kind: 'ParameterChangeCancelled', change: first, command: 'set_market', target: 'ETH-PERP', actor: 'bk_0123456789abcdef01234567' }].map((x) => expect.objectContaining(x)));
+    const confirmed = run({ kind: 'confirm_change', change: second });
+    expect(confirmed[0]).toMatchObject({ kind: 'ParameterChangeConfirmed', change: second });
+    expect(confirmed[0]).not.toHaveProperty('actor');
+  });
+
   it('at or below the configured count the change applies at once, after its preview', () => {
     const { run } = world({ ...DEFAULT_RULEBOOK, guards: { ...DEFAULT_GUARDS, confirmChangesAbove: 34 } });
     const events = run({ kind: 'set_market', market: TIGHTER });

@@ -116,6 +116,8 @@ export function proposeChange(s: EngineState, cmd: ParameterCommand, emit: Emit,
 
 /** Applies a pending change as proposed, at the confirming command's time (checked again: the world has moved). */
 export function confirmChange(s: EngineState, cmd: ConfirmChange, emit: Emit, onApplied: OnApplied): Rejection | undefined {
+  const badActor = checkActor(cmd.actor);
+  if (badActor !== undefined) return badActor;
   const pending = s.guards.pending.get(cmd.change);
   if (pending === undefined) return reject('change_unknown', 'change', `no parameter change ${cmd.change} waits for confirmation`);
   const change = { ...pending.command, tsMs: cmd.tsMs } as ParameterCommand;
@@ -123,18 +125,33 @@ export function confirmChange(s: EngineState, cmd: ConfirmChange, emit: Emit, on
   if (bad !== undefined) return bad;
   // Committed.
   s.guards.pending.delete(cmd.change);
-  emit({ kind: 'ParameterChangeConfirmed', change: cmd.change, command: change.kind, target: targetOf(change) });
+  emit({ kind: 'ParameterChangeConfirmed', change: cmd.change, command: change.kind, target: targetOf(change), ...actorOf(cmd) });
   commit(s, change, emit);
   onApplied(change);
   return undefined;
 }
 
 export function cancelChange(s: EngineState, cmd: CancelChange, emit: Emit): Rejection | undefined {
+  const badActor = checkActor(cmd.actor);
+  if (badActor !== undefined) return badActor;
   const pending = s.guards.pending.get(cmd.change);
   if (pending === undefined) return reject('change_unknown', 'change', `no parameter change ${cmd.change} waits for confirmation`);
   s.guards.pending.delete(cmd.change);
-  emit({ kind: 'ParameterChangeCancelled', change: cmd.change, command: pending.command.kind, target: targetOf(pending.command) });
+  emit({ kind: 'ParameterChangeCancelled', change: cmd.change, command: pending.command.kind, target: targetOf(pending.command), ...actorOf(cmd) });
   return undefined;
+}
+
+/** The longest actor a confirm_change or cancel_change may name (an API key id is 27 characters). */
+export const ACTOR_CHARS_MAX = 128;
+
+function checkActor(actor: string | undefined): Rejection | undefined {
+  if (actor === undefined || (actor.length > 0 && actor.length <= ACTOR_CHARS_MAX)) return undefined;
+  return reject('invalid_field', 'actor', `an actor is 1 to ${ACTOR_CHARS_MAX} characters`);
+}
+
+/** The actor field of the event: present only when the command named one, so older journals replay byte for byte. */
+function actorOf(cmd: ConfirmChange | CancelChange): { actor?: string } {
+  return cmd.actor === undefined ? {} : { actor: cmd.actor };
 }
 
 /** The engine's margin view with one parameter command applied, and the breach rule it would use. Nothing mutates. */

@@ -196,12 +196,16 @@ export interface SetAccountGroup extends Timed {
 export interface ConfirmChange extends Timed {
   readonly kind: 'confirm_change';
   readonly change: number;
+  /** Who confirmed it (the service: the admin's API key id), carried into ParameterChangeConfirmed. */
+  readonly actor?: string;
 }
 
 /** Operator: drops a pending parameter change. */
 export interface CancelChange extends Timed {
   readonly kind: 'cancel_change';
   readonly change: number;
+  /** Who cancelled it (the service: the admin's API key id), carried into ParameterChangeCancelled. */
+  readonly actor?: string;
 }
 
 /** Operator: runs the invariant audit now (docs/guards.md); a failure halts the engine. */

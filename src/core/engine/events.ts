@@ -329,8 +329,9 @@ export type EventBody =
       readonly notional: bigint;
     }
   | { readonly kind: 'ParameterChangePending'; readonly change: number; readonly command: CommandKind; readonly target: string }
-  | { readonly kind: 'ParameterChangeConfirmed'; readonly change: number; readonly command: CommandKind; readonly target: string }
-  | { readonly kind: 'ParameterChangeCancelled'; readonly change: number; readonly command: CommandKind; readonly target: string }
+  /** `actor`: who confirmed or cancelled it, when the command named one (absent in journals from before). */
+  | { readonly kind: 'ParameterChangeConfirmed'; readonly change: number; readonly command: CommandKind; readonly target: string; readonly actor?: string }
+  | { readonly kind: 'ParameterChangeCancelled'; readonly change: number; readonly command: CommandKind; readonly target: string; readonly actor?: string }
   /** An explicit audit's result (a periodic audit that passes is silent). */
   | { readonly kind: 'InvariantAudited'; readonly sampled: number; readonly failures: number }
   | { readonly kind: 'InvariantViolated'; readonly check: InvariantCheck; readonly detail: string }

@@ -1,0 +1,50 @@
+// The least role each engine command needs when it arrives through the command route (POST /v1/commands takes any
+// command, so the route's own role — trade — is only the floor). A Record over every CommandKind: a new command kind
+// does not compile until it is given a role here.
+//   trade     a trader acting on its own account (the key's scope checks `account`)
+//   operator  the venue's own feeds and matching engine, and its emergency switches (prices, fills, deposits, halt)
+//   admin     parameters (listings, margin schedules, rulebooks) and their confirmation
+
+import type { CommandKind } from '../../core/engine/commands.js';
+import type { Role } from './roles.js';
+
+export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
+  set_market: 'admin',
+  set_asset: 'admin',
+  set_rulebook: 'admin',
+  deposit: 'operator',
+  withdraw: 'trade',
+  fill: 'operator',
+  adjust_isolated_margin: 'trade',
+  price: 'operator',
+  source_price: 'operator',
+  market_data: 'operator',
+  funding_rate: 'operator',
+  settle_funding: 'operator',
+  place_order: 'trade',
+  cancel_order: 'trade',
+  set_liquidation_pause: 'operator',
+  insurance_deposit: 'operator',
+  tick: 'operator',
+  borrow: 'trade',
+  repay: 'trade',
+  set_account_group: 'operator',
+  confirm_change: 'admin',
+  cancel_change: 'admin',
+  audit: 'operator',
+  halt: 'operator',
+  resume: 'operator',
+  place_conditional: 'trade',
+  cancel_conditional: 'trade',
+  amend_conditional: 'trade',
+};
+
+/** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
+export const ACTOR_COMMANDS: ReadonlySet<string> = new Set<CommandKind>(['confirm_change', 'cancel_change']);
+
+/** The role a wire command needs, or undefined for a body that is not a command of a known kind (the route refuses it). */
+export function commandRole(body: unknown): Role | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const kind = (body as { kind?: unknown }).kind;
+  return typeof kind === 'string' && Object.hasOwn(COMMAND_ROLES, kind) ? COMMAND_ROLES[kind as CommandKind] : undefined;
+}
