@@ -116,6 +116,13 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(runCommand(file, opts, io));
     });
   program
+    .command('auctions')
+    .description('Run an auction scenario (MakerDAO Liquidations 2.0 and sealed-bid batches, docs/auctions.md) and print every event as a JSON line.')
+    .argument('<scenario>', 'path to an auction scenario JSON file')
+    .action(async (file: string) => {
+      setExit((await import('./auctions.js')).runAuctions(file, io));
+    });
+  program
     .command('demo')
     .description('Replay the 2025-02-02 crash (Binance 1m klines from ../shared/data, or a synthetic crash of the same shape) against thousands of leveraged accounts and report who breached maintenance, when and why.')
     .option('--accounts <n>', 'number of synthetic traders', (v) => positiveInt(v, '--accounts'), 3000)

@@ -45,6 +45,7 @@ export const MODULE_RANGES = {
   journal: [9000, 9999],
   service: [10000, 10999],
   'core/lending': [11000, 11999],
+  'core/auctions': [12000, 12999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -535,6 +536,53 @@ export const CODES = {
       [11019, 'ltv_validation_failed', "Aave: a borrow when the account's average LTV is 0 (LTV_VALIDATION_FAILED)", false],
       [11020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow while the health factor is not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
       [11021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
+    ],
+  },
+
+  // ---- core/auctions: 12000-12999 -------------------------------------------------------------------------------
+  auction: {
+    module: 'core/auctions',
+    usedIn: 'MakerDAO Liquidations 2.0 results (Dog.bark, Clipper.take/redo): the reason a call is refused',
+    first: 12000,
+    codes: [
+      [12000, 'dog_not_live', 'the Dog is caged: no new liquidations (dog.sol Dog/not-live)', false],
+      [12001, 'ilk_unknown', 'no collateral type (ilk) with this id', false],
+      [12002, 'not_unsafe', 'the vault is safe: ink x spot >= art x rate (dog.sol Dog/not-unsafe)', false],
+      [12003, 'liquidation_limit_hit', 'no room under Hole or the ilk hole for more debt in auction (Dog/liquidation-limit-hit)', true],
+      [12004, 'dusty_auction_from_partial_liquidation', 'the room allows only a partial auction below dust (Dog/dusty-auction-from-partial-liquidation)', true],
+      [12005, 'null_auction', 'the collateral to seize rounds to zero (Dog/null-auction)', false],
+      [12006, 'clipper_stopped', "the Clipper's breaker forbids this call (Clipper/stopped-incorrect)", true],
+      [12007, 'invalid_price', 'the price feed has no valid price (Clipper/invalid-price)', true],
+      [12008, 'zero_top_price', 'the starting price feed x buf is zero (Clipper/zero-top-price)', true],
+      [12009, 'auction_unknown', 'no running auction with this id (Clipper/not-running-auction)', false],
+      [12010, 'auction_clock_paused', "the auction's clock is stopped: its price feed or the engine is paused", true],
+      [12011, 'needs_redo', 'the auction is past tail or below cusp: it must be reset first (Clipper/needs-reset)', true],
+      [12012, 'too_expensive', 'the current price is above the taker\'s max (Clipper/too-expensive)', false],
+      [12013, 'no_partial_purchase', 'tab <= chost: only the whole lot may be bought (Clipper/no-partial-purchase)', false],
+      [12014, 'insufficient_dai', 'the taker\'s DAI does not cover what the purchase owes (vat.move)', false],
+      [12015, 'cannot_reset', 'the auction is within tail and above cusp: no redo (Clipper/cannot-reset)', false],
+      [12016, 'amount_not_positive', 'an amount or limit is zero or negative', false],
+    ],
+  },
+  sealed_bid: {
+    module: 'core/auctions',
+    usedIn: 'sealed-bid batch liquidation auctions (commit, reveal, settle): the reason a call is refused',
+    first: 12100,
+    codes: [
+      [12100, 'auction_settled', 'the batch auction is settled already', false],
+      [12101, 'commit_window_closed', 'the commit window has closed: a late bid is void', false],
+      [12102, 'digest_invalid', 'a commitment is not a SHA-256 digest (64 lowercase hex characters)', false],
+      [12103, 'already_committed', 'the bidder has committed to this auction already', false],
+      [12104, 'too_many_bids', "the auction's bound on commitments is reached", false],
+      [12105, 'reveal_too_early', 'the commit window is still open: revealing now would expose the bid', false],
+      [12106, 'reveal_window_closed', 'the reveal window has closed: the commitment stays unrevealed and void', false],
+      [12107, 'not_committed', 'the bidder has no commitment in this auction', false],
+      [12108, 'already_revealed', 'the bidder has revealed already', false],
+      [12109, 'reveal_mismatch', 'SHA-256 of the revealed bid and salt is not the commitment', false],
+      [12110, 'bid_zero', 'the bid price or quantity is zero or negative', false],
+      [12111, 'bid_below_floor', "the bid price is below the auction's floor", false],
+      [12112, 'salt_invalid', 'the salt is not 32 to 128 lowercase hex characters (16 to 64 bytes)', false],
+      [12113, 'settle_too_early', 'the reveal window is still open', true],
     ],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
