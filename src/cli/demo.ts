@@ -11,6 +11,7 @@ import { conservationReport } from '../core/engine/conservation.js';
 import { presetNames, rulebookPreset } from '../core/rulebooks/presets.js';
 import { dec, divRound, formatDecimal, ppm, price, size, type Price } from '../core/units/index.js';
 import { CRASH_WINDOW, realCrash, syntheticCrash, type CrashMarket, type PricePath } from '../sim/crash.js';
+import { runMakerAuctions } from '../sim/maker-auctions.js';
 import { altMarketSpec, DEFAULT_POPULATION, populationCommands, QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './program.js';
@@ -317,9 +318,20 @@ export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
     );
   }
   report.firstLiquidations = first;
-  const ok = conservationReport(engine.state).every((r) => r.held === r.expected);
+  // MakerDAO Liquidations 2.0 on the same crash: vaults, Dutch auctions and sealed-bid batches (docs/auctions.md).
+  const maker = runMakerAuctions(path);
+  const pct = (bp: number): string => (bp / 100).toFixed(2);
   out.push('');
-  out.push(`every unit accounted for: ${ok ? 'yes' : 'NO'} (conservation check over all accounts, the fund and the pools)`);
+  out.push(`MakerDAO Liquidations 2.0 on ${maker.market} (docs/auctions.md): ${maker.vaults} vaults of ${maker.ilk}, liquidation ratio 150%, chop 13%, ilk hole 300,000 DAI`);
+  out.push(`  barked       ${maker.barked.dutch} to Dutch auctions (1% every 90 s from the feed x 1.2), ${maker.barked.sealed} to sealed-bid batches (every 4th); ${maker.barked.partial} partial, ${maker.barked.limitHits} refused at the hole limit and retried`);
+  out.push(`  sold         ${maker.takes} takes, ${maker.redos} redos, ${maker.sealedSettled} batches settled (${maker.sealedFallbacks} remainders sent to a Dutch auction); ${maker.stillInAuction} still in auction at the end`);
+  out.push(`  DAI          tab ${maker.tab}, raised ${maker.raised}, uncovered ${maker.uncovered}; keeper incentives ${maker.keeperIncentives}; ${maker.returned} AVAX returned to vault owners`);
+  out.push(`  sale price   Dutch ${pct(maker.discountBp.dutch)}% under the market on average, sealed-bid ${pct(maker.discountBp.sealed)}% (one uniform price; bids hidden until the commit window closed)`);
+  out.push(`  feed outage  ${maker.outage.minutes} min from ${maker.outage.from.slice(11, 16)} UTC (the steepest minute): auction clocks stopped, ${maker.outage.takesRefused} takes refused, ${maker.outage.vaultMinutesWaiting} vault-minutes waiting for a price`);
+  report.makerAuctions = maker;
+  const ok = conservationReport(engine.state).every((r) => r.held === r.expected) && maker.conservationOk;
+  out.push('');
+  out.push(`every unit accounted for: ${ok ? 'yes' : 'NO'} (conservation check over all accounts, the fund and the pools; the Maker vat's DAI equation and collateral)`);
   out.push(`replayed ${engine.seq} commands in ${(elapsedMs / 1000).toFixed(1)} s`);
   Object.assign(report, { conservationOk: ok, commands: engine.seq, elapsedMs: Math.round(elapsedMs), exitCode: ok ? 0 : 1 });
   writeReport(o.json === true ? toJson(report) : `${out.join('\n')}\n`, o.out, io.stdout);

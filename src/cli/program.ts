@@ -116,6 +116,13 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
       setExit(runCommand(file, opts, io));
     });
   program
+    .command('auctions')
+    .description('Run an auction scenario (MakerDAO Liquidations 2.0 and sealed-bid batches, docs/auctions.md) and print every event as a JSON line.')
+    .argument('<scenario>', 'path to an auction scenario JSON file')
+    .action(async (file: string) => {
+      setExit((await import('./auctions.js')).runAuctions(file, io));
+    });
+  program
     .command('demo')
     .description('Replay the 2025-02-02 crash (Binance 1m klines from ../shared/data, or a synthetic crash of the same shape) against thousands of leveraged accounts and report who breached maintenance, when and why.')
     .option('--accounts <n>', 'number of synthetic traders', (v) => positiveInt(v, '--accounts'), 3000)
@@ -127,6 +134,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--no-stops', 'no trader places a stop-loss (by default every 4th places position stop-losses)')
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; rulebook: string; json?: boolean; out?: string; stops: boolean }) => {
       setExit(await (await import('./demo.js')).runDemo(opts, io));
+    });
+  program
+    .command('lending-demo')
+    .description('An Aave v3.3 lending market (ALGO, AVAX, FIL, NEAR collateral, USDC debt) through the 2025-02-02 crash with keepers: liquidations, close factors, fees, keeper profit net of gas, bad debt, the dust check.')
+    .option('--accounts <n>', 'number of synthetic borrowers', (v) => positiveInt(v, '--accounts'), 500)
+    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
+    .option('--gas <usd>', "a keeper's cost of one liquidation call, USD", '5')
+    .option('--keepers <n>', 'keepers, each landing up to 10 liquidations a minute', (v) => positiveInt(v, '--keepers'), 3)
+    .option('--json', 'the report as JSON (amounts as decimal strings)')
+    .option('--out <file>', 'write the report to this file instead of stdout')
+    .action(async (opts: { accounts: number; seed: number; synthetic: boolean; gas: string; keepers: number; json?: boolean; out?: string }) => {
+      setExit(await (await import('./lending-demo.js')).runLendingDemo(opts, io));
     });
   program
     .command('serve')
@@ -142,8 +162,10 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--rulebook <name>', 'rulebook preset of a new journal', 'binance')
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL; relaxed: WAL + NORMAL', 'full')
     .option('--log-level <level>', 'pino log level (logs go to stderr)', 'warn')
+    .option('--keys <file>', 'API key store (bailiff keys add --store FILE): every request must be signed by one of its keys (docs/security.md)')
+    .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
-    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean }) => {
+    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string }) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const { runServe } = await import('./serve.js');

@@ -26,6 +26,9 @@ export interface ServeOptions {
   readonly rulebook: string;
   readonly synthetic: boolean;
   readonly insecureLocal: boolean;
+  /** The API key store (`bailiff keys add --store FILE`) and its master key file (default: FILE.master). */
+  readonly keys?: string;
+  readonly masterKey?: string;
   readonly durability: Durability;
   readonly logLevel: string;
 }
@@ -38,12 +41,13 @@ export interface SignalSource {
 export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource = process): Promise<0> {
   const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS) as Rulebook | undefined;
   if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
-  if (!o.insecureLocal) {
-    // The security plugin (API keys, roles, signed requests, scopes, rate limits) is registered through
-    // ServiceOptions.security; until it is wired into serve, only an explicitly insecure local service runs.
-    throw new CliError('bad_argument', 'serve needs the security plugin, not available in this build: run with --insecure-local on a trusted machine');
+  if (o.keys !== undefined && o.insecureLocal) throw new CliError('bad_argument', 'give either --keys (the security plugin) or --insecure-local, not both');
+  if (o.keys === undefined && !o.insecureLocal) {
+    throw new CliError('bad_argument', 'serve needs API keys: --keys FILE (make one with `bailiff keys add --role read --store FILE`), or --insecure-local on a trusted machine');
   }
-  io.stderr('serve: WARNING --insecure-local: no API keys, no signatures, no scopes; anyone who reaches this port may read every account and submit commands\n');
+  const security = o.keys === undefined ? undefined : await openSecurity(o.keys, o.masterKey);
+  if (security === undefined) io.stderr('serve: WARNING --insecure-local: no API keys, no signatures, no scopes; anyone who reaches this port may read every account and submit commands\n');
+  else io.stderr(`serve: API keys from ${o.keys} (${security.options.keys.list().length} keys); requests must be signed (docs/security.md)\n`);
   const [{ buildServer }, replayModule] = await Promise.all([import('../service/server.js'), import('../service/replay.js')]);
   const replay = o.replay ? await replayModule.crashReplay({ accounts: o.accounts, seed: o.seed, rulebook: o.rulebook, synthetic: o.synthetic }) : undefined;
   const genesis: JournalGenesis = replay?.genesis ?? {
@@ -51,7 +55,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
     rulebook,
   };
-  const app = await buildServer({ dataDir: o.data, genesis, durability: o.durability, logger: { level: o.logLevel, stream: process.stderr } });
+  const app = await buildServer({ dataDir: o.data, genesis, durability: o.durability, logger: { level: o.logLevel, stream: process.stderr }, ...(security === undefined ? {} : { security }) });
   const host = app.bailiff.host;
   const r = host.durable.recovery;
   await app.listen({ port: o.port, host: o.host });
@@ -79,4 +83,16 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   await feeding;
   io.stderr(`serve: stopped; journal flushed at head ${host.durable.journal.head()}\n`);
   return 0;
+}
+
+/** The security plugin over the key store file; a store that cannot be opened is a clear CLI error. */
+async function openSecurity(file: string, masterKeyFile: string | undefined) {
+  const { KeyStore, KeyStoreError, securityPlugin } = await import('../service/security/index.js');
+  try {
+    const keys = KeyStore.open(file, masterKeyFile === undefined ? {} : { masterKeyFile });
+    return { plugin: securityPlugin, options: { keys } };
+  } catch (e) {
+    if (e instanceof KeyStoreError) throw new CliError('bad_argument', `--keys ${file}: ${e.message}`);
+    throw e;
+  }
 }

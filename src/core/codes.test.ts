@@ -134,6 +134,29 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '10109 account_required', '10110 rate_limited', '10111 replay_cache_full', '10112 command_role_insufficient',
     '10113 actor_mismatch',
   ],
+  lending: [
+    '11000 health_factor_not_below_threshold', '11001 collateral_cannot_be_liquidated',
+    '11002 specified_currency_not_borrowed_by_user', '11003 must_not_leave_dust', '11004 reserve_unknown',
+    '11005 not_liquidatable', '11006 not_for_sale', '11007 too_much_slippage', '11008 insufficient_reserves',
+    '11009 healthy_position', '11010 inconsistent_input', '11011 liquidatable_position',
+    '11012 not_pre_liquidatable_position', '11013 pre_liquidation_too_large', '11014 exceeds_position',
+    '11015 invalid_params', '11016 insufficient_collateral', '11017 invalid_amount', '11018 collateral_balance_is_zero',
+    '11019 ltv_validation_failed', '11020 health_factor_lower_than_liquidation_threshold',
+    '11021 collateral_cannot_cover_new_borrow',
+  ],
+  auction: [
+    '12000 dog_not_live', '12001 ilk_unknown', '12002 not_unsafe', '12003 liquidation_limit_hit',
+    '12004 dusty_auction_from_partial_liquidation', '12005 null_auction', '12006 clipper_stopped', '12007 invalid_price',
+    '12008 zero_top_price', '12009 auction_unknown', '12010 auction_clock_paused', '12011 needs_redo',
+    '12012 too_expensive', '12013 no_partial_purchase', '12014 insufficient_dai', '12015 cannot_reset',
+    '12016 amount_not_positive',
+  ],
+  sealed_bid: [
+    '12100 auction_settled', '12101 commit_window_closed', '12102 digest_invalid', '12103 already_committed',
+    '12104 too_many_bids', '12105 reveal_too_early', '12106 reveal_window_closed', '12107 not_committed',
+    '12108 already_revealed', '12109 reveal_mismatch', '12110 bid_zero', '12111 bid_below_floor', '12112 salt_invalid',
+    '12113 settle_too_early',
+  ],
 };
 
 const HOW_TO_CHANGE =

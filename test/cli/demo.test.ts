@@ -24,6 +24,7 @@ interface Report {
   conservationOk: boolean;
   exitCode: number;
   stops: { placed: number; triggered: number; saved: number; tradersWithStops: number; liquidatedWithStops: number };
+  makerAuctions: { barked: { dutch: number; sealed: number }; takes: number; sealedSettled: number; stillInAuction: number; raised: string; conservationOk: boolean };
 }
 
 describe('bailiff demo', () => {
@@ -56,6 +57,14 @@ describe('bailiff demo', () => {
     expect(stops.triggered).toBeLessThanOrEqual(stops.placed);
     expect(stops.saved).toBeGreaterThan(0);
     expect(stops.saved + stops.liquidatedWithStops).toBeLessThanOrEqual(stops.tradersWithStops);
+    // MakerDAO auctions on the same crash: vaults barked, every lot sold (Dutch and sealed-bid), units conserved.
+    const maker = report.makerAuctions;
+    expect(maker.barked.dutch).toBeGreaterThan(0);
+    expect(maker.barked.sealed).toBeGreaterThan(0);
+    expect(maker.sealedSettled).toBe(maker.barked.sealed);
+    expect(maker.stillInAuction).toBe(0);
+    expect(maker.raised).toMatch(/^\d+\.\d{2}$/);
+    expect(maker.conservationOk).toBe(true);
   });
 
   it('text: the same figures; the timeline prints all 20 half-hours, empty ones with a 0', async () => {
@@ -68,6 +77,7 @@ describe('bailiff demo', () => {
     expect(text.out).toContain(`  1 size        ${String(report.liquidationSteps).padStart(6)} steps on `);
     expect(text.out).toContain(`insurance fund     : ${report.insuranceFund.start} -> ${report.insuranceFund.end} USDT`);
     expect(text.out).toContain('every unit accounted for: yes');
+    expect(text.out).toContain(`  barked       ${report.makerAuctions.barked.dutch} to Dutch auctions`);
   });
 
   it('an unknown rulebook is bad input: exit 2, one line', async () => {

@@ -33,6 +33,18 @@ describe('divRound', () => {
     );
   });
 
+  it('half_up rounds ties away from zero and agrees with (n + d/2) / d for n >= 0, d > 0', () => {
+    expect(divRound(5n, 2n, 'half_up')).toBe(3n); // 2.5 -> 3 (half_even gives 2)
+    expect(divRound(-5n, 2n, 'half_up')).toBe(-3n);
+    expect(divRound(7n, 3n, 'half_up')).toBe(2n); // 2.33
+    expect(divRound(8n, 3n, 'half_up')).toBe(3n); // 2.67
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 60n }), fc.bigInt({ min: 1n, max: 10n ** 30n }), (n, d) => {
+        expect(divRound(n, d, 'half_up')).toBe((n + d / 2n) / d);
+      }),
+    );
+  });
+
   it('mulDiv rounds once', () => {
     expect(mulDiv(10n, 3n, 4n, 'floor')).toBe(7n);
     expect(mulDiv(10n, 3n, 4n, 'ceil')).toBe(8n);

@@ -43,10 +43,12 @@ export const RAY_ONE = ray(10n ** 27n);
  * - floor: toward -infinity      - ceil: toward +infinity
  * - trunc: toward zero           - away: away from zero
  * - half_even: to nearest, ties to even (banker's rounding), for neutral figures such as averages.
+ * - half_up: to nearest, ties away from zero: (n + d/2) / d for n, d >= 0, as Aave's WadRayMath and PercentageMath
+ *   round (core/lending/aave-math.ts).
  * "In the venue's favour" is a choice made at the call site: requirements use ceil, payouts and collateral
  * values use floor.
  */
-export type Rounding = 'floor' | 'ceil' | 'trunc' | 'away' | 'half_even';
+export type Rounding = 'floor' | 'ceil' | 'trunc' | 'away' | 'half_even' | 'half_up';
 
 /** n / d rounded as asked. d must not be zero (a zero divisor is a bug, not an input). */
 export function divRound(n: bigint, d: bigint, mode: Rounding): bigint {
@@ -71,6 +73,11 @@ export function divRound(n: bigint, d: bigint, mode: Rounding): bigint {
       if (twiceR > absD) return q + step;
       if (twiceR < absD) return q;
       return q % 2n === 0n ? q : q + step;
+    }
+    case 'half_up': {
+      const twiceR = 2n * (r < 0n ? -r : r);
+      const absD = d < 0n ? -d : d;
+      return twiceR >= absD ? q + (negative ? -1n : 1n) : q;
     }
   }
 }

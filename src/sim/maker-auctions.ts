@@ -1,0 +1,242 @@
+// MakerDAO Liquidations 2.0 through the crash: a population of vaults on one of the crash's markets, barked as the
+// price falls, their collateral sold by Dutch auctions (the Clipper) or, for every SEALED_EVERY-th liquidation, by a
+// sealed-bid batch; keepers take, redo and bid; a feed outage stops the auction clocks at the steepest minute. Drives
+// the pure auction house (core/auctions/house.ts) with commands; the figures are exact (bigint), the percentages
+// printed from them are for people.
+//
+// Simplifications (documented in docs/auctions.md): the feed is the market's minute close (Maker's OSM delays it by an
+// hour), one keeper population takes as soon as the auction price is KEEPER_MARGIN below the market, DAI comes from
+// nowhere for keepers (vat.suck from a genesis account).
+
+import { formatDecimal, ray, wad, type Ray } from '../core/units/index.js';
+import { getStatus } from '../core/auctions/clipper.js';
+import { applyAuctionCommand, createAuctionHouse, type AuctionCommand, type AuctionEvent } from '../core/auctions/house.js';
+import { addIlk, emptyMakerState, frob, slip, suck, totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
+import { RAD, RAY, WAD, radOf } from '../core/auctions/ray-math.js';
+import { sealedBidDigest } from '../wire/sealed-bid.js';
+import type { PricePath } from './crash.js';
+import { seededRandom } from './random.js';
+
+export interface MakerAuctionOptions {
+  readonly market: string;
+  readonly vaults: number;
+  readonly seed: number;
+}
+
+export const DEFAULT_MAKER_AUCTIONS: MakerAuctionOptions = { market: 'AVAXUSDT', vaults: 400, seed: 7 };
+
+const ILK = 'AVAX-A';
+const SEALED_EVERY = 4;
+/** Keepers take when the auction price is this far below the market (ppm). */
+const KEEPER_MARGIN_PPM = 30_000n;
+/** Sealed-bid keepers bid these margins below the market (ppm), each for the whole lot. */
+const SEALED_MARGINS_PPM = [20_000n, 35_000n, 50_000n] as const;
+const OUTAGE_MS = 10 * 60_000;
+
+export interface MakerAuctionReport {
+  readonly ilk: string;
+  readonly market: string;
+  readonly vaults: number;
+  readonly barked: { readonly dutch: number; readonly sealed: number; readonly partial: number; readonly limitHits: number };
+  readonly takes: number;
+  readonly redos: number;
+  readonly sealedSettled: number;
+  readonly sealedFallbacks: number;
+  /** DAI, 2 decimals. */
+  readonly tab: string;
+  readonly raised: string;
+  readonly uncovered: string;
+  readonly keeperIncentives: string;
+  /** Collateral returned to vault owners, whole units with 4 decimals. */
+  readonly returned: string;
+  /** Mean discount of the sale price to the market price at the sale, in basis points (for people). */
+  readonly discountBp: { readonly dutch: number; readonly sealed: number };
+  readonly outage: { readonly from: string; readonly minutes: number; readonly takesRefused: number; readonly vaultMinutesWaiting: number };
+  readonly stillInAuction: number;
+  readonly conservationOk: boolean;
+}
+
+const dai = (rad: bigint): string => formatDecimal(rad, 45, 2).replace(/(\.\d\d)\d*$/, '$1');
+
+export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAULT_MAKER_AUCTIONS): MakerAuctionReport {
+  const m = path.markets.find((x) => x.id === o.market);
+  if (m === undefined) throw new Error(`maker auctions: no market ${o.market} in the price path`);
+  const points = path.points.filter((p) => p.market === o.market);
+  const toRay = (atoms: bigint): Ray => ray(atoms * 10n ** BigInt(27 - m.priceDecimals));
+  const first = points[0];
+  if (first === undefined) throw new Error('maker auctions: no prices');
+  const startPrice = toRay(first.priceAtoms);
+
+  // The ilk: liquidation ratio 150% (spot = price / 1.5), chop 13%, dust 100 DAI; Clipper as ETH-A's in 2021:
+  // buf 1.2, a 1% step every 90 s, tail 140 min, cusp 0.45, chip 0.1%, tip 5 DAI (ETH-A's 250 DAI scaled to small vaults).
+  const s = emptyMakerState(radOf(5_000_000n * RAD));
+  addIlk(
+    s,
+    ILK,
+    { rate: ray(RAY), spot: ray((startPrice * 2n) / 3n), dust: radOf(100n * RAD) },
+    { chop: wad((113n * WAD) / 100n), hole: radOf(300_000n * RAD) },
+    {
+      buf: ray((12n * RAY) / 10n),
+      tailS: 8400n,
+      cusp: ray((45n * RAY) / 100n),
+      chip: wad(WAD / 1000n),
+      tip: radOf(5n * RAD),
+      curve: { kind: 'stairstep_exponential_decrease', stepS: 90n, cut: ray((99n * RAY) / 100n) },
+      stopped: 0,
+    },
+  );
+  const rand = seededRandom(o.seed);
+  for (let i = 0; i < o.vaults; i++) {
+    const owner = `vault-${i}`;
+    const ink = BigInt(10 + Math.floor(rand() * 1990)) * WAD; // 10-2,000 AVAX
+    const crPct = BigInt(155 + Math.floor(rand() * 145)); // 155%-300% collateralised at the start
+    slip(s, ILK, owner, ink);
+    frob(s, ILK, owner, ink, (ink * startPrice * 100n) / crPct / RAY);
+  }
+  const keepers = ['keeper', ...SEALED_MARGINS_PPM.map((_, k) => `bidder-${k}`)];
+  for (const k of keepers) suck(s, 'genesis', k, 1_000_000_000n * RAD);
+  const collateral = totalCollateral(s, ILK);
+  const h = createAuctionHouse(s);
+
+  // The feed outage: ten minutes from the steepest one-minute fall.
+  let outageAt = points[1]?.tsMs ?? first.tsMs;
+  let steepest = 0n;
+  for (let i = 1; i < points.length; i++) {
+    const fall = (points[i - 1] as { priceAtoms: bigint }).priceAtoms - (points[i] as { priceAtoms: bigint }).priceAtoms;
+    if (fall > steepest) {
+      steepest = fall;
+      outageAt = (points[i] as { tsMs: number }).tsMs;
+    }
+  }
+
+  const events: AuctionEvent[] = [];
+  const apply = (cmd: AuctionCommand): AuctionEvent[] => {
+    const out = applyAuctionCommand(h, cmd);
+    events.push(...out);
+    return out;
+  };
+  const saleMarket = new Map<string, Ray>(); // per take / settlement: the market price at the time
+  const discounts = { dutch: [] as number[], sealed: [] as number[] };
+  let takesRefused = 0;
+  let vaultMinutesWaiting = 0;
+  let barks = 0;
+  const salt = () => Array.from({ length: 32 }, () => Math.floor(rand() * 256).toString(16).padStart(2, '0')).join('');
+  const sealedBids = new Map<string, { bidder: string; price: bigint; quantity: bigint; salt: string }[]>();
+  let paused = false;
+
+  for (const p of points) {
+    const t = p.tsMs;
+    const market = toRay(p.priceAtoms);
+    if (!paused && t >= outageAt && t < outageAt + OUTAGE_MS) {
+      apply({ kind: 'auction_clock', tsMs: t, ilk: ILK, why: 'feed', paused: true });
+      paused = true;
+    } else if (paused && t >= outageAt + OUTAGE_MS) {
+      apply({ kind: 'auction_clock', tsMs: t, ilk: ILK, why: 'feed', paused: false });
+      paused = false;
+    }
+    const feed = paused ? null : market;
+    if (!paused) s.ilks.get(ILK)!.spot = ray((market * 2n) / 3n); // spotter.poke
+    // Keepers first: take what is cheap enough, redo what needs it.
+    const clip = s.clippers.get(ILK)!;
+    for (const id of [...clip.sales.keys()]) {
+      const st = getStatus(clip, id, BigInt(Math.floor(t / 1000)));
+      if (paused) {
+        const r = apply({ kind: 'maker_take', tsMs: t, ilk: ILK, id, amt: st.lot, max: ray(market), buyer: 'keeper', who: 'keeper' });
+        if (r[0]?.kind === 'AuctionRejected') takesRefused++;
+        continue;
+      }
+      if (st.needsRedo) {
+        apply({ kind: 'maker_redo', tsMs: t, ilk: ILK, id, keeper: 'keeper', feedPrice: feed });
+        continue;
+      }
+      if (st.price * 1_000_000n <= market * (1_000_000n - KEEPER_MARGIN_PPM)) {
+        const r = apply({ kind: 'maker_take', tsMs: t, ilk: ILK, id, amt: st.lot, max: st.price, buyer: 'keeper', who: 'keeper' });
+        if (r[0]?.kind === 'AuctionTaken') discounts.dutch.push(Number(((market - r[0].price) * 10_000n) / market));
+      }
+    }
+    // Sealed batches: reveal after the commit window, settle after the reveal window.
+    for (const [id, l] of h.sealed) {
+      if (l.auction.settled) continue;
+      const nowS = BigInt(Math.floor(t / 1000));
+      if (nowS >= l.auction.params.revealEndS) {
+        const r = apply({ kind: 'sealed_settle', tsMs: t, auction: id, keeper: 'keeper', feedPrice: feed });
+        const e = r[0];
+        if (e?.kind === 'SealedBidSettled' && e.allocations.length > 0) {
+          const at = saleMarket.get(id) ?? market;
+          discounts.sealed.push(Number(((at - e.price) * 10_000n) / at));
+        }
+      } else if (nowS >= l.auction.params.commitEndS && l.auction.reveals.size === 0) {
+        for (const b of sealedBids.get(id) ?? []) {
+          apply({ kind: 'sealed_reveal', tsMs: t, auction: id, bidder: b.bidder, price: ray(b.price), quantity: wad(b.quantity), saltHex: b.salt, digestHex: sealedBidDigest(id, b.bidder, b.price, b.quantity, b.salt) });
+        }
+      }
+    }
+    if (paused) {
+      // No valid price: no bark (it would be refused: the clock is stopped). Unsafe at the last spot: they wait.
+      for (const [key, u] of s.urns) if (key.startsWith(`${ILK}/`) && u.ink * s.ilks.get(ILK)!.spot < u.art * s.ilks.get(ILK)!.rate) vaultMinutesWaiting++;
+      continue;
+    }
+    // The Dog: bark every unsafe vault (owners in a fixed order).
+    const unsafe = [...s.urns.entries()]
+      .filter(([key, u]) => key.startsWith(`${ILK}/`) && u.ink * s.ilks.get(ILK)!.spot < u.art * s.ilks.get(ILK)!.rate)
+      .map(([key]) => key.slice(ILK.length + 1))
+      .sort();
+    for (const owner of unsafe) {
+      const sealed = (barks + 1) % SEALED_EVERY === 0;
+      const r = sealed
+        ? apply({ kind: 'sealed_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper', feedPrice: feed, floorRatio: ray((80n * RAY) / 100n), commitS: 60n, revealS: 60n, maxBids: 16 })
+        : apply({ kind: 'maker_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper', feedPrice: feed });
+      const e = r[0];
+      if (e?.kind === 'AuctionRejected') continue;
+      barks++;
+      if (e?.kind === 'SealedBidOpened') {
+        saleMarket.set(e.auction, market);
+        const bids = SEALED_MARGINS_PPM.map((marginPpm, k) => ({
+          bidder: `bidder-${k}`,
+          price: (market * (1_000_000n - marginPpm)) / 1_000_000n,
+          quantity: e.lot as bigint,
+          salt: salt(),
+        }));
+        sealedBids.set(e.auction, bids);
+        for (const b of bids) apply({ kind: 'sealed_commit', tsMs: t, auction: e.auction, bidder: b.bidder, digestHex: sealedBidDigest(e.auction, b.bidder, b.price, b.quantity, b.salt) });
+      }
+    }
+  }
+
+  const kicked = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionKicked' }> => e.kind === 'AuctionKicked');
+  const opened = events.filter((e): e is Extract<AuctionEvent, { kind: 'SealedBidOpened' }> => e.kind === 'SealedBidOpened');
+  const taken = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionTaken' }> => e.kind === 'AuctionTaken');
+  const settled = events.filter((e): e is Extract<AuctionEvent, { kind: 'SealedBidSettled' }> => e.kind === 'SealedBidSettled');
+  const redone = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionRedone' }> => e.kind === 'AuctionRedone');
+  // Fallback kicks come from settlements (not barks): their tab is part of the sealed tab already.
+  const tab = kicked.reduce((x, e) => x + e.tab, 0n) + opened.reduce((x, e) => x + e.tab, 0n);
+  const raised = taken.reduce((x, e) => x + e.owe, 0n) + settled.reduce((x, e) => x + e.raised, 0n);
+  const uncovered = taken.reduce((x, e) => x + e.uncovered, 0n) + settled.reduce((x, e) => x + (e.unsold === 0n ? e.uncovered : 0n), 0n);
+  const returned = taken.reduce((x, e) => x + e.returned, 0n) + settled.reduce((x, e) => x + e.returned, 0n);
+  const incentives = kicked.reduce((x, e) => x + e.coin, 0n) + opened.reduce((x, e) => x + e.coin, 0n) + redone.reduce((x, e) => x + e.coin, 0n);
+  const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, b) => a + b, 0) / xs.length));
+  return {
+    ilk: ILK,
+    market: o.market,
+    vaults: o.vaults,
+    barked: {
+      dutch: kicked.length, // fallback kicks of unsold batch remainders emit no AuctionKicked
+      sealed: opened.length,
+      partial: kicked.filter((e) => e.partial).length + opened.filter((e) => e.partial).length,
+      limitHits: events.filter((e) => e.kind === 'AuctionRejected' && e.reason === 'liquidation_limit_hit').length,
+    },
+    takes: taken.length,
+    redos: redone.length,
+    sealedSettled: settled.length,
+    sealedFallbacks: settled.filter((e) => e.fallback !== null).length,
+    tab: dai(tab),
+    raised: dai(raised),
+    uncovered: dai(uncovered),
+    keeperIncentives: dai(incentives),
+    returned: formatDecimal(returned / 10n ** 14n, 4, 4),
+    discountBp: { dutch: mean(discounts.dutch), sealed: mean(discounts.sealed) },
+    outage: { from: new Date(outageAt).toISOString(), minutes: OUTAGE_MS / 60_000, takesRefused, vaultMinutesWaiting },
+    stillInAuction: s.clippers.get(ILK)!.sales.size + [...h.sealed.values()].filter((l) => !l.auction.settled).length,
+    conservationOk: vatInvariantHolds(s) && totalCollateral(s, ILK) === collateral,
+  };
+}
