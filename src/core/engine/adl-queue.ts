@@ -130,30 +130,41 @@ export class AdlQueue implements DeleverageQueue {
     this.scored.splice(i, 0, c);
   }
 
-  /**
-   * An upper end for the account's exact score. The score rises with PnL% and with the effective leverage
-   * |markValue| / equity (both branches of BitMEX's formula), so it is the formula at the largest PnL% and the
-   * largest leverage the float errors allow. +Infinity when the ledger cannot be screened or its equity may be <= 0.
-   */
+  /** An upper end for the account's exact score (adlScoreBounds). */
   private upperBound(a: Account): number {
-    const s = this.s;
-    const m = this.m;
-    const p = a.positions.get(m.spec.id);
-    if (p === undefined || m.markPrice === null) return Infinity;
-    if (p.entryQuote === 0n) return 0; // the score is 0 exactly
-    const equity = screenLedgerEquity(s, a, p.isolatedMargin === null ? null : m.spec.id);
-    if (equity === null || equity.value - equity.error <= 0) return Infinity;
-    const markValue = (Number(p.size) * Number(m.markPrice) * 10 ** s.quoteDecimals) / 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
-    const mvError = 1 + Math.abs(markValue) * 1e-15;
-    if (Math.abs(markValue) <= mvError) return Infinity;
-    const entry = Number(p.entryQuote);
-    const pnlHigh = (markValue - entry + mvError) / Math.abs(entry);
-    const levHigh = (Math.abs(markValue) + mvError) / (equity.value - equity.error);
-    // PnL% x leverage rises with leverage in profit; PnL% / leverage (negative) rises with it too in loss.
-    const raw = pnlHigh >= 0 ? pnlHigh * levHigh : pnlHigh / levHigh;
-    return raw + Math.abs(raw) * FLOAT_SLACK + 1e-12;
+    return adlScoreBounds(this.s, this.m, a).high;
   }
 }
+
+/**
+ * Float bounds certain to hold the account's exact ADL score on the market (exactAdlScore): the formula at the
+ * largest and the smallest PnL% and effective leverage |markValue| / equity the float errors allow (the score rises
+ * with both, in either branch of BitMEX's formula). [-Infinity, +Infinity] when the ledger cannot be screened or its
+ * equity may be <= 0: then only the exact score decides. Floats screen; they never rank.
+ */
+export function adlScoreBounds(s: EngineState, m: MarketState, a: Account): { readonly low: number; readonly high: number } {
+  const p = a.positions.get(m.spec.id);
+  if (p === undefined || m.markPrice === null) return UNBOUNDED;
+  if (p.entryQuote === 0n) return ZERO_BOUNDS; // the score is 0 exactly
+  const equity = screenLedgerEquity(s, a, p.isolatedMargin === null ? null : m.spec.id);
+  if (equity === null || equity.value - equity.error <= 0) return UNBOUNDED;
+  const markValue = (Number(p.size) * Number(m.markPrice) * 10 ** s.quoteDecimals) / 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
+  const mvError = 1 + Math.abs(markValue) * 1e-15;
+  if (Math.abs(markValue) <= mvError) return UNBOUNDED;
+  const entry = Math.abs(Number(p.entryQuote));
+  const pnlHigh = (markValue - Number(p.entryQuote) + mvError) / entry;
+  const pnlLow = (markValue - Number(p.entryQuote) - mvError) / entry;
+  const levHigh = (Math.abs(markValue) + mvError) / (equity.value - equity.error);
+  const levLow = (Math.abs(markValue) - mvError) / (equity.value + equity.error);
+  // In profit the score is PnL% x leverage (largest with both largest); in loss PnL% / leverage (negative: largest
+  // with the largest leverage, smallest with the smallest).
+  const high = pnlHigh >= 0 ? pnlHigh * levHigh : pnlHigh / levHigh;
+  const low = pnlLow >= 0 ? pnlLow * levLow : pnlLow / levLow;
+  return { low: low - Math.abs(low) * FLOAT_SLACK - 1e-12, high: high + Math.abs(high) * FLOAT_SLACK + 1e-12 };
+}
+
+const UNBOUNDED = { low: -Infinity, high: Infinity } as const;
+const ZERO_BOUNDS = { low: 0, high: 0 } as const;
 
 function toNumber(r: Rational): number {
   return Number(r.num) / Number(r.den);

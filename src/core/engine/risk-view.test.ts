@@ -1,4 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { freshEngine, timed } from '../../../test/support/engine-commands.js';
+import { adlOrder } from '../liquidation/adl.js';
+import { exactAdlScore } from './adl-queue.js';
+import { isVenueAccount } from './state.js';
 import { dec, price, quote, size } from '../units/index.js';
 import { Engine } from './engine.js';
 import { accountRisk, adlRank } from './risk-view.js';
@@ -81,5 +86,32 @@ describe('accountRisk', () => {
 
   it('is undefined for an unknown account', () => {
     expect(accountRisk(world().state, 'nobody')).toBeUndefined();
+  });
+});
+
+describe('adlRank (float-screened)', () => {
+  it('gives every holder the rank of the exact order: all holders scored exactly and sorted by adlOrder', () => {
+    let ranked = 0;
+    fc.assert(
+      fc.property(timed, (commands) => {
+        const e = freshEngine();
+        for (const cmd of commands) e.apply(cmd);
+        const s = e.state;
+        for (const [market, sides] of s.holders) {
+          const m = s.markets.get(market);
+          if (m === undefined) continue;
+          for (const ids of [sides.long, sides.short]) {
+            const exact = [...ids].filter((id) => !isVenueAccount(id)).map((id) => ({ account: id, score: exactAdlScore(s, m, s.accounts.get(id) as never) }));
+            exact.sort(adlOrder);
+            for (const [i, c] of exact.entries()) {
+              expect(adlRank(s, market, c.account)).toEqual({ rank: i + 1, of: exact.length });
+              ranked++;
+            }
+          }
+        }
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+    expect(ranked).toBeGreaterThan(300);
   });
 });

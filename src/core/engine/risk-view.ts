@@ -11,7 +11,7 @@ import { evaluateAccount, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, marginRatioPpm, thresholdPrice } from '../margin/thresholds.js';
 import { priceForNotional } from '../market/spec.js';
 import { divRound, PPM_ONE, type Price } from '../units/index.js';
-import { exactAdlScore } from './adl-queue.js';
+import { exactAdlScore, adlScoreBounds } from './adl-queue.js';
 import { isVenueAccount, type EngineState } from './state.js';
 
 /** One ledger's figures (quote atoms unless named otherwise). */
@@ -121,8 +121,10 @@ function positionRisk(s: Readonly<EngineState>, a: Account, f: PositionFigures):
 /**
  * The account's place in the ADL queue of `market` on its position's side: the order the engine deleverages that side
  * in (BitMEX's score, highest first, ties by account id: liquidation/adl.ts adlOrder over adl-queue.ts exactAdlScore),
- * venue accounts left out as the engine leaves them out. O(holders of that side) exact evaluations: a query, not a
- * path the engine runs per tick. Null when the account holds no position there.
+ * venue accounts left out as the engine leaves them out. Null when the account holds no position there.
+ * Cost: one float screen per holder of that side (adlScoreBounds); a holder is scored exactly only when its bounds
+ * straddle the account's own exact score (floats screen, the exact score decides), so a read stays cheap at a
+ * million accounts.
  */
 export function adlRank(s: Readonly<EngineState>, market: string, accountId: string): { readonly rank: number; readonly of: number } | null {
   const a = s.accounts.get(accountId);
@@ -132,6 +134,10 @@ export function adlRank(s: Readonly<EngineState>, market: string, accountId: str
   const side = s.holders.get(market)?.[p.size > 0n ? 'long' : 'short'];
   if (side === undefined) return null;
   const mine = { account: a.id, score: exactAdlScore(s, m, a) };
+  const approx = Number(mine.score.num) / Number(mine.score.den);
+  // The float of the exact score is within a few ulps; the slack is far wider (and NaN / Infinity screen nothing).
+  const slack = Math.abs(approx) * 1e-9 + 1e-12;
+  const [below, above] = Number.isFinite(approx) ? [approx - slack, approx + slack] : [Infinity, -Infinity];
   let rank = 1;
   let of = 0;
   for (const id of side) {
@@ -140,7 +146,9 @@ export function adlRank(s: Readonly<EngineState>, market: string, accountId: str
     if (id === a.id) continue;
     const other = s.accounts.get(id);
     if (other === undefined) continue;
-    if (adlOrder({ account: id, score: exactAdlScore(s, m, other) }, mine) < 0) rank++;
+    const bounds = adlScoreBounds(s, m, other);
+    if (bounds.low > above) rank++; // certainly a higher score: ahead
+    else if (bounds.high >= below && adlOrder({ account: id, score: exactAdlScore(s, m, other) }, mine) < 0) rank++;
   }
   return { rank, of };
 }
