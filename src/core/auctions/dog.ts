@@ -82,11 +82,20 @@ export function bark(s: MakerState, b: BarkInput): Result<Barked, AuctionReason>
 
   // ---- commit point ----------------------------------------------------------------------------------------
   const art = urnOf(s, b.ilk, b.urn).art;
-  grab(s, b.ilk, b.urn, clipperHolder(b.ilk), VOW, dink, dart);
-  const dogIlk = s.dogIlks.get(b.ilk);
-  assert(dogIlk !== undefined, 'bark: planned on a listed ilk');
-  s.Dirt = radOf(s.Dirt + tab);
-  dogIlk.dirt = radOf(dogIlk.dirt + tab);
+  confiscate(s, b.ilk, b.urn, dink, dart, tab);
   const kicked = kickChecked(s, clip, kick);
   return ok({ id: kicked.id, dink, dart, due, tab, top: kicked.top, coin: kicked.coin, partial: art > dart });
+}
+
+/**
+ * The Dog's commit of a liquidation (dog.sol bark, after its checks): the urn's collateral and debt are grabbed
+ * into the ilk's Clipper and the vow, and the tab counts against Hole and the ilk's hole (Dirt, dirt). Shared by the
+ * Dutch auction's bark and the sealed-bid batch's (house.ts).
+ */
+export function confiscate(s: MakerState, ilk: string, urn: string, dink: Wad, dart: Wad, tab: Rad): void {
+  grab(s, ilk, urn, clipperHolder(ilk), VOW, dink, dart);
+  const dogIlk = s.dogIlks.get(ilk);
+  assert(dogIlk !== undefined, 'confiscate: planned on a listed ilk');
+  s.Dirt = radOf(s.Dirt + tab);
+  dogIlk.dirt = radOf(dogIlk.dirt + tab);
 }

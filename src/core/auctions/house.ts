@@ -14,8 +14,8 @@
 import { assert, unreachable } from '../assert.js';
 import type { Ray, Wad } from '../units/index.js';
 import { keeperIncentive, kickChecked, kickRefusal, pauseClock, redo, resumeClock, take } from './clipper.js';
-import { bark, planBark } from './dog.js';
-import { clipperHolder, daiOf, digs, flux, grab, move, suck, urnOf, VOW, type ClockPause, type MakerState } from './maker-state.js';
+import { bark, confiscate, planBark } from './dog.js';
+import { clipperHolder, daiOf, digs, flux, move, suck, urnOf, VOW, type ClockPause, type MakerState } from './maker-state.js';
 import { radOf, rayOf, type Rad } from './ray-math.js';
 import type { AuctionReason } from './result.js';
 import {
@@ -198,11 +198,7 @@ function sealedBark(
 
   // ---- commit point ----------------------------------------------------------------------------------------
   const art = urnOf(s, cmd.ilk, cmd.urn).art;
-  grab(s, cmd.ilk, cmd.urn, clipperHolder(cmd.ilk), VOW, dink, dart);
-  const dogIlk = s.dogIlks.get(cmd.ilk);
-  assert(dogIlk !== undefined, 'sealed_bark: planned on a listed ilk');
-  s.Dirt = radOf(s.Dirt + tab);
-  dogIlk.dirt = radOf(dogIlk.dirt + tab);
+  confiscate(s, cmd.ilk, cmd.urn, dink, dart, tab);
   const id = `${cmd.ilk}-sb-${++h.sealedCount}`;
   h.sealed.set(id, { ilk: cmd.ilk, urn: cmd.urn, feedPrice: cmd.feedPrice, auction: openSealedBid(id, cmd.urn, params) });
   // The keeper who starts it is paid as a Clipper kick pays (tip + chip x tab).
