@@ -87,11 +87,16 @@ export async function feedReplay(host: EngineHost, replay: CrashReplay, o: { rea
     const dueMs = startedMs + ((group[0]?.tsMs ?? first) - first) / o.speed;
     const wait = dueMs - Date.now();
     if (wait > 0) await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      o.signal?.addEventListener('abort', () => {
+      // The abort listener is removed when the wait ends, so a long replay does not pile them up on the signal.
+      const onAbort = (): void => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        o.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
     });
     if (aborted() || !host.accepting) break;
     await host.submit(group);
