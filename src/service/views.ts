@@ -6,7 +6,7 @@ import { ledgerKey } from '../core/engine/block.js';
 import type { Engine } from '../core/engine/engine.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { enforceable, priceValid } from '../core/engine/prices.js';
-import { accountRisk, type LedgerRisk, type PositionRisk } from '../core/engine/risk-view.js';
+import { accountRisk, AdlRanker, type LedgerRisk, type PositionRisk } from '../core/engine/risk-view.js';
 import { ledgerMarkets } from '../core/margin/dependencies.js';
 import type { MarketState } from '../core/market/state.js';
 import { formatDecimal } from '../core/units/index.js';
@@ -35,10 +35,15 @@ export function oracleTrust(m: MarketState, engineTimeMs: number): OracleTrust {
 }
 
 export class Views {
+  /** ADL ranks for the reads between two commands: each market side is screened once per engine state. */
+  private readonly ranker: AdlRanker;
+
   constructor(
     private readonly engine: Engine,
     private readonly units: UnitLookup,
-  ) {}
+  ) {
+    this.ranker = new AdlRanker(engine.state);
+  }
 
   quote(v: bigint): string {
     return formatDecimal(v, this.engine.state.quoteDecimals);
@@ -132,7 +137,7 @@ export class Views {
   /** GET /v1/accounts/{id}; undefined for an unknown account. */
   account(id: string): Record<string, Json> | undefined {
     const a = this.engine.account(id);
-    const risk = accountRisk(this.engine.state, id);
+    const risk = accountRisk(this.engine.state, id, this.ranker);
     if (a === undefined || risk === undefined) return undefined;
     const balances = [...a.balances].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([asset, v]) => {
       const d = this.units.assetDecimals(asset);
@@ -150,7 +155,7 @@ export class Views {
    */
   whyNot(id: string): Record<string, Json> | undefined {
     const a = this.engine.account(id);
-    const risk = accountRisk(this.engine.state, id);
+    const risk = accountRisk(this.engine.state, id, this.ranker);
     if (a === undefined || risk === undefined) return undefined;
     const s = this.engine.state;
     if (!risk.priced) return { account: id, seq: this.engine.seq, priced: false, unpriced: [...risk.unpriced], ledgers: [] };

@@ -6,7 +6,7 @@ import { exactAdlScore } from './adl-queue.js';
 import { isVenueAccount } from './state.js';
 import { dec, price, quote, size } from '../units/index.js';
 import { Engine } from './engine.js';
-import { accountRisk, adlRank } from './risk-view.js';
+import { accountRisk, AdlRanker, adlRank } from './risk-view.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
 import type { Command } from './commands.js';
 
@@ -103,8 +103,10 @@ describe('adlRank (float-screened)', () => {
           for (const ids of [sides.long, sides.short]) {
             const exact = [...ids].filter((id) => !isVenueAccount(id)).map((id) => ({ account: id, score: exactAdlScore(s, m, s.accounts.get(id) as never) }));
             exact.sort(adlOrder);
+            const ranker = new AdlRanker(s);
             for (const [i, c] of exact.entries()) {
               expect(adlRank(s, market, c.account)).toEqual({ rank: i + 1, of: exact.length });
+              expect(ranker.rank(market, c.account)).toEqual({ rank: i + 1, of: exact.length });
               ranked++;
             }
           }
@@ -113,5 +115,18 @@ describe('adlRank (float-screened)', () => {
       { numRuns: 200, seed: 5 },
     );
     expect(ranked).toBeGreaterThan(300);
+  });
+
+  it('AdlRanker screens a side once per engine state and drops it when a command moves the state', () => {
+    const e = world();
+    const ranker = new AdlRanker(e.state);
+    expect(ranker.rank('ETH-PERP', 'abe')).toEqual({ rank: 1, of: 2 });
+    // A price move and a deposit each move the state: the ranker answers as adlRank after each (abe, with 100,000
+    // USDC more, is far less leveraged: behind alice in profit).
+    e.apply({ kind: 'price', tsMs: t + 1, market: 'ETH-PERP', mark: price(310_000n) });
+    for (const id of ['abe', 'alice']) expect(ranker.rank('ETH-PERP', id)).toEqual(adlRank(e.state, 'ETH-PERP', id));
+    e.apply({ kind: 'deposit', tsMs: t + 2, account: 'abe', asset: USDC, amount: usdc('100000') });
+    expect(ranker.rank('ETH-PERP', 'abe')).toEqual(adlRank(e.state, 'ETH-PERP', 'abe'));
+    expect(ranker.rank('ETH-PERP', 'abe')).toEqual({ rank: 2, of: 2 });
   });
 });

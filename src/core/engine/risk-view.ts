@@ -9,6 +9,7 @@ import type { Account, MarginMode } from '../account/account.js';
 import { adlOrder } from '../liquidation/adl.js';
 import { evaluateAccount, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, marginRatioPpm, thresholdPrice } from '../margin/thresholds.js';
+import type { MarketState } from '../market/index.js';
 import { priceForNotional } from '../market/spec.js';
 import { divRound, PPM_ONE, type Price } from '../units/index.js';
 import { exactAdlScore, adlScoreBounds } from './adl-queue.js';
@@ -78,18 +79,18 @@ function ledgerRisk(s: Readonly<EngineState>, ledger: string, equity: bigint, in
 }
 
 /** The account's risk view; undefined for an unknown account. */
-export function accountRisk(s: Readonly<EngineState>, accountId: string): AccountRisk | undefined {
+export function accountRisk(s: Readonly<EngineState>, accountId: string, ranker: AdlRanker | null = null): AccountRisk | undefined {
   const a = s.accounts.get(accountId);
   if (a === undefined) return undefined;
   const ev = evaluateAccount(s, a);
   if (!ev.priced) return { account: a.id, priced: false, unpriced: ev.unpriced };
   const cross = ledgerRisk(s, 'cross', ev.cross.equity, ev.cross.initial, ev.cross.maintenance);
   const isolated = ev.isolated.map((f) => ledgerRisk(s, f.market, f.equity, f.initial, f.maintenance));
-  const positions = ev.positions.map((f) => positionRisk(s, a, f));
+  const positions = ev.positions.map((f) => positionRisk(s, a, f, ranker));
   return { account: a.id, priced: true, cross, isolated, positions };
 }
 
-function positionRisk(s: Readonly<EngineState>, a: Account, f: PositionFigures): PositionRisk {
+function positionRisk(s: Readonly<EngineState>, a: Account, f: PositionFigures, ranker: AdlRanker | null): PositionRisk {
   const p = a.positions.get(f.market);
   const m = s.markets.get(f.market);
   if (p === undefined || m === undefined) throw new Error(`risk view: ${a.id} has figures for ${f.market} without its position`);
@@ -97,7 +98,7 @@ function positionRisk(s: Readonly<EngineState>, a: Account, f: PositionFigures):
   const liquidation = thresholdPrice(s, a, f.market, 'liquidation', s.rulebook.breachRule);
   const bankruptcy = thresholdPrice(s, a, f.market, 'bankruptcy', s.rulebook.breachRule);
   const distance = liquidation === null ? null : p.size > 0n ? f.mark - liquidation : liquidation - f.mark;
-  const rank = isVenueAccount(a.id) ? null : adlRank(s, f.market, a.id);
+  const rank = isVenueAccount(a.id) ? null : ranker === null ? adlRank(s, f.market, a.id) : ranker.rank(f.market, a.id);
   return {
     market: f.market,
     marginMode: p.isolatedMargin === null ? 'cross' : 'isolated',
@@ -127,28 +128,85 @@ function positionRisk(s: Readonly<EngineState>, a: Account, f: PositionFigures):
  * million accounts.
  */
 export function adlRank(s: Readonly<EngineState>, market: string, accountId: string): { readonly rank: number; readonly of: number } | null {
+  const side = sideOf(s, market, accountId);
+  return side === null ? null : rankAmong(s, side.m, side.account, screenSide(s, side.m, side.ids));
+}
+
+/**
+ * adlRank for many reads of one engine state (a service between two commands): each market side is screened once
+ * per state (the float bounds of every holder, kept in typed arrays); a read then compares floats and scores exactly
+ * only the holders whose bounds straddle its own score. The same answers as adlRank (a pure cache: any command moves
+ * the state's seq and drops it).
+ */
+export class AdlRanker {
+  private seq = -1;
+  private readonly screened = new Map<string, ScreenedSide>();
+
+  constructor(private readonly s: Readonly<EngineState>) {}
+
+  rank(market: string, accountId: string): { readonly rank: number; readonly of: number } | null {
+    const side = sideOf(this.s, market, accountId);
+    if (side === null) return null;
+    if (this.s.seq !== this.seq) {
+      this.screened.clear();
+      this.seq = this.s.seq;
+    }
+    const key = `${market}/${side.long ? 'long' : 'short'}`;
+    let screened = this.screened.get(key);
+    if (screened === undefined) {
+      screened = screenSide(this.s, side.m, side.ids);
+      this.screened.set(key, screened);
+    }
+    return rankAmong(this.s, side.m, side.account, screened);
+  }
+}
+
+/** The non-venue holders of one market side with the float bounds of their scores. */
+interface ScreenedSide {
+  readonly ids: readonly string[];
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+}
+
+function sideOf(s: Readonly<EngineState>, market: string, accountId: string) {
   const a = s.accounts.get(accountId);
   const m = s.markets.get(market);
   const p = a?.positions.get(market);
   if (a === undefined || m === undefined || p === undefined) return null;
-  const side = s.holders.get(market)?.[p.size > 0n ? 'long' : 'short'];
-  if (side === undefined) return null;
+  const long = p.size > 0n;
+  const ids = s.holders.get(market)?.[long ? 'long' : 'short'];
+  return ids === undefined ? null : { account: a, m, long, ids };
+}
+
+function screenSide(s: Readonly<EngineState>, m: MarketState, holders: Iterable<string>): ScreenedSide {
+  const ids: string[] = [];
+  for (const id of holders) if (!isVenueAccount(id)) ids.push(id);
+  const low = new Float64Array(ids.length);
+  const high = new Float64Array(ids.length);
+  for (const [i, id] of ids.entries()) {
+    const other = s.accounts.get(id);
+    const b = other === undefined ? { low: -Infinity, high: Infinity } : adlScoreBounds(s, m, other);
+    low[i] = b.low;
+    high[i] = b.high;
+  }
+  return { ids, low, high };
+}
+
+function rankAmong(s: Readonly<EngineState>, m: MarketState, a: Account, side: ScreenedSide): { readonly rank: number; readonly of: number } {
   const mine = { account: a.id, score: exactAdlScore(s, m, a) };
   const approx = Number(mine.score.num) / Number(mine.score.den);
   // The float of the exact score is within a few ulps; the slack is far wider (and NaN / Infinity screen nothing).
   const slack = Math.abs(approx) * 1e-9 + 1e-12;
   const [below, above] = Number.isFinite(approx) ? [approx - slack, approx + slack] : [Infinity, -Infinity];
   let rank = 1;
-  let of = 0;
-  for (const id of side) {
-    if (isVenueAccount(id)) continue;
-    of++;
+  for (let i = 0; i < side.ids.length; i++) {
+    const id = side.ids[i] as string;
     if (id === a.id) continue;
-    const other = s.accounts.get(id);
-    if (other === undefined) continue;
-    const bounds = adlScoreBounds(s, m, other);
-    if (bounds.low > above) rank++; // certainly a higher score: ahead
-    else if (bounds.high >= below && adlOrder({ account: id, score: exactAdlScore(s, m, other) }, mine) < 0) rank++;
+    if ((side.low[i] as number) > above) rank++; // certainly a higher score: ahead
+    else if ((side.high[i] as number) >= below) {
+      const other = s.accounts.get(id);
+      if (other !== undefined && adlOrder({ account: id, score: exactAdlScore(s, m, other) }, mine) < 0) rank++;
+    }
   }
-  return { rank, of };
+  return { rank, of: side.ids.length };
 }
