@@ -4,11 +4,10 @@ import { freshEngine, timed } from '../../../test/support/engine-commands.js';
 import { adlOrder } from '../liquidation/adl.js';
 import { exactAdlScore } from './adl-queue.js';
 import { isVenueAccount } from './state.js';
-import { dec, price, quote, size } from '../units/index.js';
+import { dec, price } from '../units/index.js';
 import { Engine } from './engine.js';
 import { accountRisk, AdlRanker, adlRank } from './risk-view.js';
-import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
-import type { Command } from './commands.js';
+import { ethLongsSetup, TEST_CONFIG, USDC } from './testkit.js';
 
 const t = 1_000;
 const usdc = (v: string): bigint => dec(v, 6);
@@ -16,14 +15,7 @@ const usdc = (v: string): bigint => dec(v, 6);
 /** ETH-PERP (flat 5% initial / 2.5% maintenance, cent prices, 0.01 ETH steps): alice and abe long 1 ETH at 3000. */
 function world(): Engine {
   const e = Engine.create(TEST_CONFIG);
-  const cmds: Command[] = [
-    ...standardSetup(t),
-    { kind: 'deposit', tsMs: t, account: 'alice', asset: USDC, amount: usdc('300') },
-    { kind: 'deposit', tsMs: t, account: 'abe', asset: USDC, amount: usdc('1000') },
-    { kind: 'deposit', tsMs: t, account: 'bob', asset: USDC, amount: usdc('100000') },
-    { kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(300_000n), size: size(100n), buyer: { account: 'alice', fee: quote(0n) }, seller: { account: 'bob', fee: quote(0n) } },
-    { kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(300_000n), size: size(100n), buyer: { account: 'abe', fee: quote(0n) }, seller: { account: 'bob', fee: quote(0n) } },
-  ];
+  const cmds = ethLongsSetup(t);
   for (const c of cmds) {
     const out = e.apply(c);
     expect(out[0]?.kind).not.toBe('CommandRejected');

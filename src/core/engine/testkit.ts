@@ -59,3 +59,21 @@ export function standardSetup(t: number): Command[] {
 
 /** A command without its time (tests assign times along a sequence). */
 export type CommandBody = Command extends infer C ? (C extends Command ? Omit<C, 'tsMs'> : never) : never;
+
+/**
+ * ETH-PERP (flat 5% initial / 2.5% maintenance, cent prices, 0.01 ETH steps) after standardSetup: alice (300 USDC)
+ * and abe (1,000 USDC) long 1 ETH at 3000 against bob (100,000 USDC, short 2 ETH). `also` comes after the deposits.
+ */
+export function ethLongsSetup(t: number, also: readonly Command[] = []): Command[] {
+  const usdc = (v: string): bigint => dec(v, 6);
+  const long = (account: string): Command => ({ kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(300_000n), size: size(100n), buyer: { account, fee: quote(0n) }, seller: { account: 'bob', fee: quote(0n) } });
+  return [
+    ...standardSetup(t),
+    { kind: 'deposit', tsMs: t, account: 'alice', asset: USDC, amount: usdc('300') },
+    { kind: 'deposit', tsMs: t, account: 'abe', asset: USDC, amount: usdc('1000') },
+    { kind: 'deposit', tsMs: t, account: 'bob', asset: USDC, amount: usdc('100000') },
+    ...also,
+    long('alice'),
+    long('abe'),
+  ];
+}

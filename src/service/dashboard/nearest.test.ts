@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../core/engine/commands.js';
 import { Engine } from '../../core/engine/engine.js';
-import { standardSetup, TEST_CONFIG, USDC } from '../../core/engine/testkit.js';
-import { dec, price, quote, size } from '../../core/units/index.js';
+import { ethLongsSetup, TEST_CONFIG, USDC } from '../../core/engine/testkit.js';
+import { dec, price } from '../../core/units/index.js';
 import { nearestLedgers } from './nearest.js';
 
 const t = 1_000;
@@ -14,15 +13,7 @@ const usdc = (v: string): bigint => dec(v, 6);
  */
 function world(): Engine {
   const e = Engine.create(TEST_CONFIG);
-  const cmds: Command[] = [
-    ...standardSetup(t),
-    { kind: 'deposit', tsMs: t, account: 'alice', asset: USDC, amount: usdc('300') },
-    { kind: 'deposit', tsMs: t, account: 'abe', asset: USDC, amount: usdc('1000') },
-    { kind: 'deposit', tsMs: t, account: 'bob', asset: USDC, amount: usdc('100000') },
-    { kind: 'deposit', tsMs: t, account: 'carol', asset: USDC, amount: usdc('50') },
-    { kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(300_000n), size: size(100n), buyer: { account: 'alice', fee: quote(0n) }, seller: { account: 'bob', fee: quote(0n) } },
-    { kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(300_000n), size: size(100n), buyer: { account: 'abe', fee: quote(0n) }, seller: { account: 'bob', fee: quote(0n) } },
-  ];
+  const cmds = ethLongsSetup(t, [{ kind: 'deposit', tsMs: t, account: 'carol', asset: USDC, amount: usdc('50') }]);
   for (const c of cmds) expect(e.apply(c)[0]?.kind).not.toBe('CommandRejected');
   return e;
 }
