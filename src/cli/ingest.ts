@@ -8,7 +8,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from '../core/engine/commands.js';
-import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
+import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type RecoveryReport } from '../journal/durable.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Hex } from '../journal/record.js';
@@ -33,6 +34,8 @@ export interface IngestOptions {
 
 /** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
 export const INGEST_BATCH_COMMANDS_MAX = 10_000;
+/** Batches handed to the commit worker and not yet committed, at most, before reading stdin waits. */
+const COMMITS_IN_FLIGHT_MAX = 4;
 
 /** One line: the durability mode, what recovery did, the head. */
 export function recoveryLine(r: RecoveryReport): string {
@@ -87,9 +90,12 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     let lineNo = 0;
     let pending = '';
     let journaled = 0;
-    const commit = (commands: Command[]): void => {
-      if (commands.length === 0) return;
-      const entries = de.submit(commands);
+    // Commits overlap the next batch's decoding, apply and framing (a commit worker: journal/commit-worker.ts); each
+    // batch's acknowledgement lines are written once its own commit returned, in order.
+    const worker = await CommitWorker.start(o.journal, o.durability);
+    let acknowledged: Promise<void> = Promise.resolve();
+    let failure: unknown = null;
+    const acknowledge = (entries: readonly JournalEntry[]): void => {
       journaled += entries.length;
       const out: string[] = [];
       for (const e of entries) {
@@ -99,6 +105,17 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
         if (o.events === true) for (const ev of e.events) out.push(JSON.stringify(encodeEvent(ev, units)));
       }
       io.stdout(`${out.join('\n')}\n`);
+    };
+    const commit = (commands: Command[]): void => {
+      if (commands.length === 0 || failure !== null) return;
+      const committed = de.submitPipelined(commands, worker);
+      // Recorded at once, so a failed commit stops the run even before its turn in the chain comes.
+      committed.catch((e: unknown) => {
+        failure ??= e;
+      });
+      acknowledged = acknowledged.then(() => committed).then(acknowledge);
+      // Handled here (failure holds the cause): a rejection while stdin is quiet must not end the process unhandled.
+      acknowledged.catch(() => undefined);
     };
     const take = (text: string, final: boolean): void => {
       const lines = (pending + text).split('\n');
@@ -127,10 +144,22 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       }
       commit(batch);
     };
-    // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
-    const utf8 = new StringDecoder('utf8');
-    for await (const chunk of input) take(typeof chunk === 'string' ? chunk : utf8.write(chunk), false);
-    take(utf8.end(), true);
+    try {
+      // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
+      const utf8 = new StringDecoder('utf8');
+      for await (const chunk of input) {
+        take(typeof chunk === 'string' ? chunk : utf8.write(chunk), false);
+        // Bounded memory: at most COMMITS_IN_FLIGHT_MAX batches wait for their commit while stdin is read on.
+        if (worker.inFlight >= COMMITS_IN_FLIGHT_MAX) await acknowledged;
+        if (failure !== null) break;
+      }
+      if (failure === null) take(utf8.end(), true);
+    } finally {
+      // What was committed before a bad line (or a failure) is acknowledged first.
+      await acknowledged.catch(() => undefined);
+      await worker.close();
+    }
+    if (failure !== null) throw failure;
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
     return 0;
   } finally {

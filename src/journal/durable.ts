@@ -15,7 +15,7 @@ import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
 import { entryBody, parseEntryCommand, sha256Hex } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
-import type { Durability, JournalStore } from './store.js';
+import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
 import { StateRootTracker } from './state-root.js';
@@ -119,23 +119,81 @@ export class DurableEngine {
       this.failed = e;
       throw e instanceof JournalError ? e : new JournalError('append_failed', `applying a batch failed before its commit: ${(e as Error).message}`, { cause: e });
     }
-    const every = this.o.snapshotEvery;
-    if (every !== undefined && this.engineInstance.seq - this.lastSnapshotSeq >= every) this.snapshot();
+    if (this.snapshotDue()) this.snapshot();
     return entries;
+  }
+
+  /**
+   * submit() with the commit overlapped: applies and frames the batch now, hands its commit to `committer` (a
+   * CommitWorker on this journal's file) and returns a promise of the entries that resolves once the batch is
+   * durable: acknowledge and publish nothing before it resolves. The caller may submit the next batch meanwhile;
+   * batches land and resolve in order. A due snapshot is taken of the state this batch left (now, before any later
+   * batch is applied) and stored once the batch's commit returned. A failed commit stops this engine as submit()'s
+   * does, and every batch submitted after it rejects too.
+   */
+  submitPipelined(commands: readonly Command[], committer: BatchCommitter, afterEach?: (entry: JournalEntry) => void): Promise<JournalEntry[]> {
+    try {
+      this.refuseIfFailed();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const entries: JournalEntry[] = [];
+    let committed: Promise<void>;
+    try {
+      for (const command of commands) {
+        const events = this.engineInstance.apply(command);
+        const entry = { seq: this.engineInstance.seq, command, events };
+        entries.push(entry);
+        afterEach?.(entry);
+      }
+      committed = this.journal.appendAsync(entries, committer);
+    } catch (e) {
+      this.failed = e;
+      return Promise.reject(e instanceof JournalError ? e : new JournalError('append_failed', `applying a batch failed before its commit: ${(e as Error).message}`, { cause: e }));
+    }
+    const due = this.snapshotDue() ? this.captureSnapshot() : null;
+    return committed.then(
+      () => {
+        if (due !== null) due();
+        return entries;
+      },
+      (e: unknown) => {
+        this.failed ??= e;
+        throw e;
+      },
+    );
+  }
+
+  private snapshotDue(): boolean {
+    const every = this.o.snapshotEvery;
+    return every !== undefined && this.engineInstance.seq - this.lastSnapshotSeq >= every;
+  }
+
+  /**
+   * The current state's snapshot and state root, taken now; the returned function stores them (once the records up
+   * to its seq are durable). Its seq counts as the last snapshot's from now on.
+   */
+  private captureSnapshot(): () => void {
+    const engine = this.engineInstance;
+    const snapshot = engine.snapshot();
+    const rootOf = this.o.stateRoot ?? ((e: Engine) => (this.rootTracker ??= new StateRootTracker(e, true)).follow());
+    const root = rootOf === snapshotSha256AsStateRoot ? null : rootOf(engine);
+    this.lastSnapshotSeq = snapshot.seq;
+    return () => {
+      if (this.journal.snapshots().some((s) => s.seq === snapshot.seq)) return;
+      this.journal.writeSnapshot(snapshot, (_bytes, contentHash) => root ?? contentHash);
+    };
   }
 
   /** Writes a snapshot of the current state (Engine.snapshot + encodeSnapshot) with its state root. */
   snapshot(): SnapshotInfo {
     this.refuseIfFailed();
-    const engine = this.engineInstance;
+    const seq = this.engineInstance.seq;
     // One snapshot per seq: asked again with no command in between, the stored one stands.
-    const existing = this.journal.snapshots().find((s) => s.seq === engine.seq);
+    const existing = this.journal.snapshots().find((s) => s.seq === seq);
     if (existing !== undefined) return existing;
-    const rootOf = this.o.stateRoot ?? ((e: Engine) => (this.rootTracker ??= new StateRootTracker(e, true)).follow());
-    // The stand-in root is the content hash: not computed twice.
-    const info = this.journal.writeSnapshot(engine.snapshot(), (_bytes, contentHash) => (rootOf === snapshotSha256AsStateRoot ? contentHash : rootOf(engine)));
-    this.lastSnapshotSeq = info.seq;
-    return info;
+    this.captureSnapshot()();
+    return this.journal.snapshots().find((s) => s.seq === seq) as SnapshotInfo;
   }
 
   close(): void {

@@ -25,7 +25,7 @@ import {
   sha256Hex,
   ZERO_HASH,
 } from './record.js';
-import type { JournalStore } from './store.js';
+import type { BatchCommitter, JournalStore } from './store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis, type JournalReader, type JournalRecord, type SnapshotInfo } from './types.js';
 
 export interface JournalOpenOptions {
@@ -65,8 +65,11 @@ export class Journal implements JournalReader {
   private tornTail: { seq: number; reason: string } | null = null;
   /** Whether check() has run: records are read and appended only after every one was checked. */
   private checked = false;
+  /** The last record framed and handed to a commit (append, appendAsync). */
   private headSeq = 0;
   private headHash: Buffer;
+  /** The last record whose commit returned: readers and snapshots stop here (= headSeq but while commits fly). */
+  private durableSeq = 0;
   /** Set when an append failed: the store's state is unknown to us, nothing more is appended. */
   private failed: unknown = null;
 
@@ -166,6 +169,7 @@ export class Journal implements JournalReader {
     if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq, torn.byteOffset);
     this.tornTail = torn === null ? null : { seq: torn.seq, reason: torn.reason };
     this.headSeq = expected - 1;
+    this.durableSeq = this.headSeq;
     this.headHash = prev;
     this.checked = true;
     return this.report;
@@ -176,8 +180,14 @@ export class Journal implements JournalReader {
     return { created: this.created, mode: this.store.mode, tornTail: this.tornTail };
   }
 
+  /** The last record framed (appended, or handed to a commit still in flight: appendAsync). */
   head(): number {
     return this.headSeq;
+  }
+
+  /** The last record whose commit returned. */
+  durableHead(): number {
+    return this.durableSeq;
   }
 
   /** The head record's hash (hex): what the next record will chain to. */
@@ -190,11 +200,9 @@ export class Journal implements JournalReader {
    * acknowledge nothing before. A failure throws JournalError append_failed and the journal takes no more appends.
    */
   append(entries: readonly JournalEntry[]): void {
-    if (!this.checked) throw new RangeError('append before check()');
-    if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
+    this.refuseAppend(entries);
     if (entries.length === 0) return;
-    const first = (entries[0] as JournalEntry).seq;
-    if (first !== this.headSeq + 1) throw new RangeError(`append: entry seq ${first}, expected ${this.headSeq + 1}`);
+    if (this.durableSeq !== this.headSeq) throw new RangeError(`append while commits are in flight (records ${this.durableSeq + 1}..${this.headSeq}): await them first`);
     const batch = encodeEntryBatch(entries, this.headHash);
     try {
       this.store.append(batch);
@@ -203,11 +211,46 @@ export class Journal implements JournalReader {
       throw new JournalError('append_failed', `${this.name}: commit of records ${this.headSeq + 1}..${this.headSeq + entries.length} failed: ${(e as Error).message}`, { cause: e });
     }
     this.headSeq += entries.length;
+    this.durableSeq = this.headSeq;
     this.headHash = batch.hash;
   }
 
+  /**
+   * Frames entries (seq head+1, ...) now and commits them through `committer` (a commit worker on the same store's
+   * file): the caller may apply and frame the next batch while this one's fsync runs. The promise resolves when this
+   * batch is durable; acknowledge nothing before. Batches land in call order. A failed commit rejects with
+   * append_failed, and so do every later batch's promise and every later append.
+   */
+  appendAsync(entries: readonly JournalEntry[], committer: BatchCommitter): Promise<void> {
+    try {
+      this.refuseAppend(entries);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (entries.length === 0) return Promise.resolve();
+    const batch = encodeEntryBatch(entries, this.headHash);
+    this.headSeq += entries.length;
+    this.headHash = batch.hash;
+    return committer.commit(batch).then(
+      () => {
+        this.durableSeq = batch.lastSeq;
+      },
+      (e: unknown) => {
+        this.failed ??= e;
+        throw e instanceof JournalError ? e : new JournalError('append_failed', `${this.name}: commit of records ${batch.firstSeq}..${batch.lastSeq} failed: ${(e as Error).message}`, { cause: e });
+      },
+    );
+  }
+
+  private refuseAppend(entries: readonly JournalEntry[]): void {
+    if (!this.checked) throw new RangeError('append before check()');
+    if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
+    const first = entries[0]?.seq;
+    if (first !== undefined && first !== this.headSeq + 1) throw new RangeError(`append: entry seq ${first}, expected ${this.headSeq + 1}`);
+  }
+
   /** Record bodies from..to with frames and chain checked (record 0's body is the genesis). */
-  *bodies(fromSeq = 1, toSeq: number = this.headSeq): Iterable<CheckedBody> {
+  *bodies(fromSeq = 1, toSeq: number = this.durableSeq): Iterable<CheckedBody> {
     for (const r of this.frames(fromSeq, toSeq)) yield { seq: r.seq, body: r.body };
   }
 
@@ -240,7 +283,7 @@ export class Journal implements JournalReader {
     if (expected <= toSeq) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
   }
 
-  *records(fromSeq = 1, toSeq: number = this.headSeq): Iterable<JournalRecord> {
+  *records(fromSeq = 1, toSeq: number = this.durableSeq): Iterable<JournalRecord> {
     for (const { seq, body, prevHash, hash } of this.frames(fromSeq, toSeq)) {
       yield { ...this.parse(seq, body), prevHash: hex(prevHash), hash: hex(hash) };
     }
@@ -261,7 +304,8 @@ export class Journal implements JournalReader {
 
   /** Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root; returns its metadata. */
   writeSnapshot(snapshot: Snapshot, stateRoot: (bytes: Buffer, contentHash: string) => string): SnapshotInfo {
-    if (snapshot.seq > this.headSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's head ${this.headSeq}`);
+    // Snapshots are written after their records were committed (check() relies on it: a bad record a snapshot covers is damage).
+    if (snapshot.seq > this.durableSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's durable head ${this.durableSeq}`);
     // encodeSnapshot's bytes (canonicalJson), by the encoder that remembers shapes (canonical.ts).
     const bytes = Buffer.from(new CanonicalEncoder().encode(snapshot), 'utf8');
     const contentHash = sha256Hex(bytes);

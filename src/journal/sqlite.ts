@@ -21,6 +21,9 @@ const SYNCHRONOUS_FULL = 2;
  */
 const PAGE_BYTES = 65_536;
 
+/** One commit: one row holding the batch's records (the commit worker runs the same statement on its connection). */
+export const INSERT_BATCH_SQL = 'INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)';
+
 /** What identifies a Bailiff journal among SQLite files (bailiff_meta); -2: one row per commit (batches). */
 const FORMAT_NAME = 'bailiff-journal-2';
 
@@ -40,7 +43,7 @@ export class SqliteJournalStore implements JournalStore {
     this.db = db;
     this.mode = mode;
     this.writable = writable;
-    this.insertBatch = db.prepare('INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)');
+    this.insertBatch = db.prepare(INSERT_BATCH_SQL);
   }
 
   /**
@@ -126,6 +129,15 @@ function setMode(db: Database.Database, path: string, durability: Durability): s
   db.pragma(durability === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   const synchronous = Number(db.pragma('synchronous', { simple: true }));
+  return checkMode(journalMode, synchronous, path, durability);
+}
+
+/**
+ * What a writing connection runs with, as read back from it (`journal_mode`, `synchronous`), against what was asked:
+ * the mode's description, or JournalError durability_weak. Each connection has its own synchronous level, so every
+ * writer checks its own (the commit worker's too: commit-worker.ts).
+ */
+export function checkMode(journalMode: string, synchronous: number, path: string, durability: Durability): string {
   const described = describe(journalMode, synchronous);
   const full = journalMode === 'wal' && synchronous >= SYNCHRONOUS_FULL;
   if (durability === 'full' && !full) {

@@ -42,3 +42,14 @@ export interface JournalStore {
   readonly writable: boolean;
   close(): void;
 }
+
+/**
+ * A second path for appends that overlaps each commit with the caller's next batch (Journal.appendAsync): commits
+ * land in the order commit() was called; each promise resolves once its own batch is durable per `mode`, and after a
+ * failed commit every later one rejects. SQLite: a commit worker thread with its own connection (commit-worker.ts);
+ * a JetStream backend's publish-with-acknowledgement is the same shape.
+ */
+export interface BatchCommitter {
+  readonly mode: string;
+  commit(batch: StoredBatch): Promise<void>;
+}
