@@ -115,7 +115,13 @@ describe('the auction house in the engine', () => {
       const out = e.apply(cmd);
       expect(out, cmd.kind).toMatchObject([{ kind: 'CommandRejected', command: cmd.kind, reason }]);
       expect(stateText(e), `${cmd.kind} ${reason}`).toBe(before);
-    }
+    }    // An engine without auctions stays without: a refused auction command does not create the house.
+    const fresh = Engine.create(TEST_CONFIG);
+    const empty = stateText(fresh);
+    expect(fresh.apply({ kind: 'maker_bark', tsMs: T0, ilk: GOLD, urn: ME, keeper: 'k' })).toMatchObject([{ reason: 'ilk_unknown' }]);
+    expect(fresh.apply({ kind: 'maker_poke', tsMs: T0, ilk: GOLD })).toMatchObject([{ reason: 'ilk_unknown' }]);
+    expect(stateText(fresh)).toBe(empty);
+    expect(fresh.snapshot().auctions).toBeUndefined();
   });
 
   it("an auction's clock does not run while its market's feed is broken (stale: the breaker trips) or the engine is paused", () => {

@@ -129,9 +129,15 @@ type Emit = (body: AuctionEventBody) => void;
 
 // ---- state ---------------------------------------------------------------------------------------------------------
 
-function auctionsOf(s: EngineState): EngineAuctions {
-  s.auctions ??= { house: createAuctionHouse(emptyMakerState(radOf(0n))), links: new Map() };
-  return s.auctions;
+/** The engine's auction state, or a new empty one (kept by `keep` once a command is accepted: a refusal adds nothing). */
+function auctionsOf(s: EngineState): { a: EngineAuctions; keep: () => void } {
+  const a = s.auctions ?? { house: createAuctionHouse(emptyMakerState(radOf(0n))), links: new Map() };
+  return {
+    a,
+    keep: () => {
+      s.auctions = a;
+    },
+  };
 }
 
 export function snapshotEngineAuctions(a: EngineAuctions): EngineAuctionsSnapshot {
@@ -233,7 +239,7 @@ function emitHouse(events: readonly AuctionEvent[], emit: Emit): void {
 
 /** Applies one of the house's commands: the feed from the ilk's market, the clocks of its time, the house's rules. */
 export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionCommand, emit: Emit): CommandRejection | undefined {
-  const a = auctionsOf(s);
+  const { a, keep } = auctionsOf(s);
   const ilk = cmd.kind === 'sealed_commit' || cmd.kind === 'sealed_reveal' ? null : cmd.kind === 'sealed_settle' ? (a.house.sealed.get(cmd.auction)?.ilk ?? null) : cmd.ilk;
   const linked = ilk === null ? null : linkedMarket(s, a, ilk);
   if (cmd.kind === 'auction_clock') {
@@ -256,13 +262,14 @@ export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionComm
     restoreClocks();
     return refusal(first.reason, '', `${cmd.kind} refused by the auction house: ${first.reason}`);
   }
+  keep();
   for (const e of synced) emit(e);
   emitHouse(out, emit);
   return undefined;
 }
 
 export function applyAuctionSetup(s: EngineState, cmd: AuctionSetup, emit: Emit): CommandRejection | undefined {
-  const a = auctionsOf(s);
+  const { a, keep } = auctionsOf(s);
   const maker = a.house.maker;
   // Every refusal before any change.
   if (cmd.Hole !== null && cmd.Hole < 0n) return reject('invalid_field', 'Hole', 'Hole must not be negative');
@@ -289,6 +296,7 @@ export function applyAuctionSetup(s: EngineState, cmd: AuctionSetup, emit: Emit)
   for (const [k, d] of cmd.dai.entries()) if (d.amount < 0n) return reject('invalid_field', `dai[${k}].amount`, 'must not be negative');
 
   // ---- commit point ----
+  keep();
   if (cmd.Hole !== null) maker.Hole = cmd.Hole;
   for (const i of cmd.ilks) {
     addIlk(maker, i.id, { rate: i.rate, spot: i.spot, dust: i.dust }, { chop: i.chop, hole: i.hole }, i.clipper);
@@ -306,7 +314,8 @@ export function applyAuctionSetup(s: EngineState, cmd: AuctionSetup, emit: Emit)
 }
 
 export function applyMakerPoke(s: EngineState, cmd: MakerPoke, emit: Emit): CommandRejection | undefined {
-  const a = auctionsOf(s);
+  const a = s.auctions;
+  if (a === null) return refusal('ilk_unknown', 'ilk', `no ilk ${cmd.ilk}`);
   const vatIlk = a.house.maker.ilks.get(cmd.ilk);
   if (vatIlk === undefined) return refusal('ilk_unknown', 'ilk', `no ilk ${cmd.ilk}`);
   const link = a.links.get(cmd.ilk);
