@@ -157,7 +157,6 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
   let barks = 0;
   const salt = () => Array.from({ length: 32 }, () => Math.floor(rand() * 256).toString(16).padStart(2, '0')).join('');
   const sealedBids = new Map<string, { bidder: string; price: bigint; quantity: bigint; salt: string }[]>();
-  let paused = false;
 
   for (const p of points) {
     const market = toRay(p.priceAtoms);
@@ -167,7 +166,7 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
     const t = outage ? p.tsMs + 1 : p.tsMs;
     if (outage) apply({ kind: 'tick', tsMs: t });
     else if (p !== first) apply({ kind: 'price', tsMs: t, market: o.market, mark: price(p.priceAtoms) });
-    paused = s.clippers.get(ILK)!.pausedBy.size > 0;
+    const paused = s.clippers.get(ILK)!.pausedBy.size > 0;
     if (!paused) apply({ kind: 'maker_poke', tsMs: t, ilk: ILK }); // spotter.poke
     // Keepers first: take what is cheap enough, redo what needs it.
     const clip = s.clippers.get(ILK)!;
