@@ -20,6 +20,7 @@ import type { AuctionSetup } from '../core/engine/auctions.js';
 import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
 import type { EngineEvent } from '../core/engine/events.js';
+import type { EngineConfig } from '../core/engine/state.js';
 import { sealedBidDigest } from '../wire/sealed-bid.js';
 import type { PricePath } from './crash.js';
 import { seededRandom } from './random.js';
@@ -66,7 +67,20 @@ export interface MakerAuctionReport {
 
 const dai = (rad: bigint): string => formatDecimal(rad, 45, 2).replace(/(\.\d\d)\d*$/, '$1');
 
+/** The engine the crash runs on: DAI settlement (18 decimals), the default rulebook; no perp account takes part. */
+export const MAKER_ENGINE_CONFIG: EngineConfig = { settlement: { asset: 'DAI', decimals: 18 }, settlementLtvPpm: ppm(0n), settlementLiquidationThresholdPpm: ppm(0n) };
+
 export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAULT_MAKER_AUCTIONS): MakerAuctionReport {
+  return runRecorded(path, o, null);
+}
+
+/** The report and every command the run sent to the engine (for journals and replay tests). */
+export function recordMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAULT_MAKER_AUCTIONS): { report: MakerAuctionReport; commands: Command[] } {
+  const commands: Command[] = [];
+  return { report: runRecorded(path, o, commands), commands };
+}
+
+function runRecorded(path: PricePath, o: MakerAuctionOptions, record: Command[] | null): MakerAuctionReport {
   const m = path.markets.find((x) => x.id === o.market);
   if (m === undefined) throw new Error(`maker auctions: no market ${o.market} in the price path`);
   const points = path.points.filter((p) => p.market === o.market);
@@ -115,9 +129,10 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
     vaults,
     dai: keepers.map((account) => ({ account, amount: radOf(1_000_000_000n * RAD) })),
   };
-  const engine = Engine.create({ settlement: { asset: 'DAI', decimals: 18 }, settlementLtvPpm: ppm(0n), settlementLiquidationThresholdPpm: ppm(0n) });
+  const engine = Engine.create(MAKER_ENGINE_CONFIG);
   const events: EngineEvent[] = [];
   const apply = (cmd: Command): EngineEvent[] => {
+    record?.push(cmd);
     const out = engine.apply(cmd);
     events.push(...out);
     return out;
