@@ -17,6 +17,7 @@ import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
 import { encodeSnapshot } from './snapshot.js';
 import { standardSetup, TEST_CONFIG } from './testkit.js';
+import { sealedBidDigest } from '../../wire/sealed-bid.js';
 
 const T0 = 1_738_533_600_000; // 2025-02-02T22:00:00Z
 const s = (sec: number): number => T0 + sec * 1000;
@@ -235,6 +236,65 @@ describe('property: through the engine, every unit is accounted for and no take 
           expect(totalCollateral(m, GOLD)).toBe(collateral);
           expect(m.Dirt).toBe([...m.clippers.get(GOLD)!.sales.values()].reduce((x, y) => x + y.tab, 0n));
         }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('property: a sealed-bid batch through the engine never sells below its floor, and every unit is accounted for', () => {
+  const bidArb = fc.record({
+    pricePct: fc.integer({ min: 50, max: 110 }), // of the feed ($4)
+    quantityPct: fc.integer({ min: 1, max: 120 }), // of the lot
+    reveal: fc.boolean(),
+  });
+
+  it('holds over random floors and bids, revealed or not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 50, max: 95 }), fc.array(bidArb, { minLength: 0, maxLength: 6 }), (floorPct, bids) => {
+        const e = takeSetup();
+        const m = house(e).maker;
+        const collateral = totalCollateral(m, GOLD);
+        e.apply({ kind: 'auction_setup', tsMs: T0, Hole: null, ilks: [], vaults: [{ ilk: GOLD, owner: 'second', ink: wad(ether(40)), art: wad(ether(100)) }], dai: [] });
+        const withSecond = totalCollateral(m, GOLD);
+        expect(withSecond).toBe(collateral + ether(40));
+        const opened = only(e.apply({ kind: 'sealed_bark', tsMs: T0, ilk: GOLD, urn: 'second', keeper: 'keeper', floorRatio: ray((BigInt(floorPct) * RAY) / 100n), commitS: 60n, revealS: 60n, maxBids: 10 }), 'SealedBidOpened')[0]!;
+        const feed = 4n * RAY;
+        const placed = bids.map((b, k) => ({
+          bidder: `bidder-${k}`,
+          price: (feed * BigInt(b.pricePct)) / 100n,
+          quantity: (opened.lot * BigInt(b.quantityPct)) / 100n,
+          salt: (k + 1).toString(16).padStart(2, '0').repeat(16),
+          reveal: b.reveal,
+        }));
+        for (const b of placed) e.apply({ kind: 'auction_setup', tsMs: T0, Hole: null, ilks: [], vaults: [], dai: [{ account: b.bidder, amount: radFromWad(ether(1000)) }] });
+        for (const b of placed) {
+          const digestHex = sealedBidDigest(opened.auction, b.bidder, b.price, b.quantity, b.salt);
+          expect(e.apply({ kind: 'sealed_commit', tsMs: s(10), auction: opened.auction, bidder: b.bidder, digestHex })[0]?.kind).toBe('SealedBidCommitted');
+        }
+        for (const b of placed.filter((x) => x.reveal)) {
+          const digestHex = sealedBidDigest(opened.auction, b.bidder, b.price, b.quantity, b.salt);
+          const out = e.apply({ kind: 'sealed_reveal', tsMs: s(70), auction: opened.auction, bidder: b.bidder, price: ray(b.price), quantity: wad(b.quantity), saltHex: b.salt, digestHex });
+          // A bid below the floor (or of nothing) is refused at its reveal and stays void.
+          if (b.price < opened.floor || b.quantity === 0n) expect(out).toMatchObject([{ kind: 'CommandRejected' }]);
+          else expect(out.at(-1)?.kind).toBe('SealedBidRevealed'); // after the stale feed's BreakerTripped and AuctionClock, if first
+        }
+        // A fresh price: what no bid took goes to a Dutch auction from the feed.
+        e.apply({ kind: 'price', tsMs: s(130), market: MARKET, mark: price(400n) });
+        const settled = e.apply({ kind: 'sealed_settle', tsMs: s(130), auction: opened.auction, keeper: 'keeper' });
+        const st = only(settled, 'SealedBidSettled')[0]!;
+        const allocated = only(settled, 'SealedBidAllocated');
+        expect(allocated).toHaveLength(st.winners);
+        if (st.winners > 0) expect(st.price).toBeGreaterThanOrEqual(opened.floor);
+        for (const a of allocated) {
+          expect(a.pay).toBe(a.quantity * st.price); // wad x ray = rad
+          const bid = placed.find((b) => b.bidder === a.bidder)!;
+          expect(st.price).toBeLessThanOrEqual(bid.price); // nobody pays above their bid
+        }
+        expect(allocated.reduce((x, a) => x + a.quantity, 0n) + st.returned + st.unsold).toBe(opened.lot);
+        expect(st.raised).toBeLessThanOrEqual(opened.tab);
+        expect(vatInvariantHolds(m)).toBe(true);
+        expect(totalCollateral(m, GOLD)).toBe(withSecond);
       }),
       { numRuns: 60 },
     );
