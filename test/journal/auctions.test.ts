@@ -12,7 +12,8 @@ import { rulebookPreset } from '../../src/core/rulebooks/presets.js';
 import type { Rulebook } from '../../src/core/rulebooks/rulebook.js';
 import { DurableEngine } from '../../src/journal/durable.js';
 import { Journal } from '../../src/journal/journal.js';
-import { entryBody } from '../../src/journal/record.js';
+import { entryBody, framedRecordHasher } from '../../src/journal/record.js';
+import { verifyJournal } from '../../src/verify/verify.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
 import { syntheticCrash } from '../../src/sim/crash.js';
@@ -50,6 +51,10 @@ describe('auctions in the journal', () => {
     for (const k of ['AuctionKicked', 'AuctionTaken', 'SealedBidOpened', 'SealedBidRevealed', 'SealedBidSettled', 'SealedBidAllocated', 'AuctionClock', 'BreakerTripped', 'CommandRejected']) {
       expect(kinds, k).toContain(k);
     }
+    // The verifier replays it with the exact scan: no finding.
+    const verified = verifyJournal(journal.genesis, journal.records(), { hasher: framedRecordHasher });
+    expect(verified.findings).toEqual([]);
+    expect(verified.replayedThrough).toBe(commands.length);
     // Recovery from the newest snapshot: the same state as the live engine's.
     const again = DurableEngine.openFile(path, { durability: 'full' });
     expect(encodeSnapshot(again.engine.snapshot())).toBe(live);

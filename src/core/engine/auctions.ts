@@ -157,7 +157,8 @@ function feedBroken(m: MarketState): boolean {
 
 /** The market's index as a Maker price [ray] (price atoms x 10^(27 - priceDecimals)); null when it has none now. */
 function marketFeed(m: MarketState): Ray | null {
-  if (m.indexPrice === null || feedBroken(m)) return null;
+  // A market re-listed with more than 27 price decimals (finer than a ray) gives no feed rather than a rounded one.
+  if (m.indexPrice === null || feedBroken(m) || m.spec.priceDecimals > 27) return null;
   return ray(m.indexPrice * 10n ** BigInt(27 - m.spec.priceDecimals));
 }
 
