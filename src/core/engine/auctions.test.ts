@@ -186,6 +186,8 @@ describe('property: through the engine, every unit is accounted for and no take 
   );
 
   it('holds over random waits, takes, redos, pauses, prices and barks', () => {
+    const reached = new Map<string, number>();
+    const count = (k: string): void => void reached.set(k, (reached.get(k) ?? 0) + 1);
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 40 }), (steps) => {
         const e = takeSetup();
@@ -208,6 +210,8 @@ describe('property: through the engine, every unit is accounted for and no take 
               cmd = { kind: 'maker_take', tsMs: s(t), ilk: GOLD, id, amt: wad(((sale?.lot ?? ether(1)) * BigInt(st.amtPct)) / 100n), max: ray(max), buyer: st.buyer, who: st.buyer };
               break;
             case 'redo':
+              // A keeper resets with a fresh feed (else the stale price would refuse most redos).
+              e.apply({ kind: 'price', tsMs: s(t), market: MARKET, mark: price(400n) });
               cmd = { kind: 'maker_redo', tsMs: s(t), ilk: GOLD, id, keeper: 'keeper' };
               break;
             case 'pause':
@@ -222,7 +226,11 @@ describe('property: through the engine, every unit is accounted for and no take 
           }
           const before = stateText(e);
           const out = e.apply(cmd);
-          if (out[0]?.kind === 'CommandRejected') expect(stateText(e)).toBe(before);
+          if (out[0]?.kind === 'CommandRejected') {
+            expect(stateText(e)).toBe(before);
+            count(`refused ${out[0].reason}`);
+          }
+          for (const ev of out) count(ev.kind === 'AuctionTaken' ? (ev.ended ? 'take ending' : 'partial take') : ev.kind);
           for (const ev of out) {
             if (ev.kind === 'AuctionKicked' || ev.kind === 'AuctionRedone') tops.set(ev.id, ev.top);
             if (ev.kind === 'AuctionTaken') {
@@ -237,8 +245,12 @@ describe('property: through the engine, every unit is accounted for and no take 
           expect(m.Dirt).toBe([...m.clippers.get(GOLD)!.sales.values()].reduce((x, y) => x + y.tab, 0n));
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
+    // The runs reach the paths worth checking.
+    for (const k of ['take ending', 'partial take', 'AuctionRedone', 'AuctionClock', 'BreakerTripped', 'refused auction_clock_paused', 'refused too_expensive']) {
+      expect(reached.get(k) ?? 0, k).toBeGreaterThan(0);
+    }
   });
 });
 
