@@ -116,7 +116,10 @@ describe('the auction house in the engine', () => {
       const out = e.apply(cmd);
       expect(out, cmd.kind).toMatchObject([{ kind: 'CommandRejected', command: cmd.kind, reason }]);
       expect(stateText(e), `${cmd.kind} ${reason}`).toBe(before);
-    }    // An engine without auctions stays without: a refused auction command does not create the house.
+    }    // The field names what the refusal is about.
+    expect(e.apply(refusals[0]![0])[0]).toMatchObject({ reason: 'too_expensive', field: 'max', message: 'maker_take refused by the auction house: too_expensive' });
+    expect(e.apply(refusals[1]![0])[0]).toMatchObject({ reason: 'auction_unknown', field: 'id' });
+    // An engine without auctions stays without: a refused auction command does not create the house.
     const fresh = Engine.create(TEST_CONFIG);
     const empty = stateText(fresh);
     expect(fresh.apply({ kind: 'maker_bark', tsMs: T0, ilk: GOLD, urn: ME, keeper: 'k' })).toMatchObject([{ reason: 'ilk_unknown' }]);

@@ -238,6 +238,42 @@ function emitHouse(events: readonly AuctionEvent[], emit: Emit): void {
   }
 }
 
+/** The field a house refusal is about, for CommandRejected.field (the command's kind when it is about no one field). */
+function refusedField(cmd: EngineAuctionCommand, reason: AuctionRejectionReason): string {
+  switch (reason) {
+    case 'ilk_unknown':
+    case 'clipper_stopped':
+      return 'ilk';
+    case 'auction_unknown':
+      return 'auction' in cmd ? 'auction' : 'id';
+    case 'not_unsafe':
+    case 'null_auction':
+      return 'urn';
+    case 'invalid_price':
+    case 'zero_top_price':
+      return 'feedPrice';
+    case 'too_expensive':
+      return 'max';
+    case 'insufficient_dai':
+      return 'buyer' in cmd ? 'buyer' : 'bidder';
+    case 'amount_not_positive':
+      return cmd.kind === 'maker_take' ? 'amt' : 'kind';
+    case 'digest_invalid':
+      return 'digestHex';
+    case 'salt_invalid':
+      return 'saltHex';
+    case 'bid_zero':
+    case 'bid_below_floor':
+      return 'price';
+    case 'not_committed':
+    case 'already_committed':
+    case 'already_revealed':
+      return 'bidder';
+    default:
+      return 'kind';
+  }
+}
+
 /** Applies one of the house's commands: the feed from the ilk's market, the clocks of its time, the house's rules. */
 export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionCommand, emit: Emit): CommandRejection | undefined {
   const { a, keep } = auctionsOf(s);
@@ -261,7 +297,7 @@ export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionComm
   const first = out[0];
   if (first?.kind === 'AuctionRejected') {
     restoreClocks();
-    return refusal(first.reason, '', `${cmd.kind} refused by the auction house: ${first.reason}`);
+    return refusal(first.reason, refusedField(cmd, first.reason), `${cmd.kind} refused by the auction house: ${first.reason}`);
   }
   keep();
   for (const e of synced) emit(e);
