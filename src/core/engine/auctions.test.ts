@@ -294,6 +294,10 @@ describe('property: a sealed-bid batch through the engine never sells below its 
           if (b.price < opened.floor || b.quantity === 0n) expect(out).toMatchObject([{ kind: 'CommandRejected' }]);
           else expect(out.at(-1)?.kind).toBe('SealedBidRevealed'); // after the stale feed's BreakerTripped and AuctionClock, if first
         }
+        // Halted, a batch does not settle (no liquidation proceeds move); it does after the resume.
+        e.apply({ kind: 'halt', tsMs: s(125), reason: 'drill' });
+        expect(e.apply({ kind: 'sealed_settle', tsMs: s(126), auction: opened.auction, keeper: 'keeper' })).toMatchObject([{ kind: 'CommandRejected', reason: 'engine_halted' }]);
+        e.apply({ kind: 'resume', tsMs: s(127) });
         // A fresh price: what no bid took goes to a Dutch auction from the feed.
         e.apply({ kind: 'price', tsMs: s(130), market: MARKET, mark: price(400n) });
         const settled = e.apply({ kind: 'sealed_settle', tsMs: s(130), auction: opened.auction, keeper: 'keeper' });

@@ -277,6 +277,8 @@ function refusedField(cmd: EngineAuctionCommand, reason: AuctionRejectionReason)
 /** Applies one of the house's commands: the feed from the ilk's market, the clocks of its time, the house's rules. */
 export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionCommand, emit: Emit): CommandRejection | undefined {
   const { a, keep } = auctionsOf(s);
+  // Halted: no liquidation proceeds move (take, bark and redo are refused by the stopped clock; a settlement too).
+  if (cmd.kind === 'sealed_settle' && s.guards.halted !== null) return reject('engine_halted', 'kind', 'the engine is halted: a sealed-bid batch settles after it resumes');
   const ilk = cmd.kind === 'sealed_commit' || cmd.kind === 'sealed_reveal' ? null : cmd.kind === 'sealed_settle' ? (a.house.sealed.get(cmd.auction)?.ilk ?? null) : cmd.ilk;
   const linked = ilk === null ? null : linkedMarket(s, a, ilk);
   if (cmd.kind === 'auction_clock') {
