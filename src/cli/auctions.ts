@@ -1,33 +1,25 @@
-// `bailiff auctions FILE`: runs an auction scenario (docs/auctions.md) through the auction house and prints every
-// event as a JSON line, amounts as decimal strings in their natural units (DAI, collateral, prices); a summary on
-// stderr. Exit 1 when the Vat's equation or the collateral total does not hold at the end (a finding).
+// `bailiff auctions FILE`: runs an auction scenario (docs/auctions.md) through the engine (its auction commands,
+// core/engine/auctions.ts) and prints every event as a JSON line, amounts as decimal strings in their natural units
+// (DAI, collateral, prices); a summary on stderr. Exit 1 when the Vat's equation or the collateral total does not hold
+// at the end (a finding).
 
 import { readFileSync } from 'node:fs';
-import { applyAuctionCommand, createAuctionHouse, type AuctionEvent } from '../core/auctions/house.js';
-import { addIlk, emptyMakerState, frob, slip, suck, totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
-import { formatDecimal } from '../core/units/index.js';
+import { totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
+import type { Command } from '../core/engine/commands.js';
+import { Engine } from '../core/engine/engine.js';
+import type { EngineEvent } from '../core/engine/events.js';
+import type { EngineConfig } from '../core/engine/state.js';
+import { ppm } from '../core/units/index.js';
 import { decodeAuctionScenario } from '../wire/auctions.js';
+import type { UnitLookup } from '../wire/decode.js';
+import { encodeEvent } from '../wire/encode.js';
 import { checkReservedKeys, parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './program.js';
 
-/** The unit of each amount field of the auction events: DAI (rad), collateral (wad), price (ray). */
-const FIELD_DECIMALS: Readonly<Record<string, number>> = {
-  tab: 45, owe: 45, coin: 45, due: 45, raised: 45, uncovered: 45, escrow: 45, pay: 45,
-  lot: 18, slice: 18, returned: 18, unsold: 18, quantity: 18,
-  top: 27, price: 27, floor: 27,
-};
-
-/** Bigints as decimal strings in their unit (seconds and ids as plain integers). */
-function wire(value: unknown, key = ''): unknown {
-  if (typeof value === 'bigint') {
-    const d = FIELD_DECIMALS[key];
-    return d === undefined ? value.toString() : formatDecimal(value, d);
-  }
-  if (Array.isArray(value)) return value.map((v) => wire(v, key));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wire(v, k)]));
-  return value;
-}
+/** An engine with no markets: the auctions' amounts are in dss's own units (wad, ray, rad), whatever this says. */
+const AUCTION_ENGINE: EngineConfig = { settlement: { asset: 'DAI', decimals: 18 }, settlementLtvPpm: ppm(0n), settlementLiquidationThresholdPpm: ppm(0n) };
+const NO_MARKETS: UnitLookup = { quoteDecimals: 18, settlementAsset: 'DAI', market: () => undefined, assetDecimals: () => undefined };
 
 export function runAuctions(file: string, io: CliIo): 0 | 1 {
   let text: string;
@@ -39,26 +31,23 @@ export function runAuctions(file: string, io: CliIo): 0 | 1 {
   const raw = parseStrictJson(text);
   checkReservedKeys(raw);
   const sc = decodeAuctionScenario(raw);
-  const s = emptyMakerState(sc.Hole);
-  for (const i of sc.ilks) addIlk(s, i.id, { rate: i.rate, spot: i.spot, dust: i.dust }, { chop: i.chop, hole: i.hole }, i.clipper);
-  for (const v of sc.vaults) {
-    slip(s, v.ilk, v.owner, v.ink);
-    frob(s, v.ilk, v.owner, v.ink, v.art);
-  }
-  for (const d of sc.dai) suck(s, 'genesis', d.account, d.amount);
-  const collateral = new Map(sc.ilks.map((i) => [i.id, totalCollateral(s, i.id)]));
-  const h = createAuctionHouse(s);
+  const engine = Engine.create(AUCTION_ENGINE);
   let refused = 0;
-  const counts = new Map<AuctionEvent['kind'], number>();
-  sc.commands.forEach((cmd, k) => {
-    for (const e of applyAuctionCommand(h, cmd)) {
-      if (e.kind === 'AuctionRejected') refused++;
+  const counts = new Map<EngineEvent['kind'], number>();
+  const commands: Command[] = [sc.setup, ...sc.commands];
+  let collateral: Map<string, bigint> | null = null;
+  for (const cmd of commands) {
+    for (const e of engine.apply(cmd)) {
+      if (e.kind === 'CommandRejected') refused++;
       counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-      io.stdout(`${JSON.stringify({ seq: k + 1, tsMs: cmd.tsMs, ...(wire(e) as object) })}\n`);
+      io.stdout(`${JSON.stringify(encodeEvent(e, NO_MARKETS))}\n`);
     }
-  });
-  const ok = vatInvariantHolds(s) && sc.ilks.every((i) => totalCollateral(s, i.id) === collateral.get(i.id));
-  io.stderr(`${sc.name}: ${sc.commands.length} commands, ${refused} refused; ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    const maker = engine.state.auctions?.house.maker;
+    if (collateral === null && maker !== undefined) collateral = new Map(sc.setup.ilks.map((i) => [i.id, totalCollateral(maker, i.id)]));
+  }
+  const maker = engine.state.auctions?.house.maker;
+  const ok = maker !== undefined && vatInvariantHolds(maker) && sc.setup.ilks.every((i) => totalCollateral(maker, i.id) === collateral?.get(i.id));
+  io.stderr(`${sc.name}: ${sc.commands.length} commands after the set-up, ${refused} refused; ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
   io.stderr(`every unit accounted for: ${ok ? 'yes' : 'NO'} (the Vat's DAI equation; each ilk's collateral)\n`);
   if (!ok) io.stderr('finding: the auction state does not balance\n');
   return ok ? 0 : 1;

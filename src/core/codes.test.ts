@@ -157,6 +157,7 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '12108 already_revealed', '12109 reveal_mismatch', '12110 bid_zero', '12111 bid_below_floor', '12112 salt_invalid',
     '12113 settle_too_early',
   ],
+  auction_engine: ['12200 ilk_listed', '12201 feed_from_market', '12202 clock_driven_by_engine', '12203 ilk_not_linked'],
 };
 
 const HOW_TO_CHANGE =
@@ -233,7 +234,10 @@ describe('the table of codes', () => {
     expectTypeOf<SizingPolicy['kind']>().toEqualTypeOf<CodeName<'sizing_policy'>>();
     expectTypeOf<GuardViolation['code']>().toEqualTypeOf<CodeName<'guard'>>();
     type Field<K extends EventBody['kind'], F extends string> = Extract<EventBody, { kind: K }> extends infer E ? (F extends keyof E ? E[F] : never) : never;
-    expectTypeOf<Field<'CommandRejected', 'reason'>>().toEqualTypeOf<CodeName<'rejection'>>();
+    expectTypeOf<Field<'CommandRejected', 'reason'>>().toEqualTypeOf<
+      // the engine's own, then (issue 18 part B) the auction house's dispatched through it
+      CodeName<'rejection'> | CodeName<'auction'> | CodeName<'sealed_bid'> | CodeName<'auction_engine'>
+    >();
     expectTypeOf<Field<'LiquidationDeferred', 'reason'>>().toEqualTypeOf<CodeName<'deferral'>>();
     expectTypeOf<Field<'MarketUnpriced', 'reason'>>().toEqualTypeOf<CodeName<'index'>>();
     expectTypeOf<Field<'BreakerTripped', 'reasons'>>().toEqualTypeOf<readonly CodeName<'guard'>[]>();

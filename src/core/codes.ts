@@ -585,6 +585,18 @@ export const CODES = {
       [12113, 'settle_too_early', 'the reveal window is still open', true],
     ],
   },
+  // ---- auctions inside the engine (issue 18 part B, core/engine/auctions.ts) ----
+  auction_engine: {
+    module: 'core/auctions',
+    usedIn: "CommandRejected.reason of the engine's auction commands, beside the house's own `auction` and `sealed_bid` codes",
+    first: 12200,
+    codes: [
+      [12200, 'ilk_listed', 'auction_setup lists a collateral type (ilk) that is listed already', false],
+      [12201, 'feed_from_market', "the ilk's feed price is its market's index in the engine: the command may not give one", false],
+      [12202, 'clock_driven_by_engine', "the engine drives this clock (its market's breaker, the liquidation pause, a halt)", false],
+      [12203, 'ilk_not_linked', 'maker_poke needs an ilk linked to a market with a liquidation ratio (mat)', false],
+    ],
+  },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
 
 export type VocabularyId = keyof typeof CODES;

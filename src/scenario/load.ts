@@ -2,6 +2,7 @@
 // commands. The whole file is decoded before anything runs, so a malformed file fails with the path of the
 // first bad field and runs nothing.
 
+import { decodeAuctionCommand } from '../wire/auctions.js';
 import type { Command } from '../core/engine/commands.js';
 import type { EngineConfig } from '../core/engine/state.js';
 import type { MarketSpec } from '../core/market/spec.js';
@@ -126,6 +127,8 @@ export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scen
       push({ kind: 'deposit', tsMs: startMs, account: acct.id, asset, amount: decimalAtoms(amount, decimals, path) });
     }
   });
+  // ---- auctions in the engine (issue 18 part B): the `auctions` section is one auction_setup command ----
+  if (sc.auctions !== undefined) push(decodeAuctionCommand({ kind: 'auction_setup', ...sc.auctions }, startMs, at('.auctions')));
   let lastMs = startMs;
   sc.commands.forEach((raw, i) => {
     const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);

@@ -1,18 +1,26 @@
 // MakerDAO Liquidations 2.0 through the crash: a population of vaults on one of the crash's markets, barked as the
 // price falls, their collateral sold by Dutch auctions (the Clipper) or, for every SEALED_EVERY-th liquidation, by a
 // sealed-bid batch; keepers take, redo and bid; a feed outage stops the auction clocks at the steepest minute. Drives
-// the pure auction house (core/auctions/house.ts) with commands; the figures are exact (bigint), the percentages
-// printed from them are for people.
+// the engine with its auction commands (core/engine/auctions.ts): the ilk's feed is the crash market's index in the
+// engine, spotter.poke is maker_poke, and the outage is the market's price going stale (its breaker trips, the
+// engine stops the clocks). Keepers read the house's state as bots read the chain. The figures are exact (bigint),
+// the percentages printed from them are for people.
 //
 // Simplifications (documented in docs/auctions.md): the feed is the market's minute close (Maker's OSM delays it by an
 // hour), one keeper population takes as soon as the auction price is KEEPER_MARGIN below the market, DAI comes from
 // nowhere for keepers (vat.suck from a genesis account).
 
-import { formatDecimal, ray, wad, type Ray } from '../core/units/index.js';
+import { formatDecimal, ppm, price, quote, ray, size, wad, type Ray } from '../core/units/index.js';
+import { DEFAULT_PRICING } from '../core/market/pricing.js';
+import type { MarketSpec } from '../core/market/spec.js';
 import { getStatus } from '../core/auctions/clipper.js';
-import { applyAuctionCommand, createAuctionHouse, type AuctionCommand, type AuctionEvent } from '../core/auctions/house.js';
-import { addIlk, emptyMakerState, frob, slip, suck, totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
+import { totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
 import { RAD, RAY, WAD, radOf } from '../core/auctions/ray-math.js';
+import type { AuctionSetup } from '../core/engine/auctions.js';
+import type { Command } from '../core/engine/commands.js';
+import { Engine } from '../core/engine/engine.js';
+import type { EngineEvent } from '../core/engine/events.js';
+import type { EngineConfig } from '../core/engine/state.js';
 import { sealedBidDigest } from '../wire/sealed-bid.js';
 import type { PricePath } from './crash.js';
 import { seededRandom } from './random.js';
@@ -31,7 +39,8 @@ const SEALED_EVERY = 4;
 const KEEPER_MARGIN_PPM = 30_000n;
 /** Sealed-bid keepers bid these margins below the market (ppm), each for the whole lot. */
 const SEALED_MARGINS_PPM = [20_000n, 35_000n, 50_000n] as const;
-const OUTAGE_MS = 10 * 60_000;
+const MINUTE_MS = 60_000;
+const OUTAGE_MS = 10 * MINUTE_MS;
 
 export interface MakerAuctionReport {
   readonly ilk: string;
@@ -58,7 +67,20 @@ export interface MakerAuctionReport {
 
 const dai = (rad: bigint): string => formatDecimal(rad, 45, 2).replace(/(\.\d\d)\d*$/, '$1');
 
+/** The engine the crash runs on: DAI settlement (18 decimals), the default rulebook; no perp account takes part. */
+export const MAKER_ENGINE_CONFIG: EngineConfig = { settlement: { asset: 'DAI', decimals: 18 }, settlementLtvPpm: ppm(0n), settlementLiquidationThresholdPpm: ppm(0n) };
+
 export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAULT_MAKER_AUCTIONS): MakerAuctionReport {
+  return runRecorded(path, o, null);
+}
+
+/** The report and every command the run sent to the engine (for journals and replay tests). */
+export function recordMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAULT_MAKER_AUCTIONS): { report: MakerAuctionReport; commands: Command[] } {
+  const commands: Command[] = [];
+  return { report: runRecorded(path, o, commands), commands };
+}
+
+function runRecorded(path: PricePath, o: MakerAuctionOptions, record: Command[] | null): MakerAuctionReport {
   const m = path.markets.find((x) => x.id === o.market);
   if (m === undefined) throw new Error(`maker auctions: no market ${o.market} in the price path`);
   const points = path.points.filter((p) => p.market === o.market);
@@ -69,34 +91,68 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
 
   // The ilk: liquidation ratio 150% (spot = price / 1.5), chop 13%, dust 100 DAI; Clipper as ETH-A's in 2021:
   // buf 1.2, a 1% step every 90 s, tail 140 min, cusp 0.45, chip 0.1%, tip 5 DAI (ETH-A's 250 DAI scaled to small vaults).
-  const s = emptyMakerState(radOf(5_000_000n * RAD));
-  addIlk(
-    s,
-    ILK,
-    { rate: ray(RAY), spot: ray((startPrice * 2n) / 3n), dust: radOf(100n * RAD) },
-    { chop: wad((113n * WAD) / 100n), hole: radOf(300_000n * RAD) },
-    {
-      buf: ray((12n * RAY) / 10n),
-      tailS: 8400n,
-      cusp: ray((45n * RAY) / 100n),
-      chip: wad(WAD / 1000n),
-      tip: radOf(5n * RAD),
-      curve: { kind: 'stairstep_exponential_decrease', stepS: 90n, cut: ray((99n * RAY) / 100n) },
-      stopped: 0,
-    },
-  );
+  // Its feed is the market's index in the engine (maker_poke: spot = feed / mat).
   const rand = seededRandom(o.seed);
+  const vaults: AuctionSetup['vaults'][number][] = [];
   for (let i = 0; i < o.vaults; i++) {
     const owner = `vault-${i}`;
     const ink = BigInt(10 + Math.floor(rand() * 1990)) * WAD; // 10-2,000 AVAX
     const crPct = BigInt(155 + Math.floor(rand() * 145)); // 155%-300% collateralised at the start
-    slip(s, ILK, owner, ink);
-    frob(s, ILK, owner, ink, (ink * startPrice * 100n) / crPct / RAY);
+    vaults.push({ ilk: ILK, owner, ink: wad(ink), art: wad((ink * startPrice * 100n) / crPct / RAY) });
   }
   const keepers = ['keeper', ...SEALED_MARGINS_PPM.map((_, k) => `bidder-${k}`)];
-  for (const k of keepers) suck(s, 'genesis', k, 1_000_000_000n * RAD);
+  const setup: AuctionSetup = {
+    kind: 'auction_setup',
+    tsMs: first.tsMs,
+    Hole: radOf(5_000_000n * RAD),
+    ilks: [
+      {
+        id: ILK,
+        rate: ray(RAY),
+        spot: ray((startPrice * 2n) / 3n),
+        dust: radOf(100n * RAD),
+        chop: wad((113n * WAD) / 100n),
+        hole: radOf(300_000n * RAD),
+        clipper: {
+          buf: ray((12n * RAY) / 10n),
+          tailS: 8400n,
+          cusp: ray((45n * RAY) / 100n),
+          chip: wad(WAD / 1000n),
+          tip: radOf(5n * RAD),
+          curve: { kind: 'stairstep_exponential_decrease', stepS: 90n, cut: ray((99n * RAY) / 100n) },
+          stopped: 0,
+        },
+        market: o.market,
+        mat: ray((3n * RAY) / 2n),
+      },
+    ],
+    vaults,
+    dai: keepers.map((account) => ({ account, amount: radOf(1_000_000_000n * RAD) })),
+  };
+  const engine = Engine.create(MAKER_ENGINE_CONFIG);
+  const events: EngineEvent[] = [];
+  const apply = (cmd: Command): EngineEvent[] => {
+    record?.push(cmd);
+    const out = engine.apply(cmd);
+    events.push(...out);
+    return out;
+  };
+  // The market's price goes stale (its breaker trips) a minute and a millisecond after the last one: the outage.
+  const spec: MarketSpec = {
+    id: o.market,
+    baseDecimals: m.baseDecimals,
+    priceDecimals: m.priceDecimals,
+    tickSize: price(1n),
+    stepSize: size(1n),
+    margin: { tiers: [{ notionalFloor: quote(0n), initialPpm: ppm(100_000n), maintenancePpm: ppm(50_000n), maintenanceAmount: quote(0n) }] },
+    pricing: { ...DEFAULT_PRICING, guards: { rearmAfter: 1, maxPriceAgeMs: MINUTE_MS } },
+  };
+  apply({ kind: 'set_market', tsMs: first.tsMs, market: spec });
+  apply({ kind: 'price', tsMs: first.tsMs, market: o.market, mark: price(first.priceAtoms) });
+  apply(setup);
+  const h = engine.state.auctions!.house;
+  const s = h.maker;
   const collateral = totalCollateral(s, ILK);
-  const h = createAuctionHouse(s);
 
   // The feed outage: ten minutes from the steepest one-minute fall.
   let outageAt = points[1]?.tsMs ?? first.tsMs;
@@ -109,12 +165,6 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
     }
   }
 
-  const events: AuctionEvent[] = [];
-  const apply = (cmd: AuctionCommand): AuctionEvent[] => {
-    const out = applyAuctionCommand(h, cmd);
-    events.push(...out);
-    return out;
-  };
   const saleMarket = new Map<string, Ray>(); // per take / settlement: the market price at the time
   const discounts = { dutch: [] as number[], sealed: [] as number[] };
   let takesRefused = 0;
@@ -122,31 +172,28 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
   let barks = 0;
   const salt = () => Array.from({ length: 32 }, () => Math.floor(rand() * 256).toString(16).padStart(2, '0')).join('');
   const sealedBids = new Map<string, { bidder: string; price: bigint; quantity: bigint; salt: string }[]>();
-  let paused = false;
 
   for (const p of points) {
-    const t = p.tsMs;
     const market = toRay(p.priceAtoms);
-    if (!paused && t >= outageAt && t < outageAt + OUTAGE_MS) {
-      apply({ kind: 'auction_clock', tsMs: t, ilk: ILK, why: 'feed', paused: true });
-      paused = true;
-    } else if (paused && t >= outageAt + OUTAGE_MS) {
-      apply({ kind: 'auction_clock', tsMs: t, ilk: ILK, why: 'feed', paused: false });
-      paused = false;
-    }
-    const feed = paused ? null : market;
-    if (!paused) s.ilks.get(ILK)!.spot = ray((market * 2n) / 3n); // spotter.poke
+    const outage = p.tsMs >= outageAt && p.tsMs < outageAt + OUTAGE_MS;
+    // In the outage no price arrives: the sim's commands come a millisecond past the minute, when the last price is
+    // more than a minute old (stale), so the first of them trips the breaker and the engine stops the clock.
+    const t = outage ? p.tsMs + 1 : p.tsMs;
+    if (outage) apply({ kind: 'tick', tsMs: t });
+    else if (p !== first) apply({ kind: 'price', tsMs: t, market: o.market, mark: price(p.priceAtoms) });
+    const paused = s.clippers.get(ILK)!.pausedBy.size > 0;
+    if (!paused) apply({ kind: 'maker_poke', tsMs: t, ilk: ILK }); // spotter.poke
     // Keepers first: take what is cheap enough, redo what needs it.
     const clip = s.clippers.get(ILK)!;
     for (const id of [...clip.sales.keys()]) {
       const st = getStatus(clip, id, BigInt(Math.floor(t / 1000)));
       if (paused) {
         const r = apply({ kind: 'maker_take', tsMs: t, ilk: ILK, id, amt: st.lot, max: ray(market), buyer: 'keeper', who: 'keeper' });
-        if (r[0]?.kind === 'AuctionRejected') takesRefused++;
+        if (r[0]?.kind === 'CommandRejected') takesRefused++;
         continue;
       }
       if (st.needsRedo) {
-        apply({ kind: 'maker_redo', tsMs: t, ilk: ILK, id, keeper: 'keeper', feedPrice: feed });
+        apply({ kind: 'maker_redo', tsMs: t, ilk: ILK, id, keeper: 'keeper' });
         continue;
       }
       if (st.price * 1_000_000n <= market * (1_000_000n - KEEPER_MARGIN_PPM)) {
@@ -159,9 +206,9 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
       if (l.auction.settled) continue;
       const nowS = BigInt(Math.floor(t / 1000));
       if (nowS >= l.auction.params.revealEndS) {
-        const r = apply({ kind: 'sealed_settle', tsMs: t, auction: id, keeper: 'keeper', feedPrice: feed });
-        const e = r[0];
-        if (e?.kind === 'SealedBidSettled' && e.allocations.length > 0) {
+        const r = apply({ kind: 'sealed_settle', tsMs: t, auction: id, keeper: 'keeper' });
+        const e = r.find((x) => x.kind === 'SealedBidSettled');
+        if (e?.kind === 'SealedBidSettled' && e.winners > 0) {
           const at = saleMarket.get(id) ?? market;
           discounts.sealed.push(Number(((at - e.price) * 10_000n) / at));
         }
@@ -184,10 +231,10 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
     for (const owner of unsafe) {
       const sealed = (barks + 1) % SEALED_EVERY === 0;
       const r = sealed
-        ? apply({ kind: 'sealed_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper', feedPrice: feed, floorRatio: ray((80n * RAY) / 100n), commitS: 60n, revealS: 60n, maxBids: 16 })
-        : apply({ kind: 'maker_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper', feedPrice: feed });
-      const e = r[0];
-      if (e?.kind === 'AuctionRejected') continue;
+        ? apply({ kind: 'sealed_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper', floorRatio: ray((80n * RAY) / 100n), commitS: 60n, revealS: 60n, maxBids: 16 })
+        : apply({ kind: 'maker_bark', tsMs: t, ilk: ILK, urn: owner, keeper: 'keeper' });
+      const e = r.find((x) => x.kind !== 'AuctionClock');
+      if (e?.kind === 'CommandRejected') continue;
       barks++;
       if (e?.kind === 'SealedBidOpened') {
         saleMarket.set(e.auction, market);
@@ -203,11 +250,12 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
     }
   }
 
-  const kicked = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionKicked' }> => e.kind === 'AuctionKicked');
-  const opened = events.filter((e): e is Extract<AuctionEvent, { kind: 'SealedBidOpened' }> => e.kind === 'SealedBidOpened');
-  const taken = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionTaken' }> => e.kind === 'AuctionTaken');
-  const settled = events.filter((e): e is Extract<AuctionEvent, { kind: 'SealedBidSettled' }> => e.kind === 'SealedBidSettled');
-  const redone = events.filter((e): e is Extract<AuctionEvent, { kind: 'AuctionRedone' }> => e.kind === 'AuctionRedone');
+  const of = <K extends EngineEvent['kind']>(kind: K) => events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
+  const kicked = of('AuctionKicked');
+  const opened = of('SealedBidOpened');
+  const taken = of('AuctionTaken');
+  const settled = of('SealedBidSettled');
+  const redone = of('AuctionRedone');
   // Fallback kicks come from settlements (not barks): their tab is part of the sealed tab already.
   const tab = kicked.reduce((x, e) => x + e.tab, 0n) + opened.reduce((x, e) => x + e.tab, 0n);
   const raised = taken.reduce((x, e) => x + e.owe, 0n) + settled.reduce((x, e) => x + e.raised, 0n);
@@ -223,7 +271,7 @@ export function runMakerAuctions(path: PricePath, o: MakerAuctionOptions = DEFAU
       dutch: kicked.length, // fallback kicks of unsold batch remainders emit no AuctionKicked
       sealed: opened.length,
       partial: kicked.filter((e) => e.partial).length + opened.filter((e) => e.partial).length,
-      limitHits: events.filter((e) => e.kind === 'AuctionRejected' && e.reason === 'liquidation_limit_hit').length,
+      limitHits: events.filter((e) => e.kind === 'CommandRejected' && e.reason === 'liquidation_limit_hit').length,
     },
     takes: taken.length,
     redos: redone.length,

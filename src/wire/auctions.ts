@@ -4,78 +4,35 @@
 
 import { z } from 'zod';
 import type { PriceCurve } from '../core/auctions/abaci.js';
-import type { AuctionCommand } from '../core/auctions/house.js';
+import type { AuctionIlkSetup, AuctionSetup, EngineAuctionCommand, MakerPoke } from '../core/engine/auctions.js';
 import { checkClipperParams, type ClipperParams } from '../core/auctions/maker-state.js';
 import { radOf, type Rad } from '../core/auctions/ray-math.js';
 import { ray, wad, type Ray, type Wad } from '../core/units/index.js';
 import { decimalAtoms, timeMs, WireError, zodToWireError } from './decode.js';
 import { decimalString, idString, timeValue } from './schema.js';
+import { auctionSchemas } from './auction-schema.js';
 import { sealedBidDigest } from './sealed-bid.js';
 
-const seconds = z.number({ error: 'must be whole seconds' }).int().positive().max(10_000_000);
-const id = idString;
 const nullablePrice = decimalString.nullable();
-
-const curveSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('linear_decrease'), tau: seconds }),
-  z.strictObject({ kind: z.literal('stairstep_exponential_decrease'), step: seconds, cut: decimalString }),
-  z.strictObject({ kind: z.literal('exponential_decrease'), cut: decimalString }),
-]);
-
-const ilkSchema = z.strictObject({
-  id,
-  /** Stability fee accumulator (1 = none accrued). */
-  rate: decimalString,
-  /** Price with the safety margin: price / liquidation ratio. */
-  spot: decimalString,
-  /** DAI. */
-  dust: decimalString,
-  /** Liquidation penalty as a multiplier: "1.13" = 13%. */
-  chop: decimalString,
-  /** DAI. */
-  hole: decimalString,
-  clipper: z.strictObject({
-    buf: decimalString,
-    tail: seconds,
-    cusp: decimalString,
-    chip: decimalString,
-    tip: decimalString,
-    curve: curveSchema,
-    stopped: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
-  }),
-});
-
-const at = { at: timeValue };
-const commandSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('maker_bark'), ...at, ilk: id, urn: id, keeper: id, feedPrice: nullablePrice }),
-  z.strictObject({ kind: z.literal('maker_take'), ...at, ilk: id, id: z.number().int().positive(), amt: decimalString, max: decimalString, buyer: id, who: id.optional() }),
-  z.strictObject({ kind: z.literal('maker_redo'), ...at, ilk: id, id: z.number().int().positive(), keeper: id, feedPrice: nullablePrice }),
-  z.strictObject({ kind: z.literal('auction_clock'), ...at, ilk: id.nullable(), why: z.enum(['feed', 'engine']), paused: z.boolean() }),
-  z.strictObject({
-    kind: z.literal('sealed_bark'),
-    ...at,
-    ilk: id,
-    urn: id,
-    keeper: id,
-    feedPrice: nullablePrice,
-    floorRatio: decimalString,
-    commit: seconds,
-    reveal: seconds,
-    maxBids: z.number().int().min(1).max(10_000),
-  }),
-  z.strictObject({ kind: z.literal('sealed_commit'), ...at, auction: id, bidder: id, digest: z.string() }),
-  // No digest: the edge computes it from the revealed fields (sealedBidDigest), so a reveal cannot claim one.
-  z.strictObject({ kind: z.literal('sealed_reveal'), ...at, auction: id, bidder: id, price: decimalString, quantity: decimalString, salt: z.string() }),
-  z.strictObject({ kind: z.literal('sealed_settle'), ...at, auction: id, keeper: id, feedPrice: nullablePrice }),
-]);
+const primitives = { decimalString, idString, timeValue };
+/** `bailiff auctions FILE`: every command has its time and its feed price (null: none). */
+const fileShapes = auctionSchemas(primitives, timeValue, nullablePrice);
+const ilkSchema = fileShapes.ilk;
+const commandSchema = z.discriminatedUnion('kind', fileShapes.commands);
+type WireIlk = z.infer<typeof ilkSchema>;
+/** An auction command on the wire, as either place gives it (schema.ts lists the engine's shapes). */
+type WireAuctionCommand =
+  | z.infer<typeof commandSchema>
+  | z.infer<ReturnType<typeof auctionSchemas<z.ZodOptional<typeof timeValue>, z.ZodOptional<typeof nullablePrice>>>['commands'][number]>
+  | z.infer<ReturnType<typeof auctionSchemas<z.ZodOptional<typeof timeValue>, z.ZodOptional<typeof nullablePrice>>>['engineOnly'][number]>;
 
 export const auctionScenarioSchema = z.strictObject({
   name: z.string().max(200).optional(),
   /** DAI. */
   Hole: decimalString,
   ilks: z.array(ilkSchema).min(1).max(100),
-  vaults: z.array(z.strictObject({ ilk: id, owner: id, ink: decimalString, art: decimalString })).max(100_000),
-  dai: z.array(z.strictObject({ account: id, amount: decimalString })).max(100_000),
+  vaults: z.array(fileShapes.vault).max(100_000),
+  dai: z.array(fileShapes.dai).max(100_000),
   commands: z.array(commandSchema).max(1_000_000),
 });
 
@@ -83,11 +40,9 @@ export type WireAuctionScenario = z.infer<typeof auctionScenarioSchema>;
 
 export interface AuctionScenario {
   readonly name: string;
-  readonly Hole: Rad;
-  readonly ilks: readonly { readonly id: string; readonly rate: Ray; readonly spot: Ray; readonly dust: Rad; readonly chop: Wad; readonly hole: Rad; readonly clipper: ClipperParams }[];
-  readonly vaults: readonly { readonly ilk: string; readonly owner: string; readonly ink: Wad; readonly art: Wad }[];
-  readonly dai: readonly { readonly account: string; readonly amount: Rad }[];
-  readonly commands: readonly AuctionCommand[];
+  /** The scenario's set-up as the engine's command (at the first command's time). */
+  readonly setup: AuctionSetup;
+  readonly commands: readonly EngineAuctionCommand[];
 }
 
 /** Setup amounts are never negative (commands' amounts are checked by the auctions, with their refusal codes). */
@@ -99,9 +54,12 @@ function atoms(t: string, decimals: number, path: string, setup: boolean): bigin
 const wadOf = (t: string, path: string, setup = false): Wad => wad(atoms(t, 18, path, setup));
 const rayOf = (t: string, path: string, setup = false): Ray => ray(atoms(t, 27, path, setup));
 const radFrom = (t: string, path: string, setup = false): Rad => radOf(atoms(t, 45, path, setup));
-const feed = (t: string | null, path: string): Ray | null => (t === null ? null : rayOf(t, path));
+/** undefined (absent: the ilk's market gives it), null (none) or a price. */
+function feed(t: string | null | undefined, path: string): { feedPrice?: Ray | null } {
+  return t === undefined ? {} : { feedPrice: t === null ? null : rayOf(t, path) };
+}
 
-function decodeCurve(c: z.infer<typeof curveSchema>, path: string): PriceCurve {
+function decodeCurve(c: WireIlk['clipper']['curve'], path: string): PriceCurve {
   switch (c.kind) {
     case 'linear_decrease':
       return { kind: 'linear_decrease', tauS: BigInt(c.tau) };
@@ -112,15 +70,46 @@ function decodeCurve(c: z.infer<typeof curveSchema>, path: string): PriceCurve {
   }
 }
 
-function decodeCommand(c: z.infer<typeof commandSchema>, path: string): AuctionCommand {
-  const tsMs = timeMs(c.at, `${path}.at`);
+/** One collateral type: the Vat's, the Dog's and its Clipper's parameters, checked (the first problem's path). */
+function decodeIlk(i: WireIlk, path: string): AuctionIlkSetup {
+  const clipper: ClipperParams = {
+    buf: rayOf(i.clipper.buf, `${path}.clipper.buf`),
+    tailS: BigInt(i.clipper.tail),
+    cusp: rayOf(i.clipper.cusp, `${path}.clipper.cusp`),
+    chip: wadOf(i.clipper.chip, `${path}.clipper.chip`, true),
+    tip: radFrom(i.clipper.tip, `${path}.clipper.tip`, true),
+    curve: decodeCurve(i.clipper.curve, `${path}.clipper.curve`),
+    stopped: i.clipper.stopped ?? 0,
+  };
+  const chop = wadOf(i.chop, `${path}.chop`);
+  const problem = checkClipperParams(clipper, chop)[0];
+  if (problem !== undefined) throw new WireError(problem.path === 'chop' ? `${path}.chop` : `${path}.clipper.${problem.path}`, problem.message);
+  const rate = rayOf(i.rate, `${path}.rate`, true);
+  if (rate === 0n) throw new WireError(`${path}.rate`, 'must be positive');
+  const mat = i.mat === undefined ? null : rayOf(i.mat, `${path}.mat`);
+  if (mat !== null && mat <= 0n) throw new WireError(`${path}.mat`, 'must be positive');
+  return {
+    id: i.id,
+    rate,
+    spot: rayOf(i.spot, `${path}.spot`, true),
+    dust: radFrom(i.dust, `${path}.dust`, true),
+    chop,
+    hole: radFrom(i.hole, `${path}.hole`, true),
+    clipper,
+    market: i.market ?? null,
+    mat,
+  };
+}
+
+/** An auction command of either wire shape (the file's or the engine's) as the engine's command. */
+export function decodeAuctionCommand(c: WireAuctionCommand, tsMs: number, path: string): EngineAuctionCommand | AuctionSetup | MakerPoke {
   switch (c.kind) {
     case 'maker_bark':
-      return { kind: c.kind, tsMs, ilk: c.ilk, urn: c.urn, keeper: c.keeper, feedPrice: feed(c.feedPrice, `${path}.feedPrice`) };
+      return { kind: c.kind, tsMs, ilk: c.ilk, urn: c.urn, keeper: c.keeper, ...feed(c.feedPrice, `${path}.feedPrice`) };
     case 'maker_take':
       return { kind: c.kind, tsMs, ilk: c.ilk, id: c.id, amt: wadOf(c.amt, `${path}.amt`), max: rayOf(c.max, `${path}.max`), buyer: c.buyer, who: c.who ?? c.buyer };
     case 'maker_redo':
-      return { kind: c.kind, tsMs, ilk: c.ilk, id: c.id, keeper: c.keeper, feedPrice: feed(c.feedPrice, `${path}.feedPrice`) };
+      return { kind: c.kind, tsMs, ilk: c.ilk, id: c.id, keeper: c.keeper, ...feed(c.feedPrice, `${path}.feedPrice`) };
     case 'auction_clock':
       return { kind: c.kind, tsMs, ilk: c.ilk, why: c.why, paused: c.paused };
     case 'sealed_bark':
@@ -130,7 +119,7 @@ function decodeCommand(c: z.infer<typeof commandSchema>, path: string): AuctionC
         ilk: c.ilk,
         urn: c.urn,
         keeper: c.keeper,
-        feedPrice: feed(c.feedPrice, `${path}.feedPrice`),
+        ...feed(c.feedPrice, `${path}.feedPrice`),
         floorRatio: rayOf(c.floorRatio, `${path}.floorRatio`),
         commitS: BigInt(c.commit),
         revealS: BigInt(c.reveal),
@@ -145,7 +134,25 @@ function decodeCommand(c: z.infer<typeof commandSchema>, path: string): AuctionC
       return { kind: c.kind, tsMs, auction: c.auction, bidder: c.bidder, price, quantity, saltHex: c.salt, digestHex };
     }
     case 'sealed_settle':
-      return { kind: c.kind, tsMs, auction: c.auction, keeper: c.keeper, feedPrice: feed(c.feedPrice, `${path}.feedPrice`) };
+      return { kind: c.kind, tsMs, auction: c.auction, keeper: c.keeper, ...feed(c.feedPrice, `${path}.feedPrice`) };
+    case 'maker_poke':
+      return { kind: c.kind, tsMs, ilk: c.ilk };
+    case 'auction_setup': {
+      const seen = new Set<string>();
+      const ilks = c.ilks.map((i, k) => {
+        if (seen.has(i.id)) throw new WireError(`${path}.ilks[${k}].id`, `ilk ${i.id} is given twice`);
+        seen.add(i.id);
+        return decodeIlk(i, `${path}.ilks[${k}]`);
+      });
+      return {
+        kind: c.kind,
+        tsMs,
+        Hole: c.Hole === undefined ? null : radFrom(c.Hole, `${path}.Hole`, true),
+        ilks,
+        vaults: c.vaults.map((v, k) => ({ ilk: v.ilk, owner: v.owner, ink: wadOf(v.ink, `${path}.vaults[${k}].ink`, true), art: wadOf(v.art, `${path}.vaults[${k}].art`, true) })),
+        dai: c.dai.map((d, k) => ({ account: d.account, amount: radFrom(d.amount, `${path}.dai[${k}].amount`, true) })),
+      };
+    }
   }
 }
 
@@ -158,28 +165,16 @@ export function decodeAuctionScenario(raw: unknown): AuctionScenario {
   const ilks = w.ilks.map((i, k) => {
     const path = `ilks[${k}]`;
     if (seen.has(i.id)) throw new WireError(`${path}.id`, `ilk ${i.id} is given twice`);
+    if (i.market !== undefined) throw new WireError(`${path}.market`, 'an auction scenario has no engine markets: give feed prices in the commands (or use an engine scenario)');
     seen.add(i.id);
-    const clipper: ClipperParams = {
-      buf: rayOf(i.clipper.buf, `${path}.clipper.buf`),
-      tailS: BigInt(i.clipper.tail),
-      cusp: rayOf(i.clipper.cusp, `${path}.clipper.cusp`),
-      chip: wadOf(i.clipper.chip, `${path}.clipper.chip`, true),
-      tip: radFrom(i.clipper.tip, `${path}.clipper.tip`, true),
-      curve: decodeCurve(i.clipper.curve, `${path}.clipper.curve`),
-      stopped: i.clipper.stopped ?? 0,
-    };
-    const chop = wadOf(i.chop, `${path}.chop`);
-    const problem = checkClipperParams(clipper, chop)[0];
-    if (problem !== undefined) throw new WireError(problem.path === 'chop' ? `${path}.chop` : `${path}.clipper.${problem.path}`, problem.message);
-    const rate = rayOf(i.rate, `${path}.rate`, true);
-    if (rate === 0n) throw new WireError(`${path}.rate`, 'must be positive');
-    return { id: i.id, rate, spot: rayOf(i.spot, `${path}.spot`, true), dust: radFrom(i.dust, `${path}.dust`, true), chop, hole: radFrom(i.hole, `${path}.hole`, true), clipper };
+    return decodeIlk(i, path);
   });
   const vaults = w.vaults.map((v, k) => {
     if (!seen.has(v.ilk)) throw new WireError(`vaults[${k}].ilk`, `no ilk ${v.ilk}`);
     return { ilk: v.ilk, owner: v.owner, ink: wadOf(v.ink, `vaults[${k}].ink`, true), art: wadOf(v.art, `vaults[${k}].art`, true) };
   });
   const dai = w.dai.map((d, k) => ({ account: d.account, amount: radFrom(d.amount, `dai[${k}].amount`, true) }));
-  const commands = w.commands.map((c, k) => decodeCommand(c, `commands[${k}]`));
-  return { name: w.name ?? 'auctions', Hole: radFrom(w.Hole, 'Hole', true), ilks, vaults, dai, commands };
+  const commands = w.commands.map((c, k) => decodeAuctionCommand(c, timeMs(c.at, `commands[${k}].at`), `commands[${k}]`) as EngineAuctionCommand);
+  const setup: AuctionSetup = { kind: 'auction_setup', tsMs: commands[0]?.tsMs ?? 0, Hole: radFrom(w.Hole, 'Hole', true), ilks, vaults, dai };
+  return { name: w.name ?? 'auctions', setup, commands };
 }

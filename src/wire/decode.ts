@@ -1,6 +1,7 @@
 // Wire JSON -> core commands. Decimal strings become atoms in the units the market or asset declares; anything
 // that cannot be represented exactly is refused with the path of the field at fault.
 
+import { decodeAuctionCommand } from './auctions.js';
 import type { z } from 'zod';
 import { BailiffError } from '../errors.js';
 import type { CodeName } from '../core/codes.js';
@@ -687,6 +688,18 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'cancel_conditional':
       knownMarket(units, c.market, `${path}.market`);
       return { kind: 'cancel_conditional', tsMs, account: c.account, market: c.market, id: c.id };
+    // ---- auctions in the engine (issue 18 part B): dss's units, whatever the markets' (wire/auctions.ts) ----
+    case 'auction_setup':
+    case 'maker_poke':
+    case 'maker_bark':
+    case 'maker_take':
+    case 'maker_redo':
+    case 'auction_clock':
+    case 'sealed_bark':
+    case 'sealed_commit':
+    case 'sealed_reveal':
+    case 'sealed_settle':
+      return decodeAuctionCommand(c, tsMs, path);
   }
 }
 

@@ -44,6 +44,16 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
         // quote atoms x 1e9 per whole base unit -> quote per base unit
         out[key] = formatDecimal(value, units.quoteDecimals + 9);
         break;
+      // ---- auctions in the engine (issue 18 part B): dss's units ----
+      case 'wad':
+        out[key] = formatDecimal(value, 18);
+        break;
+      case 'ray':
+        out[key] = formatDecimal(value, 27);
+        break;
+      case 'rad':
+        out[key] = formatDecimal(value, 45);
+        break;
       default:
         // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.
         out[key] = value.toString();

@@ -2,6 +2,7 @@
 // Money, sizes, prices and ratios are decimal STRINGS: JSON numbers are binary floats and lose digits.
 // Objects are strict: an unknown (e.g. misspelt) field is an error that names it.
 
+import { auctionSchemas } from './auction-schema.js';
 import { z } from 'zod';
 
 const DECIMAL_TEXT = /^[+-]?\d+(\.\d+)?$/;
@@ -243,6 +244,8 @@ export const fillSideSchema = z.union([
 ]);
 
 const at = { at: timeValue.optional() };
+// ---- auctions in the engine (issue 18 part B): the auction house's commands, one definition (auction-schema.ts) ----
+const auctionShapes = auctionSchemas({ decimalString, idString, timeValue }, timeValue.optional(), decimalString.nullable().optional());
 
 export const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('set_market'), ...at, market: marketSchema }),
@@ -340,6 +343,9 @@ export const commandSchema = z.discriminatedUnion('kind', [
     /** null removes the expiry. */
     expiresAt: timeValue.nullable().optional(),
   }),
+  // ---- auctions in the engine (issue 18 part B) ----
+  ...auctionShapes.commands,
+  ...auctionShapes.engineOnly,
 ]);
 
 export const settlementSchema = z.strictObject({
@@ -367,6 +373,8 @@ export const scenarioSchema = z.strictObject({
   assets: z.array(assetSchema).default([]),
   accounts: z.array(accountSchema).default([]),
   commands: z.array(z.unknown()).default([]),
+  // ---- auctions in the engine (issue 18 part B): the Maker world, set up after the accounts (docs/auctions.md) ----
+  auctions: auctionShapes.setup.optional(),
 });
 
 export type WireCommand = z.infer<typeof commandSchema>;

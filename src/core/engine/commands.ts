@@ -7,6 +7,7 @@ import type { AssetSpec, MarketSpec } from '../market/spec.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { TriggerSource } from '../rulebooks/conditional.js';
 import type { Price, Quote, RateE9, Size } from '../units/index.js';
+import type { EngineAuctionCommand, AuctionSetup, MakerPoke } from './auctions.js';
 
 interface Timed {
   /** Milliseconds since the Unix epoch; never earlier than the previous command's. */
@@ -317,7 +318,11 @@ export type Command =
   | Resume
   | PlaceConditional
   | CancelConditional
-  | AmendConditional;
+  | AmendConditional
+  // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
+  | AuctionSetup
+  | MakerPoke
+  | EngineAuctionCommand;
 
 export type CommandKind = Command['kind'];
 
@@ -350,4 +355,15 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'place_conditional',
   'cancel_conditional',
   'amend_conditional',
+  // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
+  'auction_setup',
+  'maker_poke',
+  'maker_bark',
+  'maker_take',
+  'maker_redo',
+  'auction_clock',
+  'sealed_bark',
+  'sealed_commit',
+  'sealed_reveal',
+  'sealed_settle',
 ];

@@ -13,7 +13,7 @@ import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
-import { reject, type Rejection } from './reasons.js';
+import { reject, type CommandRejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
@@ -29,6 +29,7 @@ import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trad
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
 import { conditionalRules } from '../rulebooks/rulebook.js';
+import { applyAuctionSetup, applyEngineAuctionCommand, applyMakerPoke, syncAuctionClocks } from './auctions.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
 export interface EngineOptions {
@@ -104,7 +105,7 @@ export class Engine {
       events.push({ seq, ordinal: events.length, tsMs: cmd.tsMs, ...body });
     };
     s.seq = seq;
-    const refuse = (rejection: Rejection): EngineEvent[] => {
+    const refuse = (rejection: CommandRejection): EngineEvent[] => {
       events.length = 0;
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
       return events;
@@ -137,10 +138,12 @@ export class Engine {
     };
     this.afterCommand(cmd, events, enforceEmit);
     this.audit(cmd, enforceEmit);
+    // Auction clocks follow what this command did to feeds, the liquidation pause and the Halted state (auctions.ts).
+    syncAuctionClocks(s, cmd.tsMs, enforceEmit);
     return events;
   }
 
-  private dispatch(cmd: Command, emit: (body: EventBody) => void): Rejection | undefined {
+  private dispatch(cmd: Command, emit: (body: EventBody) => void): CommandRejection | undefined {
     const s = this.s;
     this.applied = null;
     const halted = refuseWhileHalted(s, cmd);
@@ -205,6 +208,20 @@ export class Engine {
         return applyCancelConditional(s, cmd, emit);
       case 'amend_conditional':
         return applyAmendConditional(s, cmd, emit);
+      // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
+      case 'auction_setup':
+        return applyAuctionSetup(s, cmd, emit);
+      case 'maker_poke':
+        return applyMakerPoke(s, cmd, emit);
+      case 'maker_bark':
+      case 'maker_take':
+      case 'maker_redo':
+      case 'auction_clock':
+      case 'sealed_bark':
+      case 'sealed_commit':
+      case 'sealed_reveal':
+      case 'sealed_settle':
+        return applyEngineAuctionCommand(s, cmd, emit);
       default:
         return unreachable(cmd);
     }

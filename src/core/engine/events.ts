@@ -11,7 +11,8 @@ import type { AnswerBound, GuardCode } from '../pricing/guards.js';
 import type { IndexRejection, SourceStatus } from '../pricing/index.js';
 import type { MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
 import type { CommandKind, ConditionalType, TriggerSource } from './commands.js';
-import type { RejectionReason } from './reasons.js';
+import type { CommandRejectionReason, RejectionReason } from './reasons.js';
+import { AUCTION_EVENT_UNITS, type AuctionEventBody } from './auctions.js';
 
 /**
  * The stage of the loss waterfall an enforcement event belongs to (DESIGN.md "The loss waterfall"):
@@ -256,7 +257,7 @@ export type EventBody =
   | {
       readonly kind: 'CommandRejected';
       readonly command: CommandKind;
-      readonly reason: RejectionReason;
+      readonly reason: CommandRejectionReason;
       readonly field: string;
       readonly message: string;
     }
@@ -380,7 +381,9 @@ export type EventBody =
       readonly price: bigint;
     }
   /** The triggered order could not be placed: the reason a place_order would have been refused with. */
-  | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string };
+  | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string }
+  // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
+  | AuctionEventBody;
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -390,7 +393,18 @@ export type EventKind = EventBody['kind'];
  * price / size: atoms of the event's `market`; quote: settlement atoms; asset: atoms of the event's `asset`;
  * ppm: parts per million; rate: fraction x 1e9; funding_index: quote atoms x 1e9 per whole base unit.
  */
-export type FieldUnit = 'price' | 'size' | 'quote' | 'asset' | 'ppm' | 'rate' | 'funding_index';
+export type FieldUnit =
+  | 'price'
+  | 'size'
+  | 'quote'
+  | 'asset'
+  | 'ppm'
+  | 'rate'
+  | 'funding_index'
+  // ---- auctions in the engine (issue 18 part B): dss's units, 18, 27 and 45 decimals ----
+  | 'wad'
+  | 'ray'
+  | 'rad';
 
 export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
   MarketListed: {},
@@ -462,4 +476,6 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   ConditionalCancelled: {},
   ConditionalTriggered: { trigger: 'price', price: 'price' },
   ConditionalRefused: {},
+  // ---- auctions in the engine (issue 18 part B) ----
+  ...AUCTION_EVENT_UNITS,
 };

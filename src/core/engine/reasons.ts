@@ -19,3 +19,15 @@ export interface Rejection {
 export function reject(reason: RejectionReason, field: string, message: string): Rejection {
   return { reason, field, message };
 }
+
+// ---- auctions in the engine (issue 18 part B): the auction house's own refusals travel as CommandRejected.reason ----
+/** The codes of the auction house (core/auctions) and of its dispatch in the engine (core/engine/auctions.ts). */
+export type AuctionRejectionReason = CodeName<'auction'> | CodeName<'sealed_bid'> | CodeName<'auction_engine'>;
+/** CommandRejected.reason: the engine's own vocabulary and the modules' it dispatches to. */
+export type CommandRejectionReason = RejectionReason | AuctionRejectionReason;
+/** A refusal of a command dispatched to a module with codes of its own (the engine's `Rejection` widened). */
+export interface CommandRejection {
+  readonly reason: CommandRejectionReason;
+  readonly field: string;
+  readonly message: string;
+}

@@ -13,6 +13,7 @@ import type { Episode } from './enforcement-state.js';
 import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
+import { restoreEngineAuctions, snapshotEngineAuctions, type EngineAuctionsSnapshot } from './auctions.js';
 
 /**
  * 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`).
@@ -79,6 +80,8 @@ export interface Snapshot {
     readonly borrowed: readonly (readonly [string, bigint])[];
     readonly repaid: readonly (readonly [string, bigint])[];
   };
+  /** The auction house inside the engine (auctions.ts); absent until it is set up (and in snapshots from before). */
+  readonly auctions?: EngineAuctionsSnapshot;
 }
 
 export interface GuardsSnapshot {
@@ -156,6 +159,7 @@ export function snapshotState(s: EngineState): Snapshot {
       borrowed: [...s.venue.borrowed],
       repaid: [...s.venue.repaid],
     },
+    ...(s.auctions === null ? {} : { auctions: snapshotEngineAuctions(s.auctions) }),
   };
 }
 
@@ -206,6 +210,7 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, v] of snap.venue.withdrawn) s.venue.withdrawn.set(k, v);
   for (const [k, v] of snap.venue.borrowed) s.venue.borrowed.set(k, v);
   for (const [k, v] of snap.venue.repaid) s.venue.repaid.set(k, v);
+  if (snap.auctions !== undefined) s.auctions = restoreEngineAuctions(snap.auctions);
   return s;
 }
 

@@ -1,5 +1,6 @@
 // The engine's whole state. Everything here is reachable from a snapshot; nothing else is state.
 
+import type { EngineAuctions } from './auctions.js';
 import { newAccount, type Account } from '../account/account.js';
 import type { MarginView } from '../margin/evaluate.js';
 import type { LendingParams } from '../margin/thresholds.js';
@@ -64,6 +65,8 @@ export class EngineState implements MarginView, LendingParams {
   conditionals = new ConditionalBook();
   /** Losses trades left in this command, absorbed before it ends (always empty between commands). */
   readonly pendingDeficits: Deficit[] = [];
+  /** The auction house inside the engine (auctions.ts); null until an auction command sets it up. */
+  auctions: EngineAuctions | null = null;
   readonly venue: VenueFunds = {
     feePool: 0n,
     fundingPool: 0n,

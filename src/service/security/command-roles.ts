@@ -37,6 +37,19 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   place_conditional: 'trade',
   cancel_conditional: 'trade',
   amend_conditional: 'trade',
+  // ---- auctions in the engine (issue 18 part B): the Maker world is set up by admins; keepers' and bidders'
+  // commands name no `account` a trade key's scope could check, so they come through the operator (the venue's
+  // keeper gateway) ----
+  auction_setup: 'admin',
+  maker_poke: 'operator',
+  maker_bark: 'operator',
+  maker_take: 'operator',
+  maker_redo: 'operator',
+  auction_clock: 'operator',
+  sealed_bark: 'operator',
+  sealed_commit: 'operator',
+  sealed_reveal: 'operator',
+  sealed_settle: 'operator',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
