@@ -157,6 +157,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '12108 already_revealed', '12109 reveal_mismatch', '12110 bid_zero', '12111 bid_below_floor', '12112 salt_invalid',
     '12113 settle_too_early',
   ],
+  // sim (issue 19, the stress simulator)
+  sim_error: ['13000 sim_config_invalid'],
 };
 
 const HOW_TO_CHANGE =

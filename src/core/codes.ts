@@ -46,6 +46,8 @@ export const MODULE_RANGES = {
   service: [10000, 10999],
   'core/lending': [11000, 11999],
   'core/auctions': [12000, 12999],
+  // sim (issue 19, the stress simulator): 13000-13999
+  sim: [13000, 13999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -584,6 +586,14 @@ export const CODES = {
       [12112, 'salt_invalid', 'the salt is not 32 to 128 lowercase hex characters (16 to 64 bytes)', false],
       [12113, 'settle_too_early', 'the reveal window is still open', true],
     ],
+  },
+
+  // ---- sim: 13000-13999 (issue 19: the stress simulator) ----------------------------------------------------------
+  sim_error: {
+    module: 'sim',
+    usedIn: 'SimConfigError.code (bailiff simulate: exit code 2)',
+    first: 13000,
+    codes: [[13000, 'sim_config_invalid', 'a field of the sim.json is malformed or out of its domain (the message names its path)', false]],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
 
