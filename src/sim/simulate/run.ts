@@ -440,9 +440,15 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
         const arb = { account: ARB, fee: quote(0n) };
         apply({ kind: 'fill', tsMs: now, market: m.id, price: price(px), size: size(pos > 0n ? pos : -pos), buyer: pos > 0n ? arb : mine, seller: pos > 0n ? mine : arb });
       }
-      const bid = toTick(m, r * (1 - kp.discount));
-      const ask = toTick(m, r * (1 + kp.discount));
       const ob = engine.market(m.id)?.book;
+      // Its price is the reference less its discount, but never crossing the venue's book: when the venue trades
+      // below that (a spiral), it is the best bid a tick under the best ask, first in line for liquidation orders.
+      const bestAsk = ob?.bestAsk()?.price;
+      const bestBid = ob?.bestBid()?.price;
+      let bid = toTick(m, r * (1 - kp.discount));
+      let ask = toTick(m, r * (1 + kp.discount));
+      if (bestAsk !== undefined && bid >= bestAsk) bid = bestAsk - m.tick;
+      if (bestBid !== undefined && ask <= bestBid) ask = bestBid + m.tick;
       const bidResting = ob?.get(`${kp.id}#lq-bid`)?.size ?? 0n;
       const askResting = ob?.get(`${kp.id}#lq-ask`)?.size ?? 0n;
       const drift = (q: bigint, x: bigint): boolean => q === 0n || Math.abs(Number(q - x)) > (r * kp.discount) / 4;
@@ -624,7 +630,12 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   return rec;
 }
 
-/** Liquidations of ledgers that would have been healthy again within recoveryMinutes on the reference path. */
+/**
+ * Liquidations that were not needed: on the reference path (no impact), had the ledger been left alone, it would have
+ * been healthy again at the end of the recovery window (the run's end if sooner) without its equity ever going below
+ * zero in between (the venue never at risk). A screen in floats from the LiquidationStarted figures, this market alone
+ * moving: equity(p) = equity + size x (p - mark) x f, maintenance(p) = maintenance x p / mark (docs/simulate.md).
+ */
 function unnecessary(prep: Prepared, episodes: readonly Episode[]): { count: number; notional: bigint } {
   const window = Math.max(1, Math.round((prep.config.metrics.recoveryMinutes * 60_000) / prep.stepMs));
   const extremes = prep.refs.map((r) => new RangeExtremes(r));
@@ -632,19 +643,20 @@ function unnecessary(prep: Prepared, episodes: readonly Episode[]): { count: num
   let notional = 0n;
   for (const e of episodes) {
     const spec = prep.specs[e.market] as MarketSpec;
-    // The ledger at a reference price p, this market alone moving (a screen, in floats; docs/simulate.md):
-    // equity(p) = equity + size x (p - mark) x f, maintenance(p) = maintenance x p / mark; healthy when equity > maintenance.
     const f = 10 ** (prep.qd - spec.baseDecimals - spec.priceDecimals);
-    const a = e.size * f - e.maintenance / e.mark;
-    const b = e.size * e.mark * f - e.equity;
-    if (a === 0) continue;
-    const threshold = b / a;
+    const sf = e.size * f;
+    if (sf === 0) continue;
     const lo = e.k + 1;
     const hi = Math.min(prep.steps, e.k + window);
     if (lo > hi) continue;
+    const ref = prep.refs[e.market] as Float64Array;
+    const end = ref[hi] as number;
+    const healthyAtEnd = e.equity + sf * (end - e.mark) > (e.maintenance * end) / e.mark;
+    // Bankruptcy: equity(p) = 0 at p = mark - equity / (size x f); a long must stay above it, a short below.
+    const bankruptcy = e.mark - e.equity / sf;
     const ext = extremes[e.market] as RangeExtremes;
-    const recovered = a > 0 ? ext.max(lo, hi) > threshold : ext.min(lo, hi) < threshold;
-    if (recovered) {
+    const solvent = sf > 0 ? ext.min(lo, hi) >= bankruptcy : ext.max(lo, hi) <= bankruptcy;
+    if (healthyAtEnd && solvent) {
       count++;
       notional += e.notional;
     }

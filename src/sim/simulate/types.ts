@@ -165,7 +165,10 @@ export const simConfigSchema = z.strictObject({
   backstop: z.strictObject({ depth: decimalString, discount: z.number().gt(0).lt(0.9), refreshMs: positiveInt.default(60_000) }).optional(),
   metrics: z
     .strictObject({
-      /** A liquidation is "unnecessary" when the ledger would have been healthy again within this many minutes on the reference path. */
+      /**
+       * A liquidation is "unnecessary" when, on the reference path and left alone, the ledger would have been healthy
+       * again this many minutes later without going below zero equity in between (docs/simulate.md).
+       */
       recoveryMinutes: positiveInt.default(60),
       /** Series points: one per this many steps (sums over the bucket); default: so that a run has at most 2,000. */
       seriesEvery: positiveInt.optional(),
