@@ -126,7 +126,7 @@ describe('runSimulation', () => {
     const withKeepers = (keepers: object[]) => crashConfig((x) => {
       x.rulebook = 'binance';
       (x.markets as { book: { depth: string } }[])[0]!.book.depth = '20000';
-      x.liquidators = keepers;
+      x.liquidators = keepers as never;
       x.steps = 900;
     });
     const k = { capital: '10000000', maxPosition: '5000000', orderSize: '300000', discount: 0.005 };
@@ -139,5 +139,19 @@ describe('runSimulation', () => {
     const speed = runSimulation(withKeepers([{ id: 'slow', ...k, latencyMs: 5000 }, { id: 'fast', ...k, latencyMs: 0 }])).summary.keepers;
     expect(speed.find((x) => x.id === 'fast')!.fills).toBeGreaterThan(speed.find((x) => x.id === 'slow')!.fills);
     expect(speed.every((x) => x.fees === '0')).toBe(true);
+  });
+
+  it('collateral mix: longs margined in the asset they are long liquidate more in its crash (the double hit)', () => {
+    const mixed = (share: number) => crashConfig((x) => {
+      x.rulebook = 'binance';
+      x.assets = [{ id: 'BTC', decimals: 8, priceMarket: 'BTCUSDT', collateralWeight: '0.95' }];
+      x.population = { accounts: 200, collateral: { min: '1000', max: '10000' }, leverage: { min: 3, max: 8, skew: 1 }, longShare: 1, collateralMix: [{ asset: 'BTC', share }] } as never;
+      (x.markets as { book: { depth: string } }[])[0]!.book.depth = '1000000';
+    });
+    const usdt = runSimulation(mixed(0)).summary;
+    const btc = runSimulation(mixed(0.8)).summary;
+    expect(btc.positions).toBe(usdt.positions);
+    expect(btc.commands.rejected).toBe(0);
+    expect(btc.liquidations.ledgers).toBeGreaterThan(usdt.liquidations.ledgers);
   });
 });

@@ -10,7 +10,7 @@
 import { Engine } from '../../core/engine/engine.js';
 import type { Command } from '../../core/engine/commands.js';
 import type { EngineEvent } from '../../core/engine/events.js';
-import type { MarketSpec } from '../../core/market/spec.js';
+import type { AssetSpec, MarketSpec } from '../../core/market/spec.js';
 import { notional as notionalOf } from '../../core/market/spec.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
 import { formatDecimal, price, quote, size } from '../../core/units/index.js';
@@ -49,6 +49,8 @@ export interface Prepared {
   readonly setup: readonly Command[];
   readonly engineConfig: Parameters<typeof Engine.create>[0];
   readonly specs: readonly MarketSpec[];
+  /** Collateral assets (set_asset of the setup), in file order. */
+  readonly assets: readonly AssetSpec[];
   readonly refs: readonly Float64Array[];
   readonly qd: number;
   readonly asset: string;
@@ -76,6 +78,7 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
       rulebook: config.rulebook,
       startAt: startMs,
       markets: config.markets.map(({ start: _s, path: _p, book: _b, arbitrage: _a, ...m }) => m),
+      assets: config.assets,
     });
   } catch (e) {
     return wireToSim(e);
@@ -83,11 +86,12 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
   const rulebook = options.rulebook === undefined ? scenario.rulebook : options.rulebook(scenario.rulebook);
   const setup = scenario.commands.map((c) => (c.kind === 'set_rulebook' ? { ...c, rulebook } : c));
   const specs = setup.flatMap((c) => (c.kind === 'set_market' ? [c.market] : []));
+  const assets = setup.flatMap((c) => (c.kind === 'set_asset' ? [c.asset] : []));
   const baseDir = options.baseDir ?? process.cwd();
   const klines = config.markets.map((m, i) => (m.path.kind === 'klines' ? klinePoints(m, m.path, `markets[${i}].path`, baseDir) : undefined));
   const steps = config.steps ?? Math.max(...klines.map((k) => (k === undefined ? 1 : klineSteps(k, config.stepMs))));
   const refs = config.markets.map((m, i) => referencePath(m, `markets[${i}]`, steps, config.stepMs, deriveSeed(seed, 1 + i), klines[i]));
-  return { config, seed, steps, stepMs: config.stepMs, startMs, rulebook, setup, engineConfig: scenario.config, specs, refs, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
+  return { config, seed, steps, stepMs: config.stepMs, startMs, rulebook, setup, engineConfig: scenario.config, specs, assets, refs, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
 }
 
 /** A stream's own seed: the run's seed and a stream number mixed (splitmix32), so streams do not share draws. */
@@ -490,6 +494,11 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   const toppedUp = new Uint8Array(pop.accounts);
   const startPx = markets.map((m) => toTick(m, m.c0));
   const centsScale = qd >= 2 ? pow(qd - 2) : 1n;
+  const mixes = pop.collateralMix.map((x) => {
+    const spec = prep.assets.find((a) => a.id === x.asset) as AssetSpec;
+    const m = markets.find((mm) => mm.id === spec.priceMarket) as MarketRun;
+    return { asset: x.asset, share: x.share, decimals: spec.decimals, priceDecimals: m.spec.priceDecimals, px: startPx[m.i] as bigint };
+  });
   for (let a = 0; a < pop.accounts; a++) {
     const id = `a${a}`;
     const whole = collMin * Math.exp(rand() * Math.log(collMax / collMin || 1));
@@ -504,7 +513,16 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     const panics = rand() < pop.panicShare;
     const panicAt = pop.panicDrawdown * (0.5 + rand());
     if (coll <= 0n) continue;
-    apply({ kind: 'deposit', tsMs: now, account: id, asset, amount: coll });
+    // The collateral mix: each asset's share of the value in that asset at its market's start price.
+    let inSettlement = coll;
+    for (const mix of mixes) {
+      const value = BigInt(Math.floor(Number(coll) * mix.share));
+      const units = (value * pow(mix.decimals + mix.priceDecimals)) / (mix.px * pow(qd)); // floor: never more than the share
+      if (units <= 0n) continue;
+      inSettlement -= value;
+      apply({ kind: 'deposit', tsMs: now, account: id, asset: mix.asset, amount: units });
+    }
+    if (inSettlement > 0n) apply({ kind: 'deposit', tsMs: now, account: id, asset, amount: inSettlement });
     if (!(leverage > 0)) continue;
     for (let n = 0; n < count; n++) {
       const m = markets[(first + n) % markets.length] as MarketRun;
