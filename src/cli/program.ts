@@ -389,7 +389,9 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .argument('<sim>', 'path to a sim.json file')
     .option('--out <file>', 'also write the whole result (summary and per-step series) as JSON to this file')
     .option('--seed <n>', "override the file's seed", (v) => simulateSeedArg(v))
-    .action(async (file: string, opts: { out?: string; seed?: number }) => {
+    .option('--journal <file>', "start from this journal's live accounts (its head; docs/simulate.md)")
+    .option('--journal-seq <n>', 'with --journal: its state at this seq', (v) => positiveInt(v, '--journal-seq'))
+    .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number }) => {
       (await import('./simulate.js')).runSimulate(file, opts, io);
     });
   return program;

@@ -7,13 +7,19 @@ import { dirname, resolve } from 'node:path';
 import { parseSimConfigText } from '../sim/simulate/config.js';
 import { runSimulation } from '../sim/simulate/run.js';
 import { SimConfigError, type SimResult } from '../sim/simulate/types.js';
+import type { Snapshot } from '../core/engine/snapshot.js';
+import { replay } from '../verify/entries.js';
 import { CliError, unreadableFile } from './errors.js';
+import { openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
 export interface SimulateOptions {
   readonly out?: string;
   readonly seed?: number;
+  /** Start from the live accounts of this journal (its head, or journalSeq). */
+  readonly journal?: string;
+  readonly journalSeq?: number;
 }
 
 /** Runs the file's simulation; returns the result (for callers that add reports) after printing / writing it. */
@@ -28,7 +34,9 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
   const progress = startProgress({ label: 'simulating', total: 0, stream: io.progressStream });
   try {
     const config = parseSimConfigText(text);
+    const snapshot = o.journal === undefined ? undefined : journalSnapshot(o.journal, o.journalSeq);
     result = runSimulation(config, {
+      ...(snapshot !== undefined ? { snapshot } : {}),
       baseDir: dirname(resolve(file)),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       onProgress: (done, total) => {
@@ -52,4 +60,10 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
   }
   io.stdout(summary);
   return result;
+}
+
+/** The engine state of a journal at its head (or at `seq`), replayed read-only and checked as `bailiff verify` does. */
+function journalSnapshot(file: string, seq: number | undefined): Snapshot {
+  const j = openCheckedJournal(file);
+  return replay({ genesis: j.genesis, entries: j.records }, () => {}, seq ?? Number.POSITIVE_INFINITY).snapshot();
 }

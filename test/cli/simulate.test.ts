@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { parseSimConfigText } from '../../src/sim/simulate/config.js';
@@ -95,5 +96,23 @@ describe('bailiff simulate', () => {
     const avax = crash.refs[0]!;
     expect(avax[0]).toBe(277_610); // the first kline's open, 27.7610
     expect(Math.min(...avax)).toBe(212_190); // the lowest low of the excerpt (OHLC walk), 21.2190
+  });
+
+  it('--journal starts from a journal\'s live accounts (bailiff ingest of examples/btc-isolated-long.json)', async () => {
+    const journal = join(mkdtempSync(join(tmpdir(), 'bailiff-sim-')), 'j.db');
+    const ingest = await runCli(['ingest', '--journal', journal, '--scenario', 'examples/btc-isolated-long.json'], { stdout: () => {}, stderr: () => {}, stdin: Readable.from([]) });
+    expect(ingest).toBe(0);
+    const live = {
+      ...SMALL,
+      markets: [{ ...SMALL.markets[0], id: 'BTCUSDT', baseDecimals: 3, priceDecimals: 2, tickSize: '0.1', stepSize: '0.001', start: '1' }],
+      population: { ...SMALL.population, accounts: 5 },
+    };
+    const r = await cli(['simulate', write(live), '--journal', journal, '--journal-seq', '6']);
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.accounts).toBeGreaterThan(5); // the journal's accounts and the 5 generated
+    expect(summary.positions).toBe(5);
+    const missing = await cli(['simulate', write(live), '--journal', '/nonexistent/j.db']);
+    expect(missing.code).toBe(2);
   });
 });

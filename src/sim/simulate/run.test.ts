@@ -2,6 +2,9 @@
 // -> no spiral (the traded price is the reference), a deeper book and partial liquidation -> less bad debt.
 
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Engine } from '../../core/engine/engine.js';
+import { parseScenario } from '../../scenario/load.js';
 import { parseSimConfig } from './config.js';
 import { runSimulation } from './run.js';
 import type { SimConfigInput } from './types.js';
@@ -153,5 +156,32 @@ describe('runSimulation', () => {
     expect(btc.positions).toBe(usdt.positions);
     expect(btc.commands.rejected).toBe(0);
     expect(btc.liquidations.ledgers).toBeGreaterThan(usdt.liquidations.ledgers);
+  });
+
+  it('starts from live accounts (an engine snapshot): the path starts at the live mark, the live 20x long is liquidated', () => {
+    // examples/btc-isolated-long.json up to alice's 20x isolated long at 100,000 (its price and fill commands)
+    const scenario = parseScenario(JSON.parse(readFileSync('examples/btc-isolated-long.json', 'utf8')));
+    const engine = Engine.create(scenario.config, scenario.rulebook);
+    for (const c of scenario.commands) {
+      engine.apply(c);
+      if (c.kind === 'fill') break;
+    }
+    const snapshot = engine.snapshot();
+    const c = crashConfig((x) => {
+      x.rulebook = 'binance';
+      const m = (x.markets as Record<string, unknown>[])[0]!;
+      m.priceDecimals = 2; // as the live market
+      m.start = '50000'; // a synthetic path is rescaled to start at the live mark (100,000)
+      x.population = { accounts: 20, collateral: { min: '1000', max: '1000' }, leverage: { min: 2, max: 2 } } as never;
+      x.metrics = { counterfactual: false, seriesEvery: 1 };
+    });
+    const r = runSimulation(c, { snapshot });
+    expect(r.series.markets.BTCUSDT!.reference[0]).toBe('100000');
+    expect(r.summary.accounts).toBe(20 + snapshot.accounts.length);
+    expect(r.summary.positions).toBe(20); // generated as sim-a<n>
+    expect(r.summary.liquidations.ledgers).toBeGreaterThanOrEqual(1);
+    expect(r.summary.startMs).toBe(snapshot.timeMs > Date.parse('2025-02-02T22:00:00Z') ? snapshot.timeMs : Date.parse('2025-02-02T22:00:00Z'));
+    // other decimals than the live market's are refused, naming the field
+    expect(() => runSimulation(crashConfig(), { snapshot })).toThrow(/^markets\[0\]\.priceDecimals: BTCUSDT has other decimals/);
   });
 });

@@ -8,6 +8,7 @@
 // O(accounts). Accounts are only looked at when the engine names them in an event.
 
 import { Engine } from '../../core/engine/engine.js';
+import type { Snapshot } from '../../core/engine/snapshot.js';
 import type { Command } from '../../core/engine/commands.js';
 import type { EngineEvent } from '../../core/engine/events.js';
 import type { AssetSpec, MarketSpec } from '../../core/market/spec.js';
@@ -49,6 +50,8 @@ export interface Prepared {
   readonly setup: readonly Command[];
   readonly engineConfig: Parameters<typeof Engine.create>[0];
   readonly specs: readonly MarketSpec[];
+  /** Live accounts to start from (SimOptions.snapshot). */
+  readonly snapshot: Snapshot | undefined;
   /** Collateral assets (set_asset of the setup), in file order. */
   readonly assets: readonly AssetSpec[];
   readonly refs: readonly Float64Array[];
@@ -83,6 +86,10 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
   } catch (e) {
     return wireToSim(e);
   }
+  const snapshot = options.snapshot;
+  if (snapshot !== undefined && snapshot.config.settlement.decimals !== scenario.config.settlement.decimals) {
+    throw new SimConfigError('settlement.decimals', `the snapshot settles in ${snapshot.config.settlement.decimals} decimals`);
+  }
   const rulebook = options.rulebook === undefined ? scenario.rulebook : options.rulebook(scenario.rulebook);
   const setup = scenario.commands.map((c) => (c.kind === 'set_rulebook' ? { ...c, rulebook } : c));
   const specs = setup.flatMap((c) => (c.kind === 'set_market' ? [c.market] : []));
@@ -91,7 +98,27 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
   const klines = config.markets.map((m, i) => (m.path.kind === 'klines' ? klinePoints(m, m.path, `markets[${i}].path`, baseDir) : undefined));
   const steps = config.steps ?? Math.max(...klines.map((k) => (k === undefined ? 1 : klineSteps(k, config.stepMs))));
   const refs = config.markets.map((m, i) => referencePath(m, `markets[${i}]`, steps, config.stepMs, deriveSeed(seed, 1 + i), klines[i]));
-  return { config, seed, steps, stepMs: config.stepMs, startMs, rulebook, setup, engineConfig: scenario.config, specs, assets, refs, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
+  if (snapshot !== undefined) {
+    specs.forEach((spec, i) => {
+      const live = snapshot.markets.find((x) => x.spec.id === spec.id);
+      if (live === undefined) return;
+      if (live.spec.baseDecimals !== spec.baseDecimals || live.spec.priceDecimals !== spec.priceDecimals) {
+        throw new SimConfigError(`markets[${i}].priceDecimals`, `${spec.id} has other decimals in the snapshot (base ${live.spec.baseDecimals}, price ${live.spec.priceDecimals})`);
+      }
+      // A synthetic path starts at the live mark.
+      const ref = refs[i] as Float64Array;
+      const mark = live.markPrice;
+      if (config.markets[i]?.path.kind !== 'klines' && mark !== null && (ref[0] as number) > 0) {
+        const scale = Number(mark) / (ref[0] as number);
+        for (let k = 0; k < ref.length; k++) ref[k] = (ref[k] as number) * scale;
+      }
+    });
+  }
+  const liveSpecs = specs.map((spec) => snapshot?.markets.find((x) => x.spec.id === spec.id)?.spec ?? spec);
+  const start = snapshot === undefined ? startMs : Math.max(startMs, snapshot.timeMs);
+  const liveSetup = snapshot === undefined ? setup : setup.filter((c) =>
+    (c.kind !== 'set_market' || !snapshot.markets.some((x) => x.spec.id === c.market.id)) && (c.kind !== 'set_asset' || !snapshot.assets.some((x) => x.id === c.asset.id)));
+  return { config, seed, steps, stepMs: config.stepMs, startMs: start, rulebook, setup: liveSetup, engineConfig: snapshot?.config ?? scenario.config, specs: liveSpecs, assets, refs, snapshot, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
 }
 
 /** A stream's own seed: the run's seed and a stream number mixed (splitmix32), so streams do not share draws. */
@@ -188,7 +215,8 @@ interface Episode {
 
 function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => void): RunRecord {
   const { config, steps, stepMs, startMs, qd, asset } = prep;
-  const engine = Engine.create(prep.engineConfig, prep.rulebook);
+  const engine = prep.snapshot === undefined ? Engine.create(prep.engineConfig, prep.rulebook) : Engine.restore(prep.snapshot);
+  const idPrefix = prep.snapshot === undefined ? 'a' : 'sim-a';
   const pow = (n: number): bigint => 10n ** BigInt(n);
   const atomsOf = (text: string, path: string): bigint => {
     try {
@@ -341,7 +369,10 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     return (raw / m.spec.stepSize) * m.spec.stepSize;
   };
 
-  for (const c of prep.setup) apply({ ...c, tsMs: now } as Command);
+  for (const c of prep.setup) {
+    // A live venue's guards may hold a parameter change for confirmation: the simulation confirms it.
+    for (const e of apply({ ...c, tsMs: now } as Command)) if (e.kind === 'ParameterChangePending') apply({ kind: 'confirm_change', tsMs: now, change: e.change });
+  }
   for (const id of [HOUSE, MAKER, ARB]) apply({ kind: 'deposit', tsMs: now, account: id, asset, amount: AGENT_DEPOSIT_WHOLE * pow(qd) });
   const fundAtoms = atomsOf(config.insuranceFund, 'insuranceFund');
   const takeover = prep.rulebook.liquidation.takeover;
@@ -349,7 +380,8 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     if (takeover.kind === 'backstop') apply({ kind: 'deposit', tsMs: now, account: takeover.account, asset, amount: fundAtoms });
     else apply({ kind: 'insurance_deposit', tsMs: now, amount: fundAtoms });
   }
-  rec.fundStart = takeover.kind === 'backstop' ? 0n : fundAtoms;
+  // The fund's cash after the deposit (a snapshot's live fund included).
+  rec.fundStart = engine.state.insuranceFund;
   rec.fund = rec.fundStart;
   rec.fundMin = rec.fundStart;
   const sendMark = (m: MarketRun, force: boolean): void => {
@@ -500,7 +532,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     return { asset: x.asset, share: x.share, decimals: spec.decimals, priceDecimals: m.spec.priceDecimals, px: startPx[m.i] as bigint };
   });
   for (let a = 0; a < pop.accounts; a++) {
-    const id = `a${a}`;
+    const id = `${idPrefix}${a}`;
     const whole = collMin * Math.exp(rand() * Math.log(collMax / collMin || 1));
     const coll = qd >= 2 ? BigInt(Math.round(whole * 100)) * centsScale : BigInt(Math.round(whole * 10 ** qd));
     collateralOf.push(coll);
@@ -549,7 +581,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     m.marks[0] = Number(m.lastMark);
     m.traded[0] = m.c;
   }
-  rec.accounts = pop.accounts;
+  rec.accounts = pop.accounts + (prep.snapshot?.accounts.length ?? 0);
   recordBucket(rec, markets, 0, startMs);
 
   // ---- the steps ----
@@ -560,8 +592,8 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     if (calledQueue.length > 0) {
       const called = calledQueue.splice(0);
       for (const c of called) {
-        const a = Number(c.account.slice(1));
-        if (!c.account.startsWith('a') || !Number.isInteger(a) || addsMargin[a] !== 1 || toppedUp[a] === 1) continue;
+        const a = Number(c.account.slice(idPrefix.length));
+        if (!c.account.startsWith(idPrefix) || !Number.isInteger(a) || addsMargin[a] !== 1 || toppedUp[a] === 1) continue;
         toppedUp[a] = 1;
         rec.topUps++;
         const amount = BigInt(Math.floor(Number(collateralOf[a] as bigint) * pop.topUp));
@@ -610,7 +642,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     while (cur < list.length && (list[cur] as { t: number }).t <= move) {
       const a = (list[cur] as { a: number }).a;
       cur++;
-      const id = `a${a}`;
+      const id = `${idPrefix}${a}`;
       const pos = engine.account(id)?.positions.get(m.id)?.size ?? 0n;
       if (longs ? pos <= 0n : pos >= 0n) continue;
       rec.panicSells++;

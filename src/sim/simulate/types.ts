@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { CodeName } from '../../core/codes.js';
 import { BailiffError } from '../../errors.js';
+import type { Snapshot } from '../../core/engine/snapshot.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
 import { assetSchema, decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
 
@@ -209,6 +210,13 @@ export interface SimOptions {
   rulebook?: (decoded: Rulebook) => Rulebook;
   /** Directory kline files are relative to (the CLI: the sim.json's directory); default the working directory. */
   baseDir?: string;
+  /**
+   * Start from these live accounts (added after the first commit; optional): an engine snapshot (e.g. a journal's
+   * head, `bailiff simulate --journal`). Its accounts, markets and fund are kept; the file's markets must match its
+   * decimals (markets it lacks are listed), synthetic paths are scaled to start at its marks, the rulebook (and
+   * options.rulebook) is applied on top, and the file's population is generated in addition as `sim-a<n>`.
+   */
+  snapshot?: Snapshot;
 }
 
 /** A decimal string (quote units unless said otherwise). */
