@@ -165,6 +165,8 @@ interface MarketRun {
   /** Available share of each side's depth (1 = full), refilled by resilience. */
   availBid: number;
   availAsk: number;
+  /** The maker's ladder was hit since it last re-quoted (its levels may have holes even with the depth refilled). */
+  makerHit: boolean;
   /** The last book fill's price in the current step (null: none). */
   lastFill: bigint | null;
   readonly depthAtoms: bigint;
@@ -285,6 +287,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
                 const taken = Number(notionalOf(spec, qd, e.sizeDelta, e.price, 'floor')) / Number(m.depthAtoms * BigInt(config.markets[mi]?.book.levels ?? 1) || 1n);
                 if (e.sizeDelta > 0n) m.availBid = Math.max(0, m.availBid - taken);
                 else m.availAsk = Math.max(0, m.availAsk - taken);
+                m.makerHit = true;
               }
               const kp = keeperIndex.get(e.account);
               if (kp !== undefined && e.cause === 'liquidation') {
@@ -354,7 +357,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     const c0 = ref[0] as number;
     return {
       i, spec, id: spec.id, tick: spec.tickSize, tickN: Number(spec.tickSize), ref, c: c0, lastMark: 0n, lastMarkMs: -Infinity,
-      levels: new Map(), center: 0, availBid: 1, availAsk: 1, lastFill: null,
+      levels: new Map(), center: 0, availBid: 1, availAsk: 1, makerHit: false, lastFill: null,
       depthAtoms: atomsOf(mc.book.depth, `markets[${i}].book.depth`), logG: Math.log(1 + mc.book.spacing), c0,
       panicLong: [], panicShort: [], pl: 0, ps: 0, peak: c0, trough: c0, backstopQuotedMs: -Infinity,
       marks: new Float64Array(steps + 1), traded: new Float64Array(steps + 1),
@@ -420,8 +423,9 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     }
     const j0 = Math.round(Math.log(m.c / m.c0) / m.logG);
     const moved = j0 !== m.center || full;
-    if (!moved && m.availBid >= 1 && m.availAsk >= 1 && m.lastFill === null) return;
+    if (!moved && m.availBid >= 1 && m.availAsk >= 1 && !m.makerHit) return;
     m.center = j0;
+    m.makerHit = false;
     const want = new Map<number, 'buy' | 'sell'>();
     for (let d = 1; d <= book.levels; d++) {
       want.set(j0 - d, 'buy');
