@@ -289,7 +289,7 @@ export interface SimSummary {
     readonly steps: number;
     readonly ledgers: number;
     readonly notional: Dec;
-    /** By route: book, takeover (insurance fund / backstop), ADL. */
+    /** LiquidationFill notional by route: book, insurance_fund, backstop, adl, offset. */
     readonly byRoute: Readonly<Record<string, Dec>>;
   };
   /** Liquidation book fills' cost against the reference at the time: sum |fill - reference| x size. */
@@ -301,7 +301,10 @@ export interface SimSummary {
   readonly adl: {
     readonly notional: Dec;
     readonly count: number;
-    /** ADL notional beyond what was needed: closed at bankruptcy prices above the remainders the fund could not take. */
+    /**
+     * What the deleveraged counterparties gave up against the mark (sum of abs(mark - price) x size) beyond the
+     * negative equity of the ledgers it was for (docs/simulate.md); 0 when ADL took no more than the deficit.
+     */
     readonly overshoot: Dec;
   };
   readonly unnecessary: { readonly count: number; readonly notional: Dec; readonly recoveryMinutes: number };
