@@ -382,7 +382,26 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action((id: string, o: { store: string; masterKey?: string }) => {
       keysRevoke(id, o, io);
     });
+  // issue 19, the stress simulator (docs/simulate.md)
+  program
+    .command('simulate')
+    .description('A seeded stress simulation (docs/simulate.md): markets with books, a price path, a population and liquidators driven through the engine; prints the summary as JSON.')
+    .argument('<sim>', 'path to a sim.json file')
+    .option('--out <file>', 'also write the whole result (summary and per-step series) as JSON to this file')
+    .option('--seed <n>', "override the file's seed", (v) => simulateSeedArg(v))
+    .option('--journal <file>', "start from this journal's live accounts (its head; docs/simulate.md)")
+    .option('--journal-seq <n>', 'with --journal: its state at this seq', (v) => positiveInt(v, '--journal-seq'))
+    .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number }) => {
+      (await import('./simulate.js')).runSimulate(file, opts, io);
+    });
   return program;
+}
+
+/** --seed of simulate: a non-negative 32-bit integer (issue 19). */
+function simulateSeedArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d{1,10}$/.test(v) || n > 2 ** 32 - 1) throw new CliError('bad_argument', `--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 function timeArg(v: string, flag: string): number {

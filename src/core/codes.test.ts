@@ -158,6 +158,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '12113 settle_too_early',
   ],
   auction_engine: ['12200 ilk_listed', '12201 feed_from_market', '12202 clock_driven_by_engine', '12203 ilk_not_linked'],
+  // sim (issue 19, the stress simulator)
+  sim_error: ['13000 sim_config_invalid'],
 };
 
 const HOW_TO_CHANGE =

@@ -46,6 +46,8 @@ export const MODULE_RANGES = {
   service: [10000, 10999],
   'core/lending': [11000, 11999],
   'core/auctions': [12000, 12999],
+  // sim (issue 19, the stress simulator): 13000-13999
+  sim: [13000, 13999],
 } as const satisfies Readonly<Record<string, readonly [number, number]>>;
 
 export const CODES = {
@@ -596,6 +598,14 @@ export const CODES = {
       [12202, 'clock_driven_by_engine', "the engine drives this clock (its market's breaker, the liquidation pause, a halt)", false],
       [12203, 'ilk_not_linked', 'maker_poke needs an ilk linked to a market with a liquidation ratio (mat)', false],
     ],
+  },
+
+  // ---- sim: 13000-13999 (issue 19: the stress simulator) ----------------------------------------------------------
+  sim_error: {
+    module: 'sim',
+    usedIn: 'SimConfigError.code (bailiff simulate: exit code 2)',
+    first: 13000,
+    codes: [[13000, 'sim_config_invalid', 'a field of the sim.json is malformed or out of its domain (the message names its path)', false]],
   },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
 
