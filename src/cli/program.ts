@@ -382,6 +382,17 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action((id: string, o: { store: string; masterKey?: string }) => {
       keysRevoke(id, o, io);
     });
+  // ---- issue 19 part B: sweeps, preview, reports (src/cli/sweep.ts, src/cli/preview.ts; docs/sweeps.md) ----
+  program
+    .command('sweep')
+    .description('Run a sweep (docs/sweeps.md): a grid or a coordinate descent over sim.json parameters (maintenance margin, fees, partial slice, ...) across seeds on worker threads; prints the points and the frontier between bad debt and unnecessary liquidations as JSON.')
+    .argument('<sweep>', 'path to a sweep JSON file')
+    .option('--workers <n>', 'worker threads (default: available cores - 1, at least 1); the results do not depend on it', (v) => positiveInt(v, '--workers'))
+    .option('--out <file>', 'write the JSON summary to this file instead of stdout')
+    .option('--report <file>', 'also write a self-contained HTML report (frontier, heatmap, points)')
+    .action(async (file: string, o: { workers?: number; out?: string; report?: string }) => {
+      setExit(await (await import('./sweep.js')).runSweepCommand(file, o, io));
+    });
   return program;
 }
 
