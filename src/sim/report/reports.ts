@@ -31,18 +31,19 @@ Object.entries(s.markets).forEach(([id, m], i) => {
     series.push({ label: 'mark without liquidation impact', stroke: '#2e9e44', dash: [6, 4], width: 2 });
     data.push(num(m.markWithoutImpact));
   }
-  chart('price-' + i, { title: id + ': price with and without liquidations', series }, data);
+  chart('price-' + i, { title: id + ': price with and without liquidations', series, axes: [{}, { size: 90 }] }, data);
 });
 chart('liquidations', {
   title: 'Liquidations over time',
   scales: { n: {}, q: {} },
   series: [{}, { label: 'liquidation steps', scale: 'n', stroke: '#d1495b', fill: 'rgba(209,73,91,0.35)', paths: uPlot.paths.bars({ size: [0.9, 40] }) },
     { label: 'liquidated notional', scale: 'q', stroke: '#1f6feb' }],
-  axes: [{}, { scale: 'n', label: 'steps' }, { scale: 'q', side: 1, label: 'notional', grid: { show: false } }],
+  axes: [{}, { scale: 'n', label: 'steps' }, { scale: 'q', side: 1, label: 'notional', size: 90, grid: { show: false } }],
 }, [t, s.liquidations, num(s.liquidatedNotional)]);
 chart('fund', {
   title: 'Insurance fund and bad debt',
   series: [{}, { label: 'insurance fund', stroke: '#2e9e44', width: 2 }, { label: 'bad debt (cumulative)', stroke: '#d1495b', width: 2 }, { label: 'ADL notional', stroke: '#8e44ad' }],
+  axes: [{}, { size: 90 }],
 }, [t, num(s.insuranceFund), num(s.badDebt), num(s.adlNotional)]);
 `;
 
@@ -96,7 +97,7 @@ chart('frontier', {
   series: [{ label: 'bad debt' },
     { label: 'grid point', stroke: '#8a8f99', paths: () => null, points: { show: true, size: 7, fill: '#8a8f99' } },
     { label: 'frontier', stroke: '#d1495b', width: 2, spanGaps: true, points: { show: true, size: 9, fill: '#d1495b' } }],
-  axes: [{ label: 'bad debt' }, { label: 'unnecessary liquidated notional' }],
+  axes: [{ label: 'bad debt' }, { label: 'unnecessary liquidated notional', size: 90 }],
 }, [x, pts.map((p) => Number(p.unnecessaryNotional)), pts.map((p) => (p.onFrontier ? Number(p.unnecessaryNotional) : null))]);
 `;
 
