@@ -393,6 +393,17 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action(async (file: string, o: { workers?: number; out?: string; report?: string }) => {
       setExit(await (await import('./sweep.js')).runSweepCommand(file, o, io));
     });
+  program
+    .command('preview')
+    .description('Preview a proposed rulebook or market change (docs/sweeps.md): the live accounts of a journal, with and without the change, down a stress path; prints who would be liquidated (accounts, positions, margin) as JSON.')
+    .requiredOption('--journal <file>', 'the journal (bailiff ingest, bailiff serve: <data>/journal.db)')
+    .requiredOption('--change <file>', 'the proposed change: {"rulebook": ..., "markets": [...]}')
+    .option('--stress <file>', 'the stress path: {"steps": n, "stepMs": ms, "moves": {"MARKET": "-0.2"}}; default: none (the change at the live prices)')
+    .option('--seq <n>', 'the accounts after this sequence number; default: the head', (v) => positiveInt(v, '--seq'))
+    .option('--out <file>', 'write the JSON to this file instead of stdout')
+    .action(async (o: { journal: string; change: string; stress?: string; seq?: number; out?: string }) => {
+      setExit((await import('./preview.js')).runPreviewCommand(o, io));
+    });
   return program;
 }
 
