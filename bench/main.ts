@@ -22,6 +22,8 @@ import { crashRun } from './journal-crash.js';
 import { benchTriggers } from './triggers.js';
 import { benchServiceLoad } from './service-load.js';
 import { benchPause } from './pause.js';
+// issue 19: the stress simulator
+import { benchSimulate } from './simulate.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -43,6 +45,8 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'journal-recovery': () => benchJournalRecovery(accounts),
   triggers: () => benchTriggers(Number(process.env.BAILIFF_BENCH_CONDITIONALS ?? 1_000_000), Number(process.env.BAILIFF_BENCH_TRIGGER_TICKS ?? 5_000)),
   service: () => benchServiceLoad(),
+  // issue 19: the stress simulator (BAILIFF_SIM_ACCOUNTS, BAILIFF_SIM_STEPS)
+  simulate: () => benchSimulate(),
   'journal-crash': async () => {
     const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
     const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });

@@ -382,6 +382,16 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action((id: string, o: { store: string; masterKey?: string }) => {
       keysRevoke(id, o, io);
     });
+  // issue 19, the stress simulator (docs/simulate.md)
+  program
+    .command('simulate')
+    .description('A seeded stress simulation (docs/simulate.md): markets with books, a price path, a population and liquidators driven through the engine; prints the summary as JSON.')
+    .argument('<sim>', 'path to a sim.json file')
+    .option('--out <file>', 'also write the whole result (summary and per-step series) as JSON to this file')
+    .option('--seed <n>', "override the file's seed", (v) => simulateSeedArg(v))
+    .action(async (file: string, opts: { out?: string; seed?: number }) => {
+      (await import('./simulate.js')).runSimulate(file, opts, io);
+    });
   // ---- issue 19 part B: sweeps, preview, reports (src/cli/sweep.ts, src/cli/preview.ts; docs/sweeps.md) ----
   program
     .command('sweep')
@@ -404,7 +414,22 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action(async (o: { journal: string; change: string; stress?: string; seq?: number; out?: string }) => {
       setExit((await import('./preview.js')).runPreviewCommand(o, io));
     });
+  // simulate --report: the run's HTML report, after simulate's own output (runSimulate returns the result for this).
+  program.commands
+    .find((c) => c.name() === 'simulate')
+    ?.option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
+    .action(async (file: string, opts: { out?: string; seed?: number; report?: string }) => {
+      const result = (await import('./simulate.js')).runSimulate(file, opts, io);
+      if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
+    });
   return program;
+}
+
+/** --seed of simulate: a non-negative 32-bit integer (issue 19). */
+function simulateSeedArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d{1,10}$/.test(v) || n > 2 ** 32 - 1) throw new CliError('bad_argument', `--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 function timeArg(v: string, flag: string): number {

@@ -9,9 +9,9 @@ import { SweepError } from '../sim/sweep/errors.js';
 import { defaultWorkers } from '../sim/sweep/pool.js';
 import { parseSweepConfigText } from '../sim/sweep/schema.js';
 import { runSweep } from '../sim/sweep/sweep.js';
-import { sweepReportHtml } from '../sim/report/reports.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { unreadableFile } from './errors.js';
+import { CliError, unreadableFile } from './errors.js';
+import { writeSweepReport } from './report.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -70,8 +70,14 @@ export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliI
   }
   const json = `${JSON.stringify(result, null, 2)}\n`;
   if (o.out === undefined) io.stdout(json);
-  else writeFileSync(o.out, json);
-  if (o.report !== undefined) writeFileSync(o.report, sweepReportHtml(result));
+  else {
+    try {
+      writeFileSync(o.out, json);
+    } catch (e) {
+      throw new CliError('bad_file', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  if (o.report !== undefined) writeSweepReport(result, o.report);
   const best = result.points[result.best];
   io.stderr(
     `sweep ${result.name}: ${result.points.length} points x ${result.seeds.length} seeds = ${result.runs} runs; frontier ${result.frontier.length} points; best score ${best?.score ?? '-'} at ${JSON.stringify(best?.values ?? {})}\n`,

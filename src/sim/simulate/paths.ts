@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { klineTimeToMs, parseKlineCsv } from '../../feeds/kline.js';
+import { parseKlineCsv } from '../../feeds/kline.js';
 import { toPriceAtoms } from '../../feeds/scaled.js';
 import { timeMs } from '../../wire/decode.js';
 import { decimalAtoms } from '../../wire/decode.js';
@@ -64,8 +64,6 @@ export function klineSteps(points: readonly { tMs: number }[], stepMs: number): 
   return Math.max(1, Math.floor((last - first) / stepMs));
 }
 
-/** Re-exported for the CLI's and tests' convenience. */
-export { klineTimeToMs };
 
 /**
  * The reference path of one market: steps + 1 values (index 0 is the start). `seed` is the market's own (derived

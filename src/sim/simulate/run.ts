@@ -13,7 +13,7 @@ import type { EngineEvent } from '../../core/engine/events.js';
 import type { MarketSpec } from '../../core/market/spec.js';
 import { notional as notionalOf } from '../../core/market/spec.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
-import { formatDecimal, price, quote, size, type Price } from '../../core/units/index.js';
+import { formatDecimal, price, quote, size } from '../../core/units/index.js';
 import { parseScenario } from '../../scenario/load.js';
 import { decimalAtoms, timeMs, WireError } from '../../wire/decode.js';
 import { seededRandom } from '../random.js';
@@ -720,4 +720,3 @@ function assemble(prep: Prepared, main: RunRecord, cf: RunRecord | null): SimRes
   return { summary, series: bucketSeries(prep, main, cf) };
 }
 
-export type { Price };

@@ -29,8 +29,8 @@ export const pricePathSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant') }),
   /**
    * Replays a Binance kline CSV (the dump's columns; any interval). Each kline's close holds from its close time
-   * until the next one (mode 'close'), or the open-high-low-close inside the kline is walked in four equal parts
-   * (mode 'ohlc': up first when close >= open, as Binance's own candle convention suggests, else down first).
+   * until the next one (mode 'close'), or the open-high-low-close inside the kline is walked in four points (mode
+   * 'ohlc': open, the two extremes, close, in the order of feeds/kline.ts klinePathOrder: a rising candle dips first).
    */
   z.strictObject({
     kind: z.literal('klines'),

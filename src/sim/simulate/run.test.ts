@@ -1,0 +1,107 @@
+// The simulator's must-holds (issue 19): reproducible bytes, no leverage -> no liquidations, an infinitely deep book
+// -> no spiral (the traded price is the reference), a deeper book and partial liquidation -> less bad debt.
+
+import { describe, expect, it } from 'vitest';
+import { parseSimConfig } from './config.js';
+import { runSimulation } from './run.js';
+import type { SimConfigInput } from './types.js';
+
+/** A 20% fast drawdown over 15 minutes on one BTC market, 400 accounts at 10-40x, no fund. */
+function crashConfig(patch: (c: SimConfigInput & Record<string, unknown>) => void = () => {}): ReturnType<typeof parseSimConfig> {
+  const raw = {
+    name: 'test crash',
+    seed: 7,
+    start: '2025-02-02T22:00:00Z',
+    steps: 1500,
+    rulebook: 'dydx-v4',
+    markets: [
+      {
+        id: 'BTCUSDT', baseDecimals: 3, priceDecimals: 1, tickSize: '0.1', stepSize: '0.001',
+        margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
+        start: '100000',
+        path: { kind: 'crash', shape: 'fast_drawdown', depth: 0.2, quiet: 300, duration: 900, noise: 0.5 },
+        book: { depth: '100000', levels: 20, spacing: 0.001, resilience: 0.05 },
+        arbitrage: { rate: 0.05 },
+      },
+    ],
+    population: { accounts: 400, collateral: { min: '200', max: '20000' }, leverage: { min: 10, max: 40, skew: 1 }, longShare: 0.7, isolatedShare: 0.2 },
+    metrics: { counterfactual: false },
+  } as SimConfigInput & Record<string, unknown>;
+  patch(raw);
+  return parseSimConfig(raw);
+}
+
+const toFull = { rulebook: (r: import('../../core/rulebooks/rulebook.js').Rulebook) => ({ ...r, liquidation: { ...r.liquidation, sizing: { kind: 'full' as const } } }) };
+
+describe('runSimulation', () => {
+  it('is reproducible: the same seed gives the same summary and series bytes; another seed does not', () => {
+    const c = crashConfig((r) => {
+      r.population = { ...(r.population as object), accounts: 150, addMarginShare: 0.5, panicShare: 0.2 } as never;
+      r.liquidators = [{ id: 'k1', capital: '1000000', maxPosition: '500000', orderSize: '50000', latencyMs: 2000 }];
+      r.backstop = { depth: '200000', discount: 0.05 };
+      r.metrics = { counterfactual: true };
+      r.steps = 900;
+    });
+    const a = JSON.stringify(runSimulation(c));
+    const b = JSON.stringify(runSimulation(c));
+    expect(a).toBe(b);
+    const summary = JSON.parse(a).summary;
+    expect(summary.liquidations.steps).toBeGreaterThan(0);
+    expect(summary.withoutImpact).not.toBeNull();
+    expect(JSON.stringify(runSimulation(c, { seed: 8 }))).not.toBe(a);
+  });
+
+  it('no leverage, no liquidations: 1x positions through a 50% crash', () => {
+    const r = runSimulation(crashConfig((x) => {
+      x.population = { accounts: 300, collateral: { min: '100', max: '10000' }, leverage: { min: 1, max: 1 }, longShare: 1 } as never;
+      (x.markets as { path: { depth: number } }[])[0]!.path.depth = 0.5;
+    }));
+    expect(r.summary.positions).toBe(300);
+    expect(r.summary.liquidations.steps).toBe(0);
+    expect(r.summary.badDebt.total).toBe('0');
+    expect(r.series.liquidations.every((n) => n === 0)).toBe(true);
+  });
+
+  it('an infinitely deep book: no spiral, the traded price and the mark are the reference at every step', () => {
+    const r = runSimulation(crashConfig((x) => {
+      (x.markets as { book: object }[])[0]!.book = { depth: '1', infinite: true };
+      x.metrics = { counterfactual: false, seriesEvery: 1 };
+    }));
+    expect(r.summary.liquidations.steps).toBeGreaterThan(50); // the crash does liquidate
+    const s = r.series.markets.BTCUSDT!;
+    expect(s.traded).toEqual(s.reference);
+    expect(s.mark).toEqual(s.reference);
+    expect(r.summary.drawdown.BTCUSDT!.markPpm).toBe(r.summary.drawdown.BTCUSDT!.referencePpm);
+  });
+
+  it('a deeper book reduces bad debt on the same path and seed (Drift v2: the book is the only exit, no takeover, no ADL)', () => {
+    const drift = (depth: string) => crashConfig((x) => {
+      x.rulebook = 'drift-v2';
+      x.population = { ...(x.population as object), accounts: 200 } as never;
+      (x.markets as { book: { depth: string } }[])[0]!.book.depth = depth;
+    });
+    const shallow = runSimulation(drift('100000'));
+    const deep = runSimulation(drift('1000000'));
+    expect(Number(shallow.summary.badDebt.total)).toBeGreaterThan(0);
+    expect(Number(deep.summary.badDebt.total)).toBeLessThan(Number(shallow.summary.badDebt.total));
+    // the shallow book's liquidations moved the price: the mark fell further below the reference
+    expect(shallow.summary.drawdown.BTCUSDT!.maxDislocationPpm).toBeGreaterThan(deep.summary.drawdown.BTCUSDT!.maxDislocationPpm);
+  });
+
+  it('partial liquidation (dYdX: 10% of a position a block) reduces bad debt against closing whole positions', () => {
+    const c = crashConfig();
+    const partial = runSimulation(c);
+    const full = runSimulation(c, toFull);
+    expect(Number(full.summary.badDebt.total)).toBeGreaterThan(0);
+    expect(Number(partial.summary.badDebt.total)).toBeLessThan(Number(full.summary.badDebt.total));
+  });
+
+  it('the counterfactual isolates what liquidations did to the price', () => {
+    const r = runSimulation(crashConfig((x) => (x.metrics = { counterfactual: true })));
+    const d = r.summary.drawdown.BTCUSDT!;
+    expect(d.causedByLiquidationsPpm).not.toBeNull();
+    // impact off: the mark is the reference (to the tick), so the caused drawdown is the impacted run's excess
+    expect(d.causedByLiquidationsPpm).toBe(d.markPpm - d.referencePpm);
+    expect(r.series.markets.BTCUSDT!.markWithoutImpact).toEqual(r.series.markets.BTCUSDT!.reference);
+  });
+});
