@@ -1,7 +1,8 @@
 // `bailiff preview`: a journal written by the service (three thin ETH longs, a safe one), a tighter ETH-PERP schedule
 // and a stress path, through the real command line; bad inputs exit 2 naming the field.
 
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
@@ -10,7 +11,9 @@ import { post, start } from '../service/support.js';
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  // No commands on stdin (ingest of a scenario alone).
+  const stdin = (async function* (): AsyncGenerator<string> {})();
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin });
   return { code, out, err };
 }
 
@@ -55,5 +58,27 @@ describe('bailiff preview', () => {
     writeFileSync(change, JSON.stringify({ rulebook: 'bybit' }));
     const unknown = await cli(['preview', '--journal', journal, '--change', change, '--stress', stress]);
     expect([unknown.code, unknown.err]).toEqual([2, 'error: stress.moves.SOL-PERP: the journal lists no market SOL-PERP\n']);
+  });
+
+  it('answers the documented example (docs/sweeps.md "Example", figures worked out there)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-preview-'));
+    try {
+      const journal = join(dir, 'eth.db');
+      expect((await cli(['ingest', '--journal', journal, '--scenario', 'examples/sweeps/eth-book.json'])).code).toBe(0);
+      const r = await cli(['preview', '--journal', journal, '--change', 'examples/sweeps/change-tighter-eth.json', '--stress', 'examples/sweeps/stress-eth-10.json']);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.out) as { with: { account: string; step: number }[]; without: { account: string; step: number }[]; onlyWithChange: string[]; earlierWithChange: string[]; enginePreview: unknown[] };
+      const longs = (n: number): string[] => Array.from({ length: n }, (_, i) => `long-${i + 1}`);
+      expect(out.without.map((l) => l.account)).toEqual(longs(6));
+      expect([out.without[0]?.step, out.without[5]?.step]).toEqual([16, 47]);
+      expect(out.with.map((l) => l.account)).toEqual(longs(7));
+      expect(out.with.filter((l) => l.step === 0).map((l) => l.account)).toEqual(['long-1', 'long-2']);
+      expect(out.with[6]?.step).toBe(50);
+      expect(out.onlyWithChange).toEqual(['long-7/cross']);
+      expect(out.earlierWithChange).toEqual(longs(6).map((a) => `${a}/cross`));
+      expect(out.enginePreview).toEqual([{ command: 'set_market', target: 'ETH-PERP', ledgers: 2, notional: '6000', pending: true }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
