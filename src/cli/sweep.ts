@@ -56,7 +56,9 @@ function loadSim(sim: string | Record<string, unknown>, sweepDir: string): { raw
 export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliIo): Promise<0> {
   const config = parseSweepConfigText(readText(file, 'the sweep'));
   const { raw, baseDir } = loadSim(config.sim, dirname(resolve(file)));
-  const bar = startProgress({ label: 'sweep', total: 1000, stream: io.progressStream });
+  // No delay: a sweep is long, and its progress comes a few times a second (startProgress only looks at the clock
+  // on every 256th update before it draws).
+  const bar = startProgress({ label: 'sweep', total: 1000, stream: io.progressStream, delayMs: 0 });
   let result;
   try {
     result = await runSweep(config, raw, {
