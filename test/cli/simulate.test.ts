@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { parseSimConfigText } from '../../src/sim/simulate/config.js';
+import { prepare } from '../../src/sim/simulate/run.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -83,5 +85,15 @@ describe('bailiff simulate', () => {
     expect((await cli(['simulate', write('{"seed": 1, "seed": 2}')])).code).toBe(2);
     const bad = await cli(['simulate', write(SMALL), '--seed', '-1']);
     expect(bad.code).toBe(2);
+  });
+
+  it('the examples decode; the crash example replays its kline excerpt (5 hours of 1m klines, OHLC: 17,999 steps)', () => {
+    const quick = prepare(parseSimConfigText(readFileSync('examples/sim/quick.json', 'utf8')));
+    expect(quick.steps).toBe(1800);
+    const crash = prepare(parseSimConfigText(readFileSync('examples/sim/crash.json', 'utf8')), { baseDir: 'examples/sim' });
+    expect(crash.steps).toBe(17_999);
+    const avax = crash.refs[0]!;
+    expect(avax[0]).toBe(277_610); // the first kline's open, 27.7610
+    expect(Math.min(...avax)).toBe(212_190); // the lowest low of the excerpt (OHLC walk), 21.2190
   });
 });

@@ -23,6 +23,16 @@ export function parseSimConfig(raw: unknown): SimConfig {
   if (c.population.leverage.max < c.population.leverage.min) fail('population.leverage.max', 'must be at least leverage.min');
   if (Number(c.population.collateral.max) < Number(c.population.collateral.min)) fail('population.collateral.max', 'must be at least collateral.min');
   if (c.steps === undefined && !c.markets.some((m) => m.path.kind === 'klines')) fail('steps', 'is required unless a market replays klines');
+  const assets = new Set(c.assets.map((a) => a.id));
+  c.assets.forEach((a, i) => {
+    if (!ids.has(a.priceMarket)) fail(`assets[${i}].priceMarket`, `no market ${a.priceMarket} in markets`);
+  });
+  let share = 0;
+  c.population.collateralMix.forEach((m, i) => {
+    if (!assets.has(m.asset)) fail(`population.collateralMix[${i}].asset`, `no asset ${m.asset} in assets`);
+    share += m.share;
+  });
+  if (share > 1 + 1e-12) fail('population.collateralMix', 'shares sum to more than 1');
   const names = new Set<string>();
   c.liquidators.forEach((l, i) => {
     if (names.has(l.id)) fail(`liquidators[${i}].id`, `duplicate liquidator ${l.id}`);

@@ -77,7 +77,7 @@ describe('runSimulation', () => {
   it('a deeper book reduces bad debt on the same path and seed (Drift v2: the book is the only exit, no takeover, no ADL)', () => {
     const drift = (depth: string) => crashConfig((x) => {
       x.rulebook = 'drift-v2';
-      x.population = { ...(x.population as object), accounts: 200 } as never;
+      x.population = { ...(x.population as object), accounts: 120 } as never;
       (x.markets as { book: { depth: string } }[])[0]!.book.depth = depth;
     });
     const shallow = runSimulation(drift('100000'));
@@ -103,5 +103,55 @@ describe('runSimulation', () => {
     // impact off: the mark is the reference (to the tick), so the caused drawdown is the impacted run's excess
     expect(d.causedByLiquidationsPpm).toBe(d.markPpm - d.referencePpm);
     expect(r.series.markets.BTCUSDT!.markWithoutImpact).toEqual(r.series.markets.BTCUSDT!.reference);
+  });
+
+  it('unnecessary liquidations: a wick that fully recovers leaves them unnecessary; a fall that stays down does not', () => {
+    const infinite = (path: object) => crashConfig((x) => {
+      const m = (x.markets as { book: object; path: object }[])[0]!;
+      m.book = { depth: '1', infinite: true };
+      m.path = path;
+      x.rulebook = 'binance';
+      x.metrics = { counterfactual: false, recoveryMinutes: 30 };
+    });
+    const wick = runSimulation(infinite({ kind: 'crash', shape: 'v_wick', depth: 0.06, quiet: 60, duration: 600, recovery: 1 }));
+    const stays = runSimulation(infinite({ kind: 'crash', shape: 'fast_drawdown', depth: 0.2, quiet: 60, duration: 600 }));
+    expect(wick.summary.liquidations.ledgers).toBeGreaterThan(0);
+    expect(wick.summary.unnecessary.count).toBeGreaterThan(0);
+    expect(wick.summary.unnecessary.count).toBeLessThanOrEqual(wick.summary.liquidations.ledgers);
+    expect(stays.summary.liquidations.ledgers).toBeGreaterThan(0);
+    expect(stays.summary.unnecessary.count).toBe(0);
+  });
+
+  it('liquidators compete: with priority fees the highest bidder is in front; first come, the fastest', () => {
+    const withKeepers = (keepers: object[]) => crashConfig((x) => {
+      x.rulebook = 'binance';
+      (x.markets as { book: { depth: string } }[])[0]!.book.depth = '20000';
+      x.liquidators = keepers as never;
+      x.steps = 900;
+    });
+    const k = { capital: '10000000', maxPosition: '5000000', orderSize: '300000', discount: 0.005 };
+    const fees = runSimulation(withKeepers([{ id: 'low', ...k, priorityFee: 0.0005 }, { id: 'high', ...k, priorityFee: 0.002 }])).summary.keepers;
+    const high = fees.find((x) => x.id === 'high')!;
+    const low = fees.find((x) => x.id === 'low')!;
+    expect(high.fills).toBeGreaterThan(0);
+    expect(high.fills).toBeGreaterThan(low.fills);
+    expect(Number(high.fees)).toBeGreaterThan(0);
+    const speed = runSimulation(withKeepers([{ id: 'slow', ...k, latencyMs: 5000 }, { id: 'fast', ...k, latencyMs: 0 }])).summary.keepers;
+    expect(speed.find((x) => x.id === 'fast')!.fills).toBeGreaterThan(speed.find((x) => x.id === 'slow')!.fills);
+    expect(speed.every((x) => x.fees === '0')).toBe(true);
+  });
+
+  it('collateral mix: longs margined in the asset they are long liquidate more in its crash (the double hit)', () => {
+    const mixed = (share: number) => crashConfig((x) => {
+      x.rulebook = 'binance';
+      x.assets = [{ id: 'BTC', decimals: 8, priceMarket: 'BTCUSDT', collateralWeight: '0.95' }];
+      x.population = { accounts: 200, collateral: { min: '1000', max: '10000' }, leverage: { min: 3, max: 8, skew: 1 }, longShare: 1, collateralMix: [{ asset: 'BTC', share }] } as never;
+      (x.markets as { book: { depth: string } }[])[0]!.book.depth = '1000000';
+    });
+    const usdt = runSimulation(mixed(0)).summary;
+    const btc = runSimulation(mixed(0.8)).summary;
+    expect(btc.positions).toBe(usdt.positions);
+    expect(btc.commands.rejected).toBe(0);
+    expect(btc.liquidations.ledgers).toBeGreaterThan(usdt.liquidations.ledgers);
   });
 });

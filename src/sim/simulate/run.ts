@@ -10,7 +10,7 @@
 import { Engine } from '../../core/engine/engine.js';
 import type { Command } from '../../core/engine/commands.js';
 import type { EngineEvent } from '../../core/engine/events.js';
-import type { MarketSpec } from '../../core/market/spec.js';
+import type { AssetSpec, MarketSpec } from '../../core/market/spec.js';
 import { notional as notionalOf } from '../../core/market/spec.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
 import { formatDecimal, price, quote, size } from '../../core/units/index.js';
@@ -49,6 +49,8 @@ export interface Prepared {
   readonly setup: readonly Command[];
   readonly engineConfig: Parameters<typeof Engine.create>[0];
   readonly specs: readonly MarketSpec[];
+  /** Collateral assets (set_asset of the setup), in file order. */
+  readonly assets: readonly AssetSpec[];
   readonly refs: readonly Float64Array[];
   readonly qd: number;
   readonly asset: string;
@@ -76,6 +78,7 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
       rulebook: config.rulebook,
       startAt: startMs,
       markets: config.markets.map(({ start: _s, path: _p, book: _b, arbitrage: _a, ...m }) => m),
+      assets: config.assets,
     });
   } catch (e) {
     return wireToSim(e);
@@ -83,11 +86,12 @@ export function prepare(config: SimConfig, options: SimOptions = {}): Prepared {
   const rulebook = options.rulebook === undefined ? scenario.rulebook : options.rulebook(scenario.rulebook);
   const setup = scenario.commands.map((c) => (c.kind === 'set_rulebook' ? { ...c, rulebook } : c));
   const specs = setup.flatMap((c) => (c.kind === 'set_market' ? [c.market] : []));
+  const assets = setup.flatMap((c) => (c.kind === 'set_asset' ? [c.asset] : []));
   const baseDir = options.baseDir ?? process.cwd();
   const klines = config.markets.map((m, i) => (m.path.kind === 'klines' ? klinePoints(m, m.path, `markets[${i}].path`, baseDir) : undefined));
   const steps = config.steps ?? Math.max(...klines.map((k) => (k === undefined ? 1 : klineSteps(k, config.stepMs))));
   const refs = config.markets.map((m, i) => referencePath(m, `markets[${i}]`, steps, config.stepMs, deriveSeed(seed, 1 + i), klines[i]));
-  return { config, seed, steps, stepMs: config.stepMs, startMs, rulebook, setup, engineConfig: scenario.config, specs, refs, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
+  return { config, seed, steps, stepMs: config.stepMs, startMs, rulebook, setup, engineConfig: scenario.config, specs, assets, refs, qd: scenario.config.settlement.decimals, asset: scenario.config.settlement.asset };
 }
 
 /** A stream's own seed: the run's seed and a stream number mixed (splitmix32), so streams do not share draws. */
@@ -440,9 +444,15 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
         const arb = { account: ARB, fee: quote(0n) };
         apply({ kind: 'fill', tsMs: now, market: m.id, price: price(px), size: size(pos > 0n ? pos : -pos), buyer: pos > 0n ? arb : mine, seller: pos > 0n ? mine : arb });
       }
-      const bid = toTick(m, r * (1 - kp.discount));
-      const ask = toTick(m, r * (1 + kp.discount));
       const ob = engine.market(m.id)?.book;
+      // Its price is the reference less its discount, but never crossing the venue's book: when the venue trades
+      // below that (a spiral), it is the best bid a tick under the best ask, first in line for liquidation orders.
+      const bestAsk = ob?.bestAsk()?.price;
+      const bestBid = ob?.bestBid()?.price;
+      let bid = toTick(m, r * (1 - kp.discount));
+      let ask = toTick(m, r * (1 + kp.discount));
+      if (bestAsk !== undefined && bid >= bestAsk) bid = bestAsk - m.tick;
+      if (bestBid !== undefined && ask <= bestBid) ask = bestBid + m.tick;
       const bidResting = ob?.get(`${kp.id}#lq-bid`)?.size ?? 0n;
       const askResting = ob?.get(`${kp.id}#lq-ask`)?.size ?? 0n;
       const drift = (q: bigint, x: bigint): boolean => q === 0n || Math.abs(Number(q - x)) > (r * kp.discount) / 4;
@@ -484,6 +494,11 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   const toppedUp = new Uint8Array(pop.accounts);
   const startPx = markets.map((m) => toTick(m, m.c0));
   const centsScale = qd >= 2 ? pow(qd - 2) : 1n;
+  const mixes = pop.collateralMix.map((x) => {
+    const spec = prep.assets.find((a) => a.id === x.asset) as AssetSpec;
+    const m = markets.find((mm) => mm.id === spec.priceMarket) as MarketRun;
+    return { asset: x.asset, share: x.share, decimals: spec.decimals, priceDecimals: m.spec.priceDecimals, px: startPx[m.i] as bigint };
+  });
   for (let a = 0; a < pop.accounts; a++) {
     const id = `a${a}`;
     const whole = collMin * Math.exp(rand() * Math.log(collMax / collMin || 1));
@@ -498,7 +513,16 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     const panics = rand() < pop.panicShare;
     const panicAt = pop.panicDrawdown * (0.5 + rand());
     if (coll <= 0n) continue;
-    apply({ kind: 'deposit', tsMs: now, account: id, asset, amount: coll });
+    // The collateral mix: each asset's share of the value in that asset at its market's start price.
+    let inSettlement = coll;
+    for (const mix of mixes) {
+      const value = BigInt(Math.floor(Number(coll) * mix.share));
+      const units = (value * pow(mix.decimals + mix.priceDecimals)) / (mix.px * pow(qd)); // floor: never more than the share
+      if (units <= 0n) continue;
+      inSettlement -= value;
+      apply({ kind: 'deposit', tsMs: now, account: id, asset: mix.asset, amount: units });
+    }
+    if (inSettlement > 0n) apply({ kind: 'deposit', tsMs: now, account: id, asset, amount: inSettlement });
     if (!(leverage > 0)) continue;
     for (let n = 0; n < count; n++) {
       const m = markets[(first + n) % markets.length] as MarketRun;
@@ -624,7 +648,12 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   return rec;
 }
 
-/** Liquidations of ledgers that would have been healthy again within recoveryMinutes on the reference path. */
+/**
+ * Liquidations that were not needed: on the reference path (no impact), had the ledger been left alone, it would have
+ * been healthy again at the end of the recovery window (the run's end if sooner) without its equity ever going below
+ * zero in between (the venue never at risk). A screen in floats from the LiquidationStarted figures, this market alone
+ * moving: equity(p) = equity + size x (p - mark) x f, maintenance(p) = maintenance x p / mark (docs/simulate.md).
+ */
 function unnecessary(prep: Prepared, episodes: readonly Episode[]): { count: number; notional: bigint } {
   const window = Math.max(1, Math.round((prep.config.metrics.recoveryMinutes * 60_000) / prep.stepMs));
   const extremes = prep.refs.map((r) => new RangeExtremes(r));
@@ -632,19 +661,20 @@ function unnecessary(prep: Prepared, episodes: readonly Episode[]): { count: num
   let notional = 0n;
   for (const e of episodes) {
     const spec = prep.specs[e.market] as MarketSpec;
-    // The ledger at a reference price p, this market alone moving (a screen, in floats; docs/simulate.md):
-    // equity(p) = equity + size x (p - mark) x f, maintenance(p) = maintenance x p / mark; healthy when equity > maintenance.
     const f = 10 ** (prep.qd - spec.baseDecimals - spec.priceDecimals);
-    const a = e.size * f - e.maintenance / e.mark;
-    const b = e.size * e.mark * f - e.equity;
-    if (a === 0) continue;
-    const threshold = b / a;
+    const sf = e.size * f;
+    if (sf === 0) continue;
     const lo = e.k + 1;
     const hi = Math.min(prep.steps, e.k + window);
     if (lo > hi) continue;
+    const ref = prep.refs[e.market] as Float64Array;
+    const end = ref[hi] as number;
+    const healthyAtEnd = e.equity + sf * (end - e.mark) > (e.maintenance * end) / e.mark;
+    // Bankruptcy: equity(p) = 0 at p = mark - equity / (size x f); a long must stay above it, a short below.
+    const bankruptcy = e.mark - e.equity / sf;
     const ext = extremes[e.market] as RangeExtremes;
-    const recovered = a > 0 ? ext.max(lo, hi) > threshold : ext.min(lo, hi) < threshold;
-    if (recovered) {
+    const solvent = sf > 0 ? ext.min(lo, hi) >= bankruptcy : ext.max(lo, hi) <= bankruptcy;
+    if (healthyAtEnd && solvent) {
       count++;
       notional += e.notional;
     }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { CodeName } from '../../core/codes.js';
 import { BailiffError } from '../../errors.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
-import { decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
+import { assetSchema, decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
 
 // ---- sim.json ---------------------------------------------------------------------------------------------------
 
@@ -142,6 +142,12 @@ export const populationSchema = z.strictObject({
   /** Share of accounts that panic-sell: they close their whole position when the reference is `panicDrawdown` below its start. */
   panicShare: fraction.default(0),
   panicDrawdown: z.number().gt(0).lt(1).default(0.1),
+  /**
+   * Collateral mix (added after the first commit; optional): the share of each account's collateral VALUE held in
+   * each asset of `assets` (valued at its price market's start price); the rest is in the settlement asset. Shares
+   * sum to at most 1.
+   */
+  collateralMix: z.array(z.strictObject({ asset: idString, share: fraction })).default([]),
 });
 
 export const simConfigSchema = z.strictObject({
@@ -159,13 +165,18 @@ export const simConfigSchema = z.strictObject({
   /** The insurance fund's opening balance, quote units. */
   insuranceFund: decimalString.default('0'),
   markets: z.array(simMarketSchema).min(1),
+  /** Collateral assets as in scenario files (docs/scenarios.md), each priced by one of `markets` (added; optional). */
+  assets: z.array(assetSchema).default([]),
   population: populationSchema,
   liquidators: z.array(liquidatorSchema).default([]),
   /** Backstop liquidity: a deep resting bid and ask `discount` from the reference, re-centred every `refreshMs`. */
   backstop: z.strictObject({ depth: decimalString, discount: z.number().gt(0).lt(0.9), refreshMs: positiveInt.default(60_000) }).optional(),
   metrics: z
     .strictObject({
-      /** A liquidation is "unnecessary" when the ledger would have been healthy again within this many minutes on the reference path. */
+      /**
+       * A liquidation is "unnecessary" when, on the reference path and left alone, the ledger would have been healthy
+       * again this many minutes later without going below zero equity in between (docs/simulate.md).
+       */
       recoveryMinutes: positiveInt.default(60),
       /** Series points: one per this many steps (sums over the bucket); default: so that a run has at most 2,000. */
       seriesEvery: positiveInt.optional(),
