@@ -24,6 +24,8 @@ import { benchServiceLoad } from './service-load.js';
 import { benchPause } from './pause.js';
 // issue 19: the stress simulator
 import { benchSimulate } from './simulate.js';
+// issue 19 part B: sweeps on worker threads
+import { benchSweep } from './sweep.js';
 
 const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
 const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
@@ -47,6 +49,8 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   service: () => benchServiceLoad(),
   // issue 19: the stress simulator (BAILIFF_SIM_ACCOUNTS, BAILIFF_SIM_STEPS)
   simulate: () => benchSimulate(),
+  // issue 19 part B: a sweep on 1 and on several worker threads (BAILIFF_SWEEP_ACCOUNTS, _STEPS, _WORKERS)
+  sweep: () => benchSweep(),
   'journal-crash': async () => {
     const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
     const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });

@@ -394,6 +394,36 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number }) => {
       (await import('./simulate.js')).runSimulate(file, opts, io);
     });
+  // ---- issue 19 part B: sweeps, preview, reports (src/cli/sweep.ts, src/cli/preview.ts; docs/sweeps.md) ----
+  program
+    .command('sweep')
+    .description('Run a sweep (docs/sweeps.md): a grid or a coordinate descent over sim.json parameters (maintenance margin, fees, partial slice, ...) across seeds on worker threads; prints the points and the frontier between bad debt and unnecessary liquidations as JSON.')
+    .argument('<sweep>', 'path to a sweep JSON file')
+    .option('--workers <n>', 'worker threads (default: available cores - 1, at least 1); the results do not depend on it', (v) => positiveInt(v, '--workers'))
+    .option('--out <file>', 'write the JSON summary to this file instead of stdout')
+    .option('--report <file>', 'also write a self-contained HTML report (frontier, heatmap, points)')
+    .action(async (file: string, o: { workers?: number; out?: string; report?: string }) => {
+      setExit(await (await import('./sweep.js')).runSweepCommand(file, o, io));
+    });
+  program
+    .command('preview')
+    .description('Preview a proposed rulebook or market change (docs/sweeps.md): the live accounts of a journal, with and without the change, down a stress path; prints who would be liquidated (accounts, positions, margin) as JSON.')
+    .requiredOption('--journal <file>', 'the journal (bailiff ingest, bailiff serve: <data>/journal.db)')
+    .requiredOption('--change <file>', 'the proposed change: {"rulebook": ..., "markets": [...]}')
+    .option('--stress <file>', 'the stress path: {"steps": n, "stepMs": ms, "moves": {"MARKET": "-0.2"}}; default: none (the change at the live prices)')
+    .option('--seq <n>', 'the accounts after this sequence number; default: the head', (v) => positiveInt(v, '--seq'))
+    .option('--out <file>', 'write the JSON to this file instead of stdout')
+    .action(async (o: { journal: string; change: string; stress?: string; seq?: number; out?: string }) => {
+      setExit((await import('./preview.js')).runPreviewCommand(o, io));
+    });
+  // simulate --report: the run's HTML report, after simulate's own output (runSimulate returns the result for this).
+  program.commands
+    .find((c) => c.name() === 'simulate')
+    ?.option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
+    .action(async (file: string, opts: { out?: string; seed?: number; report?: string }) => {
+      const result = (await import('./simulate.js')).runSimulate(file, opts, io);
+      if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
+    });
   return program;
 }
 

@@ -160,6 +160,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
   auction_engine: ['12200 ilk_listed', '12201 feed_from_market', '12202 clock_driven_by_engine', '12203 ilk_not_linked'],
   // sim (issue 19, the stress simulator)
   sim_error: ['13000 sim_config_invalid'],
+  // sim sweeps and preview (issue 19 part B)
+  sweep_error: ['13100 sweep_config_invalid', '13101 sweep_point_invalid', '13102 preview_input_invalid'],
 };
 
 const HOW_TO_CHANGE =

@@ -607,6 +607,18 @@ export const CODES = {
     first: 13000,
     codes: [[13000, 'sim_config_invalid', 'a field of the sim.json is malformed or out of its domain (the message names its path)', false]],
   },
+
+  // ---- sim sweeps and preview: 13100-13199 (issue 19 part B) ------------------------------------------------------
+  sweep_error: {
+    module: 'sim',
+    usedIn: 'SweepError.code (bailiff sweep, bailiff preview: exit code 2)',
+    first: 13100,
+    codes: [
+      [13100, 'sweep_config_invalid', 'a field of the sweep.json is malformed, or a parameter path does not lead into the sim.json (the message names its path)', false],
+      [13101, 'sweep_point_invalid', "a grid point's sim.json is refused by the simulator (the message names the parameter values and the sim.json field)", false],
+      [13102, 'preview_input_invalid', 'a field of the preview change or stress file is malformed, or names a market the journal does not list (the message names its path)', false],
+    ],
+  },
 } as const satisfies Readonly<Record<string, Vocabulary & { readonly module: keyof typeof MODULE_RANGES }>>;
 
 export type VocabularyId = keyof typeof CODES;

@@ -1,0 +1,45 @@
+// The reports are single files that need nothing else, and a name from a user's file cannot break out of the page.
+
+import { describe, expect, it } from 'vitest';
+import type { SweepResult } from '../sweep/sweep.js';
+import { jsonForScript } from './page.js';
+import { sweepReportHtml } from './reports.js';
+
+const HOSTILE = 'x</script><script>alert(1)</script>';
+
+const SWEEP: SweepResult = {
+  name: HOSTILE,
+  search: 'grid',
+  seeds: [1],
+  parameters: [{ name: 'mm', path: 'markets[*].margin.tiers[*].maintenanceRatio', scale: ['1', '2'] }],
+  settlementDecimals: 6,
+  runs: 2,
+  points: [
+    { index: 0, at: [0], values: { mm: '1' }, badDebt: '5', unnecessaryCount: 1, unnecessaryNotional: '10', liquidationSteps: 3, liquidatedNotional: '100', adlNotional: '0', score: '15', onFrontier: true, runs: [] },
+    { index: 1, at: [1], values: { mm: '2' }, badDebt: '1', unnecessaryCount: 4, unnecessaryNotional: '40', liquidationSteps: 6, liquidatedNotional: '200', adlNotional: '0', score: '41', onFrontier: true, runs: [] },
+  ],
+  frontier: [1, 0],
+  best: 0,
+};
+
+describe('HTML reports', () => {
+  it('escape user text in the markup and in the embedded JSON', () => {
+    const html = sweepReportHtml(SWEEP);
+    expect(html).toContain('<h1>Bailiff sweep: x&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+    expect(html).not.toContain(HOSTILE);
+    expect(jsonForScript({ name: HOSTILE })).toBe('{"name":"x\\u003c/script>\\u003cscript>alert(1)\\u003c/script>"}');
+    expect(JSON.parse(jsonForScript({ name: HOSTILE }))).toEqual({ name: HOSTILE });
+  });
+
+  it('inline uPlot and load nothing from elsewhere', () => {
+    const html = sweepReportHtml(SWEEP);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).toContain('uPlot');
+    // Exactly three script elements: uPlot, the data, the drawing.
+    expect(html.match(/<script[\s>]/g)).toHaveLength(3);
+  });
+
+  it('needs two parameters for the heatmap and says so', () => {
+    expect(sweepReportHtml(SWEEP)).toContain('The heatmap needs two parameters.');
+  });
+});
