@@ -233,7 +233,7 @@ describe('the table of codes', () => {
     expectTypeOf<SizingPolicy['kind']>().toEqualTypeOf<CodeName<'sizing_policy'>>();
     expectTypeOf<GuardViolation['code']>().toEqualTypeOf<CodeName<'guard'>>();
     type Field<K extends EventBody['kind'], F extends string> = Extract<EventBody, { kind: K }> extends infer E ? (F extends keyof E ? E[F] : never) : never;
-    expectTypeOf<Field<'CommandRejected', 'reason'>>().toEqualTypeOf<CodeName<'rejection'>>();
+    expectTypeOf<Field<'CommandRejected', 'reason'>>().toEqualTypeOf<CodeName<'rejection'> | CodeName<'lending'>>(); // lending commands' own refusals
     expectTypeOf<Field<'LiquidationDeferred', 'reason'>>().toEqualTypeOf<CodeName<'deferral'>>();
     expectTypeOf<Field<'MarketUnpriced', 'reason'>>().toEqualTypeOf<CodeName<'index'>>();
     expectTypeOf<Field<'BreakerTripped', 'reasons'>>().toEqualTypeOf<readonly CodeName<'guard'>[]>();

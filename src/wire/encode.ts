@@ -5,6 +5,7 @@
 import { EVENT_UNITS, type EngineEvent } from '../core/engine/events.js';
 import { formatDecimal } from '../core/units/index.js';
 import type { UnitLookup } from './decode.js';
+import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js'; // lending markets (issue 18)
 
 export type WireValue = string | number | boolean | null | readonly string[];
 export type WireEvent = Record<string, WireValue>;
@@ -43,6 +44,19 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
       case 'funding_index':
         // quote atoms x 1e9 per whole base unit -> quote per base unit
         out[key] = formatDecimal(value, units.quoteDecimals + 9);
+        break;
+      // lending markets (issue 18): like ppm, the unit suffix goes (ltvBps 7500 -> ltv "0.75")
+      case 'base':
+        out[key] = formatDecimal(value, LENDING_BASE_DECIMALS);
+        break;
+      case 'bps':
+        out[key.replace(/Bps$/, '')] = formatDecimal(value, 4);
+        break;
+      case 'wad':
+        out[key.replace(/Wad$/, '')] = formatDecimal(value, 18);
+        break;
+      case 'ray':
+        out[key.replace(/Ray$/, '')] = formatDecimal(value, 27);
         break;
       default:
         // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.

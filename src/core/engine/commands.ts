@@ -7,6 +7,8 @@ import type { AssetSpec, MarketSpec } from '../market/spec.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { TriggerSource } from '../rulebooks/conditional.js';
 import type { Price, Quote, RateE9, Size } from '../units/index.js';
+// lending markets (issue 18): the commands live in lending-commands.ts
+import { LENDING_COMMAND_KINDS, type LendingCommand } from './lending-commands.js';
 
 interface Timed {
   /** Milliseconds since the Unix epoch; never earlier than the previous command's. */
@@ -317,7 +319,9 @@ export type Command =
   | Resume
   | PlaceConditional
   | CancelConditional
-  | AmendConditional;
+  | AmendConditional
+  // lending markets (issue 18)
+  | LendingCommand;
 
 export type CommandKind = Command['kind'];
 
@@ -350,4 +354,6 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'place_conditional',
   'cancel_conditional',
   'amend_conditional',
+  // lending markets (issue 18)
+  ...LENDING_COMMAND_KINDS,
 ];

@@ -13,7 +13,7 @@ import type { Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
-import { reject, type Rejection } from './reasons.js';
+import { reject, type Refusal } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
@@ -29,6 +29,9 @@ import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trad
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
 import { conditionalRules } from '../rulebooks/rulebook.js';
+// lending markets (issue 18)
+import { applyLending, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
+import type { AccountData } from '../lending/aave-reserve.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
 export interface EngineOptions {
@@ -104,7 +107,7 @@ export class Engine {
       events.push({ seq, ordinal: events.length, tsMs: cmd.tsMs, ...body });
     };
     s.seq = seq;
-    const refuse = (rejection: Rejection): EngineEvent[] => {
+    const refuse = (rejection: Refusal): EngineEvent[] => {
       events.length = 0;
       emit({ kind: 'CommandRejected', command: cmd.kind, reason: rejection.reason, field: rejection.field, message: rejection.message });
       return events;
@@ -140,7 +143,7 @@ export class Engine {
     return events;
   }
 
-  private dispatch(cmd: Command, emit: (body: EventBody) => void): Rejection | undefined {
+  private dispatch(cmd: Command, emit: (body: EventBody) => void): Refusal | undefined {
     const s = this.s;
     this.applied = null;
     const halted = refuseWhileHalted(s, cmd);
@@ -205,6 +208,14 @@ export class Engine {
         return applyCancelConditional(s, cmd, emit);
       case 'amend_conditional':
         return applyAmendConditional(s, cmd, emit);
+      // lending markets (issue 18)
+      case 'lending_reserve':
+      case 'lending_price':
+      case 'lending_supply':
+      case 'lending_borrow':
+      case 'lending_repay':
+      case 'lending_liquidate':
+        return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);
     }
@@ -440,5 +451,17 @@ export class Engine {
   healthFactor(accountId: string): HealthFactor | null {
     const a = this.s.accounts.get(accountId);
     return a === undefined ? null : healthFactor(this.s, a, this.s);
+  }
+
+  // ---- lending markets (issue 18) ----
+
+  /** A lending user's account data (Aave's calculateUserAccountData) at the engine's time. */
+  lendingAccountData(market: string, user: string): AccountData | undefined {
+    return lendingAccountData(this.s, market, user, this.s.timeMs);
+  }
+
+  /** The keeper view of a lending market at the engine's time (lending.ts lendingKeeperView); gas in base-currency atoms. */
+  lendingKeeper(market: string, gasCostBase: bigint): LendingKeeperView | undefined {
+    return lendingKeeperView(this.s, market, this.s.timeMs, gasCostBase);
   }
 }

@@ -12,6 +12,9 @@ import type { IndexRejection, SourceStatus } from '../pricing/index.js';
 import type { MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
 import type { CommandKind, ConditionalType, TriggerSource } from './commands.js';
 import type { RejectionReason } from './reasons.js';
+// lending markets (issue 18): the events live in lending-events.ts
+import { LENDING_EVENT_UNITS, type LendingEventBody } from './lending-events.js';
+import type { LendingReason } from '../lending/result.js';
 
 /**
  * The stage of the loss waterfall an enforcement event belongs to (DESIGN.md "The loss waterfall"):
@@ -256,7 +259,8 @@ export type EventBody =
   | {
       readonly kind: 'CommandRejected';
       readonly command: CommandKind;
-      readonly reason: RejectionReason;
+      /** The rejection vocabulary; a lending command's own refusals name the lending vocabulary's code. */
+      readonly reason: RejectionReason | LendingReason;
       readonly field: string;
       readonly message: string;
     }
@@ -380,7 +384,9 @@ export type EventBody =
       readonly price: bigint;
     }
   /** The triggered order could not be placed: the reason a place_order would have been refused with. */
-  | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string };
+  | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string }
+  // lending markets (issue 18)
+  | LendingEventBody;
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -390,7 +396,10 @@ export type EventKind = EventBody['kind'];
  * price / size: atoms of the event's `market`; quote: settlement atoms; asset: atoms of the event's `asset`;
  * ppm: parts per million; rate: fraction x 1e9; funding_index: quote atoms x 1e9 per whole base unit.
  */
-export type FieldUnit = 'price' | 'size' | 'quote' | 'asset' | 'ppm' | 'rate' | 'funding_index';
+export type FieldUnit =
+  | 'price' | 'size' | 'quote' | 'asset' | 'ppm' | 'rate' | 'funding_index'
+  // lending markets (issue 18): base currency atoms (8 decimals), basis points, wad (1e18), ray (1e27)
+  | 'base' | 'bps' | 'wad' | 'ray';
 
 export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
   MarketListed: {},
@@ -462,4 +471,6 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   ConditionalCancelled: {},
   ConditionalTriggered: { trigger: 'price', price: 'price' },
   ConditionalRefused: {},
+  // lending markets (issue 18)
+  ...LENDING_EVENT_UNITS,
 };

@@ -2,6 +2,7 @@
 // A rejected command changes nothing; the CommandRejected event carries the code, the field and a message.
 
 import { codeNames, type CodeName } from '../codes.js';
+import type { LendingReason } from '../lending/result.js'; // lending markets (issue 18)
 
 /** CommandRejected.reason: the `rejection` vocabulary of the table of codes (core/codes.ts, docs/codes.md). */
 export type RejectionReason = CodeName<'rejection'>;
@@ -19,3 +20,15 @@ export interface Rejection {
 export function reject(reason: RejectionReason, field: string, message: string): Rejection {
   return { reason, field, message };
 }
+
+// ---- lending markets (issue 18) ----
+
+/** A lending command's own refusal: a code of the `lending` vocabulary (the venue's error it mirrors). */
+export interface LendingRejection {
+  readonly reason: LendingReason;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What a command handler may refuse with: the engine's rejection vocabulary, or a lending code. */
+export type Refusal = Rejection | LendingRejection;

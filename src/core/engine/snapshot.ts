@@ -13,6 +13,7 @@ import type { Episode } from './enforcement-state.js';
 import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
+import { restoreLending, snapshotLending, type LendingMarketSnapshot } from './lending.js'; // lending markets (issue 18)
 
 /**
  * 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`).
@@ -69,6 +70,8 @@ export interface Snapshot {
   readonly guards?: GuardsSnapshot;
   /** Armed conditional orders in placement order (conditional-book.ts); absent in format 3: none. */
   readonly conditionals?: { readonly nextHandle: number; readonly orders: readonly ConditionalSnapshot[] };
+  /** Lending markets (issue 18, lending.ts); absent when there are none (and in snapshots written before them). */
+  readonly lending?: readonly LendingMarketSnapshot[];
   /** The venue funds (state.ts VenueFunds). */
   readonly venue: {
     readonly feePool: bigint;
@@ -156,6 +159,8 @@ export function snapshotState(s: EngineState): Snapshot {
       borrowed: [...s.venue.borrowed],
       repaid: [...s.venue.repaid],
     },
+    // lending markets (issue 18): absent when there are none, so snapshots without lending keep their bytes
+    ...(s.lending.size === 0 ? {} : { lending: snapshotLending(s.lending) }),
   };
 }
 
@@ -206,6 +211,7 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, v] of snap.venue.withdrawn) s.venue.withdrawn.set(k, v);
   for (const [k, v] of snap.venue.borrowed) s.venue.borrowed.set(k, v);
   for (const [k, v] of snap.venue.repaid) s.venue.repaid.set(k, v);
+  restoreLending(s.lending, snap.lending); // lending markets (issue 18)
   return s;
 }
 

@@ -9,6 +9,7 @@ import { newEnforcementState, type Deficit, type EnforcementState } from './enfo
 import { newGuardState, type GuardState } from './guard-state.js';
 import { ConditionalBook } from './conditional-book.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
+import type { LendingMarkets } from './lending.js'; // lending markets (issue 18)
 
 export interface EngineConfig {
   readonly settlement: SettlementSpec;
@@ -73,6 +74,8 @@ export class EngineState implements MarginView, LendingParams {
     borrowed: new Map(),
     repaid: new Map(),
   };
+  /** Lending markets (issue 18; lending.ts): reserves, users' scaled balances, treasury, deficits. */
+  readonly lending: LendingMarkets = new Map();
 
   constructor(
     readonly config: EngineConfig,

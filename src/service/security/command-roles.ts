@@ -37,6 +37,14 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   place_conditional: 'trade',
   cancel_conditional: 'trade',
   amend_conditional: 'trade',
+  // lending markets (issue 18): a lending `user` is not an engine account, so a key scoped to accounts cannot send
+  // these (no body.account: account_required); listing is admin, prices the operator's, the rest a trader's or keeper's
+  lending_reserve: 'admin',
+  lending_price: 'operator',
+  lending_supply: 'trade',
+  lending_borrow: 'trade',
+  lending_repay: 'trade',
+  lending_liquidate: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
