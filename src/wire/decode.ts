@@ -33,6 +33,7 @@ import {
   type WirePricing,
   type WireRulebook,
 } from './schema.js';
+import { decodeLendingCommand } from './lending.js'; // lending markets (issue 18)
 
 /** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input (wire_error). */
 export class WireError extends BailiffError {
@@ -687,6 +688,14 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'cancel_conditional':
       knownMarket(units, c.market, `${path}.market`);
       return { kind: 'cancel_conditional', tsMs, account: c.account, market: c.market, id: c.id };
+    // lending markets (issue 18)
+    case 'lending_reserve':
+    case 'lending_price':
+    case 'lending_supply':
+    case 'lending_borrow':
+    case 'lending_repay':
+    case 'lending_liquidate':
+      return decodeLendingCommand(c, units, path, tsMs);
   }
 }
 

@@ -340,6 +340,39 @@ export const commandSchema = z.discriminatedUnion('kind', [
     /** null removes the expiry. */
     expiresAt: timeValue.nullable().optional(),
   }),
+  // ---- lending markets (issue 18; decoded by wire/lending.ts) ----
+  z.strictObject({
+    kind: z.literal('lending_reserve'),
+    ...at,
+    market: idString,
+    asset: idString,
+    decimals: decimalsInt,
+    /** Fractions: ltv "0.75", liquidationThreshold "0.8", liquidationBonus "1.05" (with the principal, as Aave stores it), protocolFee "0.1" (of the bonus); at most 4 decimals (basis points). */
+    ltv: decimalString,
+    liquidationThreshold: decimalString,
+    liquidationBonus: decimalString,
+    protocolFee: decimalString.default('0'),
+    /** Yearly rates as fractions ("0.08"), at most 27 decimals (ray). */
+    supplyRate: decimalString.default('0'),
+    borrowRate: decimalString.default('0'),
+    /** Base currency (USD, 8 decimals) per whole unit; required for a new reserve. */
+    price: decimalString.optional(),
+  }),
+  z.strictObject({ kind: z.literal('lending_price'), ...at, market: idString, prices: z.record(idString, decimalString) }),
+  z.strictObject({ kind: z.literal('lending_supply'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('lending_borrow'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('lending_repay'), ...at, market: idString, user: idString, asset: idString, amount: z.union([z.literal('max'), decimalString]) }),
+  z.strictObject({
+    kind: z.literal('lending_liquidate'),
+    ...at,
+    market: idString,
+    liquidator: idString,
+    user: idString,
+    collateralAsset: idString,
+    debtAsset: idString,
+    /** Debt-asset units, or "max": as much as the close factor allows. */
+    debtToCover: z.union([z.literal('max'), decimalString]),
+  }),
 ]);
 
 export const settlementSchema = z.strictObject({
@@ -355,6 +388,17 @@ export const accountSchema = z.strictObject({
   deposits: z.record(z.string(), decimalString).default({}),
 });
 
+// lending markets (issue 18): a scenario's `lending` section (scenario/load.ts turns it into lending_* commands)
+export const lendingMarketSetupSchema = z.strictObject({
+  id: idString,
+  /** lending_reserve's fields without kind, at and market (decoded as a lending_reserve command). */
+  reserves: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** Opening positions: supplies first (every user's), then borrows, at startAt. */
+  users: z
+    .array(z.strictObject({ id: idString, supply: z.record(idString, decimalString).default({}), borrow: z.record(idString, decimalString).default({}) }))
+    .default([]),
+});
+
 export const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().max(200).optional(),
@@ -367,6 +411,8 @@ export const scenarioSchema = z.strictObject({
   assets: z.array(assetSchema).default([]),
   accounts: z.array(accountSchema).default([]),
   commands: z.array(z.unknown()).default([]),
+  // lending markets (issue 18)
+  lending: z.array(lendingMarketSetupSchema).default([]),
 });
 
 export type WireCommand = z.infer<typeof commandSchema>;
