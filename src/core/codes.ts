@@ -511,7 +511,7 @@ export const CODES = {
   // ---- core/lending: 11000-11999 -------------------------------------------------------------------------------
   lending: {
     module: 'core/lending',
-    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate); the venue's own error named in the summary",
+    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate), and CommandRejected.reason of the engine's lending_* commands; the venue's own error named in the summary",
     first: 11000,
     codes: [
       [11000, 'health_factor_not_below_threshold', 'Aave: the health factor is not below 1 (HEALTH_FACTOR_NOT_BELOW_THRESHOLD)', false],
