@@ -30,7 +30,7 @@ import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
 import { conditionalRules } from '../rulebooks/rulebook.js';
 // lending markets (issue 18)
-import { applyLending, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
+import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
 import type { AccountData } from '../lending/aave-reserve.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
@@ -197,6 +197,7 @@ export class Engine {
       case 'cancel_order':
         return applyCancelOrder(s, cmd, emit);
       case 'tick':
+        reviewLendingHealth(s, cmd.tsMs, emit); // lending markets (issue 18): a crossing by interest alone
         return undefined;
       case 'borrow':
         return applyBorrow(s, cmd, emit);

@@ -379,3 +379,22 @@ describe('random lending sequences through the engine (property)', () => {
     expect(seen.liquidations).toBeGreaterThan(10);
   });
 });
+
+describe('LendingLiquidatable by interest alone', () => {
+  it('a tick says it when the debt has grown past the threshold', () => {
+    const engine = Engine.create(TEST_CONFIG);
+    applyAll(engine, [
+      reserveCmd('ETH', 18, { price: USD(1_000n) }),
+      // 100% a year, compounded: the debt more than doubles in a year
+      reserveCmd('USDC', 6, { variableBorrowRateRay: 10n ** 27n }),
+      { kind: 'lending_supply', tsMs: T0, market: 'aave', user: 'alice', asset: 'ETH', amount: e18 },
+      { kind: 'lending_borrow', tsMs: T0, market: 'aave', user: 'alice', asset: 'USDC', amount: 700_000_000n }, // HF 800 / 700
+    ]);
+    const day = 86_400_000;
+    expect(engine.apply({ kind: 'tick', tsMs: T0 + day }).map((e) => e.kind)).toEqual([]);
+    // 700 x e^(t) > 800 from t = ln(8/7) = 0.1335 of a year (about 49 days)
+    const later = engine.apply({ kind: 'tick', tsMs: T0 + 60 * day });
+    expect(later.map((e) => e.kind)).toEqual(['LendingLiquidatable']);
+    expect(only(later, 'LendingLiquidatable').healthFactorWad < 10n ** 18n).toBe(true);
+  });
+});

@@ -314,6 +314,11 @@ function reviewHealth(m: LendingMarketState, users: Iterable<string>, nowS: bigi
   }
 }
 
+/** On `tick`: every user of every market is looked at, so a crossing by interest alone is said when time passes. */
+export function reviewLendingHealth(s: EngineState, tsMs: number, emit: Emit): void {
+  for (const m of s.lending.values()) reviewHealth(m, m.users.keys(), secondsOf(tsMs), emit);
+}
+
 // ---- queries (read-only) ----
 
 /** A user's account data (calculateUserAccountData) at time tsMs; undefined for an unknown market or user. */
