@@ -695,6 +695,13 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'lending_borrow':
     case 'lending_repay':
     case 'lending_liquidate':
+    case 'morpho_market':
+    case 'morpho_price':
+    case 'morpho_supply':
+    case 'morpho_supply_collateral':
+    case 'morpho_borrow':
+    case 'morpho_pre_liquidation':
+    case 'morpho_liquidate':
       return decodeLendingCommand(c, units, path, tsMs);
   }
 }

@@ -58,6 +58,9 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
       case 'ray':
         out[key.replace(/Ray$/, '')] = formatDecimal(value, 27);
         break;
+      case 'atoms': // an integer without decimals (Morpho's shares, its oracle's 1e36-scaled price)
+        out[key] = value.toString();
+        break;
       default:
         // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.
         out[key] = value.toString();

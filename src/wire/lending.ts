@@ -13,6 +13,7 @@ type WireLendingCommand = Extract<WireCommand, { kind: LendingCommand['kind'] }>
 
 const BPS_DECIMALS = 4;
 const RAY_DECIMALS = 27;
+const WAD_DECIMALS = 18;
 
 /** A fraction with a fixed number of decimals, not negative. */
 function fraction(text: string, decimals: number, path: string, unit: string): bigint {
@@ -59,6 +60,29 @@ export function decodeLendingCommand(c: WireLendingCommand, units: UnitLookup, p
       const d = assetDecimals(units, c.asset, `${path}.asset`);
       return { kind: 'lending_repay', tsMs, market: c.market, user: c.user, asset: c.asset, amount: amountOrMax(c.amount, d, `${path}.amount`) };
     }
+    case 'morpho_market':
+      return {
+        kind: 'morpho_market', tsMs, market: c.market, loanAsset: c.loanAsset, collateralAsset: c.collateralAsset,
+        lltvWad: fraction(c.lltv, WAD_DECIMALS, `${path}.lltv`, 'ratios'), price: decimalAtoms(c.price, 0, `${path}.price`),
+      };
+    case 'morpho_price':
+      return { kind: 'morpho_price', tsMs, market: c.market, price: decimalAtoms(c.price, 0, `${path}.price`) };
+    case 'morpho_supply':
+    case 'morpho_supply_collateral':
+    case 'morpho_borrow':
+      return { kind: c.kind, tsMs, market: c.market, user: c.user, amount: decimalAtoms(c.amount, 0, `${path}.amount`) };
+    case 'morpho_pre_liquidation': {
+      const wad = (text: string, field: string): bigint => fraction(text, WAD_DECIMALS, `${path}.${field}`, 'ratios');
+      return {
+        kind: 'morpho_pre_liquidation', tsMs, market: c.market, user: c.user, preLltvWad: wad(c.preLltv, 'preLltv'), preLCF1Wad: wad(c.preLCF1, 'preLCF1'),
+        preLCF2Wad: wad(c.preLCF2, 'preLCF2'), preLIF1Wad: wad(c.preLIF1, 'preLIF1'), preLIF2Wad: wad(c.preLIF2, 'preLIF2'),
+      };
+    }
+    case 'morpho_liquidate':
+      return {
+        kind: 'morpho_liquidate', tsMs, market: c.market, liquidator: c.liquidator, user: c.user, pre: c.pre,
+        seizedAssets: decimalAtoms(c.seizedAssets, 0, `${path}.seizedAssets`), repaidShares: decimalAtoms(c.repaidShares, 0, `${path}.repaidShares`),
+      };
     case 'lending_liquidate': {
       const d = assetDecimals(units, c.debtAsset, `${path}.debtAsset`);
       return {

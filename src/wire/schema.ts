@@ -373,6 +373,21 @@ export const commandSchema = z.discriminatedUnion('kind', [
     /** Debt-asset units, or "max": as much as the close factor allows. */
     debtToCover: z.union([z.literal('max'), decimalString]),
   }),
+  // Morpho Blue: amounts in atoms and the oracle's price x 1e36 (integer strings), as the contracts take them;
+  // ratios (lltv, pre-liquidation parameters) as fractions with at most 18 decimals (WAD)
+  z.strictObject({ kind: z.literal('morpho_market'), ...at, market: idString, loanAsset: idString, collateralAsset: idString, lltv: decimalString, price: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_price'), ...at, market: idString, price: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_supply'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_supply_collateral'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_borrow'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({
+    kind: z.literal('morpho_pre_liquidation'), ...at, market: idString, user: idString,
+    preLltv: decimalString, preLCF1: decimalString, preLCF2: decimalString, preLIF1: decimalString, preLIF2: decimalString,
+  }),
+  z.strictObject({
+    kind: z.literal('morpho_liquidate'), ...at, market: idString, liquidator: idString, user: idString,
+    seizedAssets: decimalString.default('0'), repaidShares: decimalString.default('0'), pre: z.boolean().default(false),
+  }),
 ]);
 
 export const settlementSchema = z.strictObject({

@@ -32,6 +32,8 @@ import { conditionalRules } from '../rulebooks/rulebook.js';
 // lending markets (issue 18)
 import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
 import type { AccountData } from '../lending/aave-reserve.js';
+import { morphoKeeperView } from './lending-morpho.js';
+import type { MorphoOpportunity } from '../lending/keeper.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
 export interface EngineOptions {
@@ -216,6 +218,13 @@ export class Engine {
       case 'lending_borrow':
       case 'lending_repay':
       case 'lending_liquidate':
+      case 'morpho_market':
+      case 'morpho_price':
+      case 'morpho_supply':
+      case 'morpho_supply_collateral':
+      case 'morpho_borrow':
+      case 'morpho_pre_liquidation':
+      case 'morpho_liquidate':
         return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);
@@ -464,5 +473,10 @@ export class Engine {
   /** The keeper view of a lending market at the engine's time (lending.ts lendingKeeperView); gas in base-currency atoms. */
   lendingKeeper(market: string, gasCostBase: bigint): LendingKeeperView | undefined {
     return lendingKeeperView(this.s, market, this.s.timeMs, gasCostBase);
+  }
+
+  /** A Morpho market's unhealthy positions with their full liquidation and profit net of gas (loan-token atoms). */
+  morphoKeeper(market: string, gasCostLoan: bigint): readonly MorphoOpportunity[] | undefined {
+    return morphoKeeperView(this.s, market, gasCostLoan);
   }
 }

@@ -399,7 +399,7 @@ export type EventKind = EventBody['kind'];
 export type FieldUnit =
   | 'price' | 'size' | 'quote' | 'asset' | 'ppm' | 'rate' | 'funding_index'
   // lending markets (issue 18): base currency atoms (8 decimals), basis points, wad (1e18), ray (1e27)
-  | 'base' | 'bps' | 'wad' | 'ray';
+  | 'base' | 'bps' | 'wad' | 'ray' | 'atoms';
 
 export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
   MarketListed: {},

@@ -79,7 +79,64 @@ export interface LendingLiquidate {
   readonly debtToCover: bigint;
 }
 
-export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate;
+// ---- Morpho Blue (lending-morpho.ts): amounts in atoms and the oracle's price scaled by 1e36, as the contracts take them ----
+
+/** createMarket: an isolated market of one loan asset against one collateral at an LLTV (WAD); a market is immutable. */
+export interface MorphoCreateMarket {
+  readonly kind: 'morpho_market';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly loanAsset: string;
+  readonly collateralAsset: string;
+  readonly lltvWad: bigint;
+  /** Loan-token atoms per collateral atom x 1e36 (IOracle.price). */
+  readonly price: bigint;
+}
+
+export interface MorphoPrice {
+  readonly kind: 'morpho_price';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly price: bigint;
+}
+
+/** supply (loan-token atoms), supplyCollateral (collateral atoms), borrow (loan-token atoms). */
+export interface MorphoAmountCommand {
+  readonly kind: 'morpho_supply' | 'morpho_supply_collateral' | 'morpho_borrow';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly amount: bigint;
+}
+
+/** The borrower opts in to pre-liquidation with these parameters (the PreLiquidation contract's, WAD). */
+export interface MorphoSetPreLiquidation {
+  readonly kind: 'morpho_pre_liquidation';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly preLltvWad: bigint;
+  readonly preLCF1Wad: bigint;
+  readonly preLCF2Wad: bigint;
+  readonly preLIF1Wad: bigint;
+  readonly preLIF2Wad: bigint;
+}
+
+/** Morpho.liquidate, or (pre) PreLiquidation.preLiquidate: exactly one of seizedAssets and repaidShares is non-zero. */
+export interface MorphoLiquidate {
+  readonly kind: 'morpho_liquidate';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly liquidator: string;
+  readonly user: string;
+  readonly seizedAssets: bigint;
+  readonly repaidShares: bigint;
+  readonly pre: boolean;
+}
+
+export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate;
+
+export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand;
 
 export type LendingCommandKind = LendingCommand['kind'];
 
@@ -90,6 +147,13 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   'lending_borrow',
   'lending_repay',
   'lending_liquidate',
+  'morpho_market',
+  'morpho_price',
+  'morpho_supply',
+  'morpho_supply_collateral',
+  'morpho_borrow',
+  'morpho_pre_liquidation',
+  'morpho_liquidate',
 ];
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */

@@ -83,7 +83,53 @@ export type LendingEventBody =
       readonly totalDebtBase: bigint;
     }
   /** The user's health factor is back at 1 or above (or its debt is gone). */
-  | { readonly kind: 'LendingHealthy'; readonly market: string; readonly user: string; readonly healthFactorWad: bigint };
+  | { readonly kind: 'LendingHealthy'; readonly market: string; readonly user: string; readonly healthFactorWad: bigint }
+  // ---- Morpho Blue: amounts, shares and the 1e36-scaled oracle price are integers (unit `atoms`), as on chain; a
+  // Morpho market names its tokens but does not declare their decimals ----
+  | {
+      readonly kind: 'MorphoMarketCreated';
+      readonly market: string;
+      readonly loanAsset: string;
+      readonly collateralAsset: string;
+      readonly lltvWad: bigint;
+      /** The liquidation incentive factor the LLTV gives (morpho.ts liquidationIncentiveFactor). */
+      readonly incentiveFactorWad: bigint;
+      readonly price: bigint;
+    }
+  | { readonly kind: 'MorphoPriced'; readonly market: string; readonly price: bigint }
+  /** supply (asset: the loan token) and borrow: the shares minted. */
+  | { readonly kind: 'MorphoSupplied'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly shares: bigint }
+  | { readonly kind: 'MorphoBorrowed'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly shares: bigint }
+  | { readonly kind: 'MorphoCollateralSupplied'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly collateral: bigint }
+  | {
+      readonly kind: 'MorphoPreLiquidationSet';
+      readonly market: string;
+      readonly user: string;
+      readonly preLltvWad: bigint;
+      readonly preLCF1Wad: bigint;
+      readonly preLCF2Wad: bigint;
+      readonly preLIF1Wad: bigint;
+      readonly preLIF2Wad: bigint;
+    }
+  /** liquidate / preLiquidate, the debt side (asset: the loan token). */
+  | {
+      readonly kind: 'MorphoLiquidated';
+      readonly market: string;
+      readonly user: string;
+      readonly liquidator: string;
+      readonly asset: string;
+      readonly pre: boolean;
+      readonly incentiveFactorWad: bigint;
+      readonly repaidShares: bigint;
+      readonly repaidAssets: bigint;
+      /** Debt realised as a loss to the suppliers (no collateral left; never on a pre-liquidation). */
+      readonly badDebtAssets: bigint;
+      readonly badDebtShares: bigint;
+      /** The user's borrow shares after. */
+      readonly borrowShares: bigint;
+    }
+  /** liquidate / preLiquidate, the collateral side (asset: the collateral token). */
+  | { readonly kind: 'MorphoCollateralSeized'; readonly market: string; readonly user: string; readonly liquidator: string; readonly asset: string; readonly seized: bigint; readonly collateral: bigint };
 
 export type LendingEventKind = LendingEventBody['kind'];
 
@@ -108,4 +154,12 @@ export const LENDING_EVENT_UNITS: { readonly [K in LendingEventKind]: Readonly<R
   LendingDeficit: { amount: 'asset', deficit: 'asset' },
   LendingLiquidatable: { healthFactorWad: 'wad', totalCollateralBase: 'base', totalDebtBase: 'base' },
   LendingHealthy: { healthFactorWad: 'wad' },
+  MorphoMarketCreated: { lltvWad: 'wad', incentiveFactorWad: 'wad', price: 'atoms' },
+  MorphoPriced: { price: 'atoms' },
+  MorphoSupplied: { amount: 'atoms', shares: 'atoms' },
+  MorphoBorrowed: { amount: 'atoms', shares: 'atoms' },
+  MorphoCollateralSupplied: { amount: 'atoms', collateral: 'atoms' },
+  MorphoPreLiquidationSet: { preLltvWad: 'wad', preLCF1Wad: 'wad', preLCF2Wad: 'wad', preLIF1Wad: 'wad', preLIF2Wad: 'wad' },
+  MorphoLiquidated: { incentiveFactorWad: 'wad', repaidShares: 'atoms', repaidAssets: 'atoms', badDebtAssets: 'atoms', badDebtShares: 'atoms', borrowShares: 'atoms' },
+  MorphoCollateralSeized: { seized: 'atoms', collateral: 'atoms' },
 };

@@ -28,6 +28,7 @@ import {
 } from './lending-commands.js';
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
+import { applyMorpho } from './lending-morpho.js';
 
 /** Aave's base currency (USD on its markets): 8 decimals. Prices and values in lending events are in its atoms. */
 export const LENDING_BASE_DECIMALS = 8;
@@ -100,6 +101,14 @@ export function applyLending(s: EngineState, cmd: LendingCommand, emit: Emit): R
       return applyLendingRepay(s, cmd, emit);
     case 'lending_liquidate':
       return applyLendingLiquidate(s, cmd, emit);
+    case 'morpho_market':
+    case 'morpho_price':
+    case 'morpho_supply':
+    case 'morpho_supply_collateral':
+    case 'morpho_borrow':
+    case 'morpho_pre_liquidation':
+    case 'morpho_liquidate':
+      return applyMorpho(s, cmd, emit);
   }
 }
 

@@ -45,6 +45,13 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   lending_borrow: 'trade',
   lending_repay: 'trade',
   lending_liquidate: 'trade',
+  morpho_market: 'admin',
+  morpho_price: 'operator',
+  morpho_supply: 'trade',
+  morpho_supply_collateral: 'trade',
+  morpho_borrow: 'trade',
+  morpho_pre_liquidation: 'trade',
+  morpho_liquidate: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
