@@ -95,3 +95,57 @@ describe('a lending market in the journal', () => {
     journal.close();
   });
 });
+
+describe('a Morpho Blue market through the wire and the journal', () => {
+  const morpho = parseScenario({
+    settlement: { asset: 'USDT', decimals: 6 },
+    startAt: 1_700_000_000_000,
+    commands: [
+      { kind: 'morpho_market', market: 'weth-dai', loanAsset: 'DAI', collateralAsset: 'WETH', lltv: '0.86', price: '2000000000000000000000000000000000000' },
+      { kind: 'morpho_supply', market: 'weth-dai', user: 'lender', amount: '1000000000000000000000' },
+      { kind: 'morpho_supply_collateral', market: 'weth-dai', user: 'bob', amount: '100000000000000000000' },
+      { kind: 'morpho_borrow', market: 'weth-dai', user: 'bob', amount: '83000000000000000000' },
+      { kind: 'morpho_pre_liquidation', market: 'weth-dai', user: 'bob', preLltv: '0.8', preLCF1: '0.1', preLCF2: '0.5', preLIF1: '1.01', preLIF2: '1.04' },
+      { kind: 'morpho_price', market: 'weth-dai', price: '1000000000000000000000000000000000000' },
+      { kind: 'morpho_liquidate', market: 'weth-dai', liquidator: 'keeper', user: 'bob', repaidShares: '24900000000000000000000000', pre: true },
+      { kind: 'morpho_price', market: 'weth-dai', price: '500000000000000000000000000000000000' },
+      { kind: 'morpho_liquidate', market: 'weth-dai', liquidator: 'keeper', user: 'bob', seizedAssets: '74477500000000000000' },
+    ],
+  });
+
+  it('decodes, runs and encodes: the pre-liquidation at LTV 83%, then a liquidation with bad debt after the price halves', () => {
+    const engine = Engine.create(morpho.config, morpho.rulebook);
+    const wire = morpho.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, morpho.units));
+    expect(wire.filter((e) => e.kind === 'CommandRejected')).toEqual([]);
+    const liquidated = wire.filter((e) => e.kind === 'MorphoLiquidated');
+    // the pre-liquidation golden figures (morpho.test.ts: 30% of the shares at preLIF 1.025 seize 25.5225)
+    expect(liquidated[0]).toMatchObject({ pre: true, incentiveFactor: '1.025', repaidAssets: '24900000000000000000', borrowShares: '58100000000000000000000000' });
+    expect(wire.filter((e) => e.kind === 'MorphoCollateralSeized').map((e) => [e.seized, e.collateral])).toEqual([
+      ['25522500000000000000', '74477500000000000000'],
+      ['74477500000000000000', '0'],
+    ]);
+    // at half par all 74.4775 left pays ceil(37.23875 / LIF 1.0438...) = 35.675... of the 58.1: the rest is bad debt
+    const last = liquidated[1] as Record<string, string | boolean>;
+    expect(last.pre).toBe(false);
+    expect(BigInt(last.repaidAssets as string) + BigInt(last.badDebtAssets as string)).toBe(58_100_000_000_000_000_000n);
+    expect(BigInt(last.badDebtAssets as string) > 0n).toBe(true);
+    expect(wire.find((e) => e.kind === 'MorphoMarketCreated')).toMatchObject({ lltv: '0.86', incentiveFactor: '1.043841336116910229' });
+  });
+
+  it('journals it; recovery from a snapshot and the verifier agree with a run from genesis', () => {
+    const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: morpho.config, rulebook: morpho.rulebook };
+    const path = join(mkdtempSync(join(tmpdir(), 'bailiff-morpho-')), 'journal.db');
+    const de = DurableEngine.openFile(path, { genesis, durability: 'full', snapshotEvery: 3 });
+    for (const c of morpho.commands) de.submit([c]);
+    de.close();
+    const reopened = DurableEngine.openFile(path, { durability: 'full' });
+    expect(reopened.recovery.snapshotSeq).toBeGreaterThan(0);
+    const fromGenesis = Engine.create(morpho.config, morpho.rulebook);
+    for (const c of morpho.commands) fromGenesis.apply(c);
+    expect(encodeSnapshot(reopened.engine.snapshot())).toBe(encodeSnapshot(fromGenesis.snapshot()));
+    reopened.close();
+    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }));
+    expect(verifyJournal(journal.genesis, journal.records(), { hasher: framedRecordHasher }).findings).toEqual([]);
+    journal.close();
+  });
+});
