@@ -1,5 +1,6 @@
 // `bailiff lending-demo`: an Aave v3.3 lending market (the four crash assets as collateral, USDC borrowed) through
-// the 2025-02-02 crash with keepers (src/sim/lending-crash.ts), and what they liquidated: close factors used, debt
+// the 2025-02-02 crash with keepers, run through the engine's lending_* commands (src/sim/lending-crash.ts), and what
+// they liquidated: close factors used, debt
 // repaid, the treasury's fees, the keepers' profit net of gas, bad debt (deficits), and the dust check.
 
 import { formatDecimal } from '../core/units/index.js';
@@ -50,6 +51,7 @@ export function lendingReportJson(r: LendingCrashReport): unknown {
     unprofitableAtEnd: r.unprofitableAtEnd,
     lowestHealthFactor: hf(r.lowestHealthFactorWad),
     collateralConserved: r.collateralConserved,
+    engine: { commands: r.commands, liquidatableAnnounced: r.liquidatableAnnounced },
     dustCheck: { dustUsd: usd(r.dust.dustBase), bonusNetOfFeeUsd: usd(r.dust.bonusNetOfFeeBase), gasUsd: usd(r.dust.gasCostBase), worthLiquidating: r.dust.worthLiquidating },
     firstLiquidations: r.liquidations.slice(0, 5).map((l) => ({
       at: new Date(l.tsMs).toISOString(), // det-ok: the CLI formats a given time, it reads no clock
@@ -64,6 +66,7 @@ function text(r: LendingCrashReport): string {
   const lines = [
     `Aave v3.3 lending market through the crash (${r.source})`,
     `  ${r.accounts} accounts, ${r.borrowers} borrowing USDC against ALGO, AVAX, FIL, NEAR; debt at start $${usd(r.totalDebtBaseStart)}`,
+    `  through the engine: ${r.commands} commands (lending_reserve, _supply, _borrow, _price, _liquidate); LendingLiquidatable said ${r.liquidatableAnnounced} times`,
     `  lowest health factor seen: ${hf(r.lowestHealthFactorWad)}`,
     `liquidationCall by keepers (gas $${usd(r.dust.gasCostBase)} a call, profitable calls only):`,
     `  ${r.liquidations.length} liquidations of ${r.accountsLiquidated} accounts (close factor 50%: ${cf.fifty}, 100%: ${cf.hundred})`,

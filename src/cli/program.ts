@@ -391,8 +391,10 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--seed <n>', "override the file's seed", (v) => simulateSeedArg(v))
     .option('--journal <file>', "start from this journal's live accounts (its head; docs/simulate.md)")
     .option('--journal-seq <n>', 'with --journal: its state at this seq', (v) => positiveInt(v, '--journal-seq'))
-    .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number }) => {
-      (await import('./simulate.js')).runSimulate(file, opts, io);
+    .option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
+    .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number; report?: string }) => {
+      const result = (await import('./simulate.js')).runSimulate(file, opts, io);
+      if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
     });
   // ---- issue 19 part B: sweeps, preview, reports (src/cli/sweep.ts, src/cli/preview.ts; docs/sweeps.md) ----
   program
@@ -415,14 +417,6 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--out <file>', 'write the JSON to this file instead of stdout')
     .action(async (o: { journal: string; change: string; stress?: string; seq?: number; out?: string }) => {
       setExit((await import('./preview.js')).runPreviewCommand(o, io));
-    });
-  // simulate --report: the run's HTML report, after simulate's own output (runSimulate returns the result for this).
-  program.commands
-    .find((c) => c.name() === 'simulate')
-    ?.option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
-    .action(async (file: string, opts: { out?: string; seed?: number; report?: string }) => {
-      const result = (await import('./simulate.js')).runSimulate(file, opts, io);
-      if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
     });
   return program;
 }

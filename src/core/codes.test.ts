@@ -142,7 +142,7 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '11012 not_pre_liquidatable_position', '11013 pre_liquidation_too_large', '11014 exceeds_position',
     '11015 invalid_params', '11016 insufficient_collateral', '11017 invalid_amount', '11018 collateral_balance_is_zero',
     '11019 ltv_validation_failed', '11020 health_factor_lower_than_liquidation_threshold',
-    '11021 collateral_cannot_cover_new_borrow',
+    '11021 collateral_cannot_cover_new_borrow', '11022 insufficient_liquidity', '11023 no_pre_liquidation',
   ],
   auction: [
     '12000 dog_not_live', '12001 ilk_unknown', '12002 not_unsafe', '12003 liquidation_limit_hit',
@@ -239,8 +239,8 @@ describe('the table of codes', () => {
     expectTypeOf<GuardViolation['code']>().toEqualTypeOf<CodeName<'guard'>>();
     type Field<K extends EventBody['kind'], F extends string> = Extract<EventBody, { kind: K }> extends infer E ? (F extends keyof E ? E[F] : never) : never;
     expectTypeOf<Field<'CommandRejected', 'reason'>>().toEqualTypeOf<
-      // the engine's own, then (issue 18 part B) the auction house's dispatched through it
-      CodeName<'rejection'> | CodeName<'auction'> | CodeName<'sealed_bid'> | CodeName<'auction_engine'>
+      // the engine's own, then (issue 18) the auction house's and the lending markets' dispatched through it
+      CodeName<'rejection'> | CodeName<'auction'> | CodeName<'sealed_bid'> | CodeName<'auction_engine'> | CodeName<'lending'>
     >();
     expectTypeOf<Field<'LiquidationDeferred', 'reason'>>().toEqualTypeOf<CodeName<'deferral'>>();
     expectTypeOf<Field<'MarketUnpriced', 'reason'>>().toEqualTypeOf<CodeName<'index'>>();

@@ -513,7 +513,7 @@ export const CODES = {
   // ---- core/lending: 11000-11999 -------------------------------------------------------------------------------
   lending: {
     module: 'core/lending',
-    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate); the venue's own error named in the summary",
+    usedIn: "the lending rulebooks' results (Aave v3 liquidationCall, Compound v3 absorb/buyCollateral, Morpho Blue liquidate/preLiquidate), and CommandRejected.reason of the engine's lending_* commands; the venue's own error named in the summary",
     first: 11000,
     codes: [
       [11000, 'health_factor_not_below_threshold', 'Aave: the health factor is not below 1 (HEALTH_FACTOR_NOT_BELOW_THRESHOLD)', false],
@@ -538,6 +538,8 @@ export const CODES = {
       [11019, 'ltv_validation_failed', "Aave: a borrow when the account's average LTV is 0 (LTV_VALIDATION_FAILED)", false],
       [11020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow while the health factor is not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
       [11021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
+      [11022, 'insufficient_liquidity', 'Morpho Blue: the borrow exceeds what suppliers have lent (INSUFFICIENT_LIQUIDITY)', true],
+      [11023, 'no_pre_liquidation', 'Morpho pre-liquidation: the borrower has not opted in (no pre-liquidation parameters)', false],
     ],
   },
 

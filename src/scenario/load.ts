@@ -55,6 +55,8 @@ export class TrackingUnits implements UnitLookup {
       this.markets.set(cmd.market.id, { baseDecimals: cmd.market.baseDecimals, priceDecimals: cmd.market.priceDecimals });
     }
     if (cmd.kind === 'set_asset' && !this.assets.has(cmd.asset.id)) this.assets.set(cmd.asset.id, cmd.asset.decimals);
+    // lending markets (issue 18): a reserve declares its asset's decimals
+    if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
   }
 }
 
@@ -129,6 +131,18 @@ export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scen
   });
   // ---- auctions in the engine (issue 18 part B): the `auctions` section is one auction_setup command ----
   if (sc.auctions !== undefined) push(decodeAuctionCommand({ kind: 'auction_setup', ...sc.auctions }, startMs, at('.auctions')));
+  // lending markets (issue 18): reserves, then every user's supplies, then the borrows, at startAt
+  sc.lending.forEach((m, i) => {
+    m.reserves.forEach((r, k) => push(decodeCommand({ ...r, kind: 'lending_reserve', market: m.id }, units, at(`.lending[${i}].reserves[${k}]`), startMs)));
+    for (const side of ['supply', 'borrow'] as const) {
+      m.users.forEach((u, k) => {
+        for (const [asset, amount] of Object.entries(u[side])) {
+          const wire = { kind: side === 'supply' ? 'lending_supply' : 'lending_borrow', market: m.id, user: u.id, asset, amount };
+          push(decodeCommand(wire, units, at(`.lending[${i}].users[${k}].${side}.${asset}`), startMs));
+        }
+      });
+    }
+  });
   let lastMs = startMs;
   sc.commands.forEach((raw, i) => {
     const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);

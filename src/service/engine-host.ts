@@ -26,6 +26,7 @@ import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { canonicalJson } from '../verify/json.js';
 import { liquidationFacts, type LiquidationFacts } from '../verify/receipt.js';
 import { decodeCommand, type UnitLookup } from '../wire/decode.js';
+import { lendingAssetDecimals } from '../core/engine/lending.js'; // lending markets (issue 18)
 import { ServiceError } from './errors.js';
 
 /** The events the tape keeps and the public stream carries: the liquidation waterfall and what guards or pays for it. */
@@ -132,6 +133,8 @@ class BatchUnits implements UnitLookup {
   learn(cmd: Command): void {
     if (cmd.kind === 'set_market' && this.market(cmd.market.id) === undefined) this.markets.set(cmd.market.id, cmd.market);
     if (cmd.kind === 'set_asset' && this.assetDecimals(cmd.asset.id) === undefined) this.assets.set(cmd.asset.id, cmd.asset.decimals);
+    // lending markets (issue 18): a reserve declares its asset's decimals
+    if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
   }
   commitTo(parent: HostUnits): void {
     for (const [id, m] of this.markets) parent.markets.set(id, { baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals });
@@ -155,7 +158,7 @@ class HostUnits implements UnitLookup {
   }
   assetDecimals(id: string): number | undefined {
     if (id === this.engine.state.settlementAsset) return this.engine.state.quoteDecimals;
-    return this.engine.state.assets.get(id)?.decimals ?? this.assets.get(id);
+    return this.engine.state.assets.get(id)?.decimals ?? lendingAssetDecimals(this.engine.state, id) ?? this.assets.get(id);
   }
 }
 

@@ -254,3 +254,51 @@ export const streamQuerySchema = {
 } as const;
 
 export { idParams };
+
+// ---- lending markets (issue 18) ----
+const BASE = 'decimal string, in the lending base currency (USD, 8 decimals)';
+
+export const lendingKeeperSchema = {
+  summary: "A lending market's keeper view: liquidatable loans (most profitable first) with the most debt one liquidationCall may repay, what it seizes and the keeper's profit net of the protocol fee and gas; and each collateral's dust check",
+  params: { type: 'object', required: ['market'], properties: { market: { type: 'string', pattern: ID_PATTERN } }, additionalProperties: false },
+  querystring: {
+    type: 'object',
+    properties: { gasCost: { type: 'string', pattern: '^[0-9]{1,30}(\\.[0-9]{1,8})?$', default: '0', description: `the keeper's cost of one call, ${BASE}` } },
+    additionalProperties: false,
+  },
+  response: {
+    200: obj({
+      market: s('the lending market id'),
+      seq: int('journal seq'),
+      atMs: int("the engine's time the view is computed at (interest accrued to it)"),
+      gasCost: s(BASE),
+      opportunities: {
+        type: 'array',
+        items: obj({
+          user: s('the borrower'),
+          collateralAsset: s('the collateral to seize'),
+          debtAsset: s('the debt to repay'),
+          healthFactor: s('decimal string, 18 decimals', true),
+          closeFactor: s('1 or 0.5'),
+          debtToCover: s('what to send as lending_liquidate debtToCover to do exactly this: "max" or an amount in the debt asset'),
+          maxRepayableDebt: s('decimal string, in the debt asset'),
+          collateralSeized: s('decimal string, in the collateral asset (to the liquidator + protocol fee)'),
+          collateralToLiquidator: s('decimal string, in the collateral asset'),
+          protocolFee: s('decimal string, in the collateral asset'),
+          profit: s(`${BASE}: collateral received (floor) - debt paid (ceil) - gas`),
+        }),
+      },
+      dust: {
+        type: 'array',
+        items: obj({
+          asset: s('a collateral reserve'),
+          dust: s(`${BASE}: the smallest leftover v3.3 allows (MIN_LEFTOVER_BASE)`),
+          bonusNetOfFee: s(BASE),
+          profit: s(`${BASE}: bonus - fee - gas on that leftover`),
+          worthLiquidating: { type: 'boolean' },
+        }),
+      },
+    }),
+    ...errors,
+  },
+} as const;

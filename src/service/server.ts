@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { codeNumber } from '../core/codes.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
-import { WireError } from '../wire/decode.js';
+import { decimalAtoms, WireError } from '../wire/decode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
 import { EngineHost } from './engine-host.js';
@@ -34,6 +34,10 @@ import {
 } from './schemas.js';
 import { parseFilter, passes, serveAccountStream, servePublicStream } from './streams.js';
 import { Views } from './views.js';
+// lending markets (issue 18)
+import { lendingKeeperSchema } from './schemas.js';
+import { lendingKeeperAnswer } from './lending-view.js';
+import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js';
 
 /** The security plugin and its options (src/service/security: `securityPlugin`, `{ keys, ... }`). */
 export interface SecurityRegistration {
@@ -238,6 +242,15 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     const found = await host.liquidationFacts(id);
     if (found === undefined) throw notFound(`no liquidation ${id} on the tape (ids are seq-ordinal of a LiquidationStarted)`);
     return views.explanation(id, found.facts, found.replayFromSeq);
+  });
+
+  // lending markets (issue 18): the keeper view
+  app.get('/v1/lending/:market/keeper', { schema: lendingKeeperSchema, config: { role: 'read' } }, async (request) => {
+    const { market } = request.params as { market: string };
+    const { gasCost } = request.query as { gasCost: string };
+    const view = lendingKeeperAnswer(host.engine, market, decimalAtoms(gasCost, LENDING_BASE_DECIMALS, 'gasCost'));
+    if (view === undefined) throw notFound(`no lending market ${market}`);
+    return view;
   });
 
   app.get('/health', { schema: healthSchema, config: { role: 'public' } }, async () => ({ status: 'ok', seq: host.engine.seq, uptimeS: (performance.now() - startedMs) / 1000 }));

@@ -1,16 +1,21 @@
-// An Aave v3.3 lending market through the 2025-02-02 crash, with keepers: borrowers supply the four crash assets
-// (ALGO, AVAX, FIL, NEAR) and borrow USDC; every minute the prices move, the keepers read the keeper view
-// (core/lending/keeper.ts) and execute the liquidations that pay their gas, within a per-minute capacity. Every
-// figure comes from core/lending's rules; this file only drives them (seeded population, given price path).
+// An Aave v3.3 lending market through the 2025-02-02 crash, with keepers, run through the ENGINE: reserves, supplies
+// and borrows are lending_* commands, every minute a lending_price command moves the prices, the keepers read the
+// engine's keeper view (Engine.lendingKeeper: core/lending/keeper.ts on the engine's market) and send the
+// liquidations that pay their gas as lending_liquidate commands, within a per-minute capacity. Every figure comes from
+// Engine.apply's events and queries (core/engine/lending.ts, which calls core/lending's rules); this file only drives
+// them (seeded population, given price path) and adds up what the events say.
 //
 // Collateral reserves earn no interest here (index 1, so collateral is conserved atom for atom); USDC's debt
 // compounds at a fixed borrow rate, so health factors also drift with time.
 
-import { accrueReserve, calculateUserAccountData, HEALTH_FACTOR_LIQUIDATION_THRESHOLD, valueInBase, type AaveAccount, type AaveMarket, type AavePosition, type AaveReserve } from '../core/lending/aave-reserve.js';
-import { RAY, rayDiv, rayMul } from '../core/lending/aave-math.js';
-import { aaveDustCheck, aaveOpportunities, type DustCheck } from '../core/lending/keeper.js';
-import { AAVE_V33_CONFIG } from '../core/lending/aave-liquidation.js';
+import { Engine } from '../core/engine/engine.js';
+import type { Command } from '../core/engine/commands.js';
+import type { EngineEvent } from '../core/engine/events.js';
+import { HEALTH_FACTOR_LIQUIDATION_THRESHOLD, valueInBase, type AaveReserve } from '../core/lending/aave-reserve.js';
+import { RAY, rayMul } from '../core/lending/aave-math.js';
+import type { DustCheck } from '../core/lending/keeper.js';
 import { divRound } from '../core/units/fixed.js';
+import { ppm } from '../core/units/index.js';
 import type { PricePath } from './crash.js';
 import { seededRandom } from './random.js';
 
@@ -61,6 +66,10 @@ export interface LendingCrashReport {
   readonly lowestHealthFactorWad: bigint;
   /** Per collateral asset: supplied at start = still supplied + to liquidators + to the treasury (+ fee cuts). */
   readonly collateralConserved: boolean;
+  /** LendingLiquidatable events the engine emitted (a user crossing below HF 1, said once per crossing). */
+  readonly liquidatableAnnounced: number;
+  /** Commands the engine applied (setup, prices, liquidations). */
+  readonly commands: number;
   readonly dust: DustCheck;
 }
 
@@ -85,58 +94,78 @@ function reserves(path: PricePath): AaveReserve[] {
   return out;
 }
 
-/** Seeded borrowers: 1 or 2 collateral assets worth $1k-$200k (log-uniform), USDC borrowed to an HF of 1.05-1.8. */
-function population(market: AaveMarket, o: LendingCrashOptions): Map<string, AaveAccount> {
+/** The lending market's id in the engine. */
+export const LENDING_MARKET = 'aave';
+
+/** Applies a command the demo expects to be accepted; a refusal here is a bug in the demo's setup. */
+function accepted(engine: Engine, cmd: Command): EngineEvent[] {
+  const events = engine.apply(cmd);
+  const first = events[0];
+  if (first?.kind === 'CommandRejected') throw new Error(`lending crash: ${cmd.kind} refused (${first.reason}: ${first.message})`);
+  return events;
+}
+
+/**
+ * Seeded borrowers, through the engine: 1 or 2 collateral assets worth $1k-$200k (log-uniform) supplied, then USDC
+ * borrowed to an HF of 1.05-1.8 within the LTV (sized from the engine's account data). Returns the user ids.
+ */
+function population(engine: Engine, reserves: ReadonlyMap<string, AaveReserve>, o: LendingCrashOptions, tsMs: number): string[] {
   const rand = seededRandom(o.seed);
-  const collaterals = [...market.reserves.values()].filter((r) => r.asset !== DEBT_ASSET);
-  const usdc = market.reserves.get(DEBT_ASSET)!;
-  const accounts = new Map<string, AaveAccount>();
+  const collaterals = [...reserves.values()].filter((r) => r.asset !== DEBT_ASSET);
+  const usdc = reserves.get(DEBT_ASSET)!;
+  const users: string[] = [];
   for (let i = 0; i < o.accounts; i++) {
-    const positions = new Map<string, AavePosition>();
+    const user = `borrower-${String(i).padStart(5, '0')}`;
+    users.push(user);
     const picks = 1 + Math.floor(rand() * 2);
     for (let k = 0; k < picks; k++) {
       const r = collaterals[Math.floor(rand() * collaterals.length)]!;
       const usd = BigInt(Math.round(1_000 * Math.pow(200, rand())));
       // atoms = usd x 1e8 x 1e18 / priceBase
-      const atoms = divRound(USD(usd) * 10n ** BigInt(r.decimals), r.priceBase, 'floor');
-      const prev = positions.get(r.asset)?.scaledSupply ?? 0n;
-      positions.set(r.asset, { scaledSupply: prev + atoms, scaledDebt: 0n, collateralEnabled: true });
+      const amount = divRound(USD(usd) * 10n ** BigInt(r.decimals), r.priceBase, 'floor');
+      accepted(engine, { kind: 'lending_supply', tsMs, market: LENDING_MARKET, user, asset: r.asset, amount });
     }
-    const data = calculateUserAccountData(market, { eMode: 0, positions }, 0n);
+    const data = engine.lendingAccountData(LENDING_MARKET, user)!;
     // borrow to a target HF, within the LTV: debt = collateral x threshold / HF
     const targetHfBps = BigInt(10_500 + Math.floor(rand() * 7_500));
     const byHf = divRound(data.totalCollateralBase * data.avgLiquidationThresholdBps, targetHfBps, 'floor');
     const byLtv = divRound(data.totalCollateralBase * data.avgLtvBps, 10_000n, 'floor');
     const debtBase = byHf < byLtv ? byHf : byLtv;
-    const debtAtoms = divRound(debtBase * 10n ** BigInt(usdc.decimals), usdc.priceBase, 'floor');
-    positions.set(DEBT_ASSET, { scaledSupply: 0n, scaledDebt: rayDiv(debtAtoms, usdc.variableBorrowIndexRay), collateralEnabled: false });
-    accounts.set(`borrower-${String(i).padStart(5, '0')}`, { eMode: 0, positions });
+    const amount = divRound(debtBase * 10n ** BigInt(usdc.decimals), usdc.priceBase, 'floor');
+    accepted(engine, { kind: 'lending_borrow', tsMs, market: LENDING_MARKET, user, asset: DEBT_ASSET, amount });
   }
-  return accounts;
+  return users;
 }
 
-/** Runs the market through the path. Deterministic for a path and options. */
+/** Runs the market through the path, in an engine. Deterministic for a path and options. */
 export function runLendingCrash(path: PricePath, o: LendingCrashOptions = DEFAULT_LENDING_CRASH): LendingCrashReport {
   const t0 = Math.min(...path.points.map((p) => p.tsMs));
-  const nowOf = (tsMs: number): bigint => BigInt(Math.floor((tsMs - t0) / 1000));
-  let market: AaveMarket = { reserves: new Map(reserves(path).map((r) => [r.asset, r])), eModes: new Map() };
-  const accounts = population(market, o);
+  const engine = Engine.create({ settlement: { asset: DEBT_ASSET, decimals: 6 }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) });
+  for (const r of reserves(path)) {
+    accepted(engine, {
+      kind: 'lending_reserve', tsMs: t0, market: LENDING_MARKET, asset: r.asset, decimals: r.decimals, ltvBps: r.ltvBps,
+      liquidationThresholdBps: r.liquidationThresholdBps, liquidationBonusBps: r.liquidationBonusBps, liquidationProtocolFeeBps: r.liquidationProtocolFeeBps,
+      liquidityRateRay: r.liquidityRateRay, variableBorrowRateRay: r.variableBorrowRateRay, price: r.priceBase,
+    });
+  }
+  const market = (): NonNullable<ReturnType<typeof engine.state.lending.get>> => engine.state.lending.get(LENDING_MARKET)!;
+  const users = population(engine, market().reserves, o, t0);
   const symbolOf = new Map(path.markets.map((m) => [m.id, { asset: m.id.replace(/USDT$/, ''), scale: 10n ** BigInt(BASE_DECIMALS - m.priceDecimals) }]));
   const suppliedAtStart = new Map<string, bigint>();
   let totalDebtBaseStart = 0n;
   let borrowers = 0;
-  for (const a of accounts.values()) {
-    for (const [asset, p] of a.positions) suppliedAtStart.set(asset, (suppliedAtStart.get(asset) ?? 0n) + p.scaledSupply);
-    const d = calculateUserAccountData(market, a, 0n);
+  for (const [, a] of market().users) for (const [asset, p] of a.positions) suppliedAtStart.set(asset, (suppliedAtStart.get(asset) ?? 0n) + p.scaledSupply);
+  for (const user of users) {
+    const d = engine.lendingAccountData(LENDING_MARKET, user)!;
     totalDebtBaseStart += d.totalDebtBase;
     if (d.totalDebtBase > 0n) borrowers++;
   }
   const toLiquidators = new Map<string, bigint>();
-  const toTreasury = new Map<string, bigint>();
   const liquidations: LendingLiquidationRecord[] = [];
+  let liquidatableAnnounced = 0;
   let lowest = 2n ** 256n - 1n;
 
-  // Minute by minute: all prices of the minute, then the keepers.
+  // Minute by minute: all prices of the minute (one lending_price, the last price of each asset), then the keepers.
   const byMinute = new Map<number, typeof path.points[number][]>();
   for (const p of path.points) {
     const minute = Math.floor(p.tsMs / 60_000);
@@ -148,66 +177,80 @@ export function runLendingCrash(path: PricePath, o: LendingCrashOptions = DEFAUL
   for (const minute of [...byMinute.keys()].sort((a, b) => a - b)) {
     const points = byMinute.get(minute)!;
     const tsMs = Math.max(...points.map((p) => p.tsMs));
-    const nowS = nowOf(tsMs);
-    const reservesNow = new Map(market.reserves);
+    const prices = new Map<string, bigint>();
     for (const p of points) {
       const s = symbolOf.get(p.market);
-      const r = s === undefined ? undefined : reservesNow.get(s.asset);
-      if (s === undefined || r === undefined) continue;
-      reservesNow.set(r.asset, { ...r, priceBase: p.priceAtoms * s.scale });
+      if (s !== undefined && market().reserves.has(s.asset)) prices.set(s.asset, p.priceAtoms * s.scale);
     }
-    market = { ...market, reserves: reservesNow };
-    for (const a of accounts.values()) {
-      const hf = calculateUserAccountData(market, a, nowS).healthFactorWad;
+    const priced = prices.size === 0
+      ? accepted(engine, { kind: 'tick', tsMs })
+      : accepted(engine, { kind: 'lending_price', tsMs, market: LENDING_MARKET, prices: [...prices].map(([asset, price]) => ({ asset, price })) });
+    liquidatableAnnounced += priced.filter((e) => e.kind === 'LendingLiquidatable').length;
+    for (const user of users) {
+      const hf = engine.lendingAccountData(LENDING_MARKET, user)!.healthFactorWad;
       if (hf < lowest) lowest = hf;
     }
-    const opportunities = aaveOpportunities(market, accounts, nowS, o.gasCostBase, AAVE_V33_CONFIG).filter((x) => x.profitBase > 0n);
+    const opportunities = engine.lendingKeeper(LENDING_MARKET, o.gasCostBase)!.opportunities.filter((x) => x.profitBase > 0n);
     for (const [n, opp] of opportunities.slice(0, capacity).entries()) {
-      const l = opp.liquidation;
-      accounts.set(opp.account, l.account);
-      toLiquidators.set(opp.collateralAsset, (toLiquidators.get(opp.collateralAsset) ?? 0n) + l.collateralToLiquidator);
-      toTreasury.set(opp.collateralAsset, (toTreasury.get(opp.collateralAsset) ?? 0n) + l.protocolFee);
+      const keeper = `keeper-${n % o.keepers}`;
+      const events = accepted(engine, {
+        kind: 'lending_liquidate', tsMs, market: LENDING_MARKET, liquidator: keeper, user: opp.account,
+        collateralAsset: opp.collateralAsset, debtAsset: opp.debtAsset, debtToCover: opp.debtToCover,
+      });
+      let debtSide: Extract<EngineEvent, { kind: 'LendingLiquidated' }> | undefined;
+      let collateralSide: Extract<EngineEvent, { kind: 'LendingCollateralSeized' }> | undefined;
       let deficitBase = 0n;
-      for (const [asset, amount] of l.deficits) deficitBase += valueInBase(market.reserves.get(asset)!, amount);
+      for (const e of events) {
+        if (e.kind === 'LendingLiquidated') debtSide = e;
+        else if (e.kind === 'LendingCollateralSeized') collateralSide = e;
+        else if (e.kind === 'LendingDeficit') deficitBase += valueInBase(market().reserves.get(e.asset)!, e.amount);
+        else if (e.kind === 'LendingLiquidatable') liquidatableAnnounced++;
+      }
+      if (debtSide === undefined || collateralSide === undefined) throw new Error('lending crash: a liquidation without its two events');
+      toLiquidators.set(collateralSide.asset, (toLiquidators.get(collateralSide.asset) ?? 0n) + collateralSide.toLiquidator);
       liquidations.push({
-        tsMs, keeper: `keeper-${n % o.keepers}`, account: opp.account, collateralAsset: opp.collateralAsset, healthFactorWad: opp.healthFactorWad,
-        closeFactorBps: l.closeFactorBps, debtRepaid: l.debtRepaid, collateralToLiquidator: l.collateralToLiquidator, protocolFee: l.protocolFee,
-        profitBase: opp.profitBase, deficitBase,
+        tsMs, keeper, account: opp.account, collateralAsset: collateralSide.asset, healthFactorWad: debtSide.healthFactorWad,
+        closeFactorBps: debtSide.closeFactorBps, debtRepaid: debtSide.debtRepaid, collateralToLiquidator: collateralSide.toLiquidator,
+        protocolFee: collateralSide.protocolFee, profitBase: opp.profitBase, deficitBase,
       });
     }
   }
 
-  const endS = nowOf(Math.max(...path.points.map((p) => p.tsMs)));
   let belowOneAtEnd = 0;
-  for (const a of accounts.values()) if (calculateUserAccountData(market, a, endS).healthFactorWad < HEALTH_FACTOR_LIQUIDATION_THRESHOLD) belowOneAtEnd++;
-  const profitableAtEnd = aaveOpportunities(market, accounts, endS, o.gasCostBase).filter((x) => x.profitBase > 0n).length;
+  for (const user of users) if (engine.lendingAccountData(LENDING_MARKET, user)!.healthFactorWad < HEALTH_FACTOR_LIQUIDATION_THRESHOLD) belowOneAtEnd++;
+  const view = engine.lendingKeeper(LENDING_MARKET, o.gasCostBase)!;
+  const profitableAtEnd = view.opportunities.filter((x) => x.profitBase > 0n).length;
   let collateralConserved = true;
   for (const [asset, start] of suppliedAtStart) {
     if (asset === DEBT_ASSET) continue;
-    const reserve = accrueReserve(market.reserves.get(asset)!, endS);
+    const reserve = market().reserves.get(asset)!;
+    // collateral reserves earn nothing: their index stays 1 ray, so balances are the scaled amounts
+    if (reserve.liquidityIndexRay !== RAY || reserve.liquidityRateRay !== 0n) collateralConserved = false;
     let left = 0n;
-    for (const a of accounts.values()) left += rayMul(a.positions.get(asset)?.scaledSupply ?? 0n, reserve.liquidityIndexRay);
-    const out = (toLiquidators.get(asset) ?? 0n) + (toTreasury.get(asset) ?? 0n);
+    for (const [, a] of market().users) left += rayMul(a.positions.get(asset)?.scaledSupply ?? 0n, reserve.liquidityIndexRay);
+    const out = (toLiquidators.get(asset) ?? 0n) + (market().treasury.get(asset) ?? 0n);
     if (left + out !== start) collateralConserved = false;
   }
-  const collateral = [...market.reserves.values()].find((r) => r.asset !== DEBT_ASSET)!;
+  const firstCollateral = [...market().reserves.values()].find((r) => r.asset !== DEBT_ASSET)!;
   const sumBase = (f: (l: LendingLiquidationRecord) => bigint): bigint => liquidations.reduce((acc, l) => acc + f(l), 0n);
-  const usdc = market.reserves.get(DEBT_ASSET)!;
+  const usdc = market().reserves.get(DEBT_ASSET)!;
   return {
     source: path.source,
-    accounts: accounts.size,
+    accounts: users.length,
     borrowers,
     totalDebtBaseStart,
     liquidations,
     accountsLiquidated: new Set(liquidations.map((l) => l.account)).size,
     debtRepaidBase: sumBase((l) => valueInBase(usdc, l.debtRepaid)),
-    feesBase: sumBase((l) => valueInBase(market.reserves.get(l.collateralAsset)!, l.protocolFee)),
+    feesBase: sumBase((l) => valueInBase(market().reserves.get(l.collateralAsset)!, l.protocolFee)),
     keeperProfitBase: sumBase((l) => l.profitBase),
     deficitBase: sumBase((l) => l.deficitBase),
     unprofitableAtEnd: belowOneAtEnd - profitableAtEnd,
     belowOneAtEnd,
     lowestHealthFactorWad: lowest,
     collateralConserved,
-    dust: aaveDustCheck(collateral.liquidationBonusBps, collateral.liquidationProtocolFeeBps, o.gasCostBase),
+    liquidatableAnnounced,
+    commands: engine.seq,
+    dust: view.dust.find((d) => d.asset === firstCollateral.asset)!.check,
   };
 }

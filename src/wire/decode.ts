@@ -34,6 +34,7 @@ import {
   type WirePricing,
   type WireRulebook,
 } from './schema.js';
+import { decodeLendingCommand } from './lending.js'; // lending markets (issue 18)
 
 /** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input (wire_error). */
 export class WireError extends BailiffError {
@@ -700,6 +701,21 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'sealed_reveal':
     case 'sealed_settle':
       return decodeAuctionCommand(c, tsMs, path);
+    // lending markets (issue 18)
+    case 'lending_reserve':
+    case 'lending_price':
+    case 'lending_supply':
+    case 'lending_borrow':
+    case 'lending_repay':
+    case 'lending_liquidate':
+    case 'morpho_market':
+    case 'morpho_price':
+    case 'morpho_supply':
+    case 'morpho_supply_collateral':
+    case 'morpho_borrow':
+    case 'morpho_pre_liquidation':
+    case 'morpho_liquidate':
+      return decodeLendingCommand(c, units, path, tsMs);
   }
 }
 

@@ -5,6 +5,7 @@
 import { EVENT_UNITS, type EngineEvent } from '../core/engine/events.js';
 import { formatDecimal } from '../core/units/index.js';
 import type { UnitLookup } from './decode.js';
+import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js'; // lending markets (issue 18)
 
 export type WireValue = string | number | boolean | null | readonly string[];
 export type WireEvent = Record<string, WireValue>;
@@ -44,15 +45,25 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
         // quote atoms x 1e9 per whole base unit -> quote per base unit
         out[key] = formatDecimal(value, units.quoteDecimals + 9);
         break;
-      // ---- auctions in the engine (issue 18 part B): dss's units ----
+      // dss's units (auctions) and Aave's (lending); like ppm, a unit suffix goes (healthFactorWad -> healthFactor)
       case 'wad':
-        out[key] = formatDecimal(value, 18);
+        out[key.replace(/Wad$/, '')] = formatDecimal(value, 18);
         break;
       case 'ray':
-        out[key] = formatDecimal(value, 27);
+        out[key.replace(/Ray$/, '')] = formatDecimal(value, 27);
         break;
       case 'rad':
         out[key] = formatDecimal(value, 45);
+        break;
+      // lending markets (issue 18)
+      case 'base':
+        out[key] = formatDecimal(value, LENDING_BASE_DECIMALS);
+        break;
+      case 'bps':
+        out[key.replace(/Bps$/, '')] = formatDecimal(value, 4);
+        break;
+      case 'atoms': // an integer without decimals (Morpho's shares, its oracle's 1e36-scaled price)
+        out[key] = value.toString();
         break;
       default:
         // A bigint field without a declared unit is a bug in EVENT_UNITS; print atoms rather than lose it.

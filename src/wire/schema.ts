@@ -346,6 +346,54 @@ export const commandSchema = z.discriminatedUnion('kind', [
   // ---- auctions in the engine (issue 18 part B) ----
   ...auctionShapes.commands,
   ...auctionShapes.engineOnly,
+  // ---- lending markets (issue 18; decoded by wire/lending.ts) ----
+  z.strictObject({
+    kind: z.literal('lending_reserve'),
+    ...at,
+    market: idString,
+    asset: idString,
+    decimals: decimalsInt,
+    /** Fractions: ltv "0.75", liquidationThreshold "0.8", liquidationBonus "1.05" (with the principal, as Aave stores it), protocolFee "0.1" (of the bonus); at most 4 decimals (basis points). */
+    ltv: decimalString,
+    liquidationThreshold: decimalString,
+    liquidationBonus: decimalString,
+    protocolFee: decimalString.default('0'),
+    /** Yearly rates as fractions ("0.08"), at most 27 decimals (ray). */
+    supplyRate: decimalString.default('0'),
+    borrowRate: decimalString.default('0'),
+    /** Base currency (USD, 8 decimals) per whole unit; required for a new reserve. */
+    price: decimalString.optional(),
+  }),
+  z.strictObject({ kind: z.literal('lending_price'), ...at, market: idString, prices: z.record(idString, decimalString) }),
+  z.strictObject({ kind: z.literal('lending_supply'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('lending_borrow'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('lending_repay'), ...at, market: idString, user: idString, asset: idString, amount: z.union([z.literal('max'), decimalString]) }),
+  z.strictObject({
+    kind: z.literal('lending_liquidate'),
+    ...at,
+    market: idString,
+    liquidator: idString,
+    user: idString,
+    collateralAsset: idString,
+    debtAsset: idString,
+    /** Debt-asset units, or "max": as much as the close factor allows. */
+    debtToCover: z.union([z.literal('max'), decimalString]),
+  }),
+  // Morpho Blue: amounts in atoms and the oracle's price x 1e36 (integer strings), as the contracts take them;
+  // ratios (lltv, pre-liquidation parameters) as fractions with at most 18 decimals (WAD)
+  z.strictObject({ kind: z.literal('morpho_market'), ...at, market: idString, loanAsset: idString, collateralAsset: idString, lltv: decimalString, price: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_price'), ...at, market: idString, price: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_supply'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_supply_collateral'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('morpho_borrow'), ...at, market: idString, user: idString, amount: decimalString }),
+  z.strictObject({
+    kind: z.literal('morpho_pre_liquidation'), ...at, market: idString, user: idString,
+    preLltv: decimalString, preLCF1: decimalString, preLCF2: decimalString, preLIF1: decimalString, preLIF2: decimalString,
+  }),
+  z.strictObject({
+    kind: z.literal('morpho_liquidate'), ...at, market: idString, liquidator: idString, user: idString,
+    seizedAssets: decimalString.default('0'), repaidShares: decimalString.default('0'), pre: z.boolean().default(false),
+  }),
 ]);
 
 export const settlementSchema = z.strictObject({
@@ -359,6 +407,17 @@ export const accountSchema = z.strictObject({
   id: idString,
   /** Opening deposits by asset id. */
   deposits: z.record(z.string(), decimalString).default({}),
+});
+
+// lending markets (issue 18): a scenario's `lending` section (scenario/load.ts turns it into lending_* commands)
+export const lendingMarketSetupSchema = z.strictObject({
+  id: idString,
+  /** lending_reserve's fields without kind, at and market (decoded as a lending_reserve command). */
+  reserves: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** Opening positions: supplies first (every user's), then borrows, at startAt. */
+  users: z
+    .array(z.strictObject({ id: idString, supply: z.record(idString, decimalString).default({}), borrow: z.record(idString, decimalString).default({}) }))
+    .default([]),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -375,6 +434,8 @@ export const scenarioSchema = z.strictObject({
   commands: z.array(z.unknown()).default([]),
   // ---- auctions in the engine (issue 18 part B): the Maker world, set up after the accounts (docs/auctions.md) ----
   auctions: auctionShapes.setup.optional(),
+  // lending markets (issue 18)
+  lending: z.array(lendingMarketSetupSchema).default([]),
 });
 
 export type WireCommand = z.infer<typeof commandSchema>;

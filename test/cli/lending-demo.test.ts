@@ -17,6 +17,7 @@ interface Report {
   accountsLiquidated: number;
   closeFactors: { fifty: number; hundred: number };
   collateralConserved: boolean;
+  engine: { commands: number; liquidatableAnnounced: number };
   dustCheck: { dustUsd: string; gasUsd: string; worthLiquidating: boolean };
   firstLiquidations: { closeFactor: string }[];
 }
@@ -31,6 +32,9 @@ describe('bailiff lending-demo', () => {
     expect(r.liquidations).toBeGreaterThan(0);
     expect(r.closeFactors.fifty + r.closeFactors.hundred).toBe(r.liquidations);
     expect(r.accountsLiquidated).toBeLessThanOrEqual(r.liquidations);
+    // through the engine: every liquidated account was announced liquidatable first
+    expect(r.engine.liquidatableAnnounced).toBeGreaterThanOrEqual(r.accountsLiquidated);
+    expect(r.engine.commands).toBeGreaterThan(r.liquidations);
     // v3.3: MIN_LEFTOVER_BASE = $1000; at a 8% bonus and a 20% fee: percentMul(1000e8, 10800) = 1080e8, bonus 80e8, fee 16e8 -> $64
     expect(r.dustCheck).toEqual({ dustUsd: '1000', bonusNetOfFeeUsd: '64', gasUsd: '2.5', worthLiquidating: true });
   });
@@ -39,6 +43,7 @@ describe('bailiff lending-demo', () => {
     expect(code).toBe(0);
     expect(out).toContain('Aave v3.3 lending market through the crash (synthetic crash (seed 20250202))');
     expect(out).toContain('conservation of collateral: ok');
+    expect(out).toMatch(/through the engine: \d+ commands .*LendingLiquidatable said \d+ times/);
     expect(out).toMatch(/\d+ liquidations of \d+ accounts \(close factor 50%: \d+, 100%: \d+\)/);
   });
   it('a malformed --gas is refused with exit code 2', async () => {

@@ -8,6 +8,8 @@ import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { TriggerSource } from '../rulebooks/conditional.js';
 import type { Price, Quote, RateE9, Size } from '../units/index.js';
 import type { EngineAuctionCommand, AuctionSetup, MakerPoke } from './auctions.js';
+// lending markets (issue 18): the commands live in lending-commands.ts
+import { LENDING_COMMAND_KINDS, type LendingCommand } from './lending-commands.js';
 
 interface Timed {
   /** Milliseconds since the Unix epoch; never earlier than the previous command's. */
@@ -322,7 +324,9 @@ export type Command =
   // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
   | AuctionSetup
   | MakerPoke
-  | EngineAuctionCommand;
+  | EngineAuctionCommand
+  // lending markets (issue 18)
+  | LendingCommand;
 
 export type CommandKind = Command['kind'];
 
@@ -366,4 +370,6 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'sealed_commit',
   'sealed_reveal',
   'sealed_settle',
+  // lending markets (issue 18)
+  ...LENDING_COMMAND_KINDS,
 ];

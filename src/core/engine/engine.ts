@@ -30,6 +30,11 @@ import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
 import { conditionalRules } from '../rulebooks/rulebook.js';
 import { applyAuctionSetup, applyEngineAuctionCommand, applyMakerPoke, syncAuctionClocks } from './auctions.js';
+// lending markets (issue 18)
+import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
+import type { AccountData } from '../lending/aave-reserve.js';
+import { morphoKeeperView } from './lending-morpho.js';
+import type { MorphoOpportunity } from '../lending/keeper.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
 export interface EngineOptions {
@@ -197,6 +202,7 @@ export class Engine {
       case 'cancel_order':
         return applyCancelOrder(s, cmd, emit);
       case 'tick':
+        reviewLendingHealth(s, cmd.tsMs, emit); // lending markets (issue 18): a crossing by interest alone
         return undefined;
       case 'borrow':
         return applyBorrow(s, cmd, emit);
@@ -222,6 +228,21 @@ export class Engine {
       case 'sealed_reveal':
       case 'sealed_settle':
         return applyEngineAuctionCommand(s, cmd, emit);
+      // lending markets (issue 18)
+      case 'lending_reserve':
+      case 'lending_price':
+      case 'lending_supply':
+      case 'lending_borrow':
+      case 'lending_repay':
+      case 'lending_liquidate':
+      case 'morpho_market':
+      case 'morpho_price':
+      case 'morpho_supply':
+      case 'morpho_supply_collateral':
+      case 'morpho_borrow':
+      case 'morpho_pre_liquidation':
+      case 'morpho_liquidate':
+        return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);
     }
@@ -457,5 +478,22 @@ export class Engine {
   healthFactor(accountId: string): HealthFactor | null {
     const a = this.s.accounts.get(accountId);
     return a === undefined ? null : healthFactor(this.s, a, this.s);
+  }
+
+  // ---- lending markets (issue 18) ----
+
+  /** A lending user's account data (Aave's calculateUserAccountData) at the engine's time. */
+  lendingAccountData(market: string, user: string): AccountData | undefined {
+    return lendingAccountData(this.s, market, user, this.s.timeMs);
+  }
+
+  /** The keeper view of a lending market at the engine's time (lending.ts lendingKeeperView); gas in base-currency atoms. */
+  lendingKeeper(market: string, gasCostBase: bigint): LendingKeeperView | undefined {
+    return lendingKeeperView(this.s, market, this.s.timeMs, gasCostBase);
+  }
+
+  /** A Morpho market's unhealthy positions with their full liquidation and profit net of gas (loan-token atoms). */
+  morphoKeeper(market: string, gasCostLoan: bigint): readonly MorphoOpportunity[] | undefined {
+    return morphoKeeperView(this.s, market, gasCostLoan);
   }
 }

@@ -13,6 +13,8 @@ import type { MarkFallbackReason, MarkMethod } from '../pricing/mark.js';
 import type { CommandKind, ConditionalType, TriggerSource } from './commands.js';
 import type { CommandRejectionReason, RejectionReason } from './reasons.js';
 import { AUCTION_EVENT_UNITS, type AuctionEventBody } from './auctions.js';
+// lending markets (issue 18): the events live in lending-events.ts
+import { LENDING_EVENT_UNITS, type LendingEventBody } from './lending-events.js';
 
 /**
  * The stage of the loss waterfall an enforcement event belongs to (DESIGN.md "The loss waterfall"):
@@ -383,7 +385,9 @@ export type EventBody =
   /** The triggered order could not be placed: the reason a place_order would have been refused with. */
   | { readonly kind: 'ConditionalRefused'; readonly account: string; readonly market: string; readonly orderId: string; readonly reason: RejectionReason; readonly message: string }
   // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
-  | AuctionEventBody;
+  | AuctionEventBody
+  // lending markets (issue 18)
+  | LendingEventBody;
 
 export type EngineEvent = Stamped & EventBody;
 export type EventKind = EventBody['kind'];
@@ -401,10 +405,14 @@ export type FieldUnit =
   | 'ppm'
   | 'rate'
   | 'funding_index'
-  // ---- auctions in the engine (issue 18 part B): dss's units, 18, 27 and 45 decimals ----
+  // dss's units (auctions) and Aave's (lending): wad 1e18, ray 1e27, rad 1e45
   | 'wad'
   | 'ray'
-  | 'rad';
+  | 'rad'
+  // lending markets (issue 18): base currency atoms (8 decimals), basis points, raw on-chain integers
+  | 'base'
+  | 'bps'
+  | 'atoms';
 
 export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, FieldUnit>> } = {
   MarketListed: {},
@@ -478,4 +486,6 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   ConditionalRefused: {},
   // ---- auctions in the engine (issue 18 part B) ----
   ...AUCTION_EVENT_UNITS,
+  // lending markets (issue 18)
+  ...LENDING_EVENT_UNITS,
 };

@@ -11,6 +11,7 @@ import { PPM_ONE, size } from '../units/index.js';
 import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
 import type { Emit } from './emit.js';
 import { CROSS_LEDGER } from './block.js';
+import { lendingAssetDecimals } from './lending.js'; // lending markets (issue 18)
 import { reject, type Rejection } from './reasons.js';
 import type { EngineState } from './state.js';
 
@@ -119,6 +120,11 @@ export function checkSetAsset(s: EngineState, cmd: SetAsset): Rejection | undefi
   const existing = s.assets.get(a.id);
   if (existing !== undefined && existing.decimals !== a.decimals) {
     return reject('asset_invalid', 'asset.decimals', `asset ${a.id} is listed; its decimals cannot change`);
+  }
+  // lending markets (issue 18): one number of decimals per asset id, a lending reserve's included
+  const reserveDecimals = lendingAssetDecimals(s, a.id);
+  if (reserveDecimals !== undefined && reserveDecimals !== a.decimals) {
+    return reject('asset_invalid', 'asset.decimals', `asset ${a.id} has ${reserveDecimals} decimals as a lending reserve`);
   }
   if (a.collateralWeightPpm < 0n || a.collateralWeightPpm > PPM_ONE) {
     return reject('asset_invalid', 'asset.collateralWeightPpm', 'must be in [0, 1e6]');

@@ -14,6 +14,8 @@ import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js
 import type { Halted, PendingChange } from './guard-state.js';
 import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 import { restoreEngineAuctions, snapshotEngineAuctions, type EngineAuctionsSnapshot } from './auctions.js';
+import { restoreLending, snapshotLending, type LendingMarketSnapshot } from './lending.js'; // lending markets (issue 18)
+import { restoreMorpho, snapshotMorpho, type MorphoMarketSnapshot } from './lending-morpho.js'; // lending markets (issue 18)
 
 /**
  * 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`).
@@ -70,6 +72,10 @@ export interface Snapshot {
   readonly guards?: GuardsSnapshot;
   /** Armed conditional orders in placement order (conditional-book.ts); absent in format 3: none. */
   readonly conditionals?: { readonly nextHandle: number; readonly orders: readonly ConditionalSnapshot[] };
+  /** Lending markets (issue 18, lending.ts); absent when there are none (and in snapshots written before them). */
+  readonly lending?: readonly LendingMarketSnapshot[];
+  /** Morpho Blue markets (issue 18, lending-morpho.ts); absent when there are none. */
+  readonly morpho?: readonly MorphoMarketSnapshot[];
   /** The venue funds (state.ts VenueFunds). */
   readonly venue: {
     readonly feePool: bigint;
@@ -160,6 +166,9 @@ export function snapshotState(s: EngineState): Snapshot {
       repaid: [...s.venue.repaid],
     },
     ...(s.auctions === null ? {} : { auctions: snapshotEngineAuctions(s.auctions) }),
+    // lending markets (issue 18): absent when there are none, so snapshots without lending keep their bytes
+    ...(s.lending.size === 0 ? {} : { lending: snapshotLending(s.lending) }),
+    ...(s.morpho.size === 0 ? {} : { morpho: snapshotMorpho(s.morpho) }),
   };
 }
 
@@ -211,6 +220,8 @@ export function restoreState(snap: Snapshot): EngineState {
   for (const [k, v] of snap.venue.borrowed) s.venue.borrowed.set(k, v);
   for (const [k, v] of snap.venue.repaid) s.venue.repaid.set(k, v);
   if (snap.auctions !== undefined) s.auctions = restoreEngineAuctions(snap.auctions);
+  restoreLending(s.lending, snap.lending); // lending markets (issue 18)
+  restoreMorpho(s.morpho, snap.morpho);
   return s;
 }
 

@@ -10,6 +10,8 @@ import { newEnforcementState, type Deficit, type EnforcementState } from './enfo
 import { newGuardState, type GuardState } from './guard-state.js';
 import { ConditionalBook } from './conditional-book.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
+import type { LendingMarkets } from './lending.js'; // lending markets (issue 18)
+import type { MorphoMarkets } from './lending-morpho.js'; // lending markets (issue 18)
 
 export interface EngineConfig {
   readonly settlement: SettlementSpec;
@@ -76,6 +78,10 @@ export class EngineState implements MarginView, LendingParams {
     borrowed: new Map(),
     repaid: new Map(),
   };
+  /** Lending markets (issue 18; lending.ts): reserves, users' scaled balances, treasury, deficits. */
+  readonly lending: LendingMarkets = new Map();
+  /** Morpho Blue markets (issue 18; lending-morpho.ts). */
+  readonly morpho: MorphoMarkets = new Map();
 
   constructor(
     readonly config: EngineConfig,

@@ -25,6 +25,8 @@ export interface AaveOpportunity {
   readonly healthFactorWad: bigint;
   /** The most debt one call may repay, debt-asset atoms (the close factor, the holdings and the dust rule). */
   readonly maxRepayableDebt: bigint;
+  /** The debtToCover that makes liquidationCall do exactly this (DEBT_TO_COVER_MAX, or less when the maximum leaves dust). */
+  readonly debtToCover: bigint;
   /** Collateral atoms the liquidator receives for it (after the protocol's fee). */
   readonly collateralToLiquidator: bigint;
   readonly protocolFee: bigint;
@@ -46,10 +48,10 @@ function largestAaveLiquidation(
   debtAsset: string,
   nowS: bigint,
   config: AaveLiquidationConfig,
-): AaveLiquidation | null {
+): { readonly liquidation: AaveLiquidation; readonly debtToCover: bigint } | null {
   const call = (debtToCover: bigint) => liquidationCall(market, account, { collateralAsset, debtAsset, debtToCover, nowS }, config);
   const max = call(DEBT_TO_COVER_MAX);
-  if (max.ok) return max.value;
+  if (max.ok) return { liquidation: max.value, debtToCover: DEBT_TO_COVER_MAX };
   if (max.reason !== 'must_not_leave_dust') return null;
   // Below the close factor, a partial liquidation is accepted when both leftovers stay >= MIN_LEFTOVER_BASE; both
   // shrink as debtToCover grows, so the accepted amounts form a prefix [1, x] of [1, debt): find x by bisection.
@@ -59,18 +61,20 @@ function largestAaveLiquidation(
   let lo = 0n;
   let hi = debtBalance(reserve, position, nowS);
   let best: AaveLiquidation | null = null;
+  let bestCover = 0n;
   for (let step = 0; step < DUST_SEARCH_STEPS_MAX && hi - lo > 1n; step++) {
     const mid = lo + divRound(hi - lo, 2n, 'floor');
     const r = call(mid);
     if (r.ok) {
       lo = mid;
       best = r.value;
+      bestCover = mid;
     } else {
       hi = mid;
     }
   }
   assert(hi - lo <= 1n, 'largestAaveLiquidation: the search did not converge');
-  return best !== null && best.debtRepaid > 0n ? best : null;
+  return best !== null && best.debtRepaid > 0n ? { liquidation: best, debtToCover: bestCover } : null;
 }
 
 /**
@@ -93,8 +97,9 @@ export function aaveOpportunities(
       if (!cp.collateralEnabled || cp.scaledSupply === 0n) continue;
       for (const [debtAsset, dp] of account.positions) {
         if (dp.scaledDebt === 0n) continue;
-        const l = largestAaveLiquidation(market, account, collateralAsset, debtAsset, nowS, config);
-        if (l === null) continue;
+        const largest = largestAaveLiquidation(market, account, collateralAsset, debtAsset, nowS, config);
+        if (largest === null) continue;
+        const l = largest.liquidation;
         const collateral = market.reserves.get(collateralAsset);
         const debt = market.reserves.get(debtAsset);
         assert(collateral !== undefined && debt !== undefined, 'aaveOpportunities: a position without its reserve');
@@ -105,6 +110,7 @@ export function aaveOpportunities(
           debtAsset,
           healthFactorWad: data.healthFactorWad,
           maxRepayableDebt: l.debtRepaid,
+          debtToCover: largest.debtToCover,
           collateralToLiquidator: l.collateralToLiquidator,
           protocolFee: l.protocolFee,
           profitBase,

@@ -50,6 +50,21 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   sealed_commit: 'operator',
   sealed_reveal: 'operator',
   sealed_settle: 'operator',
+  // lending markets (issue 18): a lending `user` is not an engine account, so a key scoped to accounts cannot send
+  // these (no body.account: account_required); listing is admin, prices the operator's, the rest a trader's or keeper's
+  lending_reserve: 'admin',
+  lending_price: 'operator',
+  lending_supply: 'trade',
+  lending_borrow: 'trade',
+  lending_repay: 'trade',
+  lending_liquidate: 'trade',
+  morpho_market: 'admin',
+  morpho_price: 'operator',
+  morpho_supply: 'trade',
+  morpho_supply_collateral: 'trade',
+  morpho_borrow: 'trade',
+  morpho_pre_liquidation: 'trade',
+  morpho_liquidate: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */

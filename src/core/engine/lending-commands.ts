@@ -1,0 +1,160 @@
+// Lending-market commands (issue 18 part A): an Aave v3.3 market inside the engine. Each is dispatched by
+// lending.ts to the rule functions of core/lending (one source of truth). A market is created by its first
+// lending_reserve, which declares the asset's decimals: an asset id has one number of decimals engine-wide (the
+// settlement asset's, a listed asset's, or the first reserve's), so amounts are atoms in it everywhere. Prices are in the base currency (Aave's oracle: USD with 8 decimals), ratios in
+// basis points, rates in ray. `user` is the borrower's id in the lending market (not an engine account: the market
+// keeps its own scaled balances, as the protocol does; tokens come from and go to the user's wallet).
+
+/** A reserve's parameters and rates; the first one for an asset lists it (it then needs a price). */
+export interface LendingReserve {
+  readonly kind: 'lending_reserve';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly asset: string;
+  /** The asset's decimals: equal to the engine's for an asset it knows (settlement, listed, or another reserve). */
+  readonly decimals: number;
+  /** Loan to value, basis points (7500 = 75%). */
+  readonly ltvBps: bigint;
+  /** Liquidation threshold, basis points; 0: not usable as collateral. */
+  readonly liquidationThresholdBps: bigint;
+  /** Liquidation bonus including the principal, basis points (10500 = 5% bonus), as Aave stores it. */
+  readonly liquidationBonusBps: bigint;
+  /** The protocol's share of the bonus, basis points. */
+  readonly liquidationProtocolFeeBps: bigint;
+  /** Yearly supply rate (ray, accrued linearly) and variable borrow rate (ray, compounded). */
+  readonly liquidityRateRay: bigint;
+  readonly variableBorrowRateRay: bigint;
+  /** Base-currency atoms per whole unit; required when the reserve is new, kept when absent. */
+  readonly price?: bigint;
+}
+
+/** Oracle prices for one or more reserves of a market, base-currency atoms per whole unit. */
+export interface LendingPrice {
+  readonly kind: 'lending_price';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly prices: readonly { readonly asset: string; readonly price: bigint }[];
+}
+
+/** Pool.supply: asset atoms from the user's wallet into the reserve (aTokens minted at the liquidity index). */
+export interface LendingSupply {
+  readonly kind: 'lending_supply';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** Pool.borrow at the variable rate (validateBorrow's account checks). */
+export interface LendingBorrow {
+  readonly kind: 'lending_borrow';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** Pool.repay: min(amount, debt) repaid (LENDING_AMOUNT_MAX: all of it). */
+export interface LendingRepay {
+  readonly kind: 'lending_repay';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** Pool.liquidationCall (Aave v3.3): the liquidator repays debt of `user` and takes collateral plus the bonus. */
+export interface LendingLiquidate {
+  readonly kind: 'lending_liquidate';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly liquidator: string;
+  readonly user: string;
+  readonly collateralAsset: string;
+  readonly debtAsset: string;
+  /** Debt-asset atoms offered; LENDING_AMOUNT_MAX (type(uint256).max): as much as the close factor allows. */
+  readonly debtToCover: bigint;
+}
+
+// ---- Morpho Blue (lending-morpho.ts): amounts in atoms and the oracle's price scaled by 1e36, as the contracts take them ----
+
+/** createMarket: an isolated market of one loan asset against one collateral at an LLTV (WAD); a market is immutable. */
+export interface MorphoCreateMarket {
+  readonly kind: 'morpho_market';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly loanAsset: string;
+  readonly collateralAsset: string;
+  readonly lltvWad: bigint;
+  /** Loan-token atoms per collateral atom x 1e36 (IOracle.price). */
+  readonly price: bigint;
+}
+
+export interface MorphoPrice {
+  readonly kind: 'morpho_price';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly price: bigint;
+}
+
+/** supply (loan-token atoms), supplyCollateral (collateral atoms), borrow (loan-token atoms). */
+export interface MorphoAmountCommand {
+  readonly kind: 'morpho_supply' | 'morpho_supply_collateral' | 'morpho_borrow';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly amount: bigint;
+}
+
+/** The borrower opts in to pre-liquidation with these parameters (the PreLiquidation contract's, WAD). */
+export interface MorphoSetPreLiquidation {
+  readonly kind: 'morpho_pre_liquidation';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly preLltvWad: bigint;
+  readonly preLCF1Wad: bigint;
+  readonly preLCF2Wad: bigint;
+  readonly preLIF1Wad: bigint;
+  readonly preLIF2Wad: bigint;
+}
+
+/** Morpho.liquidate, or (pre) PreLiquidation.preLiquidate: exactly one of seizedAssets and repaidShares is non-zero. */
+export interface MorphoLiquidate {
+  readonly kind: 'morpho_liquidate';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly liquidator: string;
+  readonly user: string;
+  readonly seizedAssets: bigint;
+  readonly repaidShares: bigint;
+  readonly pre: boolean;
+}
+
+export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate;
+
+export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand;
+
+export type LendingCommandKind = LendingCommand['kind'];
+
+export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
+  'lending_reserve',
+  'lending_price',
+  'lending_supply',
+  'lending_borrow',
+  'lending_repay',
+  'lending_liquidate',
+  'morpho_market',
+  'morpho_price',
+  'morpho_supply',
+  'morpho_supply_collateral',
+  'morpho_borrow',
+  'morpho_pre_liquidation',
+  'morpho_liquidate',
+];
+
+/** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */
+export const LENDING_AMOUNT_MAX = 2n ** 256n - 1n;

@@ -1,0 +1,60 @@
+// A lending market through the service (issue 18): wire lending commands in through POST /v1/commands (journaled,
+// events answered in decimals), the keeper view out through GET /v1/lending/:market/keeper?gasCost=, with the
+// figures the engine's query gives (example 2.1 of the Aave v3.3 features document, as in core/engine/lending.test.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, post, start, type Running } from './support.js';
+
+describe('a lending market through the service', () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await start();
+  });
+  afterAll(async () => {
+    await s.app.close();
+  });
+
+  it('takes lending commands through POST /v1/commands and answers their events in decimals', async () => {
+    const reserve = (asset: string, decimals: number, extra: Record<string, string> = {}) => ({
+      kind: 'lending_reserve', market: 'aave', asset, decimals, ltv: '0.75', liquidationThreshold: '0.8', liquidationBonus: '1.05', price: '1', ...extra,
+    });
+    const r = await post(s.base, '/v1/commands', [
+      reserve('ETH', 18, { price: '4000', liquidationThreshold: '0.97', protocolFee: '0.1' }),
+      reserve('GHO', 18),
+      reserve('USDC', 6),
+      reserve('DAI', 18),
+      { kind: 'lending_supply', market: 'aave', user: 'alice', asset: 'ETH', amount: '4.5' },
+      { kind: 'lending_borrow', market: 'aave', user: 'alice', asset: 'GHO', amount: '3000' },
+      { kind: 'lending_borrow', market: 'aave', user: 'alice', asset: 'USDC', amount: '3000' },
+      { kind: 'lending_borrow', market: 'aave', user: 'alice', asset: 'DAI', amount: '3000' },
+      { kind: 'lending_price', market: 'aave', prices: { ETH: '2000' } },
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body.results.every((x: { rejected?: unknown }) => x.rejected === undefined)).toBe(true);
+    const last = r.body.results.at(-1).events;
+    expect(last[1]).toMatchObject({ kind: 'LendingLiquidatable', user: 'alice', healthFactor: '0.97', totalCollateralBase: '9000', totalDebtBase: '9000' });
+  });
+
+  it('answers the keeper view with the call to send, its figures and the dust checks', async () => {
+    const r = await get(s.base, '/v1/lending/aave/keeper?gasCost=5');
+    expect(r.status).toBe(200);
+    expect(r.body.gasCost).toBe('5');
+    expect(r.body.opportunities).toHaveLength(1);
+    expect(r.body.opportunities[0]).toMatchObject({
+      user: 'alice', collateralAsset: 'ETH', healthFactor: '0.97', closeFactor: '1', debtToCover: 'max', maxRepayableDebt: '3000',
+      collateralSeized: '1.575', collateralToLiquidator: '1.5675', protocolFee: '0.0075', profit: '130',
+    });
+    expect(r.body.dust[0]).toEqual({ asset: 'ETH', dust: '1000', bonusNetOfFee: '45', profit: '40', worthLiquidating: true });
+    // the keeper sends what the view says
+    const o = r.body.opportunities[0];
+    const done = await post(s.base, '/v1/commands', {
+      kind: 'lending_liquidate', market: 'aave', liquidator: 'keeper', user: o.user, collateralAsset: o.collateralAsset, debtAsset: o.debtAsset, debtToCover: o.debtToCover,
+    });
+    expect(done.body.events.find((e: { kind: string }) => e.kind === 'LendingCollateralSeized')).toMatchObject({ toLiquidator: '1.5675', protocolFee: '0.0075' });
+  });
+
+  it('refuses an unknown market (404) and a malformed gas cost (400)', async () => {
+    expect((await get(s.base, '/v1/lending/nowhere/keeper')).status).toBe(404);
+    const bad = await get(s.base, '/v1/lending/aave/keeper?gasCost=-1');
+    expect(bad.status).toBe(400);
+  });
+});
