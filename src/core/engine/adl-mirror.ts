@@ -151,7 +151,8 @@ export class AdlMirror {
     this.flush();
     const ms = this.memberships.get(id);
     if (ms === undefined) return -1;
-    for (const code of typeof ms === 'number' ? [ms] : ms) if (Math.floor(code / SLOT_SPAN) === side.number) return code % SLOT_SPAN;
+    if (typeof ms === 'number') return Math.floor(ms / SLOT_SPAN) === side.number ? ms % SLOT_SPAN : -1;
+    for (const code of ms) if (Math.floor(code / SLOT_SPAN) === side.number) return code % SLOT_SPAN;
     return -1;
   }
 
@@ -209,10 +210,7 @@ export class AdlMirror {
     this.stale = false;
     this.dirty.clear();
     this.memberships.clear();
-    for (const side of this.sides) {
-      side.n = 0;
-      side.ids.length = 0;
-    }
+    for (const side of this.sides) side.n = 0;
     for (const a of this.s.accounts.values()) this.place(a);
   }
 
@@ -245,7 +243,7 @@ export class AdlMirror {
       if (typeof mm === 'number') this.memberships.set(moved, encode(sideNumber, slot));
       else mm[mm.indexOf(encode(sideNumber, last))] = encode(sideNumber, slot);
     }
-    side.ids.length = last;
+    // ids beyond n are left as they are (shrinking the array would reallocate it).
   }
 
   private slotForMarket(id: string): number | undefined {
@@ -265,8 +263,9 @@ export class AdlMirror {
     if (isVenueAccount(a.id) || a.positions.size === 0) return;
     // The cross ledger's price-free part; null when the screen cannot value it.
     let crossOk = true;
-    for (const [asset, amount] of a.balances) if (asset !== this.s.settlementAsset && amount !== 0n) crossOk = false;
-    for (const debt of a.borrows.values()) if (debt !== 0n) crossOk = false;
+    const settlement = this.s.settlementAsset;
+    if (a.balances.size > (a.balances.has(settlement) ? 1 : 0)) a.balances.forEach((amount, asset) => (crossOk &&= asset === settlement || amount === 0n));
+    if (a.borrows.size > 0) a.borrows.forEach((debt) => (crossOk &&= debt === 0n));
     const cash = Number(a.balances.get(this.s.settlementAsset) ?? 0n);
     let crossBase = cash;
     let crossMagnitude = Math.abs(cash);

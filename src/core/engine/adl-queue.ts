@@ -56,6 +56,8 @@ export class AdlQueue implements DeleverageQueue {
   /** The released candidate the queue stands at (the current best), or null. */
   private head: Scored | null = null;
   private readonly excluded = new Set<string>();
+  /** Accounts touched since the last release, to re-place before the next (touched()). */
+  private readonly pending = new Set<string>();
 
   /** The holders' float mirror (adl-mirror.ts), and the market constants at this block's prices; null: read the accounts. */
   private px: MirrorPrices | null;
@@ -90,6 +92,7 @@ export class AdlQueue implements DeleverageQueue {
 
   /** The exact best opposite position now, or null when none is left. */
   peek(): string | null {
+    if (this.pending.size > 0) this.catchUp();
     if (this.head !== null) return this.head.account;
     for (;;) {
       const best = this.scored[0];
@@ -106,17 +109,29 @@ export class AdlQueue implements DeleverageQueue {
     }
   }
 
-  /** The account changed (or appeared) during the block: its place in the queue is found again. */
+  /**
+   * The account changed (or appeared) during the block: its place in the queue is found again before the next
+   * release (an account touched many times between two releases, as the maker met by every book fill, is re-placed
+   * once; a queue of a market not deleveraged for a while is not kept up with touch by touch).
+   */
   touched(id: string): void {
-    if (this.excluded.has(id)) return;
-    this.drop(id);
-    this.consider(id, true);
+    if (!this.excluded.has(id)) this.pending.add(id);
   }
 
   /** Leaves the account out for the rest of the block (a transfer to it was refused). */
   exclude(id: string): void {
     this.excluded.add(id);
+    this.pending.delete(id);
     this.drop(id);
+  }
+
+  /** Re-places the accounts touched since the last release, as they stand now. */
+  private catchUp(): void {
+    for (const id of this.pending) {
+      this.drop(id);
+      this.consider(id, true);
+    }
+    this.pending.clear();
   }
 
   /** Makes every slot of the account stale (the heap drops them when they surface). */
@@ -158,7 +173,11 @@ export class AdlQueue implements DeleverageQueue {
     if (!(mark > 0)) return Infinity; // no mark: only the exact score decides
     const cost = side.cost[slot] as number;
     if (cost === 0) return 0; // the score is 0 exactly
-    if (!(this.mirror as AdlMirror).equity(side, slot, px, this.equity)) return Infinity;
+    if (!(this.mirror as AdlMirror).equity(side, slot, px, this.equity)) {
+      // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
+      const a = this.s.accounts.get(side.ids[slot] as string);
+      return a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
+    }
     const markValue = ((side.size[slot] as number) * mark * px.quoteScale) / (px.valueDivisor[side.market] as number);
     return adlScoreBound(markValue, cost, this.equity.value, this.equity.error, true);
   }
