@@ -15,7 +15,8 @@
 // queue confirms every candidate exactly before it releases it.
 //
 // Derived, not state: built with the engine (restore included), told of every account a command changes (the same
-// feed as the state root's: Engine.enforce), refreshed lazily (before a queue reads it, or when many are pending).
+// feed as the state root's: Engine.enforce), re-read at the end of each command and, within a crash's block, before a
+// queue reads it.
 // A ledger the mirror cannot value (collateral other than the settlement asset, a debt, more than
 // OTHERS_MAX other cross positions, an unknown market) gets no bound: the queue scores it exactly first.
 
@@ -25,9 +26,6 @@ import { isVenueAccount, type EngineState } from './state.js';
 
 /** Other cross positions a slot carries inline (an account with more is left to the exact path). */
 const OTHERS_MAX = 3;
-
-/** Pending refreshes beyond which the mirror catches up at the end of a command (bounds the next crash's work). */
-const DIRTY_FLUSH_AT = 20_000;
 
 /** The holders of one market on one side. Slots are dense (a removal moves the last slot into the hole). */
 export class MirrorSide {
@@ -122,11 +120,11 @@ export class AdlMirror {
   }
 
   /**
-   * End of a command: catches up when parameters changed or many refreshes are pending (else the next reader does),
-   * so that a later crash's queues pay only for the accounts changed since.
+   * End of a command: the mirror catches up with what the command changed, so that the next crash's queues pay only
+   * for the accounts that crash changes (the cost of a command: one re-read per account it touched).
    */
   settle(): void {
-    if (this.stale || this.dirty.size >= DIRTY_FLUSH_AT) this.flush();
+    this.flush();
   }
 
   /** Brings every slot up to date with the accounts. */
@@ -150,10 +148,7 @@ export class AdlMirror {
   slotOf(side: MirrorSide, id: string): number {
     this.flush();
     const ms = this.memberships.get(id);
-    if (ms === undefined) return -1;
-    if (typeof ms === 'number') return Math.floor(ms / SLOT_SPAN) === side.number ? ms % SLOT_SPAN : -1;
-    for (const code of ms) if (Math.floor(code / SLOT_SPAN) === side.number) return code % SLOT_SPAN;
-    return -1;
+    return ms === undefined ? -1 : slotIn(ms, side.number);
   }
 
   /** The constants of every market at the current prices. */
@@ -211,18 +206,28 @@ export class AdlMirror {
     this.dirty.clear();
     this.memberships.clear();
     for (const side of this.sides) side.n = 0;
-    for (const a of this.s.accounts.values()) this.place(a);
+    for (const a of this.s.accounts.values()) {
+      const ms = this.place(a);
+      if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
+    }
   }
 
-  /** Re-reads one account: its old slots go, its current positions are placed again. */
+  /**
+   * Re-reads one account: a position still on the same side is rewritten in its slot; slots of sides it left go,
+   * new sides get a slot (no Map churn for the usual touch: a deleveraged counterparty, the maker after a fill).
+   */
   private refresh(id: string): void {
-    const ms = this.memberships.get(id);
-    if (ms !== undefined) {
-      for (const code of typeof ms === 'number' ? [ms] : ms) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
-      this.memberships.delete(id);
-    }
+    const old = this.memberships.get(id);
     const a = this.s.accounts.get(id);
-    if (a !== undefined) this.place(a);
+    const now = a === undefined ? [] : this.place(a, old);
+    if (old !== undefined) {
+      for (const code of typeof old === 'number' ? [old] : old) if (!now.includes(code)) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
+    }
+    if (now.length === 0) {
+      if (old !== undefined) this.memberships.delete(id);
+    } else if (now.length === 1) {
+      if (old !== now[0]) this.memberships.set(id, now[0] as number);
+    } else this.memberships.set(id, now.slice()); // exactly sized
   }
 
   private removeSlot(sideNumber: number, slot: number): void {
@@ -258,56 +263,59 @@ export class AdlMirror {
     return m;
   }
 
-  /** Places every position of the account (the venue's own accounts are never deleveraged against). */
-  private place(a: Account): void {
-    if (isVenueAccount(a.id) || a.positions.size === 0) return;
-    // The cross ledger's price-free part; null when the screen cannot value it.
+  /**
+   * Writes every position of the account into a slot of its side: the slot it had there (`old`), else a new one.
+   * Returns the memberships (the venue's own accounts are never deleveraged against: none).
+   */
+  private place(a: Account, old?: Memberships): number[] {
+    const ms: number[] = [];
+    if (isVenueAccount(a.id) || a.positions.size === 0) return ms;
+    // The cross ledger's price-free part, and whether the screen can value it.
     let crossOk = true;
     const settlement = this.s.settlementAsset;
     if (a.balances.size > (a.balances.has(settlement) ? 1 : 0)) a.balances.forEach((amount, asset) => (crossOk &&= asset === settlement || amount === 0n));
     if (a.borrows.size > 0) a.borrows.forEach((debt) => (crossOk &&= debt === 0n));
-    const cash = Number(a.balances.get(this.s.settlementAsset) ?? 0n);
+    const cash = Number(a.balances.get(settlement) ?? 0n);
     let crossBase = cash;
     let crossMagnitude = Math.abs(cash);
-    const cross: Position[] = [];
+    let crossCount = 0;
     for (const p of a.positions.values()) {
       if (p.isolatedMargin !== null) continue;
-      cross.push(p);
-      const fixed = this.fixedTerms(p);
-      if (fixed === null) crossOk = false;
-      else {
-        crossBase += fixed.base;
-        crossMagnitude += fixed.magnitude;
-      }
+      crossCount++;
+      if (this.fixedTerms(p)) {
+        crossBase += this.fixedBase;
+        crossMagnitude += this.fixedMagnitude;
+      } else crossOk = false;
     }
-    const ms: number[] = [];
     for (const p of a.positions.values()) {
       if (p.size === 0n) continue;
       const mi = this.slotForMarket(p.market);
       if (mi === undefined) continue; // no such market: not a holder ADL can reach (holders needs a market)
       const sideNumber = 2 * mi + (p.size > 0n ? 0 : 1);
       const side = this.sides[sideNumber] as MirrorSide;
-      if (side.n === side.base.length) side.grow();
-      const slot = side.n++;
-      side.ids[slot] = a.id;
+      let slot = old === undefined ? -1 : slotIn(old, sideNumber);
+      if (slot < 0) {
+        if (side.n === side.base.length) side.grow();
+        slot = side.n++;
+        side.ids[slot] = a.id;
+      }
       side.size[slot] = Number(p.size);
       side.cost[slot] = Number(p.entryQuote);
       let ok: boolean;
       if (p.isolatedMargin !== null) {
-        const fixed = this.fixedTerms(p);
-        ok = fixed !== null;
+        ok = this.fixedTerms(p);
         const margin = Number(p.isolatedMargin);
-        side.base[slot] = margin + (fixed?.base ?? 0);
-        side.magnitude[slot] = Math.abs(margin) + (fixed?.magnitude ?? 0);
+        side.base[slot] = margin + (ok ? this.fixedBase : 0);
+        side.magnitude[slot] = Math.abs(margin) + (ok ? this.fixedMagnitude : 0);
         side.positions[slot] = 1;
       } else {
-        ok = crossOk && cross.length - 1 <= OTHERS_MAX;
+        ok = crossOk && crossCount - 1 <= OTHERS_MAX;
         side.base[slot] = crossBase;
         side.magnitude[slot] = crossMagnitude;
-        side.positions[slot] = cross.length;
+        side.positions[slot] = crossCount;
         let k = 0;
-        for (const o of cross) {
-          if (o === p || k >= OTHERS_MAX) continue;
+        for (const o of a.positions.values()) {
+          if (o === p || o.isolatedMargin !== null || k >= OTHERS_MAX) continue;
           side.otherMarket[slot * OTHERS_MAX + k] = this.slotForMarket(o.market) ?? 0;
           side.otherSize[slot * OTHERS_MAX + k] = Number(o.size);
           k++;
@@ -316,15 +324,31 @@ export class AdlMirror {
       side.unbounded[slot] = ok ? 0 : 1;
       ms.push(encode(sideNumber, slot));
     }
-    if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
+    return ms;
   }
 
-  /** A position's price-free terms: - cost + size x Fpos / fs, and their magnitudes; null for an unknown market. */
-  private fixedTerms(p: Position): { base: number; magnitude: number } | null {
+  /** fixedTerms' results (fields, so that the hot path allocates nothing). */
+  private fixedBase = 0;
+  private fixedMagnitude = 0;
+
+  /**
+   * A position's price-free terms, - cost + size x Fpos / fs, and their magnitudes, into fixedBase / fixedMagnitude;
+   * false for an unknown market.
+   */
+  private fixedTerms(p: Position): boolean {
     const m: MarketState | undefined = this.s.markets.get(p.market);
-    if (m === undefined || this.slotForMarket(p.market) === undefined) return null;
+    if (m === undefined || this.slotForMarket(p.market) === undefined) return false;
     const cost = Number(p.entryQuote);
-    const funding = (Number(p.size) * Number(p.fundingIndex)) / (10 ** m.spec.baseDecimals * 1e9);
-    return { base: funding - cost, magnitude: Math.abs(cost) + Math.abs(funding) };
+    const funding = p.fundingIndex === 0n ? 0 : (Number(p.size) * Number(p.fundingIndex)) / (10 ** m.spec.baseDecimals * 1e9);
+    this.fixedBase = funding - cost;
+    this.fixedMagnitude = Math.abs(cost) + Math.abs(funding);
+    return true;
   }
+}
+
+/** The account's slot in side `sideNumber` by its memberships, or -1. */
+function slotIn(ms: Memberships, sideNumber: number): number {
+  if (typeof ms === 'number') return Math.floor(ms / SLOT_SPAN) === sideNumber ? ms % SLOT_SPAN : -1;
+  for (const code of ms) if (Math.floor(code / SLOT_SPAN) === sideNumber) return code % SLOT_SPAN;
+  return -1;
 }
