@@ -85,6 +85,7 @@ describe('AdlMirror', () => {
 
   it('an engine screening from the mirror gives the same events and state as one reading the accounts, under every ADL preset', () => {
     let deleveraged = 0;
+    let engineMirrorSlots = 0;
     fc.assert(
       fc.property(fc.constantFrom(...ADL_PRESETS), timed, (preset, commands) => {
         // An empty fund: what the book leaves goes to ADL.
@@ -96,10 +97,15 @@ describe('AdlMirror', () => {
           deleveraged += a.filter((e) => e.kind === 'Deleveraged').length;
         }
         expect(encodeSnapshot(reading.snapshot())).toBe(encodeSnapshot(mirrored.snapshot()));
+        // The engine's own mirror, fed by the engine alone, matches the accounts.
+        const own = (mirrored as unknown as { adlMirror: AdlMirror | null }).adlMirror;
+        expect(own).not.toBeNull();
+        if (own !== null) engineMirrorSlots += checkMirror(mirrored.state as EngineState, own);
       }),
       { numRuns: 300, seed: 11 },
     );
     expect(deleveraged).toBeGreaterThan(10);
+    expect(engineMirrorSlots).toBeGreaterThan(100);
   });
 
   it('the same events in crashes that deleverage against dozens of holders (cross, isolated, two markets), with deposits between the ticks', () => {

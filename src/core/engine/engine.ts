@@ -310,9 +310,11 @@ export class Engine {
     // A parameter change acts when it is applied (at once, or when confirmed), not when it is held pending.
     const change = this.applied;
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset' || change.kind === 'set_market')) {
-      // Parameters the mirror's terms depend on (decimals, which collateral counts): it re-reads every account.
+      // Parameters the mirror's terms depend on (decimals, which collateral counts): it re-reads every account (a
+      // mirror the new rulebook has just created is fresh).
+      const kept = this.adlMirror;
       if (change.kind === 'set_rulebook') this.syncAdlMirror();
-      this.adlMirror?.invalidateAll();
+      if (this.adlMirror === kept) this.adlMirror?.invalidateAll();
     }
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
@@ -336,6 +338,7 @@ export class Engine {
     for (const m of this.pricesMoved) note(this.index.onPrice(m));
     // The common tick: nothing touched, nothing in breach, nothing for the fund to work off -> no block.
     if (touched === null && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) {
+      this.adlMirror?.settle(); // nothing to re-read unless parameters changed
       this.followCalls(belowCall, emit);
       return;
     }
