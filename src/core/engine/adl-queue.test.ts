@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rankForAdl, type AdlCandidate } from '../liquidation/adl.js';
 import { dec, price, quote, size } from '../units/index.js';
+import { AdlMirror } from './adl-mirror.js';
 import { AdlQueue, exactAdlScore } from './adl-queue.js';
 import { Engine } from './engine.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
@@ -40,7 +41,10 @@ function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; is
   return engine;
 }
 
-describe('AdlQueue', () => {
+describe.each([
+  ['reading the accounts', false],
+  ['screening from the mirror', true],
+] as const)('AdlQueue %s', (_name, mirrored) => {
   it('releases the opposite positions in the exact order of the full ranking (score, then account id)', () => {
     let ranked = 0;
     fc.assert(
@@ -58,7 +62,7 @@ describe('AdlQueue', () => {
         const full = rankForAdl(candidates);
         if (!full.ok) throw new Error(full.reason);
         // The queue, walked by leaving each released head out.
-        const queue = new AdlQueue(s, m, true);
+        const queue = new AdlQueue(s, m, true, mirrored ? new AdlMirror(s) : null);
         const order: string[] = [];
         for (let id = queue.peek(); id !== null; id = queue.peek()) {
           order.push(id);
@@ -77,12 +81,35 @@ describe('AdlQueue', () => {
     const s = engine.state;
     const m = s.markets.get('BTC-PERP');
     if (m === undefined) throw new Error('no market');
-    const queue = new AdlQueue(s, m, true);
+    const mirror = mirrored ? new AdlMirror(s) : null;
+    const queue = new AdlQueue(s, m, true, mirror);
     // s00 shorted higher (10% in profit, equity 3,000 on 10,000): it ranks first.
     expect(queue.peek()).toBe('s00');
     // s00 adds 100,000 USDC: its leverage (and score) collapses; told so, the queue now ranks s01 first.
     engine.apply({ kind: 'deposit', tsMs: 1, account: 's00', asset: USDC, amount: dec('100000', 6) });
+    mirror?.markDirty('s00'); // as block.ts touch() does
     queue.touched('s00');
     expect(queue.peek()).toBe('s01');
+  });
+
+  it("follows a score that rises during the block (the mirror's bound of the account is re-read, not kept)", () => {
+    const short = (entry: number, cash: number): { entry: number; sizeMilli: number; cash: number; isolated: boolean; extraLong: boolean } => ({ entry, sizeMilli: 100, cash, isolated: false, extraLong: false });
+    const engine = build({ shorts: [short(110_000, 20_000), short(105_000, 2_000), short(107_000, 3_000)], mark: 100_000 });
+    const s = engine.state;
+    const m = s.markets.get('BTC-PERP');
+    if (m === undefined) throw new Error('no market');
+    const mirror = mirrored ? new AdlMirror(s) : null;
+    const queue = new AdlQueue(s, m, true, mirror);
+    // Scores (PnL% x leverage): s01 4.8% x 4.0 = 0.19, s02 6.5% x 2.7 = 0.18, s00 9.1% x 0.48 = 0.04.
+    expect(queue.peek()).toBe('s01');
+    // s00 takes out 19,500 USDC: 9.1% x 6.7 = 0.61 now. Told so, the queue releases it before s02.
+    const out = engine.apply({ kind: 'withdraw', tsMs: 1, account: 's00', asset: USDC, amount: dec('19500', 6) });
+    expect(out[0]?.kind).not.toBe('CommandRejected');
+    mirror?.markDirty('s00'); // as block.ts touch() does
+    queue.touched('s00');
+    queue.exclude('s01');
+    expect(queue.peek()).toBe('s00');
+    queue.exclude('s00');
+    expect(queue.peek()).toBe('s02');
   });
 });

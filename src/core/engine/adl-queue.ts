@@ -19,6 +19,7 @@ import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
+import type { AdlMirror, MirrorPrices, MirrorSide } from './adl-mirror.js';
 
 /** A scored candidate waiting for release. */
 interface Scored {
@@ -45,8 +46,8 @@ const FLOAT_SLACK = 1e-9;
 
 export class AdlQueue implements DeleverageQueue {
   /** Per slot: the account and the version of it the slot was screened at. */
-  private readonly slotAccount: string[] = [];
-  private readonly slotVersion: number[] = [];
+  private slotAccount: string[] = [];
+  private slotVersion: number[] = [];
   /** Accounts touched in the block, with their current version (absent: 0). A slot of an older version is stale. */
   private readonly versions = new Map<string, number>();
   private readonly heap = new UpperBoundHeap();
@@ -55,22 +56,43 @@ export class AdlQueue implements DeleverageQueue {
   /** The released candidate the queue stands at (the current best), or null. */
   private head: Scored | null = null;
   private readonly excluded = new Set<string>();
+  /** Accounts touched since the last release, to re-place before the next (touched()). */
+  private readonly pending = new Set<string>();
+
+  /** The holders' float mirror (adl-mirror.ts), and the market constants at this block's prices; null: read the accounts. */
+  private px: MirrorPrices | null;
+  private readonly equity = { value: 0, error: 0 };
 
   /**
    * @param long the side being deleveraged: the queue holds the opposite (shorts when longs are deleveraged).
+   * @param mirror the engine's float mirror of the holders: the upper bounds without reading the accounts (the same
+   *   bounds' guarantee; every release is still confirmed exactly).
    */
   constructor(
     private readonly s: EngineState,
     private readonly m: MarketState,
     private readonly long: boolean,
+    private readonly mirror: AdlMirror | null = null,
   ) {
-    // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
-    for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id, false);
+    this.px = mirror === null ? null : mirror.prices();
+    if (mirror === null) {
+      // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
+      for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id, false);
+    } else {
+      // Every slot at version 0 (nothing touched yet): the ids in one copy.
+      const side = mirror.side(m.spec.id, !long);
+      if (side !== null) {
+        this.slotAccount = side.ids.slice(0, side.n);
+        this.slotVersion = new Array<number>(side.n).fill(0);
+        for (let slot = 0; slot < side.n; slot++) this.heap.add(slot, this.mirroredUpperBound(side, slot), false);
+      }
+    }
     this.heap.heapify();
   }
 
   /** The exact best opposite position now, or null when none is left. */
   peek(): string | null {
+    if (this.pending.size > 0) this.catchUp();
     if (this.head !== null) return this.head.account;
     for (;;) {
       const best = this.scored[0];
@@ -87,17 +109,29 @@ export class AdlQueue implements DeleverageQueue {
     }
   }
 
-  /** The account changed (or appeared) during the block: its place in the queue is found again. */
+  /**
+   * The account changed (or appeared) during the block: its place in the queue is found again before the next
+   * release (an account touched many times between two releases, as the maker met by every book fill, is re-placed
+   * once; a queue of a market not deleveraged for a while is not kept up with touch by touch).
+   */
   touched(id: string): void {
-    if (this.excluded.has(id)) return;
-    this.drop(id);
-    this.consider(id, true);
+    if (!this.excluded.has(id)) this.pending.add(id);
   }
 
   /** Leaves the account out for the rest of the block (a transfer to it was refused). */
   exclude(id: string): void {
     this.excluded.add(id);
+    this.pending.delete(id);
     this.drop(id);
+  }
+
+  /** Re-places the accounts touched since the last release, as they stand now. */
+  private catchUp(): void {
+    for (const id of this.pending) {
+      this.drop(id);
+      this.consider(id, true);
+    }
+    this.pending.clear();
   }
 
   /** Makes every slot of the account stale (the heap drops them when they surface). */
@@ -110,14 +144,42 @@ export class AdlQueue implements DeleverageQueue {
 
   /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
   private consider(id: string, sift: boolean): void {
+    if (this.mirror !== null) {
+      const side = this.mirror.side(this.m.spec.id, !this.long);
+      const slot = side === null ? -1 : this.mirror.slotOf(side, id);
+      if (side !== null && slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), sift);
+      return;
+    }
     if (isVenueAccount(id)) return;
     const a = this.s.accounts.get(id);
     const p = a?.positions.get(this.m.spec.id);
     if (a === undefined || p === undefined || p.size > 0n === this.long) return;
+    this.addSlot(id, adlScoreBounds(this.s, this.m, a).high, sift);
+  }
+
+  private addSlot(id: string, upperBound: number, sift: boolean): void {
     const slot = this.slotAccount.length;
     this.slotAccount.push(id);
     this.slotVersion.push(this.versions.get(id) ?? 0);
-    this.heap.add(slot, this.upperBound(a), sift);
+    this.heap.add(slot, upperBound, sift);
+  }
+
+  /** adlScoreBounds' upper end from the mirror (the same formula on the same terms, without the account). */
+  private mirroredUpperBound(side: MirrorSide, slot: number): number {
+    // A market the mirror met after this queue read the prices (prices do not move within a block).
+    if (side.market >= (this.px as MirrorPrices).mark.length) this.px = (this.mirror as AdlMirror).prices();
+    const px = this.px as MirrorPrices;
+    const mark = px.mark[side.market] as number;
+    if (!(mark > 0)) return Infinity; // no mark: only the exact score decides
+    const cost = side.cost[slot] as number;
+    if (cost === 0) return 0; // the score is 0 exactly
+    if (!(this.mirror as AdlMirror).equity(side, slot, px, this.equity)) {
+      // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
+      const a = this.s.accounts.get(side.ids[slot] as string);
+      return a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
+    }
+    const markValue = ((side.size[slot] as number) * mark * px.quoteScale) / (px.valueDivisor[side.market] as number);
+    return adlScoreBound(markValue, cost, this.equity.value, this.equity.error, true);
   }
 
   /** Scores a candidate exactly and files it among the scored, best first (ties by account id). */
@@ -130,10 +192,6 @@ export class AdlQueue implements DeleverageQueue {
     this.scored.splice(i, 0, c);
   }
 
-  /** An upper end for the account's exact score (adlScoreBounds). */
-  private upperBound(a: Account): number {
-    return adlScoreBounds(this.s, this.m, a).high;
-  }
 }
 
 /**
@@ -147,20 +205,34 @@ export function adlScoreBounds(s: EngineState, m: MarketState, a: Account): { re
   if (p === undefined || m.markPrice === null) return UNBOUNDED;
   if (p.entryQuote === 0n) return ZERO_BOUNDS; // the score is 0 exactly
   const equity = screenLedgerEquity(s, a, p.isolatedMargin === null ? null : m.spec.id);
-  if (equity === null || equity.value - equity.error <= 0) return UNBOUNDED;
+  if (equity === null) return UNBOUNDED;
   const markValue = (Number(p.size) * Number(m.markPrice) * 10 ** s.quoteDecimals) / 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
+  const entry = Number(p.entryQuote);
+  return { low: adlScoreBound(markValue, entry, equity.value, equity.error, false), high: adlScoreBound(markValue, entry, equity.value, equity.error, true) };
+}
+
+/**
+ * One end of adlScoreBounds from the floats: the position's value at the mark (as adlScoreBounds computes it), its
+ * cost (non-zero) and the ledger's screened equity; -Infinity / +Infinity when the equity may be <= 0 or the mark
+ * value is within its error of 0 (then only the exact score decides).
+ */
+export function adlScoreBound(markValue: number, entryQuote: number, equity: number, equityError: number, high: boolean): number {
+  if (equity - equityError <= 0) return high ? Infinity : -Infinity;
   const mvError = 1 + Math.abs(markValue) * 1e-15;
-  if (Math.abs(markValue) <= mvError) return UNBOUNDED;
-  const entry = Math.abs(Number(p.entryQuote));
-  const pnlHigh = (markValue - Number(p.entryQuote) + mvError) / entry;
-  const pnlLow = (markValue - Number(p.entryQuote) - mvError) / entry;
-  const levHigh = (Math.abs(markValue) + mvError) / (equity.value - equity.error);
-  const levLow = (Math.abs(markValue) - mvError) / (equity.value + equity.error);
-  // In profit the score is PnL% x leverage (largest with both largest); in loss PnL% / leverage (negative: largest
-  // with the largest leverage, smallest with the smallest).
-  const high = pnlHigh >= 0 ? pnlHigh * levHigh : pnlHigh / levHigh;
-  const low = pnlLow >= 0 ? pnlLow * levLow : pnlLow / levLow;
-  return { low: low - Math.abs(low) * FLOAT_SLACK - 1e-12, high: high + Math.abs(high) * FLOAT_SLACK + 1e-12 };
+  if (Math.abs(markValue) <= mvError) return high ? Infinity : -Infinity;
+  const entry = Math.abs(entryQuote);
+  if (high) {
+    const pnlHigh = (markValue - entryQuote + mvError) / entry;
+    const levHigh = (Math.abs(markValue) + mvError) / (equity - equityError);
+    // In profit the score is PnL% x leverage (largest with both largest); in loss PnL% / leverage (negative: largest
+    // with the largest leverage).
+    const v = pnlHigh >= 0 ? pnlHigh * levHigh : pnlHigh / levHigh;
+    return v + Math.abs(v) * FLOAT_SLACK + 1e-12;
+  }
+  const pnlLow = (markValue - entryQuote - mvError) / entry;
+  const levLow = (Math.abs(markValue) - mvError) / (equity + equityError);
+  const v = pnlLow >= 0 ? pnlLow * levLow : pnlLow / levLow;
+  return v - Math.abs(v) * FLOAT_SLACK - 1e-12;
 }
 
 const UNBOUNDED = { low: -Infinity, high: Infinity } as const;

@@ -1,6 +1,7 @@
 // A block: what enforcement does within one engine command. Its budgets (steps, the insurance fund's loss), the
 // accounts it touched (the indexes re-arm them), per-account dYdX usage and the ADL queues it has ranked.
 
+import type { AdlMirror } from './adl-mirror.js';
 import type { DeleverageQueue } from './adl-queue.js';
 import type { BlockUsage } from '../liquidation/blocklimits.js';
 import type { LedgerRef } from '../triggers/breach-index.js';
@@ -25,10 +26,12 @@ export interface Block {
   orderSeq: number;
   /** The deleveraging queues opened in this block, per market and side deleveraged (adl-queue.ts). */
   readonly adl: Map<string, DeleverageQueue>;
+  /** The engine's float mirror of the holders (adl-mirror.ts), which ADL queues screen from; null: they read the accounts. */
+  readonly adlMirror: AdlMirror | null;
 }
 
-export function newBlock(s: EngineState, emit: Emit, touched: Set<string>): Block {
-  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map() };
+export function newBlock(s: EngineState, emit: Emit, touched: Set<string>, adlMirror: AdlMirror | null = null): Block {
+  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map(), adlMirror };
 }
 
 /** Marks an account as changed by this block (the indexes re-arm it; open deleveraging queues re-place it). */
@@ -36,6 +39,7 @@ export function touch(b: Block, id: string): void {
   b.touched.add(id);
   b.recent.push(id);
   b.enforced.add(id);
+  b.adlMirror?.markDirty(id);
   for (const q of b.adl.values()) q.touched(id);
 }
 

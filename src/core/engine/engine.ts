@@ -22,6 +22,7 @@ import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
+import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
 import { ledgerKey, newBlock } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
@@ -43,6 +44,11 @@ export interface EngineOptions {
    * on every call; the verifier's). Both give the same events, byte for byte (core/triggers/detector.ts).
    */
   readonly detection?: DetectionStrategy;
+  /**
+   * Whether ADL queues screen the holders from a float mirror kept up to date between commands (adl-mirror.ts;
+   * default) or from the accounts at each queue (the reference: the same events, adl-mirror.test.ts).
+   */
+  readonly adlMirror?: boolean;
 }
 
 export class Engine {
@@ -51,6 +57,9 @@ export class Engine {
   private readonly detection: DetectionStrategy;
   /** Margin calls, when the rulebook sets a call level (margin-calls.ts). */
   private calls: MarginCalls | null = null;
+  /** The holders' float mirror the ADL queues screen from, when the rulebook deleverages by ADL (adl-mirror.ts). */
+  private adlMirror: AdlMirror | null = null;
+  private readonly mirrorWanted: boolean;
   /** Markets whose prices / funding index moved during the current command. */
   private readonly pricesMoved = new Set<string>();
   private readonly fundingMoved = new Set<string>();
@@ -72,9 +81,18 @@ export class Engine {
     options: EngineOptions,
   ) {
     this.detection = options.detection ?? 'index';
+    this.mirrorWanted = options.adlMirror ?? true;
     this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule });
     for (const id of s.accounts.keys()) this.index.reindex(id);
     this.syncCallIndex();
+    this.syncAdlMirror();
+  }
+
+  /** (Re)builds the ADL mirror when the rulebook starts deleveraging by ADL; drops it when it stops. Silent. */
+  private syncAdlMirror(): void {
+    const adl = this.mirrorWanted && this.s.rulebook.liquidation.deleverage.kind === 'adl';
+    if (adl && this.adlMirror === null) this.adlMirror = new AdlMirror(this.s);
+    else if (!adl) this.adlMirror = null;
   }
 
   /** (Re)builds the margin-call indexes when the rulebook's call level changes. Silent: no events. */
@@ -315,7 +333,12 @@ export class Engine {
       if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
       if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }
-    if (touched !== null) for (const id of touched) this.changed.add(id);
+    if (touched !== null) {
+      for (const id of touched) {
+        this.changed.add(id);
+        this.adlMirror?.markDirty(id);
+      }
+    }
     const belowCall: LedgerBreach[] = [];
     // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
     const fresh = new Map<string, LedgerBreach>();
@@ -324,6 +347,13 @@ export class Engine {
     };
     // A parameter change acts when it is applied (at once, or when confirmed), not when it is held pending.
     const change = this.applied;
+    if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset' || change.kind === 'set_market')) {
+      // Parameters the mirror's terms depend on (decimals, which collateral counts): it re-reads every account (a
+      // mirror the new rulebook has just created is fresh).
+      const kept = this.adlMirror;
+      if (change.kind === 'set_rulebook') this.syncAdlMirror();
+      if (this.adlMirror === kept) this.adlMirror?.invalidateAll();
+    }
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
       if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
@@ -346,11 +376,12 @@ export class Engine {
     for (const m of this.pricesMoved) note(this.index.onPrice(m));
     // The common tick: nothing touched, nothing in breach, nothing for the fund to work off -> no block.
     if (touched === null && s.pendingDeficits.length === 0 && this.index.breachedCount === 0 && s.fund.positions.size === 0) {
+      this.adlMirror?.settle(); // nothing to re-read unless parameters changed
       this.followCalls(belowCall, emit);
       return;
     }
 
-    const b = newBlock(s, emit, touched ?? new Set());
+    const b = newBlock(s, emit, touched ?? new Set(), this.adlMirror);
     absorbPendingDeficits(b);
     b.recent.length = 0;
     for (const id of b.touched) {
@@ -366,7 +397,11 @@ export class Engine {
       // the block liquidated them).
       for (const id of b.enforced) this.calls?.reindex(id, belowCall);
     } else if (s.guards.halted !== null) this.pauseSettled = false; // breaches seen while halted are not announced yet
-    for (const id of b.touched) this.changed.add(id);
+    for (const id of b.touched) {
+      this.changed.add(id);
+      this.adlMirror?.markDirty(id);
+    }
+    this.adlMirror?.settle();
     this.followCalls(belowCall, emit);
   }
 

@@ -1,0 +1,177 @@
+// The holders' float mirror against the accounts: the same holders per market and side, an equity interval that holds
+// the exact ledger equity, kept so by the engine's change feed; and an engine screening from it gives the same events
+// as one reading the accounts.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluateAccount } from '../margin/evaluate.js';
+import { PRESET_NAMES, rulebookPreset } from '../rulebooks/presets.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
+import { freshEngineWith, timed } from '../../../test/support/engine-commands.js';
+import { dec, price, quote, size } from '../units/index.js';
+import { AdlMirror } from './adl-mirror.js';
+import type { Command } from './commands.js';
+import { Engine } from './engine.js';
+import type { EngineEvent } from './events.js';
+import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
+import { canonicalJson, encodeSnapshot } from './snapshot.js';
+import { isVenueAccount, type EngineState } from './state.js';
+
+const ADL_PRESETS = PRESET_NAMES.filter((name) => (rulebookPreset(name, 6) as Rulebook).liquidation.deleverage.kind === 'adl');
+
+/** Checks the mirror against the accounts; returns how many slots had a bound (their interval checked). */
+function checkMirror(s: EngineState, mirror: AdlMirror): number {
+  mirror.flush();
+  const px = mirror.prices();
+  const out = { value: 0, error: 0 };
+  let bounded = 0;
+  for (const market of s.markets.keys()) {
+    for (const long of [true, false]) {
+      const side = mirror.side(market, long);
+      const ids = side === null ? [] : side.ids.slice(0, side.n);
+      const holders = [...(s.holders.get(market)?.[long ? 'long' : 'short'] ?? [])].filter((id) => !isVenueAccount(id));
+      expect([...ids].sort(), `${market} ${long ? 'longs' : 'shorts'}`).toEqual(holders.sort());
+      for (let slot = 0; side !== null && slot < side.n; slot++) {
+        const id = side.ids[slot] as string;
+        expect(mirror.slotOf(side, id)).toBe(slot);
+        const a = s.accounts.get(id);
+        const p = a?.positions.get(market);
+        if (a === undefined || p === undefined) throw new Error(`${id} holds nothing in ${market}`);
+        expect(side.size[slot]).toBe(Number(p.size));
+        expect(side.cost[slot]).toBe(Number(p.entryQuote));
+        if (!mirror.equity(side, slot, px, out)) continue;
+        const ev = evaluateAccount(s, a);
+        if (!ev.priced) continue;
+        const exact = p.isolatedMargin === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === market)?.equity ?? 0n);
+        // The exact equity lies within the screened interval.
+        expect(Number(exact), `${id} ${market}: ${out.value} +- ${out.error}`).toBeGreaterThanOrEqual(out.value - out.error);
+        expect(Number(exact), `${id} ${market}: ${out.value} +- ${out.error}`).toBeLessThanOrEqual(out.value + out.error);
+        bounded++;
+      }
+    }
+  }
+  return bounded;
+}
+
+describe('AdlMirror', () => {
+  it('holds every holder of each market and side, with an equity interval around the exact one, fed by the engine', () => {
+    let bounded = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
+        const engine = freshEngineWith(preset);
+        const s = engine.state as EngineState;
+        // A mirror of its own, told what the engine's change feed says (the engine's own is fed at the same points).
+        const mirror = new AdlMirror(s);
+        engine.takeTouched();
+        bounded += checkMirror(s, mirror);
+        for (const cmd of commands) {
+          engine.apply(cmd);
+          for (const id of engine.takeTouched()) mirror.markDirty(id);
+          bounded += checkMirror(s, mirror);
+        }
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+    expect(bounded).toBeGreaterThan(2_000);
+  });
+
+  it('a rebuild after invalidateAll gives the same holders', () => {
+    const engine = freshEngineWith('binance');
+    const s = engine.state as EngineState;
+    const mirror = new AdlMirror(s);
+    mirror.invalidateAll();
+    checkMirror(s, mirror);
+  });
+
+  it('an engine screening from the mirror gives the same events and state as one reading the accounts, under every ADL preset', () => {
+    let deleveraged = 0;
+    let engineMirrorSlots = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...ADL_PRESETS), timed, (preset, commands) => {
+        // An empty fund: what the book leaves goes to ADL.
+        const mirrored = freshEngineWith(preset);
+        const reading = freshEngineWith(preset, { adlMirror: false });
+        for (const cmd of commands) {
+          const a = mirrored.apply(cmd);
+          expect(canonicalJson(reading.apply(cmd)), `${preset}: ${cmd.kind} at seq ${mirrored.seq}`).toBe(canonicalJson(a));
+          deleveraged += a.filter((e) => e.kind === 'Deleveraged').length;
+        }
+        expect(encodeSnapshot(reading.snapshot())).toBe(encodeSnapshot(mirrored.snapshot()));
+        // The engine's own mirror, fed by the engine alone, matches the accounts.
+        const own = (mirrored as unknown as { adlMirror: AdlMirror | null }).adlMirror;
+        expect(own).not.toBeNull();
+        if (own !== null) engineMirrorSlots += checkMirror(mirrored.state as EngineState, own);
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+    expect(deleveraged).toBeGreaterThan(10);
+    expect(engineMirrorSlots).toBeGreaterThan(100);
+  });
+
+  it('the same events in crashes that deleverage against dozens of holders (cross, isolated, two markets), with deposits between the ticks', () => {
+    let deleveraged = 0;
+    let counterparties = 0;
+    fc.assert(
+      fc.property(crashWorld, (w) => {
+        const engines = [true, false].map((adlMirror) => Engine.create(TEST_CONFIG, undefined, { adlMirror }));
+        const commands = crashCommands(w);
+        const seen = new Set<string>();
+        for (const cmd of commands) {
+          const [a, b] = engines.map((e) => e.apply(cmd)) as [EngineEvent[], EngineEvent[]];
+          expect(canonicalJson(b), `${cmd.kind} at seq ${engines[0]?.seq}`).toBe(canonicalJson(a));
+          for (const e of a) {
+            if (e.kind !== 'Deleveraged') continue;
+            deleveraged++;
+            seen.add(e.account);
+          }
+        }
+        counterparties += seen.size;
+      }),
+      { numRuns: 120, seed: 5 },
+    );
+    expect(deleveraged).toBeGreaterThan(300);
+    expect(counterparties).toBeGreaterThan(200);
+  });
+});
+
+/** Traders long or short BTC-PERP (some also ETH-PERP, some isolated) at random leverage against a maker; then ticks. */
+const crashWorld = fc.record({
+  traders: fc.array(
+    fc.record({
+      long: fc.boolean(),
+      entry: fc.integer({ min: 90_000, max: 110_000 }),
+      sizeMilli: fc.integer({ min: 1, max: 300 }),
+      cash: fc.integer({ min: 200, max: 40_000 }),
+      isolated: fc.boolean(),
+      eth: fc.integer({ min: -200, max: 200 }),
+    }),
+    { minLength: 10, maxLength: 40 },
+  ),
+  ticks: fc.array(fc.record({ btcPct: fc.integer({ min: -15, max: 15 }), ethPct: fc.integer({ min: -10, max: 10 }), deposit: fc.nat(60), amount: fc.integer({ min: 1, max: 20_000 }) }), { minLength: 1, maxLength: 8 }),
+});
+
+function crashCommands(w: typeof crashWorld extends fc.Arbitrary<infer T> ? T : never): Command[] {
+  // Fills as facts (no initial-margin check): any mix of leverage. The maker quotes nothing, so the fund (empty)
+  // and then ADL take every liquidation.
+  const out: Command[] = standardSetup(0).map((cmd) => (cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: { ...cmd.rulebook, preTradeCheck: 'none' } } : cmd));
+  out.push({ kind: 'deposit', tsMs: 0, account: 'mm', asset: USDC, amount: dec('1000000000', 6) });
+  w.traders.forEach((tr, i) => {
+    const id = `t${String(i).padStart(2, '0')}`;
+    out.push({ kind: 'deposit', tsMs: 0, account: id, asset: USDC, amount: dec(String(tr.cash), 6) });
+    const me = { account: id, fee: quote(0n), ...(tr.isolated ? { marginMode: 'isolated' as const, isolatedMargin: quote(dec(String(Math.floor(tr.cash / 2)), 6)) } : {}) };
+    const mm = { account: 'mm', fee: quote(0n) };
+    out.push({ kind: 'fill', tsMs: 0, market: 'BTC-PERP', price: price(dec(String(tr.entry), 2)), size: size(BigInt(tr.sizeMilli)), buyer: tr.long ? me : mm, seller: tr.long ? mm : me });
+    if (tr.eth !== 0) out.push({ kind: 'fill', tsMs: 0, market: 'ETH-PERP', price: price(dec('3000', 2)), size: size(BigInt(Math.abs(tr.eth))), buyer: tr.eth > 0 ? { account: id, fee: quote(0n) } : mm, seller: tr.eth > 0 ? mm : { account: id, fee: quote(0n) } });
+  });
+  let btc = 10_000_000n;
+  let eth = 300_000n;
+  w.ticks.forEach((tick, k) => {
+    const ts = 1_000 * (k + 1);
+    if (tick.deposit < w.traders.length) out.push({ kind: 'deposit', tsMs: ts, account: `t${String(tick.deposit).padStart(2, '0')}`, asset: USDC, amount: dec(String(tick.amount), 6) });
+    btc = (btc * BigInt(100 + tick.btcPct)) / 100n;
+    eth = (eth * BigInt(100 + tick.ethPct)) / 100n;
+    out.push({ kind: 'price', tsMs: ts, market: 'BTC-PERP', mark: price(btc) });
+    out.push({ kind: 'price', tsMs: ts, market: 'ETH-PERP', mark: price(eth) });
+  });
+  return out;
+}

@@ -1,0 +1,354 @@
+// A float mirror of every holder's ADL inputs, per market and side, kept up to date between commands: what the
+// ADL queue (adl-queue.ts) screens, without reading a single account.
+//
+// Why: a crash deleverages against every opposite holder of a market (~60k at 1M accounts x 10 markets), and
+// screening one from the account (Maps of the account, its positions, its balances, each market) costs ~1-2 us of
+// cache misses: building the queues was a third of the crash tick. Here each holder is one slot of typed arrays, so
+// the queue's upper bounds are a linear pass.
+//
+// What a slot holds is price-free: a ledger's equity at marks p is
+//   base + sum over the ledger's positions j of (size_j x p_j x 10^qd / 10^(bd_j + pd_j) - size_j x F_j / fs_j)
+// with base = cash (the settlement balance, or the isolated margin) - sum cost_j + sum size_j x Fpos_j / fs_j,
+// F_j the market's funding index, Fpos_j the position's, fs_j = 10^bd_j x 1e9 (margin/screen.ts
+// screenLedgerEquity, the same terms regrouped; funding owed = size x (F - Fpos) / fs). The bound's error is
+// screenLedgerEquity's: 2 atoms per position + 1e-12 of the sum of |terms| + 1. Floats screen, never decide: the
+// queue confirms every candidate exactly before it releases it.
+//
+// Derived, not state: built with the engine (restore included), told of every account a command changes (the same
+// feed as the state root's: Engine.enforce), re-read at the end of each command and, within a crash's block, before a
+// queue reads it.
+// A ledger the mirror cannot value (collateral other than the settlement asset, a debt, more than
+// OTHERS_MAX other cross positions, an unknown market) gets no bound: the queue scores it exactly first.
+
+import type { Account, Position } from '../account/account.js';
+import type { MarketState } from '../market/index.js';
+import { isVenueAccount, type EngineState } from './state.js';
+
+/** Other cross positions a slot carries inline (an account with more is left to the exact path). */
+const OTHERS_MAX = 3;
+
+/** The holders of one market on one side. Slots are dense (a removal moves the last slot into the hole). */
+export class MirrorSide {
+  n = 0;
+  ids: string[] = [];
+  /** The ledger's price-free part (header), and the sum of its |terms|. */
+  base = new Float64Array(64);
+  magnitude = new Float64Array(64);
+  /** This market's position: size (base atoms) and cost (entryQuote, quote atoms). */
+  size = new Float64Array(64);
+  cost = new Float64Array(64);
+  /** Positions in the ledger, this one included (2 rounding atoms each). */
+  positions = new Int32Array(64);
+  /** 1: no bound (the exact path decides). */
+  unbounded = new Uint8Array(64);
+  /** The other cross positions: market slot and size, OTHERS_MAX per slot. */
+  otherMarket = new Int32Array(64 * OTHERS_MAX);
+  otherSize = new Float64Array(64 * OTHERS_MAX);
+
+  /** @param market the market's slot; @param number 2 x market slot + (short ? 1 : 0). */
+  constructor(
+    readonly market: number,
+    readonly number: number,
+  ) {}
+
+  grow(): void {
+    const cap = this.base.length * 2;
+    const f = (a: Float64Array, k = 1): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(cap * k);
+      b.set(a);
+      return b;
+    };
+    this.base = f(this.base);
+    this.magnitude = f(this.magnitude);
+    this.size = f(this.size);
+    this.cost = f(this.cost);
+    this.otherSize = f(this.otherSize, OTHERS_MAX);
+    const positions = new Int32Array(cap);
+    positions.set(this.positions);
+    this.positions = positions;
+    const unbounded = new Uint8Array(cap);
+    unbounded.set(this.unbounded);
+    this.unbounded = unbounded;
+    const otherMarket = new Int32Array(cap * OTHERS_MAX);
+    otherMarket.set(this.otherMarket);
+    this.otherMarket = otherMarket;
+  }
+}
+
+/** Per market slot, the constants the bounds need at the current prices (read once per queue). */
+export interface MirrorPrices {
+  /** Mark price atoms (NaN: no mark). */
+  readonly mark: Float64Array;
+  /** 10^(baseDecimals + priceDecimals). */
+  readonly valueDivisor: Float64Array;
+  /** The market's funding index / (10^baseDecimals x 1e9). */
+  readonly fundingPerSize: Float64Array;
+  /** 10^quoteDecimals. */
+  readonly quoteScale: number;
+}
+
+/**
+ * Per account: its memberships, each one number side number x SLOT_SPAN + slot (side number = 2 x market slot +
+ * (short ? 1 : 0)); a single number for the usual one position, an array (exactly sized) for more. Compact: at 1M
+ * accounts a growable array each would cost ~150 MB of heap.
+ */
+type Memberships = number | number[];
+const SLOT_SPAN = 2 ** 26;
+const encode = (sideNumber: number, slot: number): number => sideNumber * SLOT_SPAN + slot;
+
+export class AdlMirror {
+  private readonly marketSlot = new Map<string, number>();
+  private readonly marketIds: string[] = [];
+  private readonly sides: MirrorSide[] = [];
+  private readonly memberships = new Map<string, Memberships>();
+  private readonly dirty = new Set<string>();
+  private stale = false;
+
+  constructor(private readonly s: EngineState) {
+    this.rebuild();
+  }
+
+  /** The account may have changed: it is refreshed before the mirror is next read. */
+  markDirty(id: string): void {
+    if (!this.stale) this.dirty.add(id);
+  }
+
+  /** Market or asset parameters changed: everything is re-read before the mirror is next read. */
+  invalidateAll(): void {
+    this.stale = true;
+    this.dirty.clear();
+  }
+
+  /**
+   * End of a command: the mirror catches up with what the command changed, so that the next crash's queues pay only
+   * for the accounts that crash changes (the cost of a command: one re-read per account it touched).
+   */
+  settle(): void {
+    this.flush();
+  }
+
+  /** Brings every slot up to date with the accounts. */
+  flush(): void {
+    if (this.stale) {
+      this.rebuild();
+      return;
+    }
+    for (const id of this.dirty) this.refresh(id);
+    this.dirty.clear();
+  }
+
+  /** The holders of `market` on one side (up to date), or null when the market has none. */
+  side(market: string, long: boolean): MirrorSide | null {
+    this.flush();
+    const m = this.marketSlot.get(market);
+    return m === undefined ? null : (this.sides[2 * m + (long ? 0 : 1)] ?? null);
+  }
+
+  /** The account's slot in `side`, or -1 (up to date). */
+  slotOf(side: MirrorSide, id: string): number {
+    this.flush();
+    const ms = this.memberships.get(id);
+    return ms === undefined ? -1 : slotIn(ms, side.number);
+  }
+
+  /** The constants of every market at the current prices. */
+  prices(): MirrorPrices {
+    const n = this.marketIds.length;
+    const mark = new Float64Array(n);
+    const valueDivisor = new Float64Array(n);
+    const fundingPerSize = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = this.s.markets.get(this.marketIds[i] as string);
+      mark[i] = m === undefined || m.markPrice === null ? NaN : Number(m.markPrice);
+      valueDivisor[i] = m === undefined ? NaN : 10 ** (m.spec.baseDecimals + m.spec.priceDecimals);
+      fundingPerSize[i] = m === undefined ? NaN : Number(m.fundingIndex) / (10 ** m.spec.baseDecimals * 1e9);
+    }
+    return { mark, valueDivisor, fundingPerSize, quoteScale: 10 ** this.s.quoteDecimals };
+  }
+
+  /**
+   * The ledger's screened equity at `prices` (value and error, as screenLedgerEquity), written to `out`; false when
+   * the slot has no bound.
+   */
+  equity(side: MirrorSide, slot: number, px: MirrorPrices, out: { value: number; error: number }): boolean {
+    if (side.unbounded[slot] === 1) return false;
+    const own = side.market;
+    const mark = px.mark[own] as number;
+    if (!(mark > 0)) return false; // NaN: no mark
+    const q = px.quoteScale;
+    const size = side.size[slot] as number;
+    let value = side.base[slot] as number;
+    let magnitude = side.magnitude[slot] as number;
+    const v = (size * mark * q) / (px.valueDivisor[own] as number);
+    const f = size * (px.fundingPerSize[own] as number);
+    value += v - f;
+    magnitude += Math.abs(v) + Math.abs(f);
+    const others = (side.positions[slot] as number) - 1;
+    for (let k = 0; k < others; k++) {
+      const mi = side.otherMarket[slot * OTHERS_MAX + k] as number;
+      const mk = px.mark[mi] as number;
+      if (!(mk > 0)) return false; // no mark, or a market met after `px` was read
+      const os = side.otherSize[slot * OTHERS_MAX + k] as number;
+      const ov = (os * mk * q) / (px.valueDivisor[mi] as number);
+      const of = os * (px.fundingPerSize[mi] as number);
+      value += ov - of;
+      magnitude += Math.abs(ov) + Math.abs(of);
+    }
+    out.value = value;
+    out.error = 2 * (side.positions[slot] as number) + 1e-12 * magnitude + 1;
+    return true;
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------------------------
+
+  private rebuild(): void {
+    this.stale = false;
+    this.dirty.clear();
+    this.memberships.clear();
+    for (const side of this.sides) side.n = 0;
+    for (const a of this.s.accounts.values()) {
+      const ms = this.place(a);
+      if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
+    }
+  }
+
+  /**
+   * Re-reads one account: a position still on the same side is rewritten in its slot; slots of sides it left go,
+   * new sides get a slot (no Map churn for the usual touch: a deleveraged counterparty, the maker after a fill).
+   */
+  private refresh(id: string): void {
+    const old = this.memberships.get(id);
+    const a = this.s.accounts.get(id);
+    const now = a === undefined ? [] : this.place(a, old);
+    if (old !== undefined) {
+      for (const code of typeof old === 'number' ? [old] : old) if (!now.includes(code)) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
+    }
+    if (now.length === 0) {
+      if (old !== undefined) this.memberships.delete(id);
+    } else if (now.length === 1) {
+      if (old !== now[0]) this.memberships.set(id, now[0] as number);
+    } else this.memberships.set(id, now.slice()); // exactly sized
+  }
+
+  private removeSlot(sideNumber: number, slot: number): void {
+    const side = this.sides[sideNumber] as MirrorSide;
+    const last = --side.n;
+    if (slot !== last) {
+      const moved = side.ids[last] as string;
+      side.ids[slot] = moved;
+      side.base[slot] = side.base[last] as number;
+      side.magnitude[slot] = side.magnitude[last] as number;
+      side.size[slot] = side.size[last] as number;
+      side.cost[slot] = side.cost[last] as number;
+      side.positions[slot] = side.positions[last] as number;
+      side.unbounded[slot] = side.unbounded[last] as number;
+      side.otherMarket.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
+      side.otherSize.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
+      const mm = this.memberships.get(moved) as Memberships;
+      if (typeof mm === 'number') this.memberships.set(moved, encode(sideNumber, slot));
+      else mm[mm.indexOf(encode(sideNumber, last))] = encode(sideNumber, slot);
+    }
+    // ids beyond n are left as they are (shrinking the array would reallocate it).
+  }
+
+  private slotForMarket(id: string): number | undefined {
+    let m = this.marketSlot.get(id);
+    if (m === undefined) {
+      if (!this.s.markets.has(id)) return undefined;
+      m = this.marketIds.length;
+      this.marketSlot.set(id, m);
+      this.marketIds.push(id);
+      this.sides.push(new MirrorSide(m, 2 * m), new MirrorSide(m, 2 * m + 1));
+    }
+    return m;
+  }
+
+  /**
+   * Writes every position of the account into a slot of its side: the slot it had there (`old`), else a new one.
+   * Returns the memberships (the venue's own accounts are never deleveraged against: none).
+   */
+  private place(a: Account, old?: Memberships): number[] {
+    const ms: number[] = [];
+    if (isVenueAccount(a.id) || a.positions.size === 0) return ms;
+    // The cross ledger's price-free part, and whether the screen can value it.
+    let crossOk = true;
+    const settlement = this.s.settlementAsset;
+    if (a.balances.size > (a.balances.has(settlement) ? 1 : 0)) a.balances.forEach((amount, asset) => (crossOk &&= asset === settlement || amount === 0n));
+    if (a.borrows.size > 0) a.borrows.forEach((debt) => (crossOk &&= debt === 0n));
+    const cash = Number(a.balances.get(settlement) ?? 0n);
+    let crossBase = cash;
+    let crossMagnitude = Math.abs(cash);
+    let crossCount = 0;
+    for (const p of a.positions.values()) {
+      if (p.isolatedMargin !== null) continue;
+      crossCount++;
+      if (this.fixedTerms(p)) {
+        crossBase += this.fixedBase;
+        crossMagnitude += this.fixedMagnitude;
+      } else crossOk = false;
+    }
+    for (const p of a.positions.values()) {
+      if (p.size === 0n) continue;
+      const mi = this.slotForMarket(p.market);
+      if (mi === undefined) continue; // no such market: not a holder ADL can reach (holders needs a market)
+      const sideNumber = 2 * mi + (p.size > 0n ? 0 : 1);
+      const side = this.sides[sideNumber] as MirrorSide;
+      let slot = old === undefined ? -1 : slotIn(old, sideNumber);
+      if (slot < 0) {
+        if (side.n === side.base.length) side.grow();
+        slot = side.n++;
+        side.ids[slot] = a.id;
+      }
+      side.size[slot] = Number(p.size);
+      side.cost[slot] = Number(p.entryQuote);
+      let ok: boolean;
+      if (p.isolatedMargin !== null) {
+        ok = this.fixedTerms(p);
+        const margin = Number(p.isolatedMargin);
+        side.base[slot] = margin + (ok ? this.fixedBase : 0);
+        side.magnitude[slot] = Math.abs(margin) + (ok ? this.fixedMagnitude : 0);
+        side.positions[slot] = 1;
+      } else {
+        ok = crossOk && crossCount - 1 <= OTHERS_MAX;
+        side.base[slot] = crossBase;
+        side.magnitude[slot] = crossMagnitude;
+        side.positions[slot] = crossCount;
+        let k = 0;
+        for (const o of a.positions.values()) {
+          if (o === p || o.isolatedMargin !== null || k >= OTHERS_MAX) continue;
+          side.otherMarket[slot * OTHERS_MAX + k] = this.slotForMarket(o.market) ?? 0;
+          side.otherSize[slot * OTHERS_MAX + k] = Number(o.size);
+          k++;
+        }
+      }
+      side.unbounded[slot] = ok ? 0 : 1;
+      ms.push(encode(sideNumber, slot));
+    }
+    return ms;
+  }
+
+  /** fixedTerms' results (fields, so that the hot path allocates nothing). */
+  private fixedBase = 0;
+  private fixedMagnitude = 0;
+
+  /**
+   * A position's price-free terms, - cost + size x Fpos / fs, and their magnitudes, into fixedBase / fixedMagnitude;
+   * false for an unknown market.
+   */
+  private fixedTerms(p: Position): boolean {
+    const m: MarketState | undefined = this.s.markets.get(p.market);
+    if (m === undefined || this.slotForMarket(p.market) === undefined) return false;
+    const cost = Number(p.entryQuote);
+    const funding = p.fundingIndex === 0n ? 0 : (Number(p.size) * Number(p.fundingIndex)) / (10 ** m.spec.baseDecimals * 1e9);
+    this.fixedBase = funding - cost;
+    this.fixedMagnitude = Math.abs(cost) + Math.abs(funding);
+    return true;
+  }
+}
+
+/** The account's slot in side `sideNumber` by its memberships, or -1. */
+function slotIn(ms: Memberships, sideNumber: number): number {
+  if (typeof ms === 'number') return Math.floor(ms / SLOT_SPAN) === sideNumber ? ms % SLOT_SPAN : -1;
+  for (const code of ms) if (Math.floor(code / SLOT_SPAN) === sideNumber) return code % SLOT_SPAN;
+  return -1;
+}
