@@ -134,5 +134,6 @@ describe('simulate: Maker vaults and auctions', () => {
   it('refuses an auctions section on an unknown market, naming the field', () => {
     expect(() => run(withAuctions((raw) => (raw.auctions.market = 'ETHUSDT')))).toThrow('auctions.market');
     expect(() => run(withAuctions((raw) => (raw.auctions.clipper.cusp = '2')))).toThrow('auctions.clipper.cusp');
+    expect(() => run(withAuctions((raw) => ((raw.auctions.mode = 'sealed_bid'), (raw.auctions.sealed.reveal = 1))))).toThrow('auctions.sealed.reveal');
   });
 });

@@ -50,6 +50,7 @@ export interface AuctionRunContext {
   /** Settlement decimals (liquidators' capital and gas are in them). */
   readonly qd: number;
   readonly seed: number;
+  readonly stepMs: number;
   /** run.ts deriveSeed: the auctions' own random streams. */
   readonly deriveSeed: (seed: number, stream: number) => number;
 }
@@ -127,6 +128,8 @@ export function startAuctions(ctx: AuctionRunContext, nowMs: number): AuctionAge
     if (e instanceof WireError) throw new SimConfigError(e.path, e.detail);
     throw e;
   }
+  // Reveals are sent at the first step inside the reveal window: a window no longer than a step could be skipped.
+  if (a.mode === 'sealed_bid' && a.sealed.reveal * 1000 <= ctx.stepMs) throw new SimConfigError('auctions.sealed.reveal', `must be longer than a step (${ctx.stepMs} ms)`);
   const Hole = radOf(atomsAt(a.Hole, RAD_DECIMALS, 'auctions.Hole'));
   const floorRatio = atomsAt(a.sealed.floor, 27, 'auctions.sealed.floor');
   const startIndex = engine.market(a.market)?.indexPrice ?? null;

@@ -590,7 +590,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   // Maker vaults (the optional `auctions` section), in the run with impact only: the counterfactual's figures are perp ones.
   const auctions: AuctionAgents | null =
     impact && config.auctions !== undefined
-      ? startAuctions({ engine, apply, config: config.auctions, specs: prep.specs, refs: prep.refs, liquidators: config.liquidators, qd, seed: prep.seed, deriveSeed }, now)
+      ? startAuctions({ engine, apply, config: config.auctions, specs: prep.specs, refs: prep.refs, liquidators: config.liquidators, qd, seed: prep.seed, stepMs, deriveSeed }, now)
       : null;
   recordBucket(rec, markets, 0, startMs);
 
