@@ -86,6 +86,19 @@ describe('simulate: Maker vaults and auctions', () => {
     expect(a.keepers.every((k) => k.wins === 0 && k.pnl === '0')).toBe(true);
   }, 60_000);
 
+  it("feeds the vaults the venue's index, not the external reference: a venue price arbitrageurs never move barks none", () => {
+    const barked = (book: object): number =>
+      run(withAuctions((raw) => {
+        raw.population.accounts = 0;
+        raw.markets[0]!.book = book as never;
+        (raw.markets[0] as { arbitrage?: object }).arbitrage = { rate: 0 };
+      })).summary.auctions!.barked;
+    // rate 0: the traded price (the engine's mark and index) stays at the start while the reference falls 30%.
+    expect(barked({ depth: '100000' })).toBe(0);
+    // An infinite book trades at the reference: the same fall reaches the vaults.
+    expect(barked({ depth: '100000', infinite: true })).toBeGreaterThan(0);
+  }, 60_000);
+
   it('reaches the auctions with the curve: a steeper cut sells at a deeper discount', () => {
     const gentle = run(withAuctions((raw) => (raw.auctions.clipper.curve.cut = '0.995'))).summary.auctions!;
     const steep = run(withAuctions((raw) => (raw.auctions.clipper.curve.cut = '0.9'))).summary.auctions!;
