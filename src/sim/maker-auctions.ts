@@ -14,7 +14,7 @@ import { formatDecimal, ppm, price, quote, ray, size, wad, type Ray } from '../c
 import { DEFAULT_PRICING } from '../core/market/pricing.js';
 import type { MarketSpec } from '../core/market/spec.js';
 import { getStatus } from '../core/auctions/clipper.js';
-import { totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
+import { totalCollateral, vatInvariantHolds, type MakerState } from '../core/auctions/maker-state.js';
 import { RAD, RAY, WAD, radOf } from '../core/auctions/ray-math.js';
 import type { AuctionSetup } from '../core/engine/auctions.js';
 import type { Command } from '../core/engine/commands.js';
@@ -220,14 +220,11 @@ function runRecorded(path: PricePath, o: MakerAuctionOptions, record: Command[] 
     }
     if (paused) {
       // No valid price: no bark (it would be refused: the clock is stopped). Unsafe at the last spot: they wait.
-      for (const [key, u] of s.urns) if (key.startsWith(`${ILK}/`) && u.ink * s.ilks.get(ILK)!.spot < u.art * s.ilks.get(ILK)!.rate) vaultMinutesWaiting++;
+      vaultMinutesWaiting += unsafeVaults(s, ILK).length;
       continue;
     }
     // The Dog: bark every unsafe vault (owners in a fixed order).
-    const unsafe = [...s.urns.entries()]
-      .filter(([key, u]) => key.startsWith(`${ILK}/`) && u.ink * s.ilks.get(ILK)!.spot < u.art * s.ilks.get(ILK)!.rate)
-      .map(([key]) => key.slice(ILK.length + 1))
-      .sort();
+    const unsafe = unsafeVaults(s, ILK);
     for (const owner of unsafe) {
       const sealed = (barks + 1) % SEALED_EVERY === 0;
       const r = sealed
@@ -250,41 +247,88 @@ function runRecorded(path: PricePath, o: MakerAuctionOptions, record: Command[] 
     }
   }
 
+  const t = tallyAuctionEvents(events);
+  const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, b) => a + b, 0) / xs.length));
+  return {
+    ilk: ILK,
+    market: o.market,
+    vaults: o.vaults,
+    barked: { dutch: t.kicked, sealed: t.opened, partial: t.partial, limitHits: t.limitHits },
+    takes: t.takes,
+    redos: t.redos,
+    sealedSettled: t.sealedSettled,
+    sealedFallbacks: t.sealedFallbacks,
+    tab: dai(t.tab),
+    raised: dai(t.raised),
+    uncovered: dai(t.uncovered),
+    keeperIncentives: dai(t.incentives),
+    returned: formatDecimal(t.returned / 10n ** 14n, 4, 4),
+    discountBp: { dutch: mean(discounts.dutch), sealed: mean(discounts.sealed) },
+    outage: { from: new Date(outageAt).toISOString(), minutes: OUTAGE_MS / 60_000, takesRefused, vaultMinutesWaiting },
+    stillInAuction: s.clippers.get(ILK)!.sales.size + [...h.sealed.values()].filter((l) => !l.auction.settled).length,
+    conservationOk: vatInvariantHolds(s) && totalCollateral(s, ILK) === collateral,
+  };
+}
+
+/** Owners of the ilk's unsafe vaults (ink x spot < art x rate, dog.sol bark's test), sorted: the order keepers bark in. */
+export function unsafeVaults(s: MakerState, ilk: string): string[] {
+  const i = s.ilks.get(ilk);
+  if (i === undefined) return [];
+  const prefix = `${ilk}/`;
+  return [...s.urns.entries()]
+    .filter(([key, u]) => key.startsWith(prefix) && u.ink * i.spot < u.art * i.rate)
+    .map(([key]) => key.slice(prefix.length))
+    .sort();
+}
+
+/** An auction run's totals from the engine's events (every driver of the auction house counts with this). */
+export interface AuctionTally {
+  /** Bark kicks (AuctionKicked; a batch's unsold remainder starts a Clipper auction without one) and batches opened. */
+  readonly kicked: number;
+  readonly opened: number;
+  readonly partial: number;
+  readonly limitHits: number;
+  readonly takes: number;
+  /** Takes that ended their auction. */
+  readonly takesEnded: number;
+  readonly redos: number;
+  readonly sealedSettled: number;
+  readonly sealedFallbacks: number;
+  /** rad */
+  readonly tab: bigint;
+  readonly raised: bigint;
+  readonly uncovered: bigint;
+  readonly incentives: bigint;
+  /** wad: collateral sold to bidders and returned to owners. */
+  readonly sold: bigint;
+  readonly returned: bigint;
+}
+
+export function tallyAuctionEvents(events: readonly EngineEvent[]): AuctionTally {
   const of = <K extends EngineEvent['kind']>(kind: K) => events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
   const kicked = of('AuctionKicked');
   const opened = of('SealedBidOpened');
   const taken = of('AuctionTaken');
   const settled = of('SealedBidSettled');
   const redone = of('AuctionRedone');
-  // Fallback kicks come from settlements (not barks): their tab is part of the sealed tab already.
-  const tab = kicked.reduce((x, e) => x + e.tab, 0n) + opened.reduce((x, e) => x + e.tab, 0n);
-  const raised = taken.reduce((x, e) => x + e.owe, 0n) + settled.reduce((x, e) => x + e.raised, 0n);
-  const uncovered = taken.reduce((x, e) => x + e.uncovered, 0n) + settled.reduce((x, e) => x + (e.unsold === 0n ? e.uncovered : 0n), 0n);
-  const returned = taken.reduce((x, e) => x + e.returned, 0n) + settled.reduce((x, e) => x + e.returned, 0n);
-  const incentives = kicked.reduce((x, e) => x + e.coin, 0n) + opened.reduce((x, e) => x + e.coin, 0n) + redone.reduce((x, e) => x + e.coin, 0n);
-  const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, b) => a + b, 0) / xs.length));
+  const sum = <T>(xs: readonly T[], f: (x: T) => bigint): bigint => xs.reduce((t, x) => t + f(x), 0n);
   return {
-    ilk: ILK,
-    market: o.market,
-    vaults: o.vaults,
-    barked: {
-      dutch: kicked.length, // fallback kicks of unsold batch remainders emit no AuctionKicked
-      sealed: opened.length,
-      partial: kicked.filter((e) => e.partial).length + opened.filter((e) => e.partial).length,
-      limitHits: events.filter((e) => e.kind === 'CommandRejected' && e.reason === 'liquidation_limit_hit').length,
-    },
+    kicked: kicked.length,
+    opened: opened.length,
+    partial: kicked.filter((e) => e.partial).length + opened.filter((e) => e.partial).length,
+    limitHits: events.filter((e) => e.kind === 'CommandRejected' && e.reason === 'liquidation_limit_hit').length,
     takes: taken.length,
+    takesEnded: taken.filter((e) => e.ended).length,
     redos: redone.length,
     sealedSettled: settled.length,
     sealedFallbacks: settled.filter((e) => e.fallback !== null).length,
-    tab: dai(tab),
-    raised: dai(raised),
-    uncovered: dai(uncovered),
-    keeperIncentives: dai(incentives),
-    returned: formatDecimal(returned / 10n ** 14n, 4, 4),
-    discountBp: { dutch: mean(discounts.dutch), sealed: mean(discounts.sealed) },
-    outage: { from: new Date(outageAt).toISOString(), minutes: OUTAGE_MS / 60_000, takesRefused, vaultMinutesWaiting },
-    stillInAuction: s.clippers.get(ILK)!.sales.size + [...h.sealed.values()].filter((l) => !l.auction.settled).length,
-    conservationOk: vatInvariantHolds(s) && totalCollateral(s, ILK) === collateral,
+    // Fallback kicks come from settlements (not barks): their tab is part of the sealed tab already.
+    tab: sum(kicked, (e) => e.tab) + sum(opened, (e) => e.tab),
+    raised: sum(taken, (e) => e.owe) + sum(settled, (e) => e.raised),
+    // A batch with an unsold remainder passes its debt on to the Dutch auction of the remainder.
+    uncovered: sum(taken, (e) => e.uncovered) + sum(settled, (e) => (e.unsold === 0n ? e.uncovered : 0n)),
+    incentives: sum(kicked, (e) => e.coin) + sum(opened, (e) => e.coin) + sum(redone, (e) => e.coin),
+    sold: sum(taken, (e) => e.slice) + sum(of('SealedBidAllocated'), (e) => e.quantity),
+    returned: sum(taken, (e) => e.returned) + sum(settled, (e) => e.returned),
   };
 }

@@ -19,7 +19,7 @@ const primitives = { decimalString, idString, timeValue };
 const fileShapes = auctionSchemas(primitives, timeValue, nullablePrice);
 const ilkSchema = fileShapes.ilk;
 const commandSchema = z.discriminatedUnion('kind', fileShapes.commands);
-type WireIlk = z.infer<typeof ilkSchema>;
+export type WireIlk = z.infer<typeof ilkSchema>;
 /** An auction command on the wire, as either place gives it (schema.ts lists the engine's shapes). */
 type WireAuctionCommand =
   | z.infer<typeof commandSchema>
@@ -71,7 +71,7 @@ function decodeCurve(c: WireIlk['clipper']['curve'], path: string): PriceCurve {
 }
 
 /** One collateral type: the Vat's, the Dog's and its Clipper's parameters, checked (the first problem's path). */
-function decodeIlk(i: WireIlk, path: string): AuctionIlkSetup {
+export function decodeIlk(i: WireIlk, path: string): AuctionIlkSetup {
   const clipper: ClipperParams = {
     buf: rayOf(i.clipper.buf, `${path}.clipper.buf`),
     tailS: BigInt(i.clipper.tail),

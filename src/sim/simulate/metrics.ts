@@ -2,6 +2,7 @@
 // arrays (drawdown, dislocation, range extremes). Prices here are price atoms as floats: these are measurements of a
 // run, never a decision of the engine's.
 
+import type { AuctionsSummary } from './auctions-schema.js';
 import { formatDecimal } from '../../core/units/index.js';
 import type { KeeperResult, MarketSeries, SimSeries } from './types.js';
 import type { Prepared } from './run.js';
@@ -48,6 +49,8 @@ export interface RunRecord {
   markSteps: Float64Array[];
   tradedSteps: Float64Array[];
   unnecessary: { count: number; notional: bigint };
+  /** The Maker vaults' auctions (the `auctions` section), set at the end of the run with impact. */
+  auctions?: AuctionsSummary;
 }
 
 /** Largest peak-to-trough fall of a path, in ppm of the peak (rounded). */

@@ -19,6 +19,7 @@ import { parseScenario } from '../../scenario/load.js';
 import { decimalAtoms, timeMs, WireError } from '../../wire/decode.js';
 import { seededRandom } from '../random.js';
 import { klinePoints, klineSteps, referencePath } from './paths.js';
+import { startAuctions, type AuctionAgents } from './auctions.js';
 import { bucketSeries, drawdownPpm, dislocationPpm, RangeExtremes, type RunRecord } from './metrics.js';
 import { SimConfigError, type KeeperResult, type SimConfig, type SimOptions, type SimResult, type SimSummary } from './types.js';
 
@@ -586,6 +587,11 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
     m.traded[0] = m.c;
   }
   rec.accounts = pop.accounts + (prep.snapshot?.accounts.length ?? 0);
+  // Maker vaults (the optional `auctions` section), in the run with impact only: the counterfactual's figures are perp ones.
+  const auctions: AuctionAgents | null =
+    impact && config.auctions !== undefined
+      ? startAuctions({ engine, apply, config: config.auctions, specs: prep.specs, refs: prep.refs, liquidators: config.liquidators, qd, seed: prep.seed, stepMs, deriveSeed }, now)
+      : null;
   recordBucket(rec, markets, 0, startMs);
 
   // ---- the steps ----
@@ -635,6 +641,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
       m.marks[k] = Number(m.lastMark);
       m.traded[k] = m.c;
     }
+    auctions?.step(k, now);
     recordBucket(rec, markets, k, now);
     if (k % PROGRESS_EVERY === 0 || k === steps) progress(k);
   }
@@ -681,6 +688,7 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   rec.markSteps = markets.map((m) => m.marks);
   rec.tradedSteps = markets.map((m) => m.traded);
   rec.unnecessary = unnecessary(prep, episodes);
+  if (auctions !== null) rec.auctions = auctions.summary();
   return rec;
 }
 
@@ -782,6 +790,8 @@ function assemble(prep: Prepared, main: RunRecord, cf: RunRecord | null): SimRes
     dust: { ledgers: main.dustLedgers, notional: d(main.dustNotional) },
     withoutImpact: cf === null ? null : { liquidationSteps: cf.liqSteps.reduce((t, x) => t + x, 0), liquidatedNotional: d(sum(cf.liqNotional)), badDebt: d(cf.badDebt) },
     commands: { applied: main.applied, rejected: main.rejected, rejectedByReason: Object.fromEntries(Object.entries(main.rejectedByReason).sort(([a], [b]) => (a < b ? -1 : 1))) },
+    // Only with an `auctions` section: a file without one keeps its summary's bytes.
+    ...(main.auctions === undefined ? {} : { auctions: main.auctions }),
   };
   return { summary, series: bucketSeries(prep, main, cf) };
 }

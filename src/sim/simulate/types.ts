@@ -11,6 +11,7 @@ import type { CodeName } from '../../core/codes.js';
 import { BailiffError } from '../../errors.js';
 import type { Snapshot } from '../../core/engine/snapshot.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
+import { simAuctionsSchema, type AuctionsSummary } from './auctions-schema.js';
 import { assetSchema, decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
 
 // ---- sim.json ---------------------------------------------------------------------------------------------------
@@ -185,6 +186,8 @@ export const simConfigSchema = z.strictObject({
       counterfactual: z.boolean().default(true),
     })
     .default({ recoveryMinutes: 60, counterfactual: true }),
+  /** Maker vaults on a collateral type fed by one of `markets`, sold in auctions (added; optional: ./auctions-schema.ts). */
+  auctions: simAuctionsSchema.optional(),
 });
 
 /** A sim.json as decoded (defaults filled in). */
@@ -318,6 +321,8 @@ export interface SimSummary {
   readonly withoutImpact: { readonly liquidationSteps: number; readonly liquidatedNotional: Dec; readonly badDebt: Dec } | null;
   /** Engine commands applied and refused (a refusal is a simulator bug or an agent's bad order: kept visible). */
   readonly commands: { readonly applied: number; readonly rejected: number; readonly rejectedByReason: Readonly<Record<string, number>> };
+  /** The Maker vaults' auctions (added; present only when the sim.json has an `auctions` section). */
+  readonly auctions?: AuctionsSummary;
 }
 
 export interface SimResult {

@@ -15,6 +15,18 @@ export interface RunFigures {
   readonly adlNotional: string;
   readonly insuranceFundEnd: string;
   readonly insuranceFundMin: string;
+  /** The Maker vaults' auctions (only when the sim.json has an `auctions` section; SimSummary.auctions). */
+  readonly auctions?: AuctionRunFigures;
+}
+
+export interface AuctionRunFigures {
+  readonly barked: number;
+  /** DAI, settlement decimals. */
+  readonly tab: string;
+  readonly raised: string;
+  readonly uncovered: string;
+  readonly discountPpm: number;
+  readonly stillRunning: number;
 }
 
 export function runFigures(seed: number, s: SimSummary): RunFigures {
@@ -28,5 +40,8 @@ export function runFigures(seed: number, s: SimSummary): RunFigures {
     adlNotional: s.adl.notional,
     insuranceFundEnd: s.insuranceFund.end,
     insuranceFundMin: s.insuranceFund.min,
+    ...(s.auctions === undefined
+      ? {}
+      : { auctions: { barked: s.auctions.barked, tab: s.auctions.tab, raised: s.auctions.raised, uncovered: s.auctions.uncovered, discountPpm: s.auctions.discountPpm, stillRunning: s.auctions.stillRunning } }),
   };
 }

@@ -31,6 +31,11 @@ export interface SweepPoint {
   readonly score: string;
   readonly onFrontier: boolean;
   readonly runs: readonly RunFigures[];
+  /**
+   * The vaults' auctions summed over the seeds (only when the sim.json has an `auctions` section): DAI in settlement
+   * decimals; discountPpm is the seeds' mean, rounded down.
+   */
+  readonly auctions?: { readonly barked: number; readonly tab: string; readonly raised: string; readonly uncovered: string; readonly discountPpm: number };
 }
 
 export interface SweepResult {
@@ -150,6 +155,7 @@ export async function runSweep(c: SweepConfig, sim: Readonly<Record<string, unkn
         score: formatDecimal(score, decimals),
         onFrontier: false,
         runs: figures,
+        ...auctionTotals(figures, (x, what) => atoms(x, what), decimals),
       };
       points.push(point);
       byKey.set(at.join(','), point);
@@ -210,4 +216,20 @@ function simDecimals(sim: Readonly<Record<string, unknown>>): number {
     if (e instanceof SimConfigError) throw new SweepError('sweep_config_invalid', `sim.${e.path}`, e.detail);
     throw e;
   }
+}
+
+/** A point's auction figures over its seeds (none when its runs have none). */
+function auctionTotals(figures: readonly RunFigures[], atoms: (s: string, what: string) => bigint, decimals: number): Pick<SweepPoint, 'auctions'> {
+  const runs = figures.flatMap((r) => (r.auctions === undefined ? [] : [r.auctions]));
+  if (runs.length === 0) return {};
+  const sum = (f: (a: (typeof runs)[number]) => string, what: string): string => formatDecimal(runs.reduce((t, a) => t + atoms(f(a), what), 0n), decimals);
+  return {
+    auctions: {
+      barked: runs.reduce((n, a) => n + a.barked, 0),
+      tab: sum((a) => a.tab, 'auction tab'),
+      raised: sum((a) => a.raised, 'auction raised'),
+      uncovered: sum((a) => a.uncovered, 'auction uncovered'),
+      discountPpm: Math.floor(runs.reduce((n, a) => n + a.discountPpm, 0) / runs.length),
+    },
+  };
 }
