@@ -242,6 +242,13 @@ export class Engine {
       case 'morpho_borrow':
       case 'morpho_pre_liquidation':
       case 'morpho_liquidate':
+      // Compound v3 markets (lending-comet.ts)
+      case 'comet_market':
+      case 'comet_price':
+      case 'comet_supply':
+      case 'comet_withdraw':
+      case 'comet_absorb':
+      case 'comet_buy_collateral':
         return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);

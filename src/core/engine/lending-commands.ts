@@ -136,7 +136,80 @@ export interface MorphoLiquidate {
 
 export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate;
 
-export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand;
+// ---- Compound v3 (lending-comet.ts): amounts in atoms of the asset, prices as 8-decimal feed answers, factors 1e18 ----
+
+/** One collateral of a Comet market (Comet's AssetConfig). */
+export interface CometCollateralConfig {
+  readonly asset: string;
+  readonly decimals: number;
+  /** Feed answer, 8 decimals (USD per whole unit). */
+  readonly price: bigint;
+  readonly borrowCollateralFactorWad: bigint;
+  readonly liquidateCollateralFactorWad: bigint;
+  /** The share of the collateral's value credited to the account on absorb. */
+  readonly liquidationFactorWad: bigint;
+  /** Users' total supply of the asset may not exceed this (atoms). */
+  readonly supplyCap: bigint;
+}
+
+/** A Comet market (its Configuration at deployment): immutable once created. */
+export interface CometCreateMarket {
+  readonly kind: 'comet_market';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly baseAsset: string;
+  readonly baseDecimals: number;
+  readonly basePrice: bigint;
+  /** Base atoms: the smallest borrow a withdrawal may leave. */
+  readonly baseBorrowMin: bigint;
+  readonly storeFrontPriceFactorWad: bigint;
+  /** Base atoms: the store front sells collateral only while reserves are below this. */
+  readonly targetReserves: bigint;
+  readonly collaterals: readonly CometCollateralConfig[];
+}
+
+export interface CometPrice {
+  readonly kind: 'comet_price';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly prices: readonly { readonly asset: string; readonly price: bigint }[];
+}
+
+/** Comet.supply / withdraw: the base asset (withdrawing beyond the supply borrows) or a collateral. */
+export interface CometAmountCommand {
+  readonly kind: 'comet_supply' | 'comet_withdraw';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** Comet.absorb: all of the accounts or none (one not liquidatable refuses the command, as the call reverts). */
+export interface CometAbsorb {
+  readonly kind: 'comet_absorb';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly absorber: string;
+  readonly accounts: readonly string[];
+}
+
+/** Comet.buyCollateral: the buyer pays baseAmount (base atoms) for at least minAmount of the collateral. */
+export interface CometBuyCollateral {
+  readonly kind: 'comet_buy_collateral';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly buyer: string;
+  readonly asset: string;
+  /** The market's base asset (what baseAmount is paid in): named so a wire decoder knows its units; checked. */
+  readonly baseAsset: string;
+  readonly minAmount: bigint;
+  readonly baseAmount: bigint;
+}
+
+export type CometCommand = CometCreateMarket | CometPrice | CometAmountCommand | CometAbsorb | CometBuyCollateral;
+
+export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand | CometCommand;
 
 export type LendingCommandKind = LendingCommand['kind'];
 
@@ -154,6 +227,13 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   'morpho_borrow',
   'morpho_pre_liquidation',
   'morpho_liquidate',
+  // Compound v3 (lending-comet.ts)
+  'comet_market',
+  'comet_price',
+  'comet_supply',
+  'comet_withdraw',
+  'comet_absorb',
+  'comet_buy_collateral',
 ];
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */

@@ -29,6 +29,7 @@ import {
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
 import { applyMorpho } from './lending-morpho.js';
+import { applyComet, cometAssetDecimals } from './lending-comet.js'; // Compound v3
 
 /** Aave's base currency (USD on its markets): 8 decimals. Prices and values in lending events are in its atoms. */
 export const LENDING_BASE_DECIMALS = 8;
@@ -64,12 +65,12 @@ export function aaveMarketOf(m: LendingMarketState): AaveMarket {
 export const LENDING_CONFIG: AaveLiquidationConfig = AAVE_V33_CONFIG;
 
 /** The decimals of an asset some lending market lists (one number engine-wide), or undefined. */
-export function lendingAssetDecimals(s: Pick<EngineState, 'lending'>, asset: string): number | undefined {
+export function lendingAssetDecimals(s: Pick<EngineState, 'lending' | 'comet'>, asset: string): number | undefined {
   for (const m of s.lending.values()) {
     const r = m.reserves.get(asset);
     if (r !== undefined) return r.decimals;
   }
-  return undefined;
+  return cometAssetDecimals(s, asset); // Compound v3 markets declare theirs too
 }
 
 export function secondsOf(tsMs: number): bigint {
@@ -109,6 +110,14 @@ export function applyLending(s: EngineState, cmd: LendingCommand, emit: Emit): R
     case 'morpho_pre_liquidation':
     case 'morpho_liquidate':
       return applyMorpho(s, cmd, emit);
+    // Compound v3 (lending-comet.ts)
+    case 'comet_market':
+    case 'comet_price':
+    case 'comet_supply':
+    case 'comet_withdraw':
+    case 'comet_absorb':
+    case 'comet_buy_collateral':
+      return applyComet(s, cmd, emit, (asset) => s.assetDecimals(asset) ?? lendingAssetDecimals(s, asset));
   }
 }
 

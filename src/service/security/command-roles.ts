@@ -65,6 +65,13 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   morpho_borrow: 'trade',
   morpho_pre_liquidation: 'trade',
   morpho_liquidate: 'trade',
+  // Compound v3 markets (issue 18)
+  comet_market: 'admin',
+  comet_price: 'operator',
+  comet_supply: 'trade',
+  comet_withdraw: 'trade',
+  comet_absorb: 'trade',
+  comet_buy_collateral: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
