@@ -721,6 +721,8 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'comet_withdraw':
     case 'comet_absorb':
     case 'comet_buy_collateral':
+    case 'lending_emode_category': // Aave e-mode
+    case 'lending_set_emode':
       return decodeLendingCommand(c, units, path, tsMs);
   }
 }

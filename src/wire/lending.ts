@@ -118,6 +118,16 @@ export function decodeLendingCommand(c: WireLendingCommand, units: UnitLookup, p
         minAmount: decimalAtoms(c.minAmount, assetDecimals(units, c.asset, `${path}.asset`), `${path}.minAmount`),
         baseAmount: decimalAtoms(c.baseAmount, assetDecimals(units, c.baseAsset, `${path}.baseAsset`), `${path}.baseAmount`),
       };
+    // Aave e-mode
+    case 'lending_emode_category':
+      return {
+        kind: 'lending_emode_category', tsMs, market: c.market, categoryId: c.categoryId, label: c.label, collateralAssets: c.collateralAssets,
+        ltvBps: fraction(c.ltv, BPS_DECIMALS, `${path}.ltv`, 'ratios'),
+        liquidationThresholdBps: fraction(c.liquidationThreshold, BPS_DECIMALS, `${path}.liquidationThreshold`, 'ratios'),
+        liquidationBonusBps: fraction(c.liquidationBonus, BPS_DECIMALS, `${path}.liquidationBonus`, 'ratios'),
+      };
+    case 'lending_set_emode':
+      return { kind: 'lending_set_emode', tsMs, market: c.market, user: c.user, categoryId: c.categoryId };
     case 'lending_liquidate': {
       const d = assetDecimals(units, c.debtAsset, `${path}.debtAsset`);
       return {

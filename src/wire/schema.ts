@@ -413,6 +413,13 @@ export const commandSchema = z.discriminatedUnion('kind', [
     /** The market's base asset, named so that baseAmount's units are known. */
     baseAsset: idString, minAmount: decimalString.default('0'), baseAmount: decimalString,
   }),
+  // Aave e-mode (decoded by wire/lending.ts): ratios as fractions with at most 4 decimals, the bonus with the principal
+  z.strictObject({
+    kind: z.literal('lending_emode_category'), ...at, market: idString, categoryId: z.number().int().min(1).max(255),
+    ltv: decimalString, liquidationThreshold: decimalString, liquidationBonus: decimalString, label: z.string().min(1).max(64),
+    collateralAssets: z.array(idString).max(128),
+  }),
+  z.strictObject({ kind: z.literal('lending_set_emode'), ...at, market: idString, user: idString, categoryId: z.number().int().min(0).max(255) }),
 ]);
 
 export const settlementSchema = z.strictObject({

@@ -202,3 +202,32 @@ describe('a Compound v3 market through the wire and the journal', () => {
     journal.close();
   });
 });
+
+describe('Aave e-mode through the wire', () => {
+  it('decodes lending_emode_category and lending_set_emode; the events encode ratios as fractions', () => {
+    const sc = parseScenario({
+      settlement: { asset: 'USDT', decimals: 6 },
+      startAt: 1_700_000_000_000,
+      lending: [{
+        id: 'aave',
+        reserves: [
+          { asset: 'wstETH', decimals: 18, ltv: '0.785', liquidationThreshold: '0.81', liquidationBonus: '1.06', price: '4000' },
+          { asset: 'WETH', decimals: 18, ltv: '0.805', liquidationThreshold: '0.83', liquidationBonus: '1.05', price: '3400' },
+        ],
+        users: [{ id: 'lender', supply: { WETH: '100' } }, { id: 'alice', supply: { wstETH: '10' } }],
+      }],
+      commands: [
+        { kind: 'lending_emode_category', market: 'aave', categoryId: 1, ltv: '0.93', liquidationThreshold: '0.95', liquidationBonus: '1.01', label: 'ETH correlated', collateralAssets: ['wstETH', 'WETH'] },
+        { kind: 'lending_set_emode', market: 'aave', user: 'alice', categoryId: 1 },
+        { kind: 'lending_borrow', market: 'aave', user: 'alice', asset: 'WETH', amount: '10' },
+        { kind: 'lending_set_emode', market: 'aave', user: 'alice', categoryId: 0 },
+      ],
+    });
+    const engine = Engine.create(sc.config, sc.rulebook);
+    const wire = sc.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, sc.units));
+    expect(wire.find((e) => e.kind === 'LendingEModeCategorySet')).toMatchObject({ categoryId: 1, label: 'ETH correlated', ltv: '0.93', liquidationThreshold: '0.95', liquidationBonus: '1.01', collateralAssets: ['wstETH', 'WETH'] });
+    expect(wire.find((e) => e.kind === 'LendingBorrowed')).toMatchObject({ healthFactor: '1.117647058823529412' });
+    expect(wire.filter((e) => e.kind === 'CommandRejected').map((e) => [e.command, e.reason])).toEqual([['lending_set_emode', 'health_factor_lower_than_liquidation_threshold']]);
+    expect(() => parseScenario({ settlement: { asset: 'USDT', decimals: 6 }, commands: [{ kind: 'lending_set_emode', market: 'aave', user: 'a', categoryId: 256 }] })).toThrow(/categoryId/);
+  });
+});

@@ -249,6 +249,9 @@ export class Engine {
       case 'comet_withdraw':
       case 'comet_absorb':
       case 'comet_buy_collateral':
+      // Aave e-mode (lending.ts)
+      case 'lending_emode_category':
+      case 'lending_set_emode':
         return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);

@@ -11,7 +11,7 @@ import type { EngineEvent } from './events.js';
 import { canonicalJson } from './snapshot.js';
 import { TEST_CONFIG } from './testkit.js';
 import { getCollateralReserves, getReserves, isLiquidatable } from '../lending/comet.js';
-import type { CometCollateralConfig } from './lending-commands.js';
+import type { CometAmountCommand, CometBuyCollateral, CometCollateralConfig, CometCreateMarket } from './lending-commands.js';
 
 const T = 1_700_000_000_000;
 const USDC = (n: bigint): bigint => n * 10n ** 6n;
@@ -24,7 +24,7 @@ const COMP_CONFIG: CometCollateralConfig = {
   liquidationFactorWad: F(80n), supplyCap: COMP(1_000_000n),
 };
 
-const MARKET: Command = {
+const MARKET: CometCreateMarket = {
   kind: 'comet_market', tsMs: T, market: 'cusdc', baseAsset: 'USDC', baseDecimals: 6, basePrice: USD(1n), baseBorrowMin: USDC(1n),
   storeFrontPriceFactorWad: F(50n), targetReserves: 100n, collaterals: [COMP_CONFIG],
 };
@@ -46,10 +46,10 @@ function stateOf(engine: Engine): string {
   return canonicalJson(rest);
 }
 
-const supply = (user: string, asset: string, amount: bigint): Command => ({ kind: 'comet_supply', tsMs: T, market: 'cusdc', user, asset, amount });
-const withdraw = (user: string, asset: string, amount: bigint): Command => ({ kind: 'comet_withdraw', tsMs: T, market: 'cusdc', user, asset, amount });
+const supply = (user: string, asset: string, amount: bigint): CometAmountCommand => ({ kind: 'comet_supply', tsMs: T, market: 'cusdc', user, asset, amount });
+const withdraw = (user: string, asset: string, amount: bigint): CometAmountCommand => ({ kind: 'comet_withdraw', tsMs: T, market: 'cusdc', user, asset, amount });
 const price = (asset: string, p: bigint): Command => ({ kind: 'comet_price', tsMs: T, market: 'cusdc', prices: [{ asset, price: p }] });
-const buy = (asset: string, minAmount: bigint, baseAmount: bigint): Command => ({ kind: 'comet_buy_collateral', tsMs: T, market: 'cusdc', buyer: 'b', asset, baseAsset: 'USDC', minAmount, baseAmount });
+const buy = (asset: string, minAmount: bigint, baseAmount: bigint): CometBuyCollateral => ({ kind: 'comet_buy_collateral', tsMs: T, market: 'cusdc', buyer: 'b', asset, baseAsset: 'USDC', minAmount, baseAmount });
 
 /** A lender's 1,000 USDC; bob's 60 COMP at $1 borrowing 48 USDC (exactly its borrow capacity at borrowCF 0.8). */
 function world(): Engine {

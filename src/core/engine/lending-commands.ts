@@ -207,9 +207,36 @@ export interface CometBuyCollateral {
   readonly baseAmount: bigint;
 }
 
+// ---- Aave e-mode (lending.ts) ----
+
+/** PoolConfigurator.setEModeCategory (admin): an e-mode category of the market, created or changed. */
+export interface LendingEModeCategory {
+  readonly kind: 'lending_emode_category';
+  readonly tsMs: number;
+  readonly market: string;
+  /** 1-255 (0 is "no e-mode"). */
+  readonly categoryId: number;
+  readonly ltvBps: bigint;
+  readonly liquidationThresholdBps: bigint;
+  /** With the principal, as Aave stores it (10100 = 1% bonus). */
+  readonly liquidationBonusBps: bigint;
+  readonly label: string;
+  /** Reserves priced with the category's parameters when used as collateral (its collateral bitmap). */
+  readonly collateralAssets: readonly string[];
+}
+
+/** Pool.setUserEMode: the user's category (0 leaves e-mode). */
+export interface LendingSetEMode {
+  readonly kind: 'lending_set_emode';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly categoryId: number;
+}
+
 export type CometCommand = CometCreateMarket | CometPrice | CometAmountCommand | CometAbsorb | CometBuyCollateral;
 
-export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand | CometCommand;
+export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand | CometCommand | LendingEModeCategory | LendingSetEMode;
 
 export type LendingCommandKind = LendingCommand['kind'];
 
@@ -234,6 +261,9 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   'comet_withdraw',
   'comet_absorb',
   'comet_buy_collateral',
+  // Aave e-mode (lending.ts)
+  'lending_emode_category',
+  'lending_set_emode',
 ];
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */

@@ -186,7 +186,21 @@ export type LendingEventBody =
   | { readonly kind: 'CometReservesPaid'; readonly market: string; readonly buyer: string; readonly asset: string; readonly amount: bigint; readonly reserves: bigint; readonly reservesDelta: bigint }
   /** The account became isLiquidatable (on a price or a command on it); `balance`: its base present value. */
   | { readonly kind: 'CometLiquidatable'; readonly market: string; readonly user: string; readonly asset: string; readonly balance: bigint }
-  | { readonly kind: 'CometHealthy'; readonly market: string; readonly user: string; readonly asset: string; readonly balance: bigint };
+  | { readonly kind: 'CometHealthy'; readonly market: string; readonly user: string; readonly asset: string; readonly balance: bigint }
+  // ---- Aave e-mode ----
+  /** An e-mode category created or changed (setEModeCategory and its collateral bitmap). */
+  | {
+      readonly kind: 'LendingEModeCategorySet';
+      readonly market: string;
+      readonly categoryId: number;
+      readonly label: string;
+      readonly ltvBps: bigint;
+      readonly liquidationThresholdBps: bigint;
+      readonly liquidationBonusBps: bigint;
+      readonly collateralAssets: readonly string[];
+    }
+  /** A user's e-mode category set (UserEModeSet), with the health factor it gives. */
+  | { readonly kind: 'LendingEModeSet'; readonly market: string; readonly user: string; readonly categoryId: number; readonly healthFactorWad: bigint };
 
 export type LendingEventKind = LendingEventBody['kind'];
 
@@ -231,4 +245,7 @@ export const LENDING_EVENT_UNITS: { readonly [K in LendingEventKind]: Readonly<R
   CometReservesPaid: { amount: 'asset', reserves: 'asset', reservesDelta: 'asset' },
   CometLiquidatable: { balance: 'asset' },
   CometHealthy: { balance: 'asset' },
+  // Aave e-mode
+  LendingEModeCategorySet: { ltvBps: 'bps', liquidationThresholdBps: 'bps', liquidationBonusBps: 'bps' },
+  LendingEModeSet: { healthFactorWad: 'wad' },
 };

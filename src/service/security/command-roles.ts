@@ -72,6 +72,9 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   comet_withdraw: 'trade',
   comet_absorb: 'trade',
   comet_buy_collateral: 'trade',
+  // Aave e-mode (issue 18)
+  lending_emode_category: 'admin',
+  lending_set_emode: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
