@@ -723,6 +723,8 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'comet_buy_collateral':
     case 'lending_emode_category': // Aave e-mode
     case 'lending_set_emode':
+    case 'morpho_repay': // Morpho repay / withdrawCollateral
+    case 'morpho_withdraw_collateral':
       return decodeLendingCommand(c, units, path, tsMs);
   }
 }

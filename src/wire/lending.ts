@@ -128,6 +128,13 @@ export function decodeLendingCommand(c: WireLendingCommand, units: UnitLookup, p
       };
     case 'lending_set_emode':
       return { kind: 'lending_set_emode', tsMs, market: c.market, user: c.user, categoryId: c.categoryId };
+    case 'morpho_repay':
+      return {
+        kind: 'morpho_repay', tsMs, market: c.market, user: c.user,
+        assets: decimalAtoms(c.assets, 0, `${path}.assets`), shares: decimalAtoms(c.shares, 0, `${path}.shares`),
+      };
+    case 'morpho_withdraw_collateral':
+      return { kind: 'morpho_withdraw_collateral', tsMs, market: c.market, user: c.user, amount: decimalAtoms(c.amount, 0, `${path}.amount`) };
     case 'lending_liquidate': {
       const d = assetDecimals(units, c.debtAsset, `${path}.debtAsset`);
       return {

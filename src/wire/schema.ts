@@ -420,6 +420,9 @@ export const commandSchema = z.discriminatedUnion('kind', [
     collateralAssets: z.array(idString).max(128),
   }),
   z.strictObject({ kind: z.literal('lending_set_emode'), ...at, market: idString, user: idString, categoryId: z.number().int().min(0).max(255) }),
+  // Morpho repay (one of assets and shares) and withdrawCollateral, atoms
+  z.strictObject({ kind: z.literal('morpho_repay'), ...at, market: idString, user: idString, assets: decimalString.default('0'), shares: decimalString.default('0') }),
+  z.strictObject({ kind: z.literal('morpho_withdraw_collateral'), ...at, market: idString, user: idString, amount: decimalString }),
 ]);
 
 export const settlementSchema = z.strictObject({

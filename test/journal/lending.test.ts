@@ -231,3 +231,26 @@ describe('Aave e-mode through the wire', () => {
     expect(() => parseScenario({ settlement: { asset: 'USDT', decimals: 6 }, commands: [{ kind: 'lending_set_emode', market: 'aave', user: 'a', categoryId: 256 }] })).toThrow(/categoryId/);
   });
 });
+
+describe('Morpho repay and withdrawCollateral through the wire', () => {
+  it('decode in atoms; the events encode as integers', () => {
+    const sc = parseScenario({
+      settlement: { asset: 'USDT', decimals: 6 },
+      startAt: 1_700_000_000_000,
+      commands: [
+        { kind: 'morpho_market', market: 'm', loanAsset: 'DAI', collateralAsset: 'WETH', lltv: '0.8', price: '1000000000000000000000000000000000000' },
+        { kind: 'morpho_supply', market: 'm', user: 'lender', amount: '1000000000000000000000' },
+        { kind: 'morpho_supply_collateral', market: 'm', user: 'bob', amount: '100000000000000000000' },
+        { kind: 'morpho_borrow', market: 'm', user: 'bob', amount: '50000000000000000000' },
+        { kind: 'morpho_repay', market: 'm', user: 'bob', shares: '50000000000000000000000000' },
+        { kind: 'morpho_withdraw_collateral', market: 'm', user: 'bob', amount: '100000000000000000000' },
+      ],
+    });
+    expect(sc.commands.at(-2)).toMatchObject({ kind: 'morpho_repay', assets: 0n, shares: 50_000_000_000_000_000_000_000_000n });
+    const engine = Engine.create(sc.config, sc.rulebook);
+    const wire = sc.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, sc.units));
+    expect(wire.filter((e) => e.kind === 'CommandRejected')).toEqual([]);
+    expect(wire.find((e) => e.kind === 'MorphoRepaid')).toMatchObject({ assets: '50000000000000000000', borrowShares: '0' });
+    expect(wire.find((e) => e.kind === 'MorphoCollateralWithdrawn')).toMatchObject({ amount: '100000000000000000000', collateral: '0' });
+  });
+});

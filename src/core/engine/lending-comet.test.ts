@@ -172,10 +172,18 @@ describe('Compound v3 through Engine.apply', () => {
             : buy('COMP', 0n, s.amount);
           if (cmd.kind === 'comet_absorb' && cmd.accounts.length === 0) continue;
           for (const e of engine.apply(cmd)) {
-            if (e.kind === 'CometSupplied') (e.asset === 'COMP' ? (compIn += e.amount) : (baseIn += e.amount));
-            if (e.kind === 'CometWithdrawn') (e.asset === 'COMP' ? (compOut += e.amount) : (baseOut += e.amount));
-            if (e.kind === 'CometCollateralAbsorbed') (compSeized += e.amount), absorbs++;
-            if (e.kind === 'CometCollateralBought') (compBought += e.amount), purchases++;
+            if (e.kind === 'CometSupplied' && e.asset === 'COMP') compIn += e.amount;
+            if (e.kind === 'CometSupplied' && e.asset === 'USDC') baseIn += e.amount;
+            if (e.kind === 'CometWithdrawn' && e.asset === 'COMP') compOut += e.amount;
+            if (e.kind === 'CometWithdrawn' && e.asset === 'USDC') baseOut += e.amount;
+            if (e.kind === 'CometCollateralAbsorbed') {
+              compSeized += e.amount;
+              absorbs++;
+            }
+            if (e.kind === 'CometCollateralBought') {
+              compBought += e.amount;
+              purchases++;
+            }
             if (e.kind === 'CometReservesPaid') baseIn += e.amount;
           }
         }

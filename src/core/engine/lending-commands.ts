@@ -134,7 +134,26 @@ export interface MorphoLiquidate {
   readonly pre: boolean;
 }
 
-export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate;
+/** Morpho.repay: exactly one of assets (loan atoms) and shares is non-zero. */
+export interface MorphoRepayCommand {
+  readonly kind: 'morpho_repay';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly assets: bigint;
+  readonly shares: bigint;
+}
+
+/** Morpho.withdrawCollateral (collateral atoms): the position must stay healthy. */
+export interface MorphoWithdrawCollateral {
+  readonly kind: 'morpho_withdraw_collateral';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly amount: bigint;
+}
+
+export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate | MorphoRepayCommand | MorphoWithdrawCollateral;
 
 // ---- Compound v3 (lending-comet.ts): amounts in atoms of the asset, prices as 8-decimal feed answers, factors 1e18 ----
 
@@ -264,6 +283,9 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   // Aave e-mode (lending.ts)
   'lending_emode_category',
   'lending_set_emode',
+  // Morpho repay and withdrawCollateral (lending-morpho.ts)
+  'morpho_repay',
+  'morpho_withdraw_collateral',
 ];
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */

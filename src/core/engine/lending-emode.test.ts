@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import type { Command } from './commands.js';
 import type { EngineEvent } from './events.js';
-import { LENDING_AMOUNT_MAX, type LendingEModeCategory, type LendingReserve } from './lending-commands.js';
+import { LENDING_AMOUNT_MAX, type LendingEModeCategory, type LendingReserve, type LendingSetEMode } from './lending-commands.js';
 import { canonicalJson } from './snapshot.js';
 import { TEST_CONFIG } from './testkit.js';
 
@@ -45,7 +45,7 @@ function stateOf(engine: Engine): string {
 
 const supply = (user: string, asset: string, amount: bigint): Command => ({ kind: 'lending_supply', tsMs: T, market: 'aave', user, asset, amount });
 const borrow = (user: string, asset: string, amount: bigint): Command => ({ kind: 'lending_borrow', tsMs: T, market: 'aave', user, asset, amount });
-const setEMode = (user: string, categoryId: number): Command => ({ kind: 'lending_set_emode', tsMs: T, market: 'aave', user, categoryId });
+const setEMode = (user: string, categoryId: number): LendingSetEMode => ({ kind: 'lending_set_emode', tsMs: T, market: 'aave', user, categoryId });
 
 /** wstETH $4,000 (LTV 78.5%, threshold 81%, bonus 6%), WETH $3,400; 100 WETH lent; alice and bob each 10 wstETH. */
 function world(): Engine {

@@ -200,7 +200,14 @@ export type LendingEventBody =
       readonly collateralAssets: readonly string[];
     }
   /** A user's e-mode category set (UserEModeSet), with the health factor it gives. */
-  | { readonly kind: 'LendingEModeSet'; readonly market: string; readonly user: string; readonly categoryId: number; readonly healthFactorWad: bigint };
+  | { readonly kind: 'LendingEModeSet'; readonly market: string; readonly user: string; readonly categoryId: number; readonly healthFactorWad: bigint }
+  // ---- Morpho repay / withdrawCollateral and health crossings (atoms) ----
+  /** repay (asset: the loan token): assets paid, shares burned, the user's borrow shares after. */
+  | { readonly kind: 'MorphoRepaid'; readonly market: string; readonly user: string; readonly asset: string; readonly assets: bigint; readonly shares: bigint; readonly borrowShares: bigint }
+  | { readonly kind: 'MorphoCollateralWithdrawn'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly collateral: bigint }
+  /** The position became unhealthy (Morpho._isHealthy false: liquidatable) at the market's price; with its debt and the most it may borrow. */
+  | { readonly kind: 'MorphoLiquidatable'; readonly market: string; readonly user: string; readonly borrowed: bigint; readonly maxBorrow: bigint }
+  | { readonly kind: 'MorphoHealthy'; readonly market: string; readonly user: string; readonly borrowed: bigint; readonly maxBorrow: bigint };
 
 export type LendingEventKind = LendingEventBody['kind'];
 
@@ -248,4 +255,9 @@ export const LENDING_EVENT_UNITS: { readonly [K in LendingEventKind]: Readonly<R
   // Aave e-mode
   LendingEModeCategorySet: { ltvBps: 'bps', liquidationThresholdBps: 'bps', liquidationBonusBps: 'bps' },
   LendingEModeSet: { healthFactorWad: 'wad' },
+  // Morpho repay / withdrawCollateral and health crossings
+  MorphoRepaid: { assets: 'atoms', shares: 'atoms', borrowShares: 'atoms' },
+  MorphoCollateralWithdrawn: { amount: 'atoms', collateral: 'atoms' },
+  MorphoLiquidatable: { borrowed: 'atoms', maxBorrow: 'atoms' },
+  MorphoHealthy: { borrowed: 'atoms', maxBorrow: 'atoms' },
 };

@@ -110,6 +110,8 @@ export function applyLending(s: EngineState, cmd: LendingCommand, emit: Emit): R
     case 'morpho_borrow':
     case 'morpho_pre_liquidation':
     case 'morpho_liquidate':
+    case 'morpho_repay':
+    case 'morpho_withdraw_collateral':
       return applyMorpho(s, cmd, emit);
     // Compound v3 (lending-comet.ts)
     case 'comet_market':

@@ -75,6 +75,8 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   // Aave e-mode (issue 18)
   lending_emode_category: 'admin',
   lending_set_emode: 'trade',
+  morpho_repay: 'trade', // Morpho repay / withdrawCollateral (issue 18)
+  morpho_withdraw_collateral: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
