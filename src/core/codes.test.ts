@@ -143,6 +143,8 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
     '11015 invalid_params', '11016 insufficient_collateral', '11017 invalid_amount', '11018 collateral_balance_is_zero',
     '11019 ltv_validation_failed', '11020 health_factor_lower_than_liquidation_threshold',
     '11021 collateral_cannot_cover_new_borrow', '11022 insufficient_liquidity', '11023 no_pre_liquidation',
+    '11024 not_collateralized', '11025 borrow_too_small', '11026 supply_cap_exceeded', '11027 insufficient_balance',
+    '11028 inconsistent_emode_category',
   ],
   auction: [
     '12000 dog_not_live', '12001 ilk_unknown', '12002 not_unsafe', '12003 liquidation_limit_hit',

@@ -540,6 +540,12 @@ export const CODES = {
       [11021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
       [11022, 'insufficient_liquidity', 'Morpho Blue: the borrow exceeds what suppliers have lent (INSUFFICIENT_LIQUIDITY)', true],
       [11023, 'no_pre_liquidation', 'Morpho pre-liquidation: the borrower has not opted in (no pre-liquidation parameters)', false],
+      // Compound v3 supply / withdraw in the engine (comet-actions.ts) and Aave e-mode (issue 18 rest)
+      [11024, 'not_collateralized', 'Compound v3: the account would not be borrow-collateralized after a withdrawal (NotCollateralized)', false],
+      [11025, 'borrow_too_small', 'Compound v3: the borrow left after a withdrawal is below baseBorrowMin (BorrowTooSmall)', false],
+      [11026, 'supply_cap_exceeded', "Compound v3: the users' total supply of the collateral would exceed its supplyCap (SupplyCapExceeded)", true],
+      [11027, 'insufficient_balance', 'Compound v3: the protocol holds fewer base tokens than the withdrawal (the ERC-20 transfer reverts)', true],
+      [11028, 'inconsistent_emode_category', 'Aave: the e-mode category does not exist (its liquidation threshold is 0) (INCONSISTENT_EMODE_CATEGORY)', false],
     ],
   },
 

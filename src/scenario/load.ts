@@ -57,6 +57,12 @@ export class TrackingUnits implements UnitLookup {
     if (cmd.kind === 'set_asset' && !this.assets.has(cmd.asset.id)) this.assets.set(cmd.asset.id, cmd.asset.decimals);
     // lending markets (issue 18): a reserve declares its asset's decimals
     if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
+    if (cmd.kind === 'comet_market') {
+      // Compound v3: the market declares its base's and collaterals' decimals
+      for (const [asset, d] of [[cmd.baseAsset, cmd.baseDecimals] as const, ...cmd.collaterals.map((c) => [c.asset, c.decimals] as const)]) {
+        if (this.assetDecimals(asset) === undefined) this.assets.set(asset, d);
+      }
+    }
   }
 }
 

@@ -135,6 +135,12 @@ class BatchUnits implements UnitLookup {
     if (cmd.kind === 'set_asset' && this.assetDecimals(cmd.asset.id) === undefined) this.assets.set(cmd.asset.id, cmd.asset.decimals);
     // lending markets (issue 18): a reserve declares its asset's decimals
     if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
+    if (cmd.kind === 'comet_market') {
+      // Compound v3: the market declares its base's and collaterals' decimals
+      for (const [asset, d] of [[cmd.baseAsset, cmd.baseDecimals] as const, ...cmd.collaterals.map((c) => [c.asset, c.decimals] as const)]) {
+        if (this.assetDecimals(asset) === undefined) this.assets.set(asset, d);
+      }
+    }
   }
   commitTo(parent: HostUnits): void {
     for (const [id, m] of this.markets) parent.markets.set(id, { baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals });

@@ -54,3 +54,38 @@ export function lendingKeeperAnswer(engine: Engine, market: string, gasCostBase:
     })),
   };
 }
+
+// ---- Morpho Blue (issue 18): Engine.morphoKeeper (keeper.ts morphoOpportunities), atoms as integer strings ----
+
+export interface MorphoKeeperAnswer {
+  readonly market: string;
+  readonly seq: number;
+  readonly atMs: number;
+  readonly loanAsset: string;
+  readonly collateralAsset: string;
+  readonly gasCost: string;
+  readonly opportunities: readonly Record<string, string>[];
+}
+
+/** The Morpho keeper view, or undefined for an unknown market. gasCostLoan: loan-token atoms. */
+export function morphoKeeperAnswer(engine: Engine, market: string, gasCostLoan: bigint): MorphoKeeperAnswer | undefined {
+  const m = engine.state.morpho.get(market);
+  const view = engine.morphoKeeper(market, gasCostLoan);
+  if (m === undefined || view === undefined) return undefined;
+  return {
+    market,
+    seq: engine.seq,
+    atMs: engine.timeMs,
+    loanAsset: m.loanAsset,
+    collateralAsset: m.collateralAsset,
+    gasCost: gasCostLoan.toString(),
+    opportunities: view.map((o) => ({
+      user: o.account,
+      repaidShares: o.repaidShares.toString(),
+      repaidAssets: o.repaidAssets.toString(),
+      seizedAssets: o.seizedAssets.toString(),
+      badDebtAssets: o.badDebtAssets.toString(),
+      profit: o.profitLoan.toString(),
+    })),
+  };
+}

@@ -302,3 +302,37 @@ export const lendingKeeperSchema = {
     ...errors,
   },
 } as const;
+
+// ---- Morpho Blue keeper view (issue 18) ----
+const ATOMS = 'integer string, atoms (Morpho figures are on-chain integers)';
+
+export const morphoKeeperSchema = {
+  summary: "A Morpho Blue market's keeper view: unhealthy positions (most profitable first) with their full liquidation (all the debt, or all the collateral), the collateral seized, bad debt and the liquidator's profit net of gas, in loan-token atoms",
+  params: { type: 'object', required: ['market'], properties: { market: { type: 'string', pattern: ID_PATTERN } }, additionalProperties: false },
+  querystring: {
+    type: 'object',
+    properties: { gasCost: { type: 'string', pattern: '^[0-9]{1,60}$', default: '0', description: `the keeper's cost of one call, loan-token ${ATOMS}` } },
+    additionalProperties: false,
+  },
+  response: {
+    200: obj({
+      market: s('the Morpho market id'),
+      seq: int('journal seq'),
+      atMs: int("the engine's time"),
+      loanAsset: s('the loan token'),
+      collateralAsset: s('the collateral token'),
+      gasCost: s(ATOMS),
+      opportunities: {
+        type: 'array',
+        items: obj({
+          user: s('the borrower'),
+          repaidShares: s(`${ATOMS}: what to send as morpho_liquidate repaidShares`),
+          repaidAssets: s(`${ATOMS}, loan token`),
+          seizedAssets: s(`${ATOMS}, collateral token`),
+          badDebtAssets: s(`${ATOMS}, loan token: realised as a loss to suppliers`),
+          profit: s(`${ATOMS}, loan token: the seized collateral at the oracle price (floor) - repaid - gas`),
+        }),
+      },
+    }),
+  },
+} as const;

@@ -35,8 +35,8 @@ import {
 import { parseFilter, passes, serveAccountStream, servePublicStream } from './streams.js';
 import { Views } from './views.js';
 // lending markets (issue 18)
-import { lendingKeeperSchema } from './schemas.js';
-import { lendingKeeperAnswer } from './lending-view.js';
+import { lendingKeeperSchema, morphoKeeperSchema } from './schemas.js';
+import { lendingKeeperAnswer, morphoKeeperAnswer } from './lending-view.js';
 import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js';
 
 /** The security plugin and its options (src/service/security: `securityPlugin`, `{ keys, ... }`). */
@@ -250,6 +250,14 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     const { gasCost } = request.query as { gasCost: string };
     const view = lendingKeeperAnswer(host.engine, market, decimalAtoms(gasCost, LENDING_BASE_DECIMALS, 'gasCost'));
     if (view === undefined) throw notFound(`no lending market ${market}`);
+    return view;
+  });
+  // Morpho Blue's keeper view (issue 18)
+  app.get('/v1/morpho/:market/keeper', { schema: morphoKeeperSchema, config: { role: 'read' } }, async (request) => {
+    const { market } = request.params as { market: string };
+    const { gasCost } = request.query as { gasCost: string };
+    const view = morphoKeeperAnswer(host.engine, market, BigInt(gasCost));
+    if (view === undefined) throw notFound(`no Morpho market ${market}`);
     return view;
   });
 

@@ -715,6 +715,16 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'morpho_borrow':
     case 'morpho_pre_liquidation':
     case 'morpho_liquidate':
+    case 'comet_market': // Compound v3
+    case 'comet_price':
+    case 'comet_supply':
+    case 'comet_withdraw':
+    case 'comet_absorb':
+    case 'comet_buy_collateral':
+    case 'lending_emode_category': // Aave e-mode
+    case 'lending_set_emode':
+    case 'morpho_repay': // Morpho repay / withdrawCollateral
+    case 'morpho_withdraw_collateral':
       return decodeLendingCommand(c, units, path, tsMs);
   }
 }

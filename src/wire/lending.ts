@@ -83,6 +83,58 @@ export function decodeLendingCommand(c: WireLendingCommand, units: UnitLookup, p
         kind: 'morpho_liquidate', tsMs, market: c.market, liquidator: c.liquidator, user: c.user, pre: c.pre,
         seizedAssets: decimalAtoms(c.seizedAssets, 0, `${path}.seizedAssets`), repaidShares: decimalAtoms(c.repaidShares, 0, `${path}.repaidShares`),
       };
+    // Compound v3
+    case 'comet_market': {
+      const wad = (text: string, field: string): bigint => fraction(text, WAD_DECIMALS, `${path}.${field}`, 'factors');
+      const price = (text: string, field: string): bigint => decimalAtoms(text, LENDING_BASE_DECIMALS, `${path}.${field}`);
+      return {
+        kind: 'comet_market', tsMs, market: c.market, baseAsset: c.baseAsset, baseDecimals: c.baseDecimals, basePrice: price(c.basePrice, 'basePrice'),
+        baseBorrowMin: decimalAtoms(c.baseBorrowMin, c.baseDecimals, `${path}.baseBorrowMin`), storeFrontPriceFactorWad: wad(c.storeFrontPriceFactor, 'storeFrontPriceFactor'),
+        targetReserves: decimalAtoms(c.targetReserves, c.baseDecimals, `${path}.targetReserves`),
+        collaterals: c.collaterals.map((a, i) => ({
+          asset: a.asset, decimals: a.decimals, price: price(a.price, `collaterals[${i}].price`),
+          borrowCollateralFactorWad: wad(a.borrowCollateralFactor, `collaterals[${i}].borrowCollateralFactor`),
+          liquidateCollateralFactorWad: wad(a.liquidateCollateralFactor, `collaterals[${i}].liquidateCollateralFactor`),
+          liquidationFactorWad: wad(a.liquidationFactor, `collaterals[${i}].liquidationFactor`),
+          supplyCap: decimalAtoms(a.supplyCap, a.decimals, `${path}.collaterals[${i}].supplyCap`),
+        })),
+      };
+    }
+    case 'comet_price':
+      return {
+        kind: 'comet_price', tsMs, market: c.market,
+        prices: Object.entries(c.prices).map(([asset, price]) => ({ asset, price: decimalAtoms(price, LENDING_BASE_DECIMALS, `${path}.prices.${asset}`) })),
+      };
+    case 'comet_supply':
+    case 'comet_withdraw': {
+      const d = assetDecimals(units, c.asset, `${path}.asset`);
+      return { kind: c.kind, tsMs, market: c.market, user: c.user, asset: c.asset, amount: decimalAtoms(c.amount, d, `${path}.amount`) };
+    }
+    case 'comet_absorb':
+      return { kind: 'comet_absorb', tsMs, market: c.market, absorber: c.absorber, accounts: c.accounts };
+    case 'comet_buy_collateral':
+      return {
+        kind: 'comet_buy_collateral', tsMs, market: c.market, buyer: c.buyer, asset: c.asset, baseAsset: c.baseAsset,
+        minAmount: decimalAtoms(c.minAmount, assetDecimals(units, c.asset, `${path}.asset`), `${path}.minAmount`),
+        baseAmount: decimalAtoms(c.baseAmount, assetDecimals(units, c.baseAsset, `${path}.baseAsset`), `${path}.baseAmount`),
+      };
+    // Aave e-mode
+    case 'lending_emode_category':
+      return {
+        kind: 'lending_emode_category', tsMs, market: c.market, categoryId: c.categoryId, label: c.label, collateralAssets: c.collateralAssets,
+        ltvBps: fraction(c.ltv, BPS_DECIMALS, `${path}.ltv`, 'ratios'),
+        liquidationThresholdBps: fraction(c.liquidationThreshold, BPS_DECIMALS, `${path}.liquidationThreshold`, 'ratios'),
+        liquidationBonusBps: fraction(c.liquidationBonus, BPS_DECIMALS, `${path}.liquidationBonus`, 'ratios'),
+      };
+    case 'lending_set_emode':
+      return { kind: 'lending_set_emode', tsMs, market: c.market, user: c.user, categoryId: c.categoryId };
+    case 'morpho_repay':
+      return {
+        kind: 'morpho_repay', tsMs, market: c.market, user: c.user,
+        assets: decimalAtoms(c.assets, 0, `${path}.assets`), shares: decimalAtoms(c.shares, 0, `${path}.shares`),
+      };
+    case 'morpho_withdraw_collateral':
+      return { kind: 'morpho_withdraw_collateral', tsMs, market: c.market, user: c.user, amount: decimalAtoms(c.amount, 0, `${path}.amount`) };
     case 'lending_liquidate': {
       const d = assetDecimals(units, c.debtAsset, `${path}.debtAsset`);
       return {

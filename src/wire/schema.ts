@@ -394,6 +394,35 @@ export const commandSchema = z.discriminatedUnion('kind', [
     kind: z.literal('morpho_liquidate'), ...at, market: idString, liquidator: idString, user: idString,
     seizedAssets: decimalString.default('0'), repaidShares: decimalString.default('0'), pre: z.boolean().default(false),
   }),
+  // Compound v3 (decoded by wire/lending.ts): amounts in the asset's units (the decimals comet_market declares),
+  // prices in USD (8-decimal feed answers), factors as fractions with at most 18 decimals
+  z.strictObject({
+    kind: z.literal('comet_market'), ...at, market: idString, baseAsset: idString, baseDecimals: decimalsInt, basePrice: decimalString,
+    baseBorrowMin: decimalString.default('0'), storeFrontPriceFactor: decimalString, targetReserves: decimalString.default('0'),
+    collaterals: z.array(z.strictObject({
+      asset: idString, decimals: decimalsInt, price: decimalString, borrowCollateralFactor: decimalString,
+      liquidateCollateralFactor: decimalString, liquidationFactor: decimalString, supplyCap: decimalString,
+    })).max(15),
+  }),
+  z.strictObject({ kind: z.literal('comet_price'), ...at, market: idString, prices: z.record(idString, decimalString) }),
+  z.strictObject({ kind: z.literal('comet_supply'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('comet_withdraw'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),
+  z.strictObject({ kind: z.literal('comet_absorb'), ...at, market: idString, absorber: idString, accounts: z.array(idString).min(1).max(1000) }),
+  z.strictObject({
+    kind: z.literal('comet_buy_collateral'), ...at, market: idString, buyer: idString, asset: idString,
+    /** The market's base asset, named so that baseAmount's units are known. */
+    baseAsset: idString, minAmount: decimalString.default('0'), baseAmount: decimalString,
+  }),
+  // Aave e-mode (decoded by wire/lending.ts): ratios as fractions with at most 4 decimals, the bonus with the principal
+  z.strictObject({
+    kind: z.literal('lending_emode_category'), ...at, market: idString, categoryId: z.number().int().min(1).max(255),
+    ltv: decimalString, liquidationThreshold: decimalString, liquidationBonus: decimalString, label: z.string().min(1).max(64),
+    collateralAssets: z.array(idString).max(128),
+  }),
+  z.strictObject({ kind: z.literal('lending_set_emode'), ...at, market: idString, user: idString, categoryId: z.number().int().min(0).max(255) }),
+  // Morpho repay (one of assets and shares) and withdrawCollateral, atoms
+  z.strictObject({ kind: z.literal('morpho_repay'), ...at, market: idString, user: idString, assets: decimalString.default('0'), shares: decimalString.default('0') }),
+  z.strictObject({ kind: z.literal('morpho_withdraw_collateral'), ...at, market: idString, user: idString, amount: decimalString }),
 ]);
 
 export const settlementSchema = z.strictObject({

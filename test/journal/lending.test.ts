@@ -149,3 +149,108 @@ describe('a Morpho Blue market through the wire and the journal', () => {
     journal.close();
   });
 });
+
+describe('a Compound v3 market through the wire and the journal', () => {
+  // the engine golden test's sequence (src/core/engine/lending-comet.test.ts), in wire decimals
+  const comet = parseScenario({
+    settlement: { asset: 'USDT', decimals: 6 },
+    startAt: 1_700_000_000_000,
+    commands: [
+      {
+        kind: 'comet_market', market: 'cusdc', baseAsset: 'USDC', baseDecimals: 6, basePrice: '1', baseBorrowMin: '1', storeFrontPriceFactor: '0.5',
+        targetReserves: '0.0001',
+        collaterals: [{ asset: 'COMP', decimals: 18, price: '1', borrowCollateralFactor: '0.8', liquidateCollateralFactor: '0.85', liquidationFactor: '0.8', supplyCap: '1000000' }],
+      },
+      { kind: 'comet_supply', market: 'cusdc', user: 'lender', asset: 'USDC', amount: '1000' },
+      { kind: 'comet_supply', market: 'cusdc', user: 'bob', asset: 'COMP', amount: '60' },
+      { kind: 'comet_withdraw', market: 'cusdc', user: 'bob', asset: 'USDC', amount: '48' },
+      { kind: 'comet_price', market: 'cusdc', prices: { COMP: '0.94' } },
+      { kind: 'comet_absorb', market: 'cusdc', absorber: 'keeper', accounts: ['bob'] },
+      { kind: 'comet_price', market: 'cusdc', prices: { COMP: '1' } },
+      { kind: 'comet_buy_collateral', market: 'cusdc', buyer: 'buyer', asset: 'COMP', baseAsset: 'USDC', minAmount: '50', baseAmount: '50' },
+      { kind: 'comet_buy_collateral', market: 'cusdc', buyer: 'buyer', asset: 'COMP', baseAsset: 'USDC', baseAmount: '1' },
+    ],
+  });
+
+  it('decodes, runs and encodes: absorb, then 50 USDC buys 55.555555555555555555 COMP, then NotForSale', () => {
+    const engine = Engine.create(comet.config, comet.rulebook);
+    const wire = comet.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, comet.units));
+    expect(wire.filter((e) => e.kind === 'CommandRejected').map((e) => [e.command, e.reason])).toEqual([['comet_buy_collateral', 'not_for_sale']]);
+    expect(wire.find((e) => e.kind === 'CometWithdrawn')).toMatchObject({ amount: '48', balance: '-48' });
+    expect(wire.find((e) => e.kind === 'CometLiquidatable')).toMatchObject({ user: 'bob', balance: '-48' });
+    expect(wire.find((e) => e.kind === 'CometCollateralAbsorbed')).toMatchObject({ amount: '60', value: '56.4', collateralReserves: '60' });
+    expect(wire.find((e) => e.kind === 'CometAbsorbed')).toMatchObject({ basePaidOut: '48', balance: '0', reserves: '-48' });
+    expect(wire.find((e) => e.kind === 'CometCollateralBought')).toMatchObject({ amount: '55.555555555555555555', collateralReserves: '4.444444444444444445' });
+    expect(wire.find((e) => e.kind === 'CometReservesPaid')).toMatchObject({ amount: '50', reserves: '2' });
+    expect(wire.find((e) => e.kind === 'CometCollateralListed')).toMatchObject({ liquidationFactor: '0.8', supplyCap: '1000000' });
+  });
+
+  it('journals it; recovery from a snapshot and the verifier agree with a run from genesis', () => {
+    const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: comet.config, rulebook: comet.rulebook };
+    const path = join(mkdtempSync(join(tmpdir(), 'bailiff-comet-')), 'journal.db');
+    const de = DurableEngine.openFile(path, { genesis, durability: 'full', snapshotEvery: 3 });
+    for (const c of comet.commands) de.submit([c]);
+    de.close();
+    const reopened = DurableEngine.openFile(path, { durability: 'full' });
+    expect(reopened.recovery.snapshotSeq).toBeGreaterThan(0);
+    const fromGenesis = Engine.create(comet.config, comet.rulebook);
+    for (const c of comet.commands) fromGenesis.apply(c);
+    expect(encodeSnapshot(reopened.engine.snapshot())).toBe(encodeSnapshot(fromGenesis.snapshot()));
+    reopened.close();
+    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }));
+    expect(verifyJournal(journal.genesis, journal.records(), { hasher: framedRecordHasher }).findings).toEqual([]);
+    journal.close();
+  });
+});
+
+describe('Aave e-mode through the wire', () => {
+  it('decodes lending_emode_category and lending_set_emode; the events encode ratios as fractions', () => {
+    const sc = parseScenario({
+      settlement: { asset: 'USDT', decimals: 6 },
+      startAt: 1_700_000_000_000,
+      lending: [{
+        id: 'aave',
+        reserves: [
+          { asset: 'wstETH', decimals: 18, ltv: '0.785', liquidationThreshold: '0.81', liquidationBonus: '1.06', price: '4000' },
+          { asset: 'WETH', decimals: 18, ltv: '0.805', liquidationThreshold: '0.83', liquidationBonus: '1.05', price: '3400' },
+        ],
+        users: [{ id: 'lender', supply: { WETH: '100' } }, { id: 'alice', supply: { wstETH: '10' } }],
+      }],
+      commands: [
+        { kind: 'lending_emode_category', market: 'aave', categoryId: 1, ltv: '0.93', liquidationThreshold: '0.95', liquidationBonus: '1.01', label: 'ETH correlated', collateralAssets: ['wstETH', 'WETH'] },
+        { kind: 'lending_set_emode', market: 'aave', user: 'alice', categoryId: 1 },
+        { kind: 'lending_borrow', market: 'aave', user: 'alice', asset: 'WETH', amount: '10' },
+        { kind: 'lending_set_emode', market: 'aave', user: 'alice', categoryId: 0 },
+      ],
+    });
+    const engine = Engine.create(sc.config, sc.rulebook);
+    const wire = sc.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, sc.units));
+    expect(wire.find((e) => e.kind === 'LendingEModeCategorySet')).toMatchObject({ categoryId: 1, label: 'ETH correlated', ltv: '0.93', liquidationThreshold: '0.95', liquidationBonus: '1.01', collateralAssets: ['wstETH', 'WETH'] });
+    expect(wire.find((e) => e.kind === 'LendingBorrowed')).toMatchObject({ healthFactor: '1.117647058823529412' });
+    expect(wire.filter((e) => e.kind === 'CommandRejected').map((e) => [e.command, e.reason])).toEqual([['lending_set_emode', 'health_factor_lower_than_liquidation_threshold']]);
+    expect(() => parseScenario({ settlement: { asset: 'USDT', decimals: 6 }, commands: [{ kind: 'lending_set_emode', market: 'aave', user: 'a', categoryId: 256 }] })).toThrow(/categoryId/);
+  });
+});
+
+describe('Morpho repay and withdrawCollateral through the wire', () => {
+  it('decode in atoms; the events encode as integers', () => {
+    const sc = parseScenario({
+      settlement: { asset: 'USDT', decimals: 6 },
+      startAt: 1_700_000_000_000,
+      commands: [
+        { kind: 'morpho_market', market: 'm', loanAsset: 'DAI', collateralAsset: 'WETH', lltv: '0.8', price: '1000000000000000000000000000000000000' },
+        { kind: 'morpho_supply', market: 'm', user: 'lender', amount: '1000000000000000000000' },
+        { kind: 'morpho_supply_collateral', market: 'm', user: 'bob', amount: '100000000000000000000' },
+        { kind: 'morpho_borrow', market: 'm', user: 'bob', amount: '50000000000000000000' },
+        { kind: 'morpho_repay', market: 'm', user: 'bob', shares: '50000000000000000000000000' },
+        { kind: 'morpho_withdraw_collateral', market: 'm', user: 'bob', amount: '100000000000000000000' },
+      ],
+    });
+    expect(sc.commands.at(-2)).toMatchObject({ kind: 'morpho_repay', assets: 0n, shares: 50_000_000_000_000_000_000_000_000n });
+    const engine = Engine.create(sc.config, sc.rulebook);
+    const wire = sc.commands.flatMap((c) => engine.apply(c)).map((e) => encodeEvent(e, sc.units));
+    expect(wire.filter((e) => e.kind === 'CommandRejected')).toEqual([]);
+    expect(wire.find((e) => e.kind === 'MorphoRepaid')).toMatchObject({ assets: '50000000000000000000', borrowShares: '0' });
+    expect(wire.find((e) => e.kind === 'MorphoCollateralWithdrawn')).toMatchObject({ amount: '100000000000000000000', collateral: '0' });
+  });
+});

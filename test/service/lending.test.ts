@@ -58,3 +58,39 @@ describe('a lending market through the service', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('a Morpho Blue market through the service', () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await start();
+  });
+  afterAll(async () => {
+    await s.app.close();
+  });
+
+  it("answers the keeper view (the docs' example: 85.106393617021276580 seized for all 80.00001 of debt) and the keeper's call does it", async () => {
+    const PAR = '1000000000000000000000000000000000000';
+    const r = await post(s.base, '/v1/commands', [
+      { kind: 'morpho_market', market: 'weth-dai', loanAsset: 'DAI', collateralAsset: 'WETH', lltv: '0.8', price: `2${PAR.slice(1)}` },
+      { kind: 'morpho_supply', market: 'weth-dai', user: 'lender', amount: '1000000000000000000000' },
+      { kind: 'morpho_supply_collateral', market: 'weth-dai', user: 'bob', amount: '100000000000000000000' },
+      { kind: 'morpho_borrow', market: 'weth-dai', user: 'bob', amount: '80000010000000000000' },
+      { kind: 'morpho_price', market: 'weth-dai', price: PAR },
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body.results.at(-1).events.find((e: { kind: string }) => e.kind === 'MorphoLiquidatable')).toMatchObject({ user: 'bob', borrowed: '80000010000000000000', maxBorrow: '80000000000000000000' });
+    const view = await get(s.base, '/v1/morpho/weth-dai/keeper?gasCost=1000');
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ market: 'weth-dai', loanAsset: 'DAI', collateralAsset: 'WETH', gasCost: '1000' });
+    const o = view.body.opportunities[0];
+    expect(o).toMatchObject({ user: 'bob', repaidShares: '80000010000000000000000000', seizedAssets: '85106393617021276580', badDebtAssets: '0' });
+    // at par the seized collateral is worth its atoms: profit = seized - repaid - gas
+    expect(BigInt(o.profit)).toBe(BigInt(o.seizedAssets) - BigInt(o.repaidAssets) - 1000n);
+    const done = await post(s.base, '/v1/commands', { kind: 'morpho_liquidate', market: 'weth-dai', liquidator: 'keeper', user: o.user, repaidShares: o.repaidShares });
+    expect(done.body.events.find((e: { kind: string }) => e.kind === 'MorphoCollateralSeized')).toMatchObject({ seized: o.seizedAssets });
+    expect(done.body.events.find((e: { kind: string }) => e.kind === 'MorphoHealthy')).toMatchObject({ user: 'bob', borrowed: '0' });
+    expect((await get(s.base, '/v1/morpho/weth-dai/keeper')).body.opportunities).toEqual([]);
+    expect((await get(s.base, '/v1/morpho/nowhere/keeper')).status).toBe(404);
+    expect((await get(s.base, '/v1/morpho/weth-dai/keeper?gasCost=1.5')).status).toBe(400);
+  });
+});

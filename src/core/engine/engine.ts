@@ -260,6 +260,16 @@ export class Engine {
       case 'morpho_borrow':
       case 'morpho_pre_liquidation':
       case 'morpho_liquidate':
+      case 'comet_market': // Compound v3 markets (lending-comet.ts)
+      case 'comet_price':
+      case 'comet_supply':
+      case 'comet_withdraw':
+      case 'comet_absorb':
+      case 'comet_buy_collateral':
+      case 'lending_emode_category': // Aave e-mode (lending.ts)
+      case 'lending_set_emode':
+      case 'morpho_repay': // Morpho repay / withdrawCollateral (lending-morpho.ts)
+      case 'morpho_withdraw_collateral':
         return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);

@@ -134,9 +134,128 @@ export interface MorphoLiquidate {
   readonly pre: boolean;
 }
 
-export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate;
+/** Morpho.repay: exactly one of assets (loan atoms) and shares is non-zero. */
+export interface MorphoRepayCommand {
+  readonly kind: 'morpho_repay';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly assets: bigint;
+  readonly shares: bigint;
+}
 
-export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand;
+/** Morpho.withdrawCollateral (collateral atoms): the position must stay healthy. */
+export interface MorphoWithdrawCollateral {
+  readonly kind: 'morpho_withdraw_collateral';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly amount: bigint;
+}
+
+export type MorphoCommand = MorphoCreateMarket | MorphoPrice | MorphoAmountCommand | MorphoSetPreLiquidation | MorphoLiquidate | MorphoRepayCommand | MorphoWithdrawCollateral;
+
+// ---- Compound v3 (lending-comet.ts): amounts in atoms of the asset, prices as 8-decimal feed answers, factors 1e18 ----
+
+/** One collateral of a Comet market (Comet's AssetConfig). */
+export interface CometCollateralConfig {
+  readonly asset: string;
+  readonly decimals: number;
+  /** Feed answer, 8 decimals (USD per whole unit). */
+  readonly price: bigint;
+  readonly borrowCollateralFactorWad: bigint;
+  readonly liquidateCollateralFactorWad: bigint;
+  /** The share of the collateral's value credited to the account on absorb. */
+  readonly liquidationFactorWad: bigint;
+  /** Users' total supply of the asset may not exceed this (atoms). */
+  readonly supplyCap: bigint;
+}
+
+/** A Comet market (its Configuration at deployment): immutable once created. */
+export interface CometCreateMarket {
+  readonly kind: 'comet_market';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly baseAsset: string;
+  readonly baseDecimals: number;
+  readonly basePrice: bigint;
+  /** Base atoms: the smallest borrow a withdrawal may leave. */
+  readonly baseBorrowMin: bigint;
+  readonly storeFrontPriceFactorWad: bigint;
+  /** Base atoms: the store front sells collateral only while reserves are below this. */
+  readonly targetReserves: bigint;
+  readonly collaterals: readonly CometCollateralConfig[];
+}
+
+export interface CometPrice {
+  readonly kind: 'comet_price';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly prices: readonly { readonly asset: string; readonly price: bigint }[];
+}
+
+/** Comet.supply / withdraw: the base asset (withdrawing beyond the supply borrows) or a collateral. */
+export interface CometAmountCommand {
+  readonly kind: 'comet_supply' | 'comet_withdraw';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly asset: string;
+  readonly amount: bigint;
+}
+
+/** Comet.absorb: all of the accounts or none (one not liquidatable refuses the command, as the call reverts). */
+export interface CometAbsorb {
+  readonly kind: 'comet_absorb';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly absorber: string;
+  readonly accounts: readonly string[];
+}
+
+/** Comet.buyCollateral: the buyer pays baseAmount (base atoms) for at least minAmount of the collateral. */
+export interface CometBuyCollateral {
+  readonly kind: 'comet_buy_collateral';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly buyer: string;
+  readonly asset: string;
+  /** The market's base asset (what baseAmount is paid in): named so a wire decoder knows its units; checked. */
+  readonly baseAsset: string;
+  readonly minAmount: bigint;
+  readonly baseAmount: bigint;
+}
+
+// ---- Aave e-mode (lending.ts) ----
+
+/** PoolConfigurator.setEModeCategory (admin): an e-mode category of the market, created or changed. */
+export interface LendingEModeCategory {
+  readonly kind: 'lending_emode_category';
+  readonly tsMs: number;
+  readonly market: string;
+  /** 1-255 (0 is "no e-mode"). */
+  readonly categoryId: number;
+  readonly ltvBps: bigint;
+  readonly liquidationThresholdBps: bigint;
+  /** With the principal, as Aave stores it (10100 = 1% bonus). */
+  readonly liquidationBonusBps: bigint;
+  readonly label: string;
+  /** Reserves priced with the category's parameters when used as collateral (its collateral bitmap). */
+  readonly collateralAssets: readonly string[];
+}
+
+/** Pool.setUserEMode: the user's category (0 leaves e-mode). */
+export interface LendingSetEMode {
+  readonly kind: 'lending_set_emode';
+  readonly tsMs: number;
+  readonly market: string;
+  readonly user: string;
+  readonly categoryId: number;
+}
+
+export type CometCommand = CometCreateMarket | CometPrice | CometAmountCommand | CometAbsorb | CometBuyCollateral;
+
+export type LendingCommand = LendingReserve | LendingPrice | LendingSupply | LendingBorrow | LendingRepay | LendingLiquidate | MorphoCommand | CometCommand | LendingEModeCategory | LendingSetEMode;
 
 export type LendingCommandKind = LendingCommand['kind'];
 
@@ -154,6 +273,19 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   'morpho_borrow',
   'morpho_pre_liquidation',
   'morpho_liquidate',
+  // Compound v3 (lending-comet.ts)
+  'comet_market',
+  'comet_price',
+  'comet_supply',
+  'comet_withdraw',
+  'comet_absorb',
+  'comet_buy_collateral',
+  // Aave e-mode (lending.ts)
+  'lending_emode_category',
+  'lending_set_emode',
+  // Morpho repay and withdrawCollateral (lending-morpho.ts)
+  'morpho_repay',
+  'morpho_withdraw_collateral',
 ];
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */

@@ -129,7 +129,85 @@ export type LendingEventBody =
       readonly borrowShares: bigint;
     }
   /** liquidate / preLiquidate, the collateral side (asset: the collateral token). */
-  | { readonly kind: 'MorphoCollateralSeized'; readonly market: string; readonly user: string; readonly liquidator: string; readonly asset: string; readonly seized: bigint; readonly collateral: bigint };
+  | { readonly kind: 'MorphoCollateralSeized'; readonly market: string; readonly user: string; readonly liquidator: string; readonly asset: string; readonly seized: bigint; readonly collateral: bigint }
+  // ---- Compound v3 (lending-comet.ts): amounts in atoms of the event's asset, prices and values as 8-decimal feed
+  // answers (unit `base`), factors in wad; a base balance is the account's signed present value (< 0: a borrow) ----
+  /** A Comet market (asset: the base token) with its base price, borrow minimum, reserves target and store-front factor. */
+  | {
+      readonly kind: 'CometMarketCreated';
+      readonly market: string;
+      readonly asset: string;
+      readonly price: bigint;
+      readonly baseBorrowMin: bigint;
+      readonly targetReserves: bigint;
+      readonly storeFrontPriceFactorWad: bigint;
+    }
+  | {
+      readonly kind: 'CometCollateralListed';
+      readonly market: string;
+      readonly asset: string;
+      readonly price: bigint;
+      readonly borrowCollateralFactorWad: bigint;
+      readonly liquidateCollateralFactorWad: bigint;
+      readonly liquidationFactorWad: bigint;
+      readonly supplyCap: bigint;
+    }
+  | { readonly kind: 'CometPriced'; readonly market: string; readonly asset: string; readonly price: bigint }
+  /** supply / withdraw of the base or a collateral: `balance` after (the base's signed present value, or the collateral). */
+  | { readonly kind: 'CometSupplied'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly balance: bigint }
+  | { readonly kind: 'CometWithdrawn'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly balance: bigint }
+  /** absorb, one collateral seized (AbsorbCollateral): `value` at the feed price; the protocol's reserves of it after. */
+  | {
+      readonly kind: 'CometCollateralAbsorbed';
+      readonly market: string;
+      readonly user: string;
+      readonly absorber: string;
+      readonly asset: string;
+      readonly amount: bigint;
+      readonly value: bigint;
+      readonly collateralReserves: bigint;
+    }
+  /** absorb, the base side (AbsorbDebt; asset: the base token): what the reserves paid, the account's balance after, the reserves after. */
+  | {
+      readonly kind: 'CometAbsorbed';
+      readonly market: string;
+      readonly user: string;
+      readonly absorber: string;
+      readonly asset: string;
+      readonly basePaidOut: bigint;
+      readonly valueOfBasePaidOut: bigint;
+      readonly balance: bigint;
+      readonly reserves: bigint;
+      readonly reservesDelta: bigint;
+    }
+  /** buyCollateral, the collateral side: `amount` to the buyer; the protocol's reserves of it after. */
+  | { readonly kind: 'CometCollateralBought'; readonly market: string; readonly buyer: string; readonly asset: string; readonly amount: bigint; readonly collateralReserves: bigint }
+  /** buyCollateral, the base side (asset: the base token): `amount` paid into the reserves. */
+  | { readonly kind: 'CometReservesPaid'; readonly market: string; readonly buyer: string; readonly asset: string; readonly amount: bigint; readonly reserves: bigint; readonly reservesDelta: bigint }
+  /** The account became isLiquidatable (on a price or a command on it); `balance`: its base present value. */
+  | { readonly kind: 'CometLiquidatable'; readonly market: string; readonly user: string; readonly asset: string; readonly balance: bigint }
+  | { readonly kind: 'CometHealthy'; readonly market: string; readonly user: string; readonly asset: string; readonly balance: bigint }
+  // ---- Aave e-mode ----
+  /** An e-mode category created or changed (setEModeCategory and its collateral bitmap). */
+  | {
+      readonly kind: 'LendingEModeCategorySet';
+      readonly market: string;
+      readonly categoryId: number;
+      readonly label: string;
+      readonly ltvBps: bigint;
+      readonly liquidationThresholdBps: bigint;
+      readonly liquidationBonusBps: bigint;
+      readonly collateralAssets: readonly string[];
+    }
+  /** A user's e-mode category set (UserEModeSet), with the health factor it gives. */
+  | { readonly kind: 'LendingEModeSet'; readonly market: string; readonly user: string; readonly categoryId: number; readonly healthFactorWad: bigint }
+  // ---- Morpho repay / withdrawCollateral and health crossings (atoms) ----
+  /** repay (asset: the loan token): assets paid, shares burned, the user's borrow shares after. */
+  | { readonly kind: 'MorphoRepaid'; readonly market: string; readonly user: string; readonly asset: string; readonly assets: bigint; readonly shares: bigint; readonly borrowShares: bigint }
+  | { readonly kind: 'MorphoCollateralWithdrawn'; readonly market: string; readonly user: string; readonly asset: string; readonly amount: bigint; readonly collateral: bigint }
+  /** The position became unhealthy (Morpho._isHealthy false: liquidatable) at the market's price; with its debt and the most it may borrow. */
+  | { readonly kind: 'MorphoLiquidatable'; readonly market: string; readonly user: string; readonly borrowed: bigint; readonly maxBorrow: bigint }
+  | { readonly kind: 'MorphoHealthy'; readonly market: string; readonly user: string; readonly borrowed: bigint; readonly maxBorrow: bigint };
 
 export type LendingEventKind = LendingEventBody['kind'];
 
@@ -162,4 +240,24 @@ export const LENDING_EVENT_UNITS: { readonly [K in LendingEventKind]: Readonly<R
   MorphoPreLiquidationSet: { preLltvWad: 'wad', preLCF1Wad: 'wad', preLCF2Wad: 'wad', preLIF1Wad: 'wad', preLIF2Wad: 'wad' },
   MorphoLiquidated: { incentiveFactorWad: 'wad', repaidShares: 'atoms', repaidAssets: 'atoms', badDebtAssets: 'atoms', badDebtShares: 'atoms', borrowShares: 'atoms' },
   MorphoCollateralSeized: { seized: 'atoms', collateral: 'atoms' },
+  // Compound v3
+  CometMarketCreated: { price: 'base', baseBorrowMin: 'asset', targetReserves: 'asset', storeFrontPriceFactorWad: 'wad' },
+  CometCollateralListed: { price: 'base', borrowCollateralFactorWad: 'wad', liquidateCollateralFactorWad: 'wad', liquidationFactorWad: 'wad', supplyCap: 'asset' },
+  CometPriced: { price: 'base' },
+  CometSupplied: { amount: 'asset', balance: 'asset' },
+  CometWithdrawn: { amount: 'asset', balance: 'asset' },
+  CometCollateralAbsorbed: { amount: 'asset', value: 'base', collateralReserves: 'asset' },
+  CometAbsorbed: { basePaidOut: 'asset', valueOfBasePaidOut: 'base', balance: 'asset', reserves: 'asset', reservesDelta: 'asset' },
+  CometCollateralBought: { amount: 'asset', collateralReserves: 'asset' },
+  CometReservesPaid: { amount: 'asset', reserves: 'asset', reservesDelta: 'asset' },
+  CometLiquidatable: { balance: 'asset' },
+  CometHealthy: { balance: 'asset' },
+  // Aave e-mode
+  LendingEModeCategorySet: { ltvBps: 'bps', liquidationThresholdBps: 'bps', liquidationBonusBps: 'bps' },
+  LendingEModeSet: { healthFactorWad: 'wad' },
+  // Morpho repay / withdrawCollateral and health crossings
+  MorphoRepaid: { assets: 'atoms', shares: 'atoms', borrowShares: 'atoms' },
+  MorphoCollateralWithdrawn: { amount: 'atoms', collateral: 'atoms' },
+  MorphoLiquidatable: { borrowed: 'atoms', maxBorrow: 'atoms' },
+  MorphoHealthy: { borrowed: 'atoms', maxBorrow: 'atoms' },
 };

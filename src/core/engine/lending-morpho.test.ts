@@ -142,3 +142,47 @@ describe('Morpho Blue through Engine.apply', () => {
     expect(engine.snapshot().morpho?.[0]?.positions[0]?.[0]).toBe('bob');
   });
 });
+
+describe('Morpho repay, withdrawCollateral and MorphoLiquidatable through Engine.apply', () => {
+  it('a price fall says MorphoLiquidatable once (isHealthy, exact); a repayment makes the position healthy again', () => {
+    // 100 of collateral at par, LLTV 80%, 80 borrowed: healthy exactly at the edge (80 <= 100 x 0.8)
+    const engine = world(pct(8000n), 80n * W);
+    expect(engine.state.morpho.get('m')!.unhealthy.size).toBe(0);
+    const fell = applyAll(engine, [{ kind: 'morpho_price', tsMs: T, market: 'm', price: PRICE_PAR - 1n }]);
+    // 100e18 x (1e36 - 1) / 1e36 = 1e20 - 1 (down), x 0.8 = 79.999999999999999999 (down) < 80
+    expect(fell.filter((e) => e.kind === 'MorphoLiquidatable')).toEqual([
+      expect.objectContaining({ user: 'bob', borrowed: 80n * W, maxBorrow: 80n * W - 1n }),
+    ]);
+    expect(applyAll(engine, [{ kind: 'morpho_price', tsMs: T, market: 'm', price: PRICE_PAR - 2n }]).filter((e) => e.kind === 'MorphoLiquidatable')).toEqual([]);
+    const repaid = applyAll(engine, [{ kind: 'morpho_repay', tsMs: T, market: 'm', user: 'bob', assets: W, shares: 0n }]);
+    // 1 asset buys floor(1e18 x (80e24 + 1e6) / (80e18 + 1)) shares = 999999999999999999987500 (the rounding favours the protocol)
+    expect(repaid.find((e) => e.kind === 'MorphoRepaid')).toMatchObject({ assets: W, shares: (W * (80n * W * 10n ** 6n + 10n ** 6n)) / (80n * W + 1n) });
+    expect(repaid.filter((e) => e.kind === 'MorphoHealthy')).toEqual([expect.objectContaining({ user: 'bob' })]);
+    expect(engine.state.morpho.get('m')!.unhealthy.size).toBe(0);
+  });
+
+  it('withdrawCollateral keeps the position healthy; refusals change nothing; repaying all the shares clears the debt', () => {
+    const engine = world(pct(8000n), 50n * W);
+    const before = stateOf(engine);
+    const refusals: [Command, string][] = [
+      [{ kind: 'morpho_withdraw_collateral', tsMs: T, market: 'm', user: 'bob', amount: 37n * W + 5n * 10n ** 17n + 1n }, 'insufficient_collateral'],
+      [{ kind: 'morpho_withdraw_collateral', tsMs: T, market: 'm', user: 'bob', amount: 101n * W }, 'exceeds_position'],
+      [{ kind: 'morpho_withdraw_collateral', tsMs: T, market: 'm', user: 'bob', amount: 0n }, 'invalid_amount'],
+      [{ kind: 'morpho_repay', tsMs: T, market: 'm', user: 'bob', assets: W, shares: 1n }, 'inconsistent_input'],
+      [{ kind: 'morpho_repay', tsMs: T, market: 'm', user: 'bob', assets: 0n, shares: 50n * W * 10n ** 6n + 1n }, 'exceeds_position'],
+      [{ kind: 'morpho_repay', tsMs: T, market: 'nope', user: 'bob', assets: W, shares: 0n }, 'reserve_unknown'],
+    ];
+    for (const [cmd, reason] of refusals) {
+      const events = engine.apply(cmd);
+      expect(events[0], reason).toMatchObject({ kind: 'CommandRejected', reason });
+      expect(stateOf(engine)).toBe(before);
+    }
+    const out = applyAll(engine, [{ kind: 'morpho_withdraw_collateral', tsMs: T, market: 'm', user: 'bob', amount: 37n * W + 5n * 10n ** 17n }]);
+    expect(out.find((e) => e.kind === 'MorphoCollateralWithdrawn')).toMatchObject({ collateral: 62n * W + 5n * 10n ** 17n });
+    const all = applyAll(engine, [{ kind: 'morpho_repay', tsMs: T, market: 'm', user: 'bob', assets: 0n, shares: 50n * W * 10n ** 6n }]);
+    expect(all.find((e) => e.kind === 'MorphoRepaid')).toMatchObject({ assets: 50n * W, borrowShares: 0n });
+    expect(engine.state.morpho.get('m')!.market.totalBorrowAssets).toBe(0n);
+    const restored = Engine.restore(engine.snapshot());
+    expect(stateOf(restored)).toBe(stateOf(engine));
+  });
+});

@@ -6,16 +6,18 @@
 // Interest (the IRM) is not modelled, as in the rules. A refused command changes nothing: the rules return the new
 // state as values and it is committed only when they accept.
 
-import { morphoBorrow, morphoSupply, morphoSupplyCollateral } from '../lending/morpho-actions.js';
+import { morphoBorrow, morphoRepay, morphoSupply, morphoSupplyCollateral, morphoWithdrawCollateral } from '../lending/morpho-actions.js';
 import {
-  isHealthy, liquidate, liquidationIncentiveFactor, preLiquidate, preLiquidationParamProblems, type MorphoLiquidation, type MorphoMarket,
+  borrowedAssets, collateralQuoted, isHealthy, liquidate, liquidationIncentiveFactor, preLiquidate, preLiquidationParamProblems, type MorphoLiquidation, type MorphoMarket,
   type MorphoPosition, type PreLiquidationParams,
 } from '../lending/morpho.js';
 import { morphoOpportunities, type MorphoOpportunity } from '../lending/keeper.js';
-import { WAD } from '../lending/morpho-math.js';
+import { WAD, wMulDown } from '../lending/morpho-math.js';
 import type { LendingReason } from '../lending/result.js';
 import type { Emit } from './emit.js';
-import type { MorphoAmountCommand, MorphoCommand, MorphoCreateMarket, MorphoLiquidate, MorphoPrice, MorphoSetPreLiquidation } from './lending-commands.js';
+import type {
+  MorphoAmountCommand, MorphoCommand, MorphoCreateMarket, MorphoLiquidate, MorphoPrice, MorphoRepayCommand, MorphoSetPreLiquidation, MorphoWithdrawCollateral,
+} from './lending-commands.js';
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
 
@@ -32,6 +34,8 @@ export interface MorphoMarketState {
   readonly preLiquidation: Map<string, PreLiquidationParams>;
   /** Lenders' supply shares. */
   readonly supplyShares: Map<string, bigint>;
+  /** Borrowers whose position is unhealthy, as last said (MorphoLiquidatable / MorphoHealthy). */
+  readonly unhealthy: Set<string>;
 }
 
 export type MorphoMarkets = Map<string, MorphoMarketState>;
@@ -59,6 +63,49 @@ export function applyMorpho(s: EngineState, cmd: MorphoCommand, emit: Emit): Ref
     case 'morpho_liquidate':
       if (s.guards.halted !== null) return reject('engine_halted', 'kind', `the engine is halted (${s.guards.halted.reason}): no liquidations`);
       return liquidateCommand(m, cmd, emit);
+    case 'morpho_repay':
+      return repayCommand(m, cmd, emit);
+    case 'morpho_withdraw_collateral':
+      return withdrawCollateralCommand(m, cmd, emit);
+  }
+}
+
+function repayCommand(m: MorphoMarketState, cmd: MorphoRepayCommand, emit: Emit): Refusal | undefined {
+  const r = morphoRepay(m.market, m.positions.get(cmd.user) ?? NO_POSITION, cmd.assets, cmd.shares);
+  if (!r.ok) return refuse(r.reason, r.reason === 'exceeds_position' ? 'shares' : 'assets', `repay refused: ${r.reason}`);
+  // ---- commit ----
+  m.market = r.value.market;
+  m.positions.set(cmd.user, r.value.position);
+  emit({ kind: 'MorphoRepaid', market: m.id, user: cmd.user, asset: m.loanAsset, assets: r.value.assets, shares: r.value.shares, borrowShares: r.value.position.borrowShares });
+  reviewMorpho(m, [cmd.user], emit);
+  return undefined;
+}
+
+function withdrawCollateralCommand(m: MorphoMarketState, cmd: MorphoWithdrawCollateral, emit: Emit): Refusal | undefined {
+  const r = morphoWithdrawCollateral(m.market, m.positions.get(cmd.user) ?? NO_POSITION, m.price, cmd.amount);
+  if (!r.ok) return refuse(r.reason, r.reason === 'insufficient_collateral' ? 'user' : 'amount', `withdrawCollateral refused: ${r.reason}`);
+  // ---- commit ----
+  m.positions.set(cmd.user, r.value);
+  emit({ kind: 'MorphoCollateralWithdrawn', market: m.id, user: cmd.user, asset: m.collateralAsset, amount: cmd.amount, collateral: r.value.collateral });
+  return undefined; // a withdrawal must leave the position healthy: no crossing to say
+}
+
+/** MorphoLiquidatable when a position becomes unhealthy (isHealthy, exact), MorphoHealthy when it stops being. */
+function reviewMorpho(m: MorphoMarketState, users: Iterable<string>, emit: Emit): void {
+  for (const user of users) {
+    const p = m.positions.get(user);
+    if (p === undefined) continue;
+    const unhealthy = !isHealthy(m.market, p, m.price);
+    if (unhealthy === m.unhealthy.has(user)) continue;
+    const borrowed = borrowedAssets(m.market, p);
+    const maxBorrow = wMulDown(collateralQuoted(p, m.price), m.market.lltv);
+    if (unhealthy) {
+      m.unhealthy.add(user);
+      emit({ kind: 'MorphoLiquidatable', market: m.id, user, borrowed, maxBorrow });
+    } else {
+      m.unhealthy.delete(user);
+      emit({ kind: 'MorphoHealthy', market: m.id, user, borrowed, maxBorrow });
+    }
   }
 }
 
@@ -71,7 +118,7 @@ function createMarket(s: EngineState, cmd: MorphoCreateMarket, emit: Emit): Refu
   const market: MorphoMarket = { lltv: cmd.lltvWad, totalSupplyAssets: 0n, totalSupplyShares: 0n, totalBorrowAssets: 0n, totalBorrowShares: 0n };
   s.morpho.set(cmd.market, {
     id: cmd.market, loanAsset: cmd.loanAsset, collateralAsset: cmd.collateralAsset, market, price: cmd.price,
-    positions: new Map(), preLiquidation: new Map(), supplyShares: new Map(),
+    positions: new Map(), preLiquidation: new Map(), supplyShares: new Map(), unhealthy: new Set(),
   });
   emit({
     kind: 'MorphoMarketCreated', market: cmd.market, loanAsset: cmd.loanAsset, collateralAsset: cmd.collateralAsset, lltvWad: cmd.lltvWad,
@@ -84,6 +131,7 @@ function setPrice(m: MorphoMarketState, cmd: MorphoPrice, emit: Emit): Refusal |
   if (cmd.price <= 0n) return refuse('invalid_params', 'price', 'the price must be positive');
   m.price = cmd.price;
   emit({ kind: 'MorphoPriced', market: m.id, price: cmd.price });
+  reviewMorpho(m, m.positions.keys(), emit);
   return undefined;
 }
 
@@ -109,6 +157,7 @@ function amountCommand(m: MorphoMarketState, cmd: MorphoAmountCommand, emit: Emi
   m.market = r.value.market;
   m.positions.set(cmd.user, r.value.position);
   emit({ kind: 'MorphoBorrowed', market: m.id, user: cmd.user, asset: m.loanAsset, amount: cmd.amount, shares: r.value.shares });
+  reviewMorpho(m, [cmd.user], emit);
   return undefined;
 }
 
@@ -150,6 +199,7 @@ function liquidateCommand(m: MorphoMarketState, cmd: MorphoLiquidate, emit: Emit
     borrowShares: result.position.borrowShares,
   });
   emit({ kind: 'MorphoCollateralSeized', market: m.id, user: cmd.user, liquidator: cmd.liquidator, asset: m.collateralAsset, seized: result.seizedAssets, collateral: result.position.collateral });
+  reviewMorpho(m, [cmd.user], emit);
   return undefined;
 }
 
@@ -178,6 +228,8 @@ export interface MorphoMarketSnapshot {
   readonly positions: readonly (readonly [string, MorphoPosition])[];
   readonly preLiquidation: readonly (readonly [string, PreLiquidationParams])[];
   readonly supplyShares: readonly (readonly [string, bigint])[];
+  /** Unhealthy borrowers as last said; absent when none (snapshots written before it keep their bytes). */
+  readonly unhealthy?: readonly string[];
 }
 
 export function snapshotMorpho(markets: MorphoMarkets): MorphoMarketSnapshot[] {
@@ -186,6 +238,7 @@ export function snapshotMorpho(markets: MorphoMarkets): MorphoMarketSnapshot[] {
     positions: [...m.positions].map(([u, p]) => [u, { ...p }] as const),
     preLiquidation: [...m.preLiquidation].map(([u, p]) => [u, { ...p }] as const),
     supplyShares: [...m.supplyShares],
+    ...(m.unhealthy.size === 0 ? {} : { unhealthy: [...m.unhealthy] }),
   }));
 }
 
@@ -196,6 +249,7 @@ export function restoreMorpho(into: MorphoMarkets, snap: readonly MorphoMarketSn
       positions: new Map(m.positions.map(([u, p]) => [u, { ...p }])),
       preLiquidation: new Map(m.preLiquidation.map(([u, p]) => [u, { ...p }])),
       supplyShares: new Map(m.supplyShares),
+      unhealthy: new Set(m.unhealthy ?? []),
     });
   }
 }

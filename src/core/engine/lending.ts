@@ -13,29 +13,29 @@
 
 import { assert } from '../assert.js';
 import { AAVE_V33_CONFIG, liquidationCall, type AaveLiquidationConfig } from '../lending/aave-liquidation.js';
-import { borrow, repay, supply } from '../lending/aave-actions.js';
+import { borrow, repay, setUserEMode, supply } from '../lending/aave-actions.js';
 import {
   accrueReserve, calculateUserAccountData, debtBalance, HEALTH_FACTOR_LIQUIDATION_THRESHOLD, supplyBalance,
   type AaveAccount, type AaveMarket, type AavePosition, type AaveReserve, type AccountData, type EModeCategory,
 } from '../lending/aave-reserve.js';
-import { RAY } from '../lending/aave-math.js';
+import { percentMul, RAY } from '../lending/aave-math.js';
 import { aaveDustCheck, aaveOpportunities, type AaveOpportunity, type DustCheck } from '../lending/keeper.js';
 import type { LendingReason } from '../lending/result.js';
 import type { Emit } from './emit.js';
 import {
   LENDING_AMOUNT_MAX, type LendingBorrow, type LendingCommand, type LendingLiquidate, type LendingPrice, type LendingRepay,
-  type LendingReserve, type LendingSupply,
+  type LendingReserve, type LendingSupply, type LendingEModeCategory, type LendingSetEMode,
 } from './lending-commands.js';
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
 import { applyMorpho } from './lending-morpho.js';
+import { applyComet, cometAssetDecimals } from './lending-comet.js'; // Compound v3
 
 /** Aave's base currency (USD on its markets): 8 decimals. Prices and values in lending events are in its atoms. */
 export const LENDING_BASE_DECIMALS = 8;
 const BPS_ONE = 10_000n;
 /** Token decimals beyond this are not a real token's (ERC-20 tokens use 0-18; the engine's assets allow up to 30). */
 const ASSET_DECIMALS_MAX = 30;
-const NO_EMODES: ReadonlyMap<number, EModeCategory> = new Map();
 const NO_ACCOUNT: AaveAccount = { eMode: 0, positions: new Map() };
 
 export interface LendingMarketState {
@@ -50,26 +50,28 @@ export interface LendingMarketState {
   readonly treasury: Map<string, bigint>;
   /** Debt burned without repayment (no collateral left), per asset: the reserves' deficits. */
   readonly deficits: Map<string, bigint>;
+  /** E-mode categories by id (lending_emode_category), with their labels. */
+  readonly eModes: Map<number, EModeCategory & { readonly label: string }>;
 }
 
 /** The lending markets of an engine, by id. */
 export type LendingMarkets = Map<string, LendingMarketState>;
 
-/** The rules' view of a market (no e-mode categories in the engine yet). */
+/** The rules' view of a market: its reserves and e-mode categories. */
 export function aaveMarketOf(m: LendingMarketState): AaveMarket {
-  return { reserves: m.reserves, eModes: NO_EMODES };
+  return { reserves: m.reserves, eModes: m.eModes };
 }
 
 /** v3.3's constants (MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD $2,000, MIN_LEFTOVER_BASE $1,000). */
 export const LENDING_CONFIG: AaveLiquidationConfig = AAVE_V33_CONFIG;
 
 /** The decimals of an asset some lending market lists (one number engine-wide), or undefined. */
-export function lendingAssetDecimals(s: Pick<EngineState, 'lending'>, asset: string): number | undefined {
+export function lendingAssetDecimals(s: Pick<EngineState, 'lending' | 'comet'>, asset: string): number | undefined {
   for (const m of s.lending.values()) {
     const r = m.reserves.get(asset);
     if (r !== undefined) return r.decimals;
   }
-  return undefined;
+  return cometAssetDecimals(s, asset); // Compound v3 markets declare theirs too
 }
 
 export function secondsOf(tsMs: number): bigint {
@@ -108,7 +110,22 @@ export function applyLending(s: EngineState, cmd: LendingCommand, emit: Emit): R
     case 'morpho_borrow':
     case 'morpho_pre_liquidation':
     case 'morpho_liquidate':
+    case 'morpho_repay':
+    case 'morpho_withdraw_collateral':
       return applyMorpho(s, cmd, emit);
+    // Compound v3 (lending-comet.ts)
+    case 'comet_market':
+    case 'comet_price':
+    case 'comet_supply':
+    case 'comet_withdraw':
+    case 'comet_absorb':
+    case 'comet_buy_collateral':
+      return applyComet(s, cmd, emit, (asset) => s.assetDecimals(asset) ?? lendingAssetDecimals(s, asset));
+    // Aave e-mode
+    case 'lending_emode_category':
+      return applyEModeCategory(s, cmd, emit);
+    case 'lending_set_emode':
+      return applySetEMode(s, cmd, emit);
   }
 }
 
@@ -153,7 +170,7 @@ function applyLendingReserve(s: EngineState, cmd: LendingReserve, emit: Emit): R
   if (existing === undefined && cmd.price === undefined) return refuse('invalid_params', 'price', `a new reserve needs a price`);
   let m = s.lending.get(cmd.market);
   if (m === undefined) {
-    m = { id: cmd.market, reserves: new Map(), users: new Map(), liquidatable: new Set(), treasury: new Map(), deficits: new Map() };
+    m = { id: cmd.market, reserves: new Map(), users: new Map(), liquidatable: new Set(), treasury: new Map(), deficits: new Map(), eModes: new Map() };
     s.lending.set(cmd.market, m);
   }
   // The indexes accrue at the old rates up to now, then the new rates apply (ReserveLogic.updateState first).
@@ -297,6 +314,61 @@ function applyLendingLiquidate(s: EngineState, cmd: LendingLiquidate, emit: Emit
   return undefined;
 }
 
+// ---- Aave e-mode ----
+
+/** E-mode category ids are a uint8; 0 means "no e-mode". */
+const EMODE_ID_MAX = 255;
+
+/**
+ * PoolConfigurator.setEModeCategory and setAssetCollateralInEMode: the category's parameters (checked as the
+ * configurator does: ltv <= threshold, a bonus above 100%, threshold x bonus <= 100%) and its collateral assets.
+ * Every user's health is looked at again, as their account data changes with it.
+ */
+function applyEModeCategory(s: EngineState, cmd: LendingEModeCategory, emit: Emit): Refusal | undefined {
+  const m = marketOf(s, cmd.market);
+  if (isRefusal(m)) return m;
+  const bad = (field: string, why: string): LendingRejection => refuse('invalid_params', field, `${field} ${why}`);
+  if (!Number.isInteger(cmd.categoryId) || cmd.categoryId < 1 || cmd.categoryId > EMODE_ID_MAX) return bad('categoryId', `must be an integer in [1, ${EMODE_ID_MAX}]`);
+  if (cmd.ltvBps < 0n || cmd.ltvBps > cmd.liquidationThresholdBps) return bad('ltvBps', 'must be within [0, liquidationThreshold]');
+  if (cmd.liquidationThresholdBps <= 0n) return bad('liquidationThresholdBps', 'must be positive');
+  if (cmd.liquidationBonusBps <= BPS_ONE) return bad('liquidationBonusBps', 'must exceed 10000 (it includes the principal)');
+  if (percentMul(cmd.liquidationThresholdBps, cmd.liquidationBonusBps) > BPS_ONE) return bad('liquidationBonusBps', 'liquidationThreshold x liquidationBonus must not exceed 100%');
+  if (cmd.label.length === 0 || cmd.label.length > 64) return bad('label', 'must have 1-64 characters');
+  const seen = new Set<string>();
+  for (const [i, asset] of cmd.collateralAssets.entries()) {
+    if (!m.reserves.has(asset)) return refuse('reserve_unknown', `collateralAssets[${i}]`, `market ${m.id} has no reserve ${asset}`);
+    if (seen.has(asset)) return reject('invalid_field', `collateralAssets[${i}]`, `${asset} appears twice`);
+    seen.add(asset);
+  }
+  // ---- commit ----
+  m.eModes.set(cmd.categoryId, {
+    id: cmd.categoryId, label: cmd.label, ltvBps: cmd.ltvBps, liquidationThresholdBps: cmd.liquidationThresholdBps,
+    liquidationBonusBps: cmd.liquidationBonusBps, collateralAssets: seen,
+  });
+  emit({
+    kind: 'LendingEModeCategorySet', market: m.id, categoryId: cmd.categoryId, label: cmd.label, ltvBps: cmd.ltvBps,
+    liquidationThresholdBps: cmd.liquidationThresholdBps, liquidationBonusBps: cmd.liquidationBonusBps, collateralAssets: [...seen],
+  });
+  reviewHealth(m, m.users.keys(), secondsOf(cmd.tsMs), emit);
+  return undefined;
+}
+
+/** Pool.setUserEMode (aave-actions.ts setUserEMode): refused when the category does not exist or the HF would fall below 1. */
+function applySetEMode(s: EngineState, cmd: LendingSetEMode, emit: Emit): Refusal | undefined {
+  const m = marketOf(s, cmd.market);
+  if (isRefusal(m)) return m;
+  if (!Number.isInteger(cmd.categoryId) || cmd.categoryId < 0 || cmd.categoryId > EMODE_ID_MAX) return refuse('invalid_params', 'categoryId', `categoryId must be an integer in [0, ${EMODE_ID_MAX}]`);
+  const nowS = secondsOf(cmd.tsMs);
+  const market = aaveMarketOf(m);
+  const r = setUserEMode(market, m.users.get(cmd.user) ?? NO_ACCOUNT, cmd.categoryId, nowS);
+  if (!r.ok) return ruleRefusal(r.reason, r.reason === 'inconsistent_emode_category' ? 'categoryId' : 'user', 'setUserEMode');
+  // ---- commit ----
+  m.users.set(cmd.user, r.value);
+  emit({ kind: 'LendingEModeSet', market: m.id, user: cmd.user, categoryId: cmd.categoryId, healthFactorWad: calculateUserAccountData(market, r.value, nowS).healthFactorWad });
+  reviewHealth(m, [cmd.user], nowS, emit);
+  return undefined;
+}
+
 function positionOf(account: AaveAccount, asset: string): AavePosition {
   const p = account.positions.get(asset);
   assert(p !== undefined, `lending: the rule returned no position for ${asset}`);
@@ -379,6 +451,17 @@ export interface LendingMarketSnapshot {
   readonly liquidatable: readonly string[];
   readonly treasury: readonly (readonly [string, bigint])[];
   readonly deficits: readonly (readonly [string, bigint])[];
+  /** E-mode categories; absent when there are none (snapshots written before them keep their bytes). */
+  readonly eModes?: readonly LendingEModeSnapshot[];
+}
+
+export interface LendingEModeSnapshot {
+  readonly id: number;
+  readonly label: string;
+  readonly ltvBps: bigint;
+  readonly liquidationThresholdBps: bigint;
+  readonly liquidationBonusBps: bigint;
+  readonly collateralAssets: readonly string[];
 }
 
 /** The lending markets as plain data, in insertion order (which decides iteration order, so it is state). */
@@ -390,6 +473,7 @@ export function snapshotLending(markets: LendingMarkets): LendingMarketSnapshot[
     liquidatable: [...m.liquidatable],
     treasury: [...m.treasury],
     deficits: [...m.deficits],
+    ...(m.eModes.size === 0 ? {} : { eModes: [...m.eModes.values()].map((e) => ({ ...e, collateralAssets: [...e.collateralAssets] })) }),
   }));
 }
 
@@ -402,6 +486,7 @@ export function restoreLending(into: LendingMarkets, snap: readonly LendingMarke
       liquidatable: new Set(m.liquidatable),
       treasury: new Map(m.treasury),
       deficits: new Map(m.deficits),
+      eModes: new Map((m.eModes ?? []).map((e) => [e.id, { ...e, collateralAssets: new Set(e.collateralAssets) }])),
     });
   }
 }

@@ -16,6 +16,7 @@ import type { AttemptState, WindowLog } from '../liquidation/limits.js';
 import { restoreEngineAuctions, snapshotEngineAuctions, type EngineAuctionsSnapshot } from './auctions.js';
 import { restoreLending, snapshotLending, type LendingMarketSnapshot } from './lending.js'; // lending markets (issue 18)
 import { restoreMorpho, snapshotMorpho, type MorphoMarketSnapshot } from './lending-morpho.js'; // lending markets (issue 18)
+import { restoreComet, snapshotComet, type CometMarketSnapshot } from './lending-comet.js'; // Compound v3 markets (issue 18)
 
 /**
  * 3: `ledger` became `venue` (the venue funds), the cross ledger's key `account|cross` (was `account|*`).
@@ -76,6 +77,8 @@ export interface Snapshot {
   readonly lending?: readonly LendingMarketSnapshot[];
   /** Morpho Blue markets (issue 18, lending-morpho.ts); absent when there are none. */
   readonly morpho?: readonly MorphoMarketSnapshot[];
+  /** Compound v3 markets (issue 18, lending-comet.ts); absent when there are none. */
+  readonly comet?: readonly CometMarketSnapshot[];
   /** The venue funds (state.ts VenueFunds). */
   readonly venue: {
     readonly feePool: bigint;
@@ -169,6 +172,7 @@ export function snapshotState(s: EngineState): Snapshot {
     // lending markets (issue 18): absent when there are none, so snapshots without lending keep their bytes
     ...(s.lending.size === 0 ? {} : { lending: snapshotLending(s.lending) }),
     ...(s.morpho.size === 0 ? {} : { morpho: snapshotMorpho(s.morpho) }),
+    ...(s.comet.size === 0 ? {} : { comet: snapshotComet(s.comet) }),
   };
 }
 
@@ -222,6 +226,7 @@ export function restoreState(snap: Snapshot): EngineState {
   if (snap.auctions !== undefined) s.auctions = restoreEngineAuctions(snap.auctions);
   restoreLending(s.lending, snap.lending); // lending markets (issue 18)
   restoreMorpho(s.morpho, snap.morpho);
+  restoreComet(s.comet, snap.comet);
   return s;
 }
 

@@ -12,6 +12,7 @@ import { ConditionalBook } from './conditional-book.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
 import type { LendingMarkets } from './lending.js'; // lending markets (issue 18)
 import type { MorphoMarkets } from './lending-morpho.js'; // lending markets (issue 18)
+import type { CometMarkets } from './lending-comet.js'; // Compound v3 markets (issue 18)
 
 export interface EngineConfig {
   readonly settlement: SettlementSpec;
@@ -82,6 +83,8 @@ export class EngineState implements MarginView, LendingParams {
   readonly lending: LendingMarkets = new Map();
   /** Morpho Blue markets (issue 18; lending-morpho.ts). */
   readonly morpho: MorphoMarkets = new Map();
+  /** Compound v3 markets (issue 18; lending-comet.ts). */
+  readonly comet: CometMarkets = new Map();
 
   constructor(
     readonly config: EngineConfig,

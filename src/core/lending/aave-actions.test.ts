@@ -2,7 +2,7 @@
 // aave-actions.ts.
 import { describe, expect, it } from 'vitest';
 import { RAY } from './aave-math.js';
-import { borrow, repay, supply } from './aave-actions.js';
+import { borrow, repay, setUserEMode, supply } from './aave-actions.js';
 import { calculateUserAccountData, debtBalance, supplyBalance } from './aave-reserve.js';
 import { account, market, reserve, USD } from './aave-testkit.js';
 
@@ -70,5 +70,25 @@ describe('repay', () => {
     expect(all.payback).toBe(debt);
     expect(all.account.positions.get('GHO')?.scaledDebt).toBe(0n);
     expect(repay(m, all.account, 'GHO', 1n, halfYear)).toEqual({ ok: false, reason: 'specified_currency_not_borrowed_by_user' });
+  });
+});
+
+describe('setUserEMode (EModeLogic.executeSetUserEMode)', () => {
+  // ETH at $2,000, threshold 80%; category 1 prices ETH at a 90% threshold
+  const CAT = { id: 1, ltvBps: 8_500n, liquidationThresholdBps: 9_000n, liquidationBonusBps: 10_200n, collateralAssets: new Set(['ETH']) };
+  const m = market([ETH, GHO, USDC], [CAT]);
+  it('entering raises the HF; leaving is refused when the HF would fall below 1; an unknown category is refused', () => {
+    // 5 ETH ($10,000) against 8,500 GHO at $1: HF 10,000 x 0.8 / 8,500 = 0.941... outside e-mode, 1.058... inside
+    const a = account({ ETH: 5n * e18 }, { GHO: 8_500n * e18 }, 1);
+    expect(calculateUserAccountData(m, a, 0n).healthFactorWad).toBe(1_058_823_529_411_764_706n);
+    expect(setUserEMode(m, a, 0, 0n)).toEqual({ ok: false, reason: 'health_factor_lower_than_liquidation_threshold' });
+    expect(setUserEMode(m, a, 2, 0n)).toEqual({ ok: false, reason: 'inconsistent_emode_category' });
+    expect(must(setUserEMode(m, a, 1, 0n))).toBe(a); // the same category: nothing to do
+    const out = account({ ETH: 5n * e18 }, { GHO: 8_500n * e18 }, 0);
+    expect(calculateUserAccountData(m, out, 0n).healthFactorWad).toBe(941_176_470_588_235_294n);
+    expect(must(setUserEMode(m, out, 1, 0n)).eMode).toBe(1);
+    // HF exactly 1 is allowed (validateHealthFactor: >=)
+    const edge = account({ ETH: 5n * e18 }, { GHO: 8_000n * e18 }, 1);
+    expect(must(setUserEMode(m, edge, 0, 0n)).eMode).toBe(0);
   });
 });

@@ -6,8 +6,11 @@
 // - ValidationLogic.validateBorrow (the checks kept here, in its order): amount != 0; collateral != 0; LTV != 0;
 //   HF > 1; collateralNeeded = (debt + amount x price / 10^decimals).percentDiv(avgLtv) <= collateral;
 // - BorrowLogic.executeRepay: the payback is min(amount, debt); the scaled debt burned is payback.rayDiv(index).
-// Not modelled: caps, frozen/paused reserves, isolation mode, siloed borrowing, e-mode borrowable bitmaps, the
-// pool's available liquidity.
+// - EModeLogic.executeSetUserEMode: the same category is a no-op; ValidationLogic.validateSetUserEMode refuses a
+//   category whose liquidation threshold is 0 (INCONSISTENT_EMODE_CATEGORY: it does not exist); the category is set,
+//   then validateHealthFactor requires HF >= 1 with it (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD).
+// Not modelled: caps, frozen/paused reserves, isolation mode, siloed borrowing, e-mode borrowable bitmaps
+// (validateSetUserEMode's NOT_BORROWABLE_IN_EMODE), the pool's available liquidity.
 
 import { assert } from '../assert.js';
 import { percentDiv, rayDiv, rayMul } from './aave-math.js';
@@ -77,4 +80,18 @@ export function repay(
   // rayDiv(rayMul(s, i), i) = s for any index >= 1 ray: repaying the whole debt burns exactly the scaled debt
   assert(burned <= p.scaledDebt, 'repay: burns more scaled debt than the account owes');
   return ok({ account: withPosition(account, asset, { ...p, scaledDebt: p.scaledDebt - burned }), payback });
+}
+
+/** Pool.setUserEMode: the account's e-mode category (0 leaves e-mode); it must exist and leave the HF at 1 or above. */
+export function setUserEMode(
+  market: AaveMarket,
+  account: AaveAccount,
+  categoryId: number,
+  nowS: bigint,
+): LendingResult<AaveAccount, 'inconsistent_emode_category' | 'health_factor_lower_than_liquidation_threshold'> {
+  if (account.eMode === categoryId) return ok(account);
+  if (categoryId !== 0 && !((market.eModes.get(categoryId)?.liquidationThresholdBps ?? 0n) > 0n)) return rejected('inconsistent_emode_category');
+  const next: AaveAccount = { eMode: categoryId, positions: account.positions };
+  if (calculateUserAccountData(market, next, nowS).healthFactorWad < HEALTH_FACTOR_LIQUIDATION_THRESHOLD) return rejected('health_factor_lower_than_liquidation_threshold');
+  return ok(next);
 }

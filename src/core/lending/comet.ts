@@ -90,8 +90,8 @@ export function getCollateralReserves(market: CometMarket, asset: string): bigin
   return held(market.collateralBalances, asset) - held(market.totalsCollateral, asset);
 }
 
-/** Comet.repayAndSupplyAmount. */
-function repayAndSupplyAmount(oldPrincipal: bigint, newPrincipal: bigint): { repay: bigint; supply: bigint } {
+/** Comet.repayAndSupplyAmount: a principal's rise split into debt repaid and base supplied. */
+export function repayAndSupplyAmount(oldPrincipal: bigint, newPrincipal: bigint): { repay: bigint; supply: bigint } {
   if (newPrincipal < oldPrincipal) return { repay: 0n, supply: 0n };
   if (newPrincipal <= 0n) return { repay: newPrincipal - oldPrincipal, supply: 0n };
   if (oldPrincipal >= 0n) return { repay: 0n, supply: newPrincipal - oldPrincipal };

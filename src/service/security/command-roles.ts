@@ -65,6 +65,18 @@ export const COMMAND_ROLES: Readonly<Record<CommandKind, Role>> = {
   morpho_borrow: 'trade',
   morpho_pre_liquidation: 'trade',
   morpho_liquidate: 'trade',
+  // Compound v3 markets (issue 18)
+  comet_market: 'admin',
+  comet_price: 'operator',
+  comet_supply: 'trade',
+  comet_withdraw: 'trade',
+  comet_absorb: 'trade',
+  comet_buy_collateral: 'trade',
+  // Aave e-mode (issue 18)
+  lending_emode_category: 'admin',
+  lending_set_emode: 'trade',
+  morpho_repay: 'trade', // Morpho repay / withdrawCollateral (issue 18)
+  morpho_withdraw_collateral: 'trade',
 };
 
 /** The commands whose `actor` names who sent them: the plugin fills it with the key id (journaled with the command). */
