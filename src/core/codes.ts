@@ -536,7 +536,7 @@ export const CODES = {
       [11017, 'invalid_amount', 'Aave: the amount is zero (INVALID_AMOUNT)', false],
       [11018, 'collateral_balance_is_zero', 'Aave: a borrow with no collateral (COLLATERAL_BALANCE_IS_ZERO)', false],
       [11019, 'ltv_validation_failed', "Aave: a borrow when the account's average LTV is 0 (LTV_VALIDATION_FAILED)", false],
-      [11020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow while the health factor is not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
+      [11020, 'health_factor_lower_than_liquidation_threshold', 'Aave: a borrow, or a change of e-mode, that leaves the health factor not above 1 (HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)', false],
       [11021, 'collateral_cannot_cover_new_borrow', "Aave: the debt after the borrow exceeds the collateral's LTV (COLLATERAL_CANNOT_COVER_NEW_BORROW)", false],
       [11022, 'insufficient_liquidity', 'Morpho Blue: the borrow exceeds what suppliers have lent (INSUFFICIENT_LIQUIDITY)', true],
       [11023, 'no_pre_liquidation', 'Morpho pre-liquidation: the borrower has not opted in (no pre-liquidation parameters)', false],
