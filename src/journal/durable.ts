@@ -106,14 +106,9 @@ export class DurableEngine {
    */
   submit(commands: readonly Command[], afterEach?: (entry: JournalEntry) => void): JournalEntry[] {
     this.refuseIfFailed();
-    const entries: JournalEntry[] = [];
+    let entries: JournalEntry[] = [];
     try {
-      for (const command of commands) {
-        const events = this.engineInstance.apply(command);
-        const entry = { seq: this.engineInstance.seq, command, events };
-        entries.push(entry);
-        afterEach?.(entry);
-      }
+      entries = this.applyAll(commands, afterEach);
       this.journal.append(entries);
     } catch (e) {
       this.failed = e;
@@ -137,15 +132,10 @@ export class DurableEngine {
     } catch (e) {
       return Promise.reject(e);
     }
-    const entries: JournalEntry[] = [];
+    let entries: JournalEntry[];
     let committed: Promise<void>;
     try {
-      for (const command of commands) {
-        const events = this.engineInstance.apply(command);
-        const entry = { seq: this.engineInstance.seq, command, events };
-        entries.push(entry);
-        afterEach?.(entry);
-      }
+      entries = this.applyAll(commands, afterEach);
       committed = this.journal.appendAsync(entries, committer);
     } catch (e) {
       this.failed = e;
@@ -162,6 +152,18 @@ export class DurableEngine {
         throw e;
       },
     );
+  }
+
+  /** Applies the commands in order: each one's entry (seq, command, events), seen by `afterEach` right after it. */
+  private applyAll(commands: readonly Command[], afterEach?: (entry: JournalEntry) => void): JournalEntry[] {
+    const entries: JournalEntry[] = [];
+    for (const command of commands) {
+      const events = this.engineInstance.apply(command);
+      const entry = { seq: this.engineInstance.seq, command, events };
+      entries.push(entry);
+      afterEach?.(entry);
+    }
+    return entries;
   }
 
   private snapshotDue(): boolean {

@@ -35,6 +35,7 @@ import {
   type WireRulebook,
 } from './schema.js';
 import { decodeLendingCommand } from './lending.js'; // lending markets (issue 18)
+import { isLendingCommand } from '../core/engine/lending-commands.js';
 
 /** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input (wire_error). */
 export class WireError extends BailiffError {
@@ -547,6 +548,8 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
   if (!parsed.success) throw zodToWireError(parsed.error, path);
   const c = parsed.data;
   const tsMs = c.at === undefined ? defaultTsMs : timeMs(c.at, `${path}.at`);
+  // lending markets (issue 18; wire/lending.ts)
+  if (isLendingCommand(c)) return decodeLendingCommand(c, units, path, tsMs);
   switch (c.kind) {
     case 'set_market':
       return { kind: 'set_market', tsMs, market: decodeMarket(c.market, units.quoteDecimals, `${path}.market`) };
@@ -701,31 +704,6 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'sealed_reveal':
     case 'sealed_settle':
       return decodeAuctionCommand(c, tsMs, path);
-    // lending markets (issue 18)
-    case 'lending_reserve':
-    case 'lending_price':
-    case 'lending_supply':
-    case 'lending_borrow':
-    case 'lending_repay':
-    case 'lending_liquidate':
-    case 'morpho_market':
-    case 'morpho_price':
-    case 'morpho_supply':
-    case 'morpho_supply_collateral':
-    case 'morpho_borrow':
-    case 'morpho_pre_liquidation':
-    case 'morpho_liquidate':
-    case 'comet_market': // Compound v3
-    case 'comet_price':
-    case 'comet_supply':
-    case 'comet_withdraw':
-    case 'comet_absorb':
-    case 'comet_buy_collateral':
-    case 'lending_emode_category': // Aave e-mode
-    case 'lending_set_emode':
-    case 'morpho_repay': // Morpho repay / withdrawCollateral
-    case 'morpho_withdraw_collateral':
-      return decodeLendingCommand(c, units, path, tsMs);
   }
 }
 

@@ -6,17 +6,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT_CODES_HELP, failure, runCli } from '../../src/cli/program.js';
+import { EXIT_CODES_HELP, failure } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { runScenario, summarise } from '../../src/cli/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { FeedError } from '../../src/feeds/errors.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, {});
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args, { env: {} });
 
 /** The rule for every failure: exactly one line on stderr, starting "error: ", no stack frame. */
 function expectOneLine(err: string, says: string | RegExp): void {

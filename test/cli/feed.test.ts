@@ -4,15 +4,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { feedFixture, feedsMissing, klinePath, klinesMissing } from '../fixtures/fixtures.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args);
 
 let server: WebSocketServer | undefined;
 afterEach(async () => {

@@ -6,17 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { signedFetch } from '../../src/service/security/client.js';
 import { KeyStore } from '../../src/service/security/key-store.js';
 import { securityPlugin } from '../../src/service/security/plugin.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args);
 
 describe('bailiff keys', () => {
   const store = join(mkdtempSync(join(tmpdir(), 'bailiff-keys-cli-')), 'keys.json');

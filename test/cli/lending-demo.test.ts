@@ -1,14 +1,9 @@
 // `bailiff lending-demo` end to end (in process, on the seeded synthetic crash): the JSON report's figures hang
 // together, the text report names them, a bad --gas is a usage error (exit 2).
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, {});
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args, { env: {} });
 
 interface Report {
   prices: string;

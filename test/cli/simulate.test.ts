@@ -7,15 +7,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { parseSimConfigText } from '../../src/sim/simulate/config.js';
 import { prepare } from '../../src/sim/simulate/run.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, {});
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args, { env: {} });
 
 const SMALL = {
   name: 'cli test',

@@ -4,18 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { Engine } from '../../src/core/engine/engine.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis, type JournalRecord } from '../../src/journal/types.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { chainRecords, encodeJsonLines } from '../../src/verify/jsonl.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args);
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bailiff-verify-'));

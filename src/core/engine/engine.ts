@@ -33,6 +33,7 @@ import { conditionalRules } from '../rulebooks/rulebook.js';
 import { applyAuctionSetup, applyEngineAuctionCommand, applyMakerPoke, syncAuctionClocks } from './auctions.js';
 // lending markets (issue 18)
 import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
+import { isLendingCommand } from './lending-commands.js';
 import type { AccountData } from '../lending/aave-reserve.js';
 import { morphoKeeperView } from './lending-morpho.js';
 import type { MorphoOpportunity } from '../lending/keeper.js';
@@ -171,6 +172,8 @@ export class Engine {
     this.applied = null;
     const halted = refuseWhileHalted(s, cmd);
     if (halted !== undefined) return halted;
+    // lending markets (issue 18: Aave, Morpho, Compound; lending.ts dispatches them)
+    if (isLendingCommand(cmd)) return applyLending(s, cmd, emit);
     switch (cmd.kind) {
       case 'set_market':
       case 'set_asset':
@@ -246,31 +249,6 @@ export class Engine {
       case 'sealed_reveal':
       case 'sealed_settle':
         return applyEngineAuctionCommand(s, cmd, emit);
-      // lending markets (issue 18)
-      case 'lending_reserve':
-      case 'lending_price':
-      case 'lending_supply':
-      case 'lending_borrow':
-      case 'lending_repay':
-      case 'lending_liquidate':
-      case 'morpho_market':
-      case 'morpho_price':
-      case 'morpho_supply':
-      case 'morpho_supply_collateral':
-      case 'morpho_borrow':
-      case 'morpho_pre_liquidation':
-      case 'morpho_liquidate':
-      case 'comet_market': // Compound v3 markets (lending-comet.ts)
-      case 'comet_price':
-      case 'comet_supply':
-      case 'comet_withdraw':
-      case 'comet_absorb':
-      case 'comet_buy_collateral':
-      case 'lending_emode_category': // Aave e-mode (lending.ts)
-      case 'lending_set_emode':
-      case 'morpho_repay': // Morpho repay / withdrawCollateral (lending-morpho.ts)
-      case 'morpho_withdraw_collateral':
-        return applyLending(s, cmd, emit);
       default:
         return unreachable(cmd);
     }

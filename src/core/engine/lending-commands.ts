@@ -288,5 +288,13 @@ export const LENDING_COMMAND_KINDS: readonly LendingCommandKind[] = [
   'morpho_withdraw_collateral',
 ];
 
+const LENDING_KINDS: ReadonlySet<string> = new Set(LENDING_COMMAND_KINDS);
+
+/** Whether a command (the engine's, or its wire form) is a lending market's: one dispatch for all of them. */
+export function isLendingCommand<C extends { readonly kind: string }>(cmd: C): cmd is Extract<C, { readonly kind: LendingCommandKind }> {
+  return LENDING_KINDS.has(cmd.kind);
+}
+
+
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */
 export const LENDING_AMOUNT_MAX = 2n ** 256n - 1n;
