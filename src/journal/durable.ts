@@ -106,7 +106,7 @@ export class DurableEngine {
    */
   submit(commands: readonly Command[], afterEach?: (entry: JournalEntry) => void): JournalEntry[] {
     this.refuseIfFailed();
-    let entries: JournalEntry[] = [];
+    let entries: JournalEntry[];
     try {
       entries = this.applyAll(commands, afterEach);
       this.journal.append(entries);
