@@ -7,14 +7,14 @@
 // Chromium comes from scripts/setup-debian.sh. Without /usr/bin/chromium the test is skipped with the reason, unless
 // BAILIFF_REQUIRE_BROWSER=1 (CI), which turns the skip into a failure.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simReportHtml, sweepReportHtml } from '../../src/sim/report/reports.js';
-import { parseSimConfig } from '../../src/sim/simulate/config.js';
+import { parseSimConfig, parseSimConfigText } from '../../src/sim/simulate/config.js';
 import { runSimulation } from '../../src/sim/simulate/run.js';
 import type { SimResult } from '../../src/sim/simulate/types.js';
 import { parseSweepConfig } from '../../src/sim/sweep/schema.js';
@@ -83,12 +83,14 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
   let dir: string;
   let sim: SimResult;
   let sweep: SweepResult;
+  let auctions: SimResult;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bailiff-sim-report-'));
     mkdirSync('test-results', { recursive: true });
     sim = runSimulation(parseSimConfig(SIM));
+    auctions = runSimulation(parseSimConfigText(readFileSync('examples/sim/auctions.json', 'utf8')), { baseDir: 'examples/sim' });
     const config = parseSweepConfig({
       sim: SIM,
       seeds: [1, 2, 3],
@@ -132,6 +134,29 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
     expect(await inkedCanvases(page)).toEqual({ canvases: 3, inked: 3 });
     expect(await page.locator('h1').textContent()).toBe('Bailiff simulation: report test (seed 3)');
     await page.screenshot({ path: resolve('test-results', 'sim-report.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('draws the auctions of examples/sim/auctions.json: DAI raised against tab, the figures, the liquidators', async () => {
+    const a = auctions.summary.auctions!;
+    expect(a.barked).toBeGreaterThan(0);
+    const page = await open(simReportHtml(auctions), 'auctions');
+    const points = auctions.series.tMs.length;
+    const drawn = await charts(page);
+    // The three perp charts as before, then the auctions' (tab, raised, uncovered, collateral sold).
+    expect(drawn.map((c) => c.title)).toEqual(['BTCUSDT: price with and without liquidations', 'Liquidations over time', 'Insurance fund and bad debt', 'Auctions: DAI raised against tab (cumulative)']);
+    expect(drawn[3]!.lengths).toEqual([points, points, points, points, points]);
+    // The chart holds the run's figures: its last raised point is the summary's raised.
+    const lastRaised = await page.evaluate(() => (globalThis as unknown as { bailiffCharts: { data: number[][] }[] }).bailiffCharts[3]?.data[2]?.at(-1));
+    expect(lastRaised).toBe(Number(a.raised));
+    expect(await inkedCanvases(page)).toEqual({ canvases: 4, inked: 4 });
+    expect(await page.locator('#auctions canvas').count()).toBe(1);
+    expect(await page.locator('#auctions-section').textContent()).toBe('Auctions');
+    expect(await page.locator('#auction-figures').textContent()).toContain(`raised (DAI)${a.raised}`);
+    // One row per liquidator under the header, each with its P&L.
+    expect(await page.locator('#auction-keepers tr').count()).toBe(a.keepers.length + 1);
+    expect(await page.locator('#auction-keepers tr:nth-child(2) td:last-child').textContent()).toBe(a.keepers[0]!.pnl);
+    await page.screenshot({ path: resolve('test-results', 'auctions-report.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

@@ -45,7 +45,46 @@ chart('fund', {
   series: [{}, { label: 'insurance fund', stroke: '#2e9e44', width: 2 }, { label: 'bad debt (cumulative)', stroke: '#d1495b', width: 2 }, { label: 'ADL notional', stroke: '#8e44ad' }],
   axes: [{}, { size: 90 }],
 }, [t, num(s.insuranceFund), num(s.badDebt), num(s.adlNotional)]);
+if (s.auctions) {
+  chart('auctions', {
+    title: 'Auctions: DAI raised against tab (cumulative)',
+    scales: { dai: {}, coll: {} },
+    series: [{}, { label: 'tab (debt + penalty)', scale: 'dai', stroke: '#8a8f99', width: 2 }, { label: 'DAI raised', scale: 'dai', stroke: '#2e9e44', width: 2 },
+      { label: 'uncovered (bad debt)', scale: 'dai', stroke: '#d1495b', width: 2 }, { label: 'collateral sold', scale: 'coll', stroke: '#1f6feb', dash: [6, 4] }],
+    axes: [{}, { scale: 'dai', label: 'DAI', size: 90 }, { scale: 'coll', side: 1, label: 'collateral', size: 90, grid: { show: false } }],
+  }, [t, num(s.auctions.tab), num(s.auctions.raised), num(s.auctions.uncovered), num(s.auctions.collateralSold)]);
+}
 `;
+
+/** The auction section of a run's report (only when the sim.json has an `auctions` section). */
+function auctionSection(r: SimResult): string {
+  const a = r.summary.auctions;
+  if (a === undefined) return '';
+  const figures: readonly (readonly [string, string | number])[] = [
+    ['mode, ilk, fed by', `${a.mode}, ${a.ilk}, ${a.market}`],
+    ['vaults / barked / refused by the limits', `${a.vaults} / ${a.barked} / ${a.barkRefusedByLimit}`],
+    ['settled / still running', `${a.settled} / ${a.stillRunning}`],
+    ['takes / redos', `${a.takes} / ${a.redos}`],
+    ['sealed settlements (fallbacks to Dutch)', `${a.sealedSettlements} (${a.sealedFallbacks})`],
+    ['tab (DAI)', a.tab],
+    ['raised (DAI)', a.raised],
+    ['uncovered, bad debt (DAI)', a.uncovered],
+    ['keeper incentives, chip + tip (DAI)', a.keeperIncentives],
+    ['collateral sold / returned', `${a.collateralSold} / ${a.collateralReturned}`],
+    ['discount to the reference (weighted by collateral)', pct(a.discountPpm)],
+  ];
+  const chartDiv = r.series.auctions === undefined ? '' : '<div class="chart" id="auctions"></div>';
+  return `
+<h2 id="auctions-section">Auctions</h2>
+<p class="muted">Maker vaults on ${e(a.ilk)}, fed by ${e(a.market)}; DAI at par with the quote asset.</p>
+${chartDiv}
+<table id="auction-figures">${head(['figure', 'value'])}${figures.map(([k, v]) => row([k, v])).join('')}</table>
+<h2>Auction liquidators</h2>
+<table id="auction-keepers">${head(['liquidator', 'wins', 'collateral bought', 'DAI paid', 'value at the reference', 'gas', 'P&L'])}${a.keepers
+    .map((k) => row([k.id, k.wins, k.bought, k.paid, k.value, k.gas, k.pnl]))
+    .join('')}</table>
+`;
+}
 
 /** The report of one simulation run. */
 export function simReportHtml(r: SimResult): string {
@@ -84,7 +123,7 @@ ${markets.map((_, i) => `<div class="chart" id="price-${i}"></div>`).join('\n')}
 <div class="chart" id="fund"></div>
 <h2>Keepers</h2>
 <table>${head(['keeper', 'fills', 'notional', 'bonus', 'fees', 'gas', 'P&L'])}${s.keepers.map((k) => row([k.id, k.fills, k.notional, k.bonus, k.fees, k.gas, k.pnl])).join('')}</table>
-`;
+${auctionSection(r)}`;
   return htmlPage(title, body, r, SIM_DRAW);
 }
 
@@ -139,9 +178,15 @@ function heatmap(r: SweepResult): string {
 export function sweepReportHtml(r: SweepResult): string {
   const title = `Bailiff sweep: ${r.name}`;
   const names = r.parameters.map((p) => p.name);
+  // The vaults' auction columns, only when the sweep's sim.json has an `auctions` section.
+  const withAuctions = r.points.some((p) => p.auctions !== undefined);
+  const auctionHead = withAuctions ? ['vaults barked', 'auction tab', 'auction raised', 'auction uncovered', 'auction discount'] : [];
+  const auctionCells = (p: SweepPoint): (string | number)[] =>
+    !withAuctions ? [] : p.auctions === undefined ? ['-', '-', '-', '-', '-'] : [p.auctions.barked, p.auctions.tab, p.auctions.raised, p.auctions.uncovered, pct(p.auctions.discountPpm)];
   const pointRow = (p: SweepPoint): string =>
-    row([p.index, ...names.map((n) => JSON.stringify(p.values[n])), p.badDebt, p.unnecessaryCount, p.unnecessaryNotional, p.liquidationSteps, p.score], p.onFrontier ? 'front' : '');
-  const table = (ps: readonly SweepPoint[]): string => `<table>${head(['point', ...names, 'bad debt', 'unnecessary', 'unnecessary notional', 'liquidation steps', 'score'])}${ps.map(pointRow).join('')}</table>`;
+    row([p.index, ...names.map((n) => JSON.stringify(p.values[n])), p.badDebt, p.unnecessaryCount, p.unnecessaryNotional, p.liquidationSteps, ...auctionCells(p), p.score], p.onFrontier ? 'front' : '');
+  const table = (ps: readonly SweepPoint[]): string =>
+    `<table class="points">${head(['point', ...names, 'bad debt', 'unnecessary', 'unnecessary notional', 'liquidation steps', ...auctionHead, 'score'])}${ps.map(pointRow).join('')}</table>`;
   const best = r.points[r.best] as SweepPoint;
   const shown = r.points.slice(0, 500);
   const body = `
