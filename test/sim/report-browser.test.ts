@@ -84,6 +84,7 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
   let sim: SimResult;
   let sweep: SweepResult;
   let auctions: SimResult;
+  let auctionSweep: SweepResult;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -100,6 +101,9 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
       ],
     });
     sweep = await runSweep(config, SIM, { workers: 2, runner: pathToFileURL(resolve('test/fixtures/sim/fake-run.mjs')), baseDir: '.' });
+    // The same grid over a sim.json with vaults (the fake's uncovered debt rises with the fee): the frontier on bad debt with the vaults'.
+    const withVaults = { ...SIM, auctions: { market: 'BTCUSDT', clipper: {}, vaults: { count: 2, ink: { min: '1', max: '1' }, collateralisation: { min: 1.6, max: 2 } } } };
+    auctionSweep = await runSweep(parseSweepConfig({ ...config, sim: withVaults }), withVaults, { workers: 2, runner: pathToFileURL(resolve('test/fixtures/sim/fake-run.mjs')), baseDir: '.' });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   }, 120_000);
 
@@ -173,6 +177,18 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
     expect(await page.locator('table.heat tr').count()).toBe(6);
     expect(await page.locator('table.heat td[style*="background"]').count()).toBe(15);
     await page.screenshot({ path: resolve('test-results', 'sweep-report.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("draws a sweep with auctions: the frontier on bad debt with the vaults' uncovered debt, the auction columns", async () => {
+    const page = await open(sweepReportHtml(auctionSweep), 'sweep-auctions');
+    const drawn = await charts(page);
+    expect(drawn).toEqual([{ title: "Bad debt (with the vaults' uncovered debt) against unnecessary liquidations (each point summed over the seeds)", lengths: [15, 15, 15] }]);
+    // The x values are the points' badDebtWithVaults, ascending.
+    const x = await page.evaluate(() => (globalThis as unknown as { bailiffCharts: { data: number[][] }[] }).bailiffCharts[0]?.data[0]);
+    expect(x).toEqual(auctionSweep.points.map((p) => Number(p.badDebtWithVaults)).sort((a, b) => a - b));
+    expect(await inkedCanvases(page)).toEqual({ canvases: 1, inked: 1 });
+    expect(await page.locator('table.points th', { hasText: 'auction uncovered' }).count()).toBe(2);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

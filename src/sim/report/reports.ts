@@ -4,7 +4,7 @@
 // embedded JSON (exact); the page turns them into numbers only to draw.
 
 import type { SimResult } from '../simulate/types.js';
-import type { SweepPoint, SweepResult } from '../sweep/sweep.js';
+import { frontierBadDebt, type SweepPoint, type SweepResult } from '../sweep/sweep.js';
 import { escapeHtml, htmlPage } from './page.js';
 
 const e = escapeHtml;
@@ -128,10 +128,13 @@ ${auctionSection(r)}`;
 }
 
 const SWEEP_DRAW = `
-const pts = DATA.points.slice().sort((a, b) => Number(a.badDebt) - Number(b.badDebt) || Number(a.unnecessaryNotional) - Number(b.unnecessaryNotional));
-const x = pts.map((p) => Number(p.badDebt));
+// With auctions the frontier's bad debt includes the vaults' uncovered debt (sweep.ts frontierBadDebt).
+const debt = (p) => Number(p.badDebtWithVaults ?? p.badDebt);
+const vaults = DATA.points.some((p) => p.badDebtWithVaults !== undefined);
+const pts = DATA.points.slice().sort((a, b) => debt(a) - debt(b) || Number(a.unnecessaryNotional) - Number(b.unnecessaryNotional));
+const x = pts.map(debt);
 chart('frontier', {
-  title: 'Bad debt against unnecessary liquidations (each point summed over the seeds)',
+  title: vaults ? "Bad debt (with the vaults' uncovered debt) against unnecessary liquidations (each point summed over the seeds)" : 'Bad debt against unnecessary liquidations (each point summed over the seeds)',
   scales: { x: { time: false } },
   series: [{ label: 'bad debt' },
     { label: 'grid point', stroke: '#8a8f99', paths: () => null, points: { show: true, size: 7, fill: '#8a8f99' } },
@@ -165,12 +168,12 @@ function heatmap(r: SweepResult): string {
       const tds = cols.map((_, j) => {
         const p = cell.get(`${i},${j}`);
         if (p === undefined) return '<td></td>';
-        return `<td style="background:${colour(Number(p.score))}" title="bad debt ${e(p.badDebt)}, unnecessary ${e(p.unnecessaryNotional)}">${e(p.score)}${p.onFrontier ? ' *' : ''}</td>`;
+        return `<td style="background:${colour(Number(p.score))}" title="bad debt ${e(frontierBadDebt(p))}, unnecessary ${e(p.unnecessaryNotional)}">${e(p.score)}${p.onFrontier ? ' *' : ''}</td>`;
       });
       return `<tr><th class="l">${e(label)}</th>${tds.join('')}</tr>`;
     })
     .join('');
-  return `<p class="muted">Score (bad debt + weight x unnecessary notional) by ${e(p0.name)} (rows) and ${e(p1.name)} (columns); green is lower; * on the frontier.</p>
+  return `<p class="muted">Score (bad debt${r.points.some((p) => p.badDebtWithVaults !== undefined) ? " with the vaults' uncovered debt" : ''} + weight x unnecessary notional) by ${e(p0.name)} (rows) and ${e(p1.name)} (columns); green is lower; * on the frontier.</p>
 <table class="heat"><tr><th class="l">${e(p0.name)} \\ ${e(p1.name)}</th>${cols.map((c) => `<th>${e(c)}</th>`).join('')}</tr>${cells}</table>`;
 }
 
@@ -180,9 +183,9 @@ export function sweepReportHtml(r: SweepResult): string {
   const names = r.parameters.map((p) => p.name);
   // The vaults' auction columns, only when the sweep's sim.json has an `auctions` section.
   const withAuctions = r.points.some((p) => p.auctions !== undefined);
-  const auctionHead = withAuctions ? ['vaults barked', 'auction tab', 'auction raised', 'auction uncovered', 'auction discount'] : [];
+  const auctionHead = withAuctions ? ['vaults barked', 'auction tab', 'auction raised', 'auction uncovered', 'auction discount', 'bad debt with vaults'] : [];
   const auctionCells = (p: SweepPoint): (string | number)[] =>
-    !withAuctions ? [] : p.auctions === undefined ? ['-', '-', '-', '-', '-'] : [p.auctions.barked, p.auctions.tab, p.auctions.raised, p.auctions.uncovered, pct(p.auctions.discountPpm)];
+    !withAuctions ? [] : p.auctions === undefined ? ['-', '-', '-', '-', '-', p.badDebt] : [p.auctions.barked, p.auctions.tab, p.auctions.raised, p.auctions.uncovered, pct(p.auctions.discountPpm), frontierBadDebt(p)];
   const pointRow = (p: SweepPoint): string =>
     row([p.index, ...names.map((n) => JSON.stringify(p.values[n])), p.badDebt, p.unnecessaryCount, p.unnecessaryNotional, p.liquidationSteps, ...auctionCells(p), p.score], p.onFrontier ? 'front' : '');
   const table = (ps: readonly SweepPoint[]): string =>
@@ -194,7 +197,7 @@ export function sweepReportHtml(r: SweepResult): string {
 <p class="muted">${e(r.search === 'grid' ? 'Grid' : 'Coordinate descent')}: ${r.points.length} points x ${r.seeds.length} seeds = ${r.runs} runs. Parameters: ${r.parameters.map((p) => `${e(p.name)} (${e(p.path)}${p.scale !== undefined ? ', scaled' : ''})`).join(', ')}. Amounts in quote units, summed over the seeds.</p>
 <h2>Frontier</h2>
 <div class="chart" id="frontier"></div>
-<p>Best score: point ${best.index} (${names.map((n) => `${e(n)} = ${e(JSON.stringify(best.values[n]))}`).join(', ')}): bad debt ${e(best.badDebt)}, unnecessary ${e(best.unnecessaryNotional)}.</p>
+<p>Best score: point ${best.index} (${names.map((n) => `${e(n)} = ${e(JSON.stringify(best.values[n]))}`).join(', ')}): bad debt ${e(frontierBadDebt(best))}${best.badDebtWithVaults === undefined ? '' : ' (with the vaults\' uncovered debt)'}, unnecessary ${e(best.unnecessaryNotional)}.</p>
 ${table(r.frontier.map((i) => r.points[i] as SweepPoint))}
 <h2>Heatmap</h2>
 ${heatmap(r)}
