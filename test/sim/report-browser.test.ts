@@ -7,14 +7,14 @@
 // Chromium comes from scripts/setup-debian.sh. Without /usr/bin/chromium the test is skipped with the reason, unless
 // BAILIFF_REQUIRE_BROWSER=1 (CI), which turns the skip into a failure.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simReportHtml, sweepReportHtml } from '../../src/sim/report/reports.js';
-import { parseSimConfig } from '../../src/sim/simulate/config.js';
+import { parseSimConfig, parseSimConfigText } from '../../src/sim/simulate/config.js';
 import { runSimulation } from '../../src/sim/simulate/run.js';
 import type { SimResult } from '../../src/sim/simulate/types.js';
 import { parseSweepConfig } from '../../src/sim/sweep/schema.js';
@@ -83,12 +83,15 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
   let dir: string;
   let sim: SimResult;
   let sweep: SweepResult;
+  let auctions: SimResult;
+  let auctionSweep: SweepResult;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bailiff-sim-report-'));
     mkdirSync('test-results', { recursive: true });
     sim = runSimulation(parseSimConfig(SIM));
+    auctions = runSimulation(parseSimConfigText(readFileSync('examples/sim/auctions.json', 'utf8')), { baseDir: 'examples/sim' });
     const config = parseSweepConfig({
       sim: SIM,
       seeds: [1, 2, 3],
@@ -98,6 +101,9 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
       ],
     });
     sweep = await runSweep(config, SIM, { workers: 2, runner: pathToFileURL(resolve('test/fixtures/sim/fake-run.mjs')), baseDir: '.' });
+    // The same grid over a sim.json with vaults (the fake's uncovered debt rises with the fee): the frontier on bad debt with the vaults'.
+    const withVaults = { ...SIM, auctions: { market: 'BTCUSDT', clipper: {}, vaults: { count: 2, ink: { min: '1', max: '1' }, collateralisation: { min: 1.6, max: 2 } } } };
+    auctionSweep = await runSweep(parseSweepConfig({ ...config, sim: withVaults }), withVaults, { workers: 2, runner: pathToFileURL(resolve('test/fixtures/sim/fake-run.mjs')), baseDir: '.' });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   }, 120_000);
 
@@ -135,6 +141,29 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it('draws the auctions of examples/sim/auctions.json: DAI raised against tab, the figures, the liquidators', async () => {
+    const a = auctions.summary.auctions!;
+    expect(a.barked).toBeGreaterThan(0);
+    const page = await open(simReportHtml(auctions), 'auctions');
+    const points = auctions.series.tMs.length;
+    const drawn = await charts(page);
+    // The three perp charts as before, then the auctions' (tab, raised, uncovered, collateral sold).
+    expect(drawn.map((c) => c.title)).toEqual(['BTCUSDT: price with and without liquidations', 'Liquidations over time', 'Insurance fund and bad debt', 'Auctions: DAI raised against tab (cumulative)']);
+    expect(drawn[3]!.lengths).toEqual([points, points, points, points, points]);
+    // The chart holds the run's figures: its last raised point is the summary's raised.
+    const lastRaised = await page.evaluate(() => (globalThis as unknown as { bailiffCharts: { data: number[][] }[] }).bailiffCharts[3]?.data[2]?.at(-1));
+    expect(lastRaised).toBe(Number(a.raised));
+    expect(await inkedCanvases(page)).toEqual({ canvases: 4, inked: 4 });
+    expect(await page.locator('#auctions canvas').count()).toBe(1);
+    expect(await page.locator('#auctions-section').textContent()).toBe('Auctions');
+    expect(await page.locator('#auction-figures').textContent()).toContain(`raised (DAI)${a.raised}`);
+    // One row per liquidator under the header, each with its P&L.
+    expect(await page.locator('#auction-keepers tr').count()).toBe(a.keepers.length + 1);
+    expect(await page.locator('#auction-keepers tr:nth-child(2) td:last-child').textContent()).toBe(a.keepers[0]!.pnl);
+    await page.screenshot({ path: resolve('test-results', 'auctions-report.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('draws a sweep: the frontier over every point, the heatmap of the two parameters', async () => {
     const page = await open(sweepReportHtml(sweep), 'sweep');
     const drawn = await charts(page);
@@ -148,6 +177,18 @@ describe.skipIf(!present)('simulator reports in chromium', () => {
     expect(await page.locator('table.heat tr').count()).toBe(6);
     expect(await page.locator('table.heat td[style*="background"]').count()).toBe(15);
     await page.screenshot({ path: resolve('test-results', 'sweep-report.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("draws a sweep with auctions: the frontier on bad debt with the vaults' uncovered debt, the auction columns", async () => {
+    const page = await open(sweepReportHtml(auctionSweep), 'sweep-auctions');
+    const drawn = await charts(page);
+    expect(drawn).toEqual([{ title: "Bad debt (with the vaults' uncovered debt) against unnecessary liquidations (each point summed over the seeds)", lengths: [15, 15, 15] }]);
+    // The x values are the points' badDebtWithVaults, ascending.
+    const x = await page.evaluate(() => (globalThis as unknown as { bailiffCharts: { data: number[][] }[] }).bailiffCharts[0]?.data[0]);
+    expect(x).toEqual(auctionSweep.points.map((p) => Number(p.badDebtWithVaults)).sort((a, b) => a - b));
+    expect(await inkedCanvases(page)).toEqual({ canvases: 1, inked: 1 });
+    expect(await page.locator('table.points th', { hasText: 'auction uncovered' }).count()).toBe(2);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

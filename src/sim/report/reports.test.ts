@@ -39,6 +39,15 @@ describe('HTML reports', () => {
     expect(html.match(/<script[\s>]/g)).toHaveLength(3);
   });
 
+  it('shows the auction columns only when the points have auction figures', () => {
+    expect(sweepReportHtml(SWEEP)).not.toContain('auction raised');
+    const points = SWEEP.points.map((p, i) => ({ ...p, badDebtWithVaults: `${135 + i}`, auctions: { barked: 3 + i, tab: '1130', raised: '1000', uncovered: `${130 + i}`, discountPpm: 25_000 } }));
+    const html = sweepReportHtml({ ...SWEEP, points });
+    expect(html).toContain('<th>vaults barked</th><th>auction tab</th><th>auction raised</th><th>auction uncovered</th><th>auction discount</th><th>bad debt with vaults</th><th>score</th>');
+    expect(html).toContain('<td>3</td><td>1130</td><td>1000</td><td>130</td><td>2.50%</td><td>135</td>');
+    expect(html).toContain("bad debt 135 (with the vaults' uncovered debt)");
+  });
+
   it('needs two parameters for the heatmap and says so', () => {
     expect(sweepReportHtml(SWEEP)).toContain('The heatmap needs two parameters.');
   });

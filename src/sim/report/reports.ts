@@ -4,7 +4,7 @@
 // embedded JSON (exact); the page turns them into numbers only to draw.
 
 import type { SimResult } from '../simulate/types.js';
-import type { SweepPoint, SweepResult } from '../sweep/sweep.js';
+import { frontierBadDebt, type SweepPoint, type SweepResult } from '../sweep/sweep.js';
 import { escapeHtml, htmlPage } from './page.js';
 
 const e = escapeHtml;
@@ -45,7 +45,46 @@ chart('fund', {
   series: [{}, { label: 'insurance fund', stroke: '#2e9e44', width: 2 }, { label: 'bad debt (cumulative)', stroke: '#d1495b', width: 2 }, { label: 'ADL notional', stroke: '#8e44ad' }],
   axes: [{}, { size: 90 }],
 }, [t, num(s.insuranceFund), num(s.badDebt), num(s.adlNotional)]);
+if (s.auctions) {
+  chart('auctions', {
+    title: 'Auctions: DAI raised against tab (cumulative)',
+    scales: { dai: {}, coll: {} },
+    series: [{}, { label: 'tab (debt + penalty)', scale: 'dai', stroke: '#8a8f99', width: 2 }, { label: 'DAI raised', scale: 'dai', stroke: '#2e9e44', width: 2 },
+      { label: 'uncovered (bad debt)', scale: 'dai', stroke: '#d1495b', width: 2 }, { label: 'collateral sold', scale: 'coll', stroke: '#1f6feb', dash: [6, 4] }],
+    axes: [{}, { scale: 'dai', label: 'DAI', size: 90 }, { scale: 'coll', side: 1, label: 'collateral', size: 90, grid: { show: false } }],
+  }, [t, num(s.auctions.tab), num(s.auctions.raised), num(s.auctions.uncovered), num(s.auctions.collateralSold)]);
+}
 `;
+
+/** The auction section of a run's report (only when the sim.json has an `auctions` section). */
+function auctionSection(r: SimResult): string {
+  const a = r.summary.auctions;
+  if (a === undefined) return '';
+  const figures: readonly (readonly [string, string | number])[] = [
+    ['mode, ilk, fed by', `${a.mode}, ${a.ilk}, ${a.market}`],
+    ['vaults / barked / refused by the limits', `${a.vaults} / ${a.barked} / ${a.barkRefusedByLimit}`],
+    ['settled / still running', `${a.settled} / ${a.stillRunning}`],
+    ['takes / redos', `${a.takes} / ${a.redos}`],
+    ['sealed settlements (fallbacks to Dutch)', `${a.sealedSettlements} (${a.sealedFallbacks})`],
+    ['tab (DAI)', a.tab],
+    ['raised (DAI)', a.raised],
+    ['uncovered, bad debt (DAI)', a.uncovered],
+    ['keeper incentives, chip + tip (DAI)', a.keeperIncentives],
+    ['collateral sold / returned', `${a.collateralSold} / ${a.collateralReturned}`],
+    ['discount to the reference (weighted by collateral)', pct(a.discountPpm)],
+  ];
+  const chartDiv = r.series.auctions === undefined ? '' : '<div class="chart" id="auctions"></div>';
+  return `
+<h2 id="auctions-section">Auctions</h2>
+<p class="muted">Maker vaults on ${e(a.ilk)}, fed by ${e(a.market)}; DAI at par with the quote asset.</p>
+${chartDiv}
+<table id="auction-figures">${head(['figure', 'value'])}${figures.map(([k, v]) => row([k, v])).join('')}</table>
+<h2>Auction liquidators</h2>
+<table id="auction-keepers">${head(['liquidator', 'wins', 'collateral bought', 'DAI paid', 'value at the reference', 'gas', 'P&L'])}${a.keepers
+    .map((k) => row([k.id, k.wins, k.bought, k.paid, k.value, k.gas, k.pnl]))
+    .join('')}</table>
+`;
+}
 
 /** The report of one simulation run. */
 export function simReportHtml(r: SimResult): string {
@@ -84,15 +123,18 @@ ${markets.map((_, i) => `<div class="chart" id="price-${i}"></div>`).join('\n')}
 <div class="chart" id="fund"></div>
 <h2>Keepers</h2>
 <table>${head(['keeper', 'fills', 'notional', 'bonus', 'fees', 'gas', 'P&L'])}${s.keepers.map((k) => row([k.id, k.fills, k.notional, k.bonus, k.fees, k.gas, k.pnl])).join('')}</table>
-`;
+${auctionSection(r)}`;
   return htmlPage(title, body, r, SIM_DRAW);
 }
 
 const SWEEP_DRAW = `
-const pts = DATA.points.slice().sort((a, b) => Number(a.badDebt) - Number(b.badDebt) || Number(a.unnecessaryNotional) - Number(b.unnecessaryNotional));
-const x = pts.map((p) => Number(p.badDebt));
+// With auctions the frontier's bad debt includes the vaults' uncovered debt (sweep.ts frontierBadDebt).
+const debt = (p) => Number(p.badDebtWithVaults ?? p.badDebt);
+const vaults = DATA.points.some((p) => p.badDebtWithVaults !== undefined);
+const pts = DATA.points.slice().sort((a, b) => debt(a) - debt(b) || Number(a.unnecessaryNotional) - Number(b.unnecessaryNotional));
+const x = pts.map(debt);
 chart('frontier', {
-  title: 'Bad debt against unnecessary liquidations (each point summed over the seeds)',
+  title: vaults ? "Bad debt (with the vaults' uncovered debt) against unnecessary liquidations (each point summed over the seeds)" : 'Bad debt against unnecessary liquidations (each point summed over the seeds)',
   scales: { x: { time: false } },
   series: [{ label: 'bad debt' },
     { label: 'grid point', stroke: '#8a8f99', paths: () => null, points: { show: true, size: 7, fill: '#8a8f99' } },
@@ -126,12 +168,12 @@ function heatmap(r: SweepResult): string {
       const tds = cols.map((_, j) => {
         const p = cell.get(`${i},${j}`);
         if (p === undefined) return '<td></td>';
-        return `<td style="background:${colour(Number(p.score))}" title="bad debt ${e(p.badDebt)}, unnecessary ${e(p.unnecessaryNotional)}">${e(p.score)}${p.onFrontier ? ' *' : ''}</td>`;
+        return `<td style="background:${colour(Number(p.score))}" title="bad debt ${e(frontierBadDebt(p))}, unnecessary ${e(p.unnecessaryNotional)}">${e(p.score)}${p.onFrontier ? ' *' : ''}</td>`;
       });
       return `<tr><th class="l">${e(label)}</th>${tds.join('')}</tr>`;
     })
     .join('');
-  return `<p class="muted">Score (bad debt + weight x unnecessary notional) by ${e(p0.name)} (rows) and ${e(p1.name)} (columns); green is lower; * on the frontier.</p>
+  return `<p class="muted">Score (bad debt${r.points.some((p) => p.badDebtWithVaults !== undefined) ? " with the vaults' uncovered debt" : ''} + weight x unnecessary notional) by ${e(p0.name)} (rows) and ${e(p1.name)} (columns); green is lower; * on the frontier.</p>
 <table class="heat"><tr><th class="l">${e(p0.name)} \\ ${e(p1.name)}</th>${cols.map((c) => `<th>${e(c)}</th>`).join('')}</tr>${cells}</table>`;
 }
 
@@ -139,9 +181,15 @@ function heatmap(r: SweepResult): string {
 export function sweepReportHtml(r: SweepResult): string {
   const title = `Bailiff sweep: ${r.name}`;
   const names = r.parameters.map((p) => p.name);
+  // The vaults' auction columns, only when the sweep's sim.json has an `auctions` section.
+  const withAuctions = r.points.some((p) => p.auctions !== undefined);
+  const auctionHead = withAuctions ? ['vaults barked', 'auction tab', 'auction raised', 'auction uncovered', 'auction discount', 'bad debt with vaults'] : [];
+  const auctionCells = (p: SweepPoint): (string | number)[] =>
+    !withAuctions ? [] : p.auctions === undefined ? ['-', '-', '-', '-', '-', p.badDebt] : [p.auctions.barked, p.auctions.tab, p.auctions.raised, p.auctions.uncovered, pct(p.auctions.discountPpm), frontierBadDebt(p)];
   const pointRow = (p: SweepPoint): string =>
-    row([p.index, ...names.map((n) => JSON.stringify(p.values[n])), p.badDebt, p.unnecessaryCount, p.unnecessaryNotional, p.liquidationSteps, p.score], p.onFrontier ? 'front' : '');
-  const table = (ps: readonly SweepPoint[]): string => `<table>${head(['point', ...names, 'bad debt', 'unnecessary', 'unnecessary notional', 'liquidation steps', 'score'])}${ps.map(pointRow).join('')}</table>`;
+    row([p.index, ...names.map((n) => JSON.stringify(p.values[n])), p.badDebt, p.unnecessaryCount, p.unnecessaryNotional, p.liquidationSteps, ...auctionCells(p), p.score], p.onFrontier ? 'front' : '');
+  const table = (ps: readonly SweepPoint[]): string =>
+    `<table class="points">${head(['point', ...names, 'bad debt', 'unnecessary', 'unnecessary notional', 'liquidation steps', ...auctionHead, 'score'])}${ps.map(pointRow).join('')}</table>`;
   const best = r.points[r.best] as SweepPoint;
   const shown = r.points.slice(0, 500);
   const body = `
@@ -149,7 +197,7 @@ export function sweepReportHtml(r: SweepResult): string {
 <p class="muted">${e(r.search === 'grid' ? 'Grid' : 'Coordinate descent')}: ${r.points.length} points x ${r.seeds.length} seeds = ${r.runs} runs. Parameters: ${r.parameters.map((p) => `${e(p.name)} (${e(p.path)}${p.scale !== undefined ? ', scaled' : ''})`).join(', ')}. Amounts in quote units, summed over the seeds.</p>
 <h2>Frontier</h2>
 <div class="chart" id="frontier"></div>
-<p>Best score: point ${best.index} (${names.map((n) => `${e(n)} = ${e(JSON.stringify(best.values[n]))}`).join(', ')}): bad debt ${e(best.badDebt)}, unnecessary ${e(best.unnecessaryNotional)}.</p>
+<p>Best score: point ${best.index} (${names.map((n) => `${e(n)} = ${e(JSON.stringify(best.values[n]))}`).join(', ')}): bad debt ${e(frontierBadDebt(best))}${best.badDebtWithVaults === undefined ? '' : ' (with the vaults\' uncovered debt)'}, unnecessary ${e(best.unnecessaryNotional)}.</p>
 ${table(r.frontier.map((i) => r.points[i] as SweepPoint))}
 <h2>Heatmap</h2>
 ${heatmap(r)}

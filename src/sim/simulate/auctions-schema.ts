@@ -112,3 +112,14 @@ export interface AuctionsSummary {
   readonly discountPpm: number;
   readonly keepers: readonly AuctionKeeperResult[];
 }
+
+/**
+ * The auctions over time (SimSeries.auctions, present only with the section): cumulative at each bucket's end, DAI in
+ * settlement decimals (tab and raised rounded down, uncovered up, as the summary), collateral sold in whole units.
+ */
+export interface AuctionSeries {
+  readonly tab: readonly string[];
+  readonly raised: readonly string[];
+  readonly uncovered: readonly string[];
+  readonly collateralSold: readonly string[];
+}

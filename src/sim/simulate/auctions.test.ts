@@ -58,6 +58,7 @@ describe('simulate: Maker vaults and auctions', () => {
     const c = parseSimConfigText(readFileSync('examples/sim/quick.json', 'utf8'));
     const r = runSimulation(c, { baseDir: 'examples/sim' });
     expect('auctions' in r.summary).toBe(false);
+    expect('auctions' in r.series).toBe(false);
     expect(createHash('sha256').update(JSON.stringify(r.summary)).digest('hex')).toBe('b1c2d4d47fd51d4bb855b3f18acec467bb8fbc08b4ae9675672bed87b5f0ba80');
   }, 60_000);
 
@@ -75,6 +76,14 @@ describe('simulate: Maker vaults and auctions', () => {
     expect(a.discountPpm).toBeGreaterThanOrEqual(20_000);
     expect(a.keepers.map((k) => k.id)).toEqual(['keeper-a', 'keeper-b']);
     expect(one.summary.commands.rejected).toBe(0);
+    // The series: one point per bucket, cumulative (never falling), ending at the summary's figures.
+    const s = one.series.auctions!;
+    for (const xs of [s.tab, s.raised, s.uncovered, s.collateralSold]) {
+      expect(xs).toHaveLength(one.series.tMs.length);
+      expect(xs.every((x, i) => i === 0 || Number(x) >= Number(xs[i - 1]))).toBe(true);
+    }
+    expect([s.tab.at(-1), s.raised.at(-1), s.uncovered.at(-1), s.collateralSold.at(-1)]).toEqual([a.tab, a.raised, a.uncovered, a.collateralSold]);
+    expect(s.raised[0]).toBe('0');
   }, 60_000);
 
   it('barks no vault when the price does not fall', () => {

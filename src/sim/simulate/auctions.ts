@@ -30,7 +30,7 @@ import { decodeIlk } from '../../wire/auctions.js';
 import { sealedBidDigest } from '../../wire/sealed-bid.js';
 import { tallyAuctionEvents, unsafeVaults } from '../maker-auctions.js';
 import { seededRandom } from '../random.js';
-import type { AuctionKeeperResult, AuctionsSummary, SimAuctionsConfig } from './auctions-schema.js';
+import type { AuctionKeeperResult, AuctionSeries, AuctionsSummary, SimAuctionsConfig } from './auctions-schema.js';
 import { SimConfigError, type LiquidatorConfig } from './types.js';
 
 /** Who barks, pokes and redoes (never a population or liquidator id: liquidator ids are the file's). */
@@ -91,6 +91,8 @@ export interface AuctionAgents {
   /** One step's keepers and bidders, after the step's prices reached the engine. */
   step(k: number, nowMs: number): void;
   summary(): AuctionsSummary;
+  /** The cumulative DAI and collateral figures at each of `ends` (steps, ascending): SimSeries.auctions. */
+  series(ends: readonly number[]): AuctionSeries;
 }
 
 const pow = (n: number): bigint => 10n ** BigInt(n);
@@ -165,6 +167,8 @@ export function startAuctions(ctx: AuctionRunContext, nowMs: number): AuctionAge
     .sort((x, y) => x.latencyMs - y.latencyMs || (x.id < y.id ? -1 : 1));
 
   const events: EngineEvent[] = [];
+  /** The number of events after each step (index k: after step k; 0: after the setup), for the series. */
+  const eventsAfterStep: number[] = [];
   const send = (cmd: Command): EngineEvent[] => {
     const out = ctx.apply(cmd);
     for (const e of out) events.push(e);
@@ -296,6 +300,11 @@ export function startAuctions(ctx: AuctionRunContext, nowMs: number): AuctionAge
     }
   };
 
+  eventsAfterStep[0] = events.length;
+  // DAI in settlement units: what was raised rounded down, what was not covered rounded up (never flattering).
+  const down = (rad: bigint): string => formatDecimal(rad / pow(RAD_DECIMALS - qd), qd);
+  const up = (rad: bigint): string => formatDecimal((rad + pow(RAD_DECIMALS - qd) - 1n) / pow(RAD_DECIMALS - qd), qd);
+
   return {
     step(k, nowMs) {
       const nowS = BigInt(Math.floor(nowMs / 1000));
@@ -316,14 +325,37 @@ export function startAuctions(ctx: AuctionRunContext, nowMs: number): AuctionAge
         }
       }
       if (a.mode === 'sealed_bid') commit(k, nowMs, nowS);
+      eventsAfterStep[k] = events.length;
+    },
+
+    series(ends) {
+      // Each bucket's events tallied once and added up: the figures are sums, so the running totals are exact; the
+      // same rounding as summary() (raised and tab down, uncovered up), so the last point equals the summary's.
+      const out = { tab: [] as string[], raised: [] as string[], uncovered: [] as string[], collateralSold: [] as string[] };
+      let tab = 0n;
+      let raised = 0n;
+      let uncovered = 0n;
+      let sold = 0n;
+      let from = 0;
+      for (const end of ends) {
+        const to = eventsAfterStep[end] ?? events.length;
+        const t = tallyAuctionEvents(events.slice(from, Math.max(from, to)));
+        tab += t.tab;
+        raised += t.raised;
+        uncovered += t.uncovered;
+        sold += t.sold;
+        from = Math.max(from, to);
+        out.tab.push(down(tab));
+        out.raised.push(down(raised));
+        out.uncovered.push(up(uncovered));
+        out.collateralSold.push(formatDecimal(sold, 18));
+      }
+      return out;
     },
 
     summary() {
       const t = tallyAuctionEvents(events);
       const clip = maker.clippers.get(a.ilk)!;
-      // DAI in settlement units: what was raised rounded down, what was not covered rounded up (never flattering).
-      const down = (rad: bigint): string => formatDecimal(rad / pow(RAD_DECIMALS - qd), qd);
-      const up = (rad: bigint): string => formatDecimal((rad + pow(RAD_DECIMALS - qd) - 1n) / pow(RAD_DECIMALS - qd), qd);
       const coll = (w: bigint): string => formatDecimal(w, 18);
       const keepers = [...ctx.liquidators].map((l): AuctionKeeperResult => {
         const b = bidders.find((x) => x.id === l.id) as Bidder;

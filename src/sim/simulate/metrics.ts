@@ -2,7 +2,7 @@
 // arrays (drawdown, dislocation, range extremes). Prices here are price atoms as floats: these are measurements of a
 // run, never a decision of the engine's.
 
-import type { AuctionsSummary } from './auctions-schema.js';
+import type { AuctionSeries, AuctionsSummary } from './auctions-schema.js';
 import { formatDecimal } from '../../core/units/index.js';
 import type { KeeperResult, MarketSeries, SimSeries } from './types.js';
 import type { Prepared } from './run.js';
@@ -51,6 +51,8 @@ export interface RunRecord {
   unnecessary: { count: number; notional: bigint };
   /** The Maker vaults' auctions (the `auctions` section), set at the end of the run with impact. */
   auctions?: AuctionsSummary;
+  /** Their series at given bucket ends (set with `auctions`). */
+  auctionSeries?: (ends: readonly number[]) => AuctionSeries;
 }
 
 /** Largest peak-to-trough fall of a path, in ppm of the peak (rounded). */
@@ -163,5 +165,7 @@ export function bucketSeries(prep: Prepared, main: RunRecord, cf: RunRecord | nu
     insuranceFund: ends.map((k) => d(main.fundSteps[k] as bigint)),
     badDebt: ends.map((k) => d(main.badDebtSteps[k] as bigint)),
     adlNotional,
+    // Only with an `auctions` section: a series without one keeps its bytes.
+    ...(main.auctionSeries === undefined ? {} : { auctions: main.auctionSeries(ends) }),
   };
 }

@@ -688,7 +688,10 @@ function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => vo
   rec.markSteps = markets.map((m) => m.marks);
   rec.tradedSteps = markets.map((m) => m.traded);
   rec.unnecessary = unnecessary(prep, episodes);
-  if (auctions !== null) rec.auctions = auctions.summary();
+  if (auctions !== null) {
+    rec.auctions = auctions.summary();
+    rec.auctionSeries = (ends) => auctions.series(ends);
+  }
   return rec;
 }
 

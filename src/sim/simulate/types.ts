@@ -11,7 +11,7 @@ import type { CodeName } from '../../core/codes.js';
 import { BailiffError } from '../../errors.js';
 import type { Snapshot } from '../../core/engine/snapshot.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
-import { simAuctionsSchema, type AuctionsSummary } from './auctions-schema.js';
+import { simAuctionsSchema, type AuctionSeries, type AuctionsSummary } from './auctions-schema.js';
 import { assetSchema, decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
 
 // ---- sim.json ---------------------------------------------------------------------------------------------------
@@ -249,6 +249,8 @@ export interface SimSeries {
   readonly badDebt: readonly Dec[];
   /** ADL notional in the bucket. */
   readonly adlNotional: readonly Dec[];
+  /** The Maker vaults' auctions, cumulative (added; present only when the sim.json has an `auctions` section). */
+  readonly auctions?: AuctionSeries;
 }
 
 export interface KeeperResult {

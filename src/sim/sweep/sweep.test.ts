@@ -2,6 +2,7 @@
 // in advance): worker-count independence (the same bytes with 1 and 2 workers), the frontier and the best point of a
 // known grid, coordinate descent, and refusals that name the field.
 
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,14 @@ describe('bailiff sweep (fake simulator)', () => {
     expect(one.runs).toBe(8 * 3);
   }, 60_000);
 
+  it('keeps the output of a sweep without auctions byte for byte (digests from before the vaults joined the score)', async () => {
+    const digest = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex');
+    const grid = await runSweep(sweep(), TINY_SIM, { workers: 1, runner: FAKE, baseDir: '.' });
+    const descent = await runSweep(sweep({ search: { kind: 'coordinate_descent', start: [3, 0] } }), TINY_SIM, { workers: 2, runner: FAKE, baseDir: '.' });
+    expect(grid.points.every((p) => !('auctions' in p) && !('badDebtWithVaults' in p))).toBe(true);
+    expect([digest(grid), digest(descent)]).toEqual(['d8edc4347f215e3f2c43201ada54c3ee93856d25e59655d5fd70adf098bc48c6', 'd1ac951b374759c4c75606f58451e5ee7f3c8d1559edbd502ed2e3ee1c93bba5']);
+  }, 60_000);
+
   it('sums each point over its seeds and finds the frontier and the best point', async () => {
     const r = await runSweep(sweep(), TINY_SIM, { workers: 2, runner: FAKE, baseDir: '.' });
     // Seeds 1, 2, 3: bad debt factors (1 + seed mod 3) = 2, 3, 1; unnecessary factors (1 + seed mod 2) = 2, 1, 2.
@@ -69,6 +78,26 @@ describe('bailiff sweep (fake simulator)', () => {
     expect(r.points.filter((p) => p.onFrontier).map((p) => p.index)).toEqual([1, 3, 5, 7]);
     // Scores: 0.725, 0.165 + 1 = 1.165, ...: the least is m = 0.01 with the fee.
     expect(r.best).toBe(1);
+  }, 60_000);
+
+  it("with auctions, judges each point on bad debt plus the vaults' uncovered debt (DAI at par)", async () => {
+    // The fake's vaults leave f x 100 uncovered per seed: fee 0.005 adds 0.5 x 3 seeds = 1.5 to its points, which now
+    // lose to their fee-0 twins: the frontier turns to the four fee-0 points, and the best to (mm 0.5, fee 0).
+    const sim = { ...TINY_SIM, auctions: { market: 'ETHUSDT', clipper: {}, vaults: { count: 2, ink: { min: '1', max: '1' }, collateralisation: { min: 1.6, max: 2 } } } };
+    const r = await runSweep(sweep(), sim, { workers: 2, runner: FAKE, baseDir: '.' });
+    expect(r.points[1]?.badDebt).toBe('0.225');
+    expect(r.points[1]?.auctions?.uncovered).toBe('1.5');
+    expect(r.points[1]?.badDebtWithVaults).toBe('1.725');
+    expect(r.points[0]?.badDebtWithVaults).toBe('0.24');
+    // Score: 1.725 + 0.5 (unnecessary, weight 1).
+    expect(r.points[1]?.score).toBe('2.225');
+    expect(r.frontier).toEqual([6, 4, 2, 0]);
+    expect(r.best).toBe(0);
+    // The descent follows the same score: from (mm 2, fee 0.005) it ends at fee 0.
+    const d = await runSweep(sweep({ search: { kind: 'coordinate_descent', start: [3, 1] } }), sim, { workers: 2, runner: FAKE, baseDir: '.' });
+    expect(d.points[d.best]?.values).toEqual({ mm: '0.5', fee: '0' });
+    // 1 and 2 workers: the same bytes with auctions too.
+    expect(JSON.stringify(await runSweep(sweep(), sim, { workers: 1, runner: FAKE, baseDir: '.' }))).toBe(JSON.stringify(r));
   }, 60_000);
 
   it('coordinate descent visits lines of the grid and stops where no move improves the score', async () => {

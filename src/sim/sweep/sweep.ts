@@ -27,7 +27,13 @@ export interface SweepPoint {
   readonly liquidationSteps: number;
   readonly liquidatedNotional: string;
   readonly adlNotional: string;
-  /** bad debt + unnecessaryWeight x unnecessary notional (the descent's objective), quote units. */
+  /**
+   * Only with an `auctions` section: bad debt + the vaults' uncovered debt (auctions.uncovered, DAI taken at par with
+   * the settlement asset: both in settlement decimals), the bad debt the frontier and the score use. Without the
+   * section the frontier and the score use `badDebt` and the field is absent (the output keeps its bytes).
+   */
+  readonly badDebtWithVaults?: string;
+  /** bad debt (with the vaults' uncovered debt, if any) + unnecessaryWeight x unnecessary notional (the descent's objective), quote units. */
   readonly score: string;
   readonly onFrontier: boolean;
   readonly runs: readonly RunFigures[];
@@ -46,7 +52,7 @@ export interface SweepResult {
   readonly settlementDecimals: number;
   readonly runs: number;
   readonly points: readonly SweepPoint[];
-  /** The frontier's points (indexes into points), by bad debt ascending. */
+  /** The frontier's points (indexes into points), by bad debt (frontierBadDebt) ascending. */
   readonly frontier: readonly number[];
   /** The point of least score (ties: the earliest). */
   readonly best: number;
@@ -140,8 +146,11 @@ export async function runSweep(c: SweepConfig, sim: Readonly<Record<string, unkn
       const sum = (f: (r: RunFigures) => string, what: string): bigint => figures.reduce((acc, r) => acc + atoms(f(r), what), 0n);
       const badDebt = sum((r) => r.badDebt, 'bad debt');
       const unnecessary = sum((r) => r.unnecessaryNotional, 'unnecessary notional');
+      const vaults = auctionTotals(figures, (x, what) => atoms(x, what), decimals);
+      // The vaults' uncovered DAI joins the perpetuals' bad debt at par (both settlement decimals: no rounding).
+      const costlyDebt = vaults.auctions === undefined ? badDebt : badDebt + atoms(vaults.auctions.uncovered, 'auction uncovered');
       // weight has 6 places: the score is rounded down to a quote atom (it only ranks points).
-      const score = badDebt + (unnecessary * weight.value) / 1_000_000n;
+      const score = costlyDebt + (unnecessary * weight.value) / 1_000_000n;
       const point: SweepPoint = {
         index: points.length,
         at: [...at],
@@ -152,10 +161,11 @@ export async function runSweep(c: SweepConfig, sim: Readonly<Record<string, unkn
         liquidationSteps: figures.reduce((n, r) => n + r.liquidationSteps, 0),
         liquidatedNotional: formatDecimal(sum((r) => r.liquidatedNotional, 'liquidated notional'), decimals),
         adlNotional: formatDecimal(sum((r) => r.adlNotional, 'ADL notional'), decimals),
+        ...(vaults.auctions === undefined ? {} : { badDebtWithVaults: formatDecimal(costlyDebt, decimals) }),
         score: formatDecimal(score, decimals),
         onFrontier: false,
         runs: figures,
-        ...auctionTotals(figures, (x, what) => atoms(x, what), decimals),
+        ...vaults,
       };
       points.push(point);
       byKey.set(at.join(','), point);
@@ -188,7 +198,7 @@ export async function runSweep(c: SweepConfig, sim: Readonly<Record<string, unkn
     }
   }
 
-  const front = paretoFront(points.map((p) => ({ a: atoms(p.badDebt, 'bad debt'), b: atoms(p.unnecessaryNotional, 'unnecessary notional') })));
+  const front = paretoFront(points.map((p) => ({ a: atoms(frontierBadDebt(p), 'bad debt'), b: atoms(p.unnecessaryNotional, 'unnecessary notional') })));
   const onFront = new Set(front);
   const finalPoints = points.map((p) => (onFront.has(p.index) ? { ...p, onFrontier: true } : p));
   let best = 0;
@@ -206,6 +216,11 @@ export async function runSweep(c: SweepConfig, sim: Readonly<Record<string, unkn
     frontier: front,
     best,
   };
+}
+
+/** The bad debt a point is judged on: with the vaults' uncovered debt when the sim has auctions, else the perpetuals'. */
+export function frontierBadDebt(p: SweepPoint): string {
+  return p.badDebtWithVaults ?? p.badDebt;
 }
 
 /** The settlement asset's decimals the summaries' amounts are in (the sim.json's, defaults filled in). */
