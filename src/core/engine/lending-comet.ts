@@ -9,6 +9,7 @@
 import { cometSupplyBase, cometSupplyCollateral, cometWithdrawBase, cometWithdrawCollateral } from '../lending/comet-actions.js';
 import { absorb, buyCollateral, getCollateralReserves, getReserves, isLiquidatable, type CometAccount, type CometAsset, type CometMarket } from '../lending/comet.js';
 import { BASE_INDEX_SCALE, FACTOR_SCALE, presentValue } from '../lending/comet-math.js';
+import { cometStoreFrontOpportunities, type CometStoreFrontOpportunity } from '../lending/keeper.js';
 import type { LendingReason } from '../lending/result.js';
 import type { Emit } from './emit.js';
 import type { CometAbsorb, CometAmountCommand, CometBuyCollateral, CometCommand, CometCreateMarket, CometPrice } from './lending-commands.js';
@@ -264,6 +265,38 @@ export function cometAccountView(s: Pick<EngineState, 'comet'>, market: string, 
   const a = m?.accounts.get(user);
   if (m === undefined || a === undefined) return undefined;
   return { balance: presentValue(m.market, a.principal), collateral: a.collateral, liquidatable: isLiquidatable(m.market, a) };
+}
+
+export interface CometAbsorbable {
+  readonly account: string;
+  /** The account's signed base present value (negative: a borrow), base atoms. */
+  readonly balance: bigint;
+  /** What absorb would do now (comet.ts absorb): the collateral seized into the protocol and the base it pays out. */
+  readonly collateral: readonly { readonly asset: string; readonly amount: bigint; readonly value: bigint }[];
+  readonly basePaidOut: bigint;
+  readonly valueOfBasePaidOut: bigint;
+}
+
+export interface CometKeeperView {
+  /** Every account isLiquidatable now, in the order of their first command (absorb pays the absorber nothing on chain). */
+  readonly absorbable: readonly CometAbsorbable[];
+  /** The store front at the market's current state (keeper.ts cometStoreFrontOpportunities), profit net of gas. */
+  readonly storeFront: readonly CometStoreFrontOpportunity[];
+}
+
+/** A Comet market's keeper view; gasCostValue in price units (8 decimals). Undefined for an unknown market. */
+export function cometKeeperView(s: Pick<EngineState, 'comet'>, market: string, gasCostValue: bigint): CometKeeperView | undefined {
+  const m = s.comet.get(market);
+  if (m === undefined) return undefined;
+  const absorbable: CometAbsorbable[] = [];
+  for (const [account, a] of m.accounts) {
+    const r = absorb(m.market, a);
+    if (!r.ok) continue;
+    absorbable.push({
+      account, balance: presentValue(m.market, a.principal), collateral: r.value.collateral, basePaidOut: r.value.basePaidOut, valueOfBasePaidOut: r.value.valueOfBasePaidOut,
+    });
+  }
+  return { absorbable, storeFront: cometStoreFrontOpportunities(m.market, gasCostValue) };
 }
 
 // ---- snapshot ----
