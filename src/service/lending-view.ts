@@ -89,3 +89,44 @@ export function morphoKeeperAnswer(engine: Engine, market: string, gasCostLoan: 
     })),
   };
 }
+
+// ---- Compound v3 (issue 18): Engine.cometKeeper (comet.ts absorb, keeper.ts cometStoreFrontOpportunities) ----
+
+export interface CometKeeperAnswer {
+  readonly market: string;
+  readonly seq: number;
+  readonly atMs: number;
+  readonly baseAsset: string;
+  readonly gasCost: string;
+  readonly absorbable: readonly { readonly user: string; readonly balance: string; readonly basePaidOut: string; readonly valueOfBasePaidOut: string; readonly collateral: readonly Record<string, string>[] }[];
+  readonly storeFront: readonly Record<string, string>[];
+}
+
+/** The Comet keeper view, or undefined for an unknown market. gasCostValue: price units (USD, 8 decimals). */
+export function cometKeeperAnswer(engine: Engine, market: string, gasCostValue: bigint): CometKeeperAnswer | undefined {
+  const m = engine.state.comet.get(market);
+  const view = engine.cometKeeper(market, gasCostValue);
+  if (m === undefined || view === undefined) return undefined;
+  const inAsset = (asset: string, atoms: bigint): string => formatDecimal(atoms, m.decimals.get(asset) ?? 0);
+  const usd = (value: bigint): string => formatDecimal(value, LENDING_BASE_DECIMALS);
+  return {
+    market,
+    seq: engine.seq,
+    atMs: engine.timeMs,
+    baseAsset: m.baseAsset,
+    gasCost: usd(gasCostValue),
+    absorbable: view.absorbable.map((a) => ({
+      user: a.account,
+      balance: inAsset(m.baseAsset, a.balance),
+      basePaidOut: inAsset(m.baseAsset, a.basePaidOut),
+      valueOfBasePaidOut: usd(a.valueOfBasePaidOut),
+      collateral: a.collateral.map((c) => ({ asset: c.asset, amount: inAsset(c.asset, c.amount), value: usd(c.value) })),
+    })),
+    storeFront: view.storeFront.map((o) => ({
+      asset: o.asset,
+      baseAmount: inAsset(m.baseAsset, o.baseAmount),
+      collateralAmount: inAsset(o.asset, o.collateralAmount),
+      profit: usd(o.profitValue),
+    })),
+  };
+}

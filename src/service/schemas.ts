@@ -336,3 +336,44 @@ export const morphoKeeperSchema = {
     }),
   },
 } as const;
+
+// ---- Compound v3 keeper view (issue 18) ----
+const COMET_AMOUNT = "decimal string, in the asset's units (the decimals comet_market declares)";
+
+export const cometKeeperSchema = {
+  summary: "A Compound v3 market's keeper view: accounts absorb would take now (the collateral seized, the base paid out) and the store-front purchases (buyCollateral of all the protocol's collateral of an asset while reserves are below target) with the buyer's profit net of gas",
+  params: { type: 'object', required: ['market'], properties: { market: { type: 'string', pattern: ID_PATTERN } }, additionalProperties: false },
+  querystring: {
+    type: 'object',
+    properties: { gasCost: { type: 'string', pattern: '^[0-9]{1,30}(\\.[0-9]{1,8})?$', default: '0', description: `the buyer's cost of one call, ${BASE}` } },
+    additionalProperties: false,
+  },
+  response: {
+    200: obj({
+      market: s('the Compound v3 market id'),
+      seq: int('journal seq'),
+      atMs: int("the engine's time"),
+      baseAsset: s('the base asset (lent and borrowed)'),
+      gasCost: s(BASE),
+      absorbable: {
+        type: 'array',
+        items: obj({
+          user: s('an account isLiquidatable now: what to send in comet_absorb accounts'),
+          balance: s(`${COMET_AMOUNT}, base: signed, negative for a borrow`),
+          basePaidOut: s(`${COMET_AMOUNT}, base: what the reserves pay to clear the account`),
+          valueOfBasePaidOut: s(BASE),
+          collateral: { type: 'array', items: obj({ asset: s('a collateral'), amount: s(COMET_AMOUNT), value: s(`${BASE}: at the feed price`) }) },
+        }),
+      },
+      storeFront: {
+        type: 'array',
+        items: obj({
+          asset: s('a collateral the protocol holds'),
+          baseAmount: s(`${COMET_AMOUNT}, base: what to send as comet_buy_collateral baseAmount`),
+          collateralAmount: s(`${COMET_AMOUNT}: what it buys (the quote, floor)`),
+          profit: s(`${BASE}: the collateral at the feed price - the base paid - gas`),
+        }),
+      },
+    }),
+  },
+} as const;

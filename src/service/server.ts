@@ -35,8 +35,8 @@ import {
 import { parseFilter, passes, serveAccountStream, servePublicStream } from './streams.js';
 import { Views } from './views.js';
 // lending markets (issue 18)
-import { lendingKeeperSchema, morphoKeeperSchema } from './schemas.js';
-import { lendingKeeperAnswer, morphoKeeperAnswer } from './lending-view.js';
+import { cometKeeperSchema, lendingKeeperSchema, morphoKeeperSchema } from './schemas.js';
+import { cometKeeperAnswer, lendingKeeperAnswer, morphoKeeperAnswer } from './lending-view.js';
 import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js';
 
 /** The security plugin and its options (src/service/security: `securityPlugin`, `{ keys, ... }`). */
@@ -258,6 +258,14 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     const { gasCost } = request.query as { gasCost: string };
     const view = morphoKeeperAnswer(host.engine, market, BigInt(gasCost));
     if (view === undefined) throw notFound(`no Morpho market ${market}`);
+    return view;
+  });
+  // Compound v3's keeper view (issue 18): gas in USD like the store front's profit
+  app.get('/v1/comet/:market/keeper', { schema: cometKeeperSchema, config: { role: 'read' } }, async (request) => {
+    const { market } = request.params as { market: string };
+    const { gasCost } = request.query as { gasCost: string };
+    const view = cometKeeperAnswer(host.engine, market, decimalAtoms(gasCost, LENDING_BASE_DECIMALS, 'gasCost'));
+    if (view === undefined) throw notFound(`no Compound v3 market ${market}`);
     return view;
   });
 

@@ -5,7 +5,8 @@
 
 import { LENDING_AMOUNT_MAX, type LendingCommand } from '../core/engine/lending-commands.js';
 import { LENDING_BASE_DECIMALS } from '../core/engine/lending.js';
-import { parseDecimal } from '../core/units/index.js';
+import { divRound, parseDecimal } from '../core/units/index.js';
+import { SECONDS_PER_YEAR, type CometRateModel } from '../core/lending/comet-math.js';
 import { decimalAtoms, WireError, type UnitLookup } from './decode.js';
 import type { WireCommand } from './schema.js';
 
@@ -21,6 +22,17 @@ function fraction(text: string, decimals: number, path: string, unit: string): b
   if (!r.ok) throw new WireError(path, r.error.includes('decimal places') ? `${text}: ${unit} have at most ${decimals} decimal places` : r.error);
   if (r.value < 0n) throw new WireError(path, 'must not be negative');
   return r.value;
+}
+
+/** A kink and per-year rates (fractions) as Comet's constructor stores them: the rates per second, perYear / SECONDS_PER_YEAR (floor). */
+function cometRateModel(r: { kink: string; base: string; slopeLow: string; slopeHigh: string }, path: string): CometRateModel {
+  const wad = (text: string, field: string): bigint => fraction(text, WAD_DECIMALS, `${path}.${field}`, 'rates');
+  return {
+    kink: wad(r.kink, 'kink'),
+    perSecondInterestRateBase: divRound(wad(r.base, 'base'), SECONDS_PER_YEAR, 'floor'),
+    perSecondInterestRateSlopeLow: divRound(wad(r.slopeLow, 'slopeLow'), SECONDS_PER_YEAR, 'floor'),
+    perSecondInterestRateSlopeHigh: divRound(wad(r.slopeHigh, 'slopeHigh'), SECONDS_PER_YEAR, 'floor'),
+  };
 }
 
 function assetDecimals(units: UnitLookup, id: string, path: string): number {
@@ -98,6 +110,7 @@ export function decodeLendingCommand(c: WireLendingCommand, units: UnitLookup, p
           liquidationFactorWad: wad(a.liquidationFactor, `collaterals[${i}].liquidationFactor`),
           supplyCap: decimalAtoms(a.supplyCap, a.decimals, `${path}.collaterals[${i}].supplyCap`),
         })),
+        ...(c.rates === undefined ? {} : { rates: { supply: cometRateModel(c.rates.supply, `${path}.rates.supply`), borrow: cometRateModel(c.rates.borrow, `${path}.rates.borrow`) } }),
       };
     }
     case 'comet_price':

@@ -403,6 +403,11 @@ export const commandSchema = z.discriminatedUnion('kind', [
       asset: idString, decimals: decimalsInt, price: decimalString, borrowCollateralFactor: decimalString,
       liquidateCollateralFactor: decimalString, liquidationFactor: decimalString, supplyCap: decimalString,
     })).max(15),
+    /** Comet's kink rate model as the Configurator takes it: a kink and per-year rates, fractions (0.04 = 4% a year). */
+    rates: z.strictObject({
+      supply: z.strictObject({ kink: decimalString, base: decimalString, slopeLow: decimalString, slopeHigh: decimalString }),
+      borrow: z.strictObject({ kink: decimalString, base: decimalString, slopeLow: decimalString, slopeHigh: decimalString }),
+    }).optional(),
   }),
   z.strictObject({ kind: z.literal('comet_price'), ...at, market: idString, prices: z.record(idString, decimalString) }),
   z.strictObject({ kind: z.literal('comet_supply'), ...at, market: idString, user: idString, asset: idString, amount: decimalString }),

@@ -203,6 +203,47 @@ describe('a Compound v3 market through the wire and the journal', () => {
   });
 });
 
+describe('Compound v3 interest through the wire and the journal', () => {
+  const DAY_MS = 86_400_000;
+  const T0 = 1_700_000_000_000;
+  const rated = parseScenario({
+    settlement: { asset: 'USDT', decimals: 6 },
+    startAt: T0,
+    commands: [
+      {
+        kind: 'comet_market', market: 'cusdc', baseAsset: 'USDC', baseDecimals: 6, basePrice: '1', baseBorrowMin: '1', storeFrontPriceFactor: '0.5',
+        collaterals: [{ asset: 'COMP', decimals: 18, price: '1', borrowCollateralFactor: '0.8', liquidateCollateralFactor: '0.85', liquidationFactor: '0.8', supplyCap: '1000000' }],
+        // a flat 100% a year for borrowers, 50% for suppliers
+        rates: { supply: { kink: '0.8', base: '0.5', slopeLow: '0', slopeHigh: '0' }, borrow: { kink: '0.8', base: '1', slopeLow: '0', slopeHigh: '0' } },
+      },
+      { kind: 'comet_supply', market: 'cusdc', user: 'lender', asset: 'USDC', amount: '1000' },
+      { kind: 'comet_supply', market: 'cusdc', user: 'bob', asset: 'COMP', amount: '60' },
+      { kind: 'comet_withdraw', market: 'cusdc', user: 'bob', asset: 'USDC', amount: '48' },
+      { kind: 'tick', at: T0 + 20 * DAY_MS },
+      { kind: 'tick', at: T0 + 24 * DAY_MS },
+    ],
+  });
+
+  it('decodes per-year rates as per-second ones (perYear / 31,536,000, floor); interest alone crosses the line on the tick; the journal recovers it', () => {
+    const market = rated.commands.find((c) => c.kind === 'comet_market');
+    expect(market).toMatchObject({ rates: { borrow: { kink: 8n * 10n ** 17n, perSecondInterestRateBase: 31_709_791_983n } } }); // 1e18 / 31,536,000 = 31,709,791,983.8
+    const engine = Engine.create(rated.config, rated.rulebook);
+    const perCommand = rated.commands.map((c) => engine.apply(c).map((e) => encodeEvent(e, rated.units)));
+    const [day20, day24] = perCommand.slice(-2);
+    expect(day20!.filter((e) => e.kind === 'CometLiquidatable')).toEqual([]);
+    expect(day24!.find((e) => e.kind === 'CometLiquidatable')).toMatchObject({ user: 'bob' });
+    const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: rated.config, rulebook: rated.rulebook };
+    const path = join(mkdtempSync(join(tmpdir(), 'bailiff-comet-rates-')), 'journal.db');
+    const de = DurableEngine.openFile(path, { genesis, durability: 'full', snapshotEvery: 2 });
+    for (const c of rated.commands) de.submit([c]);
+    de.close();
+    const reopened = DurableEngine.openFile(path, { durability: 'full' });
+    expect(reopened.recovery.snapshotSeq).toBeGreaterThan(0);
+    expect(encodeSnapshot(reopened.engine.snapshot())).toBe(encodeSnapshot(engine.snapshot()));
+    reopened.close();
+  });
+});
+
 describe('Aave e-mode through the wire', () => {
   it('decodes lending_emode_category and lending_set_emode; the events encode ratios as fractions', () => {
     const sc = parseScenario({

@@ -94,3 +94,52 @@ describe('a Morpho Blue market through the service', () => {
     expect((await get(s.base, '/v1/morpho/weth-dai/keeper?gasCost=1.5')).status).toBe(400);
   });
 });
+
+describe('a Compound v3 market through the service', () => {
+  let s: Running;
+  beforeAll(async () => {
+    s = await start();
+  });
+  afterAll(async () => {
+    await s.app.close();
+  });
+
+  it('answers the keeper view: bob absorbable after the price fall, then the store front, and the keeper calls do what it says', async () => {
+    const r = await post(s.base, '/v1/commands', [
+      {
+        kind: 'comet_market', market: 'cusdc', baseAsset: 'USDC', baseDecimals: 6, basePrice: '1', baseBorrowMin: '1', storeFrontPriceFactor: '0.5', targetReserves: '0.0001',
+        collaterals: [{ asset: 'COMP', decimals: 18, price: '1', borrowCollateralFactor: '0.8', liquidateCollateralFactor: '0.85', liquidationFactor: '0.8', supplyCap: '1000000' }],
+      },
+      { kind: 'comet_supply', market: 'cusdc', user: 'lender', asset: 'USDC', amount: '1000' },
+      { kind: 'comet_supply', market: 'cusdc', user: 'bob', asset: 'COMP', amount: '60' },
+      { kind: 'comet_withdraw', market: 'cusdc', user: 'bob', asset: 'USDC', amount: '48' },
+    ]);
+    expect(r.status).toBe(200);
+    expect(r.body.results.every((x: { rejected?: unknown }) => x.rejected === undefined)).toBe(true);
+    // healthy: nothing to absorb; reserves 0 < target 0.0001 but the protocol holds no collateral: nothing for sale
+    expect((await get(s.base, '/v1/comet/cusdc/keeper')).body).toMatchObject({ market: 'cusdc', baseAsset: 'USDC', absorbable: [], storeFront: [] });
+    await post(s.base, '/v1/commands', { kind: 'comet_price', market: 'cusdc', prices: { COMP: '0.94' } });
+    const before = await get(s.base, '/v1/comet/cusdc/keeper?gasCost=0.5');
+    expect(before.status).toBe(200);
+    expect(before.body.gasCost).toBe('0.5');
+    // 60 COMP x $0.94 x liquidationFactor 0.8 = $45.12 < $48 owed: the reserves pay all 48 (core/engine/lending-comet.test.ts)
+    expect(before.body.absorbable).toEqual([{ user: 'bob', balance: '-48', basePaidOut: '48', valueOfBasePaidOut: '48', collateral: [{ asset: 'COMP', amount: '60', value: '56.4' }] }]);
+    expect(before.body.storeFront).toEqual([]);
+    const absorbed = await post(s.base, '/v1/commands', { kind: 'comet_absorb', market: 'cusdc', absorber: 'keeper', accounts: before.body.absorbable.map((a: { user: string }) => a.user) });
+    expect(absorbed.body.events.find((e: { kind: string }) => e.kind === 'CometAbsorbed')).toMatchObject({ user: 'bob', basePaidOut: '48' });
+    const after = await get(s.base, '/v1/comet/cusdc/keeper?gasCost=0.5');
+    expect(after.body.absorbable).toEqual([]);
+    expect(after.body.storeFront).toHaveLength(1);
+    const o = after.body.storeFront[0];
+    // the store-front discount is 0.5 x (1 - 0.8) = 10%: 60 COMP at $0.846 cost 50.76 USDC; worth $56.4; less $0.5 of gas
+    expect(o).toEqual({ asset: 'COMP', baseAmount: '50.76', collateralAmount: '60', profit: '5.14' });
+    const bought = await post(s.base, '/v1/commands', { kind: 'comet_buy_collateral', market: 'cusdc', buyer: 'keeper', asset: o.asset, baseAsset: 'USDC', baseAmount: o.baseAmount, minAmount: o.collateralAmount });
+    expect(bought.body.events.find((e: { kind: string }) => e.kind === 'CometCollateralBought')).toMatchObject({ amount: o.collateralAmount, collateralReserves: '0' });
+    expect((await get(s.base, '/v1/comet/cusdc/keeper')).body.storeFront).toEqual([]);
+  });
+
+  it('refuses an unknown market (404) and a malformed gas cost (400)', async () => {
+    expect((await get(s.base, '/v1/comet/nowhere/keeper')).status).toBe(404);
+    expect((await get(s.base, '/v1/comet/cusdc/keeper?gasCost=-1')).status).toBe(400);
+  });
+});

@@ -36,6 +36,7 @@ import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperVie
 import { isLendingCommand } from './lending-commands.js';
 import type { AccountData } from '../lending/aave-reserve.js';
 import { morphoKeeperView } from './lending-morpho.js';
+import { cometKeeperView, reviewCometInterest, type CometKeeperView } from './lending-comet.js';
 import type { MorphoOpportunity } from '../lending/keeper.js';
 
 /** How an engine is built (none of it is state: a snapshot restores under any options). */
@@ -224,6 +225,7 @@ export class Engine {
         return applyCancelOrder(s, cmd, emit);
       case 'tick':
         reviewLendingHealth(s, cmd.tsMs, emit); // lending markets (issue 18): a crossing by interest alone
+        reviewCometInterest(s, cmd.tsMs, emit); // Compound v3 markets with rates: accrue, then the same review
         return undefined;
       case 'borrow':
         return applyBorrow(s, cmd, emit);
@@ -518,5 +520,10 @@ export class Engine {
   /** A Morpho market's unhealthy positions with their full liquidation and profit net of gas (loan-token atoms). */
   morphoKeeper(market: string, gasCostLoan: bigint): readonly MorphoOpportunity[] | undefined {
     return morphoKeeperView(this.s, market, gasCostLoan);
+  }
+
+  /** A Comet market's absorbable accounts and store-front purchases with profit net of gas (price units, 8 decimals). */
+  cometKeeper(market: string, gasCostValue: bigint): CometKeeperView | undefined {
+    return cometKeeperView(this.s, market, this.s.timeMs, gasCostValue);
   }
 }

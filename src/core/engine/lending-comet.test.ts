@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import type { Command } from './commands.js';
 import type { EngineEvent } from './events.js';
-import { canonicalJson } from './snapshot.js';
+import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { TEST_CONFIG } from './testkit.js';
 import { getCollateralReserves, getReserves, isLiquidatable } from '../lending/comet.js';
 import type { CometAmountCommand, CometBuyCollateral, CometCollateralConfig, CometCreateMarket } from './lending-commands.js';
@@ -206,5 +206,76 @@ describe('Compound v3 through Engine.apply', () => {
     // the runs do exercise seizures and purchases
     expect(absorbs).toBeGreaterThan(10);
     expect(purchases).toBeGreaterThan(10);
+  });
+
+  describe('interest (comet_market rates: comet-math cometRate, accrued at every command and tick)', () => {
+    const YEAR_S = 31_536_000;
+    const DAY_MS = 86_400_000;
+    // a flat 100% a year borrow rate (per second, floor, as Comet's constructor divides), 50% for suppliers
+    const RATED: CometCreateMarket = {
+      ...MARKET,
+      rates: {
+        supply: { kink: F(80n), perSecondInterestRateBase: F(50n) / BigInt(YEAR_S), perSecondInterestRateSlopeLow: 0n, perSecondInterestRateSlopeHigh: 0n },
+        borrow: { kink: F(80n), perSecondInterestRateBase: F(100n) / BigInt(YEAR_S), perSecondInterestRateSlopeLow: 0n, perSecondInterestRateSlopeHigh: 0n },
+      },
+    };
+    function rated(): Engine {
+      const engine = Engine.create(TEST_CONFIG);
+      applyAll(engine, [RATED, supply('lender', 'USDC', USDC(1_000n)), supply('bob', 'COMP', COMP(60n)), withdraw('bob', 'USDC', USDC(48n))]);
+      return engine;
+    }
+    const tick = (tsMs: number): Command => ({ kind: 'tick', tsMs });
+
+    it('interest alone makes bob liquidatable: -48 grows past 60 x $1 x 0.85 = 51 (6.25%, about 23 days at 100% a year), said on the tick', () => {
+      const engine = rated();
+      const cm = () => engine.state.comet.get('cusdc')!;
+      expect(of(applyAll(engine, [tick(T + 20 * DAY_MS)]), 'CometLiquidatable')).toEqual([]);
+      // 20 days: the borrow index grows by rate x dt (Comet's linear accrual), 1e15 x (1 + 20/365)
+      const perSecond = F(100n) / BigInt(YEAR_S);
+      expect(cm().market.baseBorrowIndex).toBe(10n ** 15n + (10n ** 15n * perSecond * 1_728_000n) / 10n ** 18n);
+      expect(cm().market.baseSupplyIndex).toBeGreaterThan(10n ** 15n);
+      const crossed = applyAll(engine, [tick(T + 24 * DAY_MS)]);
+      expect(of(crossed, 'CometLiquidatable')).toEqual([expect.objectContaining({ user: 'bob' })]);
+      const said = of(crossed, 'CometLiquidatable')[0]!;
+      expect(said.balance).toBeLessThan(-USDC(51n));
+      expect(isLiquidatable(cm().market, cm().accounts.get('bob')!)).toBe(true);
+      // the keeper view sees it too, and absorb takes it
+      expect(engine.cometKeeper('cusdc', 0n)!.absorbable.map((a) => a.account)).toEqual(['bob']);
+      applyAll(engine, [{ kind: 'comet_absorb', tsMs: T + 24 * DAY_MS, market: 'cusdc', absorber: 'k', accounts: ['bob'] }]);
+    });
+
+    it('a command accrues first (the keeper view at the engine time agrees); a refused one reverts the accrual too', () => {
+      const engine = rated();
+      const later = T + 30 * DAY_MS;
+      const before = stateOf(engine);
+      const refused = engine.apply({ ...withdraw('bob', 'COMP', COMP(1_000n)), tsMs: later });
+      expect(refused[0]).toMatchObject({ kind: 'CommandRejected' });
+      expect(stateOf(engine)).toBe(before);
+      // an accepted command on another user accrues the market: bob crosses (said on the next tick, or a command on him)
+      applyAll(engine, [{ ...supply('carol', 'COMP', COMP(1n)), tsMs: later }]);
+      const m = engine.state.comet.get('cusdc')!;
+      expect(m.interest!.lastAccrualS).toBe(BigInt(Math.floor(later / 1000)));
+      expect(isLiquidatable(m.market, m.accounts.get('bob')!)).toBe(true);
+      expect(of(applyAll(engine, [tick(later)]), 'CometLiquidatable')).toEqual([expect.objectContaining({ user: 'bob' })]);
+    });
+
+    it('snapshot and restore keep the rates and the accrual time (through the encoded text); a market without rates has no interest field', () => {
+      const engine = rated();
+      applyAll(engine, [tick(T + 5 * DAY_MS)]);
+      const restored = Engine.restore(decodeSnapshot(encodeSnapshot(engine.snapshot())));
+      expect(stateOf(restored)).toBe(stateOf(engine));
+      const next = tick(T + 40 * DAY_MS);
+      expect(restored.apply(next)).toEqual(engine.apply(next));
+      expect(stateOf(restored)).toBe(stateOf(engine));
+      expect(canonicalJson(world().snapshot())).not.toContain('interest');
+    });
+
+    it('refuses a rate outside uint64 (invalid_params naming the field), changing nothing', () => {
+      const engine = Engine.create(TEST_CONFIG);
+      const before = stateOf(engine);
+      const bad: CometCreateMarket = { ...RATED, rates: { ...RATED.rates!, borrow: { ...RATED.rates!.borrow, perSecondInterestRateSlopeHigh: 2n ** 64n } } };
+      expect(engine.apply(bad)[0]).toMatchObject({ kind: 'CommandRejected', reason: 'invalid_params', field: 'rates.borrow.perSecondInterestRateSlopeHigh' });
+      expect(stateOf(engine)).toBe(before);
+    });
   });
 });

@@ -2,18 +2,22 @@
 // rules (comet-actions.ts supply / withdraw; comet.ts isLiquidatable, absorb, buyCollateral, getReserves), which
 // stay the single source of truth; this file checks ids and parameter domains, commits the rules' results and says
 // what happened. A market is one base asset (lent and borrowed) and its collaterals, with 8-decimal feed prices and
-// 1e18 factors, as Comet's Configuration; it is immutable once created. Interest is not accrued: the indexes stay
-// at 1e15 (comet-math accruedIndexes exists; rates are not configurable here yet). A refused command changes
-// nothing: the rules return the new state as values, committed only when they accept.
+// 1e18 factors, as Comet's Configuration; it is immutable once created. A market given `rates` accrues interest
+// (comet-math accrueCometIndexes: Comet.accrueInternal) at the start of every command on it and on every tick, so
+// CometLiquidatable is said when interest alone crosses the line; without rates the indexes stay at 1e15. A refused
+// command changes nothing (not even the accrual, as a reverted call): the rules return the new state as values,
+// committed only when they accept.
 
 import { cometSupplyBase, cometSupplyCollateral, cometWithdrawBase, cometWithdrawCollateral } from '../lending/comet-actions.js';
 import { absorb, buyCollateral, getCollateralReserves, getReserves, isLiquidatable, type CometAccount, type CometAsset, type CometMarket } from '../lending/comet.js';
-import { BASE_INDEX_SCALE, FACTOR_SCALE, presentValue } from '../lending/comet-math.js';
+import { accrueCometIndexes, BASE_INDEX_SCALE, FACTOR_SCALE, presentValue, type CometRateModel, type CometRates } from '../lending/comet-math.js';
+import { cometStoreFrontOpportunities, type CometStoreFrontOpportunity } from '../lending/keeper.js';
 import type { LendingReason } from '../lending/result.js';
 import type { Emit } from './emit.js';
 import type { CometAbsorb, CometAmountCommand, CometBuyCollateral, CometCommand, CometCreateMarket, CometPrice } from './lending-commands.js';
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
+import { secondsOf } from './lending.js';
 
 export interface CometMarketState {
   readonly id: string;
@@ -28,6 +32,8 @@ export interface CometMarketState {
   readonly accounts: Map<string, CometAccount>;
   /** Accounts isLiquidatable as last said (CometLiquidatable / CometHealthy). */
   readonly liquidatable: Set<string>;
+  /** The rate model and the second interest was last accrued to (Comet's lastAccrualTime); absent: no interest. */
+  readonly interest?: { readonly rates: CometRates; lastAccrualS: bigint };
 }
 
 export type CometMarkets = Map<string, CometMarketState>;
@@ -36,6 +42,7 @@ const NO_ACCOUNT: CometAccount = { principal: 0n, collateral: new Map() };
 /** Comet keeps at most 15 collaterals (MAX_ASSETS, the assetsIn bitmap of a uint16). */
 const MAX_ASSETS = 15;
 const DECIMALS_MAX = 30;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 function refuse(reason: LendingReason, field: string, message: string): LendingRejection {
   return { reason, field, message };
@@ -54,6 +61,40 @@ export function applyComet(s: EngineState, cmd: CometCommand, emit: Emit, knownD
   if (cmd.kind === 'comet_market') return createMarket(s, cmd, emit, knownDecimals);
   const m = s.comet.get(cmd.market);
   if (m === undefined) return refuse('reserve_unknown', 'market', `no Compound v3 market ${cmd.market}`);
+  // Comet accrues first in every call; a refused call reverts, accrual included
+  const before = { market: m.market, lastAccrualS: m.interest?.lastAccrualS };
+  accrue(m, secondsOf(cmd.tsMs));
+  const refusal = applyToMarket(s, m, cmd, emit);
+  if (refusal !== undefined) {
+    m.market = before.market;
+    if (m.interest !== undefined && before.lastAccrualS !== undefined) m.interest.lastAccrualS = before.lastAccrualS;
+  }
+  return refusal;
+}
+
+/** The market at second nowS: its indexes accrued since the last accrual (itself without interest or time). */
+function accruedMarket(m: CometMarketState, nowS: bigint): CometMarket {
+  if (m.interest === undefined || nowS <= m.interest.lastAccrualS) return m.market;
+  const indexes = accrueCometIndexes(m.market, m.interest.rates, nowS - m.interest.lastAccrualS);
+  return { ...m.market, baseSupplyIndex: indexes.baseSupplyIndex, baseBorrowIndex: indexes.baseBorrowIndex };
+}
+
+function accrue(m: CometMarketState, nowS: bigint): void {
+  if (m.interest === undefined || nowS <= m.interest.lastAccrualS) return;
+  m.market = accruedMarket(m, nowS);
+  m.interest.lastAccrualS = nowS;
+}
+
+/** On tick: every market with rates accrues to tsMs and says who interest alone made liquidatable (or healthy). */
+export function reviewCometInterest(s: Pick<EngineState, 'comet'>, tsMs: number, emit: Emit): void {
+  for (const m of s.comet.values()) {
+    if (m.interest === undefined) continue;
+    accrue(m, secondsOf(tsMs));
+    reviewComet(m, m.accounts.keys(), emit);
+  }
+}
+
+function applyToMarket(s: EngineState, m: CometMarketState, cmd: Exclude<CometCommand, CometCreateMarket>, emit: Emit): Refusal | undefined {
   const halted = s.guards.halted;
   switch (cmd.kind) {
     case 'comet_price':
@@ -91,6 +132,12 @@ function createMarket(s: EngineState, cmd: CometCreateMarket, emit: Emit, knownD
   // Comet's constructor: BadDiscount when storeFrontPriceFactor > FACTOR_SCALE
   if (cmd.storeFrontPriceFactorWad < 0n || cmd.storeFrontPriceFactorWad > FACTOR_SCALE) return bad('storeFrontPriceFactorWad', 'must be within [0, 1]');
   if (cmd.collaterals.length > MAX_ASSETS) return bad('collaterals', `at most ${MAX_ASSETS} (Comet's TooManyAssets)`);
+  for (const side of ['supply', 'borrow'] as const) {
+    const model: CometRateModel | undefined = cmd.rates?.[side];
+    if (model === undefined) continue;
+    // Comet stores each as a uint64
+    for (const [name, v] of Object.entries(model)) if (v < 0n || v > UINT64_MAX) return bad(`rates.${side}.${name}`, 'must be within [0, 2^64)');
+  }
   const assets: CometAsset[] = [];
   for (const [i, c] of cmd.collaterals.entries()) {
     const at = `collaterals[${i}]`;
@@ -116,6 +163,7 @@ function createMarket(s: EngineState, cmd: CometCreateMarket, emit: Emit, knownD
   s.comet.set(cmd.market, {
     id: cmd.market, baseAsset: cmd.baseAsset, baseBorrowMin: cmd.baseBorrowMin, decimals,
     supplyCaps: new Map(cmd.collaterals.map((c) => [c.asset, c.supplyCap])), market, accounts: new Map(), liquidatable: new Set(),
+    ...(cmd.rates === undefined ? {} : { interest: { rates: cmd.rates, lastAccrualS: secondsOf(cmd.tsMs) } }),
   });
   emit({
     kind: 'CometMarketCreated', market: cmd.market, asset: cmd.baseAsset, price: cmd.basePrice, baseBorrowMin: cmd.baseBorrowMin,
@@ -266,6 +314,42 @@ export function cometAccountView(s: Pick<EngineState, 'comet'>, market: string, 
   return { balance: presentValue(m.market, a.principal), collateral: a.collateral, liquidatable: isLiquidatable(m.market, a) };
 }
 
+export interface CometAbsorbable {
+  readonly account: string;
+  /** The account's signed base present value (negative: a borrow), base atoms. */
+  readonly balance: bigint;
+  /** What absorb would do now (comet.ts absorb): the collateral seized into the protocol and the base it pays out. */
+  readonly collateral: readonly { readonly asset: string; readonly amount: bigint; readonly value: bigint }[];
+  readonly basePaidOut: bigint;
+  readonly valueOfBasePaidOut: bigint;
+}
+
+export interface CometKeeperView {
+  /** Every account isLiquidatable now, in the order of their first command (absorb pays the absorber nothing on chain). */
+  readonly absorbable: readonly CometAbsorbable[];
+  /** The store front at the market's current state (keeper.ts cometStoreFrontOpportunities), profit net of gas. */
+  readonly storeFront: readonly CometStoreFrontOpportunity[];
+}
+
+/**
+ * A Comet market's keeper view at time tsMs (interest accrued to it, as the next call would); gasCostValue in price
+ * units (8 decimals). Undefined for an unknown market.
+ */
+export function cometKeeperView(s: Pick<EngineState, 'comet'>, market: string, tsMs: number, gasCostValue: bigint): CometKeeperView | undefined {
+  const m = s.comet.get(market);
+  if (m === undefined) return undefined;
+  const now = accruedMarket(m, secondsOf(tsMs));
+  const absorbable: CometAbsorbable[] = [];
+  for (const [account, a] of m.accounts) {
+    const r = absorb(now, a);
+    if (!r.ok) continue;
+    absorbable.push({
+      account, balance: presentValue(now, a.principal), collateral: r.value.collateral, basePaidOut: r.value.basePaidOut, valueOfBasePaidOut: r.value.valueOfBasePaidOut,
+    });
+  }
+  return { absorbable, storeFront: cometStoreFrontOpportunities(now, gasCostValue) };
+}
+
 // ---- snapshot ----
 
 export interface CometMarketSnapshot {
@@ -281,6 +365,8 @@ export interface CometMarketSnapshot {
   };
   readonly accounts: readonly (readonly [string, { readonly principal: bigint; readonly collateral: readonly (readonly [string, bigint])[] }])[];
   readonly liquidatable: readonly string[];
+  /** Only for a market given rates (older snapshots have none). */
+  readonly interest?: { readonly rates: CometRates; readonly lastAccrualS: bigint };
 }
 
 export function snapshotComet(markets: CometMarkets): CometMarketSnapshot[] {
@@ -291,6 +377,7 @@ export function snapshotComet(markets: CometMarkets): CometMarketSnapshot[] {
     },
     accounts: [...m.accounts].map(([u, a]) => [u, { principal: a.principal, collateral: [...a.collateral] }] as const),
     liquidatable: [...m.liquidatable],
+    ...(m.interest === undefined ? {} : { interest: { rates: m.interest.rates, lastAccrualS: m.interest.lastAccrualS } }),
   }));
 }
 
@@ -303,6 +390,7 @@ export function restoreComet(into: CometMarkets, snap: readonly CometMarketSnaps
       },
       accounts: new Map(m.accounts.map(([u, a]) => [u, { principal: a.principal, collateral: new Map(a.collateral) }])),
       liquidatable: new Set(m.liquidatable),
+      ...(m.interest === undefined ? {} : { interest: { rates: m.interest.rates, lastAccrualS: m.interest.lastAccrualS } }),
     });
   }
 }

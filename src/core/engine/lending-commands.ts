@@ -5,6 +5,8 @@
 // basis points, rates in ray. `user` is the borrower's id in the lending market (not an engine account: the market
 // keeps its own scaled balances, as the protocol does; tokens come from and go to the user's wallet).
 
+import type { CometRates } from '../lending/comet-math.js';
+
 /** A reserve's parameters and rates; the first one for an asset lists it (it then needs a price). */
 export interface LendingReserve {
   readonly kind: 'lending_reserve';
@@ -185,6 +187,8 @@ export interface CometCreateMarket {
   /** Base atoms: the store front sells collateral only while reserves are below this. */
   readonly targetReserves: bigint;
   readonly collaterals: readonly CometCollateralConfig[];
+  /** Comet's kink rate model (comet-math.ts cometRate), per second in 1e18; absent: no interest (indexes stay at 1e15). */
+  readonly rates?: CometRates;
 }
 
 export interface CometPrice {

@@ -95,3 +95,50 @@ export function accruedIndexes(indexes: BaseIndexes, supplyRatePerSecond: bigint
     baseBorrowIndex: indexes.baseBorrowIndex + mulFactor(indexes.baseBorrowIndex, borrowRatePerSecond * elapsedS),
   };
 }
+
+// ---- the kink rate model (Comet.sol at d5a30b0: getUtilization, getSupplyRate, getBorrowRate; the Configurator's
+// per-year parameters become per-second ones in Comet's constructor: perYear / SECONDS_PER_YEAR, floor) ----
+
+export const SECONDS_PER_YEAR = 31_536_000n;
+
+/** One side's kinked line, all 1e18 factors; the three rates per second. */
+export interface CometRateModel {
+  readonly kink: bigint;
+  readonly perSecondInterestRateBase: bigint;
+  readonly perSecondInterestRateSlopeLow: bigint;
+  readonly perSecondInterestRateSlopeHigh: bigint;
+}
+
+export interface CometRates {
+  readonly supply: CometRateModel;
+  readonly borrow: CometRateModel;
+}
+
+export interface CometTotals extends BaseIndexes {
+  readonly totalSupplyBase: bigint;
+  readonly totalBorrowBase: bigint;
+}
+
+/** totalBorrow x 1e18 / totalSupply at present value, floor; 0 without supply (Comet.getUtilization). */
+export function cometUtilization(totals: CometTotals): bigint {
+  const supply = presentValueSupply(totals.baseSupplyIndex, totals.totalSupplyBase);
+  const borrow = presentValueBorrow(totals.baseBorrowIndex, totals.totalBorrowBase);
+  return supply === 0n ? 0n : divRound(borrow * FACTOR_SCALE, supply, 'floor');
+}
+
+/**
+ * Comet.getSupplyRate / getBorrowRate (the same shape on each side): base + slopeLow x u up to the kink, then
+ * base + slopeLow x kink + slopeHigh x (u - kink); each product mulFactor (floor).
+ */
+export function cometRate(model: CometRateModel, utilization: bigint): bigint {
+  unsigned(utilization);
+  if (utilization <= model.kink) return model.perSecondInterestRateBase + mulFactor(model.perSecondInterestRateSlopeLow, utilization);
+  return model.perSecondInterestRateBase + mulFactor(model.perSecondInterestRateSlopeLow, model.kink) + mulFactor(model.perSecondInterestRateSlopeHigh, utilization - model.kink);
+}
+
+/** Comet.accrueInternal's indexes: the rates at the utilization before accrual, over elapsedS seconds. */
+export function accrueCometIndexes(totals: CometTotals, rates: CometRates, elapsedS: bigint): BaseIndexes {
+  if (elapsedS === 0n) return totals;
+  const u = cometUtilization(totals);
+  return accruedIndexes(totals, cometRate(rates.supply, u), cometRate(rates.borrow, u), elapsedS);
+}
