@@ -17,7 +17,7 @@ import type { Emit } from './emit.js';
 import type { CometAbsorb, CometAmountCommand, CometBuyCollateral, CometCommand, CometCreateMarket, CometPrice } from './lending-commands.js';
 import { reject, type LendingRejection, type Refusal } from './reasons.js';
 import type { EngineState } from './state.js';
-import { secondsOf } from './lending.js';
+import { secondsOf } from './lending-commands.js';
 
 export interface CometMarketState {
   readonly id: string;

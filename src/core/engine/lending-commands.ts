@@ -302,3 +302,8 @@ export function isLendingCommand<C extends { readonly kind: string }>(cmd: C): c
 
 /** type(uint256).max: Aave's "all of it" for repay and liquidationCall's debtToCover. */
 export const LENDING_AMOUNT_MAX = 2n ** 256n - 1n;
+
+/** A command's time in the whole seconds lending protocols count in (block timestamps), rounded down. */
+export function secondsOf(tsMs: number): bigint {
+  return BigInt(Math.floor(tsMs / 1000));
+}

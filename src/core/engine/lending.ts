@@ -11,6 +11,7 @@
 // Time: the rules count seconds; a command at tsMs acts at floor(tsMs / 1000) seconds since the epoch.
 // A refused command changes nothing: every check (ours, then the rule's) runs before the first mutation.
 
+import { secondsOf } from './lending-commands.js';
 import { assert } from '../assert.js';
 import { AAVE_V33_CONFIG, liquidationCall, type AaveLiquidationConfig } from '../lending/aave-liquidation.js';
 import { borrow, repay, setUserEMode, supply } from '../lending/aave-actions.js';
@@ -74,9 +75,6 @@ export function lendingAssetDecimals(s: Pick<EngineState, 'lending' | 'comet'>, 
   return cometAssetDecimals(s, asset); // Compound v3 markets declare theirs too
 }
 
-export function secondsOf(tsMs: number): bigint {
-  return BigInt(Math.floor(tsMs / 1000));
-}
 
 function refuse(reason: LendingReason, field: string, message: string): LendingRejection {
   return { reason, field, message };
