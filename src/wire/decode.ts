@@ -36,6 +36,7 @@ import {
 } from './schema.js';
 import { decodeLendingCommand } from './lending.js'; // lending markets (issue 18)
 import { isLendingCommand } from '../core/engine/lending-commands.js';
+import { isAuctionCommand } from '../core/engine/commands.js';
 
 /** A user error in wire input: names the field (a JSON path) and says what is wrong. Code: invalid_input (wire_error). */
 export class WireError extends BailiffError {
@@ -550,6 +551,8 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
   const tsMs = c.at === undefined ? defaultTsMs : timeMs(c.at, `${path}.at`);
   // lending markets (issue 18; wire/lending.ts)
   if (isLendingCommand(c)) return decodeLendingCommand(c, units, path, tsMs);
+  // auctions in the engine (issue 18 part B): dss's units, whatever the markets' (wire/auctions.ts)
+  if (isAuctionCommand(c)) return decodeAuctionCommand(c, tsMs, path);
   switch (c.kind) {
     case 'set_market':
       return { kind: 'set_market', tsMs, market: decodeMarket(c.market, units.quoteDecimals, `${path}.market`) };
@@ -692,18 +695,6 @@ export function decodeCommand(raw: unknown, units: UnitLookup, path: string, def
     case 'cancel_conditional':
       knownMarket(units, c.market, `${path}.market`);
       return { kind: 'cancel_conditional', tsMs, account: c.account, market: c.market, id: c.id };
-    // ---- auctions in the engine (issue 18 part B): dss's units, whatever the markets' (wire/auctions.ts) ----
-    case 'auction_setup':
-    case 'maker_poke':
-    case 'maker_bark':
-    case 'maker_take':
-    case 'maker_redo':
-    case 'auction_clock':
-    case 'sealed_bark':
-    case 'sealed_commit':
-    case 'sealed_reveal':
-    case 'sealed_settle':
-      return decodeAuctionCommand(c, tsMs, path);
   }
 }
 

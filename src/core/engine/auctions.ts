@@ -274,6 +274,18 @@ function refusedField(cmd: EngineAuctionCommand, reason: AuctionRejectionReason)
   }
 }
 
+/** Applies any auction command of the engine (AUCTION_COMMAND_KINDS): the set-up, a poke, or one of the house's. */
+export function applyAuction(s: EngineState, cmd: AuctionSetup | MakerPoke | EngineAuctionCommand, emit: Emit): CommandRejection | undefined {
+  switch (cmd.kind) {
+    case 'auction_setup':
+      return applyAuctionSetup(s, cmd, emit);
+    case 'maker_poke':
+      return applyMakerPoke(s, cmd, emit);
+    default:
+      return applyEngineAuctionCommand(s, cmd, emit);
+  }
+}
+
 /** Applies one of the house's commands: the feed from the ilk's market, the clocks of its time, the house's rules. */
 export function applyEngineAuctionCommand(s: EngineState, cmd: EngineAuctionCommand, emit: Emit): CommandRejection | undefined {
   const { a, keep } = auctionsOf(s);

@@ -330,6 +330,27 @@ export type Command =
 
 export type CommandKind = Command['kind'];
 
+/** The auction house's commands in the engine (auctions.ts dispatches them all). */
+export const AUCTION_COMMAND_KINDS = [
+  'auction_setup',
+  'maker_poke',
+  'maker_bark',
+  'maker_take',
+  'maker_redo',
+  'auction_clock',
+  'sealed_bark',
+  'sealed_commit',
+  'sealed_reveal',
+  'sealed_settle',
+] as const satisfies readonly (AuctionSetup | MakerPoke | EngineAuctionCommand)['kind'][];
+
+const AUCTION_KINDS: ReadonlySet<string> = new Set(AUCTION_COMMAND_KINDS);
+
+/** Whether a command (the engine's, or its wire form) is one of the auction house's: one dispatch for all of them. */
+export function isAuctionCommand<C extends { readonly kind: string }>(cmd: C): cmd is Extract<C, { readonly kind: (typeof AUCTION_COMMAND_KINDS)[number] }> {
+  return AUCTION_KINDS.has(cmd.kind);
+}
+
 export const COMMAND_KINDS: readonly CommandKind[] = [
   'set_market',
   'set_asset',
@@ -360,16 +381,7 @@ export const COMMAND_KINDS: readonly CommandKind[] = [
   'cancel_conditional',
   'amend_conditional',
   // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
-  'auction_setup',
-  'maker_poke',
-  'maker_bark',
-  'maker_take',
-  'maker_redo',
-  'auction_clock',
-  'sealed_bark',
-  'sealed_commit',
-  'sealed_reveal',
-  'sealed_settle',
+  ...AUCTION_COMMAND_KINDS,
   // lending markets (issue 18)
   ...LENDING_COMMAND_KINDS,
 ];

@@ -9,7 +9,7 @@ import type { MarketState } from '../market/state.js';
 import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price } from '../units/index.js';
-import type { Command } from './commands.js';
+import { isAuctionCommand, type Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
@@ -30,7 +30,7 @@ import { applyAdjustIsolatedMargin, applyFill, applySettleFunding } from './trad
 import { applyCancelOrder, applyPlaceOrder } from './orders.js';
 import { applyAmendConditional, applyCancelConditional, applyPlaceConditional, expireConditionals, fireConditionals } from './conditionals.js';
 import { conditionalRules } from '../rulebooks/rulebook.js';
-import { applyAuctionSetup, applyEngineAuctionCommand, applyMakerPoke, syncAuctionClocks } from './auctions.js';
+import { applyAuction, syncAuctionClocks } from './auctions.js';
 // lending markets (issue 18)
 import { applyLending, reviewLendingHealth, lendingAccountData, lendingKeeperView, type LendingKeeperView } from './lending.js';
 import { isLendingCommand } from './lending-commands.js';
@@ -175,6 +175,8 @@ export class Engine {
     if (halted !== undefined) return halted;
     // lending markets (issue 18: Aave, Morpho, Compound; lending.ts dispatches them)
     if (isLendingCommand(cmd)) return applyLending(s, cmd, emit);
+    // the MakerDAO auction house and sealed-bid batches (issue 18 part B; auctions.ts dispatches them)
+    if (isAuctionCommand(cmd)) return applyAuction(s, cmd, emit);
     switch (cmd.kind) {
       case 'set_market':
       case 'set_asset':
@@ -237,20 +239,6 @@ export class Engine {
         return applyCancelConditional(s, cmd, emit);
       case 'amend_conditional':
         return applyAmendConditional(s, cmd, emit);
-      // ---- auctions in the engine (issue 18 part B, auctions.ts) ----
-      case 'auction_setup':
-        return applyAuctionSetup(s, cmd, emit);
-      case 'maker_poke':
-        return applyMakerPoke(s, cmd, emit);
-      case 'maker_bark':
-      case 'maker_take':
-      case 'maker_redo':
-      case 'auction_clock':
-      case 'sealed_bark':
-      case 'sealed_commit':
-      case 'sealed_reveal':
-      case 'sealed_settle':
-        return applyEngineAuctionCommand(s, cmd, emit);
       default:
         return unreachable(cmd);
     }

@@ -7,9 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import type { Command } from './commands.js';
-import type { EngineEvent } from './events.js';
 import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
-import { TEST_CONFIG } from './testkit.js';
+import { applyAccepted as applyAll, eventsOfKind as of, stateWithoutSeq as stateOf, TEST_CONFIG } from './testkit.js';
 import { getCollateralReserves, getReserves, isLiquidatable } from '../lending/comet.js';
 import type { CometAmountCommand, CometBuyCollateral, CometCollateralConfig, CometCreateMarket } from './lending-commands.js';
 
@@ -29,22 +28,8 @@ const MARKET: CometCreateMarket = {
   storeFrontPriceFactorWad: F(50n), targetReserves: 100n, collaterals: [COMP_CONFIG],
 };
 
-function applyAll(engine: Engine, cmds: readonly Command[]): EngineEvent[] {
-  return cmds.flatMap((c) => {
-    const events = engine.apply(c);
-    if (events[0]?.kind === 'CommandRejected') throw new Error(`${c.kind} refused: ${events[0].reason} (${events[0].message})`);
-    return events;
-  });
-}
 
-function of<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kind: K): Extract<EngineEvent, { kind: K }>[] {
-  return events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
-}
 
-function stateOf(engine: Engine): string {
-  const { seq: _seq, ...rest } = engine.snapshot();
-  return canonicalJson(rest);
-}
 
 const supply = (user: string, asset: string, amount: bigint): CometAmountCommand => ({ kind: 'comet_supply', tsMs: T, market: 'cusdc', user, asset, amount });
 const withdraw = (user: string, asset: string, amount: bigint): CometAmountCommand => ({ kind: 'comet_withdraw', tsMs: T, market: 'cusdc', user, asset, amount });

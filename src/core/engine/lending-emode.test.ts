@@ -7,10 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import type { Command } from './commands.js';
-import type { EngineEvent } from './events.js';
 import { LENDING_AMOUNT_MAX, type LendingEModeCategory, type LendingReserve, type LendingSetEMode } from './lending-commands.js';
-import { canonicalJson } from './snapshot.js';
-import { TEST_CONFIG } from './testkit.js';
+import { applyAccepted as applyAll, eventsOfKind as of, stateWithoutSeq as stateOf, TEST_CONFIG } from './testkit.js';
 
 const e18 = 10n ** 18n;
 const USD = (d: bigint): bigint => d * 10n ** 8n;
@@ -26,22 +24,8 @@ const CATEGORY: LendingEModeCategory = {
   liquidationBonusBps: 10_100n, label: 'ETH correlated', collateralAssets: ['wstETH', 'WETH'],
 };
 
-function applyAll(engine: Engine, cmds: readonly Command[]): EngineEvent[] {
-  return cmds.flatMap((c) => {
-    const events = engine.apply(c);
-    if (events[0]?.kind === 'CommandRejected') throw new Error(`${c.kind} refused: ${events[0].reason} (${events[0].message})`);
-    return events;
-  });
-}
 
-function of<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kind: K): Extract<EngineEvent, { kind: K }>[] {
-  return events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
-}
 
-function stateOf(engine: Engine): string {
-  const { seq: _seq, ...rest } = engine.snapshot();
-  return canonicalJson(rest);
-}
 
 const supply = (user: string, asset: string, amount: bigint): Command => ({ kind: 'lending_supply', tsMs: T, market: 'aave', user, asset, amount });
 const borrow = (user: string, asset: string, amount: bigint): Command => ({ kind: 'lending_borrow', tsMs: T, market: 'aave', user, asset, amount });

@@ -6,20 +6,13 @@ import { Engine } from './engine.js';
 import type { Command } from './commands.js';
 import type { EngineEvent } from './events.js';
 import { canonicalJson } from './snapshot.js';
-import { TEST_CONFIG } from './testkit.js';
+import { applyAccepted as applyAll, stateWithoutSeq as stateOf, TEST_CONFIG } from './testkit.js';
 
 const W = 10n ** 18n;
 const pct = (hundredths: bigint): bigint => hundredths * 10n ** 14n;
 const PRICE_PAR = 10n ** 36n;
 const T = 1_700_000_000_000;
 
-function applyAll(engine: Engine, cmds: readonly Command[]): EngineEvent[] {
-  return cmds.flatMap((c) => {
-    const events = engine.apply(c);
-    if (events[0]?.kind === 'CommandRejected') throw new Error(`${c.kind} refused: ${events[0].reason}`);
-    return events;
-  });
-}
 
 function only<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kind: K): Extract<EngineEvent, { kind: K }> {
   const found = events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
@@ -27,10 +20,6 @@ function only<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kin
   return found[0] as Extract<EngineEvent, { kind: K }>;
 }
 
-function stateOf(engine: Engine): string {
-  const { seq: _seq, ...rest } = engine.snapshot();
-  return canonicalJson(rest);
-}
 
 /** A fresh market (shares 1e6 per asset), 1,000 supplied by a lender, `borrower` with 100 of collateral borrowing `debt` at par. */
 function world(lltv: bigint, debt: bigint, collateral = 100n * W): Engine {

@@ -8,7 +8,7 @@ import type { Command } from './commands.js';
 import type { EngineEvent } from './events.js';
 import { LENDING_AMOUNT_MAX, type LendingReserve } from './lending-commands.js';
 import { canonicalJson } from './snapshot.js';
-import { TEST_CONFIG } from './testkit.js';
+import { applyAccepted as applyAll, stateWithoutSeq as stateOf, TEST_CONFIG } from './testkit.js';
 import { ppm } from '../units/index.js';
 
 const e18 = 10n ** 18n;
@@ -22,15 +22,6 @@ function reserveCmd(asset: string, decimals: number, fields: Partial<LendingRese
   };
 }
 
-function applyAll(engine: Engine, cmds: readonly Command[]): EngineEvent[] {
-  const out: EngineEvent[] = [];
-  for (const c of cmds) {
-    const events = engine.apply(c);
-    if (events[0]?.kind === 'CommandRejected') throw new Error(`${c.kind} refused: ${JSON.stringify(events[0], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-    out.push(...events);
-  }
-  return out;
-}
 
 function only<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kind: K): Extract<EngineEvent, { kind: K }> {
   const found = events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
@@ -39,10 +30,6 @@ function only<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kin
 }
 
 /** The state without the sequence number (a refused command advances it and nothing else). */
-function stateOf(engine: Engine): string {
-  const { seq: _seq, ...rest } = engine.snapshot();
-  return canonicalJson(rest);
-}
 
 /**
  * Example 2.1 of docs/3.3/Aave-v3.3-features.md (aave-v3-origin v3.3.0): $3k GHO + $3k USDC + $3k DAI of debt on

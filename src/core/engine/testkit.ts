@@ -6,6 +6,9 @@ import { DEFAULT_RULEBOOK } from '../rulebooks/presets.js';
 import { dec, ppm, price, quote, size } from '../units/index.js';
 import type { Command } from './commands.js';
 import type { EngineConfig } from './state.js';
+import type { Engine } from './engine.js';
+import type { EngineEvent } from './events.js';
+import { canonicalJson } from './snapshot.js';
 
 export const USDC = 'USDC';
 
@@ -76,4 +79,25 @@ export function ethLongsSetup(t: number, also: readonly Command[] = []): Command
     long('alice'),
     long('abe'),
   ];
+}
+
+/** Applies commands that must all be accepted (a refusal is a broken test setup: it throws, naming the reason). */
+export function applyAccepted(engine: Engine, cmds: readonly Command[]): EngineEvent[] {
+  return cmds.flatMap((c) => {
+    const events = engine.apply(c);
+    const first = events[0];
+    if (first?.kind === 'CommandRejected') throw new Error(`${c.kind} refused: ${first.reason} (${first.message})`);
+    return events;
+  });
+}
+
+/** The events of one kind, typed. */
+export function eventsOfKind<K extends EngineEvent['kind']>(events: readonly EngineEvent[], kind: K): Extract<EngineEvent, { kind: K }>[] {
+  return events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
+}
+
+/** The engine's state without its sequence number, as canonical JSON: equal before and after a refused command. */
+export function stateWithoutSeq(engine: Engine): string {
+  const { seq: _seq, ...rest } = engine.snapshot();
+  return canonicalJson(rest);
 }
