@@ -226,7 +226,8 @@ export function recover(
       continue;
     }
     try {
-      engine = Engine.restore(journal.loadSnapshot(info.seq));
+      // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
+      engine = Engine.restore(journal.loadSnapshotForRestore(info.seq));
       snapshotSeq = info.seq;
       break;
     } catch (e) {

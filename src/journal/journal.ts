@@ -10,7 +10,8 @@
 // - a bad record anywhere else, a missing seq, or a bad last record that a snapshot already covers (it had been
 //   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
 
-import type { Snapshot } from '../core/engine/snapshot.js';
+import type { AccountSnapshot, RestorableSnapshot, Snapshot } from '../core/engine/snapshot.js';
+import { decodeSnapshotForRestore } from './snapshot-stream.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
 import { JournalError } from './errors.js';
 import {
@@ -316,20 +317,53 @@ export class Journal implements JournalReader {
 
   /** A stored snapshot, its bytes checked against its content hash (JournalError snapshot_corrupt otherwise). */
   loadSnapshot(seq: number): Snapshot {
-    const info = this.store.snapshotInfos().find((s) => s.seq === seq);
-    if (info === undefined) throw new JournalError('snapshot_corrupt', `${this.name}: no snapshot at seq ${seq}`, { seq });
-    const bytes = this.store.snapshotBytes(seq);
-    const actual = sha256Hex(bytes);
-    if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
+    const bytes = this.checkedSnapshotBytes(seq);
     let snap: Snapshot;
     try {
       // decodeSnapshot's result (parseCanonicalJson), without the reviver's call per value (canonical.ts).
-      snap = parseCanonical(asBuffer(bytes).toString('utf8')) as Snapshot;
+      snap = parseCanonical(bytes.toString('utf8')) as Snapshot;
     } catch (e) {
       throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq });
     }
     if (snap.seq !== seq) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot stored at ${seq} holds seq ${snap.seq}`, { seq });
     return snap;
+  }
+
+  /**
+   * loadSnapshot for a restore (Engine.restore, recovery): the same checks and values, but the accounts are decoded
+   * one by one as the restore reads them (snapshot-stream.ts), so they can be read once only. An account that does
+   * not parse throws JournalError snapshot_corrupt while the restore reads it.
+   */
+  loadSnapshotForRestore(seq: number): RestorableSnapshot {
+    const bytes = this.checkedSnapshotBytes(seq);
+    const corrupt = (e: unknown): JournalError =>
+      new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq, cause: e });
+    let snap: RestorableSnapshot;
+    try {
+      snap = decodeSnapshotForRestore(bytes);
+    } catch (e) {
+      throw corrupt(e);
+    }
+    if (snap.seq !== seq) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot stored at ${seq} holds seq ${snap.seq}`, { seq });
+    const accounts = snap.accounts;
+    function* checked(): Generator<AccountSnapshot> {
+      try {
+        yield* accounts;
+      } catch (e) {
+        throw corrupt(e);
+      }
+    }
+    return { ...snap, accounts: checked() };
+  }
+
+  /** A stored snapshot's bytes, checked against its recorded content hash. */
+  private checkedSnapshotBytes(seq: number): Buffer {
+    const info = this.store.snapshotInfos().find((s) => s.seq === seq);
+    if (info === undefined) throw new JournalError('snapshot_corrupt', `${this.name}: no snapshot at seq ${seq}`, { seq });
+    const bytes = asBuffer(this.store.snapshotBytes(seq));
+    const actual = sha256Hex(bytes);
+    if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
+    return bytes;
   }
 
   close(): void {

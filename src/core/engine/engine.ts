@@ -17,10 +17,10 @@ import { reject, type CommandRejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
-import { accountSnapshot, restoreState, snapshotState, type AccountSnapshot, type Snapshot } from './snapshot.js';
+import { accountSnapshot, restoreState, snapshotState, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
-import { createDetector, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
+import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
@@ -85,7 +85,7 @@ export class Engine {
     this.detection = options.detection ?? 'index';
     this.mirrorWanted = options.adlMirror ?? true;
     this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule });
-    for (const id of s.accounts.keys()) this.index.reindex(id);
+    indexAccounts(this.index, s.accounts.keys(), s.accounts.size);
     this.syncCallIndex();
     this.syncAdlMirror();
   }
@@ -108,7 +108,7 @@ export class Engine {
     return new Engine(new EngineState(config, rulebook), options);
   }
 
-  static restore(snapshot: Snapshot, options: EngineOptions = {}): Engine {
+  static restore(snapshot: RestorableSnapshot, options: EngineOptions = {}): Engine {
     return new Engine(restoreState(snapshot), options);
   }
 

@@ -93,6 +93,12 @@ export interface Snapshot {
   readonly auctions?: EngineAuctionsSnapshot;
 }
 
+/**
+ * What restoreState reads: a snapshot whose accounts may be any iterable, read once in order (a decoder can hand
+ * them over one by one, so they never all sit in memory beside the state built from them).
+ */
+export type RestorableSnapshot = Omit<Snapshot, 'accounts'> & { readonly accounts: Iterable<AccountSnapshot> };
+
 export interface GuardsSnapshot {
   readonly groups: readonly (readonly [string, string])[];
   readonly pending: readonly PendingChange[];
@@ -176,7 +182,7 @@ export function snapshotState(s: EngineState): Snapshot {
   };
 }
 
-export function restoreState(snap: Snapshot): EngineState {
+export function restoreState(snap: RestorableSnapshot): EngineState {
   assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION || snap.formatVersion === 3, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
@@ -191,13 +197,13 @@ export function restoreState(snap: Snapshot): EngineState {
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
   for (const a of snap.accounts) {
-    for (const p of a.positions) noteHolding(s, p.market, a.id, p.size);
-    s.accounts.set(a.id, {
-      id: a.id,
-      balances: new Map(a.balances),
-      positions: new Map(a.positions.map((p) => [p.market, { ...p }])),
-      borrows: new Map(a.borrows),
-    });
+    // One loop per account, no intermediate arrays (a restore reads up to millions of accounts).
+    const positions = new Map<string, Position>();
+    for (const p of a.positions) {
+      noteHolding(s, p.market, a.id, p.size);
+      positions.set(p.market, { market: p.market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
+    }
+    s.accounts.set(a.id, { id: a.id, balances: new Map(a.balances), positions, borrows: new Map(a.borrows) });
   }
   s.venue.feePool = snap.venue.feePool;
   s.venue.fundingPool = snap.venue.fundingPool;

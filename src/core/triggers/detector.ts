@@ -42,3 +42,12 @@ export type DetectorOptions = BreachIndexOptions;
 export function createDetector(strategy: DetectionStrategy, options: DetectorOptions): BreachDetector {
   return strategy === 'index' ? new BreachIndex(options) : new ScanDetector(options);
 }
+
+/**
+ * A detector's first look at many accounts (a restore): reindex() of each, in order, the breaches found dropped.
+ * The index builds in bulk (BreachIndex.indexAll: its tables sized once for `count` accounts).
+ */
+export function indexAccounts(detector: BreachDetector, accountIds: Iterable<string>, count: number): void {
+  if (detector instanceof BreachIndex) detector.indexAll(accountIds, count);
+  else for (const id of accountIds) detector.reindex(id);
+}

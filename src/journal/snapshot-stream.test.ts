@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../core/engine/engine.js';
+import { canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
+import { decodedStream } from '../sim/command-stream.js';
+import { parseCanonical } from './canonical.js';
+import { decodeSnapshotForRestore } from './snapshot-stream.js';
+
+/** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
+function readOut(bytes: Buffer): unknown {
+  const snap = decodeSnapshotForRestore(bytes);
+  return { ...snap, accounts: [...snap.accounts] };
+}
+
+/** Account-like values: strings with quotes, backslashes, brackets and non-ASCII, bigints, nested arrays. */
+const tricky = fc.string({ unit: fc.constantFrom('a', '"', '\\', '{', '}', '[', ']', ',', 'é', '€', '😀', '\n') });
+const accountLike = fc.record({
+  id: tricky,
+  balances: fc.array(fc.tuple(tricky, fc.bigInt()), { maxLength: 3 }),
+  positions: fc.array(fc.record({ market: tricky, size: fc.bigInt(), isolatedMargin: fc.option(fc.bigInt()) }), { maxLength: 3 }),
+  borrows: fc.array(fc.tuple(tricky, fc.bigInt()), { maxLength: 2 }),
+});
+
+describe('decodeSnapshotForRestore', () => {
+  it('gives parseCanonical’s values, accounts included, for any accounts and the rest of a snapshot', () => {
+    fc.assert(
+      fc.property(fc.array(accountLike, { maxLength: 6 }), tricky, fc.bigInt(), (accounts, name, amount) => {
+        const snap = { accounts, config: { name, amount }, seq: 3, markets: [{ id: name }] };
+        const bytes = Buffer.from(canonicalJson(snap), 'utf8');
+        expect(readOut(bytes)).toEqual(parseCanonical(bytes.toString('utf8')));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('restores an engine to the same state as the whole-text decoder, on a real snapshot', () => {
+    const { scenario, setup, stream } = decodedStream(5, 400);
+    const engine = Engine.create(scenario.config, scenario.rulebook);
+    for (const c of [...setup, ...stream]) engine.apply(c);
+    const text = encodeSnapshot(engine.snapshot());
+    const bytes = Buffer.from(text, 'utf8');
+    expect(text.startsWith('{"accounts":[{')).toBe(true); // the streamed path, not the fallback
+    const restored = Engine.restore(decodeSnapshotForRestore(bytes));
+    expect(encodeSnapshot(restored.snapshot())).toBe(text);
+  });
+
+  it('decodes bytes not shaped as a snapshot (no leading accounts array) whole, as loadSnapshot does', () => {
+    // A key sorting before "accounts": the text does not start with the accounts array.
+    const bytes = Buffer.from(canonicalJson({ a: 1, accounts: [{ id: 'x', b: [2n] }], seq: 1 }), 'utf8');
+    expect(bytes.toString('utf8').startsWith('{"a":1,')).toBe(true);
+    expect(readOut(bytes)).toEqual({ a: 1, accounts: [{ id: 'x', b: [2n] }], seq: 1 });
+    expect(readOut(Buffer.from('{"accounts":[],"seq":2}', 'utf8'))).toEqual({ accounts: [], seq: 2 });
+  });
+
+  it('throws SyntaxError on an account that does not parse, or on something other than accounts in the array', () => {
+    const bad = (text: string): (() => unknown) => () => readOut(Buffer.from(text, 'utf8'));
+    expect(bad('{"accounts":[{"id":"a"},{"id":"b",}],"seq":0}')).toThrow(SyntaxError);
+    expect(bad('{"accounts":[1,{"id":"a"}],"seq":0}')).toThrow(SyntaxError);
+    expect(bad('{"accounts":[{"id":"a"},2],"seq":0}')).toThrow(SyntaxError);
+    expect(bad('{"accounts":[{"id":"a"}{"id":"b"}],"seq":0}')).toThrow(SyntaxError);
+    expect(bad('{"accounts":[3],"seq":0}')).toThrow(SyntaxError);
+    expect(bad('{"accounts":[{"id":"a"}')).toThrow(SyntaxError); // the array does not close: decoded whole, fails
+    expect(bad('{"accounts":[{"id":"a"}],"seq":')).toThrow(SyntaxError); // the rest does not parse
+  });
+});
