@@ -8,7 +8,7 @@ import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilitySt
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { EngineState, noteHolding, type EngineConfig } from './state.js';
+import { EngineState, HoldersBuilder, type EngineConfig } from './state.js';
 import type { Episode } from './enforcement-state.js';
 import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
@@ -196,15 +196,19 @@ export function restoreState(snap: RestorableSnapshot): EngineState {
     s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
+  // The holders as noteHolding would leave them after every position in order (state.ts holdersFrom), each set
+  // built at once from its ids: a restore reads up to millions of accounts.
+  const holders = new HoldersBuilder();
   for (const a of snap.accounts) {
-    // One loop per account, no intermediate arrays (a restore reads up to millions of accounts).
+    // One loop per account, no intermediate arrays.
     const positions = new Map<string, Position>();
     for (const p of a.positions) {
-      noteHolding(s, p.market, a.id, p.size);
+      holders.add(p.market, a.id, p.size);
       positions.set(p.market, { market: p.market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
     }
     s.accounts.set(a.id, { id: a.id, balances: new Map(a.balances), positions, borrows: new Map(a.borrows) });
   }
+  holders.into(s);
   s.venue.feePool = snap.venue.feePool;
   s.venue.fundingPool = snap.venue.fundingPool;
   s.venue.badDebtWrittenOff = snap.venue.badDebtWrittenOff;

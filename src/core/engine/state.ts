@@ -10,6 +10,7 @@ import { newEnforcementState, type Deficit, type EnforcementState } from './enfo
 import { newGuardState, type GuardState } from './guard-state.js';
 import { ConditionalBook } from './conditional-book.js';
 import { formatDecimal, type Ppm } from '../units/index.js';
+import { assert } from '../assert.js';
 import type { LendingMarkets } from './lending.js'; // lending markets (issue 18)
 import type { MorphoMarkets } from './lending-morpho.js'; // lending markets (issue 18)
 import type { CometMarkets } from './lending-comet.js'; // Compound v3 markets (issue 18)
@@ -176,6 +177,31 @@ export function noteHolding(s: EngineState, market: string, account: string, siz
   } else {
     h.long.delete(account);
     h.short.delete(account);
+  }
+}
+
+/**
+ * The holders of many accounts' positions at once (a restore): add() each position in order, then into() an empty
+ * holders map. The result is what noteHolding() called in the same order leaves (the same markets in the same order,
+ * each set's ids in the same order), given each (market, account) once; each set is built from its ids in one call.
+ */
+export class HoldersBuilder {
+  private readonly byMarket = new Map<string, { readonly long: string[]; readonly short: string[] }>();
+
+  add(market: string, account: string, size: bigint): void {
+    if (size === 0n) return; // noteHolding: no holders entry for a size of zero
+    let h = this.byMarket.get(market);
+    if (h === undefined) {
+      h = { long: [], short: [] };
+      this.byMarket.set(market, h);
+    }
+    (size > 0n ? h.long : h.short).push(account);
+  }
+
+  into(s: Pick<EngineState, 'holders'>): void {
+    assert(s.holders.size === 0, 'HoldersBuilder.into: the holders map is not empty');
+    for (const [market, h] of this.byMarket) s.holders.set(market, { long: new Set(h.long), short: new Set(h.short) });
+    this.byMarket.clear();
   }
 }
 
