@@ -292,8 +292,9 @@ export class BreachIndex {
       const mark = this.view.market(ms.id)?.markPrice ?? null;
       const b = this.ledgerBoundary[l] as number;
       const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
-      this.setExactKeys(l, ms.id, false);
-      if (inBreach && !this.enterBreach(l, out)) {
+      // Armed once, in the state it resumes in (enterBreach arms a breach; a miss is re-armed in full).
+      if (!inBreach) this.setExactKeys(l, ms.id, false);
+      else if (!this.enterBreach(l, out)) {
         this.reindexInto(accountId, out);
         return out;
       }
