@@ -63,7 +63,8 @@ export class Engine {
   private adlMirror: AdlMirror | null = null;
   private readonly mirrorWanted: boolean;
   /** Markets whose prices / funding index moved during the current command. */
-  private readonly pricesMoved = new Set<string>();
+  /** Markets whose prices moved during the current command, in order (an array: a Set's clear() per tick costs more). */
+  private readonly pricesMoved: string[] = [];
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -152,7 +153,7 @@ export class Engine {
       for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
       s.timeMs = timeBefore;
       this.fundingMoved.clear();
-      this.pricesMoved.clear();
+      this.pricesMoved.length = 0;
       return refuse(rejection);
     }
     // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
@@ -272,7 +273,7 @@ export class Engine {
 
   /** A market's mark or index moved. */
   private readonly onPriceChanged = (market: string): void => {
-    this.pricesMoved.add(market);
+    if (!this.pricesMoved.includes(market)) this.pricesMoved.push(market);
   };
 
   /**
@@ -386,13 +387,13 @@ export class Engine {
   /** The call index follows the prices that moved; then the calls are announced (after any liquidation). */
   private followCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
     if (this.calls === null) {
-      this.pricesMoved.clear();
+      this.pricesMoved.length = 0;
       return;
     }
     // Found before enforcement (by reindexes): an account the block changed since has figures older than its state.
     const staleBefore = belowCall.length;
     for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
-    this.pricesMoved.clear();
+    this.pricesMoved.length = 0;
     this.calls.settleRecoveries(belowCall);
     this.announceMarginCalls(belowCall, staleBefore, emit);
   }
