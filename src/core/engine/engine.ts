@@ -411,8 +411,9 @@ export class Engine {
     // A total order, independent of the index's internal order (which a restored engine does not share).
     if (belowCall.length > 1) belowCall.sort(byLedger);
     let called: string[] | null = null;
+    const anyBreached = this.index.breachedCount > 0; // usually none after enforcement: no lookup per call
     for (const w of belowCall) {
-      if (this.index.isBreached(w.account, w.market)) continue;
+      if (anyBreached && this.index.isBreached(w.account, w.market)) continue;
       let equity: Quote;
       let maintenance: Quote;
       if (stale === null || !stale.has(w)) {
