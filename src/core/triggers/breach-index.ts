@@ -254,18 +254,22 @@ export class BreachIndex {
    * Stops watching the account but keeps its exact boundaries, so that resume() can arm it again without an
    * evaluation. The owner must call remove() (or reindex()) if the account changes while suspended; a market or
    * full re-arm meanwhile makes resume() evaluate it. An account with a ledger that is not armed at an exact
-   * boundary is simply forgotten (resume() then evaluates it). Used to move an account between margin-call levels.
+   * boundary keeps its ledgers, unwatched, and resume() evaluates it (its ledgers stay allocated and its id in the
+   * index: no Map churn on every margin call); one waiting for a price is forgotten. Used to move an account between
+   * margin-call levels.
    */
   suspend(accountId: string): void {
     const head = this.heads.get(accountId);
     if (head === undefined || this.ledgerState[head] === SUSPENDED) return;
+    if (this.ledgerState[head] === WAITING) {
+      this.remove(accountId);
+      return;
+    }
+    let resumable = true;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
-      // Kept: exact boundaries, and sound ledgers exposed to no price at all (a cross ledger without cross positions).
-      const kept = !Number.isNaN(this.ledgerBoundary[l] as number) || (this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1);
-      if (!kept) {
-        this.remove(accountId);
-        return;
-      }
+      // Resumable without an evaluation: exact boundaries, and sound ledgers exposed to no price (a cross ledger
+      // without cross positions).
+      if (Number.isNaN(this.ledgerBoundary[l] as number) && !(this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1)) resumable = false;
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
@@ -273,7 +277,7 @@ export class BreachIndex {
       this.ledgerState[l] = SUSPENDED;
     }
     if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, head + 1, 0);
-    this.suspendEpoch[head] = this.epoch;
+    this.suspendEpoch[head] = resumable ? this.epoch : -1; // -1: no epoch, resume() evaluates
   }
 
   /**
