@@ -62,7 +62,6 @@ export class Engine {
   /** The holders' float mirror the ADL queues screen from, when the rulebook deleverages by ADL (adl-mirror.ts). */
   private adlMirror: AdlMirror | null = null;
   private readonly mirrorWanted: boolean;
-  /** Markets whose prices / funding index moved during the current command. */
   /** Markets whose prices moved during the current command, in order (an array: a Set's clear() per tick costs more). */
   private readonly pricesMoved: string[] = [];
   private readonly fundingMoved = new Set<string>();
@@ -414,15 +413,14 @@ export class Engine {
     const anyBreached = this.index.breachedCount > 0; // usually none after enforcement: no lookup per call
     for (const w of belowCall) {
       if (anyBreached && this.index.isBreached(w.account, w.market)) continue;
-      let equity: Quote;
-      let maintenance: Quote;
+      let equity: Quote = w.equity;
+      let maintenance: Quote | null = null;
       if (stale === null || !stale.has(w)) {
         const account = this.s.accounts.get(w.account);
-        const m = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
-        if (m === null) continue; // not expected: the call index has just evaluated the ledger at this state
-        equity = w.equity;
-        maintenance = m;
-      } else {
+        maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+      }
+      // Found before the block (or, not expected, no longer priced as the index saw it): evaluated in full.
+      if (maintenance === null) {
         const ev = this.evaluate(w.account);
         if (ev === undefined || !ev.priced) continue;
         const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
