@@ -3,12 +3,12 @@
 
 import { unreachable } from '../assert.js';
 import type { Account } from '../account/account.js';
-import { evaluateAccount, type AccountEvaluation } from '../margin/evaluate.js';
+import { evaluateAccount, ledgerMaintenance, type AccountEvaluation } from '../margin/evaluate.js';
 import { healthFactor, isBreached, thresholdPrice, type HealthFactor, type ThresholdKind } from '../margin/thresholds.js';
 import type { MarketState } from '../market/state.js';
 import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
-import type { Price } from '../units/index.js';
+import type { Price, Quote } from '../units/index.js';
 import { isAuctionCommand, type Command } from './commands.js';
 import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
@@ -62,8 +62,8 @@ export class Engine {
   /** The holders' float mirror the ADL queues screen from, when the rulebook deleverages by ADL (adl-mirror.ts). */
   private adlMirror: AdlMirror | null = null;
   private readonly mirrorWanted: boolean;
-  /** Markets whose prices / funding index moved during the current command. */
-  private readonly pricesMoved = new Set<string>();
+  /** Markets whose prices moved during the current command, in order (an array: a Set's clear() per tick costs more). */
+  private readonly pricesMoved: string[] = [];
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -152,7 +152,7 @@ export class Engine {
       for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
       s.timeMs = timeBefore;
       this.fundingMoved.clear();
-      this.pricesMoved.clear();
+      this.pricesMoved.length = 0;
       return refuse(rejection);
     }
     // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
@@ -272,7 +272,7 @@ export class Engine {
 
   /** A market's mark or index moved. */
   private readonly onPriceChanged = (market: string): void => {
-    this.pricesMoved.add(market);
+    if (!this.pricesMoved.includes(market)) this.pricesMoved.push(market);
   };
 
   /**
@@ -385,29 +385,54 @@ export class Engine {
 
   /** The call index follows the prices that moved; then the calls are announced (after any liquidation). */
   private followCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
-    if (this.calls !== null) for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
-    this.pricesMoved.clear();
-    this.calls?.settleRecoveries(belowCall);
-    this.announceMarginCalls(belowCall, emit);
+    if (this.calls === null) {
+      this.pricesMoved.length = 0;
+      return;
+    }
+    // Found before enforcement (by reindexes): an account the block changed since has figures older than its state.
+    const staleBefore = belowCall.length;
+    for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
+    this.pricesMoved.length = 0;
+    this.calls.settleRecoveries(belowCall);
+    this.announceMarginCalls(belowCall, staleBefore, emit);
   }
 
-  /** MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). */
-  private announceMarginCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
+  /**
+   * MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). The
+   * equity and maintenance announced are the ledger's at the current state: the call index's equity (requirements
+   * scale, equity does not: evaluateAccount) when its evaluation is of the current state (belowCall[staleBefore..],
+   * found after every change of this command), with the unscaled maintenance alone (ledgerMaintenance); a full
+   * evaluation for the ledgers found before enforcement.
+   */
+  private announceMarginCalls(belowCall: LedgerBreach[], staleBefore: number, emit: (body: EventBody) => void): void {
     if (belowCall.length === 0 || this.calls === null) return;
+    const stale = staleBefore === 0 ? null : new Set(belowCall.slice(0, staleBefore));
     // A total order, independent of the index's internal order (which a restored engine does not share).
-    belowCall.sort((x, y) => (x.account < y.account ? -1 : x.account > y.account ? 1 : (x.market ?? '') < (y.market ?? '') ? -1 : (x.market ?? '') > (y.market ?? '') ? 1 : 0));
-    const called = new Set<string>();
+    if (belowCall.length > 1) belowCall.sort(byLedger);
+    let called: string[] | null = null;
+    const anyBreached = this.index.breachedCount > 0; // usually none after enforcement: no lookup per call
     for (const w of belowCall) {
-      if (this.index.isBreached(w.account, w.market)) continue;
-      const ev = this.evaluate(w.account);
-      if (ev === undefined || !ev.priced) continue;
-      const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
-      if (fig === undefined) continue;
-      emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity: fig.equity, maintenance: fig.maintenance, callLevel: w.maintenance });
-      called.add(w.account);
+      if (anyBreached && this.index.isBreached(w.account, w.market)) continue;
+      let equity: Quote = w.equity;
+      let maintenance: Quote | null = null;
+      if (stale === null || !stale.has(w)) {
+        const account = this.s.accounts.get(w.account);
+        maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+      }
+      // Found before the block (or, not expected, no longer priced as the index saw it): evaluated in full.
+      if (maintenance === null) {
+        const ev = this.evaluate(w.account);
+        if (ev === undefined || !ev.priced) continue;
+        const fig = w.market === null ? ev.cross : ev.isolated.find((f) => f.market === w.market);
+        if (fig === undefined) continue;
+        equity = fig.equity;
+        maintenance = fig.maintenance;
+      }
+      emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity, maintenance, callLevel: w.maintenance });
+      (called ??= []).push(w.account);
     }
     belowCall.length = 0;
-    for (const id of called) this.calls.markCalled(id);
+    if (called !== null) for (const id of called) this.calls.markCalled(id);
   }
 
   /** Whether any ledger is in breach with negative equity (dYdX gates withdrawals on it). */
@@ -514,4 +539,12 @@ export class Engine {
   cometKeeper(market: string, gasCostValue: bigint): CometKeeperView | undefined {
     return cometKeeperView(this.s, market, this.s.timeMs, gasCostValue);
   }
+}
+
+/** Ledgers by account, then market (the cross ledger first). */
+function byLedger(x: LedgerRef, y: LedgerRef): number {
+  if (x.account !== y.account) return x.account < y.account ? -1 : 1;
+  const a = x.market ?? '';
+  const b = y.market ?? '';
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -90,8 +90,9 @@ export class MarginCalls {
 
   /** The account was called: from now on only its recovery is watched. */
   markCalled(id: string): void {
-    if (this.called.has(id)) return;
-    this.called.add(id);
+    const called = this.called;
+    const before = called.size;
+    if (called.add(id).size === before) return; // called already (one lookup, not has() then add())
     this.call.suspend(id);
     this.recovery.resume(id);
   }
@@ -101,15 +102,25 @@ export class MarginCalls {
    * the call level again by then are reported in `out` (a new crossing).
    */
   settleRecoveries(out: LedgerBreach[]): void {
-    if (this.recovered.size === 0) return;
+    const n = this.recovered.size;
+    if (n === 0) return;
+    if (n === 1) {
+      // The common tick: one account recovered (no array, no sort).
+      for (const id of this.recovered) {
+        this.recovered.delete(id);
+        this.settleRecovery(id, out);
+      }
+      return;
+    }
     const ids = [...this.recovered].sort();
     this.recovered.clear();
-    for (const id of ids) {
-      if (!this.called.has(id) || this.recovery.isAccountBreached(id)) continue;
-      this.called.delete(id);
-      this.recovery.suspend(id);
-      for (const b of this.call.resume(id)) if (b.newly) out.push(b);
-    }
+    for (const id of ids) this.settleRecovery(id, out);
+  }
+
+  private settleRecovery(id: string, out: LedgerBreach[]): void {
+    if (this.recovery.isAccountBreached(id) || !this.called.delete(id)) return;
+    this.recovery.suspend(id);
+    for (const b of this.call.resume(id)) if (b.newly) out.push(b);
   }
 }
 

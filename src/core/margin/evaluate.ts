@@ -100,7 +100,7 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
   const absSize = position.size < 0n ? -position.size : position.size;
   const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
   const n = notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
-  const basis = view.marginValuation === 'entry' ? quote(position.entryQuote < 0n ? -position.entryQuote : position.entryQuote) : n;
+  const basis = requirementBasis(view, position, n);
   const ctx = requirementContext(view, state, mark);
   return {
     market: state.spec.id,
@@ -112,6 +112,42 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
     initial: requirement(state.spec.margin, 'initial', basis, absSize, ctx),
     maintenance: requirement(state.spec.margin, 'maintenance', basis, absSize, ctx),
   };
+}
+
+/** What a position's requirements are a ratio of: its notional at mark, or its cost (Rulebook.marginValuation). */
+function requirementBasis(view: MarginView, position: Position, notionalAtMark: Quote): Quote {
+  return view.marginValuation === 'entry' ? quote(position.entryQuote < 0n ? -position.entryQuote : position.entryQuote) : notionalAtMark;
+}
+
+/** positionFigures(...).maintenance alone (margin calls announce it without the position's other figures). */
+export function positionMaintenance(view: MarginView, state: MarketState, position: Position, mark: Price): Quote {
+  const absSize = position.size < 0n ? -position.size : position.size;
+  const n = view.marginValuation === 'entry' ? quote(0n) : notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
+  return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, requirementContext(view, state, mark));
+}
+
+/**
+ * The maintenance requirement of one ledger (market null: the cross ledger; else that isolated position), as
+ * evaluateAccount sums it: the cross positions' maintenance, or the isolated position's. Null when a position of the
+ * ledger is unpriced or the isolated position does not exist.
+ */
+export function ledgerMaintenance(view: MarginView, account: Account, market: string | null): Quote | null {
+  if (market !== null) {
+    const position = account.positions.get(market);
+    const state = view.market(market);
+    const mark = state?.markPrice ?? null;
+    if (position === undefined || position.isolatedMargin === null || state === undefined || mark === null) return null;
+    return positionMaintenance(view, state, position, mark);
+  }
+  let maintenance = 0n;
+  for (const position of account.positions.values()) {
+    if (position.isolatedMargin !== null) continue;
+    const state = view.market(position.market);
+    const mark = state?.markPrice ?? null;
+    if (state === undefined || mark === null) return null;
+    maintenance += positionMaintenance(view, state, position, mark);
+  }
+  return quote(maintenance);
 }
 
 /**

@@ -359,3 +359,36 @@ describe('an index that does not report breaches (a margin-call recovery level)'
     index.checkInvariants();
   });
 });
+
+describe('suspend of an account armed by slope bounds', () => {
+  it('keeps it allocated but unwatched (no Map churn); resume evaluates it in full', () => {
+    const w = testWorld();
+    w.deposit('t', USDC, dec('3000', 6));
+    w.trade('t', 'BTC-PERP', 500n, 10_000_000n); // long 0.5 BTC at 100,000
+    w.trade('t', 'ETH-PERP', 2_000n, 300_000n); // long 20 ETH at 3,000
+    let lookups = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (lookups++, w.accounts.get(id)), rule: () => w.rule });
+    expect(index.reindex('t')).toEqual([]);
+    expect(index.thresholds('t').some((k) => k.exact === true)).toBe(false);
+    const before = index.stats();
+    index.suspend('t');
+    // Still known, but no entry in any heap and nothing in breach.
+    expect(index.stats()).toMatchObject({ accounts: before.accounts, ledgers: before.ledgers, entries: 0 });
+    expect(index.thresholds('t')).toEqual([]);
+    index.checkInvariants();
+    w.setPrices('BTC-PERP', 9_000_000n);
+    w.setPrices('ETH-PERP', 250_000n);
+    expect(index.onPrice('BTC-PERP')).toEqual([]);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(index.isBreached('t')).toBe(false);
+    // Resumed after a fall of both markets: evaluated in full (one lookup), in breach as a full scan finds it.
+    const scan = scanAccounts(w, [w.account('t')], w.rule);
+    expect(keys(scan)).toEqual(['t/cross']);
+    lookups = 0;
+    expect(index.resume('t')).toMatchObject([{ account: 't', market: null, newly: true, equity: scan[0]?.equity, maintenance: scan[0]?.maintenance }]);
+    expect(lookups).toBe(1);
+    expect(index.isBreached('t')).toBe(true);
+    expect(index.stats().resumed).toBe(0); // not resumed from kept boundaries
+    index.checkInvariants();
+  });
+});

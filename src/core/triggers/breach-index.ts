@@ -181,8 +181,11 @@ export class BreachIndex {
   private readonly breachedSet = new Set<number>();
   /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
   private readonly unpricedOther = new Set<string>();
-  /** Suspended accounts, with the epoch they were suspended in (any market or full re-arm starts a new epoch). */
-  private readonly suspended = new Map<string, number>();
+  /**
+   * On the head ledger of a suspended account (its ledgers SUSPENDED): the epoch it was suspended in (any market or
+   * full re-arm starts a new epoch). An array, not a Map keyed by id: suspend / resume run on every margin call.
+   */
+  private suspendEpoch = new Int32Array(64);
   private epoch = 0;
   private waitingLedgers = 0;
 
@@ -255,7 +258,6 @@ export class BreachIndex {
     if (head === undefined) return;
     this.unwait(accountId, head);
     this.unpricedOther.delete(accountId);
-    this.suspended.delete(accountId);
     let l = head;
     while (l >= 0) {
       const next = this.ledgerNext[l] as number;
@@ -269,25 +271,30 @@ export class BreachIndex {
    * Stops watching the account but keeps its exact boundaries, so that resume() can arm it again without an
    * evaluation. The owner must call remove() (or reindex()) if the account changes while suspended; a market or
    * full re-arm meanwhile makes resume() evaluate it. An account with a ledger that is not armed at an exact
-   * boundary is simply forgotten (resume() then evaluates it). Used to move an account between margin-call levels.
+   * boundary keeps its ledgers, unwatched, and resume() evaluates it (its ledgers stay allocated and its id in the
+   * index: no Map churn on every margin call); one waiting for a price is forgotten. Used to move an account between
+   * margin-call levels.
    */
   suspend(accountId: string): void {
     const head = this.heads.get(accountId);
-    if (head === undefined || this.suspended.has(accountId)) return;
+    if (head === undefined || this.ledgerState[head] === SUSPENDED) return;
+    if (this.ledgerState[head] === WAITING) {
+      this.remove(accountId);
+      return;
+    }
+    let resumable = true;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
-      // Kept: exact boundaries, and sound ledgers exposed to no price at all (a cross ledger without cross positions).
-      const kept = !Number.isNaN(this.ledgerBoundary[l] as number) || (this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1);
-      if (!kept) {
-        this.remove(accountId);
-        return;
-      }
+      // Resumable without an evaluation: exact boundaries, and sound ledgers exposed to no price (a cross ledger
+      // without cross positions).
+      if (Number.isNaN(this.ledgerBoundary[l] as number) && !(this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1)) resumable = false;
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
       if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
       this.ledgerState[l] = SUSPENDED;
     }
-    this.suspended.set(accountId, this.epoch);
+    if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, head + 1, 0);
+    this.suspendEpoch[head] = resumable ? this.epoch : -1; // -1: no epoch, resume() evaluates
   }
 
   /**
@@ -296,11 +303,9 @@ export class BreachIndex {
    * figures), else by a full evaluation, as reindex().
    */
   resume(accountId: string): readonly LedgerBreach[] {
-    const epoch = this.suspended.get(accountId);
-    if (epoch !== this.epoch) return this.reindex(accountId);
-    this.suspended.delete(accountId);
+    const head = this.heads.get(accountId);
+    if (head === undefined || this.ledgerState[head] !== SUSPENDED || this.suspendEpoch[head] !== this.epoch) return this.reindex(accountId);
     this.resumed++;
-    const head = this.heads.get(accountId) as number;
     const out: LedgerBreach[] = [];
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.ledgerState[l] = SOUND;
@@ -309,8 +314,9 @@ export class BreachIndex {
       const mark = this.view.market(ms.id)?.markPrice ?? null;
       const b = this.ledgerBoundary[l] as number;
       const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
-      this.setExactKeys(l, ms.id, false);
-      if (inBreach && !this.enterBreach(l, out)) {
+      // Armed once, in the state it resumes in (enterBreach arms a breach; a miss is re-armed in full).
+      if (!inBreach) this.setExactKeys(l, ms.id, false);
+      else if (!this.enterBreach(l, out)) {
         this.reindexInto(accountId, out);
         return out;
       }
@@ -372,7 +378,7 @@ export class BreachIndex {
     this.armedValuation = this.view.marginValuation;
     for (const ms of this.markets) this.recordEpoch(ms);
     // Suspended accounts stay unwatched (resume() will evaluate them: a new epoch).
-    for (const id of [...this.heads.keys()]) if (!this.suspended.has(id)) this.reindexInto(id, out);
+    for (const [id, head] of [...this.heads]) if (this.ledgerState[head] !== SUSPENDED) this.reindexInto(id, out);
     return out;
   }
 
@@ -690,7 +696,6 @@ export class BreachIndex {
     } else {
       this.unwait(accountId, head);
       this.unpricedOther.delete(accountId);
-      this.suspended.delete(accountId);
     }
     // Reconcile the isolated ledgers with the account's isolated positions. An isolated ledger in breach that is gone
     // (its position closed) has recovered, as a full scan sees it, once the account is priced (scan-detector.ts).
