@@ -14,7 +14,7 @@
 
 import type { Account } from '../account/account.js';
 import { adlOrder, bitmexAdlScore } from '../liquidation/adl.js';
-import { evaluateAccount } from '../margin/evaluate.js';
+import { evaluateAccount, ledgerEquity, type AccountEvaluation } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
@@ -32,11 +32,18 @@ export function exactAdlScore(s: EngineState, m: MarketState, a: Account): Ratio
   const p = a.positions.get(m.spec.id);
   if (p === undefined || m.markPrice === null) return ZERO;
   const markValue = positionValue(m.spec, s.quoteDecimals, p.size, m.markPrice, 'floor');
-  const ev = evaluateAccount(s, a);
-  const equity = ev.priced ? (p.isolatedMargin === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === m.spec.id)?.equity ?? 0n)) : 0n;
+  // The ledger's equity alone (no requirements) when it is a plain one; else the full evaluation.
+  const ledger = p.isolatedMargin === null ? null : m.spec.id;
+  const equity = ledgerEquity(s, a, ledger) ?? ledgerEquityOf(evaluateAccount(s, a), ledger);
   // Bankruptcy value: the position's value less the ledger's equity (long), plus it (short).
   const r = bitmexAdlScore({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
   return r.ok ? r.value : ZERO;
+}
+
+/** The ledger's equity from a full evaluation (0 when the account cannot be priced or holds no such ledger). */
+function ledgerEquityOf(ev: AccountEvaluation, ledger: string | null): bigint {
+  if (!ev.priced) return 0n;
+  return ledger === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === ledger)?.equity ?? 0n);
 }
 
 const ZERO = Rational.int(0);
@@ -115,7 +122,8 @@ export class AdlQueue implements DeleverageQueue {
    * once; a queue of a market not deleveraged for a while is not kept up with touch by touch).
    */
   touched(id: string): void {
-    if (!this.excluded.has(id)) this.pending.add(id);
+    // The venue's own accounts (the fund after a takeover) are never candidates: nothing to re-place.
+    if (!this.excluded.has(id) && !isVenueAccount(id)) this.pending.add(id);
   }
 
   /** Leaves the account out for the rest of the block (a transfer to it was refused). */
@@ -127,9 +135,12 @@ export class AdlQueue implements DeleverageQueue {
 
   /** Re-places the accounts touched since the last release, as they stand now. */
   private catchUp(): void {
+    // The mirror's side, brought up to date once for all of them (side() re-reads the accounts touched since).
+    const side = this.mirror === null ? null : this.mirror.side(this.m.spec.id, !this.long);
     for (const id of this.pending) {
       this.drop(id);
-      this.consider(id, true);
+      if (this.mirror === null) this.consider(id, true);
+      else if (side !== null) this.considerMirrored(side, id);
     }
     this.pending.clear();
   }
@@ -144,17 +155,17 @@ export class AdlQueue implements DeleverageQueue {
 
   /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
   private consider(id: string, sift: boolean): void {
-    if (this.mirror !== null) {
-      const side = this.mirror.side(this.m.spec.id, !this.long);
-      const slot = side === null ? -1 : this.mirror.slotOf(side, id);
-      if (side !== null && slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), sift);
-      return;
-    }
     if (isVenueAccount(id)) return;
     const a = this.s.accounts.get(id);
     const p = a?.positions.get(this.m.spec.id);
     if (a === undefined || p === undefined || p.size > 0n === this.long) return;
     this.addSlot(id, adlScoreBounds(this.s, this.m, a).high, sift);
+  }
+
+  /** consider() from the mirror's side, up to date: a candidate when the account holds a slot there. */
+  private considerMirrored(side: MirrorSide, id: string): void {
+    const slot = (this.mirror as AdlMirror).slotOf(side, id);
+    if (slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), true);
   }
 
   private addSlot(id: string, upperBound: number, sift: boolean): void {

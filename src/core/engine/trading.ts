@@ -211,8 +211,9 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   // Committed: replace both accounts by their drafts and book the venue's side.
   s.accounts.set(buyer.id, buy.draft);
   s.accounts.set(seller.id, sell.draft);
-  noteHolding(s, spec.id, buyer.id, buy.sizeAfter);
-  noteHolding(s, spec.id, seller.id, sell.sizeAfter);
+  // The holders change only when a side's sign does (Set lookups in the market's ~100k holders are not free).
+  if (sign(buy.sizeBefore) !== sign(buy.sizeAfter)) noteHolding(s, spec.id, buyer.id, buy.sizeAfter);
+  if (sign(sell.sizeBefore) !== sign(sell.sizeAfter)) noteHolding(s, spec.id, seller.id, sell.sizeAfter);
   for (const [plan, id] of [
     [buy, buyer.id],
     [sell, seller.id],
@@ -335,4 +336,8 @@ export function applySettleFunding(s: EngineState, cmd: SettleFunding, emit: Emi
     emit({ kind: 'FundingSettled', account: account.id, market: position.market, amount: quote(-owed), balance: position.isolatedMargin ?? account.balances.get(s.settlementAsset) ?? 0n });
   }
   return undefined;
+}
+
+function sign(n: bigint): number {
+  return n > 0n ? 1 : n < 0n ? -1 : 0;
 }
