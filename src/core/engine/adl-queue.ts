@@ -60,6 +60,8 @@ export class AdlQueue implements DeleverageQueue {
   private readonly heap = new UpperBoundHeap();
   /** Scored candidates not yet released, best first. */
   private readonly scored: Scored[] = [];
+  /** The accounts in `scored` (drop() need not search it for the many it does not hold). */
+  private readonly scoredIds = new Set<string>();
   /** The released candidate the queue stands at (the current best), or null. */
   private head: Scored | null = null;
   private readonly excluded = new Set<string>();
@@ -106,6 +108,7 @@ export class AdlQueue implements DeleverageQueue {
       const bound = this.heap.size === 0 ? -Infinity : this.heap.topKey();
       if (best !== undefined && toNumber(best.score) > bound) {
         this.scored.shift();
+        this.scoredIds.delete(best.account);
         this.head = best;
         return best.account;
       }
@@ -149,6 +152,8 @@ export class AdlQueue implements DeleverageQueue {
   private drop(id: string): void {
     if (this.head?.account === id) this.head = null;
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+    if (!this.scoredIds.has(id)) return;
+    this.scoredIds.delete(id);
     const at = this.scored.findIndex((c) => c.account === id);
     if (at >= 0) this.scored.splice(at, 1);
   }
@@ -201,6 +206,7 @@ export class AdlQueue implements DeleverageQueue {
     let i = this.scored.length;
     while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);
+    this.scoredIds.add(account);
   }
 
 }
