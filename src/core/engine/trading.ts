@@ -54,7 +54,7 @@ function planSide(
   }
 
   // Work on a draft; the engine commits it only if every check passes.
-  const draft = draftOf(account);
+  const draft = tradeDraftOf(account, spec.id);
   const settle = s.settlementAsset;
   let position = draft.positions.get(spec.id);
   let fundingPaid = quote(0n);
@@ -134,6 +134,18 @@ export function planRisk(s: EngineState, market: MarketState, account: Account, 
   const n = notional(market.spec, s.quoteDecimals, delta, price, 'half_even');
   const plan = planSide(s, market, account, { account: account.id, fee: quote(0n) }, delta, delta > 0n ? -n : n, price, delta > 0n ? 'buyer' : 'seller', true);
   return isRejection(plan) ? plan : undefined;
+}
+
+/**
+ * draftOf for a trade in `market`: the maps copied, but only that market's position cloned. planSide changes no
+ * other position, and the account it replaces is not read again, so the others can be shared (a maker quoting ten
+ * markets is not copied whole for every fill it gets).
+ */
+function tradeDraftOf(account: Account, market: string): Account {
+  const positions = new Map(account.positions);
+  const traded = positions.get(market);
+  if (traded !== undefined) positions.set(market, { ...traded });
+  return { id: account.id, balances: new Map(account.balances), positions, borrows: new Map(account.borrows) };
 }
 
 function isRejection(x: SidePlan | Rejection): x is Rejection {
