@@ -67,6 +67,8 @@ export class AdlQueue implements DeleverageQueue {
   private readonly excluded = new Set<string>();
   /** Accounts touched since the last release, to re-place before the next (touched()). */
   private readonly pending = new Set<string>();
+  /** How much of the block's touch log this queue has replayed. */
+  private logRead: number;
 
   /** The holders' float mirror (adl-mirror.ts), and the market constants at this block's prices; null: read the accounts. */
   private px: MirrorPrices | null;
@@ -76,13 +78,17 @@ export class AdlQueue implements DeleverageQueue {
    * @param long the side being deleveraged: the queue holds the opposite (shorts when longs are deleveraged).
    * @param mirror the engine's float mirror of the holders: the upper bounds without reading the accounts (the same
    *   bounds' guarantee; every release is still confirmed exactly).
+   * @param touchLog the block's touches (block.ts touchLog): those after this queue was opened are replayed to
+   *   touched() before each pick, in order; null: the caller calls touched() itself.
    */
   constructor(
     private readonly s: EngineState,
     private readonly m: MarketState,
     private readonly long: boolean,
     private readonly mirror: AdlMirror | null = null,
+    private readonly touchLog: readonly string[] | null = null,
   ) {
+    this.logRead = touchLog?.length ?? 0;
     this.px = mirror === null ? null : mirror.prices();
     if (mirror === null) {
       // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
@@ -101,6 +107,11 @@ export class AdlQueue implements DeleverageQueue {
 
   /** The exact best opposite position now, or null when none is left. */
   peek(): string | null {
+    if (this.touchLog !== null) {
+      const log = this.touchLog;
+      for (let i = this.logRead; i < log.length; i++) this.touched(log[i] as string);
+      this.logRead = log.length;
+    }
     if (this.pending.size > 0) this.catchUp();
     if (this.head !== null) return this.head.account;
     for (;;) {
