@@ -429,10 +429,12 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
   }
   // Stages 3 and 4: what the book left.
   let stoppedAt: WaterfallStage = 'book';
-  let unchanged: Refreshed | null = null;
+  // The book filled nothing: the ledger is as the plan found it (cancelled orders move no money), and stays so
+  // while no later stage trades.
+  let unchanged: Refreshed | null = bookFilled === 0n ? { position: p.position, figures: p.figures, lf: p.lf } : null;
   if (remaining > 0n && rules.takeover.kind !== 'none') {
     stoppedAt = 'takeover';
-    const t = takeoverStage(b, p, remaining);
+    const t = takeoverStage(b, p, remaining, unchanged);
     remaining -= t.taken;
     unchanged = t.unchanged;
   }
@@ -566,11 +568,11 @@ function refresh(s: EngineState, p: StepPlan): Refreshed | null {
  * Stage 3: the taker of last resort takes what it can carry of the remainder at its bankruptcy price (fund.ts).
  * A backstop vault takes over only a ledger the sizing policy routed to it (Hyperliquid).
  */
-function takeoverStage(b: Block, p: StepPlan, remaining: bigint): { taken: bigint; unchanged: Refreshed | null } {
+function takeoverStage(b: Block, p: StepPlan, remaining: bigint, planned: Refreshed | null): { taken: bigint; unchanged: Refreshed | null } {
   const s = b.s;
   const rule = s.rulebook.liquidation.takeover;
-  if (rule.kind === 'backstop' && p.decision.route !== 'backstop') return { taken: 0n, unchanged: null };
-  const now = refresh(s, p);
+  if (rule.kind === 'backstop' && p.decision.route !== 'backstop') return { taken: 0n, unchanged: planned };
+  const now = planned ?? refresh(s, p);
   // Nothing taken: the ledger is as `now` found it (stage 4 need not evaluate it again).
   const none = { taken: 0n, unchanged: now };
   if (now === null) return none;
@@ -582,7 +584,8 @@ function takeoverStage(b: Block, p: StepPlan, remaining: bigint): { taken: bigin
     b.emit({ kind: 'TakeoverCapped', account: p.account.id, market: p.m.spec.id, taker: rule.kind === 'backstop' ? rule.account : null, wanted: take, taken: 0n, reason: 'no_taker', stage: 'takeover' });
     return none;
   }
-  const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
+  // Unchanged since the plan and the same size: the plan's bankruptcy price (the same pure function of the same figures).
+  const bp = now.figures === p.figures && take === p.close ? p.bankruptcy : bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
   if (bp === null) return none;
   const limit = takeoverLimit(b, p.m, taker, long, take, bp.price);
   if (limit.size > 0n && transferPosition(b, p.m, p.account.id, taker.id, long, limit.size, bp.price, 'takeover')) {
@@ -608,7 +611,8 @@ function deleverageStage(b: Block, p: StepPlan, remaining: bigint, bookFilled: b
   if (now === null || (rule.onlyBankrupt && now.lf.equity >= 0n)) return 0n;
   const held = abs(now.position.size);
   const take = rule.onlyWhenBookUnfilled || remaining > held ? held : remaining;
-  const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
+  // The plan's own figures (nothing traded since) and the same size: the plan's bankruptcy price.
+  const bp = now.figures === p.figures && take === p.close ? p.bankruptcy : bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
   if (bp === null) return 0n;
   const closed = deleverage(b, p.m, p.account.id, now.position.size > 0n, take, bp.price, rule.kind, now.lf.equity);
   return closed < remaining ? closed : remaining;
