@@ -13,7 +13,7 @@
 // not as it stood when the queue was built.
 
 import type { Account } from '../account/account.js';
-import { adlOrder, bitmexAdlScore } from '../liquidation/adl.js';
+import { adlOrder, bitmexAdlScoreFraction, type ScoreFraction } from '../liquidation/adl.js';
 import { evaluateAccount, ledgerEquity, type AccountEvaluation } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
@@ -21,24 +21,32 @@ import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
 import type { AdlMirror, MirrorPrices, MirrorSide } from './adl-mirror.js';
 
-/** A scored candidate waiting for release. */
+/** A scored candidate waiting for release (its exact score as a fraction: adlOrder compares without reducing). */
 interface Scored {
   readonly account: string;
-  readonly score: Rational;
+  readonly score: ScoreFraction;
 }
 
 /** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
 export function exactAdlScore(s: EngineState, m: MarketState, a: Account): Rational {
+  const f = exactAdlFraction(s, m, a);
+  return f === ZERO_FRACTION ? ZERO : Rational.of(f.num, f.den);
+}
+
+/** exactAdlScore as an unreduced fraction (bitmexAdlScoreFraction): what the queue orders by. */
+function exactAdlFraction(s: EngineState, m: MarketState, a: Account): ScoreFraction {
   const p = a.positions.get(m.spec.id);
-  if (p === undefined || m.markPrice === null) return ZERO;
+  if (p === undefined || m.markPrice === null) return ZERO_FRACTION;
   const markValue = positionValue(m.spec, s.quoteDecimals, p.size, m.markPrice, 'floor');
   // The ledger's equity alone (no requirements) when it is a plain one; else the full evaluation.
   const ledger = p.isolatedMargin === null ? null : m.spec.id;
   const equity = ledgerEquity(s, a, ledger) ?? ledgerEquityOf(evaluateAccount(s, a), ledger);
   // Bankruptcy value: the position's value less the ledger's equity (long), plus it (short).
-  const r = bitmexAdlScore({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
-  return r.ok ? r.value : ZERO;
+  const r = bitmexAdlScoreFraction({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
+  return r.ok ? r.value : ZERO_FRACTION;
 }
+
+const ZERO_FRACTION: ScoreFraction = { num: 0n, den: 1n };
 
 /** The ledger's equity from a full evaluation (0 when the account cannot be priced or holds no such ledger). */
 function ledgerEquityOf(ev: AccountEvaluation, ledger: string | null): bigint {
@@ -213,7 +221,7 @@ export class AdlQueue implements DeleverageQueue {
   private score(slot: number): void {
     const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
-    const c: Scored = { account, score: exactAdlScore(this.s, this.m, a) };
+    const c: Scored = { account, score: exactAdlFraction(this.s, this.m, a) };
     let i = this.scored.length;
     while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);
@@ -266,7 +274,7 @@ export function adlScoreBound(markValue: number, entryQuote: number, equity: num
 const UNBOUNDED = { low: -Infinity, high: Infinity } as const;
 const ZERO_BOUNDS = { low: 0, high: 0 } as const;
 
-function toNumber(r: Rational): number {
+function toNumber(r: ScoreFraction): number {
   return Number(r.num) / Number(r.den);
 }
 
