@@ -13,30 +13,45 @@
 // not as it stood when the queue was built.
 
 import type { Account } from '../account/account.js';
-import { adlOrder, bitmexAdlScore } from '../liquidation/adl.js';
-import { evaluateAccount } from '../margin/evaluate.js';
+import { adlOrder, bitmexAdlScoreFraction, type ScoreFraction } from '../liquidation/adl.js';
+import { evaluateAccount, ledgerEquity, type AccountEvaluation } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
 import type { AdlMirror, MirrorPrices, MirrorSide } from './adl-mirror.js';
 
-/** A scored candidate waiting for release. */
+/** A scored candidate waiting for release (its exact score as a fraction: adlOrder compares without reducing). */
 interface Scored {
   readonly account: string;
-  readonly score: Rational;
+  readonly score: ScoreFraction;
 }
 
 /** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
 export function exactAdlScore(s: EngineState, m: MarketState, a: Account): Rational {
+  const f = exactAdlFraction(s, m, a);
+  return f === ZERO_FRACTION ? ZERO : Rational.of(f.num, f.den);
+}
+
+/** exactAdlScore as an unreduced fraction (bitmexAdlScoreFraction): what the queue orders by. */
+function exactAdlFraction(s: EngineState, m: MarketState, a: Account): ScoreFraction {
   const p = a.positions.get(m.spec.id);
-  if (p === undefined || m.markPrice === null) return ZERO;
+  if (p === undefined || m.markPrice === null) return ZERO_FRACTION;
   const markValue = positionValue(m.spec, s.quoteDecimals, p.size, m.markPrice, 'floor');
-  const ev = evaluateAccount(s, a);
-  const equity = ev.priced ? (p.isolatedMargin === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === m.spec.id)?.equity ?? 0n)) : 0n;
+  // The ledger's equity alone (no requirements) when it is a plain one; else the full evaluation.
+  const ledger = p.isolatedMargin === null ? null : m.spec.id;
+  const equity = ledgerEquity(s, a, ledger) ?? ledgerEquityOf(evaluateAccount(s, a), ledger);
   // Bankruptcy value: the position's value less the ledger's equity (long), plus it (short).
-  const r = bitmexAdlScore({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
-  return r.ok ? r.value : ZERO;
+  const r = bitmexAdlScoreFraction({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
+  return r.ok ? r.value : ZERO_FRACTION;
+}
+
+const ZERO_FRACTION: ScoreFraction = { num: 0n, den: 1n };
+
+/** The ledger's equity from a full evaluation (0 when the account cannot be priced or holds no such ledger). */
+function ledgerEquityOf(ev: AccountEvaluation, ledger: string | null): bigint {
+  if (!ev.priced) return 0n;
+  return ledger === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === ledger)?.equity ?? 0n);
 }
 
 const ZERO = Rational.int(0);
@@ -53,11 +68,15 @@ export class AdlQueue implements DeleverageQueue {
   private readonly heap = new UpperBoundHeap();
   /** Scored candidates not yet released, best first. */
   private readonly scored: Scored[] = [];
+  /** The accounts in `scored` (drop() need not search it for the many it does not hold). */
+  private readonly scoredIds = new Set<string>();
   /** The released candidate the queue stands at (the current best), or null. */
   private head: Scored | null = null;
   private readonly excluded = new Set<string>();
   /** Accounts touched since the last release, to re-place before the next (touched()). */
   private readonly pending = new Set<string>();
+  /** How much of the block's touch log this queue has replayed. */
+  private logRead: number;
 
   /** The holders' float mirror (adl-mirror.ts), and the market constants at this block's prices; null: read the accounts. */
   private px: MirrorPrices | null;
@@ -67,13 +86,17 @@ export class AdlQueue implements DeleverageQueue {
    * @param long the side being deleveraged: the queue holds the opposite (shorts when longs are deleveraged).
    * @param mirror the engine's float mirror of the holders: the upper bounds without reading the accounts (the same
    *   bounds' guarantee; every release is still confirmed exactly).
+   * @param touchLog the block's touches (block.ts touchLog): those after this queue was opened are replayed to
+   *   touched() before each pick, in order; null: the caller calls touched() itself.
    */
   constructor(
     private readonly s: EngineState,
     private readonly m: MarketState,
     private readonly long: boolean,
     private readonly mirror: AdlMirror | null = null,
+    private readonly touchLog: readonly string[] | null = null,
   ) {
+    this.logRead = touchLog?.length ?? 0;
     this.px = mirror === null ? null : mirror.prices();
     if (mirror === null) {
       // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
@@ -92,6 +115,11 @@ export class AdlQueue implements DeleverageQueue {
 
   /** The exact best opposite position now, or null when none is left. */
   peek(): string | null {
+    if (this.touchLog !== null) {
+      const log = this.touchLog;
+      for (let i = this.logRead; i < log.length; i++) this.touched(log[i] as string);
+      this.logRead = log.length;
+    }
     if (this.pending.size > 0) this.catchUp();
     if (this.head !== null) return this.head.account;
     for (;;) {
@@ -99,6 +127,7 @@ export class AdlQueue implements DeleverageQueue {
       const bound = this.heap.size === 0 ? -Infinity : this.heap.topKey();
       if (best !== undefined && toNumber(best.score) > bound) {
         this.scored.shift();
+        this.scoredIds.delete(best.account);
         this.head = best;
         return best.account;
       }
@@ -115,7 +144,8 @@ export class AdlQueue implements DeleverageQueue {
    * once; a queue of a market not deleveraged for a while is not kept up with touch by touch).
    */
   touched(id: string): void {
-    if (!this.excluded.has(id)) this.pending.add(id);
+    // The venue's own accounts (the fund after a takeover) are never candidates: nothing to re-place.
+    if (!this.excluded.has(id) && !isVenueAccount(id)) this.pending.add(id);
   }
 
   /** Leaves the account out for the rest of the block (a transfer to it was refused). */
@@ -127,9 +157,12 @@ export class AdlQueue implements DeleverageQueue {
 
   /** Re-places the accounts touched since the last release, as they stand now. */
   private catchUp(): void {
+    // The mirror's side, brought up to date once for all of them (side() re-reads the accounts touched since).
+    const side = this.mirror === null ? null : this.mirror.side(this.m.spec.id, !this.long);
     for (const id of this.pending) {
       this.drop(id);
-      this.consider(id, true);
+      if (this.mirror === null) this.consider(id, true);
+      else if (side !== null) this.considerMirrored(side, id);
     }
     this.pending.clear();
   }
@@ -138,23 +171,25 @@ export class AdlQueue implements DeleverageQueue {
   private drop(id: string): void {
     if (this.head?.account === id) this.head = null;
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+    if (!this.scoredIds.has(id)) return;
+    this.scoredIds.delete(id);
     const at = this.scored.findIndex((c) => c.account === id);
     if (at >= 0) this.scored.splice(at, 1);
   }
 
   /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
   private consider(id: string, sift: boolean): void {
-    if (this.mirror !== null) {
-      const side = this.mirror.side(this.m.spec.id, !this.long);
-      const slot = side === null ? -1 : this.mirror.slotOf(side, id);
-      if (side !== null && slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), sift);
-      return;
-    }
     if (isVenueAccount(id)) return;
     const a = this.s.accounts.get(id);
     const p = a?.positions.get(this.m.spec.id);
     if (a === undefined || p === undefined || p.size > 0n === this.long) return;
     this.addSlot(id, adlScoreBounds(this.s, this.m, a).high, sift);
+  }
+
+  /** consider() from the mirror's side, up to date: a candidate when the account holds a slot there. */
+  private considerMirrored(side: MirrorSide, id: string): void {
+    const slot = (this.mirror as AdlMirror).slotOf(side, id);
+    if (slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), true);
   }
 
   private addSlot(id: string, upperBound: number, sift: boolean): void {
@@ -186,10 +221,11 @@ export class AdlQueue implements DeleverageQueue {
   private score(slot: number): void {
     const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
-    const c: Scored = { account, score: exactAdlScore(this.s, this.m, a) };
+    const c: Scored = { account, score: exactAdlFraction(this.s, this.m, a) };
     let i = this.scored.length;
     while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);
+    this.scoredIds.add(account);
   }
 
 }
@@ -238,7 +274,7 @@ export function adlScoreBound(markValue: number, entryQuote: number, equity: num
 const UNBOUNDED = { low: -Infinity, high: Infinity } as const;
 const ZERO_BOUNDS = { low: 0, high: 0 } as const;
 
-function toNumber(r: Rational): number {
+function toNumber(r: ScoreFraction): number {
   return Number(r.num) / Number(r.den);
 }
 

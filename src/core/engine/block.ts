@@ -24,6 +24,11 @@ export interface Block {
   steps: number;
   readonly dydxUsage: Map<string, BlockUsage>;
   orderSeq: number;
+  /**
+   * Every touch of the block, in order: the deleveraging queues replay it when they next pick (adl-queue.ts), so a
+   * touch costs one push however many queues are open.
+   */
+  readonly touchLog: string[];
   /** The deleveraging queues opened in this block, per market and side deleveraged (adl-queue.ts). */
   readonly adl: Map<string, DeleverageQueue>;
   /** The engine's float mirror of the holders (adl-mirror.ts), which ADL queues screen from; null: they read the accounts. */
@@ -31,7 +36,7 @@ export interface Block {
 }
 
 export function newBlock(s: EngineState, emit: Emit, touched: Set<string>, adlMirror: AdlMirror | null = null): Block {
-  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, adl: new Map(), adlMirror };
+  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, touchLog: [], adl: new Map(), adlMirror };
 }
 
 /** Marks an account as changed by this block (the indexes re-arm it; open deleveraging queues re-place it). */
@@ -40,7 +45,7 @@ export function touch(b: Block, id: string): void {
   b.recent.push(id);
   b.enforced.add(id);
   b.adlMirror?.markDirty(id);
-  for (const q of b.adl.values()) q.touched(id);
+  if (b.adl.size > 0) b.touchLog.push(id); // no queue open yet: nothing to replay it to
 }
 
 /**

@@ -21,7 +21,7 @@ export function deleverage(b: Block, m: MarketState, bankrupt: string, long: boo
   const key = `${m.spec.id}|${long ? 'long' : 'short'}`;
   let queue = b.adl.get(key);
   if (queue === undefined) {
-    queue = method === 'adl' ? new AdlQueue(s, m, long, b.adlMirror) : new OffsetQueue(s, m, long, b.block);
+    queue = method === 'adl' ? new AdlQueue(s, m, long, b.adlMirror, b.touchLog) : new OffsetQueue(s, m, long, b.block);
     b.adl.set(key, queue);
   }
   let left = take;

@@ -6,7 +6,7 @@
 import { evaluateAccount } from '../margin/evaluate.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import type { BreachDetector } from '../triggers/detector.js';
-import { abs, Rational } from '../units/index.js';
+import { abs } from '../units/index.js';
 import { ledgerKey, type Block } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
 import { deleverage } from './deleverage.js';
@@ -59,7 +59,9 @@ export function enforceBlock(b: Block, index: BreachDetector, fresh: ReadonlyMap
  * the index has just computed in this command are used as they are; others are evaluated.
  */
 function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: ReadonlyMap<string, LedgerBreach>): LedgerRef[] {
-  const ranked: { ref: LedgerRef; ratio: Rational }[] = [];
+  // equity / maintenance as the pair itself (maintenance > 0): compared by cross-multiplication, the order of the
+  // reduced fractions without a gcd each.
+  const ranked: { ref: LedgerRef; equity: bigint; maintenance: bigint }[] = [];
   for (const ref of refs) {
     const known = fresh.get(ledgerKey(ref));
     let figures: { equity: bigint; maintenance: bigint } | null = known ?? null;
@@ -71,10 +73,17 @@ function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: Readonly
       if (figures === null) continue;
     }
     const { equity, maintenance } = figures;
-    ranked.push({ ref, ratio: Rational.of(equity, maintenance > 0n ? maintenance : 1n) });
+    ranked.push({ ref, equity, maintenance: maintenance > 0n ? maintenance : 1n });
   }
-  ranked.sort((x, y) => x.ratio.cmp(y.ratio) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));
+  ranked.sort((x, y) => compareRatios(x.equity, x.maintenance, y.equity, y.maintenance) || (x.ref.account < y.ref.account ? -1 : x.ref.account > y.ref.account ? 1 : 0) || ((x.ref.market ?? '') < (y.ref.market ?? '') ? -1 : 1));
   return ranked.map((r) => r.ref);
+}
+
+/** a / b against c / d for b, d > 0 (Rational.cmp's cross-multiplication, without reducing either). */
+function compareRatios(a: bigint, b: bigint, c: bigint, d: bigint): number {
+  const l = a * d;
+  const r = c * b;
+  return l < r ? -1 : l > r ? 1 : 0;
 }
 
 /**

@@ -11,7 +11,7 @@
 // "Liquidation"; docs/enforcement.md has the table per preset.
 
 import type { Account } from '../account/account.js';
-import { evaluateAccount } from '../margin/evaluate.js';
+import { evaluateAccount, ledgerEquity } from '../margin/evaluate.js';
 import { notional, type MarketState } from '../market/index.js';
 import type { TakeoverRule } from '../rulebooks/liquidation.js';
 import { abs, divRound, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
@@ -26,16 +26,18 @@ import { executeTrade } from './trading.js';
 export function fundEquity(s: EngineState): bigint {
   const fund = s.fund;
   if (fund.positions.size === 0) return s.insuranceFund;
+  // The cross equity alone when the fund holds only settlement cash (no requirements to compute).
+  const quick = ledgerEquity(s, fund, null);
+  if (quick !== null) return quick;
   const ev = evaluateAccount(s, fund);
   // A market it holds without a price: count nothing beyond the cash it could lose (conservative: no capacity).
   return ev.priced ? ev.cross.equity : 0n;
 }
 
-/** What the fund may still lose in this block: its cash and its equity, within the per-block budget. */
-export function fundCapacity(b: Block): bigint {
+/** What the fund may still lose in this block: its cash and its equity (`equity`: fundEquity), within the per-block budget. */
+export function fundCapacity(b: Block, equity: bigint = fundEquity(b.s)): bigint {
   const cap = b.s.rulebook.liquidation.maxInsuranceLossPerBlock;
   let c = b.s.insuranceFund;
-  const equity = fundEquity(b.s);
   if (equity < c) c = equity;
   if (cap !== null && cap - b.insuranceLost < c) c = cap - b.insuranceLost;
   return c > 0n ? c : 0n;
@@ -81,7 +83,7 @@ export function takeoverLimit(b: Block, m: MarketState, taker: Account, long: bo
   if (mark === null || rule.kind === 'none') return { size: 0n, limitedBy: 'equity' };
   const isFund = taker.id === INSURANCE_FUND;
   const equity = isFund ? fundEquity(s) : vaultEquity(s, taker);
-  const budget = isFund ? fundCapacity(b) : equity;
+  const budget = isFund ? fundCapacity(b, equity) : equity;
   const sharePpm = rule.kind === 'insurance_fund' ? rule.maxNotionalShareOfFundPpm : rule.maxExposureShareOfEquityPpm;
   const held = taker.positions.get(m.spec.id)?.size ?? 0n;
   const qd = s.quoteDecimals;

@@ -429,13 +429,18 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
   }
   // Stages 3 and 4: what the book left.
   let stoppedAt: WaterfallStage = 'book';
+  // The book filled nothing: the ledger is as the plan found it (cancelled orders move no money), and stays so
+  // while no later stage trades.
+  let unchanged: Refreshed | null = bookFilled === 0n ? { position: p.position, figures: p.figures, lf: p.lf } : null;
   if (remaining > 0n && rules.takeover.kind !== 'none') {
     stoppedAt = 'takeover';
-    remaining -= takeoverStage(b, p, remaining);
+    const t = takeoverStage(b, p, remaining, unchanged);
+    remaining -= t.taken;
+    unchanged = t.unchanged;
   }
   if (remaining > 0n && rules.deleverage.kind !== 'none') {
     stoppedAt = 'deleverage';
-    remaining -= deleverageStage(b, p, remaining, bookFilled);
+    remaining -= deleverageStage(b, p, remaining, bookFilled, unchanged);
   }
 
   // What the step used: the market's notional window and the account's dYdX block usage.
@@ -541,61 +546,73 @@ function liquidatorOf(s: EngineState): Account | undefined {
 }
 
 /** The ledger's figures and the position now (stages 3 and 4 act on the state the book left). */
-function refresh(s: EngineState, p: StepPlan): { position: Position; figures: PositionFigures; lf: LedgerFigures } | null {
+interface Refreshed {
+  readonly position: Position;
+  readonly figures: PositionFigures;
+  readonly lf: LedgerFigures;
+}
+
+function refresh(s: EngineState, p: StepPlan): Refreshed | null {
   const a = s.accounts.get(p.account.id);
   const position = a?.positions.get(p.m.spec.id);
   if (a === undefined || position === undefined || p.m.markPrice === null) return null;
   const ev = evaluateAccount(s, a);
   if (!ev.priced) return null;
   const lf = ledgerFigures(ev, p.ledger.market);
-  return lf === null ? null : { position, figures: positionFigures(s, p.m, position, p.m.markPrice), lf };
+  // The evaluation's figures of the position are positionFigures at the mark (evaluate.ts).
+  const figures = ev.positions.find((f) => f.market === p.m.spec.id) ?? positionFigures(s, p.m, position, p.m.markPrice);
+  return lf === null ? null : { position, figures, lf };
 }
 
 /**
  * Stage 3: the taker of last resort takes what it can carry of the remainder at its bankruptcy price (fund.ts).
  * A backstop vault takes over only a ledger the sizing policy routed to it (Hyperliquid).
  */
-function takeoverStage(b: Block, p: StepPlan, remaining: bigint): bigint {
+function takeoverStage(b: Block, p: StepPlan, remaining: bigint, planned: Refreshed | null): { taken: bigint; unchanged: Refreshed | null } {
   const s = b.s;
   const rule = s.rulebook.liquidation.takeover;
-  if (rule.kind === 'backstop' && p.decision.route !== 'backstop') return 0n;
-  const now = refresh(s, p);
-  if (now === null) return 0n;
+  if (rule.kind === 'backstop' && p.decision.route !== 'backstop') return { taken: 0n, unchanged: planned };
+  const now = planned ?? refresh(s, p);
+  // Nothing taken: the ledger is as `now` found it (stage 4 need not evaluate it again).
+  const none = { taken: 0n, unchanged: now };
+  if (now === null) return none;
   const take = remaining < abs(now.position.size) ? remaining : abs(now.position.size);
   const taker = takerFor(s, rule, p.account.id);
   const long = now.position.size > 0n;
-  if (taker === null) return 0n;
+  if (taker === null) return none;
   if (taker === 'no_taker') {
     b.emit({ kind: 'TakeoverCapped', account: p.account.id, market: p.m.spec.id, taker: rule.kind === 'backstop' ? rule.account : null, wanted: take, taken: 0n, reason: 'no_taker', stage: 'takeover' });
-    return 0n;
+    return none;
   }
-  const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
-  if (bp === null) return 0n;
+  // Unchanged since the plan and the same size: the plan's bankruptcy price (the same pure function of the same figures).
+  const bp = now.figures === p.figures && take === p.close ? p.bankruptcy : bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
+  if (bp === null) return none;
   const limit = takeoverLimit(b, p.m, taker, long, take, bp.price);
   if (limit.size > 0n && transferPosition(b, p.m, p.account.id, taker.id, long, limit.size, bp.price, 'takeover')) {
     b.emit({ kind: 'LiquidationFill', account: p.account.id, market: p.m.spec.id, route: rule.kind === 'insurance_fund' ? 'insurance_fund' : 'backstop', counterparty: taker.id, size: limit.size, price: bp.price, stage: 'takeover' });
   } else if (limit.size > 0n) {
-    return 0n;
+    return none; // the trade was refused: nothing changed
   }
   if (limit.limitedBy !== null) {
     b.emit({ kind: 'TakeoverCapped', account: p.account.id, market: p.m.spec.id, taker: taker.id, wanted: take, taken: limit.size, reason: limit.limitedBy, stage: 'takeover' });
   }
-  return limit.size;
+  return { taken: limit.size, unchanged: limit.size > 0n ? null : now };
 }
 
 /**
  * Stage 4: what nobody took, against opposite positions at the bankruptcy price, only where the rulebook allows it
  * for this ledger (dYdX: a ledger below zero whose order filled nothing, and then its whole position).
  */
-function deleverageStage(b: Block, p: StepPlan, remaining: bigint, bookFilled: bigint): bigint {
+function deleverageStage(b: Block, p: StepPlan, remaining: bigint, bookFilled: bigint, known: Refreshed | null): bigint {
   const s = b.s;
   const rule = s.rulebook.liquidation.deleverage;
   if (rule.kind === 'none' || (rule.onlyWhenBookUnfilled && bookFilled > 0n)) return 0n;
-  const now = refresh(s, p);
+  const now = known ?? refresh(s, p);
   if (now === null || (rule.onlyBankrupt && now.lf.equity >= 0n)) return 0n;
   const held = abs(now.position.size);
   const take = rule.onlyWhenBookUnfilled || remaining > held ? held : remaining;
-  const bp = bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
+  // The plan's own figures (nothing traded since) and the same size: the plan's bankruptcy price.
+  const bp = now.figures === p.figures && take === p.close ? p.bankruptcy : bankruptcyFor(s, p.m, now.position, now.figures, now.lf.equity, now.lf.maintenance, take);
   if (bp === null) return 0n;
   const closed = deleverage(b, p.m, p.account.id, now.position.size > 0n, take, bp.price, rule.kind, now.lf.equity);
   return closed < remaining ? closed : remaining;

@@ -5,7 +5,9 @@ import type { FundingIndexE9 } from '../pricing/funding.js';
 import {
   adlQueuePercentiles,
   binanceAdlScore,
+  adlOrder,
   bitmexAdlScore,
+  bitmexAdlScoreFraction,
   bybitAdlScore,
   driftSocialisedFundingDelta,
   dydxDeleveragePrice,
@@ -18,6 +20,36 @@ import {
 } from './adl.js';
 import { dydxBankruptcyQuote } from './bankruptcy.js';
 import { BTC, BTC_1, hold, subaccount, usd } from './testkit.js';
+
+describe('BitMEX score as an unreduced fraction (the ADL queue orders by it)', () => {
+  const input = fc.record({
+    markValue: fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+    entryValue: fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+    bankruptValue: fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+  });
+  it('is the reduced score, refused alike, and adlOrder on fractions is adlOrder on the reduced scores', () => {
+    let ranked = 0;
+    fc.assert(
+      fc.property(input, input, fc.constantFrom('a', 'b'), (x, y, other) => {
+        const [fx, fy] = [bitmexAdlScoreFraction(x), bitmexAdlScoreFraction(y)];
+        const [rx, ry] = [bitmexAdlScore(x), bitmexAdlScore(y)];
+        expect(fx.ok).toBe(rx.ok);
+        if (!fx.ok || !rx.ok || !fy.ok || !ry.ok) return;
+        expect(fx.value.den > 0n).toBe(true);
+        expect(Rational.of(fx.value.num, fx.value.den)).toEqual(rx.value);
+        expect(Math.sign(adlOrder({ account: 'a', score: fx.value }, { account: other, score: fy.value }))).toBe(Math.sign(adlOrder({ account: 'a', score: rx.value }, { account: other, score: ry.value })));
+        ranked++;
+      }),
+      { numRuns: 2_000, seed: 3 },
+    );
+    expect(ranked).toBeGreaterThan(100);
+  });
+  it('orders equal scores by account id, whatever their representation', () => {
+    expect(adlOrder({ account: 'a', score: { num: 2n, den: 4n } }, { account: 'b', score: Rational.of(1n, 2n) })).toBeLessThan(0);
+    expect(adlOrder({ account: 'b', score: { num: 2n, den: 4n } }, { account: 'a', score: Rational.of(1n, 2n) })).toBeGreaterThan(0);
+    expect(adlOrder({ account: 'b', score: { num: 3n, den: 4n } }, { account: 'a', score: Rational.of(1n, 2n) })).toBeLessThan(0);
+  });
+});
 
 describe('BitMEX ranking', () => {
   it('golden (D): long in profit 0.7333...; long in loss -0.000618556701...; not rankable below bankruptcy', () => {

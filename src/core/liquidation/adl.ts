@@ -56,11 +56,28 @@ export interface BitmexAdlInput {
  * side of bankruptcy (MarkValue - BankruptValue <= 0 would make EffLev infinite or negative) or the mark value is 0.
  */
 export function bitmexAdlScore(i: BitmexAdlInput): Result<Rational, 'not_rankable'> {
+  const f = bitmexAdlScoreFraction(i);
+  return f.ok ? ok(Rational.of(f.value.num, f.value.den)) : f;
+}
+
+/** A score as a fraction num / den with den > 0, not necessarily reduced (a Rational is one). */
+export interface ScoreFraction {
+  readonly num: bigint;
+  readonly den: bigint;
+}
+
+/**
+ * bitmexAdlScore before its reduction: PnL% = (MarkValue - AvgEntryValue) / |AvgEntryValue| and
+ * EffLev = |MarkValue| / cushion (both denominators > 0), multiplied (profit) or divided (loss) term by term. For
+ * orderings that compare many scores (adlOrder) without a gcd each.
+ */
+export function bitmexAdlScoreFraction(i: BitmexAdlInput): Result<ScoreFraction, 'not_rankable'> {
   const cushion = i.markValue - i.bankruptValue;
   if (i.entryValue === 0n || i.markValue === 0n || cushion <= 0n) return rejected('not_rankable');
-  const pnl = Rational.of(i.markValue - i.entryValue, abs(i.entryValue));
-  const lev = Rational.of(abs(i.markValue), cushion);
-  return ok(pnl.isNegative() ? pnl.div(lev) : pnl.mul(lev));
+  const pnl = i.markValue - i.entryValue;
+  const entry = abs(i.entryValue);
+  const mark = abs(i.markValue);
+  return ok(pnl < 0n ? { num: pnl * cushion, den: entry * mark } : { num: pnl * mark, den: entry * cushion });
 }
 
 export interface BybitAdlInput {
@@ -109,9 +126,14 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The ADL order: the higher score first, ties by account id ascending (< 0: `a` ranks before `b`). */
-export function adlOrder(a: Pick<AdlCandidate, 'account' | 'score'>, b: Pick<AdlCandidate, 'account' | 'score'>): number {
-  return b.score.cmp(a.score) || compareIds(a.account, b.account);
+/**
+ * The ADL order: the higher score first, ties by account id ascending (< 0: `a` ranks before `b`). Scores compare
+ * by cross-multiplication (Rational.cmp's), so reduced or not the order is the same.
+ */
+export function adlOrder(a: { readonly account: string; readonly score: ScoreFraction }, b: { readonly account: string; readonly score: ScoreFraction }): number {
+  const l = b.score.num * a.score.den;
+  const r = a.score.num * b.score.den;
+  return (l < r ? -1 : l > r ? 1 : 0) || compareIds(a.account, b.account);
 }
 
 /**

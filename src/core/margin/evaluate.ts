@@ -158,6 +158,31 @@ export function singlePositionEquity(cash: bigint, f: PositionFigures): Quote {
   return quote(cash + f.unrealisedPnl - f.fundingOwed);
 }
 
+/**
+ * The equity of one ledger (cross: market null; else the isolated position on `market`) exactly as evaluateAccount
+ * computes it, without the requirements: for callers that need only the equity (an ADL score). Null when the
+ * account holds collateral other than the settlement asset, any debt, or a position without a mark: then
+ * evaluateAccount decides (the same sums otherwise: settlement cash + sum(value - cost) - sum(funding owed), each
+ * term rounded as there).
+ */
+export function ledgerEquity(view: MarginView, account: Account, market: string | null): Quote | null {
+  const settlement = view.settlementAsset;
+  for (const [assetId, balance] of account.balances) if (balance !== 0n && assetId !== settlement) return null;
+  for (const amount of account.borrows.values()) if (amount !== 0n) return null;
+  let equity: bigint | null = market === null ? (account.balances.get(settlement) ?? 0n) : null;
+  for (const position of account.positions.values()) {
+    const state = view.market(position.market);
+    const mark = state?.markPrice ?? null;
+    if (state === undefined || mark === null) return null; // evaluateAccount: unpriced
+    if (market === null ? position.isolatedMargin !== null : position.market !== market) continue;
+    const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
+    const pnl = value - position.entryQuote - fundingOwed(state, position);
+    if (market === null) equity = (equity as bigint) + pnl;
+    else if (position.isolatedMargin !== null) equity = position.isolatedMargin + pnl;
+  }
+  return equity === null ? null : quote(equity);
+}
+
 /** Collateral value of one asset balance: balance x index x weight (x conversion rate when pegged), rounded down. */
 export function collateralValue(view: MarginView, assetId: string, balance: bigint, override?: PriceOverride): Quote | null {
   if (assetId === view.settlementAsset) return quote(balance);
