@@ -1,0 +1,37 @@
+/* global process, console */
+// Self and inclusive time by function of a V8 .cpuprofile (node --cpu-prof, or node:inspector's Profiler.stop).
+// usage: node scripts/summarize-cpuprofile.mjs FILE.cpuprofile [TOP=40]
+// Inclusive time counts a function once per sampled stack (recursion is not double-counted).
+import { readFileSync } from 'node:fs';
+
+const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const top = Number(process.argv[3] ?? 40);
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const sampled = new Map(); // node id -> microseconds
+for (let i = 0; i < profile.samples.length; i++) sampled.set(profile.samples[i], (sampled.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+const name = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/dist\//, '')}:${n.callFrame.lineNumber + 1}`;
+
+const self = new Map();
+const inclusive = new Map();
+let total = 0;
+for (const [id, us] of sampled) {
+  total += us;
+  const key = name(nodes.get(id));
+  self.set(key, (self.get(key) ?? 0) + us);
+  const seen = new Set();
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const k = name(nodes.get(at));
+    if (seen.has(k)) continue;
+    seen.add(k);
+    inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+  }
+}
+const table = (m) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .join('\n');
+console.log(`total ${(total / 1000).toFixed(0)} ms\n--- self\n${table(self)}\n--- inclusive\n${table(inclusive)}`);
