@@ -248,7 +248,7 @@ describe('property: through the engine, every unit is accounted for and no take 
           expect(m.Dirt).toBe([...m.clippers.get(GOLD)!.sales.values()].reduce((x, y) => x + y.tab, 0n));
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 2026_1203 }, // seeded: the coverage check below depends on the sequences drawn
     );
     // The runs reach the paths worth checking.
     for (const k of ['take ending', 'partial take', 'AuctionRedone', 'AuctionClock', 'BreakerTripped', 'refused auction_clock_paused', 'refused too_expensive']) {

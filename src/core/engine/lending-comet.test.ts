@@ -186,7 +186,8 @@ describe('Compound v3 through Engine.apply', () => {
         // the liquidatable set is exactly isLiquidatable
         for (const [u, a] of m.accounts) expect(m.liquidatable.has(u)).toBe(isLiquidatable(m.market, a));
       }),
-      { numRuns: 150 },
+      // Seeded: the coverage counts below depend on the sequences drawn (an unseeded run drew 9 purchases once).
+      { numRuns: 150, seed: 2026_1203 },
     );
     // the runs do exercise seizures and purchases
     expect(absorbs).toBeGreaterThan(10);
