@@ -436,7 +436,7 @@ export class EngineHost {
     const known = this.facts.get(id);
     if (known !== undefined) return { facts: known, replayFromSeq: snapshot };
     const journal = this.durable.journal;
-    const engine = snapshot === 0 ? Engine.create(journal.genesis.config, journal.genesis.rulebook) : Engine.restore(journal.loadSnapshot(snapshot));
+    const engine = snapshot === 0 ? Engine.create(journal.genesis.config, journal.genesis.rulebook) : Engine.restore(journal.loadSnapshotForRestore(snapshot));
     for (let from = snapshot + 1; from <= started.seq; from += REPLAY_CHUNK_RECORDS) {
       const to = Math.min(started.seq, from + REPLAY_CHUNK_RECORDS - 1);
       for (const r of journal.records(from, to)) {
