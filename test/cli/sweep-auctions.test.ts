@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, type CliRun } from '../support/cli.js';
+import { btcCrashMarket } from '../../src/sim/simulate/testkit.js';
 
 const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args);
 
@@ -17,19 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SIM = {
   name: 'sweep auctions',
   steps: 240,
-  markets: [
-    {
-      id: 'BTCUSDT',
-      baseDecimals: 3,
-      priceDecimals: 1,
-      tickSize: '0.1',
-      stepSize: '0.001',
-      margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
-      start: '100000',
-      path: { kind: 'crash', shape: 'fast_drawdown', depth: 0.3, quiet: 20, duration: 60, noise: 0.3 },
-      book: { depth: '100000' },
-    },
-  ],
+  markets: [btcCrashMarket({ depth: 0.3, quiet: 20, duration: 60, noise: 0.3 })],
   population: { accounts: 0, collateral: { min: '200', max: '5000' }, leverage: { min: 2, max: 30 } },
   liquidators: [
     { id: 'keeper-a', capital: '1000000', latencyMs: 0, maxPosition: '500000', discount: 0.02, orderSize: '50000' },

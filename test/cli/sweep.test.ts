@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliCaptured, type CliRun } from '../support/cli.js';
+import { btcCrashMarket } from '../../src/sim/simulate/testkit.js';
 
 const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args);
 
@@ -18,19 +19,7 @@ const SIM = {
   name: 'sweep cli',
   steps: 240,
   insuranceFund: '1000',
-  markets: [
-    {
-      id: 'BTCUSDT',
-      baseDecimals: 3,
-      priceDecimals: 1,
-      tickSize: '0.1',
-      stepSize: '0.001',
-      margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
-      start: '100000',
-      path: { kind: 'crash', shape: 'fast_drawdown', depth: 0.25, quiet: 20, duration: 120 },
-      book: { depth: '50000' },
-    },
-  ],
+  markets: [btcCrashMarket({ depth: 0.25, quiet: 20, duration: 120 }, '50000')],
   population: { accounts: 150, collateral: { min: '200', max: '5000' }, leverage: { min: 2, max: 40 }, longShare: 0.8 },
   metrics: { recoveryMinutes: 2, counterfactual: false },
 };

@@ -19,6 +19,7 @@ import { runSimulation } from '../../src/sim/simulate/run.js';
 import type { SimResult } from '../../src/sim/simulate/types.js';
 import { parseSweepConfig } from '../../src/sim/sweep/schema.js';
 import { runSweep, type SweepResult } from '../../src/sim/sweep/sweep.js';
+import { btcCrashMarket } from '../../src/sim/simulate/testkit.js';
 
 const CHROMIUM = process.env['BAILIFF_CHROMIUM'] ?? '/usr/bin/chromium';
 const REQUIRED = process.env['BAILIFF_REQUIRE_BROWSER'] === '1';
@@ -38,19 +39,7 @@ const SIM = {
   seed: 3,
   steps: 600,
   insuranceFund: '10000',
-  markets: [
-    {
-      id: 'BTCUSDT',
-      baseDecimals: 3,
-      priceDecimals: 1,
-      tickSize: '0.1',
-      stepSize: '0.001',
-      margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
-      start: '100000',
-      path: { kind: 'crash', shape: 'fast_drawdown', depth: 0.25, quiet: 60, duration: 300 },
-      book: { depth: '100000' },
-    },
-  ],
+  markets: [btcCrashMarket({ depth: 0.25, quiet: 60, duration: 300 })],
   population: { accounts: 200, collateral: { min: '200', max: '5000' }, leverage: { min: 2, max: 30 }, longShare: 0.8 },
 };
 

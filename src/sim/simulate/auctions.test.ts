@@ -10,6 +10,7 @@ import { sealedBidDigest } from '../../wire/sealed-bid.js';
 import { parseSimConfig, parseSimConfigText } from './config.js';
 import { runSimulation } from './run.js';
 import type { SimConfigInput } from './types.js';
+import { btcCrashMarket } from './testkit.js';
 
 /** 100 accounts and 40 vaults through a 30% fall in a minute: five minutes of one-second steps. */
 export const AUCTION_SIM = {
@@ -17,19 +18,7 @@ export const AUCTION_SIM = {
   seed: 3,
   steps: 300,
   insuranceFund: '10000',
-  markets: [
-    {
-      id: 'BTCUSDT',
-      baseDecimals: 3,
-      priceDecimals: 1,
-      tickSize: '0.1',
-      stepSize: '0.001',
-      margin: { tiers: [{ notionalFloor: '0', maxLeverage: 50, maintenanceRatio: '0.01' }] },
-      start: '100000',
-      path: { kind: 'crash', shape: 'fast_drawdown', depth: 0.3, quiet: 20, duration: 60 },
-      book: { depth: '100000' },
-    },
-  ],
+  markets: [btcCrashMarket({ depth: 0.3, quiet: 20, duration: 60 })],
   population: { accounts: 100, collateral: { min: '200', max: '5000' }, leverage: { min: 2, max: 30 }, longShare: 0.8 },
   liquidators: [
     { id: 'keeper-a', capital: '3000000', latencyMs: 0, maxPosition: '500000', discount: 0.02, orderSize: '50000', gas: '1' },
