@@ -94,7 +94,9 @@ describe('bailiff serve (the real process)', () => {
       const signed = await signedFetch(served.url, { keyId: key.id, secret: key.secret }, 'GET', '/v1/accounts/alice');
       expect(signed.status).toBe(404);
       expect(((await signed.json()) as { error: { code: string } }).error.code).toBe('not_found');
-      const wrong = await signedFetch(served.url, { keyId: key.id, secret: `${key.secret.slice(0, -1)}A` }, 'GET', '/v1/accounts/alice');
+      // Another last character (a secret already ending in 'A' would otherwise stay the same: 1 run in 64).
+      const otherLast = key.secret.endsWith('A') ? 'B' : 'A';
+      const wrong = await signedFetch(served.url, { keyId: key.id, secret: `${key.secret.slice(0, -1)}${otherLast}` }, 'GET', '/v1/accounts/alice');
       expect(wrong.status).toBe(401);
     } finally {
       const done = exitCode(served.child);
