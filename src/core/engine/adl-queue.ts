@@ -155,16 +155,33 @@ export class AdlQueue implements DeleverageQueue {
     this.drop(id);
   }
 
-  /** Re-places the accounts touched since the last release, as they stand now. */
+  /**
+   * Re-places the accounts touched since the last release, as they stand now. Most hold nothing on the opposite side
+   * any more (a counterparty closed in full, the liquidated account, the fund): they are only dropped. Only one that
+   * still holds an opposite position is re-read in the mirror (alone: the others the block touched wait for the
+   * end of the command), and screened again.
+   */
   private catchUp(): void {
-    // The mirror's side, brought up to date once for all of them (side() re-reads the accounts touched since).
-    const side = this.mirror === null ? null : this.mirror.side(this.m.spec.id, !this.long);
+    const mirror = this.mirror;
     for (const id of this.pending) {
       this.drop(id);
-      if (this.mirror === null) this.consider(id, true);
-      else if (side !== null) this.considerMirrored(side, id);
+      if (mirror === null) this.consider(id, true);
+      else if (this.holdsOpposite(id)) {
+        mirror.refreshOne(id);
+        const side = mirror.sideAsIs(this.m.spec.id, !this.long);
+        if (side !== null) this.considerMirrored(side, id);
+      }
     }
     this.pending.clear();
+  }
+
+  /**
+   * Whether the account holds a position on the side this queue ranks: what gives it a slot there in the mirror
+   * (adl-mirror.ts place: a non-zero position, not the venue's; the venue's never reach pending).
+   */
+  private holdsOpposite(id: string): boolean {
+    const p = this.s.accounts.get(id)?.positions.get(this.m.spec.id);
+    return p !== undefined && p.size !== 0n && p.size > 0n !== this.long;
   }
 
   /** Makes every slot of the account stale (the heap drops them when they surface). */
@@ -186,9 +203,9 @@ export class AdlQueue implements DeleverageQueue {
     this.addSlot(id, adlScoreBounds(this.s, this.m, a).high, sift);
   }
 
-  /** consider() from the mirror's side, up to date: a candidate when the account holds a slot there. */
+  /** consider() from the mirror's side, the account up to date there (refreshOne): a candidate when it holds a slot. */
   private considerMirrored(side: MirrorSide, id: string): void {
-    const slot = (this.mirror as AdlMirror).slotOf(side, id);
+    const slot = (this.mirror as AdlMirror).slotOfRefreshed(side, id);
     if (slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), true);
   }
 
