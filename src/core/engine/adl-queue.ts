@@ -163,6 +163,7 @@ export class AdlQueue implements DeleverageQueue {
    */
   private catchUp(): void {
     const mirror = this.mirror;
+    const slots = this.slotAccount.length;
     for (const id of this.pending) {
       this.drop(id);
       if (mirror === null) this.consider(id, true);
@@ -173,6 +174,12 @@ export class AdlQueue implements DeleverageQueue {
       }
     }
     this.pending.clear();
+    // A released head untouched stays exact, but an account re-placed may now rank before it: it competes again.
+    // (Stage 4 trades with the head at once, which touches it, so in the engine this does not arise.)
+    if (this.head !== null && this.slotAccount.length > slots) {
+      this.file(this.head);
+      this.head = null;
+    }
   }
 
   /**
@@ -238,11 +245,15 @@ export class AdlQueue implements DeleverageQueue {
   private score(slot: number): void {
     const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
-    const c: Scored = { account, score: exactAdlFraction(this.s, this.m, a) };
+    this.file({ account, score: exactAdlFraction(this.s, this.m, a) });
+  }
+
+  /** Files a candidate scored exactly among the scored, best first (ties by account id). */
+  private file(c: Scored): void {
     let i = this.scored.length;
     while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
     this.scored.splice(i, 0, c);
-    this.scoredIds.add(account);
+    this.scoredIds.add(c.account);
   }
 
 }
