@@ -5,7 +5,9 @@
 // usage: npm run build, then
 //   node --expose-gc --max-old-space-size=8192 scripts/profile-crash.mjs ACCOUNTS DROP_PCT OUT_PREFIX [ROUNDS]
 //   node scripts/summarize-cpuprofile.mjs OUT_PREFIX.cpuprofile 40
-// OUT_PREFIX `-` times ROUNDS ticks (each on a fresh restore of the same world) without profiling.
+// Each of ROUNDS (default 1) ticks runs on a fresh restore of the same world; only the last is profiled, so ROUNDS > 1
+// profiles warm code, as scripts/crash-ab.mjs's later rounds run (the first tick of a process runs much of the
+// waterfall cold: interpreted, then compiled). OUT_PREFIX `-` profiles none.
 // Add `--max-inlined-bytecode-size=0` after `node` to see the callees V8 would inline (slower, but attributed).
 import { Session } from 'node:inspector/promises';
 import { createHash } from 'node:crypto';
@@ -36,10 +38,11 @@ const cmd = { kind: 'price', tsMs: world.timeMs + 1, market: 'M0-PERP', mark: pr
 const profile = out !== '-';
 const session = new Session();
 session.connect();
-for (let r = 0; r < (profile ? 1 : rounds); r++) {
+for (let r = 0; r < rounds; r++) {
   const engine = Engine.restore(structuredClone(snap));
   globalThis.gc?.();
-  if (profile) {
+  const profiled = profile && r === rounds - 1;
+  if (profiled) {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
@@ -49,7 +52,7 @@ for (let r = 0; r < (profile ? 1 : rounds); r++) {
   const events = engine.apply(cmd);
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c0);
-  if (profile) {
+  if (profiled) {
     const { profile: p } = await session.post('Profiler.stop');
     writeFileSync(`${out}.cpuprofile`, JSON.stringify(p));
   }
