@@ -152,28 +152,6 @@ export class AdlMirror {
     return ms === undefined ? -1 : slotIn(ms, side.number);
   }
 
-  /**
-   * One account brought up to date alone (the others the block touched wait for the next flush): what a queue
-   * re-placing one candidate needs, without re-reading every account the block touched at every pick. Then
-   * slotOfRefreshed(side, id) is the account's slot in `side`; the side's other slots may be stale.
-   */
-  refreshOne(id: string): void {
-    if (this.stale) this.rebuild();
-    else if (this.dirty.delete(id)) this.refresh(id);
-  }
-
-  /** The side of `market` without a flush (null: none), for slotOfRefreshed. */
-  sideAsIs(market: string, long: boolean): MirrorSide | null {
-    const m = this.marketSlot.get(market);
-    return m === undefined ? null : (this.sides[2 * m + (long ? 0 : 1)] ?? null);
-  }
-
-  /** The slot of an account refreshOne() has just brought up to date, or -1. */
-  slotOfRefreshed(side: MirrorSide, id: string): number {
-    const ms = this.memberships.get(id);
-    return ms === undefined ? -1 : slotIn(ms, side.number);
-  }
-
   /** The constants of every market at the current prices. */
   prices(): MirrorPrices {
     const n = this.marketIds.length;
