@@ -76,6 +76,72 @@ describe.each([
     expect(ranked).toBeGreaterThan(1_000);
   });
 
+  it('follows touches between picks (positions closed, cut, opened, cash moved): each release is the exact best of the opposite side as it stands', () => {
+    const touch = fc.record({
+      who: fc.nat(),
+      what: fc.constantFrom('close', 'cut', 'open', 'deposit', 'withdraw'),
+      milli: fc.integer({ min: 1, max: 300 }),
+      px: fc.integer({ min: 85_000, max: 115_000 }),
+      pick: fc.boolean(),
+    });
+    let compared = 0;
+    let closed = 0;
+    let opened = 0;
+    fc.assert(
+      fc.property(world, fc.array(touch, { minLength: 1, maxLength: 25 }), (w, touches) => {
+        const engine = build(w);
+        const s = engine.state;
+        const m = s.markets.get('BTC-PERP');
+        if (m === undefined) throw new Error('no market');
+        const mirror = mirrored ? new AdlMirror(s) : null;
+        const queue = new AdlQueue(s, m, true, mirror);
+        engine.takeTouched();
+        const left = new Set<string>();
+        for (const t of touches) {
+          // Two ids beyond the shorts: accounts that hold no short until they open one.
+          const id = `s${String(t.who % (w.shorts.length + 2)).padStart(2, '0')}`;
+          const held = s.accounts.get(id)?.positions.get('BTC-PERP')?.size ?? 0n;
+          const px = price(dec(String(t.px), 2));
+          const me = { account: id, fee: quote(0n) };
+          const mm = { account: 'mm', fee: quote(0n) };
+          if (t.what === 'deposit') engine.apply({ kind: 'deposit', tsMs: 1, account: id, asset: USDC, amount: dec(String(t.milli * 10), 6) });
+          else if (t.what === 'withdraw') engine.apply({ kind: 'withdraw', tsMs: 1, account: id, asset: USDC, amount: dec(String(t.milli), 6) });
+          else if (t.what === 'open') {
+            engine.apply({ kind: 'fill', tsMs: 1, market: 'BTC-PERP', price: px, size: size(BigInt(t.milli)), buyer: mm, seller: me });
+            if (held >= 0n) opened++;
+          } else if (held < 0n) {
+            const q = t.what === 'close' ? -held : BigInt(t.milli) < -held ? BigInt(t.milli) : -held - 1n;
+            if (q > 0n) engine.apply({ kind: 'fill', tsMs: 1, market: 'BTC-PERP', price: px, size: size(q), buyer: me, seller: mm });
+            if (t.what === 'close') closed++;
+          }
+          // What the block's touch log would replay (the engine's change feed: every account the command changed).
+          for (const changed of engine.takeTouched()) {
+            mirror?.markDirty(changed);
+            queue.touched(changed);
+          }
+          const candidates: AdlCandidate[] = [];
+          for (const a of s.accounts.values()) {
+            const p = a.positions.get('BTC-PERP');
+            if (p !== undefined && p.size < 0n && !left.has(a.id)) candidates.push({ account: a.id, size: p.size, score: exactAdlScore(s, m, a) });
+          }
+          const full = rankForAdl(candidates);
+          if (!full.ok) throw new Error(full.reason);
+          const best = full.value[0]?.account ?? null;
+          expect(queue.peek()).toBe(best);
+          compared++;
+          if (t.pick && best !== null) {
+            queue.exclude(best);
+            left.add(best);
+          }
+        }
+      }),
+      { numRuns: 150, seed: 32 },
+    );
+    expect(compared).toBeGreaterThan(500);
+    expect(closed).toBeGreaterThan(50);
+    expect(opened).toBeGreaterThan(50);
+  });
+
   it('re-places an account touched during the block: the next release is the exact best as things stand', () => {
     const engine = build({ shorts: [{ entry: 110_000, sizeMilli: 100, cash: 2_000, isolated: false, extraLong: false }, { entry: 105_000, sizeMilli: 100, cash: 2_000, isolated: false, extraLong: false }], mark: 100_000 });
     const s = engine.state;

@@ -9,8 +9,9 @@
 // opposite side (ties among scored candidates go by account id, as rankForAdl orders them).
 //
 // Accounts change during a block (a deleveraged candidate's position shrinks, a maker's grows): every account the
-// block touches is re-screened here (`touched`), so a release is the exact best of the opposite side as it stands,
-// not as it stood when the queue was built.
+// block touches is found again here (`touched`): its slots go stale and, if it still holds an opposite position, it
+// is scored exactly as it stands and filed among the scored (an exact score bounds itself). So a release is the exact
+// best of the opposite side as it stands, not as it stood when the queue was built.
 
 import type { Account } from '../account/account.js';
 import { adlOrder, bitmexAdlScoreFraction, type ScoreFraction } from '../liquidation/adl.js';
@@ -100,14 +101,14 @@ export class AdlQueue implements DeleverageQueue {
     this.px = mirror === null ? null : mirror.prices();
     if (mirror === null) {
       // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
-      for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id, false);
+      for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id);
     } else {
       // Every slot at version 0 (nothing touched yet): the ids in one copy.
       const side = mirror.side(m.spec.id, !long);
       if (side !== null) {
         this.slotAccount = side.ids.slice(0, side.n);
         this.slotVersion = new Array<number>(side.n).fill(0);
-        for (let slot = 0; slot < side.n; slot++) this.heap.add(slot, this.mirroredUpperBound(side, slot), false);
+        for (let slot = 0; slot < side.n; slot++) this.heap.add(slot, this.mirroredUpperBound(side, slot));
       }
     }
     this.heap.heapify();
@@ -155,16 +156,31 @@ export class AdlQueue implements DeleverageQueue {
     this.drop(id);
   }
 
-  /** Re-places the accounts touched since the last release, as they stand now. */
+  /**
+   * Re-places the accounts touched since the last release, as they stand now. Most hold nothing on the opposite side
+   * any more (a counterparty closed in full, the liquidated account, the fund): they are only dropped. One that still
+   * holds an opposite position (a counterparty closed in part, the maker) is scored exactly at once and filed among
+   * the scored: an exact score is a bound of itself, so no float screen (and no mirror read) is needed for it, and
+   * its older slots are stale. The mirror re-reads the accounts the block touched at the end of the command.
+   */
   private catchUp(): void {
-    // The mirror's side, brought up to date once for all of them (side() re-reads the accounts touched since).
-    const side = this.mirror === null ? null : this.mirror.side(this.m.spec.id, !this.long);
+    let filed = false;
     for (const id of this.pending) {
       this.drop(id);
-      if (this.mirror === null) this.consider(id, true);
-      else if (side !== null) this.considerMirrored(side, id);
+      const a = this.s.accounts.get(id);
+      const p = a?.positions.get(this.m.spec.id);
+      // No longer a candidate (nothing on the opposite side; the venue's accounts never reach pending).
+      if (a === undefined || p === undefined || p.size === 0n || p.size > 0n === this.long) continue;
+      this.file({ account: id, score: exactAdlFraction(this.s, this.m, a) });
+      filed = true;
     }
     this.pending.clear();
+    // A released head untouched stays exact, but an account re-placed may now rank before it: it competes again.
+    // (Stage 4 trades with the head at once, which touches it, so in the engine this does not arise.)
+    if (filed && this.head !== null) {
+      this.file(this.head);
+      this.head = null;
+    }
   }
 
   /** Makes every slot of the account stale (the heap drops them when they surface). */
@@ -178,25 +194,20 @@ export class AdlQueue implements DeleverageQueue {
   }
 
   /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
-  private consider(id: string, sift: boolean): void {
+  private consider(id: string): void {
     if (isVenueAccount(id)) return;
     const a = this.s.accounts.get(id);
     const p = a?.positions.get(this.m.spec.id);
     if (a === undefined || p === undefined || p.size > 0n === this.long) return;
-    this.addSlot(id, adlScoreBounds(this.s, this.m, a).high, sift);
+    this.addSlot(id, adlScoreBounds(this.s, this.m, a).high);
   }
 
-  /** consider() from the mirror's side, up to date: a candidate when the account holds a slot there. */
-  private considerMirrored(side: MirrorSide, id: string): void {
-    const slot = (this.mirror as AdlMirror).slotOf(side, id);
-    if (slot >= 0) this.addSlot(id, this.mirroredUpperBound(side, slot), true);
-  }
-
-  private addSlot(id: string, upperBound: number, sift: boolean): void {
+  /** A slot in the heap as the queue is built (heapified once, after every slot is in). */
+  private addSlot(id: string, upperBound: number): void {
     const slot = this.slotAccount.length;
     this.slotAccount.push(id);
-    this.slotVersion.push(this.versions.get(id) ?? 0);
-    this.heap.add(slot, upperBound, sift);
+    this.slotVersion.push(0);
+    this.heap.add(slot, upperBound);
   }
 
   /** adlScoreBounds' upper end from the mirror (the same formula on the same terms, without the account). */
@@ -221,11 +232,20 @@ export class AdlQueue implements DeleverageQueue {
   private score(slot: number): void {
     const account = this.slotAccount[slot] as string;
     const a = this.s.accounts.get(account) as Account;
-    const c: Scored = { account, score: exactAdlFraction(this.s, this.m, a) };
-    let i = this.scored.length;
-    while (i > 0 && adlOrder(this.scored[i - 1] as Scored, c) > 0) i--;
-    this.scored.splice(i, 0, c);
-    this.scoredIds.add(account);
+    this.file({ account, score: exactAdlFraction(this.s, this.m, a) });
+  }
+
+  /** Files a candidate scored exactly among the scored, best first (ties by account id): a binary search. */
+  private file(c: Scored): void {
+    let lo = 0;
+    let hi = this.scored.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (adlOrder(this.scored[mid] as Scored, c) > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    this.scored.splice(lo, 0, c);
+    this.scoredIds.add(c.account);
   }
 
 }
@@ -333,8 +353,8 @@ export class OffsetQueue implements DeleverageQueue {
 }
 
 /**
- * A max-heap of (upper bound, slot) in typed arrays: built in one pass (`add` without sifting, then `heapify`, O(n)),
- * then popped and added to in O(log n). Stale slots stay until they surface (the queue checks their version).
+ * A max-heap of (upper bound, slot) in typed arrays: built in one pass (`add`, then `heapify`, O(n)), then popped in
+ * O(log n). Stale slots stay until they surface (the queue checks their version).
  */
 class UpperBoundHeap {
   private keys = new Float64Array(256);
@@ -349,7 +369,7 @@ class UpperBoundHeap {
     return this.keys[0] as number;
   }
 
-  add(slot: number, key: number, sift: boolean): void {
+  add(slot: number, key: number): void {
     if (this.n === this.keys.length) {
       const keys = new Float64Array(this.n * 2);
       keys.set(this.keys);
@@ -361,7 +381,6 @@ class UpperBoundHeap {
     this.keys[this.n] = key;
     this.slots[this.n] = slot;
     this.n++;
-    if (sift) this.up(this.n - 1);
   }
 
   heapify(): void {
@@ -377,20 +396,6 @@ class UpperBoundHeap {
       this.down(0);
     }
     return top;
-  }
-
-  private up(i: number): void {
-    const key = this.keys[i] as number;
-    const slot = this.slots[i] as number;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if ((this.keys[parent] as number) >= key) break;
-      this.keys[i] = this.keys[parent] as number;
-      this.slots[i] = this.slots[parent] as number;
-      i = parent;
-    }
-    this.keys[i] = key;
-    this.slots[i] = slot;
   }
 
   private down(i: number): void {
