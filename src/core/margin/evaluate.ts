@@ -79,12 +79,16 @@ function indexOf(state: MarketState, override: PriceOverride | undefined): Price
   return state.indexPrice ?? state.markPrice;
 }
 
+/** The multiplier requirements are computed with: the market's volatility multiplier, x the view's scale (rounded up). */
+export function volatilityMultiplierPpm(view: MarginView, state: MarketState): Ppm {
+  return view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil'));
+}
+
 export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
   return {
     // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go).
     openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
-    volatilityMultiplierPpm:
-      view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil')),
+    volatilityMultiplierPpm: volatilityMultiplierPpm(view, state),
     baseUnit: pow10(state.spec.baseDecimals),
   };
 }

@@ -50,13 +50,24 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { positionFigures, requirementContext, singlePositionEquity, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { positionFigures, singlePositionEquity, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { pow10, PPM_ONE, price } from '../units/index.js';
 
 export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
+
+/**
+ * What computeLedgerKeys reads of a position's figures: its market, its mark and its notional, which only selects
+ * the margin tier (any notional in the same tier arms the same keys; slack-screen.ts passes one).
+ */
+export type KeyFigures = Pick<PositionFigures, 'market' | 'mark' | 'notional'>;
+
+/** What computeLedgerKeys reads of an evaluation: the figures of every position of the account, in its order. */
+export interface KeyEvaluation {
+  readonly positions: readonly KeyFigures[];
+}
 
 /** Relative inflation of every float coefficient (>> the few ulps of error in computing it). */
 const COEF_EPS = 1e-12;
@@ -286,7 +297,7 @@ function positionAllowance(schedule: MarginSchedule, multiplierPpm: bigint): big
   return 2n * ((shape.global === null ? 0n : shape.jumpAtoms) + BigInt(schedule.tiers.length) + 6n) * m;
 }
 
-function addPosition(buf: KeyBuffer, view: MarginView, figures: PositionFigures, size: bigint, absSize: bigint): bigint {
+function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size: bigint, absSize: bigint): bigint {
   const term = buf.term(view, figures.market);
   if (term === null || term.state === undefined) return 0n;
   const state = term.state;
@@ -295,7 +306,7 @@ function addPosition(buf: KeyBuffer, view: MarginView, figures: PositionFigures,
   const qc = Number(size) * pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
   // The multiplier the requirement is computed with (the market's volatility multiplier, scaled as the view
   // scales requirements, e.g. a margin-call view).
-  const multPpm = requirementContext(view, state, figures.mark).volatilityMultiplierPpm;
+  const multPpm = volatilityMultiplierPpm(view, state);
   const mult = Number(multPpm) / 1e6;
   if (view.marginValuation === 'entry') {
     // The requirement is taken on the cost value: it does not move with the price.
@@ -379,7 +390,7 @@ function distance(x: number, w: number, cand: number, anchor: number): number {
 export function computeLedgerKeys(
   view: MarginView,
   account: Account,
-  ev: PricedEvaluation,
+  ev: KeyEvaluation,
   ledgerMarket: string | null,
   breached: boolean,
   slack: bigint,
@@ -523,7 +534,7 @@ export function exactBoundary(
   if (state === undefined || mark === null) return null;
   const shape = scheduleShape(state.spec.margin).monotone;
   if (shape === null) return null;
-  const multPpm = requirementContext(view, state, mark).volatilityMultiplierPpm;
+  const multPpm = volatilityMultiplierPpm(view, state);
   if (multPpm <= 0n) return null;
   const long = position.size > 0n;
   const absSize = long ? position.size : -position.size;

@@ -33,6 +33,7 @@ import type { Price, Quote } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
 import { positionFigures, singlePositionEquity } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
+import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
 /** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
 export interface LedgerRef {
@@ -98,6 +99,8 @@ export interface BreachIndexStats {
   readonly exactMisses: number;
   /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
   readonly resumed: number;
+  /** Re-checks the float screen settled without an exact evaluation (counted in rechecks and falseAlarms too). */
+  readonly screened: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
@@ -197,6 +200,7 @@ export class BreachIndex {
   private readonly keys = new KeyBuffer();
   private readonly noKeys = new KeyBuffer();
   private readonly headScratch = new Int32List(64);
+  private readonly screen = new SlackScreen();
 
   private ticks = 0;
   private rechecks = 0;
@@ -209,6 +213,7 @@ export class BreachIndex {
   private flips = 0;
   private exactMisses = 0;
   private resumed = 0;
+  private screened = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   private readonly reportBreaches: boolean;
@@ -454,6 +459,7 @@ export class BreachIndex {
       flips: this.flips,
       exactMisses: this.exactMisses,
       resumed: this.resumed,
+      screened: this.screened,
     };
   }
 
@@ -557,6 +563,15 @@ export class BreachIndex {
         this.remove(accountId);
         continue;
       }
+      // Ledgers the float screen proves still in their state are re-armed without an exact evaluation (and leave
+      // the stamp); the account is evaluated only for the others.
+      let unscreened = false;
+      for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
+        if (this.ledgerStamp[l] !== stamp || this.isFlip(l)) continue;
+        if (this.rearmScreened(l, account)) this.ledgerStamp[l] = 0;
+        else unscreened = true;
+      }
+      if (!unscreened) continue;
       const ev = evaluateAccount(this.view, account);
       if (!ev.priced) {
         // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
@@ -577,6 +592,35 @@ export class BreachIndex {
       // A ledger the loop above re-armed (its account was evaluated for another ledger) is up to date.
       if (this.ledgerState[l] !== FREE && this.ledgerStamp[l] === stamp && this.isFlip(l)) this.flip(l, out);
     }
+  }
+
+  /**
+   * A re-check by the float screen (slack-screen.ts) of ledger l, armed at slope bounds and crossed: when the
+   * screen's bounds on its exact slack prove it is still in the state it was armed in, it is re-armed from the
+   * screen's lower bound on |slack| (a smaller budget than the exact slack's: thresholds as sound, a little nearer)
+   * and true is returned. A sound ledger is screened for every owner; one in breach only when the owner does not ask
+   * for the figures of breaches (arm() reports them). False: the caller evaluates it exactly.
+   */
+  private rearmScreened(l: number, account: Account): boolean {
+    const state = this.ledgerState[l];
+    const breached = state === BREACHED;
+    if (state !== SOUND && !(breached && !this.reportBreaches)) return false;
+    if (!Number.isNaN(this.ledgerBoundary[l] as number)) return false;
+    const slot = this.ledgerMarket[l] as number;
+    const market = slot < 0 ? null : (this.markets[slot] as MarketSlot).id;
+    const screen = this.screen;
+    if (!screenLedgerSlack(this.view, account, market, screen)) return false;
+    // Proven: slack > 0 (sound under either rule: equity > maintenance >= 0), or slack < 0 (in breach under either).
+    let slack: bigint;
+    if (!breached && screen.lower > 0) slack = BigInt(Math.floor(screen.lower));
+    else if (breached && screen.upper < 0) slack = BigInt(Math.ceil(screen.upper));
+    else return false;
+    this.rechecks++;
+    this.falseAlarms++;
+    this.screened++;
+    computeLedgerKeys(this.view, account, screen, market, breached, slack, this.keys);
+    this.setEntries(l, this.keys, PRICES);
+    return true;
   }
 
   /** Whether ledger l is armed at an exact boundary that the current mark has crossed. */
