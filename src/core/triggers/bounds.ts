@@ -268,8 +268,12 @@ export class KeyBuffer {
   }
 }
 
+/** 10^e for |e| <= 22 from a table (exact for e >= 0, one division below). */
+const POW10F = Array.from({ length: 45 }, (_, i) => (i >= 22 ? 10 ** (i - 22) : 1 / 10 ** (22 - i)));
+
 /** 10^e as a float (e may be negative); relative error within an ulp or two. */
-function pow10f(e: number): number {
+export function pow10f(e: number): number {
+  if (e >= -22 && e <= 22) return POW10F[e + 22] as number;
   return e >= 0 ? Number(pow10(e)) : 1 / Number(pow10(-e));
 }
 
@@ -408,8 +412,9 @@ export function computeLedgerKeys(
     allowance += addPosition(out, view, figures, position.size, absSize);
   }
   if (ledgerMarket === null) {
-    for (const [assetId, balance] of account.balances) allowance += addAsset(out, view, assetId, balance, 1);
-    for (const [assetId, amount] of account.borrows) allowance += addAsset(out, view, assetId, amount, -1);
+    // keys() and get(): iterating entries would allocate a [key, value] pair per asset.
+    for (const assetId of account.balances.keys()) allowance += addAsset(out, view, assetId, account.balances.get(assetId) as bigint, 1);
+    for (const assetId of account.borrows.keys()) allowance += addAsset(out, view, assetId, account.borrows.get(assetId) as bigint, -1);
   }
   const n = out.terms;
   if (n === 0) return;

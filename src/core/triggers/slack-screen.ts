@@ -31,7 +31,7 @@
 import type { Account } from '../account/account.js';
 import type { MarginView } from '../margin/evaluate.js';
 import { volatilityMultiplierPpm } from '../margin/evaluate.js';
-import type { KeyFigures } from './bounds.js';
+import { pow10f, type KeyFigures } from './bounds.js';
 import type { MarginSchedule, MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { FUNDING_INDEX_SCALE } from '../market/state.js';
@@ -78,19 +78,39 @@ function plainSchedule(schedule: MarginSchedule): boolean {
   return schedule.maintenanceFraction === undefined && (schedule.sizePremium === undefined || schedule.sizePremium.imfFactor === 0n);
 }
 
-function pow10f(e: number): number {
-  return e >= 0 ? 10 ** e : 1 / 10 ** -e;
+/** A schedule's tiers as floats (floors, maintenance ratios, amounts), converted once per schedule object. */
+interface FloatTiers {
+  readonly floors: Float64Array;
+  readonly maintenance: Float64Array;
+  readonly amounts: Float64Array;
 }
 
-/** The tier of a float notional, or -1 when it is within the screen's margin of a tier floor. */
-function certainTier(tiers: readonly MarginTier[], n: number): number {
+const floatTiers = new WeakMap<MarginSchedule, FloatTiers>();
+
+function floatTiersOf(schedule: MarginSchedule): FloatTiers {
+  let f = floatTiers.get(schedule);
+  if (f === undefined) {
+    const tiers = schedule.tiers;
+    f = {
+      floors: Float64Array.from(tiers, (t) => Number(t.notionalFloor)),
+      maintenance: Float64Array.from(tiers, (t) => Number(t.maintenancePpm)),
+      amounts: Float64Array.from(tiers, (t) => Number(t.maintenanceAmount)),
+    };
+    floatTiers.set(schedule, f);
+  }
+  return f;
+}
+
+/**
+ * The tier of a float notional, or -1 when it is within the screen's margin of a tier floor. The floors as floats
+ * are within 2^-53 relative of the exact ones, which the margin (REL x n) covers near n.
+ */
+function certainTier(floors: Float64Array, n: number): number {
   const margin = REL * n + 2;
   let t = 0;
-  while (t + 1 < tiers.length && Number((tiers[t + 1] as MarginTier).notionalFloor) < n) t++;
-  const floor = t === 0 ? -Infinity : Number((tiers[t] as MarginTier).notionalFloor);
-  const next = tiers[t + 1];
-  if (n - margin <= floor) return -1;
-  if (next !== undefined && n + margin >= Number(next.notionalFloor)) return -1;
+  while (t + 1 < floors.length && (floors[t + 1] as number) < n) t++;
+  if (t > 0 && n - margin <= (floors[t] as number)) return -1;
+  if (t + 1 < floors.length && n + margin >= (floors[t + 1] as number)) return -1;
   return t;
 }
 
@@ -119,7 +139,8 @@ export function screenLedgerSlack(view: MarginView, account: Account, ledgerMark
   let atoms = 1;
   let terms = 0;
   // Every asset must be priced (evaluateAccount is unpriced otherwise); only the cross ledger counts them.
-  for (const [assetId, balance] of account.balances) {
+  for (const assetId of account.balances.keys()) {
+    const balance = account.balances.get(assetId) as bigint;
     if (balance === 0n) continue;
     if (assetId === settlement) {
       if (!cross) continue;
@@ -138,7 +159,8 @@ export function screenLedgerSlack(view: MarginView, account: Account, ledgerMark
     atoms += 1;
     terms++;
   }
-  for (const [assetId, amount] of account.borrows) {
+  for (const assetId of account.borrows.keys()) {
+    const amount = account.borrows.get(assetId) as bigint;
     if (amount === 0n) continue;
     const v = assetId === settlement ? Number(amount) : assetValueF(view, assetId, amount, 1e6);
     if (Number.isNaN(v)) return false;
@@ -169,14 +191,14 @@ export function screenLedgerSlack(view: MarginView, account: Account, ledgerMark
     const c = pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
     const value = q * m * c;
     const n = Math.abs(value);
-    const t = certainTier(schedule.tiers, n);
+    const ft = floatTiersOf(schedule);
+    const t = certainTier(ft.floors, n);
     if (t < 0) return false;
-    const tier = schedule.tiers[t] as MarginTier;
-    figures.notional = (t === 0 ? 0n : tier.notionalFloor + 1n) as Quote; // in tier t, as the exact notional
-    const multPpm = volatilityMultiplierPpm(view, state);
+    figures.notional = (t === 0 ? 0n : (schedule.tiers[t] as MarginTier).notionalFloor + 1n) as Quote; // in tier t, as the exact notional
+    const multPpm = view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : volatilityMultiplierPpm(view, state);
     const mu = Number(multPpm) / 1e6;
-    const nr = (n * Number(tier.maintenancePpm)) / 1e6;
-    const amount = Number(tier.maintenanceAmount);
+    const nr = (n * (ft.maintenance[t] as number)) / 1e6;
+    const amount = ft.amounts[t] as number;
     const mm = Math.max(0, (nr - amount) * mu);
     const delta = state.fundingIndex === position.fundingIndex ? 0 : Number(state.fundingIndex - position.fundingIndex);
     const owed = (q * delta) / (pow10f(spec.baseDecimals) * FUNDING_SCALE_F);
