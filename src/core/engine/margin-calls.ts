@@ -42,7 +42,8 @@ export class MarginCalls {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
-    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule });
+    // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built.
+    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule, reportPrices: false });
     // Only which accounts are below the recovery level matters, never the figures of that "breach".
     this.recovery = createDetector(detection, {
       view: scaled(recoveryBufferPpm(bufferPpm)),

@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { positionFigures, singlePositionEquity, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { singlePositionSlack, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
@@ -555,8 +555,8 @@ export function exactBoundary(
   let evaluations = 0;
   const bad = (p: number): boolean => {
     evaluations++;
-    const f = positionFigures(view, state, position, price(BigInt(p)));
-    return isBreached(singlePositionEquity(cash, f), f.maintenance, rule);
+    const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash);
+    return isBreached(f.equity, f.maintenance, rule);
   };
   // Estimate from the closed form at the current tier: slack falls to zero at p - slack / slope.
   const m0 = Number(mark);

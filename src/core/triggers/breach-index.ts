@@ -31,7 +31,7 @@ import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
-import { positionFigures, singlePositionEquity } from '../margin/evaluate.js';
+import { singlePositionSlack } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
@@ -69,6 +69,11 @@ export interface BreachIndexOptions {
    * Default true.
    */
   readonly reportBreaches?: boolean;
+  /**
+   * False when the owner never reads the `prices` of the breaches reported (margin calls announce equity and
+   * maintenance only): they are then left empty, not built. Default true.
+   */
+  readonly reportPrices?: boolean;
 }
 
 export interface BreachIndexStats {
@@ -104,6 +109,7 @@ export interface BreachIndexStats {
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
+const NO_PRICES: readonly LedgerPrice[] = Object.freeze([]);
 
 const FREE = 0;
 const SOUND = 1;
@@ -217,6 +223,7 @@ export class BreachIndex {
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   private readonly reportBreaches: boolean;
+  private readonly reportPrices: boolean;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
@@ -224,6 +231,7 @@ export class BreachIndex {
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
     this.reportBreaches = options.reportBreaches ?? true;
+    this.reportPrices = options.reportPrices ?? true;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
   }
@@ -679,8 +687,8 @@ export class BreachIndex {
       this.exactMisses++;
       return false;
     }
-    const f = positionFigures(this.view, state, position, mark);
-    const equity = singlePositionEquity(isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n), f);
+    const f = singlePositionSlack(this.view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n));
+    const equity = f.equity;
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
       return false;
@@ -689,7 +697,7 @@ export class BreachIndex {
     this.breachedSet.add(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: [{ market: ms.id, mark, index: state.indexPrice }], newly: true });
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
     return true;
   }
 
@@ -817,10 +825,12 @@ export class BreachIndex {
       this.ledgerState[l] = BREACHED;
       this.breachedSet.add(l);
       if (before !== BREACHED) this.breaches++;
-      const prices = ledgerMarkets(this.view, account, market).map((m) => {
-        const s = this.view.market(m);
-        return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
-      });
+      const prices = !this.reportPrices
+        ? NO_PRICES
+        : ledgerMarkets(this.view, account, market).map((m) => {
+            const s = this.view.market(m);
+            return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+          });
       out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
     } else {
       this.ledgerState[l] = SOUND;
