@@ -65,8 +65,9 @@ export interface BreachIndexOptions {
   readonly onRecover?: (ledger: LedgerRef) => void;
   /**
    * False when the owner only asks which ledgers are in breach, never for the figures of a breach (a margin-call
-   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it.
-   * Default true.
+   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it, and a
+   * ledger re-checked and found still in breach by the float screen (slack-screen.ts) is re-armed without being
+   * returned. Default true.
    */
   readonly reportBreaches?: boolean;
   /**
