@@ -1,8 +1,9 @@
 /* global process, performance, console */
 // A/B of a price walk through the engine between two builds in ONE process, in alternating chunks of ticks, so both
 // see the same machine at the same moments (on a shared machine a back-to-back pair of runs moves by 2x). Each build
-// runs its own copy of the same deterministic walk; the script prints, per build, ticks/s over all ticks, the mean of
-// the ticks with no event (quiet) and of the others, and the SHA-256 of the JSON of all events (equal: the same events).
+// runs its own copy of the same deterministic walk (which build goes first alternates); the script prints, per build,
+// ticks/s over all ticks, the mean of the ticks with no event (quiet) and of the others, the CPU time of its chunks per
+// tick, and the SHA-256 of the JSON of all events (equal: the same events).
 // Walks: 'walk' = bench/walk.ts (+-10 bp random walk, maker set up and re-quoted every 20 ticks of a market, untimed);
 // 'tail' = scripts/profile-tail.mjs (+-5 bp around the start price, markets in turn, no maker).
 // usage: npm run build (in both checkouts), then
@@ -61,13 +62,26 @@ async function load(dir) {
 
 const a = await load(baseDir);
 const b = await load(newDir);
-while (a.done < ticks || b.done < ticks) {
-  a.step(chunk);
-  b.step(chunk);
+// CPU time of each build's chunks (process-wide: GC threads included; the walk's maker re-quotes too).
+const cpuOf = (r) => {
+  const c = process.cpuUsage();
+  r.step(chunk);
+  const d = process.cpuUsage(c);
+  r.cpuUs = (r.cpuUs ?? 0) + d.user + d.system;
+};
+for (let round = 0; a.done < ticks || b.done < ticks; round++) {
+  // Alternate which build goes first, so neither always follows the other's garbage.
+  if (round % 2 === 0) {
+    cpuOf(a);
+    cpuOf(b);
+  } else {
+    cpuOf(b);
+    cpuOf(a);
+  }
 }
 for (const r of [a, b]) {
   console.log(
     `${r.dir}: ${(ticks / (r.ms / 1000)).toFixed(0)} ticks/s (mean ${((1000 * r.ms) / ticks).toFixed(2)} µs); quiet ${r.quiet} mean ${((1000 * r.quietMs) / Math.max(1, r.quiet)).toFixed(2)} µs; ` +
-      `with events ${r.busy} mean ${((1000 * r.busyMs) / Math.max(1, r.busy)).toFixed(1)} µs; ${r.events} events sha256 ${r.hash.digest('hex').slice(0, 16)}`,
+      `with events ${r.busy} mean ${((1000 * r.busyMs) / Math.max(1, r.busy)).toFixed(1)} µs; CPU ${(r.cpuUs / ticks).toFixed(2)} µs a tick; ${r.events} events sha256 ${r.hash.digest('hex').slice(0, 16)}`,
   );
 }
