@@ -13,7 +13,10 @@
 // Cost: an account moving between the levels is suspended in the index it leaves (BreachIndex.suspend keeps its
 // exact boundaries) and resumed in the one it enters, so an account hovering around its call level is re-armed
 // from boundaries it already has, not evaluated again, as long as it does not change (any change reaches the
-// active index through reindex(), and drops the suspended copy).
+// active index through reindex(), and drops the suspended copy). A slope-bound ledger (several positions) whose
+// threshold a tick crosses is first screened in floats (triggers/slack-screen.ts): still certainly on the same side
+// of its level, it is re-armed without an exact evaluation (at the recovery level, where no figures are reported,
+// in either state; at the call level only when above it). The call index builds no prices for its reports.
 
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
@@ -42,7 +45,8 @@ export class MarginCalls {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
-    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule });
+    // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built.
+    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule, reportPrices: false });
     // Only which accounts are below the recovery level matters, never the figures of that "breach".
     this.recovery = createDetector(detection, {
       view: scaled(recoveryBufferPpm(bufferPpm)),

@@ -5,7 +5,7 @@ import { Engine } from '../engine/engine.js';
 import type { EngineState } from '../engine/state.js';
 import { standardSetup, TEST_CONFIG, USDC } from '../engine/testkit.js';
 import { PPM_ONE, ppm, price, quote, size } from '../units/index.js';
-import { evaluateAccount, ledgerMaintenance, type MarginView } from './evaluate.js';
+import { evaluateAccount, ledgerMaintenance, positionFigures, singlePositionEquity, singlePositionSlack, type MarginView } from './evaluate.js';
 
 const MARKETS = ['BTC-PERP', 'ETH-PERP'] as const;
 
@@ -34,7 +34,9 @@ describe('ledgerMaintenance', () => {
         fc.uniqueArray(positionArb, { selector: (p) => p.market, maxLength: 2 }),
         fc.constantFrom<bigint | null>(null, 250_000n, 312_500n, 1n),
         fc.constantFrom<'mark' | 'entry'>('mark', 'entry'),
-        (btc, eth, positions, scale, valuation) => {
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        (btc, eth, positions, scale, valuation, cash, fundingIndex) => {
           const s = view(btc, eth);
           const v: MarginView = Object.create(s, {
             marginValuation: { value: valuation },
@@ -58,6 +60,16 @@ describe('ledgerMaintenance', () => {
           for (const f of ev.isolated) expect(ledgerMaintenance(v, account, f.market)).toBe(f.maintenance);
           // No such isolated ledger: a cross position's market, or a market the account does not hold.
           for (const m of MARKETS) if (!ev.isolated.some((f) => f.market === m)) expect(ledgerMaintenance(v, account, m)).toBeNull();
+          // singlePositionSlack: a single-position ledger's figures as positionFigures gives them, with any cash and
+          // funding owed.
+          for (const p of account.positions.values()) {
+            const state = s.market(p.market);
+            if (state === undefined || state.markPrice === null) continue;
+            p.fundingIndex = fundingIndex;
+            const f = positionFigures(v, state, p, state.markPrice);
+            const slack = singlePositionSlack(v, state, p, state.markPrice, cash);
+            expect(slack).toEqual({ equity: singlePositionEquity(cash, f), maintenance: f.maintenance });
+          }
         },
       ),
       { numRuns: 200 },

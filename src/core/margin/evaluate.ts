@@ -79,12 +79,16 @@ function indexOf(state: MarketState, override: PriceOverride | undefined): Price
   return state.indexPrice ?? state.markPrice;
 }
 
+/** The multiplier requirements are computed with: the market's volatility multiplier, x the view's scale (rounded up). */
+export function volatilityMultiplierPpm(view: MarginView, state: MarketState): Ppm {
+  return view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil'));
+}
+
 export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
   return {
     // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go).
     openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
-    volatilityMultiplierPpm:
-      view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil')),
+    volatilityMultiplierPpm: volatilityMultiplierPpm(view, state),
     baseUnit: pow10(state.spec.baseDecimals),
   };
 }
@@ -119,11 +123,36 @@ function requirementBasis(view: MarginView, position: Position, notionalAtMark: 
   return view.marginValuation === 'entry' ? quote(position.entryQuote < 0n ? -position.entryQuote : position.entryQuote) : notionalAtMark;
 }
 
+/**
+ * requirementContext for a maintenance requirement: the open interest scales the initial margin only
+ * (requirement()), so it is not computed (0).
+ */
+function maintenanceContext(view: MarginView, state: MarketState): RequirementContext {
+  return { openInterestNotional: quote(0n), volatilityMultiplierPpm: volatilityMultiplierPpm(view, state), baseUnit: pow10(state.spec.baseDecimals) };
+}
+
 /** positionFigures(...).maintenance alone (margin calls announce it without the position's other figures). */
 export function positionMaintenance(view: MarginView, state: MarketState, position: Position, mark: Price): Quote {
   const absSize = position.size < 0n ? -position.size : position.size;
   const n = view.marginValuation === 'entry' ? quote(0n) : notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
-  return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, requirementContext(view, state, mark));
+  return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, maintenanceContext(view, state));
+}
+
+/** A ledger's equity and maintenance requirement. */
+export interface LedgerSlack {
+  readonly equity: Quote;
+  readonly maintenance: Quote;
+}
+
+/**
+ * The equity and maintenance of a ledger holding one position and `cash` at `mark` (an isolated position and its
+ * margin, or a cross ledger with one cross position and only settlement cash): singlePositionEquity(cash,
+ * positionFigures(...)) and its maintenance, without the figures a ledger's state does not need (initial margin, open
+ * interest). For the breach index's exact boundaries, which evaluate ledgers at many marks.
+ */
+export function singlePositionSlack(view: MarginView, state: MarketState, position: Position, mark: Price, cash: bigint): LedgerSlack {
+  const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
+  return { equity: quote(cash + value - position.entryQuote - fundingOwed(state, position)), maintenance: positionMaintenance(view, state, position, mark) };
 }
 
 /**

@@ -50,13 +50,24 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { positionFigures, requirementContext, singlePositionEquity, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { singlePositionSlack, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { pow10, PPM_ONE, price } from '../units/index.js';
 
 export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
+
+/**
+ * What computeLedgerKeys reads of a position's figures: its market, its mark and its notional, which only selects
+ * the margin tier (any notional in the same tier arms the same keys; slack-screen.ts passes one).
+ */
+export type KeyFigures = Pick<PositionFigures, 'market' | 'mark' | 'notional'>;
+
+/** What computeLedgerKeys reads of an evaluation: the figures of every position of the account, in its order. */
+export interface KeyEvaluation {
+  readonly positions: readonly KeyFigures[];
+}
 
 /** Relative inflation of every float coefficient (>> the few ulps of error in computing it). */
 const COEF_EPS = 1e-12;
@@ -257,8 +268,12 @@ export class KeyBuffer {
   }
 }
 
+/** 10^e for |e| <= 22 from a table (exact for e >= 0, one division below). */
+const POW10F = Array.from({ length: 45 }, (_, i) => (i >= 22 ? 10 ** (i - 22) : 1 / 10 ** (22 - i)));
+
 /** 10^e as a float (e may be negative); relative error within an ulp or two. */
-function pow10f(e: number): number {
+export function pow10f(e: number): number {
+  if (e >= -22 && e <= 22) return POW10F[e + 22] as number;
   return e >= 0 ? Number(pow10(e)) : 1 / Number(pow10(-e));
 }
 
@@ -286,7 +301,7 @@ function positionAllowance(schedule: MarginSchedule, multiplierPpm: bigint): big
   return 2n * ((shape.global === null ? 0n : shape.jumpAtoms) + BigInt(schedule.tiers.length) + 6n) * m;
 }
 
-function addPosition(buf: KeyBuffer, view: MarginView, figures: PositionFigures, size: bigint, absSize: bigint): bigint {
+function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size: bigint, absSize: bigint): bigint {
   const term = buf.term(view, figures.market);
   if (term === null || term.state === undefined) return 0n;
   const state = term.state;
@@ -295,7 +310,7 @@ function addPosition(buf: KeyBuffer, view: MarginView, figures: PositionFigures,
   const qc = Number(size) * pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
   // The multiplier the requirement is computed with (the market's volatility multiplier, scaled as the view
   // scales requirements, e.g. a margin-call view).
-  const multPpm = requirementContext(view, state, figures.mark).volatilityMultiplierPpm;
+  const multPpm = volatilityMultiplierPpm(view, state);
   const mult = Number(multPpm) / 1e6;
   if (view.marginValuation === 'entry') {
     // The requirement is taken on the cost value: it does not move with the price.
@@ -379,7 +394,7 @@ function distance(x: number, w: number, cand: number, anchor: number): number {
 export function computeLedgerKeys(
   view: MarginView,
   account: Account,
-  ev: PricedEvaluation,
+  ev: KeyEvaluation,
   ledgerMarket: string | null,
   breached: boolean,
   slack: bigint,
@@ -397,8 +412,9 @@ export function computeLedgerKeys(
     allowance += addPosition(out, view, figures, position.size, absSize);
   }
   if (ledgerMarket === null) {
-    for (const [assetId, balance] of account.balances) allowance += addAsset(out, view, assetId, balance, 1);
-    for (const [assetId, amount] of account.borrows) allowance += addAsset(out, view, assetId, amount, -1);
+    // keys() and get(): iterating entries would allocate a [key, value] pair per asset.
+    for (const assetId of account.balances.keys()) allowance += addAsset(out, view, assetId, account.balances.get(assetId) as bigint, 1);
+    for (const assetId of account.borrows.keys()) allowance += addAsset(out, view, assetId, account.borrows.get(assetId) as bigint, -1);
   }
   const n = out.terms;
   if (n === 0) return;
@@ -523,7 +539,7 @@ export function exactBoundary(
   if (state === undefined || mark === null) return null;
   const shape = scheduleShape(state.spec.margin).monotone;
   if (shape === null) return null;
-  const multPpm = requirementContext(view, state, mark).volatilityMultiplierPpm;
+  const multPpm = volatilityMultiplierPpm(view, state);
   if (multPpm <= 0n) return null;
   const long = position.size > 0n;
   const absSize = long ? position.size : -position.size;
@@ -539,8 +555,8 @@ export function exactBoundary(
   let evaluations = 0;
   const bad = (p: number): boolean => {
     evaluations++;
-    const f = positionFigures(view, state, position, price(BigInt(p)));
-    return isBreached(singlePositionEquity(cash, f), f.maintenance, rule);
+    const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash);
+    return isBreached(f.equity, f.maintenance, rule);
   };
   // Estimate from the closed form at the current tier: slack falls to zero at p - slack / slope.
   const m0 = Number(mark);

@@ -31,8 +31,9 @@ import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
-import { positionFigures, singlePositionEquity } from '../margin/evaluate.js';
+import { singlePositionSlack } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
+import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
 /** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
 export interface LedgerRef {
@@ -64,10 +65,16 @@ export interface BreachIndexOptions {
   readonly onRecover?: (ledger: LedgerRef) => void;
   /**
    * False when the owner only asks which ledgers are in breach, never for the figures of a breach (a margin-call
-   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it.
-   * Default true.
+   * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it, and a
+   * ledger re-checked and found still in breach by the float screen (slack-screen.ts) is re-armed without being
+   * returned. Default true.
    */
   readonly reportBreaches?: boolean;
+  /**
+   * False when the owner never reads the `prices` of the breaches reported (margin calls announce equity and
+   * maintenance only): they are then left empty, not built. Default true.
+   */
+  readonly reportPrices?: boolean;
 }
 
 export interface BreachIndexStats {
@@ -98,9 +105,12 @@ export interface BreachIndexStats {
   readonly exactMisses: number;
   /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
   readonly resumed: number;
+  /** Re-checks the float screen settled without an exact evaluation (counted in rechecks and falseAlarms too). */
+  readonly screened: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
+const NO_PRICES: readonly LedgerPrice[] = Object.freeze([]);
 
 const FREE = 0;
 const SOUND = 1;
@@ -197,6 +207,7 @@ export class BreachIndex {
   private readonly keys = new KeyBuffer();
   private readonly noKeys = new KeyBuffer();
   private readonly headScratch = new Int32List(64);
+  private readonly screen = new SlackScreen();
 
   private ticks = 0;
   private rechecks = 0;
@@ -209,9 +220,11 @@ export class BreachIndex {
   private flips = 0;
   private exactMisses = 0;
   private resumed = 0;
+  private screened = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   private readonly reportBreaches: boolean;
+  private readonly reportPrices: boolean;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
@@ -219,6 +232,7 @@ export class BreachIndex {
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
     this.reportBreaches = options.reportBreaches ?? true;
+    this.reportPrices = options.reportPrices ?? true;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
   }
@@ -454,6 +468,7 @@ export class BreachIndex {
       flips: this.flips,
       exactMisses: this.exactMisses,
       resumed: this.resumed,
+      screened: this.screened,
     };
   }
 
@@ -557,6 +572,15 @@ export class BreachIndex {
         this.remove(accountId);
         continue;
       }
+      // Ledgers the float screen proves still in their state are re-armed without an exact evaluation (and leave
+      // the stamp); the account is evaluated only for the others.
+      let unscreened = false;
+      for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
+        if (this.ledgerStamp[l] !== stamp || this.isFlip(l)) continue;
+        if (this.rearmScreened(l, account)) this.ledgerStamp[l] = 0;
+        else unscreened = true;
+      }
+      if (!unscreened) continue;
       const ev = evaluateAccount(this.view, account);
       if (!ev.priced) {
         // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
@@ -577,6 +601,35 @@ export class BreachIndex {
       // A ledger the loop above re-armed (its account was evaluated for another ledger) is up to date.
       if (this.ledgerState[l] !== FREE && this.ledgerStamp[l] === stamp && this.isFlip(l)) this.flip(l, out);
     }
+  }
+
+  /**
+   * A re-check by the float screen (slack-screen.ts) of ledger l, armed at slope bounds and crossed: when the
+   * screen's bounds on its exact slack prove it is still in the state it was armed in, it is re-armed from the
+   * screen's lower bound on |slack| (a smaller budget than the exact slack's: thresholds as sound, a little nearer)
+   * and true is returned. A sound ledger is screened for every owner; one in breach only when the owner does not ask
+   * for the figures of breaches (arm() reports them). False: the caller evaluates it exactly.
+   */
+  private rearmScreened(l: number, account: Account): boolean {
+    const state = this.ledgerState[l];
+    const breached = state === BREACHED;
+    if (state !== SOUND && !(breached && !this.reportBreaches)) return false;
+    if (!Number.isNaN(this.ledgerBoundary[l] as number)) return false;
+    const slot = this.ledgerMarket[l] as number;
+    const market = slot < 0 ? null : (this.markets[slot] as MarketSlot).id;
+    const screen = this.screen;
+    if (!screenLedgerSlack(this.view, account, market, screen)) return false;
+    // Proven: slack > 0 (sound under either rule: equity > maintenance >= 0), or slack < 0 (in breach under either).
+    let slack: bigint;
+    if (!breached && screen.lower > 0) slack = BigInt(Math.floor(screen.lower));
+    else if (breached && screen.upper < 0) slack = BigInt(Math.ceil(screen.upper));
+    else return false;
+    this.rechecks++;
+    this.falseAlarms++;
+    this.screened++;
+    computeLedgerKeys(this.view, account, screen, market, breached, slack, this.keys);
+    this.setEntries(l, this.keys, PRICES);
+    return true;
   }
 
   /** Whether ledger l is armed at an exact boundary that the current mark has crossed. */
@@ -635,8 +688,8 @@ export class BreachIndex {
       this.exactMisses++;
       return false;
     }
-    const f = positionFigures(this.view, state, position, mark);
-    const equity = singlePositionEquity(isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n), f);
+    const f = singlePositionSlack(this.view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n));
+    const equity = f.equity;
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
       return false;
@@ -645,7 +698,7 @@ export class BreachIndex {
     this.breachedSet.add(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: [{ market: ms.id, mark, index: state.indexPrice }], newly: true });
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
     return true;
   }
 
@@ -773,10 +826,12 @@ export class BreachIndex {
       this.ledgerState[l] = BREACHED;
       this.breachedSet.add(l);
       if (before !== BREACHED) this.breaches++;
-      const prices = ledgerMarkets(this.view, account, market).map((m) => {
-        const s = this.view.market(m);
-        return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
-      });
+      const prices = !this.reportPrices
+        ? NO_PRICES
+        : ledgerMarkets(this.view, account, market).map((m) => {
+            const s = this.view.market(m);
+            return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+          });
       out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
     } else {
       this.ledgerState[l] = SOUND;
