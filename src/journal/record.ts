@@ -52,6 +52,14 @@ export function entryBody(command: Command, events: readonly EngineEvent[]): str
   return bodyEncoder.encode({ command, events });
 }
 
+/**
+ * Whether `text` is exactly entryBody(command, events), checked without writing it (CanonicalEncoder.matches):
+ * replay's byte-for-byte check of a replayed command's events against the recorded body.
+ */
+export function entryBodyMatches(command: Command, events: readonly EngineEvent[], text: string): boolean {
+  return bodyEncoder.matches({ command, events }, text);
+}
+
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {
   readonly firstSeq: number;

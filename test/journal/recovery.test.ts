@@ -203,6 +203,31 @@ describe('a durable engine on SQLite', () => {
     expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'replay_mismatch', seq: last }));
   });
 
+  it('halts on a recorded body that differs from the replay by one digit of one amount, and says where (replay_mismatch)', () => {
+    const b = build(60);
+    // The last record whose events carry an amount: one digit of its last one changed, the length kept.
+    const seq = b.entries.findLastIndex((e) => entryBody(e.command, e.events).includes('{"$n":"')) + 1;
+    const original = b.entries[seq - 1] as JournalEntry;
+    const body = entryBody(original.command, original.events);
+    // Its last digit (the first may be a minus sign).
+    const at = body.indexOf('"}', body.lastIndexOf('{"$n":"') + '{"$n":"'.length) - 1;
+    const digit = body.charAt(at);
+    const changed = `${body.slice(0, at)}${digit === '9' ? '8' : String(Number(digit) + 1)}${body.slice(at + 1)}`;
+    expect(changed.length).toBe(body.length);
+    editRecord(b.path, seq, (bytes) => {
+      // Re-framed with a valid checksum and chain: the body's text is all that differs.
+      const prevHash = Buffer.from(bytes.subarray(20, 52));
+      const frame = encodeEntryRecord(original, prevHash).bytes;
+      const edited = Buffer.from(frame);
+      edited.write(changed, 52, 'utf8');
+      edited.set(createHash('sha256').update(edited.subarray(0, edited.length - RECORD_CHECKSUM_BYTES)).digest(), edited.length - RECORD_CHECKSUM_BYTES);
+      return edited;
+    });
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(
+      expect.objectContaining({ code: 'replay_mismatch', seq, message: expect.stringContaining(`first difference at character ${at}`) }),
+    );
+  });
+
   it('stops after a failed commit: nothing acknowledged, no later submit, and the journal holds what was committed', () => {
     const b = build(40);
     const head = b.commands.length;
