@@ -206,7 +206,7 @@ describe('a durable engine on SQLite', () => {
   it('halts on a recorded body that differs from the replay by one digit of one amount, and says where (replay_mismatch)', () => {
     const b = build(60);
     // The last record whose events carry an amount: one digit of its last one changed, the length kept.
-    const seq = b.entries.findLastIndex((e) => entryBody(e.command, e.events).includes('{"$n":"')) + 1;
+    const seq = b.entries.map((e) => entryBody(e.command, e.events).includes('{"$n":"')).lastIndexOf(true) + 1;
     const original = b.entries[seq - 1] as JournalEntry;
     const body = entryBody(original.command, original.events);
     // Its last digit (the first may be a minus sign).
