@@ -4,6 +4,8 @@
 // usage: npm run build, then
 //   node scripts/profile-recovery.mjs build JOURNAL ACCOUNTS TAIL      (once: the bench's journal, kept on disk)
 //   node scripts/profile-recovery.mjs profile JOURNAL OUT_PREFIX       (OUT_PREFIX.cpuprofile; no profile: OUT_PREFIX -)
+//   node scripts/profile-recovery.mjs restore JOURNAL                  (the newest snapshot's restore alone, timed)
+// BAILIFF_DIST=file:///path/to/other/dist runs another build's code (back-to-back comparisons).
 //   node scripts/summarize-cpuprofile.mjs OUT_PREFIX.cpuprofile 40
 // The journal is opened read-write (a torn tail would be cut): build a fresh one per experiment if in doubt.
 import { Session } from 'node:inspector/promises';
@@ -45,6 +47,20 @@ if (mode === 'build') {
   journal.append(batch);
   journal.close();
   console.log(`built ${path}: ${accounts} accounts, ${tail} ticks, ${(events / tail).toFixed(2)} events a tick`);
+} else if (mode === 'restore') {
+  // The snapshot restore alone, in a fresh process: Journal.attach, loadSnapshotForRestore + Engine.restore.
+  const { Journal } = await import(`${dist}/src/journal/journal.js`);
+  const { SqliteJournalStore } = await import(`${dist}/src/journal/sqlite.js`);
+  const { Engine } = await import(`${dist}/src/core/engine/engine.js`);
+  const journal = Journal.attach(SqliteJournalStore.open(path, { durability: 'relaxed', readOnly: true }));
+  const seq = journal.snapshots().at(-1).seq;
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  const engine = Engine.restore(journal.loadSnapshotForRestore(seq));
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`restore of snapshot ${seq}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU; heap ${(process.memoryUsage().heapUsed / 2 ** 30).toFixed(2)} GiB, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB; seq ${engine.seq}`);
+  journal.close();
 } else {
   const out = process.argv[4];
   const session = new Session();
