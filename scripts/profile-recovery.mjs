@@ -81,5 +81,13 @@ if (mode === 'build') {
   }
   const r = de.recovery;
   console.log(`recovery ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU: restore ${r.timings.restoreMs.toFixed(0)} ms, replay ${r.timings.replayMs.toFixed(0)} ms (${r.replayed} records); rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB; snapshot root ${de.journal.snapshots()[0]?.contentHash.slice(0, 12)}`);
+  if (process.env.BAILIFF_STATE_HASH === '1') {
+    // The recovered state, to compare builds: the SHA-256 of its canonical snapshot and its Merkle sum root.
+    const { createHash } = await import('node:crypto');
+    const { encodeSnapshot } = await import(`${dist}/src/core/engine/snapshot.js`);
+    const { stateRootOf } = await import(`${dist}/src/journal/state-root.js`);
+    const hash = createHash('sha256').update(encodeSnapshot(de.engine.snapshot())).digest('hex');
+    console.log(`recovered state: snapshot sha256 ${hash}, state root ${stateRootOf(de.engine)}`);
+  }
   de.close();
 }
