@@ -8,6 +8,9 @@
 // equal a remembered insertion order is written in the remembered sorted order; any other object is sorted afresh
 // and its shape remembered. Objects whose prototype is not Object.prototype or null take canonicalJson's path.
 //
+// matches(value, text) answers encode(value) === text without writing encode's text: the same walk and shapes, each
+// piece compared with the text where it stands (recovery's byte-for-byte check of every replayed record).
+//
 // parseCanonical reads the text back as parseCanonicalJson does (bigints from {"$n": ...}), but with JSON.parse
 // without a reviver and one walk after it: the reviver calls back into JS for every value and is the slow part.
 
