@@ -4,7 +4,7 @@ import { Engine } from '../core/engine/engine.js';
 import { canonicalJson, encodeSnapshot, parseCanonicalJson } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
-import { entryBody, parseEntryCommand } from './record.js';
+import { entryBody, entryBodyMatches, parseEntryCommand } from './record.js';
 
 /** JSON-like values with bigints, undefined properties and items, repeated shapes with varying key orders. */
 const values = fc.letrec((tie) => ({
@@ -61,6 +61,107 @@ describe('CanonicalEncoder', () => {
     }
     // The whole state too (the snapshot's encoding uses canonicalJson).
     expect(new CanonicalEncoder().encode(engine.snapshot())).toBe(encodeSnapshot(engine.snapshot()));
+  });
+});
+
+describe('CanonicalEncoder.matches (replay’s check, without writing the text)', () => {
+  /** One edit of a text: a character removed, replaced or inserted, the text cut, or one added at its end. */
+  const edited = fc.tuple(fc.nat(), fc.constantFrom('remove', 'replace', 'insert', 'cut', 'append'), fc.constantFrom('0', '1', '9', '-', '"', '\\', ',', '}', ']', 'a', 'é', '\ud800'));
+  const edit = (text: string, [n, how, c]: [number, string, string]): string => {
+    const at = text.length === 0 ? 0 : n % text.length;
+    if (how === 'remove') return text.slice(0, at) + text.slice(at + 1);
+    if (how === 'replace') return text.slice(0, at) + c + text.slice(at + 1);
+    if (how === 'insert') return text.slice(0, at) + c + text.slice(at);
+    if (how === 'cut') return text.slice(0, at);
+    return text + c;
+  };
+
+  it('is true exactly when the text is encode’s, for any value against its own text edited once and against another value’s text', () => {
+    const encoder = new CanonicalEncoder();
+    fc.assert(
+      fc.property(values.value, values.value, edited, (v, w, e) => {
+        const own = canonicalJson(v);
+        if (own === undefined) {
+          expect(encoder.matches(v, 'undefined')).toBe(false);
+          return;
+        }
+        expect(encoder.matches(v, own)).toBe(true);
+        const changed = edit(own, e);
+        expect(encoder.matches(v, changed)).toBe(changed === own);
+        const other = canonicalJson(w);
+        if (other !== undefined) expect(encoder.matches(v, other)).toBe(other === own);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('reads integers by their digits exactly: signs, leading zeros, the 15-digit fast path’s edges, and larger ones', () => {
+    const encoder = new CanonicalEncoder();
+    const cases: [unknown, string, boolean][] = [
+      [0n, '{"$n":"0"}', true],
+      [0n, '{"$n":"-0"}', false],
+      [0n, '{"$n":"00"}', false],
+      [0n, '{"$n":""}', false],
+      [7n, '{"$n":"07"}', false],
+      [-7n, '{"$n":"-7"}', true],
+      [-7n, '{"$n":"7"}', false],
+      [7n, '{"$n":"-7"}', false],
+      [999_999_999_999_999n, '{"$n":"999999999999999"}', true],
+      [999_999_999_999_999n, '{"$n":"999999999999998"}', false],
+      [1_000_000_000_000_000n, '{"$n":"1000000000000000"}', true],
+      [1_000_000_000_000_000n, '{"$n":"1000000000000001"}', false],
+      [-(2n ** 64n), `{"$n":"-${2n ** 64n}"}`, true],
+      [2n ** 53n + 1n, `{"$n":"${2n ** 53n}"}`, false],
+      [123n, '{"$n":"123"', false],
+      [123n, '{"$n":"1234"}', false],
+      [0, '0', true],
+      [-0, '0', true],
+      [-0, '-0', false],
+      [42, '042', false],
+      [999_999_999_999_999, '999999999999999', true],
+      [1e15, '1000000000000000', true],
+      [2 ** 53 + 2, String(2 ** 53 + 2), true],
+      [1e21, '1e+21', true],
+      [0.5, '0.5', true],
+      [NaN, 'null', true],
+      [[1, undefined, 2], '[1,null,2]', true],
+      [{ a: 12 }, '{"a":12}', true],
+      [{ a: 12 }, '{"a":1}', false],
+      [{ a: 1 }, '{"a":12}', false],
+    ];
+    for (const [v, text, expected] of cases) {
+      expect(encoder.matches(v, text), `${String(v)} against ${text}`).toBe(expected);
+      expect(canonicalJson(v) === text, `canonicalJson(${String(v)}) against ${text}`).toBe(expected);
+    }
+  });
+
+  it('compares strings JSON.stringify escapes by their escaped text, and others in place', () => {
+    const encoder = new CanonicalEncoder();
+    for (const s of ['plain', '', 'a"b', 'back\\slash', 'new\nline', '\u0001', 'é ü €', '\ud83d\ude00', '\ud800 lone', '\udfff']) {
+      const text = JSON.stringify(s);
+      expect(encoder.matches(s, text)).toBe(true);
+      expect(encoder.matches({ kind: 'k', s }, `{"kind":"k","s":${text}}`)).toBe(true);
+      // The raw characters between quotes are not the escaped text (where there is an escape).
+      expect(encoder.matches(s, `"${s}"`)).toBe(text === `"${s}"`);
+    }
+  });
+
+  it('matches every command and event of a seeded stream against its body, and no body with one event changed', () => {
+    const { scenario, setup, stream } = decodedStream(12, 2_000);
+    const engine = Engine.create(scenario.config, scenario.rulebook);
+    let changed = 0;
+    for (const command of [...setup, ...stream]) {
+      const events = engine.apply(command);
+      const text = canonicalJson({ command, events });
+      expect(entryBodyMatches(command, events, text)).toBe(true);
+      const first = events[0];
+      if (first === undefined) continue;
+      // The same event with its ordinal one more, or one event fewer: never the recorded body.
+      expect(entryBodyMatches(command, [{ ...first, ordinal: first.ordinal + 1 }, ...events.slice(1)], text)).toBe(false);
+      expect(entryBodyMatches(command, events.slice(1), text)).toBe(false);
+      changed++;
+    }
+    expect(changed).toBeGreaterThan(1_000);
   });
 });
 

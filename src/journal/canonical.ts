@@ -8,6 +8,9 @@
 // equal a remembered insertion order is written in the remembered sorted order; any other object is sorted afresh
 // and its shape remembered. Objects whose prototype is not Object.prototype or null take canonicalJson's path.
 //
+// matches(value, text) answers encode(value) === text without writing encode's text: the same walk and shapes, each
+// piece compared with the text where it stands (recovery's byte-for-byte check of every replayed record).
+//
 // parseCanonical reads the text back as parseCanonicalJson does (bigints from {"$n": ...}), but with JSON.parse
 // without a reviver and one walk after it: the reviver calls back into JS for every value and is the slow part.
 
@@ -54,6 +57,61 @@ function sameKeys(o: object, insertion: readonly string[]): boolean {
   return i === insertion.length;
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const BIGINT_OPEN = '{"$n":"';
+const BIGINT_CLOSE = '"}';
+/**
+ * Integers below this (in magnitude) are compared by their digits' value: at most 15 digits, so the value read
+ * digit by digit stays exact in a double (< 2^53).
+ */
+const INTEGER_FAST_MAX = 1e15;
+
+/** The index after `p` when `text` holds it at `at`; -1 otherwise (and when `at` is already -1). */
+function piece(text: string, at: number, p: string): number {
+  if (at < 0) return -1;
+  const n = p.length;
+  for (let k = 0; k < n; k++) if (text.charCodeAt(at + k) !== p.charCodeAt(k)) return -1;
+  return at + n;
+}
+
+/**
+ * The index after the decimal text of the integer `n` (|n| < 10^15: String(n) and BigInt's toString write the same
+ * digits) when `text` holds it at `at`, else -1. Canonical digits only: a sign for negatives, no leading zero.
+ */
+function integerEnd(n: number, text: string, at: number): number {
+  if (at < 0) return -1;
+  let i = at;
+  let magnitude = n;
+  if (n < 0) {
+    if (text.charCodeAt(i) !== MINUS) return -1;
+    i++;
+    magnitude = -n;
+  }
+  const first = i;
+  let read = 0;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    // Past the text's end charCodeAt is NaN: not a digit either.
+    if (!(c >= DIGIT_0 && c <= DIGIT_9)) break;
+    read = read * 10 + (c - DIGIT_0);
+    i++;
+    // More digits than any |n| < 10^15 has (and `read` would stop being exact).
+    if (i - first > 15) return -1;
+  }
+  const digits = i - first;
+  if (digits === 0 || (digits > 1 && text.charCodeAt(first) === DIGIT_0)) return -1;
+  return read === magnitude ? i : -1;
+}
+
 export class CanonicalEncoder {
   private readonly root = newNode();
   private nodes = 1;
@@ -95,32 +153,8 @@ export class CanonicalEncoder {
   }
 
   private object(o: object, node: ShapeNode): string {
-    const proto: unknown = Object.getPrototypeOf(o);
-    if (proto !== Object.prototype && proto !== null) return canonicalJson(o);
-    const kind = (o as { kind?: unknown }).kind;
-    let shapes = node.shapes;
-    if (typeof kind === 'string') {
-      const known = node.byKind.get(kind);
-      if (known === undefined) {
-        shapes = [];
-        node.byKind.set(kind, shapes);
-      } else shapes = known;
-    }
-    let shape: Shape | undefined;
-    for (const s of shapes) {
-      if (sameKeys(o, s.insertion)) {
-        shape = s;
-        break;
-      }
-    }
-    if (shape === undefined) {
-      const insertion = Object.keys(o);
-      // Too many shapes here (or too many nodes): sort this one afresh without remembering it.
-      if (shapes.length >= SHAPES_PER_NODE_MAX || this.nodes + insertion.length > NODES_MAX) return canonicalJson(o);
-      const sorted = [...insertion].sort().map((key): Field => ({ key, first: `${JSON.stringify(key)}:`, next: `,${JSON.stringify(key)}:`, node: this.child() }));
-      shape = { insertion, sorted };
-      shapes.push(shape);
-    }
+    const shape = this.shapeOf(o, node);
+    if (shape === null) return canonicalJson(o);
     const record = o as Record<string, unknown>;
     let out = '{';
     let written = false;
@@ -131,6 +165,119 @@ export class CanonicalEncoder {
       written = true;
     }
     return out + '}';
+  }
+
+  /**
+   * The remembered shape of a plain object here (learning it when it is new); null when it takes canonicalJson's
+   * path: another prototype, or too many shapes or nodes to remember one more.
+   */
+  private shapeOf(o: object, node: ShapeNode): Shape | null {
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto !== Object.prototype && proto !== null) return null;
+    const kind = (o as { kind?: unknown }).kind;
+    let shapes = node.shapes;
+    if (typeof kind === 'string') {
+      const known = node.byKind.get(kind);
+      if (known === undefined) {
+        shapes = [];
+        node.byKind.set(kind, shapes);
+      } else shapes = known;
+    }
+    for (const s of shapes) if (sameKeys(o, s.insertion)) return s;
+    const insertion = Object.keys(o);
+    // Too many shapes here (or too many nodes): sorted afresh each time, not remembered.
+    if (shapes.length >= SHAPES_PER_NODE_MAX || this.nodes + insertion.length > NODES_MAX) return null;
+    const sorted = [...insertion].sort().map((key): Field => ({ key, first: `${JSON.stringify(key)}:`, next: `,${JSON.stringify(key)}:`, node: this.child() }));
+    const shape = { insertion, sorted };
+    shapes.push(shape);
+    return shape;
+  }
+
+  /**
+   * Whether `text` is exactly encode(value), found without writing encode's text: the value is walked as encode
+   * walks it and each piece compared in place (no strings built, so nothing for the GC). Integers (numbers and
+   * bigints) of fewer than 16 digits are compared by reading the text's digits as a number (exact below 2^53), and
+   * strings that JSON.stringify writes as they are (no quote, backslash, control character or surrogate) character
+   * by character; anything else is compared as encode's text of it. Replay checks every record with this.
+   */
+  matches(value: unknown, text: string): boolean {
+    // encode gives no text at all for these (JSON.stringify's undefined).
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return false;
+    return this.match(value, this.root, text, 0) === text.length;
+  }
+
+  /** The index in `text` after encode(v) written at `at`, or -1 where the text differs. */
+  private match(v: unknown, node: ShapeNode, text: string, at: number): number {
+    switch (typeof v) {
+      case 'bigint': {
+        const n = Number(v);
+        // Number(v) is v exactly when |v| < 10^15 (and |n| >= 10^15 when |v| is: rounding keeps the order).
+        if (n > -INTEGER_FAST_MAX && n < INTEGER_FAST_MAX) {
+          const digits = piece(text, at, BIGINT_OPEN);
+          return digits < 0 ? -1 : piece(text, integerEnd(n, text, digits), BIGINT_CLOSE);
+        }
+        return piece(text, at, '{"$n":"' + v.toString() + '"}');
+      }
+      case 'string':
+        return this.matchString(v, text, at);
+      case 'number':
+        if (Number.isInteger(v) && v > -INTEGER_FAST_MAX && v < INTEGER_FAST_MAX) return integerEnd(v, text, at);
+        return piece(text, at, Number.isFinite(v) ? String(v) : 'null');
+      case 'object': {
+        if (v === null) return piece(text, at, 'null');
+        if (Array.isArray(v)) return this.matchArray(v as readonly unknown[], node, text, at);
+        const shape = this.shapeOf(v, node);
+        if (shape === null) return piece(text, at, canonicalJson(v));
+        if (text.charCodeAt(at) !== OPEN_BRACE) return -1;
+        let i = at + 1;
+        let written = false;
+        const record = v as Record<string, unknown>;
+        for (const f of shape.sorted) {
+          const item = record[f.key];
+          if (item === undefined) continue;
+          i = piece(text, i, written ? f.next : f.first);
+          if (i < 0) return -1;
+          i = this.match(item, f.node, text, i);
+          if (i < 0) return -1;
+          written = true;
+        }
+        return text.charCodeAt(i) === CLOSE_BRACE ? i + 1 : -1;
+      }
+      default:
+        // encode's text for the rest (booleans; functions and symbols write "undefined", as encode's concatenation does).
+        return piece(text, at, String(JSON.stringify(v)));
+    }
+  }
+
+  private matchArray(a: readonly unknown[], node: ShapeNode, text: string, at: number): number {
+    const items = node.items ?? this.child();
+    node.items = items;
+    if (text.charCodeAt(at) !== OPEN_BRACKET) return -1;
+    let i = at + 1;
+    for (let k = 0; k < a.length; k++) {
+      if (k > 0) {
+        if (text.charCodeAt(i) !== COMMA) return -1;
+        i++;
+      }
+      const item = a[k];
+      i = item === undefined ? piece(text, i, 'null') : this.match(item, items, text, i);
+      if (i < 0) return -1;
+    }
+    return text.charCodeAt(i) === CLOSE_BRACKET ? i + 1 : -1;
+  }
+
+  /** A string: its characters in place between quotes when JSON.stringify writes it as it is, else its quoted text. */
+  private matchString(s: string, text: string, at: number): number {
+    if (text.charCodeAt(at) !== QUOTE) return -1;
+    const from = at + 1;
+    const n = s.length;
+    for (let k = 0; k < n; k++) {
+      const c = s.charCodeAt(k);
+      // Escaped by JSON.stringify (or a surrogate, lone ones are): compare the quoted text instead.
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH || (c >= 0xd800 && c <= 0xdfff)) return piece(text, at, this.quote(s));
+      if (text.charCodeAt(from + k) !== c) return -1;
+    }
+    return text.charCodeAt(from + n) === QUOTE ? from + n + 1 : -1;
   }
 
   private child(): ShapeNode {

@@ -13,7 +13,7 @@ import { Engine } from '../core/engine/engine.js';
 import type { Command } from '../core/engine/commands.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, parseEntryCommand, sha256Hex } from './record.js';
+import { entryBody, entryBodyMatches, parseEntryCommand, sha256Hex } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
@@ -260,8 +260,21 @@ export function recover(
     const events = e.apply(command);
     if (e.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${e.seq}`, { seq });
     // Byte for byte: the replayed command and events, framed as the record's body, against the stored body.
-    if (entryBody(command, events) !== text) throw new JournalError('replay_mismatch', `record ${seq}: replaying it gave other events than the recorded ones; recovery halts`, { seq });
+    // (Compared in place, without writing the replayed body: entryBodyMatches is entryBody(...) === text.)
+    if (!entryBodyMatches(command, events, text)) throw replayMismatch(seq, entryBody(command, events), text);
     replayed++;
   });
   return { engine: e, snapshotSeq, skipped, replayed, timings: { restoreMs: restored - started, replayMs: performance.now() - restored } };
+}
+
+/** replay_mismatch for record `seq`, naming where the replayed body first differs from the recorded one. */
+function replayMismatch(seq: number, replayed: string, recorded: string): JournalError {
+  let at = 0;
+  while (at < replayed.length && replayed.charCodeAt(at) === recorded.charCodeAt(at)) at++;
+  const around = (t: string): string => JSON.stringify(t.slice(Math.max(0, at - 40), at + 40));
+  return new JournalError(
+    'replay_mismatch',
+    `record ${seq}: replaying it gave other events than the recorded ones (first difference at character ${at}: recorded ${around(recorded)}, replayed ${around(replayed)}); recovery halts`,
+    { seq },
+  );
 }

@@ -52,6 +52,14 @@ export function entryBody(command: Command, events: readonly EngineEvent[]): str
   return bodyEncoder.encode({ command, events });
 }
 
+/**
+ * Whether `text` is exactly entryBody(command, events), checked without writing it (CanonicalEncoder.matches):
+ * replay's byte-for-byte check of a replayed command's events against the recorded body.
+ */
+export function entryBodyMatches(command: Command, events: readonly EngineEvent[], text: string): boolean {
+  return bodyEncoder.matches({ command, events }, text);
+}
+
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {
   readonly firstSeq: number;
@@ -198,17 +206,18 @@ export function decodeRecord(bytes: Uint8Array, expect: RecordExpectation): Deco
   if (buf.length !== RECORD_BYTES_MIN + n) return bad(`length field says a ${n}-byte body, the record has ${buf.length - RECORD_BYTES_MIN}`);
   const end = RECORD_HEADER_BYTES + n;
   const hash = sha256(buf.subarray(0, end));
-  if (!hash.equals(buf.subarray(end, end + RECORD_CHECKSUM_BYTES))) return bad('checksum mismatch');
+  // Byte comparisons in place (compare with ranges: no subarray views made per record).
+  if (buf.compare(hash, 0, RECORD_CHECKSUM_BYTES, end, end + RECORD_CHECKSUM_BYTES) !== 0) return bad('checksum mismatch');
   // The checksum matches: whatever disagrees from here on was written that way.
-  if (!buf.subarray(0, 4).equals(RECORD_MAGIC)) return corrupt('not a journal record (magic)');
-  const version = buf.readUInt8(4);
+  if (buf[0] !== RECORD_MAGIC[0] || buf[1] !== RECORD_MAGIC[1] || buf[2] !== RECORD_MAGIC[2] || buf[3] !== RECORD_MAGIC[3]) return corrupt('not a journal record (magic)');
+  const version = buf[4] as number;
   if (version !== JOURNAL_FORMAT_VERSION) return corrupt(`format version ${version}, this build reads ${JOURNAL_FORMAT_VERSION}`);
-  const kind = buf.readUInt8(5);
+  const kind = buf[5] as number;
   if (kind !== (seq === 0 ? RECORD_KIND_GENESIS : RECORD_KIND_ENTRY)) return corrupt(`kind ${kind} at seq ${seq}`);
-  if (buf.readUInt16BE(6) !== 0) return corrupt('reserved bytes not zero');
-  const written = buf.readBigUInt64BE(8);
-  if (written !== BigInt(seq)) return corrupt(`header says seq ${written}, stored as seq ${seq}`);
-  if (!buf.subarray(20, 52).equals(expect.prevHash)) return corrupt('hash chain broken: prevHash is not the previous record’s hash');
+  if (buf[6] !== 0 || buf[7] !== 0) return corrupt('reserved bytes not zero');
+  // seq as two 32-bit halves (seq is a safe integer): no bigint made per record.
+  if (buf.readUInt32BE(8) !== Math.floor(seq / 2 ** 32) || buf.readUInt32BE(12) !== seq >>> 0) return corrupt(`header says seq ${buf.readBigUInt64BE(8)}, stored as seq ${seq}`);
+  if (buf.compare(expect.prevHash, 0, 32, 20, 52) !== 0) return corrupt('hash chain broken: prevHash is not the previous record’s hash');
   return { status: 'ok', seq, kind, body: buf.subarray(RECORD_HEADER_BYTES, end), hash };
 }
 

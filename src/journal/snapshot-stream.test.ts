@@ -4,7 +4,7 @@ import { Engine } from '../core/engine/engine.js';
 import { canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { parseCanonical } from './canonical.js';
-import { decodeSnapshotForRestore } from './snapshot-stream.js';
+import { AccountReader, decodeSnapshotForRestore } from './snapshot-stream.js';
 
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
 function readOut(bytes: Buffer): unknown {
@@ -61,5 +61,61 @@ describe('decodeSnapshotForRestore', () => {
     expect(bad('{"accounts":[3],"seq":0}')).toThrow(SyntaxError);
     expect(bad('{"accounts":[{"id":"a"}')).toThrow(SyntaxError); // the array does not close: decoded whole, fails
     expect(bad('{"accounts":[{"id":"a"}],"seq":')).toThrow(SyntaxError); // the rest does not parse
+  });
+});
+
+/** Accounts as the engine snapshots them (accountSnapshot), with ids and amounts of any form. */
+const plainId = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '|', ':', '.'), minLength: 1, maxLength: 12 });
+const anyId = fc.oneof(plainId, tricky, fc.string({ unit: 'binary', maxLength: 6 }));
+const amount = fc.oneof(fc.bigInt(), fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.constantFrom(0n, -1n, 10n ** 15n - 1n, 10n ** 15n, -(10n ** 16n)));
+const engineAccount = (id: fc.Arbitrary<string>): fc.Arbitrary<unknown> =>
+  fc.record({
+    id,
+    balances: fc.array(fc.tuple(id, amount), { maxLength: 3 }),
+    positions: fc.array(fc.record({ market: id, size: amount, entryQuote: amount, fundingIndex: amount, isolatedMargin: fc.option(amount) }), { maxLength: 3 }),
+    borrows: fc.array(fc.tuple(id, amount), { maxLength: 2 }),
+  });
+
+describe('AccountReader (an account read straight from the bytes)', () => {
+  it('gives parseCanonical’s values for any account as the engine writes it, and reads plain ones itself', () => {
+    const reader = new AccountReader();
+    fc.assert(
+      fc.property(fc.array(engineAccount(plainId), { minLength: 1, maxLength: 4 }), fc.array(engineAccount(anyId), { maxLength: 4 }), (plain, any) => {
+        for (const [account, mustRead] of [...plain.map((a) => [a, true] as const), ...any.map((a) => [a, false] as const)]) {
+          // Inside a larger buffer, as in a snapshot: the reader stops at the account's end.
+          const text = canonicalJson(account);
+          const bytes = Buffer.from(`[${text},1]`, 'utf8');
+          const read = reader.read(bytes, 1, bytes.length - 3);
+          if (mustRead) expect(read).not.toBeNull();
+          if (read !== null) expect(read).toStrictEqual(parseCanonical(text));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('leaves to parseCanonical what it does not read: other shapes, escapes, numbers of other forms, trailing bytes', () => {
+    const reader = new AccountReader();
+    const base = '{"balances":[["USDC",{"$n":"5"}]],"borrows":[],"id":"a","positions":[]}';
+    const cases = [
+      base.replace('"5"', '"05"'), // a leading zero: BigInt reads it, the reader does not
+      base.replace('"5"', '"-0"'),
+      base.replace('"5"', '""'),
+      base.replace('"5"', '"+5"'),
+      base.replace('"5"', '"5 "'),
+      base.replace('"a"', '"a\\"b"'), // an escape
+      base.replace('"borrows":[],', ''), // a field missing
+      base.replace('"positions":[]', '"positions":[],"x":1'), // a field more
+      base.replace('[["USDC"', '[ ["USDC"'), // whitespace
+      base.replace('"positions":[]', '"positions":[{"entryQuote":{"$n":"1"},"fundingIndex":{"$n":"0"},"market":"M","size":{"$n":"1"}}]'), // no isolatedMargin
+    ];
+    for (const text of cases) {
+      const bytes = Buffer.from(text, 'utf8');
+      expect(reader.read(bytes, 0, bytes.length), text).toBeNull();
+    }
+    const bytes = Buffer.from(base, 'utf8');
+    expect(reader.read(bytes, 0, bytes.length - 1)).toBeNull(); // cut short
+    expect(reader.read(Buffer.from(`${base} `, 'utf8'), 0, bytes.length + 1)).toBeNull(); // a byte after it
+    expect(reader.read(bytes, 0, bytes.length)).toStrictEqual({ balances: [['USDC', 5n]], borrows: [], id: 'a', positions: [] });
   });
 });

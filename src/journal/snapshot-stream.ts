@@ -9,7 +9,7 @@
 // that array is parsed alone, and the rest of the snapshot is parsed with the array left empty. Bytes shaped any
 // other way are decoded whole, as loadSnapshot does. The caller checks the bytes against their content hash first.
 
-import type { AccountSnapshot, RestorableSnapshot } from '../core/engine/snapshot.js';
+import type { AccountSnapshot, PositionSnapshot, RestorableSnapshot } from '../core/engine/snapshot.js';
 import { parseCanonical } from './canonical.js';
 
 const PREFIX = Buffer.from('{"accounts":[', 'latin1');
@@ -21,6 +21,10 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const SPACE = 0x20;
 
 /**
  * Where each element of the array that opens at `open` starts (objects and arrays only), and the index after its
@@ -64,14 +68,156 @@ export function decodeSnapshotForRestore(bytes: Buffer): RestorableSnapshot {
   const rest = parseCanonical(`{"accounts":[]${bytes.toString('utf8', end)}`) as RestorableSnapshot;
   // Every byte of the array belongs to an element or is the comma after one: an element each start, up to the next.
   if (starts.length === 0 ? end !== open + 2 : starts[0] !== open + 1) throw new SyntaxError('snapshot: the accounts array holds something other than accounts');
+  const reader = new AccountReader();
   function* accounts(): Generator<AccountSnapshot> {
     for (let k = 0; k < starts.length; k++) {
       const from = starts[k] as number;
       const to = (k + 1 < starts.length ? (starts[k + 1] as number) : end) - 1;
       const after = bytes[to] as number;
       if (after !== (k + 1 < starts.length ? COMMA : CLOSE_BRACKET)) throw new SyntaxError(`snapshot: account ${k} is not followed by a comma or the array's end`);
-      yield parseCanonical(bytes.toString('utf8', from, to)) as AccountSnapshot;
+      yield reader.read(bytes, from, to) ?? (parseCanonical(bytes.toString('utf8', from, to)) as AccountSnapshot);
     }
   }
   return { ...rest, accounts: accounts() };
+}
+
+/** Strings kept to share (asset and market ids repeat in every account); a bound on what one snapshot can make us keep. */
+const SHARED_STRINGS_MAX = 256;
+/** Digits read as a double exactly (< 2^53) and made a bigint from it; longer ones go through BigInt(text). */
+const FAST_DIGITS_MAX = 15;
+/** One zero for every zero amount (bigints are values: sharing one is invisible, and saves an object per position). */
+const ZERO = 0n;
+
+/**
+ * Reads one account as canonicalJson writes an AccountSnapshot, straight from the bytes: the fields in their sorted
+ * order, amounts as {"$n":"<digits>"}, strings without escapes. It gives parseCanonical's values (property-tested)
+ * without parsing the text into a tree and walking it again for the bigints; asset and market ids are shared
+ * between accounts, and zero amounts are one value. Anything else (another shape, an escape, a number of another
+ * form) gives null: the caller parses that account with parseCanonical, which gives the values or the error.
+ */
+export class AccountReader {
+  private b: Buffer = Buffer.alloc(0);
+  private i = 0;
+  private readonly shared: string[] = [];
+
+  read(bytes: Buffer, from: number, to: number): AccountSnapshot | null {
+    this.b = bytes;
+    this.i = from;
+    if (!this.literal('{"balances":')) return null;
+    const balances = this.amounts();
+    if (balances === null || !this.literal(',"borrows":')) return null;
+    const borrows = this.amounts();
+    if (borrows === null || !this.literal(',"id":')) return null;
+    const id = this.string(false);
+    if (id === null || !this.literal(',"positions":[')) return null;
+    const positions: PositionSnapshot[] = [];
+    if (this.b[this.i] === CLOSE_BRACKET) this.i++;
+    else {
+      for (;;) {
+        if (!this.literal('{"entryQuote":')) return null;
+        const entryQuote = this.bigint();
+        if (entryQuote === null || !this.literal(',"fundingIndex":')) return null;
+        const fundingIndex = this.bigint();
+        if (fundingIndex === null || !this.literal(',"isolatedMargin":')) return null;
+        let isolatedMargin: bigint | null = null;
+        if (!this.literal('null')) {
+          isolatedMargin = this.bigint();
+          if (isolatedMargin === null) return null;
+        }
+        if (!this.literal(',"market":')) return null;
+        const market = this.string(true);
+        if (market === null || !this.literal(',"size":')) return null;
+        const size = this.bigint();
+        if (size === null || !this.literal('}')) return null;
+        positions.push({ entryQuote, fundingIndex, isolatedMargin, market, size } as PositionSnapshot);
+        if (this.b[this.i] === COMMA) this.i++;
+        else if (this.literal(']')) break;
+        else return null;
+      }
+    }
+    if (!this.literal('}') || this.i !== to) return null;
+    return { balances, borrows, id, positions };
+  }
+
+  /** An array of [id, amount] pairs: [["USDC",{"$n":"5"}],...]. */
+  private amounts(): [string, bigint][] | null {
+    const out: [string, bigint][] = [];
+    if (!this.literal('[')) return null;
+    if (this.literal(']')) return out;
+    for (;;) {
+      if (!this.literal('[')) return null;
+      const id = this.string(true);
+      if (id === null || !this.literal(',')) return null;
+      const amount = this.bigint();
+      if (amount === null || !this.literal(']')) return null;
+      out.push([id, amount]);
+      if (this.b[this.i] === COMMA) this.i++;
+      else return this.literal(']') ? out : null;
+    }
+  }
+
+  /** The ASCII text `s` at the cursor: consumed (true), or nothing consumed (false). */
+  private literal(s: string): boolean {
+    const b = this.b;
+    const at = this.i;
+    for (let k = 0; k < s.length; k++) if (b[at + k] !== s.charCodeAt(k)) return false;
+    this.i = at + s.length;
+    return true;
+  }
+
+  /** A string without escapes or control characters (null otherwise); `share`: one string per distinct id. */
+  private string(share: boolean): string | null {
+    const b = this.b;
+    if (b[this.i] !== QUOTE) return null;
+    const from = this.i + 1;
+    let at = from;
+    for (;;) {
+      const c = b[at];
+      if (c === undefined || c === BACKSLASH || c < SPACE) return null;
+      if (c === QUOTE) break;
+      at++;
+    }
+    this.i = at + 1;
+    if (!share) return b.toString('utf8', from, at);
+    for (const s of this.shared) if (this.holds(s, from, at)) return s;
+    const s = b.toString('utf8', from, at);
+    if (this.shared.length < SHARED_STRINGS_MAX && this.holds(s, from, at)) this.shared.push(s);
+    return s;
+  }
+
+  /** Whether bytes [from, to) are the ASCII string s (a shared string is compared byte by byte, so ASCII only). */
+  private holds(s: string, from: number, to: number): boolean {
+    if (s.length !== to - from) return false;
+    const b = this.b;
+    for (let k = 0; k < s.length; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80 || b[from + k] !== c) return false;
+    }
+    return true;
+  }
+
+  /** {"$n":"<digits>"} as a bigint; null when it is not one. */
+  private bigint(): bigint | null {
+    if (!this.literal('{"$n":"')) return null;
+    const b = this.b;
+    let at = this.i;
+    const negative = b[at] === MINUS;
+    if (negative) at++;
+    const first = at;
+    let value = 0;
+    for (;;) {
+      const c = b[at];
+      if (c === undefined || c < DIGIT_0 || c > DIGIT_9) break;
+      value = value * 10 + (c - DIGIT_0);
+      at++;
+    }
+    const digits = at - first;
+    if (digits === 0 || b[at] !== QUOTE || b[at + 1] !== CLOSE_BRACE) return null;
+    // Canonical digits only (what bigint.toString() writes): no leading zero, no "-0".
+    if (b[first] === DIGIT_0 && (digits > 1 || negative)) return null;
+    this.i = at + 2;
+    if (digits > FAST_DIGITS_MAX) return BigInt(b.toString('latin1', negative ? first - 1 : first, at));
+    if (value === 0) return ZERO;
+    return BigInt(negative ? -value : value);
+  }
 }

@@ -14,7 +14,8 @@ import type { Command } from '../../src/core/engine/commands.js';
 import { DurableEngine } from '../../src/journal/durable.js';
 import { JournalError } from '../../src/journal/errors.js';
 import { Journal } from '../../src/journal/journal.js';
-import { encodeEntryRecord, entryBody, framedRecordHasher, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
+import { encodeEntryRecord, entryBody, entryBodyMatches, framedRecordHasher, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
+import { parseCanonical } from '../../src/journal/canonical.js';
 import { verifyJournal } from '../../src/verify/verify.js';
 import { stateRootOf } from '../../src/journal/state-root.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
@@ -190,6 +191,48 @@ describe('a durable engine on SQLite', () => {
     de.close();
   });
 
+  it('loads a snapshot whole (loadSnapshot) with the streaming decoder: the whole-text values, never the whole text as one string', () => {
+    const b = build(450, { snapshotEvery: 100 });
+    const journal = Journal.open(SqliteJournalStore.open(b.path, { durability: 'full' }));
+    const db = new Database(b.path, { readonly: true });
+    const bytes = (db.prepare('SELECT bytes FROM snapshots WHERE seq = 400').get() as { bytes: Buffer }).bytes;
+    db.close();
+    const decoded: number[] = [];
+    const toString = Buffer.prototype.toString;
+    // Every text decoded from the journal's copy of the snapshot's bytes (the same length as ours), by its length.
+    Buffer.prototype.toString = function (this: Buffer, encoding?: BufferEncoding, start?: number, end?: number): string {
+      const text = toString.call(this, encoding, start, end);
+      if (this.length === bytes.length) decoded.push(text.length);
+      return text;
+    };
+    let snap: ReturnType<Journal['loadSnapshot']>;
+    try {
+      snap = journal.loadSnapshot(400);
+    } finally {
+      Buffer.prototype.toString = toString;
+    }
+    expect(snap).toStrictEqual(parseCanonical(bytes.toString('utf8')));
+    expect(snap.accounts.length).toBeGreaterThan(5);
+    // Each account's text and the rest were decoded apart; none of them is the whole snapshot.
+    expect(decoded.length).toBeGreaterThan(snap.accounts.length);
+    expect(Math.max(...decoded)).toBeLessThan(bytes.length);
+    journal.close();
+  });
+
+  it('refuses a snapshot whose account does not parse in loadSnapshot too (snapshot_corrupt)', () => {
+    const b = build(250, { snapshotEvery: 100 });
+    const db = new Database(b.path);
+    const text = (db.prepare('SELECT bytes FROM snapshots WHERE seq = 200').get() as { bytes: Buffer }).bytes.toString('utf8');
+    const at = text.indexOf('},{', text.indexOf('{"accounts":[') + 20);
+    const broken = Buffer.from(`${text.slice(0, at + 1)}{"x":}${text.slice(at + 1)}`, 'utf8');
+    db.prepare('UPDATE snapshots SET bytes = ?, content_hash = ? WHERE seq = 200').run(broken, createHash('sha256').update(broken).digest('hex'));
+    db.close();
+    const journal = Journal.open(SqliteJournalStore.open(b.path, { durability: 'full' }));
+    expect(() => journal.loadSnapshot(200)).toThrow(expect.objectContaining({ code: 'snapshot_corrupt', seq: 200 }));
+    expect(journal.loadSnapshot(100).seq).toBe(100);
+    journal.close();
+  });
+
   it('halts when a replayed command answers with other events than the recorded ones (replay_mismatch)', () => {
     const b = build(60);
     const last = b.commands.length;
@@ -201,6 +244,31 @@ describe('a durable engine on SQLite', () => {
     });
     expect(original.events.length).toBeGreaterThan(0);
     expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'replay_mismatch', seq: last }));
+  });
+
+  it('halts on a recorded body that differs from the replay by one digit of one amount, and says where (replay_mismatch)', () => {
+    const b = build(60);
+    // The last record whose events carry an amount: one digit of its last one changed, the length kept.
+    const seq = b.entries.map((e) => entryBody(e.command, e.events).includes('{"$n":"')).lastIndexOf(true) + 1;
+    const original = b.entries[seq - 1] as JournalEntry;
+    const body = entryBody(original.command, original.events);
+    // Its last digit (the first may be a minus sign).
+    const at = body.indexOf('"}', body.lastIndexOf('{"$n":"') + '{"$n":"'.length) - 1;
+    const digit = body.charAt(at);
+    const changed = `${body.slice(0, at)}${digit === '9' ? '8' : String(Number(digit) + 1)}${body.slice(at + 1)}`;
+    expect(changed.length).toBe(body.length);
+    editRecord(b.path, seq, (bytes) => {
+      // Re-framed with a valid checksum and chain: the body's text is all that differs.
+      const prevHash = Buffer.from(bytes.subarray(20, 52));
+      const frame = encodeEntryRecord(original, prevHash).bytes;
+      const edited = Buffer.from(frame);
+      edited.write(changed, 52, 'utf8');
+      edited.set(createHash('sha256').update(edited.subarray(0, edited.length - RECORD_CHECKSUM_BYTES)).digest(), edited.length - RECORD_CHECKSUM_BYTES);
+      return edited;
+    });
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(
+      expect.objectContaining({ code: 'replay_mismatch', seq, message: expect.stringContaining(`first difference at character ${at}`) }),
+    );
   });
 
   it('stops after a failed commit: nothing acknowledged, no later submit, and the journal holds what was committed', () => {
@@ -243,7 +311,10 @@ describe('determinism', () => {
       if (start !== null) expect(stateRootOf(engine)).toBe(journal.snapshots().find((s) => s.seq === start)?.stateRoot);
       for (let seq = (start ?? 0) + 1; seq <= journal.head(); seq++) {
         const { command } = journal.parse(seq, Buffer.from(stored[seq - 1] as string));
-        expect(entryBody(command, engine.apply(command))).toBe(stored[seq - 1]);
+        const events = engine.apply(command);
+        expect(entryBody(command, events)).toBe(stored[seq - 1]);
+        // Recovery's check (compared in place) agrees.
+        expect(entryBodyMatches(command, events, stored[seq - 1] as string)).toBe(true);
       }
       finals.add(encodeSnapshot(engine.snapshot()));
       roots.add(stateRootOf(engine));
