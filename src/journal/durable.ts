@@ -11,6 +11,7 @@
 
 import { Engine } from '../core/engine/engine.js';
 import type { Command } from '../core/engine/commands.js';
+import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
 import { entryBody, entryBodyMatches, parseEntryCommand, sha256Hex } from './record.js';
@@ -249,22 +250,30 @@ export function recover(
   journal.check((seq, body) => {
     onRecord?.(seq, body);
     if (seq <= from) return;
-    const text = body.toString('utf8');
-    // Only the command is parsed: the recorded events are checked as text, against the replay's.
-    let command: Command;
-    try {
-      command = parseEntryCommand(seq, text);
-    } catch (err) {
-      throw new JournalError('record_corrupt', `${journal.name}: record ${seq} does not parse (${(err as Error).message})`, { seq });
-    }
-    const events = e.apply(command);
-    if (e.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${e.seq}`, { seq });
-    // Byte for byte: the replayed command and events, framed as the record's body, against the stored body.
-    // (Compared in place, without writing the replayed body: entryBodyMatches is entryBody(...) === text.)
-    if (!entryBodyMatches(command, events, text)) throw replayMismatch(seq, entryBody(command, events), text);
+    replayRecord(e, journal.name, seq, body.toString('utf8'));
     replayed++;
   });
   return { engine: e, snapshotSeq, skipped, replayed, timings: { restoreMs: restored - started, replayMs: performance.now() - restored } };
+}
+
+/**
+ * Replays one checked record's body on `engine` and checks it byte for byte: the command is parsed from the body,
+ * applied, and the replayed command and events, framed as a record's body, must be the stored body (compared in
+ * place, without writing the replayed body: entryBodyMatches is entryBody(...) === text). Recovery and the service's
+ * explanation replay both check a replay this way. Returns the replayed events.
+ */
+export function replayRecord(engine: Engine, journalName: string, seq: number, text: string): readonly EngineEvent[] {
+  // Only the command is parsed: the recorded events are checked as text, against the replay's.
+  let command: Command;
+  try {
+    command = parseEntryCommand(seq, text);
+  } catch (err) {
+    throw new JournalError('record_corrupt', `${journalName}: record ${seq} does not parse (${(err as Error).message})`, { seq });
+  }
+  const events = engine.apply(command);
+  if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
+  if (!entryBodyMatches(command, events, text)) throw replayMismatch(seq, entryBody(command, events), text);
+  return events;
 }
 
 /** replay_mismatch for record `seq`, naming where the replayed body first differs from the recorded one. */
