@@ -8,29 +8,11 @@
 // e.g. node --expose-gc scripts/crash-ab.mjs /tmp/main . 200000 10 8
 // Each build builds its world once (as bench/crash.ts: maker, 4,000 warm-up ticks, maker re-quoted at the crash
 // price), snapshots it, then each round restores a fresh copy and times the crash tick (wall and CPU), alternating.
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { crashWorld, eventsHash } from './crash-world.mjs';
 const [baseDir, newDir, accounts, drop, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4]), BigInt(process.argv[5]), Number(process.argv[6] ?? 4)];
-async function load(dir) {
-  const d = pathToFileURL(resolve(dir, 'dist')).href;
-  const { buildWorld, START_PRICE } = await import(`${d}/bench/world.js`);
-  const { quoteMaker, setupMaker } = await import(`${d}/bench/maker.js`);
-  const { price } = await import(`${d}/src/core/units/index.js`);
-  const { Engine } = await import(`${d}/src/core/engine/engine.js`);
-  const engine = buildWorld({ accounts, markets: 10, seed: 42 });
-  setupMaker(engine, 10);
-  for (let i = 0; i < 4000; i++) {
-    const m = i % 10;
-    const px = i % 20 < 10 ? (START_PRICE * 10_005n) / 10_000n : START_PRICE;
-    engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px) });
-  }
-  const crash = (START_PRICE * (100n - drop)) / 100n;
-  quoteMaker(engine, 0, crash, engine.timeMs + 1);
-  const snap = engine.snapshot();
-  const cmd = { kind: 'price', tsMs: engine.timeMs + 1, market: 'M0-PERP', mark: price(crash) };
-  return { Engine, snap, cmd };
-}
+const load = (dir) => crashWorld(pathToFileURL(resolve(dir, 'dist')).href, accounts, drop);
 const sides = { base: await load(baseDir), new: await load(newDir) };
 const res = { base: [], new: [] };
 for (let r = 0; r < rounds; r++) {
@@ -43,7 +25,7 @@ for (let r = 0; r < rounds; r++) {
     const events = engine.apply(cmd);
     const ms = performance.now() - t;
     const cpu = process.cpuUsage(c0);
-    const hash = createHash('sha256').update(JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).digest('hex').slice(0, 16);
+    const hash = eventsHash(events);
     res[name].push({ ms: Math.round(ms), cpu: Math.round((cpu.user + cpu.system) / 1000), hash, n: events.length });
   }
 }

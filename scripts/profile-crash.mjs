@@ -10,30 +10,14 @@
 // waterfall cold: interpreted, then compiled). OUT_PREFIX `-` profiles none.
 // Add `--max-inlined-bytecode-size=0` after `node` to see the callees V8 would inline (slower, but attributed).
 import { Session } from 'node:inspector/promises';
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { crashWorld, eventsHash } from './crash-world.mjs';
 
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
-const { Engine } = await import(`${dist}/src/core/engine/engine.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-const [accounts, drop, out, rounds] = [Number(process.argv[2] ?? 200_000), BigInt(process.argv[3] ?? 10), process.argv[4] ?? 'crash', Number(process.argv[5] ?? 1)];
-
-// The world as bench/crash.ts builds it: maker, 4,000 warm-up ticks, the maker re-quoted at the crash price.
-const world = buildWorld({ accounts, markets: 10, seed: 42 });
-setupMaker(world, 10);
-for (let i = 0; i < 4000; i++) {
-  const m = i % 10;
-  const px = i % 20 < 10 ? (START_PRICE * 10_005n) / 10_000n : START_PRICE;
-  world.apply({ kind: 'price', tsMs: world.timeMs + 1, market: `M${m}-PERP`, mark: price(px) });
-}
-const crash = (START_PRICE * (100n - drop)) / 100n;
-quoteMaker(world, 0, crash, world.timeMs + 1);
-const snap = world.snapshot();
-const cmd = { kind: 'price', tsMs: world.timeMs + 1, market: 'M0-PERP', mark: price(crash) };
+const [accounts, drop, out, rounds] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 10), process.argv[4] ?? 'crash', Number(process.argv[5] ?? 1)];
+const { Engine, snap, cmd } = await crashWorld(dist, accounts, drop);
 
 const profile = out !== '-';
 const session = new Session();
@@ -56,9 +40,8 @@ for (let r = 0; r < rounds; r++) {
     const { profile: p } = await session.post('Profiler.stop');
     writeFileSync(`${out}.cpuprofile`, JSON.stringify(p));
   }
-  const json = JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
   const kinds = {};
   for (const e of events) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
-  const hash = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  const hash = eventsHash(events);
   console.log(JSON.stringify({ drop: Number(drop), ms: Math.round(ms), cpuMs: Math.round((cpu.user + cpu.system) / 1000), events: events.length, hash, kinds }));
 }
