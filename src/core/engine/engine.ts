@@ -85,7 +85,7 @@ export class Engine {
     this.detection = options.detection ?? 'index';
     this.mirrorWanted = options.adlMirror ?? true;
     this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule });
-    indexAccounts(this.index, s.accounts.keys(), s.accounts.size);
+    indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.syncCallIndex();
     this.syncAdlMirror();
   }

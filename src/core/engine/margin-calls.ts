@@ -58,8 +58,8 @@ export class MarginCalls {
     // What reindex() of every account would do, each index built in bulk: the accounts not called in the call index,
     // the called ones in the recovery index (each index sees its accounts in the accounts' order, as one by one).
     const called = this.called;
-    indexAccounts(this.call, filtered(s.accounts.keys(), (id) => !called.has(id)), s.accounts.size - called.size);
-    indexAccounts(this.recovery, filtered(s.accounts.keys(), (id) => called.has(id)), called.size);
+    indexAccounts(this.call, s.watchedAccounts((id) => !called.has(id)), s.accounts.size - called.size);
+    indexAccounts(this.recovery, s.watchedAccounts((id) => called.has(id)), called.size);
   }
 
   private get called(): Set<string> {
@@ -126,8 +126,4 @@ export class MarginCalls {
     this.recovery.suspend(id);
     for (const b of this.call.resume(id)) if (b.newly) out.push(b);
   }
-}
-
-function* filtered(ids: Iterable<string>, keep: (id: string) => boolean): Iterable<string> {
-  for (const id of ids) if (keep(id)) yield id;
 }

@@ -125,17 +125,21 @@ function requirementBasis(view: MarginView, position: Position, notionalAtMark: 
 
 /**
  * requirementContext for a maintenance requirement: the open interest scales the initial margin only
- * (requirement()), so it is not computed (0).
+ * (requirement()), so it is not computed (0). Independent of the mark: a caller evaluating one position at many marks
+ * (exact boundaries) builds it once.
  */
-function maintenanceContext(view: MarginView, state: MarketState): RequirementContext {
+export function maintenanceContext(view: MarginView, state: MarketState): RequirementContext {
   return { openInterestNotional: quote(0n), volatilityMultiplierPpm: volatilityMultiplierPpm(view, state), baseUnit: pow10(state.spec.baseDecimals) };
 }
 
-/** positionFigures(...).maintenance alone (margin calls announce it without the position's other figures). */
-export function positionMaintenance(view: MarginView, state: MarketState, position: Position, mark: Price): Quote {
+/**
+ * positionFigures(...).maintenance alone (margin calls announce it without the position's other figures). `ctx`:
+ * maintenanceContext(view, state), when the caller holds it.
+ */
+export function positionMaintenance(view: MarginView, state: MarketState, position: Position, mark: Price, ctx: RequirementContext = maintenanceContext(view, state)): Quote {
   const absSize = position.size < 0n ? -position.size : position.size;
   const n = view.marginValuation === 'entry' ? quote(0n) : notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
-  return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, maintenanceContext(view, state));
+  return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, ctx);
 }
 
 /** A ledger's equity and maintenance requirement. */
@@ -148,11 +152,12 @@ export interface LedgerSlack {
  * The equity and maintenance of a ledger holding one position and `cash` at `mark` (an isolated position and its
  * margin, or a cross ledger with one cross position and only settlement cash): singlePositionEquity(cash,
  * positionFigures(...)) and its maintenance, without the figures a ledger's state does not need (initial margin, open
- * interest). For the breach index's exact boundaries, which evaluate ledgers at many marks.
+ * interest). For the breach index's exact boundaries, which evaluate ledgers at many marks (`ctx`: see
+ * positionMaintenance).
  */
-export function singlePositionSlack(view: MarginView, state: MarketState, position: Position, mark: Price, cash: bigint): LedgerSlack {
+export function singlePositionSlack(view: MarginView, state: MarketState, position: Position, mark: Price, cash: bigint, ctx?: RequirementContext): LedgerSlack {
   const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
-  return { equity: quote(cash + value - position.entryQuote - fundingOwed(state, position)), maintenance: positionMaintenance(view, state, position, mark) };
+  return { equity: quote(cash + value - position.entryQuote - fundingOwed(state, position)), maintenance: positionMaintenance(view, state, position, mark, ctx) };
 }
 
 /**

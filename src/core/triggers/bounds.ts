@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { singlePositionSlack, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
@@ -553,18 +553,36 @@ export function exactBoundary(
     if (valueLo < growMax) return null;
   }
   let evaluations = 0;
+  const ctx = maintenanceContext(view, state); // the same at every mark
   const bad = (p: number): boolean => {
     evaluations++;
-    const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash);
+    const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash, ctx);
     return isBreached(f.equity, f.maintenance, rule);
   };
   // Estimate from the closed form at the current tier: slack falls to zero at p - slack / slope.
   const m0 = Number(mark);
   const c = shift <= 0 ? Number(scale) : 1 / Number(scale);
-  const tier = state.spec.margin.tiers[tierIndexFor(state.spec.margin, (absSize * mark * (shift <= 0 ? scale : 1n)) / (shift <= 0 ? 1n : scale))] as MarginTier;
+  const tiers = state.spec.margin.tiers;
+  const tierNow = tierIndexFor(state.spec.margin, (absSize * mark * (shift <= 0 ? scale : 1n)) / (shift <= 0 ? 1n : scale));
+  const tier = tiers[tierNow] as MarginTier;
   const q = Number(position.size) * c;
-  const slope = q - (Number(tier.maintenancePpm) / 1e6) * (Number(multPpm) / 1e6) * Math.abs(q);
+  const mult = Number(multPpm) / 1e6;
+  const slope = q - (Number(tier.maintenancePpm) / 1e6) * mult * Math.abs(q);
   let guess = slope === 0 ? m0 : Math.round(m0 - Number(slack) / slope);
+  // The closed form holds within one tier. When the guess lies in another (a short's notional growing past a tier
+  // floor before its boundary), solve again on that tier's line, MM(p) = (|q| p r - amount) x mult, through the
+  // maintenance now: slack(p) = slack - q m0 - MM(m0) + q p - MM(p) = 0. A float estimate only: the search starts
+  // next to the boundary instead of galloping back across the tier; the exact search below decides wherever it starts.
+  const maintenanceNow = (Math.abs(q) * m0 * (Number(tier.maintenancePpm) / 1e6) - Number(tier.maintenanceAmount)) * mult;
+  for (let round = 0, at = tierNow; round < 4 && Number.isFinite(guess) && guess >= 1; round++) {
+    const t = tierIndexFor(state.spec.margin, BigInt(Math.floor(Math.abs(q) * guess)));
+    if (t === at) break;
+    at = t;
+    const other = tiers[t] as MarginTier;
+    const otherSlope = q - (Number(other.maintenancePpm) / 1e6) * mult * Math.abs(q);
+    if (otherSlope === 0) break;
+    guess = Math.round((q * m0 - Number(slack) - maintenanceNow - Number(other.maintenanceAmount) * mult) / otherSlope);
+  }
   if (!Number.isFinite(guess) || guess < 1) guess = 1;
   if (guess > Number.MAX_SAFE_INTEGER / 4) return null;
   // The ledger's state now pins one side of the search.

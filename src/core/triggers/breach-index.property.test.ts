@@ -374,3 +374,46 @@ describe('thresholds are sound: inside the box they allow, a ledger keeps its ex
     expect(pointsChecked).toBeGreaterThan(75_000);
   });
 });
+
+describe('BreachIndex.indexAll (a restore) builds what reindex() of each account builds', () => {
+  it('the same breaches, stats and answers to every later price move, with markets unpriced at the build', () => {
+    let breachesSeen = 0;
+    let waitingSeen = 0;
+    fc.assert(
+      fc.property(
+        fc.array(funding, { minLength: 4, maxLength: 12 }),
+        fc.array(open, { minLength: 3, maxLength: 16 }),
+        fc.array(move, { minLength: 0, maxLength: 10 }),
+        fc.subarray([...MARKETS], { maxLength: 2 }),
+        fc.array(move, { minLength: 5, maxLength: 60 }),
+        (funds, opens, before, unpriced, after) => {
+          const w = testWorld();
+          for (const f of funds) applyFunding(w, f);
+          for (const o of opens) applyOpen(w, o);
+          for (const mv of before) applyMove(w, mv);
+          const marks = new Map(unpriced.map((m) => [m, w.state(m).markPrice]));
+          for (const m of unpriced) w.setPrices(m, null);
+          const one = w.breachIndex();
+          for (const id of w.accounts.keys()) one.reindex(id);
+          const bulk = w.breachIndex();
+          bulk.indexAll(w.accounts.values(), w.accounts.size);
+          expect(bulk.stats()).toEqual(one.stats());
+          expect(bulk.breached()).toEqual(one.breached());
+          bulk.checkInvariants();
+          waitingSeen += one.stats().waiting;
+          for (const m of unpriced) w.setPrices(m, marks.get(m) ?? START[m]);
+          for (const m of unpriced) expect(bulk.onPrice(m)).toEqual(one.onPrice(m));
+          for (const mv of after) {
+            applyMove(w, mv);
+            expect(bulk.onPrice(mv.market)).toEqual(one.onPrice(mv.market));
+          }
+          expect(bulk.stats()).toEqual(one.stats());
+          breachesSeen += one.stats().breaches;
+        },
+      ),
+      { numRuns: 150, seed: 20261203 },
+    );
+    expect(breachesSeen).toBeGreaterThan(100);
+    expect(waitingSeen).toBeGreaterThan(20);
+  });
+});

@@ -254,14 +254,19 @@ export class BreachIndex {
    * `accounts` accounts beforehand (not doubled step by step: at 1M accounts each doubling reallocates ~40 MB
    * outside the JS heap, and that external memory brings on full GCs) and one scratch list for the breaches found,
    * which are not returned (a restore announces nothing).
+   * The caller hands the accounts themselves, each exactly what options.account(its id) returns (an account that
+   * returns undefined is left out: reindex() would forget it, and it is not indexed), each at most once: the index
+   * does not look each one up again, and an index still empty does not look for ledgers it cannot hold yet.
    */
-  indexAll(accountIds: Iterable<string>, accounts: number): void {
+  indexAll(accounts: Iterable<Account>, count: number): void {
     // One ledger and ~1.2 entries per account is the usual shape; more grow as ever.
-    if (accounts > this.ledgerState.length) this.growLedgers(accounts);
-    if (accounts > this.entryLedger.length) this.growEntries(accounts);
+    if (count > this.ledgerState.length) this.growLedgers(count);
+    if (count > this.entryLedger.length) this.growEntries(count);
     const out: LedgerBreach[] = [];
-    for (const id of accountIds) {
-      this.reindexInto(id, out);
+    const fresh = this.heads.size === 0;
+    for (const account of accounts) {
+      if (fresh) this.indexNew(account, out);
+      else this.reindexAccount(account.id, account, out);
       out.length = 0;
     }
   }
@@ -738,10 +743,29 @@ export class BreachIndex {
 
   private reindexInto(accountId: string, out: LedgerBreach[]): void {
     const account = this.accountOf(accountId);
-    if (account === undefined) {
-      this.remove(accountId);
-      return;
+    if (account === undefined) this.remove(accountId);
+    else this.reindexAccount(accountId, account, out);
+  }
+
+  /**
+   * reindexInto() of an account the index does not hold (a bulk build into an empty index): its ledgers allocated
+   * (the cross ledger, then its isolated positions' in the order reindexInto links them), without looking for ones it
+   * already has.
+   */
+  private indexNew(account: Account, out: LedgerBreach[]): void {
+    const accountId = account.id;
+    const head = this.allocLedger(accountId, -1, -1);
+    this.heads.set(accountId, head);
+    for (const p of account.positions.values()) {
+      if (p.isolatedMargin === null) continue;
+      const l = this.allocLedger(accountId, this.marketSlot(p.market), head);
+      this.ledgerNext[l] = this.ledgerNext[head] as number;
+      this.ledgerNext[head] = l;
     }
+    this.evaluateLedgers(accountId, account, head, null, out);
+  }
+
+  private reindexAccount(accountId: string, account: Account, out: LedgerBreach[]): void {
     let head = this.heads.get(accountId);
     if (head === undefined) {
       head = this.allocLedger(accountId, -1, -1);
@@ -770,6 +794,11 @@ export class BreachIndex {
       this.ledgerNext[l] = this.ledgerNext[head] as number;
       this.ledgerNext[head] = l;
     }
+    this.evaluateLedgers(accountId, account, head, vanished, out);
+  }
+
+  /** Evaluates the account exactly and arms its ledgers (or parks them until its markets are priced). */
+  private evaluateLedgers(accountId: string, account: Account, head: number, vanished: string[] | null, out: LedgerBreach[]): void {
     const ev = evaluateAccount(this.view, account);
     if (!ev.priced) {
       for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.park(l);

@@ -7,6 +7,7 @@
 // Both keep the same contract (breach-index.ts header), so an engine gives the same events, byte for byte, with
 // either; a shared suite runs the engine's property tests and the end-to-end scenarios under both.
 
+import type { Account } from '../account/account.js';
 import { BreachIndex, type BreachIndexOptions, type LedgerBreach, type LedgerRef } from './breach-index.js';
 import { ScanDetector } from './scan-detector.js';
 
@@ -45,9 +46,11 @@ export function createDetector(strategy: DetectionStrategy, options: DetectorOpt
 
 /**
  * A detector's first look at many accounts (a restore): reindex() of each, in order, the breaches found dropped.
- * The index builds in bulk (BreachIndex.indexAll: its tables sized once for `count` accounts).
+ * `accounts` are the accounts themselves, each what the detector's options.account(id) returns for its id (the
+ * accounts it would forget left out), each once. The index builds in bulk (BreachIndex.indexAll: its tables sized
+ * once for `count` accounts, each account not looked up again).
  */
-export function indexAccounts(detector: BreachDetector, accountIds: Iterable<string>, count: number): void {
-  if (detector instanceof BreachIndex) detector.indexAll(accountIds, count);
-  else for (const id of accountIds) detector.reindex(id);
+export function indexAccounts(detector: BreachDetector, accounts: Iterable<Account>, count: number): void {
+  if (detector instanceof BreachIndex) detector.indexAll(accounts, count);
+  else for (const account of accounts) detector.reindex(account.id);
 }
