@@ -142,6 +142,14 @@ export function positionMaintenance(view: MarginView, state: MarketState, positi
   return requirement(state.spec.margin, 'maintenance', requirementBasis(view, position, n), absSize, ctx);
 }
 
+/**
+ * What a position adds to its ledger's equity at `mark`: value (rounded down) - entry - funding owed, as
+ * positionFigures' unrealisedPnl - fundingOwed. The fast paths' one copy (ledgerEquity, singlePositionSlack).
+ */
+function positionNetPnl(view: MarginView, state: MarketState, position: Position, mark: Price): bigint {
+  return positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor') - position.entryQuote - fundingOwed(state, position);
+}
+
 /** A ledger's equity and maintenance requirement. */
 export interface LedgerSlack {
   readonly equity: Quote;
@@ -156,8 +164,7 @@ export interface LedgerSlack {
  * positionMaintenance).
  */
 export function singlePositionSlack(view: MarginView, state: MarketState, position: Position, mark: Price, cash: bigint, ctx?: RequirementContext): LedgerSlack {
-  const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
-  return { equity: quote(cash + value - position.entryQuote - fundingOwed(state, position)), maintenance: positionMaintenance(view, state, position, mark, ctx) };
+  return { equity: quote(cash + positionNetPnl(view, state, position, mark)), maintenance: positionMaintenance(view, state, position, mark, ctx) };
 }
 
 /**
@@ -209,8 +216,7 @@ export function ledgerEquity(view: MarginView, account: Account, market: string 
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return null; // evaluateAccount: unpriced
     if (market === null ? position.isolatedMargin !== null : position.market !== market) continue;
-    const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
-    const pnl = value - position.entryQuote - fundingOwed(state, position);
+    const pnl = positionNetPnl(view, state, position, mark);
     if (market === null) equity = (equity as bigint) + pnl;
     else if (position.isolatedMargin !== null) equity = position.isolatedMargin + pnl;
   }
