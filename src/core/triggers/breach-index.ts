@@ -696,7 +696,7 @@ export class BreachIndex {
         else unscreened = true;
       }
       if (!unscreened) continue;
-      const ev = evaluateAccount(this.view, account);
+      const ev = evaluateAccount(this.viewOf(h), account);
       if (!ev.priced) {
         // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
         this.reindexInto(accountId, out);
