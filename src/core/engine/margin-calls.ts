@@ -38,7 +38,8 @@ export class MarginCalls {
   /** 'scan' (the verifier's reference): a detector per level, an account followed by one of them at a time. */
   private readonly call: BreachDetector | null;
   private readonly recovery: BreachDetector | null;
-  private readonly recovered = new Set<string>();
+  /** Accounts a ledger of which came back above the recovery level this tick (an account may repeat: deduplicated when settled). */
+  private readonly recovered: string[] = [];
   /** What setLevel() reports of an account moving up (nothing: the recovery level reports no breaches). */
   private readonly none: LedgerBreach[] = [];
 
@@ -50,7 +51,9 @@ export class MarginCalls {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
-    const onRecover = (ref: LedgerRef) => this.recovered.add(ref.account);
+    const onRecover = (ref: LedgerRef) => {
+      this.recovered.push(ref.account);
+    };
     const called = this.called;
     if (detection === 'index') {
       // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built. At the
@@ -149,19 +152,20 @@ export class MarginCalls {
    * the call level again by then are reported in `out` (a new crossing).
    */
   settleRecoveries(out: LedgerBreach[]): void {
-    const n = this.recovered.size;
+    const recovered = this.recovered;
+    const n = recovered.length;
     if (n === 0) return;
     if (n === 1) {
-      // The common tick: one account recovered (no array, no sort).
-      for (const id of this.recovered) {
-        this.recovered.delete(id);
-        this.settleRecovery(id, out);
-      }
+      // The common tick: one ledger recovered (no copy, no sort).
+      const id = recovered[0] as string;
+      recovered.length = 0;
+      this.settleRecovery(id, out);
       return;
     }
-    const ids = [...this.recovered].sort();
-    this.recovered.clear();
-    for (const id of ids) this.settleRecovery(id, out);
+    // Each account once, in id order.
+    const ids = recovered.slice().sort();
+    recovered.length = 0;
+    for (let j = 0; j < ids.length; j++) if (j === 0 || ids[j] !== ids[j - 1]) this.settleRecovery(ids[j] as string, out);
   }
 
   private settleRecovery(id: string, out: LedgerBreach[]): void {

@@ -203,7 +203,15 @@ export class BreachIndex {
 
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
-  private readonly breachedSet = new Set<number>();
+  /**
+   * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
+   * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
+   */
+  private breachPrev = new Int32Array(64).fill(-1);
+  private breachNext = new Int32Array(64).fill(-1);
+  private breachFirst = -1;
+  private breachLast = -1;
+  private breachedTotal = 0;
   /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
   private readonly unpricedOther = new Set<string>();
   /**
@@ -339,7 +347,7 @@ export class BreachIndex {
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
-      if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+      if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SUSPENDED;
     }
     if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, head + 1, 0);
@@ -403,7 +411,7 @@ export class BreachIndex {
     const load = this.otherEpoch[head] === this.epoch;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       // The level left: its state dropped, as if the ledger had never been there (no recovery told, no breach counted).
-      if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+      if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SOUND;
       const boundary = this.ledgerBoundary[l] as number;
       const long = this.ledgerLong[l] as number;
@@ -507,12 +515,14 @@ export class BreachIndex {
 
   /** How many ledgers are in breach (no allocation). */
   get breachedCount(): number {
-    return this.breachedSet.size;
+    return this.breachedTotal;
   }
 
   /** Ledgers currently in breach (as of the last evaluation of each). */
   breached(): LedgerRef[] {
-    return [...this.breachedSet].map((l) => this.refOf(l));
+    const out: LedgerRef[] = [];
+    for (let l = this.breachFirst; l >= 0; l = this.breachNext[l] as number) out.push(this.refOf(l));
+    return out;
   }
 
   isBreached(accountId: string, market: string | null = null): boolean {
@@ -570,7 +580,7 @@ export class BreachIndex {
       ledgers: this.ledgerCount,
       entries: this.entryCount,
       armedKeys: this.finiteKeys,
-      breached: this.breachedSet.size,
+      breached: this.breachedTotal,
       waiting: this.waitingLedgers,
       ticks: this.ticks,
       rechecks: this.rechecks,
@@ -589,6 +599,12 @@ export class BreachIndex {
 
   /** Checks every heap and the entry / ledger links (tests). */
   checkInvariants(): void {
+    const listed = new Set<number>();
+    for (let l = this.breachFirst, prev = -1; l >= 0; prev = l, l = this.breachNext[l] as number) {
+      assert(this.breachPrev[l] === prev && !listed.has(l), 'BreachIndex: breached list broken');
+      listed.add(l);
+    }
+    assert(listed.size === this.breachedTotal, 'BreachIndex: breached count out of step');
     let entries = 0;
     let finite = 0;
     for (let l = 0; l < this.ledgerTop; l++) {
@@ -602,7 +618,7 @@ export class BreachIndex {
         assert((this.entryFamily[e] === MARK) === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
         finite += this.entryFinite[e] as number;
       }
-      assert((this.ledgerState[l] === BREACHED) === this.breachedSet.has(l), 'BreachIndex: breached set out of step');
+      assert((this.ledgerState[l] === BREACHED) === listed.has(l), 'BreachIndex: breached set out of step');
     }
     assert(entries === this.entryCount, 'BreachIndex: entry count out of step');
     let exact = 0;
@@ -792,7 +808,7 @@ export class BreachIndex {
     this.flips++;
     if (this.ledgerState[l] === BREACHED) {
       this.ledgerState[l] = SOUND;
-      this.breachedSet.delete(l);
+      this.unlinkBreached(l);
       this.recoveries++;
       this.setExactKeys(l, ms.id, false);
       if (this.recoveryToldOf(l)) this.onRecover?.({ account: accountId, market });
@@ -810,7 +826,7 @@ export class BreachIndex {
     const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
     if (!this.reportsOf(l)) {
       this.ledgerState[l] = BREACHED;
-      this.breachedSet.add(l);
+      this.linkBreached(l);
       this.breaches++;
       this.setExactKeys(l, ms.id, true);
       return true;
@@ -832,7 +848,7 @@ export class BreachIndex {
       return false;
     }
     this.ledgerState[l] = BREACHED;
-    this.breachedSet.add(l);
+    this.linkBreached(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
     out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
@@ -988,8 +1004,10 @@ export class BreachIndex {
     }
     if (breached) {
       this.ledgerState[l] = BREACHED;
-      this.breachedSet.add(l);
-      if (before !== BREACHED) this.breaches++;
+      if (before !== BREACHED) {
+        this.linkBreached(l);
+        this.breaches++;
+      }
       if (this.returnsOf(l)) {
         const prices = !this.reportPrices
           ? NO_PRICES
@@ -1002,7 +1020,7 @@ export class BreachIndex {
     } else {
       this.ledgerState[l] = SOUND;
       if (before === BREACHED) {
-        this.breachedSet.delete(l);
+        this.unlinkBreached(l);
         this.recoveries++;
         if (this.recoveryToldOf(l)) this.onRecover?.({ account: account.id, market });
       }
@@ -1013,7 +1031,7 @@ export class BreachIndex {
   private park(l: number): void {
     this.clearExact(l);
     this.setEntries(l, this.noKeys, PRICES);
-    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
     this.ledgerState[l] = WAITING;
   }
@@ -1166,7 +1184,7 @@ export class BreachIndex {
   private freeLedgerSlot(l: number): void {
     this.clearExact(l);
     this.setEntries(l, this.noKeys, PRICES);
-    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
     this.ledgerState[l] = FREE;
     this.ledgerAccount[l] = undefined;
@@ -1194,8 +1212,30 @@ export class BreachIndex {
     long.set(this.ledgerLong);
     this.ledgerLong = long;
     this.accountStamp = grownInt32(this.accountStamp, min, 0);
+    this.breachPrev = grownInt32(this.breachPrev, min, -1);
+    this.breachNext = grownInt32(this.breachNext, min, -1);
     if (this.upperView !== null) this.growLevels(size);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
+  }
+
+  private linkBreached(l: number): void {
+    const last = this.breachLast;
+    this.breachPrev[l] = last;
+    this.breachNext[l] = -1;
+    if (last >= 0) this.breachNext[last] = l;
+    else this.breachFirst = l;
+    this.breachLast = l;
+    this.breachedTotal++;
+  }
+
+  private unlinkBreached(l: number): void {
+    const prev = this.breachPrev[l] as number;
+    const next = this.breachNext[l] as number;
+    if (prev >= 0) this.breachNext[prev] = next;
+    else this.breachFirst = next;
+    if (next >= 0) this.breachPrev[next] = prev;
+    else this.breachLast = prev;
+    this.breachedTotal--;
   }
 
   /** The two-level tables at `size` ledgers (the ledger tables' size). */
