@@ -1,22 +1,28 @@
 // Margin calls: a call when a ledger falls below maintenance x (1 + buffer), once per crossing, with hysteresis.
 //
-// Two breach indexes over scaled views of the same state (core/triggers):
-// - the call index (requirements x (1 + buffer)) holds the accounts not called: a ledger entering breach there is
+// Two levels of the same state, requirements scaled (core/triggers):
+// - the call level (requirements x (1 + buffer)) watches the accounts not called: a ledger entering breach there is
 //   called (unless it is already in breach of maintenance: then it is being liquidated, not called);
-// - the recovery index (requirements x (1 + 1.25 x buffer)) holds the accounts called: when every ledger of the
-//   account is back above that higher level, the account returns to the call index and can be called again.
+// - the recovery level (requirements x (1 + 1.25 x buffer)) watches the accounts called: when every ledger of the
+//   account is back above that higher level, the account returns to the call level and can be called again.
 // The gap between the two levels is the hysteresis: an account hovering at the call level is called once, not on
-// every tick that crosses it (which would also make every such tick re-evaluate it). An account in the recovery
-// index gets no call for its other ledgers until it returns (documented approximation).
-// Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the indexes are derived.
+// every tick that crosses it (which would also make every such tick re-evaluate it). An account at the recovery
+// level gets no call for its other ledgers until it returns (documented approximation).
+// Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the index is derived.
 //
-// Cost: an account moving between the levels is suspended in the index it leaves (BreachIndex.suspend keeps its
-// exact boundaries) and resumed in the one it enters, so an account hovering around its call level is re-armed
-// from boundaries it already has, not evaluated again, as long as it does not change (any change reaches the
-// active index through reindex(), and drops the suspended copy). A slope-bound ledger (several positions) whose
-// threshold a tick crosses is first screened in floats (triggers/slack-screen.ts): still certainly on the same side
-// of its level, it is re-armed without an exact evaluation (at the recovery level, where no figures are reported,
-// in either state; at the call level only when above it). The call index builds no prices for its reports.
+// The engine's index ('index' strategy) is ONE BreachIndex with two levels (BreachIndexOptions.upperLevel): each
+// account is watched at its level only, and a call or a recovery moves it with BreachIndex.setLevel(), its ledgers
+// re-keyed in place in the same heaps (one lookup of the account, one key change per ledger and heap). A ledger
+// armed at an exact boundary (one position and settlement cash) keeps its boundary at the level it leaves: an account
+// hovering around its call level returns from boundaries it already has, not evaluated again, as long as it does
+// not change (any change reaches the index through reindex(), which drops the kept boundaries) and nothing is
+// re-armed. A slope-bound ledger (several positions) whose threshold a tick crosses is first screened in floats
+// (triggers/slack-screen.ts): still certainly on the same side of its level, it is re-armed without an exact
+// evaluation (at the recovery level, where no figures are reported, in either state; at the call level only when
+// above it). No prices are built for the breaches reported.
+// Until 2026-12-03 the levels were two indexes, an account suspended in one and resumed in the other on every call
+// and recovery; the verifier's naive scan ('scan' strategy) still runs that way, a detector per level (suspend /
+// resume): the reference the engine's property tests compare the index with.
 
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
