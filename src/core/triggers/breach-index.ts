@@ -22,6 +22,8 @@
 //   and margin valuation).
 // Accounts that cannot be priced yet (a market without a price) wait on that market and are armed on its first
 // price.
+// Two levels (options.upperLevel; margin calls): each account is watched at one of two scalings of the requirements,
+// its level; setLevel(account, upper) moves it, its ledgers re-keyed in place in the same heaps.
 
 import { assert } from '../assert.js';
 import type { Account } from '../account/account.js';
@@ -118,7 +120,7 @@ export interface BreachIndexStats {
   readonly flips: number;
   /** Exact boundaries whose breach the figures did not confirm (never expected: the ledger is re-armed in full). */
   readonly exactMisses: number;
-  /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
+  /** Accounts resumed from the boundaries kept by suspend(), or moved by setLevel() from those kept at the level they enter, without an evaluation. */
   readonly resumed: number;
   /** Re-checks the float screen settled without an exact evaluation (counted in rechecks and falseAlarms too). */
   readonly screened: number;
