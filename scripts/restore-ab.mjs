@@ -34,7 +34,8 @@ for (const dir of dirs) {
   const e = Engine.restore(snapshot);
   const ms = performance.now() - t;
   // The indexes as built (private in TS, readable here): stats and breached ledgers of each.
-  const idx = [e.index, e.calls?.call, e.calls?.recovery].filter((x) => x !== undefined);
+  // (Margin calls: the two-level index `levels` since the call and recovery indexes were merged, or the two of old.)
+  const idx = [e.index, e.calls?.levels, e.calls?.call, e.calls?.recovery].filter((x) => x !== undefined && x !== null);
   const ih = createHash('sha256').update(JSON.stringify(idx.map((x) => [x.stats(), x.breached().map((r) => `${r.account}/${r.market}`).sort()]))).digest('hex').slice(0, 16);
   const exact = idx.map((x) => x.stats().exactLedgers).join('/');
   const h = createHash('sha256');

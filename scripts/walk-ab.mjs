@@ -68,6 +68,7 @@ const cpuOf = (r) => {
   r.step(chunk);
   const d = process.cpuUsage(c);
   r.cpuUs = (r.cpuUs ?? 0) + d.user + d.system;
+  (r.chunkCpu ??= []).push(d.user + d.system);
 };
 for (let round = 0; a.done < ticks || b.done < ticks; round++) {
   // Alternate which build goes first, so neither always follows the other's garbage.
@@ -79,9 +80,18 @@ for (let round = 0; a.done < ticks || b.done < ticks; round++) {
     cpuOf(a);
   }
 }
+const median = (xs) => {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length === 0 ? NaN : v.length % 2 === 1 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
 for (const r of [a, b]) {
   console.log(
     `${r.dir}: ${(ticks / (r.ms / 1000)).toFixed(0)} ticks/s (mean ${((1000 * r.ms) / ticks).toFixed(2)} µs); quiet ${r.quiet} mean ${((1000 * r.quietMs) / Math.max(1, r.quiet)).toFixed(2)} µs; ` +
       `with events ${r.busy} mean ${((1000 * r.busyMs) / Math.max(1, r.busy)).toFixed(1)} µs; CPU ${(r.cpuUs / ticks).toFixed(2)} µs a tick; ${r.events} events sha256 ${r.hash.digest('hex').slice(0, 16)}`,
   );
 }
+// On a loaded machine the totals move with the load; the median of the per-round ratios (the two builds' chunks of
+// one round ran back to back) is steadier.
+const rounds = Math.min(a.chunkCpu.length, b.chunkCpu.length);
+const ratios = Array.from({ length: rounds }, (_, i) => b.chunkCpu[i] / a.chunkCpu[i]);
+console.log(`median chunk CPU µs a tick: ${a.dir} ${(median(a.chunkCpu) / chunk).toFixed(2)}, ${b.dir} ${(median(b.chunkCpu) / chunk).toFixed(2)}; median of per-round ratios ${b.dir}/${a.dir} ${median(ratios).toFixed(3)} (${rounds} rounds)`);

@@ -1,25 +1,31 @@
 // Margin calls: a call when a ledger falls below maintenance x (1 + buffer), once per crossing, with hysteresis.
 //
-// Two breach indexes over scaled views of the same state (core/triggers):
-// - the call index (requirements x (1 + buffer)) holds the accounts not called: a ledger entering breach there is
+// Two levels of the same state, requirements scaled (core/triggers):
+// - the call level (requirements x (1 + buffer)) watches the accounts not called: a ledger entering breach there is
 //   called (unless it is already in breach of maintenance: then it is being liquidated, not called);
-// - the recovery index (requirements x (1 + 1.25 x buffer)) holds the accounts called: when every ledger of the
-//   account is back above that higher level, the account returns to the call index and can be called again.
+// - the recovery level (requirements x (1 + 1.25 x buffer)) watches the accounts called: when every ledger of the
+//   account is back above that higher level, the account returns to the call level and can be called again.
 // The gap between the two levels is the hysteresis: an account hovering at the call level is called once, not on
-// every tick that crosses it (which would also make every such tick re-evaluate it). An account in the recovery
-// index gets no call for its other ledgers until it returns (documented approximation).
-// Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the indexes are derived.
+// every tick that crosses it (which would also make every such tick re-evaluate it). An account at the recovery
+// level gets no call for its other ledgers until it returns (documented approximation).
+// Which accounts are called is state (EnforcementState.marginCalled, in snapshots); the index is derived.
 //
-// Cost: an account moving between the levels is suspended in the index it leaves (BreachIndex.suspend keeps its
-// exact boundaries) and resumed in the one it enters, so an account hovering around its call level is re-armed
-// from boundaries it already has, not evaluated again, as long as it does not change (any change reaches the
-// active index through reindex(), and drops the suspended copy). A slope-bound ledger (several positions) whose
-// threshold a tick crosses is first screened in floats (triggers/slack-screen.ts): still certainly on the same side
-// of its level, it is re-armed without an exact evaluation (at the recovery level, where no figures are reported,
-// in either state; at the call level only when above it). The call index builds no prices for its reports.
+// The engine's index ('index' strategy) is ONE BreachIndex with two levels (BreachIndexOptions.upperLevel): each
+// account is watched at its level only, and a call or a recovery moves it with BreachIndex.setLevel(), its ledgers
+// re-keyed in place in the same heaps (one lookup of the account, one key change per ledger and heap). A ledger
+// armed at an exact boundary (one position and settlement cash) keeps its boundary at the level it leaves: an account
+// hovering around its call level returns from boundaries it already has, not evaluated again, as long as it does
+// not change (any change reaches the index through reindex(), which drops the kept boundaries) and nothing is
+// re-armed. A slope-bound ledger (several positions) whose threshold a tick crosses is first screened in floats
+// (triggers/slack-screen.ts): still certainly on the same side of its level, it is re-armed without an exact
+// evaluation (at the recovery level, where no figures are reported, in either state; at the call level only when
+// above it). No prices are built for the breaches reported.
+// Until 2026-12-03 the levels were two indexes, an account suspended in one and resumed in the other on every call
+// and recovery; the verifier's naive scan ('scan' strategy) still runs that way, a detector per level (suspend /
+// resume): the reference the engine's property tests compare the index with.
 
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
-import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
+import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
 import type { EngineState } from './state.js';
 
@@ -33,9 +39,15 @@ export interface MarginCallNotice {
 }
 
 export class MarginCalls {
-  private readonly call: BreachDetector;
-  private readonly recovery: BreachDetector;
-  private readonly recovered = new Set<string>();
+  /** 'index': one two-level BreachIndex (call level below, recovery level above). */
+  private readonly levels: BreachIndex | null;
+  /** 'scan' (the verifier's reference): a detector per level, an account followed by one of them at a time. */
+  private readonly call: BreachDetector | null;
+  private readonly recovery: BreachDetector | null;
+  /** Accounts a ledger of which came back above the recovery level this tick (an account may repeat: deduplicated when settled). */
+  private readonly recovered: string[] = [];
+  /** What setLevel() reports of an account moving up (nothing: the recovery level reports no breaches). */
+  private readonly none: LedgerBreach[] = [];
 
   constructor(
     private readonly s: EngineState,
@@ -45,51 +57,85 @@ export class MarginCalls {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
-    // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built.
-    this.call = createDetector(detection, { view: scaled(bufferPpm), account, rule, reportPrices: false });
-    // Only which accounts are below the recovery level matters, never the figures of that "breach".
-    this.recovery = createDetector(detection, {
-      view: scaled(recoveryBufferPpm(bufferPpm)),
-      account,
-      rule,
-      onRecover: (ref: LedgerRef) => this.recovered.add(ref.account),
-      reportBreaches: false,
-    });
-    // What reindex() of every account would do, each index built in bulk: the accounts not called in the call index,
-    // the called ones in the recovery index (each index sees its accounts in the accounts' order, as one by one).
+    const onRecover = (ref: LedgerRef) => {
+      this.recovered.push(ref.account);
+    };
     const called = this.called;
-    indexAccounts(this.call, s.watchedAccounts((id) => !called.has(id)), s.accounts.size - called.size);
-    indexAccounts(this.recovery, s.watchedAccounts((id) => called.has(id)), called.size);
+    if (detection === 'index') {
+      // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built. At the
+      // recovery level only which accounts are below it matters, never the figures of that "breach".
+      this.levels = new BreachIndex({
+        view: scaled(bufferPpm),
+        account,
+        rule,
+        onRecover,
+        reportPrices: false,
+        upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
+      });
+      this.call = null;
+      this.recovery = null;
+      // What reindex() of every account would do, in bulk: each account at its level, in the accounts' order.
+      indexAccounts(this.levels, s.watchedAccounts(), s.accounts.size);
+      return;
+    }
+    this.levels = null;
+    const call = createDetector(detection, { view: scaled(bufferPpm), account, rule, reportPrices: false });
+    const recovery = createDetector(detection, { view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover, reportBreaches: false });
+    this.call = call;
+    this.recovery = recovery;
+    // The accounts not called in the call detector, the called ones in the recovery detector.
+    indexAccounts(call, s.watchedAccounts((id) => !called.has(id)), s.accounts.size - called.size);
+    indexAccounts(recovery, s.watchedAccounts((id) => called.has(id)), called.size);
   }
 
   private get called(): Set<string> {
     return this.s.enforcement.marginCalled;
   }
 
-  /** Re-arms an account in whichever index holds it; newly-below-call-level ledgers are added to `out`. */
+  /** Re-arms an account at its level; newly-below-call-level ledgers are added to `out`. */
   reindex(id: string, out: LedgerBreach[]): void {
+    if (this.levels !== null) {
+      for (const b of this.levels.reindex(id)) if (b.newly) out.push(b);
+      return;
+    }
+    const [call, recovery] = this.pair();
     if (this.called.has(id)) {
-      this.call.remove(id);
-      this.recovery.reindex(id);
+      call.remove(id);
+      recovery.reindex(id);
     } else {
-      this.recovery.remove(id);
-      for (const b of this.call.reindex(id)) if (b.newly) out.push(b);
+      recovery.remove(id);
+      for (const b of call.reindex(id)) if (b.newly) out.push(b);
     }
   }
 
   onPrice(market: string, out: LedgerBreach[]): void {
-    for (const b of this.call.onPrice(market)) if (b.newly) out.push(b);
-    this.recovery.onPrice(market);
+    if (this.levels !== null) {
+      for (const b of this.levels.onPrice(market)) if (b.newly) out.push(b);
+      return;
+    }
+    const [call, recovery] = this.pair();
+    for (const b of call.onPrice(market)) if (b.newly) out.push(b);
+    recovery.onPrice(market);
   }
 
   reindexMarket(market: string, out: LedgerBreach[]): void {
-    for (const b of this.call.reindexMarket(market)) if (b.newly) out.push(b);
-    this.recovery.reindexMarket(market);
+    if (this.levels !== null) {
+      for (const b of this.levels.reindexMarket(market)) if (b.newly) out.push(b);
+      return;
+    }
+    const [call, recovery] = this.pair();
+    for (const b of call.reindexMarket(market)) if (b.newly) out.push(b);
+    recovery.reindexMarket(market);
   }
 
   reindexAll(out: LedgerBreach[]): void {
-    for (const b of this.call.reindexAll()) if (b.newly) out.push(b);
-    this.recovery.reindexAll();
+    if (this.levels !== null) {
+      for (const b of this.levels.reindexAll()) if (b.newly) out.push(b);
+      return;
+    }
+    const [call, recovery] = this.pair();
+    for (const b of call.reindexAll()) if (b.newly) out.push(b);
+    recovery.reindexAll();
   }
 
   /** The account was called: from now on only its recovery is watched. */
@@ -97,33 +143,59 @@ export class MarginCalls {
     const called = this.called;
     const before = called.size;
     if (called.add(id).size === before) return; // called already (one lookup, not has() then add())
-    this.call.suspend(id);
-    this.recovery.resume(id);
+    if (this.levels !== null) {
+      this.levels.setLevel(id, true, this.none);
+      this.none.length = 0;
+      return;
+    }
+    const [call, recovery] = this.pair();
+    call.suspend(id);
+    recovery.resume(id);
   }
 
   /**
-   * Accounts whose ledgers all came back above the recovery level return to the call index. Ledgers that are below
+   * Accounts whose ledgers all came back above the recovery level return to the call level. Ledgers that are below
    * the call level again by then are reported in `out` (a new crossing).
    */
   settleRecoveries(out: LedgerBreach[]): void {
-    const n = this.recovered.size;
+    const recovered = this.recovered;
+    const n = recovered.length;
     if (n === 0) return;
     if (n === 1) {
-      // The common tick: one account recovered (no array, no sort).
-      for (const id of this.recovered) {
-        this.recovered.delete(id);
-        this.settleRecovery(id, out);
-      }
+      // The common tick: one ledger recovered (no copy, no sort).
+      const id = recovered[0] as string;
+      recovered.length = 0;
+      this.settleRecovery(id, out);
       return;
     }
-    const ids = [...this.recovered].sort();
-    this.recovered.clear();
-    for (const id of ids) this.settleRecovery(id, out);
+    // Each account once, in id order.
+    const ids = recovered.slice().sort();
+    recovered.length = 0;
+    for (let j = 0; j < ids.length; j++) if (j === 0 || ids[j] !== ids[j - 1]) this.settleRecovery(ids[j] as string, out);
   }
 
   private settleRecovery(id: string, out: LedgerBreach[]): void {
-    if (this.recovery.isAccountBreached(id) || !this.called.delete(id)) return;
-    this.recovery.suspend(id);
-    for (const b of this.call.resume(id)) if (b.newly) out.push(b);
+    if (this.levels !== null) {
+      if (this.levels.isAccountBreached(id) || !this.called.delete(id)) return;
+      const at = out.length;
+      this.levels.setLevel(id, false, out);
+      dropNotNewly(out, at);
+      return;
+    }
+    const [call, recovery] = this.pair();
+    if (recovery.isAccountBreached(id) || !this.called.delete(id)) return;
+    recovery.suspend(id);
+    for (const b of call.resume(id)) if (b.newly) out.push(b);
   }
+
+  private pair(): [BreachDetector, BreachDetector] {
+    return [this.call as BreachDetector, this.recovery as BreachDetector];
+  }
+}
+
+/** Keeps out[at..] that are `newly` (in order). */
+function dropNotNewly(out: LedgerBreach[], at: number): void {
+  let k = at;
+  for (let j = at; j < out.length; j++) if ((out[j] as LedgerBreach).newly) out[k++] = out[j] as LedgerBreach;
+  out.length = k;
 }

@@ -22,6 +22,8 @@
 //   and margin valuation).
 // Accounts that cannot be priced yet (a market without a price) wait on that market and are armed on its first
 // price.
+// Two levels (options.upperLevel; margin calls): each account is watched at one of two scalings of the requirements,
+// its level; setLevel(account, upper) moves it, its ledgers re-keyed in place in the same heaps.
 
 import { assert } from '../assert.js';
 import type { Account } from '../account/account.js';
@@ -75,6 +77,21 @@ export interface BreachIndexOptions {
    * maintenance only): they are then left empty, not built. Default true.
    */
   readonly reportPrices?: boolean;
+  /**
+   * A second level (margin calls: the recovery level above the call level). An account for which `holds(id)` is
+   * true when the index first sees it is watched at this level: evaluated under `view` (not options.view), its
+   * breaches never reported (as reportBreaches false, and reindex() / onPrice() do not return them either), and
+   * only its ledgers' recoveries are told to onRecover. setLevel() moves an account between the two levels; an
+   * account whose ledgers are all at exact boundaries moves without an evaluation, from the boundaries it had at the
+   * level it returns to (kept while it does not change and nothing is re-armed), its ledgers re-keyed in place.
+   */
+  readonly upperLevel?: UpperLevel;
+}
+
+export interface UpperLevel {
+  readonly view: MarginView;
+  /** Whether an account the index has not seen yet is at this level. */
+  readonly holds: (accountId: string) => boolean;
 }
 
 export interface BreachIndexStats {
@@ -103,7 +120,7 @@ export interface BreachIndexStats {
   readonly flips: number;
   /** Exact boundaries whose breach the figures did not confirm (never expected: the ledger is re-armed in full). */
   readonly exactMisses: number;
-  /** Accounts resumed from the boundaries kept by suspend(), without an evaluation. */
+  /** Accounts resumed from the boundaries kept by suspend(), or moved by setLevel() from those kept at the level they enter, without an evaluation. */
   readonly resumed: number;
   /** Re-checks the float screen settled without an exact evaluation (counted in rechecks and falseAlarms too). */
   readonly screened: number;
@@ -188,7 +205,15 @@ export class BreachIndex {
 
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
-  private readonly breachedSet = new Set<number>();
+  /**
+   * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
+   * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
+   */
+  private breachPrev = new Int32Array(64).fill(-1);
+  private breachNext = new Int32Array(64).fill(-1);
+  private breachFirst = -1;
+  private breachLast = -1;
+  private breachedTotal = 0;
   /** Accounts holding an asset the view does not know (nothing to wait on); retried by reindexAll. */
   private readonly unpricedOther = new Set<string>();
   /**
@@ -198,6 +223,18 @@ export class BreachIndex {
   private suspendEpoch = new Int32Array(64);
   private epoch = 0;
   private waitingLedgers = 0;
+  /**
+   * Two-level indexes only (options.upperLevel; empty arrays otherwise). On head ledgers: the account's level (1:
+   * upper) and the epoch its ledgers' exact boundaries at the other level were kept in (-1: none kept). Per ledger:
+   * that other level's exact boundary, side and market slot.
+   */
+  private ledgerUpper = new Uint8Array(0);
+  private otherEpoch = new Int32Array(0);
+  private otherBoundary = new Float64Array(0);
+  private otherLong = new Uint8Array(0);
+  private otherExactSlot = new Int32Array(0);
+  private readonly upperView: MarginView | null;
+  private readonly upperHolds: ((accountId: string) => boolean) | null;
 
   private armedRule: BreachRule;
   private armedValuation: 'mark' | 'entry';
@@ -235,6 +272,9 @@ export class BreachIndex {
     this.reportPrices = options.reportPrices ?? true;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
+    this.upperView = options.upperLevel?.view ?? null;
+    this.upperHolds = options.upperLevel?.holds ?? null;
+    if (this.upperView !== null) this.growLevels(this.ledgerState.length);
   }
 
   // ---- Commands from the engine ----
@@ -309,7 +349,7 @@ export class BreachIndex {
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
-      if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+      if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SUSPENDED;
     }
     if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, head + 1, 0);
@@ -341,6 +381,78 @@ export class BreachIndex {
       }
     }
     return out;
+  }
+
+  /**
+   * Two-level indexes (options.upperLevel): moves the account to the upper level or back, and adds its ledgers in
+   * breach at the level it enters to `out` (all `newly`; none at the upper level, which reports nothing). Its state at
+   * the level it leaves is dropped (no recovery is told), its exact boundaries there kept for its return. When it has
+   * boundaries kept at the level it enters (all its ledgers were at exact boundaries when it left, it has not changed
+   * and nothing was re-armed since), each ledger is re-keyed in place from its boundary: the mark against it, a
+   * breach at the lower level confirmed by the position's figures (enterBreach); otherwise it is evaluated there.
+   */
+  setLevel(accountId: string, upper: boolean, out: LedgerBreach[]): void {
+    assert(this.upperView !== null, 'BreachIndex.setLevel: the index has one level');
+    const head = this.heads.get(accountId);
+    if (head === undefined) {
+      this.reindexInto(accountId, out); // not indexed (not watched): as a first look, at the level holds() says
+      return;
+    }
+    const level = upper ? 1 : 0;
+    if (this.ledgerUpper[head] === level) return;
+    this.ledgerUpper[head] = level;
+    if (this.ledgerState[head] === WAITING) {
+      this.reindexInto(accountId, out); // waits at the new level (evaluated as a first look)
+      return;
+    }
+    // Keepable for a return without an evaluation: exact boundaries, and sound ledgers exposed to no price.
+    let keep = true;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      if (Number.isNaN(this.ledgerBoundary[l] as number) && !(this.ledgerState[l] === SOUND && this.ledgerEntry[l] === -1)) keep = false;
+    }
+    const load = this.otherEpoch[head] === this.epoch;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      // The level left: its state dropped, as if the ledger had never been there (no recovery told, no breach counted).
+      if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
+      this.ledgerState[l] = SOUND;
+      const boundary = this.ledgerBoundary[l] as number;
+      const long = this.ledgerLong[l] as number;
+      const slot = this.ledgerExactSlot[l] as number;
+      const next = load ? (this.otherBoundary[l] as number) : Number.NaN;
+      this.exactLedgers += (Number.isNaN(next) ? 0 : 1) - (Number.isNaN(boundary) ? 0 : 1);
+      this.ledgerBoundary[l] = next;
+      if (load) {
+        this.ledgerLong[l] = this.otherLong[l] as number;
+        this.ledgerExactSlot[l] = this.otherExactSlot[l] as number;
+      }
+      this.otherBoundary[l] = boundary;
+      this.otherLong[l] = long;
+      this.otherExactSlot[l] = slot;
+    }
+    this.otherEpoch[head] = keep ? this.epoch : -1;
+    const account = this.accountOf(accountId);
+    if (account === undefined) {
+      this.remove(accountId);
+      return;
+    }
+    if (!load) {
+      // Evaluated at the new level (the account has not changed: its ledgers are the ones it has).
+      this.evaluateLedgers(accountId, account, head, null, out);
+      return;
+    }
+    this.resumed++;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      const b = this.ledgerBoundary[l] as number;
+      if (Number.isNaN(b)) continue; // exposed to no price: sound as it was (and has no entries)
+      const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
+      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
+      if (!inBreach) this.setExactKeys(l, ms.id, false);
+      else if (!this.enterBreach(l, out)) {
+        this.reindexInto(accountId, out);
+        return;
+      }
+    }
   }
 
   /**
@@ -405,12 +517,14 @@ export class BreachIndex {
 
   /** How many ledgers are in breach (no allocation). */
   get breachedCount(): number {
-    return this.breachedSet.size;
+    return this.breachedTotal;
   }
 
   /** Ledgers currently in breach (as of the last evaluation of each). */
   breached(): LedgerRef[] {
-    return [...this.breachedSet].map((l) => this.refOf(l));
+    const out: LedgerRef[] = [];
+    for (let l = this.breachFirst; l >= 0; l = this.breachNext[l] as number) out.push(this.refOf(l));
+    return out;
   }
 
   isBreached(accountId: string, market: string | null = null): boolean {
@@ -442,11 +556,19 @@ export class BreachIndex {
   /** The naive full scan: every known account evaluated exactly (tests, verification). */
   scanAll(): LedgerBreach[] {
     const accounts: Account[] = [];
-    for (const id of this.heads.keys()) {
+    const upper: Account[] = [];
+    for (const [id, head] of this.heads) {
       const a = this.accountOf(id);
-      if (a !== undefined) accounts.push(a);
+      if (a !== undefined) (this.ledgerUpper[head] === 1 ? upper : accounts).push(a);
     }
-    return scanAccounts(this.view, accounts, this.ruleOf());
+    const out = scanAccounts(this.view, accounts, this.ruleOf());
+    return this.upperView === null ? out : [...out, ...scanAccounts(this.upperView, upper, this.ruleOf())];
+  }
+
+  /** Two-level indexes: whether the account is watched at the upper level. */
+  isUpper(accountId: string): boolean {
+    const head = this.heads.get(accountId);
+    return head !== undefined && this.ledgerUpper[head] === 1;
   }
 
   /** Rechecks so far (stats().rechecks without building the object: for per-tick metrics). */
@@ -460,7 +582,7 @@ export class BreachIndex {
       ledgers: this.ledgerCount,
       entries: this.entryCount,
       armedKeys: this.finiteKeys,
-      breached: this.breachedSet.size,
+      breached: this.breachedTotal,
       waiting: this.waitingLedgers,
       ticks: this.ticks,
       rechecks: this.rechecks,
@@ -479,6 +601,12 @@ export class BreachIndex {
 
   /** Checks every heap and the entry / ledger links (tests). */
   checkInvariants(): void {
+    const listed = new Set<number>();
+    for (let l = this.breachFirst, prev = -1; l >= 0; prev = l, l = this.breachNext[l] as number) {
+      assert(this.breachPrev[l] === prev && !listed.has(l), 'BreachIndex: breached list broken');
+      listed.add(l);
+    }
+    assert(listed.size === this.breachedTotal, 'BreachIndex: breached count out of step');
     let entries = 0;
     let finite = 0;
     for (let l = 0; l < this.ledgerTop; l++) {
@@ -492,7 +620,7 @@ export class BreachIndex {
         assert((this.entryFamily[e] === MARK) === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
         finite += this.entryFinite[e] as number;
       }
-      assert((this.ledgerState[l] === BREACHED) === this.breachedSet.has(l), 'BreachIndex: breached set out of step');
+      assert((this.ledgerState[l] === BREACHED) === listed.has(l), 'BreachIndex: breached set out of step');
     }
     assert(entries === this.entryCount, 'BreachIndex: entry count out of step');
     let exact = 0;
@@ -586,7 +714,7 @@ export class BreachIndex {
         else unscreened = true;
       }
       if (!unscreened) continue;
-      const ev = evaluateAccount(this.view, account);
+      const ev = evaluateAccount(this.viewOf(h), account);
       if (!ev.priced) {
         // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
         this.reindexInto(accountId, out);
@@ -608,6 +736,26 @@ export class BreachIndex {
     }
   }
 
+  /** The view ledger l is evaluated under: its account's level's. */
+  private viewOf(l: number): MarginView {
+    return this.upperView !== null && this.ledgerUpper[this.ledgerHead[l] as number] === 1 ? this.upperView : this.view;
+  }
+
+  /** Whether the figures of ledger l's breaches are reported (never at the upper level). */
+  private reportsOf(l: number): boolean {
+    return this.reportBreaches && !(this.upperView !== null && this.ledgerUpper[this.ledgerHead[l] as number] === 1);
+  }
+
+  /** Whether ledger l's breaches are returned at all (not at the upper level). */
+  private returnsOf(l: number): boolean {
+    return this.upperView === null || this.ledgerUpper[this.ledgerHead[l] as number] === 0;
+  }
+
+  /** Whether onRecover is told of ledger l's recoveries (a two-level index tells those at the upper level only). */
+  private recoveryToldOf(l: number): boolean {
+    return this.onRecover !== undefined && (this.upperView === null || this.ledgerUpper[this.ledgerHead[l] as number] === 1);
+  }
+
   /**
    * A re-check by the float screen (slack-screen.ts) of ledger l, armed at slope bounds and crossed: when the
    * screen's bounds on its exact slack prove it is still in the state it was armed in, it is re-armed from the
@@ -618,12 +766,13 @@ export class BreachIndex {
   private rearmScreened(l: number, account: Account): boolean {
     const state = this.ledgerState[l];
     const breached = state === BREACHED;
-    if (state !== SOUND && !(breached && !this.reportBreaches)) return false;
+    if (state !== SOUND && !(breached && !this.reportsOf(l))) return false;
     if (!Number.isNaN(this.ledgerBoundary[l] as number)) return false;
     const slot = this.ledgerMarket[l] as number;
     const market = slot < 0 ? null : (this.markets[slot] as MarketSlot).id;
     const screen = this.screen;
-    if (!screenLedgerSlack(this.view, account, market, screen)) return false;
+    const view = this.viewOf(l);
+    if (!screenLedgerSlack(view, account, market, screen)) return false;
     // Proven: slack > 0 (sound under either rule: equity > maintenance >= 0), or slack < 0 (in breach under either).
     let slack: bigint;
     if (!breached && screen.lower > 0) slack = BigInt(Math.floor(screen.lower));
@@ -632,7 +781,7 @@ export class BreachIndex {
     this.rechecks++;
     this.falseAlarms++;
     this.screened++;
-    computeLedgerKeys(this.view, account, screen, market, breached, slack, this.keys);
+    computeLedgerKeys(view, account, screen, market, breached, slack, this.keys);
     this.setEntries(l, this.keys, PRICES);
     return true;
   }
@@ -661,10 +810,10 @@ export class BreachIndex {
     this.flips++;
     if (this.ledgerState[l] === BREACHED) {
       this.ledgerState[l] = SOUND;
-      this.breachedSet.delete(l);
+      this.unlinkBreached(l);
       this.recoveries++;
       this.setExactKeys(l, ms.id, false);
-      this.onRecover?.({ account: accountId, market });
+      if (this.recoveryToldOf(l)) this.onRecover?.({ account: accountId, market });
       return;
     }
     if (!this.enterBreach(l, out)) this.reindexInto(accountId, out);
@@ -677,9 +826,9 @@ export class BreachIndex {
   private enterBreach(l: number, out: LedgerBreach[]): boolean {
     const accountId = this.ledgerAccount[l] as string;
     const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
-    if (!this.reportBreaches) {
+    if (!this.reportsOf(l)) {
       this.ledgerState[l] = BREACHED;
-      this.breachedSet.add(l);
+      this.linkBreached(l);
       this.breaches++;
       this.setExactKeys(l, ms.id, true);
       return true;
@@ -693,14 +842,15 @@ export class BreachIndex {
       this.exactMisses++;
       return false;
     }
-    const f = singlePositionSlack(this.view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(this.view.settlementAsset) ?? 0n));
+    const view = this.viewOf(l);
+    const f = singlePositionSlack(view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(view.settlementAsset) ?? 0n));
     const equity = f.equity;
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
       return false;
     }
     this.ledgerState[l] = BREACHED;
-    this.breachedSet.add(l);
+    this.linkBreached(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
     out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
@@ -773,6 +923,8 @@ export class BreachIndex {
     } else {
       this.unwait(accountId, head);
       this.unpricedOther.delete(accountId);
+      // Changed (or re-armed): the boundaries kept at its other level no longer hold.
+      if (this.upperView !== null) this.otherEpoch[head] = -1;
     }
     // Reconcile the isolated ledgers with the account's isolated positions. An isolated ledger in breach that is gone
     // (its position closed) has recovered, as a full scan sees it, once the account is priced (scan-detector.ts).
@@ -799,7 +951,7 @@ export class BreachIndex {
 
   /** Evaluates the account exactly and arms its ledgers (or parks them until its markets are priced). */
   private evaluateLedgers(accountId: string, account: Account, head: number, vanished: string[] | null, out: LedgerBreach[]): void {
-    const ev = evaluateAccount(this.view, account);
+    const ev = evaluateAccount(this.viewOf(head), account);
     if (!ev.priced) {
       for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.park(l);
       for (const m of ev.unpriced) {
@@ -814,7 +966,7 @@ export class BreachIndex {
     if (vanished !== null) {
       for (const market of vanished) {
         this.recoveries++;
-        this.onRecover?.({ account: accountId, market });
+        if (this.recoveryToldOf(head)) this.onRecover?.({ account: accountId, market });
       }
     }
   }
@@ -837,7 +989,8 @@ export class BreachIndex {
     const breached = isBreached(equity, maintenance, rule);
     const before = this.ledgerState[l];
     if (before === WAITING) this.waitingLedgers--;
-    const exact = exactBoundary(this.view, account, market, rule, breached, equity - maintenance);
+    const view = this.viewOf(l);
+    const exact = exactBoundary(view, account, market, rule, breached, equity - maintenance);
     const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
     if (exact !== null) {
       this.ledgerBoundary[l] = exact.boundary;
@@ -848,26 +1001,30 @@ export class BreachIndex {
     } else {
       this.ledgerBoundary[l] = Number.NaN;
       if (wasExact) this.exactLedgers--;
-      computeLedgerKeys(this.view, account, ev, market, breached, equity - maintenance, this.keys);
+      computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
     }
     if (breached) {
       this.ledgerState[l] = BREACHED;
-      this.breachedSet.add(l);
-      if (before !== BREACHED) this.breaches++;
-      const prices = !this.reportPrices
-        ? NO_PRICES
-        : ledgerMarkets(this.view, account, market).map((m) => {
-            const s = this.view.market(m);
-            return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
-          });
-      out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
+      if (before !== BREACHED) {
+        this.linkBreached(l);
+        this.breaches++;
+      }
+      if (this.returnsOf(l)) {
+        const prices = !this.reportPrices
+          ? NO_PRICES
+          : ledgerMarkets(this.view, account, market).map((m) => {
+              const s = this.view.market(m);
+              return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
+            });
+        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
+      }
     } else {
       this.ledgerState[l] = SOUND;
       if (before === BREACHED) {
-        this.breachedSet.delete(l);
+        this.unlinkBreached(l);
         this.recoveries++;
-        this.onRecover?.({ account: account.id, market });
+        if (this.recoveryToldOf(l)) this.onRecover?.({ account: account.id, market });
       }
     }
   }
@@ -876,7 +1033,7 @@ export class BreachIndex {
   private park(l: number): void {
     this.clearExact(l);
     this.setEntries(l, this.noKeys, PRICES);
-    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
     this.ledgerState[l] = WAITING;
   }
@@ -1019,13 +1176,17 @@ export class BreachIndex {
     this.ledgerNext[l] = -1;
     this.ledgerHead[l] = head < 0 ? l : head;
     this.ledgerCount++;
+    if (head < 0 && this.upperHolds !== null) {
+      this.ledgerUpper[l] = this.upperHolds(accountId) ? 1 : 0;
+      this.otherEpoch[l] = -1;
+    }
     return l;
   }
 
   private freeLedgerSlot(l: number): void {
     this.clearExact(l);
     this.setEntries(l, this.noKeys, PRICES);
-    if (this.ledgerState[l] === BREACHED) this.breachedSet.delete(l);
+    if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
     this.ledgerState[l] = FREE;
     this.ledgerAccount[l] = undefined;
@@ -1053,7 +1214,49 @@ export class BreachIndex {
     long.set(this.ledgerLong);
     this.ledgerLong = long;
     this.accountStamp = grownInt32(this.accountStamp, min, 0);
+    this.breachPrev = grownInt32(this.breachPrev, min, -1);
+    this.breachNext = grownInt32(this.breachNext, min, -1);
+    if (this.upperView !== null) this.growLevels(size);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
+  }
+
+  private linkBreached(l: number): void {
+    const last = this.breachLast;
+    this.breachPrev[l] = last;
+    this.breachNext[l] = -1;
+    if (last >= 0) this.breachNext[last] = l;
+    else this.breachFirst = l;
+    this.breachLast = l;
+    this.breachedTotal++;
+  }
+
+  private unlinkBreached(l: number): void {
+    const prev = this.breachPrev[l] as number;
+    const next = this.breachNext[l] as number;
+    if (prev >= 0) this.breachNext[prev] = next;
+    else this.breachFirst = next;
+    if (next >= 0) this.breachPrev[next] = prev;
+    else this.breachLast = prev;
+    this.breachedTotal--;
+  }
+
+  /** The two-level tables at `size` ledgers (the ledger tables' size). */
+  private growLevels(size: number): void {
+    const upper = new Uint8Array(size);
+    upper.set(this.ledgerUpper);
+    this.ledgerUpper = upper;
+    const epoch = new Int32Array(size).fill(-1);
+    epoch.set(this.otherEpoch);
+    this.otherEpoch = epoch;
+    const boundary = new Float64Array(size).fill(Number.NaN);
+    boundary.set(this.otherBoundary);
+    this.otherBoundary = boundary;
+    const long = new Uint8Array(size);
+    long.set(this.otherLong);
+    this.otherLong = long;
+    const slot = new Int32Array(size);
+    slot.set(this.otherExactSlot);
+    this.otherExactSlot = slot;
   }
 
   private allocEntry(l: number, marketSlot: number): number {
