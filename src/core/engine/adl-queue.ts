@@ -86,11 +86,6 @@ const FLOAT_SLACK = 1e-9;
 export class AdlQueue implements DeleverageQueue {
   /** Per slot: the account (a copy: the mirror's slots move when it catches up later in the block). */
   private slotAccount: readonly string[] = [];
-  /**
-   * Accounts touched in the block since the queue opened: their slots are stale (each is re-placed by its exact score
-   * when touched, or drops out), so the heap skips them when they surface.
-   */
-  private readonly stale = new Set<string>();
   private heap = new UpperBoundHeap(new Float64Array(0));
   /** Scored candidates not yet released, worst first: the best is the last (released by pop()). */
   private readonly scored: Scored[] = [];
@@ -161,9 +156,14 @@ export class AdlQueue implements DeleverageQueue {
         return best.account;
       }
       if (this.heap.size === 0) return null;
-      const slot = this.heap.pop();
-      const account = this.slotAccount[slot] as string;
-      if (!this.stale.has(account)) this.file(scored(account, exactAdlFraction(this.s, this.m, this.s.accounts.get(account) as Account)));
+      const account = this.slotAccount[this.heap.pop()] as string;
+      // A slot is stale once its account was touched: that account is now among the scored or the left out
+      // (re-placed by its exact score; there is no head here), or holds no opposite position; only an untouched one
+      // is scored here.
+      if (this.scoredById.has(account) || this.excluded.has(account)) continue;
+      const a = this.s.accounts.get(account);
+      if (a === undefined || !this.holdsOpposite(a)) continue;
+      this.file(scored(account, exactAdlFraction(this.s, this.m, a)));
     }
   }
 
@@ -196,9 +196,8 @@ export class AdlQueue implements DeleverageQueue {
     for (const id of this.pending) {
       this.drop(id);
       const a = this.s.accounts.get(id);
-      const p = a?.positions.get(this.m.spec.id);
       // No longer a candidate (nothing on the opposite side; the venue's accounts never reach pending).
-      if (a === undefined || p === undefined || p.size === 0n || p.size > 0n === this.long) continue;
+      if (a === undefined || !this.holdsOpposite(a)) continue;
       this.file(scored(id, exactAdlFraction(this.s, this.m, a)));
       filed = true;
     }
@@ -211,10 +210,12 @@ export class AdlQueue implements DeleverageQueue {
     }
   }
 
-  /** Makes the account's slot stale (the heap skips it when it surfaces) and takes it out of the scored. */
+  /**
+   * Takes the account out of the scored (or off the head). Its slot in the heap needs no mark: when it surfaces, the
+   * account is found placed again or no longer a candidate (peek()).
+   */
   private drop(id: string): void {
     if (this.head?.account === id) this.head = null;
-    this.stale.add(id);
     const c = this.scoredById.get(id);
     if (c === undefined) return;
     this.scoredById.delete(id);
@@ -222,8 +223,8 @@ export class AdlQueue implements DeleverageQueue {
   }
 
   /**
-   * The upper ends of adlScoreBounds for every slot of the side, from the mirror in one pass (the same formula on the
-   * same terms, without the accounts).
+   * The upper ends of adlScoreBounds for every slot of the side, from the mirror in one pass over its arrays (the same
+   * formula on the same terms, without the accounts).
    */
   private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide): Float64Array {
     const n = side.n;
@@ -232,17 +233,20 @@ export class AdlQueue implements DeleverageQueue {
     const mark = px.mark[side.market] as number;
     // No mark: only the exact scores decide.
     if (!(mark > 0)) return keys.fill(Infinity);
+    // The ledgers' equities first (into keys), then each slot's bound from its equity in place.
+    const errors = new Float64Array(n);
+    mirror.equities(side, px, 0, n, keys, errors);
     const divisor = px.valueDivisor[side.market] as number;
     const q = px.quoteScale;
     const sizes = side.size;
     const costs = side.cost;
-    const equity = this.equity;
     for (let slot = 0; slot < n; slot++) {
       const cost = costs[slot] as number;
+      const equity = keys[slot] as number;
       if (cost === 0) {
         keys[slot] = 0; // the score is 0 exactly
-      } else if (mirror.equity(side, slot, px, equity)) {
-        keys[slot] = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity.value, equity.error, true);
+      } else if (!Number.isNaN(equity)) {
+        keys[slot] = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
       } else {
         // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
         const a = this.s.accounts.get(side.ids[slot] as string);
@@ -252,7 +256,11 @@ export class AdlQueue implements DeleverageQueue {
     return keys;
   }
 
-  private readonly equity = { value: 0, error: 0 };
+  /** The account holds a position on the side this queue deleverages against (the opposite one). */
+  private holdsOpposite(a: Account): boolean {
+    const p = a.positions.get(this.m.spec.id);
+    return p !== undefined && p.size !== 0n && p.size > 0n !== this.long;
+  }
 
   /** Where `c` stands in `scored` (worst first; ties by account id): a binary search. */
   private placeOf(c: Scored): number {
