@@ -26,13 +26,13 @@ import type { AdlMirror, MirrorSide } from './adl-mirror.js';
  * A scored candidate waiting for release: its exact score as a fraction (adlOrder compares without reducing) and that
  * fraction in floats (Number(num) / Number(den), within 4e-16 relative of it), which screens the comparisons.
  */
-interface Scored {
+export interface Scored {
   readonly account: string;
   readonly score: ScoreFraction;
   readonly approx: number;
 }
 
-function scored(account: string, score: ScoreFraction): Scored {
+export function scored(account: string, score: ScoreFraction): Scored {
   return { account, score, approx: Number(score.num) / Number(score.den) };
 }
 
@@ -43,7 +43,7 @@ function scored(account: string, score: ScoreFraction): Scored {
  * ordered as the exact scores are. Otherwise (close, equal, or not finite: the comparisons below are false for NaN
  * and for Infinity - Infinity) the exact cross-multiplication decides.
  */
-function screenedOrder(a: Scored, b: Scored): number {
+export function screenedOrder(a: Scored, b: Scored): number {
   const d = a.approx - b.approx;
   const tolerance = 1e-12 * (Math.abs(a.approx) + Math.abs(b.approx)) + 1e-300;
   if (d > tolerance) return -1;
