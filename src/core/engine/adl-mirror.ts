@@ -169,35 +169,64 @@ export class AdlMirror {
 
   /**
    * The ledger's screened equity at `prices` (value and error, as screenLedgerEquity), written to `out`; false when
-   * the slot has no bound.
+   * the slot has no bound. (equities() for one slot.)
    */
   equity(side: MirrorSide, slot: number, px: MirrorPrices, out: { value: number; error: number }): boolean {
-    if (side.unbounded[slot] === 1) return false;
+    this.equities(side, px, slot, slot + 1, this.oneValue, this.oneError);
+    if (Number.isNaN(this.oneValue[0])) return false;
+    out.value = this.oneValue[0] as number;
+    out.error = this.oneError[0] as number;
+    return true;
+  }
+
+  private readonly oneValue = new Float64Array(1);
+  private readonly oneError = new Float64Array(1);
+
+  /**
+   * The screened equity of the ledgers of slots [from, to) at `prices` (screenLedgerEquity's value and error), into
+   * value[slot - from] and error[slot - from]; a value of NaN: the slot has no bound. One pass over the side's arrays,
+   * for opening an ADL queue.
+   */
+  equities(side: MirrorSide, px: MirrorPrices, from: number, to: number, value: Float64Array, error: Float64Array): void {
     const own = side.market;
     const mark = px.mark[own] as number;
-    if (!(mark > 0)) return false; // NaN: no mark
-    const q = px.quoteScale;
-    const size = side.size[slot] as number;
-    let value = side.base[slot] as number;
-    let magnitude = side.magnitude[slot] as number;
-    const v = (size * mark * q) / (px.valueDivisor[own] as number);
-    const f = size * (px.fundingPerSize[own] as number);
-    value += v - f;
-    magnitude += Math.abs(v) + Math.abs(f);
-    const others = (side.positions[slot] as number) - 1;
-    for (let k = 0; k < others; k++) {
-      const mi = side.otherMarket[slot * OTHERS_MAX + k] as number;
-      const mk = px.mark[mi] as number;
-      if (!(mk > 0)) return false; // no mark, or a market met after `px` was read
-      const os = side.otherSize[slot * OTHERS_MAX + k] as number;
-      const ov = (os * mk * q) / (px.valueDivisor[mi] as number);
-      const of = os * (px.fundingPerSize[mi] as number);
-      value += ov - of;
-      magnitude += Math.abs(ov) + Math.abs(of);
+    if (!(mark > 0)) {
+      value.fill(NaN, 0, to - from); // NaN: no mark
+      return;
     }
-    out.value = value;
-    out.error = 2 * (side.positions[slot] as number) + 1e-12 * magnitude + 1;
-    return true;
+    const q = px.quoteScale;
+    const ownDivisor = px.valueDivisor[own] as number;
+    const ownFunding = px.fundingPerSize[own] as number;
+    const { unbounded, size, base, magnitude, positions, otherMarket, otherSize } = side;
+    const { mark: marks, valueDivisor, fundingPerSize } = px;
+    for (let slot = from; slot < to; slot++) {
+      const i = slot - from;
+      if (unbounded[slot] === 1) {
+        value[i] = NaN;
+        continue;
+      }
+      const sz = size[slot] as number;
+      const v = (sz * mark * q) / ownDivisor;
+      const f = sz * ownFunding;
+      let sum = (base[slot] as number) + (v - f);
+      let terms = (magnitude[slot] as number) + (Math.abs(v) + Math.abs(f));
+      const count = positions[slot] as number;
+      for (let k = 0; k < count - 1; k++) {
+        const mi = otherMarket[slot * OTHERS_MAX + k] as number;
+        const mk = marks[mi] as number;
+        if (!(mk > 0)) {
+          sum = NaN; // no mark, or a market met after `px` was read
+          break;
+        }
+        const os = otherSize[slot * OTHERS_MAX + k] as number;
+        const ov = (os * mk * q) / (valueDivisor[mi] as number);
+        const of = os * (fundingPerSize[mi] as number);
+        sum += ov - of;
+        terms += Math.abs(ov) + Math.abs(of);
+      }
+      value[i] = sum;
+      error[i] = 2 * count + 1e-12 * terms + 1;
+    }
   }
 
   // ---- maintenance --------------------------------------------------------------------------------------------

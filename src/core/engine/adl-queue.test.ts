@@ -2,10 +2,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rankForAdl, type AdlCandidate } from '../liquidation/adl.js';
+import { adlOrder, rankForAdl, type AdlCandidate } from '../liquidation/adl.js';
 import { dec, price, quote, size } from '../units/index.js';
 import { AdlMirror } from './adl-mirror.js';
-import { AdlQueue, exactAdlScore } from './adl-queue.js';
+import { AdlQueue, exactAdlScore, scored, screenedOrder } from './adl-queue.js';
 import { Engine } from './engine.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
 
@@ -85,6 +85,7 @@ describe.each([
       pick: fc.boolean(),
     });
     let compared = 0;
+    let drained = 0;
     let closed = 0;
     let opened = 0;
     fc.assert(
@@ -134,10 +135,27 @@ describe.each([
             left.add(best);
           }
         }
+        // Then the rest of the queue, head by head: the full ranking of what is left, each account once (a slot of an
+        // account re-placed, closed or left out never surfaces as a candidate of its own).
+        const rest: AdlCandidate[] = [];
+        for (const a of s.accounts.values()) {
+          const p = a.positions.get('BTC-PERP');
+          if (p !== undefined && p.size < 0n && !left.has(a.id)) rest.push({ account: a.id, size: p.size, score: exactAdlScore(s, m, a) });
+        }
+        const ranked = rankForAdl(rest);
+        if (!ranked.ok) throw new Error(ranked.reason);
+        const order: string[] = [];
+        for (let id = queue.peek(); id !== null; id = queue.peek()) {
+          order.push(id);
+          queue.exclude(id);
+        }
+        expect(order).toEqual(ranked.value.map((c) => c.account));
+        drained += order.length;
       }),
       { numRuns: 150, seed: 32 },
     );
     expect(compared).toBeGreaterThan(500);
+    expect(drained).toBeGreaterThan(300);
     expect(closed).toBeGreaterThan(50);
     expect(opened).toBeGreaterThan(50);
   });
@@ -177,5 +195,40 @@ describe.each([
     expect(queue.peek()).toBe('s00');
     queue.exclude('s00');
     expect(queue.peek()).toBe('s02');
+  });
+});
+
+describe('screenedOrder (the scored candidates\' comparison: floats when far apart, exact otherwise)', () => {
+  const magnitude = fc.bigInt({ min: 1n, max: 2n ** 220n });
+  const signed = fc.bigInt({ min: -(2n ** 220n), max: 2n ** 220n });
+  const id = fc.constantFrom('a', 'b', 'c');
+
+  it('orders every pair as adlOrder does (score, then account id), for far, near, equal and huge fractions', () => {
+    let near = 0;
+    fc.assert(
+      fc.property(signed, magnitude, id, id, fc.oneof(fc.constant('far'), fc.constant('near'), fc.constant('equal')), signed, magnitude, fc.bigInt({ min: -3n, max: 3n }), fc.bigInt({ min: 1n, max: 5n }), (num, den, idA, idB, how, otherNum, otherDen, nudge, k) => {
+        const a = scored(idA, { num, den });
+        // b: an unrelated fraction, one within a few units in 2^220 of a, or a's value unreduced (k x num / k x den).
+        const bScore = how === 'far' ? { num: otherNum, den: otherDen } : how === 'near' ? { num: num * 2n ** 60n + nudge, den: den * 2n ** 60n } : { num: num * k, den: den * k };
+        const b = scored(idB, bScore);
+        if (how === 'near') near++;
+        expect(Math.sign(screenedOrder(a, b))).toBe(Math.sign(adlOrder(a, b)));
+        expect(Math.sign(screenedOrder(b, a))).toBe(Math.sign(adlOrder(b, a)));
+      }),
+      { numRuns: 3000, seed: 33 },
+    );
+    expect(near).toBeGreaterThan(500);
+  });
+
+  it('falls back to the exact order when the floats overflow (Infinity, NaN)', () => {
+    const huge = 10n ** 400n; // beyond a double: Number() gives Infinity
+    const a = scored('a', { num: huge + 1n, den: huge });
+    const b = scored('b', { num: huge, den: huge });
+    expect(Number.isNaN(a.approx)).toBe(true);
+    expect(screenedOrder(a, b)).toBe(-1); // a's score is above 1
+    expect(screenedOrder(b, a)).toBe(1);
+    const c = scored('c', { num: huge, den: 1n });
+    expect(c.approx).toBe(Infinity);
+    expect(screenedOrder(c, scored('d', { num: huge, den: 2n }))).toBe(-1);
   });
 });

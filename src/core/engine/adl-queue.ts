@@ -20,12 +20,35 @@ import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
-import type { AdlMirror, MirrorPrices, MirrorSide } from './adl-mirror.js';
+import type { AdlMirror, MirrorSide } from './adl-mirror.js';
 
-/** A scored candidate waiting for release (its exact score as a fraction: adlOrder compares without reducing). */
-interface Scored {
+/**
+ * A scored candidate waiting for release: its exact score as a fraction (adlOrder compares without reducing) and that
+ * fraction in floats (Number(num) / Number(den), within 4e-16 relative of it), which screens the comparisons.
+ */
+export interface Scored {
   readonly account: string;
   readonly score: ScoreFraction;
+  readonly approx: number;
+}
+
+export function scored(account: string, score: ScoreFraction): Scored {
+  return { account, score, approx: Number(score.num) / Number(score.den) };
+}
+
+/**
+ * adlOrder (< 0: `a` ranks before `b`), decided by the floats when they are apart by more than their error: each of
+ * Number(num), Number(den) and the quotient rounds to nearest (relative error <= 2^-53 each, ~3.3e-16 in all), so two
+ * approximations more than 1e-12 of their magnitudes (plus 1e-300 for values near the subnormal range) apart are
+ * ordered as the exact scores are. Otherwise (close, equal, or not finite: the comparisons below are false for NaN
+ * and for Infinity - Infinity) the exact cross-multiplication decides.
+ */
+export function screenedOrder(a: Scored, b: Scored): number {
+  const d = a.approx - b.approx;
+  const tolerance = 1e-12 * (Math.abs(a.approx) + Math.abs(b.approx)) + 1e-300;
+  if (d > tolerance) return -1;
+  if (d < -tolerance) return 1;
+  return adlOrder(a, b);
 }
 
 /** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
@@ -61,16 +84,13 @@ const ZERO = Rational.int(0);
 const FLOAT_SLACK = 1e-9;
 
 export class AdlQueue implements DeleverageQueue {
-  /** Per slot: the account and the version of it the slot was screened at. */
-  private slotAccount: string[] = [];
-  private slotVersion: number[] = [];
-  /** Accounts touched in the block, with their current version (absent: 0). A slot of an older version is stale. */
-  private readonly versions = new Map<string, number>();
-  private readonly heap = new UpperBoundHeap();
-  /** Scored candidates not yet released, best first. */
+  /** Per slot: the account (a copy: the mirror's slots move when it catches up later in the block). */
+  private slotAccount: readonly string[] = [];
+  private heap = new UpperBoundHeap(new Float64Array(0));
+  /** Scored candidates not yet released, worst first: the best is the last (released by pop()). */
   private readonly scored: Scored[] = [];
-  /** The accounts in `scored` (drop() need not search it for the many it does not hold). */
-  private readonly scoredIds = new Set<string>();
+  /** The candidates in `scored` by account (drop() finds one by a binary search on its score). */
+  private readonly scoredById = new Map<string, Scored>();
   /** The released candidate the queue stands at (the current best), or null. */
   private head: Scored | null = null;
   private readonly excluded = new Set<string>();
@@ -78,10 +98,6 @@ export class AdlQueue implements DeleverageQueue {
   private readonly pending = new Set<string>();
   /** How much of the block's touch log this queue has replayed. */
   private logRead: number;
-
-  /** The holders' float mirror (adl-mirror.ts), and the market constants at this block's prices; null: read the accounts. */
-  private px: MirrorPrices | null;
-  private readonly equity = { value: 0, error: 0 };
 
   /**
    * @param long the side being deleveraged: the queue holds the opposite (shorts when longs are deleveraged).
@@ -94,24 +110,31 @@ export class AdlQueue implements DeleverageQueue {
     private readonly s: EngineState,
     private readonly m: MarketState,
     private readonly long: boolean,
-    private readonly mirror: AdlMirror | null = null,
+    mirror: AdlMirror | null = null,
     private readonly touchLog: readonly string[] | null = null,
   ) {
     this.logRead = touchLog?.length ?? 0;
-    this.px = mirror === null ? null : mirror.prices();
     if (mirror === null) {
-      // Only the opposite side: shorts when longs are deleveraged. Screened in one pass, then heapified.
-      for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) this.consider(id);
+      // Only the opposite side: shorts when longs are deleveraged. Screened from the accounts.
+      const ids: string[] = [];
+      const keys: number[] = [];
+      for (const id of s.holders.get(m.spec.id)?.[long ? 'short' : 'long'] ?? []) {
+        if (isVenueAccount(id)) continue;
+        const a = s.accounts.get(id);
+        const p = a?.positions.get(m.spec.id);
+        if (a === undefined || p === undefined || p.size > 0n === long) continue;
+        ids.push(id);
+        keys.push(adlScoreBounds(s, m, a).high);
+      }
+      this.slotAccount = ids;
+      this.heap = new UpperBoundHeap(Float64Array.from(keys));
     } else {
-      // Every slot at version 0 (nothing touched yet): the ids in one copy.
       const side = mirror.side(m.spec.id, !long);
       if (side !== null) {
         this.slotAccount = side.ids.slice(0, side.n);
-        this.slotVersion = new Array<number>(side.n).fill(0);
-        for (let slot = 0; slot < side.n; slot++) this.heap.add(slot, this.mirroredUpperBound(side, slot));
+        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side));
       }
     }
-    this.heap.heapify();
   }
 
   /** The exact best opposite position now, or null when none is left. */
@@ -124,18 +147,23 @@ export class AdlQueue implements DeleverageQueue {
     if (this.pending.size > 0) this.catchUp();
     if (this.head !== null) return this.head.account;
     for (;;) {
-      const best = this.scored[0];
+      const best = this.scored[this.scored.length - 1];
       const bound = this.heap.size === 0 ? -Infinity : this.heap.topKey();
-      if (best !== undefined && toNumber(best.score) > bound) {
-        this.scored.shift();
-        this.scoredIds.delete(best.account);
+      if (best !== undefined && best.approx > bound) {
+        this.scored.pop();
+        this.scoredById.delete(best.account);
         this.head = best;
         return best.account;
       }
       if (this.heap.size === 0) return null;
-      const slot = this.heap.pop();
-      const account = this.slotAccount[slot] as string;
-      if (this.slotVersion[slot] === (this.versions.get(account) ?? 0)) this.score(slot);
+      const account = this.slotAccount[this.heap.pop()] as string;
+      // A slot is stale once its account was touched: that account is now among the scored or the left out
+      // (re-placed by its exact score; there is no head here), or holds no opposite position; only an untouched one
+      // is scored here.
+      if (this.scoredById.has(account) || this.excluded.has(account)) continue;
+      const a = this.s.accounts.get(account);
+      if (a === undefined || !this.holdsOpposite(a)) continue;
+      this.file(scored(account, exactAdlFraction(this.s, this.m, a)));
     }
   }
 
@@ -168,10 +196,9 @@ export class AdlQueue implements DeleverageQueue {
     for (const id of this.pending) {
       this.drop(id);
       const a = this.s.accounts.get(id);
-      const p = a?.positions.get(this.m.spec.id);
       // No longer a candidate (nothing on the opposite side; the venue's accounts never reach pending).
-      if (a === undefined || p === undefined || p.size === 0n || p.size > 0n === this.long) continue;
-      this.file({ account: id, score: exactAdlFraction(this.s, this.m, a) });
+      if (a === undefined || !this.holdsOpposite(a)) continue;
+      this.file(scored(id, exactAdlFraction(this.s, this.m, a)));
       filed = true;
     }
     this.pending.clear();
@@ -183,71 +210,76 @@ export class AdlQueue implements DeleverageQueue {
     }
   }
 
-  /** Makes every slot of the account stale (the heap drops them when they surface). */
+  /**
+   * Takes the account out of the scored (or off the head). Its slot in the heap needs no mark: when it surfaces, the
+   * account is found placed again or no longer a candidate (peek()).
+   */
   private drop(id: string): void {
     if (this.head?.account === id) this.head = null;
-    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
-    if (!this.scoredIds.has(id)) return;
-    this.scoredIds.delete(id);
-    const at = this.scored.findIndex((c) => c.account === id);
-    if (at >= 0) this.scored.splice(at, 1);
+    const c = this.scoredById.get(id);
+    if (c === undefined) return;
+    this.scoredById.delete(id);
+    this.scored.splice(this.placeOf(c), 1);
   }
 
-  /** Screens an account: a candidate when it holds a position on the opposite side (the venue's never is). */
-  private consider(id: string): void {
-    if (isVenueAccount(id)) return;
-    const a = this.s.accounts.get(id);
-    const p = a?.positions.get(this.m.spec.id);
-    if (a === undefined || p === undefined || p.size > 0n === this.long) return;
-    this.addSlot(id, adlScoreBounds(this.s, this.m, a).high);
-  }
-
-  /** A slot in the heap as the queue is built (heapified once, after every slot is in). */
-  private addSlot(id: string, upperBound: number): void {
-    const slot = this.slotAccount.length;
-    this.slotAccount.push(id);
-    this.slotVersion.push(0);
-    this.heap.add(slot, upperBound);
-  }
-
-  /** adlScoreBounds' upper end from the mirror (the same formula on the same terms, without the account). */
-  private mirroredUpperBound(side: MirrorSide, slot: number): number {
-    // A market the mirror met after this queue read the prices (prices do not move within a block).
-    if (side.market >= (this.px as MirrorPrices).mark.length) this.px = (this.mirror as AdlMirror).prices();
-    const px = this.px as MirrorPrices;
+  /**
+   * The upper ends of adlScoreBounds for every slot of the side, from the mirror in one pass over its arrays (the same
+   * formula on the same terms, without the accounts).
+   */
+  private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide): Float64Array {
+    const n = side.n;
+    const keys = new Float64Array(n);
+    const px = mirror.prices();
     const mark = px.mark[side.market] as number;
-    if (!(mark > 0)) return Infinity; // no mark: only the exact score decides
-    const cost = side.cost[slot] as number;
-    if (cost === 0) return 0; // the score is 0 exactly
-    if (!(this.mirror as AdlMirror).equity(side, slot, px, this.equity)) {
-      // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
-      const a = this.s.accounts.get(side.ids[slot] as string);
-      return a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
+    // No mark: only the exact scores decide.
+    if (!(mark > 0)) return keys.fill(Infinity);
+    // The ledgers' equities first (into keys), then each slot's bound from its equity in place.
+    const errors = new Float64Array(n);
+    mirror.equities(side, px, 0, n, keys, errors);
+    const divisor = px.valueDivisor[side.market] as number;
+    const q = px.quoteScale;
+    const sizes = side.size;
+    const costs = side.cost;
+    for (let slot = 0; slot < n; slot++) {
+      const cost = costs[slot] as number;
+      const equity = keys[slot] as number;
+      if (cost === 0) {
+        keys[slot] = 0; // the score is 0 exactly
+      } else if (!Number.isNaN(equity)) {
+        keys[slot] = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
+      } else {
+        // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
+        const a = this.s.accounts.get(side.ids[slot] as string);
+        keys[slot] = a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
+      }
     }
-    const markValue = ((side.size[slot] as number) * mark * px.quoteScale) / (px.valueDivisor[side.market] as number);
-    return adlScoreBound(markValue, cost, this.equity.value, this.equity.error, true);
+    return keys;
   }
 
-  /** Scores a candidate exactly and files it among the scored, best first (ties by account id). */
-  private score(slot: number): void {
-    const account = this.slotAccount[slot] as string;
-    const a = this.s.accounts.get(account) as Account;
-    this.file({ account, score: exactAdlFraction(this.s, this.m, a) });
+  /** The account holds a position on the side this queue deleverages against (the opposite one). */
+  private holdsOpposite(a: Account): boolean {
+    const p = a.positions.get(this.m.spec.id);
+    return p !== undefined && p.size !== 0n && p.size > 0n !== this.long;
   }
 
-  /** Files a candidate scored exactly among the scored, best first (ties by account id): a binary search. */
-  private file(c: Scored): void {
+  /** Where `c` stands in `scored` (worst first; ties by account id): a binary search. */
+  private placeOf(c: Scored): number {
     let lo = 0;
     let hi = this.scored.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (adlOrder(this.scored[mid] as Scored, c) > 0) hi = mid;
-      else lo = mid + 1;
+      // scored[mid] ranks after c (lower): c lies above it.
+      if (screenedOrder(this.scored[mid] as Scored, c) > 0) lo = mid + 1;
+      else hi = mid;
     }
-    this.scored.splice(lo, 0, c);
-    this.scoredIds.add(c.account);
+    return lo;
   }
 
+  /** Files a candidate scored exactly among the scored, worst first (ties by account id). */
+  private file(c: Scored): void {
+    this.scored.splice(this.placeOf(c), 0, c);
+    this.scoredById.set(c.account, c);
+  }
 }
 
 /**
@@ -293,10 +325,6 @@ export function adlScoreBound(markValue: number, entryQuote: number, equity: num
 
 const UNBOUNDED = { low: -Infinity, high: Infinity } as const;
 const ZERO_BOUNDS = { low: 0, high: 0 } as const;
-
-function toNumber(r: ScoreFraction): number {
-  return Number(r.num) / Number(r.den);
-}
 
 /** What stage 4 walks: the next counterparty (the exact best now), told when accounts change during the block. */
 export interface DeleverageQueue {
@@ -353,13 +381,20 @@ export class OffsetQueue implements DeleverageQueue {
 }
 
 /**
- * A max-heap of (upper bound, slot) in typed arrays: built in one pass (`add`, then `heapify`, O(n)), then popped in
- * O(log n). Stale slots stay until they surface (the queue checks their version).
+ * A max-heap of (upper bound, slot) in typed arrays: built from every slot's bound at once (heapified in place, O(n)),
+ * then popped in O(log n). Stale slots stay until they surface (the queue skips them).
  */
 class UpperBoundHeap {
-  private keys = new Float64Array(256);
-  private slots = new Int32Array(256);
-  private n = 0;
+  private readonly slots: Int32Array;
+  private n: number;
+
+  /** @param keys the upper bound of each slot (slot i at keys[i]); the heap takes the array over. */
+  constructor(private readonly keys: Float64Array) {
+    this.n = keys.length;
+    this.slots = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) this.slots[i] = i;
+    for (let i = (this.n >> 1) - 1; i >= 0; i--) this.down(i);
+  }
 
   get size(): number {
     return this.n;
@@ -367,24 +402,6 @@ class UpperBoundHeap {
 
   topKey(): number {
     return this.keys[0] as number;
-  }
-
-  add(slot: number, key: number): void {
-    if (this.n === this.keys.length) {
-      const keys = new Float64Array(this.n * 2);
-      keys.set(this.keys);
-      this.keys = keys;
-      const slots = new Int32Array(this.n * 2);
-      slots.set(this.slots);
-      this.slots = slots;
-    }
-    this.keys[this.n] = key;
-    this.slots[this.n] = slot;
-    this.n++;
-  }
-
-  heapify(): void {
-    for (let i = (this.n >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   pop(): number {
