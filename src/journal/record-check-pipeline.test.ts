@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { editStoredRecord } from '../../test/journal/stored-record.js';
-import { DurableEngine } from './durable.js';
+import { DurableEngine, RECORD_CHECK_WORKER_MIN_RECORDS } from './durable.js';
 import { JournalError } from './errors.js';
 import { Journal } from './journal.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
@@ -83,6 +83,11 @@ describe('recovery with the record check on a worker thread', () => {
     expect(viaWorker.journal.headHashHex()).toBe(viaMain.journal.headHashHex());
     viaWorker.close();
     viaMain.close();
+    // Below RECORD_CHECK_WORKER_MIN_RECORDS the default checks on the main thread (the worker's start costs more).
+    expect(long.head).toBeLessThan(RECORD_CHECK_WORKER_MIN_RECORDS);
+    const byDefault = DurableEngine.openFile(long.path, { durability: 'relaxed' });
+    expect(byDefault.recovery.timings.checkWorkerMs).toBeNull();
+    byDefault.close();
   });
 
   it('halts on a corrupt record deep in a long tail with its exact seq, after replaying every record before it, the file untouched', () => {
@@ -129,6 +134,22 @@ describe('recovery with the record check on a worker thread', () => {
     const again = DurableEngine.openFile(path, { durability: 'relaxed', recordCheckWorker: true });
     expect(again.recovery).toMatchObject({ tornTail: null, head: long.head - 1 });
     again.close();
+  });
+
+  it('falls back to the previous snapshot when the newest one is bad, the worker checking meanwhile: the same state', () => {
+    const path = copy(long);
+    const conn = new Database(path);
+    const bytes = Buffer.from((conn.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(30_000) as { bytes: Buffer }).bytes);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 1;
+    conn.prepare('UPDATE snapshots SET bytes = ? WHERE seq = ?').run(bytes, 30_000);
+    conn.close();
+    const de = DurableEngine.openFile(path, { durability: 'relaxed', recordCheckWorker: true });
+    expect(de.recovery).toMatchObject({ snapshotSeq: 15_000, replayed: long.head - 15_000, head: long.head, skippedSnapshots: [{ seq: 30_000, reason: expect.stringContaining('content hash') }] });
+    expect(de.recovery.timings.checkWorkerMs).not.toBeNull();
+    const reference = DurableEngine.openFile(long.path, { durability: 'relaxed', recordCheckWorker: false });
+    expect(encodeSnapshot(de.engine.snapshot())).toBe(encodeSnapshot(reference.engine.snapshot()));
+    reference.close();
+    de.close();
   });
 
   it('surfaces the worker failing as an error, never as a finished check', () => {
