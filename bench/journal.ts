@@ -217,7 +217,7 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   lines.push(`  in it: one pass over the records, each checked (frame, checksum, chain) and the tail replayed, events compared byte for byte: ${s(r.replayMs)}`);
   if (r.checkWorkerMs !== null) {
     // The records were read and checked on a worker thread (record-check-pipeline.ts) from the start of recovery.
-    lines.push(`    the records read and checked on the worker thread (its own time, overlapping the two steps above): ${s(r.checkWorkerMs)}; this thread waited for them ${s(r.checkWaitMs)}`);
+    lines.push(`    the records read and checked on the worker thread (its own time, its waits for this thread excluded, overlapping the two steps above): ${s(r.checkWorkerMs)}; this thread waited for them ${s(r.checkWaitMs)}`);
   }
   lines.push(`  in it: the rest (opening SQLite, reading the genesis): ${s(totalMs - r.restoreMs - r.replayMs)}`);
   gc?.();

@@ -73,7 +73,7 @@ export interface RecoveryReport extends JournalOpenReport {
     readonly replayMs: number;
     /** Of replayMs: time this thread waited for the record-check worker's records (0 without the worker). */
     readonly checkWaitMs: number;
-    /** The record-check worker's own time (reading and checking every record, on the other core); null: no worker. */
+    /** The record-check worker's own time (reading and checking every record on the other core, its waits excluded); null: no worker. */
     readonly checkWorkerMs: number | null;
   };
 }

@@ -51,7 +51,7 @@ export class RecordCheckPipeline {
   private finished = false;
   /** Time this thread spent waiting for the worker's records. */
   waitMs = 0;
-  /** The worker's own time (opening, reading, checking), once it ended. */
+  /** The worker's own time (opening, reading, checking; its waits for this thread excluded), once it ended. */
   workerMs = 0;
 
   private constructor(

@@ -43,7 +43,10 @@ export type FromRecordCheck =
       readonly headSeq: number;
       readonly headHash: Uint8Array;
       readonly torn: { readonly seq: number; readonly reason: string; readonly byteOffset: number } | null;
-      /** The worker's own time from its start to the end: opening, reading and checking. */
+      /**
+       * The worker's own time from its start to the end (opening, reading, checking, sending), its waits for the
+       * main thread's window excluded.
+       */
       readonly workerMs: number;
     }
   /** The check stopped: a JournalError (code, seq) after the records before it were sent, or any other failure. */

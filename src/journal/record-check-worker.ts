@@ -80,7 +80,19 @@ class Sender {
     Atomics.notify(this.control, CONTROL.posted);
   }
 
+  /** Time spent waiting for the main thread to replay what it was sent (not the worker's own work). */
+  waitedMs = 0;
+
   private waitForWindow(): void {
+    const started = performance.now();
+    try {
+      this.waitUntilWindowFree();
+    } finally {
+      this.waitedMs += performance.now() - started;
+    }
+  }
+
+  private waitUntilWindowFree(): void {
     for (;;) {
       if (Atomics.load(this.control, CONTROL.cancelled) !== 0) throw new Error('recovery stopped reading');
       const inFlight = Atomics.load(this.control, CONTROL.bytesInFlight);
@@ -129,7 +141,7 @@ export function runRecordCheck(data: RecordCheckData): void {
     store.close();
     store = null;
     const headHash = new Uint8Array(outcome.headHash);
-    sender.post({ kind: 'end', headSeq: outcome.headSeq, headHash, torn: outcome.torn, workerMs: performance.now() - started });
+    sender.post({ kind: 'end', headSeq: outcome.headSeq, headHash, torn: outcome.torn, workerMs: performance.now() - started - sender.waitedMs });
   } catch (e) {
     if (Atomics.load(control, CONTROL.cancelled) !== 0) return;
     const error = e as Error;
