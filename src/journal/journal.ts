@@ -12,6 +12,7 @@
 
 import type { AccountSnapshot, RestorableSnapshot, Snapshot } from '../core/engine/snapshot.js';
 import { decodeSnapshotForRestore } from './snapshot-stream.js';
+import { checkStoredBatches, corruptRecord, type RecordCheckOutcome, type RecordCheckStart } from './check-records.js';
 import { CanonicalEncoder } from './canonical.js';
 import { JournalError } from './errors.js';
 import {
@@ -47,10 +48,6 @@ export interface JournalOpenReport {
 }
 
 /** One record's raw body after its frame and chain were checked. */
-function corruptRecord(name: string, seq: number, reason: string): JournalError {
-  return new JournalError('record_corrupt', `${name}: record ${seq} is corrupt (${reason}); the journal was left as it is`, { seq });
-}
-
 export interface CheckedBody {
   readonly seq: number;
   readonly body: Buffer;
@@ -138,42 +135,43 @@ export class Journal implements JournalReader {
    * before anything is written.
    */
   check(onRecord?: (seq: number, body: Buffer) => void): JournalOpenReport {
+    return this.completeCheck(checkStoredBatches(this.store.read(1), this.checkStart(), onRecord));
+  }
+
+  /**
+   * What check() starts from (the genesis hash, the last stored seq, the newest snapshot's seq), for a check of the
+   * records run elsewhere with the same function (checkStoredBatches: recovery's worker thread) and handed back to
+   * completeCheck.
+   */
+  checkStart(): RecordCheckStart {
     if (this.checked) throw new RangeError('check() runs once');
-    const last = this.store.lastSeq();
-    const snapshotted = this.store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1);
-    let prev = this.headHash;
-    let expected = 1;
-    let torn: { seq: number; reason: string; byteOffset: number } | null = null;
-    batches: for (const b of this.store.read(1)) {
-      if (b.firstSeq === 0) continue; // the genesis' batch: attach() checked it
-      if (b.firstSeq !== expected) throw corruptRecord(this.name, expected, `missing: the next stored record is ${b.firstSeq}`);
-      if (b.lastSeq < b.firstSeq) throw corruptRecord(this.name, b.firstSeq, `its batch says it ends at ${b.lastSeq}`);
-      const bytes = asBuffer(b.bytes);
-      let offset = 0;
-      for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
-        const frame = frameAt(bytes, offset);
-        const d = decodeRecord(frame, { seq, prevHash: prev, last: seq === last });
-        if (d.status !== 'ok') {
-          if (d.status === 'corrupt') throw corruptRecord(this.name, seq, d.reason);
-          if (snapshotted >= seq) throw corruptRecord(this.name, seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
-          torn = { seq, reason: d.reason, byteOffset: offset };
-          break batches;
-        }
-        onRecord?.(seq, d.body);
-        prev = d.hash;
-        expected++;
-        offset += frame.length;
-      }
-      // Bytes after the batch's last record: not a torn write (that cuts bytes off, it adds none).
-      if (offset !== bytes.length) throw corruptRecord(this.name, b.lastSeq, `${bytes.length - offset} bytes follow it in its batch`);
-    }
+    return {
+      name: this.name,
+      genesisHash: this.headHash,
+      lastSeq: this.store.lastSeq(),
+      snapshotted: this.store.snapshotInfos().reduce((m, s) => Math.max(m, s.seq), -1),
+    };
+  }
+
+  /**
+   * Ends a check: cuts the torn last record off (unless the store is read-only) and sets the head. `outcome` is
+   * checkStoredBatches' over this store's records from checkStart(); only then may records be read or appended.
+   */
+  completeCheck(outcome: RecordCheckOutcome): JournalOpenReport {
+    if (this.checked) throw new RangeError('check() runs once');
+    const torn = outcome.torn;
     if (torn !== null && this.store.writable) this.store.truncateFrom(torn.seq, torn.byteOffset);
     this.tornTail = torn === null ? null : { seq: torn.seq, reason: torn.reason };
-    this.headSeq = expected - 1;
+    this.headSeq = outcome.headSeq;
     this.durableSeq = this.headSeq;
-    this.headHash = prev;
+    this.headHash = outcome.headHash;
     this.checked = true;
     return this.report;
+  }
+
+  /** The file the store keeps its records in, when it is one (recovery's worker opens it too); else null. */
+  storeFile(): string | null {
+    return this.store.file ?? null;
   }
 
   /** What opening found (after check()). */

@@ -36,11 +36,14 @@ export interface SqliteOpenOptions {
 export class SqliteJournalStore implements JournalStore {
   readonly mode: string;
   readonly writable: boolean;
+  readonly file?: string;
   private readonly db: Database.Database;
   private readonly insertBatch: Database.Statement<[number, number, Uint8Array]>;
 
-  private constructor(db: Database.Database, mode: string, writable: boolean) {
+  private constructor(db: Database.Database, mode: string, writable: boolean, file: string) {
     this.db = db;
+    // An in-memory or temporary database is this connection's alone.
+    if (file !== '' && file !== ':memory:') this.file = file;
     this.mode = mode;
     this.writable = writable;
     this.insertBatch = db.prepare(INSERT_BATCH_SQL);
@@ -65,7 +68,7 @@ export class SqliteJournalStore implements JournalStore {
       const mode = readOnly ? readMode(db) : setMode(db, path, o.durability);
       if (!readOnly) createTables(db);
       checkFormat(db, path);
-      return new SqliteJournalStore(db, mode, !readOnly);
+      return new SqliteJournalStore(db, mode, !readOnly, path);
     } catch (e) {
       db.close();
       if (e instanceof JournalError) throw e;

@@ -40,6 +40,11 @@ export interface JournalStore {
   snapshotBytes(seq: number): Uint8Array;
   /** Whether the store may be written (false when opened read-only, e.g. by `bailiff journal info`). */
   readonly writable: boolean;
+  /**
+   * The file holding the records, when another connection may open it read-only (SQLite): recovery's worker thread
+   * reads and checks the records there (record-check-worker.ts). Absent: recovery checks them on its own thread.
+   */
+  readonly file?: string;
   close(): void;
 }
 

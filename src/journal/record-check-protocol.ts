@@ -1,0 +1,53 @@
+// What recovery's main thread and its record-check worker (record-check-worker.ts) exchange: the worker's data, its
+// messages, and the words of the shared control array both read and write with Atomics (the main thread waits for
+// records without its event loop: recovery is synchronous, see record-check-pipeline.ts).
+
+import type { MessagePort } from 'node:worker_threads';
+import type { JournalErrorCode } from './errors.js';
+
+/** Indexes into the shared Int32Array. */
+export const CONTROL = {
+  /** Messages the worker has posted (it adds 1 after each, then notifies: the main thread waits on this word). */
+  posted: 0,
+  /** Bytes sent and not yet replayed by the main thread (the worker waits while a window's worth is unread). */
+  bytesInFlight: 1,
+  /** Set by the main thread when recovery stops early: the worker stops reading. */
+  cancelled: 2,
+  /** Batches the worker has read from SQLite: progress while nothing is posted yet. */
+  progress: 3,
+  /** Set by the worker's bootstrap when the worker's code has returned or thrown (after its last message). */
+  finished: 4,
+} as const;
+export const CONTROL_WORDS = 5;
+
+export interface RecordCheckData {
+  /** The compiled record-check-worker.js to import. */
+  readonly module: string;
+  /** The journal's SQLite file. */
+  readonly file: string;
+  readonly start: { readonly name: string; readonly genesisHash: Uint8Array; readonly lastSeq: number; readonly snapshotted: number };
+  /** The shared control words (CONTROL). */
+  readonly control: SharedArrayBuffer;
+  /** The port the messages go to (transferred to the worker). */
+  readonly port: MessagePort;
+  /** How many bytes of records may wait unread in the main thread before the worker waits. */
+  readonly windowBytes: number;
+}
+
+export type FromRecordCheck =
+  /** Checked records firstSeq, firstSeq+1, ...: record i's body is bytes[bodies[2i] .. bodies[2i+1]). */
+  | { readonly kind: 'records'; readonly firstSeq: number; readonly bytes: Uint8Array; readonly bodies: Uint32Array }
+  /** Every record was checked and sent: the head reached and the torn last record (not yet cut off), if any. */
+  | {
+      readonly kind: 'end';
+      readonly headSeq: number;
+      readonly headHash: Uint8Array;
+      readonly torn: { readonly seq: number; readonly reason: string; readonly byteOffset: number } | null;
+      /**
+       * The worker's own time from its start to the end (opening, reading, checking, sending), its waits for the
+       * main thread's window excluded.
+       */
+      readonly workerMs: number;
+    }
+  /** The check stopped: a JournalError (code, seq) after the records before it were sent, or any other failure. */
+  | { readonly kind: 'error'; readonly message: string; readonly code?: JournalErrorCode; readonly seq?: number };

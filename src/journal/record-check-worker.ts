@@ -1,0 +1,156 @@
+// Recovery's second thread: reads the journal's records from its own read-only SQLite connection and checks them
+// (checkStoredBatches, the function Journal.check runs: frame, checksum, header, seq, hash chain, torn tail) while
+// the main thread loads and restores the snapshot, then streams the checked records to it in order. Runs in a
+// worker thread started by record-check-pipeline.ts; the protocol (messages and the shared control words) is there.
+//
+// What crosses threads: each message carries raw bytes (several stored batches back to back in one ArrayBuffer,
+// transferred, never copied by structured clone) and a Uint32Array of each record's body start and end in them (also
+// transferred). The main thread takes the bodies as views; it parses and replays them.
+
+import type { MessagePort } from 'node:worker_threads';
+import { checkStoredBatches, type RecordCheckOutcome } from './check-records.js';
+import { JournalError } from './errors.js';
+import { SqliteJournalStore } from './sqlite.js';
+import type { StoredBatch } from './store.js';
+import { CONTROL, type RecordCheckData, type FromRecordCheck } from './record-check-protocol.js';
+
+/** Bytes gathered before a message is sent: few messages, each small next to the main thread's window. */
+const MESSAGE_BYTES = 1 << 20;
+
+/** Batches of checked records, gathered and sent to the main thread in messages of ~MESSAGE_BYTES. */
+class Sender {
+  private rows: Buffer[] = [];
+  private bytes = 0;
+  /** Body start and end of each record gathered, as offsets into the rows gathered, back to back. */
+  private bodies: number[] = [];
+  private firstSeq = -1;
+  private rowBase = 0;
+  private row: Buffer | null = null;
+
+  constructor(
+    private readonly port: MessagePort,
+    private readonly control: Int32Array,
+    private readonly windowBytes: number,
+  ) {}
+
+  /** A checked record of `row` (its body a view into row's bytes). */
+  add(seq: number, body: Buffer, row: Buffer): void {
+    if (row !== this.row) {
+      // A new stored batch: send what was gathered when it is large enough, then gather this one after it.
+      if (this.bytes >= MESSAGE_BYTES) this.flush();
+      this.rowBase = this.bytes;
+      this.rows.push(row);
+      this.bytes += row.length;
+      this.row = row;
+    }
+    if (this.firstSeq < 0) this.firstSeq = seq;
+    const start = this.rowBase + (body.byteOffset - row.byteOffset);
+    this.bodies.push(start, start + body.length);
+  }
+
+  /** Sends the records gathered (one message), first waiting while the main thread holds a window's bytes unread. */
+  flush(): void {
+    if (this.bodies.length === 0) {
+      this.reset();
+      return;
+    }
+    const only = this.rows.length === 1 ? (this.rows[0] as Buffer) : null;
+    // One stored batch that owns its whole ArrayBuffer is transferred as it is; several are copied into one.
+    let bytes: Uint8Array;
+    if (only !== null && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.buffer instanceof ArrayBuffer) {
+      bytes = new Uint8Array(only.buffer, 0, only.byteLength);
+    } else {
+      bytes = new Uint8Array(this.bytes);
+      let at = 0;
+      for (const r of this.rows) {
+        bytes.set(r, at);
+        at += r.length;
+      }
+    }
+    const bodies = Uint32Array.from(this.bodies);
+    this.waitForWindow();
+    Atomics.add(this.control, CONTROL.bytesInFlight, bytes.byteLength);
+    this.post({ kind: 'records', firstSeq: this.firstSeq, bytes, bodies }, [bytes.buffer as ArrayBuffer, bodies.buffer]);
+    this.reset();
+  }
+
+  post(message: FromRecordCheck, transfer: ArrayBuffer[] = []): void {
+    this.port.postMessage(message, transfer);
+    Atomics.add(this.control, CONTROL.posted, 1);
+    Atomics.notify(this.control, CONTROL.posted);
+  }
+
+  /** Time spent waiting for the main thread to replay what it was sent (not the worker's own work). */
+  waitedMs = 0;
+
+  private waitForWindow(): void {
+    const started = performance.now();
+    try {
+      this.waitUntilWindowFree();
+    } finally {
+      this.waitedMs += performance.now() - started;
+    }
+  }
+
+  private waitUntilWindowFree(): void {
+    for (;;) {
+      if (Atomics.load(this.control, CONTROL.cancelled) !== 0) throw new Error('recovery stopped reading');
+      const inFlight = Atomics.load(this.control, CONTROL.bytesInFlight);
+      if (inFlight < this.windowBytes) return;
+      Atomics.wait(this.control, CONTROL.bytesInFlight, inFlight, 1_000);
+    }
+  }
+
+  private reset(): void {
+    this.rows = [];
+    this.bytes = 0;
+    this.bodies = [];
+    this.firstSeq = -1;
+    this.row = null;
+  }
+}
+
+/**
+ * The worker's work: open the journal read-only, check every record after the genesis from `data.start`, send them,
+ * then the outcome ('end') or what stopped the check ('error': a JournalError's code, message and seq, or a bug).
+ */
+export function runRecordCheck(data: RecordCheckData): void {
+  const control = new Int32Array(data.control);
+  const sender = new Sender(data.port, control, data.windowBytes);
+  const started = performance.now();
+  let store: SqliteJournalStore | null = null;
+  try {
+    store = SqliteJournalStore.open(data.file, { durability: 'relaxed', readOnly: true });
+    let row: Buffer = Buffer.alloc(0);
+    const read = store.read(1);
+    function* rows(): Generator<StoredBatch> {
+      for (const b of read) {
+        row = Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+        Atomics.add(control, CONTROL.progress, 1);
+        yield { firstSeq: b.firstSeq, lastSeq: b.lastSeq, bytes: row };
+      }
+    }
+    const start = { ...data.start, genesisHash: Buffer.from(data.start.genesisHash) };
+    let outcome: RecordCheckOutcome;
+    try {
+      outcome = checkStoredBatches(rows(), start, (seq, body) => sender.add(seq, body, row));
+    } finally {
+      // The records before a bad one reach the main thread first: it replays them, as Journal.check would have.
+      sender.flush();
+    }
+    store.close();
+    store = null;
+    const headHash = new Uint8Array(outcome.headHash);
+    sender.post({ kind: 'end', headSeq: outcome.headSeq, headHash, torn: outcome.torn, workerMs: performance.now() - started - sender.waitedMs });
+  } catch (e) {
+    if (Atomics.load(control, CONTROL.cancelled) !== 0) return;
+    const error = e as Error;
+    sender.post({
+      kind: 'error',
+      message: String(error?.message ?? e),
+      ...(e instanceof JournalError ? { code: e.code, ...(e.seq === null ? {} : { seq: e.seq }) } : {}),
+    });
+  } finally {
+    store?.close();
+  }
+}
