@@ -3,6 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { size } from '../units/index.js';
 import { searchTakeover, takeoverFits, takeoverScreen, type TakeoverLimit, type TakeoverTerms } from './fund.js';
 
 /** The search as it was before the screen (fund.ts before the float screen): exact probes only, the result re-checked. */
@@ -42,7 +43,7 @@ const terms = fc
     const px = (r.mark * r.pxPpm) / 1_000_000n;
     const budget = (r.equity * r.budgetPpm) / 1_000_000n;
     return {
-      spec: { baseDecimals: r.baseDecimals, priceDecimals: r.priceDecimals, stepSize: r.stepSize },
+      spec: { baseDecimals: r.baseDecimals, priceDecimals: r.priceDecimals, stepSize: size(r.stepSize) },
       quoteDecimals: r.quoteDecimals,
       long: r.long,
       px: px > 0n ? px : 1n,
@@ -106,13 +107,13 @@ describe('takeoverLimit search', () => {
     // 1 base = 10^2 atoms, prices in 10^-2, quote in 10^-2: notional = q x px / 10^2. Mark 100.00, taken at 90.00:
     // each atom gains 0.10 (10 quote atoms) and adds 100 quote atoms of exposure. Equity 10,000 atoms, share 50%:
     // exposure <= (10,000 + 10 q) / 2 -> 100 q <= 5,000 + 5 q -> q <= 52.6: 52 atoms.
-    const t: TakeoverTerms = { spec: { baseDecimals: 2, priceDecimals: 2, stepSize: 1n }, quoteDecimals: 2, long: true, px: 9000n, mark: 10_000n, equity: 10_000n, budget: 10_000n, sharePpm: 500_000n, held: 0n, capReason: 'notional_cap' };
+    const t: TakeoverTerms = { spec: { baseDecimals: 2, priceDecimals: 2, stepSize: size(1n) }, quoteDecimals: 2, long: true, px: 9000n, mark: 10_000n, equity: 10_000n, budget: 10_000n, sharePpm: 500_000n, held: 0n, capReason: 'notional_cap' };
     expect(searchTakeover(t, 1000n, takeoverScreen(t))).toEqual({ size: 52n, limitedBy: 'notional_cap' });
     expect(searchTakeover(t, 1000n, null)).toEqual({ size: 52n, limitedBy: 'notional_cap' });
   });
 
   it('the screen decides the probes away from the boundary (a 1-atom step search of ~40 probes checks few exactly)', () => {
-    const t: TakeoverTerms = { spec: { baseDecimals: 8, priceDecimals: 2, stepSize: 1n }, quoteDecimals: 6, long: true, px: 9_405_000n, mark: 9_500_000n, equity: 8_542_036_557n, budget: 8_542_036_557n, sharePpm: 1_000_000n, held: 0n, capReason: 'notional_cap' };
+    const t: TakeoverTerms = { spec: { baseDecimals: 8, priceDecimals: 2, stepSize: size(1n) }, quoteDecimals: 6, long: true, px: 9_405_000n, mark: 9_500_000n, equity: 8_542_036_557n, budget: 8_542_036_557n, sharePpm: 1_000_000n, held: 0n, capReason: 'notional_cap' };
     const screen = takeoverScreen(t);
     let probes = 0;
     let undecided = 0;
