@@ -151,6 +151,14 @@ const SUSPENDED = 4;
 const PRICES = 0;
 const MARK = 1;
 
+/**
+ * Ledgers and entries per account a capacity hint sizes for (a ledger per account and per isolated position, an
+ * entry per position of a ledger; the bench world has ~1.1 and ~1.2 an account): at 1M accounts, tables sized for
+ * exactly 1M grew again during the restore, ~150 MB past the JS heap.
+ */
+const LEDGERS_PER_ACCOUNT = 1.25;
+const ENTRIES_PER_ACCOUNT = 1.25;
+
 /** Stamps restart before they could overflow an Int32Array. */
 const STAMP_MAX = 0x3fffffff;
 
@@ -289,11 +297,13 @@ export class BreachIndex {
     this.upperHolds = options.upperLevel?.holds ?? null;
     if (this.upperView !== null) this.growLevels(this.ledgerState.length);
     const capacity = options.capacity ?? 0;
-    if (capacity > this.ledgerState.length) this.growLedgers(capacity);
-    if (capacity > this.entryLedger.length) this.growEntries(capacity);
+    const ledgers = Math.ceil(capacity * LEDGERS_PER_ACCOUNT);
+    const entries = Math.ceil(capacity * ENTRIES_PER_ACCOUNT);
+    if (ledgers > this.ledgerState.length) this.growLedgers(ledgers);
+    if (entries > this.entryLedger.length) this.growEntries(entries);
     const markets = options.capacityMarkets ?? 0;
     if (capacity > 0 && markets > 0) {
-      const share = Math.ceil(capacity / markets);
+      const share = Math.ceil(entries / markets);
       for (let m = 0; m < markets; m++) this.spareHeaps.push(this.newHeaps(share));
     }
   }
