@@ -10,7 +10,7 @@
 // - a bad record anywhere else, a missing seq, or a bad last record that a snapshot already covers (it had been
 //   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
 
-import type { AccountSnapshot, RestorableSnapshot, Snapshot } from '../core/engine/snapshot.js';
+import { accountCountHint, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from '../core/engine/snapshot.js';
 import { decodeSnapshotForRestore } from './snapshot-stream.js';
 import { checkStoredBatches, corruptRecord, type RecordCheckOutcome, type RecordCheckStart } from './check-records.js';
 import { CanonicalEncoder } from './canonical.js';
@@ -347,7 +347,7 @@ export class Journal implements JournalReader {
         throw corrupt(e);
       }
     }
-    return { ...snap, accounts: checked() };
+    return { ...snap, accounts: Object.assign(checked(), { length: accountCountHint(accounts) }) }; // a capacity hint
   }
 
   /** A stored snapshot's bytes, checked against its recorded content hash. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../core/engine/engine.js';
-import { canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
+import { accountCountHint, canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { parseCanonical } from './canonical.js';
 import { AccountReader, decodeSnapshotForRestore } from './snapshot-stream.js';
@@ -28,6 +28,8 @@ describe('decodeSnapshotForRestore', () => {
         const snap = { accounts, config: { name, amount }, seq: 3, markets: [{ id: name }] };
         const bytes = Buffer.from(canonicalJson(snap), 'utf8');
         expect(readOut(bytes)).toEqual(parseCanonical(bytes.toString('utf8')));
+        // The accounts' number, known before one is read: Engine.restore's capacity hint.
+        expect(accountCountHint(decodeSnapshotForRestore(bytes).accounts)).toBe(accounts.length);
       }),
       { numRuns: 300 },
     );

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/core/engine/engine.js';
-import { encodeSnapshot } from '../../src/core/engine/snapshot.js';
+import { accountCountHint, encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import type { Command } from '../../src/core/engine/commands.js';
 import { DurableEngine } from '../../src/journal/durable.js';
 import { JournalError } from '../../src/journal/errors.js';
@@ -216,6 +216,8 @@ describe('a durable engine on SQLite', () => {
     // Each account's text and the rest were decoded apart; none of them is the whole snapshot.
     expect(decoded.length).toBeGreaterThan(snap.accounts.length);
     expect(Math.max(...decoded)).toBeLessThan(bytes.length);
+    // For a restore, the accounts say how many they are before one is read (Engine.restore's capacity hint).
+    expect(accountCountHint(journal.loadSnapshotForRestore(400).accounts)).toBe(snap.accounts.length);
     journal.close();
   });
 

@@ -32,24 +32,37 @@ export class MirrorSide {
   n = 0;
   ids: string[] = [];
   /** The ledger's price-free part (header), and the sum of its |terms|. */
-  base = new Float64Array(64);
-  magnitude = new Float64Array(64);
+  base: Float64Array;
+  magnitude: Float64Array;
   /** This market's position: size (base atoms) and cost (entryQuote, quote atoms). */
-  size = new Float64Array(64);
-  cost = new Float64Array(64);
+  size: Float64Array;
+  cost: Float64Array;
   /** Positions in the ledger, this one included (2 rounding atoms each). */
-  positions = new Int32Array(64);
+  positions: Int32Array;
   /** 1: no bound (the exact path decides). */
-  unbounded = new Uint8Array(64);
+  unbounded: Uint8Array;
   /** The other cross positions: market slot and size, OTHERS_MAX per slot. */
-  otherMarket = new Int32Array(64 * OTHERS_MAX);
-  otherSize = new Float64Array(64 * OTHERS_MAX);
+  otherMarket: Int32Array;
+  otherSize: Float64Array;
 
-  /** @param market the market's slot; @param number 2 x market slot + (short ? 1 : 0). */
+  /**
+   * @param market the market's slot; @param number 2 x market slot + (short ? 1 : 0); @param capacity slots
+   * allocated now (more grow by doubling).
+   */
   constructor(
     readonly market: number,
     readonly number: number,
-  ) {}
+    capacity = 64,
+  ) {
+    this.base = new Float64Array(capacity);
+    this.magnitude = new Float64Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.cost = new Float64Array(capacity);
+    this.positions = new Int32Array(capacity);
+    this.unbounded = new Uint8Array(capacity);
+    this.otherMarket = new Int32Array(capacity * OTHERS_MAX);
+    this.otherSize = new Float64Array(capacity * OTHERS_MAX);
+  }
 
   grow(): void {
     const cap = this.base.length * 2;
@@ -104,7 +117,22 @@ export class AdlMirror {
   private readonly dirty = new Set<string>();
   private stale = false;
 
-  constructor(private readonly s: EngineState) {
+  /** Sides made beforehand for market slot i (2i long, 2i + 1 short), taken as the slots are made. */
+  private readonly spareSides: MirrorSide[] = [];
+
+  /**
+   * @param capacity accounts expected (a restore's, before they exist: why, Engine.restore): the sides of as many
+   * markets as the state has are made now, each sized for an even share of the accounts' positions (~1.25 each).
+   */
+  constructor(
+    private readonly s: EngineState,
+    capacity = 0,
+  ) {
+    const markets = s.markets.size;
+    if (capacity > 0 && markets > 0) {
+      const share = Math.max(64, Math.ceil((capacity * 1.25) / (2 * markets)));
+      for (let m = 0; m < markets; m++) this.spareSides.push(new MirrorSide(m, 2 * m, share), new MirrorSide(m, 2 * m + 1, share));
+    }
     this.rebuild();
   }
 
@@ -288,7 +316,7 @@ export class AdlMirror {
       m = this.marketIds.length;
       this.marketSlot.set(id, m);
       this.marketIds.push(id);
-      this.sides.push(new MirrorSide(m, 2 * m), new MirrorSide(m, 2 * m + 1));
+      this.sides.push(this.spareSides[2 * m] ?? new MirrorSide(m, 2 * m), this.spareSides[2 * m + 1] ?? new MirrorSide(m, 2 * m + 1));
     }
     return m;
   }

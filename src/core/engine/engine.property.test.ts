@@ -7,7 +7,7 @@ import { ppm, price, quote, size } from '../units/index.js';
 import type { Command } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
-import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { accountCountHint, canonicalJson, decodeSnapshot, encodeSnapshot, type AccountSnapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
 import { DETECTION_STRATEGIES } from '../triggers/detector.js';
 import { USDC } from './testkit.js';
@@ -192,6 +192,32 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
         expect(encodeSnapshot(restored.snapshot())).toBe(encodeSnapshot(engine.snapshot()));
       }),
       { numRuns: 150, seed: 7 },
+    );
+  });
+
+  it("a restore's account count is a capacity hint only: too small, too large or absent, the same engine", () => {
+    // Engine.restore sizes its indexes and ADL mirror for the accounts' iterable's length before reading them (every
+    // preset: the ADL mirror where it deleverages by ADL). A wrong length changes only the tables' first sizes.
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), timedWithConditionals, timedWithConditionals, fc.constantFrom(undefined, 0, 1, 7, 5_000), (preset, first, rest, length) => {
+        const engine = freshEngine(preset);
+        for (const cmd of first) engine.apply(cmd);
+        const snap = decodeSnapshot(encodeSnapshot(engine.snapshot()));
+        const accounts = snap.accounts;
+        function* each(): Generator<AccountSnapshot> {
+          yield* accounts;
+        }
+        const hinted = Engine.restore({ ...snap, accounts: length === undefined ? each() : Object.assign(each(), { length }) }, { detection });
+        const exact = Engine.restore(snap, { detection });
+        expect(encodeSnapshot(hinted.snapshot())).toBe(encodeSnapshot(exact.snapshot()));
+        const shift = engine.timeMs;
+        for (const cmd of rest) {
+          const later = { ...cmd, tsMs: cmd.tsMs + shift } as Command;
+          expect(canonicalJson(hinted.apply(later))).toBe(canonicalJson(exact.apply(later)));
+        }
+        expect(encodeSnapshot(hinted.snapshot())).toBe(encodeSnapshot(exact.snapshot()));
+      }),
+      { numRuns: 60, seed: 19 },
     );
   });
 
@@ -395,5 +421,20 @@ describe('breach detection: the index and the scan', () => {
     // The comparison covered liquidations and margin calls (the margin calls use both strategies too).
     expect(liquidations).toBeGreaterThan(30);
     expect(calls, `margin calls compared`).toBeGreaterThan(10);
+  });
+});
+
+describe('accountCountHint (a restore sizes its tables for it)', () => {
+  it("reads an array's length or an iterable's own length, and 0 for anything else", () => {
+    const none: AccountSnapshot[] = [];
+    function* empty(): Generator<AccountSnapshot> {
+      yield* none;
+    }
+    expect(accountCountHint([{ id: 'a', balances: [], positions: [], borrows: [] }])).toBe(1);
+    expect(accountCountHint(Object.assign(empty(), { length: 1_000_000 }))).toBe(1_000_000);
+    expect(accountCountHint(empty())).toBe(0);
+    expect(accountCountHint(Object.assign(empty(), { length: -3 }))).toBe(0);
+    expect(accountCountHint(Object.assign(empty(), { length: 2.5 }))).toBe(0);
+    expect(accountCountHint(Object.assign(empty(), { length: Number.POSITIVE_INFINITY }))).toBe(0);
   });
 });

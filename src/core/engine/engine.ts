@@ -17,7 +17,7 @@ import { reject, type CommandRejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
-import { accountSnapshot, restoreState, snapshotState, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
+import { accountCountHint, accountSnapshot, restoreContents, restoreFrame, snapshotState, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
@@ -81,10 +81,12 @@ export class Engine {
   private constructor(
     private readonly s: EngineState,
     options: EngineOptions,
+    /** Accounts the indexes are sized for at once (a restore's, before they exist); 0: as many as the state holds. */
+    private readonly capacity = 0,
   ) {
     this.detection = options.detection ?? 'index';
     this.mirrorWanted = options.adlMirror ?? true;
-    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule });
+    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.syncCallIndex();
     this.syncAdlMirror();
@@ -93,7 +95,7 @@ export class Engine {
   /** (Re)builds the ADL mirror when the rulebook starts deleveraging by ADL; drops it when it stops. Silent. */
   private syncAdlMirror(): void {
     const adl = this.mirrorWanted && this.s.rulebook.liquidation.deleverage.kind === 'adl';
-    if (adl && this.adlMirror === null) this.adlMirror = new AdlMirror(this.s);
+    if (adl && this.adlMirror === null) this.adlMirror = new AdlMirror(this.s, Math.max(this.capacity, this.s.accounts.size));
     else if (!adl) this.adlMirror = null;
   }
 
@@ -101,15 +103,38 @@ export class Engine {
   private syncCallIndex(): void {
     const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
     if (buffer === (this.calls?.bufferPpm ?? 0n)) return;
-    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer, this.detection);
+    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer, this.detection, Math.max(this.capacity, this.s.accounts.size));
   }
 
   static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook, options: EngineOptions = {}): Engine {
     return new Engine(new EngineState(config, rulebook), options);
   }
 
+  /**
+   * The engine of a snapshot. Its indexes (breach, margin calls) and ADL mirror are built on the state before the
+   * accounts are read into it, their tables sized for the accounts the snapshot says it holds, then fed the
+   * accounts. Why: V8 (Node 20) starts a full GC whenever memory outside the JS heap (typed arrays) grows ~64 MB past
+   * its level at the last one, and such a GC marks the whole heap: tables allocated after 1M accounts filled it
+   * (~0.9 GB) cost ~0.5-1.9 s each (docs/journal.md). Allocated first, they mark a heap still nearly empty.
+   * The same engine as building the state first (restore-ab.mjs: the indexes' and the events' hashes).
+   */
   static restore(snapshot: RestorableSnapshot, options: EngineOptions = {}): Engine {
-    return new Engine(restoreState(snapshot), options);
+    const s = restoreFrame(snapshot);
+    const engine = new Engine(s, options, accountCountHint(snapshot.accounts));
+    restoreContents(s, snapshot);
+    engine.indexRestored();
+    return engine;
+  }
+
+  /** Engine.restore, once the accounts are in: the first look of the (still empty) indexes and mirror at them. */
+  private indexRestored(): void {
+    const s = this.s;
+    indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
+    this.calls?.indexAll();
+    if (this.adlMirror !== null) {
+      this.adlMirror.invalidateAll();
+      this.adlMirror.flush();
+    }
   }
 
   snapshot(): Snapshot {

@@ -53,6 +53,8 @@ export class MarginCalls {
     private readonly s: EngineState,
     readonly bufferPpm: bigint,
     detection: DetectionStrategy = 'index',
+    /** Accounts expected (BreachIndexOptions.capacity): a restore's indexes are built before its accounts exist. */
+    capacity = 0,
   ) {
     const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
     const rule = () => s.rulebook.breachRule;
@@ -71,11 +73,12 @@ export class MarginCalls {
         onRecover,
         reportPrices: false,
         upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
+        capacity,
+        capacityMarkets: s.markets.size,
       });
       this.call = null;
       this.recovery = null;
-      // What reindex() of every account would do, in bulk: each account at its level, in the accounts' order.
-      indexAccounts(this.levels, s.watchedAccounts(), s.accounts.size);
+      this.indexAll();
       return;
     }
     this.levels = null;
@@ -83,6 +86,23 @@ export class MarginCalls {
     const recovery = createDetector(detection, { view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover, reportBreaches: false });
     this.call = call;
     this.recovery = recovery;
+    this.indexAll();
+  }
+
+  /**
+   * Indexes every account of the state (the constructor does; Engine.restore again once the accounts it built the
+   * indexes before are in: the indexes still empty, this is their first look).
+   */
+  indexAll(): void {
+    const s = this.s;
+    const called = this.called;
+    if (this.levels !== null) {
+      // What reindex() of every account would do, in bulk: each account at its level, in the accounts' order.
+      indexAccounts(this.levels, s.watchedAccounts(), s.accounts.size);
+      return;
+    }
+    const { call, recovery } = this;
+    if (call === null || recovery === null) return; // never: the levels or both detectors exist
     // The accounts not called in the call detector, the called ones in the recovery detector.
     indexAccounts(call, s.watchedAccounts((id) => !called.has(id)), s.accounts.size - called.size);
     indexAccounts(recovery, s.watchedAccounts((id) => called.has(id)), called.size);

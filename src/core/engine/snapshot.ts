@@ -97,7 +97,20 @@ export interface Snapshot {
  * What restoreState reads: a snapshot whose accounts may be any iterable, read once in order (a decoder can hand
  * them over one by one, so they never all sit in memory beside the state built from them).
  */
-export type RestorableSnapshot = Omit<Snapshot, 'accounts'> & { readonly accounts: Iterable<AccountSnapshot> };
+export type RestorableSnapshot = Omit<Snapshot, 'accounts'> & { readonly accounts: RestorableAccounts };
+
+/**
+ * A snapshot's accounts for a restore: any iterable; one that knows its length beforehand says so (an array does; so
+ * does the journal's decoder, which has found every account's bytes before it parses one). The length is a capacity
+ * hint only (Engine.restore sizes the indexes' tables for it before the accounts fill the heap), never trusted.
+ */
+export type RestorableAccounts = Iterable<AccountSnapshot> & { readonly length?: number };
+
+/** How many accounts a restore will read, when the iterable says so (0 when it does not): a capacity hint. */
+export function accountCountHint(accounts: RestorableAccounts): number {
+  const n = accounts.length;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
 
 export interface GuardsSnapshot {
   readonly groups: readonly (readonly [string, string])[];
@@ -183,6 +196,16 @@ export function snapshotState(s: EngineState): Snapshot {
 }
 
 export function restoreState(snap: RestorableSnapshot): EngineState {
+  const s = restoreFrame(snap);
+  restoreContents(s, snap);
+  return s;
+}
+
+/**
+ * The first part of restoreState: the state with its config, rulebook, clock, markets and assets, and no accounts
+ * yet. Engine.restore builds the indexes' tables on it, while the heap is small (why: engine.ts restore).
+ */
+export function restoreFrame(snap: RestorableSnapshot): EngineState {
   assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION || snap.formatVersion === 3, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
@@ -196,6 +219,11 @@ export function restoreState(snap: RestorableSnapshot): EngineState {
     s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
+  return s;
+}
+
+/** The rest of restoreState, on restoreFrame's state: the accounts, the venue, enforcement, guards and the rest. */
+export function restoreContents(s: EngineState, snap: RestorableSnapshot): void {
   // The holders as noteHolding would leave them after every position in order (state.ts holdersFrom), each set
   // built at once from its ids: a restore reads up to millions of accounts.
   const holders = new HoldersBuilder();
@@ -237,7 +265,6 @@ export function restoreState(snap: RestorableSnapshot): EngineState {
   restoreLending(s.lending, snap.lending); // lending markets (issue 18)
   restoreMorpho(s.morpho, snap.morpho);
   restoreComet(s.comet, snap.comet);
-  return s;
 }
 
 /**

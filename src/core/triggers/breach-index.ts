@@ -78,6 +78,17 @@ export interface BreachIndexOptions {
    */
   readonly reportPrices?: boolean;
   /**
+   * Accounts the index is expected to hold (a capacity hint): the ledger and entry tables are sized for them now,
+   * as indexAll would size them. A restore builds its indexes before the accounts fill the heap: V8 starts a full GC
+   * whenever memory outside the JS heap (these tables) grows ~64 MB, and that GC marks all of the heap.
+   */
+  readonly capacity?: number;
+  /**
+   * With capacity: the markets the accounts are spread over. That many markets' heaps are made now, each sized for
+   * an even share of the accounts, and handed to the markets in the order the index first sees them.
+   */
+  readonly capacityMarkets?: number;
+  /**
    * A second level (margin calls: the recovery level above the call level). An account for which `holds(id)` is
    * true when the index first sees it is watched at this level: evaluated under `view` (not options.view), its
    * breaches never reported (as reportBreaches false, and reindex() / onPrice() do not return them either), and
@@ -139,6 +150,14 @@ const SUSPENDED = 4;
 /** Entry families: thresholds on min / max of (mark, index) (slope bounds), or on the mark alone (exact boundaries). */
 const PRICES = 0;
 const MARK = 1;
+
+/**
+ * Ledgers and entries per account a capacity hint sizes for (a ledger per account and per isolated position, an
+ * entry per position of a ledger; the bench world has ~1.1 and ~1.2 an account): at 1M accounts, tables sized for
+ * exactly 1M grew again during the restore, ~150 MB past the JS heap.
+ */
+const LEDGERS_PER_ACCOUNT = 1.25;
+const ENTRIES_PER_ACCOUNT = 1.25;
 
 /** Stamps restart before they could overflow an Int32Array. */
 const STAMP_MAX = 0x3fffffff;
@@ -205,6 +224,8 @@ export class BreachIndex {
 
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
+  /** Heaps made beforehand for the market of slot i (options.capacityMarkets), taken as the slots are made. */
+  private readonly spareHeaps: Pick<MarketSlot, 'down' | 'up' | 'markDown' | 'markUp'>[] = [];
   /**
    * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
    * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
@@ -275,6 +296,16 @@ export class BreachIndex {
     this.upperView = options.upperLevel?.view ?? null;
     this.upperHolds = options.upperLevel?.holds ?? null;
     if (this.upperView !== null) this.growLevels(this.ledgerState.length);
+    const capacity = options.capacity ?? 0;
+    const ledgers = Math.ceil(capacity * LEDGERS_PER_ACCOUNT);
+    const entries = Math.ceil(capacity * ENTRIES_PER_ACCOUNT);
+    if (ledgers > this.ledgerState.length) this.growLedgers(ledgers);
+    if (entries > this.entryLedger.length) this.growEntries(entries);
+    const markets = options.capacityMarkets ?? 0;
+    if (capacity > 0 && markets > 0) {
+      const share = Math.ceil(entries / markets);
+      for (let m = 0; m < markets; m++) this.spareHeaps.push(this.newHeaps(share));
+    }
   }
 
   // ---- Commands from the engine ----
@@ -1126,10 +1157,7 @@ export class BreachIndex {
     const slot = this.markets.length;
     const ms: MarketSlot = {
       id,
-      down: new IndexedHeap('max', this.downAt),
-      up: new IndexedHeap('min', this.upAt),
-      markDown: new IndexedHeap('max', this.downAt),
-      markUp: new IndexedHeap('min', this.upAt),
+      ...(this.spareHeaps[slot] ?? this.newHeaps()),
       waiting: new Set(),
       state: undefined,
       spec: undefined,
@@ -1140,6 +1168,16 @@ export class BreachIndex {
     this.markets.push(ms);
     this.marketSlots.set(id, slot);
     return slot;
+  }
+
+  /** A market's four heaps (capacity: IndexedHeap's default unless a capacity hint sized them). */
+  private newHeaps(capacity?: number): Pick<MarketSlot, 'down' | 'up' | 'markDown' | 'markUp'> {
+    return {
+      down: new IndexedHeap('max', this.downAt, capacity),
+      up: new IndexedHeap('min', this.upAt, capacity),
+      markDown: new IndexedHeap('max', this.downAt, capacity),
+      markUp: new IndexedHeap('min', this.upAt, capacity),
+    };
   }
 
   private findLedger(accountId: string, market: string | null): number {
