@@ -10,29 +10,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { USDC } from '../engine/testkit.js';
 import type { MarginView } from '../margin/evaluate.js';
-import { positionValue } from '../market/spec.js';
 import { ppm, PPM_ONE } from '../units/index.js';
 import { BreachIndex, scanAccounts, type LedgerBreach, type LedgerRef } from './breach-index.js';
-import { MARKETS, START, testWorld, type MarketId, type TestWorld } from './testworld.js';
+import { MARKETS, openTestPosition, START, testWorld, type MarketId, type TestOpen, type TestWorld } from './testworld.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f'];
 const market = fc.constantFrom(...MARKETS);
-const SIZE: Record<MarketId, bigint> = { 'BTC-PERP': 100n, 'ETH-PERP': 300n, 'ALT-PERP': 3_000n, 'DYD-PERP': 500n };
 /** Binance's 25% call buffer and its recovery level 1.25 x that (margin-calls.ts). */
 const CALL = PPM_ONE + 250_000n;
 const RECOVERY = PPM_ONE + 312_500n;
 
-interface Open {
-  readonly account: string;
-  readonly market: MarketId;
-  readonly long: boolean;
-  readonly sizeScale: number;
-  readonly entryBps: number;
-  readonly isolated: boolean;
-  readonly marginBps: number;
-}
-
-const open: fc.Arbitrary<Open> = fc.record({
+const open: fc.Arbitrary<TestOpen> = fc.record({
   account: fc.constantFrom(...ACCOUNTS),
   market,
   long: fc.boolean(),
@@ -46,7 +34,7 @@ type Step =
   | { readonly kind: 'move'; readonly market: MarketId; readonly bps: number; readonly basisBps: number }
   | { readonly kind: 'multiplier'; readonly market: MarketId; readonly ppm: number }
   | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
-  | { readonly kind: 'trade'; readonly open: Open }
+  | { readonly kind: 'trade'; readonly open: TestOpen }
   | { readonly kind: 'level'; readonly account: string; readonly upper: boolean };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -65,19 +53,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ kind: fc.constant('level' as const), account: fc.constantFrom(...ACCOUNTS), upper: fc.boolean() }) },
 );
 
-function applyOpen(w: TestWorld, o: Open): void {
-  const st = w.state(o.market);
-  const mark = st.markPrice ?? START[o.market];
-  const pxRaw = (mark * BigInt(10_000 + o.entryBps)) / 10_000n;
-  const px = pxRaw < 1n ? 1n : pxRaw;
-  const sz = SIZE[o.market] * BigInt(o.sizeScale);
-  const margin = (positionValue(st.spec, 6, sz, px, 'ceil') * BigInt(o.marginBps)) / 10_000n;
-  w.deposit(o.account, USDC, margin);
-  const existing = w.account(o.account).positions.get(o.market);
-  const isolated = o.isolated && (existing === undefined || existing.isolatedMargin !== null);
-  w.trade(o.account, o.market, o.long ? sz : -sz, px, isolated ? margin : undefined);
-}
-
 const refKey = (x: LedgerRef): string => `${x.account}/${x.market ?? 'cross'}`;
 const scaled = (w: TestWorld, scale: bigint): MarginView => Object.create(w, { requirementScalePpm: { value: scale } }) as MarginView;
 
@@ -91,7 +66,7 @@ describe('a two-level BreachIndex against the exact full scan at each account le
       fc.property(fc.array(open, { minLength: 3, maxLength: 14 }), fc.array(fc.constantFrom(...ACCOUNTS), { maxLength: 3 }), fc.array(step, { minLength: 10, maxLength: 100 }), (opens, startUpper, steps) => {
         const w = testWorld();
         for (const id of ACCOUNTS) w.deposit(id, USDC, 500_000_000n);
-        for (const o of opens) applyOpen(w, o);
+        for (const o of opens) openTestPosition(w, o);
         const lower = scaled(w, CALL);
         const upperView = scaled(w, RECOVERY);
         // The model: which accounts are at the upper level.
@@ -139,7 +114,7 @@ describe('a two-level BreachIndex against the exact full scan at each account le
               reported = index.onPrice(MARKETS[0]);
               break;
             case 'trade':
-              applyOpen(w, s.open);
+              openTestPosition(w, s.open);
               reported = index.reindex(s.open.account);
               break;
             case 'level': {

@@ -9,28 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { USDC } from '../engine/testkit.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { isBreached, thresholdPrice } from '../margin/thresholds.js';
-import { positionValue } from '../market/spec.js';
 import { ppm } from '../units/index.js';
 import { scanAccounts, type BreachIndex, type LedgerBreach, type LedgerRef } from './breach-index.js';
-import { MARKETS, START, testWorld, type MarketId, type TestWorld } from './testworld.js';
+import { MARKETS, openTestPosition, START, testWorld, type MarketId, type TestOpen, type TestWorld } from './testworld.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const market = fc.constantFrom(...MARKETS);
 
-/** Typical size of a position (atoms) per market: a few thousand USD of notional, up to ~100k. */
-const SIZE: Record<MarketId, bigint> = { 'BTC-PERP': 100n, 'ETH-PERP': 300n, 'ALT-PERP': 3_000n, 'DYD-PERP': 500n };
-
-interface Open {
-  readonly account: string;
-  readonly market: MarketId;
-  readonly long: boolean;
-  readonly sizeScale: number;
-  readonly entryBps: number;
-  readonly isolated: boolean;
-  readonly marginBps: number;
-}
-
-const open: fc.Arbitrary<Open> = fc.record({
+const open: fc.Arbitrary<TestOpen> = fc.record({
   account: fc.constantFrom(...ACCOUNTS),
   market,
   long: fc.boolean(),
@@ -60,7 +46,7 @@ type Step =
   | { readonly kind: 'multiplier'; readonly market: MarketId; readonly ppm: number }
   | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
   | { readonly kind: 'rulebook'; readonly rule: 'below' | 'at_or_below'; readonly valuation: 'mark' | 'entry' }
-  | { readonly kind: 'trade'; readonly open: Open }
+  | { readonly kind: 'trade'; readonly open: TestOpen }
   | { readonly kind: 'deposit'; readonly funding: Funding }
   | { readonly kind: 'suspended'; readonly account: string; readonly moves: readonly MoveStep[] };
 
@@ -100,17 +86,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-function applyOpen(w: TestWorld, o: Open): string[] {
-  const st = w.state(o.market);
-  const mark = st.markPrice ?? START[o.market];
-  const pxRaw = (mark * BigInt(10_000 + o.entryBps)) / 10_000n;
-  const px = pxRaw < 1n ? 1n : pxRaw;
-  const sz = SIZE[o.market] * BigInt(o.sizeScale);
-  const margin = (positionValue(st.spec, 6, sz, px, 'ceil') * BigInt(o.marginBps)) / 10_000n;
-  w.deposit(o.account, USDC, margin);
-  const existing = w.account(o.account).positions.get(o.market);
-  const isolated = o.isolated && (existing === undefined || existing.isolatedMargin !== null);
-  w.trade(o.account, o.market, o.long ? sz : -sz, px, isolated ? margin : undefined);
+function applyOpen(w: TestWorld, o: TestOpen): string[] {
+  openTestPosition(w, o);
   return [o.account];
 }
 

@@ -182,3 +182,32 @@ export function testWorld(): TestWorld {
   for (const m of MARKETS) w.setPrices(m, START[m]);
   return w;
 }
+
+/** Typical size of a position (atoms) per market: a few thousand USD of notional, up to ~100k. */
+export const TEST_SIZE: Record<MarketId, bigint> = { 'BTC-PERP': 100n, 'ETH-PERP': 300n, 'ALT-PERP': 3_000n, 'DYD-PERP': 500n };
+
+/** A position opened by a property test: TEST_SIZE x sizeScale at entryBps from the mark, margin in bps of its notional. */
+export interface TestOpen {
+  readonly account: string;
+  readonly market: MarketId;
+  readonly long: boolean;
+  readonly sizeScale: number;
+  readonly entryBps: number;
+  readonly isolated: boolean;
+  /** Margin put up with the trade, in basis points of its notional (cross: deposited; isolated: set aside). */
+  readonly marginBps: number;
+}
+
+/** Deposits the margin and trades the position (isolated only where the account holds the market isolated or not at all). */
+export function openTestPosition(w: TestWorld, o: TestOpen): void {
+  const st = w.state(o.market);
+  const mark = st.markPrice ?? START[o.market];
+  const pxRaw = (mark * BigInt(10_000 + o.entryBps)) / 10_000n;
+  const px = pxRaw < 1n ? 1n : pxRaw;
+  const sz = TEST_SIZE[o.market] * BigInt(o.sizeScale);
+  const margin = (positionValue(st.spec, 6, sz, px, 'ceil') * BigInt(o.marginBps)) / 10_000n;
+  w.deposit(o.account, USDC, margin);
+  const existing = w.account(o.account).positions.get(o.market);
+  const isolated = o.isolated && (existing === undefined || existing.isolatedMargin !== null);
+  w.trade(o.account, o.market, o.long ? sz : -sz, px, isolated ? margin : undefined);
+}
