@@ -97,7 +97,7 @@ export function buildWorld(o: WorldOptions): Engine {
     rulebook: DEFAULT_RULEBOOK,
     markets,
     assets: [],
-    // restoreState only iterates the accounts once; a generator stands in for the array (bench only).
+    // restoreContents only iterates the accounts once; a generator stands in for the array (bench only).
     accounts: generate() as unknown as AccountSnapshot[],
     enforcement: { paused: false, episodes: [], hyperliquid: [], windows: [], attempts: [], marginCalled: [] },
     venue: { feePool: 0n, fundingPool: 0n, badDebtWrittenOff: 0n, deposited: [], withdrawn: [], borrowed: [], repaid: [] },

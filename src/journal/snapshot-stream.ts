@@ -57,7 +57,7 @@ function arrayElements(bytes: Buffer, open: number): { starts: number[]; end: nu
 
 /**
  * The snapshot in `bytes` (canonical JSON) with its accounts decoded lazily, in order, once: iterate `accounts` one
- * time (restoreState does). Throws SyntaxError, now or while the accounts are read, on bytes that do not parse.
+ * time (restoreContents does). Throws SyntaxError, now or while the accounts are read, on bytes that do not parse.
  */
 export function decodeSnapshotForRestore(bytes: Buffer): RestorableSnapshot {
   const open = PREFIX.length - 1;

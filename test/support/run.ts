@@ -43,6 +43,8 @@ export function rejections(ran: Ran): EngineEvent[] {
 /** A one-market scenario skeleton: USDT (6 decimals), a market with the given tiers, a maker with deep pockets. */
 export function oneMarket(opts: {
   rulebook: unknown;
+  /** The scenario's start time (ms); absent: the loader's default. */
+  startAt?: number;
   market?: string;
   baseDecimals?: number;
   priceDecimals?: number;
@@ -53,6 +55,7 @@ export function oneMarket(opts: {
   return {
     settlement: { asset: 'USDT', decimals: 6 },
     rulebook: opts.rulebook,
+    ...(opts.startAt === undefined ? {} : { startAt: opts.startAt }),
     markets: [
       {
         id: opts.market ?? 'BTCUSDT',

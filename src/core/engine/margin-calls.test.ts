@@ -3,7 +3,7 @@
 // per crossing with hysteresis, and the index moving exact ledgers from the boundaries it kept, not by evaluations.
 
 import { describe, expect, it } from 'vitest';
-import { runScenarioObject } from '../../../test/support/run.js';
+import { oneMarket, runScenarioObject } from '../../../test/support/run.js';
 import type { BreachIndexStats } from '../triggers/breach-index.js';
 import type { Engine } from './engine.js';
 
@@ -11,24 +11,13 @@ const T = Date.UTC(2025, 1, 2, 20, 0);
 
 /** BTCUSDT, flat 20x (MM 2.5%), Binance's rulebook (margin calls at 1.25 x maintenance, recovery above 1.3125 x). */
 function world(commands: unknown[]): unknown {
-  return {
-    settlement: { asset: 'USDT', decimals: 6 },
+  return oneMarket({
     rulebook: 'binance',
     startAt: T,
-    markets: [
-      {
-        id: 'BTCUSDT',
-        baseDecimals: 3,
-        priceDecimals: 2,
-        tickSize: '0.01',
-        stepSize: '0.001',
-        margin: { tiers: [{ notionalFloor: '0', maxLeverage: 20, maintenanceRatio: '0.025' }] },
-      },
-    ],
+    tiers: [{ notionalFloor: '0', maxLeverage: 20, maintenanceRatio: '0.025' }],
     accounts: [
       { id: 'iso', deposits: { USDT: '1000' } },
       { id: 'cross', deposits: { USDT: '1000' } },
-      { id: 'maker', deposits: { USDT: '1000000' } },
     ],
     commands: [
       { at: T, kind: 'price', market: 'BTCUSDT', mark: '20000' },
@@ -38,7 +27,7 @@ function world(commands: unknown[]): unknown {
       { kind: 'fill', market: 'BTCUSDT', price: '20000', size: '0.5', buyer: 'cross', seller: 'maker' },
       ...commands,
     ],
-  };
+  });
 }
 
 const cycle = (low: string, high: string): unknown[] => [

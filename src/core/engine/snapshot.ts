@@ -94,7 +94,7 @@ export interface Snapshot {
 }
 
 /**
- * What restoreState reads: a snapshot whose accounts may be any iterable, read once in order (a decoder can hand
+ * What a restore reads (restoreFrame, restoreContents): a snapshot whose accounts may be any iterable, read once in order (a decoder can hand
  * them over one by one, so they never all sit in memory beside the state built from them).
  */
 export type RestorableSnapshot = Omit<Snapshot, 'accounts'> & { readonly accounts: RestorableAccounts };
@@ -195,14 +195,8 @@ export function snapshotState(s: EngineState): Snapshot {
   };
 }
 
-export function restoreState(snap: RestorableSnapshot): EngineState {
-  const s = restoreFrame(snap);
-  restoreContents(s, snap);
-  return s;
-}
-
 /**
- * The first part of restoreState: the state with its config, rulebook, clock, markets and assets, and no accounts
+ * The first part of a restore (Engine.restore: restoreFrame, the indexes' tables, then restoreContents): the state with its config, rulebook, clock, markets and assets, and no accounts
  * yet. Engine.restore builds the indexes' tables on it, while the heap is small (why: engine.ts restore).
  */
 export function restoreFrame(snap: RestorableSnapshot): EngineState {
@@ -222,7 +216,7 @@ export function restoreFrame(snap: RestorableSnapshot): EngineState {
   return s;
 }
 
-/** The rest of restoreState, on restoreFrame's state: the accounts, the venue, enforcement, guards and the rest. */
+/** The rest of a restore, on restoreFrame's state: the accounts, the venue, enforcement, guards and the rest. */
 export function restoreContents(s: EngineState, snap: RestorableSnapshot): void {
   // The holders as noteHolding would leave them after every position in order (state.ts holdersFrom), each set
   // built at once from its ids: a restore reads up to millions of accounts.
