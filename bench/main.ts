@@ -8,6 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { benchAttestation } from './attestation.js';
 import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
@@ -62,9 +63,12 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   },
 };
 
-/** Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest). */
+/**
+ * Runs one benchmark in a child process with the flags it needs (a collectable heap to measure memory at rest) and the
+ * engine's own (src/cli/node-flags.ts: the service runs with them too).
+ */
 function runInChild(name: string): void {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--expose-gc', fileURLToPath(import.meta.url), name], { stdio: 'inherit', env: process.env });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--expose-gc', ...ENGINE_NODE_FLAGS, fileURLToPath(import.meta.url), name], { stdio: 'inherit', env: process.env });
   if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
 

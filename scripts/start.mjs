@@ -51,7 +51,8 @@ const serveArgs = [
 ];
 // Its own process group: Ctrl-C in a terminal reaches npm and this script, and the service gets exactly one SIGINT
 // from here (a second one would end it before its journal is flushed).
-const child = spawn(process.execPath, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+const { ENGINE_NODE_FLAGS } = await import(new URL('../dist/src/cli/node-flags.js', import.meta.url).href);
+const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
 let stopping = false;
 const stop = (signal) => {
