@@ -4,7 +4,8 @@
 //   - shallow bytes by node type and constructor (what kind of object holds the bytes),
 //   - retained bytes (dominator tree) of the Engine's fields and of EngineState's, two levels down,
 //   - bytes per account of each.
-// Usage: node --expose-gc --max-old-space-size=8192 scripts/heap-census.mjs [dist=./dist] [accounts=100000] [ticks=2000]
+// Usage: node --expose-gc --max-old-space-size=8192 scripts/heap-census.mjs [dist=./dist] [accounts=100000] [ticks=2000] [isolated]
+// (isolated: walk-isolated's world, every position isolated)
 // The snapshot file goes to os.tmpdir() and is deleted after; at 100k accounts it is ~0.5 GB of JSON.
 import { writeHeapSnapshot } from 'node:v8';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -15,12 +16,13 @@ import { pathToFileURL } from 'node:url';
 const dist = pathToFileURL(resolve(process.argv[2] ?? './dist')).href;
 const accounts = Number(process.argv[3] ?? 100_000);
 const ticks = Number(process.argv[4] ?? 2000);
+const isolated = process.argv[5] === 'isolated';
 
 const { buildWorld, START_PRICE } = await import(`${dist}/bench/world.js`);
 const { setupMaker } = await import(`${dist}/bench/maker.js`);
 const { price } = await import(`${dist}/src/core/units/index.js`);
 
-const world = buildWorld({ accounts, markets: 10, seed: 42 });
+const world = buildWorld({ accounts, markets: 10, seed: 42, ...(isolated ? { isolatedShare: 1 } : {}) });
 setupMaker(world, 10);
 for (let i = 0; i < ticks; i++) {
   const m = i % 10;

@@ -2,18 +2,20 @@
 // The typed arrays the bench world's engine holds, by owner path: length and bytes, to see the growth slack of the
 // tables grown by doubling (bench/world.ts's world with the maker and warm-up ticks, as scripts/heap-census.mjs).
 // Cheap enough for 1M accounts (no heap snapshot). Usage:
-//   node --expose-gc --max-old-space-size=8192 scripts/typed-census.mjs [dist=./dist] [accounts=1000000] [ticks=2000]
+//   node --expose-gc --max-old-space-size=8192 scripts/typed-census.mjs [dist=./dist] [accounts=1000000] [ticks=2000] [isolated]
+// (isolated: walk-isolated's world, every position isolated)
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dist = pathToFileURL(resolve(process.argv[2] ?? './dist')).href;
 const accounts = Number(process.argv[3] ?? 1_000_000);
 const ticks = Number(process.argv[4] ?? 2000);
+const isolated = process.argv[5] === 'isolated';
 const { buildWorld, START_PRICE } = await import(`${dist}/bench/world.js`);
 const { setupMaker } = await import(`${dist}/bench/maker.js`);
 const { price } = await import(`${dist}/src/core/units/index.js`);
 
-const world = buildWorld({ accounts, markets: 10, seed: 42 });
+const world = buildWorld({ accounts, markets: 10, seed: 42, ...(isolated ? { isolatedShare: 1 } : {}) });
 setupMaker(world, 10);
 for (let i = 0; i < ticks; i++) {
   const m = i % 10;
