@@ -28,12 +28,32 @@ export interface Account {
   readonly balances: Map<string, bigint>;
   /** Open positions by market id. */
   readonly positions: Map<string, Position>;
-  /** Lending debt by asset id, in the asset's atoms. */
-  readonly borrows: Map<string, bigint>;
+  /**
+   * Lending debt by asset id, in the asset's atoms. Read-only: an account that never borrowed shares NO_BORROWS,
+   * and ownBorrows() gives it a Map of its own before the first write.
+   */
+  borrows: ReadonlyMap<string, bigint>;
+}
+
+/**
+ * The borrows of every account without debt of its own: one empty Map, never written (the type lets no one write
+ * it). An empty Map is ~180 bytes; at 1M perpetual accounts that never borrow, one each was ~170 MiB of heap.
+ */
+export const NO_BORROWS: ReadonlyMap<string, bigint> = new Map();
+
+/** The account's borrows as a Map it owns, to write (copy-on-write from NO_BORROWS). */
+export function ownBorrows(account: Account): Map<string, bigint> {
+  if (account.borrows === NO_BORROWS) account.borrows = new Map();
+  return account.borrows as Map<string, bigint>;
+}
+
+/** Borrows read from a snapshot: NO_BORROWS when there are none. */
+export function borrowsFrom(entries: readonly (readonly [string, bigint])[]): ReadonlyMap<string, bigint> {
+  return entries.length === 0 ? NO_BORROWS : new Map(entries);
 }
 
 export function newAccount(id: string): Account {
-  return { id, balances: new Map(), positions: new Map(), borrows: new Map() };
+  return { id, balances: new Map(), positions: new Map(), borrows: NO_BORROWS };
 }
 
 export function balanceOf(account: Account, asset: string): bigint {

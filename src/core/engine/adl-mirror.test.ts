@@ -75,6 +75,29 @@ describe('AdlMirror', () => {
     expect(bounded).toBeGreaterThan(2_000);
   });
 
+  it('a side with no ledger holding another cross position never makes the other-positions tables; the first such ledger does', () => {
+    const e = Engine.create(TEST_CONFIG);
+    for (const c of standardSetup(0)) e.apply(c);
+    let t = 1;
+    const isolated = (account: string) => ({ account, fee: quote(0n), marginMode: 'isolated' as const, isolatedMargin: quote(dec('5000', 6)) });
+    for (const id of ['a', 'b', 'c']) e.apply({ kind: 'deposit', tsMs: t++, account: id, asset: USDC, amount: dec('100000', 6) });
+    e.apply({ kind: 'fill', tsMs: t++, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(100n), buyer: isolated('a'), seller: isolated('b') });
+    const s = e.state as EngineState;
+    const mirror = new AdlMirror(s);
+    expect(checkMirror(s, mirror)).toBe(2);
+    expect(mirror.side('BTC-PERP', true)?.otherSize.length).toBe(0);
+    expect(mirror.side('BTC-PERP', false)?.otherSize.length).toBe(0);
+    // c: cross long in both markets, against b's isolated shorts.
+    e.apply({ kind: 'fill', tsMs: t++, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(100n), buyer: { account: 'c', fee: quote(0n) }, seller: isolated('b') });
+    e.apply({ kind: 'fill', tsMs: t, market: 'ETH-PERP', price: price(dec('3000', 2)), size: size(100n), buyer: { account: 'c', fee: quote(0n) }, seller: isolated('b') });
+    for (const id of e.takeTouched()) mirror.markDirty(id);
+    expect(checkMirror(s, mirror)).toBe(5);
+    expect(mirror.side('BTC-PERP', true)?.otherSize.length).toBeGreaterThan(0);
+    expect(mirror.side('ETH-PERP', true)?.otherMarket.length).toBeGreaterThan(0);
+    expect(mirror.side('BTC-PERP', false)?.otherSize.length).toBe(0);
+    expect(mirror.side('ETH-PERP', false)?.otherSize.length).toBe(0);
+  });
+
   it('a rebuild after invalidateAll gives the same holders', () => {
     const engine = freshEngineWith('binance');
     const s = engine.state as EngineState;

@@ -41,9 +41,13 @@ export class MirrorSide {
   positions: Int32Array;
   /** 1: no bound (the exact path decides). */
   unbounded: Uint8Array;
-  /** The other cross positions: market slot and size, OTHERS_MAX per slot. */
-  otherMarket: Int32Array;
-  otherSize: Float64Array;
+  /**
+   * The other cross positions: market slot and size, OTHERS_MAX per slot. Empty until a slot with another cross
+   * position is written (othersFor): a side of isolated positions only never reads them, and at 1M accounts they are
+   * 36 bytes a slot, ~45 MiB in all.
+   */
+  otherMarket: Int32Array = new Int32Array(0);
+  otherSize: Float64Array = new Float64Array(0);
 
   /**
    * @param market the market's slot; @param number 2 x market slot + (short ? 1 : 0); @param capacity slots
@@ -60,8 +64,13 @@ export class MirrorSide {
     this.cost = new Float64Array(capacity);
     this.positions = new Int32Array(capacity);
     this.unbounded = new Uint8Array(capacity);
-    this.otherMarket = new Int32Array(capacity * OTHERS_MAX);
-    this.otherSize = new Float64Array(capacity * OTHERS_MAX);
+  }
+
+  /** The other cross positions' tables, made at the side's capacity on first use. */
+  othersFor(): void {
+    if (this.otherSize.length > 0) return;
+    this.otherMarket = new Int32Array(this.base.length * OTHERS_MAX);
+    this.otherSize = new Float64Array(this.base.length * OTHERS_MAX);
   }
 
   grow(): void {
@@ -75,16 +84,18 @@ export class MirrorSide {
     this.magnitude = f(this.magnitude);
     this.size = f(this.size);
     this.cost = f(this.cost);
-    this.otherSize = f(this.otherSize, OTHERS_MAX);
+    if (this.otherSize.length > 0) this.otherSize = f(this.otherSize, OTHERS_MAX);
     const positions = new Int32Array(cap);
     positions.set(this.positions);
     this.positions = positions;
     const unbounded = new Uint8Array(cap);
     unbounded.set(this.unbounded);
     this.unbounded = unbounded;
-    const otherMarket = new Int32Array(cap * OTHERS_MAX);
-    otherMarket.set(this.otherMarket);
-    this.otherMarket = otherMarket;
+    if (this.otherMarket.length > 0) {
+      const otherMarket = new Int32Array(cap * OTHERS_MAX);
+      otherMarket.set(this.otherMarket);
+      this.otherMarket = otherMarket;
+    }
   }
 }
 
@@ -371,6 +382,7 @@ export class AdlMirror {
         side.base[slot] = crossBase;
         side.magnitude[slot] = crossMagnitude;
         side.positions[slot] = crossCount;
+        if (crossCount > 1) side.othersFor();
         let k = 0;
         for (const o of a.positions.values()) {
           if (o === p || o.isolatedMargin !== null || k >= OTHERS_MAX) continue;

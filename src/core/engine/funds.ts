@@ -1,6 +1,6 @@
 // Money in and out: deposits, withdrawals, borrows and repayments.
 
-import { newAccount, type Account } from '../account/account.js';
+import { newAccount, NO_BORROWS, ownBorrows, type Account } from '../account/account.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { healthFactor } from '../margin/thresholds.js';
 import { accountMarkets } from '../margin/dependencies.js';
@@ -32,7 +32,7 @@ export function draftOf(account: Account): Account {
     id: account.id,
     balances: new Map(account.balances),
     positions: new Map([...account.positions].map(([k, p]) => [k, { ...p }])),
-    borrows: new Map(account.borrows),
+    borrows: account.borrows.size === 0 ? NO_BORROWS : new Map(account.borrows),
   };
 }
 
@@ -126,10 +126,10 @@ export function applyBorrow(s: EngineState, cmd: Borrow, emit: Emit): Rejection 
   if ('reason' in account) return account;
   const debt = (account.borrows.get(cmd.asset) ?? 0n) + cmd.amount;
   const draft = draftOf(account);
-  draft.borrows.set(cmd.asset, debt);
+  ownBorrows(draft).set(cmd.asset, debt);
   const insolvent = checkSolvency(s, draft, true, false);
   if (insolvent !== undefined) return insolvent;
-  account.borrows.set(cmd.asset, debt);
+  ownBorrows(account).set(cmd.asset, debt);
   addTo(s.venue.borrowed, cmd.asset, cmd.amount);
   emit({ kind: 'Borrowed', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt });
   return undefined;
@@ -141,8 +141,8 @@ export function applyRepay(s: EngineState, cmd: Repay, emit: Emit): Rejection | 
   const debt = account.borrows.get(cmd.asset) ?? 0n;
   if (cmd.amount > debt) return reject('debt_exceeded', 'amount', `repayment ${s.fmtAsset(cmd.asset, cmd.amount)} exceeds the debt ${s.fmtAsset(cmd.asset, debt)}`);
   const left = debt - cmd.amount;
-  if (left === 0n) account.borrows.delete(cmd.asset);
-  else account.borrows.set(cmd.asset, left);
+  if (left === 0n) ownBorrows(account).delete(cmd.asset);
+  else ownBorrows(account).set(cmd.asset, left);
   addTo(s.venue.repaid, cmd.asset, cmd.amount);
   emit({ kind: 'Repaid', account: cmd.account, asset: cmd.asset, amount: cmd.amount, debt: left });
   return undefined;

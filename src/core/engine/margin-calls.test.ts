@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { oneMarket, runScenarioObject } from '../../../test/support/run.js';
+import type { MarginView } from '../margin/evaluate.js';
 import type { BreachIndexStats } from '../triggers/breach-index.js';
 import type { Engine } from './engine.js';
 
@@ -73,5 +74,22 @@ describe('margin calls over repeated call / recovery cycles', () => {
     expect(stats.resumed).toBe(2 * 2 * (cycles + 2) - 3);
     expect(stats.exactMisses).toBe(0);
     expect(r.engine.state.enforcement.marginCalled.size).toBe(0);
+  });
+});
+
+describe('the margin-call levels read the state through views of their own', () => {
+  it('neither view inherits from the state (a dropped engine stays collectable); each reads it, requirements scaled', () => {
+    const r = runScenarioObject(world([]));
+    const s = r.engine.state;
+    const levels = (r.engine as unknown as { calls: { levels: { view: MarginView; upperView: MarginView } | null } }).calls.levels;
+    if (levels === null) throw new Error('no two-level index');
+    // Binance's buffer: calls at 1.25 x maintenance, recovery above 1.3125 x.
+    expect([levels.view.requirementScalePpm, levels.upperView.requirementScalePpm]).toEqual([1_250_000n, 1_312_500n]);
+    for (const view of [levels.view, levels.upperView]) {
+      expect(Object.prototype.isPrototypeOf.call(s, view)).toBe(false);
+      expect(view.market('BTCUSDT')).toBe(s.market('BTCUSDT'));
+      expect(view.asset('USDT')).toBe(s.asset('USDT'));
+      expect([view.quoteDecimals, view.settlementAsset, view.marginValuation]).toEqual([s.quoteDecimals, s.settlementAsset, s.marginValuation]);
+    }
   });
 });

@@ -27,7 +27,42 @@
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
+import type { AssetSpec, MarketState } from '../market/index.js';
+import type { MarginView } from '../margin/evaluate.js';
 import type { EngineState } from './state.js';
+
+/**
+ * The state's margin seen with every requirement scaled (a call or a recovery level): a view that reads the state,
+ * not an object inheriting from it. With the state as the views' prototype (Object.create), a dropped engine's whole
+ * state outlived it through the views' hidden classes, which V8 keeps for some full GCs after their last use: at 1M
+ * accounts the crash bench's first world was still in the heap while the second was built.
+ */
+class ScaledView implements MarginView {
+  constructor(
+    private readonly s: EngineState,
+    readonly requirementScalePpm: Ppm,
+  ) {}
+
+  get quoteDecimals(): number {
+    return this.s.quoteDecimals;
+  }
+
+  get settlementAsset(): string {
+    return this.s.settlementAsset;
+  }
+
+  get marginValuation(): 'mark' | 'entry' {
+    return this.s.marginValuation;
+  }
+
+  market(id: string): MarketState | undefined {
+    return this.s.market(id);
+  }
+
+  asset(id: string): AssetSpec | undefined {
+    return this.s.asset(id);
+  }
+}
 
 /** The recovery level's buffer: 1.25 times the call buffer (Binance 25% -> a call at 1.25 MM, re-armed above 1.3125 MM). */
 export function recoveryBufferPpm(callBufferPpm: bigint): Ppm {
@@ -56,7 +91,7 @@ export class MarginCalls {
     /** Accounts expected (BreachIndexOptions.capacity): a restore's indexes are built before its accounts exist. */
     capacity = 0,
   ) {
-    const scaled = (scale: bigint): EngineState => Object.create(s, { requirementScalePpm: { value: PPM_ONE + scale } }) as EngineState;
+    const scaled = (scale: bigint): MarginView => new ScaledView(s, ppm(PPM_ONE + scale));
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
     const onRecover = (ref: LedgerRef) => {

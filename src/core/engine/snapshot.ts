@@ -3,7 +3,7 @@
 // answers every later command with the same events. encodeSnapshot/decodeSnapshot make it JSON text.
 
 import { assert } from '../assert.js';
-import type { Account, Position } from '../account/account.js';
+import { borrowsFrom, type Account, type Position } from '../account/account.js';
 import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
@@ -225,10 +225,12 @@ export function restoreContents(s: EngineState, snap: RestorableSnapshot): void 
     // One loop per account, no intermediate arrays.
     const positions = new Map<string, Position>();
     for (const p of a.positions) {
-      holders.add(p.market, a.id, p.size);
-      positions.set(p.market, { market: p.market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
+      // The market's own id string, not the snapshot's copy of it: one string per market, not per position.
+      const market = s.markets.get(p.market)?.spec.id ?? p.market;
+      holders.add(market, a.id, p.size);
+      positions.set(market, { market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
     }
-    s.accounts.set(a.id, { id: a.id, balances: new Map(a.balances), positions, borrows: new Map(a.borrows) });
+    s.accounts.set(a.id, { id: a.id, balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
   }
   holders.into(s);
   s.venue.feePool = snap.venue.feePool;

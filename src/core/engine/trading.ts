@@ -145,7 +145,8 @@ function tradeDraftOf(account: Account, market: string): Account {
   const positions = new Map(account.positions);
   const traded = positions.get(market);
   if (traded !== undefined) positions.set(market, { ...traded });
-  return { id: account.id, balances: new Map(account.balances), positions, borrows: new Map(account.borrows) };
+  // The borrows are shared, not copied: a trade never writes them (only ownBorrows() does, in funds.ts).
+  return { id: account.id, balances: new Map(account.balances), positions, borrows: account.borrows };
 }
 
 function isRejection(x: SidePlan | Rejection): x is Rejection {

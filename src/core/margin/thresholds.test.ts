@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_BORROWS } from '../account/account.js';
 import { Engine } from '../engine/engine.js';
 import { standardSetup, TEST_CONFIG, USDC } from '../engine/testkit.js';
 import { dec, price, quote, size } from '../units/index.js';
@@ -91,5 +92,30 @@ describe('health factor', () => {
     expect(hf?.borrowHeadroom).toBe(dec('20000', 6));
     const refused = e.apply({ kind: 'borrow', tsMs: 5, account: 'b', asset: USDC, amount: dec('20000.000001', 6) });
     expect(refused[0]).toMatchObject({ kind: 'CommandRejected', reason: 'health_factor_breach' });
+  });
+
+  it('an account that never borrowed shares NO_BORROWS; a borrow gives it a Map of its own and NO_BORROWS stays empty', () => {
+    const e = world();
+    e.apply({ kind: 'deposit', tsMs: 3, account: 'b', asset: 'BTC', amount: dec('1', 8) });
+    e.apply({ kind: 'deposit', tsMs: 3, account: 'l', asset: USDC, amount: dec('200000', 6) });
+    // A trade replaces both accounts by their drafts: the lender's borrows are still the shared empty Map.
+    e.apply({ kind: 'fill', tsMs: 4, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(1000n), buyer: { account: 'l', fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
+    expect(e.account('l')?.borrows).toBe(NO_BORROWS);
+    expect(e.account('b')?.borrows).toBe(NO_BORROWS);
+    // A refused borrow (beyond the 70% LTV) writes nothing.
+    e.apply({ kind: 'borrow', tsMs: 5, account: 'b', asset: USDC, amount: dec('80000', 6) });
+    expect(e.account('b')?.borrows).toBe(NO_BORROWS);
+    expect(e.apply({ kind: 'borrow', tsMs: 6, account: 'b', asset: USDC, amount: dec('50000', 6) })[0]?.kind).toBe('Borrowed');
+    expect(e.account('b')?.borrows).not.toBe(NO_BORROWS);
+    expect([...(e.account('b')?.borrows ?? [])]).toEqual([[USDC, dec('50000', 6)]]);
+    expect(NO_BORROWS.size).toBe(0);
+    expect(e.account('l')?.borrows.size).toBe(0);
+    // A restore gives an account with debt its own Map, and one without the shared one.
+    const back = Engine.restore(e.snapshot());
+    expect([...(back.account('b')?.borrows ?? [])]).toEqual([[USDC, dec('50000', 6)]]);
+    expect(back.account('l')?.borrows).toBe(NO_BORROWS);
+    e.apply({ kind: 'repay', tsMs: 7, account: 'b', asset: USDC, amount: dec('50000', 6) });
+    expect(e.account('b')?.borrows.size).toBe(0);
+    expect(NO_BORROWS.size).toBe(0);
   });
 });

@@ -392,3 +392,29 @@ describe('suspend of an account armed by slope bounds', () => {
     index.checkInvariants();
   });
 });
+
+describe('table sizes', () => {
+  // The ledger and entry tables' lengths (private: read here only to pin the memory a capacity hint costs).
+  const tables = (index: BreachIndex): { ledgers: number; entries: number } => {
+    const t = index as unknown as { ledgerState: Uint8Array; entryLedger: Int32Array };
+    return { ledgers: t.ledgerState.length, entries: t.entryLedger.length };
+  };
+
+  it('a capacity hint and indexAll size the tables for 1.25 ledgers and entries an account, not doubled past it; more still grow', () => {
+    const w = testWorld();
+    const hinted = new BreachIndex({ view: w, account: (id) => w.accounts.get(id), rule: () => w.rule, capacity: 1000 });
+    expect(tables(hinted)).toEqual({ ledgers: 1250, entries: 1250 });
+    // Doubling from 64 would have made 2,048 slots for 1,250.
+    const bulk = w.breachIndex();
+    for (let i = 0; i < 300; i++) {
+      w.deposit(`a${i}`, USDC, dec('1000', 6));
+      w.trade(`a${i}`, 'BTC-PERP', i % 2 === 0 ? 10n : -10n, 10_000_000n, i % 3 === 0 ? dec('200', 6) : undefined);
+    }
+    bulk.indexAll(w.accounts.values(), 100);
+    // 100 accounts hinted, 300 (with 100 isolated ledgers) indexed: sized 125 exactly, then doubled as they came.
+    expect(tables(bulk)).toEqual({ ledgers: 500, entries: 500 });
+    const one = w.breachIndex();
+    for (const id of w.accounts.keys()) one.reindex(id);
+    expect(keys(bulk.breached())).toEqual(keys(one.breached()));
+  });
+});

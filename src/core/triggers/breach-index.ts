@@ -178,9 +178,16 @@ interface MarketSlot {
   fundingIndex: bigint;
 }
 
-function grownInt32(a: Int32Array, min: number, fill: number): Int32Array<ArrayBuffer> {
-  let n = a.length;
+/** A table's next size: doubled until it holds `min` (amortised O(1) a slot), or exactly `min` for a capacity hint. */
+function grownSize(length: number, min: number, exact: boolean): number {
+  if (exact) return Math.max(length, min);
+  let n = length;
   while (n < min) n *= 2;
+  return n;
+}
+
+function grownInt32(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+  const n = Math.max(a.length, size);
   const next = new Int32Array(n);
   next.set(a);
   if (fill !== 0) next.fill(fill, a.length);
@@ -299,8 +306,10 @@ export class BreachIndex {
     const capacity = options.capacity ?? 0;
     const ledgers = Math.ceil(capacity * LEDGERS_PER_ACCOUNT);
     const entries = Math.ceil(capacity * ENTRIES_PER_ACCOUNT);
-    if (ledgers > this.ledgerState.length) this.growLedgers(ledgers);
-    if (entries > this.entryLedger.length) this.growEntries(entries);
+    // Sized exactly, not doubled past the hint: at 1M accounts doubling from 64 made 2.1M slots for 1.25M, ~150 MB
+    // more of tables, half of them filled (-1, NaN) and so resident.
+    if (ledgers > this.ledgerState.length) this.growLedgers(ledgers, true);
+    if (entries > this.entryLedger.length) this.growEntries(entries, true);
     const markets = options.capacityMarkets ?? 0;
     if (capacity > 0 && markets > 0) {
       const share = Math.ceil(entries / markets);
@@ -330,9 +339,11 @@ export class BreachIndex {
    * does not look each one up again, and an index still empty does not look for ledgers it cannot hold yet.
    */
   indexAll(accounts: Iterable<Account>, count: number): void {
-    // One ledger and ~1.2 entries per account is the usual shape; more grow as ever.
-    if (count > this.ledgerState.length) this.growLedgers(count);
-    if (count > this.entryLedger.length) this.growEntries(count);
+    // Sized as a capacity hint sizes them (exactly, the usual shape's ledgers and entries); more grow as ever.
+    const ledgers = Math.ceil(count * LEDGERS_PER_ACCOUNT);
+    const entries = Math.ceil(count * ENTRIES_PER_ACCOUNT);
+    if (ledgers > this.ledgerState.length) this.growLedgers(ledgers, true);
+    if (entries > this.entryLedger.length) this.growEntries(entries, true);
     const out: LedgerBreach[] = [];
     const fresh = this.heads.size === 0;
     for (const account of accounts) {
@@ -383,7 +394,7 @@ export class BreachIndex {
       if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SUSPENDED;
     }
-    if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, head + 1, 0);
+    if (head >= this.suspendEpoch.length) this.suspendEpoch = grownInt32(this.suspendEpoch, grownSize(this.suspendEpoch.length, head + 1, false), 0);
     this.suspendEpoch[head] = resumable ? this.epoch : -1; // -1: no epoch, resume() evaluates
   }
 
@@ -1233,27 +1244,27 @@ export class BreachIndex {
     this.ledgerCount--;
   }
 
-  private growLedgers(min: number): void {
+  private growLedgers(min: number, exact = false): void {
     const n = this.ledgerState.length;
-    this.ledgerMarket = grownInt32(this.ledgerMarket, min, 0);
-    const size = this.ledgerMarket.length;
+    const size = grownSize(n, min, exact);
+    this.ledgerMarket = grownInt32(this.ledgerMarket, size, 0);
     const state = new Uint8Array(size);
     state.set(this.ledgerState);
     this.ledgerState = state;
-    this.ledgerEntry = grownInt32(this.ledgerEntry, min, -1);
-    this.ledgerNext = grownInt32(this.ledgerNext, min, -1);
-    this.ledgerHead = grownInt32(this.ledgerHead, min, 0);
-    this.ledgerStamp = grownInt32(this.ledgerStamp, min, 0);
-    this.ledgerExactSlot = grownInt32(this.ledgerExactSlot, min, 0);
+    this.ledgerEntry = grownInt32(this.ledgerEntry, size, -1);
+    this.ledgerNext = grownInt32(this.ledgerNext, size, -1);
+    this.ledgerHead = grownInt32(this.ledgerHead, size, 0);
+    this.ledgerStamp = grownInt32(this.ledgerStamp, size, 0);
+    this.ledgerExactSlot = grownInt32(this.ledgerExactSlot, size, 0);
     const boundary = new Float64Array(size).fill(Number.NaN);
     boundary.set(this.ledgerBoundary);
     this.ledgerBoundary = boundary;
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
-    this.accountStamp = grownInt32(this.accountStamp, min, 0);
-    this.breachPrev = grownInt32(this.breachPrev, min, -1);
-    this.breachNext = grownInt32(this.breachNext, min, -1);
+    this.accountStamp = grownInt32(this.accountStamp, size, 0);
+    this.breachPrev = grownInt32(this.breachPrev, size, -1);
+    this.breachNext = grownInt32(this.breachNext, size, -1);
     if (this.upperView !== null) this.growLevels(size);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
   }
@@ -1311,18 +1322,19 @@ export class BreachIndex {
     return e;
   }
 
-  private growEntries(min: number): void {
-    this.entryLedger = grownInt32(this.entryLedger, min, 0);
-    this.entryMarket = grownInt32(this.entryMarket, min, 0);
-    this.entryNext = grownInt32(this.entryNext, min, -1);
+  private growEntries(min: number, exact = false): void {
+    const size = grownSize(this.entryLedger.length, min, exact);
+    this.entryLedger = grownInt32(this.entryLedger, size, 0);
+    this.entryMarket = grownInt32(this.entryMarket, size, 0);
+    this.entryNext = grownInt32(this.entryNext, size, -1);
     const fin = new Uint8Array(this.entryNext.length);
     fin.set(this.entryFinite);
     this.entryFinite = fin;
     const fam = new Uint8Array(this.entryNext.length);
     fam.set(this.entryFamily);
     this.entryFamily = fam;
-    this.downAt.at = grownInt32(this.downAt.at, min, -1);
-    this.upAt.at = grownInt32(this.upAt.at, min, -1);
+    this.downAt.at = grownInt32(this.downAt.at, size, -1);
+    this.upAt.at = grownInt32(this.upAt.at, size, -1);
   }
 
   private freeEntrySlot(e: number): void {

@@ -4,7 +4,7 @@
 // so nothing but the test changes them (the engine would liquidate a ledger in breach, which is not what is under
 // test here). Used by the tests beside it; not used by the index.
 
-import { applyTrade, newAccount, type Account } from '../account/account.js';
+import { applyTrade, newAccount, ownBorrows, type Account } from '../account/account.js';
 import { Engine } from '../engine/engine.js';
 import { standardSetup, TEST_CONFIG, USDC } from '../engine/testkit.js';
 import { evaluateAccount, type MarginView } from '../margin/evaluate.js';
@@ -127,7 +127,7 @@ export class TestWorld implements MarginView {
 
   borrow(id: string, asset: string, amount: bigint): void {
     const a = this.account(id);
-    a.borrows.set(asset, (a.borrows.get(asset) ?? 0n) + amount);
+    ownBorrows(a).set(asset, (a.borrows.get(asset) ?? 0n) + amount);
   }
 
   /**
