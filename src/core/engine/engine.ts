@@ -426,8 +426,9 @@ export class Engine {
    * MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). The
    * equity and maintenance announced are the ledger's at the current state: the call index's equity (requirements
    * scale, equity does not: evaluateAccount) when its evaluation is of the current state (belowCall[staleBefore..],
-   * found after every change of this command), with the unscaled maintenance alone (ledgerMaintenance); a full
-   * evaluation for the ledgers found before enforcement.
+   * found after every change of this command), with the unscaled maintenance: the one the call index computed with
+   * the figures that confirmed the call (LedgerBreach.baseMaintenance, at an exact boundary), else ledgerMaintenance;
+   * a full evaluation for the ledgers found before enforcement.
    */
   private announceMarginCalls(belowCall: LedgerBreach[], staleBefore: number, emit: (body: EventBody) => void): void {
     if (belowCall.length === 0 || this.calls === null) return;
@@ -441,8 +442,11 @@ export class Engine {
       let equity: Quote = w.equity;
       let maintenance: Quote | null = null;
       if (stale === null || !stale.has(w)) {
-        const account = this.s.accounts.get(w.account);
-        maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+        if (w.baseMaintenance !== undefined) maintenance = w.baseMaintenance;
+        else {
+          const account = this.s.accounts.get(w.account);
+          maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+        }
       }
       // Found before the block (or, not expected, no longer priced as the index saw it): evaluated in full.
       if (maintenance === null) {

@@ -72,6 +72,7 @@ export class MarginCalls {
         rule,
         onRecover,
         reportPrices: false,
+        baseView: s,
         upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
         capacity,
         capacityMarkets: s.markets.size,

@@ -26,14 +26,14 @@
 // its level; setLevel(account, upper) moves it, its ledgers re-keyed in place in the same heaps.
 
 import { assert } from '../assert.js';
-import type { Account } from '../account/account.js';
+import type { Account, Position } from '../account/account.js';
 import { evaluateAccount, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
-import type { Price, Quote } from '../units/index.js';
+import type { Price, Quote, Size } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
-import { singlePositionSlack } from '../margin/evaluate.js';
+import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
@@ -57,6 +57,8 @@ export interface LedgerBreach extends LedgerRef {
   readonly prices: readonly LedgerPrice[];
   /** True when the ledger was not in breach before this evaluation. */
   readonly newly: boolean;
+  /** The ledger's maintenance under options.baseView, when the breach was confirmed at an exact boundary. */
+  readonly baseMaintenance?: Quote | undefined;
 }
 
 export interface BreachIndexOptions {
@@ -77,6 +79,12 @@ export interface BreachIndexOptions {
    * maintenance only): they are then left empty, not built. Default true.
    */
   readonly reportPrices?: boolean;
+  /**
+   * A second view whose maintenance requirement a breach found at an exact boundary also reports
+   * (LedgerBreach.baseMaintenance), from the figures that confirmed it: the margin-call index, evaluated with scaled
+   * requirements, passes the engine's state, whose maintenance a call announces (no second look at the account).
+   */
+  readonly baseView?: MarginView;
   /**
    * Accounts the index is expected to hold (a capacity hint): the ledger and entry tables are sized for them now,
    * as indexAll would size them. A restore builds its indexes before the accounts fill the heap: V8 starts a full GC
@@ -178,6 +186,9 @@ interface MarketSlot {
   fundingIndex: bigint;
 }
 
+/** int64s in an exact ledger's row (BreachIndex.exactRows): size, entryQuote, fundingIndex, cash. */
+const EXACT_ROW = 4;
+
 function grownInt32(a: Int32Array, min: number, fill: number): Int32Array<ArrayBuffer> {
   let n = a.length;
   while (n < min) n *= 2;
@@ -205,6 +216,16 @@ export class BreachIndex {
   private ledgerBoundary = new Float64Array(64).fill(Number.NaN);
   private ledgerLong = new Uint8Array(64);
   private ledgerExactSlot = new Int32Array(64); // the market slot of the exact boundary
+  /**
+   * An exact ledger's inputs, EXACT_ROW int64s a ledger (its position's size, cost basis and funding index, and the
+   * ledger's cash: the isolated margin or the settlement balance), written by the evaluation that armed it at its
+   * exact boundary. The index's contract keeps them current as it keeps the boundary: any change of the account
+   * re-arms it. enterBreach confirms a crossing from them instead of fetching the account's objects (at 1M accounts
+   * the account, its Maps, the position and each bigint are a cache miss apiece). exactRowValid[l] = 0: no row (a
+   * value beyond 64 bits, or not armed exactly): the account is read.
+   */
+  private exactRows = new BigInt64Array(64 * EXACT_ROW);
+  private exactRowValid = new Uint8Array(64);
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -283,6 +304,7 @@ export class BreachIndex {
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   private readonly reportBreaches: boolean;
   private readonly reportPrices: boolean;
+  private readonly baseView: MarginView | null;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
@@ -291,6 +313,7 @@ export class BreachIndex {
     this.onRecover = options.onRecover;
     this.reportBreaches = options.reportBreaches ?? true;
     this.reportPrices = options.reportPrices ?? true;
+    this.baseView = options.baseView ?? null;
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
     this.upperView = options.upperLevel?.view ?? null;
@@ -461,16 +484,15 @@ export class BreachIndex {
       this.otherExactSlot[l] = slot;
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
-    const account = this.accountOf(accountId);
-    if (account === undefined) {
-      this.remove(accountId);
-      return;
-    }
     if (!load) {
       // Evaluated at the new level (the account has not changed: its ledgers are the ones it has).
-      this.evaluateLedgers(accountId, account, head, null, out);
+      const account = this.accountOf(accountId);
+      if (account === undefined) this.remove(accountId);
+      else this.evaluateLedgers(accountId, account, head, null, out);
       return;
     }
+    // From the boundaries kept: the account is not read (an account that changed or went was re-armed or removed
+    // through reindex(), which drops them; enterBreach reads it only for a ledger without an exact row).
     this.resumed++;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       const b = this.ledgerBoundary[l] as number;
@@ -865,16 +887,26 @@ export class BreachIndex {
       return true;
     }
     const isolated = (this.ledgerMarket[l] as number) >= 0;
-    const account = this.accountOf(accountId);
     const state = this.view.market(ms.id);
-    const position = account?.positions.get(ms.id);
     const mark = state?.markPrice ?? null;
-    if (account === undefined || state === undefined || position === undefined || mark === null) {
+    const view = this.viewOf(l);
+    let position: Position | undefined;
+    let cash: bigint;
+    if (this.exactRowValid[l] === 1) {
+      const r = l * EXACT_ROW;
+      const rows = this.exactRows;
+      cash = rows[r + 3] as bigint;
+      position = { market: ms.id, size: rows[r] as Size, entryQuote: rows[r + 1] as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: isolated ? (cash as Quote) : null };
+    } else {
+      const account = this.accountOf(accountId);
+      position = account?.positions.get(ms.id);
+      cash = isolated ? (position?.isolatedMargin ?? 0n) : (account?.balances.get(view.settlementAsset) ?? 0n);
+    }
+    if (state === undefined || position === undefined || mark === null) {
       this.exactMisses++;
       return false;
     }
-    const view = this.viewOf(l);
-    const f = singlePositionSlack(view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(view.settlementAsset) ?? 0n));
+    const f = singlePositionSlack(view, state, position, mark, cash);
     const equity = f.equity;
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
@@ -884,8 +916,25 @@ export class BreachIndex {
     this.linkBreached(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
+    const baseMaintenance = this.baseView === null ? undefined : positionMaintenance(this.baseView, state, position, mark);
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance });
     return true;
+  }
+
+  /** Keeps an exact ledger's inputs (see exactRows); no row when one does not fit 64 bits. */
+  private writeExactRow(l: number, position: Position, cash: bigint): void {
+    const { size, entryQuote, fundingIndex } = position;
+    if (BigInt.asIntN(64, size) !== size || BigInt.asIntN(64, entryQuote) !== entryQuote || BigInt.asIntN(64, fundingIndex) !== fundingIndex || BigInt.asIntN(64, cash) !== cash) {
+      this.exactRowValid[l] = 0;
+      return;
+    }
+    const r = l * EXACT_ROW;
+    const rows = this.exactRows;
+    rows[r] = size;
+    rows[r + 1] = entryQuote;
+    rows[r + 2] = fundingIndex;
+    rows[r + 3] = cash;
+    this.exactRowValid[l] = 1;
   }
 
   /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
@@ -1024,6 +1073,7 @@ export class BreachIndex {
     const exact = exactBoundary(view, account, market, rule, breached, equity - maintenance);
     const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
     if (exact !== null) {
+      this.writeExactRow(l, exact.position, exact.cash);
       this.ledgerBoundary[l] = exact.boundary;
       this.ledgerLong[l] = exact.long ? 1 : 0;
       this.ledgerExactSlot[l] = this.marketSlot(exact.market);
@@ -1031,6 +1081,7 @@ export class BreachIndex {
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.ledgerBoundary[l] = Number.NaN;
+      this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
@@ -1048,7 +1099,7 @@ export class BreachIndex {
               const s = this.view.market(m);
               return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
             });
-        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
+        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined });
       }
     } else {
       this.ledgerState[l] = SOUND;
@@ -1075,6 +1126,7 @@ export class BreachIndex {
   }
 
   private clearExact(l: number): void {
+    this.exactRowValid[l] = 0;
     if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
     this.ledgerBoundary[l] = Number.NaN;
     this.exactLedgers--;
@@ -1251,6 +1303,12 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
+    const rows = new BigInt64Array(size * EXACT_ROW);
+    rows.set(this.exactRows);
+    this.exactRows = rows;
+    const valid = new Uint8Array(size);
+    valid.set(this.exactRowValid);
+    this.exactRowValid = valid;
     this.accountStamp = grownInt32(this.accountStamp, min, 0);
     this.breachPrev = grownInt32(this.breachPrev, min, -1);
     this.breachNext = grownInt32(this.breachNext, min, -1);
