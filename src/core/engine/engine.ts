@@ -53,6 +53,22 @@ export interface EngineOptions {
   readonly adlMirror?: boolean;
 }
 
+/**
+ * Events that name an account without changing its balances, positions or borrows (what margin, the state root and
+ * the ADL mirror read): a resting order placed or cancelled, a conditional order's bookkeeping. Their account is not
+ * re-armed for them: a maker re-quoting its book would otherwise be re-evaluated in both indexes on every order. A
+ * fill is a trade, with its own PositionChanged events for both sides.
+ */
+const KEEPS_ACCOUNT: ReadonlySet<EngineEvent['kind']> = new Set<EngineEvent['kind']>([
+  'OrderPlaced',
+  'OrderCancelled',
+  'ConditionalPlaced',
+  'ConditionalAmended',
+  'ConditionalCancelled',
+  'ConditionalTriggered',
+  'ConditionalRefused',
+]);
+
 export class Engine {
   /** Ledgers in breach (derived from the state; rebuilt on restore). */
   private readonly index: BreachDetector;
@@ -333,6 +349,7 @@ export class Engine {
     let touched: Set<string> | null = null;
     for (let i = from; i < events.length; i++) {
       const e = events[i] as EngineEvent;
+      if (KEEPS_ACCOUNT.has(e.kind)) continue;
       if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
       if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }

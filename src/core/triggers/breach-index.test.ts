@@ -390,7 +390,7 @@ describe("an exact ledger's kept figures", () => {
     w.setPrices('ETH-PERP', BigInt(boundary));
     const [b] = index.onPrice('ETH-PERP');
     const ev = evaluateAccount(w, w.accounts.get('p') as Account);
-    assert(ev.priced);
+    assert(ev.priced, 'the account is priced');
     expect(b?.baseMaintenance).toBe(ev.isolated[0]?.maintenance);
     expect(b?.maintenance).toBeGreaterThan(b?.baseMaintenance ?? 0n); // the scaled requirement is the call level
   });
