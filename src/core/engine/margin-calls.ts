@@ -73,6 +73,7 @@ export class MarginCalls {
         onRecover,
         reportPrices: false,
         baseView: s,
+        exactRows: true,
         upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
         capacity,
         capacityMarkets: s.markets.size,

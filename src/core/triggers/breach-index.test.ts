@@ -328,10 +328,10 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     expect(index.onPrice('ETH-PERP')).toEqual([]); // not watched while suspended
     expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
     lookups = 0;
-    // Resumed below the boundary: in breach, confirmed by the position's figures the index kept (no lookup, no
-    // evaluation).
+    // Resumed below the boundary: in breach, confirmed by the position's figures (one lookup, no evaluation; an index
+    // with exactRows confirms it without the lookup: below).
     expect(index.resume('p')).toMatchObject([{ account: 'p', market: 'ETH-PERP', newly: true }]);
-    expect(lookups).toBe(0);
+    expect(lookups).toBe(1);
     expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
     expect(index.stats().rechecks).toBe(0);
     index.checkInvariants();
@@ -356,7 +356,7 @@ describe("an exact ledger's kept figures", () => {
     w.deposit('p', USDC, dec('2000', 6));
     w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
     let count = 0;
-    const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule });
+    const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule, exactRows: true });
     expect(index.reindex('p')).toEqual([]);
     expect(index.thresholds('p', 'ETH-PERP')).toEqual([{ market: 'ETH-PERP', down: 287_179, up: Infinity, exact: true }]);
     count = 0;
@@ -369,6 +369,19 @@ describe("an exact ledger's kept figures", () => {
     expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
     expect(lookups()).toBe(0);
     index.checkInvariants();
+  });
+
+  it('an index without exactRows reads the account, with the same result', () => {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    let count = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule });
+    index.reindex('p');
+    count = 0;
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
+    expect(count).toBe(1);
   });
 
   it('reads the account when a figure does not fit 64 bits, with the same result', () => {
@@ -384,7 +397,7 @@ describe("an exact ledger's kept figures", () => {
     w.deposit('p', USDC, dec('2000', 6));
     w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
     const scaled = Object.create(w, { requirementScalePpm: { value: 1_250_000n } }) as TestWorld;
-    const index = new BreachIndex({ view: scaled, account: (id) => w.accounts.get(id), rule: () => w.rule, baseView: w });
+    const index = new BreachIndex({ view: scaled, account: (id) => w.accounts.get(id), rule: () => w.rule, baseView: w, exactRows: true });
     index.reindex('p');
     const boundary = index.thresholds('p', 'ETH-PERP')[0]?.down ?? 0;
     w.setPrices('ETH-PERP', BigInt(boundary));

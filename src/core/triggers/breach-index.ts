@@ -86,6 +86,12 @@ export interface BreachIndexOptions {
    */
   readonly baseView?: MarginView;
   /**
+   * True: keep each exact ledger's figures in the ledger table (25 bytes a ledger slot) and confirm a crossing of its
+   * boundary from them, without reading the account (BreachIndex exactRows). The margin-call index does: its calls and
+   * recoveries are most of a busy tick's events. Default false.
+   */
+  readonly exactRows?: boolean;
+  /**
    * Accounts the index is expected to hold (a capacity hint): the ledger and entry tables are sized for them now,
    * as indexAll would size them. A restore builds its indexes before the accounts fill the heap: V8 starts a full GC
    * whenever memory outside the JS heap (these tables) grows ~64 MB, and that GC marks all of the heap.
@@ -186,8 +192,8 @@ interface MarketSlot {
   fundingIndex: bigint;
 }
 
-/** int64s in an exact ledger's row (BreachIndex.exactRows): size, entryQuote, fundingIndex, cash. */
-const EXACT_ROW = 4;
+/** int64s in an exact ledger's row (BreachIndex.exactRows): size, cash - entryQuote, fundingIndex. */
+const EXACT_ROW = 3;
 
 function grownInt32(a: Int32Array, min: number, fill: number): Int32Array<ArrayBuffer> {
   let n = a.length;
@@ -217,15 +223,18 @@ export class BreachIndex {
   private ledgerLong = new Uint8Array(64);
   private ledgerExactSlot = new Int32Array(64); // the market slot of the exact boundary
   /**
-   * An exact ledger's inputs, EXACT_ROW int64s a ledger (its position's size, cost basis and funding index, and the
-   * ledger's cash: the isolated margin or the settlement balance), written by the evaluation that armed it at its
-   * exact boundary. The index's contract keeps them current as it keeps the boundary: any change of the account
+   * With options.exactRows: an exact ledger's inputs, EXACT_ROW int64s a ledger (its position's size, the ledger's
+   * cash less the position's cost basis, the position's funding index), written by the evaluation that armed it at
+   * its exact boundary. The index's contract keeps them current as it keeps the boundary: any change of the account
    * re-arms it. enterBreach confirms a crossing from them instead of fetching the account's objects (at 1M accounts
-   * the account, its Maps, the position and each bigint are a cache miss apiece). exactRowValid[l] = 0: no row (a
-   * value beyond 64 bits, or not armed exactly): the account is read.
+   * the account, its Maps, the position and each bigint are a cache miss apiece). The cost basis is folded into the
+   * cash: under mark valuation (the only one exact boundaries are armed under) a ledger's figures read it only in
+   * cash + value - entryQuote - funding owed. exactRowValid[l] = 0: no row (a value beyond 64 bits, or not armed
+   * exactly): the account is read. Empty without the option.
    */
-  private exactRows = new BigInt64Array(64 * EXACT_ROW);
-  private exactRowValid = new Uint8Array(64);
+  private exactRows = new BigInt64Array(0);
+  private exactRowValid = new Uint8Array(0);
+  private readonly keepsExactRows: boolean;
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -314,6 +323,11 @@ export class BreachIndex {
     this.reportBreaches = options.reportBreaches ?? true;
     this.reportPrices = options.reportPrices ?? true;
     this.baseView = options.baseView ?? null;
+    this.keepsExactRows = options.exactRows ?? false;
+    if (this.keepsExactRows) {
+      this.exactRows = new BigInt64Array(this.ledgerState.length * EXACT_ROW);
+      this.exactRowValid = new Uint8Array(this.ledgerState.length);
+    }
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
     this.upperView = options.upperLevel?.view ?? null;
@@ -892,11 +906,11 @@ export class BreachIndex {
     const view = this.viewOf(l);
     let position: Position | undefined;
     let cash: bigint;
-    if (this.exactRowValid[l] === 1) {
+    if (this.keepsExactRows && this.exactRowValid[l] === 1 && view.marginValuation === 'mark') {
       const r = l * EXACT_ROW;
       const rows = this.exactRows;
-      cash = rows[r + 3] as bigint;
-      position = { market: ms.id, size: rows[r] as Size, entryQuote: rows[r + 1] as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: isolated ? (cash as Quote) : null };
+      cash = rows[r + 1] as bigint; // cash - entryQuote: the cost basis folded in (see exactRows)
+      position = { market: ms.id, size: rows[r] as Size, entryQuote: 0n as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: null };
     } else {
       const account = this.accountOf(accountId);
       position = account?.positions.get(ms.id);
@@ -923,17 +937,18 @@ export class BreachIndex {
 
   /** Keeps an exact ledger's inputs (see exactRows); no row when one does not fit 64 bits. */
   private writeExactRow(l: number, position: Position, cash: bigint): void {
-    const { size, entryQuote, fundingIndex } = position;
-    if (BigInt.asIntN(64, size) !== size || BigInt.asIntN(64, entryQuote) !== entryQuote || BigInt.asIntN(64, fundingIndex) !== fundingIndex || BigInt.asIntN(64, cash) !== cash) {
+    if (!this.keepsExactRows) return;
+    const { size, fundingIndex } = position;
+    const net = cash - position.entryQuote;
+    if (BigInt.asIntN(64, size) !== size || BigInt.asIntN(64, net) !== net || BigInt.asIntN(64, fundingIndex) !== fundingIndex) {
       this.exactRowValid[l] = 0;
       return;
     }
     const r = l * EXACT_ROW;
     const rows = this.exactRows;
     rows[r] = size;
-    rows[r + 1] = entryQuote;
+    rows[r + 1] = net;
     rows[r + 2] = fundingIndex;
-    rows[r + 3] = cash;
     this.exactRowValid[l] = 1;
   }
 
@@ -1081,7 +1096,7 @@ export class BreachIndex {
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.ledgerBoundary[l] = Number.NaN;
-      this.exactRowValid[l] = 0;
+      if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
@@ -1126,7 +1141,7 @@ export class BreachIndex {
   }
 
   private clearExact(l: number): void {
-    this.exactRowValid[l] = 0;
+    if (this.keepsExactRows) this.exactRowValid[l] = 0;
     if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
     this.ledgerBoundary[l] = Number.NaN;
     this.exactLedgers--;
@@ -1303,12 +1318,14 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
-    const rows = new BigInt64Array(size * EXACT_ROW);
-    rows.set(this.exactRows);
-    this.exactRows = rows;
-    const valid = new Uint8Array(size);
-    valid.set(this.exactRowValid);
-    this.exactRowValid = valid;
+    if (this.keepsExactRows) {
+      const rows = new BigInt64Array(size * EXACT_ROW);
+      rows.set(this.exactRows);
+      this.exactRows = rows;
+      const valid = new Uint8Array(size);
+      valid.set(this.exactRowValid);
+      this.exactRowValid = valid;
+    }
     this.accountStamp = grownInt32(this.accountStamp, min, 0);
     this.breachPrev = grownInt32(this.breachPrev, min, -1);
     this.breachNext = grownInt32(this.breachNext, min, -1);
