@@ -53,6 +53,22 @@ export interface EngineOptions {
   readonly adlMirror?: boolean;
 }
 
+/**
+ * Events that name an account without changing its balances, positions or borrows (what margin, the state root and
+ * the ADL mirror read): a resting order placed or cancelled, a conditional order's bookkeeping. Their account is not
+ * re-armed for them: a maker re-quoting its book would otherwise be re-evaluated in both indexes on every order. A
+ * fill is a trade, with its own PositionChanged events for both sides.
+ */
+const KEEPS_ACCOUNT: ReadonlySet<EngineEvent['kind']> = new Set<EngineEvent['kind']>([
+  'OrderPlaced',
+  'OrderCancelled',
+  'ConditionalPlaced',
+  'ConditionalAmended',
+  'ConditionalCancelled',
+  'ConditionalTriggered',
+  'ConditionalRefused',
+]);
+
 export class Engine {
   /** Ledgers in breach (derived from the state; rebuilt on restore). */
   private readonly index: BreachDetector;
@@ -333,6 +349,7 @@ export class Engine {
     let touched: Set<string> | null = null;
     for (let i = from; i < events.length; i++) {
       const e = events[i] as EngineEvent;
+      if (KEEPS_ACCOUNT.has(e.kind)) continue;
       if ('account' in e && typeof e.account === 'string') (touched ??= new Set()).add(e.account); // null: none (a deposit to the fund)
       if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }
@@ -426,8 +443,9 @@ export class Engine {
    * MarginCall for each ledger newly below the call level and not in breach (then it is liquidated instead). The
    * equity and maintenance announced are the ledger's at the current state: the call index's equity (requirements
    * scale, equity does not: evaluateAccount) when its evaluation is of the current state (belowCall[staleBefore..],
-   * found after every change of this command), with the unscaled maintenance alone (ledgerMaintenance); a full
-   * evaluation for the ledgers found before enforcement.
+   * found after every change of this command), with the unscaled maintenance: the one the call index computed with
+   * the figures that confirmed the call (LedgerBreach.baseMaintenance, at an exact boundary), else ledgerMaintenance;
+   * a full evaluation for the ledgers found before enforcement.
    */
   private announceMarginCalls(belowCall: LedgerBreach[], staleBefore: number, emit: (body: EventBody) => void): void {
     if (belowCall.length === 0 || this.calls === null) return;
@@ -441,8 +459,11 @@ export class Engine {
       let equity: Quote = w.equity;
       let maintenance: Quote | null = null;
       if (stale === null || !stale.has(w)) {
-        const account = this.s.accounts.get(w.account);
-        maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+        if (w.baseMaintenance !== undefined) maintenance = w.baseMaintenance;
+        else {
+          const account = this.s.accounts.get(w.account);
+          maintenance = account === undefined ? null : ledgerMaintenance(this.s, account, w.market);
+        }
       }
       // Found before the block (or, not expected, no longer priced as the index saw it): evaluated in full.
       if (maintenance === null) {

@@ -107,6 +107,8 @@ export class MarginCalls {
         rule,
         onRecover,
         reportPrices: false,
+        baseView: s,
+        exactRows: true,
         upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
         capacity,
         capacityMarkets: s.markets.size,

@@ -37,6 +37,17 @@ describe('orders on the built-in book', () => {
     for (const r of conservationReport(e.state)) expect(r.held).toBe(r.expected);
   });
 
+  it('a resting order placed or cancelled leaves its account as it was: not re-armed, not rehashed; a fill is', () => {
+    const e = world();
+    e.takeTouched();
+    e.apply({ kind: 'place_order', tsMs: T + 1, account: 'mm', market: 'BTC-PERP', id: 'a1', side: 'sell', price: px('100010'), size: size(500n), tif: 'gtc' });
+    e.apply({ kind: 'cancel_order', tsMs: T + 2, account: 'mm', market: 'BTC-PERP', id: 'a1' });
+    e.apply({ kind: 'place_order', tsMs: T + 3, account: 'mm', market: 'BTC-PERP', id: 'a2', side: 'sell', price: px('100010'), size: size(500n), tif: 'gtc' });
+    expect(e.takeTouched()).toEqual([]);
+    e.apply({ kind: 'place_order', tsMs: T + 4, account: 'bob', market: 'BTC-PERP', id: 'b1', side: 'buy', price: px('100010'), size: size(200n), tif: 'ioc' });
+    expect(e.takeTouched()).toEqual(['bob', 'mm']);
+  });
+
   it('refuses an order that would break initial margin if filled at its limit, and cancels on request', () => {
     const e = world();
     e.apply({ kind: 'deposit', tsMs: T + 1, account: 'small', asset: USDC, amount: dec('100', 6) });

@@ -495,6 +495,9 @@ export interface ExactBoundary {
   readonly long: boolean;
   /** Long: the highest mark in breach (0: none). Short: the lowest mark in breach. Price atoms, < 2^53. */
   readonly boundary: number;
+  /** The ledger's one position and its cash (isolated margin, or the cross ledger's settlement balance), as evaluated. */
+  readonly position: Position;
+  readonly cash: bigint;
 }
 
 /** Exact evaluations one boundary may take before the ledger is left to the slope bounds. */
@@ -610,7 +613,7 @@ export function exactBoundary(
       lo = hi - step;
       for (;;) {
         if (lo < 1) {
-          if (!bad(1)) return { market: position.market, long, boundary: 0 };
+          if (!bad(1)) return { market: position.market, long, position, cash, boundary: 0 };
           lo = 1;
           break;
         }
@@ -627,7 +630,7 @@ export function exactBoundary(
       if (bad(mid)) lo = mid;
       else hi = mid;
     }
-    return { market: position.market, long, boundary: lo };
+    return { market: position.market, long, position, cash, boundary: lo };
   }
   if (bad(guess)) {
     hi = guess;
@@ -635,7 +638,7 @@ export function exactBoundary(
     lo = hi - step;
     for (;;) {
       if (lo < 1) {
-        if (bad(1)) return { market: position.market, long, boundary: 1 };
+        if (bad(1)) return { market: position.market, long, position, cash, boundary: 1 };
         lo = 1;
         break;
       }
@@ -662,5 +665,5 @@ export function exactBoundary(
     if (bad(mid)) hi = mid;
     else lo = mid;
   }
-  return { market: position.market, long, boundary: hi };
+  return { market: position.market, long, position, cash, boundary: hi };
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BTC_PERP, ETH_PERP, USDC } from '../engine/testkit.js';
+import type { Account } from '../account/account.js';
+import { assert } from '../assert.js';
+import { evaluateAccount } from '../margin/evaluate.js';
 import { thresholdPrice } from '../margin/thresholds.js';
 import { dec, ppm, quote } from '../units/index.js';
 import { scheduleShape } from './bounds.js';
@@ -325,7 +328,8 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     expect(index.onPrice('ETH-PERP')).toEqual([]); // not watched while suspended
     expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
     lookups = 0;
-    // Resumed below the boundary: in breach, confirmed by the position's figures (one lookup, no evaluation).
+    // Resumed below the boundary: in breach, confirmed by the position's figures (one lookup, no evaluation; an index
+    // with exactRows confirms it without the lookup: below).
     expect(index.resume('p')).toMatchObject([{ account: 'p', market: 'ETH-PERP', newly: true }]);
     expect(lookups).toBe(1);
     expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
@@ -340,6 +344,68 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
     expect(index.thresholds('p', 'ETH-PERP')[0]?.exact).toBe(true);
     index.checkInvariants();
+  });
+});
+
+describe("an exact ledger's kept figures", () => {
+  // The isolated long of the tests above: 1 ETH at 3,000 with 2,000 USDC of isolated margin, in breach at or below
+  // 2,871.79. The index confirms a crossing from the figures it kept when it armed the ledger (BreachIndex exactRows).
+  function armed(fundingIndex: bigint): { w: TestWorld; index: BreachIndex; lookups: () => number } {
+    const w = testWorld();
+    w.state('ETH-PERP').fundingIndex = fundingIndex; // the position settles at the market's index when it opens
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    let count = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule, exactRows: true });
+    expect(index.reindex('p')).toEqual([]);
+    expect(index.thresholds('p', 'ETH-PERP')).toEqual([{ market: 'ETH-PERP', down: 287_179, up: Infinity, exact: true }]);
+    count = 0;
+    return { w, index, lookups: () => count };
+  }
+
+  it('confirms a crossing without reading the account', () => {
+    const { w, index, lookups } = armed(0n);
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
+    expect(lookups()).toBe(0);
+    index.checkInvariants();
+  });
+
+  it('an index without exactRows reads the account, with the same result', () => {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    let count = 0;
+    const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule });
+    index.reindex('p');
+    count = 0;
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
+    expect(count).toBe(1);
+  });
+
+  it('reads the account when a figure does not fit 64 bits, with the same result', () => {
+    const { w, index, lookups } = armed(1n << 70n); // the position's funding index: beyond an int64
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
+    expect(lookups()).toBe(1);
+    index.checkInvariants();
+  });
+
+  it('reports the maintenance under a base view beside the scaled one (a margin call announces it)', () => {
+    const w = testWorld();
+    w.deposit('p', USDC, dec('2000', 6));
+    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    const scaled = Object.create(w, { requirementScalePpm: { value: 1_250_000n } }) as TestWorld;
+    const index = new BreachIndex({ view: scaled, account: (id) => w.accounts.get(id), rule: () => w.rule, baseView: w, exactRows: true });
+    index.reindex('p');
+    const boundary = index.thresholds('p', 'ETH-PERP')[0]?.down ?? 0;
+    w.setPrices('ETH-PERP', BigInt(boundary));
+    const [b] = index.onPrice('ETH-PERP');
+    const ev = evaluateAccount(w, w.accounts.get('p') as Account);
+    assert(ev.priced, 'the account is priced');
+    expect(b?.baseMaintenance).toBe(ev.isolated[0]?.maintenance);
+    expect(b?.maintenance).toBeGreaterThan(b?.baseMaintenance ?? 0n); // the scaled requirement is the call level
   });
 });
 

@@ -26,14 +26,14 @@
 // its level; setLevel(account, upper) moves it, its ledgers re-keyed in place in the same heaps.
 
 import { assert } from '../assert.js';
-import type { Account } from '../account/account.js';
+import type { Account, Position } from '../account/account.js';
 import { evaluateAccount, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
-import type { Price, Quote } from '../units/index.js';
+import type { Price, Quote, Size } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
-import { singlePositionSlack } from '../margin/evaluate.js';
+import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
@@ -57,6 +57,8 @@ export interface LedgerBreach extends LedgerRef {
   readonly prices: readonly LedgerPrice[];
   /** True when the ledger was not in breach before this evaluation. */
   readonly newly: boolean;
+  /** The ledger's maintenance under options.baseView, when the breach was confirmed at an exact boundary. */
+  readonly baseMaintenance?: Quote | undefined;
 }
 
 export interface BreachIndexOptions {
@@ -77,6 +79,18 @@ export interface BreachIndexOptions {
    * maintenance only): they are then left empty, not built. Default true.
    */
   readonly reportPrices?: boolean;
+  /**
+   * A second view whose maintenance requirement a breach found at an exact boundary also reports
+   * (LedgerBreach.baseMaintenance), from the figures that confirmed it: the margin-call index, evaluated with scaled
+   * requirements, passes the engine's state, whose maintenance a call announces (no second look at the account).
+   */
+  readonly baseView?: MarginView;
+  /**
+   * True: keep each exact ledger's figures in the ledger table (25 bytes a ledger slot) and confirm a crossing of its
+   * boundary from them, without reading the account (BreachIndex exactRows). The margin-call index does: its calls and
+   * recoveries are most of a busy tick's events. Default false.
+   */
+  readonly exactRows?: boolean;
   /**
    * Accounts the index is expected to hold (a capacity hint): the ledger and entry tables are sized for them now,
    * as indexAll would size them. A restore builds its indexes before the accounts fill the heap: V8 starts a full GC
@@ -178,6 +192,9 @@ interface MarketSlot {
   fundingIndex: bigint;
 }
 
+/** int64s in an exact ledger's row (BreachIndex.exactRows): size, cash - entryQuote, fundingIndex. */
+const EXACT_ROW = 3;
+
 /** A table's next size: doubled until it holds `min` (amortised O(1) a slot), or exactly `min` for a capacity hint. */
 function grownSize(length: number, min: number, exact: boolean): number {
   if (exact) return Math.max(length, min);
@@ -212,6 +229,19 @@ export class BreachIndex {
   private ledgerBoundary = new Float64Array(64).fill(Number.NaN);
   private ledgerLong = new Uint8Array(64);
   private ledgerExactSlot = new Int32Array(64); // the market slot of the exact boundary
+  /**
+   * With options.exactRows: an exact ledger's inputs, EXACT_ROW int64s a ledger (its position's size, the ledger's
+   * cash less the position's cost basis, the position's funding index), written by the evaluation that armed it at
+   * its exact boundary. The index's contract keeps them current as it keeps the boundary: any change of the account
+   * re-arms it. enterBreach confirms a crossing from them instead of fetching the account's objects (at 1M accounts
+   * the account, its Maps, the position and each bigint are a cache miss apiece). The cost basis is folded into the
+   * cash: under mark valuation (the only one exact boundaries are armed under) a ledger's figures read it only in
+   * cash + value - entryQuote - funding owed. exactRowValid[l] = 0: no row (a value beyond 64 bits, or not armed
+   * exactly): the account is read. Empty without the option.
+   */
+  private exactRows = new BigInt64Array(0);
+  private exactRowValid = new Uint8Array(0);
+  private readonly keepsExactRows: boolean;
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -290,6 +320,7 @@ export class BreachIndex {
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   private readonly reportBreaches: boolean;
   private readonly reportPrices: boolean;
+  private readonly baseView: MarginView | null;
 
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
@@ -298,6 +329,12 @@ export class BreachIndex {
     this.onRecover = options.onRecover;
     this.reportBreaches = options.reportBreaches ?? true;
     this.reportPrices = options.reportPrices ?? true;
+    this.baseView = options.baseView ?? null;
+    this.keepsExactRows = options.exactRows ?? false;
+    if (this.keepsExactRows) {
+      this.exactRows = new BigInt64Array(this.ledgerState.length * EXACT_ROW);
+      this.exactRowValid = new Uint8Array(this.ledgerState.length);
+    }
     this.armedRule = options.rule();
     this.armedValuation = options.view.marginValuation;
     this.upperView = options.upperLevel?.view ?? null;
@@ -472,16 +509,15 @@ export class BreachIndex {
       this.otherExactSlot[l] = slot;
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
-    const account = this.accountOf(accountId);
-    if (account === undefined) {
-      this.remove(accountId);
-      return;
-    }
     if (!load) {
       // Evaluated at the new level (the account has not changed: its ledgers are the ones it has).
-      this.evaluateLedgers(accountId, account, head, null, out);
+      const account = this.accountOf(accountId);
+      if (account === undefined) this.remove(accountId);
+      else this.evaluateLedgers(accountId, account, head, null, out);
       return;
     }
+    // From the boundaries kept: the account is not read (an account that changed or went was re-armed or removed
+    // through reindex(), which drops them; enterBreach reads it only for a ledger without an exact row).
     this.resumed++;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       const b = this.ledgerBoundary[l] as number;
@@ -876,16 +912,26 @@ export class BreachIndex {
       return true;
     }
     const isolated = (this.ledgerMarket[l] as number) >= 0;
-    const account = this.accountOf(accountId);
     const state = this.view.market(ms.id);
-    const position = account?.positions.get(ms.id);
     const mark = state?.markPrice ?? null;
-    if (account === undefined || state === undefined || position === undefined || mark === null) {
+    const view = this.viewOf(l);
+    let position: Position | undefined;
+    let cash: bigint;
+    if (this.keepsExactRows && this.exactRowValid[l] === 1 && view.marginValuation === 'mark') {
+      const r = l * EXACT_ROW;
+      const rows = this.exactRows;
+      cash = rows[r + 1] as bigint; // cash - entryQuote: the cost basis folded in (see exactRows)
+      position = { market: ms.id, size: rows[r] as Size, entryQuote: 0n as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: null };
+    } else {
+      const account = this.accountOf(accountId);
+      position = account?.positions.get(ms.id);
+      cash = isolated ? (position?.isolatedMargin ?? 0n) : (account?.balances.get(view.settlementAsset) ?? 0n);
+    }
+    if (state === undefined || position === undefined || mark === null) {
       this.exactMisses++;
       return false;
     }
-    const view = this.viewOf(l);
-    const f = singlePositionSlack(view, state, position, mark, isolated ? (position.isolatedMargin ?? 0n) : (account.balances.get(view.settlementAsset) ?? 0n));
+    const f = singlePositionSlack(view, state, position, mark, cash);
     const equity = f.equity;
     if (!isBreached(equity, f.maintenance, this.ruleOf())) {
       this.exactMisses++;
@@ -895,8 +941,26 @@ export class BreachIndex {
     this.linkBreached(l);
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true });
+    const baseMaintenance = this.baseView === null ? undefined : positionMaintenance(this.baseView, state, position, mark);
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance });
     return true;
+  }
+
+  /** Keeps an exact ledger's inputs (see exactRows); no row when one does not fit 64 bits. */
+  private writeExactRow(l: number, position: Position, cash: bigint): void {
+    if (!this.keepsExactRows) return;
+    const { size, fundingIndex } = position;
+    const net = cash - position.entryQuote;
+    if (BigInt.asIntN(64, size) !== size || BigInt.asIntN(64, net) !== net || BigInt.asIntN(64, fundingIndex) !== fundingIndex) {
+      this.exactRowValid[l] = 0;
+      return;
+    }
+    const r = l * EXACT_ROW;
+    const rows = this.exactRows;
+    rows[r] = size;
+    rows[r + 1] = net;
+    rows[r + 2] = fundingIndex;
+    this.exactRowValid[l] = 1;
   }
 
   /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
@@ -1035,6 +1099,7 @@ export class BreachIndex {
     const exact = exactBoundary(view, account, market, rule, breached, equity - maintenance);
     const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
     if (exact !== null) {
+      this.writeExactRow(l, exact.position, exact.cash);
       this.ledgerBoundary[l] = exact.boundary;
       this.ledgerLong[l] = exact.long ? 1 : 0;
       this.ledgerExactSlot[l] = this.marketSlot(exact.market);
@@ -1042,6 +1107,7 @@ export class BreachIndex {
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.ledgerBoundary[l] = Number.NaN;
+      if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
@@ -1059,7 +1125,7 @@ export class BreachIndex {
               const s = this.view.market(m);
               return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
             });
-        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED });
+        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined });
       }
     } else {
       this.ledgerState[l] = SOUND;
@@ -1086,6 +1152,7 @@ export class BreachIndex {
   }
 
   private clearExact(l: number): void {
+    if (this.keepsExactRows) this.exactRowValid[l] = 0;
     if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
     this.ledgerBoundary[l] = Number.NaN;
     this.exactLedgers--;
@@ -1262,6 +1329,14 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
+    if (this.keepsExactRows) {
+      const rows = new BigInt64Array(size * EXACT_ROW);
+      rows.set(this.exactRows);
+      this.exactRows = rows;
+      const valid = new Uint8Array(size);
+      valid.set(this.exactRowValid);
+      this.exactRowValid = valid;
+    }
     this.accountStamp = grownInt32(this.accountStamp, size, 0);
     this.breachPrev = grownInt32(this.breachPrev, size, -1);
     this.breachNext = grownInt32(this.breachNext, size, -1);
