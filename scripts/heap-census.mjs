@@ -10,26 +10,10 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { censusWorld } from './census-world.mjs';
 
-const dist = pathToFileURL(resolve(process.argv[2] ?? './dist')).href;
-const accounts = Number(process.argv[3] ?? 100_000);
-const ticks = Number(process.argv[4] ?? 2000);
-const isolated = process.argv[5] === 'isolated';
-
-const { buildWorld, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-
-const world = buildWorld({ accounts, markets: 10, seed: 42, ...(isolated ? { isolatedShare: 1 } : {}) });
-setupMaker(world, 10);
-for (let i = 0; i < ticks; i++) {
-  const m = i % 10;
-  const px = i % 20 < 10 ? (START_PRICE * 10_005n) / 10_000n : START_PRICE;
-  world.apply({ kind: 'price', tsMs: world.timeMs + 1, market: `M${m}-PERP`, mark: price(px) });
-}
-globalThis.gc?.();
+const { world, accounts, ticks } = await censusWorld(100_000);
 const mu = process.memoryUsage();
 console.log(`${accounts} accounts, ${ticks} ticks: rss ${(mu.rss / 2 ** 20).toFixed(0)} MiB, heapUsed ${(mu.heapUsed / 2 ** 20).toFixed(0)} MiB, arrayBuffers ${(mu.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
 globalThis.__census_world = world; // a named root, so the Engine is easy to find

@@ -4,25 +4,9 @@
 // Cheap enough for 1M accounts (no heap snapshot). Usage:
 //   node --expose-gc --max-old-space-size=8192 scripts/typed-census.mjs [dist=./dist] [accounts=1000000] [ticks=2000] [isolated]
 // (isolated: walk-isolated's world, every position isolated)
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { censusWorld } from './census-world.mjs';
 
-const dist = pathToFileURL(resolve(process.argv[2] ?? './dist')).href;
-const accounts = Number(process.argv[3] ?? 1_000_000);
-const ticks = Number(process.argv[4] ?? 2000);
-const isolated = process.argv[5] === 'isolated';
-const { buildWorld, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-
-const world = buildWorld({ accounts, markets: 10, seed: 42, ...(isolated ? { isolatedShare: 1 } : {}) });
-setupMaker(world, 10);
-for (let i = 0; i < ticks; i++) {
-  const m = i % 10;
-  const px = i % 20 < 10 ? (START_PRICE * 10_005n) / 10_000n : START_PRICE;
-  world.apply({ kind: 'price', tsMs: world.timeMs + 1, market: `M${m}-PERP`, mark: price(px) });
-}
-globalThis.gc?.();
+const { world, accounts, ticks } = await censusWorld(1_000_000);
 const mu = process.memoryUsage();
 const MiB = (b) => (b / 2 ** 20).toFixed(1);
 console.log(`${accounts} accounts, ${ticks} ticks: rss ${MiB(mu.rss)} MiB, heapUsed ${MiB(mu.heapUsed)} MiB, external ${MiB(mu.external)} MiB, arrayBuffers ${MiB(mu.arrayBuffers)} MiB`);
