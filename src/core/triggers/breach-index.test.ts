@@ -350,11 +350,16 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
 describe("an exact ledger's kept figures", () => {
   // The isolated long of the tests above: 1 ETH at 3,000 with 2,000 USDC of isolated margin, in breach at or below
   // 2,871.79. The index confirms a crossing from the figures it kept when it armed the ledger (BreachIndex exactRows).
-  function armed(fundingIndex: bigint): { w: TestWorld; index: BreachIndex; lookups: () => number } {
+  function isolatedLong(fundingIndex = 0n): TestWorld {
     const w = testWorld();
     w.state('ETH-PERP').fundingIndex = fundingIndex; // the position settles at the market's index when it opens
     w.deposit('p', USDC, dec('2000', 6));
     w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    return w;
+  }
+
+  function armed(fundingIndex: bigint): { w: TestWorld; index: BreachIndex; lookups: () => number } {
+    const w = isolatedLong(fundingIndex);
     let count = 0;
     const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule, exactRows: true });
     expect(index.reindex('p')).toEqual([]);
@@ -372,9 +377,7 @@ describe("an exact ledger's kept figures", () => {
   });
 
   it('an index without exactRows reads the account, with the same result', () => {
-    const w = testWorld();
-    w.deposit('p', USDC, dec('2000', 6));
-    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    const w = isolatedLong();
     let count = 0;
     const index = new BreachIndex({ view: w, account: (id) => (count++, w.accounts.get(id)), rule: () => w.rule });
     index.reindex('p');
@@ -393,9 +396,7 @@ describe("an exact ledger's kept figures", () => {
   });
 
   it('reports the maintenance under a base view beside the scaled one (a margin call announces it)', () => {
-    const w = testWorld();
-    w.deposit('p', USDC, dec('2000', 6));
-    w.trade('p', 'ETH-PERP', 1_000n, 300_000n, dec('2000', 6));
+    const w = isolatedLong();
     const scaled = Object.create(w, { requirementScalePpm: { value: 1_250_000n } }) as TestWorld;
     const index = new BreachIndex({ view: scaled, account: (id) => w.accounts.get(id), rule: () => w.rule, baseView: w, exactRows: true });
     index.reindex('p');
