@@ -303,6 +303,21 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     expect(index.stats().rechecks).toBe(0);
   });
 
+  it('a ledger armed at a mark the index has not ticked yet is pending: the next tick checks it wherever the mark went', () => {
+    const { w, index } = isolated('long'); // the band's cursor is at 3,000, where the ledger was armed
+    w.setPrices('ETH-PERP', 287_000n); // below the boundary, and the index not told
+    expect(keys(index.reindex('p'))).toEqual(['p/ETH-PERP']); // armed in breach at 2,870: not the cursor's state
+    index.checkInvariants();
+    // Back above the boundary: the mark did not move from the cursor's 3,000, so no boundary lies between them; the
+    // pending ledger is checked all the same and recovers, as a full scan finds it.
+    w.setPrices('ETH-PERP', 300_000n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
+    expect(index.scanAll()).toEqual([]);
+    expect(index.stats().flips).toBe(1);
+    index.checkInvariants();
+  });
+
   it('a cross ledger with one position and only settlement cash is exact; with other collateral it is not', () => {
     const w = testWorld();
     w.deposit('c', USDC, dec('2000', 6));

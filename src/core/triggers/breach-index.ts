@@ -34,6 +34,7 @@ import type { MarketState } from '../market/state.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
 import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
+import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
 
@@ -161,7 +162,10 @@ const WAITING = 3;
 /** Not watched, its exact boundaries kept for resume() (see suspend()). */
 const SUSPENDED = 4;
 
-/** Entry families: thresholds on min / max of (mark, index) (slope bounds), or on the mark alone (exact boundaries). */
+/**
+ * Entry families: thresholds on min / max of (mark, index) (slope bounds), in the market's DOWN and UP heaps; or an
+ * exact boundary on the mark alone, in no heap: its ledger sits in the market's band (see MarketSlot.band).
+ */
 const PRICES = 0;
 const MARK = 1;
 
@@ -180,9 +184,18 @@ interface MarketSlot {
   readonly id: string;
   readonly down: IndexedHeap;
   readonly up: IndexedHeap;
-  /** Exact boundaries, compared with the mark alone: a long's liquidation price (DOWN), a short's (UP). */
-  readonly markDown: IndexedHeap;
-  readonly markUp: IndexedHeap;
+  /**
+   * The exact boundaries of the ledgers armed at one in this market (boundary-band.ts), as (boundary, occurrence)
+   * pairs (BreachIndex.occurrenceKey): a ledger sits here at its boundary whatever its state, so crossing it moves
+   * nothing. Invariant: every ledger with an occurrence at its current level is in the state the mark `cursor` puts
+   * it in (breached iff cursor <= boundary for a long, >= for a short), or listed in `pending`; so the ledgers a new
+   * mark m flips are among the boundaries in [min(cursor, m), max(cursor, m)] and the pending ones.
+   */
+  readonly band: BoundaryBand;
+  /** The mark the band's states agree with (the mark of the last onPrice); NaN before the first exact ledger. */
+  cursor: number;
+  /** Ledgers armed at this market's boundary in a state `cursor` does not put them in (armed at a newer mark). */
+  readonly pending: Int32List;
   /** Accounts waiting for this market's first price. */
   readonly waiting: Set<string>;
   // What the entries were armed under; a change re-arms the market (the backstop in sync()).
@@ -242,6 +255,19 @@ export class BreachIndex {
   private exactRows = new BigInt64Array(0);
   private exactRowValid = new Uint8Array(0);
   private readonly keepsExactRows: boolean;
+  /** Occurrences a ledger can have in the bands: one per level (2 with options.upperLevel, else 1). */
+  private readonly levels: number;
+  /**
+   * Where each ledger's exact boundary sits in a market's band, per level: occurrence o = l x levels + level has the
+   * key occurrenceKey[o] (NaN: none) in the band of market slot occurrenceSlot[o]. A ledger keeps the occurrence of
+   * the level it left (setLevel), so an account moving between margin-call levels from the boundaries it kept moves
+   * nothing in the bands; only the occurrence of its current level is live.
+   */
+  private occurrenceKey: Float64Array;
+  private occurrenceSlot: Int32Array;
+  private readonly bandScratch = new Int32List(64);
+  /** Ledgers at exact boundaries the tick's mark crossed (collectFlips). */
+  private readonly markCrossed = new Int32List(64);
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
   private ledgerTop = 0;
   private freeLedger = -1;
@@ -251,7 +277,7 @@ export class BreachIndex {
   private entryMarket = new Int32Array(64);
   private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
   private entryFinite = new Uint8Array(64); // how many of the entry's two keys are finite
-  private entryFamily = new Uint8Array(64); // PRICES or MARK: which pair of the market's heaps holds it
+  private entryFamily = new Uint8Array(64); // PRICES (in the market's heaps) or MARK (in none: its ledger is in the band)
   private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private entryTop = 0;
@@ -262,7 +288,7 @@ export class BreachIndex {
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
   /** Heaps made beforehand for the market of slot i (options.capacityMarkets), taken as the slots are made. */
-  private readonly spareHeaps: Pick<MarketSlot, 'down' | 'up' | 'markDown' | 'markUp'>[] = [];
+  private readonly spareHeaps: Pick<MarketSlot, 'down' | 'up'>[] = [];
   /**
    * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
    * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
@@ -339,6 +365,9 @@ export class BreachIndex {
     this.armedValuation = options.view.marginValuation;
     this.upperView = options.upperLevel?.view ?? null;
     this.upperHolds = options.upperLevel?.holds ?? null;
+    this.levels = this.upperView === null ? 1 : 2;
+    this.occurrenceKey = new Float64Array(this.ledgerState.length * this.levels).fill(Number.NaN);
+    this.occurrenceSlot = new Int32Array(this.ledgerState.length * this.levels);
     if (this.upperView !== null) this.growLevels(this.ledgerState.length);
     const capacity = options.capacity ?? 0;
     const ledgers = Math.ceil(capacity * LEDGERS_PER_ACCOUNT);
@@ -428,6 +457,7 @@ export class BreachIndex {
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
+      this.dropOccurrence(this.occurrenceOf(l)); // unwatched; resume() puts the boundary back
       if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SUSPENDED;
     }
@@ -507,6 +537,8 @@ export class BreachIndex {
       this.otherBoundary[l] = boundary;
       this.otherLong[l] = long;
       this.otherExactSlot[l] = slot;
+      // The occurrence of the level entered is live again when its boundary was kept; otherwise it is stale.
+      if (!load) this.dropOccurrence(this.occurrenceOf(l));
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
     if (!load) {
@@ -561,9 +593,8 @@ export class BreachIndex {
     crossed.clear();
     ms.down.collect(low, crossed);
     ms.up.collect(high, crossed);
-    ms.markDown.collect(m, crossed);
-    ms.markUp.collect(m, crossed);
-    if (crossed.length === 0) return out ?? NO_BREACHES;
+    this.collectFlips(ms, slot, mark, this.markCrossed);
+    if (crossed.length === 0 && this.markCrossed.length === 0) return out ?? NO_BREACHES;
     out ??= [];
     this.recheckCrossed(out);
     return out;
@@ -625,8 +656,11 @@ export class BreachIndex {
     if (l < 0) return out;
     for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
       const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
-      const exact = this.entryFamily[e] === MARK;
-      out.push({ market: ms.id, down: this.downHeap(ms, e).key(e), up: this.upHeap(ms, e).key(e), ...(exact ? { exact } : {}) });
+      if (this.entryFamily[e] === MARK) {
+        const keys = new KeyBuffer();
+        exactKeysInto(keys, ms.id, this.ledgerBoundary[l] as number, this.ledgerLong[l] === 1, this.ledgerState[l] === BREACHED);
+        out.push({ market: ms.id, down: keys.down[0] as number, up: keys.up[0] as number, exact: true });
+      } else out.push({ market: ms.id, down: ms.down.key(e), up: ms.up.key(e) });
     }
     return out;
   }
@@ -687,15 +721,34 @@ export class BreachIndex {
     assert(listed.size === this.breachedTotal, 'BreachIndex: breached count out of step');
     let entries = 0;
     let finite = 0;
+    let heapEntries = 0;
     for (let l = 0; l < this.ledgerTop; l++) {
       if (this.ledgerState[l] === FREE) continue;
       for (let e = this.ledgerEntry[l] as number; e >= 0; e = this.entryNext[e] as number) {
         entries++;
         assert(this.entryLedger[e] === l, 'BreachIndex: entry points at another ledger');
         const ms = this.markets[this.entryMarket[e] as number] as MarketSlot;
-        assert(this.downHeap(ms, e).has(e) && this.upHeap(ms, e).has(e), 'BreachIndex: entry missing from its heaps');
-        assert(this.entryFinite[e] === finite2(this.downHeap(ms, e).key(e), this.upHeap(ms, e).key(e)), 'BreachIndex: finite-key count out of step');
-        assert((this.entryFamily[e] === MARK) === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
+        const exact = this.entryFamily[e] === MARK;
+        assert(exact === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
+        if (exact) {
+          // In no heap: the ledger's boundary is in the band of its market, at its level, in the state the band's
+          // cursor puts it in or pending.
+          assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
+          const o = this.occurrenceOf(l);
+          const slot = this.ledgerExactSlot[l] as number;
+          assert(this.entryMarket[e] === slot && this.occurrenceSlot[o] === slot && this.occurrenceKey[o] === this.ledgerBoundary[l], 'BreachIndex: exact boundary missing from its band');
+          const band = this.markets[slot] as MarketSlot;
+          const b = this.ledgerBoundary[l] as number;
+          const agrees = !Number.isNaN(band.cursor) && (this.ledgerLong[l] === 1 ? band.cursor <= b : band.cursor >= b) === (this.ledgerState[l] === BREACHED);
+          assert(agrees || Array.from(band.pending.data.subarray(0, band.pending.length)).includes(l), 'BreachIndex: exact ledger neither in the state of its band nor pending');
+          const keys = new KeyBuffer();
+          exactKeysInto(keys, ms.id, b, this.ledgerLong[l] === 1, this.ledgerState[l] === BREACHED);
+          assert(this.entryFinite[e] === finite2(keys.down[0] as number, keys.up[0] as number), 'BreachIndex: finite-key count out of step');
+        } else {
+          assert(ms.down.has(e) && ms.up.has(e), 'BreachIndex: entry missing from its heaps');
+          assert(this.entryFinite[e] === finite2(ms.down.key(e), ms.up.key(e)), 'BreachIndex: finite-key count out of step');
+          heapEntries++;
+        }
         finite += this.entryFinite[e] as number;
       }
       assert((this.ledgerState[l] === BREACHED) === listed.has(l), 'BreachIndex: breached set out of step');
@@ -705,16 +758,25 @@ export class BreachIndex {
     for (let l = 0; l < this.ledgerTop; l++) if (this.ledgerState[l] !== FREE && !Number.isNaN(this.ledgerBoundary[l] as number)) exact++;
     assert(exact === this.exactLedgers, 'BreachIndex: exact-ledger count out of step');
     assert(finite === this.finiteKeys, 'BreachIndex: armed-key count out of step');
-    let heapEntries = 0;
+    let heapSizes = 0;
+    let bandSizes = 0;
     for (const ms of this.markets) {
       ms.down.checkInvariants();
       ms.up.checkInvariants();
-      ms.markDown.checkInvariants();
-      ms.markUp.checkInvariants();
-      assert(ms.down.size === ms.up.size && ms.markDown.size === ms.markUp.size, 'BreachIndex: DOWN and UP heaps differ in size');
-      heapEntries += ms.down.size + ms.markDown.size;
+      ms.band.checkInvariants();
+      assert(ms.down.size === ms.up.size, 'BreachIndex: DOWN and UP heaps differ in size');
+      heapSizes += ms.down.size;
+      bandSizes += ms.band.size;
     }
-    assert(heapEntries === this.entryCount, 'BreachIndex: heaps hold entries no ledger owns');
+    assert(heapSizes === heapEntries, 'BreachIndex: heaps hold entries no ledger owns');
+    let occurrences = 0;
+    for (let o = 0; o < this.ledgerTop * this.levels; o++) {
+      if (Number.isNaN(this.occurrenceKey[o] as number)) continue;
+      occurrences++;
+      const l = this.levels === 1 ? o : o >> 1;
+      assert(this.ledgerState[l] !== FREE, 'BreachIndex: a free ledger in a band');
+    }
+    assert(occurrences === bandSizes, 'BreachIndex: bands hold boundaries no ledger owns');
   }
 
   // ---- Internals ----
@@ -760,16 +822,19 @@ export class BreachIndex {
     const crossed = this.crossed;
     const flips = this.flipScratch;
     flips.clear();
+    // Exact boundaries crossed: the crossing is the state change; no evaluation of the account.
+    const marked = this.markCrossed;
+    for (let j = 0; j < marked.length; j++) {
+      const l = marked.data[j] as number;
+      if (this.ledgerStamp[l] === stamp) continue;
+      this.ledgerStamp[l] = stamp;
+      flips.push(l);
+    }
     for (let j = 0; j < crossed.length; j++) {
       const e = crossed.data[j] as number;
       const l = this.entryLedger[e] as number;
       if (this.ledgerStamp[l] === stamp) continue;
       this.ledgerStamp[l] = stamp;
-      if (this.entryFamily[e] === MARK) {
-        // An exact boundary: the crossing is the state change; no evaluation of the account.
-        flips.push(l);
-        continue;
-      }
       const h = this.ledgerHead[l] as number;
       if (this.accountStamp[h] === stamp) continue;
       this.accountStamp[h] = stamp;
@@ -965,12 +1030,85 @@ export class BreachIndex {
 
   /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
   private setExactKeys(l: number, market: string, breached: boolean): void {
-    const b = this.ledgerBoundary[l] as number;
     const keys = this.keys;
     keys.clear();
-    if (this.ledgerLong[l] === 1) keys.push(market, breached ? -Infinity : b >= 1 ? b : -Infinity, breached ? b + 1 : Infinity);
-    else keys.push(market, breached ? (b - 1 >= 1 ? b - 1 : -Infinity) : -Infinity, breached ? Infinity : b);
+    exactKeysInto(keys, market, this.ledgerBoundary[l] as number, this.ledgerLong[l] === 1, breached);
     this.setEntries(l, keys, MARK);
+    this.placeExact(l, breached);
+  }
+
+  /** The occurrence of ledger l's current level (see occurrenceKey). */
+  private occurrenceOf(l: number): number {
+    return this.levels === 1 ? l : 2 * l + (this.ledgerUpper[this.ledgerHead[l] as number] as number);
+  }
+
+  /**
+   * Puts ledger l's exact boundary in its market's band at its current level (moving it when the boundary or the
+   * market changed; a boundary kept from an earlier stay at this level is there already), and lists the ledger as
+   * pending when `breached` is not the state the band's cursor puts it in (it was armed at a newer mark).
+   */
+  private placeExact(l: number, breached: boolean): void {
+    const slot = this.ledgerExactSlot[l] as number;
+    const b = this.ledgerBoundary[l] as number;
+    const o = this.occurrenceOf(l);
+    const ms = this.markets[slot] as MarketSlot;
+    if (this.occurrenceKey[o] !== b || this.occurrenceSlot[o] !== slot) {
+      this.dropOccurrence(o);
+      ms.band.insert(b, o);
+      this.occurrenceKey[o] = b;
+      this.occurrenceSlot[o] = slot;
+    }
+    if (Number.isNaN(ms.cursor)) {
+      // The band's first boundary: its states agree with the mark they are armed at.
+      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      if (mark !== null) ms.cursor = Number(mark);
+    }
+    const c = ms.cursor;
+    if (Number.isNaN(c) || (this.ledgerLong[l] === 1 ? c <= b : c >= b) !== breached) ms.pending.push(l);
+  }
+
+  /** Takes occurrence o (see occurrenceKey) out of its band, if it is in one. */
+  private dropOccurrence(o: number): void {
+    const key = this.occurrenceKey[o] as number;
+    if (Number.isNaN(key)) return;
+    const removed = (this.markets[this.occurrenceSlot[o] as number] as MarketSlot).band.delete(key, o);
+    assert(removed, 'BreachIndex: an exact boundary missing from its band');
+    this.occurrenceKey[o] = Number.NaN;
+  }
+
+  /**
+   * The ledgers at exact boundaries that the market's mark, now `mark`, puts in another state than they are in (as
+   * isFlip): those of the band between its cursor and the mark, at their current level, and its pending ones. The
+   * cursor moves to the mark. Without a mark nothing is collected (exact ledgers follow the mark alone).
+   */
+  private collectFlips(ms: MarketSlot, slot: number, mark: Price | null, out: Int32List): void {
+    out.clear();
+    if (mark === null) return;
+    const m = Number(mark);
+    const c = ms.cursor;
+    ms.cursor = m;
+    if (!Number.isNaN(c) && c !== m) {
+      const found = this.bandScratch;
+      found.clear();
+      ms.band.range(c < m ? c : m, c < m ? m : c, found);
+      for (let j = 0; j < found.length; j++) {
+        const o = found.data[j] as number;
+        const l = this.levels === 1 ? o : o >> 1;
+        if (this.occurrenceOf(l) === o && this.watchedExact(l) && this.isFlip(l)) out.push(l);
+      }
+    }
+    const pending = ms.pending;
+    for (let j = 0; j < pending.length; j++) {
+      const l = pending.data[j] as number;
+      if (this.ledgerExactSlot[l] === slot && this.watchedExact(l) && this.isFlip(l)) out.push(l);
+    }
+    pending.clear();
+  }
+
+  /** Whether ledger l is watched (sound or in breach), not free, waiting or suspended. */
+  private watchedExact(l: number): boolean {
+    const state = this.ledgerState[l];
+    return state === SOUND || state === BREACHED;
   }
 
   private reindexMarketSlot(ms: MarketSlot, out: LedgerBreach[]): void {
@@ -979,13 +1117,20 @@ export class BreachIndex {
     this.recordEpoch(ms);
     const stamp = this.nextStamp();
     const ids: string[] = [];
-    for (const heap of [ms.down, ms.markDown]) {
-      for (let p = 0; p < heap.size; p++) {
-        const h = this.ledgerHead[this.entryLedger[heap.idAt(p)] as number] as number;
-        if (this.accountStamp[h] === stamp) continue;
-        this.accountStamp[h] = stamp;
-        ids.push(this.ledgerAccount[h] as string);
-      }
+    const visit = (l: number): void => {
+      const h = this.ledgerHead[l] as number;
+      if (this.accountStamp[h] === stamp) return;
+      this.accountStamp[h] = stamp;
+      ids.push(this.ledgerAccount[h] as string);
+    };
+    for (let p = 0; p < ms.down.size; p++) visit(this.entryLedger[ms.down.idAt(p)] as number);
+    const found = this.bandScratch;
+    found.clear();
+    ms.band.all(found);
+    for (let j = 0; j < found.length; j++) {
+      const o = found.data[j] as number;
+      const l = this.levels === 1 ? o : o >> 1;
+      if (this.occurrenceOf(l) === o && this.watchedExact(l)) visit(l);
     }
     for (const id of ids) this.reindexInto(id, out);
     this.reindexWaiting(ms, out);
@@ -1107,6 +1252,7 @@ export class BreachIndex {
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.ledgerBoundary[l] = Number.NaN;
+      this.dropOccurrence(this.occurrenceOf(l));
       if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
@@ -1153,23 +1299,16 @@ export class BreachIndex {
 
   private clearExact(l: number): void {
     if (this.keepsExactRows) this.exactRowValid[l] = 0;
+    this.dropOccurrence(this.occurrenceOf(l));
     if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
     this.ledgerBoundary[l] = Number.NaN;
     this.exactLedgers--;
   }
 
-  /** The DOWN / UP heap holding entry e (by its family). */
-  private downHeap(ms: MarketSlot, e: number): IndexedHeap {
-    return this.entryFamily[e] === MARK ? ms.markDown : ms.down;
-  }
-
-  private upHeap(ms: MarketSlot, e: number): IndexedHeap {
-    return this.entryFamily[e] === MARK ? ms.markUp : ms.up;
-  }
-
   /**
-   * Makes the ledger's entries exactly `keys`, in the heaps of `family`: updates in place, moves entries between
-   * families, adds and removes as the exposure changed.
+   * Makes the ledger's entries exactly `keys`, of `family`: PRICES entries in the market's heaps (updated in place),
+   * MARK entries in none (their ledger's boundary is in the band: placeExact); moves entries between families, adds
+   * and removes as the exposure changed.
    */
   private setEntries(l: number, keys: KeyBuffer, family: number): void {
     const n = keys.length;
@@ -1188,23 +1327,29 @@ export class BreachIndex {
         const f = finite2(down, up);
         this.finiteKeys += f - (this.entryFinite[e] as number);
         this.entryFinite[e] = f;
-        if (this.entryFamily[e] === family) {
-          this.downHeap(ms, e).update(e, down);
-          this.upHeap(ms, e).update(e, up);
-        } else {
-          this.downHeap(ms, e).remove(e);
-          this.upHeap(ms, e).remove(e);
+        const was = this.entryFamily[e];
+        if (was === PRICES && family === PRICES) {
+          ms.down.update(e, down);
+          ms.up.update(e, up);
+        } else if (was !== family) {
+          if (was === PRICES) {
+            ms.down.remove(e);
+            ms.up.remove(e);
+          } else {
+            ms.down.push(e, down);
+            ms.up.push(e, up);
+          }
           this.entryFamily[e] = family;
-          this.downHeap(ms, e).push(e, down);
-          this.upHeap(ms, e).push(e, up);
         }
         if (done !== null) done[j] = 1;
         else matched |= 1 << j;
         prev = e;
       } else {
         this.finiteKeys -= this.entryFinite[e] as number;
-        this.downHeap(ms, e).remove(e);
-        this.upHeap(ms, e).remove(e);
+        if (this.entryFamily[e] === PRICES) {
+          ms.down.remove(e);
+          ms.up.remove(e);
+        }
         if (prev < 0) this.ledgerEntry[l] = next;
         else this.entryNext[prev] = next;
         this.freeEntrySlot(e);
@@ -1219,8 +1364,10 @@ export class BreachIndex {
       const down = keys.down[j] as number;
       const up = keys.up[j] as number;
       this.entryFamily[ne] = family;
-      this.downHeap(ms, ne).push(ne, down);
-      this.upHeap(ms, ne).push(ne, up);
+      if (family === PRICES) {
+        ms.down.push(ne, down);
+        ms.up.push(ne, up);
+      }
       const f = finite2(down, up);
       this.entryFinite[ne] = f;
       this.finiteKeys += f;
@@ -1236,6 +1383,9 @@ export class BreachIndex {
     const ms: MarketSlot = {
       id,
       ...(this.spareHeaps[slot] ?? this.newHeaps()),
+      band: new BoundaryBand(),
+      cursor: Number.NaN,
+      pending: new Int32List(16),
       waiting: new Set(),
       state: undefined,
       spec: undefined,
@@ -1249,12 +1399,10 @@ export class BreachIndex {
   }
 
   /** A market's four heaps (capacity: IndexedHeap's default unless a capacity hint sized them). */
-  private newHeaps(capacity?: number): Pick<MarketSlot, 'down' | 'up' | 'markDown' | 'markUp'> {
+  private newHeaps(capacity?: number): Pick<MarketSlot, 'down' | 'up'> {
     return {
       down: new IndexedHeap('max', this.downAt, capacity),
       up: new IndexedHeap('min', this.upAt, capacity),
-      markDown: new IndexedHeap('max', this.downAt, capacity),
-      markUp: new IndexedHeap('min', this.upAt, capacity),
     };
   }
 
@@ -1301,6 +1449,8 @@ export class BreachIndex {
 
   private freeLedgerSlot(l: number): void {
     this.clearExact(l);
+    // The occurrence of the other level too: the slot will hold another ledger.
+    for (let level = 0; level < this.levels; level++) this.dropOccurrence(l * this.levels + level);
     this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
@@ -1329,6 +1479,12 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
+    const occurrenceKey = new Float64Array(size * this.levels).fill(Number.NaN);
+    occurrenceKey.set(this.occurrenceKey);
+    this.occurrenceKey = occurrenceKey;
+    const occurrenceSlot = new Int32Array(size * this.levels);
+    occurrenceSlot.set(this.occurrenceSlot);
+    this.occurrenceSlot = occurrenceSlot;
     if (this.keepsExactRows) {
       const rows = new BigInt64Array(size * EXACT_ROW);
       rows.set(this.exactRows);
@@ -1421,6 +1577,16 @@ export class BreachIndex {
 
 function finite2(down: number, up: number): number {
   return (Number.isFinite(down) ? 1 : 0) + (Number.isFinite(up) ? 1 : 0);
+}
+
+/**
+ * The thresholds of a ledger at exact boundary b, as a heap would key them (what thresholds() reports and the armed
+ * keys count): a long in breach at or below b (recovering at b + 1), a short at or above it (recovering at b - 1); a
+ * side that can never fire (no price of at least 1 reaches it) is infinite.
+ */
+function exactKeysInto(keys: KeyBuffer, market: string, b: number, long: boolean, breached: boolean): void {
+  if (long) keys.push(market, breached ? -Infinity : b >= 1 ? b : -Infinity, breached ? b + 1 : Infinity);
+  else keys.push(market, breached ? (b - 1 >= 1 ? b - 1 : -Infinity) : -Infinity, breached ? Infinity : b);
 }
 
 /** Every ledger of the given accounts in breach, by exact evaluation alone (the reference the index must match). */

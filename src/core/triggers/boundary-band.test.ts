@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BoundaryBand } from './boundary-band.js';
+import { Int32List } from './heap.js';
+
+type Op = { kind: 'insert'; key: number; id: number } | { kind: 'delete'; key: number; id: number } | { kind: 'range'; lo: number; hi: number };
+
+/** Pairs sorted by key, then id. */
+function sortedPairs(pairs: [number, number][]): [number, number][] {
+  return [...pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}
+
+function listed(out: Int32List): number[] {
+  return Array.from(out.data.subarray(0, out.length));
+}
+
+describe('BoundaryBand', () => {
+  it('lists the ids of a key range in key order, both ends included', () => {
+    const band = new BoundaryBand();
+    for (const [key, id] of [
+      [30, 3],
+      [10, 1],
+      [20, 2],
+      [20, 4],
+      [40, 5],
+    ] as const)
+      band.insert(key, id);
+    const out = new Int32List();
+    band.range(20, 30, out);
+    expect(listed(out).slice(0, 2).sort()).toEqual([2, 4]);
+    expect(listed(out)[2]).toBe(3);
+    out.clear();
+    band.range(41, 100, out);
+    expect(out.length).toBe(0);
+    band.checkInvariants();
+  });
+
+  it('deletes one pair of a key and id, and reports a pair it does not hold', () => {
+    const band = new BoundaryBand();
+    band.insert(5, 1);
+    band.insert(5, 1);
+    band.insert(5, 2);
+    expect(band.delete(5, 1)).toBe(true);
+    expect(band.size).toBe(2);
+    expect(band.delete(5, 3)).toBe(false);
+    expect(band.delete(6, 1)).toBe(false);
+    const out = new Int32List();
+    band.all(out);
+    expect(listed(out).sort()).toEqual([1, 2]);
+    band.checkInvariants();
+  });
+
+  it('splits and merges blocks across thousands of pairs, with runs of equal keys wider than a block', () => {
+    const band = new BoundaryBand();
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const key = i < 1000 ? 7 : (i * 7919) % 1000; // 1,000 equal keys, then a shuffled spread
+      band.insert(key, i);
+      pairs.push([key, i]);
+    }
+    band.checkInvariants();
+    for (let i = 0; i < 3000; i += 2) expect(band.delete(pairs[i]![0], i)).toBe(true);
+    band.checkInvariants();
+    const out = new Int32List();
+    band.range(7, 7, out);
+    expect(out.length).toBe(pairs.filter(([k, id]) => k === 7 && id % 2 === 1).length);
+    out.clear();
+    band.all(out);
+    expect(out.length).toBe(1500);
+  });
+
+  it('agrees with a sorted array under any sequence of inserts, deletes and ranges', () => {
+    const key = fc.integer({ min: -40, max: 40 });
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), key, id: fc.nat(30) }) },
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), key, id: fc.nat(30) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('range' as const), lo: key, hi: key }) },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(4, 5, 8), fc.array(op, { maxLength: 600 }), (block, ops) => {
+        const band = new BoundaryBand(block);
+        let model: [number, number][] = [];
+        const out = new Int32List();
+        for (const o of ops) {
+          if (o.kind === 'insert') {
+            band.insert(o.key, o.id);
+            model.push([o.key, o.id]);
+          } else if (o.kind === 'delete') {
+            const at = model.findIndex(([k, id]) => k === o.key && id === o.id);
+            expect(band.delete(o.key, o.id)).toBe(at >= 0);
+            if (at >= 0) model = [...model.slice(0, at), ...model.slice(at + 1)];
+          } else {
+            out.clear();
+            band.range(o.lo, o.hi, out);
+            const expected = sortedPairs(model.filter(([k]) => k >= o.lo && k <= o.hi));
+            // Key order, ties in any order: compare the ids per key.
+            const got = listed(out);
+            expect(got.length).toBe(expected.length);
+            expect([...got].sort((a, b) => a - b)).toEqual(expected.map(([, id]) => id).sort((a, b) => a - b));
+          }
+          expect(band.size).toBe(model.length);
+          band.checkInvariants();
+        }
+        out.clear();
+        band.all(out);
+        expect(listed(out).sort((a, b) => a - b)).toEqual(model.map(([, id]) => id).sort((a, b) => a - b));
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+  });
+});
