@@ -185,11 +185,11 @@ interface MarketSlot {
   readonly down: IndexedHeap;
   readonly up: IndexedHeap;
   /**
-   * The exact boundaries of the ledgers armed at one in this market (boundary-band.ts), as (boundary, occurrence)
-   * pairs (BreachIndex.occurrenceKey): a ledger sits here at its boundary whatever its state, so crossing it moves
-   * nothing. Invariant: every ledger with an occurrence at its current level is in the state the mark `cursor` puts
-   * it in (breached iff cursor <= boundary for a long, >= for a short), or listed in `pending`; so the ledgers a new
-   * mark m flips are among the boundaries in [min(cursor, m), max(cursor, m)] and the pending ones.
+   * The exact boundaries of the watched ledgers armed at one in this market (boundary-band.ts), as (boundary, ledger)
+   * pairs: a ledger sits here at its boundary whatever its state, so crossing it moves nothing. Invariant: every
+   * ledger in the band is in the state the mark `cursor` puts it in (breached iff cursor <= boundary for a long, >=
+   * for a short), or listed in `pending`; so the ledgers a new mark m flips are among the boundaries in
+   * [min(cursor, m), max(cursor, m)] and the pending ones.
    */
   readonly band: BoundaryBand;
   /** The mark the band's states agree with (the mark of the last onPrice); NaN before the first exact ledger. */
@@ -255,16 +255,14 @@ export class BreachIndex {
   private exactRows = new BigInt64Array(0);
   private exactRowValid = new Uint8Array(0);
   private readonly keepsExactRows: boolean;
-  /** Occurrences a ledger can have in the bands: one per level (2 with options.upperLevel, else 1). */
-  private readonly levels: number;
   /**
-   * Where each ledger's exact boundary sits in a market's band, per level: occurrence o = l x levels + level has the
-   * key occurrenceKey[o] (NaN: none) in the band of market slot occurrenceSlot[o]. A ledger keeps the occurrence of
-   * the level it left (setLevel), so an account moving between margin-call levels from the boundaries it kept moves
-   * nothing in the bands; only the occurrence of its current level is live.
+   * Where each ledger's exact boundary sits in a market's band: key bandKey[l] (NaN: in no band) in the band of market
+   * slot bandSlot[l]. Only a watched ledger at its current level is in a band: one moving between margin-call levels
+   * leaves the band and comes back from the boundary it kept (a boundary of the level it is not at, kept in the band,
+   * would lie near the price of any account hovering at its level, and every tick would step over it).
    */
-  private occurrenceKey: Float64Array;
-  private occurrenceSlot: Int32Array;
+  private bandKey = new Float64Array(64).fill(Number.NaN);
+  private bandSlot = new Int32Array(64);
   private readonly bandScratch = new Int32List(64);
   /** Ledgers at exact boundaries the tick's mark crossed (collectFlips). */
   private readonly markCrossed = new Int32List(64);
@@ -365,9 +363,6 @@ export class BreachIndex {
     this.armedValuation = options.view.marginValuation;
     this.upperView = options.upperLevel?.view ?? null;
     this.upperHolds = options.upperLevel?.holds ?? null;
-    this.levels = this.upperView === null ? 1 : 2;
-    this.occurrenceKey = new Float64Array(this.ledgerState.length * this.levels).fill(Number.NaN);
-    this.occurrenceSlot = new Int32Array(this.ledgerState.length * this.levels);
     if (this.upperView !== null) this.growLevels(this.ledgerState.length);
     const capacity = options.capacity ?? 0;
     const ledgers = Math.ceil(capacity * LEDGERS_PER_ACCOUNT);
@@ -457,7 +452,7 @@ export class BreachIndex {
     }
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       this.setEntries(l, this.noKeys, MARK);
-      this.dropOccurrence(this.occurrenceOf(l)); // unwatched; resume() puts the boundary back
+      this.leaveBand(l); // unwatched; resume() puts the boundary back
       if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SUSPENDED;
     }
@@ -537,8 +532,7 @@ export class BreachIndex {
       this.otherBoundary[l] = boundary;
       this.otherLong[l] = long;
       this.otherExactSlot[l] = slot;
-      // The occurrence of the level entered is live again when its boundary was kept; otherwise it is stale.
-      if (!load) this.dropOccurrence(this.occurrenceOf(l));
+      this.leaveBand(l); // the level left: back in the band from the boundary entered (setExactKeys), if exact
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
     if (!load) {
@@ -734,9 +728,8 @@ export class BreachIndex {
           // In no heap: the ledger's boundary is in the band of its market, at its level, in the state the band's
           // cursor puts it in or pending.
           assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
-          const o = this.occurrenceOf(l);
           const slot = this.ledgerExactSlot[l] as number;
-          assert(this.entryMarket[e] === slot && this.occurrenceSlot[o] === slot && this.occurrenceKey[o] === this.ledgerBoundary[l], 'BreachIndex: exact boundary missing from its band');
+          assert(this.entryMarket[e] === slot && this.bandSlot[l] === slot && this.bandKey[l] === this.ledgerBoundary[l], 'BreachIndex: exact boundary missing from its band');
           const band = this.markets[slot] as MarketSlot;
           const b = this.ledgerBoundary[l] as number;
           const agrees = !Number.isNaN(band.cursor) && (this.ledgerLong[l] === 1 ? band.cursor <= b : band.cursor >= b) === (this.ledgerState[l] === BREACHED);
@@ -769,14 +762,13 @@ export class BreachIndex {
       bandSizes += ms.band.size;
     }
     assert(heapSizes === heapEntries, 'BreachIndex: heaps hold entries no ledger owns');
-    let occurrences = 0;
-    for (let o = 0; o < this.ledgerTop * this.levels; o++) {
-      if (Number.isNaN(this.occurrenceKey[o] as number)) continue;
-      occurrences++;
-      const l = this.levels === 1 ? o : o >> 1;
-      assert(this.ledgerState[l] !== FREE, 'BreachIndex: a free ledger in a band');
+    let inBands = 0;
+    for (let l = 0; l < this.ledgerTop; l++) {
+      if (Number.isNaN(this.bandKey[l] as number)) continue;
+      inBands++;
+      assert(this.ledgerState[l] === SOUND || this.ledgerState[l] === BREACHED, 'BreachIndex: an unwatched ledger in a band');
     }
-    assert(occurrences === bandSizes, 'BreachIndex: bands hold boundaries no ledger owns');
+    assert(inBands === bandSizes, 'BreachIndex: bands hold boundaries no ledger owns');
   }
 
   // ---- Internals ----
@@ -1037,26 +1029,20 @@ export class BreachIndex {
     this.placeExact(l, breached);
   }
 
-  /** The occurrence of ledger l's current level (see occurrenceKey). */
-  private occurrenceOf(l: number): number {
-    return this.levels === 1 ? l : 2 * l + (this.ledgerUpper[this.ledgerHead[l] as number] as number);
-  }
-
   /**
-   * Puts ledger l's exact boundary in its market's band at its current level (moving it when the boundary or the
-   * market changed; a boundary kept from an earlier stay at this level is there already), and lists the ledger as
-   * pending when `breached` is not the state the band's cursor puts it in (it was armed at a newer mark).
+   * Puts ledger l's exact boundary in its market's band (moving it when the boundary or the market changed; a flip
+   * leaves it where it is), and lists the ledger as pending when `breached` is not the state the band's cursor puts
+   * it in (it was armed at a newer mark).
    */
   private placeExact(l: number, breached: boolean): void {
     const slot = this.ledgerExactSlot[l] as number;
     const b = this.ledgerBoundary[l] as number;
-    const o = this.occurrenceOf(l);
     const ms = this.markets[slot] as MarketSlot;
-    if (this.occurrenceKey[o] !== b || this.occurrenceSlot[o] !== slot) {
-      this.dropOccurrence(o);
-      ms.band.insert(b, o);
-      this.occurrenceKey[o] = b;
-      this.occurrenceSlot[o] = slot;
+    if (this.bandKey[l] !== b || this.bandSlot[l] !== slot) {
+      this.leaveBand(l);
+      ms.band.insert(b, l);
+      this.bandKey[l] = b;
+      this.bandSlot[l] = slot;
     }
     if (Number.isNaN(ms.cursor)) {
       // The band's first boundary: its states agree with the mark they are armed at.
@@ -1067,18 +1053,18 @@ export class BreachIndex {
     if (Number.isNaN(c) || (this.ledgerLong[l] === 1 ? c <= b : c >= b) !== breached) ms.pending.push(l);
   }
 
-  /** Takes occurrence o (see occurrenceKey) out of its band, if it is in one. */
-  private dropOccurrence(o: number): void {
-    const key = this.occurrenceKey[o] as number;
+  /** Takes ledger l's boundary out of its band, if it is in one. */
+  private leaveBand(l: number): void {
+    const key = this.bandKey[l] as number;
     if (Number.isNaN(key)) return;
-    const removed = (this.markets[this.occurrenceSlot[o] as number] as MarketSlot).band.delete(key, o);
+    const removed = (this.markets[this.bandSlot[l] as number] as MarketSlot).band.delete(key, l);
     assert(removed, 'BreachIndex: an exact boundary missing from its band');
-    this.occurrenceKey[o] = Number.NaN;
+    this.bandKey[l] = Number.NaN;
   }
 
   /**
    * The ledgers at exact boundaries that the market's mark, now `mark`, puts in another state than they are in (as
-   * isFlip): those of the band between its cursor and the mark, at their current level, and its pending ones. The
+   * isFlip): those of the band between its cursor and the mark, and its pending ones. The
    * cursor moves to the mark. Without a mark nothing is collected (exact ledgers follow the mark alone).
    */
   private collectFlips(ms: MarketSlot, slot: number, mark: Price | null, out: Int32List): void {
@@ -1092,9 +1078,8 @@ export class BreachIndex {
       found.clear();
       ms.band.range(c < m ? c : m, c < m ? m : c, found);
       for (let j = 0; j < found.length; j++) {
-        const o = found.data[j] as number;
-        const l = this.levels === 1 ? o : o >> 1;
-        if (this.occurrenceOf(l) === o && this.watchedExact(l) && this.isFlip(l)) out.push(l);
+        const l = found.data[j] as number;
+        if (this.isFlip(l)) out.push(l);
       }
     }
     const pending = ms.pending;
@@ -1127,11 +1112,7 @@ export class BreachIndex {
     const found = this.bandScratch;
     found.clear();
     ms.band.all(found);
-    for (let j = 0; j < found.length; j++) {
-      const o = found.data[j] as number;
-      const l = this.levels === 1 ? o : o >> 1;
-      if (this.occurrenceOf(l) === o && this.watchedExact(l)) visit(l);
-    }
+    for (let j = 0; j < found.length; j++) visit(found.data[j] as number);
     for (const id of ids) this.reindexInto(id, out);
     this.reindexWaiting(ms, out);
   }
@@ -1252,7 +1233,7 @@ export class BreachIndex {
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.ledgerBoundary[l] = Number.NaN;
-      this.dropOccurrence(this.occurrenceOf(l));
+      this.leaveBand(l);
       if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
@@ -1299,7 +1280,7 @@ export class BreachIndex {
 
   private clearExact(l: number): void {
     if (this.keepsExactRows) this.exactRowValid[l] = 0;
-    this.dropOccurrence(this.occurrenceOf(l));
+    this.leaveBand(l);
     if (Number.isNaN(this.ledgerBoundary[l] as number)) return;
     this.ledgerBoundary[l] = Number.NaN;
     this.exactLedgers--;
@@ -1449,8 +1430,6 @@ export class BreachIndex {
 
   private freeLedgerSlot(l: number): void {
     this.clearExact(l);
-    // The occurrence of the other level too: the slot will hold another ledger.
-    for (let level = 0; level < this.levels; level++) this.dropOccurrence(l * this.levels + level);
     this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
@@ -1479,12 +1458,10 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
-    const occurrenceKey = new Float64Array(size * this.levels).fill(Number.NaN);
-    occurrenceKey.set(this.occurrenceKey);
-    this.occurrenceKey = occurrenceKey;
-    const occurrenceSlot = new Int32Array(size * this.levels);
-    occurrenceSlot.set(this.occurrenceSlot);
-    this.occurrenceSlot = occurrenceSlot;
+    const bandKey = new Float64Array(size).fill(Number.NaN);
+    bandKey.set(this.bandKey);
+    this.bandKey = bandKey;
+    this.bandSlot = grownInt32(this.bandSlot, size, 0);
     if (this.keepsExactRows) {
       const rows = new BigInt64Array(size * EXACT_ROW);
       rows.set(this.exactRows);
