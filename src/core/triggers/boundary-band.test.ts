@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BoundaryBand } from './boundary-band.js';
 import { Int32List } from './heap.js';
 
-type Op = { kind: 'insert'; key: number; id: number } | { kind: 'delete'; key: number; id: number } | { kind: 'range'; lo: number; hi: number };
+type Op = { kind: 'insert'; key: number; id: number } | { kind: 'delete'; key: number; id: number } | { kind: 'range'; lo: number; hi: number } | { kind: 'move'; to: number };
 
 /** Pairs sorted by key, then id. */
 function sortedPairs(pairs: [number, number][]): [number, number][] {
@@ -15,6 +15,27 @@ function listed(out: Int32List): number[] {
 }
 
 describe('BoundaryBand', () => {
+  it('a cursor move inside the gap between its nearest keys lists nothing; a key put into the gap is found', () => {
+    const band = new BoundaryBand(4);
+    for (let k = 0; k < 40; k += 4) band.insert(k, k);
+    band.setCursor(10);
+    const out = new Int32List();
+    band.moveCursor(11, out); // the gap (8, 12) is found, and holds no key
+    band.moveCursor(9, out);
+    expect(out.length).toBe(0);
+    band.insert(11, 99); // into the known gap: its upper end now
+    band.moveCursor(11.5, out);
+    expect(listed(out)).toEqual([99]);
+    out.clear();
+    band.moveCursor(12, out);
+    expect(listed(out)).toEqual([12]);
+    out.clear();
+    band.delete(12, 12); // the key at the cursor goes: a move next to it lists nothing
+    band.moveCursor(12.5, out);
+    expect(out.length).toBe(0);
+    band.checkInvariants();
+  });
+
   it('lists the ids of a key range in key order, both ends included', () => {
     const band = new BoundaryBand();
     for (const [key, id] of [
@@ -75,6 +96,7 @@ describe('BoundaryBand', () => {
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), key, id: fc.nat(30) }) },
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), key, id: fc.nat(30) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('range' as const), lo: key, hi: key }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), to: key }) },
     );
     fc.assert(
       fc.property(fc.constantFrom(4, 5, 8), fc.array(op, { maxLength: 600 }), (block, ops) => {
@@ -89,6 +111,15 @@ describe('BoundaryBand', () => {
             const at = model.findIndex(([k, id]) => k === o.key && id === o.id);
             expect(band.delete(o.key, o.id)).toBe(at >= 0);
             if (at >= 0) model = [...model.slice(0, at), ...model.slice(at + 1)];
+          } else if (o.kind === 'move') {
+            // The ids between the old cursor and the new one, both included: the gap may skip the search, never a key.
+            const from = band.cursor;
+            out.clear();
+            band.moveCursor(o.to, out);
+            expect(band.cursor).toBe(o.to);
+            const [lo, hi] = from < o.to ? [from, o.to] : [o.to, from];
+            const expected = Number.isNaN(from) ? [] : model.filter(([k]) => k >= lo && k <= hi);
+            expect(listed(out).sort((a, b) => a - b)).toEqual(expected.map(([, id]) => id).sort((a, b) => a - b));
           } else {
             out.clear();
             band.range(o.lo, o.hi, out);

@@ -11,6 +11,9 @@
 // A sorted list of blocks (keys ascending within a block and from one block to the next, at most BLOCK pairs a block):
 // an insert or a delete is a binary search over the blocks' last keys, one within the block and a shift of at most
 // BLOCK pairs; a range is a binary search and a walk. Pairs with equal keys keep no particular order.
+//
+// The band keeps a cursor (the owner's last mark) and the gap around it: the nearest keys below and above it. A move of
+// the cursor that stays inside the gap (a quiet tick) lists nothing in O(1), without a search.
 
 import { assert } from '../assert.js';
 import type { Int32List } from './heap.js';
@@ -46,6 +49,15 @@ export class BoundaryBand {
   /** The last key of each block, for the binary search over blocks. */
   private lasts = new Float64Array(8);
   private count = 0;
+  private at = Number.NaN;
+  /**
+   * When gapKnown: no key lies strictly between gapBelow and gapAbove except, when keyAtCursor, keys equal to the
+   * cursor (which lies between them).
+   */
+  private gapKnown = false;
+  private gapBelow = -Infinity;
+  private gapAbove = Infinity;
+  private keyAtCursor = false;
 
   /** @param block pairs a block holds at most (tests use small blocks to split and merge often). */
   constructor(private readonly block = BLOCK) {
@@ -54,6 +66,31 @@ export class BoundaryBand {
 
   get size(): number {
     return this.count;
+  }
+
+  /** The cursor: the mark the owner's states agree with (NaN: none yet). */
+  get cursor(): number {
+    return this.at;
+  }
+
+  setCursor(at: number): void {
+    this.at = at;
+    this.gapKnown = false;
+  }
+
+  /**
+   * Moves the cursor to `to` and appends to `out` the id of every pair with a key between the old cursor and `to`,
+   * both included (nothing when there was no cursor), in key order.
+   */
+  moveCursor(to: number, out: Int32List): void {
+    const from = this.at;
+    this.at = to;
+    if (Number.isNaN(from) || from === to) return;
+    if (!this.gapKnown) this.findGap(from);
+    if (!this.keyAtCursor && to > this.gapBelow && to < this.gapAbove) return; // the gap holds no key: nothing crossed
+    this.gapKnown = false;
+    if (from < to) this.range(from, to, out);
+    else this.range(to, from, out);
   }
 
   insert(key: number, id: number): void {
@@ -76,6 +113,11 @@ export class BoundaryBand {
     block.n++;
     if (p === block.n - 1) this.lasts[b] = key;
     this.count++;
+    if (this.gapKnown) {
+      if (key === this.at) this.keyAtCursor = true;
+      else if (key < this.at && key > this.gapBelow) this.gapBelow = key;
+      else if (key > this.at && key < this.gapAbove) this.gapAbove = key;
+    }
   }
 
   /** Removes one (key, id) pair; false when there is none. */
@@ -90,6 +132,7 @@ export class BoundaryBand {
         block.ids.copyWithin(p, p + 1, block.n);
         block.n--;
         this.count--;
+        if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
         if (block.n > 0 && p === block.n) this.lasts[b] = keys[block.n - 1] as number;
         this.shrink(b);
         return true;
@@ -131,8 +174,45 @@ export class BoundaryBand {
       }
       assert(this.lasts[b] === block.keys[block.n - 1], 'BoundaryBand: last key out of step');
       n += block.n;
+      if (this.gapKnown) {
+        for (let p = 0; p < block.n; p++) {
+          const k = block.keys[p] as number;
+          assert(k <= this.gapBelow || k >= this.gapAbove || (k === this.at && this.keyAtCursor), 'BoundaryBand: a key inside the gap around the cursor');
+          assert(k !== this.at || this.keyAtCursor, 'BoundaryBand: a key at the cursor not known');
+        }
+      }
     }
     assert(n === this.count, 'BoundaryBand: count out of step');
+  }
+
+  /** The nearest keys below and above `at`, and whether a key equals it (gapKnown). */
+  private findGap(at: number): void {
+    const b = this.firstBlockAtLeast(at);
+    let below = -Infinity;
+    let above = Infinity;
+    let equal = false;
+    if (b < this.blocks.length) {
+      const block = this.blocks[b] as Block;
+      const p = lowerBound(block.keys, block.n, at);
+      if (p > 0) below = block.keys[p - 1] as number;
+      else if (b > 0) below = this.lasts[b - 1] as number;
+      // The first key above `at`: past the run of keys equal to it, which may go on into later blocks.
+      search: for (let c = b, q = p; c < this.blocks.length; c++, q = 0) {
+        const cb = this.blocks[c] as Block;
+        for (; q < cb.n; q++) {
+          const k = cb.keys[q] as number;
+          if (k === at) equal = true;
+          else {
+            above = k;
+            break search;
+          }
+        }
+      }
+    } else if (this.blocks.length > 0) below = this.lasts[this.blocks.length - 1] as number;
+    this.gapBelow = below;
+    this.gapAbove = above;
+    this.keyAtCursor = equal;
+    this.gapKnown = true;
   }
 
   /** The block a key is inserted into: the first whose last key is >= key, else the last block. */

@@ -6,6 +6,9 @@
 // one *entry* for m, a member of m's two heaps:
 //   DOWN, a max-heap of thresholds that fire when min(mark, index) falls to or below them;
 //   UP,   a min-heap of thresholds that fire when max(mark, index) rises to or above them.
+// A ledger armed at an exact boundary (one position, settlement cash: bounds.ts exactBoundary) changes state at one
+// mark; its entry is in no heap, the ledger sits at its boundary in m's band (boundary-band.ts), a sorted list that
+// a move of the mark crosses as one contiguous run, whatever the states (DESIGN.md's sorted liquidation prices).
 // Thresholds come from an exact evaluation (bounds.ts): while no price crossed its threshold the ledger's state
 // (in breach or not) cannot have changed. A sound ledger's thresholds bound the loss; a breached ledger's bound
 // the gain (recovery), so the breached set stays exactly what a full scan would find, after every call.
@@ -192,8 +195,6 @@ interface MarketSlot {
    * [min(cursor, m), max(cursor, m)] and the pending ones.
    */
   readonly band: BoundaryBand;
-  /** The mark the band's states agree with (the mark of the last onPrice); NaN before the first exact ledger. */
-  cursor: number;
   /** Ledgers armed at this market's boundary in a state `cursor` does not put them in (armed at a newer mark). */
   readonly pending: Int32List;
   /** Accounts waiting for this market's first price. */
@@ -725,15 +726,15 @@ export class BreachIndex {
         const exact = this.entryFamily[e] === MARK;
         assert(exact === !Number.isNaN(this.ledgerBoundary[l] as number), 'BreachIndex: entry family and exact boundary out of step');
         if (exact) {
-          // In no heap: the ledger's boundary is in the band of its market, at its level, in the state the band's
-          // cursor puts it in or pending.
+          // In no heap: the ledger's boundary is in its market's band, in the state the band's cursor puts it in or
+          // pending.
           assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
           const slot = this.ledgerExactSlot[l] as number;
           assert(this.entryMarket[e] === slot && this.bandSlot[l] === slot && this.bandKey[l] === this.ledgerBoundary[l], 'BreachIndex: exact boundary missing from its band');
-          const band = this.markets[slot] as MarketSlot;
           const b = this.ledgerBoundary[l] as number;
-          const agrees = !Number.isNaN(band.cursor) && (this.ledgerLong[l] === 1 ? band.cursor <= b : band.cursor >= b) === (this.ledgerState[l] === BREACHED);
-          assert(agrees || Array.from(band.pending.data.subarray(0, band.pending.length)).includes(l), 'BreachIndex: exact ledger neither in the state of its band nor pending');
+          const c = ms.band.cursor;
+          const agrees = !Number.isNaN(c) && (this.ledgerLong[l] === 1 ? c <= b : c >= b) === (this.ledgerState[l] === BREACHED);
+          assert(agrees || Array.from(ms.pending.data.subarray(0, ms.pending.length)).includes(l), 'BreachIndex: exact ledger neither in the state of its band nor pending');
           const keys = new KeyBuffer();
           exactKeysInto(keys, ms.id, b, this.ledgerLong[l] === 1, this.ledgerState[l] === BREACHED);
           assert(this.entryFinite[e] === finite2(keys.down[0] as number, keys.up[0] as number), 'BreachIndex: finite-key count out of step');
@@ -1044,12 +1045,12 @@ export class BreachIndex {
       this.bandKey[l] = b;
       this.bandSlot[l] = slot;
     }
-    if (Number.isNaN(ms.cursor)) {
+    if (Number.isNaN(ms.band.cursor)) {
       // The band's first boundary: its states agree with the mark they are armed at.
       const mark = this.view.market(ms.id)?.markPrice ?? null;
-      if (mark !== null) ms.cursor = Number(mark);
+      if (mark !== null) ms.band.setCursor(Number(mark));
     }
-    const c = ms.cursor;
+    const c = ms.band.cursor;
     if (Number.isNaN(c) || (this.ledgerLong[l] === 1 ? c <= b : c >= b) !== breached) ms.pending.push(l);
   }
 
@@ -1070,17 +1071,12 @@ export class BreachIndex {
   private collectFlips(ms: MarketSlot, slot: number, mark: Price | null, out: Int32List): void {
     out.clear();
     if (mark === null) return;
-    const m = Number(mark);
-    const c = ms.cursor;
-    ms.cursor = m;
-    if (!Number.isNaN(c) && c !== m) {
-      const found = this.bandScratch;
-      found.clear();
-      ms.band.range(c < m ? c : m, c < m ? m : c, found);
-      for (let j = 0; j < found.length; j++) {
-        const l = found.data[j] as number;
-        if (this.isFlip(l)) out.push(l);
-      }
+    const found = this.bandScratch;
+    found.clear();
+    ms.band.moveCursor(Number(mark), found);
+    for (let j = 0; j < found.length; j++) {
+      const l = found.data[j] as number;
+      if (this.isFlip(l)) out.push(l);
     }
     const pending = ms.pending;
     for (let j = 0; j < pending.length; j++) {
@@ -1365,7 +1361,6 @@ export class BreachIndex {
       id,
       ...(this.spareHeaps[slot] ?? this.newHeaps()),
       band: new BoundaryBand(),
-      cursor: Number.NaN,
       pending: new Int32List(16),
       waiting: new Set(),
       state: undefined,
