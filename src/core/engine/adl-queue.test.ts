@@ -232,3 +232,46 @@ describe('screenedOrder (the scored candidates\' comparison: floats when far apa
     expect(screenedOrder(c, scored('d', { num: huge, den: 2n }))).toBe(-1);
   });
 });
+
+describe('AdlQueue on the mirror side it leases', () => {
+  const drain = (q: AdlQueue): string[] => {
+    const order: string[] = [];
+    for (let id = q.peek(); id !== null; id = q.peek()) {
+      order.push(id);
+      q.exclude(id);
+    }
+    return order;
+  };
+
+  it('keeps the exact order when another queue leases the side and when the mirror moves and reuses slots under it', () => {
+    // Shorts from higher entries are further in profit: s11 ranks first, s05 is in its middle.
+    const shorts = Array.from({ length: 12 }, (_, i) => ({ entry: 100_000 + 1_000 * i, sizeMilli: 100, cash: 2_000, isolated: false, extraLong: false }));
+    const engine = build({ shorts, mark: 99_000 });
+    const s = engine.state;
+    const m = s.markets.get('BTC-PERP');
+    if (m === undefined) throw new Error('no market');
+    const mirror = new AdlMirror(s);
+    const reference = new AdlQueue(s, m, true, null); // reads the accounts: no lease
+    const first = new AdlQueue(s, m, true, mirror);
+    const second = new AdlQueue(s, m, true, mirror); // leases the side: `first` takes its heap and ids out
+    // s05 buys its short back: the mirror drops its slot and moves the last one (s11) into it. Then a new short, nx,
+    // takes the slot s11 left: a queue still reading the side's ids would meet nx where s11's bound stands.
+    const fill = (buyer: string, seller: string): void => {
+      engine.apply({ kind: 'fill', tsMs: 1, market: 'BTC-PERP', price: price(dec('99000', 2)), size: size(100n), buyer: { account: buyer, fee: quote(0n) }, seller: { account: seller, fee: quote(0n) } });
+    };
+    fill('s05', 'mm');
+    engine.apply({ kind: 'deposit', tsMs: 1, account: 'nx', asset: USDC, amount: dec('100000', 6) });
+    fill('mm', 'nx');
+    for (const id of ['s05', 'nx']) {
+      mirror.markDirty(id);
+      for (const q of [reference, first, second]) q.touched(id);
+    }
+    mirror.flush();
+    const expected = drain(reference);
+    expect(expected[0]).toBe('s11');
+    expect(expected).not.toContain('s05');
+    expect(expected).toContain('nx');
+    expect(drain(second)).toEqual(expected);
+    expect(drain(first)).toEqual(expected);
+  });
+});

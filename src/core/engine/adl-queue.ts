@@ -20,7 +20,7 @@ import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
-import type { AdlMirror, MirrorSide } from './adl-mirror.js';
+import type { AdlMirror, MirrorSide, SideLessee } from './adl-mirror.js';
 
 /**
  * A scored candidate waiting for release: its exact score as a fraction (adlOrder compares without reducing) and that
@@ -83,10 +83,16 @@ const ZERO = Rational.int(0);
 /** A relative slack on every float bound, far above the rounding of the few float operations behind it. */
 const FLOAT_SLACK = 1e-9;
 
-export class AdlQueue implements DeleverageQueue {
-  /** Per slot: the account (a copy: the mirror's slots move when it catches up later in the block). */
+export class AdlQueue implements DeleverageQueue, SideLessee {
+  /**
+   * Per slot: the account. From the mirror: the side's own ids, read in place while the queue holds the side's lease
+   * and copied (keepIds) before the mirror moves a slot (it catches up later in the block); slotCount: how many.
+   */
   private slotAccount: readonly string[] = [];
-  private heap = new UpperBoundHeap(new Float64Array(0));
+  private slotCount = 0;
+  private heap = new UpperBoundHeap(new Float64Array(0), new Int32Array(0), 0);
+  /** The mirror side whose buffers and ids the queue leases (null: its own arrays). */
+  private leased: MirrorSide | null = null;
   /** Scored candidates not yet released, worst first: the best is the last (released by pop()). */
   private readonly scored: Scored[] = [];
   /** The candidates in `scored` by account (drop() finds one by a binary search on its score). */
@@ -127,14 +133,36 @@ export class AdlQueue implements DeleverageQueue {
         keys.push(adlScoreBounds(s, m, a).high);
       }
       this.slotAccount = ids;
-      this.heap = new UpperBoundHeap(Float64Array.from(keys));
+      this.slotCount = ids.length;
+      this.heap = new UpperBoundHeap(Float64Array.from(keys), new Int32Array(ids.length), ids.length);
     } else {
       const side = mirror.side(m.spec.id, !long);
       if (side !== null) {
-        this.slotAccount = side.ids.slice(0, side.n);
-        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side));
+        side.lease(this);
+        this.leased = side;
+        this.slotAccount = side.ids;
+        this.slotCount = side.n;
+        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side), side.boundSlots, side.n);
       }
     }
+  }
+
+  /** The mirror is about to move the side's slots: the ids this queue reads become its own. */
+  keepIds(): void {
+    if (this.slotAccount === this.leased?.ids) this.slotAccount = this.slotAccount.slice(0, this.slotCount);
+  }
+
+  /** Another queue leases the side: the bounds heap and the ids become this queue's own. */
+  detach(): void {
+    this.keepIds();
+    this.heap = this.heap.copy();
+    this.leased = null;
+  }
+
+  /** The block is over: the side's buffers are free for the next queue. */
+  close(): void {
+    this.leased?.release(this);
+    this.leased = null;
   }
 
   /** The exact best opposite position now, or null when none is left. */
@@ -228,13 +256,13 @@ export class AdlQueue implements DeleverageQueue {
    */
   private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide): Float64Array {
     const n = side.n;
-    const keys = new Float64Array(n);
+    const keys = side.boundKeys; // leased: sized for n
     const px = mirror.prices();
     const mark = px.mark[side.market] as number;
     // No mark: only the exact scores decide.
-    if (!(mark > 0)) return keys.fill(Infinity);
+    if (!(mark > 0)) return keys.fill(Infinity, 0, n);
     // The ledgers' equities first (into keys), then each slot's bound from its equity in place.
-    const errors = new Float64Array(n);
+    const errors = side.boundErrors;
     mirror.equities(side, px, 0, n, keys, errors);
     const divisor = px.valueDivisor[side.market] as number;
     const q = px.quoteScale;
@@ -333,6 +361,8 @@ export interface DeleverageQueue {
   touched(id: string): void;
   /** Leaves the account out for the rest of the block. */
   exclude(id: string): void;
+  /** The block is over (the queue is not used again). */
+  close(): void;
 }
 
 /**
@@ -373,6 +403,8 @@ export class OffsetQueue implements DeleverageQueue {
     this.excluded.add(id);
   }
 
+  close(): void {}
+
   private holdsOpposite(id: string): boolean {
     if (isVenueAccount(id)) return false;
     const p = this.s.accounts.get(id)?.positions.get(this.m.spec.id);
@@ -385,15 +417,25 @@ export class OffsetQueue implements DeleverageQueue {
  * then popped in O(log n). Stale slots stay until they surface (the queue skips them).
  */
 class UpperBoundHeap {
-  private readonly slots: Int32Array;
-  private n: number;
+  /**
+   * @param keys the upper bound of each slot (slot i at keys[i], i < n); the heap takes the first n over, and the first
+   *   n of `slots` (a buffer at least that long) too.
+   */
+  constructor(
+    private readonly keys: Float64Array,
+    private readonly slots: Int32Array,
+    private n: number,
+    /** False: keys and slots already form a heap (copy()). */
+    heapify = true,
+  ) {
+    if (!heapify) return;
+    for (let i = 0; i < n; i++) this.slots[i] = i;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
+  }
 
-  /** @param keys the upper bound of each slot (slot i at keys[i]); the heap takes the array over. */
-  constructor(private readonly keys: Float64Array) {
-    this.n = keys.length;
-    this.slots = new Int32Array(this.n);
-    for (let i = 0; i < this.n; i++) this.slots[i] = i;
-    for (let i = (this.n >> 1) - 1; i >= 0; i--) this.down(i);
+  /** The same heap in arrays of its own. */
+  copy(): UpperBoundHeap {
+    return new UpperBoundHeap(this.keys.slice(0, this.n), this.slots.slice(0, this.n), this.n, false);
   }
 
   get size(): number {

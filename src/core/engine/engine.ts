@@ -421,6 +421,7 @@ export class Engine {
       this.changed.add(id);
       this.adlMirror?.markDirty(id);
     }
+    for (const queue of b.adl.values()) queue.close(); // before the mirror moves slots their ids still point into
     this.adlMirror?.settle();
     this.followCalls(belowCall, emit);
   }
