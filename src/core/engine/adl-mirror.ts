@@ -29,9 +29,9 @@ const OTHERS_MAX = 3;
 
 /** What an ADL queue leasing a side's buffers (MirrorSide.lease) must do when they are about to change under it. */
 export interface SideLessee {
-  /** The side's slots are about to move: the lessee copies the ids it reads (slots < its n) to its own array. */
-  keepIds(): void;
-  /** Another queue leases the side: the lessee copies its bounds out of the side's buffers and keeps its ids. */
+  /** Slot `slot` of the side, which held `id`, is about to hold another account: the lessee remembers `id` for it. */
+  overwriting(slot: number, id: string): void;
+  /** Another queue leases the side: the lessee copies its bounds out of the side's buffers, and the ids it reads. */
   detach(): void;
 }
 
@@ -100,9 +100,10 @@ export class MirrorSide {
     if (this.lessee === q) this.lessee = null;
   }
 
-  /** The slots are about to move (a removal): a lessee reading the ids in place copies them first. */
-  beforeMove(): void {
-    this.lessee?.keepIds();
+  /** Slot `slot` holds account `id` from now on (a lessee reading the ids in place is told what it held). */
+  setId(slot: number, id: string): void {
+    if (this.lessee !== null && slot < this.ids.length) this.lessee.overwriting(slot, this.ids[slot] as string);
+    this.ids[slot] = id;
   }
 
   /** The other cross positions' tables, made at the side's capacity on first use. */
@@ -340,11 +341,10 @@ export class AdlMirror {
 
   private removeSlot(sideNumber: number, slot: number): void {
     const side = this.sides[sideNumber] as MirrorSide;
-    side.beforeMove();
     const last = --side.n;
     if (slot !== last) {
       const moved = side.ids[last] as string;
-      side.ids[slot] = moved;
+      side.setId(slot, moved);
       side.base[slot] = side.base[last] as number;
       side.magnitude[slot] = side.magnitude[last] as number;
       side.size[slot] = side.size[last] as number;
@@ -406,7 +406,7 @@ export class AdlMirror {
       if (slot < 0) {
         if (side.n === side.base.length) side.grow();
         slot = side.n++;
-        side.ids[slot] = a.id;
+        side.setId(slot, a.id);
       }
       side.size[slot] = Number(p.size);
       side.cost[slot] = Number(p.entryQuote);

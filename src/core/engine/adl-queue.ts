@@ -85,11 +85,13 @@ const FLOAT_SLACK = 1e-9;
 
 export class AdlQueue implements DeleverageQueue, SideLessee {
   /**
-   * Per slot: the account. From the mirror: the side's own ids, read in place while the queue holds the side's lease
-   * and copied (keepIds) before the mirror moves a slot (it catches up later in the block); slotCount: how many.
+   * Per slot: the account. From the mirror: the side's own ids, read in place while the queue holds the side's lease;
+   * a slot the mirror gives to another account later in the block (it catches up when another queue opens) keeps the
+   * account it had for this queue in `overwritten` (accountAt). slotCount: how many slots.
    */
   private slotAccount: readonly string[] = [];
   private slotCount = 0;
+  private overwritten: Map<number, string> | null = null;
   private heap = new UpperBoundHeap(new Float64Array(0), new Int32Array(0), 0);
   /** The mirror side whose buffers and ids the queue leases (null: its own arrays). */
   private leased: MirrorSide | null = null;
@@ -147,16 +149,26 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
     }
   }
 
-  /** The mirror is about to move the side's slots: the ids this queue reads become its own. */
-  keepIds(): void {
-    if (this.slotAccount === this.leased?.ids) this.slotAccount = this.slotAccount.slice(0, this.slotCount);
+  /** The mirror gives slot `slot` (which held `id`) to another account: this queue keeps `id` there. */
+  overwriting(slot: number, id: string): void {
+    if (slot >= this.slotCount) return; // a slot the side grew after this queue opened: not one it reads
+    this.overwritten ??= new Map();
+    if (!this.overwritten.has(slot)) this.overwritten.set(slot, id);
   }
 
   /** Another queue leases the side: the bounds heap and the ids become this queue's own. */
   detach(): void {
-    this.keepIds();
+    const ids = this.slotAccount.slice(0, this.slotCount);
+    for (const [slot, id] of this.overwritten ?? []) ids[slot] = id;
+    this.slotAccount = ids;
+    this.overwritten = null;
     this.heap = this.heap.copy();
     this.leased = null;
+  }
+
+  /** The account of slot `slot` when the queue opened. */
+  private accountAt(slot: number): string {
+    return this.overwritten?.get(slot) ?? (this.slotAccount[slot] as string);
   }
 
   /** The block is over: the side's buffers are free for the next queue. */
@@ -184,7 +196,7 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
         return best.account;
       }
       if (this.heap.size === 0) return null;
-      const account = this.slotAccount[this.heap.pop()] as string;
+      const account = this.accountAt(this.heap.pop());
       // A slot is stale once its account was touched: that account is now among the scored or the left out
       // (re-placed by its exact score; there is no head here), or holds no opposite position; only an untouched one
       // is scored here.
