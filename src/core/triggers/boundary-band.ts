@@ -10,7 +10,9 @@
 //
 // A sorted list of blocks (keys ascending within a block and from one block to the next, at most BLOCK pairs a block):
 // an insert or a delete is a binary search over the blocks' last keys, one within the block and a shift of at most
-// BLOCK pairs; a range is a binary search and a walk. Pairs with equal keys keep no particular order.
+// BLOCK pairs; a range is a binary search and a walk. Pairs with equal keys keep no particular order. The blocks are
+// regions of two pooled typed arrays, in their list order through `order`: a band is a handful of typed arrays
+// whatever its size (at 1M accounts an array pair a block made ~30k ArrayBuffers, and the restore's GC paid for each).
 //
 // The band keeps a cursor (the owner's last mark) and the gap around it: the nearest keys below and above it. A move of
 // the cursor that stays inside the gap (a quiet tick) lists nothing in O(1), without a search.
@@ -21,20 +23,10 @@ import type { Int32List } from './heap.js';
 /** Pairs a block holds at most (the default): a full block splits in two, a block emptied to a quarter merges with its neighbour. */
 const BLOCK = 256;
 
-interface Block {
-  readonly keys: Float64Array;
-  readonly ids: Int32Array;
-  n: number;
-}
-
-function newBlock(size: number): Block {
-  return { keys: new Float64Array(size), ids: new Int32Array(size), n: 0 };
-}
-
-/** First position in keys[0..n) whose key is >= key. */
-function lowerBound(keys: Float64Array, n: number, key: number): number {
-  let lo = 0;
-  let hi = n;
+/** First position in keys[from..to) whose key is >= key (to when none). */
+function lowerBound(keys: Float64Array, from: number, to: number, key: number): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if ((keys[mid] as number) < key) lo = mid + 1;
@@ -45,10 +37,17 @@ function lowerBound(keys: Float64Array, n: number, key: number): number {
 
 /** A sorted multiset of (key, id) pairs, keys finite float64, ids int32. */
 export class BoundaryBand {
-  private blocks: Block[] = [];
-  /** The last key of each block, for the binary search over blocks. */
-  private lasts = new Float64Array(8);
-  private count = 0;
+  /** The pools: region r holds its pairs at [r x block, r x block + count[r]). */
+  private keys: Float64Array;
+  private ids: Int32Array;
+  private count: Int32Array;
+  private regions = 0;
+  private readonly freeRegions: number[] = [];
+  /** The blocks in key order: the region of each, and its last key (for the binary search over blocks). */
+  private order: Int32Array;
+  private lasts: Float64Array;
+  private blocks = 0;
+  private pairs = 0;
   private at = Number.NaN;
   /**
    * When gapKnown: no key lies strictly between gapBelow and gapAbove except, when keyAtCursor, keys equal to the
@@ -62,10 +61,15 @@ export class BoundaryBand {
   /** @param block pairs a block holds at most (tests use small blocks to split and merge often). */
   constructor(private readonly block = BLOCK) {
     assert(Number.isInteger(block) && block >= 4, 'BoundaryBand: a block holds at least 4 pairs');
+    this.keys = new Float64Array(4 * block);
+    this.ids = new Int32Array(4 * block);
+    this.count = new Int32Array(4);
+    this.order = new Int32Array(4);
+    this.lasts = new Float64Array(4);
   }
 
   get size(): number {
-    return this.count;
+    return this.pairs;
   }
 
   /** The cursor: the mark the owner's states agree with (NaN: none yet). */
@@ -95,24 +99,23 @@ export class BoundaryBand {
 
   insert(key: number, id: number): void {
     assert(Number.isFinite(key), 'BoundaryBand.insert: key not finite');
-    if (this.blocks.length === 0) {
-      this.blocks.push(newBlock(this.block));
-      this.syncLasts();
-    }
+    if (this.blocks === 0) this.insertBlock(0, this.allocRegion());
     let b = this.blockFor(key);
-    if ((this.blocks[b] as Block).n === this.block) {
+    if ((this.count[this.order[b] as number] as number) === this.block) {
       this.split(b);
       if (key > (this.lasts[b] as number)) b++;
     }
-    const block = this.blocks[b] as Block;
-    const p = lowerBound(block.keys, block.n, key);
-    block.keys.copyWithin(p + 1, p, block.n);
-    block.ids.copyWithin(p + 1, p, block.n);
-    block.keys[p] = key;
-    block.ids[p] = id;
-    block.n++;
-    if (p === block.n - 1) this.lasts[b] = key;
-    this.count++;
+    const r = this.order[b] as number;
+    const base = r * this.block;
+    const n = this.count[r] as number;
+    const p = lowerBound(this.keys, base, base + n, key);
+    this.keys.copyWithin(p + 1, p, base + n);
+    this.ids.copyWithin(p + 1, p, base + n);
+    this.keys[p] = key;
+    this.ids[p] = id;
+    this.count[r] = n + 1;
+    if (p === base + n) this.lasts[b] = key;
+    this.pairs++;
     if (this.gapKnown) {
       if (key === this.at) this.keyAtCursor = true;
       else if (key < this.at && key > this.gapBelow) this.gapBelow = key;
@@ -122,18 +125,21 @@ export class BoundaryBand {
 
   /** Removes one (key, id) pair; false when there is none. */
   delete(key: number, id: number): boolean {
-    for (let b = this.firstBlockAtLeast(key); b < this.blocks.length; b++) {
-      const block = this.blocks[b] as Block;
-      const keys = block.keys;
-      for (let p = lowerBound(keys, block.n, key); p < block.n; p++) {
+    const keys = this.keys;
+    for (let b = this.firstBlockAtLeast(key); b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      const end = base + (this.count[r] as number);
+      for (let p = lowerBound(keys, base, end, key); p < end; p++) {
         if ((keys[p] as number) !== key) return false;
-        if (block.ids[p] !== id) continue;
-        keys.copyWithin(p, p + 1, block.n);
-        block.ids.copyWithin(p, p + 1, block.n);
-        block.n--;
-        this.count--;
+        if (this.ids[p] !== id) continue;
+        keys.copyWithin(p, p + 1, end);
+        this.ids.copyWithin(p, p + 1, end);
+        const n = end - base - 1;
+        this.count[r] = n;
+        this.pairs--;
         if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
-        if (block.n > 0 && p === block.n) this.lasts[b] = keys[block.n - 1] as number;
+        if (n > 0 && p === end - 1) this.lasts[b] = keys[end - 2] as number;
         this.shrink(b);
         return true;
       }
@@ -144,63 +150,73 @@ export class BoundaryBand {
   /** Appends to `out` the id of every pair with lo <= key <= hi, in key order. */
   range(lo: number, hi: number, out: Int32List): void {
     const first = this.firstBlockAtLeast(lo);
-    for (let b = first; b < this.blocks.length; b++) {
-      const block = this.blocks[b] as Block;
-      const keys = block.keys;
-      for (let p = b === first ? lowerBound(keys, block.n, lo) : 0; p < block.n; p++) {
+    const keys = this.keys;
+    for (let b = first; b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      const end = base + (this.count[r] as number);
+      for (let p = b === first ? lowerBound(keys, base, end, lo) : base; p < end; p++) {
         if ((keys[p] as number) > hi) return;
-        out.push(block.ids[p] as number);
+        out.push(this.ids[p] as number);
       }
     }
   }
 
   /** Appends every id to `out`, in key order. */
   all(out: Int32List): void {
-    for (const block of this.blocks) for (let p = 0; p < block.n; p++) out.push(block.ids[p] as number);
+    for (let b = 0; b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      for (let p = base; p < base + (this.count[r] as number); p++) out.push(this.ids[p] as number);
+    }
   }
 
-  /** Checks the order within and between blocks, the blocks' fill and last keys, and the count (tests). */
+  /** Checks the order within and between blocks, the blocks' fill and last keys, the regions, the count and the gap (tests). */
   checkInvariants(): void {
     let n = 0;
     let previous = -Infinity;
-    assert(this.lasts.length >= this.blocks.length, 'BoundaryBand: last-key table too short');
-    for (let b = 0; b < this.blocks.length; b++) {
-      const block = this.blocks[b] as Block;
-      assert(block.n > 0 && block.n <= this.block, 'BoundaryBand: empty or overfull block');
-      for (let p = 0; p < block.n; p++) {
-        const k = block.keys[p] as number;
+    const used = new Set<number>();
+    for (let b = 0; b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      assert(r >= 0 && r < this.regions && !used.has(r) && !this.freeRegions.includes(r), 'BoundaryBand: a block in a bad region');
+      used.add(r);
+      const count = this.count[r] as number;
+      assert(count > 0 && count <= this.block, 'BoundaryBand: empty or overfull block');
+      for (let p = r * this.block; p < r * this.block + count; p++) {
+        const k = this.keys[p] as number;
         assert(k >= previous, 'BoundaryBand: keys out of order');
         previous = k;
-      }
-      assert(this.lasts[b] === block.keys[block.n - 1], 'BoundaryBand: last key out of step');
-      n += block.n;
-      if (this.gapKnown) {
-        for (let p = 0; p < block.n; p++) {
-          const k = block.keys[p] as number;
+        if (this.gapKnown) {
           assert(k <= this.gapBelow || k >= this.gapAbove || (k === this.at && this.keyAtCursor), 'BoundaryBand: a key inside the gap around the cursor');
           assert(k !== this.at || this.keyAtCursor, 'BoundaryBand: a key at the cursor not known');
         }
       }
+      assert(this.lasts[b] === previous, 'BoundaryBand: last key out of step');
+      n += count;
     }
-    assert(n === this.count, 'BoundaryBand: count out of step');
+    assert(used.size + this.freeRegions.length === this.regions, 'BoundaryBand: a region lost');
+    assert(n === this.pairs, 'BoundaryBand: count out of step');
   }
 
   /** The nearest keys below and above `at`, and whether a key equals it (gapKnown). */
   private findGap(at: number): void {
-    const b = this.firstBlockAtLeast(at);
     let below = -Infinity;
     let above = Infinity;
     let equal = false;
-    if (b < this.blocks.length) {
-      const block = this.blocks[b] as Block;
-      const p = lowerBound(block.keys, block.n, at);
-      if (p > 0) below = block.keys[p - 1] as number;
+    const b = this.firstBlockAtLeast(at);
+    if (b < this.blocks) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      const p = lowerBound(this.keys, base, base + (this.count[r] as number), at);
+      if (p > base) below = this.keys[p - 1] as number;
       else if (b > 0) below = this.lasts[b - 1] as number;
       // The first key above `at`: past the run of keys equal to it, which may go on into later blocks.
-      search: for (let c = b, q = p; c < this.blocks.length; c++, q = 0) {
-        const cb = this.blocks[c] as Block;
-        for (; q < cb.n; q++) {
-          const k = cb.keys[q] as number;
+      search: for (let c = b, q = p; c < this.blocks; c++) {
+        const cr = this.order[c] as number;
+        const end = cr * this.block + (this.count[cr] as number);
+        if (c > b) q = cr * this.block;
+        for (; q < end; q++) {
+          const k = this.keys[q] as number;
           if (k === at) equal = true;
           else {
             above = k;
@@ -208,7 +224,7 @@ export class BoundaryBand {
           }
         }
       }
-    } else if (this.blocks.length > 0) below = this.lasts[this.blocks.length - 1] as number;
+    } else if (this.blocks > 0) below = this.lasts[this.blocks - 1] as number;
     this.gapBelow = below;
     this.gapAbove = above;
     this.keyAtCursor = equal;
@@ -218,51 +234,90 @@ export class BoundaryBand {
   /** The block a key is inserted into: the first whose last key is >= key, else the last block. */
   private blockFor(key: number): number {
     const b = this.firstBlockAtLeast(key);
-    return b < this.blocks.length ? b : this.blocks.length - 1;
+    return b < this.blocks ? b : this.blocks - 1;
   }
 
-  /** The first block whose last key is >= key (blocks.length when none). */
+  /** The first block whose last key is >= key (blocks when none). */
   private firstBlockAtLeast(key: number): number {
-    return lowerBound(this.lasts, this.blocks.length, key);
+    return lowerBound(this.lasts, 0, this.blocks, key);
+  }
+
+  /** A free region of the pools (grown by doubling when none is left), empty. */
+  private allocRegion(): number {
+    const reused = this.freeRegions.pop();
+    const r = reused ?? this.regions++;
+    if (r >= this.count.length) {
+      const regions = 2 * this.count.length;
+      const keys = new Float64Array(regions * this.block);
+      keys.set(this.keys);
+      this.keys = keys;
+      const ids = new Int32Array(regions * this.block);
+      ids.set(this.ids);
+      this.ids = ids;
+      const count = new Int32Array(regions);
+      count.set(this.count);
+      this.count = count;
+    }
+    this.count[r] = 0;
+    return r;
+  }
+
+  /** Puts region r in the block list at position b (its last key set from its pairs, -Infinity when empty). */
+  private insertBlock(b: number, r: number): void {
+    if (this.blocks === this.order.length) {
+      const order = new Int32Array(2 * this.order.length);
+      order.set(this.order);
+      this.order = order;
+      const lasts = new Float64Array(2 * this.lasts.length);
+      lasts.set(this.lasts);
+      this.lasts = lasts;
+    }
+    this.order.copyWithin(b + 1, b, this.blocks);
+    this.lasts.copyWithin(b + 1, b, this.blocks);
+    this.blocks++;
+    this.order[b] = r;
+    const n = this.count[r] as number;
+    this.lasts[b] = n === 0 ? -Infinity : (this.keys[r * this.block + n - 1] as number);
+  }
+
+  /** Takes block b out of the list and frees its region. */
+  private removeBlock(b: number): void {
+    this.freeRegions.push(this.order[b] as number);
+    this.order.copyWithin(b, b + 1, this.blocks);
+    this.lasts.copyWithin(b, b + 1, this.blocks);
+    this.blocks--;
   }
 
   private split(b: number): void {
-    const block = this.blocks[b] as Block;
-    const half = block.n >> 1;
-    const right = newBlock(this.block);
-    right.keys.set(block.keys.subarray(half, block.n));
-    right.ids.set(block.ids.subarray(half, block.n));
-    right.n = block.n - half;
-    block.n = half;
-    this.blocks.splice(b + 1, 0, right);
-    this.syncLasts();
+    const r = this.order[b] as number;
+    const right = this.allocRegion(); // may grow the pools: read them after
+    const base = r * this.block;
+    const n = this.count[r] as number;
+    const half = n >> 1;
+    this.keys.copyWithin(right * this.block, base + half, base + n);
+    this.ids.copyWithin(right * this.block, base + half, base + n);
+    this.count[right] = n - half;
+    this.count[r] = half;
+    this.lasts[b] = this.keys[base + half - 1] as number;
+    this.insertBlock(b + 1, right);
   }
 
-  /** After a delete from block b: drops it when empty, merges it into a neighbour when both fit in half a block. */
+  /** After a delete from block b: drops it when empty, merges the next block into it when both fit in half a block. */
   private shrink(b: number): void {
-    const block = this.blocks[b] as Block;
-    if (block.n === 0) {
-      this.blocks.splice(b, 1);
-      this.syncLasts();
+    const r = this.order[b] as number;
+    const n = this.count[r] as number;
+    if (n === 0) {
+      this.removeBlock(b);
       return;
     }
-    if (block.n > this.block >> 2) return;
-    const next = this.blocks[b + 1];
-    if (next !== undefined && block.n + next.n <= this.block >> 1) {
-      block.keys.set(next.keys.subarray(0, next.n), block.n);
-      block.ids.set(next.ids.subarray(0, next.n), block.n);
-      block.n += next.n;
-      this.blocks.splice(b + 1, 1);
-      this.syncLasts();
-    }
-  }
-
-  private syncLasts(): void {
-    const blocks = this.blocks;
-    if (this.lasts.length < blocks.length) this.lasts = new Float64Array(2 * blocks.length);
-    for (let b = 0; b < blocks.length; b++) {
-      const block = blocks[b] as Block;
-      this.lasts[b] = block.n === 0 ? -Infinity : (block.keys[block.n - 1] as number);
-    }
+    if (n > this.block >> 2 || b + 1 >= this.blocks) return;
+    const next = this.order[b + 1] as number;
+    const m = this.count[next] as number;
+    if (n + m > this.block >> 1) return;
+    this.keys.copyWithin(r * this.block + n, next * this.block, next * this.block + m);
+    this.ids.copyWithin(r * this.block + n, next * this.block, next * this.block + m);
+    this.count[r] = n + m;
+    this.lasts[b] = this.lasts[b + 1] as number;
+    this.removeBlock(b + 1);
   }
 }
