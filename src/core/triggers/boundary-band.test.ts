@@ -90,6 +90,32 @@ describe('BoundaryBand', () => {
     expect(out.length).toBe(1500);
   });
 
+  it('a bulk load of pairs in any order is the band n inserts make, then takes inserts and deletes as ever', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4, 5, 256),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 2 ** 20 }), fc.constantFrom(0, 7, 2 ** 40 + 3, 2 ** 52 + 1), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { maxLength: 700 }),
+        (block, keyList) => {
+          const band = new BoundaryBand(block);
+          const keys = Float64Array.from(keyList);
+          const ids = Int32Array.from(keyList.map((_, i) => i));
+          band.load(keys, ids, keys.length);
+          band.checkInvariants();
+          const out = new Int32List();
+          band.all(out);
+          const expected = keyList.map((k, i) => [k, i] as [number, number]).sort((a, b) => a[0] - b[0]);
+          // Key order; ids of equal keys in any order.
+          expect(listed(out).map((id) => keyList[id])).toEqual(expected.map(([k]) => k));
+          expect(listed(out).sort((a, b) => a - b)).toEqual(expected.map(([, id]) => id).sort((a, b) => a - b));
+          band.insert(5, -1);
+          if (keyList.length > 0) expect(band.delete(keyList[0] as number, 0)).toBe(true);
+          band.checkInvariants();
+        },
+      ),
+      { numRuns: 200, seed: 20261203 },
+    );
+  });
+
   it('agrees with a sorted array under any sequence of inserts, deletes and ranges', () => {
     const key = fc.integer({ min: -40, max: 40 });
     const op: fc.Arbitrary<Op> = fc.oneof(

@@ -499,4 +499,26 @@ describe('table sizes', () => {
     for (const id of w.accounts.keys()) one.reindex(id);
     expect(keys(bulk.breached())).toEqual(keys(one.breached()));
   });
+
+  it('a bulk build loads the exact boundaries into the bands at once: the same thresholds and flips as reindexing one by one', () => {
+    const w = testWorld();
+    for (let i = 0; i < 300; i++) {
+      w.deposit(`a${i}`, USDC, dec(String(600 + 7 * i), 6));
+      w.trade(`a${i}`, 'ETH-PERP', i % 2 === 0 ? 1_000n : -1_000n, 300_000n, i % 3 === 0 ? dec(String(500 + 5 * i), 6) : undefined);
+    }
+    const bulk = w.breachIndex();
+    bulk.indexAll(w.accounts.values(), w.accounts.size);
+    bulk.checkInvariants();
+    const one = w.breachIndex();
+    for (const id of w.accounts.keys()) one.reindex(id);
+    expect(bulk.stats().exactLedgers).toBeGreaterThan(250);
+    for (const id of w.accounts.keys()) expect(bulk.thresholds(id)).toEqual(one.thresholds(id));
+    for (const px of [290_000n, 270_000n, 310_000n, 330_000n, 300_000n]) {
+      w.setPrices('ETH-PERP', px);
+      expect(keys(bulk.onPrice('ETH-PERP'))).toEqual(keys(one.onPrice('ETH-PERP')));
+      expect(keys(bulk.breached())).toEqual(keys(one.breached()));
+    }
+    expect(bulk.stats().flips).toBeGreaterThan(50);
+    bulk.checkInvariants();
+  });
 });
