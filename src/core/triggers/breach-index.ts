@@ -257,13 +257,13 @@ export class BreachIndex {
   private exactRowValid = new Uint8Array(0);
   private readonly keepsExactRows: boolean;
   /**
-   * Where each ledger's exact boundary sits in a market's band: key bandKey[l] (NaN: in no band) in the band of market
-   * slot bandSlot[l]. Only a watched ledger at its current level is in a band: one moving between margin-call levels
+   * inBand[l] = 1: ledger l sits in the band of market slot ledgerExactSlot[l] at key ledgerBoundary[l] (it leaves the
+   * band before either changes: one byte a ledger slot, not a copy of both). Only a watched ledger at its current
+   * level is in a band: one moving between margin-call levels
    * leaves the band and comes back from the boundary it kept (a boundary of the level it is not at, kept in the band,
    * would lie near the price of any account hovering at its level, and every tick would step over it).
    */
-  private bandKey = new Float64Array(64).fill(Number.NaN);
-  private bandSlot = new Int32Array(64);
+  private inBand = new Uint8Array(64);
   private readonly bandScratch = new Int32List(64);
   /**
    * During a bulk build into an empty index (indexAll): the boundaries placed so far, per market slot, loaded into the
@@ -536,6 +536,7 @@ export class BreachIndex {
       // The level left: its state dropped, as if the ledger had never been there (no recovery told, no breach counted).
       if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SOUND;
+      this.leaveBand(l); // back in the band from the boundary of the level entered (setExactKeys), if exact
       const boundary = this.ledgerBoundary[l] as number;
       const long = this.ledgerLong[l] as number;
       const slot = this.ledgerExactSlot[l] as number;
@@ -549,7 +550,6 @@ export class BreachIndex {
       this.otherBoundary[l] = boundary;
       this.otherLong[l] = long;
       this.otherExactSlot[l] = slot;
-      this.leaveBand(l); // the level left: back in the band from the boundary entered (setExactKeys), if exact
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
     if (!load) {
@@ -746,7 +746,7 @@ export class BreachIndex {
           // pending.
           assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
           const slot = this.ledgerExactSlot[l] as number;
-          assert(this.entryMarket[e] === slot && this.bandSlot[l] === slot && this.bandKey[l] === this.ledgerBoundary[l], 'BreachIndex: exact boundary missing from its band');
+          assert(this.entryMarket[e] === slot && this.inBand[l] === 1, 'BreachIndex: exact boundary missing from its band');
           const b = this.ledgerBoundary[l] as number;
           const c = ms.band.cursor;
           const agrees = !Number.isNaN(c) && (this.ledgerLong[l] === 1 ? c <= b : c >= b) === (this.ledgerState[l] === BREACHED);
@@ -781,7 +781,7 @@ export class BreachIndex {
     assert(heapSizes === heapEntries, 'BreachIndex: heaps hold entries no ledger owns');
     let inBands = 0;
     for (let l = 0; l < this.ledgerTop; l++) {
-      if (Number.isNaN(this.bandKey[l] as number)) continue;
+      if (this.inBand[l] === 0) continue;
       inBands++;
       assert(this.ledgerState[l] === SOUND || this.ledgerState[l] === BREACHED, 'BreachIndex: an unwatched ledger in a band');
     }
@@ -1055,12 +1055,10 @@ export class BreachIndex {
     const slot = this.ledgerExactSlot[l] as number;
     const b = this.ledgerBoundary[l] as number;
     const ms = this.markets[slot] as MarketSlot;
-    if (this.bandKey[l] !== b || this.bandSlot[l] !== slot) {
-      this.leaveBand(l);
+    if (this.inBand[l] === 0) {
       if (this.staging === null) ms.band.insert(b, l);
       else this.stage(slot, b, l);
-      this.bandKey[l] = b;
-      this.bandSlot[l] = slot;
+      this.inBand[l] = 1;
     }
     if (Number.isNaN(ms.band.cursor)) {
       // The band's first boundary: its states agree with the mark they are armed at.
@@ -1094,12 +1092,12 @@ export class BreachIndex {
 
   /** Takes ledger l's boundary out of its band, if it is in one. */
   private leaveBand(l: number): void {
-    const key = this.bandKey[l] as number;
-    if (Number.isNaN(key)) return;
+    if (this.inBand[l] === 0) return;
+    const key = this.ledgerBoundary[l] as number;
     this.loadStaged(); // a bulk build re-arming a ledger it placed (not expected): the bands first
-    const removed = (this.markets[this.bandSlot[l] as number] as MarketSlot).band.delete(key, l);
+    const removed = (this.markets[this.ledgerExactSlot[l] as number] as MarketSlot).band.delete(key, l);
     assert(removed, 'BreachIndex: an exact boundary missing from its band');
-    this.bandKey[l] = Number.NaN;
+    this.inBand[l] = 0;
   }
 
   /**
@@ -1260,15 +1258,17 @@ export class BreachIndex {
     const exact = exactBoundary(view, account, market, rule, breached, equity - maintenance);
     const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
     if (exact !== null) {
+      const slot = this.marketSlot(exact.market);
+      if (this.ledgerBoundary[l] !== exact.boundary || this.ledgerExactSlot[l] !== slot) this.leaveBand(l); // moves
       this.writeExactRow(l, exact.position, exact.cash);
       this.ledgerBoundary[l] = exact.boundary;
       this.ledgerLong[l] = exact.long ? 1 : 0;
-      this.ledgerExactSlot[l] = this.marketSlot(exact.market);
+      this.ledgerExactSlot[l] = slot;
       if (!wasExact) this.exactLedgers++;
       this.setExactKeys(l, exact.market, breached);
     } else {
-      this.ledgerBoundary[l] = Number.NaN;
       this.leaveBand(l);
+      this.ledgerBoundary[l] = Number.NaN;
       if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
@@ -1492,10 +1492,9 @@ export class BreachIndex {
     const long = new Uint8Array(size);
     long.set(this.ledgerLong);
     this.ledgerLong = long;
-    const bandKey = new Float64Array(size).fill(Number.NaN);
-    bandKey.set(this.bandKey);
-    this.bandKey = bandKey;
-    this.bandSlot = grownInt32(this.bandSlot, size, 0);
+    const inBand = new Uint8Array(size);
+    inBand.set(this.inBand);
+    this.inBand = inBand;
     if (this.keepsExactRows) {
       const rows = new BigInt64Array(size * EXACT_ROW);
       rows.set(this.exactRows);
