@@ -35,6 +35,37 @@ export interface SideLessee {
   detach(): void;
 }
 
+/** The arrays an ADL queue builds its bounds heap in (MirrorSide.lease): bounds and heap slots, the equities' errors. */
+export interface BoundScratch {
+  readonly keys: Float64Array;
+  readonly errors: Float64Array;
+  readonly slots: Int32Array;
+}
+
+/**
+ * The mirror's scratch sets, lent to the queues open at a time (one or two in a block) and taken back when their block
+ * ends: a few sets for all the sides, not one a side kept for ever (at 1M accounts 20 sides x 1.2 MB).
+ */
+export class ScratchPool {
+  private readonly free: BoundScratch[] = [];
+
+  /** A free set of at least n slots, or a new one. */
+  take(n: number): BoundScratch {
+    const i = this.free.findIndex((set) => set.keys.length >= n);
+    if (i >= 0) return this.free.splice(i, 1)[0] as BoundScratch;
+    return { keys: new Float64Array(n), errors: new Float64Array(n), slots: new Int32Array(n) };
+  }
+
+  /** Takes a set back (at most four are kept: the largest). */
+  give(set: BoundScratch): void {
+    this.free.push(set);
+    if (this.free.length > 4) {
+      this.free.sort((a, b) => b.keys.length - a.keys.length);
+      this.free.length = 4;
+    }
+  }
+}
+
 /** The holders of one market on one side. Slots are dense (a removal moves the last slot into the hole). */
 export class MirrorSide {
   n = 0;
@@ -57,13 +88,11 @@ export class MirrorSide {
   otherMarket: Int32Array = new Int32Array(0);
   otherSize: Float64Array = new Float64Array(0);
   /**
-   * Scratch an ADL queue opened on this side builds its bounds heap in (boundKeys, boundSlots; boundErrors for the
-   * equities' errors), and reads the side's ids in place of a copy, while it holds the lease: at 1M accounts a side
-   * has ~60k slots, and a queue opened per liquidation allocated ~1.7 MB (bounds, errors, slots, ids) each time.
+   * While an ADL queue leases the side: the scratch it builds its bounds heap in (from the mirror's pool), and the
+   * side's ids it reads in place of a copy. At 1M accounts a side has ~60k slots, and a queue opened per liquidation
+   * allocated ~1.7 MB (bounds, errors, slots, ids) each time.
    */
-  boundKeys = new Float64Array(0);
-  boundErrors = new Float64Array(0);
-  boundSlots = new Int32Array(0);
+  scratch: BoundScratch | null = null;
   private lessee: SideLessee | null = null;
 
   /**
@@ -74,6 +103,7 @@ export class MirrorSide {
     readonly market: number,
     readonly number: number,
     capacity = 64,
+    private readonly pool = new ScratchPool(),
   ) {
     this.base = new Float64Array(capacity);
     this.magnitude = new Float64Array(capacity);
@@ -83,21 +113,27 @@ export class MirrorSide {
     this.unbounded = new Uint8Array(capacity);
   }
 
-  /** Leases the scratch (sized for the side's n slots) and the ids to `q`; a previous lessee detaches first. */
-  lease(q: SideLessee): void {
+  /**
+   * Leases a scratch set of at least the side's n slots and the ids to `q` (a previous lessee of the side detaches
+   * first, and its set passes on); returns the set.
+   */
+  lease(q: SideLessee): BoundScratch {
     if (this.lessee !== null && this.lessee !== q) this.lessee.detach();
     this.lessee = q;
-    if (this.boundKeys.length < this.n) {
-      const size = Math.max(this.n, this.base.length);
-      this.boundKeys = new Float64Array(size);
-      this.boundErrors = new Float64Array(size);
-      this.boundSlots = new Int32Array(size);
+    if (this.scratch !== null && this.scratch.keys.length < this.n) {
+      this.pool.give(this.scratch);
+      this.scratch = null;
     }
+    this.scratch ??= this.pool.take(this.n);
+    return this.scratch;
   }
 
-  /** The lessee is done with the side (its block ended). */
+  /** The lessee is done with the side (its block ended): the scratch goes back to the pool. */
   release(q: SideLessee): void {
-    if (this.lessee === q) this.lessee = null;
+    if (this.lessee !== q) return;
+    this.lessee = null;
+    if (this.scratch !== null) this.pool.give(this.scratch);
+    this.scratch = null;
   }
 
   /** Slot `slot` holds account `id` from now on (a lessee reading the ids in place is told what it held). */
@@ -167,6 +203,7 @@ export class AdlMirror {
   private readonly memberships = new Map<string, Memberships>();
   private readonly dirty = new Set<string>();
   private stale = false;
+  private readonly scratch = new ScratchPool();
 
   /** Sides made beforehand for market slot i (2i long, 2i + 1 short), taken as the slots are made. */
   private readonly spareSides: MirrorSide[] = [];
@@ -182,7 +219,7 @@ export class AdlMirror {
     const markets = s.markets.size;
     if (capacity > 0 && markets > 0) {
       const share = Math.max(64, Math.ceil((capacity * 1.25) / (2 * markets)));
-      for (let m = 0; m < markets; m++) this.spareSides.push(new MirrorSide(m, 2 * m, share), new MirrorSide(m, 2 * m + 1, share));
+      for (let m = 0; m < markets; m++) this.spareSides.push(new MirrorSide(m, 2 * m, share, this.scratch), new MirrorSide(m, 2 * m + 1, share, this.scratch));
     }
     this.rebuild();
   }
@@ -367,7 +404,7 @@ export class AdlMirror {
       m = this.marketIds.length;
       this.marketSlot.set(id, m);
       this.marketIds.push(id);
-      this.sides.push(this.spareSides[2 * m] ?? new MirrorSide(m, 2 * m), this.spareSides[2 * m + 1] ?? new MirrorSide(m, 2 * m + 1));
+      this.sides.push(this.spareSides[2 * m] ?? new MirrorSide(m, 2 * m, 64, this.scratch), this.spareSides[2 * m + 1] ?? new MirrorSide(m, 2 * m + 1, 64, this.scratch));
     }
     return m;
   }

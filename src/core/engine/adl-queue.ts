@@ -20,7 +20,7 @@ import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
 import { isVenueAccount, type EngineState } from './state.js';
-import type { AdlMirror, MirrorSide, SideLessee } from './adl-mirror.js';
+import type { AdlMirror, BoundScratch, MirrorSide, SideLessee } from './adl-mirror.js';
 
 /**
  * A scored candidate waiting for release: its exact score as a fraction (adlOrder compares without reducing) and that
@@ -140,11 +140,11 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
     } else {
       const side = mirror.side(m.spec.id, !long);
       if (side !== null) {
-        side.lease(this);
+        const scratch = side.lease(this);
         this.leased = side;
         this.slotAccount = side.ids;
         this.slotCount = side.n;
-        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side), side.boundSlots, side.n);
+        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side, scratch), scratch.slots, side.n);
       }
     }
   }
@@ -266,15 +266,15 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
    * The upper ends of adlScoreBounds for every slot of the side, from the mirror in one pass over its arrays (the same
    * formula on the same terms, without the accounts).
    */
-  private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide): Float64Array {
+  private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide, scratch: BoundScratch): Float64Array {
     const n = side.n;
-    const keys = side.boundKeys; // leased: sized for n
+    const keys = scratch.keys; // at least n
     const px = mirror.prices();
     const mark = px.mark[side.market] as number;
     // No mark: only the exact scores decide.
     if (!(mark > 0)) return keys.fill(Infinity, 0, n);
     // The ledgers' equities first (into keys), then each slot's bound from its equity in place.
-    const errors = side.boundErrors;
+    const errors = scratch.errors;
     mirror.equities(side, px, 0, n, keys, errors);
     const divisor = px.valueDivisor[side.market] as number;
     const q = px.quoteScale;
