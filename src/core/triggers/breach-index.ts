@@ -103,7 +103,8 @@ export interface BreachIndexOptions {
   readonly capacity?: number;
   /**
    * With capacity: the markets the accounts are spread over. That many markets' heaps are made now, each sized for
-   * an even share of the accounts, and handed to the markets in the order the index first sees them.
+   * a quarter of an even share of the entries (the slope-bound ones), and handed to the markets in the order the index
+   * first sees them.
    */
   readonly capacityMarkets?: number;
   /**
@@ -380,7 +381,9 @@ export class BreachIndex {
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
     const markets = options.capacityMarkets ?? 0;
     if (capacity > 0 && markets > 0) {
-      const share = Math.ceil(entries / markets);
+      // The heaps hold the slope-bound entries only (exact ones sit in the bands): a quarter of the share, doubled if
+      // more come (the bench world has ~0.4 of its 1.25 entries an account there; an all-isolated one none).
+      const share = Math.ceil(entries / markets / 4);
       for (let m = 0; m < markets; m++) this.spareHeaps.push(this.newHeaps(share));
     }
   }
