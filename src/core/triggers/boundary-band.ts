@@ -23,6 +23,13 @@ import type { Int32List } from './heap.js';
 /** Pairs a block holds at most (the default): a full block splits in two, a block emptied to a quarter merges with its neighbour. */
 const BLOCK = 256;
 
+/** A copy of `a` at `size` elements (the rest zero): growing one of the pools. */
+function grown<T extends Float64Array | Int32Array>(a: T, size: number): T {
+  const next = new (a.constructor as new (n: number) => T)(size);
+  next.set(a);
+  return next;
+}
+
 /** First position in keys[from..to) whose key is >= key (to when none). */
 function lowerBound(keys: Float64Array, from: number, to: number, key: number): number {
   let lo = from;
@@ -324,26 +331,16 @@ export class BoundaryBand {
   /** The pools grown to hold `regions` regions (never shrunk). */
   private growRegions(regions: number): void {
     if (regions <= this.count.length) return;
-    const keys = new Float64Array(regions * this.block);
-    keys.set(this.keys);
-    this.keys = keys;
-    const ids = new Int32Array(regions * this.block);
-    ids.set(this.ids);
-    this.ids = ids;
-    const count = new Int32Array(regions);
-    count.set(this.count);
-    this.count = count;
+    this.keys = grown(this.keys, regions * this.block);
+    this.ids = grown(this.ids, regions * this.block);
+    this.count = grown(this.count, regions);
   }
 
   /** Puts region r in the block list at position b (its last key set from its pairs, -Infinity when empty). */
   private insertBlock(b: number, r: number): void {
     if (this.blocks === this.order.length) {
-      const order = new Int32Array(2 * this.order.length);
-      order.set(this.order);
-      this.order = order;
-      const lasts = new Float64Array(2 * this.lasts.length);
-      lasts.set(this.lasts);
-      this.lasts = lasts;
+      this.order = grown(this.order, 2 * this.order.length);
+      this.lasts = grown(this.lasts, 2 * this.lasts.length);
     }
     this.order.copyWithin(b + 1, b, this.blocks);
     this.lasts.copyWithin(b + 1, b, this.blocks);
