@@ -1,0 +1,44 @@
+/* global process, performance, console */
+// CPU profile of the +-10 bp walk (bench/walk.ts's ticks: a random market each tick, the maker set up and re-quoted
+// every 20 ticks of a market, as scripts/walk-ab.mjs 'walk' runs them), in memory, re-quotes included. Prints the wall
+// time and the events.
+// usage: npm run build, then
+//   node --max-old-space-size=14000 --max-semi-space-size=32 scripts/profile-walk.mjs ACCOUNTS TICKS OUT.cpuprofile
+//   node scripts/summarize-cpuprofile.mjs OUT.cpuprofile 40
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [accounts, ticks, out] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000), process.argv[4] ?? 'walk.cpuprofile'];
+const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
+const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
+const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
+const { price } = await import(`${dist}/src/core/units/index.js`);
+const MARKETS = 10;
+
+const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
+setupMaker(engine, MARKETS);
+const rand = rng(11);
+const marks = Array.from({ length: MARKETS }, () => START_PRICE);
+const perMarket = new Array(MARKETS).fill(0);
+let t = engine.timeMs + 1;
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+await session.post('Profiler.start');
+const start = performance.now();
+let events = 0;
+for (let k = 0; k < ticks; k++) {
+  const m = Math.floor(rand() * MARKETS);
+  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
+  marks[m] = next;
+  events += engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) }).length;
+  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
+}
+const ms = performance.now() - start;
+const { profile } = await session.post('Profiler.stop');
+writeFileSync(out, JSON.stringify(profile));
+console.log(`${ticks} ticks in ${ms.toFixed(0)} ms (maker's re-quotes included), ${events} events; profile ${out}`);
