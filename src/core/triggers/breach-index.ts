@@ -1416,7 +1416,7 @@ export class BreachIndex {
     return slot;
   }
 
-  /** A market's four heaps (capacity: IndexedHeap's default unless a capacity hint sized them). */
+  /** A market's two heaps for slope-bound entries (capacity: IndexedHeap's default unless a capacity hint sized them). */
   private newHeaps(capacity?: number): Pick<MarketSlot, 'down' | 'up'> {
     return {
       down: new IndexedHeap('max', this.downAt, capacity),
