@@ -9,7 +9,7 @@ import { PRESET_NAMES, rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { freshEngineWith, timed } from '../../../test/support/engine-commands.js';
 import { dec, price, quote, size } from '../units/index.js';
-import { AdlMirror } from './adl-mirror.js';
+import { AdlMirror, ScratchPool } from './adl-mirror.js';
 import type { Command } from './commands.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
@@ -198,3 +198,28 @@ function crashCommands(w: typeof crashWorld extends fc.Arbitrary<infer T> ? T : 
   });
   return out;
 }
+
+describe('ScratchPool (the ADL queues lent buffers)', () => {
+  it('lends a free set large enough, else a new one, and keeps the four largest sets given back', () => {
+    const pool = new ScratchPool();
+    const a = pool.take(10);
+    expect(a.keys.length).toBe(10);
+    expect(pool.take(10)).not.toBe(a); // `a` is out: a second queue gets its own
+    pool.give(a);
+    expect(pool.take(5)).toBe(a); // large enough: lent again
+    pool.give(a);
+    const b = pool.take(20); // `a` is too small: a new set, `a` stays free
+    expect(b).not.toBe(a);
+    expect(b.errors.length).toBe(20);
+    expect(b.slots.length).toBe(20);
+    expect(pool.take(8)).toBe(a);
+    const sets = [a, b, pool.take(30), pool.take(40), pool.take(50)];
+    for (const set of sets) pool.give(set);
+    // Five given back, four kept: the 10-slot set is dropped; the smallest large enough is lent.
+    expect(pool.take(15)).toBe(b);
+    for (const set of sets.slice(2)) expect(pool.take(1)).toBe(set); // smallest first: 30, 40, 50
+    const fresh = pool.take(1);
+    expect(fresh).not.toBe(a);
+    expect(fresh.keys.length).toBe(1);
+  });
+});

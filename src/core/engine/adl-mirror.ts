@@ -49,10 +49,14 @@ export interface BoundScratch {
 export class ScratchPool {
   private readonly free: BoundScratch[] = [];
 
-  /** A free set of at least n slots, or a new one. */
+  /** The smallest free set of at least n slots, or a new one. */
   take(n: number): BoundScratch {
-    const i = this.free.findIndex((set) => set.keys.length >= n);
-    if (i >= 0) return this.free.splice(i, 1)[0] as BoundScratch;
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const length = (this.free[i] as BoundScratch).keys.length;
+      if (length >= n && (best < 0 || length < (this.free[best] as BoundScratch).keys.length)) best = i;
+    }
+    if (best >= 0) return this.free.splice(best, 1)[0] as BoundScratch;
     return { keys: new Float64Array(n), errors: new Float64Array(n), slots: new Int32Array(n) };
   }
 
