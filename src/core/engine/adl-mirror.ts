@@ -96,7 +96,7 @@ export class MirrorSide {
    * side's ids it reads in place of a copy. At 1M accounts a side has ~60k slots, and a queue opened per liquidation
    * allocated ~1.7 MB (bounds, errors, slots, ids) each time.
    */
-  scratch: BoundScratch | null = null;
+  private scratch: BoundScratch | null = null;
   private lessee: SideLessee | null = null;
 
   /**

@@ -116,6 +116,23 @@ describe('BoundaryBand', () => {
     );
   });
 
+  it('staged pairs are settled before anything reads the band: loaded into an empty band, inserted into a full one', () => {
+    const band = new BoundaryBand(4);
+    for (const [key, id] of [[30, 1], [10, 2], [20, 3]] as const) band.stage(key, id);
+    expect(band.size).toBe(3);
+    const out = new Int32List();
+    band.range(10, 20, out); // settles: a load
+    expect(listed(out)).toEqual([2, 3]);
+    band.stage(15, 4); // into a band that holds pairs: inserted when settled
+    expect(band.delete(15, 4)).toBe(true); // a delete settles first
+    band.stage(25, 5);
+    band.settle();
+    out.clear();
+    band.all(out);
+    expect(listed(out)).toEqual([2, 3, 5, 1]);
+    band.checkInvariants();
+  });
+
   it('agrees with a sorted array under any sequence of inserts, deletes and ranges', () => {
     const key = fc.integer({ min: -40, max: 40 });
     const op: fc.Arbitrary<Op> = fc.oneof(

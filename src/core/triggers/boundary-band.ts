@@ -104,6 +104,11 @@ export class BoundaryBand {
   private gapBelow = -Infinity;
   private gapAbove = Infinity;
   private keyAtCursor = false;
+  /**
+   * Pairs staged by a bulk build (stage()), not yet in the blocks: settled (one sort into an empty band, else inserted)
+   * by settle() and before anything reads or changes the band.
+   */
+  private staged: { keys: Float64Array; ids: Int32Array; n: number } | null = null;
 
   /** @param block pairs a block holds at most (tests use small blocks to split and merge often). */
   constructor(private readonly block = BLOCK) {
@@ -116,7 +121,32 @@ export class BoundaryBand {
   }
 
   get size(): number {
-    return this.pairs;
+    return this.pairs + (this.staged?.n ?? 0);
+  }
+
+  /**
+   * Adds (key, id) to the pairs staged for settle(): a bulk build stages its pairs and settles once, one sort instead
+   * of an insert at a random place each (~1 µs at 1M accounts, a cache miss or two apiece).
+   */
+  stage(key: number, id: number): void {
+    this.staged ??= { keys: new Float64Array(1024), ids: new Int32Array(1024), n: 0 };
+    const staged = this.staged;
+    if (staged.n === staged.keys.length) {
+      staged.keys = grown(staged.keys, 2 * staged.n);
+      staged.ids = grown(staged.ids, 2 * staged.n);
+    }
+    staged.keys[staged.n] = key;
+    staged.ids[staged.n] = id;
+    staged.n++;
+  }
+
+  /** Puts the staged pairs in the blocks: loaded at once into an empty band, else inserted one by one. */
+  settle(): void {
+    const staged = this.staged;
+    if (staged === null) return;
+    this.staged = null;
+    if (this.pairs === 0) this.load(staged.keys, staged.ids, staged.n);
+    else for (let i = 0; i < staged.n; i++) this.insert(staged.keys[i] as number, staged.ids[i] as number);
   }
 
   /** The cursor: the mark the owner's states agree with (NaN: none yet). */
@@ -134,6 +164,7 @@ export class BoundaryBand {
    * both included (nothing when there was no cursor), in key order.
    */
   moveCursor(to: number, out: Int32List): void {
+    this.settle();
     const from = this.at;
     this.at = to;
     if (Number.isNaN(from) || from === to) return;
@@ -146,6 +177,7 @@ export class BoundaryBand {
 
   insert(key: number, id: number): void {
     assert(Number.isFinite(key), 'BoundaryBand.insert: key not finite');
+    this.settle();
     if (this.blocks === 0) this.insertBlock(0, this.allocRegion());
     let b = this.blockFor(key);
     if ((this.count[this.order[b] as number] as number) === this.block) {
@@ -175,6 +207,7 @@ export class BoundaryBand {
    * filled to three quarters, instead of n inserts at random places). The arrays are the caller's; they are read only.
    */
   load(keys: Float64Array, ids: Int32Array, n: number): void {
+    this.settle();
     assert(this.pairs === 0, 'BoundaryBand.load: the band is not empty');
     if (n === 0) return;
     const order = sortedOrder(keys, n);
@@ -202,6 +235,7 @@ export class BoundaryBand {
 
   /** Removes one (key, id) pair; false when there is none. */
   delete(key: number, id: number): boolean {
+    this.settle();
     const keys = this.keys;
     for (let b = this.firstBlockAtLeast(key); b < this.blocks; b++) {
       const r = this.order[b] as number;
@@ -226,6 +260,7 @@ export class BoundaryBand {
 
   /** Appends to `out` the id of every pair with lo <= key <= hi, in key order. */
   range(lo: number, hi: number, out: Int32List): void {
+    this.settle();
     const first = this.firstBlockAtLeast(lo);
     const keys = this.keys;
     for (let b = first; b < this.blocks; b++) {
@@ -241,6 +276,7 @@ export class BoundaryBand {
 
   /** Appends every id to `out`, in key order. */
   all(out: Int32List): void {
+    this.settle();
     for (let b = 0; b < this.blocks; b++) {
       const r = this.order[b] as number;
       const base = r * this.block;
@@ -250,6 +286,7 @@ export class BoundaryBand {
 
   /** Checks the order within and between blocks, the blocks' fill and last keys, the regions, the count and the gap (tests). */
   checkInvariants(): void {
+    this.settle();
     let n = 0;
     let previous = -Infinity;
     const used = new Set<number>();

@@ -266,12 +266,8 @@ export class BreachIndex {
    */
   private inBand = new Uint8Array(64);
   private readonly bandScratch = new Int32List(64);
-  /**
-   * During a bulk build into an empty index (indexAll): the boundaries placed so far, per market slot, loaded into the
-   * bands in one sort each at its end (BoundaryBand.load) instead of inserted one by one at random places (~1 µs each
-   * at 1M accounts, a cache miss or two apiece). null: none pending.
-   */
-  private staging: { keys: Float64Array; ids: Int32Array; n: number }[] | null = null;
+  /** During a bulk build (indexAll): boundaries are staged in their bands (BoundaryBand.stage), settled at its end. */
+  private bulk = false;
   /** Ledgers at exact boundaries the tick's mark crossed (collectFlips). */
   private readonly markCrossed = new Int32List(64);
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
@@ -417,21 +413,14 @@ export class BreachIndex {
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
     const out: LedgerBreach[] = [];
     const fresh = this.heads.size === 0;
-    if (fresh && this.markets.every((ms) => ms.band.size === 0)) this.staging = [];
+    this.bulk = true;
     for (const account of accounts) {
       if (fresh) this.indexNew(account, out);
       else this.reindexAccount(account.id, account, out);
       out.length = 0;
     }
-    this.loadStaged();
-  }
-
-  /** Loads the boundaries staged by a bulk build into their bands (see staging). */
-  private loadStaged(): void {
-    const staging = this.staging;
-    if (staging === null) return;
-    this.staging = null;
-    staging.forEach((staged, slot) => (this.markets[slot] as MarketSlot).band.load(staged.keys, staged.ids, staged.n));
+    this.bulk = false;
+    for (const ms of this.markets) ms.band.settle();
   }
 
   /** Forgets the account (closed, or gone from the view). */
@@ -1059,8 +1048,8 @@ export class BreachIndex {
     const b = this.ledgerBoundary[l] as number;
     const ms = this.markets[slot] as MarketSlot;
     if (this.inBand[l] === 0) {
-      if (this.staging === null) ms.band.insert(b, l);
-      else this.stage(slot, b, l);
+      if (this.bulk) ms.band.stage(b, l);
+      else ms.band.insert(b, l);
       this.inBand[l] = 1;
     }
     if (Number.isNaN(ms.band.cursor)) {
@@ -1072,32 +1061,10 @@ export class BreachIndex {
     if (Number.isNaN(c) || (this.ledgerLong[l] === 1 ? c <= b : c >= b) !== breached) ms.pending.push(l);
   }
 
-  /** Adds (b, l) to the boundaries staged for market slot `slot`. */
-  private stage(slot: number, b: number, l: number): void {
-    const staging = this.staging as { keys: Float64Array; ids: Int32Array; n: number }[];
-    let staged = staging[slot];
-    if (staged === undefined) {
-      for (let s = staging.length; s <= slot; s++) staging.push({ keys: new Float64Array(1024), ids: new Int32Array(1024), n: 0 });
-      staged = staging[slot] as { keys: Float64Array; ids: Int32Array; n: number };
-    }
-    if (staged.n === staged.keys.length) {
-      const keys = new Float64Array(2 * staged.n);
-      keys.set(staged.keys);
-      staged.keys = keys;
-      const ids = new Int32Array(2 * staged.n);
-      ids.set(staged.ids);
-      staged.ids = ids;
-    }
-    staged.keys[staged.n] = b;
-    staged.ids[staged.n] = l;
-    staged.n++;
-  }
-
   /** Takes ledger l's boundary out of its band, if it is in one. */
   private leaveBand(l: number): void {
     if (this.inBand[l] === 0) return;
     const key = this.ledgerBoundary[l] as number;
-    this.loadStaged(); // a bulk build re-arming a ledger it placed (not expected): the bands first
     const removed = (this.markets[this.ledgerExactSlot[l] as number] as MarketSlot).band.delete(key, l);
     assert(removed, 'BreachIndex: an exact boundary missing from its band');
     this.inBand[l] = 0;
