@@ -21,6 +21,7 @@ import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './program.js';
+import { startRecoveryProgress } from './progress.js';
 import { loadScenarioFile, toJson } from './run.js';
 
 export interface IngestOptions {
@@ -47,6 +48,14 @@ export function recoveryLine(r: RecoveryReport): string {
   return parts.join('; ');
 }
 
+/** How long recovery took and where (its two steps); '' for a new journal. */
+export function recoveryTimes(r: RecoveryReport): string {
+  if (r.created) return '';
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const { restoreMs, replayMs } = r.timings;
+  return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)})`;
+}
+
 /** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */
 function mayTeachUnits(body: Buffer): boolean {
   return body.indexOf('"set_market"') >= 0 || body.indexOf('"set_asset"') >= 0;
@@ -62,14 +71,21 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
   // during recovery's one pass over the records.
   const listings: { seq: number; body: Buffer }[] = [];
-  const de = DurableEngine.openFile(o.journal, {
-    durability: o.durability,
-    onRecord: (seq, body) => {
-      if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
-    },
-    ...(genesis === undefined ? {} : { genesis }),
-    ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
-  });
+  const progress = startRecoveryProgress(io.progressStream);
+  let de: DurableEngine;
+  try {
+    de = DurableEngine.openFile(o.journal, {
+      durability: o.durability,
+      onRecord: (seq, body) => {
+        if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
+      },
+      onProgress: progress.tell,
+      ...(genesis === undefined ? {} : { genesis }),
+      ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+    });
+  } finally {
+    progress.stop();
+  }
   try {
     const { asset, decimals } = de.journal.genesis.config.settlement;
     const units = new TrackingUnits(decimals, asset);
@@ -84,7 +100,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     } else if (scenario !== undefined) {
       line += '; --scenario ignored (the journal exists)';
     }
-    io.stderr(`${line}; head ${de.journal.head()}\n`);
+    const took = recoveryTimes(de.recovery);
+    io.stderr(`${line}; head ${de.journal.head()}${took === '' ? '' : `; ${took}`}\n`);
     const head = de.journal.head();
     let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
     let lineNo = 0;

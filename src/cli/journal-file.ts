@@ -114,7 +114,7 @@ export function sqliteVerifySource(file: string): OpenedJournal & { readonly unr
       store.close();
     }
   }
-  return { genesis, records: { [Symbol.iterator]: records }, hasher: framedRecordHasher, unreadable };
+  return { genesis, records: { [Symbol.iterator]: records }, hasher: framedRecordHasher, unreadable, expected: Math.max(0, store.lastSeq()) };
 }
 
 /** verify's source: the SQLite journal read raw, or a JSON-lines journal. */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { processIo } from './program.js';
-import { startProgress } from './progress.js';
+import { startProgress, startRecoveryProgress } from './progress.js';
 
 /** A stream that says it is a terminal and keeps what is written to it. */
 function terminal(): { stream: NodeJS.WritableStream; text: () => string } {
@@ -61,5 +61,40 @@ describe('startProgress', () => {
     p.update(10); // 3 s since startedAtMs: drawn
     expect(t.text()).toContain('25% | 10/40');
     p.stop();
+  });
+});
+
+describe('startRecoveryProgress', () => {
+  it('draws nothing for a recovery that ends within the delay', () => {
+    const t = terminal();
+    let nowMs = 0;
+    const r = startRecoveryProgress(t.stream, { now: () => nowMs });
+    r.tell({ phase: 'snapshot', done: 0, total: 1 });
+    r.tell({ phase: 'snapshot', done: 1, total: 1 });
+    nowMs = 1_000;
+    r.tell({ phase: 'replay', done: 0, total: 50 });
+    r.tell({ phase: 'replay', done: 50, total: 50 });
+    r.stop();
+    expect(t.text()).toBe('');
+  });
+
+  it('after the delay (from its start), a bar per phase: counted phases with their count, one-step phases by their label', () => {
+    const t = terminal();
+    let nowMs = 0;
+    const r = startRecoveryProgress(t.stream, { now: () => nowMs });
+    r.tell({ phase: 'snapshot', done: 0, total: 1 });
+    nowMs = 2_500; // the snapshot's read took 2.5 s: its end is not drawn, the next phase is
+    r.tell({ phase: 'snapshot', done: 1, total: 1 });
+    r.tell({ phase: 'accounts', done: 0, total: 2_000_000 });
+    expect(t.text()).toContain('recovery: restoring accounts');
+    expect(t.text()).toContain('0% | 0/2000000');
+    r.tell({ phase: 'accounts', done: 2_000_000, total: 2_000_000 });
+    r.tell({ phase: 'indexes', done: 0, total: 1 });
+    expect(t.text()).toContain('recovery: building the breach and margin-call indexes...');
+    expect(t.text()).not.toContain('0/1');
+    r.tell({ phase: 'indexes', done: 1, total: 1 });
+    r.tell({ phase: 'replay', done: 0, total: 10_000 });
+    expect(t.text()).toContain('recovery: replaying the journal after the snapshot');
+    r.stop();
   });
 });

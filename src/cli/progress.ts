@@ -2,6 +2,7 @@
 // or a test), and only once the work has run for a couple of seconds, so quick runs print nothing extra.
 
 import cliProgress from 'cli-progress';
+import type { RecoveryProgress } from '../journal/durable.js';
 
 /** Work shorter than this shows no bar at all. */
 export const PROGRESS_DELAY_MS = 2_000;
@@ -26,6 +27,8 @@ export interface ProgressOptions {
   readonly now?: () => number;
   /** When the work began, on that clock (default: now); the delay counts from here. */
   readonly startedAtMs?: number;
+  /** false: one step with nothing to count (the label alone is drawn, no bar, no count, no ETA). Default true. */
+  readonly counted?: boolean;
 }
 
 const NO_PROGRESS: Progress = { update: () => {}, setTotal: () => {}, stop: () => {} };
@@ -54,7 +57,7 @@ export function startProgress(o: ProgressOptions): Progress {
       bar = new cliProgress.SingleBar(
         {
           stream,
-          format: `${o.label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`,
+          format: o.counted === false ? `${o.label}...` : `${o.label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left`,
           hideCursor: true,
           clearOnComplete: true,
           etaBuffer: 100,
@@ -66,6 +69,42 @@ export function startProgress(o: ProgressOptions): Progress {
     stop() {
       bar?.stop();
       bar = undefined;
+    },
+  };
+}
+
+const RECOVERY_LABELS: Record<RecoveryProgress['phase'], string> = {
+  snapshot: 'recovery: reading and checking the snapshot',
+  accounts: 'recovery: restoring accounts',
+  indexes: 'recovery: building the breach and margin-call indexes',
+  replay: 'recovery: replaying the journal after the snapshot',
+};
+
+/**
+ * A bar per phase of a journal's recovery (DurableOptions.onProgress), on a terminal only, once recovery has run for
+ * the delay (counted from this call, so a quick recovery draws nothing). `tell` is the onProgress callback.
+ */
+export function startRecoveryProgress(stream: NodeJS.WritableStream | undefined, o: { readonly now?: () => number; readonly delayMs?: number } = {}): {
+  tell(progress: RecoveryProgress): void;
+  stop(): void;
+} {
+  const now = o.now ?? Date.now;
+  const startedAtMs = now();
+  let phase: RecoveryProgress['phase'] | null = null;
+  let bar: Progress = NO_PROGRESS;
+  return {
+    tell(p) {
+      if (p.phase !== phase) {
+        bar.stop();
+        phase = p.phase;
+        const counted = p.phase === 'accounts' || p.phase === 'replay';
+        bar = startProgress({ label: RECOVERY_LABELS[p.phase], total: p.total, stream, now, startedAtMs, counted, ...(o.delayMs === undefined ? {} : { delayMs: o.delayMs }) });
+      }
+      bar.update(p.done);
+    },
+    stop() {
+      bar.stop();
+      bar = NO_PROGRESS;
     },
   };
 }

@@ -12,6 +12,8 @@ import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js
 import type { Durability } from '../journal/store.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
+import { recoveryTimes } from './ingest.js';
+import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
 
 export interface ServeOptions {
@@ -55,14 +57,28 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
     rulebook,
   };
-  const app = await buildServer({ dataDir: o.data, genesis, durability: o.durability, logger: { level: o.logLevel, stream: process.stderr }, ...(security === undefined ? {} : { security }) });
+  const progress = startRecoveryProgress(io.progressStream);
+  let app: Awaited<ReturnType<typeof buildServer>>;
+  try {
+    app = await buildServer({
+      dataDir: o.data,
+      genesis,
+      durability: o.durability,
+      logger: { level: o.logLevel, stream: process.stderr },
+      onRecoveryProgress: progress.tell,
+      ...(security === undefined ? {} : { security }),
+    });
+  } finally {
+    progress.stop();
+  }
   const host = app.bailiff.host;
   const r = host.durable.recovery;
   await app.listen({ port: o.port, host: o.host });
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : o.port;
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
-  io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
+  const took = recoveryTimes(r);
+  io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}${took === '' ? '' : `; ${took}`}\n`);
   io.stdout(`http://${shownHost}:${port}\n`);
 
   const abort = new AbortController();

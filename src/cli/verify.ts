@@ -1,9 +1,9 @@
 // `bailiff verify <journal>`: the independent re-check of a journal (verify/verify.ts). Prints each finding as one
 // line on stdout, then a summary on stderr. Exit 1 on any finding, 0 when clean, 2 when the journal cannot be read.
+// On a terminal, a long verification draws its progress (records replayed of those stored) on stderr.
 //
-// The source of records is one parameter (JournalSource): a JSON-lines journal (verify/jsonl.ts) until the SQLite
-// journal lands; TODO(lead, issue 16): add a source that opens the SQLite journal (engineer A's journal/sqlite.ts
-// reader, its records() and journal/record.ts framing as the RecordHasher) and choose it by the file's magic.
+// The source of records is one parameter (JournalSource): the SQLite journal `bailiff ingest` and `serve` write
+// (journal-file.ts sqliteVerifySource, its records read raw), or a JSON-lines journal (verify/jsonl.ts).
 
 import { readFileSync } from 'node:fs';
 import type { JournalGenesis, JournalRecord } from '../journal/types.js';
@@ -12,6 +12,7 @@ import { verifyJournal, type Finding, type RecordHasher, type SignatureRecheck }
 import { engineAttestationKeys, recheckSignature } from '../feeds/attestation.js';
 import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
+import { startProgress } from './progress.js';
 
 /** A journal opened for verification: its genesis, its records in stored order, and how its records are hashed. */
 export interface OpenedJournal {
@@ -20,6 +21,8 @@ export interface OpenedJournal {
   readonly hasher: RecordHasher;
   /** Records the source could not even read (filled as the records are iterated); printed with the findings. */
   readonly unreadable?: readonly Finding[];
+  /** How many records it holds, as far as the source can tell before reading them (for progress); absent: unknown. */
+  readonly expected?: number;
 }
 
 /** Opens a journal file; throws CliError('bad_file') when it cannot be read as one. */
@@ -33,7 +36,8 @@ export const jsonLinesSource: JournalSource = (file) => {
     throw unreadableFile(file, e);
   }
   try {
-    return { ...decodeJsonLines(text), hasher: canonicalRecordHasher };
+    const decoded = decodeJsonLines(text);
+    return { ...decoded, hasher: canonicalRecordHasher, expected: decoded.records.length };
   } catch (e) {
     if (e instanceof JournalFormatError) throw new CliError('bad_file', `${file}: ${e.message}`);
     throw e;
@@ -50,7 +54,21 @@ export const recheckWithEngineKeys: SignatureRecheck = (cmd, engine) => recheckS
 
 export function verifyCommand(file: string, io: CliIo, source: JournalSource = jsonLinesSource, signatures: SignatureRecheck | undefined = recheckWithEngineKeys): 0 | 1 {
   const journal = source(file);
-  const report = verifyJournal(journal.genesis, journal.records, { hasher: journal.hasher, ...(signatures === undefined ? {} : { signatures }) });
+  const progress = startProgress({ label: 'verify: replaying with the exact scan', total: journal.expected ?? 0, stream: io.progressStream });
+  const stored = journal.records;
+  let read = 0;
+  function* counted(): Generator<JournalRecord> {
+    for (const record of stored) {
+      yield record;
+      progress.update(++read);
+    }
+  }
+  let report: ReturnType<typeof verifyJournal>;
+  try {
+    report = verifyJournal(journal.genesis, { [Symbol.iterator]: counted }, { hasher: journal.hasher, ...(signatures === undefined ? {} : { signatures }) });
+  } finally {
+    progress.stop();
+  }
   const findings = [...(journal.unreadable ?? []), ...report.findings].sort((a, b) => a.seq - b.seq);
   for (const f of findings) io.stdout(`${formatFinding(f)}\n`);
   const byKind = new Map<string, number>();

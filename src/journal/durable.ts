@@ -19,7 +19,7 @@ import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
-import { encodeSnapshot, type RestorableSnapshot } from '../core/engine/snapshot.js';
+import { accountCountHint, encodeSnapshot, type AccountSnapshot, type RestorableSnapshot } from '../core/engine/snapshot.js';
 import { StateRootTracker } from './state-root.js';
 
 /** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
@@ -45,6 +45,8 @@ export interface DurableOptions {
   readonly name?: string;
   /** Sees every record's body (after the genesis) as recovery reads it, before it is replayed. */
   readonly onRecord?: (seq: number, body: Buffer) => void;
+  /** Told where recovery is (RecoveryProgress): for operators' progress bars and logs; never part of the state. */
+  readonly onProgress?: (progress: RecoveryProgress) => void;
   /**
    * Whether recovery reads and checks the records on a worker thread while this one restores the snapshot, when the
    * store is a file (record-check-pipeline.ts). Default: when it holds RECORD_CHECK_WORKER_MIN_RECORDS records or
@@ -52,6 +54,24 @@ export interface DurableOptions {
    */
   readonly recordCheckWorker?: boolean;
 }
+
+/**
+ * Where recovery is: each phase is told as it starts (done 0), every RECOVERY_PROGRESS_STEP accounts or records within
+ * it, and as it ends (done = total). Phases, in order: 'snapshot' (the newest snapshot's bytes read and checked
+ * against their content hash; one step), 'accounts' (its accounts restored, done of total), 'indexes' (the breach and
+ * margin-call indexes and the ADL mirror built over them; one step), 'replay' (the records after the snapshot
+ * replayed, each checked byte for byte, done of total). A snapshot that does not load starts 'snapshot' again with the
+ * one before it; a journal without a snapshot goes straight to 'replay'. The replay's total is the records stored
+ * after the snapshot: a torn last record is cut during the pass, and then the phase ends one short of it.
+ */
+export interface RecoveryProgress {
+  readonly phase: 'snapshot' | 'accounts' | 'indexes' | 'replay';
+  readonly done: number;
+  readonly total: number;
+}
+
+/** Accounts or records between two progress reports (a power of two: a mask tests it). */
+export const RECOVERY_PROGRESS_STEP = 1024;
 
 /** What opening and recovery did. */
 export interface RecoveryReport extends JournalOpenReport {
@@ -109,7 +129,10 @@ export class DurableEngine {
   /** Opens a journal over any store and recovers the engine from it. */
   static open(store: JournalStore, o: DurableOptions = {}): DurableEngine {
     const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
-    const { engine, snapshotSeq, skipped, replayed, timings } = recover(journal, o.onRecord, o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker });
+    const { engine, snapshotSeq, skipped, replayed, timings } = recover(journal, o.onRecord, {
+      ...(o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker }),
+      ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+    });
     return new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
   }
 
@@ -249,7 +272,7 @@ export const RECORD_CHECK_WORKER_MIN_RECORDS = 50_000;
 export function recover(
   journal: Journal,
   onRecord?: (seq: number, body: Buffer) => void,
-  o: { readonly recordCheckWorker?: boolean } = {},
+  o: { readonly recordCheckWorker?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
 ): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number; timings: RecoveryReport['timings'] } {
   const started = performance.now();
   const file = journal.storeFile();
@@ -274,13 +297,16 @@ export function recover(
       }
       try {
         let snapshot: RestorableSnapshot;
+        o.onProgress?.({ phase: 'snapshot', done: 0, total: 1 });
         try {
           snapshot = journal.loadSnapshotForRestore(info.seq);
         } finally {
           startChecks();
         }
+        o.onProgress?.({ phase: 'snapshot', done: 1, total: 1 });
         // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
-        engine = Engine.restore(snapshot);
+        engine = Engine.restore(o.onProgress === undefined ? snapshot : countedAccounts(snapshot, o.onProgress));
+        o.onProgress?.({ phase: 'indexes', done: 1, total: 1 });
         snapshotSeq = info.seq;
         break;
       } catch (e) {
@@ -293,15 +319,20 @@ export function recover(
     const restored = performance.now();
     const from = e.seq;
     let replayed = 0;
+    const tell = o.onProgress;
+    const toReplay = Math.max(0, last - from);
+    tell?.({ phase: 'replay', done: 0, total: toReplay });
     const replay = (seq: number, body: Buffer): void => {
       onRecord?.(seq, body);
       if (seq <= from) return;
       replayRecord(e, journal.name, seq, body.toString('utf8'));
       replayed++;
+      if (tell !== undefined && (replayed & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'replay', done: replayed, total: toReplay });
     };
     const checks = pipeline as RecordCheckPipeline | null;
     if (checks === null) journal.check(replay);
     else journal.completeCheck(checks.drain(replay));
+    tell?.({ phase: 'replay', done: replayed, total: toReplay });
     const timings = {
       restoreMs: restored - started,
       replayMs: performance.now() - restored,
@@ -312,6 +343,26 @@ export function recover(
   } finally {
     (pipeline as RecordCheckPipeline | null)?.cancel();
   }
+}
+
+/**
+ * The snapshot with its accounts counted as the restore reads them: 'accounts' told at the first, every
+ * RECOVERY_PROGRESS_STEP and after the last (the restore then builds its indexes).
+ */
+function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: RecoveryProgress) => void): RestorableSnapshot {
+  const source = snapshot.accounts;
+  const total = accountCountHint(source);
+  function* accounts(): Generator<AccountSnapshot> {
+    let done = 0;
+    tell({ phase: 'accounts', done, total });
+    for (const account of source) {
+      yield account;
+      if ((++done & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'accounts', done, total });
+    }
+    tell({ phase: 'accounts', done, total: Math.max(total, done) });
+    tell({ phase: 'indexes', done: 0, total: 1 });
+  }
+  return { ...snapshot, accounts: total > 0 ? Object.assign(accounts(), { length: total }) : accounts() };
 }
 
 /**

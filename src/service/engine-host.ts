@@ -19,7 +19,7 @@ import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
 import type { EngineEvent, EventKind } from '../core/engine/events.js';
 import type { MarketSpec } from '../core/market/spec.js';
-import { DurableEngine, replayRecord } from '../journal/durable.js';
+import { DurableEngine, replayRecord, type RecoveryProgress } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
@@ -69,6 +69,8 @@ export interface EngineHostOptions {
   readonly tapeEventsMax?: number;
   readonly queueCommandsMax?: number;
   readonly batchCommandsMax?: number;
+  /** Told where the journal's recovery is while it opens (DurableOptions.onProgress). */
+  readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
 }
 
 /** One tape row: an event with its journal position. The id of a liquidation step is `${seq}-${ordinal}`. */
@@ -220,6 +222,7 @@ export class EngineHost {
       durability: o.durability ?? 'full',
       snapshotEvery: o.snapshotEvery ?? 10_000,
       ...(o.genesis === undefined ? {} : { genesis: o.genesis }),
+      ...(o.onRecoveryProgress === undefined ? {} : { onProgress: o.onRecoveryProgress }),
       onRecord: (seq, body) => {
         if (!mayHoldTapeEvent(body)) return;
         bodies.push({ seq, body: Buffer.from(body) });

@@ -9,6 +9,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { codeNumber } from '../core/codes.js';
+import type { RecoveryProgress } from '../journal/durable.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { decimalAtoms, WireError } from '../wire/decode.js';
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   readonly security?: SecurityRegistration;
   readonly tapeEventsMax?: number;
   readonly queueCommandsMax?: number;
+  /** Told where the journal's recovery is while the service opens it (DurableOptions.onProgress). */
+  readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
 }
 
 export const BODY_LIMIT_BYTES_DEFAULT = 1024 * 1024;
@@ -109,6 +112,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
     ...(options.tapeEventsMax === undefined ? {} : { tapeEventsMax: options.tapeEventsMax }),
     ...(options.queueCommandsMax === undefined ? {} : { queueCommandsMax: options.queueCommandsMax }),
+    ...(options.onRecoveryProgress === undefined ? {} : { onRecoveryProgress: options.onRecoveryProgress }),
   });
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { sqliteVerifySource } from '../../src/cli/journal-file.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -34,6 +35,12 @@ describe('reading commands on an ingested journal', () => {
     expect(r.err).toContain('verify: 20 records, replayed through seq 20 with the exact scan, 1 liquidation steps recorded; no findings; price signatures re-checked');
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('the verifier’s source says how many records it holds before reading them (what verify’s progress counts to)', () => {
+    const source = sqliteVerifySource(journal);
+    expect(source.expected).toBe(20);
+    expect([...source.records].map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('verify reports an amount edited in a stored record (chain broken, events differ) and exits 1', async () => {

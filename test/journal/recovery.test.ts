@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/core/engine/engine.js';
 import { accountCountHint, encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import type { Command } from '../../src/core/engine/commands.js';
-import { DurableEngine } from '../../src/journal/durable.js';
+import { DurableEngine, RECOVERY_PROGRESS_STEP, type RecoveryProgress } from '../../src/journal/durable.js';
 import { JournalError } from '../../src/journal/errors.js';
 import { Journal } from '../../src/journal/journal.js';
 import { encodeEntryRecord, entryBody, entryBodyMatches, framedRecordHasher, RECORD_CHECKSUM_BYTES } from '../../src/journal/record.js';
@@ -171,6 +171,50 @@ describe('a durable engine on SQLite', () => {
     expect(encodeSnapshot(de.engine.snapshot())).toBe(encodeSnapshot(inMemory(b.genesis, b.commands).snapshot()));
     expect(de.journal.snapshots().map((s) => s.seq)).toEqual([100, 200, 300, 400]);
     de.close();
+  });
+
+  it('tells its progress phase by phase: the snapshot, its accounts, the indexes, then the replay, counted to the end', () => {
+    // One snapshot at 1,500, then 1,117 records: the replay is told at its start, at 1,024 records and at its end.
+    const b = build(2600, { snapshotEvery: 1500 });
+    for (const recordCheckWorker of [false, true]) {
+      const told: RecoveryProgress[] = [];
+      const de = DurableEngine.openFile(b.path, { durability: 'full', recordCheckWorker, onProgress: (p) => told.push(p) });
+      const accounts = de.engine.snapshot().accounts.length;
+      const tail = b.commands.length - 1500;
+      expect(de.recovery).toMatchObject({ snapshotSeq: 1500, replayed: tail });
+      expect(told).toEqual([
+        { phase: 'snapshot', done: 0, total: 1 },
+        { phase: 'snapshot', done: 1, total: 1 },
+        { phase: 'accounts', done: 0, total: accounts },
+        { phase: 'accounts', done: accounts, total: accounts },
+        { phase: 'indexes', done: 0, total: 1 },
+        { phase: 'indexes', done: 1, total: 1 },
+        { phase: 'replay', done: 0, total: tail },
+        { phase: 'replay', done: RECOVERY_PROGRESS_STEP, total: tail },
+        { phase: 'replay', done: tail, total: tail },
+      ]);
+      de.close();
+    }
+  });
+
+  it('tells a snapshot passed over as a second snapshot phase, and a journal without one only its replay', () => {
+    const b = build(450, { snapshotEvery: 100 });
+    const db = new Database(b.path);
+    const bytes = Buffer.from((db.prepare('SELECT bytes FROM snapshots WHERE seq = 400').get() as { bytes: Buffer }).bytes);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] as number) ^ 1;
+    db.prepare('UPDATE snapshots SET bytes = ? WHERE seq = 400').run(bytes);
+    db.close();
+    const phases: string[] = [];
+    const de = DurableEngine.openFile(b.path, { durability: 'full', onProgress: (p) => phases.push(`${p.phase} ${p.done}/${p.total}`) });
+    expect(de.recovery.snapshotSeq).toBe(300);
+    de.close();
+    // The snapshot at 400 is read and refused (its content hash), then the one at 300 is restored.
+    expect(phases.slice(0, 3)).toEqual(['snapshot 0/1', 'snapshot 0/1', 'snapshot 1/1']);
+    expect(phases.at(-1)).toBe(`replay ${b.commands.length - 300}/${b.commands.length - 300}`);
+    const plain = build(120);
+    const replayOnly: string[] = [];
+    DurableEngine.openFile(plain.path, { durability: 'full', onProgress: (p) => replayOnly.push(`${p.phase} ${p.done}/${p.total}`) }).close();
+    expect(replayOnly).toEqual([`replay 0/${plain.commands.length}`, `replay ${plain.commands.length}/${plain.commands.length}`]);
   });
 
   it('falls back to the previous snapshot when the newest one’s accounts do not parse (bytes matching their recorded hash)', () => {
