@@ -71,7 +71,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
   // during recovery's one pass over the records.
   const listings: { seq: number; body: Buffer }[] = [];
-  const progress = startRecoveryProgress(io.progressStream);
+  const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`ingest: ${line}\n`) });
   let de: DurableEngine;
   try {
     de = DurableEngine.openFile(o.journal, {
@@ -100,8 +100,10 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     } else if (scenario !== undefined) {
       line += '; --scenario ignored (the journal exists)';
     }
+    // How long recovery took on a line of its own: the line above is the one drivers parse (bench/journal-crash.ts).
     const took = recoveryTimes(de.recovery);
-    io.stderr(`${line}; head ${de.journal.head()}${took === '' ? '' : `; ${took}`}\n`);
+    io.stderr(`${line}; head ${de.journal.head()}\n`);
+    if (took !== '') io.stderr(`ingest: ${took}\n`);
     const head = de.journal.head();
     let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
     let lineNo = 0;

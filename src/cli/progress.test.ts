@@ -97,4 +97,21 @@ describe('startRecoveryProgress', () => {
     expect(t.text()).toContain('recovery: replaying the journal after the snapshot');
     r.stop();
   });
+
+  it('without a terminal, logs one line per phase that starts after the delay', () => {
+    let nowMs = 0;
+    const lines: string[] = [];
+    const r = startRecoveryProgress(undefined, { now: () => nowMs, log: (l) => lines.push(l) });
+    r.tell({ phase: 'snapshot', done: 0, total: 1 });
+    r.tell({ phase: 'snapshot', done: 1, total: 1 });
+    r.tell({ phase: 'accounts', done: 0, total: 1_000_001 });
+    nowMs = 3_000;
+    r.tell({ phase: 'accounts', done: 1_000_001, total: 1_000_001 });
+    r.tell({ phase: 'indexes', done: 0, total: 1 });
+    nowMs = 13_000;
+    r.tell({ phase: 'indexes', done: 1, total: 1 });
+    r.tell({ phase: 'replay', done: 0, total: 10_000 });
+    r.stop();
+    expect(lines).toEqual(['recovery: building the breach and margin-call indexes (3.0 s in)', 'recovery: replaying the journal after the snapshot (10,000 records, 13.0 s in)']);
+  });
 });

@@ -81,15 +81,20 @@ const RECOVERY_LABELS: Record<RecoveryProgress['phase'], string> = {
 };
 
 /**
- * A bar per phase of a journal's recovery (DurableOptions.onProgress), on a terminal only, once recovery has run for
- * the delay (counted from this call, so a quick recovery draws nothing). `tell` is the onProgress callback.
+ * A bar per phase of a journal's recovery (DurableOptions.onProgress) on a terminal, once recovery has run for the
+ * delay (counted from this call, so a quick recovery draws nothing). Without a terminal, `log` (when given) gets one
+ * line per phase that starts after the delay (a service's log, a pipe). `tell` is the onProgress callback.
  */
-export function startRecoveryProgress(stream: NodeJS.WritableStream | undefined, o: { readonly now?: () => number; readonly delayMs?: number } = {}): {
+export function startRecoveryProgress(
+  stream: NodeJS.WritableStream | undefined,
+  o: { readonly now?: () => number; readonly delayMs?: number; readonly log?: (line: string) => void } = {},
+): {
   tell(progress: RecoveryProgress): void;
   stop(): void;
 } {
   const now = o.now ?? Date.now;
   const startedAtMs = now();
+  const delayMs = o.delayMs ?? PROGRESS_DELAY_MS;
   let phase: RecoveryProgress['phase'] | null = null;
   let bar: Progress = NO_PROGRESS;
   return {
@@ -97,6 +102,11 @@ export function startRecoveryProgress(stream: NodeJS.WritableStream | undefined,
       if (p.phase !== phase) {
         bar.stop();
         phase = p.phase;
+        if (stream === undefined && o.log !== undefined && now() - startedAtMs >= delayMs) {
+          const unit = p.phase === 'accounts' ? ' accounts' : p.phase === 'replay' ? ' records' : '';
+          const count = unit === '' ? '' : `${p.total.toLocaleString('en')}${unit}, `;
+          o.log(`${RECOVERY_LABELS[p.phase]} (${count}${((now() - startedAtMs) / 1000).toFixed(1)} s in)`);
+        }
         const counted = p.phase === 'accounts' || p.phase === 'replay';
         bar = startProgress({ label: RECOVERY_LABELS[p.phase], total: p.total, stream, now, startedAtMs, counted, ...(o.delayMs === undefined ? {} : { delayMs: o.delayMs }) });
       }

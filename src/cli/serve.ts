@@ -57,7 +57,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
     rulebook,
   };
-  const progress = startRecoveryProgress(io.progressStream);
+  const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`serve: ${line}\n`) });
   let app: Awaited<ReturnType<typeof buildServer>>;
   try {
     app = await buildServer({
@@ -78,7 +78,8 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   const port = address !== null && typeof address === 'object' ? address.port : o.port;
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const took = recoveryTimes(r);
-  io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}${took === '' ? '' : `; ${took}`}\n`);
+  io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
+  if (took !== '') io.stderr(`serve: ${took}\n`);
   io.stdout(`http://${shownHost}:${port}\n`);
 
   const abort = new AbortController();

@@ -68,7 +68,7 @@ describe('bailiff serve (the real process)', () => {
 
     // Restarted over the same journal: recovered at the head it stopped at (nothing acknowledged is lost).
     const second = await serve(['--data', data, '--insecure-local', '--durability', 'relaxed']);
-    expect(second.stderr()).toMatch(/recovered from .* replayed\), head \d+; recovery took \d+\.\d s \(snapshot and restore \d+\.\d s, replay \d+\.\d s\)\n/);
+    expect(second.stderr()).toMatch(/recovered from .* replayed\), head \d+\nserve: recovery took \d+\.\d s \(snapshot and restore \d+\.\d s, replay \d+\.\d s\)\n/);
     const again = await json(`${second.url}/health`);
     expect(again.seq).toBe(head);
     const end = exitCode(second.child);
