@@ -1,0 +1,66 @@
+/* global process, console, setTimeout */
+// Tick -> first LiquidationStarted on the +-10 bp walk (bench/walk.ts's ticks and maker), with each slow tick's GC
+// overlap: which ticks make the p99, and whether a collection was in them. Prints the percentiles over the ticks that
+// liquidated, the count over 0.5 ms and how many of those overlapped a GC (PerformanceObserver 'gc' entries), the
+// slowest 10 with their liquidations and the liquidation index's re-checks before the first one, and the p99 without
+// the ticks a GC overlapped.
+// usage: npm run build, then
+//   node --max-old-space-size=14000 --max-semi-space-size=32 scripts/first-liquidation.mjs ACCOUNTS TICKS
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [accounts, ticks] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000)];
+const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
+const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
+const { setupMaker, quoteMaker } = await import(`${dist}/bench/maker.js`);
+const { price } = await import(`${dist}/src/core/units/index.js`);
+const MARKETS = 10;
+
+const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
+setupMaker(engine, MARKETS);
+const gcs = [];
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]);
+});
+observer.observe({ entryTypes: ['gc'] });
+const index = engine.index;
+let tickStart = 0;
+let first = -1;
+let rechecksAtFirst = 0;
+engine.observe((e) => {
+  if (first < 0 && e.kind === 'LiquidationStarted') {
+    first = performance.now() - tickStart;
+    rechecksAtFirst = index.stats().rechecks;
+  }
+});
+const rand = rng(11); // as bench/walk.ts
+const marks = Array.from({ length: MARKETS }, () => START_PRICE);
+const perMarket = new Array(MARKETS).fill(0);
+const rows = [];
+let t = engine.timeMs + 1;
+for (let i = 0; i < ticks; i++) {
+  const m = Math.floor(rand() * MARKETS);
+  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
+  marks[m] = next;
+  first = -1;
+  const rechecks = index.stats().rechecks;
+  tickStart = performance.now();
+  const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
+  if (first >= 0) {
+    let liquidations = 0;
+    for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
+    rows.push({ start: tickStart, first, rechecks: rechecksAtFirst - rechecks, liquidations });
+  }
+  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
+}
+await new Promise((r) => setTimeout(r, 100)); // the last GC entries
+observer.disconnect();
+for (const r of rows) r.gcMs = gcs.filter(([s, d]) => s < r.start + r.first && s + d > r.start).reduce((a, [, d]) => a + d, 0);
+const byFirst = rows.slice().sort((a, b) => a.first - b.first);
+const at = (list, q) => list[Math.min(list.length - 1, Math.floor(list.length * q))]?.first ?? 0;
+const slow = rows.filter((r) => r.first > 0.5);
+const clean = byFirst.filter((r) => r.gcMs === 0);
+console.log(`${rows.length} of ${ticks} ticks liquidated; tick -> first LiquidationStarted: p50 ${at(byFirst, 0.5).toFixed(3)} ms, p90 ${at(byFirst, 0.9).toFixed(3)} ms, p99 ${at(byFirst, 0.99).toFixed(3)} ms`);
+console.log(`over 0.5 ms: ${slow.length}, of which a GC overlapped ${slow.filter((r) => r.gcMs > 0).length}; p99 without the ticks a GC overlapped: ${at(clean, 0.99).toFixed(3)} ms`);
+for (const r of byFirst.slice(-10)) console.log(`  first ${r.first.toFixed(3)} ms, GC ${r.gcMs.toFixed(2)} ms, ${r.liquidations} liquidations, ${r.rechecks} re-checks before the first`);
