@@ -102,12 +102,11 @@ export function startRecoveryProgress(
       if (p.phase !== phase) {
         bar.stop();
         phase = p.phase;
+        const counted = p.phase === 'accounts' || p.phase === 'replay';
         if (stream === undefined && o.log !== undefined && now() - startedAtMs >= delayMs) {
-          const unit = p.phase === 'accounts' ? ' accounts' : p.phase === 'replay' ? ' records' : '';
-          const count = unit === '' ? '' : `${p.total.toLocaleString('en')}${unit}, `;
+          const count = counted ? `${p.total.toLocaleString('en')} ${p.phase === 'accounts' ? 'accounts' : 'records'}, ` : '';
           o.log(`${RECOVERY_LABELS[p.phase]} (${count}${((now() - startedAtMs) / 1000).toFixed(1)} s in)`);
         }
-        const counted = p.phase === 'accounts' || p.phase === 'replay';
         bar = startProgress({ label: RECOVERY_LABELS[p.phase], total: p.total, stream, now, startedAtMs, counted, ...(o.delayMs === undefined ? {} : { delayMs: o.delayMs }) });
       }
       bar.update(p.done);

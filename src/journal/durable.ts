@@ -275,6 +275,7 @@ export function recover(
   o: { readonly recordCheckWorker?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
 ): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number; timings: RecoveryReport['timings'] } {
   const started = performance.now();
+  const tell = o.onProgress;
   const file = journal.storeFile();
   const useWorker = file !== null && (o.recordCheckWorker ?? journal.lastStoredSeq() >= RECORD_CHECK_WORKER_MIN_RECORDS);
   let pipeline: RecordCheckPipeline | null = null;
@@ -297,16 +298,16 @@ export function recover(
       }
       try {
         let snapshot: RestorableSnapshot;
-        o.onProgress?.({ phase: 'snapshot', done: 0, total: 1 });
+        tell?.({ phase: 'snapshot', done: 0, total: 1 });
         try {
           snapshot = journal.loadSnapshotForRestore(info.seq);
         } finally {
           startChecks();
         }
-        o.onProgress?.({ phase: 'snapshot', done: 1, total: 1 });
+        tell?.({ phase: 'snapshot', done: 1, total: 1 });
         // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
-        engine = Engine.restore(o.onProgress === undefined ? snapshot : countedAccounts(snapshot, o.onProgress));
-        o.onProgress?.({ phase: 'indexes', done: 1, total: 1 });
+        engine = Engine.restore(tell === undefined ? snapshot : countedAccounts(snapshot, tell));
+        tell?.({ phase: 'indexes', done: 1, total: 1 });
         snapshotSeq = info.seq;
         break;
       } catch (e) {
@@ -319,7 +320,6 @@ export function recover(
     const restored = performance.now();
     const from = e.seq;
     let replayed = 0;
-    const tell = o.onProgress;
     const toReplay = Math.max(0, last - from);
     tell?.({ phase: 'replay', done: 0, total: toReplay });
     const replay = (seq: number, body: Buffer): void => {
