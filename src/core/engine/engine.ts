@@ -102,7 +102,7 @@ export class Engine {
   ) {
     this.detection = options.detection ?? 'index';
     this.mirrorWanted = options.adlMirror ?? true;
-    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
+    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule, exactRows: true, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.syncCallIndex();
     this.syncAdlMirror();
@@ -357,6 +357,7 @@ export class Engine {
       for (const id of touched) {
         this.changed.add(id);
         this.adlMirror?.markDirty(id);
+        this.index.accountChanged(id); // followed prices below before the re-arm: its kept figures are stale
       }
     }
     const belowCall: LedgerBreach[] = [];

@@ -91,8 +91,10 @@ export interface BreachIndexOptions {
   readonly baseView?: MarginView;
   /**
    * True: keep each exact ledger's figures in the ledger table (25 bytes a ledger slot) and confirm a crossing of its
-   * boundary from them, without reading the account (BreachIndex exactRows). The margin-call index does: its calls and
-   * recoveries are most of a busy tick's events. Default false.
+   * boundary from them, without reading the account (BreachIndex exactRows). Both of the engine's indexes do: the
+   * margin-call index's calls and recoveries are most of a busy tick's events, and the liquidation index's flips into
+   * breach are what the first liquidation of a tick waits for. The owner calls accountChanged() for an account that
+   * changed when it follows a price before re-arming it. Default false.
    */
   readonly exactRows?: boolean;
   /**
@@ -280,8 +282,8 @@ export class BreachIndex {
   private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
   private entryFinite = new Uint8Array(64); // how many of the entry's two keys are finite
   private entryFamily = new Uint8Array(64); // PRICES (in the market's heaps) or MARK (in none: its ledger is in the band)
-  private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
-  private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
+  private readonly downAt: HeapSlots = { at: new Int32Array(64) };
+  private readonly upAt: HeapSlots = { at: new Int32Array(64) };
   private entryTop = 0;
   private freeEntry = -1;
   private entryCount = 0;
@@ -295,8 +297,8 @@ export class BreachIndex {
    * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
    * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
    */
-  private breachPrev = new Int32Array(64).fill(-1);
-  private breachNext = new Int32Array(64).fill(-1);
+  private breachPrev = new Int32Array(64);
+  private breachNext = new Int32Array(64);
   private breachFirst = -1;
   private breachLast = -1;
   private breachedTotal = 0;
@@ -421,6 +423,18 @@ export class BreachIndex {
     }
     this.bulk = false;
     for (const ms of this.markets) ms.band.settle();
+  }
+
+  /**
+   * The account changed and reindex() follows, but a price may be followed first (the engine follows the command's
+   * prices before it re-arms the accounts the command touched): the figures kept for its exact ledgers (exactRows) no
+   * longer hold, so a crossing of its boundaries meanwhile is confirmed from the account itself.
+   */
+  accountChanged(accountId: string): void {
+    if (!this.keepsExactRows) return;
+    const head = this.heads.get(accountId);
+    if (head === undefined) return;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.exactRowValid[l] = 0;
   }
 
   /** Forgets the account (closed, or gone from the view). */
@@ -736,7 +750,7 @@ export class BreachIndex {
         if (exact) {
           // In no heap: the ledger's boundary is in its market's band, in the state the band's cursor puts it in or
           // pending.
-          assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
+          assert(this.downAt.at[e] === 0 && this.upAt.at[e] === 0, 'BreachIndex: an exact entry in a heap');
           const slot = this.ledgerExactSlot[l] as number;
           assert(this.entryMarket[e] === slot && this.inBand[l] === 1, 'BreachIndex: exact boundary missing from its band');
           const b = this.ledgerBoundary[l] as number;
@@ -1474,8 +1488,10 @@ export class BreachIndex {
       this.exactRowValid = valid;
     }
     this.accountStamp = grownInt32(this.accountStamp, size, 0);
-    this.breachPrev = grownInt32(this.breachPrev, size, -1);
-    this.breachNext = grownInt32(this.breachNext, size, -1);
+    // Read only while the ledger is linked (linkBreached writes both): no fill, so the pages of ledgers never in
+    // breach stay untouched (not resident). The same for the heap slot tables (heap.ts HeapSlots: 0 = in no heap).
+    this.breachPrev = grownInt32(this.breachPrev, size, 0);
+    this.breachNext = grownInt32(this.breachNext, size, 0);
     if (this.upperView !== null) this.growLevels(size);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
   }
@@ -1544,8 +1560,8 @@ export class BreachIndex {
     const fam = new Uint8Array(this.entryNext.length);
     fam.set(this.entryFamily);
     this.entryFamily = fam;
-    this.downAt.at = grownInt32(this.downAt.at, size, -1);
-    this.upAt.at = grownInt32(this.upAt.at, size, -1);
+    this.downAt.at = grownInt32(this.downAt.at, size, 0);
+    this.upAt.at = grownInt32(this.upAt.at, size, 0);
   }
 
   private freeEntrySlot(e: number): void {

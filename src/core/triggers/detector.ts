@@ -15,6 +15,11 @@ import { ScanDetector } from './scan-detector.js';
 export interface BreachDetector {
   /** Evaluates the account's ledgers (an unknown account is forgotten); returns those in breach. */
   reindex(accountId: string): readonly LedgerBreach[];
+  /**
+   * The account changed; reindex() of it follows before the command ends. Until then a detector that keeps figures
+   * of the account (BreachIndex exactRows) reads the account instead.
+   */
+  accountChanged(accountId: string): void;
   /** Forgets the account. */
   remove(accountId: string): void;
   /** Stops following the account until resume() or reindex() (margin calls move accounts between levels). */

@@ -8,7 +8,10 @@
 
 import { assert } from '../assert.js';
 
-/** Where each id sits in its heap; -1 = in no heap. The owner grows `at` (filling with -1) before pushing an id. */
+/**
+ * Where each id sits in its heap: its position + 1; 0 = in no heap. Zero is "absent" so a table the owner makes (or
+ * grows) for ids it has not pushed yet needs no fill: its pages stay untouched, not resident, until an id is pushed.
+ */
 export interface HeapSlots {
   at: Int32Array;
 }
@@ -86,19 +89,21 @@ export class IndexedHeap {
   }
 
   has(id: number): boolean {
-    const p = this.slots.at[id];
-    return p !== undefined && p >= 0 && p < this.n && this.ids[p] === id;
+    const at = this.slots.at[id];
+    if (at === undefined || at === 0) return false;
+    const p = at - 1;
+    return p < this.n && this.ids[p] === id;
   }
 
   key(id: number): number {
     assert(this.has(id), 'IndexedHeap.key: id not in this heap');
-    return this.sign * (this.keys[this.slots.at[id] as number] as number);
+    return this.sign * (this.keys[(this.slots.at[id] as number) - 1] as number);
   }
 
   push(id: number, key: number): void {
     assert(!Number.isNaN(key), 'IndexedHeap.push: NaN key');
     assert(id >= 0 && id < this.slots.at.length, 'IndexedHeap.push: id outside the slot table');
-    assert((this.slots.at[id] as number) < 0, 'IndexedHeap.push: id already in a heap');
+    assert(this.slots.at[id] === 0, 'IndexedHeap.push: id already in a heap');
     if (this.n === this.keys.length) this.grow();
     const p = this.n++;
     this.place(p, id, this.sign * key);
@@ -108,7 +113,7 @@ export class IndexedHeap {
   update(id: number, key: number): void {
     assert(!Number.isNaN(key), 'IndexedHeap.update: NaN key');
     assert(this.has(id), 'IndexedHeap.update: id not in this heap');
-    const p = this.slots.at[id] as number;
+    const p = (this.slots.at[id] as number) - 1;
     const old = this.keys[p] as number;
     const k = this.sign * key;
     if (k === old) return;
@@ -119,9 +124,9 @@ export class IndexedHeap {
 
   remove(id: number): void {
     assert(this.has(id), 'IndexedHeap.remove: id not in this heap');
-    const p = this.slots.at[id] as number;
+    const p = (this.slots.at[id] as number) - 1;
     const last = --this.n;
-    this.slots.at[id] = -1;
+    this.slots.at[id] = 0;
     if (p === last) return;
     const movedId = this.ids[last] as number;
     const movedKey = this.keys[last] as number;
@@ -162,7 +167,7 @@ export class IndexedHeap {
   /** Checks the heap property and the position table (tests). */
   checkInvariants(): void {
     for (let p = 0; p < this.n; p++) {
-      assert(this.slots.at[this.ids[p] as number] === p, 'IndexedHeap: position table out of step');
+      assert(this.slots.at[this.ids[p] as number] === p + 1, 'IndexedHeap: position table out of step');
       if (p > 0) assert((this.keys[(p - 1) >> 1] as number) <= (this.keys[p] as number), 'IndexedHeap: heap order violated');
     }
   }
@@ -170,7 +175,7 @@ export class IndexedHeap {
   private place(p: number, id: number, k: number): void {
     this.keys[p] = k;
     this.ids[p] = id;
-    this.slots.at[id] = p;
+    this.slots.at[id] = p + 1;
   }
 
   private siftUp(p: number): void {
@@ -186,12 +191,12 @@ export class IndexedHeap {
       keys[p] = pk;
       const pid = ids[parent] as number;
       ids[p] = pid;
-      at[pid] = p;
+      at[pid] = p + 1;
       p = parent;
     }
     keys[p] = k;
     ids[p] = id;
-    at[id] = p;
+    at[id] = p + 1;
   }
 
   private siftDown(p: number): void {
@@ -210,12 +215,12 @@ export class IndexedHeap {
       keys[p] = ck;
       const cid = ids[c] as number;
       ids[p] = cid;
-      at[cid] = p;
+      at[cid] = p + 1;
       p = c;
     }
     keys[p] = k;
     ids[p] = id;
-    at[id] = p;
+    at[id] = p + 1;
   }
 
   private grow(): void {

@@ -31,6 +31,10 @@ export class ScanDetector implements BreachDetector {
     return this.check(accountId);
   }
 
+  accountChanged(): void {
+    // Keeps no figures: every call evaluates the accounts it follows.
+  }
+
   remove(accountId: string): void {
     this.followed.delete(accountId);
     this.inBreach.delete(accountId);
