@@ -354,10 +354,12 @@ export class Engine {
       if (e.kind === 'InsuranceFundChanged') this.changed.add(INSURANCE_FUND);
     }
     if (touched !== null) {
+      const followsPrices = this.pricesMoved.length > 0;
       for (const id of touched) {
         this.changed.add(id);
         this.adlMirror?.markDirty(id);
-        this.index.accountChanged(id); // followed prices below before the re-arm: its kept figures are stale
+        // The index follows the prices below before it re-arms the touched: the figures it kept for them are stale.
+        if (followsPrices) this.index.accountChanged(id);
       }
     }
     const belowCall: LedgerBreach[] = [];

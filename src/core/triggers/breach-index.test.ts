@@ -4,7 +4,7 @@ import type { Account } from '../account/account.js';
 import { assert } from '../assert.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { thresholdPrice } from '../margin/thresholds.js';
-import { dec, ppm, quote } from '../units/index.js';
+import { dec, ppm, quote, type Quote } from '../units/index.js';
 import { scheduleShape } from './bounds.js';
 import { BreachIndex, scanAccounts } from './breach-index.js';
 import { ALT_PERP, DYD_PERP, problemsOfTestMarkets, testWorld, type TestWorld } from './testworld.js';
@@ -400,6 +400,22 @@ describe("an exact ledger's kept figures", () => {
     w.setPrices('ETH-PERP', 287_179n);
     expect(index.onPrice('ETH-PERP')).toMatchObject([{ account: 'p', market: 'ETH-PERP', equity: 717_900_000n, maintenance: 717_947_500n, newly: true }]);
     expect(count).toBe(1);
+  });
+
+  it('reads the account, not its kept figures, when told it changed before a price is followed', () => {
+    // The engine follows a command's prices before it re-arms the accounts the command touched (a stop's fill, in a
+    // stops-first rulebook): kept figures would confirm a breach the account no longer has.
+    const { w, index, lookups } = armed(0n);
+    const position = w.accounts.get('p')?.positions.get('ETH-PERP');
+    assert(position?.isolatedMargin != null, 'an isolated position');
+    position.isolatedMargin = (position.isolatedMargin + dec('1000', 6)) as Quote; // 1,000 USDC more margin
+    index.accountChanged('p');
+    w.setPrices('ETH-PERP', 287_179n);
+    expect(index.onPrice('ETH-PERP')).toEqual([]);
+    expect(lookups()).toBeGreaterThan(0);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
+    expect(index.thresholds('p', 'ETH-PERP')[0]?.down).toBeLessThan(287_179); // re-armed from the account
+    index.checkInvariants();
   });
 
   it('reads the account when a figure does not fit 64 bits, with the same result', () => {
