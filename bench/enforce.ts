@@ -9,7 +9,7 @@
 import { ppm, price } from '../src/core/units/index.js';
 import { describeScans, exactWithCheck, honestScan } from './baseline.js';
 import type { BenchReport } from './report.js';
-import { elapsedMs, heapAtRestGiB } from './report.js';
+import { elapsedMs, heapAtRestGiB, rssHighWater } from './report.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
 
@@ -82,6 +82,7 @@ export function benchEnforce(accounts: number, ticks: number, withMarginCalls: b
 
   // The same question answered without the index, on the state the walk left: the honest baseline (float screen of
   // the market's holders + exact confirmation of what it flags), and the exact full scan as a slower reference.
+  const engineHighWater = rssHighWater();
   const sampled = scanSample.map((x) => `M${x.market}-PERP`);
   const honest = honestScan(state, sampled);
   const exact = exactWithCheck(state, sampled.slice(0, 5));
@@ -106,5 +107,6 @@ export function benchEnforce(accounts: number, ticks: number, withMarginCalls: b
       `ratio vs honest    : a quiet indexed tick is ${(honest.meanMs / quietMean).toFixed(0)}x faster (mean)`,
       `memory             : heap in use at rest ${heap} (state, indexes, books)`,
     ],
+    engineHighWater,
   };
 }

@@ -14,7 +14,7 @@ import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
-import type { BenchReport } from './report.js';
+import { rssHighWater, type BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
@@ -91,8 +91,14 @@ if (only === undefined) {
     const report = await run();
     process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
     // maxRSS is the process's high-water mark (KiB), building the world from a snapshot included.
-    const highWater = process.resourceUsage().maxRSS * 1024;
+    const highWater = rssHighWater();
     const now = process.memoryUsage().rss;
-    process.stdout.write(`   rss ${(highWater / 2 ** 30).toFixed(2)} GiB high-water, ${(now / 2 ** 30).toFixed(2)} GiB at the end\n`);
+    const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+    const engine = report.engineHighWater;
+    process.stdout.write(
+      engine === undefined
+        ? `   rss ${gib(highWater)} high-water, ${gib(now)} at the end\n`
+        : `   rss ${gib(engine)} high-water through the engine's run (world build included; the target's figure), ${gib(highWater)} with the reference scans after it, ${gib(now)} at the end\n`,
+    );
   }
 }

@@ -1,6 +1,17 @@
 export interface BenchReport {
   readonly name: string;
   readonly lines: readonly string[];
+  /**
+   * The process's RSS high-water (bytes) when the engine's run ended, before the reference scans that follow it in the
+   * same process (the honest baseline builds a float screen per sampled market: not the engine's memory). Issue 14's
+   * RSS target is the engine's; the report prints both.
+   */
+  readonly engineHighWater?: number;
+}
+
+/** The process's RSS high-water so far, in bytes (maxRSS: the world's build included). */
+export function rssHighWater(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 export function elapsedMs(start: bigint): number {

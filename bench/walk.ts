@@ -13,7 +13,7 @@ import { PPM_ONE, ppm, price } from '../src/core/units/index.js';
 import { describeScans, exactWithCheck, fmtMs, honestScan, percentile } from './baseline.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
-import type { BenchReport } from './report.js';
+import { rssHighWater, type BenchReport } from './report.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
 
 const MARKETS = 10;
@@ -80,6 +80,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   const all = Float64Array.from(tickMs).sort();
   firstLiquidation.sort((a, b) => a - b);
 
+  const engineHighWater = rssHighWater();
   // The honest baseline on the state the walk left, over 20 ticked markets (two rounds of the ten).
   const state = engine.state;
   const sample = Array.from({ length: 20 }, (_, k) => `M${k % MARKETS}-PERP`);
@@ -123,5 +124,6 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   return {
     name: `+-10 bp walk through the engine, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets${allIsolated ? ', ALL positions isolated' : ''}, Binance preset with margin calls, all ticks`,
     lines,
+    engineHighWater,
   };
 }
