@@ -282,8 +282,8 @@ export class BreachIndex {
   private entryNext = new Int32Array(64).fill(-1); // next entry of the ledger, or next free entry
   private entryFinite = new Uint8Array(64); // how many of the entry's two keys are finite
   private entryFamily = new Uint8Array(64); // PRICES (in the market's heaps) or MARK (in none: its ledger is in the band)
-  private readonly downAt: HeapSlots = { at: new Int32Array(64) };
-  private readonly upAt: HeapSlots = { at: new Int32Array(64) };
+  private readonly downAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
+  private readonly upAt: HeapSlots = { at: new Int32Array(64).fill(-1) };
   private entryTop = 0;
   private freeEntry = -1;
   private entryCount = 0;
@@ -750,7 +750,7 @@ export class BreachIndex {
         if (exact) {
           // In no heap: the ledger's boundary is in its market's band, in the state the band's cursor puts it in or
           // pending.
-          assert(this.downAt.at[e] === 0 && this.upAt.at[e] === 0, 'BreachIndex: an exact entry in a heap');
+          assert(this.downAt.at[e] === -1 && this.upAt.at[e] === -1, 'BreachIndex: an exact entry in a heap');
           const slot = this.ledgerExactSlot[l] as number;
           assert(this.entryMarket[e] === slot && this.inBand[l] === 1, 'BreachIndex: exact boundary missing from its band');
           const b = this.ledgerBoundary[l] as number;
@@ -1431,6 +1431,7 @@ export class BreachIndex {
     else {
       l = this.ledgerTop++;
       if (l >= this.ledgerState.length) this.growLedgers(l + 1);
+      this.firstTouch(l);
     }
     this.ledgerAccount[l] = accountId;
     this.ledgerMarket[l] = marketSlot;
@@ -1444,6 +1445,33 @@ export class BreachIndex {
       this.otherEpoch[l] = -1;
     }
     return l;
+  }
+
+  /**
+   * Writes every column of ledger slot l that allocLedger does not, the first time the slot is handed out. Why: a table
+   * is made (or grown) as zero pages the OS maps on first write, and a first write costs a page fault (~10 µs on the
+   * 2-core VM of docs/performance.md). Columns a tick writes only sometimes (the stamps, the breached list, exact rows)
+   * would otherwise fault on ticks, long after the build: the first ~70 ticks of the 1M walk took 100-300 faults each,
+   * and set the p99 of tick -> first LiquidationStarted. Written here, the slots in use are resident from their
+   * allocation (a build), and the capacity not yet used stays unmapped (no fill of whole tables).
+   */
+  private firstTouch(l: number): void {
+    this.ledgerBoundary[l] = Number.NaN;
+    this.ledgerStamp[l] = 0;
+    this.accountStamp[l] = 0;
+    this.breachPrev[l] = -1;
+    this.breachNext[l] = -1;
+    this.ledgerExactSlot[l] = 0;
+    if (this.keepsExactRows) {
+      const r = l * EXACT_ROW;
+      for (let k = 0; k < EXACT_ROW; k++) this.exactRows[r + k] = 0n;
+      this.exactRowValid[l] = 0;
+    }
+    if (this.upperView !== null) {
+      this.otherEpoch[l] = -1;
+      this.otherBoundary[l] = Number.NaN;
+      this.otherExactSlot[l] = 0;
+    }
   }
 
   private freeLedgerSlot(l: number): void {
@@ -1465,12 +1493,13 @@ export class BreachIndex {
     const state = new Uint8Array(size);
     state.set(this.ledgerState);
     this.ledgerState = state;
-    this.ledgerEntry = grownInt32(this.ledgerEntry, size, -1);
-    this.ledgerNext = grownInt32(this.ledgerNext, size, -1);
+    // allocLedger writes these two and firstTouch the boundary: no fill, the capacity not yet used stays unmapped.
+    this.ledgerEntry = grownInt32(this.ledgerEntry, size, 0);
+    this.ledgerNext = grownInt32(this.ledgerNext, size, 0);
     this.ledgerHead = grownInt32(this.ledgerHead, size, 0);
     this.ledgerStamp = grownInt32(this.ledgerStamp, size, 0);
     this.ledgerExactSlot = grownInt32(this.ledgerExactSlot, size, 0);
-    const boundary = new Float64Array(size).fill(Number.NaN);
+    const boundary = new Float64Array(size);
     boundary.set(this.ledgerBoundary);
     this.ledgerBoundary = boundary;
     const long = new Uint8Array(size);
@@ -1488,8 +1517,7 @@ export class BreachIndex {
       this.exactRowValid = valid;
     }
     this.accountStamp = grownInt32(this.accountStamp, size, 0);
-    // Read only while the ledger is linked (linkBreached writes both): no fill, so the pages of ledgers never in
-    // breach stay untouched (not resident). The same for the heap slot tables (heap.ts HeapSlots: 0 = in no heap).
+    // Columns allocLedger writes (firstTouch) need no fill here: see firstTouch.
     this.breachPrev = grownInt32(this.breachPrev, size, 0);
     this.breachNext = grownInt32(this.breachNext, size, 0);
     if (this.upperView !== null) this.growLevels(size);
@@ -1521,10 +1549,10 @@ export class BreachIndex {
     const upper = new Uint8Array(size);
     upper.set(this.ledgerUpper);
     this.ledgerUpper = upper;
-    const epoch = new Int32Array(size).fill(-1);
+    const epoch = new Int32Array(size); // firstTouch writes -1 and NaN into a slot handed out the first time
     epoch.set(this.otherEpoch);
     this.otherEpoch = epoch;
-    const boundary = new Float64Array(size).fill(Number.NaN);
+    const boundary = new Float64Array(size);
     boundary.set(this.otherBoundary);
     this.otherBoundary = boundary;
     const long = new Uint8Array(size);
@@ -1541,6 +1569,8 @@ export class BreachIndex {
     else {
       e = this.entryTop++;
       if (e >= this.entryLedger.length) this.growEntries(e + 1);
+      this.downAt.at[e] = -1; // in no heap (the table is not filled: firstTouch)
+      this.upAt.at[e] = -1;
     }
     this.entryLedger[e] = l;
     this.entryMarket[e] = marketSlot;
@@ -1553,13 +1583,14 @@ export class BreachIndex {
     const size = grownSize(this.entryLedger.length, min, exact);
     this.entryLedger = grownInt32(this.entryLedger, size, 0);
     this.entryMarket = grownInt32(this.entryMarket, size, 0);
-    this.entryNext = grownInt32(this.entryNext, size, -1);
+    this.entryNext = grownInt32(this.entryNext, size, 0); // allocEntry writes it
     const fin = new Uint8Array(this.entryNext.length);
     fin.set(this.entryFinite);
     this.entryFinite = fin;
     const fam = new Uint8Array(this.entryNext.length);
     fam.set(this.entryFamily);
     this.entryFamily = fam;
+    // allocEntry writes -1 (in no heap) into a slot it hands out for the first time: no fill here (firstTouch).
     this.downAt.at = grownInt32(this.downAt.at, size, 0);
     this.upAt.at = grownInt32(this.upAt.at, size, 0);
   }

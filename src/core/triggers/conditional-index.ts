@@ -195,7 +195,7 @@ const REBUILD_MIN_DEAD = 1024;
 /** One direction's trailing orders of one lane (see the header). */
 class TrailingSide {
   private readonly s: 1n | -1n;
-  private readonly slots: HeapSlots = { at: new Int32Array(16) };
+  private readonly slots: HeapSlots = { at: new Int32Array(16).fill(-1) };
   private readonly heap: IndexedHeap;
   private groups: (Group | null)[] = [];
   private freeIds: number[] = [];
@@ -215,7 +215,7 @@ class TrailingSide {
       id = this.groups.length;
       this.groups.push(null);
       if (id >= this.slots.at.length) {
-        const at = new Int32Array(this.slots.at.length * 2);
+        const at = new Int32Array(this.slots.at.length * 2).fill(-1);
         at.set(this.slots.at);
         this.slots.at = at;
       }
@@ -379,7 +379,7 @@ class TrailingSide {
     this.stack = [];
     this.groups = [];
     this.freeIds = [];
-    this.slots.at.fill(0);
+    this.slots.at.fill(-1);
     this.live = 0;
     this.dead = 0;
     // Deepest (largest anchor) first, keeping the stack's order; within a group the heaps order by key and seq.
@@ -397,7 +397,7 @@ class TrailingSide {
 
 /** One (market, source): fixed heaps and trailing sides per direction. */
 class Lane {
-  readonly fixedSlots: HeapSlots = { at: new Int32Array(16) };
+  readonly fixedSlots: HeapSlots = { at: new Int32Array(16).fill(-1) };
   readonly down = new IndexedHeap('max', this.fixedSlots);
   readonly up = new IndexedHeap('min', this.fixedSlots);
   readonly fixed: (Armed | null)[] = [];
@@ -411,7 +411,7 @@ class Lane {
       slot = this.fixed.length;
       this.fixed.push(null);
       if (slot >= this.fixedSlots.at.length) {
-        const at = new Int32Array(this.fixedSlots.at.length * 2);
+        const at = new Int32Array(this.fixedSlots.at.length * 2).fill(-1);
         at.set(this.fixedSlots.at);
         this.fixedSlots.at = at;
       }

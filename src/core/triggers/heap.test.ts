@@ -5,7 +5,7 @@ import { IndexedHeap, Int32List, type HeapOrder, type HeapSlots } from './heap.j
 const IDS = 40;
 
 function slots(ids = IDS): HeapSlots {
-  return { at: new Int32Array(ids) }; // 0: in no heap (HeapSlots)
+  return { at: new Int32Array(ids).fill(-1) };
 }
 
 type Op = { kind: 'push' | 'update'; id: number; key: number } | { kind: 'remove' | 'pop'; id: number } | { kind: 'collect'; key: number };

@@ -8,10 +8,7 @@
 
 import { assert } from '../assert.js';
 
-/**
- * Where each id sits in its heap: its position + 1; 0 = in no heap. Zero is "absent" so a table the owner makes (or
- * grows) for ids it has not pushed yet needs no fill: its pages stay untouched, not resident, until an id is pushed.
- */
+/** Where each id sits in its heap; -1 = in no heap. The owner grows `at` (filling with -1) before pushing an id. */
 export interface HeapSlots {
   at: Int32Array;
 }
@@ -89,21 +86,19 @@ export class IndexedHeap {
   }
 
   has(id: number): boolean {
-    const at = this.slots.at[id];
-    if (at === undefined || at === 0) return false;
-    const p = at - 1;
-    return p < this.n && this.ids[p] === id;
+    const p = this.slots.at[id];
+    return p !== undefined && p >= 0 && p < this.n && this.ids[p] === id;
   }
 
   key(id: number): number {
     assert(this.has(id), 'IndexedHeap.key: id not in this heap');
-    return this.sign * (this.keys[(this.slots.at[id] as number) - 1] as number);
+    return this.sign * (this.keys[this.slots.at[id] as number] as number);
   }
 
   push(id: number, key: number): void {
     assert(!Number.isNaN(key), 'IndexedHeap.push: NaN key');
     assert(id >= 0 && id < this.slots.at.length, 'IndexedHeap.push: id outside the slot table');
-    assert(this.slots.at[id] === 0, 'IndexedHeap.push: id already in a heap');
+    assert((this.slots.at[id] as number) < 0, 'IndexedHeap.push: id already in a heap');
     if (this.n === this.keys.length) this.grow();
     const p = this.n++;
     this.place(p, id, this.sign * key);
@@ -113,7 +108,7 @@ export class IndexedHeap {
   update(id: number, key: number): void {
     assert(!Number.isNaN(key), 'IndexedHeap.update: NaN key');
     assert(this.has(id), 'IndexedHeap.update: id not in this heap');
-    const p = (this.slots.at[id] as number) - 1;
+    const p = this.slots.at[id] as number;
     const old = this.keys[p] as number;
     const k = this.sign * key;
     if (k === old) return;
@@ -124,9 +119,9 @@ export class IndexedHeap {
 
   remove(id: number): void {
     assert(this.has(id), 'IndexedHeap.remove: id not in this heap');
-    const p = (this.slots.at[id] as number) - 1;
+    const p = this.slots.at[id] as number;
     const last = --this.n;
-    this.slots.at[id] = 0;
+    this.slots.at[id] = -1;
     if (p === last) return;
     const movedId = this.ids[last] as number;
     const movedKey = this.keys[last] as number;
@@ -167,7 +162,7 @@ export class IndexedHeap {
   /** Checks the heap property and the position table (tests). */
   checkInvariants(): void {
     for (let p = 0; p < this.n; p++) {
-      assert(this.slots.at[this.ids[p] as number] === p + 1, 'IndexedHeap: position table out of step');
+      assert(this.slots.at[this.ids[p] as number] === p, 'IndexedHeap: position table out of step');
       if (p > 0) assert((this.keys[(p - 1) >> 1] as number) <= (this.keys[p] as number), 'IndexedHeap: heap order violated');
     }
   }
@@ -175,7 +170,7 @@ export class IndexedHeap {
   private place(p: number, id: number, k: number): void {
     this.keys[p] = k;
     this.ids[p] = id;
-    this.slots.at[id] = p + 1;
+    this.slots.at[id] = p;
   }
 
   private siftUp(p: number): void {
@@ -191,12 +186,12 @@ export class IndexedHeap {
       keys[p] = pk;
       const pid = ids[parent] as number;
       ids[p] = pid;
-      at[pid] = p + 1;
+      at[pid] = p;
       p = parent;
     }
     keys[p] = k;
     ids[p] = id;
-    at[id] = p + 1;
+    at[id] = p;
   }
 
   private siftDown(p: number): void {
@@ -215,12 +210,12 @@ export class IndexedHeap {
       keys[p] = ck;
       const cid = ids[c] as number;
       ids[p] = cid;
-      at[cid] = p + 1;
+      at[cid] = p;
       p = c;
     }
     keys[p] = k;
     ids[p] = id;
-    at[id] = p + 1;
+    at[id] = p;
   }
 
   private grow(): void {
