@@ -3,7 +3,8 @@
 // overlap: which ticks make the p99, and whether a collection was in them. Prints the percentiles over the ticks that
 // liquidated, the count over 0.5 ms and how many of those overlapped a GC (PerformanceObserver 'gc' entries), the
 // slowest 10 with their liquidations and the liquidation index's re-checks before the first one, and the p99 without
-// the ticks a GC overlapped.
+// the ticks a GC overlapped, and the minor page faults each slow tick took (a first write to a page of a table: ~10 µs
+// apiece on this VM; before 2026-12-04 the first ~70 ticks took 100-300 each and made the p99).
 // usage: npm run build, then
 //   node --max-old-space-size=14000 --max-semi-space-size=32 scripts/first-liquidation.mjs ACCOUNTS TICKS
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -45,12 +46,13 @@ for (let i = 0; i < ticks; i++) {
   marks[m] = next;
   first = -1;
   const rechecks = index.stats().rechecks;
+  const faults = process.resourceUsage().minorPageFault;
   tickStart = performance.now();
   const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
   if (first >= 0) {
     let liquidations = 0;
     for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
-    rows.push({ start: tickStart, first, rechecks: rechecksAtFirst - rechecks, liquidations });
+    rows.push({ start: tickStart, first, rechecks: rechecksAtFirst - rechecks, liquidations, faults: process.resourceUsage().minorPageFault - faults });
   }
   if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
 }
@@ -63,4 +65,4 @@ const slow = rows.filter((r) => r.first > 0.5);
 const clean = byFirst.filter((r) => r.gcMs === 0);
 console.log(`${rows.length} of ${ticks} ticks liquidated; tick -> first LiquidationStarted: p50 ${at(byFirst, 0.5).toFixed(3)} ms, p90 ${at(byFirst, 0.9).toFixed(3)} ms, p99 ${at(byFirst, 0.99).toFixed(3)} ms`);
 console.log(`over 0.5 ms: ${slow.length}, of which a GC overlapped ${slow.filter((r) => r.gcMs > 0).length}; p99 without the ticks a GC overlapped: ${at(clean, 0.99).toFixed(3)} ms`);
-for (const r of byFirst.slice(-10)) console.log(`  first ${r.first.toFixed(3)} ms, GC ${r.gcMs.toFixed(2)} ms, ${r.liquidations} liquidations, ${r.rechecks} re-checks before the first`);
+for (const r of byFirst.slice(-10)) console.log(`  first ${r.first.toFixed(3)} ms, GC ${r.gcMs.toFixed(2)} ms, ${r.liquidations} liquidations, ${r.rechecks} re-checks before the first, ${r.faults} page faults in the tick`);
