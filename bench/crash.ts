@@ -29,6 +29,8 @@ interface CrashResult {
   readonly bookFills: number;
   readonly rssGiB: number;
   readonly setupLiquidations: number;
+  /** Minor page faults in the tick: first writes to pages (~10 µs apiece on the 2-core VM, docs/performance.md). */
+  readonly pageFaults: number;
 }
 
 async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {
@@ -49,9 +51,11 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     if (first === null && e.kind === 'LiquidationStarted') first = Number(process.hrtime.bigint() - start) / 1e6;
   });
   const from = watch.now();
+  const faults = process.resourceUsage().minorPageFault;
   start = process.hrtime.bigint();
   const events: EngineEvent[] = engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${CRASH_MARKET}-PERP`, mark: price(crash) });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const pageFaults = process.resourceUsage().minorPageFault - faults;
   const to = watch.now();
   engine.observe(null);
   await watch.settle();
@@ -61,7 +65,7 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
   }
-  return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations };
+  return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations, pageFaults };
 }
 
 function describe(r: CrashResult, targetMs: number): string[] {
@@ -69,7 +73,7 @@ function describe(r: CrashResult, targetMs: number): string[] {
   const others = [...r.kinds].filter(([kind]) => !['LiquidationStarted', 'LiquidationFill', 'Deleveraged', 'InsuranceFundChanged', 'MarginCall', 'BadDebt'].includes(kind));
   return [
     `${r.dropPct}% drop of M${CRASH_MARKET}-PERP: apply() ${fmtMs(r.ms)} (target <= ${targetMs} ms: ${r.ms <= targetMs ? 'met' : 'NOT met'}); ` +
-      `first LiquidationStarted after ${r.firstLiquidationMs === null ? '-' : fmtMs(r.firstLiquidationMs)}; GC ${fmtMs(r.gc.ms)} in ${r.gc.count} collections`,
+      `first LiquidationStarted after ${r.firstLiquidationMs === null ? '-' : fmtMs(r.firstLiquidationMs)}; GC ${fmtMs(r.gc.ms)} in ${r.gc.count} collections; ${r.pageFaults.toLocaleString('en')} page faults`,
     `  events: ${k('LiquidationStarted')} liquidations, ${r.bookFills} book fills (${k('LiquidationFill')} liquidation fills in all), ${k('Deleveraged')} ADL fills, ` +
       `${k('InsuranceFundChanged')} insurance-fund changes, ${k('BadDebt')} bad debts, ${k('MarginCall')} margin calls` +
       (others.length > 0 ? `; also ${others.map(([kind, n]) => `${n} ${kind}`).join(', ')}` : ''),
