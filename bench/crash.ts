@@ -12,7 +12,7 @@ import { price } from '../src/core/units/index.js';
 import { fmtMs } from './baseline.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
-import type { BenchReport } from './report.js';
+import { minorPageFaults, type BenchReport } from './report.js';
 import { buildWorld, START_PRICE } from './world.js';
 
 const MARKETS = 10;
@@ -51,11 +51,11 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     if (first === null && e.kind === 'LiquidationStarted') first = Number(process.hrtime.bigint() - start) / 1e6;
   });
   const from = watch.now();
-  const faults = process.resourceUsage().minorPageFault;
+  const faults = minorPageFaults();
   start = process.hrtime.bigint();
   const events: EngineEvent[] = engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${CRASH_MARKET}-PERP`, mark: price(crash) });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const pageFaults = process.resourceUsage().minorPageFault - faults;
+  const pageFaults = minorPageFaults() - faults;
   const to = watch.now();
   engine.observe(null);
   await watch.settle();

@@ -14,6 +14,11 @@ export function rssHighWater(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** Minor page faults of the process so far (first writes to pages: ~10 µs apiece on the 2-core VM). */
+export function minorPageFaults(): number {
+  return process.resourceUsage().minorPageFault;
+}
+
 export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }

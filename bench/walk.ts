@@ -13,7 +13,7 @@ import { PPM_ONE, ppm, price } from '../src/core/units/index.js';
 import { describeScans, exactWithCheck, fmtMs, honestScan, percentile } from './baseline.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
-import { rssHighWater, type BenchReport } from './report.js';
+import { minorPageFaults, rssHighWater, type BenchReport } from './report.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
 
 const MARKETS = 10;
@@ -43,7 +43,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   (globalThis as { gc?: () => void }).gc?.();
   const watch = new GcWatch();
   const from = watch.now();
-  const faultsFrom = process.resourceUsage().minorPageFault;
+  const faultsFrom = minorPageFaults();
   let t = engine.timeMs + 1;
   for (let i = 0; i < ticks; i++) {
     const m = Math.floor(rand() * MARKETS);
@@ -72,7 +72,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     if (++perMarket[m]! % 20 === 0) quoteMaker(engine, m, next, t++);
   }
   const to = watch.now();
-  const faults = process.resourceUsage().minorPageFault - faultsFrom;
+  const faults = minorPageFaults() - faultsFrom;
   engine.observe(null);
   await watch.settle();
   const gc = watch.within(from, to);
