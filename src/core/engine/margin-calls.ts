@@ -81,6 +81,8 @@ export class MarginCalls {
   private readonly recovery: BreachDetector | null;
   /** Accounts a ledger of which came back above the recovery level this tick (an account may repeat: deduplicated when settled). */
   private readonly recovered: string[] = [];
+  /** An account leaving the recovery level is no longer called (false: it was not). */
+  private readonly release = (id: string): boolean => this.called.delete(id);
   /** What setLevel() reports of an account moving up (nothing: the recovery level reports no breaches). */
   private readonly none: LedgerBreach[] = [];
 
@@ -105,7 +107,7 @@ export class MarginCalls {
         view: scaled(bufferPpm),
         account,
         rule,
-        onRecover,
+        keepRecovered: true,
         reportPrices: false,
         baseView: s,
         exactRows: true,
@@ -215,6 +217,13 @@ export class MarginCalls {
    * the call level again by then are reported in `out` (a new crossing).
    */
   settleRecoveries(out: LedgerBreach[]): void {
+    if (this.levels !== null) {
+      // The index keeps the recovered accounts by slot (no id looked up in its Map for each): each account once.
+      const at = out.length;
+      this.levels.settleRecovered(this.release, out);
+      dropNotNewly(out, at);
+      return;
+    }
     const recovered = this.recovered;
     const n = recovered.length;
     if (n === 0) return;
@@ -232,13 +241,6 @@ export class MarginCalls {
   }
 
   private settleRecovery(id: string, out: LedgerBreach[]): void {
-    if (this.levels !== null) {
-      if (this.levels.isAccountBreached(id) || !this.called.delete(id)) return;
-      const at = out.length;
-      this.levels.setLevel(id, false, out);
-      dropNotNewly(out, at);
-      return;
-    }
     const [call, recovery] = this.pair();
     if (recovery.isAccountBreached(id) || !this.called.delete(id)) return;
     recovery.suspend(id);

@@ -72,6 +72,12 @@ export interface BreachIndexOptions {
   /** Told when a ledger leaves the breached set by recovering (an exact evaluation found it sound). */
   readonly onRecover?: (ledger: LedgerRef) => void;
   /**
+   * A two-level index: instead of telling onRecover, keep the accounts a ledger of which recovered at the upper level,
+   * by their slot, for settleRecovered() (margin calls: no id looked up in the index's million-entry Map, no object
+   * made, for each recovery). Default false.
+   */
+  readonly keepRecovered?: boolean;
+  /**
    * False when the owner only asks which ledgers are in breach, never for the figures of a breach (a margin-call
    * recovery level): a ledger crossing its exact boundary into breach is then not evaluated to report it, and a
    * ledger re-checked and found still in breach by the float screen (slack-screen.ts) is re-armed without being
@@ -348,6 +354,12 @@ export class BreachIndex {
   private screened = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
+  /**
+   * keepRecovered: the head slots of the accounts a ledger of which recovered at the upper level (may repeat), and
+   * their ids (a slot freed and handed to another account meanwhile is told apart by its id).
+   */
+  private readonly recoveredHeads: Int32List | null;
+  private readonly recoveredIds: string[] = [];
   private readonly reportBreaches: boolean;
   private readonly reportPrices: boolean;
   private readonly baseView: MarginView | null;
@@ -357,6 +369,7 @@ export class BreachIndex {
     this.accountOf = options.account;
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
+    this.recoveredHeads = options.keepRecovered === true ? new Int32List(64) : null;
     this.reportBreaches = options.reportBreaches ?? true;
     this.reportPrices = options.reportPrices ?? true;
     this.baseView = options.baseView ?? null;
@@ -525,6 +538,47 @@ export class BreachIndex {
       this.reindexInto(accountId, out); // not indexed (not watched): as a first look, at the level holds() says
       return;
     }
+    this.setLevelAt(head, accountId, upper, out);
+  }
+
+  /**
+   * keepRecovered: each account (once) a ledger of which recovered at the upper level since the last call, if none of
+   * its ledgers is in breach now and `release(id)` agrees, returns to the lower level: setLevel(id, false, out), which
+   * adds its ledgers in breach there to `out`. In slot order, not id order: the owner orders what it reports (the
+   * engine sorts its calls). The accounts are found by the slots kept for them, not looked up by id.
+   */
+  settleRecovered(release: (accountId: string) => boolean, out: LedgerBreach[]): void {
+    const kept = this.recoveredHeads;
+    if (kept === null || kept.length === 0) return;
+    const ids = this.recoveredIds;
+    const n = kept.length;
+    let order: Int32Array | null = null;
+    if (n > 1) {
+      // Each account once: positions sorted by slot (ties by position, so the check below sees a slot's first id).
+      order = new Int32Array(n);
+      for (let j = 0; j < n; j++) order[j] = j;
+      const heads = kept.data;
+      order.sort((a, b) => (heads[a] as number) - (heads[b] as number) || a - b);
+    }
+    for (let j = 0; j < n; j++) {
+      const at = order === null ? j : (order[j] as number);
+      const h = kept.data[at] as number;
+      if (j > 0 && h === kept.data[(order as Int32Array)[j - 1] as number]) continue;
+      const id = ids[at] as string;
+      if (this.ledgerAccount[h] !== id || this.ledgerHead[h] !== h) {
+        // The slot was freed (or handed to another account) since: the account as its id finds it.
+        if (!this.isAccountBreached(id) && release(id)) this.setLevel(id, false, out);
+        continue;
+      }
+      let breached = false;
+      for (let l = h; l >= 0; l = this.ledgerNext[l] as number) if (this.ledgerState[l] === BREACHED) breached = true;
+      if (!breached && release(id)) this.setLevelAt(h, id, false, out);
+    }
+    kept.clear();
+    ids.length = 0;
+  }
+
+  private setLevelAt(head: number, accountId: string, upper: boolean, out: LedgerBreach[]): void {
     const level = upper ? 1 : 0;
     if (this.ledgerUpper[head] === level) return;
     this.ledgerUpper[head] = level;
@@ -909,9 +963,17 @@ export class BreachIndex {
     return this.upperView === null || this.ledgerUpper[this.ledgerHead[l] as number] === 0;
   }
 
-  /** Whether onRecover is told of ledger l's recoveries (a two-level index tells those at the upper level only). */
-  private recoveryToldOf(l: number): boolean {
-    return this.onRecover !== undefined && (this.upperView === null || this.ledgerUpper[this.ledgerHead[l] as number] === 1);
+  /**
+   * Ledger l recovered: onRecover is told, or its account kept for settleRecovered() (keepRecovered). A two-level
+   * index tells only the recoveries at the upper level.
+   */
+  private tellRecovered(l: number, accountId: string, market: string | null): void {
+    const h = this.ledgerHead[l] as number;
+    if (this.upperView !== null && this.ledgerUpper[h] !== 1) return;
+    if (this.recoveredHeads !== null) {
+      this.recoveredHeads.push(h);
+      this.recoveredIds.push(accountId);
+    } else this.onRecover?.({ account: accountId, market });
   }
 
   /**
@@ -971,7 +1033,7 @@ export class BreachIndex {
       this.unlinkBreached(l);
       this.recoveries++;
       this.setExactKeys(l, ms.id, false);
-      if (this.recoveryToldOf(l)) this.onRecover?.({ account: accountId, market });
+      this.tellRecovered(l, accountId, market);
       return;
     }
     if (!this.enterBreach(l, out)) this.reindexInto(accountId, out);
@@ -1215,7 +1277,7 @@ export class BreachIndex {
     if (vanished !== null) {
       for (const market of vanished) {
         this.recoveries++;
-        if (this.recoveryToldOf(head)) this.onRecover?.({ account: accountId, market });
+        this.tellRecovered(head, accountId, market);
       }
     }
   }
@@ -1278,7 +1340,7 @@ export class BreachIndex {
       if (before === BREACHED) {
         this.unlinkBreached(l);
         this.recoveries++;
-        if (this.recoveryToldOf(l)) this.onRecover?.({ account: account.id, market });
+        this.tellRecovered(l, account.id, market);
       }
     }
   }
