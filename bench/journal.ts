@@ -168,7 +168,7 @@ function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: n
   let t = process.hrtime.bigint();
   const world = buildWorld({ accounts, markets, seed: 42 });
   const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }), { genesis });
-  const info = journal.writeSnapshot(world.snapshot(), (_bytes, contentHash) => contentHash);
+  const info = journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
   lines.push(`setup: world of ${accounts.toLocaleString('en')} accounts built and snapshotted in ${(elapsedMs(t) / 1000).toFixed(1)} s (snapshot ${info.seq})`);
   t = process.hrtime.bigint();
   const rand = rng(7);

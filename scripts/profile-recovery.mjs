@@ -27,7 +27,7 @@ if (mode === 'build') {
   const markets = 10;
   const world = buildWorld({ accounts, markets, seed: 42 });
   const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis: { formatVersion: 1, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK } });
-  journal.writeSnapshot(world.snapshot(), (_b, h) => h);
+  journal.writeSnapshot(world.snapshot(), (h) => h);
   const rand = rng(7);
   const px = Array.from({ length: markets }, () => START_PRICE);
   let batch = [];

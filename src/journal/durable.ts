@@ -14,12 +14,13 @@ import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, entryBodyMatches, parseEntryCommand, sha256Hex } from './record.js';
+import { entryBody, entryBodyMatches, parseEntryCommand, sha256Parts } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
-import { accountCountHint, encodeSnapshot, type AccountSnapshot, type RestorableSnapshot } from '../core/engine/snapshot.js';
+import { accountCountHint, type AccountSnapshot, type RestorableSnapshot } from '../core/engine/snapshot.js';
+import { encodeSnapshotParts } from './snapshot-stream.js';
 import { StateRootTracker } from './state-root.js';
 
 /** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
@@ -29,13 +30,15 @@ export type StateRootOf = (engine: Engine) => string;
  * The hex SHA-256 of the snapshot's canonical bytes (its content hash): the stand-in root used before the Merkle sum
  * root landed. It commits to the whole state but proves nothing about one account; no longer the default.
  */
-export const snapshotSha256AsStateRoot: StateRootOf = (engine) => sha256Hex(encodeSnapshot(engine.snapshot()));
+export const snapshotSha256AsStateRoot: StateRootOf = (engine) => sha256Parts(encodeSnapshotParts(engine.snapshot()));
 
 export interface DurableOptions {
   /** Record 0 when the journal is new (ignored when it exists: the stored genesis rules). */
   readonly genesis?: JournalGenesis;
   /** Write a snapshot after every this many commands (counted from the last snapshot); absent: only on snapshot(). */
   readonly snapshotEvery?: number;
+  /** About how many bytes each stored part of a snapshot holds (snapshot-stream.ts); default SNAPSHOT_PART_BYTES. */
+  readonly snapshotPartBytes?: number;
   /**
    * The state root stored with each snapshot; default: the Merkle sum root over accounts, kept incrementally
    * (state-root.ts StateRootTracker: built at the first snapshot, then only the accounts touched since rehash).
@@ -227,11 +230,11 @@ export class DurableEngine {
     this.lastSnapshotSeq = snapshot.seq;
     return () => {
       if (this.journal.snapshots().some((s) => s.seq === snapshot.seq)) return;
-      this.journal.writeSnapshot(snapshot, (_bytes, contentHash) => root ?? contentHash);
+      this.journal.writeSnapshot(snapshot, (contentHash) => root ?? contentHash, this.o.snapshotPartBytes);
     };
   }
 
-  /** Writes a snapshot of the current state (Engine.snapshot + encodeSnapshot) with its state root. */
+  /** Writes a snapshot of the current state (Engine.snapshot, stored in parts: Journal.writeSnapshot) with its state root. */
   snapshot(): SnapshotInfo {
     this.refuseIfFailed();
     const seq = this.engineInstance.seq;

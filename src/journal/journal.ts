@@ -11,9 +11,8 @@
 //   committed, so it is not a torn write) halts with JournalError record_corrupt naming the seq; nothing is written.
 
 import { accountCountHint, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from '../core/engine/snapshot.js';
-import { decodeSnapshotForRestore } from './snapshot-stream.js';
+import { decodeSnapshotForRestore, encodeSnapshotParts, SNAPSHOT_PART_BYTES } from './snapshot-stream.js';
 import { checkStoredBatches, corruptRecord, type RecordCheckOutcome, type RecordCheckStart } from './check-records.js';
-import { CanonicalEncoder } from './canonical.js';
 import { JournalError } from './errors.js';
 import {
   decodeRecord,
@@ -25,6 +24,7 @@ import {
   parseGenesisBody,
   RECORD_CHECKSUM_BYTES,
   sha256Hex,
+  sha256Parts,
   ZERO_HASH,
 } from './record.js';
 import type { BatchCommitter, JournalStore } from './store.js';
@@ -301,15 +301,18 @@ export class Journal implements JournalReader {
     return this.store.snapshotInfos();
   }
 
-  /** Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root; returns its metadata. */
-  writeSnapshot(snapshot: Snapshot, stateRoot: (bytes: Buffer, contentHash: string) => string): SnapshotInfo {
+  /**
+   * Stores a snapshot of the state at `snapshot.seq` (<= head) with its state root (given the snapshot's content
+   * hash); returns its metadata. `partBytes`: the size of the parts it is stored in (encodeSnapshotParts).
+   */
+  writeSnapshot(snapshot: Snapshot, stateRoot: (contentHash: string) => string, partBytes = SNAPSHOT_PART_BYTES): SnapshotInfo {
     // Snapshots are written after their records were committed (check() relies on it: a bad record a snapshot covers is damage).
     if (snapshot.seq > this.durableSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's durable head ${this.durableSeq}`);
-    // encodeSnapshot's bytes (canonicalJson), by the encoder that remembers shapes (canonical.ts).
-    const bytes = Buffer.from(new CanonicalEncoder().encode(snapshot), 'utf8');
-    const contentHash = sha256Hex(bytes);
-    const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(bytes, contentHash) };
-    this.store.putSnapshot(info, bytes);
+    // encodeSnapshot's bytes (canonicalJson) in parts, never one string (snapshot-stream.ts); hashed as one text.
+    const parts = encodeSnapshotParts(snapshot, partBytes);
+    const contentHash = sha256Parts(parts);
+    const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(contentHash) };
+    this.store.putSnapshot(info, parts);
     return info;
   }
 

@@ -17,7 +17,7 @@
 // disagrees with its place (magic, version, kind, seq, prevHash) is corrupt wherever it is: a torn write cannot
 // produce a matching SHA-256.
 
-import { hash as digest } from 'node:crypto';
+import { createHash, hash as digest } from 'node:crypto';
 import { canonicalJson } from '../core/engine/snapshot.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
 import type { Command } from '../core/engine/commands.js';
@@ -250,6 +250,14 @@ function sha256(bytes: Uint8Array): Buffer {
 /** hex SHA-256 of some bytes. */
 export function sha256Hex(bytes: Uint8Array | string): string {
   return digest('sha256', bytes, 'hex');
+}
+
+/** hex SHA-256 of the concatenation of `parts` (a snapshot stored in parts), without concatenating them. */
+export function sha256Parts(parts: readonly Uint8Array[]): string {
+  if (parts.length === 1) return sha256Hex(parts[0] as Uint8Array);
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
 }
 
 /**

@@ -4,7 +4,8 @@ import { Engine } from '../core/engine/engine.js';
 import { accountCountHint, canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { parseCanonical } from './canonical.js';
-import { AccountReader, decodeSnapshotForRestore } from './snapshot-stream.js';
+import { AccountReader, decodeSnapshotForRestore, encodeSnapshotParts } from './snapshot-stream.js';
+import type { Snapshot } from '../core/engine/snapshot.js';
 
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
 function readOut(bytes: Buffer): unknown {
@@ -19,6 +20,45 @@ const accountLike = fc.record({
   balances: fc.array(fc.tuple(tricky, fc.bigInt()), { maxLength: 3 }),
   positions: fc.array(fc.record({ market: tricky, size: fc.bigInt(), isolatedMargin: fc.option(fc.bigInt()) }), { maxLength: 3 }),
   borrows: fc.array(fc.tuple(tricky, fc.bigInt()), { maxLength: 2 }),
+});
+
+describe('encodeSnapshotParts', () => {
+  it('writes encodeSnapshot’s bytes exactly, in parts that each end after an account, for any part size', () => {
+    fc.assert(
+      fc.property(fc.array(accountLike, { maxLength: 8 }), tricky, fc.integer({ min: 1, max: 400 }), (accounts, name, partBytes) => {
+        const snap = { accounts, config: { name }, seq: 3, markets: [{ id: name }] } as unknown as Snapshot;
+        const parts = encodeSnapshotParts(snap, partBytes);
+        expect(Buffer.concat(parts).toString('utf8')).toBe(encodeSnapshot(snap));
+        // A part ends where an account ends (or with the rest): every part but the last ends with a '}'.
+        for (const p of parts.slice(0, -1)) expect(p.toString('utf8').endsWith('}')).toBe(true);
+        // Each part holds at least one account, so there are no more parts than accounts and the rest.
+        expect(parts.length).toBeLessThanOrEqual(accounts.length + 1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a real snapshot in parts that decode and restore to the same state', () => {
+    const { scenario, setup, stream } = decodedStream(5, 400);
+    const engine = Engine.create(scenario.config, scenario.rulebook);
+    for (const c of [...setup, ...stream]) engine.apply(c);
+    const snap = engine.snapshot();
+    const text = encodeSnapshot(snap);
+    const parts = encodeSnapshotParts(snap, 256);
+    expect(parts.length).toBeGreaterThan(3);
+    const bytes = Buffer.concat(parts);
+    expect(bytes.toString('utf8')).toBe(text);
+    expect(encodeSnapshot(Engine.restore(decodeSnapshotForRestore(bytes)).snapshot())).toBe(text);
+    // One part when it fits (the default part size is MiBs).
+    expect(encodeSnapshotParts(snap)).toHaveLength(1);
+  });
+
+  it('writes a snapshot without accounts, and a value not shaped as a snapshot, as encodeSnapshot does', () => {
+    const empty = { accounts: [], seq: 2 } as unknown as Snapshot;
+    expect(Buffer.concat(encodeSnapshotParts(empty, 1)).toString('utf8')).toBe('{"accounts":[],"seq":2}');
+    const other = { a: 1, accounts: [{ id: 'x' }] } as unknown as Snapshot;
+    expect(Buffer.concat(encodeSnapshotParts(other, 1)).toString('utf8')).toBe(canonicalJson(other));
+  });
 });
 
 describe('decodeSnapshotForRestore', () => {

@@ -1,4 +1,5 @@
-// A stored snapshot decoded for a restore that reads its accounts once, in order (recovery): the accounts are parsed
+// A snapshot's text written in parts (encodeSnapshotParts: never one string, whatever the number of accounts), and a
+// stored snapshot decoded for a restore that reads its accounts once, in order (recovery): the accounts are parsed
 // one by one as the restore takes them, straight from the snapshot's bytes, instead of as one JSON.parse of the whole
 // text. Why: at 1M accounts the whole text is ~240 MB and its parsed tree ~600 MB of objects that all live until the
 // restore ends, so every major GC during the restore marks them (and a text of more than V8's ~512 MB string limit
@@ -9,8 +10,8 @@
 // that array is parsed alone, and the rest of the snapshot is parsed with the array left empty. Bytes shaped any
 // other way are decoded whole, as loadSnapshot does. The caller checks the bytes against their content hash first.
 
-import type { AccountSnapshot, PositionSnapshot, RestorableSnapshot } from '../core/engine/snapshot.js';
-import { parseCanonical } from './canonical.js';
+import type { AccountSnapshot, PositionSnapshot, RestorableSnapshot, Snapshot } from '../core/engine/snapshot.js';
+import { CanonicalEncoder, parseCanonical } from './canonical.js';
 
 const PREFIX = Buffer.from('{"accounts":[', 'latin1');
 
@@ -25,6 +26,38 @@ const MINUS = 0x2d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const SPACE = 0x20;
+
+/** About how many bytes each stored part of a snapshot holds (encodeSnapshotParts). */
+export const SNAPSHOT_PART_BYTES = 4 * 2 ** 20;
+
+/**
+ * encodeSnapshot(snap)'s bytes (canonical JSON) as parts of about `partBytes` each, in order: their concatenation is
+ * exactly the snapshot's text, but no part of it is ever one string. Why: V8 caps a string at ~512 MB
+ * (buffer.constants.MAX_STRING_LENGTH), which the bench world's snapshot passes at ~2.2M accounts (~240 MB a
+ * million): writing such a snapshot as one text threw RangeError "Invalid string length". Each account is encoded
+ * alone (the same encoder, so the same bytes as in the whole text), and a part ends after the account that fills it;
+ * the rest of the snapshot (markets, enforcement, venue...) is encoded once, with its accounts left empty, and ends the
+ * last part.
+ */
+export function encodeSnapshotParts(snap: Snapshot, partBytes = SNAPSHOT_PART_BYTES): Buffer[] {
+  const encoder = new CanonicalEncoder();
+  const rest = encoder.encode({ ...snap, accounts: [] });
+  const empty = `${PREFIX.toString('latin1')}]`; // '{"accounts":[]': "accounts" sorts first among a snapshot's keys
+  if (!rest.startsWith(empty)) return [Buffer.from(encoder.encode(snap), 'utf8')]; // not a snapshot's shape: whole
+  const parts: Buffer[] = [];
+  let text = PREFIX.toString('latin1');
+  const accounts = snap.accounts;
+  for (let i = 0; i < accounts.length; i++) {
+    if (i > 0) text += ',';
+    text += encoder.encode(accounts[i]);
+    if (text.length >= partBytes) {
+      parts.push(Buffer.from(text, 'utf8'));
+      text = '';
+    }
+  }
+  parts.push(Buffer.from(`${text}]${rest.slice(empty.length)}`, 'utf8'));
+  return parts;
+}
 
 /**
  * Where each element of the array that opens at `open` starts (objects and arrays only), and the index after its

@@ -72,6 +72,42 @@ describe('SqliteJournalStore', () => {
     after.close();
   });
 
+  it('stores a snapshot in parts and reads back their concatenation, all or nothing', () => {
+    const store = SqliteJournalStore.open(join(dir(), 'parts.db'), { durability: 'full' });
+    const parts = ['{"accounts":[{"id":"a"}', ',{"id":"b"}', ',{"id":"c"}],"seq":4}'].map((t) => Buffer.from(t, 'utf8'));
+    store.putSnapshot({ seq: 4, contentHash: 'h', stateRoot: 'r' }, parts);
+    expect(Buffer.from(store.snapshotBytes(4)).toString('utf8')).toBe('{"accounts":[{"id":"a"},{"id":"b"},{"id":"c"}],"seq":4}');
+    store.putSnapshot({ seq: 5, contentHash: 'h5', stateRoot: 'r5' }, [Buffer.from('{"seq":5}', 'utf8')]);
+    expect(Buffer.from(store.snapshotBytes(5)).toString('utf8')).toBe('{"seq":5}');
+    // A second snapshot at seq 4 is refused whole: none of its parts is written either.
+    expect(() => store.putSnapshot({ seq: 4, contentHash: 'x', stateRoot: 'x' }, [Buffer.from('x'), Buffer.from('y')])).toThrow();
+    expect(Buffer.from(store.snapshotBytes(4)).toString('utf8')).toBe('{"accounts":[{"id":"a"},{"id":"b"},{"id":"c"}],"seq":4}');
+    expect(store.snapshotInfos()).toEqual([
+      { seq: 4, contentHash: 'h', stateRoot: 'r' },
+      { seq: 5, contentHash: 'h5', stateRoot: 'r5' },
+    ]);
+    store.close();
+  });
+
+  it('reads a journal written before snapshots had parts (no snapshot_parts table), read-only or not', () => {
+    const path = join(dir(), 'before.db');
+    const store = SqliteJournalStore.open(path, { durability: 'full' });
+    store.putSnapshot({ seq: 1, contentHash: 'h', stateRoot: 'r' }, [Buffer.from('{"accounts":[],"seq":1}', 'utf8')]);
+    store.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE snapshot_parts');
+    db.close();
+    const reader = SqliteJournalStore.open(path, { durability: 'full', readOnly: true });
+    expect(Buffer.from(reader.snapshotBytes(1)).toString('utf8')).toBe('{"accounts":[],"seq":1}');
+    reader.close();
+    // Opened to write, it gains the table; the old snapshot reads the same.
+    const writer = SqliteJournalStore.open(path, { durability: 'full' });
+    expect(Buffer.from(writer.snapshotBytes(1)).toString('utf8')).toBe('{"accounts":[],"seq":1}');
+    writer.putSnapshot({ seq: 2, contentHash: 'h2', stateRoot: 'r2' }, [Buffer.from('{"accounts":[', 'utf8'), Buffer.from('],"seq":2}', 'utf8')]);
+    expect(Buffer.from(writer.snapshotBytes(2)).toString('utf8')).toBe('{"accounts":[],"seq":2}');
+    writer.close();
+  });
+
   it('leaves another application’s database and a non-database file alone: not_a_journal', () => {
     const d = dir();
     const foreign = join(d, 'other.db');

@@ -1,10 +1,15 @@
 // The SQLite journal backend (better-sqlite3): one row per commit (first_seq INTEGER PRIMARY KEY, last_seq, bytes:
 // the batch's records framed back to back), one per snapshot. One row per commit rather than per record: SQLite's
-// cost is per row (~120-165k rows/s measured), a few large rows of the same bytes go at the disk's speed. WAL with synchronous=FULL, read back after opening: in WAL mode FULL syncs the WAL on every commit, so a
+// cost is per row (~120-165k rows/s measured), a few large rows of the same bytes go at the disk's speed. A snapshot's
+// bytes are stored in parts of ~4 MiB (snapshot-stream.ts encodeSnapshotParts): the first in its snapshots row, the
+// others in snapshot_parts. One blob of a whole 1M-account snapshot (~240 MB) was read into memory twice (by SQLite,
+// then copied by the binding), and SQLite refuses a blob over SQLITE_MAX_LENGTH (1e9 bytes by default): ~4M accounts.
+// A journal written before the parts (no snapshot_parts table) reads as one whose snapshots are one part each. WAL with synchronous=FULL, read back after opening: in WAL mode FULL syncs the WAL on every commit, so a
 // commit that returned survives power loss; better-sqlite3 defaults to NORMAL, which syncs only at checkpoints and
 // can lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). Anything weaker than asked is
 // refused, unless the caller asked for 'relaxed' (WAL + NORMAL: survives a killed process, not a power cut).
 
+import { constants } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
@@ -20,6 +25,8 @@ const SYNCHRONOUS_FULL = 2;
  * measured 54 -> 91 MB/s for 0.5 MB commits with synchronous=FULL. Only a new file takes it (WAL fixes it after).
  */
 const PAGE_BYTES = 65_536;
+/** The largest Buffer this Node.js makes (4 GiB on Node 20): a snapshot is read back as one. */
+const MAX_BUFFER_BYTES = constants.MAX_LENGTH;
 
 /** One commit: one row holding the batch's records (the commit worker runs the same statement on its connection). */
 export const INSERT_BATCH_SQL = 'INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)';
@@ -39,9 +46,12 @@ export class SqliteJournalStore implements JournalStore {
   readonly file?: string;
   private readonly db: Database.Database;
   private readonly insertBatch: Database.Statement<[number, number, Uint8Array]>;
+  /** Whether the file has the snapshot_parts table (a journal written before it, opened read-only, has not). */
+  private readonly hasParts: boolean;
 
   private constructor(db: Database.Database, mode: string, writable: boolean, file: string) {
     this.db = db;
+    this.hasParts = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_parts'").get() !== undefined;
     // An in-memory or temporary database is this connection's alone.
     if (file !== '' && file !== ':memory:') this.file = file;
     this.mode = mode;
@@ -106,8 +116,12 @@ export class SqliteJournalStore implements JournalStore {
     })();
   }
 
-  putSnapshot(info: SnapshotInfo, bytes: Uint8Array): void {
-    this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, bytes);
+  putSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void {
+    const insertPart = this.db.prepare('INSERT INTO snapshot_parts (seq, part, bytes) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, parts[0] ?? Buffer.alloc(0));
+      for (let k = 1; k < parts.length; k++) insertPart.run(info.seq, k, parts[k] as Uint8Array);
+    })();
   }
 
   snapshotInfos(): SnapshotInfo[] {
@@ -118,7 +132,24 @@ export class SqliteJournalStore implements JournalStore {
   snapshotBytes(seq: number): Uint8Array {
     const row = this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined;
     if (row === undefined) throw new JournalError('snapshot_corrupt', `snapshot ${seq} is not stored`, { seq });
-    return row.bytes;
+    if (!this.hasParts) return row.bytes;
+    const { n, size } = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(bytes)), 0) AS size FROM snapshot_parts WHERE seq = ?').get(seq) as { n: number; size: number };
+    if (n === 0) return row.bytes;
+    const total = row.bytes.length + size;
+    if (total > MAX_BUFFER_BYTES) {
+      throw new JournalError('snapshot_corrupt', `snapshot ${seq} is ${total} bytes, more than this Node.js can hold in one Buffer (${MAX_BUFFER_BYTES})`, { seq });
+    }
+    // One buffer of the whole size, each part copied in as SQLite reads it (no concatenation of copies).
+    const out = Buffer.allocUnsafe(total);
+    let at = row.bytes.copy(out, 0);
+    let expected = 1;
+    for (const [part, bytes] of this.db.prepare('SELECT part, bytes FROM snapshot_parts WHERE seq = ? ORDER BY part').raw().iterate(seq) as IterableIterator<[number, Buffer]>) {
+      // A missing part makes the bytes wrong: their content hash tells (the caller checks it), but say which.
+      if (part !== expected) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${expected} is missing`, { seq });
+      at += bytes.copy(out, at);
+      expected++;
+    }
+    return out;
   }
 
   close(): void {
@@ -164,6 +195,7 @@ function createTables(db: Database.Database): void {
       CREATE TABLE IF NOT EXISTS bailiff_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS batches (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, bytes BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, content_hash TEXT NOT NULL, state_root TEXT NOT NULL, bytes BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS snapshot_parts (seq INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (seq, part));
     `);
     db.prepare('INSERT OR IGNORE INTO bailiff_meta (key, value) VALUES (?, ?)').run('format', FORMAT_NAME);
   })();

@@ -32,11 +32,14 @@ export interface JournalStore {
    * ever deleted.
    */
   truncateFrom(fromSeq: number, byteOffset: number): void;
-  /** Stores a snapshot's bytes with its metadata (content hash computed by the caller). */
-  putSnapshot(info: SnapshotInfo, bytes: Uint8Array): void;
+  /**
+   * Stores a snapshot's bytes, given as parts in order (their concatenation is the snapshot: encodeSnapshotParts),
+   * with its metadata (content hash computed by the caller), all or nothing.
+   */
+  putSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void;
   /** Every stored snapshot's metadata, by ascending seq. */
   snapshotInfos(): SnapshotInfo[];
-  /** A stored snapshot's bytes, as stored (the caller checks them against the content hash). */
+  /** A stored snapshot's bytes, its parts concatenated as stored (the caller checks them against the content hash). */
   snapshotBytes(seq: number): Uint8Array;
   /** Whether the store may be written (false when opened read-only, e.g. by `bailiff journal info`). */
   readonly writable: boolean;

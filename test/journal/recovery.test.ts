@@ -34,11 +34,16 @@ interface Built {
 }
 
 /** A journal of the scenario's setup and `n` stream commands, committed in batches of `batch`. */
-function build(n: number, o: { snapshotEvery?: number; batch?: number; seed?: number } = {}): Built {
+function build(n: number, o: { snapshotEvery?: number; snapshotPartBytes?: number; batch?: number; seed?: number } = {}): Built {
   const { scenario, setup, stream } = decodedStream(o.seed ?? 7, n);
   const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
   const path = tmp();
-  const de = DurableEngine.openFile(path, { genesis, durability: 'full', ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }) });
+  const de = DurableEngine.openFile(path, {
+    genesis,
+    durability: 'full',
+    ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+    ...(o.snapshotPartBytes === undefined ? {} : { snapshotPartBytes: o.snapshotPartBytes }),
+  });
   const commands = [...setup, ...stream];
   const entries: JournalEntry[] = [];
   const batch = o.batch ?? 50;
@@ -171,6 +176,34 @@ describe('a durable engine on SQLite', () => {
     expect(encodeSnapshot(de.engine.snapshot())).toBe(encodeSnapshot(inMemory(b.genesis, b.commands).snapshot()));
     expect(de.journal.snapshots().map((s) => s.seq)).toEqual([100, 200, 300, 400]);
     de.close();
+  });
+
+  it('recovers from a snapshot stored in parts, and falls back when one of its later parts is damaged or missing', () => {
+    const b = build(450, { snapshotEvery: 100, snapshotPartBytes: 512 });
+    const db = new Database(b.path);
+    const parts = (seq: number): number => (db.prepare('SELECT COUNT(*) AS n FROM snapshot_parts WHERE seq = ?').get(seq) as { n: number }).n;
+    expect(parts(400)).toBeGreaterThan(2); // the first part in its snapshots row, the others in snapshot_parts
+    db.close();
+    const clean = encodeSnapshot(inMemory(b.genesis, b.commands).snapshot());
+    const de = DurableEngine.openFile(b.path, { durability: 'full' });
+    expect(de.recovery).toMatchObject({ snapshotSeq: 400, skippedSnapshots: [], replayed: b.commands.length - 400 });
+    expect(encodeSnapshot(de.engine.snapshot())).toBe(clean);
+    de.close();
+    // A flipped bit in part 2 of the snapshot at 400, then part 1 of the one at 300 gone: each is passed over.
+    const edit = new Database(b.path);
+    const part = (edit.prepare('SELECT bytes FROM snapshot_parts WHERE seq = 400 AND part = 2').get() as { bytes: Buffer }).bytes;
+    part[0] = (part[0] as number) ^ 1;
+    edit.prepare('UPDATE snapshot_parts SET bytes = ? WHERE seq = 400 AND part = 2').run(part);
+    edit.prepare('DELETE FROM snapshot_parts WHERE seq = 300 AND part = 1').run();
+    edit.close();
+    const fallback = DurableEngine.openFile(b.path, { durability: 'full' });
+    expect(fallback.recovery.skippedSnapshots).toEqual([
+      { seq: 400, reason: expect.stringContaining('content hash') },
+      { seq: 300, reason: expect.stringContaining('part 1 is missing') },
+    ]);
+    expect(fallback.recovery.snapshotSeq).toBe(200);
+    expect(encodeSnapshot(fallback.engine.snapshot())).toBe(clean);
+    fallback.close();
   });
 
   it('tells its progress phase by phase: the snapshot, its accounts, the indexes, then the replay, counted to the end', () => {
