@@ -197,13 +197,13 @@ export class MarginCalls {
     recovery.reindexAll();
   }
 
-  /** The account was called: from now on only its recovery is watched (`slot`: the call's LedgerBreach.accountSlot). */
-  markCalled(id: string, slot?: number): void {
+  /** The account was called: from now on only its recovery is watched. */
+  markCalled(id: string): void {
     const called = this.called;
     const before = called.size;
     if (called.add(id).size === before) return; // called already (one lookup, not has() then add())
     if (this.levels !== null) {
-      this.levels.setLevel(id, true, this.none, slot);
+      this.levels.setLevel(id, true, this.none);
       this.none.length = 0;
       return;
     }

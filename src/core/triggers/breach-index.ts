@@ -63,11 +63,6 @@ export interface LedgerBreach extends LedgerRef {
   readonly newly: boolean;
   /** The ledger's maintenance under options.baseView, when the breach was confirmed at an exact boundary. */
   readonly baseMaintenance?: Quote | undefined;
-  /**
-   * The reporting BreachIndex's slot for the account (its handle, valid until the account leaves it): setLevel()
-   * takes it to skip a lookup of the id. Undefined from other detectors.
-   */
-  readonly accountSlot?: number | undefined;
 }
 
 export interface BreachIndexOptions {
@@ -536,10 +531,9 @@ export class BreachIndex {
    * and nothing was re-armed since), each ledger is re-keyed in place from its boundary: the mark against it, a
    * breach at the lower level confirmed by the position's figures (enterBreach); otherwise it is evaluated there.
    */
-  setLevel(accountId: string, upper: boolean, out: LedgerBreach[], slot?: number): void {
+  setLevel(accountId: string, upper: boolean, out: LedgerBreach[]): void {
     assert(this.upperView !== null, 'BreachIndex.setLevel: the index has one level');
-    // The slot a breach reported (LedgerBreach.accountSlot), if it is still that account's: no lookup of the id.
-    const head = slot !== undefined && this.ledgerAccount[slot] === accountId && this.ledgerHead[slot] === slot ? slot : this.heads.get(accountId);
+    const head = this.heads.get(accountId);
     if (head === undefined) {
       this.reindexInto(accountId, out); // not indexed (not watched): as a first look, at the level holds() says
       return;
@@ -1090,7 +1084,7 @@ export class BreachIndex {
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
     const baseMaintenance = this.baseView === null ? undefined : positionMaintenance(this.baseView, state, position, mark);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance, accountSlot: this.ledgerHead[l] as number });
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance });
     return true;
   }
 
@@ -1339,7 +1333,7 @@ export class BreachIndex {
               const s = this.view.market(m);
               return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
             });
-        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined, accountSlot: this.ledgerHead[l] as number });
+        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined });
       }
     } else {
       this.ledgerState[l] = SOUND;
