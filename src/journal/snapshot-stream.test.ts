@@ -4,8 +4,8 @@ import { Engine } from '../core/engine/engine.js';
 import { accountCountHint, canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { parseCanonical } from './canonical.js';
-import { AccountReader, decodeSnapshotForRestore, encodeSnapshotParts } from './snapshot-stream.js';
-import type { Snapshot } from '../core/engine/snapshot.js';
+import { AccountReader, decodeSnapshotForRestore, encodeSnapshotParts, writeAccount } from './snapshot-stream.js';
+import type { AccountSnapshot, Snapshot } from '../core/engine/snapshot.js';
 
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
 function readOut(bytes: Buffer): unknown {
@@ -22,10 +22,61 @@ const accountLike = fc.record({
   borrows: fc.array(fc.tuple(tricky, fc.bigInt()), { maxLength: 2 }),
 });
 
+describe('writeAccount (an account written straight into bytes)', () => {
+  /** What writeAccount leaves in a buffer of `size`: the text, or its code (-1 not of its shape, -2 no room). */
+  const written = (account: unknown, size = 4096): string | number => {
+    const buf = Buffer.alloc(size);
+    const end = writeAccount(account as AccountSnapshot, buf, 3);
+    return end < 0 ? end : buf.toString('utf8', 3, end);
+  };
+
+  it('writes canonicalJson’s bytes of any account, or says it is not of its shape', () => {
+    fc.assert(
+      fc.property(fc.oneof(engineAccount(anyId), accountLike), (account) => {
+        const text = written(account);
+        if (text !== -1) expect(text).toBe(canonicalJson(account));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('writes the engine’s accounts itself (plain ids, amounts below 2^53), and says when the buffer is too short', () => {
+    const safe = fc.oneof(
+      fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }),
+      fc.constantFrom(0n, -1n, 9n, 10n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 10n ** 15n, 9_999_999_999_999_999n / 10n),
+    );
+    const plain = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '|', ':', '.', ' ', '~'), maxLength: 12 });
+    const account = fc.record({
+      id: plain,
+      balances: fc.array(fc.tuple(plain, safe), { maxLength: 3 }),
+      positions: fc.array(fc.record({ market: plain, size: safe, entryQuote: safe, fundingIndex: safe, isolatedMargin: fc.option(safe) }), { maxLength: 3 }),
+      borrows: fc.array(fc.tuple(plain, safe), { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(account, (a) => {
+        const text = canonicalJson(a);
+        expect(written(a)).toBe(text);
+        expect(written(a, 3 + text.length)).toBe(text); // exactly room enough
+        expect(written(a, 2 + text.length)).toBe(-2);
+      }),
+      { numRuns: 500 },
+    );
+    // Another key, a missing one, an amount that is not a bigint or is 2^53 or more, an id to escape: not its shape.
+    const base = { balances: [['USDC', 5n]], borrows: [], id: 'a', positions: [] };
+    expect(written(base)).toBe('{"balances":[["USDC",{"$n":"5"}]],"borrows":[],"id":"a","positions":[]}');
+    expect(written({ ...base, extra: 1 })).toBe(-1);
+    expect(written({ balances: [], borrows: [], id: 'a' })).toBe(-1);
+    expect(written({ ...base, balances: [['USDC', 5]] })).toBe(-1);
+    expect(written({ ...base, balances: [['USDC', 2n ** 53n]] })).toBe(-1);
+    expect(written({ ...base, id: 'a"b' })).toBe(-1);
+    expect(written({ ...base, id: 'é' })).toBe(-1);
+  });
+});
+
 describe('encodeSnapshotParts', () => {
   it('writes encodeSnapshot’s bytes exactly, in parts that each end after an account, for any part size', () => {
     fc.assert(
-      fc.property(fc.array(accountLike, { maxLength: 8 }), tricky, fc.integer({ min: 1, max: 400 }), (accounts, name, partBytes) => {
+      fc.property(fc.array(fc.oneof(accountLike, engineAccount(plainId), engineAccount(anyId)), { maxLength: 8 }), tricky, fc.integer({ min: 1, max: 400 }), (accounts, name, partBytes) => {
         const snap = { accounts, config: { name }, seq: 3, markets: [{ id: name }] } as unknown as Snapshot;
         const parts = encodeSnapshotParts(snap, partBytes);
         expect(Buffer.concat(parts).toString('utf8')).toBe(encodeSnapshot(snap));
