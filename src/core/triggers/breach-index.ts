@@ -544,27 +544,19 @@ export class BreachIndex {
   /**
    * keepRecovered: each account (once) a ledger of which recovered at the upper level since the last call, if none of
    * its ledgers is in breach now and `release(id)` agrees, returns to the lower level: setLevel(id, false, out), which
-   * adds its ledgers in breach there to `out`. In slot order, not id order: the owner orders what it reports (the
-   * engine sorts its calls). The accounts are found by the slots kept for them, not looked up by id.
+   * adds its ledgers in breach there to `out`. In the order they recovered, not id order: the owner orders what it
+   * reports (the engine sorts its calls). The accounts are found by the slots kept for them, not looked up by id.
    */
   settleRecovered(release: (accountId: string) => boolean, out: LedgerBreach[]): void {
     const kept = this.recoveredHeads;
     if (kept === null || kept.length === 0) return;
     const ids = this.recoveredIds;
-    const n = kept.length;
-    let order: Int32Array | null = null;
-    if (n > 1) {
-      // Each account once: positions sorted by slot (ties by position, so the check below sees a slot's first id).
-      order = new Int32Array(n);
-      for (let j = 0; j < n; j++) order[j] = j;
-      const heads = kept.data;
-      order.sort((a, b) => (heads[a] as number) - (heads[b] as number) || a - b);
-    }
-    for (let j = 0; j < n; j++) {
-      const at = order === null ? j : (order[j] as number);
-      const h = kept.data[at] as number;
-      if (j > 0 && h === kept.data[(order as Int32Array)[j - 1] as number]) continue;
-      const id = ids[at] as string;
+    const stamp = this.nextStamp(); // each account once, as recheckCrossed dedupes
+    for (let j = 0; j < kept.length; j++) {
+      const h = kept.data[j] as number;
+      if (this.accountStamp[h] === stamp) continue;
+      this.accountStamp[h] = stamp;
+      const id = ids[j] as string;
       if (this.ledgerAccount[h] !== id || this.ledgerHead[h] !== h) {
         // The slot was freed (or handed to another account) since: the account as its id finds it.
         if (!this.isAccountBreached(id) && release(id)) this.setLevel(id, false, out);
