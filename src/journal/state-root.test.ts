@@ -106,6 +106,17 @@ describe('state tree', () => {
     );
   });
 
+  it('keeps every link when an update grows the arena (regression: links were stored into the replaced arrays)', () => {
+    // A tree built over 10 accounts has room for ~25 nodes; 2,000 inserts grow it ~7 times, in the middle of put().
+    const few = Array.from({ length: 10 }, (_, i) => acct(`few-${i}`, BigInt(i)));
+    const more = Array.from({ length: 2000 }, (_, i) => acct(`more-${i}`, BigInt(-i)));
+    const tree = StateTree.build(source(few));
+    const all = source([...few, ...more]);
+    tree.update(all, more.map((a) => a.id));
+    expect(tree.root()).toBe(StateTree.build(all).root());
+    expect(tree.path('more-1999')).toEqual(StateTree.build(all).path('more-1999'));
+  });
+
   it('an empty tree and a one-account tree have roots (and the one-account root proves that account)', () => {
     expect(StateTree.build(source([])).root()).toMatch(/^[0-9a-f]{64}$/);
     const one = StateTree.build(source([acct('solo', 1n)]));

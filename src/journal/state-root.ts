@@ -513,8 +513,15 @@ export class StateTree {
   private put(node: number, leaf: number, depth: number): number {
     if (node === NONE) return leaf;
     if (this.kind[node] === KIND_LEAF) return this.sameKey(node, leaf) ? leaf : this.join(node, leaf, depth);
-    if (this.bit(leaf, depth) === 0) this.left[node] = this.put(this.left[node] as number, leaf, depth + 1);
-    else this.right[node] = this.put(this.right[node] as number, leaf, depth + 1);
+    // The child first, then the link: put may grow the arena, which replaces this.left and this.right, and
+    // `this.left[node] = this.put(...)` would store the link into the array that was replaced.
+    if (this.bit(leaf, depth) === 0) {
+      const child = this.put(this.left[node] as number, leaf, depth + 1);
+      this.left[node] = child;
+    } else {
+      const child = this.put(this.right[node] as number, leaf, depth + 1);
+      this.right[node] = child;
+    }
     this.dirty[node] = 1;
     return node;
   }
@@ -533,8 +540,13 @@ export class StateTree {
   private remove(node: number, leaf: number, depth: number): number {
     if (node === NONE) return NONE;
     if (this.kind[node] === KIND_LEAF) return node === leaf ? NONE : node;
-    if (this.bit(leaf, depth) === 0) this.left[node] = this.remove(this.left[node] as number, leaf, depth + 1);
-    else this.right[node] = this.remove(this.right[node] as number, leaf, depth + 1);
+    if (this.bit(leaf, depth) === 0) {
+      const child = this.remove(this.left[node] as number, leaf, depth + 1);
+      this.left[node] = child;
+    } else {
+      const child = this.remove(this.right[node] as number, leaf, depth + 1);
+      this.right[node] = child;
+    }
     this.dirty[node] = 1;
     const l = this.left[node] as number;
     const r = this.right[node] as number;
