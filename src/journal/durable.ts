@@ -19,9 +19,10 @@ import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
-import { accountCountHint, type AccountSnapshot, type RestorableSnapshot } from '../core/engine/snapshot.js';
+import { accountCountHint, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from '../core/engine/snapshot.js';
 import { encodeSnapshotParts } from './snapshot-stream.js';
-import { StateRootTracker } from './state-root.js';
+import { rootBuilt, rootKnown, rootUpdated, SnapshotJob, type SnapshotJobPhase, type StateRootWork } from './snapshot-job.js';
+import { assetTable, sameTable, type StateTree } from './state-root.js';
 
 /** The state root stored with a snapshot, computed from the engine at the snapshot's seq. */
 export type StateRootOf = (engine: Engine) => string;
@@ -41,9 +42,19 @@ export interface DurableOptions {
   readonly snapshotPartBytes?: number;
   /**
    * The state root stored with each snapshot; default: the Merkle sum root over accounts, kept incrementally
-   * (state-root.ts StateRootTracker: built at the first snapshot, then only the accounts touched since rehash).
+   * (state-root.ts StateTree: built at the first snapshot, then only the accounts touched since rehash).
    */
   readonly stateRoot?: StateRootOf;
+  /**
+   * How a due snapshot (snapshotEvery) is written. 'inline' (default): whole, right after the batch that made it
+   * due (after its commit, for submitPipelined). 'caller': captured then (Engine.snapshot, a copy), and written by the
+   * caller's workSnapshot(ms) calls, a slice at a time between batches (snapshot-job.ts): a service keeps applying
+   * commands while a 1M-account snapshot is written, instead of stopping for seconds. Either way the stored bytes and
+   * root are the same.
+   */
+  readonly snapshotWork?: 'inline' | 'caller';
+  /** Told of every snapshot written (or that failed) after a capture: for logs and metrics; never part of the state. */
+  readonly onSnapshot?: (report: SnapshotReport) => void;
   /** A name for messages (the file's path). */
   readonly name?: string;
   /** Sees every record's body (after the genesis) as recovery reads it, before it is replayed. */
@@ -101,12 +112,37 @@ export interface RecoveryReport extends JournalOpenReport {
   };
 }
 
+/** One snapshot's writing, as DurableOptions.onSnapshot is told of it. */
+export interface SnapshotReport {
+  readonly seq: number;
+  /** The stored snapshot's metadata; null when writing it failed (error says why: the journal is unaffected). */
+  readonly info: SnapshotInfo | null;
+  readonly error?: unknown;
+  /** The phase that failed (error only). */
+  readonly failedIn?: SnapshotJobPhase;
+  /** The capture's stop (Engine.snapshot and the state root's inputs), ms: the only part the commands wait for in 'caller' mode. */
+  readonly captureMs: number;
+  /** The writing's work, ms, and in how many slices (1 inline). */
+  readonly workMs: number;
+  readonly slices: number;
+  /** From the capture to the stored snapshot, ms (wall clock). */
+  readonly elapsedMs: number;
+}
+
 export class DurableEngine {
   readonly recovery: RecoveryReport;
   private failed: unknown = null;
   private lastSnapshotSeq: number;
-  /** The Merkle sum tree of the accounts, from the first snapshot on (the default state root). */
-  private rootTracker: StateRootTracker | null = null;
+  /** The Merkle sum tree of the accounts at the last snapshot's capture, from the first snapshot on (the default state root). */
+  private tree: StateTree | null = null;
+  /**
+   * Snapshots captured and not yet stored, oldest first, with when they were captured: one at most in 'caller' mode
+   * (a snapshot falling due while one is written waits for it); inline, those whose pipelined batch's commit is in
+   * flight (all their work but the seal is done at the capture, so each one's state root follows the one before).
+   */
+  private readonly jobs: { readonly job: SnapshotJob; readonly capturedAt: number; readonly captureMs: number }[] = [];
+  /** The last snapshot write that failed, if any (also told to onSnapshot). */
+  snapshotError: unknown = null;
 
   private constructor(
     readonly journal: Journal,
@@ -161,7 +197,8 @@ export class DurableEngine {
       this.failed = e;
       throw e instanceof JournalError ? e : new JournalError('append_failed', `applying a batch failed before its commit: ${(e as Error).message}`, { cause: e });
     }
-    if (this.snapshotDue()) this.snapshot();
+    if (this.snapshotDue()) this.startSnapshot();
+    if (this.inline) this.workSnapshot();
     return entries;
   }
 
@@ -169,9 +206,9 @@ export class DurableEngine {
    * submit() with the commit overlapped: applies and frames the batch now, hands its commit to `committer` (a
    * CommitWorker on this journal's file) and returns a promise of the entries that resolves once the batch is
    * durable: acknowledge and publish nothing before it resolves. The caller may submit the next batch meanwhile;
-   * batches land and resolve in order. A due snapshot is taken of the state this batch left (now, before any later
-   * batch is applied) and stored once the batch's commit returned. A failed commit stops this engine as submit()'s
-   * does, and every batch submitted after it rejects too.
+   * batches land and resolve in order. A due snapshot is captured of the state this batch left (now, before any later
+   * batch is applied) and stored once the batch's commit returned ('inline') or by workSnapshot ('caller'). A failed
+   * commit stops this engine as submit()'s does, and every batch submitted after it rejects too.
    */
   submitPipelined(commands: readonly Command[], committer: BatchCommitter, afterEach?: (entry: JournalEntry) => void): Promise<JournalEntry[]> {
     try {
@@ -188,10 +225,14 @@ export class DurableEngine {
       this.failed = e;
       return Promise.reject(e instanceof JournalError ? e : new JournalError('append_failed', `applying a batch failed before its commit: ${(e as Error).message}`, { cause: e }));
     }
-    const due = this.snapshotDue() ? this.captureSnapshot() : null;
+    if (this.snapshotDue()) {
+      this.startSnapshot();
+      // Inline, all but the seal now (the seal waits for the commit): the next capture's root follows this one's.
+      if (this.inline) this.workSnapshot();
+    }
     return committed.then(
       () => {
-        if (due !== null) due();
+        if (this.inline) this.workSnapshot();
         return entries;
       },
       (e: unknown) => {
@@ -213,39 +254,123 @@ export class DurableEngine {
     return entries;
   }
 
+  private get inline(): boolean {
+    return this.o.snapshotWork !== 'caller';
+  }
+
   private snapshotDue(): boolean {
     const every = this.o.snapshotEvery;
-    return every !== undefined && this.engineInstance.seq - this.lastSnapshotSeq >= every;
+    if (every === undefined || (!this.inline && this.jobs.length > 0)) return false;
+    return this.engineInstance.seq - this.lastSnapshotSeq >= every;
+  }
+
+  /** Whether a snapshot is captured and not yet stored (workSnapshot goes on with it). */
+  get snapshotPending(): boolean {
+    return this.jobs.length > 0;
   }
 
   /**
-   * The current state's snapshot and state root, taken now; the returned function stores them (once the records up
-   * to its seq are durable). Its seq counts as the last snapshot's from now on.
+   * Works on the snapshots being written, oldest first, for about `budgetMs` (checked between units of a few ms;
+   * Infinity, the default: to their end). Returns whether one is still pending: one whose records' commit is in
+   * flight waits for it. A snapshot that fails to be written is reported (onSnapshot, snapshotError) and dropped: the
+   * journal holds every record, so nothing is lost, and the next snapshot's state root is built afresh.
    */
-  private captureSnapshot(): () => void {
-    const engine = this.engineInstance;
-    const snapshot = engine.snapshot();
-    const rootOf = this.o.stateRoot ?? ((e: Engine) => (this.rootTracker ??= new StateRootTracker(e, true)).follow());
-    const root = rootOf === snapshotSha256AsStateRoot ? null : rootOf(engine);
-    this.lastSnapshotSeq = snapshot.seq;
-    return () => {
-      if (this.journal.snapshots().some((s) => s.seq === snapshot.seq)) return;
-      this.journal.writeSnapshot(snapshot, (contentHash) => root ?? contentHash, this.o.snapshotPartBytes);
-    };
+  workSnapshot(budgetMs = Number.POSITIVE_INFINITY): boolean {
+    const until = budgetMs === Number.POSITIVE_INFINITY ? budgetMs : performance.now() + budgetMs;
+    while (this.jobs.length > 0) {
+      const pending = this.jobs[0] as (typeof this.jobs)[number];
+      const { job } = pending;
+      let error: unknown = null;
+      try {
+        if (!job.work(until)) return true;
+      } catch (e) {
+        error = e;
+        // The tree may be half updated: the next snapshot rebuilds it.
+        this.tree = null;
+      }
+      this.jobs.shift();
+      if (error !== null) this.snapshotError = error;
+      this.o.onSnapshot?.({
+        seq: job.seq,
+        info: job.info,
+        ...(error === null ? {} : { error, failedIn: job.phase }),
+        captureMs: pending.captureMs,
+        workMs: job.workMs,
+        slices: job.slices,
+        elapsedMs: performance.now() - pending.capturedAt,
+      });
+      if (performance.now() >= until) break;
+    }
+    return this.jobs.length > 0;
   }
 
-  /** Writes a snapshot of the current state (Engine.snapshot, stored in parts: Journal.writeSnapshot) with its state root. */
+  /**
+   * Captures the current state for a snapshot (Engine.snapshot: a copy, so later commands do not change it) and the
+   * state root's inputs; the job then writes it (workSnapshot). Its seq counts as the last snapshot's from now on.
+   */
+  private startSnapshot(): SnapshotJob {
+    const started = performance.now();
+    const engine = this.engineInstance;
+    const snapshot = engine.snapshot();
+    const job = new SnapshotJob(this.journal, snapshot, this.rootWork(snapshot), this.o.snapshotPartBytes);
+    this.lastSnapshotSeq = snapshot.seq;
+    this.jobs.push({ job, capturedAt: started, captureMs: performance.now() - started });
+    return job;
+  }
+
+  /** The state root's share of a snapshot job: the tree updated with what the commands touched since the last one. */
+  private rootWork(snapshot: Snapshot): StateRootWork {
+    const engine = this.engineInstance;
+    // Drained at every capture (whatever the root), so the set holds only what changed since the last one.
+    const touched = engine.takeTouched();
+    const rootOf = this.o.stateRoot;
+    if (rootOf === snapshotSha256AsStateRoot) return rootKnown(null);
+    if (rootOf !== undefined) return rootKnown(rootOf(engine));
+    const assets = assetTable(snapshot.config.settlement.asset, snapshot.assets.map((a) => a.id));
+    const tree = this.tree;
+    if (tree === null || !sameTable(assets, tree.assets)) {
+      // The first snapshot (or an asset listed, which changes every leaf's layout): built from the captured accounts.
+      this.tree = null;
+      return rootBuilt(assets, snapshot.accounts, (built) => {
+        this.tree = built;
+      });
+    }
+    // The touched accounts as they are now (copies): the tree is updated later, while commands go on.
+    const states = new Map<string, AccountSnapshot | undefined>();
+    for (const id of touched) states.set(id, engine.accountState(id));
+    return rootUpdated(tree, { assets, ids: () => states.keys(), state: (id) => states.get(id) }, touched);
+  }
+
+  /**
+   * Writes a snapshot of the current state (Engine.snapshot, stored in parts: snapshot-job.ts) with its state root,
+   * at once; a snapshot being written is finished first. Throws when it cannot be written (its records' commit still
+   * in flight: RangeError; the store's error otherwise).
+   */
   snapshot(): SnapshotInfo {
     this.refuseIfFailed();
+    this.finishPending();
     const seq = this.engineInstance.seq;
     // One snapshot per seq: asked again with no command in between, the stored one stands.
     const existing = this.journal.snapshots().find((s) => s.seq === seq);
     if (existing !== undefined) return existing;
-    this.captureSnapshot()();
-    return this.journal.snapshots().find((s) => s.seq === seq) as SnapshotInfo;
+    const job = this.startSnapshot();
+    this.finishPending();
+    return job.info as SnapshotInfo;
   }
 
+  /** Writes the pending snapshots to their end; throws when one cannot be (see snapshot()). */
+  private finishPending(): void {
+    this.snapshotError = null;
+    if (this.workSnapshot()) {
+      const seq = (this.jobs[0] as (typeof this.jobs)[number]).job.seq;
+      throw new RangeError(`snapshot at seq ${seq} is ahead of the journal's durable head ${this.journal.durableHead()}`);
+    }
+    if (this.snapshotError !== null) throw this.snapshotError;
+  }
+
+  /** Closes the journal. A snapshot still being written is dropped: recovery replays the records it would have covered. */
   close(): void {
+    this.jobs.length = 0;
     this.journal.close();
   }
 

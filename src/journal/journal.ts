@@ -306,14 +306,38 @@ export class Journal implements JournalReader {
    * hash); returns its metadata. `partBytes`: the size of the parts it is stored in (encodeSnapshotParts).
    */
   writeSnapshot(snapshot: Snapshot, stateRoot: (contentHash: string) => string, partBytes = SNAPSHOT_PART_BYTES): SnapshotInfo {
-    // Snapshots are written after their records were committed (check() relies on it: a bad record a snapshot covers is damage).
-    if (snapshot.seq > this.durableSeq) throw new RangeError(`snapshot at seq ${snapshot.seq} is ahead of the journal's durable head ${this.durableSeq}`);
+    this.refuseAheadOfDurable(snapshot.seq);
     // encodeSnapshot's bytes (canonicalJson) in parts, never one string (snapshot-stream.ts); hashed as one text.
     const parts = encodeSnapshotParts(snapshot, partBytes);
     const contentHash = sha256Parts(parts);
     const info: SnapshotInfo = { seq: snapshot.seq, contentHash, stateRoot: stateRoot(contentHash) };
     this.store.putSnapshot(info, parts);
     return info;
+  }
+
+  /** Stores a whole snapshot's parts and metadata in one commit (JournalStore.putSnapshot); its records are durable. */
+  storeSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void {
+    this.refuseAheadOfDurable(info.seq);
+    this.store.putSnapshot(info, parts);
+  }
+
+  /**
+   * A snapshot written a part at a time (snapshot-job.ts): part `part` (>= 1) stored ahead of the snapshot, which
+   * sealSnapshot then makes one. Its records need not be durable yet: a part alone is never read.
+   */
+  putSnapshotPart(seq: number, part: number, bytes: Uint8Array): void {
+    this.store.putSnapshotPart(seq, part, bytes);
+  }
+
+  /** The last step of a snapshot written a part at a time: its first part and metadata (JournalStore.sealSnapshot). */
+  sealSnapshot(info: SnapshotInfo, firstPart: Uint8Array, partCount: number): void {
+    this.refuseAheadOfDurable(info.seq);
+    this.store.sealSnapshot(info, firstPart, partCount);
+  }
+
+  /** Snapshots are written after their records were committed (check() relies on it: a bad record a snapshot covers is damage). */
+  private refuseAheadOfDurable(seq: number): void {
+    if (seq > this.durableSeq) throw new RangeError(`snapshot at seq ${seq} is ahead of the journal's durable head ${this.durableSeq}`);
   }
 
   /**

@@ -40,22 +40,78 @@ export const SNAPSHOT_PART_BYTES = 4 * 2 ** 20;
  * last part.
  */
 export function encodeSnapshotParts(snap: Snapshot, partBytes = SNAPSHOT_PART_BYTES): Buffer[] {
-  const encoder = new CanonicalEncoder();
-  const rest = encoder.encode({ ...snap, accounts: [] });
-  const empty = `${PREFIX.toString('latin1')}]`; // '{"accounts":[]': "accounts" sorts first among a snapshot's keys
-  if (!rest.startsWith(empty)) return [Buffer.from(encoder.encode(snap), 'utf8')]; // not a snapshot's shape: whole
-  const parts = new PartWriter(Math.max(1, partBytes));
-  parts.text(PREFIX.toString('latin1'));
-  const accounts = snap.accounts;
-  for (let i = 0; i < accounts.length; i++) {
-    const account = accounts[i] as AccountSnapshot;
-    if (i > 0) parts.text(',');
-    // The engine's accounts are written as bytes; anything else the general way (the same bytes).
-    if (!parts.account(account)) parts.text(encoder.encode(account));
-    parts.endAccount();
+  const encoding = new SnapshotEncoding(snap, partBytes);
+  while (!encoding.step(Number.MAX_SAFE_INTEGER));
+  return encoding.parts;
+}
+
+/**
+ * encodeSnapshotParts a slice at a time: step(n) encodes up to n more accounts and says whether the encoding is done;
+ * `parts` is then the whole. A service encodes a large snapshot between batches this way (durable.ts SnapshotJob),
+ * not in one stop of several seconds. The snapshot must not change meanwhile (Engine.snapshot's is a copy).
+ */
+export class SnapshotEncoding {
+  private readonly encoder = new CanonicalEncoder();
+  private readonly writer: PartWriter;
+  /** The snapshot's text after its accounts: `]` and the rest of the snapshot; null when it is encoded whole. */
+  private readonly tail: string | null;
+  private next = 0;
+  private out: Buffer[] | null = null;
+
+  constructor(
+    private readonly snap: Snapshot,
+    partBytes = SNAPSHOT_PART_BYTES,
+  ) {
+    const rest = this.encoder.encode({ ...snap, accounts: [] });
+    const empty = `${PREFIX.toString('latin1')}]`; // '{"accounts":[]': "accounts" sorts first among a snapshot's keys
+    this.writer = new PartWriter(Math.max(1, partBytes));
+    if (rest.startsWith(empty)) {
+      this.tail = `]${rest.slice(empty.length)}`;
+      this.writer.text(PREFIX.toString('latin1'));
+    } else {
+      this.tail = null; // not a snapshot's shape: encoded whole
+    }
   }
-  parts.text(`]${rest.slice(empty.length)}`);
-  return parts.finish();
+
+  /** Accounts encoded so far, of `total`. */
+  get done(): number {
+    return this.next;
+  }
+
+  get total(): number {
+    return this.snap.accounts.length;
+  }
+
+  /** Encodes up to `accounts` more accounts (and ends the text after the last); true once all is encoded. */
+  step(accounts: number): boolean {
+    if (this.out !== null) return true;
+    if (this.tail === null) {
+      this.out = [Buffer.from(this.encoder.encode(this.snap), 'utf8')];
+      this.next = this.total;
+      return true;
+    }
+    const list = this.snap.accounts;
+    const end = Math.min(list.length, this.next + Math.max(1, accounts));
+    const parts = this.writer;
+    for (let i = this.next; i < end; i++) {
+      const account = list[i] as AccountSnapshot;
+      if (i > 0) parts.text(',');
+      // The engine's accounts are written as bytes; anything else the general way (the same bytes).
+      if (!parts.account(account)) parts.text(this.encoder.encode(account));
+      parts.endAccount();
+    }
+    this.next = end;
+    if (end < list.length) return false;
+    parts.text(this.tail);
+    this.out = parts.finish();
+    return true;
+  }
+
+  /** The parts, once step() said done. */
+  get parts(): Buffer[] {
+    if (this.out === null) throw new Error('the snapshot is not encoded yet');
+    return this.out;
+  }
 }
 
 /**

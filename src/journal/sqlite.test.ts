@@ -89,6 +89,28 @@ describe('SqliteJournalStore', () => {
     store.close();
   });
 
+  it('stores a snapshot a part at a time: nothing until sealed, leftovers of a stopped write replaced or removed', () => {
+    const path = join(dir(), 'steps.db');
+    let store = SqliteJournalStore.open(path, { durability: 'full' });
+    // A write of seq 7 that stopped after three parts (the process died): no snapshot, the parts unread.
+    for (const [k, t] of [[1, 'old1'], [2, 'old2'], [3, 'old3']] as const) store.putSnapshotPart(7, k, Buffer.from(t));
+    expect(store.snapshotInfos()).toEqual([]);
+    store.close();
+    store = SqliteJournalStore.open(path, { durability: 'full' });
+    // The same seq written again, in two parts this time: part 1 replaced, parts 2 and 3 removed by the seal.
+    store.putSnapshotPart(7, 1, Buffer.from('],"seq":7}'));
+    store.sealSnapshot({ seq: 7, contentHash: 'h', stateRoot: 'r' }, Buffer.from('{"accounts":['), 2);
+    expect(Buffer.from(store.snapshotBytes(7)).toString('utf8')).toBe('{"accounts":[],"seq":7}');
+    // A part missing: refused, nothing stored.
+    store.putSnapshotPart(9, 2, Buffer.from('y'));
+    expect(() => store.sealSnapshot({ seq: 9, contentHash: 'h9', stateRoot: 'r9' }, Buffer.from('{}'), 3)).toThrow(expect.objectContaining({ code: 'snapshot_corrupt', message: expect.stringContaining('1 of its parts 1..2 are not stored') }));
+    expect(store.snapshotInfos()).toEqual([{ seq: 7, contentHash: 'h', stateRoot: 'r' }]);
+    // A stored snapshot's parts are not replaced.
+    expect(() => store.putSnapshotPart(7, 1, Buffer.from('!'))).toThrow(/stored already/);
+    expect(Buffer.from(store.snapshotBytes(7)).toString('utf8')).toBe('{"accounts":[],"seq":7}');
+    store.close();
+  });
+
   it('reads a journal written before snapshots had parts (no snapshot_parts table), read-only or not', () => {
     const path = join(dir(), 'before.db');
     const store = SqliteJournalStore.open(path, { durability: 'full' });

@@ -116,12 +116,37 @@ export class SqliteJournalStore implements JournalStore {
     })();
   }
 
+  // Each write below is one IMMEDIATE transaction (nested ones are savepoints): it takes the write lock before its
+  // first read, so it waits (busy timeout) for the commit worker's connection (commit-worker.ts) instead of failing
+  // with SQLITE_BUSY, as a transaction that read first and then wrote after another connection's commit would.
   putSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void {
-    const insertPart = this.db.prepare('INSERT INTO snapshot_parts (seq, part, bytes) VALUES (?, ?, ?)');
+    this.db
+      .transaction(() => {
+        for (let k = 1; k < parts.length; k++) this.putSnapshotPart(info.seq, k, parts[k] as Uint8Array);
+        this.sealSnapshot(info, parts[0] ?? Buffer.alloc(0), Math.max(1, parts.length));
+      })
+      .immediate();
+  }
+
+  putSnapshotPart(seq: number, part: number, bytes: Uint8Array): void {
+    if (!Number.isSafeInteger(part) || part < 1) throw new RangeError(`a snapshot part stored apart is numbered from 1, not ${part}`);
+    this.db
+      .transaction(() => {
+        // A stored snapshot's parts are never replaced.
+        if (this.db.prepare('SELECT 1 FROM snapshots WHERE seq = ?').get(seq) !== undefined) throw new RangeError(`snapshot ${seq} is stored already`);
+        this.db.prepare('INSERT OR REPLACE INTO snapshot_parts (seq, part, bytes) VALUES (?, ?, ?)').run(seq, part, bytes);
+      })
+      .immediate();
+  }
+
+  sealSnapshot(info: SnapshotInfo, firstPart: Uint8Array, partCount: number): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, parts[0] ?? Buffer.alloc(0));
-      for (let k = 1; k < parts.length; k++) insertPart.run(info.seq, k, parts[k] as Uint8Array);
-    })();
+      const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM snapshot_parts WHERE seq = ? AND part BETWEEN 1 AND ?').get(info.seq, partCount - 1) as { n: number };
+      if (n !== partCount - 1) throw new JournalError('snapshot_corrupt', `snapshot ${info.seq}: ${partCount - 1 - n} of its parts 1..${partCount - 1} are not stored`, { seq: info.seq });
+      // Left by a write of this seq that stopped half way: not part of this snapshot (snapshotBytes reads every part of its seq).
+      this.db.prepare('DELETE FROM snapshot_parts WHERE seq = ? AND part >= ?').run(info.seq, partCount);
+      this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, firstPart);
+    }).immediate();
   }
 
   snapshotInfos(): SnapshotInfo[] {

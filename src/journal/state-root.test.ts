@@ -9,7 +9,7 @@ import type { AccountSnapshot } from '../core/engine/snapshot.js';
 import { quote, size } from '../core/units/index.js';
 import { INSURANCE_FUND } from '../core/engine/state.js';
 import { freshEngine, timed } from '../../test/support/engine-commands.js';
-import { accountKey, assetTable, encodeLeaf, fromEngine, fromSnapshot, laneCount, StateRootTracker, StateTree, stateRootOf, stateRootOfSnapshot, type AccountSource } from './state-root.js';
+import { accountKey, assetTable, encodeLeaf, fromEngine, fromSnapshot, laneCount, StateRootTracker, StateTree, StateTreeBuild, stateRootOf, stateRootOfSnapshot, type AccountSource } from './state-root.js';
 
 const ASSETS = ['USDC', 'BTC'];
 
@@ -115,6 +115,24 @@ describe('state tree', () => {
     tree.update(all, more.map((a) => a.id));
     expect(tree.root()).toBe(StateTree.build(all).root());
     expect(tree.path('more-1999')).toEqual(StateTree.build(all).path('more-1999'));
+  });
+
+  it('builds in buckets past 1,024 accounts, a slice at a time, to the tree that inserts one by one give', () => {
+    // 5,000 accounts: 8 buckets by the key's first 3 bits (~625 each); the same root and proofs as inserting each account.
+    const accounts = Array.from({ length: 5000 }, (_, i) => acct(`bulk-${i}`, BigInt(i * 7 - 9000)));
+    const src = source(accounts);
+    const build = new StateTreeBuild(ASSETS, accounts.length);
+    for (const a of accounts) build.add(a);
+    expect(build.buckets).toBe(8);
+    const steps: number[] = [];
+    while (!build.step(1)) steps.push(build.bucketsDone);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const grown = StateTree.build(source([]));
+    for (let i = 0; i < accounts.length; i += 997) grown.update(src, accounts.slice(i, i + 997).map((a) => a.id));
+    expect(build.tree.root()).toBe(grown.root());
+    expect(build.tree.root()).toBe(StateTree.build(src).root());
+    expect(build.tree.size).toBe(5000);
+    for (const id of ['bulk-0', 'bulk-2500', 'bulk-4999']) expect(build.tree.path(id)).toEqual(grown.path(id));
   });
 
   it('an empty tree and a one-account tree have roots (and the one-account root proves that account)', () => {

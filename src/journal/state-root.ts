@@ -336,26 +336,65 @@ export class StateTree {
   /** Builds the tree over every account of the source from scratch: O(n log n) to sort, one hash per node. */
   static build(source: AccountSource): StateTree {
     const ids = [...source.ids()];
-    const tree = new StateTree(source.assets, ids.length);
-    const leaves: number[] = [];
+    const build = new StateTreeBuild(source.assets, ids.length);
     for (const id of ids) {
       const state = source.state(id);
-      if (state === undefined) continue;
-      const leaf = tree.makeLeaf(state);
-      tree.leaves.set(id, leaf);
-      leaves.push(leaf);
+      if (state !== undefined) build.add(state);
     }
-    // Sorted by key: by its first 48 bits as a number, then byte by byte (ties are rare).
-    const head = (n: number): number => {
+    while (!build.step(Number.MAX_SAFE_INTEGER));
+    return build.tree;
+  }
+
+  /** A build's start: an empty tree with room for `expected` accounts (StateTreeBuild). */
+  static empty(assets: readonly string[], expected: number): StateTree {
+    return new StateTree(assets, expected);
+  }
+
+  /** StateTreeBuild: the account's leaf, made and listed (not yet placed in the tree). */
+  addLeaf(state: AccountSnapshot): number {
+    const leaf = this.makeLeaf(state);
+    this.leaves.set(state.id, leaf);
+    return leaf;
+  }
+
+  /** StateTreeBuild: the top of the subtree over `leaves` (sorted by key, sharing their first `depth` key bits). */
+  buildSorted(leaves: readonly number[], depth: number): number {
+    return this.buildRange(leaves, 0, leaves.length, depth);
+  }
+
+  /** StateTreeBuild: an inner node over two subtrees, hashed. */
+  joinBuilt(left: number, right: number): number {
+    const node = this.inner(left, right);
+    this.rehashNode(node);
+    return node;
+  }
+
+  /** StateTreeBuild: the finished tree's top. */
+  setTop(top: number): void {
+    this.top = top;
+  }
+
+  /** Key bits 0..bits-1 of a leaf as a number (bits <= 24): its bucket in StateTreeBuild. */
+  keyPrefix(leaf: number, bits: number): number {
+    if (bits === 0) return 0;
+    const k = leaf * 32;
+    const b = this.keys;
+    return (((b[k] as number) << 16) | ((b[k + 1] as number) << 8) | (b[k + 2] as number)) >>> (24 - bits);
+  }
+
+  /** Orders leaves by key: by its first 48 bits as a number, then byte by byte (ties are rare). */
+  sortByKey(leaves: number[], heads: Float64Array): void {
+    const b = this.keys;
+    for (const n of leaves) {
       const k = n * 32;
-      const b = tree.keys;
-      return ((b[k] as number) * 2 ** 40) + ((b[k + 1] as number) * 2 ** 32) + (((b[k + 2] as number) << 24) >>> 0) + ((b[k + 3] as number) << 16) + ((b[k + 4] as number) << 8) + (b[k + 5] as number);
-    };
-    const heads = new Float64Array(tree.used);
-    for (const n of leaves) heads[n] = head(n);
-    leaves.sort((x, y) => (heads[x] as number) - (heads[y] as number) || tree.compareKeys(x, y));
-    tree.top = tree.buildRange(leaves, 0, leaves.length, 0);
-    return tree;
+      heads[n] = (b[k] as number) * 2 ** 40 + (b[k + 1] as number) * 2 ** 32 + (((b[k + 2] as number) << 24) >>> 0) + ((b[k + 3] as number) << 16) + ((b[k + 4] as number) << 8) + (b[k + 5] as number);
+    }
+    leaves.sort((x, y) => (heads[x] as number) - (heads[y] as number) || this.compareKeys(x, y));
+  }
+
+  /** The node numbers handed out so far (an upper bound of every node's number). */
+  get nodesUsed(): number {
+    return this.used;
   }
 
   /** The accounts in the tree. */
@@ -579,6 +618,120 @@ export class StateTree {
   }
 }
 
+/** Leaves a bucket of StateTreeBuild aims at: the bucket's sort and subtree are one step of ~1-4 ms at 1M accounts. */
+const BUCKET_LEAVES = 1024;
+const BUCKET_BITS_MAX = 16;
+
+/**
+ * StateTree.build a slice at a time, so a service builds the tree of 1M accounts (~15 s at once) between batches
+ * (durable.ts SnapshotJob): add() each account's leaf, then step() until it says done, then `tree`. The same tree
+ * as StateTree.build (it is how build works): the leaves are bucketed by their key's first b bits (2^b buckets of
+ * ~BUCKET_LEAVES), each bucket is sorted and its subtree built in one step (a subtree below depth b is what the whole
+ * sort would give it), then the 2^b subtrees are joined by the same rule as buildRange: no account, no node; one
+ * account, its leaf; two or more, an inner node over the two halves.
+ */
+export class StateTreeBuild {
+  readonly tree: StateTree;
+  private readonly added: number[] = [];
+  private bits = 0;
+  /** Per bucket: its leaves' start in `order` (buckets + 1 entries), then, once built, its subtree's top. */
+  private starts: Int32Array | null = null;
+  private order: Int32Array | null = null;
+  private tops: Int32Array | null = null;
+  private heads: Float64Array | null = null;
+  private nextBucket = 0;
+  private finished = false;
+
+  constructor(assets: readonly string[], expected: number) {
+    this.tree = StateTree.empty(assets, expected);
+  }
+
+  /** One account's leaf (hashed now); every account is added before the first step(). */
+  add(state: AccountSnapshot): void {
+    assert(this.starts === null, 'accounts are added before the build steps');
+    this.added.push(this.tree.addLeaf(state));
+  }
+
+  /** Builds up to `buckets` more buckets' subtrees (the last step also joins them); true once the tree is built. */
+  step(buckets: number): boolean {
+    if (this.finished) return true;
+    const tree = this.tree;
+    if (this.starts === null) this.bucket();
+    const starts = this.starts as Int32Array;
+    const order = this.order as Int32Array;
+    const tops = this.tops as Int32Array;
+    const heads = this.heads as Float64Array;
+    const count = tops.length;
+    const end = Math.min(count, this.nextBucket + Math.max(1, buckets));
+    for (let b = this.nextBucket; b < end; b++) {
+      const leaves = Array.from(order.subarray(starts[b] as number, starts[b + 1] as number));
+      tree.sortByKey(leaves, heads);
+      tops[b] = tree.buildSorted(leaves, this.bits);
+    }
+    this.nextBucket = end;
+    if (end < count) return false;
+    tree.setTop(this.join(0, count, 0));
+    this.finished = true;
+    this.starts = this.order = this.tops = null;
+    this.heads = null;
+    return true;
+  }
+
+  /** Buckets built so far, of `buckets`. */
+  get bucketsDone(): number {
+    return this.nextBucket;
+  }
+
+  get buckets(): number {
+    return this.tops?.length ?? 1 << bucketBits(this.added.length);
+  }
+
+  /** Places the leaves by their key's first bits (a counting sort). */
+  private bucket(): void {
+    const tree = this.tree;
+    const bits = bucketBits(this.added.length);
+    const count = 1 << bits;
+    const starts = new Int32Array(count + 1);
+    for (const leaf of this.added) (starts[tree.keyPrefix(leaf, bits) + 1] as number)++;
+    for (let b = 0; b < count; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
+    const fill = starts.slice(0, count);
+    const order = new Int32Array(this.added.length);
+    for (const leaf of this.added) {
+      const b = tree.keyPrefix(leaf, bits);
+      order[fill[b] as number] = leaf;
+      fill[b] = (fill[b] as number) + 1;
+    }
+    this.bits = bits;
+    this.starts = starts;
+    this.order = order;
+    this.tops = new Int32Array(count).fill(NONE);
+    this.heads = new Float64Array(tree.nodesUsed);
+    this.added.length = 0;
+  }
+
+  /** The subtree over buckets lo..hi-1 at `depth` (buildRange's rule, on whole buckets until depth reaches bits). */
+  private join(lo: number, hi: number, depth: number): number {
+    if (depth === this.bits) return (this.tops as Int32Array)[lo] as number;
+    const starts = this.starts as Int32Array;
+    const accounts = (starts[hi] as number) - (starts[lo] as number);
+    if (accounts === 0) return NONE;
+    if (accounts === 1) {
+      for (let b = lo; b < hi; b++) if ((starts[b + 1] as number) > (starts[b] as number)) return (this.tops as Int32Array)[b] as number;
+    }
+    const mid = (lo + hi) >>> 1;
+    const l = this.join(lo, mid, depth + 1);
+    const r = this.join(mid, hi, depth + 1);
+    return this.tree.joinBuilt(l, r);
+  }
+}
+
+/** Key bits to bucket n leaves by: ~BUCKET_LEAVES a bucket. */
+function bucketBits(n: number): number {
+  let bits = 0;
+  while (bits < BUCKET_BITS_MAX && n >> bits > BUCKET_LEAVES) bits++;
+  return bits;
+}
+
 /**
  * out[outAt..] = a[at..] + b[at..], lane by lane (16-byte big-endian two's complement), with the carry; refuses a sum
  * that overflows its lane (unsigned lanes past 2^128 - 1, signed ones past the 128-bit range).
@@ -604,7 +757,8 @@ function addLanes(out: Uint8Array, outAt: number, a: Uint8Array, b: Uint8Array, 
   }
 }
 
-function sameTable(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two asset tables are the same, in order (a tree laid out by one cannot take leaves laid out by the other). */
+export function sameTable(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 

@@ -37,6 +37,19 @@ export interface JournalStore {
    * with its metadata (content hash computed by the caller), all or nothing.
    */
   putSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void;
+  /**
+   * A snapshot written a part at a time (durable.ts SnapshotJob, between batches): part `part` (>= 1) of the snapshot
+   * at `seq`, stored ahead of it in its own commit. Not a snapshot until sealSnapshot: a part alone is never read. A
+   * part stored again (a write that stopped half way, then the same seq again) replaces the earlier one; a stored
+   * snapshot's parts are refused.
+   */
+  putSnapshotPart(seq: number, part: number, bytes: Uint8Array): void;
+  /**
+   * Makes the snapshot whose parts 1..partCount-1 were put with putSnapshotPart a snapshot: its first part and its
+   * metadata, in one commit. Throws JournalError snapshot_corrupt (storing nothing) when one of those parts is not
+   * stored. Parts of that seq numbered partCount or more (from an earlier write that stopped) are removed with it.
+   */
+  sealSnapshot(info: SnapshotInfo, firstPart: Uint8Array, partCount: number): void;
   /** Every stored snapshot's metadata, by ascending seq. */
   snapshotInfos(): SnapshotInfo[];
   /** A stored snapshot's bytes, its parts concatenated as stored (the caller checks them against the content hash). */
