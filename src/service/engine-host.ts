@@ -19,7 +19,7 @@ import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
 import type { EngineEvent, EventKind } from '../core/engine/events.js';
 import type { MarketSpec } from '../core/market/spec.js';
-import { DurableEngine, replayRecord, type RecoveryProgress } from '../journal/durable.js';
+import { DurableEngine, replayRecord, type RecoveryProgress, type SnapshotReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
@@ -57,6 +57,12 @@ export const QUEUE_COMMANDS_MAX = 50_000;
 export const BATCH_COMMANDS_MAX = 1_000;
 /** Records replayed between two yields to the event loop when an explanation is rebuilt from the journal. */
 export const REPLAY_CHUNK_RECORDS = 500;
+/**
+ * The work a due snapshot gets after each commit, and between batches while the queue is empty (ms, checked between
+ * units of a few ms): the snapshot is written a slice at a time (DurableOptions.snapshotWork 'caller'), so commands
+ * wait for at most about this much of it, not for the whole (~8 s at 1M accounts, ~25 s for the first).
+ */
+export const SNAPSHOT_SLICE_MS = 10;
 
 export interface EngineHostOptions {
   /** The directory of the journal (`journal.db`), created when missing. */
@@ -71,6 +77,8 @@ export interface EngineHostOptions {
   readonly batchCommandsMax?: number;
   /** Told where the journal's recovery is while it opens (DurableOptions.onProgress). */
   readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
+  /** Work a due snapshot gets between batches (ms); default SNAPSHOT_SLICE_MS. */
+  readonly snapshotSliceMs?: number;
 }
 
 /** One tape row: an event with its journal position. The id of a liquidation step is `${seq}-${ordinal}`. */
@@ -94,12 +102,16 @@ export interface HostStats {
   commits: number;
   /** Milliseconds from enqueue to commit of the last batch's first command. */
   lastCommitLagMs: number;
+  /** The last snapshot written (or that failed to be), as the journal told it. */
+  lastSnapshot: SnapshotReport | null;
 }
 
 /** Sees each command's apply time (ms) and each commit's lag (ms), for histograms. */
 export interface HostObserver {
   onApply?(kind: string, ms: number): void;
   onCommit?(commands: number, lagMs: number): void;
+  /** A snapshot was written (or failed to be: report.error) after its capture. */
+  onSnapshot?(report: SnapshotReport): void;
 }
 
 interface Pending {
@@ -171,7 +183,7 @@ class HostUnits implements UnitLookup {
 
 export class EngineHost {
   readonly bus = new EventEmitter<{ commit: [CommitNotice] }>();
-  readonly stats: HostStats = { commandsByKind: new Map(), rejectionsByCode: new Map(), liquidationsStarted: 0, liquidationsDeferred: 0, commits: 0, lastCommitLagMs: 0 };
+  readonly stats: HostStats = { commandsByKind: new Map(), rejectionsByCode: new Map(), liquidationsStarted: 0, liquidationsDeferred: 0, commits: 0, lastCommitLagMs: 0, lastSnapshot: null };
   readonly units: UnitLookup;
   observer: HostObserver = {};
   private readonly hostUnits: HostUnits;
@@ -191,6 +203,8 @@ export class EngineHost {
   private readonly tapeMax: number;
   private readonly queueMax: number;
   private readonly batchMax: number;
+  private readonly snapshotSliceMs: number;
+  private snapshotWorkScheduled = false;
 
   private constructor(
     readonly durable: DurableEngine,
@@ -203,6 +217,7 @@ export class EngineHost {
     this.tapeMax = o.tapeEventsMax ?? TAPE_EVENTS_MAX;
     this.queueMax = o.queueCommandsMax ?? QUEUE_COMMANDS_MAX;
     this.batchMax = o.batchCommandsMax ?? BATCH_COMMANDS_MAX;
+    this.snapshotSliceMs = o.snapshotSliceMs ?? SNAPSHOT_SLICE_MS;
     this.hostUnits = new HostUnits(durable.engine);
     this.units = this.hostUnits;
     this.lastMs = durable.engine.timeMs;
@@ -218,9 +233,13 @@ export class EngineHost {
     // The tape is rebuilt from the last records holding a tape event: a look at the bytes passes over the others.
     const bodies: { seq: number; body: Buffer }[] = [];
     let droppedUpTo = 0;
+    // The host exists only once recovery is done; a snapshot is reported to it after that.
+    let told: ((report: SnapshotReport) => void) | null = null;
     const durable = DurableEngine.openFile(path, {
       durability: o.durability ?? 'full',
       snapshotEvery: o.snapshotEvery ?? 10_000,
+      snapshotWork: 'caller',
+      onSnapshot: (report) => told?.(report),
       ...(o.genesis === undefined ? {} : { genesis: o.genesis }),
       ...(o.onRecoveryProgress === undefined ? {} : { onProgress: o.onRecoveryProgress }),
       onRecord: (seq, body) => {
@@ -229,7 +248,12 @@ export class EngineHost {
         if (bodies.length > tapeMax) droppedUpTo = bodies.shift()?.seq ?? droppedUpTo;
       },
     });
-    return new EngineHost(durable, path, bodies, droppedUpTo, o);
+    const host = new EngineHost(durable, path, bodies, droppedUpTo, o);
+    told = (report) => {
+      host.stats.lastSnapshot = report;
+      host.observer.onSnapshot?.(report);
+    };
+    return host;
   }
 
   get engine(): Engine {
@@ -343,6 +367,23 @@ export class EngineHost {
     }
     this.bus.emit('commit', { entries });
     if (this.queue.length > 0) this.schedule();
+    this.scheduleSnapshotWork();
+  }
+
+  /**
+   * A slice of the snapshot being written, after the turn that answered the batch (its replies go out first), then
+   * again after each commit or, while nothing is queued, turn after turn until it is stored.
+   */
+  private scheduleSnapshotWork(): void {
+    if (this.snapshotWorkScheduled || !this.durable.snapshotPending) return;
+    this.snapshotWorkScheduled = true;
+    setImmediate(() => {
+      this.snapshotWorkScheduled = false;
+      if (this.closed) return;
+      this.durable.workSnapshot(this.snapshotSliceMs);
+      // With commands queued, the next commit schedules the next slice: the two take turns.
+      if (this.queue.length === 0) this.scheduleSnapshotWork();
+    });
   }
 
   private count(entry: JournalEntry): void {

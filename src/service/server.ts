@@ -123,6 +123,13 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   });
   const views = new Views(host.engine, host.units);
   const metrics = createMetrics(host);
+  const counted = host.observer.onSnapshot;
+  host.observer.onSnapshot = (r) => {
+    counted?.(r);
+    const figures = { seq: r.seq, captureMs: Math.round(r.captureMs), workMs: Math.round(r.workMs), slices: r.slices, elapsedMs: Math.round(r.elapsedMs) };
+    if (r.error === undefined) app.log.info({ snapshot: { ...figures, stateRoot: r.info?.stateRoot } }, 'snapshot written');
+    else app.log.error({ snapshot: { ...figures, failedIn: r.failedIn }, err: r.error }, 'snapshot not written (the journal holds every record: nothing is lost)');
+  };
   const routes: { method: string; url: string; role: unknown; account: unknown }[] = [];
   app.addHook('onRoute', (r) => {
     const config = r.config as { role?: unknown; account?: unknown } | undefined;

@@ -288,6 +288,31 @@ describe('restart', () => {
   });
 });
 
+describe('snapshots', () => {
+  it('are written between batches, after the replies, and counted in /metrics', async () => {
+    const s = await start(undefined, { snapshotEvery: 5 });
+    try {
+      const host = s.app.bailiff.host;
+      const written = async (seq: number): Promise<void> => {
+        for (let i = 0; i < 200 && host.stats.lastSnapshot?.seq !== seq; i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      // The setup's commands made one due: captured with their batch, written in the turns after it.
+      await written(host.engine.seq);
+      const setupSeq = host.engine.seq;
+      const answer = await post(s.base, '/v1/commands', [{ kind: 'tick' }, { kind: 'tick' }, { kind: 'tick' }, { kind: 'tick' }, { kind: 'tick' }]);
+      expect(answer.status).toBe(200);
+      await written(answer.body.seq);
+      expect(host.stats.lastSnapshot).toMatchObject({ seq: setupSeq + 5, info: { seq: setupSeq + 5 }, captureMs: expect.any(Number), slices: expect.any(Number) });
+      expect(host.durable.journal.snapshots().map((x) => x.seq)).toEqual([setupSeq, setupSeq + 5]);
+      const metrics = (await get(s.base, '/metrics')).body as string;
+      expect(metrics).toContain('bailiff_snapshots_total{outcome="written"} 2');
+      expect(metrics).toMatch(/bailiff_snapshot_write_seconds_count 2/);
+    } finally {
+      await s.app.close();
+    }
+  });
+});
+
 describe('a bounded tape', () => {
   it('refuses a resume older than what the tape holds (resume_too_old), and pages by cursor', async () => {
     // Four InsuranceFundChanged events (one per deposit) on a tape of three: the first is dropped.
