@@ -14,7 +14,7 @@
 // The append bench's commands are the sim stream's mix (0.93 events per command, ~520-byte records); a venue whose
 // commands carry more events per command writes proportionally more bytes per command.
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../src/core/engine/commands.js';
@@ -23,7 +23,8 @@ import { price } from '../src/core/units/index.js';
 import { TEST_CONFIG } from '../src/core/engine/testkit.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { CommitWorker } from '../src/journal/commit-worker.js';
-import { DurableEngine, type RecoveryReport } from '../src/journal/durable.js';
+import { DurableEngine, type RecoveryReport, type SnapshotReport } from '../src/journal/durable.js';
+import { SNAPSHOT_SLICE_MS } from '../src/service/engine-host.js';
 import { Journal } from '../src/journal/journal.js';
 import { encodeEntryBatch, parseEntryCommand, ZERO_HASH } from '../src/journal/record.js';
 import { canonicalJson } from '../src/core/engine/snapshot.js';
@@ -250,4 +251,58 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   journal.close();
   rmSync(path, { force: true });
   return { name: `journal recovery (${accounts.toLocaleString('en')} accounts + ${tail.toLocaleString('en')}-command tail)`, lines };
+}
+
+/**
+ * What commands wait for while a service snapshots (issue 16's service; the snapshot job, snapshot-job.ts): the
+ * world's journal is recovered, then price ticks are submitted in batches of BATCH with a snapshot due every EVERY
+ * commands: two snapshots, the first of which builds the state root's tree and the second updates it. Each batch is
+ * timed from its submit to the end of the snapshot work it is followed by: with 'inline', the snapshot written whole
+ * right after the batch that made it due (as before); with 'caller', captured then and written SNAPSHOT_SLICE_MS at a
+ * time after each batch, as EngineHost does. The worst batch is what a liquidation would have waited for.
+ */
+export function benchSnapshotStall(accounts: number): BenchReport {
+  const markets = 10;
+  const every = Number(process.env.BAILIFF_BENCH_SNAPSHOT_EVERY ?? 20_000);
+  const batchSize = 100;
+  const path = tmpJournal();
+  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
+  const lines = buildRecoveryJournal(path, genesis, accounts, markets, 0);
+  const s = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+  // Each mode on its own copy of the same journal (the world's snapshot at seq 0, nothing after).
+  const copies = { inline: `${path}.inline`, caller: `${path}.caller` };
+  for (const copy of Object.values(copies)) copyFileSync(path, copy);
+  for (const mode of ['inline', 'caller'] as const) {
+    const reports: SnapshotReport[] = [];
+    const de = DurableEngine.openFile(copies[mode], { durability: 'full', snapshotEvery: every, snapshotWork: mode, onSnapshot: (r) => reports.push(r) });
+    const rand = rng(11);
+    const px = Array.from({ length: markets }, () => START_PRICE);
+    const waits: number[] = [];
+    let i = 0;
+    const started = process.hrtime.bigint();
+    // Two snapshots written, then on to the next due point (or the second one's end in 'caller' mode).
+    while (reports.length < 2) {
+      const batch: Command[] = [];
+      for (let k = 0; k < batchSize; k++, i++) {
+        const m = i % markets;
+        px[m] = (START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n;
+        batch.push({ kind: 'price', tsMs: de.engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m] as bigint) });
+      }
+      const t = process.hrtime.bigint();
+      de.submit(batch);
+      if (mode === 'caller') de.workSnapshot(SNAPSHOT_SLICE_MS);
+      waits.push(elapsedMs(t));
+    }
+    const totalMs = elapsedMs(started);
+    de.close();
+    const sorted = [...waits].sort((a, b) => a - b);
+    const pct = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+    lines.push(
+      `${mode === 'inline' ? "'inline' (the whole snapshot after the batch that made it due)" : `'caller' (captured, then ${SNAPSHOT_SLICE_MS} ms a batch)`}: ${i.toLocaleString('en')} commands in ${waits.length.toLocaleString('en')} batches of ${batchSize}, ${s(totalMs)}; a batch's wait p50 ${s(pct(0.5))}, p99 ${s(pct(0.99))}, p99.9 ${s(pct(0.999))}, WORST ${s(sorted.at(-1) as number)}`,
+    );
+    rmSync(copies[mode], { force: true });
+    for (const r of reports) lines.push(`  snapshot ${r.seq}${r.error === undefined ? '' : ' FAILED'}: capture ${s(r.captureMs)}, then ${s(r.workMs)} of work in ${r.slices.toLocaleString('en')} slice(s), stored ${s(r.elapsedMs)} after its capture`);
+  }
+  rmSync(path, { force: true });
+  return { name: `snapshot stall (${accounts.toLocaleString('en')} accounts, a snapshot every ${every.toLocaleString('en')} commands)`, lines };
 }

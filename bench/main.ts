@@ -18,7 +18,7 @@ import { rssHighWater, type BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
-import { benchJournalAppend, benchJournalRecovery } from './journal.js';
+import { benchJournalAppend, benchJournalRecovery, benchSnapshotStall } from './journal.js';
 import { crashRun } from './journal-crash.js';
 import { benchTriggers } from './triggers.js';
 import { benchServiceLoad } from './service-load.js';
@@ -46,6 +46,7 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   'state-root': () => benchStateRoot(accounts),
   'journal-append': () => benchJournalAppend(),
   'journal-recovery': () => benchJournalRecovery(accounts),
+  'snapshot-stall': () => benchSnapshotStall(accounts),
   triggers: () => benchTriggers(Number(process.env.BAILIFF_BENCH_CONDITIONALS ?? 1_000_000), Number(process.env.BAILIFF_BENCH_TRIGGER_TICKS ?? 5_000)),
   service: () => benchServiceLoad(),
   // issue 19: the stress simulator (BAILIFF_SIM_ACCOUNTS, BAILIFF_SIM_STEPS)

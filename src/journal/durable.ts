@@ -141,6 +141,11 @@ export class DurableEngine {
    * flight (all their work but the seal is done at the capture, so each one's state root follows the one before).
    */
   private readonly jobs: { readonly job: SnapshotJob; readonly capturedAt: number; readonly captureMs: number }[] = [];
+  /**
+   * 'caller' mode: the accounts of the last capture, which the next one takes again where nothing changed (1M
+   * accounts: a capture of ~0.1-0.3 s instead of ~1.4-1.8 s, for ~330 MB kept between snapshots).
+   */
+  private lastCapture: readonly AccountSnapshot[] | null = null;
   /** The last snapshot write that failed, if any (also told to onSnapshot). */
   snapshotError: unknown = null;
 
@@ -172,7 +177,26 @@ export class DurableEngine {
       ...(o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     });
-    return new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
+    const durable = new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
+    if (!durable.inline && o.snapshotEvery !== undefined) durable.primeCapture();
+    return durable;
+  }
+
+  /**
+   * 'caller' mode, while opening (nothing waits yet): the copy of every account that the first capture would stop
+   * commands for (~1.8 s at 1M accounts; later captures take again what did not change, ~0.1 s). When records were
+   * replayed after the newest snapshot, this is a snapshot of the recovered head, written by workSnapshot like any
+   * other (the next recovery then replays nothing of what this one did); otherwise the accounts alone are kept.
+   */
+  private primeCapture(): void {
+    const engine = this.engineInstance;
+    if (engine.seq > this.lastSnapshotSeq) {
+      this.startSnapshot();
+      return;
+    }
+    // Drained with the copy: the next capture copies again what changes from here on.
+    engine.takeTouched();
+    this.lastCapture = engine.snapshot().accounts;
   }
 
   /** The engine, for queries. Mutate it only through submit(). */
@@ -311,18 +335,22 @@ export class DurableEngine {
   private startSnapshot(): SnapshotJob {
     const started = performance.now();
     const engine = this.engineInstance;
-    const snapshot = engine.snapshot();
-    const job = new SnapshotJob(this.journal, snapshot, this.rootWork(snapshot), this.o.snapshotPartBytes);
+    // Drained at every capture, so the set holds only what changed since the last one: the accounts a 'caller'
+    // capture copies again (the others are the last capture's: Engine.snapshot's AccountReuse) and the state root's
+    // tree rehashes.
+    const touched = engine.takeTouched();
+    const last = this.lastCapture;
+    const snapshot = engine.snapshot(last === null ? undefined : { previous: last, changed: new Set(touched) });
+    if (!this.inline) this.lastCapture = snapshot.accounts;
+    const job = new SnapshotJob(this.journal, snapshot, this.rootWork(snapshot, touched), this.o.snapshotPartBytes);
     this.lastSnapshotSeq = snapshot.seq;
     this.jobs.push({ job, capturedAt: started, captureMs: performance.now() - started });
     return job;
   }
 
   /** The state root's share of a snapshot job: the tree updated with what the commands touched since the last one. */
-  private rootWork(snapshot: Snapshot): StateRootWork {
+  private rootWork(snapshot: Snapshot, touched: readonly string[]): StateRootWork {
     const engine = this.engineInstance;
-    // Drained at every capture (whatever the root), so the set holds only what changed since the last one.
-    const touched = engine.takeTouched();
     const rootOf = this.o.stateRoot;
     if (rootOf === snapshotSha256AsStateRoot) return rootKnown(null);
     if (rootOf !== undefined) return rootKnown(rootOf(engine));

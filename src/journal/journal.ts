@@ -315,12 +315,6 @@ export class Journal implements JournalReader {
     return info;
   }
 
-  /** Stores a whole snapshot's parts and metadata in one commit (JournalStore.putSnapshot); its records are durable. */
-  storeSnapshot(info: SnapshotInfo, parts: readonly Uint8Array[]): void {
-    this.refuseAheadOfDurable(info.seq);
-    this.store.putSnapshot(info, parts);
-  }
-
   /**
    * A snapshot written a part at a time (snapshot-job.ts): part `part` (>= 1) stored ahead of the snapshot, which
    * sealSnapshot then makes one. Its records need not be durable yet: a part alone is never read.

@@ -1,11 +1,11 @@
 // A snapshot written a slice at a time, between the batches a service applies (durable.ts), instead of in one stop.
 //
-// Why: at 1M accounts a snapshot took ~8 s on the thread that applies commands (Engine.snapshot 1.4 s, the canonical
-// bytes 3.9 s, SQLite 2-3 s), and the first one ~25 s (the Merkle tree's first build, ~15 s): every command waited,
-// liquidations included (measured 2026-12-04, docs/performance.md). Here the state is captured at once
-// (Engine.snapshot, a copy that later commands do not change) and everything after works on that copy in units of a
-// few milliseconds: the state root, the bytes, their hash, one stored part at a time, then the seal that makes it a
-// snapshot. The bytes, the content hash and the root are those of a snapshot written at once (the same encoder and
+// Why: at 1M accounts a snapshot took ~8-9 s on the thread that applies commands (Engine.snapshot 1.4 s, the canonical
+// bytes 3.9 s, SQLite 2-3 s), and the first one ~22-25 s (the Merkle tree's first build, ~15 s): every command waited,
+// liquidations included (docs/performance.md, 2026-12-04). Here the state is captured at once (Engine.snapshot, a copy
+// that later commands do not change) and everything after works on that copy in units of a few milliseconds: the
+// state root, then the bytes (each part hashed and stored as it fills), then the seal that makes it a snapshot. The
+// bytes, the content hash and the root are those of a snapshot written at once of the same seq (the same encoder and
 // tree, run in steps): only when they are written differs.
 //
 // A job that stops half way (the process killed) leaves parts that no snapshot row names: never read, replaced if
@@ -18,7 +18,7 @@ import { SnapshotEncoding } from './snapshot-stream.js';
 import { StateTreeBuild, type AccountSource, type StateTree } from './state-root.js';
 import type { SnapshotInfo } from './types.js';
 
-/** Accounts a unit encodes (~4 µs each at 1M) or hashes into the tree's leaves (~8 µs each). */
+/** Accounts a unit encodes (~4 µs each at 1M; a part filled is then hashed and stored) or hashes into the tree's leaves (~8 µs each). */
 const ENCODE_UNIT = 1024;
 const LEAF_UNIT = 256;
 
@@ -71,14 +71,14 @@ export function rootUpdated(tree: StateTree, source: AccountSource, touched: rea
   };
 }
 
-export type SnapshotJobPhase = 'root' | 'encode' | 'hash' | 'store' | 'seal' | 'done';
+export type SnapshotJobPhase = 'root' | 'write' | 'seal' | 'done';
 
 export class SnapshotJob {
   private phaseNow: SnapshotJobPhase = 'root';
   private readonly encoding: SnapshotEncoding;
   private readonly hash: Hash = createHash('sha256');
-  private hashed = 0;
-  private stored = 1;
+  /** Part 0, kept for the seal (the others are stored as they fill). */
+  private first: Buffer | null = null;
   private contentHash = '';
   private result: SnapshotInfo | null = null;
   /** Milliseconds spent in work() so far, and in how many calls. */
@@ -91,7 +91,13 @@ export class SnapshotJob {
     private readonly rootWork: StateRootWork,
     partBytes?: number,
   ) {
-    this.encoding = new SnapshotEncoding(snapshot, partBytes);
+    // Each part is hashed and stored as it fills, from one buffer written over (SnapshotEncoding's sink): the
+    // snapshot's bytes are never all in memory.
+    this.encoding = new SnapshotEncoding(snapshot, partBytes, (part, index) => {
+      this.hash.update(part);
+      if (index === 0) this.first = Buffer.from(part);
+      else journal.putSnapshotPart(this.seq, index, part);
+    });
   }
 
   get seq(): number {
@@ -114,15 +120,15 @@ export class SnapshotJob {
 
   /**
    * Works in units until `until` (performance.now() ms) has passed, the job is done, or it waits for its records'
-   * commit. `until` = Infinity: to the end, and a job that has stored nothing yet stores its parts in one commit.
-   * Returns whether the job is done. Throws what the journal throws (the job is then dead: drop it).
+   * commit (Infinity: to the end). Returns whether the job is done. Throws what the journal throws (the job is then
+   * dead: drop it; parts it stored are no snapshot).
    */
   work(until: number): boolean {
     const started = performance.now();
     this.slices++;
     try {
       do {
-        if (!this.unit(until === Number.POSITIVE_INFINITY)) break;
+        if (!this.unit()) break;
       } while (this.phaseNow !== 'done' && performance.now() < until);
     } finally {
       this.workMs += performance.now() - started;
@@ -131,54 +137,28 @@ export class SnapshotJob {
   }
 
   /** One unit of the current phase; false when the job cannot go on now (waiting for the commit, or done). */
-  private unit(atOnce: boolean): boolean {
+  private unit(): boolean {
     switch (this.phaseNow) {
       case 'root':
-        if (this.rootWork.step()) this.phaseNow = 'encode';
+        if (this.rootWork.step()) this.phaseNow = 'write';
         return true;
-      case 'encode':
-        if (this.encoding.step(ENCODE_UNIT)) this.phaseNow = 'hash';
-        return true;
-      case 'hash': {
-        const parts = this.encoding.parts;
-        if (this.hashed < parts.length) this.hash.update(parts[this.hashed++] as Buffer);
-        if (this.hashed === parts.length) {
+      case 'write':
+        if (this.encoding.step(ENCODE_UNIT)) {
           this.contentHash = this.hash.digest('hex');
-          this.phaseNow = 'store';
+          this.phaseNow = 'seal';
         }
         return true;
-      }
-      case 'store': {
-        const parts = this.encoding.parts;
-        if (atOnce && this.stored === 1) {
-          if (this.journal.durableHead() < this.seq) return false;
-          const info = this.infoNow();
-          this.journal.storeSnapshot(info, parts);
-          this.finish(info);
-          return false;
-        }
-        if (this.stored < parts.length) this.journal.putSnapshotPart(this.seq, this.stored, parts[this.stored++] as Buffer);
-        if (this.stored === parts.length) this.phaseNow = 'seal';
-        return true;
-      }
       case 'seal': {
         if (this.journal.durableHead() < this.seq) return false;
-        const info = this.infoNow();
-        this.journal.sealSnapshot(info, this.encoding.parts[0] as Buffer, this.encoding.parts.length);
-        this.finish(info);
+        const info: SnapshotInfo = { seq: this.seq, contentHash: this.contentHash, stateRoot: this.rootWork.root(this.contentHash) };
+        this.journal.sealSnapshot(info, this.first as Buffer, this.encoding.partCount);
+        this.first = null;
+        this.result = info;
+        this.phaseNow = 'done';
         return false;
       }
       case 'done':
         return false;
     }
-  }
-
-  private infoNow(): SnapshotInfo {
-    return { seq: this.seq, contentHash: this.contentHash, stateRoot: this.rootWork.root(this.contentHash) };
-  }
-
-  private finish(info: SnapshotInfo): void {
-    this.result = info;
-    this.phaseNow = 'done';
   }
 }

@@ -253,6 +253,8 @@ export class EngineHost {
       host.stats.lastSnapshot = report;
       host.observer.onSnapshot?.(report);
     };
+    // A snapshot of the recovered head, captured while opening (DurableEngine's primeCapture), is written from now on.
+    host.scheduleSnapshotWork();
     return host;
   }
 

@@ -324,6 +324,28 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
     expect(drainedSeen).toBeLessThan(changedSeen * 2);
   });
 
+  it('a snapshot that reuses the accounts untouched since an earlier one is that snapshot, under every preset', () => {
+    let reused = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), timed, fc.integer({ min: 1, max: 6 }), (preset, commands, every) => {
+        const engine = freshEngine(preset);
+        let previous = engine.snapshot();
+        engine.takeTouched();
+        commands.forEach((cmd, k) => {
+          engine.apply(cmd);
+          if (k % every !== every - 1) return;
+          const changed = new Set(engine.takeTouched());
+          const next = engine.snapshot({ previous: previous.accounts, changed });
+          expect(canonicalJson(next)).toBe(canonicalJson(engine.snapshot()));
+          reused += next.accounts.filter((a, i) => a === previous.accounts[i]).length;
+          previous = next;
+        });
+      }),
+      { numRuns: 300, seed: 29 },
+    );
+    expect(reused).toBeGreaterThan(1000);
+  });
+
   it('a valid trading session produces accepted fills (the generator is not all rejections)', () => {
     const engine = freshEngine();
     engine.apply({ kind: 'deposit', tsMs: 1_000_001, account: 'a', asset: USDC, amount: 10n ** 12n });

@@ -17,7 +17,7 @@ import { reject, type CommandRejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
-import { accountCountHint, accountSnapshot, restoreContents, restoreFrame, snapshotState, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
+import { accountCountHint, accountSnapshot, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
@@ -153,8 +153,9 @@ export class Engine {
     }
   }
 
-  snapshot(): Snapshot {
-    return snapshotState(this.s);
+  /** A copy of the whole state; `reuse`: an earlier snapshot's accounts that have not changed since (AccountReuse). */
+  snapshot(reuse?: AccountReuse): Snapshot {
+    return snapshotState(this.s, reuse);
   }
 
   /**
