@@ -21,6 +21,8 @@ import type { SnapshotInfo } from './types.js';
 /** Accounts a unit encodes (~4 µs each at 1M; a part filled is then hashed and stored) or hashes into the tree's leaves (~8 µs each). */
 const ENCODE_UNIT = 1024;
 const LEAF_UNIT = 256;
+/** Touched accounts a unit rehashes into the kept tree (~20 hashes each, the upper levels shared within the unit). */
+const UPDATE_UNIT = 512;
 
 /** The state root's share of a job: one unit of work per step() until it is known. */
 export interface StateRootWork {
@@ -58,14 +60,19 @@ export function rootBuilt(assets: readonly string[], accounts: readonly AccountS
   };
 }
 
-/** The tree kept from the last snapshot, its touched accounts rehashed (StateTree.update): one unit. */
+/**
+ * The tree kept from the last snapshot, its touched accounts rehashed (StateTree.update), UPDATE_UNIT accounts a unit:
+ * after a busy stretch they number 100k+ (~20 hashes each), ~2 s in one unit (measured 2026-12-04 at 1M accounts).
+ */
 export function rootUpdated(tree: StateTree, source: AccountSource, touched: readonly string[]): StateRootWork {
-  let done = false;
+  let next = 0;
   return {
     step: () => {
-      if (!done) tree.update(source, touched);
-      done = true;
-      return true;
+      if (next < touched.length) {
+        tree.update(source, touched.slice(next, next + UPDATE_UNIT));
+        next += UPDATE_UNIT;
+      }
+      return next >= touched.length;
     },
     root: () => tree.root(),
   };
