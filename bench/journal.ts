@@ -15,6 +15,7 @@
 // commands carry more events per command writes proportionally more bytes per command.
 
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../src/core/engine/commands.js';
@@ -261,7 +262,7 @@ export function benchJournalRecovery(accounts: number): BenchReport {
  * right after the batch that made it due (as before); with 'caller', captured then and written SNAPSHOT_SLICE_MS at a
  * time after each batch, as EngineHost does. The worst batch is what a liquidation would have waited for.
  */
-export function benchSnapshotStall(accounts: number): BenchReport {
+export async function benchSnapshotStall(accounts: number): Promise<BenchReport> {
   const markets = 10;
   const every = Number(process.env.BAILIFF_BENCH_SNAPSHOT_EVERY ?? 20_000);
   const batchSize = 100;
@@ -278,6 +279,13 @@ export function benchSnapshotStall(accounts: number): BenchReport {
     const rand = rng(11);
     const px = Array.from({ length: markets }, () => START_PRICE);
     const waits: number[] = [];
+    /** Per batch: its window (performance.now() ms) and the snapshot's phase before and after it. */
+    const windows: { from: number; to: number; before: string; after: string }[] = [];
+    const gcs: { from: number; to: number; kind: number }[] = [];
+    const gcSeen = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcs.push({ from: e.startTime, to: e.startTime + e.duration, kind: ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0) });
+    });
+    gcSeen.observe({ entryTypes: ['gc'] });
     let i = 0;
     const started = process.hrtime.bigint();
     // Two snapshots written, then on to the next due point (or the second one's end in 'caller' mode).
@@ -289,17 +297,30 @@ export function benchSnapshotStall(accounts: number): BenchReport {
         batch.push({ kind: 'price', tsMs: de.engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m] as bigint) });
       }
       const t = process.hrtime.bigint();
+      const from = performance.now();
+      const before = de.snapshotPhase ?? 'none';
       de.submit(batch);
       if (mode === 'caller') de.workSnapshot(SNAPSHOT_SLICE_MS);
       waits.push(elapsedMs(t));
+      windows.push({ from, to: performance.now(), before, after: de.snapshotPhase ?? 'none' });
     }
     const totalMs = elapsedMs(started);
     de.close();
+    // GC entries arrive after the fact: let them in before attributing them.
+    await new Promise((r) => setTimeout(r, 100));
+    gcSeen.disconnect();
     const sorted = [...waits].sort((a, b) => a - b);
     const pct = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
     lines.push(
       `${mode === 'inline' ? "'inline' (the whole snapshot after the batch that made it due)" : `'caller' (captured, then ${SNAPSHOT_SLICE_MS} ms a batch)`}: ${i.toLocaleString('en')} commands in ${waits.length.toLocaleString('en')} batches of ${batchSize}, ${s(totalMs)}; a batch's wait p50 ${s(pct(0.5))}, p99 ${s(pct(0.99))}, p99.9 ${s(pct(0.999))}, WORST ${s(sorted.at(-1) as number)}`,
     );
+    // The slowest batches, with the GC pauses inside each (V8 kinds: 1 scavenge, 4 mark-compact, ...) and the phase.
+    const slowest = windows.map((w, k) => ({ ...w, ms: waits[k] as number })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+    for (const w of slowest) {
+      const inside = gcs.filter((g) => g.to > w.from && g.from < w.to);
+      const gcMs = inside.reduce((n, g) => n + Math.min(g.to, w.to) - Math.max(g.from, w.from), 0);
+      lines.push(`  a slow batch: ${s(w.ms)}, of which GC ${s(gcMs)} (${inside.filter((g) => g.kind === 4).length} mark-compact); snapshot ${w.before} -> ${w.after}`);
+    }
     rmSync(copies[mode], { force: true });
     for (const r of reports) lines.push(`  snapshot ${r.seq}${r.error === undefined ? '' : ' FAILED'}: capture ${s(r.captureMs)}, then ${s(r.workMs)} of work in ${r.slices.toLocaleString('en')} slice(s), stored ${s(r.elapsedMs)} after its capture`);
   }

@@ -293,6 +293,11 @@ export class DurableEngine {
     return this.jobs.length > 0;
   }
 
+  /** Where the oldest snapshot being written is (null: none is). */
+  get snapshotPhase(): SnapshotJobPhase | null {
+    return this.jobs[0]?.job.phase ?? null;
+  }
+
   /**
    * Works on the snapshots being written, oldest first, for about `budgetMs` (checked between units of a few ms;
    * Infinity, the default: to their end). Returns whether one is still pending: one whose records' commit is in
