@@ -315,11 +315,11 @@ export async function benchSnapshotStall(accounts: number): Promise<BenchReport>
       `${mode === 'inline' ? "'inline' (the whole snapshot after the batch that made it due)" : `'caller' (captured, then ${SNAPSHOT_SLICE_MS} ms a batch)`}: ${i.toLocaleString('en')} commands in ${waits.length.toLocaleString('en')} batches of ${batchSize}, ${s(totalMs)}; a batch's wait p50 ${s(pct(0.5))}, p99 ${s(pct(0.99))}, p99.9 ${s(pct(0.999))}, WORST ${s(sorted.at(-1) as number)}`,
     );
     // The slowest batches, with the GC pauses inside each (V8 kinds: 1 scavenge, 4 mark-compact, ...) and the phase.
-    const slowest = windows.map((w, k) => ({ ...w, ms: waits[k] as number })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+    const slowest = windows.map((w, k) => ({ ...w, k, ms: waits[k] as number })).sort((a, b) => b.ms - a.ms).slice(0, 3);
     for (const w of slowest) {
       const inside = gcs.filter((g) => g.to > w.from && g.from < w.to);
       const gcMs = inside.reduce((n, g) => n + Math.min(g.to, w.to) - Math.max(g.from, w.from), 0);
-      lines.push(`  a slow batch: ${s(w.ms)}, of which GC ${s(gcMs)} (${inside.filter((g) => g.kind === 4).length} mark-compact); snapshot ${w.before} -> ${w.after}`);
+      lines.push(`  a slow batch (#${(w.k + 1).toLocaleString('en')}): ${s(w.ms)}, of which GC ${s(gcMs)} (${inside.filter((g) => g.kind === 4).length} mark-compact); snapshot ${w.before} -> ${w.after}`);
     }
     rmSync(copies[mode], { force: true });
     for (const r of reports) lines.push(`  snapshot ${r.seq}${r.error === undefined ? '' : ' FAILED'}: capture ${s(r.captureMs)}, then ${s(r.workMs)} of work in ${r.slices.toLocaleString('en')} slice(s), stored ${s(r.elapsedMs)} after its capture`);
