@@ -337,9 +337,14 @@ export class DurableEngine {
    * Captures the current state for a snapshot (Engine.snapshot: a copy, so later commands do not change it) and the
    * state root's inputs; the job then writes it (workSnapshot). Its seq counts as the last snapshot's from now on.
    */
-  private startSnapshot(): SnapshotJob {
+  private startSnapshot(): SnapshotJob | null {
     const started = performance.now();
     const engine = this.engineInstance;
+    // One snapshot per seq: one stored already (one recovery passed over as damaged, say) stands, never replaced.
+    if (this.journal.snapshots().some((s) => s.seq === engine.seq)) {
+      this.lastSnapshotSeq = engine.seq;
+      return null;
+    }
     // Drained at every capture, so the set holds only what changed since the last one: the accounts a 'caller'
     // capture copies again (the others are the last capture's: Engine.snapshot's AccountReuse) and the state root's
     // tree rehashes.
@@ -386,7 +391,7 @@ export class DurableEngine {
     // One snapshot per seq: asked again with no command in between, the stored one stands.
     const existing = this.journal.snapshots().find((s) => s.seq === seq);
     if (existing !== undefined) return existing;
-    const job = this.startSnapshot();
+    const job = this.startSnapshot() as SnapshotJob; // none is stored at this seq (above)
     this.finishPending();
     return job.info as SnapshotInfo;
   }

@@ -126,6 +126,40 @@ describe('snapshots written a slice at a time', () => {
     again.close();
   });
 
+  it('never replace a snapshot stored at the same seq, even one that recovery passed over as damaged', () => {
+    const { genesis, commands } = stream(300);
+    const path = tmp();
+    const first = DurableEngine.openFile(path, { genesis, durability: 'full', snapshotEvery: 100 });
+    for (let i = 0; i < 300; i += 100) first.submit(commands.slice(i, i + 100));
+    const last = first.engine.seq;
+    expect(first.journal.snapshots().map((x) => x.seq)).toEqual([100, 200, 300]);
+    first.close();
+    const db = new Database(path);
+    const row = db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(last) as { bytes: Buffer };
+    row.bytes[10] = (row.bytes[10] as number) ^ 1;
+    db.prepare('UPDATE snapshots SET bytes = ? WHERE seq = ?').run(row.bytes, last);
+    db.close();
+    const stored = (): string[] => {
+      const d = new Database(path, { readonly: true });
+      const rows = (d.prepare('SELECT seq, content_hash FROM snapshots ORDER BY seq').all() as { seq: number; content_hash: string }[]).map((r) => `${r.seq}:${r.content_hash}`);
+      d.close();
+      return rows;
+    };
+    const before = stored();
+    for (const snapshotWork of ['inline', 'caller'] as const) {
+      const reports: SnapshotReport[] = [];
+      const de = DurableEngine.openFile(path, { durability: 'full', snapshotEvery: 100, snapshotWork, onSnapshot: (r) => reports.push(r) });
+      expect(de.recovery.skippedSnapshots.map((x) => x.seq)).toEqual([last]);
+      // Due at the head (an empty batch), where the damaged one is: nothing captured, nothing written, no error.
+      de.submit([]);
+      expect(de.workSnapshot()).toBe(false);
+      expect(reports).toEqual([]);
+      expect(de.snapshotError).toBe(null);
+      de.close();
+    }
+    expect(stored()).toEqual(before);
+  });
+
   it('one that fails is reported and dropped; commands go on and the next one is written', () => {
     const { genesis, commands } = stream(400);
     const inner = SqliteJournalStore.open(tmp(), { durability: 'full' });
