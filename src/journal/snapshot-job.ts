@@ -120,11 +120,6 @@ export class SnapshotJob {
     return this.result;
   }
 
-  /** Whether the job waits for its records' commit before it can seal (a pipelined batch still in flight). */
-  get waitingForCommit(): boolean {
-    return this.phaseNow === 'seal' && this.journal.durableHead() < this.seq;
-  }
-
   /**
    * Works in units until `until` (performance.now() ms) has passed, the job is done, or it waits for its records'
    * commit (Infinity: to the end). Returns whether the job is done. Throws what the journal throws (the job is then

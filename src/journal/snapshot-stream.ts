@@ -80,15 +80,6 @@ export class SnapshotEncoding {
     }
   }
 
-  /** Accounts encoded so far, of `total`. */
-  get done(): number {
-    return this.next;
-  }
-
-  get total(): number {
-    return this.snap.accounts.length;
-  }
-
   /** Encodes up to `accounts` more accounts (and ends the text after the last); true once all is encoded. */
   step(accounts: number): boolean {
     if (this.out !== null) return true;
@@ -96,7 +87,7 @@ export class SnapshotEncoding {
       this.out = [Buffer.from(this.encoder.encode(this.snap), 'utf8')];
       this.sink?.(this.out[0] as Buffer, 0);
       this.partTotal = 1;
-      this.next = this.total;
+      this.next = this.snap.accounts.length;
       return true;
     }
     const list = this.snap.accounts;
