@@ -301,6 +301,51 @@ function positionAllowance(schedule: MarginSchedule, multiplierPpm: bigint): big
   return 2n * ((shape.global === null ? 0n : shape.jumpAtoms) + BigInt(schedule.tiers.length) + 6n) * m;
 }
 
+/**
+ * A schedule's per-tier figures that addPosition reads on every re-arm, computed once per schedule object (as
+ * scheduleShape): each tier's maintenance ratio as a fraction (tierRatioPpm2 / 1e12, before the multiplier), and
+ * whether the tier's maintenance amount can hold the requirement at zero near its floor (zeroNearFloor). Not for a
+ * schedule whose size premium is active: its ratio depends on the position's size.
+ */
+interface TierSlopes {
+  readonly ratio: Float64Array;
+  readonly floorsAtZero: Uint8Array;
+  /** positionAllowance by multiplier (ppm): a handful of multipliers per schedule. */
+  readonly allowances: Map<bigint, bigint>;
+}
+
+const tierSlopes = new WeakMap<MarginSchedule, TierSlopes>();
+
+function tierSlopesOf(schedule: MarginSchedule): TierSlopes {
+  let slopes = tierSlopes.get(schedule);
+  if (slopes === undefined) {
+    const tiers = schedule.tiers;
+    slopes = {
+      ratio: Float64Array.from(tiers, (tier) => Number(tierRatioPpm2(schedule, tier)) / 1e12),
+      floorsAtZero: Uint8Array.from(tiers, (tier) => (schedule.maintenanceFraction === undefined && zeroNearFloor(tier, tierRatioPpm2(schedule, tier)) ? 1 : 0)),
+      allowances: new Map(),
+    };
+    tierSlopes.set(schedule, slopes);
+  }
+  return slopes;
+}
+
+/** A positive maintenance amount can hold the requirement at zero near the tier's floor, where its slope is 0. */
+function zeroNearFloor(tier: MarginTier, ratioPpm2: bigint): boolean {
+  return tier.maintenanceAmount > 0n && tier.notionalFloor * ratioPpm2 <= tier.maintenanceAmount * PPM_ONE * PPM_ONE;
+}
+
+/** positionAllowance, remembered per schedule and multiplier. */
+function allowanceOf(schedule: MarginSchedule, multiplierPpm: bigint): bigint {
+  const allowances = tierSlopesOf(schedule).allowances;
+  let a = allowances.get(multiplierPpm);
+  if (a === undefined) {
+    a = positionAllowance(schedule, multiplierPpm);
+    if (allowances.size < 64) allowances.set(multiplierPpm, a);
+  }
+  return a;
+}
+
 function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size: bigint, absSize: bigint): bigint {
   const term = buf.term(view, figures.market);
   if (term === null || term.state === undefined) return 0n;
@@ -320,21 +365,25 @@ function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size
     term.bLocal += b;
     term.aGlobal += a;
     term.bGlobal += b;
-    return positionAllowance(schedule, multPpm);
+    return allowanceOf(schedule, multPpm);
   }
   const tiers = schedule.tiers;
   const t = tierIndexFor(schedule, figures.notional);
   const tier = tiers[t] as MarginTier;
-  // Local slope: the tier's own ratio, after the size premium (which depends on the size, not the price).
-  let ratioPpm2: bigint;
-  if (schedule.maintenanceFraction !== undefined) ratioPpm2 = tier.initialPpm * schedule.maintenanceFraction.fractionPpm;
-  else if (premiumActive(schedule) && schedule.sizePremium !== undefined) {
-    ratioPpm2 = sizedRatioPpm(tier.maintenancePpm, schedule.sizePremium, absSize, pow10(spec.baseDecimals)) * PPM_ONE;
-  } else ratioPpm2 = tier.maintenancePpm * PPM_ONE;
-  const r = (Number(ratioPpm2) / 1e12) * mult;
-  // A positive maintenance amount can hold the requirement at zero near the tier's floor, where its slope is 0.
-  const floorsAtZero =
-    schedule.maintenanceFraction === undefined && tier.maintenanceAmount > 0n && tier.notionalFloor * ratioPpm2 <= tier.maintenanceAmount * PPM_ONE * PPM_ONE;
+  // Local slope: the tier's own ratio, after the size premium (which depends on the size, not the price). Without an
+  // active premium the tier's figures are the schedule's own, taken from its table (no bigint arithmetic per re-arm).
+  let ratio: number;
+  let floorsAtZero: boolean;
+  if (premiumActive(schedule) && schedule.sizePremium !== undefined && schedule.maintenanceFraction === undefined) {
+    const ratioPpm2 = sizedRatioPpm(tier.maintenancePpm, schedule.sizePremium, absSize, pow10(spec.baseDecimals)) * PPM_ONE;
+    ratio = Number(ratioPpm2) / 1e12;
+    floorsAtZero = zeroNearFloor(tier, ratioPpm2);
+  } else {
+    const slopes = tierSlopesOf(schedule);
+    ratio = slopes.ratio[t] as number;
+    floorsAtZero = slopes.floorsAtZero[t] === 1;
+  }
+  const r = ratio * mult;
   const aLocal = markAlpha(qc, floorsAtZero ? 0 : r);
   const bLocal = markBeta(qc, r);
   term.aLocal += aLocal;
@@ -357,7 +406,7 @@ function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size
     term.aGlobal += aLocal;
     term.bGlobal += bLocal;
   }
-  return positionAllowance(schedule, multPpm);
+  return allowanceOf(schedule, multPpm);
 }
 
 /** An asset balance (sign = +1) or debt (sign = -1) priced off a market's index. Returns its rounding allowance. */

@@ -1099,10 +1099,21 @@ export class BreachIndex {
 
   /** Arms ledger l at its exact boundary for the given state (long: breach at or below it; short: at or above). */
   private setExactKeys(l: number, market: string, breached: boolean): void {
-    const keys = this.keys;
-    keys.clear();
-    exactKeysInto(keys, market, this.ledgerBoundary[l] as number, this.ledgerLong[l] === 1, breached);
-    this.setEntries(l, keys, MARK);
+    const b = this.ledgerBoundary[l] as number;
+    const long = this.ledgerLong[l] === 1;
+    const e = this.ledgerEntry[l] as number;
+    if (e >= 0 && this.entryNext[e] === -1 && this.entryFamily[e] === MARK && (this.markets[this.entryMarket[e] as number] as MarketSlot).id === market) {
+      // Its one entry is this market's exact one already (a flip, a move between margin-call levels): what setEntries
+      // would do comes down to which of its keys are finite.
+      const f = finite2(exactDown(b, long, breached), exactUp(b, long, breached));
+      this.finiteKeys += f - (this.entryFinite[e] as number);
+      this.entryFinite[e] = f;
+    } else {
+      const keys = this.keys;
+      keys.clear();
+      exactKeysInto(keys, market, b, long, breached);
+      this.setEntries(l, keys, MARK);
+    }
     this.placeExact(l, breached);
   }
 
@@ -1666,8 +1677,19 @@ function finite2(down: number, up: number): number {
  * side that can never fire (no price of at least 1 reaches it) is infinite.
  */
 function exactKeysInto(keys: KeyBuffer, market: string, b: number, long: boolean, breached: boolean): void {
-  if (long) keys.push(market, breached ? -Infinity : b >= 1 ? b : -Infinity, breached ? b + 1 : Infinity);
-  else keys.push(market, breached ? (b - 1 >= 1 ? b - 1 : -Infinity) : -Infinity, breached ? Infinity : b);
+  keys.push(market, exactDown(b, long, breached), exactUp(b, long, breached));
+}
+
+/** The DOWN key of an exact boundary b (what thresholds() reports; no heap holds it). */
+function exactDown(b: number, long: boolean, breached: boolean): number {
+  if (long) return breached ? -Infinity : b >= 1 ? b : -Infinity;
+  return breached ? (b - 1 >= 1 ? b - 1 : -Infinity) : -Infinity;
+}
+
+/** The UP key of an exact boundary b. */
+function exactUp(b: number, long: boolean, breached: boolean): number {
+  if (long) return breached ? b + 1 : Infinity;
+  return breached ? Infinity : b;
 }
 
 /** Every ledger of the given accounts in breach, by exact evaluation alone (the reference the index must match). */
