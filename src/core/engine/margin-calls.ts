@@ -111,6 +111,7 @@ export class MarginCalls {
         reportPrices: false,
         baseView: s,
         exactRows: true,
+        slopeRows: true,
         upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.has(id) },
         capacity,
         capacityMarkets: s.markets.size,

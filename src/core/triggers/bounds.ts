@@ -55,6 +55,8 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { pow10, PPM_ONE, price } from '../units/index.js';
+import { assert } from '../assert.js';
+import type { SlopeRow } from './slack-screen.js';
 
 export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
 
@@ -346,13 +348,17 @@ function allowanceOf(schedule: MarginSchedule, multiplierPpm: bigint): bigint {
   return a;
 }
 
-function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size: bigint, absSize: bigint): bigint {
+/**
+ * One position's part of a ledger's terms. q: Number(size); absSize: |size|, read only under an active size premium
+ * (null from a slope row, which the screen keeps to plain schedules).
+ */
+function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, q: number, absSize: bigint | null): bigint {
   const term = buf.term(view, figures.market);
   if (term === null || term.state === undefined) return 0n;
   const state = term.state;
   const spec = state.spec;
   const schedule = spec.margin;
-  const qc = Number(size) * pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
+  const qc = q * pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
   // The multiplier the requirement is computed with (the market's volatility multiplier, scaled as the view
   // scales requirements, e.g. a margin-call view).
   const multPpm = volatilityMultiplierPpm(view, state);
@@ -375,6 +381,7 @@ function addPosition(buf: KeyBuffer, view: MarginView, figures: KeyFigures, size
   let ratio: number;
   let floorsAtZero: boolean;
   if (premiumActive(schedule) && schedule.sizePremium !== undefined && schedule.maintenanceFraction === undefined) {
+    assert(absSize !== null, 'addPosition: a size premium needs the exact size');
     const ratioPpm2 = sizedRatioPpm(tier.maintenancePpm, schedule.sizePremium, absSize, pow10(spec.baseDecimals)) * PPM_ONE;
     ratio = Number(ratioPpm2) / 1e12;
     floorsAtZero = zeroNearFloor(tier, ratioPpm2);
@@ -458,13 +465,34 @@ export function computeLedgerKeys(
     if (figures === undefined || figures.market !== position.market) continue;
     if (ledgerMarket === null ? position.isolatedMargin !== null : position.market !== ledgerMarket) continue;
     const absSize = position.size < 0n ? -position.size : position.size;
-    allowance += addPosition(out, view, figures, position.size, absSize);
+    allowance += addPosition(out, view, figures, Number(position.size), absSize);
   }
   if (ledgerMarket === null) {
     // keys() and get(): iterating entries would allocate a [key, value] pair per asset.
     for (const assetId of account.balances.keys()) allowance += addAsset(out, view, assetId, account.balances.get(assetId) as bigint, 1);
     for (const assetId of account.borrows.keys()) allowance += addAsset(out, view, assetId, account.borrows.get(assetId) as bigint, -1);
   }
+  solveKeys(out, breached, slack, allowance);
+}
+
+/**
+ * computeLedgerKeys of the cross ledger whose figures a slope row holds (slack-screen.ts SlopeRow: every position of
+ * the account in the ledger, settlement cash only, no debt), from the screen's figures: the same terms in the same
+ * order, so the same keys, without reading the account.
+ */
+export function computeRowKeys(view: MarginView, row: SlopeRow, ev: KeyEvaluation, breached: boolean, slack: bigint, out: KeyBuffer): void {
+  out.clear();
+  let allowance = 0n;
+  for (let k = 0; k < row.count; k++) {
+    const figures = ev.positions[k];
+    if (figures === undefined || figures.market !== row.markets[k]) continue;
+    allowance += addPosition(out, view, figures, row.sizes[k] as number, null);
+  }
+  solveKeys(out, breached, slack, allowance);
+}
+
+/** The thresholds from the terms in `out`, the exact slack and the rounding allowance (computeLedgerKeys' second half). */
+function solveKeys(out: KeyBuffer, breached: boolean, slack: bigint, allowance: bigint): void {
   const n = out.terms;
   if (n === 0) return;
 

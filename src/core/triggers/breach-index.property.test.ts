@@ -134,61 +134,86 @@ describe('BreachIndex against the exact full scan', () => {
     let exactLedgers = 0;
     let resumed = 0;
     let screened = 0;
+    let rowScreened = 0;
     fc.assert(
       fc.property(fc.array(funding, { minLength: 4, maxLength: 12 }), fc.array(open, { minLength: 3, maxLength: 16 }), fc.array(step, { minLength: 10, maxLength: 120 }), (funds, opens, steps) => {
         const w = testWorld();
         for (const f of funds) applyFunding(w, f);
         for (const o of opens) applyOpen(w, o);
         const index = w.breachIndex();
+        // The engine's options: exact rows and slope rows (figures kept beside the tables). The same reports and the
+        // same thresholds as the plain index after every step: the rows spare reads of the accounts, nothing else.
+        const twin = w.breachIndex({ exactRows: true, slopeRows: true });
         const initial: LedgerBreach[] = [];
-        for (const id of w.accounts.keys()) initial.push(...index.reindex(id));
+        const initialTwin: LedgerBreach[] = [];
+        for (const id of w.accounts.keys()) {
+          initial.push(...index.reindex(id));
+          initialTwin.push(...twin.reindex(id));
+        }
+        sameAs(w, index, twin, initial, initialTwin);
         let before = check(w, index, new Set(), initial);
         for (const s of steps) {
           let reported: readonly LedgerBreach[];
+          let reportedTwin: readonly LedgerBreach[];
           switch (s.kind) {
             case 'move':
               applyMove(w, s);
               reported = index.onPrice(s.market);
+              reportedTwin = twin.onPrice(s.market);
               naive += w.accounts.size;
               break;
             case 'multiplier': {
               const st = w.state(s.market);
               st.volatility = { ...st.volatility, multiplierPpm: ppm(BigInt(s.ppm)) };
               reported = index.reindexMarket(s.market);
+              reportedTwin = twin.reindexMarket(s.market);
               break;
             }
             case 'funding':
               // Left to the backstop: the next tick of any market notices it.
               w.state(s.market).fundingIndex += BigInt(s.delta) * 1_000_000_000n;
               reported = index.onPrice(MARKETS[0]);
+              reportedTwin = twin.onPrice(MARKETS[0]);
               break;
             case 'rulebook':
               // Also left to the backstop.
               w.rule = s.rule;
               w.marginValuation = s.valuation;
               reported = index.onPrice(MARKETS[1]);
+              reportedTwin = twin.onPrice(MARKETS[1]);
               break;
             case 'suspended': {
               index.suspend(s.account);
+              twin.suspend(s.account);
               const out: LedgerBreach[] = [];
+              const outTwin: LedgerBreach[] = [];
               for (const mv of s.moves) {
                 applyMove(w, mv);
                 out.push(...index.onPrice(mv.market));
+                outTwin.push(...twin.onPrice(mv.market));
               }
               // What the other accounts reported during the moves, and what the resumed one is found in.
               out.push(...index.resume(s.account).filter((b) => !before.has(refKey(b))));
+              outTwin.push(...twin.resume(s.account).filter((b) => !before.has(refKey(b))));
               reported = out.filter((b) => b.account !== s.account || !before.has(refKey(b)));
+              reportedTwin = outTwin.filter((b) => b.account !== s.account || !before.has(refKey(b)));
               break;
             }
             case 'trade':
             case 'deposit': {
               const touched = s.kind === 'trade' ? applyOpen(w, s.open) : applyFunding(w, s.funding);
               const out: LedgerBreach[] = [];
-              for (const id of touched) out.push(...index.reindex(id));
+              const outTwin: LedgerBreach[] = [];
+              for (const id of touched) {
+                out.push(...index.reindex(id));
+                outTwin.push(...twin.reindex(id));
+              }
               reported = out;
+              reportedTwin = outTwin;
               break;
             }
           }
+          sameAs(w, index, twin, reported, reportedTwin);
           const after = check(w, index, before, reported);
           if (s.kind === 'move') {
             movedIn += [...after].filter((k) => !before.has(k)).length;
@@ -196,7 +221,9 @@ describe('BreachIndex against the exact full scan', () => {
           }
           before = after;
           index.checkInvariants();
+          twin.checkInvariants();
         }
+        rowScreened += twin.stats().rowScreened;
         const st = index.stats();
         rechecks += st.rechecks;
         flips += st.flips;
@@ -210,7 +237,7 @@ describe('BreachIndex against the exact full scan', () => {
       { numRuns: 200, seed: 20261126 },
     );
     // The worlds must reach the interesting paths, and the index must prune: far fewer evaluations than a scan.
-    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut, flips, exactMisses, exactLedgers, resumed, screened });
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ rowScreened, breachesSeen, recoveriesSeen, rechecks, naive, movedIn, movedOut, flips, exactMisses, exactLedgers, resumed, screened });
     expect(breachesSeen).toBeGreaterThan(300);
     // Exact boundaries are reached (single-position ledgers on the monotone schedules), their crossings decide, and
     // every breach they announced was confirmed by the ledger's figures.
@@ -222,8 +249,80 @@ describe('BreachIndex against the exact full scan', () => {
     expect(rechecks).toBeLessThan(naive / 3);
     // Re-checks the float screen settled (slack-screen.ts; slack-screen.property.test.ts drives many more).
     expect(screened).toBeGreaterThan(10);
+    // ... and some of them from slope rows, without reading the account (the twin's, with the engine's options).
+    expect(rowScreened).toBeGreaterThan(0);
+  });
+
+  it('with slope rows: accounts shaped for slope rows (cross positions, settlement cash) re-checked from the rows, as from the accounts', () => {
+    // Cross positions on several markets with settlement cash only: the shape slope rows stand for. Small moves keep
+    // the re-checks on the float screen; trades and deposits change accounts between them (the rows dropped and
+    // written again).
+    // The markets whose schedules the screen takes (ALT's size premium and DYD's maintenance fraction it leaves to the
+    // exact evaluation).
+    const plainMarket = fc.constantFrom('BTC-PERP' as const, 'ETH-PERP' as const);
+    const plainFunding = funding.map((f) => ({ ...f, btcMilli: 0, borrowBtcMilli: 0 }));
+    const crossOpen = fc.tuple(open, plainMarket).map(([o, m]) => ({ ...o, market: m, isolated: false }));
+    const smallMove = fc.record({ kind: fc.constant('move' as const), market: plainMarket, bps: fc.integer({ min: -200, max: 200 }), basisBps: fc.constant(0), noIndex: fc.constant(false) });
+    const plainStep = fc.oneof({ weight: 20, arbitrary: smallMove }, { weight: 2, arbitrary: crossOpen.map((o) => ({ kind: 'trade' as const, open: o })) }, { weight: 1, arbitrary: plainFunding.map((f) => ({ kind: 'deposit' as const, funding: f })) });
+    let rowScreened = 0;
+    let screened = 0;
+    fc.assert(
+      fc.property(fc.array(plainFunding, { minLength: 4, maxLength: 12 }), fc.array(crossOpen, { minLength: 6, maxLength: 24 }), fc.array(plainStep, { minLength: 30, maxLength: 150 }), (funds, opens, steps) => {
+        const w = testWorld();
+        for (const f of funds) applyFunding(w, f);
+        for (const o of opens) applyOpen(w, o);
+        const index = w.breachIndex();
+        const twin = w.breachIndex({ exactRows: true, slopeRows: true });
+        const initial: LedgerBreach[] = [];
+        const initialTwin: LedgerBreach[] = [];
+        for (const id of w.accounts.keys()) {
+          initial.push(...index.reindex(id));
+          initialTwin.push(...twin.reindex(id));
+        }
+        sameAs(w, index, twin, initial, initialTwin);
+        let before = check(w, twin, new Set(), initialTwin);
+        for (const s of steps) {
+          let reported: readonly LedgerBreach[];
+          let reportedTwin: readonly LedgerBreach[];
+          if (s.kind === 'move') {
+            applyMove(w, s);
+            reported = index.onPrice(s.market);
+            reportedTwin = twin.onPrice(s.market);
+          } else {
+            // The engine's order: the account changes, the index is told, a price it moved is followed, then the account
+            // is re-armed. A crossing meanwhile must be re-checked from the account, not from the row it had.
+            const touched = s.kind === 'trade' ? applyOpen(w, s.open) : applyFunding(w, s.funding);
+            for (const id of touched) twin.accountChanged(id);
+            applyMove(w, { kind: 'move', market: s.kind === 'trade' ? s.open.market : 'BTC-PERP', bps: -60, basisBps: 0, noIndex: false });
+            const moved = s.kind === 'trade' ? s.open.market : 'BTC-PERP';
+            const followed = index.onPrice(moved);
+            const followedTwin = twin.onPrice(moved);
+            sameAs(w, index, twin, followed, followedTwin); // before the re-arm: as armed from the account
+            reported = [...followed, ...touched.flatMap((id) => index.reindex(id))];
+            reportedTwin = [...followedTwin, ...touched.flatMap((id) => twin.reindex(id))];
+          }
+          sameAs(w, index, twin, reported, reportedTwin);
+          before = check(w, twin, before, reportedTwin);
+          twin.checkInvariants();
+        }
+        rowScreened += twin.stats().rowScreened;
+        screened += twin.stats().screened;
+      }),
+      { numRuns: 100, seed: 20261204 },
+    );
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ rowScreened, screened });
+    expect(rowScreened).toBeGreaterThan(100);
   });
 });
+
+/** The index with the engine's rows reports what the plain one reports, and holds the same thresholds for every ledger. */
+function sameAs(w: TestWorld, index: BreachIndex, twin: BreachIndex, reported: readonly LedgerBreach[], reportedTwin: readonly LedgerBreach[]): void {
+  const text = (r: readonly LedgerBreach[]): string => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  expect(text(reportedTwin)).toBe(text(reported));
+  for (const id of w.accounts.keys()) {
+    for (const market of [null, ...MARKETS]) expect(twin.thresholds(id, market)).toEqual(index.thresholds(id, market));
+  }
+}
 
 /** mulberry32 (sim/random.ts), to pick price corners reproducibly from a seed the property draws. */
 const prng = seededRandom;

@@ -35,11 +35,12 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { computeLedgerKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { computeLedgerKeys, computeRowKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
 import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
-import { SlackScreen, screenLedgerSlack } from './slack-screen.js';
+import { SlackScreen, SlopeRow, screenLedgerSlack, screenRowSlack } from './slack-screen.js';
+import { SlopeRows } from './slope-rows.js';
 
 /** A ledger: the account's cross margin (market null) or its isolated position on `market`. */
 export interface LedgerRef {
@@ -104,6 +105,12 @@ export interface BreachIndexOptions {
    */
   readonly exactRows?: boolean;
   /**
+   * True: keep the figures of each cross ledger armed at slope bounds whose account is of the plain shape (slope-rows.ts)
+   * and re-check it from them with the float screen, without reading the account. The owner calls accountChanged() for
+   * an account that changed when it follows a price before re-arming it (as for exactRows). Default false.
+   */
+  readonly slopeRows?: boolean;
+  /**
    * Accounts the index is expected to hold (a capacity hint): the ledger and entry tables are sized for them now,
    * as indexAll would size them. A restore builds its indexes before the accounts fill the heap: V8 starts a full GC
    * whenever memory outside the JS heap (these tables) grows ~64 MB, and that GC marks all of the heap.
@@ -162,6 +169,8 @@ export interface BreachIndexStats {
   readonly resumed: number;
   /** Re-checks the float screen settled without an exact evaluation (counted in rechecks and falseAlarms too). */
   readonly screened: number;
+  /** Of those, screened from the ledger's slope row, without reading the account (options.slopeRows). */
+  readonly rowScreened: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
@@ -265,6 +274,11 @@ export class BreachIndex {
   private exactRows = new BigInt64Array(0);
   private exactRowValid = new Uint8Array(0);
   private readonly keepsExactRows: boolean;
+  /** options.slopeRows: the slope-bound cross ledgers' figures (null: re-checks read the account). */
+  private readonly slopeRows: SlopeRows | null;
+  private readonly slopeRow = new SlopeRow();
+  private readonly marketIdOf = (slot: number): string => (this.markets[slot] as MarketSlot).id;
+  private readonly marketSlotOf = (id: string): number => this.marketSlot(id);
   /**
    * inBand[l] = 1: ledger l sits in the band of market slot ledgerExactSlot[l] at key ledgerBoundary[l] (it leaves the
    * band before either changes: one byte a ledger slot, not a copy of both). Only a watched ledger at its current
@@ -352,6 +366,7 @@ export class BreachIndex {
   private exactMisses = 0;
   private resumed = 0;
   private screened = 0;
+  private rowScreened = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   /**
@@ -374,6 +389,8 @@ export class BreachIndex {
     this.reportPrices = options.reportPrices ?? true;
     this.baseView = options.baseView ?? null;
     this.keepsExactRows = options.exactRows ?? false;
+    this.slopeRows = options.slopeRows === true ? new SlopeRows() : null;
+    this.slopeRows?.growLedgers(this.ledgerState.length);
     if (this.keepsExactRows) {
       this.exactRows = new BigInt64Array(this.ledgerState.length * EXACT_ROW);
       this.exactRowValid = new Uint8Array(this.ledgerState.length);
@@ -444,10 +461,13 @@ export class BreachIndex {
    * longer hold, so a crossing of its boundaries meanwhile is confirmed from the account itself.
    */
   accountChanged(accountId: string): void {
-    if (!this.keepsExactRows) return;
+    if (!this.keepsExactRows && this.slopeRows === null) return;
     const head = this.heads.get(accountId);
     if (head === undefined) return;
-    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.exactRowValid[l] = 0;
+    for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
+      if (this.keepsExactRows) this.exactRowValid[l] = 0;
+      this.slopeRows?.drop(l);
+    }
   }
 
   /** Forgets the account (closed, or gone from the view). */
@@ -771,6 +791,7 @@ export class BreachIndex {
       exactMisses: this.exactMisses,
       resumed: this.resumed,
       screened: this.screened,
+      rowScreened: this.rowScreened,
     };
   }
 
@@ -904,6 +925,16 @@ export class BreachIndex {
     for (let j = 0; j < heads.length; j++) {
       const h = heads.data[j] as number;
       const accountId = this.ledgerAccount[h] as string;
+      if (this.slopeRows !== null) {
+        // Ledgers with a slope row are screened from it: the account is read only if one is left.
+        let left = false;
+        for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
+          if (this.ledgerStamp[l] !== stamp || this.isFlip(l)) continue;
+          if (this.slopeRows.has(l) && this.rearmScreened(l, null)) this.ledgerStamp[l] = 0;
+          else left = true;
+        }
+        if (!left) continue;
+      }
       const account = this.accountOf(accountId);
       if (account === undefined) {
         this.remove(accountId);
@@ -975,7 +1006,7 @@ export class BreachIndex {
    * and true is returned. A sound ledger is screened for every owner; one in breach only when the owner does not ask
    * for the figures of breaches (arm() reports them). False: the caller evaluates it exactly.
    */
-  private rearmScreened(l: number, account: Account): boolean {
+  private rearmScreened(l: number, account: Account | null): boolean {
     const state = this.ledgerState[l];
     const breached = state === BREACHED;
     if (state !== SOUND && !(breached && !this.reportsOf(l))) return false;
@@ -984,7 +1015,10 @@ export class BreachIndex {
     const market = slot < 0 ? null : (this.markets[slot] as MarketSlot).id;
     const screen = this.screen;
     const view = this.viewOf(l);
-    if (!screenLedgerSlack(view, account, market, screen)) return false;
+    // From the ledger's slope row (account null: the caller saw one), else from the account.
+    const row = account === null ? this.slopeRow : null;
+    if (row !== null) (this.slopeRows as SlopeRows).read(l, this.marketIdOf, row);
+    if (row !== null ? !screenRowSlack(view, row, screen) : !screenLedgerSlack(view, account as Account, market, screen)) return false;
     // Proven: slack > 0 (sound under either rule: equity > maintenance >= 0), or slack < 0 (in breach under either).
     let slack: bigint;
     if (!breached && screen.lower > 0) slack = BigInt(Math.floor(screen.lower));
@@ -993,7 +1027,12 @@ export class BreachIndex {
     this.rechecks++;
     this.falseAlarms++;
     this.screened++;
-    computeLedgerKeys(view, account, screen, market, breached, slack, this.keys);
+    if (row !== null) this.rowScreened++;
+    if (row !== null) computeRowKeys(view, row, screen, breached, slack, this.keys);
+    else {
+      computeLedgerKeys(view, account as Account, screen, market, breached, slack, this.keys);
+      if (market === null) this.slopeRows?.write(l, account as Account, view.settlementAsset, this.marketSlotOf);
+    }
     this.setEntries(l, this.keys, PRICES);
     return true;
   }
@@ -1314,6 +1353,7 @@ export class BreachIndex {
       this.ledgerLong[l] = exact.long ? 1 : 0;
       this.ledgerExactSlot[l] = slot;
       if (!wasExact) this.exactLedgers++;
+      this.slopeRows?.drop(l);
       this.setExactKeys(l, exact.market, breached);
     } else {
       this.leaveBand(l);
@@ -1322,6 +1362,8 @@ export class BreachIndex {
       if (wasExact) this.exactLedgers--;
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
+      if (market === null) this.slopeRows?.write(l, account, view.settlementAsset, this.marketSlotOf);
+      else this.slopeRows?.drop(l);
     }
     if (breached) {
       this.ledgerState[l] = BREACHED;
@@ -1351,6 +1393,7 @@ export class BreachIndex {
   /** Drops a ledger's entries and breach state: its account waits for a price. */
   private park(l: number): void {
     this.clearExact(l);
+    this.slopeRows?.drop(l);
     this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] !== WAITING) this.waitingLedgers++;
@@ -1522,6 +1565,7 @@ export class BreachIndex {
    */
   private firstTouch(l: number): void {
     this.ledgerBoundary[l] = Number.NaN;
+    this.slopeRows?.touch(l);
     this.ledgerStamp[l] = 0;
     this.accountStamp[l] = 0;
     this.breachPrev[l] = -1;
@@ -1541,6 +1585,7 @@ export class BreachIndex {
 
   private freeLedgerSlot(l: number): void {
     this.clearExact(l);
+    this.slopeRows?.drop(l);
     this.setEntries(l, this.noKeys, PRICES);
     if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
     if (this.ledgerState[l] === WAITING) this.waitingLedgers--;
@@ -1586,6 +1631,7 @@ export class BreachIndex {
     this.breachPrev = grownInt32(this.breachPrev, size, 0);
     this.breachNext = grownInt32(this.breachNext, size, 0);
     if (this.upperView !== null) this.growLevels(size);
+    this.slopeRows?.growLedgers(size);
     assert(this.ledgerState.length === this.ledgerEntry.length && size > n, 'BreachIndex: ledger tables out of step');
   }
 

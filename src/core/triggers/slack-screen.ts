@@ -172,6 +172,7 @@ export function screenLedgerSlack(view: MarginView, account: Account, ledgerMark
   }
   let k = 0;
   let found = cross;
+  const acc = ACC.start(slack, magnitude, atoms, terms);
   for (const position of account.positions.values()) {
     const state: MarketState | undefined = view.market(position.market);
     const mark = state === undefined ? null : state.markPrice;
@@ -183,41 +184,112 @@ export function screenLedgerSlack(view: MarginView, account: Account, ledgerMark
     if (cross ? position.isolatedMargin !== null : position.market !== ledgerMarket) continue;
     if (!cross && position.isolatedMargin === null) return false; // not an isolated ledger: the exact path decides
     found = true;
-    const spec = state.spec;
-    const schedule = spec.margin;
-    if (!plainSchedule(schedule)) return false;
-    const q = Number(position.size);
-    const m = Number(mark);
-    const c = pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
-    const value = q * m * c;
-    const n = Math.abs(value);
-    const ft = floatTiersOf(schedule);
-    const t = certainTier(ft.floors, n);
-    if (t < 0) return false;
-    figures.notional = (t === 0 ? 0n : (schedule.tiers[t] as MarginTier).notionalFloor + 1n) as Quote; // in tier t, as the exact notional
-    const multPpm = view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : volatilityMultiplierPpm(view, state);
-    const mu = Number(multPpm) / 1e6;
-    const nr = (n * (ft.maintenance[t] as number)) / 1e6;
-    const amount = ft.amounts[t] as number;
-    const mm = Math.max(0, (nr - amount) * mu);
-    const delta = state.fundingIndex === position.fundingIndex ? 0 : Number(state.fundingIndex - position.fundingIndex);
-    const owed = (q * delta) / (pow10f(spec.baseDecimals) * FUNDING_SCALE_F);
-    const entry = Number(position.entryQuote);
-    slack += value - entry - owed - mm;
-    magnitude += n + Math.abs(entry) + Math.abs(owed) + (nr + Math.abs(amount)) * mu;
-    atoms += 2 * mu + 3;
-    terms += 4;
-    if (!cross) {
-      const margin = Number(position.isolatedMargin);
-      slack += margin;
-      magnitude += Math.abs(margin);
-      terms++;
-    }
+    if (!screenPosition(view, state, mark, Number(position.size), Number(position.entryQuote), position.fundingIndex, figures, acc)) return false;
+    if (!cross) acc.add(Number(position.isolatedMargin));
   }
   if (!found) return false;
-  if (terms > MAX_TERMS || !Number.isFinite(slack) || !Number.isFinite(magnitude)) return false;
-  const err = REL * magnitude + 1;
-  out.lower = slack - err - atoms;
-  out.upper = slack + err;
+  return acc.finish(out);
+}
+
+/**
+ * A cross ledger's own figures as the breach index keeps them beside its tables (a slope row): the settlement cash
+ * and, per position in the account's order, its market, size, cost and funding index, as the screen reads them
+ * (Number of each bigint; the funding index exact). Only for an account whose every position is in the ledger, with
+ * no collateral but the settlement asset and no debt: then screenRowSlack computes what screenLedgerSlack computes
+ * of the account, operation for operation (the same floats), without reading it.
+ */
+export class SlopeRow {
+  count = 0;
+  cash = 0;
+  readonly markets: string[] = [];
+  readonly sizes: number[] = [];
+  readonly entries: number[] = [];
+  readonly fundings: bigint[] = [];
+}
+
+/**
+ * screenLedgerSlack of the cross ledger whose figures `row` holds (see SlopeRow), with the same result and the same
+ * figures for computeRowKeys, or false where it would give up.
+ */
+export function screenRowSlack(view: MarginView, row: SlopeRow, out: SlackScreen): boolean {
+  if (view.marginValuation !== 'mark') return false;
+  const acc = ACC.start(0, 0, 1, 0);
+  if (row.cash !== 0) acc.add(row.cash); // the settlement balance (screenLedgerSlack skips a zero one)
+  for (let k = 0; k < row.count; k++) {
+    const market = row.markets[k] as string;
+    const state: MarketState | undefined = view.market(market);
+    const mark = state === undefined ? null : state.markPrice;
+    if (state === undefined || mark === null) return false;
+    const figures = out.figuresAt(k);
+    figures.market = market;
+    figures.mark = mark;
+    if (!screenPosition(view, state, mark, row.sizes[k] as number, row.entries[k] as number, row.fundings[k] as bigint, figures, acc)) return false;
+  }
+  return row.count > 0 && acc.finish(out);
+}
+
+/** The screen's running sums (one, reused: a screen allocates nothing). */
+class Accumulator {
+  slack = 0;
+  magnitude = 0;
+  atoms = 1;
+  terms = 0;
+
+  start(slack: number, magnitude: number, atoms: number, terms: number): this {
+    this.slack = slack;
+    this.magnitude = magnitude;
+    this.atoms = atoms;
+    this.terms = terms;
+    return this;
+  }
+
+  /** An exact amount (settlement cash, isolated margin): one term. */
+  add(v: number): void {
+    this.slack += v;
+    this.magnitude += Math.abs(v);
+    this.terms++;
+  }
+
+  /** The bounds on the exact slack (see the header), into `out`; false when the error bound is not proven. */
+  finish(out: SlackScreen): boolean {
+    const { slack, magnitude, atoms, terms } = this;
+    if (terms > MAX_TERMS || !Number.isFinite(slack) || !Number.isFinite(magnitude)) return false;
+    const err = REL * magnitude + 1;
+    out.lower = slack - err - atoms;
+    out.upper = slack + err;
+    return true;
+  }
+}
+
+const ACC = new Accumulator();
+
+/**
+ * One position's part of the slack (value - cost - funding owed - maintenance, as the header bounds it), added to
+ * `acc`, with the notional computeLedgerKeys arms it by written to `figures`; false when the screen gives up (a
+ * schedule off the plain path, a notional at a tier floor). q: Number(size); entry: Number(entryQuote).
+ */
+function screenPosition(view: MarginView, state: MarketState, mark: Price, q: number, entry: number, fundingIndex: bigint, figures: MutableKeyFigures, acc: Accumulator): boolean {
+  const spec = state.spec;
+  const schedule = spec.margin;
+  if (!plainSchedule(schedule)) return false;
+  const m = Number(mark);
+  const c = pow10f(view.quoteDecimals - spec.baseDecimals - spec.priceDecimals);
+  const value = q * m * c;
+  const n = Math.abs(value);
+  const ft = floatTiersOf(schedule);
+  const t = certainTier(ft.floors, n);
+  if (t < 0) return false;
+  figures.notional = (t === 0 ? 0n : (schedule.tiers[t] as MarginTier).notionalFloor + 1n) as Quote; // in tier t, as the exact notional
+  const multPpm = view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : volatilityMultiplierPpm(view, state);
+  const mu = Number(multPpm) / 1e6;
+  const nr = (n * (ft.maintenance[t] as number)) / 1e6;
+  const amount = ft.amounts[t] as number;
+  const mm = Math.max(0, (nr - amount) * mu);
+  const delta = state.fundingIndex === fundingIndex ? 0 : Number(state.fundingIndex - fundingIndex);
+  const owed = (q * delta) / (pow10f(spec.baseDecimals) * FUNDING_SCALE_F);
+  acc.slack += value - entry - owed - mm;
+  acc.magnitude += n + Math.abs(entry) + Math.abs(owed) + (nr + Math.abs(amount)) * mu;
+  acc.atoms += 2 * mu + 3;
+  acc.terms += 4;
   return true;
 }

@@ -13,7 +13,7 @@ import { continuousMaintenanceAmounts, validateSchedule, type MarginTier } from 
 import { positionValue, type AssetSpec, type MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import { dec, ppm, price, quote, size, type Ppm } from '../units/index.js';
-import { BreachIndex } from './breach-index.js';
+import { BreachIndex, type BreachIndexOptions } from './breach-index.js';
 
 function tiers(rows: readonly (readonly [string, bigint, bigint])[]): MarginTier[] {
   const base = rows.map(([floor, initial, maintenance]) => ({ notionalFloor: quote(dec(floor, 6)), initialPpm: ppm(initial), maintenancePpm: ppm(maintenance) }));
@@ -94,8 +94,9 @@ export class TestWorld implements MarginView {
     this.engine.apply({ kind: 'set_market', tsMs: T0, market: spec });
   }
 
-  breachIndex(): BreachIndex {
-    return new BreachIndex({ view: this, account: (id) => this.accounts.get(id), rule: () => this.rule });
+  /** An index over this world's accounts (`options`: the engine's, e.g. exactRows and slopeRows). */
+  breachIndex(options: Partial<Pick<BreachIndexOptions, 'exactRows' | 'slopeRows'>> = {}): BreachIndex {
+    return new BreachIndex({ view: this, account: (id) => this.accounts.get(id), rule: () => this.rule, ...options });
   }
 
   account(id: string): Account {
