@@ -613,7 +613,15 @@ export function exactBoundary(
   if (view.marginValuation !== 'mark') return null;
   const ledger = singlePositionLedger(view, account, ledgerMarket);
   if (ledger === null) return null;
-  const { position, cash } = ledger;
+  return exactBoundaryOf(view, ledger.position, ledger.cash, rule, breached, slack);
+}
+
+/**
+ * exactBoundary of a ledger given its one position and its cash (what singlePositionLedger finds in the account; the
+ * breach index passes its exact row, the cost basis folded into the cash). `breached` and `slack` as exactBoundary's.
+ */
+export function exactBoundaryOf(view: MarginView, position: Position, cash: bigint, rule: BreachRule, breached: boolean, slack: bigint): ExactBoundary | null {
+  if (view.marginValuation !== 'mark') return null;
   const state = view.market(position.market);
   const mark = state?.markPrice ?? null;
   if (state === undefined || mark === null) return null;

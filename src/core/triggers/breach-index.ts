@@ -35,7 +35,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { computeLedgerKeys, computeRowKeys, exactBoundary, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
 import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
@@ -625,7 +625,9 @@ export class BreachIndex {
     }
     this.otherEpoch[head] = keep ? this.epoch : -1;
     if (!load) {
-      // Evaluated at the new level (the account has not changed: its ledgers are the ones it has).
+      // Evaluated at the new level (the account has not changed: its ledgers are the ones it has): from its exact row
+      // when that is all there is to it, else from the account.
+      if (this.armFromExactRow(head, accountId, out)) return;
       const account = this.accountOf(accountId);
       if (account === undefined) this.remove(accountId);
       else this.evaluateLedgers(accountId, account, head, null, out);
@@ -1116,6 +1118,49 @@ export class BreachIndex {
     this.setExactKeys(l, ms.id, true);
     const baseMaintenance = this.baseView === null ? undefined : positionMaintenance(this.baseView, state, position, mark);
     out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance });
+    return true;
+  }
+
+  /**
+   * What evaluateLedgers() then arm() do for an account whose one ledger is a cross ledger kept in an exact row (one
+   * position, settlement cash: the row is all its figures), without reading the account: its figures at the current
+   * mark under its level's view, its state, and its exact boundary at that level. A setLevelAt() without a boundary
+   * kept for the level entered: the first call of an account, at 1M accounts a cold read of its objects. False (nothing
+   * done) when the account is not of that shape, has no valid row, or its boundary at this level is not exact: the
+   * caller evaluates the account.
+   */
+  private armFromExactRow(head: number, accountId: string, out: LedgerBreach[]): boolean {
+    if (!this.keepsExactRows || this.exactRowValid[head] !== 1 || this.ledgerNext[head] !== -1) return false;
+    const view = this.viewOf(head);
+    if (view.marginValuation !== 'mark') return false;
+    const ms = this.markets[this.ledgerExactSlot[head] as number] as MarketSlot;
+    const state = view.market(ms.id);
+    const mark = state?.markPrice ?? null;
+    if (state === undefined || mark === null) return false;
+    const r = head * EXACT_ROW;
+    const rows = this.exactRows;
+    // The cost basis is folded into the cash (see exactRows): the same equity, to the atom.
+    const position: Position = { market: ms.id, size: rows[r] as Size, entryQuote: 0n as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: null };
+    const cash = rows[r + 1] as bigint;
+    const f = singlePositionSlack(view, state, position, mark, cash);
+    const rule = this.ruleOf();
+    const breached = isBreached(f.equity, f.maintenance, rule);
+    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance);
+    if (exact === null) return false;
+    const l = head;
+    this.ledgerBoundary[l] = exact.boundary;
+    this.ledgerLong[l] = exact.long ? 1 : 0;
+    this.exactLedgers++;
+    this.slopeRows?.drop(l);
+    this.setExactKeys(l, ms.id, breached);
+    if (!breached) return true; // sound, as setLevelAt left it
+    this.ledgerState[l] = BREACHED;
+    this.linkBreached(l);
+    this.breaches++;
+    if (this.returnsOf(l)) {
+      const prices = this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES;
+      out.push({ account: accountId, market: null, equity: f.equity, maintenance: f.maintenance, prices, newly: true, baseMaintenance: undefined });
+    }
     return true;
   }
 
