@@ -40,6 +40,7 @@ timed(engine.calls, 'settleRecoveries', 'settle recoveries (back to the call lev
 const rand = rng(7); // as bench/journal.ts and scripts/profile-tail.mjs
 const px = Array.from({ length: MARKETS }, () => START_PRICE);
 const kinds = new Map();
+let statsAtWarmup = null; // the margin-call index's counters when the counted ticks start
 const calledTimes = new Map(); // account -> MarginCall events it got
 
 for (let i = 0; i < ticks; i++) {
@@ -49,6 +50,7 @@ for (let i = 0; i < ticks; i++) {
     spent.clear();
     kinds.clear();
     calledTimes.clear();
+    statsAtWarmup = engine.calls.levels.stats();
   }
   for (const e of engine.apply({ kind: 'price', tsMs: engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m]) })) {
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
@@ -61,3 +63,8 @@ for (const [label, ns] of [...spent].sort((a, b) => Number(b[1] - a[1]))) consol
 console.log(`events per tick: ${[...kinds].map(([k, c]) => `${k} ${(c / n).toFixed(3)}`).join(', ')}`);
 const times = [...calledTimes.values()].sort((a, b) => b - a);
 console.log(`MarginCall events went to ${times.length} accounts; the most called: ${times.slice(0, 5).join(', ')} times; called 100 times or more: ${times.filter((t) => t >= 100).length}`);
+// What the margin-call index did a tick (BreachIndex.stats(): re-checks, of them screened and from slope rows, flips
+// of exact boundaries, moves between levels from kept boundaries).
+const now = engine.calls.levels.stats();
+const perTick = (k) => ((now[k] - statsAtWarmup[k]) / n).toFixed(2);
+console.log(`margin-call index a tick: ${['rechecks', 'screened', 'rowScreened', 'flips', 'breaches', 'recoveries', 'resumed'].map((k) => `${k} ${perTick(k)}`).join(', ')}`);
