@@ -57,8 +57,11 @@ const refKey = (x: LedgerRef): string => `${x.account}/${x.market ?? 'cross'}`;
 const scaled = (w: TestWorld, scale: bigint): MarginView => Object.create(w, { requirementScalePpm: { value: scale } }) as MarginView;
 
 describe('a two-level BreachIndex against the exact full scan at each account level', () => {
-  it('holds, returns and tells recoveries exactly as the scan finds them, through moves between the levels', () => {
+  // Without rows, and with the engine's: exact and slope rows, which arm moves between levels without reading the
+  // account where they can (armFromExactRow, armFromSlopeRow).
+  it.each([false, true])('holds, returns and tells recoveries exactly as the scan finds them, through moves between the levels (rows: %s)', (rows) => {
     let resumed = 0;
+    let rowArmed = 0;
     let moves = 0;
     let newlyLower = 0;
     let told = 0;
@@ -66,7 +69,9 @@ describe('a two-level BreachIndex against the exact full scan at each account le
       fc.property(fc.array(open, { minLength: 3, maxLength: 14 }), fc.array(fc.constantFrom(...ACCOUNTS), { maxLength: 3 }), fc.array(step, { minLength: 10, maxLength: 100 }), (opens, startUpper, steps) => {
         const w = testWorld();
         for (const id of ACCOUNTS) w.deposit(id, USDC, 500_000_000n);
-        for (const o of opens) openTestPosition(w, o);
+        // With rows, cross positions on the markets whose schedules the float screen takes (BTC, ETH), so that the
+        // slope rows' moves are reached often.
+        for (const o of opens) openTestPosition(w, rows ? { ...o, market: o.market === 'ALT-PERP' ? 'BTC-PERP' : o.market === 'DYD-PERP' ? 'ETH-PERP' : o.market, isolated: false } : o);
         const lower = scaled(w, CALL);
         const upperView = scaled(w, RECOVERY);
         // The model: which accounts are at the upper level.
@@ -79,6 +84,8 @@ describe('a two-level BreachIndex against the exact full scan at each account le
           onRecover: (ref) => recovered.push(refKey(ref)),
           reportPrices: false,
           upperLevel: { view: upperView, holds: (id) => upper.has(id) },
+          exactRows: rows,
+          slopeRows: rows,
         });
         const truth = (): Set<string> => {
           const lo = [...w.accounts.values()].filter((a) => !upper.has(a.id));
@@ -148,14 +155,16 @@ describe('a two-level BreachIndex against the exact full scan at each account le
           index.checkInvariants();
         }
         resumed += index.stats().resumed;
+        rowArmed += index.stats().rowArmed;
       }),
       { numRuns: 250, seed: 20261203 },
     );
-    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ resumed, moves, newlyLower, told });
+    if (process.env.BAILIFF_DEBUG !== undefined) console.log({ rows, resumed, rowArmed, moves, newlyLower, told });
+    if (rows) expect(rowArmed).toBeGreaterThan(50);
     // The paths of interest are reached: moves, moves without an evaluation, breaches at the lower level, recoveries.
     expect(moves).toBeGreaterThan(400);
     expect(resumed).toBeGreaterThan(30);
     expect(newlyLower).toBeGreaterThan(100);
-    expect(told).toBeGreaterThan(15);
+    expect(told).toBeGreaterThan(rows ? 5 : 15); // the rows' world (two markets, cross only) recovers less often
   });
 });

@@ -171,6 +171,8 @@ export interface BreachIndexStats {
   readonly screened: number;
   /** Of those, screened from the ledger's slope row, without reading the account (options.slopeRows). */
   readonly rowScreened: number;
+  /** Moves between levels armed from a slope row's screen, without an exact evaluation (options.slopeRows). */
+  readonly rowArmed: number;
 }
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
@@ -367,6 +369,7 @@ export class BreachIndex {
   private resumed = 0;
   private screened = 0;
   private rowScreened = 0;
+  private rowArmed = 0;
 
   private readonly onRecover: ((ledger: LedgerRef) => void) | undefined;
   /**
@@ -627,7 +630,7 @@ export class BreachIndex {
     if (!load) {
       // Evaluated at the new level (the account has not changed: its ledgers are the ones it has): from its exact row
       // when that is all there is to it, else from the account.
-      if (this.armFromExactRow(head, accountId, out)) return;
+      if (this.armFromExactRow(head, accountId, out) || this.armFromSlopeRow(head)) return;
       const account = this.accountOf(accountId);
       if (account === undefined) this.remove(accountId);
       else this.evaluateLedgers(accountId, account, head, null, out);
@@ -794,6 +797,7 @@ export class BreachIndex {
       resumed: this.resumed,
       screened: this.screened,
       rowScreened: this.rowScreened,
+      rowArmed: this.rowArmed,
     };
   }
 
@@ -1161,6 +1165,41 @@ export class BreachIndex {
       const prices = this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES;
       out.push({ account: accountId, market: null, equity: f.equity, maintenance: f.maintenance, prices, newly: true, baseMaintenance: undefined });
     }
+    return true;
+  }
+
+  /**
+   * A setLevelAt() without a boundary kept, for an account whose one ledger is a cross ledger with a slope row: armed
+   * from the float screen of the row under the new level's view, as a re-check would be (rearmScreened), when the
+   * screen proves its state there: sound (a recovered account back at the call level is above it), or in breach at the
+   * upper level, which reports no figures (an account just called is below its recovery level). False (nothing done)
+   * otherwise: the caller evaluates the account.
+   */
+  private armFromSlopeRow(head: number): boolean {
+    const rows = this.slopeRows;
+    if (rows === null || this.ledgerNext[head] !== -1 || !rows.has(head) || !Number.isNaN(this.ledgerBoundary[head] as number)) return false;
+    const view = this.viewOf(head);
+    const row = this.slopeRow;
+    rows.read(head, this.marketIdOf, row);
+    const screen = this.screen;
+    if (!screenRowSlack(view, row, screen)) return false;
+    let breached: boolean;
+    let slack: bigint;
+    if (screen.lower > 0) {
+      breached = false;
+      slack = BigInt(Math.floor(screen.lower));
+    } else if (screen.upper < 0 && !this.reportsOf(head)) {
+      breached = true;
+      slack = BigInt(Math.ceil(screen.upper));
+    } else return false;
+    computeRowKeys(view, row, screen, breached, slack, this.keys);
+    this.setEntries(head, this.keys, PRICES);
+    if (breached) {
+      this.ledgerState[head] = BREACHED;
+      this.linkBreached(head);
+      this.breaches++;
+    }
+    this.rowArmed++;
     return true;
   }
 
