@@ -140,17 +140,9 @@ describe('BreachIndex against the exact full scan', () => {
         const w = testWorld();
         for (const f of funds) applyFunding(w, f);
         for (const o of opens) applyOpen(w, o);
-        const index = w.breachIndex();
-        // The engine's options: exact rows and slope rows (figures kept beside the tables). The same reports and the
-        // same thresholds as the plain index after every step: the rows spare reads of the accounts, nothing else.
-        const twin = w.breachIndex({ exactRows: true, slopeRows: true });
-        const initial: LedgerBreach[] = [];
-        const initialTwin: LedgerBreach[] = [];
-        for (const id of w.accounts.keys()) {
-          initial.push(...index.reindex(id));
-          initialTwin.push(...twin.reindex(id));
-        }
-        sameAs(w, index, twin, initial, initialTwin);
+        // The engine's options on the twin: exact rows and slope rows (figures kept beside the tables). The same reports
+        // and the same thresholds as the plain index after every step: the rows spare reads of the accounts, nothing else.
+        const { index, twin, initial } = twinIndexes(w);
         let before = check(w, index, new Set(), initial);
         for (const s of steps) {
           let reported: readonly LedgerBreach[];
@@ -271,16 +263,8 @@ describe('BreachIndex against the exact full scan', () => {
         const w = testWorld();
         for (const f of funds) applyFunding(w, f);
         for (const o of opens) applyOpen(w, o);
-        const index = w.breachIndex();
-        const twin = w.breachIndex({ exactRows: true, slopeRows: true });
-        const initial: LedgerBreach[] = [];
-        const initialTwin: LedgerBreach[] = [];
-        for (const id of w.accounts.keys()) {
-          initial.push(...index.reindex(id));
-          initialTwin.push(...twin.reindex(id));
-        }
-        sameAs(w, index, twin, initial, initialTwin);
-        let before = check(w, twin, new Set(), initialTwin);
+        const { index, twin, initial } = twinIndexes(w);
+        let before = check(w, twin, new Set(), initial);
         for (const s of steps) {
           let reported: readonly LedgerBreach[];
           let reportedTwin: readonly LedgerBreach[];
@@ -314,6 +298,20 @@ describe('BreachIndex against the exact full scan', () => {
     expect(rowScreened).toBeGreaterThan(100);
   });
 });
+
+/** A plain index and its twin with the engine's rows over the same world, each with every account indexed (the same first look). */
+function twinIndexes(w: TestWorld): { index: BreachIndex; twin: BreachIndex; initial: LedgerBreach[] } {
+  const index = w.breachIndex();
+  const twin = w.breachIndex({ exactRows: true, slopeRows: true });
+  const initial: LedgerBreach[] = [];
+  const initialTwin: LedgerBreach[] = [];
+  for (const id of w.accounts.keys()) {
+    initial.push(...index.reindex(id));
+    initialTwin.push(...twin.reindex(id));
+  }
+  sameAs(w, index, twin, initial, initialTwin);
+  return { index, twin, initial };
+}
 
 /** The index with the engine's rows reports what the plain one reports, and holds the same thresholds for every ledger. */
 function sameAs(w: TestWorld, index: BreachIndex, twin: BreachIndex, reported: readonly LedgerBreach[], reportedTwin: readonly LedgerBreach[]): void {
