@@ -951,7 +951,8 @@ export class BreachIndex {
       let unscreened = false;
       for (let l = h; l >= 0; l = this.ledgerNext[l] as number) {
         if (this.ledgerStamp[l] !== stamp || this.isFlip(l)) continue;
-        if (this.rearmScreened(l, account)) this.ledgerStamp[l] = 0;
+        // A ledger with a slope row was screened from it above, on the same figures: the account's screen would fail too.
+        if (this.slopeRows?.has(l) !== true && this.rearmScreened(l, account)) this.ledgerStamp[l] = 0;
         else unscreened = true;
       }
       if (!unscreened) continue;
