@@ -593,9 +593,15 @@ function singlePositionLedger(view: MarginView, account: Account, ledgerMarket: 
     position = p;
   }
   if (position === null) return null;
-  for (const [asset, amount] of account.balances) if (amount !== 0n && asset !== view.settlementAsset) return null;
-  for (const amount of account.borrows.values()) if (amount !== 0n) return null;
+  if (!settlementCashOnly(account, view.settlementAsset)) return null;
   return { position, cash: account.balances.get(view.settlementAsset) ?? 0n };
+}
+
+/** No collateral but the settlement asset and no debt (zero amounts aside): a cross ledger valued by its cash alone. */
+export function settlementCashOnly(account: Account, settlementAsset: string): boolean {
+  for (const id of account.balances.keys()) if (id !== settlementAsset && account.balances.get(id) !== 0n) return false;
+  for (const amount of account.borrows.values()) if (amount !== 0n) return false;
+  return true;
 }
 
 /**

@@ -1098,10 +1098,8 @@ export class BreachIndex {
     let position: Position | undefined;
     let cash: bigint;
     if (this.keepsExactRows && this.exactRowValid[l] === 1 && view.marginValuation === 'mark') {
-      const r = l * EXACT_ROW;
-      const rows = this.exactRows;
-      cash = rows[r + 1] as bigint; // cash - entryQuote: the cost basis folded in (see exactRows)
-      position = { market: ms.id, size: rows[r] as Size, entryQuote: 0n as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: null };
+      position = this.exactRowPosition(l, ms.id);
+      cash = this.exactRowCash(l);
     } else {
       const account = this.accountOf(accountId);
       position = account?.positions.get(ms.id);
@@ -1142,11 +1140,8 @@ export class BreachIndex {
     const state = view.market(ms.id);
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return false;
-    const r = head * EXACT_ROW;
-    const rows = this.exactRows;
-    // The cost basis is folded into the cash (see exactRows): the same equity, to the atom.
-    const position: Position = { market: ms.id, size: rows[r] as Size, entryQuote: 0n as Quote, fundingIndex: rows[r + 2] as bigint, isolatedMargin: null };
-    const cash = rows[r + 1] as bigint;
+    const position = this.exactRowPosition(head, ms.id);
+    const cash = this.exactRowCash(head);
     const f = singlePositionSlack(view, state, position, mark, cash);
     const rule = this.ruleOf();
     const breached = isBreached(f.equity, f.maintenance, rule);
@@ -1202,6 +1197,20 @@ export class BreachIndex {
     }
     this.rowArmed++;
     return true;
+  }
+
+  /**
+   * Ledger l's one position as its exact row holds it, with the cost basis folded into the cash (exactRowCash): under
+   * mark valuation the same equity, to the atom, as the account's position and cash.
+   */
+  private exactRowPosition(l: number, market: string): Position {
+    const r = l * EXACT_ROW;
+    return { market, size: this.exactRows[r] as Size, entryQuote: 0n as Quote, fundingIndex: this.exactRows[r + 2] as bigint, isolatedMargin: null };
+  }
+
+  /** Ledger l's cash less its position's cost (see exactRows). */
+  private exactRowCash(l: number): bigint {
+    return this.exactRows[l * EXACT_ROW + 1] as bigint;
   }
 
   /** Keeps an exact ledger's inputs (see exactRows); no row when one does not fit 64 bits. */

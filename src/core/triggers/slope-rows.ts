@@ -12,6 +12,7 @@
 // the account. Floats screen, never decide: a row only ever spares the exact evaluation of a false alarm.
 
 import type { Account } from '../account/account.js';
+import { settlementCashOnly } from './bounds.js';
 import type { SlopeRow } from './slack-screen.js';
 
 /** Positions a row carries (an account with more is re-checked from the account). */
@@ -72,7 +73,7 @@ export class SlopeRows {
    */
   write(l: number, account: Account, settlementAsset: string, slotOf: (market: string) => number): void {
     const n = account.positions.size;
-    if (n === 0 || n > MAX_POSITIONS || !rowShaped(account, settlementAsset)) {
+    if (n === 0 || n > MAX_POSITIONS || !settlementCashOnly(account, settlementAsset)) {
       this.drop(l);
       return;
     }
@@ -139,11 +140,4 @@ export class SlopeRows {
     this.entry = grow(this.entry, rows * MAX_POSITIONS);
     this.funding = grow(this.funding, rows * MAX_POSITIONS);
   }
-}
-
-/** No collateral but the settlement asset, no debt (zero amounts aside): what a row can stand for. */
-function rowShaped(account: Account, settlementAsset: string): boolean {
-  for (const id of account.balances.keys()) if (id !== settlementAsset && account.balances.get(id) !== 0n) return false;
-  for (const amount of account.borrows.values()) if (amount !== 0n) return false;
-  return true;
 }
