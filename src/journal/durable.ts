@@ -57,7 +57,10 @@ export interface DurableOptions {
   readonly onSnapshot?: (report: SnapshotReport) => void;
   /** A name for messages (the file's path). */
   readonly name?: string;
-  /** Sees every record's body (after the genesis) as recovery reads it, before it is replayed. */
+  /**
+   * Sees every record's body (after the genesis) as recovery reads it, before it is replayed. The body is valid during
+   * the call only (with the record check on its worker thread, its bytes are then written over): copy what you keep.
+   */
   readonly onRecord?: (seq: number, body: Buffer) => void;
   /** Told where recovery is (RecoveryProgress): for operators' progress bars and logs; never part of the state. */
   readonly onProgress?: (progress: RecoveryProgress) => void;

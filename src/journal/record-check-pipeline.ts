@@ -4,8 +4,9 @@
 //
 // Recovery stays synchronous (DurableEngine.openFile returns the recovered engine): this thread takes the worker's
 // messages with receiveMessageOnPort and, when none is there yet, sleeps on a shared word the worker bumps after each
-// message (Atomics.wait). Back-pressure the same way: the worker waits while WINDOW_BYTES of records sent are still
-// unread here, so the whole tail is never held twice in memory.
+// message (Atomics.wait). The records' bytes come through a ring of shared memory of WINDOW_BYTES, allocated once
+// (RecordCheckData.ring says why); back-pressure is the ring's room: the worker writes a message only where the
+// records sent before it were read here, so the whole tail is never held twice in memory.
 //
 // Failure: the worker's JournalError (a corrupt record, with its seq, after every record before it was sent) is thrown
 // here as the same JournalError once those records were replayed: the same order and outcome as Journal.check with
@@ -19,7 +20,7 @@ import type { RecordCheckOutcome, RecordCheckStart } from './check-records.js';
 import { JournalError } from './errors.js';
 import { CONTROL, CONTROL_WORDS, type FromRecordCheck, type RecordCheckData } from './record-check-protocol.js';
 
-/** Bytes of checked records that may wait unread on this thread (~64k records of the 1M bench world). */
+/** The ring's size: bytes of checked records that may wait unread on this thread (~64k records of the 1M bench world). */
 const WINDOW_BYTES = 64 * 2 ** 20;
 /** How long this thread sleeps between looks at the worker's state while it waits for records. */
 const WAIT_SLICE_MS = 200;
@@ -48,53 +49,74 @@ import(workerData.module)
 
 export class RecordCheckPipeline {
   private readonly control: Int32Array;
+  /** The records' ring (RecordCheckData.ring), read through one view for the whole recovery. */
+  private readonly ring: Buffer;
   private finished = false;
   /** Time this thread spent waiting for the worker's records. */
   waitMs = 0;
   /** The worker's own time (opening, reading, checking; its waits for this thread excluded), once it ended. */
   workerMs = 0;
+  /** Messages of records taken: through the ring, and larger than the ring (in their own bytes). */
+  readonly messages = { ring: 0, own: 0 };
 
   private constructor(
     private readonly worker: Worker,
     private readonly port: MessagePort,
     control: SharedArrayBuffer,
+    ring: SharedArrayBuffer,
     private readonly name: string,
   ) {
     this.control = new Int32Array(control);
+    this.ring = Buffer.from(ring);
   }
 
   /** Starts the worker on the journal file `file`, checking from `start` (Journal.checkStart()). */
   static start(file: string, start: RecordCheckStart, o: { windowBytes?: number; module?: URL } = {}): RecordCheckPipeline {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
+    const windowBytes = o.windowBytes ?? WINDOW_BYTES;
+    const ring = new SharedArrayBuffer(windowBytes);
     const data: RecordCheckData = {
       module: (o.module ?? compiledModule('./record-check-worker.js', import.meta.url)).href,
       file,
       start: { name: start.name, genesisHash: new Uint8Array(start.genesisHash), lastSeq: start.lastSeq, snapshotted: start.snapshotted },
       control,
       port: port2,
-      windowBytes: o.windowBytes ?? WINDOW_BYTES,
+      windowBytes,
+      ring,
     };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
     // Never holds the process open; errors reach this thread through the control words and the port.
     worker.unref();
     worker.on('error', () => {});
-    return new RecordCheckPipeline(worker, port1, control, start.name);
+    return new RecordCheckPipeline(worker, port1, control, ring, start.name);
   }
 
   /**
    * Hands every checked record to `onRecord` in order (waiting for the worker as needed) and returns the check's
    * outcome for Journal.completeCheck. Throws the worker's JournalError after the records before the bad one, or an
    * Error when the worker failed or stopped without an outcome. Whatever `onRecord` throws stops the worker too.
+   * A body is a view that is valid during its onRecord call only: its bytes are written over once it returns (a
+   * caller that keeps a body copies it).
    */
   drain(onRecord: (seq: number, body: Buffer) => void): RecordCheckOutcome {
     try {
       for (;;) {
         const m = this.next();
+        if (m.kind === 'ring') {
+          const { ring } = this;
+          const bodies = m.bodies;
+          for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, ring.subarray(bodies[i] as number, bodies[i + 1] as number));
+          this.messages.ring++;
+          Atomics.sub(this.control, CONTROL.bytesInFlight, m.span);
+          Atomics.notify(this.control, CONTROL.bytesInFlight);
+          continue;
+        }
         if (m.kind === 'records') {
           const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
           const bodies = m.bodies;
           for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, bytes.subarray(bodies[i] as number, bodies[i + 1] as number));
+          this.messages.own++;
           Atomics.sub(this.control, CONTROL.bytesInFlight, m.bytes.byteLength);
           Atomics.notify(this.control, CONTROL.bytesInFlight);
           continue;

@@ -9,7 +9,11 @@ import type { JournalErrorCode } from './errors.js';
 export const CONTROL = {
   /** Messages the worker has posted (it adds 1 after each, then notifies: the main thread waits on this word). */
   posted: 0,
-  /** Bytes sent and not yet replayed by the main thread (the worker waits while a window's worth is unread). */
+  /**
+   * Bytes of the ring (RecordCheckData.ring) holding records sent and not yet replayed by the main thread, a wrap's
+   * skipped end included; or, for a message too large for the ring, its own bytes. The worker writes only where this
+   * leaves room, and waits while a window's worth is unread.
+   */
   bytesInFlight: 1,
   /** Set by the main thread when recovery stops early: the worker stops reading. */
   cancelled: 2,
@@ -32,10 +36,22 @@ export interface RecordCheckData {
   readonly port: MessagePort;
   /** How many bytes of records may wait unread in the main thread before the worker waits. */
   readonly windowBytes: number;
+  /**
+   * The ring the worker writes checked records into and the main thread reads them from (windowBytes long), shared:
+   * no memory is allocated per message on the main thread. Why: each transferred ArrayBuffer counted as new external
+   * memory there, and V8 runs a full mark-compact of the whole heap (~0.3-0.5 s at 1M accounts) for every ~64 MB of
+   * it: one every ~3 s of a 1M-record replay (docs/performance.md, 2026-12-04 night).
+   */
+  readonly ring: SharedArrayBuffer;
 }
 
 export type FromRecordCheck =
-  /** Checked records firstSeq, firstSeq+1, ...: record i's body is bytes[bodies[2i] .. bodies[2i+1]). */
+  /**
+   * Checked records firstSeq, firstSeq+1, ...: record i's body is ring[bodies[2i] .. bodies[2i+1]), the message
+   * occupying `span` bytes of the ring (its records, and the ring's end it skipped when it wrapped to the start).
+   */
+  | { readonly kind: 'ring'; readonly firstSeq: number; readonly bodies: readonly number[]; readonly span: number }
+  /** The same for a message larger than the ring: its records in their own bytes (transferred), offsets into them. */
   | { readonly kind: 'records'; readonly firstSeq: number; readonly bytes: Uint8Array; readonly bodies: Uint32Array }
   /** Every record was checked and sent: the head reached and the torn last record (not yet cut off), if any. */
   | {

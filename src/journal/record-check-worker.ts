@@ -3,9 +3,11 @@
 // the main thread loads and restores the snapshot, then streams the checked records to it in order. Runs in a
 // worker thread started by record-check-pipeline.ts; the protocol (messages and the shared control words) is there.
 //
-// What crosses threads: each message carries raw bytes (several stored batches back to back in one ArrayBuffer,
-// transferred, never copied by structured clone) and a Uint32Array of each record's body start and end in them (also
-// transferred). The main thread takes the bodies as views; it parses and replays them.
+// What crosses threads: the records' bytes (several stored batches back to back) are written into a ring of shared
+// memory (RecordCheckData.ring), and each message carries only where in it each record's body starts and ends. The
+// main thread takes the bodies as views into the ring; it parses and replays them, then gives their bytes back
+// (CONTROL.bytesInFlight). A message larger than the whole ring carries its own bytes instead (transferred, never
+// copied by structured clone). Why a ring: see RecordCheckData.ring.
 
 import type { MessagePort } from 'node:worker_threads';
 import { checkStoredBatches, type RecordCheckOutcome } from './check-records.js';
@@ -26,12 +28,18 @@ class Sender {
   private firstSeq = -1;
   private rowBase = 0;
   private row: Buffer | null = null;
+  private readonly ring: Uint8Array;
+  /** Where the next message is written in the ring: the bytes before it (bytesInFlight of them) are unread. */
+  private ringAt = 0;
 
   constructor(
     private readonly port: MessagePort,
     private readonly control: Int32Array,
     private readonly windowBytes: number,
-  ) {}
+    ring: SharedArrayBuffer,
+  ) {
+    this.ring = new Uint8Array(ring);
+  }
 
   /** A checked record of `row` (its body a view into row's bytes). */
   add(seq: number, body: Buffer, row: Buffer): void {
@@ -48,12 +56,41 @@ class Sender {
     this.bodies.push(start, start + body.length);
   }
 
-  /** Sends the records gathered (one message), first waiting while the main thread holds a window's bytes unread. */
+  /**
+   * Sends the records gathered (one message): written into the ring once it has room for them, or, larger than the
+   * whole ring, in their own bytes once the main thread holds less than a window's bytes unread.
+   */
   flush(): void {
     if (this.bodies.length === 0) {
       this.reset();
       return;
     }
+    if (this.bytes <= this.ring.length) this.sendInRing();
+    else this.sendOwnBytes();
+    this.reset();
+  }
+
+  private sendInRing(): void {
+    const n = this.bytes;
+    // A message never wraps: when it does not fit before the ring's end, it starts at 0 and the end is skipped (held
+    // as unread until this message is read, so the room check below stays "unread + span <= ring").
+    const wraps = this.ringAt + n > this.ring.length;
+    const at = wraps ? 0 : this.ringAt;
+    const span = n + (wraps ? this.ring.length - this.ringAt : 0);
+    this.waitForWindow(this.ring.length - span);
+    let to = at;
+    for (const r of this.rows) {
+      this.ring.set(r, to);
+      to += r.length;
+    }
+    const bodies = this.bodies;
+    for (let i = 0; i < bodies.length; i++) bodies[i] = (bodies[i] as number) + at;
+    this.ringAt = at + n;
+    Atomics.add(this.control, CONTROL.bytesInFlight, span);
+    this.post({ kind: 'ring', firstSeq: this.firstSeq, bodies, span });
+  }
+
+  private sendOwnBytes(): void {
     const only = this.rows.length === 1 ? (this.rows[0] as Buffer) : null;
     // One stored batch that owns its whole ArrayBuffer is transferred as it is; several are copied into one.
     let bytes: Uint8Array;
@@ -68,10 +105,9 @@ class Sender {
       }
     }
     const bodies = Uint32Array.from(this.bodies);
-    this.waitForWindow();
+    this.waitForWindow(this.windowBytes - 1);
     Atomics.add(this.control, CONTROL.bytesInFlight, bytes.byteLength);
     this.post({ kind: 'records', firstSeq: this.firstSeq, bytes, bodies }, [bytes.buffer as ArrayBuffer, bodies.buffer]);
-    this.reset();
   }
 
   post(message: FromRecordCheck, transfer: ArrayBuffer[] = []): void {
@@ -83,20 +119,21 @@ class Sender {
   /** Time spent waiting for the main thread to replay what it was sent (not the worker's own work). */
   waitedMs = 0;
 
-  private waitForWindow(): void {
+  /** Waits until the main thread holds at most `unread` bytes unread. */
+  private waitForWindow(unread: number): void {
     const started = performance.now();
     try {
-      this.waitUntilWindowFree();
+      this.waitUntilAtMost(unread);
     } finally {
       this.waitedMs += performance.now() - started;
     }
   }
 
-  private waitUntilWindowFree(): void {
+  private waitUntilAtMost(unread: number): void {
     for (;;) {
       if (Atomics.load(this.control, CONTROL.cancelled) !== 0) throw new Error('recovery stopped reading');
       const inFlight = Atomics.load(this.control, CONTROL.bytesInFlight);
-      if (inFlight < this.windowBytes) return;
+      if (inFlight <= unread) return;
       Atomics.wait(this.control, CONTROL.bytesInFlight, inFlight, 1_000);
     }
   }
@@ -116,7 +153,7 @@ class Sender {
  */
 export function runRecordCheck(data: RecordCheckData): void {
   const control = new Int32Array(data.control);
-  const sender = new Sender(data.port, control, data.windowBytes);
+  const sender = new Sender(data.port, control, data.windowBytes, data.ring);
   const started = performance.now();
   let store: SqliteJournalStore | null = null;
   try {
