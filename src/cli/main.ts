@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `bailiff` command: see program.ts. Whatever happens, the user sees one line per failure, not a stack trace.
 
+import { setRuntimeFlags } from './node-flags.js';
 import { failure, processIo, runCli } from './program.js';
+
+setRuntimeFlags();
 
 // A reader that stops early (`bailiff run x.json | head`) closes our stdout: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
