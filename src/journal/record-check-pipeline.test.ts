@@ -172,15 +172,16 @@ describe('recovery with the record check on a worker thread', () => {
     journal.close();
   });
 
-  it('reuses its ring: in a ring two messages wide, every body arrives in order and equal to the stored one', () => {
-    // The bodies the main thread's check hands over (views into their stored batches, copied here).
+  /**
+   * Drains the long journal through a pipeline of `windowBytes`, comparing each body with the one the main thread's
+   * check hands over (copied: those are views into their stored batches).
+   */
+  function drainAgainstStored(windowBytes: number): { pipeline: RecordCheckPipeline; outcome: unknown; next: number; differ: number } {
     const journal = Journal.attach(SqliteJournalStore.open(long.path, { durability: 'relaxed', readOnly: true }), { name: long.path });
     const start = journal.checkStart();
     const stored: Buffer[] = [];
     journal.check((_seq, body) => stored.push(Buffer.from(body)));
-    // Messages are ~1 MB (the worker's MESSAGE_BYTES, rounded up to whole stored batches): ~2 fit in 2.5 MB, so the
-    // worker wraps to the ring's start every second message and waits for this thread each time.
-    const pipeline = RecordCheckPipeline.start(long.path, start, { windowBytes: 2.5 * 2 ** 20 });
+    const pipeline = RecordCheckPipeline.start(long.path, start, { windowBytes });
     let next = 1;
     let differ = 0;
     const outcome = pipeline.drain((seq, body) => {
@@ -188,34 +189,30 @@ describe('recovery with the record check on a worker thread', () => {
       if (!body.equals(stored[seq - 1] as Buffer)) differ++;
       next++;
     });
+    journal.close();
+    return { pipeline, outcome, next, differ };
+  }
+
+  it('reuses its ring: in a ring two messages wide, every body arrives in order and equal to the stored one', () => {
+    // Messages are ~1 MB (the worker's MESSAGE_BYTES, rounded up to whole stored batches): ~2 fit in 2.5 MB, so the
+    // worker wraps to the ring's start every second message and waits for this thread each time.
+    const { pipeline, outcome, next, differ } = drainAgainstStored(2.5 * 2 ** 20);
     expect(outcome).toMatchObject({ headSeq: long.head, torn: null });
     expect(next).toBe(long.head + 1);
     expect(differ).toBe(0);
     expect(pipeline.messages.own).toBe(0);
     // The long journal's ~20 MB went through 2.5 MB: the ring was written over many times.
     expect(pipeline.messages.ring).toBeGreaterThanOrEqual(10);
-    journal.close();
   });
 
   it('sends a message larger than its ring in its own bytes, in order with the ones in the ring', () => {
-    const journal = Journal.attach(SqliteJournalStore.open(long.path, { durability: 'relaxed', readOnly: true }), { name: long.path });
-    const start = journal.checkStart();
-    const stored: Buffer[] = [];
-    journal.check((_seq, body) => stored.push(Buffer.from(body)));
     // Stored batches of 500 commands: messages of ~1 MB and a smaller last one. A ring of 0.6 MB holds none of the
     // full messages, the last may fit.
-    const pipeline = RecordCheckPipeline.start(long.path, start, { windowBytes: 0.6 * 2 ** 20 });
-    let next = 1;
-    let differ = 0;
-    pipeline.drain((seq, body) => {
-      expect(seq).toBe(next);
-      if (!body.equals(stored[seq - 1] as Buffer)) differ++;
-      next++;
-    });
+    const { pipeline, outcome, next, differ } = drainAgainstStored(0.6 * 2 ** 20);
+    expect(outcome).toMatchObject({ headSeq: long.head, torn: null });
     expect(next).toBe(long.head + 1);
     expect(differ).toBe(0);
     expect(pipeline.messages.own).toBeGreaterThanOrEqual(10);
-    journal.close();
   });
 
   it('waits for a slow reader: a window of one byte still hands over every record in order', () => {
