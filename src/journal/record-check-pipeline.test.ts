@@ -205,6 +205,17 @@ describe('recovery with the record check on a worker thread', () => {
     expect(pipeline.messages.ring).toBeGreaterThanOrEqual(10);
   });
 
+  it('in a ring narrower than two messages, each waits for the one before it to be read', () => {
+    // Messages of 1-1.3 MB in 1.6 MB: none fits after another, and a message longer than the one before it has no
+    // room even with the ring's end skipped: it starts at 0 once that one is read.
+    const { pipeline, outcome, next, differ } = drainAgainstStored(1.6 * 2 ** 20);
+    expect(outcome).toMatchObject({ headSeq: long.head, torn: null });
+    expect(next).toBe(long.head + 1);
+    expect(differ).toBe(0);
+    expect(pipeline.messages.own).toBe(0);
+    expect(pipeline.messages.ring).toBeGreaterThanOrEqual(10);
+  });
+
   it('sends a message larger than its ring in its own bytes, in order with the ones in the ring', () => {
     // Stored batches of 500 commands: messages of ~1 MB and a smaller last one. A ring of 0.6 MB holds none of the
     // full messages, the last may fit.

@@ -72,12 +72,19 @@ class Sender {
 
   private sendInRing(): void {
     const n = this.bytes;
-    // A message never wraps: when it does not fit before the ring's end, it starts at 0 and the end is skipped (held
-    // as unread until this message is read, so the room check below stays "unread + span <= ring").
-    const wraps = this.ringAt + n > this.ring.length;
-    const at = wraps ? 0 : this.ringAt;
-    const span = n + (wraps ? this.ring.length - this.ringAt : 0);
-    this.waitForWindow(this.ring.length - span);
+    const size = this.ring.length;
+    // The unread bytes are always the `bytesInFlight` bytes just before ringAt (around the ring's end). A message never
+    // wraps: when it does not fit before the ring's end, it starts at 0 and the end is skipped, held as unread until
+    // this message is read ("unread + span <= ring" is the room check). A message longer than the part before ringAt
+    // could never have that room: it waits until everything is read, when it may start at 0 with nothing skipped.
+    let at = this.ringAt;
+    let span = n;
+    if (at + n > size) {
+      at = 0;
+      if (n > this.ringAt) this.waitForWindow(0);
+      else span = n + size - this.ringAt;
+    }
+    this.waitForWindow(size - span);
     let to = at;
     for (const r of this.rows) {
       this.ring.set(r, to);
