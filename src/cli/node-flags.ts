@@ -13,8 +13,8 @@
 // literal allocation sites "tenure" and from then on allocates their objects straight in the old generation. The
 // same sites allocate short-lived objects on every tick after, which then pile up in the old generation until a full
 // mark-compact of the whole heap (~0.3-0.5 s at 1M accounts): a 1M-record replay promoted ~2 MB per scavenge with it
-// and ~0.3 MB without; scavenges took ~8 against ~2.5 ms. V8 never reverses a "tenure" decision for such sites (their
-// objects carry no allocation mementos any more). Measured at 1M accounts, alternating runs (docs/performance.md,
+// and ~0.3 MB without; scavenges took ~8 against ~2.5 ms. V8 kept such decisions in the tail (its
+// --trace-pretenuring-statistics: "tenure => tenure" at a survival ratio of 0.50). Measured at 1M accounts, alternating runs (docs/performance.md,
 // 2026-12-04 night): the walk 7,706 / 7,434 -> 8,447 / 8,567 ticks/s, its GC 333 / 188 -> 172 / 169 ms, RSS
 // high-water 1.84 / 1.43 -> 1.42 / 1.41 GiB; the crash ticks unchanged or faster; recovery's replay without its
 // mark-compacts.
