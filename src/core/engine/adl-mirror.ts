@@ -352,15 +352,28 @@ export class AdlMirror {
   // ---- maintenance --------------------------------------------------------------------------------------------
 
   private rebuild(): void {
+    this.beginBulk();
+    for (const a of this.s.accounts.values()) this.indexBulk(a);
+  }
+
+  /**
+   * rebuild() in parts (BulkIndex), for a restore that hands each account to the breach indexes and the mirror in one
+   * pass (detector.ts indexTogether): emptied, then each account of the state once, in the state's order (the
+   * venue's accounts may be left out: the mirror skips them).
+   */
+  beginBulk(): void {
     this.stale = false;
     this.dirty.clear();
     this.memberships.clear();
     for (const side of this.sides) side.n = 0;
-    for (const a of this.s.accounts.values()) {
-      const ms = this.place(a);
-      if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
-    }
   }
+
+  indexBulk(a: Account): void {
+    const ms = this.place(a);
+    if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
+  }
+
+  endBulk(): void {}
 
   /**
    * Re-reads one account: a position still on the same side is rewritten in its slot; slots of sides it left go,

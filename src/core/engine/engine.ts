@@ -19,8 +19,8 @@ import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHa
 import { applySetAccountGroup } from './groups.js';
 import { accountCountHint, accountSnapshot, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
-import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
-import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
+import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
+import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
@@ -145,6 +145,16 @@ export class Engine {
   /** Engine.restore, once the accounts are in: the first look of the (still empty) indexes and mirror at them. */
   private indexRestored(): void {
     const s = this.s;
+    const levels = this.calls?.levelIndex ?? null;
+    if (this.index instanceof BreachIndex && (levels !== null || this.calls === null)) {
+      // One pass over the accounts for every index (indexTogether); the ADL mirror skips the venue's accounts, which
+      // watchedAccounts() leaves out.
+      const indexes: BulkIndex[] = [this.index];
+      if (levels !== null) indexes.push(levels);
+      if (this.adlMirror !== null) indexes.push(this.adlMirror);
+      indexTogether(indexes, s.watchedAccounts(), s.accounts.size);
+      return;
+    }
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.calls?.indexAll();
     if (this.adlMirror !== null) {
@@ -364,10 +374,11 @@ export class Engine {
       }
     }
     const belowCall: LedgerBreach[] = [];
-    // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again.
-    const fresh = new Map<string, LedgerBreach>();
+    // Figures of ledgers the index has just evaluated, so ranking them does not evaluate them again (made on the first:
+    // the common tick finds none).
+    let fresh: Map<string, LedgerBreach> | null = null;
     const note = (found: readonly LedgerBreach[]): void => {
-      for (const f of found) fresh.set(ledgerKey(f), f);
+      for (const f of found) (fresh ??= new Map()).set(ledgerKey(f), f);
     };
     // A parameter change acts when it is applied (at once, or when confirmed), not when it is held pending.
     const change = this.applied;
@@ -415,7 +426,7 @@ export class Engine {
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
     if ((this.index.breachedCount > 0 || s.fund.positions.size > 0) && s.guards.halted === null) {
-      this.pauseSettled = enforceBlock(b, this.index, fresh, s.enforcement.paused && this.pauseSettled);
+      this.pauseSettled = enforceBlock(b, this.index, fresh ?? NO_FRESH, s.enforcement.paused && this.pauseSettled);
       for (const id of b.recent) this.index.reindex(id);
       // Every account the block changed, including those the command had touched already (re-armed above, before
       // the block liquidated them).
@@ -591,6 +602,9 @@ export class Engine {
     return cometKeeperView(this.s, market, this.s.timeMs, gasCostValue);
   }
 }
+
+/** The figures noted when the index evaluated none. */
+const NO_FRESH: ReadonlyMap<string, LedgerBreach> = new Map();
 
 /** Ledgers by account, then market (the cross ledger first). */
 function byLedger(x: LedgerRef, y: LedgerRef): number {

@@ -148,6 +148,11 @@ export class MarginCalls {
     indexAccounts(recovery, s.watchedAccounts((id) => called.has(id)), called.size);
   }
 
+  /** The 'index' strategy's two-level index (null under 'scan'): a restore builds it with the others (indexTogether). */
+  get levelIndex(): BreachIndex | null {
+    return this.levels;
+  }
+
   private get called(): Set<string> {
     return this.s.enforcement.marginCalled;
   }

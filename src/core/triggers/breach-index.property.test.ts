@@ -11,6 +11,7 @@ import { evaluateAccount } from '../margin/evaluate.js';
 import { isBreached, thresholdPrice } from '../margin/thresholds.js';
 import { ppm } from '../units/index.js';
 import { scanAccounts, type BreachIndex, type LedgerBreach, type LedgerRef } from './breach-index.js';
+import { indexTogether } from './detector.js';
 import { MARKETS, openTestPosition, START, testWorld, type MarketId, type TestOpen, type TestWorld } from './testworld.js';
 
 const ACCOUNTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
@@ -449,7 +450,7 @@ describe('thresholds are sound: inside the box they allow, a ledger keeps its ex
   });
 });
 
-describe('BreachIndex.indexAll (a restore) builds what reindex() of each account builds', () => {
+describe('BreachIndex.indexAll and indexTogether (a restore) build what reindex() of each account builds', () => {
   it('the same breaches, stats and answers to every later price move, with markets unpriced at the build', () => {
     let breachesSeen = 0;
     let waitingSeen = 0;
@@ -471,17 +472,38 @@ describe('BreachIndex.indexAll (a restore) builds what reindex() of each account
           for (const id of w.accounts.keys()) one.reindex(id);
           const bulk = w.breachIndex();
           bulk.indexAll(w.accounts.values(), w.accounts.size);
-          expect(bulk.stats()).toEqual(one.stats());
-          expect(bulk.breached()).toEqual(one.breached());
-          bulk.checkInvariants();
+          // Two indexes of different options built in one pass (as a restore builds its breach and margin-call
+          // indexes): each as if built alone.
+          const rows = { exactRows: true, slopeRows: true };
+          const rowsOne = w.breachIndex(rows);
+          for (const id of w.accounts.keys()) rowsOne.reindex(id);
+          const together = w.breachIndex();
+          const rowsTogether = w.breachIndex(rows);
+          indexTogether([together, rowsTogether], w.accounts.values(), w.accounts.size);
+          const pairs: [BreachIndex, BreachIndex][] = [
+            [bulk, one],
+            [together, one],
+            [rowsTogether, rowsOne],
+          ];
+          for (const [built, reference] of pairs) {
+            expect(built.stats()).toEqual(reference.stats());
+            expect(built.breached()).toEqual(reference.breached());
+            built.checkInvariants();
+          }
           waitingSeen += one.stats().waiting;
           for (const m of unpriced) w.setPrices(m, marks.get(m) ?? START[m]);
-          for (const m of unpriced) expect(bulk.onPrice(m)).toEqual(one.onPrice(m));
+          const follow = (m: MarketId): void => {
+            const [plain, withRows] = [one.onPrice(m), rowsOne.onPrice(m)];
+            expect(bulk.onPrice(m)).toEqual(plain);
+            expect(together.onPrice(m)).toEqual(plain);
+            expect(rowsTogether.onPrice(m)).toEqual(withRows);
+          };
+          for (const m of unpriced) follow(m);
           for (const mv of after) {
             applyMove(w, mv);
-            expect(bulk.onPrice(mv.market)).toEqual(one.onPrice(mv.market));
+            follow(mv.market);
           }
-          expect(bulk.stats()).toEqual(one.stats());
+          for (const [built, reference] of pairs) expect(built.stats()).toEqual(reference.stats());
           breachesSeen += one.stats().breaches;
         },
       ),

@@ -292,6 +292,9 @@ export class BreachIndex {
   private readonly bandScratch = new Int32List(64);
   /** During a bulk build (indexAll): boundaries are staged in their bands (BoundaryBand.stage), settled at its end. */
   private bulk = false;
+  /** During a bulk build: whether the index was empty when it began (no ledger to look up); its scratch for breaches. */
+  private bulkFresh = false;
+  private readonly bulkOut: LedgerBreach[] = [];
   /** Ledgers at exact boundaries the tick's mark crossed (collectFlips). */
   private readonly markCrossed = new Int32List(64);
   private accountStamp = new Int32Array(64); // on head ledgers: visited in this operation
@@ -441,19 +444,35 @@ export class BreachIndex {
    * does not look each one up again, and an index still empty does not look for ledgers it cannot hold yet.
    */
   indexAll(accounts: Iterable<Account>, count: number): void {
+    this.beginBulk(count);
+    for (const account of accounts) this.indexBulk(account);
+    this.endBulk();
+  }
+
+  /**
+   * indexAll in three parts (BulkIndex), for a restore that hands each account to all its indexes in one pass
+   * (detector.ts indexTogether): each account's objects are read from memory once for all of them.
+   */
+  beginBulk(count: number): void {
     // Sized as a capacity hint sizes them (exactly, the usual shape's ledgers and entries); more grow as ever.
     const ledgers = Math.ceil(count * LEDGERS_PER_ACCOUNT);
     const entries = Math.ceil(count * ENTRIES_PER_ACCOUNT);
     if (ledgers > this.ledgerState.length) this.growLedgers(ledgers, true);
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
-    const out: LedgerBreach[] = [];
-    const fresh = this.heads.size === 0;
+    this.bulkFresh = this.heads.size === 0;
     this.bulk = true;
-    for (const account of accounts) {
-      if (fresh) this.indexNew(account, out);
-      else this.reindexAccount(account.id, account, out);
-      out.length = 0;
-    }
+  }
+
+  /** indexAll's step for one account (between beginBulk and endBulk). */
+  indexBulk(account: Account): void {
+    const out = this.bulkOut;
+    if (this.bulkFresh) this.indexNew(account, out);
+    else this.reindexAccount(account.id, account, out);
+    out.length = 0;
+  }
+
+  /** Ends a bulk build: the boundaries staged in the bands are settled. */
+  endBulk(): void {
     this.bulk = false;
     for (const ms of this.markets) ms.band.settle();
   }
@@ -533,7 +552,7 @@ export class BreachIndex {
       this.ledgerState[l] = SOUND;
       if (Number.isNaN(this.ledgerBoundary[l] as number)) continue; // exposed to no price: sound as it was
       const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
-      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      const mark = this.liveMarket(ms)?.markPrice ?? null;
       const b = this.ledgerBoundary[l] as number;
       const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
       // Armed once, in the state it resumes in (enterBreach arms a breach; a miss is re-armed in full).
@@ -643,7 +662,7 @@ export class BreachIndex {
       const b = this.ledgerBoundary[l] as number;
       if (Number.isNaN(b)) continue; // exposed to no price: sound as it was (and has no entries)
       const ms = this.markets[this.ledgerExactSlot[l] as number] as MarketSlot;
-      const mark = this.view.market(ms.id)?.markPrice ?? null;
+      const mark = this.liveMarket(ms)?.markPrice ?? null;
       const inBreach = mark !== null && (this.ledgerLong[l] === 1 ? Number(mark) <= b : Number(mark) >= b);
       if (!inBreach) this.setExactKeys(l, ms.id, false);
       else if (!this.enterBreach(l, out)) {
@@ -886,6 +905,16 @@ export class BreachIndex {
     return out;
   }
 
+  /**
+   * The market's state in the view, from its slot: the view's MarketState of a market is one object for the market's
+   * life, changed in place (a price, a spec), and markets are never taken away, so the object recordEpoch kept is the
+   * one view.market(id) returns (every level's view reads the same state); no Map lookup by id on the paths a tick
+   * takes for each exact boundary it crosses.
+   */
+  private liveMarket(ms: MarketSlot): MarketState | undefined {
+    return ms.state ?? this.view.market(ms.id);
+  }
+
   private recordEpoch(ms: MarketSlot): void {
     const s = this.view.market(ms.id);
     ms.state = s;
@@ -1048,7 +1077,7 @@ export class BreachIndex {
   private isFlip(l: number): boolean {
     const boundary = this.ledgerBoundary[l] as number;
     if (Number.isNaN(boundary)) return false;
-    const state = this.view.market((this.markets[this.ledgerExactSlot[l] as number] as MarketSlot).id);
+    const state = this.liveMarket(this.markets[this.ledgerExactSlot[l] as number] as MarketSlot);
     const mark = state?.markPrice ?? null;
     if (mark === null) return false;
     const m = Number(mark);
@@ -1092,7 +1121,7 @@ export class BreachIndex {
       return true;
     }
     const isolated = (this.ledgerMarket[l] as number) >= 0;
-    const state = this.view.market(ms.id);
+    const state = this.liveMarket(ms);
     const mark = state?.markPrice ?? null;
     const view = this.viewOf(l);
     let position: Position | undefined;
@@ -1137,7 +1166,7 @@ export class BreachIndex {
     const view = this.viewOf(head);
     if (view.marginValuation !== 'mark') return false;
     const ms = this.markets[this.ledgerExactSlot[head] as number] as MarketSlot;
-    const state = view.market(ms.id);
+    const state = this.liveMarket(ms);
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return false;
     const position = this.exactRowPosition(head, ms.id);

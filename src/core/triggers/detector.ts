@@ -59,3 +59,21 @@ export function indexAccounts(detector: BreachDetector, accounts: Iterable<Accou
   if (detector instanceof BreachIndex) detector.indexAll(accounts, count);
   else for (const account of accounts) detector.reindex(account.id);
 }
+
+/** A build of one pass over the accounts: BreachIndex (indexAll's parts), the engine's ADL mirror. */
+export interface BulkIndex {
+  beginBulk(count: number): void;
+  indexBulk(account: Account): void;
+  endBulk(): void;
+}
+
+/**
+ * indexAccounts for several indexes over the same accounts (a restore's breach index, margin-call index and ADL
+ * mirror): one pass, each account handed to every index in turn, so its objects are read from memory once, not once
+ * per index. Each index ends as a build of its own would leave it.
+ */
+export function indexTogether(indexes: readonly BulkIndex[], accounts: Iterable<Account>, count: number): void {
+  for (const index of indexes) index.beginBulk(count);
+  for (const account of accounts) for (const index of indexes) index.indexBulk(account);
+  for (const index of indexes) index.endBulk();
+}
