@@ -14,7 +14,7 @@ import { PPM_ONE, ppm, price, quote, Rational, size } from '../units/index.js';
 import type { FundingIndex, MarketState } from '../market/state.js';
 import { BTC_PERP, USDC } from '../engine/testkit.js';
 import type { Account } from '../account/account.js';
-import { evaluateAccount, ledgerEquity } from './evaluate.js';
+import { evaluateAccount, evaluateMaintenance, ledgerEquity, type AccountEvaluation } from './evaluate.js';
 
 /** Every ledger of the account: cross, and each position's market (isolated or not, held or not). */
 function ledgersOf(a: Account): (string | null)[] {
@@ -39,6 +39,39 @@ function referenceAdlScore(s: EngineState, market: string, a: Account): Rational
   const r = bitmexAdlScore({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
   return r.ok ? r.value : Rational.int(0);
 }
+
+/** An evaluation's figures without its initial requirements (what evaluateMaintenance answers). */
+function withoutInitial(ev: AccountEvaluation): unknown {
+  if (!ev.priced) return ev;
+  const drop = <T extends { initial: unknown }>({ initial: _initial, ...rest }: T): Omit<T, 'initial'> => rest;
+  return { priced: true, positions: ev.positions.map(drop), isolated: ev.isolated.map(drop), cross: drop(ev.cross) };
+}
+
+describe('evaluateMaintenance', () => {
+  it('is evaluateAccount without the initial requirements, to the atom, after random commands under every preset', () => {
+    let positions = 0;
+    let isolated = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
+        const engine = freshEngineWith(preset);
+        const s = engine.state as EngineState;
+        for (const cmd of commands) {
+          engine.apply(cmd);
+          for (const a of s.accounts.values()) {
+            const full = evaluateAccount(s, a);
+            expect(evaluateMaintenance(s, a), a.id).toEqual(withoutInitial(full));
+            if (!full.priced) continue;
+            positions += full.positions.length;
+            isolated += full.isolated.length;
+          }
+        }
+      }),
+      { numRuns: 80, seed: 29 },
+    );
+    expect(positions).toBeGreaterThan(1_000);
+    expect(isolated).toBeGreaterThan(10);
+  });
+});
 
 describe('ledgerEquity', () => {
   it('equals the full evaluation for every ledger it answers for, and answers for every plain one, after random commands under every preset', () => {

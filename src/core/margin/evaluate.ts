@@ -37,7 +37,8 @@ export interface PriceOverride {
   readonly price: Price;
 }
 
-export interface PositionFigures {
+/** A position's figures without its initial requirement: what a ledger's state (in breach or not) depends on. */
+export interface MaintenanceFigures {
   readonly market: string;
   readonly mark: Price;
   /** value(size x mark), signed, rounded down. */
@@ -46,25 +47,43 @@ export interface PositionFigures {
   readonly unrealisedPnl: Quote;
   /** Funding not yet settled: positive = the position owes it. Rounded up. */
   readonly fundingOwed: Quote;
-  readonly initial: Quote;
   readonly maintenance: Quote;
 }
 
-export interface CrossFigures {
+export interface PositionFigures extends MaintenanceFigures {
+  readonly initial: Quote;
+}
+
+export interface CrossMaintenanceFigures {
   readonly collateral: Quote;
   readonly debt: Quote;
   readonly unrealisedPnl: Quote;
   readonly fundingOwed: Quote;
   readonly equity: Quote;
-  readonly initial: Quote;
   readonly maintenance: Quote;
   readonly notional: Quote;
 }
 
-export interface IsolatedFigures extends PositionFigures {
+export interface CrossFigures extends CrossMaintenanceFigures {
+  readonly initial: Quote;
+}
+
+export interface IsolatedMaintenanceFigures extends MaintenanceFigures {
   readonly margin: Quote;
   readonly equity: Quote;
 }
+
+export interface IsolatedFigures extends PositionFigures, IsolatedMaintenanceFigures {}
+
+/** evaluateMaintenance's answer: evaluateAccount's without the initial requirements. */
+export type MaintenanceEvaluation =
+  | {
+      readonly priced: true;
+      readonly cross: CrossMaintenanceFigures;
+      readonly positions: readonly MaintenanceFigures[];
+      readonly isolated: readonly IsolatedMaintenanceFigures[];
+    }
+  | { readonly priced: false; readonly unpriced: readonly string[] };
 
 export type AccountEvaluation =
   | { readonly priced: true; readonly cross: CrossFigures; readonly positions: readonly PositionFigures[]; readonly isolated: readonly IsolatedFigures[] }
@@ -101,21 +120,30 @@ export function fundingOwed(state: MarketState, position: Position): Quote {
 }
 
 export function positionFigures(view: MarginView, state: MarketState, position: Position, mark: Price): PositionFigures {
+  return figuresOf(view, state, position, mark, true) as PositionFigures;
+}
+
+/**
+ * positionFigures and its maintenance-only form (no initial requirement, so neither its requirement() nor the open
+ * interest's notional that only the initial one reads): one computation of both, the same maintenance (it ignores
+ * the open interest: requirement()).
+ */
+function figuresOf(view: MarginView, state: MarketState, position: Position, mark: Price, withInitial: boolean): MaintenanceFigures | PositionFigures {
   const absSize = position.size < 0n ? -position.size : position.size;
   const value = positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor');
   const n = notional(state.spec, view.quoteDecimals, position.size, mark, 'ceil');
   const basis = requirementBasis(view, position, n);
+  const market = state.spec.id;
+  const unrealisedPnl = quote(value - position.entryQuote);
+  const owed = fundingOwed(state, position);
+  if (!withInitial) {
+    const maintenance = requirement(state.spec.margin, 'maintenance', basis, absSize, maintenanceContext(view, state));
+    return { market, mark, value, notional: n, unrealisedPnl, fundingOwed: owed, maintenance };
+  }
   const ctx = requirementContext(view, state, mark);
-  return {
-    market: state.spec.id,
-    mark,
-    value,
-    notional: n,
-    unrealisedPnl: quote(value - position.entryQuote),
-    fundingOwed: fundingOwed(state, position),
-    initial: requirement(state.spec.margin, 'initial', basis, absSize, ctx),
-    maintenance: requirement(state.spec.margin, 'maintenance', basis, absSize, ctx),
-  };
+  const initial = requirement(state.spec.margin, 'initial', basis, absSize, ctx);
+  const maintenance = requirement(state.spec.margin, 'maintenance', basis, absSize, ctx);
+  return { market, mark, value, notional: n, unrealisedPnl, fundingOwed: owed, initial, maintenance };
 }
 
 /** What a position's requirements are a ratio of: its notional at mark, or its cost (Rulebook.marginValuation). */
@@ -195,7 +223,7 @@ export function ledgerMaintenance(view: MarginView, account: Account, market: st
  * Equity of a ledger holding one position and only settlement cash (an isolated position and its margin, or a cross
  * ledger with one cross position, settlement collateral and no debt): cash + uPnL - funding owed, as above.
  */
-export function singlePositionEquity(cash: bigint, f: PositionFigures): Quote {
+export function singlePositionEquity(cash: bigint, f: MaintenanceFigures): Quote {
   return quote(cash + f.unrealisedPnl - f.fundingOwed);
 }
 
@@ -258,6 +286,20 @@ export function assetValue(view: MarginView, assetId: string, amount: bigint, we
 }
 
 export function evaluateAccount(view: MarginView, account: Account, override?: PriceOverride): AccountEvaluation {
+  // With the initial requirements, every figure is there (evaluate's objects carry `initial`).
+  return evaluate(view, account, override, true) as AccountEvaluation;
+}
+
+/**
+ * evaluateAccount without the initial requirements: the figures a ledger's state depends on (equity, maintenance,
+ * each position's value and notional), the same to the atom. For the breach indexes, which evaluate accounts on every
+ * re-arm and never read an initial requirement.
+ */
+export function evaluateMaintenance(view: MarginView, account: Account, override?: PriceOverride): MaintenanceEvaluation {
+  return evaluate(view, account, override, false);
+}
+
+function evaluate(view: MarginView, account: Account, override: PriceOverride | undefined, withInitial: boolean): MaintenanceEvaluation {
   const unpriced: string[] = [];
   let collateral = 0n;
   for (const [assetId, balance] of account.balances) {
@@ -273,8 +315,8 @@ export function evaluateAccount(view: MarginView, account: Account, override?: P
     if (v === null) unpriced.push(view.asset(assetId)?.priceMarket ?? assetId);
     else debt += v;
   }
-  const positions: PositionFigures[] = [];
-  const isolated: IsolatedFigures[] = [];
+  const positions: MaintenanceFigures[] = [];
+  const isolated: IsolatedMaintenanceFigures[] = [];
   let upnl = 0n;
   let owed = 0n;
   let initial = 0n;
@@ -287,12 +329,12 @@ export function evaluateAccount(view: MarginView, account: Account, override?: P
       unpriced.push(position.market);
       continue;
     }
-    const f = positionFigures(view, state, position, mark);
+    const f = figuresOf(view, state, position, mark, withInitial);
     positions.push(f);
     if (position.isolatedMargin === null) {
       upnl += f.unrealisedPnl;
       owed += f.fundingOwed;
-      initial += f.initial;
+      if (withInitial) initial += (f as PositionFigures).initial;
       maintenance += f.maintenance;
       crossNotional += f.notional;
     } else {
@@ -300,19 +342,9 @@ export function evaluateAccount(view: MarginView, account: Account, override?: P
     }
   }
   if (unpriced.length > 0) return { priced: false, unpriced: [...new Set(unpriced)] };
-  return {
-    priced: true,
-    positions,
-    isolated,
-    cross: {
-      collateral: quote(collateral),
-      debt: quote(debt),
-      unrealisedPnl: quote(upnl),
-      fundingOwed: quote(owed),
-      equity: quote(collateral - debt + upnl - owed),
-      initial: quote(initial),
-      maintenance: quote(maintenance),
-      notional: quote(crossNotional),
-    },
-  };
+  const equity = quote(collateral - debt + upnl - owed);
+  const cross: CrossMaintenanceFigures | CrossFigures = withInitial
+    ? { collateral: quote(collateral), debt: quote(debt), unrealisedPnl: quote(upnl), fundingOwed: quote(owed), equity, initial: quote(initial), maintenance: quote(maintenance), notional: quote(crossNotional) }
+    : { collateral: quote(collateral), debt: quote(debt), unrealisedPnl: quote(upnl), fundingOwed: quote(owed), equity, maintenance: quote(maintenance), notional: quote(crossNotional) };
+  return { priced: true, positions, isolated, cross };
 }

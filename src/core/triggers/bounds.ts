@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type AccountEvaluation, type MarginView, type PositionFigures } from '../margin/evaluate.js';
+import { maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
@@ -58,13 +58,13 @@ import { pow10, PPM_ONE, price } from '../units/index.js';
 import { assert } from '../assert.js';
 import type { SlopeRow } from './slack-screen.js';
 
-export type PricedEvaluation = Extract<AccountEvaluation, { priced: true }>;
+export type PricedEvaluation = Extract<MaintenanceEvaluation, { priced: true }>;
 
 /**
  * What computeLedgerKeys reads of a position's figures: its market, its mark and its notional, which only selects
  * the margin tier (any notional in the same tier arms the same keys; slack-screen.ts passes one).
  */
-export type KeyFigures = Pick<PositionFigures, 'market' | 'mark' | 'notional'>;
+export type KeyFigures = Pick<MaintenanceFigures, 'market' | 'mark' | 'notional'>;
 
 /** What computeLedgerKeys reads of an evaluation: the figures of every position of the account, in its order. */
 export interface KeyEvaluation {

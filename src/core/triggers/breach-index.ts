@@ -30,7 +30,7 @@
 
 import { assert } from '../assert.js';
 import type { Account, Position } from '../account/account.js';
-import { evaluateAccount, type MarginView } from '../margin/evaluate.js';
+import { evaluateAccount, evaluateMaintenance, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
@@ -985,7 +985,7 @@ export class BreachIndex {
         else unscreened = true;
       }
       if (!unscreened) continue;
-      const ev = evaluateAccount(this.viewOf(h), account);
+      const ev = evaluateMaintenance(this.viewOf(h), account);
       if (!ev.priced) {
         // Not expected between reindexes (prices do not disappear); handle it as a reindex would.
         this.reindexInto(accountId, out);
@@ -1427,7 +1427,7 @@ export class BreachIndex {
 
   /** Evaluates the account exactly and arms its ledgers (or parks them until its markets are priced). */
   private evaluateLedgers(accountId: string, account: Account, head: number, vanished: string[] | null, out: LedgerBreach[]): void {
-    const ev = evaluateAccount(this.viewOf(head), account);
+    const ev = evaluateMaintenance(this.viewOf(head), account);
     if (!ev.priced) {
       for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.park(l);
       for (const m of ev.unpriced) {
