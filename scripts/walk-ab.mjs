@@ -6,6 +6,10 @@
 // tick, and the SHA-256 of the JSON of all events (equal: the same events).
 // Walks: 'walk' = bench/walk.ts (+-10 bp random walk, maker set up and re-quoted every 20 ticks of a market, untimed);
 // 'tail' = scripts/profile-tail.mjs (+-5 bp around the start price, markets in turn, no maker).
+// Read the medians: with two 1M worlds in one process, the tail's first chunk of whichever build runs second took
+// ~1.4 s more CPU (2026-12-04: the same with the builds swapped, so it is the order's, not a build's; not traced to
+// a GC or the compiler), which moves that build's total and mean by ~1 s over 150k ticks. The script prints each
+// build's costliest chunks and its mean without them.
 // usage: npm run build (in both checkouts), then
 //   node --max-old-space-size=8192 scripts/walk-ab.mjs BASE_CHECKOUT NEW_CHECKOUT ACCOUNTS TICKS [walk|tail] [CHUNK=1000]
 import { createHash } from 'node:crypto';
@@ -95,3 +99,11 @@ for (const r of [a, b]) {
 const rounds = Math.min(a.chunkCpu.length, b.chunkCpu.length);
 const ratios = Array.from({ length: rounds }, (_, i) => b.chunkCpu[i] / a.chunkCpu[i]);
 console.log(`median chunk CPU µs a tick: ${a.dir} ${(median(a.chunkCpu) / chunk).toFixed(2)}, ${b.dir} ${(median(b.chunkCpu) / chunk).toFixed(2)}; median of per-round ratios ${b.dir}/${a.dir} ${median(ratios).toFixed(3)} (${rounds} rounds)`);
+// Where the totals and the medians disagree: the costliest chunks of each build (a full GC of the two worlds' heap
+// lands in whichever chunk runs), and the total without them.
+for (const r of [a, b]) {
+  const sorted = [...r.chunkCpu].sort((x, y) => y - x);
+  const top = sorted.slice(0, 5);
+  const rest = sorted.slice(5).reduce((x, y) => x + y, 0) / Math.max(1, sorted.length - 5);
+  console.log(`${r.dir}: costliest chunks ${top.map((c) => (c / 1000).toFixed(0)).join(', ')} ms CPU (rounds ${top.map((c) => r.chunkCpu.indexOf(c)).join(', ')}); the other chunks' mean ${(rest / chunk).toFixed(2)} µs a tick`);
+}
