@@ -47,27 +47,32 @@ function withoutInitial(ev: AccountEvaluation): unknown {
   return { priced: true, positions: ev.positions.map(drop), isolated: ev.isolated.map(drop), cross: drop(ev.cross) };
 }
 
+/** Random commands under every preset; after each, `visit` sees every account of the state. */
+function eachAccountAfterEachCommand(numRuns: number, seed: number, visit: (s: EngineState, a: Account) => void): void {
+  fc.assert(
+    fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
+      const engine = freshEngineWith(preset);
+      const s = engine.state as EngineState;
+      for (const cmd of commands) {
+        engine.apply(cmd);
+        for (const a of s.accounts.values()) visit(s, a);
+      }
+    }),
+    { numRuns, seed },
+  );
+}
+
 describe('evaluateMaintenance', () => {
   it('is evaluateAccount without the initial requirements, to the atom, after random commands under every preset', () => {
     let positions = 0;
     let isolated = 0;
-    fc.assert(
-      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
-        const engine = freshEngineWith(preset);
-        const s = engine.state as EngineState;
-        for (const cmd of commands) {
-          engine.apply(cmd);
-          for (const a of s.accounts.values()) {
-            const full = evaluateAccount(s, a);
-            expect(evaluateMaintenance(s, a), a.id).toEqual(withoutInitial(full));
-            if (!full.priced) continue;
-            positions += full.positions.length;
-            isolated += full.isolated.length;
-          }
-        }
-      }),
-      { numRuns: 80, seed: 29 },
-    );
+    eachAccountAfterEachCommand(80, 29, (s, a) => {
+      const full = evaluateAccount(s, a);
+      expect(evaluateMaintenance(s, a), a.id).toEqual(withoutInitial(full));
+      if (!full.priced) return;
+      positions += full.positions.length;
+      isolated += full.isolated.length;
+    });
     expect(positions).toBeGreaterThan(1_000);
     expect(isolated).toBeGreaterThan(10);
   });
@@ -78,37 +83,27 @@ describe('ledgerEquity', () => {
     let answered = 0;
     let isolated = 0;
     let scores = 0;
-    fc.assert(
-      fc.property(fc.constantFrom(...PRESET_NAMES), timed, (preset, commands) => {
-        const engine = freshEngineWith(preset);
-        const s = engine.state as EngineState;
-        for (const cmd of commands) {
-          engine.apply(cmd);
-          for (const a of s.accounts.values()) {
-            const plain = [...a.balances].every(([asset, v]) => v === 0n || asset === s.settlementAsset) && [...a.borrows.values()].every((v) => v === 0n);
-            for (const ledger of ledgersOf(a)) {
-              const quick = ledgerEquity(s, a, ledger);
-              const ref = referenceEquity(s, a, ledger);
-              if (quick !== null) {
-                expect(quick, `${a.id} ${ledger ?? 'cross'}`).toBe(ref);
-                answered++;
-                if (ledger !== null) isolated++;
-              } else if (plain && ref !== null && ref !== undefined) {
-                // A plain, priced ledger that exists is always answered.
-                throw new Error(`ledgerEquity left ${a.id} ${ledger ?? 'cross'} to the full evaluation`);
-              }
-            }
-            for (const market of a.positions.keys()) {
-              const m = s.markets.get(market);
-              if (m === undefined) continue;
-              expect(exactAdlScore(s, m, a).cmp(referenceAdlScore(s, market, a)), `${a.id} ${market}`).toBe(0);
-              scores++;
-            }
-          }
+    eachAccountAfterEachCommand(120, 23, (s, a) => {
+      const plain = [...a.balances].every(([asset, v]) => v === 0n || asset === s.settlementAsset) && [...a.borrows.values()].every((v) => v === 0n);
+      for (const ledger of ledgersOf(a)) {
+        const quick = ledgerEquity(s, a, ledger);
+        const ref = referenceEquity(s, a, ledger);
+        if (quick !== null) {
+          expect(quick, `${a.id} ${ledger ?? 'cross'}`).toBe(ref);
+          answered++;
+          if (ledger !== null) isolated++;
+        } else if (plain && ref !== null && ref !== undefined) {
+          // A plain, priced ledger that exists is always answered.
+          throw new Error(`ledgerEquity left ${a.id} ${ledger ?? 'cross'} to the full evaluation`);
         }
-      }),
-      { numRuns: 120, seed: 23 },
-    );
+      }
+      for (const market of a.positions.keys()) {
+        const m = s.markets.get(market);
+        if (m === undefined) continue;
+        expect(exactAdlScore(s, m, a).cmp(referenceAdlScore(s, market, a)), `${a.id} ${market}`).toBe(0);
+        scores++;
+      }
+    });
     expect(answered).toBeGreaterThan(1_000);
     expect(isolated).toBeGreaterThan(10);
     expect(scores).toBeGreaterThan(100);
