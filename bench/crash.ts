@@ -10,7 +10,7 @@
 import type { EngineEvent } from '../src/core/engine/events.js';
 import { price } from '../src/core/units/index.js';
 import { fmtMs } from './baseline.js';
-import { GcWatch } from './gc.js';
+import { collectAndSettle, GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { minorPageFaults, type BenchReport } from './report.js';
 import { buildWorld, START_PRICE } from './world.js';
@@ -31,6 +31,8 @@ interface CrashResult {
   readonly setupLiquidations: number;
   /** Minor page faults in the tick: first writes to pages (~10 µs apiece on the 2-core VM, docs/performance.md). */
   readonly pageFaults: number;
+  /** How long the heap took to settle after the setup's full collection, and whether it went quiet (collectAndSettle). */
+  readonly settled: { waitedMs: number; quiet: boolean };
 }
 
 async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {
@@ -44,7 +46,8 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
   }
   const crash = (START_PRICE * BigInt(100 - dropPct)) / 100n;
   quoteMaker(engine, CRASH_MARKET, crash, engine.timeMs + 1);
-  (globalThis as { gc?: () => void }).gc?.(); // the setup's garbage is not the crash tick's
+  // The setup's garbage is not the crash tick's: collected, and its sweeping on the background threads let finish.
+  const settled = await collectAndSettle();
   let first: number | null = null;
   let start = 0n;
   engine.observe((e) => {
@@ -65,7 +68,7 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
   }
-  return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations, pageFaults };
+  return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations, pageFaults, settled };
 }
 
 function describe(r: CrashResult, targetMs: number): string[] {
@@ -77,7 +80,8 @@ function describe(r: CrashResult, targetMs: number): string[] {
     `  events: ${k('LiquidationStarted')} liquidations, ${r.bookFills} book fills (${k('LiquidationFill')} liquidation fills in all), ${k('Deleveraged')} ADL fills, ` +
       `${k('InsuranceFundChanged')} insurance-fund changes, ${k('BadDebt')} bad debts, ${k('MarginCall')} margin calls` +
       (others.length > 0 ? `; also ${others.map(([kind, n]) => `${n} ${kind}`).join(', ')}` : ''),
-    `  per liquidation: ${fmtMs(r.ms / Math.max(1, k('LiquidationStarted')))}; rss after ${r.rssGiB.toFixed(2)} GiB; ${r.setupLiquidations} accounts in breach at the start closed in the setup`,
+    `  per liquidation: ${fmtMs(r.ms / Math.max(1, k('LiquidationStarted')))}; rss after ${r.rssGiB.toFixed(2)} GiB; ${r.setupLiquidations} accounts in breach at the start closed in the setup; ` +
+      `the setup's GC settled in ${fmtMs(r.settled.waitedMs)}${r.settled.quiet ? '' : ' (not quiet: timed anyway)'}`,
   ];
 }
 

@@ -7,10 +7,11 @@
 //   node --expose-gc --max-old-space-size=8192 scripts/crash-ab.mjs BASE_CHECKOUT NEW_CHECKOUT ACCOUNTS DROP_PCT [ROUNDS]
 // e.g. node --expose-gc scripts/crash-ab.mjs /tmp/main . 200000 10 8
 // Each build builds its world once (as bench/crash.ts: maker, 4,000 warm-up ticks, maker re-quoted at the crash
-// price), snapshots it, then each round restores a fresh copy and times the crash tick (wall and CPU), alternating.
+// price), snapshots it, then each round restores a fresh copy and times the crash tick (wall and CPU), alternating;
+// before each tick a full GC and a wait for its background sweeping to end (crash-world.mjs settleHeap).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { crashWorld, eventsHash } from './crash-world.mjs';
+import { crashWorld, eventsHash, settleHeap } from './crash-world.mjs';
 const [baseDir, newDir, accounts, drop, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4]), BigInt(process.argv[5]), Number(process.argv[6] ?? 4)];
 const load = (dir) => crashWorld(pathToFileURL(resolve(dir, 'dist')).href, accounts, drop);
 const sides = { base: await load(baseDir), new: await load(newDir) };
@@ -19,7 +20,7 @@ for (let r = 0; r < rounds; r++) {
   for (const name of r % 2 === 0 ? ['base', 'new'] : ['new', 'base']) {
     const { Engine, snap, cmd } = sides[name];
     const engine = Engine.restore(structuredClone(snap));
-    globalThis.gc();
+    await settleHeap();
     const c0 = process.cpuUsage();
     const t = performance.now();
     const events = engine.apply(cmd);

@@ -1,3 +1,4 @@
+/* global URL */
 // The crash tick's world as bench/crash.ts builds it, from any build's dist (the A/B scripts load two builds, each
 // with its own world code): the bench world, the maker, 4,000 warm-up ticks of +-5 bp, the maker re-quoted at the
 // crash price; then a snapshot of it and the crash command (one price dropping M0-PERP by DROP_PCT). Shared by
@@ -25,4 +26,14 @@ export async function crashWorld(dist, accounts, dropPct) {
 /** The first 16 hex digits of the SHA-256 of the JSON of `events` (bigints as "123n"). */
 export function eventsHash(events) {
   return createHash('sha256').update(JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).digest('hex').slice(0, 16);
+}
+
+/**
+ * bench/gc.ts collectAndSettle from this checkout's build: a full GC, then a wait until its background sweeping is
+ * done, so that a crash tick timed next does not share the cores with it (~200 ms of a 1M tick; docs/performance.md
+ * "2026-12-04, last"). Needs node --expose-gc.
+ */
+export async function settleHeap() {
+  const { collectAndSettle } = await import(new URL('../dist/bench/gc.js', import.meta.url).href);
+  return collectAndSettle();
 }

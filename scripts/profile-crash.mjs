@@ -13,7 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { crashWorld, eventsHash } from './crash-world.mjs';
+import { crashWorld, eventsHash, settleHeap } from './crash-world.mjs';
 
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
 const [accounts, drop, out, rounds] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 10), process.argv[4] ?? 'crash', Number(process.argv[5] ?? 1)];
@@ -24,7 +24,7 @@ const session = new Session();
 session.connect();
 for (let r = 0; r < rounds; r++) {
   const engine = Engine.restore(structuredClone(snap));
-  globalThis.gc?.();
+  await settleHeap();
   const profiled = profile && r === rounds - 1;
   if (profiled) {
     await session.post('Profiler.enable');
