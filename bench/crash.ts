@@ -10,7 +10,8 @@
 import type { EngineEvent } from '../src/core/engine/events.js';
 import { price } from '../src/core/units/index.js';
 import { fmtMs } from './baseline.js';
-import { collectAndSettle, GcWatch } from './gc.js';
+import { collectAndSettle, type HeapSettled } from '../src/cli/heap.js';
+import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { minorPageFaults, type BenchReport } from './report.js';
 import { buildWorld, START_PRICE } from './world.js';
@@ -32,7 +33,7 @@ interface CrashResult {
   /** Minor page faults in the tick: first writes to pages (~10 µs apiece on the 2-core VM, docs/performance.md). */
   readonly pageFaults: number;
   /** How long the heap took to settle after the setup's full collection, and whether it went quiet (collectAndSettle). */
-  readonly settled: { waitedMs: number; quiet: boolean };
+  readonly settled: HeapSettled;
 }
 
 async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {

@@ -11,7 +11,8 @@
 import type { EngineState } from '../src/core/engine/state.js';
 import { PPM_ONE, ppm, price } from '../src/core/units/index.js';
 import { describeScans, exactWithCheck, fmtMs, honestScan, percentile } from './baseline.js';
-import { collectAndSettle, GcWatch } from './gc.js';
+import { collectAndSettle } from '../src/cli/heap.js';
+import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { minorPageFaults, rssHighWater, type BenchReport } from './report.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
@@ -40,7 +41,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   let calls = 0;
   let quietCount = 0;
   let quietMs = 0;
-  await collectAndSettle(); // the build's garbage collected and swept before the first timed tick (bench/gc.ts)
+  await collectAndSettle(); // the build's garbage collected and swept before the first timed tick (src/cli/heap.ts)
   const watch = new GcWatch();
   const from = watch.now();
   const faultsFrom = minorPageFaults();

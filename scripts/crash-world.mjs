@@ -29,11 +29,11 @@ export function eventsHash(events) {
 }
 
 /**
- * bench/gc.ts collectAndSettle from this checkout's build: a full GC, then a wait until its background sweeping is
+ * src/cli/heap.ts collectAndSettle from this checkout's build: a full GC, then a wait until its background sweeping is
  * done, so that a crash tick timed next does not share the cores with it (~200 ms of a 1M tick; docs/performance.md
  * "2026-12-04, last"). Needs node --expose-gc.
  */
 export async function settleHeap() {
-  const { collectAndSettle } = await import(new URL('../dist/bench/gc.js', import.meta.url).href);
+  const { collectAndSettle } = await import(new URL('../dist/src/cli/heap.js', import.meta.url).href);
   return collectAndSettle();
 }

@@ -21,6 +21,7 @@ import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './program.js';
+import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
 import { loadScenarioFile, toJson } from './run.js';
 
@@ -54,6 +55,18 @@ export function recoveryTimes(r: RecoveryReport): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const { restoreMs, replayMs } = r.timings;
   return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)})`;
+}
+
+/** The longest wait for the sweeping after recovery's collection (a snapshot written meanwhile keeps the CPU busy). */
+const SETTLE_WAIT_MAX_MS = 2_000;
+
+/**
+ * After a recovery of a second or more, its garbage is collected before the first command is taken (heap.ts: else the
+ * first batch waits for it). Returns what to add to the recovery's line ('' when nothing was done).
+ */
+export async function settleAfterRecovery(r: Pick<RecoveryReport, 'created'> & { readonly timings: Pick<RecoveryReport['timings'], 'restoreMs' | 'replayMs'> }): Promise<string> {
+  if (r.created || r.timings.restoreMs + r.timings.replayMs < SETTLE_AFTER_RECOVERY_MS) return '';
+  return `; ${describeSettled(await collectAndSettle(SETTLE_WAIT_MAX_MS))}`;
 }
 
 /** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */
@@ -103,7 +116,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     // How long recovery took on a line of its own: the line above is the one drivers parse (bench/journal-crash.ts).
     const took = recoveryTimes(de.recovery);
     io.stderr(`${line}; head ${de.journal.head()}\n`);
-    if (took !== '') io.stderr(`ingest: ${took}\n`);
+    if (took !== '') io.stderr(`ingest: ${took}${await settleAfterRecovery(de.recovery)}\n`);
     const head = de.journal.head();
     let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
     let lineNo = 0;

@@ -12,7 +12,7 @@ import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js
 import type { Durability } from '../journal/store.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
-import { recoveryTimes } from './ingest.js';
+import { recoveryTimes, settleAfterRecovery } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
 
@@ -73,13 +73,15 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   }
   const host = app.bailiff.host;
   const r = host.durable.recovery;
+  // Before the port opens: the first request does not wait for recovery's garbage.
+  const settled = await settleAfterRecovery(r);
   await app.listen({ port: o.port, host: o.host });
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : o.port;
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const took = recoveryTimes(r);
   io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
-  if (took !== '') io.stderr(`serve: ${took}\n`);
+  if (took !== '') io.stderr(`serve: ${took}${settled}\n`);
   io.stdout(`http://${shownHost}:${port}\n`);
 
   const abort = new AbortController();
