@@ -29,6 +29,15 @@ describe('heap (the full collection after recovery)', () => {
     expect(describeSettled(h)).toMatch(/^its garbage collected in \d+\.\d s \(\+\d+\.\d s for the sweeping(, not finished)?\) before the first command$/);
   });
 
+  it('collects without waiting when given no time to wait', async () => {
+    const ref = await droppedTarget();
+    const h = await collectAndSettle(0);
+    expect(ref.deref()).toBeUndefined();
+    expect(h).toMatchObject({ collected: true, waited: false, quiet: false });
+    expect(describeSettled(h)).toMatch(/^its garbage collected in \d+\.\d s before the first command$/);
+    expect(await settleAfterRecovery({ created: false, timings: { restoreMs: 5_000, replayMs: 0 } }, 0)).toMatch(/^; its garbage collected in \d+\.\d s before the first command$/);
+  });
+
   it('runs after a recovery of a second or more only', async () => {
     const timings = (ms: number) => ({ restoreMs: ms / 2, replayMs: ms / 2 });
     expect(await settleAfterRecovery({ created: true, timings: timings(60_000) })).toBe('');
@@ -37,6 +46,6 @@ describe('heap (the full collection after recovery)', () => {
   });
 
   it('says so when no collection was available', () => {
-    expect(describeSettled({ collected: false, collectMs: 0, waitedMs: 0, quiet: false })).toBe('its garbage left to V8 (no full collection available)');
+    expect(describeSettled({ collected: false, collectMs: 0, waitedMs: 0, quiet: false, waited: false })).toBe('its garbage left to V8 (no full collection available)');
   });
 });

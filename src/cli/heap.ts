@@ -46,16 +46,18 @@ export interface HeapSettled {
   readonly waitedMs: number;
   /** Whether they went idle within the limit. */
   readonly quiet: boolean;
+  /** Whether there was a wait at all (a limit of 0: the collection only). */
+  readonly waited: boolean;
 }
 
 /**
- * A full collection, then a wait until the process's other threads are idle, up to `maxWaitMs`. The main thread
+ * A full collection, then a wait until the process's other threads are idle, up to `maxWaitMs` (0: no wait). The main thread
  * sleeps in the wait, so the process's CPU time in a window is the other threads' work: two windows in a row under
  * QUIET_CPU_MS end it.
  */
 export async function collectAndSettle(maxWaitMs = 15_000): Promise<HeapSettled> {
   const gc = fullCollection();
-  if (gc === null) return { collected: false, collectMs: 0, waitedMs: 0, quiet: false };
+  if (gc === null) return { collected: false, collectMs: 0, waitedMs: 0, quiet: false, waited: false };
   const t0 = performance.now();
   gc();
   const start = performance.now();
@@ -71,7 +73,7 @@ export async function collectAndSettle(maxWaitMs = 15_000): Promise<HeapSettled>
       break;
     }
   }
-  return { collected: true, collectMs: start - t0, waitedMs: performance.now() - start, quiet };
+  return { collected: true, collectMs: start - t0, waitedMs: performance.now() - start, quiet, waited: maxWaitMs > 0 };
 }
 
 /** A recovery shorter than this leaves too little garbage to be worth a full collection before the first command. */
@@ -81,5 +83,6 @@ export const SETTLE_AFTER_RECOVERY_MS = 1_000;
 export function describeSettled(h: HeapSettled): string {
   if (!h.collected) return 'its garbage left to V8 (no full collection available)';
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  return `its garbage collected in ${s(h.collectMs)} (+${s(h.waitedMs)} for the sweeping${h.quiet ? '' : ', not finished'}) before the first command`;
+  const sweeping = h.waited ? ` (+${s(h.waitedMs)} for the sweeping${h.quiet ? '' : ', not finished'})` : '';
+  return `its garbage collected in ${s(h.collectMs)}${sweeping} before the first command`;
 }

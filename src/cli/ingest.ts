@@ -57,16 +57,18 @@ export function recoveryTimes(r: RecoveryReport): string {
   return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)})`;
 }
 
-/** The longest wait for the sweeping after recovery's collection (a snapshot written meanwhile keeps the CPU busy). */
-const SETTLE_WAIT_MAX_MS = 2_000;
-
 /**
  * After a recovery of a second or more, its garbage is collected before the first command is taken (heap.ts: else the
- * first batch waits for it). Returns what to add to the recovery's line ('' when nothing was done).
+ * first batch waits for it), then up to `sweepWaitMs` are given to V8's sweeping of it. `bailiff serve` gives none:
+ * it writes a snapshot of the recovered head in slices on the main thread from the start, so its CPU never looks idle
+ * and the wait would only delay the port. Returns what to add to the recovery's line ('' when nothing was done).
  */
-export async function settleAfterRecovery(r: Pick<RecoveryReport, 'created'> & { readonly timings: Pick<RecoveryReport['timings'], 'restoreMs' | 'replayMs'> }): Promise<string> {
+export async function settleAfterRecovery(
+  r: Pick<RecoveryReport, 'created'> & { readonly timings: Pick<RecoveryReport['timings'], 'restoreMs' | 'replayMs'> },
+  sweepWaitMs = 2_000,
+): Promise<string> {
   if (r.created || r.timings.restoreMs + r.timings.replayMs < SETTLE_AFTER_RECOVERY_MS) return '';
-  return `; ${describeSettled(await collectAndSettle(SETTLE_WAIT_MAX_MS))}`;
+  return `; ${describeSettled(await collectAndSettle(sweepWaitMs))}`;
 }
 
 /** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */

@@ -73,8 +73,9 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   }
   const host = app.bailiff.host;
   const r = host.durable.recovery;
-  // Before the port opens: the first request does not wait for recovery's garbage.
-  const settled = await settleAfterRecovery(r);
+  // Before the port opens: the first request does not wait for recovery's garbage (no wait for its sweeping: the
+  // snapshot of the recovered head is being written on this thread already).
+  const settled = await settleAfterRecovery(r, 0);
   await app.listen({ port: o.port, host: o.host });
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : o.port;
