@@ -2,9 +2,9 @@
 //
 // Why after recovery: a restore and a replay leave hundreds of MB of garbage (the snapshot's decoded parts, the
 // records' texts) in a heap whose live part at 1M accounts is ~1.4 GiB. V8 collects it at the first full GC it
-// decides on, which came in the first batch after opening: that batch waited 0.3-1.9 s, nearly all of it GC
-// (`npm run bench -- snapshot-stall`, docs/performance.md). Collected before the first command is taken, the pause is
-// part of starting up, and the batches after it see a heap of live data only.
+// decides on, which came in the first batch after opening a 1M journal: a mark-compact of 0.25-1.22 s in that batch
+// (`npm run bench -- snapshot-stall`, docs/performance.md "2026-12-04, last"). Collected before the first command is
+// taken, the pause is part of starting up, and the batches after it see a heap of live data only.
 // Why the wait: V8 frees what a full collection found dead on background threads, for seconds at 1M accounts, and
 // work done meanwhile shares the cores with it and waits for pages not yet swept (a 1M crash tick timed right after
 // a collection took ~200 ms longer; docs/performance.md "2026-12-04, last").
@@ -51,9 +51,9 @@ export interface HeapSettled {
 }
 
 /**
- * A full collection, then a wait until the process's other threads are idle, up to `maxWaitMs` (0: no wait). The main thread
- * sleeps in the wait, so the process's CPU time in a window is the other threads' work: two windows in a row under
- * QUIET_CPU_MS end it.
+ * A full collection, then a wait until the process's other threads are idle, up to `maxWaitMs` (0: no wait). The
+ * main thread sleeps in the wait, so the process's CPU time in a window is the other threads' work: two windows in a
+ * row under QUIET_CPU_MS end it.
  */
 export async function collectAndSettle(maxWaitMs = 15_000): Promise<HeapSettled> {
   const gc = fullCollection();
