@@ -53,6 +53,9 @@ function checkMirror(s: EngineState, mirror: AdlMirror): number {
   return bounded;
 }
 
+/** The engine's own ADL mirror (a private field: read here only to check it against the accounts). */
+const mirrorOf = (engine: Engine): AdlMirror | null => (engine as unknown as { adlMirror: AdlMirror | null }).adlMirror;
+
 describe('AdlMirror', () => {
   it('holds every holder of each market and side, with an equity interval around the exact one, fed by the engine', () => {
     let bounded = 0;
@@ -121,7 +124,7 @@ describe('AdlMirror', () => {
         }
         expect(encodeSnapshot(reading.snapshot())).toBe(encodeSnapshot(mirrored.snapshot()));
         // The engine's own mirror, fed by the engine alone, matches the accounts.
-        const own = (mirrored as unknown as { adlMirror: AdlMirror | null }).adlMirror;
+        const own = mirrorOf(mirrored);
         expect(own).not.toBeNull();
         if (own !== null) engineMirrorSlots += checkMirror(mirrored.state as EngineState, own);
       }),
@@ -140,7 +143,7 @@ describe('AdlMirror', () => {
         const half = commands.length >> 1;
         for (const cmd of commands.slice(0, half)) running.apply(cmd);
         const restored = Engine.restore(decodeSnapshot(encodeSnapshot(running.snapshot())));
-        const mirror = (restored as unknown as { adlMirror: AdlMirror | null }).adlMirror;
+        const mirror = mirrorOf(restored);
         expect(mirror).not.toBeNull();
         if (mirror !== null) checked += checkMirror(restored.state as EngineState, mirror);
         for (const cmd of commands.slice(half)) {
