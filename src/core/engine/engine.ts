@@ -468,7 +468,7 @@ export class Engine {
     const stale = staleBefore === 0 ? null : new Set(belowCall.slice(0, staleBefore));
     // A total order, independent of the index's internal order (which a restored engine does not share).
     if (belowCall.length > 1) belowCall.sort(byLedger);
-    let called: string[] | null = null;
+    let called: LedgerBreach[] | null = null;
     const anyBreached = this.index.breachedCount > 0; // usually none after enforcement: no lookup per call
     for (const w of belowCall) {
       if (anyBreached && this.index.isBreached(w.account, w.market)) continue;
@@ -491,10 +491,10 @@ export class Engine {
         maintenance = fig.maintenance;
       }
       emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity, maintenance, callLevel: w.maintenance });
-      (called ??= []).push(w.account);
+      (called ??= []).push(w);
     }
     belowCall.length = 0;
-    if (called !== null) for (const id of called) this.calls.markCalled(id);
+    if (called !== null) for (const w of called) this.calls.markCalled(w.account, w.slot);
   }
 
   /** Whether any ledger is in breach with negative equity (dYdX gates withdrawals on it). */

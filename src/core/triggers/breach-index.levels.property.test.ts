@@ -35,7 +35,13 @@ type Step =
   | { readonly kind: 'multiplier'; readonly market: MarketId; readonly ppm: number }
   | { readonly kind: 'funding'; readonly market: MarketId; readonly delta: number }
   | { readonly kind: 'trade'; readonly open: TestOpen }
-  | { readonly kind: 'level'; readonly account: string; readonly upper: boolean };
+  | { readonly kind: 'level'; readonly account: string; readonly upper: boolean; readonly hint: Hint };
+
+/**
+ * The slot hint setLevel() is given (LedgerBreach.slot, as the engine passes its calls'): none, the one last reported
+ * for the account (which may have gone stale since), or one last reported for another account (never its own).
+ */
+type Hint = 'none' | 'own' | 'other';
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -50,7 +56,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('multiplier' as const), market, ppm: fc.integer({ min: 800_000, max: 2_000_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('funding' as const), market, delta: fc.integer({ min: -3_000_000, max: 3_000_000 }) }) },
   { weight: 3, arbitrary: open.map((o) => ({ kind: 'trade' as const, open: o })) },
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('level' as const), account: fc.constantFrom(...ACCOUNTS), upper: fc.boolean() }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({ kind: fc.constant('level' as const), account: fc.constantFrom(...ACCOUNTS), upper: fc.boolean(), hint: fc.constantFrom<Hint>('none', 'own', 'other') }),
+  },
 );
 
 const refKey = (x: LedgerRef): string => `${x.account}/${x.market ?? 'cross'}`;
@@ -95,6 +104,8 @@ describe('a two-level BreachIndex against the exact full scan at each account le
         const isUpperKey = (k: string): boolean => upper.has(k.slice(0, k.indexOf('/')));
         index.indexAll(w.accounts.values(), w.accounts.size);
         let before = truth();
+        // The last slot reported for each account (LedgerBreach.slot).
+        const slots = new Map<string, number>();
         for (const s of steps) {
           recovered.length = 0;
           let reported: readonly LedgerBreach[];
@@ -132,12 +143,15 @@ describe('a two-level BreachIndex against the exact full scan at each account le
                 if (s.upper) upper.add(s.account);
                 else upper.delete(s.account);
               }
-              index.setLevel(s.account, s.upper, out);
+              const other = [...slots].find(([id]) => id !== s.account);
+              const hint = s.hint === 'own' ? (slots.get(s.account) ?? -1) : s.hint === 'other' && other !== undefined ? other[1] : -1;
+              index.setLevel(s.account, s.upper, out, hint);
               expect(index.isUpper(s.account)).toBe(s.upper);
               reported = out;
               break;
             }
           }
+          for (const r of reported) if (r.slot !== undefined) slots.set(r.account, r.slot);
           const now = truth();
           expect(new Set(index.breached().map(refKey))).toEqual(now);
           expect(new Set(index.scanAll().map(refKey))).toEqual(now);

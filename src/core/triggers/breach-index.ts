@@ -64,6 +64,11 @@ export interface LedgerBreach extends LedgerRef {
   readonly newly: boolean;
   /** The ledger's maintenance under options.baseView, when the breach was confirmed at an exact boundary. */
   readonly baseMaintenance?: Quote | undefined;
+  /**
+   * Where the index that found the breach keeps the account (its head ledger slot), as it stood then: a hint that
+   * spares BreachIndex.setLevel the lookup of the account by id (checked there; a stale hint falls back to it).
+   */
+  readonly slot?: number | undefined;
 }
 
 export interface BreachIndexOptions {
@@ -573,9 +578,10 @@ export class BreachIndex {
    * and nothing was re-armed since), each ledger is re-keyed in place from its boundary: the mark against it, a
    * breach at the lower level confirmed by the position's figures (enterBreach); otherwise it is evaluated there.
    */
-  setLevel(accountId: string, upper: boolean, out: LedgerBreach[]): void {
+  setLevel(accountId: string, upper: boolean, out: LedgerBreach[], slot = -1): void {
     assert(this.upperView !== null, 'BreachIndex.setLevel: the index has one level');
-    const head = this.heads.get(accountId);
+    // The hint holds while the slot is still the account's head (a slot freed and handed to another account is not).
+    const head = slot >= 0 && slot < this.ledgerTop && this.ledgerHead[slot] === slot && this.ledgerAccount[slot] === accountId ? slot : this.heads.get(accountId);
     if (head === undefined) {
       this.reindexInto(accountId, out); // not indexed (not watched): as a first look, at the level holds() says
       return;
@@ -1149,7 +1155,7 @@ export class BreachIndex {
     this.breaches++;
     this.setExactKeys(l, ms.id, true);
     const baseMaintenance = this.baseView === null ? undefined : positionMaintenance(this.baseView, state, position, mark);
-    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance });
+    out.push({ account: accountId, market: isolated ? ms.id : null, equity, maintenance: f.maintenance, prices: this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES, newly: true, baseMaintenance, slot: this.ledgerHead[l] as number });
     return true;
   }
 
@@ -1188,7 +1194,7 @@ export class BreachIndex {
     this.breaches++;
     if (this.returnsOf(l)) {
       const prices = this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES;
-      out.push({ account: accountId, market: null, equity: f.equity, maintenance: f.maintenance, prices, newly: true, baseMaintenance: undefined });
+      out.push({ account: accountId, market: null, equity: f.equity, maintenance: f.maintenance, prices, newly: true, baseMaintenance: undefined, slot: head });
     }
     return true;
   }
@@ -1501,7 +1507,7 @@ export class BreachIndex {
               const s = this.view.market(m);
               return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
             });
-        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined });
+        out.push({ account: account.id, market, equity, maintenance, prices, newly: before !== BREACHED, baseMaintenance: undefined, slot: this.ledgerHead[l] as number });
       }
     } else {
       this.ledgerState[l] = SOUND;
