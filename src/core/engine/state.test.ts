@@ -15,12 +15,43 @@ describe('HoldersBuilder', () => {
     fc.assert(
       fc.property(positions, (ps) => {
         const one = { holders: new Map<string, Holders>() };
-        for (const [market, account, size] of ps) noteHolding(one as never, market, account, size);
+        for (const [market, account, size] of ps) noteHolding(one as never, market, account, 0n, size);
         const bulk = { holders: new Map<string, Holders>() };
         const builder = new HoldersBuilder();
         for (const [market, account, size] of ps) builder.add(market, account, size);
         builder.into(bulk);
         expect(ordered(bulk.holders)).toEqual(ordered(one.holders));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('noteHolding', () => {
+  it('keeps each market\'s long and short holders equal to the accounts whose position is of that sign, through trades that change signs', () => {
+    // Trades as executeTrade reports them: each a new signed size of one (market, account); noteHolding is told
+    // only when the sign changes, with the size before and after.
+    const trades = fc.array(fc.tuple(fc.constantFrom('M1', 'M2'), fc.constantFrom('a', 'b', 'c', 'd'), fc.bigInt({ min: -2n, max: 2n })), { maxLength: 40 });
+    fc.assert(
+      fc.property(trades, (ts) => {
+        const state = { holders: new Map<string, Holders>() };
+        const sizes = new Map<string, bigint>();
+        for (const [market, account, after] of ts) {
+          const key = `${market}|${account}`;
+          const before = sizes.get(key) ?? 0n;
+          sizes.set(key, after);
+          if (Math.sign(Number(before)) !== Math.sign(Number(after))) noteHolding(state as never, market, account, before, after);
+        }
+        for (const market of ['M1', 'M2']) {
+          const of = (sign: number): string[] =>
+            [...sizes]
+              .filter(([k, v]) => k.startsWith(`${market}|`) && Math.sign(Number(v)) === sign)
+              .map(([k]) => k.slice(market.length + 1))
+              .sort();
+          const h = state.holders.get(market);
+          expect([...(h?.long ?? [])].sort()).toEqual(of(1));
+          expect([...(h?.short ?? [])].sort()).toEqual(of(-1));
+        }
       }),
       { numRuns: 300 },
     );

@@ -168,24 +168,22 @@ export interface Holders {
   readonly short: Set<string>;
 }
 
-/** Keeps `holders` in step with an account's position in `market` (signed size after a trade; 0: closed). */
-export function noteHolding(s: EngineState, market: string, account: string, size: bigint): void {
+/**
+ * Keeps `holders` in step with an account's position in `market` whose sign changed by a trade: signed sizes before
+ * and after (0: none). The account leaves only the side it held (the other set is not searched: at ~100k holders a
+ * lookup is a cache miss or two) and joins the side it holds now.
+ */
+export function noteHolding(s: EngineState, market: string, account: string, before: bigint, after: bigint): void {
   let h = s.holders.get(market);
   if (h === undefined) {
-    if (size === 0n) return;
+    if (after === 0n) return;
     h = { long: new Set(), short: new Set() };
     s.holders.set(market, h);
   }
-  if (size > 0n) {
-    h.short.delete(account);
-    h.long.add(account);
-  } else if (size < 0n) {
-    h.long.delete(account);
-    h.short.add(account);
-  } else {
-    h.long.delete(account);
-    h.short.delete(account);
-  }
+  if (before > 0n) h.long.delete(account);
+  else if (before < 0n) h.short.delete(account);
+  if (after > 0n) h.long.add(account);
+  else if (after < 0n) h.short.add(account);
 }
 
 /**

@@ -225,8 +225,8 @@ export function executeTrade(s: EngineState, t: TradeRequest, emit: Emit): Rejec
   s.accounts.set(buyer.id, buy.draft);
   s.accounts.set(seller.id, sell.draft);
   // The holders change only when a side's sign does (Set lookups in the market's ~100k holders are not free).
-  if (sign(buy.sizeBefore) !== sign(buy.sizeAfter)) noteHolding(s, spec.id, buyer.id, buy.sizeAfter);
-  if (sign(sell.sizeBefore) !== sign(sell.sizeAfter)) noteHolding(s, spec.id, seller.id, sell.sizeAfter);
+  if (sign(buy.sizeBefore) !== sign(buy.sizeAfter)) noteHolding(s, spec.id, buyer.id, buy.sizeBefore, buy.sizeAfter);
+  if (sign(sell.sizeBefore) !== sign(sell.sizeAfter)) noteHolding(s, spec.id, seller.id, sell.sizeBefore, sell.sizeAfter);
   for (const [plan, id] of [
     [buy, buyer.id],
     [sell, seller.id],
