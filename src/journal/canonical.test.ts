@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
 import { canonicalJson, encodeSnapshot, parseCanonicalJson } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
-import { entryBody, entryBodyMatches, parseEntryCommand } from './record.js';
+import { entryBody, entryBodyMatches, parseEntryCommand, readPriceCommand } from './record.js';
 
 /** JSON-like values with bigints, undefined properties and items, repeated shapes with varying key orders. */
 const values = fc.letrec((tie) => ({
@@ -193,5 +194,61 @@ describe('parseCanonical', () => {
     expect(() => parseEntryCommand(5, '{"events":[],"command":{"kind":"tick"}}')).toThrow(SyntaxError);
     // Braces inside strings and escaped quotes do not end it.
     expect(parseEntryCommand(5, '{"command":{"kind":"halt","reason":"a \\"}\\" b"},"events":[]}')).toEqual({ kind: 'halt', reason: 'a "}" b' });
+  });
+});
+
+describe('parseEntryCommand of a price command (read without JSON.parse: readPriceCommand)', () => {
+  const amount = fc.oneof(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.constantFrom(0n, 1n, -1n, 10n ** 15n - 1n, 10n ** 15n, -(10n ** 16n)));
+  const priceCommand = fc
+    .record(
+      {
+        conf: amount,
+        index: amount,
+        mark: amount,
+        market: fc.oneof(fc.constantFrom('BTC-PERP', 'M5-PERP'), fc.string(), fc.string({ unit: 'grapheme' })),
+        tsMs: fc.oneof(fc.nat(), fc.constantFrom(0, 1e15 - 1, 1e15, Number.MAX_SAFE_INTEGER)),
+      },
+      { requiredKeys: ['market', 'tsMs'] },
+    )
+    .map((c) => ({ kind: 'price' as const, ...c }));
+  const commandOf = (text: string): unknown => (parseCanonical(text) as { command: unknown }).command;
+
+  it('reads what parseCanonical reads: the same values, with the keys in the same order', () => {
+    fc.assert(
+      fc.property(priceCommand, fc.boolean(), (command, withEvent) => {
+        const events = withEvent ? [{ seq: 1, ordinal: 0, tsMs: 1, kind: 'FundingSettled', market: command.market, index: 1n }] : [];
+        const text = entryBody(command as Command, events as never);
+        const read = parseEntryCommand(1, text);
+        expect(read).toStrictEqual(commandOf(text));
+        expect(Object.keys(read)).toEqual(Object.keys(commandOf(text) as object));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('takes the price ticks replay meets, and leaves every other form to parseCanonical', () => {
+    const body = (command: string): string => `{"command":${command},"events":[]}`;
+    const tick = '{"kind":"price","mark":{"$n":"9997000"},"market":"M5-PERP","tsMs":20006}';
+    expect(readPriceCommand(body(tick), 11)).toStrictEqual({ kind: 'price', mark: 9997000n, market: 'M5-PERP', tsMs: 20006 });
+    expect(readPriceCommand(body('{"index":{"$n":"5"},"kind":"price","market":"X","tsMs":0}'), 11)).toStrictEqual({ index: 5n, kind: 'price', market: 'X', tsMs: 0 });
+    // Not canonical, or not this reader's: a leading zero, a minus zero, an escape, a key out of order or one more,
+    // a number that is not a plain integer, another kind.
+    for (const other of [
+      '{"kind":"price","mark":{"$n":"09"},"market":"X","tsMs":1}',
+      '{"kind":"price","mark":{"$n":"-0"},"market":"X","tsMs":1}',
+      '{"kind":"price","market":"X\\"Y","tsMs":1}',
+      '{"kind":"price","market":"X","mark":{"$n":"9"},"tsMs":1}',
+      '{"kind":"price","market":"X","tsMs":1,"zz":1}',
+      '{"kind":"price","market":"X","tsMs":1.5}',
+      '{"kind":"price","market":"X","tsMs":01}',
+      '{"kind":"price","market":"X","tsMs":1234567890123456}',
+      '{"kind":"price_x","market":"X","tsMs":1}',
+      '{"a":1,"kind":"price","market":"X","tsMs":1}',
+    ]) {
+      expect(readPriceCommand(body(other), 11), other).toBeNull();
+    }
+    // ... which reads them as JSON says, or refuses them.
+    expect(parseEntryCommand(1, body('{"kind":"price","market":"X\\"Y","tsMs":1}'))).toStrictEqual({ kind: 'price', market: 'X"Y', tsMs: 1 });
+    expect(parseEntryCommand(1, body('{"kind":"price","market":"X","tsMs":1234567890123456}'))).toStrictEqual({ kind: 'price', market: 'X', tsMs: 1234567890123456 });
   });
 });
