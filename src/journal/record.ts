@@ -300,21 +300,18 @@ export function readPriceCommand(text: string, at: number): PriceUpdate | null {
   let i = at + 1;
   const command: Record<string, unknown> = {};
   for (const [key, field] of PRICE_AMOUNTS_BEFORE_KIND) {
-    if (!text.startsWith(field, i)) continue;
-    i = amountEnd(text, i + field.length);
-    if (i < 0 || text.charCodeAt(i) !== 0x2c) return null;
-    command[key] = amountRead;
-    i++;
+    const next = optionalAmount(text, i, field);
+    if (next < 0) return null;
+    if (next > i) command[key] = amountRead;
+    i = next;
   }
   if (!text.startsWith('"kind":"price",', i)) return null;
   command.kind = 'price';
   i += 15;
-  if (text.startsWith('"mark":', i)) {
-    i = amountEnd(text, i + 7);
-    if (i < 0 || text.charCodeAt(i) !== 0x2c) return null;
-    command.mark = amountRead;
-    i++;
-  }
+  const next = optionalAmount(text, i, '"mark":');
+  if (next < 0) return null;
+  if (next > i) command.mark = amountRead;
+  i = next;
   if (!text.startsWith('"market":"', i)) return null;
   const from = i + 10;
   let to = from;
@@ -340,6 +337,16 @@ const PRICE_AMOUNTS_BEFORE_KIND = [
   ['conf', '"conf":'],
   ['index', '"index":'],
 ] as const;
+
+/**
+ * The index after `field` (`"key":`), its amount and the comma after it at `at`, the amount in amountRead; `at` when
+ * the field is not there; -1 when it is, but not as canonicalJson writes it.
+ */
+function optionalAmount(text: string, at: number, field: string): number {
+  if (!text.startsWith(field, at)) return at;
+  const end = amountEnd(text, at + field.length);
+  return end < 0 || text.charCodeAt(end) !== 0x2c ? -1 : end + 1;
+}
 
 /** The bigint amountEnd() read last. */
 let amountRead = 0n;
