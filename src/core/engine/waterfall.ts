@@ -20,7 +20,7 @@ import { recordLiquidationFill } from '../liquidation/blocklimits.js';
 import { takeFromWindow, tryAttempt, windowCapacity, EMPTY_WINDOW, type AttemptState, type WindowCap } from '../liquidation/limits.js';
 import { WINDOW_ENTRIES_MAX } from '../liquidation/bounds.js';
 import { sizeLiquidation, type DydxSizingDecision, type SizingDecision, type SizingState } from '../liquidation/sizing.js';
-import { sizeForNotional } from '../liquidation/units.js';
+import { marketUnits, sizeForNotional } from '../liquidation/units.js';
 import { evaluateAccount, positionFigures, requirementContext, type AccountEvaluation, type PositionFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
 import { ledgerMarkets } from '../margin/dependencies.js';
@@ -201,7 +201,7 @@ function planStep(b: Block, ledger: LedgerRef): Plan {
       ledgerNotional: lf.notional > figures.notional ? quote(lf.notional) : figures.notional,
       mode: position.isolatedMargin === null ? 'cross' : 'isolated',
       stepSize: spec.stepSize,
-      units: { ...spec, quoteDecimals: s.quoteDecimals },
+      units: marketUnits(spec, s.quoteDecimals),
       nowMs: b.nowMs,
       block: b.block,
     },
@@ -221,7 +221,7 @@ function planStep(b: Block, ledger: LedgerRef): Plan {
     assert(room.ok, `windowCapacity refused the engine's window: ${room.ok ? '' : room.reason}`);
     const left = room.value.remaining;
     if (notional(spec, s.quoteDecimals, close, figures.mark, 'ceil') > left) {
-      close = (sizeForNotional({ ...spec, quoteDecimals: s.quoteDecimals }, left, figures.mark, 'floor') / spec.stepSize) * spec.stepSize;
+      close = (sizeForNotional(marketUnits(spec, s.quoteDecimals), left, figures.mark, 'floor') / spec.stepSize) * spec.stepSize;
       if (close <= 0n) return { kind: 'defer', reason: 'window_limit', stage: 'guard' };
     }
   }
@@ -321,7 +321,7 @@ function limitFor(s: EngineState, m: MarketState, position: Position, figures: P
     } else {
       // The other refusals (no position, no maintenance, invalid parameters) cannot reach a step: a bug.
       assert(fp.ok, `fillablePrice refused a step's figures: ${fp.ok ? '' : fp.reason}`);
-      const lp = fillableLimitPrice(fp.value, position.size, { ...m.spec, quoteDecimals: s.quoteDecimals }, m.spec.tickSize);
+      const lp = fillableLimitPrice(fp.value, position.size, marketUnits(m.spec, s.quoteDecimals), m.spec.tickSize);
       assert(lp.ok, `fillableLimitPrice refused a fillable price: ${lp.ok ? '' : lp.reason}`);
       limit = lp.value;
     }

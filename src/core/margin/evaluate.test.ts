@@ -208,3 +208,25 @@ describe('ledgerEquity on generated ledgers (rounding values and funding)', () =
     expect(answered).toBeGreaterThan(1_000);
   });
 });
+
+describe('isolated figures', () => {
+  // evaluate.ts writes them field by field (a spread allocated them in V8's old generation): what `{ ...f, margin,
+  // equity }` gave, in its key order, so a field added to the position figures cannot be left out.
+  it('are the position figures, then the margin and the equity, in that key order, with and without initial requirements', () => {
+    let seen = 0;
+    eachAccountAfterEachCommand(40, 31, (s, a) => {
+      for (const ev of [evaluateAccount(s, a), evaluateMaintenance(s, a)]) {
+        if (!ev.priced) continue;
+        for (const iso of ev.isolated) {
+          const f = ev.positions.find((p) => p.market === iso.market);
+          expect(f, a.id).toBeDefined();
+          const margin = a.positions.get(iso.market)?.isolatedMargin;
+          expect(Object.keys(iso)).toEqual([...Object.keys(f as object), 'margin', 'equity']);
+          expect(iso).toEqual({ ...f, margin, equity: quote((margin as bigint) + (f as { unrealisedPnl: bigint }).unrealisedPnl - (f as { fundingOwed: bigint }).fundingOwed) });
+          seen++;
+        }
+      }
+    });
+    expect(seen).toBeGreaterThan(10);
+  });
+});
