@@ -33,7 +33,7 @@ let t = performance.now();
 const A = Engine.restore(snap);
 console.log(`restore with the indexes built: ${ms(t)} ms`);
 
-const DENY = new Set(['view', 'accountOf', 'ruleOf', 'upperView', 'upperHolds', 'baseView', 'onRecover', 'marketIdOf', 'marketSlotOf', 'armedRule', 'slopeRow', 'screen', 'keys', 'noKeys', 'crossed', 'flipScratch', 'headScratch', 'bandScratch', 'markCrossed', 'bulkOut', 'spareHeaps']);
+const DENY = new Set(['view', 'accountOf', 'ruleOf', 'upperView', 'upperHolds', 'baseView', 'onRecover', 'marketIdOf', 'marketSlotOf', 'armedRule', 'slopeRow', 'screen', 'keys', 'noKeys', 'crossed', 'flipScratch', 'headScratch', 'bandScratch', 'markCrossed', 'bulkOut', 'spareMarkets']);
 function exportIndex(ix, accounts) {
   const out = {};
   // The account -> head slot Map as the heads in the accounts' order; ledgerAccount from them (no strings in the image).

@@ -109,6 +109,8 @@ export class BoundaryBand {
    * by settle() and before anything reads or changes the band.
    */
   private staged: { keys: Float64Array; ids: Int32Array; n: number } | null = null;
+  /** A staging area allocated ahead by reserve(), taken by the first stage(). */
+  private reserved: { keys: Float64Array; ids: Int32Array; n: number } | null = null;
 
   /** @param block pairs a block holds at most (tests use small blocks to split and merge often). */
   constructor(private readonly block = BLOCK) {
@@ -129,7 +131,10 @@ export class BoundaryBand {
    * of an insert at a random place each (~1 µs at 1M accounts, a cache miss or two apiece).
    */
   stage(key: number, id: number): void {
-    this.staged ??= { keys: new Float64Array(1024), ids: new Int32Array(1024), n: 0 };
+    if (this.staged === null) {
+      this.staged = this.reserved ?? { keys: new Float64Array(1024), ids: new Int32Array(1024), n: 0 };
+      this.reserved = null;
+    }
     const staged = this.staged;
     if (staged.n === staged.keys.length) {
       staged.keys = grown(staged.keys, 2 * staged.n);
@@ -138,6 +143,19 @@ export class BoundaryBand {
     staged.keys[staged.n] = key;
     staged.ids[staged.n] = id;
     staged.n++;
+  }
+
+  /**
+   * Sizes the pools, and a staging area for a bulk build, for `pairs` pairs now (a capacity hint): a restore allocates
+   * its tables before its accounts fill the heap, where each ~64 MB of typed arrays allocated starts a full GC of the
+   * whole heap (Engine.restore). More pairs grow as ever.
+   */
+  reserve(pairs: number): void {
+    if (pairs <= 0) return;
+    const fill = Math.max(1, (3 * this.block) >> 2);
+    const regions = Math.ceil(pairs / fill);
+    this.growRegions(regions + (regions >> 3) + 1); // as load() sizes them for that many
+    if (this.staged === null && (this.reserved?.keys.length ?? 0) < pairs) this.reserved = { keys: new Float64Array(pairs), ids: new Int32Array(pairs), n: 0 };
   }
 
   /** Puts the staged pairs in the blocks: loaded at once into an empty band, else inserted one by one. */

@@ -205,6 +205,12 @@ const MARK = 1;
 const LEDGERS_PER_ACCOUNT = 1.25;
 const ENTRIES_PER_ACCOUNT = 1.25;
 
+/**
+ * Slope rows per account a capacity hint reserves: a row for each cross ledger of several positions (the bench
+ * world's accounts holding two markets are ~0.2 of them).
+ */
+const SLOPE_ROWS_PER_ACCOUNT = 0.25;
+
 /** Stamps restart before they could overflow an Int32Array. */
 const STAMP_MAX = 0x3fffffff;
 
@@ -322,7 +328,7 @@ export class BreachIndex {
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
   /** Heaps made beforehand for the market of slot i (options.capacityMarkets), taken as the slots are made. */
-  private readonly spareHeaps: Pick<MarketSlot, 'down' | 'up'>[] = [];
+  private readonly spareMarkets: Pick<MarketSlot, 'down' | 'up' | 'band'>[] = [];
   /**
    * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
    * ledger table, not a Set (a margin call enters and leaves breach at two levels: no hashing on that path).
@@ -420,10 +426,16 @@ export class BreachIndex {
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
     const markets = options.capacityMarkets ?? 0;
     if (capacity > 0 && markets > 0) {
-      // The heaps hold the slope-bound entries only (exact ones sit in the bands): a quarter of the share, doubled if
-      // more come (the bench world has ~0.4 of its 1.25 entries an account there; an all-isolated one none).
-      const share = Math.ceil(entries / markets / 4);
-      for (let m = 0; m < markets; m++) this.spareHeaps.push(this.newHeaps(share));
+      // Everything a bulk build fills, allocated now: a restore builds its indexes after its accounts filled the heap,
+      // where each ~64 MB of typed arrays allocated starts a full GC of the whole heap (~0.3 s at 1M accounts; they
+      // were ~300 MB of growth there, docs/performance.md "2026-12-05"). Untouched capacity costs address space, not
+      // memory. The heaps hold the slope-bound entries only (exact ones sit in the bands): half the share (the bench
+      // world has ~0.4 of its 1.25 entries an account there; an all-isolated one none). A band holds the exact
+      // boundaries: one a ledger at most.
+      const share = Math.ceil(entries / markets / 2);
+      const pairs = Math.ceil(ledgers / markets);
+      for (let m = 0; m < markets; m++) this.spareMarkets.push(this.newMarketTables(share, pairs));
+      this.slopeRows?.reserve(Math.ceil(capacity * SLOPE_ROWS_PER_ACCOUNT));
     }
   }
 
@@ -1617,10 +1629,12 @@ export class BreachIndex {
     const existing = this.marketSlots.get(id);
     if (existing !== undefined) return existing;
     const slot = this.markets.length;
+    const tables = this.spareMarkets[slot] ?? this.newMarketTables();
     const ms: MarketSlot = {
       id,
-      ...(this.spareHeaps[slot] ?? this.newHeaps()),
-      band: new BoundaryBand(),
+      down: tables.down,
+      up: tables.up,
+      band: tables.band,
       pending: new Int32List(16),
       waiting: new Set(),
       state: undefined,
@@ -1634,12 +1648,14 @@ export class BreachIndex {
     return slot;
   }
 
-  /** A market's two heaps for slope-bound entries (capacity: IndexedHeap's default unless a capacity hint sized them). */
-  private newHeaps(capacity?: number): Pick<MarketSlot, 'down' | 'up'> {
-    return {
-      down: new IndexedHeap('max', this.downAt, capacity),
-      up: new IndexedHeap('min', this.upAt, capacity),
-    };
+  /**
+   * A market's two heaps for slope-bound entries and its band of exact boundaries (sized by a capacity hint, else
+   * IndexedHeap's and BoundaryBand's defaults).
+   */
+  private newMarketTables(heapCapacity?: number, bandPairs = 0): Pick<MarketSlot, 'down' | 'up' | 'band'> {
+    const band = new BoundaryBand();
+    band.reserve(bandPairs);
+    return { down: new IndexedHeap('max', this.downAt, heapCapacity), up: new IndexedHeap('min', this.upAt, heapCapacity), band };
   }
 
   private findLedger(accountId: string, market: string | null): number {
