@@ -284,8 +284,8 @@ export class Journal implements JournalReader {
 
   *records(fromSeq = 1, toSeq: number = this.durableSeq): Iterable<JournalRecord> {
     for (const { seq, body, prevHash, hash } of this.frames(fromSeq, toSeq)) {
-      // Field by field, not a spread with properties added, which V8 (Node 20) allocates in the old generation: a
-      // reader of a million records would leave a million records' garbage there (core/margin/evaluate.ts isolatedFigures).
+      // Field by field, not a spread with properties added, whose copies V8 (Node 20) promotes to the old generation: a
+      // reader of a million records left a million records' garbage there (core/margin/evaluate.ts isolatedFigures).
       const entry = this.parse(seq, body);
       yield { seq: entry.seq, command: entry.command, events: entry.events, prevHash: hex(prevHash), hash: hex(hash) };
     }

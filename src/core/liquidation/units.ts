@@ -9,9 +9,9 @@ import { divRound, pow10, Rational, type Rounding } from '../units/index.js';
 export type MarketUnits = Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'> & { readonly quoteDecimals: number };
 
 /**
- * A market's units under the venue's quote decimals. Built field by field, not as `{ ...spec, quoteDecimals }`: in
- * V8 (Node 20) a spread with properties added allocates its copy in the old generation, garbage for a full GC to find
- * (the measurement: margin/evaluate.ts isolatedFigures).
+ * A market's units under the venue's quote decimals. Built field by field, not as `{ ...spec, quoteDecimals }`: V8
+ * (Node 20) promotes the copies a spread with properties added makes to the old generation at the next scavenge,
+ * though nothing refers to them: garbage for a full GC to find (the measurement: margin/evaluate.ts isolatedFigures).
  */
 export function marketUnits(spec: Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>, quoteDecimals: number): MarketUnits {
   return { baseDecimals: spec.baseDecimals, priceDecimals: spec.priceDecimals, quoteDecimals };

@@ -287,9 +287,9 @@ export function assetValue(view: MarginView, assetId: string, amount: bigint, we
 
 /**
  * An isolated position's figures: its position figures (with `initial` when evaluated with it), its margin and its
- * equity, in that key order. Written out, not as `{ ...f, margin, equity }`: V8 (Node 20) allocates a spread's copy
- * so that nearly all of it survives the next scavenge and is promoted to the old generation, where it is garbage for
- * a full GC to find (an evaluation of an isolated position promoted ~0.4 KB; a restore of 1M isolated accounts,
+ * equity, in that key order. Written out, not as `{ ...f, margin, equity }`: V8 (Node 20) promotes the copies a spread
+ * with properties added makes to the old generation at the next scavenge, though nothing refers to them, and there
+ * they are garbage for a full GC to find (an evaluation of an isolated position promoted ~0.4 KB; a restore of 1M isolated accounts,
  * ~1.3 GB: docs/performance.md "2026-12-05").
  */
 function isolatedFigures(f: MaintenanceFigures, margin: Quote, withInitial: boolean): IsolatedMaintenanceFigures {

@@ -133,6 +133,45 @@ describe('BoundaryBand', () => {
     band.checkInvariants();
   });
 
+  it('a reservation changes nothing but capacity: the same pairs in the same order, fewer or more staged than reserved', () => {
+    const pair = fc.tuple(fc.integer({ min: -50, max: 50 }), fc.nat(1000));
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 120 }), fc.nat(200), fc.boolean(), (pairs, reserved, emptySettleFirst) => {
+        const plain = new BoundaryBand(4);
+        const ahead = new BoundaryBand(4);
+        ahead.reserve(reserved);
+        // A restore's constructors settle their still empty bands before the bulk build stages anything.
+        if (emptySettleFirst) ahead.settle();
+        for (const [key, id] of pairs) {
+          plain.stage(key, id);
+          ahead.stage(key, id);
+        }
+        plain.settle();
+        ahead.settle();
+        const [a, b] = [new Int32List(), new Int32List()];
+        plain.all(a);
+        ahead.all(b);
+        expect(listed(b)).toEqual(listed(a));
+        expect(ahead.size).toBe(pairs.length);
+        ahead.checkInvariants();
+        // And it goes on as a band: pairs staged again (inserted into it), an insert and a delete.
+        for (const band of [plain, ahead]) {
+          for (const [key, id] of pairs.slice(0, 5)) band.stage(key + 1, id);
+          band.settle();
+          band.insert(7, 1001);
+          expect(band.delete(7, 1001)).toBe(true);
+        }
+        a.clear();
+        b.clear();
+        plain.all(a);
+        ahead.all(b);
+        expect(listed(b)).toEqual(listed(a));
+        ahead.checkInvariants();
+      }),
+      { numRuns: 200, seed: 20261205 },
+    );
+  });
+
   it('agrees with a sorted array under any sequence of inserts, deletes and ranges', () => {
     const key = fc.integer({ min: -40, max: 40 });
     const op: fc.Arbitrary<Op> = fc.oneof(

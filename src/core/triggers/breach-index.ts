@@ -327,7 +327,7 @@ export class BreachIndex {
 
   private readonly marketSlots = new Map<string, number>();
   private readonly markets: MarketSlot[] = [];
-  /** Heaps made beforehand for the market of slot i (options.capacityMarkets), taken as the slots are made. */
+  /** Heaps and bands made beforehand for the market of slot i (options.capacityMarkets), taken as the slots are made. */
   private readonly spareMarkets: Pick<MarketSlot, 'down' | 'up' | 'band'>[] = [];
   /**
    * The ledgers in breach, in the order they entered it (as a Set's insertion order): a list threaded through the
