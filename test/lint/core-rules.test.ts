@@ -106,3 +106,26 @@ describe('what the rules allow', () => {
     expect(await rulesOf(test, 'src/core/engine/probe.test.ts')).toEqual([]);
   });
 });
+
+describe('hot modules: no object spread followed by properties (eslint.config.js HOT_MODULES)', () => {
+  const spread = 'export const f = (o: object) => ({ ...o, margin: 1 });';
+  it('refuses `{ ...o, margin }` in a hot module of core and of the journal, and names why', async () => {
+    for (const path of ['src/core/triggers/probe.ts', 'src/core/margin/probe.ts', 'src/core/engine/waterfall.ts', 'src/journal/record.ts']) {
+      const messages = await lint(spread, path);
+      expect(messages.map((m) => m.rule), path).toEqual(['no-restricted-syntax']);
+      expect(messages[0]?.message).toContain('docs/performance.md');
+    }
+  });
+
+  it('allows properties then a spread, a spread alone, and the written-out object', async () => {
+    for (const code of ['export const f = (o: object) => ({ seq: 1, ...o });', 'export const f = (o: object) => ({ ...o });', 'export const f = (o: { a: number }) => ({ a: o.a, margin: 1 });']) {
+      expect(await rulesOf(code, 'src/core/triggers/probe.ts'), code).toEqual([]);
+    }
+  });
+
+  it('stays out of the other modules, the tests and the triggers test world', async () => {
+    for (const path of ['src/core/lending/probe.ts', 'src/core/engine/lending.ts', 'src/journal/export.ts', 'src/core/triggers/probe.test.ts', 'src/core/triggers/testworld.ts']) {
+      expect(await rulesOf(spread, path), path).toEqual([]);
+    }
+  });
+});

@@ -1895,9 +1895,10 @@ export function scanAccounts(view: MarginView, accounts: Iterable<Account>, rule
 
 /**
  * The ledgers of one priced account in breach under `rule`, from its exact evaluation: the cross ledger first, then
- * the isolated positions in the evaluation's order (`newly` false: the caller knows what was in breach before).
+ * the isolated positions in the evaluation's order. `newlyIn` tells which entered breach now (the caller knows what
+ * was in breach before; none by default).
  */
-export function ledgerBreaches(view: MarginView, account: Account, ev: PricedEvaluation, rule: BreachRule): LedgerBreach[] {
+export function ledgerBreaches(view: MarginView, account: Account, ev: PricedEvaluation, rule: BreachRule, newlyIn?: (market: string | null) => boolean): LedgerBreach[] {
   const out: LedgerBreach[] = [];
   const ledgers: { market: string | null; equity: Quote; maintenance: Quote }[] = [
     { market: null, equity: ev.cross.equity, maintenance: ev.cross.maintenance },
@@ -1909,7 +1910,7 @@ export function ledgerBreaches(view: MarginView, account: Account, ev: PricedEva
       const s = view.market(m);
       return { market: m, mark: s?.markPrice ?? null, index: s?.indexPrice ?? null };
     });
-    out.push({ account: account.id, market: x.market, equity: x.equity, maintenance: x.maintenance, prices, newly: false });
+    out.push({ account: account.id, market: x.market, equity: x.equity, maintenance: x.maintenance, prices, newly: newlyIn?.(x.market) ?? false });
   }
   return out;
 }

@@ -100,7 +100,7 @@ export class ScanDetector implements BreachDetector {
       this.inBreach.delete(accountId); // cannot be priced: not in breach, not recovered either
       return [];
     }
-    const found = ledgerBreaches(this.options.view, account, ev, this.options.rule()).map((b) => ({ ...b, newly: before?.has(b.market) !== true }));
+    const found = ledgerBreaches(this.options.view, account, ev, this.options.rule(), (market) => before?.has(market) !== true);
     const now = new Map(found.map((b) => [b.market, b]));
     if (now.size > 0) this.inBreach.set(accountId, now);
     else this.inBreach.delete(accountId);
