@@ -24,6 +24,12 @@ export interface Position {
 
 export interface Account {
   readonly id: string;
+  /**
+   * The account's number in its state: dense from 0, in the order the state made its accounts (its Map's order), and
+   * carried by every draft that replaces it. The indexes keep their per-account tables by it (typed arrays, not Maps
+   * keyed by id). Not part of the account's content: never encoded, hashed, compared or reported.
+   */
+  readonly no: number;
   /** Collateral by asset id, in the asset's atoms. Only the settlement asset may go negative. */
   readonly balances: Map<string, bigint>;
   /** Open positions by market id. */
@@ -52,8 +58,9 @@ export function borrowsFrom(entries: readonly (readonly [string, bigint])[]): Re
   return entries.length === 0 ? NO_BORROWS : new Map(entries);
 }
 
-export function newAccount(id: string): Account {
-  return { id, balances: new Map(), positions: new Map(), borrows: NO_BORROWS };
+/** A new empty account with number `no` (the owner numbers its accounts densely: Account.no). */
+export function newAccount(id: string, no: number): Account {
+  return { id, no, balances: new Map(), positions: new Map(), borrows: NO_BORROWS };
 }
 
 export function balanceOf(account: Account, asset: string): bigint {

@@ -199,12 +199,20 @@ export interface MirrorPrices {
 type Memberships = number | number[];
 const SLOT_SPAN = 2 ** 26;
 const encode = (sideNumber: number, slot: number): number => sideNumber * SLOT_SPAN + slot;
+/** AdlMirror.single: the account's memberships are in its `several` Map (no code is negative). */
+const SEVERAL = -1;
 
 export class AdlMirror {
   private readonly marketSlot = new Map<string, number>();
   private readonly marketIds: string[] = [];
   private readonly sides: MirrorSide[] = [];
-  private readonly memberships = new Map<string, Memberships>();
+  /**
+   * Account number (Account.no) -> its one membership code; NaN: none; SEVERAL: its codes are in `several`. A table,
+   * not a Map keyed by id: a restore fills it for a million accounts (a Map insert is ~1 us there). Float64: a code
+   * exceeds 32 bits beyond 16 markets.
+   */
+  private single = new Float64Array(0);
+  private readonly several = new Map<number, number[]>();
   private readonly dirty = new Set<string>();
   private stale = false;
   private readonly scratch = new ScratchPool();
@@ -220,6 +228,7 @@ export class AdlMirror {
     private readonly s: EngineState,
     capacity = 0,
   ) {
+    this.single = new Float64Array(Math.max(64, capacity)).fill(NaN);
     const markets = s.markets.size;
     if (capacity > 0 && markets > 0) {
       const share = Math.max(64, Math.ceil((capacity * 1.25) / (2 * markets)));
@@ -268,7 +277,8 @@ export class AdlMirror {
   /** The account's slot in `side`, or -1 (up to date). */
   slotOf(side: MirrorSide, id: string): number {
     this.flush();
-    const ms = this.memberships.get(id);
+    const a = this.s.accounts.get(id);
+    const ms = a === undefined ? undefined : this.membershipsOf(a.no);
     return ms === undefined ? -1 : slotIn(ms, side.number);
   }
 
@@ -364,13 +374,14 @@ export class AdlMirror {
   beginBulk(): void {
     this.stale = false;
     this.dirty.clear();
-    this.memberships.clear();
+    this.single.fill(NaN);
+    this.several.clear();
     for (const side of this.sides) side.n = 0;
   }
 
   indexBulk(a: Account): void {
     const ms = this.place(a);
-    if (ms.length > 0) this.memberships.set(a.id, ms.length === 1 ? (ms[0] as number) : ms.slice());
+    if (ms.length > 0) this.setMemberships(a.no, ms.length === 1 ? (ms[0] as number) : ms.slice());
   }
 
   endBulk(): void {}
@@ -380,17 +391,43 @@ export class AdlMirror {
    * new sides get a slot (no Map churn for the usual touch: a deleveraged counterparty, the maker after a fill).
    */
   private refresh(id: string): void {
-    const old = this.memberships.get(id);
     const a = this.s.accounts.get(id);
-    const now = a === undefined ? [] : this.place(a, old);
+    if (a === undefined) return; // never made (the state deletes no account): never a member
+    const old = this.membershipsOf(a.no);
+    const now = this.place(a, old);
     if (old !== undefined) {
       for (const code of typeof old === 'number' ? [old] : old) if (!now.includes(code)) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
     }
     if (now.length === 0) {
-      if (old !== undefined) this.memberships.delete(id);
+      if (old !== undefined) this.setMemberships(a.no, undefined);
     } else if (now.length === 1) {
-      if (old !== now[0]) this.memberships.set(id, now[0] as number);
-    } else this.memberships.set(id, now.slice()); // exactly sized
+      if (old !== now[0]) this.setMemberships(a.no, now[0] as number);
+    } else this.setMemberships(a.no, now.slice()); // exactly sized
+  }
+
+  /** The memberships of account number `no` (undefined: none). */
+  private membershipsOf(no: number): Memberships | undefined {
+    if (no >= this.single.length) return undefined;
+    const code = this.single[no] as number;
+    if (code === SEVERAL) return this.several.get(no);
+    return Number.isNaN(code) ? undefined : code;
+  }
+
+  private setMemberships(no: number, ms: Memberships | undefined): void {
+    if (no >= this.single.length) {
+      let n = this.single.length;
+      while (n <= no) n *= 2;
+      const next = new Float64Array(n).fill(NaN);
+      next.set(this.single);
+      this.single = next;
+    }
+    if (this.single[no] === SEVERAL) this.several.delete(no);
+    if (ms === undefined) this.single[no] = NaN;
+    else if (typeof ms === 'number') this.single[no] = ms;
+    else {
+      this.single[no] = SEVERAL;
+      this.several.set(no, ms);
+    }
   }
 
   private removeSlot(sideNumber: number, slot: number): void {
@@ -407,8 +444,9 @@ export class AdlMirror {
       side.unbounded[slot] = side.unbounded[last] as number;
       side.otherMarket.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
       side.otherSize.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
-      const mm = this.memberships.get(moved) as Memberships;
-      if (typeof mm === 'number') this.memberships.set(moved, encode(sideNumber, slot));
+      const movedNo = (this.s.accounts.get(moved) as Account).no;
+      const mm = this.membershipsOf(movedNo) as Memberships;
+      if (typeof mm === 'number') this.setMemberships(movedNo, encode(sideNumber, slot));
       else mm[mm.indexOf(encode(sideNumber, last))] = encode(sideNumber, slot);
     }
     // ids beyond n are left as they are (shrinking the array would reallocate it).

@@ -1,6 +1,6 @@
 // Money in and out: deposits, withdrawals, borrows and repayments.
 
-import { newAccount, NO_BORROWS, ownBorrows, type Account } from '../account/account.js';
+import { NO_BORROWS, ownBorrows, type Account } from '../account/account.js';
 import { evaluateAccount } from '../margin/evaluate.js';
 import { healthFactor } from '../margin/thresholds.js';
 import { accountMarkets } from '../margin/dependencies.js';
@@ -30,6 +30,7 @@ function fundedAccount(s: EngineState, cmd: Withdraw | Borrow | Repay): Account 
 export function draftOf(account: Account): Account {
   return {
     id: account.id,
+    no: account.no,
     balances: new Map(account.balances),
     positions: new Map([...account.positions].map(([k, p]) => [k, { ...p }])),
     borrows: account.borrows.size === 0 ? NO_BORROWS : new Map(account.borrows),
@@ -95,10 +96,7 @@ export function applyDeposit(s: EngineState, cmd: Deposit, emit: Emit): Rejectio
   const bad = checkAssetAmount(s, cmd.asset, cmd.amount);
   if (bad !== undefined) return bad;
   let account = s.accounts.get(cmd.account);
-  if (account === undefined) {
-    account = newAccount(cmd.account);
-    s.accounts.set(cmd.account, account);
-  }
+  if (account === undefined) account = s.openAccount(cmd.account);
   const balance = addTo(account.balances, cmd.asset, cmd.amount);
   addTo(s.venue.deposited, cmd.asset, cmd.amount);
   emit({ kind: 'Deposited', account: cmd.account, asset: cmd.asset, amount: cmd.amount, balance });

@@ -91,7 +91,17 @@ export class EngineState implements MarginView, LendingParams {
     readonly config: EngineConfig,
     public rulebook: Rulebook,
   ) {
-    this.accounts.set(INSURANCE_FUND, newAccount(INSURANCE_FUND));
+    this.openAccount(INSURANCE_FUND);
+  }
+
+  /**
+   * Makes an empty account, numbered next (Account.no). The state never deletes an account, so its count is the next
+   * number, and its Map's order is the numbers' order.
+   */
+  openAccount(id: string): Account {
+    const account = newAccount(id, this.accounts.size);
+    this.accounts.set(id, account);
+    return account;
   }
 
   /** The insurance fund's account (always present). */

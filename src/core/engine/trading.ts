@@ -146,7 +146,7 @@ function tradeDraftOf(account: Account, market: string): Account {
   const traded = positions.get(market);
   if (traded !== undefined) positions.set(market, { ...traded });
   // The borrows are shared, not copied: a trade never writes them (only ownBorrows() does, in funds.ts).
-  return { id: account.id, balances: new Map(account.balances), positions, borrows: account.borrows };
+  return { id: account.id, no: account.no, balances: new Map(account.balances), positions, borrows: account.borrows };
 }
 
 function isRejection(x: SidePlan | Rejection): x is Rejection {

@@ -30,6 +30,7 @@ const position = (market: string, isolated: boolean): [string, Account['position
 describe('the markets an account depends on', () => {
   const account: Account = {
     id: 'a',
+    no: 0,
     positions: new Map([position('XRP-PERP', false), position('ADA-PERP', true)]),
     // USDC is the settlement asset; DOGE is a zero balance; UNLISTED cannot be valued at all.
     balances: new Map([
@@ -55,6 +56,6 @@ describe('the markets an account depends on', () => {
   });
 
   it('an account holding only the settlement asset depends on no market', () => {
-    expect(accountMarkets(view, { id: 'b', positions: new Map(), balances: new Map([['USDC', 5n]]), borrows: new Map() })).toEqual([]);
+    expect(accountMarkets(view, { id: 'b', no: 1, positions: new Map(), balances: new Map([['USDC', 5n]]), borrows: new Map() })).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ describe('ledgerMaintenance', () => {
             marginValuation: { value: valuation },
             ...(scale === null ? {} : { requirementScalePpm: { value: ppm(PPM_ONE + scale) } }),
           }) as MarginView;
-          const account: Account = newAccount('a');
+          const account: Account = newAccount('a', 0);
           account.balances.set(USDC, 1_000_000_000n);
           for (const p of positions) {
             account.positions.set(p.market, {

@@ -174,6 +174,7 @@ function viewOf(w: typeof worldArb extends fc.Arbitrary<infer T> ? T : never): {
   const view = { quoteDecimals: 6, settlementAsset: USDC, marginValuation: 'mark', market: (id: string) => markets.get(id), asset: (id: string) => (id === 'OTHER' ? other : undefined) };
   const account: Account = {
     id: 'x',
+    no: 0,
     balances: new Map<string, bigint>([[USDC, w.cash], ...(w.other === null ? [] : ([['OTHER', w.other]] as const))]),
     borrows: new Map(w.debt === null ? [] : [['OTHER', w.debt]]),
     positions: new Map(

@@ -343,10 +343,10 @@ describe('exact boundaries (one position, settlement cash only, monotone schedul
     expect(index.onPrice('ETH-PERP')).toEqual([]); // not watched while suspended
     expect(index.isBreached('p', 'ETH-PERP')).toBe(false);
     lookups = 0;
-    // Resumed below the boundary: in breach, confirmed by the position's figures (one lookup, no evaluation; an index
-    // with exactRows confirms it without the lookup: below).
+    // Resumed below the boundary: in breach, confirmed by the position's figures (no evaluation; two lookups: the id to
+    // its account's number, the account to confirm; an index with exactRows confirms it without the second: below).
     expect(index.resume('p')).toMatchObject([{ account: 'p', market: 'ETH-PERP', newly: true }]);
-    expect(lookups).toBe(1);
+    expect(lookups).toBe(2);
     expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
     expect(index.stats().rechecks).toBe(0);
     index.checkInvariants();
@@ -452,8 +452,9 @@ describe('an index that does not report breaches (a margin-call recovery level)'
     lookups = 0;
     w.setPrices('ETH-PERP', 287_179n);
     expect(index.onPrice('ETH-PERP')).toEqual([]);
-    expect(index.isBreached('p', 'ETH-PERP')).toBe(true);
     expect(lookups).toBe(0);
+    expect(index.isBreached('p', 'ETH-PERP')).toBe(true); // a query by id: the id to its account's number
+    expect(lookups).toBe(1);
     index.checkInvariants();
   });
 });

@@ -261,8 +261,14 @@ export class BreachIndex {
   private readonly accountOf: (id: string) => Account | undefined;
   private readonly ruleOf: () => BreachRule;
 
-  /** Account id -> its cross ledger, the head of the account's ledger list. */
-  private readonly heads = new Map<string, number>();
+  /**
+   * Account number (Account.no) -> its cross ledger, the head of the account's ledger list; -1: not held. A table, not
+   * a Map keyed by id: a restore inserts a million accounts (~1 us each into a Map) and a tick's lookups by slot need
+   * no hashing. An id is turned into its account (and number) through options.account.
+   */
+  private headByNo = new Int32Array(64).fill(-1);
+  /** Accounts held (head slots in headByNo). */
+  private headCount = 0;
   private ledgerAccount: (string | undefined)[] = [];
   private ledgerMarket = new Int32Array(64); // market slot of an isolated ledger; -1 = cross
   private ledgerState = new Uint8Array(64);
@@ -424,6 +430,7 @@ export class BreachIndex {
     // more of tables, half of them filled (-1, NaN) and so resident.
     if (ledgers > this.ledgerState.length) this.growLedgers(ledgers, true);
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
+    if (capacity > this.headByNo.length) this.headByNo = grownInt32(this.headByNo, capacity, -1);
     const markets = options.capacityMarkets ?? 0;
     if (capacity > 0 && markets > 0) {
       // Everything a bulk build fills, allocated now: a restore builds its indexes after its accounts filled the heap,
@@ -476,7 +483,7 @@ export class BreachIndex {
     const entries = Math.ceil(count * ENTRIES_PER_ACCOUNT);
     if (ledgers > this.ledgerState.length) this.growLedgers(ledgers, true);
     if (entries > this.entryLedger.length) this.growEntries(entries, true);
-    this.bulkFresh = this.heads.size === 0;
+    this.bulkFresh = this.headCount === 0;
     this.bulk = true;
   }
 
@@ -501,8 +508,8 @@ export class BreachIndex {
    */
   accountChanged(accountId: string): void {
     if (!this.keepsExactRows && this.slopeRows === null) return;
-    const head = this.heads.get(accountId);
-    if (head === undefined) return;
+    const head = this.headOfId(accountId);
+    if (head < 0) return;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
       if (this.keepsExactRows) this.exactRowValid[l] = 0;
       this.slopeRows?.drop(l);
@@ -511,8 +518,9 @@ export class BreachIndex {
 
   /** Forgets the account (closed, or gone from the view). */
   remove(accountId: string): void {
-    const head = this.heads.get(accountId);
-    if (head === undefined) return;
+    const no = this.numberHeld(accountId);
+    if (no < 0) return;
+    const head = this.headByNo[no] as number;
     this.unwait(accountId, head);
     this.unpricedOther.delete(accountId);
     let l = head;
@@ -521,7 +529,8 @@ export class BreachIndex {
       this.freeLedgerSlot(l);
       l = next;
     }
-    this.heads.delete(accountId);
+    this.headByNo[no] = -1;
+    this.headCount--;
   }
 
   /**
@@ -533,8 +542,8 @@ export class BreachIndex {
    * margin-call levels.
    */
   suspend(accountId: string): void {
-    const head = this.heads.get(accountId);
-    if (head === undefined || this.ledgerState[head] === SUSPENDED) return;
+    const head = this.headOfId(accountId);
+    if (head < 0 || this.ledgerState[head] === SUSPENDED) return;
     if (this.ledgerState[head] === WAITING) {
       this.remove(accountId);
       return;
@@ -561,8 +570,14 @@ export class BreachIndex {
    * figures), else by a full evaluation, as reindex().
    */
   resume(accountId: string): readonly LedgerBreach[] {
-    const head = this.heads.get(accountId);
-    if (head === undefined || this.ledgerState[head] !== SUSPENDED || this.suspendEpoch[head] !== this.epoch) return this.reindex(accountId);
+    const account = this.accountOf(accountId); // once: its number here, its figures if it is evaluated
+    const head = account === undefined ? this.headOfId(accountId) : this.headOf(account);
+    if (head < 0 || this.ledgerState[head] !== SUSPENDED || this.suspendEpoch[head] !== this.epoch) {
+      const out: LedgerBreach[] = [];
+      if (account === undefined) this.remove(accountId);
+      else this.reindexAccount(accountId, account, out);
+      return out;
+    }
     this.resumed++;
     const out: LedgerBreach[] = [];
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) {
@@ -593,8 +608,8 @@ export class BreachIndex {
   setLevel(accountId: string, upper: boolean, out: LedgerBreach[], slot = -1): void {
     assert(this.upperView !== null, 'BreachIndex.setLevel: the index has one level');
     // The hint holds while the slot is still the account's head (a slot freed and handed to another account is not).
-    const head = slot >= 0 && slot < this.ledgerTop && this.ledgerHead[slot] === slot && this.ledgerAccount[slot] === accountId ? slot : this.heads.get(accountId);
-    if (head === undefined) {
+    const head = slot >= 0 && slot < this.ledgerTop && this.ledgerHead[slot] === slot && this.ledgerAccount[slot] === accountId ? slot : this.headOfId(accountId);
+    if (head < 0) {
       this.reindexInto(accountId, out); // not indexed (not watched): as a first look, at the level holds() says
       return;
     }
@@ -742,8 +757,13 @@ export class BreachIndex {
     this.armedRule = this.ruleOf();
     this.armedValuation = this.view.marginValuation;
     for (const ms of this.markets) this.recordEpoch(ms);
-    // Suspended accounts stay unwatched (resume() will evaluate them: a new epoch).
-    for (const [id, head] of [...this.heads]) if (this.ledgerState[head] !== SUSPENDED) this.reindexInto(id, out);
+    // Suspended accounts stay unwatched (resume() will evaluate them: a new epoch). In the accounts' order (numbers).
+    const ids: string[] = [];
+    for (let no = 0; no < this.headByNo.length; no++) {
+      const head = this.headByNo[no] as number;
+      if (head >= 0 && this.ledgerState[head] !== SUSPENDED) ids.push(this.ledgerAccount[head] as string);
+    }
+    for (const id of ids) this.reindexInto(id, out);
     return out;
   }
 
@@ -768,8 +788,8 @@ export class BreachIndex {
 
   /** Whether any ledger of the account is in breach. */
   isAccountBreached(accountId: string): boolean {
-    const head = this.heads.get(accountId);
-    if (head === undefined) return false;
+    const head = this.headOfId(accountId);
+    if (head < 0) return false;
     for (let l = head; l >= 0; l = this.ledgerNext[l] as number) if (this.ledgerState[l] === BREACHED) return true;
     return false;
   }
@@ -794,8 +814,10 @@ export class BreachIndex {
   scanAll(): LedgerBreach[] {
     const accounts: Account[] = [];
     const upper: Account[] = [];
-    for (const [id, head] of this.heads) {
-      const a = this.accountOf(id);
+    for (let no = 0; no < this.headByNo.length; no++) {
+      const head = this.headByNo[no] as number;
+      if (head < 0) continue;
+      const a = this.accountOf(this.ledgerAccount[head] as string);
       if (a !== undefined) (this.ledgerUpper[head] === 1 ? upper : accounts).push(a);
     }
     const out = scanAccounts(this.view, accounts, this.ruleOf());
@@ -804,8 +826,8 @@ export class BreachIndex {
 
   /** Two-level indexes: whether the account is watched at the upper level. */
   isUpper(accountId: string): boolean {
-    const head = this.heads.get(accountId);
-    return head !== undefined && this.ledgerUpper[head] === 1;
+    const head = this.headOfId(accountId);
+    return head >= 0 && this.ledgerUpper[head] === 1;
   }
 
   /** Rechecks so far (stats().rechecks without building the object: for per-tick metrics). */
@@ -815,7 +837,7 @@ export class BreachIndex {
 
   stats(): BreachIndexStats {
     return {
-      accounts: this.heads.size,
+      accounts: this.headCount,
       ledgers: this.ledgerCount,
       entries: this.entryCount,
       armedKeys: this.finiteKeys,
@@ -1399,7 +1421,7 @@ export class BreachIndex {
   private indexNew(account: Account, out: LedgerBreach[]): void {
     const accountId = account.id;
     const head = this.allocLedger(accountId, -1, -1);
-    this.heads.set(accountId, head);
+    this.holdAt(account.no, head);
     for (const p of account.positions.values()) {
       if (p.isolatedMargin === null) continue;
       const l = this.allocLedger(accountId, this.marketSlot(p.market), head);
@@ -1410,10 +1432,10 @@ export class BreachIndex {
   }
 
   private reindexAccount(accountId: string, account: Account, out: LedgerBreach[]): void {
-    let head = this.heads.get(accountId);
-    if (head === undefined) {
+    let head = this.headOf(account);
+    if (head < 0) {
       head = this.allocLedger(accountId, -1, -1);
-      this.heads.set(accountId, head);
+      this.holdAt(account.no, head);
     } else {
       this.unwait(accountId, head);
       this.unpricedOther.delete(accountId);
@@ -1659,9 +1681,45 @@ export class BreachIndex {
   }
 
   private findLedger(accountId: string, market: string | null): number {
-    const head = this.heads.get(accountId);
-    if (head === undefined) return -1;
+    const head = this.headOfId(accountId);
+    if (head < 0) return -1;
     return market === null ? head : this.findIsolated(head, market);
+  }
+
+  /** The head ledger slot of an account in options.account's view, or -1 when the index does not hold it. */
+  private headOf(account: Account): number {
+    return account.no < this.headByNo.length ? (this.headByNo[account.no] as number) : -1;
+  }
+
+  /** The account's head ledger slot, or -1 when the index does not hold it. */
+  private headOfId(accountId: string): number {
+    const no = this.numberHeld(accountId);
+    return no < 0 ? -1 : (this.headByNo[no] as number);
+  }
+
+  /**
+   * The number (Account.no) under which the index holds the account, or -1. Found through the account's current
+   * object; an account gone from options.account (a test's world that deletes one; the engine never does) is looked
+   * for among the held accounts (a scan: that path is not a tick's).
+   */
+  private numberHeld(accountId: string): number {
+    const account = this.accountOf(accountId);
+    if (account !== undefined) {
+      const no = account.no;
+      return no < this.headByNo.length && (this.headByNo[no] as number) >= 0 ? no : -1;
+    }
+    for (let no = 0; no < this.headByNo.length; no++) {
+      const head = this.headByNo[no] as number;
+      if (head >= 0 && this.ledgerAccount[head] === accountId) return no;
+    }
+    return -1;
+  }
+
+  /** Records `head` as the head ledger of account number `no` (not held before). */
+  private holdAt(no: number, head: number): void {
+    if (no >= this.headByNo.length) this.headByNo = grownInt32(this.headByNo, grownSize(this.headByNo.length, no + 1, false), -1);
+    this.headByNo[no] = head;
+    this.headCount++;
   }
 
   private findIsolated(head: number, market: string): number {

@@ -78,6 +78,8 @@ export class TestWorld implements MarginView {
   requirementScalePpm?: Ppm;
   rule: BreachRule = 'at_or_below';
   readonly accounts = new Map<string, Account>();
+  /** The next account number (Account.no): a test may delete accounts, so not the Map's size. */
+  private nextNo = 0;
 
   constructor(private readonly engine: Engine) {}
 
@@ -102,7 +104,7 @@ export class TestWorld implements MarginView {
   account(id: string): Account {
     let a = this.accounts.get(id);
     if (a === undefined) {
-      a = newAccount(id);
+      a = newAccount(id, this.nextNo++);
       this.accounts.set(id, a);
     }
     return a;
