@@ -95,6 +95,9 @@ const withoutSeq = (text: string): string => text.replace(/"seq":\d+,"timeMs"/, 
 // naive scan must both keep every property (the scan evaluates every account on every call: in these small worlds it
 // costs about what the index does).
 
+/** The numbers of the state's accounts, in its order. */
+const accountNumbers = (engine: Engine): number[] => [...engine.state.accounts.values()].map((a) => a.no);
+
 describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detection) => {
   const freshEngine = (preset = 'binance'): Engine => freshEngineWith(preset, { detection });
 
@@ -184,12 +187,17 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
         const text = encodeSnapshot(engine.snapshot());
         const restored = Engine.restore(decodeSnapshot(text), { detection });
         expect(encodeSnapshot(restored.snapshot())).toBe(text);
+        // The accounts' numbers (Account.no, what the indexes' tables are keyed by): 0..n-1 in the state's order, the
+        // same after a restore as the engine that made them gave.
+        expect(accountNumbers(restored)).toEqual(accountNumbers(engine));
         const shift = engine.timeMs;
         for (const cmd of rest) {
           const later = { ...cmd, tsMs: cmd.tsMs + shift } as Command;
           expect(restored.apply(later)).toEqual(engine.apply(later));
         }
         expect(encodeSnapshot(restored.snapshot())).toBe(encodeSnapshot(engine.snapshot()));
+        expect(accountNumbers(restored)).toEqual(accountNumbers(engine));
+        expect(accountNumbers(engine)).toEqual([...Array(engine.state.accounts.size).keys()]);
       }),
       { numRuns: 150, seed: 7 },
     );
