@@ -1,7 +1,7 @@
 /* global process, console, performance */
 // A measurement prototype, not the product: what would an index image save a recovery? The two breach indexes of a
 // restored engine (the liquidation index and the margin-call levels) are saved with v8.serialize (their typed arrays,
-// Maps and shared references; the account -> slot Map as head slots in the accounts' order, no strings), then loaded
+// Maps and shared references; the heads by account number as they are, no strings), then loaded
 // into an engine restored from the same snapshot without building them (its ADL mirror built as restore builds it).
 // It prints both restores' times, the image's size and save time, and checks the loaded engine: the same events as the
 // built one over a +-5 bp tail (hashes) and the indexes' invariants. It reads the indexes' private fields by name (a
@@ -34,14 +34,12 @@ const A = Engine.restore(snap);
 console.log(`restore with the indexes built: ${ms(t)} ms`);
 
 const DENY = new Set(['view', 'accountOf', 'ruleOf', 'upperView', 'upperHolds', 'baseView', 'onRecover', 'marketIdOf', 'marketSlotOf', 'armedRule', 'slopeRow', 'screen', 'keys', 'noKeys', 'crossed', 'flipScratch', 'headScratch', 'bandScratch', 'markCrossed', 'bulkOut', 'spareMarkets']);
-function exportIndex(ix, accounts) {
+function exportIndex(ix) {
   const out = {};
-  // The account -> head slot Map as the heads in the accounts' order; ledgerAccount from them (no strings in the image).
-  const order = new Int32Array(accounts.length);
-  accounts.forEach((id, k) => (order[k] = ix.heads.get(id) ?? -1));
-  out.headOrder = order;
+  // The heads are a table by account number (Account.no): imaged as they are; ledgerAccount is rebuilt from them on
+  // load (no strings in the image).
   for (const k of Object.keys(ix)) {
-    if (DENY.has(k) || k === 'heads' || k === 'ledgerAccount') continue;
+    if (DENY.has(k) || k === 'ledgerAccount') continue;
     const v = ix[k];
     if (typeof v === 'function') continue;
     if (k === 'markets') out[k] = v.map((m) => ({ ...m, state: undefined, spec: undefined }));
@@ -50,14 +48,11 @@ function exportIndex(ix, accounts) {
   return out;
 }
 function importIndex(ix, image, view, rule, accounts) {
-  const { headOrder, ...rest } = image;
-  for (const k of Object.keys(rest)) ix[k] = rest[k];
+  for (const k of Object.keys(image)) ix[k] = image[k];
   const la = new Array(ix.ledgerHead.length);
-  for (let k = 0; k < accounts.length; k++) {
-    const h = headOrder[k];
-    if (h < 0) continue;
-    ix.heads.set(accounts[k], h);
-    la[h] = accounts[k];
+  for (const a of accounts) {
+    const h = a.no < ix.headByNo.length ? ix.headByNo[a.no] : -1;
+    if (h >= 0) la[h] = a.id;
   }
   for (let l = 0; l < ix.ledgerTop; l++) if (ix.ledgerState[l] !== 0 && la[l] === undefined) la[l] = la[ix.ledgerHead[l]];
   ix.ledgerAccount = la;
@@ -75,8 +70,7 @@ function importIndex(ix, image, view, rule, accounts) {
 }
 const indexesOf = (e) => [e.index, e.calls.levelIndex];
 t = performance.now();
-const idsA = [...A.state.watchedAccounts()].map((a) => a.id);
-const bytes = serialize(indexesOf(A).map((ix) => exportIndex(ix, idsA)));
+const bytes = serialize(indexesOf(A).map((ix) => exportIndex(ix)));
 console.log(`image saved: ${(bytes.length / 2 ** 20).toFixed(0)} MiB in ${ms(t)} ms`);
 
 // B: the state restored, its indexes left empty, then the image loaded; the ADL mirror built as restore builds it.
@@ -87,8 +81,8 @@ restoreContents(s, snap);
 const t1 = performance.now();
 const images = deserialize(bytes);
 const t2 = performance.now();
-const idsB = [...s.watchedAccounts()].map((a) => a.id);
-indexesOf(B).forEach((ix, k) => importIndex(ix, images[k], ix.view, s.rulebook.breachRule, idsB));
+const accountsB = [...s.watchedAccounts()];
+indexesOf(B).forEach((ix, k) => importIndex(ix, images[k], ix.view, s.rulebook.breachRule, accountsB));
 const t3 = performance.now();
 indexTogether([B.adlMirror], s.watchedAccounts(), s.accounts.size);
 console.log(`restore from the image: ${ms(t)} ms (state ${(t1 - t).toFixed(0)}, deserialize ${(t2 - t1).toFixed(0)}, fix-ups ${(t3 - t2).toFixed(0)}, ADL mirror ${ms(t3)})`);
