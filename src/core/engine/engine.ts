@@ -102,7 +102,7 @@ export class Engine {
   ) {
     this.detection = options.detection ?? 'index';
     this.mirrorWanted = options.adlMirror ?? true;
-    this.index = createDetector(this.detection, { view: s, account: s.watched, rule: () => s.rulebook.breachRule, exactRows: true, slopeRows: true, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
+    this.index = createDetector(this.detection, { view: s, account: s.watched, accountNumber: s.accountNumber, rule: () => s.rulebook.breachRule, exactRows: true, slopeRows: true, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.syncCallIndex();
     this.syncAdlMirror();

@@ -106,6 +106,7 @@ export class MarginCalls {
       this.levels = new BreachIndex({
         view: scaled(bufferPpm),
         account,
+        accountNumber: s.accountNumber,
         rule,
         keepRecovered: true,
         reportPrices: false,

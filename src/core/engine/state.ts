@@ -114,6 +114,9 @@ export class EngineState implements MarginView, LendingParams {
     return this.fund.balances.get(this.settlementAsset) ?? 0n;
   }
 
+  /** The number of any account the state has (Account.no), watched or not: the indexes' key for an id. */
+  readonly accountNumber = (id: string): number | undefined => this.accounts.get(id)?.no;
+
   /** An account the breach and margin-call indexes watch: every account but the venue's own. */
   readonly watched = (id: string): Account | undefined => (isVenueAccount(id) ? undefined : this.accounts.get(id));
 

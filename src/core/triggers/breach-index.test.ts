@@ -201,6 +201,31 @@ describe('BreachIndex', () => {
     index.checkInvariants();
   });
 
+  it('an account the view hides is found by its number (options.accountNumber), not by a scan', () => {
+    // The engine's view hides the venue's accounts; an index told their numbers finds a hidden one without scanning
+    // its table. One it holds and the view then hides is dropped on reindex, as one gone from the view is.
+    const w = testWorld();
+    w.deposit('a', USDC, 1n);
+    w.deposit('b', USDC, 1n);
+    const hidden = new Set<string>();
+    let numbered = 0;
+    const index = new BreachIndex({
+      view: w,
+      account: (id) => (hidden.has(id) ? undefined : w.accounts.get(id)),
+      accountNumber: (id) => (numbered++, w.accounts.get(id)?.no),
+      rule: () => w.rule,
+    });
+    index.reindex('a');
+    index.reindex('b');
+    expect(numbered).toBe(0); // accounts the view returns carry their number
+    hidden.add('b');
+    index.reindex('b');
+    expect(numbered).toBe(1);
+    expect(index.stats().accounts).toBe(1);
+    expect(index.isAccountBreached('a')).toBe(false);
+    index.checkInvariants();
+  });
+
   it('an account on a market without a price waits for it, then is armed on its first tick', () => {
     const w = testWorld();
     w.list({ ...ETH_PERP, id: 'NEW-PERP' });

@@ -74,6 +74,12 @@ export interface LedgerBreach extends LedgerRef {
 export interface BreachIndexOptions {
   readonly view: MarginView;
   readonly account: (id: string) => Account | undefined;
+  /**
+   * The number (Account.no) of an account `account` does not return: one it hides (the engine's view hides the venue's
+   * accounts, which the engine touches in every liquidation) or one gone since (a test's world deletes one). Without
+   * it such an id is looked for among the accounts the index holds, a scan of its table.
+   */
+  readonly accountNumber?: (id: string) => number | undefined;
   readonly rule: () => BreachRule;
   /** Told when a ledger leaves the breached set by recovering (an exact evaluation found it sound). */
   readonly onRecover?: (ledger: LedgerRef) => void;
@@ -259,6 +265,7 @@ function grownInt32(a: Int32Array, size: number, fill: number): Int32Array<Array
 export class BreachIndex {
   private readonly view: MarginView;
   private readonly accountOf: (id: string) => Account | undefined;
+  private readonly accountNumber: ((id: string) => number | undefined) | null;
   private readonly ruleOf: () => BreachRule;
 
   /**
@@ -405,6 +412,7 @@ export class BreachIndex {
   constructor(options: BreachIndexOptions) {
     this.view = options.view;
     this.accountOf = options.account;
+    this.accountNumber = options.accountNumber ?? null;
     this.ruleOf = options.rule;
     this.onRecover = options.onRecover;
     this.recoveredHeads = options.keepRecovered === true ? new Int32List(64) : null;
@@ -1699,15 +1707,16 @@ export class BreachIndex {
 
   /**
    * The number (Account.no) under which the index holds the account, or -1. Found through the account's current
-   * object; an account gone from options.account (a test's world that deletes one; the engine never does) is looked
-   * for among the held accounts (a scan: that path is not a tick's).
+   * object, else through options.accountNumber; without it, an account options.account does not return is looked for
+   * among the held accounts (a scan: a test's path, never the engine's).
    */
   private numberHeld(accountId: string): number {
-    const account = this.accountOf(accountId);
-    if (account !== undefined) {
-      const no = account.no;
-      return no < this.headByNo.length && (this.headByNo[no] as number) >= 0 ? no : -1;
-    }
+    const no = this.accountOf(accountId)?.no ?? (this.accountNumber === null ? this.scanForNumber(accountId) : (this.accountNumber(accountId) ?? -1));
+    return no >= 0 && no < this.headByNo.length && (this.headByNo[no] as number) >= 0 ? no : -1;
+  }
+
+  /** The number of a held account by a scan of the heads (numberHeld without options.accountNumber), or -1. */
+  private scanForNumber(accountId: string): number {
     for (let no = 0; no < this.headByNo.length; no++) {
       const head = this.headByNo[no] as number;
       if (head >= 0 && this.ledgerAccount[head] === accountId) return no;
