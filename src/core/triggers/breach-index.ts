@@ -876,6 +876,17 @@ export class BreachIndex {
       listed.add(l);
     }
     assert(listed.size === this.breachedTotal, 'BreachIndex: breached count out of step');
+    // Each held account's head: a live head ledger of that account, under the number its current account carries.
+    let held = 0;
+    for (let no = 0; no < this.headByNo.length; no++) {
+      const head = this.headByNo[no] as number;
+      if (head < 0) continue;
+      held++;
+      assert(this.ledgerState[head] !== FREE && this.ledgerHead[head] === head, 'BreachIndex: a number points at no head ledger');
+      const account = this.accountOf(this.ledgerAccount[head] as string);
+      assert(account === undefined || account.no === no, "BreachIndex: an account held under another account's number");
+    }
+    assert(held === this.headCount, 'BreachIndex: held-account count out of step');
     let entries = 0;
     let finite = 0;
     let heapEntries = 0;
