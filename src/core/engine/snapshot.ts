@@ -256,9 +256,7 @@ export function restoreContents(s: EngineState, snap: RestorableSnapshot): void 
       holders.add(market, a.id, p.size);
       positions.set(market, { market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
     }
-    // Numbered as the state numbers new accounts (openAccount): the snapshot holds them in the state's order.
-    const no = s.accounts.get(a.id)?.no ?? s.accounts.size;
-    s.accounts.set(a.id, { id: a.id, no, balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
+    s.accounts.set(a.id, { id: a.id, no: s.numberFor(a.id), balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
   }
   holders.into(s);
   s.venue.feePool = snap.venue.feePool;

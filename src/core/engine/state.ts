@@ -94,14 +94,20 @@ export class EngineState implements MarginView, LendingParams {
     this.openAccount(INSURANCE_FUND);
   }
 
-  /**
-   * Makes an empty account, numbered next (Account.no). The state never deletes an account, so its count is the next
-   * number, and its Map's order is the numbers' order.
-   */
+  /** Makes an empty account under its number (numberFor). */
   openAccount(id: string): Account {
-    const account = newAccount(id, this.accounts.size);
+    const account = newAccount(id, this.numberFor(id));
     this.accounts.set(id, account);
     return account;
+  }
+
+  /**
+   * The number (Account.no) of account `id`: its own if the state has it, else the next one. The state never deletes an
+   * account, so its count is the next number, and its Map's order is the numbers' order (a restore, which makes the
+   * accounts in the snapshot's order, gives each the number it had).
+   */
+  numberFor(id: string): number {
+    return this.accounts.get(id)?.no ?? this.accounts.size;
   }
 
   /** The insurance fund's account (always present). */

@@ -582,8 +582,7 @@ export class BreachIndex {
     const head = account === undefined ? this.headOfId(accountId) : this.headOf(account);
     if (head < 0 || this.ledgerState[head] !== SUSPENDED || this.suspendEpoch[head] !== this.epoch) {
       const out: LedgerBreach[] = [];
-      if (account === undefined) this.remove(accountId);
-      else this.reindexAccount(accountId, account, out);
+      this.reindexFound(accountId, account, out);
       return out;
     }
     this.resumed++;
@@ -1427,7 +1426,11 @@ export class BreachIndex {
   }
 
   private reindexInto(accountId: string, out: LedgerBreach[]): void {
-    const account = this.accountOf(accountId);
+    this.reindexFound(accountId, this.accountOf(accountId), out);
+  }
+
+  /** reindexInto() of the account options.account returned for the id (undefined: it is removed). */
+  private reindexFound(accountId: string, account: Account | undefined, out: LedgerBreach[]): void {
     if (account === undefined) this.remove(accountId);
     else this.reindexAccount(accountId, account, out);
   }
