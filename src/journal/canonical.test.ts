@@ -5,7 +5,7 @@ import { Engine } from '../core/engine/engine.js';
 import { canonicalJson, encodeSnapshot, parseCanonicalJson } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
-import { entryBody, entryBodyMatches, parseEntryCommand, readPriceCommand } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandOf, parseEntryCommand, readPriceCommand } from './record.js';
 
 /** JSON-like values with bigints, undefined properties and items, repeated shapes with varying key orders. */
 const values = fc.letrec((tie) => ({
@@ -147,6 +147,20 @@ describe('CanonicalEncoder.matches (replay’s check, without writing the text)'
     }
   });
 
+  it('compares a record\'s bytes (matchesBytes): characters of several bytes, and any one byte changed', () => {
+    const encoder = new CanonicalEncoder();
+    const value = { kind: 'k', account: 'acct-é ü € 😀', amount: 12345678901234567890n, n: -42, ok: true, list: ['a', null, 1.5] };
+    const bytes = Buffer.from(canonicalJson(value));
+    expect(encoder.matchesBytes(value, bytes)).toBe(true);
+    for (let i = 0; i < bytes.length; i++) {
+      const edited = Buffer.from(bytes);
+      edited[i] = (edited[i] as number) ^ 0x01;
+      expect(encoder.matchesBytes(value, edited), `byte ${i}`).toBe(false);
+    }
+    expect(encoder.matchesBytes(value, bytes.subarray(0, bytes.length - 1))).toBe(false);
+    expect(encoder.matchesBytes(value, Buffer.concat([bytes, Buffer.from(' ')]))).toBe(false);
+  });
+
   it('matches every command and event of a seeded stream against its body, and no body with one event changed', () => {
     const { scenario, setup, stream } = decodedStream(12, 2_000);
     const engine = Engine.create(scenario.config, scenario.rulebook);
@@ -224,6 +238,27 @@ describe('parseEntryCommand of a price command (read without JSON.parse: readPri
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('reads the same command from a record\'s bytes (entryCommandOf), whether it lies within the bytes decoded first or not', () => {
+    // Markets of every length around the 256 bytes decoded first, with characters of 1 to 4 bytes in UTF-8 (the cut
+    // falls inside one of them), and bodies long enough to be cut.
+    const market = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 120 }), fc.integer({ min: 150, max: 300 }).map((n) => 'é'.repeat(Math.floor(n / 2)) + 'x'.repeat(n % 2)), fc.integer({ min: 180, max: 260 }).map((n) => `${'M'.repeat(n)}😀`));
+    fc.assert(
+      fc.property(priceCommand, market, fc.nat({ max: 3 }), (command, m, padding) => {
+        const c = { ...command, market: m };
+        const events = Array.from({ length: padding }, (_, i) => ({ seq: 1, ordinal: i, tsMs: 1, kind: 'FundingSettled', market: 'x'.repeat(100), index: 1n }));
+        const text = entryBody(c as Command, events as never);
+        const read = entryCommandOf(1, Buffer.from(text));
+        expect(read).toStrictEqual(parseEntryCommand(1, text));
+        expect(Object.keys(read)).toEqual(Object.keys(parseEntryCommand(1, text)));
+      }),
+      { numRuns: 500 },
+    );
+    // Not a price tick: read from the whole body; not a command: refused as parseEntryCommand refuses it.
+    const deposit = { kind: 'deposit', account: 'a'.repeat(300), asset: 'USDT', amount: 5n, tsMs: 1 };
+    expect(entryCommandOf(1, Buffer.from(entryBody(deposit as unknown as Command, [])))).toStrictEqual(parseEntryCommand(1, entryBody(deposit as unknown as Command, [])));
+    expect(() => entryCommandOf(7, Buffer.from(`{"events":[],"x":"${'y'.repeat(300)}"}`))).toThrow(/record 7/);
   });
 
   it('takes the price ticks replay meets, and leaves every other form to parseCanonical', () => {

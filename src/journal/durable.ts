@@ -14,7 +14,7 @@ import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, entryBodyMatches, parseEntryCommand, sha256Parts } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandOf, sha256Parts } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
@@ -494,7 +494,7 @@ export function recover(
     const replay = (seq: number, body: Buffer): void => {
       onRecord?.(seq, body);
       if (seq <= from) return;
-      replayRecord(e, journal.name, seq, body.toString('utf8'));
+      replayRecord(e, journal.name, seq, body);
       replayed++;
       if (tell !== undefined && (replayed & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'replay', done: replayed, total: toReplay });
     };
@@ -535,22 +535,24 @@ function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: Recovery
 }
 
 /**
- * Replays one checked record's body on `engine` and checks it byte for byte: the command is parsed from the body,
- * applied, and the replayed command and events, framed as a record's body, must be the stored body (compared in
- * place, without writing the replayed body: entryBodyMatches is entryBody(...) === text). Recovery and the service's
- * explanation replay both check a replay this way. Returns the replayed events.
+ * Replays one checked record's body (its bytes as stored) on `engine` and checks it byte for byte: the command is
+ * parsed from the body, applied, and the replayed command and events, framed as a record's body, must be the stored
+ * body (compared in place on the bytes, without writing the replayed body: entryBodyMatches is the UTF-8 of
+ * entryBody(...) equal to the body). Recovery and the service's explanation replay both check a replay this way.
+ * Returns the replayed events.
  */
-export function replayRecord(engine: Engine, journalName: string, seq: number, text: string): readonly EngineEvent[] {
-  // Only the command is parsed: the recorded events are checked as text, against the replay's.
+export function replayRecord(engine: Engine, journalName: string, seq: number, body: Buffer): readonly EngineEvent[] {
+  // Only the command is parsed (a price tick's from the body's first bytes): the recorded events are checked as bytes,
+  // against the replay's.
   let command: Command;
   try {
-    command = parseEntryCommand(seq, text);
+    command = entryCommandOf(seq, body);
   } catch (err) {
     throw new JournalError('record_corrupt', `${journalName}: record ${seq} does not parse (${(err as Error).message})`, { seq });
   }
   const events = engine.apply(command);
   if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
-  if (!entryBodyMatches(command, events, text)) throw replayMismatch(seq, entryBody(command, events), text);
+  if (!entryBodyMatches(command, events, body)) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'));
   return events;
 }
 

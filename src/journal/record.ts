@@ -53,11 +53,12 @@ export function entryBody(command: Command, events: readonly EngineEvent[]): str
 }
 
 /**
- * Whether `text` is exactly entryBody(command, events), checked without writing it (CanonicalEncoder.matches):
- * replay's byte-for-byte check of a replayed command's events against the recorded body.
+ * Whether `body` is exactly entryBody(command, events) (as text, or as the record's UTF-8 bytes), checked without
+ * writing it (CanonicalEncoder.matchesBytes): replay's byte-for-byte check of a replayed command's events against the
+ * recorded body.
  */
-export function entryBodyMatches(command: Command, events: readonly EngineEvent[], text: string): boolean {
-  return bodyEncoder.matches({ command, events }, text);
+export function entryBodyMatches(command: Command, events: readonly EngineEvent[], body: string | Uint8Array): boolean {
+  return typeof body === 'string' ? bodyEncoder.matches({ command, events }, body) : bodyEncoder.matchesBytes({ command, events }, body);
 }
 
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
@@ -285,6 +286,25 @@ export function parseEntryCommand(seq: number, text: string): Command {
   const command = parseCanonical(text.slice(COMMAND_PREFIX.length, end)) as Command;
   if (typeof command !== 'object' || command === null || typeof command.kind !== 'string') throw new SyntaxError(`record ${seq}: body has no command`);
   return command;
+}
+
+/** Bytes of a record's body decoded to read its command when it is a price tick (entryCommandOf). */
+const PRICE_COMMAND_BYTES_MAX = 256;
+
+/**
+ * The command of a record's body (its bytes as stored): parseEntryCommand of the body's text. A price tick (most
+ * records a replay reads) is read from the first PRICE_COMMAND_BYTES_MAX bytes alone, so the events' text is never
+ * decoded (replay compares them as bytes): readPriceCommand either reads the whole command within those bytes or
+ * gives null (the text's cut end is no character it accepts where the command goes on), and then the whole body is
+ * decoded and parsed.
+ */
+export function entryCommandOf(seq: number, body: Buffer): Command {
+  if (body.length > PRICE_COMMAND_BYTES_MAX) {
+    const head = body.toString('utf8', 0, PRICE_COMMAND_BYTES_MAX);
+    const price = head.startsWith(COMMAND_PREFIX) ? readPriceCommand(head, COMMAND_PREFIX.length) : null;
+    if (price !== null) return price;
+  }
+  return parseEntryCommand(seq, body.toString('utf8'));
 }
 
 /**

@@ -485,7 +485,7 @@ export class EngineHost {
     for (let from = snapshot + 1; from <= started.seq; from += REPLAY_CHUNK_RECORDS) {
       const to = Math.min(started.seq, from + REPLAY_CHUNK_RECORDS - 1);
       for (const { seq, body } of journal.bodies(from, to)) {
-        replayRecord(engine, journal.name, seq, body.toString('utf8')); // checked byte for byte, as recovery checks
+        replayRecord(engine, journal.name, seq, body); // checked byte for byte, as recovery checks
         if (seq === started.seq) {
           // The liquidation's own record, decoded in full (its events and hashes go into the facts).
           const [r] = journal.records(seq, seq);
