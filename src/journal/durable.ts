@@ -288,7 +288,9 @@ export class DurableEngine {
   private snapshotDue(): boolean {
     const every = this.o.snapshotEvery;
     if (every === undefined || (!this.inline && this.jobs.length > 0)) return false;
-    return this.engineInstance.seq - this.lastSnapshotSeq >= every;
+    // Margin calls swept at an interval: a snapshot waits for a settled state (Engine.callsSettled: right after a
+    // sweep), the only one a restore rebuilds exactly.
+    return this.engineInstance.seq - this.lastSnapshotSeq >= every && this.engineInstance.callsSettled;
   }
 
   /** Whether a snapshot is captured and not yet stored (workSnapshot goes on with it). */
@@ -343,6 +345,9 @@ export class DurableEngine {
   private startSnapshot(): SnapshotJob | null {
     const started = performance.now();
     const engine = this.engineInstance;
+    // Not settled (margin calls swept at an interval, changes the call index has not followed): none is taken now;
+    // snapshotDue takes one at the next settled state.
+    if (!engine.callsSettled) return null;
     // One snapshot per seq: one stored already (one recovery passed over as damaged, say) stands, never replaced.
     if (this.journal.snapshots().some((s) => s.seq === engine.seq)) {
       this.lastSnapshotSeq = engine.seq;
@@ -385,7 +390,7 @@ export class DurableEngine {
   /**
    * Writes a snapshot of the current state (Engine.snapshot, stored in parts: snapshot-job.ts) with its state root,
    * at once; a snapshot being written is finished first. Throws when it cannot be written (its records' commit still
-   * in flight: RangeError; the store's error otherwise).
+   * in flight, or margin calls swept at an interval not settled: RangeError; the store's error otherwise).
    */
   snapshot(): SnapshotInfo {
     this.refuseIfFailed();
@@ -394,6 +399,9 @@ export class DurableEngine {
     // One snapshot per seq: asked again with no command in between, the stored one stands.
     const existing = this.journal.snapshots().find((s) => s.seq === seq);
     if (existing !== undefined) return existing;
+    if (!this.engineInstance.callsSettled) {
+      throw new RangeError(`no snapshot at seq ${seq}: margin calls are swept every ${this.engineInstance.rulebook.liquidation.marginCallIntervalMs ?? 0} ms and changes since the last sweep are not followed yet (Engine.callsSettled); one is taken after the next sweep`);
+    }
     const job = this.startSnapshot() as SnapshotJob; // none is stored at this seq (above)
     this.finishPending();
     return job.info as SnapshotInfo;

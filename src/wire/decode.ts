@@ -461,6 +461,7 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
               ? null
               : q(w.limits.maxNotionalPerMarketPerWindow, 'limits.maxNotionalPerMarketPerWindow'),
       };
+  const interval = w.marginCallIntervalMs ?? base.marginCallIntervalMs;
   return {
     marginCallBufferPpm: w.marginCallBuffer === undefined ? base.marginCallBufferPpm : r(w.marginCallBuffer, 'marginCallBuffer'),
     sizing,
@@ -479,6 +480,8 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
       w.maxInsuranceLossPerBlock === undefined ? base.maxInsuranceLossPerBlock : w.maxInsuranceLossPerBlock === null ? null : q(w.maxInsuranceLossPerBlock, 'maxInsuranceLossPerBlock'),
     limits,
     gateWithdrawalsOnNegativeEquity: w.gateWithdrawalsOnNegativeEquity ?? base.gateWithdrawalsOnNegativeEquity,
+    // Written only when set (absent: every command), so rulebooks without it encode as before.
+    ...(interval === undefined || interval === 0 ? {} : { marginCallIntervalMs: interval }),
   };
 }
 

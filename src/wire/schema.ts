@@ -140,6 +140,7 @@ export const rulebookSchema = z.union([
     liquidation: z
       .strictObject({
         marginCallBuffer: decimalString.optional(),
+        marginCallIntervalMs: z.number().int().nonnegative().optional(),
         sizing: z
           .discriminatedUnion('kind', [
             z.strictObject({ kind: z.literal('full') }),

@@ -80,6 +80,17 @@ export class Engine {
   private readonly mirrorWanted: boolean;
   /** Markets whose prices moved during the current command, in order (an array: a Set's clear() per tick costs more). */
   private readonly pricesMoved: string[] = [];
+  /**
+   * Margin calls swept at an interval (rulebook liquidation.marginCallIntervalMs > 0): what the call index has not
+   * followed since the last sweep (accounts changed, markets whose prices or funding moved), the ledgers below the
+   * call level found this command by a full re-arm (parameters changed: announced at this command's end), and the
+   * time before the current command (a sweep falls due when the command crosses an interval boundary).
+   */
+  private readonly callAccounts = new Set<string>();
+  private readonly callMarkets = new Set<string>();
+  private readonly callFunding = new Set<string>();
+  private readonly callsFound: LedgerBreach[] = [];
+  private timeBefore = 0;
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -165,7 +176,23 @@ export class Engine {
 
   /** A copy of the whole state; `reuse`: an earlier snapshot's accounts that have not changed since (AccountReuse). */
   snapshot(reuse?: AccountReuse): Snapshot {
-    return snapshotState(this.s, reuse);
+    const snapshot = snapshotState(this.s, reuse);
+    // Between two sweeps of margin calls the call index has not followed the state: a restore could not rebuild it
+    // as it stands (Engine.restore refuses such a snapshot; the journal stores snapshots only when settled).
+    return this.callsSettled ? snapshot : Object.assign({ marginCallsUnsettled: true as const }, snapshot);
+  }
+
+  /**
+   * Whether the margin-call index has followed every change (always, unless calls are swept at an interval:
+   * then right after a sweep, and until something changes). A snapshot restores exactly only when settled.
+   */
+  get callsSettled(): boolean {
+    return this.callAccounts.size === 0 && this.callMarkets.size === 0 && this.callFunding.size === 0;
+  }
+
+  /** The rulebook's margin-call sweep interval (0: calls follow every command). */
+  private get callIntervalMs(): number {
+    return this.s.rulebook.liquidation.marginCallIntervalMs ?? 0;
   }
 
   /**
@@ -213,6 +240,7 @@ export class Engine {
       emit(body);
       observer(events[events.length - 1] as EngineEvent);
     };
+    this.timeBefore = timeBefore;
     this.afterCommand(cmd, events, enforceEmit);
     this.audit(cmd, enforceEmit);
     // Auction clocks follow what this command did to feeds, the liquidation pause and the Halted state (auctions.ts).
@@ -339,15 +367,50 @@ export class Engine {
     if (conditionalRules(s.rulebook).order === 'stops_first') {
       fireConditionals(s, moved, emit);
       this.enforce(cmd, events, emit, 0);
-      return;
+    } else {
+      this.enforce(cmd, events, emit, 0);
+      const from = events.length;
+      fireConditionals(s, moved, emit);
+      if (events.length > from) {
+        // The stops' trades touched their owners and counterparties: a second enforcement pass over what they changed.
+        this.applied = null;
+        this.enforce(cmd, events, emit, from);
+      }
     }
-    this.enforce(cmd, events, emit, 0);
-    const from = events.length;
-    fireConditionals(s, moved, emit);
-    if (events.length === from) return;
-    // The stops' trades touched their owners and counterparties: a second enforcement pass over what they changed.
-    this.applied = null;
-    this.enforce(cmd, events, emit, from);
+    this.sweepCallsIfDue(emit);
+  }
+
+  /**
+   * Margin calls swept at an interval: at the first command of each interval of engine time (the command's time and
+   * the time before it in different intervals), or at once when this command re-armed every account (parameters
+   * changed), the call index follows what changed since the last sweep (each account changed once, each market
+   * moved once: one crossing for a price that went down and back is none) and the calls are announced, as
+   * followCalls announces them every command otherwise. Between sweeps nothing touches the call index.
+   */
+  private sweepCallsIfDue(emit: (body: EventBody) => void): void {
+    const interval = this.callIntervalMs;
+    const calls = this.calls;
+    if (interval <= 0 || calls === null) return;
+    const found = this.callsFound;
+    const due = found.length > 0 || Math.floor(this.s.timeMs / interval) !== Math.floor(this.timeBefore / interval);
+    if (!due || (this.callsSettled && found.length === 0)) return;
+    // Found by a full re-arm before this command's enforcement: their figures are older than the state (stale).
+    const staleBefore = found.length;
+    for (const id of this.callAccounts) calls.reindex(id, found);
+    this.callAccounts.clear();
+    for (const m of this.callFunding) calls.reindexMarket(m, found);
+    this.callFunding.clear();
+    for (const m of this.callMarkets) calls.onPrice(m, found);
+    this.callMarkets.clear();
+    calls.settleRecoveries(found);
+    this.announceMarginCalls(found, staleBefore, emit);
+  }
+
+  /** The call index follows an account's change now, or at the next sweep (marginCallIntervalMs). */
+  private callsFollowAccount(id: string, belowCall: LedgerBreach[]): void {
+    if (this.calls === null) return;
+    if (this.callIntervalMs > 0) this.callAccounts.add(id);
+    else this.calls.reindex(id, belowCall);
   }
 
   /**
@@ -397,12 +460,19 @@ export class Engine {
         this.syncCallIndex();
       }
       this.calls?.reindexAll(belowCall);
+      // Every account re-armed at the current state: nothing is left for a sweep to follow but what this command
+      // changes from here on; what the re-arm found is announced at its end (sweepCallsIfDue).
+      this.callAccounts.clear();
+      this.callMarkets.clear();
+      this.callFunding.clear();
     }
     if (change?.kind === 'set_market') this.fundingMoved.add(change.market.id);
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
-        this.calls?.reindexMarket(m, belowCall);
+        if (this.calls === null) continue;
+        if (this.callIntervalMs > 0) this.callFunding.add(m);
+        else this.calls.reindexMarket(m, belowCall);
       }
       this.fundingMoved.clear();
     }
@@ -421,7 +491,7 @@ export class Engine {
     b.recent.length = 0;
     for (const id of b.touched) {
       note(this.index.reindex(id));
-      this.calls?.reindex(id, belowCall);
+      this.callsFollowAccount(id, belowCall);
     }
     // Halted (a failed audit, or an operator): breaches are still detected and announced; nothing is liquidated and
     // the fund does not trade.
@@ -430,7 +500,7 @@ export class Engine {
       for (const id of b.recent) this.index.reindex(id);
       // Every account the block changed, including those the command had touched already (re-armed above, before
       // the block liquidated them).
-      for (const id of b.enforced) this.calls?.reindex(id, belowCall);
+      for (const id of b.enforced) this.callsFollowAccount(id, belowCall);
     } else if (s.guards.halted !== null) this.pauseSettled = false; // breaches seen while halted are not announced yet
     for (const id of b.touched) {
       this.changed.add(id);
@@ -445,6 +515,15 @@ export class Engine {
   private followCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
     if (this.calls === null) {
       this.pricesMoved.length = 0;
+      return;
+    }
+    if (this.callIntervalMs > 0) {
+      // Swept at an interval: the moved markets wait for the sweep; what a full re-arm found is announced at this
+      // command's end (sweepCallsIfDue).
+      for (const m of this.pricesMoved) this.callMarkets.add(m);
+      this.pricesMoved.length = 0;
+      for (const w of belowCall) this.callsFound.push(w);
+      belowCall.length = 0;
       return;
     }
     // Found before enforcement (by reindexes): an account the block changed since has figures older than its state.

@@ -2,11 +2,18 @@
 // BreachIndex, accounts moved between the levels by setLevel) and under the naive scan (a detector per level), a call
 // per crossing with hysteresis, and the index moving exact ledgers from the boundaries it kept, not by evaluations.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { oneMarket, runScenarioObject } from '../../../test/support/run.js';
 import type { MarginView } from '../margin/evaluate.js';
 import type { BreachIndexStats } from '../triggers/breach-index.js';
-import type { Engine } from './engine.js';
+import { Engine } from './engine.js';
+import type { Command } from './commands.js';
+import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { price as toPrice } from '../units/index.js';
+import { rulebookPreset } from '../rulebooks/presets.js';
+import type { Rulebook } from '../rulebooks/rulebook.js';
+import { validateLiquidationRules } from '../rulebooks/liquidation.js';
 
 const T = Date.UTC(2025, 1, 2, 20, 0);
 
@@ -91,5 +98,119 @@ describe('the margin-call levels read the state through views of their own', () 
       expect(view.asset('USDT')).toBe(s.asset('USDT'));
       expect([view.quoteDecimals, view.settlementAsset, view.marginValuation]).toEqual([s.quoteDecimals, s.settlementAsset, s.marginValuation]);
     }
+  });
+});
+
+describe('margin calls swept at an interval (rulebook liquidation.marginCallIntervalMs)', () => {
+  const MINUTE = 60_000;
+  /** The world above with calls swept every minute of engine time (T is on a minute). */
+  const swept = (commands: unknown[]): unknown => ({ ...(world(commands) as object), rulebook: { preset: 'binance', liquidation: { marginCallIntervalMs: MINUTE } } });
+  const price = (at: number, mark: string): unknown => ({ at, kind: 'price', market: 'BTCUSDT', mark });
+  const callsAt = (r: ReturnType<typeof runScenarioObject>, at: number): string[] =>
+    r.wire.filter((e) => e.kind === 'MarginCall' && e.tsMs === at).map((e) => `${String(e.account)}:${String(e.ledger)}`);
+
+  it('announce a call at the first command of an interval, for what is below the call level then; a dip and back within one interval is none', () => {
+    const commands = [
+      price(T + 1_000, '18550'), // below the call level (~18,557) ...
+      price(T + 2_000, '19000'), // ... and back above within the first minute
+      price(T + MINUTE + 1_000, '19000'), // the next minute's sweep: nothing below, no call
+      price(T + MINUTE + 2_000, '18550'), // below again: not called until the sweep
+      price(T + MINUTE + 3_000, '18540'),
+      price(T + 2 * MINUTE + 1_000, '18545'), // the sweep: both called, at this command, with its figures
+    ];
+    const every = runScenarioObject(world(commands));
+    const r = runScenarioObject(swept(commands));
+    // Called after every command: at the first dip and at the second.
+    expect(callsAt(every, T + 1_000).sort()).toEqual(['cross:cross', 'iso:BTCUSDT']);
+    expect(callsAt(every, T + MINUTE + 2_000).sort()).toEqual(['cross:cross', 'iso:BTCUSDT']);
+    // Swept every minute: the dip within the first minute is never called; the second dip at the third minute's sweep.
+    const calls = r.wire.filter((e) => e.kind === 'MarginCall');
+    expect(calls.map((e) => e.tsMs)).toEqual([T + 2 * MINUTE + 1_000, T + 2 * MINUTE + 1_000]);
+    // The figures are those of the sweep's state (mark 18,545): the same as a call made at that price every command.
+    const direct = runScenarioObject(world([price(T + 1_000, '18545')])).wire.filter((e) => e.kind === 'MarginCall');
+    const figures = (es: typeof calls): unknown[] => es.map((e) => [e.account, e.ledger, e.equity, e.maintenance, e.callLevel]).sort();
+    expect(figures(calls)).toEqual(figures(direct));
+    expect([...r.engine.state.enforcement.marginCalled].sort()).toEqual(['cross', 'iso']);
+  });
+
+  it('release recovered accounts at a sweep, to be called again at a later one, and never hold a liquidation back', () => {
+    const commands = [
+      price(T + 1_000, '18550'),
+      price(T + MINUTE + 1_000, '18545'), // called here
+      price(T + MINUTE + 2_000, '19500'), // above the recovery level (~18,600) ...
+      price(T + 2 * MINUTE + 1_000, '19500'), // ... released at this sweep
+      price(T + 2 * MINUTE + 2_000, '18550'),
+      price(T + 3 * MINUTE + 1_000, '18545'), // called again
+      price(T + 3 * MINUTE + 2_000, '18400'), // below liquidation (18,461) mid-interval: liquidated at once
+    ];
+    const r = runScenarioObject(swept(commands));
+    expect(r.wire.filter((e) => e.kind === 'MarginCall').map((e) => e.tsMs)).toEqual([T + MINUTE + 1_000, T + MINUTE + 1_000, T + 3 * MINUTE + 1_000, T + 3 * MINUTE + 1_000]);
+    expect(r.wire.filter((e) => e.kind === 'LiquidationStarted').map((e) => e.tsMs)).toEqual([T + 3 * MINUTE + 2_000, T + 3 * MINUTE + 2_000]);
+  });
+
+  it('snapshot: restored exactly when settled (right after a sweep); refused, with the reason, between a change and the next sweep', () => {
+    const setup = [price(T + 1_000, '18550'), price(T + MINUTE + 1_000, '18545')];
+    const r = runScenarioObject(swept(setup));
+    expect(r.engine.callsSettled).toBe(true);
+    const settled = encodeSnapshot(r.engine.snapshot());
+    const restored = Engine.restore(decodeSnapshot(settled));
+    const later: Command[] = [
+      { kind: 'price', tsMs: T + MINUTE + 2_000, market: 'BTCUSDT', mark: toPrice(19_500_00n) },
+      { kind: 'price', tsMs: T + 2 * MINUTE + 1_000, market: 'BTCUSDT', mark: toPrice(18_545_00n) },
+      { kind: 'price', tsMs: T + 3 * MINUTE + 1_000, market: 'BTCUSDT', mark: toPrice(18_540_00n) },
+    ];
+    for (const cmd of later) expect(canonicalJson(restored.apply(cmd))).toBe(canonicalJson(r.engine.apply(cmd)));
+    const [first] = later;
+    r.engine.apply({ ...(first as Command), tsMs: T + 3 * MINUTE + 2_000, mark: toPrice(19_000_00n) });
+    expect(r.engine.callsSettled).toBe(false);
+    const unsettled = r.engine.snapshot();
+    expect(unsettled.marginCallsUnsettled).toBe(true);
+    expect(() => Engine.restore(decodeSnapshot(encodeSnapshot(unsettled)))).toThrow(/between two sweeps of margin calls/);
+  });
+
+  it('refuse an interval that is not a non-negative integer', () => {
+    expect(() => runScenarioObject({ ...(world([]) as object), rulebook: { preset: 'binance', liquidation: { marginCallIntervalMs: -1 } } })).toThrow();
+    expect(validateLiquidationRules({ ...(rulebookPreset('binance', 6) as Rulebook).liquidation, marginCallIntervalMs: 1.5 })).toEqual([{ path: 'marginCallIntervalMs', message: 'must be a non-negative integer (ms)' }]);
+  });
+});
+
+describe('margin calls swept at an interval, as a property', () => {
+  it('the index and the scan give the same events, and a restore at any settled point the same later events, for random walks around the call level', () => {
+    let calls = 0;
+    let restores = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 45_000 }), fc.integer({ min: 18_430, max: 19_100 })), { minLength: 5, maxLength: 50 }),
+        fc.integer({ min: 5_000, max: 120_000 }),
+        (steps, interval) => {
+          let at = T + 1_000;
+          const commands = steps.map(([dt, mark]) => {
+            at += dt;
+            return { at, kind: 'price', market: 'BTCUSDT', mark: String(mark) };
+          });
+          const json = { ...(world(commands) as object), rulebook: { preset: 'binance', liquidation: { marginCallIntervalMs: interval } } };
+          // Under both strategies (runScenarioObject throws unless their events and final states are the same).
+          const r = runScenarioObject(json);
+          calls += r.wire.filter((e) => e.kind === 'MarginCall').length;
+          // The original run's events by command (seq k + 1 for command k).
+          const bySeq = new Map<number, unknown[]>();
+          for (const e of r.events) bySeq.set(e.seq, [...(bySeq.get(e.seq) ?? []), e]);
+          // Replayed command by command: at settled points, a restored engine answers every later command as the
+          // original did.
+          const engine = Engine.create(r.scenario.config, r.scenario.rulebook);
+          const all = r.scenario.commands;
+          for (let k = 0; k < all.length; k++) {
+            engine.apply(all[k] as Command);
+            if (!engine.callsSettled || k % 5 !== 3) continue;
+            restores++;
+            const restored = Engine.restore(decodeSnapshot(encodeSnapshot(engine.snapshot())));
+            for (let j = k + 1; j < all.length; j++) expect(canonicalJson(restored.apply(all[j] as Command))).toBe(canonicalJson(bySeq.get(j + 1) ?? []));
+          }
+        },
+      ),
+      { numRuns: 200, seed: 5 },
+    );
+    expect(calls, 'margin calls').toBeGreaterThan(100);
+    expect(restores, 'restores compared').toBeGreaterThan(100);
   });
 });

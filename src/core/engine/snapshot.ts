@@ -71,6 +71,12 @@ export interface Snapshot {
   };
   /** The guards' state (guard-state.ts); absent in snapshots written before it existed: nothing linked, pending or halted. */
   readonly guards?: GuardsSnapshot;
+  /**
+   * Taken between two sweeps of margin calls (rulebook liquidation.marginCallIntervalMs) with changes the call index
+   * has not followed yet (Engine.callsSettled false): a copy of the state to read, which Engine.restore refuses (the
+   * call index as it stood cannot be rebuilt from it). Absent otherwise.
+   */
+  readonly marginCallsUnsettled?: true;
   /** Armed conditional orders in placement order (conditional-book.ts); absent in format 3: none. */
   readonly conditionals?: { readonly nextHandle: number; readonly orders: readonly ConditionalSnapshot[] };
   /** Lending markets (issue 18, lending.ts); absent when there are none (and in snapshots written before them). */
@@ -227,6 +233,7 @@ export function snapshotState(s: EngineState, reuse?: AccountReuse): Snapshot {
  */
 export function restoreFrame(snap: RestorableSnapshot): EngineState {
   assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION || snap.formatVersion === 3, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  assert(snap.marginCallsUnsettled !== true, 'snapshot taken between two sweeps of margin calls (marginCallsUnsettled): it cannot be restored exactly; take one when Engine.callsSettled');
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;

@@ -77,6 +77,13 @@ export interface LiquidationLimits {
 export interface LiquidationRules {
   /** MarginCall when equity falls below maintenance x (1 + buffer), once per crossing; 0: no margin calls. */
   readonly marginCallBufferPpm: Ppm;
+  /**
+   * Margin calls swept at this interval of engine time (ms) instead of after every command: the call index follows
+   * the accounts changed and the prices moved since the last sweep at the first command of each interval, so a ledger
+   * that dips below the call level and comes back within one interval is not called (docs/enforcement.md). Absent or
+   * 0: after every command (every preset). Liquidations never wait for it.
+   */
+  readonly marginCallIntervalMs?: number;
   readonly sizing: SizingPolicy;
   readonly limitPrice: LimitPriceRule;
   readonly fees: FeeSplitParams;
@@ -109,6 +116,8 @@ export interface LiquidationProblem {
 export function validateLiquidationRules(r: LiquidationRules): LiquidationProblem[] {
   const out: LiquidationProblem[] = [];
   if (r.marginCallBufferPpm < 0n || r.marginCallBufferPpm > 10n * PPM_ONE) out.push({ path: 'marginCallBufferPpm', message: 'must be in [0, 10e6]' });
+  const interval = r.marginCallIntervalMs;
+  if (interval !== undefined && !(Number.isSafeInteger(interval) && interval >= 0)) out.push({ path: 'marginCallIntervalMs', message: 'must be a non-negative integer (ms)' });
   for (const p of validateSizingPolicy(r.sizing)) out.push({ path: `sizing.${p.path}`, message: p.message });
   if (r.limitPrice.kind === 'fillable') {
     for (const p of validateFillablePriceParams(r.limitPrice.params)) out.push({ path: `limitPrice.params.${p.path}`, message: p.message });
