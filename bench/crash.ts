@@ -14,7 +14,7 @@ import { collectAndSettle, type HeapSettled } from '../src/cli/heap.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { minorPageFaults, type BenchReport } from './report.js';
-import { buildWorld, START_PRICE } from './world.js';
+import { buildWorld, callsLabel, START_PRICE } from './world.js';
 
 const MARKETS = 10;
 const CRASH_MARKET = 0;
@@ -95,7 +95,7 @@ export async function benchCrash(accounts: number): Promise<BenchReport> {
   const ten = await crashOnce(accounts, 10, watch);
   watch.stop();
   return {
-    name: `crash tick, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets, Binance preset with margin calls, maker re-quoted at the crash price, one fresh world per drop`,
+    name: `crash tick, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets, Binance preset with ${callsLabel()}, maker re-quoted at the crash price, one fresh world per drop`,
     lines: [`each world warmed up by ${WARM_UP_TICKS.toLocaleString('en')} untimed ticks of +-5 bp around the start price`, ...describe(five, 50), ...describe(ten, 100)],
   };
 }

@@ -36,7 +36,7 @@ import type { Durability } from '../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../src/journal/types.js';
 import { decodedStream } from '../src/sim/command-stream.js';
 import { elapsedMs, type BenchReport } from './report.js';
-import { buildWorld, rng, START_PRICE } from './world.js';
+import { benchCallIntervalMs, benchRulebook, buildWorld, rng, START_PRICE } from './world.js';
 
 const tmpJournal = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-bench-journal-')), 'journal.db');
 const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
@@ -207,7 +207,8 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   const tail = Number(process.env.BAILIFF_BENCH_TAIL ?? 1_000_000);
   const markets = 10;
   const path = tmpJournal();
-  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
+  // The world's rulebook (margin calls swept at BAILIFF_BENCH_CALL_INTERVAL_MS when set: world.ts).
+  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(benchCallIntervalMs()) };
   const lines = buildRecoveryJournal(path, genesis, accounts, markets, tail);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();

@@ -15,7 +15,7 @@ import { collectAndSettle } from '../src/cli/heap.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { minorPageFaults, rssHighWater, type BenchReport } from './report.js';
-import { buildWorld, rng, START_PRICE } from './world.js';
+import { buildWorld, callsLabel, rng, START_PRICE } from './world.js';
 
 const MARKETS = 10;
 const STEP = 0.001; // +-10 bp
@@ -126,7 +126,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     );
   }
   return {
-    name: `+-10 bp walk through the engine, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets${allIsolated ? ', ALL positions isolated' : ''}, Binance preset with margin calls, all ticks`,
+    name: `+-10 bp walk through the engine, ${accounts.toLocaleString('en')} accounts x ${MARKETS} markets${allIsolated ? ', ALL positions isolated' : ''}, Binance preset with ${callsLabel()}, all ticks`,
     lines,
     engineHighWater,
   };

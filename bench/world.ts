@@ -24,6 +24,29 @@ export interface WorldOptions {
   readonly twoPositionShare?: number;
   /** Share of positions held isolated. */
   readonly isolatedShare?: number;
+  /**
+   * Margin calls swept every this many ms of engine time (rulebook liquidation.marginCallIntervalMs); absent: the
+   * environment's BAILIFF_BENCH_CALL_INTERVAL_MS, else every command (the preset's). The benches' ticks are 1 ms apart.
+   */
+  readonly callIntervalMs?: number;
+}
+
+/** The bench's rulebook: the default (Binance's) with margin calls swept at `intervalMs` (0: every command). */
+export function benchRulebook(intervalMs: number): Snapshot['rulebook'] {
+  return intervalMs > 0 ? { ...DEFAULT_RULEBOOK, liquidation: { ...DEFAULT_RULEBOOK.liquidation, marginCallIntervalMs: intervalMs } } : DEFAULT_RULEBOOK;
+}
+
+/** How the benches' names say it: "margin calls" after every command, or swept every N ms. */
+export function callsLabel(intervalMs = benchCallIntervalMs()): string {
+  return intervalMs > 0 ? `margin calls swept every ${intervalMs.toLocaleString('en')} ms` : 'margin calls';
+}
+
+/** BAILIFF_BENCH_CALL_INTERVAL_MS (0 when unset): the benches' margin-call sweep interval. */
+export function benchCallIntervalMs(): number {
+  const text = process.env.BAILIFF_BENCH_CALL_INTERVAL_MS;
+  const ms = text === undefined || text === '' ? 0 : Number(text);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`BAILIFF_BENCH_CALL_INTERVAL_MS must be a non-negative integer (ms), not ${text}`);
+  return ms;
 }
 
 export function marketSpec(i: number): MarketSpec {
@@ -94,7 +117,7 @@ export function buildWorld(o: WorldOptions): Engine {
     seq: 0,
     timeMs: 0,
     config: TEST_CONFIG,
-    rulebook: DEFAULT_RULEBOOK,
+    rulebook: benchRulebook(o.callIntervalMs ?? benchCallIntervalMs()),
     markets,
     assets: [],
     // restoreContents only iterates the accounts once; a generator stands in for the array (bench only).
