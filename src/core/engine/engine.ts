@@ -1,7 +1,7 @@
 // The engine: a deterministic state machine. apply(command) -> events; snapshot() / restore() round-trip exactly.
 // No clock, no randomness, no I/O: time arrives with each command.
 
-import { unreachable } from '../assert.js';
+import { assert, unreachable } from '../assert.js';
 import type { Account } from '../account/account.js';
 import { evaluateAccount, ledgerMaintenance, type AccountEvaluation } from '../margin/evaluate.js';
 import { healthFactor, isBreached, thresholdPrice, type HealthFactor, type ThresholdKind } from '../margin/thresholds.js';
@@ -51,6 +51,13 @@ export interface EngineOptions {
    * default) or from the accounts at each queue (the reference: the same events, adl-mirror.test.ts).
    */
   readonly adlMirror?: boolean;
+  /**
+   * Engine.restore of a snapshot taken between two sweeps of margin calls (marginCallsUnsettled): refused unless this
+   * is true, and then the call index is built at the restored state, as if it had followed every change, so later
+   * calls may differ from the engine that took the snapshot (the liquidations do not). For what-if copies of a live
+   * engine (preview, simulate), never for recovery.
+   */
+  readonly restoreUnsettledCalls?: boolean;
 }
 
 /**
@@ -146,6 +153,10 @@ export class Engine {
    * The same engine as building the state first (restore-ab.mjs: the indexes' and the events' hashes).
    */
   static restore(snapshot: RestorableSnapshot, options: EngineOptions = {}): Engine {
+    assert(
+      snapshot.marginCallsUnsettled !== true || options.restoreUnsettledCalls === true,
+      'snapshot taken between two sweeps of margin calls (marginCallsUnsettled): it cannot be restored exactly; take one when Engine.callsSettled (or restore a what-if copy with restoreUnsettledCalls)',
+    );
     const s = restoreFrame(snapshot);
     const engine = new Engine(s, options, accountCountHint(snapshot.accounts));
     restoreContents(s, snapshot);

@@ -165,6 +165,10 @@ describe('margin calls swept at an interval (rulebook liquidation.marginCallInte
     const unsettled = r.engine.snapshot();
     expect(unsettled.marginCallsUnsettled).toBe(true);
     expect(() => Engine.restore(decodeSnapshot(encodeSnapshot(unsettled)))).toThrow(/between two sweeps of margin calls/);
+    // A what-if copy (preview, simulate) may take it: the call index is built at the restored state.
+    const copy = Engine.restore(decodeSnapshot(encodeSnapshot(unsettled)), { restoreUnsettledCalls: true });
+    expect(copy.callsSettled).toBe(true);
+    expect(copy.state.enforcement.marginCalled).toEqual(r.engine.state.enforcement.marginCalled);
   });
 
   it('refuse an interval that is not a non-negative integer', () => {

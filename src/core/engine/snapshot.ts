@@ -233,7 +233,6 @@ export function snapshotState(s: EngineState, reuse?: AccountReuse): Snapshot {
  */
 export function restoreFrame(snap: RestorableSnapshot): EngineState {
   assert(snap.formatVersion === SNAPSHOT_FORMAT_VERSION || snap.formatVersion === 3, `snapshot format ${snap.formatVersion} is not ${SNAPSHOT_FORMAT_VERSION}`);
-  assert(snap.marginCallsUnsettled !== true, 'snapshot taken between two sweeps of margin calls (marginCallsUnsettled): it cannot be restored exactly; take one when Engine.callsSettled');
   const s = new EngineState(snap.config, snap.rulebook);
   s.seq = snap.seq;
   s.timeMs = snap.timeMs;

@@ -61,8 +61,9 @@ const key = (l: { account: string; ledger: string }): string => `${l.account}/${
 /** Runs the preview. `snapshot` is the live engine (not mutated: two copies are restored from its snapshot). */
 export function runPreview(live: Engine, change: readonly ParameterCommand[], stress: StressPath): PreviewResult {
   const snap = live.snapshot();
-  const base = Engine.restore(snap);
-  const proposed = Engine.restore(snap);
+  // What-if copies: a live engine between two sweeps of margin calls is copied too (EngineOptions.restoreUnsettledCalls).
+  const base = Engine.restore(snap, { restoreUnsettledCalls: true });
+  const proposed = Engine.restore(snap, { restoreUnsettledCalls: true });
   const t0 = Math.max(live.timeMs, ...change.map((c) => c.tsMs));
   const q = live.state.quoteDecimals;
   const marketOf = (id: string): { priceDecimals: number; baseDecimals: number; tickSize: Price; mark: Price } => {

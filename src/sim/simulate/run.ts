@@ -218,7 +218,7 @@ interface Episode {
 
 function runOnce(prep: Prepared, impact: boolean, progress: (done: number) => void): RunRecord {
   const { config, steps, stepMs, startMs, qd, asset } = prep;
-  const engine = prep.snapshot === undefined ? Engine.create(prep.engineConfig, prep.rulebook) : Engine.restore(prep.snapshot);
+  const engine = prep.snapshot === undefined ? Engine.create(prep.engineConfig, prep.rulebook) : Engine.restore(prep.snapshot, { restoreUnsettledCalls: true }); // a what-if copy (EngineOptions.restoreUnsettledCalls)
   const idPrefix = prep.snapshot === undefined ? 'a' : 'sim-a';
   const pow = (n: number): bigint => 10n ** BigInt(n);
   const atomsOf = (text: string, path: string): bigint => {
