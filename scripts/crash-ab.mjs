@@ -19,7 +19,8 @@ const res = { base: [], new: [] };
 for (let r = 0; r < rounds; r++) {
   for (const name of r % 2 === 0 ? ['base', 'new'] : ['new', 'base']) {
     const { Engine, snap, cmd } = sides[name];
-    const engine = Engine.restore(structuredClone(snap));
+    // The warmed-up world may be between two margin-call sweeps (BAILIFF_BENCH_CALL_INTERVAL_MS): a copy all the same.
+    const engine = Engine.restore(structuredClone(snap), { restoreUnsettledCalls: true });
     await settleHeap();
     const c0 = process.cpuUsage();
     const t = performance.now();
