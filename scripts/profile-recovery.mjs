@@ -2,7 +2,8 @@
 // CPU profile of recovery itself (DurableEngine.openFile: snapshot load + restore, then the checked pass that
 // replays the tail), on a journal built beforehand as `npm run bench -- journal-recovery` builds it.
 // usage: npm run build, then
-//   node scripts/profile-recovery.mjs build JOURNAL ACCOUNTS TAIL      (once: the bench's journal, kept on disk)
+//   node scripts/profile-recovery.mjs build JOURNAL ACCOUNTS TAIL      (once: the bench's journal, kept on disk;
+//     BAILIFF_BENCH_CALL_INTERVAL_MS as the bench reads it: the world's rulebook is the genesis's)
 //   node scripts/profile-recovery.mjs profile JOURNAL OUT_PREFIX       (OUT_PREFIX.cpuprofile; no profile: OUT_PREFIX -)
 //   node scripts/profile-recovery.mjs restore JOURNAL                  (the newest snapshot's restore alone, timed)
 // BAILIFF_DIST=file:///path/to/other/dist runs another build's code (back-to-back comparisons).
@@ -21,12 +22,11 @@ if (mode === 'build') {
   const { Journal } = await import(`${dist}/src/journal/journal.js`);
   const { SqliteJournalStore } = await import(`${dist}/src/journal/sqlite.js`);
   const { TEST_CONFIG } = await import(`${dist}/src/core/engine/testkit.js`);
-  const { DEFAULT_RULEBOOK } = await import(`${dist}/src/core/rulebooks/presets.js`);
   const { price } = await import(`${dist}/src/core/units/index.js`);
   const [accounts, tail] = [Number(process.argv[4]), Number(process.argv[5])];
   const markets = 10;
   const world = buildWorld({ accounts, markets, seed: 42 });
-  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis: { formatVersion: 1, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK } });
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis: { formatVersion: 1, config: TEST_CONFIG, rulebook: world.rulebook } });
   journal.writeSnapshot(world.snapshot(), (h) => h);
   const rand = rng(7);
   const px = Array.from({ length: markets }, () => START_PRICE);
