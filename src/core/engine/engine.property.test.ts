@@ -240,16 +240,6 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
     expect(calls, 'margin calls after a restore').toBeGreaterThan(2);
   });
 
-  it('a snapshot that lists an account twice is refused (two accounts would share a number)', () => {
-    const engine = freshEngine();
-    const snap = engine.snapshot();
-    const twice = { ...snap, accounts: [...snap.accounts, snap.accounts[snap.accounts.length - 1] as AccountSnapshot] };
-    expect(snap.accounts.length).toBeGreaterThan(2);
-    expect(() => Engine.restore(twice, { detection })).toThrow(/lists account .* twice/);
-    // The insurance fund (which a fresh state holds before the accounts are read) may come anywhere, once.
-    expect(encodeSnapshot(Engine.restore(snap, { detection }).snapshot())).toBe(encodeSnapshot(snap));
-  });
-
   it("a restore's account count is a capacity hint only: too small, too large or absent, the same engine", () => {
     // Engine.restore sizes its indexes and ADL mirror for the accounts' iterable's length before reading them (every
     // preset: the ADL mirror where it deleverages by ADL). A wrong length changes only the tables' first sizes.

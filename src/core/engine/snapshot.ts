@@ -8,7 +8,7 @@ import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilitySt
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { EngineState, HoldersBuilder, INSURANCE_FUND, type EngineConfig } from './state.js';
+import { EngineState, HoldersBuilder, type EngineConfig } from './state.js';
 import type { Episode } from './enforcement-state.js';
 import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
@@ -262,13 +262,7 @@ export function restoreContents(s: EngineState, snap: RestorableSnapshot): void 
       holders.add(market, a.id, p.size);
       positions.set(market, { market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
     }
-    // numberFor's rule (its own number, else the next) without looking each id up in a Map growing to millions (~0.7 s
-    // of a 1M restore): the fresh state holds the insurance fund alone, so any other id is new unless the snapshot
-    // lists it twice, which the Map's size then shows (refused: two accounts would share a number).
-    const before = s.accounts.size;
-    const fund = a.id === INSURANCE_FUND;
-    s.accounts.set(a.id, { id: a.id, no: fund ? s.numberFor(a.id) : before, balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
-    assert(fund || s.accounts.size > before, `snapshot lists account ${a.id} twice`);
+    s.accounts.set(a.id, { id: a.id, no: s.numberFor(a.id), balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
   }
   holders.into(s);
   s.venue.feePool = snap.venue.feePool;
