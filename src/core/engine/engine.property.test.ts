@@ -224,8 +224,7 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
         expect(encodeSnapshot(restored.snapshot())).toBe(text);
         const shift = engine.timeMs;
         // Prices walked in steps (more crossings of the call level, so more calls to compare).
-        for (const cmd of rest.flatMap((c) => walked(engine, { ...c, tsMs: c.tsMs + shift } as Command))) {
-          const later = cmd;
+        for (const later of rest.flatMap((c) => walked(engine, { ...c, tsMs: c.tsMs + shift } as Command))) {
           const events = engine.apply(later);
           expect(restored.apply(later)).toEqual(events);
           calls += events.filter((e) => e.kind === 'MarginCall').length;

@@ -90,14 +90,12 @@ export class Engine {
   /**
    * Margin calls swept at an interval (rulebook liquidation.marginCallIntervalMs > 0): what the call index has not
    * followed since the last sweep (accounts changed, markets whose prices or funding moved), the ledgers below the
-   * call level found this command by a full re-arm (parameters changed: announced at this command's end), and the
-   * time before the current command (a sweep falls due when the command crosses an interval boundary).
+   * call level found this command by a full re-arm (parameters changed: announced at this command's end).
    */
   private readonly callAccounts = new Set<string>();
   private readonly callMarkets = new Set<string>();
   private readonly callFunding = new Set<string>();
   private readonly callsFound: LedgerBreach[] = [];
-  private timeBefore = 0;
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -251,8 +249,7 @@ export class Engine {
       emit(body);
       observer(events[events.length - 1] as EngineEvent);
     };
-    this.timeBefore = timeBefore;
-    this.afterCommand(cmd, events, enforceEmit);
+    this.afterCommand(cmd, events, enforceEmit, timeBefore);
     this.audit(cmd, enforceEmit);
     // Auction clocks follow what this command did to feeds, the liquidation pause and the Halted state (auctions.ts).
     syncAuctionClocks(s, cmd.tsMs, enforceEmit);
@@ -371,7 +368,7 @@ export class Engine {
    * prices fire are placed and the ledgers in breach enforced, in the rulebook's order (conditionalRules().order;
    * docs/enforcement.md). While halted, conditional orders neither follow prices nor fire.
    */
-  private afterCommand(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void): void {
+  private afterCommand(cmd: Command, events: EngineEvent[], emit: (body: EventBody) => void, timeBefore: number): void {
     const s = this.s;
     expireConditionals(s, s.timeMs, emit);
     const moved = s.conditionals.size === 0 || s.guards.halted !== null ? [] : [...this.pricesMoved];
@@ -388,7 +385,7 @@ export class Engine {
         this.enforce(cmd, events, emit, from);
       }
     }
-    this.sweepCallsIfDue(emit);
+    this.sweepCallsIfDue(emit, timeBefore);
   }
 
   /**
@@ -396,14 +393,15 @@ export class Engine {
    * the time before it in different intervals), or at once when this command re-armed every account (parameters
    * changed), the call index follows what changed since the last sweep (each account changed once, each market
    * moved once: one crossing for a price that went down and back is none) and the calls are announced, as
-   * followCalls announces them every command otherwise. Between sweeps nothing touches the call index.
+   * followCalls announces them every command otherwise. Between sweeps nothing touches the call index. `timeBefore`:
+   * the engine's time before this command.
    */
-  private sweepCallsIfDue(emit: (body: EventBody) => void): void {
+  private sweepCallsIfDue(emit: (body: EventBody) => void, timeBefore: number): void {
     const interval = this.callIntervalMs;
     const calls = this.calls;
     if (interval <= 0 || calls === null) return;
     const found = this.callsFound;
-    const due = found.length > 0 || Math.floor(this.s.timeMs / interval) !== Math.floor(this.timeBefore / interval);
+    const due = found.length > 0 || Math.floor(this.s.timeMs / interval) !== Math.floor(timeBefore / interval);
     if (!due || (this.callsSettled && found.length === 0)) return;
     // Found by a full re-arm before this command's enforcement: their figures are older than the state (stale).
     const staleBefore = found.length;
@@ -422,6 +420,13 @@ export class Engine {
     if (this.calls === null) return;
     if (this.callIntervalMs > 0) this.callAccounts.add(id);
     else this.calls.reindex(id, belowCall);
+  }
+
+  /** The call index re-arms a market's ledgers (funding or parameters moved) now, or at the next sweep. */
+  private callsFollowMarket(market: string, belowCall: LedgerBreach[]): void {
+    if (this.calls === null) return;
+    if (this.callIntervalMs > 0) this.callFunding.add(market);
+    else this.calls.reindexMarket(market, belowCall);
   }
 
   /**
@@ -481,9 +486,7 @@ export class Engine {
     if (this.fundingMoved.size > 0) {
       for (const m of this.fundingMoved) {
         note(this.index.reindexMarket(m));
-        if (this.calls === null) continue;
-        if (this.callIntervalMs > 0) this.callFunding.add(m);
-        else this.calls.reindexMarket(m, belowCall);
+        this.callsFollowMarket(m, belowCall);
       }
       this.fundingMoved.clear();
     }
