@@ -15,7 +15,7 @@
 
 import type { Account } from '../account/account.js';
 import { adlOrder, bitmexAdlScoreFraction, type ScoreFraction } from '../liquidation/adl.js';
-import { evaluateAccount, ledgerEquity, type AccountEvaluation } from '../margin/evaluate.js';
+import { evaluateMaintenance, ledgerEquity, type MaintenanceEvaluation } from '../margin/evaluate.js';
 import { screenLedgerEquity } from '../margin/screen.js';
 import { positionValue, type MarketState } from '../market/index.js';
 import { Rational } from '../units/index.js';
@@ -64,7 +64,7 @@ function exactAdlFraction(s: EngineState, m: MarketState, a: Account): ScoreFrac
   const markValue = positionValue(m.spec, s.quoteDecimals, p.size, m.markPrice, 'floor');
   // The ledger's equity alone (no requirements) when it is a plain one; else the full evaluation.
   const ledger = p.isolatedMargin === null ? null : m.spec.id;
-  const equity = ledgerEquity(s, a, ledger) ?? ledgerEquityOf(evaluateAccount(s, a), ledger);
+  const equity = ledgerEquity(s, a, ledger) ?? ledgerEquityOf(evaluateMaintenance(s, a), ledger);
   // Bankruptcy value: the position's value less the ledger's equity (long), plus it (short).
   const r = bitmexAdlScoreFraction({ markValue, entryValue: p.entryQuote, bankruptValue: markValue - equity });
   return r.ok ? r.value : ZERO_FRACTION;
@@ -73,7 +73,7 @@ function exactAdlFraction(s: EngineState, m: MarketState, a: Account): ScoreFrac
 const ZERO_FRACTION: ScoreFraction = { num: 0n, den: 1n };
 
 /** The ledger's equity from a full evaluation (0 when the account cannot be priced or holds no such ledger). */
-function ledgerEquityOf(ev: AccountEvaluation, ledger: string | null): bigint {
+function ledgerEquityOf(ev: MaintenanceEvaluation, ledger: string | null): bigint {
   if (!ev.priced) return 0n;
   return ledger === null ? ev.cross.equity : (ev.isolated.find((f) => f.market === ledger)?.equity ?? 0n);
 }

@@ -56,3 +56,13 @@ export const CROSS_LEDGER = 'cross';
 
 /** A ledger's key in the engine's maps (episodes): `account|cross` or `account|market`. */
 export const ledgerKey = (l: LedgerRef): string => `${l.account}|${l.market ?? CROSS_LEDGER}`;
+
+/**
+ * A ledger enforcement looks at, with its key: made once per ledger and pass, as a step looks its episode up several
+ * times (a key built each time was a string concatenated, then hashed, for every lookup).
+ */
+export interface KeyedLedger extends LedgerRef {
+  readonly key: string;
+}
+
+export const keyedLedger = (l: LedgerRef): KeyedLedger => ({ account: l.account, market: l.market, key: ledgerKey(l) });

@@ -3,11 +3,11 @@
 // should its equity have gone below zero, what it cannot carry is deleveraged.
 // Sources: DESIGN.md "The loss waterfall"; docs/enforcement.md (the table per preset and its sources).
 
-import { evaluateAccount } from '../margin/evaluate.js';
+import { evaluateMaintenance } from '../margin/evaluate.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import type { BreachDetector } from '../triggers/detector.js';
 import { abs } from '../units/index.js';
-import { ledgerKey, type Block } from './block.js';
+import { keyedLedger, type Block, type KeyedLedger } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
 import { deleverage } from './deleverage.js';
 import { unwindFund } from './fund.js';
@@ -39,35 +39,39 @@ export function enforceBlock(b: Block, index: BreachDetector, fresh: ReadonlyMap
   const passes = newly !== null ? 1 : PASSES_PER_BLOCK;
   for (let pass = 0; pass < passes && index.breachedCount > 0; pass++) {
     const candidates = newly !== null ? newly.filter((ref) => index.isBreached(ref.account, ref.market)) : index.breached();
-    const todo = candidates.filter((ref) => !handled.has(ledgerKey(ref)) && !isWaiting(b, ref) && !isHeld(b, ref));
+    const todo: KeyedLedger[] = [];
+    for (const ref of candidates) {
+      const ledger = keyedLedger(ref);
+      if (!handled.has(ledger.key) && !isWaiting(b, ledger) && !isHeld(b, ledger)) todo.push(ledger);
+    }
     if (todo.length === 0) break;
     const later = new Set<string>();
-    for (const ref of rankLedgers(b.s, todo, pass === 0 ? fresh : new Map())) {
-      handled.add(ledgerKey(ref));
-      stepLedger(b, index, ref, later);
+    for (const ledger of rankLedgers(b.s, todo, pass === 0 ? fresh : new Map())) {
+      handled.add(ledger.key);
+      stepLedger(b, index, ledger, later);
     }
     for (const id of later) index.reindex(id);
   }
   workOffFund(b);
   if (!b.s.enforcement.paused) return false;
   // A ledger waiting for a retry was not told: the next command looks at every ledger again.
-  return (newly ?? index.breached()).every((ref) => !index.isBreached(ref.account, ref.market) || isHeld(b, ref));
+  return (newly ?? index.breached()).every((ref) => !index.isBreached(ref.account, ref.market) || isHeld(b, keyedLedger(ref)));
 }
 
 /**
  * Worst first: equity / maintenance ascending, then account and ledger (a total, input-independent order). Figures
  * the index has just computed in this command are used as they are; others are evaluated.
  */
-function rankLedgers(s: EngineState, refs: readonly LedgerRef[], fresh: ReadonlyMap<string, LedgerBreach>): LedgerRef[] {
+function rankLedgers(s: EngineState, refs: readonly KeyedLedger[], fresh: ReadonlyMap<string, LedgerBreach>): KeyedLedger[] {
   // equity / maintenance as the pair itself (maintenance > 0): compared by cross-multiplication, the order of the
   // reduced fractions without a gcd each.
-  const ranked: { ref: LedgerRef; equity: bigint; maintenance: bigint }[] = [];
+  const ranked: { ref: KeyedLedger; equity: bigint; maintenance: bigint }[] = [];
   for (const ref of refs) {
-    const known = fresh.get(ledgerKey(ref));
+    const known = fresh.get(ref.key);
     let figures: { equity: bigint; maintenance: bigint } | null = known ?? null;
     if (figures === null) {
       const a = s.accounts.get(ref.account);
-      const ev = a === undefined ? undefined : evaluateAccount(s, a);
+      const ev = a === undefined ? undefined : evaluateMaintenance(s, a);
       if (ev === undefined || !ev.priced) continue;
       figures = ledgerFigures(ev, ref.market);
       if (figures === null) continue;
@@ -92,7 +96,7 @@ function compareRatios(a: bigint, b: bigint, c: bigint, d: bigint): number {
  * liquidated account is re-armed at once (the loop asks whether it is still in breach); counterparties (a maker met
  * by every liquidation, ADL counterparts, the fund) are collected in `later` and re-armed once per pass.
  */
-function stepLedger(b: Block, index: BreachDetector, ref: LedgerRef, later: Set<string>): void {
+function stepLedger(b: Block, index: BreachDetector, ref: KeyedLedger, later: Set<string>): void {
   const s = b.s;
   const stepsPerLedger = s.rulebook.liquidation.sizing.kind === 'full' ? MAX_POSITIONS_PER_LEDGER_STEP : 1;
   for (let k = 0; k < stepsPerLedger; k++) {
@@ -123,7 +127,7 @@ function workOffFund(b: Block): void {
   const method = s.rulebook.liquidation.deleverage.kind;
   if (method === 'none') return;
   for (let k = 0; k < MAX_POSITIONS_PER_LEDGER_STEP && s.fund.positions.size > 0; k++) {
-    const ev = evaluateAccount(s, s.fund);
+    const ev = evaluateMaintenance(s, s.fund);
     if (!ev.priced || ev.cross.equity >= 0n) return;
     let worst = null as (typeof ev.positions)[number] | null;
     for (const f of ev.positions) if (worst === null || f.maintenance > worst.maintenance) worst = f;

@@ -11,7 +11,7 @@
 // "Liquidation"; docs/enforcement.md has the table per preset.
 
 import type { Account } from '../account/account.js';
-import { evaluateAccount, ledgerEquity } from '../margin/evaluate.js';
+import { evaluateMaintenance, ledgerEquity } from '../margin/evaluate.js';
 import { notional, type MarketState } from '../market/index.js';
 import type { TakeoverRule } from '../rulebooks/liquidation.js';
 import { abs, divRound, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
@@ -29,7 +29,7 @@ export function fundEquity(s: EngineState): bigint {
   // The cross equity alone when the fund holds only settlement cash (no requirements to compute).
   const quick = ledgerEquity(s, fund, null);
   if (quick !== null) return quick;
-  const ev = evaluateAccount(s, fund);
+  const ev = evaluateMaintenance(s, fund);
   // A market it holds without a price: count nothing beyond the cash it could lose (conservative: no capacity).
   return ev.priced ? ev.cross.equity : 0n;
 }
@@ -203,7 +203,7 @@ export function takeoverScreen(t: TakeoverTerms): TakeoverScreen {
 
 /** A vault's equity (its cross ledger at the marks); 0 when it cannot be valued. */
 function vaultEquity(s: EngineState, vault: Account): bigint {
-  const ev = evaluateAccount(s, vault);
+  const ev = evaluateMaintenance(s, vault);
   return ev.priced ? ev.cross.equity : 0n;
 }
 

@@ -21,13 +21,13 @@ import { takeFromWindow, tryAttempt, windowCapacity, EMPTY_WINDOW, type AttemptS
 import { WINDOW_ENTRIES_MAX } from '../liquidation/bounds.js';
 import { sizeLiquidation, type DydxSizingDecision, type SizingDecision, type SizingState } from '../liquidation/sizing.js';
 import { marketUnits, sizeForNotional } from '../liquidation/units.js';
-import { evaluateAccount, positionFigures, requirementContext, type AccountEvaluation, type PositionFigures } from '../margin/evaluate.js';
+import { evaluateMaintenance, maintenanceFigures, requirementContext, type MaintenanceEvaluation, type MaintenanceFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
 import { ledgerMarkets } from '../margin/dependencies.js';
 import { notional, positionValue, requirement, type MarketState } from '../market/index.js';
 import type { LedgerRef } from '../triggers/breach-index.js';
 import { abs, divRound, pow10, PPM_ONE, price, quote, size, type Price } from '../units/index.js';
-import { ledgerKey, touch, type Block } from './block.js';
+import { touch, type Block, type KeyedLedger } from './block.js';
 import { absorbDeficit, absorbPendingDeficits, creditLedger } from './deficits.js';
 import { deleverage } from './deleverage.js';
 import type { Episode } from './enforcement-state.js';
@@ -44,7 +44,7 @@ export interface LedgerFigures {
   readonly notional: bigint;
 }
 
-export function ledgerFigures(ev: AccountEvaluation & { priced: true }, market: string | null): LedgerFigures | null {
+export function ledgerFigures(ev: MaintenanceEvaluation & { priced: true }, market: string | null): LedgerFigures | null {
   if (market === null) return { equity: ev.cross.equity, maintenance: ev.cross.maintenance, notional: ev.cross.notional };
   const iso = ev.isolated.find((f) => f.market === market);
   return iso === undefined ? null : { equity: iso.equity, maintenance: iso.maintenance, notional: iso.notional };
@@ -59,10 +59,10 @@ interface Bankruptcy {
 /** A step decided: what stage 1 announces and the later stages act on. */
 interface StepPlan {
   readonly account: Account;
-  readonly ledger: LedgerRef;
+  readonly ledger: KeyedLedger;
   readonly lf: LedgerFigures;
   readonly position: Position;
-  readonly figures: PositionFigures;
+  readonly figures: MaintenanceFigures;
   readonly m: MarketState;
   readonly decision: SizingDecision;
   /** Size atoms this step closes, and how much of it the book order asks for (dYdX: within the fund's means). */
@@ -84,7 +84,7 @@ type Plan =
 export type StepOutcome = 'progress' | 'stuck' | 'none';
 
 /** Liquidates one ledger by one step of the waterfall. */
-export function liquidationStep(b: Block, ledger: LedgerRef): StepOutcome {
+export function liquidationStep(b: Block, ledger: KeyedLedger): StepOutcome {
   const plan = planStep(b, ledger);
   switch (plan.kind) {
     case 'none':
@@ -102,8 +102,8 @@ export function liquidationStep(b: Block, ledger: LedgerRef): StepOutcome {
 }
 
 /** The ledger's open episode (created on first sight: a breach seen is an episode, deferred or not). */
-function episodeOf(b: Block, ledger: LedgerRef): Episode {
-  const key = ledgerKey(ledger);
+function episodeOf(b: Block, ledger: KeyedLedger): Episode {
+  const key = ledger.key;
   let episode = b.s.enforcement.episodes.get(key);
   if (episode === undefined) {
     episode = { startedMs: b.nowMs, marginFreed: 0n, steps: 0, lastStepBlock: Number(b.block), deferred: null, retry: null };
@@ -113,7 +113,7 @@ function episodeOf(b: Block, ledger: LedgerRef): Episode {
 }
 
 /** Announces a deferral once per reason; `retryAtMs` and the book's top say when the next step may come. */
-export function deferLedger(b: Block, ledger: LedgerRef, reason: DeferralReason, stage: WaterfallStage, retry: Episode['retry']): void {
+export function deferLedger(b: Block, ledger: KeyedLedger, reason: DeferralReason, stage: WaterfallStage, retry: Episode['retry']): void {
   const episode = episodeOf(b, ledger);
   episode.retry = retry;
   if (episode.deferred === reason) return;
@@ -122,8 +122,8 @@ export function deferLedger(b: Block, ledger: LedgerRef, reason: DeferralReason,
 }
 
 /** Whether the ledger waits for a retry: the time has not come and its market's book top has not changed. */
-export function isWaiting(b: Block, ledger: LedgerRef): boolean {
-  const retry = b.s.enforcement.episodes.get(ledgerKey(ledger))?.retry;
+export function isWaiting(b: Block, ledger: KeyedLedger): boolean {
+  const retry = b.s.enforcement.episodes.get(ledger.key)?.retry;
   if (retry === null || retry === undefined || b.nowMs >= retry.atMs) return false;
   const m = b.s.markets.get(retry.market);
   return m !== undefined && bookTop(m, retry.side) === retry.top;
@@ -136,8 +136,8 @@ export function isWaiting(b: Block, ledger: LedgerRef): boolean {
  * evaluates nor ranks it (a pause or a breaker during a crash must not make every command re-evaluate every ledger
  * in breach). Cheap: no evaluation.
  */
-export function isHeld(b: Block, ledger: LedgerRef): boolean {
-  const deferred = b.s.enforcement.episodes.get(ledgerKey(ledger))?.deferred;
+export function isHeld(b: Block, ledger: KeyedLedger): boolean {
+  const deferred = b.s.enforcement.episodes.get(ledger.key)?.deferred;
   if (b.s.enforcement.paused) return deferred === 'paused'; // planStep's first guard
   if (deferred !== 'breaker') return false;
   const account = b.s.accounts.get(ledger.account);
@@ -152,12 +152,13 @@ function bookTop(m: MarketState, side: 'buy' | 'sell'): bigint {
 
 // ---- the plan ---------------------------------------------------------------------------------------------------
 
-function planStep(b: Block, ledger: LedgerRef): Plan {
+function planStep(b: Block, ledger: KeyedLedger): Plan {
   const s = b.s;
   const rules = s.rulebook.liquidation;
   const account = s.accounts.get(ledger.account);
   if (account === undefined) return { kind: 'none' };
-  const ev = evaluateAccount(s, account);
+  // Without the initial requirements: no stage reads one (and each costs a requirement and the open interest's notional).
+  const ev = evaluateMaintenance(s, account);
   if (!ev.priced) return { kind: 'none' };
   const lf = ledgerFigures(ev, ledger.market);
   if (lf === null || !isBreached(lf.equity, lf.maintenance, s.rulebook.breachRule)) return { kind: 'none' };
@@ -169,7 +170,7 @@ function planStep(b: Block, ledger: LedgerRef): Plan {
     if (lf.equity < 0n && !hasPositionToClose(account, ledger)) return { kind: 'absorb', amount: -lf.equity };
     return { kind: 'defer', reason: 'no_position', stage: 'guard' };
   }
-  const figures = ev.positions.find((f) => f.market === position.market) as PositionFigures;
+  const figures = ev.positions.find((f) => f.market === position.market) as MaintenanceFigures;
   const m = s.markets.get(position.market) as MarketState;
   const spec = m.spec;
 
@@ -183,7 +184,7 @@ function planStep(b: Block, ledger: LedgerRef): Plan {
   }
 
   // Stage 1: how much (the rulebook's sizing policy).
-  const episode = s.enforcement.episodes.get(ledgerKey(ledger));
+  const episode = s.enforcement.episodes.get(ledger.key);
   const sizingState: SizingState = {
     dydx: b.dydxUsage.get(account.id) ?? null,
     hyperliquid: s.enforcement.hyperliquid.get(account.id) ?? { lastPartialMs: null, bookUnfilled: false },
@@ -252,9 +253,9 @@ function dependsOnUnsoundMarket(s: EngineState, account: Account, ledger: Ledger
 }
 
 /** The position a step closes: the isolated one, or the cross position with the largest maintenance requirement. */
-function choosePosition(account: Account, ev: AccountEvaluation & { priced: true }, ledger: LedgerRef): Position | null {
+function choosePosition(account: Account, ev: MaintenanceEvaluation & { priced: true }, ledger: LedgerRef): Position | null {
   if (ledger.market !== null) return account.positions.get(ledger.market) ?? null;
-  let best: PositionFigures | null = null;
+  let best: MaintenanceFigures | null = null;
   for (const f of ev.positions) {
     if (account.positions.get(f.market)?.isolatedMargin !== null) continue;
     if (best === null || f.maintenance > best.maintenance || (f.maintenance === best.maintenance && f.market < best.market)) best = f;
@@ -271,7 +272,7 @@ function hasPositionToClose(account: Account, ledger: LedgerRef): boolean {
  * Bankruptcy price (price atoms, tick-aligned in the venue's favour) of closing `close` of the position: dYdX's
  * -DNNV - TNC x |DMMR| / TMMR (liquidation/bankruptcy.ts bankruptcyQuoteForDelta) over the size closed.
  */
-export function bankruptcyFor(s: EngineState, m: MarketState, position: Position, figures: PositionFigures, equity: bigint, maintenance: bigint, close: bigint): Bankruptcy | null {
+export function bankruptcyFor(s: EngineState, m: MarketState, position: Position, figures: MaintenanceFigures, equity: bigint, maintenance: bigint, close: bigint): Bankruptcy | null {
   const delta = position.size > 0n ? -close : close;
   const after = position.size + delta;
   const absAfter = abs(after);
@@ -308,7 +309,7 @@ export function bankruptcyFor(s: EngineState, m: MarketState, position: Position
  * (liquidations.go: the order is placed at it); or the mark less the liquidation fees (Drift). On the tick grid in
  * the venue's favour (a sell's limit up, a buy's down), at least one tick.
  */
-function limitFor(s: EngineState, m: MarketState, position: Position, figures: PositionFigures, lf: LedgerFigures, bp: Price): Price {
+function limitFor(s: EngineState, m: MarketState, position: Position, figures: MaintenanceFigures, lf: LedgerFigures, bp: Price): Price {
   const rule = s.rulebook.liquidation.limitPrice;
   const long = position.size > 0n;
   let limit: bigint = bp;
@@ -455,18 +456,18 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
 
   // Stage 5 and the end of the episode.
   absorbPendingDeficits(b);
-  const after = evaluateAccount(s, s.accounts.get(account.id) as Account);
+  const after = evaluateMaintenance(s, s.accounts.get(account.id) as Account);
   if (!after.priced) return 'progress';
   let lfAfter = ledgerFigures(after, ledger.market);
   episode.marginFreed += p.lf.maintenance - (lfAfter?.maintenance ?? 0n) > 0n ? p.lf.maintenance - (lfAfter?.maintenance ?? 0n) : 0n;
   const current = s.accounts.get(account.id) as Account;
   if (ledger.market === null && lfAfter !== null && lfAfter.equity < 0n && !hasPositionToClose(current, ledger)) {
     absorbDeficit(b, { account: account.id, market: spec.id, side: long ? 'long' : 'short', amount: -lfAfter.equity, inBalance: true });
-    const final = evaluateAccount(s, s.accounts.get(account.id) as Account);
+    const final = evaluateMaintenance(s, s.accounts.get(account.id) as Account);
     lfAfter = final.priced ? ledgerFigures(final, ledger.market) : null;
   }
   if (lfAfter === null || !isBreached(lfAfter.equity, lfAfter.maintenance, s.rulebook.breachRule)) {
-    s.enforcement.episodes.delete(ledgerKey(ledger));
+    s.enforcement.episodes.delete(ledger.key);
     // Hyperliquid's per-account state outlives the episode only while its cooldown runs.
     const hs = s.enforcement.hyperliquid.get(account.id);
     if (hs !== undefined && rules.sizing.kind === 'hyperliquid' && (hs.lastPartialMs === null || b.nowMs - hs.lastPartialMs >= rules.sizing.params.cooldownMs)) {
@@ -548,7 +549,7 @@ function liquidatorOf(s: EngineState): Account | undefined {
 /** The ledger's figures and the position now (stages 3 and 4 act on the state the book left). */
 interface Refreshed {
   readonly position: Position;
-  readonly figures: PositionFigures;
+  readonly figures: MaintenanceFigures;
   readonly lf: LedgerFigures;
 }
 
@@ -556,11 +557,11 @@ function refresh(s: EngineState, p: StepPlan): Refreshed | null {
   const a = s.accounts.get(p.account.id);
   const position = a?.positions.get(p.m.spec.id);
   if (a === undefined || position === undefined || p.m.markPrice === null) return null;
-  const ev = evaluateAccount(s, a);
+  const ev = evaluateMaintenance(s, a);
   if (!ev.priced) return null;
   const lf = ledgerFigures(ev, p.ledger.market);
-  // The evaluation's figures of the position are positionFigures at the mark (evaluate.ts).
-  const figures = ev.positions.find((f) => f.market === p.m.spec.id) ?? positionFigures(s, p.m, position, p.m.markPrice);
+  // The evaluation's figures of the position are maintenanceFigures at the mark (evaluate.ts).
+  const figures = ev.positions.find((f) => f.market === p.m.spec.id) ?? maintenanceFigures(s, p.m, position, p.m.markPrice);
   return lf === null ? null : { position, figures, lf };
 }
 

@@ -123,6 +123,11 @@ export function positionFigures(view: MarginView, state: MarketState, position: 
   return figuresOf(view, state, position, mark, true) as PositionFigures;
 }
 
+/** positionFigures without the initial requirement (evaluateMaintenance's figures of a position). */
+export function maintenanceFigures(view: MarginView, state: MarketState, position: Position, mark: Price): MaintenanceFigures {
+  return figuresOf(view, state, position, mark, false);
+}
+
 /**
  * positionFigures and its maintenance-only form (no initial requirement, so neither its requirement() nor the open
  * interest's notional that only the initial one reads): one computation of both, the same maintenance (it ignores
