@@ -74,6 +74,8 @@ export class ScratchPool {
 export class MirrorSide {
   n = 0;
   ids: string[] = [];
+  /** Per slot: its account's number (Account.no), so a removal moves the last slot without looking its account up. */
+  nos: Int32Array;
   /** The ledger's price-free part (header), and the sum of its |terms|. */
   base: Float64Array;
   magnitude: Float64Array;
@@ -115,6 +117,7 @@ export class MirrorSide {
     this.cost = new Float64Array(capacity);
     this.positions = new Int32Array(capacity);
     this.unbounded = new Uint8Array(capacity);
+    this.nos = new Int32Array(capacity);
   }
 
   /**
@@ -140,10 +143,11 @@ export class MirrorSide {
     this.scratch = null;
   }
 
-  /** Slot `slot` holds account `id` from now on (a lessee reading the ids in place is told what it held). */
-  setId(slot: number, id: string): void {
+  /** Slot `slot` holds account `id`, number `no`, from now on (a lessee reading the ids in place is told what it held). */
+  setId(slot: number, id: string, no: number): void {
     if (this.lessee !== null && slot < this.ids.length) this.lessee.overwriting(slot, this.ids[slot] as string);
     this.ids[slot] = id;
+    this.nos[slot] = no;
   }
 
   /** The other cross positions' tables, made at the side's capacity on first use. */
@@ -171,6 +175,9 @@ export class MirrorSide {
     const unbounded = new Uint8Array(cap);
     unbounded.set(this.unbounded);
     this.unbounded = unbounded;
+    const nos = new Int32Array(cap);
+    nos.set(this.nos);
+    this.nos = nos;
     if (this.otherMarket.length > 0) {
       const otherMarket = new Int32Array(cap * OTHERS_MAX);
       otherMarket.set(this.otherMarket);
@@ -435,7 +442,8 @@ export class AdlMirror {
     const last = --side.n;
     if (slot !== last) {
       const moved = side.ids[last] as string;
-      side.setId(slot, moved);
+      const movedNo = side.nos[last] as number;
+      side.setId(slot, moved, movedNo);
       side.base[slot] = side.base[last] as number;
       side.magnitude[slot] = side.magnitude[last] as number;
       side.size[slot] = side.size[last] as number;
@@ -444,7 +452,6 @@ export class AdlMirror {
       side.unbounded[slot] = side.unbounded[last] as number;
       side.otherMarket.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
       side.otherSize.copyWithin(slot * OTHERS_MAX, last * OTHERS_MAX, (last + 1) * OTHERS_MAX);
-      const movedNo = (this.s.accounts.get(moved) as Account).no;
       const mm = this.membershipsOf(movedNo) as Memberships;
       if (typeof mm === 'number') this.setMemberships(movedNo, encode(sideNumber, slot));
       else mm[mm.indexOf(encode(sideNumber, last))] = encode(sideNumber, slot);
@@ -498,7 +505,7 @@ export class AdlMirror {
       if (slot < 0) {
         if (side.n === side.base.length) side.grow();
         slot = side.n++;
-        side.setId(slot, a.id);
+        side.setId(slot, a.id, a.no);
       }
       side.size[slot] = Number(p.size);
       side.cost[slot] = Number(p.entryQuote);
