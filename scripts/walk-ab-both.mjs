@@ -2,7 +2,8 @@
 // scripts/walk-ab.mjs run twice, the builds in both orders (each run a fresh process), and the geometric mean of the
 // two runs' median per-round CPU ratios, NEW / BASE. Why: an A/A run (the same build twice, 2026-12-05, 1M accounts,
 // 40,000 ticks of the swept walk) gave the build loaded second a ratio of 0.969 and a 7.6% lower mean on the ticks
-// with events: one order alone credits NEW with a few percent it did not earn. Both orders cancel that bias.
+// with events; later pairs put that bias anywhere from ~0 to ~10%: one order alone can credit NEW with a gain it did
+// not earn. Both orders cancel the bias (their geometric mean); it still moves the estimate by a few percent.
 // usage: npm run build (in both checkouts), then
 //   node scripts/walk-ab-both.mjs BASE_CHECKOUT NEW_CHECKOUT ACCOUNTS TICKS [walk|tail] [CHUNK]
 // (node flags and BAILIFF_BENCH_CALL_INTERVAL_MS pass to both runs: the same as walk-ab's).
