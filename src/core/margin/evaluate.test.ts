@@ -10,11 +10,11 @@ import type { EngineState } from '../engine/state.js';
 import { bitmexAdlScore } from '../liquidation/adl.js';
 import { positionValue } from '../market/index.js';
 import { PRESET_NAMES } from '../rulebooks/presets.js';
-import { PPM_ONE, ppm, price, quote, Rational, size } from '../units/index.js';
+import { PPM_ONE, ppm, price, quote, Rational, size, type Price } from '../units/index.js';
 import type { FundingIndex, MarketState } from '../market/state.js';
 import { BTC_PERP, USDC } from '../engine/testkit.js';
-import type { Account } from '../account/account.js';
-import { evaluateAccount, evaluateMaintenance, ledgerEquity, type AccountEvaluation } from './evaluate.js';
+import type { Account, Position } from '../account/account.js';
+import { evaluateAccount, evaluateMaintenance, ledgerEquity, maintenanceFigures, type AccountEvaluation } from './evaluate.js';
 
 /** Every ledger of the account: cross, and each position's market (isolated or not, held or not). */
 function ledgersOf(a: Account): (string | null)[] {
@@ -70,6 +70,12 @@ describe('evaluateMaintenance', () => {
       const full = evaluateAccount(s, a);
       expect(evaluateMaintenance(s, a), a.id).toEqual(withoutInitial(full));
       if (!full.priced) return;
+      // One position alone (the waterfall's refresh when the evaluation lacks it): the same figures.
+      for (const [i, f] of (withoutInitial(full) as { positions: unknown[] }).positions.entries()) {
+        const p = [...a.positions.values()][i] as Position;
+        const m = s.market(p.market) as MarketState;
+        expect(maintenanceFigures(s, m, p, m.markPrice as Price), `${a.id} ${p.market}`).toEqual(f);
+      }
       positions += full.positions.length;
       isolated += full.isolated.length;
     });
