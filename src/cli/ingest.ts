@@ -12,7 +12,7 @@ import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type RecoveryReport } from '../journal/durable.js';
 import { Journal } from '../journal/journal.js';
-import { sha256Hex } from '../journal/record.js';
+import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { Durability } from '../journal/store.js';
 import { TrackingUnits } from '../scenario/load.js';
@@ -233,7 +233,7 @@ export function journalInfo(file: string): JournalInfo {
       head: journal.head(),
       headHash: journal.headHashHex(),
       tornTail: journal.report.tornTail,
-      snapshots: journal.snapshots().map((s) => ({ ...s, contentOk: sha256Hex(store.snapshotBytes(s.seq)) === s.contentHash })),
+      snapshots: journal.snapshots().map((s) => ({ ...s, contentOk: sha256Parts(store.snapshotParts(s.seq)) === s.contentHash })),
     };
   } finally {
     store.close();

@@ -23,7 +23,6 @@ import {
   parseEntryBody,
   parseGenesisBody,
   RECORD_CHECKSUM_BYTES,
-  sha256Hex,
   sha256Parts,
   ZERO_HASH,
 } from './record.js';
@@ -353,7 +352,7 @@ export class Journal implements JournalReader {
    * not parse throws JournalError snapshot_corrupt while the restore reads it.
    */
   loadSnapshotForRestore(seq: number): RestorableSnapshot {
-    const bytes = this.checkedSnapshotBytes(seq);
+    const bytes = this.checkedSnapshotParts(seq);
     const corrupt = (e: unknown): JournalError =>
       new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq, cause: e });
     let snap: RestorableSnapshot;
@@ -374,14 +373,14 @@ export class Journal implements JournalReader {
     return { ...snap, accounts: Object.assign(checked(), { length: accountCountHint(accounts) }) }; // a capacity hint
   }
 
-  /** A stored snapshot's bytes, checked against its recorded content hash. */
-  private checkedSnapshotBytes(seq: number): Buffer {
+  /** A stored snapshot's bytes in the parts it was stored in, checked against its recorded content hash. */
+  private checkedSnapshotParts(seq: number): Buffer[] {
     const info = this.store.snapshotInfos().find((s) => s.seq === seq);
     if (info === undefined) throw new JournalError('snapshot_corrupt', `${this.name}: no snapshot at seq ${seq}`, { seq });
-    const bytes = asBuffer(this.store.snapshotBytes(seq));
-    const actual = sha256Hex(bytes);
+    const parts = this.store.snapshotParts(seq).map(asBuffer);
+    const actual = sha256Parts(parts);
     if (actual !== info.contentHash) throw new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq}: content hash ${actual} is not the recorded ${info.contentHash}`, { seq });
-    return bytes;
+    return parts;
   }
 
   close(): void {

@@ -8,7 +8,7 @@ import { AccountReader, decodeSnapshotForRestore, encodeSnapshotParts, writeAcco
 import type { AccountSnapshot, Snapshot } from '../core/engine/snapshot.js';
 
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
-function readOut(bytes: Buffer): unknown {
+function readOut(bytes: Buffer | Buffer[]): unknown {
   const snap = decodeSnapshotForRestore(bytes);
   return { ...snap, accounts: [...snap.accounts] };
 }
@@ -124,6 +124,44 @@ describe('decodeSnapshotForRestore', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads the parts a snapshot was stored in as their concatenation, wherever they are cut', () => {
+    const anyAccount = fc.oneof(accountLike, engineAccount(plainId), engineAccount(anyId));
+    fc.assert(
+      fc.property(fc.array(anyAccount, { maxLength: 8 }), tricky, fc.integer({ min: 1, max: 400 }), fc.array(fc.nat(), { maxLength: 6 }), (accounts, name, partBytes, cuts) => {
+        const snap = { accounts, config: { name }, seq: 3, markets: [{ id: name }] } as unknown as Snapshot;
+        const whole = Buffer.from(encodeSnapshot(snap), 'utf8');
+        const expected = parseCanonical(whole.toString('utf8'));
+        // As encodeSnapshotParts writes them (every account in one part: read in place)...
+        const parts = encodeSnapshotParts(snap, partBytes);
+        expect(readOut(parts)).toEqual(expected);
+        expect(accountCountHint(decodeSnapshotForRestore(parts).accounts)).toBe(accounts.length);
+        // ...and cut anywhere (inside an account, a string, an escape: read as one buffer), empty parts included.
+        const at = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+        const pieces = [0, ...at].map((from, k) => whole.subarray(from, at[k] ?? whole.length));
+        expect(readOut(pieces)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('throws SyntaxError on malformed accounts arrays however they are cut into parts', () => {
+    const bad = [
+      '{"accounts":[{"id":"a"},{"id":"b",}],"seq":0}',
+      '{"accounts":[1,{"id":"a"}],"seq":0}',
+      '{"accounts":[{"id":"a"},2],"seq":0}',
+      '{"accounts":[{"id":"a"}{"id":"b"}],"seq":0}',
+      '{"accounts":[{"id":"a"},,{"id":"b"}],"seq":0}',
+      '{"accounts":[{"id":"a"},],"seq":0}',
+      '{"accounts":[[],{"id":"a"}],"seq":0}',
+      '{"accounts":["},{\\"",{"id":"a"}],"seq":0}',
+      '{"accounts":[{"id":"a"}',
+    ];
+    for (const text of bad) {
+      const bytes = Buffer.from(text, 'utf8');
+      for (let cut = 0; cut <= bytes.length; cut++) expect(() => readOut([bytes.subarray(0, cut), bytes.subarray(cut)]), `${text} cut at ${cut}`).toThrow(SyntaxError);
+    }
   });
 
   it('restores an engine to the same state as the whole-text decoder, on a real snapshot', () => {

@@ -346,59 +346,137 @@ function hasOnlyKeys(o: unknown, keys: readonly string[]): boolean {
 }
 
 /**
- * Where each element of the array that opens at `open` starts (objects and arrays only), and the index after its
- * closing bracket; null when it does not close. Bytes of multi-byte UTF-8 characters are >= 0x80, so they never
- * look like a quote, a backslash or a bracket.
+ * The snapshot in `bytes` (canonical JSON; or the parts it was stored in, in order) with its accounts decoded lazily,
+ * in order, once: iterate `accounts` one time (restoreContents does). Throws SyntaxError, now or while the accounts
+ * are read, on bytes that do not parse. Parts are read where they lie, never copied into one buffer (at 1M accounts
+ * that was a 240 MB copy into fresh pages, ~0.7 s), when every account lies in one part, as encodeSnapshotParts
+ * writes them; otherwise they are concatenated first.
  */
-function arrayElements(bytes: Buffer, open: number): { starts: number[]; end: number } | null {
-  const starts: number[] = [];
-  const n = bytes.length;
-  let depth = 0;
-  for (let i = open; i < n; i++) {
-    const c = bytes[i] as number;
-    if (c === QUOTE) {
-      // A string: to its closing quote, a backslash escaping the byte after it.
-      for (i++; i < n; i++) {
-        const d = bytes[i] as number;
-        if (d === BACKSLASH) i++;
-        else if (d === QUOTE) break;
+export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): RestorableSnapshot {
+  const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+  const first = parts[0];
+  const shaped = first !== undefined && first.length > PREFIX.length && first.subarray(0, PREFIX.length).equals(PREFIX);
+  const spans = shaped ? accountSpans(parts) : null;
+  if (spans === null) {
+    // A first part too short to tell, or an account across two parts: read as one buffer.
+    if (parts.length !== 1) return decodeSnapshotForRestore(Buffer.concat(parts));
+    return parseCanonical((first as Buffer).toString('utf8')) as RestorableSnapshot;
+  }
+  const { from, to, partEnd, endPart, end } = spans;
+  // The rest as bytes first: a part may end inside a character.
+  const after = Buffer.concat([(parts[endPart] as Buffer).subarray(end), ...parts.slice(endPart + 1)]).toString('utf8');
+  const rest = parseCanonical(`{"accounts":[]${after}`) as RestorableSnapshot;
+  const reader = new AccountReader();
+  function* accounts(): Generator<AccountSnapshot> {
+    let k = 0;
+    for (let p = 0; p <= endPart; p++) {
+      const b = parts[p] as Buffer;
+      for (const last = partEnd[p] as number; k < last; k++) {
+        const f = from[k] as number;
+        const t = to[k] as number;
+        yield reader.read(b, f, t) ?? (parseCanonical(b.toString('utf8', f, t)) as AccountSnapshot);
       }
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (depth === 1) starts.push(i);
-      depth++;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return { starts, end: i + 1 };
     }
+  }
+  // Their number is known before one is parsed: Engine.restore sizes its indexes for it (a capacity hint).
+  return { ...rest, accounts: Object.assign(accounts(), { length: spans.count }) };
+}
+
+/** Where the accounts lie in a snapshot's parts (accountSpans). */
+interface AccountSpans {
+  /** Account k is bytes [from[k], to[k]) of its part. */
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+  readonly count: number;
+  /** The accounts of part p are those from partEnd[p - 1] (0 for the first part) to before partEnd[p]. */
+  readonly partEnd: Int32Array;
+  /** Where the array ends: the part, and the index after its `]`. */
+  readonly endPart: number;
+  readonly end: number;
+}
+
+/**
+ * Where each account of the accounts array lies in `parts` (the first starting with PREFIX). Null when an account runs
+ * from one part into the next or the array does not close. Throws SyntaxError when the array holds anything but
+ * objects separated by single commas. Bytes of multi-byte UTF-8 characters are >= 0x80, so they never look like a
+ * quote, a backslash or a bracket.
+ */
+function accountSpans(parts: readonly Buffer[]): AccountSpans | null {
+  let from: Int32Array = new Int32Array(1024);
+  let to: Int32Array = new Int32Array(1024);
+  let count = 0;
+  const partEnd = new Int32Array(parts.length);
+  let depth = 0;
+  // Where the byte after the last account (or after `[`) is: the next account must start one comma later.
+  let gapPart = 0;
+  let gapAt = PREFIX.length;
+  let startAt = 0;
+  for (let p = 0; p < parts.length; p++) {
+    const b = parts[p] as Buffer;
+    const n = b.length;
+    for (let i = p === 0 ? PREFIX.length - 1 : 0; i < n; i++) {
+      const c = b[i] as number;
+      if (c === QUOTE) {
+        // A string: to its closing quote, a backslash escaping the byte after it. One that runs past the part's end
+        // is in an account (which then ends in another part: null below) or between accounts (a SyntaxError).
+        for (i++; i < n; i++) {
+          const d = b[i] as number;
+          if (d === BACKSLASH) i++;
+          else if (d === QUOTE) break;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (depth === 1) {
+          if (c !== OPEN_BRACE || !separated(parts, gapPart, gapAt, p, i, count === 0 ? -1 : COMMA)) throw new SyntaxError(`snapshot: the accounts array holds something other than accounts (account ${count})`);
+          startAt = i;
+        }
+        depth++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 1) {
+          if (count === from.length) {
+            from = grown(from);
+            to = grown(to);
+          }
+          from[count] = startAt;
+          to[count] = i + 1;
+          count++;
+          gapPart = p;
+          gapAt = i + 1;
+        } else if (depth === 0) {
+          if (!separated(parts, gapPart, gapAt, p, i, -1)) throw new SyntaxError(`snapshot: account ${count - 1} is not followed by a comma or the array's end`);
+          partEnd[p] = count;
+          return { from, to, count, partEnd, endPart: p, end: i + 1 };
+        }
+      }
+    }
+    if (depth > 1) return null; // an account across two parts
+    partEnd[p] = count;
   }
   return null;
 }
 
-/**
- * The snapshot in `bytes` (canonical JSON) with its accounts decoded lazily, in order, once: iterate `accounts` one
- * time (restoreContents does). Throws SyntaxError, now or while the accounts are read, on bytes that do not parse.
- */
-export function decodeSnapshotForRestore(bytes: Buffer): RestorableSnapshot {
-  const open = PREFIX.length - 1;
-  const shaped = bytes.length > PREFIX.length && bytes.subarray(0, PREFIX.length).equals(PREFIX);
-  const spans = shaped ? arrayElements(bytes, open) : null;
-  if (spans === null) return parseCanonical(bytes.toString('utf8')) as RestorableSnapshot;
-  const { starts, end } = spans;
-  const rest = parseCanonical(`{"accounts":[]${bytes.toString('utf8', end)}`) as RestorableSnapshot;
-  // Every byte of the array belongs to an element or is the comma after one: an element each start, up to the next.
-  if (starts.length === 0 ? end !== open + 2 : starts[0] !== open + 1) throw new SyntaxError('snapshot: the accounts array holds something other than accounts');
-  const reader = new AccountReader();
-  function* accounts(): Generator<AccountSnapshot> {
-    for (let k = 0; k < starts.length; k++) {
-      const from = starts[k] as number;
-      const to = (k + 1 < starts.length ? (starts[k + 1] as number) : end) - 1;
-      const after = bytes[to] as number;
-      if (after !== (k + 1 < starts.length ? COMMA : CLOSE_BRACKET)) throw new SyntaxError(`snapshot: account ${k} is not followed by a comma or the array's end`);
-      yield reader.read(bytes, from, to) ?? (parseCanonical(bytes.toString('utf8', from, to)) as AccountSnapshot);
+/** Whether the bytes from (gapPart, gapAt) to (p, i) are exactly `sep`, or none when `sep` is -1. */
+function separated(parts: readonly Buffer[], gapPart: number, gapAt: number, p: number, i: number, sep: number): boolean {
+  const wanted = sep < 0 ? 0 : 1;
+  let seen = 0;
+  for (let q = gapPart, j = gapAt; q < p || (q === p && j < i); ) {
+    const b = parts[q] as Buffer;
+    if (j >= b.length) {
+      q++;
+      j = 0;
+      continue;
     }
+    if (seen === wanted || b[j] !== sep) return false;
+    seen++;
+    j++;
   }
-  // Their number is known before one is parsed: Engine.restore sizes its indexes for it (a capacity hint).
-  return { ...rest, accounts: Object.assign(accounts(), { length: starts.length }) };
+  return seen === wanted;
+}
+
+function grown(a: Int32Array): Int32Array {
+  const bigger = new Int32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
 }
 
 /** Strings kept to share (asset and market ids repeat in every account); a bound on what one snapshot can make us keep. */

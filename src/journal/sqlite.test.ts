@@ -77,8 +77,11 @@ describe('SqliteJournalStore', () => {
     const parts = ['{"accounts":[{"id":"a"}', ',{"id":"b"}', ',{"id":"c"}],"seq":4}'].map((t) => Buffer.from(t, 'utf8'));
     store.putSnapshot({ seq: 4, contentHash: 'h', stateRoot: 'r' }, parts);
     expect(Buffer.from(store.snapshotBytes(4)).toString('utf8')).toBe('{"accounts":[{"id":"a"},{"id":"b"},{"id":"c"}],"seq":4}');
+    // Or the parts as stored, in order (a restore reads them where they lie).
+    expect(store.snapshotParts(4).map((b) => Buffer.from(b).toString('utf8'))).toEqual(parts.map((b) => b.toString('utf8')));
     store.putSnapshot({ seq: 5, contentHash: 'h5', stateRoot: 'r5' }, [Buffer.from('{"seq":5}', 'utf8')]);
     expect(Buffer.from(store.snapshotBytes(5)).toString('utf8')).toBe('{"seq":5}');
+    expect(store.snapshotParts(5).map((b) => Buffer.from(b).toString('utf8'))).toEqual(['{"seq":5}']);
     // A second snapshot at seq 4 is refused whole: none of its parts is written either.
     expect(() => store.putSnapshot({ seq: 4, contentHash: 'x', stateRoot: 'x' }, [Buffer.from('x'), Buffer.from('y')])).toThrow();
     expect(Buffer.from(store.snapshotBytes(4)).toString('utf8')).toBe('{"accounts":[{"id":"a"},{"id":"b"},{"id":"c"}],"seq":4}');
@@ -101,6 +104,7 @@ describe('SqliteJournalStore', () => {
     store.putSnapshotPart(7, 1, Buffer.from('],"seq":7}'));
     store.sealSnapshot({ seq: 7, contentHash: 'h', stateRoot: 'r' }, Buffer.from('{"accounts":['), 2);
     expect(Buffer.from(store.snapshotBytes(7)).toString('utf8')).toBe('{"accounts":[],"seq":7}');
+    expect(store.snapshotParts(7).map((b) => Buffer.from(b).toString('utf8'))).toEqual(['{"accounts":[', '],"seq":7}']);
     // A part missing: refused, nothing stored.
     store.putSnapshotPart(9, 2, Buffer.from('y'));
     expect(() => store.sealSnapshot({ seq: 9, contentHash: 'h9', stateRoot: 'r9' }, Buffer.from('{}'), 3)).toThrow(expect.objectContaining({ code: 'snapshot_corrupt', message: expect.stringContaining('1 of its parts 1..2 are not stored') }));

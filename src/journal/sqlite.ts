@@ -155,26 +155,29 @@ export class SqliteJournalStore implements JournalStore {
   }
 
   snapshotBytes(seq: number): Uint8Array {
-    const row = this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined;
-    if (row === undefined) throw new JournalError('snapshot_corrupt', `snapshot ${seq} is not stored`, { seq });
-    if (!this.hasParts) return row.bytes;
-    const { n, size } = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(length(bytes)), 0) AS size FROM snapshot_parts WHERE seq = ?').get(seq) as { n: number; size: number };
-    if (n === 0) return row.bytes;
-    const total = row.bytes.length + size;
+    const parts = this.snapshotParts(seq);
+    if (parts.length === 1) return parts[0] as Uint8Array;
+    let total = 0;
+    for (const p of parts) total += p.length;
     if (total > MAX_BUFFER_BYTES) {
       throw new JournalError('snapshot_corrupt', `snapshot ${seq} is ${total} bytes, more than this Node.js can hold in one Buffer (${MAX_BUFFER_BYTES})`, { seq });
     }
-    // One buffer of the whole size, each part copied in as SQLite reads it (no concatenation of copies).
-    const out = Buffer.allocUnsafe(total);
-    let at = row.bytes.copy(out, 0);
+    return Buffer.concat(parts, total);
+  }
+
+  snapshotParts(seq: number): Uint8Array[] {
+    const row = this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined;
+    if (row === undefined) throw new JournalError('snapshot_corrupt', `snapshot ${seq} is not stored`, { seq });
+    const parts: Uint8Array[] = [row.bytes];
+    if (!this.hasParts) return parts;
     let expected = 1;
     for (const [part, bytes] of this.db.prepare('SELECT part, bytes FROM snapshot_parts WHERE seq = ? ORDER BY part').raw().iterate(seq) as IterableIterator<[number, Buffer]>) {
       // A missing part makes the bytes wrong: their content hash tells (the caller checks it), but say which.
       if (part !== expected) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${expected} is missing`, { seq });
-      at += bytes.copy(out, at);
+      parts.push(bytes);
       expected++;
     }
-    return out;
+    return parts;
   }
 
   close(): void {
