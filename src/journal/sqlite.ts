@@ -9,7 +9,6 @@
 // can lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). Anything weaker than asked is
 // refused, unless the caller asked for 'relaxed' (WAL + NORMAL: survives a killed process, not a power cut).
 
-import { constants } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
@@ -26,7 +25,6 @@ const SYNCHRONOUS_FULL = 2;
  */
 const PAGE_BYTES = 65_536;
 /** The largest Buffer this Node.js makes (4 GiB on Node 20): a snapshot is read back as one. */
-const MAX_BUFFER_BYTES = constants.MAX_LENGTH;
 
 /** One commit: one row holding the batch's records (the commit worker runs the same statement on its connection). */
 export const INSERT_BATCH_SQL = 'INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)';
@@ -143,7 +141,7 @@ export class SqliteJournalStore implements JournalStore {
     this.db.transaction(() => {
       const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM snapshot_parts WHERE seq = ? AND part BETWEEN 1 AND ?').get(info.seq, partCount - 1) as { n: number };
       if (n !== partCount - 1) throw new JournalError('snapshot_corrupt', `snapshot ${info.seq}: ${partCount - 1 - n} of its parts 1..${partCount - 1} are not stored`, { seq: info.seq });
-      // Left by a write of this seq that stopped half way: not part of this snapshot (snapshotBytes reads every part of its seq).
+      // Left by a write of this seq that stopped half way: not part of this snapshot (snapshotParts reads every part of its seq).
       this.db.prepare('DELETE FROM snapshot_parts WHERE seq = ? AND part >= ?').run(info.seq, partCount);
       this.db.prepare('INSERT INTO snapshots (seq, content_hash, state_root, bytes) VALUES (?, ?, ?, ?)').run(info.seq, info.contentHash, info.stateRoot, firstPart);
     }).immediate();
@@ -152,17 +150,6 @@ export class SqliteJournalStore implements JournalStore {
   snapshotInfos(): SnapshotInfo[] {
     const rows = this.db.prepare('SELECT seq, content_hash, state_root FROM snapshots ORDER BY seq').all() as { seq: number; content_hash: string; state_root: string }[];
     return rows.map((r) => ({ seq: r.seq, contentHash: r.content_hash, stateRoot: r.state_root }));
-  }
-
-  snapshotBytes(seq: number): Uint8Array {
-    const parts = this.snapshotParts(seq);
-    if (parts.length === 1) return parts[0] as Uint8Array;
-    let total = 0;
-    for (const p of parts) total += p.length;
-    if (total > MAX_BUFFER_BYTES) {
-      throw new JournalError('snapshot_corrupt', `snapshot ${seq} is ${total} bytes, more than this Node.js can hold in one Buffer (${MAX_BUFFER_BYTES})`, { seq });
-    }
-    return Buffer.concat(parts, total);
   }
 
   snapshotParts(seq: number): Uint8Array[] {

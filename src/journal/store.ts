@@ -52,11 +52,10 @@ export interface JournalStore {
   sealSnapshot(info: SnapshotInfo, firstPart: Uint8Array, partCount: number): void;
   /** Every stored snapshot's metadata, by ascending seq. */
   snapshotInfos(): SnapshotInfo[];
-  /** A stored snapshot's bytes, its parts concatenated as stored (the caller checks them against the content hash). */
-  snapshotBytes(seq: number): Uint8Array;
   /**
-   * A stored snapshot's bytes as the parts it was stored in, in order (their concatenation is snapshotBytes): a
-   * restore reads them where they lie instead of copying ~240 MB a million accounts into one buffer.
+   * A stored snapshot's bytes as the parts it was stored in, in order (the caller checks their concatenation against
+   * the content hash): a restore reads them where they lie instead of copying ~240 MB a million accounts into one
+   * buffer. Throws JournalError snapshot_corrupt when the snapshot or one of its parts is not stored.
    */
   snapshotParts(seq: number): Uint8Array[];
   /** Whether the store may be written (false when opened read-only, e.g. by `bailiff journal info`). */
