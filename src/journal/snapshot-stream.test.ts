@@ -4,7 +4,7 @@ import { Engine } from '../core/engine/engine.js';
 import { accountCountHint, canonicalJson, encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { parseCanonical } from './canonical.js';
-import { AccountReader, decodeSnapshotForRestore, encodeSnapshotParts, writeAccount } from './snapshot-stream.js';
+import { AccountReader, accountSpans, decodeSnapshotForRestore, encodeSnapshotParts, writeAccount } from './snapshot-stream.js';
 import type { AccountSnapshot, Snapshot } from '../core/engine/snapshot.js';
 
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
@@ -133,8 +133,9 @@ describe('decodeSnapshotForRestore', () => {
         const snap = { accounts, config: { name }, seq: 3, markets: [{ id: name }] } as unknown as Snapshot;
         const whole = Buffer.from(encodeSnapshot(snap), 'utf8');
         const expected = parseCanonical(whole.toString('utf8'));
-        // As encodeSnapshotParts writes them (every account in one part: read in place)...
+        // As encodeSnapshotParts writes them (every account in one part: read in place, never concatenated)...
         const parts = encodeSnapshotParts(snap, partBytes);
+        expect(accountSpans(parts)?.count).toBe(accounts.length);
         expect(readOut(parts)).toEqual(expected);
         expect(accountCountHint(decodeSnapshotForRestore(parts).accounts)).toBe(accounts.length);
         // ...and cut anywhere (inside an account, a string, an escape: read as one buffer), empty parts included.

@@ -383,7 +383,7 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
 }
 
 /** Where the accounts lie in a snapshot's parts (accountSpans). */
-interface AccountSpans {
+export interface AccountSpans {
   /** Account k is bytes [from[k], to[k]) of its part. */
   readonly from: Int32Array;
   readonly to: Int32Array;
@@ -401,7 +401,7 @@ interface AccountSpans {
  * objects separated by single commas. Bytes of multi-byte UTF-8 characters are >= 0x80, so they never look like a
  * quote, a backslash or a bracket.
  */
-function accountSpans(parts: readonly Buffer[]): AccountSpans | null {
+export function accountSpans(parts: readonly Buffer[]): AccountSpans | null {
   let from: Int32Array = new Int32Array(1024);
   let to: Int32Array = new Int32Array(1024);
   let count = 0;
