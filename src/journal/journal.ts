@@ -352,12 +352,12 @@ export class Journal implements JournalReader {
    * not parse throws JournalError snapshot_corrupt while the restore reads it.
    */
   loadSnapshotForRestore(seq: number): RestorableSnapshot {
-    const bytes = this.checkedSnapshotParts(seq);
+    const parts = this.checkedSnapshotParts(seq);
     const corrupt = (e: unknown): JournalError =>
       new JournalError('snapshot_corrupt', `${this.name}: snapshot ${seq} does not parse (${(e as Error).message})`, { seq, cause: e });
     let snap: RestorableSnapshot;
     try {
-      snap = decodeSnapshotForRestore(bytes);
+      snap = decodeSnapshotForRestore(parts);
     } catch (e) {
       throw corrupt(e);
     }

@@ -24,7 +24,6 @@ const SYNCHRONOUS_FULL = 2;
  * measured 54 -> 91 MB/s for 0.5 MB commits with synchronous=FULL. Only a new file takes it (WAL fixes it after).
  */
 const PAGE_BYTES = 65_536;
-/** The largest Buffer this Node.js makes (4 GiB on Node 20): a snapshot is read back as one. */
 
 /** One commit: one row holding the batch's records (the commit worker runs the same statement on its connection). */
 export const INSERT_BATCH_SQL = 'INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)';
