@@ -384,9 +384,9 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
 
 /** Where the accounts lie in a snapshot's parts (accountSpans). */
 export interface AccountSpans {
-  /** Account k is bytes [from[k], to[k]) of its part. */
-  readonly from: Int32Array;
-  readonly to: Int32Array;
+  /** Account k is bytes [from[k], to[k]) of its part (doubles: a part may pass 2^31 bytes). */
+  readonly from: Float64Array;
+  readonly to: Float64Array;
   readonly count: number;
   /** The accounts of part p are those from partEnd[p - 1] (0 for the first part) to before partEnd[p]. */
   readonly partEnd: Int32Array;
@@ -402,8 +402,8 @@ export interface AccountSpans {
  * quote, a backslash or a bracket.
  */
 export function accountSpans(parts: readonly Buffer[]): AccountSpans | null {
-  let from: Int32Array = new Int32Array(1024);
-  let to: Int32Array = new Int32Array(1024);
+  let from: Float64Array = new Float64Array(1024);
+  let to: Float64Array = new Float64Array(1024);
   let count = 0;
   const partEnd = new Int32Array(parts.length);
   let depth = 0;
@@ -473,8 +473,8 @@ function separated(parts: readonly Buffer[], gapPart: number, gapAt: number, p: 
   return seen === wanted;
 }
 
-function grown(a: Int32Array): Int32Array {
-  const bigger = new Int32Array(a.length * 2);
+function grown(a: Float64Array): Float64Array {
+  const bigger = new Float64Array(a.length * 2);
   bigger.set(a);
   return bigger;
 }
