@@ -237,3 +237,37 @@ describe('isolated figures', () => {
     expect(seen).toBeGreaterThan(10);
   });
 });
+
+describe('evaluateAccount under a schedule scaled by open interest (dYdX v4 liquidity tiers)', () => {
+  it('raises the initial requirement by the market open interest at mark (truncated), and leaves maintenance alone', () => {
+    const mark = price(5_000_000n); // 50,000 (BTC_PERP: 2 price decimals, 3 base decimals)
+    const tiers = [{ notionalFloor: quote(0n), initialPpm: ppm(200_000n), maintenancePpm: ppm(100_000n), maintenanceAmount: quote(0n) }];
+    const stateWith = (scaled: boolean, openInterest: bigint): EngineState => {
+      const margin = scaled ? { tiers, openInterestScaling: { lowerCap: quote(10n ** 12n), upperCap: quote(2n * 10n ** 12n) } } : { tiers };
+      const market = { spec: { ...BTC_PERP, margin }, markPrice: mark, indexPrice: null, fundingIndex: 0n, openInterest: size(openInterest), volatility: { multiplierPpm: PPM_ONE } } as unknown as MarketState;
+      return { quoteDecimals: 6, settlementAsset: USDC, marginValuation: 'mark', market: (id: string) => (id === BTC_PERP.id ? market : undefined), asset: () => undefined } as unknown as EngineState;
+    };
+    const account: Account = {
+      id: 'x',
+      no: 0,
+      balances: new Map([[USDC, 10n ** 12n]]),
+      borrows: new Map(),
+      positions: new Map([[BTC_PERP.id, { market: BTC_PERP.id, size: size(1_000n), entryQuote: quote(50_000n * 10n ** 6n), fundingIndex: 0n as FundingIndex, isolatedMargin: null }]]),
+    };
+    const figures = (s: EngineState) => {
+      const ev = evaluateAccount(s, account);
+      if (!ev.priced) throw new Error('unpriced');
+      return ev.positions[0] as { initial: bigint; maintenance: bigint; notional: bigint };
+    };
+    // 1 BTC at 50,000: notional 50,000 USDC; open interest of 30 BTC = 1.5e12 quote atoms, half way between the caps:
+    // IMF 20% + (100% - 20%) x 0.5 = 60%.
+    const plain = figures(stateWith(false, 30_000n));
+    const scaled = figures(stateWith(true, 30_000n));
+    expect(plain.notional).toBe(50_000n * 10n ** 6n);
+    expect(plain.initial).toBe(10_000n * 10n ** 6n);
+    expect(scaled.initial).toBe(30_000n * 10n ** 6n);
+    expect(scaled.maintenance).toBe(plain.maintenance);
+    // Below the lower cap the scaled schedule is the plain one.
+    expect(figures(stateWith(true, 1_000n)).initial).toBe(plain.initial);
+  });
+});

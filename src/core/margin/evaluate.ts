@@ -105,8 +105,9 @@ export function volatilityMultiplierPpm(view: MarginView, state: MarketState): P
 
 export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
   return {
-    // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go).
-    openInterestNotional: notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
+    // Truncated, as dYdX converts open interest to quote quantums (liquidity_tier.go). Read only by a schedule that
+    // scales the initial margin with it (requirement()): 0 for any other, not computed.
+    openInterestNotional: state.spec.margin.openInterestScaling === undefined ? quote(0n) : notional(state.spec, view.quoteDecimals, state.openInterest, mark, 'trunc'),
     volatilityMultiplierPpm: volatilityMultiplierPpm(view, state),
     baseUnit: pow10(state.spec.baseDecimals),
   };
