@@ -142,11 +142,22 @@ export function planRisk(s: EngineState, market: MarketState, account: Account, 
  * markets is not copied whole for every fill it gets).
  */
 function tradeDraftOf(account: Account, market: string): Account {
-  const positions = new Map(account.positions);
+  const positions = copyOfMap(account.positions);
   const traded = positions.get(market);
   if (traded !== undefined) positions.set(market, { ...traded });
   // The borrows are shared, not copied: a trade never writes them (only ownBorrows() does, in funds.ts).
-  return { id: account.id, no: account.no, balances: new Map(account.balances), positions, borrows: account.borrows };
+  return { id: account.id, no: account.no, balances: copyOfMap(account.balances), positions, borrows: account.borrows };
+}
+
+/**
+ * new Map(map), without the iterator protocol: `new Map(map)` steps an iterator and allocates a result object for
+ * every entry (Node 20), and every fill copies both sides' maps (~15% of the bytes the +-10 bp walk allocated,
+ * scripts/walk-allocations.mjs, 2026-12-05). The same entries in the same order.
+ */
+function copyOfMap<K, V>(map: ReadonlyMap<K, V>): Map<K, V> {
+  const copy = new Map<K, V>();
+  map.forEach((value, key) => copy.set(key, value));
+  return copy;
 }
 
 function isRejection(x: SidePlan | Rejection): x is Rejection {
