@@ -9,20 +9,11 @@ import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const [accounts, ticks, out] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000), process.argv[4] ?? 'walk.cpuprofile'];
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-const MARKETS = 10;
-
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
-setupMaker(engine, MARKETS);
-const rand = rng(11);
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
-let t = engine.timeMs + 1;
+const { tick } = await walkWorld(dist, accounts);
 
 const session = new Session();
 session.connect();
@@ -31,13 +22,7 @@ await session.post('Profiler.setSamplingInterval', { interval: 200 });
 await session.post('Profiler.start');
 const start = performance.now();
 let events = 0;
-for (let k = 0; k < ticks; k++) {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
-  events += engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) }).length;
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
-}
+for (let k = 0; k < ticks; k++) events += tick().length;
 const ms = performance.now() - start;
 const { profile } = await session.post('Profiler.stop');
 writeFileSync(out, JSON.stringify(profile));

@@ -9,29 +9,12 @@ import { createHash } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const [accounts, ticks] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000)];
 const dist = process.env.BAILIFF_DIST ?? pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-const MARKETS = 10;
 const WARMUP = 2_000;
-
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
-setupMaker(engine, MARKETS);
-const rand = rng(11);
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
-let t = engine.timeMs + 1;
-const tick = () => {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
-  const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
-  return events;
-};
+const { tick } = await walkWorld(dist, accounts);
 for (let k = 0; k < WARMUP; k++) tick();
 
 const session = new Session();
