@@ -239,7 +239,7 @@ describe('isolated figures', () => {
 });
 
 describe('evaluateAccount under a schedule scaled by open interest (dYdX v4 liquidity tiers)', () => {
-  it('raises the initial requirement by the market open interest at mark (truncated), and leaves maintenance alone', () => {
+  it("raises the initial requirement with the market's open interest at mark, and leaves maintenance alone", () => {
     const mark = price(5_000_000n); // 50,000 (BTC_PERP: 2 price decimals, 3 base decimals)
     const tiers = [{ notionalFloor: quote(0n), initialPpm: ppm(200_000n), maintenancePpm: ppm(100_000n), maintenanceAmount: quote(0n) }];
     const stateWith = (scaled: boolean, openInterest: bigint): EngineState => {
