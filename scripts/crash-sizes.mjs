@@ -52,7 +52,7 @@ for (const accounts of sizes) {
     return `  ${name.padEnd(14)} median ${median.toFixed(1).padStart(7)} ms (${per(median)} a liquidation), least ${v[0].toFixed(1)} ms (${per(v[0])})`;
   };
   console.log(`${accounts.toLocaleString('en-US')} accounts: ${liquidations} liquidations, ${adl} ADL fills a tick; events ${[...hashes].join(', ')}`);
-  console.log(line('first tick', warm.slice(0, 1)));
+  console.log(line('first tick', warm.slice(0, 1))); // the process's first only for the first size: the code is warm after it
   console.log(line(`ticks 2-${rounds}`, warm.slice(1)));
   for (const [name, list] of Object.entries(kinds)) console.log(line(name, list));
 }
