@@ -8,7 +8,7 @@
 // and the events' hash (the same for every round of a size).
 // usage: npm run build, then
 //   node --expose-gc --max-old-space-size=12000 --max-semi-space-size=32 --no-allocation-site-pretenuring scripts/crash-sizes.mjs [SIZES=5000,20000,100000] [ROUNDS=60] [KIND_ROUNDS=9]
-// docs/performance.md "2026-12-05, afternoon" has a run. At 1M a restore takes ~10 s: give ROUNDS 2 and KIND_ROUNDS 3.
+// docs/performance.md "2026-12-05, late morning" has a run. At 1M a restore takes ~10 s: give ROUNDS 2 and KIND_ROUNDS 3.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crashWorld, eventsHash } from './crash-world.mjs';
