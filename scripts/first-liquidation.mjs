@@ -10,16 +10,11 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const [accounts, ticks] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000)];
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { setupMaker, quoteMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
-const MARKETS = 10;
-
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
-setupMaker(engine, MARKETS);
+const { engine, tick } = await walkWorld(dist, accounts); // bench/walk.ts's walk
 const gcs = [];
 const observer = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime, e.duration]);
@@ -35,26 +30,20 @@ engine.observe((e) => {
     rechecksAtFirst = index.stats().rechecks;
   }
 });
-const rand = rng(11); // as bench/walk.ts
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
 const rows = [];
-let t = engine.timeMs + 1;
 for (let i = 0; i < ticks; i++) {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
   first = -1;
   const rechecks = index.stats().rechecks;
   const faults = process.resourceUsage().minorPageFault;
-  tickStart = performance.now();
-  const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
+  const events = tick((command) => {
+    tickStart = performance.now();
+    return engine.apply(command);
+  });
   if (first >= 0) {
     let liquidations = 0;
     for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
     rows.push({ start: tickStart, first, rechecks: rechecksAtFirst - rechecks, liquidations, faults: process.resourceUsage().minorPageFault - faults });
   }
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
 }
 await new Promise((r) => setTimeout(r, 100)); // the last GC entries
 observer.disconnect();

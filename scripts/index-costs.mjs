@@ -7,14 +7,11 @@
 //   node --expose-gc --max-old-space-size=8192 --max-semi-space-size=32 scripts/index-costs.mjs [ACCOUNTS=1000000] [TICKS=20000]
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
 const { BreachIndex } = await import(`${dist}/src/core/triggers/breach-index.js`);
 const [accounts, ticks] = [Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 20_000)];
-const MARKETS = 10;
 const METHODS = ['onPrice', 'recheckCrossed', 'flip', 'rearmScreened', 'arm', 'setEntries', 'setLevel', 'reindex'];
 
 const costs = new Map();
@@ -36,25 +33,19 @@ for (const name of METHODS) {
   };
 }
 
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
-setupMaker(engine, MARKETS);
-const rand = rng(11); // as bench/walk.ts: the same walk
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
-let t = engine.timeMs + 1;
+const { engine, tick } = await walkWorld(dist, accounts); // bench/walk.ts's walk
 let timedNs = 0n;
 let events = 0;
 globalThis.gc?.();
 for (let i = 0; i < ticks; i++) {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
-  timing = true;
-  const start = process.hrtime.bigint();
-  events += engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) }).length;
-  timedNs += process.hrtime.bigint() - start;
-  timing = false;
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
+  events += tick((command) => {
+    timing = true;
+    const start = process.hrtime.bigint();
+    const out = engine.apply(command);
+    timedNs += process.hrtime.bigint() - start;
+    timing = false;
+    return out;
+  }).length;
 }
 console.log(`${accounts.toLocaleString('en')} accounts, ${ticks.toLocaleString('en')} ticks, ${events.toLocaleString('en')} events; timed ticks ${(Number(timedNs) / 1e6).toFixed(0)} ms`);
 for (const [name, c] of costs) {

@@ -9,42 +9,35 @@
 // Reads the engine's private `index` and `calls` fields (a measurement script, not an API).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${dist}/bench/maker.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
 const [accounts, ticks] = [Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 20_000)];
-const MARKETS = 10;
 
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
-setupMaker(engine, MARKETS);
+const { engine, tick } = await walkWorld(dist, accounts); // bench/walk.ts's walk
 const index = engine.index;
 const levels = engine.calls?.levels ?? null;
 const rechecks = () => index.recheckCount + (levels?.recheckCount ?? 0);
-const rand = rng(11); // as bench/walk.ts: the same walk
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
 const groups = new Map(); // label -> { ms: number[], rechecks }
 const label = (r) => (r === 0 ? '0' : r <= 2 ? '1-2' : r <= 5 ? '3-5' : r <= 20 ? '6-20' : '>20');
-let t = engine.timeMs + 1;
 globalThis.gc?.();
 for (let i = 0; i < ticks; i++) {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
-  const before = rechecks();
-  const start = performance.now();
-  const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
-  const ms = performance.now() - start;
+  let ms = 0;
+  let r = 0;
+  const events = tick((command) => {
+    const before = rechecks();
+    const start = performance.now();
+    const out = engine.apply(command);
+    ms = performance.now() - start;
+    r = rechecks() - before;
+    return out;
+  });
   if (events.length === 0) {
-    const r = rechecks() - before;
     const g = groups.get(label(r)) ?? { ms: [], rechecks: 0 };
     g.ms.push(ms);
     g.rechecks += r;
     groups.set(label(r), g);
   }
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
 }
 const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
 console.log(`${accounts.toLocaleString('en')} accounts, ${ticks.toLocaleString('en')} ticks; quiet ticks by ledgers re-checked:`);

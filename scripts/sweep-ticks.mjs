@@ -7,35 +7,27 @@
 //   node --max-old-space-size=14000 --max-semi-space-size=32 --no-allocation-site-pretenuring scripts/sweep-ticks.mjs ACCOUNTS TICKS INTERVAL_MS
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { walkWorld } from './walk-world.mjs';
 
 const [accounts, ticks, interval] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 1000)];
 const d = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${d}/bench/world.js`);
-const { quoteMaker, setupMaker } = await import(`${d}/bench/maker.js`);
-const { price } = await import(`${d}/src/core/units/index.js`);
-const MARKETS = 10;
-const engine = buildWorld({ accounts, markets: MARKETS, seed: 42, callIntervalMs: interval });
-setupMaker(engine, MARKETS);
-const rand = rng(11);
-const marks = Array.from({ length: MARKETS }, () => START_PRICE);
-const perMarket = new Array(MARKETS).fill(0);
-let t = engine.timeMs + 1;
+const { engine, tick } = await walkWorld(d, accounts, { callIntervalMs: interval }); // bench/walk.ts's walk
 const sweeps = [];
 const others = [];
 let calls = 0;
 for (let i = 0; i < ticks; i++) {
-  const m = Math.floor(rand() * MARKETS);
-  const next = BigInt(Math.max(1, Math.round(Number(marks[m]) * (1 + (rand() * 2 - 1) * 0.001))));
-  marks[m] = next;
   const settledBefore = engine.callsSettled;
-  const s = performance.now();
-  const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
-  const ms = performance.now() - s;
+  let ms = 0;
+  const events = tick((command) => {
+    const s = performance.now();
+    const out = engine.apply(command);
+    ms = performance.now() - s;
+    return out;
+  });
   const called = events.filter((e) => e.kind === 'MarginCall').length;
   calls += called;
   if ((!settledBefore && engine.callsSettled) || called > 0) sweeps.push({ ms, called });
   else others.push(ms);
-  if (++perMarket[m] % 20 === 0) quoteMaker(engine, m, next, t++);
 }
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
