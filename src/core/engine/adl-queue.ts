@@ -44,11 +44,16 @@ export function scored(account: string, score: ScoreFraction): Scored {
  * and for Infinity - Infinity) the exact cross-multiplication decides.
  */
 export function screenedOrder(a: Scored, b: Scored): number {
-  const d = a.approx - b.approx;
-  const tolerance = 1e-12 * (Math.abs(a.approx) + Math.abs(b.approx)) + 1e-300;
+  return approxOrder(a.approx, b.approx) || adlOrder(a, b);
+}
+
+/** screenedOrder's float part: -1 or 1 when the approximations decide the order, 0 when only the exact scores can. */
+function approxOrder(a: number, b: number): number {
+  const d = a - b;
+  const tolerance = 1e-12 * (Math.abs(a) + Math.abs(b)) + 1e-300;
   if (d > tolerance) return -1;
   if (d < -tolerance) return 1;
-  return adlOrder(a, b);
+  return 0;
 }
 
 /** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
@@ -426,41 +431,54 @@ export class OffsetQueue implements DeleverageQueue {
  */
 class ScoredHeap {
   private readonly items: Scored[] = [];
+  /** items[i].approx at i: the comparisons read the floats here, contiguous, and an object only when they tie. */
+  private approx = new Float64Array(64);
+  private n = 0;
 
   top(): Scored | undefined {
-    return this.items[0];
+    return this.n === 0 ? undefined : this.items[0];
   }
 
   push(c: Scored): void {
-    const items = this.items;
-    let i = items.length;
-    items.push(c);
+    if (this.n === this.approx.length) {
+      const grown = new Float64Array(2 * this.n);
+      grown.set(this.approx);
+      this.approx = grown;
+    }
+    const { items, approx } = this;
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = items[parent] as Scored;
-      if (screenedOrder(p, c) <= 0) break; // the parent ranks first (or the same): c stays below it
-      items[i] = p;
+      // The parent ranks first (or the same): c stays below it.
+      if ((approxOrder(approx[parent] as number, c.approx) || adlOrder(items[parent] as Scored, c)) <= 0) break;
+      items[i] = items[parent] as Scored;
+      approx[i] = approx[parent] as number;
       i = parent;
     }
     items[i] = c;
+    approx[i] = c.approx;
   }
 
   pop(): void {
-    const items = this.items;
-    const last = items.pop();
-    if (last === undefined || items.length === 0) return;
-    const n = items.length;
+    if (this.n === 0) return;
+    const { items, approx } = this;
+    const n = --this.n;
+    const last = items.pop() as Scored; // items[n]
+    if (n === 0) return;
+    const key = last.approx;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
       const right = child + 1;
-      if (right < n && screenedOrder(items[right] as Scored, items[child] as Scored) < 0) child = right;
-      if (screenedOrder(items[child] as Scored, last) >= 0) break;
+      if (right < n && (approxOrder(approx[right] as number, approx[child] as number) || adlOrder(items[right] as Scored, items[child] as Scored)) < 0) child = right;
+      if ((approxOrder(approx[child] as number, key) || adlOrder(items[child] as Scored, last)) >= 0) break;
       items[i] = items[child] as Scored;
+      approx[i] = approx[child] as number;
       i = child;
     }
     items[i] = last;
+    approx[i] = key;
   }
 }
 
