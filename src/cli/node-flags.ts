@@ -1,12 +1,16 @@
 // Node (V8) flags the engine's processes run with: `npm run bench` passes them to each benchmark's process and
 // `npm start` to the service. They are deployment tuning, not correctness: without them everything runs the same,
 // only with more garbage collection. The `bailiff` command sets the second itself (setRuntimeFlags); give the first to
-// node yourself when running `bailiff` directly on a large world: NODE_OPTIONS=--max-semi-space-size=32 bailiff ...
+// node yourself when running `bailiff` directly on a large world: NODE_OPTIONS=--max-semi-space-size=64 bailiff ...
 // (NODE_OPTIONS does not take the second).
 //
 // Why a larger young generation: every tick allocates short-lived bigints and event objects. With V8's default
 // semi-space (16 MB on 64-bit) a 1M-account walk scavenged 179 times in 20,000 ticks (1.2 s of GC); with 32 MB,
 // 88 times (0.64 s) and the same RSS high-water; 128 MB grew RSS by ~1 GiB (docs/performance.md, 2026-12-03 night).
+// 64 MB since 2026-12-05 (docs/performance.md, "2026-12-05, afternoon"): each scavenge copies what is still live, much
+// the same however long since the last, so fewer of them cost less. The 1M walk: 68 -> 34 scavenges, GC 490-531 ->
+// 349-408 ms, 0-20% more ticks/s in three pairs, RSS high-water 1.39 -> 1.44 GiB; the crash tick's scavenges halve
+// (its GC 5-20% less); recovery a wash (~100 MB more RSS).
 // A V8 flag: it must be given when the process starts (v8.setFlagsFromString later does not resize the heap).
 //
 // Why no allocation-site pretenuring: a world built or restored keeps nearly everything it allocates, so V8 marks some
@@ -22,7 +26,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The young generation's semi-space size, in MB. */
-export const SEMI_SPACE_MB = 32;
+export const SEMI_SPACE_MB = 64;
 
 /** V8 flags that also take effect when set once the process runs (v8.setFlagsFromString), before the work starts. */
 const RUNTIME_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
