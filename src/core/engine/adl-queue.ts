@@ -44,16 +44,19 @@ export function scored(account: string, score: ScoreFraction): Scored {
  * and for Infinity - Infinity) the exact cross-multiplication decides.
  */
 export function screenedOrder(a: Scored, b: Scored): number {
-  return approxOrder(a.approx, b.approx) || adlOrder(a, b);
+  return orderOf(a.approx, a, b.approx, b);
 }
 
-/** screenedOrder's float part: -1 or 1 when the approximations decide the order, 0 when only the exact scores can. */
-function approxOrder(a: number, b: number): number {
-  const d = a - b;
-  const tolerance = 1e-12 * (Math.abs(a) + Math.abs(b)) + 1e-300;
+/**
+ * screenedOrder with each candidate's approximation given apart (ScoredHeap reads them from its typed array): the
+ * floats decide when they are apart by more than their error, else the exact scores.
+ */
+function orderOf(aApprox: number, a: Scored, bApprox: number, b: Scored): number {
+  const d = aApprox - bApprox;
+  const tolerance = 1e-12 * (Math.abs(aApprox) + Math.abs(bApprox)) + 1e-300;
   if (d > tolerance) return -1;
   if (d < -tolerance) return 1;
-  return 0;
+  return adlOrder(a, b);
 }
 
 /** The exact score of one position (0 when BitMEX's score is undefined: no entry value, no cushion). */
@@ -450,7 +453,7 @@ class ScoredHeap {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       // The parent ranks first (or the same): c stays below it.
-      if ((approxOrder(approx[parent] as number, c.approx) || adlOrder(items[parent] as Scored, c)) <= 0) break;
+      if (orderOf(approx[parent] as number, items[parent] as Scored, c.approx, c) <= 0) break;
       items[i] = items[parent] as Scored;
       approx[i] = approx[parent] as number;
       i = parent;
@@ -471,8 +474,8 @@ class ScoredHeap {
       let child = 2 * i + 1;
       if (child >= n) break;
       const right = child + 1;
-      if (right < n && (approxOrder(approx[right] as number, approx[child] as number) || adlOrder(items[right] as Scored, items[child] as Scored)) < 0) child = right;
-      if ((approxOrder(approx[child] as number, key) || adlOrder(items[child] as Scored, last)) >= 0) break;
+      if (right < n && orderOf(approx[right] as number, items[right] as Scored, approx[child] as number, items[child] as Scored) < 0) child = right;
+      if (orderOf(approx[child] as number, items[child] as Scored, key, last) >= 0) break;
       items[i] = items[child] as Scored;
       approx[i] = approx[child] as number;
       i = child;
