@@ -59,8 +59,18 @@ export class EngineState implements MarginView, LendingParams {
   readonly markets = new Map<string, MarketState>();
   readonly assets = new Map<string, AssetSpec>();
   readonly accounts = new Map<string, Account>();
-  /** Accounts holding a position, per market (derived from the accounts; rebuilt on restore). */
-  readonly holders = new Map<string, Holders>();
+  /**
+   * Accounts holding a position, per market: derived from the accounts, made when first read (holdersOfAccounts, in
+   * the accounts' order) and kept by noteHolding from then on. Not made before: a restore of 1M accounts spent ~0.5 s
+   * building ~1.2M set entries that the engine's ADL (which screens its mirror) never reads; socialisation, the
+   * offset queue, parameter previews and the risk view do.
+   */
+  get holders(): Map<string, Holders> {
+    return (this.holdersIfMade ??= holdersOfAccounts(this.accounts.values()));
+  }
+
+  /** The holders if made, else null (noteHolding: nothing to keep yet). Read `holders`, which makes them. */
+  holdersIfMade: Map<string, Holders> | null = null;
   /** Liquidation episodes, pause switch, windows (persistent; see enforcement.ts). */
   readonly enforcement: EnforcementState = newEnforcementState();
   /** Guards: account groups, pending parameter changes, depegs, the Halted state (guard-state.ts). */
@@ -192,12 +202,14 @@ export interface Holders {
  * and after (0: none). The account leaves only the side it held (the other set is not searched: at ~100k holders a
  * lookup is a cache miss or two) and joins the side it holds now.
  */
-export function noteHolding(s: EngineState, market: string, account: string, before: bigint, after: bigint): void {
-  let h = s.holders.get(market);
+export function noteHolding(s: Pick<EngineState, 'holdersIfMade'>, market: string, account: string, before: bigint, after: bigint): void {
+  const holders = s.holdersIfMade;
+  if (holders === null) return; // not made yet: made from the accounts as they are when first read
+  let h = holders.get(market);
   if (h === undefined) {
     if (after === 0n) return;
     h = { long: new Set(), short: new Set() };
-    s.holders.set(market, h);
+    holders.set(market, h);
   }
   if (before > 0n) h.long.delete(account);
   else if (before < 0n) h.short.delete(account);
@@ -206,9 +218,10 @@ export function noteHolding(s: EngineState, market: string, account: string, bef
 }
 
 /**
- * The holders of many accounts' positions at once (a restore): add() each position in order, then into() an empty
- * holders map. The result is what noteHolding() called in the same order leaves (the same markets in the same order,
- * each set's ids in the same order), given each (market, account) once; each set is built from its ids in one call.
+ * The holders of many accounts' positions at once (EngineState.holders, when first read): add() each position in
+ * order, then into() an empty holders map. The result is what noteHolding() called in the same order leaves (the same
+ * markets in the same order, each set's ids in the same order), given each (market, account) once; each set is built
+ * from its ids in one call.
  */
 export class HoldersBuilder {
   private readonly byMarket = new Map<string, { readonly long: string[]; readonly short: string[] }>();
@@ -223,11 +236,20 @@ export class HoldersBuilder {
     (size > 0n ? h.long : h.short).push(account);
   }
 
-  into(s: Pick<EngineState, 'holders'>): void {
-    assert(s.holders.size === 0, 'HoldersBuilder.into: the holders map is not empty');
-    for (const [market, h] of this.byMarket) s.holders.set(market, { long: new Set(h.long), short: new Set(h.short) });
+  into(holders: Map<string, Holders>): void {
+    assert(holders.size === 0, 'HoldersBuilder.into: the holders map is not empty');
+    for (const [market, h] of this.byMarket) holders.set(market, { long: new Set(h.long), short: new Set(h.short) });
     this.byMarket.clear();
   }
+}
+
+/** The holders of the accounts' positions, each account's in its positions' order, the accounts in their order. */
+export function holdersOfAccounts(accounts: Iterable<Account>): Map<string, Holders> {
+  const builder = new HoldersBuilder();
+  for (const a of accounts) for (const p of a.positions.values()) builder.add(p.market, a.id, p.size);
+  const holders = new Map<string, Holders>();
+  builder.into(holders);
+  return holders;
 }
 
 /** Every holder of the market (longs, then shorts). */
