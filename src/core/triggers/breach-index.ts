@@ -35,7 +35,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, type EntryKeys, type PricedEvaluation } from './bounds.js';
+import { computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
 import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
@@ -1489,6 +1489,7 @@ export class BreachIndex {
 
   /** Evaluates the account exactly and arms its ledgers (or parks them until its markets are priced). */
   private evaluateLedgers(accountId: string, account: Account, head: number, vanished: string[] | null, out: LedgerBreach[]): void {
+    if (vanished === null && this.ledgerNext[head] === -1 && this.armSingle(head, account, out)) return;
     const ev = evaluateMaintenance(this.viewOf(head), account);
     if (!ev.priced) {
       for (let l = head; l >= 0; l = this.ledgerNext[l] as number) this.park(l);
@@ -1509,6 +1510,34 @@ export class BreachIndex {
     }
   }
 
+  /**
+   * evaluateLedgers() of an account whose one ledger is a cross ledger of one position and settlement cash (the shape
+   * exactBoundary serves), from that position's own figures (singlePositionSlack: the cross figures
+   * evaluateMaintenance gives such an account, to the atom), without an evaluation of the account and its objects.
+   * False (nothing done) for any other shape, an unpriced market, or a boundary that is not exact: the caller
+   * evaluates the account. Why: every re-arm and every restored account went through evaluateMaintenance, whose
+   * arrays and figures objects are most of what a re-arm allocates.
+   */
+  private armSingle(head: number, account: Account, out: LedgerBreach[]): boolean {
+    if (account.positions.size !== 1) return false;
+    const view = this.viewOf(head);
+    if (view.marginValuation !== 'mark' || !settlementCashOnly(account, view.settlementAsset)) return false;
+    let position: Position | undefined;
+    for (const p of account.positions.values()) position = p;
+    if (position === undefined || position.isolatedMargin !== null) return false;
+    const state = view.market(position.market);
+    const mark = state?.markPrice ?? null;
+    if (state === undefined || mark === null) return false;
+    const cash = account.balances.get(view.settlementAsset) ?? 0n;
+    const f = singlePositionSlack(view, state, position, mark, cash);
+    const rule = this.ruleOf();
+    const breached = isBreached(f.equity, f.maintenance, rule);
+    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance);
+    if (exact === null) return false;
+    this.armAt(head, account, null, f.equity, f.maintenance, breached, exact, null, out);
+    return true;
+  }
+
   /** Exact state of ledger l from the evaluation; arms its entries (loss or recovery bounds). */
   private arm(l: number, account: Account, ev: PricedEvaluation, rule: BreachRule, out: LedgerBreach[]): void {
     const slot = this.ledgerMarket[l] as number;
@@ -1525,10 +1554,18 @@ export class BreachIndex {
       maintenance = f.maintenance;
     }
     const breached = isBreached(equity, maintenance, rule);
+    const exact = exactBoundary(this.viewOf(l), account, market, rule, breached, equity - maintenance);
+    this.armAt(l, account, market, equity, maintenance, breached, exact, ev, out);
+  }
+
+  /**
+   * arm()'s second half: ledger l in its exact state, at its exact boundary when it has one, else at the thresholds
+   * computed from the evaluation `ev` (never null then).
+   */
+  private armAt(l: number, account: Account, market: string | null, equity: Quote, maintenance: Quote, breached: boolean, exact: ExactBoundary | null, ev: PricedEvaluation | null, out: LedgerBreach[]): void {
     const before = this.ledgerState[l];
     if (before === WAITING) this.waitingLedgers--;
     const view = this.viewOf(l);
-    const exact = exactBoundary(view, account, market, rule, breached, equity - maintenance);
     const wasExact = !Number.isNaN(this.ledgerBoundary[l] as number);
     if (exact !== null) {
       const slot = this.marketSlot(exact.market);
@@ -1545,6 +1582,7 @@ export class BreachIndex {
       this.ledgerBoundary[l] = Number.NaN;
       if (this.keepsExactRows) this.exactRowValid[l] = 0;
       if (wasExact) this.exactLedgers--;
+      assert(ev !== null, 'BreachIndex.armAt: thresholds without an evaluation');
       computeLedgerKeys(view, account, ev, market, breached, equity - maintenance, this.keys);
       this.setEntries(l, this.keys, PRICES);
       if (market === null) this.slopeRows?.write(l, account, view.settlementAsset, this.marketSlotOf);
