@@ -52,7 +52,7 @@ import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
 import { maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
-import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier } from '../market/schedule.js';
+import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier, type RequirementContext } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { pow10, PPM_ONE, price } from '../units/index.js';
 import { assert } from '../assert.js';
@@ -625,15 +625,17 @@ export function exactBoundary(
 /**
  * exactBoundary of a ledger given its one position and its cash (what singlePositionLedger finds in the account; the
  * breach index passes its exact row, the cost basis folded into the cash). `breached` and `slack` as exactBoundary's.
+ * `context`: maintenanceContext(view, the position's market), when the caller has built it (the same at every mark).
  */
-export function exactBoundaryOf(view: MarginView, position: Position, cash: bigint, rule: BreachRule, breached: boolean, slack: bigint): ExactBoundary | null {
+export function exactBoundaryOf(view: MarginView, position: Position, cash: bigint, rule: BreachRule, breached: boolean, slack: bigint, context?: RequirementContext): ExactBoundary | null {
   if (view.marginValuation !== 'mark') return null;
   const state = view.market(position.market);
   const mark = state?.markPrice ?? null;
   if (state === undefined || mark === null) return null;
   const shape = scheduleShape(state.spec.margin).monotone;
   if (shape === null) return null;
-  const multPpm = volatilityMultiplierPpm(view, state);
+  const ctx = context ?? maintenanceContext(view, state); // the same at every mark
+  const multPpm = ctx.volatilityMultiplierPpm;
   if (multPpm <= 0n) return null;
   const long = position.size > 0n;
   const absSize = long ? position.size : -position.size;
@@ -647,7 +649,6 @@ export function exactBoundaryOf(view: MarginView, position: Position, cash: bigi
     if (valueLo < growMax) return null;
   }
   let evaluations = 0;
-  const ctx = maintenanceContext(view, state); // the same at every mark
   const bad = (p: number): boolean => {
     evaluations++;
     const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash, ctx);

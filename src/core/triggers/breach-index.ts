@@ -36,7 +36,7 @@ import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import type { Price, Quote, Size } from '../units/index.js';
 import { computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
-import { positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
+import { maintenanceContext, positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, SlopeRow, screenLedgerSlack, screenRowSlack } from './slack-screen.js';
@@ -1229,10 +1229,11 @@ export class BreachIndex {
     if (state === undefined || mark === null) return false;
     const position = this.exactRowPosition(head, ms.id);
     const cash = this.exactRowCash(head);
-    const f = singlePositionSlack(view, state, position, mark, cash);
+    const ctx = maintenanceContext(view, state);
+    const f = singlePositionSlack(view, state, position, mark, cash, ctx);
     const rule = this.ruleOf();
     const breached = isBreached(f.equity, f.maintenance, rule);
-    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance);
+    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance, ctx);
     if (exact === null) return false;
     const l = head;
     this.ledgerBoundary[l] = exact.boundary;
@@ -1529,10 +1530,11 @@ export class BreachIndex {
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return false;
     const cash = account.balances.get(view.settlementAsset) ?? 0n;
-    const f = singlePositionSlack(view, state, position, mark, cash);
+    const ctx = maintenanceContext(view, state); // one for the figures and every mark the boundary's search tries
+    const f = singlePositionSlack(view, state, position, mark, cash, ctx);
     const rule = this.ruleOf();
     const breached = isBreached(f.equity, f.maintenance, rule);
-    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance);
+    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance, ctx);
     if (exact === null) return false;
     this.armAt(head, account, null, f.equity, f.maintenance, breached, exact, null, out);
     return true;
