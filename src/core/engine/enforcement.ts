@@ -3,6 +3,7 @@
 // should its equity have gone below zero, what it cannot carry is deleveraged.
 // Sources: DESIGN.md "The loss waterfall"; docs/enforcement.md (the table per preset and its sources).
 
+import { emptyArray } from '../arrays.js';
 import { evaluateMaintenance } from '../margin/evaluate.js';
 import type { LedgerBreach, LedgerRef } from '../triggers/breach-index.js';
 import type { BreachDetector } from '../triggers/detector.js';
@@ -108,7 +109,7 @@ function stepLedger(b: Block, index: BreachDetector, ref: KeyedLedger, later: Se
     const outcome = liquidationStep(b, ref);
     if (outcome !== 'none') index.reindex(ref.account);
     for (const id of b.recent) if (id !== ref.account) later.add(id);
-    b.recent.length = 0;
+    emptyArray(b.recent);
     if (outcome !== 'progress' || !index.isBreached(ref.account, ref.market)) return;
   }
 }

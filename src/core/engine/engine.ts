@@ -1,6 +1,7 @@
 // The engine: a deterministic state machine. apply(command) -> events; snapshot() / restore() round-trip exactly.
 // No clock, no randomness, no I/O: time arrives with each command.
 
+import { emptyArray } from '../arrays.js';
 import { assert, unreachable } from '../assert.js';
 import type { Account } from '../account/account.js';
 import { evaluateAccount, ledgerMaintenance, type AccountEvaluation } from '../margin/evaluate.js';
@@ -240,7 +241,7 @@ export class Engine {
       for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
       s.timeMs = timeBefore;
       this.fundingMoved.clear();
-      this.pricesMoved.length = 0;
+      emptyArray(this.pricesMoved);
       return refuse(rejection);
     }
     // Enforcement's events are final when emitted (the command's own fate is decided): an observer sees them live.
@@ -502,7 +503,7 @@ export class Engine {
 
     const b = newBlock(s, emit, touched ?? new Set(), this.adlMirror);
     absorbPendingDeficits(b);
-    b.recent.length = 0;
+    emptyArray(b.recent);
     for (const id of b.touched) {
       note(this.index.reindex(id));
       this.callsFollowAccount(id, belowCall);
@@ -528,22 +529,22 @@ export class Engine {
   /** The call index follows the prices that moved; then the calls are announced (after any liquidation). */
   private followCalls(belowCall: LedgerBreach[], emit: (body: EventBody) => void): void {
     if (this.calls === null) {
-      this.pricesMoved.length = 0;
+      emptyArray(this.pricesMoved);
       return;
     }
     if (this.callIntervalMs > 0) {
       // Swept at an interval: the moved markets wait for the sweep; what a full re-arm found is announced at this
       // command's end (sweepCallsIfDue).
       for (const m of this.pricesMoved) this.callMarkets.add(m);
-      this.pricesMoved.length = 0;
+      emptyArray(this.pricesMoved);
       for (const w of belowCall) this.callsFound.push(w);
-      belowCall.length = 0;
+      emptyArray(belowCall);
       return;
     }
     // Found before enforcement (by reindexes): an account the block changed since has figures older than its state.
     const staleBefore = belowCall.length;
     for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
-    this.pricesMoved.length = 0;
+    emptyArray(this.pricesMoved);
     this.calls.settleRecoveries(belowCall);
     this.announceMarginCalls(belowCall, staleBefore, emit);
   }
@@ -586,7 +587,7 @@ export class Engine {
       emit({ kind: 'MarginCall', account: w.account, ledger: w.market ?? 'cross', equity, maintenance, callLevel: w.maintenance });
       (called ??= []).push(w);
     }
-    belowCall.length = 0;
+    emptyArray(belowCall);
     if (called !== null) for (const w of called) this.calls.markCalled(w.account, w.slot);
   }
 

@@ -24,6 +24,7 @@
 // and recovery; the verifier's naive scan ('scan' strategy) still runs that way, a detector per level (suspend /
 // resume): the reference the engine's property tests compare the index with.
 
+import { emptyArray } from '../arrays.js';
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
@@ -214,7 +215,7 @@ export class MarginCalls {
     if (called.add(id).size === before) return; // called already (one lookup, not has() then add())
     if (this.levels !== null) {
       this.levels.setLevel(id, true, this.none, slot);
-      this.none.length = 0;
+      emptyArray(this.none);
       return;
     }
     const [call, recovery] = this.pair();
@@ -240,13 +241,13 @@ export class MarginCalls {
     if (n === 1) {
       // The common tick: one ledger recovered (no copy, no sort).
       const id = recovered[0] as string;
-      recovered.length = 0;
+      emptyArray(recovered);
       this.settleRecovery(id, out);
       return;
     }
     // Each account once, in id order.
     const ids = recovered.slice().sort();
-    recovered.length = 0;
+    emptyArray(recovered);
     for (let j = 0; j < ids.length; j++) if (j === 0 || ids[j] !== ids[j - 1]) this.settleRecovery(ids[j] as string, out);
   }
 

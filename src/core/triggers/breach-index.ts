@@ -28,6 +28,7 @@
 // Two levels (options.upperLevel; margin calls): each account is watched at one of two scalings of the requirements,
 // its level; setLevel(account, upper) moves it, its ledgers re-keyed in place in the same heaps.
 
+import { emptyArray } from '../arrays.js';
 import { assert } from '../assert.js';
 import type { Account, Position } from '../account/account.js';
 import { evaluateAccount, evaluateMaintenance, type MarginView } from '../margin/evaluate.js';
@@ -500,7 +501,7 @@ export class BreachIndex {
     const out = this.bulkOut;
     if (this.bulkFresh) this.indexNew(account, out);
     else this.reindexAccount(account.id, account, out);
-    out.length = 0;
+    emptyArray(out);
   }
 
   /** Ends a bulk build: the boundaries staged in the bands are settled. */
@@ -649,7 +650,7 @@ export class BreachIndex {
       if (!breached && release(id)) this.setLevelAt(h, id, false, out);
     }
     kept.clear();
-    ids.length = 0;
+    emptyArray(ids);
   }
 
   private setLevelAt(head: number, accountId: string, upper: boolean, out: LedgerBreach[]): void {
