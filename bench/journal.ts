@@ -20,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../src/core/engine/commands.js';
 import { Engine } from '../src/core/engine/engine.js';
-import { price } from '../src/core/units/index.js';
 import { TEST_CONFIG } from '../src/core/engine/testkit.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { CommitWorker } from '../src/journal/commit-worker.js';
@@ -36,7 +35,7 @@ import type { Durability } from '../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../src/journal/types.js';
 import { decodedStream } from '../src/sim/command-stream.js';
 import { elapsedMs, type BenchReport } from './report.js';
-import { benchCallIntervalMs, benchRulebook, buildWorld, rng, START_PRICE } from './world.js';
+import { benchCallIntervalMs, benchRulebook, buildWorld, rng, tailTicks } from './world.js';
 
 const tmpJournal = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-bench-journal-')), 'journal.db');
 const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
@@ -174,14 +173,11 @@ function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: n
   const info = journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
   lines.push(`setup: world of ${accounts.toLocaleString('en')} accounts built and snapshotted in ${(elapsedMs(t) / 1000).toFixed(1)} s (snapshot ${info.seq})`);
   t = process.hrtime.bigint();
-  const rand = rng(7);
-  const px = Array.from({ length: markets }, () => START_PRICE);
+  // +-5 bp around the start price, as bench/crash.ts warms up.
+  const nextTick = tailTicks(markets, rng(7));
   let batch: JournalEntry[] = [];
   for (let i = 0; i < tail; i++) {
-    const m = i % markets;
-    // +-5 bp around the start price, as bench/crash.ts warms up.
-    px[m] = (START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n;
-    const command: Command = { kind: 'price', tsMs: world.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m] as bigint) };
+    const command = nextTick(i, world.timeMs + 1);
     batch.push({ command, events: world.apply(command), seq: world.seq });
     if (batch.length === 10_000) {
       journal.append(batch);
@@ -280,8 +276,7 @@ export async function benchSnapshotStall(accounts: number): Promise<BenchReport>
     const de = DurableEngine.openFile(copies[mode], { durability: 'full', snapshotEvery: every, snapshotWork: mode, onSnapshot: (r) => reports.push(r) });
     // As `bailiff serve` and `bailiff ingest` do before their first command: recovery's garbage collected.
     const settled = await settleAfterRecovery(de.recovery);
-    const rand = rng(11);
-    const px = Array.from({ length: markets }, () => START_PRICE);
+    const nextTick = tailTicks(markets, rng(11));
     const waits: number[] = [];
     /** Per batch: its window (performance.now() ms) and the snapshot's phase before and after it. */
     const windows: { from: number; to: number; before: string; after: string }[] = [];
@@ -296,9 +291,7 @@ export async function benchSnapshotStall(accounts: number): Promise<BenchReport>
     while (reports.length < 2) {
       const batch: Command[] = [];
       for (let k = 0; k < batchSize; k++, i++) {
-        const m = i % markets;
-        px[m] = (START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n;
-        batch.push({ kind: 'price', tsMs: de.engine.timeMs + 1, market: `M${m}-PERP`, mark: price(px[m] as bigint) });
+        batch.push(nextTick(i, de.engine.timeMs + 1));
       }
       const t = process.hrtime.bigint();
       const from = performance.now();

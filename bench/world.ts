@@ -2,6 +2,7 @@
 // fills one by one would measure fills, not what the benchmark is about). Seeded; no Math.random.
 
 import { Engine } from '../src/core/engine/engine.js';
+import type { Command } from '../src/core/engine/commands.js';
 import { seededRandom } from '../src/sim/random.js';
 import type { AccountSnapshot, MarketSnapshot, Snapshot } from '../src/core/engine/snapshot.js';
 import { SNAPSHOT_FORMAT_VERSION } from '../src/core/engine/snapshot.js';
@@ -66,6 +67,19 @@ export function marketSpec(i: number): MarketSpec {
 }
 
 export const START_PRICE = 10_000_000n; // 100,000.00
+
+/**
+ * The recovery tail's price ticks (`npm run bench -- journal-recovery` journals them; the tail scripts replay them):
+ * tick i marks market i mod `markets` at a whole number of bp in [-5, +5] around START_PRICE, each drawn from the
+ * stream `rand` (rng(7) for the journal's tail). Call the returned function with i = 0, 1, 2, ... in order.
+ */
+export function tailTicks(markets: number, rand: () => number): (i: number, tsMs: number) => Command {
+  return (i, tsMs) => {
+    const m = i % markets;
+    const mark = price((START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n);
+    return { kind: 'price', tsMs, market: `M${m}-PERP`, mark };
+  };
+}
 
 export function buildWorld(o: WorldOptions): Engine {
   const rand = rng(o.seed);

@@ -12,9 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 
 const dist = process.env.BAILIFF_DIST ?? pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { buildWorld, rng, START_PRICE } = await import(`${dist}/bench/world.js`);
+const { buildWorld, rng, tailTicks } = await import(`${dist}/bench/world.js`);
 const { Engine } = await import(`${dist}/src/core/engine/engine.js`);
-const { price } = await import(`${dist}/src/core/units/index.js`);
 const [accounts, warm, tail] = [Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 50_000), Number(process.argv[4] ?? 150_000)];
 const label = process.argv[5] ?? `${accounts.toLocaleString('en')} accounts`;
 const MARKETS = 10;
@@ -25,14 +24,8 @@ function snapshotOfWorld() {
   return { snapshot: world.snapshot(), timeMs: world.timeMs };
 }
 const { snapshot, timeMs } = snapshotOfWorld();
-const rand = rng(7);
-const px = Array.from({ length: MARKETS }, () => START_PRICE);
-const commands = [];
-for (let i = 0; i < warm + tail; i++) {
-  const m = i % MARKETS;
-  px[m] = (START_PRICE * BigInt(10_000 + Math.floor(rand() * 11) - 5)) / 10_000n; // as bench/journal.ts
-  commands.push({ kind: 'price', tsMs: timeMs + 1, market: `M${m}-PERP`, mark: price(px[m]) });
-}
+const nextTick = tailTicks(MARKETS, rng(7)); // the journal-recovery bench's tail
+const commands = Array.from({ length: warm + tail }, (_, i) => nextTick(i, timeMs + 1));
 let t = performance.now();
 const engine = Engine.restore(snapshot);
 const restoreMs = performance.now() - t;
