@@ -428,13 +428,19 @@ export class AdlMirror {
       next.set(this.single);
       this.single = next;
     }
-    if (this.single[no] === SEVERAL) this.several.delete(no);
-    if (ms === undefined) this.single[no] = NaN;
-    else if (typeof ms === 'number') this.single[no] = ms;
-    else {
+    if (Array.isArray(ms)) {
+      // Set over the entry it has, never deleted first. V8 leaves a deleted entry in its key's hash chain until the
+      // table is rebuilt, which a Map rebuilds only once it is full: adding the key again walks every entry it left
+      // there, ~2 ns each. The maker re-refreshed on every tick that filled it deleted and re-added its number each
+      // time, and this Map holds ~40k accounts of several positions at 200k accounts (~200k at 1M): tens of
+      // thousands of re-adds before a rebuild, ~30 µs a refresh where ~3 µs is the work (docs/performance.md,
+      // "2026-12-05, s48").
       this.single[no] = SEVERAL;
       this.several.set(no, ms);
+      return;
     }
+    if (this.single[no] === SEVERAL) this.several.delete(no);
+    this.single[no] = ms === undefined ? NaN : ms;
   }
 
   private removeSlot(sideNumber: number, slot: number): void {
