@@ -1,4 +1,4 @@
-/* global process, console, WeakMap */
+/* global process, console */
 // Finds Maps and Sets of more than MIN_SIZE entries where a key is deleted and then added again. V8 leaves a deleted
 // entry in its key's hash chain until the table is rebuilt (a Map or Set is rebuilt only once it is full), and adding
 // the key again walks every entry it left there: in a Set of 40,000 entries the next re-add cost 0.37 µs after none,
