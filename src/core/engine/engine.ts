@@ -1,7 +1,7 @@
 // The engine: a deterministic state machine. apply(command) -> events; snapshot() / restore() round-trip exactly.
 // No clock, no randomness, no I/O: time arrives with each command.
 
-import { emptyArray } from '../arrays.js';
+import { emptyArray, sortSmall } from '../arrays.js';
 import { assert, unreachable } from '../assert.js';
 import type { Account } from '../account/account.js';
 import { evaluateAccount, ledgerMaintenance, type AccountEvaluation } from '../margin/evaluate.js';
@@ -561,7 +561,7 @@ export class Engine {
     if (belowCall.length === 0 || this.calls === null) return;
     const stale = staleBefore === 0 ? null : new Set(belowCall.slice(0, staleBefore));
     // A total order, independent of the index's internal order (which a restored engine does not share).
-    if (belowCall.length > 1) belowCall.sort(byLedger);
+    if (belowCall.length > 1) sortSmall(belowCall, byLedger);
     let called: LedgerBreach[] | null = null;
     const anyBreached = this.index.breachedCount > 0; // usually none after enforcement: no lookup per call
     for (const w of belowCall) {
