@@ -1,4 +1,4 @@
-// Emptying a reused scratch array on a hot path.
+// Arrays on a hot path: emptying a reused scratch array, sorting a short one.
 //
 // `a.length = 0` is a call into V8's runtime whatever the array holds: ~40 ns on this project's VM even when the
 // array is already empty, where pop() is ~2 ns an element and a length check ~2 ns (measured with a 20M-iteration
@@ -21,7 +21,8 @@ const INSERTION_SORT_MAX = 16;
 /**
  * Sorts `a` in place by `compare`, stably, as Array.prototype.sort does: short arrays by insertion. Why: the
  * builtin's setup costs ~0.5 µs even for two or three elements (a scratch copy, then the merge machinery), where an
- * insertion sort of that many takes ~0.05 µs (node 20, a 300,000-sort loop); a tick's margin calls are usually two or three.
+ * insertion sort of that many takes ~0.05 µs (node 20, a 300,000-sort loop); a tick's margin calls are usually two
+ * or three (docs/performance.md, "2026-12-05, s48").
  */
 export function sortSmall<T>(a: T[], compare: (x: T, y: T) => number): T[] {
   const n = a.length;
