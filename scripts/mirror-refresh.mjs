@@ -30,9 +30,9 @@ console.log(`${accounts.toLocaleString('en')} accounts, ${ticks.toLocaleString('
 for (const [positions, n] of [...count].sort((a, b) => a[0] - b[0])) {
   console.log(`  ${String(positions).padStart(2)} positions: ${String(n).padStart(6)} refreshes, ${((1000 * (ms.get(positions) ?? 0)) / n).toFixed(2)} µs each`);
 }
-let maker = null;
-for (const a of engine.state.accounts.values()) if (a.positions.size >= 10) maker = a;
-if (maker !== null) {
+const { MAKER } = await import(`${dist}/bench/maker.js`);
+const maker = engine.state.accounts.get(MAKER);
+if (maker !== undefined) {
   const n = 20_000;
   const t = performance.now();
   for (let i = 0; i < n; i++) refresh(maker.id);
