@@ -14,7 +14,7 @@ import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
-import { rssHighWater, type BenchReport } from './report.js';
+import { BenchSettingError, rssHighWater, type BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
@@ -89,7 +89,14 @@ if (only === undefined) {
     process.stderr.write(`unknown benchmark "${only}"; benchmarks: ${Object.keys(benches).join(', ')}\n`);
     process.exitCode = 2;
   } else {
-    const report = await run();
+    let report: BenchReport;
+    try {
+      report = await run();
+    } catch (e) {
+      if (!(e instanceof BenchSettingError)) throw e;
+      process.stderr.write(`bench ${only}: ${e.message}\n`);
+      process.exit(2);
+    }
     process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
     // maxRSS is the process's high-water mark (KiB), building the world from a snapshot included.
     const highWater = rssHighWater();

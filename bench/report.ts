@@ -30,3 +30,8 @@ export function heapAtRestGiB(): string {
   gc();
   return `${(process.memoryUsage().heapUsed / 2 ** 30).toFixed(2)} GiB`;
 }
+
+/** A benchmark's setting (an environment variable) that cannot be used: bench/main.ts prints it and exits with 2. */
+export class BenchSettingError extends Error {
+  override readonly name = 'BenchSettingError';
+}
