@@ -201,6 +201,36 @@ describe('BreachIndex', () => {
     index.checkInvariants();
   });
 
+  it('an account with no position: sound with no thresholds, reported in breach with its figures when its cash is negative, as the scan', () => {
+    const w = testWorld();
+    // Closed at a loss larger than its cash: no position, settlement cash below zero (in breach, as the scan says).
+    w.deposit('n', USDC, dec('50', 6));
+    w.trade('n', 'ETH-PERP', 1_000n, 300_000n); // 10 ETH at 3,000
+    w.trade('n', 'ETH-PERP', -1_000n, 299_000n); // sold at 2,990: -100
+    // Closed at a profit: no position, cash above zero (sound, exposed to no price).
+    w.deposit('s', USDC, dec('100', 6));
+    w.trade('s', 'ETH-PERP', 1_000n, 300_000n);
+    w.trade('s', 'ETH-PERP', -1_000n, 301_000n); // +100
+    // No position but BTC collateral: exposed to BTC-PERP's index (the evaluated path, with thresholds).
+    w.deposit('c', 'BTC', dec('0.1', 8));
+    const index = w.breachIndex();
+    const found = [...index.reindex('n'), ...index.reindex('s'), ...index.reindex('c')];
+    expect(w.account('n').positions.size).toBe(0);
+    expect(w.account('n').balances.get(USDC)).toBe(dec('-50', 6));
+    expect(found).toMatchObject([{ account: 'n', market: null, equity: dec('-50', 6), maintenance: 0n, newly: true }]);
+    expect(keys(index.breached())).toEqual(keys(scanAccounts(w, w.accounts.values(), w.rule)));
+    expect(index.thresholds('s')).toEqual([]);
+    expect(index.thresholds('c').map((t) => t.market)).toEqual(['BTC-PERP']);
+    // Back above zero: it recovers; pushed below again, it is reported again.
+    w.deposit('n', USDC, dec('60', 6));
+    expect(index.reindex('n')).toEqual([]);
+    expect(keys(index.breached())).toEqual([]);
+    w.deposit('s', USDC, dec('-300', 6));
+    expect(keys(index.reindex('s'))).toEqual(['s/cross']);
+    expect(keys(index.breached())).toEqual(keys(scanAccounts(w, w.accounts.values(), w.rule)));
+    index.checkInvariants();
+  });
+
   it('an account the view hides is found by its number (options.accountNumber), not by a scan', () => {
     // The engine's view hides the venue's accounts; an index told their numbers finds a hidden one without scanning
     // its table. One it holds and the view then hides is dropped on reindex, as one gone from the view is.
