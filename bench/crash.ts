@@ -20,7 +20,7 @@ import { fmtMs } from './baseline.js';
 import { collectAndSettle, type HeapSettled } from '../src/cli/heap.js';
 import { GcWatch } from './gc.js';
 import { quoteMaker, setupMaker } from './maker.js';
-import { BenchSettingError, minorPageFaults, type BenchReport } from './report.js';
+import { benchInt, minorPageFaults, type BenchReport } from './report.js';
 import { buildWorld, callsLabel, START_PRICE } from './world.js';
 
 const MARKETS = 10;
@@ -53,11 +53,7 @@ interface CrashResult {
 
 /** BAILIFF_BENCH_CRASH_ROUNDS: fresh worlds each drop is timed on (default 3). */
 function crashRounds(): number {
-  const text = process.env.BAILIFF_BENCH_CRASH_ROUNDS;
-  if (text === undefined || text === '') return 3;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100) throw new BenchSettingError(`BAILIFF_BENCH_CRASH_ROUNDS must be an integer from 1 to 100 (fresh worlds a drop), not ${text}`);
-  return n;
+  return benchInt('BAILIFF_BENCH_CRASH_ROUNDS', 3, 1, 100);
 }
 
 async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Promise<CrashResult> {

@@ -34,7 +34,7 @@ import { SqliteJournalStore } from '../src/journal/sqlite.js';
 import type { Durability } from '../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../src/journal/types.js';
 import { decodedStream } from '../src/sim/command-stream.js';
-import { elapsedMs, type BenchReport } from './report.js';
+import { benchInt, elapsedMs, type BenchReport } from './report.js';
 import { benchCallIntervalMs, benchRulebook, buildWorld, rng, tailTicks } from './world.js';
 
 const tmpJournal = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-bench-journal-')), 'journal.db');
@@ -74,7 +74,7 @@ async function timeAppendPipelined(genesis: JournalGenesis, entries: readonly Jo
 }
 
 export async function benchJournalAppend(): Promise<BenchReport> {
-  const n = Number(process.env.BAILIFF_BENCH_COMMANDS ?? 200_000);
+  const n = benchInt('BAILIFF_BENCH_COMMANDS', 200_000);
   const { scenario, setup, stream } = decodedStream(3, n);
   const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
   const engine = Engine.create(scenario.config, scenario.rulebook);
@@ -200,7 +200,7 @@ function timeRecovery(path: string): { ms: number; snapshotSeq: number | null; r
 }
 
 export function benchJournalRecovery(accounts: number): BenchReport {
-  const tail = Number(process.env.BAILIFF_BENCH_TAIL ?? 1_000_000);
+  const tail = benchInt('BAILIFF_BENCH_TAIL', 1_000_000, 0);
   const markets = 10;
   const path = tmpJournal();
   // The world's rulebook (margin calls swept at BAILIFF_BENCH_CALL_INTERVAL_MS when set: world.ts).
@@ -262,7 +262,7 @@ export function benchJournalRecovery(accounts: number): BenchReport {
  */
 export async function benchSnapshotStall(accounts: number): Promise<BenchReport> {
   const markets = 10;
-  const every = Number(process.env.BAILIFF_BENCH_SNAPSHOT_EVERY ?? 20_000);
+  const every = benchInt('BAILIFF_BENCH_SNAPSHOT_EVERY', 20_000);
   const batchSize = 100;
   const path = tmpJournal();
   const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };

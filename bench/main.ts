@@ -14,7 +14,7 @@ import { benchBreach } from './breach.js';
 import { benchCrash } from './crash.js';
 import { benchEnforce } from './enforce.js';
 import { benchMargin } from './margin.js';
-import { BenchSettingError, rssHighWater, type BenchReport } from './report.js';
+import { BenchSettingError, benchInt, rssHighWater, type BenchReport } from './report.js';
 import { benchWalk } from './walk.js';
 import { benchVerify } from './verify.js';
 import { benchStateRoot } from './state-root.js';
@@ -28,34 +28,35 @@ import { benchSimulate } from './simulate.js';
 // issue 19 part B: sweeps on worker threads
 import { benchSweep } from './sweep.js';
 
-const accounts = Number(process.env.BAILIFF_BENCH_ACCOUNTS ?? 1_000_000);
-const ticks = Number(process.env.BAILIFF_BENCH_TICKS ?? 50_000);
+// Read when a benchmark runs (inside its try: a bad setting is refused with exit 2, bench/report.ts benchInt).
+const accounts = (): number => benchInt('BAILIFF_BENCH_ACCOUNTS', 1_000_000);
+const ticks = (): number => benchInt('BAILIFF_BENCH_TICKS', 50_000);
 const only = process.argv[2];
 
 const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
-  margin: () => benchMargin(accounts),
-  breach: () => benchBreach({ accounts, ticks }),
-  enforce: () => benchEnforce(accounts, ticks, true),
-  'enforce-no-calls': () => benchEnforce(accounts, ticks, false),
-  crash: () => benchCrash(accounts),
-  pause: () => benchPause(accounts),
-  walk: () => benchWalk(accounts, ticks, false),
-  'walk-isolated': () => benchWalk(accounts, ticks, true),
-  attestation: () => benchAttestation(Number(process.env.BAILIFF_BENCH_SIGNATURES ?? 5_000)),
-  verify: () => benchVerify(Number(process.env.BAILIFF_BENCH_VERIFY_ACCOUNTS ?? 2_000)),
-  'state-root': () => benchStateRoot(accounts),
+  margin: () => benchMargin(accounts()),
+  breach: () => benchBreach({ accounts: accounts(), ticks: ticks() }),
+  enforce: () => benchEnforce(accounts(), ticks(), true),
+  'enforce-no-calls': () => benchEnforce(accounts(), ticks(), false),
+  crash: () => benchCrash(accounts()),
+  pause: () => benchPause(accounts()),
+  walk: () => benchWalk(accounts(), ticks(), false),
+  'walk-isolated': () => benchWalk(accounts(), ticks(), true),
+  attestation: () => benchAttestation(benchInt('BAILIFF_BENCH_SIGNATURES', 5_000)),
+  verify: () => benchVerify(benchInt('BAILIFF_BENCH_VERIFY_ACCOUNTS', 2_000)),
+  'state-root': () => benchStateRoot(accounts()),
   'journal-append': () => benchJournalAppend(),
-  'journal-recovery': () => benchJournalRecovery(accounts),
-  'snapshot-stall': () => benchSnapshotStall(accounts),
-  triggers: () => benchTriggers(Number(process.env.BAILIFF_BENCH_CONDITIONALS ?? 1_000_000), Number(process.env.BAILIFF_BENCH_TRIGGER_TICKS ?? 5_000)),
+  'journal-recovery': () => benchJournalRecovery(accounts()),
+  'snapshot-stall': () => benchSnapshotStall(accounts()),
+  triggers: () => benchTriggers(benchInt('BAILIFF_BENCH_CONDITIONALS', 1_000_000), benchInt('BAILIFF_BENCH_TRIGGER_TICKS', 5_000)),
   service: () => benchServiceLoad(),
   // issue 19: the stress simulator (BAILIFF_SIM_ACCOUNTS, BAILIFF_SIM_STEPS)
   simulate: () => benchSimulate(),
   // issue 19 part B: a sweep on 1 and on several worker threads (BAILIFF_SWEEP_ACCOUNTS, _STEPS, _WORKERS)
   sweep: () => benchSweep(),
   'journal-crash': async () => {
-    const kills = Number(process.env.BAILIFF_CRASH_KILLS ?? 1_000);
-    const r = await crashRun({ kills, commands: Number(process.env.BAILIFF_CRASH_COMMANDS ?? kills * 200), seed: Number(process.env.BAILIFF_CRASH_SEED ?? 1) });
+    const kills = benchInt('BAILIFF_CRASH_KILLS', 1_000);
+    const r = await crashRun({ kills, commands: benchInt('BAILIFF_CRASH_COMMANDS', kills * 200), seed: benchInt('BAILIFF_CRASH_SEED', 1, 0) });
     if (r.failures.length > 0) process.exitCode = 1;
     return {
       name: `journal crash (SIGKILL x ${kills.toLocaleString('en')})`,
@@ -79,7 +80,15 @@ const ONLY_WHEN_NAMED = new Set(['journal-crash']);
 const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function';
 
 if (only === undefined) {
-  process.stdout.write(`Bailiff benchmarks — ${accounts.toLocaleString('en')} accounts, Node ${process.version}\n`);
+  let n: number;
+  try {
+    n = accounts();
+  } catch (e) {
+    if (!(e instanceof BenchSettingError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`Bailiff benchmarks — ${n.toLocaleString('en')} accounts, Node ${process.version}\n`);
   for (const name of Object.keys(benches)) if (!ONLY_WHEN_NAMED.has(name)) runInChild(name);
 } else if (!canCollect && only in benches) {
   runInChild(only);

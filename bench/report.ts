@@ -35,3 +35,16 @@ export function heapAtRestGiB(): string {
 export class BenchSettingError extends Error {
   override readonly name = 'BenchSettingError';
 }
+
+/**
+ * An integer setting of the benchmarks from the environment: `fallback` when unset or empty, else an integer from `min`
+ * to `max`; anything else (a typo, a fraction, a negative count) is refused with BenchSettingError rather than run as NaN.
+ */
+export function benchInt(name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  throw new BenchSettingError(`${name} must be an integer ${range}, not ${text}`);
+}

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { signedHeaders, type Credentials } from '../src/service/security/client.js';
-import type { BenchReport } from './report.js';
+import { benchInt, type BenchReport } from './report.js';
 import { T0, traderId } from './service-server.js';
 
 interface Server {
@@ -91,8 +91,8 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 export async function benchServiceLoad(): Promise<BenchReport> {
-  const seconds = Number(process.env.BAILIFF_LOAD_SECONDS ?? 10);
-  const accounts = Number(process.env.BAILIFF_LOAD_ACCOUNTS ?? 2_000);
+  const seconds = benchInt('BAILIFF_LOAD_SECONDS', 10);
+  const accounts = benchInt('BAILIFF_LOAD_ACCOUNTS', 2_000);
   const steps = Math.min(150, Math.floor(accounts / 2.2));
   const lines: string[] = [`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared)`];
 

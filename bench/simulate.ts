@@ -6,7 +6,7 @@
 import { parseSimConfig } from '../src/sim/simulate/config.js';
 import { runSimulation } from '../src/sim/simulate/run.js';
 import type { SimConfigInput, SimSummary } from '../src/sim/simulate/types.js';
-import type { BenchReport } from './report.js';
+import { benchInt, type BenchReport } from './report.js';
 
 export function benchConfig(accounts: number, steps: number, seed = 1): SimConfigInput {
   return {
@@ -51,8 +51,8 @@ function once(accounts: number, steps: number): { ms: number; cpuMs: number; sum
 }
 
 export function benchSimulate(): BenchReport {
-  const accounts = Number(process.env.BAILIFF_SIM_ACCOUNTS ?? 100_000);
-  const steps = Number(process.env.BAILIFF_SIM_STEPS ?? 86_400);
+  const accounts = benchInt('BAILIFF_SIM_ACCOUNTS', 100_000);
+  const steps = benchInt('BAILIFF_SIM_STEPS', 86_400);
   const lines: string[] = [];
   const sizes: [number, number][] = [[Math.max(1, Math.floor(accounts / 10)), Math.max(1, Math.floor(steps / 10))], [accounts, steps]];
   for (const [a, s] of sizes) {

@@ -7,13 +7,13 @@
 import { parseSweepConfig } from '../src/sim/sweep/schema.js';
 import { defaultWorkers } from '../src/sim/sweep/pool.js';
 import { runSweep } from '../src/sim/sweep/sweep.js';
-import type { BenchReport } from './report.js';
+import { benchInt, type BenchReport } from './report.js';
 import { benchConfig } from './simulate.js';
 
 export async function benchSweep(): Promise<BenchReport> {
-  const accounts = Number(process.env.BAILIFF_SWEEP_ACCOUNTS ?? 2_000);
-  const steps = Number(process.env.BAILIFF_SWEEP_STEPS ?? 3_600);
-  const workers = Number(process.env.BAILIFF_SWEEP_WORKERS ?? Math.max(2, defaultWorkers()));
+  const accounts = benchInt('BAILIFF_SWEEP_ACCOUNTS', 2_000);
+  const steps = benchInt('BAILIFF_SWEEP_STEPS', 3_600);
+  const workers = benchInt('BAILIFF_SWEEP_WORKERS', Math.max(2, defaultWorkers()));
   const sim = benchConfig(accounts, steps) as unknown as Record<string, unknown>;
   const config = parseSweepConfig({
     sim,

@@ -13,7 +13,7 @@ import { newBook } from '../src/core/engine/setup.js';
 import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
 import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
-import { BenchSettingError } from './report.js';
+import { benchInt } from './report.js';
 
 /** The simulator's seeded generator (mulberry32), for the benchmarks. */
 export const rng = seededRandom;
@@ -45,10 +45,7 @@ export function callsLabel(intervalMs = benchCallIntervalMs()): string {
 
 /** BAILIFF_BENCH_CALL_INTERVAL_MS (0 when unset): the benches' margin-call sweep interval. */
 export function benchCallIntervalMs(): number {
-  const text = process.env.BAILIFF_BENCH_CALL_INTERVAL_MS;
-  const ms = text === undefined || text === '' ? 0 : Number(text);
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new BenchSettingError(`BAILIFF_BENCH_CALL_INTERVAL_MS must be a non-negative integer (ms), not ${text}`);
-  return ms;
+  return benchInt('BAILIFF_BENCH_CALL_INTERVAL_MS', 0, 0);
 }
 
 export function marketSpec(i: number): MarketSpec {
