@@ -34,6 +34,8 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   // counted outside the timed apply() from the set's size and the tick's calls.
   const recovered = new Uint32Array(ticks);
   const quietTick = new Uint8Array(ticks);
+  // LiquidationStarted events a tick (the walk's time is mostly the ticks that liquidate many accounts: 'by kind').
+  const liquidatedIn = new Uint32Array(ticks);
   const called = engine.state.enforcement.marginCalled;
   const calledNow = new Set<string>();
   const firstLiquidation: number[] = [];
@@ -69,6 +71,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     for (const e of events) {
       if (e.kind === 'LiquidationStarted') {
         liquidations++;
+        liquidatedIn[i] = (liquidatedIn[i] as number) + 1;
         n++;
       } else if (e.kind === 'MarginCall') {
         calls++;
@@ -118,6 +121,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   quietIdle.sort((a, b) => a - b);
   const meanOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const mean = totalMs / Math.max(1, ticks);
+  const kinds = byKind(tickMs, liquidatedIn, quietTick);
 
   const lines = [
     `${setupLiquidations} accounts in breach at the start closed in the setup; ${ticks.toLocaleString('en')} ticks of +-${STEP * 1e4} bp on a random market; maker re-quotes every 20 ticks of a market (untimed)`,
@@ -126,6 +130,7 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     `quiet ticks        : ${quietCount.toLocaleString('en')} with no event, mean ${fmtMs(quietMean)}: ${quietIdle.length.toLocaleString('en')} with nothing to do, mean ${fmtMs(meanOf(quietIdle))}, p99 ${fmtMs(percentile(quietIdle, 99))}; ` +
       `${quietRecovering.length.toLocaleString('en')} with margin-call recoveries (no event), mean ${fmtMs(meanOf(quietRecovering))}, p99 ${fmtMs(percentile(quietRecovering, 99))}`,
     `events             : ${liquidations} liquidations, ${calls} margin calls; ${recoveries} margin-call recoveries (accounts leaving the called set)`,
+    `by kind of tick    : ${kinds.map((k) => `${k.label} ${k.count.toLocaleString('en')} (mean ${fmtMs(k.meanMs)}, ${k.sharePct.toFixed(0)}% of the time)`).join('; ')}`,
     `tick -> first LiquidationStarted: p50 ${fmtMs(percentile(firstLiquidation, 50))}, p99 ${fmtMs(percentile(firstLiquidation, 99))}, max ${fmtMs(firstLiquidation.at(-1) ?? 0)} over ${firstLiquidation.length} ticks (target p99 <= 1 ms)`,
     `GC                 : ${fmtMs(gc.ms)} in ${gc.count} collections during the walk (${((gc.ms / Math.max(1e-9, to - from)) * 100).toFixed(1)}% of its wall time, maker's re-quotes included); ` +
       `${faults.toLocaleString('en')} minor page faults (first writes to pages: ~10 µs apiece on the 2-core VM)`,
@@ -161,4 +166,26 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     lines,
     engineHighWater,
   };
+}
+
+/**
+ * The ticks grouped by what they did, with each group's count, mean and share of the walk's time: quiet (no event),
+ * liquidating 1, 2-5 or more than 5 accounts, and the rest (events without a liquidation: margin calls, or the
+ * interval's sweep when calls are swept). Where a target about all ticks (ticks/s, p99) has to find its time.
+ */
+function byKind(tickMs: Float64Array, liquidated: Uint32Array, quiet: Uint8Array): { label: string; count: number; meanMs: number; sharePct: number }[] {
+  const labels = ['quiet', '1 liquidation', '2-5 liquidations', '>5 liquidations', 'calls or sweeps, no liquidation'];
+  const count = new Uint32Array(labels.length);
+  const ms = new Float64Array(labels.length);
+  let total = 0;
+  for (let i = 0; i < tickMs.length; i++) {
+    const n = liquidated[i] as number;
+    const k = quiet[i] === 1 ? 0 : n === 0 ? 4 : n === 1 ? 1 : n <= 5 ? 2 : 3;
+    count[k] = (count[k] as number) + 1;
+    ms[k] = (ms[k] as number) + (tickMs[i] as number);
+    total += tickMs[i] as number;
+  }
+  return labels
+    .map((label, k) => ({ label, count: count[k] as number, meanMs: (ms[k] as number) / Math.max(1, count[k] as number), sharePct: (100 * (ms[k] as number)) / Math.max(1e-9, total) }))
+    .filter((g) => g.count > 0);
 }
