@@ -77,17 +77,21 @@ function runInChild(name: string): void {
 /** Long runs that `npm run bench` without a name leaves out. */
 const ONLY_WHEN_NAMED = new Set(['journal-crash']);
 
+/** Runs `f`; a setting it refuses (BenchSettingError) is printed after `label` and the process exits with 2. */
+async function refusingBadSettings<T>(label: string, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof BenchSettingError)) throw e;
+    process.stderr.write(`${label}: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+
 const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function';
 
 if (only === undefined) {
-  let n: number;
-  try {
-    n = accounts();
-  } catch (e) {
-    if (!(e instanceof BenchSettingError)) throw e;
-    process.stderr.write(`bench: ${e.message}\n`);
-    process.exit(2);
-  }
+  const n = await refusingBadSettings('bench', accounts);
   process.stdout.write(`Bailiff benchmarks — ${n.toLocaleString('en')} accounts, Node ${process.version}\n`);
   for (const name of Object.keys(benches)) if (!ONLY_WHEN_NAMED.has(name)) runInChild(name);
 } else if (!canCollect && only in benches) {
@@ -98,14 +102,7 @@ if (only === undefined) {
     process.stderr.write(`unknown benchmark "${only}"; benchmarks: ${Object.keys(benches).join(', ')}\n`);
     process.exitCode = 2;
   } else {
-    let report: BenchReport;
-    try {
-      report = await run();
-    } catch (e) {
-      if (!(e instanceof BenchSettingError)) throw e;
-      process.stderr.write(`bench ${only}: ${e.message}\n`);
-      process.exit(2);
-    }
+    const report = await refusingBadSettings(`bench ${only}`, run);
     process.stdout.write(`\n== ${report.name}\n${report.lines.map((l) => `   ${l}`).join('\n')}\n`);
     // maxRSS is the process's high-water mark (KiB), building the world from a snapshot included.
     const highWater = rssHighWater();

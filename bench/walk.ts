@@ -168,24 +168,32 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   };
 }
 
+/** The kinds of tick the walk's time is grouped by (byKind; scripts/walk-by-kind.mjs groups by the same). */
+export const TICK_KINDS = ['quiet', '1 liquidation', '2-5 liquidations', '>5 liquidations', 'calls or sweeps, no liquidation'] as const;
+
 /**
- * The ticks grouped by what they did, with each group's count, mean and share of the walk's time: quiet (no event),
- * liquidating 1, 2-5 or more than 5 accounts, and the rest (events without a liquidation: margin calls, or the
- * interval's sweep when calls are swept). Where a target about all ticks (ticks/s, p99) has to find its time.
+ * A tick's kind (an index into TICK_KINDS): quiet (no event), liquidating 1, 2-5 or more than 5 accounts, and the rest
+ * (events without a liquidation: margin calls, or the interval's sweep when calls are swept).
+ */
+export function tickKindOf(events: number, liquidations: number): number {
+  return events === 0 ? 0 : liquidations === 0 ? 4 : liquidations === 1 ? 1 : liquidations <= 5 ? 2 : 3;
+}
+
+/**
+ * The ticks grouped by tickKindOf, with each group's count, mean and share of the walk's time: where a target about
+ * all ticks (ticks/s, p99) has to find its time.
  */
 function byKind(tickMs: Float64Array, liquidated: Uint32Array, quiet: Uint8Array): { label: string; count: number; meanMs: number; sharePct: number }[] {
-  const labels = ['quiet', '1 liquidation', '2-5 liquidations', '>5 liquidations', 'calls or sweeps, no liquidation'];
-  const count = new Uint32Array(labels.length);
-  const ms = new Float64Array(labels.length);
+  const count = new Uint32Array(TICK_KINDS.length);
+  const ms = new Float64Array(TICK_KINDS.length);
   let total = 0;
   for (let i = 0; i < tickMs.length; i++) {
-    const n = liquidated[i] as number;
-    const k = quiet[i] === 1 ? 0 : n === 0 ? 4 : n === 1 ? 1 : n <= 5 ? 2 : 3;
+    const k = tickKindOf(quiet[i] === 1 ? 0 : 1, liquidated[i] as number);
     count[k] = (count[k] as number) + 1;
     ms[k] = (ms[k] as number) + (tickMs[i] as number);
     total += tickMs[i] as number;
   }
-  return labels
-    .map((label, k) => ({ label, count: count[k] as number, meanMs: (ms[k] as number) / Math.max(1, count[k] as number), sharePct: (100 * (ms[k] as number)) / Math.max(1e-9, total) }))
-    .filter((g) => g.count > 0);
+  return TICK_KINDS.map((label, k) => ({ label, count: count[k] as number, meanMs: (ms[k] as number) / Math.max(1, count[k] as number), sharePct: (100 * (ms[k] as number)) / Math.max(1e-9, total) })).filter(
+    (g) => g.count > 0,
+  );
 }

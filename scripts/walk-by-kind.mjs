@@ -1,8 +1,8 @@
 /* global process, performance, console */
 // Where the +-10 bp walk's time goes, by kind of tick: bench/walk.ts's walk (scripts/walk-world.mjs: the same world,
 // seeds and maker re-quotes), each tick's `apply` timed and the process's minor page faults read around it, then the
-// ticks grouped as quiet (no event), liquidating 1, 2-5 or more than 5 accounts, or with events but no liquidation (the
-// margin-call sweeps when calls are swept at an interval; calls and recoveries otherwise). Prints per group the count,
+// ticks grouped as the walk bench groups them (bench/walk.ts tickKindOf: quiet, liquidating 1, 2-5 or more than 5
+// accounts, or with events but no liquidation: the margin-call sweeps when calls are swept, calls otherwise). Prints per group the count,
 // the mean, the page faults a tick and the group's share of the walk's engine time, and the faults taken outside
 // `apply` (the maker's re-quotes). For what a target about all ticks (ticks/s, p99) must speed up.
 // usage: npm run build, then
@@ -20,11 +20,10 @@ if (![accounts, ticks, callIntervalMs].every((n) => Number.isSafeInteger(n) && n
   process.exit(2);
 }
 
+const { TICK_KINDS, tickKindOf } = await import(`${dist}/bench/walk.js`); // the bench's own grouping
 const { engine, tick } = await walkWorld(dist, accounts, { callIntervalMs });
 globalThis.gc?.();
 const faults = () => process.resourceUsage().minorPageFault;
-const kindOf = (events, liquidations) =>
-  liquidations === 0 ? (events === 0 ? 'quiet' : 'events, none liquidating') : liquidations === 1 ? '1 liquidation' : liquidations <= 5 ? '2-5 liquidations' : 'more than 5';
 const groups = new Map();
 let outside = 0;
 let last = faults();
@@ -46,7 +45,7 @@ for (let i = 0; i < ticks; i++) {
   last = now;
   let liquidations = 0;
   for (const e of events) if (e.kind === 'LiquidationStarted') liquidations++;
-  const key = kindOf(events.length, liquidations);
+  const key = TICK_KINDS[tickKindOf(events.length, liquidations)];
   const g = groups.get(key) ?? { count: 0, ms: 0, faults: 0 };
   g.count++;
   g.ms += ms;
@@ -55,11 +54,11 @@ for (let i = 0; i < ticks; i++) {
   totalMs += ms;
 }
 console.log(`${accounts.toLocaleString('en')} accounts, ${ticks.toLocaleString('en')} ticks, margin calls ${callIntervalMs > 0 ? `swept every ${callIntervalMs} ms` : 'after every command'}: ${(ticks / (totalMs / 1000)).toFixed(0)} ticks/s (engine time)`);
-for (const key of ['quiet', '1 liquidation', '2-5 liquidations', 'more than 5', 'events, none liquidating']) {
+for (const key of TICK_KINDS) {
   const g = groups.get(key);
   if (g === undefined) continue;
   console.log(
-    `  ${key.padEnd(24)} ${String(g.count).padStart(7)} ticks: mean ${((1000 * g.ms) / g.count).toFixed(1)} µs, ${(g.faults / g.count).toFixed(2)} page faults a tick, ${((100 * g.ms) / totalMs).toFixed(0)}% of the time`,
+    `  ${key.padEnd(32)} ${String(g.count).padStart(7)} ticks: mean ${((1000 * g.ms) / g.count).toFixed(1)} µs, ${(g.faults / g.count).toFixed(2)} page faults a tick, ${((100 * g.ms) / totalMs).toFixed(0)}% of the time`,
   );
 }
 console.log(`  page faults outside apply (the maker's re-quotes): ${outside}`);
