@@ -469,6 +469,7 @@ export const CODES = {
       [9003, 'append_failed', 'a commit failed: the engine stops (its state would be ahead of the journal)', false],
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
+      [9006, 'journal_locked', 'another process (or another open store of this process) is writing the journal: stop it first', true],
     ],
   },
 

@@ -15,6 +15,8 @@ import { BailiffError } from '../errors.js';
  * - append_failed: a commit failed; the engine that applied the batch is ahead of its journal and stops.
  * - not_a_journal: the file is not a Bailiff journal (no tables, no genesis) or has another format version.
  * - snapshot_corrupt: a snapshot's bytes do not match its content hash (recovery reports it and uses the one before).
+ * - journal_locked: another process (or another open store of this one) holds the journal's writer lock
+ *   (writer-lock.ts): a journal has one writer at a time.
  */
 export type JournalErrorCode = CodeName<'journal_error'>;
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -148,5 +148,56 @@ describe('SqliteJournalStore', () => {
     const text = join(d, 'notes.txt');
     writeFileSync(text, 'these are not the bytes of a database, just some text that is long enough to have a header');
     expect(() => SqliteJournalStore.open(text, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));
+  });
+
+  it('has one writer at a time: a second writable open is refused with journal_locked before it reads or changes anything', () => {
+    const d = dir();
+    const path = join(d, 'j.db');
+    const first = SqliteJournalStore.open(path, { durability: 'full' });
+    first.append({ firstSeq: 0, lastSeq: 0, bytes: Buffer.from('a') });
+    expect(existsSync(`${path}-writer`)).toBe(true);
+    expect(existsSync(`${path}-writer-journal`)).toBe(false); // its rollback journal is kept in memory
+    let refused: unknown = null;
+    try {
+      SqliteJournalStore.open(path, { durability: 'relaxed' });
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(JournalError);
+    expect((refused as JournalError).code).toBe('journal_locked');
+    expect((refused as JournalError).message).toBe(
+      `${path}: another process is writing this journal (it holds ${path}-writer); stop it first. The journal can be read meanwhile (bailiff journal info, verify, export)`,
+    );
+    // The same file by another name (a symbolic link) is the same journal.
+    const link = join(d, 'link.db');
+    symlinkSync(path, link);
+    expect(() => SqliteJournalStore.open(link, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'journal_locked' }));
+    // Readers take no lock: the journal is read while it is written.
+    const reader = SqliteJournalStore.open(path, { durability: 'full', readOnly: true });
+    expect(reader.lastSeq()).toBe(0);
+    first.append({ firstSeq: 1, lastSeq: 1, bytes: Buffer.from('b') });
+    expect(reader.lastSeq()).toBe(1);
+    reader.close();
+    // Closed, the journal takes its next writer (the refused opens changed nothing: its rows are the first's).
+    first.close();
+    const next = SqliteJournalStore.open(path, { durability: 'full' });
+    expect([...next.read(0)].map((b) => b.bytes.toString('latin1'))).toEqual(['a', 'b']);
+    next.close();
+    // Databases of their own (in memory) have no lock to take.
+    const a = SqliteJournalStore.open(':memory:', { durability: 'relaxed' });
+    const b = SqliteJournalStore.open(':memory:', { durability: 'relaxed' });
+    a.close();
+    b.close();
+  });
+
+  it('releases the writer lock when an open fails after taking it (another database is refused, the lock is not kept)', () => {
+    const d = dir();
+    const foreign = join(d, 'other.db');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    expect(() => SqliteJournalStore.open(foreign, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));
+    // Refused again for what it is, not for a lock the first attempt left behind.
+    expect(() => SqliteJournalStore.open(foreign, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));
   });
 });

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
 import type { Durability, JournalStore, StoredBatch } from './store.js';
 import type { SnapshotInfo } from './types.js';
+import { WriterLock } from './writer-lock.js';
 
 /** PRAGMA synchronous values (sqlite.org/pragma.html#pragma_synchronous). */
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -45,9 +46,12 @@ export class SqliteJournalStore implements JournalStore {
   private readonly insertBatch: Database.Statement<[number, number, Uint8Array]>;
   /** Whether the file has the snapshot_parts table (a journal written before it, opened read-only, has not). */
   private readonly hasParts: boolean;
+  /** The journal's writer lock (writer-lock.ts), held until close(); null: read-only, or a database of its own. */
+  private readonly lock: WriterLock | null;
 
-  private constructor(db: Database.Database, mode: string, writable: boolean, file: string) {
+  private constructor(db: Database.Database, mode: string, writable: boolean, file: string, lock: WriterLock | null) {
     this.db = db;
+    this.lock = lock;
     this.hasParts = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_parts'").get() !== undefined;
     // An in-memory or temporary database is this connection's alone.
     if (file !== '' && file !== ':memory:') this.file = file;
@@ -58,15 +62,20 @@ export class SqliteJournalStore implements JournalStore {
 
   /**
    * Opens (or creates) the journal database at `path`. Throws JournalError durability_weak when the database cannot
-   * run as durably as asked, not_a_journal when the file is some other SQLite database.
+   * run as durably as asked, not_a_journal when the file is some other SQLite database, journal_locked when another
+   * process (or another open store of this one) writes it: a writable open takes the journal's writer lock first
+   * (writer-lock.ts), before it reads or changes anything; close() releases it. Read-only opens take no lock.
    */
   static open(path: string, o: SqliteOpenOptions): SqliteJournalStore {
     const readOnly = o.readOnly === true;
     if (readOnly && !existsSync(path)) throw new JournalError('not_a_journal', `${path}: no such journal`);
+    // An in-memory or temporary database is this connection's alone: nothing to lock.
+    const lock = readOnly || path === '' || path === ':memory:' ? null : WriterLock.take(path);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: readOnly, fileMustExist: readOnly });
     } catch (e) {
+      lock?.release();
       throw new JournalError('not_a_journal', `${path}: cannot open as SQLite: ${(e as Error).message}`, { cause: e });
     }
     try {
@@ -75,9 +84,10 @@ export class SqliteJournalStore implements JournalStore {
       const mode = readOnly ? readMode(db) : setMode(db, path, o.durability);
       if (!readOnly) createTables(db);
       checkFormat(db, path);
-      return new SqliteJournalStore(db, mode, !readOnly, path);
+      return new SqliteJournalStore(db, mode, !readOnly, path, lock);
     } catch (e) {
       db.close();
+      lock?.release();
       if (e instanceof JournalError) throw e;
       throw new JournalError('not_a_journal', `${path}: cannot read as a journal: ${(e as Error).message}`, { cause: e });
     }
@@ -168,6 +178,7 @@ export class SqliteJournalStore implements JournalStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.lock?.release(); // after the journal's connection: no other writer can start before it is closed
   }
 }
 

@@ -1,5 +1,6 @@
 // `bailiff ingest` and `bailiff journal info` in process: acknowledgements after commit, recovery lines, exit codes.
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,5 +118,37 @@ describe('bailiff ingest', () => {
     expect(bad.err).toBe(`error: ${f.journal}: record 20 is corrupt (checksum mismatch); the journal was left as it is\n`);
     const badInfo = await cli(['journal', 'info', f.journal]);
     expect(badInfo.code).toBe(2);
+  });
+
+  it('refuses a second writer while one runs (exit 2, one line, nothing written); a killed writer leaves no lock behind', async () => {
+    const f = files();
+    const lines = streamCommands(5, 12).map((c) => JSON.stringify(c));
+    await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], lines.slice(0, 4));
+    // The first writer: the real `bailiff ingest` in a process of its own, its stdin left open.
+    const first = spawn(process.execPath, ['dist/src/cli/main.js', 'ingest', '--journal', f.journal], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let firstOut = '';
+    const acked = new Promise<void>((resolve) => {
+      first.stdout.on('data', (d: Buffer) => {
+        firstOut += d.toString('utf8');
+        if (firstOut.includes('\n')) resolve();
+      });
+    });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => first.on('close', (_code, signal) => resolve(signal)));
+    first.stdin.write(`${lines[4] as string}\n`);
+    await acked;
+    expect(JSON.parse(firstOut.split('\n')[0] as string)).toMatchObject({ seq: SETUP + 5 });
+    const second = await cli(['ingest', '--journal', f.journal], lines.slice(5, 6));
+    expect(second.code).toBe(2);
+    expect(second.out).toBe('');
+    expect(second.err).toBe(`error: ${f.journal}: another process is writing this journal (it holds ${f.journal}-writer); stop it first. The journal can be read meanwhile (bailiff journal info, verify, export)\n`);
+    // Read while it is written.
+    const info = await cli(['journal', 'info', f.journal, '--json']);
+    expect((JSON.parse(info.out) as { head: number }).head).toBe(SETUP + 5);
+    // SIGKILL: the operating system releases the lock with the process; the next writer recovers and goes on.
+    first.kill('SIGKILL');
+    expect(await ended).toBe('SIGKILL');
+    const next = await cli(['ingest', '--journal', f.journal], lines.slice(5));
+    expect(next.code).toBe(0);
+    expect(next.out.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(Array.from({ length: 7 }, (_, i) => SETUP + 6 + i));
   });
 });

@@ -31,7 +31,8 @@ describe('auctions in the journal', () => {
     const live = encodeSnapshot(de.engine.snapshot());
     de.close();
 
-    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }));
+    // Read-only: recovery below opens the journal for writing, and a journal has one writer at a time.
+    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full', readOnly: true }), { name: path });
     const stored = [...journal.bodies(1)].map((r) => r.body.toString('utf8'));
     expect(stored).toHaveLength(commands.length);
     const starts: (number | null)[] = [null, ...journal.snapshots().map((s) => s.seq)];
