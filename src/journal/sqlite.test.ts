@@ -181,7 +181,7 @@ describe('SqliteJournalStore', () => {
     // Closed, the journal takes its next writer (the refused opens changed nothing: its rows are the first's).
     first.close();
     const next = SqliteJournalStore.open(path, { durability: 'full' });
-    expect([...next.read(0)].map((b) => b.bytes.toString('latin1'))).toEqual(['a', 'b']);
+    expect([...next.read(0)].map((b) => Buffer.from(b.bytes).toString('latin1'))).toEqual(['a', 'b']);
     next.close();
     // Databases of their own (in memory) have no lock to take.
     const a = SqliteJournalStore.open(':memory:', { durability: 'relaxed' });
