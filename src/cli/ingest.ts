@@ -32,6 +32,11 @@ export interface IngestOptions {
   readonly snapshotEvery?: number;
   /** After each acknowledgement, the command's events as `bailiff run` prints them. */
   readonly events?: boolean;
+  /**
+   * A hot standby (DurableEngine.openStandby): recover the journal read-only, follow its head every `pollMs`, and take
+   * it over once its writer stops (its writer lock is free); only then is stdin read.
+   */
+  readonly standby?: { readonly pollMs: number };
 }
 
 /** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
@@ -78,6 +83,7 @@ function mayTeachUnits(body: Buffer): boolean {
 
 export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterable<string | Buffer>): Promise<0> {
   const exists = existsSync(o.journal) && statSync(o.journal).size > 0;
+  if (!exists && o.standby !== undefined) throw new CliError('bad_argument', `${o.journal} does not exist: a standby follows a journal another process writes`);
   if (!exists && o.scenario === undefined) {
     throw new CliError('bad_argument', `${o.journal} does not exist: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`);
   }
@@ -89,7 +95,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`ingest: ${line}\n`) });
   let de: DurableEngine;
   try {
-    de = DurableEngine.openFile(o.journal, {
+    de = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(o.journal, {
       durability: o.durability,
       onRecord: (seq, body) => {
         if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
@@ -104,7 +110,17 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   try {
     const { asset, decimals } = de.journal.genesis.config.settlement;
     const units = new TrackingUnits(decimals, asset);
-    for (const { seq, body } of listings) units.learn(de.journal.parse(seq, body).command);
+    const learn = (): void => {
+      for (const { seq, body } of listings) units.learn(de.journal.parse(seq, body).command);
+      listings.length = 0;
+    };
+    learn();
+    if (o.standby !== undefined) {
+      // Followed until the writer stops: the listings of the records followed teach units as recovery's did.
+      io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following until the journal's writer stops\n`);
+      const { followed, waitedMs } = await standUntilPromoted(de, o.standby.pollMs, learn);
+      io.stderr(`ingest: promoted: the journal's writer stopped; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s); head ${de.journal.head()}; taking commands\n`);
+    }
     let line = `ingest: ${recoveryLine(de.recovery)}`;
     // A journal holding only its genesis (new, or created by a run that stopped before its setup was committed)
     // takes the scenario's commands first.
@@ -116,8 +132,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       line += '; --scenario ignored (the journal exists)';
     }
     // How long recovery took on a line of its own: the line above is the one drivers parse (bench/journal-crash.ts).
-    const took = recoveryTimes(de.recovery);
-    io.stderr(`${line}; head ${de.journal.head()}\n`);
+    const took = o.standby === undefined ? recoveryTimes(de.recovery) : '';
+    if (o.standby === undefined) io.stderr(`${line}; head ${de.journal.head()}\n`);
     if (took !== '') io.stderr(`ingest: ${took}${await settleAfterRecovery(de.recovery)}\n`);
     const head = de.journal.head();
     let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
@@ -199,6 +215,23 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   } finally {
     de.close();
   }
+}
+
+/**
+ * A standby's wait: every `pollMs`, the writer's lock tried (promote) and, while another process holds it, the records
+ * it committed since followed (`learn` after each step). Resolves once promoted, with the records followed and the
+ * time waited.
+ */
+async function standUntilPromoted(de: DurableEngine, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number }> {
+  const t0 = performance.now();
+  const head = de.journal.head();
+  while (!de.promote()) {
+    de.follow();
+    learn();
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  learn(); // what promote() caught up
+  return { followed: de.journal.head() - head, waitedMs: performance.now() - t0 };
 }
 
 /** The time of the journal's last command: the default time of a wire command without `at`, as in `run`. */

@@ -324,8 +324,11 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL, refused if the database cannot; relaxed: WAL + NORMAL (survives a killed process, not a power cut)', 'full')
     .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
     .option('--events', 'after each acknowledgement, print its events as `run` does')
-    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean }) => {
+    .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
+    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
+    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number }) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
+      if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
       await runIngest(
         {
           journal: o.journal,
@@ -333,6 +336,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
+          ...(o.standby === true ? { standby: { pollMs: o.pollMs } } : {}),
         },
         io,
         io.stdin ?? process.stdin,

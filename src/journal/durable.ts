@@ -151,6 +151,8 @@ export class DurableEngine {
   private lastCapture: readonly AccountSnapshot[] | null = null;
   /** The last snapshot write that failed, if any (also told to onSnapshot). */
   snapshotError: unknown = null;
+  /** openStandby: the journal's file and durability to take it over with (promote); null: the writer. */
+  private standby: { readonly path: string; readonly durability: Durability } | null = null;
 
   private constructor(
     readonly journal: Journal,
@@ -173,6 +175,80 @@ export class DurableEngine {
     }
   }
 
+  /**
+   * A standby (hot failover) for the SQLite journal at `path`, which another process writes: opened read-only (no
+   * writer lock) and recovered as openFile recovers, then kept at the journal's head by follow(), each record
+   * replayed and checked byte for byte as recovery replays it. submit() is refused until promote() takes the journal
+   * over: when its writer stops, however it stops, the standby is the writer after a catch-up of the records it had
+   * not followed yet, instead of a recovery from the snapshot (docs/journal.md "Standby").
+   */
+  static openStandby(path: string, o: DurableOptions & { readonly durability: Durability }): DurableEngine {
+    const store = SqliteJournalStore.open(path, { durability: o.durability, readOnly: true });
+    try {
+      const durable = DurableEngine.open(store, { ...o, name: o.name ?? path });
+      durable.standby = { path, durability: o.durability };
+      return durable;
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** Whether this engine is a standby not yet promoted (openStandby). */
+  get isStandby(): boolean {
+    return this.standby !== null;
+  }
+
+  /**
+   * A standby's step: replays the records committed since the last one (Journal.follow; each checked byte for byte:
+   * replayRecord), and returns how many. Also what promote() runs after taking over. onRecord (DurableOptions) sees
+   * each body first, as in recovery. A record that does not replay to its recorded events stops this engine, as a
+   * failed commit does: it throws replay_mismatch, and so does every later call.
+   */
+  follow(): number {
+    this.refuseIfFailed();
+    const engine = this.engineInstance;
+    const name = this.journal.name;
+    const onRecord = this.o.onRecord;
+    try {
+      return this.journal.follow((seq, body) => {
+        onRecord?.(seq, body);
+        replayRecord(engine, name, seq, body);
+      });
+    } catch (e) {
+      this.failed = e;
+      throw e;
+    }
+  }
+
+  /**
+   * A standby takes the journal over when no other process writes it: true once it is the writer (its writer lock
+   * taken, the records committed after its head followed), false while another process still holds the lock (then
+   * nothing changed). Snapshots written meanwhile by the old writer count as its own. A writer: true, at once.
+   */
+  promote(): boolean {
+    const standby = this.standby;
+    if (standby === null) return true;
+    this.refuseIfFailed();
+    let store: SqliteJournalStore;
+    try {
+      store = SqliteJournalStore.open(standby.path, { durability: standby.durability });
+    } catch (e) {
+      if (e instanceof JournalError && e.code === 'journal_locked') return false;
+      throw e;
+    }
+    try {
+      this.journal.takeOver(store);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    this.standby = null;
+    this.follow();
+    for (const s of this.journal.snapshots()) this.lastSnapshotSeq = Math.max(this.lastSnapshotSeq, s.seq);
+    return true;
+  }
+
   /** Opens a journal over any store and recovers the engine from it. */
   static open(store: JournalStore, o: DurableOptions = {}): DurableEngine {
     const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
@@ -181,7 +257,8 @@ export class DurableEngine {
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     });
     const durable = new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
-    if (!durable.inline && o.snapshotEvery !== undefined) durable.primeCapture();
+    // A read-only store (a standby's) writes no snapshot: its captures start once it is promoted.
+    if (!durable.inline && o.snapshotEvery !== undefined && store.writable) durable.primeCapture();
     return durable;
   }
 
@@ -215,6 +292,7 @@ export class DurableEngine {
    * the caller keeps what it learns unpublished until submit returns).
    */
   submit(commands: readonly Command[], afterEach?: (entry: JournalEntry) => void): JournalEntry[] {
+    this.refuseIfStandby();
     this.refuseIfFailed();
     let entries: JournalEntry[];
     try {
@@ -239,6 +317,7 @@ export class DurableEngine {
    */
   submitPipelined(commands: readonly Command[], committer: BatchCommitter, afterEach?: (entry: JournalEntry) => void): Promise<JournalEntry[]> {
     try {
+      this.refuseIfStandby();
       this.refuseIfFailed();
     } catch (e) {
       return Promise.reject(e);
@@ -393,6 +472,7 @@ export class DurableEngine {
    * in flight, or margin calls swept at an interval not settled: RangeError; the store's error otherwise).
    */
   snapshot(): SnapshotInfo {
+    this.refuseIfStandby();
     this.refuseIfFailed();
     this.finishPending();
     const seq = this.engineInstance.seq;
@@ -421,6 +501,11 @@ export class DurableEngine {
   close(): void {
     this.jobs.length = 0;
     this.journal.close();
+  }
+
+  /** A standby takes no command and writes nothing before promote(). */
+  private refuseIfStandby(): void {
+    if (this.standby !== null) throw new RangeError(`${this.journal.name}: a standby takes no command before promote() (another process writes the journal)`);
   }
 
   private refuseIfFailed(): void {

@@ -71,7 +71,8 @@ export class Journal implements JournalReader {
   private failed: unknown = null;
 
   private constructor(
-    private readonly store: JournalStore,
+    /** Replaced once, by takeOver(): a standby's read-only store by the writable one it is promoted to. */
+    private store: JournalStore,
     readonly name: string,
     genesis: JournalGenesis,
     genesisHash: Buffer,
@@ -245,6 +246,64 @@ export class Journal implements JournalReader {
     if (this.failed !== null) throw new JournalError('append_failed', `${this.name}: an earlier commit failed; reopen the journal`, { cause: this.failed });
     const first = entries[0]?.seq;
     if (first !== undefined && first !== this.headSeq + 1) throw new RangeError(`append: entry seq ${first}, expected ${this.headSeq + 1}`);
+  }
+
+  /**
+   * A follower's step (a standby's: DurableEngine.openStandby): the records another process committed after the head
+   * since the last step (or check()), each checked (frame, seq, prevHash from the head) and handed to `onRecord` in
+   * order; the head moves past each one as it is handed on. Returns how many. A bad record halts with record_corrupt:
+   * a writer commits whole rows, so a follower meets no torn tail (recovery's torn-tail rule is for a writer that
+   * died mid-write, which its next writer's open settles).
+   */
+  follow(onRecord?: (seq: number, body: Buffer) => void): number {
+    if (!this.checked) throw new RangeError('follow() before check()');
+    const last = this.store.lastSeq();
+    const from = this.headSeq + 1;
+    if (last < from) return 0;
+    let expected = from;
+    for (const b of this.store.read(from, last)) {
+      const bytes = asBuffer(b.bytes);
+      let offset = 0;
+      for (let seq = b.firstSeq; seq <= Math.min(b.lastSeq, last); seq++) {
+        const frame = frameAt(bytes, offset);
+        offset += frame.length;
+        if (seq < expected) continue; // the head's own batch: checked before
+        if (seq !== expected) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
+        const d = decodeRecord(frame, { seq, prevHash: this.headHash, last: false });
+        if (d.status !== 'ok') throw new JournalError('record_corrupt', `${this.name}: record ${seq} is corrupt (${d.reason})`, { seq });
+        onRecord?.(seq, d.body);
+        this.headSeq = seq;
+        this.durableSeq = seq;
+        this.headHash = d.hash;
+        expected++;
+      }
+    }
+    if (expected <= last) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
+    return last - from + 1;
+  }
+
+  /**
+   * A follower becomes the writer: the journal goes on in `store`, a writable store of the same journal (its writer
+   * lock held), from the head followed so far; the old store is closed. Refused (record_corrupt) when `store` does
+   * not hold the head record with the hash followed: another journal, or one rewritten since. Records committed after
+   * the head are then follow()ed through `store`.
+   */
+  takeOver(store: JournalStore): void {
+    if (!store.writable) throw new RangeError('takeOver: the store is read-only');
+    if (store.lastSeq() < this.headSeq) throw new JournalError('record_corrupt', `${this.name}: the journal ends at ${store.lastSeq()}, before the head ${this.headSeq} followed`, { seq: this.headSeq });
+    let held = false;
+    for (const b of store.read(this.headSeq, this.headSeq)) {
+      const bytes = asBuffer(b.bytes);
+      let offset = 0;
+      for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
+        const frame = frameAt(bytes, offset);
+        offset += frame.length;
+        if (seq === this.headSeq) held = frame.subarray(frame.length - RECORD_CHECKSUM_BYTES).equals(this.headHash);
+      }
+    }
+    if (!held) throw new JournalError('record_corrupt', `${this.name}: record ${this.headSeq} is not the one followed (another journal, or rewritten)`, { seq: this.headSeq });
+    this.store.close();
+    this.store = store;
   }
 
   /** Record bodies from..to with frames and chain checked (record 0's body is the genesis). */

@@ -151,4 +151,55 @@ describe('bailiff ingest', () => {
     expect(next.code).toBe(0);
     expect(next.out.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(Array.from({ length: 7 }, (_, i) => SETUP + 6 + i));
   });
+
+  it('a standby follows the writer, takes the journal over when the writer is killed, and goes on with nothing lost or repeated', async () => {
+    const f = files();
+    const lines = streamCommands(9, 10).map((c) => JSON.stringify(c));
+    await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], lines.slice(0, 4));
+    /** A real `bailiff ingest` process: its stdout and stderr as they come, and a wait for text in either. */
+    const start = (args: string[]): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; until: (pick: () => string, text: string) => Promise<void>; closed: Promise<number | null> } => {
+      const child = spawn(process.execPath, ['dist/src/cli/main.js', 'ingest', '--journal', f.journal, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      const waiters: (() => void)[] = [];
+      const tell = (): void => waiters.splice(0).forEach((w) => w());
+      child.stdout?.on('data', (d: Buffer) => ((out += d.toString('utf8')), tell()));
+      child.stderr?.on('data', (d: Buffer) => ((err += d.toString('utf8')), tell()));
+      const until = async (pick: () => string, text: string): Promise<void> => {
+        while (!pick().includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
+      };
+      return { child, out: () => out, err: () => err, until, closed: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
+    };
+    const writer = start([]);
+    writer.child.stdin?.write(`${lines[4] as string}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 5}`);
+    const standby = start(['--standby', '--poll-ms', '20']);
+    await standby.until(standby.err, 'following until the journal\'s writer stops');
+    expect(standby.err()).toContain(`ingest: standby: durability read-only: SQLite journal_mode=WAL; recovered from the genesis + ${SETUP + 5} replayed; head ${SETUP + 5}; following`);
+    writer.child.stdin?.write(`${lines.slice(5, 8).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 8}`);
+    // Lines for the standby wait in its stdin until it is the writer.
+    standby.child.stdin?.end(`${lines.slice(8).join('\n')}\n`);
+    writer.child.kill('SIGKILL');
+    await writer.closed;
+    expect(await standby.closed).toBe(0);
+    expect(standby.err()).toMatch(new RegExp(`ingest: promoted: the journal's writer stopped; durability full: SQLite journal_mode=WAL, synchronous=FULL; \\d+ records followed as standby \\([0-9.]+ s\\); head ${SETUP + 8}; taking commands\n`));
+    expect(standby.out().trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([SETUP + 9, SETUP + 10]);
+    // One history, the same as one writer's given the same lines: the same head hash (every record's bytes chained).
+    const reference = files();
+    await cli(['ingest', '--journal', reference.journal, '--scenario', reference.scenario], lines);
+    const info = async (journal: string): Promise<{ head: number; headHash: string }> => {
+      const { head, headHash } = JSON.parse((await cli(['journal', 'info', journal, '--json'])).out) as { head: number; headHash: string };
+      return { head, headHash };
+    };
+    expect(await info(f.journal)).toEqual(await info(reference.journal));
+    expect((await info(f.journal)).head).toBe(SETUP + 10);
+    // A bad pairing of flags is refused with one line.
+    const both = await cli(['ingest', '--journal', f.journal, '--standby', '--scenario', f.scenario]);
+    expect(both.code).toBe(2);
+    expect(both.err).toBe('error: --standby follows an existing journal: --scenario is for a new one\n');
+    const none = await cli(['ingest', '--journal', join(f.dir, 'none.db'), '--standby']);
+    expect(none.code).toBe(2);
+    expect(none.err).toBe(`error: ${join(f.dir, 'none.db')} does not exist: a standby follows a journal another process writes\n`);
+  });
 });
