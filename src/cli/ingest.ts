@@ -118,8 +118,10 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     if (o.standby !== undefined) {
       // Followed until the writer stops: the listings of the records followed teach units as recovery's did.
       io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following until the journal's writer stops\n`);
-      const { followed, waitedMs } = await standUntilPromoted(de, o.standby.pollMs, learn);
-      io.stderr(`ingest: promoted: the journal's writer stopped; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s); head ${de.journal.head()}; taking commands\n`);
+      const { followed, waitedMs, takeOverMs } = await standUntilPromoted(de, o.standby.pollMs, learn);
+      io.stderr(
+        `ingest: promoted: the journal's writer stopped; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s), taken over in ${takeOverMs.toFixed(0)} ms; head ${de.journal.head()}; taking commands\n`,
+      );
     }
     let line = `ingest: ${recoveryLine(de.recovery)}`;
     // A journal holding only its genesis (new, or created by a run that stopped before its setup was committed)
@@ -222,16 +224,19 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
  * it committed since followed (`learn` after each step). Resolves once promoted, with the records followed and the
  * time waited.
  */
-async function standUntilPromoted(de: DurableEngine, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number }> {
+async function standUntilPromoted(de: DurableEngine, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
   const t0 = performance.now();
   const head = de.journal.head();
-  while (!de.promote()) {
+  for (;;) {
+    const t = performance.now();
+    if (de.promote()) {
+      learn(); // what promote() caught up
+      return { followed: de.journal.head() - head, waitedMs: t - t0, takeOverMs: performance.now() - t };
+    }
     de.follow();
     learn();
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-  learn(); // what promote() caught up
-  return { followed: de.journal.head() - head, waitedMs: performance.now() - t0 };
 }
 
 /** The time of the journal's last command: the default time of a wire command without `at`, as in `run`. */

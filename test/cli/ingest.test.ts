@@ -183,7 +183,7 @@ describe('bailiff ingest', () => {
     writer.child.kill('SIGKILL');
     await writer.closed;
     expect(await standby.closed).toBe(0);
-    expect(standby.err()).toMatch(new RegExp(`ingest: promoted: the journal's writer stopped; durability full: SQLite journal_mode=WAL, synchronous=FULL; \\d+ records followed as standby \\([0-9.]+ s\\); head ${SETUP + 8}; taking commands\n`));
+    expect(standby.err()).toMatch(new RegExp(`ingest: promoted: the journal's writer stopped; durability full: SQLite journal_mode=WAL, synchronous=FULL; \\d+ records followed as standby \\([0-9.]+ s\\), taken over in \\d+ ms; head ${SETUP + 8}; taking commands\n`));
     expect(standby.out().trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([SETUP + 9, SETUP + 10]);
     // One history, the same as one writer's given the same lines: the same head hash (every record's bytes chained).
     const reference = files();
