@@ -9,6 +9,11 @@
 // commands and then the stream's, each exactly once and in order, their recorded events are byte for byte those of a
 // clean in-memory run, every acknowledgement matches its record, and the recovered state (and so its state root)
 // equals the clean run's.
+//
+// With `failover`, each writer has a hot standby (`bailiff ingest --standby`, started once the writer reports its
+// head, following it); the writer is killed while commands stream, and the standby takes the journal over and is sent
+// the rest from the head it reports when promoted ("ingest: promoted: ...; head N; taking commands"), with the next
+// standby beside it. The same checks.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,6 +35,8 @@ export interface CrashOptions {
   readonly seed: number;
   /** Snapshot every n commands (so recovery starts from snapshots too). */
   readonly snapshotEvery?: number;
+  /** Each writer followed by a standby that takes over when it is killed (no kill during startup then). */
+  readonly failover?: boolean;
 }
 
 export interface CrashResult {
@@ -39,6 +46,8 @@ export interface CrashResult {
   readonly acked: number;
   readonly head: number;
   readonly tornTails: number;
+  /** Runs that took the journal over from standby (failover). */
+  readonly promotions: number;
   readonly ms: number;
   /** Every failed check, as a sentence; empty when all held. */
   readonly failures: string[];
@@ -59,8 +68,14 @@ type Kill = { readonly beforeHead: true; readonly afterMs: number } | { readonly
 const IN_FLIGHT_MAX = 256;
 const CHUNK_LINES = 32;
 
-/** One `bailiff ingest` process: sends lines from the journal's head on, killed as `kill` says. */
-function runOnce(bin: string, args: string[], lines: readonly string[], setupCount: number, kill: Kill): Promise<RunOutcome> {
+/** The head a writer reports once it takes commands: recovered (`ingest: durability ...`) or promoted from standby. */
+const HEAD_LINE = /^ingest: (?:durability .*|promoted: .*); head (\d+)(?:; taking commands)?$/m;
+
+/**
+ * One `bailiff ingest` process: sends lines from the journal's head on, killed as `kill` says. `onHead`: told once it
+ * reports its head (takes commands).
+ */
+function runOnce(bin: string, args: string[], lines: readonly string[], setupCount: number, kill: Kill, onHead?: () => void): Promise<RunOutcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
@@ -92,9 +107,10 @@ function runOnce(bin: string, args: string[], lines: readonly string[], setupCou
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
       if (head !== null) return;
-      const m = /^ingest: durability .*; head (\d+)$/m.exec(stderr);
+      const m = HEAD_LINE.exec(stderr);
       if (m === null) return;
       head = Number(m[1]);
+      onHead?.();
       pump();
     });
     child.stdout.on('data', (d: Buffer) => {
@@ -124,7 +140,24 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   const { scenario, setup, stream } = decodedStream(o.seed, o.commands);
   const lines = streamCommands(o.seed, o.commands).map((c) => JSON.stringify(c));
   const args = ['ingest', '--journal', journalFile, '--scenario', scenarioFile, '--snapshot-every', String(o.snapshotEvery ?? 499)];
+  const standbyArgs = ['ingest', '--journal', journalFile, '--standby', '--poll-ms', '10', '--snapshot-every', String(o.snapshotEvery ?? 499)];
   const rand = seededRandom(o.seed ^ 0x5eed);
+  /** The next run, when it was started beside the current one (failover: the standby). */
+  let standby: Promise<RunOutcome> | null = null;
+  /**
+   * Starts a run; with failover, a run to be killed starts its standby once it takes commands, with the kill that
+   * standby will meet as the writer in its turn (none for the last run).
+   */
+  const launch = (runArgs: string[], kill: Kill): Promise<RunOutcome> => {
+    const onHead =
+      o.failover === true && kill !== null
+        ? (): void => {
+            const nextKill: Kill = kills + 1 >= o.kills ? null : { beforeHead: false, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
+            standby = launch(standbyArgs, nextKill);
+          }
+        : undefined;
+    return runOnce(bin, runArgs, lines, setup.length, kill, onHead);
+  };
   const failures: string[] = [];
   const acked = new Map<number, RunOutcome['acks'][number]>();
   let lastAcked = 0;
@@ -132,15 +165,22 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   let killedBeforeHead = 0;
   let runs = 0;
   let tornTails = 0;
+  let promotions = 0;
   const total = setup.length + stream.length;
   while (true) {
     const last = kills >= o.kills;
     // One kill in five lands during startup (opening, recovery, re-learning units); the rest while commands stream.
-    const beforeHead = rand() < 0.2;
+    // With failover, every kill lands while commands stream (a writer killed before it takes commands would leave its
+    // standby's own standby unstarted).
+    const beforeHead = o.failover !== true && rand() < 0.2;
     const kill: Kill = last ? null : beforeHead ? { beforeHead, afterMs: rand() * 250 } : { beforeHead, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
-    const r = await runOnce(bin, args, lines, setup.length, kill);
+    // The standby the previous run started, if any (this run starts the next one while it runs).
+    const started = standby;
+    standby = null;
+    const r = await (started ?? launch(args, kill));
     runs++;
     if (r.stderr.includes('torn tail truncated')) tornTails++;
+    if (r.stderr.includes('ingest: promoted: ')) promotions++;
     if (r.signal === 'SIGKILL') {
       kills++;
       if (r.head === null) killedBeforeHead++;
@@ -182,5 +222,5 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   if (encodeSnapshot(de.engine.snapshot()) !== encodeSnapshot(clean.snapshot())) failures.push('the recovered state differs from the clean run');
   if (stateRootOf(de.engine) !== stateRootOf(clean)) failures.push('the state root (Merkle sum root) differs from the clean run');
   de.close();
-  return { kills, killedBeforeHead, runs, acked: acked.size, head, tornTails, ms: performance.now() - t0, failures };
+  return { kills, killedBeforeHead, runs, acked: acked.size, head, tornTails, promotions, ms: performance.now() - t0, failures };
 }

@@ -3,7 +3,8 @@
 // Sizes: BAILIFF_BENCH_ACCOUNTS (default 1,000,000), BAILIFF_BENCH_TICKS (default 50,000), BAILIFF_BENCH_SIGNATURES
 // (default 5,000), BAILIFF_BENCH_CONDITIONALS (default 1,000,000) and BAILIFF_BENCH_TRIGGER_TICKS (default 5,000).
 // One benchmark: npm run bench -- enforce
-// The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000)
+// The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000;
+// BAILIFF_CRASH_FAILOVER=1: a hot standby takes over at each kill)
 // The service's load test (autocannon on loopback): npm run bench -- service (BAILIFF_LOAD_SECONDS, default 10)
 
 import { spawnSync } from 'node:child_process';
@@ -56,11 +57,13 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
   sweep: () => benchSweep(),
   'journal-crash': async () => {
     const kills = benchInt('BAILIFF_CRASH_KILLS', 1_000);
-    const r = await crashRun({ kills, commands: benchInt('BAILIFF_CRASH_COMMANDS', kills * 200), seed: benchInt('BAILIFF_CRASH_SEED', 1, 0) });
+    // BAILIFF_CRASH_FAILOVER=1: each writer has a hot standby that takes over when it is killed.
+    const failover = benchInt('BAILIFF_CRASH_FAILOVER', 0, 0, 1) === 1;
+    const r = await crashRun({ kills, commands: benchInt('BAILIFF_CRASH_COMMANDS', kills * 200), seed: benchInt('BAILIFF_CRASH_SEED', 1, 0), failover });
     if (r.failures.length > 0) process.exitCode = 1;
     return {
-      name: `journal crash (SIGKILL x ${kills.toLocaleString('en')})`,
-      lines: [`${r.kills} kills (${r.killedBeforeHead} during startup), ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s`, ...(r.failures.length === 0 ? ['every check held'] : r.failures)],
+      name: `journal crash (SIGKILL x ${kills.toLocaleString('en')}${failover ? ', failing over to a standby' : ''})`,
+      lines: [`${r.kills} kills (${r.killedBeforeHead} during startup), ${r.promotions} standby promotions, ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s`, ...(r.failures.length === 0 ? ['every check held'] : r.failures)],
     };
   },
 };

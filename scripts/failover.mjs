@@ -1,4 +1,4 @@
-/* global process, performance, console */
+/* global process, performance, console, setInterval, setTimeout, URL */
 // Failover to a hot standby, measured on a journal of any size (issue 16's recovery, the warm way): a writer process
 // (DurableEngine.openFile on JOURNAL) recovers, then the real `bailiff ingest --standby` recovers beside it and follows
 // it; the writer journals TICKS +-5 bp price ticks (bench/world.ts tailTicks, the journal-recovery bench's tail) in
