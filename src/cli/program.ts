@@ -165,8 +165,11 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--keys <file>', 'API key store (bailiff keys add --store FILE): every request must be signed by one of its keys (docs/security.md)')
     .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
-    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string }) => {
+    .option('--standby', 'a hot standby of the journal another `serve` writes: reads served, commands refused (503) until that writer stops, then it takes the journal over', false)
+    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
+    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number }) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
+      if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const { runServe } = await import('./serve.js');
       await runServe({ ...o, durability: o.durability }, io);

@@ -10,6 +10,7 @@ import { rulebookPreset, presetNames } from '../core/rulebooks/presets.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
 import type { Durability } from '../journal/store.js';
+import type { StandbyOutcome } from '../service/engine-host.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
 import { recoveryTimes, settleAfterRecovery } from './ingest.js';
@@ -33,6 +34,9 @@ export interface ServeOptions {
   readonly masterKey?: string;
   readonly durability: Durability;
   readonly logLevel: string;
+  /** A hot standby of the journal under `data` (EngineHostOptions.standby): follow it every `pollMs`. */
+  readonly standby?: boolean;
+  readonly pollMs?: number;
 }
 
 /** Where the process's signals come from (the real process, or a test's emitter). */
@@ -67,6 +71,17 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
       logger: { level: o.logLevel, stream: process.stderr },
       onRecoveryProgress: progress.tell,
       ...(security === undefined ? {} : { security }),
+      ...(o.standby === true
+        ? {
+            standby: { pollMs: o.pollMs ?? 100 },
+            onStandby: (outcome: StandbyOutcome) =>
+              io.stderr(
+                'error' in outcome
+                  ? `serve: standby stopped following the journal: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}; restart it to recover\n`
+                  : `serve: promoted: the journal's writer stopped; taking commands at head ${outcome.promotedAtSeq}\n`,
+              ),
+          }
+        : {}),
     });
   } finally {
     progress.stop();
@@ -82,6 +97,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const took = recoveryTimes(r);
   io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
+  if (host.isStandby) io.stderr(`serve: standby: following the journal every ${o.pollMs ?? 100} ms; commands are refused (503) until its writer stops\n`);
   if (took !== '') io.stderr(`serve: ${took}${settled}\n`);
   io.stdout(`http://${shownHost}:${port}\n`);
 

@@ -202,10 +202,11 @@ export class DurableEngine {
   /**
    * A standby's step: replays the records committed since the last one (Journal.follow; each checked byte for byte:
    * replayRecord), and returns how many. Also what promote() runs after taking over. onRecord (DurableOptions) sees
-   * each body first, as in recovery. A record that does not replay to its recorded events stops this engine, as a
-   * failed commit does: it throws replay_mismatch, and so does every later call.
+   * each body first, as in recovery; `afterEach` each entry once replayed, with the engine in the state it left (as
+   * submit's afterEach). A record that does not replay to its recorded events stops this engine, as a failed commit
+   * does: it throws replay_mismatch, and so does every later call.
    */
-  follow(): number {
+  follow(afterEach?: (entry: JournalEntry) => void): number {
     this.refuseIfFailed();
     const engine = this.engineInstance;
     const name = this.journal.name;
@@ -213,7 +214,9 @@ export class DurableEngine {
     try {
       return this.journal.follow((seq, body) => {
         onRecord?.(seq, body);
-        replayRecord(engine, name, seq, body);
+        const events = replayRecord(engine, name, seq, body);
+        // The command parsed again only for a caller that wants the entry (a price tick's from its first bytes).
+        if (afterEach !== undefined) afterEach({ seq, command: entryCommandOf(seq, body), events: events as EngineEvent[] });
       });
     } catch (e) {
       this.failed = e;
@@ -224,9 +227,10 @@ export class DurableEngine {
   /**
    * A standby takes the journal over when no other process writes it: true once it is the writer (its writer lock
    * taken, the records committed after its head followed), false while another process still holds the lock (then
-   * nothing changed). Snapshots written meanwhile by the old writer count as its own. A writer: true, at once.
+   * nothing changed). Snapshots written meanwhile by the old writer count as its own. `afterEach`: as follow()'s, for
+   * the records caught up. A writer: true, at once.
    */
-  promote(): boolean {
+  promote(afterEach?: (entry: JournalEntry) => void): boolean {
     const standby = this.standby;
     if (standby === null) return true;
     this.refuseIfFailed();
@@ -244,7 +248,7 @@ export class DurableEngine {
       throw e;
     }
     this.standby = null;
-    this.follow();
+    this.follow(afterEach);
     for (const s of this.journal.snapshots()) this.lastSnapshotSeq = Math.max(this.lastSnapshotSeq, s.seq);
     return true;
   }

@@ -39,6 +39,39 @@ describe('EngineHost', () => {
     await expect(host.submit([deposit('a')])).rejects.toBeInstanceOf(ServiceError);
   });
 
+  it('as a standby follows the writer (its bus tells each followed commit), refuses commands, and takes over when the writer closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
+    const writer = open(dir);
+    await writer.submit(standardSetup(1));
+    const outcomes: unknown[] = [];
+    const standby = EngineHost.open({ dataDir: dir, durability: 'relaxed', standby: { pollMs: 5 }, onStandby: (o) => outcomes.push(o) });
+    const told: number[] = [];
+    standby.bus.on('commit', ({ entries }) => told.push(...entries.map((e) => e.seq)));
+    expect(standby.isStandby).toBe(true);
+    expect(standby.accepting).toBe(false);
+    expect(standby.engine.seq).toBe(6);
+    await expect(standby.submit([deposit('x')])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('a standby: another process writes the journal') });
+    await writer.submit([deposit('a'), deposit('b')]);
+    await writer.submit([deposit('c')]);
+    const until = async (done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    await until(() => standby.engine.seq === 9);
+    expect(told).toEqual([7, 8, 9]);
+    expect(standby.engine.accountState('c')).toEqual(writer.engine.accountState('c'));
+    expect(standby.isStandby).toBe(true);
+    await writer.close();
+    await until(() => !standby.isStandby);
+    expect(outcomes).toEqual([{ promotedAtSeq: 9 }]);
+    expect(standby.accepting).toBe(true);
+    const [entry] = await standby.submit([deposit('d', 11)]);
+    expect(entry?.seq).toBe(10);
+    await standby.close();
+    const again = open(dir);
+    expect(again.engine.seq).toBe(10);
+    await again.close();
+  });
+
   it('on close, commits what is queued before closing the journal; a reopened host recovers it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
     const host = open(dir);

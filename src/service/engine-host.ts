@@ -79,6 +79,14 @@ export interface EngineHostOptions {
   readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
   /** Work a due snapshot gets between batches (ms); default SNAPSHOT_SLICE_MS. */
   readonly snapshotSliceMs?: number;
+  /**
+   * A hot standby of a journal another process writes (DurableEngine.openStandby): every `pollMs` the records it
+   * committed are followed (and told to the bus, the tape and the counters as commits are) until its writer lock is
+   * free; then this host takes the journal over and commands. Until then submit() is refused (unavailable).
+   */
+  readonly standby?: { readonly pollMs: number };
+  /** Told how the standby ended (for the operator's log). */
+  readonly onStandby?: (outcome: StandbyOutcome) => void;
 }
 
 /** One tape row: an event with its journal position. The id of a liquidation step is `${seq}-${ordinal}`. */
@@ -113,6 +121,9 @@ export interface HostObserver {
   /** A snapshot was written (or failed to be: report.error) after its capture. */
   onSnapshot?(report: SnapshotReport): void;
 }
+
+/** How a standby ended: it took the journal over (at that head), or stopped following it (error). */
+export type StandbyOutcome = { readonly promotedAtSeq: number } | { readonly error: unknown };
 
 interface Pending {
   readonly commands: readonly Command[];
@@ -197,6 +208,8 @@ export class EngineHost {
   private queued = 0;
   private draining = false;
   private closed = false;
+  /** The standby's next step (standBy), while it follows. */
+  private standbyTimer: NodeJS.Timeout | null = null;
   private failed: unknown = null;
   /** The time a command without `at` gets: the last queued command's, or the engine's (as `bailiff ingest` does). */
   private lastMs: number;
@@ -235,7 +248,7 @@ export class EngineHost {
     let droppedUpTo = 0;
     // The host exists only once recovery is done; a snapshot is reported to it after that.
     let told: ((report: SnapshotReport) => void) | null = null;
-    const durable = DurableEngine.openFile(path, {
+    const durable = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(path, {
       durability: o.durability ?? 'full',
       snapshotEvery: o.snapshotEvery ?? 10_000,
       snapshotWork: 'caller',
@@ -255,7 +268,53 @@ export class EngineHost {
     };
     // A snapshot of the recovered head, captured while opening (DurableEngine's primeCapture), is written from now on.
     host.scheduleSnapshotWork();
+    if (o.standby !== undefined) host.standBy(o.standby.pollMs, o.onStandby);
     return host;
+  }
+
+  /** Whether this host is a standby that has not taken its journal over yet (EngineHostOptions.standby). */
+  get isStandby(): boolean {
+    return this.durable.isStandby;
+  }
+
+  /**
+   * A standby's loop: every `pollMs`, the journal's writer lock tried and, while its writer holds it, the records that
+   * writer committed followed; each one counted, taped and told to the bus as a commit of this host's would be.
+   */
+  private standBy(pollMs: number, told?: (outcome: StandbyOutcome) => void): void {
+    const step = (): void => {
+      if (this.closed) return;
+      const entries: JournalEntry[] = [];
+      const take = (entry: JournalEntry): void => {
+        entries.push(entry);
+        for (const e of entry.events) if (e.kind === 'LiquidationStarted') this.facts.set(liquidationId(e.seq, e.ordinal), liquidationFacts(this.engine, entry, e));
+      };
+      let promoted: boolean;
+      try {
+        promoted = this.durable.promote(take);
+        if (!promoted) this.durable.follow(take);
+      } catch (e) {
+        this.failed = e;
+        told?.({ error: e });
+        return;
+      }
+      if (entries.length > 0) {
+        for (const entry of entries) {
+          this.count(entry);
+          this.record(entry.events);
+        }
+        this.followBreaches();
+        this.bus.emit('commit', { entries });
+      }
+      if (promoted) {
+        this.lastMs = Math.max(this.lastMs, this.engine.timeMs);
+        told?.({ promotedAtSeq: this.engine.seq });
+        this.scheduleSnapshotWork();
+        return;
+      }
+      this.standbyTimer = setTimeout(step, pollMs);
+    };
+    this.standbyTimer = setTimeout(step, pollMs);
   }
 
   get engine(): Engine {
@@ -267,9 +326,9 @@ export class EngineHost {
     return this.queued;
   }
 
-  /** Whether commands are taken: not closing, not stopped by a failed commit. */
+  /** Whether commands are taken: not closing, not stopped by a failed commit, not a standby (yet). */
   get accepting(): boolean {
-    return !this.closed && this.failed === null;
+    return !this.closed && this.failed === null && !this.durable.isStandby;
   }
 
   /**
@@ -297,7 +356,11 @@ export class EngineHost {
    * stopped.
    */
   submit(commands: readonly Command[]): Promise<JournalEntry[]> {
-    if (!this.accepting) return Promise.reject(new ServiceError('unavailable', this.failed === null ? 'the service is shutting down' : 'the journal stopped after a failed commit'));
+    if (!this.accepting) {
+      const why =
+        this.failed !== null ? 'the journal stopped after a failed commit' : this.closed ? 'the service is shutting down' : 'a standby: another process writes the journal; this one takes commands once that writer stops';
+      return Promise.reject(new ServiceError('unavailable', why));
+    }
     if (commands.length === 0) return Promise.resolve([]);
     if (this.queued + commands.length > this.queueMax) return Promise.reject(new ServiceError('queue_full', `the command queue holds ${this.queued} commands (max ${this.queueMax})`));
     for (const c of commands) if (Number.isSafeInteger(c.tsMs) && c.tsMs > this.lastMs) this.lastMs = c.tsMs;
@@ -511,6 +574,7 @@ export class EngineHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.standbyTimer !== null) clearTimeout(this.standbyTimer);
     while (this.queue.length > 0 || this.draining) await new Promise((r) => setImmediate(r));
     this.durable.close();
   }

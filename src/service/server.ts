@@ -15,7 +15,7 @@ import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { decimalAtoms, WireError } from '../wire/decode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
-import { EngineHost } from './engine-host.js';
+import { EngineHost, type StandbyOutcome } from './engine-host.js';
 import { HTTP_STATUS, ServiceError, serviceErrorBody, type ServiceCode } from './errors.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { operatorView } from './operator.js';
@@ -63,6 +63,10 @@ export interface ServiceOptions {
   readonly queueCommandsMax?: number;
   /** Told where the journal's recovery is while the service opens it (DurableOptions.onProgress). */
   readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
+  /** A hot standby of a journal another process writes (EngineHostOptions.standby): reads served, commands refused (503) until it takes over. */
+  readonly standby?: { readonly pollMs: number };
+  /** Told how the standby ended (EngineHostOptions.onStandby). */
+  readonly onStandby?: (outcome: StandbyOutcome) => void;
 }
 
 export const BODY_LIMIT_BYTES_DEFAULT = 1024 * 1024;
@@ -113,6 +117,8 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     ...(options.tapeEventsMax === undefined ? {} : { tapeEventsMax: options.tapeEventsMax }),
     ...(options.queueCommandsMax === undefined ? {} : { queueCommandsMax: options.queueCommandsMax }),
     ...(options.onRecoveryProgress === undefined ? {} : { onRecoveryProgress: options.onRecoveryProgress }),
+    ...(options.standby === undefined ? {} : { standby: options.standby }),
+    ...(options.onStandby === undefined ? {} : { onStandby: options.onStandby }),
   });
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },

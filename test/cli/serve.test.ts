@@ -116,4 +116,39 @@ describe('bailiff serve (the real process)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--insecure-local');
   });
+
+  it('as a standby serves reads and refuses commands (503) until its writer is killed, then takes commands', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'bailiff-serve-'));
+    const common = ['--data', data, '--insecure-local', '--durability', 'relaxed'];
+    const writer = await serve(common);
+    const post = (url: string, body: unknown): Promise<Response> => fetch(`${url}/v1/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(writer.url, { kind: 'deposit', account: 't1', asset: 'USDT', amount: '5' })).status).toBe(200);
+    const standby = await serve([...common, '--standby', '--poll-ms', '20']);
+    expect(standby.stderr()).toContain('serve: standby: following the journal every 20 ms; commands are refused (503) until its writer stops');
+    const refused = await post(standby.url, { kind: 'deposit', account: 't2', asset: 'USDT', amount: '5' });
+    expect(refused.status).toBe(503);
+    expect((await refused.json()).error.code).toBe('unavailable');
+    expect((await fetch(`${standby.url}/ready`)).status).toBe(503);
+    expect((await post(writer.url, { kind: 'deposit', account: 't1', asset: 'USDT', amount: '5' })).status).toBe(200);
+    // Reads follow the writer's commits.
+    let health = await json(`${standby.url}/health`);
+    for (let i = 0; i < 100 && health.seq < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      health = await json(`${standby.url}/health`);
+    }
+    expect(health.seq).toBe(2);
+    writer.child.kill('SIGKILL');
+    await exitCode(writer.child);
+    for (let i = 0; i < 200 && !standby.stderr().includes('serve: promoted'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(standby.stderr()).toContain("serve: promoted: the journal's writer stopped; taking commands at head 2");
+    const taken = await post(standby.url, { kind: 'deposit', account: 't2', asset: 'USDT', amount: '5' });
+    expect(taken.status).toBe(200);
+    expect((await taken.json()).seq).toBe(3);
+    standby.child.kill('SIGTERM');
+    expect(await exitCode(standby.child)).toBe(0);
+    // --standby takes no command: --replay (which feeds commands) is refused with it.
+    const both = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', ...common, '--standby', '--replay'], { encoding: 'utf8' });
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--standby takes no command until it takes the journal over');
+  }, 60_000);
 });
