@@ -127,7 +127,7 @@ describe('bailiff serve (the real process)', () => {
     expect(standby.stderr()).toContain('serve: standby: following the journal every 20 ms; commands are refused (503) until its writer stops');
     const refused = await post(standby.url, { kind: 'deposit', account: 't2', asset: 'USDT', amount: '5' });
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error.code).toBe('unavailable');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('unavailable');
     expect((await fetch(`${standby.url}/ready`)).status).toBe(503);
     expect((await post(writer.url, { kind: 'deposit', account: 't1', asset: 'USDT', amount: '5' })).status).toBe(200);
     // Reads follow the writer's commits.
@@ -143,7 +143,7 @@ describe('bailiff serve (the real process)', () => {
     expect(standby.stderr()).toContain("serve: promoted: the journal's writer stopped; taking commands at head 2");
     const taken = await post(standby.url, { kind: 'deposit', account: 't2', asset: 'USDT', amount: '5' });
     expect(taken.status).toBe(200);
-    expect((await taken.json()).seq).toBe(3);
+    expect(((await taken.json()) as { seq: number }).seq).toBe(3);
     standby.child.kill('SIGTERM');
     expect(await exitCode(standby.child)).toBe(0);
     // --standby takes no command: --replay (which feeds commands) is refused with it.
