@@ -248,6 +248,7 @@ export class EngineHost {
     let droppedUpTo = 0;
     // The host exists only once recovery is done; a snapshot is reported to it after that.
     let told: ((report: SnapshotReport) => void) | null = null;
+    let host: EngineHost | null = null;
     const durable = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(path, {
       durability: o.durability ?? 'full',
       snapshotEvery: o.snapshotEvery ?? 10_000,
@@ -256,12 +257,13 @@ export class EngineHost {
       ...(o.genesis === undefined ? {} : { genesis: o.genesis }),
       ...(o.onRecoveryProgress === undefined ? {} : { onProgress: o.onRecoveryProgress }),
       onRecord: (seq, body) => {
-        if (!mayHoldTapeEvent(body)) return;
+        // Recovery's records only: a standby's followed ones reach the tape through standBy().
+        if (host !== null || !mayHoldTapeEvent(body)) return;
         bodies.push({ seq, body: Buffer.from(body) });
         if (bodies.length > tapeMax) droppedUpTo = bodies.shift()?.seq ?? droppedUpTo;
       },
     });
-    const host = new EngineHost(durable, path, bodies, droppedUpTo, o);
+    host = new EngineHost(durable, path, bodies, droppedUpTo, o);
     told = (report) => {
       host.stats.lastSnapshot = report;
       host.observer.onSnapshot?.(report);
