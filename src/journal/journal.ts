@@ -260,25 +260,14 @@ export class Journal implements JournalReader {
     const last = this.store.lastSeq();
     const from = this.headSeq + 1;
     if (last < from) return 0;
-    let expected = from;
-    for (const b of this.store.read(from, last)) {
-      const bytes = asBuffer(b.bytes);
-      let offset = 0;
-      for (let seq = b.firstSeq; seq <= Math.min(b.lastSeq, last); seq++) {
-        const frame = frameAt(bytes, offset);
-        offset += frame.length;
-        if (seq < expected) continue; // the head's own batch: checked before
-        if (seq !== expected) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
-        const d = decodeRecord(frame, { seq, prevHash: this.headHash, last: false });
-        if (d.status !== 'ok') throw new JournalError('record_corrupt', `${this.name}: record ${seq} is corrupt (${d.reason})`, { seq });
-        onRecord?.(seq, d.body);
-        this.headSeq = seq;
-        this.durableSeq = seq;
-        this.headHash = d.hash;
-        expected++;
-      }
+    for (const r of this.frames(from, last)) {
+      // The link into the range is the stored hash of the head record: it must be the one followed.
+      if (r.seq === from && !r.prevHash.equals(this.headHash)) throw new JournalError('record_corrupt', `${this.name}: record ${from} does not chain to the head followed (rewritten)`, { seq: from });
+      onRecord?.(r.seq, r.body);
+      this.headSeq = r.seq;
+      this.durableSeq = r.seq;
+      this.headHash = r.hash;
     }
-    if (expected <= last) throw new JournalError('record_corrupt', `${this.name}: record ${expected} is missing`, { seq: expected });
     return last - from + 1;
   }
 
@@ -292,15 +281,7 @@ export class Journal implements JournalReader {
     if (!store.writable) throw new RangeError('takeOver: the store is read-only');
     if (store.lastSeq() < this.headSeq) throw new JournalError('record_corrupt', `${this.name}: the journal ends at ${store.lastSeq()}, before the head ${this.headSeq} followed`, { seq: this.headSeq });
     let held = false;
-    for (const b of store.read(this.headSeq, this.headSeq)) {
-      const bytes = asBuffer(b.bytes);
-      let offset = 0;
-      for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
-        const frame = frameAt(bytes, offset);
-        offset += frame.length;
-        if (seq === this.headSeq) held = frame.subarray(frame.length - RECORD_CHECKSUM_BYTES).equals(this.headHash);
-      }
-    }
+    for (const r of this.frames(this.headSeq, this.headSeq, store)) held = r.hash.equals(this.headHash);
     if (!held) throw new JournalError('record_corrupt', `${this.name}: record ${this.headSeq} is not the one followed (another journal, or rewritten)`, { seq: this.headSeq });
     this.store.close();
     this.store = store;
@@ -312,14 +293,14 @@ export class Journal implements JournalReader {
   }
 
   /** Checked records from..to with the hash each chains to; the link into the range comes from record fromSeq-1. */
-  private *frames(fromSeq: number, toSeq: number): Iterable<{ seq: number; body: Buffer; prevHash: Buffer; hash: Buffer }> {
+  private *frames(fromSeq: number, toSeq: number, store: JournalStore = this.store): Iterable<{ seq: number; body: Buffer; prevHash: Buffer; hash: Buffer }> {
     if (!this.checked) throw new RangeError('bodies() before check()');
     if (fromSeq > toSeq) return;
     // The link into the range: the hash stored at the end of record fromSeq-1 (its frame was checked on open).
     let prev: Buffer = ZERO_HASH;
     let expected = fromSeq;
     const start = Math.max(0, fromSeq - 1);
-    for (const b of this.store.read(start, toSeq)) {
+    for (const b of store.read(start, toSeq)) {
       const bytes = asBuffer(b.bytes);
       let offset = 0;
       for (let seq = b.firstSeq; seq <= Math.min(b.lastSeq, toSeq); seq++) {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import { DurableEngine } from '../../src/journal/durable.js';
 import { JournalError } from '../../src/journal/errors.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../../src/journal/types.js';
 import { decodedStream } from '../../src/sim/command-stream.js';
 
@@ -91,6 +92,31 @@ describe('a standby', () => {
     expect((err as JournalError).code).toBe('record_corrupt');
     expect((err as JournalError).seq).toBe(row.first_seq);
     expect(() => standby.promote()).toThrow(JournalError);
+    standby.close();
+  });
+
+  it('takes over only the journal it followed: another one (or one rewritten) is refused, nothing changed', () => {
+    // Two journals of the same genesis and setup whose streams differ (seeds 11 and 12): their records differ from the
+    // first stream command on. (One that only extends the other holds the same records up to the head, the same
+    // hashes: that one is the journal followed, written further, and is taken over.)
+    const [a, b] = [tmp(), tmp()];
+    for (const [path, seed] of [[a, 11], [b, 12]] as const) {
+      const { scenario, setup, stream } = decodedStream(seed, 30);
+      const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
+      const w = DurableEngine.openFile(path, { genesis, durability: 'relaxed' });
+      w.submit([...setup, ...stream]);
+      w.close();
+    }
+    const head = DurableEngine.openFile(a, { durability: 'relaxed' });
+    const aHead = head.journal.head();
+    head.close();
+    const standby = DurableEngine.openStandby(a, { durability: 'relaxed' });
+    const other = SqliteJournalStore.open(b, { durability: 'relaxed' });
+    expect(() => standby.journal.takeOver(other)).toThrow(expect.objectContaining({ code: 'record_corrupt', message: expect.stringContaining('is not the one followed') }));
+    other.close();
+    expect(standby.isStandby).toBe(true);
+    expect(standby.promote()).toBe(true);
+    expect(standby.journal.head()).toBe(aHead);
     standby.close();
   });
 
