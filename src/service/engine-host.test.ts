@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,28 @@ describe('EngineHost', () => {
     const again = open(dir);
     expect(again.engine.seq).toBe(10);
     await again.close();
+  });
+
+  it('as a standby that meets a record it cannot follow, stops and says so (to its owner and to every command)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
+    const writer = open(dir);
+    await writer.submit(standardSetup(1));
+    const outcomes: unknown[] = [];
+    const standby = EngineHost.open({ dataDir: dir, durability: 'relaxed', standby: { pollMs: 5 }, onStandby: (o) => outcomes.push(o) });
+    await writer.submit([deposit('a')]);
+    // Record 7 rewritten behind the standby's back (one bit of its body), the writer still holding the journal.
+    const db = new Database(join(dir, 'journal.db'));
+    const row = db.prepare('SELECT first_seq, bytes FROM batches WHERE first_seq = 7').get() as { first_seq: number; bytes: Buffer };
+    const bytes = Buffer.from(row.bytes);
+    bytes[60] = (bytes[60] as number) ^ 1;
+    db.prepare('UPDATE batches SET bytes = ? WHERE first_seq = 7').run(bytes);
+    db.close();
+    for (let i = 0; i < 400 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(outcomes).toEqual([{ error: expect.objectContaining({ code: 'record_corrupt', seq: 7 }) }]);
+    expect(standby.engine.seq).toBe(6);
+    await expect(standby.submit([deposit('x')])).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('the standby stopped following the journal') });
+    await standby.close();
+    await writer.close();
   });
 
   it('on close, commits what is queued before closing the journal; a reopened host recovers it', async () => {

@@ -360,7 +360,13 @@ export class EngineHost {
   submit(commands: readonly Command[]): Promise<JournalEntry[]> {
     if (!this.accepting) {
       const why =
-        this.failed !== null ? 'the journal stopped after a failed commit' : this.closed ? 'the service is shutting down' : 'a standby: another process writes the journal; this one takes commands once that writer stops';
+        this.failed !== null
+          ? this.durable.isStandby
+            ? `the standby stopped following the journal (${this.failed instanceof Error ? this.failed.message : String(this.failed)}); restart it to recover`
+            : 'the journal stopped after a failed commit'
+          : this.closed
+            ? 'the service is shutting down'
+            : 'a standby: another process writes the journal; this one takes commands once that writer stops';
       return Promise.reject(new ServiceError('unavailable', why));
     }
     if (commands.length === 0) return Promise.resolve([]);
