@@ -167,17 +167,21 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   let tornTails = 0;
   let promotions = 0;
   const total = setup.length + stream.length;
-  while (true) {
-    const last = kills >= o.kills;
-    // One kill in five lands during startup (opening, recovery, re-learning units); the rest while commands stream.
-    // With failover, every kill lands while commands stream (a writer killed before it takes commands would leave its
-    // standby's own standby unstarted).
+  /**
+   * The kill a run started cold meets: one in five during startup (opening, recovery, re-learning units), the rest
+   * while commands stream; with failover, always while they stream (a writer killed before it takes commands would
+   * leave its standby's own standby unstarted). None for the last run.
+   */
+  const coldKill = (): Kill => {
+    if (kills >= o.kills) return null;
     const beforeHead = o.failover !== true && rand() < 0.2;
-    const kill: Kill = last ? null : beforeHead ? { beforeHead, afterMs: rand() * 250 } : { beforeHead, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
-    // The standby the previous run started, if any (this run starts the next one while it runs).
+    return beforeHead ? { beforeHead, afterMs: rand() * 250 } : { beforeHead, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
+  };
+  while (true) {
+    // The standby the previous run started, if any (it met its kill then; this run starts the next one while it runs).
     const started = standby;
     standby = null;
-    const r = await (started ?? launch(args, kill));
+    const r = await (started ?? launch(args, coldKill()));
     runs++;
     if (r.stderr.includes('torn tail truncated')) tornTails++;
     if (r.stderr.includes('ingest: promoted: ')) promotions++;

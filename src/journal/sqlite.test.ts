@@ -10,6 +10,15 @@ const dir = (): string => mkdtempSync(join(tmpdir(), 'bailiff-sqlite-'));
 /** A stored snapshot's text: its parts, concatenated. */
 const snapshotText = (store: SqliteJournalStore, seq: number): string => Buffer.concat(store.snapshotParts(seq)).toString('utf8');
 
+/** Another application's SQLite database (one table of its own) in `d`. */
+function foreignDatabase(d: string): string {
+  const path = join(d, 'other.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE t (x)');
+  db.close();
+  return path;
+}
+
 describe('SqliteJournalStore', () => {
   it('runs WAL + synchronous=FULL by default, read back from the database, and says so', () => {
     const path = join(dir(), 'j.db');
@@ -138,10 +147,7 @@ describe('SqliteJournalStore', () => {
 
   it('leaves another application’s database and a non-database file alone: not_a_journal', () => {
     const d = dir();
-    const foreign = join(d, 'other.db');
-    const db = new Database(foreign);
-    db.exec('CREATE TABLE t (x)');
-    db.close();
+    const foreign = foreignDatabase(d);
     const before = readFileSync(foreign);
     expect(() => SqliteJournalStore.open(foreign, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));
     expect(readFileSync(foreign).equals(before)).toBe(true);
@@ -192,10 +198,7 @@ describe('SqliteJournalStore', () => {
 
   it('releases the writer lock when an open fails after taking it (another database is refused, the lock is not kept)', () => {
     const d = dir();
-    const foreign = join(d, 'other.db');
-    const db = new Database(foreign);
-    db.exec('CREATE TABLE t (x)');
-    db.close();
+    const foreign = foreignDatabase(d);
     expect(() => SqliteJournalStore.open(foreign, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));
     // Refused again for what it is, not for a lock the first attempt left behind.
     expect(() => SqliteJournalStore.open(foreign, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'not_a_journal' }));

@@ -14,6 +14,16 @@ const genesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, ru
 const open = (dir: string, o: { queueCommandsMax?: number } = {}): EngineHost => EngineHost.open({ dataDir: dir, genesis, durability: 'relaxed', ...o });
 const deposit = (account: string, t = 10) => ({ kind: 'deposit' as const, tsMs: t, account, asset: USDC, amount: dec('1', 6) });
 
+/** A writer host with the standard setup journaled, and a standby host beside it (polling every 5 ms). */
+async function standbyBeside(): Promise<{ dir: string; writer: EngineHost; standby: EngineHost; outcomes: unknown[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
+  const writer = open(dir);
+  await writer.submit(standardSetup(1));
+  const outcomes: unknown[] = [];
+  const standby = EngineHost.open({ dataDir: dir, durability: 'relaxed', standby: { pollMs: 5 }, onStandby: (o) => outcomes.push(o) });
+  return { dir, writer, standby, outcomes };
+}
+
 describe('EngineHost', () => {
   it('applies queued commands in arrival order, in one group commit, and resolves each caller with its own entries', async () => {
     const host = open(mkdtempSync(join(tmpdir(), 'bailiff-host-')));
@@ -41,11 +51,7 @@ describe('EngineHost', () => {
   });
 
   it('as a standby follows the writer (its bus tells each followed commit), refuses commands, and takes over when the writer closes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
-    const writer = open(dir);
-    await writer.submit(standardSetup(1));
-    const outcomes: unknown[] = [];
-    const standby = EngineHost.open({ dataDir: dir, durability: 'relaxed', standby: { pollMs: 5 }, onStandby: (o) => outcomes.push(o) });
+    const { dir, writer, standby, outcomes } = await standbyBeside();
     const told: number[] = [];
     standby.bus.on('commit', ({ entries }) => told.push(...entries.map((e) => e.seq)));
     expect(standby.isStandby).toBe(true);
@@ -74,11 +80,7 @@ describe('EngineHost', () => {
   });
 
   it('as a standby that meets a record it cannot follow, stops and says so (to its owner and to every command)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bailiff-host-'));
-    const writer = open(dir);
-    await writer.submit(standardSetup(1));
-    const outcomes: unknown[] = [];
-    const standby = EngineHost.open({ dataDir: dir, durability: 'relaxed', standby: { pollMs: 5 }, onStandby: (o) => outcomes.push(o) });
+    const { dir, writer, standby, outcomes } = await standbyBeside();
     await writer.submit([deposit('a')]);
     // Record 7 rewritten behind the standby's back (one bit of its body), the writer still holding the journal.
     const db = new Database(join(dir, 'journal.db'));

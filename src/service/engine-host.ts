@@ -289,7 +289,7 @@ export class EngineHost {
       const entries: JournalEntry[] = [];
       const take = (entry: JournalEntry): void => {
         entries.push(entry);
-        for (const e of entry.events) if (e.kind === 'LiquidationStarted') this.facts.set(liquidationId(e.seq, e.ordinal), liquidationFacts(this.engine, entry, e));
+        this.captureFacts(entry);
       };
       let promoted: boolean;
       try {
@@ -300,14 +300,7 @@ export class EngineHost {
         told?.({ error: e });
         return;
       }
-      if (entries.length > 0) {
-        for (const entry of entries) {
-          this.count(entry);
-          this.record(entry.events);
-        }
-        this.followBreaches();
-        this.bus.emit('commit', { entries });
-      }
+      if (entries.length > 0) this.publish(entries);
       if (promoted) {
         this.lastMs = Math.max(this.lastMs, this.engine.timeMs);
         told?.({ promotedAtSeq: this.engine.seq });
@@ -411,7 +404,7 @@ export class EngineHost {
         t = now;
         if (entry.events.some((e) => e.kind === 'LiquidationStarted')) {
           started.push(entry);
-          for (const e of entry.events) if (e.kind === 'LiquidationStarted') this.facts.set(liquidationId(e.seq, e.ordinal), liquidationFacts(this.engine, entry, e));
+          this.captureFacts(entry);
         }
       });
     } catch (e) {
@@ -428,17 +421,12 @@ export class EngineHost {
     this.stats.commits++;
     this.stats.lastCommitLagMs = lag;
     this.observer.onCommit?.(entries.length, lag);
-    for (const entry of entries) {
-      this.count(entry);
-      this.record(entry.events);
-    }
-    this.followBreaches();
     let at = 0;
     for (const p of take) {
       p.resolve(entries.slice(at, at + p.commands.length));
       at += p.commands.length;
     }
-    this.bus.emit('commit', { entries });
+    this.publish(entries);
     if (this.queue.length > 0) this.schedule();
     this.scheduleSnapshotWork();
   }
@@ -457,6 +445,21 @@ export class EngineHost {
       // With commands queued, the next commit schedules the next slice: the two take turns.
       if (this.queue.length === 0) this.scheduleSnapshotWork();
     });
+  }
+
+  /** Each liquidation's facts, captured right after its command (the engine in the state the command left). */
+  private captureFacts(entry: JournalEntry): void {
+    for (const e of entry.events) if (e.kind === 'LiquidationStarted') this.facts.set(liquidationId(e.seq, e.ordinal), liquidationFacts(this.engine, entry, e));
+  }
+
+  /** A commit's entries (this host's, or followed as a standby) into the counters, the tape, breachSince and the bus. */
+  private publish(entries: readonly JournalEntry[]): void {
+    for (const entry of entries) {
+      this.count(entry);
+      this.record(entry.events);
+    }
+    this.followBreaches();
+    this.bus.emit('commit', { entries });
   }
 
   private count(entry: JournalEntry): void {
