@@ -5,6 +5,8 @@
 // usage: npm run build, then
 //   node --max-old-space-size=14000 --max-semi-space-size=32 scripts/profile-walk.mjs ACCOUNTS TICKS OUT.cpuprofile
 //   node scripts/summarize-cpuprofile.mjs OUT.cpuprofile 40
+// CALL_INTERVAL_MS=1000: margin calls swept every second (the bench's BAILIFF_BENCH_CALL_INTERVAL_MS); INTERVAL_US:
+// the sampling interval (default 200).
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,12 +15,13 @@ import { walkWorld } from './walk-world.mjs';
 
 const [accounts, ticks, out] = [Number(process.argv[2] ?? 200_000), Number(process.argv[3] ?? 20_000), process.argv[4] ?? 'walk.cpuprofile'];
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { tick } = await walkWorld(dist, accounts);
+const callIntervalMs = process.env.CALL_INTERVAL_MS === undefined ? undefined : Number(process.env.CALL_INTERVAL_MS);
+const { tick } = await walkWorld(dist, accounts, callIntervalMs === undefined ? {} : { callIntervalMs });
 
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: 200 });
+await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.INTERVAL_US ?? 200) });
 await session.post('Profiler.start');
 const start = performance.now();
 let events = 0;
