@@ -122,7 +122,7 @@ const PINNED: Readonly<Record<string, readonly string[]>> = {
   ],
   journal_error: [
     '9000 record_corrupt', '9001 durability_weak', '9002 replay_mismatch', '9003 append_failed', '9004 not_a_journal',
-    '9005 snapshot_corrupt', '9006 journal_locked',
+    '9005 snapshot_corrupt', '9006 journal_locked', '9007 journal_fenced', '9008 journal_diverged', '9009 replica_unavailable',
   ],
   service_error: [
     '10000 invalid_request', '10001 body_too_large', '10002 not_found', '10003 route_not_found', '10004 unsupported_media_type',

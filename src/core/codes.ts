@@ -470,6 +470,9 @@ export const CODES = {
       [9004, 'not_a_journal', 'the file is not a Bailiff journal, or of another format version', false],
       [9005, 'snapshot_corrupt', "a snapshot's bytes do not match its content hash (recovery uses the previous one)", false],
       [9006, 'journal_locked', 'another process (or another open store of this process) is writing the journal: stop it first', true],
+      [9007, 'journal_fenced', "another writer took the journal's JetStream stream over: this one stops, its unacknowledged batch not stored", false],
+      [9008, 'journal_diverged', 'the local journal and its JetStream stream hold different records at the same place: nothing is changed', false],
+      [9009, 'replica_unavailable', "the journal's JetStream stream cannot be reached or did not acknowledge in time", true],
     ],
   },
 

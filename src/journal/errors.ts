@@ -17,6 +17,11 @@ import { BailiffError } from '../errors.js';
  * - snapshot_corrupt: a snapshot's bytes do not match its content hash (recovery reports it and uses the one before).
  * - journal_locked: another process (or another open store of this one) holds the journal's writer lock
  *   (writer-lock.ts): a journal has one writer at a time.
+ * - journal_fenced: a batch's publish to the journal's JetStream stream found another writer's batch where it expected
+ *   its own last one (jetstream.ts): another writer took over; this one stops, its batch stored nowhere.
+ * - journal_diverged: the local journal and its JetStream stream hold different bytes for the same batch; nothing is
+ *   copied either way.
+ * - replica_unavailable: the JetStream server could not be reached, or did not acknowledge a publish in time.
  */
 export type JournalErrorCode = CodeName<'journal_error'>;
 

@@ -1,0 +1,365 @@
+// The journal replicated to a NATS JetStream stream, for more than one machine (docs/journal.md "Replication over
+// JetStream"). The local SQLite journal stays what recovery reads; the stream is the copy that outlives the machine
+// and the order every machine agrees on.
+//
+// - One stream message per committed batch, its bytes as the store keeps them (StoredBatch: records framed back to
+//   back, hash chain inside), with the batch's first and last record seq in headers. A batch is published before it
+//   is committed locally, and acknowledged to clients only once both returned (ReplicatedCommitter).
+// - Fencing: each publish says which stream message it follows (JetStream's expected last sequence). A writer that
+//   another machine took over from finds another writer's batch there: its publish fails (journal_fenced) and it
+//   stops, its batch stored nowhere. At most one writer's history goes on, whatever the clocks or the network did.
+// - Liveness: the writer says it is alive on a plain subject (not stored) every HEARTBEAT_MS; a standby that has heard
+//   nothing for its take-over time takes the stream over. Fencing, not the heartbeat, keeps two writers apart.
+// - Reconciling a local journal with the stream (reconcile): the stream ahead is copied into the local journal; the
+//   local journal ahead (a journal that ran without the stream, or a new one's genesis) is published. Both only when
+//   the two hold the same bytes where they meet (else journal_diverged, nothing changed).
+//
+// An edge adapter: the `nats` client, timers and the network live here, never in the core.
+
+import { connect, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
+import { JournalError } from './errors.js';
+import type { BatchCommitter, JournalStore, StoredBatch } from './store.js';
+
+/** How often a writer says it is alive (on `<stream>.writer`, not stored). */
+export const HEARTBEAT_MS = 200;
+/** A standby's default wait without a heartbeat or a batch before it takes the stream over. */
+export const DEFAULT_TAKEOVER_MS = 2_000;
+/** The stream's default name (its subjects: `<name>.batches`, stored; `<name>.writer`, heartbeats). */
+export const DEFAULT_STREAM = 'BAILIFF';
+/** Largest batch a stream message holds (the server's max_payload must allow it: nats-server's default is 1 MiB). */
+export const BATCH_BYTES_MAX = 8 * 1024 * 1024;
+
+const FIRST_SEQ = 'Bailiff-First-Seq';
+const LAST_SEQ = 'Bailiff-Last-Seq';
+/** JetStream's error code for a publish whose expected last sequence is not the stream's. */
+const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's error code for a stream that does not exist. */
+const STREAM_NOT_FOUND = 10059;
+
+export interface JetStreamOptions {
+  /** Server URL(s), comma-separated: nats://host:4222. */
+  readonly url: string;
+  /** Stream name (letters, digits, '-' and '_'). */
+  readonly stream?: string;
+  /** Replicas when the stream is created (a JetStream cluster: 3; a single server: 1). */
+  readonly replicas?: number;
+  /** How long a connect or a publish may wait for the server, ms. */
+  readonly timeoutMs?: number;
+}
+
+/** A batch read from the stream, with its place there. */
+export interface StreamBatch {
+  readonly streamSeq: number;
+  readonly batch: StoredBatch;
+}
+
+/** What reconcile() did. */
+export interface ReconcileReport {
+  /** Batches copied from the stream into the local journal. */
+  readonly copied: number;
+  /** Batches of the local journal published to the stream. */
+  readonly published: number;
+  /** The stream's last message after it (0: empty). */
+  readonly streamSeq: number;
+  /** The last record seq both hold (-1: none). */
+  readonly lastSeq: number;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function unavailable(what: string, e: unknown): JournalError {
+  return new JournalError('replica_unavailable', `${what}: ${(e as Error).message ?? String(e)}`, { cause: e });
+}
+
+function apiErrorCode(e: unknown): number | null {
+  const api = (e as { api_error?: { err_code?: number } }).api_error;
+  return typeof api?.err_code === 'number' ? api.err_code : null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+}
+
+/** A connection to one journal's stream. */
+export class JetStreamLog {
+  readonly stream: string;
+  readonly batchSubject: string;
+  readonly writerSubject: string;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    stream: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.stream = stream;
+    this.batchSubject = `${stream}.batches`;
+    this.writerSubject = `${stream}.writer`;
+  }
+
+  /** Connects and makes sure the stream exists (created with `replicas` when it does not). */
+  static async open(o: JetStreamOptions): Promise<JetStreamLog> {
+    const stream = o.stream ?? DEFAULT_STREAM;
+    if (!STREAM_NAME.test(stream)) throw new JournalError('replica_unavailable', `stream name ${JSON.stringify(stream)}: letters, digits, '-' and '_' only, 1-64 of them`);
+    const replicas = o.replicas ?? 1;
+    if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > 5) throw new JournalError('replica_unavailable', `replicas ${replicas}: 1 to 5`);
+    const timeoutMs = o.timeoutMs ?? 5_000;
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: o.url.split(','), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1 });
+    } catch (e) {
+      throw unavailable(`cannot reach the JetStream server at ${o.url}`, e);
+    }
+    try {
+      const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
+      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs);
+      await log.ensureStream(replicas);
+      return log;
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw e instanceof JournalError ? e : unavailable(`JetStream at ${o.url}`, e);
+    }
+  }
+
+  private async ensureStream(replicas: number): Promise<void> {
+    try {
+      const info = await this.jsm.streams.info(this.stream);
+      if (!info.config.subjects.includes(this.batchSubject)) {
+        throw new JournalError('journal_diverged', `stream ${this.stream} exists without the subject ${this.batchSubject}: not a Bailiff journal's stream`);
+      }
+      return;
+    } catch (e) {
+      if (apiErrorCode(e) !== STREAM_NOT_FOUND) throw e;
+    }
+    // A journal never deletes: no limits, deletes and purges denied. No message ids: JetStream answers a duplicate id
+    // with the stored message's ack before it checks the expected last sequence, so a fenced writer's batch of the
+    // same first seq would look stored. The expected sequence alone refuses a batch published twice.
+    await this.jsm.streams.add({
+      name: this.stream,
+      subjects: [this.batchSubject],
+      num_replicas: replicas,
+      max_msg_size: BATCH_BYTES_MAX,
+      deny_delete: true,
+      deny_purge: true,
+    });
+  }
+
+  /** The stream's last message (0: empty) and the last record seq it holds (-1: none). */
+  async head(): Promise<{ streamSeq: number; lastSeq: number }> {
+    let streamSeq: number;
+    try {
+      streamSeq = (await this.jsm.streams.info(this.stream)).state.last_seq;
+    } catch (e) {
+      throw unavailable(`stream ${this.stream}`, e);
+    }
+    if (streamSeq === 0) return { streamSeq, lastSeq: -1 };
+    return { streamSeq, lastSeq: (await this.batchAt(streamSeq)).lastSeq };
+  }
+
+  /** The batch stored as message `streamSeq` (1-based). */
+  async batchAt(streamSeq: number): Promise<StoredBatch> {
+    let m;
+    try {
+      m = await this.jsm.streams.getMessage(this.stream, { seq: streamSeq });
+    } catch (e) {
+      throw unavailable(`stream ${this.stream} message ${streamSeq}`, e);
+    }
+    const firstSeq = Number(m.header.get(FIRST_SEQ));
+    const lastSeq = Number(m.header.get(LAST_SEQ));
+    if (!Number.isSafeInteger(firstSeq) || !Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) {
+      throw new JournalError('record_corrupt', `stream ${this.stream} message ${streamSeq}: no batch headers (${FIRST_SEQ}, ${LAST_SEQ})`);
+    }
+    return { firstSeq, lastSeq, bytes: m.data };
+  }
+
+  /** The stream message whose batch ends at record `lastSeq`, or null (binary search: batches are in record order). */
+  async findBatchEnding(lastSeq: number, streamLast: number): Promise<number | null> {
+    let lo = 1;
+    let hi = streamLast;
+    while (lo <= hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const b = await this.batchAt(mid);
+      if (b.lastSeq === lastSeq) return mid;
+      if (b.lastSeq < lastSeq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** Messages after `afterStreamSeq` up to the stream's last, in order. */
+  async *batchesAfter(afterStreamSeq: number, upTo?: number): AsyncGenerator<StreamBatch> {
+    const last = upTo ?? (await this.head()).streamSeq;
+    for (let seq = afterStreamSeq + 1; seq <= last; seq++) yield { streamSeq: seq, batch: await this.batchAt(seq) };
+  }
+
+  /**
+   * Publishes a batch as the message after `afterStreamSeq` (the one this writer stored last; 0: the stream's first).
+   * Resolves to its stream seq once the stream stored it (on every replica the stream has); journal_fenced when
+   * another batch is there already.
+   */
+  async publish(batch: StoredBatch, afterStreamSeq: number): Promise<number> {
+    if (batch.bytes.length > BATCH_BYTES_MAX) {
+      throw new JournalError('append_failed', `a batch of ${batch.bytes.length} bytes (records ${batch.firstSeq}-${batch.lastSeq}) exceeds a stream message's ${BATCH_BYTES_MAX}`);
+    }
+    const h = headers();
+    h.set(FIRST_SEQ, String(batch.firstSeq));
+    h.set(LAST_SEQ, String(batch.lastSeq));
+    try {
+      const ack = await this.js.publish(this.batchSubject, batch.bytes, {
+        headers: h,
+        expect: { lastSequence: afterStreamSeq, streamName: this.stream },
+        timeout: this.timeoutMs,
+      });
+      return ack.seq;
+    } catch (e) {
+      if (apiErrorCode(e) === WRONG_LAST_SEQUENCE) {
+        throw new JournalError(
+          'journal_fenced',
+          `stream ${this.stream}: records ${batch.firstSeq}-${batch.lastSeq} were to follow message ${afterStreamSeq}, but another writer's batch is there: another process took the journal over; this one stops`,
+          { seq: batch.firstSeq, cause: e },
+        );
+      }
+      throw unavailable(`stream ${this.stream}: publishing records ${batch.firstSeq}-${batch.lastSeq}`, e);
+    }
+  }
+
+  /** Says this writer is alive now (not stored). */
+  heartbeat(head: number): void {
+    // A heartbeat that cannot be sent (the connection closing) is simply not heard: the standby's wait covers it.
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    try {
+      this.nc.publish(this.writerSubject, JSON.stringify({ head }));
+    } catch {
+      // as above
+    }
+  }
+
+  /** Calls `onBeat` at every writer heartbeat heard. */
+  onHeartbeat(onBeat: () => void): Subscription {
+    return this.nc.subscribe(this.writerSubject, { callback: (err) => err === null && onBeat() });
+  }
+
+  /** Waits until everything sent so far reached the server (a subscription is live after it). */
+  async flush(): Promise<void> {
+    try {
+      await this.nc.flush();
+    } catch (e) {
+      throw unavailable(`stream ${this.stream}`, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => undefined);
+  }
+}
+
+/**
+ * Brings the local journal `store` and the stream to the same batches: the stream's batches after the local head
+ * appended locally, then the local batches after the stream's head published. Refuses with journal_diverged, changing
+ * nothing, when they differ where they meet (or one's batches do not end where the other's do). `publish: false`
+ * (a standby) leaves a local journal ahead as it is: it is refused instead.
+ */
+export async function reconcile(store: JournalStore, log: JetStreamLog, o: { readonly publish: boolean }): Promise<ReconcileReport> {
+  const stream = await log.head();
+  const localLast = store.lastSeq();
+  const diverged = (why: string): JournalError =>
+    new JournalError('journal_diverged', `the local journal and stream ${log.stream} ${why}; nothing was changed (a journal and a stream go together from the genesis on)`);
+  let copied = 0;
+  let published = 0;
+  let streamSeq = stream.streamSeq;
+  if (stream.lastSeq > localLast) {
+    // The stream is ahead: where the local journal ends, the stream's batch must end with the same bytes.
+    let from = 0;
+    if (localLast >= 0) {
+      const at = await log.findBatchEnding(localLast, stream.streamSeq);
+      const local = lastBatch(store, localLast);
+      if (at === null || local === null || !sameBytes((await log.batchAt(at)).bytes, local.bytes)) {
+        throw diverged(`differ at record ${localLast}, the local journal's last (the stream goes on to ${stream.lastSeq})`);
+      }
+      from = at;
+    }
+    for await (const { batch } of log.batchesAfter(from, stream.streamSeq)) {
+      store.append(batch);
+      copied++;
+    }
+    return { copied, published, streamSeq, lastSeq: stream.lastSeq };
+  }
+  if (stream.lastSeq >= 0) {
+    const local = lastBatch(store, stream.lastSeq);
+    if (local === null || !sameBytes((await log.batchAt(stream.streamSeq)).bytes, local.bytes)) {
+      throw diverged(`differ at record ${stream.lastSeq}, the stream's last`);
+    }
+  }
+  if (localLast > stream.lastSeq) {
+    if (!o.publish) throw diverged(`: the local journal is ahead (record ${localLast} against ${stream.lastSeq}); a standby only copies the stream`);
+    for (const batch of store.read(stream.lastSeq + 1)) {
+      streamSeq = await log.publish(batch, streamSeq);
+      published++;
+    }
+  }
+  return { copied, published, streamSeq, lastSeq: Math.max(localLast, stream.lastSeq) };
+}
+
+/** The local batch ending at record `seq`, or null when none does. */
+function lastBatch(store: JournalStore, seq: number): StoredBatch | null {
+  let found: StoredBatch | null = null;
+  for (const b of store.read(seq, seq)) if (b.lastSeq === seq) found = b;
+  return found;
+}
+
+/**
+ * A writer's commits, stream first: each batch is published after the one before it (fenced), then handed to the local
+ * committer (the CommitWorker), and its promise resolves once both returned. Batches are published as they come (the
+ * next overlaps the last one's round trip); a local commit starts only once its batch is in the stream and every
+ * earlier one was handed over. After any failure every later batch rejects with it.
+ */
+export class ReplicatedCommitter implements BatchCommitter {
+  readonly mode: string;
+  private failure: unknown = null;
+  private handed: Promise<void> = Promise.resolve();
+  private nextAfter: number;
+  private readonly beat: ReturnType<typeof setInterval>;
+  private lastSeq: number;
+
+  constructor(
+    private readonly log: JetStreamLog,
+    private readonly local: BatchCommitter,
+    /** The stream's last message when this writer starts (reconcile's streamSeq). */
+    streamSeq: number,
+    lastSeq: number,
+  ) {
+    this.mode = `${local.mode}; replicated to JetStream stream ${log.stream} before each acknowledgement`;
+    this.nextAfter = streamSeq;
+    this.lastSeq = lastSeq;
+    log.heartbeat(lastSeq);
+    this.beat = setInterval(() => log.heartbeat(this.lastSeq), HEARTBEAT_MS);
+    this.beat.unref();
+  }
+
+  commit(batch: StoredBatch): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const published = this.log.publish(batch, this.nextAfter++);
+    published.catch(() => undefined); // read below, in its turn; a turn that never comes must not leave it unhandled
+    // Its turn: once every earlier batch was handed to the local committer, and this one is in the stream. Wrapped,
+    // so that the turn ends when the local commit starts, not when it returns (commits overlap as the worker's do).
+    const turn = this.handed.then(async () => {
+      await published;
+      this.lastSeq = batch.lastSeq;
+      return { local: this.local.commit(batch) };
+    });
+    this.handed = turn.then(() => undefined);
+    this.handed.catch(() => undefined);
+    return turn
+      .then((t) => t.local)
+      .catch((e: unknown) => {
+        this.failure ??= e;
+        throw this.failure;
+      });
+  }
+
+  /** Stops the heartbeat (the writer is stopping: a standby takes over after its take-over time). */
+  stop(): void {
+    clearInterval(this.beat);
+  }
+}

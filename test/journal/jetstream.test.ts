@@ -1,0 +1,164 @@
+// The journal's JetStream replica against a real nats-server (src/journal/jetstream.ts): a local journal published to
+// an empty stream and copied from it byte for byte; a writer fenced once another took its place; a stream of another
+// history refused with nothing changed; a server that cannot be reached.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journalInfo } from '../../src/cli/ingest.js';
+import { runCli } from '../../src/cli/program.js';
+import { JournalError } from '../../src/journal/errors.js';
+import { JetStreamLog, reconcile, ReplicatedCommitter } from '../../src/journal/jetstream.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+import type { BatchCommitter, StoredBatch } from '../../src/journal/store.js';
+import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
+
+const run = natsAvailable('JetStream journal tests');
+
+/** A journal made by `bailiff ingest` from the stream scenario and `n` commands of seed `seed`, in batches of `per`. */
+async function journalOf(seed: number, n: number, per: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
+  const scenario = join(dir, 'scenario.json');
+  writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+  const journal = join(dir, 'journal.db');
+  const lines = streamCommands(seed, n).map((c) => JSON.stringify(c));
+  for (let i = 0; i < n; i += per) {
+    const chunk = lines.slice(i, i + per);
+    const args = i === 0 ? ['ingest', '--journal', journal, '--scenario', scenario] : ['ingest', '--journal', journal];
+    const code = await runCli(args, { stdout: () => undefined, stderr: () => undefined, stdin: Readable.from([`${chunk.join('\n')}\n`]) });
+    expect(code).toBe(0);
+  }
+  return journal;
+}
+
+function batchesOf(file: string): StoredBatch[] {
+  const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
+  try {
+    return [...store.read(0)].map((b) => ({ firstSeq: b.firstSeq, lastSeq: b.lastSeq, bytes: Uint8Array.from(b.bytes) }));
+  } finally {
+    store.close();
+  }
+}
+
+/** A local committer that records what it was handed. */
+class Recording implements BatchCommitter {
+  readonly mode = 'recording';
+  readonly got: number[] = [];
+  commit(batch: StoredBatch): Promise<void> {
+    this.got.push(batch.firstSeq);
+    return Promise.resolve();
+  }
+}
+
+describe.runIf(run)('journal over JetStream', () => {
+  let nats: NatsServer;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('publishes a local journal to an empty stream and copies the stream into an empty journal, batch for batch', async () => {
+    const a = await journalOf(1, 30, 10);
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'COPY' });
+    try {
+      const storeA = SqliteJournalStore.open(a, { durability: 'full' });
+      const published = await reconcile(storeA, log, { publish: true });
+      storeA.close();
+      const batches = batchesOf(a);
+      expect(published).toEqual({ copied: 0, published: batches.length, streamSeq: batches.length, lastSeq: 16 + 30 });
+      // Reconciled again: nothing to do.
+      const again = SqliteJournalStore.open(a, { durability: 'full' });
+      expect(await reconcile(again, log, { publish: true })).toEqual({ copied: 0, published: 0, streamSeq: batches.length, lastSeq: 46 });
+      again.close();
+
+      const b = join(mkdtempSync(join(tmpdir(), 'bailiff-js-')), 'replica.db');
+      const storeB = SqliteJournalStore.open(b, { durability: 'full' });
+      expect(await reconcile(storeB, log, { publish: false })).toEqual({ copied: batches.length, published: 0, streamSeq: batches.length, lastSeq: 46 });
+      storeB.close();
+      expect(batchesOf(b)).toEqual(batches);
+      const [infoA, infoB] = [journalInfo(a), journalInfo(b)];
+      expect({ head: infoB.head, headHash: infoB.headHash }).toEqual({ head: infoA.head, headHash: infoA.headHash });
+
+      // The writer journals more (without the stream here) and publishes what the stream lacks; the replica copies
+      // only that.
+      const more = streamCommands(1, 40).slice(30).map((c) => JSON.stringify(c));
+      expect(await runCli(['ingest', '--journal', a], { stdout: () => undefined, stderr: () => undefined, stdin: Readable.from([`${more.join('\n')}\n`]) })).toBe(0);
+      const storeA2 = SqliteJournalStore.open(a, { durability: 'full' });
+      expect(await reconcile(storeA2, log, { publish: true })).toEqual({ copied: 0, published: 1, streamSeq: batches.length + 1, lastSeq: 56 });
+      storeA2.close();
+      const storeB2 = SqliteJournalStore.open(b, { durability: 'full' });
+      expect(await reconcile(storeB2, log, { publish: false })).toEqual({ copied: 1, published: 0, streamSeq: batches.length + 1, lastSeq: 56 });
+      storeB2.close();
+      expect(batchesOf(b)).toEqual(batchesOf(a));
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('fences a writer once another took the stream over: its batch is stored nowhere, and every later one fails too', async () => {
+    const a = await journalOf(2, 12, 4);
+    const batches = batchesOf(a);
+    const log1 = await JetStreamLog.open({ url: nats.url, stream: 'FENCE' });
+    const log2 = await JetStreamLog.open({ url: nats.url, stream: 'FENCE' });
+    try {
+      const upTo = batches.length - 2;
+      for (let i = 0; i < upTo; i++) await log1.publish(batches[i] as StoredBatch, i);
+      const local1 = new Recording();
+      const writer1 = new ReplicatedCommitter(log1, local1, upTo, (batches[upTo - 1] as StoredBatch).lastSeq);
+      // A second writer takes over at the same place and stores the next batch first.
+      const local2 = new Recording();
+      const writer2 = new ReplicatedCommitter(log2, local2, upTo, (batches[upTo - 1] as StoredBatch).lastSeq);
+      await writer2.commit(batches[upTo] as StoredBatch);
+      const fenced = writer1.commit(batches[upTo] as StoredBatch);
+      await expect(fenced).rejects.toMatchObject({ name: 'JournalError', code: 'journal_fenced', seq: (batches[upTo] as StoredBatch).firstSeq });
+      await expect(writer1.commit(batches[upTo + 1] as StoredBatch)).rejects.toMatchObject({ code: 'journal_fenced' });
+      expect(local1.got).toEqual([]);
+      expect(local2.got).toEqual([(batches[upTo] as StoredBatch).firstSeq]);
+      await writer2.commit(batches[upTo + 1] as StoredBatch);
+      expect((await log2.head()).lastSeq).toBe((batches[upTo + 1] as StoredBatch).lastSeq);
+      writer1.stop();
+      writer2.stop();
+    } finally {
+      await log1.close();
+      await log2.close();
+    }
+  });
+
+  it('refuses a local journal and a stream of different histories, changing neither', async () => {
+    const a = await journalOf(3, 20, 10);
+    const other = await journalOf(4, 20, 10); // the same scenario, other commands: the histories part after the setup
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'DIVERGE' });
+    try {
+      const storeA = SqliteJournalStore.open(a, { durability: 'full' });
+      await reconcile(storeA, log, { publish: true });
+      storeA.close();
+      const before = await log.head();
+      const bytesOther = batchesOf(other);
+      const storeO = SqliteJournalStore.open(other, { durability: 'full' });
+      const refused = await reconcile(storeO, log, { publish: true }).catch((e: unknown) => e);
+      storeO.close();
+      expect(refused).toBeInstanceOf(JournalError);
+      expect(refused).toMatchObject({ code: 'journal_diverged' });
+      expect((refused as Error).message).toContain('nothing was changed');
+      expect(await log.head()).toEqual(before);
+      expect(batchesOf(other)).toEqual(bytesOther);
+      // A replica that is ahead of the stream is refused as well: a standby only copies.
+      const b = await journalOf(3, 30, 10);
+      const storeB = SqliteJournalStore.open(b, { durability: 'full' });
+      await expect(reconcile(storeB, log, { publish: false })).rejects.toMatchObject({ code: 'journal_diverged' });
+      storeB.close();
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('says so when the server cannot be reached, and refuses a bad stream name', async () => {
+    await expect(JetStreamLog.open({ url: 'nats://127.0.0.1:1', timeoutMs: 500 })).rejects.toMatchObject({ code: 'replica_unavailable' });
+    await expect(JetStreamLog.open({ url: nats.url, stream: 'a.b' })).rejects.toThrow(/letters, digits/);
+  });
+});
