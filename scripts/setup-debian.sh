@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Bailiff needs beyond Node.js and npm: chromium, which the dashboard's browser test
-# (test/dashboard/) drives through playwright-core at /usr/bin/chromium. The engine, the CLI and the service need
-# none. Later capabilities add theirs here (nats-server for the scale-out journal); .ci/run calls this script, so a
-# fresh machine gets exactly what the project needs. Idempotent: packages already installed are not fetched again,
+# (test/dashboard/) drives through playwright-core at /usr/bin/chromium; nats-server, the JetStream server the
+# journal's replication tests start (test/support/nats.ts; in production it runs wherever the operator runs it). The
+# engine, the CLI and the service need neither. .ci/run calls this script, so a fresh machine gets exactly what the
+# project needs. Idempotent: packages already installed are not fetched again,
 # and when all are present the script returns at once without touching apt.
 set -euo pipefail
 
-PACKAGES=(chromium)
+PACKAGES=(chromium nats-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -9,12 +9,15 @@ import { existsSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from '../core/engine/commands.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
+import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
-import { DurableEngine, type RecoveryReport } from '../journal/durable.js';
+import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
+import { JournalError } from '../journal/errors.js';
+import { HEARTBEAT_MS, JetStreamLog, reconcile, ReplicatedCommitter } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
-import type { Durability } from '../journal/store.js';
+import type { BatchCommitter, Durability } from '../journal/store.js';
 import { TrackingUnits } from '../scenario/load.js';
 import { decodeCommand, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
@@ -37,6 +40,21 @@ export interface IngestOptions {
    * it over once its writer stops (its writer lock is free); only then is stdin read.
    */
   readonly standby?: { readonly pollMs: number };
+  /**
+   * The journal replicated to a JetStream stream (jetstream.ts; docs/journal.md "Replication over JetStream"): a writer
+   * publishes each batch before its local commit; a standby copies the stream into its own local journal and takes
+   * the stream over once no writer was heard for `takeoverMs`.
+   */
+  readonly jetstream?: JetStreamIngest;
+}
+
+export interface JetStreamIngest {
+  readonly url: string;
+  readonly stream: string;
+  /** Replicas of the stream when this process creates it. */
+  readonly replicas: number;
+  /** A standby's wait, without a writer's heartbeat or batch, before it takes the stream over. */
+  readonly takeoverMs: number;
 }
 
 /** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
@@ -83,8 +101,10 @@ function mayTeachUnits(body: Buffer): boolean {
 
 export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterable<string | Buffer>): Promise<0> {
   const exists = existsSync(o.journal) && statSync(o.journal).size > 0;
-  if (!exists && o.standby !== undefined) throw new CliError('bad_argument', `${o.journal} does not exist: a standby follows a journal another process writes`);
-  if (!exists && o.scenario === undefined) {
+  const js = o.jetstream;
+  // With a stream, the journal may come from it: a missing local file is checked against the stream below.
+  if (js === undefined && !exists && o.standby !== undefined) throw new CliError('bad_argument', `${o.journal} does not exist: a standby follows a journal another process writes`);
+  if (js === undefined && !exists && o.scenario === undefined) {
     throw new CliError('bad_argument', `${o.journal} does not exist: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`);
   }
   const scenario = o.scenario === undefined ? undefined : loadScenarioFile(o.scenario);
@@ -92,18 +112,27 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
   // during recovery's one pass over the records.
   const listings: { seq: number; body: Buffer }[] = [];
+  const options: DurableOptions & { readonly durability: Durability } = {
+    durability: o.durability,
+    name: o.journal,
+    onRecord: (seq, body) => {
+      if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
+    },
+    ...(genesis === undefined ? {} : { genesis }),
+    ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
+  };
+  const replica = js === undefined ? null : await openReplica(o, js, scenario !== undefined, io);
   const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`ingest: ${line}\n`) });
   let de: DurableEngine;
   try {
-    de = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(o.journal, {
-      durability: o.durability,
-      onRecord: (seq, body) => {
-        if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
-      },
-      onProgress: progress.tell,
-      ...(genesis === undefined ? {} : { genesis }),
-      ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
-    });
+    const opened = { ...options, onProgress: progress.tell };
+    if (replica?.writerStore !== undefined) de = DurableEngine.open(replica.writerStore, opened);
+    else de = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(o.journal, opened);
+  } catch (e) {
+    replica?.writerStore?.close();
+    replica?.copyStore?.close();
+    await replica?.log.close();
+    throw e;
   } finally {
     progress.stop();
   }
@@ -115,7 +144,13 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       listings.length = 0;
     };
     learn();
-    if (o.standby !== undefined) {
+    if (o.standby !== undefined && replica !== null && js !== undefined) {
+      io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following stream ${replica.log.stream} until no writer is heard for ${js.takeoverMs} ms\n`);
+      const { followed, waitedMs, takeOverMs } = await standUntilSilent(de, replica, js.takeoverMs, o.standby.pollMs, learn);
+      io.stderr(
+        `ingest: promoted: no writer heard on stream ${replica.log.stream} for ${js.takeoverMs} ms; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s), taken over in ${takeOverMs.toFixed(0)} ms; head ${de.journal.head()}; taking commands\n`,
+      );
+    } else if (o.standby !== undefined) {
       // Followed until the writer stops: the listings of the records followed teach units as recovery's did.
       io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following until the journal's writer stops\n`);
       const { followed, waitedMs, takeOverMs } = await standUntilPromoted(de, o.standby.pollMs, learn);
@@ -145,6 +180,19 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     // Commits overlap the next batch's decoding, apply and framing (a commit worker: journal/commit-worker.ts); each
     // batch's acknowledgement lines are written once its own commit returned, in order.
     const worker = await CommitWorker.start(o.journal, o.durability);
+    let committer: BatchCommitter = worker;
+    let replicated: ReplicatedCommitter | null = null;
+    if (replica !== null) {
+      // What this process journaled locally first (a new journal's genesis and scenario) goes to the stream now.
+      let streamSeq = replica.streamSeq;
+      let published = 0;
+      const created = de.recovery.created;
+      if (replica.writerStore !== undefined) ({ streamSeq, published } = await reconcile(replica.writerStore, replica.log, { publish: true }));
+      if (o.standby === undefined) await refuseIfWriterHeard(replica);
+      replicated = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
+      committer = replicated;
+      io.stderr(`ingest: replicating to stream ${replica.log.stream} at ${js?.url ?? ''} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${created ? ': the genesis and the scenario' : ''})\n`);
+    }
     let acknowledged: Promise<void> = Promise.resolve();
     let failure: unknown = null;
     const acknowledge = (entries: readonly JournalEntry[]): void => {
@@ -160,7 +208,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     };
     const commit = (commands: Command[]): void => {
       if (commands.length === 0 || failure !== null) return;
-      const committed = de.submitPipelined(commands, worker);
+      const committed = de.submitPipelined(commands, committer);
       // Recorded at once, so a failed commit stops the run even before its turn in the chain comes.
       committed.catch((e: unknown) => {
         failure ??= e;
@@ -209,7 +257,9 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     } finally {
       // What was committed before a bad line (or a failure) is acknowledged first.
       await acknowledged.catch(() => undefined);
+      replicated?.stop();
       await worker.close();
+      await replica?.log.close();
     }
     if (failure !== null) throw failure;
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
@@ -236,6 +286,128 @@ async function standUntilPromoted(de: DurableEngine, pollMs: number, learn: () =
     de.follow();
     learn();
     await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** A journal's link to its JetStream stream while ingest runs (openReplica). */
+interface Replica {
+  readonly log: JetStreamLog;
+  /** This process's id in heartbeats. */
+  readonly id: string;
+  /** A writer's local journal, reconciled with the stream, which the durable engine is opened on. */
+  writerStore?: SqliteJournalStore;
+  /** A standby's local journal as the stream's copier writes it (the engine follows it read-only); closed at promotion. */
+  copyStore?: SqliteJournalStore | undefined;
+  /** The stream's last message copied or published. */
+  streamSeq: number;
+  copied: number;
+  published: number;
+  /** When a writer other than this process was last heard (a heartbeat, or a batch copied), performance.now(). */
+  lastHeardMs: number;
+  /** When this process started listening for writers. */
+  readonly listeningSinceMs: number;
+}
+
+/**
+ * Connects to the stream and brings the local journal level with it: a writer's journal is opened writable and
+ * reconciled both ways (the stream's batches copied, the local ones it lacks published); a standby's copied only.
+ * Refuses with one line when neither holds a journal and no scenario makes one.
+ */
+async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: boolean, io: CliIo): Promise<Replica> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas });
+  let store: SqliteJournalStore | undefined;
+  try {
+    const listeningSinceMs = performance.now();
+    const replica: Replica = { log, id: randomUUID(), streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
+    log.onHeartbeat((writer) => {
+      if (writer !== replica.id) replica.lastHeardMs = performance.now();
+    });
+    await log.flush();
+    store = SqliteJournalStore.open(o.journal, { durability: o.durability });
+    const standby = o.standby !== undefined;
+    const r = await reconcile(store, log, { publish: !standby });
+    replica.streamSeq = r.streamSeq;
+    replica.copied = r.copied;
+    replica.published = r.published;
+    if (store.lastSeq() < 0 && (standby || !hasScenario)) {
+      throw new CliError(
+        'bad_argument',
+        standby
+          ? `stream ${log.stream} at ${js.url} holds no journal yet: a standby follows one a writer publishes (start the writer first)`
+          : `neither ${o.journal} nor stream ${log.stream} at ${js.url} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`,
+      );
+    }
+    if (r.copied > 0) io.stderr(`ingest: ${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq})\n`);
+    // The same object the heartbeat listener above updates.
+    if (standby) replica.copyStore = store;
+    else replica.writerStore = store;
+    return replica;
+  } catch (e) {
+    store?.close();
+    await log.close();
+    throw e;
+  }
+}
+
+/** The batches the stream holds after the replica's last one, appended to its local journal; how many. */
+async function copyNewBatches(replica: Replica): Promise<number> {
+  const store = replica.copyStore;
+  if (store === undefined) return 0;
+  const { streamSeq } = await replica.log.head();
+  let copied = 0;
+  for await (const b of replica.log.batchesAfter(replica.streamSeq, streamSeq)) {
+    if (b.batch.firstSeq !== store.lastSeq() + 1) {
+      throw new JournalError('journal_diverged', `stream ${replica.log.stream} message ${b.streamSeq} holds records ${b.batch.firstSeq}-${b.batch.lastSeq}; the local journal ends at ${store.lastSeq()}`);
+    }
+    store.append(b.batch);
+    replica.streamSeq = b.streamSeq;
+    copied++;
+  }
+  if (copied > 0) replica.lastHeardMs = performance.now();
+  return copied;
+}
+
+/**
+ * A standby over JetStream: every `pollMs`, the stream's new batches copied into the local journal and followed; once
+ * no writer was heard (no heartbeat, no new batch) for `takeoverMs`, the last batches copied, the copier's lock let go
+ * and the journal promoted. The writer it replaces, if still alive, is fenced at its next batch (or fences this one,
+ * if it publishes first): the stream keeps one history either way.
+ */
+async function standUntilSilent(de: DurableEngine, replica: Replica, takeoverMs: number, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
+  const t0 = performance.now();
+  const head = de.journal.head();
+  // Silence counts from when this process started listening at the earliest.
+  replica.lastHeardMs = Math.max(replica.lastHeardMs, replica.listeningSinceMs);
+  for (;;) {
+    if ((await copyNewBatches(replica)) > 0) {
+      de.follow();
+      learn();
+    }
+    const t = performance.now();
+    if (t - replica.lastHeardMs > takeoverMs) {
+      await copyNewBatches(replica);
+      replica.copyStore?.close();
+      replica.copyStore = undefined;
+      if (!de.promote()) throw new JournalError('journal_locked', `${de.journal.name}: another process took the local journal's writer lock as this standby let go of it`);
+      learn();
+      return { followed: de.journal.head() - head, waitedMs: t - t0, takeOverMs: performance.now() - t };
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/**
+ * A writer over JetStream takes commands only when no other writer is heard: it listens for three heartbeats' time
+ * (counted from when it started listening, recovery included) and refuses with journal_locked if another writer
+ * spoke within it. (Fencing would stop one of the two at its first batch anyway; this stops the mistake before.)
+ */
+async function refuseIfWriterHeard(replica: Replica): Promise<void> {
+  const window = 3 * HEARTBEAT_MS;
+  const wait = replica.listeningSinceMs + window - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const ago = performance.now() - replica.lastHeardMs;
+  if (ago <= window) {
+    throw new JournalError('journal_locked', `stream ${replica.log.stream}: another writer is alive (heard ${ago.toFixed(0)} ms ago); stop it first, or run this one with --standby`);
   }
 }
 

@@ -18,6 +18,7 @@ import type { ExportSource } from './export.js';
 import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
+import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
 import { keysAdd, keysList, keysRevoke } from './keys.js';
 
 export interface CliIo {
@@ -329,9 +330,24 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--events', 'after each acknowledgement, print its events as `run` does')
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
     .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
-    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number }) => {
+    .option(
+      '--jetstream <url>',
+      'replicate the journal to a NATS JetStream stream (nats://host:4222; docs/journal.md "Replication over JetStream"): each batch is published before its local commit, and acknowledged after both; with --standby, copy the stream into this journal and take the stream over when no writer is heard',
+    )
+    .option('--stream <name>', `with --jetstream: the stream (default ${DEFAULT_STREAM})`)
+    .option('--replicas <n>', 'with --jetstream: replicas of the stream when this process creates it (a JetStream cluster: 3)', (v) => positiveInt(v, '--replicas'))
+    .option('--takeover-ms <n>', `with --jetstream --standby: how long without a writer's heartbeat (every ${HEARTBEAT_MS} ms) or batch before taking the stream over (default ${DEFAULT_TAKEOVER_MS})`, (v) => positiveInt(v, '--takeover-ms'))
+    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number; jetstream?: string; stream?: string; replicas?: number; takeoverMs?: number }) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
+      if (o.jetstream === undefined) {
+        const strays = (['stream', 'replicas', 'takeoverMs'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'takeoverMs' ? 'takeover-ms' : k}`);
+        if (strays.length > 0) throw new CliError('bad_argument', `${strays.join(', ')} ${strays.length === 1 ? 'goes' : 'go'} with --jetstream <url>`);
+      }
+      if (o.takeoverMs !== undefined && o.standby !== true) throw new CliError('bad_argument', '--takeover-ms is a standby\'s wait: it goes with --standby');
+      if (o.takeoverMs !== undefined && o.takeoverMs < 3 * HEARTBEAT_MS) {
+        throw new CliError('bad_argument', `--takeover-ms ${o.takeoverMs}: at least ${3 * HEARTBEAT_MS} (three heartbeats), or a live writer's late beat looks like silence`);
+      }
       await runIngest(
         {
           journal: o.journal,
@@ -340,6 +356,9 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
           ...(o.standby === true ? { standby: { pollMs: o.pollMs } } : {}),
+          ...(o.jetstream === undefined
+            ? {}
+            : { jetstream: { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS } }),
         },
         io,
         io.stdin ?? process.stdin,

@@ -225,19 +225,30 @@ export class JetStreamLog {
   }
 
   /** Says this writer is alive now (not stored). */
-  heartbeat(head: number): void {
+  heartbeat(head: number, writer: string): void {
     // A heartbeat that cannot be sent (the connection closing) is simply not heard: the standby's wait covers it.
     if (this.nc.isClosed() || this.nc.isDraining()) return;
     try {
-      this.nc.publish(this.writerSubject, JSON.stringify({ head }));
+      this.nc.publish(this.writerSubject, JSON.stringify({ writer, head }));
     } catch {
       // as above
     }
   }
 
-  /** Calls `onBeat` at every writer heartbeat heard. */
-  onHeartbeat(onBeat: () => void): Subscription {
-    return this.nc.subscribe(this.writerSubject, { callback: (err) => err === null && onBeat() });
+  /** Calls `onBeat` with the writer's id at every writer heartbeat heard. */
+  onHeartbeat(onBeat: (writer: string) => void): Subscription {
+    return this.nc.subscribe(this.writerSubject, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        let writer = '';
+        try {
+          writer = String((JSON.parse(new TextDecoder().decode(msg.data)) as { writer?: unknown }).writer ?? '');
+        } catch {
+          // a beat that is not ours to read still says someone writes
+        }
+        onBeat(writer);
+      },
+    });
   }
 
   /** Waits until everything sent so far reached the server (a subscription is live after it). */
@@ -328,12 +339,14 @@ export class ReplicatedCommitter implements BatchCommitter {
     /** The stream's last message when this writer starts (reconcile's streamSeq). */
     streamSeq: number,
     lastSeq: number,
+    /** This writer's id in its heartbeats (so that it can tell its own from another's). */
+    private readonly writer: string,
   ) {
     this.mode = `${local.mode}; replicated to JetStream stream ${log.stream} before each acknowledgement`;
     this.nextAfter = streamSeq;
     this.lastSeq = lastSeq;
-    log.heartbeat(lastSeq);
-    this.beat = setInterval(() => log.heartbeat(this.lastSeq), HEARTBEAT_MS);
+    log.heartbeat(lastSeq, writer);
+    this.beat = setInterval(() => log.heartbeat(this.lastSeq, this.writer), HEARTBEAT_MS);
     this.beat.unref();
   }
 

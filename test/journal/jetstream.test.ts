@@ -109,10 +109,10 @@ describe.runIf(run)('journal over JetStream', () => {
       const upTo = batches.length - 2;
       for (let i = 0; i < upTo; i++) await log1.publish(batches[i] as StoredBatch, i);
       const local1 = new Recording();
-      const writer1 = new ReplicatedCommitter(log1, local1, upTo, (batches[upTo - 1] as StoredBatch).lastSeq);
+      const writer1 = new ReplicatedCommitter(log1, local1, upTo, (batches[upTo - 1] as StoredBatch).lastSeq, 'one');
       // A second writer takes over at the same place and stores the next batch first.
       const local2 = new Recording();
-      const writer2 = new ReplicatedCommitter(log2, local2, upTo, (batches[upTo - 1] as StoredBatch).lastSeq);
+      const writer2 = new ReplicatedCommitter(log2, local2, upTo, (batches[upTo - 1] as StoredBatch).lastSeq, 'two');
       await writer2.commit(batches[upTo] as StoredBatch);
       const fenced = writer1.commit(batches[upTo] as StoredBatch);
       await expect(fenced).rejects.toMatchObject({ name: 'JournalError', code: 'journal_fenced', seq: (batches[upTo] as StoredBatch).firstSeq });

@@ -1,0 +1,168 @@
+// `bailiff ingest --jetstream`: real processes against a real nats-server. A writer on one journal file, a standby on
+// another (as on another machine) that copies the stream and takes it over when the writer is killed; the old
+// writer restarted catches up and is refused while the new one lives; a writer paused past the take-over and
+// resumed is fenced at its next batch, its command never acknowledged. Needs `npm run build` (dist/).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journalInfo } from '../../src/cli/ingest.js';
+import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { runCliCaptured } from '../support/cli.js';
+import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
+import { Readable } from 'node:stream';
+
+const run = natsAvailable('ingest --jetstream tests');
+// The scenario's commands: set_rulebook, 2 set_market, 11 deposits, 2 prices = 16.
+const SETUP = 16;
+
+interface Proc {
+  readonly child: ReturnType<typeof spawn>;
+  out(): string;
+  err(): string;
+  until(pick: () => string, text: string): Promise<void>;
+  readonly closed: Promise<number | null>;
+}
+
+/** A real `bailiff ingest` process: its output as it comes, and a wait for text in it. */
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'ingest', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  const tell = (): void => waiters.splice(0).forEach((w) => w());
+  child.stdout?.on('data', (d: Buffer) => ((out += d.toString('utf8')), tell()));
+  child.stderr?.on('data', (d: Buffer) => ((err += d.toString('utf8')), tell()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => (tell(), resolve(code))));
+  let done = false;
+  void closed.then(() => (done = true));
+  const until = async (pick: () => string, text: string): Promise<void> => {
+    while (!pick().includes(text)) {
+      if (done) throw new Error(`process ended before ${JSON.stringify(text)}:\n${err}`);
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return { child, out: () => out, err: () => err, until, closed };
+}
+
+function seqs(out: string): number[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { seq: number }).seq);
+}
+
+describe.runIf(run)('bailiff ingest --jetstream', () => {
+  let nats: NatsServer;
+  let dir: string;
+  let scenario: string;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = mkdtempSync(join(tmpdir(), 'bailiff-ingest-js-'));
+    scenario = join(dir, 'scenario.json');
+    writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('a standby on its own journal copies the stream, takes it over when the writer is killed, and goes on with nothing lost or repeated', async () => {
+    const [a, b] = [join(dir, 'a.db'), join(dir, 'b.db')];
+    const js = ['--jetstream', nats.url, '--stream', 'FAILOVER'];
+    const lines = streamCommands(9, 10).map((c) => JSON.stringify(c));
+    const writer = start(['--journal', a, '--scenario', scenario, ...js]);
+    writer.child.stdin?.write(`${lines.slice(0, 5).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 5}`);
+    expect(writer.err()).toContain(`ingest: replicating to stream FAILOVER at ${nats.url} from its message 2 (at the start 0 batches copied from it, 2 published to it: the genesis and the scenario)\n`);
+    // The standby's journal does not exist: the stream is where it comes from.
+    const standby = start(['--journal', b, '--standby', ...js, '--takeover-ms', '600', '--poll-ms', '20']);
+    await standby.until(standby.err, 'following stream FAILOVER');
+    expect(standby.err()).toContain(`; recovered from the genesis + ${SETUP + 5} replayed; head ${SETUP + 5}; following stream FAILOVER until no writer is heard for 600 ms\n`);
+    writer.child.stdin?.write(`${lines.slice(5, 8).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 8}`);
+    // Lines for the standby wait in its stdin until it is the writer; the writer has been heard all along.
+    standby.child.stdin?.end(`${lines.slice(8).join('\n')}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(standby.err()).not.toContain('promoted');
+    writer.child.kill('SIGKILL');
+    await writer.closed;
+    expect(await standby.closed).toBe(0);
+    expect(standby.err()).toMatch(
+      new RegExp(`ingest: promoted: no writer heard on stream FAILOVER for 600 ms; durability full: SQLite journal_mode=WAL, synchronous=FULL; \\d+ records followed as standby \\([0-9.]+ s\\), taken over in \\d+ ms; head ${SETUP + 8}; taking commands\n`),
+    );
+    expect(seqs(standby.out())).toEqual([SETUP + 9, SETUP + 10]);
+    // One history, the same as one writer's given the same lines.
+    const reference = join(dir, 'reference.db');
+    await runCliCaptured(['ingest', '--journal', reference, '--scenario', scenario], { stdin: Readable.from([`${lines.join('\n')}\n`]) });
+    const head = (file: string): { head: number; headHash: string } => {
+      const { head: h, headHash } = journalInfo(file);
+      return { head: h, headHash };
+    };
+    expect(head(b)).toEqual(head(reference));
+    expect(head(b).head).toBe(SETUP + 10);
+
+    // The old writer restarted while the new one lives: it copies what it lacks, then refuses to write.
+    const live = start(['--journal', b, ...js]);
+    await live.until(live.err, 'replicating to stream FAILOVER');
+    const again = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([`${lines[0] as string}\n`]) });
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('ingest: 1 batches copied from stream FAILOVER (records up to 26)\n');
+    expect(again.err).toMatch(/error: stream FAILOVER: another writer is alive \(heard \d+ ms ago\); stop it first, or run this one with --standby\n$/);
+    expect(again.out).toBe('');
+    expect(head(a)).toEqual(head(reference));
+    live.child.stdin?.end();
+    expect(await live.closed).toBe(0);
+  });
+
+  it('fences a writer paused past the take-over: resumed, its next batch is refused and it stops, the command never acknowledged', async () => {
+    const [a, b] = [join(dir, 'fa.db'), join(dir, 'fb.db')];
+    const js = ['--jetstream', nats.url, '--stream', 'FENCED'];
+    const lines = streamCommands(5, 8).map((c) => JSON.stringify(c));
+    const writer = start(['--journal', a, '--scenario', scenario, ...js]);
+    writer.child.stdin?.write(`${lines.slice(0, 3).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 3}`);
+    const standby = start(['--journal', b, '--standby', ...js, '--takeover-ms', '600', '--poll-ms', '20']);
+    await standby.until(standby.err, 'following stream FENCED');
+    // The writer stops answering (as a machine cut off, or a process swapped out), and the standby takes over.
+    writer.child.kill('SIGSTOP');
+    await standby.until(standby.err, 'taking commands');
+    standby.child.stdin?.write(`${lines[3] as string}\n`);
+    await standby.until(standby.out, `"seq":${SETUP + 4}`);
+    writer.child.kill('SIGCONT');
+    writer.child.stdin?.end(`${lines[4] as string}\n`);
+    expect(await writer.closed).toBe(2);
+    expect(writer.err()).toMatch(
+      new RegExp(`error: stream FENCED: records ${SETUP + 4}-${SETUP + 4} were to follow message 3, but another writer's batch is there: another process took the journal over; this one stops\n$`),
+    );
+    expect(seqs(writer.out())).toEqual([SETUP + 1, SETUP + 2, SETUP + 3]);
+    standby.child.stdin?.end(`${lines.slice(5).join('\n')}\n`);
+    expect(await standby.closed).toBe(0);
+    expect(seqs(standby.out())).toEqual([SETUP + 4, SETUP + 5, SETUP + 6, SETUP + 7]);
+    // The fenced writer's journal holds none of its refused batch: it is behind the stream, not beside it, and
+    // catches up once the standby stopped.
+    expect(journalInfo(a).head).toBe(SETUP + 3);
+    const caught = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([]) });
+    expect(caught.code).toBe(0);
+    expect(journalInfo(a)).toMatchObject({ head: SETUP + 7, headHash: journalInfo(b).headHash });
+  });
+
+  it('refuses bad pairings of flags with one line each', async () => {
+    const j = join(dir, 'flags.db');
+    const cases: [string[], string][] = [
+      [['--stream', 'X'], 'error: --stream goes with --jetstream <url>\n'],
+      [['--replicas', '3', '--takeover-ms', '900'], 'error: --replicas, --takeover-ms go with --jetstream <url>\n'],
+      [['--jetstream', nats.url, '--takeover-ms', '900'], "error: --takeover-ms is a standby's wait: it goes with --standby\n"],
+      [['--jetstream', nats.url, '--standby', '--takeover-ms', '100'], 'error: --takeover-ms 100: at least 600 (three heartbeats), or a live writer\'s late beat looks like silence\n'],
+      [['--jetstream', nats.url, '--stream', 'EMPTY', '--standby'], `error: stream EMPTY at ${nats.url} holds no journal yet: a standby follows one a writer publishes (start the writer first)\n`],
+      [['--jetstream', nats.url, '--stream', 'EMPTY2'], `error: neither ${j} nor stream EMPTY2 at ${nats.url} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)\n`],
+      [['--jetstream', 'nats://127.0.0.1:1'], 'error: cannot reach the JetStream server at nats://127.0.0.1:1: CONNECTION_REFUSED\n'],
+    ];
+    for (const [args, err] of cases) {
+      const r = await runCliCaptured(['ingest', '--journal', j, ...args], { stdin: Readable.from([]) });
+      expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 2, err });
+    }
+  });
+});
