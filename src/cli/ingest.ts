@@ -146,7 +146,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     learn();
     if (o.standby !== undefined && replica !== null && js !== undefined) {
       io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following stream ${replica.log.stream} until no writer is heard for ${js.takeoverMs} ms\n`);
-      const { followed, waitedMs, takeOverMs } = await standUntilSilent(de, replica, js.takeoverMs, o.standby.pollMs, learn);
+      const { followed, waitedMs, takeOverMs } = await standUntilSilent(de, replica, js.takeoverMs, o.standby.pollMs, learn, (line) => io.stderr(`ingest: standby: ${line}\n`));
       io.stderr(
         `ingest: promoted: no writer heard on stream ${replica.log.stream} for ${js.takeoverMs} ms; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s), taken over in ${takeOverMs.toFixed(0)} ms; head ${de.journal.head()}; taking commands\n`,
       );
@@ -373,19 +373,41 @@ async function copyNewBatches(replica: Replica): Promise<number> {
  * and the journal promoted. The writer it replaces, if still alive, is fenced at its next batch (or fences this one,
  * if it publishes first): the stream keeps one history either way.
  */
-async function standUntilSilent(de: DurableEngine, replica: Replica, takeoverMs: number, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
+async function standUntilSilent(
+  de: DurableEngine,
+  replica: Replica,
+  takeoverMs: number,
+  pollMs: number,
+  learn: () => void,
+  say: (line: string) => void,
+): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
   const t0 = performance.now();
   const head = de.journal.head();
   // Silence counts from when this process started listening at the earliest.
   replica.lastHeardMs = Math.max(replica.lastHeardMs, replica.listeningSinceMs);
-  for (;;) {
-    if ((await copyNewBatches(replica)) > 0) {
-      de.follow();
-      learn();
+  // While the stream cannot be read, silence means nothing: no take-over (it could not publish anyway).
+  let blind = false;
+  const copy = async (): Promise<boolean> => {
+    try {
+      if ((await copyNewBatches(replica)) > 0) {
+        de.follow();
+        learn();
+      }
+      if (blind) say(`stream ${replica.log.stream} readable again; following`);
+      blind = false;
+      return true;
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'replica_unavailable')) throw e;
+      if (!blind) say(`${e.message}; no take-over while the stream cannot be read`);
+      blind = true;
+      replica.lastHeardMs = performance.now();
+      return false;
     }
+  };
+  for (;;) {
+    const read = await copy();
     const t = performance.now();
-    if (t - replica.lastHeardMs > takeoverMs) {
-      await copyNewBatches(replica);
+    if (read && t - replica.lastHeardMs > takeoverMs && (await copy())) {
       replica.copyStore?.close();
       replica.copyStore = undefined;
       if (!de.promote()) throw new JournalError('journal_locked', `${de.journal.name}: another process took the local journal's writer lock as this standby let go of it`);

@@ -149,6 +149,32 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     expect(journalInfo(a)).toMatchObject({ head: SETUP + 7, headHash: journalInfo(b).headHash });
   });
 
+  it('takes nothing over while the stream cannot be read: a server that stops answering is not a silent writer', async () => {
+    const [a, b] = [join(dir, 'ba.db'), join(dir, 'bb.db')];
+    const js = ['--jetstream', nats.url, '--stream', 'BLIND'];
+    const lines = streamCommands(6, 6).map((c) => JSON.stringify(c));
+    const writer = start(['--journal', a, '--scenario', scenario, ...js]);
+    writer.child.stdin?.write(`${lines.slice(0, 2).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 2}`);
+    const standby = start(['--journal', b, '--standby', ...js, '--takeover-ms', '600', '--poll-ms', '20']);
+    await standby.until(standby.err, 'following stream BLIND');
+    // The server freezes for longer than a request's timeout (5 s) and the take-over time together.
+    nats.process.kill('SIGSTOP');
+    await standby.until(standby.err, 'no take-over while the stream cannot be read');
+    nats.process.kill('SIGCONT');
+    await standby.until(standby.err, 'stream BLIND readable again; following');
+    expect(standby.err()).toContain('ingest: standby: stream BLIND: TIMEOUT; no take-over while the stream cannot be read\n');
+    expect(standby.err()).not.toContain('promoted');
+    // The writer lived through it, and the standby follows it again.
+    writer.child.stdin?.write(`${lines.slice(2, 4).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 4}`);
+    standby.child.stdin?.end(`${lines.slice(4).join('\n')}\n`);
+    writer.child.kill('SIGKILL');
+    expect(await standby.closed).toBe(0);
+    expect(standby.err()).toMatch(new RegExp(`promoted: no writer heard on stream BLIND for 600 ms; .*; head ${SETUP + 4}; taking commands\n`));
+    expect(seqs(standby.out())).toEqual([SETUP + 5, SETUP + 6]);
+  }, 30_000);
+
   it('refuses bad pairings of flags with one line each', async () => {
     const j = join(dir, 'flags.db');
     const cases: [string[], string][] = [
