@@ -325,7 +325,9 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
     await log.flush();
     store = SqliteJournalStore.open(o.journal, { durability: o.durability });
     const standby = o.standby !== undefined;
+    const copyStarted = performance.now();
     const r = await reconcile(store, log, { publish: !standby });
+    const copySeconds = ((performance.now() - copyStarted) / 1000).toFixed(1);
     replica.streamSeq = r.streamSeq;
     replica.copied = r.copied;
     replica.published = r.published;
@@ -337,7 +339,7 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
           : `neither ${o.journal} nor stream ${log.stream} at ${js.url} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`,
       );
     }
-    if (r.copied > 0) io.stderr(`ingest: ${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq})\n`);
+    if (r.copied > 0) io.stderr(`ingest: ${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s\n`);
     // The same object the heartbeat listener above updates.
     if (standby) replica.copyStore = store;
     else replica.writerStore = store;
@@ -353,7 +355,7 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
 async function copyNewBatches(replica: Replica): Promise<number> {
   const store = replica.copyStore;
   if (store === undefined) return 0;
-  const { streamSeq } = await replica.log.head();
+  const streamSeq = await replica.log.lastMessage();
   let copied = 0;
   for await (const b of replica.log.batchesAfter(replica.streamSeq, streamSeq)) {
     if (b.batch.firstSeq !== store.lastSeq() + 1) {

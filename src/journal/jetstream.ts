@@ -76,6 +76,16 @@ function apiErrorCode(e: unknown): number | null {
   return typeof api?.err_code === 'number' ? api.err_code : null;
 }
 
+/** A stream message as the batch it holds (its seqs from its headers). */
+function batchOf(stream: string, streamSeq: number, first: string | undefined, last: string | undefined, bytes: Uint8Array): StoredBatch {
+  const firstSeq = Number(first);
+  const lastSeq = Number(last);
+  if (first === undefined || last === undefined || !Number.isSafeInteger(firstSeq) || !Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) {
+    throw new JournalError('record_corrupt', `stream ${stream} message ${streamSeq}: no batch headers (${FIRST_SEQ}, ${LAST_SEQ})`);
+  }
+  return { firstSeq, lastSeq, bytes };
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }
@@ -147,14 +157,18 @@ export class JetStreamLog {
 
   /** The stream's last message (0: empty) and the last record seq it holds (-1: none). */
   async head(): Promise<{ streamSeq: number; lastSeq: number }> {
-    let streamSeq: number;
+    const streamSeq = await this.lastMessage();
+    if (streamSeq === 0) return { streamSeq, lastSeq: -1 };
+    return { streamSeq, lastSeq: (await this.batchAt(streamSeq)).lastSeq };
+  }
+
+  /** The stream's last message (0: empty): what a follower polls, without reading any batch. */
+  async lastMessage(): Promise<number> {
     try {
-      streamSeq = (await this.jsm.streams.info(this.stream)).state.last_seq;
+      return (await this.jsm.streams.info(this.stream)).state.last_seq;
     } catch (e) {
       throw unavailable(`stream ${this.stream}`, e);
     }
-    if (streamSeq === 0) return { streamSeq, lastSeq: -1 };
-    return { streamSeq, lastSeq: (await this.batchAt(streamSeq)).lastSeq };
   }
 
   /** The batch stored as message `streamSeq` (1-based). */
@@ -165,12 +179,7 @@ export class JetStreamLog {
     } catch (e) {
       throw unavailable(`stream ${this.stream} message ${streamSeq}`, e);
     }
-    const firstSeq = Number(m.header.get(FIRST_SEQ));
-    const lastSeq = Number(m.header.get(LAST_SEQ));
-    if (!Number.isSafeInteger(firstSeq) || !Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) {
-      throw new JournalError('record_corrupt', `stream ${this.stream} message ${streamSeq}: no batch headers (${FIRST_SEQ}, ${LAST_SEQ})`);
-    }
-    return { firstSeq, lastSeq, bytes: m.data };
+    return batchOf(this.stream, streamSeq, m.header.get(FIRST_SEQ), m.header.get(LAST_SEQ), m.data);
   }
 
   /** The stream message whose batch ends at record `lastSeq`, or null (binary search: batches are in record order). */
@@ -187,10 +196,28 @@ export class JetStreamLog {
     return null;
   }
 
-  /** Messages after `afterStreamSeq` up to the stream's last, in order. */
+  /**
+   * Messages after `afterStreamSeq` up to `upTo` (default: the stream's last now), in order: pushed by an ordered
+   * consumer (one message a batch, no round trip each; a get by seq costs ~10 ms a 350 KB batch, sent as base64 JSON).
+   */
   async *batchesAfter(afterStreamSeq: number, upTo?: number): AsyncGenerator<StreamBatch> {
-    const last = upTo ?? (await this.head()).streamSeq;
-    for (let seq = afterStreamSeq + 1; seq <= last; seq++) yield { streamSeq: seq, batch: await this.batchAt(seq) };
+    const last = upTo ?? (await this.lastMessage());
+    if (last <= afterStreamSeq) return;
+    let messages;
+    try {
+      const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: afterStreamSeq + 1 });
+      messages = await consumer.consume({ max_messages: 64 });
+    } catch (e) {
+      throw unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, e);
+    }
+    try {
+      for await (const m of messages) {
+        yield { streamSeq: m.seq, batch: batchOf(this.stream, m.seq, m.headers?.get(FIRST_SEQ), m.headers?.get(LAST_SEQ), m.data) };
+        if (m.seq >= last) break;
+      }
+    } finally {
+      messages.stop();
+    }
   }
 
   /**

@@ -109,7 +109,7 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     await live.until(live.err, 'replicating to stream FAILOVER');
     const again = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([`${lines[0] as string}\n`]) });
     expect(again.code).toBe(2);
-    expect(again.err).toContain('ingest: 1 batches copied from stream FAILOVER (records up to 26)\n');
+    expect(again.err).toMatch(/^ingest: 1 batches copied from stream FAILOVER \(records up to 26\) in \d+\.\d s\n/);
     expect(again.err).toMatch(/error: stream FAILOVER: another writer is alive \(heard \d+ ms ago\); stop it first, or run this one with --standby\n$/);
     expect(again.out).toBe('');
     expect(head(a)).toEqual(head(reference));
