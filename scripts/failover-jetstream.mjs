@@ -1,4 +1,4 @@
-/* global process, console, setTimeout */
+/* global process, console, setTimeout, performance */
 // Failover over JetStream, timed: a writer (`bailiff ingest --jetstream`) journals the seeded command stream, a
 // standby on its own journal file (`--standby --jetstream`, as on another machine) copies the stream and follows it,
 // the writer journals more and is killed with SIGKILL; printed: the standby's start (copy + recovery), and the time
