@@ -1,6 +1,8 @@
 // The one interface a journal backend implements: records and snapshots as bytes, by sequence number. The framing,
-// the hash chain, torn-tail and corruption rules, and recovery live above it (journal.ts, durable.ts), so SQLite
-// today and NATS JetStream later (a stream of records, a key-value bucket of snapshots) differ only here.
+// the hash chain, torn-tail and corruption rules, and recovery live above it (journal.ts, durable.ts). Synchronous:
+// recovery reads gigabytes of it at disk speed. Replication to other machines is not a second store but a replica
+// beside it (jetstream.ts: a BatchCommitter that publishes each batch to a NATS JetStream stream before the local
+// commit, and a reconcile of the two; docs/journal.md "Replication over JetStream").
 
 import type { SnapshotInfo } from './types.js';
 
