@@ -14,6 +14,12 @@
 // head, following it); the writer is killed while commands stream, and the standby takes the journal over and is sent
 // the rest from the head it reports when promoted ("ingest: promoted: ...; head N; taking commands"), with the next
 // standby beside it. The same checks.
+//
+// With `jetstream`, every run replicates to a JetStream stream (`--jetstream`) and the runs alternate between two
+// journal files, as two machines would: each run starts from the other file, which the stream brings level first
+// (copying what it lacks). A standby (failover) is then `--standby --jetstream` on the file its writer is not using,
+// and takes over once the writer is silent for 600 ms. The checks read a journal copied from the stream alone into a
+// fresh file: the stream holds every acknowledged command once, in order, and the clean run's events and state.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,6 +28,8 @@ import { join } from 'node:path';
 import { Engine } from '../src/core/engine/engine.js';
 import { encodeSnapshot } from '../src/core/engine/snapshot.js';
 import { DurableEngine } from '../src/journal/durable.js';
+import { JetStreamLog, reconcile } from '../src/journal/jetstream.js';
+import { SqliteJournalStore } from '../src/journal/sqlite.js';
 import { stateRootOf } from '../src/journal/state-root.js';
 import { entryBody } from '../src/journal/record.js';
 import { decodedStream, STREAM_SCENARIO, streamCommands } from '../src/sim/command-stream.js';
@@ -37,6 +45,8 @@ export interface CrashOptions {
   readonly snapshotEvery?: number;
   /** Each writer followed by a standby that takes over when it is killed (no kill during startup then). */
   readonly failover?: boolean;
+  /** Every run replicating to this JetStream stream, alternating between two journal files (above). */
+  readonly jetstream?: { readonly url: string; readonly stream: string };
 }
 
 export interface CrashResult {
@@ -136,11 +146,19 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bailiff-crash-'));
   const scenarioFile = join(dir, 'scenario.json');
   writeFileSync(scenarioFile, JSON.stringify(STREAM_SCENARIO));
-  const journalFile = join(dir, 'journal.db');
   const { scenario, setup, stream } = decodedStream(o.seed, o.commands);
   const lines = streamCommands(o.seed, o.commands).map((c) => JSON.stringify(c));
-  const args = ['ingest', '--journal', journalFile, '--scenario', scenarioFile, '--snapshot-every', String(o.snapshotEvery ?? 499)];
-  const standbyArgs = ['ingest', '--journal', journalFile, '--standby', '--poll-ms', '10', '--snapshot-every', String(o.snapshotEvery ?? 499)];
+  const js = o.jetstream;
+  const snapshotEvery = ['--snapshot-every', String(o.snapshotEvery ?? 499)];
+  /** The journal file of launch `k`: one file, or with JetStream the two files in turn. */
+  const fileOf = (k: number): string => join(dir, js === undefined ? 'journal.db' : `journal-${k % 2}.db`);
+  const replication = js === undefined ? [] : ['--jetstream', js.url, '--stream', js.stream];
+  const argsOf = (k: number): string[] => ['ingest', '--journal', fileOf(k), '--scenario', scenarioFile, ...snapshotEvery, ...replication];
+  const standbyArgsOf = (k: number): string[] =>
+    js === undefined
+      ? ['ingest', '--journal', fileOf(k), '--standby', '--poll-ms', '10', ...snapshotEvery]
+      : ['ingest', '--journal', fileOf(k), '--standby', '--poll-ms', '10', '--takeover-ms', '600', ...snapshotEvery, ...replication];
+  let launches = 0;
   const rand = seededRandom(o.seed ^ 0x5eed);
   /** The next run, when it was started beside the current one (failover: the standby). */
   let standby: Promise<RunOutcome> | null = null;
@@ -148,12 +166,14 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
    * Starts a run; with failover, a run to be killed starts its standby once it takes commands, with the kill that
    * standby will meet as the writer in its turn (none for the last run).
    */
-  const launch = (runArgs: string[], kill: Kill): Promise<RunOutcome> => {
+  const launch = (asStandby: boolean, kill: Kill): Promise<RunOutcome> => {
+    const k = launches++;
+    const runArgs = asStandby ? standbyArgsOf(k) : argsOf(k);
     const onHead =
       o.failover === true && kill !== null
         ? (): void => {
             const nextKill: Kill = kills + 1 >= o.kills ? null : { beforeHead: false, afterAcks: Math.floor(rand() * 300), jitterMs: rand() * 3 };
-            standby = launch(standbyArgs, nextKill);
+            standby = launch(true, nextKill);
           }
         : undefined;
     return runOnce(bin, runArgs, lines, setup.length, kill, onHead);
@@ -181,7 +201,7 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
     // The standby the previous run started, if any (it met its kill then; this run starts the next one while it runs).
     const started = standby;
     standby = null;
-    const r = await (started ?? launch(args, coldKill()));
+    const r = await (started ?? launch(false, coldKill()));
     runs++;
     if (r.stderr.includes('torn tail truncated')) tornTails++;
     if (r.stderr.includes('ingest: promoted: ')) promotions++;
@@ -203,8 +223,20 @@ export async function crashRun(o: CrashOptions): Promise<CrashResult> {
     }
     if (failures.length > 0 || r.signal !== 'SIGKILL') break;
   }
-  // The journal against a clean in-memory run of the same commands.
-  const de = DurableEngine.openFile(journalFile, { durability: 'full' });
+  // The journal against a clean in-memory run of the same commands: with JetStream, the stream's copy in a new file.
+  let checked = fileOf(0);
+  if (js !== undefined) {
+    checked = join(dir, 'from-stream.db');
+    const log = await JetStreamLog.open({ url: js.url, stream: js.stream });
+    const store = SqliteJournalStore.open(checked, { durability: 'full' });
+    try {
+      await reconcile(store, log, { publish: false });
+    } finally {
+      store.close();
+      await log.close();
+    }
+  }
+  const de = DurableEngine.openFile(checked, { durability: 'full' });
   const head = de.journal.head();
   if (head !== total) failures.push(`journal head ${head}, expected ${total} commands`);
   const clean = Engine.create(scenario.config, scenario.rulebook);

@@ -4,7 +4,8 @@
 // (default 5,000), BAILIFF_BENCH_CONDITIONALS (default 1,000,000) and BAILIFF_BENCH_TRIGGER_TICKS (default 5,000).
 // One benchmark: npm run bench -- enforce
 // The SIGKILL crash run (not in the default set): npm run bench -- journal-crash (BAILIFF_CRASH_KILLS, default 1000;
-// BAILIFF_CRASH_FAILOVER=1: a hot standby takes over at each kill)
+// BAILIFF_CRASH_FAILOVER=1: a hot standby takes over at each kill; BAILIFF_CRASH_JETSTREAM=nats://host:port: every run
+// replicates to a JetStream stream there, alternating between two journal files)
 // The service's load test (autocannon on loopback): npm run bench -- service (BAILIFF_LOAD_SECONDS, default 10)
 
 import { spawnSync } from 'node:child_process';
@@ -59,10 +60,13 @@ const benches: Record<string, () => BenchReport | Promise<BenchReport>> = {
     const kills = benchInt('BAILIFF_CRASH_KILLS', 1_000);
     // BAILIFF_CRASH_FAILOVER=1: each writer has a hot standby that takes over when it is killed.
     const failover = benchInt('BAILIFF_CRASH_FAILOVER', 0, 0, 1) === 1;
-    const r = await crashRun({ kills, commands: benchInt('BAILIFF_CRASH_COMMANDS', kills * 200), seed: benchInt('BAILIFF_CRASH_SEED', 1, 0), failover });
+    // BAILIFF_CRASH_JETSTREAM=nats://host:port: every run replicates to a new JetStream stream on that server.
+    const url = process.env['BAILIFF_CRASH_JETSTREAM'];
+    const jetstream = url === undefined || url === '' ? undefined : { url, stream: `CRASH_${Date.now()}` };
+    const r = await crashRun({ kills, commands: benchInt('BAILIFF_CRASH_COMMANDS', kills * 200), seed: benchInt('BAILIFF_CRASH_SEED', 1, 0), failover, ...(jetstream === undefined ? {} : { jetstream }) });
     if (r.failures.length > 0) process.exitCode = 1;
     return {
-      name: `journal crash (SIGKILL x ${kills.toLocaleString('en')}${failover ? ', failing over to a standby' : ''})`,
+      name: `journal crash (SIGKILL x ${kills.toLocaleString('en')}${failover ? ', failing over to a standby' : ''}${jetstream === undefined ? '' : `, replicated to JetStream stream ${jetstream.stream} at ${jetstream.url}`})`,
       lines: [`${r.kills} kills (${r.killedBeforeHead} during startup), ${r.promotions} standby promotions, ${r.runs} runs, ${r.acked} acknowledged, head ${r.head}, ${r.tornTails} torn tails, ${(r.ms / 1000).toFixed(1)} s`, ...(r.failures.length === 0 ? ['every check held'] : r.failures)],
     };
   },

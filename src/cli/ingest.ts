@@ -422,15 +422,16 @@ async function standUntilSilent(
 
 /**
  * A writer over JetStream takes commands only when no other writer is heard: it listens for three heartbeats' time
- * (counted from when it started listening, recovery included) and refuses with journal_locked if another writer
- * spoke within it. (Fencing would stop one of the two at its first batch anyway; this stops the mistake before.)
+ * (counted from when it started listening, recovery included) and refuses with journal_locked if a writer spoke in the
+ * last two and a half (a live one speaks every HEARTBEAT_MS; a dead one's last beat, heard as this one started
+ * listening, is older by then). Fencing would stop one of two writers at its first batch anyway: this stops the
+ * mistake before.
  */
 async function refuseIfWriterHeard(replica: Replica): Promise<void> {
-  const window = 3 * HEARTBEAT_MS;
-  const wait = replica.listeningSinceMs + window - performance.now();
+  const wait = replica.listeningSinceMs + 3 * HEARTBEAT_MS - performance.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const ago = performance.now() - replica.lastHeardMs;
-  if (ago <= window) {
+  if (ago <= 2.5 * HEARTBEAT_MS) {
     throw new JournalError('journal_locked', `stream ${replica.log.stream}: another writer is alive (heard ${ago.toFixed(0)} ms ago); stop it first, or run this one with --standby`);
   }
 }
