@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { HEARTBEAT_MS, JetStreamLog, reconcile, ReplicatedCommitter } from '../journal/jetstream.js';
+import { HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -191,7 +191,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       if (o.standby === undefined) await refuseIfWriterHeard(replica);
       replicated = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
       committer = replicated;
-      io.stderr(`ingest: replicating to stream ${replica.log.stream} at ${js?.url ?? ''} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${created ? ': the genesis and the scenario' : ''})\n`);
+      io.stderr(`ingest: replicating to stream ${replica.log.stream} at ${redactUrl(js?.url ?? '')} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${created ? ': the genesis and the scenario' : ''})\n`);
     }
     let acknowledged: Promise<void> = Promise.resolve();
     let failure: unknown = null;
@@ -335,8 +335,8 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
       throw new CliError(
         'bad_argument',
         standby
-          ? `stream ${log.stream} at ${js.url} holds no journal yet: a standby follows one a writer publishes (start the writer first)`
-          : `neither ${o.journal} nor stream ${log.stream} at ${js.url} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`,
+          ? `stream ${log.stream} at ${redactUrl(js.url)} holds no journal yet: a standby follows one a writer publishes (start the writer first)`
+          : `neither ${o.journal} nor stream ${log.stream} at ${redactUrl(js.url)} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`,
       );
     }
     if (r.copied > 0) io.stderr(`ingest: ${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s\n`);

@@ -47,6 +47,38 @@ export interface JetStreamOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The servers of a `--jetstream` URL list (comma-separated) and its credentials: `nats://user:password@host:port` or
+ * `nats://token@host:port` (the nats client does not read them from a URL itself). The first URL with credentials
+ * gives them; they are the same for every server of a cluster.
+ */
+export function serversOf(urls: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+  const servers: string[] = [];
+  let auth: { user?: string; pass?: string; token?: string } = {};
+  for (const raw of urls.split(',')) {
+    const url = raw.trim();
+    const m = /^([a-z]+:\/\/)?([^@/]*)@(.*)$/i.exec(url);
+    if (m === null) {
+      servers.push(url);
+      continue;
+    }
+    servers.push(`${m[1] ?? ''}${m[3] as string}`);
+    if (auth.user !== undefined || auth.token !== undefined) continue;
+    const info = m[2] as string;
+    const colon = info.indexOf(':');
+    auth = colon < 0 ? { token: decodeURIComponent(info) } : { user: decodeURIComponent(info.slice(0, colon)), pass: decodeURIComponent(info.slice(colon + 1)) };
+  }
+  return { servers, ...auth };
+}
+
+/** A `--jetstream` URL list as it may be printed: credentials replaced by `***`. */
+export function redactUrl(urls: string): string {
+  return urls
+    .split(',')
+    .map((u) => u.trim().replace(/^([a-z]+:\/\/)?[^@/]*@/i, '$1***@'))
+    .join(',');
+}
+
 /** A batch read from the stream, with its place there. */
 export interface StreamBatch {
   readonly streamSeq: number;
@@ -68,7 +100,9 @@ export interface ReconcileReport {
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function unavailable(what: string, e: unknown): JournalError {
-  return new JournalError('replica_unavailable', `${what}: ${(e as Error).message ?? String(e)}`, { cause: e });
+  // The server's own errors come quoted ('Authorization Violation').
+  const why = ((e as Error).message ?? String(e)).replace(/^'(.*)'$/, '$1');
+  return new JournalError('replica_unavailable', `${what}: ${why}`, { cause: e });
 }
 
 function apiErrorCode(e: unknown): number | null {
@@ -117,9 +151,9 @@ export class JetStreamLog {
     const timeoutMs = o.timeoutMs ?? 5_000;
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: o.url.split(','), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1 });
+      nc = await connect({ ...serversOf(o.url), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1 });
     } catch (e) {
-      throw unavailable(`cannot reach the JetStream server at ${o.url}`, e);
+      throw unavailable(`cannot reach the JetStream server at ${redactUrl(o.url)}`, e);
     }
     try {
       const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
@@ -128,7 +162,7 @@ export class JetStreamLog {
       return log;
     } catch (e) {
       await nc.close().catch(() => undefined);
-      throw e instanceof JournalError ? e : unavailable(`JetStream at ${o.url}`, e);
+      throw e instanceof JournalError ? e : unavailable(`JetStream at ${redactUrl(o.url)}`, e);
     }
   }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
 import { runCli } from '../../src/cli/program.js';
 import { JournalError } from '../../src/journal/errors.js';
-import { JetStreamLog, reconcile, ReplicatedCommitter } from '../../src/journal/jetstream.js';
+import { JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, serversOf } from '../../src/journal/jetstream.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { BatchCommitter, StoredBatch } from '../../src/journal/store.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
@@ -52,6 +52,16 @@ class Recording implements BatchCommitter {
     return Promise.resolve();
   }
 }
+
+describe('JetStream URLs', () => {
+  it('take credentials from the URL (the client does not) and never print them', () => {
+    expect(serversOf('nats://127.0.0.1:4222')).toEqual({ servers: ['nats://127.0.0.1:4222'] });
+    expect(serversOf('nats://alice:s%40cret@a:4222, nats://b:4222')).toEqual({ servers: ['nats://a:4222', 'nats://b:4222'], user: 'alice', pass: 's@cret' });
+    expect(serversOf('nats://T0KEN@a:4222')).toEqual({ servers: ['nats://a:4222'], token: 'T0KEN' });
+    expect(serversOf('a:4222,tls://bob:pw@b:4222')).toEqual({ servers: ['a:4222', 'tls://b:4222'], user: 'bob', pass: 'pw' });
+    expect(redactUrl('nats://alice:s3cret@a:4222,nats://b:4222,T0KEN@c:1')).toBe('nats://***@a:4222,nats://b:4222,***@c:1');
+  });
+});
 
 describe.runIf(run)('journal over JetStream', () => {
   let nats: NatsServer;
@@ -154,6 +164,21 @@ describe.runIf(run)('journal over JetStream', () => {
       storeB.close();
     } finally {
       await log.close();
+    }
+  });
+
+  it('signs in with the credentials of the URL, and says so without them when they are refused', async () => {
+    const guarded = await startNatsServer(['--user', 'alice', '--pass', 's3cret']);
+    try {
+      const port = new URL(guarded.url).port;
+      const log = await JetStreamLog.open({ url: `nats://alice:s3cret@127.0.0.1:${port}`, stream: 'AUTH' });
+      expect(await log.head()).toEqual({ streamSeq: 0, lastSeq: -1 });
+      await log.close();
+      const refused = await JetStreamLog.open({ url: `nats://alice:wrong@127.0.0.1:${port}`, stream: 'AUTH', timeoutMs: 1_000 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'replica_unavailable' });
+      expect((refused as Error).message).toBe(`cannot reach the JetStream server at nats://***@127.0.0.1:${port}: Authorization Violation`);
+    } finally {
+      await guarded.stop();
     }
   });
 

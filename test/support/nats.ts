@@ -33,12 +33,12 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts nats-server -js on a random port; resolves once it accepts clients. */
-export async function startNatsServer(): Promise<NatsServer> {
+/** Starts nats-server -js on a random port (with `args` added: `--user a --pass b`); resolves once it accepts clients. */
+export async function startNatsServer(args: readonly string[] = []): Promise<NatsServer> {
   const binary = natsServerBinary();
   if (binary === null) throw new Error('nats-server not found');
   const dir = mkdtempSync(join(tmpdir(), 'bailiff-nats-'));
-  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', '-1', '-sd', dir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`nats-server did not start in 10 s:\n${log}`)), 10_000);
