@@ -184,11 +184,13 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     let replicated: ReplicatedCommitter | null = null;
     if (replica !== null) {
       // What this process journaled locally first (a new journal's genesis and scenario) goes to the stream now.
+      // No other writer heard (again: one may have started, or a standby taken over, while this one recovered),
+      // before anything is published.
+      if (o.standby === undefined) await refuseIfWriterHeard(replica);
       let streamSeq = replica.streamSeq;
       let published = 0;
       const created = de.recovery.created;
       if (replica.writerStore !== undefined) ({ streamSeq, published } = await reconcile(replica.writerStore, replica.log, { publish: true }));
-      if (o.standby === undefined) await refuseIfWriterHeard(replica);
       replicated = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
       committer = replicated;
       io.stderr(`ingest: replicating to stream ${replica.log.stream} at ${redactUrl(js?.url ?? '')} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${created ? ': the genesis and the scenario' : ''})\n`);
@@ -323,8 +325,10 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
       if (writer !== replica.id) replica.lastHeardMs = performance.now();
     });
     await log.flush();
-    store = SqliteJournalStore.open(o.journal, { durability: o.durability });
     const standby = o.standby !== undefined;
+    // A writer publishes what the stream lacks below: not while another writer is alive.
+    if (!standby) await refuseIfWriterHeard(replica);
+    store = SqliteJournalStore.open(o.journal, { durability: o.durability });
     const copyStarted = performance.now();
     const r = await reconcile(store, log, { publish: !standby });
     const copySeconds = ((performance.now() - copyStarted) / 1000).toFixed(1);

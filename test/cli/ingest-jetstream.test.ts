@@ -104,17 +104,23 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     expect(head(b)).toEqual(head(reference));
     expect(head(b).head).toBe(SETUP + 10);
 
-    // The old writer restarted while the new one lives: it copies what it lacks, then refuses to write.
+    // The old writer restarted while the new one lives: refused before it copies or publishes anything.
     const live = start(['--journal', b, ...js]);
     await live.until(live.err, 'replicating to stream FAILOVER');
+    const before = head(a);
     const again = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([`${lines[0] as string}\n`]) });
     expect(again.code).toBe(2);
-    expect(again.err).toMatch(/^ingest: 1 batches copied from stream FAILOVER \(records up to 26\) in \d+\.\d s\n/);
-    expect(again.err).toMatch(/error: stream FAILOVER: another writer is alive \(heard \d+ ms ago\); stop it first, or run this one with --standby\n$/);
+    expect(again.err).toMatch(/^error: stream FAILOVER: another writer is alive \(heard \d+ ms ago\); stop it first, or run this one with --standby\n$/);
     expect(again.out).toBe('');
-    expect(head(a)).toEqual(head(reference));
+    expect(head(a)).toEqual(before);
+    expect(before.head).toBe(SETUP + 8);
     live.child.stdin?.end();
     expect(await live.closed).toBe(0);
+    // Once it stopped, the old writer starts: it copies what it lacks and goes on from the stream's head.
+    const after = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([]) });
+    expect(after.code).toBe(0);
+    expect(after.err).toMatch(/^ingest: 1 batches copied from stream FAILOVER \(records up to 26\) in \d+\.\d s\n/);
+    expect(head(a)).toEqual(head(reference));
   });
 
   it('fences a writer paused past the take-over: resumed, its next batch is refused and it stops, the command never acknowledged', async () => {
