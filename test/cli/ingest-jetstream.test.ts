@@ -3,7 +3,6 @@
 // writer restarted catches up and is refused while the new one lives; a writer paused past the take-over and
 // resumed is fenced at its next batch, its command never acknowledged. Needs `npm run build` (dist/).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
 import { runCliCaptured } from '../support/cli.js';
+import { startIngest } from '../support/ingest-process.js';
 import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
 import { Readable } from 'node:stream';
 
@@ -18,34 +18,7 @@ const run = natsAvailable('ingest --jetstream tests');
 // The scenario's commands: set_rulebook, 2 set_market, 11 deposits, 2 prices = 16.
 const SETUP = 16;
 
-interface Proc {
-  readonly child: ReturnType<typeof spawn>;
-  out(): string;
-  err(): string;
-  until(pick: () => string, text: string): Promise<void>;
-  readonly closed: Promise<number | null>;
-}
-
-/** A real `bailiff ingest` process: its output as it comes, and a wait for text in it. */
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'ingest', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  const tell = (): void => waiters.splice(0).forEach((w) => w());
-  child.stdout?.on('data', (d: Buffer) => ((out += d.toString('utf8')), tell()));
-  child.stderr?.on('data', (d: Buffer) => ((err += d.toString('utf8')), tell()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => (tell(), resolve(code))));
-  let done = false;
-  void closed.then(() => (done = true));
-  const until = async (pick: () => string, text: string): Promise<void> => {
-    while (!pick().includes(text)) {
-      if (done) throw new Error(`process ended before ${JSON.stringify(text)}:\n${err}`);
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { child, out: () => out, err: () => err, until, closed };
-}
+const start = startIngest;
 
 function seqs(out: string): number[] {
   return out

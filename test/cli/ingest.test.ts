@@ -11,6 +11,7 @@ import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js
 import { Journal } from '../../src/journal/journal.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { editStoredRecord } from '../journal/stored-record.js';
+import { startIngest, type IngestProcess } from '../support/ingest-process.js';
 
 async function cli(args: string[], stdinLines: string[] = []): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -156,20 +157,7 @@ describe('bailiff ingest', () => {
     const f = files();
     const lines = streamCommands(9, 10).map((c) => JSON.stringify(c));
     await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], lines.slice(0, 4));
-    /** A real `bailiff ingest` process: its stdout and stderr as they come, and a wait for text in either. */
-    const start = (args: string[]): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; until: (pick: () => string, text: string) => Promise<void>; closed: Promise<number | null> } => {
-      const child = spawn(process.execPath, ['dist/src/cli/main.js', 'ingest', '--journal', f.journal, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      const waiters: (() => void)[] = [];
-      const tell = (): void => waiters.splice(0).forEach((w) => w());
-      child.stdout?.on('data', (d: Buffer) => ((out += d.toString('utf8')), tell()));
-      child.stderr?.on('data', (d: Buffer) => ((err += d.toString('utf8')), tell()));
-      const until = async (pick: () => string, text: string): Promise<void> => {
-        while (!pick().includes(text)) await new Promise<void>((resolve) => waiters.push(resolve));
-      };
-      return { child, out: () => out, err: () => err, until, closed: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
-    };
+    const start = (args: string[]): IngestProcess => startIngest(['--journal', f.journal, ...args]);
     const writer = start([]);
     writer.child.stdin?.write(`${lines[4] as string}\n`);
     await writer.until(writer.out, `"seq":${SETUP + 5}`);
