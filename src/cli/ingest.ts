@@ -179,21 +179,25 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     let journaled = 0;
     // Commits overlap the next batch's decoding, apply and framing (a commit worker: journal/commit-worker.ts); each
     // batch's acknowledgement lines are written once its own commit returned, in order.
+    // Over JetStream: no other writer heard (again: one may have started, or a standby taken over, while this one
+    // recovered) before anything is published; then what this process journaled locally first (a new journal's
+    // genesis and scenario) goes to the stream.
+    let streamStart: { readonly streamSeq: number; readonly published: number } | null = null;
+    if (replica !== null) {
+      if (o.standby === undefined) await refuseIfWriterHeard(replica);
+      streamStart = replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await reconcile(replica.writerStore, replica.log, { publish: true });
+    }
     const worker = await CommitWorker.start(o.journal, o.durability);
     let committer: BatchCommitter = worker;
     let replicated: ReplicatedCommitter | null = null;
-    if (replica !== null) {
-      // What this process journaled locally first (a new journal's genesis and scenario) goes to the stream now.
-      // No other writer heard (again: one may have started, or a standby taken over, while this one recovered),
-      // before anything is published.
-      if (o.standby === undefined) await refuseIfWriterHeard(replica);
-      let streamSeq = replica.streamSeq;
-      let published = 0;
-      const created = de.recovery.created;
-      if (replica.writerStore !== undefined) ({ streamSeq, published } = await reconcile(replica.writerStore, replica.log, { publish: true }));
+    if (replica !== null && streamStart !== null) {
+      const { streamSeq, published } = streamStart;
       replicated = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
       committer = replicated;
-      io.stderr(`ingest: replicating to stream ${replica.log.stream} at ${redactUrl(js?.url ?? '')} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${created ? ': the genesis and the scenario' : ''})\n`);
+      const what = de.recovery.created ? ': the genesis and the scenario' : '';
+      io.stderr(
+        `ingest: replicating to stream ${replica.log.stream} at ${redactUrl(js?.url ?? '')} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${what})\n`,
+      );
     }
     let acknowledged: Promise<void> = Promise.resolve();
     let failure: unknown = null;
@@ -261,13 +265,15 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       await acknowledged.catch(() => undefined);
       replicated?.stop();
       await worker.close();
-      await replica?.log.close();
     }
     if (failure !== null) throw failure;
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
     return 0;
   } finally {
     de.close();
+    replica?.copyStore?.close(); // a standby that stopped before its promotion
+    // Its connection (and the heartbeat subscription) would keep the process alive.
+    await replica?.log.close();
   }
 }
 

@@ -321,7 +321,9 @@ export class JetStreamLog {
     }
   }
 
+  /** Closes the connection (again: nothing). */
   async close(): Promise<void> {
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
     await this.nc.drain().catch(() => undefined);
   }
 }
