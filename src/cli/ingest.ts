@@ -57,6 +57,9 @@ export interface JetStreamIngest {
   readonly takeoverMs: number;
 }
 
+/** What the read of stdin is raced against: a failed commit. */
+const STOPPED = Symbol('stopped');
+
 /** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
 export const INGEST_BATCH_COMMANDS_MAX = 10_000;
 /** Batches handed to the commit worker and not yet committed, at most, before reading stdin waits. */
@@ -201,6 +204,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     }
     let acknowledged: Promise<void> = Promise.resolve();
     let failure: unknown = null;
+    let stopReading: () => void = () => undefined;
+    const stopped = new Promise<typeof STOPPED>((resolve) => (stopReading = () => resolve(STOPPED)));
     const acknowledge = (entries: readonly JournalEntry[]): void => {
       journaled += entries.length;
       const out: string[] = [];
@@ -218,6 +223,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       // Recorded at once, so a failed commit stops the run even before its turn in the chain comes.
       committed.catch((e: unknown) => {
         failure ??= e;
+        stopReading();
       });
       acknowledged = acknowledged.then(() => committed).then(acknowledge);
       // Handled here (failure holds the cause): a rejection while stdin is quiet must not end the process unhandled.
@@ -250,17 +256,30 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       }
       commit(batch);
     };
+    const lines = input[Symbol.asyncIterator]();
     try {
       // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
       const utf8 = new StringDecoder('utf8');
-      for await (const chunk of input) {
+      for (;;) {
+        // A failed commit ends the run at once, stdin quiet or not (a writer fenced or cut off from its stream stops
+        // instead of waiting for a line).
+        const next = await Promise.race([lines.next(), stopped]);
+        if (next === STOPPED) {
+          // A read is still pending: the stream is destroyed under it (an iterator's return() would wait for it).
+          (input as { destroy?: () => void }).destroy?.();
+          break;
+        }
+        if (next.done === true) break;
+        const chunk = next.value;
         take(typeof chunk === 'string' ? chunk : utf8.write(chunk), false);
         // Bounded memory: at most COMMITS_IN_FLIGHT_MAX batches wait for their commit while stdin is read on.
-        if (worker.inFlight >= COMMITS_IN_FLIGHT_MAX) await acknowledged;
+        if ((replicated ?? worker).inFlight >= COMMITS_IN_FLIGHT_MAX) await acknowledged;
         if (failure !== null) break;
       }
       if (failure === null) take(utf8.end(), true);
     } finally {
+      // Stops reading stdin (its stream released: it would keep the process alive).
+      void lines.return?.()?.catch(() => undefined);
       // What was committed before a bad line (or a failure) is acknowledged first.
       await acknowledged.catch(() => undefined);
       replicated?.stop();

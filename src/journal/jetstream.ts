@@ -321,10 +321,13 @@ export class JetStreamLog {
     }
   }
 
-  /** Closes the connection (again: nothing). */
+  /**
+   * Closes the connection (again: nothing). Not a drain: every batch was acknowledged or failed by then (heartbeats
+   * need no delivery), and a drain waits for a server that may not answer (a stopped writer must exit).
+   */
   async close(): Promise<void> {
-    if (this.nc.isClosed() || this.nc.isDraining()) return;
-    await this.nc.drain().catch(() => undefined);
+    if (this.nc.isClosed()) return;
+    await this.nc.close().catch(() => undefined);
   }
 }
 
@@ -413,8 +416,12 @@ export class ReplicatedCommitter implements BatchCommitter {
     this.beat.unref();
   }
 
+  /** Batches handed to commit() and not yet settled (published and committed, or failed). */
+  inFlight = 0;
+
   commit(batch: StoredBatch): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
+    this.inFlight++;
     const published = this.log.publish(batch, this.nextAfter++);
     published.catch(() => undefined); // read below, in its turn; a turn that never comes must not leave it unhandled
     // Its turn: once every earlier batch was handed to the local committer, and this one is in the stream. Wrapped,
@@ -431,7 +438,8 @@ export class ReplicatedCommitter implements BatchCommitter {
       .catch((e: unknown) => {
         this.failure ??= e;
         throw this.failure;
-      });
+      })
+      .finally(() => this.inFlight--);
   }
 
   /** Stops the heartbeat (the writer is stopping: a standby takes over after its take-over time). */

@@ -139,8 +139,11 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     await standby.until(standby.err, 'following stream BLIND');
     // The server freezes for longer than a request's timeout (5 s) and the take-over time together.
     nats.process.kill('SIGSTOP');
-    await standby.until(standby.err, 'no take-over while the stream cannot be read');
-    nats.process.kill('SIGCONT');
+    try {
+      await standby.until(standby.err, 'no take-over while the stream cannot be read');
+    } finally {
+      nats.process.kill('SIGCONT');
+    }
     await standby.until(standby.err, 'stream BLIND readable again; following');
     expect(standby.err()).toContain('ingest: standby: stream BLIND: TIMEOUT; no take-over while the stream cannot be read\n');
     expect(standby.err()).not.toContain('promoted');
@@ -152,6 +155,34 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     expect(await standby.closed).toBe(0);
     expect(standby.err()).toMatch(new RegExp(`promoted: no writer heard on stream BLIND for 600 ms; .*; head ${SETUP + 4}; taking commands\n`));
     expect(seqs(standby.out())).toEqual([SETUP + 5, SETUP + 6]);
+  }, 30_000);
+
+  it('stops a writer whose stream does not acknowledge in time: nothing acknowledged that the stream lacks, and a restart goes on from the stream', async () => {
+    const a = join(dir, 'stall.db');
+    const js = ['--jetstream', nats.url, '--stream', 'STALL'];
+    const lines = streamCommands(8, 4).map((c) => JSON.stringify(c));
+    const writer = start(['--journal', a, '--scenario', scenario, ...js]);
+    writer.child.stdin?.write(`${lines.slice(0, 2).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 2}`);
+    nats.process.kill('SIGSTOP');
+    let code: number | null;
+    try {
+      // stdin stays open: the writer stops on its own.
+      writer.child.stdin?.write(`${lines[2] as string}\n`);
+      code = await writer.closed;
+    } finally {
+      nats.process.kill('SIGCONT');
+    }
+    expect(code).toBe(2);
+    expect(writer.err()).toMatch(new RegExp(`error: stream STALL: publishing records ${SETUP + 3}-${SETUP + 3}: TIMEOUT\n$`));
+    expect(seqs(writer.out())).toEqual([SETUP + 1, SETUP + 2]);
+    // The batch may have reached the stream as the server woke (durable, never acknowledged): the restart takes the
+    // stream's head either way, and acknowledges from the one after it.
+    const again = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([`${lines[3] as string}\n`]) });
+    expect(again.code).toBe(0);
+    const head = journalInfo(a).head;
+    expect([SETUP + 3, SETUP + 4]).toContain(head);
+    expect(seqs(again.out)).toEqual([head]);
   }, 30_000);
 
   it('refuses bad pairings of flags with one line each', async () => {
