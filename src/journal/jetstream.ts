@@ -18,6 +18,7 @@
 
 import { connect, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
 import { JournalError } from './errors.js';
+import { RECORD_BYTES_MIN } from './record.js';
 import type { BatchCommitter, JournalStore, StoredBatch } from './store.js';
 
 /** How often a writer says it is alive (on `<stream>.writer`, not stored). */
@@ -26,8 +27,10 @@ export const HEARTBEAT_MS = 200;
 export const DEFAULT_TAKEOVER_MS = 2_000;
 /** The stream's default name (its subjects: `<name>.batches`, stored; `<name>.writer`, heartbeats). */
 export const DEFAULT_STREAM = 'BAILIFF';
-/** Largest batch a stream message holds (the server's max_payload must allow it: nats-server's default is 1 MiB). */
+/** The stream's largest message (its max_msg_size); the server's max_payload (1 MiB by default) is usually lower. */
 export const BATCH_BYTES_MAX = 8 * 1024 * 1024;
+/** Room left in a message for its headers and the protocol's framing. */
+const HEADROOM_BYTES = 1024;
 
 const FIRST_SEQ = 'Bailiff-First-Seq';
 const LAST_SEQ = 'Bailiff-Last-Seq';
@@ -120,8 +123,15 @@ function batchOf(stream: string, streamSeq: number, first: string | undefined, l
   return { firstSeq, lastSeq, bytes };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+/**
+ * Whether two runs of records that end at the same record end alike: the shorter is the longer's last bytes (a batch
+ * may be one local row and several stream messages). Their last record then has the same bytes, and with it the hash
+ * of every record before it: one record stands for the whole history.
+ */
+function endAlike(a: Uint8Array, b: Uint8Array): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  const tail = long.subarray(long.length - short.length);
+  return Buffer.from(short.buffer, short.byteOffset, short.length).equals(Buffer.from(tail.buffer, tail.byteOffset, tail.length));
 }
 
 /** A connection to one journal's stream. */
@@ -140,7 +150,11 @@ export class JetStreamLog {
     this.stream = stream;
     this.batchSubject = `${stream}.batches`;
     this.writerSubject = `${stream}.writer`;
+    this.messageBytesMax = Math.min(BATCH_BYTES_MAX, nc.info?.max_payload ?? BATCH_BYTES_MAX) - HEADROOM_BYTES;
   }
+
+  /** The most bytes of records one message carries here (the server's max_payload, less room for headers). */
+  readonly messageBytesMax: number;
 
   /** Connects and makes sure the stream exists (created with `replicas` when it does not). */
   static async open(o: JetStreamOptions): Promise<JetStreamLog> {
@@ -255,13 +269,43 @@ export class JetStreamLog {
   }
 
   /**
+   * A batch as the messages it is published in: its records in order, as many to a message as fit (a batch larger
+   * than the server's max_payload is several messages; the local journal keeps it as one). A record alone larger than
+   * a message is refused (append_failed).
+   */
+  partsOf(batch: StoredBatch): StoredBatch[] {
+    if (batch.bytes.length <= this.messageBytesMax) return [batch];
+    const parts: StoredBatch[] = [];
+    const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+    let start = 0;
+    let startSeq = batch.firstSeq;
+    let at = 0;
+    let seq = batch.firstSeq;
+    while (at < bytes.length) {
+      const size = RECORD_BYTES_MIN + bytes.readUInt32BE(at + 16);
+      if (size > this.messageBytesMax) {
+        throw new JournalError('append_failed', `record ${seq}: ${size} bytes, more than a message of stream ${this.stream} holds (${this.messageBytesMax}: the server's max_payload)`, { seq });
+      }
+      if (at + size - start > this.messageBytesMax) {
+        parts.push({ firstSeq: startSeq, lastSeq: seq - 1, bytes: bytes.subarray(start, at) });
+        start = at;
+        startSeq = seq;
+      }
+      at += size;
+      seq++;
+    }
+    parts.push({ firstSeq: startSeq, lastSeq: seq - 1, bytes: bytes.subarray(start, at) });
+    return parts;
+  }
+
+  /**
    * Publishes a batch as the message after `afterStreamSeq` (the one this writer stored last; 0: the stream's first).
    * Resolves to its stream seq once the stream stored it (on every replica the stream has); journal_fenced when
    * another batch is there already.
    */
   async publish(batch: StoredBatch, afterStreamSeq: number): Promise<number> {
-    if (batch.bytes.length > BATCH_BYTES_MAX) {
-      throw new JournalError('append_failed', `a batch of ${batch.bytes.length} bytes (records ${batch.firstSeq}-${batch.lastSeq}) exceeds a stream message's ${BATCH_BYTES_MAX}`);
+    if (batch.bytes.length > this.messageBytesMax) {
+      throw new RangeError(`records ${batch.firstSeq}-${batch.lastSeq}: ${batch.bytes.length} bytes, more than a message's ${this.messageBytesMax}: publish its parts (partsOf)`);
     }
     const h = headers();
     h.set(FIRST_SEQ, String(batch.firstSeq));
@@ -351,7 +395,7 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
     if (localLast >= 0) {
       const at = await log.findBatchEnding(localLast, stream.streamSeq);
       const local = lastBatch(store, localLast);
-      if (at === null || local === null || !sameBytes((await log.batchAt(at)).bytes, local.bytes)) {
+      if (at === null || local === null || !endAlike((await log.batchAt(at)).bytes, local.bytes)) {
         throw diverged(`differ at record ${localLast}, the local journal's last (the stream goes on to ${stream.lastSeq})`);
       }
       from = at;
@@ -363,16 +407,19 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
     return { copied, published, streamSeq, lastSeq: stream.lastSeq };
   }
   if (stream.lastSeq >= 0) {
-    const local = lastBatch(store, stream.lastSeq);
-    if (local === null || !sameBytes((await log.batchAt(stream.streamSeq)).bytes, local.bytes)) {
+    const local = batchUpTo(store, stream.lastSeq);
+    if (local === null || !endAlike((await log.batchAt(stream.streamSeq)).bytes, local.bytes)) {
       throw diverged(`differ at record ${stream.lastSeq}, the stream's last`);
     }
   }
   if (localLast > stream.lastSeq) {
     if (!o.publish) throw diverged(`: the local journal is ahead (record ${localLast} against ${stream.lastSeq}); a standby only copies the stream`);
-    for (const batch of store.read(stream.lastSeq + 1)) {
-      streamSeq = await log.publish(batch, streamSeq);
-      published++;
+    for (const stored of store.read(stream.lastSeq + 1)) {
+      const batch = stored.firstSeq > stream.lastSeq ? stored : recordsFrom(stored, stream.lastSeq + 1);
+      for (const part of log.partsOf(batch)) {
+        streamSeq = await log.publish(part, streamSeq);
+        published++;
+      }
     }
   }
   return { copied, published, streamSeq, lastSeq: Math.max(localLast, stream.lastSeq) };
@@ -383,6 +430,28 @@ function lastBatch(store: JournalStore, seq: number): StoredBatch | null {
   let found: StoredBatch | null = null;
   for (const b of store.read(seq, seq)) if (b.lastSeq === seq) found = b;
   return found;
+}
+
+/** The records of the local batch holding `seq`, up to and including it (the stream may end inside a batch). */
+function batchUpTo(store: JournalStore, seq: number): StoredBatch | null {
+  for (const b of store.read(seq, seq)) if (b.firstSeq <= seq && seq <= b.lastSeq) return recordsUpTo(b, seq);
+  return null;
+}
+
+/** Byte offset of record `seq` in `batch` (its frames' length fields walked). */
+function offsetOf(batch: StoredBatch, seq: number): number {
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+  let at = 0;
+  for (let s = batch.firstSeq; s < seq; s++) at += RECORD_BYTES_MIN + bytes.readUInt32BE(at + 16);
+  return at;
+}
+
+function recordsFrom(batch: StoredBatch, seq: number): StoredBatch {
+  return { firstSeq: seq, lastSeq: batch.lastSeq, bytes: batch.bytes.subarray(offsetOf(batch, seq)) };
+}
+
+function recordsUpTo(batch: StoredBatch, seq: number): StoredBatch {
+  return { firstSeq: batch.firstSeq, lastSeq: seq, bytes: batch.bytes.subarray(0, offsetOf(batch, seq + 1)) };
 }
 
 /**
@@ -422,7 +491,13 @@ export class ReplicatedCommitter implements BatchCommitter {
   commit(batch: StoredBatch): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     this.inFlight++;
-    const published = this.log.publish(batch, this.nextAfter++);
+    let published: Promise<unknown>;
+    try {
+      const parts = this.log.partsOf(batch);
+      published = Promise.all(parts.map((part) => this.log.publish(part, this.nextAfter++)));
+    } catch (e) {
+      published = Promise.reject(e);
+    }
     published.catch(() => undefined); // read below, in its turn; a turn that never comes must not leave it unhandled
     // Its turn: once every earlier batch was handed to the local committer, and this one is in the stream. Wrapped,
     // so that the turn ends when the local commit starts, not when it returns (commits overlap as the worker's do).

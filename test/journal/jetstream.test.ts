@@ -182,6 +182,50 @@ describe.runIf(run)('journal over JetStream', () => {
     }
   });
 
+  it('publishes a batch larger than the server takes in one message as several, and reconciles across the split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
+    const config = join(dir, 'small.conf');
+    writeFileSync(config, 'max_payload: 65536\n');
+    const small = await startNatsServer(['-c', config]);
+    try {
+      // 400 commands in one batch: ~200 KB of records, four messages or more.
+      const a = await journalOf(5, 400, 400);
+      const log = await JetStreamLog.open({ url: small.url, stream: 'SPLIT' });
+      expect(log.messageBytesMax).toBe(65536 - 1024);
+      const big = batchesOf(a).at(-1) as StoredBatch;
+      expect(big.bytes.length).toBeGreaterThan(3 * log.messageBytesMax);
+      const parts = log.partsOf(big);
+      expect(parts.length).toBeGreaterThan(3);
+      expect(Buffer.concat(parts.map((p) => p.bytes))).toEqual(Buffer.from(big.bytes));
+      expect(parts.map((p) => [p.firstSeq, p.lastSeq])).toEqual(parts.map((p, i) => [i === 0 ? big.firstSeq : (parts[i - 1] as StoredBatch).lastSeq + 1, p.lastSeq]));
+      expect((parts.at(-1) as StoredBatch).lastSeq).toBe(big.lastSeq);
+      for (const p of parts) expect(p.bytes.length).toBeLessThanOrEqual(log.messageBytesMax);
+
+      const storeA = SqliteJournalStore.open(a, { durability: 'full' });
+      const published = await reconcile(storeA, log, { publish: true });
+      expect(published.published).toBe(2 + parts.length);
+      // Reconciled again across the split (the stream's last message is the local batch's last part): nothing to do.
+      expect(await reconcile(storeA, log, { publish: true })).toMatchObject({ copied: 0, published: 0 });
+      storeA.close();
+      const b = join(dir, 'copy.db');
+      const storeB = SqliteJournalStore.open(b, { durability: 'full' });
+      expect(await reconcile(storeB, log, { publish: false })).toMatchObject({ copied: 2 + parts.length, lastSeq: 416 });
+      storeB.close();
+      expect(journalInfo(b).headHash).toBe(journalInfo(a).headHash);
+      // The writer's committer splits the same way: one more large batch, published in parts, committed once.
+      const local = new Recording();
+      const writer = new ReplicatedCommitter(log, local, published.streamSeq, 416, 'split');
+      const next = { ...big, firstSeq: 417, lastSeq: 417 + (big.lastSeq - big.firstSeq) };
+      await expect(writer.commit(next)).resolves.toBeUndefined();
+      expect(local.got).toEqual([417]);
+      expect((await log.head()).streamSeq).toBe(published.streamSeq + parts.length);
+      writer.stop();
+      await log.close();
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('says so when the server cannot be reached, and refuses a bad stream name', async () => {
     await expect(JetStreamLog.open({ url: 'nats://127.0.0.1:1', timeoutMs: 500 })).rejects.toMatchObject({ code: 'replica_unavailable' });
     await expect(JetStreamLog.open({ url: nats.url, stream: 'a.b' })).rejects.toThrow(/letters, digits/);
