@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { appendChecked, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -387,10 +387,7 @@ async function copyNewBatches(replica: Replica): Promise<number> {
   const streamSeq = await replica.log.lastMessage();
   let copied = 0;
   for await (const b of replica.log.batchesAfter(replica.streamSeq, streamSeq)) {
-    if (b.batch.firstSeq !== store.lastSeq() + 1) {
-      throw new JournalError('journal_diverged', `stream ${replica.log.stream} message ${b.streamSeq} holds records ${b.batch.firstSeq}-${b.batch.lastSeq}; the local journal ends at ${store.lastSeq()}`);
-    }
-    store.append(b.batch);
+    appendChecked(store, b.batch, `stream ${replica.log.stream} message ${b.streamSeq}`);
     replica.streamSeq = b.streamSeq;
     copied++;
   }

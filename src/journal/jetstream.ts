@@ -18,7 +18,7 @@
 
 import { connect, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
 import { JournalError } from './errors.js';
-import { RECORD_BYTES_MIN } from './record.js';
+import { decodeRecord, frameAt, RECORD_BYTES_MIN, RECORD_CHECKSUM_BYTES, ZERO_HASH } from './record.js';
 import type { BatchCommitter, JournalStore, StoredBatch } from './store.js';
 
 /** How often a writer says it is alive (on `<stream>.writer`, not stored). */
@@ -400,8 +400,8 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
       }
       from = at;
     }
-    for await (const { batch } of log.batchesAfter(from, stream.streamSeq)) {
-      store.append(batch);
+    for await (const { streamSeq: at, batch } of log.batchesAfter(from, stream.streamSeq)) {
+      appendChecked(store, batch, `stream ${log.stream} message ${at}`);
       copied++;
     }
     return { copied, published, streamSeq, lastSeq: stream.lastSeq };
@@ -413,7 +413,7 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
     }
   }
   if (localLast > stream.lastSeq) {
-    if (!o.publish) throw diverged(`: the local journal is ahead (record ${localLast} against ${stream.lastSeq}); a standby only copies the stream`);
+    if (!o.publish) throw diverged(`disagree on the head: the local journal is ahead (record ${localLast} against ${stream.lastSeq}), and a standby only copies the stream`);
     for (const stored of store.read(stream.lastSeq + 1)) {
       const batch = stored.firstSeq > stream.lastSeq ? stored : recordsFrom(stored, stream.lastSeq + 1);
       for (const part of log.partsOf(batch)) {
@@ -423,6 +423,36 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
     }
   }
   return { copied, published, streamSeq, lastSeq: Math.max(localLast, stream.lastSeq) };
+}
+
+/**
+ * Appends a batch read from the stream to the local journal once each of its records is whole and follows the one
+ * before (seq, checksum, hash chain from the local head): a bad one is refused (record_corrupt, naming it) and nothing
+ * of its batch is stored, so the local journal never holds what its own recovery would halt on.
+ */
+export function appendChecked(store: JournalStore, batch: StoredBatch, where: string): void {
+  const head = store.lastSeq();
+  if (batch.firstSeq !== head + 1) {
+    throw new JournalError('journal_diverged', `${where} holds records ${batch.firstSeq}-${batch.lastSeq}; the local journal ends at ${head}`);
+  }
+  let prevHash: Buffer = ZERO_HASH;
+  if (head >= 0) {
+    const last = lastBatch(store, head);
+    if (last === null) throw new JournalError('journal_diverged', `${where}: the local journal's last batch does not end at its head ${head}`);
+    // A record's hash is its checksum, its last 32 bytes.
+    prevHash = Buffer.from(last.bytes.subarray(last.bytes.length - RECORD_CHECKSUM_BYTES));
+  }
+  const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+  let at = 0;
+  for (let seq = batch.firstSeq; seq <= batch.lastSeq; seq++) {
+    const frame = frameAt(bytes, at);
+    const r = decodeRecord(frame, { seq, prevHash, last: false });
+    if (r.status !== 'ok') throw new JournalError('record_corrupt', `${where}: record ${seq}: ${r.reason}; nothing of it copied`, { seq });
+    prevHash = r.hash;
+    at += frame.length;
+  }
+  if (at !== bytes.length) throw new JournalError('record_corrupt', `${where}: ${bytes.length - at} bytes after record ${batch.lastSeq}; nothing of it copied`, { seq: batch.lastSeq });
+  store.append(batch);
 }
 
 /** The local batch ending at record `seq`, or null when none does. */

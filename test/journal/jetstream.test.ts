@@ -160,7 +160,10 @@ describe.runIf(run)('journal over JetStream', () => {
       // A replica that is ahead of the stream is refused as well: a standby only copies.
       const b = await journalOf(3, 30, 10);
       const storeB = SqliteJournalStore.open(b, { durability: 'full' });
-      await expect(reconcile(storeB, log, { publish: false })).rejects.toMatchObject({ code: 'journal_diverged' });
+      await expect(reconcile(storeB, log, { publish: false })).rejects.toMatchObject({
+        code: 'journal_diverged',
+        message: 'the local journal and stream DIVERGE disagree on the head: the local journal is ahead (record 46 against 36), and a standby only copies the stream; nothing was changed (a journal and a stream go together from the genesis on)',
+      });
       storeB.close();
     } finally {
       await log.close();
@@ -223,6 +226,33 @@ describe.runIf(run)('journal over JetStream', () => {
       await log.close();
     } finally {
       await small.stop();
+    }
+  });
+
+  it('copies nothing of a message whose records are bad: the local journal never holds what its recovery would halt on', async () => {
+    const a = await journalOf(6, 12, 4);
+    const batches = batchesOf(a);
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'FLIPPED' });
+    try {
+      // The fourth message with one bit of a record's body flipped (as a disk or a bug could), the rest as they are.
+      const bad = 3;
+      for (let i = 0; i < batches.length; i++) {
+        const b = batches[i] as StoredBatch;
+        const bytes = Uint8Array.from(b.bytes);
+        if (i === bad) (bytes[60] as number) ^= 0x04;
+        await log.publish({ ...b, bytes }, i);
+      }
+      const copy = join(mkdtempSync(join(tmpdir(), 'bailiff-js-')), 'copy.db');
+      const store = SqliteJournalStore.open(copy, { durability: 'full' });
+      const refused = await reconcile(store, log, { publish: false }).catch((e: unknown) => e);
+      const kept = store.lastSeq();
+      store.close();
+      const first = (batches[bad] as StoredBatch).firstSeq;
+      expect(refused).toMatchObject({ code: 'record_corrupt', seq: first, message: `stream FLIPPED message ${bad + 1}: record ${first}: checksum mismatch; nothing of it copied` });
+      expect(kept).toBe(first - 1);
+      expect(journalInfo(copy)).toMatchObject({ head: first - 1, tornTail: null });
+    } finally {
+      await log.close();
     }
   });
 
