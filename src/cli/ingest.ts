@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { appendChecked, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { appendChecked, compareWithStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -515,8 +515,53 @@ export function journalInfoText(i: JournalInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function runJournalInfo(file: string, o: { json?: boolean }, io: CliIo): 0 {
+/** Where a local journal stands against its JetStream stream (`bailiff journal info --jetstream`). */
+export interface StreamStanding {
+  readonly stream: string;
+  readonly url: string;
+  /** The stream's last message (0: empty) and the last record it holds (-1: none). */
+  readonly message: number;
+  readonly record: number;
+  readonly standing: 'level' | 'behind' | 'ahead' | 'diverged';
+  /** Records the local journal lacks (behind) or the stream lacks (ahead). */
+  readonly records: number;
+  /** Why they diverged. */
+  readonly diverged?: string;
+}
+
+/** Compares the journal with its stream, changing neither (the stream is not created if missing). */
+export async function streamStanding(file: string, js: { readonly url: string; readonly stream: string }): Promise<StreamStanding> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, create: false });
+  const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
+  const url = redactUrl(js.url);
+  try {
+    const c = await compareWithStream(store, log);
+    const records = Math.abs(c.stream.lastSeq - c.localLast);
+    return { stream: log.stream, url, message: c.stream.streamSeq, record: c.stream.lastSeq, standing: c.relation, records };
+  } catch (e) {
+    if (!(e instanceof JournalError && e.code === 'journal_diverged')) throw e;
+    const { streamSeq, lastSeq } = await log.head();
+    return { stream: log.stream, url, message: streamSeq, record: lastSeq, standing: 'diverged', records: 0, diverged: e.message };
+  } finally {
+    store.close();
+    await log.close();
+  }
+}
+
+function streamStandingText(s: StreamStanding): string {
+  const where = `stream ${s.stream} at ${s.url}: message ${s.message} (record ${s.record}); the local journal`;
+  if (s.standing === 'level') return `${where} is level with it\n`;
+  if (s.standing === 'behind') return `${where} is ${s.records} records behind it (copied at the next ingest --jetstream, writer or standby)\n`;
+  if (s.standing === 'ahead') return `${where} is ${s.records} records ahead of it (a writer publishes them when it next starts with --jetstream)\n`;
+  return `${where} DIVERGED: ${s.diverged ?? ''}\n`;
+}
+
+/** `bailiff journal info`; with a stream, where the journal stands against it (exit 2 when they diverged). */
+export async function runJournalInfo(file: string, o: { json?: boolean; jetstream?: { readonly url: string; readonly stream: string } }, io: CliIo): Promise<0> {
   const info = journalInfo(file);
-  io.stdout(o.json === true ? toJson(info) : journalInfoText(info));
+  const standing = o.jetstream === undefined ? undefined : await streamStanding(file, o.jetstream);
+  if (o.json === true) io.stdout(toJson(standing === undefined ? info : { ...info, jetstream: standing }));
+  else io.stdout(journalInfoText(info) + (standing === undefined ? '' : streamStandingText(standing)));
+  if (standing?.standing === 'diverged') throw new JournalError('journal_diverged', standing.diverged ?? 'diverged');
   return 0;
 }

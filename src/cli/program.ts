@@ -371,8 +371,11 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .description('What a journal holds: format, mode, genesis, head, snapshots (read-only; a corrupt record is exit 2).')
     .argument('<file>', 'the journal')
     .option('--json', 'as JSON')
-    .action((file: string, o: { json?: boolean }) => {
-      runJournalInfo(file, o, io);
+    .option('--jetstream <url>', 'also where the journal stands against its JetStream stream (level, behind, ahead, diverged: exit 2); changes neither')
+    .option('--stream <name>', `with --jetstream: the stream (default ${DEFAULT_STREAM})`)
+    .action(async (file: string, o: { json?: boolean; jetstream?: string; stream?: string }) => {
+      if (o.stream !== undefined && o.jetstream === undefined) throw new CliError('bad_argument', '--stream goes with --jetstream <url>');
+      await runJournalInfo(file, { ...(o.json === undefined ? {} : { json: o.json }), ...(o.jetstream === undefined ? {} : { jetstream: { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM } }) }, io);
     });
   const keys = program.command('keys').description("The service's API keys (docs/security.md): the store keeps no secret, only each secret's SHA-256.");
   const masterKeyHelp = 'the master key file the secrets derive from (default: <store>.master, created 0600 with the store)';

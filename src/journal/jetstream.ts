@@ -46,6 +46,8 @@ export interface JetStreamOptions {
   readonly stream?: string;
   /** Replicas when the stream is created (a JetStream cluster: 3; a single server: 1). */
   readonly replicas?: number;
+  /** Whether a missing stream is created (default true); false: refused (a read-only look). */
+  readonly create?: boolean;
   /** How long a connect or a publish may wait for the server, ms. */
   readonly timeoutMs?: number;
 }
@@ -172,7 +174,7 @@ export class JetStreamLog {
     try {
       const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
       const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs);
-      await log.ensureStream(replicas);
+      await log.ensureStream(replicas, o.create ?? true);
       return log;
     } catch (e) {
       await nc.close().catch(() => undefined);
@@ -180,7 +182,7 @@ export class JetStreamLog {
     }
   }
 
-  private async ensureStream(replicas: number): Promise<void> {
+  private async ensureStream(replicas: number, create: boolean): Promise<void> {
     try {
       const info = await this.jsm.streams.info(this.stream);
       if (!info.config.subjects.includes(this.batchSubject)) {
@@ -189,6 +191,7 @@ export class JetStreamLog {
       return;
     } catch (e) {
       if (apiErrorCode(e) !== STREAM_NOT_FOUND) throw e;
+      if (!create) throw new JournalError('replica_unavailable', `stream ${this.stream} does not exist`);
     }
     // A journal never deletes: no limits, deletes and purges denied. No message ids: JetStream answers a duplicate id
     // with the stored message's ack before it checks the expected last sequence, so a fenced writer's batch of the
@@ -375,36 +378,37 @@ export class JetStreamLog {
   }
 }
 
+/** Where a local journal stands against its stream (compareWithStream). */
+export interface StreamComparison {
+  /** The stream's last message (0: empty) and last record (-1: none). */
+  readonly stream: { readonly streamSeq: number; readonly lastSeq: number };
+  /** The local journal's last record (-1: none). */
+  readonly localLast: number;
+  /** 'level', the stream ahead (the local journal copies), the local journal ahead (a writer publishes). */
+  readonly relation: 'level' | 'behind' | 'ahead';
+  /** With 'behind': the stream message after which the local journal's records go on. */
+  readonly copyAfter: number;
+}
+
 /**
- * Brings the local journal `store` and the stream to the same batches: the stream's batches after the local head
- * appended locally, then the local batches after the stream's head published. Refuses with journal_diverged, changing
- * nothing, when they differ where they meet (or one's batches do not end where the other's do). `publish: false`
- * (a standby) leaves a local journal ahead as it is: it is refused instead.
+ * Compares a local journal with its stream, changing nothing: which one is ahead, after checking that both hold the
+ * same bytes where they meet (the records ending at the shorter one's head: the shorter run is the longer's tail; the
+ * hash chain makes that last record stand for the whole history). journal_diverged when they do not.
  */
-export async function reconcile(store: JournalStore, log: JetStreamLog, o: { readonly publish: boolean }): Promise<ReconcileReport> {
+export async function compareWithStream(store: JournalStore, log: JetStreamLog): Promise<StreamComparison> {
   const stream = await log.head();
   const localLast = store.lastSeq();
   const diverged = (why: string): JournalError =>
     new JournalError('journal_diverged', `the local journal and stream ${log.stream} ${why}; nothing was changed (a journal and a stream go together from the genesis on)`);
-  let copied = 0;
-  let published = 0;
-  let streamSeq = stream.streamSeq;
   if (stream.lastSeq > localLast) {
-    // The stream is ahead: where the local journal ends, the stream's batch must end with the same bytes.
-    let from = 0;
-    if (localLast >= 0) {
-      const at = await log.findBatchEnding(localLast, stream.streamSeq);
-      const local = lastBatch(store, localLast);
-      if (at === null || local === null || !endAlike((await log.batchAt(at)).bytes, local.bytes)) {
-        throw diverged(`differ at record ${localLast}, the local journal's last (the stream goes on to ${stream.lastSeq})`);
-      }
-      from = at;
+    // The stream is ahead: where the local journal ends, the stream's message must end with the same bytes.
+    if (localLast < 0) return { stream, localLast, relation: 'behind', copyAfter: 0 };
+    const at = await log.findBatchEnding(localLast, stream.streamSeq);
+    const local = lastBatch(store, localLast);
+    if (at === null || local === null || !endAlike((await log.batchAt(at)).bytes, local.bytes)) {
+      throw diverged(`differ at record ${localLast}, the local journal's last (the stream goes on to ${stream.lastSeq})`);
     }
-    for await (const { streamSeq: at, batch } of log.batchesAfter(from, stream.streamSeq)) {
-      appendChecked(store, batch, `stream ${log.stream} message ${at}`);
-      copied++;
-    }
-    return { copied, published, streamSeq, lastSeq: stream.lastSeq };
+    return { stream, localLast, relation: 'behind', copyAfter: at };
   }
   if (stream.lastSeq >= 0) {
     const local = batchUpTo(store, stream.lastSeq);
@@ -412,17 +416,43 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
       throw diverged(`differ at record ${stream.lastSeq}, the stream's last`);
     }
   }
-  if (localLast > stream.lastSeq) {
-    if (!o.publish) throw diverged(`disagree on the head: the local journal is ahead (record ${localLast} against ${stream.lastSeq}), and a standby only copies the stream`);
-    for (const stored of store.read(stream.lastSeq + 1)) {
-      const batch = stored.firstSeq > stream.lastSeq ? stored : recordsFrom(stored, stream.lastSeq + 1);
+  return { stream, localLast, relation: localLast > stream.lastSeq ? 'ahead' : 'level', copyAfter: stream.streamSeq };
+}
+
+/**
+ * Brings the local journal `store` and the stream to the same records: the stream's messages after the local head
+ * appended locally (each record checked: appendChecked), or the local records after the stream's head published (in
+ * messages of at most the server's max_payload). Refuses with journal_diverged, changing nothing, when they differ
+ * where they meet (compareWithStream). `publish: false` (a standby) refuses a local journal ahead of the stream.
+ */
+export async function reconcile(store: JournalStore, log: JetStreamLog, o: { readonly publish: boolean }): Promise<ReconcileReport> {
+  const c = await compareWithStream(store, log);
+  let copied = 0;
+  let published = 0;
+  let streamSeq = c.stream.streamSeq;
+  if (c.relation === 'behind') {
+    for await (const { streamSeq: at, batch } of log.batchesAfter(c.copyAfter, c.stream.streamSeq)) {
+      appendChecked(store, batch, `stream ${log.stream} message ${at}`);
+      copied++;
+    }
+    return { copied, published, streamSeq, lastSeq: c.stream.lastSeq };
+  }
+  if (c.relation === 'ahead') {
+    if (!o.publish) {
+      throw new JournalError(
+        'journal_diverged',
+        `the local journal and stream ${log.stream} disagree on the head: the local journal is ahead (record ${c.localLast} against ${c.stream.lastSeq}), and a standby only copies the stream; nothing was changed (a journal and a stream go together from the genesis on)`,
+      );
+    }
+    for (const stored of store.read(c.stream.lastSeq + 1)) {
+      const batch = stored.firstSeq > c.stream.lastSeq ? stored : recordsFrom(stored, c.stream.lastSeq + 1);
       for (const part of log.partsOf(batch)) {
         streamSeq = await log.publish(part, streamSeq);
         published++;
       }
     }
   }
-  return { copied, published, streamSeq, lastSeq: Math.max(localLast, stream.lastSeq) };
+  return { copied, published, streamSeq, lastSeq: Math.max(c.localLast, c.stream.lastSeq) };
 }
 
 /**

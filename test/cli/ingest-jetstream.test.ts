@@ -123,9 +123,21 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     // The fenced writer's journal holds none of its refused batch: it is behind the stream, not beside it, and
     // catches up once the standby stopped.
     expect(journalInfo(a).head).toBe(SETUP + 3);
+    const behind = await runCliCaptured(['journal', 'info', a, ...js]);
+    expect(behind.code).toBe(0);
+    expect(behind.out).toContain(`\nstream FENCED at ${nats.url}: message 5 (record ${SETUP + 7}); the local journal is 4 records behind it (copied at the next ingest --jetstream, writer or standby)\n`);
     const caught = await runCliCaptured(['ingest', '--journal', a, ...js], { stdin: Readable.from([]) });
     expect(caught.code).toBe(0);
     expect(journalInfo(a)).toMatchObject({ head: SETUP + 7, headHash: journalInfo(b).headHash });
+    const level = await runCliCaptured(['journal', 'info', a, ...js, '--json']);
+    expect((JSON.parse(level.out) as { jetstream: unknown }).jetstream).toEqual({ stream: 'FENCED', url: nats.url, message: 5, record: SETUP + 7, standing: 'level', records: 0 });
+    // A journal of another history against the stream: said, and exit 2; neither changed.
+    const other = join(dir, 'other.db');
+    await runCliCaptured(['ingest', '--journal', other, '--scenario', scenario], { stdin: Readable.from([`${streamCommands(77, 6).map((c) => JSON.stringify(c)).join('\n')}\n`]) });
+    const diverged = await runCliCaptured(['journal', 'info', other, ...js]);
+    expect(diverged.code).toBe(2);
+    expect(diverged.out).toContain(`\nstream FENCED at ${nats.url}: message 5 (record ${SETUP + 7}); the local journal DIVERGED: the local journal and stream FENCED differ at record ${SETUP + 6}, the local journal's last`);
+    expect(diverged.err).toMatch(/^error: the local journal and stream FENCED differ at record 22/);
   });
 
   it('takes nothing over while the stream cannot be read: a server that stops answering is not a silent writer', async () => {
@@ -196,6 +208,11 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
       [['--jetstream', nats.url, '--stream', 'EMPTY2'], `error: neither ${j} nor stream EMPTY2 at ${nats.url} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)\n`],
       [['--jetstream', 'nats://127.0.0.1:1'], 'error: cannot reach the JetStream server at nats://127.0.0.1:1: CONNECTION_REFUSED\n'],
     ];
+    // `journal info` looks without creating: a missing stream is said.
+    const look = await runCliCaptured(['journal', 'info', join(dir, 'fa.db'), '--jetstream', nats.url, '--stream', 'NOPE']);
+    expect({ code: look.code, err: look.err }).toEqual({ code: 2, err: 'error: stream NOPE does not exist\n' });
+    const stray = await runCliCaptured(['journal', 'info', join(dir, 'fa.db'), '--stream', 'NOPE']);
+    expect({ code: stray.code, err: stray.err }).toEqual({ code: 2, err: 'error: --stream goes with --jetstream <url>\n' });
     for (const [args, err] of cases) {
       const r = await runCliCaptured(['ingest', '--journal', j, ...args], { stdin: Readable.from([]) });
       expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 2, err });
