@@ -303,8 +303,8 @@ export class JetStreamLog {
 
   /**
    * Publishes a batch as the message after `afterStreamSeq` (the one this writer stored last; 0: the stream's first).
-   * Resolves to its stream seq once the stream stored it (on every replica the stream has); journal_fenced when
-   * another batch is there already.
+   * Resolves to its stream seq once the stream stored it (held by a majority of its replicas: JetStream's quorum);
+   * journal_fenced when another batch is there already.
    */
   async publish(batch: StoredBatch, afterStreamSeq: number): Promise<number> {
     if (batch.bytes.length > this.messageBytesMax) {
