@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { appendChecked, compareWithStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { compareWithStream, copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -384,13 +384,7 @@ async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: b
 async function copyNewBatches(replica: Replica): Promise<number> {
   const store = replica.copyStore;
   if (store === undefined) return 0;
-  const streamSeq = await replica.log.lastMessage();
-  let copied = 0;
-  for await (const b of replica.log.batchesAfter(replica.streamSeq, streamSeq)) {
-    appendChecked(store, b.batch, `stream ${replica.log.stream} message ${b.streamSeq}`);
-    replica.streamSeq = b.streamSeq;
-    copied++;
-  }
+  const copied = await copyFromStream(store, replica.log, replica.streamSeq, await replica.log.lastMessage(), (streamSeq) => (replica.streamSeq = streamSeq));
   if (copied > 0) replica.lastHeardMs = performance.now();
   return copied;
 }

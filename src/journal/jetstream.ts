@@ -431,10 +431,7 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
   let published = 0;
   let streamSeq = c.stream.streamSeq;
   if (c.relation === 'behind') {
-    for await (const { streamSeq: at, batch } of log.batchesAfter(c.copyAfter, c.stream.streamSeq)) {
-      appendChecked(store, batch, `stream ${log.stream} message ${at}`);
-      copied++;
-    }
+    copied = await copyFromStream(store, log, c.copyAfter, c.stream.streamSeq);
     return { copied, published, streamSeq, lastSeq: c.stream.lastSeq };
   }
   if (c.relation === 'ahead') {
@@ -456,33 +453,54 @@ export async function reconcile(store: JournalStore, log: JetStreamLog, o: { rea
 }
 
 /**
- * Appends a batch read from the stream to the local journal once each of its records is whole and follows the one
- * before (seq, checksum, hash chain from the local head): a bad one is refused (record_corrupt, naming it) and nothing
- * of its batch is stored, so the local journal never holds what its own recovery would halt on.
+ * Copies the stream's messages after `afterStreamSeq` (up to `upTo`, default its last now) into the local journal,
+ * each record checked before its message is stored (appendChecked); `onCopied` is told each message stored. Returns
+ * how many were.
  */
-export function appendChecked(store: JournalStore, batch: StoredBatch, where: string): void {
+export async function copyFromStream(store: JournalStore, log: JetStreamLog, afterStreamSeq: number, upTo?: number, onCopied?: (streamSeq: number) => void): Promise<number> {
+  let prevHash = headHash(store);
+  let copied = 0;
+  for await (const { streamSeq, batch } of log.batchesAfter(afterStreamSeq, upTo)) {
+    prevHash = appendChecked(store, batch, prevHash, `stream ${log.stream} message ${streamSeq}`);
+    copied++;
+    onCopied?.(streamSeq);
+  }
+  return copied;
+}
+
+/** The hash of the local journal's last record (ZERO_HASH when it has none): a record's hash is its checksum, its last 32 bytes. */
+function headHash(store: JournalStore): Buffer {
+  const head = store.lastSeq();
+  if (head < 0) return ZERO_HASH;
+  const last = lastBatch(store, head);
+  if (last === null) throw new JournalError('journal_diverged', `the local journal's last batch does not end at its head ${head}`);
+  return Buffer.from(last.bytes.subarray(last.bytes.length - RECORD_CHECKSUM_BYTES));
+}
+
+/**
+ * Appends a batch read from the stream to the local journal once each of its records is whole and follows the one
+ * before (seq, checksum, hash chain from `prevHash`, the local head's): a bad one is refused (record_corrupt, naming
+ * it) and nothing of its batch is stored, so the local journal never holds what its own recovery would halt on.
+ * Returns the hash of its last record.
+ */
+function appendChecked(store: JournalStore, batch: StoredBatch, prevHash: Buffer, where: string): Buffer {
   const head = store.lastSeq();
   if (batch.firstSeq !== head + 1) {
     throw new JournalError('journal_diverged', `${where} holds records ${batch.firstSeq}-${batch.lastSeq}; the local journal ends at ${head}`);
   }
-  let prevHash: Buffer = ZERO_HASH;
-  if (head >= 0) {
-    const last = lastBatch(store, head);
-    if (last === null) throw new JournalError('journal_diverged', `${where}: the local journal's last batch does not end at its head ${head}`);
-    // A record's hash is its checksum, its last 32 bytes.
-    prevHash = Buffer.from(last.bytes.subarray(last.bytes.length - RECORD_CHECKSUM_BYTES));
-  }
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.length);
+  let hash = prevHash;
   let at = 0;
   for (let seq = batch.firstSeq; seq <= batch.lastSeq; seq++) {
     const frame = frameAt(bytes, at);
-    const r = decodeRecord(frame, { seq, prevHash, last: false });
+    const r = decodeRecord(frame, { seq, prevHash: hash, last: false });
     if (r.status !== 'ok') throw new JournalError('record_corrupt', `${where}: record ${seq}: ${r.reason}; nothing of it copied`, { seq });
-    prevHash = r.hash;
+    hash = r.hash;
     at += frame.length;
   }
   if (at !== bytes.length) throw new JournalError('record_corrupt', `${where}: ${bytes.length - at} bytes after record ${batch.lastSeq}; nothing of it copied`, { seq: batch.lastSeq });
   store.append(batch);
+  return hash;
 }
 
 /** The local batch ending at record `seq`, or null when none does. */
