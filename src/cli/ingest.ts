@@ -9,11 +9,10 @@ import { existsSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from '../core/engine/commands.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
-import { randomUUID } from 'node:crypto';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { compareWithStream, copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { compareWithStream, JetStreamLog, redactUrl } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -23,6 +22,7 @@ import { decodeCommand, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
+import { openReplica, startReplicating, StreamStandby, type JetStreamOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
@@ -48,14 +48,8 @@ export interface IngestOptions {
   readonly jetstream?: JetStreamIngest;
 }
 
-export interface JetStreamIngest {
-  readonly url: string;
-  readonly stream: string;
-  /** Replicas of the stream when this process creates it. */
-  readonly replicas: number;
-  /** A standby's wait, without a writer's heartbeat or batch, before it takes the stream over. */
-  readonly takeoverMs: number;
-}
+/** `--jetstream` of `bailiff ingest` (replica.ts). */
+export type JetStreamIngest = JetStreamOptions;
 
 /** What the read of stdin is raced against: a failed commit. */
 const STOPPED = Symbol('stopped');
@@ -124,7 +118,19 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     ...(genesis === undefined ? {} : { genesis }),
     ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
   };
-  const replica = js === undefined ? null : await openReplica(o, js, scenario !== undefined, io);
+  const replica =
+    js === undefined
+      ? null
+      : await openReplica(
+          {
+            journal: o.journal,
+            durability: o.durability,
+            standby: o.standby !== undefined,
+            noJournal: scenario === undefined ? 'a new journal needs --scenario <file> (its settlement, rulebook and setup commands)' : null,
+            say: (line) => io.stderr(`ingest: ${line}\n`),
+          },
+          js,
+        );
   const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`ingest: ${line}\n`) });
   let de: DurableEngine;
   try {
@@ -149,7 +155,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     learn();
     if (o.standby !== undefined && replica !== null && js !== undefined) {
       io.stderr(`ingest: standby: ${recoveryLine(de.recovery)}; head ${de.journal.head()}; following stream ${replica.log.stream} until no writer is heard for ${js.takeoverMs} ms\n`);
-      const { followed, waitedMs, takeOverMs } = await standUntilSilent(de, replica, js.takeoverMs, o.standby.pollMs, learn, (line) => io.stderr(`ingest: standby: ${line}\n`));
+      const { followed, waitedMs, takeOverMs } = await standUntilSilent(new StreamStandby(de, replica, js.takeoverMs, (line) => io.stderr(`ingest: standby: ${line}\n`)), de, o.standby.pollMs, learn);
       io.stderr(
         `ingest: promoted: no writer heard on stream ${replica.log.stream} for ${js.takeoverMs} ms; durability ${de.journal.report.mode}; ${followed} records followed as standby (${(waitedMs / 1000).toFixed(1)} s), taken over in ${takeOverMs.toFixed(0)} ms; head ${de.journal.head()}; taking commands\n`,
       );
@@ -185,18 +191,12 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     // Over JetStream: no other writer heard (again: one may have started, or a standby taken over, while this one
     // recovered) before anything is published; then what this process journaled locally first (a new journal's
     // genesis and scenario) goes to the stream.
-    let streamStart: { readonly streamSeq: number; readonly published: number } | null = null;
-    if (replica !== null) {
-      if (o.standby === undefined) await refuseIfWriterHeard(replica);
-      streamStart = replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await reconcile(replica.writerStore, replica.log, { publish: true });
-    }
-    const worker = await CommitWorker.start(o.journal, o.durability);
-    let committer: BatchCommitter = worker;
-    let replicated: ReplicatedCommitter | null = null;
-    if (replica !== null && streamStart !== null) {
-      const { streamSeq, published } = streamStart;
-      replicated = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
-      committer = replicated;
+    const replicating = replica === null ? null : await startReplicating(replica, de, o.journal, o.durability, o.standby !== undefined);
+    const worker = replicating?.worker ?? (await CommitWorker.start(o.journal, o.durability));
+    const replicated = replicating?.committer ?? null;
+    const committer: BatchCommitter = replicated ?? worker;
+    if (replica !== null && replicating !== null) {
+      const { streamSeq, published } = replicating;
       const what = de.recovery.created ? ': the genesis and the scenario' : '';
       io.stderr(
         `ingest: replicating to stream ${replica.log.stream} at ${redactUrl(js?.url ?? '')} from its message ${streamSeq} (at the start ${replica.copied} batches copied from it, ${published + replica.published} published to it${what})\n`,
@@ -282,8 +282,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       void lines.return?.()?.catch(() => undefined);
       // What was committed before a bad line (or a failure) is acknowledged first.
       await acknowledged.catch(() => undefined);
-      replicated?.stop();
-      await worker.close();
+      if (replicating !== null) await replicating.stop();
+      else await worker.close();
     }
     if (failure !== null) throw failure;
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
@@ -316,143 +316,18 @@ async function standUntilPromoted(de: DurableEngine, pollMs: number, learn: () =
   }
 }
 
-/** A journal's link to its JetStream stream while ingest runs (openReplica). */
-interface Replica {
-  readonly log: JetStreamLog;
-  /** This process's id in heartbeats. */
-  readonly id: string;
-  /** A writer's local journal, reconciled with the stream, which the durable engine is opened on. */
-  writerStore?: SqliteJournalStore;
-  /** A standby's local journal as the stream's copier writes it (the engine follows it read-only); closed at promotion. */
-  copyStore?: SqliteJournalStore | undefined;
-  /** The stream's last message copied or published. */
-  streamSeq: number;
-  copied: number;
-  published: number;
-  /** When a writer other than this process was last heard (a heartbeat, or a batch copied), performance.now(). */
-  lastHeardMs: number;
-  /** When this process started listening for writers. */
-  readonly listeningSinceMs: number;
-}
-
 /**
- * Connects to the stream and brings the local journal level with it: a writer's journal is opened writable and
- * reconciled both ways (the stream's batches copied, the local ones it lacks published); a standby's copied only.
- * Refuses with one line when neither holds a journal and no scenario makes one.
+ * A standby over JetStream (StreamStandby), polled every `pollMs` until it takes the stream over (`learn` after each
+ * poll). Resolves once promoted, with the records followed and the time waited.
  */
-async function openReplica(o: IngestOptions, js: JetStreamIngest, hasScenario: boolean, io: CliIo): Promise<Replica> {
-  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas });
-  let store: SqliteJournalStore | undefined;
-  try {
-    const listeningSinceMs = performance.now();
-    const replica: Replica = { log, id: randomUUID(), streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
-    log.onHeartbeat((writer) => {
-      if (writer !== replica.id) replica.lastHeardMs = performance.now();
-    });
-    await log.flush();
-    const standby = o.standby !== undefined;
-    // A writer publishes what the stream lacks below: not while another writer is alive.
-    if (!standby) await refuseIfWriterHeard(replica);
-    store = SqliteJournalStore.open(o.journal, { durability: o.durability });
-    const copyStarted = performance.now();
-    const r = await reconcile(store, log, { publish: !standby });
-    const copySeconds = ((performance.now() - copyStarted) / 1000).toFixed(1);
-    replica.streamSeq = r.streamSeq;
-    replica.copied = r.copied;
-    replica.published = r.published;
-    if (store.lastSeq() < 0 && (standby || !hasScenario)) {
-      throw new CliError(
-        'bad_argument',
-        standby
-          ? `stream ${log.stream} at ${redactUrl(js.url)} holds no journal yet: a standby follows one a writer publishes (start the writer first)`
-          : `neither ${o.journal} nor stream ${log.stream} at ${redactUrl(js.url)} holds a journal: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`,
-      );
-    }
-    if (r.copied > 0) io.stderr(`ingest: ${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s\n`);
-    // The same object the heartbeat listener above updates.
-    if (standby) replica.copyStore = store;
-    else replica.writerStore = store;
-    return replica;
-  } catch (e) {
-    store?.close();
-    await log.close();
-    throw e;
-  }
-}
-
-/** The batches the stream holds after the replica's last one, appended to its local journal; how many. */
-async function copyNewBatches(replica: Replica): Promise<number> {
-  const store = replica.copyStore;
-  if (store === undefined) return 0;
-  const copied = await copyFromStream(store, replica.log, replica.streamSeq, await replica.log.lastMessage(), (streamSeq) => (replica.streamSeq = streamSeq));
-  if (copied > 0) replica.lastHeardMs = performance.now();
-  return copied;
-}
-
-/**
- * A standby over JetStream: every `pollMs`, the stream's new batches copied into the local journal and followed; once
- * no writer was heard (no heartbeat, no new batch) for `takeoverMs`, the last batches copied, the copier's lock let go
- * and the journal promoted. The writer it replaces, if still alive, is fenced at its next batch (or fences this one,
- * if it publishes first): the stream keeps one history either way.
- */
-async function standUntilSilent(
-  de: DurableEngine,
-  replica: Replica,
-  takeoverMs: number,
-  pollMs: number,
-  learn: () => void,
-  say: (line: string) => void,
-): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
+async function standUntilSilent(standby: StreamStandby, de: DurableEngine, pollMs: number, learn: () => void): Promise<{ followed: number; waitedMs: number; takeOverMs: number }> {
   const t0 = performance.now();
   const head = de.journal.head();
-  // Silence counts from when this process started listening at the earliest.
-  replica.lastHeardMs = Math.max(replica.lastHeardMs, replica.listeningSinceMs);
-  // While the stream cannot be read, silence means nothing: no take-over (it could not publish anyway).
-  let blind = false;
-  const copy = async (): Promise<boolean> => {
-    try {
-      if ((await copyNewBatches(replica)) > 0) {
-        de.follow();
-        learn();
-      }
-      if (blind) say(`stream ${replica.log.stream} readable again; following`);
-      blind = false;
-      return true;
-    } catch (e) {
-      if (!(e instanceof JournalError && e.code === 'replica_unavailable')) throw e;
-      if (!blind) say(`${e.message}; no take-over while the stream cannot be read`);
-      blind = true;
-      replica.lastHeardMs = performance.now();
-      return false;
-    }
-  };
   for (;;) {
-    const read = await copy();
-    const t = performance.now();
-    if (read && t - replica.lastHeardMs > takeoverMs && (await copy())) {
-      replica.copyStore?.close();
-      replica.copyStore = undefined;
-      if (!de.promote()) throw new JournalError('journal_locked', `${de.journal.name}: another process took the local journal's writer lock as this standby let go of it`);
-      learn();
-      return { followed: de.journal.head() - head, waitedMs: t - t0, takeOverMs: performance.now() - t };
-    }
+    const promoted = await standby.step();
+    learn();
+    if (promoted) return { followed: de.journal.head() - head, waitedMs: performance.now() - t0 - standby.takeOverMs, takeOverMs: standby.takeOverMs };
     await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
-
-/**
- * A writer over JetStream takes commands only when no other writer is heard: it listens for three heartbeats' time
- * (counted from when it started listening, recovery included) and refuses with journal_locked if a writer spoke in the
- * last two and a half (a live one speaks every HEARTBEAT_MS; a dead one's last beat, heard as this one started
- * listening, is older by then). Fencing would stop one of two writers at its first batch anyway: this stops the
- * mistake before.
- */
-async function refuseIfWriterHeard(replica: Replica): Promise<void> {
-  const wait = replica.listeningSinceMs + 3 * HEARTBEAT_MS - performance.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  const ago = performance.now() - replica.lastHeardMs;
-  if (ago <= 2.5 * HEARTBEAT_MS) {
-    throw new JournalError('journal_locked', `stream ${replica.log.stream}: another writer is alive (heard ${ago.toFixed(0)} ms ago); stop it first, or run this one with --standby`);
   }
 }
 

@@ -1,0 +1,220 @@
+// A local journal's link to its NATS JetStream stream, as `bailiff ingest --jetstream` and `bailiff serve --jetstream`
+// run it (docs/journal.md "Replication over JetStream"): the stream opened and the local journal brought level with
+// it, a writer's check that no other writer is alive, a writer's replicated committer, and a standby's poll that
+// copies the stream and takes it over once no writer is heard. The journal side (the stream, fencing, the copy) is
+// journal/jetstream.ts; this is the process around it.
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CommitWorker } from '../journal/commit-worker.js';
+import type { DurableEngine } from '../journal/durable.js';
+import { JournalError } from '../journal/errors.js';
+import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { SqliteJournalStore } from '../journal/sqlite.js';
+import type { Durability } from '../journal/store.js';
+import type { JournalEntry } from '../journal/types.js';
+import { CliError } from './errors.js';
+
+/** Where the journal is replicated (`--jetstream URL --stream NAME --replicas N --takeover-ms N`). */
+export interface JetStreamOptions {
+  readonly url: string;
+  readonly stream: string;
+  /** Replicas of the stream when this process creates it. */
+  readonly replicas: number;
+  /** A standby's wait, without a writer's heartbeat or batch, before it takes the stream over. */
+  readonly takeoverMs: number;
+}
+
+/** A journal's link to its JetStream stream while the process runs (openReplica). */
+export interface Replica {
+  readonly log: JetStreamLog;
+  /** This process's id in heartbeats. */
+  readonly id: string;
+  /** A writer's local journal, reconciled with the stream, which the durable engine is opened on. */
+  writerStore?: SqliteJournalStore;
+  /** A standby's local journal as the stream's copier writes it (the engine follows it read-only); closed at promotion. */
+  copyStore?: SqliteJournalStore | undefined;
+  /** The stream's last message copied or published. */
+  streamSeq: number;
+  copied: number;
+  published: number;
+  /** When a writer other than this process was last heard (a heartbeat, or a batch copied), performance.now(). */
+  lastHeardMs: number;
+  /** When this process started listening for writers. */
+  readonly listeningSinceMs: number;
+}
+
+export interface OpenReplicaOptions {
+  /** The local journal file (created when missing). */
+  readonly journal: string;
+  readonly durability: Durability;
+  /** A standby copies the stream only; a writer also publishes what the stream lacks. */
+  readonly standby: boolean;
+  /**
+   * What to tell a writer when neither the local journal nor the stream holds one (null: the caller makes a new
+   * journal then, from its own genesis).
+   */
+  readonly noJournal: string | null;
+  /** A line for the operator (the batches copied at the start). */
+  readonly say: (line: string) => void;
+}
+
+/**
+ * Connects to the stream and brings the local journal level with it: a writer's journal is opened writable and
+ * reconciled both ways (the stream's batches copied, the local ones it lacks published); a standby's copied only.
+ * Refuses with one line when neither holds a journal and the caller cannot make one (a standby never can).
+ */
+export async function openReplica(o: OpenReplicaOptions, js: JetStreamOptions): Promise<Replica> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas });
+  let store: SqliteJournalStore | undefined;
+  try {
+    const listeningSinceMs = performance.now();
+    const replica: Replica = { log, id: randomUUID(), streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
+    log.onHeartbeat((writer) => {
+      if (writer !== replica.id) replica.lastHeardMs = performance.now();
+    });
+    await log.flush();
+    // A writer publishes what the stream lacks below: not while another writer is alive.
+    if (!o.standby) await refuseIfWriterHeard(replica);
+    mkdirSync(dirname(o.journal), { recursive: true });
+    store = SqliteJournalStore.open(o.journal, { durability: o.durability });
+    const copyStarted = performance.now();
+    const r = await reconcile(store, log, { publish: !o.standby });
+    const copySeconds = ((performance.now() - copyStarted) / 1000).toFixed(1);
+    replica.streamSeq = r.streamSeq;
+    replica.copied = r.copied;
+    replica.published = r.published;
+    if (store.lastSeq() < 0 && (o.standby || o.noJournal !== null)) {
+      throw new CliError(
+        'bad_argument',
+        o.standby
+          ? `stream ${log.stream} at ${redactUrl(js.url)} holds no journal yet: a standby follows one a writer publishes (start the writer first)`
+          : `neither ${o.journal} nor stream ${log.stream} at ${redactUrl(js.url)} holds a journal: ${o.noJournal ?? ''}`,
+      );
+    }
+    if (r.copied > 0) o.say(`${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s`);
+    // The same object the heartbeat listener above updates.
+    if (o.standby) replica.copyStore = store;
+    else replica.writerStore = store;
+    return replica;
+  } catch (e) {
+    store?.close();
+    await log.close();
+    throw e;
+  }
+}
+
+/**
+ * A writer over JetStream takes commands only when no other writer is heard: it listens for three heartbeats' time
+ * (counted from when it started listening, recovery included) and refuses with journal_locked if a writer spoke in the
+ * last two and a half (a live one speaks every HEARTBEAT_MS; a dead one's last beat, heard as this one started
+ * listening, is older by then). Fencing would stop one of two writers at its first batch anyway: this stops the
+ * mistake before.
+ */
+export async function refuseIfWriterHeard(replica: Replica): Promise<void> {
+  const wait = replica.listeningSinceMs + 3 * HEARTBEAT_MS - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const ago = performance.now() - replica.lastHeardMs;
+  if (ago <= 2.5 * HEARTBEAT_MS) {
+    throw new JournalError('journal_locked', `stream ${replica.log.stream}: another writer is alive (heard ${ago.toFixed(0)} ms ago); stop it first, or run this one with --standby`);
+  }
+}
+
+/** A writer's replication once its journal is recovered (startReplicating). */
+export interface Replicating {
+  /** Publishes each batch, then commits it locally on the commit worker: what the engine's pipelined submit hands to. */
+  readonly committer: ReplicatedCommitter;
+  /** The commit worker under it (its batches in flight bound how far reading runs ahead). */
+  readonly worker: CommitWorker;
+  /** The stream's last message when this writer started, and what it published of the local journal then. */
+  readonly streamSeq: number;
+  readonly published: number;
+  /** The heartbeat stopped, the commit worker closed (after its batches); the connection stays for the caller. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A writer's last steps before it takes commands: no other writer heard (again: one may have started, or a standby
+ * taken over, while this one recovered); then what it journaled locally first (a new journal's genesis, its setup)
+ * published; then the commit worker and the replicated committer started at the journal's head.
+ */
+export async function startReplicating(replica: Replica, de: DurableEngine, journal: string, durability: Durability, standby: boolean): Promise<Replicating> {
+  if (!standby) await refuseIfWriterHeard(replica);
+  const { streamSeq, published } = replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await reconcile(replica.writerStore, replica.log, { publish: true });
+  const worker = await CommitWorker.start(journal, durability);
+  const committer = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
+  return {
+    committer,
+    worker,
+    streamSeq,
+    published,
+    stop: async () => {
+      committer.stop();
+      await worker.close();
+    },
+  };
+}
+
+/** The batches the stream holds after the replica's last one, appended to its local journal; how many. */
+export async function copyNewBatches(replica: Replica): Promise<number> {
+  const store = replica.copyStore;
+  if (store === undefined) return 0;
+  const copied = await copyFromStream(store, replica.log, replica.streamSeq, await replica.log.lastMessage(), (streamSeq) => (replica.streamSeq = streamSeq));
+  if (copied > 0) replica.lastHeardMs = performance.now();
+  return copied;
+}
+
+/**
+ * A standby over JetStream, one poll at a time (step): the stream's new batches copied into the local journal and
+ * followed; once no writer was heard (no heartbeat, no new batch) for `takeoverMs`, the last batches copied, the
+ * copier's lock let go and the journal promoted. The writer it replaces, if still alive, is fenced at its next batch
+ * (or fences this one, if it publishes first): the stream keeps one history either way.
+ */
+export class StreamStandby {
+  /** While the stream cannot be read, silence means nothing: no take-over (it could not publish anyway). */
+  private blind = false;
+  /** How long the take-over took (the last copy and the promotion), once step() returned true. */
+  takeOverMs = 0;
+
+  constructor(
+    private readonly de: DurableEngine,
+    private readonly replica: Replica,
+    readonly takeoverMs: number,
+    private readonly say: (line: string) => void,
+  ) {
+    // Silence counts from when this process started listening at the earliest.
+    replica.lastHeardMs = Math.max(replica.lastHeardMs, replica.listeningSinceMs);
+  }
+
+  /**
+   * One poll: copies and follows what the stream gained (`afterEach` sees each record followed, as
+   * DurableEngine.follow's), and takes the journal over when the writer has been silent long enough. True once
+   * promoted.
+   */
+  async step(afterEach?: (entry: JournalEntry) => void): Promise<boolean> {
+    const read = await this.copy(afterEach);
+    const t = performance.now();
+    if (!read || t - this.replica.lastHeardMs <= this.takeoverMs || !(await this.copy(afterEach))) return false;
+    this.replica.copyStore?.close();
+    this.replica.copyStore = undefined;
+    if (!this.de.promote(afterEach)) throw new JournalError('journal_locked', `${this.de.journal.name}: another process took the local journal's writer lock as this standby let go of it`);
+    this.takeOverMs = performance.now() - t;
+    return true;
+  }
+
+  private async copy(afterEach?: (entry: JournalEntry) => void): Promise<boolean> {
+    try {
+      if ((await copyNewBatches(this.replica)) > 0) this.de.follow(afterEach);
+      if (this.blind) this.say(`stream ${this.replica.log.stream} readable again; following`);
+      this.blind = false;
+      return true;
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'replica_unavailable')) throw e;
+      if (!this.blind) this.say(`${e.message}; no take-over while the stream cannot be read`);
+      this.blind = true;
+      this.replica.lastHeardMs = performance.now();
+      return false;
+    }
+  }
+}
