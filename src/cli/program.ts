@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { parseDecimal } from '../core/units/index.js';
 import { BailiffError, oneLine } from '../errors.js';
 import { findRepoRoot } from '../feeds/shared-data.js';
@@ -19,6 +19,7 @@ import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
+import type { JetStreamOptions } from './replica.js';
 import { keysAdd, keysList, keysRevoke } from './keys.js';
 
 export interface CliIo {
@@ -167,13 +168,19 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
     .option('--standby', 'a hot standby of the journal another `serve` writes: reads served, commands refused (503) until that writer stops, then it takes the journal over', false)
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
-    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number }) => {
+    .option('--poll-ms <n>', 'with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
+    .addOption(jetStreamOption())
+    .addOption(streamOption())
+    .addOption(replicasOption())
+    .addOption(takeoverOption())
+    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
+      const jetstream = jetStreamOf(o, o.standby);
+      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, ...rest } = o;
       const { runServe } = await import('./serve.js');
-      await runServe({ ...o, durability: o.durability }, io);
+      await runServe({ ...rest, durability: o.durability, ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
   program
     .command('account')
@@ -330,24 +337,14 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--events', 'after each acknowledgement, print its events as `run` does')
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
     .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
-    .option(
-      '--jetstream <url>',
-      'replicate the journal to a NATS JetStream stream (nats://host:4222; docs/journal.md "Replication over JetStream"): each batch is published before its local commit, and acknowledged after both; with --standby, copy the stream into this journal and take the stream over when no writer is heard',
-    )
-    .option('--stream <name>', `with --jetstream: the stream (default ${DEFAULT_STREAM})`)
-    .option('--replicas <n>', 'with --jetstream: replicas of the stream when this process creates it (a JetStream cluster: 3)', (v) => positiveInt(v, '--replicas'))
-    .option('--takeover-ms <n>', `with --jetstream --standby: how long without a writer's heartbeat (every ${HEARTBEAT_MS} ms) or batch before taking the stream over (default ${DEFAULT_TAKEOVER_MS})`, (v) => positiveInt(v, '--takeover-ms'))
-    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number; jetstream?: string; stream?: string; replicas?: number; takeoverMs?: number }) => {
+    .addOption(jetStreamOption())
+    .addOption(streamOption())
+    .addOption(replicasOption())
+    .addOption(takeoverOption())
+    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
-      if (o.jetstream === undefined) {
-        const strays = (['stream', 'replicas', 'takeoverMs'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'takeoverMs' ? 'takeover-ms' : k}`);
-        if (strays.length > 0) throw new CliError('bad_argument', `${strays.join(', ')} ${strays.length === 1 ? 'goes' : 'go'} with --jetstream <url>`);
-      }
-      if (o.takeoverMs !== undefined && o.standby !== true) throw new CliError('bad_argument', '--takeover-ms is a standby\'s wait: it goes with --standby');
-      if (o.takeoverMs !== undefined && o.takeoverMs < 3 * HEARTBEAT_MS) {
-        throw new CliError('bad_argument', `--takeover-ms ${o.takeoverMs}: at least ${3 * HEARTBEAT_MS} (three heartbeats), or a live writer's late beat looks like silence`);
-      }
+      const jetstream = jetStreamOf(o, o.standby === true);
       await runIngest(
         {
           journal: o.journal,
@@ -356,9 +353,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
           ...(o.standby === true ? { standby: { pollMs: o.pollMs } } : {}),
-          ...(o.jetstream === undefined
-            ? {}
-            : { jetstream: { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS } }),
+          ...(jetstream === undefined ? {} : { jetstream }),
         },
         io,
         io.stdin ?? process.stdin,
@@ -451,6 +446,48 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
 }
 
 /** --seed of simulate: a non-negative 32-bit integer (issue 19). */
+/** The flags of a journal replicated over JetStream, as commander gives them (ingest and serve). */
+interface JetStreamFlags {
+  jetstream?: string;
+  stream?: string;
+  replicas?: number;
+  takeoverMs?: number;
+}
+
+function jetStreamOption(): Option {
+  return new Option(
+    '--jetstream <url>',
+    'replicate the journal to a NATS JetStream stream (nats://host:4222; docs/journal.md "Replication over JetStream"): each batch is published before its local commit, and acknowledged after both; with --standby, copy the stream into this journal and take the stream over when no writer is heard',
+  );
+}
+
+function streamOption(): Option {
+  return new Option('--stream <name>', `with --jetstream: the stream (default ${DEFAULT_STREAM})`);
+}
+
+function replicasOption(): Option {
+  return new Option('--replicas <n>', 'with --jetstream: replicas of the stream when this process creates it (a JetStream cluster: 3)').argParser((v) => positiveInt(v, '--replicas'));
+}
+
+function takeoverOption(): Option {
+  return new Option('--takeover-ms <n>', `with --jetstream --standby: how long without a writer's heartbeat (every ${HEARTBEAT_MS} ms) or batch before taking the stream over (default ${DEFAULT_TAKEOVER_MS})`).argParser((v) =>
+    positiveInt(v, '--takeover-ms'),
+  );
+}
+
+/** The JetStream flags checked (each goes with --jetstream; --takeover-ms with --standby, at least three heartbeats). */
+function jetStreamOf(o: JetStreamFlags, standby: boolean): JetStreamOptions | undefined {
+  if (o.jetstream === undefined) {
+    const strays = (['stream', 'replicas', 'takeoverMs'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'takeoverMs' ? 'takeover-ms' : k}`);
+    if (strays.length > 0) throw new CliError('bad_argument', `${strays.join(', ')} ${strays.length === 1 ? 'goes' : 'go'} with --jetstream <url>`);
+  }
+  if (o.takeoverMs !== undefined && !standby) throw new CliError('bad_argument', "--takeover-ms is a standby's wait: it goes with --standby");
+  if (o.takeoverMs !== undefined && o.takeoverMs < 3 * HEARTBEAT_MS) {
+    throw new CliError('bad_argument', `--takeover-ms ${o.takeoverMs}: at least ${3 * HEARTBEAT_MS} (three heartbeats), or a live writer's late beat looks like silence`);
+  }
+  return o.jetstream === undefined ? undefined : { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS };
+}
+
 function simulateSeedArg(v: string): number {
   const n = Number(v);
   if (!/^\d{1,10}$/.test(v) || n > 2 ** 32 - 1) throw new CliError('bad_argument', `--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(v)}`);

@@ -4,18 +4,25 @@
 // the tape and the operator view show margin calls, liquidations and fund moves within the first minute.
 // SIGINT or SIGTERM: stop the replay, let the queue drain (every queued command is committed and acknowledged),
 // close the journal, exit 0.
+// --jetstream URL: the journal replicated to a NATS JetStream stream (docs/service.md "Across machines"): a writer
+// answers each batch once the stream and the local journal hold it, and stops (exit 2, journal_fenced) when another
+// took the stream over; with --standby, this process copies the stream into its own journal under --data and takes the
+// stream over once no writer is heard for --takeover-ms.
 
 import { ppm } from '../core/units/index.js';
 import { rulebookPreset, presetNames } from '../core/rulebooks/presets.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
 import type { Durability } from '../journal/store.js';
-import type { StandbyOutcome } from '../service/engine-host.js';
+import { journalPathIn, type StandbyOutcome, type StandbyStep } from '../service/engine-host.js';
+import type { DurableEngine } from '../journal/durable.js';
+import { redactUrl } from '../journal/jetstream.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError } from './errors.js';
 import { recoveryTimes, settleAfterRecovery } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
+import { openReplica, startReplicating, StreamStandby, type JetStreamOptions, type Replica, type Replicating } from './replica.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -37,6 +44,8 @@ export interface ServeOptions {
   /** A hot standby of the journal under `data` (EngineHostOptions.standby): follow it every `pollMs`. */
   readonly standby?: boolean;
   readonly pollMs?: number;
+  /** The journal replicated to a JetStream stream (replica.ts); with `standby`, a standby of the stream. */
+  readonly jetstream?: JetStreamOptions;
 }
 
 /** Where the process's signals come from (the real process, or a test's emitter). */
@@ -61,7 +70,17 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
     rulebook,
   };
-  const progress = startRecoveryProgress(io.progressStream, { log: (line) => io.stderr(`serve: ${line}\n`) });
+  const say = (line: string): void => io.stderr(`serve: ${line}\n`);
+  const js = o.jetstream;
+  const journalPath = journalPathIn(o.data);
+  const pollMs = o.pollMs ?? 100;
+  // What ends the service besides a signal: a replicated commit that failed (fenced by a standby that took the stream
+  // over, or a stream that stopped answering), or a promoted standby that could not start replicating.
+  let fatal: (error: unknown) => void = () => undefined;
+  const fatalError = new Promise<unknown>((resolve) => (fatal = resolve));
+  const replica: Replica | null =
+    js === undefined ? null : await openReplica({ journal: journalPath, durability: o.durability, standby: o.standby === true, noJournal: null, say }, js);
+  const progress = startRecoveryProgress(io.progressStream, { log: say });
   let app: Awaited<ReturnType<typeof buildServer>>;
   try {
     app = await buildServer({
@@ -71,22 +90,61 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
       logger: { level: o.logLevel, stream: process.stderr },
       onRecoveryProgress: progress.tell,
       ...(security === undefined ? {} : { security }),
+      ...(replica === null ? {} : { replicated: true, onCommitFailed: (e: unknown) => fatal(e) }),
+      ...(replica?.writerStore === undefined ? {} : { store: replica.writerStore }),
       ...(o.standby === true
         ? {
-            standby: { pollMs: o.pollMs ?? 100 },
-            onStandby: (outcome: StandbyOutcome) =>
-              io.stderr(
-                'error' in outcome
-                  ? `serve: standby stopped following the journal: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}; restart it to recover\n`
-                  : `serve: promoted: the journal's writer stopped; taking commands at head ${outcome.promotedAtSeq}\n`,
-              ),
+            standby:
+              replica === null || js === undefined
+                ? { pollMs }
+                : {
+                    pollMs,
+                    step: (durable: DurableEngine): StandbyStep => {
+                      const standby = new StreamStandby(durable, replica, js.takeoverMs, (line) => say(`standby: ${line}`));
+                      return (take) => standby.step(take);
+                    },
+                  },
+            onStandby: (outcome: StandbyOutcome) => {
+              if ('error' in outcome) {
+                say(`standby stopped following the journal: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}; restart it to recover`);
+              } else if (replica === null || js === undefined) {
+                say(`promoted: the journal's writer stopped; taking commands at head ${outcome.promotedAtSeq}`);
+              } else {
+                // Commands are refused until the stream takes this process's batches.
+                say(`promoted: no writer heard on stream ${replica.log.stream} for ${js.takeoverMs} ms; head ${outcome.promotedAtSeq}`);
+                startReplicating(replica, app.bailiff.host.durable, journalPath, o.durability, true).then((r) => {
+                  app.bailiff.host.replicate(r);
+                  say(`replicating to stream ${replica.log.stream} at ${redactUrl(js.url)} from its message ${r.streamSeq}; taking commands at head ${app.bailiff.host.engine.seq}`);
+                }, fatal);
+              }
+            },
           }
         : {}),
     });
+  } catch (e) {
+    replica?.writerStore?.close();
+    replica?.copyStore?.close();
+    await replica?.log.close();
+    throw e;
   } finally {
     progress.stop();
   }
   const host = app.bailiff.host;
+  if (replica !== null && js !== undefined && o.standby !== true) {
+    let replicating: Replicating;
+    try {
+      replicating = await startReplicating(replica, host.durable, journalPath, o.durability, false);
+    } catch (e) {
+      await app.close();
+      await replica.log.close();
+      throw e;
+    }
+    host.replicate(replicating);
+    const what = host.durable.recovery.created ? ': the genesis' : '';
+    say(
+      `replicating to stream ${replica.log.stream} at ${redactUrl(js.url)} from its message ${replicating.streamSeq} (at the start ${replica.copied} batches copied from it, ${replicating.published + replica.published} published to it${what})`,
+    );
+  }
   const r = host.durable.recovery;
   // Before the port opens: the first request does not wait for recovery's garbage (no wait for its sweeping: the
   // snapshot of the recovered head is being written on this thread already).
@@ -97,7 +155,9 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const took = recoveryTimes(r);
   io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
-  if (host.isStandby) io.stderr(`serve: standby: following the journal every ${o.pollMs ?? 100} ms; commands are refused (503) until its writer stops\n`);
+  if (host.isStandby && replica !== null && js !== undefined) {
+    say(`standby: following stream ${replica.log.stream} at ${redactUrl(js.url)} every ${pollMs} ms; commands are refused (503) until no writer is heard for ${js.takeoverMs} ms`);
+  } else if (host.isStandby) say(`standby: following the journal every ${pollMs} ms; commands are refused (503) until its writer stops`);
   if (took !== '') io.stderr(`serve: ${took}${settled}\n`);
   io.stdout(`http://${shownHost}:${port}\n`);
 
@@ -110,13 +170,21 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
       .then((n) => io.stderr(`serve: replay ${abort.signal.aborted ? 'stopped' : 'done'} after ${n} minutes; head ${host.engine.seq}\n`))
       .catch((e: unknown) => io.stderr(`serve: replay stopped: ${e instanceof Error ? e.message : String(e)}\n`));
   }
-  await new Promise<void>((resolve) => {
-    signals.once('SIGINT', resolve);
-    signals.once('SIGTERM', resolve);
+  const signalled = new Promise<null>((resolve) => {
+    signals.once('SIGINT', () => resolve(null));
+    signals.once('SIGTERM', () => resolve(null));
   });
+  const failed = await Promise.race([signalled, fatalError.then((e) => ({ error: e }))]);
   abort.abort();
   await app.close();
   await feeding;
+  replica?.copyStore?.close(); // a standby that stopped before its promotion
+  // Its connection (and the heartbeat subscription) would keep the process alive.
+  await replica?.log.close();
+  if (failed !== null) {
+    say(`stopped: nothing more is acknowledged; the journal holds every acknowledged command, head ${host.durable.journal.durableHead()}`);
+    throw failed.error;
+  }
   io.stderr(`serve: stopped; journal flushed at head ${host.durable.journal.head()}\n`);
   return 0;
 }

@@ -19,9 +19,9 @@ import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
 import type { EngineEvent, EventKind } from '../core/engine/events.js';
 import type { MarketSpec } from '../core/market/spec.js';
-import { DurableEngine, replayRecord, type RecoveryProgress, type SnapshotReport } from '../journal/durable.js';
+import { DurableEngine, replayRecord, type DurableOptions, type RecoveryProgress, type SnapshotReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import type { Durability } from '../journal/store.js';
+import type { BatchCommitter, Durability, JournalStore } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { liquidationFacts, type LiquidationFacts } from '../verify/receipt.js';
 import { decodeCommand, type UnitLookup } from '../wire/decode.js';
@@ -83,10 +83,39 @@ export interface EngineHostOptions {
    * A hot standby of a journal another process writes (DurableEngine.openStandby): every `pollMs` the records it
    * committed are followed (and told to the bus, the tape and the counters as commits are) until its writer lock is
    * free; then this host takes the journal over and commands. Until then submit() is refused (unavailable).
+   * `step`: another way to follow and take over (a standby of a JetStream stream: cli/replica.ts StreamStandby), made
+   * for the durable engine once it is open; each call follows once and resolves true once the journal is taken over.
    */
-  readonly standby?: { readonly pollMs: number };
+  readonly standby?: { readonly pollMs: number; readonly step?: (durable: DurableEngine) => StandbyStep };
   /** Told how the standby ended (for the operator's log). */
   readonly onStandby?: (outcome: StandbyOutcome) => void;
+  /**
+   * The journal's local store, already open (a writer's journal reconciled with its JetStream stream first), instead
+   * of `journal.db` under dataDir opened here; the host closes it with the journal.
+   */
+  readonly store?: JournalStore;
+  /**
+   * Commits go through a committer given later (replicate(): the JetStream writer's), none before it: until then
+   * commands are refused (unavailable), a promoted standby's included.
+   */
+  readonly replicated?: boolean;
+  /** Told once when a commit fails (the host then refuses commands, and reads of the engine: it is ahead of its journal). */
+  readonly onCommitFailed?: (error: unknown) => void;
+}
+
+/** One poll of a standby (EngineHostOptions.standby.step): follow, and resolve true once the journal is taken over. */
+export type StandbyStep = (afterEach: (entry: JournalEntry) => void) => Promise<boolean>;
+
+/** What replicate() commits through: a pipelined committer (its batches in flight counted) and how to stop it. */
+export interface HostCommitter {
+  readonly committer: BatchCommitter & { readonly inFlight: number };
+  /** Called by close() once no batch is in flight. */
+  stop(): Promise<void>;
+}
+
+/** The path of the journal under a data directory. */
+export function journalPathIn(dataDir: string): string {
+  return join(dataDir, 'journal.db');
 }
 
 /** One tape row: an event with its journal position. The id of a liquidation step is `${seq}-${ordinal}`. */
@@ -208,9 +237,19 @@ export class EngineHost {
   private queued = 0;
   private draining = false;
   private closed = false;
-  /** The standby's next step (standBy), while it follows. */
+  /** The standby's next step (standBy), while it follows, and the step running (awaited by close). */
   private standbyTimer: NodeJS.Timeout | null = null;
+  private standbyStepping: Promise<void> | null = null;
   private failed: unknown = null;
+  /**
+   * Replicated commits (replicate()): the committer, and the batch applied and not yet acknowledged, if any. While
+   * one is, reads wait for it (settled()): the engine holds state its stream may never hold, if this writer was
+   * fenced. One batch at a time: a read waits for at most one commit.
+   */
+  private replication: HostCommitter | null = null;
+  private inFlight: Promise<void> | null = null;
+  private readonly awaitsCommitter: boolean;
+  private readonly onCommitFailed: ((error: unknown) => void) | undefined;
   /** The time a command without `at` gets: the last queued command's, or the engine's (as `bailiff ingest` does). */
   private lastMs: number;
   private readonly tapeMax: number;
@@ -231,6 +270,8 @@ export class EngineHost {
     this.queueMax = o.queueCommandsMax ?? QUEUE_COMMANDS_MAX;
     this.batchMax = o.batchCommandsMax ?? BATCH_COMMANDS_MAX;
     this.snapshotSliceMs = o.snapshotSliceMs ?? SNAPSHOT_SLICE_MS;
+    this.awaitsCommitter = o.replicated === true;
+    this.onCommitFailed = o.onCommitFailed;
     this.hostUnits = new HostUnits(durable.engine);
     this.units = this.hostUnits;
     this.lastMs = durable.engine.timeMs;
@@ -241,7 +282,7 @@ export class EngineHost {
   /** Opens (or creates, with `genesis`) the journal under `dataDir` and recovers the engine and the tape. */
   static open(o: EngineHostOptions): EngineHost {
     mkdirSync(o.dataDir, { recursive: true });
-    const path = join(o.dataDir, 'journal.db');
+    const path = journalPathIn(o.dataDir);
     const tapeMax = o.tapeEventsMax ?? TAPE_EVENTS_MAX;
     // The tape is rebuilt from the last records holding a tape event: a look at the bytes passes over the others.
     const bodies: { seq: number; body: Buffer }[] = [];
@@ -249,7 +290,7 @@ export class EngineHost {
     // The host exists only once recovery is done; a snapshot is reported to it after that.
     let told: ((report: SnapshotReport) => void) | null = null;
     let host: EngineHost | null = null;
-    const durable = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(path, {
+    const options: DurableOptions & { readonly durability: Durability } = {
       durability: o.durability ?? 'full',
       snapshotEvery: o.snapshotEvery ?? 10_000,
       snapshotWork: 'caller',
@@ -262,7 +303,9 @@ export class EngineHost {
         bodies.push({ seq, body: Buffer.from(body) });
         if (bodies.length > tapeMax) droppedUpTo = bodies.shift()?.seq ?? droppedUpTo;
       },
-    });
+    };
+    const durable =
+      o.store !== undefined ? DurableEngine.open(o.store, { ...options, name: path }) : (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(path, options);
     host = new EngineHost(durable, path, bodies, droppedUpTo, o);
     told = (report) => {
       host.stats.lastSnapshot = report;
@@ -270,7 +313,7 @@ export class EngineHost {
     };
     // A snapshot of the recovered head, captured while opening (DurableEngine's primeCapture), is written from now on.
     host.scheduleSnapshotWork();
-    if (o.standby !== undefined) host.standBy(o.standby.pollMs, o.onStandby);
+    if (o.standby !== undefined) host.standBy(o.standby.pollMs, o.standby.step?.(durable), o.onStandby);
     return host;
   }
 
@@ -283,8 +326,15 @@ export class EngineHost {
    * A standby's loop: every `pollMs`, the journal's writer lock tried and, while its writer holds it, the records that
    * writer committed followed; each one counted, taped and told to the bus as a commit of this host's would be.
    */
-  private standBy(pollMs: number, told?: (outcome: StandbyOutcome) => void): void {
-    const step = (): void => {
+  private standBy(pollMs: number, follow: StandbyStep | undefined, told?: (outcome: StandbyOutcome) => void): void {
+    // The journal's own writer lock: tried, and while another process holds it, what that process committed followed.
+    const local: StandbyStep = (take) => {
+      if (this.durable.promote(take)) return Promise.resolve(true);
+      this.durable.follow(take);
+      return Promise.resolve(false);
+    };
+    const stepOnce = follow ?? local;
+    const step = async (): Promise<void> => {
       if (this.closed) return;
       const entries: JournalEntry[] = [];
       const take = (entry: JournalEntry): void => {
@@ -293,9 +343,9 @@ export class EngineHost {
       };
       let promoted: boolean;
       try {
-        promoted = this.durable.promote(take);
-        if (!promoted) this.durable.follow(take);
+        promoted = await stepOnce(take);
       } catch (e) {
+        if (entries.length > 0) this.publish(entries);
         this.failed = e;
         told?.({ error: e });
         return;
@@ -307,9 +357,38 @@ export class EngineHost {
         this.scheduleSnapshotWork();
         return;
       }
-      this.standbyTimer = setTimeout(step, pollMs);
+      if (!this.closed) this.standbyTimer = setTimeout(run, pollMs);
     };
-    this.standbyTimer = setTimeout(step, pollMs);
+    const run = (): void => {
+      this.standbyTimer = null;
+      this.standbyStepping = step().finally(() => (this.standbyStepping = null));
+    };
+    this.standbyTimer = setTimeout(run, pollMs);
+  }
+
+  /**
+   * Commits from now on go through `replication` (a JetStream writer's replicated committer): each batch is applied,
+   * published and committed before its callers are answered, one batch at a time, and reads wait for it (settled()).
+   * A host opened `replicated` takes commands only from here on.
+   */
+  replicate(replication: HostCommitter): void {
+    if (this.replication !== null) throw new Error('EngineHost.replicate: already replicated');
+    if (this.closed) {
+      // Given while closing (a standby promoted as it was stopped): nothing will commit through it.
+      void replication.stop();
+      return;
+    }
+    this.replication = replication;
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /**
+   * Null when reads may be served now; else a promise that resolves once they may: while a replicated batch is applied
+   * and not yet acknowledged. Rejects (unavailable) once a commit failed: the engine holds commands its journal lacks.
+   */
+  settled(): Promise<void> | null {
+    if (this.failed !== null && !this.durable.isStandby) return Promise.reject(new ServiceError('unavailable', 'the journal stopped after a failed commit: the engine is ahead of it; restart the service to recover'));
+    return this.inFlight;
   }
 
   get engine(): Engine {
@@ -323,7 +402,7 @@ export class EngineHost {
 
   /** Whether commands are taken: not closing, not stopped by a failed commit, not a standby (yet). */
   get accepting(): boolean {
-    return !this.closed && this.failed === null && !this.durable.isStandby;
+    return !this.closed && this.failed === null && !this.durable.isStandby && (!this.awaitsCommitter || this.replication !== null);
   }
 
   /**
@@ -359,7 +438,9 @@ export class EngineHost {
             : 'the journal stopped after a failed commit'
           : this.closed
             ? 'the service is shutting down'
-            : 'a standby: another process writes the journal; this one takes commands once that writer stops';
+            : this.durable.isStandby
+              ? 'a standby: another process writes the journal; this one takes commands once that writer stops'
+              : 'the journal is being connected to its stream; commands are taken once it is';
       return Promise.reject(new ServiceError('unavailable', why));
     }
     if (commands.length === 0) return Promise.resolve([]);
@@ -373,7 +454,7 @@ export class EngineHost {
   }
 
   private schedule(): void {
-    if (this.draining) return;
+    if (this.draining || this.inFlight !== null || (this.awaitsCommitter && this.replication === null)) return;
     this.draining = true;
     // After the current turn: requests arriving meanwhile join the same commit.
     setImmediate(() => this.drain());
@@ -395,28 +476,54 @@ export class EngineHost {
     this.queued -= n;
     const commands = take.flatMap((p) => p.commands);
     const started: JournalEntry[] = [];
-    let entries: JournalEntry[];
     let t = performance.now();
-    try {
-      entries = this.durable.submit(commands, (entry) => {
-        const now = performance.now();
-        this.observer.onApply?.(entry.command.kind, now - t);
-        t = now;
-        if (entry.events.some((e) => e.kind === 'LiquidationStarted')) {
-          started.push(entry);
-          this.captureFacts(entry);
-        }
-      });
-    } catch (e) {
-      // The engine is ahead of the journal: stop taking commands; a restart recovers what was acknowledged.
-      this.failed = e;
-      for (const s of started) for (const ev of s.events) if (ev.kind === 'LiquidationStarted') this.facts.delete(liquidationId(ev.seq, ev.ordinal));
-      const err = new ServiceError('unavailable', `the journal stopped: ${e instanceof JournalError ? e.message : String(e)}`);
-      for (const p of take) p.reject(err);
-      for (const p of this.queue.splice(0)) p.reject(err);
-      this.queued = 0;
+    const afterEach = (entry: JournalEntry): void => {
+      const now = performance.now();
+      this.observer.onApply?.(entry.command.kind, now - t);
+      t = now;
+      if (entry.events.some((e) => e.kind === 'LiquidationStarted')) {
+        started.push(entry);
+        this.captureFacts(entry);
+      }
+    };
+    const replication = this.replication;
+    if (replication !== null) {
+      // Applied now, answered once the stream and the local journal hold it; the next batch waits for this one.
+      this.inFlight = this.durable.submitPipelined(commands, replication.committer, afterEach).then(
+        (entries) => {
+          this.inFlight = null;
+          this.committed(take, entries);
+        },
+        (e: unknown) => {
+          this.inFlight = null;
+          this.commitFailed(e, take, started);
+        },
+      );
       return;
     }
+    let entries: JournalEntry[];
+    try {
+      entries = this.durable.submit(commands, afterEach);
+    } catch (e) {
+      this.commitFailed(e, take, started);
+      return;
+    }
+    this.committed(take, entries);
+  }
+
+  /** A failed commit: the engine is ahead of the journal; stop taking commands, a restart recovers what was acknowledged. */
+  private commitFailed(e: unknown, take: readonly Pending[], started: readonly JournalEntry[]): void {
+    this.failed = e;
+    for (const s of started) for (const ev of s.events) if (ev.kind === 'LiquidationStarted') this.facts.delete(liquidationId(ev.seq, ev.ordinal));
+    const err = new ServiceError('unavailable', `the journal stopped: ${e instanceof JournalError ? e.message : String(e)}`);
+    for (const p of take) p.reject(err);
+    for (const p of this.queue.splice(0)) p.reject(err);
+    this.queued = 0;
+    this.onCommitFailed?.(e);
+  }
+
+  /** A batch committed: its callers answered in order, its entries published, the next batch and snapshot work scheduled. */
+  private committed(take: readonly Pending[], entries: JournalEntry[]): void {
     const lag = performance.now() - (take[0] as Pending).enqueuedMs;
     this.stats.commits++;
     this.stats.lastCommitLagMs = lag;
@@ -586,7 +693,12 @@ export class EngineHost {
     if (this.closed) return;
     this.closed = true;
     if (this.standbyTimer !== null) clearTimeout(this.standbyTimer);
-    while (this.queue.length > 0 || this.draining) await new Promise((r) => setImmediate(r));
+    await this.standbyStepping;
+    while ((this.queue.length > 0 && this.failed === null) || this.draining || this.inFlight !== null) {
+      if (this.inFlight !== null) await this.inFlight;
+      else await new Promise((r) => setImmediate(r));
+    }
+    await this.replication?.stop();
     this.durable.close();
   }
 }

@@ -10,12 +10,12 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsy
 import { performance } from 'node:perf_hooks';
 import { codeNumber } from '../core/codes.js';
 import type { RecoveryProgress } from '../journal/durable.js';
-import type { Durability } from '../journal/store.js';
+import type { Durability, JournalStore } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { decimalAtoms, WireError } from '../wire/decode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
-import { EngineHost, type StandbyOutcome } from './engine-host.js';
+import { EngineHost, type EngineHostOptions, type StandbyOutcome } from './engine-host.js';
 import { HTTP_STATUS, ServiceError, serviceErrorBody, type ServiceCode } from './errors.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { operatorView } from './operator.js';
@@ -64,9 +64,15 @@ export interface ServiceOptions {
   /** Told where the journal's recovery is while the service opens it (DurableOptions.onProgress). */
   readonly onRecoveryProgress?: (progress: RecoveryProgress) => void;
   /** A hot standby of a journal another process writes (EngineHostOptions.standby): reads served, commands refused (503) until it takes over. */
-  readonly standby?: { readonly pollMs: number };
+  readonly standby?: EngineHostOptions['standby'];
   /** Told how the standby ended (EngineHostOptions.onStandby). */
   readonly onStandby?: (outcome: StandbyOutcome) => void;
+  /** The journal's store, already open (EngineHostOptions.store: a writer reconciled with its JetStream stream). */
+  readonly store?: JournalStore;
+  /** Commands only once a committer is given (EngineHostOptions.replicated; EngineHost.replicate). */
+  readonly replicated?: boolean;
+  /** Told when a commit fails (EngineHostOptions.onCommitFailed). */
+  readonly onCommitFailed?: (error: unknown) => void;
 }
 
 export const BODY_LIMIT_BYTES_DEFAULT = 1024 * 1024;
@@ -119,6 +125,9 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     ...(options.onRecoveryProgress === undefined ? {} : { onRecoveryProgress: options.onRecoveryProgress }),
     ...(options.standby === undefined ? {} : { standby: options.standby }),
     ...(options.onStandby === undefined ? {} : { onStandby: options.onStandby }),
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.replicated === undefined ? {} : { replicated: options.replicated }),
+    ...(options.onCommitFailed === undefined ? {} : { onCommitFailed: options.onCommitFailed }),
   });
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
@@ -144,6 +153,13 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   app.decorate('bailiff', { host, views, metrics, routes });
   app.addHook('onClose', async () => {
     await host.close();
+  });
+  // A read waits for a replicated batch in flight (EngineHost.settled): the engine has applied it, and its stream may
+  // never hold it if this writer was fenced. After a failed commit reads are refused (503), /metrics excepted.
+  app.addHook('preHandler', async (request) => {
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url === '/metrics') return;
+    const settled = host.settled();
+    if (settled !== null) await settled;
   });
 
   // Responses are plain JSON.stringify: the response schemas document (OpenAPI), they do not filter fields.

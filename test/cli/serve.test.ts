@@ -2,45 +2,13 @@
 // replay runs through it, and SIGTERM makes it drain, close the journal and exit 0. A second start recovers the
 // journal and goes on from its head.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signedFetch } from '../../src/service/security/client.js';
-
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly stderr: () => string;
-}
-
-function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 30 s; stderr: ${err}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^(http:\/\/127\.0\.0\.1:\d+)\n/m.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] as string, stderr: () => err });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${String(code)} before printing its URL; stderr: ${err}`)));
-  });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function json(url: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return (await fetch(url)).json();
-}
+import { exitCode, json, serve } from '../support/serve-process.js';
 
 describe('bailiff serve (the real process)', () => {
   it('prints its URL, serves the replay, and on SIGTERM flushes the journal and exits 0', async () => {
