@@ -12,7 +12,7 @@ import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { compareWithStream, JetStreamLog, redactUrl } from '../journal/jetstream.js';
+import { compareWithStream, JetStreamLog, redactUrl, type JetStreamTls } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -22,7 +22,7 @@ import { decodeCommand, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
-import { openReplica, startReplicating, StreamStandby, type JetStreamOptions } from './replica.js';
+import { openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
@@ -49,7 +49,7 @@ export interface IngestOptions {
 }
 
 /** `--jetstream` of `bailiff ingest` (replica.ts). */
-export type JetStreamIngest = JetStreamOptions;
+export type JetStreamIngest = ReplicationOptions;
 
 /** What the read of stdin is raced against: a failed commit. */
 const STOPPED = Symbol('stopped');
@@ -399,8 +399,8 @@ export interface StreamStanding {
 }
 
 /** Compares the journal with its stream, changing neither (the stream is not created if missing). */
-export async function streamStanding(file: string, js: { readonly url: string; readonly stream: string }): Promise<StreamStanding> {
-  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, create: false });
+export async function streamStanding(file: string, js: { readonly url: string; readonly stream: string; readonly tls?: JetStreamTls }): Promise<StreamStanding> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, create: false, ...(js.tls === undefined ? {} : { tls: js.tls }) });
   const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
   const url = redactUrl(js.url);
   try {
@@ -426,7 +426,7 @@ function streamStandingText(s: StreamStanding): string {
 }
 
 /** `bailiff journal info`; with a stream, where the journal stands against it (exit 2 when they diverged). */
-export async function runJournalInfo(file: string, o: { json?: boolean; jetstream?: { readonly url: string; readonly stream: string } }, io: CliIo): Promise<0> {
+export async function runJournalInfo(file: string, o: { json?: boolean; jetstream?: { readonly url: string; readonly stream: string; readonly tls?: JetStreamTls } }, io: CliIo): Promise<0> {
   const info = journalInfo(file);
   const standing = o.jetstream === undefined ? undefined : await streamStanding(file, o.jetstream);
   if (o.json === true) io.stdout(toJson(standing === undefined ? info : { ...info, jetstream: standing }));

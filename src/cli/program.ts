@@ -2,7 +2,7 @@
 // Every failure is one line on stderr (`error: ...`), never a stack trace: user errors are BailiffErrors (exit 2);
 // anything else is a bug (exit 3), whose stack BAILIFF_DEBUG=1 prints.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -19,7 +19,7 @@ import type { EntrySource } from '../verify/entries.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
-import type { JetStreamOptions } from './replica.js';
+import type { ReplicationOptions } from './replica.js';
 import { keysAdd, keysList, keysRevoke } from './keys.js';
 
 export interface CliIo {
@@ -173,12 +173,15 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .addOption(streamOption())
     .addOption(replicasOption())
     .addOption(takeoverOption())
+    .addOption(tlsCaOption())
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
     .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const jetstream = jetStreamOf(o, o.standby);
-      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, ...rest } = o;
+      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, ...rest } = o;
       const { runServe } = await import('./serve.js');
       await runServe({ ...rest, durability: o.durability, ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
@@ -341,6 +344,9 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .addOption(streamOption())
     .addOption(replicasOption())
     .addOption(takeoverOption())
+    .addOption(tlsCaOption())
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
     .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
@@ -368,9 +374,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--json', 'as JSON')
     .option('--jetstream <url>', 'also where the journal stands against its JetStream stream (level, behind, ahead, diverged: exit 2); changes neither')
     .option('--stream <name>', `with --jetstream: the stream (default ${DEFAULT_STREAM})`)
-    .action(async (file: string, o: { json?: boolean; jetstream?: string; stream?: string }) => {
-      if (o.stream !== undefined && o.jetstream === undefined) throw new CliError('bad_argument', '--stream goes with --jetstream <url>');
-      await runJournalInfo(file, { ...(o.json === undefined ? {} : { json: o.json }), ...(o.jetstream === undefined ? {} : { jetstream: { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM } }) }, io);
+    .addOption(tlsCaOption())
+    .addOption(tlsCertOption())
+    .addOption(tlsKeyOption())
+    .action(async (file: string, o: { json?: boolean } & JetStreamFlags) => {
+      const jetstream = jetStreamOf(o, false);
+      await runJournalInfo(file, { ...(o.json === undefined ? {} : { json: o.json }), ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
   const keys = program.command('keys').description("The service's API keys (docs/security.md): the store keeps no secret, only each secret's SHA-256.");
   const masterKeyHelp = 'the master key file the secrets derive from (default: <store>.master, created 0600 with the store)';
@@ -446,12 +455,27 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
 }
 
 /** --seed of simulate: a non-negative 32-bit integer (issue 19). */
-/** The flags of a journal replicated over JetStream, as commander gives them (ingest and serve). */
+/** The flags of a journal replicated over JetStream, as commander gives them (ingest, serve, journal info). */
 interface JetStreamFlags {
   jetstream?: string;
   stream?: string;
   replicas?: number;
   takeoverMs?: number;
+  jetstreamCa?: string;
+  jetstreamCert?: string;
+  jetstreamKey?: string;
+}
+
+function tlsCaOption(): Option {
+  return new Option('--jetstream-ca <file>', "with --jetstream: TLS required, the servers' certificates verified against this CA (PEM; default: the system's CAs)");
+}
+
+function tlsCertOption(): Option {
+  return new Option('--jetstream-cert <file>', "with --jetstream: this client's TLS certificate (PEM), for servers that verify clients (mutual TLS); with --jetstream-key");
+}
+
+function tlsKeyOption(): Option {
+  return new Option('--jetstream-key <file>', "with --jetstream: the key of --jetstream-cert (PEM)");
 }
 
 function jetStreamOption(): Option {
@@ -476,16 +500,26 @@ function takeoverOption(): Option {
 }
 
 /** The JetStream flags checked (each goes with --jetstream; --takeover-ms with --standby, at least three heartbeats). */
-function jetStreamOf(o: JetStreamFlags, standby: boolean): JetStreamOptions | undefined {
+function jetStreamOf(o: JetStreamFlags, standby: boolean): ReplicationOptions | undefined {
+  const flags = { stream: '--stream', replicas: '--replicas', takeoverMs: '--takeover-ms', jetstreamCa: '--jetstream-ca', jetstreamCert: '--jetstream-cert', jetstreamKey: '--jetstream-key' } as const;
   if (o.jetstream === undefined) {
-    const strays = (['stream', 'replicas', 'takeoverMs'] as const).filter((k) => o[k] !== undefined).map((k) => `--${k === 'takeoverMs' ? 'takeover-ms' : k}`);
+    const strays = (Object.keys(flags) as (keyof typeof flags)[]).filter((k) => o[k] !== undefined).map((k) => flags[k]);
     if (strays.length > 0) throw new CliError('bad_argument', `${strays.join(', ')} ${strays.length === 1 ? 'goes' : 'go'} with --jetstream <url>`);
   }
+  if ((o.jetstreamCert === undefined) !== (o.jetstreamKey === undefined)) throw new CliError('bad_argument', '--jetstream-cert and --jetstream-key go together (a client certificate and its key)');
+  for (const k of ['jetstreamCa', 'jetstreamCert', 'jetstreamKey'] as const) {
+    const file = o[k];
+    if (file !== undefined && !existsSync(file)) throw new CliError('bad_argument', `${flags[k]} ${file}: no such file`);
+  }
+  const tls =
+    o.jetstreamCa === undefined && o.jetstreamCert === undefined
+      ? undefined
+      : { ...(o.jetstreamCa === undefined ? {} : { caFile: o.jetstreamCa }), ...(o.jetstreamCert === undefined ? {} : { certFile: o.jetstreamCert }), ...(o.jetstreamKey === undefined ? {} : { keyFile: o.jetstreamKey }) };
   if (o.takeoverMs !== undefined && !standby) throw new CliError('bad_argument', "--takeover-ms is a standby's wait: it goes with --standby");
   if (o.takeoverMs !== undefined && o.takeoverMs < 3 * HEARTBEAT_MS) {
     throw new CliError('bad_argument', `--takeover-ms ${o.takeoverMs}: at least ${3 * HEARTBEAT_MS} (three heartbeats), or a live writer's late beat looks like silence`);
   }
-  return o.jetstream === undefined ? undefined : { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS };
+  return o.jetstream === undefined ? undefined : { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS, ...(tls === undefined ? {} : { tls }) };
 }
 
 function simulateSeedArg(v: string): number {

@@ -10,20 +10,22 @@ import { dirname } from 'node:path';
 import { CommitWorker } from '../journal/commit-worker.js';
 import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter } from '../journal/jetstream.js';
+import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, type JetStreamTls } from '../journal/jetstream.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry } from '../journal/types.js';
 import { CliError } from './errors.js';
 
 /** Where the journal is replicated (`--jetstream URL --stream NAME --replicas N --takeover-ms N`). */
-export interface JetStreamOptions {
+export interface ReplicationOptions {
   readonly url: string;
   readonly stream: string;
   /** Replicas of the stream when this process creates it. */
   readonly replicas: number;
   /** A standby's wait, without a writer's heartbeat or batch, before it takes the stream over. */
   readonly takeoverMs: number;
+  /** TLS to the servers (`--jetstream-ca`, `--jetstream-cert`, `--jetstream-key`). */
+  readonly tls?: JetStreamTls;
 }
 
 /** A journal's link to its JetStream stream while the process runs (openReplica). */
@@ -65,8 +67,8 @@ export interface OpenReplicaOptions {
  * reconciled both ways (the stream's batches copied, the local ones it lacks published); a standby's copied only.
  * Refuses with one line when neither holds a journal and the caller cannot make one (a standby never can).
  */
-export async function openReplica(o: OpenReplicaOptions, js: JetStreamOptions): Promise<Replica> {
-  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas });
+export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions): Promise<Replica> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas, ...(js.tls === undefined ? {} : { tls: js.tls }) });
   let store: SqliteJournalStore | undefined;
   try {
     const listeningSinceMs = performance.now();

@@ -22,7 +22,7 @@ import { CliError } from './errors.js';
 import { recoveryTimes, settleAfterRecovery } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
-import { openReplica, startReplicating, StreamStandby, type JetStreamOptions, type Replica, type Replicating } from './replica.js';
+import { openReplica, startReplicating, StreamStandby, type ReplicationOptions, type Replica, type Replicating } from './replica.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -45,7 +45,7 @@ export interface ServeOptions {
   readonly standby?: boolean;
   readonly pollMs?: number;
   /** The journal replicated to a JetStream stream (replica.ts); with `standby`, a standby of the stream. */
-  readonly jetstream?: JetStreamOptions;
+  readonly jetstream?: ReplicationOptions;
 }
 
 /** Where the process's signals come from (the real process, or a test's emitter). */

@@ -50,6 +50,18 @@ export interface JetStreamOptions {
   readonly create?: boolean;
   /** How long a connect or a publish may wait for the server, ms. */
   readonly timeoutMs?: number;
+  /** TLS required (JetStreamTls); without it, TLS only when the server requires it, verified against the system's CAs. */
+  readonly tls?: JetStreamTls;
+}
+
+/**
+ * TLS to the servers, required once given: the CA that signed their certificates (PEM; default: the system's), and this
+ * client's certificate and key for servers that verify clients (mutual TLS: nats-server `--tlsverify`).
+ */
+export interface JetStreamTls {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 /**
@@ -167,7 +179,7 @@ export class JetStreamLog {
     const timeoutMs = o.timeoutMs ?? 5_000;
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...serversOf(o.url), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1 });
+      nc = await connect({ ...serversOf(o.url), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1, ...(o.tls === undefined ? {} : { tls: { ...o.tls } }) });
     } catch (e) {
       throw unavailable(`cannot reach the JetStream server at ${redactUrl(o.url)}`, e);
     }

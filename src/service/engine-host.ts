@@ -4,6 +4,8 @@
 // commit that holds its commands. Node runs one thing at a time and submit() is synchronous (better-sqlite3), so a
 // read served between two drains sees the engine between two commits and can neither reorder a command nor hold one
 // up beyond the drain in progress.
+// Replicated (`serve --jetstream`: replicate()), a batch's commit is asynchronous (the stream, then the local journal):
+// one batch is in flight at a time, and reads wait for it (settled()), so they still see only acknowledged state.
 //
 // Beside the engine it keeps what the service shows: a bounded tape of the liquidation-related events (rebuilt from
 // the journal on start), each liquidation's facts captured right after its command (verify/receipt.ts
@@ -106,9 +108,9 @@ export interface EngineHostOptions {
 /** One poll of a standby (EngineHostOptions.standby.step): follow, and resolve true once the journal is taken over. */
 export type StandbyStep = (afterEach: (entry: JournalEntry) => void) => Promise<boolean>;
 
-/** What replicate() commits through: a pipelined committer (its batches in flight counted) and how to stop it. */
+/** What replicate() commits through: a committer of framed batches (journal/store.ts), and how to stop it. */
 export interface HostCommitter {
-  readonly committer: BatchCommitter & { readonly inFlight: number };
+  readonly committer: BatchCommitter;
   /** Called by close() once no batch is in flight. */
   stop(): Promise<void>;
 }
