@@ -105,6 +105,9 @@ export interface EngineHostOptions {
   readonly onCommitFailed?: (error: unknown) => void;
 }
 
+/** What a host is now (EngineHost.role). */
+export type HostRole = 'writer' | 'standby' | 'connecting' | 'stopped';
+
 /** One poll of a standby (EngineHostOptions.standby.step): follow, and resolve true once the journal is taken over. */
 export type StandbyStep = (afterEach: (entry: JournalEntry) => void) => Promise<boolean>;
 
@@ -400,6 +403,17 @@ export class EngineHost {
   /** Commands waiting in the queue (not yet applied). */
   get queueDepth(): number {
     return this.queued;
+  }
+
+  /**
+   * What this host is now: the journal's writer; a standby following it; a writer (or a promoted standby) whose journal
+   * is not yet connected to its stream (replicated: no committer yet); or stopped (a failed commit, a standby that
+   * stopped following, or closing).
+   */
+  get role(): HostRole {
+    if (this.closed || this.failed !== null) return 'stopped';
+    if (this.durable.isStandby) return 'standby';
+    return this.awaitsCommitter && this.replication === null ? 'connecting' : 'writer';
   }
 
   /** Whether commands are taken: not closing, not stopped by a failed commit, not a standby (yet). */

@@ -74,6 +74,16 @@ export function createMetrics(host: EngineHost): ServiceMetrics {
   gauge('bailiff_missed_liquidations', 'Ledgers in breach that no guard holds and no liquidation follows (should stay 0)', () => operatorView(host).missedLiquidations);
   gauge('bailiff_insurance_fund', 'The insurance fund, settlement asset units (float, for display)', () => Number(host.engine.state.insuranceFund) / 10 ** host.engine.state.quoteDecimals);
   new Gauge({
+    name: 'bailiff_role',
+    help: "1 for this process's role: writer, standby, connecting (a replicated journal not yet connected to its stream), stopped",
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ role: host.role }, 1);
+    },
+  });
+  new Gauge({
     name: 'bailiff_oracle_state',
     help: "1 for each market's current oracle state (fresh, stale, clamped, breaker, unpriced)",
     labelNames: ['market', 'state'],

@@ -3,11 +3,13 @@
 // the host between commits.
 
 import { ledgerKey } from '../core/engine/block.js';
-import type { EngineHost } from './engine-host.js';
+import type { EngineHost, HostRole } from './engine-host.js';
 import { oracleTrust, type OracleTrust } from './views.js';
 
 export interface OperatorView {
   readonly ready: boolean;
+  /** The host's role (EngineHost.role): writer, standby, connecting (to its stream), stopped. */
+  readonly role: HostRole;
   readonly seq: number;
   readonly engineTimeMs: number;
   readonly halted: string | null;
@@ -42,6 +44,7 @@ export function operatorView(host: EngineHost): OperatorView {
   }
   return {
     ready: host.accepting,
+    role: host.role,
     seq: engine.seq,
     engineTimeMs: s.timeMs,
     halted: s.guards.halted?.reason ?? null,

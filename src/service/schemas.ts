@@ -237,8 +237,8 @@ export const healthSchema = { summary: 'Liveness: the process answers', response
 export const readySchema = {
   summary: 'Readiness and the operator view: oracle state per market, liquidation backlog, deferred and missed liquidations, journal lag',
   response: {
-    200: obj({ ready: { type: 'boolean' } }),
-    503: obj({ ready: { type: 'boolean' } }),
+    200: obj({ ready: { type: 'boolean' }, role: { type: 'string', enum: ['writer', 'standby', 'connecting', 'stopped'] } }),
+    503: obj({ ready: { type: 'boolean' }, role: { type: 'string', enum: ['writer', 'standby', 'connecting', 'stopped'] } }),
   },
 } as const;
 

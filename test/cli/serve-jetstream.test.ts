@@ -48,6 +48,7 @@ describe.runIf(run)('bailiff serve --jetstream', () => {
     const standby = await start(['--data', b, ...common, ...js, '--standby', '--poll-ms', '20', '--takeover-ms', '600']);
     expect(standby.stderr()).toContain(`serve: standby: following stream SERVE at ${nats.url} every 20 ms; commands are refused (503) until no writer is heard for 600 ms\n`);
     expect(standby.stderr()).toContain('recovered from the genesis + 2 replayed), head 2');
+    expect((await json(`${standby.url}/ready`)).role).toBe('standby');
     const refused = await postCommands(standby.url, deposit('t9'));
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('a standby');
@@ -66,6 +67,7 @@ describe.runIf(run)('bailiff serve --jetstream', () => {
     const taken = await postCommands(standby.url, deposit('t5'));
     expect(taken.status).toBe(200);
     expect(((await taken.json()) as { seq: number }).seq).toBe(5);
+    expect((await json(`${standby.url}/ready`)).role).toBe('writer');
 
     // The old writer restarted while the new one lives: refused before it copies or publishes anything (exit 2).
     const before = journalInfo(join(a, 'journal.db'));

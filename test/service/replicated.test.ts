@@ -65,10 +65,15 @@ describe('a replicated service (EngineHost.replicate)', () => {
     const early = await post(running.base, '/v1/commands', deposit);
     expect(early.status).toBe(503);
     expect(early.body.error.message).toBe('the journal is being connected to its stream; commands are taken once it is');
-    expect((await get(running.base, '/ready')).status).toBe(503);
+    const connecting = await get(running.base, '/ready');
+    expect(connecting.status).toBe(503);
+    expect(connecting.body.role).toBe('connecting');
     const worker = await CommitWorker.start(journalPathIn(dir), 'relaxed');
     const gate = new GatedCommitter(worker);
     host.replicate({ committer: gate, stop: () => worker.close() });
+    const ready = await get(running.base, '/ready');
+    expect([ready.status, ready.body.role]).toEqual([200, 'writer']);
+    expect((await get(running.base, '/metrics')).body).toContain('bailiff_role{role="writer"} 1');
     return { base: running.base, gate, worker, host };
   }
 
@@ -121,7 +126,9 @@ describe('a replicated service (EngineHost.replicate)', () => {
     expect(answer.body.error.message).toContain('another process took the journal over');
     expect((await read).status).toBe(503);
     expect((await get(running.base, '/health')).status).toBe(503);
-    expect((await get(running.base, '/metrics')).status).toBe(200);
+    const metrics = await get(running.base, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('bailiff_role{role="stopped"} 1');
     expect((await post(running.base, '/v1/commands', deposit)).status).toBe(503);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toBeInstanceOf(JournalError);
