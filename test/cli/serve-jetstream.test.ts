@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
+import { Journal } from '../../src/journal/journal.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { runCliCaptured } from '../support/cli.js';
 import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
 import { json, postCommands, serve, until, type Served } from '../support/serve-process.js';
@@ -105,6 +107,65 @@ describe.runIf(run)('bailiff serve --jetstream', () => {
     // The new writer goes on.
     expect(((await (await postCommands(standby.url, deposit('t4'))).json()) as { seq: number }).seq).toBe(3);
   }, 60_000);
+
+  it('goes on through SIGKILLs of its writer: each time the standby takes over, and every acknowledged command is in the journal once, at its seq', async () => {
+    const js = ['--jetstream', nats.url, '--stream', 'SERVE_KILLS'];
+    const common = ['--insecure-local', '--durability', 'relaxed'];
+    const dirs = [join(dir, 'k0'), join(dir, 'k1')];
+    const standbyArgs = ['--standby', '--poll-ms', '20', '--takeover-ms', '600'];
+    let writer = await start(['--data', dirs[0] as string, ...common, ...js]);
+    let standby = await start(['--data', dirs[1] as string, ...common, ...js, ...standbyArgs]);
+    const acknowledged = new Map<string, number>();
+    let next = 0;
+    // Four clients post one deposit each at a time, each to a new account, until the writer stops answering.
+    const client = async (url: string): Promise<void> => {
+      for (;;) {
+        const account = `k${next++}`;
+        let answer: Response;
+        try {
+          answer = await postCommands(url, deposit(account));
+        } catch {
+          return; // killed under it: not acknowledged (stored or not)
+        }
+        if (answer.status !== 200) return;
+        acknowledged.set(account, ((await answer.json()) as { seq: number }).seq);
+      }
+    };
+    const KILLS = 4;
+    for (let kill = 0; kill < KILLS; kill++) {
+      const clients = [0, 1, 2, 3].map(() => client(writer.url));
+      await new Promise((r) => setTimeout(r, 150 + 100 * kill));
+      writer.child.kill('SIGKILL');
+      await Promise.all(clients);
+      await until(() => standby.stderr().includes('taking commands'));
+      // The killed writer's data becomes the next standby: it copies what it lacks from the stream.
+      const dead = kill % 2 === 0 ? (dirs[0] as string) : (dirs[1] as string);
+      [writer, standby] = [standby, await start(['--data', dead, ...common, ...js, ...standbyArgs])];
+    }
+    const last = await postCommands(writer.url, deposit('last'));
+    const lastSeq = ((await last.json()) as { seq: number }).seq;
+    writer.child.kill('SIGTERM');
+    standby.child.kill('SIGTERM');
+    expect(await writer.exited).toBe(0);
+    expect(await standby.exited).toBe(0);
+    expect(acknowledged.size).toBeGreaterThan(KILLS * 20);
+    // The last writer's journal: every acknowledged deposit once, at the seq it was acknowledged with; no account twice.
+    const file = KILLS % 2 === 0 ? (dirs[0] as string) : (dirs[1] as string);
+    const store = SqliteJournalStore.open(join(file, 'journal.db'), { durability: 'relaxed', readOnly: true });
+    const journal = Journal.open(store, { name: file });
+    const seen = new Map<string, number>();
+    for (const r of journal.records()) {
+      if (r.command.kind !== 'deposit') continue;
+      expect(seen.has(r.command.account), `${r.command.account} twice`).toBe(false);
+      seen.set(r.command.account, r.seq);
+    }
+    for (const [account, seq] of acknowledged) expect(seen.get(account), account).toBe(seq);
+    expect(seen.get('last')).toBe(lastSeq);
+    expect(journal.head()).toBe(lastSeq);
+    store.close();
+    const level = await runCliCaptured(['journal', 'info', join(file, 'journal.db'), ...js]);
+    expect(level.out).toContain('the local journal is level with it');
+  }, 90_000);
 
   it('refuses bad pairings of flags with one line each (exit 2)', async () => {
     const data = join(dir, 'flags');
