@@ -12,7 +12,7 @@ import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { compareWithStream, JetStreamLog, redactUrl, type JetStreamTls } from '../journal/jetstream.js';
+import { compareWithStream, JetStreamLog, redactUrl } from '../journal/jetstream.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -384,6 +384,9 @@ export function journalInfoText(i: JournalInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A stream to compare a journal with: its servers, name, TLS and credentials file. */
+export type StreamAddress = Pick<ReplicationOptions, 'url' | 'stream' | 'tls' | 'credsFile'>;
+
 /** Where a local journal stands against its JetStream stream (`bailiff journal info --jetstream`). */
 export interface StreamStanding {
   readonly stream: string;
@@ -399,8 +402,8 @@ export interface StreamStanding {
 }
 
 /** Compares the journal with its stream, changing neither (the stream is not created if missing). */
-export async function streamStanding(file: string, js: { readonly url: string; readonly stream: string; readonly tls?: JetStreamTls }): Promise<StreamStanding> {
-  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, create: false, ...(js.tls === undefined ? {} : { tls: js.tls }) });
+export async function streamStanding(file: string, js: StreamAddress): Promise<StreamStanding> {
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, create: false, ...(js.tls === undefined ? {} : { tls: js.tls }), ...(js.credsFile === undefined ? {} : { credsFile: js.credsFile }) });
   const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
   const url = redactUrl(js.url);
   try {
@@ -426,7 +429,7 @@ function streamStandingText(s: StreamStanding): string {
 }
 
 /** `bailiff journal info`; with a stream, where the journal stands against it (exit 2 when they diverged). */
-export async function runJournalInfo(file: string, o: { json?: boolean; jetstream?: { readonly url: string; readonly stream: string; readonly tls?: JetStreamTls } }, io: CliIo): Promise<0> {
+export async function runJournalInfo(file: string, o: { json?: boolean; jetstream?: StreamAddress }, io: CliIo): Promise<0> {
   const info = journalInfo(file);
   const standing = o.jetstream === undefined ? undefined : await streamStanding(file, o.jetstream);
   if (o.json === true) io.stdout(toJson(standing === undefined ? info : { ...info, jetstream: standing }));

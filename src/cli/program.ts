@@ -176,12 +176,13 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .addOption(tlsCaOption())
     .addOption(tlsCertOption())
     .addOption(tlsKeyOption())
+    .addOption(credsOption())
     .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const jetstream = jetStreamOf(o, o.standby);
-      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, ...rest } = o;
+      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, jetstreamCreds: _creds, ...rest } = o;
       const { runServe } = await import('./serve.js');
       await runServe({ ...rest, durability: o.durability, ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
@@ -347,6 +348,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .addOption(tlsCaOption())
     .addOption(tlsCertOption())
     .addOption(tlsKeyOption())
+    .addOption(credsOption())
     .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
@@ -377,6 +379,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .addOption(tlsCaOption())
     .addOption(tlsCertOption())
     .addOption(tlsKeyOption())
+    .addOption(credsOption())
     .action(async (file: string, o: { json?: boolean } & JetStreamFlags) => {
       const jetstream = jetStreamOf(o, false);
       await runJournalInfo(file, { ...(o.json === undefined ? {} : { json: o.json }), ...(jetstream === undefined ? {} : { jetstream }) }, io);
@@ -464,6 +467,11 @@ interface JetStreamFlags {
   jetstreamCa?: string;
   jetstreamCert?: string;
   jetstreamKey?: string;
+  jetstreamCreds?: string;
+}
+
+function credsOption(): Option {
+  return new Option('--jetstream-creds <file>', "with --jetstream: a NATS credentials file (the user's JWT and nkey seed, as nsc writes it) instead of credentials in the URL");
 }
 
 function tlsCaOption(): Option {
@@ -501,13 +509,16 @@ function takeoverOption(): Option {
 
 /** The JetStream flags checked (each goes with --jetstream; --takeover-ms with --standby, at least three heartbeats). */
 function jetStreamOf(o: JetStreamFlags, standby: boolean): ReplicationOptions | undefined {
-  const flags = { stream: '--stream', replicas: '--replicas', takeoverMs: '--takeover-ms', jetstreamCa: '--jetstream-ca', jetstreamCert: '--jetstream-cert', jetstreamKey: '--jetstream-key' } as const;
+  const flags = { stream: '--stream', replicas: '--replicas', takeoverMs: '--takeover-ms', jetstreamCa: '--jetstream-ca', jetstreamCert: '--jetstream-cert', jetstreamKey: '--jetstream-key', jetstreamCreds: '--jetstream-creds' } as const;
   if (o.jetstream === undefined) {
     const strays = (Object.keys(flags) as (keyof typeof flags)[]).filter((k) => o[k] !== undefined).map((k) => flags[k]);
     if (strays.length > 0) throw new CliError('bad_argument', `${strays.join(', ')} ${strays.length === 1 ? 'goes' : 'go'} with --jetstream <url>`);
   }
   if ((o.jetstreamCert === undefined) !== (o.jetstreamKey === undefined)) throw new CliError('bad_argument', '--jetstream-cert and --jetstream-key go together (a client certificate and its key)');
-  for (const k of ['jetstreamCa', 'jetstreamCert', 'jetstreamKey'] as const) {
+  if (o.jetstreamCreds !== undefined && o.jetstream !== undefined && /^([a-z]+:\/\/)?[^@/,]*@/i.test(o.jetstream.trim())) {
+    throw new CliError('bad_argument', '--jetstream-creds: the URL holds credentials too (user:password@ or token@); give one or the other');
+  }
+  for (const k of ['jetstreamCa', 'jetstreamCert', 'jetstreamKey', 'jetstreamCreds'] as const) {
     const file = o[k];
     if (file !== undefined && !existsSync(file)) throw new CliError('bad_argument', `${flags[k]} ${file}: no such file`);
   }
@@ -519,7 +530,9 @@ function jetStreamOf(o: JetStreamFlags, standby: boolean): ReplicationOptions | 
   if (o.takeoverMs !== undefined && o.takeoverMs < 3 * HEARTBEAT_MS) {
     throw new CliError('bad_argument', `--takeover-ms ${o.takeoverMs}: at least ${3 * HEARTBEAT_MS} (three heartbeats), or a live writer's late beat looks like silence`);
   }
-  return o.jetstream === undefined ? undefined : { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS, ...(tls === undefined ? {} : { tls }) };
+  if (o.jetstream === undefined) return undefined;
+  const js = { url: o.jetstream, stream: o.stream ?? DEFAULT_STREAM, replicas: o.replicas ?? 1, takeoverMs: o.takeoverMs ?? DEFAULT_TAKEOVER_MS };
+  return { ...js, ...(tls === undefined ? {} : { tls }), ...(o.jetstreamCreds === undefined ? {} : { credsFile: o.jetstreamCreds }) };
 }
 
 function simulateSeedArg(v: string): number {

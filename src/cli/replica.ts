@@ -26,6 +26,8 @@ export interface ReplicationOptions {
   readonly takeoverMs: number;
   /** TLS to the servers (`--jetstream-ca`, `--jetstream-cert`, `--jetstream-key`). */
   readonly tls?: JetStreamTls;
+  /** A NATS credentials file (`--jetstream-creds`). */
+  readonly credsFile?: string;
 }
 
 /** A journal's link to its JetStream stream while the process runs (openReplica). */
@@ -68,7 +70,7 @@ export interface OpenReplicaOptions {
  * Refuses with one line when neither holds a journal and the caller cannot make one (a standby never can).
  */
 export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions): Promise<Replica> {
-  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas, ...(js.tls === undefined ? {} : { tls: js.tls }) });
+  const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas, ...(js.tls === undefined ? {} : { tls: js.tls }), ...(js.credsFile === undefined ? {} : { credsFile: js.credsFile }) });
   let store: SqliteJournalStore | undefined;
   try {
     const listeningSinceMs = performance.now();

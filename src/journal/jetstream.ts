@@ -16,7 +16,8 @@
 //
 // An edge adapter: the `nats` client, timers and the network live here, never in the core.
 
-import { connect, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
+import { connect, credsAuthenticator, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
+import { readFileSync } from 'node:fs';
 import { JournalError } from './errors.js';
 import { decodeRecord, frameAt, RECORD_BYTES_MIN, RECORD_CHECKSUM_BYTES, ZERO_HASH } from './record.js';
 import type { BatchCommitter, JournalStore, StoredBatch } from './store.js';
@@ -52,6 +53,11 @@ export interface JetStreamOptions {
   readonly timeoutMs?: number;
   /** TLS required (JetStreamTls); without it, TLS only when the server requires it, verified against the system's CAs. */
   readonly tls?: JetStreamTls;
+  /**
+   * A NATS credentials file (a user's JWT and nkey seed, as `nsc` writes it: the servers' decentralised auth), instead
+   * of credentials in the URL.
+   */
+  readonly credsFile?: string;
 }
 
 /**
@@ -179,7 +185,15 @@ export class JetStreamLog {
     const timeoutMs = o.timeoutMs ?? 5_000;
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...serversOf(o.url), timeout: timeoutMs, name: 'bailiff-journal', maxReconnectAttempts: -1, ...(o.tls === undefined ? {} : { tls: { ...o.tls } }) });
+      nc = await connect({
+        ...serversOf(o.url),
+        timeout: timeoutMs,
+        name: 'bailiff-journal',
+        maxReconnectAttempts: -1,
+        ...(o.tls === undefined ? {} : { tls: { ...o.tls } }),
+        // Read at each (re)connect, so a rotated file is picked up.
+        ...(o.credsFile === undefined ? {} : { authenticator: credsAuthenticator(() => readFileSync(o.credsFile as string)) }),
+      });
     } catch (e) {
       throw unavailable(`cannot reach the JetStream server at ${redactUrl(o.url)}`, e);
     }

@@ -1,7 +1,9 @@
-// The journal's JetStream link over TLS, against a real nats-server started with the test certificates
-// (test/fixtures/tls: a test CA, a server certificate for 127.0.0.1, a client certificate): a server that requires
-// TLS is refused without the CA that signed it and reached with it; one that also verifies clients (mutual TLS) is
-// refused without a client certificate and reached with one; and `bailiff ingest --jetstream-ca` replicates through it.
+// The journal's JetStream link over TLS and with a NATS credentials file, against real nats-servers: one started with
+// the test certificates (test/fixtures/tls: a test CA, a server certificate for 127.0.0.1, a client certificate)
+// refuses a client without the CA that signed it and takes one with it; one that also verifies clients (mutual TLS)
+// refuses a client without a certificate; `bailiff ingest --jetstream-ca` replicates through it. One in operator mode
+// (test/fixtures/nats-creds: decentralised JWT auth) refuses a client without credentials and takes one with the
+// user's creds file (`--jetstream-creds`).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,35 @@ import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats
 const run = natsAvailable('JetStream TLS tests');
 const tls = (name: string): string => resolve('test/fixtures/tls', name);
 const SERVER_TLS = ['--tls', '--tlscert', tls('server.pem'), '--tlskey', tls('server-key.pem')];
+
+describe.runIf(run)('JetStream with a credentials file', () => {
+  let server: NatsServer;
+  beforeAll(async () => {
+    server = await startNatsServer(['-c', resolve('test/fixtures/nats-creds/server.conf')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const creds = resolve('test/fixtures/nats-creds/user.creds');
+
+  it('is refused without the credentials and reaches the stream with them, through the CLI too', async () => {
+    await expect(JetStreamLog.open({ url: server.url, stream: 'CREDS', timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'replica_unavailable' });
+    const log = await JetStreamLog.open({ url: server.url, stream: 'CREDS', credsFile: creds });
+    expect(await log.head()).toEqual({ streamSeq: 0, lastSeq: -1 });
+    await log.close();
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-creds-'));
+    const scenario = join(dir, 'scenario.json');
+    writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+    const lines = streamCommands(4, 3).map((c) => `${JSON.stringify(c)}\n`);
+    const r = await runCliCaptured(['ingest', '--journal', join(dir, 'a.db'), '--scenario', scenario, '--jetstream', server.url, '--stream', 'CREDS', '--jetstream-creds', creds], { stdin: Readable.from(lines) });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('ingest: replicating to stream CREDS');
+    // Credentials twice (in the URL and a file): refused before anything connects.
+    const both = await runCliCaptured(['ingest', '--journal', join(dir, 'b.db'), '--scenario', scenario, '--jetstream', server.url.replace('nats://', 'nats://u:p@'), '--jetstream-creds', creds], { stdin: Readable.from([]) });
+    expect(both.code).toBe(2);
+    expect(both.err).toBe('error: --jetstream-creds: the URL holds credentials too (user:password@ or token@); give one or the other\n');
+  }, 30_000);
+});
 
 describe.runIf(run)('JetStream over TLS', () => {
   let server: NatsServer;
