@@ -84,7 +84,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
     mkdirSync(dirname(o.journal), { recursive: true });
     store = SqliteJournalStore.open(o.journal, { durability: o.durability });
     const copyStarted = performance.now();
-    const r = await reconcile(store, log, { publish: !o.standby });
+    const r = await withinStartup(reconcile(store, log, { publish: !o.standby }), log);
     const copySeconds = ((performance.now() - copyStarted) / 1000).toFixed(1);
     replica.streamSeq = r.streamSeq;
     replica.copied = r.copied;
@@ -106,6 +106,29 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
     store?.close();
     await log.close();
     throw e;
+  }
+}
+
+/**
+ * How long bringing the local journal level with the stream may take at a start before the process gives up
+ * (replica_unavailable, exit 2): each request has its own timeout, but a stream between two leaders can keep a start
+ * going round; a supervisor's restart then starts afresh.
+ */
+export const STARTUP_RECONCILE_MS = 60_000;
+
+/** `work` (a start's reconcile), or replica_unavailable once STARTUP_RECONCILE_MS passed without it. */
+async function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new JournalError('replica_unavailable', `stream ${log.stream}: not level with the local journal after ${STARTUP_RECONCILE_MS / 1000} s; no commands taken`)),
+      STARTUP_RECONCILE_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -145,7 +168,8 @@ export interface Replicating {
  */
 export async function startReplicating(replica: Replica, de: DurableEngine, journal: string, durability: Durability, standby: boolean): Promise<Replicating> {
   if (!standby) await refuseIfWriterHeard(replica);
-  const { streamSeq, published } = replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await reconcile(replica.writerStore, replica.log, { publish: true });
+  const { streamSeq, published } =
+    replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await withinStartup(reconcile(replica.writerStore, replica.log, { publish: true }), replica.log);
   const worker = await CommitWorker.start(journal, durability);
   const committer = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
   return {

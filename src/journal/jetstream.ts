@@ -37,6 +37,13 @@ const FIRST_SEQ = 'Bailiff-First-Seq';
 const LAST_SEQ = 'Bailiff-Last-Seq';
 /** JetStream's error code for a publish whose expected last sequence is not the stream's. */
 const WRONG_LAST_SEQUENCE = 10071;
+/**
+ * How long a writer tries a batch's publish again before it stops (replica_unavailable): a JetStream cluster that lost
+ * the server leading the stream elects another in ~5 s, during which no server answers (measured on nats-server
+ * 2.9.10: 5.4 s from the leader's SIGKILL to the next acknowledgement), and a client whose server died reconnects to
+ * another; both are ridden through.
+ */
+export const RIDE_THROUGH_MS = 12_000;
 /** JetStream's error code for a stream that does not exist. */
 const STREAM_NOT_FOUND = 10059;
 
@@ -49,8 +56,10 @@ export interface JetStreamOptions {
   readonly replicas?: number;
   /** Whether a missing stream is created (default true); false: refused (a read-only look). */
   readonly create?: boolean;
-  /** How long a connect or a publish may wait for the server, ms. */
+  /** How long a connect, a request or one attempt of a publish may wait for the server, ms (default 5,000). */
   readonly timeoutMs?: number;
+  /** How long a batch's publish is tried again when no server answers or an attempt times out, ms (RIDE_THROUGH_MS). */
+  readonly rideThroughMs?: number;
   /** TLS required (JetStreamTls); without it, TLS only when the server requires it, verified against the system's CAs. */
   readonly tls?: JetStreamTls;
   /**
@@ -124,7 +133,9 @@ const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function unavailable(what: string, e: unknown): JournalError {
   // The server's own errors come quoted ('Authorization Violation').
-  const why = ((e as Error).message ?? String(e)).replace(/^'(.*)'$/, '$1');
+  let why = ((e as Error).message ?? String(e)).replace(/^'(.*)'$/, '$1');
+  // The client's "no responders": nothing answered for the stream (in a cluster: too few of its replicas are up).
+  if ((e as { code?: unknown }).code === '503') why = '503: no JetStream server answered for the stream (its servers are down, or too few of its replicas are up for a quorum)';
   return new JournalError('replica_unavailable', `${what}: ${why}`, { cause: e });
 }
 
@@ -166,6 +177,8 @@ export class JetStreamLog {
     private readonly js: JetStreamClient,
     stream: string,
     private readonly timeoutMs: number,
+    /** How long a batch's publish is tried again through no answer or a timeout (JetStreamOptions.rideThroughMs). */
+    private readonly rideThroughMs: number,
   ) {
     this.stream = stream;
     this.batchSubject = `${stream}.batches`;
@@ -199,7 +212,7 @@ export class JetStreamLog {
     }
     try {
       const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
-      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs);
+      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs, o.rideThroughMs ?? RIDE_THROUGH_MS);
       await log.ensureStream(replicas, o.create ?? true);
       return log;
     } catch (e) {
@@ -287,12 +300,24 @@ export class JetStreamLog {
     } catch (e) {
       throw unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, e);
     }
+    // A consumer whose messages stop coming (a stream between two leaders) would wait for ever: each message must come
+    // within the timeout.
+    const pending = messages[Symbol.asyncIterator]();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      for await (const m of messages) {
+      for (;;) {
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }))), this.timeoutMs);
+        });
+        const next = await Promise.race([pending.next(), stalled]);
+        clearTimeout(timer);
+        if (next.done === true) break;
+        const m = next.value;
         yield { streamSeq: m.seq, batch: batchOf(this.stream, m.seq, m.headers?.get(FIRST_SEQ), m.headers?.get(LAST_SEQ), m.data) };
         if (m.seq >= last) break;
       }
     } finally {
+      clearTimeout(timer);
       messages.stop();
     }
   }
@@ -330,32 +355,74 @@ export class JetStreamLog {
   /**
    * Publishes a batch as the message after `afterStreamSeq` (the one this writer stored last; 0: the stream's first).
    * Resolves to its stream seq once the stream stored it (held by a majority of its replicas: JetStream's quorum);
-   * journal_fenced when another batch is there already.
+   * journal_fenced when another batch is there already; replica_unavailable when the stream has not taken it within
+   * RIDE_THROUGH_MS.
+   *
+   * Rides through a change of the stream's leader (a server of a cluster lost: JetStream elects another in ~5 s, and
+   * meanwhile no server answers) and a reconnect to another server: a publish that no server answered (the client's
+   * 503: nothing was stored) or that timed out (it may have been) is sent again, until RIDE_THROUGH_MS. The stream's
+   * "wrong last sequence" then means one of three things, told apart in this order: `predecessor` (the publish of the
+   * message that must come right before this one, not waited for) had not landed yet: wait for it and try again; this
+   * batch's own earlier attempt was stored after all: the message there holds these very bytes, and is this batch's;
+   * else another writer's batch is there: fenced.
    */
-  async publish(batch: StoredBatch, afterStreamSeq: number): Promise<number> {
+  async publish(batch: StoredBatch, afterStreamSeq: number, predecessor?: Promise<unknown>): Promise<number> {
     if (batch.bytes.length > this.messageBytesMax) {
       throw new RangeError(`records ${batch.firstSeq}-${batch.lastSeq}: ${batch.bytes.length} bytes, more than a message's ${this.messageBytesMax}: publish its parts (partsOf)`);
     }
     const h = headers();
     h.set(FIRST_SEQ, String(batch.firstSeq));
     h.set(LAST_SEQ, String(batch.lastSeq));
-    try {
-      const ack = await this.js.publish(this.batchSubject, batch.bytes, {
-        headers: h,
-        expect: { lastSequence: afterStreamSeq, streamName: this.stream },
-        timeout: this.timeoutMs,
-      });
-      return ack.seq;
-    } catch (e) {
-      if (apiErrorCode(e) === WRONG_LAST_SEQUENCE) {
+    let landed = predecessor === undefined;
+    predecessor?.then(
+      () => (landed = true),
+      () => undefined,
+    );
+    let deadline = performance.now() + this.rideThroughMs;
+    let mayBeStored = false;
+    for (let wait = 50; ; wait = Math.min(250, wait * 2)) {
+      const before = landed;
+      const left = deadline - performance.now();
+      try {
+        const ack = await this.js.publish(this.batchSubject, batch.bytes, {
+          headers: h,
+          expect: { lastSequence: afterStreamSeq, streamName: this.stream },
+          timeout: Math.max(100, Math.min(this.timeoutMs, left)),
+        });
+        return ack.seq;
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        if ((code === '503' || code === 'TIMEOUT') && performance.now() + wait < deadline) {
+          mayBeStored ||= code === 'TIMEOUT';
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          continue;
+        }
+        if (apiErrorCode(e) !== WRONG_LAST_SEQUENCE) throw unavailable(`stream ${this.stream}: publishing records ${batch.firstSeq}-${batch.lastSeq}`, e);
+        if (!before && predecessor !== undefined) {
+          // Its predecessor had not landed: wait for it (its failure is this one's too), then try again.
+          await predecessor;
+          deadline = performance.now() + this.rideThroughMs;
+          continue;
+        }
+        if (mayBeStored && (await this.holds(afterStreamSeq + 1, batch))) return afterStreamSeq + 1;
         throw new JournalError(
           'journal_fenced',
           `stream ${this.stream}: records ${batch.firstSeq}-${batch.lastSeq} were to follow message ${afterStreamSeq}, but another writer's batch is there: another process took the journal over; this one stops`,
           { seq: batch.firstSeq, cause: e },
         );
       }
-      throw unavailable(`stream ${this.stream}: publishing records ${batch.firstSeq}-${batch.lastSeq}`, e);
     }
+  }
+
+  /** Whether message `streamSeq` is `batch` (its records and bytes): an earlier attempt to publish it that was stored. */
+  private async holds(streamSeq: number, batch: StoredBatch): Promise<boolean> {
+    let stored: StoredBatch;
+    try {
+      stored = await this.batchAt(streamSeq);
+    } catch {
+      return false;
+    }
+    return stored.firstSeq === batch.firstSeq && stored.lastSeq === batch.lastSeq && Buffer.from(stored.bytes).equals(batch.bytes);
   }
 
   /** Says this writer is alive now (not stored). */
@@ -387,10 +454,15 @@ export class JetStreamLog {
 
   /** Waits until everything sent so far reached the server (a subscription is live after it). */
   async flush(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.nc.flush();
+      // Bounded: while the client reconnects a flush waits for the next server, however long that takes.
+      const stalled = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' })), this.timeoutMs)));
+      await Promise.race([this.nc.flush(), stalled]);
     } catch (e) {
       throw unavailable(`stream ${this.stream}`, e);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -571,6 +643,8 @@ export class ReplicatedCommitter implements BatchCommitter {
   private nextAfter: number;
   private readonly beat: ReturnType<typeof setInterval>;
   private lastSeq: number;
+  /** The publish of the last message sent (the predecessor of the next: JetStreamLog.publish). */
+  private lastSent: Promise<number> | undefined = undefined;
 
   constructor(
     private readonly log: JetStreamLog,
@@ -597,8 +671,15 @@ export class ReplicatedCommitter implements BatchCommitter {
     this.inFlight++;
     let published: Promise<unknown>;
     try {
-      const parts = this.log.partsOf(batch);
-      published = Promise.all(parts.map((part) => this.log.publish(part, this.nextAfter++)));
+      // Each message names the one before it (pipelined: not waited for), so a leader change that drops one in
+      // flight is ridden through in order (JetStreamLog.publish).
+      const sent = this.log.partsOf(batch).map((part) => {
+        const p = this.log.publish(part, this.nextAfter++, this.lastSent);
+        p.catch(() => undefined); // read through `published`; a later one that fails with it must not go unhandled
+        this.lastSent = p;
+        return p;
+      });
+      published = Promise.all(sent);
     } catch (e) {
       published = Promise.reject(e);
     }

@@ -195,7 +195,7 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     const head = journalInfo(a).head;
     expect([SETUP + 3, SETUP + 4]).toContain(head);
     expect(seqs(again.out)).toEqual([head]);
-  }, 30_000);
+  }, 60_000);
 
   it('refuses bad pairings of flags with one line each', async () => {
     const j = join(dir, 'flags.db');

@@ -66,3 +66,96 @@ export async function startNatsServer(args: readonly string[] = []): Promise<Nat
     },
   };
 }
+
+/** One server of a cluster (startNatsCluster): its client URL, and a way to kill it and start it again on its store. */
+export interface ClusterNode {
+  readonly url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface NatsCluster {
+  readonly nodes: readonly ClusterNode[];
+  /** Every node's client URL, comma-separated (what `--jetstream` takes). */
+  readonly urls: string;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (bound once, then released: a small race, fine for tests). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A JetStream cluster of `n` nats-servers on loopback (each with its own store directory and config file), resolved
+ * once each accepts clients and the cluster has a JetStream metadata leader.
+ */
+export async function startNatsCluster(n = 3): Promise<NatsCluster> {
+  const binary = natsServerBinary();
+  if (binary === null) throw new Error('nats-server not found');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-nats-cluster-'));
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+  const nodes = clientPorts.map((port, i) => {
+    const conf = join(dir, `n${i}.conf`);
+    writeFileSync(conf, `server_name: n${i}\nlisten: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, `store${i}`)}" }\ncluster {\n  name: bailiff\n  listen: 127.0.0.1:${routePorts[i] as number}\n  routes: [${routes}]\n}\n`);
+    let child: ChildProcess | null = null;
+    let log = '';
+    const start = (): Promise<void> => {
+      log = '';
+      const c = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      c.stderr?.on('data', (d: Buffer) => (log += d.toString('utf8')));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nats-server n${i} did not start in 15 s:\n${log}`)), 15_000);
+        const check = (): void => {
+          if (log.includes('Server is ready') && /metadata leader/.test(log)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        c.stderr?.on('data', check);
+        c.once('exit', (code) => {
+          clearTimeout(timer);
+          if (!log.includes('Server is ready')) reject(new Error(`nats-server n${i} exited (${code}):\n${log}`));
+        });
+      });
+    };
+    const kill = async (): Promise<void> => {
+      const c = child;
+      if (c === null || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+      c.kill('SIGKILL');
+      await exited;
+    };
+    return { url: `nats://127.0.0.1:${port}`, start, kill, restart: start };
+  });
+  try {
+    await Promise.all(nodes.map((node) => node.start()));
+  } catch (e) {
+    await Promise.all(nodes.map((node) => node.kill()));
+    throw e;
+  }
+  return {
+    nodes,
+    urls: nodes.map((node) => node.url).join(','),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.kill()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
