@@ -139,6 +139,31 @@ describe.runIf(run)('journal over JetStream', () => {
     }
   });
 
+  it('takes a batch whose timed-out attempt was stored after all as its own (not a fence), and lands the pipelined batches after it in order', async () => {
+    const batches = batchesOf(await journalOf(3, 12, 3));
+    expect(batches.length).toBeGreaterThan(3);
+    // Each attempt waits 1 s; the server sleeps 1.5 s with every batch in flight: the first attempts time out, the
+    // server then stores them all, and the second attempts are told another message is there (their own).
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'RIDE', timeoutMs: 1_000, rideThroughMs: 10_000 });
+    const local = new Recording();
+    const writer = new ReplicatedCommitter(log, local, 0, -1, 'rider');
+    try {
+      nats.process.kill('SIGSTOP');
+      const commits = batches.map((b) => writer.commit(b));
+      await new Promise((r) => setTimeout(r, 1_500));
+      nats.process.kill('SIGCONT');
+      await Promise.all(commits);
+      expect(local.got).toEqual(batches.map((b) => b.firstSeq));
+      const stored: number[] = [];
+      for await (const { batch } of log.batchesAfter(0)) stored.push(batch.firstSeq);
+      expect(stored).toEqual(batches.map((b) => b.firstSeq));
+    } finally {
+      nats.process.kill('SIGCONT');
+      writer.stop();
+      await log.close();
+    }
+  });
+
   it('refuses a local journal and a stream of different histories, changing neither', async () => {
     const a = await journalOf(3, 20, 10);
     const other = await journalOf(4, 20, 10); // the same scenario, other commands: the histories part after the setup
