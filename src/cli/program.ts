@@ -150,7 +150,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action(async (opts: { accounts: number; seed: number; synthetic: boolean; gas: string; keepers: number; json?: boolean; out?: string }) => {
       setExit(await (await import('./lending-demo.js')).runLendingDemo(opts, io));
     });
-  program
+  const serveCommand = program
     .command('serve')
     .description('Run the HTTP and WebSocket service over a SQLite journal (docs/service.md); prints its URL. --replay feeds the bundled crash replay.')
     .option('--port <n>', 'TCP port (0: any free port)', (v) => portArg(v), 8080)
@@ -168,16 +168,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
     .option('--standby', 'a hot standby of the journal another `serve` writes: reads served, commands refused (503) until that writer stops, then it takes the journal over', false)
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
-    .addOption(jetStreamOption())
-    .addOption(streamOption())
-    .addOption(replicasOption())
-    .addOption(takeoverOption())
-    .addOption(tlsCaOption())
-    .addOption(tlsCertOption())
-    .addOption(tlsKeyOption())
-    .addOption(credsOption())
-    .action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', 'with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
+  withReplicationOptions(serveCommand).action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
@@ -331,7 +323,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .action((file: string, o: { key: string }) => {
       setExit(verifyReceiptCommand(file, o, io));
     });
-  program
+  const ingestCommand = program
     .command('ingest')
     .description('Journal wire commands (JSON lines on stdin) durably, then acknowledge each one on stdout ({"seq":N,...}) after its commit; recovers the journal first (docs/journal.md).')
     .requiredOption('--journal <file>', 'the journal (SQLite); created when it does not exist')
@@ -340,16 +332,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
     .option('--events', 'after each acknowledgement, print its events as `run` does')
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100)
-    .addOption(jetStreamOption())
-    .addOption(streamOption())
-    .addOption(replicasOption())
-    .addOption(takeoverOption())
-    .addOption(tlsCaOption())
-    .addOption(tlsCertOption())
-    .addOption(tlsKeyOption())
-    .addOption(credsOption())
-    .action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
+  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
       const jetstream = jetStreamOf(o, o.standby === true);
@@ -484,6 +468,12 @@ function tlsCertOption(): Option {
 
 function tlsKeyOption(): Option {
   return new Option('--jetstream-key <file>', "with --jetstream: the key of --jetstream-cert (PEM)");
+}
+
+/** The JetStream replication flags (ingest and serve), added at the end of a command's options. */
+function withReplicationOptions(command: Command): Command {
+  for (const option of [jetStreamOption(), streamOption(), replicasOption(), takeoverOption(), tlsCaOption(), tlsCertOption(), tlsKeyOption(), credsOption()]) command.addOption(option);
+  return command;
 }
 
 function jetStreamOption(): Option {

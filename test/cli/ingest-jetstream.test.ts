@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
 import { runCliCaptured } from '../support/cli.js';
-import { startIngest } from '../support/ingest-process.js';
+import { ackedSeqs as seqs, startIngest } from '../support/ingest-process.js';
 import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
 import { Readable } from 'node:stream';
 
@@ -19,14 +19,6 @@ const run = natsAvailable('ingest --jetstream tests');
 const SETUP = 16;
 
 const start = startIngest;
-
-function seqs(out: string): number[] {
-  return out
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => (JSON.parse(l) as { seq: number }).seq);
-}
 
 describe.runIf(run)('bailiff ingest --jetstream', () => {
   let nats: NatsServer;

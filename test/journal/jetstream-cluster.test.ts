@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
 import { runCliCaptured } from '../support/cli.js';
-import { startIngest } from '../support/ingest-process.js';
+import { ackedSeqs as seqs, startIngest } from '../support/ingest-process.js';
 import { natsAvailable, startNatsCluster } from '../support/nats.js';
 
 const run = natsAvailable('JetStream cluster tests');
@@ -30,14 +30,6 @@ async function streamLeader(urls: string, stream: string): Promise<number> {
   } finally {
     await nc.close();
   }
-}
-
-function seqs(out: string): number[] {
-  return out
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => (JSON.parse(l) as { seq: number }).seq);
 }
 
 describe.runIf(run)('the journal on a three-server JetStream cluster (--replicas 3)', () => {

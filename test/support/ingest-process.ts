@@ -37,3 +37,12 @@ export function startIngest(args: readonly string[]): IngestProcess {
   };
   return { child, out: () => out, err: () => err, until, closed };
 }
+
+/** The seqs of an ingest's acknowledgement lines (its stdout), in order. */
+export function ackedSeqs(out: string): number[] {
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => (JSON.parse(l) as { seq: number }).seq);
+}
