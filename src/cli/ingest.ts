@@ -45,11 +45,8 @@ export interface IngestOptions {
    * publishes each batch before its local commit; a standby copies the stream into its own local journal and takes
    * the stream over once no writer was heard for `takeoverMs`.
    */
-  readonly jetstream?: JetStreamIngest;
+  readonly jetstream?: ReplicationOptions;
 }
-
-/** `--jetstream` of `bailiff ingest` (replica.ts). */
-export type JetStreamIngest = ReplicationOptions;
 
 /** What the read of stdin is raced against: a failed commit. */
 const STOPPED = Symbol('stopped');

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { CommitWorker } from '../journal/commit-worker.js';
 import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
-import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, type JetStreamTls } from '../journal/jetstream.js';
+import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry } from '../journal/types.js';
@@ -117,19 +117,8 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
 export const STARTUP_RECONCILE_MS = 60_000;
 
 /** `work` (a start's reconcile), or replica_unavailable once STARTUP_RECONCILE_MS passed without it. */
-async function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new JournalError('replica_unavailable', `stream ${log.stream}: not level with the local journal after ${STARTUP_RECONCILE_MS / 1000} s; no commands taken`)),
-      STARTUP_RECONCILE_MS,
-    );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
+  return within(work, STARTUP_RECONCILE_MS, () => new JournalError('replica_unavailable', `stream ${log.stream}: not level with the local journal after ${STARTUP_RECONCILE_MS / 1000} s; no commands taken`));
 }
 
 /**

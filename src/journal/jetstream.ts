@@ -139,6 +139,25 @@ function unavailable(what: string, e: unknown): JournalError {
   return new JournalError('replica_unavailable', `${what}: ${why}`, { cause: e });
 }
 
+/** An error as the nats client's own timeouts are (code TIMEOUT). */
+function timeoutError(): Error {
+  return Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' });
+}
+
+/**
+ * `work`, or the error `late()` gives once `ms` passed without it (the work itself goes on, unobserved): a bound on a
+ * wait the nats client leaves open (a flush while it reconnects, a consumer whose messages stop coming).
+ */
+export async function within<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), ms)));
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function apiErrorCode(e: unknown): number | null {
   const api = (e as { api_error?: { err_code?: number } }).api_error;
   return typeof api?.err_code === 'number' ? api.err_code : null;
@@ -303,21 +322,16 @@ export class JetStreamLog {
     // A consumer whose messages stop coming (a stream between two leaders) would wait for ever: each message must come
     // within the timeout.
     const pending = messages[Symbol.asyncIterator]();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = (): Error => unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, timeoutError());
     try {
       for (;;) {
-        const stalled = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }))), this.timeoutMs);
-        });
-        const next = await Promise.race([pending.next(), stalled]);
-        clearTimeout(timer);
+        const next = await within(pending.next(), this.timeoutMs, stalled);
         if (next.done === true) break;
         const m = next.value;
         yield { streamSeq: m.seq, batch: batchOf(this.stream, m.seq, m.headers?.get(FIRST_SEQ), m.headers?.get(LAST_SEQ), m.data) };
         if (m.seq >= last) break;
       }
     } finally {
-      clearTimeout(timer);
       messages.stop();
     }
   }
@@ -454,15 +468,11 @@ export class JetStreamLog {
 
   /** Waits until everything sent so far reached the server (a subscription is live after it). */
   async flush(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       // Bounded: while the client reconnects a flush waits for the next server, however long that takes.
-      const stalled = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' })), this.timeoutMs)));
-      await Promise.race([this.nc.flush(), stalled]);
+      await within(this.nc.flush(), this.timeoutMs, timeoutError);
     } catch (e) {
       throw unavailable(`stream ${this.stream}`, e);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
