@@ -114,7 +114,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
  * (replica_unavailable, exit 2): each request has its own timeout, but a stream between two leaders can keep a start
  * going round; a supervisor's restart then starts afresh.
  */
-export const STARTUP_RECONCILE_MS = 60_000;
+export const STARTUP_RECONCILE_MS = 30_000;
 
 /** `work` (a start's reconcile), or replica_unavailable once STARTUP_RECONCILE_MS passed without it. */
 function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
