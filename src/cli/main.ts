@@ -16,4 +16,9 @@ process.on('uncaughtException', (e) => {
   process.exit(failure(e, processIo, process.env['BAILIFF_DEBUG'] === '1'));
 });
 
-process.exitCode = await runCli(process.argv.slice(2));
+const code = await runCli(process.argv.slice(2));
+// A command that failed has nothing left to do once its error line is out. A library's wait it leaves behind must not
+// keep the process alive after that line (seen: the nats client's, after a start gave up on a stream between two
+// leaders), so exit now. Its stdout and stderr are written synchronously here (files, pipes and terminals on Linux).
+if (code !== 0) process.exit(code);
+process.exitCode = code;

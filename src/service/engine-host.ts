@@ -5,7 +5,9 @@
 // read served between two drains sees the engine between two commits and can neither reorder a command nor hold one
 // up beyond the drain in progress.
 // Replicated (`serve --jetstream`: replicate()), a batch's commit is asynchronous (the stream, then the local journal):
-// one batch is in flight at a time, and reads wait for it (settled()), so they still see only acknowledged state.
+// up to REPLICATED_BATCHES_IN_FLIGHT batches are applied and in flight at once (the next one applied while the last
+// one's round trip to the stream runs), answered in order, and a read waits for the batches in flight when it came
+// (settled()), so it still sees only acknowledged state.
 //
 // Beside the engine it keeps what the service shows: a bounded tape of the liquidation-related events (rebuilt from
 // the journal on start), each liquidation's facts captured right after its command (verify/receipt.ts
@@ -65,6 +67,13 @@ export const REPLAY_CHUNK_RECORDS = 500;
  * wait for at most about this much of it, not for the whole (~8 s at 1M accounts, ~25 s for the first).
  */
 export const SNAPSHOT_SLICE_MS = 10;
+/**
+ * Replicated batches applied and not yet acknowledged at once (EngineHostOptions.batchesInFlightMax): each waits for
+ * the stream's acknowledgement and then the local commit, and with one at a time a service with few clients spent
+ * most of its time waiting for those round trips (docs/service.md "Across machines"). A read waits for at most this
+ * many commits.
+ */
+export const REPLICATED_BATCHES_IN_FLIGHT = 4;
 
 export interface EngineHostOptions {
   /** The directory of the journal (`journal.db`), created when missing. */
@@ -103,6 +112,8 @@ export interface EngineHostOptions {
   readonly replicated?: boolean;
   /** Told once when a commit fails (the host then refuses commands, and reads of the engine: it is ahead of its journal). */
   readonly onCommitFailed?: (error: unknown) => void;
+  /** Replicated batches in flight at once (applied, not yet acknowledged); default REPLICATED_BATCHES_IN_FLIGHT. */
+  readonly batchesInFlightMax?: number;
 }
 
 /** What a host is now (EngineHost.role). */
@@ -247,12 +258,15 @@ export class EngineHost {
   private standbyStepping: Promise<void> | null = null;
   private failed: unknown = null;
   /**
-   * Replicated commits (replicate()): the committer, and the batch applied and not yet acknowledged, if any. While
-   * one is, reads wait for it (settled()): the engine holds state its stream may never hold, if this writer was
-   * fenced. One batch at a time: a read waits for at most one commit.
+   * Replicated commits (replicate()): the committer, the batches applied and not yet acknowledged (up to
+   * batchesInFlightMax), and the promise that settles once the last of them is answered (or failed): each batch's
+   * settles after the one before, so callers are answered in order. While any is in flight, reads wait for it
+   * (settled()): the engine holds state its stream may never hold, if this writer was fenced.
    */
   private replication: HostCommitter | null = null;
-  private inFlight: Promise<void> | null = null;
+  private inFlight = 0;
+  private lastInFlight: Promise<void> | null = null;
+  private readonly inFlightMax: number;
   private readonly awaitsCommitter: boolean;
   private readonly onCommitFailed: ((error: unknown) => void) | undefined;
   /** The time a command without `at` gets: the last queued command's, or the engine's (as `bailiff ingest` does). */
@@ -277,6 +291,8 @@ export class EngineHost {
     this.snapshotSliceMs = o.snapshotSliceMs ?? SNAPSHOT_SLICE_MS;
     this.awaitsCommitter = o.replicated === true;
     this.onCommitFailed = o.onCommitFailed;
+    this.inFlightMax = o.batchesInFlightMax ?? REPLICATED_BATCHES_IN_FLIGHT;
+    if (!Number.isSafeInteger(this.inFlightMax) || this.inFlightMax < 1) throw new RangeError(`batchesInFlightMax: ${this.inFlightMax}: want an integer of at least 1`);
     this.hostUnits = new HostUnits(durable.engine);
     this.units = this.hostUnits;
     this.lastMs = durable.engine.timeMs;
@@ -373,7 +389,8 @@ export class EngineHost {
 
   /**
    * Commits from now on go through `replication` (a JetStream writer's replicated committer): each batch is applied,
-   * published and committed before its callers are answered, one batch at a time, and reads wait for it (settled()).
+   * published and committed before its callers are answered (in order, up to batchesInFlightMax batches in flight),
+   * and reads wait for the batches in flight (settled()).
    * A host opened `replicated` takes commands only from here on.
    */
   replicate(replication: HostCommitter): void {
@@ -388,12 +405,19 @@ export class EngineHost {
   }
 
   /**
-   * Null when reads may be served now; else a promise that resolves once they may: while a replicated batch is applied
-   * and not yet acknowledged. Rejects (unavailable) once a commit failed: the engine holds commands its journal lacks.
+   * Null when reads may be served now; else a promise that resolves once they may: while replicated batches are
+   * applied and not yet acknowledged, once those in flight now are (not any applied later: under a steady stream of
+   * commands a read would never be served). Rejects (unavailable) once a commit failed, also one that failed while
+   * the read waited: the engine holds commands its journal lacks.
    */
   settled(): Promise<void> | null {
-    if (this.failed !== null && !this.durable.isStandby) return Promise.reject(new ServiceError('unavailable', 'the journal stopped after a failed commit: the engine is ahead of it; restart the service to recover'));
-    return this.inFlight;
+    const stopped = (): ServiceError => new ServiceError('unavailable', 'the journal stopped after a failed commit: the engine is ahead of it; restart the service to recover');
+    if (this.failed !== null && !this.durable.isStandby) return Promise.reject(stopped());
+    const last = this.lastInFlight;
+    if (last === null) return null;
+    return last.then(() => {
+      if (this.failed !== null) throw stopped();
+    });
   }
 
   get engine(): Engine {
@@ -470,7 +494,7 @@ export class EngineHost {
   }
 
   private schedule(): void {
-    if (this.draining || this.inFlight !== null || (this.awaitsCommitter && this.replication === null)) return;
+    if (this.draining || this.inFlight >= this.inFlightMax || (this.awaitsCommitter && this.replication === null)) return;
     this.draining = true;
     // After the current turn: requests arriving meanwhile join the same commit.
     setImmediate(() => this.drain());
@@ -504,17 +528,24 @@ export class EngineHost {
     };
     const replication = this.replication;
     if (replication !== null) {
-      // Applied now, answered once the stream and the local journal hold it; the next batch waits for this one.
-      this.inFlight = this.durable.submitPipelined(commands, replication.committer, afterEach).then(
-        (entries) => {
-          this.inFlight = null;
-          this.committed(take, entries);
-        },
-        (e: unknown) => {
-          this.inFlight = null;
-          this.commitFailed(e, take, started);
-        },
-      );
+      // Applied now, answered once the stream and the local journal hold it, after the batch before it.
+      const committing = this.durable.submitPipelined(commands, replication.committer, afterEach);
+      const before = this.lastInFlight ?? Promise.resolve();
+      const settled = before
+        .then(() => committing)
+        .then(
+          (entries) => this.committed(take, entries),
+          (e: unknown) => this.commitFailed(e, take, started),
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.lastInFlight === settled) this.lastInFlight = null;
+          if (this.queue.length > 0) this.schedule();
+        });
+      this.inFlight++;
+      this.lastInFlight = settled;
+      // The next batch is applied while this one's round trip runs (up to inFlightMax).
+      if (this.queue.length > 0) this.schedule();
       return;
     }
     let entries: JournalEntry[];
@@ -527,15 +558,20 @@ export class EngineHost {
     this.committed(take, entries);
   }
 
-  /** A failed commit: the engine is ahead of the journal; stop taking commands, a restart recovers what was acknowledged. */
+  /**
+   * A failed commit: the engine is ahead of the journal; stop taking commands, a restart recovers what was
+   * acknowledged. Replicated batches in flight after it fail with it (each comes here in turn; the first error is the
+   * one told).
+   */
   private commitFailed(e: unknown, take: readonly Pending[], started: readonly JournalEntry[]): void {
-    this.failed = e;
+    const first = this.failed === null;
+    this.failed ??= e;
     for (const s of started) for (const ev of s.events) if (ev.kind === 'LiquidationStarted') this.facts.delete(liquidationId(ev.seq, ev.ordinal));
     const err = new ServiceError('unavailable', `the journal stopped: ${e instanceof JournalError ? e.message : String(e)}`);
     for (const p of take) p.reject(err);
     for (const p of this.queue.splice(0)) p.reject(err);
     this.queued = 0;
-    this.onCommitFailed?.(e);
+    if (first) this.onCommitFailed?.(e);
   }
 
   /** A batch committed: its callers answered in order, its entries published, the next batch and snapshot work scheduled. */
@@ -710,8 +746,8 @@ export class EngineHost {
     this.closed = true;
     if (this.standbyTimer !== null) clearTimeout(this.standbyTimer);
     await this.standbyStepping;
-    while ((this.queue.length > 0 && this.failed === null) || this.draining || this.inFlight !== null) {
-      if (this.inFlight !== null) await this.inFlight;
+    while ((this.queue.length > 0 && this.failed === null) || this.draining || this.lastInFlight !== null) {
+      if (this.lastInFlight !== null) await this.lastInFlight;
       else await new Promise((r) => setImmediate(r));
     }
     await this.replication?.stop();

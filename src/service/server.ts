@@ -73,6 +73,8 @@ export interface ServiceOptions {
   readonly replicated?: boolean;
   /** Told when a commit fails (EngineHostOptions.onCommitFailed). */
   readonly onCommitFailed?: (error: unknown) => void;
+  /** Replicated batches in flight at once (EngineHostOptions.batchesInFlightMax). */
+  readonly batchesInFlightMax?: number;
 }
 
 export const BODY_LIMIT_BYTES_DEFAULT = 1024 * 1024;
@@ -128,6 +130,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.replicated === undefined ? {} : { replicated: options.replicated }),
     ...(options.onCommitFailed === undefined ? {} : { onCommitFailed: options.onCommitFailed }),
+    ...(options.batchesInFlightMax === undefined ? {} : { batchesInFlightMax: options.batchesInFlightMax }),
   });
   const app = Fastify({
     logger: options.logger ?? { level: 'info' },
@@ -154,8 +157,9 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
   app.addHook('onClose', async () => {
     await host.close();
   });
-  // A read waits for a replicated batch in flight (EngineHost.settled): the engine has applied it, and its stream may
-  // never hold it if this writer was fenced. After a failed commit reads are refused (503), /metrics excepted.
+  // A read waits for the replicated batches in flight (EngineHost.settled): the engine has applied them, and its stream
+  // may never hold them if this writer was fenced. After a failed commit reads are refused (503), /metrics excepted,
+  // also a read that was waiting for the batch that failed.
   app.addHook('preHandler', async (request) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url === '/metrics') return;
     const settled = host.settled();
