@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from '../core/engine/commands.js';
-import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis, type SnapshotInfo } from '../journal/types.js';
 import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
@@ -106,9 +106,12 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,
   // during recovery's one pass over the records.
   const listings: { seq: number; body: Buffer }[] = [];
+  // Over JetStream, a writer's snapshots go to the stream's object store once it replicates (SnapshotSharing).
+  let shareSnapshot: (info: SnapshotInfo | null) => void = () => undefined;
   const options: DurableOptions & { readonly durability: Durability } = {
     durability: o.durability,
     name: o.journal,
+    onSnapshot: (report) => shareSnapshot(report.info),
     onRecord: (seq, body) => {
       if (mayTeachUnits(body)) listings.push({ seq, body: Buffer.from(body) });
     },
@@ -188,7 +191,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     // Over JetStream: no other writer heard (again: one may have started, or a standby taken over, while this one
     // recovered) before anything is published; then what this process journaled locally first (a new journal's
     // genesis and scenario) goes to the stream.
-    const replicating = replica === null ? null : await startReplicating(replica, de, o.journal, o.durability, o.standby !== undefined);
+    const replicating = replica === null ? null : await startReplicating(replica, de, o.journal, o.durability, o.standby !== undefined, (line) => io.stderr(`ingest: ${line}\n`));
+    if (replicating !== null) shareSnapshot = (info) => replicating.snapshots.offer(info);
     const worker = replicating?.worker ?? (await CommitWorker.start(o.journal, o.durability));
     const replicated = replicating?.committer ?? null;
     const committer: BatchCommitter = replicated ?? worker;

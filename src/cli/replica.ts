@@ -12,6 +12,8 @@ import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
+import { StreamSnapshots } from '../journal/stream-snapshots.js';
+import type { SnapshotInfo } from '../journal/types.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry } from '../journal/types.js';
 import { CliError } from './errors.js';
@@ -35,6 +37,8 @@ export interface Replica {
   readonly log: JetStreamLog;
   /** This process's id in heartbeats. */
   readonly id: string;
+  /** Replicas of the stream and its object store when this process creates them. */
+  readonly replicas: number;
   /** A writer's local journal, reconciled with the stream, which the durable engine is opened on. */
   writerStore?: SqliteJournalStore;
   /** A standby's local journal as the stream's copier writes it (the engine follows it read-only); closed at promotion. */
@@ -74,7 +78,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
   let store: SqliteJournalStore | undefined;
   try {
     const listeningSinceMs = performance.now();
-    const replica: Replica = { log, id: randomUUID(), streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
+    const replica: Replica = { log, id: randomUUID(), replicas: js.replicas, streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
     log.onHeartbeat((writer) => {
       if (writer !== replica.id) replica.lastHeardMs = performance.now();
     });
@@ -98,6 +102,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
       );
     }
     if (r.copied > 0) o.say(`${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s`);
+    await copyNewestSnapshot(log, store, js.replicas, o.say);
     // The same object the heartbeat listener above updates.
     if (o.standby) replica.copyStore = store;
     else replica.writerStore = store;
@@ -119,6 +124,107 @@ export const STARTUP_RECONCILE_MS = 30_000;
 /** `work` (a start's reconcile), or replica_unavailable once STARTUP_RECONCILE_MS passed without it. */
 function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
   return within(work, STARTUP_RECONCILE_MS, () => new JournalError('replica_unavailable', `stream ${log.stream}: not level with the local journal after ${STARTUP_RECONCILE_MS / 1000} s; no commands taken`));
+}
+
+/**
+ * After a start's copy of the stream: the newest snapshot of the stream's object store that the local records reach
+ * and that is newer than every local one, copied into the local journal, so that recovery starts from it instead of
+ * replaying from an older one or the genesis (a standby or a writer on a new machine). One that fails its check is
+ * told and the next older one tried; an object store that cannot be read within STARTUP_RECONCILE_MS is told and
+ * passed over: the records alone recover the same state, only slower.
+ */
+async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, replicas: number, say: (line: string) => void): Promise<void> {
+  const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
+  const head = store.lastSeq();
+  const stop = { stopped: false };
+  const work = async (): Promise<void> => {
+    const shared = await StreamSnapshots.open(log, replicas);
+    const reachable = (await shared.list()).filter((s) => s.info.seq > localNewest && s.info.seq <= head).reverse();
+    for (const s of reachable) {
+      const started = performance.now();
+      try {
+        await shared.copyInto(store, s, stop);
+        say(`snapshot ${s.info.seq} copied from object store ${shared.bucket} (${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s): recovery starts from it`);
+        return;
+      } catch (e) {
+        if (!(e instanceof JournalError) || e.code !== 'snapshot_corrupt') throw e;
+        say(`${e.message}`);
+      }
+    }
+  };
+  try {
+    await within(work(), STARTUP_RECONCILE_MS, () => new JournalError('replica_unavailable', `object store of stream ${log.stream}: no snapshot read within ${STARTUP_RECONCILE_MS / 1000} s`));
+  } catch (e) {
+    stop.stopped = true;
+    say(`${e instanceof Error ? e.message : String(e)}; recovery uses the local journal's own snapshots and records`);
+  }
+}
+
+/** How long a stopping writer waits for a snapshot put in progress (SnapshotSharing.stop). */
+export const SNAPSHOT_PUT_STOP_MS = 5_000;
+
+/**
+ * A writer's snapshots put into the stream's object store (StreamSnapshots), for a standby or a writer on a new machine
+ * to start from (copyNewestSnapshot). One put at a time, the newest snapshot offered meanwhile next (older ones passed
+ * over), its parts read one at a time from the journal file on a read-only connection while commands go on; then all
+ * but the newest SNAPSHOTS_KEPT_IN_STREAM removed. A put that fails is told and dropped: the stream's records hold the
+ * whole history.
+ */
+export class SnapshotSharing {
+  private pending: SnapshotInfo | null = null;
+  private running: Promise<void> | null = null;
+  private shared: Promise<StreamSnapshots> | null = null;
+  private reader: SqliteJournalStore | null = null;
+  private stopped = false;
+  /** Snapshots put so far (for tests and logs). */
+  put = 0;
+
+  constructor(
+    private readonly log: JetStreamLog,
+    private readonly replicas: number,
+    private readonly journalFile: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** A snapshot stored in the local journal (null: one that failed to be, passed over). */
+  offer(info: SnapshotInfo | null): void {
+    if (info === null || this.stopped || (this.pending !== null && this.pending.seq >= info.seq)) return;
+    this.pending = info;
+    this.running ??= this.run();
+  }
+
+  /**
+   * Nothing is put after this; the put in progress gets up to SNAPSHOT_PUT_STOP_MS to finish (a process stopping does
+   * not wait for a large upload: the connection's close ends it, and the next writer puts its own).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pending = null;
+    if (this.running !== null) await within(this.running, SNAPSHOT_PUT_STOP_MS, () => new Error('put still running')).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending !== null && !this.stopped) {
+      const info = this.pending;
+      this.pending = null;
+      const started = performance.now();
+      try {
+        const shared = await (this.shared ??= StreamSnapshots.open(this.log, this.replicas));
+        const reader = (this.reader ??= SqliteJournalStore.open(this.journalFile, { durability: 'relaxed', readOnly: true }));
+        const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => reader.snapshotPart(info.seq, k) });
+        if (bytes === null) continue; // there already
+        const removed = await shared.prune();
+        this.put++;
+        this.say(`snapshot ${info.seq} put into object store ${shared.bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
+      } catch (e) {
+        this.shared = null;
+        if (!this.stopped) this.say(`snapshot ${info.seq} not put into the stream's object store: ${e instanceof Error ? e.message : String(e)}; the stream's records hold everything`);
+      }
+    }
+    this.reader?.close();
+    this.reader = null;
+    this.running = null;
+  }
 }
 
 /**
@@ -146,6 +252,8 @@ export interface Replicating {
   /** The stream's last message when this writer started, and what it published of the local journal then. */
   readonly streamSeq: number;
   readonly published: number;
+  /** The writer's snapshots put into the stream's object store: offer each one stored (DurableOptions.onSnapshot). */
+  readonly snapshots: SnapshotSharing;
   /** The heartbeat stopped, the commit worker closed (after its batches); the connection stays for the caller. */
   stop(): Promise<void>;
 }
@@ -155,19 +263,25 @@ export interface Replicating {
  * taken over, while this one recovered); then what it journaled locally first (a new journal's genesis, its setup)
  * published; then the commit worker and the replicated committer started at the journal's head.
  */
-export async function startReplicating(replica: Replica, de: DurableEngine, journal: string, durability: Durability, standby: boolean): Promise<Replicating> {
+export async function startReplicating(replica: Replica, de: DurableEngine, journal: string, durability: Durability, standby: boolean, say: (line: string) => void = () => undefined): Promise<Replicating> {
   if (!standby) await refuseIfWriterHeard(replica);
   const { streamSeq, published } =
     replica.writerStore === undefined ? { streamSeq: replica.streamSeq, published: 0 } : await withinStartup(reconcile(replica.writerStore, replica.log, { publish: true }), replica.log);
   const worker = await CommitWorker.start(journal, durability);
   const committer = new ReplicatedCommitter(replica.log, worker, streamSeq, de.journal.head(), replica.id);
+  const snapshots = new SnapshotSharing(replica.log, replica.replicas, journal, say);
+  // The newest local snapshot, if the object store lacks it (a journal that ran without the stream, a benchmark world's
+  // snapshot at seq 0, a promoted standby's): put() passes over one stored already.
+  snapshots.offer(de.journal.snapshots().at(-1) ?? null);
   return {
     committer,
     worker,
     streamSeq,
     published,
+    snapshots,
     stop: async () => {
       committer.stop();
+      await snapshots.stop();
       await worker.close();
     },
   };

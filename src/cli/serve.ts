@@ -14,7 +14,7 @@ import { rulebookPreset, presetNames } from '../core/rulebooks/presets.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from '../journal/types.js';
 import type { Durability } from '../journal/store.js';
-import { journalPathIn, type StandbyOutcome, type StandbyStep } from '../service/engine-host.js';
+import { journalPathIn, type EngineHost, type StandbyOutcome, type StandbyStep } from '../service/engine-host.js';
 import type { DurableEngine } from '../journal/durable.js';
 import { redactUrl } from '../journal/jetstream.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
@@ -112,8 +112,9 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
               } else {
                 // Commands are refused until the stream takes this process's batches.
                 say(`promoted: no writer heard on stream ${replica.log.stream} for ${js.takeoverMs} ms; head ${outcome.promotedAtSeq}`);
-                startReplicating(replica, app.bailiff.host.durable, journalPath, o.durability, true).then((r) => {
+                startReplicating(replica, app.bailiff.host.durable, journalPath, o.durability, true, say).then((r) => {
                   app.bailiff.host.replicate(r);
+                  shareSnapshots(app.bailiff.host, r);
                   say(`replicating to stream ${replica.log.stream} at ${redactUrl(js.url)} from its message ${r.streamSeq}; taking commands at head ${app.bailiff.host.engine.seq}`);
                 }, fatal);
               }
@@ -133,13 +134,14 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   if (replica !== null && js !== undefined && o.standby !== true) {
     let replicating: Replicating;
     try {
-      replicating = await startReplicating(replica, host.durable, journalPath, o.durability, false);
+      replicating = await startReplicating(replica, host.durable, journalPath, o.durability, false, say);
     } catch (e) {
       await app.close();
       await replica.log.close();
       throw e;
     }
     host.replicate(replicating);
+    shareSnapshots(host, replicating);
     const what = host.durable.recovery.created ? ': the genesis' : '';
     say(
       `replicating to stream ${replica.log.stream} at ${redactUrl(js.url)} from its message ${replicating.streamSeq} (at the start ${replica.copied} batches copied from it, ${replicating.published + replica.published} published to it${what})`,
@@ -187,6 +189,15 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   }
   io.stderr(`serve: stopped; journal flushed at head ${host.durable.journal.head()}\n`);
   return 0;
+}
+
+/** Each snapshot the host stores from now on goes to the stream's object store too (after the metrics see it). */
+function shareSnapshots(host: EngineHost, replicating: Replicating): void {
+  const told = host.observer.onSnapshot;
+  host.observer.onSnapshot = (report) => {
+    told?.(report);
+    replicating.snapshots.offer(report.info);
+  };
 }
 
 /** The security plugin over the key store file; a store that cannot be opened is a clear CLI error. */

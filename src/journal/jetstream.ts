@@ -16,7 +16,7 @@
 //
 // An edge adapter: the `nats` client, timers and the network live here, never in the core.
 
-import { connect, credsAuthenticator, headers, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subscription } from 'nats';
+import { connect, credsAuthenticator, headers, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
 import { readFileSync } from 'node:fs';
 import { JournalError } from './errors.js';
 import { decodeRecord, frameAt, RECORD_BYTES_MIN, RECORD_CHECKSUM_BYTES, ZERO_HASH } from './record.js';
@@ -131,7 +131,7 @@ export interface ReconcileReport {
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-function unavailable(what: string, e: unknown): JournalError {
+export function unavailable(what: string, e: unknown): JournalError {
   // The server's own errors come quoted ('Authorization Violation').
   let why = ((e as Error).message ?? String(e)).replace(/^'(.*)'$/, '$1');
   // The client's "no responders": nothing answered for the stream (in a cluster: too few of its replicas are up).
@@ -437,6 +437,18 @@ export class JetStreamLog {
       return false;
     }
     return stored.firstSeq === batch.firstSeq && stored.lastSeq === batch.lastSeq && Buffer.from(stored.bytes).equals(batch.bytes);
+  }
+
+  /**
+   * The JetStream object store `bucket` beside the stream (created, file storage with `replicas` copies, when it does
+   * not exist): where snapshots are shared (stream-snapshots.ts).
+   */
+  async objectStore(bucket: string, replicas: number): Promise<ObjectStore> {
+    try {
+      return await this.js.views.os(bucket, { storage: StorageType.File, replicas });
+    } catch (e) {
+      throw unavailable(`object store ${bucket}`, e);
+    }
   }
 
   /** Says this writer is alive now (not stored). */

@@ -176,6 +176,29 @@ export class SqliteJournalStore implements JournalStore {
     return parts;
   }
 
+  /**
+   * The sizes of a stored snapshot's parts, in order, without their bytes: with snapshotPart, a snapshot read a part at
+   * a time (put into a stream's object store while commands go on: stream-snapshots.ts) instead of ~240 MB a million
+   * accounts at once.
+   */
+  snapshotPartSizes(seq: number): number[] {
+    const first = this.db.prepare('SELECT length(bytes) AS n FROM snapshots WHERE seq = ?').get(seq) as { n: number } | undefined;
+    if (first === undefined) throw new JournalError('snapshot_corrupt', `snapshot ${seq} is not stored`, { seq });
+    if (!this.hasParts) return [first.n];
+    const rest = this.db.prepare('SELECT part, length(bytes) AS n FROM snapshot_parts WHERE seq = ? ORDER BY part').all(seq) as { part: number; n: number }[];
+    rest.forEach((r, i) => {
+      if (r.part !== i + 1) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${i + 1} is missing`, { seq });
+    });
+    return [first.n, ...rest.map((r) => r.n)];
+  }
+
+  /** Part `part` of a stored snapshot (0: the one in its snapshots row), or null when there is none (snapshotPartSizes). */
+  snapshotPart(seq: number, part: number): Uint8Array | null {
+    if (part === 0) return (this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined)?.bytes ?? null;
+    if (!this.hasParts) return null;
+    return (this.db.prepare('SELECT bytes FROM snapshot_parts WHERE seq = ? AND part = ?').get(seq, part) as { bytes: Buffer } | undefined)?.bytes ?? null;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
     this.lock?.release(); // after the journal's connection: no other writer can start before it is closed

@@ -1,0 +1,134 @@
+// Snapshots shared through a stream's JetStream object store (journal/stream-snapshots.ts, cli/replica.ts): a
+// snapshot put a part at a time and copied back into another journal byte for byte, in its parts; one whose bytes do
+// not give its content hash refused on either side, nothing stored; old ones removed; and through the CLI, a writer's
+// snapshot taken by a process starting on an empty journal file, whose recovery starts from it. Against a real
+// nats-server (skipped without one, with the reason; CI requires it). The CLI half needs `npm run build` (dist/).
+
+import { connect, StorageType } from 'nats';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JournalError } from '../../src/journal/errors.js';
+import { JetStreamLog } from '../../src/journal/jetstream.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+import { snapshotBucketOf, StreamSnapshots } from '../../src/journal/stream-snapshots.js';
+import type { SnapshotInfo } from '../../src/journal/types.js';
+import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { startIngest } from '../support/ingest-process.js';
+import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
+
+const run = natsAvailable('stream snapshot tests');
+
+/** A store holding a snapshot at `seq` made of `parts` (its content hash theirs unless `hash` is given). */
+function storeWith(dir: string, name: string, seq: number, parts: Buffer[], hash?: string): { store: SqliteJournalStore; info: SnapshotInfo } {
+  const store = SqliteJournalStore.open(join(dir, name), { durability: 'relaxed' });
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  const info: SnapshotInfo = { seq, contentHash: hash ?? h.digest('hex'), stateRoot: `root-${seq}` };
+  store.putSnapshot(info, parts);
+  return { store, info };
+}
+
+const source = (store: SqliteJournalStore, seq: number) => ({ partBytes: store.snapshotPartSizes(seq), part: (k: number) => store.snapshotPart(seq, k) });
+
+describe.runIf(run)('snapshots through the stream', () => {
+  let nats: NatsServer;
+  let dir: string;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    dir = mkdtempSync(join(tmpdir(), 'bailiff-stream-snapshots-'));
+  });
+  afterAll(async () => {
+    await nats?.stop();
+  });
+
+  it('puts a snapshot a part at a time and copies it into another journal in the same parts, byte for byte; keeps the newest two', async () => {
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPLIB' });
+    try {
+      const shared = await StreamSnapshots.open(log, 1);
+      // Parts larger and smaller than the object store's 128 KiB chunks, so chunks straddle parts.
+      const parts = [randomBytes(300_000), randomBytes(7), randomBytes(200_001)];
+      const { store: a, info } = storeWith(dir, 'a.db', 40, parts);
+      expect(await shared.put(info, source(a, 40))).toBe(500_008);
+      // A seq has one state: a second put leaves the stored one.
+      expect(await shared.put(info, source(a, 40))).toBeNull();
+      const [listed] = await shared.list();
+      expect(listed).toEqual({ info, partBytes: [300_000, 7, 200_001], bytes: 500_008 });
+
+      const b = SqliteJournalStore.open(join(dir, 'b.db'), { durability: 'relaxed' });
+      await shared.copyInto(b, listed as NonNullable<typeof listed>);
+      expect(b.snapshotInfos()).toEqual([info]);
+      expect(b.snapshotParts(40).map((p) => Buffer.from(p))).toEqual(parts);
+
+      // Older ones go once newer ones are stored.
+      for (const seq of [50, 60]) {
+        const { store, info: newer } = storeWith(dir, `s${seq}.db`, seq, [randomBytes(1000)]);
+        await shared.put(newer, source(store, seq));
+        store.close();
+      }
+      expect(await shared.prune()).toBe(1);
+      expect((await shared.list()).map((s) => s.info.seq)).toEqual([50, 60]);
+      a.close();
+      b.close();
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('refuses a snapshot whose bytes do not give its content hash: not put, and not copied from an object that lies', async () => {
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPBAD' });
+    const nc = await connect({ servers: nats.url });
+    try {
+      const shared = await StreamSnapshots.open(log, 1);
+      // A local snapshot whose parts changed on the disk: refused, and nothing left in the object store.
+      const { store: a, info } = storeWith(dir, 'bad-a.db', 10, [randomBytes(1000)], 'ab'.repeat(32));
+      await expect(shared.put(info, source(a, 10))).rejects.toMatchObject({ code: 'snapshot_corrupt' });
+      expect(await shared.list()).toEqual([]);
+      // An object whose description names a hash its bytes do not give (written past Bailiff, with the client).
+      const os = await nc.jetstream().views.os(snapshotBucketOf('SNAPBAD'), { storage: StorageType.File, replicas: 1 });
+      const bytes = randomBytes(2000);
+      await os.putBlob({ name: 'snapshot-12', description: JSON.stringify({ seq: 12, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [2000] }) }, bytes);
+      // One whose description does not add up to its size is not listed at all.
+      await os.putBlob({ name: 'snapshot-13', description: JSON.stringify({ seq: 13, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [5] }) }, bytes);
+      const listed = await shared.list();
+      expect(listed.map((s) => s.info.seq)).toEqual([12]);
+      const b = SqliteJournalStore.open(join(dir, 'bad-b.db'), { durability: 'relaxed' });
+      const refused = await shared.copyInto(b, listed[0] as NonNullable<(typeof listed)[0]>).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(JournalError);
+      expect((refused as JournalError).message).toContain('snapshot 12: 2000 bytes with content hash');
+      expect(b.snapshotInfos()).toEqual([]);
+      a.close();
+      b.close();
+    } finally {
+      await nc.close();
+      await log.close();
+    }
+  });
+
+  it('through the CLI: a writer puts its snapshots, and a process on an empty journal file recovers from the newest instead of the genesis', async () => {
+    const scenario = join(dir, 'scenario.json');
+    writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+    const js = ['--jetstream', nats.url, '--stream', 'SNAPCLI'];
+    const [a, b] = [join(dir, 'cli-a.db'), join(dir, 'cli-b.db')];
+    const writer = startIngest(['--journal', a, '--scenario', scenario, '--snapshot-every', '100', ...js]);
+    writer.child.stdin?.end(`${streamCommands(9, 300).map((c) => JSON.stringify(c)).join('\n')}\n`);
+    expect(await writer.closed, writer.err()).toBe(0);
+    // The scenario's 16 commands and 300 more: one snapshot at the batch's end.
+    expect(writer.err()).toMatch(/^ingest: snapshot 316 put into object store SNAPCLI-snapshots \(/m);
+
+    const next = startIngest(['--journal', b, ...js]);
+    next.child.stdin?.end();
+    expect(await next.closed, next.err()).toBe(0);
+    expect(next.err()).toMatch(/^ingest: snapshot 316 copied from object store SNAPCLI-snapshots \([\d.]+ MB in [\d.]+ s\): recovery starts from it$/m);
+    expect(next.err()).toContain('recovered from snapshot 316 + 0 replayed; head 316');
+    // The snapshot is the writer's own, in its parts, and every record came with it.
+    const [sa, sb] = [a, b].map((f) => SqliteJournalStore.open(f, { durability: 'relaxed', readOnly: true }));
+    expect(sb?.snapshotInfos()).toEqual(sa?.snapshotInfos());
+    expect(sb?.snapshotParts(316)).toEqual(sa?.snapshotParts(316));
+    expect(sb?.lastSeq()).toBe(316);
+    sa?.close();
+    sb?.close();
+  }, 60_000);
+});
