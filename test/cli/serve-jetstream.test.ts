@@ -167,6 +167,28 @@ describe.runIf(run)('bailiff serve --jetstream', () => {
     expect(level.out).toContain('the local journal is level with it');
   }, 90_000);
 
+  it("puts the writer's snapshots into the stream's object store, and a standby on an empty data directory recovers from the newest", async () => {
+    const js = ['--jetstream', nats.url, '--stream', 'SERVESNAP'];
+    const common = ['--insecure-local', '--durability', 'relaxed'];
+    const [a, b] = [join(dir, 'snap-a'), join(dir, 'snap-b')];
+    const first = await start(['--data', a, ...common, ...js]);
+    for (let i = 0; i < 12; i++) expect((await postCommands(first.url, deposit(`s${i}`))).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    // Restarted, the writer recovers by replaying the 12 records and captures that head at once (its first snapshot).
+    const writer = await start(['--data', a, ...common, ...js]);
+    await until(() => writer.stderr().includes('serve: snapshot 12 put into object store SERVESNAP-snapshots ('));
+    expect((await postCommands(writer.url, deposit('after'))).status).toBe(200);
+    const standby = await start(['--data', b, ...common, ...js, '--standby', '--poll-ms', '20']);
+    expect(standby.stderr()).toMatch(/serve: snapshot 12 copied from object store SERVESNAP-snapshots \([\d.]+ MB in [\d.]+ s\): recovery starts from it\n/);
+    expect(standby.stderr()).toContain('(recovered from snapshot 12 + 1 replayed), head 13');
+    expect((await json(`${standby.url}/v1/accounts/s11`)).account).toBe('s11');
+    const [sa, sb] = [a, b].map((d) => SqliteJournalStore.open(join(d, 'journal.db'), { durability: 'relaxed', readOnly: true }));
+    expect(sb?.snapshotInfos().find((s) => s.seq === 12)).toEqual(sa?.snapshotInfos().find((s) => s.seq === 12));
+    sa?.close();
+    sb?.close();
+  });
+
   it('refuses bad pairings of flags with one line each (exit 2)', async () => {
     const data = join(dir, 'flags');
     for (const [args, message] of [
