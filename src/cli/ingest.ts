@@ -13,6 +13,7 @@ import { CommitWorker } from '../journal/commit-worker.js';
 import { DurableEngine, type DurableOptions, type RecoveryReport } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import { compareWithStream, JetStreamLog, redactUrl } from '../journal/jetstream.js';
+import { snapshotBucketOf, StreamSnapshots } from '../journal/stream-snapshots.js';
 import { Journal } from '../journal/journal.js';
 import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
@@ -400,6 +401,8 @@ export interface StreamStanding {
   readonly records: number;
   /** Why they diverged. */
   readonly diverged?: string;
+  /** The snapshots in the stream's object store (docs/journal.md "Snapshots through the stream"): seq and bytes. */
+  readonly snapshots: readonly { readonly seq: number; readonly bytes: number }[];
 }
 
 /** Compares the journal with its stream, changing neither (the stream is not created if missing). */
@@ -408,13 +411,17 @@ export async function streamStanding(file: string, js: StreamAddress): Promise<S
   const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
   const url = redactUrl(js.url);
   try {
-    const c = await compareWithStream(store, log);
-    const records = Math.abs(c.stream.lastSeq - c.localLast);
-    return { stream: log.stream, url, message: c.stream.streamSeq, record: c.stream.lastSeq, standing: c.relation, records };
-  } catch (e) {
-    if (!(e instanceof JournalError && e.code === 'journal_diverged')) throw e;
-    const { streamSeq, lastSeq } = await log.head();
-    return { stream: log.stream, url, message: streamSeq, record: lastSeq, standing: 'diverged', records: 0, diverged: e.message };
+    const shared = await StreamSnapshots.find(log);
+    const snapshots = shared === null ? [] : (await shared.list()).map((s) => ({ seq: s.info.seq, bytes: s.bytes }));
+    try {
+      const c = await compareWithStream(store, log);
+      const records = Math.abs(c.stream.lastSeq - c.localLast);
+      return { stream: log.stream, url, message: c.stream.streamSeq, record: c.stream.lastSeq, standing: c.relation, records, snapshots };
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'journal_diverged')) throw e;
+      const { streamSeq, lastSeq } = await log.head();
+      return { stream: log.stream, url, message: streamSeq, record: lastSeq, standing: 'diverged', records: 0, diverged: e.message, snapshots };
+    }
   } finally {
     store.close();
     await log.close();
@@ -423,10 +430,14 @@ export async function streamStanding(file: string, js: StreamAddress): Promise<S
 
 function streamStandingText(s: StreamStanding): string {
   const where = `stream ${s.stream} at ${s.url}: message ${s.message} (record ${s.record}); the local journal`;
-  if (s.standing === 'level') return `${where} is level with it\n`;
-  if (s.standing === 'behind') return `${where} is ${s.records} records behind it (copied at the next ingest --jetstream, writer or standby)\n`;
-  if (s.standing === 'ahead') return `${where} is ${s.records} records ahead of it (a writer publishes them when it next starts with --jetstream)\n`;
-  return `${where} DIVERGED: ${s.diverged ?? ''}\n`;
+  const shared =
+    s.snapshots.length === 0
+      ? `object store ${snapshotBucketOf(s.stream)}: no snapshots\n`
+      : `object store ${snapshotBucketOf(s.stream)}: snapshots at ${s.snapshots.map((x) => `${x.seq} (${(x.bytes / 1e6).toFixed(1)} MB)`).join(', ')}\n`;
+  if (s.standing === 'level') return `${where} is level with it\n${shared}`;
+  if (s.standing === 'behind') return `${where} is ${s.records} records behind it (copied at the next ingest --jetstream, writer or standby)\n${shared}`;
+  if (s.standing === 'ahead') return `${where} is ${s.records} records ahead of it (a writer publishes them when it next starts with --jetstream)\n${shared}`;
+  return `${where} DIVERGED: ${s.diverged ?? ''}\n${shared}`;
 }
 
 /** `bailiff journal info`; with a stream, where the journal stands against it (exit 2 when they diverged). */

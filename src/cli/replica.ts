@@ -102,7 +102,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
       );
     }
     if (r.copied > 0) o.say(`${r.copied} batches copied from stream ${log.stream} (records up to ${r.lastSeq}) in ${copySeconds} s`);
-    await copyNewestSnapshot(log, store, js.replicas, o.say);
+    await copyNewestSnapshot(log, store, o.say);
     // The same object the heartbeat listener above updates.
     if (o.standby) replica.copyStore = store;
     else replica.writerStore = store;
@@ -133,12 +133,14 @@ function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
  * told and the next older one tried; an object store that cannot be read within STARTUP_RECONCILE_MS is told and
  * passed over: the records alone recover the same state, only slower.
  */
-async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, replicas: number, say: (line: string) => void): Promise<void> {
+async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, say: (line: string) => void): Promise<void> {
   const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
   const head = store.lastSeq();
   const stop = { stopped: false };
   const work = async (): Promise<void> => {
-    const shared = await StreamSnapshots.open(log, replicas);
+    // Found, not created: a writer creates the object store when it first puts a snapshot.
+    const shared = await StreamSnapshots.find(log);
+    if (shared === null) return;
     const reachable = (await shared.list()).filter((s) => s.info.seq > localNewest && s.info.seq <= head).reverse();
     for (const s of reachable) {
       const started = performance.now();

@@ -439,6 +439,18 @@ export class JetStreamLog {
     return stored.firstSeq === batch.firstSeq && stored.lastSeq === batch.lastSeq && Buffer.from(stored.bytes).equals(batch.bytes);
   }
 
+  /** Whether the JetStream object store `bucket` exists (nothing is created: `bailiff journal info`). */
+  async hasObjectStore(bucket: string): Promise<boolean> {
+    try {
+      // An object store is kept in the stream OBJ_<bucket> (JetStream's object store layout).
+      await this.jsm.streams.info(`OBJ_${bucket}`);
+      return true;
+    } catch (e) {
+      if (apiErrorCode(e) === STREAM_NOT_FOUND) return false;
+      throw unavailable(`object store ${bucket}`, e);
+    }
+  }
+
   /**
    * The JetStream object store `bucket` beside the stream (created, file storage with `replicas` copies, when it does
    * not exist): where snapshots are shared (stream-snapshots.ts).

@@ -75,6 +75,11 @@ export class StreamSnapshots {
     return new StreamSnapshots(await log.objectStore(bucket, replicas), bucket);
   }
 
+  /** The object store beside `log`'s stream if it exists (null: none; nothing is created). */
+  static async find(log: JetStreamLog): Promise<StreamSnapshots | null> {
+    return (await log.hasObjectStore(snapshotBucketOf(log.stream))) ? StreamSnapshots.open(log, 1) : null;
+  }
+
   /** The snapshots stored, by ascending seq (objects that are not whole snapshots of ours are passed over). */
   async list(): Promise<StreamSnapshot[]> {
     let objects: ObjectInfo[];

@@ -122,7 +122,7 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     expect(caught.code).toBe(0);
     expect(journalInfo(a)).toMatchObject({ head: SETUP + 7, headHash: journalInfo(b).headHash });
     const level = await runCliCaptured(['journal', 'info', a, ...js, '--json']);
-    expect((JSON.parse(level.out) as { jetstream: unknown }).jetstream).toEqual({ stream: 'FENCED', url: nats.url, message: 5, record: SETUP + 7, standing: 'level', records: 0 });
+    expect((JSON.parse(level.out) as { jetstream: unknown }).jetstream).toEqual({ stream: 'FENCED', url: nats.url, message: 5, record: SETUP + 7, standing: 'level', records: 0, snapshots: [] });
     // A journal of another history against the stream: said, and exit 2; neither changed.
     const other = join(dir, 'other.db');
     await runCliCaptured(['ingest', '--journal', other, '--scenario', scenario], { stdin: Readable.from([`${streamCommands(77, 6).map((c) => JSON.stringify(c)).join('\n')}\n`]) });

@@ -16,6 +16,7 @@ import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { snapshotBucketOf, StreamSnapshots } from '../../src/journal/stream-snapshots.js';
 import type { SnapshotInfo } from '../../src/journal/types.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { runCliCaptured } from '../support/cli.js';
 import { startIngest } from '../support/ingest-process.js';
 import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
 
@@ -130,5 +131,23 @@ describe.runIf(run)('snapshots through the stream', () => {
     expect(sb?.lastSeq()).toBe(316);
     sa?.close();
     sb?.close();
+    // `journal info --jetstream` lists them.
+    const info = await runCliCaptured(['journal', 'info', b, ...js]);
+    expect(info.out).toContain('the local journal is level with it\nobject store SNAPCLI-snapshots: snapshots at 316 (0.0 MB)\n');
   }, 60_000);
+
+  it('journal info on a stream without snapshots says so, and creates no object store', async () => {
+    const scenario = join(dir, 'scenario-none.json');
+    writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
+    const file = join(dir, 'none.db');
+    const js = ['--jetstream', nats.url, '--stream', 'SNAPNONE'];
+    const writer = startIngest(['--journal', file, '--scenario', scenario, ...js]);
+    writer.child.stdin?.end();
+    expect(await writer.closed, writer.err()).toBe(0);
+    const info = await runCliCaptured(['journal', 'info', file, ...js]);
+    expect(info.out).toContain('object store SNAPNONE-snapshots: no snapshots\n');
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPNONE', create: false });
+    expect(await log.hasObjectStore(snapshotBucketOf('SNAPNONE'))).toBe(false);
+    await log.close();
+  });
 });
