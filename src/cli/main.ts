@@ -17,8 +17,8 @@ process.on('uncaughtException', (e) => {
 });
 
 const code = await runCli(process.argv.slice(2));
+process.exitCode = code;
 // A command that failed has nothing left to do once its error line is out. A library's wait it leaves behind must not
 // keep the process alive after that line (seen: the nats client's, after a start gave up on a stream between two
-// leaders), so exit now. Its stdout and stderr are written synchronously here (files, pipes and terminals on Linux).
-if (code !== 0) process.exit(code);
-process.exitCode = code;
+// leaders), so exit once what was written to stdout and stderr has gone out (empty writes' callbacks come after it).
+if (code !== 0) process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

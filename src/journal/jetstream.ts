@@ -19,7 +19,7 @@
 import { connect, credsAuthenticator, headers, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type ObjectStore, type Subscription } from 'nats';
 import { readFileSync } from 'node:fs';
 import { JournalError } from './errors.js';
-import { decodeRecord, frameAt, RECORD_BYTES_MIN, RECORD_CHECKSUM_BYTES, ZERO_HASH } from './record.js';
+import { decodeRecord, frameAt, RECORD_BYTES_MIN, RECORD_CHECKSUM_BYTES, sha256Hex, ZERO_HASH } from './record.js';
 import type { BatchCommitter, JournalStore, StoredBatch } from './store.js';
 
 /** How often a writer says it is alive (on `<stream>.writer`, not stored). */
@@ -35,6 +35,17 @@ const HEADROOM_BYTES = 1024;
 
 const FIRST_SEQ = 'Bailiff-First-Seq';
 const LAST_SEQ = 'Bailiff-Last-Seq';
+/** A record larger than a message: the object of the stream's records store holding its bytes, and their SHA-256. */
+const OBJECT = 'Bailiff-Object';
+const OBJECT_SHA256 = 'Bailiff-Sha256';
+
+/**
+ * The object store of a stream's records too large for a message (a crash tick's record: ~2.6 KB of events a
+ * liquidated account, so ~400 liquidations fill the server's default 1 MiB): its message carries the object's name.
+ */
+export function recordBucketOf(stream: string): string {
+  return `${stream}-records`;
+}
 /** JetStream's error code for a publish whose expected last sequence is not the stream's. */
 const WRONG_LAST_SEQUENCE = 10071;
 /**
@@ -198,6 +209,8 @@ export class JetStreamLog {
     private readonly timeoutMs: number,
     /** How long a batch's publish is tried again through no answer or a timeout (JetStreamOptions.rideThroughMs). */
     private readonly rideThroughMs: number,
+    /** Replicas of what this connection creates (the stream, the records' object store). */
+    private readonly replicas: number,
   ) {
     this.stream = stream;
     this.batchSubject = `${stream}.batches`;
@@ -231,7 +244,7 @@ export class JetStreamLog {
     }
     try {
       const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
-      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs, o.rideThroughMs ?? RIDE_THROUGH_MS);
+      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs, o.rideThroughMs ?? RIDE_THROUGH_MS, replicas);
       await log.ensureStream(replicas, o.create ?? true);
       return log;
     } catch (e) {
@@ -288,7 +301,51 @@ export class JetStreamLog {
     } catch (e) {
       throw unavailable(`stream ${this.stream} message ${streamSeq}`, e);
     }
-    return batchOf(this.stream, streamSeq, m.header.get(FIRST_SEQ), m.header.get(LAST_SEQ), m.data);
+    return this.resolved(streamSeq, batchOf(this.stream, streamSeq, m.header.get(FIRST_SEQ), m.header.get(LAST_SEQ), m.data), m.header.get(OBJECT), m.header.get(OBJECT_SHA256));
+  }
+
+  /** The records store, opened once (created with the stream's replicas when missing). */
+  private recordStore(): Promise<ObjectStore> {
+    this.records ??= this.objectStore(recordBucketOf(this.stream), this.replicas).catch((e: unknown) => {
+      this.records = null;
+      throw e;
+    });
+    return this.records;
+  }
+
+  private records: Promise<ObjectStore> | null = null;
+
+  /**
+   * A message's batch as stored: its own bytes, or, when it names an object (a record larger than a message), the
+   * object's bytes, checked against the SHA-256 the message carries (record_corrupt when missing or different).
+   */
+  private async resolved(streamSeq: number, batch: StoredBatch, object: string | undefined, sha256: string | undefined): Promise<StoredBatch> {
+    if (object === undefined || object === '') return batch;
+    const where = `stream ${this.stream} message ${streamSeq}: records ${batch.firstSeq}-${batch.lastSeq} in object ${object} of ${recordBucketOf(this.stream)}`;
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await (await this.recordStore()).getBlob(object);
+    } catch (e) {
+      throw unavailable(where, e);
+    }
+    if (bytes === null) throw new JournalError('record_corrupt', `${where}: the object is not stored`, { seq: batch.firstSeq });
+    if (sha256Hex(bytes) !== sha256) throw new JournalError('record_corrupt', `${where}: its bytes do not have the SHA-256 the message names`, { seq: batch.firstSeq });
+    return { ...batch, bytes };
+  }
+
+  /** Stores a record too large for a message in the records store (once: the name holds its hash), riding through as publish does. */
+  private async putRecordObject(name: string, bytes: Uint8Array, deadline: number): Promise<void> {
+    for (;;) {
+      try {
+        const store = await this.recordStore();
+        const there = await store.info(name);
+        if (there === null || there.deleted) await store.putBlob({ name }, bytes);
+        return;
+      } catch (e) {
+        if (performance.now() + 250 >= deadline) throw unavailable(`stream ${this.stream}: storing ${name} in ${recordBucketOf(this.stream)}`, e);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   }
 
   /** The stream message whose batch ends at record `lastSeq`, or null (binary search: batches are in record order). */
@@ -328,7 +385,8 @@ export class JetStreamLog {
         const next = await within(pending.next(), this.timeoutMs, stalled);
         if (next.done === true) break;
         const m = next.value;
-        yield { streamSeq: m.seq, batch: batchOf(this.stream, m.seq, m.headers?.get(FIRST_SEQ), m.headers?.get(LAST_SEQ), m.data) };
+        const batch = batchOf(this.stream, m.seq, m.headers?.get(FIRST_SEQ), m.headers?.get(LAST_SEQ), m.data);
+        yield { streamSeq: m.seq, batch: await this.resolved(m.seq, batch, m.headers?.get(OBJECT), m.headers?.get(OBJECT_SHA256)) };
         if (m.seq >= last) break;
       }
     } finally {
@@ -339,7 +397,7 @@ export class JetStreamLog {
   /**
    * A batch as the messages it is published in: its records in order, as many to a message as fit (a batch larger
    * than the server's max_payload is several messages; the local journal keeps it as one). A record alone larger than
-   * a message is refused (append_failed).
+   * a message is a part of its own, which publish() stores in the records' object store.
    */
   partsOf(batch: StoredBatch): StoredBatch[] {
     if (batch.bytes.length <= this.messageBytesMax) return [batch];
@@ -351,16 +409,19 @@ export class JetStreamLog {
     let seq = batch.firstSeq;
     while (at < bytes.length) {
       const size = RECORD_BYTES_MIN + bytes.readUInt32BE(at + 16);
-      if (size > this.messageBytesMax) {
-        throw new JournalError('append_failed', `record ${seq}: ${size} bytes, more than a message of stream ${this.stream} holds (${this.messageBytesMax}: the server's max_payload)`, { seq });
-      }
-      if (at + size - start > this.messageBytesMax) {
+      if (at > start && (at + size - start > this.messageBytesMax || size > this.messageBytesMax)) {
         parts.push({ firstSeq: startSeq, lastSeq: seq - 1, bytes: bytes.subarray(start, at) });
         start = at;
         startSeq = seq;
       }
       at += size;
       seq++;
+      // A record larger than a message goes alone.
+      if (size > this.messageBytesMax && at < bytes.length) {
+        parts.push({ firstSeq: startSeq, lastSeq: seq - 1, bytes: bytes.subarray(start, at) });
+        start = at;
+        startSeq = seq;
+      }
     }
     parts.push({ firstSeq: startSeq, lastSeq: seq - 1, bytes: bytes.subarray(start, at) });
     return parts;
@@ -381,9 +442,6 @@ export class JetStreamLog {
    * else another writer's batch is there: fenced.
    */
   async publish(batch: StoredBatch, afterStreamSeq: number, predecessor?: Promise<unknown>): Promise<number> {
-    if (batch.bytes.length > this.messageBytesMax) {
-      throw new RangeError(`records ${batch.firstSeq}-${batch.lastSeq}: ${batch.bytes.length} bytes, more than a message's ${this.messageBytesMax}: publish its parts (partsOf)`);
-    }
     const h = headers();
     h.set(FIRST_SEQ, String(batch.firstSeq));
     h.set(LAST_SEQ, String(batch.lastSeq));
@@ -393,12 +451,23 @@ export class JetStreamLog {
       () => undefined,
     );
     let deadline = performance.now() + this.rideThroughMs;
+    let body = batch.bytes;
+    if (batch.bytes.length > this.messageBytesMax) {
+      // Larger than a message (a single record: partsOf): its bytes in the records' object store first, then the
+      // message naming them, fenced as any other. An object whose message never lands is never read.
+      const sha256 = sha256Hex(batch.bytes);
+      const name = `records-${batch.firstSeq}-${batch.lastSeq}-${sha256}`;
+      await this.putRecordObject(name, batch.bytes, deadline);
+      h.set(OBJECT, name);
+      h.set(OBJECT_SHA256, sha256);
+      body = new Uint8Array(0);
+    }
     let mayBeStored = false;
     for (let wait = 50; ; wait = Math.min(250, wait * 2)) {
       const before = landed;
       const left = deadline - performance.now();
       try {
-        const ack = await this.js.publish(this.batchSubject, batch.bytes, {
+        const ack = await this.js.publish(this.batchSubject, body, {
           headers: h,
           expect: { lastSequence: afterStreamSeq, streamName: this.stream },
           timeout: Math.max(100, Math.min(this.timeoutMs, left)),

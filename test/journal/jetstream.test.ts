@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
 import { runCli } from '../../src/cli/program.js';
 import { JournalError } from '../../src/journal/errors.js';
-import { JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, serversOf } from '../../src/journal/jetstream.js';
+import { connect } from 'nats';
+import { JetStreamLog, recordBucketOf, reconcile, redactUrl, ReplicatedCommitter, serversOf } from '../../src/journal/jetstream.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { BatchCommitter, StoredBatch } from '../../src/journal/store.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
+import { runCliCaptured } from '../support/cli.js';
 import { natsAvailable, startNatsServer, type NatsServer } from '../support/nats.js';
 
 const run = natsAvailable('JetStream journal tests');
@@ -251,6 +253,73 @@ describe.runIf(run)('journal over JetStream', () => {
       await log.close();
     } finally {
       await small.stop();
+    }
+  });
+
+  it("stores a record larger than a message in the stream's records object store, named by its message, and refuses a copy whose object is missing or changed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
+    const config = join(dir, 'tiny.conf');
+    // 1 KiB of records a message: the genesis (~1.2 KB) and the scenario's rulebook record are larger.
+    writeFileSync(config, 'max_payload: 2048\n');
+    const tiny = await startNatsServer(['-c', config]);
+    try {
+      const a = await journalOf(8, 60, 60);
+      const log = await JetStreamLog.open({ url: tiny.url, stream: 'LARGE' });
+      expect(log.messageBytesMax).toBe(1024);
+      const batches = batchesOf(a);
+      const parts = batches.flatMap((b) => log.partsOf(b));
+      const large = parts.filter((p) => p.bytes.length > log.messageBytesMax);
+      // Each part larger than a message is one record, alone.
+      expect(large.length).toBeGreaterThanOrEqual(2);
+      for (const p of large) expect(p.firstSeq).toBe(p.lastSeq);
+      expect(Buffer.concat(parts.map((p) => p.bytes))).toEqual(Buffer.concat(batches.map((b) => Buffer.from(b.bytes))));
+
+      const storeA = SqliteJournalStore.open(a, { durability: 'full' });
+      const published = await reconcile(storeA, log, { publish: true });
+      expect(published.published).toBe(parts.length);
+      expect(await reconcile(storeA, log, { publish: true })).toMatchObject({ copied: 0, published: 0 });
+      storeA.close();
+      const b = join(dir, 'copy.db');
+      const storeB = SqliteJournalStore.open(b, { durability: 'full' });
+      expect(await reconcile(storeB, log, { publish: false })).toMatchObject({ copied: parts.length, lastSeq: 76 });
+      storeB.close();
+      expect(journalInfo(b).headHash).toBe(journalInfo(a).headHash);
+      // Through the CLI too: the copy recovers, every record replayed and checked byte for byte.
+      const recovered = await runCliCaptured(['ingest', '--journal', join(dir, 'cli.db'), '--jetstream', tiny.url, '--stream', 'LARGE'], { stdin: Readable.from([]) });
+      expect(recovered.code, recovered.err).toBe(0);
+      expect(recovered.err).toContain('recovered from the genesis + 76 replayed; head 76');
+      // The writer's committer takes the same path: a large batch committed once its object and its message are stored.
+      const local = new Recording();
+      const writer = new ReplicatedCommitter(log, local, published.streamSeq, 76, 'large');
+      const record = large.at(-1) as StoredBatch;
+      await expect(writer.commit({ ...record, firstSeq: 77, lastSeq: 77 })).resolves.toBeUndefined();
+      expect(local.got).toEqual([77]);
+      expect(await log.batchAt(published.streamSeq + 1)).toEqual({ firstSeq: 77, lastSeq: 77, bytes: record.bytes });
+      writer.stop();
+
+      // An object gone (removed past Bailiff): the copy stops at its message, naming it; nothing of it stored.
+      const nc = await connect({ servers: tiny.url });
+      const os = await nc.jetstream().views.os(recordBucketOf('LARGE'));
+      const objects = (await os.list()).filter((o) => !o.deleted);
+      expect(objects.length).toBe(large.length + 1);
+      const first = objects.find((o) => o.name.startsWith('records-0-0-')) as (typeof objects)[number];
+      await os.delete(first.name);
+      const storeC = SqliteJournalStore.open(join(dir, 'c.db'), { durability: 'full' });
+      const refused = await reconcile(storeC, log, { publish: false }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'record_corrupt' });
+      expect((refused as Error).message).toBe(`stream LARGE message 1: records 0-0 in object ${first.name} of LARGE-records: the object is not stored`);
+      expect(storeC.lastSeq()).toBe(-1);
+      // Put back with other bytes: refused for its hash.
+      await os.putBlob({ name: first.name }, new Uint8Array(1200));
+      expect(await reconcile(storeC, log, { publish: false }).catch((e: unknown) => (e as Error).message)).toBe(
+        `stream LARGE message 1: records 0-0 in object ${first.name} of LARGE-records: its bytes do not have the SHA-256 the message names`,
+      );
+      expect(storeC.lastSeq()).toBe(-1);
+      storeC.close();
+      await nc.close();
+      await log.close();
+    } finally {
+      await tiny.stop();
     }
   });
 
