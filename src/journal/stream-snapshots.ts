@@ -28,9 +28,16 @@ export interface StreamSnapshot {
   readonly bytes: number;
 }
 
-const NAME = /^snapshot-(\d+)$/;
+/**
+ * The objects of a snapshot: each part its own object (a few MiB: its chunks in flight at once stay few, where one
+ * object of ~240 MB put every chunk in flight at once and timed out), then the manifest, stored last, which makes it a
+ * snapshot: a put that stopped half way leaves parts that no manifest names.
+ */
+const MANIFEST = /^snapshot-(\d+)$/;
+const manifestName = (seq: number): string => `snapshot-${seq}`;
+const partName = (seq: number, k: number): string => `snapshot-${seq}.part-${k}`;
 
-/** What an object's description holds (JSON). */
+/** What a manifest's description holds (JSON). */
 interface Described {
   readonly seq: number;
   readonly contentHash: string;
@@ -38,9 +45,12 @@ interface Described {
   readonly partBytes: readonly number[];
 }
 
-/** The snapshot an object holds, or null when it is not one of ours (or its description is not whole). */
-function snapshotOf(o: ObjectInfo): StreamSnapshot | null {
-  if (o.deleted || !NAME.test(o.name) || o.description === undefined) return null;
+/**
+ * The snapshot a manifest names, or null when it is not one of ours, its description is not whole, or a part it names
+ * is not stored with its size (`sizes`: the stored objects' sizes by name).
+ */
+function snapshotOf(o: ObjectInfo, sizes: ReadonlyMap<string, number>): StreamSnapshot | null {
+  if (o.deleted || !MANIFEST.test(o.name) || o.description === undefined) return null;
   let d: Partial<Described>;
   try {
     d = JSON.parse(o.description) as Partial<Described>;
@@ -50,16 +60,15 @@ function snapshotOf(o: ObjectInfo): StreamSnapshot | null {
   const parts = d.partBytes;
   if (
     !Number.isSafeInteger(d.seq) ||
-    `snapshot-${d.seq}` !== o.name ||
+    manifestName(d.seq as number) !== o.name ||
     typeof d.contentHash !== 'string' ||
     typeof d.stateRoot !== 'string' ||
     !Array.isArray(parts) ||
-    !parts.every((n) => Number.isSafeInteger(n) && n >= 0) ||
-    parts.reduce((a, b) => a + b, 0) !== o.size
+    !parts.every((n, k) => Number.isSafeInteger(n) && n >= 0 && sizes.get(partName(d.seq as number, k)) === n)
   ) {
     return null;
   }
-  return { info: { seq: d.seq as number, contentHash: d.contentHash, stateRoot: d.stateRoot }, partBytes: parts, bytes: o.size };
+  return { info: { seq: d.seq as number, contentHash: d.contentHash, stateRoot: d.stateRoot }, partBytes: parts, bytes: parts.reduce((a, b) => a + b, 0) };
 }
 
 /** A stream's snapshots in its object store. */
@@ -80,119 +89,106 @@ export class StreamSnapshots {
     return (await log.hasObjectStore(snapshotBucketOf(log.stream))) ? StreamSnapshots.open(log, 1) : null;
   }
 
-  /** The snapshots stored, by ascending seq (objects that are not whole snapshots of ours are passed over). */
+  /** The snapshots stored whole (a manifest and every part it names), by ascending seq; other objects passed over. */
   async list(): Promise<StreamSnapshot[]> {
     let objects: ObjectInfo[];
     try {
-      objects = await this.os.list();
+      objects = (await this.os.list()).filter((o) => !o.deleted);
     } catch (e) {
       throw unavailable(`object store ${this.bucket}`, e);
     }
+    const sizes = new Map(objects.map((o) => [o.name, o.size]));
     return objects
-      .map(snapshotOf)
+      .map((o) => snapshotOf(o, sizes))
       .filter((s): s is StreamSnapshot => s !== null)
       .sort((a, b) => a.info.seq - b.info.seq);
   }
 
   /**
-   * Puts the local snapshot `info` into the object store, its parts read one at a time as the upload asks for them
-   * (`source`: their sizes, and part k's bytes); returns its size in bytes, or null when a snapshot of that seq was
-   * stored already (left as it is: a seq has one state). The parts' hash is checked against `info` as they go: a snapshot whose bytes
-   * changed on the local disk is refused (snapshot_corrupt) and removed from the object store.
+   * Puts the local snapshot `info` into the object store a part at a time (`source`: their sizes, and part k's bytes,
+   * read as each is put), then its manifest; returns its size in bytes, or null when a snapshot of that seq was stored
+   * already (left as it is: a seq has one state). The parts' hash is checked against `info` before the manifest: a
+   * snapshot whose bytes changed on the local disk is refused (snapshot_corrupt) and its parts removed.
    */
   async put(info: SnapshotInfo, source: { readonly partBytes: readonly number[]; part(k: number): Uint8Array | null }): Promise<number | null> {
-    const name = `snapshot-${info.seq}`;
+    const seq = info.seq;
+    const where = `object store ${this.bucket}: putting snapshot ${seq}`;
     try {
-      const stored = await this.os.info(name);
+      const stored = await this.os.info(manifestName(seq));
       if (stored !== null && !stored.deleted) return null;
     } catch (e) {
-      throw unavailable(`object store ${this.bucket}: putting snapshot ${info.seq}`, e);
+      throw unavailable(where, e);
     }
     const partBytes = [...source.partBytes];
-    const part = (k: number): Uint8Array | null => source.part(k);
-    const described: Described = { seq: info.seq, contentHash: info.contentHash, stateRoot: info.stateRoot, partBytes };
     const hash = createHash('sha256');
-    let next = 0;
-    const data = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const p = next < partBytes.length ? part(next++) : null;
-        if (p !== null) {
-          hash.update(p);
-          controller.enqueue(p);
-        } else if (hash.digest('hex') === info.contentHash) controller.close();
-        else controller.error(new JournalError('snapshot_corrupt', `snapshot ${info.seq}: its stored parts do not give its content hash ${info.contentHash}`, { seq: info.seq }));
-      },
-    });
     try {
-      return (await this.os.put({ name, description: JSON.stringify(described) }, data)).size;
-    } catch (e) {
-      if (e instanceof JournalError) {
-        await this.os.delete(name).catch(() => undefined);
-        throw e;
+      for (let k = 0; k < partBytes.length; k++) {
+        const bytes = source.part(k);
+        if (bytes === null || bytes.length !== partBytes[k]) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${k} is not stored as its size says`, { seq });
+        hash.update(bytes);
+        await this.os.putBlob({ name: partName(seq, k) }, bytes);
       }
-      throw unavailable(`object store ${this.bucket}: putting snapshot ${info.seq}`, e);
+      if (hash.digest('hex') !== info.contentHash) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: its stored parts do not give its content hash ${info.contentHash}`, { seq });
+      const described: Described = { seq, contentHash: info.contentHash, stateRoot: info.stateRoot, partBytes };
+      await this.os.putBlob({ name: manifestName(seq), description: JSON.stringify(described) }, new Uint8Array(0));
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw unavailable(where, e);
+      await this.removeParts(seq, partBytes.length).catch(() => undefined);
+      throw e;
     }
+    return partBytes.reduce((a, b) => a + b, 0);
   }
 
   /**
-   * Copies a snapshot of the object store into the local journal's store: read whole, split into the parts it was
-   * stored in, checked against its content hash (snapshot_corrupt when it does not match: nothing is stored), then
-   * stored as the writer stored it (unless `stop.stopped` by then).
+   * Copies a snapshot of the object store into the local journal's store: its parts read one by one, checked
+   * together against the content hash (snapshot_corrupt when they do not give it: nothing is stored), then stored as
+   * the writer stored them (unless `stop.stopped` by then: a caller that gave up waiting has opened the journal).
    */
   async copyInto(store: JournalStore, s: StreamSnapshot, stop?: { readonly stopped: boolean }): Promise<void> {
-    const name = `snapshot-${s.info.seq}`;
-    const parts = s.partBytes.map((n) => Buffer.allocUnsafe(n));
+    const seq = s.info.seq;
     const hash = createHash('sha256');
-    let part = 0;
-    let at = 0;
-    let total = 0;
+    const parts: Uint8Array[] = [];
     try {
-      const result = await this.os.get(name);
-      if (result === null) throw new Error('not stored');
-      for await (const chunk of result.data) {
-        hash.update(chunk);
-        total += chunk.length;
-        let from = 0;
-        while (from < chunk.length) {
-          const into = parts[part];
-          if (into === undefined) throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${s.info.seq} is longer than its parts (${s.bytes} bytes)`, { seq: s.info.seq });
-          const n = Math.min(into.length - at, chunk.length - from);
-          into.set(chunk.subarray(from, from + n), at);
-          at += n;
-          from += n;
-          while (parts[part] !== undefined && at === (parts[part] as Buffer).length) {
-            part++;
-            at = 0;
-          }
+      for (let k = 0; k < s.partBytes.length; k++) {
+        const bytes = await this.os.getBlob(partName(seq, k));
+        if (bytes === null || bytes.length !== s.partBytes[k]) {
+          throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: part ${k} is ${bytes === null ? 'not stored' : `${bytes.length} bytes, not ${s.partBytes[k]}`}; not used`, { seq });
         }
+        hash.update(bytes);
+        parts.push(bytes);
       }
-      // The client checks the object's own digest as it ends.
-      const error: unknown = await result.error;
-      if (error !== null && error !== undefined) throw error;
     } catch (e) {
       if (e instanceof JournalError) throw e;
-      throw unavailable(`object store ${this.bucket}: reading snapshot ${s.info.seq}`, e);
+      throw unavailable(`object store ${this.bucket}: reading snapshot ${seq}`, e);
     }
     const actual = hash.digest('hex');
-    if (total !== s.bytes || actual !== s.info.contentHash) {
-      throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${s.info.seq}: ${total} bytes with content hash ${actual}, not the recorded ${s.bytes} with ${s.info.contentHash}; not used`, {
-        seq: s.info.seq,
-      });
+    if (actual !== s.info.contentHash) {
+      throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: its parts give the content hash ${actual}, not the recorded ${s.info.contentHash}; not used`, { seq });
     }
-    // A caller that gave up waiting has opened the journal meanwhile: nothing is stored behind its back.
     if (stop?.stopped === true) return;
     store.putSnapshot(s.info, parts);
   }
 
-  /** Removes all but the newest `keep` snapshots; how many were removed. */
+  /** Removes all but the newest `keep` snapshots (each manifest first, then its parts); how many were removed. */
   async prune(keep = SNAPSHOTS_KEPT_IN_STREAM): Promise<number> {
     const all = await this.list();
     const old = all.slice(0, Math.max(0, all.length - keep));
     try {
-      for (const s of old) await this.os.delete(`snapshot-${s.info.seq}`);
+      for (const s of old) {
+        await this.os.delete(manifestName(s.info.seq));
+        await this.removeParts(s.info.seq, s.partBytes.length);
+      }
     } catch (e) {
       throw unavailable(`object store ${this.bucket}: removing old snapshots`, e);
     }
     return old.length;
+  }
+
+  private async removeParts(seq: number, count: number): Promise<void> {
+    for (let k = 0; k < count; k++) {
+      const name = partName(seq, k);
+      const there = await this.os.info(name);
+      if (there !== null && !there.deleted) await this.os.delete(name);
+    }
   }
 }

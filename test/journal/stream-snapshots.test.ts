@@ -71,6 +71,11 @@ describe.runIf(run)('snapshots through the stream', () => {
       }
       expect(await shared.prune()).toBe(1);
       expect((await shared.list()).map((s) => s.info.seq)).toEqual([50, 60]);
+      // Its manifest and its three parts with it.
+      const nc = await connect({ servers: nats.url });
+      const names = (await (await nc.jetstream().views.os(snapshotBucketOf('SNAPLIB'))).list()).filter((o) => !o.deleted).map((o) => o.name);
+      expect(names.sort()).toEqual(['snapshot-50', 'snapshot-50.part-0', 'snapshot-60', 'snapshot-60.part-0']);
+      await nc.close();
       a.close();
       b.close();
     } finally {
@@ -81,24 +86,26 @@ describe.runIf(run)('snapshots through the stream', () => {
   it('refuses a snapshot whose bytes do not give its content hash: not put, and not copied from an object that lies', async () => {
     const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPBAD' });
     const nc = await connect({ servers: nats.url });
+    const os = () => nc.jetstream().views.os(snapshotBucketOf('SNAPBAD'), { storage: StorageType.File, replicas: 1 });
     try {
       const shared = await StreamSnapshots.open(log, 1);
       // A local snapshot whose parts changed on the disk: refused, and nothing left in the object store.
-      const { store: a, info } = storeWith(dir, 'bad-a.db', 10, [randomBytes(1000)], 'ab'.repeat(32));
+      const { store: a, info } = storeWith(dir, 'bad-a.db', 10, [randomBytes(1000), randomBytes(10)], 'ab'.repeat(32));
       await expect(shared.put(info, source(a, 10))).rejects.toMatchObject({ code: 'snapshot_corrupt' });
       expect(await shared.list()).toEqual([]);
+      expect((await (await os()).list()).filter((o) => !o.deleted)).toEqual([]);
       // An object whose description names a hash its bytes do not give (written past Bailiff, with the client).
-      const os = await nc.jetstream().views.os(snapshotBucketOf('SNAPBAD'), { storage: StorageType.File, replicas: 1 });
-      const bytes = randomBytes(2000);
-      await os.putBlob({ name: 'snapshot-12', description: JSON.stringify({ seq: 12, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [2000] }) }, bytes);
-      // One whose description does not add up to its size is not listed at all.
-      await os.putBlob({ name: 'snapshot-13', description: JSON.stringify({ seq: 13, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [5] }) }, bytes);
+      const store = await os();
+      await store.putBlob({ name: 'snapshot-12.part-0' }, randomBytes(2000));
+      await store.putBlob({ name: 'snapshot-12', description: JSON.stringify({ seq: 12, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [2000] }) }, new Uint8Array(0));
+      // A manifest whose part is not stored (a put that stopped half way, or parts removed) is not listed at all.
+      await store.putBlob({ name: 'snapshot-13', description: JSON.stringify({ seq: 13, contentHash: 'cd'.repeat(32), stateRoot: 'r', partBytes: [5] }) }, new Uint8Array(0));
       const listed = await shared.list();
       expect(listed.map((s) => s.info.seq)).toEqual([12]);
       const b = SqliteJournalStore.open(join(dir, 'bad-b.db'), { durability: 'relaxed' });
       const refused = await shared.copyInto(b, listed[0] as NonNullable<(typeof listed)[0]>).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(JournalError);
-      expect((refused as JournalError).message).toContain('snapshot 12: 2000 bytes with content hash');
+      expect((refused as JournalError).message).toContain(`snapshot 12: its parts give the content hash`);
       expect(b.snapshotInfos()).toEqual([]);
       a.close();
       b.close();
