@@ -130,14 +130,13 @@ function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
  * After a start's copy of the stream: the newest snapshot of the stream's object store that the local records reach
  * and that is newer than every local one, copied into the local journal, so that recovery starts from it instead of
  * replaying from an older one or the genesis (a standby or a writer on a new machine). One that fails its check is
- * told and the next older one tried; an object store that cannot be read within STARTUP_RECONCILE_MS is told and
- * passed over: the records alone recover the same state, only slower.
+ * told and the next older one tried; an object store that cannot be read (each read bounded: OBJECT_READ_MS) is told
+ * and passed over: the records alone recover the same state, only slower.
  */
 async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, say: (line: string) => void): Promise<void> {
   const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
   const head = store.lastSeq();
-  const stop = { stopped: false };
-  const work = async (): Promise<void> => {
+  try {
     // Found, not created: a writer creates the object store when it first puts a snapshot.
     const shared = await StreamSnapshots.find(log);
     if (shared === null) return;
@@ -145,19 +144,15 @@ async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, 
     for (const s of reachable) {
       const started = performance.now();
       try {
-        await shared.copyInto(store, s, stop);
+        await shared.copyInto(store, s);
         say(`snapshot ${s.info.seq} copied from object store ${shared.bucket} (${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s): recovery starts from it`);
         return;
       } catch (e) {
         if (!(e instanceof JournalError) || e.code !== 'snapshot_corrupt') throw e;
-        say(`${e.message}`);
+        say(e.message);
       }
     }
-  };
-  try {
-    await within(work(), STARTUP_RECONCILE_MS, () => new JournalError('replica_unavailable', `object store of stream ${log.stream}: no snapshot read within ${STARTUP_RECONCILE_MS / 1000} s`));
   } catch (e) {
-    stop.stopped = true;
     say(`${e instanceof Error ? e.message : String(e)}; recovery uses the local journal's own snapshots and records`);
   }
 }

@@ -8,12 +8,18 @@
 import type { ObjectInfo, ObjectStore } from 'nats';
 import { createHash } from 'node:crypto';
 import { JournalError } from './errors.js';
-import { unavailable, type JetStreamLog } from './jetstream.js';
+import { unavailable, within, type JetStreamLog } from './jetstream.js';
 import type { JournalStore } from './store.js';
 import type { SnapshotInfo } from './types.js';
 
 /** Snapshots kept in the object store: the newest ones; older ones are removed once a newer one is stored. */
 export const SNAPSHOTS_KEPT_IN_STREAM = 2;
+/**
+ * The longest wait for one read of the object store (its list, or one part of a snapshot): the client reads an object
+ * through a consumer, whose messages can stop coming (a stream between two leaders) without an error. A whole snapshot
+ * gets as long as its parts keep coming.
+ */
+export const OBJECT_READ_MS = 30_000;
 
 /** The object store of a stream's snapshots. */
 export function snapshotBucketOf(stream: string): string {
@@ -93,7 +99,7 @@ export class StreamSnapshots {
   async list(): Promise<StreamSnapshot[]> {
     let objects: ObjectInfo[];
     try {
-      objects = (await this.os.list()).filter((o) => !o.deleted);
+      objects = (await within(this.os.list(), OBJECT_READ_MS, () => new Error(`no answer in ${OBJECT_READ_MS / 1000} s`))).filter((o) => !o.deleted);
     } catch (e) {
       throw unavailable(`object store ${this.bucket}`, e);
     }
@@ -142,15 +148,15 @@ export class StreamSnapshots {
   /**
    * Copies a snapshot of the object store into the local journal's store: its parts read one by one, checked
    * together against the content hash (snapshot_corrupt when they do not give it: nothing is stored), then stored as
-   * the writer stored them (unless `stop.stopped` by then: a caller that gave up waiting has opened the journal).
+   * the writer stored them. A read that stalls for OBJECT_READ_MS is replica_unavailable.
    */
-  async copyInto(store: JournalStore, s: StreamSnapshot, stop?: { readonly stopped: boolean }): Promise<void> {
+  async copyInto(store: JournalStore, s: StreamSnapshot): Promise<void> {
     const seq = s.info.seq;
     const hash = createHash('sha256');
     const parts: Uint8Array[] = [];
     try {
       for (let k = 0; k < s.partBytes.length; k++) {
-        const bytes = await this.os.getBlob(partName(seq, k));
+        const bytes = await within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
         if (bytes === null || bytes.length !== s.partBytes[k]) {
           throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: part ${k} is ${bytes === null ? 'not stored' : `${bytes.length} bytes, not ${s.partBytes[k]}`}; not used`, { seq });
         }
@@ -165,7 +171,6 @@ export class StreamSnapshots {
     if (actual !== s.info.contentHash) {
       throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: its parts give the content hash ${actual}, not the recorded ${s.info.contentHash}; not used`, { seq });
     }
-    if (stop?.stopped === true) return;
     store.putSnapshot(s.info, parts);
   }
 
