@@ -13,9 +13,8 @@ import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import { StreamSnapshots } from '../journal/stream-snapshots.js';
-import type { SnapshotInfo } from '../journal/types.js';
 import type { Durability } from '../journal/store.js';
-import type { JournalEntry } from '../journal/types.js';
+import type { JournalEntry, SnapshotInfo } from '../journal/types.js';
 import { CliError } from './errors.js';
 
 /** Where the journal is replicated (`--jetstream URL --stream NAME --replicas N --takeover-ms N`). */
@@ -173,8 +172,6 @@ export class SnapshotSharing {
   private shared: Promise<StreamSnapshots> | null = null;
   private reader: SqliteJournalStore | null = null;
   private stopped = false;
-  /** Snapshots put so far (for tests and logs). */
-  put = 0;
 
   constructor(
     private readonly log: JetStreamLog,
@@ -211,7 +208,6 @@ export class SnapshotSharing {
         const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => reader.snapshotPart(info.seq, k) });
         if (bytes === null) continue; // there already
         const removed = await shared.prune();
-        this.put++;
         this.say(`snapshot ${info.seq} put into object store ${shared.bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
       } catch (e) {
         this.shared = null;

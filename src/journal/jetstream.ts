@@ -39,6 +39,17 @@ const LAST_SEQ = 'Bailiff-Last-Seq';
 const OBJECT = 'Bailiff-Object';
 const OBJECT_SHA256 = 'Bailiff-Sha256';
 
+/** The longest wait for one object read (a large record, a snapshot's list or part): see within(). */
+export const OBJECT_READ_MS = 30_000;
+
+/**
+ * How long an object's put may wait for its acknowledgements: the client sends every 128 KiB chunk of an object before
+ * it waits for any, each with this timeout, so a fixed 5 s timed out on large objects; a second more per MB.
+ */
+export function objectPutTimeoutMs(timeoutMs: number, bytes: number): number {
+  return timeoutMs + Math.ceil(bytes / 1_000_000) * 1_000;
+}
+
 /**
  * The object store of a stream's records too large for a message (a crash tick's record: ~2.6 KB of events a
  * liquidated account, so ~400 liquidations fill the server's default 1 MiB): its message carries the object's name.
@@ -206,7 +217,8 @@ export class JetStreamLog {
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
     stream: string,
-    private readonly timeoutMs: number,
+    /** How long a request or one attempt of a publish may wait for the server (JetStreamOptions.timeoutMs). */
+    readonly timeoutMs: number,
     /** How long a batch's publish is tried again through no answer or a timeout (JetStreamOptions.rideThroughMs). */
     private readonly rideThroughMs: number,
     /** Replicas of what this connection creates (the stream, the records' object store). */
@@ -324,7 +336,8 @@ export class JetStreamLog {
     const where = `stream ${this.stream} message ${streamSeq}: records ${batch.firstSeq}-${batch.lastSeq} in object ${object} of ${recordBucketOf(this.stream)}`;
     let bytes: Uint8Array | null;
     try {
-      bytes = await (await this.recordStore()).getBlob(object);
+      // Bounded: the client reads an object through a consumer, whose messages can stop coming.
+      bytes = await within((await this.recordStore()).getBlob(object), OBJECT_READ_MS, timeoutError);
     } catch (e) {
       throw unavailable(where, e);
     }
@@ -339,7 +352,7 @@ export class JetStreamLog {
       try {
         const store = await this.recordStore();
         const there = await store.info(name);
-        if (there === null || there.deleted) await store.putBlob({ name }, bytes);
+        if (there === null || there.deleted) await store.putBlob({ name }, bytes, { timeout: objectPutTimeoutMs(this.timeoutMs, bytes.length) });
         return;
       } catch (e) {
         if (performance.now() + 250 >= deadline) throw unavailable(`stream ${this.stream}: storing ${name} in ${recordBucketOf(this.stream)}`, e);

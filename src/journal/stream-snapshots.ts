@@ -8,18 +8,15 @@
 import type { ObjectInfo, ObjectStore } from 'nats';
 import { createHash } from 'node:crypto';
 import { JournalError } from './errors.js';
-import { unavailable, within, type JetStreamLog } from './jetstream.js';
+import { OBJECT_READ_MS, objectPutTimeoutMs, unavailable, within, type JetStreamLog } from './jetstream.js';
 import type { JournalStore } from './store.js';
 import type { SnapshotInfo } from './types.js';
 
 /** Snapshots kept in the object store: the newest ones; older ones are removed once a newer one is stored. */
 export const SNAPSHOTS_KEPT_IN_STREAM = 2;
-/**
- * The longest wait for one read of the object store (its list, or one part of a snapshot): the client reads an object
- * through a consumer, whose messages can stop coming (a stream between two leaders) without an error. A whole snapshot
- * gets as long as its parts keep coming.
- */
-export const OBJECT_READ_MS = 30_000;
+// Each read of the object store (its list, one part of a snapshot) is bounded by OBJECT_READ_MS: the client reads an
+// object through a consumer, whose messages can stop coming (a stream between two leaders) without an error. A whole
+// snapshot gets as long as its parts keep coming.
 
 /** The object store of a stream's snapshots. */
 export function snapshotBucketOf(stream: string): string {
@@ -82,12 +79,13 @@ export class StreamSnapshots {
   private constructor(
     private readonly os: ObjectStore,
     readonly bucket: string,
+    private readonly timeoutMs: number,
   ) {}
 
   /** The object store beside `log`'s stream (created with `replicas` copies when it does not exist). */
   static async open(log: JetStreamLog, replicas: number): Promise<StreamSnapshots> {
     const bucket = snapshotBucketOf(log.stream);
-    return new StreamSnapshots(await log.objectStore(bucket, replicas), bucket);
+    return new StreamSnapshots(await log.objectStore(bucket, replicas), bucket, log.timeoutMs);
   }
 
   /** The object store beside `log`'s stream if it exists (null: none; nothing is created). */
@@ -132,7 +130,7 @@ export class StreamSnapshots {
         const bytes = source.part(k);
         if (bytes === null || bytes.length !== partBytes[k]) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${k} is not stored as its size says`, { seq });
         hash.update(bytes);
-        await this.os.putBlob({ name: partName(seq, k) }, bytes);
+        await this.os.putBlob({ name: partName(seq, k) }, bytes, { timeout: objectPutTimeoutMs(this.timeoutMs, bytes.length) });
       }
       if (hash.digest('hex') !== info.contentHash) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: its stored parts do not give its content hash ${info.contentHash}`, { seq });
       const described: Described = { seq, contentHash: info.contentHash, stateRoot: info.stateRoot, partBytes };
