@@ -23,7 +23,7 @@ import { decodeCommand, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
-import { openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
+import { INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
@@ -284,8 +284,14 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       void lines.return?.()?.catch(() => undefined);
       // What was committed before a bad line (or a failure) is acknowledged first.
       await acknowledged.catch(() => undefined);
-      if (replicating !== null) await replicating.stop();
-      else await worker.close();
+      if (replicating !== null) {
+        // At the end of its input, ingest lets a snapshot put in progress finish (up to 2 minutes: ~7 s at 1M accounts).
+        if (failure === null && replicating.snapshots.busy) {
+          io.stderr(`ingest: waiting for the snapshot being put into the stream's object store (at most ${INGEST_SNAPSHOT_PUT_WAIT_MS / 1000} s)\n`);
+          await replicating.snapshots.stop(INGEST_SNAPSHOT_PUT_WAIT_MS);
+        }
+        await replicating.stop();
+      } else await worker.close();
     }
     if (failure !== null) throw failure;
     io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);

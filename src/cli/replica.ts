@@ -156,8 +156,10 @@ async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, 
   }
 }
 
-/** How long a stopping writer waits for a snapshot put in progress (SnapshotSharing.stop). */
+/** How long a stopping writer waits for a snapshot put in progress (SnapshotSharing.stop): a service on a signal. */
 export const SNAPSHOT_PUT_STOP_MS = 5_000;
+/** `bailiff ingest` at the end of its input: a batch job whose snapshot a next machine would start from. */
+export const INGEST_SNAPSHOT_PUT_WAIT_MS = 120_000;
 
 /**
  * A writer's snapshots put into the stream's object store (StreamSnapshots), for a standby or a writer on a new machine
@@ -187,14 +189,19 @@ export class SnapshotSharing {
     this.running ??= this.run();
   }
 
+  /** Whether a put is in progress (or waiting for its turn). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /**
-   * Nothing is put after this; the put in progress gets up to SNAPSHOT_PUT_STOP_MS to finish (a process stopping does
-   * not wait for a large upload: the connection's close ends it, and the next writer puts its own).
+   * Nothing is put after this; the put in progress gets up to `waitMs` to finish (a stopping service does not wait for
+   * a large upload: the connection's close ends it, and the next writer puts its own).
    */
-  async stop(): Promise<void> {
+  async stop(waitMs = SNAPSHOT_PUT_STOP_MS): Promise<void> {
     this.stopped = true;
     this.pending = null;
-    if (this.running !== null) await within(this.running, SNAPSHOT_PUT_STOP_MS, () => new Error('put still running')).catch(() => undefined);
+    if (this.running !== null) await within(this.running, waitMs, () => new Error('put still running')).catch(() => undefined);
   }
 
   private async run(): Promise<void> {
