@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalInfo } from '../../src/cli/ingest.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
 import { runCliCaptured } from '../support/cli.js';
 import { ackedSeqs as seqs, startIngest } from '../support/ingest-process.js';
@@ -187,6 +188,53 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     const head = journalInfo(a).head;
     expect([SETUP + 3, SETUP + 4]).toContain(head);
     expect(seqs(again.out)).toEqual([head]);
+  }, 60_000);
+
+  it('a crash tick whose record is larger than a message goes through the records object store: the writer goes on, and a copy of the stream replays it byte for byte', async () => {
+    // 40 traders long 0.15 BTC at 100,000 on 2,000 USDT each; a tick to 86,000 liquidates every one of them in one
+    // record, tens of KB of events, against a server whose messages take 8 KiB.
+    const traders = Array.from({ length: 40 }, (_, i) => `c${i}`);
+    const crash = {
+      ...STREAM_SCENARIO,
+      name: 'crash tick',
+      accounts: [{ id: 'maker', deposits: { USDT: '100000000' } }, ...traders.map((id) => ({ id, deposits: { USDT: '2000' } }))],
+      commands: [
+        { kind: 'price', market: 'BTCUSDT', mark: '100000' },
+        { kind: 'price', market: 'ETHUSDT', mark: '3000' },
+        ...traders.map((id) => ({ kind: 'fill', market: 'BTCUSDT', price: '100000', size: '0.150', buyer: id, seller: 'maker' })),
+      ],
+    };
+    const file = join(dir, 'crash-scenario.json');
+    writeFileSync(file, JSON.stringify(crash));
+    const config = join(dir, 'small-messages.conf');
+    writeFileSync(config, 'max_payload: 8192\n');
+    const small = await startNatsServer(['-c', config]);
+    try {
+      const js = ['--jetstream', small.url, '--stream', 'CRASH'];
+      const [a, b] = [join(dir, 'crash-a.db'), join(dir, 'crash-b.db')];
+      const writer = await runCliCaptured(['ingest', '--journal', a, '--scenario', file, ...js], {
+        stdin: Readable.from([`${JSON.stringify({ kind: 'price', market: 'BTCUSDT', mark: '86000' })}\n${JSON.stringify({ kind: 'deposit', account: 'c0', asset: 'USDT', amount: '1' })}\n`]),
+      });
+      expect(writer.code, writer.err).toBe(0);
+      const setup = 2 + crash.commands.length + crash.accounts.length + 1; // markets, the scenario's commands, deposits, the rulebook
+      const acked = seqs(writer.out);
+      expect(acked).toHaveLength(2);
+      const tick = acked[0] as number;
+      expect(tick).toBe(setup + 1);
+      const store = SqliteJournalStore.open(a, { durability: 'relaxed', readOnly: true });
+      const record = [...store.read(tick, tick)][0] as { bytes: Uint8Array; firstSeq: number; lastSeq: number };
+      store.close();
+      // The tick's batch holds the tick and the deposit after it; the tick alone is larger than a message.
+      expect(record.bytes.length).toBeGreaterThan(8 * 8192);
+      expect(writer.out).toMatch(new RegExp(`"seq":${tick},"command":"price","events":\\d{3,}`));
+
+      const copy = await runCliCaptured(['ingest', '--journal', b, ...js], { stdin: Readable.from([]) });
+      expect(copy.code, copy.err).toBe(0);
+      expect(copy.err).toContain(`recovered from the genesis + ${tick + 1} replayed; head ${tick + 1}`);
+      expect(journalInfo(b).headHash).toBe(journalInfo(a).headHash);
+    } finally {
+      await small.stop();
+    }
   }, 60_000);
 
   it('refuses bad pairings of flags with one line each', async () => {
