@@ -182,6 +182,9 @@ export class SnapshotSharing {
     private readonly say: (line: string) => void,
   ) {}
 
+  /** Told of each put done or failed (for metrics: `serve`). */
+  onPut: (outcome: 'put' | 'failed', seconds: number) => void = () => undefined;
+
   /** A snapshot stored in the local journal (null: one that failed to be, passed over). */
   offer(info: SnapshotInfo | null): void {
     if (info === null || this.stopped || (this.pending !== null && this.pending.seq >= info.seq)) return;
@@ -215,9 +218,11 @@ export class SnapshotSharing {
         const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => reader.snapshotPart(info.seq, k) });
         if (bytes === null) continue; // there already
         const removed = await shared.prune();
+        this.onPut('put', (performance.now() - started) / 1000);
         this.say(`snapshot ${info.seq} put into object store ${shared.bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
       } catch (e) {
         this.shared = null;
+        if (!this.stopped) this.onPut('failed', (performance.now() - started) / 1000);
         if (!this.stopped) this.say(`snapshot ${info.seq} not put into the stream's object store: ${e instanceof Error ? e.message : String(e)}; the stream's records hold everything`);
       }
     }

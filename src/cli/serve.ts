@@ -191,13 +191,17 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   return 0;
 }
 
-/** Each snapshot the host stores from now on goes to the stream's object store too (after the metrics see it). */
+/**
+ * Each snapshot the host stores from now on goes to the stream's object store too (after the metrics see it), and
+ * each put is counted (bailiff_stream_snapshots_total).
+ */
 function shareSnapshots(host: EngineHost, replicating: Replicating): void {
   const told = host.observer.onSnapshot;
   host.observer.onSnapshot = (report) => {
     told?.(report);
     replicating.snapshots.offer(report.info);
   };
+  replicating.snapshots.onPut = (outcome, seconds) => host.observer.onSnapshotShared?.(outcome, seconds);
 }
 
 /** The security plugin over the key store file; a store that cannot be opened is a clear CLI error. */

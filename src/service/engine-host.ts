@@ -165,6 +165,8 @@ export interface HostObserver {
   onCommit?(commands: number, lagMs: number): void;
   /** A snapshot was written (or failed to be: report.error) after its capture. */
   onSnapshot?(report: SnapshotReport): void;
+  /** A snapshot was put into the replicated journal's stream (its object store), or failed to be (`serve --jetstream`). */
+  onSnapshotShared?(outcome: 'put' | 'failed', seconds: number): void;
 }
 
 /** How a standby ended: it took the journal over (at that head), or stopped following it (error). */
@@ -427,6 +429,11 @@ export class EngineHost {
   /** Commands waiting in the queue (not yet applied). */
   get queueDepth(): number {
     return this.queued;
+  }
+
+  /** Replicated batches applied and not yet acknowledged (0 when not replicated). */
+  get batchesInFlight(): number {
+    return this.inFlight;
   }
 
   /**

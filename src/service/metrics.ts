@@ -34,7 +34,13 @@ export function createMetrics(host: EngineHost): ServiceMetrics {
   const snapshots = new Counter({ name: 'bailiff_snapshots_total', help: 'Snapshots written after a capture, by outcome (written, failed)', labelNames: ['outcome'], registers: [registry] });
   const snapshotCapture = new Histogram({ name: 'bailiff_snapshot_capture_seconds', help: "A snapshot's capture: the only part of it commands wait for", buckets: LAG_BUCKETS_S, registers: [registry] });
   const snapshotWrite = new Histogram({ name: 'bailiff_snapshot_write_seconds', help: "From a snapshot's capture to its stored seal, written a slice at a time between batches", buckets: SNAPSHOT_BUCKETS_S, registers: [registry] });
+  const shared = new Counter({ name: 'bailiff_stream_snapshots_total', help: "Snapshots put into the replicated journal's stream (its object store), by outcome (put, failed)", labelNames: ['outcome'], registers: [registry] });
+  const sharedTime = new Histogram({ name: 'bailiff_stream_snapshot_put_seconds', help: "A snapshot's put into the stream's object store", buckets: SNAPSHOT_BUCKETS_S, registers: [registry] });
   host.observer = {
+    onSnapshotShared: (outcome, seconds) => {
+      shared.inc({ outcome });
+      if (outcome === 'put') sharedTime.observe(seconds);
+    },
     onApply: (kind, ms) => apply.observe({ kind }, ms / 1000),
     onCommit: (_n, ms) => lag.observe(ms / 1000),
     onSnapshot: (r) => {
@@ -67,6 +73,7 @@ export function createMetrics(host: EngineHost): ServiceMetrics {
   };
   gauge('bailiff_journal_head', 'The journal head seq', () => host.engine.seq);
   gauge('bailiff_queue_depth', 'Commands waiting in the risk queue', () => host.queueDepth);
+  gauge('bailiff_batches_in_flight', 'Replicated batches applied and not yet acknowledged by the stream and the local journal', () => host.batchesInFlight);
   gauge('bailiff_commit_lag_last_seconds', "The last batch's enqueue-to-commit time", () => host.stats.lastCommitLagMs / 1000);
   gauge('bailiff_liquidation_backlog', 'Ledgers in breach after the last commit', () => operatorView(host).liquidationBacklog);
   gauge('bailiff_oldest_liquidatable_age_seconds', 'Engine time the oldest ledger in breach has been in breach', () => (operatorView(host).oldestLiquidatableAgeMs ?? 0) / 1000);

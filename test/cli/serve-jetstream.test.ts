@@ -178,6 +178,7 @@ describe.runIf(run)('bailiff serve --jetstream', () => {
     // Restarted, the writer recovers by replaying the 12 records and captures that head at once (its first snapshot).
     const writer = await start(['--data', a, ...common, ...js]);
     await until(() => writer.stderr().includes('serve: snapshot 12 put into object store SERVESNAP-snapshots ('));
+    expect(await (await fetch(`${writer.url}/metrics`)).text()).toContain('bailiff_stream_snapshots_total{outcome="put"} 1\n');
     expect((await postCommands(writer.url, deposit('after'))).status).toBe(200);
     const standby = await start(['--data', b, ...common, ...js, '--standby', '--poll-ms', '20']);
     expect(standby.stderr()).toMatch(/serve: snapshot 12 copied from object store SERVESNAP-snapshots \([\d.]+ MB in [\d.]+ s\): recovery starts from it\n/);

@@ -123,6 +123,7 @@ describe('a replicated service (EngineHost.replicate)', () => {
     const second = post(base, '/v1/commands', { ...deposit, amount: '7' });
     await waitingAt(gate, 2);
     expect(host.engine.seq).toBe(seq + 2);
+    expect((await get(base, '/metrics')).body).toContain('bailiff_batches_in_flight 2\n');
     // A read now waits for both batches in flight.
     const read = get(base, '/health');
     // The third waits for a free place: two in flight at most.
