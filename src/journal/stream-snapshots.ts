@@ -144,14 +144,16 @@ export class StreamSnapshots {
   }
 
   /**
-   * Copies a snapshot of the object store into the local journal's store: its parts read one by one, checked
-   * together against the content hash (snapshot_corrupt when they do not give it: nothing is stored), then stored as
-   * the writer stored them. A read that stalls for OBJECT_READ_MS is replica_unavailable.
+   * Copies a snapshot of the object store into the local journal's store, part by part as it is read (parts 1.. stored
+   * ahead with putSnapshotPart, so at most one part is held: ~4 MiB where a whole 1M snapshot is ~240 MB), all of them
+   * checked together against the content hash before the first part and the metadata seal it (snapshot_corrupt when
+   * they do not give it: no snapshot is stored; the parts stored ahead are never read, and a later copy of the same
+   * seq replaces them). A read that stalls for OBJECT_READ_MS is replica_unavailable.
    */
   async copyInto(store: JournalStore, s: StreamSnapshot): Promise<void> {
     const seq = s.info.seq;
     const hash = createHash('sha256');
-    const parts: Uint8Array[] = [];
+    let first: Uint8Array | null = null;
     try {
       for (let k = 0; k < s.partBytes.length; k++) {
         const bytes = await within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
@@ -159,17 +161,18 @@ export class StreamSnapshots {
           throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: part ${k} is ${bytes === null ? 'not stored' : `${bytes.length} bytes, not ${s.partBytes[k]}`}; not used`, { seq });
         }
         hash.update(bytes);
-        parts.push(bytes);
+        if (k === 0) first = bytes;
+        else store.putSnapshotPart(seq, k, bytes);
       }
     } catch (e) {
       if (e instanceof JournalError) throw e;
       throw unavailable(`object store ${this.bucket}: reading snapshot ${seq}`, e);
     }
     const actual = hash.digest('hex');
-    if (actual !== s.info.contentHash) {
+    if (actual !== s.info.contentHash || first === null) {
       throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: its parts give the content hash ${actual}, not the recorded ${s.info.contentHash}; not used`, { seq });
     }
-    store.putSnapshot(s.info, parts);
+    store.sealSnapshot(s.info, first, s.partBytes.length);
   }
 
   /** Removes all but the newest `keep` snapshots (each manifest first, then its parts); how many were removed. */
