@@ -287,8 +287,10 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       if (replicating !== null) {
         // At the end of its input, ingest lets a snapshot put in progress finish (up to 2 minutes: ~7 s at 1M accounts).
         if (failure === null && replicating.snapshots.busy) {
-          io.stderr(`ingest: waiting for the snapshot being put into the stream's object store (at most ${INGEST_SNAPSHOT_PUT_WAIT_MS / 1000} s)\n`);
+          // Said only when it takes a while (a put that finds its snapshot stored already takes a round trip).
+          const said = setTimeout(() => io.stderr(`ingest: waiting for the snapshot being put into the stream's object store (at most ${INGEST_SNAPSHOT_PUT_WAIT_MS / 1000} s)\n`), 1_000);
           await replicating.snapshots.stop(INGEST_SNAPSHOT_PUT_WAIT_MS);
+          clearTimeout(said);
         }
         await replicating.stop();
       } else await worker.close();

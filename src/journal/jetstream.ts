@@ -39,6 +39,14 @@ const LAST_SEQ = 'Bailiff-Last-Seq';
 const OBJECT = 'Bailiff-Object';
 const OBJECT_SHA256 = 'Bailiff-Sha256';
 
+/**
+ * What a reader of the stream asks for at once (bytes, not messages): nats-server drops what it has for a client past
+ * its max_pending (64 MiB by default: "Slow Consumer Detected"), and 64 messages of 1 MiB each, plus a large record's
+ * object read meanwhile on the same connection, went past it, losing the object's replies (found copying the 1M bench
+ * journal).
+ */
+const CONSUME_BYTES_MAX = 16 * 1024 * 1024;
+
 /** The longest wait for one object read (a large record, a snapshot's list or part): see within(). */
 export const OBJECT_READ_MS = 30_000;
 
@@ -385,7 +393,7 @@ export class JetStreamLog {
     let messages;
     try {
       const consumer = await this.js.consumers.get(this.stream, { opt_start_seq: afterStreamSeq + 1 });
-      messages = await consumer.consume({ max_messages: 64 });
+      messages = await consumer.consume({ max_bytes: CONSUME_BYTES_MAX });
     } catch (e) {
       throw unavailable(`stream ${this.stream}: reading from message ${afterStreamSeq + 1}`, e);
     }
