@@ -14,9 +14,6 @@ import type { SnapshotInfo } from './types.js';
 
 /** Snapshots kept in the object store: the newest ones; older ones are removed once a newer one is stored. */
 export const SNAPSHOTS_KEPT_IN_STREAM = 2;
-// Each read of the object store (its list, one part of a snapshot) is bounded by OBJECT_READ_MS: the client reads an
-// object through a consumer, whose messages can stop coming (a stream between two leaders) without an error. A whole
-// snapshot gets as long as its parts keep coming.
 
 /** The object store of a stream's snapshots. */
 export function snapshotBucketOf(stream: string): string {
@@ -74,7 +71,11 @@ function snapshotOf(o: ObjectInfo, sizes: ReadonlyMap<string, number>): StreamSn
   return { info: { seq: d.seq as number, contentHash: d.contentHash, stateRoot: d.stateRoot }, partBytes: parts, bytes: parts.reduce((a, b) => a + b, 0) };
 }
 
-/** A stream's snapshots in its object store. */
+/**
+ * A stream's snapshots in its object store. Each read of it (its list, one part of a snapshot) is bounded by
+ * OBJECT_READ_MS: the client reads an object through a consumer, whose messages can stop coming (a stream between two
+ * leaders) without an error; a whole snapshot gets as long as its parts keep coming.
+ */
 export class StreamSnapshots {
   private constructor(
     private readonly os: ObjectStore,

@@ -537,6 +537,8 @@ export class EngineHost {
     if (replication !== null) {
       // Applied now, answered once the stream and the local journal hold it, after the batch before it.
       const committing = this.durable.submitPipelined(commands, replication.committer, afterEach);
+      // Read below once the batch before it settled: a failure meanwhile must not count as unhandled (it would end the process).
+      committing.catch(() => undefined);
       const before = this.lastInFlight ?? Promise.resolve();
       const settled = before
         .then(() => committing)
