@@ -442,10 +442,15 @@ function streamStandingText(s: StreamStanding): string {
     s.snapshots.length === 0
       ? `object store ${snapshotBucketOf(s.stream)}: no snapshots\n`
       : `object store ${snapshotBucketOf(s.stream)}: snapshots at ${s.snapshots.map((x) => `${x.seq} (${(x.bytes / 1e6).toFixed(1)} MB)`).join(', ')}\n`;
-  if (s.standing === 'level') return `${where} is level with it\n${shared}`;
-  if (s.standing === 'behind') return `${where} is ${s.records} records behind it (copied at the next ingest --jetstream, writer or standby)\n${shared}`;
-  if (s.standing === 'ahead') return `${where} is ${s.records} records ahead of it (a writer publishes them when it next starts with --jetstream)\n${shared}`;
-  return `${where} DIVERGED: ${s.diverged ?? ''}\n${shared}`;
+  const standing =
+    s.standing === 'level'
+      ? 'is level with it'
+      : s.standing === 'behind'
+        ? `is ${s.records} records behind it (copied at the next ingest --jetstream, writer or standby)`
+        : s.standing === 'ahead'
+          ? `is ${s.records} records ahead of it (a writer publishes them when it next starts with --jetstream)`
+          : `DIVERGED: ${s.diverged ?? ''}`;
+  return `${where} ${standing}\n${shared}`;
 }
 
 /** `bailiff journal info`; with a stream, where the journal stands against it (exit 2 when they diverged). */
