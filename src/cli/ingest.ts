@@ -23,7 +23,7 @@ import { decodeCommand, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
-import { INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
+import { closeCopyStore, INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
@@ -140,7 +140,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     else de = (o.standby === undefined ? DurableEngine.openFile : DurableEngine.openStandby)(o.journal, opened);
   } catch (e) {
     replica?.writerStore?.close();
-    replica?.copyStore?.close();
+    closeCopyStore(replica);
     await replica?.log.close();
     throw e;
   } finally {
@@ -300,7 +300,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     return 0;
   } finally {
     de.close();
-    replica?.copyStore?.close(); // a standby that stopped before its promotion
+    closeCopyStore(replica); // a standby that stopped before its promotion
     // Its connection (and the heartbeat subscription) would keep the process alive.
     await replica?.log.close();
   }

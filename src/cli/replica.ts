@@ -12,7 +12,7 @@ import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
-import { StreamSnapshots } from '../journal/stream-snapshots.js';
+import { StreamSnapshots, type StreamSnapshot } from '../journal/stream-snapshots.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, SnapshotInfo } from '../journal/types.js';
 import { CliError } from './errors.js';
@@ -128,31 +128,96 @@ function withinStartup<T>(work: Promise<T>, log: JetStreamLog): Promise<T> {
 /**
  * After a start's copy of the stream: the newest snapshot of the stream's object store that the local records reach
  * and that is newer than every local one, copied into the local journal, so that recovery starts from it instead of
- * replaying from an older one or the genesis (a standby or a writer on a new machine). One that fails its check is
- * told and the next older one tried; an object store that cannot be read (each read bounded: OBJECT_READ_MS) is told
- * and passed over: the records alone recover the same state, only slower.
+ * replaying from an older one or the genesis (a standby or a writer on a new machine). An object store that cannot be
+ * read (each read bounded: OBJECT_READ_MS) is told and passed over: the records alone recover the same state, only
+ * slower.
  */
 async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, say: (line: string) => void): Promise<void> {
-  const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
-  const head = store.lastSeq();
   try {
     // Found, not created: a writer creates the object store when it first puts a snapshot.
     const shared = await StreamSnapshots.find(log);
-    if (shared === null) return;
-    const reachable = (await shared.list()).filter((s) => s.info.seq > localNewest && s.info.seq <= head).reverse();
-    for (const s of reachable) {
-      const started = performance.now();
-      try {
-        await shared.copyInto(store, s);
-        say(`snapshot ${s.info.seq} copied from object store ${shared.bucket} (${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s): recovery starts from it`);
-        return;
-      } catch (e) {
-        if (!(e instanceof JournalError) || e.code !== 'snapshot_corrupt') throw e;
-        say(e.message);
-      }
-    }
+    if (shared !== null) await copyNewestReachable(shared, store, say, 'recovery starts from it');
   } catch (e) {
     say(`${e instanceof Error ? e.message : String(e)}; recovery uses the local journal's own snapshots and records`);
+  }
+}
+
+/**
+ * Copies into `store` the newest of the object store's snapshots that the store's records reach and that is newer than
+ * every one it holds: one that fails its check is told and the next older tried. The one copied (told with `why`), or
+ * null: none to copy, or `keepGoing` said stop (StreamSnapshots.copyInto). Parts left by a copy that stopped half way
+ * are removed first: the caller is the store's one writer and writes no snapshot of its own meanwhile.
+ */
+async function copyNewestReachable(shared: StreamSnapshots, store: SqliteJournalStore, say: (line: string) => void, why: string, keepGoing: () => boolean = () => true): Promise<StreamSnapshot | null> {
+  const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
+  const head = store.lastSeq();
+  const reachable = (await shared.list()).filter((s) => s.info.seq > localNewest && s.info.seq <= head).reverse();
+  if (reachable.length === 0 || !keepGoing()) return null;
+  store.removeUnsealedSnapshotParts();
+  for (const s of reachable) {
+    const started = performance.now();
+    try {
+      if (!(await shared.copyInto(store, s, keepGoing))) return null;
+      say(`snapshot ${s.info.seq} copied from object store ${shared.bucket} (${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s): ${why}`);
+      return s;
+    } catch (e) {
+      if (!(e instanceof JournalError) || e.code !== 'snapshot_corrupt') throw e;
+      say(e.message);
+    }
+  }
+  return null;
+}
+
+/** How often a standby over JetStream looks for a snapshot newer than its journal's newest (SnapshotFollowing). */
+export const STANDBY_SNAPSHOT_CHECK_MS = 5_000;
+
+/**
+ * A standby's journal keeps the writer's snapshots as the writer puts them into the stream's object store: at most every
+ * STANDBY_SNAPSHOT_CHECK_MS, the newest one its copied records reach is copied into it in the background (the polls go
+ * on meanwhile). Without it a standby that followed for days held only the snapshot it started from, and once
+ * promoted, a crash then had it replay those days. A copy in progress when the standby is promoted or stopped stops at
+ * its next part (its parts are removed by the next copy); one that fails is told, and the next check tries again.
+ */
+class SnapshotFollowing {
+  private running = false;
+  private lastCheckMs = Number.NEGATIVE_INFINITY;
+  private shared: StreamSnapshots | null = null;
+  /** The last failure told (the same one is not told at every check). */
+  private failure = '';
+
+  constructor(
+    private readonly replica: Replica,
+    private readonly say: (line: string) => void,
+    private readonly checkMs: number,
+  ) {}
+
+  /** After a poll that read the stream: a check, if one is due and none is running. */
+  poll(): void {
+    const store = this.replica.copyStore;
+    const now = performance.now();
+    if (store === undefined || this.running || now - this.lastCheckMs < this.checkMs) return;
+    this.lastCheckMs = now;
+    this.running = true;
+    void this.copyNewest(store).finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async copyNewest(store: SqliteJournalStore): Promise<void> {
+    const live = (): boolean => this.replica.copyStore === store;
+    try {
+      // Found, not created (copyNewestSnapshot); looked for again at each check until a writer has made it.
+      this.shared ??= await StreamSnapshots.find(this.replica.log);
+      if (this.shared === null || !live()) return;
+      await copyNewestReachable(this.shared, store, this.say, 'a recovery of this journal starts from it', live);
+      this.failure = '';
+    } catch (e) {
+      if (!live()) return;
+      this.shared = null;
+      const line = `${e instanceof Error ? e.message : String(e)}; this journal's snapshots stay as they are, tried again in ${this.checkMs / 1000} s`;
+      if (line !== this.failure) this.say(line);
+      this.failure = line;
+    }
   }
 }
 
@@ -292,6 +357,17 @@ export async function startReplicating(replica: Replica, de: DurableEngine, jour
   };
 }
 
+/**
+ * A standby's copier closed (its promotion, or a stop before it): cleared first, so that work still running in the
+ * background (SnapshotFollowing) sees it gone and writes nothing more.
+ */
+export function closeCopyStore(replica: Replica | null): void {
+  const store = replica?.copyStore;
+  if (replica === null || store === undefined) return;
+  replica.copyStore = undefined;
+  store.close();
+}
+
 /** The batches the stream holds after the replica's last one, appended to its local journal; how many. */
 export async function copyNewBatches(replica: Replica): Promise<number> {
   const store = replica.copyStore;
@@ -312,15 +388,18 @@ export class StreamStandby {
   private blind = false;
   /** How long the take-over took (the last copy and the promotion), once step() returned true. */
   takeOverMs = 0;
+  private readonly snapshots: SnapshotFollowing;
 
   constructor(
     private readonly de: DurableEngine,
     private readonly replica: Replica,
     readonly takeoverMs: number,
     private readonly say: (line: string) => void,
+    snapshotCheckMs = STANDBY_SNAPSHOT_CHECK_MS,
   ) {
     // Silence counts from when this process started listening at the earliest.
     replica.lastHeardMs = Math.max(replica.lastHeardMs, replica.listeningSinceMs);
+    this.snapshots = new SnapshotFollowing(replica, say, snapshotCheckMs);
   }
 
   /**
@@ -332,8 +411,7 @@ export class StreamStandby {
     const read = await this.copy(afterEach);
     const t = performance.now();
     if (!read || t - this.replica.lastHeardMs <= this.takeoverMs || !(await this.copy(afterEach))) return false;
-    this.replica.copyStore?.close();
-    this.replica.copyStore = undefined;
+    closeCopyStore(this.replica);
     if (!this.de.promote(afterEach)) throw new JournalError('journal_locked', `${this.de.journal.name}: another process took the local journal's writer lock as this standby let go of it`);
     this.takeOverMs = performance.now() - t;
     return true;
@@ -344,6 +422,7 @@ export class StreamStandby {
       if ((await copyNewBatches(this.replica)) > 0) this.de.follow(afterEach);
       if (this.blind) this.say(`stream ${this.replica.log.stream} readable again; following`);
       this.blind = false;
+      this.snapshots.poll();
       return true;
     } catch (e) {
       if (!(e instanceof JournalError && e.code === 'replica_unavailable')) throw e;

@@ -22,7 +22,7 @@ import { CliError } from './errors.js';
 import { recoveryTimes, settleAfterRecovery } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
-import { openReplica, startReplicating, StreamStandby, type ReplicationOptions, type Replica, type Replicating } from './replica.js';
+import { closeCopyStore, openReplica, startReplicating, StreamStandby, type ReplicationOptions, type Replica, type Replicating } from './replica.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -124,7 +124,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     });
   } catch (e) {
     replica?.writerStore?.close();
-    replica?.copyStore?.close();
+    closeCopyStore(replica);
     await replica?.log.close();
     throw e;
   } finally {
@@ -180,7 +180,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   abort.abort();
   await app.close();
   await feeding;
-  replica?.copyStore?.close(); // a standby that stopped before its promotion
+  closeCopyStore(replica); // a standby that stopped before its promotion
   // Its connection (and the heartbeat subscription) would keep the process alive.
   await replica?.log.close();
   if (failed !== null) {

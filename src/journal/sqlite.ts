@@ -156,6 +156,16 @@ export class SqliteJournalStore implements JournalStore {
     }).immediate();
   }
 
+  /**
+   * Removes the parts of snapshots never sealed (a copy or write that stopped half way: never read, see sealSnapshot);
+   * how many. Only for the journal's one writer at a moment when it writes no snapshot itself (a standby's copier
+   * before it copies one): a snapshot being written a slice at a time is unsealed until its last slice.
+   */
+  removeUnsealedSnapshotParts(): number {
+    if (!this.hasParts) return 0;
+    return this.db.prepare('DELETE FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots)').run().changes;
+  }
+
   snapshotInfos(): SnapshotInfo[] {
     const rows = this.db.prepare('SELECT seq, content_hash, state_root FROM snapshots ORDER BY seq').all() as { seq: number; content_hash: string; state_root: string }[];
     return rows.map((r) => ({ seq: r.seq, contentHash: r.content_hash, stateRoot: r.state_root }));

@@ -150,14 +150,18 @@ export class StreamSnapshots {
    * checked together against the content hash before the first part and the metadata seal it (snapshot_corrupt when
    * they do not give it: no snapshot is stored; the parts stored ahead are never read, and a later copy of the same
    * seq replaces them). A read that stalls for OBJECT_READ_MS is replica_unavailable.
+   *
+   * `keepGoing` is asked before each write to the store: once it says no (a standby promoted or stopping, whose store
+   * is closed or now the engine's), the copy stops where it is and returns false; true once the snapshot is sealed.
    */
-  async copyInto(store: JournalStore, s: StreamSnapshot): Promise<void> {
+  async copyInto(store: JournalStore, s: StreamSnapshot, keepGoing: () => boolean = () => true): Promise<boolean> {
     const seq = s.info.seq;
     const hash = createHash('sha256');
     let first: Uint8Array | null = null;
     try {
       for (let k = 0; k < s.partBytes.length; k++) {
         const bytes = await within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
+        if (!keepGoing()) return false;
         if (bytes === null || bytes.length !== s.partBytes[k]) {
           throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: part ${k} is ${bytes === null ? 'not stored' : `${bytes.length} bytes, not ${s.partBytes[k]}`}; not used`, { seq });
         }
@@ -174,6 +178,7 @@ export class StreamSnapshots {
       throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: its parts give the content hash ${actual}, not the recorded ${s.info.contentHash}; not used`, { seq });
     }
     store.sealSnapshot(s.info, first, s.partBytes.length);
+    return true;
   }
 
   /** Removes all but the newest `keep` snapshots (each manifest first, then its parts); how many were removed. */

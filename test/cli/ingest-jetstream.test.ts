@@ -89,6 +89,43 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     expect(head(a)).toEqual(head(reference));
   });
 
+  it("a standby's journal keeps the writer's snapshots as the stream gets them: promoted after a crash and restarted, it recovers from the newest", async () => {
+    const [a, b] = [join(dir, 'snap-a.db'), join(dir, 'snap-b.db')];
+    const js = ['--jetstream', nats.url, '--stream', 'STANDBYSNAP'];
+    const lines = streamCommands(9, 30).map((c) => JSON.stringify(c));
+    const writer = start(['--journal', a, '--scenario', scenario, '--snapshot-every', '10', ...js]);
+    writer.child.stdin?.write(`${lines.slice(0, 2).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 2}`);
+    const standby = start(['--journal', b, '--standby', ...js, '--takeover-ms', '600', '--poll-ms', '20']);
+    await standby.until(standby.err, 'following stream STANDBYSNAP');
+    // Snapshots the writer takes (every 10 commands) after the standby started: it copies the newest at its next check.
+    writer.child.stdin?.write(`${lines.slice(2, 25).join('\n')}\n`);
+    await writer.until(writer.out, `"seq":${SETUP + 25}`);
+    await standby.until(standby.err, 'a recovery of this journal starts from it');
+    const copied = /^ingest: standby: snapshot (\d+) copied from object store STANDBYSNAP-snapshots \([\d.]+ MB in [\d.]+ s\): a recovery of this journal starts from it$/m.exec(standby.err());
+    const seq = Number(copied?.[1]);
+    expect(seq).toBeGreaterThan(SETUP + 2);
+    expect(writer.err()).toContain(`ingest: snapshot ${seq} put into object store STANDBYSNAP-snapshots (`);
+    const snapshotOf = (file: string) => {
+      const store = SqliteJournalStore.open(file, { durability: 'relaxed', readOnly: true });
+      try {
+        return { info: store.snapshotInfos().find((s) => s.seq === seq), parts: store.snapshotParts(seq) };
+      } finally {
+        store.close();
+      }
+    };
+    expect(snapshotOf(b)).toEqual(snapshotOf(a));
+    writer.child.kill('SIGKILL');
+    await writer.closed;
+    standby.child.stdin?.end(`${lines.slice(25).join('\n')}\n`);
+    expect(await standby.closed).toBe(0);
+    expect(seqs(standby.out())).toEqual([SETUP + 26, SETUP + 27, SETUP + 28, SETUP + 29, SETUP + 30]);
+    // Without the stream, the promoted standby's journal alone: recovery starts from the copied snapshot.
+    const again = await runCliCaptured(['ingest', '--journal', b], { stdin: Readable.from([]) });
+    expect(again.code).toBe(0);
+    expect(again.err).toContain(`recovered from snapshot ${seq} + ${SETUP + 30 - seq} replayed; head ${SETUP + 30}\n`);
+  }, 60_000);
+
   it('fences a writer paused past the take-over: resumed, its next batch is refused and it stops, the command never acknowledged', async () => {
     const [a, b] = [join(dir, 'fa.db'), join(dir, 'fb.db')];
     const js = ['--jetstream', nats.url, '--stream', 'FENCED'];

@@ -83,6 +83,36 @@ describe.runIf(run)('snapshots through the stream', () => {
     }
   });
 
+  it('a copy told to stop (a standby promoted mid-copy) writes nothing more and seals nothing; the parts it stored ahead are removable', async () => {
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPSTOP' });
+    try {
+      const shared = await StreamSnapshots.open(log, 1);
+      const parts = [randomBytes(1000), randomBytes(2000), randomBytes(3000), randomBytes(4000)];
+      const { store: a, info } = storeWith(dir, 'stop-a.db', 30, parts);
+      await shared.put(info, source(a, 30));
+      const [listed] = await shared.list();
+      const b = SqliteJournalStore.open(join(dir, 'stop-b.db'), { durability: 'relaxed' });
+      // Asked once per part read: go on for parts 0 and 1, then stop before part 2 is stored.
+      let asked = 0;
+      expect(await shared.copyInto(b, listed as NonNullable<typeof listed>, () => ++asked <= 2)).toBe(false);
+      expect(asked).toBe(3);
+      expect(b.snapshotInfos()).toEqual([]);
+      expect(() => b.snapshotParts(30)).toThrow(JournalError);
+      // Part 1 was stored ahead (part 0 is held for the seal): nothing reads it, and the next copy's first step removes it.
+      expect(b.removeUnsealedSnapshotParts()).toBe(1);
+      expect(b.removeUnsealedSnapshotParts()).toBe(0);
+      expect(await shared.copyInto(b, listed as NonNullable<typeof listed>)).toBe(true);
+      expect(b.snapshotParts(30).map((p) => Buffer.from(p))).toEqual(parts);
+      // A sealed snapshot's parts are not "unsealed".
+      expect(b.removeUnsealedSnapshotParts()).toBe(0);
+      expect(b.snapshotParts(30)).toHaveLength(4);
+      a.close();
+      b.close();
+    } finally {
+      await log.close();
+    }
+  });
+
   it('refuses a snapshot whose bytes do not give its content hash: not put, and not copied from an object that lies', async () => {
     const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPBAD' });
     const nc = await connect({ servers: nats.url });
