@@ -11,6 +11,7 @@ import { CommitWorker } from '../journal/commit-worker.js';
 import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
+import { SnapshotPartReader } from '../journal/snapshot-part-reader.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import { StreamSnapshots, type StreamSnapshot } from '../journal/stream-snapshots.js';
 import type { Durability } from '../journal/store.js';
@@ -229,7 +230,7 @@ export const INGEST_SNAPSHOT_PUT_WAIT_MS = 120_000;
 /**
  * A writer's snapshots put into the stream's object store (StreamSnapshots), for a standby or a writer on a new machine
  * to start from (copyNewestSnapshot). One put at a time, the newest snapshot offered meanwhile next (older ones passed
- * over), its parts read one at a time from the journal file on a read-only connection while commands go on; then all
+ * over), its parts read one at a time from the journal file on a worker thread while commands go on; then all
  * but the newest SNAPSHOTS_KEPT_IN_STREAM removed. A put that fails is told and dropped: the stream's records hold the
  * whole history.
  */
@@ -237,7 +238,10 @@ export class SnapshotSharing {
   private pending: SnapshotInfo | null = null;
   private running: Promise<void> | null = null;
   private shared: Promise<StreamSnapshots> | null = null;
+  /** Each snapshot's part sizes (a length each, read where the header says it). */
   private reader: SqliteJournalStore | null = null;
+  /** Its parts' bytes, read on a worker thread: not on the thread that applies commands. */
+  private parts: SnapshotPartReader | null = null;
   private stopped = false;
 
   constructor(
@@ -280,7 +284,8 @@ export class SnapshotSharing {
       try {
         const shared = await (this.shared ??= StreamSnapshots.open(this.log, this.replicas));
         const reader = (this.reader ??= SqliteJournalStore.open(this.journalFile, { durability: 'relaxed', readOnly: true }));
-        const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => reader.snapshotPart(info.seq, k) });
+        const parts = (this.parts ??= await SnapshotPartReader.open(this.journalFile));
+        const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => parts.read(info.seq, k) });
         if (bytes === null) continue; // there already
         const removed = await shared.prune();
         this.onPut('put', (performance.now() - started) / 1000);
@@ -293,6 +298,8 @@ export class SnapshotSharing {
     }
     this.reader?.close();
     this.reader = null;
+    await this.parts?.close();
+    this.parts = null;
     this.running = null;
   }
 }

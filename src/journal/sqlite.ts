@@ -28,6 +28,10 @@ const PAGE_BYTES = 65_536;
 
 /** One commit: one row holding the batch's records (the commit worker runs the same statement on its connection). */
 export const INSERT_BATCH_SQL = 'INSERT INTO batches (first_seq, last_seq, bytes) VALUES (?, ?, ?)';
+/** A stored snapshot's first part (in its snapshots row) and its other parts, by seq (and part): snapshotPart, and the
+ * worker that reads parts off the caller's thread (snapshot-part-reader.ts). */
+export const SNAPSHOT_FIRST_PART_SQL = 'SELECT bytes FROM snapshots WHERE seq = ?';
+export const SNAPSHOT_PART_SQL = 'SELECT bytes FROM snapshot_parts WHERE seq = ? AND part = ?';
 
 /** What identifies a Bailiff journal among SQLite files (bailiff_meta); -2: one row per commit (batches). */
 const FORMAT_NAME = 'bailiff-journal-2';
@@ -204,9 +208,9 @@ export class SqliteJournalStore implements JournalStore {
 
   /** Part `part` of a stored snapshot (0: the one in its snapshots row), or null when there is none (snapshotPartSizes). */
   snapshotPart(seq: number, part: number): Uint8Array | null {
-    if (part === 0) return (this.db.prepare('SELECT bytes FROM snapshots WHERE seq = ?').get(seq) as { bytes: Buffer } | undefined)?.bytes ?? null;
+    if (part === 0) return (this.db.prepare(SNAPSHOT_FIRST_PART_SQL).get(seq) as { bytes: Buffer } | undefined)?.bytes ?? null;
     if (!this.hasParts) return null;
-    return (this.db.prepare('SELECT bytes FROM snapshot_parts WHERE seq = ? AND part = ?').get(seq, part) as { bytes: Buffer } | undefined)?.bytes ?? null;
+    return (this.db.prepare(SNAPSHOT_PART_SQL).get(seq, part) as { bytes: Buffer } | undefined)?.bytes ?? null;
   }
 
   close(): void {

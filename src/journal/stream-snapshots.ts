@@ -71,6 +71,26 @@ function snapshotOf(o: ObjectInfo, sizes: ReadonlyMap<string, number>): StreamSn
   return { info: { seq: d.seq as number, contentHash: d.contentHash, stateRoot: d.stateRoot }, partBytes: parts, bytes: parts.reduce((a, b) => a + b, 0) };
 }
 
+/** The object store's chunk size (the nats client's default), the unit a put hands over between yields. */
+const CHUNK_BYTES = 128 * 1024;
+
+/**
+ * `bytes` as a stream of the object store's chunks that gives the event loop a turn before each one. The nats client
+ * hashes an object's chunks in JavaScript (SHA-256) as it publishes them, and given a part whole (putBlob) it does all
+ * of a ~4 MiB part in one go: the writer's thread was held 60-120 ms a part at 1M accounts (scripts/snapshot-put-stall.mjs).
+ */
+function yieldingChunks(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + CHUNK_BYTES));
+      at += CHUNK_BYTES;
+    },
+  });
+}
+
 /**
  * A stream's snapshots in its object store. Each read of it (its list, one part of a snapshot) is bounded by
  * OBJECT_READ_MS: the client reads an object through a consumer, whose messages can stop coming (a stream between two
@@ -115,7 +135,7 @@ export class StreamSnapshots {
    * already (left as it is: a seq has one state). The parts' hash is checked against `info` before the manifest: a
    * snapshot whose bytes changed on the local disk is refused (snapshot_corrupt) and its parts removed.
    */
-  async put(info: SnapshotInfo, source: { readonly partBytes: readonly number[]; part(k: number): Uint8Array | null }): Promise<number | null> {
+  async put(info: SnapshotInfo, source: { readonly partBytes: readonly number[]; part(k: number): Uint8Array | null | Promise<Uint8Array | null> }): Promise<number | null> {
     const seq = info.seq;
     const where = `object store ${this.bucket}: putting snapshot ${seq}`;
     try {
@@ -128,10 +148,10 @@ export class StreamSnapshots {
     const hash = createHash('sha256');
     try {
       for (let k = 0; k < partBytes.length; k++) {
-        const bytes = source.part(k);
+        const bytes = await source.part(k);
         if (bytes === null || bytes.length !== partBytes[k]) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: part ${k} is not stored as its size says`, { seq });
         hash.update(bytes);
-        await this.os.putBlob({ name: partName(seq, k) }, bytes, { timeout: objectPutTimeoutMs(this.timeoutMs, bytes.length) });
+        await this.os.put({ name: partName(seq, k) }, yieldingChunks(bytes), { timeout: objectPutTimeoutMs(this.timeoutMs, bytes.length) });
       }
       if (hash.digest('hex') !== info.contentHash) throw new JournalError('snapshot_corrupt', `snapshot ${seq}: its stored parts do not give its content hash ${info.contentHash}`, { seq });
       const described: Described = { seq, contentHash: info.contentHash, stateRoot: info.stateRoot, partBytes };
