@@ -11,7 +11,7 @@ import { CommitWorker } from '../journal/commit-worker.js';
 import type { DurableEngine } from '../journal/durable.js';
 import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
-import { SnapshotPartReader } from '../journal/snapshot-part-reader.js';
+import { SnapshotShareWorker } from '../journal/snapshot-share.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import { StreamSnapshots, type StreamSnapshot } from '../journal/stream-snapshots.js';
 import type { Durability } from '../journal/store.js';
@@ -149,7 +149,14 @@ async function copyNewestSnapshot(log: JetStreamLog, store: SqliteJournalStore, 
  * null: none to copy, or `keepGoing` said stop (StreamSnapshots.copyInto). Parts left by a copy that stopped half way
  * are removed first: the caller is the store's one writer and writes no snapshot of its own meanwhile.
  */
-async function copyNewestReachable(shared: StreamSnapshots, store: SqliteJournalStore, say: (line: string) => void, why: string, keepGoing: () => boolean = () => true): Promise<StreamSnapshot | null> {
+async function copyNewestReachable(
+  shared: StreamSnapshots,
+  store: SqliteJournalStore,
+  say: (line: string) => void,
+  why: string,
+  keepGoing: () => boolean = () => true,
+  readPart?: (seq: number, k: number) => Promise<Uint8Array | null>,
+): Promise<StreamSnapshot | null> {
   const localNewest = Math.max(-1, ...store.snapshotInfos().map((s) => s.seq));
   const head = store.lastSeq();
   const reachable = (await shared.list()).filter((s) => s.info.seq > localNewest && s.info.seq <= head).reverse();
@@ -158,7 +165,7 @@ async function copyNewestReachable(shared: StreamSnapshots, store: SqliteJournal
   for (const s of reachable) {
     const started = performance.now();
     try {
-      if (!(await shared.copyInto(store, s, keepGoing))) return null;
+      if (!(await shared.copyInto(store, s, keepGoing, readPart))) return null;
       say(`snapshot ${s.info.seq} copied from object store ${shared.bucket} (${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s): ${why}`);
       return s;
     } catch (e) {
@@ -175,7 +182,7 @@ export const STANDBY_SNAPSHOT_CHECK_MS = 5_000;
 /**
  * A standby's journal keeps the writer's snapshots as the writer puts them into the stream's object store: at most every
  * STANDBY_SNAPSHOT_CHECK_MS, the newest one its copied records reach is copied into it in the background (the polls go
- * on meanwhile). Without it a standby that followed for days held only the snapshot it started from, and once
+ * on meanwhile, the parts read on a worker thread). Without it a standby that followed for days held only the snapshot it started from, and once
  * promoted, a crash then had it replay those days. A copy in progress when the standby is promoted or stopped stops at
  * its next part (its parts are removed by the next copy); one that fails is told, and the next check tries again.
  */
@@ -210,7 +217,14 @@ class SnapshotFollowing {
       // Found, not created (copyNewestSnapshot); looked for again at each check until a writer has made it.
       this.shared ??= await StreamSnapshots.find(this.replica.log);
       if (this.shared === null || !live()) return;
-      await copyNewestReachable(this.shared, store, this.say, 'a recovery of this journal starts from it', live);
+      // The parts read on a worker thread (the nats client hashes each chunk in JavaScript): started for a copy only.
+      let reader: SnapshotShareWorker | null = null;
+      const readPart = (seq: number, k: number): Promise<Uint8Array | null> => (reader ??= SnapshotShareWorker.start({ jetstream: this.replica.log.options, replicas: this.replica.replicas })).readPart(seq, k);
+      try {
+        await copyNewestReachable(this.shared, store, this.say, 'a recovery of this journal starts from it', live, readPart);
+      } finally {
+        await (reader as SnapshotShareWorker | null)?.close();
+      }
       this.failure = '';
     } catch (e) {
       if (!live()) return;
@@ -230,18 +244,14 @@ export const INGEST_SNAPSHOT_PUT_WAIT_MS = 120_000;
 /**
  * A writer's snapshots put into the stream's object store (StreamSnapshots), for a standby or a writer on a new machine
  * to start from (copyNewestSnapshot). One put at a time, the newest snapshot offered meanwhile next (older ones passed
- * over), its parts read one at a time from the journal file on a worker thread while commands go on; then all
- * but the newest SNAPSHOTS_KEPT_IN_STREAM removed. A put that fails is told and dropped: the stream's records hold the
- * whole history.
+ * over), each on a worker thread with its own connections (SnapshotShareWorker: the parts' reads and the nats client's
+ * hashing of every chunk off the thread that applies commands); then all but the newest SNAPSHOTS_KEPT_IN_STREAM
+ * removed. A put that fails is told and dropped: the stream's records hold the whole history.
  */
 export class SnapshotSharing {
   private pending: SnapshotInfo | null = null;
   private running: Promise<void> | null = null;
-  private shared: Promise<StreamSnapshots> | null = null;
-  /** Each snapshot's part sizes (a length each, read where the header says it). */
-  private reader: SqliteJournalStore | null = null;
-  /** Its parts' bytes, read on a worker thread: not on the thread that applies commands. */
-  private parts: SnapshotPartReader | null = null;
+  private worker: SnapshotShareWorker | null = null;
   private stopped = false;
 
   constructor(
@@ -267,13 +277,15 @@ export class SnapshotSharing {
   }
 
   /**
-   * Nothing is put after this; the put in progress gets up to `waitMs` to finish (a stopping service does not wait for
-   * a large upload: the connection's close ends it, and the next writer puts its own).
+   * Nothing is put after this; the put in progress gets up to `waitMs` to finish, then is ended with its worker (a
+   * stopping service does not wait for a large upload: the next writer puts its own).
    */
   async stop(waitMs = SNAPSHOT_PUT_STOP_MS): Promise<void> {
     this.stopped = true;
     this.pending = null;
     if (this.running !== null) await within(this.running, waitMs, () => new Error('put still running')).catch(() => undefined);
+    await this.worker?.terminate();
+    this.worker = null;
   }
 
   private async run(): Promise<void> {
@@ -282,24 +294,19 @@ export class SnapshotSharing {
       this.pending = null;
       const started = performance.now();
       try {
-        const shared = await (this.shared ??= StreamSnapshots.open(this.log, this.replicas));
-        const reader = (this.reader ??= SqliteJournalStore.open(this.journalFile, { durability: 'relaxed', readOnly: true }));
-        const parts = (this.parts ??= await SnapshotPartReader.open(this.journalFile));
-        const bytes = await shared.put(info, { partBytes: reader.snapshotPartSizes(info.seq), part: (k) => parts.read(info.seq, k) });
+        const worker = (this.worker ??= SnapshotShareWorker.start({ jetstream: this.log.options, replicas: this.replicas, journalFile: this.journalFile }));
+        const { bucket, bytes, removed } = await worker.put(info);
         if (bytes === null) continue; // there already
-        const removed = await shared.prune();
         this.onPut('put', (performance.now() - started) / 1000);
-        this.say(`snapshot ${info.seq} put into object store ${shared.bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
+        this.say(`snapshot ${info.seq} put into object store ${bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
       } catch (e) {
-        this.shared = null;
         if (!this.stopped) this.onPut('failed', (performance.now() - started) / 1000);
         if (!this.stopped) this.say(`snapshot ${info.seq} not put into the stream's object store: ${e instanceof Error ? e.message : String(e)}; the stream's records hold everything`);
       }
     }
-    this.reader?.close();
-    this.reader = null;
-    await this.parts?.close();
-    this.parts = null;
+    const worker = this.worker;
+    this.worker = null;
+    await (this.stopped ? worker?.terminate() : worker?.close());
     this.running = null;
   }
 }

@@ -231,6 +231,8 @@ export class JetStreamLog {
     private readonly rideThroughMs: number,
     /** Replicas of what this connection creates (the stream, the records' object store). */
     private readonly replicas: number,
+    /** What it was opened with: a worker thread opens its own connection the same way (snapshot-share-worker.ts). */
+    readonly options: JetStreamOptions,
   ) {
     this.stream = stream;
     this.batchSubject = `${stream}.batches`;
@@ -264,7 +266,7 @@ export class JetStreamLog {
     }
     try {
       const jsm = await nc.jetstreamManager({ timeout: timeoutMs });
-      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs, o.rideThroughMs ?? RIDE_THROUGH_MS, replicas);
+      const log = new JetStreamLog(nc, jsm, nc.jetstream({ timeout: timeoutMs }), stream, timeoutMs, o.rideThroughMs ?? RIDE_THROUGH_MS, replicas, o);
       await log.ensureStream(replicas, o.create ?? true);
       return log;
     } catch (e) {

@@ -173,14 +173,15 @@ export class StreamSnapshots {
    *
    * `keepGoing` is asked before each write to the store: once it says no (a standby promoted or stopping, whose store
    * is closed or now the engine's), the copy stops where it is and returns false; true once the snapshot is sealed.
+   * `readPart` reads part k's bytes (default: readPart on this thread; a standby's worker thread: SnapshotShareWorker).
    */
-  async copyInto(store: JournalStore, s: StreamSnapshot, keepGoing: () => boolean = () => true): Promise<boolean> {
+  async copyInto(store: JournalStore, s: StreamSnapshot, keepGoing: () => boolean = () => true, readPart: (seq: number, k: number) => Promise<Uint8Array | null> = (seq, k) => this.readPart(seq, k)): Promise<boolean> {
     const seq = s.info.seq;
     const hash = createHash('sha256');
     let first: Uint8Array | null = null;
     try {
       for (let k = 0; k < s.partBytes.length; k++) {
-        const bytes = await within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
+        const bytes = await readPart(seq, k);
         if (!keepGoing()) return false;
         if (bytes === null || bytes.length !== s.partBytes[k]) {
           throw new JournalError('snapshot_corrupt', `object store ${this.bucket}: snapshot ${seq}: part ${k} is ${bytes === null ? 'not stored' : `${bytes.length} bytes, not ${s.partBytes[k]}`}; not used`, { seq });
@@ -199,6 +200,11 @@ export class StreamSnapshots {
     }
     store.sealSnapshot(s.info, first, s.partBytes.length);
     return true;
+  }
+
+  /** Part k of the snapshot at `seq` as stored (null: no such object); a read that stalls OBJECT_READ_MS throws. */
+  readPart(seq: number, k: number): Promise<Uint8Array | null> {
+    return within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
   }
 
   /** Removes all but the newest `keep` snapshots (each manifest first, then its parts); how many were removed. */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalError } from '../../src/journal/errors.js';
 import { JetStreamLog } from '../../src/journal/jetstream.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+import { SnapshotShareWorker } from '../../src/journal/snapshot-share.js';
 import { snapshotBucketOf, StreamSnapshots } from '../../src/journal/stream-snapshots.js';
 import type { SnapshotInfo } from '../../src/journal/types.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
@@ -108,6 +109,46 @@ describe.runIf(run)('snapshots through the stream', () => {
       expect(b.snapshotParts(30)).toHaveLength(4);
       a.close();
       b.close();
+    } finally {
+      await log.close();
+    }
+  });
+
+  it("the worker thread's put stores what a put on the thread does, its reads copy it back; a failure comes back with its code", async () => {
+    const log = await JetStreamLog.open({ url: nats.url, stream: 'SNAPWORKER' });
+    try {
+      const parts = [randomBytes(200_000), randomBytes(5)];
+      const { store, info } = storeWith(dir, 'worker.db', 12, parts);
+      store.close();
+      const worker = SnapshotShareWorker.start({ jetstream: log.options, replicas: 1, journalFile: join(dir, 'worker.db') });
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: 200_005, removed: 0 });
+      // Stored already: left as it is.
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: null, removed: 0 });
+      const shared = await StreamSnapshots.open(log, 1);
+      const [listed] = await shared.list();
+      expect(listed).toEqual({ info, partBytes: [200_000, 5], bytes: 200_005 });
+      // A standby's reads, on a worker without a journal: the parts' bytes handed over; what is not stored, null.
+      const reads = SnapshotShareWorker.start({ jetstream: log.options, replicas: 1 });
+      expect([Buffer.from((await reads.readPart(12, 0)) as Uint8Array), Buffer.from((await reads.readPart(12, 1)) as Uint8Array)]).toEqual(parts);
+      expect(await reads.readPart(12, 2)).toBeNull();
+      const b = SqliteJournalStore.open(join(dir, 'worker-copy.db'), { durability: 'relaxed' });
+      expect(await shared.copyInto(b, listed as NonNullable<typeof listed>, () => true, (seq, k) => reads.readPart(seq, k))).toBe(true);
+      expect(b.snapshotParts(12).map((p) => Buffer.from(p))).toEqual(parts);
+      b.close();
+      await expect(reads.put(info)).rejects.toThrow('a worker started without a journal file puts nothing');
+      await reads.close();
+      // A snapshot the journal does not hold.
+      const missing = await worker.put({ seq: 13, contentHash: 'x', stateRoot: 'y' }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(JournalError);
+      expect((missing as JournalError).code).toBe('snapshot_corrupt');
+      await worker.close();
+      await expect(worker.put(info)).rejects.toThrow(/the snapshot-sharing worker stopped/);
+      // Its own connection, as the writer's: a stream that is not there is not created by it.
+      const elsewhere = SnapshotShareWorker.start({ jetstream: { ...log.options, stream: 'SNAPWORKER_NONE' }, replicas: 1, journalFile: join(dir, 'worker.db') });
+      const refused = await elsewhere.put(info).catch((e: unknown) => e);
+      expect((refused as JournalError).code).toBe('replica_unavailable');
+      expect((refused as Error).message).toBe('stream SNAPWORKER_NONE does not exist');
+      await elsewhere.terminate();
     } finally {
       await log.close();
     }
