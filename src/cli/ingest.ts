@@ -19,7 +19,7 @@ import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { BatchCommitter, Durability } from '../journal/store.js';
 import { TrackingUnits } from '../scenario/load.js';
-import { decodeCommand, WireError } from '../wire/decode.js';
+import { decodeCommand, defaultTimeAfter, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
@@ -183,7 +183,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
     if (o.standby === undefined) io.stderr(`${line}; head ${de.journal.head()}\n`);
     if (took !== '') io.stderr(`ingest: ${took}${await settleAfterRecovery(de.recovery)}\n`);
     const head = de.journal.head();
-    let lastMs = head === 0 ? 0 : lastCommandMs(de.journal, head);
+    // Never before the engine's time: the head may be a command refused for its past `at` (defaultTimeAfter).
+    let lastMs = Math.max(de.engine.timeMs, head === 0 ? 0 : lastCommandMs(de.journal, head));
     let lineNo = 0;
     let pending = '';
     let journaled = 0;
@@ -249,7 +250,7 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
           throw e;
         }
         units.learn(cmd);
-        lastMs = cmd.tsMs;
+        lastMs = defaultTimeAfter(lastMs, cmd);
         batch.push(cmd);
         if (batch.length >= INGEST_BATCH_COMMANDS_MAX) {
           commit(batch);

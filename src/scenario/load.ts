@@ -11,6 +11,7 @@ import {
   decimalAtoms,
   decodeAsset,
   decodeCommand,
+  defaultTimeAfter,
   decodeMarket,
   decodeRulebook,
   ratioPpm,
@@ -152,7 +153,7 @@ export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scen
   let lastMs = startMs;
   sc.commands.forEach((raw, i) => {
     const cmd = decodeCommand(raw, units, at(`.commands[${i}]`), lastMs);
-    lastMs = cmd.tsMs;
+    lastMs = defaultTimeAfter(lastMs, cmd);
     push(cmd);
     o.onCommand?.(i + 1, sc.commands.length);
   });

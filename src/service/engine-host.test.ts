@@ -116,6 +116,9 @@ describe('EngineHost', () => {
     // ETH-PERP prices have 2 decimals: 3000.5 -> 300050 atoms; no `at`: the engine's time (1).
     expect(cmds).toEqual([{ kind: 'price', tsMs: 1, market: 'ETH-PERP', mark: 300_050n }]);
     expect(() => host.decode([{ kind: 'tick' }, { kind: 'price', market: 'ETH-PERP', mark: '1.001' }], (i) => `[${i}]`)).toThrow('[1].mark');
+    // A command with an `at` in the past (refused when applied) does not pull the next one without `at` back with it.
+    const later = host.decode([{ kind: 'tick', at: 50 }, { kind: 'tick', at: 0 }, { kind: 'tick' }], (i) => `[${i}]`);
+    expect(later.map((c) => c.tsMs)).toEqual([50, 0, 50]);
     await host.close();
   });
 });

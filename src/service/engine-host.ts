@@ -28,7 +28,7 @@ import { JournalError } from '../journal/errors.js';
 import type { BatchCommitter, Durability, JournalStore } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { liquidationFacts, type LiquidationFacts } from '../verify/receipt.js';
-import { decodeCommand, type UnitLookup } from '../wire/decode.js';
+import { decodeCommand, defaultTimeAfter, type UnitLookup } from '../wire/decode.js';
 import { lendingAssetDecimals } from '../core/engine/lending.js'; // lending markets (issue 18)
 import { ServiceError } from './errors.js';
 
@@ -463,7 +463,7 @@ export class EngineHost {
     raws.forEach((raw, i) => {
       const cmd = decodeCommand(raw, units, path(i), lastMs);
       units.learn(cmd);
-      lastMs = cmd.tsMs;
+      lastMs = defaultTimeAfter(lastMs, cmd);
       out.push(cmd);
     });
     units.commitTo(this.hostUnits);

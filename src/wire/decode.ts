@@ -546,7 +546,18 @@ function decodeFillSide(
   return out;
 }
 
-/** Decodes one wire command. `defaultTsMs` applies when the command has no `at`. Throws WireError. */
+/**
+ * The time a wire command without `at` takes after `cmd`, when `previous` was the time before it: the latest time of
+ * the commands so far. Not simply `cmd`'s: a command refused because its `at` is before the engine's time (a refusal
+ * changes nothing, the engine's time included) would otherwise pull every later command without `at` back with it,
+ * each refused in turn (`time_went_backwards`). Every reader of wire commands (scenario files, `ingest`, the service)
+ * keeps its default with this.
+ */
+export function defaultTimeAfter(previous: number, cmd: Command): number {
+  return cmd.tsMs > previous ? cmd.tsMs : previous;
+}
+
+/** Decodes one wire command. `defaultTsMs` applies when the command has no `at` (defaultTimeAfter). Throws WireError. */
 export function decodeCommand(raw: unknown, units: UnitLookup, path: string, defaultTsMs: number): Command {
   const parsed = commandSchema.safeParse(raw);
   if (!parsed.success) throw zodToWireError(parsed.error, path);

@@ -58,6 +58,21 @@ describe('bailiff ingest', () => {
     expect(info.out).toContain('mode: read-only: SQLite journal_mode=WAL');
   });
 
+  it('a command refused for a past `at` does not pull the next ones without `at` back with it, nor after a restart', async () => {
+    const f = files();
+    const deposit = (at?: string) => JSON.stringify({ kind: 'deposit', account: 'late', asset: 'USDT', amount: '5', ...(at === undefined ? {} : { at }) });
+    const first = await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], [deposit('1999-01-01T00:00:00Z'), deposit(), deposit()]);
+    expect(first.code).toBe(0);
+    const acks = first.out.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; rejected?: string });
+    expect(acks.map((a) => a.rejected ?? 'taken')).toEqual(['time_went_backwards', 'taken', 'taken']);
+    // The journal's head is the refused command's neighbour now; restarted on a head that is the refused one, too.
+    const second = await cli(['ingest', '--journal', f.journal], [deposit('1999-01-01T00:00:00Z')]);
+    expect(JSON.parse(second.out.trim()) as { rejected?: string }).toMatchObject({ rejected: 'time_went_backwards' });
+    const third = await cli(['ingest', '--journal', f.journal], [deposit()]);
+    expect(third.code).toBe(0);
+    expect(JSON.parse(third.out.trim()) as { rejected?: string }).not.toHaveProperty('rejected');
+  });
+
   it('journals and acknowledges the lines before a bad one, then stops with exit 2 naming the line', async () => {
     const f = files();
     const good = streamCommands(5, 3).map((c) => JSON.stringify(c));

@@ -92,6 +92,20 @@ describe('bailiff run', () => {
     });
   }
 
+  it('a command refused for its past `at` does not pull the next one without `at` back with it', async () => {
+    const deposit = (at?: string) => ({ kind: 'deposit', account: 'a', asset: 'USDT', amount: '5', ...(at === undefined ? {} : { at }) });
+    const file = scenarioFile({ ...base, commands: [deposit('2025-02-03T00:00:00Z'), deposit('2025-02-01T00:00:00Z'), deposit()] });
+    const r = await cli(['run', file]);
+    expect(r.code).toBe(0);
+    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; tsMs: number; account?: string; reason?: string });
+    const deposits = events.filter((e) => (e.kind === 'Deposited' && e.account === 'a') || e.kind === 'CommandRejected');
+    expect(deposits.map((e) => [e.kind, e.tsMs, e.reason])).toEqual([
+      ['Deposited', Date.parse('2025-02-03T00:00:00Z'), undefined],
+      ['CommandRejected', Date.parse('2025-02-01T00:00:00Z'), 'time_went_backwards'],
+      ['Deposited', Date.parse('2025-02-03T00:00:00Z'), undefined],
+    ]);
+  });
+
   it('reports a missing file as bad input', async () => {
     const r = await cli(['run', '/nonexistent/scenario.json']);
     expect(r).toMatchObject({ code: 2, out: '' });
