@@ -5,7 +5,7 @@
 // journal/jetstream.ts; this is the process around it.
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommitWorker } from '../journal/commit-worker.js';
 import type { DurableEngine } from '../journal/durable.js';
@@ -13,6 +13,7 @@ import { JournalError } from '../journal/errors.js';
 import { copyFromStream, HEARTBEAT_MS, JetStreamLog, reconcile, redactUrl, ReplicatedCommitter, within, type JetStreamTls } from '../journal/jetstream.js';
 import { SnapshotShareWorker } from '../journal/snapshot-share.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
+import { writerLockPath } from '../journal/writer-lock.js';
 import { StreamSnapshots, type StreamSnapshot } from '../journal/stream-snapshots.js';
 import type { Durability } from '../journal/store.js';
 import type { JournalEntry, SnapshotInfo } from '../journal/types.js';
@@ -76,6 +77,7 @@ export interface OpenReplicaOptions {
 export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions): Promise<Replica> {
   const log = await JetStreamLog.open({ url: js.url, stream: js.stream, replicas: js.replicas, ...(js.tls === undefined ? {} : { tls: js.tls }), ...(js.credsFile === undefined ? {} : { credsFile: js.credsFile }) });
   let store: SqliteJournalStore | undefined;
+  let made = false;
   try {
     const listeningSinceMs = performance.now();
     const replica: Replica = { log, id: randomUUID(), replicas: js.replicas, streamSeq: 0, copied: 0, published: 0, lastHeardMs: Number.NEGATIVE_INFINITY, listeningSinceMs };
@@ -86,6 +88,7 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
     // A writer publishes what the stream lacks below: not while another writer is alive.
     if (!o.standby) await refuseIfWriterHeard(replica);
     mkdirSync(dirname(o.journal), { recursive: true });
+    made = !existsSync(o.journal);
     store = SqliteJournalStore.open(o.journal, { durability: o.durability });
     const copyStarted = performance.now();
     const r = await withinStartup(reconcile(store, log, { publish: !o.standby }), log);
@@ -108,10 +111,21 @@ export async function openReplica(o: OpenReplicaOptions, js: ReplicationOptions)
     else replica.writerStore = store;
     return replica;
   } catch (e) {
+    const empty = store !== undefined && store.lastSeq() < 0;
     store?.close();
+    // A file this start made and left without a record (refused, or the stream unreadable) is not a journal: removed,
+    // or the next start would find an empty journal there.
+    if (made && empty) removeJournalFiles(o.journal);
     await log.close();
     throw e;
   }
+}
+
+/** A journal file and what SQLite keeps beside it (its WAL, its shared memory, the writer lock's file). */
+function removeJournalFiles(file: string): void {
+  const lock = writerLockPath(file);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  rmSync(lock, { force: true });
 }
 
 /**

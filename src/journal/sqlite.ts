@@ -9,7 +9,7 @@
 // can lose the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). Anything weaker than asked is
 // refused, unless the caller asked for 'relaxed' (WAL + NORMAL: survives a killed process, not a power cut).
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
 import type { Durability, JournalStore, StoredBatch } from './store.js';
@@ -73,6 +73,8 @@ export class SqliteJournalStore implements JournalStore {
   static open(path: string, o: SqliteOpenOptions): SqliteJournalStore {
     const readOnly = o.readOnly === true;
     if (readOnly && !existsSync(path)) throw new JournalError('not_a_journal', `${path}: no such journal`);
+    // Before the writer lock, whose file would be left beside it.
+    if (existsSync(path) && statSync(path).isDirectory()) throw new JournalError('not_a_journal', `${path}: a directory, not a journal file`);
     // An in-memory or temporary database is this connection's alone: nothing to lock.
     const lock = readOnly || path === '' || path === ':memory:' ? null : WriterLock.take(path);
     let db: Database.Database;

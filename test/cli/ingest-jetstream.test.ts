@@ -3,7 +3,7 @@
 // writer restarted catches up and is refused while the new one lives; a writer paused past the take-over and
 // resumed is fenced at its next batch, its command never acknowledged. Needs `npm run build` (dist/).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -293,6 +293,8 @@ describe.runIf(run)('bailiff ingest --jetstream', () => {
     for (const [args, err] of cases) {
       const r = await runCliCaptured(['ingest', '--journal', j, ...args], { stdin: Readable.from([]) });
       expect({ args, code: r.code, err: r.err }).toEqual({ args, code: 2, err });
+      // A refused start leaves no file behind: the next one would find an empty journal there.
+      expect(readdirSync(dir).filter((f) => f.startsWith('flags.db'))).toEqual([]);
     }
   });
 });

@@ -1,7 +1,7 @@
 // `bailiff ingest` and `bailiff journal info` in process: acknowledgements after commit, recovery lines, exit codes.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -111,6 +111,12 @@ describe('bailiff ingest', () => {
     expect(d.err).toBe('error: --durability must be full or relaxed, not "fast"\n');
     const help = await cli(['ingest', '--help']);
     expect(help.out).toContain(EXIT_CODES_HELP.trim());
+    // A directory is not a journal: refused before its writer lock, whose file would be left beside it.
+    const dir = join(f.dir, 'a-directory');
+    mkdirSync(dir);
+    const onDir = await cli(['ingest', '--journal', dir, '--scenario', f.scenario]);
+    expect({ code: onDir.code, err: onDir.err }).toEqual({ code: 2, err: `error: ${dir}: a directory, not a journal file\n` });
+    expect(readdirSync(f.dir).sort()).toEqual(['a-directory', 'scenario.json']);
   });
 
   it('halts on a corrupt record in the middle with exit 2 naming its seq; reports a torn tail and truncates it', async () => {
