@@ -20,7 +20,8 @@ export interface ServiceMetrics {
 
 export function createMetrics(host: EngineHost): ServiceMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'bailiff_process_' });
+  // prom-client's own names start with process_ or nodejs_: the prefix is the service's alone.
+  collectDefaultMetrics({ register: registry, prefix: 'bailiff_' });
   const commands = new Counter({ name: 'bailiff_commands_total', help: 'Commands journaled, by kind', labelNames: ['kind'], registers: [registry] });
   const rejections = new Counter({ name: 'bailiff_rejections_total', help: 'Commands the engine refused (journaled), by reason code', labelNames: ['code'], registers: [registry] });
   const httpRejections = new Counter({ name: 'bailiff_http_rejections_total', help: 'Requests answered with an error, by code (nothing journaled)', labelNames: ['code'], registers: [registry] });

@@ -235,6 +235,10 @@ describe('the service over HTTP and WebSocket', () => {
     expect(metrics.body).toMatch(/bailiff_command_apply_seconds_count\{kind="price"\} 3/);
     expect(metrics.body).toContain('bailiff_oracle_state{market="ETH-PERP",state="fresh"} 1');
     expect(metrics.body).toContain('bailiff_http_rejections_total{code="not_found"}');
+    // The process metrics under the service's prefix once, not twice.
+    expect(metrics.body).toMatch(/^bailiff_process_resident_memory_bytes \d+$/m);
+    expect(metrics.body).toContain('bailiff_nodejs_eventloop_lag_seconds');
+    expect(metrics.body).not.toContain('bailiff_process_process_');
     const doc = await get(s.base, '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     const liq = doc.body.paths['/v1/accounts/{id}'].get.responses['200'].content['application/json'].schema.properties.positions.items.properties.liquidationPrice;
