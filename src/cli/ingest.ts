@@ -23,7 +23,7 @@ import { decodeCommand, defaultTimeAfter, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { CliError } from './errors.js';
-import { closeCopyStore, INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
+import { closeCopyStore, INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, SNAPSHOT_PUT_STOP_MS, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
 import { startRecoveryProgress } from './progress.js';
@@ -260,6 +260,15 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       commit(batch);
     };
     const lines = input[Symbol.asyncIterator]();
+    // SIGTERM or SIGINT: stop reading, journal and acknowledge the whole lines read, close the journal, exit 0 (as
+    // `serve` does). A line cut by the signal was never acknowledged: the sender sends it again.
+    let signalled: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signalled ??= signal;
+      stopReading();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     try {
       // A chunk may end inside a multi-byte character: the decoder keeps the partial bytes for the next one.
       const utf8 = new StringDecoder('utf8');
@@ -279,8 +288,10 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
         if ((replicated ?? worker).inFlight >= COMMITS_IN_FLIGHT_MAX) await acknowledged;
         if (failure !== null) break;
       }
-      if (failure === null) take(utf8.end(), true);
+      if (failure === null && signalled === null) take(utf8.end(), true);
     } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
       // Stops reading stdin (its stream released: it would keep the process alive).
       void lines.return?.()?.catch(() => undefined);
       // What was committed before a bad line (or a failure) is acknowledged first.
@@ -288,16 +299,18 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
       if (replicating !== null) {
         // At the end of its input, ingest lets a snapshot put in progress finish (up to 2 minutes: ~7 s at 1M accounts).
         if (failure === null && replicating.snapshots.busy) {
+          // Stopped by a signal: as long as a service waits (SNAPSHOT_PUT_STOP_MS).
+          const waitMs = signalled === null ? INGEST_SNAPSHOT_PUT_WAIT_MS : SNAPSHOT_PUT_STOP_MS;
           // Said only when it takes a while (a put that finds its snapshot stored already takes a round trip).
-          const said = setTimeout(() => io.stderr(`ingest: waiting for the snapshot being put into the stream's object store (at most ${INGEST_SNAPSHOT_PUT_WAIT_MS / 1000} s)\n`), 1_000);
-          await replicating.snapshots.stop(INGEST_SNAPSHOT_PUT_WAIT_MS);
+          const said = setTimeout(() => io.stderr(`ingest: waiting for the snapshot being put into the stream's object store (at most ${waitMs / 1000} s)\n`), 1_000);
+          await replicating.snapshots.stop(waitMs);
           clearTimeout(said);
         }
         await replicating.stop();
       } else await worker.close();
     }
     if (failure !== null) throw failure;
-    io.stderr(`ingest: ${journaled} commands journaled; head ${de.journal.head()}\n`);
+    io.stderr(`ingest: ${signalled === null ? '' : `${signalled}: stopped reading stdin; `}${journaled} commands journaled; head ${de.journal.head()}\n`);
     return 0;
   } finally {
     de.close();

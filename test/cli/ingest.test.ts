@@ -73,6 +73,25 @@ describe('bailiff ingest', () => {
     expect(JSON.parse(third.out.trim()) as { rejected?: string }).not.toHaveProperty('rejected');
   });
 
+  it('on SIGTERM stops reading, journals the whole lines read, closes the journal and exits 0; a cut line is not taken', async () => {
+    const f = files();
+    const lines = streamCommands(6, 6).map((c) => JSON.stringify(c));
+    const p = startIngest(['--journal', f.journal, '--scenario', f.scenario]);
+    p.child.stdin?.write(`${lines.slice(0, 5).join('\n')}\n`);
+    await p.until(p.out, `"seq":${SETUP + 5}`);
+    // Half a line, then the signal: never acknowledged, never journaled.
+    p.child.stdin?.write((lines[5] as string).slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    p.child.kill('SIGTERM');
+    expect(await p.closed).toBe(0);
+    expect(p.err()).toContain(`ingest: SIGTERM: stopped reading stdin; 5 commands journaled; head ${SETUP + 5}\n`);
+    // Closed: SQLite's WAL checkpointed and removed with the last connection.
+    expect(readdirSync(f.dir).filter((n) => n.endsWith('-wal'))).toEqual([]);
+    const journal = Journal.open(SqliteJournalStore.open(f.journal, { durability: 'relaxed', readOnly: true }));
+    expect(journal.head()).toBe(SETUP + 5);
+    journal.close();
+  });
+
   it('journals and acknowledges the lines before a bad one, then stops with exit 2 naming the line', async () => {
     const f = files();
     const good = streamCommands(5, 3).map((c) => JSON.stringify(c));
