@@ -11,7 +11,6 @@
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { JetStreamLog } from '../dist/src/journal/jetstream.js';
-import { SnapshotShareWorker } from '../dist/src/journal/snapshot-share.js';
 import { SqliteJournalStore } from '../dist/src/journal/sqlite.js';
 import { StreamSnapshots, snapshotBucketOf } from '../dist/src/journal/stream-snapshots.js';
 
@@ -20,6 +19,8 @@ if (file === undefined || url === undefined || !['thread', 'worker', 'copy-threa
   console.error('usage: snapshot-put-stall.mjs JOURNAL URL thread|worker|copy-thread|copy-worker [ROUNDS]');
   process.exit(2);
 }
+// Loaded only where it is used: MODE thread also runs on a build from before it (an A/B in a second work tree).
+const { SnapshotShareWorker } = mode === 'thread' ? {} : await import('../dist/src/journal/snapshot-share.js');
 const store = SqliteJournalStore.open(file, { durability: 'relaxed', readOnly: true });
 const info = store.snapshotInfos().at(-1);
 if (info === undefined) throw new Error(`${file}: no snapshot`);
