@@ -194,11 +194,12 @@ async function copyNewestReachable(
 export const STANDBY_SNAPSHOT_CHECK_MS = 5_000;
 
 /**
- * A standby's journal keeps the writer's snapshots as the writer puts them into the stream's object store: at most every
- * STANDBY_SNAPSHOT_CHECK_MS, the newest one its copied records reach is copied into it in the background (the polls go
- * on meanwhile, the parts read on a worker thread). Without it a standby that followed for days held only the snapshot it started from, and once
- * promoted, a crash then had it replay those days. A copy in progress when the standby is promoted or stopped stops at
- * its next part (its parts are removed by the next copy); one that fails is told, and the next check tries again.
+ * A standby's journal keeps the writer's snapshots as the writer puts them into the stream's object store: at most
+ * every STANDBY_SNAPSHOT_CHECK_MS, the newest one its copied records reach is copied into it in the background (the
+ * polls go on meanwhile, the parts read on a worker thread). Without it a standby that followed for days held only the
+ * snapshot it started from, and once promoted, a crash then had it replay those days. A copy in progress when the
+ * standby is promoted or stopped stops at its next part (its parts are removed by the next copy); one that fails is
+ * told, and the next check tries again.
  */
 class SnapshotFollowing {
   private running = false;
