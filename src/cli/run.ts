@@ -10,7 +10,7 @@ import { evaluateAccount } from '../core/margin/evaluate.js';
 import { formatDecimal } from '../core/units/index.js';
 import { parseScenarioText, type Scenario } from '../scenario/load.js';
 import { encodeEvent } from '../wire/encode.js';
-import { CliError, unreadableFile } from './errors.js';
+import { unreadableFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -160,7 +160,7 @@ export function writeReport(text: string, out: string | undefined, fallback: (t:
   try {
     writeFileSync(out, text);
   } catch (e) {
-    throw new CliError('bad_file', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unwritableFile(out, e);
   }
 }
 

@@ -9,7 +9,7 @@ import { runSimulation } from '../sim/simulate/run.js';
 import { SimConfigError, type SimResult } from '../sim/simulate/types.js';
 import type { Snapshot } from '../core/engine/snapshot.js';
 import { replay } from '../verify/entries.js';
-import { CliError, unreadableFile } from './errors.js';
+import { CliError, unreadableFile, unwritableFile } from './errors.js';
 import { openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
@@ -59,7 +59,7 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
     try {
       writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
     } catch (e) {
-      throw new CliError('bad_file', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw unwritableFile(o.out, e);
     }
   }
   io.stdout(summary);

@@ -10,7 +10,7 @@ import { defaultWorkers } from '../sim/sweep/pool.js';
 import { parseSweepConfigText } from '../sim/sweep/schema.js';
 import { runSweep } from '../sim/sweep/sweep.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { CliError, unreadableFile } from './errors.js';
+import { unreadableFile, unwritableFile } from './errors.js';
 import { writeSweepReport } from './report.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
@@ -76,7 +76,7 @@ export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliI
     try {
       writeFileSync(o.out, json);
     } catch (e) {
-      throw new CliError('bad_file', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw unwritableFile(o.out, e);
     }
   }
   if (o.report !== undefined) writeSweepReport(result, o.report);
