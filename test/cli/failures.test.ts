@@ -222,6 +222,31 @@ describe('bailiff feed (live): URLs and sources that cannot work', () => {
   });
 });
 
+describe('a journal path that is a directory: exit 2, one line, for every command that reads a journal', () => {
+  const dir = tempDir();
+  const journal = join(dir, 'journal-dir');
+  mkdirSync(journal);
+  for (const args of [
+    ['verify', journal],
+    ['export', '--what', 'accounts', '--journal', journal],
+    ['account', 'x', '--journal', journal],
+    ['prove', 'x', '--journal', journal],
+    ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json'],
+    ['simulate', 'examples/sim/quick.json', '--journal', journal],
+  ]) {
+    it(args[0] as string, async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expectOneLine(r.err, `error: cannot read ${journal}: EISDIR`);
+    });
+  }
+  it('journal info (already exit 2)', async () => {
+    const r = await cli(['journal', 'info', journal]);
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, journal);
+  });
+});
+
 describe('the real process (dist/src/cli/main.js, package.json bin)', () => {
   const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { bailiff: string } }).bin.bailiff;
 
