@@ -2,13 +2,14 @@
 // live accounts at the journal's head (or --seq), a proposed change and a stress path; prints who would be liquidated
 // with and without the change, as JSON. The journal is only read.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseChange, parseStress } from '../sim/preview/input.js';
 import { runPreview, type StressPath } from '../sim/preview/preview.js';
 import { replay } from '../verify/entries.js';
 import { unreadableFile } from './errors.js';
 import { openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
+import { writeReport } from './run.js';
 
 export interface PreviewCliOptions {
   readonly journal: string;
@@ -34,8 +35,7 @@ export function runPreviewCommand(o: PreviewCliOptions, io: CliIo): 0 {
   const change = parseChange(changeText, j.units, live.rulebook.name, live.timeMs + 1);
   const r = runPreview(live, change, stress);
   const json = `${JSON.stringify(r, null, 2)}\n`;
-  if (o.out === undefined) io.stdout(json);
-  else writeFileSync(o.out, json);
+  writeReport(json, o.out, io.stdout);
   io.stderr(
     `preview at seq ${r.seq}: ${r.with.length} ledgers liquidated with the change, ${r.without.length} without; ${r.onlyWithChange.length} only with it, ${r.onlyWithoutChange.length} only without, ${r.earlierWithChange.length} earlier with it\n`,
   );

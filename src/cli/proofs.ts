@@ -10,9 +10,9 @@ import { entriesOfCommands, replay, ReplayMismatchError, type EntrySource } from
 import { canonicalJson, parseCanonical } from '../verify/json.js';
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
-import { CliError, unreadableFile } from './errors.js';
+import { CliError, unreadableFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
-import { loadScenarioFile } from './run.js';
+import { loadScenarioFile, writeReport } from './run.js';
 
 /** The journal to read: today a scenario file run in memory. */
 export function scenarioEntries(file: string): EntrySource {
@@ -62,8 +62,13 @@ export function keygenCommand(prefix: string, io: CliIo): 0 {
   const pubFile = `${prefix}.pub`;
   for (const f of [keyFile, pubFile]) if (existsSync(f)) throw new CliError('bad_file', `${f} exists; keygen does not overwrite a key`);
   const keys = generateOperatorKeys();
-  writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600, flag: 'wx' });
-  writeFileSync(pubFile, `${keys.publicKeyHex}\n`, { flag: 'wx' });
+  for (const [file, text, mode] of [[keyFile, keys.privateKeyPem, 0o600], [pubFile, `${keys.publicKeyHex}\n`, 0o666]] as const) {
+    try {
+      writeFileSync(file, text, { mode, flag: 'wx' });
+    } catch (e) {
+      throw unwritableFile(file, e);
+    }
+  }
   io.stdout(`${keys.publicKeyHex}\n`);
   io.stderr(`wrote ${keyFile} (private, PKCS#8 PEM) and ${pubFile} (public, hex)\n`);
   return 0;
@@ -80,8 +85,7 @@ export function proveCommand(account: string, source: EntrySource, opts: { seq?:
   const check = verifyInclusion(proof, root);
   if (!check.ok) throw new Error(`the proof just built does not verify: ${check.reason}`);
   const text = `${canonicalJson({ seq: engine.seq, stateRoot: root, proof })}\n`;
-  if (opts.out === undefined) io.stdout(text);
-  else writeFileSync(opts.out, text);
+  writeReport(text, opts.out, io.stdout);
   io.stderr(`account ${account} at seq ${engine.seq}: state root ${root}, ${proof.siblings.length} siblings\n`);
   return 0;
 }
@@ -109,11 +113,17 @@ export function verifyProofCommand(file: string, opts: { root?: string }, io: Cl
 export function receiptsCommand(source: EntrySource, opts: { key: string; out?: string }, io: CliIo): 0 {
   const privateKey = privateKeyArg(opts.key);
   const receipts = replayed(() => buildReceipts(source.genesis, source.entries, privateKey));
-  if (opts.out !== undefined) mkdirSync(opts.out, { recursive: true });
+  if (opts.out !== undefined) {
+    try {
+      mkdirSync(opts.out, { recursive: true });
+    } catch (e) {
+      // EEXIST: a file of that name, not a directory.
+      throw unwritableFile(opts.out, (e as NodeJS.ErrnoException).code === 'EEXIST' ? new Error('a file, not a directory') : e);
+    }
+  }
   for (const r of receipts) {
-    const text = `${canonicalJson(r)}\n`;
-    if (opts.out === undefined) io.stdout(text);
-    else writeFileSync(join(opts.out, `receipt-${r.journal.seq}-${r.account.replace(/[^A-Za-z0-9_.-]/g, '_')}-${r.market}-${r.step}.json`), text);
+    const file = opts.out === undefined ? undefined : join(opts.out, `receipt-${r.journal.seq}-${r.account.replace(/[^A-Za-z0-9_.-]/g, '_')}-${r.market}-${r.step}.json`);
+    writeReport(`${canonicalJson(r)}\n`, file, io.stdout);
   }
   io.stderr(`${receipts.length} liquidation receipt${receipts.length === 1 ? '' : 's'}${opts.out === undefined ? '' : ` in ${opts.out}`}\n`);
   return 0;

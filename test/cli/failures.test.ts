@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES_HELP, failure } from '../../src/cli/program.js';
 import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { runScenario, summarise } from '../../src/cli/run.js';
@@ -245,6 +246,33 @@ describe('a journal path that is a directory: exit 2, one line, for every comman
     expect(r.code).toBe(2);
     expectOneLine(r.err, journal);
   });
+});
+
+describe('an output path that cannot be written: exit 2, one line `cannot write <path>: <why>`', () => {
+  const dir = tempDir();
+  const nodir = join(dir, 'nodir');
+  const adir = join(dir, 'adir');
+  mkdirSync(adir);
+  const journal = join(dir, 'journal.db');
+  const key = join(dir, 'op');
+  beforeAll(async () => {
+    expect((await runCliCaptured(['ingest', '--journal', journal, '--scenario', 'examples/crash-liquidations.json'], { env: {}, stdin: Readable.from([]) })).code).toBe(0);
+    expect((await cli(['keygen', '--out', key])).code).toBe(0);
+  });
+  for (const [what, args, says] of [
+    ['prove --out in a missing directory', () => ['prove', 'trader', '--journal', journal, '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
+    ['prove --out a directory', () => ['prove', 'trader', '--journal', journal, '--out', adir], `cannot write ${adir}: EISDIR`],
+    ['preview --out in a missing directory', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
+    ['keygen --out in a missing directory', () => ['keygen', '--out', join(nodir, 'op')], `cannot write ${join(nodir, 'op.key')}: ENOENT`],
+    ['keys add --store in a missing directory', () => ['keys', 'add', '--store', join(nodir, 'ks.json'), '--role', 'read'], `cannot write ${join(nodir, 'ks.json.master')}: ENOENT`],
+    ['receipts --out an existing file', () => ['receipts', '--journal', journal, '--key', `${key}.key`, '--out', `${key}.key`], `cannot write ${key}.key: a file, not a directory`],
+  ] as const) {
+    it(what, async () => {
+      const r = await cli([...args()]);
+      expect(r.code).toBe(2);
+      expectOneLine(r.err, `error: ${says}`);
+    });
+  }
 });
 
 describe('the real process (dist/src/cli/main.js, package.json bin)', () => {
