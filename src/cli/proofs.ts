@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { fromEngine, StateTree } from '../journal/state-root.js';
 import { entriesOfCommands, replay, ReplayMismatchError, type EntrySource } from '../verify/entries.js';
-import { canonicalJson, parseCanonical } from '../verify/json.js';
+import { canonicalJson, isJsonObject, jsonKind, parseCanonical } from '../verify/json.js';
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
 import { CliError, unreadableFile, unwritableFile } from './errors.js';
@@ -92,20 +92,31 @@ export function proveCommand(account: string, source: EntrySource, opts: { seq?:
 
 /** verify-proof: a `prove` output file against a root (given, or the one in the file). */
 export function verifyProofCommand(file: string, opts: { root?: string }, io: CliIo): 0 | 1 {
-  let doc: { stateRoot?: unknown; proof?: unknown };
+  // A file that cannot be read is exit 2, as for verify-receipt; one that reads but is no proof is invalid (1).
+  const text = readText(file, 'proof');
+  let doc: unknown;
   try {
-    doc = parseCanonical(readText(file, 'proof')) as typeof doc;
+    doc = parseCanonical(text);
   } catch {
     io.stderr(`invalid: ${file} is not JSON\n`);
     return 1;
   }
+  if (!isJsonObject(doc)) {
+    io.stderr(`invalid: not a proof: ${file} holds ${jsonKind(doc)}, not an object\n`);
+    return 1;
+  }
+  if (!isJsonObject(doc.proof)) {
+    io.stderr(`invalid: not a proof: ${file} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n`);
+    return 1;
+  }
+  const proof = doc.proof as unknown as InclusionProof;
   const root = opts.root ?? (typeof doc.stateRoot === 'string' ? doc.stateRoot : '');
-  const check = verifyInclusion(doc.proof as InclusionProof, root);
+  const check = verifyInclusion(proof, root);
   if (!check.ok) {
     io.stderr(`invalid: ${check.reason}\n`);
     return 1;
   }
-  io.stdout(`valid: account ${(doc.proof as InclusionProof).account.id} is in state root ${root}\n`);
+  io.stdout(`valid: account ${proof.account.id} is in state root ${root}\n`);
   return 0;
 }
 
@@ -132,14 +143,19 @@ export function receiptsCommand(source: EntrySource, opts: { key: string; out?: 
 /** verify-receipt: exit 0 valid, 1 invalid with a one-line reason. */
 export function verifyReceiptCommand(file: string, opts: { key: string }, io: CliIo): 0 | 1 {
   const key = publicKeyArg(opts.key);
-  let receipt: LiquidationReceipt;
+  let doc: unknown;
   try {
-    receipt = parseCanonical(readText(file, 'receipt')) as LiquidationReceipt;
+    doc = parseCanonical(readText(file, 'receipt'));
   } catch (e) {
     if (e instanceof CliError) throw e;
     io.stderr(`invalid: ${file} is not JSON\n`);
     return 1;
   }
+  if (!isJsonObject(doc)) {
+    io.stderr(`invalid: not a receipt: ${file} holds ${jsonKind(doc)}, not an object\n`);
+    return 1;
+  }
+  const receipt = doc as unknown as LiquidationReceipt;
   const check = verifyReceipt(receipt, key);
   if (!check.ok) {
     io.stderr(`invalid: ${check.reason}\n`);
