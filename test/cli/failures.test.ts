@@ -275,6 +275,27 @@ describe('an output path that cannot be written: exit 2, one line `cannot write 
   }
 });
 
+describe('an input file that is not JSON: exit 2, one line naming the file and the parser\'s reason', () => {
+  const dir = tempDir();
+  const bad = join(dir, 'garbage.json');
+  writeFileSync(bad, 'not json\nline2\n');
+  for (const args of [
+    ['run', bad],
+    ['auctions', bad],
+    ['sweep', bad],
+    ['simulate', bad],
+    ['preview', '--journal', 'unused.db', '--change', bad],
+    ['preview', '--journal', 'unused.db', '--change', 'examples/sweeps/change-fee.json', '--stress', bad],
+  ]) {
+    it(`${args[0] as string}${args.includes('--stress') ? ' --stress' : args.includes('--change') ? ' --change' : ''}`, async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      // The parser quotes the text at the fault, its newline escaped: the line is the whole message.
+      expectOneLine(r.err, `error: ${bad}: not valid JSON: Unexpected token 'o', "not json\\nline2\\n" is not valid JSON`);
+    });
+  }
+});
+
 describe('the real process (dist/src/cli/main.js, package.json bin)', () => {
   const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { bailiff: string } }).bin.bailiff;
 
