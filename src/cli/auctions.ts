@@ -3,7 +3,6 @@
 // (DAI, collateral, prices); a summary on stderr. Exit 1 when the Vat's equation or the collateral total does not hold
 // at the end (a finding).
 
-import { readFileSync } from 'node:fs';
 import { totalCollateral, vatInvariantHolds } from '../core/auctions/maker-state.js';
 import type { Command } from '../core/engine/commands.js';
 import { Engine } from '../core/engine/engine.js';
@@ -13,22 +12,16 @@ import { ppm } from '../core/units/index.js';
 import { decodeAuctionScenario } from '../wire/auctions.js';
 import type { UnitLookup } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
-import { checkReservedKeys, parseStrictJson } from '../wire/strict-json.js';
-import { CliError } from './errors.js';
+import { checkReservedKeys } from '../wire/strict-json.js';
 import type { CliIo } from './program.js';
+import { readJsonFile } from './run.js';
 
 /** An engine with no markets: the auctions' amounts are in dss's own units (wad, ray, rad), whatever this says. */
 const AUCTION_ENGINE: EngineConfig = { settlement: { asset: 'DAI', decimals: 18 }, settlementLtvPpm: ppm(0n), settlementLiquidationThresholdPpm: ppm(0n) };
 const NO_MARKETS: UnitLookup = { quoteDecimals: 18, settlementAsset: 'DAI', market: () => undefined, assetDecimals: () => undefined };
 
 export function runAuctions(file: string, io: CliIo): 0 | 1 {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError('bad_file', `cannot read ${file}: ${(e as Error).message}`);
-  }
-  const raw = parseStrictJson(text);
+  const raw = readJsonFile(file);
   checkReservedKeys(raw);
   const sc = decodeAuctionScenario(raw);
   const engine = Engine.create(AUCTION_ENGINE);

@@ -27,3 +27,8 @@ export class CliError extends BailiffError {
 export function unreadableFile(file: string, e: unknown, what?: string): CliError {
   return new CliError('bad_file', `cannot read ${what === undefined ? '' : `${what} `}${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
+
+/** A file or directory the command could not create or write: `cannot write <file>: <errno code or message>`. */
+export function unwritableFile(file: string, e: unknown): CliError {
+  return new CliError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+}

@@ -8,7 +8,7 @@ import { Engine } from '../core/engine/engine.js';
 import { ACCOUNT_COLUMNS, LIQUIDATION_COLUMNS, accountRows, formatRows, liquidationRows, type ExportFormat } from '../journal/export.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
 import type { UnitLookup } from '../wire/decode.js';
-import { CliError } from './errors.js';
+import { CliError, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { loadScenarioFile } from './run.js';
 
@@ -73,7 +73,7 @@ function openSink(out: string | undefined, io: CliIo): { write: (t: string) => v
   try {
     fd = openSync(out, 'w');
   } catch (e) {
-    throw new CliError('bad_file', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unwritableFile(out, e);
   }
   return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
 }

@@ -41,7 +41,13 @@ export function isSqliteFile(file: string): boolean {
   }
   try {
     const head = Buffer.alloc(SQLITE_MAGIC.length);
-    const n = readSync(fd, head, 0, head.length, 0);
+    let n: number;
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } catch (e) {
+      // A directory opens for reading and fails only here (EISDIR).
+      throw unreadableFile(file, e);
+    }
     return n === head.length && head.equals(SQLITE_MAGIC);
   } finally {
     closeSync(fd);

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { fromEngine, StateTree } from '../journal/state-root.js';
 import { entriesOfCommands, replay, ReplayMismatchError, type EntrySource } from '../verify/entries.js';
-import { canonicalJson, parseCanonical } from '../verify/json.js';
+import { canonicalJson, isJsonObject, jsonKind, parseCanonical } from '../verify/json.js';
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
-import { CliError, unreadableFile } from './errors.js';
+import { CliError, unreadableFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
-import { loadScenarioFile } from './run.js';
+import { loadScenarioFile, writeReport } from './run.js';
 
 /** The journal to read: today a scenario file run in memory. */
 export function scenarioEntries(file: string): EntrySource {
@@ -62,8 +62,13 @@ export function keygenCommand(prefix: string, io: CliIo): 0 {
   const pubFile = `${prefix}.pub`;
   for (const f of [keyFile, pubFile]) if (existsSync(f)) throw new CliError('bad_file', `${f} exists; keygen does not overwrite a key`);
   const keys = generateOperatorKeys();
-  writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600, flag: 'wx' });
-  writeFileSync(pubFile, `${keys.publicKeyHex}\n`, { flag: 'wx' });
+  for (const [file, text, mode] of [[keyFile, keys.privateKeyPem, 0o600], [pubFile, `${keys.publicKeyHex}\n`, 0o666]] as const) {
+    try {
+      writeFileSync(file, text, { mode, flag: 'wx' });
+    } catch (e) {
+      throw unwritableFile(file, e);
+    }
+  }
   io.stdout(`${keys.publicKeyHex}\n`);
   io.stderr(`wrote ${keyFile} (private, PKCS#8 PEM) and ${pubFile} (public, hex)\n`);
   return 0;
@@ -80,28 +85,38 @@ export function proveCommand(account: string, source: EntrySource, opts: { seq?:
   const check = verifyInclusion(proof, root);
   if (!check.ok) throw new Error(`the proof just built does not verify: ${check.reason}`);
   const text = `${canonicalJson({ seq: engine.seq, stateRoot: root, proof })}\n`;
-  if (opts.out === undefined) io.stdout(text);
-  else writeFileSync(opts.out, text);
+  writeReport(text, opts.out, io.stdout);
   io.stderr(`account ${account} at seq ${engine.seq}: state root ${root}, ${proof.siblings.length} siblings\n`);
   return 0;
 }
 
 /** verify-proof: a `prove` output file against a root (given, or the one in the file). */
 export function verifyProofCommand(file: string, opts: { root?: string }, io: CliIo): 0 | 1 {
-  let doc: { stateRoot?: unknown; proof?: unknown };
+  // A file that cannot be read is exit 2, as for verify-receipt; one that reads but is no proof is invalid (1).
+  const text = readText(file, 'proof');
+  let doc: unknown;
   try {
-    doc = parseCanonical(readText(file, 'proof')) as typeof doc;
+    doc = parseCanonical(text);
   } catch {
     io.stderr(`invalid: ${file} is not JSON\n`);
     return 1;
   }
+  if (!isJsonObject(doc)) {
+    io.stderr(`invalid: not a proof: ${file} holds ${jsonKind(doc)}, not an object\n`);
+    return 1;
+  }
+  if (!isJsonObject(doc.proof)) {
+    io.stderr(`invalid: not a proof: ${file} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n`);
+    return 1;
+  }
+  const proof = doc.proof as unknown as InclusionProof;
   const root = opts.root ?? (typeof doc.stateRoot === 'string' ? doc.stateRoot : '');
-  const check = verifyInclusion(doc.proof as InclusionProof, root);
+  const check = verifyInclusion(proof, root);
   if (!check.ok) {
     io.stderr(`invalid: ${check.reason}\n`);
     return 1;
   }
-  io.stdout(`valid: account ${(doc.proof as InclusionProof).account.id} is in state root ${root}\n`);
+  io.stdout(`valid: account ${proof.account.id} is in state root ${root}\n`);
   return 0;
 }
 
@@ -109,11 +124,17 @@ export function verifyProofCommand(file: string, opts: { root?: string }, io: Cl
 export function receiptsCommand(source: EntrySource, opts: { key: string; out?: string }, io: CliIo): 0 {
   const privateKey = privateKeyArg(opts.key);
   const receipts = replayed(() => buildReceipts(source.genesis, source.entries, privateKey));
-  if (opts.out !== undefined) mkdirSync(opts.out, { recursive: true });
+  if (opts.out !== undefined) {
+    try {
+      mkdirSync(opts.out, { recursive: true });
+    } catch (e) {
+      // EEXIST: a file of that name, not a directory.
+      throw unwritableFile(opts.out, (e as NodeJS.ErrnoException).code === 'EEXIST' ? new Error('a file, not a directory') : e);
+    }
+  }
   for (const r of receipts) {
-    const text = `${canonicalJson(r)}\n`;
-    if (opts.out === undefined) io.stdout(text);
-    else writeFileSync(join(opts.out, `receipt-${r.journal.seq}-${r.account.replace(/[^A-Za-z0-9_.-]/g, '_')}-${r.market}-${r.step}.json`), text);
+    const file = opts.out === undefined ? undefined : join(opts.out, `receipt-${r.journal.seq}-${r.account.replace(/[^A-Za-z0-9_.-]/g, '_')}-${r.market}-${r.step}.json`);
+    writeReport(`${canonicalJson(r)}\n`, file, io.stdout);
   }
   io.stderr(`${receipts.length} liquidation receipt${receipts.length === 1 ? '' : 's'}${opts.out === undefined ? '' : ` in ${opts.out}`}\n`);
   return 0;
@@ -122,14 +143,19 @@ export function receiptsCommand(source: EntrySource, opts: { key: string; out?: 
 /** verify-receipt: exit 0 valid, 1 invalid with a one-line reason. */
 export function verifyReceiptCommand(file: string, opts: { key: string }, io: CliIo): 0 | 1 {
   const key = publicKeyArg(opts.key);
-  let receipt: LiquidationReceipt;
+  let doc: unknown;
   try {
-    receipt = parseCanonical(readText(file, 'receipt')) as LiquidationReceipt;
+    doc = parseCanonical(readText(file, 'receipt'));
   } catch (e) {
     if (e instanceof CliError) throw e;
     io.stderr(`invalid: ${file} is not JSON\n`);
     return 1;
   }
+  if (!isJsonObject(doc)) {
+    io.stderr(`invalid: not a receipt: ${file} holds ${jsonKind(doc)}, not an object\n`);
+    return 1;
+  }
+  const receipt = doc as unknown as LiquidationReceipt;
   const check = verifyReceipt(receipt, key);
   if (!check.ok) {
     io.stderr(`invalid: ${check.reason}\n`);

@@ -4,13 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { simReportHtml, sweepReportHtml } from '../sim/report/reports.js';
 import type { SimResult } from '../sim/simulate/types.js';
 import type { SweepResult } from '../sim/sweep/sweep.js';
-import { CliError } from './errors.js';
+import { unwritableFile } from './errors.js';
 
 function write(file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (e) {
-    throw new CliError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unwritableFile(file, e);
   }
 }
 

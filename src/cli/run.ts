@@ -9,8 +9,10 @@ import type { EngineEvent } from '../core/engine/events.js';
 import { evaluateAccount } from '../core/margin/evaluate.js';
 import { formatDecimal } from '../core/units/index.js';
 import { parseScenarioText, type Scenario } from '../scenario/load.js';
+import { WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
-import { CliError, unreadableFile } from './errors.js';
+import { parseStrictJson } from '../wire/strict-json.js';
+import { unreadableFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -33,6 +35,26 @@ export function loadScenarioFile(file: string, onCommand?: (done: number, total:
     throw unreadableFile(file, e);
   }
   return parseScenarioText(text, file, onCommand === undefined ? {} : { onCommand });
+}
+
+/**
+ * A JSON input file read strictly (parseStrictJson: a key given twice is an error): a file that cannot be read is
+ * `cannot read [what ]<file>: <code>`, text that is not JSON `<file>: not valid JSON: <the parser's reason>`, both
+ * exit 2. The caller decodes the value (its errors name the field).
+ */
+export function readJsonFile(file: string, what?: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw unreadableFile(file, e, what);
+  }
+  try {
+    return parseStrictJson(text);
+  } catch (e) {
+    if (e instanceof WireError) throw e.inSource(file);
+    throw e;
+  }
 }
 
 /** What a run did besides its events: how many, and the refusals by reason (with the first one, to name it). */
@@ -160,7 +182,7 @@ export function writeReport(text: string, out: string | undefined, fallback: (t:
   try {
     writeFileSync(out, text);
   } catch (e) {
-    throw new CliError('bad_file', `cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw unwritableFile(out, e);
   }
 }
 

@@ -9,6 +9,8 @@
 // took the stream over; with --standby, this process copies the stream into its own journal under --data and takes the
 // stream over once no writer is heard for --takeover-ms.
 
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { ppm } from '../core/units/index.js';
 import { rulebookPreset, presetNames } from '../core/rulebooks/presets.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
@@ -18,7 +20,7 @@ import { journalPathIn, type EngineHost, type StandbyOutcome, type StandbyStep }
 import type { DurableEngine } from '../journal/durable.js';
 import { redactUrl } from '../journal/jetstream.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
-import { CliError } from './errors.js';
+import { CliError, unwritableFile } from './errors.js';
 import { recoveryTimes, settleAfterRecovery } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
@@ -60,6 +62,9 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   if (o.keys === undefined && !o.insecureLocal) {
     throw new CliError('bad_argument', 'serve needs API keys: --keys FILE (make one with `bailiff keys add --role read --store FILE`), or --insecure-local on a trusted machine');
   }
+  // The setup mistakes a user can fix, found before the journal is opened or created (nothing is left behind).
+  await probeListen(o.host, o.port);
+  dataDirectory(o.data);
   const security = o.keys === undefined ? undefined : await openSecurity(o.keys, o.masterKey);
   if (security === undefined) io.stderr('serve: WARNING --insecure-local: no API keys, no signatures, no scopes; anyone who reaches this port may read every account and submit commands\n');
   else io.stderr(`serve: API keys from ${o.keys} (${security.options.keys.list().length} keys); requests must be signed (docs/security.md)\n`);
@@ -151,7 +156,15 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   // Before the port opens: the first request does not wait for recovery's garbage (no wait for its sweeping: the
   // snapshot of the recovered head is being written on this thread already).
   const settled = await settleAfterRecovery(r, 0);
-  await app.listen({ port: o.port, host: o.host });
+  try {
+    await app.listen({ port: o.port, host: o.host });
+  } catch (e) {
+    // Taken since the probe (a race): the journal is closed as on a signal (a new one stays, with its genesis).
+    await app.close();
+    closeCopyStore(replica);
+    await replica?.log.close();
+    throw listenError(e, o.host, o.port) ?? e;
+  }
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : o.port;
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -202,6 +215,51 @@ function shareSnapshots(host: EngineHost, replicating: Replicating): void {
     replicating.snapshots.offer(report.info);
   };
   replicating.snapshots.onPut = (outcome, seconds) => host.observer.onSnapshotShared?.(outcome, seconds);
+}
+
+/** Why a listen failed, when it is the address given (--host, --port) and not a bug: exit 2. */
+const LISTEN_FAILURES: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the port is in use',
+  EACCES: 'not permitted (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  ENOTFOUND: 'the host does not resolve',
+  EAI_AGAIN: 'the host does not resolve',
+  EAI_FAIL: 'the host does not resolve',
+};
+
+function listenError(e: unknown, host: string, port: number): CliError | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === undefined ? undefined : LISTEN_FAILURES[code];
+  return why === undefined ? undefined : new CliError('bad_argument', `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${code} (${why})`);
+}
+
+/**
+ * Listens on --host and --port once and closes at once: a port in use or a host that is not this machine's is told
+ * before the journal is created. It can still be taken between the probe and the service's listen (then that listen
+ * fails the same way, after the journal's recovery).
+ */
+async function probeListen(host: string, port: number): Promise<void> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, resolve);
+    });
+  } catch (e) {
+    throw listenError(e, host, port) ?? e;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** --data: the journal's directory, created when absent; a file of that name, or one that cannot be made, is exit 2. */
+function dataDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new CliError('bad_argument', `--data ${dir} is not a directory (${code})`);
+    throw unwritableFile(dir, e);
+  }
 }
 
 /** The security plugin over the key store file; a store that cannot be opened is a clear CLI error. */

@@ -2,17 +2,18 @@
 // JSON (the same seed gives the same bytes); --out writes the whole result (summary and per-step series) to a file.
 // A bad file is exit 2 with the path of the field at fault.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseSimConfigText } from '../sim/simulate/config.js';
+import { parseSimConfig } from '../sim/simulate/config.js';
 import { runSimulation } from '../sim/simulate/run.js';
 import { SimConfigError, type SimResult } from '../sim/simulate/types.js';
 import type { Snapshot } from '../core/engine/snapshot.js';
 import { replay } from '../verify/entries.js';
-import { CliError, unreadableFile } from './errors.js';
+import { CliError, unwritableFile } from './errors.js';
 import { openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
+import { readJsonFile } from './run.js';
 
 export interface SimulateOptions {
   readonly out?: string;
@@ -24,17 +25,12 @@ export interface SimulateOptions {
 
 /** Runs the file's simulation; returns the result (for callers that add reports) after printing / writing it. */
 export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e, 'simulation');
-  }
+  const raw = readJsonFile(file, 'simulation');
   let result: SimResult;
   let seed: number | undefined = o.seed;
   const progress = startProgress({ label: 'simulating', total: 0, stream: io.progressStream });
   try {
-    const config = parseSimConfigText(text);
+    const config = parseSimConfig(raw);
     seed ??= config.seed;
     const snapshot = o.journal === undefined ? undefined : journalSnapshot(o.journal, o.journalSeq);
     result = runSimulation(config, {
@@ -59,7 +55,7 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
     try {
       writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
     } catch (e) {
-      throw new CliError('bad_file', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw unwritableFile(o.out, e);
     }
   }
   io.stdout(summary);

@@ -1,18 +1,19 @@
 // `bailiff sweep <sweep.json>` (docs/sweeps.md): runs the sweep on a pool of worker threads, prints its JSON summary
 // (or writes it to --out), and writes the HTML report with --report. A bar on stderr while it runs (a terminal only).
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SimConfigError } from '../sim/simulate/types.js';
 import { parseSimConfig } from '../sim/simulate/config.js';
 import { SweepError } from '../sim/sweep/errors.js';
 import { defaultWorkers } from '../sim/sweep/pool.js';
-import { parseSweepConfigText } from '../sim/sweep/schema.js';
+import { parseSweepConfig } from '../sim/sweep/schema.js';
 import { runSweep } from '../sim/sweep/sweep.js';
-import { parseStrictJson } from '../wire/strict-json.js';
-import { CliError, unreadableFile } from './errors.js';
+import { WireError } from '../wire/decode.js';
+import { unwritableFile } from './errors.js';
 import { writeSweepReport } from './report.js';
 import type { CliIo } from './program.js';
+import { readJsonFile } from './run.js';
 import { startProgress } from './progress.js';
 
 export interface SweepCliOptions {
@@ -23,23 +24,15 @@ export interface SweepCliOptions {
   readonly runner?: URL;
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e, what);
-  }
-}
-
 /** The sweep's sim.json as parsed JSON, and the directory its relative files are found from. */
 function loadSim(sim: string | Record<string, unknown>, sweepDir: string): { raw: Record<string, unknown>; baseDir: string } {
   if (typeof sim !== 'string') return { raw: sim, baseDir: sweepDir };
   const file = resolve(sweepDir, sim);
   let raw: unknown;
   try {
-    raw = parseStrictJson(readText(file, 'the sim.json'));
+    raw = readJsonFile(file, 'the sim.json');
   } catch (e) {
-    if (e instanceof SimConfigError || e instanceof SweepError) throw e;
+    if (e instanceof SimConfigError || e instanceof SweepError || e instanceof WireError) throw e;
     if ((e as { name?: string }).name === 'CliError') throw e;
     throw new SweepError('sweep_config_invalid', 'sim', `${file}: ${(e as Error).message}`);
   }
@@ -54,7 +47,7 @@ function loadSim(sim: string | Record<string, unknown>, sweepDir: string): { raw
 }
 
 export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliIo): Promise<0> {
-  const config = parseSweepConfigText(readText(file, 'the sweep'));
+  const config = parseSweepConfig(readJsonFile(file, 'the sweep'));
   const { raw, baseDir } = loadSim(config.sim, dirname(resolve(file)));
   // No delay: a sweep is long, and its progress comes a few times a second (startProgress only looks at the clock
   // on every 256th update before it draws).
@@ -76,7 +69,7 @@ export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliI
     try {
       writeFileSync(o.out, json);
     } catch (e) {
-      throw new CliError('bad_file', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw unwritableFile(o.out, e);
     }
   }
   if (o.report !== undefined) writeSweepReport(result, o.report);

@@ -75,7 +75,7 @@ export function parseScenarioText(text: string, source: string, o: ParseScenario
   try {
     return parseScenario(parseStrictJson(text), o);
   } catch (e) {
-    if (e instanceof WireError) throw new WireError(e.path === '' ? source : `${source}: ${e.path}`, e.detail);
+    if (e instanceof WireError) throw e.inSource(source);
     throw e;
   }
 }

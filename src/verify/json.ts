@@ -18,3 +18,17 @@ export function parseCanonical(text: string): unknown {
     return value;
   });
 }
+
+/** What a parsed JSON value is, for a reason a person reads ("not a proof: an array, not an object"). */
+export function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'bigint') return 'a number';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -101,5 +101,9 @@ describe('inclusion proofs', () => {
     }
     expect(verifyInclusion(proof, '0'.repeat(64)).ok).toBe(false);
     expect(proveAccount(tree, src, 'nobody')).toBeUndefined();
+    // Not an object at all (a file holding null, a list, a string): the reason says so, not a TypeError's words.
+    for (const [value, kind] of [[null, 'null'], [undefined, 'nothing'], [[], 'an array'], ['x', 'a string'], [7n, 'a number']] as const) {
+      expect(computeRoot(value as unknown as InclusionProof)).toEqual({ ok: false, reason: `not a proof: ${kind}, not an object` });
+    }
   });
 });

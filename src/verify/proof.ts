@@ -21,6 +21,7 @@ import {
   type ProofStep,
   type StateTree,
 } from '../journal/state-root.js';
+import { isJsonObject, jsonKind } from './json.js';
 
 export const PROOF_FORMAT_VERSION = 1;
 
@@ -49,6 +50,7 @@ const HEX_HASH = /^[0-9a-f]{64}$/;
 
 /** Recomputes the root from the proof alone. Never throws: a malformed proof is a reason. */
 export function computeRoot(proof: InclusionProof): InclusionCheck {
+  if (!isJsonObject(proof)) return { ok: false, reason: `not a proof: ${jsonKind(proof)}, not an object` };
   try {
     if (proof.format !== PROOF_FORMAT_VERSION) return { ok: false, reason: `proof format ${String(proof.format)} is not ${PROOF_FORMAT_VERSION}` };
     const shape = checkShape(proof);

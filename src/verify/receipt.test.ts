@@ -96,6 +96,12 @@ describe('liquidation receipts', () => {
     expect(verifyReceipt(back, publicKey)).toEqual({ ok: true });
   });
 
+  it('answers a value that is not an object with a reason, never a JavaScript error', () => {
+    for (const [value, kind] of [[null, 'null'], [[], 'an array'], ['x', 'a string'], [1, 'a number']] as const) {
+      expect(verifyReceipt(value as unknown as LiquidationReceipt, publicKey)).toEqual({ ok: false, reason: `not a receipt: ${kind}, not an object` });
+    }
+  });
+
   it('fails on a change of any single field, signature included', () => {
     const r = receipts[0] as LiquidationReceipt;
     const paths = leaves(r);

@@ -24,7 +24,7 @@ import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import { fromEngine, sha256, StateRootTracker } from '../journal/state-root.js';
 import type { JournalEntry, JournalRecord } from '../journal/types.js';
 import { replay, type EntrySource } from './entries.js';
-import { canonicalJson } from './json.js';
+import { canonicalJson, isJsonObject, jsonKind } from './json.js';
 import { computeRoot, proveAccount, type InclusionProof } from './proof.js';
 
 export const RECEIPT_FORMAT_VERSION = 1;
@@ -305,6 +305,7 @@ const fail = (reason: string): ReceiptCheck => ({ ok: false, reason });
  * the receipt names; the amounts are the totals of its events. Never throws.
  */
 export function verifyReceipt(receipt: LiquidationReceipt, operatorPublicKey: KeyObject): ReceiptCheck {
+  if (!isJsonObject(receipt)) return fail(`not a receipt: ${jsonKind(receipt)}, not an object`);
   try {
     if (receipt.format !== RECEIPT_FORMAT_VERSION) return fail(`receipt format ${String(receipt.format)} is not ${RECEIPT_FORMAT_VERSION}`);
     const { signature, ...body } = receipt;

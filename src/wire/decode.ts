@@ -48,6 +48,11 @@ export class WireError extends BailiffError {
   ) {
     super(path === '' ? detail : `${path}: ${detail}`);
   }
+
+  /** The same error, its path led by the file (or other source) the input came from: `file: path: detail`. */
+  inSource(source: string): WireError {
+    return new WireError(this.path === '' ? source : `${source}: ${this.path}`, this.detail);
+  }
 }
 
 /** The units the decoder needs: the settlement asset's, and each market's and asset's. */

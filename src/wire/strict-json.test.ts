@@ -32,6 +32,8 @@ describe('parseStrictJson', () => {
     expect(refusal(() => parseStrictJson('{"x":[{"__proto__":{}}]}'))).toEqual({ path: 'x[0].__proto__', detail: '"__proto__" is a reserved key, not a field' });
     expect(refusal(() => parseStrictJson('{"prototype":1}'))).toMatchObject({ path: 'prototype' });
     expect(refusal(() => parseStrictJson('{"a":'))).toMatchObject({ path: '', detail: expect.stringMatching(/^not valid JSON: /) });
+    // The parser's reason quotes the text at the fault; its line breaks are escaped, so the message stays one line.
+    expect(refusal(() => parseStrictJson('not json\r\nline2\n'))).toEqual({ path: '', detail: `not valid JSON: Unexpected token 'o', "not json\\r\\nline2\\n" is not valid JSON` });
     // Valid but absurdly deep JSON is refused before anything recurses over it (no stack overflow).
     expect(refusal(() => parseStrictJson(`${'['.repeat(100_000)}${']'.repeat(100_000)}`))).toMatchObject({ detail: 'nested deeper than 64 levels' });
   });

@@ -24,7 +24,8 @@ export function parseStrictJson(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new WireError('', `not valid JSON: ${(e as Error).message}`);
+    // One line: the parser quotes the text around the fault, newlines and all.
+    throw new WireError('', `not valid JSON: ${(e as Error).message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`);
   }
   // Reserved keys and depth first: the token walk below recurses, so it only sees input of a bounded depth.
   checkReservedKeys(value);

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES_HELP, failure } from '../../src/cli/program.js';
 import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { runScenario, summarise } from '../../src/cli/run.js';
@@ -220,6 +221,79 @@ describe('bailiff feed (live): URLs and sources that cannot work', () => {
     expect(conf.code).toBe(2);
     expectOneLine(conf.err, '--max-conf must be a positive ratio');
   });
+});
+
+describe('a journal path that is a directory: exit 2, one line, for every command that reads a journal', () => {
+  const dir = tempDir();
+  const journal = join(dir, 'journal-dir');
+  mkdirSync(journal);
+  for (const args of [
+    ['verify', journal],
+    ['export', '--what', 'accounts', '--journal', journal],
+    ['account', 'x', '--journal', journal],
+    ['prove', 'x', '--journal', journal],
+    ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json'],
+    ['simulate', 'examples/sim/quick.json', '--journal', journal],
+  ]) {
+    it(args[0] as string, async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expectOneLine(r.err, `error: cannot read ${journal}: EISDIR`);
+    });
+  }
+  it('journal info (already exit 2)', async () => {
+    const r = await cli(['journal', 'info', journal]);
+    expect(r.code).toBe(2);
+    expectOneLine(r.err, journal);
+  });
+});
+
+describe('an output path that cannot be written: exit 2, one line `cannot write <path>: <why>`', () => {
+  const dir = tempDir();
+  const nodir = join(dir, 'nodir');
+  const adir = join(dir, 'adir');
+  mkdirSync(adir);
+  const journal = join(dir, 'journal.db');
+  const key = join(dir, 'op');
+  beforeAll(async () => {
+    expect((await runCliCaptured(['ingest', '--journal', journal, '--scenario', 'examples/crash-liquidations.json'], { env: {}, stdin: Readable.from([]) })).code).toBe(0);
+    expect((await cli(['keygen', '--out', key])).code).toBe(0);
+  });
+  for (const [what, args, says] of [
+    ['prove --out in a missing directory', () => ['prove', 'trader', '--journal', journal, '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
+    ['prove --out a directory', () => ['prove', 'trader', '--journal', journal, '--out', adir], `cannot write ${adir}: EISDIR`],
+    ['preview --out in a missing directory', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
+    ['keygen --out in a missing directory', () => ['keygen', '--out', join(nodir, 'op')], `cannot write ${join(nodir, 'op.key')}: ENOENT`],
+    ['keys add --store in a missing directory', () => ['keys', 'add', '--store', join(nodir, 'ks.json'), '--role', 'read'], `cannot write ${join(nodir, 'ks.json.master')}: ENOENT`],
+    ['receipts --out an existing file', () => ['receipts', '--journal', journal, '--key', `${key}.key`, '--out', `${key}.key`], `cannot write ${key}.key: a file, not a directory`],
+  ] as const) {
+    it(what, async () => {
+      const r = await cli([...args()]);
+      expect(r.code).toBe(2);
+      expectOneLine(r.err, `error: ${says}`);
+    });
+  }
+});
+
+describe('an input file that is not JSON: exit 2, one line naming the file and the parser\'s reason', () => {
+  const dir = tempDir();
+  const bad = join(dir, 'garbage.json');
+  writeFileSync(bad, 'not json\nline2\n');
+  for (const args of [
+    ['run', bad],
+    ['auctions', bad],
+    ['sweep', bad],
+    ['simulate', bad],
+    ['preview', '--journal', 'unused.db', '--change', bad],
+    ['preview', '--journal', 'unused.db', '--change', 'examples/sweeps/change-fee.json', '--stress', bad],
+  ]) {
+    it(`${args[0] as string}${args.includes('--stress') ? ' --stress' : args.includes('--change') ? ' --change' : ''}`, async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      // The parser quotes the text at the fault, its newline escaped: the line is the whole message.
+      expectOneLine(r.err, `error: ${bad}: not valid JSON: Unexpected token 'o', "not json\\nline2\\n" is not valid JSON`);
+    });
+  }
 });
 
 describe('the real process (dist/src/cli/main.js, package.json bin)', () => {

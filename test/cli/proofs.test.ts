@@ -1,7 +1,7 @@
 // End-to-end through the CLI: keygen, receipts, verify-receipt, prove, verify-proof on the bundled crash example
 // (one liquidation: trader, AVAXUSDT, at seq 18).
 
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +90,37 @@ describe('bailiff prove / verify-proof', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/^invalid: the proof leads to root [0-9a-f]{64}, not [0-9a-f]{64}\n$/);
     expect((await cli(['prove', 'nobody', '--scenario', SCENARIO])).err).toBe('error: account nobody does not exist at seq 20\n');
+  });
+});
+
+describe('verify-proof and verify-receipt agree on files that are not a proof or a receipt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-not-a-proof-'));
+  const pub = join(dir, 'operator');
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('a file that cannot be read (missing, a directory) cannot run: exit 2, one line', async () => {
+    expect((await cli(['keygen', '--out', pub])).code).toBe(0);
+    const folder = join(dir, 'folder');
+    mkdirSync(folder);
+    for (const [what, path, code] of [['missing', join(dir, 'nosuch.json'), 'ENOENT'], ['a directory', folder, 'EISDIR']] as const) {
+      expect(await cli(['verify-proof', path]), what).toEqual({ code: 2, out: '', err: `error: cannot read proof ${path}: ${code}\n` });
+      expect(await cli(['verify-receipt', path, '--key', `${pub}.pub`]), what).toEqual({ code: 2, out: '', err: `error: cannot read receipt ${path}: ${code}\n` });
+    }
+  });
+
+  it('JSON that is not an object is invalid (1) with a reason a person reads, never a JavaScript error', async () => {
+    for (const [text, kind] of [['null', 'null'], ['[]', 'an array'], ['"str"', 'a string'], ['5', 'a number']] as const) {
+      const f = file('value.json', text);
+      expect(await cli(['verify-proof', f]), text).toEqual({ code: 1, out: '', err: `invalid: not a proof: ${f} holds ${kind}, not an object\n` });
+      expect(await cli(['verify-receipt', f, '--key', `${pub}.pub`]), text).toEqual({ code: 1, out: '', err: `invalid: not a receipt: ${f} holds ${kind}, not an object\n` });
+    }
+    const empty = file('empty-object.json', '{}');
+    expect(await cli(['verify-proof', empty])).toEqual({ code: 1, out: '', err: `invalid: not a proof: ${empty} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n` });
+    expect(await cli(['verify-receipt', empty, '--key', `${pub}.pub`])).toEqual({ code: 1, out: '', err: 'invalid: receipt format undefined is not 1\n' });
+    expect(await cli(['verify-proof', file('inner.json', '{"proof":null}')])).toEqual({ code: 1, out: '', err: `invalid: not a proof: ${join(dir, 'inner.json')} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n` });
+    expect(await cli(['verify-proof', file('inner.json', '{"proof":{}}')])).toEqual({ code: 1, out: '', err: 'invalid: proof format undefined is not 1\n' });
   });
 });

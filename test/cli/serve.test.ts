@@ -3,7 +3,8 @@
 // journal and goes on from its head.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,32 @@ describe('bailiff serve (the real process)', () => {
     const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', '--data', mkdtempSync(join(tmpdir(), 'bailiff-serve-'))], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--insecure-local');
+  });
+
+  it('a port in use, a host that is not this machine, a --data that is a file: exit 2, one line, no journal created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-serve-setup-'));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    try {
+      for (const [args, says] of [
+        [['--port', String(port)], `error: cannot listen on 127.0.0.1:${port}: EADDRINUSE (the port is in use)`],
+        [['--port', '0', '--host', '999.1.1.1'], 'error: cannot listen on 999.1.1.1:0: ENOTFOUND (the host does not resolve)'],
+      ] as const) {
+        const data = join(dir, 'data');
+        const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--insecure-local', '--data', data, ...args], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toBe(`${says}\n`);
+        expect(existsSync(data), 'the data directory is not created').toBe(false);
+      }
+      const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--insecure-local', '--port', '0', '--data', file], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`error: --data ${file} is not a directory (EEXIST)\n`);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('as a standby serves reads and refuses commands (503) until its writer is killed, then takes commands', async () => {

@@ -17,7 +17,7 @@
 // Revocation is a date on the key (kept, so the id is never reused and the listing shows who was cut off when).
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CodeName } from '../../core/codes.js';
 import { BailiffError } from '../../errors.js';
@@ -93,17 +93,26 @@ const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('
 const KEY_ID = /^bk_[0-9a-f]{24}$/;
 const ACCOUNT_ID = /^[^\s,]{1,128}$/;
 
-/** Writes `bytes` to `file` atomically (temporary file, fsync, rename, fsync of the directory). */
+/**
+ * Writes `bytes` to `file` atomically (temporary file, fsync, rename, fsync of the directory). A file that cannot be
+ * written (no such directory, no permission, a directory of that name) is a KeyStoreError naming `file`, and the
+ * temporary file is removed.
+ */
 export function writeFileAtomic(file: string, bytes: string, mode: number): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new KeyStoreError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  renameSync(tmp, file);
   const dir = openSync(dirname(file), 'r');
   try {
     fsyncSync(dir);

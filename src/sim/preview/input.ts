@@ -8,7 +8,6 @@ import { PRESET_NAMES } from '../../core/rulebooks/presets.js';
 import type { UnitLookup } from '../../wire/decode.js';
 import { decodeCommand, WireError, zodToWireError } from '../../wire/decode.js';
 import { decimalString, idString, marketSchema, rulebookSchema } from '../../wire/schema.js';
-import { parseStrictJson } from '../../wire/strict-json.js';
 import { parseDecimal } from '../../core/units/index.js';
 import { SweepError } from '../sweep/errors.js';
 import type { StressPath } from './preview.js';
@@ -40,13 +39,8 @@ export const stressSchema = z.strictObject({
   moves: z.record(idString, decimalString),
 });
 
-function parse<T>(text: string, schema: z.ZodType<T>, what: string): T {
-  let raw: unknown;
-  try {
-    raw = parseStrictJson(text);
-  } catch (e) {
-    throw new SweepError('preview_input_invalid', `${what} (file)`, (e as Error).message);
-  }
+/** A parsed input file (the CLI reads it: strict JSON, its syntax errors naming the file) against its schema. */
+function parse<T>(raw: unknown, schema: z.ZodType<T>, what: string): T {
   const r = schema.safeParse(raw);
   if (!r.success) {
     const e = zodToWireError(r.error, '');
@@ -56,8 +50,8 @@ function parse<T>(text: string, schema: z.ZodType<T>, what: string): T {
 }
 
 /** The change as engine commands at `tsMs`; `liveRulebook` is the live rulebook's name. */
-export function parseChange(text: string, units: UnitLookup, liveRulebook: string, tsMs: number): ParameterCommand[] {
-  const c = parse(text, changeSchema, 'change');
+export function parseChange(raw: unknown, units: UnitLookup, liveRulebook: string, tsMs: number): ParameterCommand[] {
+  const c = parse(raw, changeSchema, 'change');
   const out: ParameterCommand[] = [];
   const decode = (raw: unknown, path: string): ParameterCommand => {
     try {
@@ -80,8 +74,8 @@ export function parseChange(text: string, units: UnitLookup, liveRulebook: strin
   return out;
 }
 
-export function parseStress(text: string): StressPath {
-  const s = parse(text, stressSchema, 'stress');
+export function parseStress(raw: unknown): StressPath {
+  const s = parse(raw, stressSchema, 'stress');
   const moves = new Map<string, bigint>();
   for (const [id, v] of Object.entries(s.moves)) {
     const r = parseDecimal(v, 6);

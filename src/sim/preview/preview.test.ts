@@ -68,9 +68,9 @@ const units = {
   market: (id: string) => (id === 'ETH-PERP' ? { baseDecimals: 2, priceDecimals: 2 } : id === 'BTC-PERP' ? { baseDecimals: 4, priceDecimals: 1 } : undefined),
 };
 
-const WIRE_TIGHTER = JSON.stringify({
+const WIRE_TIGHTER = {
   markets: [{ id: 'ETH-PERP', baseDecimals: 2, priceDecimals: 2, tickSize: '0.01', stepSize: '0.01', margin: { tiers: [{ notionalFloor: '0', initialRatio: '0.06', maintenanceRatio: '0.055' }] } }],
-});
+};
 
 describe('preview: who a change would liquidate, with and without it', () => {
   it('lists exactly the 34 ledgers the change puts into breach at the live prices, as a direct engine run does', () => {
@@ -99,7 +99,7 @@ describe('preview: who a change would liquidate, with and without it', () => {
     const change = parseChange(WIRE_TIGHTER, units, live.rulebook.name, live.timeMs + 1);
     // ETH -4% over 4 steps: 2970, 2940, 2910, 2880. Without the change a thin long (150 of equity, MM 2.5%) breaches
     // when 150 - (3000 - p) <= 0.025 p, p <= 2926.83: at step 3 (2910). The safe ones (1,000) never do.
-    const stress = parseStress(JSON.stringify({ steps: 4, stepMs: 60_000, moves: { 'ETH-PERP': '-0.04' } }));
+    const stress = parseStress({ steps: 4, stepMs: 60_000, moves: { 'ETH-PERP': '-0.04' } });
     const r = runPreview(live, change, stress);
     const prices = ['2970', '2940', '2910', '2880'];
     expect(r.without.map((l) => ({ step: l.step, account: l.account }))).toEqual(directRun(false, prices));
@@ -121,16 +121,16 @@ describe('preview: who a change would liquidate, with and without it', () => {
       }
       throw new Error('accepted');
     };
-    expect(err(() => parseChange('{}', units, 'binance', 0)).message).toBe('change.rulebook: give a rulebook or markets to change');
-    expect(err(() => parseChange(JSON.stringify({ markets: [{ ...JSON.parse(WIRE_TIGHTER).markets[0], id: 'SOL-PERP' }] }), units, 'binance', 0)).path).toBe('change.markets[0].id');
-    expect(err(() => parseStress(JSON.stringify({ steps: 2, moves: { 'ETH-PERP': '-1.5' } }))).path).toBe('stress.moves.ETH-PERP');
-    expect(err(() => parseStress(JSON.stringify({ steps: -1, moves: {} }))).path).toBe('stress.steps');
+    expect(err(() => parseChange({}, units, 'binance', 0)).message).toBe('change.rulebook: give a rulebook or markets to change');
+    expect(err(() => parseChange({ markets: [{ ...WIRE_TIGHTER.markets[0], id: 'SOL-PERP' }] }, units, 'binance', 0)).path).toBe('change.markets[0].id');
+    expect(err(() => parseStress({ steps: 2, moves: { 'ETH-PERP': '-1.5' } })).path).toBe('stress.moves.ETH-PERP');
+    expect(err(() => parseStress({ steps: -1, moves: {} })).path).toBe('stress.steps');
     const e = err(() => runPreview(live, [], { steps: 1, stepMs: 1, moves: new Map([['SOL-PERP', 0n]]) }));
     expect([e.code, e.path]).toEqual(['preview_input_invalid', 'stress.moves.SOL-PERP']);
   });
 
   it('applies rulebook overrides on the live preset', () => {
-    const [cmd] = parseChange(JSON.stringify({ rulebook: { liquidation: { fees: { insurance: '0.02' } } } }), units, 'binance', 5);
+    const [cmd] = parseChange({ rulebook: { liquidation: { fees: { insurance: '0.02' } } } }, units, 'binance', 5);
     expect(cmd?.kind === 'set_rulebook' && cmd.rulebook.name).toBe('binance+custom');
     expect(cmd?.kind === 'set_rulebook' && cmd.rulebook.liquidation.fees.insuranceFeePpm).toBe(20_000n);
   });
