@@ -15,8 +15,7 @@ import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
 import { journalFileVerifySource, openCheckedJournal } from './journal-file.js';
 import type { ExportSource } from './export.js';
-import type { EntrySource } from '../verify/entries.js';
-import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
+import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand, type HeadedEntrySource } from './proofs.js';
 import { runIngest, runJournalInfo } from './ingest.js';
 import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
 import type { ReplicationOptions } from './replica.js';
@@ -81,18 +80,18 @@ function journalChoice(o: { journal?: string; scenario?: string }): { journal: s
   throw new CliError('bad_argument', 'which journal? give --journal <file> (bailiff ingest) or --scenario <file>');
 }
 
-function entrySource(o: { journal?: string; scenario?: string }): EntrySource {
+function entrySource(o: { journal?: string; scenario?: string }): HeadedEntrySource {
   const c = journalChoice(o);
   if ('scenario' in c) return scenarioEntries(c.scenario);
   const j = openCheckedJournal(c.journal);
-  return { genesis: j.genesis, entries: j.records };
+  return { genesis: j.genesis, head: j.head, entries: j.records };
 }
 
 function exportSource(o: { journal?: string; scenario?: string }): ExportSource {
   const c = journalChoice(o);
   if ('scenario' in c) return scenarioExportSource(c.scenario);
   const j = openCheckedJournal(c.journal);
-  return { genesis: j.genesis, entries: j.records, units: j.units };
+  return { genesis: j.genesis, head: j.head, entries: j.records, units: j.units };
 }
 
 function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
