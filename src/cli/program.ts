@@ -16,7 +16,7 @@ import { verifyCommand } from './verify.js';
 import { journalFileVerifySource, openCheckedJournal } from './journal-file.js';
 import type { ExportSource } from './export.js';
 import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand, type HeadedEntrySource } from './proofs.js';
-import { runIngest, runJournalInfo } from './ingest.js';
+import { runIngest, runJournalInfo, STANDBY_POLL_MS_DEFAULT } from './ingest.js';
 import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
 import type { ReplicationOptions } from './replica.js';
 import { keysAdd, keysList, keysRevoke } from './keys.js';
@@ -160,22 +160,23 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--accounts <n>', `traders in the replayed world (${WORLD_ACCOUNTS_HELP})`, worldAccountsArg, 3000)
     .option('--seed <n>', `seed of the replayed population (0 to ${SEED_MAX})`, seedArg, 7)
     .option('--synthetic', 'replay the synthetic crash even when the real klines are present', false)
-    .option('--rulebook <name>', 'rulebook preset of a new journal', 'binance')
+    .option('--rulebook <name>', 'rulebook preset of a new journal (default binance; an existing journal keeps its own)')
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL; relaxed: WAL + NORMAL', 'full')
     .option('--log-level <level>', 'pino log level (logs go to stderr)', 'warn')
     .option('--keys <file>', 'API key store (bailiff keys add --store FILE): every request must be signed by one of its keys (docs/security.md)')
     .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
     .option('--standby', 'a hot standby of the journal another `serve` writes: reads served, commands refused (503) until that writer stops, then it takes the journal over', false)
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
-  withReplicationOptions(serveCommand).action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', `with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms (default ${STANDBY_POLL_MS_DEFAULT})`, (v) => positiveInt(v, '--poll-ms'));
+  withReplicationOptions(serveCommand).action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook?: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs?: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const jetstream = jetStreamOf(o, o.standby);
-      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, jetstreamCreds: _creds, ...rest } = o;
+      const pollMs = standbyPollMs(o, o.standby);
+      const { pollMs: _pollMs, jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, jetstreamCreds: _creds, ...rest } = o;
       const { runServe } = await import('./serve.js');
-      await runServe({ ...rest, durability: o.durability, ...(jetstream === undefined ? {} : { jetstream }) }, io);
+      await runServe({ ...rest, durability: o.durability, ...(pollMs === undefined ? {} : { pollMs }), ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
   program
     .command('account')
@@ -331,11 +332,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
     .option('--events', 'after each acknowledgement, print its events as `run` does')
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
-  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', `with --standby: how often to follow the journal and try its writer lock, in ms (default ${STANDBY_POLL_MS_DEFAULT})`, (v) => positiveInt(v, '--poll-ms'));
+  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs?: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
       const jetstream = jetStreamOf(o, o.standby === true);
+      const pollMs = standbyPollMs(o, o.standby === true);
       await runIngest(
         {
           journal: o.journal,
@@ -343,7 +345,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
-          ...(o.standby === true ? { standby: { pollMs: o.pollMs } } : {}),
+          ...(pollMs === undefined ? {} : { standby: { pollMs } }),
           ...(jetstream === undefined ? {} : { jetstream }),
         },
         io,
@@ -412,6 +414,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--journal-seq <n>', 'with --journal: its state at this seq', (v) => positiveInt(v, '--journal-seq'))
     .option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
     .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number; report?: string }) => {
+      if (opts.journalSeq !== undefined && opts.journal === undefined) throw new CliError('bad_argument', "--journal-seq is a seq of the journal's: it goes with --journal <file>");
       const result = (await import('./simulate.js')).runSimulate(file, opts, io);
       if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
     });
@@ -493,6 +496,12 @@ function takeoverOption(): Option {
   return new Option('--takeover-ms <n>', `with --jetstream --standby: how long without a writer's heartbeat (every ${HEARTBEAT_MS} ms) or batch before taking the stream over (default ${DEFAULT_TAKEOVER_MS})`).argParser((v) =>
     positiveInt(v, '--takeover-ms'),
   );
+}
+
+/** --poll-ms checked (a standby's interval: it goes with --standby, as --takeover-ms does): a standby's, or undefined. */
+function standbyPollMs(o: { pollMs?: number }, standby: boolean): number | undefined {
+  if (o.pollMs !== undefined && !standby) throw new CliError('bad_argument', "--poll-ms is a standby's interval: it goes with --standby");
+  return standby ? (o.pollMs ?? STANDBY_POLL_MS_DEFAULT) : undefined;
 }
 
 /** The JetStream flags checked (each goes with --jetstream; --takeover-ms with --standby, at least three heartbeats). */
