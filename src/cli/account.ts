@@ -6,11 +6,12 @@
 import { Views } from '../service/views.js';
 import { replay } from '../verify/entries.js';
 import { CliError } from './errors.js';
-import { openCheckedJournal } from './journal-file.js';
+import { checkSeqWithinHead, openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 
 export function runAccount(id: string, o: { readonly journal: string; readonly seq?: number }, io: CliIo): 0 {
   const j = openCheckedJournal(o.journal);
+  checkSeqWithinHead(o.seq, j.head, '--seq');
   const engine = replay({ genesis: j.genesis, entries: j.records }, () => {}, o.seq ?? Number.POSITIVE_INFINITY);
   const view = new Views(engine, j.units).account(id);
   if (view === undefined) throw new CliError('no_data', `${o.journal} has no account ${JSON.stringify(id)} at seq ${engine.seq}`);

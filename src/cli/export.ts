@@ -9,12 +9,14 @@ import { ACCOUNT_COLUMNS, LIQUIDATION_COLUMNS, accountRows, formatRows, liquidat
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
 import type { UnitLookup } from '../wire/decode.js';
 import { CliError, unwritableFile } from './errors.js';
+import { checkSeqWithinHead } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { loadScenarioFile } from './run.js';
 
-/** What an export reads: the journal's genesis, its entries in order, and the units to print amounts in. */
+/** What an export reads: the journal's genesis, its head, its entries in order, and the units to print amounts in. */
 export interface ExportSource {
   readonly genesis: JournalGenesis;
+  readonly head: number;
   readonly entries: Iterable<JournalEntry>;
   readonly units: UnitLookup;
 }
@@ -28,7 +30,7 @@ export function scenarioExportSource(file: string): ExportSource {
     const events = engine.apply(command);
     return { seq: engine.seq, command, events };
   });
-  return { genesis, entries, units: scenario.units };
+  return { genesis, head: engine.seq, entries, units: scenario.units };
 }
 
 export type ExportWhat = 'liquidations' | 'accounts';
@@ -46,6 +48,7 @@ export function runExport(source: ExportSource, o: ExportOptions, io: CliIo): 0 
   if (o.what !== 'liquidations' && o.what !== 'accounts') throw new CliError('bad_argument', `--what must be liquidations or accounts, not ${JSON.stringify(o.what)}`);
   if (o.format !== 'csv' && o.format !== 'jsonl') throw new CliError('bad_argument', `--format must be csv or jsonl, not ${JSON.stringify(o.format)}`);
   const format: ExportFormat = o.format;
+  checkSeqWithinHead(o.seq, source.head, '--seq');
   const lines =
     o.what === 'liquidations'
       ? formatRows(format, liquidationRows(source.entries, source.units, o.seq), LIQUIDATION_COLUMNS)

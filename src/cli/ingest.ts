@@ -52,6 +52,9 @@ export interface IngestOptions {
 /** What the read of stdin is raced against: a failed commit. */
 const STOPPED = Symbol('stopped');
 
+/** How often a standby (ingest, serve) follows the journal and tries its writer lock, unless --poll-ms says. */
+export const STANDBY_POLL_MS_DEFAULT = 100;
+
 /** At most this many commands per commit: bounds a batch's memory when stdin delivers a large chunk at once. */
 export const INGEST_BATCH_COMMANDS_MAX = 10_000;
 /** Batches handed to the commit worker and not yet committed, at most, before reading stdin waits. */

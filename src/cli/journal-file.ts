@@ -133,6 +133,8 @@ export const journalFileVerifySource: JournalSource = (file) => (isSqliteFile(fi
  */
 export interface CheckedJournalFile {
   readonly genesis: JournalGenesis;
+  /** The last record's sequence number. */
+  readonly head: number;
   readonly records: Iterable<JournalRecord>;
   readonly units: TrackingUnits;
 }
@@ -154,5 +156,13 @@ export function openCheckedJournal(file: string): CheckedJournalFile {
       yield r;
     }
   }
-  return { genesis: journal.genesis, records: { [Symbol.iterator]: records }, units };
+  return { genesis: journal.genesis, head: journal.head(), records: { [Symbol.iterator]: records }, units };
+}
+
+/**
+ * The one check of a sequence number a command was given (--seq, --journal-seq): a state the journal reaches, so
+ * at most its head. Past it, the command would silently answer at the head instead, so it refuses (exit 2).
+ */
+export function checkSeqWithinHead(seq: number | undefined, head: number, flag: string): void {
+  if (seq !== undefined && seq > head) throw new CliError('bad_argument', `${flag} ${seq}: the journal ends at seq ${head}`);
 }

@@ -10,8 +10,9 @@ export interface KeysAddOptions {
   readonly store: string;
   readonly role: string;
   readonly accounts?: string;
-  readonly rate?: string;
-  readonly burst?: string;
+  /** Parsed by program.ts (positiveNumber). */
+  readonly rate?: number;
+  readonly burst?: number;
   readonly label?: string;
   readonly masterKey?: string;
   readonly json?: boolean;
@@ -24,12 +25,6 @@ function accountsArg(v: string | undefined): readonly string[] | '*' {
   return list;
 }
 
-function positiveNumber(v: string, flag: string): number {
-  const n = Number(v);
-  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0)) throw new CliError('bad_argument', `${flag} must be a positive number, not ${JSON.stringify(v)}`);
-  return n;
-}
-
 function describeKey(k: ApiKey): string {
   const accounts = k.accounts === '*' ? 'all accounts' : k.accounts.join(',');
   const rate = k.rateLimit === undefined ? '' : `  rate ${k.rateLimit.perSecond}/s burst ${k.rateLimit.burst}`;
@@ -40,7 +35,7 @@ function describeKey(k: ApiKey): string {
 export function keysAdd(o: KeysAddOptions, io: CliIo, nowMs: number = Date.now()): void {
   if (!isRole(o.role)) throw new CliError('bad_argument', `--role must be one of ${ROLES.join(', ')}, not ${JSON.stringify(o.role)}`);
   if ((o.rate === undefined) !== (o.burst === undefined)) throw new CliError('bad_argument', 'give --rate and --burst together');
-  const rateLimit = o.rate === undefined || o.burst === undefined ? undefined : { perSecond: positiveNumber(o.rate, '--rate'), burst: positiveNumber(o.burst, '--burst') };
+  const rateLimit = o.rate === undefined || o.burst === undefined ? undefined : { perSecond: o.rate, burst: o.burst };
   if (rateLimit !== undefined && rateLimit.burst < 1) throw new CliError('bad_argument', '--burst must be at least 1');
   const store = KeyStore.open(o.store, { create: true, ...(o.masterKey === undefined ? {} : { masterKeyFile: o.masterKey }) });
   const { key, secret } = store.add({

@@ -5,7 +5,7 @@
 import { parseChange, parseStress } from '../sim/preview/input.js';
 import { runPreview, type StressPath } from '../sim/preview/preview.js';
 import { replay } from '../verify/entries.js';
-import { openCheckedJournal } from './journal-file.js';
+import { checkSeqWithinHead, openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { readJsonFile, writeReport } from './run.js';
 
@@ -21,6 +21,7 @@ export function runPreviewCommand(o: PreviewCliOptions, io: CliIo): 0 {
   const changeRaw = readJsonFile(o.change, 'the change');
   const stress: StressPath = o.stress === undefined ? { steps: 0, stepMs: 60_000, moves: new Map() } : parseStress(readJsonFile(o.stress, 'the stress path'));
   const j = openCheckedJournal(o.journal);
+  checkSeqWithinHead(o.seq, j.head, '--seq');
   const live = replay({ genesis: j.genesis, entries: j.records }, () => {}, o.seq ?? Number.POSITIVE_INFINITY);
   const change = parseChange(changeRaw, j.units, live.rulebook.name, live.timeMs + 1);
   const r = runPreview(live, change, stress);

@@ -15,9 +15,8 @@ import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
 import { journalFileVerifySource, openCheckedJournal } from './journal-file.js';
 import type { ExportSource } from './export.js';
-import type { EntrySource } from '../verify/entries.js';
-import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand } from './proofs.js';
-import { runIngest, runJournalInfo } from './ingest.js';
+import { keygenCommand, proveCommand, receiptsCommand, scenarioEntries, verifyProofCommand, verifyReceiptCommand, type HeadedEntrySource } from './proofs.js';
+import { runIngest, runJournalInfo, STANDBY_POLL_MS_DEFAULT } from './ingest.js';
 import { DEFAULT_STREAM, DEFAULT_TAKEOVER_MS, HEARTBEAT_MS } from '../journal/jetstream.js';
 import type { ReplicationOptions } from './replica.js';
 import { keysAdd, keysList, keysRevoke } from './keys.js';
@@ -81,18 +80,18 @@ function journalChoice(o: { journal?: string; scenario?: string }): { journal: s
   throw new CliError('bad_argument', 'which journal? give --journal <file> (bailiff ingest) or --scenario <file>');
 }
 
-function entrySource(o: { journal?: string; scenario?: string }): EntrySource {
+function entrySource(o: { journal?: string; scenario?: string }): HeadedEntrySource {
   const c = journalChoice(o);
   if ('scenario' in c) return scenarioEntries(c.scenario);
   const j = openCheckedJournal(c.journal);
-  return { genesis: j.genesis, entries: j.records };
+  return { genesis: j.genesis, head: j.head, entries: j.records };
 }
 
 function exportSource(o: { journal?: string; scenario?: string }): ExportSource {
   const c = journalChoice(o);
   if ('scenario' in c) return scenarioExportSource(c.scenario);
   const j = openCheckedJournal(c.journal);
-  return { genesis: j.genesis, entries: j.records, units: j.units };
+  return { genesis: j.genesis, head: j.head, entries: j.records, units: j.units };
 }
 
 function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
@@ -127,8 +126,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   program
     .command('demo')
     .description('Replay the 2025-02-02 crash (Binance 1m klines from ../shared/data, or a synthetic crash of the same shape) against thousands of leveraged accounts and report who breached maintenance, when and why.')
-    .option('--accounts <n>', 'number of synthetic traders', (v) => positiveInt(v, '--accounts'), 3000)
-    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--accounts <n>', `number of synthetic traders (${WORLD_ACCOUNTS_HELP})`, worldAccountsArg, 3000)
+    .option('--seed <n>', `seed of the synthetic population (0 to ${SEED_MAX})`, seedArg, 7)
     .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
     .option('--rulebook <name>', 'rulebook preset', 'binance')
     .option('--json', 'the report as JSON (amounts as decimal strings)')
@@ -140,8 +139,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   program
     .command('lending-demo')
     .description('An Aave v3.3 lending market (ALGO, AVAX, FIL, NEAR collateral, USDC debt) through the 2025-02-02 crash with keepers: liquidations, close factors, fees, keeper profit net of gas, bad debt, the dust check.')
-    .option('--accounts <n>', 'number of synthetic borrowers', (v) => positiveInt(v, '--accounts'), 500)
-    .option('--seed <n>', 'seed of the synthetic population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--accounts <n>', `number of synthetic borrowers (${WORLD_ACCOUNTS_HELP})`, worldAccountsArg, 500)
+    .option('--seed <n>', `seed of the synthetic population (0 to ${SEED_MAX})`, seedArg, 7)
     .option('--synthetic', 'use the synthetic crash even when the real klines are present', false)
     .option('--gas <usd>', "a keeper's cost of one liquidation call, USD", '5')
     .option('--keepers <n>', 'keepers, each landing up to 10 liquidations a minute', (v) => positiveInt(v, '--keepers'), 3)
@@ -157,26 +156,27 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data <dir>', 'directory of the journal (journal.db)', './data')
     .option('--replay', 'feed the bundled crash replay (the world of `bailiff demo`) through the service', false)
-    .option('--speed <x>', 'replay minutes per wall minute', (v) => positiveInt(v, '--speed'), 300)
-    .option('--accounts <n>', 'traders in the replayed world', (v) => positiveInt(v, '--accounts'), 3000)
-    .option('--seed <n>', 'seed of the replayed population', (v) => positiveInt(v, '--seed'), 7)
+    .option('--speed <x>', 'replay minutes per wall minute: a positive number, decimals allowed (0.5: one replay minute every two)', (v) => positiveNumber(v, '--speed'), 300)
+    .option('--accounts <n>', `traders in the replayed world (${WORLD_ACCOUNTS_HELP})`, worldAccountsArg, 3000)
+    .option('--seed <n>', `seed of the replayed population (0 to ${SEED_MAX})`, seedArg, 7)
     .option('--synthetic', 'replay the synthetic crash even when the real klines are present', false)
-    .option('--rulebook <name>', 'rulebook preset of a new journal', 'binance')
+    .option('--rulebook <name>', 'rulebook preset of a new journal (default binance; an existing journal keeps its own)')
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL; relaxed: WAL + NORMAL', 'full')
     .option('--log-level <level>', 'pino log level (logs go to stderr)', 'warn')
     .option('--keys <file>', 'API key store (bailiff keys add --store FILE): every request must be signed by one of its keys (docs/security.md)')
     .option('--master-key <file>', 'master key file of the key store (default: <keys>.master)')
     .option('--insecure-local', 'run without the security plugin (no keys, no signatures): a trusted machine only', false)
     .option('--standby', 'a hot standby of the journal another `serve` writes: reads served, commands refused (503) until that writer stops, then it takes the journal over', false)
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
-  withReplicationOptions(serveCommand).action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', `with --standby: how often to follow the journal (or the stream) and try its writer lock, in ms (default ${STANDBY_POLL_MS_DEFAULT})`, (v) => positiveInt(v, '--poll-ms'));
+  withReplicationOptions(serveCommand).action(async (o: { port: number; host: string; data: string; replay: boolean; speed: number; accounts: number; seed: number; synthetic: boolean; rulebook?: string; durability: string; logLevel: string; insecureLocal: boolean; keys?: string; masterKey?: string; standby: boolean; pollMs?: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby && o.replay) throw new CliError('bad_argument', '--standby takes no command until it takes the journal over: --replay feeds commands; give it to the writer');
       if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(o.logLevel)) throw new CliError('bad_argument', `--log-level must be fatal, error, warn, info, debug, trace or silent, not ${JSON.stringify(o.logLevel)}`);
       const jetstream = jetStreamOf(o, o.standby);
-      const { jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, jetstreamCreds: _creds, ...rest } = o;
+      const pollMs = standbyPollMs(o, o.standby);
+      const { pollMs: _pollMs, jetstream: _url, stream: _stream, replicas: _replicas, takeoverMs: _takeover, jetstreamCa: _ca, jetstreamCert: _cert, jetstreamKey: _key, jetstreamCreds: _creds, ...rest } = o;
       const { runServe } = await import('./serve.js');
-      await runServe({ ...rest, durability: o.durability, ...(jetstream === undefined ? {} : { jetstream }) }, io);
+      await runServe({ ...rest, durability: o.durability, ...(pollMs === undefined ? {} : { pollMs }), ...(jetstream === undefined ? {} : { jetstream }) }, io);
     });
   program
     .command('account')
@@ -332,11 +332,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
     .option('--events', 'after each acknowledgement, print its events as `run` does')
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
-    .option('--poll-ms <n>', 'with --standby: how often to follow the journal and try its writer lock, in ms', (v) => positiveInt(v, '--poll-ms'), 100);
-  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs: number } & JetStreamFlags) => {
+    .option('--poll-ms <n>', `with --standby: how often to follow the journal and try its writer lock, in ms (default ${STANDBY_POLL_MS_DEFAULT})`, (v) => positiveInt(v, '--poll-ms'));
+  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs?: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
       const jetstream = jetStreamOf(o, o.standby === true);
+      const pollMs = standbyPollMs(o, o.standby === true);
       await runIngest(
         {
           journal: o.journal,
@@ -344,7 +345,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
-          ...(o.standby === true ? { standby: { pollMs: o.pollMs } } : {}),
+          ...(pollMs === undefined ? {} : { standby: { pollMs } }),
           ...(jetstream === undefined ? {} : { jetstream }),
         },
         io,
@@ -376,12 +377,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .requiredOption('--store <file>', 'the key store (JSON); created with its master key when absent')
     .requiredOption('--role <role>', 'read, trade, operator or admin (each includes the ones before it)')
     .option('--accounts <a,b>', 'the accounts the key may see and act for (default: all)')
-    .option('--rate <n>', "the key's own sustained rate, requests per second (with --burst)")
-    .option('--burst <n>', "the key's own largest burst (with --rate)")
+    .option('--rate <n>', "the key's own sustained rate, requests per second (with --burst)", (v) => positiveNumber(v, '--rate'))
+    .option('--burst <n>', "the key's own largest burst (with --rate)", (v) => positiveNumber(v, '--burst'))
     .option('--label <text>', 'a note shown by keys list')
     .option('--master-key <file>', masterKeyHelp)
     .option('--json', 'print {id, secret, role, accounts} as JSON')
-    .action((o: { store: string; role: string; accounts?: string; rate?: string; burst?: string; label?: string; masterKey?: string; json?: boolean }) => {
+    .action((o: { store: string; role: string; accounts?: string; rate?: number; burst?: number; label?: string; masterKey?: string; json?: boolean }) => {
       keysAdd(o, io);
     });
   keys
@@ -408,11 +409,12 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .description('A seeded stress simulation (docs/simulate.md): markets with books, a price path, a population and liquidators driven through the engine; prints the summary as JSON.')
     .argument('<sim>', 'path to a sim.json file')
     .option('--out <file>', 'also write the whole result (summary and per-step series) as JSON to this file')
-    .option('--seed <n>', "override the file's seed", (v) => simulateSeedArg(v))
+    .option('--seed <n>', `override the file's seed (0 to ${SEED_MAX})`, seedArg)
     .option('--journal <file>', "start from this journal's live accounts (its head; docs/simulate.md)")
     .option('--journal-seq <n>', 'with --journal: its state at this seq', (v) => positiveInt(v, '--journal-seq'))
     .option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
     .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number; report?: string }) => {
+      if (opts.journalSeq !== undefined && opts.journal === undefined) throw new CliError('bad_argument', "--journal-seq is a seq of the journal's: it goes with --journal <file>");
       const result = (await import('./simulate.js')).runSimulate(file, opts, io);
       if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
     });
@@ -441,7 +443,6 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
   return program;
 }
 
-/** --seed of simulate: a non-negative 32-bit integer (issue 19). */
 /** The flags of a journal replicated over JetStream, as commander gives them (ingest, serve, journal info). */
 interface JetStreamFlags {
   jetstream?: string;
@@ -497,6 +498,12 @@ function takeoverOption(): Option {
   );
 }
 
+/** --poll-ms checked (a standby's interval: it goes with --standby, as --takeover-ms does): a standby's, or undefined. */
+function standbyPollMs(o: { pollMs?: number }, standby: boolean): number | undefined {
+  if (o.pollMs !== undefined && !standby) throw new CliError('bad_argument', "--poll-ms is a standby's interval: it goes with --standby");
+  return standby ? (o.pollMs ?? STANDBY_POLL_MS_DEFAULT) : undefined;
+}
+
 /** The JetStream flags checked (each goes with --jetstream; --takeover-ms with --standby, at least three heartbeats). */
 function jetStreamOf(o: JetStreamFlags, standby: boolean): ReplicationOptions | undefined {
   const flags = { stream: '--stream', replicas: '--replicas', takeoverMs: '--takeover-ms', jetstreamCa: '--jetstream-ca', jetstreamCert: '--jetstream-cert', jetstreamKey: '--jetstream-key', jetstreamCreds: '--jetstream-creds' } as const;
@@ -525,11 +532,6 @@ function jetStreamOf(o: JetStreamFlags, standby: boolean): ReplicationOptions | 
   return { ...js, ...(tls === undefined ? {} : { tls }), ...(o.jetstreamCreds === undefined ? {} : { credsFile: o.jetstreamCreds }) };
 }
 
-function simulateSeedArg(v: string): number {
-  const n = Number(v);
-  if (!/^\d{1,10}$/.test(v) || n > 2 ** 32 - 1) throw new CliError('bad_argument', `--seed must be an integer from 0 to 4294967295, not ${JSON.stringify(v)}`);
-  return n;
-}
 
 function timeArg(v: string, flag: string): number {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
@@ -537,16 +539,53 @@ function timeArg(v: string, flag: string): number {
   return ms;
 }
 
-/** A TCP port: 0 (any free port) to 65535. */
-function portArg(v: string): number {
-  const n = Number(v);
-  if (!/^[0-9]{1,5}$/.test(v) || n > 65_535) throw new CliError('bad_argument', `--port must be 0 to 65535, not ${JSON.stringify(v)}`);
+/**
+ * The one parser of an integer flag: plain decimal digits only (not 1e3, 0x10, 1.5, +1 or -0, which Number() would
+ * take), from `min` to `max`.
+ */
+function integerArg(v: string, flag: string, min: number, max: number): number {
+  const n = /^[0-9]{1,16}$/.test(v) ? Number(v) : Number.NaN;
+  if (!(Number.isSafeInteger(n) && n >= min && n <= max)) {
+    const range = min === 1 && max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+    throw new CliError('bad_argument', `${flag} must be ${range}, not ${JSON.stringify(v)}`);
+  }
   return n;
 }
 
 function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError('bad_argument', `${flag} must be a positive integer, not ${JSON.stringify(v)}`);
+  return integerArg(v, flag, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** A TCP port: 0 (any free port) to 65535. */
+function portArg(v: string): number {
+  return integerArg(v, '--port', 0, 65_535);
+}
+
+/**
+ * A seed (demo, lending-demo, serve, simulate): 0 to 2^32 - 1, what the seeded generator takes (sim/random.ts reads
+ * it as an unsigned 32-bit integer, so 2^32 would replay seed 0; sim.json's and sweep.json's seeds have the same range).
+ */
+function seedArg(v: string): number {
+  return integerArg(v, '--seed', 0, SEED_MAX);
+}
+const SEED_MAX = 2 ** 32 - 1;
+
+/**
+ * The traders of a synthetic world (demo, lending-demo, serve --replay): at most WORLD_ACCOUNTS_MAX, checked before
+ * anything is built. Measured (demo --synthetic, 2026): ~145 MB at 3,000 accounts, ~665 MB at 100,000, so ~5 KB of
+ * heap a trader: 1M needs ~5.5 GB, more than node's default heap; beyond it a world fills the machine and dies of a
+ * V8 heap-out-of-memory (1e9 did, after 85 s and 4.7 GB) instead of a one-line error.
+ */
+function worldAccountsArg(v: string): number {
+  return integerArg(v, '--accounts', 1, WORLD_ACCOUNTS_MAX);
+}
+const WORLD_ACCOUNTS_MAX = 1_000_000;
+const WORLD_ACCOUNTS_HELP = 'at most 1,000,000; above ~500,000 give node a larger heap: NODE_OPTIONS=--max-old-space-size=8192';
+
+/** A positive decimal number ("2", "0.5"): digits with an optional fraction, no exponent, sign or hex. */
+function positiveNumber(v: string, flag: string): number {
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(v) ? Number(v) : Number.NaN;
+  if (!(Number.isFinite(n) && n > 0)) throw new CliError('bad_argument', `${flag} must be a positive number, not ${JSON.stringify(v)}`);
   return n;
 }
 

@@ -11,13 +11,17 @@ import { canonicalJson, isJsonObject, jsonKind, parseCanonical } from '../verify
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
 import { CliError, unreadableFile, unwritableFile } from './errors.js';
+import { checkSeqWithinHead } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { loadScenarioFile, writeReport } from './run.js';
 
-/** The journal to read: today a scenario file run in memory. */
-export function scenarioEntries(file: string): EntrySource {
+/** The journal a command reads, with its head (the last entry's seq). */
+export type HeadedEntrySource = EntrySource & { readonly head: number };
+
+/** A scenario file as a journal, run in memory: one entry per command, so its head is the number of commands. */
+export function scenarioEntries(file: string): HeadedEntrySource {
   const scenario = loadScenarioFile(file);
-  return entriesOfCommands({ config: scenario.config, rulebook: scenario.rulebook }, scenario.commands);
+  return { ...entriesOfCommands({ config: scenario.config, rulebook: scenario.rulebook }, scenario.commands), head: scenario.commands.length };
 }
 
 function readText(file: string, what: string): string {
@@ -75,7 +79,8 @@ export function keygenCommand(prefix: string, io: CliIo): 0 {
 }
 
 /** prove: the account's inclusion proof against the state root after `seq` (default: the last entry). */
-export function proveCommand(account: string, source: EntrySource, opts: { seq?: number; out?: string }, io: CliIo): 0 {
+export function proveCommand(account: string, source: HeadedEntrySource, opts: { seq?: number; out?: string }, io: CliIo): 0 {
+  checkSeqWithinHead(opts.seq, source.head, '--seq');
   const engine = replayed(() => replay(source, undefined, opts.seq));
   const accounts = fromEngine(engine);
   const tree = StateTree.build(accounts);

@@ -21,7 +21,7 @@ import type { DurableEngine } from '../journal/durable.js';
 import { redactUrl } from '../journal/jetstream.js';
 import { QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
 import { CliError, unwritableFile } from './errors.js';
-import { recoveryTimes, settleAfterRecovery } from './ingest.js';
+import { recoveryTimes, settleAfterRecovery, STANDBY_POLL_MS_DEFAULT } from './ingest.js';
 import { startRecoveryProgress } from './progress.js';
 import type { CliIo } from './program.js';
 import { closeCopyStore, openReplica, startReplicating, StreamStandby, type ReplicationOptions, type Replica, type Replicating } from './replica.js';
@@ -35,7 +35,8 @@ export interface ServeOptions {
   readonly speed: number;
   readonly accounts: number;
   readonly seed: number;
-  readonly rulebook: string;
+  /** The rulebook preset of a new journal (default binance); an existing journal keeps its own (said on stderr). */
+  readonly rulebook?: string;
   readonly synthetic: boolean;
   readonly insecureLocal: boolean;
   /** The API key store (`bailiff keys add --store FILE`) and its master key file (default: FILE.master). */
@@ -56,8 +57,9 @@ export interface SignalSource {
 }
 
 export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource = process): Promise<0> {
-  const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS) as Rulebook | undefined;
-  if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
+  const rulebookName = o.rulebook ?? 'binance';
+  const rulebook = rulebookPreset(rulebookName, QUOTE_DECIMALS) as Rulebook | undefined;
+  if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${rulebookName}"; presets: ${presetNames().join(', ')}`);
   if (o.keys !== undefined && o.insecureLocal) throw new CliError('bad_argument', 'give either --keys (the security plugin) or --insecure-local, not both');
   if (o.keys === undefined && !o.insecureLocal) {
     throw new CliError('bad_argument', 'serve needs API keys: --keys FILE (make one with `bailiff keys add --role read --store FILE`), or --insecure-local on a trusted machine');
@@ -69,7 +71,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   if (security === undefined) io.stderr('serve: WARNING --insecure-local: no API keys, no signatures, no scopes; anyone who reaches this port may read every account and submit commands\n');
   else io.stderr(`serve: API keys from ${o.keys} (${security.options.keys.list().length} keys); requests must be signed (docs/security.md)\n`);
   const [{ buildServer }, replayModule] = await Promise.all([import('../service/server.js'), import('../service/replay.js')]);
-  const replay = o.replay ? await replayModule.crashReplay({ accounts: o.accounts, seed: o.seed, rulebook: o.rulebook, synthetic: o.synthetic }) : undefined;
+  const replay = o.replay ? await replayModule.crashReplay({ accounts: o.accounts, seed: o.seed, rulebook: rulebookName, synthetic: o.synthetic }) : undefined;
   const genesis: JournalGenesis = replay?.genesis ?? {
     formatVersion: JOURNAL_FORMAT_VERSION,
     config: { settlement: { asset: QUOTE_ASSET, decimals: QUOTE_DECIMALS }, settlementLtvPpm: ppm(800_000n), settlementLiquidationThresholdPpm: ppm(850_000n) },
@@ -78,7 +80,7 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   const say = (line: string): void => io.stderr(`serve: ${line}\n`);
   const js = o.jetstream;
   const journalPath = journalPathIn(o.data);
-  const pollMs = o.pollMs ?? 100;
+  const pollMs = o.pollMs ?? STANDBY_POLL_MS_DEFAULT;
   // What ends the service besides a signal: a replicated commit that failed (fenced by a standby that took the stream
   // over, or a stream that stopped answering), or a promoted standby that could not start replicating.
   let fatal: (error: unknown) => void = () => undefined;
@@ -170,6 +172,8 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   const took = recoveryTimes(r);
   io.stderr(`serve: journal ${host.journalPath} (${r.created ? 'new' : `recovered from ${r.snapshotSeq === null ? 'the genesis' : `snapshot ${r.snapshotSeq}`} + ${r.replayed} replayed`}), head ${host.engine.seq}\n`);
+  // As ingest says of --scenario: a rulebook asked for is a new journal's genesis; this journal has its own.
+  if (o.rulebook !== undefined && !r.created) say(`--rulebook ${o.rulebook} ignored (the journal exists, with rulebook ${host.engine.rulebook.name})`);
   if (host.isStandby && replica !== null && js !== undefined) {
     say(`standby: following stream ${replica.log.stream} at ${redactUrl(js.url)} every ${pollMs} ms; commands are refused (503) until no writer is heard for ${js.takeoverMs} ms`);
   } else if (host.isStandby) say(`standby: following the journal every ${pollMs} ms; commands are refused (503) until its writer stops`);

@@ -10,7 +10,7 @@ import { SimConfigError, type SimResult } from '../sim/simulate/types.js';
 import type { Snapshot } from '../core/engine/snapshot.js';
 import { replay } from '../verify/entries.js';
 import { CliError, unwritableFile } from './errors.js';
-import { openCheckedJournal } from './journal-file.js';
+import { checkSeqWithinHead, openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 import { readJsonFile } from './run.js';
@@ -65,5 +65,6 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
 /** The engine state of a journal at its head (or at `seq`), replayed read-only and checked as `bailiff verify` does. */
 function journalSnapshot(file: string, seq: number | undefined): Snapshot {
   const j = openCheckedJournal(file);
+  checkSeqWithinHead(seq, j.head, '--journal-seq');
   return replay({ genesis: j.genesis, entries: j.records }, () => {}, seq ?? Number.POSITIVE_INFINITY).snapshot();
 }

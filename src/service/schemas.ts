@@ -51,6 +51,9 @@ const commandResult = obj({
   rejected: obj({ code: s('the CommandRejected reason (docs/codes.md rejection)'), field: s('the field at fault'), message: s('why') }, 'present when the engine refused the command (journaled, changes nothing else)'),
 });
 
+/** The commands one POST /v1/commands may carry in an array body. */
+export const POST_COMMANDS_MAX = 1_000;
+
 export const postCommandsSchema = {
   summary: 'Submit one engine command, or an array of up to 1,000, journaled in one commit before the reply',
   description:
@@ -60,7 +63,7 @@ export const postCommandsSchema = {
   body: {
     oneOf: [
       { type: 'object', required: ['kind'], properties: { kind: { type: 'string' } }, additionalProperties: true },
-      { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' } }, additionalProperties: true } },
+      { type: 'array', minItems: 1, maxItems: POST_COMMANDS_MAX, items: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' } }, additionalProperties: true } },
     ],
   },
   response: {

@@ -29,6 +29,7 @@ import {
   marketSchema,
   marketsSchema,
   postCommandsSchema,
+  POST_COMMANDS_MAX,
   readySchema,
   streamQuerySchema,
   whyNotSchema,
@@ -98,6 +99,16 @@ declare module 'fastify' {
 
 function errorReply(code: ServiceCode, message: string): { status: number; body: ReturnType<typeof serviceErrorBody> } {
   return { status: HTTP_STATUS[code], body: serviceErrorBody(code, message) };
+}
+
+/**
+ * An array body of POST /v1/commands that is empty or longer than POST_COMMANDS_MAX, said as such: the schema's
+ * oneOf (an object, or an array of 1 to 1,000) would report the first branch's "must be object".
+ */
+function refuseBatchSize(body: unknown): void {
+  if (!Array.isArray(body)) return;
+  if (body.length === 0) throw new ServiceError('invalid_request', `body: an empty array: give one command or an array of 1 to ${POST_COMMANDS_MAX.toLocaleString('en-US')}`);
+  if (body.length > POST_COMMANDS_MAX) throw new ServiceError('invalid_request', `body: at most ${POST_COMMANDS_MAX.toLocaleString('en-US')} commands, got ${body.length}`);
 }
 
 /** A fastify error (validation, body parsing, limits) as our code and status. */
@@ -223,7 +234,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     if (streams >= STREAM_CLIENTS_MAX) throw new ServiceError('unavailable', `${streams} streams are open (max ${STREAM_CLIENTS_MAX})`);
   };
 
-  app.post('/v1/commands', { schema: postCommandsSchema, config: { role: 'trade', account: 'body.account' } }, async (request) => {
+  app.post('/v1/commands', { schema: postCommandsSchema, config: { role: 'trade', account: 'body.account' }, preValidation: async (request) => refuseBatchSize(request.body) }, async (request) => {
     const body = request.body as unknown;
     const many = Array.isArray(body);
     const raws: readonly unknown[] = many ? body : [body];

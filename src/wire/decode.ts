@@ -69,9 +69,14 @@ export function zodToWireError(error: z.ZodError, basePath: string): WireError {
   const path = joinPath(basePath, issue.path);
   if (issue.code === 'unrecognized_keys') return new WireError(path, `unknown field(s): ${issue.keys.join(', ')}`);
   if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return new WireError(path.endsWith('.kind') ? path : joinPath(path, ['kind']), 'unknown or missing kind');
+    // The issue's path may already end at the discriminator ("kind" at the top level, "commands[3].kind").
+    return new WireError(issue.path.at(-1) === 'kind' ? path : joinPath(path, ['kind']), 'unknown or missing kind');
   }
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return new WireError(path, 'is required');
+  // A union (a path or an inline object, ...) with nothing given: every alternative says "received undefined".
+  if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.every((alt) => alt.some((i) => i.code === 'invalid_type' && i.path.length === 0 && i.message.endsWith('received undefined')))) {
+    return new WireError(path, 'is required');
+  }
   return new WireError(path, issue.message);
 }
 

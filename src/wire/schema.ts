@@ -21,7 +21,7 @@ export const timeValue = z.union([
   z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/, { error: 'must be an ISO-8601 UTC time like 2025-02-02T22:14:00Z' }),
 ]);
 
-const decimalsInt = z.number({ error: 'must be an integer' }).int().min(0).max(30);
+const decimalsInt = z.number({ error: 'must be an integer from 0 to 30' }).int().min(0).max(30);
 
 export const tierSchema = z.strictObject({
   notionalFloor: decimalString,

@@ -54,3 +54,11 @@ describe('checkReservedKeys', () => {
     expect(pathText([])).toBe('');
   });
 });
+
+describe('parseStrictJson and a byte-order mark', () => {
+  it('skips one leading U+FEFF (some editors write it first); elsewhere it is not JSON', () => {
+    expect(parseStrictJson('\uFEFF{"a":1,"b":[2]}')).toEqual({ a: 1, b: [2] });
+    expect(refusal(() => parseStrictJson('\uFEFF{"a":1,"a":2}'))).toEqual({ path: 'a', detail: 'key given twice in one object (line 1, column 8)' });
+    expect(refusal(() => parseStrictJson('{"a":\uFEFF1}')).detail).toMatch(/^not valid JSON/);
+  });
+});

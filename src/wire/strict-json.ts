@@ -16,10 +16,13 @@ export function pathText(parts: readonly (string | number)[]): string {
 }
 
 /**
- * Parses JSON text; throws a WireError for invalid JSON (path ''), for a key given twice in one object and for a
+ * Parses JSON text (a leading byte-order mark skipped); throws a WireError for invalid JSON (path ''), for a key given twice in one object and for a
  * reserved key (both with the key's path).
  */
-export function parseStrictJson(text: string): unknown {
+export function parseStrictJson(withBom: string): unknown {
+  // A UTF-8 byte-order mark some editors write first (U+FEFF): not JSON, and meaningless in UTF-8 (RFC 8259 §8.1
+  // lets a parser ignore it).
+  const text = withBom.charCodeAt(0) === 0xfeff ? withBom.slice(1) : withBom;
   let value: unknown;
   try {
     value = JSON.parse(text);

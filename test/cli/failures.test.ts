@@ -66,7 +66,7 @@ describe('bailiff: version, help and exit codes', () => {
     expectOneLine(opt.err, "unknown option '--summery'");
     const flag = await cli(['demo', '--accounts', 'many']);
     expect(flag.code).toBe(2);
-    expectOneLine(flag.err, '--accounts must be a positive integer, not "many"');
+    expectOneLine(flag.err, '--accounts must be an integer from 1 to 1,000,000, not "many"');
   });
 
   it('a bug is one line and exit 3; BAILIFF_DEBUG=1 adds the stack', () => {

@@ -138,6 +138,14 @@ describe('bailiff ingest', () => {
     expect(readdirSync(f.dir).sort()).toEqual(['a-directory', 'scenario.json']);
   });
 
+  it('refuses --poll-ms without --standby (it would do nothing), as --takeover-ms is refused', async () => {
+    const f = files();
+    const r = await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario, '--poll-ms', '50']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: --poll-ms is a standby's interval: it goes with --standby\n");
+    expect(r.out).toBe('');
+  });
+
   it('halts on a corrupt record in the middle with exit 2 naming its seq; reports a torn tail and truncates it', async () => {
     const f = files();
     await cli(['ingest', '--journal', f.journal, '--scenario', f.scenario], streamCommands(5, 10).map((c) => JSON.stringify(c)));

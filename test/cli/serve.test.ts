@@ -80,6 +80,24 @@ describe('bailiff serve (the real process)', () => {
     }
   }, 60_000);
 
+  it('says --rulebook is ignored over an existing journal (as ingest says of --scenario); not over a new one', async () => {
+    const common = ['--data', mkdtempSync(join(tmpdir(), 'bailiff-serve-')), '--insecure-local', '--durability', 'relaxed'];
+    const first = await serve([...common, '--rulebook', 'bybit']);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stderr()).not.toContain('ignored');
+    const second = await serve([...common, '--rulebook', 'binance']);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(second.stderr()).toContain('serve: --rulebook binance ignored (the journal exists, with rulebook bybit)\n');
+  }, 60_000);
+
+  it('refuses --poll-ms without --standby (exit 2, one line), as --takeover-ms is', () => {
+    const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', '--insecure-local', '--data', mkdtempSync(join(tmpdir(), 'bailiff-serve-')), '--poll-ms', '50'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("error: --poll-ms is a standby's interval: it goes with --standby\n");
+  });
+
   it('refuses to run without the security plugin unless --insecure-local is given (exit 2)', () => {
     const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', '0', '--data', mkdtempSync(join(tmpdir(), 'bailiff-serve-'))], { encoding: 'utf8' });
     expect(r.status).toBe(2);

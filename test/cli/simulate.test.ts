@@ -82,6 +82,11 @@ describe('bailiff simulate', () => {
     expect((await cli(['simulate', write('{"seed": 1, "seed": 2}')])).code).toBe(2);
     const bad = await cli(['simulate', write(SMALL), '--seed', '-1']);
     expect(bad.code).toBe(2);
+    // --journal-seq is a seq of --journal's: alone it would be ignored.
+    const stray = await cli(['simulate', write(SMALL), '--journal-seq', '3']);
+    expect(stray.code).toBe(2);
+    expect(stray.err).toBe("error: --journal-seq is a seq of the journal's: it goes with --journal <file>\n");
+    expect(stray.out).toBe('');
   });
 
   it('the examples decode; the crash example replays its kline excerpt (5 hours of 1m klines, OHLC: 17,999 steps)', () => {

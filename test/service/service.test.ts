@@ -206,6 +206,17 @@ describe('the service over HTTP and WebSocket', () => {
         expect(s.app.bailiff.host.engine.seq).toBe(engineSeq);
       });
     }
+    it('says what is wrong with an array body: empty, or longer than 1,000', async () => {
+      const empty = await post(s.base, '/v1/commands', []);
+      expect(empty.status).toBe(400);
+      expect(empty.body.error).toEqual({ code: 'invalid_request', number: 10000, message: 'body: an empty array: give one command or an array of 1 to 1,000' });
+      const tick = { kind: 'tick' };
+      const long = await post(s.base, '/v1/commands', Array.from({ length: 1001 }, () => tick));
+      expect(long.status).toBe(400);
+      expect(long.body.error).toEqual({ code: 'invalid_request', number: 10000, message: 'body: at most 1,000 commands, got 1001' });
+      const scalar = await post(s.base, '/v1/commands', 5);
+      expect(scalar.body.error.message).toBe('body: must be object');
+    });
     it('names the field at fault', async () => {
       const r = await post(s.base, '/v1/commands', [{ kind: 'tick' }, { kind: 'deposit', account: 'alice', asset: 'USDC', amount: 'x' }]);
       expect(r.body.error.path).toBe('[1].amount');

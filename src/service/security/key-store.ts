@@ -196,8 +196,9 @@ export class KeyStore {
       if (!existsSync(masterFile)) writeFileAtomic(masterFile, `${randomBytes(MASTER_KEY_BYTES).toString('hex')}\n`, 0o600);
       writeFileAtomic(file, serialise([]), 0o600);
     }
-    const masterKey = readMasterKey(masterFile);
-    const store = new KeyStore(masterKey, readKeys(file), file);
+    // The store first: when it is missing, that is what to say, not that its master key is.
+    const keys = readKeys(file);
+    const store = new KeyStore(readMasterKey(masterFile), keys, file);
     store.mtimeMs = statSync(file).mtimeMs;
     return store;
   }
@@ -310,7 +311,9 @@ function readKeys(file: string): readonly ApiKey[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new KeyStoreError('bad_file', `cannot read key store ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KeyStoreError('bad_file', `no key store ${file} (bailiff keys add --store ${file} makes one)`);
+    throw new KeyStoreError('bad_file', `cannot read key store ${file}: ${code ?? (e as Error).message}`);
   }
   let parsed: unknown;
   try {

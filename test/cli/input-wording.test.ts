@@ -1,0 +1,63 @@
+// Bad input says what is wrong, in the words of the field at fault: a command's unknown kind (its path once), a
+// decimals field out of range (the range), a missing field of a union (is required), a key store that does not
+// exist (not its master key); and a scenario file that starts with a UTF-8 byte-order mark is read.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bailiff-wording-'));
+const SCENARIO = 'examples/btc-isolated-long.json';
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('what bad input says', () => {
+  it('an unknown kind on ingest stdin: "kind: unknown or missing kind" (the path once)', async () => {
+    const journal = join(dir, 'j.db');
+    const made = await runCliCaptured(['ingest', '--journal', journal, '--scenario', SCENARIO], { stdin: Readable.from([]) });
+    expect(made.code, made.err).toBe(0);
+    const r = await runCliCaptured(['ingest', '--journal', journal], { stdin: Readable.from(['{"kind":"nosuch"}\n']) });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error: stdin line 1: kind: unknown or missing kind\n');
+  });
+
+  it('a scenario field of decimals out of range says the range', async () => {
+    const scenario = JSON.parse(readFileSync(SCENARIO, 'utf8')) as { markets: { baseDecimals: number }[] };
+    for (const d of [36, -1]) {
+      (scenario.markets[0] as { baseDecimals: number }).baseDecimals = d;
+      const file = write(`decimals${d}.json`, JSON.stringify(scenario));
+      const r = await runCliCaptured(['run', file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`error: ${file}: markets[0].baseDecimals: must be an integer from 0 to 30\n`);
+    }
+  });
+
+  it('a sweep without its sim: "sim: is required"', async () => {
+    const file = write('sweep.json', '{}');
+    const r = await runCliCaptured(['sweep', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: sim: is required\n');
+  });
+
+  it('keys list of a store that does not exist says so (not that its master key is missing)', async () => {
+    const store = join(dir, 'nosuch.json');
+    const r = await runCliCaptured(['keys', 'list', '--store', store]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: no key store ${store} (bailiff keys add --store ${store} makes one)\n`);
+  });
+
+  it('a scenario file that starts with a UTF-8 byte-order mark runs as the same file without it', async () => {
+    const text = readFileSync(SCENARIO, 'utf8');
+    const bom = write('bom.json', `\uFEFF${text}`);
+    const withBom = await runCliCaptured(['run', bom]);
+    expect(withBom.code, withBom.err).toBe(0);
+    expect(withBom.out).toBe((await runCliCaptured(['run', SCENARIO])).out);
+  });
+});
