@@ -1,11 +1,11 @@
-// `bailiff export --what liquidations|accounts --format csv|jsonl [--out file] [--seq n] --scenario file.json`:
+// `bailiff export --what liquidations|accounts --format csv|jsonl [--out file] [--seq n] --journal j.db|--scenario f`:
 // the liquidation history or the account states of a journal, for analysts (src/journal/export.ts; docs/export.md).
-// The entries come from one place, an ExportSource: today a scenario file applied to an engine in memory; a stored
-// journal (`--journal`) gives the same three things.
+// The entries come from one place, an ExportSource: a stored journal (`--journal`) or a scenario file applied to an
+// engine in memory.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Engine } from '../core/engine/engine.js';
-import { ACCOUNT_COLUMNS, LIQUIDATION_COLUMNS, accountRows, formatRows, liquidationRows, type ExportFormat } from '../journal/export.js';
+import { ACCOUNT_COLUMNS, LIQUIDATION_COLUMNS, accountRows, formatRows, liquidationRows, ReplayMismatch, type ExportFormat } from '../journal/export.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../journal/types.js';
 import type { UnitLookup } from '../wire/decode.js';
 import { CliError, unwritableFile } from './errors.js';
@@ -64,6 +64,10 @@ export function runExport(source: ExportSource, o: ExportOptions, io: CliIo): 0 
       }
     }
     if (chunk.length > 0) sink.write(chunk);
+  } catch (e) {
+    // A journal whose replay disagrees with its records is bad input (exit 2, as `verify` and `prove` say), not a bug.
+    if (e instanceof ReplayMismatch) throw new CliError('bad_file', `the journal does not replay: ${e.message}`);
+    throw e;
   } finally {
     sink.close();
   }

@@ -1,10 +1,12 @@
-// End-to-end through the CLI: `bailiff export` on a scenario (the journal source until --journal lands).
+// End-to-end through the CLI: `bailiff export` on a scenario; a source whose replay disagrees with its entries.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/errors.js';
+import { runExport, scenarioExportSource } from '../../src/cli/export.js';
 
 const bailiff = (args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { encoding: 'utf8' });
 
@@ -55,5 +57,23 @@ describe('bailiff export', () => {
     const missing = bailiff(['export', '--what', 'accounts', '--scenario', join(dir, 'nope.json')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^error: cannot read .*nope\.json: ENOENT\n$/);
+  });
+
+  it('refuses a journal whose replay disagrees with its records as bad input (exit 2), not a bug', () => {
+    const source = scenarioExportSource('examples/crash-liquidations.json');
+    // One entry's events dropped: the replay gives more than the journal holds.
+    const entries = source.entries as { seq: number; command: unknown; events: unknown[] }[];
+    const k = entries.findIndex((e) => e.events.length > 1);
+    entries[k] = { ...(entries[k] as (typeof entries)[number]), events: [] };
+    const io = { stdout: () => undefined, stderr: () => undefined };
+    let thrown: unknown;
+    try {
+      runExport(source, { what: 'accounts', format: 'csv' }, io as never);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(CliError);
+    expect((thrown as CliError).code).toBe('bad_file');
+    expect((thrown as Error).message).toMatch(new RegExp(`^the journal does not replay: seq ${k + 1}: replay gave seq ${k + 1} with \\d+ events, the journal ${k + 1} with 0$`));
   });
 });
