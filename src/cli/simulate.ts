@@ -9,7 +9,8 @@ import { runSimulation } from '../sim/simulate/run.js';
 import { SimConfigError, type SimResult } from '../sim/simulate/types.js';
 import type { Snapshot } from '../core/engine/snapshot.js';
 import { replay } from '../verify/entries.js';
-import { CliError, unwritableFile } from './errors.js';
+import { BailiffError } from '../errors.js';
+import { unwritableFile } from './errors.js';
 import { checkSeqWithinHead, openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
@@ -44,8 +45,9 @@ export function runSimulate(file: string, o: SimulateOptions, io: CliIo): SimRes
     });
   } catch (e) {
     if (e instanceof SimConfigError) throw new SimConfigError(`${file}: ${e.path}`, e.detail);
-    // A bug: the seed replays it (STYLE.md: the simulator prints its seed on failure).
-    if (e instanceof Error && !(e instanceof CliError)) e.message = `${e.message} (simulation ${file}, seed ${seed ?? 'unknown'})`;
+    // A bug (not one of Bailiff's own errors, which are bad input: exit 2): the seed replays it (STYLE.md: the
+    // simulator prints its seed on failure).
+    if (e instanceof Error && !(e instanceof BailiffError)) e.message = `${e.message} (simulation ${file}, seed ${seed ?? 'unknown'})`;
     throw e;
   } finally {
     progress.stop();

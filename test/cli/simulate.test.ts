@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { editStoredRecord } from '../journal/stored-record.js';
 import { runCli } from '../../src/cli/program.js';
 import { runCliCaptured, type CliRun } from '../support/cli.js';
 import { parseSimConfigText } from '../../src/sim/simulate/config.js';
@@ -115,5 +116,15 @@ describe('bailiff simulate', () => {
     expect(summary.positions).toBe(5);
     const missing = await cli(['simulate', write(live), '--journal', '/nonexistent/j.db']);
     expect(missing.code).toBe(2);
+    // A corrupt journal is bad input: said as the journal says it, without the seed a simulator's bug is told with.
+    editStoredRecord(journal, 3, (b) => {
+      const flipped = Buffer.from(b);
+      flipped[flipped.length >> 1] ^= 1;
+      return flipped;
+    });
+    const corrupt = await cli(['simulate', write(live), '--journal', journal]);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.err).toMatch(/^error: .*record 3\b.*\n$/);
+    expect(corrupt.err).not.toContain('(simulation');
   });
 });
