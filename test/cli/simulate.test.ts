@@ -119,7 +119,8 @@ describe('bailiff simulate', () => {
     // A corrupt journal is bad input: said as the journal says it, without the seed a simulator's bug is told with.
     editStoredRecord(journal, 3, (b) => {
       const flipped = Buffer.from(b);
-      flipped[flipped.length >> 1] ^= 1;
+      const at = flipped.length >> 1;
+      flipped.writeUInt8(flipped.readUInt8(at) ^ 1, at);
       return flipped;
     });
     const corrupt = await cli(['simulate', write(live), '--journal', journal]);
