@@ -1,5 +1,6 @@
 // A user-facing CLI failure: printed as one line (`error: <message>`), no stack, exit code 2 (bad input).
 
+import { readFileSync } from 'node:fs';
 import type { CodeName } from '../core/codes.js';
 import { BailiffError } from '../errors.js';
 
@@ -32,3 +33,13 @@ export function unreadableFile(file: string, e: unknown, what?: string): CliErro
 export function unwritableFile(file: string, e: unknown): CliError {
   return new CliError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
+
+/** A file's text (UTF-8), or `cannot read [what ]<file>: <code>` (exit 2): the one read of an input file. */
+export function readTextFile(file: string, what?: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw unreadableFile(file, e, what);
+  }
+}
+

@@ -2,7 +2,7 @@
 // inclusion proofs against the state root and signed liquidation receipts (src/verify). The journal they read is one
 // parameter (an EntrySource): a scenario file run in memory for now (--scenario); a stored journal later.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { fromEngine, StateTree } from '../journal/state-root.js';
@@ -10,7 +10,7 @@ import { entriesOfCommands, replay, ReplayMismatchError, type EntrySource } from
 import { canonicalJson, isJsonObject, jsonKind, parseCanonical } from '../verify/json.js';
 import { proveAccount, verifyInclusion, type InclusionProof } from '../verify/proof.js';
 import { buildReceipts, generateOperatorKeys, parsePrivateKey, parsePublicKey, verifyReceipt, type LiquidationReceipt } from '../verify/receipt.js';
-import { CliError, unreadableFile, unwritableFile } from './errors.js';
+import { CliError, readTextFile, unwritableFile } from './errors.js';
 import { checkSeqWithinHead } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { loadScenarioFile, writeReport } from './run.js';
@@ -24,17 +24,9 @@ export function scenarioEntries(file: string): HeadedEntrySource {
   return { ...entriesOfCommands({ config: scenario.config, rulebook: scenario.rulebook }, scenario.commands), head: scenario.commands.length };
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e, what);
-  }
-}
-
 /** --key: 64 hex digits, or a file holding them (or a PEM public key). */
 function publicKeyArg(value: string): KeyObject {
-  const text = /^[0-9a-fA-F]{64}$/.test(value.trim()) ? value : readText(value, 'public key');
+  const text = /^[0-9a-fA-F]{64}$/.test(value.trim()) ? value : readTextFile(value, 'public key');
   try {
     return parsePublicKey(text);
   } catch (e) {
@@ -43,7 +35,7 @@ function publicKeyArg(value: string): KeyObject {
 }
 
 function privateKeyArg(file: string): KeyObject {
-  const text = readText(file, 'private key');
+  const text = readTextFile(file, 'private key');
   try {
     return parsePrivateKey(text);
   } catch (e) {
@@ -98,7 +90,7 @@ export function proveCommand(account: string, source: HeadedEntrySource, opts: {
 /** verify-proof: a `prove` output file against a root (given, or the one in the file). */
 export function verifyProofCommand(file: string, opts: { root?: string }, io: CliIo): 0 | 1 {
   // A file that cannot be read is exit 2, as for verify-receipt; one that reads but is no proof is invalid (1).
-  const text = readText(file, 'proof');
+  const text = readTextFile(file, 'proof');
   let doc: unknown;
   try {
     doc = parseCanonical(text);
@@ -150,7 +142,7 @@ export function verifyReceiptCommand(file: string, opts: { key: string }, io: Cl
   const key = publicKeyArg(opts.key);
   let doc: unknown;
   try {
-    doc = parseCanonical(readText(file, 'receipt'));
+    doc = parseCanonical(readTextFile(file, 'receipt'));
   } catch (e) {
     if (e instanceof CliError) throw e;
     io.stderr(`invalid: ${file} is not JSON\n`);

@@ -2,7 +2,7 @@
 // --summary (or --json / --out) also each account's figures, the refusals and the conservation check.
 // Findings make the exit code 1: a conservation mismatch always, refused commands with --strict.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Engine } from '../core/engine/engine.js';
 import { conservationReport } from '../core/engine/conservation.js';
 import type { EngineEvent } from '../core/engine/events.js';
@@ -12,7 +12,7 @@ import { parseScenarioText, type Scenario } from '../scenario/load.js';
 import { WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { unreadableFile, unwritableFile } from './errors.js';
+import { readTextFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -28,13 +28,7 @@ export interface RunOptions {
 }
 
 export function loadScenarioFile(file: string, onCommand?: (done: number, total: number) => void): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e);
-  }
-  return parseScenarioText(text, file, onCommand === undefined ? {} : { onCommand });
+  return parseScenarioText(readTextFile(file), file, onCommand === undefined ? {} : { onCommand });
 }
 
 /**
@@ -43,12 +37,7 @@ export function loadScenarioFile(file: string, onCommand?: (done: number, total:
  * exit 2. The caller decodes the value (its errors name the field).
  */
 export function readJsonFile(file: string, what?: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e, what);
-  }
+  const text = readTextFile(file, what);
   try {
     return parseStrictJson(text);
   } catch (e) {

@@ -5,12 +5,11 @@
 // The source of records is one parameter (JournalSource): the SQLite journal `bailiff ingest` and `serve` write
 // (journal-file.ts sqliteVerifySource, its records read raw), or a JSON-lines journal (verify/jsonl.ts).
 
-import { readFileSync } from 'node:fs';
 import type { JournalGenesis, JournalRecord } from '../journal/types.js';
 import { canonicalRecordHasher, decodeJsonLines, JournalFormatError } from '../verify/jsonl.js';
 import { verifyJournal, type Finding, type RecordHasher, type SignatureRecheck } from '../verify/verify.js';
 import { engineAttestationKeys, recheckSignature } from '../feeds/attestation.js';
-import { CliError, unreadableFile } from './errors.js';
+import { CliError, readTextFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -29,12 +28,7 @@ export interface OpenedJournal {
 export type JournalSource = (file: string) => OpenedJournal;
 
 export const jsonLinesSource: JournalSource = (file) => {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw unreadableFile(file, e);
-  }
+  const text = readTextFile(file);
   try {
     const decoded = decodeJsonLines(text);
     return { ...decoded, hasher: canonicalRecordHasher, expected: decoded.records.length };
