@@ -1,6 +1,8 @@
 /* global process, console */
 // Self and inclusive time by function of a V8 .cpuprofile (node --cpu-prof, or node:inspector's Profiler.stop).
 // usage: node scripts/summarize-cpuprofile.mjs FILE.cpuprofile [TOP=40]
+// UNDER=NAME: only the samples with a function of that name on their stack (e.g. UNDER=sweepCallsIfDue: a margin-call
+// sweep's time alone, within a profile of the whole walk).
 // Inclusive time counts a function once per sampled stack (recursion is not double-counted).
 import { readFileSync } from 'node:fs';
 
@@ -16,7 +18,13 @@ const name = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.
 const self = new Map();
 const inclusive = new Map();
 let total = 0;
+const under = process.env.UNDER;
+const isUnder = (id) => {
+  for (let at = id; at !== undefined; at = parent.get(at)) if (nodes.get(at).callFrame.functionName === under) return true;
+  return false;
+};
 for (const [id, us] of sampled) {
+  if (under !== undefined && !isUnder(id)) continue;
   total += us;
   const key = name(nodes.get(id));
   self.set(key, (self.get(key) ?? 0) + us);

@@ -105,5 +105,6 @@ describe('inclusion proofs', () => {
     for (const [value, kind] of [[null, 'null'], [undefined, 'nothing'], [[], 'an array'], ['x', 'a string'], [7n, 'a number']] as const) {
       expect(computeRoot(value as unknown as InclusionProof)).toEqual({ ok: false, reason: `not a proof: ${kind}, not an object` });
     }
+    expect(computeRoot({ assets: [] } as unknown as InclusionProof)).toEqual({ ok: false, reason: 'not a proof: no "format" field (an inclusion proof has format 1)' });
   });
 });

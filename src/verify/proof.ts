@@ -52,6 +52,7 @@ const HEX_HASH = /^[0-9a-f]{64}$/;
 export function computeRoot(proof: InclusionProof): InclusionCheck {
   if (!isJsonObject(proof)) return { ok: false, reason: `not a proof: ${jsonKind(proof)}, not an object` };
   try {
+    if (!('format' in proof)) return { ok: false, reason: `not a proof: no "format" field (an inclusion proof has format ${PROOF_FORMAT_VERSION})` };
     if (proof.format !== PROOF_FORMAT_VERSION) return { ok: false, reason: `proof format ${String(proof.format)} is not ${PROOF_FORMAT_VERSION}` };
     const shape = checkShape(proof);
     if (shape !== undefined) return { ok: false, reason: shape };

@@ -100,6 +100,8 @@ describe('liquidation receipts', () => {
     for (const [value, kind] of [[null, 'null'], [[], 'an array'], ['x', 'a string'], [1, 'a number']] as const) {
       expect(verifyReceipt(value as unknown as LiquidationReceipt, publicKey)).toEqual({ ok: false, reason: `not a receipt: ${kind}, not an object` });
     }
+    // An object without the format field (`{}`, some other JSON file): told so, not "format undefined".
+    expect(verifyReceipt({} as unknown as LiquidationReceipt, publicKey)).toEqual({ ok: false, reason: 'not a receipt: no "format" field (a liquidation receipt has format 1)' });
   });
 
   it('fails on a change of any single field, signature included', () => {

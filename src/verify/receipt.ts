@@ -307,6 +307,7 @@ const fail = (reason: string): ReceiptCheck => ({ ok: false, reason });
 export function verifyReceipt(receipt: LiquidationReceipt, operatorPublicKey: KeyObject): ReceiptCheck {
   if (!isJsonObject(receipt)) return fail(`not a receipt: ${jsonKind(receipt)}, not an object`);
   try {
+    if (!('format' in receipt)) return fail(`not a receipt: no "format" field (a liquidation receipt has format ${RECEIPT_FORMAT_VERSION})`);
     if (receipt.format !== RECEIPT_FORMAT_VERSION) return fail(`receipt format ${String(receipt.format)} is not ${RECEIPT_FORMAT_VERSION}`);
     const { signature, ...body } = receipt;
     if (typeof signature !== 'string' || !/^[0-9a-f]{128}$/.test(signature)) return fail('the signature is not 64 bytes of hex');
