@@ -12,6 +12,7 @@ import { codeNumber } from '../core/codes.js';
 import type { RecoveryProgress } from '../journal/durable.js';
 import type { Durability, JournalStore } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
+import { isJsonObject, jsonKind } from '../verify/json.js';
 import { decimalAtoms, WireError } from '../wire/decode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { dashboardPlugin } from './dashboard/plugin.js';
@@ -102,13 +103,20 @@ function errorReply(code: ServiceCode, message: string): { status: number; body:
 }
 
 /**
- * An array body of POST /v1/commands that is empty or longer than POST_COMMANDS_MAX, said as such: the schema's
- * oneOf (an object, or an array of 1 to 1,000) would report the first branch's "must be object".
+ * A body of POST /v1/commands that is neither a command nor an array of 1 to POST_COMMANDS_MAX commands, said as such:
+ * the schema's oneOf (an object, or an array of 1 to 1,000) would report its first branch's "must be object" for an
+ * empty or long array, a number, or an array holding something other than a command.
  */
-function refuseBatchSize(body: unknown): void {
-  if (!Array.isArray(body)) return;
-  if (body.length === 0) throw new ServiceError('invalid_request', `body: an empty array: give one command or an array of 1 to ${POST_COMMANDS_MAX.toLocaleString('en-US')}`);
+function refuseBodyShape(body: unknown): void {
+  const either = `give one command (a JSON object) or an array of 1 to ${POST_COMMANDS_MAX.toLocaleString('en-US')}`;
+  if (!Array.isArray(body)) {
+    if (!isJsonObject(body)) throw new ServiceError('invalid_request', `body: ${jsonKind(body)}: ${either}`);
+    return;
+  }
+  if (body.length === 0) throw new ServiceError('invalid_request', `body: an empty array: ${either}`);
   if (body.length > POST_COMMANDS_MAX) throw new ServiceError('invalid_request', `body: at most ${POST_COMMANDS_MAX.toLocaleString('en-US')} commands, got ${body.length}`);
+  const i = body.findIndex((c) => !isJsonObject(c));
+  if (i >= 0) throw new ServiceError('invalid_request', `body/${i}: ${jsonKind(body[i])}, not a command (a JSON object)`);
 }
 
 /** A fastify error (validation, body parsing, limits) as our code and status. */
@@ -234,7 +242,7 @@ export async function buildServer(options: ServiceOptions = {}): Promise<Fastify
     if (streams >= STREAM_CLIENTS_MAX) throw new ServiceError('unavailable', `${streams} streams are open (max ${STREAM_CLIENTS_MAX})`);
   };
 
-  app.post('/v1/commands', { schema: postCommandsSchema, config: { role: 'trade', account: 'body.account' }, preValidation: async (request) => refuseBatchSize(request.body) }, async (request) => {
+  app.post('/v1/commands', { schema: postCommandsSchema, config: { role: 'trade', account: 'body.account' }, preValidation: async (request) => refuseBodyShape(request.body) }, async (request) => {
     const body = request.body as unknown;
     const many = Array.isArray(body);
     const raws: readonly unknown[] = many ? body : [body];

@@ -206,16 +206,19 @@ describe('the service over HTTP and WebSocket', () => {
         expect(s.app.bailiff.host.engine.seq).toBe(engineSeq);
       });
     }
-    it('says what is wrong with an array body: empty, or longer than 1,000', async () => {
+    it('says what is wrong with a body that is not a command or an array of them: empty, longer than 1,000, a scalar, an array holding a scalar', async () => {
       const empty = await post(s.base, '/v1/commands', []);
       expect(empty.status).toBe(400);
-      expect(empty.body.error).toEqual({ code: 'invalid_request', number: 10000, message: 'body: an empty array: give one command or an array of 1 to 1,000' });
+      expect(empty.body.error).toEqual({ code: 'invalid_request', number: 10000, message: 'body: an empty array: give one command (a JSON object) or an array of 1 to 1,000' });
       const tick = { kind: 'tick' };
       const long = await post(s.base, '/v1/commands', Array.from({ length: 1001 }, () => tick));
       expect(long.status).toBe(400);
       expect(long.body.error).toEqual({ code: 'invalid_request', number: 10000, message: 'body: at most 1,000 commands, got 1001' });
       const scalar = await post(s.base, '/v1/commands', 5);
-      expect(scalar.body.error.message).toBe('body: must be object');
+      expect(scalar.body.error.message).toBe('body: a number: give one command (a JSON object) or an array of 1 to 1,000');
+      const mixed = await post(s.base, '/v1/commands', [tick, 5]);
+      expect(mixed.status).toBe(400);
+      expect(mixed.body.error.message).toBe('body/1: a number, not a command (a JSON object)');
     });
     it('names the field at fault', async () => {
       const r = await post(s.base, '/v1/commands', [{ kind: 'tick' }, { kind: 'deposit', account: 'alice', asset: 'USDC', amount: 'x' }]);
