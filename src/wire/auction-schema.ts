@@ -11,7 +11,8 @@ export interface WirePrimitives {
   readonly timeValue: z.ZodType<number | string>;
 }
 
-const seconds = z.number({ error: 'must be whole seconds' }).int().positive().max(10_000_000);
+const SECONDS_MESSAGE = 'must be whole seconds from 1 to 10,000,000';
+const seconds = z.number({ error: SECONDS_MESSAGE }).int({ error: SECONDS_MESSAGE }).positive({ error: SECONDS_MESSAGE }).max(10_000_000, { error: SECONDS_MESSAGE });
 
 export function auctionSchemas<At extends z.ZodType, Feed extends z.ZodType>(p: WirePrimitives, atSchema: At, feedSchema: Feed) {
   const { decimalString, idString: id } = p;

@@ -21,7 +21,23 @@ export const timeValue = z.union([
   z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/, { error: 'must be an ISO-8601 UTC time like 2025-02-02T22:14:00Z' }),
 ]);
 
-const decimalsInt = z.number({ error: 'must be an integer from 0 to 30' }).int().min(0).max(30);
+/**
+ * An integer from `min` to `max`, every failure (not a number, a fraction, out of range) told with the range. A
+ * message given to z.number() alone is also what its checks say: `z.number({ error: 'must be an integer' }).max(9)`
+ * answers 10 with "must be an integer".
+ */
+export function intIn(min: number, max: number): z.ZodNumber {
+  const message = `must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+}
+
+/** A number (not NaN, finite) from `min` to `max`, told with the range as intIn. */
+export function numberIn(min: number, max: number): z.ZodNumber {
+  const message = `must be a number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error: message }).min(min, { error: message }).max(max, { error: message });
+}
+
+const decimalsInt = intIn(0, 30);
 
 export const tierSchema = z.strictObject({
   notionalFloor: decimalString,

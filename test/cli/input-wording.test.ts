@@ -1,6 +1,6 @@
 // Bad input says what is wrong, in the words of the field at fault: a command's unknown kind (its path once), a
 // decimals field out of range (the range), a missing field of a union (is required), a key store that does not
-// exist (not its master key); and a scenario file that starts with a UTF-8 byte-order mark is read.
+// exist (not its master key); a simulation's or sweep's integer out of range (the range); and a scenario file that starts with a UTF-8 byte-order mark is read.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,24 @@ describe('what bad input says', () => {
       expect(r.code).toBe(2);
       expect(r.err).toBe(`error: ${file}: markets[0].baseDecimals: must be an integer from 0 to 30\n`);
     }
+  });
+
+  it('a simulation or sweep field out of range says the range, not only "must be an integer"', async () => {
+    const sim = JSON.parse(readFileSync('examples/sim/quick.json', 'utf8')) as Record<string, unknown>;
+    for (const [field, value, message] of [
+      ['seed', -1, 'seed: must be an integer from 0 to 4,294,967,295'],
+      ['steps', 20_000_000, 'steps: must be an integer from 1 to 10,000,000'],
+      ['stepMs', 1.5, 'stepMs: must be an integer from 1 to 86,400,000'],
+    ] as const) {
+      const file = write(`sim-${field}.json`, JSON.stringify({ ...sim, [field]: value }));
+      const r = await runCliCaptured(['simulate', file]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toContain(message);
+    }
+    const sweep = write('sweep-seeds.json', JSON.stringify({ sim: join(process.cwd(), 'examples/sim/quick.json'), seeds: { from: 0, count: 20_000 }, parameters: [] }));
+    const r = await runCliCaptured(['sweep', sweep]);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('seeds.count: must be an integer from 1 to 10,000');
   });
 
   it('a sweep without its sim: "sim: is required"', async () => {

@@ -8,10 +8,10 @@
 
 import { z } from 'zod';
 import { auctionSchemas } from '../../wire/auction-schema.js';
-import { decimalString, idString, timeValue } from '../../wire/schema.js';
+import { decimalString, idString, intIn, numberIn, timeValue } from '../../wire/schema.js';
 
-const fraction = z.number({ error: 'must be a number' }).min(0).max(1);
-const seconds = z.number({ error: 'must be whole seconds' }).int().positive().max(10_000_000);
+const fraction = numberIn(0, 1);
+const seconds = intIn(1, 10_000_000);
 
 /** The Clipper's price curve (abaci.sol): linear_decrease {tau}, stairstep_exponential_decrease {step, cut}, exponential_decrease {cut}. */
 const curveSchema = auctionSchemas({ decimalString, idString, timeValue }, timeValue, decimalString.nullable()).curve;

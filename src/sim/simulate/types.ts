@@ -12,15 +12,15 @@ import { BailiffError } from '../../errors.js';
 import type { Snapshot } from '../../core/engine/snapshot.js';
 import type { Rulebook } from '../../core/rulebooks/rulebook.js';
 import { simAuctionsSchema, type AuctionSeries, type AuctionsSummary } from './auctions-schema.js';
-import { assetSchema, decimalString, idString, marketSchema, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
+import { assetSchema, decimalString, idString, intIn, marketSchema, numberIn, rulebookSchema, settlementSchema, timeValue } from '../../wire/schema.js';
 
 // ---- sim.json ---------------------------------------------------------------------------------------------------
 
-const fraction = z.number({ error: 'must be a number' }).min(0).max(1);
-const positiveNumber = z.number({ error: 'must be a number' }).positive();
-const nonNegative = z.number({ error: 'must be a number' }).nonnegative();
-const positiveInt = z.number({ error: 'must be an integer' }).int().positive();
-const nonNegativeInt = z.number({ error: 'must be an integer' }).int().nonnegative();
+const fraction = numberIn(0, 1);
+const positiveNumber = z.number({ error: 'must be a number' }).positive({ error: 'must be a number above 0' });
+const nonNegative = z.number({ error: 'must be a number' }).nonnegative({ error: 'must be a number not below 0' });
+const positiveInt = z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).positive({ error: 'must be an integer above 0' });
+const nonNegativeInt = z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).nonnegative({ error: 'must be an integer not below 0' });
 
 /**
  * The external reference price of one market, one value per step (docs/simulate.md "Price paths"). Synthetic paths
@@ -86,7 +86,7 @@ export const pricePathSchema = z.discriminatedUnion('kind', [
  */
 export const bookSchema = z.strictObject({
   depth: decimalString,
-  levels: positiveInt.max(200).default(20),
+  levels: intIn(1, 200).default(20),
   spacing: z.number().gt(0).lt(0.2).default(0.001),
   resilience: fraction.default(0.05),
   infinite: z.boolean().default(false),
@@ -127,7 +127,7 @@ export const liquidatorSchema = z.strictObject({
 });
 
 export const populationSchema = z.strictObject({
-  accounts: nonNegativeInt.max(10_000_000),
+  accounts: intIn(0, 10_000_000),
   /** Collateral per account, quote units, log-uniform in [min, max]. */
   collateral: z.strictObject({ min: decimalString, max: decimalString }),
   /** Leverage min + (max - min) x U^skew (skew > 1: most accounts near min). */
@@ -157,11 +157,11 @@ export const simConfigSchema = z.strictObject({
   name: z.string().max(200).default('simulation'),
   description: z.string().max(10_000).optional(),
   /** Seeds every random draw (population, paths, agents); --seed overrides it. */
-  seed: nonNegativeInt.max(2 ** 32 - 1).default(1),
+  seed: intIn(0, 2 ** 32 - 1).default(1),
   start: timeValue.default('2025-01-01T00:00:00Z'),
-  stepMs: positiveInt.max(86_400_000).default(1000),
+  stepMs: intIn(1, 86_400_000).default(1000),
   /** Steps to run; default: the longest kline replay's, else required. */
-  steps: positiveInt.max(10_000_000).optional(),
+  steps: intIn(1, 10_000_000).optional(),
   settlement: settlementSchema.default({ asset: 'USDT', decimals: 6, ltv: '0.8', liquidationThreshold: '0.85' }),
   rulebook: rulebookSchema.default('binance'),
   /** The insurance fund's opening balance, quote units. */

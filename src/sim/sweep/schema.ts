@@ -3,13 +3,12 @@
 
 import { z } from 'zod';
 import { zodToWireError } from '../../wire/decode.js';
-import { decimalString } from '../../wire/schema.js';
+import { decimalString, intIn } from '../../wire/schema.js';
 import { parseStrictJson } from '../../wire/strict-json.js';
 import { SweepError } from './errors.js';
 import { parsePath } from './params.js';
 
-const nonNegativeInt = z.number({ error: 'must be an integer' }).int().nonnegative();
-const positiveInt = z.number({ error: 'must be an integer' }).int().positive();
+const nonNegativeInt = z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).nonnegative({ error: 'must be an integer not below 0' });
 
 /** Runs (points x seeds) one sweep may ask for at most: a bound, so a typo cannot queue a week of work. */
 export const SWEEP_RUNS_MAX = 100_000;
@@ -45,7 +44,7 @@ export const searchSchema = z.discriminatedUnion('kind', [
    * first), each round tries every value of one parameter at a time with the others held, and moves to the best
    * score (ties: the earlier value); stops after a round that moved nothing, or after `rounds`.
    */
-  z.strictObject({ kind: z.literal('coordinate_descent'), rounds: positiveInt.max(50).default(5), start: z.array(nonNegativeInt).optional() }),
+  z.strictObject({ kind: z.literal('coordinate_descent'), rounds: intIn(1, 50).default(5), start: z.array(nonNegativeInt).optional() }),
 ]);
 
 export const sweepSchema = z.strictObject({
@@ -55,7 +54,7 @@ export const sweepSchema = z.strictObject({
   /** The sim.json: a path relative to the sweep.json, or the sim.json itself inline. */
   sim: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
   /** The seeds each point runs: a list, or `count` seeds from `from`. */
-  seeds: z.union([z.array(nonNegativeInt.max(2 ** 32 - 1)).min(1).max(10_000), z.strictObject({ from: nonNegativeInt.max(2 ** 32 - 1), count: positiveInt.max(10_000) })]),
+  seeds: z.union([z.array(intIn(0, 2 ** 32 - 1)).min(1).max(10_000), z.strictObject({ from: intIn(0, 2 ** 32 - 1), count: intIn(1, 10_000) })]),
   parameters: z.array(sweepParameterSchema).min(1).max(8),
   search: searchSchema.default({ kind: 'grid' }),
   /**
