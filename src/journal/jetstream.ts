@@ -371,6 +371,42 @@ export class JetStreamLog {
     }
   }
 
+  /**
+   * Removes the objects of the records store that no message names: those of a writer fenced or killed between a large
+   * record's object and its message (publish() stores the object first). Only objects of records up to `throughSeq`
+   * are judged, records that the stream and the local journal `store` both hold as committed (a writer's snapshot seq:
+   * it publishes a batch before it commits it locally): such an object is named by a message only if its bytes are the
+   * local records' (its name holds their SHA-256: records-FIRST-LAST-SHA256), and no writer will name it later, as
+   * every later batch is of later records. An object beyond `throughSeq`, or named otherwise, is left. `kept` holds the
+   * names found named already (not read again); what this call finds named is added to it. Returns the names removed.
+   */
+  async collectOrphanRecords(store: JournalStore, throughSeq: number, kept: Set<string>): Promise<string[]> {
+    const removed: string[] = [];
+    // No large record was ever stored: nothing to collect, and no store made for it.
+    if (this.records === null && !(await this.hasObjectStore(recordBucketOf(this.stream)))) return removed;
+    try {
+      const records = await this.recordStore();
+      const objects = await within(records.list(), OBJECT_READ_MS, timeoutError);
+      for (const o of objects) {
+        if (o.deleted || kept.has(o.name)) continue;
+        const named = RECORD_OBJECT_NAME.exec(o.name);
+        if (named === null) continue;
+        const [firstSeq, lastSeq, sha256] = [Number(named[1]), Number(named[2]), named[3] as string];
+        if (lastSeq > throughSeq || firstSeq > lastSeq) continue;
+        const local = localRecords(store, firstSeq, lastSeq);
+        if (local !== null && sha256Hex(local) === sha256) {
+          kept.add(o.name);
+          continue;
+        }
+        await records.delete(o.name);
+        removed.push(o.name);
+      }
+    } catch (e) {
+      throw unavailable(`stream ${this.stream}: collecting ${recordBucketOf(this.stream)}`, e);
+    }
+    return removed;
+  }
+
   /** The stream message whose batch ends at record `lastSeq`, or null (binary search: batches are in record order). */
   async findBatchEnding(lastSeq: number, streamLast: number): Promise<number | null> {
     let lo = 1;
@@ -738,6 +774,25 @@ function lastBatch(store: JournalStore, seq: number): StoredBatch | null {
 function batchUpTo(store: JournalStore, seq: number): StoredBatch | null {
   for (const b of store.read(seq, seq)) if (b.firstSeq <= seq && seq <= b.lastSeq) return recordsUpTo(b, seq);
   return null;
+}
+
+/** The name of a record's object (publish()): records-FIRST-LAST-SHA256. */
+const RECORD_OBJECT_NAME = /^records-(\d+)-(\d+)-([0-9a-f]{64})$/;
+
+/** The bytes of local records firstSeq..lastSeq as stored, or null when the local journal lacks one of them. */
+function localRecords(store: JournalStore, firstSeq: number, lastSeq: number): Uint8Array | null {
+  const pieces: Uint8Array[] = [];
+  let next = firstSeq;
+  for (const b of store.read(firstSeq, lastSeq)) {
+    if (b.firstSeq > next) return null;
+    const from = next > b.firstSeq ? recordsFrom(b, next) : b;
+    const upTo = from.lastSeq > lastSeq ? recordsUpTo(from, lastSeq) : from;
+    pieces.push(upTo.bytes);
+    next = upTo.lastSeq + 1;
+    if (next > lastSeq) break;
+  }
+  if (next <= lastSeq) return null;
+  return pieces.length === 1 ? (pieces[0] as Uint8Array) : Buffer.concat(pieces);
 }
 
 /** Byte offset of record `seq` in `batch` (its frames' length fields walked). */

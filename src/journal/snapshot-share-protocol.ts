@@ -19,6 +19,16 @@ export type ToShareWorker =
   | { readonly kind: 'close' };
 
 export type FromShareWorker =
-  | { readonly kind: 'put'; readonly id: number; readonly bucket: string; readonly bytes: number | null; readonly removed: number }
+  | {
+      readonly kind: 'put';
+      readonly id: number;
+      readonly bucket: string;
+      readonly bytes: number | null;
+      readonly removed: number;
+      /** Objects of the records store no message names, removed after the put (JetStreamLog.collectOrphanRecords). */
+      readonly orphans: readonly string[];
+      /** Why they could not be looked for (the put itself stands). */
+      readonly orphansError?: string;
+    }
   | { readonly kind: 'read'; readonly id: number; readonly bytes: Uint8Array | null }
   | { readonly kind: 'put' | 'read'; readonly id: number; readonly error: string; readonly code?: string };

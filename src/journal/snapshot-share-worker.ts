@@ -18,6 +18,8 @@ if (port === null) throw new Error('snapshot-share-worker: not a worker thread')
 let log: JetStreamLog | null = null;
 let shared: StreamSnapshots | null = null;
 let store: SqliteJournalStore | null = null;
+/** Objects of the records store found named by a message (JetStreamLog.collectOrphanRecords): not read again. */
+const namedRecords = new Set<string>();
 
 async function snapshots(): Promise<StreamSnapshots> {
   log ??= await JetStreamLog.open({ ...data.jetstream, create: false });
@@ -40,7 +42,15 @@ async function answer(m: Exclude<ToShareWorker, { kind: 'close' }>): Promise<voi
     const seq = m.info.seq;
     const bytes = await os.put(m.info, { partBytes: reader.snapshotPartSizes(seq), part: (k) => reader.snapshotPart(seq, k) });
     const removed = bytes === null ? 0 : await os.prune();
-    port?.postMessage({ kind: 'put', id: m.id, bucket: os.bucket, bytes, removed } satisfies FromShareWorker);
+    // Records up to the snapshot's seq are committed in the stream and here: orphans among their objects are known.
+    let orphans: string[] = [];
+    let orphansError: string | undefined;
+    try {
+      orphans = await (log as JetStreamLog).collectOrphanRecords(reader, seq, namedRecords);
+    } catch (e) {
+      orphansError = e instanceof Error ? e.message : String(e);
+    }
+    port?.postMessage({ kind: 'put', id: m.id, bucket: os.bucket, bytes, removed, orphans, ...(orphansError === undefined ? {} : { orphansError }) } satisfies FromShareWorker);
   } catch (e) {
     // The next request starts on a new connection.
     shared = null;

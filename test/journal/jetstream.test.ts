@@ -12,6 +12,7 @@ import { runCli } from '../../src/cli/program.js';
 import { JournalError } from '../../src/journal/errors.js';
 import { connect } from 'nats';
 import { JetStreamLog, recordBucketOf, reconcile, redactUrl, ReplicatedCommitter, serversOf } from '../../src/journal/jetstream.js';
+import { sha256Hex } from '../../src/journal/record.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
 import type { BatchCommitter, StoredBatch } from '../../src/journal/store.js';
 import { STREAM_SCENARIO, streamCommands } from '../../src/sim/command-stream.js';
@@ -316,6 +317,51 @@ describe.runIf(run)('journal over JetStream', () => {
       );
       expect(storeC.lastSeq()).toBe(-1);
       storeC.close();
+      await nc.close();
+      await log.close();
+    } finally {
+      await tiny.stop();
+    }
+  });
+
+  it("collects the records store's objects that no message names (a fenced writer's), and only those", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
+    const config = join(dir, 'tiny.conf');
+    writeFileSync(config, 'max_payload: 2048\n');
+    const tiny = await startNatsServer(['-c', config]);
+    try {
+      const a = await journalOf(8, 60, 60);
+      const log = await JetStreamLog.open({ url: tiny.url, stream: 'ORPHANS' });
+      const storeA = SqliteJournalStore.open(a, { durability: 'full' });
+      await reconcile(storeA, log, { publish: true });
+      const head = storeA.lastSeq();
+      const nc = await connect({ servers: tiny.url });
+      const os = await nc.jetstream().views.os(recordBucketOf('ORPHANS'));
+      const names = async (): Promise<string[]> => (await os.list()).filter((o) => !o.deleted).map((o) => o.name).sort();
+      const named = await names();
+      expect(named.length).toBeGreaterThanOrEqual(2);
+      // A fenced writer's object of record 5 (bytes the stream's record 5 does not have), one of a record past what is
+      // judged, one whose name is not a record's.
+      const other = new Uint8Array(1500).fill(7);
+      const fenced = `records-5-5-${sha256Hex(other)}`;
+      const ahead = `records-${head + 1}-${head + 1}-${sha256Hex(other)}`;
+      for (const name of [fenced, ahead, 'notes']) await os.putBlob({ name }, other);
+      const kept = new Set<string>();
+      expect(await log.collectOrphanRecords(storeA, head, kept)).toEqual([fenced]);
+      expect([...kept].sort()).toEqual(named);
+      expect(await names()).toEqual([...named, ahead, 'notes'].sort());
+      // Found named once, not read again: a second pass removes nothing.
+      expect(await log.collectOrphanRecords(storeA, head, kept)).toEqual([]);
+      // Nothing a message names went: a copy of the stream reads every record.
+      const storeB = SqliteJournalStore.open(join(dir, 'copy.db'), { durability: 'full' });
+      expect(await reconcile(storeB, log, { publish: false })).toMatchObject({ lastSeq: head });
+      expect(journalInfo(join(dir, 'copy.db')).headHash).toBe(journalInfo(a).headHash);
+      // The same name with the stream's own bytes is the stream's object, orphan or not: kept.
+      const fresh = new Set<string>();
+      expect(await log.collectOrphanRecords(storeB, head, fresh)).toEqual([]);
+      expect([...fresh].sort()).toEqual(named);
+      storeA.close();
+      storeB.close();
       await nc.close();
       await log.close();
     } finally {

@@ -121,9 +121,11 @@ describe.runIf(run)('snapshots through the stream', () => {
       const { store, info } = storeWith(dir, 'worker.db', 12, parts);
       store.close();
       const worker = SnapshotShareWorker.start({ jetstream: log.options, replicas: 1, journalFile: join(dir, 'worker.db') });
-      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: 200_005, removed: 0 });
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: 200_005, removed: 0, orphans: [] });
       // Stored already: left as it is.
-      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: null, removed: 0 });
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: null, removed: 0, orphans: [] });
+      // No record was ever large: no records store was made to look for orphans in.
+      expect(await log.hasObjectStore('SNAPWORKER-records')).toBe(false);
       const shared = await StreamSnapshots.open(log, 1);
       const [listed] = await shared.list();
       expect(listed).toEqual({ info, partBytes: [200_000, 5], bytes: 200_005 });
@@ -191,11 +193,20 @@ describe.runIf(run)('snapshots through the stream', () => {
     writeFileSync(scenario, JSON.stringify(STREAM_SCENARIO));
     const js = ['--jetstream', nats.url, '--stream', 'SNAPCLI'];
     const [a, b] = [join(dir, 'cli-a.db'), join(dir, 'cli-b.db')];
+    // What a writer fenced or killed between a large record's object and its message leaves: an object no message names.
+    const nc = await connect({ servers: nats.url });
+    const records = await nc.jetstream().views.os('SNAPCLI-records', { storage: StorageType.File, replicas: 1 });
+    const stray = new Uint8Array(3000).fill(1);
+    const orphan = `records-5-5-${createHash('sha256').update(stray).digest('hex')}`;
+    await records.putBlob({ name: orphan }, stray);
     const writer = startIngest(['--journal', a, '--scenario', scenario, '--snapshot-every', '100', ...js]);
     writer.child.stdin?.end(`${streamCommands(9, 300).map((c) => JSON.stringify(c)).join('\n')}\n`);
     expect(await writer.closed, writer.err()).toBe(0);
-    // The scenario's 16 commands and 300 more: one snapshot at the batch's end.
+    // The scenario's 16 commands and 300 more: one snapshot at the batch's end; then the stray object is collected.
     expect(writer.err()).toMatch(/^ingest: snapshot 316 put into object store SNAPCLI-snapshots \(/m);
+    expect(writer.err()).toContain(`ingest: removed 1 object of the records store that no message names (a writer stopped between a large record's object and its message): ${orphan}\n`);
+    expect((await records.list()).filter((o) => !o.deleted)).toEqual([]);
+    await nc.close();
 
     const next = startIngest(['--journal', b, ...js]);
     next.child.stdin?.end();
