@@ -310,7 +310,7 @@ export class SnapshotSharing {
       const started = performance.now();
       try {
         const worker = (this.worker ??= SnapshotShareWorker.start({ jetstream: this.log.options, replicas: this.replicas, journalFile: this.journalFile }));
-        const { bucket, bytes, removed, orphans, orphansError } = await worker.put(info);
+        const { bucket, bytes, removed, strays, orphans, orphansError } = await worker.put(info);
         if (orphans.length > 0) {
           const named = orphans.length <= 3 ? orphans.join(', ') : `${orphans.slice(0, 3).join(', ')} and ${orphans.length - 3} more`;
           this.say(`removed ${orphans.length} object${orphans.length === 1 ? '' : 's'} of the records store that no message names (a writer stopped between a large record's object and its message): ${named}`);
@@ -318,7 +318,7 @@ export class SnapshotSharing {
         if (orphansError !== undefined) this.say(`the records store's objects not looked through for ones no message names: ${orphansError}`);
         if (bytes === null) continue; // there already
         this.onPut('put', (performance.now() - started) / 1000);
-        this.say(`snapshot ${info.seq} put into object store ${bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}`);
+        this.say(`snapshot ${info.seq} put into object store ${bucket} (${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s)${removed > 0 ? `; ${removed} older removed` : ''}${strays.length > 0 ? `; ${strays.length} object${strays.length === 1 ? '' : 's'} of puts that stopped half way removed` : ''}`);
       } catch (e) {
         if (!this.stopped) this.onPut('failed', (performance.now() - started) / 1000);
         if (!this.stopped) this.say(`snapshot ${info.seq} not put into the stream's object store: ${e instanceof Error ? e.message : String(e)}; the stream's records hold everything`);

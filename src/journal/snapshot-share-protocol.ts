@@ -25,6 +25,8 @@ export type FromShareWorker =
       readonly bucket: string;
       readonly bytes: number | null;
       readonly removed: number;
+      /** Objects of puts that stopped half way, removed with the older snapshots (StreamSnapshots.prune). */
+      readonly strays: readonly string[];
       /** Objects of the records store no message names, removed after the put (JetStreamLog.collectOrphanRecords). */
       readonly orphans: readonly string[];
       /** Why they could not be looked for (the put itself stands). */

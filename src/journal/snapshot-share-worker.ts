@@ -41,7 +41,7 @@ async function answer(m: Exclude<ToShareWorker, { kind: 'close' }>): Promise<voi
     const reader = (store ??= SqliteJournalStore.open(data.journalFile, { durability: 'relaxed', readOnly: true }));
     const seq = m.info.seq;
     const bytes = await os.put(m.info, { partBytes: reader.snapshotPartSizes(seq), part: (k) => reader.snapshotPart(seq, k) });
-    const removed = bytes === null ? 0 : await os.prune();
+    const pruned = bytes === null ? { snapshots: 0, strays: [] } : await os.prune();
     // Records up to the snapshot's seq are committed in the stream and here: orphans among their objects are known.
     let orphans: string[] = [];
     let orphansError: string | undefined;
@@ -50,7 +50,7 @@ async function answer(m: Exclude<ToShareWorker, { kind: 'close' }>): Promise<voi
     } catch (e) {
       orphansError = e instanceof Error ? e.message : String(e);
     }
-    port?.postMessage({ kind: 'put', id: m.id, bucket: os.bucket, bytes, removed, orphans, ...(orphansError === undefined ? {} : { orphansError }) } satisfies FromShareWorker);
+    port?.postMessage({ kind: 'put', id: m.id, bucket: os.bucket, bytes, removed: pruned.snapshots, strays: pruned.strays, orphans, ...(orphansError === undefined ? {} : { orphansError }) } satisfies FromShareWorker);
   } catch (e) {
     // The next request starts on a new connection.
     shared = null;

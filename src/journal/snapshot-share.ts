@@ -9,13 +9,14 @@ import type { FromShareWorker, SnapshotShareData, ToShareWorker } from './snapsh
 import type { SnapshotInfo } from './types.js';
 
 /**
- * What a put stored: its object store, its size (null: that seq was stored already) and how many older ones it removed;
- * then the records store's objects no message names that it removed (orphans), or why it could not look.
+ * What a put stored: its object store, its size (null: that seq was stored already), how many older ones it removed and
+ * the objects of earlier puts that stopped half way (StreamSnapshots.prune); then the records store's objects no message names that it removed (orphans), or why it could not look.
  */
 export interface SharedPut {
   readonly bucket: string;
   readonly bytes: number | null;
   readonly removed: number;
+  readonly strays: readonly string[];
   readonly orphans: readonly string[];
   readonly orphansError?: string;
 }
@@ -32,7 +33,7 @@ export class SnapshotShareWorker {
       this.pending.delete(m.id);
       if ('error' in m) p.reject(m.code === undefined ? new Error(m.error) : new JournalError(m.code as JournalErrorCode, m.error));
       else if (m.kind === 'read') p.resolve(m.bytes === null ? null : Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
-      else p.resolve({ bucket: m.bucket, bytes: m.bytes, removed: m.removed, orphans: m.orphans, ...(m.orphansError === undefined ? {} : { orphansError: m.orphansError }) });
+      else p.resolve({ bucket: m.bucket, bytes: m.bytes, removed: m.removed, strays: m.strays, orphans: m.orphans, ...(m.orphansError === undefined ? {} : { orphansError: m.orphansError }) });
     });
     const failAll = (e: Error): void => {
       this.stopped ??= e;

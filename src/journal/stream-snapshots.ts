@@ -35,6 +35,12 @@ export interface StreamSnapshot {
  */
 const MANIFEST = /^snapshot-(\d+)$/;
 const manifestName = (seq: number): string => `snapshot-${seq}`;
+const PART = /^snapshot-(\d+)\.part-\d+$/;
+/** The seq of a manifest's or a part's name, or null for an object that is neither. */
+function seqOfObject(name: string): number | null {
+  const m = MANIFEST.exec(name) ?? PART.exec(name);
+  return m === null ? null : Number(m[1]);
+}
 const partName = (seq: number, k: number): string => `snapshot-${seq}.part-${k}`;
 
 /** What a manifest's description holds (JSON). */
@@ -207,19 +213,37 @@ export class StreamSnapshots {
     return within(this.os.getBlob(partName(seq, k)), OBJECT_READ_MS, () => new Error(`part ${k} not read in ${OBJECT_READ_MS / 1000} s`));
   }
 
-  /** Removes all but the newest `keep` snapshots (each manifest first, then its parts); how many were removed. */
-  async prune(keep = SNAPSHOTS_KEPT_IN_STREAM): Promise<number> {
+  /**
+   * Removes all but the newest `keep` snapshots (each manifest first, then its parts), then what puts that stopped half
+   * way left (a writer killed or stopped mid-put: parts, and a manifest without all its parts, that no whole snapshot
+   * names) of seqs older than the newest whole snapshot: a put goes in seq order, and a writer puts snapshots newer than
+   * the newest it found, so no put of such a seq is under way. Returns how many snapshots went, and the names of the
+   * strays removed.
+   */
+  async prune(keep = SNAPSHOTS_KEPT_IN_STREAM): Promise<{ readonly snapshots: number; readonly strays: readonly string[] }> {
     const all = await this.list();
     const old = all.slice(0, Math.max(0, all.length - keep));
+    const strays: string[] = [];
     try {
       for (const s of old) {
         await this.os.delete(manifestName(s.info.seq));
         await this.removeParts(s.info.seq, s.partBytes.length);
       }
+      const newest = all.at(-1)?.info.seq;
+      if (newest !== undefined) {
+        const whole = new Set(all.slice(old.length).map((s) => s.info.seq));
+        const objects = (await within(this.os.list(), OBJECT_READ_MS, () => new Error(`no answer in ${OBJECT_READ_MS / 1000} s`))).filter((o) => !o.deleted);
+        for (const o of objects) {
+          const seq = seqOfObject(o.name);
+          if (seq === null || seq >= newest || whole.has(seq)) continue;
+          await this.os.delete(o.name);
+          strays.push(o.name);
+        }
+      }
     } catch (e) {
       throw unavailable(`object store ${this.bucket}: removing old snapshots`, e);
     }
-    return old.length;
+    return { snapshots: old.length, strays };
   }
 
   private async removeParts(seq: number, count: number): Promise<void> {

@@ -70,10 +70,18 @@ describe.runIf(run)('snapshots through the stream', () => {
         await shared.put(newer, source(store, seq));
         store.close();
       }
-      expect(await shared.prune()).toBe(1);
-      expect((await shared.list()).map((s) => s.info.seq)).toEqual([50, 60]);
-      // Its manifest and its three parts with it.
+      // A put that stopped half way (a writer killed: parts, no manifest) and one whose manifest names a part never
+      // stored, both older than the newest snapshot: removed with the old ones; a part of a seq newer than the newest
+      // (a put that may be under way) is left.
       const nc = await connect({ servers: nats.url });
+      const raw = await nc.jetstream().views.os(snapshotBucketOf('SNAPLIB'));
+      for (const name of ['snapshot-45.part-0', 'snapshot-45.part-1', 'snapshot-55.part-1', 'snapshot-70.part-0']) await raw.putBlob({ name }, randomBytes(10));
+      await raw.putBlob({ name: 'snapshot-55', description: JSON.stringify({ seq: 55, contentHash: 'x', stateRoot: 'y', partBytes: [10, 10] }) }, randomBytes(2));
+      const pruned = await shared.prune();
+      expect({ ...pruned, strays: [...pruned.strays].sort() }).toEqual({ snapshots: 1, strays: ['snapshot-45.part-0', 'snapshot-45.part-1', 'snapshot-55', 'snapshot-55.part-1'] });
+      expect((await shared.list()).map((s) => s.info.seq)).toEqual([50, 60]);
+      await raw.delete('snapshot-70.part-0');
+      // Its manifest and its three parts with it.
       const names = (await (await nc.jetstream().views.os(snapshotBucketOf('SNAPLIB'))).list()).filter((o) => !o.deleted).map((o) => o.name);
       expect(names.sort()).toEqual(['snapshot-50', 'snapshot-50.part-0', 'snapshot-60', 'snapshot-60.part-0']);
       await nc.close();
@@ -121,9 +129,9 @@ describe.runIf(run)('snapshots through the stream', () => {
       const { store, info } = storeWith(dir, 'worker.db', 12, parts);
       store.close();
       const worker = SnapshotShareWorker.start({ jetstream: log.options, replicas: 1, journalFile: join(dir, 'worker.db') });
-      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: 200_005, removed: 0, orphans: [] });
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: 200_005, removed: 0, strays: [], orphans: [] });
       // Stored already: left as it is.
-      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: null, removed: 0, orphans: [] });
+      expect(await worker.put(info)).toEqual({ bucket: 'SNAPWORKER-snapshots', bytes: null, removed: 0, strays: [], orphans: [] });
       // No record was ever large: no records store was made to look for orphans in.
       expect(await log.hasObjectStore('SNAPWORKER-records')).toBe(false);
       const shared = await StreamSnapshots.open(log, 1);
