@@ -119,8 +119,8 @@ describe('verify-proof and verify-receipt agree on files that are not a proof or
     }
     const empty = file('empty-object.json', '{}');
     expect(await cli(['verify-proof', empty])).toEqual({ code: 1, out: '', err: `invalid: not a proof: ${empty} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n` });
-    expect(await cli(['verify-receipt', empty, '--key', `${pub}.pub`])).toEqual({ code: 1, out: '', err: 'invalid: receipt format undefined is not 1\n' });
+    expect(await cli(['verify-receipt', empty, '--key', `${pub}.pub`])).toEqual({ code: 1, out: '', err: 'invalid: not a receipt: no "format" field (a liquidation receipt has format 1)\n' });
     expect(await cli(['verify-proof', file('inner.json', '{"proof":null}')])).toEqual({ code: 1, out: '', err: `invalid: not a proof: ${join(dir, 'inner.json')} has no "proof" object (bailiff prove writes {"proof", "seq", "stateRoot"})\n` });
-    expect(await cli(['verify-proof', file('inner.json', '{"proof":{}}')])).toEqual({ code: 1, out: '', err: 'invalid: proof format undefined is not 1\n' });
+    expect(await cli(['verify-proof', file('inner.json', '{"proof":{}}')])).toEqual({ code: 1, out: '', err: 'invalid: not a proof: no "format" field (an inclusion proof has format 1)\n' });
   });
 });
