@@ -18,3 +18,26 @@ export function oneLine(message: string): string {
   const first = message.split(/\r?\n/, 1)[0] ?? '';
   return first.length > 400 ? `${first.slice(0, 400)}…` : first;
 }
+
+/** What the system's error codes for a file say, in words (the code kept after them, for a search). */
+const FILE_ERRORS: Readonly<Record<string, { readonly read: string; readonly write: string }>> = {
+  ENOENT: { read: 'no such file', write: 'no such directory' },
+  EISDIR: { read: 'a directory, not a file', write: 'a directory, not a file' },
+  ENOTDIR: { read: 'a part of the path is not a directory', write: 'a part of the path is not a directory' },
+  EACCES: { read: 'permission denied', write: 'permission denied' },
+  EPERM: { read: 'not permitted', write: 'not permitted' },
+  EROFS: { read: 'a read-only file system', write: 'a read-only file system' },
+  ENOSPC: { read: 'no space left on the device', write: 'no space left on the device' },
+  EEXIST: { read: 'exists already', write: 'exists already' },
+};
+
+/**
+ * Why a file could not be read or written, for a message: `no such file (ENOENT)`, `a directory, not a file (EISDIR)`;
+ * an error without a code, its message.
+ */
+export function fileErrorReason(e: unknown, doing: 'read' | 'write'): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return e instanceof Error ? e.message : String(e);
+  const words = FILE_ERRORS[code]?.[doing];
+  return words === undefined ? code : `${words} (${code})`;
+}

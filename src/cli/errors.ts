@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { CodeName } from '../core/codes.js';
-import { BailiffError } from '../errors.js';
+import { BailiffError, fileErrorReason } from '../errors.js';
 
 /**
  * Stable codes (the `cli_error` vocabulary of the table of codes, src/core/codes.ts); never renamed or reused.
@@ -24,14 +24,14 @@ export class CliError extends BailiffError {
   }
 }
 
-/** A file the command could not open or read: `cannot read [what ]<file>: <errno code or message>`. */
+/** A file the command could not open or read: `cannot read [what ]<file>: <reason> (<errno code>)` (fileErrorReason). */
 export function unreadableFile(file: string, e: unknown, what?: string): CliError {
-  return new CliError('bad_file', `cannot read ${what === undefined ? '' : `${what} `}${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  return new CliError('bad_file', `cannot read ${what === undefined ? '' : `${what} `}${file}: ${fileErrorReason(e, 'read')}`);
 }
 
-/** A file or directory the command could not create or write: `cannot write <file>: <errno code or message>`. */
+/** A file or directory the command could not create or write: `cannot write <file>: <reason> (<errno code>)`. */
 export function unwritableFile(file: string, e: unknown): CliError {
-  return new CliError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  return new CliError('bad_file', `cannot write ${file}: ${fileErrorReason(e, 'write')}`);
 }
 
 /** A file's text (UTF-8), or `cannot read [what ]<file>: <code>` (exit 2): the one read of an input file. */

@@ -13,6 +13,7 @@ import { replayKlines } from '../feeds/replay.js';
 import { symbolFromKlineFileName } from '../feeds/kline.js';
 import { quoteToCommands, type MarketMapping } from '../feeds/to-commands.js';
 import type { FeedIssue, FeedQuote } from '../feeds/types.js';
+import { fileErrorReason } from '../errors.js';
 import { CliError, unreadableFile } from './errors.js';
 import type { CliIo } from './program.js';
 
@@ -165,8 +166,7 @@ export function checkKlineFile(path: string): void {
     size = st.size;
   } catch (e) {
     if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError('bad_file', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file (ENOENT)' : (code ?? (e as Error).message)}`);
+    throw new CliError('bad_file', `cannot read ${path}: ${fileErrorReason(e, 'read')}`);
   }
   if (size === 0) throw new CliError('bad_file', `${path} is empty: no kline rows to replay`);
   const head = Buffer.alloc(Math.min(size, SNIFF_BYTES));

@@ -56,7 +56,7 @@ describe('bailiff export', () => {
     expect(badFormat.status).toBe(2);
     const missing = bailiff(['export', '--what', 'accounts', '--scenario', join(dir, 'nope.json')]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^error: cannot read .*nope\.json: ENOENT\n$/);
+    expect(missing.stderr).toMatch(/^error: cannot read .*nope\.json: no such file \(ENOENT\)\n$/);
   });
 
   it('refuses a journal whose replay disagrees with its records as bad input (exit 2), not a bug', () => {

@@ -130,7 +130,7 @@ describe('bailiff run: findings', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(summary);
     const unwritable = await cli(['run', 'examples/btc-isolated-long.json', '--out', join(tempDir(), 'no', 'such', 'dir', 'x.txt')]);
     expect(unwritable.code).toBe(2);
-    expectOneLine(unwritable.err, /^error: cannot write .*x\.txt: ENOENT$/);
+    expectOneLine(unwritable.err, /^error: cannot write .*x\.txt: no such directory \(ENOENT\)$/);
   });
 });
 
@@ -238,7 +238,7 @@ describe('a journal path that is a directory: exit 2, one line, for every comman
     it(args[0] as string, async () => {
       const r = await cli(args);
       expect(r.code).toBe(2);
-      expectOneLine(r.err, `error: cannot read ${journal}: EISDIR`);
+      expectOneLine(r.err, `error: cannot read ${journal}: a directory, not a file (EISDIR)`);
     });
   }
   it('journal info (already exit 2)', async () => {
@@ -260,11 +260,11 @@ describe('an output path that cannot be written: exit 2, one line `cannot write 
     expect((await cli(['keygen', '--out', key])).code).toBe(0);
   });
   for (const [what, args, says] of [
-    ['prove --out in a missing directory', () => ['prove', 'trader', '--journal', journal, '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
-    ['prove --out a directory', () => ['prove', 'trader', '--journal', journal, '--out', adir], `cannot write ${adir}: EISDIR`],
-    ['preview --out in a missing directory', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: ENOENT`],
-    ['keygen --out in a missing directory', () => ['keygen', '--out', join(nodir, 'op')], `cannot write ${join(nodir, 'op.key')}: ENOENT`],
-    ['keys add --store in a missing directory', () => ['keys', 'add', '--store', join(nodir, 'ks.json'), '--role', 'read'], `cannot write ${join(nodir, 'ks.json.master')}: ENOENT`],
+    ['prove --out in a missing directory', () => ['prove', 'trader', '--journal', journal, '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: no such directory (ENOENT)`],
+    ['prove --out a directory', () => ['prove', 'trader', '--journal', journal, '--out', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
+    ['preview --out in a missing directory', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: no such directory (ENOENT)`],
+    ['keygen --out in a missing directory', () => ['keygen', '--out', join(nodir, 'op')], `cannot write ${join(nodir, 'op.key')}: no such directory (ENOENT)`],
+    ['keys add --store in a missing directory', () => ['keys', 'add', '--store', join(nodir, 'ks.json'), '--role', 'read'], `cannot write ${join(nodir, 'ks.json.master')}: no such directory (ENOENT)`],
     ['receipts --out an existing file', () => ['receipts', '--journal', journal, '--key', `${key}.key`, '--out', `${key}.key`], `cannot write ${key}.key: a file, not a directory`],
   ] as const) {
     it(what, async () => {

@@ -105,7 +105,7 @@ describe('verify-proof and verify-receipt agree on files that are not a proof or
     expect((await cli(['keygen', '--out', pub])).code).toBe(0);
     const folder = join(dir, 'folder');
     mkdirSync(folder);
-    for (const [what, path, code] of [['missing', join(dir, 'nosuch.json'), 'ENOENT'], ['a directory', folder, 'EISDIR']] as const) {
+    for (const [what, path, code] of [['missing', join(dir, 'nosuch.json'), 'no such file (ENOENT)'], ['a directory', folder, 'a directory, not a file (EISDIR)']] as const) {
       expect(await cli(['verify-proof', path]), what).toEqual({ code: 2, out: '', err: `error: cannot read proof ${path}: ${code}\n` });
       expect(await cli(['verify-receipt', path, '--key', `${pub}.pub`]), what).toEqual({ code: 2, out: '', err: `error: cannot read receipt ${path}: ${code}\n` });
     }

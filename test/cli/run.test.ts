@@ -109,7 +109,7 @@ describe('bailiff run', () => {
   it('reports a missing file as bad input', async () => {
     const r = await cli(['run', '/nonexistent/scenario.json']);
     expect(r).toMatchObject({ code: 2, out: '' });
-    expect(r.err).toContain('cannot read /nonexistent/scenario.json: ENOENT');
+    expect(r.err).toContain('cannot read /nonexistent/scenario.json: no such file (ENOENT)');
   });
 
   it('runs as a real process from dist/ (the bin entry point)', () => {

@@ -79,7 +79,7 @@ describe('bailiff simulate', () => {
   });
 
   it('a missing file, bad JSON and a bad --seed are exit 2 too', async () => {
-    expect((await cli(['simulate', '/nonexistent/sim.json'])).err).toMatch(/^error: cannot read simulation \/nonexistent\/sim.json: ENOENT/);
+    expect((await cli(['simulate', '/nonexistent/sim.json'])).err).toMatch(/^error: cannot read simulation \/nonexistent\/sim.json: no such file \(ENOENT\)/);
     expect((await cli(['simulate', write('{"seed": 1, "seed": 2}')])).code).toBe(2);
     const bad = await cli(['simulate', write(SMALL), '--seed', '-1']);
     expect(bad.code).toBe(2);

@@ -60,7 +60,7 @@ describe('key store', () => {
     expect(() => KeyStore.open(file, { masterKeyFile: otherMaster })).toThrow(/was not issued with this master key/);
     // A store that does not exist is what is said, not its master key (absent too).
     expect(() => KeyStore.open(join(dir, 'absent.json'))).toThrow(/^no key store \S*absent\.json \(bailiff keys add --store \S*absent\.json makes one\)$/);
-    expect(() => KeyStore.open(file, { masterKeyFile: join(dir, 'absent.master') })).toThrow(/^cannot read master key \S*absent\.master: ENOENT$/);
+    expect(() => KeyStore.open(file, { masterKeyFile: join(dir, 'absent.master') })).toThrow(/^cannot read master key \S*absent\.master: no such file \(ENOENT\)$/);
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"format":"bailiff-api-keys","version":1,"keys":[{"id":"x"}]}');
     writeFileSync(defaultMasterKeyFile(broken), `${'cd'.repeat(32)}\n`);

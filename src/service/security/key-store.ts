@@ -20,7 +20,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CodeName } from '../../core/codes.js';
-import { BailiffError } from '../../errors.js';
+import { BailiffError, fileErrorReason } from '../../errors.js';
 import { isRole, type Role } from './roles.js';
 import { checkRateLimit, type RateLimit } from './token-bucket.js';
 
@@ -111,7 +111,7 @@ export function writeFileAtomic(file: string, bytes: string, mode: number): void
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new KeyStoreError('bad_file', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new KeyStoreError('bad_file', `cannot write ${file}: ${fileErrorReason(e, 'write')}`);
   }
   const dir = openSync(dirname(file), 'r');
   try {
@@ -299,7 +299,7 @@ function readMasterKey(file: string): Uint8Array {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new KeyStoreError('bad_file', `cannot read master key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new KeyStoreError('bad_file', `cannot read master key ${file}: ${fileErrorReason(e, 'read')}`);
   }
   const hex = text.trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new KeyStoreError('bad_file', `master key ${file}: not 64 hex digits`);
@@ -313,7 +313,7 @@ function readKeys(file: string): readonly ApiKey[] {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new KeyStoreError('bad_file', `no key store ${file} (bailiff keys add --store ${file} makes one)`);
-    throw new KeyStoreError('bad_file', `cannot read key store ${file}: ${code ?? (e as Error).message}`);
+    throw new KeyStoreError('bad_file', `cannot read key store ${file}: ${fileErrorReason(e, 'read')}`);
   }
   let parsed: unknown;
   try {

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileErrorReason } from '../../errors.js';
 import { parseKlineCsv } from '../../feeds/kline.js';
 import { toPriceAtoms } from '../../feeds/scaled.js';
 import { timeMs } from '../../wire/decode.js';
@@ -38,7 +39,7 @@ export function klinePoints(m: SimMarketConfig, path: Extract<PricePathConfig, {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new SimConfigError(`${at}.file`, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SimConfigError(`${at}.file`, `cannot read ${file}: ${fileErrorReason(e, 'read')}`);
   }
   const symbol = path.symbol ?? m.id;
   const { quotes, issues } = parseKlineCsv(text, { symbol, source: file, mode: path.mode === 'ohlc' ? 'path' : 'close' });
