@@ -10,7 +10,7 @@ import type { EngineEvent } from '../core/engine/events.js';
 import type { EngineConfig } from '../core/engine/state.js';
 import { ppm } from '../core/units/index.js';
 import { decodeAuctionScenario } from '../wire/auctions.js';
-import type { UnitLookup } from '../wire/decode.js';
+import { WireError, type UnitLookup } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { checkReservedKeys } from '../wire/strict-json.js';
 import type { CliIo } from './program.js';
@@ -22,8 +22,15 @@ const NO_MARKETS: UnitLookup = { quoteDecimals: 18, settlementAsset: 'DAI', mark
 
 export function runAuctions(file: string, io: CliIo): 0 | 1 {
   const raw = readJsonFile(file);
-  checkReservedKeys(raw);
-  const sc = decodeAuctionScenario(raw);
+  let sc: ReturnType<typeof decodeAuctionScenario>;
+  try {
+    checkReservedKeys(raw);
+    sc = decodeAuctionScenario(raw);
+  } catch (e) {
+    // Its errors name the file, as `run`'s do.
+    if (e instanceof WireError) throw e.inSource(file);
+    throw e;
+  }
   const engine = Engine.create(AUCTION_ENGINE);
   let refused = 0;
   const counts = new Map<EngineEvent['kind'], number>();

@@ -80,6 +80,10 @@ export function parseScenarioText(text: string, source: string, o: ParseScenario
   }
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Each id once in a list: a second "alice" would silently merge two accounts' deposits. */
 function refuseDuplicateIds(items: readonly { readonly id: string }[], list: string, what: string): void {
   const first = new Map<string, number>();
@@ -99,7 +103,13 @@ export interface ParseScenarioOptions {
 export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scenario {
   checkReservedKeys(json);
   const parsed = scenarioSchema.safeParse(json);
-  if (!parsed.success) throw zodToWireError(parsed.error, '');
+  if (!parsed.success) {
+    // An auction scenario given to `run` (its top: Hole, ilks; no settlement): said as such, not "settlement: is required".
+    if (isObject(json) && 'Hole' in json && 'ilks' in json && !('settlement' in json)) {
+      throw new WireError('', 'an auction scenario (Hole, ilks), not an engine scenario: run it with `bailiff auctions` (docs/auctions.md)');
+    }
+    throw zodToWireError(parsed.error, '');
+  }
   const sc = parsed.data;
   refuseDuplicateIds(sc.accounts, 'accounts', 'account');
   refuseDuplicateIds(sc.markets, 'markets', 'market');

@@ -159,7 +159,13 @@ export function decodeAuctionCommand(c: WireAuctionCommand, tsMs: number, path: 
 /** Decodes a parsed auction scenario, or throws a WireError naming the first bad field. */
 export function decodeAuctionScenario(raw: unknown): AuctionScenario {
   const parsed = auctionScenarioSchema.safeParse(raw);
-  if (!parsed.success) throw zodToWireError(parsed.error, '');
+  if (!parsed.success) {
+    // An engine scenario given to `auctions` (settlement, markets; no Hole): said as such, not "Hole: is required".
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('Hole' in raw) && ('settlement' in raw || 'markets' in raw)) {
+      throw new WireError('', 'an engine scenario (settlement, markets), not an auction scenario: run it with `bailiff run` (docs/scenarios.md)');
+    }
+    throw zodToWireError(parsed.error, '');
+  }
   const w = parsed.data;
   const seen = new Set<string>();
   const ilks = w.ilks.map((i, k) => {

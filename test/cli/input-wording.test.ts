@@ -1,5 +1,5 @@
 // Bad input says what is wrong, in the words of the field at fault: a command's unknown kind (its path once), a
-// decimals field out of range (the range), a missing field of a union (is required), a key store that does not
+// decimals field out of range (the range), a scenario of the other kind (the command that takes it), a missing field of a union (is required), a key store that does not
 // exist (not its master key); a simulation's or sweep's integer out of range (the range); and a scenario file that starts with a UTF-8 byte-order mark is read.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,17 @@ describe('what bad input says', () => {
     const r = await runCliCaptured(['sweep', sweep]);
     expect(r.code, r.err).toBe(2);
     expect(r.err).toContain('seeds.count: must be an integer from 1 to 10,000');
+  });
+
+  it('an auction scenario given to run, or an engine scenario to auctions, says which command takes it; auctions names its file', async () => {
+    const toRun = await runCliCaptured(['run', 'examples/auctions/maker-auctions.json']);
+    expect(toRun.code).toBe(2);
+    expect(toRun.err).toBe('error: examples/auctions/maker-auctions.json: an auction scenario (Hole, ilks), not an engine scenario: run it with `bailiff auctions` (docs/auctions.md)\n');
+    const toAuctions = await runCliCaptured(['auctions', 'examples/auctions/engine-auctions.json']);
+    expect(toAuctions.code).toBe(2);
+    expect(toAuctions.err).toBe('error: examples/auctions/engine-auctions.json: an engine scenario (settlement, markets), not an auction scenario: run it with `bailiff run` (docs/scenarios.md)\n');
+    const empty = write('auctions-empty.json', '{}');
+    expect((await runCliCaptured(['auctions', empty])).err).toBe(`error: ${empty}: Hole: is required\n`);
   });
 
   it('a sweep without its sim: "sim: is required"', async () => {
