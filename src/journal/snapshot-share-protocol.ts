@@ -18,19 +18,22 @@ export type ToShareWorker =
   | { readonly kind: 'read'; readonly id: number; readonly seq: number; readonly part: number }
   | { readonly kind: 'close' };
 
+/** What a put stored and removed (SnapshotShareWorker.put's answer). */
+export interface SharedPut {
+  /** The object store, and the snapshot's size in it (null: that seq was stored already). */
+  readonly bucket: string;
+  readonly bytes: number | null;
+  /** Older snapshots removed (all but the newest SNAPSHOTS_KEPT_IN_STREAM). */
+  readonly removed: number;
+  /** Objects of puts that stopped half way, removed with them (StreamSnapshots.prune). */
+  readonly strays: readonly string[];
+  /** Objects of the records store no message names, removed after the put (JetStreamLog.collectOrphanRecords). */
+  readonly orphans: readonly string[];
+  /** Why those could not be looked for (the put itself stands). */
+  readonly orphansError?: string;
+}
+
 export type FromShareWorker =
-  | {
-      readonly kind: 'put';
-      readonly id: number;
-      readonly bucket: string;
-      readonly bytes: number | null;
-      readonly removed: number;
-      /** Objects of puts that stopped half way, removed with the older snapshots (StreamSnapshots.prune). */
-      readonly strays: readonly string[];
-      /** Objects of the records store no message names, removed after the put (JetStreamLog.collectOrphanRecords). */
-      readonly orphans: readonly string[];
-      /** Why they could not be looked for (the put itself stands). */
-      readonly orphansError?: string;
-    }
+  | ({ readonly kind: 'put'; readonly id: number } & SharedPut)
   | { readonly kind: 'read'; readonly id: number; readonly bytes: Uint8Array | null }
   | { readonly kind: 'put' | 'read'; readonly id: number; readonly error: string; readonly code?: string };

@@ -5,21 +5,10 @@
 import { Worker } from 'node:worker_threads';
 import { compiledModule } from '../sim/sweep/pool.js';
 import { JournalError, type JournalErrorCode } from './errors.js';
-import type { FromShareWorker, SnapshotShareData, ToShareWorker } from './snapshot-share-protocol.js';
+import type { FromShareWorker, SharedPut, SnapshotShareData, ToShareWorker } from './snapshot-share-protocol.js';
 import type { SnapshotInfo } from './types.js';
 
-/**
- * What a put stored: its object store, its size (null: that seq was stored already), how many older ones it removed and
- * the objects of earlier puts that stopped half way (StreamSnapshots.prune); then the records store's objects no message names that it removed (orphans), or why it could not look.
- */
-export interface SharedPut {
-  readonly bucket: string;
-  readonly bytes: number | null;
-  readonly removed: number;
-  readonly strays: readonly string[];
-  readonly orphans: readonly string[];
-  readonly orphansError?: string;
-}
+export type { SharedPut };
 
 export class SnapshotShareWorker {
   private nextId = 0;
@@ -33,7 +22,10 @@ export class SnapshotShareWorker {
       this.pending.delete(m.id);
       if ('error' in m) p.reject(m.code === undefined ? new Error(m.error) : new JournalError(m.code as JournalErrorCode, m.error));
       else if (m.kind === 'read') p.resolve(m.bytes === null ? null : Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
-      else p.resolve({ bucket: m.bucket, bytes: m.bytes, removed: m.removed, strays: m.strays, orphans: m.orphans, ...(m.orphansError === undefined ? {} : { orphansError: m.orphansError }) });
+      else {
+        const { kind: _kind, id: _id, ...put } = m;
+        p.resolve(put);
+      }
     });
     const failAll = (e: Error): void => {
       this.stopped ??= e;

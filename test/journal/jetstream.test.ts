@@ -37,6 +37,14 @@ async function journalOf(seed: number, n: number, per: number): Promise<string> 
   return journal;
 }
 
+/** A nats-server of its own whose max_payload is `bytes`, and a fresh directory beside it. */
+async function natsWithPayload(bytes: number): Promise<{ server: NatsServer; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
+  const config = join(dir, 'payload.conf');
+  writeFileSync(config, `max_payload: ${bytes}\n`);
+  return { server: await startNatsServer(['-c', config]), dir };
+}
+
 function batchesOf(file: string): StoredBatch[] {
   const store = SqliteJournalStore.open(file, { durability: 'full', readOnly: true });
   try {
@@ -214,10 +222,7 @@ describe.runIf(run)('journal over JetStream', () => {
   });
 
   it('publishes a batch larger than the server takes in one message as several, and reconciles across the split', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
-    const config = join(dir, 'small.conf');
-    writeFileSync(config, 'max_payload: 65536\n');
-    const small = await startNatsServer(['-c', config]);
+    const { server: small, dir } = await natsWithPayload(65536);
     try {
       // 400 commands in one batch: ~200 KB of records, four messages or more.
       const a = await journalOf(5, 400, 400);
@@ -258,11 +263,8 @@ describe.runIf(run)('journal over JetStream', () => {
   });
 
   it("stores a record larger than a message in the stream's records object store, named by its message, and refuses a copy whose object is missing or changed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
-    const config = join(dir, 'tiny.conf');
     // 1 KiB of records a message: the genesis (~1.2 KB) and the scenario's rulebook record are larger.
-    writeFileSync(config, 'max_payload: 2048\n');
-    const tiny = await startNatsServer(['-c', config]);
+    const { server: tiny, dir } = await natsWithPayload(2048);
     try {
       const a = await journalOf(8, 60, 60);
       const log = await JetStreamLog.open({ url: tiny.url, stream: 'LARGE' });
@@ -325,10 +327,7 @@ describe.runIf(run)('journal over JetStream', () => {
   });
 
   it("collects the records store's objects that no message names (a fenced writer's), and only those", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bailiff-js-'));
-    const config = join(dir, 'tiny.conf');
-    writeFileSync(config, 'max_payload: 2048\n');
-    const tiny = await startNatsServer(['-c', config]);
+    const { server: tiny, dir } = await natsWithPayload(2048);
     try {
       const a = await journalOf(8, 60, 60);
       const log = await JetStreamLog.open({ url: tiny.url, stream: 'ORPHANS' });
