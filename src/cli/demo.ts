@@ -13,7 +13,7 @@ import { dec, divRound, formatDecimal, ppm, price, size, type Price } from '../c
 import { CRASH_WINDOW, realCrash, syntheticCrash, type CrashMarket, type PricePath } from '../sim/crash.js';
 import { runMakerAuctions } from '../sim/maker-auctions.js';
 import { altMarketSpec, DEFAULT_POPULATION, populationCommands, QUOTE_ASSET, QUOTE_DECIMALS } from '../sim/population.js';
-import { CliError } from './errors.js';
+import { checkOutputFile, CliError } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 import { toJson, writeReport } from './run.js';
@@ -73,6 +73,7 @@ export function requote(m: CrashMarket, mark: bigint, t: number): Command[] {
 
 /** Runs the demo and prints its report. Returns the exit code: 1 if the conservation check failed, else 0. */
 export async function runDemo(o: DemoOptions, io: CliIo): Promise<0 | 1> {
+  checkOutputFile(o.out);
   const rulebook = rulebookPreset(o.rulebook, QUOTE_DECIMALS);
   if (rulebook === undefined) throw new CliError('bad_argument', `unknown rulebook "${o.rulebook}"; presets: ${presetNames().join(', ')}`);
   const started = process.hrtime.bigint();

@@ -1,6 +1,7 @@
 // A user-facing CLI failure: printed as one line (`error: <message>`), no stack, exit code 2 (bad input).
 
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CodeName } from '../core/codes.js';
 import { BailiffError, fileErrorReason } from '../errors.js';
 
@@ -32,6 +33,36 @@ export function unreadableFile(file: string, e: unknown, what?: string): CliErro
 /** A file or directory the command could not create or write: `cannot write <file>: <reason> (<errno code>)`. */
 export function unwritableFile(file: string, e: unknown): CliError {
   return new CliError('bad_file', `cannot write ${file}: ${fileErrorReason(e, 'write')}`);
+}
+
+/**
+ * An output file (--out, --report) checked before a command's work starts: not a directory, in a directory that exists
+ * and can be written (a simulation of an hour must not fail at its end over a typo in a path). `cannot write <file>:
+ * <reason>` (exit 2), as a failed write says it. The write itself can still fail (a full disk).
+ */
+export function checkOutputFile(file: string | undefined): void {
+  if (file === undefined) return;
+  const refuse = (code: string): never => {
+    throw unwritableFile(file, Object.assign(new Error(code), { code }));
+  };
+  const existing = statOrUndefined(file);
+  if (existing?.isDirectory() === true) refuse('EISDIR');
+  const dir = statOrUndefined(dirname(resolve(file)));
+  if (dir === undefined) refuse('ENOENT');
+  else if (!dir.isDirectory()) refuse('ENOTDIR');
+  try {
+    accessSync(existing === undefined ? dirname(resolve(file)) : file, constants.W_OK);
+  } catch (e) {
+    throw unwritableFile(file, e);
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A file's text (UTF-8), or `cannot read [what ]<file>: <code>` (exit 2): the one read of an input file. */

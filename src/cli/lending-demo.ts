@@ -6,7 +6,7 @@
 import { formatDecimal } from '../core/units/index.js';
 import { realCrash, syntheticCrash, type PricePath } from '../sim/crash.js';
 import { DEFAULT_LENDING_CRASH, runLendingCrash, type LendingCrashReport } from '../sim/lending-crash.js';
-import { CliError } from './errors.js';
+import { checkOutputFile, CliError } from './errors.js';
 import type { CliIo } from './program.js';
 import { toJson, writeReport } from './run.js';
 
@@ -82,6 +82,7 @@ function text(r: LendingCrashReport): string {
 
 /** Runs the lending demo. Exit code 1 when collateral is not conserved. */
 export async function runLendingDemo(o: LendingDemoOptions, io: CliIo): Promise<0 | 1> {
+  checkOutputFile(o.out);
   const gasCostBase = gasAtoms(o.gas);
   const path: PricePath = (o.synthetic ? undefined : await realCrash()) ?? syntheticCrash();
   const report = runLendingCrash(path, { ...DEFAULT_LENDING_CRASH, accounts: o.accounts, seed: o.seed, gasCostBase, keepers: o.keepers });

@@ -5,6 +5,7 @@
 import { parseChange, parseStress } from '../sim/preview/input.js';
 import { runPreview, type StressPath } from '../sim/preview/preview.js';
 import { replay } from '../verify/entries.js';
+import { checkOutputFile } from './errors.js';
 import { checkSeqWithinHead, openCheckedJournal } from './journal-file.js';
 import type { CliIo } from './program.js';
 import { readJsonFile, writeReport } from './run.js';
@@ -18,6 +19,7 @@ export interface PreviewCliOptions {
 }
 
 export function runPreviewCommand(o: PreviewCliOptions, io: CliIo): 0 {
+  checkOutputFile(o.out);
   const changeRaw = readJsonFile(o.change, 'the change');
   const stress: StressPath = o.stress === undefined ? { steps: 0, stepMs: 60_000, moves: new Map() } : parseStress(readJsonFile(o.stress, 'the stress path'));
   const j = openCheckedJournal(o.journal);

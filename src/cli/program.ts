@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseDecimal } from '../core/units/index.js';
 import { BailiffError, oneLine } from '../errors.js';
 import { findRepoRoot } from '../feeds/shared-data.js';
-import { CliError } from './errors.js';
+import { checkOutputFile, CliError } from './errors.js';
 import { runCommand } from './run.js';
 import { runExport, scenarioExportSource } from './export.js';
 import { verifyCommand } from './verify.js';
@@ -415,6 +415,8 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--report <file>', 'also write a self-contained HTML report (price with and without liquidations, liquidations over time, the insurance fund; docs/sweeps.md)')
     .action(async (file: string, opts: { out?: string; seed?: number; journal?: string; journalSeq?: number; report?: string }) => {
       if (opts.journalSeq !== undefined && opts.journal === undefined) throw new CliError('bad_argument', "--journal-seq is a seq of the journal's: it goes with --journal <file>");
+      checkOutputFile(opts.out);
+      checkOutputFile(opts.report);
       const result = (await import('./simulate.js')).runSimulate(file, opts, io);
       if (opts.report !== undefined) (await import('./report.js')).writeSimReport(result, opts.report);
     });

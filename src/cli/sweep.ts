@@ -10,7 +10,7 @@ import { defaultWorkers } from '../sim/sweep/pool.js';
 import { parseSweepConfig } from '../sim/sweep/schema.js';
 import { runSweep } from '../sim/sweep/sweep.js';
 import { WireError } from '../wire/decode.js';
-import { unwritableFile } from './errors.js';
+import { checkOutputFile, unwritableFile } from './errors.js';
 import { writeSweepReport } from './report.js';
 import type { CliIo } from './program.js';
 import { readJsonFile } from './run.js';
@@ -47,6 +47,8 @@ function loadSim(sim: string | Record<string, unknown>, sweepDir: string): { raw
 }
 
 export async function runSweepCommand(file: string, o: SweepCliOptions, io: CliIo): Promise<0> {
+  checkOutputFile(o.out);
+  checkOutputFile(o.report);
   const config = parseSweepConfig(readJsonFile(file, 'the sweep'));
   const { raw, baseDir } = loadSim(config.sim, dirname(resolve(file)));
   // No delay: a sweep is long, and its progress comes a few times a second (startProgress only looks at the clock

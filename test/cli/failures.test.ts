@@ -266,11 +266,20 @@ describe('an output path that cannot be written: exit 2, one line `cannot write 
     ['keygen --out in a missing directory', () => ['keygen', '--out', join(nodir, 'op')], `cannot write ${join(nodir, 'op.key')}: no such directory (ENOENT)`],
     ['keys add --store in a missing directory', () => ['keys', 'add', '--store', join(nodir, 'ks.json'), '--role', 'read'], `cannot write ${join(nodir, 'ks.json.master')}: no such directory (ENOENT)`],
     ['receipts --out an existing file', () => ['receipts', '--journal', journal, '--key', `${key}.key`, '--out', `${key}.key`], `cannot write ${key}.key: a file, not a directory`],
+    // The long commands check their outputs before their work, not after it: nothing runs, nothing is printed.
+    ['simulate --out in a missing directory', () => ['simulate', 'examples/sim/quick.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: no such directory (ENOENT)`],
+    ['simulate --report a directory', () => ['simulate', 'examples/sim/quick.json', '--report', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
+    ['sweep --out in a missing directory', () => ['sweep', 'examples/sweeps/descent.json', '--out', join(nodir, 'x.json')], `cannot write ${join(nodir, 'x.json')}: no such directory (ENOENT)`],
+    ['sweep --report a directory', () => ['sweep', 'examples/sweeps/descent.json', '--report', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
+    ['demo --out a directory', () => ['demo', '--out', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
+    ['lending-demo --out in a missing directory', () => ['lending-demo', '--out', join(nodir, 'r.txt')], `cannot write ${join(nodir, 'r.txt')}: no such directory (ENOENT)`],
+    ['preview --out below a file', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(`${key}.key`, 'x.json')], `cannot write ${join(`${key}.key`, 'x.json')}: a part of the path is not a directory (ENOTDIR)`],
   ] as const) {
     it(what, async () => {
       const r = await cli([...args()]);
       expect(r.code).toBe(2);
       expectOneLine(r.err, `error: ${says}`);
+      expect(r.out).toBe('');
     });
   }
 });
