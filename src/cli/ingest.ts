@@ -22,7 +22,7 @@ import { TrackingUnits } from '../scenario/load.js';
 import { decodeCommand, defaultTimeAfter, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { CliError } from './errors.js';
+import { checkOutputFile, CliError } from './errors.js';
 import { closeCopyStore, INGEST_SNAPSHOT_PUT_WAIT_MS, openReplica, SNAPSHOT_PUT_STOP_MS, startReplicating, StreamStandby, type ReplicationOptions } from './replica.js';
 import type { CliIo } from './program.js';
 import { collectAndSettle, describeSettled, SETTLE_AFTER_RECOVERY_MS } from './heap.js';
@@ -105,6 +105,8 @@ export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterabl
   if (js === undefined && !exists && o.scenario === undefined) {
     throw new CliError('bad_argument', `${o.journal} does not exist: a new journal needs --scenario <file> (its settlement, rulebook and setup commands)`);
   }
+  // A journal to make: where it goes is checked first (a missing directory is said so, not as its writer lock's).
+  if (!exists) checkOutputFile(o.journal);
   const scenario = o.scenario === undefined ? undefined : loadScenarioFile(o.scenario);
   const genesis: JournalGenesis | undefined = scenario === undefined ? undefined : { formatVersion: JOURNAL_FORMAT_VERSION, config: scenario.config, rulebook: scenario.rulebook };
   // The units to decode wire commands with are re-learned from every journaled command, as `run` learns them,

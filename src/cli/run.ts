@@ -12,7 +12,7 @@ import { parseScenarioText, type Scenario } from '../scenario/load.js';
 import { WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
-import { readTextFile, unwritableFile } from './errors.js';
+import { checkOutputFile, readTextFile, unwritableFile } from './errors.js';
 import type { CliIo } from './program.js';
 import { startProgress } from './progress.js';
 
@@ -182,6 +182,7 @@ export function toJson(value: unknown): string {
 
 /** The whole `run` command. Returns the exit code: 1 when there are findings, else 0. */
 export function runCommand(file: string, o: RunOptions, io: CliIo): 0 | 1 {
+  checkOutputFile(o.out);
   // One bar over both halves of the work: decoding the file's commands, then applying them with the setup commands
   // (rulebook, markets, deposits) the file implies. The delay counts from the start, reading the file included.
   const progress = startProgress({ label: 'decoding, then applying commands', total: 0, stream: io.progressStream });

@@ -273,6 +273,8 @@ describe('an output path that cannot be written: exit 2, one line `cannot write 
     ['sweep --report a directory', () => ['sweep', 'examples/sweeps/descent.json', '--report', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
     ['demo --out a directory', () => ['demo', '--out', adir], `cannot write ${adir}: a directory, not a file (EISDIR)`],
     ['lending-demo --out in a missing directory', () => ['lending-demo', '--out', join(nodir, 'r.txt')], `cannot write ${join(nodir, 'r.txt')}: no such directory (ENOENT)`],
+    ['run --out in a missing directory', () => ['run', 'examples/btc-isolated-long.json', '--out', join(nodir, 'o.txt')], `cannot write ${join(nodir, 'o.txt')}: no such directory (ENOENT)`],
+    ['ingest of a new journal in a missing directory', () => ['ingest', '--journal', join(nodir, 'j.db'), '--scenario', 'examples/btc-isolated-long.json'], `cannot write ${join(nodir, 'j.db')}: no such directory (ENOENT)`],
     ['preview --out below a file', () => ['preview', '--journal', journal, '--change', 'examples/sweeps/change-fee.json', '--out', join(`${key}.key`, 'x.json')], `cannot write ${join(`${key}.key`, 'x.json')}: a part of the path is not a directory (ENOTDIR)`],
   ] as const) {
     it(what, async () => {
