@@ -8,7 +8,8 @@
 // Issue 14's targets: >= 200k ticks/s, p99 <= 1 ms, tick -> first LiquidationStarted p99 <= 1 ms; quiet ticks
 // >= 1000x faster (mean) than the honest baseline. A quiet tick is one without an event; it may still move accounts
 // back from the margin-call recovery level (no event tells a recovery), so the quiet ticks are also reported split
-// into those with recoveries and those with nothing to do, and the isolated budget's misses by what the tick did.
+// into those with recoveries and those with nothing to do, and by whether the breach detector re-checked a ledger in
+// them (engine.breachRechecks), and the isolated budget's misses by what the tick did.
 
 import type { EngineState } from '../src/core/engine/state.js';
 import { PPM_ONE, ppm, price } from '../src/core/units/index.js';
@@ -34,6 +35,8 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   // counted outside the timed apply() from the set's size and the tick's calls.
   const recovered = new Uint32Array(ticks);
   const quietTick = new Uint8Array(ticks);
+  // Ledgers the breach detector re-checked in the tick (a float key the mark crossed): what a quiet tick's cost follows.
+  const recheckedIn = new Uint32Array(ticks);
   // LiquidationStarted events a tick (the walk's time is mostly the ticks that liquidate many accounts: 'by kind').
   const liquidatedIn = new Uint32Array(ticks);
   const called = engine.state.enforcement.marginCalled;
@@ -62,9 +65,11 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     marks[m] = next;
     firstSeen = false;
     const calledBefore = called.size;
+    const rechecksBefore = engine.breachRechecks;
     tickStart = process.hrtime.bigint();
     const events = engine.apply({ kind: 'price', tsMs: t++, market: `M${m}-PERP`, mark: price(next) });
     const ms = Number(process.hrtime.bigint() - tickStart) / 1e6;
+    recheckedIn[i] = engine.breachRechecks - rechecksBefore;
     tickMs[i] = ms;
     let n = 0;
     calledNow.clear();
@@ -119,6 +124,11 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
   }
   quietRecovering.sort((a, b) => a - b);
   quietIdle.sort((a, b) => a - b);
+  // The quiet ticks split by whether the detector re-checked a ledger in them (and found it still sound).
+  const quietRechecking: number[] = [];
+  const quietUnchecked: number[] = [];
+  for (let i = 0; i < ticks; i++) if (quietTick[i] === 1) ((recheckedIn[i] as number) > 0 ? quietRechecking : quietUnchecked).push(tickMs[i] as number);
+  const sumOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
   const meanOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const mean = totalMs / Math.max(1, ticks);
   const kinds = byKind(tickMs, liquidatedIn, quietTick);
@@ -128,7 +138,9 @@ export async function benchWalk(accounts: number, ticks: number, allIsolated: bo
     `all ticks          : ${(ticks / (totalMs / 1000)).toFixed(0)} ticks/s (mean ${fmtMs(mean)}); p50 ${fmtMs(percentile(all, 50))}, p99 ${fmtMs(percentile(all, 99))}, max ${fmtMs(all[all.length - 1] ?? 0)}` +
       ` (targets >= 200k/s, p99 <= 1 ms)`,
     `quiet ticks        : ${quietCount.toLocaleString('en')} with no event, mean ${fmtMs(quietMean)}: ${quietIdle.length.toLocaleString('en')} with nothing to do, mean ${fmtMs(meanOf(quietIdle))}, p99 ${fmtMs(percentile(quietIdle, 99))}; ` +
-      `${quietRecovering.length.toLocaleString('en')} with margin-call recoveries (no event), mean ${fmtMs(meanOf(quietRecovering))}, p99 ${fmtMs(percentile(quietRecovering, 99))}`,
+      `${quietRecovering.length.toLocaleString('en')} with margin-call recoveries (no event), mean ${fmtMs(meanOf(quietRecovering))}, p99 ${quietRecovering.length === 0 ? '-' : fmtMs(percentile(quietRecovering, 99))}`,
+    `quiet, by re-checks: ${quietUnchecked.length.toLocaleString('en')} re-checked no ledger, mean ${fmtMs(meanOf(quietUnchecked))} (${((100 * sumOf(quietUnchecked)) / Math.max(1e-9, quietMs)).toFixed(0)}% of the quiet time); ` +
+      `${quietRechecking.length.toLocaleString('en')} re-checked a ledger whose float key the mark crossed and found it sound, mean ${fmtMs(meanOf(quietRechecking))} (${((100 * sumOf(quietRechecking)) / Math.max(1e-9, quietMs)).toFixed(0)}%)`,
     `events             : ${liquidations} liquidations, ${calls} margin calls; ${recoveries} margin-call recoveries (accounts leaving the called set)`,
     `by kind of tick    : ${kinds.map((k) => `${k.label} ${k.count.toLocaleString('en')} (mean ${fmtMs(k.meanMs)}, ${k.sharePct.toFixed(0)}% of the time)`).join('; ')}`,
     `tick -> first LiquidationStarted: p50 ${fmtMs(percentile(firstLiquidation, 50))}, p99 ${fmtMs(percentile(firstLiquidation, 99))}, max ${fmtMs(firstLiquidation.at(-1) ?? 0)} over ${firstLiquidation.length} ticks (target p99 <= 1 ms)`,

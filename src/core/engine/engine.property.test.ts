@@ -459,6 +459,20 @@ describe('breach detection: the index and the scan', () => {
     expect(encodeSnapshot(scanned.snapshot())).toBe(encodeSnapshot(indexed.snapshot()));
   });
 
+  it('count their re-checks after price moves (Engine.breachRechecks): the scan every followed account, the index far fewer', () => {
+    const [indexed, scanned] = (['index', 'scan'] as const).map((detection) => freshEngineWith('binance', { detection })) as [Engine, Engine];
+    for (const cmd of calledThenLiquidated) {
+      const before = [indexed.breachRechecks, scanned.breachRechecks];
+      indexed.apply(cmd);
+      scanned.apply(cmd);
+      // Only a price move re-checks.
+      if (cmd.kind !== 'price') expect([indexed.breachRechecks, scanned.breachRechecks]).toEqual(before);
+    }
+    // Five moves of one market, each re-checking every account the scan follows.
+    expect(scanned.breachRechecks).toBeGreaterThanOrEqual(5 * 2);
+    expect(indexed.breachRechecks).toBeLessThan(scanned.breachRechecks);
+  });
+
   /**
    * Runs random streams under every preset through both strategies, with margin calls at 1.25 x maintenance (only
    * Binance's preset has them, so both strategies' call and recovery detectors are compared too), swept every

@@ -614,6 +614,11 @@ export class Engine {
 
   // ---- Queries (read-only) ----
 
+  /** The breach detector's re-checks after price moves so far (BreachDetector.recheckCount; for benchmarks and metrics). */
+  get breachRechecks(): number {
+    return this.index.recheckCount;
+  }
+
   get seq(): number {
     return this.s.seq;
   }

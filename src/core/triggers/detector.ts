@@ -34,6 +34,11 @@ export interface BreachDetector {
   reindexAll(): readonly LedgerBreach[];
   /** How many ledgers are in breach. */
   readonly breachedCount: number;
+  /**
+   * Re-checks after price moves since the detector was made: the index's, of a ledger whose armed key or boundary the
+   * mark crossed; the scan's, every account it evaluated on a move. What a quiet tick's cost follows (bench/walk.ts).
+   */
+  readonly recheckCount: number;
   /** The ledgers in breach (in no particular order: callers that act on them order them). */
   breached(): LedgerRef[];
   isBreached(accountId: string, market?: string | null): boolean;

@@ -50,7 +50,14 @@ export class ScanDetector implements BreachDetector {
   }
 
   onPrice(_marketId: string): readonly LedgerBreach[] {
+    this.rechecks += this.followed.size;
     return this.checkAll();
+  }
+
+  private rechecks = 0;
+
+  get recheckCount(): number {
+    return this.rechecks;
   }
 
   reindexMarket(_marketId: string): readonly LedgerBreach[] {
