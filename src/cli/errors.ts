@@ -47,11 +47,12 @@ export function checkOutputFile(file: string | undefined): void {
   };
   const existing = statOrUndefined(file);
   if (existing?.isDirectory() === true) refuse('EISDIR');
-  const dir = statOrUndefined(dirname(resolve(file)));
+  const parent = dirname(resolve(file));
+  const dir = statOrUndefined(parent);
   if (dir === undefined) refuse('ENOENT');
   else if (!dir.isDirectory()) refuse('ENOTDIR');
   try {
-    accessSync(existing === undefined ? dirname(resolve(file)) : file, constants.W_OK);
+    accessSync(existing === undefined ? parent : file, constants.W_OK);
   } catch (e) {
     throw unwritableFile(file, e);
   }

@@ -2,6 +2,7 @@
 // commands. The whole file is decoded before anything runs, so a malformed file fails with the path of the
 // first bad field and runs nothing.
 
+import { isJsonObject } from '../verify/json.js';
 import { decodeAuctionCommand } from '../wire/auctions.js';
 import type { Command } from '../core/engine/commands.js';
 import type { EngineConfig } from '../core/engine/state.js';
@@ -80,10 +81,6 @@ export function parseScenarioText(text: string, source: string, o: ParseScenario
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Each id once in a list: a second "alice" would silently merge two accounts' deposits. */
 function refuseDuplicateIds(items: readonly { readonly id: string }[], list: string, what: string): void {
   const first = new Map<string, number>();
@@ -105,7 +102,7 @@ export function parseScenario(json: unknown, o: ParseScenarioOptions = {}): Scen
   const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) {
     // An auction scenario given to `run` (its top: Hole, ilks; no settlement): said as such, not "settlement: is required".
-    if (isObject(json) && 'Hole' in json && 'ilks' in json && !('settlement' in json)) {
+    if (isJsonObject(json) && 'Hole' in json && 'ilks' in json && !('settlement' in json)) {
       throw new WireError('', 'an auction scenario (Hole, ilks), not an engine scenario: run it with `bailiff auctions` (docs/auctions.md)');
     }
     throw zodToWireError(parsed.error, '');

@@ -2,6 +2,7 @@
 // natural unit of each field, turned into dss's atoms: collateral in wad (18 decimals), prices and ratios in ray (27),
 // DAI in rad (45), chop and chip in wad. Times: ms since the epoch or ISO-8601 UTC. Objects are strict.
 
+import { isJsonObject } from '../verify/json.js';
 import { z } from 'zod';
 import type { PriceCurve } from '../core/auctions/abaci.js';
 import type { AuctionIlkSetup, AuctionSetup, EngineAuctionCommand, MakerPoke } from '../core/engine/auctions.js';
@@ -161,7 +162,7 @@ export function decodeAuctionScenario(raw: unknown): AuctionScenario {
   const parsed = auctionScenarioSchema.safeParse(raw);
   if (!parsed.success) {
     // An engine scenario given to `auctions` (settlement, markets; no Hole): said as such, not "Hole: is required".
-    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('Hole' in raw) && ('settlement' in raw || 'markets' in raw)) {
+    if (isJsonObject(raw) && !('Hole' in raw) && ('settlement' in raw || 'markets' in raw)) {
       throw new WireError('', 'an engine scenario (settlement, markets), not an auction scenario: run it with `bailiff run` (docs/scenarios.md)');
     }
     throw zodToWireError(parsed.error, '');
