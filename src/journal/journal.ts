@@ -410,7 +410,22 @@ export class Journal implements JournalReader {
         throw corrupt(e);
       }
     }
-    return { ...snap, accounts: Object.assign(checked(), { length: accountCountHint(accounts) }) }; // a capacity hint
+    const reread = accounts.reread;
+    return {
+      ...snap,
+      accounts: Object.assign(checked(), {
+        length: accountCountHint(accounts), // a capacity hint
+        // Read again from the same checked bytes (a lazy restore's accounts, when first read); every account parsed
+        // once already while the restore iterated them, so this cannot fail on bytes that passed.
+        ...(reread === undefined ? {} : { reread: (k: number) => {
+          try {
+            return reread(k);
+          } catch (e) {
+            throw corrupt(e);
+          }
+        } }),
+      }),
+    };
   }
 
   /** A stored snapshot's bytes in the parts it was stored in, checked against its recorded content hash. */

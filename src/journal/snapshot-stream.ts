@@ -378,8 +378,30 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
       }
     }
   }
+  // Account k read again (RestorableAccounts.reread: an account a lazy restore has not read yet, when first read),
+  // from the same immutable bytes, by a reader of its own.
+  const again = new AccountReader();
+  const reread = (k: number): AccountSnapshot => {
+    if (!(k >= 0 && k < spans.count)) throw new RangeError(`snapshot: no account ${k} (it holds ${spans.count})`);
+    const b = parts[partOfAccount(partEnd, endPart, k)] as Buffer;
+    const f = from[k] as number;
+    const t = to[k] as number;
+    return again.read(b, f, t) ?? (parseCanonical(b.toString('utf8', f, t)) as AccountSnapshot);
+  };
   // Their number is known before one is parsed: Engine.restore sizes its indexes for it (a capacity hint).
-  return { ...rest, accounts: Object.assign(accounts(), { length: spans.count }) };
+  return { ...rest, accounts: Object.assign(accounts(), { length: spans.count, reread }) };
+}
+
+/** The part account k lies in: the first p with k < partEnd[p] (partEnd rises; a binary search). */
+function partOfAccount(partEnd: Int32Array, endPart: number, k: number): number {
+  let lo = 0;
+  let hi = endPart;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (k < (partEnd[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Where the accounts lie in a snapshot's parts (accountSpans). */

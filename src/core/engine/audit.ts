@@ -48,7 +48,7 @@ export function runAudit(s: EngineState, index: BreachOracle, round: number): { 
   // The venue's own accounts (the insurance fund) are outside the breach index and liquidation: their losses are the
   // waterfall's; conservation above counts them.
   let n = 0;
-  for (const a of s.accounts.values()) {
+  for (const a of s.accounts.reading()) {
     if (isVenueAccount(a.id)) continue;
     n++;
     if (a.positions.size > 0) continue;
@@ -69,7 +69,7 @@ export function runAudit(s: EngineState, index: BreachOracle, round: number): { 
   const offset = round % stride;
   let sampled = 0;
   let i = 0;
-  for (const a of s.accounts.values()) {
+  for (const a of s.accounts.reading()) {
     if (sampled >= k) break;
     if (isVenueAccount(a.id)) continue;
     const at = i++;

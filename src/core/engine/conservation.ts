@@ -22,7 +22,8 @@ export function conservationReport(s: Readonly<EngineState>): ConservationReport
     m.set(k, (m.get(k) ?? 0n) + v);
   };
   add(held, settle, s.venue.feePool + s.venue.fundingPool - s.venue.badDebtWrittenOff);
-  for (const account of s.accounts.values()) {
+  // Read, not kept: accounts a restore has not read yet stay unread (account-table.ts).
+  for (const account of s.accounts.reading()) {
     for (const [asset, amount] of account.balances) add(held, asset, amount);
     for (const p of account.positions.values()) add(held, settle, (p.isolatedMargin ?? 0n) - p.entryQuote);
     for (const [asset, amount] of account.borrows) add(debts, asset, amount);

@@ -18,7 +18,7 @@ import { reject, type CommandRejection } from './reasons.js';
 import { cancelChange, confirmChange, proposeChange, type ParameterCommand } from './changes.js';
 import { applyHalt, applyResume, haltOnFindings, periodicAuditDue, refuseWhileHalted, runAudit } from './audit.js';
 import { applySetAccountGroup } from './groups.js';
-import { accountCountHint, accountSnapshot, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
+import { accountCountHint, accountSnapshot, restoreAccountsUnread, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
@@ -157,22 +157,41 @@ export class Engine {
       'snapshot taken between two sweeps of margin calls (marginCallsUnsettled): it cannot be restored exactly; take one when Engine.callsSettled (or restore a what-if copy with restoreUnsettledCalls)',
     );
     const s = restoreFrame(snapshot);
-    const engine = new Engine(s, options, accountCountHint(snapshot.accounts));
+    const count = accountCountHint(snapshot.accounts);
+    const engine = new Engine(s, options, count);
+    const reread = snapshot.accounts.reread;
+    const indexes = engine.bulkIndexes();
+    if (reread !== undefined && indexes !== null) {
+      // The accounts kept as numbers until read (account-table.ts), each made once for the indexes' one pass and
+      // dropped: what the indexes keep of an account is in their own tables.
+      restoreContents(s, snapshot, false);
+      indexTogether(indexes, restoreAccountsUnread(s, snapshot.accounts, reread), count);
+      return engine;
+    }
     restoreContents(s, snapshot);
-    engine.indexRestored();
+    engine.indexRestored(indexes);
     return engine;
   }
 
-  /** Engine.restore, once the accounts are in: the first look of the (still empty) indexes and mirror at them. */
-  private indexRestored(): void {
-    const s = this.s;
+  /**
+   * The indexes a restore builds in one pass over the accounts (indexTogether): the breach index, the margin-call
+   * levels and the ADL mirror; null when one of them cannot be built so (the scan strategy, calls without levels).
+   */
+  private bulkIndexes(): BulkIndex[] | null {
     const levels = this.calls?.levelIndex ?? null;
-    if (this.index instanceof BreachIndex && (levels !== null || this.calls === null)) {
+    if (!(this.index instanceof BreachIndex) || (levels === null && this.calls !== null)) return null;
+    const indexes: BulkIndex[] = [this.index];
+    if (levels !== null) indexes.push(levels);
+    if (this.adlMirror !== null) indexes.push(this.adlMirror);
+    return indexes;
+  }
+
+  /** Engine.restore, once the accounts are in: the first look of the (still empty) indexes and mirror at them. */
+  private indexRestored(indexes: BulkIndex[] | null): void {
+    const s = this.s;
+    if (indexes !== null) {
       // One pass over the accounts for every index (indexTogether); the ADL mirror skips the venue's accounts, which
       // watchedAccounts() leaves out.
-      const indexes: BulkIndex[] = [this.index];
-      if (levels !== null) indexes.push(levels);
-      if (this.adlMirror !== null) indexes.push(this.adlMirror);
       indexTogether(indexes, s.watchedAccounts(), s.accounts.size);
       return;
     }

@@ -8,7 +8,8 @@ import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilitySt
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
-import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
+import { EngineState, INSURANCE_FUND, isVenueAccount, type EngineConfig } from './state.js';
+import type { UnreadAccounts } from './account-table.js';
 import type { Episode } from './enforcement-state.js';
 import { ConditionalBook, type ConditionalSnapshot } from './conditional-book.js';
 import type { Halted, PendingChange } from './guard-state.js';
@@ -110,7 +111,15 @@ export type RestorableSnapshot = Omit<Snapshot, 'accounts'> & { readonly account
  * does the journal's decoder, which has found every account's bytes before it parses one). The length is a capacity
  * hint only (Engine.restore sizes the indexes' tables for it before the accounts fill the heap), never trusted.
  */
-export type RestorableAccounts = Iterable<AccountSnapshot> & { readonly length?: number };
+export type RestorableAccounts = Iterable<AccountSnapshot> & {
+  readonly length?: number;
+  /**
+   * Account k of the iteration (0-based) read again, a new value each call, at any time after the iteration reached
+   * it: a decoder over immutable bytes can (the journal's). With it, Engine.restore keeps the accounts as numbers
+   * until something reads them (account-table.ts) instead of making every account's objects.
+   */
+  readonly reread?: (k: number) => AccountSnapshot;
+};
 
 /** How many accounts a restore will read, when the iterable says so (0 when it does not): a capacity hint. */
 export function accountCountHint(accounts: RestorableAccounts): number {
@@ -168,15 +177,17 @@ export interface AccountReuse {
 }
 
 function accountSnapshots(s: EngineState, reuse: AccountReuse | undefined): AccountSnapshot[] {
-  if (reuse === undefined) return [...s.accounts.values()].map(accountSnapshot);
   const out = new Array<AccountSnapshot>(s.accounts.size);
-  const { previous, changed } = reuse;
+  const previous = reuse?.previous;
+  const changed = reuse?.changed;
   let i = 0;
-  // Accounts are never removed, and a Map keeps insertion order: account i is previous[i] or one added after it
-  // (the id check falls back to a copy if that ever stops holding).
-  for (const a of s.accounts.values()) {
-    const before = previous[i];
-    out[i++] = before !== undefined && before.id === a.id && !changed.has(a.id) ? before : accountSnapshot(a);
+  // Accounts are never removed, and the table keeps their order: account i is previous[i] or one added after it
+  // (the id check falls back to a copy if that ever stops holding). An account a restore has not read yet is copied
+  // from its snapshot, not made into objects first (account-table.ts).
+  for (const [id, a] of s.accounts.rawEntries()) {
+    const before = previous?.[i];
+    if (before !== undefined && before.id === id && !(changed as ReadonlySet<string>).has(id)) out[i++] = before;
+    else out[i++] = typeof a === 'number' ? s.accounts.unreadSnapshot(a) : accountSnapshot(a);
   }
   return out;
 }
@@ -248,24 +259,81 @@ export function restoreFrame(snap: RestorableSnapshot): EngineState {
   return s;
 }
 
-/** The rest of a restore, on restoreFrame's state: the accounts, the venue, enforcement, guards and the rest. */
-export function restoreContents(s: EngineState, snap: RestorableSnapshot): void {
-  // The holders (state.ts EngineState.holders) are made from the accounts when first read, not here.
-  for (const a of snap.accounts) {
-    // One loop per account, no intermediate arrays.
-    const positions = new Map<string, Position>();
-    for (const p of a.positions) {
-      // The market's own id string, not the snapshot's copy of it: one string per market, not per position.
-      const market = s.markets.get(p.market)?.spec.id ?? p.market;
-      positions.set(market, { market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
+/**
+ * Account `a` of a snapshot as the state holds it, under number `no`: what a restore makes of each account, eagerly
+ * (restoreContents) or when first read (Engine.restore's accounts not read yet, account-table.ts).
+ */
+export function accountFromSnapshot(s: EngineState, a: AccountSnapshot, no: number): Account {
+  const positions = new Map<string, Position>();
+  for (const p of a.positions) {
+    // The market's own id string, not the snapshot's copy of it: one string per market, not per position.
+    const market = s.markets.get(p.market)?.spec.id ?? p.market;
+    positions.set(market, { market, size: p.size, entryQuote: p.entryQuote, fundingIndex: p.fundingIndex, isolatedMargin: p.isolatedMargin });
+  }
+  return { id: a.id, no, balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) };
+}
+
+/**
+ * The number account `a` of a snapshot takes in the state being restored, before it is added: the count before it
+ * (the state holds only the insurance fund before the accounts, under its own number, and a snapshot lists each
+ * account once). No lookup of a million new ids (numberFor): ~0.5 us each, a cache miss in a growing Map.
+ */
+export function restoredNumber(s: EngineState, id: string): number {
+  return id === INSURANCE_FUND ? s.numberFor(id) : s.accounts.size;
+}
+
+/** A restore's check that the snapshot lists account `id` once: the state's count after adding it (`before`: before). */
+export function assertRestoredOnce(s: EngineState, id: string, before: number): void {
+  if (s.accounts.size === before && id !== INSURANCE_FUND) throw new AssertionError(`snapshot lists account ${id} twice`);
+}
+
+/**
+ * A snapshot's accounts added to the state as numbers not read yet (account-table.ts: each made from `reread` when
+ * first read), each yielded once as an object made for a pass that reads it and keeps nothing of it (the indexes'
+ * bulk build: Engine.restore). The venue's accounts are made and kept at once, and not yielded (watchedAccounts()
+ * leaves them out too).
+ */
+export function* restoreAccountsUnread(s: EngineState, accounts: RestorableAccounts, reread: (k: number) => AccountSnapshot): Generator<Account> {
+  // By account number: the account's place in the snapshot (the numbers differ from the places by the venue's).
+  let place = new Int32Array(accountCountHint(accounts) + 1);
+  const unread: UnreadAccounts = {
+    account: (no) => accountFromSnapshot(s, reread(place[no] as number), no),
+    snapshot: (no) => reread(place[no] as number),
+  };
+  let k = 0;
+  for (const a of accounts) {
+    const no = restoredNumber(s, a.id);
+    const account = accountFromSnapshot(s, a, no);
+    if (isVenueAccount(a.id)) {
+      const before = s.accounts.size;
+      s.accounts.set(a.id, account);
+      assertRestoredOnce(s, a.id, before);
+    } else {
+      if (no >= place.length) {
+        const wider = new Int32Array(2 * no + 16);
+        wider.set(place);
+        place = wider;
+      }
+      place[no] = k;
+      if (!s.accounts.setUnread(a.id, no, unread)) throw new AssertionError(`snapshot lists account ${a.id} twice`);
+      yield account;
     }
-    // Each account's number is the count before it: the state holds only the insurance fund before this loop (its
-    // own number kept), and a snapshot lists each account once. No lookup of a million new ids (numberFor): ~0.5 us
-    // each, a cache miss in a growing Map.
-    const count = s.accounts.size;
-    const fund = a.id === INSURANCE_FUND;
-    s.accounts.set(a.id, { id: a.id, no: fund ? s.numberFor(a.id) : count, balances: new Map(a.balances), positions, borrows: borrowsFrom(a.borrows) });
-    if (s.accounts.size === count && !fund) throw new AssertionError(`snapshot lists account ${a.id} twice`);
+    k++;
+  }
+}
+
+/**
+ * The rest of a restore, on restoreFrame's state: the accounts (unless `accounts` is false: Engine.restore then adds
+ * them itself, as it indexes them), the venue, enforcement, guards and the rest.
+ */
+export function restoreContents(s: EngineState, snap: RestorableSnapshot, accounts = true): void {
+  // The holders (state.ts EngineState.holders) are made from the accounts when first read, not here.
+  if (accounts) {
+    for (const a of snap.accounts) {
+      const before = s.accounts.size;
+      s.accounts.set(a.id, accountFromSnapshot(s, a, restoredNumber(s, a.id)));
+      assertRestoredOnce(s, a.id, before);
+    }
   }
   s.venue.feePool = snap.venue.feePool;
   s.venue.fundingPool = snap.venue.fundingPool;

@@ -2,6 +2,7 @@
 
 import type { EngineAuctions } from './auctions.js';
 import { newAccount, type Account } from '../account/account.js';
+import { AccountTable } from './account-table.js';
 import type { MarginView } from '../margin/evaluate.js';
 import type { LendingParams } from '../margin/thresholds.js';
 import type { AssetSpec, MarketState, SettlementSpec } from '../market/index.js';
@@ -58,7 +59,8 @@ export class EngineState implements MarginView, LendingParams {
   timeMs = 0;
   readonly markets = new Map<string, MarketState>();
   readonly assets = new Map<string, AssetSpec>();
-  readonly accounts = new Map<string, Account>();
+  /** By id, in their numbers' order; after a restore some may not be read yet (account-table.ts). */
+  readonly accounts = new AccountTable();
   /**
    * Accounts holding a position, per market: derived from the accounts, made when first read (holdersOfAccounts, in
    * the accounts' order) and kept by noteHolding from then on. Not made before: a restore of 1M accounts spent ~0.5 s
@@ -66,7 +68,7 @@ export class EngineState implements MarginView, LendingParams {
    * offset queue, parameter previews and the risk view do.
    */
   get holders(): Map<string, Holders> {
-    return (this.holdersIfMade ??= holdersOfAccounts(this.accounts.values()));
+    return (this.holdersIfMade ??= holdersOfAccounts(this.accounts.reading()));
   }
 
   /** The holders if made, else null (noteHolding: nothing to keep yet). Read `holders`, which makes them. */
