@@ -75,8 +75,10 @@ export interface DurableOptions {
 /**
  * Where recovery is: each phase is told as it starts (done 0), every RECOVERY_PROGRESS_STEP accounts or records within
  * it, and as it ends (done = total). Phases, in order: 'snapshot' (the newest snapshot's bytes read and checked
- * against their content hash; one step), 'accounts' (its accounts restored, done of total), 'indexes' (the breach and
- * margin-call indexes and the ADL mirror built over them; one step), 'replay' (the records after the snapshot
+ * against their content hash; one step), 'accounts' (its accounts restored, done of total; from a snapshot that
+ * can read its accounts again, as a journal's can, each account is indexed as it is restored and kept unread:
+ * Engine.restore), 'indexes' (otherwise: the breach and margin-call indexes and the ADL mirror built over the accounts
+ * restored; one step), 'replay' (the records after the snapshot
  * replayed, each checked byte for byte, done of total). A snapshot that does not load starts 'snapshot' again with the
  * one before it; a journal without a snapshot goes straight to 'replay'. The replay's total is the records stored
  * after the snapshot: a torn last record is cut during the pass, and then the phase ends one short of it.
@@ -573,7 +575,7 @@ export function recover(
         tell?.({ phase: 'snapshot', done: 1, total: 1 });
         // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
         engine = Engine.restore(tell === undefined ? snapshot : countedAccounts(snapshot, tell));
-        tell?.({ phase: 'indexes', done: 1, total: 1 });
+        if (snapshot.accounts.reread === undefined) tell?.({ phase: 'indexes', done: 1, total: 1 });
         snapshotSeq = info.seq;
         break;
       } catch (e) {
@@ -618,6 +620,7 @@ export function recover(
 function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: RecoveryProgress) => void): RestorableSnapshot {
   const source = snapshot.accounts;
   const total = accountCountHint(source);
+  const reread = source.reread;
   function* accounts(): Generator<AccountSnapshot> {
     let done = 0;
     tell({ phase: 'accounts', done, total });
@@ -626,9 +629,11 @@ function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: Recovery
       if ((++done & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'accounts', done, total });
     }
     tell({ phase: 'accounts', done, total: Math.max(total, done) });
-    tell({ phase: 'indexes', done: 0, total: 1 });
+    // Accounts that can be read again are indexed as they are read (Engine.restore): no pass after them.
+    if (reread === undefined) tell({ phase: 'indexes', done: 0, total: 1 });
   }
-  return { ...snapshot, accounts: total > 0 ? Object.assign(accounts(), { length: total }) : accounts() };
+  if (total === 0) return { ...snapshot, accounts: accounts() };
+  return { ...snapshot, accounts: Object.assign(accounts(), { length: total }, reread === undefined ? {} : { reread }) };
 }
 
 /**
