@@ -43,6 +43,12 @@ export class AccountTable {
     return typeof v === 'number' ? this.read(id, v) : v;
   }
 
+  /** Account `id`'s number (Account.no), without reading an account not read yet. */
+  numberOf(id: string): number | undefined {
+    const v = this.byId.get(id);
+    return typeof v === 'number' ? v : v?.no;
+  }
+
   /** Puts `account` under `id`: a new id is the last in order; an id the table has keeps its place. */
   set(id: string, account: Account): this {
     if (this.unreadCount > 0 && typeof this.byId.get(id) === 'number') this.readOne();
@@ -92,13 +98,19 @@ export class AccountTable {
   }
 
   /**
-   * Every account in order, for a pass that only reads them and keeps none of their objects: an account not read yet
-   * is made for this pass alone and not kept (a conservation check or the holders over 1M accounts do not turn a lazy
-   * restore into an eager one).
+   * Every account in order (those whose id `keep` keeps, when given), for a pass that only reads them and keeps none
+   * of their objects: an account not read yet is made for this pass alone and not kept (a conservation check, the
+   * holders or an index's rebuild over 1M accounts do not turn a lazy restore into an eager one).
    */
-  *reading(): Generator<Account> {
+  *reading(keep?: (id: string) => boolean): Generator<Account> {
     const unread = this.unread;
-    for (const v of this.byId.values()) yield typeof v === 'number' ? (unread as UnreadAccounts).account(v) : v;
+    if (keep === undefined) {
+      for (const v of this.byId.values()) yield typeof v === 'number' ? (unread as UnreadAccounts).account(v) : v;
+      return;
+    }
+    for (const [id, v] of this.byId) {
+      if (keep(id)) yield typeof v === 'number' ? (unread as UnreadAccounts).account(v) : v;
+    }
   }
 
   /**

@@ -370,7 +370,7 @@ export class AdlMirror {
 
   private rebuild(): void {
     this.beginBulk();
-    for (const a of this.s.accounts.values()) this.indexBulk(a);
+    for (const a of this.s.accounts.reading()) this.indexBulk(a); // the mirror keeps numbers and ids, not the objects
   }
 
   /**

@@ -203,9 +203,10 @@ function marginUnchanged(s: EngineState, cmd: ParameterCommand): boolean {
 
 /** The accounts a change can affect: a market's holders when no asset is priced off it; otherwise every account. */
 function candidates(s: EngineState, cmd: ParameterCommand): Iterable<Account> {
-  if (cmd.kind !== 'set_market') return s.accounts.values();
+  // Read, not kept (previewChange only evaluates them): accounts a restore has not read yet stay unread.
+  if (cmd.kind !== 'set_market') return s.accounts.reading();
   const id = cmd.market.id;
-  for (const a of s.assets.values()) if (a.priceMarket === id) return s.accounts.values();
+  for (const a of s.assets.values()) if (a.priceMarket === id) return s.accounts.reading();
   const out: Account[] = [];
   for (const holder of [...holdersOf(s, id)].sort()) {
     const a = s.accounts.get(holder);

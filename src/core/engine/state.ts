@@ -119,7 +119,7 @@ export class EngineState implements MarginView, LendingParams {
    * accounts in the snapshot's order, gives each the number it had).
    */
   numberFor(id: string): number {
-    return this.accounts.get(id)?.no ?? this.accounts.size;
+    return this.accounts.numberOf(id) ?? this.accounts.size;
   }
 
   /** The insurance fund's account (always present). */
@@ -133,17 +133,19 @@ export class EngineState implements MarginView, LendingParams {
   }
 
   /** The number of any account the state has (Account.no), watched or not: the indexes' key for an id. */
-  readonly accountNumber = (id: string): number | undefined => this.accounts.get(id)?.no;
+  readonly accountNumber = (id: string): number | undefined => this.accounts.numberOf(id);
 
   /** An account the breach and margin-call indexes watch: every account but the venue's own. */
   readonly watched = (id: string): Account | undefined => (isVenueAccount(id) ? undefined : this.accounts.get(id));
 
   /**
    * The accounts watched() returns, in the accounts' order, those `keep` keeps (all when absent): what the indexes'
-   * bulk builds take, without looking each account up by its id again.
+   * bulk builds take, without looking each account up by its id again. Those a restore has not read yet are made for
+   * the pass and not kept.
    */
-  *watchedAccounts(keep?: (id: string) => boolean): Generator<Account> {
-    for (const [id, account] of this.accounts) if (!isVenueAccount(id) && (keep === undefined || keep(id))) yield account;
+  watchedAccounts(keep?: (id: string) => boolean): Iterable<Account> {
+    // Read, not kept: the indexes keep ids and numbers, never the objects (account-table.ts reading()).
+    return this.accounts.reading(keep === undefined ? (id) => !isVenueAccount(id) : (id) => !isVenueAccount(id) && keep(id));
   }
 
   get quoteDecimals(): number {

@@ -33,7 +33,8 @@ function nearerFirst(x: bigint | null, y: bigint | null): number {
  */
 export function nearestLedgers(s: Readonly<EngineState>, limit: number): NearestLedger[] {
   const out: NearestLedger[] = [];
-  for (const a of s.accounts.values()) {
+  // Read, not kept: accounts a restore has not read yet stay unread (account-table.ts).
+  for (const a of s.accounts.reading()) {
     if (isVenueAccount(a.id)) continue;
     const ev = evaluateAccount(s, a);
     if (!ev.priced) continue;

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { newAccount, type Account } from '../account/account.js';
+import { AccountTable, type UnreadAccounts } from './account-table.js';
+import type { AccountSnapshot } from './snapshot.js';
+
+/** Accounts u1..un kept as numbers 1..n, read from a source that counts its reads; u0 an account made at once. */
+function table(n: number): { t: AccountTable; source: UnreadAccounts; reads: number[]; snapshots: number[] } {
+  const reads: number[] = [];
+  const snapshots: number[] = [];
+  const source: UnreadAccounts = {
+    account: (no) => {
+      reads.push(no);
+      const a = newAccount(`u${no}`, no);
+      a.balances.set('USDC', BigInt(no));
+      return a;
+    },
+    snapshot: (no): AccountSnapshot => {
+      snapshots.push(no);
+      return { id: `u${no}`, balances: [['USDC', BigInt(no)]], positions: [], borrows: [] };
+    },
+  };
+  const t = new AccountTable();
+  t.set('u0', newAccount('u0', 0));
+  for (let no = 1; no <= n; no++) expect(t.setUnread(`u${no}`, no, source)).toBe(true);
+  return { t, source, reads, snapshots };
+}
+
+describe('AccountTable', () => {
+  it('reads an account kept as a number once, when first asked for, and keeps it', () => {
+    const { t, reads } = table(3);
+    expect(t.size).toBe(4);
+    expect(t.unreadAccounts).toBe(3);
+    expect(t.has('u2')).toBe(true);
+    expect(t.numberOf('u2')).toBe(2);
+    expect(reads).toEqual([]); // has() and numberOf() read nothing
+    const a = t.get('u2') as Account;
+    expect(a.balances.get('USDC')).toBe(2n);
+    expect(t.get('u2')).toBe(a);
+    expect(reads).toEqual([2]);
+    expect(t.unreadAccounts).toBe(2);
+    expect(t.get('u9')).toBeUndefined();
+  });
+
+  it('keeps the order of its numbers whatever is read or replaced, and values() reads every account', () => {
+    const { t, reads } = table(4);
+    t.get('u3');
+    const draft = newAccount('u1', 1);
+    t.set('u1', draft); // a draft replacing an account not read yet (a trade's copy-on-write)
+    expect(t.unreadAccounts).toBe(2);
+    expect(t.get('u1')).toBe(draft);
+    t.set('u5', newAccount('u5', 5));
+    expect([...t.keys()]).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+    expect([...t.values()].map((a) => a.no)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(reads.sort()).toEqual([2, 3, 4]);
+    expect(t.unreadAccounts).toBe(0);
+    expect([...t].map(([id]) => id)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+  });
+
+  it('reading() makes the accounts not read yet for the pass alone, and filters by id before it reads', () => {
+    const { t, reads } = table(3);
+    const kept = t.get('u1');
+    const seen = [...t.reading()];
+    expect(seen.map((a) => a.id)).toEqual(['u0', 'u1', 'u2', 'u3']);
+    expect(seen[1]).toBe(kept);
+    expect(t.unreadAccounts).toBe(2); // u2 and u3 made for the pass, not kept
+    expect(t.get('u2')).not.toBe(seen[2]);
+    reads.length = 0;
+    expect([...t.reading((id) => id !== 'u3')].map((a) => a.id)).toEqual(['u0', 'u1', 'u2']);
+    expect(reads).toEqual([]); // u2 is read now; u3 was left out before it was read
+  });
+
+  it('gives a snapshot of an account not read yet from its source, without reading it', () => {
+    const { t, reads, snapshots } = table(2);
+    t.get('u1');
+    const raw = [...t.rawEntries()];
+    expect(raw.map(([id, v]) => [id, typeof v === 'number' ? v : 'object'])).toEqual([
+      ['u0', 'object'],
+      ['u1', 'object'],
+      ['u2', 2],
+    ]);
+    expect(t.unreadSnapshot(2)).toEqual({ id: 'u2', balances: [['USDC', 2n]], positions: [], borrows: [] });
+    expect(snapshots).toEqual([2]);
+    expect(reads).toEqual([1]);
+  });
+
+  it('tells an id added twice, and refuses accounts of a second restore while the first has some unread', () => {
+    const { t, source } = table(2);
+    const other: UnreadAccounts = { account: (no) => newAccount(`x${no}`, no), snapshot: () => ({ id: 'x', balances: [], positions: [], borrows: [] }) };
+    expect(() => t.setUnread('x3', 3, other)).toThrow(RangeError);
+    expect(t.setUnread('u1', 7, source)).toBe(false);
+  });
+});
