@@ -8,15 +8,15 @@ function table(n: number): { t: AccountTable; source: UnreadAccounts; reads: num
   const reads: number[] = [];
   const snapshots: number[] = [];
   const source: UnreadAccounts = {
-    account: (no) => {
-      reads.push(no);
-      const a = newAccount(`u${no}`, no);
-      a.balances.set('USDC', BigInt(no));
-      return a;
-    },
     snapshot: (no): AccountSnapshot => {
       snapshots.push(no);
       return { id: `u${no}`, balances: [['USDC', BigInt(no)]], positions: [], borrows: [] };
+    },
+    account: (snapshot, no) => {
+      reads.push(no);
+      const a = newAccount(snapshot.id, no);
+      for (const [asset, amount] of snapshot.balances) a.balances.set(asset, amount);
+      return a;
     },
   };
   const t = new AccountTable();
@@ -79,13 +79,33 @@ describe('AccountTable', () => {
       ['u2', 2],
     ]);
     expect(t.unreadSnapshot(2)).toEqual({ id: 'u2', balances: [['USDC', 2n]], positions: [], borrows: [] });
+    expect(snapshots).toEqual([1, 2]); // u1's to make it when read, u2's for the snapshot
+    expect(reads).toEqual([1]); // u2 not made
+    expect(t.unreadAccounts).toBe(1);
+  });
+
+  it('keeps the copy of an unread account snapshot for the next state snapshot and makes the account from it', () => {
+    const { t, reads, snapshots } = table(3);
+    const copy = t.unreadSnapshot(2);
+    expect(t.unreadSnapshot(2)).toBe(copy); // the next snapshot shares it
     expect(snapshots).toEqual([2]);
-    expect(reads).toEqual([1]);
+    expect(t.get('u2')?.balances.get('USDC')).toBe(2n); // made from the copy, not read again
+    expect(snapshots).toEqual([2]);
+    t.unreadSnapshot(1);
+    t.unreadSnapshot(3);
+    expect(snapshots).toEqual([2, 1, 3]);
+    // Every unread account has its copy: what is left is made from the copies, the source not read again.
+    expect([...t.reading()].map((a) => a.balances.get('USDC'))).toEqual([undefined, 1n, 2n, 3n]);
+    expect(snapshots).toEqual([2, 1, 3]);
+    t.set('u3', newAccount('u3', 3)); // a draft replacing an unread account drops its copy
+    expect(t.get('u1')?.no).toBe(1);
+    expect(t.unreadAccounts).toBe(0);
+    expect(reads).toEqual([2, 1, 3, 1]);
   });
 
   it('tells an id added twice, and refuses accounts of a second restore while the first has some unread', () => {
     const { t, source } = table(2);
-    const other: UnreadAccounts = { account: (no) => newAccount(`x${no}`, no), snapshot: () => ({ id: 'x', balances: [], positions: [], borrows: [] }) };
+    const other: UnreadAccounts = { snapshot: () => ({ id: 'x', balances: [], positions: [], borrows: [] }), account: (snapshot, no) => newAccount(snapshot.id, no) };
     expect(() => t.setUnread('x3', 3, other)).toThrow(RangeError);
     expect(t.setUnread('u1', 7, source)).toBe(false);
   });

@@ -15,20 +15,34 @@
 import type { Account } from '../account/account.js';
 import type { AccountSnapshot } from './snapshot.js';
 
-/** What a table needs to make an account it holds by number: its object, or its snapshot, read afresh. */
+/** What a table needs to make an account it holds by number: its snapshot, read afresh, and its object from that. */
 export interface UnreadAccounts {
-  /** Account `no`'s object as the snapshot has it (a new object each call). */
-  account(no: number): Account;
-  /** Account `no` as the snapshot holds it (a new value each call): what a snapshot of the state copies. */
+  /** Account `no` as the snapshot it is restored from holds it (a new value each call). */
   snapshot(no: number): AccountSnapshot;
+  /**
+   * The state's object of account `no`, made from its snapshot (a new object each call). It must not hold on to what
+   * snapshot() reads: the table drops that once every account still unread has a copy of its snapshot (below).
+   */
+  account(snapshot: AccountSnapshot, no: number): Account;
 }
 
 export class AccountTable {
-  /** Each account's object, or its number while it is not read yet (only with `unread`). */
+  /** Each account's object, or its number while it is not read yet. */
   private readonly byId = new Map<string, Account | number>();
-  private unread: UnreadAccounts | null = null;
-  /** How many entries are still numbers. */
+  /** While accounts are unread and some have no copy: reads account `no`'s snapshot (UnreadAccounts.snapshot). */
+  private source: ((no: number) => AccountSnapshot) | null = null;
+  /** While accounts are unread: makes an account's object from its snapshot (UnreadAccounts.account). */
+  private make: ((snapshot: AccountSnapshot, no: number) => Account) | null = null;
+  /**
+   * By number, for unread accounts: the copy of its snapshot a snapshot of the state took (unreadSnapshot), kept so
+   * that the next one shares it, as AccountReuse shares the copies of unchanged accounts, instead of reading it again
+   * (~4 µs an account, twice the copy of an account's objects). Once every unread account has one, the source (at 1M,
+   * the snapshot's ~240 MB of parts) goes.
+   */
+  private copies: (AccountSnapshot | undefined)[] = [];
+  /** How many entries are still numbers, and how many of those have a copy. */
   private unreadCount = 0;
+  private copied = 0;
 
   get size(): number {
     return this.byId.size;
@@ -51,7 +65,10 @@ export class AccountTable {
 
   /** Puts `account` under `id`: a new id is the last in order; an id the table has keeps its place. */
   set(id: string, account: Account): this {
-    if (this.unreadCount > 0 && typeof this.byId.get(id) === 'number') this.readOne();
+    if (this.unreadCount > 0) {
+      const before = this.byId.get(id);
+      if (typeof before === 'number') this.readDone(before);
+    }
     this.byId.set(id, account);
     return this;
   }
@@ -62,9 +79,10 @@ export class AccountTable {
    * restore fails, and this table with it).
    */
   setUnread(id: string, no: number, unread: UnreadAccounts): boolean {
-    if (this.unread !== unread) {
+    if (this.make !== unread.account) {
       if (this.unreadCount > 0) throw new RangeError('AccountTable.setUnread: accounts of another restore are not read yet');
-      this.unread = unread;
+      this.source = unread.snapshot;
+      this.make = unread.account;
     }
     const before = this.byId.size;
     this.byId.set(id, no);
@@ -103,13 +121,12 @@ export class AccountTable {
    * holders or an index's rebuild over 1M accounts do not turn a lazy restore into an eager one).
    */
   *reading(keep?: (id: string) => boolean): Generator<Account> {
-    const unread = this.unread;
     if (keep === undefined) {
-      for (const v of this.byId.values()) yield typeof v === 'number' ? (unread as UnreadAccounts).account(v) : v;
+      for (const v of this.byId.values()) yield typeof v === 'number' ? this.transient(v) : v;
       return;
     }
     for (const [id, v] of this.byId) {
-      if (keep(id)) yield typeof v === 'number' ? (unread as UnreadAccounts).account(v) : v;
+      if (keep(id)) yield typeof v === 'number' ? this.transient(v) : v;
     }
   }
 
@@ -121,21 +138,51 @@ export class AccountTable {
     return this.byId.entries();
   }
 
-  /** Account `no`, not read yet (rawEntries), as the snapshot it is restored from holds it. */
+  /**
+   * Account `no`, not read yet (rawEntries), as the snapshot it is restored from holds it: a copy kept for the next
+   * call (an immutable value, shared as AccountReuse shares them).
+   */
   unreadSnapshot(no: number): AccountSnapshot {
-    return (this.unread as UnreadAccounts).snapshot(no);
+    const kept = this.copies[no];
+    if (kept !== undefined) return kept;
+    const copy = (this.source as (no: number) => AccountSnapshot)(no);
+    if (this.copies.length === 0) this.copies = new Array<AccountSnapshot | undefined>(this.byId.size);
+    this.copies[no] = copy;
+    // Every unread account has its copy: the snapshot's bytes are no longer needed.
+    if (++this.copied === this.unreadCount) this.source = null;
+    return copy;
+  }
+
+  /** Account `no`'s snapshot: its copy, or read afresh. */
+  private snapshotOf(no: number): AccountSnapshot {
+    return this.copies[no] ?? (this.source as (no: number) => AccountSnapshot)(no);
+  }
+
+  /** Account `no`'s object for one pass, not kept. */
+  private transient(no: number): Account {
+    return (this.make as (snapshot: AccountSnapshot, no: number) => Account)(this.snapshotOf(no), no);
   }
 
   private read(id: string, no: number): Account {
-    const account = (this.unread as UnreadAccounts).account(no);
+    const account = this.transient(no);
     this.byId.set(id, account);
-    this.readOne();
+    this.readDone(no);
     return account;
   }
 
-  private readOne(): void {
-    // The last one read: the snapshot's bytes can go.
-    if (--this.unreadCount === 0) this.unread = null;
+  /** Account `no` is unread no longer (read, or replaced by set()). */
+  private readDone(no: number): void {
+    if (this.copies[no] !== undefined) {
+      this.copies[no] = undefined;
+      this.copied--;
+    }
+    if (--this.unreadCount === 0) {
+      // The last one read: the snapshot's bytes and copies can go.
+      this.source = null;
+      this.make = null;
+      this.copies = [];
+      this.copied = 0;
+    } else if (this.copied === this.unreadCount) this.source = null;
   }
 
   private readAll(): void {

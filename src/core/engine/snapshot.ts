@@ -287,6 +287,11 @@ export function assertRestoredOnce(s: EngineState, id: string, before: number): 
   if (s.accounts.size === before && id !== INSURANCE_FUND) throw new AssertionError(`snapshot lists account ${id} twice`);
 }
 
+/** accountFromSnapshot on `s`, as a function of its own scope (restoreAccountsUnread). */
+function accountMaker(s: EngineState): (snapshot: AccountSnapshot, no: number) => Account {
+  return (snapshot, no) => accountFromSnapshot(s, snapshot, no);
+}
+
 /**
  * A snapshot's accounts added to the state as numbers not read yet (account-table.ts: each made from `reread` when
  * first read), each yielded once as an object made for a pass that reads it and keeps nothing of it (the indexes'
@@ -296,10 +301,9 @@ export function assertRestoredOnce(s: EngineState, id: string, before: number): 
 export function* restoreAccountsUnread(s: EngineState, accounts: RestorableAccounts, reread: (k: number) => AccountSnapshot): Generator<Account> {
   // By account number: the account's place in the snapshot (the numbers differ from the places by the venue's).
   let place = new Int32Array(accountCountHint(accounts) + 1);
-  const unread: UnreadAccounts = {
-    account: (no) => accountFromSnapshot(s, reread(place[no] as number), no),
-    snapshot: (no) => reread(place[no] as number),
-  };
+  // `account` made apart: a closure made here would keep this generator's scope, `reread` and the bytes with it, after
+  // the table dropped `snapshot` (UnreadAccounts).
+  const unread: UnreadAccounts = { snapshot: (no) => reread(place[no] as number), account: accountMaker(s) };
   let k = 0;
   for (const a of accounts) {
     const no = restoredNumber(s, a.id);
