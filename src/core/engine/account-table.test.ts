@@ -57,7 +57,7 @@ describe('AccountTable', () => {
   });
 
   it('reading() makes the accounts not read yet for the pass alone, and filters by id before it reads', () => {
-    const { t, reads } = table(3);
+    const { t, reads, snapshots } = table(3);
     const kept = t.get('u1');
     const seen = [...t.reading()];
     expect(seen.map((a) => a.id)).toEqual(['u0', 'u1', 'u2', 'u3']);
@@ -67,6 +67,9 @@ describe('AccountTable', () => {
     reads.length = 0;
     expect([...t.reading((id) => id !== 'u3')].map((a) => a.id)).toEqual(['u0', 'u1', 'u2']);
     expect(reads).toEqual([]); // u2 is read now; u3 was left out before it was read
+    // Each unread account's snapshot read once (u1 when read, u2 and u3 by the first pass): later passes use copies.
+    expect([...t.reading()]).toHaveLength(4);
+    expect(snapshots).toEqual([1, 2, 3]);
   });
 
   it('gives a snapshot of an account not read yet from its source, without reading it', () => {
