@@ -25,7 +25,7 @@ export interface Position {
 export interface Account {
   readonly id: string;
   /**
-   * The account's number in its state: dense from 0, in the order the state made its accounts (its Map's order), and
+   * The account's number in its state: dense from 0, in the order the state made its accounts (its account table's order), and
    * carried by every draft that replaces it. The indexes keep their per-account tables by it (typed arrays, not Maps
    * keyed by id). Not part of the account's content: never encoded, hashed, compared or reported.
    */

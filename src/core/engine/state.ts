@@ -115,7 +115,7 @@ export class EngineState implements MarginView, LendingParams {
 
   /**
    * The number (Account.no) of account `id`: its own if the state has it, else the next one. The state never deletes an
-   * account, so its count is the next number, and its Map's order is the numbers' order (a restore, which makes the
+   * account, so its count is the next number, and its table's order is the numbers' order (a restore, which makes the
    * accounts in the snapshot's order, gives each the number it had).
    */
   numberFor(id: string): number {
@@ -141,7 +141,7 @@ export class EngineState implements MarginView, LendingParams {
   /**
    * The accounts watched() returns, in the accounts' order, those `keep` keeps (all when absent): what the indexes'
    * bulk builds take, without looking each account up by its id again. Those a restore has not read yet are made for
-   * the pass and not kept.
+   * the pass alone (from their snapshots' copies: AccountTable.reading).
    */
   watchedAccounts(keep?: (id: string) => boolean): Iterable<Account> {
     // Read, not kept: the indexes keep ids and numbers, never the objects (account-table.ts reading()).
