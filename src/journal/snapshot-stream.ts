@@ -374,7 +374,7 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
       for (const last = partEnd[p] as number; k < last; k++) {
         const f = from[k] as number;
         const t = to[k] as number;
-        yield reader.read(b, f, t) ?? (parseCanonical(b.toString('utf8', f, t)) as AccountSnapshot);
+        yield accountAt(reader, b, f, t);
       }
     }
   }
@@ -386,10 +386,15 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
     const b = parts[partOfAccount(partEnd, endPart, k)] as Buffer;
     const f = from[k] as number;
     const t = to[k] as number;
-    return again.read(b, f, t) ?? (parseCanonical(b.toString('utf8', f, t)) as AccountSnapshot);
+    return accountAt(again, b, f, t);
   };
   // Their number is known before one is parsed: Engine.restore sizes its indexes for it (a capacity hint).
   return { ...rest, accounts: Object.assign(accounts(), { length: spans.count, reread }) };
+}
+
+/** The account in bytes [from, to) of `b`: read straight from the bytes, or parsed when the reader cannot (another shape). */
+function accountAt(reader: AccountReader, b: Buffer, from: number, to: number): AccountSnapshot {
+  return reader.read(b, from, to) ?? (parseCanonical(b.toString('utf8', from, to)) as AccountSnapshot);
 }
 
 /** The part account k lies in: the first p with k < partEnd[p] (partEnd rises; a binary search). */
