@@ -113,3 +113,46 @@ describe('AccountTable', () => {
     expect(t.setUnread('u1', 7, source)).toBe(false);
   });
 });
+
+describe('AccountTable index', () => {
+  it('finds every id of many, in order, through its growth and a reserve, as a Map does', () => {
+    // Ids that differ in one unit, of several lengths and beyond Latin-1: the index's probes and hash at work.
+    const ids = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? `acct-${i}` : i % 3 === 1 ? `0x${i.toString(16).padStart(40, '0')}` : `帳戶${i}`));
+    const grown = new AccountTable();
+    const reserved = new AccountTable();
+    reserved.reserve(ids.length);
+    const map = new Map<string, number>();
+    ids.forEach((id, no) => {
+      grown.set(id, newAccount(id, no));
+      reserved.set(id, newAccount(id, no));
+      map.set(id, no);
+    });
+    for (const t of [grown, reserved]) {
+      expect(t.size).toBe(map.size);
+      expect([...t.keys()]).toEqual([...map.keys()]);
+      for (const [id, no] of map) {
+        expect(t.numberOf(id)).toBe(no);
+        expect(t.get(id)?.id).toBe(id);
+      }
+      for (const missing of ['acct-5000', 'acct-', '', '0x', '帳戶', 'acct-0 ']) {
+        expect(t.has(missing)).toBe(false);
+        expect(t.get(missing)).toBeUndefined();
+      }
+    }
+    // Replacing keeps the place and the count.
+    const again = newAccount('acct-3', 3);
+    grown.set('acct-3', again);
+    expect(grown.size).toBe(ids.length);
+    expect(grown.get('acct-3')).toBe(again);
+    expect([...grown.keys()][3]).toBe('acct-3');
+  });
+
+  it('refuses an unread account out of its number, and ignores a reserve no real table needs', () => {
+    const t = new AccountTable();
+    const source: UnreadAccounts = { snapshot: (no) => ({ id: `u${no}`, balances: [], positions: [], borrows: [] }), account: (snapshot, no) => newAccount(snapshot.id, no) };
+    t.reserve(2 ** 40); // a corrupt hint: not ~TB of index
+    expect(t.setUnread('u0', 0, source)).toBe(true);
+    expect(() => t.setUnread('u5', 5, source)).toThrow(/numbered 5, the next number is 1/);
+    expect(t.get('u0')?.no).toBe(0);
+  });
+});

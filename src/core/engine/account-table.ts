@@ -1,5 +1,5 @@
-// The engine's accounts by id, in the order the state made them (their numbers' order), some of them possibly not
-// read yet: a restore from a snapshot that can read any of its accounts again (RestorableAccounts.reread) keeps each
+// The engine's accounts by id, in the order the state made them (their numbers' order: account k is at position k),
+// some of them possibly not read yet: a restore from a snapshot that can read any of its accounts again (RestorableAccounts.reread) keeps each
 // account as its number until something asks for it, and makes its object from the snapshot then.
 //
 // Why: a restore of 1M accounts spent ~5.5 s of a ~20 s recovery making every account's objects (~640 B each: two
@@ -26,9 +26,39 @@ export interface UnreadAccounts {
   account(snapshot: AccountSnapshot, no: number): Account;
 }
 
+/**
+ * The hash of an id for the table's index: FNV-1a over its UTF-16 code units, then murmur3's finalizer (so that the low
+ * bits the table masks depend on every unit). A function of the id alone: the table's order and every lookup are the
+ * same in every process. Ids are the venue's (an exchange's account numbers, an address): a table built from ids
+ * chosen to collide would probe long runs, as any unseeded hash would.
+ */
+export function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** An empty slot of the index (positions are >= 0). */
+const EMPTY = -1;
+
 export class AccountTable {
-  /** Each account's object, or its number while it is not read yet. */
-  private readonly byId = new Map<string, Account | number>();
+  /**
+   * By position (the order accounts were added, which is their numbers' order): each account's id, and its object or
+   * undefined while it is not read yet (its number is then its position).
+   */
+  private readonly ids: string[] = [];
+  private readonly objects: (Account | undefined)[] = [];
+  /**
+   * The index from id to position: open addressing with linear probing, two Int32 a slot (the position, the id's
+   * idHash), at most half full. Why not a Map: a restore adds 1M ids at once, which took a Map ~1.2 s of a ~17 s
+   * recovery (its table rebuilt at every doubling, an entry object per id) and this index ~0.2 s: one pass sized
+   * once, the hashes kept beside the positions so a probe compares ids only when the hashes match
+   * (scripts/id-table-hash.mjs, docs/performance.md "2026-12-06, s57").
+   */
+  private index = new Int32Array(64).fill(EMPTY);
+  private mask = 31; // slots - 1
   /** While accounts are unread and some have no copy: reads account `no`'s snapshot (UnreadAccounts.snapshot). */
   private source: ((no: number) => AccountSnapshot) | null = null;
   /** While accounts are unread: makes an account's object from its snapshot (UnreadAccounts.account). */
@@ -45,37 +75,41 @@ export class AccountTable {
   private copied = 0;
 
   get size(): number {
-    return this.byId.size;
+    return this.ids.length;
   }
 
   has(id: string): boolean {
-    return this.byId.has(id);
+    return this.find(id) >= 0;
   }
 
   get(id: string): Account | undefined {
-    const v = this.byId.get(id);
-    return typeof v === 'number' ? this.read(id, v) : v;
+    const p = this.find(id);
+    if (p < 0) return undefined;
+    return this.objects[p] ?? this.read(p);
   }
 
   /** Account `id`'s number (Account.no), without reading an account not read yet. */
   numberOf(id: string): number | undefined {
-    const v = this.byId.get(id);
-    return typeof v === 'number' ? v : v?.no;
+    const p = this.find(id);
+    if (p < 0) return undefined;
+    return this.objects[p]?.no ?? p;
   }
 
   /** Puts `account` under `id`: a new id is the last in order; an id the table has keeps its place. */
   set(id: string, account: Account): this {
-    if (this.unreadCount > 0) {
-      const before = this.byId.get(id);
-      if (typeof before === 'number') this.readDone(before);
+    const h = idHash(id);
+    const p = this.lookup(id, h);
+    if (p < 0) this.add(id, h, account);
+    else {
+      if (this.objects[p] === undefined) this.readDone(p);
+      this.objects[p] = account;
     }
-    this.byId.set(id, account);
     return this;
   }
 
   /**
-   * A restore's accounts not read yet: `id` holds account number `no`, made from `unread` when first asked for.
-   * Appended in order, like set(). False when the table had `id` already (a snapshot listing an account twice: the
+   * A restore's accounts not read yet: `id` holds account number `no` (the next in order: the table's size), made from
+   * `unread` when first asked for. False when the table had `id` already (a snapshot listing an account twice: the
    * restore fails, and this table with it).
    */
   setUnread(id: string, no: number, unread: UnreadAccounts): boolean {
@@ -84,11 +118,65 @@ export class AccountTable {
       this.source = unread.snapshot;
       this.make = unread.account;
     }
-    const before = this.byId.size;
-    this.byId.set(id, no);
-    if (this.byId.size === before) return false;
+    const h = idHash(id);
+    if (this.lookup(id, h) >= 0) return false;
+    if (no !== this.ids.length) throw new RangeError(`AccountTable.setUnread: account ${id} numbered ${no}, the next number is ${this.ids.length}`);
+    this.add(id, h, undefined);
     this.unreadCount++;
     return true;
+  }
+
+  /** Makes room for `count` accounts in all (a restore's hint): the index sized once instead of at every doubling. */
+  reserve(count: number): void {
+    // A hint beyond any real table (~33M accounts) is not trusted with ~0.5 GB at once: the index grows as they come.
+    if (2 * count > this.mask + 1 && count <= 1 << 25) this.rehash(count);
+  }
+
+  /** The position of `id`, or -1. */
+  private find(id: string): number {
+    return this.lookup(id, idHash(id));
+  }
+
+  /** find() of `id` whose idHash is `h`. */
+  private lookup(id: string, h: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const p = index[2 * i] as number;
+      if (p === EMPTY) return -1;
+      if (index[2 * i + 1] === h && this.ids[p] === id) return p;
+    }
+  }
+
+  /** Appends `id` (not in the table; its idHash `h`) at the next position. */
+  private add(id: string, h: number, account: Account | undefined): void {
+    const p = this.ids.length;
+    if (2 * (p + 1) > this.mask + 1) this.rehash(p + 1);
+    this.ids.push(id);
+    this.objects.push(account);
+    this.place(p, h);
+  }
+
+  private place(p: number, h: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let i = h & mask;
+    while (index[2 * i] !== EMPTY) i = (i + 1) & mask;
+    index[2 * i] = p;
+    index[2 * i + 1] = h;
+  }
+
+  /** A larger index for `count` accounts (slots: a power of two at least twice that), every id placed again. */
+  private rehash(count: number): void {
+    let slots = this.mask + 1;
+    while (slots < 2 * count) slots *= 2;
+    const old = this.index;
+    this.index = new Int32Array(2 * slots).fill(EMPTY);
+    this.mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const p = old[i] as number;
+      if (p !== EMPTY) this.place(p, old[i + 1] as number);
+    }
   }
 
   /** How many accounts are not read yet (made from the snapshot when first asked for). */
@@ -97,18 +185,19 @@ export class AccountTable {
   }
 
   keys(): IterableIterator<string> {
-    return this.byId.keys();
+    return this.ids.values();
   }
 
   /** Every account in order; those not read yet are read now, and kept. */
   values(): IterableIterator<Account> {
     this.readAll();
-    return this.byId.values() as IterableIterator<Account>;
+    return this.objects.values() as IterableIterator<Account>;
   }
 
-  entries(): IterableIterator<[string, Account]> {
+  *entries(): IterableIterator<[string, Account]> {
     this.readAll();
-    return this.byId.entries() as IterableIterator<[string, Account]>;
+    const { ids, objects } = this;
+    for (let p = 0; p < ids.length; p++) yield [ids[p] as string, objects[p] as Account];
   }
 
   [Symbol.iterator](): IterableIterator<[string, Account]> {
@@ -124,12 +213,9 @@ export class AccountTable {
    * from the copies ~15% more than from the objects (the dashboard's nearest ledgers, docs/performance.md s56).
    */
   *reading(keep?: (id: string) => boolean): Generator<Account> {
-    if (keep === undefined) {
-      for (const v of this.byId.values()) yield typeof v === 'number' ? this.transient(v) : v;
-      return;
-    }
-    for (const [id, v] of this.byId) {
-      if (keep(id)) yield typeof v === 'number' ? this.transient(v) : v;
+    const { ids, objects } = this;
+    for (let p = 0; p < ids.length; p++) {
+      if (keep === undefined || keep(ids[p] as string)) yield objects[p] ?? this.transient(p);
     }
   }
 
@@ -137,8 +223,9 @@ export class AccountTable {
    * Every account in order as (id, its object), or (id, its number) for one not read yet (unreadSnapshot gives it):
    * what a snapshot of the state copies, without making objects it would drop.
    */
-  rawEntries(): IterableIterator<[string, Account | number]> {
-    return this.byId.entries();
+  *rawEntries(): IterableIterator<[string, Account | number]> {
+    const { ids, objects } = this;
+    for (let p = 0; p < ids.length; p++) yield [ids[p] as string, objects[p] ?? p];
   }
 
   /**
@@ -149,7 +236,7 @@ export class AccountTable {
     const kept = this.copies[no];
     if (kept !== undefined) return kept;
     const copy = (this.source as (no: number) => AccountSnapshot)(no);
-    if (this.copies.length === 0) this.copies = new Array<AccountSnapshot | undefined>(this.byId.size);
+    if (this.copies.length === 0) this.copies = new Array<AccountSnapshot | undefined>(this.ids.length);
     this.copies[no] = copy;
     // Every unread account has its copy: the snapshot's bytes are no longer needed.
     if (++this.copied === this.unreadCount) this.source = null;
@@ -166,9 +253,10 @@ export class AccountTable {
     return (this.make as (snapshot: AccountSnapshot, no: number) => Account)(this.unreadSnapshot(no), no);
   }
 
-  private read(id: string, no: number): Account {
+  /** Reads account `no` (at its position), not read yet, and keeps it. */
+  private read(no: number): Account {
     const account = (this.make as (snapshot: AccountSnapshot, no: number) => Account)(this.snapshotOf(no), no);
-    this.byId.set(id, account);
+    this.objects[no] = account;
     this.readDone(no);
     return account;
   }
@@ -190,6 +278,7 @@ export class AccountTable {
 
   private readAll(): void {
     if (this.unreadCount === 0) return;
-    for (const [id, v] of this.byId) if (typeof v === 'number') this.read(id, v);
+    const objects = this.objects;
+    for (let p = 0; p < objects.length; p++) if (objects[p] === undefined) this.read(p);
   }
 }

@@ -301,6 +301,7 @@ function accountMaker(s: EngineState): (snapshot: AccountSnapshot, no: number) =
 export function* restoreAccountsUnread(s: EngineState, accounts: RestorableAccounts, reread: (k: number) => AccountSnapshot): Generator<Account> {
   // By account number: the account's place in the snapshot (the numbers differ from the places by the venue's).
   let place = new Int32Array(accountCountHint(accounts) + 1);
+  s.accounts.reserve(accountCountHint(accounts));
   // `account` made apart: a closure made here would keep this generator's scope, `reread` and the bytes with it, after
   // the table dropped `snapshot` (UnreadAccounts).
   const unread: UnreadAccounts = { snapshot: (no) => reread(place[no] as number), account: accountMaker(s) };
@@ -333,6 +334,7 @@ export function* restoreAccountsUnread(s: EngineState, accounts: RestorableAccou
 export function restoreContents(s: EngineState, snap: RestorableSnapshot, accounts = true): void {
   // The holders (state.ts EngineState.holders) are made from the accounts when first read, not here.
   if (accounts) {
+    s.accounts.reserve(accountCountHint(snap.accounts));
     for (const a of snap.accounts) {
       const before = s.accounts.size;
       s.accounts.set(a.id, accountFromSnapshot(s, a, restoredNumber(s, a.id)));
