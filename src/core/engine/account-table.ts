@@ -95,11 +95,6 @@ export class AccountTable {
     return this.objects[p]?.no ?? p;
   }
 
-  /** The id of account number `no` (its position), or undefined past the last. */
-  idAt(no: number): string | undefined {
-    return this.ids[no];
-  }
-
   /** Puts `account` under `id`: a new id is the last in order; an id the table has keeps its place. */
   set(id: string, account: Account): this {
     const h = idHash(id);

@@ -198,47 +198,6 @@ export interface MirrorPrices {
   readonly quoteScale: number;
 }
 
-/** One side's tables as an image (AdlMirror.image): its n slots, each column at the side's capacity. */
-export interface MirrorSideImage {
-  readonly n: number;
-  readonly nos: Int32Array;
-  readonly base: Float64Array;
-  readonly magnitude: Float64Array;
-  readonly size: Float64Array;
-  readonly cost: Float64Array;
-  readonly positions: Int32Array;
-  readonly unbounded: Uint8Array;
-  /** Empty, or OTHERS_MAX a slot. */
-  readonly otherMarket: Int32Array;
-  readonly otherSize: Float64Array;
-}
-
-/**
- * A mirror as typed arrays and market ids only (no account ids: slots carry account numbers, and the adopting
- * mirror's state gives each number its id), so that one built on another thread from the same snapshot is handed
- * over without a copy (AdlMirror.image, adopt; journal/adl-mirror-worker.ts).
- */
-export interface AdlMirrorImage {
-  /** The market of each market slot, in slot order; sides[2i] long and sides[2i + 1] short of market slot i. */
-  readonly marketIds: readonly string[];
-  readonly sides: readonly MirrorSideImage[];
-  /** By account number: its one membership code, NaN for none, SEVERAL (-1) for several (below). */
-  readonly single: Float64Array;
-  /** The accounts of several memberships: their numbers, and the codes of severalNos[i] at [ends[i - 1], ends[i]). */
-  readonly severalNos: Int32Array;
-  readonly severalEnds: Int32Array;
-  readonly severalCodes: Float64Array;
-}
-
-/** The buffers of an image, to hand it to another thread without a copy (postMessage's transfer list). */
-export function adlMirrorImageBuffers(image: AdlMirrorImage): ArrayBuffer[] {
-  const views: ArrayBufferView[] = [image.single, image.severalNos, image.severalEnds, image.severalCodes];
-  for (const side of image.sides) views.push(side.nos, side.base, side.magnitude, side.size, side.cost, side.positions, side.unbounded, side.otherMarket, side.otherSize);
-  const buffers = new Set<ArrayBuffer>();
-  for (const v of views) buffers.add(v.buffer as ArrayBuffer);
-  return [...buffers];
-}
-
 /**
  * Per account: its memberships, each one number side number x SLOT_SPAN + slot (side number = 2 x market slot +
  * (short ? 1 : 0)); a single number for the usual one position, an array (exactly sized) for more. Compact: at 1M
@@ -259,7 +218,7 @@ export class AdlMirror {
    * not a Map keyed by id: a restore fills it for a million accounts (a Map insert is ~1 us there). Float64: a code
    * exceeds 32 bits beyond 16 markets.
    */
-  private single: Float64Array = new Float64Array(0);
+  private single = new Float64Array(0);
   private readonly several = new Map<number, number[]>();
   private readonly dirty = new Set<string>();
   private stale = false;
@@ -283,94 +242,6 @@ export class AdlMirror {
       for (let m = 0; m < markets; m++) this.spareSides.push(new MirrorSide(m, 2 * m, share, this.scratch), new MirrorSide(m, 2 * m + 1, share, this.scratch));
     }
     this.rebuild();
-  }
-
-  /**
-   * The mirror as an image (AdlMirrorImage), up to date: its own tables, not copies (a mirror built to be handed over
-   * is dropped after this).
-   */
-  image(): AdlMirrorImage {
-    this.flush();
-    const severalNos = new Int32Array(this.several.size);
-    const severalEnds = new Int32Array(this.several.size);
-    let codes = 0;
-    for (const ms of this.several.values()) codes += ms.length;
-    const severalCodes = new Float64Array(codes);
-    let i = 0;
-    let at = 0;
-    for (const [no, ms] of this.several) {
-      severalNos[i] = no;
-      severalCodes.set(ms, at);
-      at += ms.length;
-      severalEnds[i++] = at;
-    }
-    const sides = this.sides.map((side): MirrorSideImage => {
-      const { n, nos, base, magnitude, size, cost, positions, unbounded, otherMarket, otherSize } = side;
-      return { n, nos, base, magnitude, size, cost, positions, unbounded, otherMarket, otherSize };
-    });
-    return { marketIds: [...this.marketIds], sides, single: this.single, severalNos, severalEnds, severalCodes };
-  }
-
-  /**
-   * Takes `image` (a mirror built by another instance from the state this one has: Engine.adoptAdlMirror) as its own,
-   * in place of everything it held: its tables become this mirror's. `idOf` gives an account number's id.
-   * Throws RangeError, holding nothing (stale: re-read before its next use), when the image is not one of this
-   * state: a market it does not have, tables of the wrong sizes, an account number that has no id.
-   */
-  adopt(image: AdlMirrorImage, idOf: (no: number) => string | undefined): void {
-    this.invalidateAll(); // what it holds until the image is in
-    const fail = (why: string): never => {
-      throw new RangeError(`AdlMirror.adopt: the image is not one of this state (${why})`);
-    };
-    const markets = image.marketIds.length;
-    if (image.sides.length !== 2 * markets) fail(`${image.sides.length} sides for ${markets} markets`);
-    if (new Set(image.marketIds).size !== markets) fail('a market twice');
-    for (const id of image.marketIds) if (!this.s.markets.has(id)) fail(`no market ${id}`);
-    if (image.severalEnds.length !== image.severalNos.length) fail('several: ends and numbers differ');
-    const sides = image.sides.map((t, number) => {
-      const cap = t.nos.length;
-      const columns = [t.base, t.magnitude, t.size, t.cost, t.positions, t.unbounded];
-      if (!(Number.isInteger(t.n) && t.n >= 0 && t.n <= cap) || columns.some((c) => c.length !== cap)) fail(`side ${number}: ${t.n} slots in columns of other sizes`);
-      if (t.otherMarket.length !== t.otherSize.length || (t.otherSize.length !== 0 && t.otherSize.length !== cap * OTHERS_MAX)) fail(`side ${number}: other positions' columns`);
-      const side = new MirrorSide(number >> 1, number, 0, this.scratch);
-      side.n = t.n;
-      side.nos = t.nos;
-      side.base = t.base;
-      side.magnitude = t.magnitude;
-      side.size = t.size;
-      side.cost = t.cost;
-      side.positions = t.positions;
-      side.unbounded = t.unbounded;
-      side.otherMarket = t.otherMarket;
-      side.otherSize = t.otherSize;
-      const ids = new Array<string>(t.n);
-      for (let slot = 0; slot < t.n; slot++) {
-        const id = idOf(t.nos[slot] as number);
-        if (id === undefined) fail(`side ${number}: slot ${slot} holds account number ${t.nos[slot]}, which the state has not`);
-        ids[slot] = id as string;
-      }
-      side.ids = ids;
-      return side;
-    });
-    const several = new Map<number, number[]>();
-    for (let i = 0, from = 0; i < image.severalNos.length; i++) {
-      const to = image.severalEnds[i] as number;
-      if (!(to > from && to <= image.severalCodes.length)) fail('several: codes out of range');
-      several.set(image.severalNos[i] as number, Array.from(image.severalCodes.subarray(from, to)));
-      from = to;
-    }
-    this.marketSlot.clear();
-    this.marketIds.length = 0;
-    image.marketIds.forEach((id, m) => {
-      this.marketSlot.set(id, m);
-      this.marketIds.push(id);
-    });
-    this.sides.length = 0;
-    this.sides.push(...sides);
-    this.single = image.single;
-    this.several.clear();
-    for (const [no, ms] of several) this.several.set(no, ms);
-    this.stale = false;
   }
 
   /** The account may have changed: it is refreshed before the mirror is next read. */

@@ -7,7 +7,6 @@ import { ppm, price, quote, size } from '../units/index.js';
 import type { Command } from './commands.js';
 import { conservationReport } from './conservation.js';
 import { Engine } from './engine.js';
-import type { AdlMirrorImage } from './adl-mirror.js';
 import { accountCountHint, canonicalJson, decodeSnapshot, encodeSnapshot, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { scanAccounts } from '../triggers/breach-index.js';
 import { DETECTION_STRATEGIES } from '../triggers/detector.js';
@@ -196,15 +195,6 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
         // reads them from the snapshot it was restored from.
         const lazy = Engine.restore(readAgain(decodeSnapshot(text)), { detection });
         const copied = Engine.restore(readAgain(decodeSnapshot(text)), { detection });
-        // The ADL mirror deferred (as recovery defers it to a worker thread): given the image built from the snapshot
-        // alone (Engine.adlMirrorImage), or never given and built when first read.
-        const adopted = Engine.restore(readAgain(decodeSnapshot(text)), { detection }, { adlMirror: true });
-        const image = Engine.adlMirrorImage(readAgain(decodeSnapshot(text)), { detection });
-        expect(image).not.toBeNull(); // the binance rulebook deleverages by ADL
-        expect(adopted.adoptAdlMirror(image as AdlMirrorImage)).toBe(true);
-        expect(adopted.adoptAdlMirror(image as AdlMirrorImage)).toBe(false); // once only
-        const unadopted = Engine.restore(readAgain(decodeSnapshot(text)), { detection }, { adlMirror: true });
-        const adoptedAt = unadopted.seq;
         const watched = restored.state.accounts.size - [...restored.state.accounts.keys()].filter(isVenueAccount).length;
         expect(lazy.state.accounts.unreadAccounts).toBe(detection === 'index' ? watched : 0);
         expect(encodeSnapshot(copied.snapshot())).toBe(text);
@@ -220,11 +210,7 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
           expect(restored.apply(later)).toEqual(events);
           expect(lazy.apply(later)).toEqual(events);
           expect(copied.apply(later)).toEqual(events);
-          expect(adopted.apply(later)).toEqual(events);
-          expect(unadopted.apply(later)).toEqual(events);
         }
-        // Too late once commands were applied.
-        expect(unadopted.adoptAdlMirror(image as AdlMirrorImage)).toBe(unadopted.seq === adoptedAt);
         unreadAfter += lazy.state.accounts.unreadAccounts;
         expect(encodeSnapshot(copied.snapshot())).toBe(encodeSnapshot(engine.snapshot()));
         expect(encodeSnapshot(restored.snapshot())).toBe(encodeSnapshot(engine.snapshot()));

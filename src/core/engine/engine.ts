@@ -23,7 +23,7 @@ import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
-import { AdlMirror, type AdlMirrorImage } from './adl-mirror.js';
+import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
 import { ledgerKey, newBlock } from './block.js';
 import { absorbPendingDeficits } from './deficits.js';
@@ -61,21 +61,6 @@ export interface EngineOptions {
   readonly restoreUnsettledCalls?: boolean;
 }
 
-/** Parts of the derived state a restore may leave to be given to it afterwards (Engine.restore). */
-export interface RestoreDeferrals {
-  /**
-   * The ADL mirror is not built by the restore's pass over the accounts: adoptAdlMirror() gives it, an image built
-   * from the same snapshot elsewhere (Engine.adlMirrorImage, on another thread: journal/adl-mirror-worker.ts), or, if
-   * none is given, it is built from the accounts when first read.
-   */
-  readonly adlMirror?: boolean;
-}
-
-/** Whether an engine under `options` keeps an ADL mirror with `rulebook` (Engine.syncAdlMirror, adlMirrorImage). */
-function wantsAdlMirror(options: EngineOptions, rulebook: Rulebook): boolean {
-  return (options.adlMirror ?? true) && rulebook.liquidation.deleverage.kind === 'adl';
-}
-
 /**
  * Events that name an account without changing its balances, positions or borrows (what margin, the state root and
  * the ADL mirror read): a resting order placed or cancelled, a conditional order's bookkeeping. Their account is not
@@ -100,9 +85,7 @@ export class Engine {
   private calls: MarginCalls | null = null;
   /** The holders' float mirror the ADL queues screen from, when the rulebook deleverages by ADL (adl-mirror.ts). */
   private adlMirror: AdlMirror | null = null;
-  private readonly options: EngineOptions;
-  /** The seq at which a restore deferred its ADL mirror (RestoreDeferrals), while adoptAdlMirror() may give it. */
-  private mirrorAwaitedAt: number | null = null;
+  private readonly mirrorWanted: boolean;
   /** Markets whose prices moved during the current command, in order (an array: a Set's clear() per tick costs more). */
   private readonly pricesMoved: string[] = [];
   /**
@@ -135,7 +118,7 @@ export class Engine {
     private readonly capacity = 0,
   ) {
     this.detection = options.detection ?? 'index';
-    this.options = options;
+    this.mirrorWanted = options.adlMirror ?? true;
     this.index = createDetector(this.detection, { view: s, account: s.watched, accountNumber: s.accountNumber, rule: () => s.rulebook.breachRule, exactRows: true, slopeRows: true, capacity: Math.max(capacity, s.accounts.size), capacityMarkets: s.markets.size });
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.syncCallIndex();
@@ -144,7 +127,7 @@ export class Engine {
 
   /** (Re)builds the ADL mirror when the rulebook starts deleveraging by ADL; drops it when it stops. Silent. */
   private syncAdlMirror(): void {
-    const adl = wantsAdlMirror(this.options, this.s.rulebook);
+    const adl = this.mirrorWanted && this.s.rulebook.liquidation.deleverage.kind === 'adl';
     if (adl && this.adlMirror === null) this.adlMirror = new AdlMirror(this.s, Math.max(this.capacity, this.s.accounts.size));
     else if (!adl) this.adlMirror = null;
   }
@@ -168,7 +151,7 @@ export class Engine {
    * (~0.9 GB) cost ~0.5-1.9 s each (docs/journal.md). Allocated first, they mark a heap still nearly empty.
    * The same engine as building the state first (restore-ab.mjs: the indexes' and the events' hashes).
    */
-  static restore(snapshot: RestorableSnapshot, options: EngineOptions = {}, deferred: RestoreDeferrals = {}): Engine {
+  static restore(snapshot: RestorableSnapshot, options: EngineOptions = {}): Engine {
     assert(
       snapshot.marginCallsUnsettled !== true || options.restoreUnsettledCalls === true,
       'snapshot taken between two sweeps of margin calls (marginCallsUnsettled): it cannot be restored exactly; take one when Engine.callsSettled (or restore a what-if copy with restoreUnsettledCalls)',
@@ -176,10 +159,6 @@ export class Engine {
     const s = restoreFrame(snapshot);
     const count = accountCountHint(snapshot.accounts);
     const engine = new Engine(s, options, count);
-    if (deferred.adlMirror === true && engine.adlMirror !== null) {
-      engine.adlMirror.invalidateAll(); // built when first read, unless adoptAdlMirror() gives it first
-      engine.mirrorAwaitedAt = s.seq;
-    }
     const reread = snapshot.accounts.reread;
     const indexes = engine.bulkIndexes();
     if (reread !== undefined && indexes !== null) {
@@ -203,43 +182,8 @@ export class Engine {
     if (!(this.index instanceof BreachIndex) || (levels === null && this.calls !== null)) return null;
     const indexes: BulkIndex[] = [this.index];
     if (levels !== null) indexes.push(levels);
-    if (this.adlMirror !== null && this.mirrorAwaitedAt === null) indexes.push(this.adlMirror);
+    if (this.adlMirror !== null) indexes.push(this.adlMirror);
     return indexes;
-  }
-
-  /**
-   * The ADL mirror that a restore of `snapshot` under `options` builds, as an image, or null when that engine keeps
-   * none: what a restore that deferred its mirror adopts (adoptAdlMirror). Made from the snapshot alone (a state of
-   * its own, the accounts in the restore's order and numbers), so another thread can make it while this one restores.
-   */
-  static adlMirrorImage(snapshot: RestorableSnapshot, options: EngineOptions = {}): AdlMirrorImage | null {
-    const s = restoreFrame(snapshot);
-    if (!wantsAdlMirror(options, s.rulebook)) return null;
-    const count = accountCountHint(snapshot.accounts);
-    const mirror = new AdlMirror(s, count);
-    const reread = snapshot.accounts.reread;
-    if (reread !== undefined) {
-      restoreContents(s, snapshot, false);
-      indexTogether([mirror], restoreAccountsUnread(s, snapshot.accounts, reread), count);
-    } else {
-      restoreContents(s, snapshot);
-      indexTogether([mirror], s.watchedAccounts(), s.accounts.size);
-    }
-    return mirror.image();
-  }
-
-  /**
-   * Gives a restore that deferred its ADL mirror (RestoreDeferrals) the mirror of `image` (Engine.adlMirrorImage of
-   * the same snapshot and options). False, nothing done, when the engine keeps no mirror or was not restored so, or
-   * commands were applied since. Throws RangeError when the image is not one of this state (AdlMirror.adopt); the
-   * mirror is then built from the accounts when first read.
-   */
-  adoptAdlMirror(image: AdlMirrorImage): boolean {
-    if (this.adlMirror === null || this.mirrorAwaitedAt === null || this.mirrorAwaitedAt !== this.s.seq) return false;
-    this.mirrorAwaitedAt = null;
-    const accounts = this.s.accounts;
-    this.adlMirror.adopt(image, (no) => accounts.idAt(no));
-    return true;
   }
 
   /** Engine.restore, once the accounts are in: the first look of the (still empty) indexes and mirror at them. */
@@ -253,7 +197,7 @@ export class Engine {
     }
     indexAccounts(this.index, s.watchedAccounts(), s.accounts.size);
     this.calls?.indexAll();
-    if (this.adlMirror !== null && this.mirrorAwaitedAt === null) {
+    if (this.adlMirror !== null) {
       this.adlMirror.invalidateAll();
       this.adlMirror.flush();
     }
