@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newAccount, type Account } from '../account/account.js';
-import { AccountTable, type UnreadAccounts } from './account-table.js';
+import { AccountTable, idHash, type UnreadAccounts } from './account-table.js';
 import type { AccountSnapshot } from './snapshot.js';
 
 /** Accounts u1..un kept as numbers 1..n, read from a source that counts its reads; u0 an account made at once. */
@@ -145,6 +145,25 @@ describe('AccountTable index', () => {
     expect(grown.size).toBe(ids.length);
     expect(grown.get('acct-3')).toBe(again);
     expect([...grown.keys()][3]).toBe('acct-3');
+  });
+
+  it('gives way to a Map when ids are made to collide, with the same answers and order', () => {
+    // 300 ids whose hashes share their low 10 bits (those a table of 300 masks): one run of probes, as addresses ground
+    // against the unseeded idHash would make.
+    const colliding: string[] = [];
+    for (let k = 0; colliding.length < 300; k++) if ((idHash(`x${k}`) & 1023) === 7) colliding.push(`x${k}`);
+    const ordinary = Array.from({ length: 300 }, (_, i) => `x${i}`);
+    for (const [ids, byMap] of [[colliding, true], [ordinary, false]] as const) {
+      const t = new AccountTable();
+      ids.forEach((id, no) => t.set(id, newAccount(id, no)));
+      expect(t.hashedByMap).toBe(byMap);
+      expect([...t.keys()]).toEqual(ids);
+      ids.forEach((id, no) => expect(t.numberOf(id)).toBe(no));
+      expect(t.get('x-1')).toBeUndefined();
+      t.set('late', newAccount('late', ids.length));
+      expect(t.numberOf('late')).toBe(ids.length);
+      expect(t.size).toBe(ids.length + 1);
+    }
   });
 
   it('refuses an unread account out of its number, and ignores a reserve no real table needs', () => {

@@ -42,6 +42,14 @@ export function idHash(id: string): number {
 
 /** An empty slot of the index (positions are >= 0). */
 const EMPTY = -1;
+/**
+ * The longest probe the index accepts before it gives way to a Map (AccountTable.byMap). Ids hashed as they come reach
+ * ~30-40 at 1M (half full; `idHash` of the bench world's ids, sequential ones and 40-digit hex addresses); ids made to
+ * collide (addresses ground until their hashes share low bits: idHash is unseeded) would make every lookup walk a run
+ * as long as the attacker likes. A Map, whose hash V8 seeds per process, bounds that; the order, the numbers and every
+ * answer are the same either way.
+ */
+const PROBES_MAX = 128;
 
 export class AccountTable {
   /**
@@ -59,6 +67,8 @@ export class AccountTable {
    */
   private index = new Int32Array(64).fill(EMPTY);
   private mask = 31; // slots - 1
+  /** Id -> position in place of the index, once a probe ran longer than PROBES_MAX (never, for ids not made to collide). */
+  private byMap: Map<string, number> | null = null;
   /** While accounts are unread and some have no copy: reads account `no`'s snapshot (UnreadAccounts.snapshot). */
   private source: ((no: number) => AccountSnapshot) | null = null;
   /** While accounts are unread: makes an account's object from its snapshot (UnreadAccounts.account). */
@@ -129,7 +139,12 @@ export class AccountTable {
   /** Makes room for `count` accounts in all (a restore's hint): the index sized once instead of at every doubling. */
   reserve(count: number): void {
     // A hint beyond any real table (~33M accounts) is not trusted with ~0.5 GB at once: the index grows as they come.
-    if (2 * count > this.mask + 1 && count <= 1 << 25) this.rehash(count);
+    if (this.byMap === null && 2 * count > this.mask + 1 && count <= 1 << 25) this.rehash(count);
+  }
+
+  /** Whether ids are found through a Map, the index having met a probe longer than PROBES_MAX (ids made to collide). */
+  get hashedByMap(): boolean {
+    return this.byMap !== null;
   }
 
   /** The position of `id`, or -1. */
@@ -139,6 +154,7 @@ export class AccountTable {
 
   /** find() of `id` whose idHash is `h`. */
   private lookup(id: string, h: number): number {
+    if (this.byMap !== null) return this.byMap.get(id) ?? -1;
     const index = this.index;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
@@ -151,19 +167,25 @@ export class AccountTable {
   /** Appends `id` (not in the table; its idHash `h`) at the next position. */
   private add(id: string, h: number, account: Account | undefined): void {
     const p = this.ids.length;
-    if (2 * (p + 1) > this.mask + 1) this.rehash(p + 1);
+    if (this.byMap === null && 2 * (p + 1) > this.mask + 1) this.rehash(p + 1);
+    if (this.byMap === null && !this.place(p, h)) this.toMap();
+    this.byMap?.set(id, p);
     this.ids.push(id);
     this.objects.push(account);
-    this.place(p, h);
   }
 
-  private place(p: number, h: number): void {
+  /** Puts position `p` (hash `h`) in the index; false, nothing done, when its probe would pass PROBES_MAX. */
+  private place(p: number, h: number): boolean {
     const index = this.index;
     const mask = this.mask;
     let i = h & mask;
-    while (index[2 * i] !== EMPTY) i = (i + 1) & mask;
+    for (let probes = 0; index[2 * i] !== EMPTY; probes++) {
+      if (probes === PROBES_MAX) return false;
+      i = (i + 1) & mask;
+    }
     index[2 * i] = p;
     index[2 * i + 1] = h;
+    return true;
   }
 
   /** A larger index for `count` accounts (slots: a power of two at least twice that), every id placed again. */
@@ -175,8 +197,20 @@ export class AccountTable {
     this.mask = slots - 1;
     for (let i = 0; i < old.length; i += 2) {
       const p = old[i] as number;
-      if (p !== EMPTY) this.place(p, old[i + 1] as number);
+      if (p !== EMPTY && !this.place(p, old[i + 1] as number)) {
+        this.toMap();
+        return;
+      }
     }
+  }
+
+  /** Every id so far into byMap, the index dropped: lookups through the Map from now on. */
+  private toMap(): void {
+    const byMap = new Map<string, number>();
+    this.ids.forEach((id, p) => byMap.set(id, p));
+    this.byMap = byMap;
+    this.index = new Int32Array(0);
+    this.mask = -1;
   }
 
   /** How many accounts are not read yet (made from the snapshot when first asked for). */
