@@ -5,7 +5,7 @@ import { Engine } from '../core/engine/engine.js';
 import { canonicalJson, encodeSnapshot, parseCanonicalJson } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
 import { CanonicalEncoder, parseCanonical } from './canonical.js';
-import { entryBody, entryBodyMatches, entryCommandOf, parseEntryCommand, readPriceCommand } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandOf, entryEventsMatch, parseEntryCommand, readEntryCommand, readPriceCommand } from './record.js';
 
 /** JSON-like values with bigints, undefined properties and items, repeated shapes with varying key orders. */
 const values = fc.letrec((tie) => ({
@@ -259,6 +259,37 @@ describe('parseEntryCommand of a price command (read without JSON.parse: readPri
     const deposit = { kind: 'deposit', account: 'a'.repeat(300), asset: 'USDT', amount: 5n, tsMs: 1 };
     expect(entryCommandOf(1, Buffer.from(entryBody(deposit as unknown as Command, [])))).toStrictEqual(parseEntryCommand(1, entryBody(deposit as unknown as Command, [])));
     expect(() => entryCommandOf(7, Buffer.from(`{"events":[],"x":"${'y'.repeat(300)}"}`))).toThrow(/record 7/);
+  });
+
+  it('vouches for a price command\'s bytes only when they are its canonical encoding, and then checks the events alone as the whole body would be', () => {
+    const events = fc.array(fc.record({ seq: fc.nat(), ordinal: fc.nat(), tsMs: fc.nat(), kind: fc.constantFrom('FundingSettled', 'MarginCall'), market: fc.string({ unit: 'grapheme', maxLength: 20 }), index: amount }), { maxLength: 3 });
+    let vouched = 0;
+    fc.assert(
+      fc.property(priceCommand, events, events, fc.nat({ max: 200 }), (command, recorded, replayed, cut) => {
+        const bytes = Buffer.from(entryBody(command as Command, recorded as never));
+        const read = readEntryCommand(1, bytes);
+        expect(read.command).toStrictEqual(entryCommandOf(1, bytes));
+        // Vouched for: ASCII bytes up to commandEnd, which are `{"command":` and the command's canonical JSON.
+        if (read.commandEnd > 0) {
+          vouched++;
+          expect(bytes.subarray(0, read.commandEnd).toString('latin1')).toBe(`{"command":${canonicalJson(read.command)}`);
+          // The events alone decide, as the whole body's comparison does: the recorded ones, others, a cut or a byte more.
+          for (const [evs, body] of [
+            [recorded, bytes],
+            [replayed, bytes],
+            [recorded, bytes.subarray(0, Math.max(read.commandEnd, bytes.length - 1 - cut))],
+            [recorded, Buffer.concat([bytes, Buffer.from('}')])],
+          ] as const) {
+            expect(entryEventsMatch(evs as never, body, read.commandEnd)).toBe(entryBodyMatches(read.command, evs as never, body));
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(vouched).toBeGreaterThan(100);
+    // A market outside ASCII: its text and bytes differ, so the whole body is compared.
+    expect(readEntryCommand(1, Buffer.from(entryBody({ kind: 'price', market: 'é-PERP', tsMs: 1 } as Command, []))).commandEnd).toBe(0);
+    expect(readEntryCommand(1, Buffer.from(entryBody({ kind: 'price', market: 'E-PERP', tsMs: 1 } as Command, []))).commandEnd).toBeGreaterThan(0);
   });
 
   it('takes the price ticks replay meets, and leaves every other form to parseCanonical', () => {

@@ -136,7 +136,9 @@ function integerEnd(n: number, bytes: Uint8Array, at: number): number {
 
 export class CanonicalEncoder {
   private readonly root = newNode();
-  private nodes = 1;
+  /** The root of values matched where they stand inside a text (matchBytesAt): their shapes learnt apart. */
+  private readonly partRoot = newNode();
+  private nodes = 2;
   private readonly quotedStrings = new Map<string, string>();
 
   /** canonicalJson(value), byte for byte. */
@@ -242,6 +244,15 @@ export class CanonicalEncoder {
     // encode gives no text at all for these (JSON.stringify's undefined).
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return false;
     return this.match(value, this.root, bytes, 0) === bytes.length;
+  }
+
+  /**
+   * matchesBytes of a value written at `at` of `bytes`, followed by anything: the index after it, or -1 where the bytes
+   * differ (replay's check of a record's events after a command it read in canonical form: record.ts).
+   */
+  matchBytesAt(value: unknown, bytes: Uint8Array, at: number): number {
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return -1;
+    return this.match(value, this.partRoot, bytes, at);
   }
 
   /** The index in `bytes` after encode(v)'s UTF-8 written at `at`, or -1 where the bytes differ. */

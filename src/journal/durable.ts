@@ -14,7 +14,7 @@ import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, entryBodyMatches, entryCommandOf, sha256Parts } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandOf, entryEventsMatch, readEntryCommand, sha256Parts, type EntryCommandRead } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
@@ -646,15 +646,18 @@ function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: Recovery
 export function replayRecord(engine: Engine, journalName: string, seq: number, body: Buffer): readonly EngineEvent[] {
   // Only the command is parsed (a price tick's from the body's first bytes): the recorded events are checked as bytes,
   // against the replay's.
-  let command: Command;
+  let read: EntryCommandRead;
   try {
-    command = entryCommandOf(seq, body);
+    read = readEntryCommand(seq, body);
   } catch (err) {
     throw new JournalError('record_corrupt', `${journalName}: record ${seq} does not parse (${(err as Error).message})`, { seq });
   }
+  const { command, commandEnd } = read;
   const events = engine.apply(command);
   if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
-  if (!entryBodyMatches(command, events, body)) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'));
+  // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
+  const same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);
+  if (!same) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'));
   return events;
 }
 

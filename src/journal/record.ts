@@ -61,6 +61,22 @@ export function entryBodyMatches(command: Command, events: readonly EngineEvent[
   return typeof body === 'string' ? bodyEncoder.matches({ command, events }, body) : bodyEncoder.matchesBytes({ command, events }, body);
 }
 
+/** What follows the command in an entry's body, and what ends it. */
+const EVENTS_KEY_BYTES = Buffer.from(',"events":', 'latin1');
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * entryBodyMatches of a body whose command readEntryCommand read in canonical form, its bytes up to `commandEnd`
+ * (EntryCommandRead.commandEnd > 0): those bytes are the command's canonical encoding already (the reader takes
+ * nothing else), so only the events after them are compared, byte for byte. A replay's check costs what its events
+ * do, not its command's ~150 bytes again (~0.4 s of a 1M-tick replay, docs/performance.md "2026-12-06, s57").
+ */
+export function entryEventsMatch(events: readonly EngineEvent[], body: Uint8Array, commandEnd: number): boolean {
+  for (let k = 0; k < EVENTS_KEY_BYTES.length; k++) if (body[commandEnd + k] !== EVENTS_KEY_BYTES[k]) return false;
+  const end = bodyEncoder.matchBytesAt(events, body, commandEnd + EVENTS_KEY_BYTES.length);
+  return end > 0 && end === body.length - 1 && body[end] === CLOSE_BRACE;
+}
+
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {
   readonly firstSeq: number;
@@ -299,12 +315,27 @@ const PRICE_COMMAND_BYTES_MAX = 256;
  * decoded and parsed.
  */
 export function entryCommandOf(seq: number, body: Buffer): Command {
-  if (body.length > PRICE_COMMAND_BYTES_MAX) {
-    const head = body.toString('utf8', 0, PRICE_COMMAND_BYTES_MAX);
-    const price = head.startsWith(COMMAND_PREFIX) ? readPriceCommand(head, COMMAND_PREFIX.length) : null;
-    if (price !== null) return price;
-  }
-  return parseEntryCommand(seq, body.toString('utf8'));
+  return readEntryCommand(seq, body).command;
+}
+
+/** A record's command (readEntryCommand), and where its canonical bytes end when the reader vouches for them. */
+export interface EntryCommandRead {
+  readonly command: Command;
+  /**
+   * > 0: the body's bytes before this index are `{"command":` and the command's canonical encoding, as the strict price
+   * reader took them (readPriceCommand: canonical integers, keys in order, a plain ASCII market), so a check of the
+   * body need compare only what follows (entryEventsMatch). 0: not vouched for (another command, or a market outside
+   * ASCII, whose text and bytes differ): compare the whole body (entryBodyMatches).
+   */
+  readonly commandEnd: number;
+}
+
+/** entryCommandOf, and whether its bytes need no second comparison (EntryCommandRead). */
+export function readEntryCommand(seq: number, body: Buffer): EntryCommandRead {
+  const head = body.length > PRICE_COMMAND_BYTES_MAX ? body.toString('utf8', 0, PRICE_COMMAND_BYTES_MAX) : body.toString('utf8');
+  const price = head.startsWith(COMMAND_PREFIX) ? readPriceCommand(head, COMMAND_PREFIX.length) : null;
+  if (price !== null) return { command: price, commandEnd: priceReadAscii ? priceReadEnd : 0 };
+  return { command: parseEntryCommand(seq, body.length > PRICE_COMMAND_BYTES_MAX ? body.toString('utf8') : head), commandEnd: 0 };
 }
 
 /**
@@ -335,9 +366,11 @@ export function readPriceCommand(text: string, at: number): PriceUpdate | null {
   if (!text.startsWith('"market":"', i)) return null;
   const from = i + 10;
   let to = from;
+  let ascii = true;
   for (let c = text.charCodeAt(to); c !== 0x22; c = text.charCodeAt(++to)) {
     // An escape, a control character or the text's end (NaN): not the plain string this reader takes.
     if (!(c >= 0x20) || c === 0x5c) return null;
+    if (c >= 0x80) ascii = false;
   }
   command.market = text.slice(from, to);
   i = to + 1;
@@ -349,8 +382,14 @@ export function readPriceCommand(text: string, at: number): PriceUpdate | null {
   // Canonical integers: no leading zero, and at most 15 digits (exact in a double as read digit by digit).
   if (i === digits || i - digits > 15 || (i - digits > 1 && text.charCodeAt(digits) === 0x30) || text.charCodeAt(i) !== 0x7d) return null;
   command.tsMs = tsMs;
+  priceReadEnd = i + 1;
+  priceReadAscii = ascii;
   return command as unknown as PriceUpdate;
 }
+
+/** Of the command readPriceCommand read last: the index after it, and whether its text is ASCII (then bytes = chars). */
+let priceReadEnd = 0;
+let priceReadAscii = false;
 
 /** The optional prices a price command's canonical text holds before its kind, in that order. */
 const PRICE_AMOUNTS_BEFORE_KIND = [
