@@ -1,6 +1,7 @@
 // The engine's accounts by id, in the order the state made them (their numbers' order: account k is at position k),
-// some of them possibly not read yet: a restore from a snapshot that can read any of its accounts again (RestorableAccounts.reread) keeps each
-// account as its number until something asks for it, and makes its object from the snapshot then.
+// some of them possibly not read yet: a restore from a snapshot that can read any of its accounts again
+// (RestorableAccounts.reread) keeps each account as its number until something asks for it, and makes its object from
+// the snapshot then.
 //
 // Why: a restore of 1M accounts spent ~5.5 s of a ~20 s recovery making every account's objects (~640 B each: two
 // Maps, a position, its bigints; ~200k first writes to new pages at ~10 µs on the VM of docs/performance.md, and the
@@ -28,9 +29,9 @@ export interface UnreadAccounts {
 
 /**
  * The hash of an id for the table's index: FNV-1a over its UTF-16 code units, then murmur3's finalizer (so that the low
- * bits the table masks depend on every unit). A function of the id alone: the table's order and every lookup are the
- * same in every process. Ids are the venue's (an exchange's account numbers, an address): a table built from ids
- * chosen to collide would probe long runs, as any unseeded hash would.
+ * bits the table masks depend on every unit). A function of the id alone, and only where an id's slot is: the table's
+ * order is the order accounts were added, whatever the hashes. Unseeded, so ids chosen to collide would probe long runs
+ * (PROBES_MAX bounds that).
  */
 export function idHash(id: string): number {
   let h = 0x811c9dc5;
@@ -61,9 +62,9 @@ export class AccountTable {
   /**
    * The index from id to position: open addressing with linear probing, two Int32 a slot (the position, the id's
    * idHash), at most half full. Why not a Map: a restore adds 1M ids at once, which took a Map ~1.2 s of a ~17 s
-   * recovery (its table rebuilt at every doubling, an entry object per id) and this index ~0.2 s: one pass sized
-   * once, the hashes kept beside the positions so a probe compares ids only when the hashes match
-   * (scripts/id-table-hash.mjs, docs/performance.md "2026-12-06, s57").
+   * recovery (its table rebuilt at every doubling, an entry object per id) and this index ~0.4 s: sized once, the
+   * hashes kept beside the positions so a probe compares ids only when the hashes match (scripts/id-table-hash.mjs,
+   * docs/performance.md "2026-12-06, s57").
    */
   private index = new Int32Array(64).fill(EMPTY);
   private mask = 31; // slots - 1
