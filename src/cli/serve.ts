@@ -178,6 +178,12 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
     say(`standby: following stream ${replica.log.stream} at ${redactUrl(js.url)} every ${pollMs} ms; commands are refused (503) until no writer is heard for ${js.takeoverMs} ms`);
   } else if (host.isStandby) say(`standby: following the journal every ${pollMs} ms; commands are refused (503) until its writer stops`);
   if (took !== '') io.stderr(`serve: ${took}${settled}\n`);
+  // Listened for before the URL is out: a caller that stops us as soon as it reads the URL must find the handlers in
+  // place (seen in CI: a SIGTERM sent right after the URL met the default action, and the process died of it).
+  const signalled = new Promise<null>((resolve) => {
+    signals.once('SIGINT', () => resolve(null));
+    signals.once('SIGTERM', () => resolve(null));
+  });
   io.stdout(`http://${shownHost}:${port}\n`);
 
   const abort = new AbortController();
@@ -189,10 +195,6 @@ export async function runServe(o: ServeOptions, io: CliIo, signals: SignalSource
       .then((n) => io.stderr(`serve: replay ${abort.signal.aborted ? 'stopped' : 'done'} after ${n} minutes; head ${host.engine.seq}\n`))
       .catch((e: unknown) => io.stderr(`serve: replay stopped: ${e instanceof Error ? e.message : String(e)}\n`));
   }
-  const signalled = new Promise<null>((resolve) => {
-    signals.once('SIGINT', () => resolve(null));
-    signals.once('SIGTERM', () => resolve(null));
-  });
   const failed = await Promise.race([signalled, fatalError.then((e) => ({ error: e }))]);
   abort.abort();
   await app.close();
