@@ -83,7 +83,7 @@ export class AccountTable {
    * the snapshot's ~240 MB of parts) goes.
    */
   private copies: (AccountSnapshot | undefined)[] = [];
-  /** How many entries are still numbers, and how many of those have a copy. */
+  /** How many accounts are not read yet, and how many of those have a copy of their snapshot. */
   private unreadCount = 0;
   private copied = 0;
 
@@ -98,14 +98,14 @@ export class AccountTable {
   get(id: string): Account | undefined {
     const p = this.find(id);
     if (p < 0) return undefined;
-    return (this.slots[2 * p + 1] as Account | undefined) ?? this.read(p);
+    return this.objectAt(p) ?? this.read(p);
   }
 
   /** Account `id`'s number (Account.no), without reading an account not read yet. */
   numberOf(id: string): number | undefined {
     const p = this.find(id);
     if (p < 0) return undefined;
-    return (this.slots[2 * p + 1] as Account | undefined)?.no ?? p;
+    return this.objectAt(p)?.no ?? p;
   }
 
   /** Puts `account` under `id`: a new id is the last in order; an id the table has keeps its place. */
@@ -114,7 +114,7 @@ export class AccountTable {
     const p = this.lookup(id, h);
     if (p < 0) this.add(id, h, account);
     else {
-      if (this.slots[2 * p + 1] === undefined) this.readDone(p);
+      if (this.objectAt(p) === undefined) this.readDone(p);
       this.slots[2 * p + 1] = account;
     }
     return this;
@@ -148,6 +148,11 @@ export class AccountTable {
   /** Whether ids are found through a Map, the index having met a probe longer than PROBES_MAX (ids made to collide). */
   get hashedByMap(): boolean {
     return this.byMap !== null;
+  }
+
+  /** The object of the account at position `p`; undefined while it is not read yet. */
+  private objectAt(p: number): Account | undefined {
+    return this.slots[2 * p + 1] as Account | undefined;
   }
 
   /** The position of `id`, or -1. */
@@ -254,7 +259,7 @@ export class AccountTable {
   *reading(keep?: (id: string) => boolean): Generator<Account> {
     const slots = this.slots;
     for (let p = 0; p < this.count; p++) {
-      if (keep === undefined || keep(slots[2 * p] as string)) yield (slots[2 * p + 1] as Account | undefined) ?? this.transient(p);
+      if (keep === undefined || keep(slots[2 * p] as string)) yield this.objectAt(p) ?? this.transient(p);
     }
   }
 
@@ -264,7 +269,7 @@ export class AccountTable {
    */
   *rawEntries(): IterableIterator<[string, Account | number]> {
     const slots = this.slots;
-    for (let p = 0; p < this.count; p++) yield [slots[2 * p] as string, (slots[2 * p + 1] as Account | undefined) ?? p];
+    for (let p = 0; p < this.count; p++) yield [slots[2 * p] as string, this.objectAt(p) ?? p];
   }
 
   /**
@@ -317,6 +322,6 @@ export class AccountTable {
 
   private readAll(): void {
     if (this.unreadCount === 0) return;
-    for (let p = 0; p < this.count; p++) if (this.slots[2 * p + 1] === undefined) this.read(p);
+    for (let p = 0; p < this.count; p++) if (this.objectAt(p) === undefined) this.read(p);
   }
 }
