@@ -73,6 +73,6 @@ if (process.env.TOUCH) {
     phase(`read ${pass}`, ` (${n} positions and balances > 0)`);
   }
 }
-engine.indexRestored();
+engine.indexRestored(engine.bulkIndexes());
 phase('indexes');
 journal.close();

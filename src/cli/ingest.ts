@@ -19,7 +19,7 @@ import { sha256Parts } from '../journal/record.js';
 import { SqliteJournalStore } from '../journal/sqlite.js';
 import type { BatchCommitter, Durability } from '../journal/store.js';
 import { TrackingUnits } from '../scenario/load.js';
-import { decodeCommand, defaultTimeAfter, WireError } from '../wire/decode.js';
+import { decodeCommand, defaultTimeAfter, UNIT_DECLARING_KINDS, WireError } from '../wire/decode.js';
 import { encodeEvent } from '../wire/encode.js';
 import { parseStrictJson } from '../wire/strict-json.js';
 import { checkOutputFile, CliError } from './errors.js';
@@ -92,9 +92,21 @@ export async function settleAfterRecovery(
   return `; ${describeSettled(await collectAndSettle(sweepWaitMs))}`;
 }
 
-/** Only listings teach units: a cheap look at a record's bytes passes over the rest without parsing them. */
-function mayTeachUnits(body: Buffer): boolean {
-  return body.indexOf('"set_market"') >= 0 || body.indexOf('"set_asset"') >= 0;
+const UNDERSCORE = 0x5f;
+/** Each kind that declares units as it stands in a record's body (its canonical JSON): `"kind"`, quoted. */
+const DECLARING_KINDS = UNIT_DECLARING_KINDS.map((kind) => JSON.stringify(kind));
+
+/**
+ * Only commands that declare units teach them (UNIT_DECLARING_KINDS): a cheap look at a record's bytes passes over the
+ * rest without parsing them. Recovery calls it for every record: one byte search first (~20 ns: every such kind holds
+ * an underscore, a price tick with no events none), the kinds' string searches (~250 ns each) only when it finds one.
+ * Before, two string searches a record were ~0.4 s of a 1M-record replay, and lending reserves and Comet markets were
+ * passed over (their assets unknown to the wire commands after a restart).
+ */
+export function mayTeachUnits(body: Buffer): boolean {
+  if (body.indexOf(UNDERSCORE) < 0) return false;
+  for (const kind of DECLARING_KINDS) if (body.indexOf(kind) >= 0) return true;
+  return false;
 }
 
 export async function runIngest(o: IngestOptions, io: CliIo, input: AsyncIterable<string | Buffer>): Promise<0> {

@@ -10,6 +10,7 @@ import type { MarketSpec } from '../core/market/spec.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 import {
   decimalAtoms,
+  declaredUnits,
   decodeAsset,
   decodeCommand,
   defaultTimeAfter,
@@ -53,18 +54,15 @@ export class TrackingUnits implements UnitLookup {
     return id === this.settlementAsset ? this.quoteDecimals : this.assets.get(id);
   }
   learn(cmd: Command): void {
-    if (cmd.kind === 'set_market' && !this.markets.has(cmd.market.id)) {
-      this.markets.set(cmd.market.id, { baseDecimals: cmd.market.baseDecimals, priceDecimals: cmd.market.priceDecimals });
-    }
-    if (cmd.kind === 'set_asset' && !this.assets.has(cmd.asset.id)) this.assets.set(cmd.asset.id, cmd.asset.decimals);
-    // lending markets (issue 18): a reserve declares its asset's decimals
-    if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
-    if (cmd.kind === 'comet_market') {
-      // Compound v3: the market declares its base's and collaterals' decimals
-      for (const [asset, d] of [[cmd.baseAsset, cmd.baseDecimals] as const, ...cmd.collaterals.map((c) => [c.asset, c.decimals] as const)]) {
-        if (this.assetDecimals(asset) === undefined) this.assets.set(asset, d);
-      }
-    }
+    declaredUnits(
+      cmd,
+      (id, units) => {
+        if (!this.markets.has(id)) this.markets.set(id, units);
+      },
+      (id, decimals) => {
+        if (this.assetDecimals(id) === undefined) this.assets.set(id, decimals);
+      },
+    );
   }
 }
 

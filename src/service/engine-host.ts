@@ -28,7 +28,7 @@ import { JournalError } from '../journal/errors.js';
 import type { BatchCommitter, Durability, JournalStore } from '../journal/store.js';
 import type { JournalEntry, JournalGenesis } from '../journal/types.js';
 import { liquidationFacts, type LiquidationFacts } from '../verify/receipt.js';
-import { decodeCommand, defaultTimeAfter, type UnitLookup } from '../wire/decode.js';
+import { declaredUnits, decodeCommand, defaultTimeAfter, type UnitLookup } from '../wire/decode.js';
 import { lendingAssetDecimals } from '../core/engine/lending.js'; // lending markets (issue 18)
 import { ServiceError } from './errors.js';
 
@@ -202,16 +202,15 @@ class BatchUnits implements UnitLookup {
     return this.assets.get(id) ?? this.parent.assetDecimals(id);
   }
   learn(cmd: Command): void {
-    if (cmd.kind === 'set_market' && this.market(cmd.market.id) === undefined) this.markets.set(cmd.market.id, cmd.market);
-    if (cmd.kind === 'set_asset' && this.assetDecimals(cmd.asset.id) === undefined) this.assets.set(cmd.asset.id, cmd.asset.decimals);
-    // lending markets (issue 18): a reserve declares its asset's decimals
-    if (cmd.kind === 'lending_reserve' && this.assetDecimals(cmd.asset) === undefined) this.assets.set(cmd.asset, cmd.decimals);
-    if (cmd.kind === 'comet_market') {
-      // Compound v3: the market declares its base's and collaterals' decimals
-      for (const [asset, d] of [[cmd.baseAsset, cmd.baseDecimals] as const, ...cmd.collaterals.map((c) => [c.asset, c.decimals] as const)]) {
-        if (this.assetDecimals(asset) === undefined) this.assets.set(asset, d);
-      }
-    }
+    declaredUnits(
+      cmd,
+      (id, units) => {
+        if (this.market(id) === undefined) this.markets.set(id, units);
+      },
+      (id, decimals) => {
+        if (this.assetDecimals(id) === undefined) this.assets.set(id, decimals);
+      },
+    );
   }
   commitTo(parent: HostUnits): void {
     for (const [id, m] of this.markets) parent.markets.set(id, { baseDecimals: m.baseDecimals, priceDecimals: m.priceDecimals });

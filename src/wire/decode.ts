@@ -63,6 +63,28 @@ export interface UnitLookup {
   assetDecimals(id: string): number | undefined;
 }
 
+/** The command kinds that declare units (declaredUnits): a reader of journaled commands that learns units must not pass one over. */
+export const UNIT_DECLARING_KINDS: readonly Command['kind'][] = ['set_market', 'set_asset', 'lending_reserve', 'comet_market'];
+
+/**
+ * The units a command declares, in order: a listed market's, a listed asset's, a lending reserve's asset (issue 18), a
+ * Comet market's base and collaterals (Compound v3). Nothing for a kind outside UNIT_DECLARING_KINDS. What a learner
+ * keeps of them (the first declaration of an id, say) is its own.
+ */
+export function declaredUnits(
+  cmd: Command,
+  market: (id: string, units: Pick<MarketSpec, 'baseDecimals' | 'priceDecimals'>) => void,
+  asset: (id: string, decimals: number) => void,
+): void {
+  if (cmd.kind === 'set_market') market(cmd.market.id, { baseDecimals: cmd.market.baseDecimals, priceDecimals: cmd.market.priceDecimals });
+  else if (cmd.kind === 'set_asset') asset(cmd.asset.id, cmd.asset.decimals);
+  else if (cmd.kind === 'lending_reserve') asset(cmd.asset, cmd.decimals);
+  else if (cmd.kind === 'comet_market') {
+    asset(cmd.baseAsset, cmd.baseDecimals);
+    for (const c of cmd.collaterals) asset(c.asset, c.decimals);
+  }
+}
+
 export function zodToWireError(error: z.ZodError, basePath: string): WireError {
   const issue = error.issues[0];
   if (issue === undefined) return new WireError(basePath, 'invalid');

@@ -73,6 +73,21 @@ describe('bailiff ingest', () => {
     expect(JSON.parse(third.out.trim()) as { rejected?: string }).not.toHaveProperty('rejected');
   });
 
+  it('after a restart, decodes wire amounts in the assets that journaled lending reserves declared', async () => {
+    // The units are learned again from the journaled commands that declare them: lending reserves (and Comet markets)
+    // as well as listings (src/cli/ingest.ts mayTeachUnits); a reserve's asset unknown, the amount cannot be decoded.
+    const f = files();
+    const aave = new URL('../../examples/aave-lending.json', import.meta.url).pathname;
+    const created = await cli(['ingest', '--journal', f.journal, '--scenario', aave]);
+    expect(created.code).toBe(0);
+    const supply = JSON.stringify({ kind: 'lending_supply', market: 'aave', user: 'dave', asset: 'WETH', amount: '1.5' });
+    const restarted = await cli(['ingest', '--journal', f.journal], [supply]);
+    expect(restarted.err).not.toContain('unknown asset');
+    expect(restarted.code).toBe(0);
+    expect(JSON.parse(restarted.out.trim()) as { command: string; rejected?: string }).toMatchObject({ command: 'lending_supply' });
+    expect(JSON.parse(restarted.out.trim()) as { rejected?: string }).not.toHaveProperty('rejected');
+  });
+
   it('on SIGTERM stops reading, journals the whole lines read, closes the journal and exits 0; a cut line is not taken', async () => {
     const f = files();
     const lines = streamCommands(6, 6).map((c) => JSON.stringify(c));
