@@ -137,7 +137,16 @@ describe('decodeSnapshotForRestore', () => {
         const parts = encodeSnapshotParts(snap, partBytes);
         expect(accountSpans(parts)?.count).toBe(accounts.length);
         expect(readOut(parts)).toEqual(expected);
-        expect(accountCountHint(decodeSnapshotForRestore(parts).accounts)).toBe(accounts.length);
+        // Found as they are read (walkedAccounts): none can be read again before the walk reaches it; every one after.
+        const walked = decodeSnapshotForRestore(parts).accounts;
+        const reread = walked.reread as (k: number) => AccountSnapshot;
+        if (accounts.length > 0) expect(() => reread(0)).toThrow(RangeError);
+        const inOrder = [...walked];
+        expect(inOrder.map((_, k) => reread(k))).toEqual(inOrder);
+        expect(() => reread(accounts.length)).toThrow(RangeError);
+        // One part: the hint is the accounts' number (its scan counts them); more: estimated from their bytes.
+        if (parts.length === 1) expect(accountCountHint(walked)).toBe(accounts.length);
+        else expect(accountCountHint(walked)).toBeGreaterThan(0);
         // ...and cut anywhere (inside an account, a string, an escape: read as one buffer), empty parts included.
         const at = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
         const pieces = [0, ...at].map((from, k) => whole.subarray(from, at[k] ?? whole.length));
@@ -145,6 +154,59 @@ describe('decodeSnapshotForRestore', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads a snapshot cut in two at every byte, as one buffer (an array of the rest may end where a part starts)', () => {
+    const accounts = Array.from({ length: 3 }, (_, i) => ({ balances: [['USDC', BigInt(i)]], borrows: [], id: `a${i}`, positions: [] }));
+    const snap = { accounts, config: { name: 'aa' }, markets: [{ id: 'aa' }, { id: '],{' }], seq: 3 } as unknown as Snapshot;
+    const whole = Buffer.from(encodeSnapshot(snap), 'utf8');
+    const expected = parseCanonical(whole.toString('utf8'));
+    for (let at = 0; at <= whole.length; at++) expect(readOut([whole.subarray(0, at), whole.subarray(at)]), `cut at ${at}`).toEqual(expected);
+  });
+
+  it('finds `{"balances":` in a real snapshot only where an account starts (what walkedAccounts takes a part start for)', () => {
+    const { scenario, setup, stream } = decodedStream(5, 400);
+    const engine = Engine.create(scenario.config, scenario.rulebook);
+    for (const c of [...setup, ...stream]) engine.apply(c);
+    const snap = engine.snapshot();
+    const text = encodeSnapshot(snap);
+    expect(snap.accounts.length).toBeGreaterThan(5);
+    expect(text.split('{"balances":').length - 1).toBe(snap.accounts.length);
+    expect(text.split(',{"balances":').length - 1).toBe(snap.accounts.length - 1);
+  });
+
+  it('estimates the accounts of many parts from the bytes of the first and the last, over rather than under', () => {
+    const accounts = Array.from({ length: 3000 }, (_, i) => ({
+      balances: [['USDC', BigInt(1000 + ((i * 7919) % 9_000_000))]],
+      borrows: [],
+      id: `acct-${i}`,
+      positions: Array.from({ length: 1 + (i % 2) }, (_, j) => ({
+        entryQuote: BigInt(-((i * 104_729) % 40_000_000_000)),
+        fundingIndex: 0n,
+        isolatedMargin: (i + j) % 5 === 0 ? BigInt(i * 31) : null,
+        market: `M${(i + j) % 10}-PERP`,
+        size: BigInt(((i * 13) % 500) - 250),
+      })),
+    }));
+    const snap = { accounts, config: { name: 'x' }, seq: 3, markets: [] } as unknown as Snapshot;
+    const parts = encodeSnapshotParts(snap, 16 * 1024);
+    expect(parts.length).toBeGreaterThan(10);
+    const hint = accountCountHint(decodeSnapshotForRestore(parts).accounts);
+    expect(hint).toBeGreaterThanOrEqual(accounts.length);
+    expect(hint).toBeLessThanOrEqual(accounts.length * 1.15);
+  });
+
+  it('throws SyntaxError, as the accounts are read, on parts cut between accounts whose accounts do not parse or do not follow each other', () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => ({ balances: [['USDC', BigInt(i)]], borrows: [], id: `a${i}`, positions: [] }));
+    const parts = encodeSnapshotParts({ accounts, config: {}, seq: 1 } as unknown as Snapshot, 200);
+    expect(parts.length).toBeGreaterThan(3);
+    expect(readOut(parts)).toEqual(parseCanonical(Buffer.concat(parts).toString('utf8')));
+    const edited = (p: number, edit: (text: string) => string): Buffer[] => parts.map((b, k) => (k === p ? Buffer.from(edit(b.toString('latin1')), 'latin1') : b));
+    // An id without quotes; an account cut short at its part's end; a comma more; a value other than an account.
+    expect(() => readOut(edited(1, (t) => t.replace('"id":"a', '"id":a')))).toThrow(SyntaxError);
+    expect(() => readOut(edited(1, (t) => t.slice(0, -2)))).toThrow(SyntaxError);
+    expect(() => readOut(edited(1, (t) => `${t},`))).toThrow(SyntaxError);
+    expect(() => readOut(edited(2, (t) => t.replace('},{"balances"', '},7,{"balances"')))).toThrow(SyntaxError);
   });
 
   it('throws SyntaxError on malformed accounts arrays however they are cut into parts', () => {

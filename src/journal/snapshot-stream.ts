@@ -356,12 +356,120 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
   const parts = Buffer.isBuffer(bytes) ? [bytes] : bytes;
   const first = parts[0];
   const shaped = first !== undefined && first.length > PREFIX.length && first.subarray(0, PREFIX.length).equals(PREFIX);
-  const spans = shaped ? accountSpans(parts) : null;
-  if (spans === null) {
-    // A first part too short to tell, or an account across two parts: read as one buffer.
-    if (parts.length !== 1) return decodeSnapshotForRestore(Buffer.concat(parts));
-    return parseCanonical((first as Buffer).toString('utf8')) as RestorableSnapshot;
+  if (shaped) {
+    const walked = walkedAccounts(parts);
+    if (walked !== null) return walked;
+    const spans = accountSpans(parts);
+    if (spans !== null) return spannedAccounts(parts, spans);
   }
+  // A first part too short to tell, or an account across two parts: read as one buffer.
+  if (parts.length !== 1) return decodeSnapshotForRestore(Buffer.concat(parts));
+  return parseCanonical((first as Buffer).toString('utf8')) as RestorableSnapshot;
+}
+
+/** What starts every part but the first that encodeSnapshotParts writes before the array's end: the next account. */
+const ACCOUNT_AFTER = Buffer.from(',{"balances":', 'latin1');
+/** A walk's capacity hint is over by this much rather than under (a table grown during a restore costs a copy and a GC). */
+const HINT_MARGIN = 1.02;
+
+/**
+ * decodeSnapshotForRestore of parts cut between accounts, as encodeSnapshotParts cuts them: every part after the first
+ * starts with `,{"balances":`, the last one may start with the array's `]` instead, and the array's end and the rest
+ * of the snapshot are in the last part. In a snapshot's canonical JSON `{"balances":` begins an account and nothing
+ * else ("balances" sorts first among an account's keys; no other object of a snapshot has that key: tested), and a
+ * quote inside a string is escaped, so such a part starts between two accounts. Only the first and the last part are
+ * scanned ahead (for the rest of the snapshot, and the accounts' number estimated from their bytes: a capacity hint);
+ * each account's end is where its reader stops as the restore takes it, in order, from the array's true start, and
+ * the array is checked as it goes (an account, then a comma and another, or the array's end where the last part's
+ * scan found it): bytes that are not what the layout says throw SyntaxError there, never give other accounts. Why:
+ * scanning every account's bytes before the first was read took ~0.6 s of a 1M recovery (~240 MB). Null when the
+ * parts are not cut so: the caller finds every account first (accountSpans).
+ */
+function walkedAccounts(parts: readonly Buffer[]): RestorableSnapshot | null {
+  const endPart = parts.length - 1;
+  const startsAccount = (b: Buffer): boolean => b.length >= ACCOUNT_AFTER.length && b.subarray(0, ACCOUNT_AFTER.length).equals(ACCOUNT_AFTER);
+  for (let p = 1; p < endPart; p++) if (!startsAccount(parts[p] as Buffer)) return null;
+  const last = parts[endPart] as Buffer;
+  if (endPart > 0 && !startsAccount(last)) {
+    // A last part of the array's `]` and the rest (the last account filled the part before): that `]` is the array's
+    // only if the part before ends between two accounts, scanned from its start (itself an account's start).
+    const before = parts[endPart - 1] as Buffer;
+    if (last[0] !== CLOSE_BRACKET || closeOf(before, endPart === 1 ? PREFIX.length : 0, before.length, 1) >= 0 || !scanBetween || before[before.length - 1] !== CLOSE_BRACE) return null;
+  }
+  const lastFrom = endPart === 0 ? PREFIX.length : 0;
+  const end = closeOf(last, lastFrom, last.length, 1);
+  if (end < 0) return null;
+  const lastAccounts = objectsClosed;
+  let rest: RestorableSnapshot;
+  try {
+    rest = parseCanonical(`{"accounts":[]${last.toString('utf8', end)}`) as RestorableSnapshot;
+  } catch {
+    return null; // the bytes are not what the layout says: accountSpans reads them, or says why they do not parse
+  }
+  const stopLast = end - 1; // the array's `]`
+  let hint = lastAccounts;
+  if (endPart > 0) {
+    // Accounts' bytes over the fewest bytes an account of the first or the last part took.
+    const firstPart = parts[0] as Buffer;
+    closeOf(firstPart, PREFIX.length, firstPart.length, 1);
+    const firstAccounts = objectsClosed;
+    let bytes = stopLast - lastFrom - PREFIX.length;
+    for (let p = 0; p < endPart; p++) bytes += (parts[p] as Buffer).length;
+    const perAccount = Math.min(firstAccounts > 0 ? (firstPart.length - PREFIX.length) / firstAccounts : Infinity, lastAccounts > 0 ? (stopLast - lastFrom) / lastAccounts : Infinity);
+    hint = Number.isFinite(perAccount) && perAccount > 0 ? Math.ceil((bytes / perAccount) * HINT_MARGIN) : 0;
+  }
+  let from: Float64Array = new Float64Array(Math.max(16, hint));
+  let to: Float64Array = new Float64Array(from.length);
+  const partEnd = new Int32Array(parts.length);
+  let read = 0; // accounts the walk has reached
+  let walkPart = 0;
+  const reader = new AccountReader();
+  function* accounts(): Generator<AccountSnapshot> {
+    let k = 0;
+    for (let p = 0; p <= endPart; p++) {
+      const b = parts[p] as Buffer;
+      walkPart = p;
+      const stop = p === endPart ? stopLast : b.length;
+      let at = p === 0 ? PREFIX.length : 1; // after the comma that starts a later part
+      if (p === endPart && p > 0 && b[0] === CLOSE_BRACKET) at = 0;
+      while (at < stop) {
+        if (b[at] !== OPEN_BRACE) throw new SyntaxError(`snapshot: the accounts array holds something other than accounts (account ${k})`);
+        let account = reader.read(b, at, -1);
+        let next = reader.end;
+        if (account === null || next > stop) {
+          next = closeOf(b, at, stop, 0);
+          if (next < 0) throw new SyntaxError(`snapshot: account ${k} does not end in its part`);
+          account = parseCanonical(b.toString('utf8', at, next)) as AccountSnapshot;
+        }
+        if (k === from.length) {
+          from = grown(from);
+          to = grown(to);
+        }
+        from[k] = at;
+        to[k] = next;
+        k++;
+        partEnd[p] = k;
+        read = k;
+        yield account;
+        if (next === stop) break;
+        if (b[next] !== COMMA || next + 1 === stop) throw new SyntaxError(`snapshot: account ${k - 1} is not followed by a comma and another account, or the array's end`);
+        at = next + 1;
+      }
+      partEnd[p] = k;
+    }
+  }
+  // Account k read again (RestorableAccounts.reread) once the walk has read it, from the same immutable bytes, by a
+  // reader of its own.
+  const again = new AccountReader();
+  const reread = (k: number): AccountSnapshot => {
+    if (!(k >= 0 && k < read)) throw new RangeError(`snapshot: no account ${k} read yet (${read} are)`);
+    return accountAt(again, parts[partOfAccount(partEnd, walkPart, k)] as Buffer, from[k] as number, to[k] as number);
+  };
+  return { ...rest, accounts: Object.assign(accounts(), { length: hint, reread }) };
+}
+
+/** decodeSnapshotForRestore of parts whose accounts accountSpans found (wherever the parts are cut between accounts). */
+function spannedAccounts(parts: readonly Buffer[], spans: AccountSpans): RestorableSnapshot {
   const { from, to, partEnd, endPart, end } = spans;
   // The rest as bytes first: a part may end inside a character.
   const after = Buffer.concat([(parts[endPart] as Buffer).subarray(end), ...parts.slice(endPart + 1)]).toString('utf8');
@@ -390,6 +498,46 @@ export function decodeSnapshotForRestore(bytes: Buffer | readonly Buffer[]): Res
   };
   // Their number is known before one is parsed: Engine.restore sizes its indexes for it (a capacity hint).
   return { ...rest, accounts: Object.assign(accounts(), { length: spans.count, reread }) };
+}
+
+/** Objects closeOf() saw close at depth 1 (the accounts, in an accounts array) in its last call. */
+let objectsClosed = 0;
+/** Whether closeOf()'s last call that found no close stopped at depth 1 outside any string (between two accounts). */
+let scanBetween = false;
+
+/**
+ * Scans `b` from `from` (outside any string, nested `depth` deep there) up to `stop`: the index after the bracket or
+ * brace that brings the nesting to 0, or -1 when none does before `stop`. Counts in objectsClosed the objects that
+ * close at depth 1 on the way. Bytes of multi-byte UTF-8 characters are >= 0x80: never a quote, backslash or bracket.
+ */
+function closeOf(b: Buffer, from: number, stop: number, depth: number): number {
+  let closed = 0;
+  let open = false; // inside a string at `stop`
+  for (let i = from; i < stop; i++) {
+    const c = b[i] as number;
+    if (c === QUOTE) {
+      open = true;
+      for (i++; i < stop; i++) {
+        const d = b[i] as number;
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) {
+          open = false;
+          break;
+        }
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 1 && c === CLOSE_BRACE) closed++;
+      else if (depth === 0) {
+        objectsClosed = closed;
+        return i + 1;
+      }
+    }
+  }
+  objectsClosed = closed;
+  scanBetween = depth === 1 && !open;
+  return -1;
 }
 
 /** The account in bytes [from, to) of `b`: read straight from the bytes, or parsed when the reader cannot (another shape). */
@@ -525,6 +673,12 @@ export class AccountReader {
   private i = 0;
   private readonly shared: string[] = [];
 
+  /** Where the last read() stopped: after the account's closing brace when it gave one. */
+  get end(): number {
+    return this.i;
+  }
+
+  /** The account at `from`, ending at `to` (-1: wherever its closing brace is; then see end). */
   read(bytes: Buffer, from: number, to: number): AccountSnapshot | null {
     this.b = bytes;
     this.i = from;
@@ -560,7 +714,7 @@ export class AccountReader {
         else return null;
       }
     }
-    if (!this.literal('}') || this.i !== to) return null;
+    if (!this.literal('}') || (to >= 0 && this.i !== to)) return null;
     return { balances, borrows, id, positions };
   }
 
