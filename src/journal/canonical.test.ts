@@ -240,9 +240,9 @@ describe('parseEntryCommand of a price command (read without JSON.parse: readPri
     );
   });
 
-  it('reads the same command from a record\'s bytes (entryCommandOf), whether it lies within the bytes decoded first or not', () => {
-    // Markets of every length around the 256 bytes decoded first, with characters of 1 to 4 bytes in UTF-8 (the cut
-    // falls inside one of them), and bodies long enough to be cut.
+  it('reads the same command from a record\'s bytes (entryCommandOf) as from its text, long markets and characters of 1 to 4 bytes included', () => {
+    // Markets of every length around 256 bytes (a cut the reader once made), with characters of 1 to 4 bytes in UTF-8,
+    // and bodies with events after the command.
     const market = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 120 }), fc.integer({ min: 150, max: 300 }).map((n) => 'é'.repeat(Math.floor(n / 2)) + 'x'.repeat(n % 2)), fc.integer({ min: 180, max: 260 }).map((n) => `${'M'.repeat(n)}😀`));
     fc.assert(
       fc.property(priceCommand, market, fc.nat({ max: 3 }), (command, m, padding) => {
