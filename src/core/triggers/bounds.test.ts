@@ -1,20 +1,22 @@
 // exactBoundary (bounds.ts) is exact: a long is in breach at its boundary and not one price atom above it, a short in
 // breach at its boundary and not one atom below, by the ledger's exact figures (singlePositionSlack), across
 // BTC-PERP's three tiers (the search's start is solved again on the tier it lands in) and at scaled (margin-call)
-// requirement levels.
+// requirement levels; the same without the ledger's state now (the search started from an estimate), and that state
+// read back from the boundary.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { singlePositionSlack } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
 import { ppm, price } from '../units/index.js';
-import { exactBoundary } from './bounds.js';
+import { breachedAt, exactBoundary, exactBoundaryOf } from './bounds.js';
 import { testWorld } from './testworld.js';
 
 describe('exactBoundary', () => {
   it('is the last price in breach, across tier floors and at scaled requirement levels', () => {
     let checked = 0;
     let acrossTiers = 0;
+    let inBreachNow = 0;
     fc.assert(
       fc.property(
         fc.boolean(),
@@ -45,7 +47,13 @@ describe('exactBoundary', () => {
           const now = singlePositionSlack(w, state, position, price(state.markPrice ?? 0n), cash);
           const breached = isBreached(now.equity, now.maintenance, rule);
           const b = exactBoundary(w, account, 'BTC-PERP', rule, breached, now.equity - now.maintenance);
+          // Without the state now (the search from the slack estimated in floats): the same boundary, and the state
+          // now read from it is the exact one.
+          const estimated = exactBoundaryOf(w, position, cash, rule, null, null);
+          expect(estimated?.boundary).toBe(b?.boundary);
           if (b === null) return;
+          expect(breachedAt(b, state.markPrice ?? 0n)).toBe(breached);
+          if (breached) inBreachNow++;
           expect(b.long).toBe(long);
           checked++;
           if (long) {
@@ -64,5 +72,6 @@ describe('exactBoundary', () => {
     );
     expect(checked).toBeGreaterThan(300);
     expect(acrossTiers).toBeGreaterThan(10);
+    expect(inBreachNow).toBeGreaterThan(10);
   });
 });

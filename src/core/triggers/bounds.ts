@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
+import { fundingOwed, maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier, type RequirementContext } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
@@ -577,6 +577,15 @@ export interface ExactBoundary {
   readonly cash: bigint;
 }
 
+/**
+ * Whether a ledger with exact boundary `b` is in breach at `mark`: a long is at or below its highest mark in breach, a
+ * short at or above its lowest. Exact: the ledger's state is a monotone function of the mark wherever exactBoundaryOf
+ * finds a boundary, and the boundary is where its exact evaluations say the state turns.
+ */
+export function breachedAt(b: ExactBoundary, mark: bigint): boolean {
+  return b.long ? mark <= BigInt(b.boundary) : mark >= BigInt(b.boundary);
+}
+
 /** Exact evaluations one boundary may take before the ledger is left to the slope bounds. */
 const MAX_BOUNDARY_EVALUATIONS = 80;
 
@@ -624,10 +633,13 @@ export function exactBoundary(
 
 /**
  * exactBoundary of a ledger given its one position and its cash (what singlePositionLedger finds in the account; the
- * breach index passes its exact row, the cost basis folded into the cash). `breached` and `slack` as exactBoundary's.
+ * breach index passes its exact row, the cost basis folded into the cash). `breached` and `slack` as exactBoundary's,
+ * or both null when the caller has not evaluated the ledger: the search then starts from the slack estimated in floats
+ * (the start only: the exact evaluations decide wherever it starts), and the ledger's state now follows from the
+ * boundary (breachedAt): one exact evaluation fewer for a caller that evaluated the ledger only to find its boundary.
  * `context`: maintenanceContext(view, the position's market), when the caller has built it (the same at every mark).
  */
-export function exactBoundaryOf(view: MarginView, position: Position, cash: bigint, rule: BreachRule, breached: boolean, slack: bigint, context?: RequirementContext): ExactBoundary | null {
+export function exactBoundaryOf(view: MarginView, position: Position, cash: bigint, rule: BreachRule, breached: boolean | null, slack: bigint | null, context?: RequirementContext): ExactBoundary | null {
   if (view.marginValuation !== 'mark') return null;
   const state = view.market(position.market);
   const mark = state?.markPrice ?? null;
@@ -663,12 +675,14 @@ export function exactBoundaryOf(view: MarginView, position: Position, cash: bigi
   const q = Number(position.size) * c;
   const mult = Number(multPpm) / 1e6;
   const slope = q - (Number(tier.maintenancePpm) / 1e6) * mult * Math.abs(q);
-  let guess = slope === 0 ? m0 : Math.round(m0 - Number(slack) / slope);
+  const maintenanceNow = (Math.abs(q) * m0 * (Number(tier.maintenancePpm) / 1e6) - Number(tier.maintenanceAmount)) * mult;
+  // Equity - maintenance now: the caller's exact figure, or estimated on the same line (value, cost, funding owed).
+  const slackNow = slack !== null ? Number(slack) : Number(cash) - Number(position.entryQuote) - Number(fundingOwed(state, position)) + q * m0 - maintenanceNow;
+  let guess = slope === 0 ? m0 : Math.round(m0 - slackNow / slope);
   // The closed form holds within one tier. When the guess lies in another (a short's notional growing past a tier
   // floor before its boundary), solve again on that tier's line, MM(p) = (|q| p r - amount) x mult, through the
   // maintenance now: slack(p) = slack - q m0 - MM(m0) + q p - MM(p) = 0. A float estimate only: the search starts
   // next to the boundary instead of galloping back across the tier; the exact search below decides wherever it starts.
-  const maintenanceNow = (Math.abs(q) * m0 * (Number(tier.maintenancePpm) / 1e6) - Number(tier.maintenanceAmount)) * mult;
   for (let round = 0, at = tierNow; round < 4 && Number.isFinite(guess) && guess >= 1; round++) {
     const t = tierIndexFor(state.spec.margin, BigInt(Math.floor(Math.abs(q) * guess)));
     if (t === at) break;
@@ -676,13 +690,15 @@ export function exactBoundaryOf(view: MarginView, position: Position, cash: bigi
     const other = tiers[t] as MarginTier;
     const otherSlope = q - (Number(other.maintenancePpm) / 1e6) * mult * Math.abs(q);
     if (otherSlope === 0) break;
-    guess = Math.round((q * m0 - Number(slack) - maintenanceNow - Number(other.maintenanceAmount) * mult) / otherSlope);
+    guess = Math.round((q * m0 - slackNow - maintenanceNow - Number(other.maintenanceAmount) * mult) / otherSlope);
   }
   if (!Number.isFinite(guess) || guess < 1) guess = 1;
   if (guess > Number.MAX_SAFE_INTEGER / 4) return null;
-  // The ledger's state now pins one side of the search.
-  if (long ? breached && guess < m0 : !breached && guess < m0) guess = m0;
-  if (long ? !breached && guess >= m0 : breached && guess > m0) guess = Math.max(1, m0 - 1);
+  // The ledger's state now, when known, pins one side of the search.
+  if (breached !== null) {
+    if (long ? breached && guess < m0 : !breached && guess < m0) guess = m0;
+    if (long ? !breached && guess >= m0 : breached && guess > m0) guess = Math.max(1, m0 - 1);
+  }
   const limit = Number.MAX_SAFE_INTEGER / 4;
   // Long: the highest bad price; short: the lowest. lo/hi bracket the boundary with bad(lo) for a long, bad(hi) for
   // a short.

@@ -35,9 +35,9 @@ import { evaluateAccount, evaluateMaintenance, type MarginView } from '../margin
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
-import type { Price, Quote, Size } from '../units/index.js';
-import { computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
-import { maintenanceContext, positionMaintenance, singlePositionSlack } from '../margin/evaluate.js';
+import { quote, type Price, type Quote, type Size } from '../units/index.js';
+import { breachedAt, computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
+import { maintenanceContext, positionMaintenance, singlePositionSlack, type LedgerSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
 import { IndexedHeap, Int32List, type HeapSlots } from './heap.js';
 import { SlackScreen, SlopeRow, screenLedgerSlack, screenRowSlack } from './slack-screen.js';
@@ -189,6 +189,8 @@ export interface BreachIndexStats {
 
 const NO_BREACHES: readonly LedgerBreach[] = Object.freeze([]);
 const NO_PRICES: readonly LedgerPrice[] = Object.freeze([]);
+/** What armSingle passes armAt for a sound ledger armed at an exact boundary: armAt reads the figures only for a breach. */
+const SOUND_FIGURES: LedgerSlack = Object.freeze({ equity: quote(0n), maintenance: quote(0n) });
 
 const FREE = 0;
 const SOUND = 1;
@@ -1232,11 +1234,11 @@ export class BreachIndex {
     const position = this.exactRowPosition(head, ms.id);
     const cash = this.exactRowCash(head);
     const ctx = maintenanceContext(view, state);
-    const f = singlePositionSlack(view, state, position, mark, cash, ctx);
     const rule = this.ruleOf();
-    const breached = isBreached(f.equity, f.maintenance, rule);
-    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance, ctx);
+    // The boundary first, its state now from it (breachedAt); the figures only for a breach, which reports them.
+    const exact = exactBoundaryOf(view, position, cash, rule, null, null, ctx);
     if (exact === null) return false;
+    const breached = breachedAt(exact, mark);
     const l = head;
     this.ledgerBoundary[l] = exact.boundary;
     this.ledgerLong[l] = exact.long ? 1 : 0;
@@ -1248,6 +1250,7 @@ export class BreachIndex {
     this.linkBreached(l);
     this.breaches++;
     if (this.returnsOf(l)) {
+      const f = singlePositionSlack(view, state, position, mark, cash, ctx);
       const prices = this.reportPrices ? [{ market: ms.id, mark, index: state.indexPrice }] : NO_PRICES;
       out.push({ account: accountId, market: null, equity: f.equity, maintenance: f.maintenance, prices, newly: true, baseMaintenance: undefined, slot: head });
     }
@@ -1532,12 +1535,15 @@ export class BreachIndex {
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return false;
     const cash = account.balances.get(view.settlementAsset) ?? 0n;
-    const ctx = maintenanceContext(view, state); // one for the figures and every mark the boundary's search tries
-    const f = singlePositionSlack(view, state, position, mark, cash, ctx);
+    const ctx = maintenanceContext(view, state); // one for every mark the boundary's search tries (and the figures)
     const rule = this.ruleOf();
-    const breached = isBreached(f.equity, f.maintenance, rule);
-    const exact = exactBoundaryOf(view, position, cash, rule, breached, f.equity - f.maintenance, ctx);
+    // The boundary first, the state now from it (breachedAt): the figures at the mark are evaluated only for a breach,
+    // which reports them (armAt reads them for nothing else). One exact evaluation fewer an arm: at a 1M restore, 1M
+    // in each of the two breach indexes.
+    const exact = exactBoundaryOf(view, position, cash, rule, null, null, ctx);
     if (exact === null) return false;
+    const breached = breachedAt(exact, mark);
+    const f = breached ? singlePositionSlack(view, state, position, mark, cash, ctx) : SOUND_FIGURES;
     this.armAt(head, account, null, f.equity, f.maintenance, breached, exact, null, out);
     return true;
   }
