@@ -7,6 +7,14 @@ import { parseCanonical } from './canonical.js';
 import { AccountReader, accountSpans, decodeSnapshotForRestore, encodeSnapshotParts, writeAccount } from './snapshot-stream.js';
 import type { AccountSnapshot, Snapshot } from '../core/engine/snapshot.js';
 
+/** An engine after the seeded stream (5 traders, 400 commands): a real snapshot to write and read. */
+function streamedEngine(): Engine {
+  const { scenario, setup, stream } = decodedStream(5, 400);
+  const engine = Engine.create(scenario.config, scenario.rulebook);
+  for (const c of [...setup, ...stream]) engine.apply(c);
+  return engine;
+}
+
 /** The decoder's result with its accounts read out (once), comparable with parseCanonical's. */
 function readOut(bytes: Buffer | Buffer[]): unknown {
   const snap = decodeSnapshotForRestore(bytes);
@@ -90,9 +98,7 @@ describe('encodeSnapshotParts', () => {
   });
 
   it('writes a real snapshot in parts that decode and restore to the same state', () => {
-    const { scenario, setup, stream } = decodedStream(5, 400);
-    const engine = Engine.create(scenario.config, scenario.rulebook);
-    for (const c of [...setup, ...stream]) engine.apply(c);
+    const engine = streamedEngine();
     const snap = engine.snapshot();
     const text = encodeSnapshot(snap);
     const parts = encodeSnapshotParts(snap, 256);
@@ -165,9 +171,7 @@ describe('decodeSnapshotForRestore', () => {
   });
 
   it('finds `{"balances":` in a real snapshot only where an account starts (what walkedAccounts takes a part start for)', () => {
-    const { scenario, setup, stream } = decodedStream(5, 400);
-    const engine = Engine.create(scenario.config, scenario.rulebook);
-    for (const c of [...setup, ...stream]) engine.apply(c);
+    const engine = streamedEngine();
     const snap = engine.snapshot();
     const text = encodeSnapshot(snap);
     expect(snap.accounts.length).toBeGreaterThan(5);
@@ -228,9 +232,7 @@ describe('decodeSnapshotForRestore', () => {
   });
 
   it('restores an engine to the same state as the whole-text decoder, on a real snapshot', () => {
-    const { scenario, setup, stream } = decodedStream(5, 400);
-    const engine = Engine.create(scenario.config, scenario.rulebook);
-    for (const c of [...setup, ...stream]) engine.apply(c);
+    const engine = streamedEngine();
     const text = encodeSnapshot(engine.snapshot());
     const bytes = Buffer.from(text, 'utf8');
     expect(text.startsWith('{"accounts":[{')).toBe(true); // the streamed path, not the fallback
