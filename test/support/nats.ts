@@ -96,9 +96,24 @@ async function freePort(): Promise<number> {
 
 /**
  * A JetStream cluster of `n` nats-servers on loopback (each with its own store directory and config file), resolved
- * once each accepts clients and the cluster has a JetStream metadata leader.
+ * once each accepts clients and the cluster has a JetStream metadata leader. A cluster that does not form (no
+ * metadata leader within a node's 15 s) is stopped and started afresh once, on new ports: seen once in CI
+ * (2026-12-06, s58), nats-server 2.9.10's routes closing each other as duplicates at start and one node still
+ * "Waiting for routing to be established" 15 s later, the test failing before it began.
  */
 export async function startNatsCluster(n = 3): Promise<NatsCluster> {
+  try {
+    return await startNatsClusterOnce(n);
+  } catch (first) {
+    try {
+      return await startNatsClusterOnce(n);
+    } catch (second) {
+      throw new Error(`a JetStream cluster of ${n} did not form twice: ${(first as Error).message}\n---\n${(second as Error).message}`, { cause: second });
+    }
+  }
+}
+
+async function startNatsClusterOnce(n: number): Promise<NatsCluster> {
   const binary = natsServerBinary();
   if (binary === null) throw new Error('nats-server not found');
   const { writeFileSync } = await import('node:fs');
@@ -148,6 +163,7 @@ export async function startNatsCluster(n = 3): Promise<NatsCluster> {
     await Promise.all(nodes.map((node) => node.start()));
   } catch (e) {
     await Promise.all(nodes.map((node) => node.kill()));
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
   return {
