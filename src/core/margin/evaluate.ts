@@ -181,7 +181,7 @@ export function positionMaintenance(view: MarginView, state: MarketState, positi
  * positionFigures' unrealisedPnl - fundingOwed. The fast paths' one copy (ledgerEquity, singlePositionSlack).
  */
 function positionNetPnl(view: MarginView, state: MarketState, position: Position, mark: Price): bigint {
-  return positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor') - position.entryQuote - fundingOwed(state, position);
+  return positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor') + singlePositionFixedTerms(state, position, 0n);
 }
 
 /** A ledger's equity and maintenance requirement. */
@@ -198,7 +198,21 @@ export interface LedgerSlack {
  * positionMaintenance).
  */
 export function singlePositionSlack(view: MarginView, state: MarketState, position: Position, mark: Price, cash: bigint, ctx?: RequirementContext): LedgerSlack {
-  return { equity: quote(cash + positionNetPnl(view, state, position, mark)), maintenance: positionMaintenance(view, state, position, mark, ctx) };
+  return singlePositionSlackAt(view, state, position, mark, singlePositionFixedTerms(state, position, cash), ctx);
+}
+
+/** What a single-position ledger's equity holds besides its position's value: cash - cost - funding owed. */
+export function singlePositionFixedTerms(state: MarketState, position: Position, cash: bigint): bigint {
+  return cash - position.entryQuote - fundingOwed(state, position);
+}
+
+/**
+ * singlePositionSlack with the terms that do not move with the mark given (`fixed`: singlePositionFixedTerms): the
+ * same sums, for a caller that evaluates one ledger at many marks (an exact boundary's search) and computes the
+ * funding owed once.
+ */
+export function singlePositionSlackAt(view: MarginView, state: MarketState, position: Position, mark: Price, fixed: bigint, ctx?: RequirementContext): LedgerSlack {
+  return { equity: quote(fixed + positionValue(state.spec, view.quoteDecimals, position.size, mark, 'floor')), maintenance: positionMaintenance(view, state, position, mark, ctx) };
 }
 
 /**

@@ -50,13 +50,16 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { fundingOwed, maintenanceContext, singlePositionSlack, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
+import { fundingOwed, maintenanceContext, singlePositionFixedTerms, singlePositionSlackAt, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier, type RequirementContext } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
 import { pow10, PPM_ONE, price } from '../units/index.js';
 import { assert } from '../assert.js';
 import type { SlopeRow } from './slack-screen.js';
+
+/** 1e6 - 1: added before a division by 1e6 that rounds up (a bigint constant made once, not at every use). */
+const PPM_CEIL = PPM_ONE - 1n;
 
 export type PricedEvaluation = Extract<MaintenanceEvaluation, { priced: true }>;
 
@@ -89,9 +92,10 @@ export interface ScheduleShape {
    * When the maintenance requirement is a non-decreasing function of the notional that is positive for every
    * positive notional (no size premium, no maintenance fraction, no tier-0 maintenance amount, no downward jump at a
    * floor): the highest tier ratio and the sum of the upward jumps at the floors, both in atoms x 1e6, which bound
-   * how fast it grows (exactBoundary). Null otherwise.
+   * how fast it grows (exactBoundary); `jumpsCeilPpm`: jumpsPpm + 1e6 - 1, the rounding up of a growth's division by
+   * 1e6 folded in once. Null otherwise.
    */
-  readonly monotone: { readonly maxRatioPpm: bigint; readonly jumpsPpm: bigint } | null;
+  readonly monotone: { readonly maxRatioPpm: bigint; readonly jumpsPpm: bigint; readonly jumpsCeilPpm: bigint } | null;
 }
 
 const shapes = new WeakMap<MarginSchedule, ScheduleShape>();
@@ -146,7 +150,7 @@ export function scheduleShape(schedule: MarginSchedule): ScheduleShape {
       if (t.maintenancePpm + jump < 0n) ok = false;
       else if (jump > 0n) jumpsPpm += jump;
     });
-    if (ok) monotone = { maxRatioPpm, jumpsPpm };
+    if (ok) monotone = { maxRatioPpm, jumpsPpm, jumpsCeilPpm: jumpsPpm + PPM_CEIL };
   }
   // A handful of atoms of discontinuity (validated schedules: at most one per tier) is absorbed by the rounding
   // allowance; anything larger makes the global bound unusable.
@@ -650,34 +654,35 @@ export function exactBoundaryOf(view: MarginView, position: Position, cash: bigi
   const multPpm = ctx.volatilityMultiplierPpm;
   if (multPpm <= 0n) return null;
   const long = position.size > 0n;
-  const absSize = long ? position.size : -position.size;
   const shift = state.spec.baseDecimals + state.spec.priceDecimals - view.quoteDecimals;
   const scale = pow10(shift < 0 ? -shift : shift);
-  const valueLo = shift <= 0 ? absSize * scale : absSize / scale; // value (and notional) per price atom, at least
-  const valueHi = shift <= 0 ? valueLo : (absSize + scale - 1n) / scale; // ... and at most
   if (long) {
-    const grow = (valueHi * shape.maxRatioPpm + shape.jumpsPpm + PPM_ONE - 1n) / PPM_ONE;
-    const growMax = multPpm === PPM_ONE ? grow : (grow * multPpm + PPM_ONE - 1n) / PPM_ONE;
+    const absSize = position.size;
+    const valueLo = shift <= 0 ? absSize * scale : absSize / scale; // value (and notional) per price atom, at least
+    const valueHi = shift <= 0 ? valueLo : (absSize + scale - 1n) / scale; // ... and at most
+    const grow = (valueHi * shape.maxRatioPpm + shape.jumpsCeilPpm) / PPM_ONE;
+    const growMax = multPpm === PPM_ONE ? grow : (grow * multPpm + PPM_CEIL) / PPM_ONE;
     if (valueLo < growMax) return null;
   }
+  const fixed = singlePositionFixedTerms(state, position, cash); // cash - cost - funding owed: the same at every mark
   let evaluations = 0;
   const bad = (p: number): boolean => {
     evaluations++;
-    const f = singlePositionSlack(view, state, position, price(BigInt(p)), cash, ctx);
+    const f = singlePositionSlackAt(view, state, position, price(BigInt(p)), fixed, ctx);
     return isBreached(f.equity, f.maintenance, rule);
   };
   // Estimate from the closed form at the current tier: slack falls to zero at p - slack / slope.
   const m0 = Number(mark);
   const c = shift <= 0 ? Number(scale) : 1 / Number(scale);
   const tiers = state.spec.margin.tiers;
-  const tierNow = tierIndexFor(state.spec.margin, (absSize * mark * (shift <= 0 ? scale : 1n)) / (shift <= 0 ? 1n : scale));
-  const tier = tiers[tierNow] as MarginTier;
   const q = Number(position.size) * c;
+  const tierNow = tierIndexFor(state.spec.margin, BigInt(Math.floor(Math.abs(q) * m0))); // the notional now, estimated
+  const tier = tiers[tierNow] as MarginTier;
   const mult = Number(multPpm) / 1e6;
   const slope = q - (Number(tier.maintenancePpm) / 1e6) * mult * Math.abs(q);
   const maintenanceNow = (Math.abs(q) * m0 * (Number(tier.maintenancePpm) / 1e6) - Number(tier.maintenanceAmount)) * mult;
   // Equity - maintenance now: the caller's exact figure, or estimated on the same line (value, cost, funding owed).
-  const slackNow = slack !== null ? Number(slack) : Number(cash) - Number(position.entryQuote) - Number(fundingOwed(state, position)) + q * m0 - maintenanceNow;
+  const slackNow = slack !== null ? Number(slack) : Number(fixed) + q * m0 - maintenanceNow;
   let guess = slope === 0 ? m0 : Math.round(m0 - slackNow / slope);
   // The closed form holds within one tier. When the guess lies in another (a short's notional growing past a tier
   // floor before its boundary), solve again on that tier's line, MM(p) = (|q| p r - amount) x mult, through the
