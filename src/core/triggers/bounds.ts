@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { fundingOwed, maintenanceContext, singlePositionFixedTerms, singlePositionSlackAt, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
+import { maintenanceContext, singlePositionFixedTerms, singlePositionSlackAt, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier, type RequirementContext } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
