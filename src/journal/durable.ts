@@ -17,6 +17,7 @@ import { Journal, type JournalOpenReport } from './journal.js';
 import { entryBody, entryBodyMatches, entryCommandOf, entryEventsMatch, readEntryCommand, sha256Parts, type EntryCommandRead } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
+import { BoundaryThread, type BoundaryThreadStats } from './boundary-thread.js';
 import type { BatchCommitter, Durability, JournalStore } from './store.js';
 import type { JournalEntry, JournalGenesis, SnapshotInfo } from './types.js';
 import { accountCountHint, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from '../core/engine/snapshot.js';
@@ -70,6 +71,11 @@ export interface DurableOptions {
    * more. false: on this thread, after the restore.
    */
   readonly recordCheckWorker?: boolean;
+  /**
+   * Whether a restore's boundary searches run ahead on a worker thread too (boundary-thread.ts; the restored engine is
+   * the same either way). Default: for a snapshot of BOUNDARY_THREAD_MIN_ACCOUNTS accounts or more.
+   */
+  readonly boundaryThread?: boolean;
 }
 
 /**
@@ -114,6 +120,8 @@ export interface RecoveryReport extends JournalOpenReport {
     readonly checkWaitMs: number;
     /** The record-check worker's own time (reading and checking every record on the other core, its waits excluded); null: no worker. */
     readonly checkWorkerMs: number | null;
+    /** The restore's boundary thread (boundary-thread.ts): ledgers sent, boundaries taken, asked for too early; null: none. */
+    readonly boundaryThread: BoundaryThreadStats | null;
   };
 }
 
@@ -260,6 +268,7 @@ export class DurableEngine {
     const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
     const { engine, snapshotSeq, skipped, replayed, timings } = recover(journal, o.onRecord, {
       ...(o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker }),
+      ...(o.boundaryThread === undefined ? {} : { boundaryThread: o.boundaryThread }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     });
     const durable = new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
@@ -525,6 +534,11 @@ export class DurableEngine {
  * back; 50,000 records take ~0.3 s to read and check.
  */
 export const RECORD_CHECK_WORKER_MIN_RECORDS = 50_000;
+/**
+ * Snapshots of at least this many accounts are restored with the boundary thread (boundary-thread.ts): below it the
+ * thread's start (~0.1 s: a worker loading the engine's modules) outweighs the ~1 µs a ledger it spares.
+ */
+export const BOUNDARY_THREAD_MIN_ACCOUNTS = 100_000;
 
 /**
  * The newest snapshot that loads (older ones when newer ones are bad: reported, never deleted), then one pass over
@@ -540,7 +554,7 @@ export const RECORD_CHECK_WORKER_MIN_RECORDS = 50_000;
 export function recover(
   journal: Journal,
   onRecord?: (seq: number, body: Buffer) => void,
-  o: { readonly recordCheckWorker?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
+  o: { readonly recordCheckWorker?: boolean; readonly boundaryThread?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
 ): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number; timings: RecoveryReport['timings'] } {
   const started = performance.now();
   const tell = o.onProgress;
@@ -557,6 +571,7 @@ export function recover(
   try {
     const skipped: { seq: number; reason: string }[] = [];
     let engine: Engine | null = null;
+    let boundaryThread: BoundaryThreadStats | null = null;
     let snapshotSeq: number | null = null;
     const last = journal.lastStoredSeq();
     for (const info of [...journal.snapshots()].reverse()) {
@@ -574,7 +589,13 @@ export function recover(
         }
         tell?.({ phase: 'snapshot', done: 1, total: 1 });
         // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
-        engine = Engine.restore(tell === undefined ? snapshot : countedAccounts(snapshot, tell));
+        const accounts = accountCountHint(snapshot.accounts);
+        const hints = snapshot.accounts.reread !== undefined && (o.boundaryThread ?? accounts >= BOUNDARY_THREAD_MIN_ACCOUNTS) ? BoundaryThread.start(snapshot, accounts) : null;
+        try {
+          engine = Engine.restore(tell === undefined ? snapshot : countedAccounts(snapshot, tell), hints === null ? {} : { boundaryHints: hints });
+        } finally {
+          if (hints !== null) boundaryThread = hints.close();
+        }
         if (snapshot.accounts.reread === undefined) tell?.({ phase: 'indexes', done: 1, total: 1 });
         snapshotSeq = info.seq;
         break;
@@ -606,6 +627,7 @@ export function recover(
       replayMs: performance.now() - restored,
       checkWaitMs: checks?.waitMs ?? 0,
       checkWorkerMs: checks === null ? null : checks.workerMs,
+      boundaryThread,
     };
     return { engine: e, snapshotSeq, skipped, replayed, timings };
   } finally {

@@ -21,6 +21,7 @@ import { applySetAccountGroup } from './groups.js';
 import { accountCountHint, accountSnapshot, restoreAccountsUnread, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
+import { HINT_LEVEL, readAhead, type BoundaryHints } from '../triggers/boundary-hints.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
@@ -59,7 +60,16 @@ export interface EngineOptions {
    * engine (preview, simulate), never for recovery.
    */
   readonly restoreUnsettledCalls?: boolean;
+  /**
+   * Engine.restore only: exact boundaries a helper computes from the same inputs while the restore reads the accounts
+   * (core/triggers/boundary-hints.ts; the journal's recovery runs one on a second thread). The restored engine is the
+   * same with or without them; they spare the indexes searches.
+   */
+  readonly boundaryHints?: BoundaryHints;
 }
+
+/** Accounts a restore hands its boundary hints at a time, a chunk before the indexes arm them (readAhead). */
+const HINT_CHUNK = 2048;
 
 /**
  * Events that name an account without changing its balances, positions or borrows (what margin, the state root and
@@ -165,12 +175,28 @@ export class Engine {
       // The accounts kept as numbers until read (account-table.ts), each made once for the indexes' one pass and
       // dropped: what the indexes keep of an account is in their own tables.
       restoreContents(s, snapshot, false);
-      indexTogether(indexes, restoreAccountsUnread(s, snapshot.accounts, reread), count);
+      const accounts = restoreAccountsUnread(s, snapshot.accounts, reread);
+      const hints = options.boundaryHints;
+      if (hints === undefined) indexTogether(indexes, accounts, count);
+      else {
+        engine.useHints(hints);
+        try {
+          indexTogether(indexes, readAhead(accounts, hints, HINT_CHUNK), count);
+        } finally {
+          engine.useHints(null);
+        }
+      }
       return engine;
     }
     restoreContents(s, snapshot);
     engine.indexRestored(indexes);
     return engine;
+  }
+
+  /** Offers boundary hints to the breach index and the margin-call levels (null: no more). */
+  private useHints(hints: BoundaryHints | null): void {
+    if (this.index instanceof BreachIndex) this.index.useHints(hints, HINT_LEVEL.breach);
+    this.calls?.levelIndex?.useHints(hints, HINT_LEVEL.call);
   }
 
   /**

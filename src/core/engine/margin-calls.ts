@@ -70,6 +70,11 @@ export function recoveryBufferPpm(callBufferPpm: bigint): Ppm {
   return ppm((callBufferPpm * 5n) / 4n);
 }
 
+/** The two levels' views of the state for a call buffer: the call level's, then the recovery level's. */
+export function levelViews(s: EngineState, bufferPpm: bigint): { readonly call: MarginView; readonly recovery: MarginView } {
+  return { call: new ScaledView(s, ppm(PPM_ONE + bufferPpm)), recovery: new ScaledView(s, ppm(PPM_ONE + recoveryBufferPpm(bufferPpm))) };
+}
+
 export interface MarginCallNotice {
   readonly breach: LedgerBreach;
 }
@@ -94,7 +99,7 @@ export class MarginCalls {
     /** Accounts expected (BreachIndexOptions.capacity): a restore's indexes are built before its accounts exist. */
     capacity = 0,
   ) {
-    const scaled = (scale: bigint): MarginView => new ScaledView(s, ppm(PPM_ONE + scale));
+    const views = levelViews(s, bufferPpm);
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
     const onRecover = (ref: LedgerRef) => {
@@ -105,7 +110,7 @@ export class MarginCalls {
       // A call announces the ledger's equity and maintenance, never the prices of the breach: none are built. At the
       // recovery level only which accounts are below it matters, never the figures of that "breach".
       this.levels = new BreachIndex({
-        view: scaled(bufferPpm),
+        view: views.call,
         account,
         accountNumber: s.accountNumber,
         rule,
@@ -116,7 +121,7 @@ export class MarginCalls {
         slopeRows: true,
         // Most accounts are not called (none in a fresh world): the size first spares a restore's 1M fresh ids their
         // string hashes (~0.1 s; a Set hashes a string it meets the first time).
-        upperLevel: { view: scaled(recoveryBufferPpm(bufferPpm)), holds: (id) => called.size > 0 && called.has(id) },
+        upperLevel: { view: views.recovery, holds: (id) => called.size > 0 && called.has(id) },
         capacity,
         capacityMarkets: s.markets.size,
       });
@@ -126,8 +131,8 @@ export class MarginCalls {
       return;
     }
     this.levels = null;
-    const call = createDetector(detection, { view: scaled(bufferPpm), account, rule, reportPrices: false });
-    const recovery = createDetector(detection, { view: scaled(recoveryBufferPpm(bufferPpm)), account, rule, onRecover, reportBreaches: false });
+    const call = createDetector(detection, { view: views.call, account, rule, reportPrices: false });
+    const recovery = createDetector(detection, { view: views.recovery, account, rule, onRecover, reportBreaches: false });
     this.call = call;
     this.recovery = recovery;
     this.indexAll();

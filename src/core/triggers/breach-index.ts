@@ -36,6 +36,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import { quote, type Price, type Quote, type Size } from '../units/index.js';
+import { NO_BOUNDARY, type BoundaryHints } from './boundary-hints.js';
 import { breachedAt, computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
 import { maintenanceContext, positionMaintenance, singlePositionSlack, type LedgerSlack } from '../margin/evaluate.js';
 import { BoundaryBand } from './boundary-band.js';
@@ -375,6 +376,9 @@ export class BreachIndex {
   private otherLong = new Uint8Array(0);
   private otherExactSlot = new Int32Array(0);
   private readonly upperView: MarginView | null;
+  /** Boundaries offered during a restore (useHints), and the HINT_LEVEL of `view`. */
+  private hints: BoundaryHints | null = null;
+  private hintLevel = 0;
   private readonly upperHolds: ((accountId: string) => boolean) | null;
 
   private armedRule: BreachRule;
@@ -505,6 +509,15 @@ export class BreachIndex {
     if (this.bulkFresh) this.indexNew(account, out);
     else this.reindexAccount(account.id, account, out);
     emptyArray(out);
+  }
+
+  /**
+   * Boundaries a restore's helper computed (boundary-hints.ts), taken while they are given (null: none). `level`: the
+   * HINT_LEVEL of this index's view; a two-level index's upper view is the next one.
+   */
+  useHints(hints: BoundaryHints | null, level: number): void {
+    this.hints = hints;
+    this.hintLevel = level;
   }
 
   /** Ends a bulk build: the boundaries staged in the bands are settled. */
@@ -1540,7 +1553,9 @@ export class BreachIndex {
     // The boundary first, the state now from it (breachedAt): the figures at the mark are evaluated only for a breach,
     // which reports them (armAt reads them for nothing else). One exact evaluation fewer an arm: at a 1M restore, 1M
     // in each of the two breach indexes.
-    const exact = exactBoundaryOf(view, position, cash, rule, null, null, ctx);
+    const hint = this.hints === null ? Number.NaN : this.hints.boundary(account.no, this.hintLevel + (view === this.view ? 0 : 1));
+    if (hint === NO_BOUNDARY) return false; // the search found none (hintedBoundary: the same search)
+    const exact = hint >= 0 ? { market: position.market, long: position.size > 0n, position, cash, boundary: hint } : exactBoundaryOf(view, position, cash, rule, null, null, ctx);
     if (exact === null) return false;
     const breached = breachedAt(exact, mark);
     const f = breached ? singlePositionSlack(view, state, position, mark, cash, ctx) : SOUND_FIGURES;
