@@ -1,6 +1,6 @@
 // Recovery's boundary searches on a second thread (core/triggers/boundary-hints.ts says what a hint is and why the
 // restored engine is the same with or without one). The restore hands this thread's BoundaryHints each chunk of
-// accounts a chunk before the indexes arm them (readAhead); the single-position ones go, as numbers, to a worker
+// accounts a chunk before the indexes arm them (handAhead); the single-position ones go, as numbers, to a worker
 // (boundary-worker.ts) that runs hintedBoundary on a state made from the same snapshot's frame; the indexes then find
 // the worker's boundary, or search themselves when it is not there yet. Nothing waits: the main thread never blocks on
 // the worker, so a slow, late or failed worker costs at most the searches it did not spare.

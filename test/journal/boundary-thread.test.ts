@@ -17,7 +17,7 @@ import { levelViews } from '../../src/core/engine/margin-calls.js';
 import { encodeSnapshot, restoreFrame, type RestorableSnapshot } from '../../src/core/engine/snapshot.js';
 import type { EngineState } from '../../src/core/engine/state.js';
 import type { MarginView } from '../../src/core/margin/evaluate.js';
-import { HINT_LEVEL, HINT_LEVELS, hintedBoundary, hintedLedger, NO_BOUNDARY, readAhead, type BoundaryHints } from '../../src/core/triggers/boundary-hints.js';
+import { handAhead, HINT_LEVEL, HINT_LEVELS, hintedBoundary, hintedLedger, NO_BOUNDARY, type BoundaryHints } from '../../src/core/triggers/boundary-hints.js';
 import { price } from '../../src/core/units/index.js';
 import { BoundaryThread } from '../../src/journal/boundary-thread.js';
 import { DurableEngine } from '../../src/journal/durable.js';
@@ -135,18 +135,18 @@ describe('boundary hints in a restore', () => {
     expect(none.taken).toBeGreaterThan(3000);
   });
 
-  it('readAhead hands every account on, in order, after the chunk that follows its own was handed ahead', () => {
+  it('handAhead hands every account on, in order, after the chunk that follows its own was handed ahead', () => {
     const accounts = Array.from({ length: 23 }, (_, i) => ({ no: i }) as Account);
     for (const chunk of [1, 4, 5, 23, 30]) {
       const handed: number[] = [];
       const seenAhead = new Set<number>();
       const hints: BoundaryHints = { ahead: (as) => as.forEach((a) => seenAhead.add(a.no)), boundary: () => Number.NaN };
-      for (const a of readAhead(accounts, hints, chunk)) {
+      handAhead(accounts, hints, chunk, (a) => {
         handed.push(a.no);
         // The chunk after this account's (when there is one) was handed ahead before it.
         const nextChunkEnd = Math.min(accounts.length, (Math.floor(a.no / chunk) + 2) * chunk) - 1;
         expect(seenAhead.has(nextChunkEnd)).toBe(true);
-      }
+      });
       expect(handed).toEqual(accounts.map((a) => a.no));
     }
   });

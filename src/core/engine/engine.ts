@@ -21,7 +21,7 @@ import { applySetAccountGroup } from './groups.js';
 import { accountCountHint, accountSnapshot, restoreAccountsUnread, restoreContents, restoreFrame, snapshotState, type AccountReuse, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from './snapshot.js';
 import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
-import { HINT_LEVEL, readAhead, type BoundaryHints } from '../triggers/boundary-hints.js';
+import { HINT_LEVEL, type BoundaryHints } from '../triggers/boundary-hints.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
 import { MarginCalls } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
@@ -68,7 +68,7 @@ export interface EngineOptions {
   readonly boundaryHints?: BoundaryHints;
 }
 
-/** Accounts a restore hands its boundary hints at a time, a chunk before the indexes arm them (readAhead). */
+/** Accounts a restore hands its boundary hints at a time, a chunk before the indexes arm them (handAhead). */
 const HINT_CHUNK = 2048;
 
 /**
@@ -181,7 +181,7 @@ export class Engine {
       else {
         engine.useHints(hints);
         try {
-          indexTogether(indexes, readAhead(accounts, hints, HINT_CHUNK), count);
+          indexTogether(indexes, accounts, count, { hints, chunk: HINT_CHUNK });
         } finally {
           engine.useHints(null);
         }

@@ -8,7 +8,7 @@
 // The contract keeps the restore deterministic whatever the helper does or how late it is: the indexes ask for a
 // ledger's boundary when they arm it and take a hint only if one is there; no hint (NaN) and they search as they
 // always do. The restored engine is the same either way (boundary-hints.test.ts compares them). The core starts no
-// thread: it is handed hints (Engine.restore's options) and feeds them the accounts a chunk ahead (readAhead).
+// thread: it is handed hints (Engine.restore's options) and feeds them the accounts a chunk ahead (handAhead).
 
 import type { Account, Position } from '../account/account.js';
 import { maintenanceContext, type MarginView } from '../margin/evaluate.js';
@@ -60,21 +60,22 @@ export function hintedBoundary(view: MarginView, position: Position, cash: bigin
 }
 
 /**
- * The accounts as they come, each handed on only after hints.ahead() was given the chunk after its own: a helper has
- * the time the indexes spend on one chunk to compute the next one's boundaries.
+ * Calls `each` on the accounts as they come, each only after hints.ahead() was given the chunk after its own: a helper
+ * has the time the indexes spend on one chunk to compute the next one's boundaries. (A loop, not a generator: a
+ * generator's resumption was ~0.1 µs an account, ~0.1 s of a 1M restore.)
  */
-export function* readAhead(accounts: Iterable<Account>, hints: BoundaryHints, chunk: number): Generator<Account> {
+export function handAhead(accounts: Iterable<Account>, hints: BoundaryHints, chunk: number, each: (account: Account) => void): void {
   let ready: Account[] = [];
   let next: Account[] = [];
   for (const account of accounts) {
     next.push(account);
     if (next.length < chunk) continue;
     hints.ahead(next);
-    yield* ready;
+    for (const a of ready) each(a);
     ready = next;
     next = [];
   }
   if (next.length > 0) hints.ahead(next);
-  yield* ready;
-  yield* next;
+  for (const a of ready) each(a);
+  for (const a of next) each(a);
 }

@@ -8,6 +8,7 @@
 // either; a shared suite runs the engine's property tests and the end-to-end scenarios under both.
 
 import type { Account } from '../account/account.js';
+import { handAhead, type BoundaryHints } from './boundary-hints.js';
 import { BreachIndex, type BreachIndexOptions, type LedgerBreach, type LedgerRef } from './breach-index.js';
 import { ScanDetector } from './scan-detector.js';
 
@@ -77,8 +78,14 @@ export interface BulkIndex {
  * mirror): one pass, each account handed to every index in turn, so its objects are read from memory once, not once
  * per index. Each index ends as a build of its own would leave it.
  */
-export function indexTogether(indexes: readonly BulkIndex[], accounts: Iterable<Account>, count: number): void {
+export function indexTogether(indexes: readonly BulkIndex[], accounts: Iterable<Account>, count: number, ahead: { readonly hints: BoundaryHints; readonly chunk: number } | null = null): void {
   for (const index of indexes) index.beginBulk(count);
-  for (const account of accounts) for (const index of indexes) index.indexBulk(account);
+  if (ahead === null) for (const account of accounts) for (const index of indexes) index.indexBulk(account);
+  else {
+    // Each chunk of accounts handed to the hints' helper a chunk before the indexes see it (boundary-hints.ts).
+    handAhead(accounts, ahead.hints, ahead.chunk, (account) => {
+      for (const index of indexes) index.indexBulk(account);
+    });
+  }
   for (const index of indexes) index.endBulk();
 }
