@@ -227,6 +227,11 @@ export function benchJournalRecovery(accounts: number): BenchReport {
     // The records were read and checked on a worker thread (record-check-pipeline.ts) from the start of recovery.
     lines.push(`    the records read and checked on the worker thread (its own time, its waits for this thread excluded, overlapping the two steps above): ${s(r.checkWorkerMs)}; this thread waited for them ${s(r.checkWaitMs)}`);
   }
+  if (r.boundaryThread !== null) {
+    // The restore's exact-boundary searches, run ahead on a second thread (journal/boundary-thread.ts).
+    const b = r.boundaryThread;
+    lines.push(`    the restore's exact boundaries searched ahead on a second thread: ${b.submitted.toLocaleString('en')} single-position ledgers sent, ${b.used.toLocaleString('en')} boundaries taken by the indexes, ${b.late.toLocaleString('en')} asked for before the thread had them`);
+  }
   lines.push(`  in it: the rest (opening SQLite, reading the genesis): ${s(totalMs - r.restoreMs - r.replayMs)}`);
   gc?.();
 

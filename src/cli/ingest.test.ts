@@ -6,7 +6,8 @@ import type { Command } from '../core/engine/commands.js';
 import { entryBody } from '../journal/record.js';
 import { parseScenario, parseScenarioText } from '../scenario/load.js';
 import { declaredUnits, UNIT_DECLARING_KINDS } from '../wire/decode.js';
-import { mayTeachUnits } from './ingest.js';
+import type { RecoveryReport } from '../journal/durable.js';
+import { mayTeachUnits, recoveryTimes } from './ingest.js';
 
 const example = (name: string): readonly Command[] =>
   parseScenarioText(readFileSync(new URL(`../../examples/${name}`, import.meta.url), 'utf8'), name).commands;
@@ -47,5 +48,18 @@ describe('mayTeachUnits', () => {
     const deposits = commands.filter((c) => c.kind === 'deposit');
     expect(deposits.length).toBeGreaterThan(0);
     for (const cmd of deposits) expect(mayTeachUnits(Buffer.from(entryBody(cmd, [])))).toBe(false);
+  });
+});
+
+describe('recoveryTimes', () => {
+  const report = (boundaryThread: RecoveryReport['timings']['boundaryThread']): RecoveryReport =>
+    ({ created: false, timings: { restoreMs: 5_830, replayMs: 2_260, checkWaitMs: 50, checkWorkerMs: 1_800, boundaryThread } }) as unknown as RecoveryReport;
+
+  it('says how long recovery took and where, and how many boundaries its second thread searched', () => {
+    expect(recoveryTimes(report(null))).toBe('recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s)');
+    expect(recoveryTimes(report({ submitted: 719_764, used: 1_439_522, late: 6 }))).toBe(
+      'recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s; 1,439,522 exact boundaries searched ahead on a second thread)',
+    );
+    expect(recoveryTimes({ created: true } as RecoveryReport)).toBe('');
   });
 });

@@ -74,8 +74,10 @@ export function recoveryLine(r: RecoveryReport): string {
 export function recoveryTimes(r: RecoveryReport): string {
   if (r.created) return '';
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const { restoreMs, replayMs } = r.timings;
-  return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)})`;
+  const { restoreMs, replayMs, boundaryThread } = r.timings;
+  // The boundaries the restore's indexes took from its second thread (journal/boundary-thread.ts), when it ran one.
+  const ahead = boundaryThread === null ? '' : `; ${boundaryThread.used.toLocaleString('en')} exact boundaries searched ahead on a second thread`;
+  return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)}${ahead})`;
 }
 
 /**
