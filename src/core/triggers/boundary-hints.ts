@@ -7,7 +7,10 @@
 //
 // The contract keeps the restore deterministic whatever the helper does or how late it is: the indexes ask for a
 // ledger's boundary when they arm it and take a hint only if one is there; no hint (NaN) and they search as they
-// always do. The restored engine is the same either way (boundary-hints.test.ts compares them). The core starts no
+// always do. Only BreachIndex.armSingle asks, whose search starts from the ledger's state unknown, as the helper's
+// does: the same call on the same inputs. A ledger evaluated first (an isolated one, a cross one beside isolated
+// positions) is searched from its state now, a start that may make a search give up (too many evaluations) where the
+// other found the boundary: a hint there could arm a ledger the index would have left to its slope bounds. The restored engine is the same either way (boundary-hints.test.ts compares them). The core starts no
 // thread: it is handed hints (Engine.restore's options) and feeds them the accounts a chunk ahead (handAhead).
 
 import type { Account, Position } from '../account/account.js';
