@@ -19,6 +19,8 @@ import type { RestorableSnapshot } from '../core/engine/snapshot.js';
 import { HINT_LEVELS, hintedLedger, type BoundaryHints } from '../core/triggers/boundary-hints.js';
 import { BOUNDARY_CONTROL, BOUNDARY_CONTROL_WORDS, type BoundaryWorkerData } from './boundary-protocol.js';
 
+/** Ledgers the shared tables hold at most (64 bytes each: 256 MB at this cap). */
+const MAX_SLOTS = 4_000_000;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -76,10 +78,23 @@ export class BoundaryThread implements BoundaryHints {
    * Starts the worker for a restore of `snapshot` (its frame: everything but the accounts) with room for `accounts`
    * ledgers. `module`: the worker's compiled module (tests).
    */
+  /**
+   * start(), or null when the worker cannot be started (its module not compiled, no threads): the restore then
+   * searches every boundary itself, as without the thread. An optional helper never fails a recovery.
+   */
+  static tryStart(snapshot: RestorableSnapshot, accounts: number): BoundaryThread | null {
+    try {
+      return BoundaryThread.start(snapshot, accounts);
+    } catch {
+      return null;
+    }
+  }
+
   static start(snapshot: RestorableSnapshot, accounts: number, o: { module?: URL } = {}): BoundaryThread {
     const frame: Omit<RestorableSnapshot, 'accounts'> = { ...snapshot, accounts: undefined } as unknown as Omit<RestorableSnapshot, 'accounts'>;
     delete (frame as { accounts?: unknown }).accounts;
-    const capacity = accounts + 64; // the venue's accounts number among them
+    // The venue's accounts number among them; past MAX_SLOTS ledgers the restore searches the rest itself.
+    const capacity = Math.min(accounts + 64, MAX_SLOTS);
     const data: BoundaryWorkerData = {
       module: (o.module ?? compiledModule('./boundary-worker.js', import.meta.url)).href,
       frame,

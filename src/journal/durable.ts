@@ -590,7 +590,7 @@ export function recover(
         tell?.({ phase: 'snapshot', done: 1, total: 1 });
         // The accounts are decoded as the restore reads them (loadSnapshotForRestore): never all in memory twice.
         const accounts = accountCountHint(snapshot.accounts);
-        const hints = snapshot.accounts.reread !== undefined && (o.boundaryThread ?? accounts >= BOUNDARY_THREAD_MIN_ACCOUNTS) ? BoundaryThread.start(snapshot, accounts) : null;
+        const hints = snapshot.accounts.reread !== undefined && (o.boundaryThread ?? accounts >= BOUNDARY_THREAD_MIN_ACCOUNTS) ? BoundaryThread.tryStart(snapshot, accounts) : null;
         try {
           engine = Engine.restore(tell === undefined ? snapshot : countedAccounts(snapshot, tell), hints === null ? {} : { boundaryHints: hints });
         } finally {

@@ -189,6 +189,20 @@ describe('the boundary thread', () => {
     }
   });
 
+  it('a worker that fails costs nothing but its searches: no hint is ever there, the restore is the same', async () => {
+    const snap = restorable();
+    const thread = BoundaryThread.start(snap, 3000, { module: new URL('file:///nonexistent/boundary-worker.js') });
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the worker's import has failed by now
+      expect(future(Engine.restore(restorable(), { boundaryHints: thread }))).toEqual(future(Engine.restore(restorable())));
+    } finally {
+      const stats = thread.close();
+      expect(stats.submitted).toBeGreaterThan(2000);
+      expect(stats.used).toBe(0);
+      expect(stats.late).toBeGreaterThan(2000); // asked, never there
+    }
+  });
+
   it('a recovery with it recovers the same state as one without it', () => {
     // A journal of the bench world's snapshot at seq 0 and a walk after it that calls and liquidates accounts.
     const world = buildWorld({ accounts: 3000, markets: MARKETS, seed: 11, callIntervalMs: 0 });
