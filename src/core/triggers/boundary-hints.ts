@@ -1,17 +1,20 @@
 // Exact boundaries a restore's breach indexes may take from a helper instead of searching for them, when the helper
 // ran the very same search (exactBoundaryOf) on the very same inputs: the boundary an index arms a single-position
 // ledger at is a pure function of the view's market state, the rule, the ledger's one position and its cash, so
-// whoever computes it gets the same number. A restore spends ~1.2 s of its ~6 s pass at 1M accounts in those
-// searches (two exact evaluations a boundary, in each of the breach index and the margin-call levels); the journal's
-// recovery runs them on its second core (journal/boundary-thread.ts) while the main thread decodes and indexes.
+// whoever computes it gets the same number. A 1M restore runs ~1.44M such searches (two exact evaluations each, in
+// the breach index and the margin-call levels); the journal's recovery runs them on its second core
+// (journal/boundary-thread.ts) while the main thread decodes and indexes: ~0.5 s of a ~6 s restore (docs/performance.md
+// "2026-12-06, s59").
 //
 // The contract keeps the restore deterministic whatever the helper does or how late it is: the indexes ask for a
 // ledger's boundary when they arm it and take a hint only if one is there; no hint (NaN) and they search as they
 // always do. Only BreachIndex.armSingle asks, whose search starts from the ledger's state unknown, as the helper's
 // does: the same call on the same inputs. A ledger evaluated first (an isolated one, a cross one beside isolated
 // positions) is searched from its state now, a start that may make a search give up (too many evaluations) where the
-// other found the boundary: a hint there could arm a ledger the index would have left to its slope bounds. The restored engine is the same either way (boundary-hints.test.ts compares them). The core starts no
-// thread: it is handed hints (Engine.restore's options) and feeds them the accounts a chunk ahead (handAhead).
+// other found the boundary: a hint there could arm a ledger the index would have left to its slope bounds. The
+// restored engine is the same with all, some or no hints (test/journal/boundary-thread.test.ts compares them). The
+// core starts no thread: it is handed hints (Engine.restore's options) and feeds them the accounts a chunk ahead
+// (handAhead).
 
 import type { Account, Position } from '../account/account.js';
 import { maintenanceContext, type MarginView } from '../margin/evaluate.js';
