@@ -536,7 +536,8 @@ export class DurableEngine {
 export const RECORD_CHECK_WORKER_MIN_RECORDS = 50_000;
 /**
  * Snapshots of at least this many accounts are restored with the boundary thread (boundary-thread.ts): below it the
- * thread's start (~0.1 s from start to its first boundary, measured: a worker loading the engine's modules) outweighs the ~1 µs a ledger it spares.
+ * thread's start (~0.1 s to its first boundary, measured: a worker loading the engine's modules) outweighs the ~1 µs
+ * a ledger it spares.
  */
 export const BOUNDARY_THREAD_MIN_ACCOUNTS = 100_000;
 
