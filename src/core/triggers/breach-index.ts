@@ -33,6 +33,7 @@ import { assert } from '../assert.js';
 import type { Account, Position } from '../account/account.js';
 import { evaluateAccount, evaluateMaintenance, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
+import type { RequirementContext } from '../market/schedule.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
 import { quote, type Price, type Quote, type Size } from '../units/index.js';
@@ -1548,17 +1549,17 @@ export class BreachIndex {
     const mark = state?.markPrice ?? null;
     if (state === undefined || mark === null) return false;
     const cash = account.balances.get(view.settlementAsset) ?? 0n;
-    const ctx = maintenanceContext(view, state); // one for every mark the boundary's search tries (and the figures)
-    const rule = this.ruleOf();
     // The boundary first, the state now from it (breachedAt): the figures at the mark are evaluated only for a breach,
     // which reports them (armAt reads them for nothing else). One exact evaluation fewer an arm: at a 1M restore, 1M
-    // in each of the two breach indexes.
+    // in each of the two breach indexes. A restore's hint (boundary-hints.ts) spares the search; the requirement
+    // context (one for every mark a search tries, and the figures) is made only for a search or a breach.
     const hint = this.hints === null ? Number.NaN : this.hints.boundary(account.no, this.hintLevel + (view === this.view ? 0 : 1));
     if (hint === NO_BOUNDARY) return false; // the search found none (hintedBoundary: the same search)
-    const exact = hint >= 0 ? { market: position.market, long: position.size > 0n, position, cash, boundary: hint } : exactBoundaryOf(view, position, cash, rule, null, null, ctx);
+    let ctx: RequirementContext | null = null;
+    const exact = hint >= 0 ? { market: position.market, long: position.size > 0n, position, cash, boundary: hint } : exactBoundaryOf(view, position, cash, this.ruleOf(), null, null, (ctx = maintenanceContext(view, state)));
     if (exact === null) return false;
     const breached = breachedAt(exact, mark);
-    const f = breached ? singlePositionSlack(view, state, position, mark, cash, ctx) : SOUND_FIGURES;
+    const f = breached ? singlePositionSlack(view, state, position, mark, cash, ctx ?? maintenanceContext(view, state)) : SOUND_FIGURES;
     this.armAt(head, account, null, f.equity, f.maintenance, breached, exact, null, out);
     return true;
   }
