@@ -6,16 +6,10 @@
 // making the same AccountSnapshot objects (the id a latin1 string, the amounts bigints, one string a market). Four
 // rounds each, alternating; the accounts' count and a checksum over their amounts must agree.
 // usage: npm run build, then node --max-semi-space-size=64 scripts/decode-split-prototype.mjs JOURNAL
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dist, newestSnapshotParts } from './newest-snapshot.mjs';
 
-const dist = process.env.BAILIFF_DIST ?? pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { SqliteJournalStore } = await import(`${dist}/src/journal/sqlite.js`);
 const { decodeSnapshotForRestore } = await import(`${dist}/src/journal/snapshot-stream.js`);
-const store = SqliteJournalStore.open(process.argv[2], { durability: 'relaxed', readOnly: true });
-const seq = store.snapshotInfos().at(-1).seq;
-const parts = store.snapshotParts(seq).map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-store.close();
+const { parts } = await newestSnapshotParts(process.argv[2]);
 
 // The worker's output, made here once: per account its id's span in `idBytes`, its balances and positions.
 const accounts = [...decodeSnapshotForRestore(parts).accounts];

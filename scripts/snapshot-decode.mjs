@@ -1,18 +1,12 @@
-/* global process, console, performance, Buffer */
+/* global process, console, performance */
 // A journal's newest snapshot decoded alone, its accounts read in order as a restore reads them (decodeSnapshotForRestore
 // over the stored parts, already in memory): what decoding costs without the restore's indexes. Four rounds.
 // usage: npm run build, then node --max-semi-space-size=64 scripts/snapshot-decode.mjs JOURNAL
 // BAILIFF_DIST=file:///path/to/dist runs another build.
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dist, newestSnapshotParts } from './newest-snapshot.mjs';
 
-const dist = process.env.BAILIFF_DIST ?? pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const { SqliteJournalStore } = await import(`${dist}/src/journal/sqlite.js`);
 const { decodeSnapshotForRestore } = await import(`${dist}/src/journal/snapshot-stream.js`);
-const store = SqliteJournalStore.open(process.argv[2], { durability: 'relaxed', readOnly: true });
-const seq = store.snapshotInfos().at(-1).seq;
-const parts = store.snapshotParts(seq).map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-store.close();
+const { seq, parts } = await newestSnapshotParts(process.argv[2]);
 for (let round = 0; round < 4; round++) {
   const t = performance.now();
   let accounts = 0;

@@ -91,8 +91,7 @@ export class BoundaryThread implements BoundaryHints {
   }
 
   static start(snapshot: RestorableSnapshot, accounts: number, o: { module?: URL } = {}): BoundaryThread {
-    const frame: Omit<RestorableSnapshot, 'accounts'> = { ...snapshot, accounts: undefined } as unknown as Omit<RestorableSnapshot, 'accounts'>;
-    delete (frame as { accounts?: unknown }).accounts;
+    const { accounts: _accounts, ...frame } = snapshot; // the accounts (a decoder over this thread's bytes) stay here
     // The venue's accounts number among them; past MAX_SLOTS ledgers the restore searches the rest itself.
     const capacity = Math.min(accounts + 64, MAX_SLOTS);
     const data: BoundaryWorkerData = {
