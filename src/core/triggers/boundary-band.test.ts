@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { BoundaryBand } from './boundary-band.js';
 import { Int32List } from './heap.js';
 
-type Op = { kind: 'insert'; key: number; id: number } | { kind: 'delete'; key: number; id: number } | { kind: 'range'; lo: number; hi: number } | { kind: 'move'; to: number };
+type Op =
+  | { kind: 'insert'; key: number; id: number }
+  | { kind: 'delete'; key: number; id: number }
+  | { kind: 'rekey'; pick: number; to: number; id: number }
+  | { kind: 'range'; lo: number; hi: number } | { kind: 'move'; to: number };
 
 /** Pairs sorted by key, then id. */
 function sortedPairs(pairs: [number, number][]): [number, number][] {
@@ -172,16 +176,18 @@ describe('BoundaryBand', () => {
     );
   });
 
-  it('agrees with a sorted array under any sequence of inserts, deletes and ranges', () => {
+  it('agrees with a sorted array under any sequence of inserts, deletes, re-keys and ranges', () => {
     const key = fc.integer({ min: -40, max: 40 });
     const op: fc.Arbitrary<Op> = fc.oneof(
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), key, id: fc.nat(30) }) },
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('delete' as const), key, id: fc.nat(30) }) },
+      // Mostly a pair the band holds (pick: which), else a random key and id (almost always none: false).
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('rekey' as const), pick: fc.integer({ min: -1, max: 1000 }), to: key, id: fc.nat(30) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('range' as const), lo: key, hi: key }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), to: key }) },
     );
     fc.assert(
-      fc.property(fc.constantFrom(4, 5, 8), fc.array(op, { maxLength: 600 }), (block, ops) => {
+      fc.property(fc.constantFrom(4, 5, 8, 64), fc.array(op, { maxLength: 600, size: 'max' }), (block, ops) => {
         const band = new BoundaryBand(block);
         let model: [number, number][] = [];
         const out = new Int32List();
@@ -193,6 +199,11 @@ describe('BoundaryBand', () => {
             const at = model.findIndex(([k, id]) => k === o.key && id === o.id);
             expect(band.delete(o.key, o.id)).toBe(at >= 0);
             if (at >= 0) model = [...model.slice(0, at), ...model.slice(at + 1)];
+          } else if (o.kind === 'rekey') {
+            const [k, id] = o.pick >= 0 && model.length > 0 ? (model[o.pick % model.length] as [number, number]) : [o.to + 1, o.id];
+            const at = model.findIndex((pair) => pair[0] === k && pair[1] === id);
+            expect(band.rekey(k, o.to, id)).toBe(at >= 0);
+            if (at >= 0) model[at] = [o.to, id];
           } else if (o.kind === 'move') {
             // The ids between the old cursor and the new one, both included: the gap may skip the search, never a key.
             const from = band.cursor;
@@ -200,7 +211,7 @@ describe('BoundaryBand', () => {
             band.moveCursor(o.to, out);
             expect(band.cursor).toBe(o.to);
             const [lo, hi] = from < o.to ? [from, o.to] : [o.to, from];
-            const expected = Number.isNaN(from) ? [] : model.filter(([k]) => k >= lo && k <= hi);
+            const expected = Number.isNaN(from) || from === o.to ? [] : model.filter(([k]) => k >= lo && k <= hi);
             expect(listed(out).sort((a, b) => a - b)).toEqual(expected.map(([, id]) => id).sort((a, b) => a - b));
           } else {
             out.clear();

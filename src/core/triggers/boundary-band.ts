@@ -179,7 +179,7 @@ export class BoundaryBand {
 
   /**
    * Moves the cursor to `to` and appends to `out` the id of every pair with a key between the old cursor and `to`,
-   * both included (nothing when there was no cursor), in key order.
+   * both included (nothing when there was no cursor, or when it stays where it was), in key order.
    */
   moveCursor(to: number, out: Int32List): void {
     this.settle();
@@ -270,6 +270,58 @@ export class BoundaryBand {
         if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
         if (n > 0 && p === end - 1) this.lasts[b] = keys[end - 2] as number;
         this.shrink(b);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Changes the key of one (from, id) pair to `to`: what delete(from, id) then insert(to, id) do, in place when `to`
+   * still belongs to the pair's block (a margin call or its recovery moves a boundary a few basis points: one search,
+   * and a shift of the pairs between the old place and the new). False, the band unchanged, when there is no such pair.
+   */
+  rekey(from: number, to: number, id: number): boolean {
+    assert(Number.isFinite(to), 'BoundaryBand.rekey: key not finite');
+    this.settle();
+    const keys = this.keys;
+    const ids = this.ids;
+    for (let b = this.firstBlockAtLeast(from); b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      const end = base + (this.count[r] as number);
+      for (let p = lowerBound(keys, base, end, from); p < end; p++) {
+        if ((keys[p] as number) !== from) return false;
+        if (ids[p] !== id) continue;
+        // Block b takes `to` when it lies between the previous block's last key and the next block's first.
+        const below = b > 0 ? (this.lasts[b - 1] as number) : -Infinity;
+        const above = b + 1 < this.blocks ? (keys[(this.order[b + 1] as number) * this.block] as number) : Infinity;
+        if (to < below || to > above) {
+          this.delete(from, id);
+          this.insert(to, id);
+          return true;
+        }
+        if (to > from) {
+          const q = lowerBound(keys, p + 1, end, to); // the pairs in (p, q) come before `to`: one place down
+          keys.copyWithin(p, p + 1, q);
+          ids.copyWithin(p, p + 1, q);
+          keys[q - 1] = to;
+          ids[q - 1] = id;
+        } else if (to < from) {
+          const q = lowerBound(keys, base, p, to); // the pairs in [q, p) come after `to`: one place up
+          keys.copyWithin(q + 1, q, p);
+          ids.copyWithin(q + 1, q, p);
+          keys[q] = to;
+          ids[q] = id;
+        }
+        this.lasts[b] = keys[end - 1] as number;
+        if (this.gapKnown) {
+          // delete's rule for the key left, then insert's for the key taken.
+          if (from === this.gapBelow || from === this.gapAbove || from === this.at) this.gapKnown = false;
+          else if (to === this.at) this.keyAtCursor = true;
+          else if (to < this.at && to > this.gapBelow) this.gapBelow = to;
+          else if (to > this.at && to < this.gapAbove) this.gapAbove = to;
+        }
         return true;
       }
     }

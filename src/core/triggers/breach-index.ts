@@ -312,11 +312,12 @@ export class BreachIndex {
   private readonly marketSlotOf = (id: string): number => this.marketSlot(id);
   /**
    * inBand[l] = 1: ledger l sits in the band of market slot ledgerExactSlot[l] at key ledgerBoundary[l] (it leaves the
-   * band before either changes: one byte a ledger slot, not a copy of both). Only a watched ledger at its current
-   * level is in a band: one moving between margin-call levels
-   * leaves the band and comes back from the boundary it kept (a boundary of the level it is not at, kept in the band,
-   * would lie near the price of any account hovering at its level, and every tick would step over it: tried, 1.001 at
-   * 200k and 1.027 at 1M on the +-5 bp tail, docs/performance.md "2026-12-05, night (s47)").
+   * band before either changes, or is re-keyed in it as its boundary changes: one byte a ledger slot, not a copy of
+   * both). Only a watched ledger at its current level is in a band: one moving between margin-call levels is re-keyed
+   * to the boundary it kept for the level it enters (setLevelAt), or leaves the band when it kept none (a boundary of
+   * the level it is not at, kept in the band, would lie near the price of any account hovering at its level, and every
+   * tick would step over it: tried, 1.001 at 200k and 1.027 at 1M on the +-5 bp tail, docs/performance.md "2026-12-05,
+   * night (s47)").
    */
   private inBand = new Uint8Array(64);
   private readonly bandScratch = new Int32List(64);
@@ -688,11 +689,18 @@ export class BreachIndex {
       // The level left: its state dropped, as if the ledger had never been there (no recovery told, no breach counted).
       if (this.ledgerState[l] === BREACHED) this.unlinkBreached(l);
       this.ledgerState[l] = SOUND;
-      this.leaveBand(l); // back in the band from the boundary of the level entered (setExactKeys), if exact
       const boundary = this.ledgerBoundary[l] as number;
       const long = this.ledgerLong[l] as number;
       const slot = this.ledgerExactSlot[l] as number;
       const next = load ? (this.otherBoundary[l] as number) : Number.NaN;
+      if (this.inBand[l] === 1 && !Number.isNaN(next) && this.otherExactSlot[l] === slot) {
+        // Exact at both levels in the same market: its pair in the band re-keyed to the boundary of the level entered
+        // (a few basis points away: usually a shift within its block, not a delete and an insert).
+        const moved = (this.markets[slot] as MarketSlot).band.rekey(boundary, next, l);
+        assert(moved, 'BreachIndex: an exact boundary missing from its band');
+      } else {
+        this.leaveBand(l); // back in the band from the boundary of the level entered (setExactKeys), if exact
+      }
       this.exactLedgers += (Number.isNaN(next) ? 0 : 1) - (Number.isNaN(boundary) ? 0 : 1);
       this.ledgerBoundary[l] = next;
       if (load) {
