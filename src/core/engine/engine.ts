@@ -11,7 +11,7 @@ import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { Price, Quote } from '../units/index.js';
 import { isAuctionCommand, type Command } from './commands.js';
-import { stampEvent, type EngineEvent, type EventBody } from './events.js';
+import type { EngineEvent, EventBody } from './events.js';
 import { applyBorrow, applyDeposit, applyInsuranceDeposit, applyRepay, applyWithdraw } from './funds.js';
 import { advanceMarkets, type TimeUndo, applyFundingRate, applyMarketData, applyPriceUpdate, applySourcePrice } from './prices.js';
 import { reject, type CommandRejection } from './reasons.js';
@@ -261,7 +261,7 @@ export class Engine {
     const seq = s.seq + 1;
     const events: EngineEvent[] = [];
     const emit = (body: EventBody): void => {
-      events.push(stampEvent(seq, events.length, cmd.tsMs, body));
+      events.push({ seq, ordinal: events.length, tsMs: cmd.tsMs, ...body });
     };
     s.seq = seq;
     const refuse = (rejection: CommandRejection): EngineEvent[] => {
