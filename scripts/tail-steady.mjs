@@ -7,6 +7,7 @@
 // usage: npm run build, then
 //   node --expose-gc --max-old-space-size=14000 --max-semi-space-size=64 --no-allocation-site-pretenuring \
 //     scripts/tail-steady.mjs [ACCOUNTS=1000000] [WARM=50000] [TAIL=150000] [LABEL]
+// BUILT=1: on the world as bench/world.ts builds it, no snapshot or restore (restore 0 ms is printed).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -23,12 +24,14 @@ function snapshotOfWorld() {
   const world = buildWorld({ accounts, markets: MARKETS, seed: 42 });
   return { snapshot: world.snapshot(), timeMs: world.timeMs };
 }
-const { snapshot, timeMs } = snapshotOfWorld();
+// BUILT=1: the tail on the world as built, not restored (its memory laid out as the build left it).
+const built = process.env.BUILT === '1' ? buildWorld({ accounts, markets: MARKETS, seed: 42 }) : null;
+const { snapshot, timeMs } = built === null ? snapshotOfWorld() : { snapshot: null, timeMs: built.timeMs };
 const nextTick = tailTicks(MARKETS, rng(7)); // the journal-recovery bench's tail
 const commands = Array.from({ length: warm + tail }, (_, i) => nextTick(i, timeMs + 1));
 let t = performance.now();
-const engine = Engine.restore(snapshot);
-const restoreMs = performance.now() - t;
+const engine = built ?? Engine.restore(snapshot);
+const restoreMs = built === null ? performance.now() - t : 0;
 for (let i = 0; i < warm; i++) engine.apply(commands[i]);
 globalThis.gc?.();
 const hash = process.env.HASH === '1' ? createHash('sha256') : null;
