@@ -254,26 +254,10 @@ export class BoundaryBand {
   /** Removes one (key, id) pair; false when there is none. */
   delete(key: number, id: number): boolean {
     this.settle();
-    const keys = this.keys;
-    for (let b = this.firstBlockAtLeast(key); b < this.blocks; b++) {
-      const r = this.order[b] as number;
-      const base = r * this.block;
-      const end = base + (this.count[r] as number);
-      for (let p = lowerBound(keys, base, end, key); p < end; p++) {
-        if ((keys[p] as number) !== key) return false;
-        if (this.ids[p] !== id) continue;
-        keys.copyWithin(p, p + 1, end);
-        this.ids.copyWithin(p, p + 1, end);
-        const n = end - base - 1;
-        this.count[r] = n;
-        this.pairs--;
-        if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
-        if (n > 0 && p === end - 1) this.lasts[b] = keys[end - 2] as number;
-        this.shrink(b);
-        return true;
-      }
-    }
-    return false;
+    const p = this.find(key, id);
+    if (p < 0) return false;
+    this.removeAt(this.foundBlock, p);
+    return true;
   }
 
   /**
@@ -284,48 +268,44 @@ export class BoundaryBand {
   rekey(from: number, to: number, id: number): boolean {
     assert(Number.isFinite(to), 'BoundaryBand.rekey: key not finite');
     this.settle();
+    const p = this.find(from, id);
+    if (p < 0) return false;
+    const b = this.foundBlock;
     const keys = this.keys;
     const ids = this.ids;
-    for (let b = this.firstBlockAtLeast(from); b < this.blocks; b++) {
-      const r = this.order[b] as number;
-      const base = r * this.block;
-      const end = base + (this.count[r] as number);
-      for (let p = lowerBound(keys, base, end, from); p < end; p++) {
-        if ((keys[p] as number) !== from) return false;
-        if (ids[p] !== id) continue;
-        // Block b takes `to` when it lies between the previous block's last key and the next block's first.
-        const below = b > 0 ? (this.lasts[b - 1] as number) : -Infinity;
-        const above = b + 1 < this.blocks ? (keys[(this.order[b + 1] as number) * this.block] as number) : Infinity;
-        if (to < below || to > above) {
-          this.delete(from, id);
-          this.insert(to, id);
-          return true;
-        }
-        if (to > from) {
-          const q = lowerBound(keys, p + 1, end, to); // the pairs in (p, q) come before `to`: one place down
-          keys.copyWithin(p, p + 1, q);
-          ids.copyWithin(p, p + 1, q);
-          keys[q - 1] = to;
-          ids[q - 1] = id;
-        } else if (to < from) {
-          const q = lowerBound(keys, base, p, to); // the pairs in [q, p) come after `to`: one place up
-          keys.copyWithin(q + 1, q, p);
-          ids.copyWithin(q + 1, q, p);
-          keys[q] = to;
-          ids[q] = id;
-        }
-        this.lasts[b] = keys[end - 1] as number;
-        if (this.gapKnown) {
-          // delete's rule for the key left, then insert's for the key taken.
-          if (from === this.gapBelow || from === this.gapAbove || from === this.at) this.gapKnown = false;
-          else if (to === this.at) this.keyAtCursor = true;
-          else if (to < this.at && to > this.gapBelow) this.gapBelow = to;
-          else if (to > this.at && to < this.gapAbove) this.gapAbove = to;
-        }
-        return true;
-      }
+    const r = this.order[b] as number;
+    const base = r * this.block;
+    const end = base + (this.count[r] as number);
+    // Block b takes `to` when it lies between the previous block's last key and the next block's first.
+    const below = b > 0 ? (this.lasts[b - 1] as number) : -Infinity;
+    const above = b + 1 < this.blocks ? (keys[(this.order[b + 1] as number) * this.block] as number) : Infinity;
+    if (to < below || to > above) {
+      this.removeAt(b, p);
+      this.insert(to, id);
+      return true;
     }
-    return false;
+    if (to > from) {
+      const q = lowerBound(keys, p + 1, end, to); // the pairs in (p, q) come before `to`: one place down
+      keys.copyWithin(p, p + 1, q);
+      ids.copyWithin(p, p + 1, q);
+      keys[q - 1] = to;
+      ids[q - 1] = id;
+    } else if (to < from) {
+      const q = lowerBound(keys, base, p, to); // the pairs in [q, p) come after `to`: one place up
+      keys.copyWithin(q + 1, q, p);
+      ids.copyWithin(q + 1, q, p);
+      keys[q] = to;
+      ids[q] = id;
+    }
+    this.lasts[b] = keys[end - 1] as number;
+    if (this.gapKnown) {
+      // delete's rule for the key left, then insert's for the key taken.
+      if (from === this.gapBelow || from === this.gapAbove || from === this.at) this.gapKnown = false;
+      else if (to === this.at) this.keyAtCursor = true;
+      else if (to < this.at && to > this.gapBelow) this.gapBelow = to;
+      else if (to > this.at && to < this.gapAbove) this.gapAbove = to;
+    }
+    return true;
   }
 
   /** Appends to `out` the id of every pair with lo <= key <= hi, in key order. */
@@ -380,6 +360,43 @@ export class BoundaryBand {
     }
     assert(used.size + this.freeRegions.length === this.regions, 'BoundaryBand: a region lost');
     assert(n === this.pairs, 'BoundaryBand: count out of step');
+  }
+
+  /** The block find() last found its pair in. */
+  private foundBlock = 0;
+
+  /** The position of the pair (key, id) in the pools, its block in foundBlock; -1 when the band has no such pair. */
+  private find(key: number, id: number): number {
+    const keys = this.keys;
+    for (let b = this.firstBlockAtLeast(key); b < this.blocks; b++) {
+      const r = this.order[b] as number;
+      const base = r * this.block;
+      const end = base + (this.count[r] as number);
+      for (let p = lowerBound(keys, base, end, key); p < end; p++) {
+        if ((keys[p] as number) !== key) return -1;
+        if (this.ids[p] !== id) continue;
+        this.foundBlock = b;
+        return p;
+      }
+    }
+    return -1;
+  }
+
+  /** Removes the pair at position p of block b. */
+  private removeAt(b: number, p: number): void {
+    const keys = this.keys;
+    const key = keys[p] as number;
+    const r = this.order[b] as number;
+    const base = r * this.block;
+    const end = base + (this.count[r] as number);
+    keys.copyWithin(p, p + 1, end);
+    this.ids.copyWithin(p, p + 1, end);
+    const n = end - base - 1;
+    this.count[r] = n;
+    this.pairs--;
+    if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
+    if (n > 0 && p === end - 1) this.lasts[b] = keys[end - 2] as number;
+    this.shrink(b);
   }
 
   /** The nearest keys below and above `at`, and whether a key equals it (gapKnown). */
