@@ -213,11 +213,7 @@ export class BoundaryBand {
     this.count[r] = n + 1;
     if (p === base + n) this.lasts[b] = key;
     this.pairs++;
-    if (this.gapKnown) {
-      if (key === this.at) this.keyAtCursor = true;
-      else if (key < this.at && key > this.gapBelow) this.gapBelow = key;
-      else if (key > this.at && key < this.gapAbove) this.gapAbove = key;
-    }
+    this.keyTaken(key);
   }
 
   /**
@@ -298,13 +294,8 @@ export class BoundaryBand {
       ids[q] = id;
     }
     this.lasts[b] = keys[end - 1] as number;
-    if (this.gapKnown) {
-      // delete's rule for the key left, then insert's for the key taken.
-      if (from === this.gapBelow || from === this.gapAbove || from === this.at) this.gapKnown = false;
-      else if (to === this.at) this.keyAtCursor = true;
-      else if (to < this.at && to > this.gapBelow) this.gapBelow = to;
-      else if (to > this.at && to < this.gapAbove) this.gapAbove = to;
-    }
+    this.keyLeft(from);
+    this.keyTaken(to);
     return true;
   }
 
@@ -394,9 +385,22 @@ export class BoundaryBand {
     const n = end - base - 1;
     this.count[r] = n;
     this.pairs--;
-    if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
+    this.keyLeft(key);
     if (n > 0 && p === end - 1) this.lasts[b] = keys[end - 2] as number;
     this.shrink(b);
+  }
+
+  /** A pair with this key left the band: the gap around the cursor is found again if the key bounded it. */
+  private keyLeft(key: number): void {
+    if (this.gapKnown && (key === this.gapBelow || key === this.gapAbove || key === this.at)) this.gapKnown = false;
+  }
+
+  /** A pair with this key entered the band: the known gap around the cursor narrows to it if it falls inside. */
+  private keyTaken(key: number): void {
+    if (!this.gapKnown) return;
+    if (key === this.at) this.keyAtCursor = true;
+    else if (key < this.at && key > this.gapBelow) this.gapBelow = key;
+    else if (key > this.at && key < this.gapAbove) this.gapAbove = key;
   }
 
   /** The nearest keys below and above `at`, and whether a key equals it (gapKnown). */
