@@ -22,6 +22,8 @@ for (let i = 0; i < ROWS; i++) {
 let x = 12345;
 const order = new Int32Array(READS).map(() => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) % ROWS);
 
+// Four functions, not one loop given a reader: a reader passed in would make the loop polymorphic and time the calls,
+// not the layouts.
 function separate() {
   let s = 0;
   for (let i = 0; i < READS; i++) {
