@@ -101,6 +101,12 @@ export class AccountTable {
     return this.objectAt(p) ?? this.read(p);
   }
 
+  /** The account numbered `no` (its position in the table), read if it was not yet; undefined past the table's end. */
+  byNumber(no: number): Account | undefined {
+    if (!(no >= 0 && no < this.count)) return undefined;
+    return this.objectAt(no) ?? this.read(no);
+  }
+
   /** Account `id`'s number (Account.no), without reading an account not read yet. */
   numberOf(id: string): number | undefined {
     const p = this.find(id);

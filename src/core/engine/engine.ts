@@ -307,10 +307,6 @@ export class Engine {
     this.applied = null;
     const halted = refuseWhileHalted(s, cmd);
     if (halted !== undefined) return halted;
-    // lending markets (issue 18: Aave, Morpho, Compound; lending.ts dispatches them)
-    if (isLendingCommand(cmd)) return applyLending(s, cmd, emit);
-    // the MakerDAO auction house and sealed-bid batches (issue 18 part B; auctions.ts dispatches them)
-    if (isAuctionCommand(cmd)) return applyAuction(s, cmd, emit);
     switch (cmd.kind) {
       case 'set_market':
       case 'set_asset':
@@ -374,6 +370,11 @@ export class Engine {
       case 'amend_conditional':
         return applyAmendConditional(s, cmd, emit);
       default:
+        // Last, so a price tick (most commands) is not looked up in their sets of kinds first.
+        // Lending markets (issue 18: Aave, Morpho, Compound; lending.ts dispatches them).
+        if (isLendingCommand(cmd)) return applyLending(s, cmd, emit);
+        // The MakerDAO auction house and sealed-bid batches (issue 18 part B; auctions.ts dispatches them).
+        if (isAuctionCommand(cmd)) return applyAuction(s, cmd, emit);
         return unreachable(cmd);
     }
   }

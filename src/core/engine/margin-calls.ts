@@ -274,5 +274,5 @@ export class MarginCalls {
 function dropNotNewly(out: LedgerBreach[], at: number): void {
   let k = at;
   for (let j = at; j < out.length; j++) if ((out[j] as LedgerBreach).newly) out[k++] = out[j] as LedgerBreach;
-  out.length = k;
+  if (k !== out.length) out.length = k; // a store to length is a runtime call even when it changes nothing
 }

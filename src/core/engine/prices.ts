@@ -471,8 +471,8 @@ export type TimeUndo = (() => void)[];
  * position settles it into its margin when next touched) and checks price staleness. Returns the markets whose
  * funding index moved (enforcement re-arms their accounts). Every change is recorded in `undo` first.
  */
-export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: TimeUndo): string[] {
-  const moved: string[] = [];
+export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: TimeUndo): readonly string[] {
+  let moved: string[] | null = null; // most commands pay no funding: no array made for them
   for (const m of s.markets.values()) {
     const pricing = pricingOf(m);
     const f = m.price.funding;
@@ -521,7 +521,7 @@ export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: 
         emit({ kind: 'FundingSkipped', market: m.spec.id, reason: 'interval_limit', intervals, fromMs, toMs });
         f.nextFundingMs = toMs + cfg.intervalMs;
       }
-      if (paid) moved.push(m.spec.id);
+      if (paid) (moved ??= []).push(m.spec.id);
     }
     const maxAge = pricing.guards.maxPriceAgeMs;
     const last = m.price.lastPriceMs;
@@ -533,8 +533,10 @@ export function advanceMarkets(s: EngineState, nowMs: number, emit: Emit, undo: 
       stepMarketBreaker(m, [{ code: 'stale_price', ageMs: nowMs - last, maxAgeMs: maxAge }], nowMs, emit);
     }
   }
-  return moved;
+  return moved ?? NO_MARKETS;
 }
+
+const NO_MARKETS: readonly string[] = [];
 
 /** Funding intervals paid in one step at most (a long pause in commands does not loop forever). */
 const MAX_INTERVALS_PER_STEP = 1_000;

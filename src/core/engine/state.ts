@@ -103,8 +103,11 @@ export class EngineState implements MarginView, LendingParams {
     readonly config: EngineConfig,
     public rulebook: Rulebook,
   ) {
-    this.openAccount(INSURANCE_FUND);
+    this.fundNo = this.openAccount(INSURANCE_FUND).no;
   }
+
+  /** The insurance fund's number: the fund is the state's first account, and the state never deletes one. */
+  readonly fundNo: number;
 
   /** Makes an empty account under its number (numberFor). */
   openAccount(id: string): Account {
@@ -124,7 +127,8 @@ export class EngineState implements MarginView, LendingParams {
 
   /** The insurance fund's account (always present). */
   get fund(): Account {
-    return this.accounts.get(INSURANCE_FUND) as Account;
+    // By number: the common tick asks for it (no open positions?) and an id's hash is ~40 ns a call.
+    return this.accounts.byNumber(this.fundNo) as Account;
   }
 
   /** The insurance fund's cash: its settlement balance. */

@@ -36,6 +36,7 @@ import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import type { RequirementContext } from '../market/schedule.js';
 import type { MarketSpec } from '../market/spec.js';
 import type { MarketState } from '../market/state.js';
+import type { VolatilityState } from '../market/volatility.js';
 import { quote, type Price, type Quote, type Size } from '../units/index.js';
 import { NO_BOUNDARY, type BoundaryHints } from './boundary-hints.js';
 import { breachedAt, computeLedgerKeys, computeRowKeys, exactBoundary, exactBoundaryOf, KeyBuffer, ledgerMarkets, settlementCashOnly, type EntryKeys, type ExactBoundary, type PricedEvaluation } from './bounds.js';
@@ -244,6 +245,7 @@ interface MarketSlot {
   // What the entries were armed under; a change re-arms the market (the backstop in sync()).
   state: MarketState | undefined;
   spec: MarketSpec | undefined;
+  volatility: VolatilityState | undefined;
   multiplierPpm: bigint;
   fundingIndex: bigint;
 }
@@ -749,7 +751,7 @@ export class BreachIndex {
     const slot = this.marketSlots.get(marketId);
     if (slot === undefined) return out ?? NO_BREACHES;
     const ms = this.markets[slot] as MarketSlot;
-    const state = this.view.market(marketId);
+    const state = this.liveMarket(ms);
     if (state === undefined) return out ?? NO_BREACHES;
     if (ms.waiting.size > 0 && (state.markPrice !== null || state.indexPrice !== null)) {
       out ??= [];
@@ -758,15 +760,16 @@ export class BreachIndex {
     const mark = state.markPrice;
     const index = state.indexPrice ?? mark;
     if (index === null) return out ?? NO_BREACHES;
+    // Each BigInt converted once (~15 ns a conversion); a price command without an index sets both to one value.
     const m = Number(mark ?? index);
-    const i = Number(index);
+    const i = index === mark ? m : Number(index);
     const low = m < i ? m : i;
     const high = m < i ? i : m;
     const crossed = this.crossed;
     crossed.clear();
     ms.down.collect(low, crossed);
     ms.up.collect(high, crossed);
-    this.collectFlips(ms, slot, mark, this.markCrossed);
+    this.collectFlips(ms, slot, mark === null ? Number.NaN : m, this.markCrossed);
     if (crossed.length === 0 && this.markCrossed.length === 0) return out ?? NO_BREACHES;
     out ??= [];
     this.recheckCrossed(out);
@@ -982,7 +985,9 @@ export class BreachIndex {
     for (const ms of this.markets) {
       const s = ms.state;
       if (s === undefined) continue;
-      if (s.spec === ms.spec && s.volatility.multiplierPpm === ms.multiplierPpm && s.fundingIndex === ms.fundingIndex) continue;
+      // The volatility state is replaced only when a sample is taken: the same object, the same multiplier (no BigInt
+      // compared, on every tick of each index for each market).
+      if (s.spec === ms.spec && (s.volatility === ms.volatility || s.volatility.multiplierPpm === ms.multiplierPpm) && s.fundingIndex === ms.fundingIndex) continue;
       out ??= [];
       this.reindexMarketSlot(ms, out);
     }
@@ -1003,6 +1008,7 @@ export class BreachIndex {
     const s = this.view.market(ms.id);
     ms.state = s;
     ms.spec = s?.spec;
+    ms.volatility = s?.volatility;
     ms.multiplierPpm = s?.volatility.multiplierPpm ?? 0n;
     ms.fundingIndex = s?.fundingIndex ?? 0n;
   }
@@ -1164,8 +1170,14 @@ export class BreachIndex {
     const state = this.liveMarket(this.markets[this.ledgerExactSlot[l] as number] as MarketSlot);
     const mark = state?.markPrice ?? null;
     if (mark === null) return false;
-    const m = Number(mark);
-    const inBreach = this.ledgerLong[l] === 1 ? m <= boundary : m >= boundary;
+    return this.isFlipAt(l, Number(mark));
+  }
+
+  /** isFlip() of a ledger armed at an exact boundary in the market whose mark is `mark` (converted once by the caller). */
+  private isFlipAt(l: number, mark: number): boolean {
+    const boundary = this.ledgerBoundary[l] as number;
+    if (Number.isNaN(boundary)) return false;
+    const inBreach = this.ledgerLong[l] === 1 ? mark <= boundary : mark >= boundary;
     return inBreach !== (this.ledgerState[l] === BREACHED);
   }
 
@@ -1402,20 +1414,20 @@ export class BreachIndex {
    * isFlip): those of the band between its cursor and the mark, and its pending ones. The
    * cursor moves to the mark. Without a mark nothing is collected (exact ledgers follow the mark alone).
    */
-  private collectFlips(ms: MarketSlot, slot: number, mark: Price | null, out: Int32List): void {
+  private collectFlips(ms: MarketSlot, slot: number, mark: number, out: Int32List): void {
     out.clear();
-    if (mark === null) return;
+    if (Number.isNaN(mark)) return;
     const found = this.bandScratch;
     found.clear();
-    ms.band.moveCursor(Number(mark), found);
+    ms.band.moveCursor(mark, found);
     for (let j = 0; j < found.length; j++) {
       const l = found.data[j] as number;
-      if (this.isFlip(l)) out.push(l);
+      if (this.isFlipAt(l, mark)) out.push(l); // a boundary in this market's band: of this market
     }
     const pending = ms.pending;
     for (let j = 0; j < pending.length; j++) {
       const l = pending.data[j] as number;
-      if (this.ledgerExactSlot[l] === slot && this.watchedExact(l) && this.isFlip(l)) out.push(l);
+      if (this.ledgerExactSlot[l] === slot && this.watchedExact(l) && this.isFlipAt(l, mark)) out.push(l);
     }
     pending.clear();
   }
@@ -1755,6 +1767,7 @@ export class BreachIndex {
       waiting: new Set(),
       state: undefined,
       spec: undefined,
+      volatility: undefined,
       multiplierPpm: 0n,
       fundingIndex: 0n,
     };
