@@ -6,6 +6,7 @@
 // and p90, and both indexes' counters at the end.
 // usage: npm run build, then
 //   node --expose-gc --max-old-space-size=8192 --max-semi-space-size=32 scripts/quiet-ticks.mjs [ACCOUNTS=1000000] [TICKS=20000]
+// CALL_INTERVAL_MS=1000 in the environment: the walk with margin calls swept every second.
 // Reads the engine's private `index` and `calls` fields (a measurement script, not an API).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,9 @@ import { walkWorld } from './walk-world.mjs';
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
 const [accounts, ticks] = [Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 20_000)];
 
-const { engine, tick } = await walkWorld(dist, accounts); // bench/walk.ts's walk
+// CALL_INTERVAL_MS=1000: margin calls swept every second (the bench's BAILIFF_BENCH_CALL_INTERVAL_MS).
+const callIntervalMs = Number(process.env.CALL_INTERVAL_MS ?? 0);
+const { engine, tick } = await walkWorld(dist, accounts, callIntervalMs > 0 ? { callIntervalMs } : {}); // bench/walk.ts's walk
 const index = engine.index;
 const levels = engine.calls?.levels ?? null;
 const rechecks = () => index.recheckCount + (levels?.recheckCount ?? 0);
