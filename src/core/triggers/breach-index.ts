@@ -985,9 +985,15 @@ export class BreachIndex {
     for (const ms of this.markets) {
       const s = ms.state;
       if (s === undefined) continue;
-      // The volatility state is replaced only when a sample is taken: the same object, the same multiplier (no BigInt
-      // compared, on every tick of each index for each market).
-      if (s.spec === ms.spec && (s.volatility === ms.volatility || s.volatility.multiplierPpm === ms.multiplierPpm) && s.fundingIndex === ms.fundingIndex) continue;
+      if (s.spec === ms.spec && s.fundingIndex === ms.fundingIndex) {
+        // The volatility state is replaced only when a sample is taken: the same object, the same multiplier (no BigInt
+        // compared, on every tick of each index for each market). A new object with the same multiplier is kept.
+        if (s.volatility === ms.volatility) continue;
+        if (s.volatility.multiplierPpm === ms.multiplierPpm) {
+          ms.volatility = s.volatility;
+          continue;
+        }
+      }
       out ??= [];
       this.reindexMarketSlot(ms, out);
     }
