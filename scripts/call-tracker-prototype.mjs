@@ -10,8 +10,9 @@
 // releases a called one. No level moves, no breached list, no slope-bound ledgers, no account changes (the tail's
 // ticks liquidate almost nothing after its warm-up): a floor for the redesign, not a replacement.
 // Prints, over the same TAIL ticks after WARM untimed ones: the engine's µs a tick and calls a tick (its MarginCall
-// events, all ledgers) and the prototype's µs a tick and calls a tick (its ledgers only), and how many of the engine's
-// calls went to the prototype's ledgers.
+// events, all ledgers) and the prototype's µs a tick and calls a tick (its ledgers only), how many of the engine's
+// calls went to the prototype's ledgers, and whether they are the prototype's calls (the same tick, account and
+// figures; exit code 1 if not).
 // usage: npm run build, then
 //   node --expose-gc --max-old-space-size=14000 --max-semi-space-size=64 --no-allocation-site-pretenuring \
 //     scripts/call-tracker-prototype.mjs [ACCOUNTS=100000] [WARM=20000] [TAIL=300000]
@@ -42,9 +43,10 @@ for (let i = 0; i < warm; i++) engine.apply(commands[i]);
 
 // The engine on the tail, with its calls counted by account.
 const called = new Set(s.enforcement.marginCalled); // the prototype starts from the engine's state after the warm-up
+const firstSeq = s.seq + 1 - warm; // the engine's seq of tick `warm` is firstSeq + warm
 let t = performance.now();
 const engineCalls = [];
-for (let i = warm; i < warm + tail; i++) for (const e of engine.apply(commands[i])) if (e.kind === 'MarginCall') engineCalls.push(e.account);
+for (let i = warm; i < warm + tail; i++) for (const e of engine.apply(commands[i])) if (e.kind === 'MarginCall') engineCalls.push(e);
 const engineUs = (1000 * (performance.now() - t)) / tail;
 
 // The prototype's ledgers, from the state before the tail (the world again, warmed the same way).
@@ -95,6 +97,7 @@ function lowerBound(keys, x) {
 }
 
 const events = [];
+const made = []; // every call the prototype made, compared with the engine's below (not timed: the list only grows)
 let protoCalls = 0;
 t = performance.now();
 for (let i = warm; i < warm + tail; i++) {
@@ -124,7 +127,9 @@ for (let i = warm; i < warm + tail; i++) {
       const f = singlePositionSlack(views.call, state, p, cmd.mark, cash[k]);
       if (!isBreached(f.equity, f.maintenance, rule)) continue;
       const maintenance = positionMaintenance(s, state, p, cmd.mark);
-      events.push({ seq: i, ordinal: 0, tsMs: cmd.tsMs, kind: 'MarginCall', account: ids[k], ledger: 'cross', equity: f.equity, maintenance, callLevel: f.maintenance });
+      const event = { seq: i, ordinal: 0, tsMs: cmd.tsMs, kind: 'MarginCall', account: ids[k], ledger: 'cross', equity: f.equity, maintenance, callLevel: f.maintenance };
+      events.push(event);
+      made.push(event);
       isCalled[k] = 1;
       protoCalls++;
     } else if (!now && isCalled[k] === 1) isCalled[k] = 0; // out of the recovery zone: released
@@ -132,7 +137,15 @@ for (let i = warm; i < warm + tail; i++) {
   if (events.length > 4096) events.length = 0;
 }
 const protoUs = (1000 * (performance.now() - t)) / tail;
-const engineOnProto = engineCalls.filter((id) => inPrototype.has(id)).length;
+// The engine's calls to the prototype's ledgers against the prototype's: tick, account and figures (the engine's
+// events are numbered by its own sequence, which the warm-up started at warm + 1 for tick `warm`).
+const key = (tick, e) => `${tick}/${e.account}/${e.equity}/${e.maintenance}/${e.callLevel}`;
+const engineKeys = engineCalls.filter((e) => inPrototype.has(e.account)).map((e) => key(e.seq - firstSeq, e)).sort();
+const protoKeys = made.map((e) => key(e.seq, e)).sort();
+const same = engineKeys.length === protoKeys.length && engineKeys.every((k, j) => k === protoKeys[j]);
+const engineOnProto = engineKeys.length;
 console.log(`${accounts.toLocaleString('en')} accounts, ${tail.toLocaleString('en')} ticks after ${warm.toLocaleString('en')}; the prototype follows ${ids.length.toLocaleString('en')} ledgers`);
 console.log(`engine    : ${engineUs.toFixed(2)} µs a tick, ${(engineCalls.length / tail).toFixed(3)} calls a tick (${(engineOnProto / tail).toFixed(3)} to the prototype's ledgers)`);
 console.log(`prototype : ${protoUs.toFixed(2)} µs a tick (the price's bookkeeping not included), ${(protoCalls / tail).toFixed(3)} calls a tick`);
+console.log(`the same calls as the engine's to these ledgers (tick, account, equity, maintenance, call level): ${same ? 'yes' : 'NO'}`);
+if (!same) process.exitCode = 1;
