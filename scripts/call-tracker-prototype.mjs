@@ -1,6 +1,9 @@
 /* global process, performance, console */
-// A measurement prototype, not the engine: what a margin call costs when the tracker does only what a call needs,
-// against what the engine's two-level index costs for the same calls (docs/performance.md "2026-12-07, s63").
+// A measurement prototype, not the engine: what the margin calls of the ledgers exact at both levels cost when the
+// tracker does only what a call needs, beside the engine's whole tick on the same ticks (all its ledgers, the
+// slope-bound ones' re-checks included: not a cost per call to compare with this one's). The same tracker built into
+// the engine (branch wip/exact-calls) made the engine's tick no cheaper: those calls were not its expensive part
+// (docs/performance.md "2026-12-07, s63").
 // The prototype follows the bench world's ledgers that are armed at an exact boundary at both margin-call levels (one
 // cross position, settlement cash only: most of the world's ledgers, and most of the +-5 bp tail's calls). Each ledger
 // sits in its market's sorted list twice, at its call boundary and at its recovery boundary, with a called flag. A tick
@@ -8,7 +11,7 @@
 // ledger not called (its figures confirmed exactly, as the engine's call reports them: singlePositionSlack at the call
 // level, positionMaintenance at the base level, and an event object), crossing the recovery boundary out of the zone
 // releases a called one. No level moves, no breached list, no slope-bound ledgers, no account changes (the tail's
-// ticks liquidate almost nothing after its warm-up): a floor for the redesign, not a replacement.
+// ticks liquidate almost nothing after its warm-up).
 // Prints, over the same TAIL ticks after WARM untimed ones: the engine's µs a tick and calls a tick (its MarginCall
 // events, all ledgers) and the prototype's µs a tick and calls a tick (its ledgers only), how many of the engine's
 // calls went to the prototype's ledgers, and whether they are the prototype's calls (the same tick, account and
