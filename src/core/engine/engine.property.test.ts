@@ -501,9 +501,10 @@ describe('breach detection: the index and the scan', () => {
    * Binance's preset has them, so both strategies' call and recovery detectors are compared too), swept every
    * `intervalMs` (0: after every command), and counts the liquidations and calls compared.
    */
-  const compareStrategies = (intervalMs: number, seed: number): { liquidations: number; calls: number } => {
+  const compareStrategies = (intervalMs: number, seed: number): { liquidations: number; calls: number; cleared: number } => {
     let liquidations = 0;
     let calls = 0;
+    let cleared = 0;
     fc.assert(
       fc.property(fc.constantFrom(...PRESET_NAMES), timedWithConditionals, (preset, commands) => {
         const indexed = freshEngineWith(preset, { detection: 'index' });
@@ -512,27 +513,38 @@ describe('breach detection: the index and the scan', () => {
         const interval = intervalMs > 0 ? { marginCallIntervalMs: intervalMs } : {};
         const withCalls: Command = { kind: 'set_rulebook', tsMs: 1_000_000, rulebook: { ...base, liquidation: { ...base.liquidation, marginCallBufferPpm: ppm(250_000n), ...interval } } };
         expect(canonicalJson(scanned.apply(withCalls))).toBe(canonicalJson(indexed.apply(withCalls)));
+        // The called accounts as the events tell them (a recovery replays marginCalled from them: journal/durable.ts).
+        const told = new Set<string>();
         for (const cmd of commands.flatMap((c) => walked(indexed, c))) {
           const a = indexed.apply(cmd);
           const b = scanned.apply(cmd);
           expect(canonicalJson(b), `${preset}: ${cmd.kind} at seq ${indexed.seq}`).toBe(canonicalJson(a));
           for (const e of a) {
             if (e.kind === 'LiquidationStarted') liquidations++;
-            if (e.kind === 'MarginCall') calls++;
+            if (e.kind === 'MarginCall') {
+              calls++;
+              told.add(e.account);
+            }
+            if (e.kind === 'MarginCallCleared') {
+              cleared++;
+              expect(told.delete(e.account), `${e.account} cleared, not called`).toBe(true);
+            }
           }
+          expect([...told].sort(), `${preset}: called after seq ${indexed.seq}`).toEqual([...indexed.state.enforcement.marginCalled].sort());
         }
         expect(encodeSnapshot(scanned.snapshot())).toBe(encodeSnapshot(indexed.snapshot()));
       }),
       { numRuns: 500, seed },
     );
-    return { liquidations, calls };
+    return { liquidations, calls, cleared };
   };
 
-  it('give the same events, byte for byte, and the same state after every command, under every preset', () => {
-    const { liquidations, calls } = compareStrategies(0, 20261203);
+  it('give the same events, byte for byte, and the same state after every command, under every preset; the events tell every change of the called accounts', () => {
+    const { liquidations, calls, cleared } = compareStrategies(0, 20261203);
     // The comparison covered liquidations and margin calls (the margin calls use both strategies too).
     expect(liquidations).toBeGreaterThan(30);
     expect(calls, `margin calls compared`).toBeGreaterThan(10);
+    expect(cleared, 'margin calls cleared').toBeGreaterThan(3);
   });
 
   it('give the same events with margin calls swept at an interval, under every preset', () => {

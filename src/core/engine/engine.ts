@@ -107,6 +107,8 @@ export class Engine {
   private readonly callMarkets = new Set<string>();
   private readonly callFunding = new Set<string>();
   private readonly callsFound: LedgerBreach[] = [];
+  /** The accounts the call index released this command (announceCleared). */
+  private readonly released: string[] = [];
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -458,7 +460,8 @@ export class Engine {
     this.callFunding.clear();
     for (const m of this.callMarkets) calls.onPrice(m, found);
     this.callMarkets.clear();
-    calls.settleRecoveries(found);
+    calls.settleRecoveries(found, this.released);
+    this.announceCleared(emit);
     this.announceMarginCalls(found, staleBefore, emit);
   }
 
@@ -518,7 +521,8 @@ export class Engine {
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
       if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
-        // A new call level: every account starts uncalled under it.
+        // A new call level: every account starts uncalled under it (each told, in id order).
+        for (const account of [...s.enforcement.marginCalled].sort()) emit({ kind: 'MarginCallCleared', account });
         s.enforcement.marginCalled.clear();
         this.syncCallIndex();
       }
@@ -591,8 +595,22 @@ export class Engine {
     const staleBefore = belowCall.length;
     for (const m of this.pricesMoved) this.calls.onPrice(m, belowCall);
     emptyArray(this.pricesMoved);
-    this.calls.settleRecoveries(belowCall);
+    this.calls.settleRecoveries(belowCall, this.released);
+    this.announceCleared(emit);
     this.announceMarginCalls(belowCall, staleBefore, emit);
+  }
+
+  /**
+   * MarginCallCleared for each account the call index released this command (back above the recovery level), in id
+   * order (a total order, independent of the index's), before the command's calls: an account released and called
+   * again in one command is told in that order.
+   */
+  private announceCleared(emit: (body: EventBody) => void): void {
+    const released = this.released;
+    if (released.length === 0) return;
+    if (released.length > 1) sortSmall(released, byId);
+    for (const account of released) emit({ kind: 'MarginCallCleared', account });
+    emptyArray(released);
   }
 
   /**
@@ -757,4 +775,9 @@ function byLedger(x: LedgerRef, y: LedgerRef): number {
   const a = x.market ?? '';
   const b = y.market ?? '';
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Account ids in code-unit order (Array.prototype.sort's default order for strings). */
+function byId(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
 }

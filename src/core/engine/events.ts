@@ -167,6 +167,12 @@ export type EventBody =
       /** The call level: maintenance x (1 + the rulebook's marginCallBuffer). */
       readonly callLevel: bigint;
     }
+  /**
+   * The account's margin call ended: every ledger is back above the recovery level (maintenance x (1 + 1.25 x the
+   * buffer)), or the rulebook's call level changed. It can be called again (margin-calls.ts). With the calls, the
+   * events tell every change of an account's `marginCalled`.
+   */
+  | { readonly kind: 'MarginCallCleared'; readonly account: string }
   | {
       readonly kind: 'LiquidationStarted';
       readonly account: string;
@@ -447,6 +453,7 @@ export const EVENT_UNITS: { readonly [K in EventKind]: Readonly<Record<string, F
   Borrowed: { amount: 'asset', debt: 'asset' },
   Repaid: { amount: 'asset', debt: 'asset' },
   MarginCall: { equity: 'quote', maintenance: 'quote', callLevel: 'quote' },
+  MarginCallCleared: {},
   LiquidationStarted: { size: 'size', closeSize: 'size', mark: 'price', index: 'price', equity: 'quote', maintenance: 'quote', bankruptcyPrice: 'price', limitPrice: 'price' },
   LiquidationFill: { size: 'size', price: 'price' },
   LiquidationDeferred: {},

@@ -72,6 +72,11 @@ describe('margin calls over repeated call / recovery cycles', () => {
     // One call per cycle and account (the hovering dip does not call again): cycles + 2 each.
     expect(by('iso')).toBe(cycles + 2);
     expect(by('cross')).toBe(cycles + 2);
+    // Each call ends in a MarginCallCleared when the account is back above the recovery level: call, cleared, call...
+    for (const account of ['iso', 'cross']) {
+      const told = r.wire.filter((e) => (e.kind === 'MarginCall' || e.kind === 'MarginCallCleared') && e.account === account).map((e) => e.kind);
+      expect(told).toEqual(Array.from({ length: 2 * (cycles + 2) }, (_, i) => (i % 2 === 0 ? 'MarginCall' : 'MarginCallCleared')));
+    }
     expect(r.wire.some((e) => e.kind === 'LiquidationStarted')).toBe(false);
     const stats = levelStats(r.engine);
     if (process.env.BAILIFF_DEBUG !== undefined) console.log(stats);

@@ -87,8 +87,16 @@ export class MarginCalls {
   private readonly recovery: BreachDetector | null;
   /** Accounts a ledger of which came back above the recovery level this tick (an account may repeat: deduplicated when settled). */
   private readonly recovered: string[] = [];
+  /** Accounts released by the current settleRecoveries() (told to its caller: MarginCallCleared). */
+  private releasedTo: string[] = [];
   /** An account leaving the recovery level is no longer called (false: it was not). */
-  private readonly release = (id: string): boolean => this.called.delete(id);
+  private readonly release = (id: string): boolean => {
+    if (!this.called.delete(id)) return false;
+    this.releasedTo.push(id);
+    return true;
+  };
+  /** settleRecoveries() while deferred (dropRecoveries): nobody is released. */
+  private readonly keep = (): boolean => false;
   /** What setLevel() reports of an account moving up (nothing: the recovery level reports no breaches). */
   private readonly none: LedgerBreach[] = [];
 
@@ -231,17 +239,20 @@ export class MarginCalls {
   }
 
   /**
-   * Accounts whose ledgers all came back above the recovery level return to the call level. Ledgers that are below
-   * the call level again by then are reported in `out` (a new crossing).
+   * Accounts whose ledgers all came back above the recovery level return to the call level: each is added to
+   * `released` (no longer called; in no particular order). Ledgers that are below the call level again by then are
+   * reported in `out` (a new crossing).
    */
-  settleRecoveries(out: LedgerBreach[]): void {
+  settleRecoveries(out: LedgerBreach[], released: string[]): void {
     if (this.levels !== null) {
       // The index keeps the recovered accounts by slot (no id looked up in its Map for each): each account once.
       const at = out.length;
+      this.releasedTo = released;
       this.levels.settleRecovered(this.release, out);
       dropNotNewly(out, at);
       return;
     }
+    this.releasedTo = released;
     const recovered = this.recovered;
     const n = recovered.length;
     if (n === 0) return;
@@ -260,7 +271,7 @@ export class MarginCalls {
 
   private settleRecovery(id: string, out: LedgerBreach[]): void {
     const [call, recovery] = this.pair();
-    if (recovery.isAccountBreached(id) || !this.called.delete(id)) return;
+    if (recovery.isAccountBreached(id) || !this.release(id)) return;
     recovery.suspend(id);
     for (const b of call.resume(id)) if (b.newly) out.push(b);
   }
