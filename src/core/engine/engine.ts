@@ -87,6 +87,39 @@ const KEEPS_ACCOUNT: ReadonlySet<EngineEvent['kind']> = new Set<EngineEvent['kin
   'ConditionalRefused',
 ]);
 
+/**
+ * The commands margin calls taken from records (Engine.deferMarginCalls) go on through: what they change reaches the
+ * call index as a sweep's would (the accounts their events name, the markets whose prices or funding moved). Any other
+ * (a parameter change that may take effect: the call level, the interval, a market's or an asset's terms; a lending or
+ * auction command) catches the call index up first, and the engine computes the calls itself from then on.
+ */
+const CALLS_DEFERRABLE: ReadonlySet<Command['kind']> = new Set<Command['kind']>([
+  'price',
+  'source_price',
+  'market_data',
+  'tick',
+  'funding_rate',
+  'settle_funding',
+  'deposit',
+  'withdraw',
+  'insurance_deposit',
+  'fill',
+  'adjust_isolated_margin',
+  'place_order',
+  'cancel_order',
+  'place_conditional',
+  'cancel_conditional',
+  'amend_conditional',
+  'borrow',
+  'repay',
+  'set_account_group',
+  'cancel_change',
+  'set_liquidation_pause',
+  'halt',
+  'resume',
+  'audit',
+]);
+
 export class Engine {
   /** Ledgers in breach (derived from the state; rebuilt on restore). */
   private readonly index: BreachDetector;
@@ -109,6 +142,13 @@ export class Engine {
   private readonly callsFound: LedgerBreach[] = [];
   /** The accounts the call index released this command (announceCleared). */
   private readonly released: string[] = [];
+  /**
+   * Margin calls taken from records (deferMarginCalls): the call index follows nothing and announces nothing; what it
+   * must catch up on is noted as between two sweeps (callAccounts, callMarkets, callFunding), and each account's called
+   * state as the records last told it in `recordedCalls`.
+   */
+  private callsDeferred = false;
+  private readonly recordedCalls = new Map<string, boolean>();
   private readonly fundingMoved = new Set<string>();
   /**
    * Accounts whose state (balances, positions, borrows) may have changed since the last takeTouched(): every account
@@ -244,7 +284,63 @@ export class Engine {
    * then right after a sweep, and until something changes). A snapshot restores exactly only when settled.
    */
   get callsSettled(): boolean {
-    return this.callAccounts.size === 0 && this.callMarkets.size === 0 && this.callFunding.size === 0;
+    return !this.callsDeferred && this.callAccounts.size === 0 && this.callMarkets.size === 0 && this.callFunding.size === 0;
+  }
+
+  /**
+   * Margin calls taken from a journal's records instead of computed, for a recovery's replay (journal/durable.ts): from
+   * now on apply() neither follows the call index nor announces MarginCall or MarginCallCleared; the replay tells each
+   * recorded one (recordMarginCall), and resumeMarginCalls() brings the index up to the state and the called accounts
+   * as told, without an event: what a restore from a snapshot taken there would build. A command outside
+   * CALLS_DEFERRABLE resumes first. The rest of each command is the engine's own, as always. False (nothing deferred)
+   * without a two-level call index, with calls swept at an interval (their records hold calls only at sweeps; that
+   * replay is fast already) or between two sweeps.
+   */
+  deferMarginCalls(): boolean {
+    if (this.callsDeferred) return true;
+    if (this.calls?.levelIndex == null || this.callIntervalMs > 0 || !this.callsSettled) return false;
+    this.callsDeferred = true;
+    return true;
+  }
+
+  /** Whether margin calls are taken from records (deferMarginCalls) until resumeMarginCalls(). */
+  get marginCallsDeferred(): boolean {
+    return this.callsDeferred;
+  }
+
+  /** While deferred: a recorded MarginCall (called) or MarginCallCleared (not) of the account, in the records' order. */
+  recordMarginCall(account: string, called: boolean): void {
+    assert(this.callsDeferred, 'Engine.recordMarginCall: margin calls are not deferred');
+    this.recordedCalls.set(account, called);
+  }
+
+  /**
+   * Ends a deferral: the called accounts are those the records told last, and the call index follows, without an
+   * event, what it skipped (the accounts changed, the funding and prices moved, as a sweep does), then moves each
+   * account whose called state the records changed to its level. What that finds is not announced: the records said
+   * what was. Nothing to do when not deferred.
+   */
+  resumeMarginCalls(): void {
+    if (!this.callsDeferred) return;
+    this.callsDeferred = false;
+    const calls = this.calls as MarginCalls; // deferMarginCalls needs one, and a rulebook change resumes first
+    const called = this.s.enforcement.marginCalled;
+    for (const [id, isCalled] of this.recordedCalls) {
+      if (isCalled) called.add(id);
+      else called.delete(id);
+    }
+    const unannounced: LedgerBreach[] = [];
+    for (const id of this.callAccounts) calls.reindex(id, unannounced);
+    this.callAccounts.clear();
+    for (const m of this.callFunding) calls.reindexMarket(m, unannounced);
+    this.callFunding.clear();
+    for (const m of this.callMarkets) calls.onPrice(m, unannounced);
+    this.callMarkets.clear();
+    calls.dropRecoveries();
+    for (const [id, isCalled] of this.recordedCalls) calls.moveLevel(id, isCalled, unannounced);
+    this.recordedCalls.clear();
+    calls.dropRecoveries();
+    emptyArray(unannounced);
   }
 
   /** The rulebook's margin-call sweep interval (0: calls follow every command). */
@@ -279,6 +375,7 @@ export class Engine {
     }
     // Time passes first (funding falls due, stale prices trip breakers), so the command is checked against the
     // state at its own time; a refusal undoes it.
+    if (this.callsDeferred && !CALLS_DEFERRABLE.has(cmd.kind)) this.resumeMarginCalls();
     const timeBefore = s.timeMs;
     const undo: TimeUndo = [];
     s.timeMs = cmd.tsMs;
@@ -468,14 +565,14 @@ export class Engine {
   /** The call index follows an account's change now, or at the next sweep (marginCallIntervalMs). */
   private callsFollowAccount(id: string, belowCall: LedgerBreach[]): void {
     if (this.calls === null) return;
-    if (this.callIntervalMs > 0) this.callAccounts.add(id);
+    if (this.callIntervalMs > 0 || this.callsDeferred) this.callAccounts.add(id);
     else this.calls.reindex(id, belowCall);
   }
 
   /** The call index re-arms a market's ledgers (funding or parameters moved) now, or at the next sweep. */
   private callsFollowMarket(market: string, belowCall: LedgerBreach[]): void {
     if (this.calls === null) return;
-    if (this.callIntervalMs > 0) this.callFunding.add(market);
+    if (this.callIntervalMs > 0 || this.callsDeferred) this.callFunding.add(market);
     else this.calls.reindexMarket(market, belowCall);
   }
 
@@ -582,12 +679,12 @@ export class Engine {
       emptyArray(this.pricesMoved);
       return;
     }
-    if (this.callIntervalMs > 0) {
+    if (this.callIntervalMs > 0 || this.callsDeferred) {
       // Swept at an interval: the moved markets wait for the sweep; what a full re-arm found is announced at this
-      // command's end (sweepCallsIfDue).
+      // command's end (sweepCallsIfDue). Deferred: they wait for resumeMarginCalls(), and the records tell the calls.
       for (const m of this.pricesMoved) this.callMarkets.add(m);
       emptyArray(this.pricesMoved);
-      for (const w of belowCall) this.callsFound.push(w);
+      if (!this.callsDeferred) for (const w of belowCall) this.callsFound.push(w);
       emptyArray(belowCall);
       return;
     }

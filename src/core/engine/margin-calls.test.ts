@@ -222,3 +222,74 @@ describe('margin calls swept at an interval, as a property', () => {
     expect(restores, 'restores compared').toBeGreaterThan(100);
   });
 });
+
+describe('margin calls taken from records (a recovery: Engine.deferMarginCalls), as a property', () => {
+  /** The world's setup commands: two deposits, the first price, two fills. */
+  const SETUP = 5;
+  it('for random walks around the call level with changes to the accounts, the other events the same while deferred, then the same state and events once resumed', () => {
+    let told = 0;
+    let resumes = 0;
+    let endedCalled = 0;
+    fc.assert(
+      fc.property(
+        // Above the liquidation price (18,461), around both call levels.
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 45_000 }), fc.integer({ min: 18_480, max: 18_700 }), fc.integer({ min: 0, max: 12 })), { minLength: 5, maxLength: 60 }),
+        fc.nat(),
+        (steps, cut) => {
+          let at = T + 1_000;
+          const commands = steps.flatMap(([dt, mark, other]) => {
+            at += dt;
+            const tick = { at, kind: 'price', market: 'BTCUSDT', mark: String(mark) };
+            // Now and then a change to an account (a deposit, a withdrawal: it moves the ledger's boundaries).
+            if (other === 0) return [tick, { at, kind: 'deposit', account: 'cross', asset: 'USDT', amount: '3' }];
+            if (other === 1) return [tick, { at, kind: 'withdraw', account: 'cross', asset: 'USDT', amount: '2' }];
+            return [tick];
+          });
+          const r = runScenarioObject(world(commands));
+          const all = r.scenario.commands as Command[];
+          const computed = Engine.create(r.scenario.config, r.scenario.rulebook);
+          const recorded = Engine.create(r.scenario.config, r.scenario.rulebook);
+          // Half the runs resumed at the end, half somewhere after the deferral.
+          const resumeAt = cut % 2 === 0 ? all.length : SETUP + 1 + ((cut >> 1) % (all.length - SETUP));
+          let deferring = false;
+          for (let k = 0; k < all.length; k++) {
+            // Deferred after the setup's deposits, price and fills (a journal's snapshot would be there), resumed at
+            // `resumeAt`: 'iso' is changed by no command after it (the catch-up follows its prices and level alone).
+            if (k === SETUP) deferring = recorded.deferMarginCalls();
+            if (k === resumeAt && recorded.marginCallsDeferred) {
+              recorded.resumeMarginCalls();
+              resumes++;
+            }
+            const a = computed.apply(all[k] as Command);
+            const b = recorded.apply(all[k] as Command);
+            if (!recorded.marginCallsDeferred) {
+              expect(canonicalJson(b)).toBe(canonicalJson(a));
+              continue;
+            }
+            const others = a.filter((e) => e.kind !== 'MarginCall' && e.kind !== 'MarginCallCleared').map((e, ordinal) => ({ ...e, ordinal }));
+            expect(canonicalJson(b)).toBe(canonicalJson(others));
+            for (const e of a) {
+              if (e.kind !== 'MarginCall' && e.kind !== 'MarginCallCleared') continue;
+              recorded.recordMarginCall(e.account, e.kind === 'MarginCall');
+              told++;
+            }
+          }
+          expect(deferring).toBe(true);
+          if (recorded.marginCallsDeferred) endedCalled += computed.state.enforcement.marginCalled.size;
+          recorded.resumeMarginCalls();
+          expect(encodeSnapshot(recorded.snapshot())).toBe(encodeSnapshot(computed.snapshot()));
+          // Then a walk down through both call levels and back: the same calls.
+          for (const mark of [18_600n, 18_540n, 18_620n, 18_500n, 18_700n, 18_550n, 19_000n]) {
+            const cmd: Command = { kind: 'price', market: 'BTCUSDT', mark: toPrice(mark * 100n), tsMs: computed.timeMs };
+            expect(canonicalJson(recorded.apply(cmd))).toBe(canonicalJson(computed.apply(cmd)));
+          }
+          expect(encodeSnapshot(recorded.snapshot())).toBe(encodeSnapshot(computed.snapshot()));
+        },
+      ),
+      { numRuns: 200, seed: 7 },
+    );
+    expect(told, 'calls and clearances taken from the records').toBeGreaterThan(200);
+    expect(resumes, 'resumed mid-stream').toBeGreaterThan(50);
+    expect(endedCalled, 'accounts called when the deferral ended').toBeGreaterThan(50);
+  });
+});

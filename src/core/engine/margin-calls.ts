@@ -25,6 +25,7 @@
 // resume): the reference the engine's property tests compare the index with.
 
 import { emptyArray } from '../arrays.js';
+import { assert } from '../assert.js';
 import { ppm, PPM_ONE, type Ppm } from '../units/index.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { createDetector, indexAccounts, type BreachDetector, type DetectionStrategy } from '../triggers/detector.js';
@@ -267,6 +268,26 @@ export class MarginCalls {
     const ids = recovered.slice().sort();
     emptyArray(recovered);
     for (let j = 0; j < ids.length; j++) if (j === 0 || ids[j] !== ids[j - 1]) this.settleRecovery(ids[j] as string, out);
+  }
+
+  /** Forgets the accounts that recovered since the last settleRecoveries(), releasing none (Engine.resumeMarginCalls). */
+  dropRecoveries(): void {
+    if (this.levels !== null) {
+      this.levels.settleRecovered(this.keep, this.none);
+      emptyArray(this.none);
+      return;
+    }
+    emptyArray(this.recovered);
+  }
+
+  /**
+   * The account watched at the level of its called state, as `called` says (the called set already says so), nothing
+   * announced: Engine.resumeMarginCalls, with the two-level index. Ledgers below the call level found moving down are
+   * added to `out`.
+   */
+  moveLevel(id: string, called: boolean, out: LedgerBreach[]): void {
+    assert(this.levels !== null, 'MarginCalls.moveLevel: the scan strategy does not defer calls');
+    this.levels.setLevel(id, called, out);
   }
 
   private settleRecovery(id: string, out: LedgerBreach[]): void {

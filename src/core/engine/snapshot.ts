@@ -209,7 +209,9 @@ export function snapshotState(s: EngineState, reuse?: AccountReuse): Snapshot {
       // Window logs and attempt states are immutable values (liquidation/limits.ts): shared, not copied.
       windows: [...s.enforcement.windows],
       attempts: [...s.enforcement.attempts],
-      marginCalled: [...s.enforcement.marginCalled],
+      // In id order: the set's own order is that of the calls, which a recovery taking them from records (Engine.
+      // deferMarginCalls) does not repeat; nothing reads the order.
+      marginCalled: [...s.enforcement.marginCalled].sort(),
     },
     guards: {
       groups: [...s.guards.groups],
