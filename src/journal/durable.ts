@@ -14,7 +14,7 @@ import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, entryBodyMatches, entryCommandOf, entryEventsMatch, readEntryCommand, sha256Parts, type EntryCommandRead } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandEnd, entryCommandOf, entryEventsMatch, entryEventsMatchTakingCalls, readEntryCommand, sha256Parts, type EntryCommandRead } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import { BoundaryThread, type BoundaryThreadStats } from './boundary-thread.js';
@@ -76,6 +76,15 @@ export interface DurableOptions {
    * the same either way). Default: for a snapshot of BOUNDARY_THREAD_MIN_ACCOUNTS accounts or more.
    */
   readonly boundaryThread?: boolean;
+  /**
+   * Whether recovery's replay computes the margin calls as every other event, each compared byte for byte with the
+   * recorded one. Default false: the replay takes them from the records (Engine.deferMarginCalls): an account's called
+   * state is what its last recorded MarginCall or MarginCallCleared says, the call index is brought up to the
+   * replayed state once, at the end, and every other event is replayed and compared as always. The calls are
+   * notifications (they change nothing but who is called), and on a tail of price ticks computing them is most of a
+   * replay's time (docs/journal.md "Margin calls from the records"); `bailiff verify` re-derives them all.
+   */
+  readonly recomputeMarginCalls?: boolean;
 }
 
 /**
@@ -116,6 +125,11 @@ export interface RecoveryReport extends JournalOpenReport {
   readonly timings: {
     readonly restoreMs: number;
     readonly replayMs: number;
+    /**
+     * Of replayMs: the margin-call index brought up to the replayed state at its end (Engine.resumeMarginCalls; 0 when
+     * the calls were recomputed: DurableOptions.recomputeMarginCalls).
+     */
+    readonly callsResumeMs: number;
     /** Of replayMs: time this thread waited for the record-check worker's records (0 without the worker). */
     readonly checkWaitMs: number;
     /** The record-check worker's own time (reading and checking every record on the other core, its waits excluded); null: no worker. */
@@ -269,6 +283,7 @@ export class DurableEngine {
     const { engine, snapshotSeq, skipped, replayed, timings } = recover(journal, o.onRecord, {
       ...(o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker }),
       ...(o.boundaryThread === undefined ? {} : { boundaryThread: o.boundaryThread }),
+      ...(o.recomputeMarginCalls === undefined ? {} : { recomputeMarginCalls: o.recomputeMarginCalls }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     });
     const durable = new DurableEngine(journal, engine, o, { ...journal.report, snapshotSeq, skippedSnapshots: skipped, replayed, head: journal.head(), timings });
@@ -555,7 +570,7 @@ export const BOUNDARY_THREAD_MIN_ACCOUNTS = 100_000;
 export function recover(
   journal: Journal,
   onRecord?: (seq: number, body: Buffer) => void,
-  o: { readonly recordCheckWorker?: boolean; readonly boundaryThread?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
+  o: { readonly recordCheckWorker?: boolean; readonly boundaryThread?: boolean; readonly recomputeMarginCalls?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
 ): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number; timings: RecoveryReport['timings'] } {
   const started = performance.now();
   const tell = o.onProgress;
@@ -611,21 +626,30 @@ export function recover(
     const from = e.seq;
     let replayed = 0;
     const toReplay = Math.max(0, last - from);
+    // The margin calls from the records (DurableOptions.recomputeMarginCalls), when there is a tail to replay.
+    const onCall = o.recomputeMarginCalls !== true && toReplay > 0 && e.deferMarginCalls() ? (account: string, called: boolean): void => e.recordMarginCall(account, called) : undefined;
     tell?.({ phase: 'replay', done: 0, total: toReplay });
     const replay = (seq: number, body: Buffer): void => {
       onRecord?.(seq, body);
       if (seq <= from) return;
-      replayRecord(e, journal.name, seq, body);
+      replayRecord(e, journal.name, seq, body, onCall);
       replayed++;
       if (tell !== undefined && (replayed & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'replay', done: replayed, total: toReplay });
     };
     const checks = pipeline as RecordCheckPipeline | null;
     if (checks === null) journal.check(replay);
     else journal.completeCheck(checks.drain(replay));
+    let callsResumeMs = 0;
+    if (e.marginCallsDeferred) {
+      const resumed = performance.now();
+      e.resumeMarginCalls();
+      callsResumeMs = performance.now() - resumed;
+    }
     tell?.({ phase: 'replay', done: replayed, total: toReplay });
     const timings = {
       restoreMs: restored - started,
       replayMs: performance.now() - restored,
+      callsResumeMs,
       checkWaitMs: checks?.waitMs ?? 0,
       checkWorkerMs: checks === null ? null : checks.workerMs,
       boundaryThread,
@@ -666,7 +690,18 @@ function countedAccounts(snapshot: RestorableSnapshot, tell: (progress: Recovery
  * entryBody(...) equal to the body). Recovery and the service's explanation replay both check a replay this way.
  * Returns the replayed events.
  */
-export function replayRecord(engine: Engine, journalName: string, seq: number, body: Buffer): readonly EngineEvent[] {
+export function replayRecord(
+  engine: Engine,
+  journalName: string,
+  seq: number,
+  body: Buffer,
+  /**
+   * For an engine that takes margin calls from the records (Engine.deferMarginCalls: recover()): told each recorded
+   * MarginCall (true) and MarginCallCleared (false) while the engine defers them; every other event is compared as
+   * always (entryEventsMatchTakingCalls). The events returned then lack the calls.
+   */
+  onCall?: (account: string, called: boolean) => void,
+): readonly EngineEvent[] {
   // Only the command is parsed (a price tick's from the body's first bytes): the recorded events are checked as bytes,
   // against the replay's.
   let read: EntryCommandRead;
@@ -678,8 +713,14 @@ export function replayRecord(engine: Engine, journalName: string, seq: number, b
   const { command, commandEnd } = read;
   const events = engine.apply(command);
   if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
-  // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
-  const same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);
+  let same: boolean;
+  if (onCall !== undefined && engine.marginCallsDeferred) {
+    const end = commandEnd > 0 ? commandEnd : entryCommandEnd(command, body);
+    same = end > 0 && entryEventsMatchTakingCalls(events, body, end, onCall);
+  } else {
+    // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
+    same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);
+  }
   if (!same) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'));
   return events;
 }

@@ -78,6 +78,121 @@ export function entryEventsMatch(events: readonly EngineEvent[], body: Uint8Arra
   return end > 0 && end === body.length - 1 && body[end] === CLOSE_BRACE;
 }
 
+/** What an event's canonical bytes start with when it names an account (keys in order: "account" sorts first). */
+const ACCOUNT_OPEN_BYTES = Buffer.from('{"account":"', 'latin1');
+/** The kind's key inside an event: the first such bytes after the account are its key (a string's own quotes are escaped). */
+const KIND_KEY_BYTES = Buffer.from(',"kind":"', 'latin1');
+const MARGIN_CALL_BYTES = Buffer.from('MarginCall', 'latin1');
+const CLEARED_SUFFIX_BYTES = Buffer.from('Cleared', 'latin1');
+const QUOTE_BYTE = 0x22;
+const BACKSLASH_BYTE = 0x5c;
+const OPEN_BRACKET_BYTE = 0x5b;
+const CLOSE_BRACKET_BYTE = 0x5d;
+const COMMA_BYTE = 0x2c;
+const OPEN_BRACE_BYTE = 0x7b;
+
+/**
+ * entryEventsMatch for a replay whose engine takes the margin calls from the records (Engine.deferMarginCalls): the
+ * recorded events must be the replayed ones with the command's MarginCall and MarginCallCleared events among them,
+ * and each of those is told to `onCall` (its account; true for a call, false for a clearance), in the records' order.
+ * A replayed event after k recorded calls is compared with its ordinal moved up by k (the replay numbered it without
+ * them). The calls' own figures are not compared: they are the records' (a notification, no state but the account's
+ * called state). False where the bodies differ otherwise (nothing is told after that is known: the caller stops).
+ */
+export function entryEventsMatchTakingCalls(events: readonly EngineEvent[], body: Uint8Array, commandEnd: number, onCall: (account: string, called: boolean) => void): boolean {
+  for (let k = 0; k < EVENTS_KEY_BYTES.length; k++) if (body[commandEnd + k] !== EVENTS_KEY_BYTES[k]) return false;
+  let at = commandEnd + EVENTS_KEY_BYTES.length;
+  if (body[at] !== OPEN_BRACKET_BYTE) return false;
+  at++;
+  let replayed = 0;
+  let calls = 0;
+  for (let first = true; body[at] !== CLOSE_BRACKET_BYTE; first = false) {
+    if (!first) {
+      if (body[at] !== COMMA_BYTE) return false;
+      at++;
+    }
+    const next = events[replayed];
+    if (next !== undefined) {
+      const end = bodyEncoder.matchBytesAt(calls === 0 ? next : { ...next, ordinal: next.ordinal + calls }, body, at);
+      if (end > 0) {
+        at = end;
+        replayed++;
+        continue;
+      }
+    }
+    const end = recordedCallAt(body, at, onCall);
+    if (end < 0) return false;
+    at = end;
+    calls++;
+  }
+  return replayed === events.length && at === body.length - 2 && body[at + 1] === CLOSE_BRACE;
+}
+
+/**
+ * A recorded MarginCall or MarginCallCleared event at `at` (its canonical bytes): its account told to `onCall`, and
+ * the index after the event; -1 when the event there is of another kind (or not an event).
+ */
+function recordedCallAt(body: Uint8Array, at: number, onCall: (account: string, called: boolean) => void): number {
+  for (let k = 0; k < ACCOUNT_OPEN_BYTES.length; k++) if (body[at + k] !== ACCOUNT_OPEN_BYTES[k]) return -1;
+  const idStart = at + ACCOUNT_OPEN_BYTES.length;
+  let i = idStart;
+  let plain = true;
+  for (; i < body.length && body[i] !== QUOTE_BYTE; i++) {
+    if (body[i] === BACKSLASH_BYTE) {
+      plain = false;
+      i++; // the escaped byte (a quote among them) is the string's
+    }
+  }
+  const idEnd = i;
+  const end = objectEndBytes(body, at);
+  if (end < 0) return -1;
+  const kind = indexOfBytes(body, KIND_KEY_BYTES, idEnd, end);
+  if (kind < 0) return -1;
+  let k = kind + KIND_KEY_BYTES.length;
+  for (let j = 0; j < MARGIN_CALL_BYTES.length; j++) if (body[k + j] !== MARGIN_CALL_BYTES[j]) return -1;
+  k += MARGIN_CALL_BYTES.length;
+  let called = true;
+  if (body[k] !== QUOTE_BYTE) {
+    for (let j = 0; j < CLEARED_SUFFIX_BYTES.length; j++) if (body[k + j] !== CLEARED_SUFFIX_BYTES[j]) return -1;
+    if (body[k + CLEARED_SUFFIX_BYTES.length] !== QUOTE_BYTE) return -1;
+    called = false;
+  }
+  // An id with escapes is read as JSON reads it (rare: ids are printable ASCII as a rule).
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
+  const account = plain ? bytes.toString('utf8', idStart, idEnd) : (JSON.parse(bytes.toString('utf8', idStart - 1, idEnd + 1)) as string);
+  onCall(account, called);
+  return end;
+}
+
+/** The index after the JSON object that starts at `at` (strings and nested objects skipped), or -1. */
+function objectEndBytes(body: Uint8Array, at: number): number {
+  if (body[at] !== OPEN_BRACE_BYTE) return -1;
+  let depth = 0;
+  for (let i = at; i < body.length; i++) {
+    const c = body[i];
+    if (c === QUOTE_BYTE) {
+      for (i++; i < body.length && body[i] !== QUOTE_BYTE; i++) if (body[i] === BACKSLASH_BYTE) i++;
+    } else if (c === OPEN_BRACE_BYTE) depth++;
+    else if (c === CLOSE_BRACE) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** The first index of `needle` in body[from, to), or -1. */
+function indexOfBytes(body: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const first = needle[0];
+  const last = to - needle.length;
+  outer: for (let i = from; i <= last; i++) {
+    if (body[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (body[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {
   readonly firstSeq: number;
@@ -330,6 +445,15 @@ export interface EntryCommandRead {
   readonly commandEnd: number;
 }
 
+/**
+ * Where `command`'s canonical bytes end in a record's body that starts with them (the index an EntryCommandRead's
+ * commandEnd gives when the reader vouches for them), or -1 when the body does not start so.
+ */
+export function entryCommandEnd(command: Command, body: Uint8Array): number {
+  if (!startsWithAscii(body, 0, COMMAND_PREFIX)) return -1;
+  return bodyEncoder.matchBytesAt(command, body, COMMAND_PREFIX.length);
+}
+
 /** entryCommandOf, and whether its bytes need no second comparison (EntryCommandRead). */
 export function readEntryCommand(seq: number, body: Buffer): EntryCommandRead {
   const price = startsWithAscii(body, 0, COMMAND_PREFIX) ? readPriceBytes(body, COMMAND_PREFIX.length) : null;
@@ -419,7 +543,7 @@ const MARKET_FIELD = '"market":"';
 const TS_FIELD = ',"tsMs":';
 
 /** Whether the bytes of `b` at `at` are the ASCII text `s`. */
-function startsWithAscii(b: Buffer, at: number, s: string): boolean {
+function startsWithAscii(b: Uint8Array, at: number, s: string): boolean {
   if (at + s.length > b.length) return false;
   for (let k = 0; k < s.length; k++) if (b[at + k] !== s.charCodeAt(k)) return false;
   return true;

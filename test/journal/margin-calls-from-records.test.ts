@@ -1,0 +1,105 @@
+// Recovery takes the margin calls from the records (DurableOptions.recomputeMarginCalls false, the default;
+// Engine.deferMarginCalls): on a journal whose tail calls and clears accounts thousands of times, it recovers the
+// same engine as a replay that computes them (the same snapshot, the same answers to every later command), and still
+// halts on a recorded event it does not replay.
+
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { benchRulebook, buildWorld, rng, tailTicks } from '../../bench/world.js';
+import { encodeSnapshot } from '../../src/core/engine/snapshot.js';
+import { TEST_CONFIG } from '../../src/core/engine/testkit.js';
+import { canonicalJson } from '../../src/core/engine/snapshot.js';
+import { DurableEngine } from '../../src/journal/durable.js';
+import { Journal } from '../../src/journal/journal.js';
+import { encodeEntryRecord } from '../../src/journal/record.js';
+import { SqliteJournalStore } from '../../src/journal/sqlite.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
+import { editStoredRecord } from './stored-record.js';
+
+const MARKETS = 4;
+const TAIL = 6_000;
+
+/** The bench world (calls after every command) as the snapshot at seq 0, then TAIL +-5 bp ticks: the recovery bench's journal, small. */
+function build(): { path: string; entries: JournalEntry[] } {
+  const path = join(mkdtempSync(join(tmpdir(), 'bailiff-calls-')), 'journal.db');
+  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(0) };
+  const world = buildWorld({ accounts: 4_000, markets: MARKETS, seed: 42, callIntervalMs: 0 });
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }), { genesis });
+  journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
+  const next = tailTicks(MARKETS, rng(7));
+  const entries: JournalEntry[] = [];
+  for (let i = 0; i < TAIL; i++) {
+    const command = next(i, world.timeMs + 1);
+    entries.push({ command, events: world.apply(command), seq: world.seq });
+  }
+  journal.append(entries);
+  journal.close();
+  return { path, entries };
+}
+
+const B = build();
+const copy = (): string => {
+  const to = join(mkdtempSync(join(tmpdir(), 'bailiff-calls-')), 'journal.db');
+  copyFileSync(B.path, to);
+  return to;
+};
+const kinds = (kind: string): number => B.entries.reduce((n, e) => n + e.events.filter((x) => x.kind === kind).length, 0);
+
+describe('recovery with the margin calls from the records', () => {
+  it('recovers the engine a replay computing them recovers: the same snapshot, then the same answers, calls included', () => {
+    // The tail calls and clears accounts many times, and liquidates some (the world starts with accounts in breach).
+    expect(kinds('MarginCall')).toBeGreaterThan(60);
+    expect(kinds('MarginCallCleared')).toBeGreaterThan(60);
+    expect(kinds('LiquidationStarted')).toBeGreaterThan(0);
+    const taken = DurableEngine.openFile(copy(), { durability: 'full' });
+    const computed = DurableEngine.openFile(copy(), { durability: 'full', recomputeMarginCalls: true });
+    try {
+      expect(taken.recovery.replayed).toBe(TAIL);
+      expect(computed.recovery.timings.callsResumeMs).toBe(0);
+      expect(taken.engine.marginCallsDeferred).toBe(false);
+      expect(encodeSnapshot(taken.engine.snapshot())).toBe(encodeSnapshot(computed.engine.snapshot()));
+      expect(taken.engine.state.enforcement.marginCalled.size).toBeGreaterThan(0);
+      // And on: more ticks (other draws), through the call levels again.
+      const next = tailTicks(MARKETS, rng(99));
+      let calls = 0;
+      for (let i = 0; i < 3_000; i++) {
+        const tick = next(i, taken.engine.timeMs + 1);
+        const [a] = taken.submit([tick]);
+        const [b] = computed.submit([tick]);
+        expect(canonicalJson(a?.events)).toBe(canonicalJson(b?.events));
+        calls += a?.events.filter((e) => e.kind === 'MarginCall' || e.kind === 'MarginCallCleared').length ?? 0;
+      }
+      expect(calls).toBeGreaterThan(100);
+    } finally {
+      taken.close();
+      computed.close();
+    }
+  });
+
+  it('halts on a recorded event that is not replayed (one dropped from a record with a call), naming its seq', () => {
+    // A record with a call and another event: the other one dropped, re-framed with a valid checksum and chain.
+    const at = B.entries.findIndex((e) => e.events.some((x) => x.kind === 'MarginCall') && e.events.some((x) => x.kind !== 'MarginCall' && x.kind !== 'MarginCallCleared'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const entry = B.entries[at] as JournalEntry;
+    const path = copy();
+    editStoredRecord(path, entry.seq, (bytes) => {
+      const prevHash = Buffer.from(bytes.subarray(20, 52));
+      const dropped = entry.events.findIndex((x) => x.kind !== 'MarginCall' && x.kind !== 'MarginCallCleared');
+      return encodeEntryRecord({ ...entry, events: entry.events.filter((_, i) => i !== dropped) }, prevHash).bytes;
+    });
+    expect(() => DurableEngine.openFile(path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'replay_mismatch', seq: entry.seq }));
+  });
+
+  it('halts on a recorded event of another kind where a call stands, naming its seq', () => {
+    const entry = B.entries.find((e) => e.events.some((x) => x.kind === 'MarginCall')) as JournalEntry;
+    const path = copy();
+    editStoredRecord(path, entry.seq, (bytes) => {
+      const prevHash = Buffer.from(bytes.subarray(20, 52));
+      const events = entry.events.map((x) => (x.kind === 'MarginCall' ? { ...x, kind: 'MarginCalls' } : x)) as unknown as JournalEntry['events'];
+      return encodeEntryRecord({ ...entry, events }, prevHash).bytes;
+    });
+    expect(() => DurableEngine.openFile(path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'replay_mismatch', seq: entry.seq }));
+  });
+});
