@@ -716,7 +716,7 @@ export function replayRecord(
   let same: boolean;
   if (onCall !== undefined && engine.marginCallsDeferred) {
     const end = commandEnd > 0 ? commandEnd : entryCommandEnd(command, body);
-    same = end > 0 && entryEventsMatchTakingCalls(events, body, end, onCall);
+    same = end > 0 && entryEventsMatchTakingCalls(events, body, end, { seq, tsMs: command.tsMs }, onCall);
   } else {
     // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
     same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);

@@ -84,6 +84,16 @@ const ACCOUNT_OPEN_BYTES = Buffer.from('{"account":"', 'latin1');
 const KIND_KEY_BYTES = Buffer.from(',"kind":"', 'latin1');
 const MARGIN_CALL_BYTES = Buffer.from('MarginCall', 'latin1');
 const CLEARED_SUFFIX_BYTES = Buffer.from('Cleared', 'latin1');
+/** A MarginCall's fields after its account and a MarginCallCleared's, in canonical order (events.ts, Stamped last). */
+const CALL_AFTER_ACCOUNT = bytesLiteral('","callLevel":');
+const CALL_EQUITY = bytesLiteral(',"equity":');
+const CALL_KIND = bytesLiteral(',"kind":"MarginCall","ledger":');
+const CALL_MAINTENANCE = bytesLiteral(',"maintenance":');
+const CLEARED_AFTER_ACCOUNT = bytesLiteral('","kind":"MarginCallCleared"');
+const BIGINT_OPEN_BYTES = bytesLiteral('{"$n":"');
+const ORDINAL_KEY = bytesLiteral(',"ordinal":');
+const SEQ_KEY = bytesLiteral(',"seq":');
+const TS_KEY = bytesLiteral(',"tsMs":');
 const QUOTE_BYTE = 0x22;
 const BACKSLASH_BYTE = 0x5c;
 const OPEN_BRACKET_BYTE = 0x5b;
@@ -91,15 +101,27 @@ const CLOSE_BRACKET_BYTE = 0x5d;
 const COMMA_BYTE = 0x2c;
 const OPEN_BRACE_BYTE = 0x7b;
 
+function bytesLiteral(text: string): Uint8Array {
+  return Buffer.from(text, 'latin1');
+}
+
 /**
  * entryEventsMatch for a replay whose engine takes the margin calls from the records (Engine.deferMarginCalls): the
  * recorded events must be the replayed ones with the command's MarginCall and MarginCallCleared events among them,
  * and each of those is told to `onCall` (its account; true for a call, false for a clearance), in the records' order.
  * A replayed event after k recorded calls is compared with its ordinal moved up by k (the replay numbered it without
- * them). The calls' own figures are not compared: they are the records' (a notification, no state but the account's
- * called state). False where the bodies differ otherwise (nothing is told after that is known: the caller stops).
+ * them). Of a call, its place is checked (the record's seq and time, its ordinal), not its figures: those are the
+ * records' (a notification; the only state it changes is the account's called state). False where the bodies differ
+ * otherwise (what was told before that is moot: the caller stops).
  */
-export function entryEventsMatchTakingCalls(events: readonly EngineEvent[], body: Uint8Array, commandEnd: number, onCall: (account: string, called: boolean) => void): boolean {
+export function entryEventsMatchTakingCalls(
+  events: readonly EngineEvent[],
+  body: Uint8Array,
+  commandEnd: number,
+  /** The record's seq and its command's time: every event's stamp. */
+  stamp: { readonly seq: number; readonly tsMs: number },
+  onCall: (account: string, called: boolean) => void,
+): boolean {
   for (let k = 0; k < EVENTS_KEY_BYTES.length; k++) if (body[commandEnd + k] !== EVENTS_KEY_BYTES[k]) return false;
   let at = commandEnd + EVENTS_KEY_BYTES.length;
   if (body[at] !== OPEN_BRACKET_BYTE) return false;
@@ -122,76 +144,128 @@ export function entryEventsMatchTakingCalls(events: readonly EngineEvent[], body
     }
     const end = recordedCallAt(body, at, onCall);
     if (end < 0) return false;
+    // Its place: the ordinal it has among the record's events, the record's seq and time (those of its other events).
+    if (callRead.ordinal !== replayed + calls || callRead.seq !== stamp.seq || callRead.tsMs !== stamp.tsMs) return false;
     at = end;
     calls++;
   }
   return replayed === events.length && at === body.length - 2 && body[at + 1] === CLOSE_BRACE;
 }
 
+/** What recordedCallAt read of the call's stamp. */
+const callRead = { ordinal: -1, seq: -1, tsMs: -1 };
+
 /**
- * A recorded MarginCall or MarginCallCleared event at `at` (its canonical bytes): its account told to `onCall`, and
- * the index after the event; -1 when the event there is of another kind (or not an event).
+ * A recorded MarginCall or MarginCallCleared event at `at`, in the canonical form the engine writes (its keys, in
+ * order; amounts as {"$n":"..."}): its account told to `onCall`, its stamp in callRead, and the index after it; -1 when
+ * the event there is of another kind or another shape.
  */
 function recordedCallAt(body: Uint8Array, at: number, onCall: (account: string, called: boolean) => void): number {
-  for (let k = 0; k < ACCOUNT_OPEN_BYTES.length; k++) if (body[at + k] !== ACCOUNT_OPEN_BYTES[k]) return -1;
+  if (!literalAt(body, at, ACCOUNT_OPEN_BYTES)) return -1;
   const idStart = at + ACCOUNT_OPEN_BYTES.length;
-  let i = idStart;
-  let plain = true;
-  for (; i < body.length && body[i] !== QUOTE_BYTE; i++) {
-    if (body[i] === BACKSLASH_BYTE) {
-      plain = false;
-      i++; // the escaped byte (a quote among them) is the string's
-    }
-  }
-  const idEnd = i;
-  const end = objectEndBytes(body, at);
-  if (end < 0) return -1;
-  const kind = indexOfBytes(body, KIND_KEY_BYTES, idEnd, end);
-  if (kind < 0) return -1;
-  let k = kind + KIND_KEY_BYTES.length;
-  for (let j = 0; j < MARGIN_CALL_BYTES.length; j++) if (body[k + j] !== MARGIN_CALL_BYTES[j]) return -1;
-  k += MARGIN_CALL_BYTES.length;
-  let called = true;
-  if (body[k] !== QUOTE_BYTE) {
-    for (let j = 0; j < CLEARED_SUFFIX_BYTES.length; j++) if (body[k + j] !== CLEARED_SUFFIX_BYTES[j]) return -1;
-    if (body[k + CLEARED_SUFFIX_BYTES.length] !== QUOTE_BYTE) return -1;
+  const idEnd = plainStringEnd(body, idStart);
+  if (idEnd < 0) return -1;
+  let i: number;
+  let called: boolean;
+  if (literalAt(body, idEnd, CLEARED_AFTER_ACCOUNT)) {
     called = false;
+    i = idEnd + CLEARED_AFTER_ACCOUNT.length;
+  } else {
+    if (!literalAt(body, idEnd, CALL_AFTER_ACCOUNT)) return -1;
+    i = bigintEnd(body, idEnd + CALL_AFTER_ACCOUNT.length);
+    if (i < 0 || !literalAt(body, i, CALL_EQUITY)) return -1;
+    i = bigintEnd(body, i + CALL_EQUITY.length);
+    if (i < 0 || !literalAt(body, i, CALL_KIND)) return -1;
+    i += CALL_KIND.length;
+    if (body[i] !== QUOTE_BYTE) return -1;
+    i = plainStringEnd(body, i + 1);
+    if (i < 0 || !literalAt(body, i + 1, CALL_MAINTENANCE)) return -1;
+    i = bigintEnd(body, i + 1 + CALL_MAINTENANCE.length);
+    if (i < 0) return -1;
+    called = true;
   }
-  // An id with escapes is read as JSON reads it (rare: ids are printable ASCII as a rule).
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
-  const account = plain ? bytes.toString('utf8', idStart, idEnd) : (JSON.parse(bytes.toString('utf8', idStart - 1, idEnd + 1)) as string);
-  onCall(account, called);
-  return end;
+  if (!literalAt(body, i, ORDINAL_KEY)) return -1;
+  i = naturalEnd(body, i + ORDINAL_KEY.length);
+  if (i < 0) return -1;
+  callRead.ordinal = naturalRead;
+  if (!literalAt(body, i, SEQ_KEY)) return -1;
+  i = naturalEnd(body, i + SEQ_KEY.length);
+  if (i < 0) return -1;
+  callRead.seq = naturalRead;
+  if (!literalAt(body, i, TS_KEY)) return -1;
+  i = naturalEnd(body, i + TS_KEY.length);
+  if (i < 0 || body[i] !== CLOSE_BRACE) return -1;
+  callRead.tsMs = naturalRead;
+  onCall(internedId(body, idStart, idEnd), called);
+  return i + 1;
 }
 
-/** The index after the JSON object that starts at `at` (strings and nested objects skipped), or -1. */
-function objectEndBytes(body: Uint8Array, at: number): number {
-  if (body[at] !== OPEN_BRACE_BYTE) return -1;
-  let depth = 0;
+function literalAt(body: Uint8Array, at: number, literal: Uint8Array): boolean {
+  for (let k = 0; k < literal.length; k++) if (body[at + k] !== literal[k]) return false;
+  return true;
+}
+
+/** The index of the closing quote of a string whose bytes from `at` are printable ASCII without escapes, or -1. */
+function plainStringEnd(body: Uint8Array, at: number): number {
   for (let i = at; i < body.length; i++) {
-    const c = body[i];
-    if (c === QUOTE_BYTE) {
-      for (i++; i < body.length && body[i] !== QUOTE_BYTE; i++) if (body[i] === BACKSLASH_BYTE) i++;
-    } else if (c === OPEN_BRACE_BYTE) depth++;
-    else if (c === CLOSE_BRACE) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
+    const c = body[i] as number;
+    if (c === QUOTE_BYTE) return i;
+    if (c === BACKSLASH_BYTE || c < 0x20 || c >= 0x80) return -1;
   }
   return -1;
 }
 
-/** The first index of `needle` in body[from, to), or -1. */
-function indexOfBytes(body: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  outer: for (let i = from; i <= last; i++) {
-    if (body[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) if (body[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
+/** The index after an amount {"$n":"-?digits"} at `at`, or -1. */
+function bigintEnd(body: Uint8Array, at: number): number {
+  if (!literalAt(body, at, BIGINT_OPEN_BYTES)) return -1;
+  let i = at + BIGINT_OPEN_BYTES.length;
+  if (body[i] === 0x2d) i++;
+  const digits = i;
+  for (let c = body[i]; c !== undefined && c >= 0x30 && c <= 0x39; c = body[++i]);
+  return i > digits && body[i] === QUOTE_BYTE && body[i + 1] === CLOSE_BRACE ? i + 2 : -1;
 }
+
+/** naturalEnd's value. */
+let naturalRead = 0;
+
+/** The index after a non-negative integer (< 2^53, as JSON writes it) at `at`, its value in naturalRead; or -1. */
+function naturalEnd(body: Uint8Array, at: number): number {
+  let i = at;
+  let value = 0;
+  for (let c = body[i]; c !== undefined && c >= 0x30 && c <= 0x39; c = body[++i]) value = value * 10 + (c - 0x30);
+  if (i === at || (i - at > 1 && body[at] === 0x30) || i - at > 15) return -1;
+  naturalRead = value;
+  return i;
+}
+
+/**
+ * The account id of bytes [from, to) (printable ASCII), the same string object each time the same bytes come: a
+ * replay's calls name the same few hundred accounts millions of times, and a Map keyed by a string it has hashed
+ * before finds it without hashing it again. A fixed table of the last id seen at each slot of a hash of the bytes.
+ */
+function internedId(body: Uint8Array, from: number, to: number): string {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ (body[i] as number), 0x01000193);
+  const slot = (h >>> 0) % ID_CACHE_SLOTS;
+  const known = idCache[slot];
+  if (known !== undefined && known.length === to - from) {
+    let same = true;
+    for (let k = 0; k < known.length; k++) {
+      if (known.charCodeAt(k) !== body[from + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const id = String.fromCharCode.apply(null, body.subarray(from, to) as unknown as number[]);
+  idCache[slot] = id;
+  return id;
+}
+
+/** internedId's table: one id per slot, the last one seen there. */
+const ID_CACHE_SLOTS = 65_536;
+const idCache: (string | undefined)[] = new Array<string | undefined>(ID_CACHE_SLOTS);
 
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {
