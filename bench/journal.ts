@@ -223,6 +223,10 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   // Inside that one recovery (RecoveryReport.timings): GC on the heap as it grows is in these figures.
   lines.push(`  in it: snapshot loaded, checked and restored (each account decoded and indexed as the restore reads it, then kept unread until a command reads it): ${s(r.restoreMs)}`);
   lines.push(`  in it: one pass over the records, each checked (frame, checksum, chain) and the tail replayed, events compared byte for byte: ${s(r.replayMs)}`);
+  if (r.callsResumeMs > 0) {
+    // The margin calls taken from the records (docs/journal.md "Margin calls from the records"): their index caught up once.
+    lines.push(`    the margin calls taken from the records (every other event compared), their index brought up to the state at the end: ${s(r.callsResumeMs)}`);
+  }
   if (r.checkWorkerMs !== null) {
     // The records were read and checked on a worker thread (record-check-pipeline.ts) from the start of recovery.
     lines.push(`    the records read and checked on the worker thread (its own time, its waits for this thread excluded, overlapping the two steps above): ${s(r.checkWorkerMs)}; this thread waited for them ${s(r.checkWaitMs)}`);

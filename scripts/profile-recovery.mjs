@@ -22,11 +22,12 @@ if (mode === 'build') {
   const { Journal } = await import(`${dist}/src/journal/journal.js`);
   const { SqliteJournalStore } = await import(`${dist}/src/journal/sqlite.js`);
   const { TEST_CONFIG } = await import(`${dist}/src/core/engine/testkit.js`);
+  const { JOURNAL_FORMAT_VERSION } = await import(`${dist}/src/journal/types.js`);
   const { price } = await import(`${dist}/src/core/units/index.js`);
   const [accounts, tail] = [Number(process.argv[4]), Number(process.argv[5])];
   const markets = 10;
   const world = buildWorld({ accounts, markets, seed: 42 });
-  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis: { formatVersion: 1, config: TEST_CONFIG, rulebook: world.rulebook } });
+  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis: { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: world.rulebook } });
   journal.writeSnapshot(world.snapshot(), (h) => h);
   const rand = rng(7);
   const px = Array.from({ length: markets }, () => START_PRICE);

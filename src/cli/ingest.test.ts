@@ -52,14 +52,15 @@ describe('mayTeachUnits', () => {
 });
 
 describe('recoveryTimes', () => {
-  const report = (boundaryThread: RecoveryReport['timings']['boundaryThread']): RecoveryReport =>
-    ({ created: false, timings: { restoreMs: 5_830, replayMs: 2_260, checkWaitMs: 50, checkWorkerMs: 1_800, boundaryThread } }) as unknown as RecoveryReport;
+  const report = (boundaryThread: RecoveryReport['timings']['boundaryThread'], callsResumeMs = 0): RecoveryReport =>
+    ({ created: false, timings: { restoreMs: 5_830, replayMs: 2_260, callsResumeMs, checkWaitMs: 50, checkWorkerMs: 1_800, boundaryThread } }) as unknown as RecoveryReport;
 
   it('says how long recovery took and where, and how many boundaries its second thread searched', () => {
     expect(recoveryTimes(report(null))).toBe('recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s)');
     expect(recoveryTimes(report({ submitted: 719_764, used: 1_439_522, late: 6 }))).toBe(
       'recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s; 1,439,522 exact boundaries searched ahead on a second thread)',
     );
+    expect(recoveryTimes(report(null, 84))).toBe('recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s, margin calls from the records, their index caught up in 0.1 s)');
     expect(recoveryTimes({ created: true } as RecoveryReport)).toBe('');
   });
 });

@@ -331,9 +331,10 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
     .option('--durability <full|relaxed>', 'full: WAL + synchronous=FULL, refused if the database cannot; relaxed: WAL + NORMAL (survives a killed process, not a power cut)', 'full')
     .option('--snapshot-every <n>', 'write a snapshot after every n commands', (v) => positiveInt(v, '--snapshot-every'))
     .option('--events', 'after each acknowledgement, print its events as `run` does')
+    .option('--recompute-margin-calls', "recovery computes the margin calls again and compares them with the records (default: it takes them from the records, and compares every other event; docs/journal.md)")
     .option('--standby', 'a hot standby of a journal another process writes: recover, follow its head, and take it over (then read stdin) once that writer stops')
     .option('--poll-ms <n>', `with --standby: how often to follow the journal and try its writer lock, in ms (default ${STANDBY_POLL_MS_DEFAULT})`, (v) => positiveInt(v, '--poll-ms'));
-  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; standby?: boolean; pollMs?: number } & JetStreamFlags) => {
+  withReplicationOptions(ingestCommand).action(async (o: { journal: string; scenario?: string; durability: string; snapshotEvery?: number; events?: boolean; recomputeMarginCalls?: boolean; standby?: boolean; pollMs?: number } & JetStreamFlags) => {
       if (o.durability !== 'full' && o.durability !== 'relaxed') throw new CliError('bad_argument', `--durability must be full or relaxed, not ${JSON.stringify(o.durability)}`);
       if (o.standby === true && o.scenario !== undefined) throw new CliError('bad_argument', '--standby follows an existing journal: --scenario is for a new one');
       const jetstream = jetStreamOf(o, o.standby === true);
@@ -345,6 +346,7 @@ function buildProgram(io: CliIo, setExit: (code: 0 | 1) => void): Command {
           ...(o.scenario === undefined ? {} : { scenario: o.scenario }),
           ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: o.snapshotEvery }),
           ...(o.events === undefined ? {} : { events: o.events }),
+          ...(o.recomputeMarginCalls === true ? { recomputeMarginCalls: true } : {}),
           ...(pollMs === undefined ? {} : { standby: { pollMs } }),
           ...(jetstream === undefined ? {} : { jetstream }),
         },

@@ -9,7 +9,13 @@ import type { Snapshot } from '../core/engine/snapshot.js';
 import type { EngineConfig } from '../core/engine/state.js';
 import type { Rulebook } from '../core/rulebooks/rulebook.js';
 
-export const JOURNAL_FORMAT_VERSION = 1;
+/**
+ * The journal's format, in every record's header and the genesis: a build reads only its own. 2 (2026-12-07): the
+ * events tell every change of an account's called state (MarginCallCleared), which recovery takes the calls from
+ * (docs/journal.md "Margin calls from the records"); a format-1 journal has no clearances, so it is refused rather
+ * than replayed with calls that never end.
+ */
+export const JOURNAL_FORMAT_VERSION = 2;
 
 /** What the engine was created with: the journal's record 0. */
 export interface JournalGenesis {
