@@ -9,7 +9,7 @@
 import { ppm, price } from '../src/core/units/index.js';
 import { describeScans, exactWithCheck, honestScan } from './baseline.js';
 import type { BenchReport } from './report.js';
-import { elapsedMs, heapAtRestGiB, rssHighWater } from './report.js';
+import { elapsedMs, heapAtRestGiB, isQuiet, rssHighWater } from './report.js';
 import { quoteMaker, setupMaker } from './maker.js';
 import { buildWorld, rng, START_PRICE } from './world.js';
 
@@ -75,7 +75,7 @@ export function benchEnforce(accounts: number, ticks: number, withMarginCalls: b
     // The maker follows the price every 20 ticks of a market (not timed: it is not the engine's tick).
     if (i % 20 === 0) quoteMaker(engine, m, next, t++);
     if (started) liquidating.push(ms);
-    else if (events.length === 0) quiet.push(ms);
+    else if (isQuiet(events)) quiet.push(ms);
     if (scanSample.length < 20 && i % Math.max(1, Math.floor(ticks / 20)) === 0) scanSample.push({ market: m });
   }
   const tickMs = elapsedMs(tTicks);

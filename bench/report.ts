@@ -48,3 +48,13 @@ export function benchInt(name: string, fallback: number, min = 1, max = Number.M
   const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
   throw new BenchSettingError(`${name} must be an integer ${range}, not ${text}`);
 }
+
+/**
+ * A quiet tick: one that announces nothing but clearances of margin calls (MarginCallCleared, since 2026-12-07: before
+ * it, the accounts a tick moved back from the recovery level were told by no event, and the walks' quiet ticks have
+ * always counted those ticks; they are reported apart, as "with margin-call recoveries").
+ */
+export function isQuiet(events: readonly { readonly kind: string }[]): boolean {
+  for (const e of events) if (e.kind !== 'MarginCallCleared') return false;
+  return true;
+}
