@@ -18,7 +18,11 @@ import {
   RECORD_BYTES_MIN,
   RECORD_HEADER_BYTES,
   ZERO_HASH,
+  entryBody,
+  entryCommandEnd,
+  entryEventsMatchTakingCalls,
 } from './record.js';
+import type { EngineEvent } from '../core/engine/events.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from './types.js';
 
 const GENESIS: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: DEFAULT_RULEBOOK };
@@ -165,5 +169,39 @@ describe('framedRecordHasher', () => {
       expect(framedRecordHasher.entry(e, prev.toString('hex'))).toBe(r.hash.toString('hex'));
       prev = r.hash;
     }
+  });
+});
+
+describe('entryEventsMatchTakingCalls (a recovery taking the margin calls from the records)', () => {
+  const command = { kind: 'price', market: 'BTC-PERP', mark: 100_000n, tsMs: 5_000 } as Command;
+  const stamp = { seq: 42, tsMs: 5_000 };
+  const at = (ordinal: number) => ({ seq: 42, ordinal, tsMs: 5_000 });
+  const call = (ordinal: number, account: string): EngineEvent => ({ ...at(ordinal), kind: 'MarginCall', account, ledger: 'cross', equity: -12n, maintenance: 300n, callLevel: 375n });
+  const cleared = (ordinal: number, account: string): EngineEvent => ({ ...at(ordinal), kind: 'MarginCallCleared', account });
+  const other = (ordinal: number): EngineEvent => ({ ...at(ordinal), kind: 'InvariantAudited', sampled: 3, failures: 0 });
+  /** The recorded body, and what the replay (without calls) gives: the others, numbered as they come. */
+  const check = (recorded: EngineEvent[], replayed: EngineEvent[], s = stamp): { same: boolean; told: string[] } => {
+    const body = Buffer.from(entryBody(command, recorded), 'utf8');
+    const end = entryCommandEnd(command, body);
+    const told: string[] = [];
+    const same = entryEventsMatchTakingCalls(replayed, body, end, s, (account, called) => told.push(`${called ? 'call' : 'clear'} ${account}`));
+    return { same, told };
+  };
+
+  it('tells the recorded calls and clearances in order and compares every other event, its ordinal moved past them', () => {
+    expect(check([cleared(0, 'b'), call(1, 'a'), other(2), call(3, 'c')], [other(0)])).toEqual({ same: true, told: ['clear b', 'call a', 'call c'] });
+    expect(check([call(0, 'a')], [])).toEqual({ same: true, told: ['call a'] });
+    expect(check([], [])).toEqual({ same: true, told: [] });
+    // An id JSON escapes, or not ASCII, is read as JSON reads it.
+    expect(check([call(0, 'q"x\\y'), cleared(1, 'é')], []).told).toEqual(['call q"x\\y', 'clear é']);
+  });
+
+  it('is false for a replayed event the record lacks, a recorded one the replay lacks, another stamp or ordinal, another kind', () => {
+    expect(check([call(0, 'a')], [other(0)]).same).toBe(false);
+    expect(check([other(0), call(1, 'a')], []).same).toBe(false);
+    expect(check([call(0, 'a')], [], { seq: 43, tsMs: 5_000 }).same).toBe(false);
+    expect(check([call(0, 'a')], [], { seq: 42, tsMs: 5_001 }).same).toBe(false);
+    expect(check([call(1, 'a')], []).same).toBe(false);
+    expect(check([{ ...cleared(0, 'a'), kind: 'MarginCallClearedX' } as unknown as EngineEvent], []).same).toBe(false);
   });
 });
