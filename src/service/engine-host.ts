@@ -35,6 +35,7 @@ import { ServiceError } from './errors.js';
 /** The events the tape keeps and the public stream carries: the liquidation waterfall and what guards or pays for it. */
 export const TAPE_KINDS: readonly EventKind[] = [
   'MarginCall',
+  'MarginCallCleared',
   'LiquidationStarted',
   'LiquidationFill',
   'LiquidationDeferred',

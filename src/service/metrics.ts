@@ -55,7 +55,7 @@ export function createMetrics(host: EngineHost): ServiceMetrics {
       commands.inc({ kind: entry.command.kind });
       for (const e of entry.events) {
         if (e.kind === 'CommandRejected') rejections.inc({ code: e.reason });
-        else if (e.kind.startsWith('Liquidation') || e.kind === 'MarginCall' || e.kind === 'Deleveraged' || e.kind === 'BadDebt' || e.kind === 'InsuranceFundChanged') events.inc({ kind: e.kind });
+        else if (e.kind.startsWith('Liquidation') || e.kind === 'MarginCall' || e.kind === 'MarginCallCleared' || e.kind === 'Deleveraged' || e.kind === 'BadDebt' || e.kind === 'InsuranceFundChanged') events.inc({ kind: e.kind });
       }
     }
   });
