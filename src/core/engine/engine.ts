@@ -330,12 +330,7 @@ export class Engine {
       else called.delete(id);
     }
     const unannounced: LedgerBreach[] = [];
-    for (const id of this.callAccounts) calls.reindex(id, unannounced);
-    this.callAccounts.clear();
-    for (const m of this.callFunding) calls.reindexMarket(m, unannounced);
-    this.callFunding.clear();
-    for (const m of this.callMarkets) calls.onPrice(m, unannounced);
-    this.callMarkets.clear();
+    this.followNoted(calls, unannounced);
     calls.dropRecoveries();
     for (const [id, isCalled] of this.recordedCalls) calls.moveLevel(id, isCalled, unannounced);
     this.recordedCalls.clear();
@@ -551,15 +546,24 @@ export class Engine {
     if (!due || (this.callsSettled && found.length === 0)) return;
     // Found by a full re-arm before this command's enforcement: their figures are older than the state (stale).
     const staleBefore = found.length;
-    for (const id of this.callAccounts) calls.reindex(id, found);
-    this.callAccounts.clear();
-    for (const m of this.callFunding) calls.reindexMarket(m, found);
-    this.callFunding.clear();
-    for (const m of this.callMarkets) calls.onPrice(m, found);
-    this.callMarkets.clear();
+    this.followNoted(calls, found);
     calls.settleRecoveries(found, this.released);
     this.announceCleared(emit);
     this.announceMarginCalls(found, staleBefore, emit);
+  }
+
+  /**
+   * The call index follows what was noted for it since it last did (a sweep's or a deferral's: each account changed
+   * once, each market whose funding moved, each market moved once: one crossing for a price that went down and back
+   * is none), and forgets it; ledgers newly below the call level are added to `out`.
+   */
+  private followNoted(calls: MarginCalls, out: LedgerBreach[]): void {
+    for (const id of this.callAccounts) calls.reindex(id, out);
+    this.callAccounts.clear();
+    for (const m of this.callFunding) calls.reindexMarket(m, out);
+    this.callFunding.clear();
+    for (const m of this.callMarkets) calls.onPrice(m, out);
+    this.callMarkets.clear();
   }
 
   /** The call index follows an account's change now, or at the next sweep (marginCallIntervalMs). */
