@@ -713,26 +713,31 @@ export function replayRecord(
   const { command, commandEnd } = read;
   const events = engine.apply(command);
   if (engine.seq !== seq) throw new JournalError('replay_mismatch', `record ${seq}: replay reached seq ${engine.seq}`, { seq });
+  const takingCalls = onCall !== undefined && engine.marginCallsDeferred;
   let same: boolean;
-  if (onCall !== undefined && engine.marginCallsDeferred) {
+  if (takingCalls) {
     const end = commandEnd > 0 ? commandEnd : entryCommandEnd(command, body);
     same = end > 0 && entryEventsMatchTakingCalls(events, body, end, { seq, tsMs: command.tsMs }, onCall);
   } else {
     // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
     same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);
   }
-  if (!same) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'));
+  if (!same) throw replayMismatch(seq, entryBody(command, events), body.toString('utf8'), takingCalls);
   return events;
 }
 
-/** replay_mismatch for record `seq`, naming where the replayed body first differs from the recorded one. */
-function replayMismatch(seq: number, replayed: string, recorded: string): JournalError {
+/**
+ * replay_mismatch for record `seq`, naming where the replayed body first differs from the recorded one. `takingCalls`:
+ * the replayed body lacks the margin calls, taken from the record (said, so that a difference at a call is read right).
+ */
+function replayMismatch(seq: number, replayed: string, recorded: string, takingCalls = false): JournalError {
   let at = 0;
   while (at < replayed.length && replayed.charCodeAt(at) === recorded.charCodeAt(at)) at++;
   const around = (t: string): string => JSON.stringify(t.slice(Math.max(0, at - 40), at + 40));
+  const calls = takingCalls ? '; the replayed events are without the margin calls, which this recovery takes from the records (--recompute-margin-calls compares them too)' : '';
   return new JournalError(
     'replay_mismatch',
-    `record ${seq}: replaying it gave other events than the recorded ones (first difference at character ${at}: recorded ${around(recorded)}, replayed ${around(replayed)}); recovery halts`,
+    `record ${seq}: replaying it gave other events than the recorded ones (first difference at character ${at}: recorded ${around(recorded)}, replayed ${around(replayed)}${calls}); recovery halts`,
     { seq },
   );
 }

@@ -89,7 +89,9 @@ describe('recovery with the margin calls from the records', () => {
       const dropped = entry.events.findIndex((x) => x.kind !== 'MarginCall' && x.kind !== 'MarginCallCleared');
       return encodeEntryRecord({ ...entry, events: entry.events.filter((_, i) => i !== dropped) }, prevHash).bytes;
     });
-    expect(() => DurableEngine.openFile(path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'replay_mismatch', seq: entry.seq }));
+    expect(() => DurableEngine.openFile(path, { durability: 'full' })).toThrow(
+      expect.objectContaining({ code: 'replay_mismatch', seq: entry.seq, message: expect.stringContaining('without the margin calls, which this recovery takes from the records') }),
+    );
   });
 
   it('halts on a recorded event of another kind where a call stands, naming its seq', () => {

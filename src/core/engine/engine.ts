@@ -368,9 +368,10 @@ export class Engine {
     if (cmd.tsMs < s.timeMs) {
       return refuse(reject('time_went_backwards', 'tsMs', `tsMs ${cmd.tsMs} is before the engine time ${s.timeMs}`));
     }
+    // Margin calls taken from records: a command that may change their parameters is answered with them computed.
+    if (this.callsDeferred && !CALLS_DEFERRABLE.has(cmd.kind)) this.resumeMarginCalls();
     // Time passes first (funding falls due, stale prices trip breakers), so the command is checked against the
     // state at its own time; a refusal undoes it.
-    if (this.callsDeferred && !CALLS_DEFERRABLE.has(cmd.kind)) this.resumeMarginCalls();
     const timeBefore = s.timeMs;
     const undo: TimeUndo = [];
     s.timeMs = cmd.tsMs;
