@@ -4,7 +4,8 @@
 // - the call level (requirements x (1 + buffer)) watches the accounts not called: a ledger entering breach there is
 //   called (unless it is already in breach of maintenance: then it is being liquidated, not called);
 // - the recovery level (requirements x (1 + 1.25 x buffer)) watches the accounts called: when every ledger of the
-//   account is back above that higher level, the account returns to the call level and can be called again.
+//   account is back above that higher level, the account returns to the call level and can be called again (the
+//   engine tells the release: MarginCallCleared).
 // The gap between the two levels is the hysteresis: an account hovering at the call level is called once, not on
 // every tick that crosses it (which would also make every such tick re-evaluate it). An account at the recovery
 // level gets no call for its other ledgers until it returns (documented approximation).
