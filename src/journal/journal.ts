@@ -108,6 +108,8 @@ export class Journal implements JournalReader {
       // Record 0 is alone in the store's first batch.
       if (b.firstSeq !== 0 || b.lastSeq !== 0) throw corruptRecord(name, 0, `the first batch holds records ${b.firstSeq}..${b.lastSeq}, not the genesis alone`);
       const d = decodeRecord(b.bytes, { seq: 0, prevHash: ZERO_HASH, last: false });
+      // A whole genesis of another format version: a journal this build does not read (not damage).
+      if (d.status !== 'ok' && d.otherFormat !== undefined) throw otherFormat(name, d.otherFormat);
       // Record 0 is written alone in the store's first commit: a bad one is damage, never a write cut short.
       if (d.status !== 'ok') throw corruptRecord(name, 0, `${d.reason} in the genesis record`);
       let genesis: JournalGenesis;
@@ -116,7 +118,7 @@ export class Journal implements JournalReader {
       } catch (e) {
         throw corruptRecord(name, 0, (e as Error).message);
       }
-      if (genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw new JournalError('not_a_journal', `${name}: journal format ${genesis.formatVersion}, this build reads ${JOURNAL_FORMAT_VERSION}`);
+      if (genesis.formatVersion !== JOURNAL_FORMAT_VERSION) throw otherFormat(name, genesis.formatVersion);
       return new Journal(store, name, genesis, d.hash, created);
     }
     throw corruptRecord(name, 0, 'missing: no genesis record');
@@ -441,4 +443,12 @@ export class Journal implements JournalReader {
   close(): void {
     this.store.close();
   }
+}
+
+/** not_a_journal for a journal of another format version (types.ts JOURNAL_FORMAT_VERSION says what changed). */
+function otherFormat(name: string, version: unknown): JournalError {
+  return new JournalError(
+    'not_a_journal',
+    `${name}: journal format ${String(version)}, this build reads ${JOURNAL_FORMAT_VERSION} (a journal is read by the bailiff of its format; format 2 since 2026-12-07: the events tell margin calls' clearances); the journal was left as it is`,
+  );
 }

@@ -399,7 +399,13 @@ export interface RecordExpectation {
 
 export type DecodedRecord =
   | { readonly status: 'ok'; readonly seq: number; readonly kind: number; readonly body: Buffer; readonly hash: Buffer }
-  | { readonly status: 'torn' | 'corrupt'; readonly seq: number; readonly reason: string };
+  | {
+      readonly status: 'torn' | 'corrupt';
+      readonly seq: number;
+      readonly reason: string;
+      /** The record is whole (its checksum matches) and of another format version: this one. */
+      readonly otherFormat?: number;
+    };
 
 /** Checks one record's frame and its place in the chain; the body is returned unparsed (parseEntryBody). */
 export function decodeRecord(bytes: Uint8Array, expect: RecordExpectation): DecodedRecord {
@@ -417,7 +423,7 @@ export function decodeRecord(bytes: Uint8Array, expect: RecordExpectation): Deco
   // The checksum matches: whatever disagrees from here on was written that way.
   if (buf[0] !== RECORD_MAGIC[0] || buf[1] !== RECORD_MAGIC[1] || buf[2] !== RECORD_MAGIC[2] || buf[3] !== RECORD_MAGIC[3]) return corrupt('not a journal record (magic)');
   const version = buf[4] as number;
-  if (version !== JOURNAL_FORMAT_VERSION) return corrupt(`format version ${version}, this build reads ${JOURNAL_FORMAT_VERSION}`);
+  if (version !== JOURNAL_FORMAT_VERSION) return { status: 'corrupt', seq, reason: `format version ${version}, this build reads ${JOURNAL_FORMAT_VERSION}`, otherFormat: version };
   const kind = buf[5] as number;
   if (kind !== (seq === 0 ? RECORD_KIND_GENESIS : RECORD_KIND_ENTRY)) return corrupt(`kind ${kind} at seq ${seq}`);
   if (buf[6] !== 0 || buf[7] !== 0) return corrupt('reserved bytes not zero');

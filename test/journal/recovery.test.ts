@@ -118,6 +118,25 @@ describe('a durable engine on SQLite', () => {
     });
   }
 
+  it("refuses a journal of another format version as such (not_a_journal), a whole genesis whose header says so; a flipped version bit is damage", () => {
+    const b = build(20);
+    const reframe = (version: number, checksum: boolean) => (bytes: Buffer): Buffer => {
+      const out = Buffer.from(bytes);
+      out[4] = version;
+      if (checksum) out.set(createHash('sha256').update(out.subarray(0, out.length - RECORD_CHECKSUM_BYTES)).digest(), out.length - RECORD_CHECKSUM_BYTES);
+      return out;
+    };
+    editRecord(b.path, 0, reframe(JOURNAL_FORMAT_VERSION - 1, true));
+    const before = fileBytes(b.path);
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(
+      expect.objectContaining({ code: 'not_a_journal', message: expect.stringContaining(`journal format ${JOURNAL_FORMAT_VERSION - 1}, this build reads ${JOURNAL_FORMAT_VERSION}`) }),
+    );
+    expect(fileBytes(b.path).every((x, i) => x.equals(before[i] as Buffer))).toBe(true);
+    // The same byte changed without a matching checksum: the genesis is damaged, not of another format.
+    editRecord(b.path, 0, reframe(JOURNAL_FORMAT_VERSION, false));
+    expect(() => DurableEngine.openFile(b.path, { durability: 'full' })).toThrow(expect.objectContaining({ code: 'record_corrupt', seq: 0 }));
+  });
+
   it('halts on one flipped bit in a middle record, naming its seq, and leaves the file untouched', () => {
     const b = build(200, { snapshotEvery: 50 });
     const middle = 111;
