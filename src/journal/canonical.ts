@@ -109,7 +109,7 @@ function piece(bytes: Uint8Array, at: number, p: Uint8Array): number {
  * The index after the decimal text of the integer `n` (|n| < 10^15: String(n) and BigInt's toString write the same
  * digits) when `bytes` holds it at `at`, else -1. Canonical digits only: a sign for negatives, no leading zero.
  */
-function integerEnd(n: number, bytes: Uint8Array, at: number): number {
+export function integerEnd(n: number, bytes: Uint8Array, at: number): number {
   if (at < 0) return -1;
   let i = at;
   let magnitude = n;
