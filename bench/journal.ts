@@ -226,6 +226,8 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   if (r.callsResumeMs > 0) {
     // The margin calls taken from the records (docs/journal.md "Margin calls from the records"): their index caught up once.
     lines.push(`    the margin calls taken from the records (every other event compared), their index brought up to the state at the end: ${s(r.callsResumeMs)}`);
+    // The records whose calls the check thread read while the snapshot was restored (record-check-worker.ts).
+    lines.push(`    records whose margin calls the record-check thread read ahead (the replay did not read them): ${r.callsReadAhead.toLocaleString('en')} of ${r.replayed.toLocaleString('en')}`);
   }
   if (r.checkWorkerMs !== null) {
     // The records were read and checked on a worker thread (record-check-pipeline.ts) from the start of recovery.

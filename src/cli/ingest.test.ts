@@ -52,8 +52,8 @@ describe('mayTeachUnits', () => {
 });
 
 describe('recoveryTimes', () => {
-  const report = (boundaryThread: RecoveryReport['timings']['boundaryThread'], callsResumeMs = 0): RecoveryReport =>
-    ({ created: false, timings: { restoreMs: 5_830, replayMs: 2_260, callsResumeMs, checkWaitMs: 50, checkWorkerMs: 1_800, boundaryThread } }) as unknown as RecoveryReport;
+  const report = (boundaryThread: RecoveryReport['timings']['boundaryThread'], callsResumeMs = 0, callsReadAhead = 0): RecoveryReport =>
+    ({ created: false, timings: { restoreMs: 5_830, replayMs: 2_260, callsResumeMs, checkWaitMs: 50, checkWorkerMs: 1_800, callsReadAhead, boundaryThread } }) as unknown as RecoveryReport;
 
   it('says how long recovery took and where, and how many boundaries its second thread searched', () => {
     expect(recoveryTimes(report(null))).toBe('recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s)');
@@ -61,6 +61,9 @@ describe('recoveryTimes', () => {
       'recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s; 1,439,522 exact boundaries searched ahead on a second thread)',
     );
     expect(recoveryTimes(report(null, 84))).toBe('recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s, margin calls from the records, their index caught up in 0.1 s)');
+    expect(recoveryTimes(report(null, 84, 912_000))).toBe(
+      'recovery took 8.1 s (snapshot and restore 5.8 s, replay 2.3 s, margin calls from the records (those of 912,000 records read ahead by the check thread), their index caught up in 0.1 s)',
+    );
     expect(recoveryTimes({ created: true } as RecoveryReport)).toBe('');
   });
 });

@@ -76,11 +76,13 @@ export function recoveryLine(r: RecoveryReport): string {
 export function recoveryTimes(r: RecoveryReport): string {
   if (r.created) return '';
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const { restoreMs, replayMs, boundaryThread, callsResumeMs } = r.timings;
+  const { restoreMs, replayMs, boundaryThread, callsResumeMs, callsReadAhead } = r.timings;
   // The boundaries the restore's indexes took from its second thread (journal/boundary-thread.ts), when it ran one.
   const ahead = boundaryThread === null ? '' : `; ${boundaryThread.used.toLocaleString('en')} exact boundaries searched ahead on a second thread`;
   // The margin calls taken from the records, the call index caught up at the end (docs/journal.md); absent: computed.
-  const calls = callsResumeMs === 0 ? '' : `, margin calls from the records, their index caught up in ${s(callsResumeMs)}`;
+  // Those of callsReadAhead records read by the record-check thread while the snapshot was restored (record-check-worker.ts).
+  const readAhead = callsReadAhead === 0 ? '' : ` (those of ${callsReadAhead.toLocaleString('en')} records read ahead by the check thread)`;
+  const calls = callsResumeMs === 0 ? '' : `, margin calls from the records${readAhead}, their index caught up in ${s(callsResumeMs)}`;
   return `recovery took ${s(restoreMs + replayMs)} (snapshot and restore ${s(restoreMs)}, replay ${s(replayMs)}${calls}${ahead})`;
 }
 

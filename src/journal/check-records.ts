@@ -40,6 +40,56 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
+ * The check of a journal's records one stored batch at a time, in order (checkStoredBatches runs it over a whole
+ * store; recovery's worker runs it as it reads ahead, record-check-worker.ts).
+ */
+export class RecordChecker {
+  private prev: Buffer;
+  private expected = 1;
+
+  constructor(private readonly start: RecordCheckStart) {
+    this.prev = start.genesisHash;
+  }
+
+  /**
+   * Checks the next stored batch's records (the genesis' batch is skipped: attach() checked it) and hands each good
+   * one to `onRecord` in order, its body a view into the batch's bytes. Returns the torn last record when this batch
+   * ends with one (the check ends there: no batch may follow), else null. Throws JournalError record_corrupt on
+   * anything else that is bad, after handing on the records before it.
+   */
+  batch(b: StoredBatch, onRecord?: (seq: number, body: Buffer) => void): RecordCheckOutcome['torn'] {
+    if (b.firstSeq === 0) return null; // the genesis' batch: attach() checked it
+    const { name, lastSeq: last, snapshotted } = this.start;
+    const expected = this.expected;
+    if (b.firstSeq !== expected) throw corruptRecord(name, expected, `missing: the next stored record is ${b.firstSeq}`);
+    if (b.lastSeq < b.firstSeq) throw corruptRecord(name, b.firstSeq, `its batch says it ends at ${b.lastSeq}`);
+    const bytes = asBuffer(b.bytes);
+    let offset = 0;
+    for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
+      const frame = frameAt(bytes, offset);
+      const d = decodeRecord(frame, { seq, prevHash: this.prev, last: seq === last });
+      if (d.status !== 'ok') {
+        if (d.status === 'corrupt') throw corruptRecord(name, seq, d.reason);
+        if (snapshotted >= seq) throw corruptRecord(name, seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
+        return { seq, reason: d.reason, byteOffset: offset };
+      }
+      onRecord?.(seq, d.body);
+      this.prev = d.hash;
+      this.expected++;
+      offset += frame.length;
+    }
+    // Bytes after the batch's last record: not a torn write (that cuts bytes off, it adds none).
+    if (offset !== bytes.length) throw corruptRecord(name, b.lastSeq, `${bytes.length - offset} bytes follow it in its batch`);
+    return null;
+  }
+
+  /** What the check found so far: the last good record and its hash, and the torn record that ended it (if any). */
+  outcome(torn: RecordCheckOutcome['torn']): RecordCheckOutcome {
+    return { headSeq: this.expected - 1, headHash: this.prev, torn };
+  }
+}
+
+/**
  * Checks every record of `batches` (the store's batches from seq 1, by ascending firstSeq; the genesis' batch is
  * skipped: attach() checked it) and hands each good one to `onRecord` in order, its body a view into the batch's
  * bytes. Stops at a torn last record and returns it; throws JournalError record_corrupt on anything else that is bad.
@@ -49,30 +99,10 @@ export function checkStoredBatches(
   start: RecordCheckStart,
   onRecord?: (seq: number, body: Buffer) => void,
 ): RecordCheckOutcome {
-  const { name, lastSeq: last, snapshotted } = start;
-  let prev = start.genesisHash;
-  let expected = 1;
+  const checker = new RecordChecker(start);
   for (const b of batches) {
-    if (b.firstSeq === 0) continue; // the genesis' batch: attach() checked it
-    if (b.firstSeq !== expected) throw corruptRecord(name, expected, `missing: the next stored record is ${b.firstSeq}`);
-    if (b.lastSeq < b.firstSeq) throw corruptRecord(name, b.firstSeq, `its batch says it ends at ${b.lastSeq}`);
-    const bytes = asBuffer(b.bytes);
-    let offset = 0;
-    for (let seq = b.firstSeq; seq <= b.lastSeq; seq++) {
-      const frame = frameAt(bytes, offset);
-      const d = decodeRecord(frame, { seq, prevHash: prev, last: seq === last });
-      if (d.status !== 'ok') {
-        if (d.status === 'corrupt') throw corruptRecord(name, seq, d.reason);
-        if (snapshotted >= seq) throw corruptRecord(name, seq, `${d.reason}, and snapshot ${snapshotted} covers it`);
-        return { headSeq: expected - 1, headHash: prev, torn: { seq, reason: d.reason, byteOffset: offset } };
-      }
-      onRecord?.(seq, d.body);
-      prev = d.hash;
-      expected++;
-      offset += frame.length;
-    }
-    // Bytes after the batch's last record: not a torn write (that cuts bytes off, it adds none).
-    if (offset !== bytes.length) throw corruptRecord(name, b.lastSeq, `${bytes.length - offset} bytes follow it in its batch`);
+    const torn = checker.batch(b, onRecord);
+    if (torn !== null) return checker.outcome(torn);
   }
-  return { headSeq: expected - 1, headHash: prev, torn: null };
+  return checker.outcome(null);
 }

@@ -14,7 +14,7 @@ import type { Command } from '../core/engine/commands.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JournalError } from './errors.js';
 import { Journal, type JournalOpenReport } from './journal.js';
-import { entryBody, entryBodyMatches, entryCommandEnd, entryCommandOf, entryEventsMatch, entryEventsMatchTakingCalls, readEntryCommand, sha256Parts, type EntryCommandRead } from './record.js';
+import { entryBody, entryBodyMatches, entryCommandEnd, entryCommandOf, entryEventsMatch, entryEventsMatchTakingCalls, readEntryCommand, sha256Parts, type CallSummary, type EntryCommandRead } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
 import { BoundaryThread, type BoundaryThreadStats } from './boundary-thread.js';
@@ -71,6 +71,12 @@ export interface DurableOptions {
    * more. false: on this thread, after the restore.
    */
   readonly recordCheckWorker?: boolean;
+  /**
+   * The record-check worker's window: bytes of checked records it may hold ahead of the replay in its ring, and again
+   * in its own memory while it reads further ahead (record-check-worker.ts). Default RECORD_CHECK_WINDOW_BYTES; tests
+   * make it small so that a short journal is read ahead.
+   */
+  readonly recordCheckWindowBytes?: number;
   /**
    * Whether a restore's boundary searches run ahead on a worker thread too (boundary-thread.ts; the restored engine is
    * the same either way). Default: for a snapshot of BOUNDARY_THREAD_MIN_ACCOUNTS accounts or more.
@@ -134,6 +140,11 @@ export interface RecoveryReport extends JournalOpenReport {
     readonly checkWaitMs: number;
     /** The record-check worker's own time (reading and checking every record on the other core, its waits excluded); null: no worker. */
     readonly checkWorkerMs: number | null;
+    /**
+     * Records replayed whose margin calls the record-check worker had read ahead (CallSummary), so that the replay
+     * taking the calls from the records did not read them (0: none, or the calls were recomputed).
+     */
+    readonly callsReadAhead: number;
     /** The restore's boundary thread (boundary-thread.ts): ledgers sent, boundaries taken, asked for too early; null: none. */
     readonly boundaryThread: BoundaryThreadStats | null;
   };
@@ -282,6 +293,7 @@ export class DurableEngine {
     const journal = Journal.attach(store, { ...(o.genesis === undefined ? {} : { genesis: o.genesis }), ...(o.name === undefined ? {} : { name: o.name }) });
     const { engine, snapshotSeq, skipped, replayed, timings } = recover(journal, o.onRecord, {
       ...(o.recordCheckWorker === undefined ? {} : { recordCheckWorker: o.recordCheckWorker }),
+      ...(o.recordCheckWindowBytes === undefined ? {} : { recordCheckWindowBytes: o.recordCheckWindowBytes }),
       ...(o.boundaryThread === undefined ? {} : { boundaryThread: o.boundaryThread }),
       ...(o.recomputeMarginCalls === undefined ? {} : { recomputeMarginCalls: o.recomputeMarginCalls }),
       ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
@@ -570,7 +582,7 @@ export const BOUNDARY_THREAD_MIN_ACCOUNTS = 100_000;
 export function recover(
   journal: Journal,
   onRecord?: (seq: number, body: Buffer) => void,
-  o: { readonly recordCheckWorker?: boolean; readonly boundaryThread?: boolean; readonly recomputeMarginCalls?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
+  o: { readonly recordCheckWorker?: boolean; readonly recordCheckWindowBytes?: number; readonly boundaryThread?: boolean; readonly recomputeMarginCalls?: boolean; readonly onProgress?: (progress: RecoveryProgress) => void } = {},
 ): { engine: Engine; snapshotSeq: number | null; skipped: { seq: number; reason: string }[]; replayed: number; timings: RecoveryReport['timings'] } {
   const started = performance.now();
   const tell = o.onProgress;
@@ -582,7 +594,7 @@ export function recover(
   // 200k accounts 0.6-0.7 s alone, 1.3 s beside the worker); the restore after the read is long enough to hide the
   // worker's whole check.
   const startChecks = (): void => {
-    if (useWorker && pipeline === null) pipeline = RecordCheckPipeline.start(file, journal.checkStart());
+    if (useWorker && pipeline === null) pipeline = RecordCheckPipeline.start(file, journal.checkStart(), { summarizeCalls: o.recomputeMarginCalls !== true, ...(o.recordCheckWindowBytes === undefined ? {} : { windowBytes: o.recordCheckWindowBytes }) });
   };
   try {
     const skipped: { seq: number; reason: string }[] = [];
@@ -629,10 +641,12 @@ export function recover(
     // The margin calls from the records (DurableOptions.recomputeMarginCalls), when there is a tail to replay.
     const onCall = o.recomputeMarginCalls !== true && toReplay > 0 && e.deferMarginCalls() ? (account: string, called: boolean): void => e.recordMarginCall(account, called) : undefined;
     tell?.({ phase: 'replay', done: 0, total: toReplay });
-    const replay = (seq: number, body: Buffer): void => {
+    let callsReadAhead = 0;
+    const replay = (seq: number, body: Buffer, calls: CallSummary | null = null): void => {
       onRecord?.(seq, body);
       if (seq <= from) return;
-      replayRecord(e, journal.name, seq, body, onCall);
+      if (calls !== null && e.marginCallsDeferred) callsReadAhead++;
+      replayRecord(e, journal.name, seq, body, onCall, calls);
       replayed++;
       if (tell !== undefined && (replayed & (RECOVERY_PROGRESS_STEP - 1)) === 0) tell({ phase: 'replay', done: replayed, total: toReplay });
     };
@@ -652,6 +666,7 @@ export function recover(
       callsResumeMs,
       checkWaitMs: checks?.waitMs ?? 0,
       checkWorkerMs: checks === null ? null : checks.workerMs,
+      callsReadAhead,
       boundaryThread,
     };
     return { engine: e, snapshotSeq, skipped, replayed, timings };
@@ -701,6 +716,8 @@ export function replayRecord(
    * always (entryEventsMatchTakingCalls). The events returned then lack the calls.
    */
   onCall?: (account: string, called: boolean) => void,
+  /** Where the record's calls are, read ahead by the record-check worker (used only while taking the calls). */
+  calls: CallSummary | null = null,
 ): readonly EngineEvent[] {
   // Only the command is parsed (a price tick's from the body's first bytes): the recorded events are checked as bytes,
   // against the replay's.
@@ -717,7 +734,7 @@ export function replayRecord(
   let same: boolean;
   if (takingCalls) {
     const end = commandEnd > 0 ? commandEnd : entryCommandEnd(command, body);
-    same = end > 0 && entryEventsMatchTakingCalls(events, body, end, { seq, tsMs: command.tsMs }, onCall);
+    same = end > 0 && entryEventsMatchTakingCalls(events, body, end, { seq, tsMs: command.tsMs }, onCall, calls);
   } else {
     // A command read in canonical form is its bytes already: only the events after it are compared (readEntryCommand).
     same = commandEnd > 0 ? entryEventsMatch(events, body, commandEnd) : entryBodyMatches(command, events, body);

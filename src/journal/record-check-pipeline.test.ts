@@ -2,20 +2,25 @@
 // same errors as the check on the main thread, on a tail long enough to cross many of the worker's messages.
 
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
-import { editStoredRecord } from '../../test/journal/stored-record.js';
+import { benchRulebook, buildWorld, rng, tailTicks } from '../../bench/world.js';
+import { TEST_CONFIG } from '../core/engine/testkit.js';
+import { editStoredRecord, storedFrames } from '../../test/journal/stored-record.js';
 import { DurableEngine, RECORD_CHECK_WORKER_MIN_RECORDS } from './durable.js';
 import { JournalError } from './errors.js';
 import { Journal } from './journal.js';
+import { CallSummarizer, RECORD_HEADER_BYTES, type CallSummary } from './record.js';
 import { RecordCheckPipeline } from './record-check-pipeline.js';
+import { CHECK_THREAD_NICE } from './record-check-worker.js';
 import { SqliteJournalStore } from './sqlite.js';
-import { JOURNAL_FORMAT_VERSION, type JournalGenesis } from './types.js';
+import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from './types.js';
 
 /** Records in the long journal: ~20 of the worker's 1 MB messages. */
 const LONG = 40_000;
@@ -235,6 +240,149 @@ describe('recovery with the record check on a worker thread', () => {
     });
     expect(outcome).toMatchObject({ headSeq: long.head, torn: null });
     expect(expected).toBe(long.head + 1);
+    journal.close();
+  });
+});
+
+describe('reading ahead of the replay (the worker checks on while its ring is full)', () => {
+  const MARKETS = 4;
+  /** A journal whose tail calls and clears accounts (the bench world, small), stored in commits of 200 records. */
+  function buildWithCalls(tail: number): { path: string; entries: JournalEntry[] } {
+    const path = join(mkdtempSync(join(tmpdir(), 'bailiff-pipeline-')), 'journal.db');
+    const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(0) };
+    const world = buildWorld({ accounts: 4_000, markets: MARKETS, seed: 42, callIntervalMs: 0 });
+    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis });
+    journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
+    const next = tailTicks(MARKETS, rng(7));
+    const entries: JournalEntry[] = [];
+    for (let i = 0; i < tail; i++) {
+      const command = next(i, world.timeMs + 1);
+      entries.push({ command, events: world.apply(command), seq: world.seq });
+    }
+    for (let i = 0; i < tail; i += 200) journal.append(entries.slice(i, i + 200));
+    journal.close();
+    return { path, entries };
+  }
+
+  const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const storedBatches = (path: string): number => {
+    const db = new Database(path, { readonly: true });
+    const n = (db.prepare('SELECT COUNT(*) AS n FROM batches WHERE first_seq >= 1').get() as { n: number }).n;
+    db.close();
+    return n;
+  };
+
+  /**
+   * A pipeline on `path` that has read every stored batch after the genesis (or the first `batches`) before this thread
+   * drains it (as while it restores).
+   */
+  function readAhead(path: string, windowBytes: number, batches = storedBatches(path)): { pipeline: RecordCheckPipeline; journal: Journal; batches: number } {
+    const journal = Journal.attach(SqliteJournalStore.open(path, { durability: 'relaxed', readOnly: true }), { name: path });
+    const pipeline = RecordCheckPipeline.start(path, journal.checkStart(), { windowBytes, summarizeCalls: true });
+    const until = Date.now() + 60_000;
+    while (pipeline.batchesRead() < batches && Date.now() < until) sleep(20);
+    expect(pipeline.batchesRead()).toBe(batches);
+    return { pipeline, journal, batches };
+  }
+
+  /**
+   * Drains a pipeline read ahead of this thread and requires every record, in order, as the main thread's check hands
+   * it over, with the calls (CallSummary) this thread's own reading of the same bodies, in the same order, finds.
+   * Returns the records handed with a summary.
+   */
+  function drainReadAhead(path: string, windowBytes: number): { summarized: number; pipeline: RecordCheckPipeline; batches: number } {
+    const { pipeline, journal, batches } = readAhead(path, windowBytes);
+    const stored: Buffer[] = [];
+    journal.check((_seq, body) => stored.push(Buffer.from(body)));
+    const head = stored.length;
+    const here = new CallSummarizer();
+    let next = 1;
+    let summarized = 0;
+    let differ = 0;
+    const outcome = pipeline.drain((seq, body, calls) => {
+      expect(seq).toBe(next++);
+      if (!body.equals(stored[seq - 1] as Buffer)) differ++;
+      const words: number[] = [];
+      here.summarize(seq, body, words);
+      if (words[0] === 0) expect(calls).toBeNull();
+      else {
+        summarized++;
+        const c = calls as CallSummary;
+        expect(Array.from(c.words.subarray(c.at, c.at + words.length))).toEqual(words);
+      }
+    });
+    journal.close();
+    expect(outcome).toMatchObject({ headSeq: head, torn: null });
+    expect(next).toBe(head + 1);
+    expect(differ).toBe(0);
+    return { summarized, pipeline, batches };
+  }
+
+  it('hands over every record as checked, the batches it dropped read again, in order and equal to the stored ones', () => {
+    // ~20 MB of records through a ring of 2.5 MB, 2.5 MB more kept: most batches were dropped and are read again.
+    const { pipeline, batches } = drainReadAhead(long.path, 2.5 * 2 ** 20);
+    expect(pipeline.batchesRead()).toBeGreaterThan(batches + batches / 2);
+    expect(pipeline.messages.ring).toBeGreaterThanOrEqual(10);
+  });
+
+  it('hands each record with the margin calls its own reading finds, the ids numbered once', () => {
+    const built = buildWithCalls(6_000);
+    const callsOf = (e: JournalEntry): number => e.events.filter((x) => x.kind === 'MarginCall' || x.kind === 'MarginCallCleared').length;
+    const { summarized } = drainReadAhead(built.path, 64 * 2 ** 10);
+    expect(summarized).toBe(built.entries.filter((e) => callsOf(e) > 0).length);
+    expect(summarized).toBeGreaterThan(100);
+  });
+
+  it.runIf(existsSync('/proc/thread-self') && getPriority() < CHECK_THREAD_NICE)('runs at a lower priority than the engine’s threads (Linux: its thread’s nice value)', () => {
+    // The threads at that nice value now (an earlier test's worker may still be ending): one of them is new.
+    const niceThreads = (): string[] => readdirSync('/proc/self/task').filter((tid) => getPriority(Number(tid)) === CHECK_THREAD_NICE);
+    const before = new Set(niceThreads());
+    const own = getPriority();
+    const { pipeline, journal } = readAhead(long.path, 2.5 * 2 ** 20);
+    expect(niceThreads().filter((tid) => !before.has(tid))).toHaveLength(1);
+    expect(getPriority()).toBe(own);
+    pipeline.drain(() => {});
+    journal.close();
+  });
+
+  it('found ahead, a corrupt record still halts the drain after every record before it, dropped ones read again', () => {
+    const path = copy(long);
+    const bad = 38_888;
+    editStoredRecord(path, bad, (bytes) => {
+      const out = Buffer.from(bytes);
+      out[70] = (out[70] as number) ^ 0x10;
+      return out;
+    });
+    // The check stops at the bad record's batch.
+    const db = new Database(path, { readonly: true });
+    const upTo = (db.prepare('SELECT COUNT(*) AS n FROM batches WHERE first_seq >= 1 AND first_seq <= ?').get(bad) as { n: number }).n;
+    db.close();
+    const { pipeline, journal } = readAhead(path, 2.5 * 2 ** 20, upTo);
+    const seqs: number[] = [];
+    expect(() => pipeline.drain((seq) => seqs.push(seq))).toThrow(expect.objectContaining({ code: 'record_corrupt', seq: bad }));
+    expect(seqs.length).toBe(bad - 1);
+    expect(seqs.every((s, i) => s === i + 1)).toBe(true);
+    journal.close();
+  });
+
+  it('halts when a batch read again is not the one checked (the journal changed during recovery), after the records before it', () => {
+    const path = copy(long);
+    const { pipeline, journal } = readAhead(path, 2.5 * 2 ** 20);
+    // One bit of a late record flipped after the check (by a writer behind the journal's back), its length the same:
+    // its batch was checked and dropped, and is read again (its CRC-32 tells).
+    const frames = storedFrames(path);
+    const target = frames[frames.length - 20] as { seq: number; bytes: Buffer };
+    editStoredRecord(path, target.seq, (bytes) => {
+      const out = Buffer.from(bytes);
+      out[RECORD_HEADER_BYTES + 5] = (out[RECORD_HEADER_BYTES + 5] as number) ^ 0x01;
+      return out;
+    });
+    const db = new Database(path, { readonly: true });
+    const batch = db.prepare('SELECT first_seq AS first, last_seq AS last FROM batches WHERE first_seq <= ? AND last_seq >= ?').get(target.seq, target.seq) as { first: number; last: number };
+    db.close();
+    let last = 0;
+    expect(() => pipeline.drain((seq) => (last = seq))).toThrow(`records ${batch.first}-${batch.last}, read again to be replayed, are not the bytes checked: the journal changed during recovery`);
+    expect(last).toBe(batch.first - 1);
     journal.close();
   });
 });

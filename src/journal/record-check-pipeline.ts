@@ -4,9 +4,11 @@
 //
 // Recovery stays synchronous (DurableEngine.openFile returns the recovered engine): this thread takes the worker's
 // messages with receiveMessageOnPort and, when none is there yet, sleeps on a shared word the worker bumps after each
-// message (Atomics.wait). The records' bytes come through a ring of shared memory of WINDOW_BYTES, allocated once
-// (RecordCheckData.ring says why); back-pressure is the ring's room: the worker writes a message only where the
-// records sent before it were read here, so the whole tail is never held twice in memory.
+// message (Atomics.wait). The records' bytes come through a ring of shared memory of RECORD_CHECK_WINDOW_BYTES,
+// allocated once (RecordCheckData.ring says why); back-pressure is the ring's room: the worker writes a message only
+// where the records sent before it were read here, so the whole tail is never held twice in memory. While the ring is
+// full the worker reads ahead (record-check-worker.ts): it checks the batches after it and reads their margin calls
+// (CallSummary, handed on with each record), and reads those batches again when there is room for them.
 //
 // Failure: the worker's JournalError (a corrupt record, with its seq, after every record before it was sent) is thrown
 // here as the same JournalError once those records were replayed: the same order and outcome as Journal.check with
@@ -18,10 +20,11 @@ import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from '
 import { compiledModule } from '../sim/sweep/pool.js';
 import type { RecordCheckOutcome, RecordCheckStart } from './check-records.js';
 import { JournalError } from './errors.js';
+import type { CallSummary } from './record.js';
 import { CONTROL, CONTROL_WORDS, type FromRecordCheck, type RecordCheckData } from './record-check-protocol.js';
 
 /** The ring's size: bytes of checked records that may wait unread on this thread (~64k records of the 1M bench world). */
-const WINDOW_BYTES = 64 * 2 ** 20;
+export const RECORD_CHECK_WINDOW_BYTES = 64 * 2 ** 20;
 /** How long this thread sleeps between looks at the worker's state while it waits for records. */
 const WAIT_SLICE_MS = 200;
 /** No message and no batch read for this long, the worker not finished: it is taken as gone. */
@@ -58,6 +61,12 @@ export class RecordCheckPipeline {
   workerMs = 0;
   /** Messages of records taken: through the ring, and larger than the ring (in their own bytes). */
   readonly messages = { ring: 0, own: 0 };
+  /** Records handed on with their calls read by the worker (a CallSummary), and calls listed in those. */
+  readonly summarized = { records: 0, calls: 0 };
+  /** The ring's words (CallSummary words of ring messages). */
+  private readonly ringWords: Int32Array;
+  /** The summary handed with each record that has one: one object, pointed at the record's words before each call. */
+  private readonly calls: CallSummary;
 
   private constructor(
     private readonly worker: Worker,
@@ -68,13 +77,15 @@ export class RecordCheckPipeline {
   ) {
     this.control = new Int32Array(control);
     this.ring = Buffer.from(ring);
+    this.calls = { words: new Int32Array(ring, 0, ring.byteLength >>> 2), at: 0, ids: [] };
+    this.ringWords = this.calls.words;
   }
 
   /** Starts the worker on the journal file `file`, checking from `start` (Journal.checkStart()). */
-  static start(file: string, start: RecordCheckStart, o: { windowBytes?: number; module?: URL } = {}): RecordCheckPipeline {
+  static start(file: string, start: RecordCheckStart, o: { windowBytes?: number; module?: URL; summarizeCalls?: boolean } = {}): RecordCheckPipeline {
     const { port1, port2 } = new MessageChannel();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
-    const windowBytes = o.windowBytes ?? WINDOW_BYTES;
+    const windowBytes = o.windowBytes ?? RECORD_CHECK_WINDOW_BYTES;
     const ring = new SharedArrayBuffer(windowBytes);
     const data: RecordCheckData = {
       module: (o.module ?? compiledModule('./record-check-worker.js', import.meta.url)).href,
@@ -84,6 +95,7 @@ export class RecordCheckPipeline {
       port: port2,
       windowBytes,
       ring,
+      summarizeCalls: o.summarizeCalls ?? false,
     };
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, transferList: [port2] });
     // Never holds the process open; errors reach this thread through the control words and the port.
@@ -97,16 +109,20 @@ export class RecordCheckPipeline {
    * outcome for Journal.completeCheck. Throws the worker's JournalError after the records before the bad one, or an
    * Error when the worker failed or stopped without an outcome. Whatever `onRecord` throws stops the worker too.
    * A body is a view that is valid during its onRecord call only: its bytes are written over once it returns (a
-   * caller that keeps a body copies it).
+   * caller that keeps a body copies it). So is `calls`, the record's margin calls as the worker read them ahead
+   * (null: not read ahead).
    */
-  drain(onRecord: (seq: number, body: Buffer) => void): RecordCheckOutcome {
+  drain(onRecord: (seq: number, body: Buffer, calls: CallSummary | null) => void): RecordCheckOutcome {
+    Atomics.store(this.control, CONTROL.draining, 1);
     try {
       for (;;) {
         const m = this.next();
         if (m.kind === 'ring') {
           const { ring } = this;
           const bodies = m.bodies;
-          for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, ring.subarray(bodies[i] as number, bodies[i + 1] as number));
+          if (m.calls < 0) {
+            for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, ring.subarray(bodies[i] as number, bodies[i + 1] as number), null);
+          } else this.handSummarized(m.firstSeq, ring, bodies, this.ringWords, m.calls, onRecord);
           this.messages.ring++;
           Atomics.sub(this.control, CONTROL.bytesInFlight, m.span);
           Atomics.notify(this.control, CONTROL.bytesInFlight);
@@ -115,7 +131,9 @@ export class RecordCheckPipeline {
         if (m.kind === 'records') {
           const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
           const bodies = m.bodies;
-          for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, bytes.subarray(bodies[i] as number, bodies[i + 1] as number));
+          if (m.calls === null) {
+            for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, bytes.subarray(bodies[i] as number, bodies[i + 1] as number), null);
+          } else this.handSummarized(m.firstSeq, bytes, bodies, m.calls, 0, onRecord);
           this.messages.own++;
           Atomics.sub(this.control, CONTROL.bytesInFlight, m.bytes.byteLength);
           Atomics.notify(this.control, CONTROL.bytesInFlight);
@@ -132,6 +150,30 @@ export class RecordCheckPipeline {
     } finally {
       this.finish();
     }
+  }
+
+  /** Hands on a message's records with their CallSummary words (from word `at` of `words`); a count of 0: none. */
+  private handSummarized(firstSeq: number, bytes: Buffer, bodies: ArrayLike<number>, words: Int32Array, at: number, onRecord: (seq: number, body: Buffer, calls: CallSummary | null) => void): void {
+    const calls = this.calls;
+    calls.words = words;
+    let w = at;
+    for (let i = 0, seq = firstSeq; i < bodies.length; i += 2, seq++) {
+      const count = words[w] as number;
+      const body = bytes.subarray(bodies[i] as number, bodies[i + 1] as number);
+      if (count === 0) onRecord(seq, body, null);
+      else {
+        calls.at = w;
+        this.summarized.records++;
+        this.summarized.calls += count;
+        onRecord(seq, body, calls);
+      }
+      w += 1 + 3 * count;
+    }
+  }
+
+  /** Stored batches the worker has read so far (read again after reading ahead included). */
+  batchesRead(): number {
+    return Atomics.load(this.control, CONTROL.progress);
   }
 
   /** Stops the worker (recovery failed or ended early); safe to call more than once. */

@@ -21,8 +21,10 @@ export const CONTROL = {
   progress: 3,
   /** Set by the worker's bootstrap when the worker's code has returned or thrown (after its last message). */
   finished: 4,
+  /** Set by the main thread when it starts taking records (before that it restores: the worker reads calls ahead). */
+  draining: 5,
 } as const;
-export const CONTROL_WORDS = 5;
+export const CONTROL_WORDS = 6;
 
 export interface RecordCheckData {
   /** The compiled record-check-worker.js to import. */
@@ -43,16 +45,27 @@ export interface RecordCheckData {
    * it: one every ~3 s of a 1M-record replay (docs/performance.md, 2026-12-04 night).
    */
   readonly ring: SharedArrayBuffer;
+  /**
+   * Whether the worker reads the records' margin calls (CallSummary) for the batches it checks ahead of this thread
+   * (while the ring is full: this thread restoring, or replaying slower than the worker reads): a replay that takes
+   * the calls from the records then does not read them itself.
+   */
+  readonly summarizeCalls: boolean;
 }
 
 export type FromRecordCheck =
   /**
    * Checked records firstSeq, firstSeq+1, ...: record i's body is ring[bodies[2i] .. bodies[2i+1]), the message
    * occupying `span` bytes of the ring (its records, and the ring's end it skipped when it wrapped to the start).
+   * `calls` >= 0: the records' CallSummary words follow them in the ring, from that index of the ring as an Int32Array
+   * (one record's after another's); -1: none.
    */
-  | { readonly kind: 'ring'; readonly firstSeq: number; readonly bodies: readonly number[]; readonly span: number }
-  /** The same for a message larger than the ring: its records in their own bytes (transferred), offsets into them. */
-  | { readonly kind: 'records'; readonly firstSeq: number; readonly bytes: Uint8Array; readonly bodies: Uint32Array }
+  | { readonly kind: 'ring'; readonly firstSeq: number; readonly bodies: readonly number[]; readonly span: number; readonly calls: number }
+  /**
+   * The same for a message larger than the ring: its records in their own bytes (transferred), offsets into them, and
+   * their CallSummary words in their own array (null: none).
+   */
+  | { readonly kind: 'records'; readonly firstSeq: number; readonly bytes: Uint8Array; readonly bodies: Uint32Array; readonly calls: Int32Array | null }
   /** Every record was checked and sent: the head reached and the torn last record (not yet cut off), if any. */
   | {
       readonly kind: 'end';

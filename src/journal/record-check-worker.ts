@@ -1,17 +1,31 @@
 // Recovery's second thread: reads the journal's records from its own read-only SQLite connection and checks them
-// (checkStoredBatches, the function Journal.check runs: frame, checksum, header, seq, hash chain, torn tail) while
-// the main thread loads and restores the snapshot, then streams the checked records to it in order. Runs in a
-// worker thread started by record-check-pipeline.ts; the protocol (messages and the shared control words) is there.
+// (RecordChecker, the check Journal.check runs: frame, checksum, header, seq, hash chain, torn tail) while the main
+// thread loads and restores the snapshot, then streams the checked records to it in order. Runs in a worker thread
+// started by record-check-pipeline.ts; the protocol (messages and the shared control words) is there.
 //
 // What crosses threads: the records' bytes (several stored batches back to back) are written into a ring of shared
 // memory (RecordCheckData.ring), and each message carries only where in it each record's body starts and ends. The
 // main thread takes the bodies as views into the ring; it parses and replays them, then gives their bytes back
 // (CONTROL.bytesInFlight). A message larger than the whole ring carries its own bytes instead (transferred, never
 // copied by structured clone). Why a ring: see RecordCheckData.ring.
+//
+// Reading ahead. The ring fills long before the main thread's restore ends (64 MB of a 1M-record tail's 1.2 GB), and
+// this thread would then wait, idle, for the whole restore. Instead it goes on checking the batches after the ring's
+// (hash chain included), keeps their bytes up to another window's worth and drops the rest, keeping of each only where
+// its records are, its CRC-32 and, when asked (RecordCheckData.summarizeCalls), where its margin calls are
+// (CallSummary). Once the main thread reads, a dropped batch is read again from SQLite and sent if its length and
+// CRC-32 are those of the bytes checked (else recovery fails: the file changed under it). So the replay receives
+// every record as checked, without this thread's SHA-256 work between them, and does not read the calls again.
+// Once the main thread takes records, a batch it has room for as soon as it is checked is sent at once, with no
+// summary: the main thread is waiting for records then, and reading the calls here would only delay them.
 
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { crc32 } from 'node:zlib';
 import type { MessagePort } from 'node:worker_threads';
-import { checkStoredBatches, type RecordCheckOutcome } from './check-records.js';
+import { RecordChecker, type RecordCheckOutcome } from './check-records.js';
 import { JournalError } from './errors.js';
+import { CallSummarizer } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
 import type { StoredBatch } from './store.js';
 import { CONTROL, type RecordCheckData, type FromRecordCheck } from './record-check-protocol.js';
@@ -19,16 +33,37 @@ import { CONTROL, type RecordCheckData, type FromRecordCheck } from './record-ch
 /** Bytes gathered before a message is sent: few messages, each small next to the main thread's window. */
 const MESSAGE_BYTES = 1 << 20;
 
-/** Batches of checked records, gathered and sent to the main thread in messages of ~MESSAGE_BYTES. */
+/** A stored batch the check passed, to be sent. */
+interface CheckedBatch {
+  /** Its first and last seq as stored (its first record is the first handed on). */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Where each good record's body starts and ends in the batch's bytes (all of its records, unless the check stopped in it). */
+  readonly bodies: number[];
+  /** Its bytes; null once dropped (read again to be sent). */
+  bytes: Buffer | null;
+  /** Whether it waits with its bytes kept (counted in CheckAndSend.keptBytes). */
+  kept: boolean;
+  readonly length: number;
+  /** The CRC-32 of its bytes, taken when they are dropped. */
+  crc: number;
+  /** Its records' CallSummary words (one record's after another's), or null: none read. */
+  calls: Int32Array | null;
+}
+
+/** Checked batches, gathered and sent to the main thread in messages of ~MESSAGE_BYTES. */
 class Sender {
   private rows: Buffer[] = [];
   private bytes = 0;
   /** Body start and end of each record gathered, as offsets into the rows gathered, back to back. */
   private bodies: number[] = [];
+  /** The gathered records' CallSummary words: arrays, and counts of records without one (a zero word each). */
+  private calls: (Int32Array | number)[] = [];
+  private callWords = 0;
+  private summarized = false;
   private firstSeq = -1;
-  private rowBase = 0;
-  private row: Buffer | null = null;
   private readonly ring: Uint8Array;
+  private readonly ringWords: Int32Array;
   /** Where the next message is written in the ring: the bytes before it (bytesInFlight of them) are unread. */
   private ringAt = 0;
 
@@ -39,21 +74,36 @@ class Sender {
     ring: SharedArrayBuffer,
   ) {
     this.ring = new Uint8Array(ring);
+    this.ringWords = new Int32Array(ring, 0, ring.byteLength >>> 2);
   }
 
-  /** A checked record of `row` (its body a view into row's bytes). */
-  add(seq: number, body: Buffer, row: Buffer): void {
-    if (row !== this.row) {
-      // A new stored batch: send what was gathered when it is large enough, then gather this one after it.
-      if (this.bytes >= MESSAGE_BYTES) this.flush();
-      this.rowBase = this.bytes;
-      this.rows.push(row);
-      this.bytes += row.length;
-      this.row = row;
+  /** Gathers a checked batch (its bytes, read again if it was dropped), after sending what was gathered when that is large enough. */
+  add(batch: CheckedBatch, bytes: Buffer): void {
+    if (this.bytes >= MESSAGE_BYTES) this.flush();
+    const base = this.bytes;
+    this.rows.push(bytes);
+    this.bytes += bytes.length;
+    if (this.firstSeq < 0) this.firstSeq = batch.firstSeq;
+    const bodies = batch.bodies;
+    for (let i = 0; i < bodies.length; i++) this.bodies.push(base + (bodies[i] as number));
+    if (batch.calls !== null) {
+      this.calls.push(batch.calls);
+      this.callWords += batch.calls.length;
+      this.summarized = true;
+    } else {
+      this.calls.push(bodies.length / 2);
+      this.callWords += bodies.length / 2;
     }
-    if (this.firstSeq < 0) this.firstSeq = seq;
-    const start = this.rowBase + (body.byteOffset - row.byteOffset);
-    this.bodies.push(start, start + body.length);
+  }
+
+  /** Whether add() would return at once (it sends nothing, or what it sends has room now). */
+  canTake(): boolean {
+    return this.bytes < MESSAGE_BYTES || this.roomFor(this.messageBytes());
+  }
+
+  /** Sends what is gathered if it has room now: when it is large enough, or whatever its size (`any`). */
+  trySend(any: boolean): void {
+    if (this.bodies.length > 0 && (any || this.bytes >= MESSAGE_BYTES) && this.roomFor(this.messageBytes())) this.flush();
   }
 
   /**
@@ -61,40 +111,57 @@ class Sender {
    * whole ring, in their own bytes once the main thread holds less than a window's bytes unread.
    */
   flush(): void {
-    if (this.bodies.length === 0) {
-      this.reset();
-      return;
+    if (this.bodies.length > 0) {
+      const n = this.messageBytes();
+      if (n <= this.ring.length) this.sendInRing(n);
+      else this.sendOwnBytes();
     }
-    if (this.bytes <= this.ring.length) this.sendInRing();
-    else this.sendOwnBytes();
     this.reset();
   }
 
-  private sendInRing(): void {
-    const n = this.bytes;
+  /** The bytes the gathered message takes: its rows, then its summary words (4-byte aligned) if any record has one. */
+  private messageBytes(): number {
+    return this.bytes + (this.summarized ? 3 + 4 * this.callWords : 0);
+  }
+
+  /** Where sendInRing writes a message of n bytes, and the ring's bytes it holds until read (its skipped end included). */
+  private placeOf(n: number): { at: number; span: number; unread: number } {
     const size = this.ring.length;
     // The unread bytes are always the `bytesInFlight` bytes just before ringAt (around the ring's end). A message never
     // wraps: when it does not fit before the ring's end, it starts at 0 and the end is skipped, held as unread until
     // this message is read ("unread + span <= ring" is the room check). A message longer than the part before ringAt
     // could never have that room: it waits until everything is read, when it may start at 0 with nothing skipped.
-    let at = this.ringAt;
-    let span = n;
-    if (at + n > size) {
-      at = 0;
-      if (n > this.ringAt) this.waitForWindow(0);
-      else span = n + size - this.ringAt;
-    }
-    this.waitForWindow(size - span);
+    if (this.ringAt + n <= size) return { at: this.ringAt, span: n, unread: size - n };
+    if (n > this.ringAt) return { at: 0, span: n, unread: 0 };
+    const span = n + size - this.ringAt;
+    return { at: 0, span, unread: size - span };
+  }
+
+  /** Whether a message of n bytes could be sent now, without waiting for the main thread. */
+  private roomFor(n: number): boolean {
+    const inFlight = Atomics.load(this.control, CONTROL.bytesInFlight);
+    if (n > this.ring.length) return inFlight <= this.windowBytes - 1;
+    return inFlight <= this.placeOf(n).unread;
+  }
+
+  private sendInRing(n: number): void {
+    const { at, span, unread } = this.placeOf(n);
+    this.waitForWindow(unread);
     let to = at;
     for (const r of this.rows) {
       this.ring.set(r, to);
       to += r.length;
     }
+    let calls = -1;
+    if (this.summarized) {
+      calls = Math.ceil(to / 4);
+      this.writeCalls(this.ringWords, calls);
+    }
     const bodies = this.bodies;
     for (let i = 0; i < bodies.length; i++) bodies[i] = (bodies[i] as number) + at;
     this.ringAt = at + n;
     Atomics.add(this.control, CONTROL.bytesInFlight, span);
-    this.post({ kind: 'ring', firstSeq: this.firstSeq, bodies, span });
+    this.post({ kind: 'ring', firstSeq: this.firstSeq, bodies, span, calls });
   }
 
   private sendOwnBytes(): void {
@@ -112,9 +179,29 @@ class Sender {
       }
     }
     const bodies = Uint32Array.from(this.bodies);
+    let calls: Int32Array | null = null;
+    if (this.summarized) {
+      calls = new Int32Array(this.callWords);
+      this.writeCalls(calls, 0);
+    }
     this.waitForWindow(this.windowBytes - 1);
     Atomics.add(this.control, CONTROL.bytesInFlight, bytes.byteLength);
-    this.post({ kind: 'records', firstSeq: this.firstSeq, bytes, bodies }, [bytes.buffer as ArrayBuffer, bodies.buffer]);
+    const transfer = [bytes.buffer as ArrayBuffer, bodies.buffer];
+    if (calls !== null) transfer.push(calls.buffer as ArrayBuffer);
+    this.post({ kind: 'records', firstSeq: this.firstSeq, bytes, bodies, calls }, transfer);
+  }
+
+  private writeCalls(into: Int32Array, from: number): void {
+    let w = from;
+    for (const c of this.calls) {
+      if (typeof c === 'number') {
+        into.fill(0, w, w + c);
+        w += c;
+      } else {
+        into.set(c, w);
+        w += c.length;
+      }
+    }
   }
 
   post(message: FromRecordCheck, transfer: ArrayBuffer[] = []): void {
@@ -149,8 +236,184 @@ class Sender {
     this.rows = [];
     this.bytes = 0;
     this.bodies = [];
+    this.calls = [];
+    this.callWords = 0;
+    this.summarized = false;
     this.firstSeq = -1;
-    this.row = null;
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The check of every record and the sending of the good ones in order, reading ahead of the main thread (header). */
+class CheckAndSend {
+  private readonly checker: RecordChecker;
+  private readonly summarizer: CallSummarizer | null;
+  private readonly batches: Iterator<StoredBatch>;
+  /** Checked batches not yet handed to the sender, in order. */
+  private readonly waiting: CheckedBatch[] = [];
+  /** Bytes of waiting batches kept; past `keepBytes` the batches checked are dropped until none waits. */
+  private keptBytes = 0;
+  private dropping = false;
+  /** A second connection reading the dropped batches again, in order, and its rows from the first dropped one. */
+  private againStore: SqliteJournalStore | null = null;
+  private again: Iterator<StoredBatch> | null = null;
+  private done = false;
+  private outcome: RecordCheckOutcome | null = null;
+  /** What stopped the check (a JournalError: corrupt record), thrown once the records before it were sent. */
+  private failure: unknown = null;
+
+  constructor(
+    store: SqliteJournalStore,
+    private readonly data: RecordCheckData,
+    private readonly control: Int32Array,
+    private readonly sender: Sender,
+    private readonly keepBytes: number,
+  ) {
+    this.checker = new RecordChecker({ ...data.start, genesisHash: Buffer.from(data.start.genesisHash) });
+    this.summarizer = data.summarizeCalls ? new CallSummarizer() : null;
+    this.batches = store.read(1)[Symbol.iterator]();
+  }
+
+  run(): RecordCheckOutcome {
+    try {
+      while (!this.done) {
+        while (this.waiting.length > 0 && this.sender.canTake()) this.send(this.waiting.shift() as CheckedBatch);
+        const batch = this.checkNext();
+        if (batch === null) continue;
+        if (this.waiting.length === 0 && this.sender.canTake()) {
+          // Sent at once; its calls read first while the main thread still restores (it reads none of them then).
+          if (Atomics.load(this.control, CONTROL.draining) === 0) this.summarize(batch);
+          this.send(batch);
+        } else {
+          // The main thread has no room for it yet: read ahead.
+          this.sender.trySend(true);
+          this.summarize(batch);
+          this.wait(batch);
+        }
+      }
+      // Everything is checked: the rest in order, waiting for the main thread as needed.
+      while (this.waiting.length > 0) this.send(this.waiting.shift() as CheckedBatch);
+      this.sender.flush();
+    } finally {
+      this.closeAgain();
+      this.againStore?.close();
+    }
+    if (this.failure !== null) throw this.failure;
+    return this.outcome as RecordCheckOutcome;
+  }
+
+  /** Reads and checks the next stored batch; null when it has no record to send (the genesis', or none is left). */
+  private checkNext(): CheckedBatch | null {
+    const next = this.batches.next();
+    if (next.done === true) {
+      this.done = true;
+      this.outcome = this.checker.outcome(null);
+      return null;
+    }
+    Atomics.add(this.control, CONTROL.progress, 1);
+    const stored = next.value;
+    const bytes = asBuffer(stored.bytes);
+    const bodies: number[] = [];
+    const base = bytes.byteOffset;
+    try {
+      const torn = this.checker.batch({ firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, bytes }, (_seq, body) => bodies.push(body.byteOffset - base, body.byteOffset - base + body.length));
+      if (torn !== null) {
+        this.done = true;
+        this.outcome = this.checker.outcome(torn);
+      }
+    } catch (e) {
+      this.done = true;
+      this.failure = e;
+    }
+    if (this.done) this.batches.return?.();
+    if (bodies.length === 0) return null;
+    return { firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, bodies, bytes, kept: false, length: bytes.length, crc: 0, calls: null };
+  }
+
+  private summarize(batch: CheckedBatch): void {
+    const summarizer = this.summarizer;
+    const bytes = batch.bytes;
+    if (summarizer === null || bytes === null) return;
+    const words: number[] = [];
+    const bodies = batch.bodies;
+    for (let i = 0, seq = batch.firstSeq; i < bodies.length; i += 2, seq++) summarizer.summarize(seq, bytes.subarray(bodies[i] as number, bodies[i + 1] as number), words);
+    batch.calls = Int32Array.from(words);
+  }
+
+  /** Holds a batch read ahead: its bytes kept while within keepBytes, else dropped (their CRC-32 kept). */
+  private wait(batch: CheckedBatch): void {
+    if (!this.dropping && this.keptBytes + batch.length <= this.keepBytes) {
+      this.keptBytes += batch.length;
+      batch.kept = true;
+    } else {
+      this.dropping = true;
+      batch.crc = crc32(batch.bytes as Buffer);
+      batch.bytes = null;
+    }
+    this.waiting.push(batch);
+  }
+
+  private send(batch: CheckedBatch): void {
+    let bytes = batch.bytes;
+    if (bytes === null) {
+      try {
+        bytes = this.readAgain(batch);
+      } catch (e) {
+        this.sender.flush(); // the records before it reach the main thread first, as before a corrupt record
+        throw e;
+      }
+    }
+    if (batch.kept) this.keptBytes -= batch.length;
+    this.sender.add(batch, bytes);
+    this.sender.trySend(false);
+    if (this.waiting.length === 0) {
+      // Nothing waits: the batches read ahead from here on are kept again first.
+      this.dropping = false;
+      this.closeAgain();
+    }
+  }
+
+  /** A dropped batch read again (the next row of the second connection): its bytes, if they are those checked. */
+  private readAgain(batch: CheckedBatch): Buffer {
+    if (this.again === null) {
+      this.againStore ??= SqliteJournalStore.open(this.data.file, { durability: 'relaxed', readOnly: true });
+      this.again = this.againStore.read(batch.firstSeq)[Symbol.iterator]();
+    }
+    const next = this.again.next();
+    Atomics.add(this.control, CONTROL.progress, 1);
+    const stored = next.done === true ? null : next.value;
+    const bytes = stored === null ? null : asBuffer(stored.bytes);
+    if (stored === null || bytes === null || stored.firstSeq !== batch.firstSeq || stored.lastSeq !== batch.lastSeq || bytes.length !== batch.length || crc32(bytes) !== batch.crc) {
+      throw new Error(`${this.data.start.name}: records ${batch.firstSeq}-${batch.lastSeq}, read again to be replayed, are not the bytes checked: the journal changed during recovery`);
+    }
+    return bytes;
+  }
+
+  private closeAgain(): void {
+    this.again?.return?.();
+    this.again = null;
+  }
+}
+
+/** The nice value the record-check thread takes (yieldToEngineThreads says why). */
+export const CHECK_THREAD_NICE = 10;
+
+/**
+ * Lowers this thread's scheduling priority (Linux: a nice value is a thread's own, and /proc/thread-self names this
+ * thread's id; elsewhere nothing is done). Why: while it reads ahead, three threads want the machine's two cores (the
+ * main thread's restore, the boundary thread, this one), and the two of them the restore waits for should win. Measured
+ * on the 1M + 1M-record journal: the restore 5.9-6.0 s with this thread at nice 10 or 19, 6.5-6.6 s at 0, against
+ * 5.7-6.0 s without reading ahead (docs/performance.md "2026-12-07, s65"). The replay, after, runs on two threads.
+ */
+function yieldToEngineThreads(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, CHECK_THREAD_NICE);
+  } catch {
+    // Not Linux (no /proc/thread-self), or not allowed: the thread keeps its priority.
   }
 }
 
@@ -159,29 +422,15 @@ class Sender {
  * then the outcome ('end') or what stopped the check ('error': a JournalError's code, message and seq, or a bug).
  */
 export function runRecordCheck(data: RecordCheckData): void {
+  yieldToEngineThreads();
   const control = new Int32Array(data.control);
   const sender = new Sender(data.port, control, data.windowBytes, data.ring);
   const started = performance.now();
   let store: SqliteJournalStore | null = null;
   try {
     store = SqliteJournalStore.open(data.file, { durability: 'relaxed', readOnly: true });
-    let row: Buffer = Buffer.alloc(0);
-    const read = store.read(1);
-    function* rows(): Generator<StoredBatch> {
-      for (const b of read) {
-        row = Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
-        Atomics.add(control, CONTROL.progress, 1);
-        yield { firstSeq: b.firstSeq, lastSeq: b.lastSeq, bytes: row };
-      }
-    }
-    const start = { ...data.start, genesisHash: Buffer.from(data.start.genesisHash) };
-    let outcome: RecordCheckOutcome;
-    try {
-      outcome = checkStoredBatches(rows(), start, (seq, body) => sender.add(seq, body, row));
-    } finally {
-      // The records before a bad one reach the main thread first: it replays them, as Journal.check would have.
-      sender.flush();
-    }
+    // The records before a bad one reach the main thread first: it replays them, as Journal.check would have.
+    const outcome = new CheckAndSend(store, data, control, sender, data.windowBytes).run();
     store.close();
     store = null;
     const headHash = new Uint8Array(outcome.headHash);

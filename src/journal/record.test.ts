@@ -21,6 +21,8 @@ import {
   entryBody,
   entryCommandEnd,
   entryEventsMatchTakingCalls,
+  CallSummarizer,
+  type CallSummary,
 } from './record.js';
 import type { EngineEvent } from '../core/engine/events.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from './types.js';
@@ -203,5 +205,83 @@ describe('entryEventsMatchTakingCalls (a recovery taking the margin calls from t
     expect(check([call(0, 'a')], [], { seq: 42, tsMs: 5_001 }).same).toBe(false);
     expect(check([call(1, 'a')], []).same).toBe(false);
     expect(check([{ ...cleared(0, 'a'), kind: 'MarginCallClearedX' } as unknown as EngineEvent], []).same).toBe(false);
+  });
+
+  /**
+   * check() with the record's calls read ahead (CallSummarizer, as the record-check worker reads them, for the record's
+   * seq and its command's time: a record's stamp is always its own seq and its command's time).
+   */
+  const checkAhead = (recorded: EngineEvent[], replayed: EngineEvent[], s = stamp, summarizer = new CallSummarizer(), ids: string[] = []): { same: boolean; told: string[]; listed: number } => {
+    const cmd = { ...command, tsMs: s.tsMs } as Command;
+    const body = Buffer.from(entryBody(cmd, recorded), 'utf8');
+    const words: number[] = [];
+    summarizer.summarize(s.seq, body, words);
+    const told: string[] = [];
+    const summary: CallSummary = { words: Int32Array.from(words), at: 0, ids };
+    const same = entryEventsMatchTakingCalls(replayed, body, entryCommandEnd(cmd, body), s, (account, called) => told.push(`${called ? 'call' : 'clear'} ${account}`), words[0] === 0 ? null : summary);
+    return { same, told, listed: words[0] as number };
+  };
+  const checkHere = (recorded: EngineEvent[], replayed: EngineEvent[], s = stamp): { same: boolean; told: string[] } => {
+    const cmd = { ...command, tsMs: s.tsMs } as Command;
+    const body = Buffer.from(entryBody(cmd, recorded), 'utf8');
+    const told: string[] = [];
+    const same = entryEventsMatchTakingCalls(replayed, body, entryCommandEnd(cmd, body), s, (account, called) => told.push(`${called ? 'call' : 'clear'} ${account}`));
+    return { same, told };
+  };
+
+  it('with the calls read ahead (CallSummary): the same verdicts and the same calls told as reading them here', () => {
+    const cases: [EngineEvent[], EngineEvent[]][] = [
+      [[cleared(0, 'b'), call(1, 'a'), other(2), call(3, 'c')], [other(0)]],
+      [[call(0, 'a')], []],
+      [[], []],
+      [[call(0, 'q"x\\y'), cleared(1, 'é')], []],
+      [[call(0, 'a')], [other(0)]],
+      [[other(0), call(1, 'a')], []],
+      [[call(1, 'a')], []],
+      [[{ ...cleared(0, 'a'), kind: 'MarginCallClearedX' } as unknown as EngineEvent], []],
+    ];
+    for (const [recorded, replayed] of cases) {
+      for (const s of [stamp, { seq: 43, tsMs: 5_000 }, { seq: 42, tsMs: 5_001 }]) {
+        const ahead = checkAhead(recorded, replayed, s);
+        expect({ same: ahead.same, told: ahead.told }).toEqual(checkHere(recorded, replayed, s));
+      }
+    }
+    // What is listed: every call and clearance of the record at its stamp; nothing (0) when one of them is not one.
+    expect(checkAhead([cleared(0, 'b'), call(1, 'a'), other(2), call(3, 'c')], [other(0)]).listed).toBe(3);
+    expect(checkAhead([call(0, 'a')], [], { seq: 43, tsMs: 5_000 }).listed).toBe(0);
+    expect(checkAhead([other(0)], [other(0)]).listed).toBe(0);
+  });
+
+  it('numbers each account once across records: later records name it by number, the main thread having read it once', () => {
+    const summarizer = new CallSummarizer();
+    const ids: string[] = [];
+    expect(checkAhead([call(0, 'a'), call(1, 'b')], [], stamp, summarizer, ids).told).toEqual(['call a', 'call b']);
+    expect(ids).toEqual(['a', 'b']);
+    expect(checkAhead([cleared(0, 'b'), call(1, 'c'), cleared(2, 'a')], [], stamp, summarizer, ids).told).toEqual(['clear b', 'call c', 'clear a']);
+    expect(ids).toEqual(['a', 'b', 'c']);
+    // A record not listed after all (its body goes on after the events) takes back the numbers it gave: the next one
+    // numbers on from there, so no number is ever named before the main thread has read its id.
+    const longer = Buffer.from(entryBody(command, [call(0, 'd')]).replace(/\]\}$/, '],"more":1}'), 'utf8');
+    const words: number[] = [];
+    summarizer.summarize(42, longer, words);
+    expect(words).toEqual([0]);
+    expect(checkAhead([call(0, 'e')], [], stamp, summarizer, ids).told).toEqual(['call e']);
+    expect(ids).toEqual(['a', 'b', 'c', 'e']);
+  });
+
+  it('is false when a listed call is not where the replay reaches, or one is left over', () => {
+    const body = Buffer.from(entryBody(command, [other(0), call(1, 'a')]), 'utf8');
+    const end = entryCommandEnd(command, body);
+    const words: number[] = [];
+    new CallSummarizer().summarize(42, body, words);
+    expect(words[0]).toBe(1);
+    const told: string[] = [];
+    const tell = (account: string): number => told.push(account);
+    expect(entryEventsMatchTakingCalls([other(0)], body, end, stamp, tell, { words: Int32Array.from(words), at: 0, ids: [] })).toBe(true);
+    expect(told).toEqual(['a']);
+    // The call listed one byte off: the replay never meets it there (it reads the call itself, then finds one left).
+    const off = Int32Array.from(words);
+    off[1] = (off[1] as number) + 1;
+    expect(entryEventsMatchTakingCalls([other(0)], body, end, stamp, tell, { words: off, at: 0, ids: [] })).toBe(false);
   });
 });

@@ -117,6 +117,8 @@ export function entryEventsMatchTakingCalls(
   /** The record's seq and its command's time: every event's stamp. */
   stamp: { readonly seq: number; readonly tsMs: number },
   onCall: (account: string, called: boolean) => void,
+  /** Where the record's calls are, read ahead on the record-check worker (CallSummary); null: read here. */
+  summary: CallSummary | null = null,
 ): boolean {
   for (let k = 0; k < EVENTS_KEY_BYTES.length; k++) if (body[commandEnd + k] !== EVENTS_KEY_BYTES[k]) return false;
   let at = commandEnd + EVENTS_KEY_BYTES.length;
@@ -124,10 +126,33 @@ export function entryEventsMatchTakingCalls(
   at++;
   let replayed = 0;
   let calls = 0;
+  const words = summary === null ? null : summary.words;
+  const listed = words === null ? 0 : (words[(summary as CallSummary).at] as number);
+  let w = words === null ? 0 : (summary as CallSummary).at + 1;
+  let taken = 0;
   for (let first = true; body[at] !== CLOSE_BRACKET_BYTE; first = false) {
     if (!first) {
       if (body[at] !== COMMA_BYTE) return false;
       at++;
+    }
+    if (taken < listed && (words as Int32Array)[w] === at) {
+      // A call the worker read here (recordedCallAt, with this ordinal, seq and time): its account and kind told.
+      const code = (words as Int32Array)[w + 2] as number;
+      const ids = (summary as CallSummary).ids;
+      const n = code >>> 2;
+      let id = ids[n];
+      if ((code & CALL_ID_NEW) !== 0) {
+        const learned = callAccountAt(body, at);
+        if (learned === null) return false;
+        ids[n] = id = learned;
+      }
+      if (id === undefined) return false;
+      onCall(id, (code & CALL_CALLED) !== 0);
+      at = (words as Int32Array)[w + 1] as number;
+      w += 3;
+      taken++;
+      calls++;
+      continue;
     }
     const next = events[replayed];
     if (next !== undefined) {
@@ -145,7 +170,7 @@ export function entryEventsMatchTakingCalls(
     at = end;
     calls++;
   }
-  return replayed === events.length && at === body.length - 2 && body[at + 1] === CLOSE_BRACE;
+  return replayed === events.length && taken === listed && at === body.length - 2 && body[at + 1] === CLOSE_BRACE;
 }
 
 /**
@@ -191,9 +216,29 @@ function recordedCallAt(body: Uint8Array, at: number, ordinal: number, seq: numb
   if (i < 0 || body[i] !== COMMA_BYTE) return -1;
   i = integerEnd(tsMs, body, i + TS_KEY.length);
   if (i < 0 || body[i] !== CLOSE_BRACE) return -1;
-  // An id JSON escapes or that is not ASCII is read as JSON reads it (rare: ids are printable ASCII as a rule).
-  onCall(plain ? internedId(body, idStart, idEnd) : (JSON.parse(bytes.toString('utf8', idStart - 1, idEnd + 1)) as string), called);
+  onCall(accountText(body, idStart, idEnd, plain), called);
   return i + 1;
+}
+
+/**
+ * The account id of a call event that starts at `at` (its shape checked by recordedCallAt), or null when its id does
+ * not end. For an id the record-check worker names by number (CallSummary): the main thread reads it once.
+ */
+function callAccountAt(body: Uint8Array, at: number): string | null {
+  if (!literalAt(body, at, ACCOUNT_OPEN_BYTES)) return null;
+  const idStart = at + ACCOUNT_OPEN_BYTES.length;
+  let idEnd = plainStringEnd(body, idStart);
+  const plain = idEnd >= 0;
+  if (!plain) idEnd = stringEnd(body, idStart);
+  return idEnd < 0 ? null : accountText(body, idStart, idEnd, plain);
+}
+
+/**
+ * The id in bytes [idStart, idEnd) of a call's account. An id JSON escapes or that is not ASCII is read as JSON reads
+ * it (rare: ids are printable ASCII as a rule).
+ */
+function accountText(body: Uint8Array, idStart: number, idEnd: number, plain: boolean): string {
+  return plain ? internedId(body, idStart, idEnd) : (JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8', idStart - 1, idEnd + 1)) as string);
 }
 
 /**
@@ -260,6 +305,115 @@ function internedId(body: Uint8Array, from: number, to: number): string {
 /** internedId's table: one id per slot, the last one seen there. */
 const ID_CACHE_SLOTS = 65_536;
 const idCache: (string | undefined)[] = new Array<string | undefined>(ID_CACHE_SLOTS);
+
+/**
+ * Where one record's margin calls are, read ahead of the replay by recovery's record-check worker (CallSummarizer, in
+ * record-check-worker.ts) while the main thread restores the snapshot, so that the replay that takes the calls from
+ * the records (entryEventsMatchTakingCalls) need not read them again. `words[at]` is the record's count of calls
+ * listed, then for each, in the body's order, three words: where the event starts and ends in the body, and a code,
+ * the account's number x 4 + CALL_ID_NEW (its first listing: the main thread reads the id at the event once) +
+ * CALL_CALLED (a MarginCall; a MarginCallCleared without). Each was read by recordedCallAt, the same reader, with its
+ * ordinal, the record's seq and its command's time. A count of 0 asserts nothing: the main thread reads the calls of
+ * such a record itself, as it does without a summary.
+ */
+export interface CallSummary {
+  words: Int32Array;
+  at: number;
+  /** The accounts by number, as the records named them so far (the replay's, kept across its records). */
+  readonly ids: string[];
+}
+
+export const CALL_CALLED = 1;
+export const CALL_ID_NEW = 2;
+
+/** Appends records' CallSummary words (a count, then three words a call), numbering the accounts as it meets them. */
+export class CallSummarizer {
+  private readonly numbers = new Map<string, number>();
+  /** The accounts first met in the record being read: forgotten again when the record lists nothing after all. */
+  private readonly fresh: string[] = [];
+  private code = 0;
+  private readonly tell = (account: string, called: boolean): void => {
+    let n = this.numbers.get(account);
+    let flags = called ? CALL_CALLED : 0;
+    if (n === undefined) {
+      n = this.numbers.size;
+      this.numbers.set(account, n);
+      this.fresh.push(account);
+      flags |= CALL_ID_NEW;
+    }
+    this.code = n * 4 + flags;
+  };
+
+  /**
+   * Appends record `seq`'s summary to `out`: every MarginCall and MarginCallCleared among its events, or a count of 0
+   * when its body is not read so (a command or an event of another shape than the replay expects): then nothing is
+   * asserted and the main thread reads that record's calls itself.
+   */
+  summarize(seq: number, body: Buffer, out: number[]): void {
+    const countAt = out.length;
+    out.push(0);
+    this.fresh.length = 0;
+    const count = this.calls(seq, body, out);
+    if (count > 0) {
+      out[countAt] = count;
+      return;
+    }
+    out.length = countAt + 1;
+    for (const account of this.fresh) this.numbers.delete(account); // the last ones added: the numbering goes on from them
+  }
+
+  /** The calls of the record into `out` (three words each); 0 when it lists none or is not read. */
+  private calls(seq: number, body: Buffer, out: number[]): number {
+    let command: Command;
+    let end: number;
+    try {
+      const read = readEntryCommand(seq, body);
+      command = read.command;
+      end = read.commandEnd > 0 ? read.commandEnd : entryCommandEnd(command, body);
+    } catch {
+      return 0;
+    }
+    if (end <= 0 || !literalAt(body, end, EVENTS_KEY_BYTES)) return 0;
+    let at = end + EVENTS_KEY_BYTES.length;
+    if (body[at] !== OPEN_BRACKET_BYTE) return 0;
+    at++;
+    let count = 0;
+    for (let ordinal = 0; body[at] !== CLOSE_BRACKET_BYTE; ordinal++) {
+      if (ordinal > 0) {
+        if (body[at] !== COMMA_BYTE) return 0;
+        at++;
+      }
+      const callEnd = recordedCallAt(body, at, ordinal, seq, command.tsMs, this.tell);
+      if (callEnd > 0) {
+        out.push(at, callEnd, this.code);
+        count++;
+        at = callEnd;
+      } else {
+        at = valueEnd(body, at);
+        if (at < 0) return 0;
+      }
+    }
+    return at === body.length - 2 && body[at + 1] === CLOSE_BRACE ? count : 0;
+  }
+}
+
+/** The index after the JSON value at `at` (an object or array to its matching bracket, strings skipped), or -1. */
+function valueEnd(body: Uint8Array, at: number): number {
+  let depth = 0;
+  for (let i = at; i < body.length; i++) {
+    const c = body[i] as number;
+    if (c === QUOTE_BYTE) {
+      i = stringEnd(body, i + 1);
+      if (i < 0) return -1;
+      if (depth === 0) return i + 1;
+    } else if (c === OPEN_BRACE_BYTE || c === OPEN_BRACKET_BYTE) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET_BYTE) {
+      if (depth === 0) return i; // a scalar ends where its array does
+      if (--depth === 0) return i + 1;
+    } else if (c === COMMA_BYTE && depth === 0) return i;
+  }
+  return -1;
+}
 
 /** Records framed back to back in one buffer: what one commit stores (the journal's batch, one SQLite row). */
 export interface EncodedBatch {

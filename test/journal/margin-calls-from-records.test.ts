@@ -11,7 +11,7 @@ import { benchRulebook, buildWorld, rng, tailTicks } from '../../bench/world.js'
 import { encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import { TEST_CONFIG } from '../../src/core/engine/testkit.js';
 import { canonicalJson } from '../../src/core/engine/snapshot.js';
-import { DurableEngine } from '../../src/journal/durable.js';
+import { DurableEngine, type RecoveryProgress } from '../../src/journal/durable.js';
 import { Journal } from '../../src/journal/journal.js';
 import { encodeEntryRecord } from '../../src/journal/record.js';
 import { SqliteJournalStore } from '../../src/journal/sqlite.js';
@@ -34,7 +34,7 @@ function build(): { path: string; entries: JournalEntry[] } {
     const command = next(i, world.timeMs + 1);
     entries.push({ command, events: world.apply(command), seq: world.seq });
   }
-  journal.append(entries);
+  for (let i = 0; i < TAIL; i += 200) journal.append(entries.slice(i, i + 200)); // commits of 200, as a service's
   journal.close();
   return { path, entries };
 }
@@ -75,6 +75,27 @@ describe('recovery with the margin calls from the records', () => {
     } finally {
       taken.close();
       computed.close();
+    }
+  });
+
+  it('with the calls read ahead by the record-check worker while the snapshot is restored: the same engine', () => {
+    // A record-check worker forced (the tail is below RECORD_CHECK_WORKER_MIN_RECORDS) with a ring of 64 KiB, and a
+    // restore that takes 1.5 s (the progress callback sleeps before the replay): the worker reads every batch ahead.
+    const sleepBeforeReplay = (p: RecoveryProgress): void => {
+      if (p.phase === 'replay' && p.done === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_500);
+    };
+    const ahead = DurableEngine.openFile(copy(), { durability: 'full', recordCheckWorker: true, recordCheckWindowBytes: 64 * 2 ** 10, onProgress: sleepBeforeReplay });
+    const here = DurableEngine.openFile(copy(), { durability: 'full', recordCheckWorker: false });
+    try {
+      const withCalls = B.entries.filter((e) => e.events.some((x) => x.kind === 'MarginCall' || x.kind === 'MarginCallCleared')).length;
+      expect(here.recovery.timings.callsReadAhead).toBe(0);
+      expect(ahead.recovery.timings.callsReadAhead).toBeGreaterThan(0);
+      expect(ahead.recovery.timings.callsReadAhead).toBeLessThanOrEqual(withCalls);
+      expect(encodeSnapshot(ahead.engine.snapshot())).toBe(encodeSnapshot(here.engine.snapshot()));
+      expect(ahead.journal.headHashHex()).toBe(here.journal.headHashHex());
+    } finally {
+      ahead.close();
+      here.close();
     }
   });
 
