@@ -227,7 +227,7 @@ export function benchJournalRecovery(accounts: number): BenchReport {
     // The margin calls taken from the records (docs/journal.md "Margin calls from the records"): their index caught up once.
     lines.push(`    the margin calls taken from the records (every other event compared), their index brought up to the state at the end: ${s(r.callsResumeMs)}`);
     // The records whose calls the check thread read while the snapshot was restored (record-check-worker.ts).
-    lines.push(`    records whose margin calls the record-check thread read ahead (the replay did not read them): ${r.callsReadAhead.toLocaleString('en')} of ${r.replayed.toLocaleString('en')}`);
+    lines.push(`    records with margin calls whose calls the record-check thread read ahead, while the snapshot was restored (the replay did not read them): ${r.callsReadAhead.toLocaleString('en')}`);
   }
   if (r.checkWorkerMs !== null) {
     // The records were read and checked on a worker thread (record-check-pipeline.ts) from the start of recovery.

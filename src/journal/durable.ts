@@ -72,9 +72,9 @@ export interface DurableOptions {
    */
   readonly recordCheckWorker?: boolean;
   /**
-   * The record-check worker's window: bytes of checked records it may hold ahead of the replay in its ring, and again
-   * in its own memory while it reads further ahead (record-check-worker.ts). Default RECORD_CHECK_WINDOW_BYTES; tests
-   * make it small so that a short journal is read ahead.
+   * The record-check worker's window: bytes of checked records its ring holds ahead of the replay; past them it reads
+   * ahead, checking batches and dropping their bytes to read them again later (record-check-worker.ts). Default
+   * RECORD_CHECK_WINDOW_BYTES; tests make it small so that a short journal is read ahead.
    */
   readonly recordCheckWindowBytes?: number;
   /**

@@ -281,6 +281,8 @@ describe('reading ahead of the replay (the worker checks on while its ring is fu
     const pipeline = RecordCheckPipeline.start(path, journal.checkStart(), { windowBytes, summarizeCalls: true });
     const until = Date.now() + 60_000;
     while (pipeline.batchesRead() < batches && Date.now() < until) sleep(20);
+    sleep(50);
+    // Then it waits for this thread: nothing is read again before this thread has room for it.
     expect(pipeline.batchesRead()).toBe(batches);
     return { pipeline, journal, batches };
   }

@@ -9,13 +9,14 @@
 // (CONTROL.bytesInFlight). A message larger than the whole ring carries its own bytes instead (transferred, never
 // copied by structured clone). Why a ring: see RecordCheckData.ring.
 //
-// Reading ahead. The ring fills long before the main thread's restore ends (64 MB of a 1M-record tail's 1.2 GB), and
+// Reading ahead. The ring fills long before the main thread's restore ends (64 MB of a 1M-record tail's 1.1 GB), and
 // this thread would then wait, idle, for the whole restore. Instead it goes on checking the batches after the ring's
-// (hash chain included), keeps their bytes up to another window's worth and drops the rest, keeping of each only where
-// its records are, its CRC-32 and, when asked (RecordCheckData.summarizeCalls), where its margin calls are
-// (CallSummary). Once the main thread reads, a dropped batch is read again from SQLite and sent if its length and
-// CRC-32 are those of the bytes checked (else recovery fails: the file changed under it). So the replay receives
-// every record as checked, without this thread's SHA-256 work between them, and does not read the calls again.
+// (hash chain included) and drops their bytes, keeping of each only where its records are, its CRC-32 and, when
+// asked (RecordCheckData.summarizeCalls), where its margin calls are (CallSummary). Once the main thread reads, a
+// dropped batch is read again from SQLite (a second connection) and sent if its length and CRC-32 are those of the
+// bytes checked (else recovery fails: the file changed under it). So the replay receives every record as checked
+// without waiting for this thread's SHA-256 work, and does not read the calls again. Before the main thread takes its
+// first record, every batch's calls are read, those the ring takes at once included.
 // Once the main thread takes records, a batch it has room for as soon as it is checked is sent at once, with no
 // summary: the main thread is waiting for records then, and reading the calls here would only delay them.
 
@@ -42,8 +43,6 @@ interface CheckedBatch {
   readonly bodies: number[];
   /** Its bytes; null once dropped (read again to be sent). */
   bytes: Buffer | null;
-  /** Whether it waits with its bytes kept (counted in CheckAndSend.keptBytes). */
-  kept: boolean;
   readonly length: number;
   /** The CRC-32 of its bytes, taken when they are dropped. */
   crc: number;
@@ -96,9 +95,27 @@ class Sender {
     }
   }
 
-  /** Whether add() would return at once (it sends nothing, or what it sends has room now). */
-  canTake(): boolean {
-    return this.bytes < MESSAGE_BYTES || this.roomFor(this.messageBytes());
+  /**
+   * Whether the message gathered, with `batch` added, could be sent now, without waiting for the main thread: else the
+   * batch waits (read ahead), not in the message, whose bytes stay in memory until sent.
+   */
+  canTake(batch: CheckedBatch): boolean {
+    return this.roomFor(this.withBatch(batch));
+  }
+
+  /** Waits until canTake(batch), sending what is gathered first (waiting) when the two would not fit together. */
+  waitToTake(batch: CheckedBatch): void {
+    if (this.canTake(batch)) return;
+    this.flush();
+    const n = this.withBatch(batch);
+    this.waitForWindow(n > this.ring.length ? this.windowBytes - 1 : this.placeOf(n).unread);
+  }
+
+  /** The size of the message gathered with `batch` added (messageBytes). */
+  private withBatch(batch: CheckedBatch): number {
+    const words = this.callWords + (batch.calls !== null ? batch.calls.length : batch.bodies.length / 2);
+    const summarized = this.summarized || batch.calls !== null;
+    return this.bytes + batch.length + (summarized ? 3 + 4 * words : 0);
   }
 
   /** Sends what is gathered if it has room now: when it is large enough, or whatever its size (`any`). */
@@ -252,12 +269,9 @@ class CheckAndSend {
   private readonly checker: RecordChecker;
   private readonly summarizer: CallSummarizer | null;
   private readonly batches: Iterator<StoredBatch>;
-  /** Checked batches not yet handed to the sender, in order. */
+  /** Checked batches not yet handed to the sender, in order, their bytes dropped. */
   private readonly waiting: CheckedBatch[] = [];
-  /** Bytes of waiting batches kept; past `keepBytes` the batches checked are dropped until none waits. */
-  private keptBytes = 0;
-  private dropping = false;
-  /** A second connection reading the dropped batches again, in order, and its rows from the first dropped one. */
+  /** A second connection reading the dropped batches again, in order, and its rows from the first one waiting. */
   private againStore: SqliteJournalStore | null = null;
   private again: Iterator<StoredBatch> | null = null;
   private done = false;
@@ -270,7 +284,6 @@ class CheckAndSend {
     private readonly data: RecordCheckData,
     private readonly control: Int32Array,
     private readonly sender: Sender,
-    private readonly keepBytes: number,
   ) {
     this.checker = new RecordChecker({ ...data.start, genesisHash: Buffer.from(data.start.genesisHash) });
     this.summarizer = data.summarizeCalls ? new CallSummarizer() : null;
@@ -280,22 +293,28 @@ class CheckAndSend {
   run(): RecordCheckOutcome {
     try {
       while (!this.done) {
-        while (this.waiting.length > 0 && this.sender.canTake()) this.send(this.waiting.shift() as CheckedBatch);
+        while (this.waiting.length > 0 && this.sender.canTake(this.waiting[0] as CheckedBatch)) this.send(this.waiting.shift() as CheckedBatch);
         const batch = this.checkNext();
         if (batch === null) continue;
-        if (this.waiting.length === 0 && this.sender.canTake()) {
-          // Sent at once; its calls read first while the main thread still restores (it reads none of them then).
-          if (Atomics.load(this.control, CONTROL.draining) === 0) this.summarize(batch);
-          this.send(batch);
-        } else {
-          // The main thread has no room for it yet: read ahead.
+        // While the main thread restores (it takes no record yet), every batch's calls are read.
+        const draining = Atomics.load(this.control, CONTROL.draining) === 1;
+        if (!draining) this.summarize(batch);
+        if (this.waiting.length === 0 && this.sender.canTake(batch)) this.send(batch);
+        else {
+          // The main thread has no room for it yet: read ahead, the batch's bytes dropped (their CRC-32 kept).
           this.sender.trySend(true);
-          this.summarize(batch);
-          this.wait(batch);
+          if (draining) this.summarize(batch);
+          batch.crc = crc32(batch.bytes as Buffer); // checkNext's batches have their bytes
+          batch.bytes = null;
+          this.waiting.push(batch);
         }
       }
-      // Everything is checked: the rest in order, waiting for the main thread as needed.
-      while (this.waiting.length > 0) this.send(this.waiting.shift() as CheckedBatch);
+      // Everything is checked: the rest in order, each read again once the main thread has room for it.
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.shift() as CheckedBatch;
+        this.sender.waitToTake(batch);
+        this.send(batch);
+      }
       this.sender.flush();
     } finally {
       this.closeAgain();
@@ -330,7 +349,7 @@ class CheckAndSend {
     }
     if (this.done) this.batches.return?.();
     if (bodies.length === 0) return null;
-    return { firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, bodies, bytes, kept: false, length: bytes.length, crc: 0, calls: null };
+    return { firstSeq: stored.firstSeq, lastSeq: stored.lastSeq, bodies, bytes, length: bytes.length, crc: 0, calls: null };
   }
 
   private summarize(batch: CheckedBatch): void {
@@ -343,19 +362,6 @@ class CheckAndSend {
     batch.calls = Int32Array.from(words);
   }
 
-  /** Holds a batch read ahead: its bytes kept while within keepBytes, else dropped (their CRC-32 kept). */
-  private wait(batch: CheckedBatch): void {
-    if (!this.dropping && this.keptBytes + batch.length <= this.keepBytes) {
-      this.keptBytes += batch.length;
-      batch.kept = true;
-    } else {
-      this.dropping = true;
-      batch.crc = crc32(batch.bytes as Buffer);
-      batch.bytes = null;
-    }
-    this.waiting.push(batch);
-  }
-
   private send(batch: CheckedBatch): void {
     let bytes = batch.bytes;
     if (bytes === null) {
@@ -366,14 +372,9 @@ class CheckAndSend {
         throw e;
       }
     }
-    if (batch.kept) this.keptBytes -= batch.length;
     this.sender.add(batch, bytes);
     this.sender.trySend(false);
-    if (this.waiting.length === 0) {
-      // Nothing waits: the batches read ahead from here on are kept again first.
-      this.dropping = false;
-      this.closeAgain();
-    }
+    if (this.waiting.length === 0) this.closeAgain(); // the next batch read ahead opens it again from there
   }
 
   /** A dropped batch read again (the next row of the second connection): its bytes, if they are those checked. */
@@ -430,7 +431,7 @@ export function runRecordCheck(data: RecordCheckData): void {
   try {
     store = SqliteJournalStore.open(data.file, { durability: 'relaxed', readOnly: true });
     // The records before a bad one reach the main thread first: it replays them, as Journal.check would have.
-    const outcome = new CheckAndSend(store, data, control, sender, data.windowBytes).run();
+    const outcome = new CheckAndSend(store, data, control, sender).run();
     store.close();
     store = null;
     const headHash = new Uint8Array(outcome.headHash);
