@@ -38,7 +38,7 @@ import type { Durability } from '../src/journal/store.js';
 import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../src/journal/types.js';
 import { decodedStream } from '../src/sim/command-stream.js';
 import { benchInt, elapsedMs, type BenchReport } from './report.js';
-import { benchCallIntervalMs, benchRulebook, buildWorld, rng, tailTicks } from './world.js';
+import { buildWorld, rng, tailTicks } from './world.js';
 
 const tmpJournal = (): string => join(mkdtempSync(join(tmpdir(), 'bailiff-bench-journal-')), 'journal.db');
 const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
@@ -167,8 +167,11 @@ export async function benchJournalAppend(): Promise<BenchReport> {
   return { name: 'journal append (SQLite, group commit)', lines };
 }
 
-/** The recovery bench's journal (untimed for the target): the world as the snapshot at seq 0, then the tail. */
-function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: number, markets: number, tail: number): string[] {
+/**
+ * The recovery bench's journal (untimed for the target): the world as the snapshot at seq 0, then the tail. Run in a
+ * process of its own (bench/recovery-journal-process.ts: buildInOwnProcess).
+ */
+export function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: number, markets: number, tail: number): string[] {
   const lines: string[] = [];
   let t = process.hrtime.bigint();
   const world = buildWorld({ accounts, markets, seed: 42 });
@@ -195,6 +198,14 @@ function buildRecoveryJournal(path: string, genesis: JournalGenesis, accounts: n
 
 type RecoveryTimes = { ms: number; snapshotSeq: number | null; replayed: number; rssBytes: number } & RecoveryReport['timings'];
 
+/** buildRecoveryJournal in a process of its own, which exits before recovery starts (recovery-journal-process.ts says why). */
+function buildInOwnProcess(path: string, accounts: number, markets: number, tail: number): string[] {
+  const script = fileURLToPath(new URL('./recovery-journal-process.js', import.meta.url));
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', ...ENGINE_NODE_FLAGS, script, path, String(accounts), String(markets), String(tail)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`the journal's build failed (exit ${r.status ?? r.signal}): ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout.trim()) as string[];
+}
+
 /**
  * Recovery as `bailiff ingest` runs it, in a fresh process with the engine's node flags (bench/recovery-process.ts):
  * what a restart costs. Timed in this process instead, after building the world, it took ~0.7-1 s more (s58: 10.7-10.8
@@ -211,11 +222,8 @@ export function benchJournalRecovery(accounts: number): BenchReport {
   const tail = benchInt('BAILIFF_BENCH_TAIL', 1_000_000, 0);
   const markets = 10;
   const path = tmpJournal();
-  // The world's rulebook (margin calls swept at BAILIFF_BENCH_CALL_INTERVAL_MS when set: world.ts).
-  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(benchCallIntervalMs()) };
-  const lines = buildRecoveryJournal(path, genesis, accounts, markets, tail);
+  const lines = buildInOwnProcess(path, accounts, markets, tail);
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
   const r = timeRecovery(path);
   const totalMs = r.ms;
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
