@@ -10,8 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../core/engine/snapshot.js';
 import { decodedStream } from '../sim/command-stream.js';
-import { benchRulebook, buildWorld, rng, tailTicks } from '../../bench/world.js';
-import { TEST_CONFIG } from '../core/engine/testkit.js';
+import { buildCallsJournal } from '../../test/journal/calls-journal.js';
 import { editStoredRecord, storedFrames } from '../../test/journal/stored-record.js';
 import { DurableEngine, RECORD_CHECK_WORKER_MIN_RECORDS } from './durable.js';
 import { JournalError } from './errors.js';
@@ -245,25 +244,6 @@ describe('recovery with the record check on a worker thread', () => {
 });
 
 describe('reading ahead of the replay (the worker checks on while its ring is full)', () => {
-  const MARKETS = 4;
-  /** A journal whose tail calls and clears accounts (the bench world, small), stored in commits of 200 records. */
-  function buildWithCalls(tail: number): { path: string; entries: JournalEntry[] } {
-    const path = join(mkdtempSync(join(tmpdir(), 'bailiff-pipeline-')), 'journal.db');
-    const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(0) };
-    const world = buildWorld({ accounts: 4_000, markets: MARKETS, seed: 42, callIntervalMs: 0 });
-    const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'relaxed' }), { genesis });
-    journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
-    const next = tailTicks(MARKETS, rng(7));
-    const entries: JournalEntry[] = [];
-    for (let i = 0; i < tail; i++) {
-      const command = next(i, world.timeMs + 1);
-      entries.push({ command, events: world.apply(command), seq: world.seq });
-    }
-    for (let i = 0; i < tail; i += 200) journal.append(entries.slice(i, i + 200));
-    journal.close();
-    return { path, entries };
-  }
-
   const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   const storedBatches = (path: string): number => {
     const db = new Database(path, { readonly: true });
@@ -328,7 +308,7 @@ describe('reading ahead of the replay (the worker checks on while its ring is fu
   });
 
   it('hands each record with the margin calls its own reading finds, the ids numbered once', () => {
-    const built = buildWithCalls(6_000);
+    const built = buildCallsJournal(6_000, 'relaxed', 'bailiff-pipeline-');
     const callsOf = (e: JournalEntry): number => e.events.filter((x) => x.kind === 'MarginCall' || x.kind === 'MarginCallCleared').length;
     const { summarized } = drainReadAhead(built.path, 64 * 2 ** 10);
     expect(summarized).toBe(built.entries.filter((e) => callsOf(e) > 0).length);

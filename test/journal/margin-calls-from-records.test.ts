@@ -7,39 +7,19 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchRulebook, buildWorld, rng, tailTicks } from '../../bench/world.js';
+import { rng, tailTicks } from '../../bench/world.js';
 import { encodeSnapshot } from '../../src/core/engine/snapshot.js';
-import { TEST_CONFIG } from '../../src/core/engine/testkit.js';
 import { canonicalJson } from '../../src/core/engine/snapshot.js';
 import { DurableEngine, type RecoveryProgress } from '../../src/journal/durable.js';
-import { Journal } from '../../src/journal/journal.js';
 import { encodeEntryRecord } from '../../src/journal/record.js';
-import { SqliteJournalStore } from '../../src/journal/sqlite.js';
-import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '../../src/journal/types.js';
+import type { JournalEntry } from '../../src/journal/types.js';
+import { buildCallsJournal, CALLS_JOURNAL_MARKETS } from './calls-journal.js';
 import { editStoredRecord } from './stored-record.js';
 
-const MARKETS = 4;
+const MARKETS = CALLS_JOURNAL_MARKETS;
 const TAIL = 6_000;
 
-/** The bench world (calls after every command) as the snapshot at seq 0, then TAIL +-5 bp ticks: the recovery bench's journal, small. */
-function build(): { path: string; entries: JournalEntry[] } {
-  const path = join(mkdtempSync(join(tmpdir(), 'bailiff-calls-')), 'journal.db');
-  const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(0) };
-  const world = buildWorld({ accounts: 4_000, markets: MARKETS, seed: 42, callIntervalMs: 0 });
-  const journal = Journal.open(SqliteJournalStore.open(path, { durability: 'full' }), { genesis });
-  journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
-  const next = tailTicks(MARKETS, rng(7));
-  const entries: JournalEntry[] = [];
-  for (let i = 0; i < TAIL; i++) {
-    const command = next(i, world.timeMs + 1);
-    entries.push({ command, events: world.apply(command), seq: world.seq });
-  }
-  for (let i = 0; i < TAIL; i += 200) journal.append(entries.slice(i, i + 200)); // commits of 200, as a service's
-  journal.close();
-  return { path, entries };
-}
-
-const B = build();
+const B = buildCallsJournal(TAIL, 'full', 'bailiff-calls-');
 const copy = (): string => {
   const to = join(mkdtempSync(join(tmpdir(), 'bailiff-calls-')), 'journal.db');
   copyFileSync(B.path, to);
