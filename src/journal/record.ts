@@ -139,14 +139,15 @@ export function entryEventsMatchTakingCalls(
       // A call the worker read here (recordedCallAt, with this ordinal, seq and time): its account and kind told.
       const code = (words as Int32Array)[w + 2] as number;
       const ids = (summary as CallSummary).ids;
-      const n = code >>> 2;
+      const n = code >>> 1;
       let id = ids[n];
-      if ((code & CALL_ID_NEW) !== 0) {
+      if (id === undefined) {
+        // The first call of this account this thread meets (the worker may have numbered it in a record before the
+        // snapshot, which is not replayed): its id read here, once.
         const learned = callAccountAt(body, at);
         if (learned === null) return false;
         ids[n] = id = learned;
       }
-      if (id === undefined) return false;
       onCall(id, (code & CALL_CALLED) !== 0);
       at = (words as Int32Array)[w + 1] as number;
       w += 3;
@@ -222,7 +223,7 @@ function recordedCallAt(body: Uint8Array, at: number, ordinal: number, seq: numb
 
 /**
  * The account id of a call event that starts at `at` (its shape checked by recordedCallAt), or null when its id does
- * not end. For an id the record-check worker names by number (CallSummary): the main thread reads it once.
+ * not end. For an account the record-check worker names by number (CallSummary): the main thread reads it once.
  */
 function callAccountAt(body: Uint8Array, at: number): string | null {
   if (!literalAt(body, at, ACCOUNT_OPEN_BYTES)) return null;
@@ -311,10 +312,10 @@ const idCache: (string | undefined)[] = new Array<string | undefined>(ID_CACHE_S
  * record-check-worker.ts) while the main thread restores the snapshot, so that the replay that takes the calls from
  * the records (entryEventsMatchTakingCalls) need not read them again. `words[at]` is the record's count of calls
  * listed, then for each, in the body's order, three words: where the event starts and ends in the body, and a code,
- * the account's number x 4 + CALL_ID_NEW (its first listing: the main thread reads the id at the event once) +
- * CALL_CALLED (a MarginCall; a MarginCallCleared without). Each was read by recordedCallAt, the same reader, with its
- * ordinal, the record's seq and its command's time. A count of 0 asserts nothing: the main thread reads the calls of
- * such a record itself, as it does without a summary.
+ * the account's number x 2 + CALL_CALLED (a MarginCall; a MarginCallCleared without). The worker numbers accounts in
+ * the order it meets them, for good; the main thread reads an account's id at the first call of it that it meets.
+ * Each call was read by recordedCallAt, the same reader, with its ordinal, the record's seq and its command's time. A
+ * count of 0 asserts nothing: the main thread reads the calls of such a record itself, as it does without a summary.
  */
 export interface CallSummary {
   words: Int32Array;
@@ -324,24 +325,18 @@ export interface CallSummary {
 }
 
 export const CALL_CALLED = 1;
-export const CALL_ID_NEW = 2;
 
 /** Appends records' CallSummary words (a count, then three words a call), numbering the accounts as it meets them. */
 export class CallSummarizer {
   private readonly numbers = new Map<string, number>();
-  /** The accounts first met in the record being read: forgotten again when the record lists nothing after all. */
-  private readonly fresh: string[] = [];
   private code = 0;
   private readonly tell = (account: string, called: boolean): void => {
     let n = this.numbers.get(account);
-    let flags = called ? CALL_CALLED : 0;
     if (n === undefined) {
       n = this.numbers.size;
       this.numbers.set(account, n);
-      this.fresh.push(account);
-      flags |= CALL_ID_NEW;
     }
-    this.code = n * 4 + flags;
+    this.code = n * 2 + (called ? CALL_CALLED : 0);
   };
 
   /**
@@ -352,14 +347,9 @@ export class CallSummarizer {
   summarize(seq: number, body: Buffer, out: number[]): void {
     const countAt = out.length;
     out.push(0);
-    this.fresh.length = 0;
     const count = this.calls(seq, body, out);
-    if (count > 0) {
-      out[countAt] = count;
-      return;
-    }
-    out.length = countAt + 1;
-    for (const account of this.fresh) this.numbers.delete(account); // the last ones added: the numbering goes on from them
+    if (count > 0) out[countAt] = count;
+    else out.length = countAt + 1;
   }
 
   /** The calls of the record into `out` (three words each); 0 when it lists none or is not read. */

@@ -14,7 +14,8 @@ import { JOURNAL_FORMAT_VERSION, type JournalEntry, type JournalGenesis } from '
 
 export const CALLS_JOURNAL_MARKETS = 4;
 
-export function buildCallsJournal(tail: number, durability: Durability, prefix: string): { path: string; entries: JournalEntry[] } {
+/** `snapshotAt` > 0: a second snapshot at that seq, so that the records before it are checked and not replayed. */
+export function buildCallsJournal(tail: number, durability: Durability, prefix: string, snapshotAt = 0): { path: string; entries: JournalEntry[] } {
   const path = join(mkdtempSync(join(tmpdir(), prefix)), 'journal.db');
   const genesis: JournalGenesis = { formatVersion: JOURNAL_FORMAT_VERSION, config: TEST_CONFIG, rulebook: benchRulebook(0) };
   const world = buildWorld({ accounts: 4_000, markets: CALLS_JOURNAL_MARKETS, seed: 42, callIntervalMs: 0 });
@@ -22,11 +23,19 @@ export function buildCallsJournal(tail: number, durability: Durability, prefix: 
   journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
   const next = tailTicks(CALLS_JOURNAL_MARKETS, rng(7));
   const entries: JournalEntry[] = [];
+  let stored = 0;
+  const store = (): void => {
+    for (; stored < entries.length; stored += 200) journal.append(entries.slice(stored, Math.min(stored + 200, entries.length)));
+  };
   for (let i = 0; i < tail; i++) {
     const command = next(i, world.timeMs + 1);
     entries.push({ command, events: world.apply(command), seq: world.seq });
+    if (world.seq === snapshotAt) {
+      store();
+      journal.writeSnapshot(world.snapshot(), (contentHash) => contentHash);
+    }
   }
-  for (let i = 0; i < tail; i += 200) journal.append(entries.slice(i, i + 200));
+  store();
   journal.close();
   return { path, entries };
 }

@@ -79,6 +79,24 @@ describe('recovery with the margin calls from the records', () => {
     }
   });
 
+  it('read ahead past a snapshot: the calls of records before it numbered the accounts, the replay reads them after it', () => {
+    // Records 1..3,000 are checked (and their calls read) but not replayed: recovery starts from the snapshot at 3,000.
+    const mid = buildCallsJournal(TAIL, 'relaxed', 'bailiff-calls-', 3_000);
+    const before = mid.entries.slice(0, 3_000).filter((e) => e.events.some((x) => x.kind === 'MarginCall')).length;
+    expect(before).toBeGreaterThan(20);
+    const sleepBeforeReplay = (p: RecoveryProgress): void => {
+      if (p.phase === 'replay' && p.done === 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_500);
+    };
+    const ahead = DurableEngine.openFile(mid.path, { durability: 'relaxed', recordCheckWorker: true, recordCheckWindowBytes: 64 * 2 ** 10, onProgress: sleepBeforeReplay });
+    const aheadState = encodeSnapshot(ahead.engine.snapshot());
+    expect(ahead.recovery).toMatchObject({ snapshotSeq: 3_000, replayed: TAIL - 3_000 });
+    expect(ahead.recovery.timings.callsReadAhead).toBeGreaterThan(0);
+    ahead.close();
+    const here = DurableEngine.openFile(mid.path, { durability: 'relaxed', recordCheckWorker: false });
+    expect(encodeSnapshot(here.engine.snapshot())).toBe(aheadState);
+    here.close();
+  });
+
   it('halts on a recorded event that is not replayed (one dropped from a record with a call), naming its seq', () => {
     // A record with a call and another event: the other one dropped, re-framed with a valid checksum and chain.
     const at = B.entries.findIndex((e) => e.events.some((x) => x.kind === 'MarginCall') && e.events.some((x) => x.kind !== 'MarginCall' && x.kind !== 'MarginCallCleared'));
