@@ -61,8 +61,6 @@ export class RecordCheckPipeline {
   workerMs = 0;
   /** Messages of records taken: through the ring, and larger than the ring (in their own bytes). */
   readonly messages = { ring: 0, own: 0 };
-  /** Records handed on with their calls read by the worker (a CallSummary), and calls listed in those. */
-  readonly summarized = { records: 0, calls: 0 };
   /** The ring's words (CallSummary words of ring messages). */
   private readonly ringWords: Int32Array;
   /** The summary handed with each record that has one: one object, pointed at the record's words before each call. */
@@ -163,8 +161,6 @@ export class RecordCheckPipeline {
       if (count === 0) onRecord(seq, body, null);
       else {
         calls.at = w;
-        this.summarized.records++;
-        this.summarized.calls += count;
         onRecord(seq, body, calls);
       }
       w += 1 + 3 * count;
