@@ -16,9 +16,9 @@
 // dropped batch is read again from SQLite (a second connection) and sent if its length and CRC-32 are those of the
 // bytes checked (else recovery fails: the file changed under it). So the replay receives every record as checked
 // without waiting for this thread's SHA-256 work, and does not read the calls again. Before the main thread takes its
-// first record, every batch's calls are read, those the ring takes at once included.
-// Once the main thread takes records, a batch it has room for as soon as it is checked is sent at once, with no
-// summary: the main thread is waiting for records then, and reading the calls here would only delay them.
+// first record, every batch's calls are read, those the ring takes at once included. Once the main thread takes
+// records, a batch it has room for as soon as it is checked is sent at once, with no summary: the main thread is
+// waiting for records then, and reading the calls here would only delay them.
 
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
