@@ -347,6 +347,17 @@ describe('reading ahead of the replay (the worker checks on while its ring is fu
     journal.close();
   });
 
+  it('found ahead, a torn last record ends the drain with it reported, every record before it handed over', () => {
+    const path = copy(long);
+    editStoredRecord(path, long.head, (bytes) => bytes.subarray(0, bytes.length - 1));
+    const { pipeline, journal } = readAhead(path, 2.5 * 2 ** 20);
+    let next = 1;
+    const outcome = pipeline.drain((seq) => expect(seq).toBe(next++));
+    expect(outcome).toMatchObject({ headSeq: long.head - 1, torn: { seq: long.head, reason: expect.stringContaining('length field') } });
+    expect(next).toBe(long.head);
+    journal.close();
+  });
+
   it('halts when a batch read again is not the one checked (the journal changed during recovery), after the records before it', () => {
     const path = copy(long);
     const { pipeline, journal } = readAhead(path, 2.5 * 2 ** 20);
