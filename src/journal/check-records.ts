@@ -35,7 +35,8 @@ export function corruptRecord(name: string, seq: number, reason: string): Journa
   return new JournalError('record_corrupt', `${name}: record ${seq} is corrupt (${reason}); the journal was left as it is`, { seq });
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+/** A stored batch's bytes as a Buffer (a view, never a copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -12,7 +12,7 @@
 
 import { accountCountHint, type AccountSnapshot, type RestorableSnapshot, type Snapshot } from '../core/engine/snapshot.js';
 import { decodeSnapshotForRestore, encodeSnapshotParts, SNAPSHOT_PART_BYTES } from './snapshot-stream.js';
-import { checkStoredBatches, corruptRecord, type RecordCheckOutcome, type RecordCheckStart } from './check-records.js';
+import { asBuffer, checkStoredBatches, corruptRecord, type RecordCheckOutcome, type RecordCheckStart } from './check-records.js';
 import { JournalError } from './errors.js';
 import {
   decodeRecord,
@@ -50,10 +50,6 @@ export interface JournalOpenReport {
 export interface CheckedBody {
   readonly seq: number;
   readonly body: Buffer;
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export class Journal implements JournalReader {

@@ -116,11 +116,7 @@ export class RecordCheckPipeline {
       for (;;) {
         const m = this.next();
         if (m.kind === 'ring') {
-          const { ring } = this;
-          const bodies = m.bodies;
-          if (m.calls < 0) {
-            for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, ring.subarray(bodies[i] as number, bodies[i + 1] as number), null);
-          } else this.handSummarized(m.firstSeq, ring, bodies, this.ringWords, m.calls, onRecord);
+          this.hand(m.firstSeq, this.ring, m.bodies, m.calls < 0 ? null : this.ringWords, m.calls, onRecord);
           this.messages.ring++;
           Atomics.sub(this.control, CONTROL.bytesInFlight, m.span);
           Atomics.notify(this.control, CONTROL.bytesInFlight);
@@ -128,10 +124,7 @@ export class RecordCheckPipeline {
         }
         if (m.kind === 'records') {
           const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-          const bodies = m.bodies;
-          if (m.calls === null) {
-            for (let i = 0, seq = m.firstSeq; i < bodies.length; i += 2, seq++) onRecord(seq, bytes.subarray(bodies[i] as number, bodies[i + 1] as number), null);
-          } else this.handSummarized(m.firstSeq, bytes, bodies, m.calls, 0, onRecord);
+          this.hand(m.firstSeq, bytes, m.bodies, m.calls, 0, onRecord);
           this.messages.own++;
           Atomics.sub(this.control, CONTROL.bytesInFlight, m.bytes.byteLength);
           Atomics.notify(this.control, CONTROL.bytesInFlight);
@@ -150,14 +143,17 @@ export class RecordCheckPipeline {
     }
   }
 
-  /** Hands on a message's records with their CallSummary words (from word `at` of `words`); a count of 0: none. */
-  private handSummarized(firstSeq: number, bytes: Buffer, bodies: ArrayLike<number>, words: Int32Array, at: number, onRecord: (seq: number, body: Buffer, calls: CallSummary | null) => void): void {
+  /**
+   * Hands on a message's records, each with its CallSummary words when the message has them (from word `at` of
+   * `words`; null: none), a record whose count is 0 without.
+   */
+  private hand(firstSeq: number, bytes: Buffer, bodies: ArrayLike<number>, words: Int32Array | null, at: number, onRecord: (seq: number, body: Buffer, calls: CallSummary | null) => void): void {
     const calls = this.calls;
-    calls.words = words;
+    if (words !== null) calls.words = words;
     let w = at;
     for (let i = 0, seq = firstSeq; i < bodies.length; i += 2, seq++) {
-      const count = words[w] as number;
       const body = bytes.subarray(bodies[i] as number, bodies[i + 1] as number);
+      const count = words === null ? 0 : (words[w] as number);
       if (count === 0) onRecord(seq, body, null);
       else {
         calls.at = w;

@@ -24,7 +24,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { crc32 } from 'node:zlib';
 import type { MessagePort } from 'node:worker_threads';
-import { RecordChecker, type RecordCheckOutcome } from './check-records.js';
+import { asBuffer, RecordChecker, type RecordCheckOutcome } from './check-records.js';
 import { JournalError } from './errors.js';
 import { CallSummarizer } from './record.js';
 import { SqliteJournalStore } from './sqlite.js';
@@ -258,10 +258,6 @@ class Sender {
     this.summarized = false;
     this.firstSeq = -1;
   }
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The check of every record and the sending of the good ones in order, reading ahead of the main thread (header). */
