@@ -28,10 +28,14 @@ function checkMirror(s: EngineState, mirror: AdlMirror): number {
   for (const market of s.markets.keys()) {
     for (const long of [true, false]) {
       const side = mirror.side(market, long);
-      const ids = side === null ? [] : side.ids.slice(0, side.n);
+      const members: number[] = [];
+      for (let slot = 0; side !== null && slot < side.n; slot++) if (side.isMember(slot)) members.push(slot);
+      const ids = members.map((slot) => side?.ids[slot] as string);
+      if (side !== null) expect(side.members).toBe(members.length);
       const holders = [...(s.holders.get(market)?.[long ? 'long' : 'short'] ?? [])].filter((id) => !isVenueAccount(id));
       expect([...ids].sort(), `${market} ${long ? 'longs' : 'shorts'}`).toEqual(holders.sort());
-      for (let slot = 0; side !== null && slot < side.n; slot++) {
+      for (const slot of members) {
+        if (side === null) break;
         const id = side.ids[slot] as string;
         expect(mirror.slotOf(side, id)).toBe(slot);
         const a = s.accounts.get(id);
@@ -100,6 +104,38 @@ describe('AdlMirror', () => {
     expect(mirror.side('ETH-PERP', true)?.otherMarket.length).toBeGreaterThan(0);
     expect(mirror.side('BTC-PERP', false)?.otherSize.length).toBe(0);
     expect(mirror.side('ETH-PERP', false)?.otherSize.length).toBe(0);
+  });
+
+  it('a holder that leaves a side leaves a hole, which the next holder takes: no slot moves, the side does not grow', () => {
+    const e = Engine.create(TEST_CONFIG);
+    for (const c of standardSetup(0)) e.apply(c);
+    let t = 1;
+    const cross = (account: string) => ({ account, fee: quote(0n) });
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const id of ids) e.apply({ kind: 'deposit', tsMs: t++, account: id, asset: USDC, amount: dec('100000', 6) });
+    const fill = (buyer: string, seller: string) => e.apply({ kind: 'fill', tsMs: t++, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(100n), buyer: cross(buyer), seller: cross(seller) });
+    // Longs a, b, c against shorts d, e, f.
+    fill('a', 'd');
+    fill('b', 'e');
+    fill('c', 'f');
+    const s = e.state as EngineState;
+    const mirror = new AdlMirror(s);
+    const longs = mirror.side('BTC-PERP', true);
+    if (longs === null) throw new Error('no longs');
+    expect([longs.n, longs.members]).toEqual([3, 3]);
+    const slotOfC = mirror.slotOf(longs, 'c');
+    // a closes (sells to d): a hole where a was; c keeps its slot.
+    fill('d', 'a');
+    for (const id of e.takeTouched()) mirror.markDirty(id);
+    expect(checkMirror(s, mirror)).toBeGreaterThan(0);
+    expect([longs.n, longs.members]).toEqual([3, 2]);
+    expect(mirror.slotOf(longs, 'c')).toBe(slotOfC);
+    // e turns long (buys from f twice its short): it takes the hole, and the side stays at three slots.
+    e.apply({ kind: 'fill', tsMs: t++, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(200n), buyer: cross('e'), seller: cross('f') });
+    for (const id of e.takeTouched()) mirror.markDirty(id);
+    checkMirror(s, mirror);
+    expect([longs.n, longs.members]).toEqual([3, 3]);
+    expect(mirror.slotOf(longs, 'c')).toBe(slotOfC);
   });
 
   it('a rebuild after invalidateAll gives the same holders', () => {

@@ -144,7 +144,7 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
       }
       this.slotAccount = ids;
       this.slotCount = ids.length;
-      this.heap = new UpperBoundHeap(Float64Array.from(keys), new Int32Array(ids.length), ids.length);
+      this.heap = new UpperBoundHeap(Float64Array.from(keys), Int32Array.from(ids.keys()), ids.length);
     } else {
       const side = mirror.side(m.spec.id, !long);
       if (side !== null) {
@@ -152,7 +152,8 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
         this.leased = side;
         this.slotAccount = side.ids;
         this.slotCount = side.n;
-        this.heap = new UpperBoundHeap(this.mirroredUpperBounds(mirror, side, scratch), scratch.slots, side.n);
+        const members = this.mirroredUpperBounds(mirror, side, scratch);
+        this.heap = new UpperBoundHeap(scratch.keys, scratch.slots, members);
       }
     }
   }
@@ -277,17 +278,27 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
   }
 
   /**
-   * The upper ends of adlScoreBounds for every slot of the side, from the mirror in one pass over its arrays (the same
-   * formula on the same terms, without the accounts).
+   * The upper ends of adlScoreBounds for every member of the side, from the mirror in one pass over its arrays (the same
+   * formula on the same terms, without the accounts): member k's slot in scratch.slots[k], its bound in scratch.keys[k]
+   * (the side's holes left out). Returns how many members.
    */
-  private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide, scratch: BoundScratch): Float64Array {
+  private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide, scratch: BoundScratch): number {
     const n = side.n;
-    const keys = scratch.keys; // at least n
+    const { keys, slots } = scratch; // at least n each
     const px = mirror.prices();
     const mark = px.mark[side.market] as number;
+    let members = 0;
     // No mark: only the exact scores decide.
-    if (!(mark > 0)) return keys.fill(Infinity, 0, n);
-    // The ledgers' equities first (into keys), then each slot's bound from its equity in place.
+    if (!(mark > 0)) {
+      for (let slot = 0; slot < n; slot++) {
+        if (!side.isMember(slot)) continue;
+        keys[members] = Infinity;
+        slots[members++] = slot;
+      }
+      return members;
+    }
+    // The ledgers' equities first (into keys[slot]), then each member's bound from its equity, written at
+    // keys[members] (members <= slot: each equity is read before its place is written over).
     const errors = scratch.errors;
     mirror.equities(side, px, 0, n, keys, errors);
     const divisor = px.valueDivisor[side.market] as number;
@@ -295,19 +306,23 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
     const sizes = side.size;
     const costs = side.cost;
     for (let slot = 0; slot < n; slot++) {
+      if (!side.isMember(slot)) continue;
       const cost = costs[slot] as number;
       const equity = keys[slot] as number;
+      let bound: number;
       if (cost === 0) {
-        keys[slot] = 0; // the score is 0 exactly
+        bound = 0; // the score is 0 exactly
       } else if (!Number.isNaN(equity)) {
-        keys[slot] = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
+        bound = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
       } else {
         // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
         const a = this.s.accounts.get(side.ids[slot] as string);
-        keys[slot] = a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
+        bound = a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
       }
+      keys[members] = bound;
+      slots[members++] = slot;
     }
-    return keys;
+    return members;
   }
 
   /** The account holds a position on the side this queue deleverages against (the opposite one). */
@@ -491,8 +506,7 @@ class ScoredHeap {
  */
 class UpperBoundHeap {
   /**
-   * @param keys the upper bound of each slot (slot i at keys[i], i < n); the heap takes the first n over, and the first
-   *   n of `slots` (a buffer at least that long) too.
+   * @param keys, slots: entry i (< n) is slot slots[i] with upper bound keys[i]; the heap takes the first n of both over.
    */
   constructor(
     private readonly keys: Float64Array,
@@ -502,7 +516,6 @@ class UpperBoundHeap {
     heapify = true,
   ) {
     if (!heapify) return;
-    for (let i = 0; i < n; i++) this.slots[i] = i;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
