@@ -1,7 +1,7 @@
 // Node (V8) flags the engine's processes run with: `npm run bench` passes them to each benchmark's process and
 // `npm start` to the service. They are deployment tuning, not correctness: without them everything runs the same,
 // only with more garbage collection. The `bailiff` command sets the second itself (setRuntimeFlags); give the first to
-// node yourself when running `bailiff` directly on a large world: NODE_OPTIONS=--max-semi-space-size=64 bailiff ...
+// node yourself when running `bailiff` directly on a large world: NODE_OPTIONS=--max-semi-space-size=128 bailiff ...
 // (NODE_OPTIONS does not take the second).
 //
 // Why a larger young generation: every tick allocates short-lived bigints and event objects. With V8's default
@@ -11,6 +11,10 @@
 // the same however long since the last, so fewer of them cost less. The 1M walk: 68 -> 34 scavenges, GC 490-531 ->
 // 349-408 ms, 0-20% more ticks/s in three pairs, RSS high-water 1.39 -> 1.44 GiB; the crash tick's scavenges halve
 // (its GC 5-20% less); recovery a wash (~100 MB more RSS).
+// 128 MB since 2026-12-07 (docs/performance.md, "2026-12-07, s66"): a 1M 5% crash tick allocates ~170 MB (~34 KB a
+// liquidation), two to three scavenges at 64 MB, one or two at 128. Four alternating pairs of processes: the tick's
+// median 472-552 against 515-632 ms; the walk's GC 160-200 against 205-250 ms and its ticks/s the same; recovery the
+// same; RSS high-water +0.1 GiB (the swept walk 1.56-1.57 against 1.44 GiB). 256 MB was no faster than 128.
 // A V8 flag: it must be given when the process starts (v8.setFlagsFromString later does not resize the heap).
 //
 // Why no allocation-site pretenuring: a world built or restored keeps nearly everything it allocates, so V8 marks some
@@ -26,7 +30,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The young generation's semi-space size, in MB. */
-export const SEMI_SPACE_MB = 64;
+export const SEMI_SPACE_MB = 128;
 
 /** V8 flags that also take effect when set once the process runs (v8.setFlagsFromString), before the work starts. */
 const RUNTIME_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
