@@ -83,8 +83,6 @@ export class MirrorSide {
   /** Slots in use: members and holes. */
   n = 0;
   ids: string[] = [];
-  /** Per slot: its account's number (Account.no). */
-  nos: Int32Array;
   /** The holes among [0, n), a stack (the last freed is taken first). */
   private free = new Int32Array(16);
   private holes = 0;
@@ -129,7 +127,6 @@ export class MirrorSide {
     this.cost = new Float64Array(capacity);
     this.positions = new Int32Array(capacity);
     this.unbounded = new Uint8Array(capacity);
-    this.nos = new Int32Array(capacity);
   }
 
   /**
@@ -155,11 +152,10 @@ export class MirrorSide {
     this.scratch = null;
   }
 
-  /** Slot `slot` holds account `id`, number `no`, from now on (a lessee reading the ids in place is told what it held). */
-  setId(slot: number, id: string, no: number): void {
+  /** Slot `slot` holds account `id` from now on (a lessee reading the ids in place is told what it held). */
+  private setId(slot: number, id: string): void {
     if (this.lessee !== null && slot < this.ids.length) this.lessee.overwriting(slot, this.ids[slot] as string);
     this.ids[slot] = id;
-    this.nos[slot] = no;
   }
 
   /** Whether slot `slot` (< n) holds a member (not a hole). */
@@ -172,8 +168,8 @@ export class MirrorSide {
     return this.n - this.holes;
   }
 
-  /** A slot for account `id` (number `no`): the last hole freed, else a new one at the end. */
-  takeSlot(id: string, no: number): number {
+  /** A slot for account `id`: the last hole freed, else a new one at the end. */
+  takeSlot(id: string): number {
     let slot: number;
     if (this.holes > 0) slot = this.free[--this.holes] as number;
     else {
@@ -181,7 +177,7 @@ export class MirrorSide {
       slot = this.n++;
     }
     this.unbounded[slot] = 0;
-    this.setId(slot, id, no);
+    this.setId(slot, id);
     return slot;
   }
 
@@ -230,9 +226,6 @@ export class MirrorSide {
     const unbounded = new Uint8Array(cap);
     unbounded.set(this.unbounded);
     this.unbounded = unbounded;
-    const nos = new Int32Array(cap);
-    nos.set(this.nos);
-    this.nos = nos;
     if (this.otherMarket.length > 0) {
       const otherMarket = new Int32Array(cap * OTHERS_MAX);
       otherMarket.set(this.otherMarket);
@@ -376,8 +369,8 @@ export class AdlMirror {
 
   /**
    * The screened equity of the ledgers of slots [from, to) at `prices` (screenLedgerEquity's value and error), into
-   * value[slot - from] and error[slot - from]; a value of NaN: the slot has no bound, or is a hole. One pass over the side's arrays,
-   * for opening an ADL queue.
+   * value[slot - from] and error[slot - from]; a value of NaN: the slot has no bound, or is a hole. One pass over the
+   * side's arrays, for opening an ADL queue.
    */
   equities(side: MirrorSide, px: MirrorPrices, from: number, to: number, value: Float64Array, error: Float64Array): void {
     const own = side.market;
@@ -545,7 +538,7 @@ export class AdlMirror {
       const sideNumber = 2 * mi + (p.size > 0n ? 0 : 1);
       const side = this.sides[sideNumber] as MirrorSide;
       let slot = old === undefined ? -1 : slotIn(old, sideNumber);
-      if (slot < 0) slot = side.takeSlot(a.id, a.no);
+      if (slot < 0) slot = side.takeSlot(a.id);
       side.size[slot] = Number(p.size);
       side.cost[slot] = Number(p.entryQuote);
       let ok: boolean;
