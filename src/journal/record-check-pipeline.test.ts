@@ -53,6 +53,15 @@ function files(path: string): Buffer[] {
   return [path, `${path}-wal`, `${path}-shm`].map((p) => (existsSync(p) ? readFileSync(p) : Buffer.alloc(0)));
 }
 
+/** Flips one bit inside record `seq`'s stored body: a record whose hash no longer matches. */
+function flipBit(path: string, seq: number): void {
+  editStoredRecord(path, seq, (bytes) => {
+    const out = Buffer.from(bytes);
+    out[70] = (out[70] as number) ^ 0x10;
+    return out;
+  });
+}
+
 function openError(path: string, recordCheckWorker: boolean): unknown {
   try {
     DurableEngine.openFile(path, { durability: 'relaxed', recordCheckWorker }).close();
@@ -102,11 +111,7 @@ describe('recovery with the record check on a worker thread', () => {
   it('halts on a corrupt record deep in a long tail with its exact seq, after replaying every record before it, the file untouched', () => {
     const path = copy(long);
     const bad = 33_333;
-    editStoredRecord(path, bad, (bytes) => {
-      const out = Buffer.from(bytes);
-      out[70] = (out[70] as number) ^ 0x10;
-      return out;
-    });
+    flipBit(path, bad);
     const before = files(path);
     const error = openError(path, true);
     expect(error).toBeInstanceOf(JournalError);
@@ -330,11 +335,7 @@ describe('reading ahead of the replay (the worker checks on while its ring is fu
   it('found ahead, a corrupt record still halts the drain after every record before it, dropped ones read again', () => {
     const path = copy(long);
     const bad = 38_888;
-    editStoredRecord(path, bad, (bytes) => {
-      const out = Buffer.from(bytes);
-      out[70] = (out[70] as number) ^ 0x10;
-      return out;
-    });
+    flipBit(path, bad);
     // The check stops at the bad record's batch.
     const db = new Database(path, { readonly: true });
     const upTo = (db.prepare('SELECT COUNT(*) AS n FROM batches WHERE first_seq >= 1 AND first_seq <= ?').get(bad) as { n: number }).n;
