@@ -314,7 +314,9 @@ export class OrderBook {
   }
 
   /** Cancels every resting order of an owner; returns them in arrival order (empty when it has none). */
-  cancelAllOf(owner: string): RestingOrder[] {
+  cancelAllOf(owner: string): readonly RestingOrder[] {
+    // Most owners hold none (a cross liquidation asks every market's book): no arrays made for them.
+    if (!this.byOwner.has(owner)) return NO_ORDERS;
     const nodes = this.nodesOf(owner);
     const out = nodes.map(view);
     for (const node of nodes) this.unlink(node);
@@ -539,6 +541,8 @@ export class OrderBook {
     return mine === undefined ? [] : [...mine.values()].sort(bySeq);
   }
 }
+
+const NO_ORDERS: readonly RestingOrder[] = Object.freeze([]);
 
 function top(level: Level | null): TopOfBook | null {
   return level === null ? null : { price: level.price, size: level.total, orders: level.count };

@@ -51,6 +51,7 @@ export function settleBookFills(s: EngineState, m: MarketState, fills: readonly 
 }
 
 export function emitCancelled(m: MarketState, orders: readonly RestingOrder[], reason: OrderCancelReason, emit: Emit): void {
+  if (orders.length === 0) return; // the common case (Book.cancelAllOf of an owner with none): no iterator made
   for (const o of orders) emit({ kind: 'OrderCancelled', account: o.owner, market: m.spec.id, orderId: ownId(o.id), remaining: o.size, reason });
 }
 

@@ -408,7 +408,10 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
     route: p.decision.route,
     stage: 'size',
   });
-  for (const mm of ledger.market === null ? s.markets.values() : [m]) emitCancelled(mm, mm.book.cancelAllOf(account.id), 'liquidation', b.emit);
+  // The ledger's resting orders go: every market's for a cross ledger (forEach: no iterator results), else its own.
+  const cancelIn = (mm: MarketState): void => emitCancelled(mm, mm.book.cancelAllOf(account.id), 'liquidation', b.emit);
+  if (ledger.market === null) s.markets.forEach(cancelIn);
+  else cancelIn(m);
   cancelConditionalsOf(s, account.id, ledger.market, b.emit);
 
   // Stage 2: the book.

@@ -256,7 +256,8 @@ export function singlePositionEquity(cash: bigint, f: MaintenanceFigures): Quote
  */
 export function ledgerEquity(view: MarginView, account: Account, market: string | null): Quote | null {
   const settlement = view.settlementAsset;
-  for (const [assetId, balance] of account.balances) if (balance !== 0n && assetId !== settlement) return null;
+  // keys() and get(): iterating the entries would allocate a [key, value] pair per asset (an ADL score calls this).
+  for (const assetId of account.balances.keys()) if (assetId !== settlement && account.balances.get(assetId) !== 0n) return null;
   for (const amount of account.borrows.values()) if (amount !== 0n) return null;
   let equity: bigint | null = market === null ? (account.balances.get(settlement) ?? 0n) : null;
   for (const position of account.positions.values()) {
