@@ -21,6 +21,28 @@ function world(): Engine {
 }
 
 describe('refusals change nothing', () => {
+  it('a fill refused once both sides are planned (the open-interest cap, then initial margin) changes neither account', () => {
+    // Book fills and the waterfall's trades change the accounts themselves (trading.ts refusable); an external fill is
+    // planned on drafts, because the cap and the initial-margin check can still refuse it after both sides are planned.
+    const engine = Engine.create(TEST_CONFIG);
+    for (const cmd of standardSetup(1_000)) {
+      engine.apply(cmd.kind === 'set_market' && cmd.market.id === 'BTC-PERP' ? { ...cmd, market: { ...BTC_PERP, openInterestCap: { size: size(1_000n) } } } : cmd);
+    }
+    engine.apply({ kind: 'deposit', tsMs: 1_000, account: 'a', asset: USDC, amount: dec('1000000', 6) });
+    engine.apply({ kind: 'deposit', tsMs: 1_000, account: 'b', asset: USDC, amount: dec('1000000', 6) });
+    engine.apply({ kind: 'deposit', tsMs: 1_000, account: 'x', asset: USDC, amount: dec('100', 6) });
+    const fill = (buyer: string, atoms: bigint) =>
+      engine.apply({ kind: 'fill', tsMs: 2_000, market: 'BTC-PERP', price: price(dec('100000', 2)), size: size(atoms), buyer: { account: buyer, fee: quote(0n) }, seller: { account: 'b', fee: quote(0n) } });
+    const before = encodeSnapshot(engine.snapshot());
+    // 2 BTC would take open interest to 2,000 atoms, above the cap of 1,000: refused after both sides were planned.
+    expect(fill('a', 2_000n)).toMatchObject([{ kind: 'CommandRejected', reason: 'open_interest_cap' }]);
+    // 0.5 BTC (50,000 USDC) against x's 100 USDC: refused by x's initial margin, also after its side was planned.
+    expect(fill('x', 500n)).toMatchObject([{ kind: 'CommandRejected', reason: 'initial_margin_breach' }]);
+    expect(withoutSeq(encodeSnapshot(engine.snapshot()))).toBe(withoutSeq(before));
+    // Within the cap and the margin, the same fill goes through.
+    expect(fill('a', 1_000n).map((e) => e.kind)).toEqual(['PositionChanged', 'PositionChanged']);
+  });
+
   it('time_went_backwards runs no liquidation step, even with a ledger waiting in breach (fuzz seed 2)', () => {
     const engine = world();
     // dYdX closes 10% of a position per block: a ledger in breach waits for the next command.
