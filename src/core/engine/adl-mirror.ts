@@ -450,14 +450,19 @@ export class AdlMirror {
     if (a === undefined) return; // never made (the state deletes no account): never a member
     const old = this.membershipsOf(a.no);
     const now = this.place(a, old);
-    if (old !== undefined) {
-      for (const code of typeof old === 'number' ? [old] : old) if (!now.includes(code)) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
-    }
+    // The sides the account left (one membership is a number: no array made for it).
+    if (typeof old === 'number') this.leaveUnless(old, now);
+    else if (old !== undefined) for (const code of old) this.leaveUnless(code, now);
     if (now.length === 0) {
       if (old !== undefined) this.setMemberships(a.no, undefined);
     } else if (now.length === 1) {
       if (old !== now[0]) this.setMemberships(a.no, now[0] as number);
     } else this.setMemberships(a.no, now.slice()); // exactly sized
+  }
+
+  /** Frees the slot of membership `code` unless the account still holds it (`now`). */
+  private leaveUnless(code: number, now: readonly number[]): void {
+    if (!now.includes(code)) this.removeSlot(Math.floor(code / SLOT_SPAN), code % SLOT_SPAN);
   }
 
   /** The memberships of account number `no` (undefined: none). */

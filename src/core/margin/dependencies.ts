@@ -16,15 +16,18 @@ import type { MarginView } from './evaluate.js';
 
 type AssetView = Pick<MarginView, 'settlementAsset' | 'asset'>;
 
-/** Adds the markets that value the account's non-settlement balances and debts to `out`. */
+/**
+ * Adds the markets that value the account's non-settlement balances and debts to `out`, balances first. forEach: no
+ * array of the two maps, no iterators, no [key, value] pairs (a liquidation asks this of every account it plans).
+ */
 function addAssetMarkets(view: AssetView, account: Account, out: string[]): void {
-  for (const map of [account.balances, account.borrows]) {
-    for (const [assetId, amount] of map) {
-      if (amount === 0n || assetId === view.settlementAsset) continue;
-      const spec = view.asset(assetId);
-      if (spec !== undefined && !out.includes(spec.priceMarket)) out.push(spec.priceMarket);
-    }
-  }
+  const add = (amount: bigint, assetId: string): void => {
+    if (amount === 0n || assetId === view.settlementAsset) return;
+    const spec = view.asset(assetId);
+    if (spec !== undefined && !out.includes(spec.priceMarket)) out.push(spec.priceMarket);
+  };
+  account.balances.forEach(add);
+  account.borrows.forEach(add);
 }
 
 /**

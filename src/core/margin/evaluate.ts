@@ -258,7 +258,7 @@ export function ledgerEquity(view: MarginView, account: Account, market: string 
   const settlement = view.settlementAsset;
   // keys() and get(): iterating the entries would allocate a [key, value] pair per asset (an ADL score calls this).
   for (const assetId of account.balances.keys()) if (assetId !== settlement && account.balances.get(assetId) !== 0n) return null;
-  for (const amount of account.borrows.values()) if (amount !== 0n) return null;
+  if (account.borrows.size > 0) for (const amount of account.borrows.values()) if (amount !== 0n) return null; // no iterator when none
   let equity: bigint | null = market === null ? (account.balances.get(settlement) ?? 0n) : null;
   for (const position of account.positions.values()) {
     const state = view.market(position.market);
