@@ -248,6 +248,17 @@ export function singlePositionEquity(cash: bigint, f: MaintenanceFigures): Quote
 }
 
 /**
+ * No collateral but the settlement asset and no debt (zero amounts aside): a cross ledger valued by its cash alone.
+ * keys() and get(): iterating the entries would allocate a [key, value] pair per asset; an empty borrows map is not
+ * iterated (an ADL score and every exact boundary ask this).
+ */
+export function settlementCashOnly(account: Account, settlementAsset: string): boolean {
+  for (const id of account.balances.keys()) if (id !== settlementAsset && account.balances.get(id) !== 0n) return false;
+  if (account.borrows.size > 0) for (const amount of account.borrows.values()) if (amount !== 0n) return false;
+  return true;
+}
+
+/**
  * The equity of one ledger (cross: market null; else the isolated position on `market`) exactly as evaluateAccount
  * computes it, without the requirements: for callers that need only the equity (an ADL score). Null when the
  * account holds collateral other than the settlement asset, any debt, or a position without a mark: then
@@ -256,9 +267,7 @@ export function singlePositionEquity(cash: bigint, f: MaintenanceFigures): Quote
  */
 export function ledgerEquity(view: MarginView, account: Account, market: string | null): Quote | null {
   const settlement = view.settlementAsset;
-  // keys() and get(): iterating the entries would allocate a [key, value] pair per asset (an ADL score calls this).
-  for (const assetId of account.balances.keys()) if (assetId !== settlement && account.balances.get(assetId) !== 0n) return null;
-  if (account.borrows.size > 0) for (const amount of account.borrows.values()) if (amount !== 0n) return null; // no iterator when none
+  if (!settlementCashOnly(account, settlement)) return null;
   let equity: bigint | null = market === null ? (account.balances.get(settlement) ?? 0n) : null;
   for (const position of account.positions.values()) {
     const state = view.market(position.market);

@@ -17,9 +17,9 @@
 // (handAhead).
 
 import type { Account, Position } from '../account/account.js';
-import { maintenanceContext, type MarginView } from '../margin/evaluate.js';
+import { maintenanceContext, settlementCashOnly, type MarginView } from '../margin/evaluate.js';
 import type { BreachRule } from '../margin/thresholds.js';
-import { exactBoundaryOf, settlementCashOnly } from './bounds.js';
+import { exactBoundaryOf } from './bounds.js';
 
 /** A hint saying the search found no exact boundary (exactBoundaryOf returned null): the index evaluates the ledger. */
 export const NO_BOUNDARY = -1;

@@ -50,7 +50,7 @@
 
 import type { Account } from '../account/account.js';
 import type { Position } from '../account/account.js';
-import { maintenanceContext, singlePositionFixedTerms, singlePositionSlackAt, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
+import { maintenanceContext, settlementCashOnly, singlePositionFixedTerms, singlePositionSlackAt, volatilityMultiplierPpm, type MaintenanceEvaluation, type MaintenanceFigures, type MarginView } from '../margin/evaluate.js';
 import { isBreached, type BreachRule } from '../margin/thresholds.js';
 import { sizedRatioPpm, tierIndexFor, type MarginSchedule, type MarginTier, type RequirementContext } from '../market/schedule.js';
 import type { MarketState } from '../market/state.js';
@@ -610,12 +610,6 @@ function singlePositionLedger(view: MarginView, account: Account, ledgerMarket: 
   return { position, cash: account.balances.get(view.settlementAsset) ?? 0n };
 }
 
-/** No collateral but the settlement asset and no debt (zero amounts aside): a cross ledger valued by its cash alone. */
-export function settlementCashOnly(account: Account, settlementAsset: string): boolean {
-  for (const id of account.balances.keys()) if (id !== settlementAsset && account.balances.get(id) !== 0n) return false;
-  for (const amount of account.borrows.values()) if (amount !== 0n) return false;
-  return true;
-}
 
 /**
  * The exact boundary of a ledger (ledgerMarket null: the cross ledger) when its state is a monotone function of one

@@ -12,7 +12,7 @@
 // the account. Floats screen, never decide: a row only ever spares the exact evaluation of a false alarm.
 
 import type { Account } from '../account/account.js';
-import { settlementCashOnly } from './bounds.js';
+import { settlementCashOnly } from '../margin/evaluate.js';
 import type { SlopeRow } from './slack-screen.js';
 
 /** Positions a row carries (an account with more is re-checked from the account). */
