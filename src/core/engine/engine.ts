@@ -669,10 +669,8 @@ export class Engine {
       // the block liquidated them).
       for (const id of b.enforced) this.callsFollowAccount(id, belowCall);
     } else if (s.guards.halted !== null) this.pauseSettled = false; // breaches seen while halted are not announced yet
-    for (const id of b.touched) {
-      this.changed.add(id);
-      this.adlMirror?.markDirty(id);
-    }
+    // The mirror was told each touch as it came (block.ts touch()); what a queue's flush refreshed since is current.
+    for (const id of b.touched) this.changed.add(id);
     for (const queue of b.adl.values()) queue.close(); // before the mirror moves slots their ids still point into
     this.adlMirror?.settle();
     this.followCalls(belowCall, emit);
