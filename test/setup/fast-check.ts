@@ -8,7 +8,7 @@
 //
 // Seeds: every property runs from a fixed seed (STYLE.md: seeded property tests), so a run of `npm test` is the same
 // run everywhere, and CI cannot go red on a case no earlier run met. A property that names its own seed keeps it;
-// the others take FAST_CHECK_SEED. `BAILIFF_FC_SEED=<integer>` runs them all from another seed, `BAILIFF_FC_SEED=random`
+// the others take FAST_CHECK_SEED, or `BAILIFF_FC_SEED=<integer>` to run them from another seed, `BAILIFF_FC_SEED=random`
 // from a new one each (fast-check prints the seed and path of any failure, to replay it with `{ seed, path }`).
 import fc from 'fast-check';
 

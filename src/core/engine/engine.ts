@@ -669,7 +669,8 @@ export class Engine {
       // the block liquidated them).
       for (const id of b.enforced) this.callsFollowAccount(id, belowCall);
     } else if (s.guards.halted !== null) this.pauseSettled = false; // breaches seen while halted are not announced yet
-    // The mirror was told each touch as it came (block.ts touch()); what a queue's flush refreshed since is current.
+    // The ADL mirror was told each of these accounts as it was touched (above, and block.ts touch()); a queue that
+    // opened in the block refreshed those touched before it, so what is still dirty is what changed after.
     for (const id of b.touched) this.changed.add(id);
     for (const queue of b.adl.values()) queue.close(); // before the mirror moves slots their ids still point into
     this.adlMirror?.settle();
