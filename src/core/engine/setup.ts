@@ -6,7 +6,7 @@ import { initialVolatilityState, type VolatilityState } from '../market/volatili
 import { validateRulebook } from '../rulebooks/rulebook.js';
 import { OrderBook } from '../book/book.js';
 import type { MarketSpec } from '../market/spec.js';
-import type { MarketState } from '../market/state.js';
+import { marketState, type MarketState } from '../market/state.js';
 import { PPM_ONE, size } from '../units/index.js';
 import type { SetAsset, SetMarket, SetRulebook } from './commands.js';
 import type { Emit } from './emit.js';
@@ -84,8 +84,10 @@ export function commitSetMarket(s: EngineState, cmd: SetMarket, emit: Emit): voi
     emit({ kind: 'MarketUpdated', market: m.id });
     return;
   }
-  s.markets.set(m.id, {
-    spec: m,
+  s.markets.set(
+    m.id,
+    marketState({
+      spec: m,
     indexPrice: null,
     markPrice: null,
     priceUpdatedMs: cmd.tsMs,
@@ -93,8 +95,9 @@ export function commitSetMarket(s: EngineState, cmd: SetMarket, emit: Emit): voi
     openInterest: size(0n),
     volatility: initialVolatilityState(m.margin.volatility, cmd.tsMs),
     price: initialPriceState(m.pricing ?? DEFAULT_PRICING, cmd.tsMs),
-    book: newBook(m),
-  });
+      book: newBook(m),
+    }),
+  );
   emit({ kind: 'MarketListed', market: m.id });
 }
 

@@ -4,7 +4,7 @@
 
 import { assert, AssertionError } from '../assert.js';
 import { borrowsFrom, type Account, type Position } from '../account/account.js';
-import type { AssetSpec, MarketPriceState, MarketSpec, MarketState, VolatilityState } from '../market/index.js';
+import { marketState, type AssetSpec, type MarketPriceState, type MarketSpec, type MarketState, type VolatilityState } from '../market/index.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { OrderBook, type BookSnapshot } from '../book/book.js';
 import type { Price, Quote, Size } from '../units/index.js';
@@ -255,7 +255,7 @@ export function restoreFrame(snap: RestorableSnapshot): EngineState {
     price.clamped ??= null;
     price.outliers ??= [];
     price.markFallback ??= null;
-    s.markets.set(m.spec.id, { ...m, price, book: OrderBook.restore(m.book) });
+    s.markets.set(m.spec.id, marketState({ ...m, price, book: OrderBook.restore(m.book) }));
   }
   for (const a of snap.assets) s.assets.set(a.id, a);
   return s;
