@@ -610,7 +610,6 @@ function singlePositionLedger(view: MarginView, account: Account, ledgerMarket: 
   return { position, cash: account.balances.get(view.settlementAsset) ?? 0n };
 }
 
-
 /**
  * The exact boundary of a ledger (ledgerMarket null: the cross ledger) when its state is a monotone function of one
  * mark (see above), else null. `breached` and `slack` are the ledger's exact state and equity - maintenance now.
