@@ -322,7 +322,16 @@ describe('reading ahead of the replay (the worker checks on while its ring is fu
 
   it.runIf(existsSync('/proc/thread-self') && getPriority() < CHECK_THREAD_NICE)('runs at a lower priority than the engine’s threads (Linux: its thread’s nice value)', () => {
     // The threads at that nice value now (an earlier test's worker may still be ending): one of them is new.
-    const niceThreads = (): string[] => readdirSync('/proc/self/task').filter((tid) => getPriority(Number(tid)) === CHECK_THREAD_NICE);
+    // A thread listed may end before its priority is read (ESRCH): it is not one of them.
+    const niceOf = (tid: string): number | null => {
+      try {
+        return getPriority(Number(tid));
+      } catch (error) {
+        if ((error as { info?: { code?: string } }).info?.code === 'ESRCH') return null;
+        throw error;
+      }
+    };
+    const niceThreads = (): string[] => readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === CHECK_THREAD_NICE);
     const before = new Set(niceThreads());
     const own = getPriority();
     const { pipeline, journal } = readAhead(long.path, 2.5 * 2 ** 20);
