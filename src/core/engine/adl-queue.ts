@@ -175,6 +175,11 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
     this.leased = null;
   }
 
+  /** The heap of the candidates' upper bounds (the class PINNED_QUEUE_CLASSES keeps). */
+  boundsHeap(): object {
+    return this.heap;
+  }
+
   /** The account of slot `slot` when the queue opened. */
   private accountAt(slot: number): string {
     return this.overwritten?.get(slot) ?? (this.slotAccount[slot] as string);
@@ -558,4 +563,22 @@ class UpperBoundHeap {
     this.keys[i] = key;
     this.slots[i] = slot;
   }
+}
+
+/**
+ * One instance of each class a block's queues are made of, kept for the module's life. V8 reaches the hidden class of
+ * a class's instances through transitions it holds weakly, and a queue lives one block: after a quiet spell of full
+ * collections no instance is left, the classes are freed, and the code optimized against them (the bounds heap, the
+ * queue's opening over the mirror) is thrown away ("weak objects") to run cold in the next crash. An instance of each
+ * kept alive keeps the classes, and that code (docs/performance.md "2026-12-07, s69"; adl-queue-shape.test.ts checks
+ * that these share their class with the queues a block opens).
+ */
+export const PINNED_QUEUE_CLASSES = pinnedQueueClasses();
+
+function pinnedQueueClasses(): { readonly adl: AdlQueue; readonly offset: OffsetQueue; readonly boundsHeap: object } {
+  // A state and a market with no holders: with no mirror, a queue's opening reads only these two fields of them.
+  const noHolders = { holders: new Map() } as unknown as EngineState;
+  const noMarket = { spec: { id: '' } } as unknown as MarketState;
+  const adl = new AdlQueue(noHolders, noMarket, true);
+  return { adl, offset: new OffsetQueue(noHolders, noMarket, true, 0n), boundsHeap: adl.boundsHeap() };
 }
