@@ -15,7 +15,8 @@ export function encodeEvent(event: EngineEvent, units: UnitLookup): WireEvent {
   const record = event as unknown as Record<string, unknown>;
   const market = typeof record.market === 'string' ? units.market(record.market) : undefined;
   const assetDecimals = typeof record.asset === 'string' ? units.assetDecimals(record.asset) : undefined;
-  const out: WireEvent = {};
+  // The stamp first, whatever the order of the event's own fields (the engine stamps each body in place).
+  const out: WireEvent = { seq: event.seq, ordinal: event.ordinal, tsMs: event.tsMs };
   for (const [key, value] of Object.entries(record)) {
     if (typeof value !== 'bigint') {
       out[key] = value as WireValue;

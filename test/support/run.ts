@@ -32,8 +32,27 @@ function runOnce(json: unknown, options: EngineOptions): Ran {
   const scenario = parseScenario(json);
   const engine = Engine.create(scenario.config, scenario.rulebook, options);
   const events: EngineEvent[] = [];
-  for (const cmd of scenario.commands) events.push(...engine.apply(cmd));
+  const stamps: [number, number][] = [];
+  for (const cmd of scenario.commands) {
+    const out = engine.apply(cmd);
+    out.forEach((_e, ordinal) => stamps.push([engine.state.seq, ordinal]));
+    events.push(...out);
+  }
+  assertOwnStamps(events, stamps);
   return { engine, scenario, events, wire: events.map((e) => encodeEvent(e, scenario.units)) };
+}
+
+/**
+ * The engine stamps each event's body in place (src/core/engine/emit.ts): a body emitted twice, or kept and emitted
+ * again by a later command, would carry its last stamp in both places. Every event is its own object and still holds
+ * its command's seq and its place in the command's events, checked once the whole scenario has run.
+ */
+function assertOwnStamps(events: readonly EngineEvent[], stamps: readonly [number, number][]): void {
+  if (new Set(events).size !== events.length) throw new Error('one object was emitted as two events');
+  events.forEach((e, i) => {
+    const [seq, ordinal] = stamps[i] as [number, number];
+    if (e.seq !== seq || e.ordinal !== ordinal) throw new Error(`event ${i} (${e.kind}) was stamped ${e.seq}/${e.ordinal} after its own ${seq}/${ordinal}: its body was emitted again`);
+  });
 }
 
 export function rejections(ran: Ran): EngineEvent[] {

@@ -233,7 +233,7 @@ function emitHouse(events: readonly AuctionEvent[], emit: Emit): void {
         break;
       }
       default:
-        emit(e);
+        emit({ ...e }); // the house's own object: emit stamps the body it is given
     }
   }
 }
