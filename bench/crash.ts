@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Engine } from '../src/core/engine/engine.js';
 import type { EngineEvent } from '../src/core/engine/events.js';
+import { canonicalJson } from '../src/core/engine/snapshot.js';
 import { price } from '../src/core/units/index.js';
 import { fmtMs } from './baseline.js';
 import { collectAndSettle, type HeapSettled } from '../src/cli/heap.js';
@@ -86,13 +87,13 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
   const sweep = timeSweepAfter(engine);
   const kinds = new Map<string, number>();
   let bookFills = 0;
-  const hash = createHash('sha256');
   for (const e of events) {
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
-    hash.update(JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
   }
-  const eventsHash = hash.digest('hex').slice(0, 16);
+  // The journal's bytes (keys sorted: the order of an event's fields in its object is not the event), as
+  // scripts/crash-world.mjs eventsHash: the bench's and the scripts' hashes compare.
+  const eventsHash = createHash('sha256').update(canonicalJson(events)).digest('hex').slice(0, 16);
   return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations, pageFaults, settled, sweep, eventsHash };
 }
 

@@ -23,9 +23,15 @@ export async function crashWorld(dist, accounts, dropPct) {
   return { Engine, snap: world.snapshot(), cmd: { kind: 'price', tsMs: world.timeMs + 1, market: 'M0-PERP', mark: price(crash) } };
 }
 
-/** The first 16 hex digits of the SHA-256 of the JSON of `events` (bigints as "123n"). */
+// This checkout's canonical JSON (the journal's bytes), for every build's events alike.
+const { canonicalJson } = await import(new URL('../dist/src/core/engine/snapshot.js', import.meta.url).href);
+
+/**
+ * The first 16 hex digits of the SHA-256 of the canonical JSON of `events` (keys sorted: the order of an event's
+ * fields in its object is not the event; since 2026-12-07 s69 the engine stamps each body in place, the stamp last).
+ */
 export function eventsHash(events) {
-  return createHash('sha256').update(JSON.stringify(events, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJson(events)).digest('hex').slice(0, 16);
 }
 
 /**

@@ -1,4 +1,4 @@
-/* global process, performance, console */
+/* global process, performance, console, URL */
 // A/B of order commands between two builds in ONE process, alternating rounds: the bench maker (bench/maker.ts) re-
 // quoting its 10 levels a side in each of the 10 markets (a cancel and a place per level and side) around a mark that
 // moves a little each round. Prints, per build, the mean time of an order command and the SHA-256 of the JSON of all
@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const [baseDir, newDir, accounts, rounds] = [process.argv[2], process.argv[3], Number(process.argv[4] ?? 200000), Number(process.argv[5] ?? 20)];
-const json = (e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+// The canonical JSON of this checkout's build (keys sorted: since s69 the engine stamps an event's body in place,
+// so two builds may order an event's fields differently).
+const { canonicalJson: json } = await import(new URL('../dist/src/core/engine/snapshot.js', import.meta.url).href);
 async function load(dir) {
   const d = pathToFileURL(resolve(dir, 'dist')).href;
   const { buildWorld, START_PRICE } = await import(`${d}/bench/world.js`);

@@ -1,4 +1,4 @@
-/* global process, performance, console */
+/* global process, performance, console, URL */
 // A/B of a price walk through the engine between two builds in ONE process, in alternating chunks of ticks, so both
 // see the same machine at the same moments (on a shared machine a back-to-back pair of runs moves by 2x). Each build
 // runs its own copy of the same deterministic walk (which build goes first alternates); the script prints, per build,
@@ -18,7 +18,9 @@ import { pathToFileURL } from 'node:url';
 
 const [baseDir, newDir, accounts, ticks, kind, chunk] = [process.argv[2], process.argv[3], Number(process.argv[4] ?? 200_000), Number(process.argv[5] ?? 20_000), process.argv[6] ?? 'walk', Number(process.argv[7] ?? 1000)];
 const MARKETS = 10;
-const json = (e) => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+// The canonical JSON of this checkout's build (keys sorted: since s69 the engine stamps an event's body in place,
+// so two builds may order an event's fields differently).
+const { canonicalJson: json } = await import(new URL('../dist/src/core/engine/snapshot.js', import.meta.url).href);
 
 async function load(dir) {
   const d = pathToFileURL(resolve(dir, 'dist')).href;
