@@ -1,23 +1,13 @@
 // The classes a block's deleveraging queues are made of stay alive between crashes (adl-queue.ts
 // PINNED_QUEUE_CLASSES): the queues every block opens share their hidden class with the instances the module keeps,
 // so the code optimized for one crash's queues still fits the next one's (docs/performance.md "2026-12-07, s69").
-import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { sameHiddenClass } from '../../../test/support/hidden-class.js';
 import { dec, price, quote, size } from '../units/index.js';
 import { AdlMirror } from './adl-mirror.js';
 import { AdlQueue, OffsetQueue, PINNED_QUEUE_CLASSES } from './adl-queue.js';
 import { Engine } from './engine.js';
 import { standardSetup, TEST_CONFIG, USDC } from './testkit.js';
-
-/** V8's own answer: do two objects share a hidden class (map)? Natives syntax, allowed for this function only. */
-function sameHiddenClass(): (a: object, b: object) => boolean {
-  setFlagsFromString('--allow-natives-syntax');
-  try {
-    return new Function('a', 'b', 'return %HaveSameMap(a, b);') as (a: object, b: object) => boolean;
-  } finally {
-    setFlagsFromString('--no-allow-natives-syntax');
-  }
-}
 
 /** Three shorts of BTC-PERP against one long, and the mark. */
 function world(): Engine {

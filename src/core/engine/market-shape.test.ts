@@ -1,21 +1,11 @@
 // Every market state of every engine is made by market/state.ts marketState, so V8 gives them all one hidden class:
 // code optimized for one engine's markets still fits the next engine's (docs/performance.md "2026-12-07, s68").
-import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { sameHiddenClass } from '../../../test/support/hidden-class.js';
 import { freshEngineWith } from '../../../test/support/engine-commands.js';
 import { Engine } from './engine.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { EngineState } from './state.js';
-
-/** V8's own answer: do two objects share a hidden class (map)? Natives syntax, allowed for this function only. */
-function sameHiddenClass(): (a: object, b: object) => boolean {
-  setFlagsFromString('--allow-natives-syntax');
-  try {
-    return new Function('a', 'b', 'return %HaveSameMap(a, b);') as (a: object, b: object) => boolean;
-  } finally {
-    setFlagsFromString('--no-allow-natives-syntax');
-  }
-}
 
 describe('market states', () => {
   it('a listed market and a restored one share one hidden class', () => {
