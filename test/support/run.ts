@@ -5,6 +5,7 @@ import type { EngineEvent } from '../../src/core/engine/events.js';
 import { canonicalJson, encodeSnapshot } from '../../src/core/engine/snapshot.js';
 import { parseScenario, type Scenario } from '../../src/scenario/load.js';
 import { encodeEvent, type WireEvent } from '../../src/wire/encode.js';
+import { StampLog } from './stamps.js';
 
 export interface Ran {
   readonly engine: Engine;
@@ -32,27 +33,14 @@ function runOnce(json: unknown, options: EngineOptions): Ran {
   const scenario = parseScenario(json);
   const engine = Engine.create(scenario.config, scenario.rulebook, options);
   const events: EngineEvent[] = [];
-  const stamps: [number, number][] = [];
+  const stamps = new StampLog();
   for (const cmd of scenario.commands) {
     const out = engine.apply(cmd);
-    out.forEach((_e, ordinal) => stamps.push([engine.state.seq, ordinal]));
+    stamps.note(out, engine.state.seq);
     events.push(...out);
   }
-  assertOwnStamps(events, stamps);
+  stamps.check();
   return { engine, scenario, events, wire: events.map((e) => encodeEvent(e, scenario.units)) };
-}
-
-/**
- * The engine stamps each event's body in place (src/core/engine/emit.ts): a body emitted twice, or kept and emitted
- * again by a later command, would carry its last stamp in both places. Every event is its own object and still holds
- * its command's seq and its place in the command's events, checked once the whole scenario has run.
- */
-function assertOwnStamps(events: readonly EngineEvent[], stamps: readonly [number, number][]): void {
-  if (new Set(events).size !== events.length) throw new Error('one object was emitted as two events');
-  events.forEach((e, i) => {
-    const [seq, ordinal] = stamps[i] as [number, number];
-    if (e.seq !== seq || e.ordinal !== ordinal) throw new Error(`event ${i} (${e.kind}) was stamped ${e.seq}/${e.ordinal} after its own ${seq}/${ordinal}: its body was emitted again`);
-  });
 }
 
 export function rejections(ran: Ran): EngineEvent[] {

@@ -17,6 +17,7 @@ import { PRESET_NAMES } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import type { EngineEvent } from './events.js';
 import { ledgerKey } from './block.js';
+import { StampLog } from '../../../test/support/stamps.js';
 
 /**
  * After every command, a ledger in breach (by a full exact scan) is on a market that cannot be enforced (unpriced or
@@ -114,9 +115,11 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
     fc.assert(
       fc.property(timedWithConditionals, (commands) => {
         const engine = freshEngine();
+        const stamps = new StampLog();
         for (const cmd of commands) {
           const before = encodeSnapshot(engine.snapshot());
           const events = engine.apply(cmd);
+          stamps.note(events, engine.state.seq);
           for (const e of events) {
             if (e.kind !== 'PositionChanged') continue;
             accepted++;
@@ -139,6 +142,8 @@ describe.each(DETECTION_STRATEGIES)('engine properties (detection: %s)', (detect
           for (const e of events) guardEvents.add(e.kind);
           checkEnforced(engine);
         }
+        // Every event its own object, its stamp as it was given (emit.ts stamps the body in place).
+        stamps.check();
       }),
       { numRuns: 300, seed: 20261125 },
     );
