@@ -17,7 +17,11 @@ export interface Block {
   readonly touched: Set<string>;
   /** Accounts touched since the breach index last caught up (drained after every liquidation step). */
   readonly recent: string[];
-  /** Accounts touched by enforcement itself (the margin-call indexes re-arm them once the block is done). */
+  /**
+   * Accounts touched by enforcement itself (the margin-call indexes re-arm them once the block is done). The same Set
+   * as `touched` when the command itself touched no account (a price tick: every crash): the two would hold the same
+   * ids in the same order, and a touch adds to one Set fewer.
+   */
   readonly enforced: Set<string>;
   /** What the insurance fund lost in this block (its per-block budget). */
   insuranceLost: bigint;
@@ -36,14 +40,15 @@ export interface Block {
 }
 
 export function newBlock(s: EngineState, emit: Emit, touched: Set<string>, adlMirror: AdlMirror | null = null): Block {
-  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced: new Set(), insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, touchLog: [], adl: new Map(), adlMirror };
+  const enforced = touched.size === 0 ? touched : new Set<string>();
+  return { s, emit, block: BigInt(s.seq), nowMs: s.timeMs, touched, recent: [], enforced, insuranceLost: 0n, steps: 0, dydxUsage: new Map(), orderSeq: 0, touchLog: [], adl: new Map(), adlMirror };
 }
 
 /** Marks an account as changed by this block (the indexes re-arm it; open deleveraging queues re-place it). */
 export function touch(b: Block, id: string): void {
   b.touched.add(id);
   b.recent.push(id);
-  b.enforced.add(id);
+  if (b.enforced !== b.touched) b.enforced.add(id);
   b.adlMirror?.markDirty(id);
   if (b.adl.size > 0) b.touchLog.push(id); // no queue open yet: nothing to replay it to
 }

@@ -19,7 +19,7 @@ import { splitSurplus } from '../liquidation/insurance.js';
 import { recordLiquidationFill } from '../liquidation/blocklimits.js';
 import { takeFromWindow, tryAttempt, windowCapacity, EMPTY_WINDOW, type AttemptState, type WindowCap } from '../liquidation/limits.js';
 import { WINDOW_ENTRIES_MAX } from '../liquidation/bounds.js';
-import { sizeLiquidation, type DydxSizingDecision, type SizingDecision, type SizingState } from '../liquidation/sizing.js';
+import { sizeLiquidation, type DydxSizingDecision, type SizingDecision, type SizingPolicy, type SizingState } from '../liquidation/sizing.js';
 import { marketUnits, sizeForNotional } from '../liquidation/units.js';
 import { evaluateMaintenance, maintenanceFigures, requirementContext, type MaintenanceEvaluation, type MaintenanceFigures } from '../margin/evaluate.js';
 import { isBreached } from '../margin/thresholds.js';
@@ -152,6 +152,28 @@ function bookTop(m: MarketState, side: 'buy' | 'sell'): bigint {
 
 // ---- the plan ---------------------------------------------------------------------------------------------------
 
+/**
+ * What the rulebook's sizing policy reads of the account's past (sizing.ts SizingState): only its own policy's part,
+ * so a step of another policy makes no lookup and no object for it (a crash's thousands of steps).
+ */
+function sizingStateOf(b: Block, account: string, ledger: KeyedLedger, kind: SizingPolicy['kind']): SizingState {
+  const s = b.s;
+  switch (kind) {
+    case 'dydx':
+      return { dydx: b.dydxUsage.get(account) ?? null };
+    case 'hyperliquid':
+      return { hyperliquid: s.enforcement.hyperliquid.get(account) ?? { lastPartialMs: null, bookUnfilled: false } };
+    case 'drift': {
+      const episode = s.enforcement.episodes.get(ledger.key);
+      return { drift: { startedMs: episode?.startedMs ?? b.nowMs, marginFreed: quote(episode?.marginFreed ?? 0n) } };
+    }
+    case 'full':
+      return NO_SIZING_STATE;
+  }
+}
+
+const NO_SIZING_STATE: SizingState = Object.freeze({});
+
 function planStep(b: Block, ledger: KeyedLedger): Plan {
   const s = b.s;
   const rules = s.rulebook.liquidation;
@@ -184,12 +206,7 @@ function planStep(b: Block, ledger: KeyedLedger): Plan {
   }
 
   // Stage 1: how much (the rulebook's sizing policy).
-  const episode = s.enforcement.episodes.get(ledger.key);
-  const sizingState: SizingState = {
-    dydx: b.dydxUsage.get(account.id) ?? null,
-    hyperliquid: s.enforcement.hyperliquid.get(account.id) ?? { lastPartialMs: null, bookUnfilled: false },
-    drift: { startedMs: episode?.startedMs ?? b.nowMs, marginFreed: quote(episode?.marginFreed ?? 0n) },
-  };
+  const sizingState = sizingStateOf(b, account.id, ledger, rules.sizing.kind);
   const sized = sizeLiquidation(
     {
       market: spec.id,
@@ -454,7 +471,8 @@ function executeStep(b: Block, p: StepPlan): StepOutcome {
     const taken = takeFromWindow(s.enforcement.windows.get(spec.id) ?? EMPTY_WINDOW, cap, b.nowMs, closedNotional);
     if (taken.ok) s.enforcement.windows.set(spec.id, taken.value.next);
   }
-  b.dydxUsage.set(account.id, recordLiquidationFill(b.dydxUsage.get(account.id) ?? null, b.block, closedNotional, -insuranceLoss));
+  // The account's block usage: read by dYdX's sizing alone (sizingStateOf).
+  if (rules.sizing.kind === 'dydx') b.dydxUsage.set(account.id, recordLiquidationFill(b.dydxUsage.get(account.id) ?? null, b.block, closedNotional, -insuranceLoss));
   touch(b, account.id);
 
   // Stage 5 and the end of the episode.
