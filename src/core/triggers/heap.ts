@@ -1,4 +1,4 @@
-// Indexed 4-ary heaps over float64 keys, and a growable int32 list. The breach index keeps two heaps per market
+// Indexed binary heaps over float64 keys, and a growable int32 list. The breach index keeps two heaps per market
 // (thresholds below and above the price); every entry knows where it sits, so a key can be changed or an entry
 // removed in O(log n) without searching.
 //
@@ -44,11 +44,7 @@ export class Int32List {
 export type HeapOrder = 'min' | 'max';
 
 /**
- * A 4-ary heap of ids keyed by float64 (children of position p at 4p + 1 .. 4p + 4, its parent at (p - 1) >> 2).
- * Why 4-ary: half the levels of a binary heap, and a node's four children side by side in one or two cache lines.
- * A key moved by ~0.1% in a heap of 200,000 (docs/performance.md "2026-12-07, s70"): 126 ns
- * against 160 ns for the binary heap in cache; with the caches polluted between updates both ~320 ns (the first miss
- * dominates). 'min' keeps the smallest key on top, 'max' the largest. Internally it is
+ * A binary heap of ids keyed by float64. 'min' keeps the smallest key on top, 'max' the largest. Internally it is
  * always a min-heap: a max-heap stores negated keys. Keys must not be NaN; +-Infinity are allowed (an entry with
  * the key that never reaches the top, e.g. -Infinity in a max-heap, is a parked member).
  * Keys sit beside ids in the heap array (not behind an indirection) so sifting touches contiguous memory.
@@ -131,7 +127,7 @@ export class IndexedHeap {
     const movedKey = this.keys[last] as number;
     this.place(p, movedId, movedKey);
     // The moved entry may belong above or below p.
-    if (p > 0 && movedKey < (this.keys[(p - 1) >> 2] as number)) this.siftUp(p);
+    if (p > 0 && movedKey < (this.keys[(p - 1) >> 1] as number)) this.siftUp(p);
     else this.siftDown(p);
   }
 
@@ -155,9 +151,9 @@ export class IndexedHeap {
     out.push(0);
     // Breadth-first over heap positions, using `out` as the queue; positions become ids afterwards.
     for (let i = start; i < out.length; i++) {
-      const first = 4 * (out.data[i] as number) + 1;
-      const end = first + 4 < n ? first + 4 : n;
-      for (let c = first; c < end; c++) if ((keys[c] as number) <= b) out.push(c);
+      const l = 2 * (out.data[i] as number) + 1;
+      if (l < n && (keys[l] as number) <= b) out.push(l);
+      if (l + 1 < n && (keys[l + 1] as number) <= b) out.push(l + 1);
     }
     for (let i = start; i < out.length; i++) out.data[i] = this.ids[out.data[i] as number] as number;
     return out.length - start;
@@ -167,7 +163,7 @@ export class IndexedHeap {
   checkInvariants(): void {
     for (let p = 0; p < this.n; p++) {
       assert(this.slots.at[this.ids[p] as number] === p, 'IndexedHeap: position table out of step');
-      if (p > 0) assert((this.keys[(p - 1) >> 2] as number) <= (this.keys[p] as number), 'IndexedHeap: heap order violated');
+      if (p > 0) assert((this.keys[(p - 1) >> 1] as number) <= (this.keys[p] as number), 'IndexedHeap: heap order violated');
     }
   }
 
@@ -184,7 +180,7 @@ export class IndexedHeap {
     const k = keys[p] as number;
     const id = ids[p] as number;
     while (p > 0) {
-      const parent = (p - 1) >> 2;
+      const parent = (p - 1) >> 1;
       const pk = keys[parent] as number;
       if (pk <= k) break;
       keys[p] = pk;
@@ -206,19 +202,10 @@ export class IndexedHeap {
     const k = keys[p] as number;
     const id = ids[p] as number;
     while (true) {
-      const first = 4 * p + 1;
-      if (first >= n) break;
-      // The least of the (up to four) children.
-      let c = first;
-      let ck = keys[first] as number;
-      const end = first + 4 < n ? first + 4 : n;
-      for (let j = first + 1; j < end; j++) {
-        const jk = keys[j] as number;
-        if (jk < ck) {
-          c = j;
-          ck = jk;
-        }
-      }
+      let c = 2 * p + 1;
+      if (c >= n) break;
+      if (c + 1 < n && (keys[c + 1] as number) < (keys[c] as number)) c++;
+      const ck = keys[c] as number;
       if (ck >= k) break;
       keys[p] = ck;
       const cid = ids[c] as number;
