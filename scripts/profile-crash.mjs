@@ -9,6 +9,8 @@
 // profiles warm code, as scripts/crash-ab.mjs's later rounds run (the first tick of a process runs much of the
 // waterfall cold: interpreted, then compiled). OUT_PREFIX `-` profiles none.
 // Add `--max-inlined-bytecode-size=0` after `node` to see the callees V8 would inline (slower, but attributed).
+// FROM=K (s70): profile every round from the K-th (0-based) to the last in one profile, restores included (summarize
+// with UNDER=apply): enough samples of a small world's tick, e.g. FROM=40 ... 20000 5 OUT 240.
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,14 +22,15 @@ const [accounts, drop, out, rounds] = [Number(process.argv[2] ?? 200_000), Numbe
 const { Engine, snap, cmd } = await crashWorld(dist, accounts, drop);
 
 const profile = out !== '-';
+const from = Math.min(rounds - 1, Math.max(0, Number(process.env.FROM ?? rounds - 1)));
 const session = new Session();
 session.connect();
 for (let r = 0; r < rounds; r++) {
   // The warmed-up world may be between two margin-call sweeps (BAILIFF_BENCH_CALL_INTERVAL_MS): a copy all the same.
   const engine = Engine.restore(structuredClone(snap), { restoreUnsettledCalls: true });
   await settleHeap();
-  const profiled = profile && r === rounds - 1;
-  if (profiled) {
+  const profiled = profile && r >= from;
+  if (profiled && r === from) {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
@@ -37,7 +40,7 @@ for (let r = 0; r < rounds; r++) {
   const events = engine.apply(cmd);
   const ms = performance.now() - t;
   const cpu = process.cpuUsage(c0);
-  if (profiled) {
+  if (profiled && r === rounds - 1) {
     const { profile: p } = await session.post('Profiler.stop');
     writeFileSync(`${out}.cpuprofile`, JSON.stringify(p));
   }

@@ -3,6 +3,8 @@
 // usage: node scripts/summarize-cpuprofile.mjs FILE.cpuprofile [TOP=40]
 // UNDER=NAME: only the samples with a function of that name on their stack (e.g. UNDER=sweepCallsIfDue: a margin-call
 // sweep's time alone, within a profile of the whole walk).
+// CALLERS=NAME (s70): that function's inclusive time by the chain of its DEPTH callers (default 2), e.g. CALLERS=evaluate
+// UNDER=apply: who evaluates accounts inside the engine's commands, and how much.
 // Inclusive time counts a function once per sampled stack (recursion is not double-counted).
 import { readFileSync } from 'node:fs';
 
@@ -42,4 +44,26 @@ const table = (m) =>
     .slice(0, top)
     .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`)
     .join('\n');
-console.log(`total ${(total / 1000).toFixed(0)} ms\n--- self\n${table(self)}\n--- inclusive\n${table(inclusive)}`);
+const callers = process.env.CALLERS;
+if (callers === undefined) {
+  console.log(`total ${(total / 1000).toFixed(0)} ms\n--- self\n${table(self)}\n--- inclusive\n${table(inclusive)}`);
+} else {
+  // Each sample whose stack holds CALLERS counts once, for the chain above its outermost CALLERS frame.
+  const depth = Number(process.env.DEPTH ?? 2);
+  const byChain = new Map();
+  let within = 0;
+  for (const [id, us] of sampled) {
+    if (under !== undefined && !isUnder(id)) continue;
+    let outer;
+    for (let at = id; at !== undefined; at = parent.get(at)) if (nodes.get(at).callFrame.functionName === callers) outer = at;
+    if (outer === undefined) continue;
+    within += us;
+    const chain = [];
+    for (let at = parent.get(outer); at !== undefined && chain.length < depth; at = parent.get(at)) chain.push(nodes.get(at).callFrame.functionName || '(anonymous)');
+    const key = chain.join(' < ');
+    byChain.set(key, (byChain.get(key) ?? 0) + us);
+  }
+  const rows = [...byChain].sort((a, b) => b[1] - a[1]).slice(0, top);
+  console.log(`${callers}: ${(within / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms, by its callers`);
+  for (const [k, us] of rows) console.log(`${(us / 1000).toFixed(0).padStart(7)} ms  ${callers} < ${k}`);
+}
