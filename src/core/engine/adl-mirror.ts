@@ -40,6 +40,8 @@ export interface BoundScratch {
   readonly keys: Float64Array;
   readonly errors: Float64Array;
   readonly slots: Int32Array;
+  /** The members whose ledger the mirror does not carry, noted by the pass that opens a queue, ended by -1 (adl-queue.ts). */
+  readonly unmirrored: Int32Array;
 }
 
 /**
@@ -57,7 +59,7 @@ export class ScratchPool {
       if (length >= n && (best < 0 || length < (this.free[best] as BoundScratch).keys.length)) best = i;
     }
     if (best >= 0) return this.free.splice(best, 1)[0] as BoundScratch;
-    return { keys: new Float64Array(n), errors: new Float64Array(n), slots: new Int32Array(n) };
+    return { keys: new Float64Array(n), errors: new Float64Array(n), slots: new Int32Array(n), unmirrored: new Int32Array(n + 1) };
   }
 
   /** Takes a set back (at most four are kept: the largest). */

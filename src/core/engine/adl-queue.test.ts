@@ -18,13 +18,15 @@ const world = fc.record({
       cash: fc.integer({ min: 50, max: 60_000 }),
       isolated: fc.boolean(),
       extraLong: fc.boolean(),
+      // Collateral other than the settlement asset: a ledger the ADL mirror does not carry (screened from the account).
+      btc: fc.boolean(),
     }),
     { minLength: 1, maxLength: 40 },
   ),
   mark: fc.integer({ min: 85_000, max: 115_000 }),
 });
 
-function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; isolated: boolean; extraLong: boolean }[]; mark: number }): Engine {
+function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; isolated: boolean; extraLong: boolean; btc: boolean }[]; mark: number }): Engine {
   // Fills as facts (no initial-margin check): any mix of leverage.
   const engine = Engine.create(TEST_CONFIG);
   for (const cmd of standardSetup(0)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: { ...cmd.rulebook, preTradeCheck: 'none' } } : cmd);
@@ -36,6 +38,7 @@ function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; is
     engine.apply({ kind: 'fill', tsMs: 0, market: 'BTC-PERP', price: price(dec(String(sh.entry), 2)), size: size(BigInt(sh.sizeMilli)), buyer: { account: 'mm', fee: quote(0n) }, seller: side });
     // Some also hold a long in another market (their cross equity then depends on two marks).
     if (sh.extraLong) engine.apply({ kind: 'fill', tsMs: 0, market: 'ETH-PERP', price: price(dec('3000', 2)), size: size(100n), buyer: { account: id, fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
+    if (sh.btc) engine.apply({ kind: 'deposit', tsMs: 0, account: id, asset: 'BTC', amount: dec('0.01', 8) });
   });
   engine.apply({ kind: 'price', tsMs: 0, market: 'BTC-PERP', mark: price(dec(String(w.mark), 2)) });
   return engine;
@@ -47,6 +50,7 @@ describe.each([
 ] as const)('AdlQueue %s', (_name, mirrored) => {
   it('releases the opposite positions in the exact order of the full ranking (score, then account id)', () => {
     let ranked = 0;
+    let withCollateral = 0;
     fc.assert(
       fc.property(world, (w) => {
         const engine = build(w);
@@ -70,10 +74,13 @@ describe.each([
         }
         expect(order).toEqual(full.value.map((c) => c.account));
         ranked += order.length;
+        for (const id of order) if ((s.accounts.get(id)?.balances.get('BTC') ?? 0n) > 0n && s.accounts.get(id)?.positions.get('BTC-PERP')?.isolatedMargin === null) withCollateral++;
       }),
       { numRuns: 200, seed: 31 },
     );
     expect(ranked).toBeGreaterThan(1_000);
+    // Cross shorts with BTC collateral: the mirror does not carry them, the queue screens them from their accounts.
+    expect(withCollateral).toBeGreaterThan(200);
   });
 
   it('follows touches between picks (positions closed, cut, opened, cash moved): each release is the exact best of the opposite side as it stands', () => {

@@ -153,7 +153,13 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
         this.slotAccount = side.ids;
         this.slotCount = side.n;
         const members = this.mirroredUpperBounds(mirror, side, scratch);
-        this.heap = new UpperBoundHeap(scratch.keys, scratch.slots, members);
+        // The members the mirror does not carry, screened from their accounts (mirroredUpperBounds says why not there).
+        const { keys, slots, unmirrored } = scratch;
+        for (let k = 0; (unmirrored[k] as number) >= 0; k++) {
+          const member = unmirrored[k] as number;
+          keys[member] = this.accountUpperBound(side.ids[slots[member] as number] as string);
+        }
+        this.heap = new UpperBoundHeap(keys, slots, members);
       }
     }
   }
@@ -289,7 +295,8 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
    */
   private mirroredUpperBounds(mirror: AdlMirror, side: MirrorSide, scratch: BoundScratch): number {
     const n = side.n;
-    const { keys, slots } = scratch; // at least n each
+    const { keys, slots, unmirrored } = scratch; // at least n each (unmirrored n + 1)
+    unmirrored[0] = -1; // none yet (a list ended by -1)
     const px = mirror.prices();
     const mark = px.mark[side.market] as number;
     let members = 0;
@@ -310,24 +317,33 @@ export class AdlQueue implements DeleverageQueue, SideLessee {
     const q = px.quoteScale;
     const sizes = side.size;
     const costs = side.cost;
+    // A ledger the mirror does not carry (many positions: a maker's; other collateral) is only noted here (in
+    // `unmirrored`, ended by -1); the constructor screens it from its account. Why not here: this pass is compiled
+    // while it runs (on-stack replacement), and the account's reads in a branch that had not run yet had no type
+    // feedback, so V8 threw the compiled pass away at the first such member and ran the rest of the side's ~60,000
+    // interpreted, and so did any code after the loop (docs/performance.md "2026-12-07, s70"). Nothing follows the
+    // loop but the return.
+    let unmirroredCount = 0;
     for (let slot = 0; slot < n; slot++) {
       if (!side.isMember(slot)) continue;
       const cost = costs[slot] as number;
       const equity = keys[slot] as number;
-      let bound: number;
-      if (cost === 0) {
-        bound = 0; // the score is 0 exactly
-      } else if (!Number.isNaN(equity)) {
-        bound = adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
-      } else {
-        // A ledger the mirror does not carry (many positions: a maker's; other collateral): screened from the account.
-        const a = this.s.accounts.get(side.ids[slot] as string);
-        bound = a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
-      }
-      keys[members] = bound;
+      // The score is 0 exactly without a cost; Infinity until the constructor screens a member the mirror does not
+      // carry. The list is written for every member, so that no operation here waits on a branch that has not run.
+      const missing = cost !== 0 && Number.isNaN(equity) ? 1 : 0;
+      unmirrored[unmirroredCount] = members;
+      unmirroredCount += missing;
+      unmirrored[unmirroredCount] = -1;
+      keys[members] = cost === 0 ? 0 : missing === 1 ? Infinity : adlScoreBound(((sizes[slot] as number) * mark * q) / divisor, cost, equity, errors[slot] as number, true);
       slots[members++] = slot;
     }
     return members;
+  }
+
+  /** adlScoreBounds' upper end screened from the account (a ledger the mirror does not carry); Infinity: unknown. */
+  private accountUpperBound(id: string): number {
+    const a = this.s.accounts.get(id);
+    return a === undefined ? Infinity : adlScoreBounds(this.s, this.m, a).high;
   }
 
   /** The account holds a position on the side this queue deleverages against (the opposite one). */
