@@ -26,7 +26,7 @@ const world = fc.record({
   mark: fc.integer({ min: 85_000, max: 115_000 }),
 });
 
-function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; isolated: boolean; extraLong: boolean; btc: boolean }[]; mark: number }): Engine {
+function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; isolated: boolean; extraLong: boolean; btc?: boolean }[]; mark: number }): Engine {
   // Fills as facts (no initial-margin check): any mix of leverage.
   const engine = Engine.create(TEST_CONFIG);
   for (const cmd of standardSetup(0)) engine.apply(cmd.kind === 'set_rulebook' ? { ...cmd, rulebook: { ...cmd.rulebook, preTradeCheck: 'none' } } : cmd);
@@ -38,7 +38,7 @@ function build(w: { shorts: { entry: number; sizeMilli: number; cash: number; is
     engine.apply({ kind: 'fill', tsMs: 0, market: 'BTC-PERP', price: price(dec(String(sh.entry), 2)), size: size(BigInt(sh.sizeMilli)), buyer: { account: 'mm', fee: quote(0n) }, seller: side });
     // Some also hold a long in another market (their cross equity then depends on two marks).
     if (sh.extraLong) engine.apply({ kind: 'fill', tsMs: 0, market: 'ETH-PERP', price: price(dec('3000', 2)), size: size(100n), buyer: { account: id, fee: quote(0n) }, seller: { account: 'mm', fee: quote(0n) } });
-    if (sh.btc) engine.apply({ kind: 'deposit', tsMs: 0, account: id, asset: 'BTC', amount: dec('0.01', 8) });
+    if (sh.btc === true) engine.apply({ kind: 'deposit', tsMs: 0, account: id, asset: 'BTC', amount: dec('0.01', 8) });
   });
   engine.apply({ kind: 'price', tsMs: 0, market: 'BTC-PERP', mark: price(dec(String(w.mark), 2)) });
   return engine;
