@@ -56,24 +56,26 @@ function planSide(
   }
 
   // Work on a draft, which the engine commits only if every check passes; a trade that cannot be refused changes the
-  // account's own maps (the traded position is still a new object: a position is never changed in place).
-  const draft = inPlace ? ownTradedPosition(account, spec.id) : tradeDraftOf(account, spec.id);
+  // account's own maps. The traded position is read, never written: the trade replaces it by a new object or removes
+  // it (a position is never changed in place), so the draft needs no copy of it.
+  const draft = inPlace ? account : tradeDraftOf(account);
   const settle = s.settlementAsset;
-  let position = draft.positions.get(spec.id);
+  const held = draft.positions.get(spec.id);
   let fundingPaid = quote(0n);
-  if (position !== undefined) {
-    fundingPaid = fundingOwed(market, position);
-    position.fundingIndex = market.fundingIndex;
-    if (position.isolatedMargin === null) addTo(draft.balances, settle, -fundingPaid);
-    else position.isolatedMargin = quote(position.isolatedMargin - fundingPaid);
+  let isolated = held?.isolatedMargin ?? (mode === 'isolated' ? quote(0n) : null);
+  if (held !== undefined) {
+    // The funding owed settles before the trade: from the cash (cross) or the position's margin (isolated).
+    fundingPaid = fundingOwed(market, held);
+    if (isolated === null) addTo(draft.balances, settle, -fundingPaid);
+    else isolated = quote(isolated - fundingPaid);
   }
-  const sizeBefore = position?.size ?? 0n;
-  const effect = applyTrade(sizeBefore, position?.entryQuote ?? 0n, delta, cash);
+  const sizeBefore = held?.size ?? 0n;
+  const effect = applyTrade(sizeBefore, held?.entryQuote ?? 0n, delta, cash);
   addTo(draft.balances, settle, -side.fee);
-  let isolated = position?.isolatedMargin ?? (mode === 'isolated' ? quote(0n) : null);
   if (isolated === null) addTo(draft.balances, settle, effect.realisedPnl);
   else isolated = quote(isolated + effect.realisedPnl);
 
+  let position: Position | undefined;
   let isolatedDeficit = 0n;
   if (effect.size === 0n) {
     draft.positions.delete(spec.id);
@@ -83,7 +85,6 @@ function planSide(
       if (isolated >= 0n) addTo(draft.balances, settle, isolated);
       else isolatedDeficit = -isolated;
     }
-    position = undefined;
   } else {
     position = { market: spec.id, size: effect.size, entryQuote: effect.entryQuote, fundingIndex: market.fundingIndex, isolatedMargin: isolated };
     draft.positions.set(spec.id, position);
@@ -140,23 +141,13 @@ export function planRisk(s: EngineState, market: MarketState, account: Account, 
 }
 
 /**
- * draftOf for a trade in `market`: the maps copied, but only that market's position cloned. planSide changes no
- * other position, and the account it replaces is not read again, so the others can be shared (a maker quoting ten
- * markets is not copied whole for every fill it gets).
+ * draftOf for a trade: the maps copied, the positions shared. planSide writes no position object (it replaces the
+ * traded one), and the account it replaces is not read again (a maker quoting ten markets is not copied whole for
+ * every fill it gets).
  */
-function tradeDraftOf(account: Account, market: string): Account {
-  const positions = copyOfMap(account.positions);
-  const traded = positions.get(market);
-  if (traded !== undefined) positions.set(market, { ...traded });
+function tradeDraftOf(account: Account): Account {
   // The borrows are shared, not copied: a trade never writes them (only ownBorrows() does, in funds.ts).
-  return { id: account.id, no: account.no, balances: copyOfMap(account.balances), positions, borrows: account.borrows };
-}
-
-/** The account itself, its position in `market` replaced by a copy (planSide in place writes that copy). */
-function ownTradedPosition(account: Account, market: string): Account {
-  const traded = account.positions.get(market);
-  if (traded !== undefined) account.positions.set(market, { ...traded });
-  return account;
+  return { id: account.id, no: account.no, balances: copyOfMap(account.balances), positions: copyOfMap(account.positions), borrows: account.borrows };
 }
 
 /**

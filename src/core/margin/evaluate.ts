@@ -100,7 +100,12 @@ function indexOf(state: MarketState, override: PriceOverride | undefined): Price
 
 /** The multiplier requirements are computed with: the market's volatility multiplier, x the view's scale (rounded up). */
 export function volatilityMultiplierPpm(view: MarginView, state: MarketState): Ppm {
-  return view.requirementScalePpm === undefined ? state.volatility.multiplierPpm : ppm(divRound(state.volatility.multiplierPpm * view.requirementScalePpm, PPM_ONE, 'ceil'));
+  const scale = view.requirementScalePpm;
+  const multiplier = state.volatility.multiplierPpm;
+  if (scale === undefined) return multiplier;
+  // A multiplier of 1 (no volatility add-on: most markets most of the time) scales to the scale itself, exactly: the
+  // margin-call levels' re-arms skip a bigint division each.
+  return multiplier === PPM_ONE ? scale : ppm(divRound(multiplier * scale, PPM_ONE, 'ceil'));
 }
 
 export function requirementContext(view: MarginView, state: MarketState, mark: Price): RequirementContext {
