@@ -12,8 +12,8 @@ import { DEFAULT_PRICING, initialPriceState } from '../src/core/market/pricing.j
 import { newBook } from '../src/core/engine/setup.js';
 import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
-import { dec, ppm, price, quote, size } from '../src/core/units/index.js';
-import { benchInt } from './report.js';
+import { dec, ppm, price, quote, size, type Ppm } from '../src/core/units/index.js';
+import { BenchSettingError, benchInt } from './report.js';
 
 /** The simulator's seeded generator (mulberry32), for the benchmarks. */
 export const rng = seededRandom;
@@ -33,14 +33,33 @@ export interface WorldOptions {
   readonly callIntervalMs?: number;
 }
 
-/** The bench's rulebook: the default (Binance's) with margin calls swept at `intervalMs` (0: every command). */
-export function benchRulebook(intervalMs: number): Snapshot['rulebook'] {
-  return intervalMs > 0 ? { ...DEFAULT_RULEBOOK, liquidation: { ...DEFAULT_RULEBOOK.liquidation, marginCallIntervalMs: intervalMs } } : DEFAULT_RULEBOOK;
+/**
+ * The bench's rulebook: the default (Binance's) with margin calls swept at `intervalMs` (0: every command) and cleared
+ * above maintenance x (1 + `recoveryPpm` / 1e6) (absent: the preset's 1.25 x the call buffer).
+ */
+export function benchRulebook(intervalMs: number, recoveryPpm: Ppm | undefined = benchCallRecoveryPpm()): Snapshot['rulebook'] {
+  if (intervalMs <= 0 && recoveryPpm === undefined) return DEFAULT_RULEBOOK;
+  const interval = intervalMs > 0 ? { marginCallIntervalMs: intervalMs } : {};
+  const recovery = recoveryPpm === undefined ? {} : { marginCallRecoveryBufferPpm: recoveryPpm };
+  return { ...DEFAULT_RULEBOOK, liquidation: { ...DEFAULT_RULEBOOK.liquidation, ...interval, ...recovery } };
 }
 
-/** How the benches' names say it: "margin calls" after every command, or swept every N ms. */
-export function callsLabel(intervalMs = benchCallIntervalMs()): string {
-  return intervalMs > 0 ? `margin calls swept every ${intervalMs.toLocaleString('en')} ms` : 'margin calls';
+/** How the benches' names say it: "margin calls" after every command, or swept every N ms; a recovery level set, named. */
+export function callsLabel(intervalMs = benchCallIntervalMs(), recoveryPpm = benchCallRecoveryPpm()): string {
+  const calls = intervalMs > 0 ? `margin calls swept every ${intervalMs.toLocaleString('en')} ms` : 'margin calls';
+  return recoveryPpm === undefined ? calls : `${calls} cleared above maintenance x ${(1 + Number(recoveryPpm) / 1e6).toString()}`;
+}
+
+/**
+ * BAILIFF_BENCH_CALL_RECOVERY_PPM (unset: the preset's): the benches' margin-call recovery buffer in ppm of maintenance,
+ * at least the call buffer (Binance's 250,000), e.g. 500000: cleared above 1.5 x maintenance instead of 1.3125 x.
+ */
+export function benchCallRecoveryPpm(): Ppm | undefined {
+  const call = Number(DEFAULT_RULEBOOK.liquidation.marginCallBufferPpm);
+  const v = benchInt('BAILIFF_BENCH_CALL_RECOVERY_PPM', 0, 0, 10_000_000);
+  if (v === 0) return undefined;
+  if (v < call) throw new BenchSettingError(`BAILIFF_BENCH_CALL_RECOVERY_PPM must be at least the call buffer (${call.toLocaleString('en')}), not ${v}`);
+  return ppm(BigInt(v));
 }
 
 /** BAILIFF_BENCH_CALL_INTERVAL_MS (0 when unset): the benches' margin-call sweep interval. */

@@ -27,7 +27,7 @@ const { buildWorld, rng, tailTicks } = await import(`${dist}/bench/world.js`);
 const { singlePositionSlack, positionMaintenance } = await import(`${dist}/src/core/margin/evaluate.js`);
 const { isBreached } = await import(`${dist}/src/core/margin/thresholds.js`);
 const { exactBoundaryOf } = await import(`${dist}/src/core/triggers/bounds.js`);
-const { levelViews } = await import(`${dist}/src/core/engine/margin-calls.js`);
+const { callLevelsOf, levelViews } = await import(`${dist}/src/core/engine/margin-calls.js`);
 const [accounts, warm, tail] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 20_000), Number(process.argv[4] ?? 300_000)];
 if (!(accounts > 0 && warm >= 0 && tail > 0)) {
   console.error('usage: call-tracker-prototype.mjs [ACCOUNTS>0] [WARM>=0] [TAIL>0]');
@@ -37,8 +37,7 @@ const MARKETS = 10;
 
 const engine = buildWorld({ accounts, markets: MARKETS, seed: 42 });
 const s = engine.state;
-const buffer = s.rulebook.liquidation.marginCallBufferPpm;
-const views = levelViews(s, buffer);
+const views = levelViews(s, callLevelsOf(s.rulebook.liquidation));
 const rule = s.rulebook.breachRule;
 const next = tailTicks(MARKETS, rng(7));
 const commands = Array.from({ length: warm + tail }, (_, i) => next(i, engine.timeMs + 1));

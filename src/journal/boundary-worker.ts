@@ -4,7 +4,7 @@
 // call level the index arms the account at (the recovery level for a called account).
 
 import { restoreFrame, type RestorableSnapshot } from '../core/engine/snapshot.js';
-import { levelViews } from '../core/engine/margin-calls.js';
+import { callLevelsOf, levelViews } from '../core/engine/margin-calls.js';
 import type { Position } from '../core/account/account.js';
 import type { MarginView } from '../core/margin/evaluate.js';
 import { HINT_LEVEL, HINT_LEVELS, hintedBoundary } from '../core/triggers/boundary-hints.js';
@@ -17,8 +17,8 @@ const WAIT_MS = 200;
 
 export function runBoundaryWorker(data: BoundaryWorkerData): void {
   const s = restoreFrame({ ...data.frame, accounts: [] } as RestorableSnapshot);
-  const buffer = s.rulebook.liquidation.marginCallBufferPpm;
-  const levels = buffer > 0n ? levelViews(s, buffer) : null;
+  const callLevels = callLevelsOf(s.rulebook.liquidation);
+  const levels = callLevels.callPpm > 0n ? levelViews(s, callLevels) : null;
   const views: (MarginView | null)[] = [s, levels?.call ?? null, levels?.recovery ?? null];
   const rule = s.rulebook.breachRule;
   const control = new Int32Array(data.control);

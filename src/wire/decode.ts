@@ -494,8 +494,11 @@ function decodeLiquidation(w: WireLiquidation, base: LiquidationRules, path: str
               : q(w.limits.maxNotionalPerMarketPerWindow, 'limits.maxNotionalPerMarketPerWindow'),
       };
   const interval = w.marginCallIntervalMs ?? base.marginCallIntervalMs;
+  const recovery = w.marginCallRecoveryBuffer === undefined ? base.marginCallRecoveryBufferPpm : r(w.marginCallRecoveryBuffer, 'marginCallRecoveryBuffer');
   return {
     marginCallBufferPpm: w.marginCallBuffer === undefined ? base.marginCallBufferPpm : r(w.marginCallBuffer, 'marginCallBuffer'),
+    // Written only when set (absent: 1.25 x the call buffer), so rulebooks without it encode as before.
+    ...(recovery === undefined ? {} : { marginCallRecoveryBufferPpm: recovery }),
     sizing,
     limitPrice,
     fees,

@@ -156,6 +156,7 @@ export const rulebookSchema = z.union([
     liquidation: z
       .strictObject({
         marginCallBuffer: decimalString.optional(),
+        marginCallRecoveryBuffer: decimalString.optional(),
         marginCallIntervalMs: z.number().int().nonnegative().optional(),
         sizing: z
           .discriminatedUnion('kind', [

@@ -13,7 +13,7 @@ import { buildWorld, rng, START_PRICE } from '../../bench/world.js';
 import type { Account } from '../../src/core/account/account.js';
 import type { Command } from '../../src/core/engine/commands.js';
 import { Engine } from '../../src/core/engine/engine.js';
-import { levelViews } from '../../src/core/engine/margin-calls.js';
+import { callLevelsOf, levelViews } from '../../src/core/engine/margin-calls.js';
 import { encodeSnapshot, restoreFrame, type RestorableSnapshot } from '../../src/core/engine/snapshot.js';
 import type { EngineState } from '../../src/core/engine/state.js';
 import type { MarginView } from '../../src/core/margin/evaluate.js';
@@ -72,8 +72,8 @@ interface Indexish {
 /** The levels' views of a state made from the snapshot's frame, as the worker makes them. */
 function frameViews(snap: RestorableSnapshot): { s: EngineState; views: (MarginView | null)[] } {
   const s = restoreFrame({ ...snap, accounts: [] } as RestorableSnapshot);
-  const buffer = s.rulebook.liquidation.marginCallBufferPpm;
-  const levels = buffer > 0n ? levelViews(s, buffer) : null;
+  const callLevels = callLevelsOf(s.rulebook.liquidation);
+  const levels = callLevels.callPpm > 0n ? levelViews(s, callLevels) : null;
   return { s, views: [s, levels?.call ?? null, levels?.recovery ?? null] };
 }
 

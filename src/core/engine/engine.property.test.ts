@@ -503,20 +503,22 @@ describe('breach detection: the index and the scan', () => {
 
   /**
    * Runs random streams under every preset through both strategies, with margin calls at 1.25 x maintenance (only
-   * Binance's preset has them, so both strategies' call and recovery detectors are compared too), swept every
-   * `intervalMs` (0: after every command), and counts the liquidations and calls compared.
+   * Binance's preset has them, so both strategies' call and recovery detectors are compared too) and a recovery level
+   * drawn from the default (1.3125 x), the call level itself, 1.4 x and 2 x, swept every `intervalMs` (0: after every
+   * command), and counts the liquidations and calls compared.
    */
   const compareStrategies = (intervalMs: number, seed: number): { liquidations: number; calls: number; cleared: number } => {
     let liquidations = 0;
     let calls = 0;
     let cleared = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...PRESET_NAMES), timedWithConditionals, (preset, commands) => {
+      fc.property(fc.constantFrom(...PRESET_NAMES), timedWithConditionals, fc.constantFrom(null, 250_000n, 400_000n, 1_000_000n), (preset, commands, recoveryPpm) => {
         const indexed = freshEngineWith(preset, { detection: 'index' });
         const scanned = freshEngineWith(preset, { detection: 'scan' });
         const base = audited(preset);
         const interval = intervalMs > 0 ? { marginCallIntervalMs: intervalMs } : {};
-        const withCalls: Command = { kind: 'set_rulebook', tsMs: 1_000_000, rulebook: { ...base, liquidation: { ...base.liquidation, marginCallBufferPpm: ppm(250_000n), ...interval } } };
+        const recovery = recoveryPpm === null ? {} : { marginCallRecoveryBufferPpm: ppm(recoveryPpm) };
+        const withCalls: Command = { kind: 'set_rulebook', tsMs: 1_000_000, rulebook: { ...base, liquidation: { ...base.liquidation, marginCallBufferPpm: ppm(250_000n), ...recovery, ...interval } } };
         expect(canonicalJson(scanned.apply(withCalls))).toBe(canonicalJson(indexed.apply(withCalls)));
         // The called accounts as the events tell them (a recovery replays marginCalled from them: journal/durable.ts).
         const told = new Set<string>();

@@ -23,7 +23,7 @@ import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { HINT_LEVEL, type BoundaryHints } from '../triggers/boundary-hints.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
-import { MarginCalls } from './margin-calls.js';
+import { callLevelsOf, MarginCalls } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
 import { ledgerKey, newBlock } from './block.js';
@@ -184,11 +184,19 @@ export class Engine {
     else if (!adl) this.adlMirror = null;
   }
 
-  /** (Re)builds the margin-call indexes when the rulebook's call level changes. Silent: no events. */
+  /** (Re)builds the margin-call indexes when the rulebook's call levels change. Silent: no events. */
   private syncCallIndex(): void {
-    const buffer = this.s.rulebook.liquidation.marginCallBufferPpm;
-    if (buffer === (this.calls?.bufferPpm ?? 0n)) return;
-    this.calls = buffer === 0n ? null : new MarginCalls(this.s, buffer, this.detection, Math.max(this.capacity, this.s.accounts.size));
+    if (!this.callLevelsChange(this.s.rulebook)) return;
+    const levels = callLevelsOf(this.s.rulebook.liquidation);
+    this.calls = levels.callPpm === 0n ? null : new MarginCalls(this.s, levels, this.detection, Math.max(this.capacity, this.s.accounts.size));
+  }
+
+  /** Whether the rulebook's margin-call levels differ from those the call index follows (none: no calls). */
+  private callLevelsChange(rulebook: Rulebook): boolean {
+    const levels = callLevelsOf(rulebook.liquidation);
+    const current = this.calls?.callLevels;
+    if (current === undefined) return levels.callPpm !== 0n;
+    return levels.callPpm !== current.callPpm || (levels.callPpm !== 0n && levels.recoveryPpm !== current.recoveryPpm);
   }
 
   static create(config: EngineConfig, rulebook: Rulebook = rulebookPreset('binance', config.settlement.decimals) as Rulebook, options: EngineOptions = {}): Engine {
@@ -629,8 +637,8 @@ export class Engine {
     }
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
-      if (change.kind === 'set_rulebook' && change.rulebook.liquidation.marginCallBufferPpm !== (this.calls?.bufferPpm ?? 0n)) {
-        // A new call level: every account starts uncalled under it (each told, in id order).
+      if (change.kind === 'set_rulebook' && this.callLevelsChange(change.rulebook)) {
+        // New call levels: every account starts uncalled under them (each told, in id order).
         for (const account of [...s.enforcement.marginCalled].sort()) emit({ kind: 'MarginCallCleared', account });
         s.enforcement.marginCalled.clear();
         this.syncCallIndex();

@@ -10,7 +10,7 @@ import type { BreachIndexStats } from '../triggers/breach-index.js';
 import { Engine } from './engine.js';
 import type { Command } from './commands.js';
 import { canonicalJson, decodeSnapshot, encodeSnapshot } from './snapshot.js';
-import { price as toPrice } from '../units/index.js';
+import { ppm, price as toPrice } from '../units/index.js';
 import { rulebookPreset } from '../rulebooks/presets.js';
 import type { Rulebook } from '../rulebooks/rulebook.js';
 import { validateLiquidationRules } from '../rulebooks/liquidation.js';
@@ -103,6 +103,65 @@ describe('the margin-call levels read the state through views of their own', () 
       expect(view.asset('USDT')).toBe(s.asset('USDT'));
       expect([view.quoteDecimals, view.settlementAsset, view.marginValuation]).toEqual([s.quoteDecimals, s.settlementAsset, s.marginValuation]);
     }
+  });
+});
+
+describe('the recovery level (rulebook liquidation.marginCallRecoveryBuffer)', () => {
+  const price = (at: number, mark: string): unknown => ({ at, kind: 'price', market: 'BTCUSDT', mark });
+  /** The world above with the recovery level at maintenance x (1 + `recovery`) instead of x 1.3125. */
+  const withRecovery = (commands: unknown[], recovery: string): unknown => ({ ...(world(commands) as object), rulebook: { preset: 'binance', liquidation: { marginCallRecoveryBuffer: recovery } } });
+  const cleared = (r: ReturnType<typeof runScenarioObject>): [unknown, unknown][] =>
+    r.wire.filter((e) => e.kind === 'MarginCallCleared').map((e) => [e.tsMs, e.account] as [unknown, unknown]).sort();
+  // Called at 18,500 (below ~18,557); 18,650 is above the default recovery level (~18,611: equity > 1.3125 x
+  // maintenance) but below a recovery buffer of 0.5 (equity > 1.5 x maintenance above ~18,702); 19,000 is above both.
+  const commands = [price(T + 1_000, '18500'), price(T + 2_000, '18650'), price(T + 3_000, '19000')];
+
+  it('clear a call only above the rulebook\'s recovery level, the same under the index and the scan', () => {
+    const byDefault = runScenarioObject(world(commands));
+    const wide = runScenarioObject(withRecovery(commands, '0.5'));
+    expect(cleared(byDefault)).toEqual([[T + 2_000, 'cross'], [T + 2_000, 'iso']]);
+    expect(cleared(wide)).toEqual([[T + 3_000, 'cross'], [T + 3_000, 'iso']]);
+    // Both called once, at the same command, with the same figures.
+    const calls = (r: ReturnType<typeof runScenarioObject>): unknown[] => r.wire.filter((e) => e.kind === 'MarginCall').map((e) => [e.tsMs, e.account, e.equity, e.maintenance, e.callLevel]);
+    expect(calls(wide)).toEqual(calls(byDefault));
+    expect(calls(wide)).toHaveLength(2);
+    const levels = (wide.engine as unknown as { calls: { levels: { view: MarginView; upperView: MarginView } | null } }).calls.levels;
+    if (levels === null) throw new Error('no two-level index');
+    expect([levels.view.requirementScalePpm, levels.upperView.requirementScalePpm]).toEqual([1_250_000n, 1_500_000n]);
+    // The preset's own default, written out, calls and clears the same.
+    const told = (r: ReturnType<typeof runScenarioObject>): unknown[] => r.wire.filter((e) => e.kind === 'MarginCall' || e.kind === 'MarginCallCleared');
+    expect(told(runScenarioObject(withRecovery(commands, '0.3125')))).toEqual(told(byDefault));
+  });
+
+  it('clear every call when a rulebook change moves the recovery level alone, as a move of the call level does, and follow the new levels', () => {
+    const r = runScenarioObject(world([price(T + 1_000, '18500')]));
+    expect([...r.engine.state.enforcement.marginCalled].sort()).toEqual(['cross', 'iso']);
+    const rulebook = r.engine.state.rulebook;
+    const told = (tsMs: number, mark: bigint | null): string[] => {
+      const events =
+        mark === null
+          ? r.engine.apply({ kind: 'set_rulebook', tsMs, rulebook: { ...rulebook, liquidation: { ...rulebook.liquidation, marginCallRecoveryBufferPpm: ppm(500_000n) } } })
+          : r.engine.apply({ kind: 'price', tsMs, market: 'BTCUSDT', mark: toPrice(mark) });
+      return events.filter((e) => e.kind === 'MarginCallCleared' || e.kind === 'MarginCall').map((e) => `${e.kind}:${e.account}`);
+    };
+    // Every call cleared by the change; a ledger still below the call level is called when it next crosses it (the
+    // new index arms it in breach at once, as after a change of the call buffer).
+    expect(told(T + 2_000, null)).toEqual(['MarginCallCleared:cross', 'MarginCallCleared:iso']);
+    expect(r.engine.state.enforcement.marginCalled.size).toBe(0);
+    expect(told(T + 3_000, 18_650_00n)).toEqual([]);
+    expect(told(T + 4_000, 18_500_00n)).toEqual(['MarginCall:cross', 'MarginCall:iso']);
+    // Above the old recovery level, below the new one: still called; above the new one: cleared.
+    expect(told(T + 5_000, 18_650_00n)).toEqual([]);
+    expect(told(T + 6_000, 19_000_00n)).toEqual(['MarginCallCleared:cross', 'MarginCallCleared:iso']);
+  });
+
+  it('refuse a recovery level below the call level or beyond 10x, with the field named', () => {
+    const binance = (rulebookPreset('binance', 6) as Rulebook).liquidation;
+    const problem = { path: 'marginCallRecoveryBufferPpm', message: 'must be in [marginCallBufferPpm, 10e6]: the recovery level is at or above the call level' };
+    expect(validateLiquidationRules({ ...binance, marginCallRecoveryBufferPpm: ppm(249_999n) })).toEqual([problem]);
+    expect(validateLiquidationRules({ ...binance, marginCallRecoveryBufferPpm: ppm(10_000_001n) })).toEqual([problem]);
+    expect(validateLiquidationRules({ ...binance, marginCallRecoveryBufferPpm: ppm(250_000n) })).toEqual([]);
+    expect(() => runScenarioObject(withRecovery([], '0.2'))).toThrow(/marginCallRecoveryBuffer/);
   });
 });
 

@@ -3,7 +3,8 @@
 // Two levels of the same state, requirements scaled (core/triggers):
 // - the call level (requirements x (1 + buffer)) watches the accounts not called: a ledger entering breach there is
 //   called (unless it is already in breach of maintenance: then it is being liquidated, not called);
-// - the recovery level (requirements x (1 + 1.25 x buffer)) watches the accounts called: when every ledger of the
+// - the recovery level (requirements x (1 + the recovery buffer): the rulebook's marginCallRecoveryBufferPpm, else
+//   1.25 x buffer) watches the accounts called: when every ledger of the
 //   account is back above that higher level, the account returns to the call level and can be called again (the
 //   engine tells the release: MarginCallCleared).
 // The gap between the two levels is the hysteresis: an account hovering at the call level is called once, not on
@@ -33,6 +34,7 @@ import { createDetector, indexAccounts, type BreachDetector, type DetectionStrat
 import type { AssetSpec, MarketState } from '../market/index.js';
 import type { MarginView } from '../margin/evaluate.js';
 import type { EngineState } from './state.js';
+import type { LiquidationRules } from '../rulebooks/liquidation.js';
 
 /**
  * The state's margin seen with every requirement scaled (a call or a recovery level): a view that reads the state,
@@ -67,14 +69,24 @@ class ScaledView implements MarginView {
   }
 }
 
-/** The recovery level's buffer: 1.25 times the call buffer (Binance 25% -> a call at 1.25 MM, re-armed above 1.3125 MM). */
-export function recoveryBufferPpm(callBufferPpm: bigint): Ppm {
-  return ppm((callBufferPpm * 5n) / 4n);
+/** The buffers of the two margin-call levels: requirements x (1 + call) for a call, x (1 + recovery) for its clearance. */
+export interface CallLevels {
+  readonly callPpm: Ppm;
+  readonly recoveryPpm: Ppm;
 }
 
-/** The two levels' views of the state for a call buffer: the call level's, then the recovery level's. */
-export function levelViews(s: EngineState, bufferPpm: bigint): { readonly call: MarginView; readonly recovery: MarginView } {
-  return { call: new ScaledView(s, ppm(PPM_ONE + bufferPpm)), recovery: new ScaledView(s, ppm(PPM_ONE + recoveryBufferPpm(bufferPpm))) };
+/**
+ * The rulebook's call levels: its recovery buffer, else 1.25 times the call buffer (Binance 25% -> a call at 1.25 MM,
+ * cleared above 1.3125 MM). The one place the default is decided.
+ */
+export function callLevelsOf(rules: Pick<LiquidationRules, 'marginCallBufferPpm' | 'marginCallRecoveryBufferPpm'>): CallLevels {
+  const callPpm = rules.marginCallBufferPpm;
+  return { callPpm, recoveryPpm: rules.marginCallRecoveryBufferPpm ?? ppm((callPpm * 5n) / 4n) };
+}
+
+/** The two levels' views of the state: the call level's, then the recovery level's. */
+export function levelViews(s: EngineState, levels: CallLevels): { readonly call: MarginView; readonly recovery: MarginView } {
+  return { call: new ScaledView(s, ppm(PPM_ONE + levels.callPpm)), recovery: new ScaledView(s, ppm(PPM_ONE + levels.recoveryPpm)) };
 }
 
 export interface MarginCallNotice {
@@ -104,12 +116,12 @@ export class MarginCalls {
 
   constructor(
     private readonly s: EngineState,
-    readonly bufferPpm: bigint,
+    readonly callLevels: CallLevels,
     detection: DetectionStrategy = 'index',
     /** Accounts expected (BreachIndexOptions.capacity): a restore's indexes are built before its accounts exist. */
     capacity = 0,
   ) {
-    const views = levelViews(s, bufferPpm);
+    const views = levelViews(s, callLevels);
     const rule = () => s.rulebook.breachRule;
     const account = s.watched;
     const onRecover = (ref: LedgerRef) => {

@@ -78,6 +78,13 @@ export interface LiquidationRules {
   /** MarginCall when equity falls below maintenance x (1 + buffer), once per crossing; 0: no margin calls. */
   readonly marginCallBufferPpm: Ppm;
   /**
+   * The recovery level's buffer: a called account is cleared (MarginCallCleared) once every ledger is back above
+   * maintenance x (1 + this), and called again only after that. Absent: 1.25 x marginCallBufferPpm (every preset;
+   * margin-calls.ts callLevelsOf). At least marginCallBufferPpm: the gap between the two is the calls' hysteresis, a
+   * ledger hovering at the call level is called once, not at every move across it.
+   */
+  readonly marginCallRecoveryBufferPpm?: Ppm;
+  /**
    * Margin calls swept at this interval of engine time (ms) instead of after every command: the call index follows
    * the accounts changed and the prices moved since the last sweep at the first command of each interval, so a ledger
    * that dips below the call level and comes back within one interval is not called (docs/enforcement.md). Absent or
@@ -116,6 +123,10 @@ export interface LiquidationProblem {
 export function validateLiquidationRules(r: LiquidationRules): LiquidationProblem[] {
   const out: LiquidationProblem[] = [];
   if (r.marginCallBufferPpm < 0n || r.marginCallBufferPpm > 10n * PPM_ONE) out.push({ path: 'marginCallBufferPpm', message: 'must be in [0, 10e6]' });
+  const recovery = r.marginCallRecoveryBufferPpm;
+  if (recovery !== undefined && (recovery < r.marginCallBufferPpm || recovery > 10n * PPM_ONE)) {
+    out.push({ path: 'marginCallRecoveryBufferPpm', message: 'must be in [marginCallBufferPpm, 10e6]: the recovery level is at or above the call level' });
+  }
   const interval = r.marginCallIntervalMs;
   if (interval !== undefined && !(Number.isSafeInteger(interval) && interval >= 0)) out.push({ path: 'marginCallIntervalMs', message: 'must be a non-negative integer (ms)' });
   for (const p of validateSizingPolicy(r.sizing)) out.push({ path: `sizing.${p.path}`, message: p.message });
