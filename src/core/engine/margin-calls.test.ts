@@ -155,6 +155,18 @@ describe('the recovery level (rulebook liquidation.marginCallRecoveryBuffer)', (
     expect(told(T + 6_000, 19_000_00n)).toEqual(['MarginCallCleared:cross', 'MarginCallCleared:iso']);
   });
 
+  it('restore from a snapshot at the rulebook\'s recovery level: the same later events as the engine that took it', () => {
+    const r = runScenarioObject(withRecovery([price(T + 1_000, '18500')], '0.5'));
+    const restored = Engine.restore(decodeSnapshot(encodeSnapshot(r.engine.snapshot())));
+    for (const [at, mark] of [[T + 2_000, 18_650_00n], [T + 3_000, 19_000_00n]] as const) {
+      const cmd: Command = { kind: 'price', tsMs: at, market: 'BTCUSDT', mark: toPrice(mark) };
+      const events = r.engine.apply(cmd);
+      expect(canonicalJson(restored.apply(cmd))).toBe(canonicalJson(events));
+      // Cleared only above 1.5 x maintenance: at 19,000, not at 18,650.
+      expect(events.filter((e) => e.kind === 'MarginCallCleared')).toHaveLength(at === T + 3_000 ? 2 : 0);
+    }
+  });
+
   it('refuse a recovery level below the call level or beyond 10x, with the field named', () => {
     const binance = (rulebookPreset('binance', 6) as Rulebook).liquidation;
     const problem = { path: 'marginCallRecoveryBufferPpm', message: 'must be in [marginCallBufferPpm, 10e6]: the recovery level is at or above the call level' };
