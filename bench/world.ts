@@ -12,6 +12,7 @@ import { DEFAULT_PRICING, initialPriceState } from '../src/core/market/pricing.j
 import { newBook } from '../src/core/engine/setup.js';
 import type { MarketSpec } from '../src/core/market/spec.js';
 import { DEFAULT_RULEBOOK } from '../src/core/rulebooks/presets.js';
+import { validateLiquidationRules } from '../src/core/rulebooks/liquidation.js';
 import { dec, ppm, price, quote, size, type Ppm } from '../src/core/units/index.js';
 import { BenchSettingError, benchInt } from './report.js';
 
@@ -55,11 +56,13 @@ export function callsLabel(intervalMs = benchCallIntervalMs(), recoveryPpm = ben
  * at least the call buffer (Binance's 250,000), e.g. 500000: cleared above 1.5 x maintenance instead of 1.3125 x.
  */
 export function benchCallRecoveryPpm(): Ppm | undefined {
-  const call = Number(DEFAULT_RULEBOOK.liquidation.marginCallBufferPpm);
-  const v = benchInt('BAILIFF_BENCH_CALL_RECOVERY_PPM', 0, 0, 10_000_000);
+  const v = benchInt('BAILIFF_BENCH_CALL_RECOVERY_PPM', 0, 0);
   if (v === 0) return undefined;
-  if (v < call) throw new BenchSettingError(`BAILIFF_BENCH_CALL_RECOVERY_PPM must be at least the call buffer (${call.toLocaleString('en')}), not ${v}`);
-  return ppm(BigInt(v));
+  const recoveryPpm = ppm(BigInt(v));
+  // The rulebook's own rule (at least the call buffer, at most 10x), said in the setting's name.
+  const problem = validateLiquidationRules({ ...DEFAULT_RULEBOOK.liquidation, marginCallRecoveryBufferPpm: recoveryPpm })[0];
+  if (problem !== undefined) throw new BenchSettingError(`BAILIFF_BENCH_CALL_RECOVERY_PPM ${problem.message}, not ${v}`);
+  return recoveryPpm;
 }
 
 /** BAILIFF_BENCH_CALL_INTERVAL_MS (0 when unset): the benches' margin-call sweep interval. */

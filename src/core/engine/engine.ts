@@ -23,7 +23,7 @@ import { EngineState, INSURANCE_FUND, type EngineConfig } from './state.js';
 import { BreachIndex, type LedgerBreach, type LedgerRef } from '../triggers/breach-index.js';
 import { HINT_LEVEL, type BoundaryHints } from '../triggers/boundary-hints.js';
 import { createDetector, indexAccounts, indexTogether, type BreachDetector, type BulkIndex, type DetectionStrategy } from '../triggers/detector.js';
-import { callLevelsOf, MarginCalls } from './margin-calls.js';
+import { callLevelsOf, MarginCalls, type CallLevels } from './margin-calls.js';
 import { AdlMirror } from './adl-mirror.js';
 import { enforceBlock } from './enforcement.js';
 import { ledgerKey, newBlock } from './block.js';
@@ -186,14 +186,13 @@ export class Engine {
 
   /** (Re)builds the margin-call indexes when the rulebook's call levels change. Silent: no events. */
   private syncCallIndex(): void {
-    if (!this.callLevelsChange(this.s.rulebook)) return;
     const levels = callLevelsOf(this.s.rulebook.liquidation);
+    if (!this.callLevelsDiffer(levels)) return;
     this.calls = levels.callPpm === 0n ? null : new MarginCalls(this.s, levels, this.detection, Math.max(this.capacity, this.s.accounts.size));
   }
 
-  /** Whether the rulebook's margin-call levels differ from those the call index follows (none: no calls). */
-  private callLevelsChange(rulebook: Rulebook): boolean {
-    const levels = callLevelsOf(rulebook.liquidation);
+  /** Whether `levels` differ from the margin-call levels the call index follows (none: no calls). */
+  private callLevelsDiffer(levels: CallLevels): boolean {
     const current = this.calls?.callLevels;
     if (current === undefined) return levels.callPpm !== 0n;
     return levels.callPpm !== current.callPpm || (levels.callPpm !== 0n && levels.recoveryPpm !== current.recoveryPpm);
@@ -637,7 +636,7 @@ export class Engine {
     }
     if (change !== null && (change.kind === 'set_rulebook' || change.kind === 'set_asset')) {
       note(this.index.reindexAll());
-      if (change.kind === 'set_rulebook' && this.callLevelsChange(change.rulebook)) {
+      if (change.kind === 'set_rulebook' && this.callLevelsDiffer(callLevelsOf(change.rulebook.liquidation))) {
         // New call levels: every account starts uncalled under them (each told, in id order).
         for (const account of [...s.enforcement.marginCalled].sort()) emit({ kind: 'MarginCallCleared', account });
         s.enforcement.marginCalled.clear();
