@@ -20,13 +20,20 @@ import { pathToFileURL } from 'node:url';
 import { crashWorld, eventsHash, settleHeap } from './crash-world.mjs';
 
 const dist = pathToFileURL(resolve(process.cwd(), 'dist')).href;
-const [accounts, drop, rounds] = [Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 3)];
-for (const [name, v] of [['ACCOUNTS', accounts], ['DROP_PCT', drop], ['ROUNDS', rounds]]) {
-  if (!Number.isInteger(v) || v < 1) {
-    console.error(`crash-phases: ${name} must be a positive integer, got ${v}`);
+const SETTINGS = [
+  ['ACCOUNTS', 1_000_000, 10_000_000],
+  ['DROP_PCT', 5, 99],
+  ['ROUNDS', 3, 1000],
+];
+const [accounts, drop, rounds] = SETTINGS.map(([name, fallback, max], k) => {
+  const raw = process.argv[2 + k];
+  const v = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(v) || v < 1 || v > max) {
+    console.error(`crash-phases: ${name} must be an integer in [1, ${max}], got ${raw}`);
     process.exit(2);
   }
-}
+  return v;
+});
 const { Engine, snap, cmd } = await crashWorld(dist, accounts, drop);
 const { BreachIndex } = await import(`${dist}/src/core/triggers/breach-index.js`);
 const { AdlQueue } = await import(`${dist}/src/core/engine/adl-queue.js`);
