@@ -48,8 +48,8 @@ interface CrashResult {
   readonly settled: HeapSettled;
   /**
    * Margin calls swept at an interval (BAILIFF_BENCH_CALL_INTERVAL_MS): the crash tick only notes what the call index
-   * must follow; the sweep after it (the first command of the next interval: a tick of another market) is timed too,
-   * with the calls it announced. Null when calls follow every command (they are in the crash tick).
+   * must follow; the sweep after it (the first command of the next interval: a tick of another market, after the
+   * commands that take what the block limit deferred) is timed too, with the calls it announced. Null when calls follow every command (they are in the crash tick).
    */
   readonly sweep: { readonly ms: number; readonly calls: number; readonly inCrashTick: boolean } | null;
   /** SHA-256 of the tick's events (JSON, bigints as text): equal across the rounds of a drop. */
@@ -114,20 +114,23 @@ async function crashOnce(accounts: number, dropPct: number, watch: GcWatch): Pro
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     if (e.kind === 'LiquidationFill' && e.route === 'book') bookFills++;
   }
-  const eventsHash = hashEvents(events).digest('hex').slice(0, 16);
+  const eventsHash = shortDigest(hashEvents(events));
   return { dropPct, ms, firstLiquidationMs: first, gc: watch.within(from, to), kinds, bookFills, rssGiB: process.memoryUsage().rss / GiB, setupLiquidations, pageFaults, settled, sweep, eventsHash, deferred };
 }
 
 /**
  * The events' canonical JSON, the journal's bytes (keys sorted: the order of an event's fields in its object is not
  * the event), added one by one to a SHA-256 (`into`, else a new one) as scripts/crash-world.mjs eventsHash does: the
- * bench's and the scripts' hashes compare (their first 16 hex digits), and no string of all the events is made (~30 MB
+ * bench's and the scripts' hashes compare (shortDigest), and no string of all the events is made (~30 MB
  * for a 10% tick's, in the RSS reported below).
  */
 function hashEvents(events: readonly EngineEvent[], into: Hash = createHash('sha256')): Hash {
   for (const e of events) into.update(canonicalJson(e));
   return into;
 }
+
+/** The first 16 hex digits of a hash of events, as the bench and the scripts print them. */
+const shortDigest = (hash: Hash): string => hash.digest('hex').slice(0, 16);
 
 const deferredAtLimit = (events: readonly EngineEvent[]): number => events.filter((e) => e.kind === 'LiquidationDeferred' && e.reason === 'block_limit').length;
 
@@ -154,7 +157,7 @@ async function followDeferred(engine: Engine, tickEvents: readonly EngineEvent[]
     left = deferredAtLimit(events);
     hashEvents(events, hash);
   }
-  return { ledgers, commands, ms, liquidations, left, eventsHash: hash.digest('hex').slice(0, 16) };
+  return { ledgers, commands, ms, liquidations, left, eventsHash: shortDigest(hash) };
 }
 
 /**
